@@ -1,1 +1,46 @@
-int main() { return 0; }
+// The omnivox command-line tool.
+//   omnivox run --campaign FILE [--contacts FILE] [--seed N] [--out DIR] [--realtime [--speed X]]
+// Exit codes: 0 success, 1 the run failed, 2 bad usage or configuration.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/run_command.h"
+#include "omnivox/types.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"omnivox — an embeddable dialler engine"};
+  app.require_subcommand(1);
+
+  omnivox::cli::RunArgs run_args;
+  CLI::App* run = app.add_subcommand("run", "Run a campaign (simulated world, virtual time by default)");
+  run->add_option("--campaign", run_args.campaign_path, "Campaign file (JSON)")->required();
+  run->add_option("--contacts", run_args.contacts_path, "Contacts CSV (overrides the campaign's)");
+  run->add_option("--seed", run_args.seed, "Simulation seed (overrides the campaign's)");
+  run->add_option("--out", run_args.out_dir, "Output folder for call records and metrics")
+      ->capture_default_str();
+  run->add_flag("--realtime", run_args.realtime, "Run at wall-clock pace instead of virtual time");
+  run->add_option("--speed", run_args.speed, "With --realtime: virtual seconds per wall second")
+      ->check(CLI::Range(0.01, 100000.0));
+  run->add_flag("--quiet", run_args.quiet, "No progress display");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (*run) return omnivox::cli::run_command(run_args);
+  } catch (const omnivox::Error& e) {
+    std::fprintf(stderr, "omnivox: error: %s\n", e.what());
+    return e.code() == omnivox::ErrorCode::kConfig || e.code() == omnivox::ErrorCode::kIo ||
+                   e.code() == omnivox::ErrorCode::kInvalidArgument
+               ? 2
+               : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "omnivox: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

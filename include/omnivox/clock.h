@@ -1,0 +1,88 @@
+// The Clock interface: the current time and timers. A real clock (wall time) or the simulator's
+// virtual clock, which jumps from event to event so a day-long campaign runs in seconds.
+#ifndef OMNIVOX_CLOCK_H_
+#define OMNIVOX_CLOCK_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "omnivox/types.h"
+
+namespace omnivox {
+
+/// Identifies a scheduled timer; 0 is never a valid id.
+using TimerId = std::uint64_t;
+
+class Clock {
+ public:
+  Clock() = default;
+  Clock(const Clock&) = delete;
+  Clock& operator=(const Clock&) = delete;
+  virtual ~Clock() = default;
+
+  /// The current instant, UTC. Thread-safe.
+  virtual TimePoint now() const = 0;
+  /// Runs `fn` once at (or as soon as possible after) `when`. Never runs `fn` inside this call.
+  /// For a real clock `fn` runs on the clock's own thread; for the virtual clock, inside
+  /// VirtualClock::advance(). Thread-safe.
+  virtual TimerId schedule_at(TimePoint when, std::function<void()> fn) = 0;
+  /// Cancels a timer that has not fired; a no-op for fired or unknown ids. Thread-safe.
+  virtual void cancel(TimerId id) = 0;
+  /// True when time only moves through advance() (simulation); the engine then runs every
+  /// handler inline on the thread that drives it.
+  virtual bool is_virtual() const { return false; }
+};
+
+/// Forwards every call to another Clock.
+class ClockWrapper : public Clock {
+ public:
+  explicit ClockWrapper(Clock* target) : target_(target) {}
+  Clock* target() const { return target_; }
+  TimePoint now() const override { return target_->now(); }
+  TimerId schedule_at(TimePoint when, std::function<void()> fn) override {
+    return target_->schedule_at(when, std::move(fn));
+  }
+  void cancel(TimerId id) override { target_->cancel(id); }
+  bool is_virtual() const override { return target_->is_virtual(); }
+
+ private:
+  Clock* target_;
+};
+
+/// Wall-clock time from std::chrono::system_clock; timers fire on one internal thread.
+/// `speed` > 1 makes time run faster than the wall clock from the moment of construction
+/// (for watching a simulation at `--speed X`); `start` sets the clock's initial reading.
+std::unique_ptr<Clock> make_system_clock(double speed = 1.0, TimePoint start = TimePoint{});
+
+/// Discrete-event virtual time. Not thread-safe beyond what Clock promises: schedule_at and
+/// cancel may be called from any thread, but advance() must be called from one thread.
+/// Timers at the same instant fire in the order they were scheduled.
+class VirtualClock final : public Clock {
+ public:
+  explicit VirtualClock(TimePoint start);
+  ~VirtualClock() override;
+  TimePoint now() const override;
+  TimerId schedule_at(TimePoint when, std::function<void()> fn) override;
+  void cancel(TimerId id) override;
+  bool is_virtual() const override { return true; }
+
+  /// Fires the earliest pending timer if it is due at or before `limit`, moving now() to its
+  /// time. Returns false (and moves now() to `limit`) when none is due by then.
+  bool advance_one(TimePoint limit);
+  /// Fires every timer due at or before `limit` in time order, then sets now() to `limit`.
+  /// Returns the number of timers fired.
+  std::size_t advance_to(TimePoint limit);
+  /// The time of the earliest pending timer, or TimePoint::max() when none is pending.
+  TimePoint next_due() const;
+  /// Number of pending (not cancelled) timers.
+  std::size_t pending() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace omnivox
+
+#endif  // OMNIVOX_CLOCK_H_

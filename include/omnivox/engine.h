@@ -1,0 +1,174 @@
+// The Engine composes Storage, Telephony, Clock and an optional EventListener and runs campaigns:
+// queue generator → pacing → lease → originate → call state machine → bridge to the longest-idle
+// agent within the hold window (else ABANDONED + safe-harbor) → disposition → retry schedule.
+//
+// Threading: all engine state lives on one logical thread, a Boost.Asio io_context (not exposed).
+// Either the engine runs it on threads it owns (start()/stop()), or the host drives it
+// (poll()/run_for()), so a PBX can embed it in its own loop. With a virtual clock
+// (Clock::is_virtual), run_for() advances virtual time and every handler runs inline on the
+// calling thread: a simulated day takes seconds and is reproducible.
+// Public methods are thread-safe: called from outside the engine's thread they are queued to it
+// (getters return a consistent snapshot); called from a listener callback they run after it.
+#ifndef OMNIVOX_ENGINE_H_
+#define OMNIVOX_ENGINE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "omnivox/call_state_machine.h"
+#include "omnivox/clock.h"
+#include "omnivox/event_listener.h"
+#include "omnivox/import.h"
+#include "omnivox/log.h"
+#include "omnivox/model.h"
+#include "omnivox/pacing.h"
+#include "omnivox/queue_generator.h"
+#include "omnivox/storage.h"
+#include "omnivox/telephony.h"
+
+namespace omnivox {
+
+/// Engine settings. Every field states its default.
+struct EngineOptions {
+  /// Lease owner token; empty = generated ("omnivox-<random hex>"). Default: empty.
+  std::string owner_token;
+  /// Lease time-to-live; leases of live calls are renewed at half of it. Default: 5 min.
+  Duration lease_ttl = std::chrono::minutes(5);
+  /// Pacing is decided on every event and at least this often. Default: 250 ms.
+  Duration decision_interval = std::chrono::milliseconds(250);
+  /// Per-state timeouts of the call state machine. Defaults: see StateTimeouts.
+  StateTimeouts timeouts;
+  /// Where log lines go; null = stderr. Default: null.
+  std::shared_ptr<LogSink> log_sink;
+  /// Minimum level logged. Default: INFO.
+  LogLevel log_level = LogLevel::kInfo;
+  /// The phone-prefix → time-zone map file; empty = TimeZoneMap::default_path(). Default: empty.
+  std::string time_zone_map_path;
+  /// An agent still in WRAP_UP this long after a call is given disposition COMPLETED and made
+  /// AVAILABLE again (a host that forgot set_disposition must not lose the agent). Default: 15 min.
+  Duration max_wrap_up = std::chrono::minutes(15);
+  /// Record a journal line for every call state change (not only anomalies). Default: true.
+  bool journal_state_changes = true;
+};
+
+/// Live statistics of one campaign.
+struct CampaignStatistics {
+  std::string campaign_id;
+  TimePoint at{};
+  int agents_by_state[kAgentStateCount] = {};  ///< index = AgentState
+  long attempts = 0;            ///< launched
+  long attempts_in_flight = 0;
+  long live_answers = 0;        ///< HUMAN (or answered without AMD)
+  long machines = 0;
+  long abandons = 0;
+  long connects = 0;            ///< bridged to an agent
+  double abandon_rate = 0.0;    ///< abandons / live answers (0 when none)
+  double occupancy = 0.0;       ///< (talk + wrap) / logged-in agent time, over the run so far
+  double dial_level = 0.0;      ///< attempts in flight per non-paused logged-in agent, now
+  double talk_seconds = 0.0;    ///< total over all agents
+  double wrap_seconds = 0.0;
+  double logged_in_seconds = 0.0;
+  std::size_t contacts_total = 0;
+  std::size_t contacts_final = 0;  ///< DONE, DNC, INVALID or EXHAUSTED
+  std::size_t dial_queue_size = 0;
+  long dispositions[kDispositionCount] = {};  ///< index = Disposition
+};
+
+/// A campaign's contacts counted by the first rule that excludes them now.
+struct EligibilityCensus {
+  std::vector<std::size_t> by_reason;  ///< index = Ineligibility (0 = dialable now)
+};
+
+class Engine {
+ public:
+  /// The engine does not own storage, telephony, clock or listener; they must outlive it.
+  /// Throws Error(kConfig) if the time-zone map cannot be loaded.
+  Engine(EngineOptions options, Storage* storage, Telephony* telephony, Clock* clock,
+         EventListener* listener = nullptr);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // ---- campaigns and contacts ----
+  /// Stores the campaign (validated: throws Error(kConfig) naming the field). Not started yet.
+  void add_campaign(const CampaignConfig& campaign);
+  /// Adds contacts from CSV into a campaign's list; numbers use the campaign's default_region
+  /// unless options.default_region is set differently. Returns the import report.
+  ImportReport import_contacts(const std::string& campaign_id, const std::string& list_name,
+                               const std::string& csv_path, ImportOptions options);
+  /// Adds one contact (numbers must be E.164). Returns its id.
+  ContactId add_contact(const std::string& campaign_id, Contact contact);
+  /// Adds a number to a DNC list ("global" or a campaign id).
+  void add_dnc(const std::string& list, const std::string& e164);
+  /// Starts dialing a campaign (its agents must be added). Throws Error(kNotFound).
+  void start_campaign(const std::string& campaign_id);
+  /// Stops launching new attempts for a campaign; calls in flight finish normally.
+  void stop_campaign(const std::string& campaign_id);
+
+  // ---- agents ----
+  /// Adds an agent to a campaign, LOGGED_OUT. Returns its id (0, 1, 2, ... per engine).
+  AgentId add_agent(const std::string& campaign_id, const std::string& name);
+  /// Logs in (AVAILABLE), pauses (PAUSED), resumes (AVAILABLE) or logs out (LOGGED_OUT) an agent.
+  /// An agent on a call finishes it first (the change applies after wrap-up).
+  void set_agent_state(AgentId agent, AgentState state);
+  /// Ends an agent's wrap-up of a call with its disposition; CALLBACK needs `callback_at`.
+  /// The agent becomes AVAILABLE (or PAUSED/LOGGED_OUT if requested meanwhile).
+  void set_disposition(CallId call, Disposition disposition,
+                       std::optional<TimePoint> callback_at = std::nullopt);
+
+  // ---- preview and call now ----
+  /// PREVIEW: reserves the next dialable entry of the agent's campaign for the agent (leased),
+  /// or nullopt if none is dialable now.
+  std::optional<DialQueueEntry> preview_next(AgentId agent);
+  /// Dials the previewed entry for the agent. Returns the call id.
+  CallId dial_preview(AgentId agent);
+  /// Skips the previewed entry (released, not counted as an attempt).
+  void skip_preview(AgentId agent);
+  /// "Call now": dials a chosen contact for an agent (AVAILABLE) if it is eligible and its
+  /// lease can be claimed. Throws Error(kState) with the reason otherwise.
+  CallId call_now(ContactId contact, AgentId agent);
+
+  // ---- running ----
+  /// Runs the engine on `threads` owned threads (real clock). Returns immediately.
+  void start(int threads = 1);
+  /// Stops owned threads (waits for them). Calls in flight stay in storage for reconciliation.
+  void stop();
+  /// Runs ready handlers without blocking; returns how many ran. (Virtual clock: also fires
+  /// timers due now.)
+  std::size_t poll();
+  /// Runs for `d`: wall time with a real clock, virtual time with a virtual clock.
+  std::size_t run_for(Duration d);
+  /// Virtual clock only: runs until every started campaign has no dialable contact left and no
+  /// call in flight, or until `limit` of virtual time passed. Returns true if finished.
+  bool run_until_done(Duration limit);
+  /// True when every started campaign has no call in flight and nothing dialable will ever be
+  /// (every contact final, or waiting on nothing the engine can change).
+  bool idle() const;
+
+  // ---- reading ----
+  CampaignStatistics statistics(const std::string& campaign_id) const;
+  /// Why a contact is (not) dialable now.
+  EligibilityReport explain(ContactId contact) const;
+  /// The campaign's contacts counted by the first rule excluding them.
+  EligibilityCensus census(const std::string& campaign_id) const;
+  /// The agent's current state.
+  AgentState agent_state(AgentId agent) const;
+  /// The current state of a call in flight (nullopt once it is finished and forgotten).
+  std::optional<CallState> call_state(CallId call) const;
+  const std::string& owner_token() const;
+  Clock* clock() const;
+  Storage* storage() const;
+  TimeZoneMap& time_zones();
+  Logger& logger();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace omnivox
+
+#endif  // OMNIVOX_ENGINE_H_

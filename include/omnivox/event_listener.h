@@ -1,0 +1,78 @@
+// The optional EventListener: the host hears every state change and pacing decision.
+#ifndef OMNIVOX_EVENT_LISTENER_H_
+#define OMNIVOX_EVENT_LISTENER_H_
+
+#include <string>
+
+#include "omnivox/model.h"
+#include "omnivox/types.h"
+
+namespace omnivox {
+
+struct CallStateChange {
+  TimePoint at{};
+  std::string campaign_id;
+  CallId call_id = kNoCall;
+  ContactId contact_id = kNoContact;
+  CallState from = CallState::kQueued;
+  CallState to = CallState::kQueued;
+  AgentId agent = kNoAgent;
+};
+
+struct AgentStateChange {
+  TimePoint at{};
+  std::string campaign_id;
+  AgentId agent = kNoAgent;
+  AgentState from = AgentState::kLoggedOut;
+  AgentState to = AgentState::kLoggedOut;
+  CallId call_id = kNoCall;  ///< the call that caused it, if any
+};
+
+struct PacingDecision {
+  TimePoint at{};
+  std::string campaign_id;
+  std::string policy;
+  int agents_idle = 0;
+  int agents_busy = 0;
+  int calls_pending = 0;
+  int requested = 0;  ///< what the policy asked for
+  int launched = 0;   ///< what the engine launched (bounded by the dial queue)
+};
+
+/// Called on the engine's thread, after the change. Implementations must not block; they may
+/// call Engine methods (those calls run after the current handler returns).
+/// Exceptions thrown from a callback are caught and logged by the engine.
+class EventListener {
+ public:
+  virtual ~EventListener() = default;
+  virtual void on_call_state(const CallStateChange& change) {}
+  virtual void on_agent_state(const AgentStateChange& change) {}
+  virtual void on_pacing_decision(const PacingDecision& decision) {}
+  /// An attempt reached a terminal state and its disposition is final for the engine.
+  virtual void on_attempt_finished(const Attempt& attempt) {}
+};
+
+/// Forwards to another listener (may be null).
+class EventListenerWrapper : public EventListener {
+ public:
+  explicit EventListenerWrapper(EventListener* target) : target_(target) {}
+  void on_call_state(const CallStateChange& c) override {
+    if (target_) target_->on_call_state(c);
+  }
+  void on_agent_state(const AgentStateChange& c) override {
+    if (target_) target_->on_agent_state(c);
+  }
+  void on_pacing_decision(const PacingDecision& d) override {
+    if (target_) target_->on_pacing_decision(d);
+  }
+  void on_attempt_finished(const Attempt& a) override {
+    if (target_) target_->on_attempt_finished(a);
+  }
+
+ private:
+  EventListener* target_;
+};
+
+}  // namespace omnivox
+
+#endif  // OMNIVOX_EVENT_LISTENER_H_

@@ -1,0 +1,67 @@
+// Pacing: at each decision epoch (every event and at least every 250 ms) a PacingPolicy sees a
+// snapshot of the campaign and returns how many new attempts to launch (DESIGN.md section 3).
+#ifndef OMNIVOX_PACING_H_
+#define OMNIVOX_PACING_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "omnivox/model.h"
+#include "omnivox/types.h"
+
+namespace omnivox {
+
+/// What a policy sees. Times in seconds.
+struct PacingSnapshot {
+  TimePoint now{};
+  int agents_logged_in = 0;   ///< not LOGGED_OUT
+  int agents_idle = 0;        ///< AVAILABLE
+  int agents_paused = 0;
+  /// Elapsed handle time (s) of each busy agent (RESERVED, ON_CALL or WRAP_UP).
+  std::vector<double> busy_elapsed_s;
+  /// Attempts launched and not yet resolved to a live answer or an end (QUEUED..ANSWERED).
+  int calls_pending = 0;
+  /// Elapsed time (s) since launch of each pending attempt.
+  std::vector<double> pending_elapsed_s;
+  /// Live answers waiting for an agent right now.
+  int calls_waiting = 0;
+  /// Dialable entries in the dial queue.
+  int dial_queue_size = 0;
+  /// Online estimates (campaign so far; priors before any data).
+  double live_answer_probability = 0.3;
+  double mean_time_to_resolve_s = 20.0;  ///< launch → answer or end
+  double mean_handle_s = 120.0;          ///< bridge → end of wrap-up
+  /// Abandon rate so far (abandons / live answers) and the cap (fraction, 0.03 = 3 %).
+  double abandon_rate = 0.0;
+  double abandon_cap = 0.03;
+  long live_answers = 0;
+  long abandons = 0;
+};
+
+/// Decides how many attempts to launch. Called on the engine's thread only.
+class PacingPolicy {
+ public:
+  virtual ~PacingPolicy() = default;
+  /// Short name for reports ("progressive", "power(2.0)").
+  virtual std::string name() const = 0;
+  /// New attempts to launch now (>= 0). The engine launches at most the dial queue's size.
+  virtual int decide(const PacingSnapshot& snapshot) = 0;
+};
+
+/// PROGRESSIVE: one line per idle agent: max(idle - pending, 0). With no AMD false positives it
+/// never abandons (every live answer finds its reserved agent).
+std::unique_ptr<PacingPolicy> make_progressive_policy();
+/// POWER: a fixed number of lines per idle agent: max(round(lines * idle) - pending, 0).
+/// Throws Error(kConfig) unless 1 <= lines_per_agent <= 10.
+std::unique_ptr<PacingPolicy> make_power_policy(double lines_per_agent);
+/// PREVIEW: never launches by itself; agents ask for the next contact (Engine::preview_next) and
+/// dial it (Engine::dial_preview), or the host dials a chosen entry (Engine::call_now).
+std::unique_ptr<PacingPolicy> make_preview_policy();
+/// The policy for a campaign's dial mode (PREVIEW, PROGRESSIVE or POWER). Throws Error(kConfig)
+/// for PREDICTIVE and AGENTLESS, which are not available yet.
+std::unique_ptr<PacingPolicy> make_policy_for(const CampaignConfig& campaign);
+
+}  // namespace omnivox
+
+#endif  // OMNIVOX_PACING_H_

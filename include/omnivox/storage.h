@@ -1,0 +1,192 @@
+// The Storage interface: contacts, lists, campaigns, DNC, leases, attempts, the event journal and
+// processed-event keys. The memory backend (make_memory_storage) is the embedded default.
+//
+// Leases (DESIGN.md section 1): an exclusive, time-limited claim on a contact by one engine,
+// identified by an owner token. A contact with a live lease (expiry > now) is never claimed by
+// another owner; an expired lease is reclaimable by anyone. This is what keeps two dialers from
+// calling the same person.
+//
+// Thread-safety: every method of every backend may be called concurrently from several threads
+// (and, for shared backends, several processes). Errors throw omnivox::Error(kStorage / kNotFound).
+#ifndef OMNIVOX_STORAGE_H_
+#define OMNIVOX_STORAGE_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "omnivox/model.h"
+#include "omnivox/types.h"
+
+namespace omnivox {
+
+/// An exclusive claim on a contact.
+struct Lease {
+  ContactId contact_id = kNoContact;
+  std::string owner;   ///< owner token (one per engine instance)
+  TimePoint expiry{};  ///< UTC; the lease is live while now < expiry
+};
+
+/// One line of the append-only event journal.
+struct JournalEntry {
+  TimePoint at{};
+  std::string campaign_id;
+  CallId call_id = kNoCall;
+  ContactId contact_id = kNoContact;
+  std::string kind;    ///< "state", "late_event", "duplicate_event", "lease", "disposition", ...
+  std::string detail;  ///< human-readable, e.g. "RINGING -> ANSWERED"
+};
+
+/// Which contacts a scan visits.
+struct ContactScan {
+  std::string campaign_id;
+  /// Visit only contacts whose status is dialable (NEW, RETRY, CALLBACK). Default: true.
+  bool dialable_only = true;
+  /// With dialable_only, skip contacts whose next_attempt_at is after this. Default: max (none).
+  TimePoint due_by = TimePoint::max();
+};
+
+class Storage {
+ public:
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  virtual ~Storage() = default;
+
+  // ---- campaigns and lists ----
+  /// Creates or replaces a campaign's configuration.
+  virtual void put_campaign(const CampaignConfig& campaign) = 0;
+  /// The campaign, or nullopt.
+  virtual std::optional<CampaignConfig> get_campaign(std::string_view campaign_id) = 0;
+  /// Creates or replaces a contact list.
+  virtual void put_list(const ContactList& list) = 0;
+  /// The lists of a campaign.
+  virtual std::vector<ContactList> lists(std::string_view campaign_id) = 0;
+
+  // ---- contacts ----
+  /// Stores a new contact; assigns and returns its id, and its list_order (load order).
+  virtual ContactId add_contact(Contact contact) = 0;
+  /// The contact, or nullopt.
+  virtual std::optional<Contact> get_contact(ContactId id) = 0;
+  /// Replaces a stored contact (matched by id). Throws Error(kNotFound) for an unknown id.
+  virtual void update_contact(const Contact& contact) = 0;
+  /// Visits contacts of a campaign in dialing order — status CALLBACK due first, then priority
+  /// (higher first), then list_order — until `visit` returns false. Returns the number visited.
+  /// `visit` must not call back into this Storage.
+  virtual std::size_t scan_contacts(const ContactScan& scan,
+                                    const std::function<bool(const Contact&)>& visit) = 0;
+  /// Number of contacts of a campaign.
+  virtual std::size_t contact_count(std::string_view campaign_id) = 0;
+
+  // ---- leases ----
+  /// Atomically claims every listed contact that has no live lease of another owner at `now`,
+  /// giving it a lease of `owner` until now + ttl. Returns the ids claimed (a subset of `ids`,
+  /// same order). Claiming a contact the owner already holds renews it.
+  virtual std::vector<ContactId> claim_leases(std::span<const ContactId> ids,
+                                              std::string_view owner, TimePoint now,
+                                              Duration ttl) = 0;
+  /// Extends a lease held by `owner`; false if it is not held by `owner` any more.
+  virtual bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) = 0;
+  /// Releases a lease held by `owner` (a no-op otherwise).
+  virtual void release_lease(ContactId id, std::string_view owner) = 0;
+  /// The current lease of a contact (live or expired), or nullopt.
+  virtual std::optional<Lease> get_lease(ContactId id) = 0;
+
+  // ---- attempts ----
+  /// A new call id, unique within this Storage, never 0.
+  virtual CallId allocate_call_id() = 0;
+  /// Inserts or replaces the attempt with this call_id.
+  virtual void put_attempt(const Attempt& attempt) = 0;
+  /// The attempts of a contact, in call-id order.
+  virtual std::vector<Attempt> attempts_of(ContactId id) = 0;
+  /// Visits every attempt of a campaign in call-id order until `visit` returns false.
+  virtual void scan_attempts(std::string_view campaign_id,
+                             const std::function<bool(const Attempt&)>& visit) = 0;
+
+  // ---- DNC ----
+  /// Adds a number to a DNC list ("global" or a campaign id).
+  virtual void add_dnc(std::string_view list, std::string_view e164) = 0;
+  /// True if the number is on the global list or the campaign's list.
+  virtual bool is_dnc(std::string_view campaign_id, std::string_view e164) = 0;
+
+  // ---- journal and deduplication ----
+  /// Appends to the event journal.
+  virtual void append_journal(const JournalEntry& entry) = 0;
+  /// Visits the journal of a campaign in append order until `visit` returns false.
+  virtual void scan_journal(std::string_view campaign_id,
+                            const std::function<bool(const JournalEntry&)>& visit) = 0;
+  /// Records a processed provider event key (e.g. "CAxxx:3"); false if it was already recorded.
+  virtual bool mark_event_processed(std::string_view key) = 0;
+};
+
+/// Forwards every call to another Storage; subclass it to intercept some (fault injection).
+class StorageWrapper : public Storage {
+ public:
+  explicit StorageWrapper(Storage* target) : target_(target) {}
+  Storage* target() const { return target_; }
+  void put_campaign(const CampaignConfig& c) override { target_->put_campaign(c); }
+  std::optional<CampaignConfig> get_campaign(std::string_view id) override {
+    return target_->get_campaign(id);
+  }
+  void put_list(const ContactList& l) override { target_->put_list(l); }
+  std::vector<ContactList> lists(std::string_view id) override { return target_->lists(id); }
+  ContactId add_contact(Contact c) override { return target_->add_contact(std::move(c)); }
+  std::optional<Contact> get_contact(ContactId id) override { return target_->get_contact(id); }
+  void update_contact(const Contact& c) override { target_->update_contact(c); }
+  std::size_t scan_contacts(const ContactScan& s,
+                            const std::function<bool(const Contact&)>& v) override {
+    return target_->scan_contacts(s, v);
+  }
+  std::size_t contact_count(std::string_view id) override { return target_->contact_count(id); }
+  std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
+                                      TimePoint now, Duration ttl) override {
+    return target_->claim_leases(ids, owner, now, ttl);
+  }
+  bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) override {
+    return target_->renew_lease(id, owner, now, ttl);
+  }
+  void release_lease(ContactId id, std::string_view owner) override {
+    target_->release_lease(id, owner);
+  }
+  std::optional<Lease> get_lease(ContactId id) override { return target_->get_lease(id); }
+  CallId allocate_call_id() override { return target_->allocate_call_id(); }
+  void put_attempt(const Attempt& a) override { target_->put_attempt(a); }
+  std::vector<Attempt> attempts_of(ContactId id) override { return target_->attempts_of(id); }
+  void scan_attempts(std::string_view id, const std::function<bool(const Attempt&)>& v) override {
+    target_->scan_attempts(id, v);
+  }
+  void add_dnc(std::string_view list, std::string_view e164) override {
+    target_->add_dnc(list, e164);
+  }
+  bool is_dnc(std::string_view campaign, std::string_view e164) override {
+    return target_->is_dnc(campaign, e164);
+  }
+  void append_journal(const JournalEntry& e) override { target_->append_journal(e); }
+  void scan_journal(std::string_view id,
+                    const std::function<bool(const JournalEntry&)>& v) override {
+    target_->scan_journal(id, v);
+  }
+  bool mark_event_processed(std::string_view key) override {
+    return target_->mark_event_processed(key);
+  }
+
+ private:
+  Storage* target_;
+};
+
+/// Options of the memory backend.
+struct MemoryStorageOptions {
+  /// Keep the event journal (it grows with every state change). Default: true.
+  bool keep_journal = true;
+};
+
+/// The in-process memory backend: fast, not persistent, shared only within one process.
+std::unique_ptr<Storage> make_memory_storage(const MemoryStorageOptions& options = {});
+
+}  // namespace omnivox
+
+#endif  // OMNIVOX_STORAGE_H_

@@ -1,0 +1,325 @@
+#include "cli/run_command.h"
+
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "omnivox/config.h"
+#include "omnivox/engine.h"
+#include "omnivox/sim.h"
+#include "omnivox/storage.h"
+
+namespace omnivox::cli {
+namespace json = boost::json;
+namespace {
+
+struct MetricsSample {
+  CampaignStatistics stats;
+  double interval_occupancy = 0;
+};
+
+std::string short_time(TimePoint t) { return format_utc(t).substr(0, 16).replace(10, 1, " "); }
+
+std::string progress_line(const CampaignStatistics& s) {
+  char buf[256];
+  int busy = s.agents_by_state[static_cast<int>(AgentState::kReserved)] +
+             s.agents_by_state[static_cast<int>(AgentState::kOnCall)] +
+             s.agents_by_state[static_cast<int>(AgentState::kWrapUp)];
+  std::snprintf(buf, sizeof buf,
+                "[%s UTC] agents idle %d busy %d | attempts %ld | live %ld | abandon %.2f%% | "
+                "contacts left %zu",
+                short_time(s.at).c_str(), s.agents_by_state[static_cast<int>(AgentState::kAvailable)],
+                busy, s.attempts, s.live_answers, 100.0 * s.abandon_rate,
+                s.contacts_total - s.contacts_final);
+  return buf;
+}
+
+json::object attempt_json(const Attempt& a, const std::string& external_id) {
+  auto time_or_null = [](TimePoint t) -> json::value {
+    if (t == TimePoint{}) return nullptr;
+    return json::string(format_utc(t));
+  };
+  return json::object{{"call_id", a.call_id},
+                      {"contact_id", a.contact_id},
+                      {"external_id", external_id},
+                      {"campaign_id", a.campaign_id},
+                      {"number", a.number},
+                      {"attempt_number", a.attempt_number},
+                      {"caller_id", a.caller_id},
+                      {"state", to_string(a.state)},
+                      {"disposition", to_string(a.disposition)},
+                      {"fail_reason", to_string(a.fail_reason)},
+                      {"amd", to_string(a.amd)},
+                      {"agent", a.agent == kNoAgent ? json::value(nullptr) : json::value(a.agent)},
+                      {"created_at", time_or_null(a.created_at)},
+                      {"answered_at", time_or_null(a.answered_at)},
+                      {"bridged_at", time_or_null(a.bridged_at)},
+                      {"ended_at", time_or_null(a.ended_at)}};
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+void write_outputs(const std::string& dir, Storage& storage, const CampaignFile& file,
+                   const std::vector<MetricsSample>& metrics, const json::object& summary) {
+  std::filesystem::create_directories(dir);
+  std::ofstream csv(dir + "/calls.csv");
+  std::ofstream jsonl(dir + "/calls.jsonl");
+  if (!csv || !jsonl) throw Error(ErrorCode::kIo, dir + ": cannot write call records");
+  csv << "call_id,contact_id,external_id,number,attempt_number,caller_id,state,disposition,"
+         "fail_reason,amd,agent,created_at,answered_at,bridged_at,ended_at\n";
+  std::unordered_map<ContactId, std::string> external;
+  ContactScan all;
+  all.campaign_id = file.campaign.id;
+  all.dialable_only = false;
+  storage.scan_contacts(all, [&](const Contact& c) {
+    external.emplace(c.id, c.external_id);
+    return true;
+  });
+  auto t = [](TimePoint tp) { return tp == TimePoint{} ? std::string() : format_utc(tp); };
+  storage.scan_attempts(file.campaign.id, [&](const Attempt& a) {
+    const std::string& ext = external[a.contact_id];
+    csv << a.call_id << ',' << a.contact_id << ',' << csv_field(ext) << ',' << a.number << ','
+        << a.attempt_number << ',' << a.caller_id << ',' << to_string(a.state) << ','
+        << to_string(a.disposition) << ',' << to_string(a.fail_reason) << ','
+        << to_string(a.amd) << ',' << (a.agent == kNoAgent ? std::string() : std::to_string(a.agent))
+        << ',' << t(a.created_at) << ',' << t(a.answered_at) << ',' << t(a.bridged_at) << ','
+        << t(a.ended_at) << '\n';
+    jsonl << json::serialize(attempt_json(a, ext)) << '\n';
+    return true;
+  });
+  json::array series;
+  for (const auto& m : metrics) {
+    const auto& s = m.stats;
+    int busy = s.agents_by_state[static_cast<int>(AgentState::kReserved)] +
+               s.agents_by_state[static_cast<int>(AgentState::kOnCall)] +
+               s.agents_by_state[static_cast<int>(AgentState::kWrapUp)];
+    series.push_back(json::object{{"t", format_utc(s.at)},
+                                  {"agents_idle", s.agents_by_state[static_cast<int>(AgentState::kAvailable)]},
+                                  {"agents_busy", busy},
+                                  {"attempts", s.attempts},
+                                  {"attempts_in_flight", s.attempts_in_flight},
+                                  {"live_answers", s.live_answers},
+                                  {"abandons", s.abandons},
+                                  {"abandon_rate", s.abandon_rate},
+                                  {"occupancy", s.occupancy},
+                                  {"occupancy_interval", m.interval_occupancy},
+                                  {"dial_level", s.dial_level},
+                                  {"contacts_final", s.contacts_final}});
+  }
+  std::ofstream metrics_out(dir + "/metrics.json");
+  metrics_out << json::serialize(json::object{{"campaign_id", file.campaign.id},
+                                              {"interval_s", 900},
+                                              {"samples", series}})
+              << '\n';
+  std::ofstream summary_out(dir + "/summary.json");
+  summary_out << json::serialize(summary) << '\n';
+  if (!csv || !jsonl || !metrics_out || !summary_out) {
+    throw Error(ErrorCode::kIo, dir + ": writing the outputs failed");
+  }
+}
+
+}  // namespace
+
+int run_command(const RunArgs& args) {
+  CampaignFile file = load_campaign_file(args.campaign_path);
+  if (!args.contacts_path.empty()) {
+    if (file.replay_path == file.contacts_path) file.replay_path = args.contacts_path;
+    file.contacts_path = args.contacts_path;
+  }
+  if (args.seed) file.simulation.seed = *args.seed;
+  if (file.contacts_path.empty()) {
+    throw Error(ErrorCode::kConfig, args.campaign_path +
+                                        ": field 'contacts.file': no contacts (set it or pass --contacts)");
+  }
+  if (file.simulation.replay) {
+    ReplayWorld replay = ReplayWorld::load_bank_csv(file.replay_path);
+    ReplayWorld& target = *file.simulation.replay;
+    target.records = std::move(replay.records);
+  }
+
+  auto wall_start = std::chrono::steady_clock::now();
+  std::unique_ptr<Storage> storage = make_memory_storage({/*keep_journal=*/false});
+  std::unique_ptr<Clock> clock;
+  VirtualClock* virtual_clock = nullptr;
+  if (args.realtime) {
+    clock = make_system_clock(args.speed, file.start);
+  } else {
+    auto vc = std::make_unique<VirtualClock>(file.start);
+    virtual_clock = vc.get();
+    clock = std::move(vc);
+  }
+  Simulator sim(file.simulation, clock.get());
+  EngineOptions options;
+  options.journal_state_changes = false;
+  Engine engine(options, storage.get(), &sim, clock.get(), &sim);
+  sim.attach(&engine);
+  engine.add_campaign(file.campaign);
+
+  ImportReport report = engine.import_contacts(file.campaign.id, "main", file.contacts_path, file.import);
+  std::fprintf(stderr, "import %s: %s\n", file.contacts_path.c_str(), report.summary(10).c_str());
+  if (report.rows_loaded == 0) {
+    std::fprintf(stderr, "omnivox: error: no contacts loaded from %s\n", file.contacts_path.c_str());
+    return 2;
+  }
+  for (int i = 0; i < file.agents; ++i) {
+    AgentId id = engine.add_agent(file.campaign.id, "agent-" + std::to_string(i + 1));
+    engine.set_agent_state(id, AgentState::kAvailable);
+  }
+  engine.start_campaign(file.campaign.id);
+
+  const bool tty = isatty(STDERR_FILENO) && !args.quiet;
+  const TimePoint end = file.start + file.max_duration;
+  const Duration sample_every = std::chrono::minutes(15);
+  TimePoint next_sample = file.start;
+  std::vector<MetricsSample> metrics;
+  double last_handle = 0, last_working = 0;
+  auto take_sample = [&](const CampaignStatistics& s) {
+    MetricsSample m{s, 0};
+    double handle = s.talk_seconds + s.wrap_seconds;
+    double working = handle + (s.logged_in_seconds - s.talk_seconds - s.wrap_seconds);
+    if (working - last_working > 0) m.interval_occupancy = (handle - last_handle) / (working - last_working);
+    last_handle = handle;
+    last_working = working;
+    metrics.push_back(m);
+  };
+  auto last_print = std::chrono::steady_clock::now();
+  long last_day = -1;
+  auto show = [&](const CampaignStatistics& s, bool force) {
+    if (args.quiet) return;
+    auto now = std::chrono::steady_clock::now();
+    if (tty) {
+      if (force || now - last_print > std::chrono::milliseconds(100)) {
+        std::fprintf(stderr, "\r%s\033[K", progress_line(s).c_str());
+        last_print = now;
+      }
+    } else {
+      long day = std::chrono::duration_cast<std::chrono::hours>(s.at - file.start).count() / 24;
+      if (force || day != last_day) {
+        std::fprintf(stderr, "%s\n", progress_line(s).c_str());
+        last_day = day;
+      }
+    }
+  };
+
+  bool finished = false;
+  if (virtual_clock) {
+    while (virtual_clock->now() < end) {
+      TimePoint step_end = std::min(end, next_sample);
+      engine.run_for(step_end - virtual_clock->now());
+      if (virtual_clock->now() >= next_sample) {
+        CampaignStatistics s = engine.statistics(file.campaign.id);
+        take_sample(s);
+        show(s, false);
+        next_sample += sample_every;
+      }
+      if (virtual_clock->pending() == 0) {
+        finished = true;
+        break;
+      }
+    }
+  } else {
+    engine.start(1);
+    while (clock->now() < end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      CampaignStatistics s = engine.statistics(file.campaign.id);
+      show(s, false);
+      if (clock->now() >= next_sample) {
+        take_sample(s);
+        next_sample += sample_every;
+      }
+      if (s.contacts_final == s.contacts_total && s.attempts_in_flight == 0) {
+        finished = true;
+        break;
+      }
+    }
+    engine.stop();
+  }
+  CampaignStatistics s = engine.statistics(file.campaign.id);
+  take_sample(s);
+  show(s, true);
+  if (tty) std::fprintf(stderr, "\n");
+  double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  // Contacts by status.
+  std::size_t by_status[7] = {};
+  ContactScan all;
+  all.campaign_id = file.campaign.id;
+  all.dialable_only = false;
+  storage->scan_contacts(all, [&](const Contact& c) {
+    ++by_status[static_cast<int>(c.status)];
+    return true;
+  });
+
+  double hours = std::chrono::duration<double>(s.at - file.start).count() / 3600.0;
+  std::printf("\nOmnivox run report — campaign %s%s\n", file.campaign.id.c_str(),
+              file.campaign.name.empty() ? "" : (" (" + file.campaign.name + ")").c_str());
+  std::printf("  %-28s %s\n", "dial mode", to_string(file.campaign.dial_mode));
+  std::printf("  %-28s %d\n", "agents", file.agents);
+  std::printf("  %-28s %s → %s (%.1f h virtual, %.2f s wall)\n", "period",
+              short_time(file.start).c_str(), short_time(s.at).c_str(), hours, wall_s);
+  std::printf("  %-28s %s\n", "finished", finished ? "yes (nothing left to dial)" : "no (time limit)");
+  std::printf("  %-28s %zu\n", "contacts", s.contacts_total);
+  for (int k = 0; k < 7; ++k) {
+    if (by_status[k]) {
+      std::printf("    %-26s %zu\n", to_string(static_cast<ContactStatus>(k)), by_status[k]);
+    }
+  }
+  std::printf("  %-28s %ld\n", "attempts", s.attempts);
+  std::printf("  %-28s %ld\n", "live answers", s.live_answers);
+  std::printf("  %-28s %ld\n", "connects (bridged)", s.connects);
+  std::printf("  %-28s %ld\n", "machines", s.machines);
+  std::printf("  %-28s %ld (%.3f%% of live answers)\n", "abandons", s.abandons, 100.0 * s.abandon_rate);
+  std::printf("  %-28s %.1f%%\n", "agent occupancy", 100.0 * s.occupancy);
+  std::printf("  %-28s %.1f h talk, %.1f h wrap-up\n", "agent time", s.talk_seconds / 3600,
+              s.wrap_seconds / 3600);
+  std::printf("  dispositions\n");
+  for (int k = 1; k < kDispositionCount; ++k) {
+    if (s.dispositions[k]) {
+      std::printf("    %-26s %ld\n", to_string(static_cast<Disposition>(k)), s.dispositions[k]);
+    }
+  }
+
+  json::object summary{{"campaign_id", file.campaign.id},
+                       {"dial_mode", to_string(file.campaign.dial_mode)},
+                       {"agents", file.agents},
+                       {"seed", file.simulation.seed},
+                       {"start", format_utc(file.start)},
+                       {"end", format_utc(s.at)},
+                       {"finished", finished},
+                       {"wall_seconds", wall_s},
+                       {"contacts", s.contacts_total},
+                       {"contacts_final", s.contacts_final},
+                       {"attempts", s.attempts},
+                       {"live_answers", s.live_answers},
+                       {"connects", s.connects},
+                       {"abandons", s.abandons},
+                       {"abandon_rate", s.abandon_rate},
+                       {"occupancy", s.occupancy},
+                       {"import_rows_loaded", report.rows_loaded},
+                       {"import_rows_rejected", report.rows_rejected}};
+  json::object statuses;
+  for (int k = 0; k < 7; ++k) statuses[to_string(static_cast<ContactStatus>(k))] = by_status[k];
+  summary["contacts_by_status"] = statuses;
+  json::object dispositions;
+  for (int k = 1; k < kDispositionCount; ++k) {
+    if (s.dispositions[k]) dispositions[to_string(static_cast<Disposition>(k))] = s.dispositions[k];
+  }
+  summary["dispositions"] = dispositions;
+  write_outputs(args.out_dir, *storage, file, metrics, summary);
+  std::printf("  %-28s %s/{calls.csv,calls.jsonl,metrics.json,summary.json}\n", "wrote",
+              args.out_dir.c_str());
+  return 0;
+}
+
+}  // namespace omnivox::cli

@@ -1,0 +1,330 @@
+#include "omnivox/config.h"
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace omnivox {
+namespace json = boost::json;
+namespace {
+
+class Reader {
+ public:
+  Reader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const std::string& field, const std::string& reason) const {
+    throw Error(ErrorCode::kConfig, source_ + ": field '" + field + "': " + reason);
+  }
+
+  const json::object& object(const json::value& v, const std::string& field) const {
+    if (!v.is_object()) fail(field, "must be an object");
+    return v.get_object();
+  }
+  void allow_only(const json::object& o, const std::string& field,
+                  std::initializer_list<const char*> keys) const {
+    std::set<std::string> allowed(keys.begin(), keys.end());
+    for (const auto& kv : o) {
+      std::string key(kv.key());
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& k : allowed) list += (list.empty() ? "" : ", ") + k;
+        fail(field.empty() ? key : field + "." + key, "unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+  double number(const json::value& v, const std::string& field) const {
+    if (v.is_int64()) return static_cast<double>(v.get_int64());
+    if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+    if (v.is_double()) return v.get_double();
+    fail(field, "must be a number");
+  }
+  double number_in(const json::value& v, const std::string& field, double lo, double hi) const {
+    double x = number(v, field);
+    if (!(x >= lo && x <= hi)) {
+      std::ostringstream out;
+      out << "must be between " << lo << " and " << hi << ", got " << x;
+      fail(field, out.str());
+    }
+    return x;
+  }
+  int integer(const json::value& v, const std::string& field, long lo, long hi) const {
+    if (!v.is_int64() && !v.is_uint64()) fail(field, "must be an integer");
+    long x = v.is_int64() ? static_cast<long>(v.get_int64()) : static_cast<long>(v.get_uint64());
+    if (x < lo || x > hi) {
+      fail(field, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                      ", got " + std::to_string(x));
+    }
+    return static_cast<int>(x);
+  }
+  std::string string(const json::value& v, const std::string& field) const {
+    if (!v.is_string()) fail(field, "must be a string");
+    return std::string(v.get_string());
+  }
+  bool boolean(const json::value& v, const std::string& field) const {
+    if (!v.is_bool()) fail(field, "must be true or false");
+    return v.get_bool();
+  }
+  std::vector<std::string> strings(const json::value& v, const std::string& field) const {
+    if (!v.is_array()) fail(field, "must be an array of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+      out.push_back(string(v.get_array()[i], field + "[" + std::to_string(i) + "]"));
+    }
+    return out;
+  }
+  // A number of seconds (fixed), or {"fixed": s} / {"exponential": mean} /
+  // {"lognormal": [mean, sd]} / {"empirical": [s, ...]}.
+  Distribution distribution(const json::value& v, const std::string& field) const {
+    if (v.is_number()) return Distribution::fixed(number_in(v, field, 0, 1e7));
+    const auto& o = object(v, field);
+    if (o.size() != 1) fail(field, "must have exactly one of fixed, exponential, lognormal, empirical");
+    const auto& [key, value] = *o.begin();
+    std::string k(key);
+    if (k == "fixed") return Distribution::fixed(number_in(value, field + ".fixed", 0, 1e7));
+    if (k == "exponential") {
+      return Distribution::exponential(number_in(value, field + ".exponential", 0, 1e7));
+    }
+    if (k == "lognormal") {
+      if (!value.is_array() || value.get_array().size() != 2) {
+        fail(field + ".lognormal", "must be [mean_s, sd_s]");
+      }
+      return Distribution::lognormal(number_in(value.get_array()[0], field + ".lognormal[0]", 0, 1e7),
+                                     number_in(value.get_array()[1], field + ".lognormal[1]", 0, 1e7));
+    }
+    if (k == "empirical") {
+      if (!value.is_array() || value.get_array().empty()) {
+        fail(field + ".empirical", "must be a non-empty array of seconds");
+      }
+      std::vector<double> samples;
+      for (const auto& x : value.get_array()) samples.push_back(number_in(x, field + ".empirical", 0, 1e7));
+      return Distribution::empirical(std::move(samples));
+    }
+    fail(field, "unknown distribution '" + k + "'");
+  }
+  LocalTimeRange range(const json::value& v, const std::string& field) const {
+    std::string text = string(v, field);
+    if (text == "closed") return LocalTimeRange{};
+    try {
+      return CallWindow::parse_range(text);
+    } catch (const Error& e) {
+      fail(field, e.what());
+    }
+  }
+
+ private:
+  std::string source_;
+};
+
+std::string resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty()) return path;
+  std::filesystem::path p(path);
+  if (p.is_absolute() || base_dir.empty()) return p.string();
+  return (std::filesystem::path(base_dir) / p).lexically_normal().string();
+}
+
+}  // namespace
+
+CampaignFile parse_campaign_json(const std::string& text, const std::string& base_dir,
+                                 const std::string& source) {
+  Reader r(source);
+  json::value root;
+  {
+    boost::system::error_code ec;
+    json::parse_options opts;
+    opts.allow_comments = true;
+    opts.allow_trailing_commas = true;
+    root = json::parse(text, ec, {}, opts);
+    if (ec) throw Error(ErrorCode::kConfig, source + ": not valid JSON: " + ec.message());
+  }
+  const auto& o = r.object(root, "(top level)");
+  r.allow_only(o, "", {"id", "name", "dial_mode", "power_lines_per_agent", "agents", "start",
+                       "call_window", "time_zone", "max_attempts", "max_attempts_per_number",
+                       "retry", "ring_timeout_s", "hold_window_s", "amd", "caller_ids",
+                       "safe_harbor_message", "voicemail_message", "default_region",
+                       "dial_queue_capacity", "dnc", "contacts", "simulation", "max_duration_days"});
+  CampaignFile f;
+  CampaignConfig& c = f.campaign;
+  if (auto* v = o.if_contains("id")) c.id = r.string(*v, "id");
+  if (c.id.empty()) r.fail("id", "must not be empty");
+  if (auto* v = o.if_contains("name")) c.name = r.string(*v, "name");
+  if (auto* v = o.if_contains("dial_mode")) {
+    auto mode = dial_mode_from_string(r.string(*v, "dial_mode"));
+    if (!mode) r.fail("dial_mode", "must be PREVIEW, PROGRESSIVE, POWER, PREDICTIVE or AGENTLESS");
+    c.dial_mode = *mode;
+    if (c.dial_mode == DialMode::kPredictive || c.dial_mode == DialMode::kAgentless) {
+      r.fail("dial_mode", std::string(to_string(c.dial_mode)) +
+                              " is not available yet; use PREVIEW, PROGRESSIVE or POWER");
+    }
+  }
+  if (auto* v = o.if_contains("power_lines_per_agent")) {
+    c.power_lines_per_agent = r.number_in(*v, "power_lines_per_agent", 1, 10);
+  }
+  if (auto* v = o.if_contains("agents")) f.agents = r.integer(*v, "agents", 1, 100000);
+  if (auto* v = o.if_contains("start")) {
+    try {
+      f.start = parse_utc(r.string(*v, "start"));
+    } catch (const Error& e) {
+      r.fail("start", e.what());
+    }
+  }
+  if (auto* v = o.if_contains("call_window")) {
+    // "09:00-21:00" for every day, or {"default": "...", "sunday": "closed", ...}
+    if (v->is_string()) {
+      LocalTimeRange range = r.range(*v, "call_window");
+      for (auto& day : c.call_window.by_weekday) day = range;
+    } else {
+      const auto& w = r.object(*v, "call_window");
+      static const char* const kDays[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                          "thursday", "friday", "saturday"};
+      r.allow_only(w, "call_window", {"default", "sunday", "monday", "tuesday", "wednesday",
+                                      "thursday", "friday", "saturday"});
+      LocalTimeRange def{};
+      if (auto* d = w.if_contains("default")) def = r.range(*d, "call_window.default");
+      for (int day = 0; day < 7; ++day) {
+        c.call_window.by_weekday[day] = def;
+        if (auto* d = w.if_contains(kDays[day])) {
+          c.call_window.by_weekday[day] = r.range(*d, std::string("call_window.") + kDays[day]);
+        }
+      }
+    }
+  }
+  if (auto* v = o.if_contains("time_zone")) c.fallback_time_zone = r.string(*v, "time_zone");
+  if (auto* v = o.if_contains("max_attempts")) c.max_attempts = r.integer(*v, "max_attempts", 0, 10000);
+  if (auto* v = o.if_contains("max_attempts_per_number")) {
+    c.max_attempts_per_number = r.integer(*v, "max_attempts_per_number", 0, 10000);
+  }
+  if (auto* v = o.if_contains("retry")) {
+    // {"NO_ANSWER": {"delay_s": 1800}, "FAX": {"final": true}, "BUSY": 600}
+    const auto& rules = r.object(*v, "retry");
+    for (const auto& kv : rules) {
+      std::string name(kv.key());
+      std::string field = "retry." + name;
+      auto d = disposition_from_string(name);
+      if (!d) r.fail(field, "unknown disposition (use e.g. BUSY, NO_ANSWER, MACHINE)");
+      RetryRule rule;
+      if (kv.value().is_number()) {
+        rule.delay = seconds_to_duration(r.number_in(kv.value(), field, 0, 1e8));
+      } else {
+        const auto& ro = r.object(kv.value(), field);
+        r.allow_only(ro, field, {"delay_s", "final"});
+        if (auto* x = ro.if_contains("delay_s")) {
+          rule.delay = seconds_to_duration(r.number_in(*x, field + ".delay_s", 0, 1e8));
+        }
+        if (auto* x = ro.if_contains("final")) rule.final = r.boolean(*x, field + ".final");
+      }
+      c.retry_rules[*d] = rule;
+    }
+  }
+  if (auto* v = o.if_contains("ring_timeout_s")) {
+    c.ring_timeout = seconds_to_duration(r.number_in(*v, "ring_timeout_s", 1, 600));
+  }
+  if (auto* v = o.if_contains("hold_window_s")) {
+    c.hold_window = seconds_to_duration(r.number_in(*v, "hold_window_s", 0, 600));
+  }
+  if (auto* v = o.if_contains("amd")) c.amd = r.boolean(*v, "amd");
+  if (auto* v = o.if_contains("caller_ids")) c.caller_ids = r.strings(*v, "caller_ids");
+  if (auto* v = o.if_contains("safe_harbor_message")) {
+    c.safe_harbor_message = r.string(*v, "safe_harbor_message");
+  }
+  if (auto* v = o.if_contains("voicemail_message")) {
+    c.voicemail_message = r.string(*v, "voicemail_message");
+  }
+  if (auto* v = o.if_contains("default_region")) c.default_region = r.string(*v, "default_region");
+  if (auto* v = o.if_contains("dial_queue_capacity")) {
+    c.dial_queue_capacity = r.integer(*v, "dial_queue_capacity", 0, 10000000);
+  }
+  if (auto* v = o.if_contains("dnc")) c.dnc_numbers = r.strings(*v, "dnc");
+  if (auto* v = o.if_contains("max_duration_days")) {
+    f.max_duration = seconds_to_duration(r.number_in(*v, "max_duration_days", 0.001, 3650) * 86400);
+  }
+  f.import.default_region = c.default_region;
+  if (auto* v = o.if_contains("contacts")) {
+    const auto& co = r.object(*v, "contacts");
+    r.allow_only(co, "contacts", {"file", "default_region", "phone_columns", "id_column",
+                                  "priority_column", "time_zone_column", "delimiter"});
+    if (auto* x = co.if_contains("file")) f.contacts_path = resolve(base_dir, r.string(*x, "contacts.file"));
+    if (auto* x = co.if_contains("default_region")) {
+      f.import.default_region = r.string(*x, "contacts.default_region");
+    }
+    if (auto* x = co.if_contains("phone_columns")) {
+      f.import.mapping.phone_columns = r.strings(*x, "contacts.phone_columns");
+      if (f.import.mapping.phone_columns.empty()) r.fail("contacts.phone_columns", "must not be empty");
+    }
+    if (auto* x = co.if_contains("id_column")) {
+      f.import.mapping.external_id_column = r.string(*x, "contacts.id_column");
+    }
+    if (auto* x = co.if_contains("priority_column")) {
+      f.import.mapping.priority_column = r.string(*x, "contacts.priority_column");
+    }
+    if (auto* x = co.if_contains("time_zone_column")) {
+      f.import.mapping.time_zone_column = r.string(*x, "contacts.time_zone_column");
+    }
+    if (auto* x = co.if_contains("delimiter")) {
+      std::string d = r.string(*x, "contacts.delimiter");
+      if (d != "," && d != ";") r.fail("contacts.delimiter", "must be \",\" or \";\"");
+      f.import.delimiter = d[0];
+    }
+  }
+  if (auto* v = o.if_contains("simulation")) {
+    const auto& so = r.object(*v, "simulation");
+    r.allow_only(so, "simulation",
+                 {"seed", "world", "replay_file", "share_no_answer", "share_busy", "share_machine",
+                  "p_live", "p_machine", "p_busy", "p_invalid", "answer_delay_s", "talk_s",
+                  "p_sale", "wrap_up_s", "setup_delay_s", "amd_delay_s", "amd_false_positive",
+                  "amd_false_negative", "bridge_delay_s", "patience_s", "busy_delay_s"});
+    SimulationOptions& s = f.simulation;
+    if (auto* x = so.if_contains("seed")) s.seed = static_cast<std::uint64_t>(r.integer(*x, "simulation.seed", 0, 2147483647));
+    std::string world = "parametric";
+    if (auto* x = so.if_contains("world")) world = r.string(*x, "simulation.world");
+    if (world != "parametric" && world != "replay") {
+      r.fail("simulation.world", "must be \"parametric\" or \"replay\"");
+    }
+    if (world == "replay") {
+      f.replay_path = f.contacts_path;
+      if (auto* x = so.if_contains("replay_file")) {
+        f.replay_path = resolve(base_dir, r.string(*x, "simulation.replay_file"));
+      }
+      if (f.replay_path.empty()) r.fail("simulation.replay_file", "is required for the replay world");
+      s.replay = ReplayWorld{};
+      if (auto* x = so.if_contains("share_no_answer")) s.replay->share_no_answer = r.number_in(*x, "simulation.share_no_answer", 0, 1);
+      if (auto* x = so.if_contains("share_busy")) s.replay->share_busy = r.number_in(*x, "simulation.share_busy", 0, 1);
+      if (auto* x = so.if_contains("share_machine")) s.replay->share_machine = r.number_in(*x, "simulation.share_machine", 0, 1);
+      if (auto* x = so.if_contains("answer_delay_s")) s.replay->answer_delay = r.distribution(*x, "simulation.answer_delay_s");
+      if (auto* x = so.if_contains("busy_delay_s")) s.replay->busy_delay = r.distribution(*x, "simulation.busy_delay_s");
+    } else {
+      ParametricWorld& p = s.parametric;
+      if (auto* x = so.if_contains("p_live")) p.p_live = r.number_in(*x, "simulation.p_live", 0, 1);
+      if (auto* x = so.if_contains("p_machine")) p.p_machine = r.number_in(*x, "simulation.p_machine", 0, 1);
+      if (auto* x = so.if_contains("p_busy")) p.p_busy = r.number_in(*x, "simulation.p_busy", 0, 1);
+      if (auto* x = so.if_contains("p_invalid")) p.p_invalid = r.number_in(*x, "simulation.p_invalid", 0, 1);
+      if (p.p_live + p.p_machine + p.p_busy + p.p_invalid > 1.0 + 1e-9) {
+        r.fail("simulation.p_live", "p_live + p_machine + p_busy + p_invalid must be <= 1");
+      }
+      if (auto* x = so.if_contains("answer_delay_s")) p.answer_delay = r.distribution(*x, "simulation.answer_delay_s");
+      if (auto* x = so.if_contains("busy_delay_s")) p.busy_delay = r.distribution(*x, "simulation.busy_delay_s");
+      if (auto* x = so.if_contains("talk_s")) p.talk = r.distribution(*x, "simulation.talk_s");
+      if (auto* x = so.if_contains("p_sale")) p.p_sale = r.number_in(*x, "simulation.p_sale", 0, 1);
+    }
+    if (auto* x = so.if_contains("wrap_up_s")) s.wrap_up = r.distribution(*x, "simulation.wrap_up_s");
+    if (auto* x = so.if_contains("setup_delay_s")) s.setup_delay = r.distribution(*x, "simulation.setup_delay_s");
+    if (auto* x = so.if_contains("amd_delay_s")) s.amd_delay = r.distribution(*x, "simulation.amd_delay_s");
+    if (auto* x = so.if_contains("amd_false_positive")) s.amd_false_positive = r.number_in(*x, "simulation.amd_false_positive", 0, 1);
+    if (auto* x = so.if_contains("amd_false_negative")) s.amd_false_negative = r.number_in(*x, "simulation.amd_false_negative", 0, 1);
+    if (auto* x = so.if_contains("bridge_delay_s")) s.bridge_delay = r.distribution(*x, "simulation.bridge_delay_s");
+    if (auto* x = so.if_contains("patience_s")) s.patience = r.distribution(*x, "simulation.patience_s");
+  }
+  return f;
+}
+
+CampaignFile load_campaign_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kIo, path + ": cannot open campaign file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string base = std::filesystem::path(path).parent_path().string();
+  return parse_campaign_json(buffer.str(), base, path);
+}
+
+}  // namespace omnivox

@@ -1,0 +1,1245 @@
+#include "omnivox/engine.h"
+
+#include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace omnivox {
+namespace asio = boost::asio;
+
+namespace {
+
+// The engine whose virtual clock this thread is driving: handlers for it run inline.
+thread_local const void* t_driving_engine = nullptr;
+
+std::string random_owner_token() {
+  std::random_device rd;
+  std::ostringstream out;
+  out << "omnivox-" << std::hex << rd() << rd();
+  return out.str();
+}
+
+Disposition system_disposition(const CallStateMachine& sm, bool bridged) {
+  switch (sm.state()) {
+    case CallState::kCompleted:
+      if (bridged) return Disposition::kCompleted;
+      return sm.amd() == AmdResult::kFax ? Disposition::kFax : Disposition::kMachine;
+    case CallState::kAbandoned: return Disposition::kAbandoned;
+    case CallState::kBusy: return Disposition::kBusy;
+    case CallState::kNoAnswer: return Disposition::kNoAnswer;
+    case CallState::kFailed:
+      return sm.fail_reason() == FailReason::kInvalidNumber ? Disposition::kInvalidNumber
+                                                            : Disposition::kFailed;
+    case CallState::kCanceled: return Disposition::kCanceled;
+    default: return Disposition::kNone;
+  }
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  struct Agent {
+    AgentId id = kNoAgent;
+    std::string name;
+    std::string campaign_id;
+    AgentState state = AgentState::kLoggedOut;
+    TimePoint state_since{};
+    TimePoint idle_since{};
+    CallId call = kNoCall;
+    std::optional<AgentState> after_wrap_up;  // state requested while busy
+    std::optional<DialQueueEntry> preview;
+    double seconds_in[kAgentStateCount] = {};
+  };
+
+  struct Campaign;
+  struct Call {
+    Attempt attempt;
+    CallStateMachine sm;
+    Campaign* campaign = nullptr;
+    AgentId dedicated_agent = kNoAgent;  // preview, call now, owned callback
+    AgentId agent = kNoAgent;            // reserved or bridged agent
+    bool pending = true;                 // counted in Campaign::pending
+    bool waiting = false;                // live answer waiting for an agent
+    bool bridged = false;
+    bool awaiting_disposition = false;
+    TimerId timeout_timer = 0;
+    TimePoint timeout_at = TimePoint::max();
+    TimerId hold_timer = 0;
+    TimerId wrap_timer = 0;
+  };
+
+  struct Campaign {
+    CampaignConfig config;
+    std::unique_ptr<PacingPolicy> policy;
+    std::unique_ptr<QueueGenerator> generator;
+    bool started = false;
+    std::deque<DialQueueEntry> queue;
+    std::unordered_set<ContactId> held;  // queued, previewed or in flight here
+    std::multiset<TimePoint> retry_due;
+    TimePoint refill_blocked_until{};
+    TimerId wake_timer = 0;
+    TimePoint wake_at = TimePoint::max();
+    std::vector<AgentId> agents;
+    std::size_t caller_id_next = 0;
+    int pending = 0;
+    std::deque<CallId> waiting;  // live answers waiting for an agent, oldest first
+    long in_flight = 0;
+    // statistics
+    long attempts = 0, live_answers = 0, machines = 0, abandons = 0, connects = 0;
+    long resolved = 0;  // attempts resolved to a live answer or an end before it
+    double resolve_seconds = 0, handle_seconds = 0;
+    long handled = 0;
+    long dispositions[kDispositionCount] = {};
+    PacingSnapshot snapshot;
+  };
+
+  EngineOptions options;
+  Storage* storage;
+  Telephony* telephony;
+  Clock* clock;
+  EventListener* listener;
+  Logger logger;
+  TimeZoneMap zones;
+
+  asio::io_context io;
+  std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+
+  mutable std::recursive_mutex mutex;
+  int depth = 0;
+  std::vector<std::function<void()>> deferred;
+
+  std::unordered_map<std::string, std::unique_ptr<Campaign>> campaigns;
+  std::vector<Agent> agents;
+  std::unordered_map<CallId, Call> calls;
+  TimerId renew_timer = 0;
+  // Timers capture a weak reference: a clock that outlives the engine fires into nothing.
+  std::shared_ptr<int> alive = std::make_shared<int>(0);
+
+  struct Sink final : CallEventSink {
+    Impl* impl;
+    void on_call_event(const CallEvent& event) override { impl->post_event(event); }
+  } sink;
+
+  Impl(EngineOptions opts, Storage* s, Telephony* t, Clock* c, EventListener* l)
+      : options(std::move(opts)),
+        storage(s),
+        telephony(t),
+        clock(c),
+        listener(l),
+        logger(options.log_sink, options.log_level) {
+    if (!storage || !telephony || !clock) {
+      throw Error(ErrorCode::kInvalidArgument, "Engine: storage, telephony and clock are required");
+    }
+    if (options.owner_token.empty()) options.owner_token = random_owner_token();
+    zones = TimeZoneMap::load(options.time_zone_map_path.empty() ? TimeZoneMap::default_path()
+                                                                  : options.time_zone_map_path);
+    sink.impl = this;
+    telephony->start(&sink);
+  }
+
+  TimePoint now() const { return clock->now(); }
+  bool inline_ok() const { return t_driving_engine == this; }
+
+  // ---- execution ----
+  // Runs `fn` under the engine lock; work requested meanwhile by listeners runs after it.
+  template <typename Fn>
+  void run_handler(Fn&& fn) {
+    std::lock_guard<std::recursive_mutex> lock(mutex);
+    ++depth;
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      logger.log(LogLevel::kError, std::string("engine handler failed: ") + e.what());
+    }
+    if (depth == 1) {
+      while (!deferred.empty()) {
+        auto next = std::move(deferred.front());
+        deferred.erase(deferred.begin());
+        try {
+          next();
+        } catch (const std::exception& e) {
+          logger.log(LogLevel::kError, std::string("engine deferred call failed: ") + e.what());
+        }
+      }
+    }
+    --depth;
+  }
+  // A mutating public call: deferred when made from inside a handler (a listener callback).
+  template <typename Fn>
+  void mutate(Fn&& fn) {
+    std::unique_lock<std::recursive_mutex> lock(mutex);
+    if (depth > 0) {
+      deferred.emplace_back(std::forward<Fn>(fn));
+      return;
+    }
+    lock.unlock();
+    run_handler(std::forward<Fn>(fn));
+  }
+  void post_handler(std::function<void()> fn) {
+    if (inline_ok()) {
+      run_handler(fn);
+    } else {
+      asio::post(io, [this, fn = std::move(fn)] { run_handler(fn); });
+    }
+  }
+  TimerId schedule(TimePoint at, std::function<void()> fn) {
+    std::weak_ptr<int> token = alive;
+    return clock->schedule_at(at, [this, token, fn = std::move(fn)]() mutable {
+      if (token.expired()) return;
+      post_handler(std::move(fn));
+    });
+  }
+
+  void journal(const Campaign& c, CallId call, ContactId contact, std::string kind,
+               std::string detail) {
+    try {
+      storage->append_journal({now(), c.config.id, call, contact, std::move(kind),
+                               std::move(detail)});
+    } catch (const std::exception& e) {
+      logger.log_limited(LogLevel::kWarn, "journal", std::string("journal append failed: ") + e.what());
+    }
+  }
+
+  template <typename Fn>
+  void notify(Fn&& fn) {
+    if (!listener) return;
+    try {
+      fn(*listener);
+    } catch (const std::exception& e) {
+      logger.log_limited(LogLevel::kWarn, "listener",
+                         std::string("event listener threw: ") + e.what());
+    }
+  }
+
+  Campaign& campaign_or_throw(const std::string& id) {
+    auto it = campaigns.find(id);
+    if (it == campaigns.end()) throw Error(ErrorCode::kNotFound, "unknown campaign '" + id + "'");
+    return *it->second;
+  }
+  Agent& agent_or_throw(AgentId id) {
+    if (id >= agents.size()) {
+      throw Error(ErrorCode::kNotFound, "unknown agent " + std::to_string(id));
+    }
+    return agents[id];
+  }
+
+  // ---- agents ----
+  void set_agent(Agent& a, AgentState to, CallId call) {
+    TimePoint t = now();
+    a.seconds_in[static_cast<int>(a.state)] += to_seconds(t - a.state_since);
+    AgentState from = a.state;
+    a.state = to;
+    a.state_since = t;
+    if (to == AgentState::kAvailable) a.idle_since = t;
+    notify([&](EventListener& l) {
+      l.on_agent_state({t, a.campaign_id, a.id, from, to, call});
+    });
+  }
+
+  Agent* longest_idle_agent(Campaign& c) {
+    Agent* best = nullptr;
+    for (AgentId id : c.agents) {
+      Agent& a = agents[id];
+      if (a.state == AgentState::kAvailable && (!best || a.idle_since < best->idle_since)) best = &a;
+    }
+    return best;
+  }
+
+  // An agent is free again: serve a waiting live answer first, else let pacing use it.
+  void agent_freed(Agent& a) {
+    Campaign& c = *campaigns.at(a.campaign_id);
+    if (a.after_wrap_up && *a.after_wrap_up != AgentState::kAvailable) {
+      AgentState next = *a.after_wrap_up;
+      a.after_wrap_up.reset();
+      set_agent(a, next, kNoCall);
+      return;
+    }
+    a.after_wrap_up.reset();
+    set_agent(a, AgentState::kAvailable, kNoCall);
+    while (!c.waiting.empty()) {
+      CallId id = c.waiting.front();
+      c.waiting.pop_front();
+      auto it = calls.find(id);
+      if (it == calls.end() || it->second.sm.state() != CallState::kHuman) continue;
+      connect(it->second, a);
+      return;
+    }
+  }
+
+  void connect(Call& call, Agent& a) {
+    call.waiting = false;
+    call.agent = a.id;
+    call.attempt.agent = a.id;
+    a.call = call.attempt.call_id;
+    if (a.state != AgentState::kReserved) set_agent(a, AgentState::kReserved, call.attempt.call_id);
+    telephony->bridge(call.attempt.call_id, a.id);
+  }
+
+  // ---- pacing ----
+  void pace(Campaign& c) {
+    if (!c.started) return;
+    TimePoint t = now();
+    PacingSnapshot& s = c.snapshot;
+    s.now = t;
+    s.agents_logged_in = s.agents_idle = s.agents_paused = 0;
+    s.busy_elapsed_s.clear();
+    for (AgentId id : c.agents) {
+      const Agent& a = agents[id];
+      switch (a.state) {
+        case AgentState::kLoggedOut: continue;
+        case AgentState::kAvailable:
+          if (!a.preview) ++s.agents_idle;
+          break;
+        case AgentState::kPaused: ++s.agents_paused; break;
+        default: s.busy_elapsed_s.push_back(to_seconds(t - a.state_since)); break;
+      }
+      ++s.agents_logged_in;
+    }
+    s.calls_pending = c.pending;
+    s.calls_waiting = static_cast<int>(c.waiting.size());
+    s.live_answers = c.live_answers;
+    s.abandons = c.abandons;
+    s.abandon_rate = c.live_answers ? static_cast<double>(c.abandons) / c.live_answers : 0.0;
+    if (c.resolved > 20) {
+      s.live_answer_probability = static_cast<double>(c.live_answers) / c.resolved;
+      s.mean_time_to_resolve_s = c.resolve_seconds / c.resolved;
+    }
+    if (c.handled > 5) s.mean_handle_s = c.handle_seconds / c.handled;
+    s.dial_queue_size = static_cast<int>(c.queue.size());
+    int wanted = c.policy->decide(s);
+    int launched = 0;
+    if (wanted > 0) {
+      if (static_cast<int>(c.queue.size()) < wanted) refill(c, wanted);
+      launched = launch_batch(c, wanted);
+      if (launched < wanted) schedule_wake(c);
+    }
+    if (wanted > 0 || launched > 0) {
+      notify([&](EventListener& l) {
+        l.on_pacing_decision({t, c.config.id, c.policy->name(), s.agents_idle,
+                              static_cast<int>(s.busy_elapsed_s.size()), s.calls_pending, wanted,
+                              launched});
+      });
+    }
+  }
+
+  std::size_t queue_capacity(const Campaign& c) const {
+    if (c.config.dial_queue_capacity) return c.config.dial_queue_capacity;
+    return std::max<std::size_t>(64, 4 * c.agents.size());
+  }
+
+  void refill(Campaign& c, int wanted) {
+    TimePoint t = now();
+    if (t < c.refill_blocked_until) return;
+    std::size_t capacity = std::max<std::size_t>(queue_capacity(c), wanted);
+    if (c.queue.size() >= capacity) return;
+    std::vector<DialQueueEntry> fresh;
+    TimePoint window_wake = c.generator->fill(
+        t, capacity - c.queue.size(), [&](ContactId id) { return c.held.count(id) > 0; }, fresh);
+    for (auto& e : fresh) {
+      c.held.insert(e.contact_id);
+      c.queue.push_back(std::move(e));
+    }
+    if (c.queue.size() < capacity) {
+      // Nothing more is dialable before a window opens or a retry falls due.
+      while (!c.retry_due.empty() && *c.retry_due.begin() <= t) c.retry_due.erase(c.retry_due.begin());
+      TimePoint next_retry = c.retry_due.empty() ? TimePoint::max() : *c.retry_due.begin();
+      c.refill_blocked_until = std::min(window_wake, next_retry);
+    }
+  }
+
+  void schedule_wake(Campaign& c) {
+    TimePoint at = c.refill_blocked_until;
+    if (at == TimePoint::max() || at <= now()) return;
+    if (c.wake_timer && c.wake_at <= at) return;
+    if (c.wake_timer) clock->cancel(c.wake_timer);
+    c.wake_at = at;
+    Campaign* cp = &c;
+    c.wake_timer = schedule(at, [this, cp] {
+      cp->wake_timer = 0;
+      cp->wake_at = TimePoint::max();
+      pace(*cp);
+    });
+  }
+
+  void unblock_refill(Campaign& c, TimePoint due) {
+    c.refill_blocked_until = std::min(c.refill_blocked_until, due);
+  }
+
+  int launch_batch(Campaign& c, int wanted) {
+    int launched = 0;
+    while (launched < wanted && !c.queue.empty()) {
+      std::vector<DialQueueEntry> batch;
+      while (static_cast<int>(batch.size()) < wanted - launched && !c.queue.empty()) {
+        batch.push_back(std::move(c.queue.front()));
+        c.queue.pop_front();
+      }
+      std::vector<ContactId> ids;
+      ids.reserve(batch.size());
+      for (const auto& e : batch) ids.push_back(e.contact_id);
+      std::vector<ContactId> claimed;
+      try {
+        claimed = storage->claim_leases(ids, options.owner_token, now(), options.lease_ttl);
+      } catch (const std::exception& e) {
+        logger.log_limited(LogLevel::kWarn, "claim", std::string("lease claim failed: ") + e.what());
+        for (auto& entry : batch) c.held.erase(entry.contact_id);
+        return launched;
+      }
+      std::unordered_set<ContactId> ok(claimed.begin(), claimed.end());
+      for (auto& entry : batch) {
+        if (!ok.count(entry.contact_id)) {
+          c.held.erase(entry.contact_id);
+          continue;
+        }
+        if (originate(c, entry, kNoAgent) != kNoCall) ++launched;
+      }
+    }
+    return launched;
+  }
+
+  // Leased `entry` → an attempt. Re-checks eligibility (time passed since the queue was filled).
+  CallId originate(Campaign& c, const DialQueueEntry& entry, AgentId dedicated) {
+    TimePoint t = now();
+    auto contact = storage->get_contact(entry.contact_id);
+    auto drop = [&](const std::string& why) {
+      storage->release_lease(entry.contact_id, options.owner_token);
+      c.held.erase(entry.contact_id);
+      logger.log(LogLevel::kDebug, "dial queue entry " + std::to_string(entry.contact_id) +
+                                       " dropped: " + why);
+      return kNoCall;
+    };
+    if (!contact) return drop("contact vanished");
+    EligibilityReport report = c.generator->explain(*contact, t, options.owner_token, false);
+    if (report.reason != Ineligibility::kNone) return drop(report.detail);
+    if (storage->is_dnc(c.config.id, entry.number)) {
+      contact->status = ContactStatus::kDoNotCall;
+      storage->update_contact(*contact);
+      return drop("on a DNC list");
+    }
+    if (entry.callback_agent != kNoAgent && dedicated == kNoAgent) {
+      Agent& owner = agents.at(entry.callback_agent);
+      if (owner.state != AgentState::kAvailable) return drop("callback owner not available");
+      dedicated = owner.id;
+    }
+    std::uint16_t number_index = entry.number_index;
+    PhoneNumber& number = contact->numbers.at(number_index);
+    contact->attempts++;
+    number.attempts++;
+    contact->last_attempt_at = t;
+    if (contact->status == ContactStatus::kCallback) contact->status = ContactStatus::kRetry;
+    storage->update_contact(*contact);
+
+    CallId id = storage->allocate_call_id();
+    Call call;
+    call.campaign = &c;
+    call.sm = CallStateMachine(t);
+    Attempt& a = call.attempt;
+    a.call_id = id;
+    a.contact_id = contact->id;
+    a.campaign_id = c.config.id;
+    a.number = number.e164;
+    a.number_index = number_index;
+    a.attempt_number = contact->attempts;
+    a.caller_id = c.config.caller_ids.empty()
+                      ? std::string()
+                      : c.config.caller_ids[c.caller_id_next++ % c.config.caller_ids.size()];
+    a.created_at = t;
+    call.dedicated_agent = dedicated;
+    if (dedicated != kNoAgent) {
+      Agent& ag = agents[dedicated];
+      ag.preview.reset();
+      ag.call = id;
+      set_agent(ag, AgentState::kReserved, id);
+    }
+    storage->put_attempt(a);
+    ++c.attempts;
+    ++c.pending;
+    ++c.in_flight;
+    OriginateRequest req;
+    req.call_id = id;
+    req.contact_id = contact->id;
+    req.external_id = contact->external_id;
+    req.campaign_id = c.config.id;
+    req.to = number.e164;
+    req.from = a.caller_id;
+    req.attempt_number = a.attempt_number;
+    req.ring_timeout = c.config.ring_timeout;
+    req.amd = c.config.amd;
+    auto [it, inserted] = calls.emplace(id, std::move(call));
+    arm_timeout(it->second);
+    ensure_renewal();
+    if (options.journal_state_changes) {
+      journal(c, id, contact->id, "state", "QUEUED to " + number.e164);
+    }
+    notify([&](EventListener& l) {
+      l.on_call_state({t, c.config.id, id, contact->id, CallState::kQueued, CallState::kQueued,
+                       dedicated});
+    });
+    telephony->originate(req);
+    return id;
+  }
+
+  // ---- timers of calls ----
+  void arm_timeout(Call& call) {
+    auto deadline = call.sm.deadline(options.timeouts, call.campaign->config.ring_timeout);
+    if (!deadline) return;
+    call.timeout_at = *deadline;
+    if (call.timeout_timer) return;  // the pending timer re-arms itself when it fires early
+    CallId id = call.attempt.call_id;
+    call.timeout_timer = schedule(*deadline, [this, id] { on_timeout(id); });
+  }
+
+  void on_timeout(CallId id) {
+    auto it = calls.find(id);
+    if (it == calls.end()) return;
+    Call& call = it->second;
+    call.timeout_timer = 0;
+    if (is_terminal(call.sm.state())) return;
+    if (now() < call.timeout_at) {
+      call.timeout_timer = schedule(call.timeout_at, [this, id] { on_timeout(id); });
+      return;
+    }
+    CallState before = call.sm.state();
+    auto r = call.sm.force(CallState::kFailed, now(), FailReason::kTimeout);
+    logger.log_limited(LogLevel::kWarn, "timeout",
+                       "call " + std::to_string(id) + " timed out in state " + to_string(before));
+    telephony->hangup(id);
+    after_transition(call, r);
+  }
+
+  void ensure_renewal() {
+    if (renew_timer || calls.empty()) return;
+    renew_timer = schedule(now() + options.lease_ttl / 2, [this] {
+      renew_timer = 0;
+      TimePoint t = now();
+      for (auto& [id, call] : calls) {
+        if (!storage->renew_lease(call.attempt.contact_id, options.owner_token, t,
+                                  options.lease_ttl)) {
+          logger.log_limited(LogLevel::kWarn, "renew",
+                             "lease of contact " + std::to_string(call.attempt.contact_id) +
+                                 " was lost during call " + std::to_string(id));
+        }
+      }
+      ensure_renewal();
+    });
+  }
+
+  // ---- events ----
+  void post_event(const CallEvent& event) {
+    post_handler([this, event] { handle_event(event); });
+  }
+
+  void handle_event(const CallEvent& event) {
+    auto it = calls.find(event.call_id);
+    if (it == calls.end()) {
+      logger.log(LogLevel::kDebug, std::string("event ") + to_string(event.kind) +
+                                       " for finished or unknown call " +
+                                       std::to_string(event.call_id));
+      return;
+    }
+    Call& call = it->second;
+    TimePoint t = now();
+    if (!event.provider_call_id.empty() && call.attempt.provider_call_id.empty()) {
+      call.attempt.provider_call_id = event.provider_call_id;
+    }
+    if (event.provider_code) call.attempt.provider_code = event.provider_code;
+    auto r = call.sm.apply(event, t);
+    if (r.outcome != ApplyOutcome::kApplied) {
+      journal(*call.campaign, call.attempt.call_id, call.attempt.contact_id,
+              r.outcome == ApplyOutcome::kDuplicate ? "duplicate_event" : "late_event",
+              std::string(to_string(event.kind)) + " seq " + std::to_string(event.sequence) +
+                  " in state " + to_string(r.from));
+      return;
+    }
+    after_transition(call, r);
+  }
+
+  void after_transition(Call& call, const CallStateMachine::Result& r) {
+    Campaign& c = *call.campaign;
+    TimePoint t = now();
+    CallId id = call.attempt.call_id;
+    call.attempt.state = r.to;
+    if (options.journal_state_changes) {
+      journal(c, id, call.attempt.contact_id, "state",
+              std::string(to_string(r.from)) + " -> " + to_string(r.to));
+    }
+    notify([&](EventListener& l) {
+      l.on_call_state({t, c.config.id, id, call.attempt.contact_id, r.from, r.to, call.agent});
+    });
+    auto resolve = [&] {
+      if (!call.pending) return;
+      call.pending = false;
+      --c.pending;
+      ++c.resolved;
+      c.resolve_seconds += to_seconds(t - call.attempt.created_at);
+    };
+    switch (r.to) {
+      case CallState::kAnswered:
+        call.attempt.answered_at = t;
+        if (!c.config.amd) {
+          auto human = call.sm.force(CallState::kHuman, t);
+          after_transition(call, human);
+          return;
+        }
+        break;
+      case CallState::kHuman: {
+        if (call.attempt.answered_at == TimePoint{}) call.attempt.answered_at = t;
+        call.attempt.amd = call.sm.amd() == AmdResult::kNone ? AmdResult::kHuman : call.sm.amd();
+        resolve();
+        ++c.live_answers;
+        Agent* agent = call.dedicated_agent != kNoAgent ? &agents[call.dedicated_agent]
+                                                        : longest_idle_agent(c);
+        if (agent) {
+          connect(call, *agent);
+        } else {
+          call.waiting = true;
+          c.waiting.push_back(id);
+        }
+        call.hold_timer = schedule(t + c.config.hold_window, [this, id] { on_hold_expired(id); });
+        break;
+      }
+      case CallState::kMachine:
+      case CallState::kFax:
+        if (call.attempt.answered_at == TimePoint{}) call.attempt.answered_at = t;
+        call.attempt.amd = call.sm.amd();
+        resolve();
+        ++c.machines;
+        if (!c.config.voicemail_message.empty() && r.to == CallState::kMachine) {
+          telephony->play(id, c.config.voicemail_message);
+        }
+        telephony->hangup(id);
+        break;
+      case CallState::kBridged: {
+        call.bridged = true;
+        call.waiting = false;
+        call.attempt.bridged_at = t;
+        ++c.connects;
+        if (call.hold_timer) clock->cancel(call.hold_timer), call.hold_timer = 0;
+        if (call.agent != kNoAgent) set_agent(agents[call.agent], AgentState::kOnCall, id);
+        break;
+      }
+      default: break;
+    }
+    if (is_terminal(r.to)) {
+      resolve();
+      finish(call);
+      return;
+    }
+    arm_timeout(call);
+    pace(c);
+  }
+
+  void on_hold_expired(CallId id) {
+    auto it = calls.find(id);
+    if (it == calls.end()) return;
+    Call& call = it->second;
+    call.hold_timer = 0;
+    if (call.sm.state() != CallState::kHuman) return;
+    auto r = call.sm.force(CallState::kAbandoned, now());
+    Campaign& c = *call.campaign;
+    telephony->play(id, c.config.safe_harbor_message);
+    telephony->hangup(id);
+    after_transition(call, r);
+  }
+
+  void finish(Call& call) {
+    Campaign& c = *call.campaign;
+    TimePoint t = now();
+    CallId id = call.attempt.call_id;
+    if (call.timeout_timer) clock->cancel(call.timeout_timer), call.timeout_timer = 0;
+    if (call.hold_timer) clock->cancel(call.hold_timer), call.hold_timer = 0;
+    if (call.waiting) {
+      c.waiting.erase(std::remove(c.waiting.begin(), c.waiting.end(), id), c.waiting.end());
+      call.waiting = false;
+    }
+    call.attempt.ended_at = t;
+    call.attempt.fail_reason = call.sm.fail_reason();
+    if (call.sm.state() == CallState::kAbandoned) ++c.abandons;
+    AgentId agent_id = call.agent != kNoAgent ? call.agent : call.dedicated_agent;
+    if (call.bridged && agent_id != kNoAgent) {
+      // The agent wraps up and sets the disposition (set_disposition).
+      call.awaiting_disposition = true;
+      c.handle_seconds += 0;  // completed in set_disposition
+      storage->put_attempt(call.attempt);
+      set_agent(agents[agent_id], AgentState::kWrapUp, id);
+      call.wrap_timer = schedule(t + options.max_wrap_up, [this, id] { on_wrap_up_expired(id); });
+      pace(c);
+      return;
+    }
+    if (agent_id != kNoAgent) {
+      Agent& a = agents[agent_id];
+      if (a.call == id) {
+        a.call = kNoCall;
+        agent_freed(a);
+      }
+    }
+    complete(call, system_disposition(call.sm, call.bridged), std::nullopt);
+  }
+
+  void on_wrap_up_expired(CallId id) {
+    auto it = calls.find(id);
+    if (it == calls.end() || !it->second.awaiting_disposition) return;
+    it->second.wrap_timer = 0;
+    logger.log_limited(LogLevel::kWarn, "wrap_up",
+                       "call " + std::to_string(id) + ": no disposition after " +
+                           std::to_string(options.max_wrap_up.count() / 1000) +
+                           " s of wrap-up; recorded as COMPLETED");
+    end_wrap_up(it->second, Disposition::kCompleted, std::nullopt);
+  }
+
+  void end_wrap_up(Call& call, Disposition d, std::optional<TimePoint> callback_at) {
+    AgentId agent_id = call.agent != kNoAgent ? call.agent : call.dedicated_agent;
+    Campaign& campaign = *call.campaign;
+    TimePoint t = now();
+    if (call.attempt.bridged_at != TimePoint{}) {
+      ++campaign.handled;
+      campaign.handle_seconds += to_seconds(t - call.attempt.bridged_at);
+    }
+    complete(call, d, callback_at);  // forgets `call`
+    if (agent_id != kNoAgent) {
+      Agent& a = agents[agent_id];
+      a.call = kNoCall;
+      agent_freed(a);
+      pace(campaign);
+    }
+  }
+
+  // Applies the attempt's disposition to its contact, records it and forgets the call.
+  void complete(Call& call, Disposition d, std::optional<TimePoint> callback_at) {
+    Campaign& c = *call.campaign;
+    TimePoint t = now();
+    CallId id = call.attempt.call_id;
+    if (call.wrap_timer) clock->cancel(call.wrap_timer), call.wrap_timer = 0;
+    call.attempt.disposition = d;
+    ++c.dispositions[static_cast<int>(d)];
+    --c.in_flight;
+    try {
+      if (auto contact = storage->get_contact(call.attempt.contact_id)) {
+        apply_disposition(c, *contact, call.attempt, d, callback_at, t);
+        storage->update_contact(*contact);
+      }
+      storage->put_attempt(call.attempt);
+      storage->release_lease(call.attempt.contact_id, options.owner_token);
+    } catch (const std::exception& e) {
+      logger.log_limited(LogLevel::kError, "complete",
+                         "recording call " + std::to_string(id) + " failed: " + e.what());
+    }
+    if (options.journal_state_changes) {
+      journal(c, id, call.attempt.contact_id, "disposition", to_string(d));
+    }
+    Attempt finished = call.attempt;
+    c.held.erase(call.attempt.contact_id);
+    calls.erase(id);
+    notify([&](EventListener& l) { l.on_attempt_finished(finished); });
+    pace(c);
+  }
+
+  void apply_disposition(Campaign& c, Contact& contact, const Attempt& a, Disposition d,
+                         std::optional<TimePoint> callback_at, TimePoint t) {
+    contact.last_disposition = d;
+    PhoneNumber* number =
+        a.number_index < contact.numbers.size() ? &contact.numbers[a.number_index] : nullptr;
+    if (number) number->last_disposition = d;
+    switch (d) {
+      case Disposition::kBusy:
+      case Disposition::kNoAnswer:
+      case Disposition::kFailed:
+      case Disposition::kCanceled:
+      case Disposition::kInvalidNumber:
+      case Disposition::kMachine:
+      case Disposition::kFax: ++contact.not_connected; break;
+      default: break;
+    }
+    auto retry_at = [&](TimePoint due) {
+      contact.status = ContactStatus::kRetry;
+      contact.next_attempt_at = due;
+      if (!contact.numbers.empty()) {
+        contact.next_number = static_cast<std::uint16_t>((a.number_index + 1) % contact.numbers.size());
+      }
+      c.retry_due.insert(due);
+      unblock_refill(c, due);
+    };
+    if (d == Disposition::kInvalidNumber || d == Disposition::kWrongNumber) {
+      if (number) number->invalid = true;
+      bool any_valid = std::any_of(contact.numbers.begin(), contact.numbers.end(),
+                                   [](const PhoneNumber& n) { return !n.invalid; });
+      if (!any_valid) {
+        contact.status = d == Disposition::kWrongNumber ? ContactStatus::kDone : ContactStatus::kInvalid;
+        return;
+      }
+      retry_at(t);
+    } else if (d == Disposition::kCallback) {
+      contact.status = ContactStatus::kCallback;
+      contact.next_attempt_at = callback_at.value_or(t + std::chrono::hours(1));
+      contact.callback_agent = kNoAgent;
+      c.retry_due.insert(contact.next_attempt_at);
+      unblock_refill(c, contact.next_attempt_at);
+      return;
+    } else if (d == Disposition::kDoNotCall) {
+      contact.status = ContactStatus::kDoNotCall;
+      if (number) storage->add_dnc(c.config.id, number->e164);
+      return;
+    } else if (is_agent_disposition(d)) {
+      contact.status = ContactStatus::kDone;
+      return;
+    } else {
+      auto rule = c.config.retry_rules.find(d);
+      if (rule == c.config.retry_rules.end() || rule->second.final) {
+        contact.status = ContactStatus::kDone;
+        return;
+      }
+      retry_at(t + rule->second.delay);
+    }
+    if (c.config.max_attempts > 0 && contact.attempts >= c.config.max_attempts) {
+      contact.status = ContactStatus::kExhausted;
+    }
+  }
+
+  // ---- statistics ----
+  CampaignStatistics stats(const Campaign& c) const {
+    CampaignStatistics s;
+    TimePoint t = now();
+    s.campaign_id = c.config.id;
+    s.at = t;
+    double in_state[kAgentStateCount] = {};
+    for (AgentId id : c.agents) {
+      const Agent& a = agents[id];
+      ++s.agents_by_state[static_cast<int>(a.state)];
+      for (int k = 0; k < kAgentStateCount; ++k) in_state[k] += a.seconds_in[k];
+      in_state[static_cast<int>(a.state)] += to_seconds(t - a.state_since);
+    }
+    s.attempts = c.attempts;
+    s.attempts_in_flight = c.in_flight;
+    s.live_answers = c.live_answers;
+    s.machines = c.machines;
+    s.abandons = c.abandons;
+    s.connects = c.connects;
+    s.abandon_rate = c.live_answers ? static_cast<double>(c.abandons) / c.live_answers : 0.0;
+    s.talk_seconds = in_state[static_cast<int>(AgentState::kOnCall)] +
+                     in_state[static_cast<int>(AgentState::kReserved)];
+    s.wrap_seconds = in_state[static_cast<int>(AgentState::kWrapUp)];
+    double available = in_state[static_cast<int>(AgentState::kAvailable)];
+    s.logged_in_seconds = s.talk_seconds + s.wrap_seconds + available +
+                          in_state[static_cast<int>(AgentState::kPaused)];
+    double working = s.talk_seconds + s.wrap_seconds + available;
+    s.occupancy = working > 0 ? (s.talk_seconds + s.wrap_seconds) / working : 0.0;
+    int staffed = 0;
+    for (AgentId id : c.agents) {
+      AgentState st = agents[id].state;
+      if (st != AgentState::kLoggedOut && st != AgentState::kPaused) ++staffed;
+    }
+    s.dial_level = staffed ? static_cast<double>(c.in_flight) / staffed : 0.0;
+    s.contacts_total = storage->contact_count(c.config.id);
+    std::size_t open = 0;
+    ContactScan scan;
+    scan.campaign_id = c.config.id;
+    open = storage->scan_contacts(scan, [](const Contact&) { return true; });
+    s.contacts_final = s.contacts_total - std::min(open, s.contacts_total);
+    s.dial_queue_size = c.queue.size();
+    for (int k = 0; k < kDispositionCount; ++k) s.dispositions[k] = c.dispositions[k];
+    return s;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+Engine::Engine(EngineOptions options, Storage* storage, Telephony* telephony, Clock* clock,
+               EventListener* listener)
+    : impl_(std::make_unique<Impl>(std::move(options), storage, telephony, clock, listener)) {}
+
+Engine::~Engine() {
+  stop();
+  impl_->telephony->stop();
+}
+
+void Engine::add_campaign(const CampaignConfig& campaign) {
+  if (campaign.id.empty()) throw Error(ErrorCode::kConfig, "campaign.id: must not be empty");
+  if (campaign.max_attempts < 0) throw Error(ErrorCode::kConfig, "max_attempts: must be >= 0");
+  if (campaign.ring_timeout < std::chrono::seconds(1)) {
+    throw Error(ErrorCode::kConfig, "ring_timeout: must be at least 1 s");
+  }
+  if (campaign.hold_window < Duration(0)) throw Error(ErrorCode::kConfig, "hold_window: negative");
+  auto policy = make_policy_for(campaign);
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  impl_->storage->put_campaign(campaign);
+  auto c = std::make_unique<Impl::Campaign>();
+  c->config = campaign;
+  c->policy = std::move(policy);
+  c->generator = std::make_unique<QueueGenerator>(campaign, impl_->storage, &impl_->zones);
+  if (auto old = impl_->campaigns.find(campaign.id); old != impl_->campaigns.end()) {
+    c->agents = old->second->agents;
+  }
+  impl_->campaigns[campaign.id] = std::move(c);
+  for (const auto& number : campaign.dnc_numbers) impl_->storage->add_dnc(campaign.id, number);
+}
+
+ImportReport Engine::import_contacts(const std::string& campaign_id, const std::string& list_name,
+                                     const std::string& csv_path, ImportOptions options) {
+  {
+    std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+    impl_->campaign_or_throw(campaign_id);
+  }
+  impl_->storage->put_list({campaign_id, list_name, true});
+  return import_contacts_csv_file(csv_path, options, [&](ImportedContact&& row) {
+    Contact contact;
+    contact.list_name = list_name;
+    contact.external_id = std::move(row.external_id);
+    contact.priority = row.priority;
+    contact.time_zone = std::move(row.time_zone);
+    contact.attributes = std::move(row.attributes);
+    for (auto& n : row.phone_numbers) contact.numbers.push_back(PhoneNumber{std::move(n)});
+    add_contact(campaign_id, std::move(contact));
+  });
+}
+
+ContactId Engine::add_contact(const std::string& campaign_id, Contact contact) {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
+  if (contact.numbers.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "contact '" + contact.external_id + "': at least one phone number is required");
+  }
+  contact.campaign_id = campaign_id;
+  ZoneSetId zone_override = kUnknownZoneSet;
+  if (!contact.time_zone.empty()) zone_override = impl_->zones.intern_zones({contact.time_zone});
+  for (auto& n : contact.numbers) {
+    if (n.e164.empty() || n.e164[0] != '+') {
+      throw Error(ErrorCode::kInvalidArgument, "contact '" + contact.external_id + "': number '" +
+                                                   n.e164 + "' is not E.164");
+    }
+    n.zone_set = zone_override != kUnknownZoneSet ? zone_override : impl_->zones.zone_set_for(n.e164);
+  }
+  ContactId id = impl_->storage->add_contact(std::move(contact));
+  c.refill_blocked_until = TimePoint{};
+  return id;
+}
+
+void Engine::add_dnc(const std::string& list, const std::string& e164) {
+  impl_->storage->add_dnc(list, e164);
+}
+
+void Engine::start_campaign(const std::string& campaign_id) {
+  {
+    std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+    impl_->campaign_or_throw(campaign_id);
+  }
+  impl_->mutate([this, campaign_id] {
+    Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
+    c.started = true;
+    c.refill_blocked_until = TimePoint{};
+    impl_->logger.log(LogLevel::kInfo, "campaign " + campaign_id + " started with policy " +
+                                           c.policy->name());
+    impl_->pace(c);
+  });
+}
+
+void Engine::stop_campaign(const std::string& campaign_id) {
+  impl_->mutate([this, campaign_id] {
+    Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
+    c.started = false;
+    for (auto& e : c.queue) c.held.erase(e.contact_id);
+    c.queue.clear();
+    if (c.wake_timer) impl_->clock->cancel(c.wake_timer), c.wake_timer = 0;
+  });
+}
+
+AgentId Engine::add_agent(const std::string& campaign_id, const std::string& name) {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
+  Impl::Agent a;
+  a.id = static_cast<AgentId>(impl_->agents.size());
+  a.name = name;
+  a.campaign_id = campaign_id;
+  a.state_since = impl_->now();
+  impl_->agents.push_back(std::move(a));
+  c.agents.push_back(impl_->agents.back().id);
+  return impl_->agents.back().id;
+}
+
+void Engine::set_agent_state(AgentId agent, AgentState state) {
+  {
+    std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+    impl_->agent_or_throw(agent);
+  }
+  if (state == AgentState::kReserved || state == AgentState::kOnCall ||
+      state == AgentState::kWrapUp) {
+    throw Error(ErrorCode::kInvalidArgument, std::string("set_agent_state: ") + to_string(state) +
+                                                 " is set by the engine, not the host");
+  }
+  impl_->mutate([this, agent, state] {
+    Impl::Agent& a = impl_->agents[agent];
+    switch (a.state) {
+      case AgentState::kReserved:
+      case AgentState::kOnCall:
+      case AgentState::kWrapUp: a.after_wrap_up = state; return;
+      default: break;
+    }
+    if (a.state == state) return;
+    if (a.preview && state != AgentState::kAvailable) {
+      impl_->storage->release_lease(a.preview->contact_id, impl_->options.owner_token);
+      impl_->campaigns.at(a.campaign_id)->held.erase(a.preview->contact_id);
+      a.preview.reset();
+    }
+    if (state == AgentState::kAvailable) {
+      impl_->agent_freed(a);
+    } else {
+      impl_->set_agent(a, state, kNoCall);
+    }
+    impl_->pace(*impl_->campaigns.at(a.campaign_id));
+  });
+}
+
+void Engine::set_disposition(CallId call, Disposition disposition,
+                             std::optional<TimePoint> callback_at) {
+  {
+    std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+    auto it = impl_->calls.find(call);
+    if (it == impl_->calls.end() || !it->second.awaiting_disposition) {
+      throw Error(ErrorCode::kState, "set_disposition: call " + std::to_string(call) +
+                                         " is not awaiting a disposition");
+    }
+  }
+  impl_->mutate([this, call, disposition, callback_at] {
+    auto it = impl_->calls.find(call);
+    if (it == impl_->calls.end() || !it->second.awaiting_disposition) return;
+    impl_->end_wrap_up(it->second, disposition, callback_at);
+  });
+}
+
+std::optional<DialQueueEntry> Engine::preview_next(AgentId agent) {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  Impl::Agent& a = impl_->agent_or_throw(agent);
+  if (a.preview) return a.preview;
+  if (a.state != AgentState::kAvailable) {
+    throw Error(ErrorCode::kState, "preview_next: agent " + std::to_string(agent) + " is " +
+                                       to_string(a.state) + ", not AVAILABLE");
+  }
+  Impl::Campaign& c = *impl_->campaigns.at(a.campaign_id);
+  for (int round = 0; round < 2; ++round) {
+    if (c.queue.empty()) {
+      c.refill_blocked_until = TimePoint{};
+      impl_->refill(c, 1);
+    }
+    while (!c.queue.empty()) {
+      DialQueueEntry e = std::move(c.queue.front());
+      c.queue.pop_front();
+      std::vector<ContactId> ids{e.contact_id};
+      auto claimed = impl_->storage->claim_leases(ids, impl_->options.owner_token, impl_->now(),
+                                                  impl_->options.lease_ttl);
+      if (claimed.empty()) {
+        c.held.erase(e.contact_id);
+        continue;
+      }
+      a.preview = e;
+      return e;
+    }
+  }
+  return std::nullopt;
+}
+
+CallId Engine::dial_preview(AgentId agent) {
+  CallId id = kNoCall;
+  impl_->run_handler([&] {
+    Impl::Agent& a = impl_->agent_or_throw(agent);
+    if (!a.preview) {
+      throw Error(ErrorCode::kState, "dial_preview: agent " + std::to_string(agent) +
+                                         " has no previewed contact");
+    }
+    DialQueueEntry e = *a.preview;
+    id = impl_->originate(*impl_->campaigns.at(a.campaign_id), e, agent);
+  });
+  if (id == kNoCall) {
+    throw Error(ErrorCode::kState, "dial_preview: the previewed contact is no longer dialable");
+  }
+  return id;
+}
+
+void Engine::skip_preview(AgentId agent) {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  Impl::Agent& a = impl_->agent_or_throw(agent);
+  if (!a.preview) return;
+  impl_->storage->release_lease(a.preview->contact_id, impl_->options.owner_token);
+  impl_->campaigns.at(a.campaign_id)->held.erase(a.preview->contact_id);
+  a.preview.reset();
+}
+
+CallId Engine::call_now(ContactId contact_id, AgentId agent) {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  Impl::Agent& a = impl_->agent_or_throw(agent);
+  if (a.state != AgentState::kAvailable || a.preview) {
+    throw Error(ErrorCode::kState, "call_now: agent " + std::to_string(agent) + " is not free");
+  }
+  Impl::Campaign& c = *impl_->campaigns.at(a.campaign_id);
+  auto contact = impl_->storage->get_contact(contact_id);
+  if (!contact || contact->campaign_id != c.config.id) {
+    throw Error(ErrorCode::kNotFound, "call_now: contact " + std::to_string(contact_id) +
+                                          " is not in campaign " + c.config.id);
+  }
+  if (c.held.count(contact_id)) {
+    // Queued here but not dialed: take it out of the dial queue.
+    auto it = std::find_if(c.queue.begin(), c.queue.end(),
+                           [&](const DialQueueEntry& e) { return e.contact_id == contact_id; });
+    if (it == c.queue.end()) {
+      throw Error(ErrorCode::kState, "call_now: contact " + std::to_string(contact_id) +
+                                         " is already being dialed");
+    }
+    c.queue.erase(it);
+    c.held.erase(contact_id);
+  }
+  EligibilityReport report = c.generator->explain(*contact, impl_->now(), impl_->options.owner_token);
+  if (report.reason != Ineligibility::kNone) {
+    throw Error(ErrorCode::kState, "call_now: contact " + std::to_string(contact_id) +
+                                       " is not dialable: " + to_string(report.reason) + " (" +
+                                       report.detail + ")");
+  }
+  std::vector<ContactId> ids{contact_id};
+  if (impl_->storage->claim_leases(ids, impl_->options.owner_token, impl_->now(),
+                                   impl_->options.lease_ttl)
+          .empty()) {
+    throw Error(ErrorCode::kState, "call_now: contact " + std::to_string(contact_id) +
+                                       " is leased by another engine");
+  }
+  DialQueueEntry e;
+  e.contact_id = contact_id;
+  int index = contact->next_number % std::max<std::size_t>(1, contact->numbers.size());
+  e.number_index = static_cast<std::uint16_t>(index);
+  e.number = contact->numbers[index].e164;
+  c.held.insert(contact_id);
+  CallId id = kNoCall;
+  impl_->run_handler([&] { id = impl_->originate(c, e, agent); });
+  if (id == kNoCall) throw Error(ErrorCode::kState, "call_now: contact could not be dialed");
+  return id;
+}
+
+void Engine::start(int threads) {
+  if (impl_->clock->is_virtual()) {
+    throw Error(ErrorCode::kState, "start: a virtual clock is driven with run_for()/run_until_done()");
+  }
+  if (!impl_->threads.empty()) return;
+  impl_->io.restart();
+  impl_->work = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+      impl_->io.get_executor());
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    impl_->threads.emplace_back([this] { impl_->io.run(); });
+  }
+}
+
+void Engine::stop() {
+  if (impl_->threads.empty()) return;
+  impl_->work.reset();
+  impl_->io.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+std::size_t Engine::poll() {
+  std::size_t n = 0;
+  if (impl_->clock->is_virtual()) {
+    auto* vc = dynamic_cast<VirtualClock*>(impl_->clock);
+    if (!vc) throw Error(ErrorCode::kState, "poll: a virtual clock must be a VirtualClock");
+    const void* saved = t_driving_engine;
+    t_driving_engine = impl_.get();
+    n += impl_->io.poll();
+    while (vc->advance_one(vc->now())) ++n;
+    t_driving_engine = saved;
+    impl_->io.restart();
+    return n;
+  }
+  n = impl_->io.poll();
+  impl_->io.restart();
+  return n;
+}
+
+std::size_t Engine::run_for(Duration d) {
+  if (!impl_->clock->is_virtual()) {
+    std::size_t n = impl_->io.run_for(d);
+    impl_->io.restart();
+    return n;
+  }
+  auto* vc = dynamic_cast<VirtualClock*>(impl_->clock);
+  if (!vc) throw Error(ErrorCode::kState, "run_for: a virtual clock must be a VirtualClock");
+  TimePoint limit = vc->now() + d;
+  const void* saved = t_driving_engine;
+  t_driving_engine = impl_.get();
+  std::size_t n = impl_->io.poll();
+  impl_->io.restart();
+  while (vc->advance_one(limit)) {
+    ++n;
+    n += impl_->io.poll();
+    impl_->io.restart();
+  }
+  t_driving_engine = saved;
+  return n;
+}
+
+bool Engine::run_until_done(Duration limit) {
+  auto* vc = dynamic_cast<VirtualClock*>(impl_->clock);
+  if (!vc) throw Error(ErrorCode::kState, "run_until_done: needs a VirtualClock");
+  TimePoint end = vc->now() + limit;
+  const void* saved = t_driving_engine;
+  t_driving_engine = impl_.get();
+  impl_->io.poll();
+  impl_->io.restart();
+  while (vc->advance_one(end)) {
+    impl_->io.poll();
+    impl_->io.restart();
+  }
+  t_driving_engine = saved;
+  return vc->pending() == 0;
+}
+
+bool Engine::idle() const {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  auto* vc = dynamic_cast<VirtualClock*>(impl_->clock);
+  return impl_->calls.empty() && (vc == nullptr || vc->pending() == 0);
+}
+
+CampaignStatistics Engine::statistics(const std::string& campaign_id) const {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  return impl_->stats(impl_->campaign_or_throw(campaign_id));
+}
+
+EligibilityReport Engine::explain(ContactId contact_id) const {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  auto contact = impl_->storage->get_contact(contact_id);
+  if (!contact) {
+    throw Error(ErrorCode::kNotFound, "explain: unknown contact " + std::to_string(contact_id));
+  }
+  Impl::Campaign& c = impl_->campaign_or_throw(contact->campaign_id);
+  return c.generator->explain(*contact, impl_->now(), impl_->options.owner_token);
+}
+
+EligibilityCensus Engine::census(const std::string& campaign_id) const {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
+  return {c.generator->census(impl_->now())};
+}
+
+AgentState Engine::agent_state(AgentId agent) const {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  return impl_->agent_or_throw(agent).state;
+}
+
+std::optional<CallState> Engine::call_state(CallId call) const {
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  auto it = impl_->calls.find(call);
+  if (it == impl_->calls.end()) return std::nullopt;
+  return it->second.sm.state();
+}
+
+const std::string& Engine::owner_token() const { return impl_->options.owner_token; }
+Clock* Engine::clock() const { return impl_->clock; }
+Storage* Engine::storage() const { return impl_->storage; }
+TimeZoneMap& Engine::time_zones() { return impl_->zones; }
+Logger& Engine::logger() { return impl_->logger; }
+
+}  // namespace omnivox

@@ -1,0 +1,297 @@
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "omnivox/sim.h"
+
+namespace omnivox {
+
+double Distribution::sample(std::mt19937_64& rng) const {
+  switch (kind) {
+    case Kind::kFixed: return std::max(0.0, mean_s);
+    case Kind::kExponential: {
+      if (mean_s <= 0) return 0.0;
+      std::exponential_distribution<double> d(1.0 / mean_s);
+      return d(rng);
+    }
+    case Kind::kLognormal: {
+      if (mean_s <= 0) return 0.0;
+      // Parameters of the underlying normal from the value's mean and standard deviation.
+      double v = sd_s * sd_s;
+      double sigma2 = std::log(1.0 + v / (mean_s * mean_s));
+      double mu = std::log(mean_s) - sigma2 / 2.0;
+      std::lognormal_distribution<double> d(mu, std::sqrt(sigma2));
+      return d(rng);
+    }
+    case Kind::kEmpirical: {
+      if (samples_s.empty()) return 0.0;
+      std::uniform_int_distribution<std::size_t> d(0, samples_s.size() - 1);
+      return std::max(0.0, samples_s[d(rng)]);
+    }
+  }
+  return 0.0;
+}
+
+double Distribution::mean() const {
+  if (kind == Kind::kEmpirical) {
+    if (samples_s.empty()) return 0.0;
+    double sum = 0;
+    for (double s : samples_s) sum += s;
+    return sum / samples_s.size();
+  }
+  return mean_s;
+}
+
+ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::kIo, path + ": cannot open");
+  std::string line;
+  if (!std::getline(in, line)) throw Error(ErrorCode::kConfig, path + ":1: empty file");
+  char delim = std::count(line.begin(), line.end(), ';') >= std::count(line.begin(), line.end(), ',')
+                   ? ';'
+                   : ',';
+  auto split = [&](const std::string& text) {
+    std::vector<std::string> out;
+    std::string field;
+    std::istringstream ss(text);
+    while (std::getline(ss, field, delim)) {
+      if (!field.empty() && field.back() == '\r') field.pop_back();
+      if (field.size() >= 2 && field.front() == '"' && field.back() == '"') {
+        field = field.substr(1, field.size() - 2);
+      }
+      out.push_back(field);
+    }
+    return out;
+  };
+  auto header = split(line);
+  auto column = [&](const char* name) -> std::size_t {
+    auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end()) {
+      throw Error(ErrorCode::kConfig, path + ":1: missing column '" + name + "'");
+    }
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  std::size_t id_col = column("id"), campaign_col = column("campaign"),
+              duration_col = column("duration"), y_col = column("y");
+  ReplayWorld world;
+  std::size_t line_no = 1;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line == "\r") continue;
+    auto fields = split(line);
+    if (fields.size() != header.size()) {
+      throw Error(ErrorCode::kConfig, path + ":" + std::to_string(line_no) + ": expected " +
+                                          std::to_string(header.size()) + " fields, got " +
+                                          std::to_string(fields.size()));
+    }
+    ReplayRecord r;
+    try {
+      r.reached_on_attempt = std::max(1, std::stoi(fields[campaign_col]));
+      r.talk_s = std::max(0.0, std::stod(fields[duration_col]));
+    } catch (const std::exception&) {
+      throw Error(ErrorCode::kConfig, path + ":" + std::to_string(line_no) +
+                                          ": campaign/duration are not numbers");
+    }
+    r.success = fields[y_col] == "yes";
+    world.records[fields[id_col]] = r;
+  }
+  return world;
+}
+
+struct Simulator::SimCall {
+  OriginateRequest request;
+  enum class Outcome { kLive, kMachine, kBusy, kNoAnswer, kInvalid } outcome = Outcome::kNoAnswer;
+  double talk_s = 0;
+  Disposition agent_disposition = Disposition::kNotInterested;
+  std::uint32_t sequence = 0;
+  bool answered = false;
+  bool ended = false;
+  bool bridged = false;
+  std::vector<TimerId> timers;
+};
+
+Simulator::Simulator(SimulationOptions options, Clock* clock, EventListener* downstream)
+    : EventListenerWrapper(downstream),
+      options_(std::move(options)),
+      clock_(clock),
+      rng_(options_.seed) {}
+
+Simulator::~Simulator() = default;
+
+void Simulator::emit(CallId id, CallEventKind kind, double delay_s, AmdResult amd,
+                     FailReason reason) {
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  SimCall& call = *it->second;
+  std::uint32_t seq = ++call.sequence;
+  std::weak_ptr<int> token = alive_;
+  TimerId timer = clock_->schedule_at(
+      clock_->now() + seconds_to_duration(delay_s), [this, token, id, kind, seq, amd, reason] {
+        if (token.expired()) return;
+        std::lock_guard<std::recursive_mutex> lock(mutex_);
+        auto found = calls_.find(id);
+        if (found == calls_.end()) return;
+        SimCall& c = *found->second;
+        if (ends_call(kind)) {
+          c.ended = true;
+        }
+        CallEvent e;
+        e.call_id = id;
+        e.kind = kind;
+        e.sequence = seq;
+        e.timestamp = clock_->now();
+        e.amd = amd;
+        e.fail_reason = reason;
+        if (kind == CallEventKind::kAnswered) c.answered = true;
+        bool is_end = ends_call(kind);
+        if (is_end) {
+          if (c.bridged) dispositions_[id] = c.agent_disposition;
+          calls_.erase(found);
+        }
+        if (sink_) sink_->on_call_event(e);
+      });
+  call.timers.push_back(timer);
+}
+
+void Simulator::originate(const OriginateRequest& request) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  ++originated_;
+  auto call = std::make_unique<SimCall>();
+  call->request = request;
+  SimCall& c = *call;
+  CallId id = request.call_id;
+  calls_[id] = std::move(call);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  double setup = options_.setup_delay.sample(rng_);
+  double ring = 0;
+  if (options_.replay) {
+    auto it = options_.replay->records.find(request.external_id);
+    ReplayRecord rec = it != options_.replay->records.end() ? it->second : ReplayRecord{};
+    if (request.attempt_number >= rec.reached_on_attempt) {
+      c.outcome = SimCall::Outcome::kLive;
+      c.talk_s = rec.talk_s;
+      c.agent_disposition = rec.success ? Disposition::kSale : Disposition::kNotInterested;
+      ring = options_.replay->answer_delay.sample(rng_);
+    } else {
+      const ReplayWorld& w = *options_.replay;
+      double total = w.share_no_answer + w.share_busy + w.share_machine;
+      double x = u(rng_) * (total > 0 ? total : 1.0);
+      if (x < w.share_busy) {
+        c.outcome = SimCall::Outcome::kBusy;
+        ring = w.busy_delay.sample(rng_);
+      } else if (x < w.share_busy + w.share_machine) {
+        c.outcome = SimCall::Outcome::kMachine;
+        ring = w.answer_delay.sample(rng_);
+      } else {
+        c.outcome = SimCall::Outcome::kNoAnswer;
+      }
+    }
+  } else {
+    const ParametricWorld& w = options_.parametric;
+    double x = u(rng_);
+    if (x < w.p_live) {
+      c.outcome = SimCall::Outcome::kLive;
+      ring = w.answer_delay.sample(rng_);
+      c.talk_s = w.talk.sample(rng_);
+      c.agent_disposition = u(rng_) < w.p_sale ? Disposition::kSale : Disposition::kNotInterested;
+    } else if ((x -= w.p_live) < w.p_machine) {
+      c.outcome = SimCall::Outcome::kMachine;
+      ring = w.answer_delay.sample(rng_);
+    } else if ((x -= w.p_machine) < w.p_busy) {
+      c.outcome = SimCall::Outcome::kBusy;
+      ring = w.busy_delay.sample(rng_);
+    } else if ((x -= w.p_busy) < w.p_invalid) {
+      c.outcome = SimCall::Outcome::kInvalid;
+      ring = w.invalid_delay.sample(rng_);
+    } else {
+      c.outcome = SimCall::Outcome::kNoAnswer;
+    }
+  }
+  double ring_timeout = to_seconds(request.ring_timeout);
+  bool answers = c.outcome == SimCall::Outcome::kLive || c.outcome == SimCall::Outcome::kMachine;
+  if (answers && ring >= ring_timeout) c.outcome = SimCall::Outcome::kNoAnswer;
+
+  emit(id, CallEventKind::kInitiated, setup);
+  switch (c.outcome) {
+    case SimCall::Outcome::kBusy: emit(id, CallEventKind::kBusy, setup + ring); return;
+    case SimCall::Outcome::kInvalid:
+      emit(id, CallEventKind::kFailed, setup + ring, AmdResult::kNone, FailReason::kInvalidNumber);
+      return;
+    case SimCall::Outcome::kNoAnswer:
+      emit(id, CallEventKind::kRinging, setup);
+      emit(id, CallEventKind::kNoAnswer, setup + ring_timeout);
+      return;
+    case SimCall::Outcome::kLive:
+    case SimCall::Outcome::kMachine: break;
+  }
+  emit(id, CallEventKind::kRinging, setup);
+  emit(id, CallEventKind::kAnswered, setup + ring);
+  bool human = c.outcome == SimCall::Outcome::kLive;
+  if (request.amd) {
+    AmdResult amd;
+    if (human) {
+      amd = u(rng_) < options_.amd_false_positive ? AmdResult::kMachine : AmdResult::kHuman;
+    } else {
+      amd = u(rng_) < options_.amd_false_negative ? AmdResult::kHuman : AmdResult::kMachine;
+    }
+    emit(id, CallEventKind::kAmdResult, setup + ring + options_.amd_delay.sample(rng_), amd);
+  }
+  if (!human) {
+    // A machine reached without AMD talks to whoever answers it for its greeting's length.
+    c.talk_s = 20.0;
+    c.agent_disposition = Disposition::kMachine;
+  }
+  // The person hangs up if nobody comes: counted as abandoned by the state machine.
+  emit(id, CallEventKind::kCompleted, setup + ring + options_.patience.sample(rng_));
+}
+
+void Simulator::hangup(CallId id) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  SimCall& c = *it->second;
+  for (TimerId t : c.timers) clock_->cancel(t);
+  c.timers.clear();
+  emit(id, c.answered ? CallEventKind::kCompleted : CallEventKind::kCanceled, 0.0);
+}
+
+void Simulator::bridge(CallId id, AgentId agent) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  SimCall& c = *it->second;
+  for (TimerId t : c.timers) clock_->cancel(t);  // the patience hangup no longer applies
+  c.timers.clear();
+  c.bridged = true;
+  double delay = options_.bridge_delay.sample(rng_);
+  emit(id, CallEventKind::kBridged, delay);
+  emit(id, CallEventKind::kCompleted, delay + c.talk_s);
+}
+
+void Simulator::play(CallId, const std::string&) {}
+
+void Simulator::on_agent_state(const AgentStateChange& change) {
+  EventListenerWrapper::on_agent_state(change);
+  if (change.to != AgentState::kWrapUp || engine_ == nullptr) return;
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  CallId call = change.call_id;
+  Disposition d = Disposition::kCompleted;
+  if (auto it = dispositions_.find(call); it != dispositions_.end()) {
+    d = it->second;
+    dispositions_.erase(it);
+  }
+  double wrap = options_.wrap_up.sample(rng_);
+  Engine* engine = engine_;
+  std::weak_ptr<int> token = alive_;
+  clock_->schedule_at(clock_->now() + seconds_to_duration(wrap), [engine, token, call, d] {
+    if (token.expired()) return;
+    try {
+      engine->set_disposition(call, d);
+    } catch (const Error&) {
+      // The engine already closed the wrap-up (max_wrap_up): nothing to do.
+    }
+  });
+}
+
+}  // namespace omnivox
