@@ -72,7 +72,8 @@ class TimeZoneMap {
   /// kUnknownZoneSet if no prefix matches.
   ZoneSetId zone_set_for(std::string_view e164) const;
   /// Interns a zone set given by IANA names (e.g. {"Europe/Lisbon"}); throws Error(kConfig) for an
-  /// unknown zone name. Used for contacts whose zone is known from their address.
+  /// unknown zone name. Used for contacts whose zone is known from their address. Order and
+  /// repeats do not matter; an empty list gives kUnknownZoneSet.
   ZoneSetId intern_zones(const std::vector<std::string>& zone_names);
   /// The IANA names of a zone set (empty for kUnknownZoneSet).
   std::vector<std::string> zone_names(ZoneSetId id) const;
@@ -80,7 +81,10 @@ class TimeZoneMap {
   std::size_t zone_set_count() const;
 
   /// True when `window` is open at instant t in every zone of the set. For kUnknownZoneSet the
-  /// `fallback_zone` (IANA name, e.g. the campaign's zone) is used.
+  /// `fallback_zone` (IANA name, e.g. the campaign's zone) is used. Throws Error(kInvalidArgument)
+  /// for an id this map never returned and Error(kConfig) for an unknown fallback_zone. Answers
+  /// are cached per thread until the next window edge or UTC-offset change, so repeated checks
+  /// during a queue scan are cheap and lock-free.
   bool is_open(ZoneSetId id, const CallWindow& window, TimePoint t,
                std::string_view fallback_zone = "UTC") const;
   /// The earliest instant >= t at which the window is open in every zone of the set, searched up

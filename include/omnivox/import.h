@@ -4,7 +4,12 @@
 // is ',' or ';' (auto-detected from the header unless set). Parsing is done by libcsv.
 // A bad row — unbalanced quote, wrong field count, missing or invalid number, bad UTF-8 — is
 // reported with its line number (1-based, physical line of the file where the row starts) and
-// the reason, then skipped; the rest of the file still loads.
+// the reason, then skipped; the rest of the file still loads. A quote left open swallows at most
+// ImportOptions::max_lines_per_record lines: the row is reported as an unbalanced quote and the
+// lines after its start line are parsed again, so the good rows among them still load.
+// Details: a UTF-8 BOM before the header is skipped; spaces and tabs around unquoted fields are
+// trimmed (libcsv's default); a line break inside a quoted field is stored as "\n" (also for CRLF
+// files); blank lines are ignored.
 #ifndef OMNIVOX_IMPORT_H_
 #define OMNIVOX_IMPORT_H_
 
@@ -84,11 +89,13 @@ struct ImportError {
 
 /// What an import did.
 struct ImportReport {
-  std::size_t rows_read = 0;      ///< data rows seen (not counting the header)
-  std::size_t rows_loaded = 0;    ///< rows handed to the sink
-  std::size_t rows_rejected = 0;  ///< rows skipped with an error
+  std::size_t rows_read = 0;        ///< data rows seen (not counting the header)
+  std::size_t rows_loaded = 0;      ///< rows handed to the sink
+  std::size_t rows_rejected = 0;    ///< rows skipped with an error
   std::vector<ImportError> errors;  ///< at most ImportOptions::max_errors_kept entries
-  /// "loaded N of M rows, rejected K" plus the first errors, one per line ("line 7: reason").
+  std::string source_name;          ///< the import's source_name (prefixes summary() lines)
+  /// "loaded N of M rows, rejected K" plus the first errors, one per line, prefixed by the
+  /// source name ("bank.csv:7: reason"; "line 7: reason" if source_name is empty).
   std::string summary(std::size_t max_errors = 10) const;
 };
 

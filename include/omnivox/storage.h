@@ -81,6 +81,8 @@ class Storage {
                                     const std::function<bool(const Contact&)>& visit) = 0;
   /// Number of contacts of a campaign.
   virtual std::size_t contact_count(std::string_view campaign_id) = 0;
+  /// Number of contacts of a campaign per status (index = ContactStatus, 7 entries).
+  virtual std::vector<std::size_t> count_by_status(std::string_view campaign_id) = 0;
 
   // ---- leases ----
   /// Atomically claims every listed contact that has no live lease of another owner at `now`,
@@ -142,6 +144,9 @@ class StorageWrapper : public Storage {
     return target_->scan_contacts(s, v);
   }
   std::size_t contact_count(std::string_view id) override { return target_->contact_count(id); }
+  std::vector<std::size_t> count_by_status(std::string_view id) override {
+    return target_->count_by_status(id);
+  }
   std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
                                       TimePoint now, Duration ttl) override {
     return target_->claim_leases(ids, owner, now, ttl);

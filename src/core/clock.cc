@@ -21,43 +21,40 @@ struct Later {
   }
 };
 
-// A min-heap of timers with lazy cancellation.
+// A min-heap of timers with lazy cancellation: a cancelled timer stays in the heap until it
+// reaches the top, but leaves `live_` at once, so size() counts only pending timers.
 class TimerHeap {
  public:
   TimerId push(TimePoint when, std::function<void()> fn) {
     TimerId id = ++last_id_;
     heap_.push_back(Timer{when, id, std::move(fn)});
     std::push_heap(heap_.begin(), heap_.end(), Later{});
+    live_.insert(id);
     return id;
   }
-  void cancel(TimerId id) {
-    if (id != 0 && id <= last_id_) cancelled_.insert(id);
-  }
+  void cancel(TimerId id) { live_.erase(id); }
   // Drops cancelled timers from the top; returns the top or nullptr.
   Timer* top() {
     while (!heap_.empty()) {
-      auto it = cancelled_.find(heap_.front().id);
-      if (it == cancelled_.end()) return &heap_.front();
-      cancelled_.erase(it);
-      pop_discard();
+      if (live_.count(heap_.front().id)) return &heap_.front();
+      std::pop_heap(heap_.begin(), heap_.end(), Later{});
+      heap_.pop_back();
     }
     return nullptr;
   }
+  // Removes the top (which top() returned).
   Timer pop() {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     Timer t = std::move(heap_.back());
     heap_.pop_back();
+    live_.erase(t.id);
     return t;
   }
-  std::size_t size() const { return heap_.size() - std::min(heap_.size(), cancelled_.size()); }
+  std::size_t size() const { return live_.size(); }
 
  private:
-  void pop_discard() {
-    std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    heap_.pop_back();
-  }
   std::vector<Timer> heap_;
-  std::unordered_set<TimerId> cancelled_;
+  std::unordered_set<TimerId> live_;
   TimerId last_id_ = 0;
 };
 

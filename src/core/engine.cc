@@ -839,11 +839,10 @@ struct Engine::Impl {
     }
     s.dial_level = staffed ? static_cast<double>(c.in_flight) / staffed : 0.0;
     s.contacts_total = storage->contact_count(c.config.id);
-    std::size_t open = 0;
-    ContactScan scan;
-    scan.campaign_id = c.config.id;
-    open = storage->scan_contacts(scan, [](const Contact&) { return true; });
-    s.contacts_final = s.contacts_total - std::min(open, s.contacts_total);
+    auto by_status = storage->count_by_status(c.config.id);
+    for (std::size_t k = 0; k < by_status.size(); ++k) {
+      if (is_final(static_cast<ContactStatus>(k))) s.contacts_final += by_status[k];
+    }
     s.dial_queue_size = c.queue.size();
     for (int k = 0; k < kDispositionCount; ++k) s.dispositions[k] = c.dispositions[k];
     return s;
@@ -1189,7 +1188,9 @@ bool Engine::run_until_done(Duration limit) {
   t_driving_engine = impl_.get();
   impl_->io.poll();
   impl_->io.restart();
-  while (vc->advance_one(end)) {
+  // Unlike run_for, time stops at the last event rather than at the limit.
+  for (TimePoint due = vc->next_due(); due <= end; due = vc->next_due()) {
+    vc->advance_one(due);
     impl_->io.poll();
     impl_->io.restart();
   }

@@ -12,17 +12,33 @@
 namespace omnivox {
 namespace {
 
+// Dialing order: priority desc, then list_order asc.
+struct OrderKey {
+  std::int32_t neg_priority;
+  std::uint64_t list_order;
+  ContactId id;
+  bool operator<(const OrderKey& o) const {
+    if (neg_priority != o.neg_priority) return neg_priority < o.neg_priority;
+    return list_order < o.list_order;
+  }
+};
+
 struct CampaignData {
   CampaignConfig config;
   bool has_config = false;
   std::vector<ContactList> lists;
-  // Dialing order: priority desc, then list_order asc.
-  std::vector<ContactId> order;
-  // Position in `order` before which every contact is final (a scan starts there).
-  std::size_t first_open = 0;
+  // Every contact, in dialing order (for full scans).
+  std::set<OrderKey> all;
+  // Dialable contacts (NEW, RETRY) due at or before `promoted_until`, in dialing order: a scan
+  // for dialable contacts visits these, not the whole campaign.
+  std::set<OrderKey> ready;
+  // Dialable contacts not yet due, by due time; promoted into `ready` as scans pass their time.
+  std::set<std::pair<TimePoint, ContactId>> waiting;
+  TimePoint promoted_until = TimePoint::min();
   // Contacts with status CALLBACK, by due time.
   std::set<std::pair<TimePoint, ContactId>> callbacks;
   std::uint64_t next_list_order = 1;
+  std::vector<std::size_t> by_status = std::vector<std::size_t>(7, 0);
   std::vector<JournalEntry> journal;
   std::vector<CallId> attempts;  // in call-id order
 };
@@ -65,16 +81,11 @@ class MemoryStorage final : public Storage {
     auto& data = campaigns_[contact.campaign_id];
     contact.id = contacts_.size() + 1;
     contact.list_order = data.next_list_order++;
-    ContactId id = contact.id;
-    // Keep `order` sorted; the common case (equal or lower priority than the tail) appends.
-    auto pos = std::upper_bound(data.order.begin(), data.order.end(), id,
-                                [&](ContactId a, ContactId b) { return before(a, b, &contact); });
-    bool appended = pos == data.order.end();
-    data.order.insert(pos, id);
-    if (!appended) data.first_open = 0;
-    if (contact.status == ContactStatus::kCallback) data.callbacks.insert({contact.next_attempt_at, id});
     contacts_.push_back(std::move(contact));
-    return id;
+    const Contact& stored = contacts_.back();
+    data.all.insert(key_of(stored));
+    index(data, stored);
+    return stored.id;
   }
   std::optional<Contact> get_contact(ContactId id) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -89,28 +100,15 @@ class MemoryStorage final : public Storage {
     }
     Contact& stored = contacts_[contact.id - 1];
     auto& data = campaigns_[stored.campaign_id];
-    if (stored.status == ContactStatus::kCallback) {
-      data.callbacks.erase({stored.next_attempt_at, stored.id});
-    }
-    if (is_final(stored.status) && !is_final(contact.status)) data.first_open = 0;
-    bool reorder = stored.priority != contact.priority;
-    if (reorder) {
-      data.order.erase(std::find(data.order.begin(), data.order.end(), stored.id));
-    }
+    unindex(data, stored);
+    data.all.erase(key_of(stored));
     std::uint64_t list_order = stored.list_order;
-    std::string campaign = stored.campaign_id;
+    std::string campaign = std::move(stored.campaign_id);
     stored = contact;
     stored.list_order = list_order;
-    stored.campaign_id = campaign;
-    if (reorder) {
-      auto pos = std::upper_bound(data.order.begin(), data.order.end(), stored.id,
-                                  [&](ContactId a, ContactId b) { return before(a, b, nullptr); });
-      data.order.insert(pos, stored.id);
-      data.first_open = 0;
-    }
-    if (stored.status == ContactStatus::kCallback) {
-      data.callbacks.insert({stored.next_attempt_at, stored.id});
-    }
+    stored.campaign_id = std::move(campaign);
+    data.all.insert(key_of(stored));
+    index(data, stored);
   }
   std::size_t scan_contacts(const ContactScan& scan,
                             const std::function<bool(const Contact&)>& visit) override {
@@ -119,36 +117,41 @@ class MemoryStorage final : public Storage {
     if (it == campaigns_.end()) return 0;
     CampaignData& data = it->second;
     std::size_t visited = 0;
-    // Callbacks due first.
-    if (scan.dialable_only) {
-      for (const auto& [due, id] : data.callbacks) {
-        if (due > scan.due_by) break;
+    if (!scan.dialable_only) {
+      for (const OrderKey& k : data.all) {
         ++visited;
-        if (!visit(contacts_[id - 1])) return visited;
+        if (!visit(contacts_[k.id - 1])) break;
       }
+      return visited;
     }
-    std::size_t i = scan.dialable_only ? data.first_open : 0;
-    bool prefix_final = true;
-    for (; i < data.order.size(); ++i) {
-      const Contact& c = contacts_[data.order[i] - 1];
-      if (scan.dialable_only) {
-        if (is_final(c.status)) {
-          if (prefix_final) data.first_open = i + 1;
-          continue;
-        }
-        prefix_final = false;
-        if (c.status == ContactStatus::kCallback) continue;  // visited above
-        if (c.next_attempt_at > scan.due_by) continue;
-      }
+    for (const auto& [due, id] : data.callbacks) {
+      if (due > scan.due_by) break;
+      ++visited;
+      if (!visit(contacts_[id - 1])) return visited;
+    }
+    while (!data.waiting.empty() && data.waiting.begin()->first <= scan.due_by) {
+      ContactId id = data.waiting.begin()->second;
+      data.waiting.erase(data.waiting.begin());
+      data.ready.insert(key_of(contacts_[id - 1]));
+    }
+    data.promoted_until = std::max(data.promoted_until, scan.due_by);
+    for (const OrderKey& k : data.ready) {
+      const Contact& c = contacts_[k.id - 1];
+      if (c.next_attempt_at > scan.due_by) continue;  // promoted by a later-looking scan
       ++visited;
       if (!visit(c)) break;
     }
     return visited;
   }
+  std::vector<std::size_t> count_by_status(std::string_view campaign_id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = campaigns_.find(std::string(campaign_id));
+    return it == campaigns_.end() ? std::vector<std::size_t>(7, 0) : it->second.by_status;
+  }
   std::size_t contact_count(std::string_view campaign_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = campaigns_.find(std::string(campaign_id));
-    return it == campaigns_.end() ? 0 : it->second.order.size();
+    return it == campaigns_.end() ? 0 : it->second.all.size();
   }
 
   std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
@@ -254,12 +257,26 @@ class MemoryStorage final : public Storage {
   }
 
  private:
-  // Dialing order; `pending` is a contact not yet in contacts_ (being added).
-  bool before(ContactId a, ContactId b, const Contact* pending) const {
-    const Contact& ca = (pending && a == pending->id) ? *pending : contacts_[a - 1];
-    const Contact& cb = (pending && b == pending->id) ? *pending : contacts_[b - 1];
-    if (ca.priority != cb.priority) return ca.priority > cb.priority;
-    return ca.list_order < cb.list_order;
+  static OrderKey key_of(const Contact& c) { return {-c.priority, c.list_order, c.id}; }
+  void index(CampaignData& data, const Contact& c) {
+    ++data.by_status[static_cast<int>(c.status)];
+    if (is_final(c.status)) return;
+    if (c.status == ContactStatus::kCallback) {
+      data.callbacks.insert({c.next_attempt_at, c.id});
+    } else if (c.next_attempt_at <= data.promoted_until) {
+      data.ready.insert(key_of(c));
+    } else {
+      data.waiting.insert({c.next_attempt_at, c.id});
+    }
+  }
+  void unindex(CampaignData& data, const Contact& c) {
+    --data.by_status[static_cast<int>(c.status)];
+    if (is_final(c.status)) return;
+    if (c.status == ContactStatus::kCallback) {
+      data.callbacks.erase({c.next_attempt_at, c.id});
+    } else if (data.ready.erase(key_of(c)) == 0) {
+      data.waiting.erase({c.next_attempt_at, c.id});
+    }
   }
 
   MemoryStorageOptions options_;

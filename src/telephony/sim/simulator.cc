@@ -172,7 +172,9 @@ void Simulator::originate(const OriginateRequest& request) {
       c.outcome = SimCall::Outcome::kLive;
       c.talk_s = rec.talk_s;
       c.agent_disposition = rec.success ? Disposition::kSale : Disposition::kNotInterested;
-      ring = options_.replay->answer_delay.sample(rng_);
+      // The data says this attempt reached the client: it answers before the ring timeout.
+      ring = std::min(options_.replay->answer_delay.sample(rng_),
+                      0.9 * to_seconds(request.ring_timeout));
     } else {
       const ReplayWorld& w = *options_.replay;
       double total = w.share_no_answer + w.share_busy + w.share_machine;

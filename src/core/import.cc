@@ -1,0 +1,695 @@
+// Contact import from CSV (libcsv) with E.164 normalisation (libphonenumber).
+//
+// The file is read in large chunks and split into physical lines; each line (without its "\n" or
+// "\r\n") is fed to libcsv followed by a single "\n", so libcsv sees exactly one terminator per
+// feed and we always know which physical line a row started on. libcsv's terminator function is
+// set to accept only '\n' (a lone '\r' inside a line is data). A record that spans several lines
+// (a quoted field with an embedded newline) keeps copies of its continuation lines, so that when
+// it turns out to be an unbalanced quote we can report it at its start line and re-parse from
+// the line after it: good rows swallowed by the runaway quote still load.
+#include "omnivox/import.h"
+
+#include <csv.h>
+#include <phonenumbers/phonenumberutil.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <set>
+
+namespace omnivox {
+namespace {
+
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+const PhoneNumberUtil& phone_util() { return *PhoneNumberUtil::GetInstance(); }
+
+const std::set<std::string>& supported_regions() {
+  static const std::set<std::string> regions = [] {
+    std::set<std::string> r;
+    phone_util().GetSupportedRegions(&r);
+    return r;
+  }();
+  return regions;
+}
+
+std::string_view trim(std::string_view s) {
+  std::size_t b = 0;
+  std::size_t e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+  return s.substr(b, e - b);
+}
+
+const char* parse_error_text(PhoneNumberUtil::ErrorType e) {
+  switch (e) {
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
+      return "invalid country code";
+    case PhoneNumberUtil::NOT_A_NUMBER:
+      return "not a number";
+    case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
+      return "too short after the international prefix";
+    case PhoneNumberUtil::TOO_SHORT_NSN:
+      return "too short";
+    case PhoneNumberUtil::TOO_LONG_NSN:
+      return "too long";
+    default:
+      return "cannot parse";
+  }
+}
+
+// Normalises `raw` (already trimmed, non-empty) to E.164 in `*out`. `scratch` and `number` are
+// caller-owned so a loop can reuse them.
+bool normalize_phone(std::string_view raw, const std::string& region, std::string& scratch,
+                     PhoneNumber& number, std::string* out, std::string* reason) {
+  const PhoneNumberUtil& util = phone_util();
+  scratch.assign(raw.data(), raw.size());
+  const PhoneNumberUtil::ErrorType err = util.Parse(scratch, region, &number);
+  if (err != PhoneNumberUtil::NO_PARSING_ERROR) {
+    if (reason) *reason = parse_error_text(err);
+    return false;
+  }
+  if (!util.IsValidNumber(number)) {
+    if (reason) {
+      const char* what = "invalid number";
+      switch (util.IsPossibleNumberWithReason(number)) {
+        case PhoneNumberUtil::TOO_SHORT:
+          what = "too short";
+          break;
+        case PhoneNumberUtil::TOO_LONG:
+          what = "too long";
+          break;
+        case PhoneNumberUtil::INVALID_LENGTH:
+          what = "wrong length";
+          break;
+        case PhoneNumberUtil::INVALID_COUNTRY_CODE:
+          what = "invalid country code";
+          break;
+        default:
+          break;
+      }
+      *reason = what;
+      if (number.country_code() == util.GetCountryCodeForRegion(region)) {
+        *reason += " for region ";
+        *reason += region;
+      } else if (std::strcmp(what, "invalid country code") != 0) {
+        *reason += " for country code +";
+        *reason += std::to_string(number.country_code());
+      }
+    }
+    return false;
+  }
+  util.Format(number, PhoneNumberUtil::E164, out);
+  return true;
+}
+
+// Strict UTF-8 check (no overlongs, no surrogates, nothing above U+10FFFF).
+bool valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    // ASCII fast path, 8 bytes at a time.
+    while (end - p >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      if (w & 0x8080808080808080ULL) break;
+      p += 8;
+    }
+    if (p >= end) break;
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    std::size_t n;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (static_cast<std::size_t>(end - p) <= n) return false;
+    for (std::size_t i = 1; i <= n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return false;
+    }
+    p += n + 1;
+  }
+  return true;
+}
+
+// A value quoted in an error message: at most 40 bytes (not splitting a UTF-8 sequence).
+std::string quoted_value(std::string_view v) {
+  constexpr std::size_t kMax = 40;
+  if (v.size() <= kMax) return std::string(v);
+  std::size_t n = kMax;
+  while (n > 0 && (static_cast<unsigned char>(v[n]) & 0xC0) == 0x80) --n;
+  return std::string(v.substr(0, n)) + "...";
+}
+
+std::string describe_char(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (u >= 0x20 && u < 0x7F) return std::string("'") + c + "'";
+  static const char* hex = "0123456789ABCDEF";
+  return std::string("byte 0x") + hex[u >> 4] + hex[u & 0xF];
+}
+
+int only_newline_is_term(unsigned char c) { return c == '\n'; }
+
+// Reads physical lines from a stream in large chunks. The returned view excludes the "\n" and a
+// "\r" before it, and stays valid until the next call.
+class LineReader {
+ public:
+  explicit LineReader(std::istream& in) : in_(in), buf_(1 << 20) {}
+
+  bool next(std::string_view* line) {
+    for (;;) {
+      const char* base = buf_.data();
+      if (const void* nl = std::memchr(base + scan_, '\n', end_ - scan_)) {
+        const std::size_t pos = static_cast<const char*>(nl) - base;
+        *line = std::string_view(base + begin_, pos - begin_);
+        begin_ = scan_ = pos + 1;
+        strip_cr(line);
+        return true;
+      }
+      scan_ = end_;
+      if (eof_) {
+        if (begin_ == end_) return false;
+        *line = std::string_view(base + begin_, end_ - begin_);
+        begin_ = scan_ = end_;
+        strip_cr(line);
+        return true;
+      }
+      fill();
+    }
+  }
+
+  bool bad() const { return in_.bad(); }
+
+ private:
+  static void strip_cr(std::string_view* line) {
+    if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
+  }
+
+  void fill() {
+    if (begin_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+      end_ -= begin_;
+      scan_ -= begin_;
+      begin_ = 0;
+    }
+    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+    in_.read(buf_.data() + end_, static_cast<std::streamsize>(buf_.size() - end_));
+    const std::size_t got = static_cast<std::size_t>(in_.gcount());
+    end_ += got;
+    if (got == 0 || !in_) eof_ = true;
+  }
+
+  std::istream& in_;
+  std::vector<char> buf_;
+  std::size_t begin_ = 0;  // start of the unconsumed data
+  std::size_t scan_ = 0;   // where to resume looking for '\n'
+  std::size_t end_ = 0;    // end of the valid data
+  bool eof_ = false;
+};
+
+// Owns a libcsv parser.
+class CsvParser {
+ public:
+  CsvParser(unsigned char options, char delimiter) : options_(options), delimiter_(delimiter) {
+    init();
+  }
+  ~CsvParser() { csv_free(&p_); }
+  CsvParser(const CsvParser&) = delete;
+  CsvParser& operator=(const CsvParser&) = delete;
+
+  csv_parser* get() { return &p_; }
+  // Back to the start-of-row state, dropping any partial row (csv_fini would submit it).
+  void reset() {
+    csv_free(&p_);
+    init();
+  }
+
+ private:
+  void init() {
+    if (csv_init(&p_, options_) != 0) throw Error(ErrorCode::kIo, "libcsv: csv_init failed");
+    csv_set_delim(&p_, static_cast<unsigned char>(delimiter_));
+    csv_set_term_func(&p_, only_newline_is_term);
+  }
+
+  csv_parser p_;
+  unsigned char options_;
+  char delimiter_;
+};
+
+enum class Role : unsigned char { kAttribute, kPhone, kId, kPriority, kTimeZone };
+
+class CsvImporter {
+ public:
+  CsvImporter(std::istream& in, const ImportOptions& options,
+              const std::function<void(ImportedContact&&)>& sink, const std::string& source)
+      : reader_(in), options_(options), sink_(sink), source_(source) {
+    report_.source_name = source;
+    max_lines_ = std::max<std::size_t>(1, options.max_lines_per_record);
+  }
+
+  ImportReport run() {
+    try {
+      normalizer_.emplace(options_.default_region);
+    } catch (const Error& e) {
+      throw Error(ErrorCode::kConfig, source_ + ": " + e.what());
+    }
+    region_ = normalizer_->default_region();
+    char delim = options_.delimiter;
+    if (delim == '"' || delim == '\n' || delim == '\r') {
+      throw Error(ErrorCode::kConfig, source_ + ": invalid delimiter " + describe_char(delim));
+    }
+
+    Line line;
+    // The header: the first non-blank line (after an optional UTF-8 BOM) decides the delimiter.
+    for (;;) {
+      if (!fetch(&line)) throw Error(ErrorCode::kConfig, source_ + ": no header row");
+      if (line.no == 1 && line.text.substr(0, 3) == "\xEF\xBB\xBF") line.text.remove_prefix(3);
+      if (!trim(line.text).empty()) break;
+    }
+    if (delim == 0) {
+      const auto commas = std::count(line.text.begin(), line.text.end(), ',');
+      const auto semis = std::count(line.text.begin(), line.text.end(), ';');
+      delim = semis > commas ? ';' : ',';
+    }
+    parser_.emplace(static_cast<unsigned char>(CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL),
+                    delim);
+
+    feed(line);
+    for (;;) {
+      while (fetch(&line)) feed(line);
+      if (!in_record_) break;
+      finish_at_eof();  // may rewind, leaving lines to replay
+    }
+    if (!header_done_) throw Error(ErrorCode::kConfig, source_ + ": no header row");
+    if (reader_.bad()) throw Error(ErrorCode::kIo, source_ + ": read error");
+    return std::move(report_);
+  }
+
+ private:
+  struct Line {
+    std::size_t no = 0;
+    std::string_view text;
+  };
+  struct SavedLine {
+    std::size_t no = 0;
+    std::string text;
+  };
+
+  // The next line: a replayed one (after an unbalanced quote), else the next one of the input.
+  bool fetch(Line* line) {
+    if (!replay_.empty()) {
+      replayed_ = std::move(replay_.front());
+      replay_.pop_front();
+      line->no = replayed_.no;
+      line->text = replayed_.text;
+      return true;
+    }
+    if (!reader_.next(&line->text)) return false;
+    line->no = ++physical_line_;
+    return true;
+  }
+
+  static void on_field(void* data, std::size_t len, void* self) {
+    auto* me = static_cast<CsvImporter*>(self);
+    const std::size_t offset = me->field_data_.size();
+    if (len > 0) me->field_data_.append(static_cast<const char*>(data), len);
+    me->field_spans_.emplace_back(offset, len);
+  }
+  static void on_row(int /*c*/, void* self) { static_cast<CsvImporter*>(self)->row_done_ = true; }
+
+  std::string_view field(std::size_t i) const {
+    return std::string_view(field_data_).substr(field_spans_[i].first, field_spans_[i].second);
+  }
+
+  std::string column_name(std::size_t i) const {
+    if (i < header_.size()) return "'" + header_[i] + "'";
+    return std::to_string(i + 1);
+  }
+
+  void feed(const Line& line) {
+    if (!in_record_) {
+      in_record_ = true;
+      record_start_ = line.no;
+      record_lines_ = 0;
+      saved_.clear();
+      field_data_.clear();
+      field_spans_.clear();
+      row_done_ = false;
+    } else {
+      saved_.push_back(SavedLine{line.no, std::string(line.text)});
+    }
+    ++record_lines_;
+    csv_parser* p = parser_->get();
+    std::size_t used = csv_parse(p, line.text.data(), line.text.size(), on_field, on_row, this);
+    if (csv_error(p) == CSV_SUCCESS) used += csv_parse(p, "\n", 1, on_field, on_row, this);
+    if (csv_error(p) == CSV_EPARSE) {
+      parse_error(line, used);
+      return;
+    }
+    if (csv_error(p) != CSV_SUCCESS) {
+      throw Error(ErrorCode::kIo, source_ + ":" + std::to_string(record_start_) +
+                                      ": libcsv: " + csv_strerror(csv_error(p)));
+    }
+    if (row_done_) {
+      in_record_ = false;
+      finish_row();
+      return;
+    }
+    // Still inside a quoted field.
+    if (record_lines_ == 1) open_column_ = field_spans_.size();
+    if (record_lines_ >= max_lines_) {
+      unbalanced_quote("still open after " + std::to_string(record_lines_) + " lines");
+    }
+  }
+
+  // libcsv (strict) stopped at byte `pos` of `line`.
+  void parse_error(const Line& line, std::size_t pos) {
+    const bool was_quoted = parser_->get()->quoted != 0;
+    const std::size_t column = field_spans_.size();
+    if (line.no != record_start_ && column == open_column_) {
+      // The field that was open at the end of the start line "closed" on a later line and is
+      // followed by garbage: the opening quote had no partner.
+      unbalanced_quote("closed on line " + std::to_string(line.no) + " by a quote followed by " +
+                       describe_char(pos < line.text.size() ? line.text[pos] : '\n'));
+      return;
+    }
+    const char c = pos < line.text.size() ? line.text[pos] : '\n';
+    std::string reason;
+    if (!was_quoted) {
+      reason = "quote inside unquoted field";
+    } else if (c == '"') {
+      reason = "unexpected quote after closing quote";
+    } else {
+      reason = "unexpected " + describe_char(c) + " after closing quote";
+    }
+    reason += " in column " + column_name(column);
+    if (line.no != record_start_) reason += " (on line " + std::to_string(line.no) + ")";
+    if (!header_done_) header_error(reason);
+    ++report_.rows_read;
+    reject(record_start_, std::move(reason));
+    rewind();
+  }
+
+  void unbalanced_quote(const std::string& detail) {
+    std::string reason =
+        "unbalanced quote in column " + column_name(open_column_) + " (" + detail + ")";
+    if (!header_done_) header_error(reason);
+    ++report_.rows_read;
+    reject(record_start_, std::move(reason));
+    rewind();
+  }
+
+  [[noreturn]] void header_error(const std::string& reason) {
+    throw Error(ErrorCode::kConfig,
+                source_ + ":" + std::to_string(record_start_) + ": bad header: " + reason);
+  }
+
+  // Drops the current record and resumes parsing at the line after its start line.
+  void rewind() {
+    parser_->reset();
+    in_record_ = false;
+    for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) replay_.push_front(std::move(*it));
+    saved_.clear();
+  }
+
+  // End of input inside a record: since every line is fed with its "\n", that record has a
+  // quoted field still open.
+  void finish_at_eof() {
+    csv_parser* p = parser_->get();
+    if (csv_fini(p, on_field, on_row, this) != 0 || csv_error(p) == CSV_EPARSE) {
+      unbalanced_quote("still open at end of input");
+    } else {
+      in_record_ = false;
+      if (row_done_) finish_row();
+    }
+  }
+
+  void reject(std::size_t line, std::string reason) {
+    ++report_.rows_rejected;
+    if (report_.errors.size() < options_.max_errors_kept) {
+      report_.errors.push_back(ImportError{line, std::move(reason)});
+    }
+  }
+
+  void set_header() {
+    header_.clear();
+    for (std::size_t i = 0; i < field_spans_.size(); ++i) header_.emplace_back(field(i));
+    header_done_ = true;
+    roles_.assign(header_.size(), Role::kAttribute);
+    auto find = [&](const std::string& name, const char* what) -> std::size_t {
+      auto it = std::find(header_.begin(), header_.end(), name);
+      if (it == header_.end()) {
+        std::string cols;
+        for (const auto& h : header_) cols += (cols.empty() ? "'" : ", '") + h + "'";
+        throw Error(ErrorCode::kConfig, source_ + ":" + std::to_string(record_start_) + ": " +
+                                            what + " column '" + name +
+                                            "' not found in header (columns: " + cols + ")");
+      }
+      return static_cast<std::size_t>(it - header_.begin());
+    };
+    const ColumnMapping& m = options_.mapping;
+    if (m.phone_columns.empty()) {
+      throw Error(ErrorCode::kConfig, source_ + ": the column mapping names no phone column");
+    }
+    phone_cols_.clear();
+    for (const auto& name : m.phone_columns) {
+      const std::size_t i = find(name, "phone");
+      if (std::find(phone_cols_.begin(), phone_cols_.end(), i) == phone_cols_.end()) {
+        phone_cols_.push_back(i);
+      }
+      roles_[i] = Role::kPhone;
+    }
+    id_col_ = priority_col_ = tz_col_ = kNone;
+    if (!m.external_id_column.empty()) {
+      auto it = std::find(header_.begin(), header_.end(), m.external_id_column);
+      if (it != header_.end()) id_col_ = static_cast<std::size_t>(it - header_.begin());
+    }
+    if (!m.priority_column.empty()) priority_col_ = find(m.priority_column, "priority");
+    if (!m.time_zone_column.empty()) tz_col_ = find(m.time_zone_column, "time zone");
+    auto assign = [&](std::size_t i, Role r) {
+      if (i != kNone && roles_[i] == Role::kAttribute) roles_[i] = r;
+    };
+    assign(id_col_, Role::kId);
+    assign(priority_col_, Role::kPriority);
+    assign(tz_col_, Role::kTimeZone);
+    attribute_count_ =
+        static_cast<std::size_t>(std::count(roles_.begin(), roles_.end(), Role::kAttribute));
+  }
+
+  void finish_row() {
+    const std::size_t n = field_spans_.size();
+    if (n == 0) return;  // blank line
+    if (!header_done_) {
+      set_header();
+      return;
+    }
+    ++report_.rows_read;
+    if (n != header_.size()) {
+      std::string reason =
+          "expected " + std::to_string(header_.size()) + " fields, got " + std::to_string(n);
+      if (record_lines_ > 1) {
+        // A quote that opened a field on the start line swallowed the following lines; re-parse
+        // them on their own.
+        reason += " (row spans lines " + std::to_string(record_start_) + "-" +
+                  std::to_string(record_start_ + record_lines_ - 1) +
+                  ": unbalanced quote in column " + column_name(open_column_) + "?)";
+        reject(record_start_, std::move(reason));
+        rewind();
+        return;
+      }
+      reject(record_start_, std::move(reason));
+      return;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!valid_utf8(field(i))) {
+        reject(record_start_, "invalid UTF-8 in column " + column_name(i));
+        return;
+      }
+    }
+
+    ImportedContact contact;
+    contact.line = record_start_;
+    std::string first_invalid;
+    for (const std::size_t col : phone_cols_) {
+      const std::string_view raw = trim(field(col));
+      if (raw.empty()) continue;
+      if (normalize_phone(raw, region_, scratch_, number_, &e164_, &reason_)) {
+        if (std::find(contact.phone_numbers.begin(), contact.phone_numbers.end(), e164_) ==
+            contact.phone_numbers.end()) {
+          contact.phone_numbers.push_back(e164_);
+        }
+      } else if (first_invalid.empty()) {
+        first_invalid = "invalid phone number '" + quoted_value(raw) + "' in column " +
+                        column_name(col) + ": " + reason_;
+      }
+    }
+    if (contact.phone_numbers.empty()) {
+      if (first_invalid.empty()) {
+        first_invalid = phone_cols_.size() == 1 ? "missing phone number in column "
+                                                : "missing phone number in columns ";
+        for (std::size_t k = 0; k < phone_cols_.size(); ++k) {
+          if (k > 0) first_invalid += ", ";
+          first_invalid += column_name(phone_cols_[k]);
+        }
+      }
+      reject(record_start_, std::move(first_invalid));
+      return;
+    }
+    if (priority_col_ != kNone) {
+      std::string_view v = trim(field(priority_col_));
+      if (!v.empty()) {
+        std::string_view digits = v;
+        if (digits.front() == '+') digits.remove_prefix(1);
+        int value = 0;
+        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+        if (ec != std::errc() || ptr != digits.data() + digits.size() || digits.empty()) {
+          reject(record_start_, "invalid priority '" + quoted_value(v) + "' in column " +
+                                    column_name(priority_col_) + ": not an integer");
+          return;
+        }
+        contact.priority = value;
+      }
+    }
+    if (tz_col_ != kNone) contact.time_zone = std::string(trim(field(tz_col_)));
+    if (id_col_ != kNone) contact.external_id = std::string(trim(field(id_col_)));
+    if (contact.external_id.empty()) contact.external_id = std::to_string(report_.rows_read);
+    if (options_.mapping.keep_attributes && attribute_count_ > 0) {
+      contact.attributes.reserve(attribute_count_);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (roles_[i] == Role::kAttribute) contact.attributes.emplace_back(header_[i], field(i));
+      }
+    }
+    ++report_.rows_loaded;
+    sink_(std::move(contact));
+  }
+
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+  LineReader reader_;
+  const ImportOptions& options_;
+  const std::function<void(ImportedContact&&)>& sink_;
+  const std::string& source_;
+  ImportReport report_;
+  std::optional<PhoneNormalizer> normalizer_;
+  std::string region_;
+  std::optional<CsvParser> parser_;
+  std::size_t max_lines_ = 20;
+
+  std::size_t physical_line_ = 0;
+  std::deque<SavedLine> replay_;  // lines to parse again after an unbalanced quote
+  SavedLine replayed_;            // owns the text of the replayed line being parsed
+
+  // The record being parsed.
+  bool in_record_ = false;
+  bool row_done_ = false;
+  std::size_t record_start_ = 0;
+  std::size_t record_lines_ = 0;
+  std::size_t open_column_ = 0;   // index of the field left open at the end of the start line
+  std::vector<SavedLine> saved_;  // the record's lines after its start line
+  std::string field_data_;        // the record's fields, concatenated
+  std::vector<std::pair<std::size_t, std::size_t>> field_spans_;  // (offset, length)
+
+  bool header_done_ = false;
+  std::vector<std::string> header_;
+  std::vector<Role> roles_;
+  std::vector<std::size_t> phone_cols_;
+  std::size_t id_col_ = kNone;
+  std::size_t priority_col_ = kNone;
+  std::size_t tz_col_ = kNone;
+  std::size_t attribute_count_ = 0;
+
+  // Reused by phone normalisation.
+  std::string scratch_;
+  std::string e164_;
+  std::string reason_;
+  PhoneNumber number_;
+};
+
+}  // namespace
+
+PhoneNormalizer::PhoneNormalizer(std::string default_region)
+    : default_region_(std::move(default_region)) {
+  for (char& c : default_region_) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  if (supported_regions().count(default_region_) == 0) {
+    throw Error(ErrorCode::kConfig,
+                "unknown region '" + default_region_ + "' (not a region libphonenumber knows)");
+  }
+}
+
+std::optional<std::string> PhoneNormalizer::to_e164(std::string_view raw,
+                                                    std::string* reason) const {
+  raw = trim(raw);
+  if (raw.empty()) {
+    if (reason) *reason = "empty";
+    return std::nullopt;
+  }
+  std::string scratch;
+  PhoneNumber number;
+  std::string out;
+  if (!normalize_phone(raw, default_region_, scratch, number, &out, reason)) return std::nullopt;
+  return out;
+}
+
+std::string ImportReport::summary(std::size_t max_errors) const {
+  std::string s = "loaded " + std::to_string(rows_loaded) + " of " + std::to_string(rows_read) +
+                  " rows, rejected " + std::to_string(rows_rejected);
+  const std::size_t shown = std::min(max_errors, errors.size());
+  for (std::size_t i = 0; i < shown; ++i) {
+    s += '\n';
+    if (source_name.empty()) {
+      s += "line " + std::to_string(errors[i].line);
+    } else {
+      s += source_name;
+      if (errors[i].line != 0) s += ":" + std::to_string(errors[i].line);
+    }
+    s += ": " + errors[i].reason;
+  }
+  if (rows_rejected > shown) {
+    s += "\n... and " + std::to_string(rows_rejected - shown) + " more";
+  }
+  return s;
+}
+
+ImportReport import_contacts_csv(std::istream& in, const ImportOptions& options,
+                                 const std::function<void(ImportedContact&&)>& sink,
+                                 const std::string& source_name) {
+  CsvImporter importer(in, options, sink, source_name);
+  return importer.run();
+}
+
+ImportReport import_contacts_csv_file(const std::string& path, const ImportOptions& options,
+                                      const std::function<void(ImportedContact&&)>& sink) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    throw Error(ErrorCode::kIo,
+                path + ": cannot open: " + (err != 0 ? std::strerror(err) : "unknown error"));
+  }
+  return import_contacts_csv(in, options, sink, path);
+}
+
+}  // namespace omnivox
