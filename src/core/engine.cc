@@ -593,7 +593,7 @@ struct Engine::Impl {
         break;
       case CallState::kHuman: {
         if (call.attempt.answered_at == TimePoint{}) call.attempt.answered_at = t;
-        call.attempt.amd = call.sm.amd() == AmdResult::kNone ? AmdResult::kHuman : call.sm.amd();
+        call.attempt.amd = call.sm.amd();  // NONE when the campaign does not use AMD
         resolve();
         ++c.live_answers;
         Agent* agent = call.dedicated_agent != kNoAgent ? &agents[call.dedicated_agent]

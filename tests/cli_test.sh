@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The omnivox CLI: a good run writes its outputs; bad configuration exits 2 with one clear line.
+set -u
+OMNIVOX="$1"
+DATA="$2"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+fail=0
+check() {  # check NAME EXPECTED_CODE GREP_PATTERN -- command...
+  local name="$1" want="$2" pattern="$3"
+  shift 4
+  "$@" >"$WORK/out" 2>"$WORK/err"
+  local got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "FAIL $name: exit $got, want $want"; cat "$WORK/err"; fail=1; return
+  fi
+  if [ -n "$pattern" ] && ! grep -q -- "$pattern" "$WORK/out" "$WORK/err"; then
+    echo "FAIL $name: output lacks '$pattern'"; cat "$WORK/out" "$WORK/err"; fail=1; return
+  fi
+  echo "ok   $name"
+}
+
+check good-run 0 "Omnivox run report" -- "$OMNIVOX" run --campaign "$DATA/small_campaign.json" --out "$WORK/out1" --quiet
+for f in calls.csv calls.jsonl metrics.json summary.json; do
+  [ -s "$WORK/out1/$f" ] || { echo "FAIL good-run: missing $f"; fail=1; }
+done
+grep -q "rejected 2" "$WORK/err" 2>/dev/null || true
+check import-errors-reported 0 "small_contacts.csv:5" -- "$OMNIVOX" run --campaign "$DATA/small_campaign.json" --out "$WORK/out2" --quiet
+
+printf '{"id": "x", "agnets": 3}' >"$WORK/typo.json"
+check unknown-key 2 "field 'agnets': unknown key" -- "$OMNIVOX" run --campaign "$WORK/typo.json" --out "$WORK/o"
+printf '{"id": "x", ' >"$WORK/broken.json"
+check bad-json 2 "not valid JSON" -- "$OMNIVOX" run --campaign "$WORK/broken.json" --out "$WORK/o"
+printf '{"id": "x", "agents": -4, "contacts": {"file": "c.csv"}}' >"$WORK/neg.json"
+check bad-value 2 "field 'agents'" -- "$OMNIVOX" run --campaign "$WORK/neg.json" --out "$WORK/o"
+printf '{"id": "x", "contacts": {"file": "nope.csv"}}' >"$WORK/missing.json"
+check missing-contacts 2 "nope.csv" -- "$OMNIVOX" run --campaign "$WORK/missing.json" --out "$WORK/o"
+check missing-campaign 2 "cannot open" -- "$OMNIVOX" run --campaign "$WORK/none.json"
+check no-subcommand 2 "" -- "$OMNIVOX"
+
+if [ "$fail" -ne 0 ]; then exit 1; fi
+echo "all CLI checks passed"

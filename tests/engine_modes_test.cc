@@ -1,0 +1,241 @@
+// The bank replay's exactness, PREVIEW and "call now", and the engine on its own threads with a
+// real clock.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "omnivox/config.h"
+#include "omnivox/engine.h"
+#include "omnivox/sim.h"
+
+namespace omnivox {
+namespace {
+
+const std::string kBank = std::string(OMNIVOX_EXAMPLES_DIR) + "/data/bank-full.csv";
+
+// With unlimited attempts and an always-open window, every client of the bank data is reached
+// on exactly the attempt the bank needed (its `campaign` value).
+TEST(ReplayWorld, AttemptsToReachEqualTheDataSetsCampaignValue) {
+  SimulationOptions so;
+  so.seed = 11;
+  so.replay = ReplayWorld::load_bank_csv(kBank);
+  ASSERT_EQ(so.replay->records.size(), 45211u);
+  auto storage = make_memory_storage({false});
+  VirtualClock clock(parse_utc("2026-05-04T08:00:00Z"));
+  Simulator sim(so, &clock);
+  EngineOptions eo;
+  eo.journal_state_changes = false;
+  Engine engine(eo, storage.get(), &sim, &clock, &sim);
+  sim.attach(&engine);
+  CampaignConfig c;
+  c.id = "bank";
+  c.max_attempts = 0;
+  c.call_window = CallWindow::always();
+  c.retry_rules = {{Disposition::kBusy, {false, std::chrono::minutes(5)}},
+                   {Disposition::kNoAnswer, {false, std::chrono::minutes(5)}},
+                   {Disposition::kMachine, {false, std::chrono::minutes(5)}}};
+  engine.add_campaign(c);
+  ImportOptions io;
+  io.default_region = "PT";
+  auto report = engine.import_contacts("bank", "main", kBank, io);
+  ASSERT_EQ(report.rows_loaded, 45211u);
+  for (int i = 0; i < 100; ++i) {
+    engine.set_agent_state(engine.add_agent("bank", "a"), AgentState::kAvailable);
+  }
+  engine.start_campaign("bank");
+  ASSERT_TRUE(engine.run_until_done(std::chrono::hours(24 * 60)));
+  std::size_t checked = 0;
+  ContactScan all;
+  all.campaign_id = "bank";
+  all.dialable_only = false;
+  long total = 0;
+  storage->scan_contacts(all, [&](const Contact& ct) {
+    const ReplayRecord& rec = so.replay->records.at(ct.external_id);
+    EXPECT_EQ(ct.attempts, rec.reached_on_attempt) << ct.external_id;
+    EXPECT_EQ(ct.status, ContactStatus::kDone) << ct.external_id;
+    EXPECT_EQ(ct.last_disposition, rec.success ? Disposition::kSale : Disposition::kNotInterested)
+        << ct.external_id;
+    total += ct.attempts;
+    ++checked;
+    return true;
+  });
+  EXPECT_EQ(checked, 45211u);
+  EXPECT_EQ(total, 124956);  // the sum of the data set's `campaign` column
+  EXPECT_EQ(engine.statistics("bank").abandons, 0);
+}
+
+struct Rig {
+  std::unique_ptr<Storage> storage = make_memory_storage();
+  VirtualClock clock{parse_utc("2026-05-04T13:00:00Z")};
+  std::unique_ptr<Simulator> sim;
+  std::unique_ptr<Engine> engine;
+  Rig(DialMode mode) {
+    SimulationOptions so;
+    so.parametric.p_live = 1.0;
+    so.parametric.p_machine = so.parametric.p_busy = so.parametric.p_invalid = 0;
+    so.parametric.answer_delay = Distribution::fixed(5);
+    so.parametric.talk = Distribution::fixed(30);
+    sim = std::make_unique<Simulator>(so, &clock);
+    engine = std::make_unique<Engine>(EngineOptions{}, storage.get(), sim.get(), &clock, sim.get());
+    sim->attach(engine.get());
+    CampaignConfig c;
+    c.id = "p";
+    c.dial_mode = mode;
+    c.call_window = CallWindow::always();
+    engine->add_campaign(c);
+  }
+  ContactId add(const std::string& number, int priority = 0) {
+    Contact ct;
+    ct.external_id = number;
+    ct.priority = priority;
+    ct.numbers.push_back(PhoneNumber{number});
+    return engine->add_contact("p", ct);
+  }
+};
+
+TEST(EngineModes, PreviewAgentPullsLeasesAndDialsTheNextContact) {
+  Rig rig(DialMode::kPreview);
+  ContactId low = rig.add("+12125550101");
+  ContactId high = rig.add("+12125550102", 9);
+  AgentId agent = rig.engine->add_agent("p", "alice");
+  rig.engine->set_agent_state(agent, AgentState::kAvailable);
+  rig.engine->start_campaign("p");
+  rig.engine->run_for(std::chrono::seconds(60));
+  EXPECT_EQ(rig.engine->statistics("p").attempts, 0) << "PREVIEW never dials by itself";
+  auto entry = rig.engine->preview_next(agent);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->contact_id, high) << "higher priority first";
+  auto lease = rig.storage->get_lease(high);
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(lease->owner, rig.engine->owner_token());
+  CallId call = rig.engine->dial_preview(agent);
+  EXPECT_EQ(rig.engine->agent_state(agent), AgentState::kReserved);
+  rig.engine->run_for(std::chrono::seconds(10));
+  EXPECT_EQ(rig.engine->agent_state(agent), AgentState::kOnCall);
+  rig.engine->run_until_done(std::chrono::hours(1));
+  auto attempts = rig.storage->attempts_of(high);
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].call_id, call);
+  EXPECT_EQ(attempts[0].agent, agent);
+  EXPECT_EQ(rig.engine->agent_state(agent), AgentState::kAvailable);
+  EXPECT_TRUE(rig.storage->attempts_of(low).empty());
+  // Skipping releases the lease without an attempt.
+  auto next = rig.engine->preview_next(agent);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->contact_id, low);
+  rig.engine->skip_preview(agent);
+  EXPECT_FALSE(rig.storage->get_lease(low).has_value());
+  EXPECT_TRUE(rig.storage->attempts_of(low).empty());
+}
+
+TEST(EngineModes, CallNowDialsAChosenContactUnderTheSameLocking) {
+  Rig rig(DialMode::kPreview);
+  ContactId a = rig.add("+12125550101");
+  ContactId b = rig.add("+12125550102");
+  AgentId agent = rig.engine->add_agent("p", "bob");
+  rig.engine->set_agent_state(agent, AgentState::kAvailable);
+  rig.engine->start_campaign("p");
+  // Another engine holds b: call now must refuse it.
+  std::vector<ContactId> ids{b};
+  ASSERT_EQ(rig.storage->claim_leases(ids, "other-engine", rig.clock.now(), std::chrono::hours(1)).size(),
+            1u);
+  EXPECT_THROW(rig.engine->call_now(b, agent), Error);
+  CallId call = rig.engine->call_now(a, agent);
+  EXPECT_NE(call, kNoCall);
+  EXPECT_THROW(rig.engine->call_now(a, agent), Error) << "agent is busy";
+  rig.engine->run_until_done(std::chrono::hours(1));
+  ASSERT_EQ(rig.storage->attempts_of(a).size(), 1u);
+  EXPECT_TRUE(rig.storage->attempts_of(b).empty());
+  EXPECT_EQ(rig.storage->get_contact(a)->status, ContactStatus::kDone);
+}
+
+TEST(EngineModes, CallbackDispositionSchedulesAFutureAttempt) {
+  Rig rig(DialMode::kProgressive);
+  ContactId id = rig.add("+12125550101");
+  struct Agentless : EventListener {};
+  AgentId agent = rig.engine->add_agent("p", "carol");
+  rig.engine->set_agent_state(agent, AgentState::kAvailable);
+  rig.engine->start_campaign("p");
+  rig.engine->run_for(std::chrono::seconds(7));  // answered at 5 s, bridged
+  ASSERT_EQ(rig.engine->agent_state(agent), AgentState::kOnCall);
+  rig.engine->run_for(std::chrono::seconds(30));  // call ended: wrap-up
+  ASSERT_EQ(rig.engine->agent_state(agent), AgentState::kWrapUp);
+  CallId call = rig.storage->attempts_of(id).at(0).call_id;
+  // The host's agent sets CALLBACK before the simulator's agent would.
+  TimePoint at = rig.clock.now() + std::chrono::hours(2);
+  rig.engine->set_disposition(call, Disposition::kCallback, at);
+  Contact ct = *rig.storage->get_contact(id);
+  EXPECT_EQ(ct.status, ContactStatus::kCallback);
+  EXPECT_EQ(ct.next_attempt_at, at);
+  EXPECT_EQ(rig.engine->explain(id).reason, Ineligibility::kCallbackNotDue);
+  rig.engine->run_until_done(std::chrono::hours(5));
+  auto attempts = rig.storage->attempts_of(id);
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_GE(attempts[1].created_at, at);
+}
+
+TEST(EngineThreads, RealClockOnOwnedThreadsRunsACampaignToTheEnd) {
+  SimulationOptions so;
+  so.seed = 5;
+  so.parametric.answer_delay = Distribution::fixed(4);
+  so.parametric.busy_delay = Distribution::fixed(2);
+  so.parametric.talk = Distribution::exponential(20);
+  so.wrap_up = Distribution::fixed(2);
+  // 600 virtual seconds per wall second: a few virtual hours take a few wall seconds.
+  auto clock = make_system_clock(600.0, parse_utc("2026-05-04T13:00:00Z"));
+  auto storage = make_memory_storage();
+  Simulator sim(so, clock.get());
+  EngineOptions eo;
+  eo.log_level = LogLevel::kWarn;
+  Engine engine(eo, storage.get(), &sim, clock.get(), &sim);
+  sim.attach(&engine);
+  CampaignConfig c;
+  c.id = "t";
+  c.max_attempts = 2;
+  c.call_window = CallWindow::always();
+  c.ring_timeout = std::chrono::seconds(10);
+  c.retry_rules = {{Disposition::kNoAnswer, {false, std::chrono::minutes(1)}}};
+  engine.add_campaign(c);
+  for (int i = 0; i < 60; ++i) {
+    Contact ct;
+    ct.numbers.push_back(PhoneNumber{"+1212555" + std::to_string(1000 + i)});
+    engine.add_contact("t", ct);
+  }
+  for (int i = 0; i < 6; ++i) {
+    engine.set_agent_state(engine.add_agent("t", "a"), AgentState::kAvailable);
+  }
+  engine.start(2);
+  engine.start_campaign("t");
+  CampaignStatistics s;
+  for (int i = 0; i < 300; ++i) {  // at most 30 s of wall time
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    s = engine.statistics("t");
+    if (s.contacts_final == s.contacts_total && s.attempts_in_flight == 0) break;
+  }
+  engine.stop();
+  EXPECT_EQ(s.contacts_final, 60u);
+  EXPECT_EQ(s.attempts_in_flight, 0);
+  EXPECT_EQ(s.abandons, 0);
+}
+
+TEST(Logger, RepeatedWarningsAreRateLimited) {
+  struct Sink : LogSink {
+    std::vector<std::string> lines;
+    std::mutex m;
+    void write(LogLevel, std::string_view msg) override {
+      std::lock_guard<std::mutex> lock(m);
+      lines.emplace_back(msg);
+    }
+  };
+  auto sink = std::make_shared<Sink>();
+  Logger logger(sink, LogLevel::kInfo);
+  logger.log(LogLevel::kDebug, "dropped");
+  for (int i = 0; i < 1000; ++i) logger.log_limited(LogLevel::kWarn, "k", "lease lost");
+  ASSERT_EQ(sink->lines.size(), 1u);
+  EXPECT_EQ(sink->lines[0], "lease lost");
+}
+
+}  // namespace
+}  // namespace omnivox
