@@ -18,11 +18,12 @@ struct PacingSnapshot {
   int agents_logged_in = 0;   ///< not LOGGED_OUT
   int agents_idle = 0;        ///< AVAILABLE
   int agents_paused = 0;
-  /// Elapsed handle time (s) of each busy agent (RESERVED, ON_CALL or WRAP_UP).
+  int agents_busy = 0;         ///< RESERVED, ON_CALL or WRAP_UP
+  /// Elapsed time (s) in its state of each busy agent (only if the policy wants_details()).
   std::vector<double> busy_elapsed_s;
   /// Attempts launched and not yet resolved to a live answer or an end (QUEUED..ANSWERED).
   int calls_pending = 0;
-  /// Elapsed time (s) since launch of each pending attempt.
+  /// Elapsed time (s) since launch of each pending attempt (only if the policy wants_details()).
   std::vector<double> pending_elapsed_s;
   /// Live answers waiting for an agent right now.
   int calls_waiting = 0;
@@ -47,6 +48,9 @@ class PacingPolicy {
   virtual std::string name() const = 0;
   /// New attempts to launch now (>= 0). The engine launches at most the dial queue's size.
   virtual int decide(const PacingSnapshot& snapshot) = 0;
+  /// True if decide() reads the per-agent and per-call vectors (busy_elapsed_s,
+  /// pending_elapsed_s); the engine skips building them otherwise. Default: false.
+  virtual bool wants_details() const { return false; }
 };
 
 /// PROGRESSIVE: one line per idle agent: max(idle - pending, 0). With no AMD false positives it

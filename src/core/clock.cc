@@ -4,39 +4,61 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 namespace omnivox {
 namespace {
 
-struct Timer {
+// Heap entries are small PODs; the callbacks live in a slot table so heap moves stay cheap.
+struct HeapEntry {
   TimePoint when;
   TimerId id;  // ids increase, so (when, id) orders same-instant timers by scheduling order
-  std::function<void()> fn;
+  std::uint32_t slot;
 };
 struct Later {
-  bool operator()(const Timer& a, const Timer& b) const {
+  bool operator()(const HeapEntry& a, const HeapEntry& b) const {
     return a.when != b.when ? a.when > b.when : a.id > b.id;
   }
 };
+struct Timer {
+  TimePoint when;
+  TimerId id;
+  std::function<void()> fn;
+};
 
 // A min-heap of timers with lazy cancellation: a cancelled timer stays in the heap until it
-// reaches the top, but leaves `live_` at once, so size() counts only pending timers.
+// reaches the top, but its slot is marked at once, so size() counts only pending timers.
 class TimerHeap {
  public:
   TimerId push(TimePoint when, std::function<void()> fn) {
     TimerId id = ++last_id_;
-    heap_.push_back(Timer{when, id, std::move(fn)});
+    std::uint32_t slot;
+    if (free_.empty()) {
+      slot = static_cast<std::uint32_t>(slots_.size());
+      slots_.push_back(Slot{});
+    } else {
+      slot = free_.back();
+      free_.pop_back();
+    }
+    slots_[slot].id = id;
+    slots_[slot].fn = std::move(fn);
+    heap_.push_back(HeapEntry{when, id, slot});
     std::push_heap(heap_.begin(), heap_.end(), Later{});
-    live_.insert(id);
+    index_.emplace(id, slot);
     return id;
   }
-  void cancel(TimerId id) { live_.erase(id); }
-  // Drops cancelled timers from the top; returns the top or nullptr.
-  Timer* top() {
+  void cancel(TimerId id) {
+    auto it = index_.find(id);
+    if (it == index_.end()) return;
+    release(it->second);
+    index_.erase(it);
+  }
+  // Drops cancelled timers from the top; returns the top's time or nullptr.
+  const HeapEntry* top() {
     while (!heap_.empty()) {
-      if (live_.count(heap_.front().id)) return &heap_.front();
+      const HeapEntry& e = heap_.front();
+      if (slots_[e.slot].id == e.id) return &e;
       std::pop_heap(heap_.begin(), heap_.end(), Later{});
       heap_.pop_back();
     }
@@ -45,16 +67,29 @@ class TimerHeap {
   // Removes the top (which top() returned).
   Timer pop() {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    Timer t = std::move(heap_.back());
+    HeapEntry e = heap_.back();
     heap_.pop_back();
-    live_.erase(t.id);
+    Timer t{e.when, e.id, std::move(slots_[e.slot].fn)};
+    release(e.slot);
+    index_.erase(e.id);
     return t;
   }
-  std::size_t size() const { return live_.size(); }
+  std::size_t size() const { return index_.size(); }
 
  private:
-  std::vector<Timer> heap_;
-  std::unordered_set<TimerId> live_;
+  struct Slot {
+    TimerId id = 0;  // 0: free
+    std::function<void()> fn;
+  };
+  void release(std::uint32_t slot) {
+    slots_[slot].id = 0;
+    slots_[slot].fn = nullptr;
+    free_.push_back(slot);
+  }
+  std::vector<HeapEntry> heap_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::unordered_map<TimerId, std::uint32_t> index_;
   TimerId last_id_ = 0;
 };
 
@@ -97,7 +132,7 @@ class SystemClock final : public Clock {
   void loop() {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopping_) {
-      Timer* top = heap_.top();
+      const HeapEntry* top = heap_.top();
       if (top == nullptr) {
         cv_.wait(lock);
         continue;
@@ -160,7 +195,7 @@ void VirtualClock::cancel(TimerId id) {
 
 bool VirtualClock::advance_one(TimePoint limit) {
   std::unique_lock<std::mutex> lock(impl_->mutex);
-  Timer* top = impl_->heap.top();
+  const HeapEntry* top = impl_->heap.top();
   if (top == nullptr || top->when > limit) {
     impl_->now = std::max(impl_->now, limit);
     return false;
@@ -180,7 +215,7 @@ std::size_t VirtualClock::advance_to(TimePoint limit) {
 
 TimePoint VirtualClock::next_due() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  Timer* top = impl_->heap.top();
+  const HeapEntry* top = impl_->heap.top();
   return top ? top->when : TimePoint::max();
 }
 

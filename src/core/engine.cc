@@ -89,6 +89,8 @@ struct Engine::Impl {
     TimerId wake_timer = 0;
     TimePoint wake_at = TimePoint::max();
     std::vector<AgentId> agents;
+    int agents_in_state[kAgentStateCount] = {};
+    int agents_previewing = 0;  // AVAILABLE agents holding a preview (not idle for pacing)
     std::size_t caller_id_next = 0;
     int pending = 0;
     std::deque<CallId> waiting;  // live answers waiting for an agent, oldest first
@@ -238,12 +240,20 @@ struct Engine::Impl {
     TimePoint t = now();
     a.seconds_in[static_cast<int>(a.state)] += to_seconds(t - a.state_since);
     AgentState from = a.state;
+    Campaign& c = *campaigns.at(a.campaign_id);
+    --c.agents_in_state[static_cast<int>(from)];
+    ++c.agents_in_state[static_cast<int>(to)];
     a.state = to;
     a.state_since = t;
     if (to == AgentState::kAvailable) a.idle_since = t;
     notify([&](EventListener& l) {
       l.on_agent_state({t, a.campaign_id, a.id, from, to, call});
     });
+  }
+  void set_preview(Agent& a, std::optional<DialQueueEntry> entry) {
+    Campaign& c = *campaigns.at(a.campaign_id);
+    c.agents_previewing += (entry ? 1 : 0) - (a.preview ? 1 : 0);
+    a.preview = std::move(entry);
   }
 
   Agent* longest_idle_agent(Campaign& c) {
@@ -291,19 +301,26 @@ struct Engine::Impl {
     TimePoint t = now();
     PacingSnapshot& s = c.snapshot;
     s.now = t;
-    s.agents_logged_in = s.agents_idle = s.agents_paused = 0;
+    auto in = [&](AgentState st) { return c.agents_in_state[static_cast<int>(st)]; };
+    s.agents_idle = in(AgentState::kAvailable) - c.agents_previewing;
+    s.agents_paused = in(AgentState::kPaused);
+    s.agents_busy = in(AgentState::kReserved) + in(AgentState::kOnCall) + in(AgentState::kWrapUp);
+    s.agents_logged_in = static_cast<int>(c.agents.size()) - in(AgentState::kLoggedOut);
     s.busy_elapsed_s.clear();
-    for (AgentId id : c.agents) {
-      const Agent& a = agents[id];
-      switch (a.state) {
-        case AgentState::kLoggedOut: continue;
-        case AgentState::kAvailable:
-          if (!a.preview) ++s.agents_idle;
-          break;
-        case AgentState::kPaused: ++s.agents_paused; break;
-        default: s.busy_elapsed_s.push_back(to_seconds(t - a.state_since)); break;
+    s.pending_elapsed_s.clear();
+    if (c.policy->wants_details()) {
+      for (AgentId id : c.agents) {
+        const Agent& a = agents[id];
+        if (a.state == AgentState::kReserved || a.state == AgentState::kOnCall ||
+            a.state == AgentState::kWrapUp) {
+          s.busy_elapsed_s.push_back(to_seconds(t - a.state_since));
+        }
       }
-      ++s.agents_logged_in;
+      for (const auto& [id, call] : calls) {
+        if (call.campaign == &c && call.pending) {
+          s.pending_elapsed_s.push_back(to_seconds(t - call.attempt.created_at));
+        }
+      }
     }
     s.calls_pending = c.pending;
     s.calls_waiting = static_cast<int>(c.waiting.size());
@@ -325,9 +342,8 @@ struct Engine::Impl {
     }
     if (wanted > 0 || launched > 0) {
       notify([&](EventListener& l) {
-        l.on_pacing_decision({t, c.config.id, c.policy->name(), s.agents_idle,
-                              static_cast<int>(s.busy_elapsed_s.size()), s.calls_pending, wanted,
-                              launched});
+        l.on_pacing_decision({t, c.config.id, c.policy->name(), s.agents_idle, s.agents_busy,
+                              s.calls_pending, wanted, launched});
       });
     }
   }
@@ -456,7 +472,7 @@ struct Engine::Impl {
     call.dedicated_agent = dedicated;
     if (dedicated != kNoAgent) {
       Agent& ag = agents[dedicated];
-      ag.preview.reset();
+      set_preview(ag, std::nullopt);
       ag.call = id;
       set_agent(ag, AgentState::kReserved, id);
     }
@@ -876,6 +892,9 @@ void Engine::add_campaign(const CampaignConfig& campaign) {
   c->generator = std::make_unique<QueueGenerator>(campaign, impl_->storage, &impl_->zones);
   if (auto old = impl_->campaigns.find(campaign.id); old != impl_->campaigns.end()) {
     c->agents = old->second->agents;
+    std::copy(std::begin(old->second->agents_in_state), std::end(old->second->agents_in_state),
+              std::begin(c->agents_in_state));
+    c->agents_previewing = old->second->agents_previewing;
   }
   impl_->campaigns[campaign.id] = std::move(c);
   for (const auto& number : campaign.dnc_numbers) impl_->storage->add_dnc(campaign.id, number);
@@ -961,6 +980,7 @@ AgentId Engine::add_agent(const std::string& campaign_id, const std::string& nam
   a.state_since = impl_->now();
   impl_->agents.push_back(std::move(a));
   c.agents.push_back(impl_->agents.back().id);
+  ++c.agents_in_state[static_cast<int>(AgentState::kLoggedOut)];
   return impl_->agents.back().id;
 }
 
@@ -986,7 +1006,7 @@ void Engine::set_agent_state(AgentId agent, AgentState state) {
     if (a.preview && state != AgentState::kAvailable) {
       impl_->storage->release_lease(a.preview->contact_id, impl_->options.owner_token);
       impl_->campaigns.at(a.campaign_id)->held.erase(a.preview->contact_id);
-      a.preview.reset();
+      impl_->set_preview(a, std::nullopt);
     }
     if (state == AgentState::kAvailable) {
       impl_->agent_freed(a);
@@ -1038,7 +1058,7 @@ std::optional<DialQueueEntry> Engine::preview_next(AgentId agent) {
         c.held.erase(e.contact_id);
         continue;
       }
-      a.preview = e;
+      impl_->set_preview(a, e);
       return e;
     }
   }
@@ -1068,7 +1088,7 @@ void Engine::skip_preview(AgentId agent) {
   if (!a.preview) return;
   impl_->storage->release_lease(a.preview->contact_id, impl_->options.owner_token);
   impl_->campaigns.at(a.campaign_id)->held.erase(a.preview->contact_id);
-  a.preview.reset();
+  impl_->set_preview(a, std::nullopt);
 }
 
 CallId Engine::call_now(ContactId contact_id, AgentId agent) {

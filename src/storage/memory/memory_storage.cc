@@ -101,13 +101,14 @@ class MemoryStorage final : public Storage {
     Contact& stored = contacts_[contact.id - 1];
     auto& data = campaigns_[stored.campaign_id];
     unindex(data, stored);
-    data.all.erase(key_of(stored));
+    bool reorder = stored.priority != contact.priority;
+    if (reorder) data.all.erase(key_of(stored));
     std::uint64_t list_order = stored.list_order;
     std::string campaign = std::move(stored.campaign_id);
     stored = contact;
     stored.list_order = list_order;
     stored.campaign_id = std::move(campaign);
-    data.all.insert(key_of(stored));
+    if (reorder) data.all.insert(key_of(stored));
     index(data, stored);
   }
   std::size_t scan_contacts(const ContactScan& scan,
@@ -284,7 +285,7 @@ class MemoryStorage final : public Storage {
   std::unordered_map<std::string, CampaignData> campaigns_;
   std::vector<Contact> contacts_;
   std::unordered_map<ContactId, Lease> leases_;
-  std::map<CallId, Attempt> attempts_;
+  std::unordered_map<CallId, Attempt> attempts_;
   std::unordered_map<ContactId, std::vector<CallId>> by_contact_;
   std::unordered_map<std::string, std::unordered_set<std::string>> dnc_;
   std::unordered_set<std::string> processed_;
