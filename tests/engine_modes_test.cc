@@ -239,3 +239,29 @@ TEST(Logger, RepeatedWarningsAreRateLimited) {
 
 }  // namespace
 }  // namespace omnivox
+
+namespace omnivox {
+namespace {
+
+TEST(EngineModes, AgentsLoggingOutWithCallsPendingDoNotCauseAbandons) {
+  Rig rig(DialMode::kProgressive);
+  for (int i = 0; i < 30; ++i) rig.add("+1212555" + std::to_string(1000 + i));
+  std::vector<AgentId> agents;
+  for (int i = 0; i < 5; ++i) {
+    agents.push_back(rig.engine->add_agent("p", "a" + std::to_string(i)));
+    rig.engine->set_agent_state(agents.back(), AgentState::kAvailable);
+  }
+  rig.engine->start_campaign("p");
+  rig.engine->run_for(std::chrono::seconds(2));  // 5 calls launched, answers come at 5 s
+  ASSERT_EQ(rig.engine->statistics("p").attempts, 5);
+  for (AgentId a : agents) rig.engine->set_agent_state(a, AgentState::kLoggedOut);
+  rig.engine->run_until_done(std::chrono::hours(1));
+  CampaignStatistics s = rig.engine->statistics("p");
+  EXPECT_EQ(s.abandons, 0);
+  EXPECT_EQ(s.connects, 5);
+  EXPECT_EQ(s.attempts, 5) << "nobody left to dial for";
+  for (AgentId a : agents) EXPECT_EQ(rig.engine->agent_state(a), AgentState::kLoggedOut);
+}
+
+}  // namespace
+}  // namespace omnivox

@@ -15,8 +15,11 @@ namespace omnivox {
 /// Everything a campaign file describes.
 struct CampaignFile {
   CampaignConfig campaign;
-  /// Number of agents logged in at the start. Default: 10.
+  /// Number of agents. Default: 10.
   int agents = 10;
+  /// When the agents work, in the campaign's time zone (`time_zone`): they log in at each start
+  /// and log out at each end (after finishing a call). Default: the call window's hours.
+  CallWindow agent_shift = CallWindow::every_day(9 * 60, 21 * 60);
   /// Virtual start time of a simulation, UTC. Default: 2026-05-04T08:00:00Z (a Monday).
   TimePoint start = parse_utc("2026-05-04T08:00:00Z");
   /// Contacts CSV (absolute, or resolved against the campaign file's folder). Default: none.

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
+#include <functional>
 #include <thread>
 
 #include "omnivox/config.h"
@@ -171,14 +173,39 @@ int run_command(const RunArgs& args) {
     std::fprintf(stderr, "omnivox: error: no contacts loaded from %s\n", file.contacts_path.c_str());
     return 2;
   }
+  std::vector<AgentId> agents;
   for (int i = 0; i < file.agents; ++i) {
-    AgentId id = engine.add_agent(file.campaign.id, "agent-" + std::to_string(i + 1));
-    engine.set_agent_state(id, AgentState::kAvailable);
+    agents.push_back(engine.add_agent(file.campaign.id, "agent-" + std::to_string(i + 1)));
+  }
+  // Agents follow their shift in the campaign's zone: in at each start, out at each end.
+  TimeZoneMap& zones = engine.time_zones();
+  CallWindow shift_end;  // open from each shift's end to midnight
+  for (int day = 0; day < 7; ++day) {
+    const LocalTimeRange& r = file.agent_shift.by_weekday[day];
+    shift_end.by_weekday[day] = r.closed() || r.end_minute >= 24 * 60 ? LocalTimeRange{}
+                                                                       : LocalTimeRange{r.end_minute, 24 * 60};
+  }
+  const std::string& zone = file.campaign.fallback_time_zone;
+  const TimePoint end = file.start + file.max_duration;
+  std::function<void(bool)> shift;
+  std::atomic<bool> campaign_done{false};
+  shift = [&](bool starting) {
+    if (campaign_done) return;
+    for (AgentId id : agents) {
+      engine.set_agent_state(id, starting ? AgentState::kAvailable : AgentState::kLoggedOut);
+    }
+    TimePoint t = clock->now() + std::chrono::minutes(1);
+    auto next = zones.next_open(kUnknownZoneSet, starting ? shift_end : file.agent_shift, t, zone);
+    if (next && *next < end) clock->schedule_at(*next, [&shift, starting] { shift(!starting); });
+  };
+  if (zones.is_open(kUnknownZoneSet, file.agent_shift, file.start, zone)) {
+    shift(true);
+  } else if (auto first = zones.next_open(kUnknownZoneSet, file.agent_shift, file.start, zone)) {
+    clock->schedule_at(*first, [&shift] { shift(true); });
   }
   engine.start_campaign(file.campaign.id);
 
   const bool tty = isatty(STDERR_FILENO) && !args.quiet;
-  const TimePoint end = file.start + file.max_duration;
   const Duration sample_every = std::chrono::minutes(15);
   TimePoint next_sample = file.start;
   std::vector<MetricsSample> metrics;
@@ -226,6 +253,12 @@ int run_command(const RunArgs& args) {
         finished = true;
         break;
       }
+      if (!campaign_done) {
+        CampaignStatistics now_stats = engine.statistics(file.campaign.id);
+        if (now_stats.contacts_final == now_stats.contacts_total && now_stats.attempts_in_flight == 0) {
+          campaign_done = true;  // no more shifts: the run ends with the last timer
+        }
+      }
     }
   } else {
     engine.start(1);
@@ -238,6 +271,7 @@ int run_command(const RunArgs& args) {
         next_sample += sample_every;
       }
       if (s.contacts_final == s.contacts_total && s.attempts_in_flight == 0) {
+        campaign_done = true;
         finished = true;
         break;
       }

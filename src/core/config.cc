@@ -143,7 +143,8 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
                        "call_window", "time_zone", "max_attempts", "max_attempts_per_number",
                        "retry", "ring_timeout_s", "hold_window_s", "amd", "caller_ids",
                        "safe_harbor_message", "voicemail_message", "default_region",
-                       "dial_queue_capacity", "dnc", "contacts", "simulation", "max_duration_days"});
+                       "dial_queue_capacity", "dnc", "contacts", "simulation", "max_duration_days",
+                       "agent_shift"});
   CampaignFile f;
   CampaignConfig& c = f.campaign;
   if (auto* v = o.if_contains("id")) c.id = r.string(*v, "id");
@@ -188,6 +189,14 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
           c.call_window.by_weekday[day] = r.range(*d, std::string("call_window.") + kDays[day]);
         }
       }
+    }
+  }
+  f.agent_shift = c.call_window;
+  if (auto* v = o.if_contains("agent_shift")) {
+    LocalTimeRange range = r.range(*v, "agent_shift");
+    for (int day = 0; day < 7; ++day) {
+      // Agents work on the days calls are allowed.
+      f.agent_shift.by_weekday[day] = c.call_window.by_weekday[day].closed() ? LocalTimeRange{} : range;
     }
   }
   if (auto* v = o.if_contains("time_zone")) c.fallback_time_zone = r.string(*v, "time_zone");

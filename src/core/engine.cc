@@ -91,6 +91,7 @@ struct Engine::Impl {
     std::vector<AgentId> agents;
     int agents_in_state[kAgentStateCount] = {};
     int agents_previewing = 0;  // AVAILABLE agents holding a preview (not idle for pacing)
+    int agents_departing = 0;   // AVAILABLE agents waiting to pause or log out (not idle either)
     std::size_t caller_id_next = 0;
     int pending = 0;
     std::deque<CallId> waiting;  // live answers waiting for an agent, oldest first
@@ -256,11 +257,19 @@ struct Engine::Impl {
     a.preview = std::move(entry);
   }
 
+  // The longest-idle AVAILABLE agent, preferring those not about to pause or log out; agents
+  // holding a preview are never taken.
   Agent* longest_idle_agent(Campaign& c) {
     Agent* best = nullptr;
     for (AgentId id : c.agents) {
       Agent& a = agents[id];
-      if (a.state == AgentState::kAvailable && (!best || a.idle_since < best->idle_since)) best = &a;
+      if (a.state != AgentState::kAvailable || a.preview) continue;
+      if (!best) {
+        best = &a;
+        continue;
+      }
+      bool a_departing = a.after_wrap_up.has_value(), best_departing = best->after_wrap_up.has_value();
+      if (a_departing != best_departing ? !a_departing : a.idle_since < best->idle_since) best = &a;
     }
     return best;
   }
@@ -287,6 +296,9 @@ struct Engine::Impl {
   }
 
   void connect(Call& call, Agent& a) {
+    if (a.state == AgentState::kAvailable && a.after_wrap_up) {
+      --call.campaign->agents_departing;  // leaves after this call instead
+    }
     call.waiting = false;
     call.agent = a.id;
     call.attempt.agent = a.id;
@@ -302,7 +314,8 @@ struct Engine::Impl {
     PacingSnapshot& s = c.snapshot;
     s.now = t;
     auto in = [&](AgentState st) { return c.agents_in_state[static_cast<int>(st)]; };
-    s.agents_idle = in(AgentState::kAvailable) - c.agents_previewing;
+    if (c.agents_departing > 0) release_departing(c);
+    s.agents_idle = in(AgentState::kAvailable) - c.agents_previewing - c.agents_departing;
     s.agents_paused = in(AgentState::kPaused);
     s.agents_busy = in(AgentState::kReserved) + in(AgentState::kOnCall) + in(AgentState::kWrapUp);
     s.agents_logged_in = static_cast<int>(c.agents.size()) - in(AgentState::kLoggedOut);
@@ -345,6 +358,31 @@ struct Engine::Impl {
         l.on_pacing_decision({t, c.config.id, c.policy->name(), s.agents_idle, s.agents_busy,
                               s.calls_pending, wanted, launched});
       });
+    }
+  }
+
+  // An AVAILABLE agent asked to pause or log out leaves only once the calls already launched can
+  // be answered by the agents who stay: otherwise a live answer would find nobody (an abandon
+  // that progressive pacing promises never to cause).
+  bool can_depart(const Campaign& c) const {
+    int idle = c.agents_in_state[static_cast<int>(AgentState::kAvailable)] - c.agents_previewing -
+               c.agents_departing;
+    return c.pending + static_cast<int>(c.waiting.size()) < idle;  // idle counts the leaver
+  }
+  void release_departing(Campaign& c) {
+    for (AgentId id : c.agents) {
+      if (c.agents_departing == 0) return;
+      Agent& a = agents[id];
+      if (a.state != AgentState::kAvailable || !a.after_wrap_up) continue;
+      // This agent is counted as departing; it may go if the others cover the pending calls.
+      --c.agents_departing;
+      if (!can_depart(c)) {
+        ++c.agents_departing;
+        return;
+      }
+      AgentState next = *a.after_wrap_up;
+      a.after_wrap_up.reset();
+      set_agent(a, next, kNoCall);
     }
   }
 
@@ -1003,6 +1041,22 @@ void Engine::set_agent_state(AgentId agent, AgentState state) {
       default: break;
     }
     if (a.state == state) return;
+    Impl::Campaign& campaign = *impl_->campaigns.at(a.campaign_id);
+    if (a.state == AgentState::kAvailable && a.after_wrap_up) {
+      // Already departing: a new request replaces the old one (AVAILABLE cancels it).
+      --campaign.agents_departing;
+      a.after_wrap_up.reset();
+      if (state == AgentState::kAvailable) {
+        impl_->pace(campaign);
+        return;
+      }
+    }
+    if (a.state == AgentState::kAvailable && !a.preview && !impl_->can_depart(campaign)) {
+      ++campaign.agents_departing;
+      a.after_wrap_up = state;
+      impl_->pace(campaign);
+      return;
+    }
     if (a.preview && state != AgentState::kAvailable) {
       impl_->storage->release_lease(a.preview->contact_id, impl_->options.owner_token);
       impl_->campaigns.at(a.campaign_id)->held.erase(a.preview->contact_id);
