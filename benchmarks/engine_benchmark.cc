@@ -33,6 +33,7 @@ void BM_SimulatedAttempts(benchmark::State& state) {
     sim.attach(&engine);
     CampaignConfig c;
     c.id = "bench";
+    c.compliance = ComplianceProfile::none();
     c.call_window = CallWindow::always();
     c.max_attempts = 3;
     c.dial_mode = DialMode::kPower;

@@ -31,6 +31,7 @@ TEST(ReplayWorld, AttemptsToReachEqualTheDataSetsCampaignValue) {
   sim.attach(&engine);
   CampaignConfig c;
   c.id = "bank";
+  c.compliance = ComplianceProfile::none();  // around the clock, no ring minimum
   c.max_attempts = 0;
   c.call_window = CallWindow::always();
   c.retry_rules = {{Disposition::kBusy, {false, std::chrono::minutes(5)}},
@@ -193,6 +194,7 @@ TEST(EngineThreads, RealClockOnOwnedThreadsRunsACampaignToTheEnd) {
   sim.attach(&engine);
   CampaignConfig c;
   c.id = "t";
+  c.compliance = ComplianceProfile::none();  // around the clock, no ring minimum
   c.max_attempts = 2;
   c.call_window = CallWindow::always();
   c.ring_timeout = std::chrono::seconds(10);

@@ -168,6 +168,7 @@ TEST(EngineSimulation, OccupancyMatchesRenewalTheoryForOneProgressiveAgent) {
   World w(so);
   CampaignConfig c;
   c.id = "exact";
+  c.compliance = ComplianceProfile::none();  // around the clock, no ring minimum
   c.call_window = CallWindow::always();
   c.max_attempts = 1;
   c.retry_rules.clear();  // every disposition final: one attempt per contact

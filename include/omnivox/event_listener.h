@@ -36,6 +36,7 @@ struct PacingDecision {
   int agents_busy = 0;
   int calls_pending = 0;
   int requested = 0;  ///< what the policy asked for
+  int allowed = 0;    ///< what the abandon-rate governor allowed (<= requested)
   int launched = 0;   ///< what the engine launched (bounded by the dial queue)
 };
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "omnivox/call_window.h"
+#include "omnivox/compliance.h"
 #include "omnivox/types.h"
 
 namespace omnivox {
@@ -233,6 +234,10 @@ struct CampaignConfig {
   std::size_t dial_queue_capacity = 0;
   /// DNC numbers of this campaign (E.164). Default: none.
   std::vector<std::string> dnc_numbers;
+  /// The rule set enforced on top of the fields above: its call window is intersected with
+  /// call_window, its abandon cap is held by the governor, ring_timeout must be at least its
+  /// min_ring and hold_window at most its hold_window. Default: US_FTC_FCC.
+  ComplianceProfile compliance = ComplianceProfile::us_ftc_fcc();
 
   static std::map<Disposition, RetryRule> default_retry_rules();
 };

@@ -144,7 +144,7 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
                        "retry", "ring_timeout_s", "hold_window_s", "amd", "caller_ids",
                        "safe_harbor_message", "voicemail_message", "default_region",
                        "dial_queue_capacity", "dnc", "contacts", "simulation", "max_duration_days",
-                       "agent_shift"});
+                       "agent_shift", "compliance"});
   CampaignFile f;
   CampaignConfig& c = f.campaign;
   if (auto* v = o.if_contains("id")) c.id = r.string(*v, "id");
@@ -245,6 +245,54 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
     c.dial_queue_capacity = r.integer(*v, "dial_queue_capacity", 0, 10000000);
   }
   if (auto* v = o.if_contains("dnc")) c.dnc_numbers = r.strings(*v, "dnc");
+  if (auto* v = o.if_contains("compliance")) {
+    // "US_FTC_FCC", or {"base": "UK_OFCOM", "name": "...", overrides...} for a custom profile.
+    auto named = [&](const std::string& name, const std::string& field) {
+      auto p = ComplianceProfile::by_name(name);
+      if (!p) r.fail(field, "unknown profile '" + name + "' (NONE, US_FTC_FCC, UK_OFCOM, CA_CRTC, AU_ACMA)");
+      return *p;
+    };
+    if (v->is_string()) {
+      c.compliance = named(r.string(*v, "compliance"), "compliance");
+    } else {
+      const auto& co = r.object(*v, "compliance");
+      r.allow_only(co, "compliance",
+                   {"base", "name", "abandon_cap", "abandon_window_h", "count_amd_false_positives",
+                    "amd_false_positive_rate", "hold_window_s", "min_ring_s", "call_window",
+                    "holidays", "no_repeat_after_abandon_h", "no_repeat_after_machine_h"});
+      c.compliance = ComplianceProfile::none();
+      if (auto* x = co.if_contains("base")) c.compliance = named(r.string(*x, "compliance.base"), "compliance.base");
+      c.compliance.name = "CUSTOM";
+      if (auto* x = co.if_contains("name")) c.compliance.name = r.string(*x, "compliance.name");
+      if (auto* x = co.if_contains("abandon_cap")) c.compliance.abandon_cap = r.number_in(*x, "compliance.abandon_cap", 0.0001, 1);
+      if (auto* x = co.if_contains("abandon_window_h")) {
+        c.compliance.abandon_window = seconds_to_duration(r.number_in(*x, "compliance.abandon_window_h", 0, 24 * 3650) * 3600);
+      }
+      if (auto* x = co.if_contains("count_amd_false_positives")) {
+        c.compliance.count_amd_false_positives = r.boolean(*x, "compliance.count_amd_false_positives");
+      }
+      if (auto* x = co.if_contains("amd_false_positive_rate")) {
+        c.compliance.amd_false_positive_rate = r.number_in(*x, "compliance.amd_false_positive_rate", 0, 1);
+      }
+      if (auto* x = co.if_contains("hold_window_s")) {
+        c.compliance.hold_window = seconds_to_duration(r.number_in(*x, "compliance.hold_window_s", 0, 600));
+      }
+      if (auto* x = co.if_contains("min_ring_s")) {
+        c.compliance.min_ring = seconds_to_duration(r.number_in(*x, "compliance.min_ring_s", 0, 600));
+      }
+      if (auto* x = co.if_contains("call_window")) {
+        LocalTimeRange range = r.range(*x, "compliance.call_window");
+        for (auto& day : c.compliance.call_window.by_weekday) day = range;
+      }
+      if (auto* x = co.if_contains("holidays")) c.compliance.holidays = r.strings(*x, "compliance.holidays");
+      if (auto* x = co.if_contains("no_repeat_after_abandon_h")) {
+        c.compliance.no_repeat_after_abandon = seconds_to_duration(r.number_in(*x, "compliance.no_repeat_after_abandon_h", 0, 24 * 365) * 3600);
+      }
+      if (auto* x = co.if_contains("no_repeat_after_machine_h")) {
+        c.compliance.no_repeat_after_machine = seconds_to_duration(r.number_in(*x, "compliance.no_repeat_after_machine_h", 0, 24 * 365) * 3600);
+      }
+    }
+  }
   if (auto* v = o.if_contains("max_duration_days")) {
     f.max_duration = seconds_to_duration(r.number_in(*v, "max_duration_days", 0.001, 3650) * 86400);
   }

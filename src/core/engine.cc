@@ -81,6 +81,7 @@ struct Engine::Impl {
     CampaignConfig config;
     std::unique_ptr<PacingPolicy> policy;
     std::unique_ptr<QueueGenerator> generator;
+    std::unique_ptr<AbandonGovernor> governor;
     bool started = false;
     std::deque<DialQueueEntry> queue;
     std::unordered_set<ContactId> held;  // queued, previewed or in flight here
@@ -337,26 +338,28 @@ struct Engine::Impl {
     }
     s.calls_pending = c.pending;
     s.calls_waiting = static_cast<int>(c.waiting.size());
-    s.live_answers = c.live_answers;
-    s.abandons = c.abandons;
-    s.abandon_rate = c.live_answers ? static_cast<double>(c.abandons) / c.live_answers : 0.0;
+    s.live_answers = c.governor->live_answers(t);
+    s.abandons = c.governor->abandons(t);
+    s.abandon_rate = c.governor->rate(t);
+    s.abandon_cap = c.config.compliance.abandon_cap;
     if (c.resolved > 20) {
       s.live_answer_probability = static_cast<double>(c.live_answers) / c.resolved;
       s.mean_time_to_resolve_s = c.resolve_seconds / c.resolved;
     }
     if (c.handled > 5) s.mean_handle_s = c.handle_seconds / c.handled;
     s.dial_queue_size = static_cast<int>(c.queue.size());
-    int wanted = c.policy->decide(s);
+    int wanted = std::max(c.policy->decide(s), 0);
+    int allowed = c.governor->clamp(wanted, s);
     int launched = 0;
-    if (wanted > 0) {
-      if (static_cast<int>(c.queue.size()) < wanted) refill(c, wanted);
-      launched = launch_batch(c, wanted);
-      if (launched < wanted) schedule_wake(c);
+    if (allowed > 0) {
+      if (static_cast<int>(c.queue.size()) < allowed) refill(c, allowed);
+      launched = launch_batch(c, allowed);
+      if (launched < allowed) schedule_wake(c);
     }
     if (wanted > 0 || launched > 0) {
       notify([&](EventListener& l) {
         l.on_pacing_decision({t, c.config.id, c.policy->name(), s.agents_idle, s.agents_busy,
-                              s.calls_pending, wanted, launched});
+                              s.calls_pending, wanted, allowed, launched});
       });
     }
   }
@@ -650,6 +653,7 @@ struct Engine::Impl {
         call.attempt.amd = call.sm.amd();  // NONE when the campaign does not use AMD
         resolve();
         ++c.live_answers;
+        c.governor->record_live_answer(t);
         Agent* agent = call.dedicated_agent != kNoAgent ? &agents[call.dedicated_agent]
                                                         : longest_idle_agent(c);
         if (agent) {
@@ -667,6 +671,7 @@ struct Engine::Impl {
         call.attempt.amd = call.sm.amd();
         resolve();
         ++c.machines;
+        if (r.to == CallState::kMachine) c.governor->record_amd_machine(t);
         if (!c.config.voicemail_message.empty() && r.to == CallState::kMachine) {
           telephony->play(id, c.config.voicemail_message);
         }
@@ -717,7 +722,10 @@ struct Engine::Impl {
     }
     call.attempt.ended_at = t;
     call.attempt.fail_reason = call.sm.fail_reason();
-    if (call.sm.state() == CallState::kAbandoned) ++c.abandons;
+    if (call.sm.state() == CallState::kAbandoned) {
+      ++c.abandons;
+      c.governor->record_abandon(t);
+    }
     AgentId agent_id = call.agent != kNoAgent ? call.agent : call.dedicated_agent;
     if (call.bridged && agent_id != kNoAgent) {
       // The agent wraps up and sets the disposition (set_disposition).
@@ -921,6 +929,22 @@ void Engine::add_campaign(const CampaignConfig& campaign) {
     throw Error(ErrorCode::kConfig, "ring_timeout: must be at least 1 s");
   }
   if (campaign.hold_window < Duration(0)) throw Error(ErrorCode::kConfig, "hold_window: negative");
+  const ComplianceProfile& profile = campaign.compliance;
+  if (campaign.ring_timeout < profile.min_ring) {
+    throw Error(ErrorCode::kConfig,
+                "ring_timeout_s: " + std::to_string(to_seconds(campaign.ring_timeout)) +
+                    " s is under the " + profile.name + " minimum ring time of " +
+                    std::to_string(to_seconds(profile.min_ring)) + " s");
+  }
+  if (campaign.hold_window > profile.hold_window) {
+    throw Error(ErrorCode::kConfig,
+                "hold_window_s: " + std::to_string(to_seconds(campaign.hold_window)) +
+                    " s is over the " + profile.name + " hold window of " +
+                    std::to_string(to_seconds(profile.hold_window)) + " s");
+  }
+  if (!(profile.abandon_cap > 0.0 && profile.abandon_cap <= 1.0)) {
+    throw Error(ErrorCode::kConfig, "compliance.abandon_cap: must be in (0, 1]");
+  }
   auto policy = make_policy_for(campaign);
   std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
   impl_->storage->put_campaign(campaign);
@@ -928,6 +952,7 @@ void Engine::add_campaign(const CampaignConfig& campaign) {
   c->config = campaign;
   c->policy = std::move(policy);
   c->generator = std::make_unique<QueueGenerator>(campaign, impl_->storage, &impl_->zones);
+  c->governor = std::make_unique<AbandonGovernor>(campaign.compliance);
   if (auto old = impl_->campaigns.find(campaign.id); old != impl_->campaigns.end()) {
     c->agents = old->second->agents;
     std::copy(std::begin(old->second->agents_in_state), std::end(old->second->agents_in_state),

@@ -14,7 +14,16 @@ const char* to_string(Ineligibility r) {
 
 QueueGenerator::QueueGenerator(const CampaignConfig& campaign, Storage* storage,
                                TimeZoneMap* zones)
-    : campaign_(campaign), storage_(storage), zones_(zones) {}
+    : campaign_(campaign), storage_(storage), zones_(zones) {
+  // The compliance profile's hours bound the campaign's: use the intersection, day by day.
+  for (int day = 0; day < 7; ++day) {
+    LocalTimeRange& mine = campaign_.call_window.by_weekday[day];
+    const LocalTimeRange& rule = campaign.compliance.call_window.by_weekday[day];
+    mine.start_minute = std::max(mine.start_minute, rule.start_minute);
+    mine.end_minute = std::min(mine.end_minute, rule.end_minute);
+    if (mine.end_minute < mine.start_minute) mine.end_minute = mine.start_minute;
+  }
+}
 
 ZoneSetId QueueGenerator::zone_set_for(const Contact& contact, const PhoneNumber& number) {
   if (number.zone_set != kUnknownZoneSet) return number.zone_set;

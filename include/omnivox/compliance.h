@@ -1,0 +1,121 @@
+// Compliance profiles (DESIGN.md section 6) and the abandon-rate governor that sits above every
+// pacing policy.
+//
+// Sources:
+//  - US_FTC_FCC: FTC Telemarketing Sales Rule, 16 CFR 310.4(b)(1)(iv) and 310.4(b)(4) (abandon
+//    rate <= 3 % of calls answered by a person, per campaign, per 30-day period; connect within
+//    2 s of the greeting; ring >= 15 s or 4 rings; safe-harbor recorded message), 16 CFR
+//    310.4(c) and FCC 47 CFR 64.1200(c)(1) (calls 08:00-21:00 called party's local time);
+//    Florida Telephone Solicitation Act, Fla. Stat. 501.059(8) (08:00-20:00, at most 3 calls per
+//    24 h on the same subject).
+//  - UK_OFCOM: Ofcom, Statement of policy on the persistent misuse of an electronic
+//    communications network or service (2016), A1.13-A1.26 (abandoned calls <= 3 % of live
+//    calls per campaign per 24 h, including an estimate of AMD false positives; information
+//    message; 2 s; 15 s minimum ring; no repeat call within 72 h of an abandoned call, or within
+//    24 h of an AMD-detected machine, unless a live agent is guaranteed).
+//  - CA_CRTC: CRTC Unsolicited Telecommunications Rules, Part III (ADAD) and Part II
+//  (telemarketing):
+//    weekdays 09:00-21:30, weekends 10:00-18:00; abandon cap configurable (5 % commonly cited).
+//  - AU_ACMA: Telecommunications (Telemarketing and Research Calls) Industry Standard 2017,
+//    s.8 (Mon-Fri 09:00-20:00, Sat 09:00-17:00, no Sunday or national public holiday).
+#ifndef OMNIVOX_COMPLIANCE_H_
+#define OMNIVOX_COMPLIANCE_H_
+
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "omnivox/call_window.h"
+#include "omnivox/types.h"
+
+namespace omnivox {
+
+struct PacingSnapshot;
+
+/// A rule for part of a country (e.g. a US state), found from the number.
+struct RegionRule {
+  std::string region;                     ///< "US-FL": ISO 3166-2 code
+  std::optional<CallWindow> call_window;  ///< intersected with the others
+  int max_calls_per_24h = 0;              ///< per contact, any campaign; 0 = no limit
+};
+
+/// A named rule set. Every field states its default (the NONE profile's values).
+struct ComplianceProfile {
+  std::string name = "NONE";
+  /// Abandons / live answers may not exceed this (fraction). Default: 1 (no cap).
+  double abandon_cap = 1.0;
+  /// Rolling window of the abandon rate; 0 = the whole campaign. Default: 0.
+  Duration abandon_window{0};
+  /// Count an estimate of AMD false positives (people classified as machines) as abandons.
+  /// Default: false.
+  bool count_amd_false_positives = false;
+  /// The AMD false-positive rate assumed for that estimate (share of AMD "machine" results that
+  /// were people). Default: 0.
+  double amd_false_positive_rate = 0.0;
+  /// Longest wait of a live answer for an agent before it is abandoned. Default: 2 s.
+  Duration hold_window{2000};
+  /// Shortest ring before the engine may give up on an unanswered call. Default: 0.
+  Duration min_ring{0};
+  /// Allowed hours, called party's local time, intersected with the campaign's. Default: always.
+  CallWindow call_window = CallWindow::always();
+  /// Stricter rules per region. Default: none.
+  std::vector<RegionRule> region_rules;
+  /// Local dates ("YYYY-MM-DD") on which no call is allowed (national holidays). Default: none.
+  std::vector<std::string> holidays;
+  /// No new attempt to a number within this time after an abandoned call to it, unless an agent
+  /// is guaranteed (PREVIEW, call now, owned callback). Default: 0.
+  Duration no_repeat_after_abandon{0};
+  /// The same after an AMD "machine" result. Default: 0.
+  Duration no_repeat_after_machine{0};
+
+  static ComplianceProfile none();
+  static ComplianceProfile us_ftc_fcc();
+  static ComplianceProfile uk_ofcom();
+  static ComplianceProfile ca_crtc();
+  static ComplianceProfile au_acma();
+  /// The profile of that name (NONE, US_FTC_FCC, UK_OFCOM, CA_CRTC, AU_ACMA), or nullopt.
+  static std::optional<ComplianceProfile> by_name(std::string_view name);
+};
+
+/// Counts live answers and abandons of one campaign over the profile's window and clamps pacing
+/// decisions so that the projected abandon rate stays within the cap: no policy can bypass it.
+///
+/// Projection at a decision: with L live answers and A abandons in the window (plus, when the
+/// profile says so, estimated AMD false positives F = machines x rate), launching n more calls
+/// while `pending` are in flight, `waiting` live answers wait and `idle` agents are free, the
+/// calls beyond the free agents, E = max(0, pending + waiting + n - idle), are the ones that can
+/// be abandoned. The governor allows the largest n with
+///     A + F + p * E  <=  cap * (L + p * (pending + n))
+/// where p is the live-answer probability (the policy's estimate, at least 0.05). Launching up to
+/// the free agents (E = 0, progressive) is always allowed: it abandons nobody unless an agent
+/// leaves. Thread-safety: none (one per campaign, on the engine's thread).
+class AbandonGovernor {
+ public:
+  explicit AbandonGovernor(ComplianceProfile profile);
+  const ComplianceProfile& profile() const { return profile_; }
+
+  void record_live_answer(TimePoint t);
+  void record_abandon(TimePoint t);
+  void record_amd_machine(TimePoint t);
+
+  /// The largest n <= wanted that keeps the projection within the cap (see above).
+  int clamp(int wanted, const PacingSnapshot& snapshot);
+  /// Counts in the window ending at t.
+  long live_answers(TimePoint t);
+  long abandons(TimePoint t);
+  /// Abandons plus the estimated AMD false positives when the profile counts them.
+  double counted_abandons(TimePoint t);
+  /// counted_abandons / live_answers in the window (0 with no live answers).
+  double rate(TimePoint t);
+
+ private:
+  void prune(TimePoint t);
+  ComplianceProfile profile_;
+  std::deque<TimePoint> live_, abandons_, machines_;
+};
+
+}  // namespace omnivox
+
+#endif  // OMNIVOX_COMPLIANCE_H_

@@ -1,0 +1,141 @@
+#include "omnivox/compliance.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "omnivox/pacing.h"
+
+namespace omnivox {
+namespace {
+
+CallWindow weekly(LocalTimeRange weekday, LocalTimeRange saturday, LocalTimeRange sunday) {
+  CallWindow w;
+  for (int d = 1; d <= 5; ++d) w.by_weekday[d] = weekday;
+  w.by_weekday[6] = saturday;
+  w.by_weekday[0] = sunday;
+  return w;
+}
+
+}  // namespace
+
+ComplianceProfile ComplianceProfile::none() { return ComplianceProfile{}; }
+
+ComplianceProfile ComplianceProfile::us_ftc_fcc() {
+  ComplianceProfile p;
+  p.name = "US_FTC_FCC";
+  p.abandon_cap = 0.03;
+  p.abandon_window = std::chrono::hours(24 * 30);
+  p.hold_window = std::chrono::seconds(2);
+  p.min_ring = std::chrono::seconds(15);
+  p.call_window = CallWindow::every_day(8 * 60, 21 * 60);
+  p.region_rules.push_back({"US-FL", CallWindow::every_day(8 * 60, 20 * 60), 3});
+  return p;
+}
+
+ComplianceProfile ComplianceProfile::uk_ofcom() {
+  ComplianceProfile p;
+  p.name = "UK_OFCOM";
+  p.abandon_cap = 0.03;
+  p.abandon_window = std::chrono::hours(24);
+  p.count_amd_false_positives = true;
+  p.amd_false_positive_rate = 0.05;
+  p.hold_window = std::chrono::seconds(2);
+  p.min_ring = std::chrono::seconds(15);
+  p.call_window = CallWindow::every_day(8 * 60, 21 * 60);  // configurable; Ofcom sets none
+  p.no_repeat_after_abandon = std::chrono::hours(72);
+  p.no_repeat_after_machine = std::chrono::hours(24);
+  return p;
+}
+
+ComplianceProfile ComplianceProfile::ca_crtc() {
+  ComplianceProfile p;
+  p.name = "CA_CRTC";
+  p.abandon_cap = 0.05;
+  p.abandon_window = std::chrono::hours(24 * 30);
+  p.hold_window = std::chrono::seconds(2);
+  p.call_window = weekly({9 * 60, 21 * 60 + 30}, {10 * 60, 18 * 60}, {10 * 60, 18 * 60});
+  return p;
+}
+
+ComplianceProfile ComplianceProfile::au_acma() {
+  ComplianceProfile p;
+  p.name = "AU_ACMA";
+  p.abandon_cap = 0.05;
+  p.abandon_window = std::chrono::hours(24 * 30);
+  p.hold_window = std::chrono::seconds(2);
+  p.call_window = weekly({9 * 60, 20 * 60}, {9 * 60, 17 * 60}, {});
+  // National public holidays (Fair Work Act 2009 s.115(1)): New Year's Day, Australia Day,
+  // Good Friday, Easter Monday, Anzac Day, Christmas Day, Boxing Day (with their substitutes).
+  p.holidays = {"2026-01-01", "2026-01-26", "2026-04-03", "2026-04-06", "2026-04-25",
+                "2026-12-25", "2026-12-28", "2027-01-01", "2027-01-26", "2027-03-26",
+                "2027-03-29", "2027-04-26", "2027-12-27", "2027-12-28"};
+  return p;
+}
+
+std::optional<ComplianceProfile> ComplianceProfile::by_name(std::string_view name) {
+  if (name == "NONE") return none();
+  if (name == "US_FTC_FCC") return us_ftc_fcc();
+  if (name == "UK_OFCOM") return uk_ofcom();
+  if (name == "CA_CRTC") return ca_crtc();
+  if (name == "AU_ACMA") return au_acma();
+  return std::nullopt;
+}
+
+AbandonGovernor::AbandonGovernor(ComplianceProfile profile) : profile_(std::move(profile)) {}
+
+void AbandonGovernor::prune(TimePoint t) {
+  if (profile_.abandon_window <= Duration(0)) return;
+  TimePoint from = t - profile_.abandon_window;
+  for (auto* q : {&live_, &abandons_, &machines_}) {
+    while (!q->empty() && q->front() <= from) q->pop_front();
+  }
+}
+
+void AbandonGovernor::record_live_answer(TimePoint t) { live_.push_back(t); }
+void AbandonGovernor::record_abandon(TimePoint t) { abandons_.push_back(t); }
+void AbandonGovernor::record_amd_machine(TimePoint t) { machines_.push_back(t); }
+
+long AbandonGovernor::live_answers(TimePoint t) {
+  prune(t);
+  return static_cast<long>(live_.size());
+}
+long AbandonGovernor::abandons(TimePoint t) {
+  prune(t);
+  return static_cast<long>(abandons_.size());
+}
+double AbandonGovernor::counted_abandons(TimePoint t) {
+  prune(t);
+  double a = static_cast<double>(abandons_.size());
+  if (profile_.count_amd_false_positives) {
+    a += profile_.amd_false_positive_rate * static_cast<double>(machines_.size());
+  }
+  return a;
+}
+double AbandonGovernor::rate(TimePoint t) {
+  long live = live_answers(t);
+  return live ? counted_abandons(t) / static_cast<double>(live) : 0.0;
+}
+
+int AbandonGovernor::clamp(int wanted, const PacingSnapshot& s) {
+  if (wanted <= 0) return 0;
+  const int free_agents = std::max(s.agents_idle - s.calls_waiting, 0);
+  const int safe = std::max(free_agents - s.calls_pending, 0);
+  if (wanted <= safe || profile_.abandon_cap >= 1.0) return wanted;
+  const double p = std::clamp(s.live_answer_probability, 0.05, 1.0);
+  const double live = static_cast<double>(live_answers(s.now));
+  const double counted = counted_abandons(s.now);
+  auto fits = [&](int n) {
+    double exposed = std::max(0, s.calls_pending + s.calls_waiting + n - s.agents_idle);
+    return counted + p * exposed <= profile_.abandon_cap * (live + p * (s.calls_pending + n));
+  };
+  // The left side grows by p per extra call and the right by cap * p: fits() is monotone.
+  int lo = safe, hi = wanted;
+  if (fits(hi)) return hi;
+  while (hi - lo > 1) {
+    int mid = lo + (hi - lo) / 2;
+    (fits(mid) ? lo : hi) = mid;
+  }
+  return lo;
+}
+
+}  // namespace omnivox

@@ -1,0 +1,148 @@
+// Compliance profiles and the abandon-rate governor: no pacing policy can push the abandon rate
+// over the profile's cap.
+#include <gtest/gtest.h>
+
+#include "omnivox/compliance.h"
+#include "omnivox/engine.h"
+#include "omnivox/pacing.h"
+#include "omnivox/sim.h"
+
+namespace omnivox {
+namespace {
+
+CampaignStatistics run_power(const ComplianceProfile& profile, double lines, std::uint64_t seed) {
+  SimulationOptions so;
+  so.seed = seed;
+  so.parametric.p_live = 0.5;
+  so.parametric.p_machine = 0;
+  so.parametric.p_busy = 0.1;
+  so.parametric.p_invalid = 0;
+  so.parametric.answer_delay = Distribution::exponential(8);
+  so.parametric.talk = Distribution::exponential(90);
+  so.wrap_up = Distribution::fixed(5);
+  auto storage = make_memory_storage({false});
+  VirtualClock clock(parse_utc("2026-05-04T13:00:00Z"));
+  Simulator sim(so, &clock);
+  EngineOptions eo;
+  eo.journal_state_changes = false;
+  Engine engine(eo, storage.get(), &sim, &clock, &sim);
+  sim.attach(&engine);
+  CampaignConfig c;
+  c.id = "g";
+  c.dial_mode = DialMode::kPower;
+  c.power_lines_per_agent = lines;
+  c.max_attempts = 1;
+  c.compliance = profile;
+  c.call_window = CallWindow::always();
+  engine.add_campaign(c);
+  for (int i = 0; i < 3000; ++i) {
+    Contact ct;
+    ct.numbers.push_back(PhoneNumber{"+1212" + std::to_string(5550000 + i)});
+    engine.add_contact("g", ct);
+  }
+  for (int i = 0; i < 20; ++i) engine.set_agent_state(engine.add_agent("g", "a"), AgentState::kAvailable);
+  engine.start_campaign("g");
+  engine.run_until_done(std::chrono::hours(24 * 7));
+  return engine.statistics("g");
+}
+
+TEST(AbandonGovernor, PowerDialingWithoutACapAbandonsOften) {
+  auto s = run_power(ComplianceProfile::none(), 3.0, 1);
+  EXPECT_GT(s.abandon_rate, 0.05) << "3 lines per agent at 50 % live answers overloads agents";
+}
+
+TEST(AbandonGovernor, UsProfileHoldsPowerDialingUnderThreePercent) {
+  for (std::uint64_t seed : {1, 2, 3}) {
+    auto profile = ComplianceProfile::us_ftc_fcc();
+    profile.call_window = CallWindow::always();  // the test runs around the clock
+    auto s = run_power(profile, 3.0, seed);
+    EXPECT_LE(s.abandon_rate, 0.03) << "seed " << seed;
+    EXPECT_GT(s.live_answers, 1000);
+  }
+}
+
+TEST(AbandonGovernor, ClampAllowsProgressiveAndBudgetsTheRest) {
+  auto profile = ComplianceProfile::us_ftc_fcc();
+  AbandonGovernor g(profile);
+  PacingSnapshot s;
+  s.now = parse_utc("2026-05-04T13:00:00Z");
+  s.agents_idle = 5;
+  s.calls_pending = 2;
+  s.live_answer_probability = 0.5;
+  // No live answers yet: only the progressive share (idle - pending) is allowed.
+  EXPECT_EQ(g.clamp(20, s), 3);
+  // 1,000 live answers and no abandons: room for overdial.
+  for (int i = 0; i < 1000; ++i) g.record_live_answer(s.now - std::chrono::minutes(1));
+  int allowed = g.clamp(20, s);
+  EXPECT_EQ(allowed, 20);
+  // At the cap already: back to progressive.
+  for (int i = 0; i < 30; ++i) g.record_abandon(s.now - std::chrono::minutes(1));
+  EXPECT_EQ(g.clamp(20, s), 3);
+  // Outside the 30-day window the history no longer counts.
+  PacingSnapshot later = s;
+  later.now = s.now + std::chrono::hours(24 * 31);
+  EXPECT_EQ(g.live_answers(later.now), 0);
+  EXPECT_EQ(g.clamp(20, later), 3);
+}
+
+TEST(AbandonGovernor, UkProfileCountsEstimatedAmdFalsePositives) {
+  AbandonGovernor g(ComplianceProfile::uk_ofcom());
+  TimePoint t = parse_utc("2026-05-04T13:00:00Z");
+  for (int i = 0; i < 100; ++i) g.record_live_answer(t);
+  for (int i = 0; i < 40; ++i) g.record_amd_machine(t);
+  g.record_abandon(t);
+  EXPECT_DOUBLE_EQ(g.counted_abandons(t), 1 + 0.05 * 40);
+  EXPECT_DOUBLE_EQ(g.rate(t), 3.0 / 100);
+  EXPECT_EQ(g.live_answers(t + std::chrono::hours(25)), 0) << "UK window is 24 h";
+}
+
+TEST(ComplianceProfiles, NamedProfilesCarryTheirRules) {
+  auto us = *ComplianceProfile::by_name("US_FTC_FCC");
+  EXPECT_DOUBLE_EQ(us.abandon_cap, 0.03);
+  EXPECT_EQ(us.min_ring, std::chrono::seconds(15));
+  EXPECT_EQ(us.call_window.by_weekday[1].start_minute, 8 * 60);
+  auto au = *ComplianceProfile::by_name("AU_ACMA");
+  EXPECT_TRUE(au.call_window.by_weekday[0].closed()) << "no Sunday calls";
+  EXPECT_EQ(au.call_window.by_weekday[6].end_minute, 17 * 60);
+  auto ca = *ComplianceProfile::by_name("CA_CRTC");
+  EXPECT_EQ(ca.call_window.by_weekday[3].end_minute, 21 * 60 + 30);
+  EXPECT_FALSE(ComplianceProfile::by_name("XX").has_value());
+}
+
+TEST(ComplianceProfiles, EngineRejectsARingTimeoutUnderTheMinimum) {
+  auto storage = make_memory_storage();
+  VirtualClock clock(parse_utc("2026-05-04T13:00:00Z"));
+  Simulator sim({}, &clock);
+  Engine engine({}, storage.get(), &sim, &clock, &sim);
+  CampaignConfig c;
+  c.ring_timeout = std::chrono::seconds(10);
+  try {
+    engine.add_campaign(c);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConfig);
+    EXPECT_NE(std::string(e.what()).find("minimum ring time"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ComplianceProfiles, ProfileWindowIsIntersectedWithTheCampaigns) {
+  auto storage = make_memory_storage();
+  TimeZoneMap zones = TimeZoneMap::load(TimeZoneMap::default_path());
+  CampaignConfig c;
+  c.id = "w";
+  c.call_window = CallWindow::always();
+  c.compliance = ComplianceProfile::us_ftc_fcc();
+  storage->put_campaign(c);
+  Contact ct;
+  ct.campaign_id = "w";
+  ct.numbers.push_back(PhoneNumber{"+12125550100", zones.zone_set_for("+12125550100")});
+  ContactId id = storage->add_contact(ct);
+  QueueGenerator gen(c, storage.get(), &zones);
+  // 07:30 in New York: the campaign allows it, the US rule does not.
+  auto report = gen.explain(*storage->get_contact(id), parse_utc("2026-05-04T11:30:00Z"));
+  EXPECT_EQ(report.reason, Ineligibility::kOutsideCallWindow);
+  EXPECT_EQ(report.eligible_at, parse_utc("2026-05-04T12:00:00Z"));
+}
+
+}  // namespace
+}  // namespace omnivox
