@@ -4,6 +4,7 @@
 #define OMNIVOX_PACING_H_
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,18 @@
 #include "omnivox/types.h"
 
 namespace omnivox {
+
+/// An attempt in flight that has not resolved yet (QUEUED..ANSWERED).
+struct PendingCallView {
+  CallId call = kNoCall;
+  double elapsed_s = 0;  ///< since launch
+};
+/// An agent handling a call (RESERVED, ON_CALL or WRAP_UP).
+struct BusyAgentView {
+  AgentId agent = kNoAgent;
+  AgentState state = AgentState::kOnCall;
+  double elapsed_s = 0;  ///< since the call was handed to the agent (RESERVED)
+};
 
 /// What a policy sees. Times in seconds.
 struct PacingSnapshot {
@@ -25,6 +38,10 @@ struct PacingSnapshot {
   int calls_pending = 0;
   /// Elapsed time (s) since launch of each pending attempt (only if the policy wants_details()).
   std::vector<double> pending_elapsed_s;
+  /// The same, with call ids (only if the policy wants_details()).
+  std::vector<PendingCallView> pending_calls;
+  /// Busy agents with their elapsed handle time (only if the policy wants_details()).
+  std::vector<BusyAgentView> busy_agents;
   /// Live answers waiting for an agent right now.
   int calls_waiting = 0;
   /// Dialable entries in the dial queue.
@@ -33,7 +50,19 @@ struct PacingSnapshot {
   double live_answer_probability = 0.3;
   double mean_time_to_resolve_s = 20.0;  ///< launch → answer or end
   double mean_handle_s = 120.0;          ///< bridge → end of wrap-up
-  /// Abandon rate so far (abandons / live answers) and the cap (fraction, 0.03 = 3 %).
+  /// Recent samples (up to 1,000 each, oldest first; valid only during decide()): handle
+  /// times (hand-over to the agent → end of wrap-up), launch → live answer, launch → end of an
+  /// attempt that reached no person.
+  std::span<const double> recent_handle_s;
+  std::span<const double> recent_live_resolve_s;
+  std::span<const double> recent_other_resolve_s;
+  /// Attempts resolved so far (live answers + attempts ended before one).
+  long attempts_resolved = 0;
+  /// Share of today's call window still ahead, in the campaign's time zone (1 before it opens,
+  /// 0 after it closes).
+  double calling_day_left = 1.0;
+  /// Abandon rate in the compliance window (counted abandons / live answers) and the cap
+  /// (fraction, 0.03 = 3 %); the counts are over the same window.
   double abandon_rate = 0.0;
   double abandon_cap = 0.03;
   long live_answers = 0;
@@ -49,8 +78,12 @@ class PacingPolicy {
   /// New attempts to launch now (>= 0). The engine launches at most the dial queue's size.
   virtual int decide(const PacingSnapshot& snapshot) = 0;
   /// True if decide() reads the per-agent and per-call vectors (busy_elapsed_s,
-  /// pending_elapsed_s); the engine skips building them otherwise. Default: false.
+  /// pending_elapsed_s, pending_calls, busy_agents); the engine skips building them otherwise.
+  /// Default: false.
   virtual bool wants_details() const { return false; }
+  /// Besides every event, decide also this often while the campaign has work (0 = events only).
+  /// Default: 0.
+  virtual Duration tick_interval() const { return Duration(0); }
 };
 
 /// PROGRESSIVE: one line per idle agent: max(idle - pending, 0). With no AMD false positives it

@@ -46,6 +46,23 @@ Disposition system_disposition(const CallStateMachine& sm, bool bridged) {
 
 }  // namespace
 
+// The last N samples, oldest first, contiguous (for std::span).
+class SampleRing {
+ public:
+  void add(double x) {
+    if (buffer_.size() >= 2 * kKeep) buffer_.erase(buffer_.begin(), buffer_.end() - kKeep);
+    buffer_.push_back(x);
+  }
+  std::span<const double> view() const {
+    std::size_t n = std::min(buffer_.size(), kKeep);
+    return {buffer_.data() + buffer_.size() - n, n};
+  }
+
+ private:
+  static constexpr std::size_t kKeep = 1000;
+  std::vector<double> buffer_;
+};
+
 struct Engine::Impl {
   struct Agent {
     AgentId id = kNoAgent;
@@ -54,6 +71,7 @@ struct Engine::Impl {
     AgentState state = AgentState::kLoggedOut;
     TimePoint state_since{};
     TimePoint idle_since{};
+    TimePoint handle_since{};  // when the current call was handed over (RESERVED)
     CallId call = kNoCall;
     std::optional<AgentState> after_wrap_up;  // state requested while busy
     std::optional<DialQueueEntry> preview;
@@ -101,6 +119,8 @@ struct Engine::Impl {
     long attempts = 0, live_answers = 0, machines = 0, abandons = 0, connects = 0;
     long resolved = 0;  // attempts resolved to a live answer or an end before it
     double resolve_seconds = 0, handle_seconds = 0;
+    SampleRing handle_samples, live_resolve_samples, other_resolve_samples;
+    TimerId tick_timer = 0;
     long handled = 0;
     long dispositions[kDispositionCount] = {};
     PacingSnapshot snapshot;
@@ -248,6 +268,9 @@ struct Engine::Impl {
     a.state = to;
     a.state_since = t;
     if (to == AgentState::kAvailable) a.idle_since = t;
+    if (to == AgentState::kReserved || (to == AgentState::kOnCall && from != AgentState::kReserved)) {
+      a.handle_since = t;
+    }
     notify([&](EventListener& l) {
       l.on_agent_state({t, a.campaign_id, a.id, from, to, call});
     });
@@ -322,20 +345,31 @@ struct Engine::Impl {
     s.agents_logged_in = static_cast<int>(c.agents.size()) - in(AgentState::kLoggedOut);
     s.busy_elapsed_s.clear();
     s.pending_elapsed_s.clear();
+    s.pending_calls.clear();
+    s.busy_agents.clear();
     if (c.policy->wants_details()) {
       for (AgentId id : c.agents) {
         const Agent& a = agents[id];
         if (a.state == AgentState::kReserved || a.state == AgentState::kOnCall ||
             a.state == AgentState::kWrapUp) {
-          s.busy_elapsed_s.push_back(to_seconds(t - a.state_since));
+          double elapsed = to_seconds(t - a.handle_since);
+          s.busy_elapsed_s.push_back(elapsed);
+          s.busy_agents.push_back({a.id, a.state, elapsed});
         }
       }
       for (const auto& [id, call] : calls) {
         if (call.campaign == &c && call.pending) {
-          s.pending_elapsed_s.push_back(to_seconds(t - call.attempt.created_at));
+          double elapsed = to_seconds(t - call.attempt.created_at);
+          s.pending_elapsed_s.push_back(elapsed);
+          s.pending_calls.push_back({id, elapsed});
         }
       }
     }
+    s.recent_handle_s = c.handle_samples.view();
+    s.recent_live_resolve_s = c.live_resolve_samples.view();
+    s.recent_other_resolve_s = c.other_resolve_samples.view();
+    s.attempts_resolved = c.resolved;
+    s.calling_day_left = day_left(c, t);
     s.calls_pending = c.pending;
     s.calls_waiting = static_cast<int>(c.waiting.size());
     s.live_answers = c.governor->live_answers(t);
@@ -356,6 +390,7 @@ struct Engine::Impl {
       launched = launch_batch(c, allowed);
       if (launched < allowed) schedule_wake(c);
     }
+    ensure_tick(c);
     if (wanted > 0 || launched > 0) {
       notify([&](EventListener& l) {
         l.on_pacing_decision({t, c.config.id, c.policy->name(), s.agents_idle, s.agents_busy,
@@ -387,6 +422,37 @@ struct Engine::Impl {
       a.after_wrap_up.reset();
       set_agent(a, next, kNoCall);
     }
+  }
+
+  // Share of today's call window still ahead in the campaign's zone.
+  double day_left(const Campaign& c, TimePoint t) const {
+    std::string local = TimeZoneMap::local_time_string(c.config.fallback_time_zone, t);
+    int minute = std::stoi(local.substr(11, 2)) * 60 + std::stoi(local.substr(14, 2));
+    // The weekday does not matter much here: use the widest range of the week.
+    int start = 24 * 60, end = 0;
+    for (const auto& r : c.config.call_window.by_weekday) {
+      if (r.closed()) continue;
+      start = std::min(start, r.start_minute);
+      end = std::max(end, r.end_minute);
+    }
+    if (end <= start) return 0.0;
+    if (minute <= start) return 1.0;
+    if (minute >= end) return 0.0;
+    return static_cast<double>(end - minute) / (end - start);
+  }
+
+  // Periodic decisions for policies that want them, only while there is something to decide.
+  void ensure_tick(Campaign& c) {
+    Duration every = c.policy->tick_interval();
+    if (every <= Duration(0) || c.tick_timer || !c.started) return;
+    int idle = c.agents_in_state[static_cast<int>(AgentState::kAvailable)];
+    bool work = c.in_flight > 0 || (idle > 0 && (!c.queue.empty() || now() >= c.refill_blocked_until));
+    if (!work) return;
+    Campaign* cp = &c;
+    c.tick_timer = schedule(now() + every, [this, cp] {
+      cp->tick_timer = 0;
+      pace(*cp);
+    });
   }
 
   std::size_t queue_capacity(const Campaign& c) const {
@@ -637,7 +703,9 @@ struct Engine::Impl {
       call.pending = false;
       --c.pending;
       ++c.resolved;
-      c.resolve_seconds += to_seconds(t - call.attempt.created_at);
+      double took = to_seconds(t - call.attempt.created_at);
+      c.resolve_seconds += took;
+      (r.to == CallState::kHuman ? c.live_resolve_samples : c.other_resolve_samples).add(took);
     };
     switch (r.to) {
       case CallState::kAnswered:
@@ -764,7 +832,10 @@ struct Engine::Impl {
     TimePoint t = now();
     if (call.attempt.bridged_at != TimePoint{}) {
       ++campaign.handled;
-      campaign.handle_seconds += to_seconds(t - call.attempt.bridged_at);
+      TimePoint handed = agent_id != kNoAgent ? agents[agent_id].handle_since : call.attempt.bridged_at;
+      double handle = to_seconds(t - std::min(handed, call.attempt.bridged_at));
+      campaign.handle_seconds += handle;
+      campaign.handle_samples.add(handle);
     }
     complete(call, d, callback_at);  // forgets `call`
     if (agent_id != kNoAgent) {

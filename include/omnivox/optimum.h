@@ -1,0 +1,130 @@
+// The optimum reference for predictive pacing: the best long-run occupancy any dialer can reach
+// under the researchers' stylised model, subject to an abandon-rate cap. Pacing policies
+// (omnivox/pacing.h) are judged against it in simulation.
+//
+// Model (continuous time, all times in seconds):
+//  * N agents; state (b, d) = (busy agents, attempts in flight).
+//  * Each attempt in flight resolves at rate 1/attempt_mean_s. With probability p_live it is a
+//    live answer: connected to a free agent if b < N (a "connect", b -> b+1), otherwise
+//    abandoned at once (no hold window, no queue). Otherwise it is a failure and just ends.
+//  * Each busy agent finishes at rate 1/handle_mean_s (exponential handle time incl. wrap-up).
+//  * At every transition epoch the dialer may launch any number of new attempts, instantly:
+//    the action is a target in-flight level T >= d (T <= max_in_flight); ringing attempts
+//    cannot be cancelled. The continuous-time chain then evolves from the post-decision state
+//    (b, T). (Nothing changes between events, so deciding only at events loses nothing.)
+//  * Objective: maximise the long-run connect rate (equivalently occupancy E[b]/N, since
+//    connects/s = E[b]/handle_mean_s) subject to abandons / live answers <= abandon_cap.
+//
+// Method: constrained MDP via a Lagrangian. For a penalty lambda per abandon (reward 1 per
+// connect) the unconstrained problem is solved by relative value iteration on the uniformised
+// chain of POST-decision states (the physical state between events). After each transition,
+// real or fictitious, the chain is in a pre-decision state (b, d) and the dialer picks T >= d,
+// so the value of a pre-decision state is W(b, d) = max_{d <= T <= D} h(b, T), a suffix maximum:
+// a sweep is O(states) while still ranging over every action. Fictitious (uniformisation)
+// epochs only add chances to launch at a time when nothing has changed; the optimal policy
+// never uses them (its T already maximises over a superset), so the value is that of the
+// event-driven problem. Rewards are counted per event (connect or abandon), so the gain is a
+// rate per second. The ratio constraint is linear in the long-run rates,
+// (1 - cap) A - cap C <= 0, so penalising abandons alone with lambda in [0, (1 - cap) / cap]
+// covers every multiplier. The search over lambda keeps a bracket [lambda_lo, lambda_hi] whose
+// optimal deterministic policies violate / satisfy the cap, stepping to the crossing of their
+// Lagrangian lines C - lambda A (bisection as fallback) until no third policy beats both there.
+// The optimum then time-shares the two bracketing policies: weight w on the feasible one, with
+// w chosen on the RATES (w A1 + (1-w) A2 = cap (w L1 + (1-w) L2)), so the mixed abandon ratio
+// equals the cap exactly; mixing the ratios themselves would be wrong. Policy statistics come
+// from each deterministic policy's stationary distribution (power iteration, checked by flow
+// balance), not from the value function.
+//
+// The solver does not assume the "launch up to T(b)" form; it checks it on the solved value
+// function (h(b, .) must not rise beyond the chosen target) and reports it in threshold_form.
+//
+// Cost (one core, RelWithDebInfo): for p_live = 0.25, cap 3 %: N = 10 ~0.03 s, N = 20 ~0.1 s,
+// N = 50 ~0.4 s, N = 100 ~2 s. It grows roughly with N (D / p)^2 / attempt_mean, so small
+// p_live is slower (N = 100 at p_live = 0.05: ~40 s).
+//
+// abandon_cap = 0 is solved directly: with p_live > 0 a policy has no abandons iff it never
+// lets b + d exceed N, so the actions are restricted to T <= N - b and lambda is not needed.
+#ifndef OMNIVOX_OPTIMUM_H_
+#define OMNIVOX_OPTIMUM_H_
+
+#include <vector>
+
+#include "omnivox/types.h"
+
+namespace omnivox {
+
+struct OptimumModel {
+  int agents = 10;             ///< N >= 1
+  double p_live = 0.3;         ///< probability an attempt is a live answer, (0, 1]
+  double attempt_mean_s = 20;  ///< mean time from launch to resolution (s), > 0
+  double handle_mean_s = 120;  ///< mean handle time (s), > 0
+  double abandon_cap = 0.03;   ///< alpha: max long-run abandons / live answers, [0, 1)
+  /// Cap D on attempts in flight (the state space is (N+1) x (D+1)). 0 = automatic: starts at
+  /// max(N, 1.2 N (attempt/handle) / p + 3 sqrt(N) / p + 10) and grows by 25 % (re-solving)
+  /// while a solved policy spends more than 1e-9 of its time at the cap. Targets for states of
+  /// negligible probability (b far below N) may still sit at D; cap_probability says how much
+  /// the cap matters.
+  int max_in_flight = 0;
+  /// Relative accuracy: relative value iteration stops when the span of its increments is
+  /// below tolerance x (connects per second at full occupancy); policy statistics to the same.
+  double tolerance = 1e-9;
+};
+
+/// Long-run statistics of one stationary deterministic policy (or of the mixture).
+struct PolicyStats {
+  double occupancy = 0;              ///< E[busy] / N
+  double connects_per_hour = 0;      ///< live answers that got an agent
+  double abandons_per_hour = 0;      ///< live answers with no free agent
+  double live_answers_per_hour = 0;  ///< connects + abandons
+  double attempts_per_hour = 0;      ///< launches (= resolutions)
+  double abandon_rate = 0;           ///< abandons / live answers (0 if none)
+  double mean_in_flight = 0;         ///< E[d]
+  /// Stationary probability that the in-flight count is at max_in_flight (the cap is binding
+  /// somewhere the policy actually goes). Should be ~0 for a trustworthy result.
+  double cap_probability = 0;
+};
+
+struct OptimumResult {
+  // The optimum (the mixture of the two policies below).
+  double occupancy = 0;
+  double connects_per_hour = 0;
+  double abandons_per_hour = 0;
+  double live_answers_per_hour = 0;
+  double attempts_per_hour = 0;
+  double abandon_rate = 0;  ///< = abandon_cap when the cap binds, less if it does not
+  /// The Lagrange multiplier: penalty per abandon in units of one connect (0 if the cap does
+  /// not bind; +infinity for abandon_cap = 0).
+  double lambda = 0;
+  /// The two deterministic policies optimal at `lambda`: `feasible` (abandon ratio <= cap) and
+  /// `infeasible` (ratio > cap). `mixing_weight` is the long-run fraction of time to run the
+  /// feasible one (time-sharing in long blocks; rates mix linearly). If the cap does not bind,
+  /// or abandon_cap = 0, both are the same policy and mixing_weight = 1.
+  PolicyStats feasible;
+  PolicyStats infeasible;
+  double mixing_weight = 1;
+  /// Each policy as launch-up-to targets: target[b] = T such that, with b busy agents and d in
+  /// flight, the policy launches max(0, T - d) attempts. Filled when the solved policy has
+  /// this threshold form (checked state by state, see `threshold_form`).
+  std::vector<int> feasible_target;
+  std::vector<int> infeasible_target;
+  /// True when every solved policy was verified to be of the form "launch up to T(b)".
+  bool threshold_form = false;
+  int max_in_flight = 0;  ///< the D actually used
+  /// True when a policy spends more than 1e-9 of its time with d = D (raise max_in_flight).
+  bool cap_binding = false;
+  int lambda_iterations = 0;  ///< Lagrangian problems solved
+  long long rvi_sweeps = 0;   ///< relative value iteration sweeps, all problems
+  long long stat_sweeps = 0;  ///< stationary-distribution sweeps, all policies
+};
+
+/// Solves the model. Throws omnivox::Error(kInvalidArgument) on an invalid model.
+OptimumResult solve_optimum(const OptimumModel& model);
+
+/// The stationary statistics (to model.tolerance) of one threshold policy: "launch up to
+/// target[b]", target.size() == N+1, each entry in [0, max_in_flight]. model.max_in_flight
+/// must be > 0 here; abandon_cap is not used.
+PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vector<int>& target);
+
+}  // namespace omnivox
+
+#endif  // OMNIVOX_OPTIMUM_H_

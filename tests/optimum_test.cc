@@ -1,0 +1,292 @@
+// The predictive-pacing optimum (constrained MDP) against brute force and its structure.
+#include "omnivox/optimum.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace omnivox {
+namespace {
+
+// Long-run rates (per second) of the threshold policy "launch up to target[b]", from the
+// stationary distribution of the post-decision chain solved exactly (dense Gaussian
+// elimination on pi Q = 0, sum pi = 1). Independent of the solver's iterative code.
+struct Exact {
+  double connects = 0, abandons = 0, busy = 0;
+};
+
+Exact exact_threshold(const OptimumModel& m, int dmax, const std::vector<int>& target) {
+  const int n = m.agents, w = dmax + 1, s = (n + 1) * w;
+  auto idx = [&](int b, int d) { return b * w + d; };
+  auto post = [&](int b, int d) { return idx(b, std::max(d, target[b])); };
+  std::vector<double> a(static_cast<size_t>(s) * s, 0.0);  // a = Q transposed
+  auto add = [&](int from, int to, double rate) {
+    if (from == to || rate == 0) return;
+    a[static_cast<size_t>(to) * s + from] += rate;
+    a[static_cast<size_t>(from) * s + from] -= rate;
+  };
+  for (int b = 0; b <= n; ++b) {
+    for (int d = 0; d <= dmax; ++d) {
+      if (d < target[b]) {  // never occupied: the policy tops up at once
+        add(idx(b, d), post(b, d), 1.0);
+        continue;
+      }
+      const double res = d / m.attempt_mean_s;
+      if (d > 0) {
+        add(idx(b, d), b < n ? post(b + 1, d - 1) : post(n, d - 1), res * m.p_live);
+        add(idx(b, d), post(b, d - 1), res * (1 - m.p_live));
+      }
+      if (b > 0) add(idx(b, d), post(b - 1, d), b / m.handle_mean_s);
+    }
+  }
+  std::vector<double> rhs(s, 0.0);
+  for (int j = 0; j < s; ++j) a[static_cast<size_t>(s - 1) * s + j] = 1.0;
+  rhs[s - 1] = 1.0;
+  for (int c = 0; c < s; ++c) {  // Gaussian elimination, partial pivoting
+    int piv = c;
+    for (int r = c + 1; r < s; ++r) {
+      if (std::fabs(a[static_cast<size_t>(r) * s + c]) >
+          std::fabs(a[static_cast<size_t>(piv) * s + c]))
+        piv = r;
+    }
+    for (int j = 0; j < s; ++j)
+      std::swap(a[static_cast<size_t>(c) * s + j], a[static_cast<size_t>(piv) * s + j]);
+    std::swap(rhs[c], rhs[piv]);
+    for (int r = c + 1; r < s; ++r) {
+      const double f = a[static_cast<size_t>(r) * s + c] / a[static_cast<size_t>(c) * s + c];
+      if (f == 0) continue;
+      for (int j = c; j < s; ++j)
+        a[static_cast<size_t>(r) * s + j] -= f * a[static_cast<size_t>(c) * s + j];
+      rhs[r] -= f * rhs[c];
+    }
+  }
+  std::vector<double> pi(s);
+  for (int r = s - 1; r >= 0; --r) {
+    double v = rhs[r];
+    for (int j = r + 1; j < s; ++j) v -= a[static_cast<size_t>(r) * s + j] * pi[j];
+    pi[r] = v / a[static_cast<size_t>(r) * s + r];
+  }
+  Exact e;
+  for (int b = 0; b <= n; ++b) {
+    for (int d = 0; d <= dmax; ++d) {
+      const double live = pi[idx(b, d)] * d / m.attempt_mean_s * m.p_live;
+      (b < n ? e.connects : e.abandons) += live;
+      e.busy += pi[idx(b, d)] * b;
+    }
+  }
+  return e;
+}
+
+// The constrained optimum over time-sharing mixtures of ALL threshold policies with targets in
+// [0, dmax]: the best feasible single policy or the best pair mixed to meet the cap exactly.
+struct BruteForce {
+  double connects = 0, busy = 0;
+};
+
+BruteForce brute_force(const OptimumModel& m, int dmax) {
+  const int n = m.agents;
+  const double alpha = m.abandon_cap;
+  std::vector<Exact> all;
+  std::vector<int> target(n + 1, 0);
+  for (;;) {
+    all.push_back(exact_threshold(m, dmax, target));
+    int i = 0;
+    while (i <= n && ++target[i] > dmax) target[i++] = 0;
+    if (i > n) break;
+  }
+  auto k = [&](const Exact& e) { return (1 - alpha) * e.abandons - alpha * e.connects; };
+  BruteForce best;
+  for (const Exact& f : all) {
+    if (k(f) > 0) continue;
+    if (f.connects > best.connects) best = {f.connects, f.busy};
+    for (const Exact& g : all) {
+      if (k(g) <= 0) continue;
+      const double w = k(g) / (k(g) - k(f));
+      const double c = w * f.connects + (1 - w) * g.connects;
+      if (c > best.connects) best = {c, w * f.busy + (1 - w) * g.busy};
+    }
+  }
+  return best;
+}
+
+TEST(Optimum, AgreesWithBruteForceOverThresholdPoliciesForOneAndTwoAgents) {
+  struct Case {
+    int agents;
+    double p, alpha;
+    int dmax;
+  } cases[] = {{1, 0.3, 0.03, 9},
+               {1, 0.5, 0.2, 8},
+               {2, 0.3, 0.03, 10},
+               {2, 0.6, 0.1, 7},
+               {2, 0.25, 0.01, 10}};
+  for (const Case& c : cases) {
+    OptimumModel m;
+    m.agents = c.agents;
+    m.p_live = c.p;
+    m.abandon_cap = c.alpha;
+    m.max_in_flight = c.dmax;
+    const OptimumResult r = solve_optimum(m);
+    const BruteForce bf = brute_force(m, c.dmax);
+    SCOPED_TRACE("N=" + std::to_string(c.agents) + " p=" + std::to_string(c.p) +
+                 " alpha=" + std::to_string(c.alpha));
+    ASSERT_TRUE(r.threshold_form);
+    EXPECT_NEAR(r.connects_per_hour, bf.connects * 3600, 1e-7 * bf.connects * 3600);
+    EXPECT_NEAR(r.occupancy, bf.busy / c.agents, 1e-7);
+    EXPECT_NEAR(r.abandon_rate, c.alpha, 1e-9);
+    EXPECT_FALSE(r.cap_binding);
+    // The reported bracketing policies' statistics match their exact evaluation.
+    for (const auto& [target, stats] :
+         {std::pair{r.feasible_target, r.feasible}, std::pair{r.infeasible_target, r.infeasible}}) {
+      const Exact e = exact_threshold(m, c.dmax, target);
+      EXPECT_NEAR(stats.connects_per_hour, e.connects * 3600, 1e-7 * e.connects * 3600);
+      EXPECT_NEAR(stats.abandons_per_hour, e.abandons * 3600, 1e-7 * e.connects * 3600);
+    }
+  }
+}
+
+TEST(Optimum, MixtureMeetsTheCapExactlyWithConsistentRates) {
+  OptimumModel m;
+  m.agents = 10;
+  m.p_live = 0.25;
+  m.abandon_cap = 0.03;
+  const OptimumResult r = solve_optimum(m);
+  EXPECT_NEAR(r.abandon_rate, 0.03, 1e-9);
+  EXPECT_LE(r.feasible.abandon_rate, 0.03 + 1e-12);
+  EXPECT_GT(r.infeasible.abandon_rate, 0.03);
+  EXPECT_GE(r.mixing_weight, 0.0);
+  EXPECT_LE(r.mixing_weight, 1.0);
+  EXPECT_GT(r.lambda, 0.0);
+  EXPECT_LT(r.lambda, (1 - 0.03) / 0.03);
+  // Rates, not ratios, are mixed.
+  const double w = r.mixing_weight;
+  const double ab = w * r.feasible.abandons_per_hour + (1 - w) * r.infeasible.abandons_per_hour;
+  const double live =
+      w * r.feasible.live_answers_per_hour + (1 - w) * r.infeasible.live_answers_per_hour;
+  EXPECT_NEAR(ab / live, 0.03, 1e-9);
+  // Flow balance: connects/s = E[busy] / handle_mean; attempts/s = E[in flight] / attempt_mean.
+  EXPECT_NEAR(r.connects_per_hour, r.occupancy * m.agents * 3600 / m.handle_mean_s,
+              1e-6 * r.connects_per_hour);
+  EXPECT_NEAR(r.live_answers_per_hour, m.p_live * r.attempts_per_hour, 1e-6 * r.attempts_per_hour);
+  EXPECT_TRUE(r.threshold_form);
+  EXPECT_FALSE(r.cap_binding);
+  EXPECT_LT(std::max(r.feasible.cap_probability, r.infeasible.cap_probability), 1e-9);
+  // Targets fall as agents get busy, and the policy tops up to them.
+  ASSERT_EQ(r.feasible_target.size(), 11u);
+  for (int b = 1; b <= 10; ++b) EXPECT_LE(r.feasible_target[b], r.feasible_target[b - 1]);
+  const PolicyStats again = [&] {
+    OptimumModel fixed = m;
+    fixed.max_in_flight = r.max_in_flight;
+    return evaluate_threshold_policy(fixed, r.feasible_target);
+  }();
+  EXPECT_NEAR(again.occupancy, r.feasible.occupancy, 1e-8);
+}
+
+TEST(Optimum, OccupancyIncreasesWithAbandonCapAndLiveProbability) {
+  OptimumModel m;
+  m.agents = 8;
+  double prev_p = 0;
+  for (double p : {0.1, 0.25, 0.5, 0.9}) {
+    m.p_live = p;
+    double prev_alpha = 0;
+    for (double alpha : {0.0, 0.01, 0.03, 0.1}) {
+      m.abandon_cap = alpha;
+      const OptimumResult r = solve_optimum(m);
+      EXPECT_GT(r.occupancy, prev_alpha) << "p=" << p << " alpha=" << alpha;
+      EXPECT_LE(r.abandon_rate, alpha + 1e-9);
+      EXPECT_FALSE(r.cap_binding);
+      prev_alpha = r.occupancy;
+      if (alpha == 0.03) {
+        EXPECT_GT(r.occupancy, prev_p) << "p=" << p;
+        prev_p = r.occupancy;
+      }
+    }
+  }
+}
+
+TEST(Optimum, ZeroAbandonCapIsProgressive) {
+  for (int n : {1, 2, 5}) {
+    OptimumModel m;
+    m.agents = n;
+    m.p_live = 0.3;
+    m.abandon_cap = 0;
+    const OptimumResult r = solve_optimum(m);
+    SCOPED_TRACE("N=" + std::to_string(n));
+    EXPECT_EQ(r.abandon_rate, 0.0);
+    EXPECT_EQ(r.abandons_per_hour, 0.0);
+    EXPECT_TRUE(std::isinf(r.lambda));
+    ASSERT_TRUE(r.threshold_form);
+    // In flight = idle agents: one attempt per idle agent, never more.
+    for (int b = 0; b <= n; ++b) EXPECT_EQ(r.feasible_target[b], n - b) << b;
+    const Exact e = exact_threshold(m, r.max_in_flight, r.feasible_target);
+    EXPECT_NEAR(r.occupancy, e.busy / n, 1e-8);
+    // Any positive cap does at least as well.
+    m.abandon_cap = 0.001;
+    EXPECT_GE(solve_optimum(m).occupancy, r.occupancy - 1e-12);
+  }
+  // For N = 1 progressive is the only zero-abandon policy that dials at all:
+  // occupancy = (p/Ta) / (p/Ta + 1/Th) with Ta = 20, Th = 120, p = 0.3.
+  OptimumModel one;
+  one.agents = 1;
+  one.p_live = 0.3;
+  one.abandon_cap = 0;
+  EXPECT_NEAR(solve_optimum(one).occupancy, (0.3 / 20) / (0.3 / 20 + 1.0 / 120), 1e-9);
+}
+
+TEST(Optimum, ReferenceFiguresForQuarterLiveAtThreePercent) {
+  std::printf("  N  D    occupancy  connects/h  abandon  lambda   w       iters  sweeps   time\n");
+  for (int n : {10, 20, 50}) {
+    OptimumModel m;
+    m.agents = n;
+    m.p_live = 0.25;
+    m.abandon_cap = 0.03;
+    const auto t0 = std::chrono::steady_clock::now();
+    const OptimumResult r = solve_optimum(m);
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("%3d %3d  %.6f   %8.2f    %.4f   %.4f   %.4f  %3d    %6lld  %.2fs\n", n,
+                r.max_in_flight, r.occupancy, r.connects_per_hour, r.abandon_rate, r.lambda,
+                r.mixing_weight, r.lambda_iterations, r.rvi_sweeps + r.stat_sweeps, secs);
+    EXPECT_NEAR(r.abandon_rate, 0.03, 1e-9);
+    EXPECT_FALSE(r.cap_binding);
+  }
+}
+
+TEST(Optimum, RejectsInvalidModels) {
+  auto expect_invalid = [](OptimumModel m, const std::string& param) {
+    try {
+      solve_optimum(m);
+      ADD_FAILURE() << "no exception for " << param;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find(param), std::string::npos) << e.what();
+    }
+  };
+  OptimumModel m;
+  m.agents = 0;
+  expect_invalid(m, "agents");
+  m = {};
+  m.p_live = 0;
+  expect_invalid(m, "p_live");
+  m = {};
+  m.attempt_mean_s = -1;
+  expect_invalid(m, "attempt_mean_s");
+  m = {};
+  m.handle_mean_s = 0;
+  expect_invalid(m, "handle_mean_s");
+  m = {};
+  m.abandon_cap = 1;
+  expect_invalid(m, "abandon_cap");
+  m = {};
+  m.max_in_flight = -3;
+  expect_invalid(m, "max_in_flight");
+  m = {};
+  m.tolerance = 0;
+  expect_invalid(m, "tolerance");
+}
+
+}  // namespace
+}  // namespace omnivox
