@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/planning_commands.h"
 #include "cli/run_command.h"
 #include "omnivox/types.h"
 
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.01, 100000.0));
   run->add_flag("--quiet", run_args.quiet, "No progress display");
 
+  auto run_planning = omnivox::cli::add_planning_commands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -32,6 +35,8 @@ int main(int argc, char** argv) {
   }
   try {
     if (*run) return omnivox::cli::run_command(run_args);
+    int code = run_planning();
+    if (code >= 0) return code;
   } catch (const omnivox::Error& e) {
     std::fprintf(stderr, "omnivox: error: %s\n", e.what());
     return e.code() == omnivox::ErrorCode::kConfig || e.code() == omnivox::ErrorCode::kIo ||

@@ -1,0 +1,159 @@
+#include "cli/planning_commands.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <iostream>
+#include <limits>
+#include <memory>
+
+#include "omnivox/erlang.h"
+#include "omnivox/optimum.h"
+
+namespace omnivox::cli {
+namespace json = boost::json;
+namespace {
+
+// JSON has no infinity: an unbounded wait is written as null.
+json::value number(double x) {
+  if (!std::isfinite(x)) return nullptr;
+  return x;
+}
+
+struct PlanningArgs {
+  int lines = 0;
+  double traffic = -1, blocking = -1;
+  double calls = 0, interval_s = 1800, aht_s = 180, answer_within_s = 20, patience_s = 300;
+  int agents = 0;
+  double p_live = 0.3, attempt_mean_s = 20, handle_mean_s = 120, cap = 0.03;
+};
+
+}  // namespace
+
+std::function<int()> add_planning_commands(CLI::App& app) {
+  auto args = std::make_shared<PlanningArgs>();
+  CLI::App* erlang = app.add_subcommand("erlang", "Queueing formulas for planners (JSON out)");
+  erlang->require_subcommand(1);
+
+  CLI::App* b = erlang->add_subcommand("b", "Erlang B: blocking of N lines offered A Erlangs");
+  b->add_option("--lines", args->lines, "Lines (servers)")->required()->check(CLI::PositiveNumber);
+  auto* traffic = b->add_option("--traffic", args->traffic, "Offered traffic (Erlangs)");
+  auto* blocking = b->add_option("--blocking", args->blocking, "Target blocking (0-1): solve for traffic");
+  traffic->excludes(blocking);
+
+  auto add_interval = [&](CLI::App* cmd) {
+    cmd->add_option("--calls-per-interval", args->calls, "Calls arriving in the interval")->required();
+    cmd->add_option("--interval-s", args->interval_s, "Interval length (s)")->capture_default_str();
+    cmd->add_option("--aht-s", args->aht_s, "Average handle time (s)")->required();
+    cmd->add_option("--agents", args->agents, "Agents")->required();
+    cmd->add_option("--answer-within-s", args->answer_within_s, "Service-level threshold (s)")
+        ->capture_default_str();
+  };
+  CLI::App* c = erlang->add_subcommand("c", "Erlang C: waiting, service level, ASA");
+  add_interval(c);
+  CLI::App* a = erlang->add_subcommand("a", "Erlang A: with abandonment (exponential patience)");
+  add_interval(a);
+  a->add_option("--patience-s", args->patience_s, "Mean patience (s)")->required();
+
+  CLI::App* opt = app.add_subcommand(
+      "optimum", "Optimal predictive pacing in the stylised model (constrained MDP; JSON out)");
+  opt->add_option("--agents", args->agents, "Agents N")->required()->check(CLI::Range(1, 200));
+  opt->add_option("--p", args->p_live, "Live-answer probability")->required();
+  opt->add_option("--attempt-mean-s", args->attempt_mean_s, "Mean attempt resolution time (s)")
+      ->capture_default_str();
+  opt->add_option("--handle-mean-s", args->handle_mean_s, "Mean handle time (s)")
+      ->capture_default_str();
+  opt->add_option("--cap", args->cap, "Abandon cap (abandons / live answers)")->capture_default_str();
+
+  return [=]() -> int {
+    json::object out;
+    if (*b) {
+      if (args->traffic < 0 && args->blocking < 0) {
+        throw Error(ErrorCode::kInvalidArgument, "erlang b: give --traffic or --blocking");
+      }
+      out["model"] = "erlang_b";
+      out["lines"] = args->lines;
+      if (args->traffic >= 0) {
+        double blocked = erlang_b(args->lines, args->traffic);
+        out["traffic_erlangs"] = args->traffic;
+        out["blocking"] = blocked;
+        out["carried_erlangs"] = args->traffic * (1 - blocked);
+      } else {
+        double offered = erlang_b_offered_traffic(args->lines, args->blocking);
+        out["blocking"] = args->blocking;
+        out["traffic_erlangs"] = offered;
+        out["carried_erlangs"] = offered * (1 - args->blocking);
+      }
+    } else if (*c) {
+      ErlangCResult r = erlang_c(args->calls, args->interval_s, args->aht_s, args->agents,
+                                 args->answer_within_s);
+      out = {{"model", "erlang_c"},
+             {"calls_per_interval", args->calls},
+             {"interval_s", args->interval_s},
+             {"aht_s", args->aht_s},
+             {"agents", args->agents},
+             {"answer_within_s", args->answer_within_s},
+             {"traffic_erlangs", r.traffic_erlangs},
+             {"p_wait", r.p_wait},
+             {"service_level", r.service_level},
+             {"asa_s", number(r.asa_s)},
+             {"mean_wait_of_waiting_s", number(r.mean_wait_of_waiting_s)},
+             {"occupancy", r.occupancy}};
+    } else if (*a) {
+      ErlangAInput in;
+      in.calls = args->calls;
+      in.interval_s = args->interval_s;
+      in.aht_s = args->aht_s;
+      in.patience_s = args->patience_s;
+      in.agents = args->agents;
+      in.answer_within_s = args->answer_within_s;
+      ErlangAResult r = erlang_a(in);
+      out = {{"model", "erlang_a"},
+             {"calls_per_interval", args->calls},
+             {"interval_s", args->interval_s},
+             {"aht_s", args->aht_s},
+             {"patience_s", args->patience_s},
+             {"agents", args->agents},
+             {"answer_within_s", args->answer_within_s},
+             {"traffic_erlangs", r.traffic_erlangs},
+             {"p_wait", r.p_wait},
+             {"p_abandon", r.p_abandon},
+             {"service_level", r.service_level},
+             {"service_level_definition", "answered within t / all arrivals"},
+             {"p_abandon_within_t", r.p_abandon_within_t},
+             {"asa_s", number(r.asa_s)},
+             {"asa_population", "served calls"},
+             {"mean_wait_all_s", number(r.mean_wait_all_s)},
+             {"mean_wait_of_waiting_s", number(r.mean_wait_of_waiting_s)},
+             {"mean_queue", number(r.mean_queue)},
+             {"occupancy", r.occupancy}};
+    } else if (*opt) {
+      OptimumModel m;
+      m.agents = args->agents;
+      m.p_live = args->p_live;
+      m.attempt_mean_s = args->attempt_mean_s;
+      m.handle_mean_s = args->handle_mean_s;
+      m.abandon_cap = args->cap;
+      OptimumResult r = solve_optimum(m);
+      out = {{"model", "stylised_predictive"},
+             {"agents", m.agents},
+             {"p", m.p_live},
+             {"attempt_mean_s", m.attempt_mean_s},
+             {"handle_mean_s", m.handle_mean_s},
+             {"cap", m.abandon_cap},
+             {"occupancy", r.occupancy},
+             {"abandon_rate", r.abandon_rate},
+             {"connects_per_hour", r.connects_per_hour},
+             {"attempts_per_hour", r.attempts_per_hour},
+             {"lambda", number(r.lambda)},
+             {"mixing_weight", r.mixing_weight},
+             {"max_in_flight", r.max_in_flight},
+             {"threshold_form", r.threshold_form}};
+    } else {
+      return -1;
+    }
+    std::cout << json::serialize(out) << std::endl;
+    return 0;
+  };
+}
+
+}  // namespace omnivox::cli
