@@ -95,8 +95,31 @@ std::unique_ptr<PacingPolicy> make_power_policy(double lines_per_agent);
 /// PREVIEW: never launches by itself; agents ask for the next contact (Engine::preview_next) and
 /// dial it (Engine::dial_preview), or the host dials a chosen entry (Engine::call_now).
 std::unique_ptr<PacingPolicy> make_preview_policy();
-/// The policy for a campaign's dial mode (PREVIEW, PROGRESSIVE or POWER). Throws Error(kConfig)
-/// for PREDICTIVE and AGENTLESS, which are not available yet.
+/// PREDICTIVE settings. Every field states its default.
+struct PredictiveOptions {
+  /// Target abandon rate as a share of the campaign's cap (the governor holds the cap itself).
+  /// Default: 0.9.
+  double target_share_of_cap = 0.9;
+  /// Resolved attempts before the policy leaves progressive pacing. Default: 100.
+  long warm_up_attempts = 100;
+  /// Live answers between adjustments of the model's abandon allowance. Default: 200.
+  long adjust_every_live_answers = 200;
+};
+
+/// PREDICTIVE, the default we recommend: certainty-equivalent optimal control. It estimates the
+/// live-answer probability p, the mean time an attempt takes to resolve and the mean handle time
+/// online, solves the constrained MDP of optimum.h for the logged-in agents with those estimates
+/// (cached by rounded parameters) and dials "up to T(b)" attempts in flight for b busy agents,
+/// switching between the two bracketing optimal thresholds by the measured abandon rate (the
+/// long-run mixture of the two is the optimum). An outer loop scales the model's abandon
+/// allowance when the measured rate (over the compliance window) drifts from the target, which
+/// absorbs the gap between the stylised model and a real world (non-exponential times, hold
+/// window). Progressive until `warm_up_attempts` have resolved. Sources: Samuelson (1999) and
+/// Koole's predictive-dialing Markov models; the solver's own references in optimum.h.
+std::unique_ptr<PacingPolicy> make_predictive_policy(const PredictiveOptions& options = {});
+
+/// The policy for a campaign's dial mode (PREVIEW, PROGRESSIVE, POWER or PREDICTIVE). Throws
+/// Error(kConfig) for AGENTLESS, which is not available yet.
 std::unique_ptr<PacingPolicy> make_policy_for(const CampaignConfig& campaign);
 
 }  // namespace omnivox

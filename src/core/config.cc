@@ -154,9 +154,8 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
     auto mode = dial_mode_from_string(r.string(*v, "dial_mode"));
     if (!mode) r.fail("dial_mode", "must be PREVIEW, PROGRESSIVE, POWER, PREDICTIVE or AGENTLESS");
     c.dial_mode = *mode;
-    if (c.dial_mode == DialMode::kPredictive || c.dial_mode == DialMode::kAgentless) {
-      r.fail("dial_mode", std::string(to_string(c.dial_mode)) +
-                              " is not available yet; use PREVIEW, PROGRESSIVE or POWER");
+    if (c.dial_mode == DialMode::kAgentless) {
+      r.fail("dial_mode", "AGENTLESS is not available yet; use PREVIEW, PROGRESSIVE, POWER or PREDICTIVE");
     }
   }
   if (auto* v = o.if_contains("power_lines_per_agent")) {

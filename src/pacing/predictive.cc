@@ -1,0 +1,141 @@
+// PREDICTIVE: certainty-equivalent optimal control over the stylised model of optimum.h.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <tuple>
+
+#include "omnivox/optimum.h"
+#include "omnivox/pacing.h"
+
+namespace omnivox {
+namespace {
+
+double mean_of(std::span<const double> xs) {
+  if (xs.empty()) return 0.0;
+  return std::accumulate(xs.begin(), xs.end(), 0.0) / static_cast<double>(xs.size());
+}
+
+class PredictivePolicy final : public PacingPolicy {
+ public:
+  explicit PredictivePolicy(const PredictiveOptions& o) : options_(o) {}
+  std::string name() const override { return "predictive"; }
+
+  int decide(const PacingSnapshot& s) override {
+    const int busy = s.agents_busy;
+    const int staffed = s.agents_idle + busy;  // agents who can take calls (not paused)
+    const int progressive = std::max(s.agents_idle - s.calls_pending - s.calls_waiting, 0);
+    if (staffed <= 0) return 0;
+    if (s.attempts_resolved < options_.warm_up_attempts || s.recent_handle_s.size() < 10) {
+      return progressive;
+    }
+    const double target = options_.target_share_of_cap * s.abandon_cap;
+    adjust_allowance(s, target);
+    if (allowance_ <= 0) allowance_ = target;
+
+    const double p = std::clamp(s.live_answer_probability, 0.02, 1.0);
+    const double attempt_mean = std::max(s.mean_time_to_resolve_s, 1.0);
+    const double handle_mean = std::max(s.mean_handle_s, 1.0);  // campaign average: stable
+    const Solution& sol =
+        solve(std::min(staffed, 100), p, attempt_mean, handle_mean, s.attempts_resolved);
+    if (!sol.ok) return progressive;
+    // Time-share the two bracketing thresholds by the measured rate: under target, the bolder.
+    const std::vector<int>& targets =
+        s.abandon_rate < target && !sol.infeasible.empty() ? sol.infeasible : sol.feasible;
+    // Scale for teams larger than the solver's range.
+    double scale = staffed > 100 ? static_cast<double>(staffed) / 100.0 : 1.0;
+    int b = std::min(static_cast<int>(std::lround((busy + s.calls_waiting) / scale)),
+                     static_cast<int>(targets.size()) - 1);
+    int wanted_in_flight = static_cast<int>(std::lround(targets[b] * scale));
+    return std::max(wanted_in_flight - s.calls_pending, progressive);
+  }
+
+ private:
+  struct Solution {
+    bool ok = false;
+    std::vector<int> feasible, infeasible;
+  };
+
+  // The model's abandon allowance follows the measured rate (the world is not the model); it
+  // moves in coarse steps and only on a clear miss, so the solver rarely has to run again.
+  void adjust_allowance(const PacingSnapshot& s, double target) {
+    if (allowance_step_ == kUnset) allowance_step_ = 0;
+    if (s.live_answers < last_adjust_live_ + options_.adjust_every_live_answers &&
+        s.live_answers >= last_adjust_live_) {
+      return;
+    }
+    last_adjust_live_ = s.live_answers;
+    // The two bracketing thresholds already steer the rate to the target; only a clear miss
+    // over a large sample means the model itself is off.
+    if (s.live_answers < 2000) return;
+    if (s.abandon_rate > 1.15 * target) {
+      --allowance_step_;
+    } else if (s.abandon_rate < 0.75 * target) {
+      ++allowance_step_;
+    }
+    allowance_step_ = std::clamp(allowance_step_, -10, 6);
+    allowance_ = target * std::pow(1.2, allowance_step_);
+  }
+
+  // The current solution is kept until the team size or allowance changes or an estimate moves
+  // more than 8 % from the values it was solved for (hysteresis: estimates that hover around a
+  // value do not trigger re-solving).
+  const Solution& solve(int agents, double p, double attempt_mean, double handle_mean,
+                        long resolved) {
+    auto far = [](double a, double b) { return std::abs(std::log(a / b)) > 0.08; };
+    // Early estimates drift (short calls finish first); re-solving for drift alone waits for
+    // the sample to grow by half since the last solve.
+    bool drifted = far(p, at_.p_live) || far(attempt_mean, at_.attempt_mean_s) ||
+                   far(handle_mean, at_.handle_mean_s);
+    bool grown = resolved >= resolved_at_solve_ + std::max(200L, resolved_at_solve_ / 2);
+    if (solved_ && agents == at_.agents && allowance_step_ == at_step_ && !(drifted && grown)) {
+      return current_;
+    }
+    resolved_at_solve_ = resolved;
+    if (std::getenv("OMNIVOX_DEBUG_PREDICTIVE")) {
+      std::fprintf(stderr, "predictive: solve N=%d step=%d p=%.4f attempt=%.2f handle=%.2f\n",
+                   agents, allowance_step_, p, attempt_mean, handle_mean);
+    }
+    solved_ = true;
+    at_step_ = allowance_step_;
+    at_.agents = agents;
+    at_.p_live = std::min(1.0, p);
+    at_.attempt_mean_s = attempt_mean;
+    at_.handle_mean_s = handle_mean;
+    at_.abandon_cap = std::min(0.5, allowance_);
+    at_.tolerance = 1e-5;
+    current_ = Solution{};
+    try {
+      OptimumResult r = solve_optimum(at_);
+      if (r.threshold_form && !r.feasible_target.empty()) {
+        current_.ok = true;
+        current_.feasible = r.feasible_target;
+        current_.infeasible = r.infeasible_target;
+      }
+    } catch (const std::exception&) {
+      current_.ok = false;
+    }
+    return current_;
+  }
+
+  static constexpr int kUnset = -1000;
+  PredictiveOptions options_;
+  int allowance_step_ = kUnset;
+  double allowance_ = 0;
+  long last_adjust_live_ = 0;
+  bool solved_ = false;
+  long resolved_at_solve_ = 0;
+  int at_step_ = 0;
+  OptimumModel at_;
+  Solution current_;
+};
+
+}  // namespace
+
+std::unique_ptr<PacingPolicy> make_predictive_policy(const PredictiveOptions& options) {
+  return std::make_unique<PredictivePolicy>(options);
+}
+
+}  // namespace omnivox
