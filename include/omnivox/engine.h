@@ -107,6 +107,13 @@ class Engine {
   void start_campaign(const std::string& campaign_id);
   /// Stops launching new attempts for a campaign; calls in flight finish normally.
   void stop_campaign(const std::string& campaign_id);
+  /// Replaces the campaign's pacing policy (by default the one make_policy_for() gives for its
+  /// dial mode) with any PacingPolicy, e.g. one of omnivox/policies.h. It decides from the next
+  /// decision epoch on; the abandon-rate governor still clamps it. add_campaign() for the same
+  /// id restores the dial mode's policy. Throws Error(kNotFound) for an unknown campaign and
+  /// Error(kInvalidArgument) for a null policy. Thread-safe (takes the engine lock); from a
+  /// listener callback it applies at once (no policy method is running during callbacks).
+  void set_pacing_policy(const std::string& campaign_id, std::unique_ptr<PacingPolicy> policy);
 
   // ---- agents ----
   /// Adds an agent to a campaign, LOGGED_OUT. Returns its id (0, 1, 2, ... per engine).

@@ -85,6 +85,12 @@ struct PhoneNumber {
   std::uint16_t attempts = 0;                ///< lifetime attempts on this number
   Disposition last_disposition = Disposition::kNone;
   bool invalid = false;                      ///< telephony reported it invalid: never dialed again
+  /// End of the last ABANDONED attempt on this number (epoch if none or unknown). Set by the
+  /// engine with last_disposition; read by the repeat rule no_repeat_after_abandon.
+  TimePoint last_abandon_at{};
+  /// End of the last attempt on this number that ended MACHINE (AMD) (epoch if none or unknown).
+  /// Set by the engine with last_disposition; read by the repeat rule no_repeat_after_machine.
+  TimePoint last_machine_at{};
 };
 
 /// A person to reach (VICIdial: lead).

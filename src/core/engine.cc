@@ -541,7 +541,9 @@ struct Engine::Impl {
       return kNoCall;
     };
     if (!contact) return drop("contact vanished");
-    EligibilityReport report = c.generator->explain(*contact, t, options.owner_token, false);
+    const bool agent_guaranteed = dedicated != kNoAgent || entry.callback_agent != kNoAgent;
+    EligibilityReport report =
+        c.generator->explain(*contact, t, options.owner_token, false, agent_guaranteed);
     if (report.reason != Ineligibility::kNone) return drop(report.detail);
     if (storage->is_dnc(c.config.id, entry.number)) {
       contact->status = ContactStatus::kDoNotCall;
@@ -882,6 +884,8 @@ struct Engine::Impl {
     PhoneNumber* number =
         a.number_index < contact.numbers.size() ? &contact.numbers[a.number_index] : nullptr;
     if (number) number->last_disposition = d;
+    if (number && d == Disposition::kAbandoned) number->last_abandon_at = t;  // repeat rules
+    if (number && d == Disposition::kMachine) number->last_machine_at = t;
     switch (d) {
       case Disposition::kBusy:
       case Disposition::kNoAnswer:
@@ -1104,6 +1108,13 @@ void Engine::stop_campaign(const std::string& campaign_id) {
   });
 }
 
+void Engine::set_pacing_policy(const std::string& campaign_id,
+                               std::unique_ptr<PacingPolicy> policy) {
+  if (!policy) throw Error(ErrorCode::kInvalidArgument, "set_pacing_policy: policy is null");
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  impl_->campaign_or_throw(campaign_id).policy = std::move(policy);
+}
+
 AgentId Engine::add_agent(const std::string& campaign_id, const std::string& name) {
   std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
   Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
@@ -1264,7 +1275,8 @@ CallId Engine::call_now(ContactId contact_id, AgentId agent) {
     c.queue.erase(it);
     c.held.erase(contact_id);
   }
-  EligibilityReport report = c.generator->explain(*contact, impl_->now(), impl_->options.owner_token);
+  EligibilityReport report = c.generator->explain(*contact, impl_->now(), impl_->options.owner_token,
+                                                  true, /*agent_guaranteed=*/true);
   if (report.reason != Ineligibility::kNone) {
     throw Error(ErrorCode::kState, "call_now: contact " + std::to_string(contact_id) +
                                        " is not dialable: " + to_string(report.reason) + " (" +
