@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <memory>
@@ -109,6 +110,27 @@ struct SimulationOptions {
   Distribution patience = Distribution::fixed(30.0);
 };
 
+/// What the simulation holds in store for one attempt: an oracle's view (simulation only; no real
+/// telephony can know this). See Simulator::forecast().
+struct CallForecast {
+  /// The engine will see a live answer (HUMAN): a person, or an answering machine when the
+  /// campaign does not use AMD (the engine treats every answer as a person then), or an AMD
+  /// false negative. An AMD false positive (a person classified MACHINE) is not a live answer.
+  bool live_answer = false;
+  /// When the engine sees the attempt resolve: the live answer (after AMD when used), or the
+  /// attempt's end (busy, no answer, invalid) or its AMD machine result.
+  TimePoint resolves_at{};
+  /// Seconds the call stays connected once bridged to an agent (live answers; 0 otherwise).
+  double talk_s = 0.0;
+};
+
+/// The same for the next attempt(s) not originated yet, relative to their originate time.
+struct OriginateForecast {
+  bool live_answer = false;       ///< as CallForecast::live_answer
+  double resolves_after_s = 0.0;  ///< originate → resolution (as CallForecast::resolves_at)
+  double talk_s = 0.0;            ///< as CallForecast::talk_s
+};
+
 /// Simulated telephony plus simulated agents. Attach it to an Engine as its Telephony and its
 /// EventListener (chain your own listener through `downstream`).
 class Simulator final : public Telephony, public EventListenerWrapper {
@@ -133,15 +155,56 @@ class Simulator final : public Telephony, public EventListenerWrapper {
   /// Attempts originated so far.
   std::uint64_t originated() const { return originated_.load(); }
 
+  // ---- oracle queries (simulation only) ----
+  // The oracle pacing policy (omnivox/policies.h) is an upper bound that only a simulation can
+  // run: it reads the future from these. They never change what happens to calls already
+  // originated. peek_next_originates() and agent_free_at() may draw random numbers ahead of time
+  // (from the one seeded generator, so a run stays reproducible from its seed and the sequence
+  // of queries); a run that never calls them draws exactly as before.
+
+  /// The fate of an attempt in flight (originated and not ended), or nullopt if unknown.
+  std::optional<CallForecast> forecast(CallId call) const;
+  /// When a busy agent will be free again (end of the call plus the wrap-up), or nullopt if the
+  /// agent is not on a call bridged by this simulator. Draws the agent's wrap-up now if it was
+  /// not drawn yet (it is then used when the wrap-up starts).
+  std::optional<TimePoint> agent_free_at(AgentId agent);
+  /// The fates of the next `n` attempts to be originated (in originate order), for a campaign
+  /// with that ring timeout and AMD setting. Draws them now and keeps them for the next
+  /// originate() calls, so peeking again returns the same ones until they are used. Parametric
+  /// world only: throws Error(kState) with a replay world (there the fate depends on the contact,
+  /// unknown until dialed). The draws are shared by every campaign on this simulator.
+  std::vector<OriginateForecast> peek_next_originates(std::size_t n, Duration ring_timeout,
+                                                      bool amd);
+
  private:
   struct SimCall;
+  enum class Fate { kLive, kMachine, kBusy, kNoAnswer, kInvalid };
+  // One attempt's random draws, before the campaign's ring timeout and AMD setting apply.
+  struct Draws {
+    double setup_s = 0;
+    Fate fate = Fate::kNoAnswer;
+    double ring_s = 0;  // answer, busy or invalid delay
+    double talk_s = 0;  // live answers
+    Disposition agent_disposition = Disposition::kNotInterested;
+    double amd_u = 1.0;  // uniform draw deciding an AMD error (answered calls)
+    double amd_delay_s = 0;
+    double patience_s = 0;
+  };
+  struct AgentPlan {
+    CallId call = kNoCall;
+    TimePoint talk_end{};
+    std::optional<double> wrap_s;      // drawn ahead by agent_free_at(), or at wrap-up
+    std::optional<TimePoint> free_at;  // known once the wrap-up started
+  };
+  Draws draw_parametric_ahead();
+  OriginateForecast forecast_of(const Draws& d, Duration ring_timeout, bool amd) const;
   void emit(CallId call, CallEventKind kind, double delay_s, AmdResult amd = AmdResult::kNone,
             FailReason reason = FailReason::kNone);
   void end_call(SimCall& call, CallEventKind kind, double delay_s);
 
   SimulationOptions options_;
   Clock* clock_;
-  std::recursive_mutex mutex_;
+  mutable std::recursive_mutex mutex_;
   Engine* engine_ = nullptr;
   CallEventSink* sink_ = nullptr;
   std::mt19937_64 rng_;
@@ -149,6 +212,10 @@ class Simulator final : public Telephony, public EventListenerWrapper {
   std::unordered_map<CallId, std::unique_ptr<SimCall>> calls_;
   // Agent dispositions of bridged calls that ended, until their agent's wrap-up.
   std::unordered_map<CallId, Disposition> dispositions_;
+  // Attempts drawn ahead by peek_next_originates(), used by the next originate() calls.
+  std::deque<Draws> ahead_;
+  // Agents on a bridged call or in its wrap-up: when they will be free.
+  std::unordered_map<AgentId, AgentPlan> agent_plans_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/bench_command.h"
 #include "cli/planning_commands.h"
 #include "cli/run_command.h"
 #include "omnivox/types.h"
@@ -25,6 +26,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.01, 100000.0));
   run->add_flag("--quiet", run_args.quiet, "No progress display");
 
+  omnivox::cli::BenchArgs bench_args;
+  CLI::App* bench = app.add_subcommand(
+      "bench-pacing", "Compare pacing policies over many seeds (table, CSV and JSON)");
+  bench->add_option("scenario", bench_args.scenario_path, "Scenario file (JSON)")->required();
+  bench->add_option("--out", bench_args.out_dir, "Output folder")->capture_default_str();
+  bench->add_option("--seeds", bench_args.seeds, "Replications (overrides the scenario's)");
+  bench->add_option("--policy", bench_args.policies, "Policies (overrides the scenario's)");
+
   auto run_planning = omnivox::cli::add_planning_commands(app);
 
   try {
@@ -35,6 +44,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (*run) return omnivox::cli::run_command(run_args);
+    if (*bench) return omnivox::cli::bench_command(bench_args);
     int code = run_planning();
     if (code >= 0) return code;
   } catch (const omnivox::Error& e) {

@@ -101,7 +101,8 @@ ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
 
 struct Simulator::SimCall {
   OriginateRequest request;
-  enum class Outcome { kLive, kMachine, kBusy, kNoAnswer, kInvalid } outcome = Outcome::kNoAnswer;
+  using Outcome = Simulator::Fate;
+  Outcome outcome = Outcome::kNoAnswer;
   double talk_s = 0;
   Disposition agent_disposition = Disposition::kNotInterested;
   std::uint32_t sequence = 0;
@@ -109,6 +110,7 @@ struct Simulator::SimCall {
   bool ended = false;
   bool bridged = false;
   std::vector<TimerId> timers;
+  CallForecast forecast;  // what the engine will see (oracle queries)
 };
 
 Simulator::Simulator(SimulationOptions options, Clock* clock, EventListener* downstream)
@@ -154,6 +156,70 @@ void Simulator::emit(CallId id, CallEventKind kind, double delay_s, AmdResult am
   call.timers.push_back(timer);
 }
 
+// Draws one parametric attempt ahead of its originate, every variable it may need in a fixed
+// order (so the draws do not depend on the campaign that will dial it).
+Simulator::Draws Simulator::draw_parametric_ahead() {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const ParametricWorld& w = options_.parametric;
+  Draws d;
+  d.setup_s = options_.setup_delay.sample(rng_);
+  double x = u(rng_);
+  if (x < w.p_live) {
+    d.fate = Fate::kLive;
+    d.ring_s = w.answer_delay.sample(rng_);
+    d.talk_s = w.talk.sample(rng_);
+    d.agent_disposition = u(rng_) < w.p_sale ? Disposition::kSale : Disposition::kNotInterested;
+  } else if ((x -= w.p_live) < w.p_machine) {
+    d.fate = Fate::kMachine;
+    d.ring_s = w.answer_delay.sample(rng_);
+  } else if ((x -= w.p_machine) < w.p_busy) {
+    d.fate = Fate::kBusy;
+    d.ring_s = w.busy_delay.sample(rng_);
+  } else if ((x -= w.p_busy) < w.p_invalid) {
+    d.fate = Fate::kInvalid;
+    d.ring_s = w.invalid_delay.sample(rng_);
+  } else {
+    d.fate = Fate::kNoAnswer;
+  }
+  if (d.fate == Fate::kLive || d.fate == Fate::kMachine) {
+    d.amd_u = u(rng_);
+    d.amd_delay_s = options_.amd_delay.sample(rng_);
+    d.patience_s = options_.patience.sample(rng_);
+  }
+  return d;
+}
+
+OriginateForecast Simulator::forecast_of(const Draws& d, Duration ring_timeout, bool amd) const {
+  OriginateForecast f;
+  const double timeout_s = to_seconds(ring_timeout);
+  Fate fate = d.fate;
+  bool answers = fate == Fate::kLive || fate == Fate::kMachine;
+  if (answers && d.ring_s >= timeout_s) fate = Fate::kNoAnswer;
+  switch (fate) {
+    case Fate::kBusy:
+    case Fate::kInvalid:
+      f.resolves_after_s = d.setup_s + d.ring_s;
+      return f;
+    case Fate::kNoAnswer:
+      f.resolves_after_s = d.setup_s + timeout_s;
+      return f;
+    case Fate::kLive:
+    case Fate::kMachine:
+      break;
+  }
+  bool human = fate == Fate::kLive;
+  f.resolves_after_s = d.setup_s + d.ring_s;
+  if (amd) {
+    f.live_answer =
+        human ? !(d.amd_u < options_.amd_false_positive) : d.amd_u < options_.amd_false_negative;
+    f.resolves_after_s = d.setup_s + d.ring_s + d.amd_delay_s;
+  } else {
+    f.live_answer = true;  // without AMD the engine treats every answer as a person
+  }
+  f.talk_s = human ? d.talk_s : 20.0;
+  return f;
+}
+
 void Simulator::originate(const OriginateRequest& request) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   ++originated_;
@@ -163,64 +229,97 @@ void Simulator::originate(const OriginateRequest& request) {
   CallId id = request.call_id;
   calls_[id] = std::move(call);
   std::uniform_real_distribution<double> u(0.0, 1.0);
-  double setup = options_.setup_delay.sample(rng_);
-  double ring = 0;
-  if (options_.replay) {
-    auto it = options_.replay->records.find(request.external_id);
-    ReplayRecord rec = it != options_.replay->records.end() ? it->second : ReplayRecord{};
-    if (request.attempt_number >= rec.reached_on_attempt) {
-      c.outcome = SimCall::Outcome::kLive;
-      c.talk_s = rec.talk_s;
-      c.agent_disposition = rec.success ? Disposition::kSale : Disposition::kNotInterested;
-      // The data says this attempt reached the client: it answers before the ring timeout.
-      ring = std::min(options_.replay->answer_delay.sample(rng_),
-                      0.9 * to_seconds(request.ring_timeout));
+  const double ring_timeout = to_seconds(request.ring_timeout);
+  double setup = 0, ring = 0, amd_u = 1.0, amd_delay = 0, patience = 0;
+  if (!ahead_.empty() && !options_.replay) {
+    // Drawn ahead by peek_next_originates(): the forecast given then comes true.
+    Draws d = ahead_.front();
+    ahead_.pop_front();
+    setup = d.setup_s;
+    c.outcome = d.fate;
+    ring = d.ring_s;
+    if (d.fate == Fate::kLive) {
+      c.talk_s = d.talk_s;
+      c.agent_disposition = d.agent_disposition;
+    }
+    amd_u = d.amd_u;
+    amd_delay = d.amd_delay_s;
+    patience = d.patience_s;
+    bool answers = c.outcome == Fate::kLive || c.outcome == Fate::kMachine;
+    if (answers && ring >= ring_timeout) c.outcome = Fate::kNoAnswer;
+  } else {
+    // Drawn now, in the order every earlier version drew them (seeds keep their runs).
+    setup = options_.setup_delay.sample(rng_);
+    if (options_.replay) {
+      auto it = options_.replay->records.find(request.external_id);
+      ReplayRecord rec = it != options_.replay->records.end() ? it->second : ReplayRecord{};
+      if (request.attempt_number >= rec.reached_on_attempt) {
+        c.outcome = SimCall::Outcome::kLive;
+        c.talk_s = rec.talk_s;
+        c.agent_disposition = rec.success ? Disposition::kSale : Disposition::kNotInterested;
+        // The data says this attempt reached the client: it answers before the ring timeout.
+        ring = std::min(options_.replay->answer_delay.sample(rng_),
+                        0.9 * to_seconds(request.ring_timeout));
+      } else {
+        const ReplayWorld& w = *options_.replay;
+        double total = w.share_no_answer + w.share_busy + w.share_machine;
+        double x = u(rng_) * (total > 0 ? total : 1.0);
+        if (x < w.share_busy) {
+          c.outcome = SimCall::Outcome::kBusy;
+          ring = w.busy_delay.sample(rng_);
+        } else if (x < w.share_busy + w.share_machine) {
+          c.outcome = SimCall::Outcome::kMachine;
+          ring = w.answer_delay.sample(rng_);
+        } else {
+          c.outcome = SimCall::Outcome::kNoAnswer;
+        }
+      }
     } else {
-      const ReplayWorld& w = *options_.replay;
-      double total = w.share_no_answer + w.share_busy + w.share_machine;
-      double x = u(rng_) * (total > 0 ? total : 1.0);
-      if (x < w.share_busy) {
-        c.outcome = SimCall::Outcome::kBusy;
-        ring = w.busy_delay.sample(rng_);
-      } else if (x < w.share_busy + w.share_machine) {
+      const ParametricWorld& w = options_.parametric;
+      double x = u(rng_);
+      if (x < w.p_live) {
+        c.outcome = SimCall::Outcome::kLive;
+        ring = w.answer_delay.sample(rng_);
+        c.talk_s = w.talk.sample(rng_);
+        c.agent_disposition = u(rng_) < w.p_sale ? Disposition::kSale : Disposition::kNotInterested;
+      } else if ((x -= w.p_live) < w.p_machine) {
         c.outcome = SimCall::Outcome::kMachine;
         ring = w.answer_delay.sample(rng_);
+      } else if ((x -= w.p_machine) < w.p_busy) {
+        c.outcome = SimCall::Outcome::kBusy;
+        ring = w.busy_delay.sample(rng_);
+      } else if ((x -= w.p_busy) < w.p_invalid) {
+        c.outcome = SimCall::Outcome::kInvalid;
+        ring = w.invalid_delay.sample(rng_);
       } else {
         c.outcome = SimCall::Outcome::kNoAnswer;
       }
     }
-  } else {
-    const ParametricWorld& w = options_.parametric;
-    double x = u(rng_);
-    if (x < w.p_live) {
-      c.outcome = SimCall::Outcome::kLive;
-      ring = w.answer_delay.sample(rng_);
-      c.talk_s = w.talk.sample(rng_);
-      c.agent_disposition = u(rng_) < w.p_sale ? Disposition::kSale : Disposition::kNotInterested;
-    } else if ((x -= w.p_live) < w.p_machine) {
-      c.outcome = SimCall::Outcome::kMachine;
-      ring = w.answer_delay.sample(rng_);
-    } else if ((x -= w.p_machine) < w.p_busy) {
-      c.outcome = SimCall::Outcome::kBusy;
-      ring = w.busy_delay.sample(rng_);
-    } else if ((x -= w.p_busy) < w.p_invalid) {
-      c.outcome = SimCall::Outcome::kInvalid;
-      ring = w.invalid_delay.sample(rng_);
-    } else {
-      c.outcome = SimCall::Outcome::kNoAnswer;
+    bool answers = c.outcome == SimCall::Outcome::kLive || c.outcome == SimCall::Outcome::kMachine;
+    if (answers && ring >= ring_timeout) c.outcome = SimCall::Outcome::kNoAnswer;
+    if (c.outcome == SimCall::Outcome::kLive || c.outcome == SimCall::Outcome::kMachine) {
+      if (request.amd) {
+        amd_u = u(rng_);
+        amd_delay = options_.amd_delay.sample(rng_);
+      }
+      patience = options_.patience.sample(rng_);
     }
   }
-  double ring_timeout = to_seconds(request.ring_timeout);
-  bool answers = c.outcome == SimCall::Outcome::kLive || c.outcome == SimCall::Outcome::kMachine;
-  if (answers && ring >= ring_timeout) c.outcome = SimCall::Outcome::kNoAnswer;
 
+  const TimePoint now = clock_->now();
+  c.forecast = CallForecast{};
   emit(id, CallEventKind::kInitiated, setup);
   switch (c.outcome) {
-    case SimCall::Outcome::kBusy: emit(id, CallEventKind::kBusy, setup + ring); return;
+    case SimCall::Outcome::kBusy:
+      c.forecast.resolves_at = now + seconds_to_duration(setup + ring);
+      emit(id, CallEventKind::kBusy, setup + ring);
+      return;
     case SimCall::Outcome::kInvalid:
+      c.forecast.resolves_at = now + seconds_to_duration(setup + ring);
       emit(id, CallEventKind::kFailed, setup + ring, AmdResult::kNone, FailReason::kInvalidNumber);
       return;
     case SimCall::Outcome::kNoAnswer:
+      c.forecast.resolves_at = now + seconds_to_duration(setup + ring_timeout);
       emit(id, CallEventKind::kRinging, setup);
       emit(id, CallEventKind::kNoAnswer, setup + ring_timeout);
       return;
@@ -230,22 +329,59 @@ void Simulator::originate(const OriginateRequest& request) {
   emit(id, CallEventKind::kRinging, setup);
   emit(id, CallEventKind::kAnswered, setup + ring);
   bool human = c.outcome == SimCall::Outcome::kLive;
+  c.forecast.resolves_at = now + seconds_to_duration(setup + ring);
+  c.forecast.live_answer = true;  // without AMD the engine treats every answer as a person
   if (request.amd) {
     AmdResult amd;
     if (human) {
-      amd = u(rng_) < options_.amd_false_positive ? AmdResult::kMachine : AmdResult::kHuman;
+      amd = amd_u < options_.amd_false_positive ? AmdResult::kMachine : AmdResult::kHuman;
     } else {
-      amd = u(rng_) < options_.amd_false_negative ? AmdResult::kHuman : AmdResult::kMachine;
+      amd = amd_u < options_.amd_false_negative ? AmdResult::kHuman : AmdResult::kMachine;
     }
-    emit(id, CallEventKind::kAmdResult, setup + ring + options_.amd_delay.sample(rng_), amd);
+    emit(id, CallEventKind::kAmdResult, setup + ring + amd_delay, amd);
+    c.forecast.live_answer = amd == AmdResult::kHuman;
+    c.forecast.resolves_at = now + seconds_to_duration(setup + ring + amd_delay);
   }
   if (!human) {
     // A machine reached without AMD talks to whoever answers it for its greeting's length.
     c.talk_s = 20.0;
     c.agent_disposition = Disposition::kMachine;
   }
+  c.forecast.talk_s = c.forecast.live_answer ? c.talk_s : 0.0;
   // The person hangs up if nobody comes: counted as abandoned by the state machine.
-  emit(id, CallEventKind::kCompleted, setup + ring + options_.patience.sample(rng_));
+  emit(id, CallEventKind::kCompleted, setup + ring + patience);
+}
+
+std::optional<CallForecast> Simulator::forecast(CallId id) const {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return std::nullopt;
+  return it->second->forecast;
+}
+
+std::optional<TimePoint> Simulator::agent_free_at(AgentId agent) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  auto it = agent_plans_.find(agent);
+  if (it == agent_plans_.end()) return std::nullopt;
+  AgentPlan& plan = it->second;
+  if (plan.free_at) return plan.free_at;
+  if (!plan.wrap_s) plan.wrap_s = options_.wrap_up.sample(rng_);
+  return plan.talk_end + seconds_to_duration(*plan.wrap_s);
+}
+
+std::vector<OriginateForecast> Simulator::peek_next_originates(std::size_t n, Duration ring_timeout,
+                                                               bool amd) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (options_.replay) {
+    throw Error(ErrorCode::kState,
+                "peek_next_originates: a replay world decides an attempt's fate by its contact; "
+                "only the parametric world can be peeked");
+  }
+  while (ahead_.size() < n) ahead_.push_back(draw_parametric_ahead());
+  std::vector<OriginateForecast> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(forecast_of(ahead_[i], ring_timeout, amd));
+  return out;
 }
 
 void Simulator::hangup(CallId id) {
@@ -269,12 +405,21 @@ void Simulator::bridge(CallId id, AgentId agent) {
   double delay = options_.bridge_delay.sample(rng_);
   emit(id, CallEventKind::kBridged, delay);
   emit(id, CallEventKind::kCompleted, delay + c.talk_s);
+  AgentPlan plan;
+  plan.call = id;
+  plan.talk_end = clock_->now() + seconds_to_duration(delay + c.talk_s);
+  agent_plans_[agent] = plan;
 }
 
 void Simulator::play(CallId, const std::string&) {}
 
 void Simulator::on_agent_state(const AgentStateChange& change) {
   EventListenerWrapper::on_agent_state(change);
+  if (change.to != AgentState::kWrapUp && change.to != AgentState::kReserved &&
+      change.to != AgentState::kOnCall) {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    agent_plans_.erase(change.agent);  // free (or gone): no call ahead
+  }
   if (change.to != AgentState::kWrapUp || engine_ == nullptr) return;
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   CallId call = change.call_id;
@@ -283,7 +428,15 @@ void Simulator::on_agent_state(const AgentStateChange& change) {
     d = it->second;
     dispositions_.erase(it);
   }
-  double wrap = options_.wrap_up.sample(rng_);
+  // The wrap-up drawn ahead by agent_free_at() if there was one, else drawn now.
+  auto plan = agent_plans_.find(change.agent);
+  if (plan != agent_plans_.end() && plan->second.call != call) plan = agent_plans_.end();
+  double wrap = plan != agent_plans_.end() && plan->second.wrap_s ? *plan->second.wrap_s
+                                                                  : options_.wrap_up.sample(rng_);
+  if (plan != agent_plans_.end()) {
+    plan->second.wrap_s = wrap;
+    plan->second.free_at = clock_->now() + seconds_to_duration(wrap);
+  }
   Engine* engine = engine_;
   std::weak_ptr<int> token = alive_;
   clock_->schedule_at(clock_->now() + seconds_to_duration(wrap), [engine, token, call, d] {

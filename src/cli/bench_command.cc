@@ -1,0 +1,351 @@
+#include "cli/bench_command.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "omnivox/config.h"
+#include "omnivox/engine.h"
+#include "omnivox/optimum.h"
+#include "omnivox/policies.h"
+#include "omnivox/sim.h"
+
+namespace omnivox::cli {
+namespace json = boost::json;
+namespace {
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  CampaignFile file;
+  int seeds = 5;
+  double hours = 8;
+  long contacts = 0;  // synthetic contacts when the campaign has no contacts file
+  std::vector<std::string> policies;
+  std::optional<OptimumModel> optimum;
+};
+
+[[noreturn]] void fail(const std::string& path, const std::string& field, const std::string& why) {
+  throw Error(ErrorCode::kConfig, path + ": field '" + field + "': " + why);
+}
+
+double as_number(const json::value& v, const std::string& path, const std::string& field) {
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  if (v.is_double()) return v.get_double();
+  fail(path, field, "must be a number");
+}
+
+Scenario load_scenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kIo, path + ": cannot open scenario");
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.allow_comments = true;
+  opts.allow_trailing_commas = true;
+  json::value root = json::parse(text.str(), ec, {}, opts);
+  if (ec) throw Error(ErrorCode::kConfig, path + ": not valid JSON: " + ec.message());
+  if (!root.is_object()) fail(path, "(top level)", "must be an object");
+  const auto& o = root.get_object();
+  Scenario s;
+  for (const auto& kv : o) {
+    std::string key(kv.key());
+    static const char* const kKeys[] = {"name", "description", "campaign", "seeds",
+                                        "hours", "contacts", "policies", "optimum"};
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
+      fail(path, key, "unknown key (expected name, description, campaign, seeds, hours, contacts, "
+                      "policies, optimum)");
+    }
+  }
+  std::string base = std::filesystem::path(path).parent_path().string();
+  if (auto* v = o.if_contains("name")) s.name = json::value_to<std::string>(*v);
+  if (auto* v = o.if_contains("description")) s.description = json::value_to<std::string>(*v);
+  if (auto* v = o.if_contains("campaign")) {
+    s.file = parse_campaign_json(json::serialize(*v), base, path + " campaign");
+  } else {
+    fail(path, "campaign", "is required");
+  }
+  if (auto* v = o.if_contains("seeds")) s.seeds = static_cast<int>(as_number(*v, path, "seeds"));
+  if (auto* v = o.if_contains("hours")) s.hours = as_number(*v, path, "hours");
+  if (auto* v = o.if_contains("contacts")) s.contacts = static_cast<long>(as_number(*v, path, "contacts"));
+  if (auto* v = o.if_contains("policies")) {
+    if (!v->is_array()) fail(path, "policies", "must be an array of policy names");
+    for (const auto& p : v->get_array()) {
+      if (!p.is_string()) fail(path, "policies", "must be an array of policy names");
+      s.policies.emplace_back(p.get_string());
+    }
+  }
+  if (auto* v = o.if_contains("optimum")) {
+    // {"p": 0.25, "attempt_mean_s": 20, "handle_mean_s": 120}: the stylised model's parameters.
+    if (!v->is_object()) fail(path, "optimum", "must be an object");
+    OptimumModel m;
+    const auto& oo = v->get_object();
+    if (auto* x = oo.if_contains("p")) m.p_live = as_number(*x, path, "optimum.p");
+    if (auto* x = oo.if_contains("attempt_mean_s")) m.attempt_mean_s = as_number(*x, path, "optimum.attempt_mean_s");
+    if (auto* x = oo.if_contains("handle_mean_s")) m.handle_mean_s = as_number(*x, path, "optimum.handle_mean_s");
+    m.agents = s.file.agents;
+    m.abandon_cap = s.file.campaign.compliance.abandon_cap;
+    s.optimum = m;
+  }
+  if (s.seeds < 1 || s.seeds > 1000) fail(path, "seeds", "must be between 1 and 1000");
+  if (!(s.hours > 0)) fail(path, "hours", "must be positive");
+  if (s.policies.empty()) s.policies = {"progressive", "predictive"};
+  if (s.file.contacts_path.empty() && s.contacts <= 0) {
+    fail(path, "contacts", "give a number of synthetic contacts or campaign.contacts.file");
+  }
+  return s;
+}
+
+struct RunResult {
+  std::string policy;
+  std::uint64_t seed = 0;
+  double occupancy = 0, abandon_rate = 0, talk_min_per_agent_hour = 0, connects_per_hour = 0;
+  long attempts = 0, live_answers = 0, abandons = 0;
+};
+
+// Student t quantile for a two-sided 95 % interval with n - 1 degrees of freedom.
+double t95(int n) {
+  static const double kT[] = {0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
+                              2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093};
+  int df = n - 1;
+  if (df < 1) return 0;
+  if (df < 20) return kT[df];
+  return 1.96 + 2.5 / df;
+}
+
+struct Summary {
+  double mean = 0, half_width = 0;
+};
+Summary summarize(const std::vector<double>& xs) {
+  Summary s;
+  if (xs.empty()) return s;
+  for (double x : xs) s.mean += x;
+  s.mean /= xs.size();
+  if (xs.size() > 1) {
+    double var = 0;
+    for (double x : xs) var += (x - s.mean) * (x - s.mean);
+    var /= (xs.size() - 1);
+    s.half_width = t95(static_cast<int>(xs.size())) * std::sqrt(var / xs.size());
+  }
+  return s;
+}
+
+RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t seed,
+                   const std::optional<ReplayWorld>& replay) {
+  CampaignFile f = sc.file;
+  f.simulation.seed = seed;
+  if (replay) f.simulation.replay = *replay;
+  auto storage = make_memory_storage({false});
+  VirtualClock clock(f.start);
+  Simulator sim(f.simulation, &clock);
+  EngineOptions eo;
+  eo.journal_state_changes = false;
+  eo.log_level = LogLevel::kWarn;
+  Engine engine(eo, storage.get(), &sim, &clock, &sim);
+  sim.attach(&engine);
+  engine.add_campaign(f.campaign);
+  if (policy.rfind("oracle", 0) == 0) {
+    OracleOptions oo;
+    oo.ring_timeout = f.campaign.ring_timeout;
+    oo.amd = f.campaign.amd;
+    engine.set_pacing_policy(f.campaign.id, make_oracle_policy(&sim, oo));
+  } else {
+    engine.set_pacing_policy(f.campaign.id, make_bench_policy(policy, &sim));
+  }
+  if (!f.contacts_path.empty()) {
+    engine.import_contacts(f.campaign.id, "main", f.contacts_path, f.import);
+  } else {
+    for (long i = 0; i < sc.contacts; ++i) {
+      Contact c;
+      c.external_id = std::to_string(i + 1);
+      c.numbers.push_back(PhoneNumber{"+1212" + std::to_string(2000000 + i % 7000000)});
+      engine.add_contact(f.campaign.id, std::move(c));
+    }
+  }
+  for (int i = 0; i < f.agents; ++i) {
+    engine.set_agent_state(engine.add_agent(f.campaign.id, "a"), AgentState::kAvailable);
+  }
+  engine.start_campaign(f.campaign.id);
+  engine.run_for(seconds_to_duration(sc.hours * 3600));
+  CampaignStatistics s = engine.statistics(f.campaign.id);
+  RunResult r;
+  r.policy = policy;
+  r.seed = seed;
+  r.occupancy = s.occupancy;
+  r.abandon_rate = s.abandon_rate;
+  double agent_hours = s.logged_in_seconds / 3600.0;
+  r.talk_min_per_agent_hour = agent_hours > 0 ? s.talk_seconds / 60.0 / agent_hours : 0;
+  r.connects_per_hour = s.connects / sc.hours;
+  r.attempts = s.attempts;
+  r.live_answers = s.live_answers;
+  r.abandons = s.abandons;
+  return r;
+}
+
+double param(const std::string& spec, const std::string& key, double fallback) {
+  auto colon = spec.find(':');
+  if (colon == std::string::npos) return fallback;
+  std::stringstream ss(spec.substr(colon + 1));
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto eq = item.find('=');
+    std::string k = eq == std::string::npos ? std::string() : item.substr(0, eq);
+    std::string v = eq == std::string::npos ? item : item.substr(eq + 1);
+    if (k == key || (k.empty() && key.empty())) {
+      try {
+        return std::stod(v);
+      } catch (const std::exception&) {
+        throw Error(ErrorCode::kConfig, "policy '" + spec + "': '" + v + "' is not a number");
+      }
+    }
+  }
+  return fallback;
+}
+
+}  // namespace
+
+namespace {
+
+std::unique_ptr<TunablePolicy> make_tunable(const std::string& spec) {
+  std::string name = spec.substr(0, spec.find(':'));
+  if (name == "threshold") {
+    ThresholdOptions o;
+    o.k = param(spec, "k", o.k);
+    o.c = param(spec, "c", o.c);
+    o.min_free = static_cast<int>(param(spec, "s", o.min_free));
+    return make_threshold_policy(o);
+  }
+  if (name == "power") return make_tunable_power_policy(param(spec, "", param(spec, "lines", 2.0)));
+  if (name == "expected_availability") {
+    ExpectedAvailabilityOptions o;
+    o.look_ahead_s = param(spec, "w", o.look_ahead_s);
+    return make_expected_availability_policy(o);
+  }
+  if (name == "vicidial") {
+    VicidialOptions o;
+    std::string method = spec.find("tapered") != std::string::npos   ? "tapered"
+                         : spec.find("average") != std::string::npos ? "average"
+                                                                     : "hard_limit";
+    o.method = method == "tapered"   ? VicidialDropMethod::kTapered
+               : method == "average" ? VicidialDropMethod::kAverage
+                                     : VicidialDropMethod::kHardLimit;
+    o.max_level = param(spec, "max", o.max_level);
+    return make_vicidial_policy(o);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::unique_ptr<PacingPolicy> make_bench_policy(const std::string& spec, void* oracle_world) {
+  std::string name = spec.substr(0, spec.find(':'));
+  if (name == "progressive") return make_progressive_policy();
+  if (name == "predictive") return make_predictive_policy();
+  if (name == "open_loop") {
+    OpenLoopOptions o;
+    o.rate_per_s = param(spec, "rate", o.rate_per_s);
+    return make_open_loop_policy(o);
+  }
+  if (name == "oracle") {
+    // Without a simulator (validating names) any non-null pointer check would fail: defer.
+    if (oracle_world == nullptr) return make_progressive_policy();
+    return make_oracle_policy(static_cast<Simulator*>(oracle_world));
+  }
+  if (name == "pi") {
+    std::string inner = spec.size() > 3 ? spec.substr(3) : "threshold";
+    auto tunable = make_tunable(inner);
+    if (!tunable) throw Error(ErrorCode::kConfig, "policy '" + spec + "': pi needs a tunable inner policy");
+    return make_pi_policy(std::move(tunable));
+  }
+  if (auto tunable = make_tunable(spec)) return tunable;
+  throw Error(ErrorCode::kConfig,
+              "unknown policy '" + spec +
+                  "' (progressive, power:K, threshold:k=K,c=C[,s=S], expected_availability[:w=S], "
+                  "vicidial[:hard_limit|average|tapered], pi:INNER, open_loop:rate=R, oracle, "
+                  "predictive)");
+}
+
+int bench_command(const BenchArgs& args) {
+  Scenario sc = load_scenario(args.scenario_path);
+  if (args.seeds > 0) sc.seeds = args.seeds;
+  if (!args.policies.empty()) sc.policies = args.policies;
+  for (const auto& p : sc.policies) make_bench_policy(p, nullptr);  // fail early on a bad name
+  std::optional<ReplayWorld> replay;
+  if (sc.file.simulation.replay) replay = ReplayWorld::load_bank_csv(sc.file.replay_path);
+  if (replay) {
+    ReplayWorld shares = *sc.file.simulation.replay;
+    shares.records = std::move(replay->records);
+    replay = std::move(shares);
+  }
+  std::optional<OptimumResult> optimum;
+  if (sc.optimum) optimum = solve_optimum(*sc.optimum);
+
+  std::printf("bench-pacing %s: %d agents, %d seeds x %.1f h%s\n", sc.name.c_str(), sc.file.agents,
+              sc.seeds, sc.hours, sc.description.empty() ? "" : (" — " + sc.description).c_str());
+  if (optimum) {
+    std::printf("optimum (stylised model, cap %.1f%%): occupancy %.4f, %.1f connects/h\n",
+                100 * sc.optimum->abandon_cap, optimum->occupancy, optimum->connects_per_hour);
+  }
+  std::printf("%-22s %17s %22s %12s %12s %9s\n", "policy", "occupancy", "abandon rate (95% CI)",
+              "talk min/h", "connects/h", "of optimum");
+  std::vector<RunResult> runs;
+  json::array policies_json;
+  for (const auto& policy : sc.policies) {
+    std::vector<double> occ, ab, talk, con;
+    for (int k = 0; k < sc.seeds; ++k) {
+      RunResult r = run_once(sc, policy, static_cast<std::uint64_t>(k + 1), replay);
+      occ.push_back(r.occupancy);
+      ab.push_back(r.abandon_rate);
+      talk.push_back(r.talk_min_per_agent_hour);
+      con.push_back(r.connects_per_hour);
+      runs.push_back(r);
+    }
+    Summary o = summarize(occ), a = summarize(ab), t = summarize(talk), c = summarize(con);
+    char gap[32] = "-";
+    if (optimum) std::snprintf(gap, sizeof gap, "%.1f%%", 100 * o.mean / optimum->occupancy);
+    std::printf("%-22s %8.4f ± %.4f %7.3f%% [%5.3f, %5.3f]%% %12.2f %12.1f %9s\n", policy.c_str(),
+                o.mean, o.half_width, 100 * a.mean, 100 * std::max(0.0, a.mean - a.half_width),
+                100 * (a.mean + a.half_width), t.mean, c.mean, gap);
+    json::object pj{{"policy", policy},
+                    {"occupancy", o.mean},
+                    {"occupancy_ci95", o.half_width},
+                    {"abandon_rate", a.mean},
+                    {"abandon_rate_ci95", a.half_width},
+                    {"talk_minutes_per_agent_hour", t.mean},
+                    {"connects_per_hour", c.mean}};
+    if (optimum) pj["fraction_of_optimum"] = o.mean / optimum->occupancy;
+    policies_json.push_back(pj);
+  }
+  std::filesystem::create_directories(args.out_dir);
+  std::ofstream csv(args.out_dir + "/runs.csv");
+  csv << "scenario,policy,seed,occupancy,abandon_rate,talk_min_per_agent_hour,connects_per_hour,"
+         "attempts,live_answers,abandons\n";
+  for (const auto& r : runs) {
+    csv << sc.name << ',' << r.policy << ',' << r.seed << ',' << r.occupancy << ',' << r.abandon_rate
+        << ',' << r.talk_min_per_agent_hour << ',' << r.connects_per_hour << ',' << r.attempts << ','
+        << r.live_answers << ',' << r.abandons << '\n';
+  }
+  json::object out{{"scenario", sc.name},
+                   {"agents", sc.file.agents},
+                   {"seeds", sc.seeds},
+                   {"hours", sc.hours},
+                   {"abandon_cap", sc.file.campaign.compliance.abandon_cap},
+                   {"policies", policies_json}};
+  if (optimum) {
+    out["optimum"] = json::object{{"occupancy", optimum->occupancy},
+                                  {"abandon_rate", optimum->abandon_rate},
+                                  {"connects_per_hour", optimum->connects_per_hour}};
+  }
+  std::ofstream js(args.out_dir + "/summary.json");
+  js << json::serialize(out) << '\n';
+  if (!csv || !js) throw Error(ErrorCode::kIo, args.out_dir + ": writing the results failed");
+  std::printf("wrote %s/{runs.csv,summary.json}\n", args.out_dir.c_str());
+  return 0;
+}
+
+}  // namespace omnivox::cli

@@ -1,0 +1,34 @@
+// `omnivox bench-pacing SCENARIO.json`: runs pacing policies over many seeds (common random
+// numbers: every policy sees the same seeds) and prints a table — occupancy, abandon rate with a
+// 95 % confidence interval, talk minutes per agent-hour, connects per hour, gap to the optimum
+// where the stylised model applies — and writes CSV and JSON.
+#ifndef OMNIVOX_CLI_BENCH_COMMAND_H_
+#define OMNIVOX_CLI_BENCH_COMMAND_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "omnivox/pacing.h"
+
+namespace omnivox::cli {
+
+struct BenchArgs {
+  std::string scenario_path;
+  std::string out_dir = "omnivox-bench";
+  int seeds = 0;  ///< 0: the scenario's
+  std::vector<std::string> policies;  ///< empty: the scenario's
+};
+
+/// A pacing policy from its bench name: "progressive", "power:2", "predictive", and the research
+/// policies ("threshold:k=1.3,c=0", "expected_availability", "vicidial", "pi:threshold",
+/// "open_loop:rate=0.5", "oracle"). Throws Error(kConfig) naming an unknown one.
+/// `oracle_world` is the simulator (only the oracle uses it).
+std::unique_ptr<PacingPolicy> make_bench_policy(const std::string& spec, void* oracle_world);
+
+/// Runs the command; returns the exit code. Throws omnivox::Error for bad scenarios.
+int bench_command(const BenchArgs& args);
+
+}  // namespace omnivox::cli
+
+#endif  // OMNIVOX_CLI_BENCH_COMMAND_H_
