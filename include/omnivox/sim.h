@@ -64,6 +64,18 @@ struct ParametricWorld {
   Distribution invalid_delay = Distribution::fixed(1.0);
   Distribution talk = Distribution::lognormal(180.0, 120.0);   ///< person's talk time
   double p_sale = 0.1;       ///< a talk ends in SALE (else NOT_INTERESTED)
+  /// From each instant on (UTC, ascending), p_live takes the paired value; the share it loses
+  /// or gains goes to no-answer. Models a day whose answer rate changes (e.g. halves at noon).
+  /// Default: none.
+  std::vector<std::pair<TimePoint, double>> p_live_changes;
+  /// p_live in force at t.
+  double p_live_at(TimePoint t) const {
+    double p = p_live;
+    for (const auto& [from, value] : p_live_changes) {
+      if (t >= from) p = value;
+    }
+    return p;
+  }
 };
 
 /// The replay world: per contact external id, the real attempt number that reached the person,

@@ -1,5 +1,6 @@
 #include "omnivox/config.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
@@ -329,7 +330,8 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
                  {"seed", "world", "replay_file", "share_no_answer", "share_busy", "share_machine",
                   "p_live", "p_machine", "p_busy", "p_invalid", "answer_delay_s", "talk_s",
                   "p_sale", "wrap_up_s", "setup_delay_s", "amd_delay_s", "amd_false_positive",
-                  "amd_false_negative", "bridge_delay_s", "patience_s", "busy_delay_s"});
+                  "amd_false_negative", "bridge_delay_s", "patience_s", "busy_delay_s",
+                  "p_live_changes"});
     SimulationOptions& s = f.simulation;
     if (auto* x = so.if_contains("seed")) s.seed = static_cast<std::uint64_t>(r.integer(*x, "simulation.seed", 0, 2147483647));
     std::string world = "parametric";
@@ -362,6 +364,26 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
       if (auto* x = so.if_contains("busy_delay_s")) p.busy_delay = r.distribution(*x, "simulation.busy_delay_s");
       if (auto* x = so.if_contains("talk_s")) p.talk = r.distribution(*x, "simulation.talk_s");
       if (auto* x = so.if_contains("p_sale")) p.p_sale = r.number_in(*x, "simulation.p_sale", 0, 1);
+      if (auto* x = so.if_contains("p_live_changes")) {
+        // [{"at": "2026-05-04T16:00:00Z", "p_live": 0.15}, ...]
+        if (!x->is_array()) r.fail("simulation.p_live_changes", "must be an array of {at, p_live}");
+        for (std::size_t i = 0; i < x->get_array().size(); ++i) {
+          std::string field = "simulation.p_live_changes[" + std::to_string(i) + "]";
+          const auto& ch = r.object(x->get_array()[i], field);
+          r.allow_only(ch, field, {"at", "p_live"});
+          const auto* at = ch.if_contains("at");
+          const auto* pl = ch.if_contains("p_live");
+          if (!at || !pl) r.fail(field, "needs \"at\" and \"p_live\"");
+          TimePoint when;
+          try {
+            when = parse_utc(r.string(*at, field + ".at"));
+          } catch (const Error& e) {
+            r.fail(field + ".at", e.what());
+          }
+          p.p_live_changes.emplace_back(when, r.number_in(*pl, field + ".p_live", 0, 1));
+        }
+        std::sort(p.p_live_changes.begin(), p.p_live_changes.end());
+      }
     }
     if (auto* x = so.if_contains("wrap_up_s")) s.wrap_up = r.distribution(*x, "simulation.wrap_up_s");
     if (auto* x = so.if_contains("setup_delay_s")) s.setup_delay = r.distribution(*x, "simulation.setup_delay_s");

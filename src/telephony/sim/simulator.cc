@@ -163,13 +163,14 @@ Simulator::Draws Simulator::draw_parametric_ahead() {
   const ParametricWorld& w = options_.parametric;
   Draws d;
   d.setup_s = options_.setup_delay.sample(rng_);
+  const double p_live = w.p_live_at(clock_->now());
   double x = u(rng_);
-  if (x < w.p_live) {
+  if (x < p_live) {
     d.fate = Fate::kLive;
     d.ring_s = w.answer_delay.sample(rng_);
     d.talk_s = w.talk.sample(rng_);
     d.agent_disposition = u(rng_) < w.p_sale ? Disposition::kSale : Disposition::kNotInterested;
-  } else if ((x -= w.p_live) < w.p_machine) {
+  } else if ((x -= p_live) < w.p_machine) {
     d.fate = Fate::kMachine;
     d.ring_s = w.answer_delay.sample(rng_);
   } else if ((x -= w.p_machine) < w.p_busy) {
@@ -276,13 +277,14 @@ void Simulator::originate(const OriginateRequest& request) {
       }
     } else {
       const ParametricWorld& w = options_.parametric;
+      const double p_live = w.p_live_at(clock_->now());
       double x = u(rng_);
-      if (x < w.p_live) {
+      if (x < p_live) {
         c.outcome = SimCall::Outcome::kLive;
         ring = w.answer_delay.sample(rng_);
         c.talk_s = w.talk.sample(rng_);
         c.agent_disposition = u(rng_) < w.p_sale ? Disposition::kSale : Disposition::kNotInterested;
-      } else if ((x -= w.p_live) < w.p_machine) {
+      } else if ((x -= p_live) < w.p_machine) {
         c.outcome = SimCall::Outcome::kMachine;
         ring = w.answer_delay.sample(rng_);
       } else if ((x -= w.p_machine) < w.p_busy) {
