@@ -206,6 +206,7 @@ TEST(EngineSimulation, AnswerWithNoFreeAgentIsAbandonedAfterTheHoldWindow) {
   World w(so);
   CampaignConfig c;
   c.id = "power";
+  c.compliance = ComplianceProfile::none();  // no governor: show the hold window at work
   c.dial_mode = DialMode::kPower;
   c.power_lines_per_agent = 3.0;
   c.call_window = CallWindow::always();

@@ -88,7 +88,7 @@ TEST_P(PredictiveNearOptimum, ReachesNinetySevenPercentOfTheOptimumWithinTheCap)
 
 INSTANTIATE_TEST_SUITE_P(Stylised, PredictiveNearOptimum,
                          ::testing::Values(std::pair{10, 100.0}, std::pair{20, 60.0},
-                                           std::pair{50, 24.0}));
+                                           std::pair{50, 36.0}));
 
 }  // namespace
 }  // namespace omnivox

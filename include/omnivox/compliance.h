@@ -82,15 +82,18 @@ struct ComplianceProfile {
 /// Counts live answers and abandons of one campaign over the profile's window and clamps pacing
 /// decisions so that the projected abandon rate stays within the cap: no policy can bypass it.
 ///
-/// Projection at a decision: with L live answers and A abandons in the window (plus, when the
-/// profile says so, estimated AMD false positives F = machines x rate), launching n more calls
-/// while `pending` are in flight, `waiting` live answers wait and `idle` agents are free, the
-/// calls beyond the free agents, E = max(0, pending + waiting + n - idle), are the ones that can
-/// be abandoned. The governor allows the largest n with
-///     A + F + p * E  <=  cap * (L + p * (pending + n))
-/// where p is the live-answer probability (the policy's estimate, at least 0.05). Launching up to
-/// the free agents (E = 0, progressive) is always allowed: it abandons nobody unless an agent
-/// leaves. Thread-safety: none (one per campaign, on the engine's thread).
+/// Rule at a decision: with L live answers and A abandons in the window (plus, when the profile
+/// says so, estimated AMD false positives F = machines x rate), launching n more calls while
+/// `pending` are in flight, `waiting` live answers wait and `idle` agents are free, the calls
+/// beyond the free agents, E = max(0, pending + waiting + n - idle), are the ones that can be
+/// abandoned. Each is a live answer with probability p (the live-answer estimate, at least
+/// 0.05), so they can cause at most Binomial(E, p) abandons; the governor allows the largest n
+/// for which a high bound of that — mean plus three standard deviations — keeps the rate
+/// within the cap:
+///     A + F + p E + 3 sqrt(E p (1 - p))  <=  cap (L + p E).
+/// Launching up to the free agents (E = 0, progressive) is always allowed: it abandons nobody
+/// unless an agent leaves. At the start of a campaign (L = 0) that is all that is allowed.
+/// Thread-safety: none (one per campaign, on the engine's thread).
 class AbandonGovernor {
  public:
   explicit AbandonGovernor(ComplianceProfile profile);
@@ -115,6 +118,35 @@ class AbandonGovernor {
   ComplianceProfile profile_;
   std::deque<TimePoint> live_, abandons_, machines_;
 };
+
+class Storage;
+class TimeZoneMap;
+struct CampaignConfig;
+
+/// What an after-the-fact audit of a campaign's call records found. Every count should be 0.
+struct ComplianceAudit {
+  long attempts = 0;
+  long outside_window = 0;     ///< dialed outside campaign ∩ profile windows in local time
+  long on_holiday = 0;         ///< dialed on a profile holiday (local date)
+  long under_min_ring = 0;     ///< given up by the engine (CANCELED / FAILED timeout) before
+                               ///< the profile's minimum ring time, without an answer
+  long repeat_violations = 0;  ///< dialed inside a repeat window after an abandon / AMD machine
+  long cap_breaches = 0;       ///< live answers at which the rolling abandon rate, with at least
+                               ///< 1/cap live answers in the window, exceeded the cap
+  double max_window_rate = 0;  ///< the highest such rolling rate seen
+  std::vector<std::string> examples;  ///< up to 10 human-readable violations
+  bool clean() const {
+    return outside_window + on_holiday + under_min_ring + repeat_violations + cap_breaches == 0;
+  }
+};
+
+/// Audits every attempt of a campaign in `storage` against its compliance profile: call windows
+/// (called party's local time from the number's zone set), holidays, the minimum ring time, the
+/// repeat rules (unless the attempt had an agent: AMD rules only bind automated dialing) and the
+/// rolling abandon cap (checked at every live answer once the window holds at least 1/cap live
+/// answers, so one early abandon does not count as a breach). Region rules are not re-derived.
+ComplianceAudit audit_campaign(Storage& storage, const CampaignConfig& campaign,
+                               TimeZoneMap& zones);
 
 }  // namespace omnivox
 

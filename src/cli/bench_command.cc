@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "omnivox/compliance.h"
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
 #include "omnivox/optimum.h"
@@ -106,6 +107,7 @@ struct RunResult {
   std::uint64_t seed = 0;
   double occupancy = 0, abandon_rate = 0, talk_min_per_agent_hour = 0, connects_per_hour = 0;
   long attempts = 0, live_answers = 0, abandons = 0;
+  ComplianceAudit audit;
 };
 
 // Student t quantile for a two-sided 95 % interval with n - 1 degrees of freedom.
@@ -184,6 +186,7 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
   r.attempts = s.attempts;
   r.live_answers = s.live_answers;
   r.abandons = s.abandons;
+  r.audit = audit_campaign(*storage, f.campaign, engine.time_zones());
   return r;
 }
 
@@ -273,6 +276,7 @@ std::unique_ptr<PacingPolicy> make_bench_policy(const std::string& spec, void* o
 int bench_command(const BenchArgs& args) {
   Scenario sc = load_scenario(args.scenario_path);
   if (args.seeds > 0) sc.seeds = args.seeds;
+  if (args.hours > 0) sc.hours = args.hours;
   if (!args.policies.empty()) sc.policies = args.policies;
   for (const auto& p : sc.policies) make_bench_policy(p, nullptr);  // fail early on a bad name
   std::optional<ReplayWorld> replay;
@@ -295,14 +299,23 @@ int bench_command(const BenchArgs& args) {
               "talk min/h", "connects/h", "of optimum");
   std::vector<RunResult> runs;
   json::array policies_json;
+  long total_violations = 0;
   for (const auto& policy : sc.policies) {
     std::vector<double> occ, ab, talk, con;
+    long violations = 0;
+    double worst_rate = 0;
     for (int k = 0; k < sc.seeds; ++k) {
       RunResult r = run_once(sc, policy, static_cast<std::uint64_t>(k + 1), replay);
       occ.push_back(r.occupancy);
       ab.push_back(r.abandon_rate);
       talk.push_back(r.talk_min_per_agent_hour);
       con.push_back(r.connects_per_hour);
+      violations += r.audit.clean() ? 0 : 1;
+      worst_rate = std::max(worst_rate, r.audit.max_window_rate);
+      for (const auto& e : r.audit.examples) {
+        std::fprintf(stderr, "compliance: %s seed %llu: %s\n", policy.c_str(),
+                     static_cast<unsigned long long>(r.seed), e.c_str());
+      }
       runs.push_back(r);
     }
     Summary o = summarize(occ), a = summarize(ab), t = summarize(talk), c = summarize(con);
@@ -319,6 +332,9 @@ int bench_command(const BenchArgs& args) {
                     {"talk_minutes_per_agent_hour", t.mean},
                     {"connects_per_hour", c.mean}};
     if (optimum) pj["fraction_of_optimum"] = o.mean / optimum->occupancy;
+    pj["runs_with_compliance_violations"] = violations;
+    pj["max_rolling_abandon_rate"] = worst_rate;
+    total_violations += violations;
     policies_json.push_back(pj);
   }
   std::filesystem::create_directories(args.out_dir);
@@ -335,6 +351,8 @@ int bench_command(const BenchArgs& args) {
                    {"seeds", sc.seeds},
                    {"hours", sc.hours},
                    {"abandon_cap", sc.file.campaign.compliance.abandon_cap},
+                   {"compliance_profile", sc.file.campaign.compliance.name},
+                   {"runs_with_compliance_violations", total_violations},
                    {"policies", policies_json}};
   if (optimum) {
     out["optimum"] = json::object{{"occupancy", optimum->occupancy},
@@ -344,8 +362,12 @@ int bench_command(const BenchArgs& args) {
   std::ofstream js(args.out_dir + "/summary.json");
   js << json::serialize(out) << '\n';
   if (!csv || !js) throw Error(ErrorCode::kIo, args.out_dir + ": writing the results failed");
+  std::printf("compliance audit: %s\n", total_violations == 0
+                                             ? "no call broke a window, holiday, ring minimum, repeat "
+                                               "rule or the abandon cap"
+                                             : "VIOLATIONS (see above)");
   std::printf("wrote %s/{runs.csv,summary.json}\n", args.out_dir.c_str());
-  return 0;
+  return total_violations == 0 ? 0 : 1;
 }
 
 }  // namespace omnivox::cli

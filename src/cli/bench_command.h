@@ -17,6 +17,7 @@ struct BenchArgs {
   std::string scenario_path;
   std::string out_dir = "omnivox-bench";
   int seeds = 0;  ///< 0: the scenario's
+  double hours = 0;  ///< 0: the scenario's
   std::vector<std::string> policies;  ///< empty: the scenario's
 };
 

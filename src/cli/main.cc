@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   bench->add_option("scenario", bench_args.scenario_path, "Scenario file (JSON)")->required();
   bench->add_option("--out", bench_args.out_dir, "Output folder")->capture_default_str();
   bench->add_option("--seeds", bench_args.seeds, "Replications (overrides the scenario's)");
+  bench->add_option("--hours", bench_args.hours, "Simulated hours per run (overrides the scenario's)");
   bench->add_option("--policy", bench_args.policies, "Policies (overrides the scenario's)");
 
   auto run_planning = omnivox::cli::add_planning_commands(app);

@@ -121,12 +121,17 @@ int AbandonGovernor::clamp(int wanted, const PacingSnapshot& s) {
   const int free_agents = std::max(s.agents_idle - s.calls_waiting, 0);
   const int safe = std::max(free_agents - s.calls_pending, 0);
   if (wanted <= safe || profile_.abandon_cap >= 1.0) return wanted;
-  const double p = std::clamp(s.live_answer_probability, 0.05, 1.0);
   const double live = static_cast<double>(live_answers(s.now));
   const double counted = counted_abandons(s.now);
+  const double cap = profile_.abandon_cap;
+  const double p = std::clamp(s.live_answer_probability, 0.05, 1.0);
+  // A high upper bound of the abandons the exposed calls can cause: each is a live answer with
+  // probability p (and then at worst abandoned), so their number is at most Binomial(E, p);
+  // the bound adds three standard deviations to the mean.
   auto fits = [&](int n) {
     double exposed = std::max(0, s.calls_pending + s.calls_waiting + n - s.agents_idle);
-    return counted + p * exposed <= profile_.abandon_cap * (live + p * (s.calls_pending + n));
+    double worst = p * exposed + 3.0 * std::sqrt(exposed * p * (1 - p));
+    return counted + worst <= cap * (live + p * exposed);
   };
   // The left side grows by p per extra call and the right by cap * p: fits() is monotone.
   int lo = safe, hi = wanted;

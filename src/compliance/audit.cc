@@ -1,0 +1,118 @@
+// After-the-fact compliance audit of a campaign's call records.
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <unordered_map>
+
+#include "omnivox/compliance.h"
+#include "omnivox/model.h"
+#include "omnivox/storage.h"
+
+namespace omnivox {
+namespace {
+
+bool is_live(const Attempt& a) { return a.amd != AmdResult::kMachine && a.answered_at != TimePoint{} &&
+                                        a.state != CallState::kFax; }
+
+}  // namespace
+
+ComplianceAudit audit_campaign(Storage& storage, const CampaignConfig& campaign,
+                               TimeZoneMap& zones) {
+  ComplianceAudit audit;
+  const ComplianceProfile& profile = campaign.compliance;
+  CallWindow window = campaign.call_window;
+  for (int d = 0; d < 7; ++d) {
+    auto& mine = window.by_weekday[d];
+    const auto& rule = profile.call_window.by_weekday[d];
+    mine.start_minute = std::max(mine.start_minute, rule.start_minute);
+    mine.end_minute = std::max(mine.start_minute, std::min(mine.end_minute, rule.end_minute));
+  }
+  auto note = [&](const std::string& text) {
+    if (audit.examples.size() < 10) audit.examples.push_back(text);
+  };
+  std::vector<Attempt> attempts;
+  storage.scan_attempts(campaign.id, [&](const Attempt& a) {
+    attempts.push_back(a);
+    return true;
+  });
+  std::sort(attempts.begin(), attempts.end(),
+            [](const Attempt& a, const Attempt& b) { return a.created_at < b.created_at; });
+  // Per number: the last abandon and AMD-machine end times seen so far.
+  std::unordered_map<std::string, std::pair<TimePoint, TimePoint>> last_bad;
+  // The abandon cap is checked at each live answer, in answer order.
+  std::vector<std::pair<TimePoint, bool>> live_events;  // (when, abandoned)
+  for (const Attempt& a : attempts) {
+    ++audit.attempts;
+    ZoneSetId zs = zones.zone_set_for(a.number);
+    if (!zones.is_open(zs, window, a.created_at, campaign.fallback_time_zone)) {
+      ++audit.outside_window;
+      note("call " + std::to_string(a.call_id) + " to " + a.number + " at " +
+           format_utc(a.created_at) + " is outside the call window");
+    }
+    if (!profile.holidays.empty()) {
+      auto names = zones.zone_names(zs);
+      if (names.empty()) names.push_back(campaign.fallback_time_zone);
+      for (const auto& zone : names) {
+        std::string date = TimeZoneMap::local_time_string(zone, a.created_at).substr(0, 10);
+        if (std::find(profile.holidays.begin(), profile.holidays.end(), date) !=
+            profile.holidays.end()) {
+          ++audit.on_holiday;
+          note("call " + std::to_string(a.call_id) + " on holiday " + date);
+          break;
+        }
+      }
+    }
+    bool gave_up = a.state == CallState::kCanceled ||
+                   (a.state == CallState::kFailed && a.fail_reason == FailReason::kTimeout);
+    if (gave_up && a.answered_at == TimePoint{} && a.ended_at != TimePoint{} &&
+        a.ended_at - a.created_at < profile.min_ring) {
+      ++audit.under_min_ring;
+      note("call " + std::to_string(a.call_id) + " given up after " +
+           std::to_string(to_seconds(a.ended_at - a.created_at)) + " s");
+    }
+    auto& [abandon_at, machine_at] = last_bad[a.number];
+    {
+      if (profile.no_repeat_after_abandon > Duration(0) && abandon_at != TimePoint{} &&
+          a.created_at < abandon_at + profile.no_repeat_after_abandon) {
+        ++audit.repeat_violations;
+        note("call " + std::to_string(a.call_id) + " to " + a.number + " repeats an abandon");
+      }
+      if (profile.no_repeat_after_machine > Duration(0) && machine_at != TimePoint{} &&
+          a.created_at < machine_at + profile.no_repeat_after_machine) {
+        ++audit.repeat_violations;
+        note("call " + std::to_string(a.call_id) + " to " + a.number + " repeats an AMD machine");
+      }
+    }
+    if (a.disposition == Disposition::kAbandoned) abandon_at = a.ended_at;
+    if (a.amd == AmdResult::kMachine) machine_at = a.ended_at;
+    if (is_live(a)) live_events.emplace_back(a.answered_at, a.disposition == Disposition::kAbandoned);
+  }
+  if (profile.abandon_cap < 1.0) {
+    std::sort(live_events.begin(), live_events.end());
+    std::deque<std::pair<TimePoint, bool>> window_events;
+    long abandons = 0;
+    const double min_live = 1.0 / profile.abandon_cap;
+    for (const auto& e : live_events) {
+      window_events.push_back(e);
+      abandons += e.second;
+      if (profile.abandon_window > Duration(0)) {
+        while (!window_events.empty() && window_events.front().first <= e.first - profile.abandon_window) {
+          abandons -= window_events.front().second;
+          window_events.pop_front();
+        }
+      }
+      double live = static_cast<double>(window_events.size());
+      if (live >= min_live) {
+        double rate = abandons / live;
+        audit.max_window_rate = std::max(audit.max_window_rate, rate);
+        if (rate > profile.abandon_cap + 1e-12) {
+          ++audit.cap_breaches;
+          note("abandon rate " + std::to_string(rate) + " at " + format_utc(e.first));
+        }
+      }
+    }
+  }
+  return audit;
+}
+
+}  // namespace omnivox
