@@ -287,7 +287,11 @@ int bench_command(const BenchArgs& args) {
     replay = std::move(shares);
   }
   std::optional<OptimumResult> optimum;
-  if (sc.optimum) optimum = solve_optimum(*sc.optimum);
+  if (sc.optimum) {
+    OptimumModel m = *sc.optimum;
+    m.tolerance = 1e-6;  // figures to 4 decimals
+    optimum = solve_optimum(m);
+  }
 
   std::printf("bench-pacing %s: %d agents, %d seeds x %.1f h%s\n", sc.name.c_str(), sc.file.agents,
               sc.seeds, sc.hours, sc.description.empty() ? "" : (" — " + sc.description).c_str());

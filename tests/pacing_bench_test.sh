@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The research bench as a test: every shipped scenario runs with every policy it lists under a
+# compliance audit (no call outside a window, on a holiday, under the ring minimum, inside a
+# repeat window, or past the abandon cap); and PREDICTIVE beats the VICIdial baseline's
+# occupancy on the bank replay and the noon-drop day, at an abandon rate at or under the cap.
+set -euo pipefail
+OMNIVOX="$1"
+SCENARIOS="$2"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+for scenario in "$SCENARIOS"/*.json; do
+  name="$(basename "$scenario" .json)"
+  # Short runs: the audit is about every call, not about the long-run averages.
+  "$OMNIVOX" bench-pacing "$scenario" --seeds 1 --hours 1 --out "$WORK/$name" >"$WORK/$name.log" 2>&1 || {
+    echo "FAIL $name: compliance audit or run failed"; cat "$WORK/$name.log"; exit 1; }
+  echo "ok   $name: audit clean"
+done
+
+compare() {  # compare SCENARIO SEEDS
+  local name="$1" seeds="$2"
+  "$OMNIVOX" bench-pacing "$SCENARIOS/$name.json" --seeds "$seeds" --policy vicidial \
+    --policy predictive --out "$WORK/cmp-$name" >"$WORK/cmp-$name.log" 2>&1
+  /usr/bin/python3 - "$WORK/cmp-$name/summary.json" "$name" <<'PY'
+import json, sys
+summary = json.load(open(sys.argv[1]))
+by = {p["policy"]: p for p in summary["policies"]}
+v, p = by["vicidial"], by["predictive"]
+cap = summary["abandon_cap"]
+print(f"     {sys.argv[2]}: predictive {p['occupancy']:.4f} at {100*p['abandon_rate']:.2f}% vs "
+      f"vicidial {v['occupancy']:.4f} at {100*v['abandon_rate']:.2f}% (cap {100*cap:.1f}%)")
+assert p["occupancy"] > v["occupancy"], "predictive does not beat the VICIdial baseline"
+assert p["abandon_rate"] <= cap, "predictive's abandon rate is over the cap"
+PY
+  echo "ok   $name: predictive beats vicidial within the cap"
+}
+compare bank-replay 2
+compare noon-drop 3
+echo "all bench checks passed"
