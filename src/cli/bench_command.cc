@@ -277,6 +277,10 @@ int bench_command(const BenchArgs& args) {
   Scenario sc = load_scenario(args.scenario_path);
   if (args.seeds > 0) sc.seeds = args.seeds;
   if (args.hours > 0) sc.hours = args.hours;
+  if (args.cap > 0) {
+    sc.file.campaign.compliance.abandon_cap = args.cap;
+    if (sc.optimum) sc.optimum->abandon_cap = args.cap;
+  }
   if (!args.policies.empty()) sc.policies = args.policies;
   for (const auto& p : sc.policies) make_bench_policy(p, nullptr);  // fail early on a bad name
   std::optional<ReplayWorld> replay;

@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   bench->add_option("--out", bench_args.out_dir, "Output folder")->capture_default_str();
   bench->add_option("--seeds", bench_args.seeds, "Replications (overrides the scenario's)");
   bench->add_option("--hours", bench_args.hours, "Simulated hours per run (overrides the scenario's)");
+  bench->add_option("--cap", bench_args.cap, "Abandon cap, a fraction (overrides the profile's)")
+      ->check(CLI::Range(0.001, 0.5));
   bench->add_option("--policy", bench_args.policies, "Policies (overrides the scenario's)");
 
   auto run_planning = omnivox::cli::add_planning_commands(app);
