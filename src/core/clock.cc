@@ -11,14 +11,16 @@ namespace omnivox {
 namespace {
 
 // Heap entries are small PODs; the callbacks live in a slot table so heap moves stay cheap.
+// A TimerId is (generation << 32 | slot): cancel() finds its slot without a lookup table and a
+// stale id (fired or cancelled, slot reused) no longer matches.
 struct HeapEntry {
   TimePoint when;
-  TimerId id;  // ids increase, so (when, id) orders same-instant timers by scheduling order
-  std::uint32_t slot;
+  std::uint64_t seq;  // increasing: same-instant timers fire in scheduling order
+  TimerId id;
 };
 struct Later {
   bool operator()(const HeapEntry& a, const HeapEntry& b) const {
-    return a.when != b.when ? a.when > b.when : a.id > b.id;
+    return a.when != b.when ? a.when > b.when : a.seq > b.seq;
   }
 };
 struct Timer {
@@ -28,11 +30,10 @@ struct Timer {
 };
 
 // A min-heap of timers with lazy cancellation: a cancelled timer stays in the heap until it
-// reaches the top, but its slot is marked at once, so size() counts only pending timers.
+// reaches the top, but its slot is freed at once, so size() counts only pending timers.
 class TimerHeap {
  public:
   TimerId push(TimePoint when, std::function<void()> fn) {
-    TimerId id = ++last_id_;
     std::uint32_t slot;
     if (free_.empty()) {
       slot = static_cast<std::uint32_t>(slots_.size());
@@ -41,24 +42,26 @@ class TimerHeap {
       slot = free_.back();
       free_.pop_back();
     }
-    slots_[slot].id = id;
-    slots_[slot].fn = std::move(fn);
-    heap_.push_back(HeapEntry{when, id, slot});
+    Slot& s = slots_[slot];
+    ++s.generation;
+    TimerId id = (static_cast<TimerId>(s.generation) << 32) | slot;
+    s.id = id;
+    s.fn = std::move(fn);
+    heap_.push_back(HeapEntry{when, ++seq_, id});
     std::push_heap(heap_.begin(), heap_.end(), Later{});
-    index_.emplace(id, slot);
+    ++live_;
     return id;
   }
   void cancel(TimerId id) {
-    auto it = index_.find(id);
-    if (it == index_.end()) return;
-    release(it->second);
-    index_.erase(it);
+    std::uint32_t slot = static_cast<std::uint32_t>(id & 0xFFFFFFFFu);
+    if (id == 0 || slot >= slots_.size() || slots_[slot].id != id) return;
+    release(slot);
   }
-  // Drops cancelled timers from the top; returns the top's time or nullptr.
+  // Drops cancelled timers from the top; returns the top or nullptr.
   const HeapEntry* top() {
     while (!heap_.empty()) {
       const HeapEntry& e = heap_.front();
-      if (slots_[e.slot].id == e.id) return &e;
+      if (slots_[e.id & 0xFFFFFFFFu].id == e.id) return &e;
       std::pop_heap(heap_.begin(), heap_.end(), Later{});
       heap_.pop_back();
     }
@@ -69,28 +72,30 @@ class TimerHeap {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     HeapEntry e = heap_.back();
     heap_.pop_back();
-    Timer t{e.when, e.id, std::move(slots_[e.slot].fn)};
-    release(e.slot);
-    index_.erase(e.id);
+    std::uint32_t slot = static_cast<std::uint32_t>(e.id & 0xFFFFFFFFu);
+    Timer t{e.when, e.id, std::move(slots_[slot].fn)};
+    release(slot);
     return t;
   }
-  std::size_t size() const { return index_.size(); }
+  std::size_t size() const { return live_; }
 
  private:
   struct Slot {
     TimerId id = 0;  // 0: free
+    std::uint32_t generation = 0;
     std::function<void()> fn;
   };
   void release(std::uint32_t slot) {
     slots_[slot].id = 0;
     slots_[slot].fn = nullptr;
     free_.push_back(slot);
+    --live_;
   }
   std::vector<HeapEntry> heap_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
-  std::unordered_map<TimerId, std::uint32_t> index_;
-  TimerId last_id_ = 0;
+  std::uint64_t seq_ = 0;
+  std::size_t live_ = 0;
 };
 
 class SystemClock final : public Clock {

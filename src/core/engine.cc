@@ -121,6 +121,8 @@ struct Engine::Impl {
     double resolve_seconds = 0, handle_seconds = 0;
     SampleRing handle_samples, live_resolve_samples, other_resolve_samples;
     TimerId tick_timer = 0;
+    double day_left = 1.0;
+    TimePoint day_left_valid_until{};
     long handled = 0;
     long dispositions[kDispositionCount] = {};
     PacingSnapshot snapshot;
@@ -369,7 +371,11 @@ struct Engine::Impl {
     s.recent_live_resolve_s = c.live_resolve_samples.view();
     s.recent_other_resolve_s = c.other_resolve_samples.view();
     s.attempts_resolved = c.resolved;
-    s.calling_day_left = day_left(c, t);
+    if (t >= c.day_left_valid_until) {  // local-time formatting is costly: once a minute
+      c.day_left = day_left(c, t);
+      c.day_left_valid_until = t + std::chrono::minutes(1);
+    }
+    s.calling_day_left = c.day_left;
     s.calls_pending = c.pending;
     s.calls_waiting = static_cast<int>(c.waiting.size());
     s.live_answers = c.governor->live_answers(t);
