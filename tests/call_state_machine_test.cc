@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "omnivox/call_state_machine.h"
+
+#include <gtest/gtest.h>
 
 namespace omnivox {
 namespace {

@@ -17,22 +17,37 @@ namespace {
 std::string random_number(std::mt19937_64& rng, int i) {
   std::string suffix = std::to_string(1000000 + i).substr(1);
   switch (rng() % 7) {
-    case 0: return "+1212" + std::to_string(2000000 + i);          // New York
-    case 1: return "+1305" + std::to_string(2000000 + i);          // Florida
-    case 2: return "+1208" + std::to_string(3000000 + i);          // Boise, two zones
-    case 3: return "+1416" + std::to_string(2000000 + i);          // Toronto
-    case 4: return "+44207946" + suffix.substr(2);                 // London
-    case 5: return "+6129" + std::to_string(1000000 + i);          // Sydney
-    default: return "+35121" + std::to_string(3000000 + i);        // Lisbon
+    case 0:
+      return "+1212" + std::to_string(2000000 + i);  // New York
+    case 1:
+      return "+1305" + std::to_string(2000000 + i);  // Florida
+    case 2:
+      return "+1208" + std::to_string(3000000 + i);  // Boise, two zones
+    case 3:
+      return "+1416" + std::to_string(2000000 + i);  // Toronto
+    case 4:
+      return "+44207946" + suffix.substr(2);  // London
+    case 5:
+      return "+6129" + std::to_string(1000000 + i);  // Sydney
+    default:
+      return "+35121" + std::to_string(3000000 + i);  // Lisbon
   }
 }
 
 std::unique_ptr<PacingPolicy> random_policy(std::mt19937_64& rng, std::string* name) {
   switch (rng() % 5) {
-    case 0: *name = "predictive"; return make_predictive_policy();
-    case 1: *name = "power(3)"; return make_power_policy(3.0);
-    case 2: *name = "vicidial"; return make_vicidial_policy();
-    case 3: *name = "expected_availability"; return make_expected_availability_policy();
+    case 0:
+      *name = "predictive";
+      return make_predictive_policy();
+    case 1:
+      *name = "power(3)";
+      return make_power_policy(3.0);
+    case 2:
+      *name = "vicidial";
+      return make_vicidial_policy();
+    case 3:
+      *name = "expected_availability";
+      return make_expected_availability_policy();
     default: {
       *name = "threshold(2, 2)";
       ThresholdOptions o;
@@ -96,11 +111,11 @@ TEST(ComplianceProperty, RandomScenariosNeverBreakARule) {
     SCOPED_TRACE("seed " + std::to_string(seed) + ": " + profile_name + ", " + policy_name +
                  ", amd " + std::to_string(c.amd) + ", " + std::to_string(agents) + " agents");
     CampaignStatistics st = engine.statistics("prop");
-    std::printf("seed %2llu %-10s %-22s amd %d agents %2d: %5ld attempts, abandon rate %.2f%% "
-                "(window max %.2f%%)\n",
-                static_cast<unsigned long long>(seed), profile_name.c_str(), policy_name.c_str(),
-                c.amd ? 1 : 0, agents, audit.attempts, 100 * st.abandon_rate,
-                100 * audit.max_window_rate);
+    std::printf(
+        "seed %2llu %-10s %-22s amd %d agents %2d: %5ld attempts, abandon rate %.2f%% "
+        "(window max %.2f%%)\n",
+        static_cast<unsigned long long>(seed), profile_name.c_str(), policy_name.c_str(),
+        c.amd ? 1 : 0, agents, audit.attempts, 100 * st.abandon_rate, 100 * audit.max_window_rate);
     EXPECT_GT(audit.attempts, 100);
     EXPECT_TRUE(audit.clean()) << "outside window " << audit.outside_window << ", holiday "
                                << audit.on_holiday << ", ring " << audit.under_min_ring

@@ -1,8 +1,9 @@
 // Compliance profiles and the abandon-rate governor: no pacing policy can push the abandon rate
 // over the profile's cap.
+#include "omnivox/compliance.h"
+
 #include <gtest/gtest.h>
 
-#include "omnivox/compliance.h"
 #include "omnivox/engine.h"
 #include "omnivox/pacing.h"
 #include "omnivox/sim.h"
@@ -40,7 +41,8 @@ CampaignStatistics run_power(const ComplianceProfile& profile, double lines, std
     ct.numbers.push_back(PhoneNumber{"+1212" + std::to_string(5550000 + i)});
     engine.add_contact("g", ct);
   }
-  for (int i = 0; i < 20; ++i) engine.set_agent_state(engine.add_agent("g", "a"), AgentState::kAvailable);
+  for (int i = 0; i < 20; ++i)
+    engine.set_agent_state(engine.add_agent("g", "a"), AgentState::kAvailable);
   engine.start_campaign("g");
   engine.run_until_done(std::chrono::hours(24 * 7));
   return engine.statistics("g");

@@ -140,8 +140,9 @@ TEST(EngineModes, CallNowDialsAChosenContactUnderTheSameLocking) {
   rig.engine->start_campaign("p");
   // Another engine holds b: call now must refuse it.
   std::vector<ContactId> ids{b};
-  ASSERT_EQ(rig.storage->claim_leases(ids, "other-engine", rig.clock.now(), std::chrono::hours(1)).size(),
-            1u);
+  ASSERT_EQ(
+      rig.storage->claim_leases(ids, "other-engine", rig.clock.now(), std::chrono::hours(1)).size(),
+      1u);
   EXPECT_THROW(rig.engine->call_now(b, agent), Error);
   CallId call = rig.engine->call_now(a, agent);
   EXPECT_NE(call, kNoCall);

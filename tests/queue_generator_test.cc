@@ -1,8 +1,8 @@
 // The queue generator's eligibility rules (DESIGN.md section 4), each alone and together, and its
 // dialing order: callbacks due, then priority, then list order.
-#include <gtest/gtest.h>
-
 #include "omnivox/queue_generator.h"
+
+#include <gtest/gtest.h>
 
 namespace omnivox {
 namespace {
@@ -36,7 +36,8 @@ class QueueGeneratorTest : public ::testing::Test {
   std::vector<ContactId> fill(std::size_t n, TimePoint t = kNoon) {
     QueueGenerator gen(campaign_, storage_.get(), &zones_);
     std::vector<DialQueueEntry> out;
-    gen.fill(t, n, [](ContactId) { return false; }, out);
+    gen.fill(
+        t, n, [](ContactId) { return false; }, out);
     std::vector<ContactId> ids;
     for (auto& e : out) ids.push_back(e.contact_id);
     return ids;
@@ -121,9 +122,10 @@ TEST_F(QueueGeneratorTest, LiveLeaseOfAnotherEngineExcludes) {
   EXPECT_TRUE(storage_->claim_leases(ids, "me", kNoon, std::chrono::minutes(5)).empty());
   // Expired: reclaimable.
   EXPECT_EQ(why(id, kNoon + std::chrono::minutes(6)), Ineligibility::kNone);
-  EXPECT_EQ(storage_->claim_leases(ids, "me", kNoon + std::chrono::minutes(6), std::chrono::minutes(5))
-                .size(),
-            1u);
+  EXPECT_EQ(
+      storage_->claim_leases(ids, "me", kNoon + std::chrono::minutes(6), std::chrono::minutes(5))
+          .size(),
+      1u);
 }
 
 TEST_F(QueueGeneratorTest, InvalidNumbersAreSkippedAndNoneLeftExcludes) {
@@ -134,7 +136,8 @@ TEST_F(QueueGeneratorTest, InvalidNumbersAreSkippedAndNoneLeftExcludes) {
   storage_->update_contact(c);
   QueueGenerator gen(campaign_, storage_.get(), &zones_);
   std::vector<DialQueueEntry> out;
-  gen.fill(kNoon, 5, [](ContactId) { return false; }, out);
+  gen.fill(
+      kNoon, 5, [](ContactId) { return false; }, out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].number, "+351912345678");
   c.numbers[1].invalid = true;

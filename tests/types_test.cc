@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "omnivox/types.h"
+
+#include <gtest/gtest.h>
 
 namespace omnivox {
 namespace {

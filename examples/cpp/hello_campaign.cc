@@ -33,8 +33,9 @@ int main() {
   engine.run_until_done(std::chrono::hours(72));
 
   CampaignStatistics s = engine.statistics("hello");
-  std::printf("attempts %ld, live answers %ld, abandons %ld, occupancy %.1f%%, contacts final %zu/%zu\n",
-              s.attempts, s.live_answers, s.abandons, 100 * s.occupancy, s.contacts_final,
-              s.contacts_total);
+  std::printf(
+      "attempts %ld, live answers %ld, abandons %ld, occupancy %.1f%%, contacts final %zu/%zu\n",
+      s.attempts, s.live_answers, s.abandons, 100 * s.occupancy, s.contacts_final,
+      s.contacts_total);
   return s.contacts_final == s.contacts_total ? 0 : 1;
 }

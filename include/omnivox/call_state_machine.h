@@ -22,12 +22,12 @@ namespace omnivox {
 
 /// The longest a call may stay in each non-terminal state. Defaults in the comments.
 struct StateTimeouts {
-  Duration queued{30000};    ///< 30 s: the provider never accepted it
-  Duration dialing{30000};   ///< 30 s without ringing or an outcome
+  Duration queued{30000};         ///< 30 s: the provider never accepted it
+  Duration dialing{30000};        ///< 30 s without ringing or an outcome
   Duration ringing_extra{15000};  ///< ring timeout + 15 s without an outcome
-  Duration answered{15000};  ///< 15 s for AMD to decide
-  Duration human{60000};     ///< 60 s waiting for a bridge (the hold window acts much sooner)
-  Duration machine{180000};  ///< 3 min for a voicemail drop
+  Duration answered{15000};       ///< 15 s for AMD to decide
+  Duration human{60000};          ///< 60 s waiting for a bridge (the hold window acts much sooner)
+  Duration machine{180000};       ///< 3 min for a voicemail drop
   Duration bridged{4 * 3600 * 1000};  ///< 4 h of talk
 };
 

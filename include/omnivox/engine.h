@@ -59,16 +59,16 @@ struct CampaignStatistics {
   std::string campaign_id;
   TimePoint at{};
   int agents_by_state[kAgentStateCount] = {};  ///< index = AgentState
-  long attempts = 0;            ///< launched
+  long attempts = 0;                           ///< launched
   long attempts_in_flight = 0;
-  long live_answers = 0;        ///< HUMAN (or answered without AMD)
+  long live_answers = 0;  ///< HUMAN (or answered without AMD)
   long machines = 0;
   long abandons = 0;
-  long connects = 0;            ///< bridged to an agent
-  double abandon_rate = 0.0;    ///< abandons / live answers (0 when none)
-  double occupancy = 0.0;       ///< (talk + wrap) / logged-in agent time, over the run so far
-  double dial_level = 0.0;      ///< attempts in flight per non-paused logged-in agent, now
-  double talk_seconds = 0.0;    ///< total over all agents
+  long connects = 0;          ///< bridged to an agent
+  double abandon_rate = 0.0;  ///< abandons / live answers (0 when none)
+  double occupancy = 0.0;     ///< (talk + wrap) / logged-in agent time, over the run so far
+  double dial_level = 0.0;    ///< attempts in flight per non-paused logged-in agent, now
+  double talk_seconds = 0.0;  ///< total over all agents
   double wrap_seconds = 0.0;
   double logged_in_seconds = 0.0;
   std::size_t contacts_total = 0;

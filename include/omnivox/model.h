@@ -80,11 +80,11 @@ const char* to_string(AgentState s);
 
 /// One phone number of a contact, with its own counters.
 struct PhoneNumber {
-  std::string e164;                          ///< "+351912345678"
-  ZoneSetId zone_set = kUnknownZoneSet;      ///< from the prefix map (or the contact's zone)
-  std::uint16_t attempts = 0;                ///< lifetime attempts on this number
+  std::string e164;                      ///< "+351912345678"
+  ZoneSetId zone_set = kUnknownZoneSet;  ///< from the prefix map (or the contact's zone)
+  std::uint16_t attempts = 0;            ///< lifetime attempts on this number
   Disposition last_disposition = Disposition::kNone;
-  bool invalid = false;                      ///< telephony reported it invalid: never dialed again
+  bool invalid = false;  ///< telephony reported it invalid: never dialed again
   /// End of the last ABANDONED attempt on this number (epoch if none or unknown). Set by the
   /// engine with last_disposition; read by the repeat rule no_repeat_after_abandon.
   TimePoint last_abandon_at{};
@@ -95,19 +95,19 @@ struct PhoneNumber {
 
 /// A person to reach (VICIdial: lead).
 struct Contact {
-  ContactId id = kNoContact;          ///< assigned by Storage::add_contact
+  ContactId id = kNoContact;  ///< assigned by Storage::add_contact
   std::string campaign_id;
-  std::string list_name;              ///< contact list it was loaded with
-  std::string external_id;            ///< the host's id
-  std::int32_t priority = 0;          ///< higher is dialed first
-  std::uint64_t list_order = 0;       ///< load order within the campaign, assigned by Storage
-  std::vector<PhoneNumber> numbers;   ///< 1..n, in dialing order
+  std::string list_name;             ///< contact list it was loaded with
+  std::string external_id;           ///< the host's id
+  std::int32_t priority = 0;         ///< higher is dialed first
+  std::uint64_t list_order = 0;      ///< load order within the campaign, assigned by Storage
+  std::vector<PhoneNumber> numbers;  ///< 1..n, in dialing order
   std::vector<std::pair<std::string, std::string>> attributes;
-  std::string time_zone;              ///< IANA override from the address; empty = by prefix
+  std::string time_zone;  ///< IANA override from the address; empty = by prefix
   ContactStatus status = ContactStatus::kNew;
-  std::uint16_t attempts = 0;         ///< lifetime attempts over all numbers
-  std::uint16_t not_connected = 0;    ///< attempts that reached no one (busy, no answer, failed)
-  std::uint16_t next_number = 0;      ///< index into numbers to dial next
+  std::uint16_t attempts = 0;       ///< lifetime attempts over all numbers
+  std::uint16_t not_connected = 0;  ///< attempts that reached no one (busy, no answer, failed)
+  std::uint16_t next_number = 0;    ///< index into numbers to dial next
   Disposition last_disposition = Disposition::kNone;
   TimePoint last_attempt_at{};        ///< start of the last attempt (epoch if none)
   TimePoint next_attempt_at{};        ///< not dialable before this (retry delay / callback time)
@@ -170,9 +170,9 @@ struct Attempt {
   CallId call_id = kNoCall;
   ContactId contact_id = kNoContact;
   std::string campaign_id;
-  std::string number;                  ///< E.164 dialed
+  std::string number;  ///< E.164 dialed
   std::uint16_t number_index = 0;
-  std::uint16_t attempt_number = 0;    ///< 1-based, over the contact's lifetime
+  std::uint16_t attempt_number = 0;  ///< 1-based, over the contact's lifetime
   std::string caller_id;
   std::string provider_call_id;
   CallState state = CallState::kQueued;
@@ -181,17 +181,17 @@ struct Attempt {
   Disposition disposition = Disposition::kNone;
   AgentId agent = kNoAgent;
   TimePoint created_at{};
-  TimePoint answered_at{};             ///< epoch if never answered
-  TimePoint bridged_at{};              ///< epoch if never bridged
-  TimePoint ended_at{};                ///< epoch while in flight
-  int provider_code = 0;               ///< SIP or provider error code, 0 if none
+  TimePoint answered_at{};  ///< epoch if never answered
+  TimePoint bridged_at{};   ///< epoch if never bridged
+  TimePoint ended_at{};     ///< epoch while in flight
+  int provider_code = 0;    ///< SIP or provider error code, 0 if none
 };
 
 /// A scheduled future attempt.
 struct CallbackRequest {
   ContactId contact_id = kNoContact;
-  TimePoint at{};                 ///< UTC
-  AgentId agent = kNoAgent;       ///< kNoAgent: any agent
+  TimePoint at{};            ///< UTC
+  AgentId agent = kNoAgent;  ///< kNoAgent: any agent
 };
 
 /// What happens after a disposition: final, or retry after a delay.
@@ -231,7 +231,8 @@ struct CampaignConfig {
   /// Caller IDs (E.164) used in rotation. Default: {"+15550100000"}.
   std::vector<std::string> caller_ids{"+15550100000"};
   /// The safe-harbor message played to an abandoned call. Default: a generic text.
-  std::string safe_harbor_message = "Sorry we missed you. This call was from Omnivox. Call us back.";
+  std::string safe_harbor_message =
+      "Sorry we missed you. This call was from Omnivox. Call us back.";
   /// Voicemail drop for AMD machines; empty = hang up. Default: empty.
   std::string voicemail_message;
   /// Region for numbers without a country code on import. Default: "US".

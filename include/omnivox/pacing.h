@@ -28,10 +28,10 @@ struct BusyAgentView {
 /// What a policy sees. Times in seconds.
 struct PacingSnapshot {
   TimePoint now{};
-  int agents_logged_in = 0;   ///< not LOGGED_OUT
-  int agents_idle = 0;        ///< AVAILABLE
+  int agents_logged_in = 0;  ///< not LOGGED_OUT
+  int agents_idle = 0;       ///< AVAILABLE
   int agents_paused = 0;
-  int agents_busy = 0;         ///< RESERVED, ON_CALL or WRAP_UP
+  int agents_busy = 0;  ///< RESERVED, ON_CALL or WRAP_UP
   /// Elapsed time (s) in its state of each busy agent (only if the policy wants_details()).
   std::vector<double> busy_elapsed_s;
   /// Attempts launched and not yet resolved to a live answer or an end (QUEUED..ANSWERED).

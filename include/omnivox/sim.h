@@ -18,8 +18,8 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -37,9 +37,9 @@ namespace omnivox {
 struct Distribution {
   enum class Kind { kFixed, kExponential, kLognormal, kEmpirical };
   Kind kind = Kind::kFixed;
-  double mean_s = 0.0;              ///< fixed value, or the mean (exponential, lognormal)
-  double sd_s = 0.0;                ///< lognormal standard deviation (of the value, not the log)
-  std::vector<double> samples_s;    ///< empirical: drawn uniformly from these
+  double mean_s = 0.0;            ///< fixed value, or the mean (exponential, lognormal)
+  double sd_s = 0.0;              ///< lognormal standard deviation (of the value, not the log)
+  std::vector<double> samples_s;  ///< empirical: drawn uniformly from these
   static Distribution fixed(double s) { return {Kind::kFixed, s, 0, {}}; }
   static Distribution exponential(double mean) { return {Kind::kExponential, mean, 0, {}}; }
   static Distribution lognormal(double mean, double sd) { return {Kind::kLognormal, mean, sd, {}}; }
@@ -55,15 +55,15 @@ struct Distribution {
 /// The parametric world: what happens when a number is dialed. Shares need not sum to 1; the
 /// remainder of live + machine + busy + invalid is no-answer.
 struct ParametricWorld {
-  double p_live = 0.3;       ///< a person answers
-  double p_machine = 0.1;    ///< an answering machine answers
+  double p_live = 0.3;     ///< a person answers
+  double p_machine = 0.1;  ///< an answering machine answers
   double p_busy = 0.05;
-  double p_invalid = 0.01;   ///< the number is invalid (fails fast)
+  double p_invalid = 0.01;  ///< the number is invalid (fails fast)
   Distribution answer_delay = Distribution::exponential(8.0);  ///< ring time before an answer
   Distribution busy_delay = Distribution::fixed(3.0);
   Distribution invalid_delay = Distribution::fixed(1.0);
-  Distribution talk = Distribution::lognormal(180.0, 120.0);   ///< person's talk time
-  double p_sale = 0.1;       ///< a talk ends in SALE (else NOT_INTERESTED)
+  Distribution talk = Distribution::lognormal(180.0, 120.0);  ///< person's talk time
+  double p_sale = 0.1;  ///< a talk ends in SALE (else NOT_INTERESTED)
   /// From each instant on (UTC, ascending), p_live takes the paired value; the share it loses
   /// or gains goes to no-answer. Models a day whose answer rate changes (e.g. halves at noon).
   /// Default: none.

@@ -14,9 +14,9 @@ namespace omnivox {
 
 /// What the engine asks telephony to dial.
 struct OriginateRequest {
-  CallId call_id = kNoCall;          ///< the engine's id; events must carry it back
+  CallId call_id = kNoCall;  ///< the engine's id; events must carry it back
   ContactId contact_id = kNoContact;
-  std::string external_id;           ///< the contact's host id (lets a simulator replay data)
+  std::string external_id;  ///< the contact's host id (lets a simulator replay data)
   std::string campaign_id;
   std::string to;                    ///< E.164
   std::string from;                  ///< caller ID, E.164
@@ -47,11 +47,11 @@ struct CallEvent {
   CallId call_id = kNoCall;      ///< the engine's id from OriginateRequest
   std::string provider_call_id;  ///< e.g. Twilio's CallSid; may be empty for the simulator
   CallEventKind kind = CallEventKind::kInitiated;
-  std::uint32_t sequence = 0;    ///< provider sequence number; (call, sequence) deduplicates
-  TimePoint timestamp{};         ///< when it happened, UTC (0 = use the engine clock)
-  AmdResult amd = AmdResult::kNone;          ///< for kAmdResult
+  std::uint32_t sequence = 0;        ///< provider sequence number; (call, sequence) deduplicates
+  TimePoint timestamp{};             ///< when it happened, UTC (0 = use the engine clock)
+  AmdResult amd = AmdResult::kNone;  ///< for kAmdResult
   FailReason fail_reason = FailReason::kNone;  ///< for kFailed
-  int provider_code = 0;         ///< SIP response or provider error code; 0 if none
+  int provider_code = 0;                       ///< SIP response or provider error code; 0 if none
 };
 
 /// Where telephony reports events. Thread-safe: may be called from any thread, at any time

@@ -37,7 +37,8 @@ inline double to_seconds(Duration d) { return static_cast<double>(d.count()) / 1
 
 /// Formats a TimePoint as ISO 8601 UTC with milliseconds, e.g. "2026-05-04T08:00:00.000Z".
 std::string format_utc(TimePoint t);
-/// Parses ISO 8601 "YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|+hh:mm|-hh:mm)". Throws omnivox::Error on a bad string.
+/// Parses ISO 8601 "YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|+hh:mm|-hh:mm)". Throws omnivox::Error on a bad
+/// string.
 TimePoint parse_utc(const std::string& text);
 
 /// Categories of errors thrown by the C++ API (and mapped to status codes by the C API).

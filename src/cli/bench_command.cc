@@ -56,11 +56,12 @@ Scenario load_scenario(const std::string& path) {
   Scenario s;
   for (const auto& kv : o) {
     std::string key(kv.key());
-    static const char* const kKeys[] = {"name", "description", "campaign", "seeds",
-                                        "hours", "contacts", "policies", "optimum"};
+    static const char* const kKeys[] = {"name",  "description", "campaign", "seeds",
+                                        "hours", "contacts",    "policies", "optimum"};
     if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-      fail(path, key, "unknown key (expected name, description, campaign, seeds, hours, contacts, "
-                      "policies, optimum)");
+      fail(path, key,
+           "unknown key (expected name, description, campaign, seeds, hours, contacts, "
+           "policies, optimum)");
     }
   }
   std::string base = std::filesystem::path(path).parent_path().string();
@@ -73,7 +74,8 @@ Scenario load_scenario(const std::string& path) {
   }
   if (auto* v = o.if_contains("seeds")) s.seeds = static_cast<int>(as_number(*v, path, "seeds"));
   if (auto* v = o.if_contains("hours")) s.hours = as_number(*v, path, "hours");
-  if (auto* v = o.if_contains("contacts")) s.contacts = static_cast<long>(as_number(*v, path, "contacts"));
+  if (auto* v = o.if_contains("contacts"))
+    s.contacts = static_cast<long>(as_number(*v, path, "contacts"));
   if (auto* v = o.if_contains("policies")) {
     if (!v->is_array()) fail(path, "policies", "must be an array of policy names");
     for (const auto& p : v->get_array()) {
@@ -87,8 +89,10 @@ Scenario load_scenario(const std::string& path) {
     OptimumModel m;
     const auto& oo = v->get_object();
     if (auto* x = oo.if_contains("p")) m.p_live = as_number(*x, path, "optimum.p");
-    if (auto* x = oo.if_contains("attempt_mean_s")) m.attempt_mean_s = as_number(*x, path, "optimum.attempt_mean_s");
-    if (auto* x = oo.if_contains("handle_mean_s")) m.handle_mean_s = as_number(*x, path, "optimum.handle_mean_s");
+    if (auto* x = oo.if_contains("attempt_mean_s"))
+      m.attempt_mean_s = as_number(*x, path, "optimum.attempt_mean_s");
+    if (auto* x = oo.if_contains("handle_mean_s"))
+      m.handle_mean_s = as_number(*x, path, "optimum.handle_mean_s");
     m.agents = s.file.agents;
     m.abandon_cap = s.file.campaign.compliance.abandon_cap;
     s.optimum = m;
@@ -112,8 +116,9 @@ struct RunResult {
 
 // Student t quantile for a two-sided 95 % interval with n - 1 degrees of freedom.
 double t95(int n) {
-  static const double kT[] = {0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
-                              2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093};
+  static const double kT[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447,
+                              2.365, 2.306,  2.262, 2.228, 2.201, 2.179, 2.160,
+                              2.145, 2.131,  2.120, 2.110, 2.101, 2.093};
   int df = n - 1;
   if (df < 1) return 0;
   if (df < 20) return kT[df];
@@ -262,7 +267,8 @@ std::unique_ptr<PacingPolicy> make_bench_policy(const std::string& spec, void* o
   if (name == "pi") {
     std::string inner = spec.size() > 3 ? spec.substr(3) : "threshold";
     auto tunable = make_tunable(inner);
-    if (!tunable) throw Error(ErrorCode::kConfig, "policy '" + spec + "': pi needs a tunable inner policy");
+    if (!tunable)
+      throw Error(ErrorCode::kConfig, "policy '" + spec + "': pi needs a tunable inner policy");
     return make_pi_policy(std::move(tunable));
   }
   if (auto tunable = make_tunable(spec)) return tunable;
@@ -350,9 +356,9 @@ int bench_command(const BenchArgs& args) {
   csv << "scenario,policy,seed,occupancy,abandon_rate,talk_min_per_agent_hour,connects_per_hour,"
          "attempts,live_answers,abandons\n";
   for (const auto& r : runs) {
-    csv << sc.name << ',' << r.policy << ',' << r.seed << ',' << r.occupancy << ',' << r.abandon_rate
-        << ',' << r.talk_min_per_agent_hour << ',' << r.connects_per_hour << ',' << r.attempts << ','
-        << r.live_answers << ',' << r.abandons << '\n';
+    csv << sc.name << ',' << r.policy << ',' << r.seed << ',' << r.occupancy << ','
+        << r.abandon_rate << ',' << r.talk_min_per_agent_hour << ',' << r.connects_per_hour << ','
+        << r.attempts << ',' << r.live_answers << ',' << r.abandons << '\n';
   }
   json::object out{{"scenario", sc.name},
                    {"agents", sc.file.agents},
@@ -370,10 +376,10 @@ int bench_command(const BenchArgs& args) {
   std::ofstream js(args.out_dir + "/summary.json");
   js << json::serialize(out) << '\n';
   if (!csv || !js) throw Error(ErrorCode::kIo, args.out_dir + ": writing the results failed");
-  std::printf("compliance audit: %s\n", total_violations == 0
-                                             ? "no call broke a window, holiday, ring minimum, repeat "
-                                               "rule or the abandon cap"
-                                             : "VIOLATIONS (see above)");
+  std::printf("compliance audit: %s\n",
+              total_violations == 0 ? "no call broke a window, holiday, ring minimum, repeat "
+                                      "rule or the abandon cap"
+                                    : "VIOLATIONS (see above)");
   std::printf("wrote %s/{runs.csv,summary.json}\n", args.out_dir.c_str());
   return total_violations == 0 ? 0 : 1;
 }

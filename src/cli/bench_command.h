@@ -16,7 +16,7 @@ namespace omnivox::cli {
 struct BenchArgs {
   std::string scenario_path;
   std::string out_dir = "omnivox-bench";
-  int seeds = 0;  ///< 0: the scenario's
+  int seeds = 0;     ///< 0: the scenario's
   double hours = 0;  ///< 0: the scenario's
   double cap = 0;    ///< abandon cap override (fraction); 0: the scenario's profile's
   std::vector<std::string> policies;  ///< empty: the scenario's

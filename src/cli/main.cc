@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   omnivox::cli::RunArgs run_args;
-  CLI::App* run = app.add_subcommand("run", "Run a campaign (simulated world, virtual time by default)");
+  CLI::App* run =
+      app.add_subcommand("run", "Run a campaign (simulated world, virtual time by default)");
   run->add_option("--campaign", run_args.campaign_path, "Campaign file (JSON)")->required();
   run->add_option("--contacts", run_args.contacts_path, "Contacts CSV (overrides the campaign's)");
   run->add_option("--seed", run_args.seed, "Simulation seed (overrides the campaign's)");
@@ -32,7 +33,8 @@ int main(int argc, char** argv) {
   bench->add_option("scenario", bench_args.scenario_path, "Scenario file (JSON)")->required();
   bench->add_option("--out", bench_args.out_dir, "Output folder")->capture_default_str();
   bench->add_option("--seeds", bench_args.seeds, "Replications (overrides the scenario's)");
-  bench->add_option("--hours", bench_args.hours, "Simulated hours per run (overrides the scenario's)");
+  bench->add_option("--hours", bench_args.hours,
+                    "Simulated hours per run (overrides the scenario's)");
   bench->add_option("--cap", bench_args.cap, "Abandon cap, a fraction (overrides the profile's)")
       ->check(CLI::Range(0.001, 0.5));
   bench->add_option("--policy", bench_args.policies, "Policies (overrides the scenario's)");

@@ -37,11 +37,13 @@ std::function<int()> add_planning_commands(CLI::App& app) {
   CLI::App* b = erlang->add_subcommand("b", "Erlang B: blocking of N lines offered A Erlangs");
   b->add_option("--lines", args->lines, "Lines (servers)")->required()->check(CLI::PositiveNumber);
   auto* traffic = b->add_option("--traffic", args->traffic, "Offered traffic (Erlangs)");
-  auto* blocking = b->add_option("--blocking", args->blocking, "Target blocking (0-1): solve for traffic");
+  auto* blocking =
+      b->add_option("--blocking", args->blocking, "Target blocking (0-1): solve for traffic");
   traffic->excludes(blocking);
 
   auto add_interval = [&](CLI::App* cmd) {
-    cmd->add_option("--calls-per-interval", args->calls, "Calls arriving in the interval")->required();
+    cmd->add_option("--calls-per-interval", args->calls, "Calls arriving in the interval")
+        ->required();
     cmd->add_option("--interval-s", args->interval_s, "Interval length (s)")->capture_default_str();
     cmd->add_option("--aht-s", args->aht_s, "Average handle time (s)")->required();
     cmd->add_option("--agents", args->agents, "Agents")->required();
@@ -62,7 +64,8 @@ std::function<int()> add_planning_commands(CLI::App& app) {
       ->capture_default_str();
   opt->add_option("--handle-mean-s", args->handle_mean_s, "Mean handle time (s)")
       ->capture_default_str();
-  opt->add_option("--cap", args->cap, "Abandon cap (abandons / live answers)")->capture_default_str();
+  opt->add_option("--cap", args->cap, "Abandon cap (abandons / live answers)")
+      ->capture_default_str();
 
   return [=]() -> int {
     json::object out;
@@ -84,8 +87,8 @@ std::function<int()> add_planning_commands(CLI::App& app) {
         out["carried_erlangs"] = offered * (1 - args->blocking);
       }
     } else if (*c) {
-      ErlangCResult r = erlang_c(args->calls, args->interval_s, args->aht_s, args->agents,
-                                 args->answer_within_s);
+      ErlangCResult r =
+          erlang_c(args->calls, args->interval_s, args->aht_s, args->agents, args->answer_within_s);
       out = {{"model", "erlang_c"},
              {"calls_per_interval", args->calls},
              {"interval_s", args->interval_s},

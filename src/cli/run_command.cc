@@ -2,12 +2,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <atomic>
 #include <functional>
 #include <thread>
 
@@ -35,9 +35,9 @@ std::string progress_line(const CampaignStatistics& s) {
   std::snprintf(buf, sizeof buf,
                 "[%s UTC] agents idle %d busy %d | attempts %ld | live %ld | abandon %.2f%% | "
                 "contacts left %zu",
-                short_time(s.at).c_str(), s.agents_by_state[static_cast<int>(AgentState::kAvailable)],
-                busy, s.attempts, s.live_answers, 100.0 * s.abandon_rate,
-                s.contacts_total - s.contacts_final);
+                short_time(s.at).c_str(),
+                s.agents_by_state[static_cast<int>(AgentState::kAvailable)], busy, s.attempts,
+                s.live_answers, 100.0 * s.abandon_rate, s.contacts_total - s.contacts_final);
   return buf;
 }
 
@@ -92,9 +92,9 @@ void write_outputs(const std::string& dir, Storage& storage, const CampaignFile&
     const std::string& ext = external[a.contact_id];
     csv << a.call_id << ',' << a.contact_id << ',' << csv_field(ext) << ',' << a.number << ','
         << a.attempt_number << ',' << a.caller_id << ',' << to_string(a.state) << ','
-        << to_string(a.disposition) << ',' << to_string(a.fail_reason) << ','
-        << to_string(a.amd) << ',' << (a.agent == kNoAgent ? std::string() : std::to_string(a.agent))
-        << ',' << t(a.created_at) << ',' << t(a.answered_at) << ',' << t(a.bridged_at) << ','
+        << to_string(a.disposition) << ',' << to_string(a.fail_reason) << ',' << to_string(a.amd)
+        << ',' << (a.agent == kNoAgent ? std::string() : std::to_string(a.agent)) << ','
+        << t(a.created_at) << ',' << t(a.answered_at) << ',' << t(a.bridged_at) << ','
         << t(a.ended_at) << '\n';
     jsonl << json::serialize(attempt_json(a, ext)) << '\n';
     return true;
@@ -105,23 +105,23 @@ void write_outputs(const std::string& dir, Storage& storage, const CampaignFile&
     int busy = s.agents_by_state[static_cast<int>(AgentState::kReserved)] +
                s.agents_by_state[static_cast<int>(AgentState::kOnCall)] +
                s.agents_by_state[static_cast<int>(AgentState::kWrapUp)];
-    series.push_back(json::object{{"t", format_utc(s.at)},
-                                  {"agents_idle", s.agents_by_state[static_cast<int>(AgentState::kAvailable)]},
-                                  {"agents_busy", busy},
-                                  {"attempts", s.attempts},
-                                  {"attempts_in_flight", s.attempts_in_flight},
-                                  {"live_answers", s.live_answers},
-                                  {"abandons", s.abandons},
-                                  {"abandon_rate", s.abandon_rate},
-                                  {"occupancy", s.occupancy},
-                                  {"occupancy_interval", m.interval_occupancy},
-                                  {"dial_level", s.dial_level},
-                                  {"contacts_final", s.contacts_final}});
+    series.push_back(
+        json::object{{"t", format_utc(s.at)},
+                     {"agents_idle", s.agents_by_state[static_cast<int>(AgentState::kAvailable)]},
+                     {"agents_busy", busy},
+                     {"attempts", s.attempts},
+                     {"attempts_in_flight", s.attempts_in_flight},
+                     {"live_answers", s.live_answers},
+                     {"abandons", s.abandons},
+                     {"abandon_rate", s.abandon_rate},
+                     {"occupancy", s.occupancy},
+                     {"occupancy_interval", m.interval_occupancy},
+                     {"dial_level", s.dial_level},
+                     {"contacts_final", s.contacts_final}});
   }
   std::ofstream metrics_out(dir + "/metrics.json");
-  metrics_out << json::serialize(json::object{{"campaign_id", file.campaign.id},
-                                              {"interval_s", 900},
-                                              {"samples", series}})
+  metrics_out << json::serialize(json::object{
+                     {"campaign_id", file.campaign.id}, {"interval_s", 900}, {"samples", series}})
               << '\n';
   std::ofstream summary_out(dir + "/summary.json");
   summary_out << json::serialize(summary) << '\n';
@@ -140,8 +140,9 @@ int run_command(const RunArgs& args) {
   }
   if (args.seed) file.simulation.seed = *args.seed;
   if (file.contacts_path.empty()) {
-    throw Error(ErrorCode::kConfig, args.campaign_path +
-                                        ": field 'contacts.file': no contacts (set it or pass --contacts)");
+    throw Error(
+        ErrorCode::kConfig,
+        args.campaign_path + ": field 'contacts.file': no contacts (set it or pass --contacts)");
   }
   if (file.simulation.replay) {
     ReplayWorld replay = ReplayWorld::load_bank_csv(file.replay_path);
@@ -167,10 +168,12 @@ int run_command(const RunArgs& args) {
   sim.attach(&engine);
   engine.add_campaign(file.campaign);
 
-  ImportReport report = engine.import_contacts(file.campaign.id, "main", file.contacts_path, file.import);
+  ImportReport report =
+      engine.import_contacts(file.campaign.id, "main", file.contacts_path, file.import);
   std::fprintf(stderr, "import %s: %s\n", file.contacts_path.c_str(), report.summary(10).c_str());
   if (report.rows_loaded == 0) {
-    std::fprintf(stderr, "omnivox: error: no contacts loaded from %s\n", file.contacts_path.c_str());
+    std::fprintf(stderr, "omnivox: error: no contacts loaded from %s\n",
+                 file.contacts_path.c_str());
     return 2;
   }
   std::vector<AgentId> agents;
@@ -182,8 +185,9 @@ int run_command(const RunArgs& args) {
   CallWindow shift_end;  // open from each shift's end to midnight
   for (int day = 0; day < 7; ++day) {
     const LocalTimeRange& r = file.agent_shift.by_weekday[day];
-    shift_end.by_weekday[day] = r.closed() || r.end_minute >= 24 * 60 ? LocalTimeRange{}
-                                                                       : LocalTimeRange{r.end_minute, 24 * 60};
+    shift_end.by_weekday[day] = r.closed() || r.end_minute >= 24 * 60
+                                    ? LocalTimeRange{}
+                                    : LocalTimeRange{r.end_minute, 24 * 60};
   }
   const std::string& zone = file.campaign.fallback_time_zone;
   const TimePoint end = file.start + file.max_duration;
@@ -214,7 +218,8 @@ int run_command(const RunArgs& args) {
     MetricsSample m{s, 0};
     double handle = s.talk_seconds + s.wrap_seconds;
     double working = handle + (s.logged_in_seconds - s.talk_seconds - s.wrap_seconds);
-    if (working - last_working > 0) m.interval_occupancy = (handle - last_handle) / (working - last_working);
+    if (working - last_working > 0)
+      m.interval_occupancy = (handle - last_handle) / (working - last_working);
     last_handle = handle;
     last_working = working;
     metrics.push_back(m);
@@ -255,7 +260,8 @@ int run_command(const RunArgs& args) {
       }
       if (!campaign_done) {
         CampaignStatistics now_stats = engine.statistics(file.campaign.id);
-        if (now_stats.contacts_final == now_stats.contacts_total && now_stats.attempts_in_flight == 0) {
+        if (now_stats.contacts_final == now_stats.contacts_total &&
+            now_stats.attempts_in_flight == 0) {
           campaign_done = true;  // no more shifts: the run ends with the last timer
         }
       }
@@ -302,7 +308,8 @@ int run_command(const RunArgs& args) {
   std::printf("  %-28s %d\n", "agents", file.agents);
   std::printf("  %-28s %s → %s (%.1f h virtual, %.2f s wall)\n", "period",
               short_time(file.start).c_str(), short_time(s.at).c_str(), hours, wall_s);
-  std::printf("  %-28s %s\n", "finished", finished ? "yes (nothing left to dial)" : "no (time limit)");
+  std::printf("  %-28s %s\n", "finished",
+              finished ? "yes (nothing left to dial)" : "no (time limit)");
   std::printf("  %-28s %zu\n", "contacts", s.contacts_total);
   for (int k = 0; k < 7; ++k) {
     if (by_status[k]) {
@@ -313,7 +320,8 @@ int run_command(const RunArgs& args) {
   std::printf("  %-28s %ld\n", "live answers", s.live_answers);
   std::printf("  %-28s %ld\n", "connects (bridged)", s.connects);
   std::printf("  %-28s %ld\n", "machines", s.machines);
-  std::printf("  %-28s %ld (%.3f%% of live answers)\n", "abandons", s.abandons, 100.0 * s.abandon_rate);
+  std::printf("  %-28s %ld (%.3f%% of live answers)\n", "abandons", s.abandons,
+              100.0 * s.abandon_rate);
   std::printf("  %-28s %.1f%%\n", "agent occupancy", 100.0 * s.occupancy);
   std::printf("  %-28s %.1f h talk, %.1f h wrap-up\n", "agent time", s.talk_seconds / 3600,
               s.wrap_seconds / 3600);

@@ -11,8 +11,9 @@
 namespace omnivox {
 namespace {
 
-bool is_live(const Attempt& a) { return a.amd != AmdResult::kMachine && a.answered_at != TimePoint{} &&
-                                        a.state != CallState::kFax; }
+bool is_live(const Attempt& a) {
+  return a.amd != AmdResult::kMachine && a.answered_at != TimePoint{} && a.state != CallState::kFax;
+}
 
 }  // namespace
 
@@ -85,7 +86,8 @@ ComplianceAudit audit_campaign(Storage& storage, const CampaignConfig& campaign,
     }
     if (a.disposition == Disposition::kAbandoned) abandon_at = a.ended_at;
     if (a.amd == AmdResult::kMachine) machine_at = a.ended_at;
-    if (is_live(a)) live_events.emplace_back(a.answered_at, a.disposition == Disposition::kAbandoned);
+    if (is_live(a))
+      live_events.emplace_back(a.answered_at, a.disposition == Disposition::kAbandoned);
   }
   if (profile.abandon_cap < 1.0) {
     std::sort(live_events.begin(), live_events.end());
@@ -96,7 +98,8 @@ ComplianceAudit audit_campaign(Storage& storage, const CampaignConfig& campaign,
       window_events.push_back(e);
       abandons += e.second;
       if (profile.abandon_window > Duration(0)) {
-        while (!window_events.empty() && window_events.front().first <= e.first - profile.abandon_window) {
+        while (!window_events.empty() &&
+               window_events.front().first <= e.first - profile.abandon_window) {
           abandons -= window_events.front().second;
           window_events.pop_front();
         }

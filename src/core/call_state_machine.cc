@@ -6,32 +6,46 @@ namespace omnivox {
 
 const char* to_string(ApplyOutcome o) {
   switch (o) {
-    case ApplyOutcome::kApplied: return "applied";
-    case ApplyOutcome::kDuplicate: return "duplicate";
-    case ApplyOutcome::kLate: return "late";
+    case ApplyOutcome::kApplied:
+      return "applied";
+    case ApplyOutcome::kDuplicate:
+      return "duplicate";
+    case ApplyOutcome::kLate:
+      return "late";
   }
   return "?";
 }
 
 CallState target_state(CallState current, const CallEvent& event) {
   switch (event.kind) {
-    case CallEventKind::kInitiated: return CallState::kDialing;
-    case CallEventKind::kRinging: return CallState::kRinging;
-    case CallEventKind::kAnswered: return CallState::kAnswered;
+    case CallEventKind::kInitiated:
+      return CallState::kDialing;
+    case CallEventKind::kRinging:
+      return CallState::kRinging;
+    case CallEventKind::kAnswered:
+      return CallState::kAnswered;
     case CallEventKind::kAmdResult:
       switch (event.amd) {
-        case AmdResult::kMachine: return CallState::kMachine;
-        case AmdResult::kFax: return CallState::kFax;
-        default: return CallState::kHuman;  // UNKNOWN is treated as a person: never drop one
+        case AmdResult::kMachine:
+          return CallState::kMachine;
+        case AmdResult::kFax:
+          return CallState::kFax;
+        default:
+          return CallState::kHuman;  // UNKNOWN is treated as a person: never drop one
       }
-    case CallEventKind::kBridged: return CallState::kBridged;
+    case CallEventKind::kBridged:
+      return CallState::kBridged;
     case CallEventKind::kCompleted:
       // A person who hangs up while waiting for an agent was abandoned.
       return current == CallState::kHuman ? CallState::kAbandoned : CallState::kCompleted;
-    case CallEventKind::kBusy: return CallState::kBusy;
-    case CallEventKind::kNoAnswer: return CallState::kNoAnswer;
-    case CallEventKind::kFailed: return CallState::kFailed;
-    case CallEventKind::kCanceled: return CallState::kCanceled;
+    case CallEventKind::kBusy:
+      return CallState::kBusy;
+    case CallEventKind::kNoAnswer:
+      return CallState::kNoAnswer;
+    case CallEventKind::kFailed:
+      return CallState::kFailed;
+    case CallEventKind::kCanceled:
+      return CallState::kCanceled;
   }
   return current;
 }
@@ -39,10 +53,9 @@ CallState target_state(CallState current, const CallEvent& event) {
 bool CallStateMachine::seen(const CallEvent& event) {
   // With a provider sequence number, (call, sequence) identifies the event; without one, the
   // kind (and AMD result) does, since a provider reports each kind once per call.
-  std::uint64_t key = event.sequence != 0
-                          ? (std::uint64_t{1} << 63) | event.sequence
-                          : (static_cast<std::uint64_t>(event.kind) << 8) |
-                                static_cast<std::uint64_t>(event.amd);
+  std::uint64_t key = event.sequence != 0 ? (std::uint64_t{1} << 63) | event.sequence
+                                          : (static_cast<std::uint64_t>(event.kind) << 8) |
+                                                static_cast<std::uint64_t>(event.amd);
   if (std::find(seen_keys_.begin(), seen_keys_.end(), key) != seen_keys_.end()) return true;
   seen_keys_.push_back(key);
   return false;
@@ -62,7 +75,8 @@ CallStateMachine::Result CallStateMachine::apply(const CallEvent& event, TimePoi
   state_ = to;
   entered_at_ = now;
   if (to == CallState::kFailed) {
-    fail_reason_ = event.fail_reason == FailReason::kNone ? FailReason::kNetwork : event.fail_reason;
+    fail_reason_ =
+        event.fail_reason == FailReason::kNone ? FailReason::kNetwork : event.fail_reason;
   }
   if (event.kind == CallEventKind::kAmdResult) amd_ = event.amd;
   result.to = to;
@@ -77,7 +91,8 @@ CallStateMachine::Result CallStateMachine::force(CallState to, TimePoint now, Fa
   }
   state_ = to;
   entered_at_ = now;
-  if (to == CallState::kFailed) fail_reason_ = reason == FailReason::kNone ? FailReason::kTimeout : reason;
+  if (to == CallState::kFailed)
+    fail_reason_ = reason == FailReason::kNone ? FailReason::kTimeout : reason;
   result.to = to;
   return result;
 }
@@ -85,15 +100,23 @@ CallStateMachine::Result CallStateMachine::force(CallState to, TimePoint now, Fa
 std::optional<TimePoint> CallStateMachine::deadline(const StateTimeouts& t,
                                                     Duration ring_timeout) const {
   switch (state_) {
-    case CallState::kQueued: return entered_at_ + t.queued;
-    case CallState::kDialing: return entered_at_ + t.dialing + ring_timeout;
-    case CallState::kRinging: return entered_at_ + ring_timeout + t.ringing_extra;
-    case CallState::kAnswered: return entered_at_ + t.answered;
-    case CallState::kHuman: return entered_at_ + t.human;
+    case CallState::kQueued:
+      return entered_at_ + t.queued;
+    case CallState::kDialing:
+      return entered_at_ + t.dialing + ring_timeout;
+    case CallState::kRinging:
+      return entered_at_ + ring_timeout + t.ringing_extra;
+    case CallState::kAnswered:
+      return entered_at_ + t.answered;
+    case CallState::kHuman:
+      return entered_at_ + t.human;
     case CallState::kMachine:
-    case CallState::kFax: return entered_at_ + t.machine;
-    case CallState::kBridged: return entered_at_ + t.bridged;
-    default: return std::nullopt;
+    case CallState::kFax:
+      return entered_at_ + t.machine;
+    case CallState::kBridged:
+      return entered_at_ + t.bridged;
+    default:
+      return std::nullopt;
   }
 }
 

@@ -102,9 +102,9 @@ class SystemClock final : public Clock {
  public:
   SystemClock(double speed, TimePoint start) : speed_(speed > 0 ? speed : 1.0) {
     wall_start_ = std::chrono::steady_clock::now();
-    start_ = start == TimePoint{} ? std::chrono::time_point_cast<Duration>(
-                                        std::chrono::system_clock::now())
-                                  : start;
+    start_ = start == TimePoint{}
+                 ? std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now())
+                 : start;
     thread_ = std::thread([this] { loop(); });
   }
   ~SystemClock() override {

@@ -31,7 +31,8 @@ class Reader {
       if (!allowed.count(key)) {
         std::string list;
         for (const auto& k : allowed) list += (list.empty() ? "" : ", ") + k;
-        fail(field.empty() ? key : field + "." + key, "unknown key (expected one of: " + list + ")");
+        fail(field.empty() ? key : field + "." + key,
+             "unknown key (expected one of: " + list + ")");
       }
     }
   }
@@ -80,7 +81,8 @@ class Reader {
   Distribution distribution(const json::value& v, const std::string& field) const {
     if (v.is_number()) return Distribution::fixed(number_in(v, field, 0, 1e7));
     const auto& o = object(v, field);
-    if (o.size() != 1) fail(field, "must have exactly one of fixed, exponential, lognormal, empirical");
+    if (o.size() != 1)
+      fail(field, "must have exactly one of fixed, exponential, lognormal, empirical");
     const auto& [key, value] = *o.begin();
     std::string k(key);
     if (k == "fixed") return Distribution::fixed(number_in(value, field + ".fixed", 0, 1e7));
@@ -91,15 +93,17 @@ class Reader {
       if (!value.is_array() || value.get_array().size() != 2) {
         fail(field + ".lognormal", "must be [mean_s, sd_s]");
       }
-      return Distribution::lognormal(number_in(value.get_array()[0], field + ".lognormal[0]", 0, 1e7),
-                                     number_in(value.get_array()[1], field + ".lognormal[1]", 0, 1e7));
+      return Distribution::lognormal(
+          number_in(value.get_array()[0], field + ".lognormal[0]", 0, 1e7),
+          number_in(value.get_array()[1], field + ".lognormal[1]", 0, 1e7));
     }
     if (k == "empirical") {
       if (!value.is_array() || value.get_array().empty()) {
         fail(field + ".empirical", "must be a non-empty array of seconds");
       }
       std::vector<double> samples;
-      for (const auto& x : value.get_array()) samples.push_back(number_in(x, field + ".empirical", 0, 1e7));
+      for (const auto& x : value.get_array())
+        samples.push_back(number_in(x, field + ".empirical", 0, 1e7));
       return Distribution::empirical(std::move(samples));
     }
     fail(field, "unknown distribution '" + k + "'");
@@ -140,12 +144,32 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
     if (ec) throw Error(ErrorCode::kConfig, source + ": not valid JSON: " + ec.message());
   }
   const auto& o = r.object(root, "(top level)");
-  r.allow_only(o, "", {"id", "name", "dial_mode", "power_lines_per_agent", "agents", "start",
-                       "call_window", "time_zone", "max_attempts", "max_attempts_per_number",
-                       "retry", "ring_timeout_s", "hold_window_s", "amd", "caller_ids",
-                       "safe_harbor_message", "voicemail_message", "default_region",
-                       "dial_queue_capacity", "dnc", "contacts", "simulation", "max_duration_days",
-                       "agent_shift", "compliance"});
+  r.allow_only(o, "",
+               {"id",
+                "name",
+                "dial_mode",
+                "power_lines_per_agent",
+                "agents",
+                "start",
+                "call_window",
+                "time_zone",
+                "max_attempts",
+                "max_attempts_per_number",
+                "retry",
+                "ring_timeout_s",
+                "hold_window_s",
+                "amd",
+                "caller_ids",
+                "safe_harbor_message",
+                "voicemail_message",
+                "default_region",
+                "dial_queue_capacity",
+                "dnc",
+                "contacts",
+                "simulation",
+                "max_duration_days",
+                "agent_shift",
+                "compliance"});
   CampaignFile f;
   CampaignConfig& c = f.campaign;
   if (auto* v = o.if_contains("id")) c.id = r.string(*v, "id");
@@ -156,7 +180,8 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
     if (!mode) r.fail("dial_mode", "must be PREVIEW, PROGRESSIVE, POWER, PREDICTIVE or AGENTLESS");
     c.dial_mode = *mode;
     if (c.dial_mode == DialMode::kAgentless) {
-      r.fail("dial_mode", "AGENTLESS is not available yet; use PREVIEW, PROGRESSIVE, POWER or PREDICTIVE");
+      r.fail("dial_mode",
+             "AGENTLESS is not available yet; use PREVIEW, PROGRESSIVE, POWER or PREDICTIVE");
     }
   }
   if (auto* v = o.if_contains("power_lines_per_agent")) {
@@ -179,8 +204,9 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
       const auto& w = r.object(*v, "call_window");
       static const char* const kDays[] = {"sunday",   "monday", "tuesday", "wednesday",
                                           "thursday", "friday", "saturday"};
-      r.allow_only(w, "call_window", {"default", "sunday", "monday", "tuesday", "wednesday",
-                                      "thursday", "friday", "saturday"});
+      r.allow_only(w, "call_window",
+                   {"default", "sunday", "monday", "tuesday", "wednesday", "thursday", "friday",
+                    "saturday"});
       LocalTimeRange def{};
       if (auto* d = w.if_contains("default")) def = r.range(*d, "call_window.default");
       for (int day = 0; day < 7; ++day) {
@@ -196,11 +222,13 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
     LocalTimeRange range = r.range(*v, "agent_shift");
     for (int day = 0; day < 7; ++day) {
       // Agents work on the days calls are allowed.
-      f.agent_shift.by_weekday[day] = c.call_window.by_weekday[day].closed() ? LocalTimeRange{} : range;
+      f.agent_shift.by_weekday[day] =
+          c.call_window.by_weekday[day].closed() ? LocalTimeRange{} : range;
     }
   }
   if (auto* v = o.if_contains("time_zone")) c.fallback_time_zone = r.string(*v, "time_zone");
-  if (auto* v = o.if_contains("max_attempts")) c.max_attempts = r.integer(*v, "max_attempts", 0, 10000);
+  if (auto* v = o.if_contains("max_attempts"))
+    c.max_attempts = r.integer(*v, "max_attempts", 0, 10000);
   if (auto* v = o.if_contains("max_attempts_per_number")) {
     c.max_attempts_per_number = r.integer(*v, "max_attempts_per_number", 0, 10000);
   }
@@ -249,7 +277,9 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
     // "US_FTC_FCC", or {"base": "UK_OFCOM", "name": "...", overrides...} for a custom profile.
     auto named = [&](const std::string& name, const std::string& field) {
       auto p = ComplianceProfile::by_name(name);
-      if (!p) r.fail(field, "unknown profile '" + name + "' (NONE, US_FTC_FCC, UK_OFCOM, CA_CRTC, AU_ACMA)");
+      if (!p)
+        r.fail(field,
+               "unknown profile '" + name + "' (NONE, US_FTC_FCC, UK_OFCOM, CA_CRTC, AU_ACMA)");
       return *p;
     };
     if (v->is_string()) {
@@ -261,35 +291,45 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
                     "amd_false_positive_rate", "hold_window_s", "min_ring_s", "call_window",
                     "holidays", "no_repeat_after_abandon_h", "no_repeat_after_machine_h"});
       c.compliance = ComplianceProfile::none();
-      if (auto* x = co.if_contains("base")) c.compliance = named(r.string(*x, "compliance.base"), "compliance.base");
+      if (auto* x = co.if_contains("base"))
+        c.compliance = named(r.string(*x, "compliance.base"), "compliance.base");
       c.compliance.name = "CUSTOM";
       if (auto* x = co.if_contains("name")) c.compliance.name = r.string(*x, "compliance.name");
-      if (auto* x = co.if_contains("abandon_cap")) c.compliance.abandon_cap = r.number_in(*x, "compliance.abandon_cap", 0.0001, 1);
+      if (auto* x = co.if_contains("abandon_cap"))
+        c.compliance.abandon_cap = r.number_in(*x, "compliance.abandon_cap", 0.0001, 1);
       if (auto* x = co.if_contains("abandon_window_h")) {
-        c.compliance.abandon_window = seconds_to_duration(r.number_in(*x, "compliance.abandon_window_h", 0, 24 * 3650) * 3600);
+        c.compliance.abandon_window = seconds_to_duration(
+            r.number_in(*x, "compliance.abandon_window_h", 0, 24 * 3650) * 3600);
       }
       if (auto* x = co.if_contains("count_amd_false_positives")) {
-        c.compliance.count_amd_false_positives = r.boolean(*x, "compliance.count_amd_false_positives");
+        c.compliance.count_amd_false_positives =
+            r.boolean(*x, "compliance.count_amd_false_positives");
       }
       if (auto* x = co.if_contains("amd_false_positive_rate")) {
-        c.compliance.amd_false_positive_rate = r.number_in(*x, "compliance.amd_false_positive_rate", 0, 1);
+        c.compliance.amd_false_positive_rate =
+            r.number_in(*x, "compliance.amd_false_positive_rate", 0, 1);
       }
       if (auto* x = co.if_contains("hold_window_s")) {
-        c.compliance.hold_window = seconds_to_duration(r.number_in(*x, "compliance.hold_window_s", 0, 600));
+        c.compliance.hold_window =
+            seconds_to_duration(r.number_in(*x, "compliance.hold_window_s", 0, 600));
       }
       if (auto* x = co.if_contains("min_ring_s")) {
-        c.compliance.min_ring = seconds_to_duration(r.number_in(*x, "compliance.min_ring_s", 0, 600));
+        c.compliance.min_ring =
+            seconds_to_duration(r.number_in(*x, "compliance.min_ring_s", 0, 600));
       }
       if (auto* x = co.if_contains("call_window")) {
         LocalTimeRange range = r.range(*x, "compliance.call_window");
         for (auto& day : c.compliance.call_window.by_weekday) day = range;
       }
-      if (auto* x = co.if_contains("holidays")) c.compliance.holidays = r.strings(*x, "compliance.holidays");
+      if (auto* x = co.if_contains("holidays"))
+        c.compliance.holidays = r.strings(*x, "compliance.holidays");
       if (auto* x = co.if_contains("no_repeat_after_abandon_h")) {
-        c.compliance.no_repeat_after_abandon = seconds_to_duration(r.number_in(*x, "compliance.no_repeat_after_abandon_h", 0, 24 * 365) * 3600);
+        c.compliance.no_repeat_after_abandon = seconds_to_duration(
+            r.number_in(*x, "compliance.no_repeat_after_abandon_h", 0, 24 * 365) * 3600);
       }
       if (auto* x = co.if_contains("no_repeat_after_machine_h")) {
-        c.compliance.no_repeat_after_machine = seconds_to_duration(r.number_in(*x, "compliance.no_repeat_after_machine_h", 0, 24 * 365) * 3600);
+        c.compliance.no_repeat_after_machine = seconds_to_duration(
+            r.number_in(*x, "compliance.no_repeat_after_machine_h", 0, 24 * 365) * 3600);
       }
     }
   }
@@ -299,15 +339,18 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
   f.import.default_region = c.default_region;
   if (auto* v = o.if_contains("contacts")) {
     const auto& co = r.object(*v, "contacts");
-    r.allow_only(co, "contacts", {"file", "default_region", "phone_columns", "id_column",
-                                  "priority_column", "time_zone_column", "delimiter"});
-    if (auto* x = co.if_contains("file")) f.contacts_path = resolve(base_dir, r.string(*x, "contacts.file"));
+    r.allow_only(co, "contacts",
+                 {"file", "default_region", "phone_columns", "id_column", "priority_column",
+                  "time_zone_column", "delimiter"});
+    if (auto* x = co.if_contains("file"))
+      f.contacts_path = resolve(base_dir, r.string(*x, "contacts.file"));
     if (auto* x = co.if_contains("default_region")) {
       f.import.default_region = r.string(*x, "contacts.default_region");
     }
     if (auto* x = co.if_contains("phone_columns")) {
       f.import.mapping.phone_columns = r.strings(*x, "contacts.phone_columns");
-      if (f.import.mapping.phone_columns.empty()) r.fail("contacts.phone_columns", "must not be empty");
+      if (f.import.mapping.phone_columns.empty())
+        r.fail("contacts.phone_columns", "must not be empty");
     }
     if (auto* x = co.if_contains("id_column")) {
       f.import.mapping.external_id_column = r.string(*x, "contacts.id_column");
@@ -327,13 +370,31 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
   if (auto* v = o.if_contains("simulation")) {
     const auto& so = r.object(*v, "simulation");
     r.allow_only(so, "simulation",
-                 {"seed", "world", "replay_file", "share_no_answer", "share_busy", "share_machine",
-                  "p_live", "p_machine", "p_busy", "p_invalid", "answer_delay_s", "talk_s",
-                  "p_sale", "wrap_up_s", "setup_delay_s", "amd_delay_s", "amd_false_positive",
-                  "amd_false_negative", "bridge_delay_s", "patience_s", "busy_delay_s",
+                 {"seed",
+                  "world",
+                  "replay_file",
+                  "share_no_answer",
+                  "share_busy",
+                  "share_machine",
+                  "p_live",
+                  "p_machine",
+                  "p_busy",
+                  "p_invalid",
+                  "answer_delay_s",
+                  "talk_s",
+                  "p_sale",
+                  "wrap_up_s",
+                  "setup_delay_s",
+                  "amd_delay_s",
+                  "amd_false_positive",
+                  "amd_false_negative",
+                  "bridge_delay_s",
+                  "patience_s",
+                  "busy_delay_s",
                   "p_live_changes"});
     SimulationOptions& s = f.simulation;
-    if (auto* x = so.if_contains("seed")) s.seed = static_cast<std::uint64_t>(r.integer(*x, "simulation.seed", 0, 2147483647));
+    if (auto* x = so.if_contains("seed"))
+      s.seed = static_cast<std::uint64_t>(r.integer(*x, "simulation.seed", 0, 2147483647));
     std::string world = "parametric";
     if (auto* x = so.if_contains("world")) world = r.string(*x, "simulation.world");
     if (world != "parametric" && world != "replay") {
@@ -344,24 +405,34 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
       if (auto* x = so.if_contains("replay_file")) {
         f.replay_path = resolve(base_dir, r.string(*x, "simulation.replay_file"));
       }
-      if (f.replay_path.empty()) r.fail("simulation.replay_file", "is required for the replay world");
+      if (f.replay_path.empty())
+        r.fail("simulation.replay_file", "is required for the replay world");
       s.replay = ReplayWorld{};
-      if (auto* x = so.if_contains("share_no_answer")) s.replay->share_no_answer = r.number_in(*x, "simulation.share_no_answer", 0, 1);
-      if (auto* x = so.if_contains("share_busy")) s.replay->share_busy = r.number_in(*x, "simulation.share_busy", 0, 1);
-      if (auto* x = so.if_contains("share_machine")) s.replay->share_machine = r.number_in(*x, "simulation.share_machine", 0, 1);
-      if (auto* x = so.if_contains("answer_delay_s")) s.replay->answer_delay = r.distribution(*x, "simulation.answer_delay_s");
-      if (auto* x = so.if_contains("busy_delay_s")) s.replay->busy_delay = r.distribution(*x, "simulation.busy_delay_s");
+      if (auto* x = so.if_contains("share_no_answer"))
+        s.replay->share_no_answer = r.number_in(*x, "simulation.share_no_answer", 0, 1);
+      if (auto* x = so.if_contains("share_busy"))
+        s.replay->share_busy = r.number_in(*x, "simulation.share_busy", 0, 1);
+      if (auto* x = so.if_contains("share_machine"))
+        s.replay->share_machine = r.number_in(*x, "simulation.share_machine", 0, 1);
+      if (auto* x = so.if_contains("answer_delay_s"))
+        s.replay->answer_delay = r.distribution(*x, "simulation.answer_delay_s");
+      if (auto* x = so.if_contains("busy_delay_s"))
+        s.replay->busy_delay = r.distribution(*x, "simulation.busy_delay_s");
     } else {
       ParametricWorld& p = s.parametric;
       if (auto* x = so.if_contains("p_live")) p.p_live = r.number_in(*x, "simulation.p_live", 0, 1);
-      if (auto* x = so.if_contains("p_machine")) p.p_machine = r.number_in(*x, "simulation.p_machine", 0, 1);
+      if (auto* x = so.if_contains("p_machine"))
+        p.p_machine = r.number_in(*x, "simulation.p_machine", 0, 1);
       if (auto* x = so.if_contains("p_busy")) p.p_busy = r.number_in(*x, "simulation.p_busy", 0, 1);
-      if (auto* x = so.if_contains("p_invalid")) p.p_invalid = r.number_in(*x, "simulation.p_invalid", 0, 1);
+      if (auto* x = so.if_contains("p_invalid"))
+        p.p_invalid = r.number_in(*x, "simulation.p_invalid", 0, 1);
       if (p.p_live + p.p_machine + p.p_busy + p.p_invalid > 1.0 + 1e-9) {
         r.fail("simulation.p_live", "p_live + p_machine + p_busy + p_invalid must be <= 1");
       }
-      if (auto* x = so.if_contains("answer_delay_s")) p.answer_delay = r.distribution(*x, "simulation.answer_delay_s");
-      if (auto* x = so.if_contains("busy_delay_s")) p.busy_delay = r.distribution(*x, "simulation.busy_delay_s");
+      if (auto* x = so.if_contains("answer_delay_s"))
+        p.answer_delay = r.distribution(*x, "simulation.answer_delay_s");
+      if (auto* x = so.if_contains("busy_delay_s"))
+        p.busy_delay = r.distribution(*x, "simulation.busy_delay_s");
       if (auto* x = so.if_contains("talk_s")) p.talk = r.distribution(*x, "simulation.talk_s");
       if (auto* x = so.if_contains("p_sale")) p.p_sale = r.number_in(*x, "simulation.p_sale", 0, 1);
       if (auto* x = so.if_contains("p_live_changes")) {
@@ -385,13 +456,20 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
         std::sort(p.p_live_changes.begin(), p.p_live_changes.end());
       }
     }
-    if (auto* x = so.if_contains("wrap_up_s")) s.wrap_up = r.distribution(*x, "simulation.wrap_up_s");
-    if (auto* x = so.if_contains("setup_delay_s")) s.setup_delay = r.distribution(*x, "simulation.setup_delay_s");
-    if (auto* x = so.if_contains("amd_delay_s")) s.amd_delay = r.distribution(*x, "simulation.amd_delay_s");
-    if (auto* x = so.if_contains("amd_false_positive")) s.amd_false_positive = r.number_in(*x, "simulation.amd_false_positive", 0, 1);
-    if (auto* x = so.if_contains("amd_false_negative")) s.amd_false_negative = r.number_in(*x, "simulation.amd_false_negative", 0, 1);
-    if (auto* x = so.if_contains("bridge_delay_s")) s.bridge_delay = r.distribution(*x, "simulation.bridge_delay_s");
-    if (auto* x = so.if_contains("patience_s")) s.patience = r.distribution(*x, "simulation.patience_s");
+    if (auto* x = so.if_contains("wrap_up_s"))
+      s.wrap_up = r.distribution(*x, "simulation.wrap_up_s");
+    if (auto* x = so.if_contains("setup_delay_s"))
+      s.setup_delay = r.distribution(*x, "simulation.setup_delay_s");
+    if (auto* x = so.if_contains("amd_delay_s"))
+      s.amd_delay = r.distribution(*x, "simulation.amd_delay_s");
+    if (auto* x = so.if_contains("amd_false_positive"))
+      s.amd_false_positive = r.number_in(*x, "simulation.amd_false_positive", 0, 1);
+    if (auto* x = so.if_contains("amd_false_negative"))
+      s.amd_false_negative = r.number_in(*x, "simulation.amd_false_negative", 0, 1);
+    if (auto* x = so.if_contains("bridge_delay_s"))
+      s.bridge_delay = r.distribution(*x, "simulation.bridge_delay_s");
+    if (auto* x = so.if_contains("patience_s"))
+      s.patience = r.distribution(*x, "simulation.patience_s");
   }
   return f;
 }

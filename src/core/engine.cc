@@ -33,14 +33,19 @@ Disposition system_disposition(const CallStateMachine& sm, bool bridged) {
     case CallState::kCompleted:
       if (bridged) return Disposition::kCompleted;
       return sm.amd() == AmdResult::kFax ? Disposition::kFax : Disposition::kMachine;
-    case CallState::kAbandoned: return Disposition::kAbandoned;
-    case CallState::kBusy: return Disposition::kBusy;
-    case CallState::kNoAnswer: return Disposition::kNoAnswer;
+    case CallState::kAbandoned:
+      return Disposition::kAbandoned;
+    case CallState::kBusy:
+      return Disposition::kBusy;
+    case CallState::kNoAnswer:
+      return Disposition::kNoAnswer;
     case CallState::kFailed:
       return sm.fail_reason() == FailReason::kInvalidNumber ? Disposition::kInvalidNumber
                                                             : Disposition::kFailed;
-    case CallState::kCanceled: return Disposition::kCanceled;
-    default: return Disposition::kNone;
+    case CallState::kCanceled:
+      return Disposition::kCanceled;
+    default:
+      return Disposition::kNone;
   }
 }
 
@@ -168,7 +173,7 @@ struct Engine::Impl {
     }
     if (options.owner_token.empty()) options.owner_token = random_owner_token();
     zones = TimeZoneMap::load(options.time_zone_map_path.empty() ? TimeZoneMap::default_path()
-                                                                  : options.time_zone_map_path);
+                                                                 : options.time_zone_map_path);
     sink.impl = this;
     telephony->start(&sink);
   }
@@ -229,10 +234,11 @@ struct Engine::Impl {
   void journal(const Campaign& c, CallId call, ContactId contact, std::string kind,
                std::string detail) {
     try {
-      storage->append_journal({now(), c.config.id, call, contact, std::move(kind),
-                               std::move(detail)});
+      storage->append_journal(
+          {now(), c.config.id, call, contact, std::move(kind), std::move(detail)});
     } catch (const std::exception& e) {
-      logger.log_limited(LogLevel::kWarn, "journal", std::string("journal append failed: ") + e.what());
+      logger.log_limited(LogLevel::kWarn, "journal",
+                         std::string("journal append failed: ") + e.what());
     }
   }
 
@@ -270,12 +276,11 @@ struct Engine::Impl {
     a.state = to;
     a.state_since = t;
     if (to == AgentState::kAvailable) a.idle_since = t;
-    if (to == AgentState::kReserved || (to == AgentState::kOnCall && from != AgentState::kReserved)) {
+    if (to == AgentState::kReserved ||
+        (to == AgentState::kOnCall && from != AgentState::kReserved)) {
       a.handle_since = t;
     }
-    notify([&](EventListener& l) {
-      l.on_agent_state({t, a.campaign_id, a.id, from, to, call});
-    });
+    notify([&](EventListener& l) { l.on_agent_state({t, a.campaign_id, a.id, from, to, call}); });
   }
   void set_preview(Agent& a, std::optional<DialQueueEntry> entry) {
     Campaign& c = *campaigns.at(a.campaign_id);
@@ -294,7 +299,8 @@ struct Engine::Impl {
         best = &a;
         continue;
       }
-      bool a_departing = a.after_wrap_up.has_value(), best_departing = best->after_wrap_up.has_value();
+      bool a_departing = a.after_wrap_up.has_value(),
+           best_departing = best->after_wrap_up.has_value();
       if (a_departing != best_departing ? !a_departing : a.idle_since < best->idle_since) best = &a;
     }
     return best;
@@ -341,7 +347,7 @@ struct Engine::Impl {
     s.now = t;
     auto in = [&](AgentState st) { return c.agents_in_state[static_cast<int>(st)]; };
     if (c.agents_departing > 0) release_departing(c);
-    s.agents_idle = in(AgentState::kAvailable) - c.agents_previewing - c.agents_departing;
+    s.agents_idle = in(AgentState::kAvailable)-c.agents_previewing - c.agents_departing;
     s.agents_paused = in(AgentState::kPaused);
     s.agents_busy = in(AgentState::kReserved) + in(AgentState::kOnCall) + in(AgentState::kWrapUp);
     s.agents_logged_in = static_cast<int>(c.agents.size()) - in(AgentState::kLoggedOut);
@@ -452,7 +458,8 @@ struct Engine::Impl {
     Duration every = c.policy->tick_interval();
     if (every <= Duration(0) || c.tick_timer || !c.started) return;
     int idle = c.agents_in_state[static_cast<int>(AgentState::kAvailable)];
-    bool work = c.in_flight > 0 || (idle > 0 && (!c.queue.empty() || now() >= c.refill_blocked_until));
+    bool work =
+        c.in_flight > 0 || (idle > 0 && (!c.queue.empty() || now() >= c.refill_blocked_until));
     if (!work) return;
     Campaign* cp = &c;
     c.tick_timer = schedule(now() + every, [this, cp] {
@@ -480,7 +487,8 @@ struct Engine::Impl {
     }
     if (c.queue.size() < capacity) {
       // Nothing more is dialable before a window opens or a retry falls due.
-      while (!c.retry_due.empty() && *c.retry_due.begin() <= t) c.retry_due.erase(c.retry_due.begin());
+      while (!c.retry_due.empty() && *c.retry_due.begin() <= t)
+        c.retry_due.erase(c.retry_due.begin());
       TimePoint next_retry = c.retry_due.empty() ? TimePoint::max() : *c.retry_due.begin();
       c.refill_blocked_until = std::min(window_wake, next_retry);
     }
@@ -519,7 +527,8 @@ struct Engine::Impl {
       try {
         claimed = storage->claim_leases(ids, options.owner_token, now(), options.lease_ttl);
       } catch (const std::exception& e) {
-        logger.log_limited(LogLevel::kWarn, "claim", std::string("lease claim failed: ") + e.what());
+        logger.log_limited(LogLevel::kWarn, "claim",
+                           std::string("lease claim failed: ") + e.what());
         for (auto& entry : batch) c.held.erase(entry.contact_id);
         return launched;
       }
@@ -542,8 +551,8 @@ struct Engine::Impl {
     auto drop = [&](const std::string& why) {
       storage->release_lease(entry.contact_id, options.owner_token);
       c.held.erase(entry.contact_id);
-      logger.log(LogLevel::kDebug, "dial queue entry " + std::to_string(entry.contact_id) +
-                                       " dropped: " + why);
+      logger.log(LogLevel::kDebug,
+                 "dial queue entry " + std::to_string(entry.contact_id) + " dropped: " + why);
       return kNoCall;
     };
     if (!contact) return drop("contact vanished");
@@ -612,8 +621,8 @@ struct Engine::Impl {
       journal(c, id, contact->id, "state", "QUEUED to " + number.e164);
     }
     notify([&](EventListener& l) {
-      l.on_call_state({t, c.config.id, id, contact->id, CallState::kQueued, CallState::kQueued,
-                       dedicated});
+      l.on_call_state(
+          {t, c.config.id, id, contact->id, CallState::kQueued, CallState::kQueued, dedicated});
     });
     telephony->originate(req);
     return id;
@@ -762,7 +771,8 @@ struct Engine::Impl {
         if (call.agent != kNoAgent) set_agent(agents[call.agent], AgentState::kOnCall, id);
         break;
       }
-      default: break;
+      default:
+        break;
     }
     if (is_terminal(r.to)) {
       resolve();
@@ -840,7 +850,8 @@ struct Engine::Impl {
     TimePoint t = now();
     if (call.attempt.bridged_at != TimePoint{}) {
       ++campaign.handled;
-      TimePoint handed = agent_id != kNoAgent ? agents[agent_id].handle_since : call.attempt.bridged_at;
+      TimePoint handed =
+          agent_id != kNoAgent ? agents[agent_id].handle_since : call.attempt.bridged_at;
       double handle = to_seconds(t - std::min(handed, call.attempt.bridged_at));
       campaign.handle_seconds += handle;
       campaign.handle_samples.add(handle);
@@ -899,14 +910,18 @@ struct Engine::Impl {
       case Disposition::kCanceled:
       case Disposition::kInvalidNumber:
       case Disposition::kMachine:
-      case Disposition::kFax: ++contact.not_connected; break;
-      default: break;
+      case Disposition::kFax:
+        ++contact.not_connected;
+        break;
+      default:
+        break;
     }
     auto retry_at = [&](TimePoint due) {
       contact.status = ContactStatus::kRetry;
       contact.next_attempt_at = due;
       if (!contact.numbers.empty()) {
-        contact.next_number = static_cast<std::uint16_t>((a.number_index + 1) % contact.numbers.size());
+        contact.next_number =
+            static_cast<std::uint16_t>((a.number_index + 1) % contact.numbers.size());
       }
       c.retry_due.insert(due);
       unblock_refill(c, due);
@@ -916,7 +931,8 @@ struct Engine::Impl {
       bool any_valid = std::any_of(contact.numbers.begin(), contact.numbers.end(),
                                    [](const PhoneNumber& n) { return !n.invalid; });
       if (!any_valid) {
-        contact.status = d == Disposition::kWrongNumber ? ContactStatus::kDone : ContactStatus::kInvalid;
+        contact.status =
+            d == Disposition::kWrongNumber ? ContactStatus::kDone : ContactStatus::kInvalid;
         return;
       }
       retry_at(t);
@@ -1075,10 +1091,11 @@ ContactId Engine::add_contact(const std::string& campaign_id, Contact contact) {
   if (!contact.time_zone.empty()) zone_override = impl_->zones.intern_zones({contact.time_zone});
   for (auto& n : contact.numbers) {
     if (n.e164.empty() || n.e164[0] != '+') {
-      throw Error(ErrorCode::kInvalidArgument, "contact '" + contact.external_id + "': number '" +
-                                                   n.e164 + "' is not E.164");
+      throw Error(ErrorCode::kInvalidArgument,
+                  "contact '" + contact.external_id + "': number '" + n.e164 + "' is not E.164");
     }
-    n.zone_set = zone_override != kUnknownZoneSet ? zone_override : impl_->zones.zone_set_for(n.e164);
+    n.zone_set =
+        zone_override != kUnknownZoneSet ? zone_override : impl_->zones.zone_set_for(n.e164);
   }
   ContactId id = impl_->storage->add_contact(std::move(contact));
   c.refill_blocked_until = TimePoint{};
@@ -1098,8 +1115,8 @@ void Engine::start_campaign(const std::string& campaign_id) {
     Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
     c.started = true;
     c.refill_blocked_until = TimePoint{};
-    impl_->logger.log(LogLevel::kInfo, "campaign " + campaign_id + " started with policy " +
-                                           c.policy->name());
+    impl_->logger.log(LogLevel::kInfo,
+                      "campaign " + campaign_id + " started with policy " + c.policy->name());
     impl_->pace(c);
   });
 }
@@ -1150,8 +1167,11 @@ void Engine::set_agent_state(AgentId agent, AgentState state) {
     switch (a.state) {
       case AgentState::kReserved:
       case AgentState::kOnCall:
-      case AgentState::kWrapUp: a.after_wrap_up = state; return;
-      default: break;
+      case AgentState::kWrapUp:
+        a.after_wrap_up = state;
+        return;
+      default:
+        break;
     }
     if (a.state == state) return;
     Impl::Campaign& campaign = *impl_->campaigns.at(a.campaign_id);
@@ -1237,8 +1257,8 @@ CallId Engine::dial_preview(AgentId agent) {
   impl_->run_handler([&] {
     Impl::Agent& a = impl_->agent_or_throw(agent);
     if (!a.preview) {
-      throw Error(ErrorCode::kState, "dial_preview: agent " + std::to_string(agent) +
-                                         " has no previewed contact");
+      throw Error(ErrorCode::kState,
+                  "dial_preview: agent " + std::to_string(agent) + " has no previewed contact");
     }
     DialQueueEntry e = *a.preview;
     id = impl_->originate(*impl_->campaigns.at(a.campaign_id), e, agent);
@@ -1275,25 +1295,25 @@ CallId Engine::call_now(ContactId contact_id, AgentId agent) {
     auto it = std::find_if(c.queue.begin(), c.queue.end(),
                            [&](const DialQueueEntry& e) { return e.contact_id == contact_id; });
     if (it == c.queue.end()) {
-      throw Error(ErrorCode::kState, "call_now: contact " + std::to_string(contact_id) +
-                                         " is already being dialed");
+      throw Error(ErrorCode::kState,
+                  "call_now: contact " + std::to_string(contact_id) + " is already being dialed");
     }
     c.queue.erase(it);
     c.held.erase(contact_id);
   }
-  EligibilityReport report = c.generator->explain(*contact, impl_->now(), impl_->options.owner_token,
-                                                  true, /*agent_guaranteed=*/true);
+  EligibilityReport report = c.generator->explain(
+      *contact, impl_->now(), impl_->options.owner_token, true, /*agent_guaranteed=*/true);
   if (report.reason != Ineligibility::kNone) {
     throw Error(ErrorCode::kState, "call_now: contact " + std::to_string(contact_id) +
                                        " is not dialable: " + to_string(report.reason) + " (" +
                                        report.detail + ")");
   }
   std::vector<ContactId> ids{contact_id};
-  if (impl_->storage->claim_leases(ids, impl_->options.owner_token, impl_->now(),
-                                   impl_->options.lease_ttl)
+  if (impl_->storage
+          ->claim_leases(ids, impl_->options.owner_token, impl_->now(), impl_->options.lease_ttl)
           .empty()) {
-    throw Error(ErrorCode::kState, "call_now: contact " + std::to_string(contact_id) +
-                                       " is leased by another engine");
+    throw Error(ErrorCode::kState,
+                "call_now: contact " + std::to_string(contact_id) + " is leased by another engine");
   }
   DialQueueEntry e;
   e.contact_id = contact_id;
@@ -1309,7 +1329,8 @@ CallId Engine::call_now(ContactId contact_id, AgentId agent) {
 
 void Engine::start(int threads) {
   if (impl_->clock->is_virtual()) {
-    throw Error(ErrorCode::kState, "start: a virtual clock is driven with run_for()/run_until_done()");
+    throw Error(ErrorCode::kState,
+                "start: a virtual clock is driven with run_for()/run_until_done()");
   }
   if (!impl_->threads.empty()) return;
   impl_->io.restart();

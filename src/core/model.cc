@@ -17,11 +17,11 @@ std::optional<Enum> find_name(const std::array<const char*, N>& names, std::stri
 }
 
 constexpr std::array<const char*, kDispositionCount> kDispositionNames = {
-    "NONE",      "BUSY", "NO_ANSWER",      "MACHINE",  "FAX",
-    "ABANDONED", "INVALID_NUMBER", "FAILED", "CANCELED", "SALE",
-    "NOT_INTERESTED", "CALLBACK", "DNC", "WRONG_NUMBER", "COMPLETED"};
-constexpr std::array<const char*, 7> kContactStatusNames = {
-    "NEW", "RETRY", "CALLBACK", "DONE", "DNC", "INVALID", "EXHAUSTED"};
+    "NONE",           "BUSY",           "NO_ANSWER", "MACHINE",      "FAX",
+    "ABANDONED",      "INVALID_NUMBER", "FAILED",    "CANCELED",     "SALE",
+    "NOT_INTERESTED", "CALLBACK",       "DNC",       "WRONG_NUMBER", "COMPLETED"};
+constexpr std::array<const char*, 7> kContactStatusNames = {"NEW", "RETRY",   "CALLBACK", "DONE",
+                                                            "DNC", "INVALID", "EXHAUSTED"};
 constexpr std::array<const char*, 5> kDialModeNames = {"PREVIEW", "PROGRESSIVE", "POWER",
                                                        "PREDICTIVE", "AGENTLESS"};
 constexpr std::array<const char*, kAgentStateCount> kAgentStateNames = {
@@ -29,12 +29,12 @@ constexpr std::array<const char*, kAgentStateCount> kAgentStateNames = {
 constexpr std::array<const char*, 7> kFailReasonNames = {
     "none", "invalid_number", "rejected", "network", "timeout", "config", "unknown"};
 constexpr std::array<const char*, kCallStateCount> kCallStateNames = {
-    "QUEUED",    "DIALING",   "RINGING", "ANSWERED",  "HUMAN",  "MACHINE",  "FAX",
-    "BRIDGED",   "COMPLETED", "ABANDONED", "BUSY",    "NO_ANSWER", "FAILED", "CANCELED"};
+    "QUEUED",  "DIALING",   "RINGING",   "ANSWERED", "HUMAN",     "MACHINE", "FAX",
+    "BRIDGED", "COMPLETED", "ABANDONED", "BUSY",     "NO_ANSWER", "FAILED",  "CANCELED"};
 constexpr std::array<const char*, 5> kAmdNames = {"NONE", "HUMAN", "MACHINE", "FAX", "UNKNOWN"};
 constexpr std::array<const char*, 10> kEventKindNames = {
-    "initiated", "ringing", "answered", "amd_result", "bridged",
-    "completed", "busy",    "no_answer", "failed",    "canceled"};
+    "initiated", "ringing", "answered",  "amd_result", "bridged",
+    "completed", "busy",    "no_answer", "failed",     "canceled"};
 
 }  // namespace
 
@@ -58,15 +58,22 @@ const char* to_string(CallEventKind k) { return kEventKindNames.at(static_cast<s
 
 int rank_of(CallState s) {
   switch (s) {
-    case CallState::kQueued: return 0;
-    case CallState::kDialing: return 1;
-    case CallState::kRinging: return 2;
-    case CallState::kAnswered: return 3;
+    case CallState::kQueued:
+      return 0;
+    case CallState::kDialing:
+      return 1;
+    case CallState::kRinging:
+      return 2;
+    case CallState::kAnswered:
+      return 3;
     case CallState::kHuman:
     case CallState::kMachine:
-    case CallState::kFax: return 4;
-    case CallState::kBridged: return 5;
-    default: return 6;
+    case CallState::kFax:
+      return 4;
+    case CallState::kBridged:
+      return 5;
+    default:
+      return 6;
   }
 }
 

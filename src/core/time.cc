@@ -13,8 +13,8 @@ std::string format_utc(TimePoint t) {
 
 TimePoint parse_utc(const std::string& text) {
   std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds> tp;
-  for (const char* fmt : {"%Y-%m-%dT%H:%M:%E*S%Ez", "%Y-%m-%dT%H:%M%Ez", "%Y-%m-%dT%H:%M:%E*SZ",
-                          "%Y-%m-%dT%H:%MZ"}) {
+  for (const char* fmt :
+       {"%Y-%m-%dT%H:%M:%E*S%Ez", "%Y-%m-%dT%H:%M%Ez", "%Y-%m-%dT%H:%M:%E*SZ", "%Y-%m-%dT%H:%MZ"}) {
     if (cctz::parse(fmt, text, cctz::utc_time_zone(), &tp)) {
       return std::chrono::time_point_cast<Duration>(tp);
     }

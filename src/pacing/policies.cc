@@ -52,10 +52,14 @@ std::unique_ptr<PacingPolicy> make_preview_policy() { return std::make_unique<Pr
 
 std::unique_ptr<PacingPolicy> make_policy_for(const CampaignConfig& campaign) {
   switch (campaign.dial_mode) {
-    case DialMode::kPreview: return make_preview_policy();
-    case DialMode::kProgressive: return make_progressive_policy();
-    case DialMode::kPower: return make_power_policy(campaign.power_lines_per_agent);
-    case DialMode::kPredictive: return make_predictive_policy();
+    case DialMode::kPreview:
+      return make_preview_policy();
+    case DialMode::kProgressive:
+      return make_progressive_policy();
+    case DialMode::kPower:
+      return make_power_policy(campaign.power_lines_per_agent);
+    case DialMode::kPredictive:
+      return make_predictive_policy();
     default:
       throw Error(ErrorCode::kConfig, std::string("dial_mode: ") + to_string(campaign.dial_mode) +
                                           " is not available yet (use PREVIEW, PROGRESSIVE, POWER "

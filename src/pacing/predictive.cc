@@ -1,8 +1,8 @@
 // PREDICTIVE: certainty-equivalent optimal control over the stylised model of optimum.h.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cmath>
 #include <map>
 #include <numeric>
 #include <tuple>

@@ -95,8 +95,8 @@ class MemoryStorage final : public Storage {
   void update_contact(const Contact& contact) override {
     std::lock_guard<std::mutex> lock(mutex_);
     if (contact.id == 0 || contact.id > contacts_.size()) {
-      throw Error(ErrorCode::kNotFound, "update_contact: unknown contact id " +
-                                            std::to_string(contact.id));
+      throw Error(ErrorCode::kNotFound,
+                  "update_contact: unknown contact id " + std::to_string(contact.id));
     }
     Contact& stored = contacts_[contact.id - 1];
     auto& data = campaigns_[stored.campaign_id];

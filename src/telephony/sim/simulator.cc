@@ -9,7 +9,8 @@ namespace omnivox {
 
 double Distribution::sample(std::mt19937_64& rng) const {
   switch (kind) {
-    case Kind::kFixed: return std::max(0.0, mean_s);
+    case Kind::kFixed:
+      return std::max(0.0, mean_s);
     case Kind::kExponential: {
       if (mean_s <= 0) return 0.0;
       std::exponential_distribution<double> d(1.0 / mean_s);
@@ -48,9 +49,9 @@ ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
   if (!in) throw Error(ErrorCode::kIo, path + ": cannot open");
   std::string line;
   if (!std::getline(in, line)) throw Error(ErrorCode::kConfig, path + ":1: empty file");
-  char delim = std::count(line.begin(), line.end(), ';') >= std::count(line.begin(), line.end(), ',')
-                   ? ';'
-                   : ',';
+  char delim =
+      std::count(line.begin(), line.end(), ';') >= std::count(line.begin(), line.end(), ',') ? ';'
+                                                                                             : ',';
   auto split = [&](const std::string& text) {
     std::vector<std::string> out;
     std::string field;
@@ -90,8 +91,8 @@ ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
       r.reached_on_attempt = std::max(1, std::stoi(fields[campaign_col]));
       r.talk_s = std::max(0.0, std::stod(fields[duration_col]));
     } catch (const std::exception&) {
-      throw Error(ErrorCode::kConfig, path + ":" + std::to_string(line_no) +
-                                          ": campaign/duration are not numbers");
+      throw Error(ErrorCode::kConfig,
+                  path + ":" + std::to_string(line_no) + ": campaign/duration are not numbers");
     }
     r.success = fields[y_col] == "yes";
     world.records[fields[id_col]] = r;
@@ -128,31 +129,31 @@ void Simulator::emit(CallId id, CallEventKind kind, double delay_s, AmdResult am
   SimCall& call = *it->second;
   std::uint32_t seq = ++call.sequence;
   std::weak_ptr<int> token = alive_;
-  TimerId timer = clock_->schedule_at(
-      clock_->now() + seconds_to_duration(delay_s), [this, token, id, kind, seq, amd, reason] {
-        if (token.expired()) return;
-        std::lock_guard<std::recursive_mutex> lock(mutex_);
-        auto found = calls_.find(id);
-        if (found == calls_.end()) return;
-        SimCall& c = *found->second;
-        if (ends_call(kind)) {
-          c.ended = true;
-        }
-        CallEvent e;
-        e.call_id = id;
-        e.kind = kind;
-        e.sequence = seq;
-        e.timestamp = clock_->now();
-        e.amd = amd;
-        e.fail_reason = reason;
-        if (kind == CallEventKind::kAnswered) c.answered = true;
-        bool is_end = ends_call(kind);
-        if (is_end) {
-          if (c.bridged) dispositions_[id] = c.agent_disposition;
-          calls_.erase(found);
-        }
-        if (sink_) sink_->on_call_event(e);
-      });
+  TimerId timer = clock_->schedule_at(clock_->now() + seconds_to_duration(delay_s),
+                                      [this, token, id, kind, seq, amd, reason] {
+                                        if (token.expired()) return;
+                                        std::lock_guard<std::recursive_mutex> lock(mutex_);
+                                        auto found = calls_.find(id);
+                                        if (found == calls_.end()) return;
+                                        SimCall& c = *found->second;
+                                        if (ends_call(kind)) {
+                                          c.ended = true;
+                                        }
+                                        CallEvent e;
+                                        e.call_id = id;
+                                        e.kind = kind;
+                                        e.sequence = seq;
+                                        e.timestamp = clock_->now();
+                                        e.amd = amd;
+                                        e.fail_reason = reason;
+                                        if (kind == CallEventKind::kAnswered) c.answered = true;
+                                        bool is_end = ends_call(kind);
+                                        if (is_end) {
+                                          if (c.bridged) dispositions_[id] = c.agent_disposition;
+                                          calls_.erase(found);
+                                        }
+                                        if (sink_) sink_->on_call_event(e);
+                                      });
   call.timers.push_back(timer);
 }
 
@@ -326,7 +327,8 @@ void Simulator::originate(const OriginateRequest& request) {
       emit(id, CallEventKind::kNoAnswer, setup + ring_timeout);
       return;
     case SimCall::Outcome::kLive:
-    case SimCall::Outcome::kMachine: break;
+    case SimCall::Outcome::kMachine:
+      break;
   }
   emit(id, CallEventKind::kRinging, setup);
   emit(id, CallEventKind::kAnswered, setup + ring);
