@@ -20,17 +20,11 @@ void BM_SimulatedAttempts(benchmark::State& state) {
   std::int64_t attempts = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    auto storage = make_memory_storage({/*keep_journal=*/false});
-    VirtualClock clock(kStart);
     SimulationOptions so;
     so.parametric.talk = Distribution::exponential(60);
     so.wrap_up = Distribution::fixed(5);
-    Simulator sim(so, &clock);
-    EngineOptions eo;
-    eo.journal_state_changes = false;
-    eo.log_level = LogLevel::kWarn;
-    Engine engine(eo, storage.get(), &sim, &clock, &sim);
-    sim.attach(&engine);
+    Simulation simulation(so, kStart);
+    Engine& engine = simulation.engine();
     CampaignConfig c;
     c.id = "bench";
     c.compliance = ComplianceProfile::none();
@@ -44,9 +38,7 @@ void BM_SimulatedAttempts(benchmark::State& state) {
       ct.numbers.push_back(PhoneNumber{"+1212" + std::to_string(5000000 + i % 4000000)});
       engine.add_contact("bench", std::move(ct));
     }
-    for (int i = 0; i < agents; ++i) {
-      engine.set_agent_state(engine.add_agent("bench", "a"), AgentState::kAvailable);
-    }
+    simulation.add_agents("bench", agents);
     state.ResumeTiming();
     engine.start_campaign("bench");
     engine.run_until_done(std::chrono::hours(24 * 365));
@@ -86,19 +78,11 @@ void BM_BankCampaign(benchmark::State& state) {
     CampaignFile file = load_campaign_file(path);
     ReplayWorld replay = ReplayWorld::load_bank_csv(file.replay_path);
     file.simulation.replay->records = std::move(replay.records);
-    auto storage = make_memory_storage({/*keep_journal=*/false});
-    VirtualClock clock(file.start);
-    Simulator sim(file.simulation, &clock);
-    EngineOptions eo;
-    eo.journal_state_changes = false;
-    eo.log_level = LogLevel::kWarn;
-    Engine engine(eo, storage.get(), &sim, &clock, &sim);
-    sim.attach(&engine);
+    Simulation simulation(file.simulation, file.start);
+    Engine& engine = simulation.engine();
     engine.add_campaign(file.campaign);
     engine.import_contacts(file.campaign.id, "main", file.contacts_path, file.import);
-    for (int i = 0; i < file.agents; ++i) {
-      engine.set_agent_state(engine.add_agent(file.campaign.id, "a"), AgentState::kAvailable);
-    }
+    simulation.add_agents(file.campaign.id, file.agents);
     engine.start_campaign(file.campaign.id);
     engine.run_until_done(file.max_duration);
     auto s = engine.statistics(file.campaign.id);

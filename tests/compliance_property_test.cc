@@ -72,15 +72,11 @@ TEST(ComplianceProperty, RandomScenariosNeverBreakARule) {
     so.parametric.talk = Distribution::lognormal(60 + 120 * u(rng), 60);
     so.wrap_up = Distribution::fixed(5 + 10 * u(rng));
     so.amd_false_positive = 0.05 * u(rng);
-    auto storage = make_memory_storage({false});
-    // Start on a Friday so weekends (and AU's closed Sunday) are crossed.
-    VirtualClock clock(parse_utc("2026-04-24T00:00:00Z"));
-    Simulator sim(so, &clock);
-    EngineOptions eo;
-    eo.journal_state_changes = false;
+    EngineOptions eo = Simulation::quiet_engine_options();
     eo.log_level = LogLevel::kError;
-    Engine engine(eo, storage.get(), &sim, &clock, &sim);
-    sim.attach(&engine);
+    // Start on a Friday so weekends (and AU's closed Sunday) are crossed.
+    Simulation simulation(so, parse_utc("2026-04-24T00:00:00Z"), eo);
+    Engine& engine = simulation.engine();
     CampaignConfig c;
     c.id = "prop";
     std::string profile_name = profiles[rng() % 5];
@@ -102,12 +98,10 @@ TEST(ComplianceProperty, RandomScenariosNeverBreakARule) {
       engine.add_contact("prop", std::move(ct));
     }
     int agents = 3 + static_cast<int>(rng() % 20);
-    for (int i = 0; i < agents; ++i) {
-      engine.set_agent_state(engine.add_agent("prop", "a"), AgentState::kAvailable);
-    }
+    simulation.add_agents("prop", agents);
     engine.start_campaign("prop");
     engine.run_for(std::chrono::hours(48));
-    ComplianceAudit audit = audit_campaign(*storage, c, engine.time_zones());
+    ComplianceAudit audit = audit_campaign(simulation.storage(), c, engine.time_zones());
     SCOPED_TRACE("seed " + std::to_string(seed) + ": " + profile_name + ", " + policy_name +
                  ", amd " + std::to_string(c.amd) + ", " + std::to_string(agents) + " agents");
     CampaignStatistics st = engine.statistics("prop");

@@ -21,13 +21,8 @@ CampaignStatistics run_power(const ComplianceProfile& profile, double lines, std
   so.parametric.answer_delay = Distribution::exponential(8);
   so.parametric.talk = Distribution::exponential(90);
   so.wrap_up = Distribution::fixed(5);
-  auto storage = make_memory_storage({false});
-  VirtualClock clock(parse_utc("2026-05-04T13:00:00Z"));
-  Simulator sim(so, &clock);
-  EngineOptions eo;
-  eo.journal_state_changes = false;
-  Engine engine(eo, storage.get(), &sim, &clock, &sim);
-  sim.attach(&engine);
+  Simulation simulation(so, parse_utc("2026-05-04T13:00:00Z"));
+  Engine& engine = simulation.engine();
   CampaignConfig c;
   c.id = "g";
   c.dial_mode = DialMode::kPower;
@@ -41,8 +36,7 @@ CampaignStatistics run_power(const ComplianceProfile& profile, double lines, std
     ct.numbers.push_back(PhoneNumber{"+1212" + std::to_string(5550000 + i)});
     engine.add_contact("g", ct);
   }
-  for (int i = 0; i < 20; ++i)
-    engine.set_agent_state(engine.add_agent("g", "a"), AgentState::kAvailable);
+  simulation.add_agents("g", 20);
   engine.start_campaign("g");
   engine.run_until_done(std::chrono::hours(24 * 7));
   return engine.statistics("g");

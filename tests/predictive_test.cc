@@ -31,14 +31,8 @@ Outcome run_stylised(int agents, double p, double hours, std::uint64_t seed) {
   so.setup_delay = Distribution::fixed(0);
   so.wrap_up = Distribution::fixed(0);
   so.patience = Distribution::fixed(3600);
-  auto storage = make_memory_storage({false});
-  VirtualClock clock(parse_utc("2026-05-04T00:00:00Z"));
-  Simulator sim(so, &clock);
-  EngineOptions eo;
-  eo.journal_state_changes = false;
-  eo.log_level = LogLevel::kWarn;
-  Engine engine(eo, storage.get(), &sim, &clock, &sim);
-  sim.attach(&engine);
+  Simulation simulation(so, parse_utc("2026-05-04T00:00:00Z"));
+  Engine& engine = simulation.engine();
   CampaignConfig c;
   c.id = "stylised";
   c.dial_mode = DialMode::kPredictive;
@@ -58,9 +52,7 @@ Outcome run_stylised(int agents, double p, double hours, std::uint64_t seed) {
     ct.numbers.push_back(PhoneNumber{"+1212" + std::to_string(2000000 + i)});
     engine.add_contact("stylised", std::move(ct));
   }
-  for (int i = 0; i < agents; ++i) {
-    engine.set_agent_state(engine.add_agent("stylised", "a"), AgentState::kAvailable);
-  }
+  simulation.add_agents("stylised", agents);
   engine.start_campaign("stylised");
   engine.run_for(seconds_to_duration(hours * 3600));
   CampaignStatistics s = engine.statistics("stylised");

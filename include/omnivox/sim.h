@@ -29,6 +29,7 @@
 #include "omnivox/clock.h"
 #include "omnivox/engine.h"
 #include "omnivox/event_listener.h"
+#include "omnivox/storage.h"
 #include "omnivox/telephony.h"
 
 namespace omnivox {
@@ -229,6 +230,36 @@ class Simulator final : public Telephony, public EventListenerWrapper {
   // Agents on a bridged call or in its wrap-up: when they will be free.
   std::unordered_map<AgentId, AgentPlan> agent_plans_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+/// A whole simulated campaign rig, wired: in-process memory storage, a virtual clock starting at
+/// `start`, a Simulator for `world` and an Engine over them (the simulator plays telephony and
+/// agents). For tests, benchmarks and research scripts: build, add a campaign, contacts and
+/// agents through engine(), start the campaign, then engine().run_for() / run_until_done().
+/// Not thread-safe (like the virtual clock it drives).
+class Simulation {
+ public:
+  /// Engine options for simulations: no journal of every state change, warnings and errors only.
+  static EngineOptions quiet_engine_options();
+
+  Simulation(SimulationOptions world, TimePoint start,
+             EngineOptions engine_options = quiet_engine_options(),
+             MemoryStorageOptions storage_options = {/*keep_journal=*/false});
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  Storage& storage() { return *storage_; }
+  VirtualClock& clock() { return clock_; }
+  Simulator& simulator() { return simulator_; }
+  Engine& engine() { return engine_; }
+  /// Adds `count` agents named "agent-1".. to a campaign, AVAILABLE if `log_in`. Returns their ids.
+  std::vector<AgentId> add_agents(const std::string& campaign_id, int count, bool log_in = true);
+
+ private:
+  std::unique_ptr<Storage> storage_;
+  VirtualClock clock_;
+  Simulator simulator_;
+  Engine engine_;
 };
 
 }  // namespace omnivox

@@ -147,14 +147,9 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
   CampaignFile f = sc.file;
   f.simulation.seed = seed;
   if (replay) f.simulation.replay = *replay;
-  auto storage = make_memory_storage({false});
-  VirtualClock clock(f.start);
-  Simulator sim(f.simulation, &clock);
-  EngineOptions eo;
-  eo.journal_state_changes = false;
-  eo.log_level = LogLevel::kWarn;
-  Engine engine(eo, storage.get(), &sim, &clock, &sim);
-  sim.attach(&engine);
+  Simulation simulation(f.simulation, f.start);
+  Engine& engine = simulation.engine();
+  Simulator& sim = simulation.simulator();
   engine.add_campaign(f.campaign);
   if (policy.rfind("oracle", 0) == 0) {
     OracleOptions oo;
@@ -174,9 +169,7 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
       engine.add_contact(f.campaign.id, std::move(c));
     }
   }
-  for (int i = 0; i < f.agents; ++i) {
-    engine.set_agent_state(engine.add_agent(f.campaign.id, "a"), AgentState::kAvailable);
-  }
+  simulation.add_agents(f.campaign.id, f.agents);
   engine.start_campaign(f.campaign.id);
   engine.run_for(seconds_to_duration(sc.hours * 3600));
   CampaignStatistics s = engine.statistics(f.campaign.id);
@@ -191,7 +184,7 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
   r.attempts = s.attempts;
   r.live_answers = s.live_answers;
   r.abandons = s.abandons;
-  r.audit = audit_campaign(*storage, f.campaign, engine.time_zones());
+  r.audit = audit_campaign(simulation.storage(), f.campaign, engine.time_zones());
   return r;
 }
 

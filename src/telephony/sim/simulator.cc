@@ -453,4 +453,30 @@ void Simulator::on_agent_state(const AgentStateChange& change) {
   });
 }
 
+EngineOptions Simulation::quiet_engine_options() {
+  EngineOptions options;
+  options.journal_state_changes = false;
+  options.log_level = LogLevel::kWarn;
+  return options;
+}
+
+Simulation::Simulation(SimulationOptions world, TimePoint start, EngineOptions engine_options,
+                       MemoryStorageOptions storage_options)
+    : storage_(make_memory_storage(storage_options)),
+      clock_(start),
+      simulator_(std::move(world), &clock_),
+      engine_(std::move(engine_options), storage_.get(), &simulator_, &clock_, &simulator_) {
+  simulator_.attach(&engine_);
+}
+
+std::vector<AgentId> Simulation::add_agents(const std::string& campaign_id, int count,
+                                            bool log_in) {
+  std::vector<AgentId> ids;
+  for (int i = 0; i < count; ++i) {
+    ids.push_back(engine_.add_agent(campaign_id, "agent-" + std::to_string(i + 1)));
+    if (log_in) engine_.set_agent_state(ids.back(), AgentState::kAvailable);
+  }
+  return ids;
+}
+
 }  // namespace omnivox
