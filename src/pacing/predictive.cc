@@ -41,14 +41,14 @@ class PredictivePolicy final : public PacingPolicy {
     const double p = std::clamp(s.live_answer_probability, 0.02, 1.0);
     const double attempt_mean = std::max(s.mean_time_to_resolve_s, 1.0);
     const double handle_mean = std::max(s.mean_handle_s, 1.0);  // campaign average: stable
-    const Solution& sol =
-        solve(std::min(staffed, 100), p, attempt_mean, handle_mean, s.attempts_resolved);
-    if (!sol.ok) return progressive;
+    const int modelled = std::min(staffed, 100);
+    auto [sol, fit] = choose(modelled, p, attempt_mean, handle_mean, s.attempts_resolved);
+    if (sol == nullptr || !sol->ok) return progressive;
     // Time-share the two bracketing thresholds by the measured rate: under target, the bolder.
     const std::vector<int>& targets =
-        s.abandon_rate < target && !sol.infeasible.empty() ? sol.infeasible : sol.feasible;
-    // Scale for teams larger than the solver's range.
-    double scale = staffed > 100 ? static_cast<double>(staffed) / 100.0 : 1.0;
+        s.abandon_rate < target && !sol->infeasible.empty() ? sol->infeasible : sol->feasible;
+    // A solution for another team size (teams over 100, or a size not solved yet) is scaled.
+    double scale = static_cast<double>(staffed) / fit;
     int b = std::min(static_cast<int>(std::lround((busy + s.calls_waiting) / scale)),
                      static_cast<int>(targets.size()) - 1);
     int wanted_in_flight = static_cast<int>(std::lround(targets[b] * scale));
@@ -85,42 +85,63 @@ class PredictivePolicy final : public PacingPolicy {
   // The current solution is kept until the team size or allowance changes or an estimate moves
   // more than 8 % from the values it was solved for (hysteresis: estimates that hover around a
   // value do not trigger re-solving).
-  const Solution& solve(int agents, double p, double attempt_mean, double handle_mean,
-                        long resolved) {
+  // The solution for `agents` and the team size it was solved for. Solutions are kept per team
+  // size until the model changes: an estimate moved more than 10 % (re-solving for drift alone
+  // waits for the sample to double, so a campaign re-solves O(log attempts) times) or the
+  // abandon allowance stepped. A team size not solved yet uses the nearest solved one, scaled,
+  // until it has held for 100 resolved attempts (agents logging in or out one by one at a shift
+  // change must not trigger a solve each).
+  std::pair<const Solution*, int> choose(int agents, double p, double attempt_mean,
+                                         double handle_mean, long resolved) {
     auto far = [](double a, double b) { return std::abs(std::log(a / b)) > 0.10; };
-    // Early estimates drift (short calls finish first); re-solving for drift alone waits for
-    // the sample to double since the last solve: a campaign re-solves O(log attempts) times.
     bool drifted = far(p, at_.p_live) || far(attempt_mean, at_.attempt_mean_s) ||
                    far(handle_mean, at_.handle_mean_s);
     bool grown = resolved >= std::max(resolved_at_solve_ + 200L, 2 * resolved_at_solve_);
-    if (solved_ && agents == at_.agents && allowance_step_ == at_step_ && !(drifted && grown)) {
-      return current_;
+    if (!solved_ || allowance_step_ != at_step_ || (drifted && grown)) {
+      solved_ = true;
+      resolved_at_solve_ = resolved;
+      at_step_ = allowance_step_;
+      at_.p_live = std::min(1.0, p);
+      at_.attempt_mean_s = attempt_mean;
+      at_.handle_mean_s = handle_mean;
+      at_.abandon_cap = std::min(0.5, allowance_);
+      at_.tolerance = 1e-3;  // occupancy within ~0.1 % of the exact optimum, 4x faster
+      by_agents_.clear();
     }
-    resolved_at_solve_ = resolved;
+    if (agents != last_agents_) {
+      last_agents_ = agents;
+      agents_since_ = resolved;
+    }
+    if (auto it = by_agents_.find(agents); it != by_agents_.end()) return {&it->second, agents};
+    if (by_agents_.empty() || resolved - agents_since_ >= 100) {
+      return {&solve_for(agents), agents};
+    }
+    auto nearest = by_agents_.begin();
+    for (auto it = by_agents_.begin(); it != by_agents_.end(); ++it) {
+      if (std::abs(it->first - agents) < std::abs(nearest->first - agents)) nearest = it;
+    }
+    return {&nearest->second, nearest->first};
+  }
+
+  const Solution& solve_for(int agents) {
     if (std::getenv("OMNIVOX_DEBUG_PREDICTIVE")) {
       std::fprintf(stderr, "predictive: solve N=%d step=%d p=%.4f attempt=%.2f handle=%.2f\n",
-                   agents, allowance_step_, p, attempt_mean, handle_mean);
+                   agents, allowance_step_, at_.p_live, at_.attempt_mean_s, at_.handle_mean_s);
     }
-    solved_ = true;
-    at_step_ = allowance_step_;
-    at_.agents = agents;
-    at_.p_live = std::min(1.0, p);
-    at_.attempt_mean_s = attempt_mean;
-    at_.handle_mean_s = handle_mean;
-    at_.abandon_cap = std::min(0.5, allowance_);
-    at_.tolerance = 1e-3;  // occupancy within ~0.1 % of the exact optimum, 4x faster
-    current_ = Solution{};
+    OptimumModel m = at_;
+    m.agents = agents;
+    Solution sol;
     try {
-      OptimumResult r = solve_optimum(at_);
+      OptimumResult r = solve_optimum(m);
       if (r.threshold_form && !r.feasible_target.empty()) {
-        current_.ok = true;
-        current_.feasible = r.feasible_target;
-        current_.infeasible = r.infeasible_target;
+        sol.ok = true;
+        sol.feasible = r.feasible_target;
+        sol.infeasible = r.infeasible_target;
       }
     } catch (const std::exception&) {
-      current_.ok = false;
+      sol.ok = false;
     }
-    return current_;
+    return by_agents_.emplace(agents, std::move(sol)).first->second;
   }
 
   static constexpr int kUnset = -1000;
@@ -132,7 +153,9 @@ class PredictivePolicy final : public PacingPolicy {
   long resolved_at_solve_ = 0;
   int at_step_ = 0;
   OptimumModel at_;
-  Solution current_;
+  std::map<int, Solution> by_agents_;
+  int last_agents_ = -1;
+  long agents_since_ = 0;
 };
 
 }  // namespace
