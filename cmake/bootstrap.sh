@@ -10,7 +10,7 @@ set -euo pipefail
 
 DEPS_DIR="${OMNIVOX_DEPS_DIR:-/opt/omnivox-deps}"
 PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git python3
   libboost1.81-dev libboost-json1.81-dev
   libcctz-dev tzdata libcsv-dev libcli11-dev
   libphonenumber8 libgeocoding8 libprotobuf-dev libabsl-dev libicu-dev
