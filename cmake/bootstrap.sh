@@ -15,6 +15,7 @@ PACKAGES=(
   libcctz-dev tzdata libcsv-dev libcli11-dev
   libphonenumber8 libgeocoding8 libprotobuf-dev libabsl-dev libicu-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libsqlite3-dev
 )
 
 SUDO=""

@@ -242,9 +242,12 @@ class Simulation {
   /// Engine options for simulations: no journal of every state change, warnings and errors only.
   static EngineOptions quiet_engine_options();
 
+  /// `downstream` (optional, not owned, must outlive the simulation) hears every event after
+  /// the simulator (chained through Simulator's `downstream`).
   Simulation(SimulationOptions world, TimePoint start,
              EngineOptions engine_options = quiet_engine_options(),
-             MemoryStorageOptions storage_options = {/*keep_journal=*/false});
+             MemoryStorageOptions storage_options = {/*keep_journal=*/false},
+             EventListener* downstream = nullptr);
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 

@@ -4,6 +4,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <deque>
 #include <mutex>
 #include <random>
@@ -142,6 +143,7 @@ struct Engine::Impl {
   TimeZoneMap zones;
 
   asio::io_context io;
+  asio::strand<asio::io_context::executor_type> strand{io.get_executor()};
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
 
@@ -220,7 +222,8 @@ struct Engine::Impl {
     if (inline_ok()) {
       run_handler(fn);
     } else {
-      asio::post(io, [this, fn = std::move(fn)] { run_handler(fn); });
+      // Through the strand: with several engine threads, events still apply in arrival order.
+      asio::post(strand, [this, fn = std::move(fn)] { run_handler(fn); });
     }
   }
   TimerId schedule(TimePoint at, std::function<void()> fn) {

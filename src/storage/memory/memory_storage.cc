@@ -218,7 +218,9 @@ class MemoryStorage final : public Storage {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = campaigns_.find(std::string(campaign_id));
     if (it == campaigns_.end()) return;
-    for (CallId call : it->second.attempts) {
+    auto& ids = it->second.attempts;  // insertion order: sort into call-id order if needed
+    if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
+    for (CallId call : ids) {
       if (!visit(attempts_.at(call))) return;
     }
   }

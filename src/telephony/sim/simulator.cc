@@ -461,10 +461,10 @@ EngineOptions Simulation::quiet_engine_options() {
 }
 
 Simulation::Simulation(SimulationOptions world, TimePoint start, EngineOptions engine_options,
-                       MemoryStorageOptions storage_options)
+                       MemoryStorageOptions storage_options, EventListener* downstream)
     : storage_(make_memory_storage(storage_options)),
       clock_(start),
-      simulator_(std::move(world), &clock_),
+      simulator_(std::move(world), &clock_, downstream),
       engine_(std::move(engine_options), storage_.get(), &simulator_, &clock_, &simulator_) {
   simulator_.attach(&engine_);
 }

@@ -1,0 +1,58 @@
+// The SQLite backend: a persistent Storage in one database file, through the SQLite3 C API.
+//
+// Layout: one connection per Storage object, opened in WAL mode with a busy timeout; every
+// statement is prepared once and reused with bound parameters. Multi-row operations run in one
+// transaction; claim_leases runs in one BEGIN IMMEDIATE transaction, so the check-and-claim is
+// atomic even against another process using the same file. Contacts keep their phone numbers
+// and attributes as JSON columns; partial indexes on (campaign, status, next_attempt_at) and
+// (campaign, priority, list_order) serve the dialable scan. The schema carries a version
+// (table schema_version); a file written by a newer schema is refused.
+//
+// Thread-safety: every method may be called concurrently; one mutex guards the connection
+// (calls are serialised). scan_contacts / scan_attempts / scan_journal hold it while visiting,
+// so a visitor must not call back into the Storage (as the Storage contract says).
+//
+// Errors: omnivox::Error(ErrorCode::kStorage, "sqlite storage: <operation>: <SQLite message>"),
+// and Error(kNotFound) from update_contact for an unknown id.
+//
+// Several Storage objects (or processes) may open the same file: leases, call ids and dedup
+// keys live in the file and are claimed in transactions, so they stay exclusive (covered by a
+// two-connection test in one process; multi-process use is not tested yet). Restart
+// reconciliation of in-flight attempts is not part of this backend.
+#ifndef OMNIVOX_SQLITE_STORAGE_H_
+#define OMNIVOX_SQLITE_STORAGE_H_
+
+#include <memory>
+#include <string>
+
+#include "omnivox/storage.h"
+
+namespace omnivox {
+
+/// Options of the SQLite backend. Every field states its default.
+struct SqliteStorageOptions {
+  /// How long a statement waits for a lock held by another connection before failing with
+  /// SQLITE_BUSY, in milliseconds (sqlite3_busy_timeout). Default: 5000.
+  int busy_timeout_ms = 5000;
+  /// Use write-ahead logging (PRAGMA journal_mode=WAL): readers do not block the writer.
+  /// Default: true. (Ignored for ":memory:" databases.)
+  bool wal = true;
+  /// PRAGMA synchronous=FULL instead of NORMAL: with WAL, NORMAL may lose the last
+  /// transactions on a power failure (never corrupts); FULL fsyncs every commit. Default: false.
+  bool synchronous_full = false;
+  /// Keep the event journal (it grows with every state change). Default: true.
+  bool keep_journal = true;
+};
+
+/// The schema version this build writes (and the newest it reads).
+inline constexpr int kSqliteSchemaVersion = 1;
+
+/// Opens (creating if needed) the SQLite database at `path` (":memory:" for a private in-memory
+/// database). Throws Error(kStorage) if it cannot be opened or created, or if its schema
+/// version is newer than kSqliteSchemaVersion.
+std::unique_ptr<Storage> make_sqlite_storage(const std::string& path,
+                                             const SqliteStorageOptions& options = {});
+
+}  // namespace omnivox
+
+#endif  // OMNIVOX_SQLITE_STORAGE_H_
