@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -83,6 +84,14 @@ class MemoryStorage final : public Storage {
     contact.list_order = data.next_list_order++;
     contacts_.push_back(std::move(contact));
     const Contact& stored = contacts_.back();
+    if (!by_contact_sparse_.empty()) {  // attempts recorded before their contact existed
+      auto it = by_contact_sparse_.find(stored.id);
+      if (it != by_contact_sparse_.end()) {
+        std::vector<CallId> ids = std::move(it->second);
+        by_contact_sparse_.erase(it);
+        *calls_of(stored.id, true) = std::move(ids);
+      }
+    }
     data.all.insert(key_of(stored));
     index(data, stored);
     return stored.id;
@@ -99,15 +108,19 @@ class MemoryStorage final : public Storage {
                   "update_contact: unknown contact id " + std::to_string(contact.id));
     }
     Contact& stored = contacts_[contact.id - 1];
-    auto& data = campaigns_[stored.campaign_id];
+    // The indexes depend only on (status, next_attempt_at, priority): when none changed, the
+    // contact keeps its place (waiting entries are always after promoted_until, so re-indexing
+    // would put it back where it is).
+    if (stored.status == contact.status && stored.next_attempt_at == contact.next_attempt_at &&
+        stored.priority == contact.priority) {
+      assign_keeping(stored, contact);
+      return;
+    }
+    auto& data = campaign_data(stored.campaign_id);
     unindex(data, stored);
     bool reorder = stored.priority != contact.priority;
     if (reorder) data.all.erase(key_of(stored));
-    std::uint64_t list_order = stored.list_order;
-    std::string campaign = std::move(stored.campaign_id);
-    stored = contact;
-    stored.list_order = list_order;
-    stored.campaign_id = std::move(campaign);
+    assign_keeping(stored, contact);
     if (reorder) data.all.insert(key_of(stored));
     index(data, stored);
   }
@@ -197,18 +210,32 @@ class MemoryStorage final : public Storage {
   }
   void put_attempt(const Attempt& attempt) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto [it, inserted] = attempts_.insert_or_assign(attempt.call_id, attempt);
-    if (inserted) {
-      by_contact_[attempt.contact_id].push_back(attempt.call_id);
-      campaigns_[attempt.campaign_id].attempts.push_back(attempt.call_id);
+    if (Attempt* stored = find_attempt(attempt.call_id)) {
+      *stored = attempt;
+      return;
     }
+    CallId id = attempt.call_id;
+    if (id != 0 && id <= attempts_dense_.size() + 4096) {
+      if (id > attempts_dense_.size()) {
+        if (attempts_dense_.capacity() < id) {
+          attempts_dense_.reserve(std::max<std::size_t>(id, 2 * attempts_dense_.capacity()));
+        }
+        attempts_dense_.resize(id);
+      }
+      attempts_dense_[id - 1] = attempt;
+    } else {
+      attempts_sparse_.emplace(id, attempt);
+    }
+    calls_of(attempt.contact_id, true)->push_back(id);
+    campaign_data(attempt.campaign_id).attempts.push_back(id);
   }
   std::vector<Attempt> attempts_of(ContactId id) override {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<Attempt> out;
-    auto it = by_contact_.find(id);
-    if (it == by_contact_.end()) return out;
-    for (CallId call : it->second) out.push_back(attempts_.at(call));
+    const std::vector<CallId>* ids = calls_of(id, false);
+    if (ids == nullptr) return out;
+    out.reserve(ids->size());
+    for (CallId call : *ids) out.push_back(attempt_at(call));
     std::sort(out.begin(), out.end(),
               [](const Attempt& a, const Attempt& b) { return a.call_id < b.call_id; });
     return out;
@@ -219,7 +246,7 @@ class MemoryStorage final : public Storage {
     auto it = campaigns_.find(std::string(campaign_id));
     if (it == campaigns_.end()) return;
     for (CallId call : it->second.attempts) {
-      if (!visit(attempts_.at(call))) return;
+      if (!visit(attempt_at(call))) return;
     }
   }
 
@@ -258,6 +285,53 @@ class MemoryStorage final : public Storage {
   }
 
  private:
+  // Copies `contact` over `stored`, keeping the stored list order and campaign.
+  static void assign_keeping(Contact& stored, const Contact& contact) {
+    std::uint64_t list_order = stored.list_order;
+    std::string campaign = std::move(stored.campaign_id);
+    stored = contact;
+    stored.list_order = list_order;
+    stored.campaign_id = std::move(campaign);
+  }
+  // campaigns_[id], remembering the last one (the hot path touches one campaign at a time;
+  // unordered_map nodes are stable and campaigns are never erased).
+  CampaignData& campaign_data(const std::string& id) {
+    if (last_campaign_ != nullptr && last_campaign_id_ == id) return *last_campaign_;
+    CampaignData& data = campaigns_[id];
+    last_campaign_id_ = id;
+    last_campaign_ = &data;
+    return data;
+  }
+  // Attempts are kept densely by call id (ids are allocated from 1); ids far from the dense
+  // range go to a map.
+  Attempt* find_attempt(CallId id) {
+    if (id != 0 && id <= attempts_dense_.size()) {
+      Attempt& a = attempts_dense_[id - 1];
+      return a.call_id == id ? &a : nullptr;
+    }
+    auto it = attempts_sparse_.find(id);
+    return it == attempts_sparse_.end() ? nullptr : &it->second;
+  }
+  const Attempt& attempt_at(CallId id) {
+    Attempt* a = find_attempt(id);
+    if (a == nullptr) throw std::out_of_range("memory storage: unknown attempt");
+    return *a;
+  }
+  // Call ids of a contact: dense by contact id for stored contacts, a map otherwise.
+  std::vector<CallId>* calls_of(ContactId id, bool create) {
+    if (id != 0 && id <= contacts_.size()) {
+      if (by_contact_dense_.size() < contacts_.size()) {
+        if (!create) return id <= by_contact_dense_.size() ? &by_contact_dense_[id - 1] : nullptr;
+        by_contact_dense_.resize(contacts_.size());
+      }
+      return &by_contact_dense_[id - 1];
+    }
+    if (!create) {
+      auto it = by_contact_sparse_.find(id);
+      return it == by_contact_sparse_.end() ? nullptr : &it->second;
+    }
+    return &by_contact_sparse_[id];
+  }
   static OrderKey key_of(const Contact& c) { return {-c.priority, c.list_order, c.id}; }
   void index(CampaignData& data, const Contact& c) {
     ++data.by_status[static_cast<int>(c.status)];
@@ -285,8 +359,12 @@ class MemoryStorage final : public Storage {
   std::unordered_map<std::string, CampaignData> campaigns_;
   std::vector<Contact> contacts_;
   std::unordered_map<ContactId, Lease> leases_;
-  std::unordered_map<CallId, Attempt> attempts_;
-  std::unordered_map<ContactId, std::vector<CallId>> by_contact_;
+  std::vector<Attempt> attempts_dense_;  // [call_id - 1]; call_id 0 marks a hole
+  std::unordered_map<CallId, Attempt> attempts_sparse_;
+  std::vector<std::vector<CallId>> by_contact_dense_;  // [contact_id - 1]
+  std::unordered_map<ContactId, std::vector<CallId>> by_contact_sparse_;
+  std::string last_campaign_id_;
+  CampaignData* last_campaign_ = nullptr;
   std::unordered_map<std::string, std::unordered_set<std::string>> dnc_;
   std::unordered_set<std::string> processed_;
   CallId last_call_id_ = 0;
