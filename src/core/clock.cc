@@ -56,6 +56,10 @@ class TimerHeap {
     std::uint32_t slot = static_cast<std::uint32_t>(id & 0xFFFFFFFFu);
     if (id == 0 || slot >= slots_.size() || slots_[slot].id != id) return;
     release(slot);
+    // Cancelled entries wait in the heap until they reach the top; when they outnumber the
+    // pending ones, drop them all at once so the heap stays small (the order of the rest is
+    // unchanged: it depends only on (when, seq)).
+    if (heap_.size() > 1024 && heap_.size() > 2 * live_) compact();
   }
   // Drops cancelled timers from the top; returns the top or nullptr.
   const HeapEntry* top() {
@@ -80,6 +84,12 @@ class TimerHeap {
   std::size_t size() const { return live_; }
 
  private:
+  void compact() {
+    std::erase_if(heap_, [this](const HeapEntry& e) {
+      return slots_[e.id & 0xFFFFFFFFu].id != e.id;
+    });
+    std::make_heap(heap_.begin(), heap_.end(), Later{});
+  }
   struct Slot {
     TimerId id = 0;  // 0: free
     std::uint32_t generation = 0;

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <deque>
 #include <mutex>
+#include <queue>
 #include <random>
 #include <set>
 #include <sstream>
@@ -108,7 +109,8 @@ struct Engine::Impl {
     bool started = false;
     std::deque<DialQueueEntry> queue;
     std::unordered_set<ContactId> held;  // queued, previewed or in flight here
-    std::multiset<TimePoint> retry_due;
+    // Due times of retries and callbacks, earliest on top.
+    std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>> retry_due;
     TimePoint refill_blocked_until{};
     TimerId wake_timer = 0;
     TimePoint wake_at = TimePoint::max();
@@ -216,16 +218,19 @@ struct Engine::Impl {
     lock.unlock();
     run_handler(std::forward<Fn>(fn));
   }
-  void post_handler(std::function<void()> fn) {
+  template <typename Fn>
+  void post_handler(Fn&& fn) {
     if (inline_ok()) {
       run_handler(fn);
     } else {
-      asio::post(io, [this, fn = std::move(fn)] { run_handler(fn); });
+      asio::post(io, [this, fn = std::forward<Fn>(fn)]() mutable { run_handler(fn); });
     }
   }
-  TimerId schedule(TimePoint at, std::function<void()> fn) {
+  // One std::function per timer: the handler is stored inside the clock's callback.
+  template <typename Fn>
+  TimerId schedule(TimePoint at, Fn fn) {
     std::weak_ptr<int> token = alive;
-    return clock->schedule_at(at, [this, token, fn = std::move(fn)]() mutable {
+    return clock->schedule_at(at, [this, token = std::move(token), fn = std::move(fn)]() mutable {
       if (token.expired()) return;
       post_handler(std::move(fn));
     });
@@ -487,9 +492,8 @@ struct Engine::Impl {
     }
     if (c.queue.size() < capacity) {
       // Nothing more is dialable before a window opens or a retry falls due.
-      while (!c.retry_due.empty() && *c.retry_due.begin() <= t)
-        c.retry_due.erase(c.retry_due.begin());
-      TimePoint next_retry = c.retry_due.empty() ? TimePoint::max() : *c.retry_due.begin();
+      while (!c.retry_due.empty() && c.retry_due.top() <= t) c.retry_due.pop();
+      TimePoint next_retry = c.retry_due.empty() ? TimePoint::max() : c.retry_due.top();
       c.refill_blocked_until = std::min(window_wake, next_retry);
     }
   }
@@ -923,7 +927,7 @@ struct Engine::Impl {
         contact.next_number =
             static_cast<std::uint16_t>((a.number_index + 1) % contact.numbers.size());
       }
-      c.retry_due.insert(due);
+      c.retry_due.push(due);
       unblock_refill(c, due);
     };
     if (d == Disposition::kInvalidNumber || d == Disposition::kWrongNumber) {
@@ -940,7 +944,7 @@ struct Engine::Impl {
       contact.status = ContactStatus::kCallback;
       contact.next_attempt_at = callback_at.value_or(t + std::chrono::hours(1));
       contact.callback_agent = kNoAgent;
-      c.retry_due.insert(contact.next_attempt_at);
+      c.retry_due.push(contact.next_attempt_at);
       unblock_refill(c, contact.next_attempt_at);
       return;
     } else if (d == Disposition::kDoNotCall) {
