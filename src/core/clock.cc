@@ -18,11 +18,6 @@ struct HeapEntry {
   std::uint64_t seq;  // increasing: same-instant timers fire in scheduling order
   TimerId id;
 };
-struct Later {
-  bool operator()(const HeapEntry& a, const HeapEntry& b) const {
-    return a.when != b.when ? a.when > b.when : a.seq > b.seq;
-  }
-};
 struct Timer {
   TimePoint when;
   TimerId id;
@@ -48,7 +43,7 @@ class TimerHeap {
     s.id = id;
     s.fn = std::move(fn);
     heap_.push_back(HeapEntry{when, ++seq_, id});
-    std::push_heap(heap_.begin(), heap_.end(), Later{});
+    sift_up(heap_.size() - 1);
     ++live_;
     return id;
   }
@@ -66,16 +61,14 @@ class TimerHeap {
     while (!heap_.empty()) {
       const HeapEntry& e = heap_.front();
       if (slots_[e.id & 0xFFFFFFFFu].id == e.id) return &e;
-      std::pop_heap(heap_.begin(), heap_.end(), Later{});
-      heap_.pop_back();
+      remove_top();
     }
     return nullptr;
   }
   // Removes the top (which top() returned).
   Timer pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    HeapEntry e = heap_.back();
-    heap_.pop_back();
+    HeapEntry e = heap_.front();
+    remove_top();
     std::uint32_t slot = static_cast<std::uint32_t>(e.id & 0xFFFFFFFFu);
     Timer t{e.when, e.id, std::move(slots_[slot].fn)};
     release(slot);
@@ -88,7 +81,48 @@ class TimerHeap {
     std::erase_if(heap_, [this](const HeapEntry& e) {
       return slots_[e.id & 0xFFFFFFFFu].id != e.id;
     });
-    std::make_heap(heap_.begin(), heap_.end(), Later{});
+    for (std::size_t i = heap_.size() / kArity + 1; i-- > 0;) {
+      if (i < heap_.size()) sift_down(i);
+    }
+  }
+  // A 4-ary min-heap on (when, seq): half the depth of a binary heap, and a node's children
+  // share a cache line or two. (when, seq) is a total order, so the firing order is the same
+  // as with any other heap.
+  static constexpr std::size_t kArity = 4;
+  static bool earlier(const HeapEntry& a, const HeapEntry& b) {
+    return a.when != b.when ? a.when < b.when : a.seq < b.seq;
+  }
+  void sift_up(std::size_t i) {
+    HeapEntry e = heap_[i];
+    while (i > 0) {
+      std::size_t parent = (i - 1) / kArity;
+      if (!earlier(e, heap_[parent])) break;
+      heap_[i] = heap_[parent];
+      i = parent;
+    }
+    heap_[i] = e;
+  }
+  void sift_down(std::size_t i) {
+    const std::size_t n = heap_.size();
+    HeapEntry e = heap_[i];
+    for (;;) {
+      std::size_t first = i * kArity + 1;
+      if (first >= n) break;
+      std::size_t best = first;
+      std::size_t last = std::min(first + kArity, n);
+      for (std::size_t c = first + 1; c < last; ++c) {
+        if (earlier(heap_[c], heap_[best])) best = c;
+      }
+      if (!earlier(heap_[best], e)) break;
+      heap_[i] = heap_[best];
+      i = best;
+    }
+    heap_[i] = e;
+  }
+  void remove_top() {
+    heap_.front() = heap_.back();
+    heap_.pop_back();
+    if (!heap_.empty()) sift_down(0);
   }
   struct Slot {
     TimerId id = 0;  // 0: free

@@ -2,6 +2,7 @@
 // storage a few times per attempt, far from contention on 2..8 threads.
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -215,14 +216,12 @@ class MemoryStorage final : public Storage {
       return;
     }
     CallId id = attempt.call_id;
-    if (id != 0 && id <= attempts_dense_.size() + 4096) {
-      if (id > attempts_dense_.size()) {
-        if (attempts_dense_.capacity() < id) {
-          attempts_dense_.reserve(std::max<std::size_t>(id, 2 * attempts_dense_.capacity()));
-        }
-        attempts_dense_.resize(id);
+    if (id != 0 && id <= dense_size_ + kChunk) {
+      while (id > attempts_dense_.size() * kChunk) {
+        attempts_dense_.push_back(std::make_unique<Attempt[]>(kChunk));
       }
-      attempts_dense_[id - 1] = attempt;
+      dense_size_ = std::max<std::size_t>(dense_size_, id);
+      dense_at(id - 1) = attempt;
     } else {
       attempts_sparse_.emplace(id, attempt);
     }
@@ -305,8 +304,8 @@ class MemoryStorage final : public Storage {
   // Attempts are kept densely by call id (ids are allocated from 1); ids far from the dense
   // range go to a map.
   Attempt* find_attempt(CallId id) {
-    if (id != 0 && id <= attempts_dense_.size()) {
-      Attempt& a = attempts_dense_[id - 1];
+    if (id != 0 && id <= dense_size_) {
+      Attempt& a = dense_at(id - 1);
       return a.call_id == id ? &a : nullptr;
     }
     auto it = attempts_sparse_.find(id);
@@ -359,7 +358,12 @@ class MemoryStorage final : public Storage {
   std::unordered_map<std::string, CampaignData> campaigns_;
   std::vector<Contact> contacts_;
   std::unordered_map<ContactId, Lease> leases_;
-  std::vector<Attempt> attempts_dense_;  // [call_id - 1]; call_id 0 marks a hole
+  // Attempt [call_id - 1] in chunks of kChunk (no reallocation as attempts grow); call_id 0
+  // marks a hole.
+  static constexpr std::size_t kChunk = 4096;
+  Attempt& dense_at(std::size_t i) { return attempts_dense_[i / kChunk][i % kChunk]; }
+  std::vector<std::unique_ptr<Attempt[]>> attempts_dense_;
+  std::size_t dense_size_ = 0;
   std::unordered_map<CallId, Attempt> attempts_sparse_;
   std::vector<std::vector<CallId>> by_contact_dense_;  // [contact_id - 1]
   std::unordered_map<ContactId, std::vector<CallId>> by_contact_sparse_;

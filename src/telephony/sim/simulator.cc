@@ -227,6 +227,7 @@ void Simulator::originate(const OriginateRequest& request) {
   ++originated_;
   auto call = std::make_unique<SimCall>();
   call->request = request;
+  call->timers.reserve(6);  // at most 5 events are pending at once
   SimCall& c = *call;
   CallId id = request.call_id;
   calls_[id] = std::move(call);
