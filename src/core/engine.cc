@@ -536,9 +536,12 @@ struct Engine::Impl {
         for (auto& entry : batch) c.held.erase(entry.contact_id);
         return launched;
       }
-      std::unordered_set<ContactId> ok(claimed.begin(), claimed.end());
+      // Usually every lease is granted: only build a lookup set when some were refused.
+      const bool all_claimed = claimed.size() == ids.size();
+      std::unordered_set<ContactId> ok;
+      if (!all_claimed) ok.insert(claimed.begin(), claimed.end());
       for (auto& entry : batch) {
-        if (!ok.count(entry.contact_id)) {
+        if (!all_claimed && !ok.count(entry.contact_id)) {
           c.held.erase(entry.contact_id);
           continue;
         }

@@ -176,11 +176,13 @@ class MemoryStorage final : public Storage {
     claimed.reserve(ids.size());
     for (ContactId id : ids) {
       if (id == 0 || id > contacts_.size()) continue;
-      auto [it, inserted] = leases_.try_emplace(id);
-      Lease& lease = it->second;
-      if (!inserted && lease.owner != owner && lease.expiry > now) continue;
+      if (leases_.size() < contacts_.size()) leases_.resize(contacts_.size());
+      LeaseSlot& slot = leases_[id - 1];
+      Lease& lease = slot.lease;
+      if (slot.held && lease.owner != owner && lease.expiry > now) continue;
+      slot.held = true;
       lease.contact_id = id;
-      lease.owner = std::string(owner);
+      lease.owner.assign(owner);  // reuses the slot's buffer
       lease.expiry = now + ttl;
       claimed.push_back(id);
     }
@@ -188,21 +190,21 @@ class MemoryStorage final : public Storage {
   }
   bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = leases_.find(id);
-    if (it == leases_.end() || it->second.owner != owner) return false;
-    it->second.expiry = now + ttl;
+    LeaseSlot* slot = lease_slot(id);
+    if (slot == nullptr || slot->lease.owner != owner) return false;
+    slot->lease.expiry = now + ttl;
     return true;
   }
   void release_lease(ContactId id, std::string_view owner) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = leases_.find(id);
-    if (it != leases_.end() && it->second.owner == owner) leases_.erase(it);
+    LeaseSlot* slot = lease_slot(id);
+    if (slot != nullptr && slot->lease.owner == owner) slot->held = false;
   }
   std::optional<Lease> get_lease(ContactId id) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = leases_.find(id);
-    if (it == leases_.end()) return std::nullopt;
-    return it->second;
+    LeaseSlot* slot = lease_slot(id);
+    if (slot == nullptr) return std::nullopt;
+    return slot->lease;
   }
 
   CallId allocate_call_id() override {
@@ -357,7 +359,17 @@ class MemoryStorage final : public Storage {
   std::mutex mutex_;
   std::unordered_map<std::string, CampaignData> campaigns_;
   std::vector<Contact> contacts_;
-  std::unordered_map<ContactId, Lease> leases_;
+  // Leases by contact id - 1 (only stored contacts can be leased); a released slot keeps its
+  // owner string's buffer for the next claim.
+  struct LeaseSlot {
+    bool held = false;
+    Lease lease;
+  };
+  LeaseSlot* lease_slot(ContactId id) {
+    if (id == 0 || id > leases_.size() || !leases_[id - 1].held) return nullptr;
+    return &leases_[id - 1];
+  }
+  std::vector<LeaseSlot> leases_;
   // Attempt [call_id - 1] in chunks of kChunk (no reallocation as attempts grow); call_id 0
   // marks a hole.
   static constexpr std::size_t kChunk = 4096;

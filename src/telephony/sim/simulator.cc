@@ -118,7 +118,9 @@ Simulator::Simulator(SimulationOptions options, Clock* clock, EventListener* dow
     : EventListenerWrapper(downstream),
       options_(std::move(options)),
       clock_(clock),
-      rng_(options_.seed) {}
+      rng_(options_.seed) {
+  calls_.reserve(1024);
+}
 
 Simulator::~Simulator() = default;
 
