@@ -1,6 +1,7 @@
 #include "omnivox/clock.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -218,23 +219,23 @@ std::unique_ptr<Clock> make_system_clock(double speed, TimePoint start) {
 
 struct VirtualClock::Impl {
   mutable std::mutex mutex;
-  TimePoint now;
+  // Written under `mutex`; read without it (now() is the hottest call of a simulation).
+  std::atomic<Duration::rep> now{0};
+  TimePoint get_now() const { return TimePoint(Duration(now.load(std::memory_order_acquire))); }
+  void set_now(TimePoint t) { now.store(t.time_since_epoch().count(), std::memory_order_release); }
   TimerHeap heap;
 };
 
 VirtualClock::VirtualClock(TimePoint start) : impl_(std::make_unique<Impl>()) {
-  impl_->now = start;
+  impl_->set_now(start);
 }
 VirtualClock::~VirtualClock() = default;
 
-TimePoint VirtualClock::now() const {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  return impl_->now;
-}
+TimePoint VirtualClock::now() const { return impl_->get_now(); }
 
 TimerId VirtualClock::schedule_at(TimePoint when, std::function<void()> fn) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  return impl_->heap.push(std::max(when, impl_->now), std::move(fn));
+  return impl_->heap.push(std::max(when, impl_->get_now()), std::move(fn));
 }
 
 void VirtualClock::cancel(TimerId id) {
@@ -246,11 +247,11 @@ bool VirtualClock::advance_one(TimePoint limit) {
   std::unique_lock<std::mutex> lock(impl_->mutex);
   const HeapEntry* top = impl_->heap.top();
   if (top == nullptr || top->when > limit) {
-    impl_->now = std::max(impl_->now, limit);
+    impl_->set_now(std::max(impl_->get_now(), limit));
     return false;
   }
   Timer t = impl_->heap.pop();
-  impl_->now = std::max(impl_->now, t.when);
+  impl_->set_now(std::max(impl_->get_now(), t.when));
   lock.unlock();
   t.fn();
   return true;

@@ -895,8 +895,8 @@ struct Engine::Impl {
     if (options.journal_state_changes) {
       journal(c, id, call.attempt.contact_id, "disposition", to_string(d));
     }
-    Attempt finished = call.attempt;
     c.held.erase(call.attempt.contact_id);
+    Attempt finished = std::move(call.attempt);  // `call` is forgotten next
     calls.erase(id);
     notify([&](EventListener& l) { l.on_attempt_finished(finished); });
     pace(c);
