@@ -257,6 +257,17 @@ bool VirtualClock::advance_one(TimePoint limit) {
   return true;
 }
 
+bool VirtualClock::fire_next(TimePoint limit) {
+  std::unique_lock<std::mutex> lock(impl_->mutex);
+  const HeapEntry* top = impl_->heap.top();
+  if (top == nullptr || top->when > limit) return false;
+  Timer t = impl_->heap.pop();
+  impl_->set_now(std::max(impl_->get_now(), t.when));
+  lock.unlock();
+  t.fn();
+  return true;
+}
+
 std::size_t VirtualClock::advance_to(TimePoint limit) {
   std::size_t fired = 0;
   while (advance_one(limit)) ++fired;

@@ -1405,8 +1405,7 @@ bool Engine::run_until_done(Duration limit) {
   impl_->io.poll();
   impl_->io.restart();
   // Unlike run_for, time stops at the last event rather than at the limit.
-  for (TimePoint due = vc->next_due(); due <= end; due = vc->next_due()) {
-    vc->advance_one(due);
+  while (vc->fire_next(end)) {
     impl_->io.poll();
     impl_->io.restart();
   }
