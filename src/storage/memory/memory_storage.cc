@@ -227,7 +227,9 @@ class MemoryStorage final : public Storage {
     } else {
       attempts_sparse_.emplace(id, attempt);
     }
-    calls_of(attempt.contact_id, true)->push_back(id);
+    std::vector<CallId>& of_contact = *calls_of(attempt.contact_id, true);
+    if (of_contact.empty()) of_contact.reserve(4);
+    of_contact.push_back(id);
     campaign_data(attempt.campaign_id).attempts.push_back(id);
   }
   std::vector<Attempt> attempts_of(ContactId id) override {
