@@ -1,6 +1,7 @@
 #include "omnivox/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -149,6 +150,8 @@ struct Engine::Impl {
 
   mutable std::recursive_mutex mutex;
   int depth = 0;
+  // Handlers posted to `io` (counted after posting), so a simulation loop polls only when needed.
+  std::atomic<std::size_t> posted{0};
   std::vector<std::function<void()>> deferred;
 
   std::unordered_map<std::string, std::unique_ptr<Campaign>> campaigns;
@@ -224,6 +227,7 @@ struct Engine::Impl {
       run_handler(fn);
     } else {
       asio::post(io, [this, fn = std::forward<Fn>(fn)]() mutable { run_handler(fn); });
+      posted.fetch_add(1, std::memory_order_release);  // after the post: see run_until_done
     }
   }
   // One std::function per timer: the handler is stored inside the clock's callback.
@@ -1406,8 +1410,12 @@ bool Engine::run_until_done(Duration limit) {
   impl_->io.restart();
   // Unlike run_for, time stops at the last event rather than at the limit.
   while (vc->fire_next(end)) {
-    impl_->io.poll();
-    impl_->io.restart();
+    // Handlers of this thread run inline; io only holds work posted by other threads.
+    if (impl_->posted.load(std::memory_order_acquire) != 0 &&
+        impl_->posted.exchange(0, std::memory_order_acq_rel) != 0) {
+      impl_->io.poll();
+      impl_->io.restart();
+    }
   }
   t_driving_engine = saved;
   return vc->pending() == 0;
