@@ -301,9 +301,14 @@ struct Engine::Impl {
   // holding a preview are never taken.
   Agent* longest_idle_agent(Campaign& c) {
     Agent* best = nullptr;
+    // Every candidate is AVAILABLE: stop once all AVAILABLE agents have been seen.
+    int available_left = c.agents_in_state[static_cast<int>(AgentState::kAvailable)];
     for (AgentId id : c.agents) {
+      if (available_left <= 0) break;
       Agent& a = agents[id];
-      if (a.state != AgentState::kAvailable || a.preview) continue;
+      if (a.state != AgentState::kAvailable) continue;
+      --available_left;
+      if (a.preview) continue;
       if (!best) {
         best = &a;
         continue;
