@@ -53,6 +53,35 @@ Disposition system_disposition(const CallStateMachine& sm, bool bridged) {
 
 }  // namespace
 
+// A set of contact ids: a bitmap for the small, dense ids storages hand out, a hash set beyond.
+class ContactIdSet {
+ public:
+  bool count(ContactId id) const {
+    if (id < kDense) return id < bits_.size() && bits_[id];
+    return sparse_.count(id) > 0;
+  }
+  void insert(ContactId id) {
+    if (id < kDense) {
+      if (id >= bits_.size()) bits_.resize(std::max<std::size_t>(id + 1, 2 * bits_.size()));
+      bits_[id] = true;
+    } else {
+      sparse_.insert(id);
+    }
+  }
+  void erase(ContactId id) {
+    if (id < kDense) {
+      if (id < bits_.size()) bits_[id] = false;
+    } else {
+      sparse_.erase(id);
+    }
+  }
+
+ private:
+  static constexpr ContactId kDense = ContactId{1} << 24;
+  std::vector<bool> bits_;
+  std::unordered_set<ContactId> sparse_;
+};
+
 // The last N samples, oldest first, contiguous (for std::span).
 class SampleRing {
  public:
@@ -109,7 +138,7 @@ struct Engine::Impl {
     std::unique_ptr<AbandonGovernor> governor;
     bool started = false;
     std::deque<DialQueueEntry> queue;
-    std::unordered_set<ContactId> held;  // queued, previewed or in flight here
+    ContactIdSet held;  // queued, previewed or in flight here
     // Due times of retries and callbacks, earliest on top.
     std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>> retry_due;
     TimePoint refill_blocked_until{};
