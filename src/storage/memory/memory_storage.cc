@@ -1,6 +1,7 @@
 // The in-process memory backend. One mutex guards everything: the engine's hot path touches
 // storage a few times per attempt, far from contention on 2..8 threads.
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,6 +26,56 @@ struct OrderKey {
   }
 };
 
+// A set of OrderKeys as one bitmap over list_order per priority level: O(1) insert and erase,
+// iteration in dialing order (priority desc, list order asc). list_order is dense per campaign.
+class ReadySet {
+ public:
+  bool insert(const OrderKey& k) {
+    Level& level = levels_[k.neg_priority];
+    const std::size_t word = k.list_order / 64;
+    const std::uint64_t mask = std::uint64_t{1} << (k.list_order % 64);
+    if (word >= level.words.size()) level.words.resize(word + 1, 0);
+    if (level.words[word] & mask) return false;
+    level.words[word] |= mask;
+    level.first = std::min(level.first, word);
+    return true;
+  }
+  std::size_t erase(const OrderKey& k) {
+    auto it = levels_.find(k.neg_priority);
+    if (it == levels_.end()) return 0;
+    const std::size_t word = k.list_order / 64;
+    const std::uint64_t mask = std::uint64_t{1} << (k.list_order % 64);
+    if (word >= it->second.words.size() || !(it->second.words[word] & mask)) return 0;
+    it->second.words[word] &= ~mask;
+    return 1;
+  }
+  // Calls fn(list_order) in dialing order until it returns false.
+  template <typename Fn>
+  void for_each(Fn&& fn) {
+    for (auto& [priority, level] : levels_) {
+      for (std::size_t w = level.first; w < level.words.size(); ++w) {
+        std::uint64_t bits = level.words[w];
+        if (bits == 0) {
+          if (w == level.first) ++level.first;  // words before `first` are all empty
+          continue;
+        }
+        while (bits != 0) {
+          const int bit = std::countr_zero(bits);
+          bits &= bits - 1;
+          if (!fn(w * 64 + static_cast<std::uint64_t>(bit))) return;
+        }
+      }
+    }
+  }
+
+ private:
+  struct Level {
+    std::vector<std::uint64_t> words;
+    std::size_t first = 0;  // no bit is set in words before this one
+  };
+  std::map<std::int32_t, Level> levels_;
+};
+
 struct CampaignData {
   CampaignConfig config;
   bool has_config = false;
@@ -33,7 +84,8 @@ struct CampaignData {
   std::set<OrderKey> all;
   // Dialable contacts (NEW, RETRY) due at or before `promoted_until`, in dialing order: a scan
   // for dialable contacts visits these, not the whole campaign.
-  std::set<OrderKey> ready;
+  ReadySet ready;
+  std::vector<ContactId> by_list_order;  // [list_order - 1]
   // Dialable contacts not yet due, by due time; promoted into `ready` as scans pass their time.
   std::set<std::pair<TimePoint, ContactId>> waiting;
   TimePoint promoted_until = TimePoint::min();
@@ -85,6 +137,7 @@ class MemoryStorage final : public Storage {
     contact.list_order = data.next_list_order++;
     contacts_.push_back(std::move(contact));
     const Contact& stored = contacts_.back();
+    data.by_list_order.push_back(stored.id);
     if (!by_contact_sparse_.empty()) {  // attempts recorded before their contact existed
       auto it = by_contact_sparse_.find(stored.id);
       if (it != by_contact_sparse_.end()) {
@@ -150,12 +203,12 @@ class MemoryStorage final : public Storage {
       data.ready.insert(key_of(contacts_[id - 1]));
     }
     data.promoted_until = std::max(data.promoted_until, scan.due_by);
-    for (const OrderKey& k : data.ready) {
-      const Contact& c = contacts_[k.id - 1];
-      if (c.next_attempt_at > scan.due_by) continue;  // promoted by a later-looking scan
+    data.ready.for_each([&](std::uint64_t list_order) {
+      const Contact& c = contacts_[data.by_list_order[list_order - 1] - 1];
+      if (c.next_attempt_at > scan.due_by) return true;  // promoted by a later-looking scan
       ++visited;
-      if (!visit(c)) break;
-    }
+      return visit(c);
+    });
     return visited;
   }
   std::vector<std::size_t> count_by_status(std::string_view campaign_id) override {
