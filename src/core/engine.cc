@@ -139,6 +139,7 @@ struct Engine::Impl {
     bool started = false;
     std::deque<DialQueueEntry> queue;
     ContactIdSet held;  // queued, previewed or in flight here
+    std::vector<DialQueueEntry> refill_buffer;
     // Due times of retries and callbacks, earliest on top.
     std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>> retry_due;
     TimePoint refill_blocked_until{};
@@ -521,7 +522,8 @@ struct Engine::Impl {
     if (t < c.refill_blocked_until) return;
     std::size_t capacity = std::max<std::size_t>(queue_capacity(c), wanted);
     if (c.queue.size() >= capacity) return;
-    std::vector<DialQueueEntry> fresh;
+    std::vector<DialQueueEntry>& fresh = c.refill_buffer;  // reused: refills are frequent
+    fresh.clear();
     TimePoint window_wake = c.generator->fill(
         t, capacity - c.queue.size(), [&](ContactId id) { return c.held.count(id) > 0; }, fresh);
     for (auto& e : fresh) {
