@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <memory_resource>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -87,7 +88,9 @@ struct CampaignData {
   ReadySet ready;
   std::vector<ContactId> by_list_order;  // [list_order - 1]
   // Dialable contacts not yet due, by due time; promoted into `ready` as scans pass their time.
-  std::set<std::pair<TimePoint, ContactId>> waiting;
+  // Its nodes come from a pool (contacts move in and out on every retry).
+  std::pmr::unsynchronized_pool_resource waiting_nodes;
+  std::pmr::set<std::pair<TimePoint, ContactId>> waiting{&waiting_nodes};
   TimePoint promoted_until = TimePoint::min();
   // Contacts with status CALLBACK, by due time.
   std::set<std::pair<TimePoint, ContactId>> callbacks;
