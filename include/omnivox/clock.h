@@ -70,6 +70,9 @@ class VirtualClock final : public Clock {
   /// Fires the earliest pending timer if it is due at or before `limit`, moving now() to its
   /// time. Returns false (and moves now() to `limit`) when none is due by then.
   bool advance_one(TimePoint limit);
+  /// Like advance_one, but leaves now() unchanged when no timer is due by `limit` (time stops
+  /// at the last event). Same as `next_due() <= limit && advance_one(next_due())`, in one step.
+  bool fire_next(TimePoint limit);
   /// Fires every timer due at or before `limit` in time order, then sets now() to `limit`.
   /// Returns the number of timers fired.
   std::size_t advance_to(TimePoint limit);

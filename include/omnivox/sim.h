@@ -222,7 +222,14 @@ class Simulator final : public Telephony, public EventListenerWrapper {
   CallEventSink* sink_ = nullptr;
   std::mt19937_64 rng_;
   std::atomic<std::uint64_t> originated_{0};
+  // Live calls by id: a table indexed by id for the small, dense ids storages allocate, a map
+  // beyond; ended calls' objects are kept for reuse.
+  SimCall* find_call(CallId id) const;
+  SimCall& insert_call(CallId id);
+  void erase_call(CallId id);
+  std::vector<std::unique_ptr<SimCall>> calls_dense_;
   std::unordered_map<CallId, std::unique_ptr<SimCall>> calls_;
+  std::vector<std::unique_ptr<SimCall>> spare_calls_;
   // Agent dispositions of bridged calls that ended, until their agent's wrap-up.
   std::unordered_map<CallId, Disposition> dispositions_;
   // Attempts drawn ahead by peek_next_originates(), used by the next originate() calls.

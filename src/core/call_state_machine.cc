@@ -57,6 +57,7 @@ bool CallStateMachine::seen(const CallEvent& event) {
                                           : (static_cast<std::uint64_t>(event.kind) << 8) |
                                                 static_cast<std::uint64_t>(event.amd);
   if (std::find(seen_keys_.begin(), seen_keys_.end(), key) != seen_keys_.end()) return true;
+  if (seen_keys_.empty()) seen_keys_.reserve(8);  // a call sees a handful of events: grow once
   seen_keys_.push_back(key);
   return false;
 }

@@ -1,6 +1,7 @@
 #include "omnivox/clock.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -17,11 +18,6 @@ struct HeapEntry {
   TimePoint when;
   std::uint64_t seq;  // increasing: same-instant timers fire in scheduling order
   TimerId id;
-};
-struct Later {
-  bool operator()(const HeapEntry& a, const HeapEntry& b) const {
-    return a.when != b.when ? a.when > b.when : a.seq > b.seq;
-  }
 };
 struct Timer {
   TimePoint when;
@@ -48,7 +44,7 @@ class TimerHeap {
     s.id = id;
     s.fn = std::move(fn);
     heap_.push_back(HeapEntry{when, ++seq_, id});
-    std::push_heap(heap_.begin(), heap_.end(), Later{});
+    sift_up(heap_.size() - 1);
     ++live_;
     return id;
   }
@@ -56,22 +52,24 @@ class TimerHeap {
     std::uint32_t slot = static_cast<std::uint32_t>(id & 0xFFFFFFFFu);
     if (id == 0 || slot >= slots_.size() || slots_[slot].id != id) return;
     release(slot);
+    // Cancelled entries wait in the heap until they reach the top; when they outnumber the
+    // pending ones, drop them all at once so the heap stays small (the order of the rest is
+    // unchanged: it depends only on (when, seq)).
+    if (heap_.size() > 1024 && heap_.size() > 2 * live_) compact();
   }
   // Drops cancelled timers from the top; returns the top or nullptr.
   const HeapEntry* top() {
     while (!heap_.empty()) {
       const HeapEntry& e = heap_.front();
       if (slots_[e.id & 0xFFFFFFFFu].id == e.id) return &e;
-      std::pop_heap(heap_.begin(), heap_.end(), Later{});
-      heap_.pop_back();
+      remove_top();
     }
     return nullptr;
   }
   // Removes the top (which top() returned).
   Timer pop() {
-    std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    HeapEntry e = heap_.back();
-    heap_.pop_back();
+    HeapEntry e = heap_.front();
+    remove_top();
     std::uint32_t slot = static_cast<std::uint32_t>(e.id & 0xFFFFFFFFu);
     Timer t{e.when, e.id, std::move(slots_[slot].fn)};
     release(slot);
@@ -80,6 +78,53 @@ class TimerHeap {
   std::size_t size() const { return live_; }
 
  private:
+  void compact() {
+    std::erase_if(heap_, [this](const HeapEntry& e) {
+      return slots_[e.id & 0xFFFFFFFFu].id != e.id;
+    });
+    for (std::size_t i = heap_.size() / kArity + 1; i-- > 0;) {
+      if (i < heap_.size()) sift_down(i);
+    }
+  }
+  // A 4-ary min-heap on (when, seq): half the depth of a binary heap, and a node's children
+  // share a cache line or two. (when, seq) is a total order, so the firing order is the same
+  // as with any other heap.
+  static constexpr std::size_t kArity = 4;
+  static bool earlier(const HeapEntry& a, const HeapEntry& b) {
+    return a.when != b.when ? a.when < b.when : a.seq < b.seq;
+  }
+  void sift_up(std::size_t i) {
+    HeapEntry e = heap_[i];
+    while (i > 0) {
+      std::size_t parent = (i - 1) / kArity;
+      if (!earlier(e, heap_[parent])) break;
+      heap_[i] = heap_[parent];
+      i = parent;
+    }
+    heap_[i] = e;
+  }
+  void sift_down(std::size_t i) {
+    const std::size_t n = heap_.size();
+    HeapEntry e = heap_[i];
+    for (;;) {
+      std::size_t first = i * kArity + 1;
+      if (first >= n) break;
+      std::size_t best = first;
+      std::size_t last = std::min(first + kArity, n);
+      for (std::size_t c = first + 1; c < last; ++c) {
+        if (earlier(heap_[c], heap_[best])) best = c;
+      }
+      if (!earlier(heap_[best], e)) break;
+      heap_[i] = heap_[best];
+      i = best;
+    }
+    heap_[i] = e;
+  }
+  void remove_top() {
+    heap_.front() = heap_.back();
+    heap_.pop_back();
+    if (!heap_.empty()) sift_down(0);
+  }
   struct Slot {
     TimerId id = 0;  // 0: free
     std::uint32_t generation = 0;
@@ -174,23 +219,23 @@ std::unique_ptr<Clock> make_system_clock(double speed, TimePoint start) {
 
 struct VirtualClock::Impl {
   mutable std::mutex mutex;
-  TimePoint now;
+  // Written under `mutex`; read without it (now() is the hottest call of a simulation).
+  std::atomic<Duration::rep> now{0};
+  TimePoint get_now() const { return TimePoint(Duration(now.load(std::memory_order_acquire))); }
+  void set_now(TimePoint t) { now.store(t.time_since_epoch().count(), std::memory_order_release); }
   TimerHeap heap;
 };
 
 VirtualClock::VirtualClock(TimePoint start) : impl_(std::make_unique<Impl>()) {
-  impl_->now = start;
+  impl_->set_now(start);
 }
 VirtualClock::~VirtualClock() = default;
 
-TimePoint VirtualClock::now() const {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  return impl_->now;
-}
+TimePoint VirtualClock::now() const { return impl_->get_now(); }
 
 TimerId VirtualClock::schedule_at(TimePoint when, std::function<void()> fn) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  return impl_->heap.push(std::max(when, impl_->now), std::move(fn));
+  return impl_->heap.push(std::max(when, impl_->get_now()), std::move(fn));
 }
 
 void VirtualClock::cancel(TimerId id) {
@@ -202,11 +247,22 @@ bool VirtualClock::advance_one(TimePoint limit) {
   std::unique_lock<std::mutex> lock(impl_->mutex);
   const HeapEntry* top = impl_->heap.top();
   if (top == nullptr || top->when > limit) {
-    impl_->now = std::max(impl_->now, limit);
+    impl_->set_now(std::max(impl_->get_now(), limit));
     return false;
   }
   Timer t = impl_->heap.pop();
-  impl_->now = std::max(impl_->now, t.when);
+  impl_->set_now(std::max(impl_->get_now(), t.when));
+  lock.unlock();
+  t.fn();
+  return true;
+}
+
+bool VirtualClock::fire_next(TimePoint limit) {
+  std::unique_lock<std::mutex> lock(impl_->mutex);
+  const HeapEntry* top = impl_->heap.top();
+  if (top == nullptr || top->when > limit) return false;
+  Timer t = impl_->heap.pop();
+  impl_->set_now(std::max(impl_->get_now(), t.when));
   lock.unlock();
   t.fn();
   return true;

@@ -1,12 +1,14 @@
 #include "omnivox/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <deque>
 #include <mutex>
+#include <queue>
 #include <random>
 #include <set>
 #include <sstream>
@@ -51,6 +53,35 @@ Disposition system_disposition(const CallStateMachine& sm, bool bridged) {
 }
 
 }  // namespace
+
+// A set of contact ids: a bitmap for the small, dense ids storages hand out, a hash set beyond.
+class ContactIdSet {
+ public:
+  bool count(ContactId id) const {
+    if (id < kDense) return id < bits_.size() && bits_[id];
+    return sparse_.count(id) > 0;
+  }
+  void insert(ContactId id) {
+    if (id < kDense) {
+      if (id >= bits_.size()) bits_.resize(std::max<std::size_t>(id + 1, 2 * bits_.size()));
+      bits_[id] = true;
+    } else {
+      sparse_.insert(id);
+    }
+  }
+  void erase(ContactId id) {
+    if (id < kDense) {
+      if (id < bits_.size()) bits_[id] = false;
+    } else {
+      sparse_.erase(id);
+    }
+  }
+
+ private:
+  static constexpr ContactId kDense = ContactId{1} << 24;
+  std::vector<bool> bits_;
+  std::unordered_set<ContactId> sparse_;
+};
 
 // The last N samples, oldest first, contiguous (for std::span).
 class SampleRing {
@@ -108,8 +139,10 @@ struct Engine::Impl {
     std::unique_ptr<AbandonGovernor> governor;
     bool started = false;
     std::deque<DialQueueEntry> queue;
-    std::unordered_set<ContactId> held;  // queued, previewed or in flight here
-    std::multiset<TimePoint> retry_due;
+    ContactIdSet held;  // queued, previewed or in flight here
+    std::vector<DialQueueEntry> refill_buffer;
+    // Due times of retries and callbacks, earliest on top.
+    std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>> retry_due;
     TimePoint refill_blocked_until{};
     TimerId wake_timer = 0;
     TimePoint wake_at = TimePoint::max();
@@ -149,6 +182,8 @@ struct Engine::Impl {
 
   mutable std::recursive_mutex mutex;
   int depth = 0;
+  // Handlers posted to `io` (counted after posting), so a simulation loop polls only when needed.
+  std::atomic<std::size_t> posted{0};
   std::vector<std::function<void()>> deferred;
 
   std::unordered_map<std::string, std::unique_ptr<Campaign>> campaigns;
@@ -218,17 +253,21 @@ struct Engine::Impl {
     lock.unlock();
     run_handler(std::forward<Fn>(fn));
   }
-  void post_handler(std::function<void()> fn) {
+  template <typename Fn>
+  void post_handler(Fn&& fn) {
     if (inline_ok()) {
       run_handler(fn);
     } else {
       // Through the strand: with several engine threads, events still apply in arrival order.
-      asio::post(strand, [this, fn = std::move(fn)] { run_handler(fn); });
+      asio::post(strand, [this, fn = std::forward<Fn>(fn)]() mutable { run_handler(fn); });
+      posted.fetch_add(1, std::memory_order_release);  // after the post: see run_until_done
     }
   }
-  TimerId schedule(TimePoint at, std::function<void()> fn) {
+  // One std::function per timer: the handler is stored inside the clock's callback.
+  template <typename Fn>
+  TimerId schedule(TimePoint at, Fn fn) {
     std::weak_ptr<int> token = alive;
-    return clock->schedule_at(at, [this, token, fn = std::move(fn)]() mutable {
+    return clock->schedule_at(at, [this, token = std::move(token), fn = std::move(fn)]() mutable {
       if (token.expired()) return;
       post_handler(std::move(fn));
     });
@@ -295,9 +334,14 @@ struct Engine::Impl {
   // holding a preview are never taken.
   Agent* longest_idle_agent(Campaign& c) {
     Agent* best = nullptr;
+    // Every candidate is AVAILABLE: stop once all AVAILABLE agents have been seen.
+    int available_left = c.agents_in_state[static_cast<int>(AgentState::kAvailable)];
     for (AgentId id : c.agents) {
+      if (available_left <= 0) break;
       Agent& a = agents[id];
-      if (a.state != AgentState::kAvailable || a.preview) continue;
+      if (a.state != AgentState::kAvailable) continue;
+      --available_left;
+      if (a.preview) continue;
       if (!best) {
         best = &a;
         continue;
@@ -481,7 +525,8 @@ struct Engine::Impl {
     if (t < c.refill_blocked_until) return;
     std::size_t capacity = std::max<std::size_t>(queue_capacity(c), wanted);
     if (c.queue.size() >= capacity) return;
-    std::vector<DialQueueEntry> fresh;
+    std::vector<DialQueueEntry>& fresh = c.refill_buffer;  // reused: refills are frequent
+    fresh.clear();
     TimePoint window_wake = c.generator->fill(
         t, capacity - c.queue.size(), [&](ContactId id) { return c.held.count(id) > 0; }, fresh);
     for (auto& e : fresh) {
@@ -490,9 +535,8 @@ struct Engine::Impl {
     }
     if (c.queue.size() < capacity) {
       // Nothing more is dialable before a window opens or a retry falls due.
-      while (!c.retry_due.empty() && *c.retry_due.begin() <= t)
-        c.retry_due.erase(c.retry_due.begin());
-      TimePoint next_retry = c.retry_due.empty() ? TimePoint::max() : *c.retry_due.begin();
+      while (!c.retry_due.empty() && c.retry_due.top() <= t) c.retry_due.pop();
+      TimePoint next_retry = c.retry_due.empty() ? TimePoint::max() : c.retry_due.top();
       c.refill_blocked_until = std::min(window_wake, next_retry);
     }
   }
@@ -535,9 +579,12 @@ struct Engine::Impl {
         for (auto& entry : batch) c.held.erase(entry.contact_id);
         return launched;
       }
-      std::unordered_set<ContactId> ok(claimed.begin(), claimed.end());
+      // Usually every lease is granted: only build a lookup set when some were refused.
+      const bool all_claimed = claimed.size() == ids.size();
+      std::unordered_set<ContactId> ok;
+      if (!all_claimed) ok.insert(claimed.begin(), claimed.end());
       for (auto& entry : batch) {
-        if (!ok.count(entry.contact_id)) {
+        if (!all_claimed && !ok.count(entry.contact_id)) {
           c.held.erase(entry.contact_id);
           continue;
         }
@@ -891,8 +938,8 @@ struct Engine::Impl {
     if (options.journal_state_changes) {
       journal(c, id, call.attempt.contact_id, "disposition", to_string(d));
     }
-    Attempt finished = call.attempt;
     c.held.erase(call.attempt.contact_id);
+    Attempt finished = std::move(call.attempt);  // `call` is forgotten next
     calls.erase(id);
     notify([&](EventListener& l) { l.on_attempt_finished(finished); });
     pace(c);
@@ -926,7 +973,7 @@ struct Engine::Impl {
         contact.next_number =
             static_cast<std::uint16_t>((a.number_index + 1) % contact.numbers.size());
       }
-      c.retry_due.insert(due);
+      c.retry_due.push(due);
       unblock_refill(c, due);
     };
     if (d == Disposition::kInvalidNumber || d == Disposition::kWrongNumber) {
@@ -943,7 +990,7 @@ struct Engine::Impl {
       contact.status = ContactStatus::kCallback;
       contact.next_attempt_at = callback_at.value_or(t + std::chrono::hours(1));
       contact.callback_agent = kNoAgent;
-      c.retry_due.insert(contact.next_attempt_at);
+      c.retry_due.push(contact.next_attempt_at);
       unblock_refill(c, contact.next_attempt_at);
       return;
     } else if (d == Disposition::kDoNotCall) {
@@ -1401,10 +1448,13 @@ bool Engine::run_until_done(Duration limit) {
   impl_->io.poll();
   impl_->io.restart();
   // Unlike run_for, time stops at the last event rather than at the limit.
-  for (TimePoint due = vc->next_due(); due <= end; due = vc->next_due()) {
-    vc->advance_one(due);
-    impl_->io.poll();
-    impl_->io.restart();
+  while (vc->fire_next(end)) {
+    // Handlers of this thread run inline; io only holds work posted by other threads.
+    if (impl_->posted.load(std::memory_order_acquire) != 0 &&
+        impl_->posted.exchange(0, std::memory_order_acq_rel) != 0) {
+      impl_->io.poll();
+      impl_->io.restart();
+    }
   }
   t_driving_engine = saved;
   return vc->pending() == 0;

@@ -781,8 +781,16 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
   std::size_t accepted = 0;
   // Usually one scan. Candidates that need a storage check (DNC, history) are checked after the
   // scan (the scan's visitor may not call into storage); if some are rejected, scan again.
+  // Reused across calls: a fresh vector of this size per fill was a large allocation each time.
+  // (fill is not reentrant: neither the visitor nor the storage checks call back into it.)
+  static thread_local std::vector<Candidate> candidates_buffer;
+  std::vector<Candidate>& candidates = candidates_buffer;
+  struct ClearOnExit {
+    std::vector<Candidate>& v;
+    ~ClearOnExit() { v.clear(); }
+  } clear_on_exit{candidates};
   for (;;) {
-    std::vector<Candidate> candidates;
+    candidates.clear();
     const std::size_t need = max_entries - accepted;
     std::size_t plain = 0;
     std::size_t uncertain = 0;

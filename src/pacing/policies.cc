@@ -17,8 +17,9 @@ class ProgressivePolicy final : public PacingPolicy {
 
 class PowerPolicy final : public PacingPolicy {
  public:
-  explicit PowerPolicy(double lines) : lines_(lines) {}
-  std::string name() const override { return "power(" + std::to_string(lines_).substr(0, 4) + ")"; }
+  explicit PowerPolicy(double lines)
+      : lines_(lines), name_("power(" + std::to_string(lines_).substr(0, 4) + ")") {}
+  std::string name() const override { return name_; }
   int decide(const PacingSnapshot& s) override {
     int target = static_cast<int>(std::lround(lines_ * s.agents_idle));
     return std::max(target - s.calls_pending - s.calls_waiting, 0);
@@ -26,6 +27,7 @@ class PowerPolicy final : public PacingPolicy {
 
  private:
   double lines_;
+  std::string name_;
 };
 
 class PreviewPolicy final : public PacingPolicy {

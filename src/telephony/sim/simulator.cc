@@ -118,24 +118,74 @@ Simulator::Simulator(SimulationOptions options, Clock* clock, EventListener* dow
     : EventListenerWrapper(downstream),
       options_(std::move(options)),
       clock_(clock),
-      rng_(options_.seed) {}
+      rng_(options_.seed) {
+}
+
+namespace {
+constexpr CallId kDenseCalls = CallId{1} << 24;
+}
+
+Simulator::SimCall* Simulator::find_call(CallId id) const {
+  if (id < kDenseCalls) return id < calls_dense_.size() ? calls_dense_[id].get() : nullptr;
+  auto it = calls_.find(id);
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+Simulator::SimCall& Simulator::insert_call(CallId id) {
+  std::unique_ptr<SimCall> call;
+  if (spare_calls_.empty()) {
+    call = std::make_unique<SimCall>();
+    call->timers.reserve(6);  // at most 5 events are pending at once
+  } else {
+    call = std::move(spare_calls_.back());
+    spare_calls_.pop_back();
+    std::vector<TimerId> timers = std::move(call->timers);
+    *call = SimCall{};
+    timers.clear();
+    call->timers = std::move(timers);
+  }
+  SimCall& c = *call;
+  std::unique_ptr<SimCall>* slot;
+  if (id < kDenseCalls) {
+    if (id >= calls_dense_.size()) {
+      calls_dense_.resize(std::max<std::size_t>(id + 1, 2 * calls_dense_.size()));
+    }
+    slot = &calls_dense_[id];
+  } else {
+    slot = &calls_[id];
+  }
+  if (*slot && spare_calls_.size() < 1024) spare_calls_.push_back(std::move(*slot));
+  *slot = std::move(call);
+  return c;
+}
+
+void Simulator::erase_call(CallId id) {
+  std::unique_ptr<SimCall> call;
+  if (id < kDenseCalls) {
+    if (id < calls_dense_.size()) call = std::move(calls_dense_[id]);
+  } else if (auto it = calls_.find(id); it != calls_.end()) {
+    call = std::move(it->second);
+    calls_.erase(it);
+  }
+  if (call && spare_calls_.size() < 1024) spare_calls_.push_back(std::move(call));
+}
 
 Simulator::~Simulator() = default;
 
 void Simulator::emit(CallId id, CallEventKind kind, double delay_s, AmdResult amd,
                      FailReason reason) {
-  auto it = calls_.find(id);
-  if (it == calls_.end()) return;
-  SimCall& call = *it->second;
+  SimCall* found_call = find_call(id);
+  if (found_call == nullptr) return;
+  SimCall& call = *found_call;
   std::uint32_t seq = ++call.sequence;
   std::weak_ptr<int> token = alive_;
   TimerId timer = clock_->schedule_at(clock_->now() + seconds_to_duration(delay_s),
                                       [this, token, id, kind, seq, amd, reason] {
                                         if (token.expired()) return;
                                         std::lock_guard<std::recursive_mutex> lock(mutex_);
-                                        auto found = calls_.find(id);
-                                        if (found == calls_.end()) return;
-                                        SimCall& c = *found->second;
+                                        SimCall* found = find_call(id);
+                                        if (found == nullptr) return;
+                                        SimCall& c = *found;
                                         if (ends_call(kind)) {
                                           c.ended = true;
                                         }
@@ -150,7 +200,7 @@ void Simulator::emit(CallId id, CallEventKind kind, double delay_s, AmdResult am
                                         bool is_end = ends_call(kind);
                                         if (is_end) {
                                           if (c.bridged) dispositions_[id] = c.agent_disposition;
-                                          calls_.erase(found);
+                                          erase_call(id);
                                         }
                                         if (sink_) sink_->on_call_event(e);
                                       });
@@ -225,11 +275,9 @@ OriginateForecast Simulator::forecast_of(const Draws& d, Duration ring_timeout, 
 void Simulator::originate(const OriginateRequest& request) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
   ++originated_;
-  auto call = std::make_unique<SimCall>();
-  call->request = request;
-  SimCall& c = *call;
   CallId id = request.call_id;
-  calls_[id] = std::move(call);
+  SimCall& c = insert_call(id);
+  c.request = request;
   std::uniform_real_distribution<double> u(0.0, 1.0);
   const double ring_timeout = to_seconds(request.ring_timeout);
   double setup = 0, ring = 0, amd_u = 1.0, amd_delay = 0, patience = 0;
@@ -358,9 +406,9 @@ void Simulator::originate(const OriginateRequest& request) {
 
 std::optional<CallForecast> Simulator::forecast(CallId id) const {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
-  auto it = calls_.find(id);
-  if (it == calls_.end()) return std::nullopt;
-  return it->second->forecast;
+  SimCall* c = find_call(id);
+  if (c == nullptr) return std::nullopt;
+  return c->forecast;
 }
 
 std::optional<TimePoint> Simulator::agent_free_at(AgentId agent) {
@@ -390,9 +438,9 @@ std::vector<OriginateForecast> Simulator::peek_next_originates(std::size_t n, Du
 
 void Simulator::hangup(CallId id) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
-  auto it = calls_.find(id);
-  if (it == calls_.end()) return;
-  SimCall& c = *it->second;
+  SimCall* found = find_call(id);
+  if (found == nullptr) return;
+  SimCall& c = *found;
   for (TimerId t : c.timers) clock_->cancel(t);
   c.timers.clear();
   emit(id, c.answered ? CallEventKind::kCompleted : CallEventKind::kCanceled, 0.0);
@@ -400,9 +448,9 @@ void Simulator::hangup(CallId id) {
 
 void Simulator::bridge(CallId id, AgentId agent) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);
-  auto it = calls_.find(id);
-  if (it == calls_.end()) return;
-  SimCall& c = *it->second;
+  SimCall* found = find_call(id);
+  if (found == nullptr) return;
+  SimCall& c = *found;
   for (TimerId t : c.timers) clock_->cancel(t);  // the patience hangup no longer applies
   c.timers.clear();
   c.bridged = true;
