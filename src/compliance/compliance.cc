@@ -25,6 +25,9 @@ ComplianceProfile ComplianceProfile::us_ftc_fcc() {
   p.name = "US_FTC_FCC";
   p.abandon_cap = 0.03;
   p.abandon_window = std::chrono::hours(24 * 30);
+  // A person AMD takes for a machine and hangs up on was not connected within 2 s: an abandon.
+  p.count_amd_false_positives = true;
+  p.amd_false_positive_rate = 0.05;
   p.hold_window = std::chrono::seconds(2);
   p.min_ring = std::chrono::seconds(15);
   p.call_window = CallWindow::every_day(8 * 60, 21 * 60);
