@@ -445,3 +445,21 @@ TEST(CallWindow, ConcurrentIsOpenIsConsistent) {
 
 }  // namespace
 }  // namespace omnivox
+
+namespace omnivox {
+namespace {
+
+TEST(CallWindow, IntersectKeepsOnlyHoursBothAllow) {
+  CallWindow campaign = CallWindow::every_day(7 * 60, 22 * 60);
+  campaign.by_weekday[6] = {};  // the campaign never calls on Saturdays
+  CallWindow rule = CallWindow::every_day(8 * 60, 21 * 60);
+  rule.by_weekday[1] = {22 * 60, 23 * 60};  // no overlap on Mondays
+  CallWindow both = CallWindow::intersect(campaign, rule);
+  EXPECT_EQ(both.by_weekday[3].start_minute, 8 * 60);
+  EXPECT_EQ(both.by_weekday[3].end_minute, 21 * 60);
+  EXPECT_TRUE(both.by_weekday[6].closed());
+  EXPECT_TRUE(both.by_weekday[1].closed());
+}
+
+}  // namespace
+}  // namespace omnivox

@@ -156,7 +156,6 @@ TEST(EngineModes, CallNowDialsAChosenContactUnderTheSameLocking) {
 TEST(EngineModes, CallbackDispositionSchedulesAFutureAttempt) {
   Rig rig(DialMode::kProgressive);
   ContactId id = rig.add("+12125550101");
-  struct Agentless : EventListener {};
   AgentId agent = rig.engine->add_agent("p", "carol");
   rig.engine->set_agent_state(agent, AgentState::kAvailable);
   rig.engine->start_campaign("p");

@@ -42,6 +42,8 @@ struct CallWindow {
   static CallWindow every_day(int start_minute, int end_minute);
   /// Open around the clock (no window restriction).
   static CallWindow always();
+  /// Open only when both are, day by day (e.g. a campaign's hours within a regulator's).
+  static CallWindow intersect(const CallWindow& a, const CallWindow& b);
   /// Parses "HH:MM-HH:MM" (e.g. "09:00-21:00"); throws Error(kConfig) naming the text otherwise.
   static LocalTimeRange parse_range(std::string_view text);
 };

@@ -7,8 +7,9 @@
 // (poll()/run_for()), so a PBX can embed it in its own loop. With a virtual clock
 // (Clock::is_virtual), run_for() advances virtual time and every handler runs inline on the
 // calling thread: a simulated day takes seconds and is reproducible.
-// Public methods are thread-safe: called from outside the engine's thread they are queued to it
-// (getters return a consistent snapshot); called from a listener callback they run after it.
+// Public methods are thread-safe: they run at once under the engine's lock (getters return a
+// consistent snapshot); mutating methods called from inside a listener callback run after the
+// current handler.
 #ifndef OMNIVOX_ENGINE_H_
 #define OMNIVOX_ENGINE_H_
 
@@ -37,7 +38,9 @@ struct EngineOptions {
   std::string owner_token;
   /// Lease time-to-live; leases of live calls are renewed at half of it. Default: 5 min.
   Duration lease_ttl = std::chrono::minutes(5);
-  /// Pacing is decided on every event and at least this often. Default: 250 ms.
+  /// With a real clock, pacing is decided on every event and at least this often while a
+  /// campaign has work (a virtual clock decides on events and the policy's own ticks). Default:
+  /// 250 ms.
   Duration decision_interval = std::chrono::milliseconds(250);
   /// Per-state timeouts of the call state machine. Defaults: see StateTimeouts.
   StateTimeouts timeouts;

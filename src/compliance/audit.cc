@@ -21,13 +21,7 @@ ComplianceAudit audit_campaign(Storage& storage, const CampaignConfig& campaign,
                                TimeZoneMap& zones) {
   ComplianceAudit audit;
   const ComplianceProfile& profile = campaign.compliance;
-  CallWindow window = campaign.call_window;
-  for (int d = 0; d < 7; ++d) {
-    auto& mine = window.by_weekday[d];
-    const auto& rule = profile.call_window.by_weekday[d];
-    mine.start_minute = std::max(mine.start_minute, rule.start_minute);
-    mine.end_minute = std::max(mine.start_minute, std::min(mine.end_minute, rule.end_minute));
-  }
+  const CallWindow window = CallWindow::intersect(campaign.call_window, profile.call_window);
   auto note = [&](const std::string& text) {
     if (audit.examples.size() < 10) audit.examples.push_back(text);
   };

@@ -367,6 +367,17 @@ CallWindow CallWindow::every_day(int start_minute, int end_minute) {
 
 CallWindow CallWindow::always() { return every_day(0, static_cast<int>(kMinutesPerDay)); }
 
+CallWindow CallWindow::intersect(const CallWindow& a, const CallWindow& b) {
+  CallWindow r;
+  for (std::size_t day = 0; day < 7; ++day) {
+    LocalTimeRange& out = r.by_weekday[day];
+    out.start_minute = std::max(a.by_weekday[day].start_minute, b.by_weekday[day].start_minute);
+    out.end_minute = std::min(a.by_weekday[day].end_minute, b.by_weekday[day].end_minute);
+    if (out.end_minute < out.start_minute) out.end_minute = out.start_minute;
+  }
+  return r;
+}
+
 LocalTimeRange CallWindow::parse_range(std::string_view text) {
   std::string_view s = trim(text);
   std::size_t dash = s.find('-');

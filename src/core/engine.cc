@@ -500,9 +500,12 @@ struct Engine::Impl {
     return static_cast<double>(end - minute) / (end - start);
   }
 
-  // Periodic decisions for policies that want them, only while there is something to decide.
+  // Periodic decisions, only while there is something to decide: the policy's own tick, or with
+  // a real clock the engine's decision interval (time passing changes what a policy sees).
+  // With a virtual clock nothing changes between events unless the policy asks for ticks.
   void ensure_tick(Campaign& c) {
     Duration every = c.policy->tick_interval();
+    if (every <= Duration(0) && !clock->is_virtual()) every = options.decision_interval;
     if (every <= Duration(0) || c.tick_timer || !c.started) return;
     int idle = c.agents_in_state[static_cast<int>(AgentState::kAvailable)];
     bool work =
@@ -866,7 +869,6 @@ struct Engine::Impl {
     if (call.bridged && agent_id != kNoAgent) {
       // The agent wraps up and sets the disposition (set_disposition).
       call.awaiting_disposition = true;
-      c.handle_seconds += 0;  // completed in set_disposition
       storage->put_attempt(call.attempt);
       set_agent(agents[agent_id], AgentState::kWrapUp, id);
       call.wrap_timer = schedule(t + options.max_wrap_up, [this, id] { on_wrap_up_expired(id); });

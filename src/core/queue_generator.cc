@@ -156,17 +156,6 @@ std::string nanp_region(std::uint64_t national_number) {
 
 // ---- windows and dates -------------------------------------------------------------------------
 
-CallWindow intersect(const CallWindow& a, const CallWindow& b) {
-  CallWindow r;
-  for (std::size_t day = 0; day < 7; ++day) {
-    LocalTimeRange& out = r.by_weekday[day];
-    out.start_minute = std::max(a.by_weekday[day].start_minute, b.by_weekday[day].start_minute);
-    out.end_minute = std::min(a.by_weekday[day].end_minute, b.by_weekday[day].end_minute);
-    if (out.end_minute < out.start_minute) out.end_minute = out.start_minute;
-  }
-  return r;
-}
-
 std::string hhmm(int minute) {
   char text[24];
   std::snprintf(text, sizeof text, "%02d:%02d", minute / 60, minute % 60);
@@ -450,7 +439,7 @@ QueueGenerator::QueueGenerator(const CampaignConfig& campaign, Storage* storage,
     : campaign_(campaign), storage_(storage), zones_(zones), state_(std::make_unique<State>()) {
   const ComplianceProfile& profile = campaign.compliance;
   // The compliance profile's hours bound the campaign's: use the intersection, day by day.
-  campaign_.call_window = intersect(campaign_.call_window, profile.call_window);
+  campaign_.call_window = CallWindow::intersect(campaign_.call_window, profile.call_window);
   State& s = *state_;
   s.windows.push_back(campaign_.call_window);
   s.window_sources.push_back(profile.name == "NONE" ? "campaign" : "campaign ∩ " + profile.name);
@@ -465,7 +454,7 @@ QueueGenerator::QueueGenerator(const CampaignConfig& campaign, Storage* storage,
       it = s.regions.end() - 1;
     }
     if (rule.call_window)
-      s.windows[it->window] = intersect(s.windows[it->window], *rule.call_window);
+      s.windows[it->window] = CallWindow::intersect(s.windows[it->window], *rule.call_window);
     if (rule.max_calls_per_24h > 0) {
       it->max_calls_per_24h = it->max_calls_per_24h > 0
                                   ? std::min(it->max_calls_per_24h, rule.max_calls_per_24h)

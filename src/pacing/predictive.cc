@@ -4,19 +4,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <numeric>
-#include <tuple>
 
 #include "omnivox/optimum.h"
 #include "omnivox/pacing.h"
 
 namespace omnivox {
 namespace {
-
-double mean_of(std::span<const double> xs) {
-  if (xs.empty()) return 0.0;
-  return std::accumulate(xs.begin(), xs.end(), 0.0) / static_cast<double>(xs.size());
-}
 
 class PredictivePolicy final : public PacingPolicy {
  public:

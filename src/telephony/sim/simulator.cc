@@ -108,7 +108,6 @@ struct Simulator::SimCall {
   Disposition agent_disposition = Disposition::kNotInterested;
   std::uint32_t sequence = 0;
   bool answered = false;
-  bool ended = false;
   bool bridged = false;
   std::vector<TimerId> timers;
   CallForecast forecast;  // what the engine will see (oracle queries)
@@ -118,8 +117,7 @@ Simulator::Simulator(SimulationOptions options, Clock* clock, EventListener* dow
     : EventListenerWrapper(downstream),
       options_(std::move(options)),
       clock_(clock),
-      rng_(options_.seed) {
-}
+      rng_(options_.seed) {}
 
 namespace {
 constexpr CallId kDenseCalls = CallId{1} << 24;
@@ -186,9 +184,6 @@ void Simulator::emit(CallId id, CallEventKind kind, double delay_s, AmdResult am
                                         SimCall* found = find_call(id);
                                         if (found == nullptr) return;
                                         SimCall& c = *found;
-                                        if (ends_call(kind)) {
-                                          c.ended = true;
-                                        }
                                         CallEvent e;
                                         e.call_id = id;
                                         e.kind = kind;
