@@ -24,6 +24,7 @@ check good-run 0 "Omnivox run report" -- "$OMNIVOX" run --campaign "$DATA/small_
 for f in calls.csv calls.jsonl metrics.json summary.json; do
   [ -s "$WORK/out1/$f" ] || { echo "FAIL good-run: missing $f"; fail=1; }
 done
+check realtime-run 0 "finished                     yes" -- "$OMNIVOX" run --campaign "$DATA/small_campaign.json" --realtime --speed 20000 --out "$WORK/rt" --quiet
 check import-errors-reported 0 "small_contacts.csv:5" -- "$OMNIVOX" run --campaign "$DATA/small_campaign.json" --out "$WORK/out2" --quiet
 
 printf '{"id": "x", "agnets": 3}' >"$WORK/typo.json"

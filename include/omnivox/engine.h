@@ -154,8 +154,8 @@ class Engine {
   /// Virtual clock only: runs until every started campaign has no dialable contact left and no
   /// call in flight, or until `limit` of virtual time passed. Returns true if finished.
   bool run_until_done(Duration limit);
-  /// True when every started campaign has no call in flight and nothing dialable will ever be
-  /// (every contact final, or waiting on nothing the engine can change).
+  /// True when no call is in flight and, with a virtual clock, no timer is pending (nothing
+  /// will happen unless the host acts).
   bool idle() const;
 
   // ---- reading ----
