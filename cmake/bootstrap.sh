@@ -16,6 +16,11 @@ PACKAGES=(
   libphonenumber8 libgeocoding8 libprotobuf-dev libabsl-dev libicu-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libsqlite3-dev
+  libpqxx-dev libpq-dev postgresql procps
+  libssl-dev libboost-url1.81-dev
+  python3-dev pybind11-dev python3-pytest python3-numpy python3-matplotlib
+  swig openjdk-17-jdk-headless junit4
+  clang libclang-rt-14-dev
 )
 
 SUDO=""

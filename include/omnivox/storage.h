@@ -108,6 +108,16 @@ class Storage {
   /// Visits every attempt of a campaign in call-id order until `visit` returns false.
   virtual void scan_attempts(std::string_view campaign_id,
                              const std::function<bool(const Attempt&)>& visit) = 0;
+  /// Visits the attempts of a campaign that are still open — no disposition recorded
+  /// (disposition == kNone): in flight, or in wrap-up, when their engine stopped or died — in
+  /// call-id order until `visit` returns false. Restart reconciliation reads them. The default
+  /// filters scan_attempts(); persistent backends override it with an indexed query.
+  virtual void scan_open_attempts(std::string_view campaign_id,
+                                  const std::function<bool(const Attempt&)>& visit) {
+    scan_attempts(campaign_id, [&](const Attempt& a) {
+      return a.disposition != Disposition::kNone || visit(a);
+    });
+  }
 
   // ---- DNC ----
   /// Adds a number to a DNC list ("global" or a campaign id).
@@ -163,6 +173,10 @@ class StorageWrapper : public Storage {
   std::vector<Attempt> attempts_of(ContactId id) override { return target_->attempts_of(id); }
   void scan_attempts(std::string_view id, const std::function<bool(const Attempt&)>& v) override {
     target_->scan_attempts(id, v);
+  }
+  void scan_open_attempts(std::string_view id,
+                          const std::function<bool(const Attempt&)>& v) override {
+    target_->scan_open_attempts(id, v);
   }
   void add_dnc(std::string_view list, std::string_view e164) override {
     target_->add_dnc(list, e164);

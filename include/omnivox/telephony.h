@@ -5,6 +5,7 @@
 #define OMNIVOX_TELEPHONY_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "omnivox/model.h"
@@ -85,6 +86,14 @@ class Telephony {
   virtual void play(CallId call, const std::string& message) = 0;
   /// Stops: no events after it returns.
   virtual void stop() {}
+  /// Restart reconciliation: what the backend knows now of a call an earlier engine placed and
+  /// never saw end (`attempt` is the open attempt from Storage: call_id, provider_call_id,
+  /// number). Returns the call's ending event (kind with ends_call() true, timestamps, codes)
+  /// if the provider says it has ended; an event of another kind if it is still live (the
+  /// engine then hangs it up); nullopt if the backend cannot tell (the default: the simulator
+  /// forgets calls with its process). May block briefly (it is called once per open attempt
+  /// when a campaign starts); must not throw.
+  virtual std::optional<CallEvent> lookup_call(const Attempt& attempt) { return std::nullopt; }
 };
 
 /// Forwards every call to another Telephony; subclass it to intercept some.
@@ -98,6 +107,9 @@ class TelephonyWrapper : public Telephony {
   void bridge(CallId call, AgentId agent) override { target_->bridge(call, agent); }
   void play(CallId call, const std::string& message) override { target_->play(call, message); }
   void stop() override { target_->stop(); }
+  std::optional<CallEvent> lookup_call(const Attempt& attempt) override {
+    return target_->lookup_call(attempt);
+  }
 
  private:
   Telephony* target_;
