@@ -77,7 +77,13 @@ struct CampaignStatistics {
   std::size_t contacts_total = 0;
   std::size_t contacts_final = 0;  ///< DONE, DNC, INVALID or EXHAUSTED
   std::size_t dial_queue_size = 0;
-  long dispositions[kDispositionCount] = {};  ///< index = Disposition
+  long dispositions[kDispositionCount] = {};  ///< index = Disposition (attempts launched here)
+  /// Open attempts of an earlier (stopped or dead) engine that this one closed at start_campaign
+  /// or later (restart reconciliation); not counted in `attempts` or `dispositions`.
+  long attempts_reconciled = 0;
+  /// Finished attempts storage has not taken yet (it failed): kept and written again every
+  /// second; their contacts stay held. 0 in normal operation.
+  std::size_t completions_unsaved = 0;
 };
 
 /// A campaign's contacts counted by the first rule that excludes them now.
@@ -107,6 +113,13 @@ class Engine {
   /// Adds a number to a DNC list ("global" or a campaign id).
   void add_dnc(const std::string& list, const std::string& e164);
   /// Starts dialing a campaign (its agents must be added). Throws Error(kNotFound).
+  /// Restart reconciliation runs first: open attempts in storage (no disposition) that no live
+  /// engine owns — placed by an engine that stopped or died — are asked of
+  /// Telephony::lookup_call() and closed with the outcome it reports, or, when it cannot tell,
+  /// as COMPLETED (bridged), ABANDONED (answered, never bridged) or FAILED/unknown (retryable by
+  /// the campaign's rules). Attempts whose contact is still under another owner's live lease are
+  /// looked at again when that lease expires. Each closed attempt is journaled ("reconciled"),
+  /// logged, and reported through EventListener::on_attempt_finished.
   void start_campaign(const std::string& campaign_id);
   /// Stops launching new attempts for a campaign; calls in flight finish normally.
   void stop_campaign(const std::string& campaign_id);

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <queue>
 #include <random>
@@ -164,7 +165,18 @@ struct Engine::Impl {
     TimePoint day_left_valid_until{};
     long handled = 0;
     long dispositions[kDispositionCount] = {};
+    long reconciled = 0;  // open attempts of earlier engines closed by reconcile()
+    TimerId reconcile_timer = 0;
     PacingSnapshot snapshot;
+  };
+
+  // A finished attempt whose record storage refused (e.g. the database is away): kept, with its
+  // contact held, and written again until storage takes it, so nothing is lost.
+  struct UnsavedCompletion {
+    Campaign* campaign = nullptr;
+    Attempt attempt;
+    std::optional<TimePoint> callback_at;
+    TimePoint at{};
   };
 
   EngineOptions options;
@@ -190,6 +202,8 @@ struct Engine::Impl {
   std::vector<Agent> agents;
   std::unordered_map<CallId, Call> calls;
   TimerId renew_timer = 0;
+  std::map<CallId, UnsavedCompletion> unsaved;
+  TimerId unsaved_timer = 0;
   // Timers capture a weak reference: a clock that outlives the engine fires into nothing.
   std::shared_ptr<int> alive = std::make_shared<int>(0);
 
@@ -598,7 +612,26 @@ struct Engine::Impl {
   }
 
   // Leased `entry` → an attempt. Re-checks eligibility (time passed since the queue was filled).
+  // A storage failure before the call is placed drops the entry (lease released if possible);
+  // nothing has been dialed then.
   CallId originate(Campaign& c, const DialQueueEntry& entry, AgentId dedicated) {
+    try {
+      return place_call(c, entry, dedicated);
+    } catch (const std::exception& e) {
+      logger.log_limited(LogLevel::kError, "originate",
+                         "contact " + std::to_string(entry.contact_id) +
+                             " not dialed: storage failed: " + e.what());
+      c.held.erase(entry.contact_id);
+      try {
+        storage->release_lease(entry.contact_id, options.owner_token);
+      } catch (const std::exception&) {
+        // The lease expires by itself.
+      }
+      return kNoCall;
+    }
+  }
+
+  CallId place_call(Campaign& c, const DialQueueEntry& entry, AgentId dedicated) {
     TimePoint t = now();
     auto contact = storage->get_contact(entry.contact_id);
     auto drop = [&](const std::string& why) {
@@ -646,6 +679,7 @@ struct Engine::Impl {
                       ? std::string()
                       : c.config.caller_ids[c.caller_id_next++ % c.config.caller_ids.size()];
     a.created_at = t;
+    storage->put_attempt(a);  // the last storage write: nothing above changed engine state
     call.dedicated_agent = dedicated;
     if (dedicated != kNoAgent) {
       Agent& ag = agents[dedicated];
@@ -653,7 +687,6 @@ struct Engine::Impl {
       ag.call = id;
       set_agent(ag, AgentState::kReserved, id);
     }
-    storage->put_attempt(a);
     ++c.attempts;
     ++c.pending;
     ++c.in_flight;
@@ -714,13 +747,18 @@ struct Engine::Impl {
     renew_timer = schedule(now() + options.lease_ttl / 2, [this] {
       renew_timer = 0;
       TimePoint t = now();
-      for (auto& [id, call] : calls) {
-        if (!storage->renew_lease(call.attempt.contact_id, options.owner_token, t,
-                                  options.lease_ttl)) {
-          logger.log_limited(LogLevel::kWarn, "renew",
-                             "lease of contact " + std::to_string(call.attempt.contact_id) +
-                                 " was lost during call " + std::to_string(id));
+      try {
+        for (auto& [id, call] : calls) {
+          if (!storage->renew_lease(call.attempt.contact_id, options.owner_token, t,
+                                    options.lease_ttl)) {
+            logger.log_limited(LogLevel::kWarn, "renew",
+                               "lease of contact " + std::to_string(call.attempt.contact_id) +
+                                   " was lost during call " + std::to_string(id));
+          }
         }
+      } catch (const std::exception& e) {
+        logger.log_limited(LogLevel::kError, "renew",
+                           std::string("renewing leases failed (retried): ") + e.what());
       }
       ensure_renewal();
     });
@@ -869,7 +907,12 @@ struct Engine::Impl {
     if (call.bridged && agent_id != kNoAgent) {
       // The agent wraps up and sets the disposition (set_disposition).
       call.awaiting_disposition = true;
-      storage->put_attempt(call.attempt);
+      try {
+        storage->put_attempt(call.attempt);  // bridged_at survives a crash in wrap-up
+      } catch (const std::exception& e) {
+        logger.log_limited(LogLevel::kError, "wrap_up",
+                           "recording call " + std::to_string(id) + " failed: " + e.what());
+      }
       set_agent(agents[agent_id], AgentState::kWrapUp, id);
       call.wrap_timer = schedule(t + options.max_wrap_up, [this, id] { on_wrap_up_expired(id); });
       pace(c);
@@ -926,25 +969,194 @@ struct Engine::Impl {
     call.attempt.disposition = d;
     ++c.dispositions[static_cast<int>(d)];
     --c.in_flight;
-    try {
-      if (auto contact = storage->get_contact(call.attempt.contact_id)) {
-        apply_disposition(c, *contact, call.attempt, d, callback_at, t);
-        storage->update_contact(*contact);
-      }
-      storage->put_attempt(call.attempt);
-      storage->release_lease(call.attempt.contact_id, options.owner_token);
-    } catch (const std::exception& e) {
-      logger.log_limited(LogLevel::kError, "complete",
-                         "recording call " + std::to_string(id) + " failed: " + e.what());
-    }
     if (options.journal_state_changes) {
       journal(c, id, call.attempt.contact_id, "disposition", to_string(d));
     }
-    c.held.erase(call.attempt.contact_id);
-    Attempt finished = std::move(call.attempt);  // `call` is forgotten next
-    calls.erase(id);
-    notify([&](EventListener& l) { l.on_attempt_finished(finished); });
+    UnsavedCompletion done{&c, std::move(call.attempt), callback_at, t};
+    calls.erase(id);  // `call` is forgotten
+    if (save_completion(done)) {
+      c.held.erase(done.attempt.contact_id);
+    } else {
+      unsaved.emplace(id, done);
+      schedule_unsaved_retry();
+    }
+    notify([&](EventListener& l) { l.on_attempt_finished(done.attempt); });
     pace(c);
+  }
+
+  // Writes a finished attempt and its contact's new state, then releases the lease. False (and
+  // logged) when storage refused; the caller keeps it for a later try.
+  bool save_completion(const UnsavedCompletion& done) {
+    const Attempt& a = done.attempt;
+    try {
+      if (auto contact = storage->get_contact(a.contact_id)) {
+        apply_disposition(*done.campaign, *contact, a, a.disposition, done.callback_at, done.at);
+        storage->update_contact(*contact);
+      }
+      storage->put_attempt(a);
+      storage->release_lease(a.contact_id, options.owner_token);
+      return true;
+    } catch (const std::exception& e) {
+      logger.log_limited(LogLevel::kError, "complete",
+                         "recording call " + std::to_string(a.call_id) +
+                             " failed (kept, retried every second): " + e.what());
+      return false;
+    }
+  }
+
+  void schedule_unsaved_retry() {
+    if (unsaved_timer || unsaved.empty()) return;
+    unsaved_timer = schedule(now() + std::chrono::seconds(1), [this] {
+      unsaved_timer = 0;
+      for (auto it = unsaved.begin(); it != unsaved.end();) {
+        if (!save_completion(it->second)) break;  // storage still away: keep the rest too
+        Campaign& c = *it->second.campaign;
+        c.held.erase(it->second.attempt.contact_id);
+        it = unsaved.erase(it);
+        pace(c);
+      }
+      if (!unsaved.empty()) {
+        // Keep the leases of the contacts waiting here alive while storage is away.
+        for (auto& [id, done] : unsaved) {
+          try {
+            storage->renew_lease(done.attempt.contact_id, options.owner_token, now(),
+                                 options.lease_ttl);
+          } catch (const std::exception&) {
+            break;
+          }
+        }
+      }
+      schedule_unsaved_retry();
+    });
+  }
+
+  // ---- restart reconciliation ----
+  // Closes the campaign's open attempts (no disposition in storage) that no live engine owns:
+  // placed by an engine that stopped or died. An attempt whose contact is still under another
+  // owner's live lease is looked at again when that lease expires.
+  void reconcile(Campaign& c) {
+    if (c.reconcile_timer) clock->cancel(c.reconcile_timer), c.reconcile_timer = 0;
+    TimePoint t = now();
+    TimePoint next_look = TimePoint::max();
+    std::vector<Attempt> open;
+    try {
+      storage->scan_open_attempts(c.config.id, [&](const Attempt& a) {
+        if (!calls.count(a.call_id) && !unsaved.count(a.call_id)) open.push_back(a);
+        return true;
+      });
+    } catch (const std::exception& e) {
+      logger.log_limited(LogLevel::kError, "reconcile",
+                         std::string("reading open attempts failed: ") + e.what());
+      next_look = t + std::chrono::seconds(5);
+    }
+    for (Attempt& a : open) {
+      try {
+        auto lease = storage->get_lease(a.contact_id);
+        if (lease && lease->expiry > t && lease->owner != options.owner_token) {
+          next_look = std::min(next_look, lease->expiry + std::chrono::milliseconds(100));
+          continue;
+        }
+        const ContactId ids[1] = {a.contact_id};
+        // Claiming first keeps two surviving engines from closing the same attempt.
+        if (storage->claim_leases(ids, options.owner_token, t, options.lease_ttl).empty()) {
+          next_look = std::min(next_look, t + options.lease_ttl / 2);
+          continue;
+        }
+        close_orphan(c, a, t);
+        if (!c.held.count(a.contact_id)) storage->release_lease(a.contact_id, options.owner_token);
+      } catch (const std::exception& e) {
+        logger.log_limited(
+            LogLevel::kError, "reconcile",
+            "reconciling call " + std::to_string(a.call_id) + " failed: " + e.what());
+        next_look = std::min(next_look, t + std::chrono::seconds(5));
+      }
+    }
+    if (next_look != TimePoint::max() && c.started) {
+      Campaign* cp = &c;
+      c.reconcile_timer = schedule(next_look, [this, cp] {
+        cp->reconcile_timer = 0;
+        reconcile(*cp);
+      });
+    }
+  }
+
+  // One open attempt of an earlier engine, its contact leased by us: ask telephony how it ended;
+  // if it cannot tell, close it by what storage knows (bridged: COMPLETED, the agent talked;
+  // answered only: ABANDONED, the person heard silence; otherwise FAILED/unknown, retryable by
+  // the campaign's rules).
+  void close_orphan(Campaign& c, Attempt a, TimePoint t) {
+    std::optional<CallEvent> looked;
+    try {
+      looked = telephony->lookup_call(a);
+    } catch (const std::exception& e) {
+      logger.log_limited(LogLevel::kWarn, "reconcile",
+                         std::string("telephony lookup_call threw: ") + e.what());
+    }
+    Disposition d = Disposition::kFailed;
+    std::string how = "telephony could not tell";
+    const bool bridged = a.bridged_at != TimePoint{};
+    const bool answered = a.answered_at != TimePoint{};
+    if (looked && ends_call(looked->kind)) {
+      how = std::string("telephony reported ") + to_string(looked->kind);
+      if (looked->provider_code) a.provider_code = looked->provider_code;
+      switch (looked->kind) {
+        case CallEventKind::kBusy:
+          d = Disposition::kBusy, a.state = CallState::kBusy;
+          break;
+        case CallEventKind::kNoAnswer:
+          d = Disposition::kNoAnswer, a.state = CallState::kNoAnswer;
+          break;
+        case CallEventKind::kCanceled:
+          d = Disposition::kCanceled, a.state = CallState::kCanceled;
+          break;
+        case CallEventKind::kFailed:
+          a.state = CallState::kFailed;
+          a.fail_reason =
+              looked->fail_reason == FailReason::kNone ? FailReason::kUnknown : looked->fail_reason;
+          d = a.fail_reason == FailReason::kInvalidNumber ? Disposition::kInvalidNumber
+                                                          : Disposition::kFailed;
+          break;
+        default:  // kCompleted: it was answered
+          d = bridged ? Disposition::kCompleted : Disposition::kAbandoned;
+          a.state = bridged ? CallState::kCompleted : CallState::kAbandoned;
+          break;
+      }
+    } else {
+      if (looked) {
+        how = "telephony reported it live; hung up";
+        telephony->hangup(a.call_id);
+      }
+      if (bridged) {
+        d = Disposition::kCompleted, a.state = CallState::kCompleted;
+      } else if (answered) {
+        d = Disposition::kAbandoned, a.state = CallState::kAbandoned;
+      } else {
+        d = Disposition::kFailed, a.state = CallState::kFailed,
+        a.fail_reason = FailReason::kUnknown;
+      }
+    }
+    if (d == Disposition::kAbandoned) c.governor->record_abandon(a.answered_at);
+    a.disposition = d;
+    a.ended_at = t;
+    // A later attempt of the same contact (dialed after the lease expired) owns its state now.
+    bool superseded = false;
+    for (const Attempt& other : storage->attempts_of(a.contact_id)) {
+      if (other.call_id > a.call_id) superseded = true;
+    }
+    if (!superseded) {
+      if (auto contact = storage->get_contact(a.contact_id)) {
+        apply_disposition(c, *contact, a, d, std::nullopt, t);
+        storage->update_contact(*contact);
+      }
+    }
+    storage->put_attempt(a);
+    ++c.reconciled;
+    logger.log_limited(LogLevel::kWarn, "reconcile",
+                       "call " + std::to_string(a.call_id) + " of contact " +
+                           std::to_string(a.contact_id) + " was open from an earlier engine (" +
+                           how + "): closed as " + to_string(d));
+    journal(c, a.call_id, a.contact_id, "reconciled", how + "; closed as " + to_string(d));
+    notify([&](EventListener& l) { l.on_attempt_finished(a); });
   }
 
   void apply_disposition(Campaign& c, Contact& contact, const Attempt& a, Disposition d,
@@ -1021,6 +1233,8 @@ struct Engine::Impl {
     TimePoint t = now();
     s.campaign_id = c.config.id;
     s.at = t;
+    s.attempts_reconciled = c.reconciled;
+    for (const auto& [id, done] : unsaved) s.completions_unsaved += done.campaign == &c;
     double in_state[kAgentStateCount] = {};
     for (AgentId id : c.agents) {
       const Agent& a = agents[id];
@@ -1167,6 +1381,7 @@ void Engine::start_campaign(const std::string& campaign_id) {
     Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
     c.started = true;
     c.refill_blocked_until = TimePoint{};
+    impl_->reconcile(c);
     impl_->logger.log(LogLevel::kInfo,
                       "campaign " + campaign_id + " started with policy " + c.policy->name());
     impl_->pace(c);
@@ -1180,6 +1395,7 @@ void Engine::stop_campaign(const std::string& campaign_id) {
     for (auto& e : c.queue) c.held.erase(e.contact_id);
     c.queue.clear();
     if (c.wake_timer) impl_->clock->cancel(c.wake_timer), c.wake_timer = 0;
+    if (c.reconcile_timer) impl_->clock->cancel(c.reconcile_timer), c.reconcile_timer = 0;
   });
 }
 

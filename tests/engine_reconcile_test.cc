@@ -1,0 +1,242 @@
+// Restart reconciliation: an engine that dies mid-campaign leaves open attempts in storage; the
+// next engine on the same storage closes them (never lost, never silently duplicated) and the
+// campaign completes. Also: a storage outage during a run loses no finished attempt.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "omnivox/engine.h"
+#include "omnivox/sim.h"
+#include "omnivox/sqlite_storage.h"
+
+namespace omnivox {
+namespace {
+
+CampaignConfig small_campaign() {
+  CampaignConfig c;
+  c.id = "reconcile";
+  c.compliance = ComplianceProfile::none();
+  c.call_window = CallWindow::always();
+  c.max_attempts = 5;
+  c.retry_rules = {{Disposition::kBusy, {false, std::chrono::minutes(2)}},
+                   {Disposition::kNoAnswer, {false, std::chrono::minutes(2)}},
+                   {Disposition::kMachine, {false, std::chrono::minutes(2)}},
+                   {Disposition::kFailed, {false, std::chrono::minutes(2)}}};
+  return c;
+}
+
+SimulationOptions world(std::uint64_t seed) {
+  SimulationOptions so;
+  so.seed = seed;
+  so.parametric.p_live = 0.5;
+  so.parametric.p_machine = 0.1;
+  so.parametric.p_busy = 0.1;
+  so.parametric.p_invalid = 0.0;
+  so.parametric.answer_delay = Distribution::fixed(6);
+  so.parametric.talk = Distribution::fixed(60);
+  so.wrap_up = Distribution::fixed(5);
+  return so;
+}
+
+// One engine process, as far as storage can tell: its own simulator, clock and owner token.
+struct Node {
+  Simulator sim;
+  Engine engine;
+  Node(Storage* storage, VirtualClock* clock, std::uint64_t seed, const std::string& owner,
+       int agents, bool add_contacts)
+      : sim(world(seed), clock), engine(options(owner), storage, &sim, clock, &sim) {
+    sim.attach(&engine);
+    engine.add_campaign(small_campaign());
+    if (add_contacts) {
+      for (int i = 0; i < 200; ++i) {
+        Contact c;
+        c.external_id = "c" + std::to_string(i);
+        PhoneNumber n;
+        n.e164 = "+3519100" + std::to_string(10000 + i);
+        c.numbers.push_back(n);
+        engine.add_contact("reconcile", c);
+      }
+    }
+    for (int i = 0; i < agents; ++i) {
+      engine.set_agent_state(engine.add_agent("reconcile", "a"), AgentState::kAvailable);
+    }
+  }
+  static EngineOptions options(const std::string& owner) {
+    EngineOptions eo = Simulation::quiet_engine_options();
+    eo.owner_token = owner;
+    eo.lease_ttl = std::chrono::seconds(60);
+    return eo;
+  }
+};
+
+struct Census {
+  std::size_t open = 0, contacts = 0;
+  std::set<CallId> ids;
+  bool ids_unique = true;
+  long attempts = 0;
+  bool attempts_match_contacts = true;
+};
+
+Census census(Storage& storage) {
+  Census out;
+  ContactScan all;
+  all.campaign_id = "reconcile";
+  all.dialable_only = false;
+  std::vector<Contact> contacts;
+  storage.scan_contacts(all, [&](const Contact& c) {
+    contacts.push_back(c);
+    return true;
+  });
+  for (const Contact& c : contacts) {
+    ++out.contacts;
+    auto attempts = storage.attempts_of(c.id);
+    if (static_cast<long>(attempts.size()) != c.attempts) out.attempts_match_contacts = false;
+    std::set<int> numbers;
+    for (const Attempt& a : attempts) {
+      if (!out.ids.insert(a.call_id).second) out.ids_unique = false;
+      if (!numbers.insert(a.attempt_number).second) out.ids_unique = false;
+      if (a.disposition == Disposition::kNone) ++out.open;
+      ++out.attempts;
+    }
+  }
+  return out;
+}
+
+class ReconcileTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::unique_ptr<Storage> open() {
+    if (GetParam() == "memory") {
+      if (!memory_) memory_ = make_memory_storage();
+      return std::make_unique<StorageWrapper>(memory_.get());
+    }
+    return make_sqlite_storage(path_);
+  }
+  void TearDown() override { std::remove(path_.c_str()); }
+  std::unique_ptr<Storage> memory_;
+  std::string path_ = ::testing::TempDir() + "/reconcile-" +
+                      std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".db";
+};
+
+// The first engine dies (is destroyed without finishing) with calls in flight; a second engine
+// with another owner token waits for the dead engine's leases to expire, closes its open
+// attempts, and completes the campaign.
+TEST_P(ReconcileTest, DeadEnginesOpenAttemptsAreClosedAndTheCampaignCompletes) {
+  VirtualClock clock(parse_utc("2026-05-04T09:00:00Z"));
+  auto storage_a = open();
+  std::size_t open_at_death = 0;
+  {
+    auto a = std::make_unique<Node>(storage_a.get(), &clock, 7, "node-a", 10, true);
+    a->engine.start_campaign("reconcile");
+    a->engine.run_for(std::chrono::minutes(10));
+    auto stats = a->engine.statistics("reconcile");
+    ASSERT_GT(stats.attempts_in_flight, 0);
+    open_at_death = census(*storage_a).open;
+    ASSERT_GT(open_at_death, 0u);
+    // "kill -9": the engine object goes away; nothing of it is written any more.
+    a->sim.stop();
+  }
+  storage_a.reset();
+
+  auto storage_b = open();
+  Node b(storage_b.get(), &clock, 8, "node-b", 10, false);
+  b.engine.start_campaign("reconcile");
+  EXPECT_EQ(b.engine.statistics("reconcile").attempts_reconciled, 0)
+      << "node-a's leases are still live: nothing may be closed yet";
+  ASSERT_TRUE(b.engine.run_until_done(std::chrono::hours(24)));
+  auto stats = b.engine.statistics("reconcile");
+  EXPECT_EQ(static_cast<std::size_t>(stats.attempts_reconciled), open_at_death);
+
+  Census after = census(*storage_b);
+  EXPECT_EQ(after.contacts, 200u);
+  EXPECT_EQ(after.open, 0u);
+  EXPECT_TRUE(after.ids_unique);
+  EXPECT_TRUE(after.attempts_match_contacts);
+  EXPECT_EQ(stats.contacts_final, 200u);
+  bool journaled = false;
+  storage_b->scan_journal("reconcile", [&](const JournalEntry& e) {
+    journaled = journaled || e.kind == "reconciled";
+    return !journaled;
+  });
+  EXPECT_TRUE(journaled);
+}
+
+// Restarting with the same owner token reconciles at once: the leases are the new engine's own.
+TEST_P(ReconcileTest, RestartWithTheSameOwnerTokenReconcilesAtOnce) {
+  VirtualClock clock(parse_utc("2026-05-04T09:00:00Z"));
+  auto storage_a = open();
+  std::size_t open_at_death = 0;
+  {
+    Node a(storage_a.get(), &clock, 9, "node-x", 10, true);
+    a.engine.start_campaign("reconcile");
+    a.engine.run_for(std::chrono::minutes(5));
+    open_at_death = census(*storage_a).open;
+    ASSERT_GT(open_at_death, 0u);
+    a.sim.stop();
+  }
+  storage_a.reset();
+  auto storage_b = open();
+  Node b(storage_b.get(), &clock, 10, "node-x", 10, false);
+  b.engine.start_campaign("reconcile");
+  EXPECT_EQ(static_cast<std::size_t>(b.engine.statistics("reconcile").attempts_reconciled),
+            open_at_death);
+  ASSERT_TRUE(b.engine.run_until_done(std::chrono::hours(24)));
+  Census after = census(*storage_b);
+  EXPECT_EQ(after.open, 0u);
+  EXPECT_TRUE(after.ids_unique);
+  EXPECT_TRUE(after.attempts_match_contacts);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReconcileTest, ::testing::Values("memory", "sqlite"));
+
+// Storage that refuses every write while `down` is set (a database gone away).
+class FlakyStorage : public StorageWrapper {
+ public:
+  using StorageWrapper::StorageWrapper;
+  bool down = false;
+  void check() {
+    if (down) throw Error(ErrorCode::kStorage, "flaky storage: connection lost");
+  }
+  void update_contact(const Contact& c) override {
+    check();
+    StorageWrapper::update_contact(c);
+  }
+  void put_attempt(const Attempt& a) override {
+    check();
+    StorageWrapper::put_attempt(a);
+  }
+  std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
+                                      TimePoint now, Duration ttl) override {
+    check();
+    return StorageWrapper::claim_leases(ids, owner, now, ttl);
+  }
+};
+
+TEST(StorageOutage, FinishedAttemptsAreKeptAndWrittenWhenStorageReturns) {
+  VirtualClock clock(parse_utc("2026-05-04T09:00:00Z"));
+  auto memory = make_memory_storage();
+  FlakyStorage flaky(memory.get());
+  Node node(&flaky, &clock, 21, "node-f", 10, true);
+  node.engine.start_campaign("reconcile");
+  node.engine.run_for(std::chrono::minutes(5));
+  flaky.down = true;
+  node.engine.run_for(std::chrono::minutes(3));
+  auto during = node.engine.statistics("reconcile");
+  EXPECT_GT(during.completions_unsaved, 0u);
+  flaky.down = false;
+  bool done = node.engine.run_until_done(std::chrono::hours(24));
+  auto stats = node.engine.statistics("reconcile");
+  ASSERT_TRUE(done) << "in flight " << stats.attempts_in_flight << ", unsaved "
+                    << stats.completions_unsaved << ", final " << stats.contacts_final << ", queue "
+                    << stats.dial_queue_size << ", pending timers " << clock.pending();
+  EXPECT_EQ(stats.completions_unsaved, 0u);
+  EXPECT_EQ(stats.attempts_reconciled, 0);
+  Census after = census(flaky);
+  EXPECT_EQ(after.open, 0u);
+  EXPECT_EQ(after.attempts, stats.attempts);
+  EXPECT_TRUE(after.ids_unique);
+  EXPECT_EQ(stats.contacts_final, 200u);
+}
+
+}  // namespace
+}  // namespace omnivox
