@@ -1,34 +1,46 @@
 /* The Omnivox C API: a stable C99 interface over the C++ engine, for hosts and language
- * bindings that cannot use C++.
+ * bindings that cannot use C++. Guide with examples: docs/c-api.md.
  *
  * Conventions (as libgit2 and LevelDB's c.h):
  *  - Objects are opaque handles created by omnivox_<object>_create() and released by
  *    omnivox_<object>_destroy(). Functions are named omnivox_<object>_<verb>.
  *  - Every function returns an int status: OMNIVOX_OK (0) or a negative OMNIVOX_E* code
- *    (the exceptions are omnivox_free(), the *_destroy() functions and the *_name() lookups,
- *    which cannot fail). Results come back through out-parameters, which are written only on
- *    success.
+ *    (the exceptions are omnivox_free(), the *_destroy() functions, the *_init() functions and
+ *    the *_name() lookups, which cannot fail). Results come back through out-parameters, which
+ *    are written only on success.
  *  - The last parameter of every fallible function is `char** errptr`. It may be NULL (no
  *    message wanted). Otherwise *errptr must be NULL or a message an earlier call returned: on
  *    error the old message is freed and *errptr receives a new NUL-terminated UTF-8 message
- *    naming the argument, field or object at fault; on success *errptr is left untouched.
+ *    naming the function and the argument, field or object at fault; on success *errptr is left
+ *    untouched.
  *  - Everything the library allocates for the caller (messages, strings, arrays) is released
  *    with omnivox_free(). Handles are released with their *_destroy() function only.
  *  - Strings passed in must be valid NUL-terminated UTF-8 (else OMNIVOX_EINVALID); the library
  *    copies what it keeps, so they need only live for the duration of the call.
  *  - A NULL handle or a NULL required argument gives OMNIVOX_EINVALID naming the argument; an
- *    out-of-range enum value gives OMNIVOX_EINVALID. No C++ exception ever crosses this API.
+ *    out-of-range enum value gives OMNIVOX_EINVALID. No C++ exception ever crosses this API
+ *    (nor a C backend's frames: exceptions are caught before a C function pointer is called
+ *    back and re-raised as a status after it returns).
+ *  - Handles are checked against a registry of live handles: a handle that was destroyed (or a
+ *    pointer that never was a handle of that type) gives OMNIVOX_EINVALID instead of a crash.
+ *    Limits: once the allocator reuses a destroyed handle's address for a new handle of the
+ *    same type, the stale pointer names the new handle (this cannot be detected); and a handle
+ *    must not be destroyed while another thread is between entering and leaving a call on it
+ *    that is not thread-safe (destroy waits for calls in progress on other threads to return).
  *  - Times are milliseconds since 1970-01-01T00:00:00Z (UTC); durations are milliseconds.
  *
  * Thread-safety: omnivox_free(), the *_name() functions and the Erlang functions are
  * thread-safe. A simulation handle is NOT thread-safe: use each handle from one thread at a
- * time (different handles may be used from different threads concurrently). Callbacks run on
- * the thread that called omnivox_simulation_run_for() / omnivox_simulation_run_until_done()
- * (or any function that makes the engine act at once, e.g. start).
+ * time. An engine handle is thread-safe except where a function says otherwise (see
+ * "Engines" below).
  *
- * This slice covers simulated engines (memory storage, virtual clock, simulated telephony and
- * agents) built from a campaign JSON document, and the Erlang B / C formulas. Custom telephony,
- * storage, clocks and real-time engines are not available through the C API yet.
+ * Two handle types:
+ *  - omnivox_simulation: the quick path. One campaign JSON document gives memory storage, a
+ *    virtual clock, the simulated telephony and agents, and the campaign.
+ *  - omnivox_engine: the general engine. Storage (memory, SQLite, or the host's own storage in
+ *    C: omnivox_storage_v1), telephony (the simulator, or the host's own telephony in C:
+ *    omnivox_telephony_v1) and clock (virtual, or the system clock with engine-owned threads or
+ *    a host-driven loop) are chosen at creation; campaigns come from JSON.
  */
 #ifndef OMNIVOX_OMNIVOX_H_
 #define OMNIVOX_OMNIVOX_H_
@@ -52,9 +64,10 @@ extern "C" {
 /* Status codes (mirror omnivox::ErrorCode). */
 
 #define OMNIVOX_OK 0
-#define OMNIVOX_EINVALID (-1)  /* a value passed is NULL, out of range or malformed */
-#define OMNIVOX_ECONFIG (-2)   /* a campaign or engine configuration is invalid */
-#define OMNIVOX_ENOTFOUND (-3) /* a named object (contact, call, agent, campaign) does not exist \
+#define OMNIVOX_EINVALID (-1) /* a value passed is NULL, out of range or malformed */
+#define OMNIVOX_ECONFIG (-2)  /* a campaign or engine configuration is invalid */
+#define OMNIVOX_ENOTFOUND                                                                        \
+  (-3)                         /* a named object (contact, call, agent, campaign) does not exist \
                                 */
 #define OMNIVOX_EIO (-4)       /* a file could not be read or written */
 #define OMNIVOX_ESTORAGE (-5)  /* the storage backend failed */
@@ -364,6 +377,601 @@ OMNIVOX_C_API int omnivox_simulation_statistics(omnivox_simulation* sim, omnivox
 OMNIVOX_C_API int omnivox_simulation_explain(omnivox_simulation* sim, omnivox_contact_id contact,
                                              omnivox_eligibility* out, char** detail,
                                              char** errptr);
+
+/* ------------------------------------------------------------------------------------------ */
+/* More enumerations (same numeric values as the C++ enums). */
+
+/* Where a contact stands (omnivox::ContactStatus). NEW, RETRY, CALLBACK are dialable. */
+enum omnivox_contact_status {
+  OMNIVOX_CONTACT_NEW = 0,
+  OMNIVOX_CONTACT_RETRY,
+  OMNIVOX_CONTACT_CALLBACK,
+  OMNIVOX_CONTACT_DONE, /* final statuses from here on */
+  OMNIVOX_CONTACT_DO_NOT_CALL,
+  OMNIVOX_CONTACT_INVALID,
+  OMNIVOX_CONTACT_EXHAUSTED
+};
+#define OMNIVOX_CONTACT_STATUS_COUNT 7
+
+/* Kinds of call events telephony reports (omnivox::CallEventKind). COMPLETED and later end the
+ * call. */
+enum omnivox_call_event_kind {
+  OMNIVOX_EVENT_INITIATED = 0, /* the provider accepted the call (DIALING) */
+  OMNIVOX_EVENT_RINGING,       /* the far end is ringing */
+  OMNIVOX_EVENT_ANSWERED,      /* picked up (person or machine not yet known) */
+  OMNIVOX_EVENT_AMD_RESULT,    /* AMD finished: see omnivox_call_event.amd */
+  OMNIVOX_EVENT_BRIDGED,       /* connected to the agent given in bridge() */
+  OMNIVOX_EVENT_COMPLETED,     /* ended normally after an answer */
+  OMNIVOX_EVENT_BUSY,
+  OMNIVOX_EVENT_NO_ANSWER,
+  OMNIVOX_EVENT_FAILED,  /* could not be placed: see fail_reason, provider_code */
+  OMNIVOX_EVENT_CANCELED /* canceled before answer at the engine's request */
+};
+#define OMNIVOX_CALL_EVENT_KIND_COUNT 10
+
+/* Answering-machine detection results (omnivox::AmdResult). */
+enum omnivox_amd_result {
+  OMNIVOX_AMD_NONE = 0,
+  OMNIVOX_AMD_HUMAN,
+  OMNIVOX_AMD_MACHINE,
+  OMNIVOX_AMD_FAX,
+  OMNIVOX_AMD_UNKNOWN
+};
+#define OMNIVOX_AMD_RESULT_COUNT 5
+
+/* Why an attempt failed (omnivox::FailReason). */
+enum omnivox_fail_reason {
+  OMNIVOX_FAIL_NONE = 0,
+  OMNIVOX_FAIL_INVALID_NUMBER,
+  OMNIVOX_FAIL_REJECTED,
+  OMNIVOX_FAIL_NETWORK,
+  OMNIVOX_FAIL_TIMEOUT,
+  OMNIVOX_FAIL_CONFIG,
+  OMNIVOX_FAIL_UNKNOWN
+};
+#define OMNIVOX_FAIL_REASON_COUNT 7
+
+/* Static names as the C++ to_string() gives them ("CALLBACK", "NO_ANSWER", "MACHINE",
+ * "INVALID_NUMBER"); "UNKNOWN" for out-of-range values. Thread-safe; not to be freed. */
+OMNIVOX_C_API const char* omnivox_contact_status_name(int status);
+OMNIVOX_C_API const char* omnivox_call_event_kind_name(int kind);
+OMNIVOX_C_API const char* omnivox_amd_result_name(int result);
+OMNIVOX_C_API const char* omnivox_fail_reason_name(int reason);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Records shared by the engine API and the storage interface. In every record the library
+ * passes to the host, pointers (strings, arrays) are valid only during the call that passes
+ * it; in every record the host passes in, they need only be valid during the call. */
+
+/* One phone number of a contact, with its own counters (omnivox::PhoneNumber). */
+typedef struct omnivox_phone_number {
+  const char* e164;           /* "+351912345678" */
+  uint32_t zone_set;          /* time-zone set from the prefix map; 0 = unknown */
+  uint32_t attempts;          /* lifetime attempts on this number (0..65535) */
+  int last_disposition;       /* enum omnivox_disposition */
+  int invalid;                /* non-zero: reported invalid, never dialed again */
+  int64_t last_abandon_at_ms; /* end of its last ABANDONED attempt, 0 if none */
+  int64_t last_machine_at_ms; /* end of its last MACHINE attempt, 0 if none */
+} omnivox_phone_number;
+
+/* A name/value pair (a contact attribute: a CSV column kept with the contact). */
+typedef struct omnivox_attribute {
+  const char* name;
+  const char* value;
+} omnivox_attribute;
+
+/* A person to reach (omnivox::Contact). */
+typedef struct omnivox_contact {
+  omnivox_contact_id id; /* assigned by the storage's add_contact */
+  const char* campaign_id;
+  const char* list_name;
+  const char* external_id;             /* the host's id ("" if none) */
+  int32_t priority;                    /* higher is dialed first */
+  uint64_t list_order;                 /* load order within the campaign, assigned by the storage */
+  const omnivox_phone_number* numbers; /* in dialing order */
+  size_t number_count;
+  const omnivox_attribute* attributes;
+  size_t attribute_count;
+  const char* time_zone;           /* IANA override; "" = by prefix */
+  int status;                      /* enum omnivox_contact_status */
+  uint32_t attempts;               /* lifetime attempts over all numbers (0..65535) */
+  uint32_t not_connected;          /* attempts that reached no one (0..65535) */
+  uint32_t next_number;            /* index into numbers to dial next (0..65535) */
+  int last_disposition;            /* enum omnivox_disposition */
+  int64_t last_attempt_at_ms;      /* 0 if none */
+  int64_t next_attempt_at_ms;      /* not dialable before this (retry delay / callback time) */
+  omnivox_agent_id callback_agent; /* OMNIVOX_NO_AGENT = anyone */
+} omnivox_contact;
+
+/* One attempt, i.e. one call record (omnivox::Attempt). */
+typedef struct omnivox_attempt {
+  omnivox_call_id call_id;
+  omnivox_contact_id contact_id;
+  const char* campaign_id;
+  const char* number; /* E.164 dialed */
+  uint32_t number_index;
+  uint32_t attempt_number; /* 1-based over the contact's lifetime */
+  const char* caller_id;
+  const char* provider_call_id; /* "" if none */
+  int state;                    /* enum omnivox_call_state */
+  int fail_reason;              /* enum omnivox_fail_reason */
+  int amd;                      /* enum omnivox_amd_result */
+  int disposition;              /* enum omnivox_disposition; NONE while open */
+  omnivox_agent_id agent;
+  int64_t created_at_ms;
+  int64_t answered_at_ms; /* 0 if never answered */
+  int64_t bridged_at_ms;  /* 0 if never bridged */
+  int64_t ended_at_ms;    /* 0 while in flight */
+  int provider_code;      /* SIP or provider error code, 0 if none */
+} omnivox_attempt;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Telephony written in C: the host places and controls calls; the engine decides.
+ *
+ * Fill an omnivox_telephony_v1 and pass it in omnivox_engine_options (the struct is copied;
+ * `user_data` stays the host's, the engine never frees it and it must outlive the engine).
+ * The engine calls these functions on its own thread (the one driving it: an engine-owned
+ * thread, or the host thread inside omnivox_engine_run_for() / _poll() / _run_until_done() /
+ * any engine function that makes the engine act at once, e.g. start_campaign or call_now).
+ * They must not block (queue the work, report the outcome as events later) and must not call
+ * omnivox_engine_run_for(), _poll(), _run_until_done(), _start(), _stop() or _destroy() (those
+ * return OMNIVOX_ESTATE then); other engine functions may be called.
+ *
+ * Events: the host reports what happens to each call with omnivox_engine_report_call_event(),
+ * from any thread. An event reported from inside one of these functions (e.g. a FAILED from
+ * originate, or the CANCELED that follows hangup) is queued and applied right after the
+ * engine's current step, at the same clock time, never re-entrantly. With a virtual clock,
+ * events that happen "later" are reported from a timer the host sets with
+ * omnivox_engine_schedule(), or from the host's loop between run calls.
+ */
+#define OMNIVOX_TELEPHONY_V1 1u
+
+/* What the engine asks telephony to dial (omnivox::OriginateRequest). */
+typedef struct omnivox_originate_request {
+  omnivox_call_id call_id; /* the engine's id: events must carry it back */
+  omnivox_contact_id contact_id;
+  const char* external_id; /* the contact's host id ("" if none) */
+  const char* campaign_id;
+  const char* to;          /* E.164 */
+  const char* from;        /* caller ID, E.164 ("" if none) */
+  int attempt_number;      /* 1-based over the contact's lifetime */
+  int64_t ring_timeout_ms; /* give up ringing after this and report NO_ANSWER */
+  int amd;                 /* non-zero: run answering-machine detection */
+} omnivox_originate_request;
+
+/* One event about one call (omnivox::CallEvent). */
+typedef struct omnivox_call_event {
+  omnivox_call_id call_id;      /* from omnivox_originate_request */
+  const char* provider_call_id; /* the provider's id; NULL or "" if none */
+  int kind;                     /* enum omnivox_call_event_kind */
+  uint32_t sequence;    /* provider sequence number; (call, sequence) deduplicates; 0 = none */
+  int64_t timestamp_ms; /* when it happened; 0 = the engine's clock now */
+  int amd;              /* enum omnivox_amd_result, for OMNIVOX_EVENT_AMD_RESULT */
+  int fail_reason;      /* enum omnivox_fail_reason, for OMNIVOX_EVENT_FAILED */
+  int provider_code;    /* SIP response or provider error code; 0 if none */
+} omnivox_call_event;
+
+typedef struct omnivox_engine omnivox_engine;
+
+typedef struct omnivox_telephony_v1 {
+  uint32_t version; /* must be OMNIVOX_TELEPHONY_V1 (else engine creation fails: EINVALID) */
+  void* user_data;  /* passed to every function below */
+  /* Optional. Called once while the engine is created, before any other function: `engine` is
+   * the handle to report events to (omnivox_engine_create() has not returned yet; do not call
+   * other engine functions from here). */
+  void (*start)(void* user_data, omnivox_engine* engine);
+  /* Required. Starts dialing request->to. Return 0 if accepted (the outcome follows as events)
+   * or non-zero if it cannot be placed: the engine then records a FAILED event (REJECTED) for
+   * the call itself. */
+  int (*originate)(void* user_data, const omnivox_originate_request* request);
+  /* Required. Ends the call (cancels it if not answered): report COMPLETED or CANCELED. */
+  void (*hangup)(void* user_data, omnivox_call_id call);
+  /* Required. Connects the answered call to the agent: report BRIDGED (or an ending event). */
+  void (*bridge)(void* user_data, omnivox_call_id call, omnivox_agent_id agent);
+  /* Optional (NULL: messages are not played). Plays a message (safe-harbor or voicemail drop)
+   * to the answered call; the engine hangs up afterwards itself. */
+  void (*play)(void* user_data, omnivox_call_id call, const char* message);
+  /* Optional. The engine is being destroyed: no events are accepted after this returns. */
+  void (*stop)(void* user_data);
+  /* Optional (NULL: cannot tell). Restart reconciliation: what the backend knows of a call an
+   * earlier engine placed and never saw end. Fill *out and return 1 if known (an ending kind if
+   * it ended, another kind if still live: the engine then hangs it up), 0 if unknown. May block
+   * briefly (called once per open attempt when a campaign starts). */
+  int (*lookup_call)(void* user_data, const omnivox_attempt* attempt, omnivox_call_event* out);
+} omnivox_telephony_v1;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Storage written in C: the host keeps contacts, leases, attempts and the rest (the contract of
+ * omnivox::Storage, include/omnivox/storage.h, in C).
+ *
+ * Fill an omnivox_storage_v1 and pass it in omnivox_engine_options (copied; `user_data` stays
+ * the host's and must outlive the engine). Every function returns OMNIVOX_OK or a negative
+ * status (OMNIVOX_ESTORAGE for a backend failure; the engine turns it into an error naming the
+ * function; OMNIVOX_ENOTFOUND where stated). Records passed in are valid only during the call:
+ * the storage copies what it keeps (strings and arrays too). Records it passes out (through a
+ * `visit` / `receive` function) need only be valid during that call; the engine copies them.
+ *
+ * Threading: with an engine-owned thread pool or a host that calls engine functions from
+ * several threads, the functions may be called concurrently: guard shared state. Functions
+ * must not call back into the engine, and a `visit` function must not be called after the
+ * storage function returned. `visit` returns non-zero to continue, 0 to stop.
+ *
+ * Campaign configurations are stored as the campaign JSON document (the campaign-file format,
+ * docs/campaign-file.md) the host gave omnivox_engine_add_campaign(), kept verbatim.
+ */
+#define OMNIVOX_STORAGE_V1 1u
+
+/* A contact list (omnivox::ContactList). */
+typedef struct omnivox_contact_list {
+  const char* campaign_id;
+  const char* name;
+  int active; /* non-zero: its contacts are dialed */
+} omnivox_contact_list;
+
+/* An exclusive, time-limited claim on a contact by one engine (omnivox::Lease). */
+typedef struct omnivox_lease {
+  omnivox_contact_id contact_id;
+  const char* owner; /* owner token (one per engine) */
+  int64_t expiry_ms; /* the lease is live while now < expiry */
+} omnivox_lease;
+
+/* One line of the append-only event journal (omnivox::JournalEntry). */
+typedef struct omnivox_journal_entry {
+  int64_t at_ms;
+  const char* campaign_id;
+  omnivox_call_id call_id;
+  omnivox_contact_id contact_id;
+  const char* kind;   /* "state", "late_event", "duplicate_event", "lease", ... */
+  const char* detail; /* human-readable */
+} omnivox_journal_entry;
+
+/* Which contacts scan_contacts visits (omnivox::ContactScan). */
+typedef struct omnivox_contact_scan {
+  const char* campaign_id;
+  /* Non-zero: visit only dialable contacts (NEW, RETRY, CALLBACK) with next_attempt_at <=
+   * due_by_ms. Zero: every contact of the campaign. */
+  int dialable_only;
+  int64_t due_by_ms; /* INT64_MAX = no limit */
+} omnivox_contact_scan;
+
+typedef int (*omnivox_contact_visitor)(void* ctx, const omnivox_contact* contact);
+typedef int (*omnivox_attempt_visitor)(void* ctx, const omnivox_attempt* attempt);
+typedef int (*omnivox_list_visitor)(void* ctx, const omnivox_contact_list* list);
+typedef int (*omnivox_journal_visitor)(void* ctx, const omnivox_journal_entry* entry);
+
+typedef struct omnivox_storage_v1 {
+  uint32_t version; /* must be OMNIVOX_STORAGE_V1 (else engine creation fails: EINVALID) */
+  void* user_data;  /* passed to every function below */
+
+  /* ---- campaigns and lists (all required) ---- */
+  /* Creates or replaces a campaign: its id and its JSON document. */
+  int (*put_campaign)(void* user_data, const char* campaign_id, const char* config_json);
+  /* Calls receive(ctx, json) once with the stored JSON, or returns OMNIVOX_ENOTFOUND. */
+  int (*get_campaign)(void* user_data, const char* campaign_id,
+                      void (*receive)(void* ctx, const char* config_json), void* ctx);
+  /* Creates or replaces (by campaign and name) a contact list. */
+  int (*put_list)(void* user_data, const omnivox_contact_list* list);
+  /* Visits the lists of a campaign. */
+  int (*scan_lists)(void* user_data, const char* campaign_id, omnivox_list_visitor visit,
+                    void* ctx);
+
+  /* ---- contacts (all required) ---- */
+  /* Stores a new contact (contact->id and ->list_order are to be assigned): ids are unique in
+   * the storage and never 0; list_order counts 1, 2, ... per campaign in load order. */
+  int (*add_contact)(void* user_data, const omnivox_contact* contact, omnivox_contact_id* out_id,
+                     uint64_t* out_list_order);
+  /* Calls receive(ctx, contact) once, or returns OMNIVOX_ENOTFOUND. */
+  int (*get_contact)(void* user_data, omnivox_contact_id id,
+                     void (*receive)(void* ctx, const omnivox_contact* contact), void* ctx);
+  /* Replaces a stored contact (by id), keeping its campaign_id and list_order; ENOTFOUND for an
+   * unknown id. */
+  int (*update_contact)(void* user_data, const omnivox_contact* contact);
+  /* Visits the campaign's contacts in dialing order until visit returns 0: with dialable_only,
+   * CALLBACK contacts first by (next_attempt_at, id), then NEW/RETRY by priority (higher first)
+   * then list_order; otherwise every contact by priority then list_order. *visited receives
+   * the number of contacts passed to visit. */
+  int (*scan_contacts)(void* user_data, const omnivox_contact_scan* scan,
+                       omnivox_contact_visitor visit, void* ctx, uint64_t* visited);
+  /* Number of contacts of a campaign (0 for an unknown campaign). */
+  int (*contact_count)(void* user_data, const char* campaign_id, uint64_t* out);
+  /* Contacts per status (index = enum omnivox_contact_status; zeros for an unknown campaign). */
+  int (*count_by_status)(void* user_data, const char* campaign_id,
+                         uint64_t out[OMNIVOX_CONTACT_STATUS_COUNT]);
+
+  /* ---- leases (all required; see DESIGN.md: the check-and-claim must be atomic) ---- */
+  /* Claims every listed contact that has no live lease of another owner at now_ms, giving it a
+   * lease of `owner` until now_ms + ttl_ms (renewing one the owner holds). Writes the ids
+   * claimed, in input order, to claimed[0..*claimed_count) (room for `count` ids). Unknown ids
+   * are skipped. */
+  int (*claim_leases)(void* user_data, const omnivox_contact_id* ids, size_t count,
+                      const char* owner, int64_t now_ms, int64_t ttl_ms,
+                      omnivox_contact_id* claimed, size_t* claimed_count);
+  /* Extends a lease held by `owner`: *renewed = 1, or 0 if not held by `owner` any more. */
+  int (*renew_lease)(void* user_data, omnivox_contact_id id, const char* owner, int64_t now_ms,
+                     int64_t ttl_ms, int* renewed);
+  /* Releases a lease held by `owner` (a no-op otherwise). */
+  int (*release_lease)(void* user_data, omnivox_contact_id id, const char* owner);
+  /* Calls receive(ctx, lease) with the contact's held lease (live or expired), or returns
+   * OMNIVOX_ENOTFOUND if it has none (never claimed, or released). */
+  int (*get_lease)(void* user_data, omnivox_contact_id id,
+                   void (*receive)(void* ctx, const omnivox_lease* lease), void* ctx);
+
+  /* ---- attempts (all required) ---- */
+  /* A new call id, unique within this storage, never 0. */
+  int (*allocate_call_id)(void* user_data, omnivox_call_id* out);
+  /* Inserts or replaces the attempt with this call_id. */
+  int (*put_attempt)(void* user_data, const omnivox_attempt* attempt);
+  /* Visits the attempts of a contact in call-id order. */
+  int (*scan_contact_attempts)(void* user_data, omnivox_contact_id id,
+                               omnivox_attempt_visitor visit, void* ctx);
+  /* Visits the attempts of a campaign in call-id order until visit returns 0. */
+  int (*scan_attempts)(void* user_data, const char* campaign_id, omnivox_attempt_visitor visit,
+                       void* ctx);
+
+  /* ---- DNC (both required) ---- */
+  /* Adds an E.164 number to a DNC list ("global" or a campaign id). */
+  int (*add_dnc)(void* user_data, const char* list, const char* e164);
+  /* *out = 1 if the number is on the "global" list or the campaign's list, else 0. */
+  int (*is_dnc)(void* user_data, const char* campaign_id, const char* e164, int* out);
+
+  /* ---- journal (optional: NULL = not kept) and deduplication (required) ---- */
+  int (*append_journal)(void* user_data, const omnivox_journal_entry* entry);
+  int (*scan_journal)(void* user_data, const char* campaign_id, omnivox_journal_visitor visit,
+                      void* ctx);
+  /* Records a processed provider event key: *first_time = 1, or 0 if it was already recorded. */
+  int (*mark_event_processed)(void* user_data, const char* key, int* first_time);
+} omnivox_storage_v1;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Engines.
+ *
+ * Thread-safety: every omnivox_engine_* function may be called from any thread concurrently
+ * (the engine serialises them under its lock), except create, destroy, start, stop, poll,
+ * run_for and run_until_done, which drive or tear down the engine: call those from one host
+ * thread at a time, and never from a callback, a telephony function or a storage function
+ * (they return OMNIVOX_ESTATE there; destroy does nothing there). Storage functions must not
+ * call any engine function (OMNIVOX_ESTATE).
+ *
+ * Callbacks (omnivox_callbacks) and telephony functions run on the engine's thread: with
+ * OMNIVOX_CLOCK_VIRTUAL, the thread inside run_for / run_until_done / poll (or any function
+ * that makes the engine act at once); with OMNIVOX_CLOCK_SYSTEM, the engine-owned threads after
+ * omnivox_engine_start(), or the host thread inside poll / run_for without start. One callback
+ * runs at a time. Engine functions called from a callback that change state (set_disposition,
+ * set_agent_state, call_now, ...) are applied after the callback's step.
+ */
+
+enum omnivox_storage_kind {
+  OMNIVOX_STORAGE_MEMORY = 0, /* in-process memory (not persistent) */
+  OMNIVOX_STORAGE_SQLITE = 1, /* a SQLite file: options.sqlite_path (":memory:" = private) */
+  OMNIVOX_STORAGE_CUSTOM = 2  /* the host's omnivox_storage_v1: options.storage */
+};
+
+enum omnivox_telephony_kind {
+  OMNIVOX_TELEPHONY_SIMULATOR = 0, /* simulated world and agents: options.simulation_json */
+  OMNIVOX_TELEPHONY_CUSTOM = 1     /* the host's omnivox_telephony_v1: options.telephony */
+};
+
+enum omnivox_clock_kind {
+  OMNIVOX_CLOCK_VIRTUAL = 0, /* virtual time from options.start_ms, moved by run_for/_until_done */
+  OMNIVOX_CLOCK_SYSTEM = 1   /* wall-clock time (UTC) */
+};
+
+enum omnivox_log_level {
+  OMNIVOX_LOG_TRACE = 0,
+  OMNIVOX_LOG_DEBUG,
+  OMNIVOX_LOG_INFO,
+  OMNIVOX_LOG_WARN,
+  OMNIVOX_LOG_ERROR,
+  OMNIVOX_LOG_OFF
+};
+
+/* Engine settings. Call omnivox_engine_options_init() first, then set what you need; every
+ * field states the default init gives. (Later versions add fields at the end only.) */
+typedef struct omnivox_engine_options {
+  const char* owner_token;      /* lease owner token; NULL or "" = generated. Default NULL */
+  int64_t lease_ttl_ms;         /* lease time-to-live, > 0. Default 300000 (5 min) */
+  int64_t decision_interval_ms; /* real clocks decide pacing at least this often, > 0.
+                                   Default 250 */
+  int64_t max_wrap_up_ms;    /* an agent in WRAP_UP this long gets COMPLETED, > 0. Default 900000 */
+  int log_level;             /* enum omnivox_log_level; log lines go to stderr. Default WARN */
+  int journal_state_changes; /* journal every call state change. Default 0 */
+  const char* time_zone_map_path; /* phone-prefix -> zone map; NULL = built-in. Default NULL */
+
+  int storage_kind;                  /* enum omnivox_storage_kind. Default MEMORY */
+  const char* sqlite_path;           /* for OMNIVOX_STORAGE_SQLITE. Default NULL */
+  const omnivox_storage_v1* storage; /* for OMNIVOX_STORAGE_CUSTOM (copied). Default NULL */
+
+  int telephony_kind; /* enum omnivox_telephony_kind. Default SIMULATOR */
+  /* For OMNIVOX_TELEPHONY_SIMULATOR: a campaign JSON document whose "simulation" section
+   * (docs/campaign-file.md) defines the simulated world and agents; NULL = the defaults. */
+  const char* simulation_json;
+  const char* simulation_base_dir;       /* resolves a replay data path; NULL = ".". Default NULL */
+  const omnivox_telephony_v1* telephony; /* for OMNIVOX_TELEPHONY_CUSTOM (copied). Default NULL */
+
+  int clock_kind;   /* enum omnivox_clock_kind. Default VIRTUAL */
+  int64_t start_ms; /* a virtual clock's start; 0 = the system time now. Default 0 */
+} omnivox_engine_options;
+
+/* Fills *options with the defaults above. NULL is a no-op. */
+OMNIVOX_C_API void omnivox_engine_options_init(omnivox_engine_options* options);
+
+/* Creates an engine over the chosen storage, telephony and clock. On success *out receives a
+ * new handle (release with omnivox_engine_destroy()); on error *out is set to NULL.
+ * Errors: EINVALID (NULL options, an unknown kind, a backend struct of an unknown version or
+ * with a required function missing, naming it; bad UTF-8), ECONFIG (bad simulation JSON or
+ * time-zone map), ESTORAGE (the SQLite file cannot be opened). */
+OMNIVOX_C_API int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine** out,
+                                        char** errptr);
+
+/* Destroys an engine (NULL or an already destroyed handle is a no-op): stops engine-owned
+ * threads, calls telephony stop, drops calls in flight (a persistent storage keeps them open
+ * for reconciliation). Waits for engine calls in progress on other threads to return. Does
+ * nothing when called from a callback, telephony or storage function of this engine. */
+OMNIVOX_C_API void omnivox_engine_destroy(omnivox_engine* engine);
+
+/* Installs the event callbacks (copied; NULL removes them). Thread-safe: events from then on go
+ * to the new callbacks (an event being delivered on another thread may still reach the old
+ * ones). Install them before starting a campaign to see every event. */
+OMNIVOX_C_API int omnivox_engine_set_callbacks(omnivox_engine* engine,
+                                               const omnivox_callbacks* callbacks, char** errptr);
+
+/* ---- campaigns ---- */
+
+/* Adds (or replaces, by id) a campaign from campaign JSON (docs/campaign-file.md; the keys
+ * "agents", "agent_shift", "start", "simulation", "max_duration_days" are accepted and ignored
+ * here: agents are added with omnivox_engine_add_agent(), the world is the engine's).
+ * `base_dir` resolves relative paths (NULL = "."). *campaign_id (may be NULL) receives a new
+ * string with the campaign's id (free with omnivox_free()). The campaign is not started.
+ * JSON is the documented way to configure a campaign; omnivox_engine_set_campaign_option()
+ * changes one key of it. Errors: ECONFIG naming the field. */
+OMNIVOX_C_API int omnivox_engine_add_campaign(omnivox_engine* engine, const char* campaign_json,
+                                              const char* base_dir, char** campaign_id,
+                                              char** errptr);
+
+/* Configuration from calls: sets one top-level key of a campaign's JSON document to
+ * `value_json` (a JSON value: "\"POWER\"", "3", "{\"...\": ...}"), re-validates the whole
+ * document and applies it (as add_campaign: a pacing policy set since is replaced by the dial
+ * mode's). The key "id" cannot be changed. ENOTFOUND for an unknown campaign; ECONFIG for a bad
+ * key or value (the campaign keeps its previous configuration). */
+OMNIVOX_C_API int omnivox_engine_set_campaign_option(omnivox_engine* engine,
+                                                     const char* campaign_id, const char* key,
+                                                     const char* value_json, char** errptr);
+
+/* Starts / stops dialing a campaign (stop: calls in flight finish normally). ENOTFOUND. */
+OMNIVOX_C_API int omnivox_engine_start_campaign(omnivox_engine* engine, const char* campaign_id,
+                                                char** errptr);
+OMNIVOX_C_API int omnivox_engine_stop_campaign(omnivox_engine* engine, const char* campaign_id,
+                                               char** errptr);
+
+/* ---- contacts ---- */
+
+/* Imports contacts from CSV into the campaign's list `list_name` (NULL = "main") with the
+ * campaign JSON's "contacts" options; `csv_path` NULL = its "contacts.file". As
+ * omnivox_simulation_import_contacts() otherwise. */
+OMNIVOX_C_API int omnivox_engine_import_contacts(omnivox_engine* engine, const char* campaign_id,
+                                                 const char* list_name, const char* csv_path,
+                                                 omnivox_import_report* report, char** summary,
+                                                 char** errptr);
+
+/* Adds one contact with `number_count` (>= 1) E.164 numbers, dialed in that order, to list
+ * "main". `external_id` may be NULL. *out (may be NULL) receives its id. */
+OMNIVOX_C_API int omnivox_engine_add_contact(omnivox_engine* engine, const char* campaign_id,
+                                             const char* external_id, const char* const* numbers,
+                                             size_t number_count, omnivox_contact_id* out,
+                                             char** errptr);
+
+/* Adds an E.164 number to a DNC list: "global" or a campaign id. */
+OMNIVOX_C_API int omnivox_engine_add_dnc(omnivox_engine* engine, const char* list, const char* e164,
+                                         char** errptr);
+
+/* ---- agents ---- */
+
+/* Adds an agent to a campaign, logged in (AVAILABLE) if `log_in` is non-zero, else LOGGED_OUT.
+ * *out (may be NULL) receives its id (0, 1, 2, ... per engine). ENOTFOUND campaign. */
+OMNIVOX_C_API int omnivox_engine_add_agent(omnivox_engine* engine, const char* campaign_id,
+                                           const char* name, int log_in, omnivox_agent_id* out,
+                                           char** errptr);
+/* As omnivox_simulation_set_agent_state() / _agent_state(). */
+OMNIVOX_C_API int omnivox_engine_set_agent_state(omnivox_engine* engine, omnivox_agent_id agent,
+                                                 int state, char** errptr);
+OMNIVOX_C_API int omnivox_engine_agent_state(omnivox_engine* engine, omnivox_agent_id agent,
+                                             int* out_state, char** errptr);
+/* As omnivox_simulation_set_disposition(). With the simulator, its agents disposition their
+ * calls after the wrap-up time unless the host does first. */
+OMNIVOX_C_API int omnivox_engine_set_disposition(omnivox_engine* engine, omnivox_call_id call,
+                                                 int disposition, int64_t callback_at_ms,
+                                                 char** errptr);
+
+/* ---- preview and call now ---- */
+
+/* The contact an agent previews (omnivox::DialQueueEntry). */
+typedef struct omnivox_preview_entry {
+  omnivox_contact_id contact_id;
+  int number_index;                /* which of the contact's numbers */
+  char number[32];                 /* E.164, NUL-terminated (E.164 has at most 15 digits) */
+  int callback;                    /* non-zero: a scheduled callback */
+  omnivox_agent_id callback_agent; /* OMNIVOX_NO_AGENT if for anyone */
+} omnivox_preview_entry;
+
+/* PREVIEW: reserves (leases) the next dialable entry of the agent's campaign for the agent.
+ * *found receives 1 and *out the entry, or *found 0 (and *out untouched) if none is dialable
+ * now. The agent then dials it (dial_preview) or skips it (skip_preview). ENOTFOUND agent. */
+OMNIVOX_C_API int omnivox_engine_preview_next(omnivox_engine* engine, omnivox_agent_id agent,
+                                              omnivox_preview_entry* out, int* found,
+                                              char** errptr);
+/* Dials the agent's previewed entry; *out (may be NULL) receives the call id. ESTATE if the
+ * agent has no preview. */
+OMNIVOX_C_API int omnivox_engine_dial_preview(omnivox_engine* engine, omnivox_agent_id agent,
+                                              omnivox_call_id* out, char** errptr);
+/* Skips the agent's previewed entry (released, not counted as an attempt). */
+OMNIVOX_C_API int omnivox_engine_skip_preview(omnivox_engine* engine, omnivox_agent_id agent,
+                                              char** errptr);
+/* "Call now": as omnivox_simulation_call_now(). */
+OMNIVOX_C_API int omnivox_engine_call_now(omnivox_engine* engine, omnivox_contact_id contact,
+                                          omnivox_agent_id agent, omnivox_call_id* out,
+                                          char** errptr);
+
+/* ---- telephony events and timers ---- */
+
+/* Reports one call event (telephony written in C). Thread-safe: any thread, any time after
+ * originate of that call was called (from inside a telephony function it is queued: see
+ * omnivox_telephony_v1). Events for unknown or finished calls are ignored (journaled); a
+ * duplicate (call, sequence) or an event that would move the call backwards is ignored.
+ * EINVALID for a bad kind / amd / fail_reason value or call_id 0; ESTATE if the engine was
+ * not created with OMNIVOX_TELEPHONY_CUSTOM. */
+OMNIVOX_C_API int omnivox_engine_report_call_event(omnivox_engine* engine,
+                                                   const omnivox_call_event* event, char** errptr);
+
+/* Runs fn(user_data) once at (or as soon as possible after) `at_ms` on the engine's clock:
+ * with a virtual clock inside run_for / run_until_done / poll on the driving thread (so a C
+ * telephony can make things happen in virtual time); with the system clock on the clock's
+ * timer thread. Never inside this call. fn may report call events and call engine functions
+ * except the driving ones (run_for, ...; ESTATE). *timer_id (may be NULL) receives an id for
+ * omnivox_engine_cancel_timer(). Thread-safe. Timers pending when the engine is destroyed
+ * never fire. */
+OMNIVOX_C_API int omnivox_engine_schedule(omnivox_engine* engine, int64_t at_ms,
+                                          void (*fn)(void* user_data), void* user_data,
+                                          uint64_t* timer_id, char** errptr);
+/* Cancels a timer that has not fired (a no-op for fired or unknown ids). Thread-safe. */
+OMNIVOX_C_API int omnivox_engine_cancel_timer(omnivox_engine* engine, uint64_t timer_id,
+                                              char** errptr);
+
+/* ---- running ---- */
+
+/* System clock only: runs the engine on `threads` (1..64) engine-owned threads and returns at
+ * once; callbacks and telephony functions then run on those threads. ESTATE with a virtual
+ * clock or when already started. */
+OMNIVOX_C_API int omnivox_engine_start(omnivox_engine* engine, int threads, char** errptr);
+/* Stops engine-owned threads (waits for them). A no-op if not started. */
+OMNIVOX_C_API int omnivox_engine_stop(omnivox_engine* engine, char** errptr);
+/* Runs ready work without blocking (virtual clock: also timers due now); *ran (may be NULL)
+ * receives how many handlers ran. For a host loop. ESTATE while engine-owned threads run. */
+OMNIVOX_C_API int omnivox_engine_poll(omnivox_engine* engine, size_t* ran, char** errptr);
+/* Runs for `duration_ms` (>= 0): virtual time with a virtual clock, wall time (blocking the
+ * calling thread, which then runs the engine's work) with the system clock. ESTATE while
+ * engine-owned threads run. */
+OMNIVOX_C_API int omnivox_engine_run_for(omnivox_engine* engine, int64_t duration_ms,
+                                         char** errptr);
+/* Virtual clock only: runs until every started campaign has no dialable contact left and no
+ * call in flight (and no timer pending), or until `limit_ms` (> 0) of virtual time passed.
+ * *finished (may be NULL) receives 1 if it finished. ESTATE with the system clock. */
+OMNIVOX_C_API int omnivox_engine_run_until_done(omnivox_engine* engine, int64_t limit_ms,
+                                                int* finished, char** errptr);
+/* The engine clock's time now. */
+OMNIVOX_C_API int omnivox_engine_now(omnivox_engine* engine, int64_t* out_ms, char** errptr);
+/* *out = 1 when no call is in flight and (virtual clock) no timer is pending, else 0. */
+OMNIVOX_C_API int omnivox_engine_idle(omnivox_engine* engine, int* out, char** errptr);
+
+/* ---- reading ---- */
+
+/* A campaign's live statistics. ENOTFOUND campaign. */
+OMNIVOX_C_API int omnivox_engine_statistics(omnivox_engine* engine, const char* campaign_id,
+                                            omnivox_statistics* out, char** errptr);
+/* As omnivox_simulation_explain(). */
+OMNIVOX_C_API int omnivox_engine_explain(omnivox_engine* engine, omnivox_contact_id contact,
+                                         omnivox_eligibility* out, char** detail, char** errptr);
+/* The engine's lease owner token: *out receives a new string (free with omnivox_free()). */
+OMNIVOX_C_API int omnivox_engine_owner_token(omnivox_engine* engine, char** out, char** errptr);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Erlang formulas (omnivox/erlang.h). Thread-safe. Times in seconds, traffic in Erlangs.

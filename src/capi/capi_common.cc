@@ -1,0 +1,304 @@
+// Shared plumbing of the C API: see capi_internal.h.
+#include <unordered_map>
+
+#include "capi/capi_internal.h"
+#include "omnivox/model.h"
+#include "omnivox/telephony.h"
+
+namespace omnivox::capi {
+
+char* dup_string(std::string_view s) {
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (p == nullptr) return nullptr;
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  p[s.size()] = '\0';
+  return p;
+}
+
+int fail(char** errptr, int status, std::string_view message) noexcept {
+  if (errptr != nullptr) {
+    std::free(*errptr);
+    *errptr = nullptr;
+    *errptr = dup_string(message);  // NULL if out of memory: the status still tells
+  }
+  return status;
+}
+
+int status_of(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return OMNIVOX_EINVALID;
+    case ErrorCode::kConfig:
+      return OMNIVOX_ECONFIG;
+    case ErrorCode::kNotFound:
+      return OMNIVOX_ENOTFOUND;
+    case ErrorCode::kIo:
+      return OMNIVOX_EIO;
+    case ErrorCode::kStorage:
+      return OMNIVOX_ESTORAGE;
+    case ErrorCode::kState:
+      return OMNIVOX_ESTATE;
+  }
+  return OMNIVOX_EINTERNAL;
+}
+
+int status_of_current_exception(const char* function, char** errptr) noexcept {
+  try {
+    try {
+      throw;
+    } catch (const CError& e) {
+      return fail(errptr, e.status, std::string(function) + ": " + e.message);
+    } catch (const Error& e) {
+      return fail(errptr, status_of(e.code()), std::string(function) + ": " + e.what());
+    } catch (const std::bad_alloc&) {
+      return fail(errptr, OMNIVOX_EINTERNAL, "out of memory");
+    } catch (const std::exception& e) {
+      return fail(errptr, OMNIVOX_EINTERNAL,
+                  std::string(function) + ": internal error: " + e.what());
+    }
+  } catch (...) {
+    return fail(errptr, OMNIVOX_EINTERNAL, "internal error (unknown exception)");
+  }
+}
+
+bool valid_utf8(const char* s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s);
+  while (*p != 0) {
+    unsigned c = *p;
+    int extra;
+    std::uint32_t cp;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    ++p;
+    for (int i = 0; i < extra; ++i, ++p) {
+      if ((*p & 0xC0) != 0x80) return false;  // also stops at the NUL
+      cp = (cp << 6) | (*p & 0x3F);
+    }
+    // Overlong forms, surrogates and values above U+10FFFF.
+    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void require(const void* p, const char* name) {
+  if (p == nullptr) throw CError{OMNIVOX_EINVALID, std::string("argument '") + name + "' is NULL"};
+}
+
+std::string text_arg(const char* s, const char* name) {
+  require(s, name);
+  if (!valid_utf8(s)) {
+    throw CError{OMNIVOX_EINVALID, std::string("argument '") + name + "' is not valid UTF-8"};
+  }
+  return std::string(s);
+}
+
+// ---- registry ----
+
+namespace {
+std::mutex& registry_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::unordered_map<const void*, HandleKind>& registry() {
+  static auto* live = new std::unordered_map<const void*, HandleKind>();  // never destroyed:
+  return *live;  // handles may be destroyed from static destructors of the host
+}
+}  // namespace
+
+void register_handle(const void* handle, HandleKind kind) {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  registry()[handle] = kind;
+}
+
+bool unregister_handle(const void* handle, HandleKind kind) {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  auto it = registry().find(handle);
+  if (it == registry().end() || it->second != kind) return false;
+  registry().erase(it);
+  return true;
+}
+
+bool acquire_handle(const HandleBase* handle, HandleKind kind) {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  auto it = registry().find(handle);
+  if (it == registry().end() || it->second != kind) return false;
+  const_cast<HandleBase*>(handle)->users.fetch_add(1, std::memory_order_acq_rel);
+  return true;
+}
+
+void wait_unused(const HandleBase* handle) {
+  while (handle->users.load(std::memory_order_acquire) > 0) std::this_thread::yield();
+}
+
+InsideState& inside_state() {
+  thread_local InsideState state;
+  return state;
+}
+
+// ---- listener ----
+
+void CListener::set(const omnivox_callbacks* callbacks) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  callbacks_ = callbacks != nullptr ? *callbacks : omnivox_callbacks{};
+}
+
+omnivox_callbacks CListener::get() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return callbacks_;
+}
+
+void CListener::on_call_state(const CallStateChange& c) {
+  omnivox_callbacks cb = get();
+  if (cb.on_call_state == nullptr) return;
+  omnivox_call_state_event e{};
+  e.at_ms = ms_of(c.at);
+  e.campaign_id = c.campaign_id.c_str();
+  e.call_id = c.call_id;
+  e.contact_id = c.contact_id;
+  e.from = static_cast<int>(c.from);
+  e.to = static_cast<int>(c.to);
+  e.agent = c.agent;
+  InsideScope in(owner_, Inside::kCallback);
+  cb.on_call_state(cb.user_data, &e);
+}
+
+void CListener::on_agent_state(const AgentStateChange& c) {
+  omnivox_callbacks cb = get();
+  if (cb.on_agent_state == nullptr) return;
+  omnivox_agent_state_event e{};
+  e.at_ms = ms_of(c.at);
+  e.campaign_id = c.campaign_id.c_str();
+  e.agent = c.agent;
+  e.from = static_cast<int>(c.from);
+  e.to = static_cast<int>(c.to);
+  e.call_id = c.call_id;
+  InsideScope in(owner_, Inside::kCallback);
+  cb.on_agent_state(cb.user_data, &e);
+}
+
+void CListener::on_pacing_decision(const PacingDecision& d) {
+  omnivox_callbacks cb = get();
+  if (cb.on_pacing_decision == nullptr) return;
+  omnivox_pacing_event e{};
+  e.at_ms = ms_of(d.at);
+  e.campaign_id = d.campaign_id.c_str();
+  e.policy = d.policy.c_str();
+  e.agents_idle = d.agents_idle;
+  e.agents_busy = d.agents_busy;
+  e.calls_pending = d.calls_pending;
+  e.requested = d.requested;
+  e.allowed = d.allowed;
+  e.launched = d.launched;
+  InsideScope in(owner_, Inside::kCallback);
+  cb.on_pacing_decision(cb.user_data, &e);
+}
+
+void CListener::on_attempt_finished(const Attempt& a) {
+  omnivox_callbacks cb = get();
+  if (cb.on_attempt_finished == nullptr) return;
+  omnivox_attempt_event e{};
+  e.call_id = a.call_id;
+  e.contact_id = a.contact_id;
+  e.campaign_id = a.campaign_id.c_str();
+  e.number = a.number.c_str();
+  e.attempt_number = a.attempt_number;
+  e.state = static_cast<int>(a.state);
+  e.disposition = static_cast<int>(a.disposition);
+  e.agent = a.agent;
+  e.created_at_ms = ms_of(a.created_at);
+  e.answered_at_ms = ms_of(a.answered_at);
+  e.bridged_at_ms = ms_of(a.bridged_at);
+  e.ended_at_ms = ms_of(a.ended_at);
+  InsideScope in(owner_, Inside::kCallback);
+  cb.on_attempt_finished(cb.user_data, &e);
+}
+
+void to_c(const CampaignStatistics& st, omnivox_statistics* out) {
+  omnivox_statistics r{};
+  r.at_ms = ms_of(st.at);
+  r.attempts = st.attempts;
+  r.attempts_in_flight = st.attempts_in_flight;
+  r.live_answers = st.live_answers;
+  r.machines = st.machines;
+  r.abandons = st.abandons;
+  r.connects = st.connects;
+  r.abandon_rate = st.abandon_rate;
+  r.occupancy = st.occupancy;
+  r.dial_level = st.dial_level;
+  r.talk_seconds = st.talk_seconds;
+  r.wrap_seconds = st.wrap_seconds;
+  r.logged_in_seconds = st.logged_in_seconds;
+  r.contacts_total = st.contacts_total;
+  r.contacts_final = st.contacts_final;
+  r.dial_queue_size = st.dial_queue_size;
+  static_assert(OMNIVOX_AGENT_STATE_COUNT == kAgentStateCount);
+  static_assert(OMNIVOX_DISPOSITION_COUNT == kDispositionCount);
+  for (int i = 0; i < OMNIVOX_AGENT_STATE_COUNT; ++i) r.agents_by_state[i] = st.agents_by_state[i];
+  for (int i = 0; i < OMNIVOX_DISPOSITION_COUNT; ++i) r.dispositions[i] = st.dispositions[i];
+  *out = r;
+}
+
+}  // namespace omnivox::capi
+
+extern "C" {
+
+const char* omnivox_status_name(int status) {
+  switch (status) {
+    case OMNIVOX_OK:
+      return "OK";
+    case OMNIVOX_EINVALID:
+      return "EINVALID";
+    case OMNIVOX_ECONFIG:
+      return "ECONFIG";
+    case OMNIVOX_ENOTFOUND:
+      return "ENOTFOUND";
+    case OMNIVOX_EIO:
+      return "EIO";
+    case OMNIVOX_ESTORAGE:
+      return "ESTORAGE";
+    case OMNIVOX_ESTATE:
+      return "ESTATE";
+    case OMNIVOX_EINTERNAL:
+      return "EINTERNAL";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+void omnivox_free(void* ptr) { std::free(ptr); }
+
+const char* omnivox_contact_status_name(int status) {
+  static_assert(OMNIVOX_CONTACT_STATUS_COUNT == 7);
+  if (status < 0 || status >= OMNIVOX_CONTACT_STATUS_COUNT) return "UNKNOWN";
+  return omnivox::to_string(static_cast<omnivox::ContactStatus>(status));
+}
+const char* omnivox_call_event_kind_name(int kind) {
+  if (kind < 0 || kind >= OMNIVOX_CALL_EVENT_KIND_COUNT) return "UNKNOWN";
+  return omnivox::to_string(static_cast<omnivox::CallEventKind>(kind));
+}
+const char* omnivox_amd_result_name(int result) {
+  if (result < 0 || result >= OMNIVOX_AMD_RESULT_COUNT) return "UNKNOWN";
+  return omnivox::to_string(static_cast<omnivox::AmdResult>(result));
+}
+const char* omnivox_fail_reason_name(int reason) {
+  if (reason < 0 || reason >= OMNIVOX_FAIL_REASON_COUNT) return "UNKNOWN";
+  return omnivox::to_string(static_cast<omnivox::FailReason>(reason));
+}
+
+}  // extern "C"

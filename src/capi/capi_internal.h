@@ -1,0 +1,156 @@
+// Shared plumbing of the C API (include/omnivox/omnivox.h): status mapping, argument checks, the
+// registry of live handles, re-entry tracking and the listener that forwards engine events to C
+// callbacks. Internal: not installed.
+#ifndef OMNIVOX_SRC_CAPI_CAPI_INTERNAL_H_
+#define OMNIVOX_SRC_CAPI_CAPI_INTERNAL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <new>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+
+#include "omnivox/engine.h"
+#include "omnivox/event_listener.h"
+#include "omnivox/omnivox.h"
+#include "omnivox/types.h"
+
+namespace omnivox::capi {
+
+// A failure detected by the C layer itself (argument checks, misuse).
+struct CError {
+  int status;
+  std::string message;
+};
+
+char* dup_string(std::string_view s);
+// Stores a message in *errptr (freeing an earlier one) and returns the status.
+int fail(char** errptr, int status, std::string_view message) noexcept;
+int status_of(ErrorCode code);
+// Maps the exception in flight (inside a catch block) to a status and message.
+int status_of_current_exception(const char* function, char** errptr) noexcept;
+
+// Runs `body` (it throws on failure) and maps every exception to a status.
+template <typename F>
+int guarded(const char* function, char** errptr, F&& body) noexcept {
+  try {
+    body();
+    return OMNIVOX_OK;
+  } catch (...) {
+    return status_of_current_exception(function, errptr);
+  }
+}
+
+bool valid_utf8(const char* s);
+void require(const void* p, const char* name);
+// A required UTF-8 string argument, copied.
+std::string text_arg(const char* s, const char* name);
+
+inline std::int64_t ms_of(TimePoint t) { return t.time_since_epoch().count(); }
+inline TimePoint time_of(std::int64_t ms) { return TimePoint(Duration(ms)); }
+
+// ---- live handles ----
+// Every handle the C API gives out is registered here until its destroy function runs; calls
+// check membership before touching the object, so a destroyed handle is an error, not a crash.
+// Each handle counts the C API calls in progress on it (`users`); destroy unregisters first,
+// then waits for that count to drop to zero.
+enum class HandleKind { kSimulation, kEngine };
+
+struct HandleBase {
+  std::atomic<int> users{0};
+};
+
+void register_handle(const void* handle, HandleKind kind);
+// Removes the handle; false if it was not registered with that kind.
+bool unregister_handle(const void* handle, HandleKind kind);
+// Increments users of a live handle; false if not registered with that kind.
+bool acquire_handle(const HandleBase* handle, HandleKind kind);
+// Waits until no call is in progress on a handle (after unregister_handle).
+void wait_unused(const HandleBase* handle);
+
+// Holds a handle's `users` count for the duration of one C API call.
+class HandleUse {
+ public:
+  HandleUse() = default;
+  HandleUse(const HandleUse&) = delete;
+  HandleUse& operator=(const HandleUse&) = delete;
+  ~HandleUse() {
+    if (handle_ != nullptr) handle_->users.fetch_sub(1, std::memory_order_acq_rel);
+  }
+  void set(HandleBase* h) { handle_ = h; }
+
+ private:
+  HandleBase* handle_ = nullptr;
+};
+
+// Checks a handle argument and holds it; throws CError(EINVALID) for NULL or a dead handle.
+template <typename H>
+H& use_handle(H* p, HandleKind kind, const char* name, const char* type, HandleUse& use) {
+  if (p == nullptr) throw CError{OMNIVOX_EINVALID, std::string("argument '") + name + "' is NULL"};
+  if (!acquire_handle(p, kind)) {
+    throw CError{OMNIVOX_EINVALID, std::string("argument '") + name + "' is not a live " + type +
+                                       " (destroyed, or never created)"};
+  }
+  use.set(p);
+  return *p;
+}
+
+// ---- re-entry ----
+// What the current thread is doing inside an engine of the C API: running a host callback,
+// a C telephony function, a C storage function, or a host timer.
+enum class Inside { kNothing, kCallback, kTelephony, kStorage, kTimer };
+struct InsideState {
+  const void* handle = nullptr;
+  Inside what = Inside::kNothing;
+};
+InsideState& inside_state();
+
+// Marks the current thread as inside `what` of `handle` for its lifetime.
+class InsideScope {
+ public:
+  InsideScope(const void* handle, Inside what) : saved_(inside_state()) {
+    inside_state() = {handle, what};
+  }
+  ~InsideScope() { inside_state() = saved_; }
+  InsideScope(const InsideScope&) = delete;
+  InsideScope& operator=(const InsideScope&) = delete;
+
+ private:
+  InsideState saved_;
+};
+
+// What the current thread is inside of for `handle` (kNothing for another handle).
+inline Inside inside_of(const void* handle) {
+  const InsideState& s = inside_state();
+  return s.handle == handle ? s.what : Inside::kNothing;
+}
+
+// ---- events to C callbacks ----
+class CListener final : public EventListener {
+ public:
+  explicit CListener(const void* owner) : owner_(owner) {}
+  void set(const omnivox_callbacks* callbacks);
+  void on_call_state(const CallStateChange& c) override;
+  void on_agent_state(const AgentStateChange& c) override;
+  void on_pacing_decision(const PacingDecision& d) override;
+  void on_attempt_finished(const Attempt& a) override;
+
+ private:
+  omnivox_callbacks get() const;
+  const void* owner_;
+  mutable std::mutex mutex_;
+  omnivox_callbacks callbacks_{};
+};
+
+// ---- conversions ----
+void to_c(const CampaignStatistics& st, omnivox_statistics* out);
+
+}  // namespace omnivox::capi
+
+#endif  // OMNIVOX_SRC_CAPI_CAPI_INTERNAL_H_

@@ -1,0 +1,693 @@
+// The general engine handle of the C API (omnivox_engine_*): storage, telephony and clock chosen
+// at creation, campaigns from JSON. See include/omnivox/omnivox.h.
+#include <boost/json.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "capi/c_backends.h"
+#include "capi/capi_internal.h"
+#include "omnivox/clock.h"
+#include "omnivox/config.h"
+#include "omnivox/engine.h"
+#include "omnivox/sim.h"
+#include "omnivox/sqlite_storage.h"
+#include "omnivox/storage.h"
+
+namespace json = boost::json;
+
+using omnivox::capi::CError;
+using omnivox::capi::dup_string;
+using omnivox::capi::guarded;
+using omnivox::capi::HandleKind;
+using omnivox::capi::HandleUse;
+using omnivox::capi::Inside;
+using omnivox::capi::inside_of;
+using omnivox::capi::ms_of;
+using omnivox::capi::require;
+using omnivox::capi::text_arg;
+using omnivox::capi::time_of;
+
+namespace {
+
+// A campaign as the host configured it: its JSON document (what a C storage stores) and the
+// parsed campaign file (import options, contacts path).
+struct CampaignDoc {
+  std::string json;
+  std::string base_dir;
+  omnivox::CampaignFile file;
+};
+
+}  // namespace
+
+struct omnivox_engine : omnivox::capi::HandleBase {
+  // Members are torn down explicitly in omnivox_engine_destroy(), engine first.
+  std::unique_ptr<omnivox::capi::CListener> listener;
+  std::unique_ptr<omnivox::Clock> clock;
+  omnivox::VirtualClock* virtual_clock = nullptr;  // == clock.get() when virtual
+  std::unique_ptr<omnivox::Storage> storage;
+  std::unique_ptr<omnivox::Simulator> simulator;
+  std::unique_ptr<omnivox::capi::CTelephony> telephony;
+  std::unique_ptr<omnivox::Engine> engine;
+  std::atomic<bool> threads_running{false};
+  std::mutex campaigns_mutex;
+  std::map<std::string, CampaignDoc> campaigns;
+  // Host timers capture a weak reference: none fires into a destroyed handle.
+  std::shared_ptr<int> alive = std::make_shared<int>(0);
+
+  std::string campaign_json(const std::string& id) {
+    std::lock_guard<std::mutex> lock(campaigns_mutex);
+    auto it = campaigns.find(id);
+    if (it != campaigns.end()) return it->second.json;
+    json::object o;
+    o["id"] = id;
+    return json::serialize(o);
+  }
+  CampaignDoc campaign_doc(const std::string& id) {
+    std::lock_guard<std::mutex> lock(campaigns_mutex);
+    auto it = campaigns.find(id);
+    if (it == campaigns.end()) {
+      throw omnivox::Error(omnivox::ErrorCode::kNotFound, "unknown campaign '" + id + "'");
+    }
+    return it->second;
+  }
+};
+
+namespace {
+
+// Checks and holds the handle for the rest of the calling function. Every engine function
+// refuses to run from inside a C storage function of the same engine.
+#define ENGINE_HANDLE(engine)                                                                   \
+  HandleUse use_;                                                                               \
+  omnivox_engine& h =                                                                           \
+      omnivox::capi::use_handle(engine, HandleKind::kEngine, "engine", "omnivox_engine", use_); \
+  not_inside_storage(h)
+
+void not_inside_storage(omnivox_engine& h) {
+  if (inside_of(&h) == Inside::kStorage) {
+    throw CError{OMNIVOX_ESTATE, "engine functions cannot be called from a storage function"};
+  }
+}
+
+// The functions that drive or tear down the engine cannot run from inside one of its steps.
+void not_inside_engine(omnivox_engine& h, const char* what) {
+  if (inside_of(&h) != Inside::kNothing) {
+    throw CError{OMNIVOX_ESTATE, std::string("cannot ") + what +
+                                     " from a callback, telephony, storage or timer function "
+                                     "of the same engine"};
+  }
+}
+
+void not_threaded(omnivox_engine& h, const char* what) {
+  if (h.threads_running.load()) {
+    throw CError{OMNIVOX_ESTATE,
+                 std::string("cannot ") + what + " while engine-owned threads run (stop first)"};
+  }
+}
+
+std::string campaign_arg(const char* campaign_id) {
+  std::string id = text_arg(campaign_id, "campaign_id");
+  if (id.empty()) throw CError{OMNIVOX_EINVALID, "argument 'campaign_id' is empty"};
+  return id;
+}
+
+omnivox::LogLevel log_level_arg(int level) {
+  if (level < OMNIVOX_LOG_TRACE || level > OMNIVOX_LOG_OFF) {
+    throw CError{OMNIVOX_EINVALID,
+                 "options.log_level (" + std::to_string(level) + ") is out of range"};
+  }
+  return static_cast<omnivox::LogLevel>(level);
+}
+
+std::int64_t positive_ms(std::int64_t v, const char* name) {
+  if (v <= 0) throw CError{OMNIVOX_EINVALID, std::string(name) + " must be > 0"};
+  return v;
+}
+
+omnivox::SimulationOptions simulation_world(const char* json_text, const char* base_dir) {
+  if (json_text == nullptr) return omnivox::SimulationOptions{};
+  std::string text = text_arg(json_text, "options.simulation_json");
+  std::string dir =
+      base_dir == nullptr ? std::string(".") : text_arg(base_dir, "options.simulation_base_dir");
+  omnivox::CampaignFile file = omnivox::parse_campaign_json(text, dir, "simulation_json");
+  if (file.simulation.replay) {
+    if (file.replay_path.empty())
+      throw CError{OMNIVOX_ECONFIG, "replay world without a replay file"};
+    omnivox::ReplayWorld replay = omnivox::ReplayWorld::load_bank_csv(file.replay_path);
+    file.simulation.replay->records = std::move(replay.records);
+  }
+  return file.simulation;
+}
+
+// Adds or replaces a campaign from its JSON document: the document is recorded first (a C
+// storage reads it from put_campaign), restored if the engine refuses the campaign.
+std::string apply_campaign(omnivox_engine& h, const std::string& text, const std::string& dir) {
+  CampaignDoc doc{text, dir, omnivox::parse_campaign_json(text, dir, "campaign_json")};
+  const std::string id = doc.file.campaign.id;
+  std::optional<CampaignDoc> previous;
+  {
+    std::lock_guard<std::mutex> lock(h.campaigns_mutex);
+    auto it = h.campaigns.find(id);
+    if (it != h.campaigns.end()) previous = it->second;
+    h.campaigns[id] = doc;
+  }
+  try {
+    h.engine->add_campaign(doc.file.campaign);
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(h.campaigns_mutex);
+    if (previous) {
+      h.campaigns[id] = std::move(*previous);
+    } else {
+      h.campaigns.erase(id);
+    }
+    throw;
+  }
+  return id;
+}
+
+}  // namespace
+
+extern "C" {
+
+void omnivox_engine_options_init(omnivox_engine_options* o) {
+  if (o == nullptr) return;
+  *o = omnivox_engine_options{};
+  o->owner_token = nullptr;
+  o->lease_ttl_ms = 300000;
+  o->decision_interval_ms = 250;
+  o->max_wrap_up_ms = 900000;
+  o->log_level = OMNIVOX_LOG_WARN;
+  o->journal_state_changes = 0;
+  o->time_zone_map_path = nullptr;
+  o->storage_kind = OMNIVOX_STORAGE_MEMORY;
+  o->sqlite_path = nullptr;
+  o->storage = nullptr;
+  o->telephony_kind = OMNIVOX_TELEPHONY_SIMULATOR;
+  o->simulation_json = nullptr;
+  o->simulation_base_dir = nullptr;
+  o->telephony = nullptr;
+  o->clock_kind = OMNIVOX_CLOCK_VIRTUAL;
+  o->start_ms = 0;
+}
+
+int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine** out,
+                          char** errptr) {
+  if (out != nullptr) *out = nullptr;
+  return guarded("omnivox_engine_create", errptr, [&] {
+    require(options, "options");
+    require(out, "out");
+    const omnivox_engine_options& o = *options;
+    omnivox::EngineOptions eo;
+    if (o.owner_token != nullptr) eo.owner_token = text_arg(o.owner_token, "options.owner_token");
+    eo.lease_ttl = omnivox::Duration(positive_ms(o.lease_ttl_ms, "options.lease_ttl_ms"));
+    eo.decision_interval =
+        omnivox::Duration(positive_ms(o.decision_interval_ms, "options.decision_interval_ms"));
+    eo.max_wrap_up = omnivox::Duration(positive_ms(o.max_wrap_up_ms, "options.max_wrap_up_ms"));
+    eo.log_level = log_level_arg(o.log_level);
+    eo.journal_state_changes = o.journal_state_changes != 0;
+    if (o.time_zone_map_path != nullptr) {
+      eo.time_zone_map_path = text_arg(o.time_zone_map_path, "options.time_zone_map_path");
+    }
+    if (o.start_ms < 0) throw CError{OMNIVOX_EINVALID, "options.start_ms is negative"};
+
+    auto h = std::make_unique<omnivox_engine>();
+    h->listener = std::make_unique<omnivox::capi::CListener>(h.get());
+
+    // Clock.
+    switch (o.clock_kind) {
+      case OMNIVOX_CLOCK_VIRTUAL: {
+        omnivox::TimePoint start =
+            o.start_ms != 0
+                ? time_of(o.start_ms)
+                : std::chrono::time_point_cast<omnivox::Duration>(std::chrono::system_clock::now());
+        auto vc = std::make_unique<omnivox::VirtualClock>(start);
+        h->virtual_clock = vc.get();
+        h->clock = std::move(vc);
+        break;
+      }
+      case OMNIVOX_CLOCK_SYSTEM:
+        h->clock = omnivox::make_system_clock(1.0);
+        break;
+      default:
+        throw CError{OMNIVOX_EINVALID,
+                     "options.clock_kind (" + std::to_string(o.clock_kind) + ") is out of range"};
+    }
+
+    // Storage.
+    switch (o.storage_kind) {
+      case OMNIVOX_STORAGE_MEMORY:
+        h->storage = omnivox::make_memory_storage(
+            omnivox::MemoryStorageOptions{/*keep_journal=*/eo.journal_state_changes});
+        break;
+      case OMNIVOX_STORAGE_SQLITE:
+        h->storage = omnivox::make_sqlite_storage(text_arg(o.sqlite_path, "options.sqlite_path"));
+        break;
+      case OMNIVOX_STORAGE_CUSTOM: {
+        require(o.storage, "options.storage");
+        omnivox::capi::validate(*o.storage);
+        omnivox_engine* raw = h.get();
+        h->storage = std::make_unique<omnivox::capi::CStorage>(
+            *o.storage, raw, [raw](const std::string& id) { return raw->campaign_json(id); });
+        break;
+      }
+      default:
+        throw CError{OMNIVOX_EINVALID, "options.storage_kind (" + std::to_string(o.storage_kind) +
+                                           ") is out of range"};
+    }
+
+    // Telephony, and the engine.
+    switch (o.telephony_kind) {
+      case OMNIVOX_TELEPHONY_SIMULATOR: {
+        omnivox::SimulationOptions world =
+            simulation_world(o.simulation_json, o.simulation_base_dir);
+        h->simulator = std::make_unique<omnivox::Simulator>(std::move(world), h->clock.get(),
+                                                            h->listener.get());
+        h->engine = std::make_unique<omnivox::Engine>(eo, h->storage.get(), h->simulator.get(),
+                                                      h->clock.get(), h->simulator.get());
+        h->simulator->attach(h->engine.get());
+        break;
+      }
+      case OMNIVOX_TELEPHONY_CUSTOM:
+        require(o.telephony, "options.telephony");
+        omnivox::capi::validate(*o.telephony);
+        h->telephony =
+            std::make_unique<omnivox::capi::CTelephony>(*o.telephony, h.get(), h->clock.get());
+        h->engine = std::make_unique<omnivox::Engine>(eo, h->storage.get(), h->telephony.get(),
+                                                      h->clock.get(), h->listener.get());
+        break;
+      default:
+        throw CError{OMNIVOX_EINVALID, "options.telephony_kind (" +
+                                           std::to_string(o.telephony_kind) + ") is out of range"};
+    }
+    omnivox::capi::register_handle(h.get(), HandleKind::kEngine);
+    *out = h.release();
+  });
+}
+
+void omnivox_engine_destroy(omnivox_engine* engine) {
+  if (engine == nullptr) return;
+  if (inside_of(engine) != Inside::kNothing) return;  // from its own step: refused
+  if (!omnivox::capi::unregister_handle(engine, HandleKind::kEngine)) return;
+  omnivox::capi::wait_unused(engine);
+  try {
+    omnivox_engine* h = engine;
+    h->alive.reset();
+    h->engine.reset();  // stops owned threads, then telephony stop
+    // Timers still pending on the clock may reach the telephony adapter: the clock goes first.
+    h->clock.reset();
+    h->telephony.reset();
+    h->simulator.reset();
+    h->storage.reset();
+    delete h;
+  } catch (...) {
+  }
+}
+
+int omnivox_engine_set_callbacks(omnivox_engine* engine, const omnivox_callbacks* callbacks,
+                                 char** errptr) {
+  return guarded("omnivox_engine_set_callbacks", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    h.listener->set(callbacks);
+  });
+}
+
+int omnivox_engine_add_campaign(omnivox_engine* engine, const char* campaign_json,
+                                const char* base_dir, char** campaign_id, char** errptr) {
+  return guarded("omnivox_engine_add_campaign", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    std::string text = text_arg(campaign_json, "campaign_json");
+    std::string dir = base_dir == nullptr ? std::string(".") : text_arg(base_dir, "base_dir");
+    std::string id = apply_campaign(h, text, dir);
+    if (campaign_id != nullptr) {
+      char* p = dup_string(id);
+      if (p == nullptr) throw std::bad_alloc();
+      *campaign_id = p;
+    }
+  });
+}
+
+int omnivox_engine_set_campaign_option(omnivox_engine* engine, const char* campaign_id,
+                                       const char* key, const char* value_json, char** errptr) {
+  return guarded("omnivox_engine_set_campaign_option", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    std::string id = campaign_arg(campaign_id);
+    std::string k = text_arg(key, "key");
+    std::string v = text_arg(value_json, "value_json");
+    if (k == "id") throw CError{OMNIVOX_EINVALID, "the key 'id' cannot be changed"};
+    CampaignDoc doc = h.campaign_doc(id);
+    boost::system::error_code ec;
+    json::value value = json::parse(v, ec);
+    if (ec) {
+      throw CError{OMNIVOX_ECONFIG,
+                   "value_json for '" + k + "' is not a JSON value: " + ec.message()};
+    }
+    json::value root = json::parse(doc.json, ec);
+    if (ec || !root.is_object()) {
+      throw CError{OMNIVOX_EINTERNAL, "stored campaign JSON of '" + id + "' does not parse"};
+    }
+    root.as_object()[k] = value;
+    apply_campaign(h, json::serialize(root), doc.base_dir);
+  });
+}
+
+int omnivox_engine_start_campaign(omnivox_engine* engine, const char* campaign_id, char** errptr) {
+  return guarded("omnivox_engine_start_campaign", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    h.engine->start_campaign(campaign_arg(campaign_id));
+  });
+}
+
+int omnivox_engine_stop_campaign(omnivox_engine* engine, const char* campaign_id, char** errptr) {
+  return guarded("omnivox_engine_stop_campaign", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    h.engine->stop_campaign(campaign_arg(campaign_id));
+  });
+}
+
+int omnivox_engine_import_contacts(omnivox_engine* engine, const char* campaign_id,
+                                   const char* list_name, const char* csv_path,
+                                   omnivox_import_report* report, char** summary, char** errptr) {
+  return guarded("omnivox_engine_import_contacts", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    std::string id = campaign_arg(campaign_id);
+    std::string list =
+        list_name == nullptr ? std::string("main") : text_arg(list_name, "list_name");
+    CampaignDoc doc = h.campaign_doc(id);
+    std::string path =
+        csv_path != nullptr ? text_arg(csv_path, "csv_path") : doc.file.contacts_path;
+    if (path.empty()) {
+      throw CError{OMNIVOX_EINVALID,
+                   "argument 'csv_path' is NULL and the campaign has no 'contacts.file'"};
+    }
+    omnivox::ImportReport r = h.engine->import_contacts(id, list, path, doc.file.import);
+    char* text = nullptr;
+    if (summary != nullptr) {
+      text = dup_string(r.summary(10));
+      if (text == nullptr) throw std::bad_alloc();
+    }
+    if (report != nullptr) {
+      report->rows_read = r.rows_read;
+      report->rows_loaded = r.rows_loaded;
+      report->rows_rejected = r.rows_rejected;
+    }
+    if (summary != nullptr) *summary = text;
+  });
+}
+
+int omnivox_engine_add_contact(omnivox_engine* engine, const char* campaign_id,
+                               const char* external_id, const char* const* numbers,
+                               size_t number_count, omnivox_contact_id* out, char** errptr) {
+  return guarded("omnivox_engine_add_contact", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    std::string id = campaign_arg(campaign_id);
+    omnivox::Contact contact;
+    contact.list_name = "main";
+    if (external_id != nullptr) contact.external_id = text_arg(external_id, "external_id");
+    require(numbers, "numbers");
+    if (number_count == 0) throw CError{OMNIVOX_EINVALID, "argument 'number_count' is 0"};
+    for (size_t i = 0; i < number_count; ++i) {
+      std::string name = "numbers[" + std::to_string(i) + "]";
+      omnivox::PhoneNumber n;
+      n.e164 = text_arg(numbers[i], name.c_str());
+      if (n.e164.size() < 2 || n.e164[0] != '+') {
+        throw CError{OMNIVOX_EINVALID,
+                     "argument '" + name + "' ('" + n.e164 + "') is not an E.164 number"};
+      }
+      contact.numbers.push_back(std::move(n));
+    }
+    omnivox::ContactId cid = h.engine->add_contact(id, std::move(contact));
+    if (out != nullptr) *out = cid;
+  });
+}
+
+int omnivox_engine_add_dnc(omnivox_engine* engine, const char* list, const char* e164,
+                           char** errptr) {
+  return guarded("omnivox_engine_add_dnc", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    std::string l = text_arg(list, "list");
+    std::string n = text_arg(e164, "e164");
+    if (l.empty()) throw CError{OMNIVOX_EINVALID, "argument 'list' is empty"};
+    if (n.size() < 2 || n[0] != '+') {
+      throw CError{OMNIVOX_EINVALID, "argument 'e164' ('" + n + "') is not an E.164 number"};
+    }
+    h.engine->add_dnc(l, n);
+  });
+}
+
+int omnivox_engine_add_agent(omnivox_engine* engine, const char* campaign_id, const char* name,
+                             int log_in, omnivox_agent_id* out, char** errptr) {
+  return guarded("omnivox_engine_add_agent", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    std::string id = campaign_arg(campaign_id);
+    std::string n = text_arg(name, "name");
+    omnivox::AgentId agent = h.engine->add_agent(id, n);
+    if (log_in) h.engine->set_agent_state(agent, omnivox::AgentState::kAvailable);
+    if (out != nullptr) *out = agent;
+  });
+}
+
+int omnivox_engine_set_agent_state(omnivox_engine* engine, omnivox_agent_id agent, int state,
+                                   char** errptr) {
+  return guarded("omnivox_engine_set_agent_state", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    if (state != OMNIVOX_AGENT_LOGGED_OUT && state != OMNIVOX_AGENT_AVAILABLE &&
+        state != OMNIVOX_AGENT_PAUSED) {
+      throw CError{OMNIVOX_EINVALID, "argument 'state' (" + std::to_string(state) +
+                                         ") is not LOGGED_OUT, AVAILABLE or PAUSED"};
+    }
+    h.engine->set_agent_state(agent, static_cast<omnivox::AgentState>(state));
+  });
+}
+
+int omnivox_engine_agent_state(omnivox_engine* engine, omnivox_agent_id agent, int* out_state,
+                               char** errptr) {
+  return guarded("omnivox_engine_agent_state", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    require(out_state, "out_state");
+    *out_state = static_cast<int>(h.engine->agent_state(agent));
+  });
+}
+
+int omnivox_engine_set_disposition(omnivox_engine* engine, omnivox_call_id call, int disposition,
+                                   int64_t callback_at_ms, char** errptr) {
+  return guarded("omnivox_engine_set_disposition", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    if (disposition < OMNIVOX_DISPOSITION_SALE || disposition > OMNIVOX_DISPOSITION_COMPLETED) {
+      throw CError{OMNIVOX_EINVALID, "argument 'disposition' (" + std::to_string(disposition) +
+                                         ") is not an agent disposition (SALE .. COMPLETED)"};
+    }
+    if (callback_at_ms < 0) throw CError{OMNIVOX_EINVALID, "argument 'callback_at_ms' is negative"};
+    std::optional<omnivox::TimePoint> at;
+    if (callback_at_ms > 0) at = time_of(callback_at_ms);
+    if (disposition == OMNIVOX_DISPOSITION_CALLBACK && !at) {
+      throw CError{OMNIVOX_EINVALID, "argument 'callback_at_ms' is required for CALLBACK"};
+    }
+    h.engine->set_disposition(call, static_cast<omnivox::Disposition>(disposition), at);
+  });
+}
+
+int omnivox_engine_preview_next(omnivox_engine* engine, omnivox_agent_id agent,
+                                omnivox_preview_entry* out, int* found, char** errptr) {
+  return guarded("omnivox_engine_preview_next", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    require(out, "out");
+    require(found, "found");
+    std::optional<omnivox::DialQueueEntry> e = h.engine->preview_next(agent);
+    if (!e) {
+      *found = 0;
+      return;
+    }
+    omnivox_preview_entry r{};
+    if (e->number.size() >= sizeof(r.number)) {
+      throw CError{OMNIVOX_EINTERNAL, "previewed number '" + e->number + "' is too long"};
+    }
+    r.contact_id = e->contact_id;
+    r.number_index = e->number_index;
+    std::memcpy(r.number, e->number.c_str(), e->number.size() + 1);
+    r.callback = e->callback ? 1 : 0;
+    r.callback_agent = e->callback_agent;
+    *out = r;
+    *found = 1;
+  });
+}
+
+int omnivox_engine_dial_preview(omnivox_engine* engine, omnivox_agent_id agent,
+                                omnivox_call_id* out, char** errptr) {
+  return guarded("omnivox_engine_dial_preview", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    omnivox::CallId id = h.engine->dial_preview(agent);
+    if (out != nullptr) *out = id;
+  });
+}
+
+int omnivox_engine_skip_preview(omnivox_engine* engine, omnivox_agent_id agent, char** errptr) {
+  return guarded("omnivox_engine_skip_preview", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    h.engine->skip_preview(agent);
+  });
+}
+
+int omnivox_engine_call_now(omnivox_engine* engine, omnivox_contact_id contact,
+                            omnivox_agent_id agent, omnivox_call_id* out, char** errptr) {
+  return guarded("omnivox_engine_call_now", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    omnivox::CallId id = h.engine->call_now(contact, agent);
+    if (out != nullptr) *out = id;
+  });
+}
+
+int omnivox_engine_report_call_event(omnivox_engine* engine, const omnivox_call_event* event,
+                                     char** errptr) {
+  return guarded("omnivox_engine_report_call_event", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    require(event, "event");
+    if (!h.telephony) {
+      throw CError{OMNIVOX_ESTATE, "the engine's telephony is not OMNIVOX_TELEPHONY_CUSTOM"};
+    }
+    if (event->call_id == 0) throw CError{OMNIVOX_EINVALID, "event.call_id is 0"};
+    h.telephony->report(omnivox::capi::event_from_c(*event));
+  });
+}
+
+int omnivox_engine_schedule(omnivox_engine* engine, int64_t at_ms, void (*fn)(void* user_data),
+                            void* user_data, uint64_t* timer_id, char** errptr) {
+  return guarded("omnivox_engine_schedule", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    if (fn == nullptr) throw CError{OMNIVOX_EINVALID, "argument 'fn' is NULL"};
+    if (at_ms < 0) throw CError{OMNIVOX_EINVALID, "argument 'at_ms' is negative"};
+    std::weak_ptr<int> token = h.alive;
+    omnivox_engine* raw = &h;
+    omnivox::TimerId id = h.clock->schedule_at(time_of(at_ms), [token, raw, fn, user_data] {
+      if (token.expired()) return;
+      omnivox::capi::InsideScope in(raw, Inside::kTimer);
+      fn(user_data);
+    });
+    if (timer_id != nullptr) *timer_id = id;
+  });
+}
+
+int omnivox_engine_cancel_timer(omnivox_engine* engine, uint64_t timer_id, char** errptr) {
+  return guarded("omnivox_engine_cancel_timer", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    h.clock->cancel(timer_id);
+  });
+}
+
+int omnivox_engine_start(omnivox_engine* engine, int threads, char** errptr) {
+  return guarded("omnivox_engine_start", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    not_inside_engine(h, "start the engine");
+    if (threads < 1 || threads > 64) {
+      throw CError{OMNIVOX_EINVALID,
+                   "argument 'threads' (" + std::to_string(threads) + ") is not in 1..64"};
+    }
+    if (h.virtual_clock != nullptr) {
+      throw CError{OMNIVOX_ESTATE,
+                   "a virtual clock is driven with run_for()/run_until_done(), not threads"};
+    }
+    if (h.threads_running.load()) throw CError{OMNIVOX_ESTATE, "the engine is already started"};
+    h.engine->start(threads);
+    h.threads_running = true;
+  });
+}
+
+int omnivox_engine_stop(omnivox_engine* engine, char** errptr) {
+  return guarded("omnivox_engine_stop", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    not_inside_engine(h, "stop the engine");
+    h.engine->stop();
+    h.threads_running = false;
+  });
+}
+
+int omnivox_engine_poll(omnivox_engine* engine, size_t* ran, char** errptr) {
+  return guarded("omnivox_engine_poll", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    not_inside_engine(h, "poll the engine");
+    not_threaded(h, "poll");
+    size_t n = h.engine->poll();
+    if (ran != nullptr) *ran = n;
+  });
+}
+
+int omnivox_engine_run_for(omnivox_engine* engine, int64_t duration_ms, char** errptr) {
+  return guarded("omnivox_engine_run_for", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    if (duration_ms < 0) throw CError{OMNIVOX_EINVALID, "argument 'duration_ms' is negative"};
+    not_inside_engine(h, "run the engine");
+    not_threaded(h, "run_for");
+    h.engine->run_for(omnivox::Duration(duration_ms));
+  });
+}
+
+int omnivox_engine_run_until_done(omnivox_engine* engine, int64_t limit_ms, int* finished,
+                                  char** errptr) {
+  return guarded("omnivox_engine_run_until_done", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    if (limit_ms <= 0) throw CError{OMNIVOX_EINVALID, "argument 'limit_ms' must be > 0"};
+    not_inside_engine(h, "run the engine");
+    if (h.virtual_clock == nullptr) {
+      throw CError{OMNIVOX_ESTATE, "run_until_done needs a virtual clock"};
+    }
+    bool done = h.engine->run_until_done(omnivox::Duration(limit_ms));
+    if (finished != nullptr) *finished = done ? 1 : 0;
+  });
+}
+
+int omnivox_engine_now(omnivox_engine* engine, int64_t* out_ms, char** errptr) {
+  return guarded("omnivox_engine_now", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    require(out_ms, "out_ms");
+    *out_ms = ms_of(h.clock->now());
+  });
+}
+
+int omnivox_engine_idle(omnivox_engine* engine, int* out, char** errptr) {
+  return guarded("omnivox_engine_idle", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    require(out, "out");
+    *out = h.engine->idle() ? 1 : 0;
+  });
+}
+
+int omnivox_engine_statistics(omnivox_engine* engine, const char* campaign_id,
+                              omnivox_statistics* out, char** errptr) {
+  return guarded("omnivox_engine_statistics", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    std::string id = campaign_arg(campaign_id);
+    require(out, "out");
+    h.campaign_doc(id);  // ENOTFOUND for an unknown campaign
+    omnivox::capi::to_c(h.engine->statistics(id), out);
+  });
+}
+
+int omnivox_engine_explain(omnivox_engine* engine, omnivox_contact_id contact,
+                           omnivox_eligibility* out, char** detail, char** errptr) {
+  return guarded("omnivox_engine_explain", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    require(out, "out");
+    omnivox::EligibilityReport rep = h.engine->explain(contact);
+    char* text = nullptr;
+    if (detail != nullptr) {
+      text = dup_string(rep.detail);
+      if (text == nullptr) throw std::bad_alloc();
+    }
+    out->reason = static_cast<int>(rep.reason);
+    out->eligible_at_ms = rep.eligible_at ? ms_of(*rep.eligible_at) : 0;
+    if (detail != nullptr) *detail = text;
+  });
+}
+
+int omnivox_engine_owner_token(omnivox_engine* engine, char** out, char** errptr) {
+  return guarded("omnivox_engine_owner_token", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    require(out, "out");
+    char* p = dup_string(h.engine->owner_token());
+    if (p == nullptr) throw std::bad_alloc();
+    *out = p;
+  });
+}
+
+}  // extern "C"

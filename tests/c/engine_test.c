@@ -1,0 +1,613 @@
+/* Tests of the C API's general engine (omnivox_engine_*): telephony and storage written in C,
+ * preview, a real-time engine on engine-owned threads, and misuse. Strict C99 (plus POSIX
+ * nanosleep for the real-time test's bounded wait). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "c_backends.h"
+#include "omnivox/omnivox.h"
+
+static int failures = 0;
+
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                              \
+    }                                                                          \
+  } while (0)
+
+#define CHECK_OK(call)                                                          \
+  do {                                                                          \
+    char* err_ = NULL;                                                          \
+    int rc_ = (call);                                                           \
+    if (rc_ != OMNIVOX_OK) {                                                    \
+      fprintf(stderr, "%s:%d: %s returned %s: %s\n", __FILE__, __LINE__, #call, \
+              omnivox_status_name(rc_), err_ ? err_ : "(no message)");          \
+      ++failures;                                                               \
+    }                                                                           \
+    omnivox_free(err_);                                                         \
+  } while (0)
+
+/* Asserts status `code` and an error message containing `needle`. `call` uses `err`. */
+#define CHECK_ERR(code, needle, call)                                                           \
+  do {                                                                                          \
+    char* err = NULL;                                                                           \
+    int rc_ = (call);                                                                           \
+    if (rc_ != (code)) {                                                                        \
+      fprintf(stderr, "%s:%d: %s returned %s, expected %s (%s)\n", __FILE__, __LINE__, #call,   \
+              omnivox_status_name(rc_), omnivox_status_name(code), err ? err : "(no message)"); \
+      ++failures;                                                                               \
+    } else if (err == NULL || strstr(err, (needle)) == NULL) {                                  \
+      fprintf(stderr, "%s:%d: %s: message '%s' lacks '%s'\n", __FILE__, __LINE__, #call,        \
+              err ? err : "(null)", (needle));                                                  \
+      ++failures;                                                                               \
+    }                                                                                           \
+    omnivox_free(err);                                                                          \
+  } while (0)
+
+#define DAY_MS (24LL * 3600 * 1000)
+#define START_MS 1777899600000LL /* 2026-05-04T13:00:00Z: 09:00 in New York */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Recording what the callbacks deliver */
+
+#define MAX_RECORDS 4096
+
+typedef struct attempt_record {
+  omnivox_call_id call_id;
+  omnivox_contact_id contact_id;
+  int attempt_number;
+  int state;
+  int disposition;
+  int64_t ended_at_ms;
+} attempt_record;
+
+typedef struct recorder {
+  omnivox_engine* engine;
+  attempt_record records[MAX_RECORDS];
+  int count;
+  long pacing;
+  long call_states;
+  long agent_states;
+  long failed_states;      /* call state events into FAILED */
+  int dispose_as_host;     /* set SALE when an agent enters WRAP_UP */
+  long host_dispositions;  /* successful set_disposition calls */
+  int try_run_in_callback; /* once: run_for / destroy from a callback */
+  int run_in_callback_rc;
+} recorder;
+
+static void rec_attempt(void* user_data, const omnivox_attempt_event* e) {
+  recorder* r = (recorder*)user_data;
+  if (r->count < MAX_RECORDS) {
+    attempt_record* a = &r->records[r->count++];
+    a->call_id = e->call_id;
+    a->contact_id = e->contact_id;
+    a->attempt_number = e->attempt_number;
+    a->state = e->state;
+    a->disposition = e->disposition;
+    a->ended_at_ms = e->ended_at_ms;
+  }
+}
+
+static void rec_pacing(void* user_data, const omnivox_pacing_event* e) {
+  recorder* r = (recorder*)user_data;
+  (void)e;
+  ++r->pacing;
+}
+
+static void rec_call_state(void* user_data, const omnivox_call_state_event* e) {
+  recorder* r = (recorder*)user_data;
+  ++r->call_states;
+  if (e->to == OMNIVOX_CALL_FAILED) ++r->failed_states;
+}
+
+static void rec_agent_state(void* user_data, const omnivox_agent_state_event* e) {
+  recorder* r = (recorder*)user_data;
+  ++r->agent_states;
+  if (r->try_run_in_callback) {
+    char* err = NULL;
+    r->try_run_in_callback = 0;
+    r->run_in_callback_rc = omnivox_engine_run_for(r->engine, 1000, &err);
+    omnivox_free(err);
+    omnivox_engine_destroy(r->engine); /* refused from a callback: the engine goes on */
+  }
+  if (r->dispose_as_host && e->to == OMNIVOX_AGENT_WRAP_UP && e->call_id != 0) {
+    if (omnivox_engine_set_disposition(r->engine, e->call_id, OMNIVOX_DISPOSITION_SALE, 0, NULL) ==
+        OMNIVOX_OK) {
+      ++r->host_dispositions;
+    }
+  }
+}
+
+static void install(recorder* r, omnivox_engine* engine) {
+  omnivox_callbacks cb;
+  memset(&cb, 0, sizeof cb);
+  r->engine = engine;
+  cb.user_data = r;
+  cb.on_attempt_finished = rec_attempt;
+  cb.on_pacing_decision = rec_pacing;
+  cb.on_call_state = rec_call_state;
+  cb.on_agent_state = rec_agent_state;
+  CHECK_OK(omnivox_engine_set_callbacks(engine, &cb, &err_));
+}
+
+static recorder* new_recorder(void) { return (recorder*)calloc(1, sizeof(recorder)); }
+
+/* ------------------------------------------------------------------------------------------ */
+/* 1. A campaign driven by telephony written in C */
+
+static const char* kScriptCampaign =
+    "{\"id\": \"script\", \"dial_mode\": \"PROGRESSIVE\", \"max_attempts\": 3,"
+    " \"default_region\": \"US\", \"retry\": {\"NO_ANSWER\": 600, \"BUSY\": 300,"
+    " \"FAILED\": 300}}";
+
+static void test_c_telephony(void) {
+  omnivox_engine_options o;
+  omnivox_telephony_v1 tel;
+  script_telephony* script = script_telephony_create(1.0, &tel);
+  omnivox_engine* engine = NULL;
+  recorder* r = new_recorder();
+  omnivox_statistics st;
+  char* id = NULL;
+  int finished = 0, i, answered_contacts = 0;
+  long by_disposition[OMNIVOX_DISPOSITION_COUNT];
+
+  omnivox_engine_options_init(&o);
+  o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
+  o.telephony = &tel;
+  o.start_ms = START_MS;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return;
+  install(r, engine);
+  r->dispose_as_host = 1;
+  r->try_run_in_callback = 1;
+  CHECK_OK(omnivox_engine_add_campaign(engine, kScriptCampaign, NULL, &id, &err_));
+  CHECK(id != NULL && strcmp(id, "script") == 0);
+  omnivox_free(id);
+  CHECK_OK(omnivox_engine_add_agent(engine, "script", "ada", 1, NULL, &err_));
+  CHECK_OK(omnivox_engine_add_agent(engine, "script", "bob", 1, NULL, &err_));
+  for (i = 0; i < 40; ++i) {
+    char number[32];
+    const char* numbers[1];
+    sprintf(number, "+1212555%04d", 1000 + i);
+    numbers[0] = number;
+    if (i % 10 <= 3) ++answered_contacts;
+    CHECK_OK(omnivox_engine_add_contact(engine, "script", NULL, numbers, 1, NULL, &err_));
+  }
+  CHECK_OK(omnivox_engine_start_campaign(engine, "script", &err_));
+  CHECK_OK(omnivox_engine_run_until_done(engine, 2 * DAY_MS, &finished, &err_));
+  CHECK(finished == 1);
+  CHECK_OK(omnivox_engine_statistics(engine, "script", &st, &err_));
+
+  memset(by_disposition, 0, sizeof by_disposition);
+  for (i = 0; i < r->count; ++i) {
+    if (r->records[i].disposition >= 0 && r->records[i].disposition < OMNIVOX_DISPOSITION_COUNT) {
+      ++by_disposition[r->records[i].disposition];
+    }
+  }
+  /* Digits 0-3 answer and are sold on the first attempt; 4-5 busy, 6-7 no answer, 8-9 failed:
+   * three attempts each, then EXHAUSTED. */
+  CHECK(st.contacts_total == 40);
+  CHECK(st.contacts_final == 40);
+  CHECK(st.attempts == answered_contacts + 3 * (40 - answered_contacts));
+  CHECK(r->count == st.attempts);
+  CHECK(st.attempts_in_flight == 0);
+  CHECK(by_disposition[OMNIVOX_DISPOSITION_SALE] == answered_contacts);
+  CHECK(r->host_dispositions == answered_contacts);
+  CHECK(st.connects == answered_contacts);
+  CHECK(by_disposition[OMNIVOX_DISPOSITION_BUSY] == 3 * 8);
+  CHECK(by_disposition[OMNIVOX_DISPOSITION_NO_ANSWER] == 3 * 8);
+  CHECK(by_disposition[OMNIVOX_DISPOSITION_FAILED] == 3 * 8);
+  CHECK(r->failed_states == 3 * 8);
+  CHECK(script_telephony_originated(script) == st.attempts);
+  CHECK(script_telephony_report_errors(script) == 0);
+  CHECK(r->pacing > 0);
+  /* Running or destroying from a callback was refused; the engine went on. */
+  CHECK(r->run_in_callback_rc == OMNIVOX_ESTATE);
+  omnivox_engine_destroy(engine);
+  script_telephony_destroy(script);
+  free(r);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 2. Storage written in C: the same simulated campaign as with the memory backend */
+
+static const char* kSimCampaign =
+    "{\"id\": \"sim\", \"dial_mode\": \"POWER\", \"power_lines_per_agent\": 1.5,"
+    " \"max_attempts\": 3, \"default_region\": \"US\","
+    " \"simulation\": {\"seed\": 11, \"p_live\": 0.4, \"p_busy\": 0.1,"
+    " \"talk_s\": {\"exponential\": 60}, \"wrap_up_s\": 5}}";
+
+/* Runs kSimCampaign (3 agents, 60 contacts) on the simulator over the given storage. */
+static recorder* run_sim(int storage_kind, const omnivox_storage_v1* storage,
+                         omnivox_statistics* st) {
+  omnivox_engine_options o;
+  omnivox_engine* engine = NULL;
+  recorder* r = new_recorder();
+  int i, finished = 0;
+  omnivox_engine_options_init(&o);
+  o.storage_kind = storage_kind;
+  o.storage = storage;
+  o.simulation_json = kSimCampaign;
+  o.start_ms = START_MS;
+  o.owner_token = "c-test";
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return r;
+  install(r, engine);
+  CHECK_OK(omnivox_engine_add_campaign(engine, kSimCampaign, NULL, NULL, &err_));
+  for (i = 0; i < 3; ++i) {
+    CHECK_OK(omnivox_engine_add_agent(engine, "sim", "agent", 1, NULL, &err_));
+  }
+  for (i = 0; i < 60; ++i) {
+    char number[32];
+    const char* numbers[2];
+    sprintf(number, "+1212555%04d", 2000 + i);
+    numbers[0] = number;
+    numbers[1] = "+13125550100";
+    CHECK_OK(
+        omnivox_engine_add_contact(engine, "sim", NULL, numbers, i % 3 == 0 ? 2 : 1, NULL, &err_));
+  }
+  CHECK_OK(omnivox_engine_add_dnc(engine, "sim", "+12125552005", &err_));
+  CHECK_OK(omnivox_engine_start_campaign(engine, "sim", &err_));
+  CHECK_OK(omnivox_engine_run_until_done(engine, 3 * DAY_MS, &finished, &err_));
+  CHECK(finished == 1);
+  CHECK_OK(omnivox_engine_statistics(engine, "sim", st, &err_));
+  omnivox_engine_destroy(engine);
+  return r;
+}
+
+static void test_c_storage(void) {
+  omnivox_storage_v1 table;
+  array_storage* store = array_storage_create(&table);
+  omnivox_statistics mem_st, c_st;
+  recorder* mem = run_sim(OMNIVOX_STORAGE_MEMORY, NULL, &mem_st);
+  recorder* arr = run_sim(OMNIVOX_STORAGE_CUSTOM, &table, &c_st);
+  int i, same = 1;
+
+  CHECK(array_storage_calls(store) > 1000); /* the engine really used it */
+  CHECK(mem->count > 60);
+  CHECK(mem->count == arr->count);
+  for (i = 0; i < mem->count && i < arr->count; ++i) {
+    const attempt_record* a = &mem->records[i];
+    const attempt_record* b = &arr->records[i];
+    if (a->call_id != b->call_id || a->contact_id != b->contact_id ||
+        a->attempt_number != b->attempt_number || a->state != b->state ||
+        a->disposition != b->disposition || a->ended_at_ms != b->ended_at_ms) {
+      if (same) {
+        fprintf(stderr, "first difference at attempt %d: call %lu/%lu contact %lu/%lu %s/%s\n", i,
+                (unsigned long)a->call_id, (unsigned long)b->call_id, (unsigned long)a->contact_id,
+                (unsigned long)b->contact_id, omnivox_disposition_name(a->disposition),
+                omnivox_disposition_name(b->disposition));
+      }
+      same = 0;
+    }
+  }
+  CHECK(same);
+  CHECK(mem_st.attempts == c_st.attempts);
+  CHECK(mem_st.live_answers == c_st.live_answers);
+  CHECK(mem_st.abandons == c_st.abandons);
+  CHECK(mem_st.connects == c_st.connects);
+  CHECK(mem_st.contacts_final == c_st.contacts_final);
+  CHECK(c_st.contacts_total == 60 && c_st.contacts_final == 60);
+  CHECK(c_st.dispositions[OMNIVOX_DISPOSITION_SALE] +
+            c_st.dispositions[OMNIVOX_DISPOSITION_NOT_INTERESTED] >
+        0);
+  free(mem);
+  free(arr);
+  array_storage_destroy(store);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 3. Preview through C */
+
+static void test_preview(void) {
+  omnivox_engine_options o;
+  omnivox_telephony_v1 tel;
+  script_telephony* script = script_telephony_create(1.0, &tel);
+  omnivox_engine* engine = NULL;
+  recorder* r = new_recorder();
+  omnivox_preview_entry entry;
+  omnivox_contact_id first = 0, second = 0;
+  omnivox_agent_id agent = 0;
+  omnivox_call_id call = 0;
+  int found = -1, state = -1;
+  const char* n1[1] = {"+12125553000"}; /* answers */
+  const char* n2[1] = {"+12125553001"}; /* answers */
+
+  omnivox_engine_options_init(&o);
+  o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
+  o.telephony = &tel;
+  o.start_ms = START_MS;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return;
+  install(r, engine);
+  r->dispose_as_host = 1;
+  CHECK_OK(omnivox_engine_add_campaign(
+      engine, "{\"id\": \"pv\", \"dial_mode\": \"PREVIEW\", \"default_region\": \"US\"}", NULL,
+      NULL, &err_));
+  CHECK_OK(omnivox_engine_add_agent(engine, "pv", "ada", 1, &agent, &err_));
+  CHECK_OK(omnivox_engine_add_contact(engine, "pv", "c-1", n1, 1, &first, &err_));
+  CHECK_OK(omnivox_engine_add_contact(engine, "pv", "c-2", n2, 1, &second, &err_));
+  CHECK_OK(omnivox_engine_start_campaign(engine, "pv", &err_));
+  CHECK_OK(omnivox_engine_run_for(engine, 1000, &err_));
+  CHECK(script_telephony_originated(script) == 0); /* PREVIEW never dials by itself */
+
+  CHECK_OK(omnivox_engine_preview_next(engine, agent, &entry, &found, &err_));
+  CHECK(found == 1 && entry.contact_id == first && strcmp(entry.number, n1[0]) == 0);
+  CHECK_OK(omnivox_engine_skip_preview(engine, agent, &err_));
+  CHECK_OK(omnivox_engine_preview_next(engine, agent, &entry, &found, &err_));
+  CHECK(found == 1 && entry.contact_id == second && strcmp(entry.number, n2[0]) == 0);
+  CHECK_OK(omnivox_engine_dial_preview(engine, agent, &call, &err_));
+  CHECK(call != 0);
+  CHECK(script_telephony_originated(script) == 1);
+  CHECK_ERR(OMNIVOX_ESTATE, "", omnivox_engine_dial_preview(engine, agent, NULL, &err));
+  CHECK_OK(omnivox_engine_run_for(engine, 120000, &err_));
+  CHECK(r->count == 1 && r->records[0].call_id == call &&
+        r->records[0].disposition == OMNIVOX_DISPOSITION_SALE);
+  CHECK_OK(omnivox_engine_agent_state(engine, agent, &state, &err_));
+  CHECK(state == OMNIVOX_AGENT_AVAILABLE);
+  /* The skipped contact is offered again; once it is taken nothing is left. */
+  CHECK_OK(omnivox_engine_preview_next(engine, agent, &entry, &found, &err_));
+  CHECK(found == 1 && entry.contact_id == first);
+  CHECK_OK(omnivox_engine_skip_preview(engine, agent, &err_));
+  omnivox_engine_destroy(engine);
+  script_telephony_destroy(script);
+  free(r);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 4. Real time: system clock, engine-owned threads, events from the clock's timer thread */
+
+static void sleep_ms(long ms) {
+  struct timespec ts;
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (ms % 1000) * 1000000L;
+  nanosleep(&ts, NULL);
+}
+
+static void test_real_time(void) {
+  omnivox_engine_options o;
+  omnivox_telephony_v1 tel;
+  /* Delays scaled to 1/100: an answered call takes about 0.45 s. */
+  script_telephony* script = script_telephony_create(0.01, &tel);
+  omnivox_engine* engine = NULL;
+  recorder* r = new_recorder();
+  omnivox_statistics st;
+  int i, waited = 0;
+
+  omnivox_engine_options_init(&o);
+  o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
+  o.telephony = &tel;
+  o.clock_kind = OMNIVOX_CLOCK_SYSTEM;
+  o.decision_interval_ms = 20;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return;
+  install(r, engine);
+  r->dispose_as_host = 1;
+  CHECK_OK(
+      omnivox_engine_add_campaign(engine,
+                                  "{\"id\": \"rt\", \"dial_mode\": \"PROGRESSIVE\","
+                                  " \"compliance\": \"NONE\", \"call_window\": \"00:00-24:00\","
+                                  " \"max_attempts\": 1, \"default_region\": \"US\"}",
+                                  NULL, NULL, &err_));
+  CHECK_OK(omnivox_engine_add_agent(engine, "rt", "ada", 1, NULL, &err_));
+  CHECK_OK(omnivox_engine_add_agent(engine, "rt", "bob", 1, NULL, &err_));
+  for (i = 0; i < 6; ++i) {
+    char number[32];
+    const char* numbers[1];
+    sprintf(number, "+1212555%04d", 4000 + i % 2); /* digits 0, 1: answered */
+    numbers[0] = number;
+    CHECK_OK(omnivox_engine_add_contact(engine, "rt", NULL, numbers, 1, NULL, &err_));
+  }
+  CHECK_ERR(OMNIVOX_ESTATE, "virtual", omnivox_engine_run_until_done(engine, 1000, NULL, &err));
+  CHECK_OK(omnivox_engine_start(engine, 2, &err_));
+  CHECK_ERR(OMNIVOX_ESTATE, "already", omnivox_engine_start(engine, 2, &err));
+  CHECK_ERR(OMNIVOX_ESTATE, "threads", omnivox_engine_run_for(engine, 10, &err));
+  CHECK_OK(omnivox_engine_start_campaign(engine, "rt", &err_));
+  /* A bounded wait (at most 30 s; about 2 s expected), not a timed assertion. */
+  for (waited = 0; waited < 3000; ++waited) {
+    CHECK_OK(omnivox_engine_statistics(engine, "rt", &st, &err_));
+    if (st.contacts_final == 6 && st.attempts_in_flight == 0 &&
+        st.agents_by_state[OMNIVOX_AGENT_AVAILABLE] == 2)
+      break;
+    sleep_ms(10);
+  }
+  CHECK_OK(omnivox_engine_stop(engine, &err_));
+  CHECK(st.contacts_final == 6);
+  CHECK(st.attempts == 6);
+  CHECK(st.connects == 6);
+  CHECK(r->host_dispositions == 6);
+  CHECK(script_telephony_report_errors(script) == 0);
+  omnivox_engine_destroy(engine);
+  script_telephony_destroy(script);
+  free(r);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 5. SQLite storage through the C API */
+
+static void test_sqlite(void) {
+  omnivox_engine_options o;
+  omnivox_engine* engine = NULL;
+  omnivox_statistics st;
+  int finished = 0, i;
+  omnivox_engine_options_init(&o);
+  o.storage_kind = OMNIVOX_STORAGE_SQLITE;
+  o.sqlite_path = ":memory:";
+  o.simulation_json = kSimCampaign;
+  o.start_ms = START_MS;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return;
+  CHECK_OK(omnivox_engine_add_campaign(engine, kSimCampaign, NULL, NULL, &err_));
+  CHECK_OK(
+      omnivox_engine_set_campaign_option(engine, "sim", "dial_mode", "\"PROGRESSIVE\"", &err_));
+  CHECK_ERR(OMNIVOX_ECONFIG, "dial_mode",
+            omnivox_engine_set_campaign_option(engine, "sim", "dial_mode", "\"TURBO\"", &err));
+  CHECK_ERR(OMNIVOX_ENOTFOUND, "nope",
+            omnivox_engine_set_campaign_option(engine, "nope", "max_attempts", "2", &err));
+  CHECK_OK(omnivox_engine_add_agent(engine, "sim", "ada", 1, NULL, &err_));
+  for (i = 0; i < 10; ++i) {
+    char number[32];
+    const char* numbers[1];
+    sprintf(number, "+1212555%04d", 5000 + i);
+    numbers[0] = number;
+    CHECK_OK(omnivox_engine_add_contact(engine, "sim", NULL, numbers, 1, NULL, &err_));
+  }
+  CHECK_OK(omnivox_engine_start_campaign(engine, "sim", &err_));
+  CHECK_OK(omnivox_engine_run_until_done(engine, 3 * DAY_MS, &finished, &err_));
+  CHECK(finished == 1);
+  CHECK_OK(omnivox_engine_statistics(engine, "sim", &st, &err_));
+  CHECK(st.contacts_total == 10 && st.contacts_final == 10);
+  omnivox_engine_destroy(engine);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 6. Misuse */
+
+static void test_misuse(void) {
+  omnivox_engine_options o;
+  omnivox_telephony_v1 tel;
+  omnivox_storage_v1 table;
+  script_telephony* script = script_telephony_create(1.0, &tel);
+  array_storage* store = array_storage_create(&table);
+  omnivox_engine* engine = NULL;
+  omnivox_engine* dead = NULL;
+  omnivox_call_event ev;
+  int64_t now = 0;
+  int probe = 999;
+  uint64_t timer = 0;
+  const char* bad_utf8 = "caf\xC3";
+
+  /* NULL handles and arguments. */
+  CHECK_ERR(OMNIVOX_EINVALID, "engine", omnivox_engine_now(NULL, &now, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "options", omnivox_engine_create(NULL, &engine, &err));
+  CHECK(engine == NULL);
+  omnivox_engine_destroy(NULL); /* a no-op */
+
+  /* Backend structs of an unknown version, or missing a required function. */
+  omnivox_engine_options_init(&o);
+  o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
+  o.telephony = &tel;
+  tel.version = 2;
+  CHECK_ERR(OMNIVOX_EINVALID, "telephony version 2", omnivox_engine_create(&o, &engine, &err));
+  tel.version = OMNIVOX_TELEPHONY_V1;
+  tel.originate = NULL;
+  CHECK_ERR(OMNIVOX_EINVALID, "originate", omnivox_engine_create(&o, &engine, &err));
+  script_telephony_destroy(script);
+  script = script_telephony_create(1.0, &tel);
+  o.telephony = NULL;
+  CHECK_ERR(OMNIVOX_EINVALID, "options.telephony", omnivox_engine_create(&o, &engine, &err));
+  omnivox_engine_options_init(&o);
+  o.storage_kind = OMNIVOX_STORAGE_CUSTOM;
+  o.storage = &table;
+  table.version = 7;
+  CHECK_ERR(OMNIVOX_EINVALID, "storage version 7", omnivox_engine_create(&o, &engine, &err));
+  table.version = OMNIVOX_STORAGE_V1;
+  table.claim_leases = NULL;
+  CHECK_ERR(OMNIVOX_EINVALID, "claim_leases", omnivox_engine_create(&o, &engine, &err));
+  array_storage_destroy(store);
+  store = array_storage_create(&table);
+
+  /* Wrong enums in options. */
+  omnivox_engine_options_init(&o);
+  o.clock_kind = 5;
+  CHECK_ERR(OMNIVOX_EINVALID, "clock_kind", omnivox_engine_create(&o, &engine, &err));
+  omnivox_engine_options_init(&o);
+  o.storage_kind = -1;
+  CHECK_ERR(OMNIVOX_EINVALID, "storage_kind", omnivox_engine_create(&o, &engine, &err));
+  omnivox_engine_options_init(&o);
+  o.simulation_json = "{\"simulation\": {\"p_live\": \"lots\"}}";
+  CHECK_ERR(OMNIVOX_ECONFIG, "p_live", omnivox_engine_create(&o, &engine, &err));
+
+  /* A destroyed handle is an error, not a crash. */
+  omnivox_engine_options_init(&o);
+  CHECK_OK(omnivox_engine_create(&o, &dead, &err_));
+  omnivox_engine_destroy(dead);
+  CHECK_ERR(OMNIVOX_EINVALID, "not a live omnivox_engine", omnivox_engine_now(dead, &now, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "not a live", omnivox_engine_start_campaign(dead, "x", &err));
+  omnivox_engine_destroy(dead); /* twice: a no-op */
+  /* A pointer that is not an engine handle at all. */
+  CHECK_ERR(OMNIVOX_EINVALID, "not a live", omnivox_engine_now((omnivox_engine*)&o, &now, &err));
+
+  /* An engine over the C storage, with the C telephony. */
+  omnivox_engine_options_init(&o);
+  o.storage_kind = OMNIVOX_STORAGE_CUSTOM;
+  o.storage = &table;
+  o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
+  o.telephony = &tel;
+  o.start_ms = START_MS;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return;
+  CHECK_OK(omnivox_engine_add_campaign(engine, "{\"id\": \"m\"}", NULL, NULL, &err_));
+  CHECK_ERR(OMNIVOX_ECONFIG, "",
+            omnivox_engine_add_campaign(engine, "{\"id\": ", NULL, NULL, &err));
+  CHECK_ERR(OMNIVOX_ECONFIG, "bogus",
+            omnivox_engine_add_campaign(engine, "{\"id\": \"m\", \"bogus\": 1}", NULL, NULL, &err));
+  /* Invalid UTF-8 anywhere a string goes in. */
+  CHECK_ERR(OMNIVOX_EINVALID, "UTF-8",
+            omnivox_engine_add_campaign(engine, bad_utf8, NULL, NULL, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "UTF-8", omnivox_engine_start_campaign(engine, bad_utf8, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "UTF-8",
+            omnivox_engine_add_agent(engine, "m", bad_utf8, 1, NULL, &err));
+  CHECK_ERR(OMNIVOX_ENOTFOUND, "nope", omnivox_engine_start_campaign(engine, "nope", &err));
+  CHECK_ERR(OMNIVOX_ENOTFOUND, "nope",
+            omnivox_engine_add_agent(engine, "nope", "x", 1, NULL, &err));
+  /* Wrong enums. */
+  CHECK_ERR(OMNIVOX_EINVALID, "state", omnivox_engine_set_agent_state(engine, 0, 42, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "disposition",
+            omnivox_engine_set_disposition(engine, 1, OMNIVOX_DISPOSITION_BUSY, 0, &err));
+  memset(&ev, 0, sizeof ev);
+  ev.call_id = 1;
+  ev.kind = 99;
+  CHECK_ERR(OMNIVOX_EINVALID, "event.kind", omnivox_engine_report_call_event(engine, &ev, &err));
+  ev.kind = OMNIVOX_EVENT_FAILED;
+  ev.fail_reason = -3;
+  CHECK_ERR(OMNIVOX_EINVALID, "fail_reason", omnivox_engine_report_call_event(engine, &ev, &err));
+  ev.fail_reason = OMNIVOX_FAIL_NONE;
+  ev.provider_call_id = bad_utf8;
+  CHECK_ERR(OMNIVOX_EINVALID, "UTF-8", omnivox_engine_report_call_event(engine, &ev, &err));
+  ev.provider_call_id = NULL;
+  CHECK_OK(omnivox_engine_report_call_event(engine, &ev, &err_)); /* unknown call: ignored */
+  CHECK_ERR(OMNIVOX_EINVALID, "fn", omnivox_engine_schedule(engine, 0, NULL, NULL, &timer, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "threads", omnivox_engine_start(engine, 0, &err));
+  CHECK_ERR(OMNIVOX_ESTATE, "virtual", omnivox_engine_start(engine, 1, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "duration_ms", omnivox_engine_run_for(engine, -1, &err));
+  /* A storage function may not call the engine: refused, and the engine goes on. */
+  array_storage_probe_engine(store, engine, &probe);
+  {
+    omnivox_statistics st;
+    CHECK_OK(omnivox_engine_statistics(engine, "m", &st, &err_));
+  }
+  CHECK(probe == OMNIVOX_ESTATE);
+  omnivox_engine_destroy(engine);
+  CHECK_ERR(OMNIVOX_EINVALID, "not a live", omnivox_engine_run_for(engine, 1, &err));
+
+  /* report_call_event needs custom telephony. */
+  omnivox_engine_options_init(&o);
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  CHECK_ERR(OMNIVOX_ESTATE, "CUSTOM", omnivox_engine_report_call_event(engine, &ev, &err));
+  omnivox_engine_destroy(engine);
+
+  script_telephony_destroy(script);
+  array_storage_destroy(store);
+}
+
+int main(void) {
+  test_c_telephony();
+  test_c_storage();
+  test_preview();
+  test_sqlite();
+  test_misuse();
+  test_real_time();
+  if (failures != 0) {
+    fprintf(stderr, "%d check(s) failed\n", failures);
+    return 1;
+  }
+  printf("all C engine tests passed\n");
+  return 0;
+}
