@@ -587,6 +587,18 @@ static void test_misuse(void) {
   omnivox_engine_destroy(engine);
   CHECK_ERR(OMNIVOX_EINVALID, "not a live", omnivox_engine_run_for(engine, 1, &err));
 
+  /* The simulation handle is checked the same way. */
+  {
+    omnivox_simulation* sim = NULL;
+    CHECK_OK(omnivox_simulation_create("{\"id\": \"s\"}", NULL, &sim, &err_));
+    omnivox_simulation_destroy(sim);
+    CHECK_ERR(OMNIVOX_EINVALID, "not a live omnivox_simulation",
+              omnivox_simulation_start(sim, &err));
+    CHECK_ERR(OMNIVOX_EINVALID, "not a live",
+              omnivox_simulation_now((omnivox_simulation*)&o, &now, &err));
+    omnivox_simulation_destroy(sim);
+  }
+
   /* report_call_event needs custom telephony. */
   omnivox_engine_options_init(&o);
   CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
