@@ -1,0 +1,886 @@
+// The Java binding's facade over the C++ API (see omnivox_java.h). The adapters here are the
+// only place a Java callback is called from; each call is guarded so that no exception (a
+// Swig::DirectorException carrying a Java throwable, or anything else) reaches an engine thread.
+#include "omnivox_java.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "omnivox/config.h"
+#include "omnivox/engine.h"
+#include "omnivox/event_listener.h"
+#include "omnivox/sim.h"
+#include "omnivox/sqlite_storage.h"
+#include "omnivox/storage.h"
+#include "omnivox/telephony.h"
+#include "omnivox/types.h"
+
+namespace omnivox::bindings {
+
+namespace {
+
+using omnivox::Error;
+using omnivox::ErrorCode;
+
+static_assert(static_cast<int>(AgentState::PAUSED) + 1 == omnivox::kAgentStateCount);
+static_assert(static_cast<int>(CallState::CANCELED) + 1 == omnivox::kCallStateCount);
+static_assert(static_cast<int>(Disposition::COMPLETED) + 1 == omnivox::kDispositionCount);
+static_assert(static_cast<int>(CallEventKind::CANCELED) ==
+              static_cast<int>(omnivox::CallEventKind::kCanceled));
+static_assert(static_cast<int>(AmdResult::UNKNOWN) ==
+              static_cast<int>(omnivox::AmdResult::kUnknown));
+static_assert(static_cast<int>(FailReason::UNKNOWN) ==
+              static_cast<int>(omnivox::FailReason::kUnknown));
+
+// > 0 while this thread runs a Java callback called by an engine.
+thread_local int t_callback_depth = 0;
+
+struct CallbackScope {
+  CallbackScope() { ++t_callback_depth; }
+  ~CallbackScope() { --t_callback_depth; }
+};
+
+[[noreturn]] void invalid(const std::string& where, const std::string& why) {
+  throw Error(ErrorCode::kInvalidArgument, where + ": " + why);
+}
+
+template <typename E>
+E checked_enum(E value, int count, const char* where, const char* name) {
+  int v = static_cast<int>(value);
+  if (v < 0 || v >= count) invalid(where, std::string("'") + name + "' is out of range");
+  return value;
+}
+
+omnivox::AgentId agent_id(long long agent, const char* where) {
+  if (agent < 0 || agent >= static_cast<long long>(omnivox::kNoAgent)) {
+    invalid(where, "agent id " + std::to_string(agent) + " is out of range");
+  }
+  return static_cast<omnivox::AgentId>(agent);
+}
+
+std::uint64_t positive_id(long long id, const char* where, const char* name) {
+  if (id <= 0) invalid(where, std::string(name) + " " + std::to_string(id) + " is not a valid id");
+  return static_cast<std::uint64_t>(id);
+}
+
+long long ms_of(omnivox::TimePoint t) { return t.time_since_epoch().count(); }
+omnivox::TimePoint time_of(long long ms) { return omnivox::TimePoint(omnivox::Duration(ms)); }
+long long agent_out(omnivox::AgentId a) { return a == omnivox::kNoAgent ? -1 : a; }
+
+omnivox::LogLevel log_level_of(const std::string& name) {
+  static const std::pair<const char*, omnivox::LogLevel> kLevels[] = {
+      {"TRACE", omnivox::LogLevel::kTrace}, {"DEBUG", omnivox::LogLevel::kDebug},
+      {"INFO", omnivox::LogLevel::kInfo},   {"WARN", omnivox::LogLevel::kWarn},
+      {"ERROR", omnivox::LogLevel::kError}, {"OFF", omnivox::LogLevel::kOff}};
+  for (const auto& [n, level] : kLevels) {
+    if (name == n) return level;
+  }
+  invalid("EngineConfig.logLevel", "'" + name + "' is not TRACE, DEBUG, INFO, WARN, ERROR or OFF");
+}
+
+omnivox::CallEvent to_call_event(const CallEventData& e, const char* where) {
+  omnivox::CallEvent ev;
+  ev.call_id = positive_id(e.call_id, where, "call id");
+  ev.kind = static_cast<omnivox::CallEventKind>(static_cast<int>(
+      checked_enum(e.kind, static_cast<int>(CallEventKind::CANCELED) + 1, where, "kind")));
+  ev.provider_call_id = e.provider_call_id;
+  if (e.sequence < 0 || e.sequence > std::numeric_limits<std::uint32_t>::max()) {
+    invalid(where, "sequence is out of range");
+  }
+  ev.sequence = static_cast<std::uint32_t>(e.sequence);
+  if (e.timestamp_ms < 0) invalid(where, "timestamp_ms is negative");
+  ev.timestamp = time_of(e.timestamp_ms);
+  ev.amd = static_cast<omnivox::AmdResult>(static_cast<int>(
+      checked_enum(e.amd, static_cast<int>(AmdResult::UNKNOWN) + 1, where, "amd")));
+  ev.fail_reason = static_cast<omnivox::FailReason>(static_cast<int>(
+      checked_enum(e.fail_reason, static_cast<int>(FailReason::UNKNOWN) + 1, where, "failReason")));
+  ev.provider_code = e.provider_code;
+  return ev;
+}
+
+// Counts the threads using a target so that detaching it (the target being deleted, or its
+// engine closing) waits until no thread is inside a call that uses it.
+class UseCount {
+ public:
+  // Returns false if detached.
+  bool enter() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (detached_) return false;
+    ++active_;
+    return true;
+  }
+  void leave() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--active_ == 0) idle_.notify_all();
+  }
+  // Marks detached and waits for the current users, unless this thread is one of them (a
+  // callback deleting its own object): then it cannot wait for itself.
+  void detach() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    detached_ = true;
+    if (t_callback_depth == 0) idle_.wait(lock, [this] { return active_ == 0; });
+  }
+  void reattach() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    detached_ = false;
+  }
+  bool detached() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return detached_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable idle_;
+  int active_ = 0;
+  bool detached_ = false;
+};
+
+class Using {
+ public:
+  explicit Using(UseCount& c) : c_(c), ok_(c.enter()) {}
+  ~Using() {
+    if (ok_) c_.leave();
+  }
+  explicit operator bool() const { return ok_; }
+
+ private:
+  UseCount& c_;
+  bool ok_;
+};
+
+// Where callback failures go: the engine's logger, the last message and a count.
+struct ErrorLog {
+  mutable std::mutex mutex;
+  std::string last;
+  long long count = 0;
+  omnivox::Logger* logger = nullptr;  // set once the engine exists
+
+  void record(const std::string& message) noexcept {
+    try {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        last = message;
+        ++count;
+      }
+      if (logger) logger->log_limited(omnivox::LogLevel::kError, "java-callback", message);
+    } catch (...) {
+    }
+  }
+};
+
+// Runs a Java callback; an exception becomes a recorded error. Returns false if it threw.
+template <typename F>
+bool guarded_callback(ErrorLog& log, const char* what, F&& call) noexcept {
+  CallbackScope scope;
+  try {
+    call();
+    return true;
+  } catch (const std::exception& e) {
+    log.record(std::string(what) + ": " + e.what());
+  } catch (...) {
+    log.record(std::string(what) + ": unknown exception");
+  }
+  return false;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// TelephonyBackend
+
+struct TelephonyBackend::Link {
+  // Guards `sink`/`clock` (set while attached to an engine).
+  UseCount engine_use;
+  std::atomic<omnivox::CallEventSink*> sink{nullptr};
+  std::atomic<omnivox::Clock*> clock{nullptr};
+  std::atomic<bool> attached{false};
+  // Guards `backend` (the Java object, gone once it is deleted).
+  UseCount backend_use;
+  TelephonyBackend* backend = nullptr;
+};
+
+TelephonyBackend::TelephonyBackend() : link_(std::make_shared<Link>()) {
+  link_->backend = this;
+  link_->engine_use.detach();  // not attached to an engine yet
+}
+
+TelephonyBackend::~TelephonyBackend() { link_->backend_use.detach(); }
+
+namespace {
+
+// Delivers an event now, or (from inside a callback, or with a delay) through the clock, so the
+// engine never sees an event inside one of its own telephony calls.
+void deliver(const std::shared_ptr<TelephonyBackend::Link>& link, const omnivox::CallEvent& ev,
+             long long delay_ms, const char* where) {
+  Using use(link->engine_use);
+  if (!use) throw Error(ErrorCode::kState, std::string(where) + ": not attached to an engine");
+  if (delay_ms < 0) invalid(where, "delay_ms is negative");
+  omnivox::Clock* clock = link->clock.load();
+  if (delay_ms == 0 && t_callback_depth == 0) {
+    link->sink.load()->on_call_event(ev);
+    return;
+  }
+  std::weak_ptr<TelephonyBackend::Link> weak = link;
+  clock->schedule_at(clock->now() + omnivox::Duration(delay_ms), [weak, ev] {
+    auto l = weak.lock();
+    if (!l) return;
+    Using u(l->engine_use);
+    if (u) l->sink.load()->on_call_event(ev);
+  });
+}
+
+}  // namespace
+
+void TelephonyBackend::report(long long call_id, CallEventKind kind) {
+  CallEventData e;
+  e.call_id = call_id;
+  e.kind = kind;
+  report(e);
+}
+void TelephonyBackend::report(const CallEventData& event) {
+  deliver(link_, to_call_event(event, "TelephonyBackend.report"), 0, "TelephonyBackend.report");
+}
+void TelephonyBackend::report_after(long long delay_ms, long long call_id, CallEventKind kind) {
+  CallEventData e;
+  e.call_id = call_id;
+  e.kind = kind;
+  report_after(delay_ms, e);
+}
+void TelephonyBackend::report_after(long long delay_ms, const CallEventData& event) {
+  deliver(link_, to_call_event(event, "TelephonyBackend.reportAfter"), delay_ms,
+          "TelephonyBackend.reportAfter");
+}
+long long TelephonyBackend::now_ms() const {
+  Using use(link_->engine_use);
+  if (!use) throw Error(ErrorCode::kState, "TelephonyBackend.nowMs: not attached to an engine");
+  return ms_of(link_->clock.load()->now());
+}
+bool TelephonyBackend::attached() const { return !link_->engine_use.detached(); }
+
+// ---------------------------------------------------------------------------------------------
+// EventListener
+
+struct EventListener::Link {
+  UseCount use;
+  EventListener* listener = nullptr;
+};
+
+EventListener::EventListener() : link_(std::make_shared<Link>()) { link_->listener = this; }
+EventListener::~EventListener() { link_->use.detach(); }
+
+namespace {
+
+// The engine's Telephony over a Java TelephonyBackend.
+class JavaTelephony final : public omnivox::Telephony {
+ public:
+  JavaTelephony(std::shared_ptr<TelephonyBackend::Link> link, omnivox::Clock* clock,
+                ErrorLog* errors)
+      : link_(std::move(link)), clock_(clock), errors_(errors) {}
+
+  void start(omnivox::CallEventSink* sink) override {
+    link_->sink = sink;
+    link_->clock = clock_;
+    link_->engine_use.reattach();
+  }
+  // Detaches from the engine (before it is destroyed): reports are refused from then on.
+  void detach() { link_->engine_use.detach(); }
+
+  void originate(const omnivox::OriginateRequest& r) override {
+    OriginateInfo info;
+    info.call_id = static_cast<long long>(r.call_id);
+    info.contact_id = static_cast<long long>(r.contact_id);
+    info.external_id = r.external_id;
+    info.campaign_id = r.campaign_id;
+    info.to = r.to;
+    info.from = r.from;
+    info.attempt_number = r.attempt_number;
+    info.ring_timeout_ms = r.ring_timeout.count();
+    info.amd = r.amd;
+    bool ok = call("TelephonyBackend.originate", [&](TelephonyBackend& b) { b.originate(info); });
+    if (!ok) {
+      // The engine expects an outcome for every originate: a failed backend is a failed call.
+      omnivox::CallEvent ev;
+      ev.call_id = r.call_id;
+      ev.kind = omnivox::CallEventKind::kFailed;
+      ev.fail_reason = omnivox::FailReason::kRejected;
+      auto link = link_;
+      clock_->schedule_at(clock_->now(), [weak = std::weak_ptr(link), ev] {
+        auto l = weak.lock();
+        if (!l) return;
+        Using u(l->engine_use);
+        if (u) l->sink.load()->on_call_event(ev);
+      });
+    }
+  }
+  void hangup(omnivox::CallId call_id) override {
+    call("TelephonyBackend.hangup",
+         [&](TelephonyBackend& b) { b.hangup(static_cast<long long>(call_id)); });
+  }
+  void bridge(omnivox::CallId call_id, omnivox::AgentId agent) override {
+    call("TelephonyBackend.bridge",
+         [&](TelephonyBackend& b) { b.bridge(static_cast<long long>(call_id), agent_out(agent)); });
+  }
+  void play(omnivox::CallId call_id, const std::string& message) override {
+    call("TelephonyBackend.play",
+         [&](TelephonyBackend& b) { b.play(static_cast<long long>(call_id), message); });
+  }
+  void stop() override {
+    call("TelephonyBackend.stop", [](TelephonyBackend& b) { b.stop(); });
+  }
+
+ private:
+  // Calls the backend if it still exists; false if it is gone or threw.
+  template <typename F>
+  bool call(const char* what, F&& f) {
+    Using use(link_->backend_use);
+    if (!use) {
+      errors_->record(std::string(what) + ": the backend was deleted");
+      return false;
+    }
+    return guarded_callback(*errors_, what, [&] { f(*link_->backend); });
+  }
+
+  std::shared_ptr<TelephonyBackend::Link> link_;
+  omnivox::Clock* clock_;
+  ErrorLog* errors_;
+};
+
+// The engine's EventListener over a Java EventListener (may be null).
+class JavaListener final : public omnivox::EventListener {
+ public:
+  JavaListener(std::shared_ptr<bindings::EventListener::Link> link, ErrorLog* errors)
+      : link_(std::move(link)), errors_(errors) {}
+
+  void on_call_state(const omnivox::CallStateChange& c) override {
+    if (!link_) return;
+    CallStateEvent e;
+    e.at_ms = ms_of(c.at);
+    e.campaign_id = c.campaign_id;
+    e.call_id = static_cast<long long>(c.call_id);
+    e.contact_id = static_cast<long long>(c.contact_id);
+    e.from = static_cast<CallState>(c.from);
+    e.to = static_cast<CallState>(c.to);
+    e.agent = agent_out(c.agent);
+    call("EventListener.onCallState", [&](bindings::EventListener& l) { l.on_call_state(e); });
+  }
+  void on_agent_state(const omnivox::AgentStateChange& c) override {
+    if (!link_) return;
+    AgentStateEvent e;
+    e.at_ms = ms_of(c.at);
+    e.campaign_id = c.campaign_id;
+    e.agent = agent_out(c.agent);
+    e.from = static_cast<AgentState>(c.from);
+    e.to = static_cast<AgentState>(c.to);
+    e.call_id = static_cast<long long>(c.call_id);
+    call("EventListener.onAgentState", [&](bindings::EventListener& l) { l.on_agent_state(e); });
+  }
+  void on_pacing_decision(const omnivox::PacingDecision& d) override {
+    if (!link_) return;
+    PacingEvent e;
+    e.at_ms = ms_of(d.at);
+    e.campaign_id = d.campaign_id;
+    e.policy = d.policy;
+    e.agents_idle = d.agents_idle;
+    e.agents_busy = d.agents_busy;
+    e.calls_pending = d.calls_pending;
+    e.requested = d.requested;
+    e.allowed = d.allowed;
+    e.launched = d.launched;
+    call("EventListener.onPacingDecision",
+         [&](bindings::EventListener& l) { l.on_pacing_decision(e); });
+  }
+  void on_attempt_finished(const omnivox::Attempt& a) override {
+    if (!link_) return;
+    AttemptRecord r;
+    r.call_id = static_cast<long long>(a.call_id);
+    r.contact_id = static_cast<long long>(a.contact_id);
+    r.campaign_id = a.campaign_id;
+    r.number = a.number;
+    r.attempt_number = a.attempt_number;
+    r.state = static_cast<CallState>(a.state);
+    r.disposition = static_cast<Disposition>(a.disposition);
+    r.fail_reason = static_cast<FailReason>(a.fail_reason);
+    r.agent = agent_out(a.agent);
+    r.created_at_ms = ms_of(a.created_at);
+    r.answered_at_ms = ms_of(a.answered_at);
+    r.bridged_at_ms = ms_of(a.bridged_at);
+    r.ended_at_ms = ms_of(a.ended_at);
+    call("EventListener.onAttemptFinished",
+         [&](bindings::EventListener& l) { l.on_attempt_finished(r); });
+  }
+
+ private:
+  template <typename F>
+  void call(const char* what, F&& f) {
+    Using use(link_->use);
+    if (!use) return;  // the Java listener was deleted: events are dropped
+    guarded_callback(*errors_, what, [&] { f(*link_->listener); });
+  }
+
+  std::shared_ptr<bindings::EventListener::Link> link_;
+  ErrorLog* errors_;
+};
+
+omnivox::EngineOptions engine_options(const EngineConfig& config) {
+  omnivox::EngineOptions o;
+  o.log_level = log_level_of(config.log_level);
+  if (config.decision_interval_ms <= 0) {
+    invalid("EngineConfig.decisionIntervalMs", "must be > 0");
+  }
+  o.decision_interval = omnivox::Duration(config.decision_interval_ms);
+  o.journal_state_changes = false;
+  return o;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Engine
+
+struct Engine::State {
+  ErrorLog errors;
+  // Owned parts (Engine.create); a simulation rig owns its own.
+  std::unique_ptr<omnivox::Storage> storage;
+  std::unique_ptr<omnivox::Clock> clock;
+  std::unique_ptr<JavaTelephony> telephony;
+  std::unique_ptr<omnivox::Simulator> simulator;
+  std::unique_ptr<JavaListener> listener;
+  std::unique_ptr<omnivox::Engine> engine;
+  std::unique_ptr<omnivox::Simulation> simulation;
+  // Campaign files by campaign id (contacts path and import options).
+  std::map<std::string, omnivox::CampaignFile> files;
+  std::string last_campaign;
+  omnivox::Duration max_duration = std::chrono::hours(24 * 60);
+  std::vector<long long> agents;
+  mutable std::mutex mutex;  // guards files, last_campaign, agents
+
+  omnivox::Engine& eng() { return simulation ? simulation->engine() : *engine; }
+  const omnivox::Engine& eng() const { return simulation ? simulation->engine() : *engine; }
+};
+
+Engine::Engine() : state_(std::make_unique<State>()) {}
+
+Engine::~Engine() {
+  try {
+    close();
+  } catch (...) {
+  }
+}
+
+Engine::State& Engine::live() const {
+  if (!state_) throw Error(ErrorCode::kState, "Engine: the engine is closed");
+  return *state_;
+}
+
+namespace {
+
+void not_in_callback(const char* where) {
+  if (t_callback_depth > 0) {
+    throw Error(ErrorCode::kState,
+                std::string(where) + ": not allowed from inside an engine callback");
+  }
+}
+
+omnivox::CampaignFile load_file(const omnivox::CampaignFile& in) {
+  omnivox::CampaignFile f = in;
+  if (f.simulation.replay) {
+    if (f.replay_path.empty())
+      throw Error(ErrorCode::kConfig, "replay world without a replay file");
+    omnivox::ReplayWorld replay = omnivox::ReplayWorld::load_bank_csv(f.replay_path);
+    f.simulation.replay->records = std::move(replay.records);
+  }
+  return f;
+}
+
+}  // namespace
+
+Engine* Engine::create(const EngineConfig& config, TelephonyBackend* telephony,
+                       EventListener* listener) {
+  std::unique_ptr<Engine> self(new Engine());
+  State& s = *self->state_;
+  omnivox::EngineOptions options = engine_options(config);
+  s.storage = config.sqlite_path.empty() ? omnivox::make_memory_storage({false})
+                                         : omnivox::make_sqlite_storage(config.sqlite_path);
+  if (config.virtual_clock) {
+    s.clock = std::make_unique<omnivox::VirtualClock>(
+        omnivox::parse_utc(config.start.empty() ? "2026-05-04T13:00:00Z" : config.start));
+  } else {
+    if (!(config.clock_speed > 0.0)) invalid("EngineConfig.clockSpeed", "must be > 0");
+    omnivox::TimePoint start =
+        config.start.empty()
+            ? std::chrono::time_point_cast<omnivox::Duration>(std::chrono::system_clock::now())
+            : omnivox::parse_utc(config.start);
+    s.clock = omnivox::make_system_clock(config.clock_speed, start);
+  }
+  if (listener) s.listener = std::make_unique<JavaListener>(listener->link_, &s.errors);
+  omnivox::Telephony* tel = nullptr;
+  omnivox::EventListener* events = s.listener.get();
+  if (telephony) {
+    if (telephony->attached()) {
+      throw Error(ErrorCode::kState, "Engine.create: the telephony backend is already attached");
+    }
+    s.telephony = std::make_unique<JavaTelephony>(telephony->link_, s.clock.get(), &s.errors);
+    tel = s.telephony.get();
+  } else {
+    omnivox::SimulationOptions world;
+    world.seed = static_cast<std::uint64_t>(config.simulator_seed);
+    s.simulator = std::make_unique<omnivox::Simulator>(world, s.clock.get(), s.listener.get());
+    tel = s.simulator.get();
+    events = s.simulator.get();
+  }
+  s.engine = std::make_unique<omnivox::Engine>(std::move(options), s.storage.get(), tel,
+                                               s.clock.get(), events);
+  if (s.simulator) s.simulator->attach(s.engine.get());
+  s.errors.logger = &s.engine->logger();
+  return self.release();
+}
+
+Engine* Engine::simulation(const std::string& campaign_json, const std::string& base_dir,
+                           EventListener* listener) {
+  return make_simulation(omnivox::parse_campaign_json(
+                             campaign_json, base_dir.empty() ? "." : base_dir, "campaign_json"),
+                         listener);
+}
+
+Engine* Engine::simulation_file(const std::string& path, EventListener* listener) {
+  return make_simulation(omnivox::load_campaign_file(path), listener);
+}
+
+Engine* Engine::make_simulation(omnivox::CampaignFile file, EventListener* listener) {
+  file = load_file(file);
+  std::unique_ptr<Engine> self(new Engine());
+  State& s = *self->state_;
+  if (listener) s.listener = std::make_unique<JavaListener>(listener->link_, &s.errors);
+  s.simulation = std::make_unique<omnivox::Simulation>(
+      file.simulation, file.start, omnivox::Simulation::quiet_engine_options(),
+      omnivox::MemoryStorageOptions{/*keep_journal=*/false}, s.listener.get());
+  s.errors.logger = &s.simulation->engine().logger();
+  s.simulation->engine().add_campaign(file.campaign);
+  for (omnivox::AgentId a : s.simulation->add_agents(file.campaign.id, file.agents, true)) {
+    s.agents.push_back(a);
+  }
+  s.max_duration = file.max_duration;
+  s.last_campaign = file.campaign.id;
+  s.files[file.campaign.id] = std::move(file);
+  return self.release();
+}
+
+void Engine::close() {
+  if (!state_) return;
+  not_in_callback("Engine.close");
+  State& s = *state_;
+  s.eng().stop();
+  if (s.telephony) s.telephony->detach();
+  // Destroy in reverse dependency order: engine (calls telephony.stop()), then its parts.
+  s.simulation.reset();
+  s.engine.reset();
+  s.simulator.reset();
+  s.telephony.reset();
+  s.listener.reset();
+  s.clock.reset();
+  s.storage.reset();
+  state_.reset();
+}
+
+bool Engine::closed() const { return !state_; }
+bool Engine::is_simulation() const { return live().simulation != nullptr; }
+
+std::string Engine::add_campaign_json(const std::string& json, const std::string& base_dir) {
+  State& s = live();
+  omnivox::CampaignFile file =
+      omnivox::parse_campaign_json(json, base_dir.empty() ? "." : base_dir, "campaign_json");
+  s.eng().add_campaign(file.campaign);
+  std::lock_guard<std::mutex> lock(s.mutex);
+  s.last_campaign = file.campaign.id;
+  std::string id = file.campaign.id;
+  s.files[id] = std::move(file);
+  return id;
+}
+
+std::string Engine::add_campaign_file(const std::string& path) {
+  State& s = live();
+  omnivox::CampaignFile file = omnivox::load_campaign_file(path);
+  s.eng().add_campaign(file.campaign);
+  std::lock_guard<std::mutex> lock(s.mutex);
+  s.last_campaign = file.campaign.id;
+  std::string id = file.campaign.id;
+  s.files[id] = std::move(file);
+  return id;
+}
+
+std::string Engine::campaign_id() const {
+  State& s = live();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  return s.last_campaign;
+}
+
+ImportResult Engine::import_contacts(const std::string& campaign_id, const std::string& list_name,
+                                     const std::string& csv_path) {
+  State& s = live();
+  if (list_name.empty()) invalid("Engine.importContacts", "list name is empty");
+  std::string path = csv_path;
+  omnivox::ImportOptions options;
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    auto it = s.files.find(campaign_id);
+    if (it != s.files.end()) {
+      options = it->second.import;
+      if (path.empty()) path = it->second.contacts_path;
+    }
+  }
+  if (path.empty()) {
+    invalid("Engine.importContacts",
+            "csv path is empty and campaign '" + campaign_id + "' has no contacts.file");
+  }
+  omnivox::ImportReport r = s.eng().import_contacts(campaign_id, list_name, path, options);
+  ImportResult out;
+  out.rows_read = static_cast<long long>(r.rows_read);
+  out.rows_loaded = static_cast<long long>(r.rows_loaded);
+  out.rows_rejected = static_cast<long long>(r.rows_rejected);
+  out.summary = r.summary(10);
+  return out;
+}
+
+long long Engine::add_contact(const std::string& campaign_id, const std::string& external_id,
+                              const std::vector<std::string>& numbers) {
+  State& s = live();
+  if (numbers.empty()) invalid("Engine.addContact", "at least one phone number is required");
+  omnivox::Contact contact;
+  contact.external_id = external_id;
+  for (const auto& n : numbers) {
+    if (n.size() < 2 || n[0] != '+') {
+      invalid("Engine.addContact", "'" + n + "' is not an E.164 number");
+    }
+    omnivox::PhoneNumber p;
+    p.e164 = n;
+    contact.numbers.push_back(std::move(p));
+  }
+  return static_cast<long long>(s.eng().add_contact(campaign_id, std::move(contact)));
+}
+
+void Engine::add_dnc(const std::string& list, const std::string& e164) {
+  State& s = live();
+  if (list.empty()) invalid("Engine.addDnc", "list is empty");
+  if (e164.size() < 2 || e164[0] != '+') {
+    invalid("Engine.addDnc", "'" + e164 + "' is not an E.164 number");
+  }
+  s.eng().add_dnc(list, e164);
+}
+
+void Engine::start_campaign(const std::string& campaign_id) {
+  live().eng().start_campaign(campaign_id);
+}
+void Engine::stop_campaign(const std::string& campaign_id) {
+  live().eng().stop_campaign(campaign_id);
+}
+
+long long Engine::add_agent(const std::string& campaign_id, const std::string& name) {
+  State& s = live();
+  long long id = s.eng().add_agent(campaign_id, name);
+  std::lock_guard<std::mutex> lock(s.mutex);
+  s.agents.push_back(id);
+  return id;
+}
+
+std::vector<long long> Engine::add_agents(const std::string& campaign_id, int count, bool log_in) {
+  State& s = live();
+  if (count < 0) invalid("Engine.addAgents", "count is negative");
+  std::vector<long long> ids;
+  for (int i = 0; i < count; ++i) {
+    long long id = add_agent(campaign_id, "agent-" + std::to_string(i + 1));
+    if (log_in)
+      s.eng().set_agent_state(static_cast<omnivox::AgentId>(id), omnivox::AgentState::kAvailable);
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+std::vector<long long> Engine::agents() const {
+  State& s = live();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  return s.agents;
+}
+
+void Engine::set_agent_state(long long agent, AgentState state) {
+  State& s = live();
+  if (state != AgentState::LOGGED_OUT && state != AgentState::AVAILABLE &&
+      state != AgentState::PAUSED) {
+    invalid("Engine.setAgentState", "state must be LOGGED_OUT, AVAILABLE or PAUSED");
+  }
+  s.eng().set_agent_state(agent_id(agent, "Engine.setAgentState"),
+                          static_cast<omnivox::AgentState>(state));
+}
+
+AgentState Engine::agent_state(long long agent) const {
+  return static_cast<AgentState>(live().eng().agent_state(agent_id(agent, "Engine.agentState")));
+}
+
+void Engine::set_disposition(long long call_id, Disposition disposition, long long callback_at_ms) {
+  State& s = live();
+  const char* where = "Engine.setDisposition";
+  auto d = static_cast<omnivox::Disposition>(static_cast<int>(
+      checked_enum(disposition, omnivox::kDispositionCount, where, "disposition")));
+  if (!omnivox::is_agent_disposition(d)) {
+    invalid(where, std::string(omnivox::to_string(d)) +
+                       " is not an agent disposition (SALE .. COMPLETED)");
+  }
+  if (callback_at_ms < 0) invalid(where, "callback_at_ms is negative");
+  std::optional<omnivox::TimePoint> at;
+  if (callback_at_ms > 0) at = time_of(callback_at_ms);
+  if (d == omnivox::Disposition::kCallback && !at) invalid(where, "CALLBACK needs callback_at_ms");
+  s.eng().set_disposition(positive_id(call_id, where, "call id"), d, at);
+}
+
+PreviewEntry Engine::preview_next(long long agent) {
+  auto e = live().eng().preview_next(agent_id(agent, "Engine.previewNext"));
+  PreviewEntry out;
+  if (e) {
+    out.found = true;
+    out.contact_id = static_cast<long long>(e->contact_id);
+    out.number_index = e->number_index;
+    out.number = e->number;
+    out.callback = e->callback;
+  }
+  return out;
+}
+
+long long Engine::dial_preview(long long agent) {
+  return static_cast<long long>(live().eng().dial_preview(agent_id(agent, "Engine.dialPreview")));
+}
+void Engine::skip_preview(long long agent) {
+  live().eng().skip_preview(agent_id(agent, "Engine.skipPreview"));
+}
+long long Engine::call_now(long long contact_id, long long agent) {
+  State& s = live();
+  return static_cast<long long>(s.eng().call_now(
+      positive_id(contact_id, "Engine.callNow", "contact id"), agent_id(agent, "Engine.callNow")));
+}
+
+long long Engine::now_ms() const { return ms_of(live().eng().clock()->now()); }
+
+void Engine::start(int threads) {
+  State& s = live();
+  not_in_callback("Engine.start");
+  if (threads < 1) invalid("Engine.start", "threads must be >= 1");
+  s.eng().start(threads);
+}
+void Engine::stop() {
+  State& s = live();
+  not_in_callback("Engine.stop");
+  s.eng().stop();
+}
+long long Engine::poll() {
+  State& s = live();
+  not_in_callback("Engine.poll");
+  return static_cast<long long>(s.eng().poll());
+}
+long long Engine::run_for(long long duration_ms) {
+  State& s = live();
+  not_in_callback("Engine.runFor");
+  if (duration_ms < 0) invalid("Engine.runFor", "duration_ms is negative");
+  return static_cast<long long>(s.eng().run_for(omnivox::Duration(duration_ms)));
+}
+bool Engine::run_until_done(long long limit_ms) {
+  State& s = live();
+  not_in_callback("Engine.runUntilDone");
+  if (limit_ms < 0) invalid("Engine.runUntilDone", "limit_ms is negative");
+  omnivox::Duration limit = limit_ms == 0 ? s.max_duration : omnivox::Duration(limit_ms);
+  return s.eng().run_until_done(limit);
+}
+bool Engine::idle() const { return live().eng().idle(); }
+
+Statistics Engine::statistics(const std::string& campaign_id) const {
+  omnivox::CampaignStatistics st = live().eng().statistics(campaign_id);
+  Statistics r;
+  r.campaign_id = st.campaign_id;
+  r.at_ms = ms_of(st.at);
+  r.attempts = st.attempts;
+  r.attempts_in_flight = st.attempts_in_flight;
+  r.live_answers = st.live_answers;
+  r.machines = st.machines;
+  r.abandons = st.abandons;
+  r.connects = st.connects;
+  r.abandon_rate = st.abandon_rate;
+  r.occupancy = st.occupancy;
+  r.dial_level = st.dial_level;
+  r.talk_seconds = st.talk_seconds;
+  r.wrap_seconds = st.wrap_seconds;
+  r.logged_in_seconds = st.logged_in_seconds;
+  r.contacts_total = static_cast<long long>(st.contacts_total);
+  r.contacts_final = static_cast<long long>(st.contacts_final);
+  r.dial_queue_size = static_cast<long long>(st.dial_queue_size);
+  for (int i = 0; i < omnivox::kAgentStateCount; ++i) r.agents_by_state_[i] = st.agents_by_state[i];
+  for (int i = 0; i < omnivox::kDispositionCount; ++i) r.dispositions_[i] = st.dispositions[i];
+  return r;
+}
+
+long long Statistics::agents_in_state(AgentState state) const {
+  return agents_by_state_[static_cast<int>(
+      checked_enum(state, omnivox::kAgentStateCount, "Statistics.agentsInState", "state"))];
+}
+long long Statistics::disposition_count(Disposition disposition) const {
+  return dispositions_[static_cast<int>(checked_enum(
+      disposition, omnivox::kDispositionCount, "Statistics.dispositionCount", "disposition"))];
+}
+
+Eligibility Engine::explain(long long contact_id) const {
+  omnivox::EligibilityReport rep =
+      live().eng().explain(positive_id(contact_id, "Engine.explain", "contact id"));
+  Eligibility e;
+  e.eligible = rep.reason == omnivox::Ineligibility::kNone;
+  e.reason = omnivox::to_string(rep.reason);
+  e.detail = rep.detail;
+  e.eligible_at_ms = rep.eligible_at ? ms_of(*rep.eligible_at) : 0;
+  return e;
+}
+
+CallState Engine::call_state(long long call_id) const {
+  auto st = live().eng().call_state(positive_id(call_id, "Engine.callState", "call id"));
+  if (!st) {
+    throw Error(ErrorCode::kNotFound,
+                "Engine.callState: call " + std::to_string(call_id) + " is not in flight");
+  }
+  return static_cast<CallState>(*st);
+}
+
+std::string Engine::last_callback_error() const {
+  State& s = live();
+  std::lock_guard<std::mutex> lock(s.errors.mutex);
+  return s.errors.last;
+}
+long long Engine::callback_error_count() const {
+  State& s = live();
+  std::lock_guard<std::mutex> lock(s.errors.mutex);
+  return s.errors.count;
+}
+void Engine::clear_callback_error() {
+  State& s = live();
+  std::lock_guard<std::mutex> lock(s.errors.mutex);
+  s.errors.last.clear();
+}
+
+long long parse_utc_ms(const std::string& text) {
+  try {
+    return ms_of(omnivox::parse_utc(text));
+  } catch (const Error& e) {
+    invalid("parseUtcMs", e.what());
+  }
+}
+std::string format_utc_ms(long long ms) { return omnivox::format_utc(time_of(ms)); }
+std::string disposition_name(Disposition disposition) {
+  return omnivox::to_string(static_cast<omnivox::Disposition>(static_cast<int>(
+      checked_enum(disposition, omnivox::kDispositionCount, "dispositionName", "disposition"))));
+}
+Disposition disposition_from_name(const std::string& name) {
+  auto d = omnivox::disposition_from_string(name);
+  if (!d) invalid("dispositionFromName", "'" + name + "' is not a disposition name");
+  return static_cast<Disposition>(*d);
+}
+
+}  // namespace omnivox::bindings
