@@ -212,11 +212,13 @@ typedef struct omnivox_attempt_event {
 } omnivox_attempt_event;
 
 /* Event callbacks. Any pointer may be NULL (that event is ignored). `user_data` is passed back
- * unchanged. Callbacks run on the engine's thread (the caller of run_for / run_until_done /
- * start ...), must not block, and must not call omnivox_simulation_run_for(),
- * omnivox_simulation_run_until_done() or omnivox_simulation_destroy() on the same handle (the
- * run functions return OMNIVOX_ESTATE then). Other functions of the handle may be called; engine
- * actions they request run after the callback returns. */
+ * unchanged. Callbacks run on the engine's thread (simulation: the caller of run_for /
+ * run_until_done / start ...; engine: see "Engines" below), one at a time, and must not block.
+ * They must not run or destroy the same handle: omnivox_simulation_run_for() /
+ * _run_until_done() and omnivox_engine_run_for() / _run_until_done() / _poll() / _start() /
+ * _stop() return OMNIVOX_ESTATE there, and *_destroy() does nothing. Other functions of the
+ * handle may be called (e.g. set_disposition when an agent enters WRAP_UP); engine actions they
+ * request run after the callback's step. */
 typedef struct omnivox_callbacks {
   void* user_data;
   void (*on_call_state)(void* user_data, const omnivox_call_state_event* event);
