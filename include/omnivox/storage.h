@@ -62,6 +62,9 @@ class Storage {
   virtual void put_campaign(const CampaignConfig& campaign) = 0;
   /// The campaign, or nullopt.
   virtual std::optional<CampaignConfig> get_campaign(std::string_view campaign_id) = 0;
+  /// The ids of the stored campaigns (those put with put_campaign), sorted. The default returns
+  /// none (a backend that cannot list them); `omnivox status` then needs --campaign.
+  virtual std::vector<std::string> campaign_ids() { return {}; }
   /// Creates or replaces a contact list.
   virtual void put_list(const ContactList& list) = 0;
   /// The lists of a campaign.
@@ -144,6 +147,7 @@ class StorageWrapper : public Storage {
   std::optional<CampaignConfig> get_campaign(std::string_view id) override {
     return target_->get_campaign(id);
   }
+  std::vector<std::string> campaign_ids() override { return target_->campaign_ids(); }
   void put_list(const ContactList& l) override { target_->put_list(l); }
   std::vector<ContactList> lists(std::string_view id) override { return target_->lists(id); }
   ContactId add_contact(Contact c) override { return target_->add_contact(std::move(c)); }

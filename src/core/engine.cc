@@ -658,12 +658,6 @@ struct Engine::Impl {
     }
     std::uint16_t number_index = entry.number_index;
     PhoneNumber& number = contact->numbers.at(number_index);
-    contact->attempts++;
-    number.attempts++;
-    contact->last_attempt_at = t;
-    if (contact->status == ContactStatus::kCallback) contact->status = ContactStatus::kRetry;
-    storage->update_contact(*contact);
-
     CallId id = storage->allocate_call_id();
     Call call;
     call.campaign = &c;
@@ -674,12 +668,32 @@ struct Engine::Impl {
     a.campaign_id = c.config.id;
     a.number = number.e164;
     a.number_index = number_index;
-    a.attempt_number = contact->attempts;
+    a.attempt_number = static_cast<std::uint16_t>(contact->attempts + 1);
     a.caller_id = c.config.caller_ids.empty()
                       ? std::string()
                       : c.config.caller_ids[c.caller_id_next++ % c.config.caller_ids.size()];
     a.created_at = t;
-    storage->put_attempt(a);  // the last storage write: nothing above changed engine state
+    // The attempt is recorded before the contact counts it: a crash between the two writes leaves
+    // an open attempt, which reconciliation closes and counts (account_attempt).
+    storage->put_attempt(a);
+    contact->attempts++;
+    number.attempts++;
+    contact->last_attempt_at = t;
+    if (contact->status == ContactStatus::kCallback) contact->status = ContactStatus::kRetry;
+    try {
+      storage->update_contact(*contact);
+    } catch (const std::exception& e) {
+      // Recorded but not dialed: close it as FAILED (network) once storage takes it again.
+      logger.log_limited(LogLevel::kError, "originate",
+                         "call " + std::to_string(id) + " not dialed: storage failed: " + e.what());
+      a.state = CallState::kFailed;
+      a.fail_reason = FailReason::kNetwork;
+      a.disposition = Disposition::kFailed;
+      a.ended_at = t;
+      unsaved.emplace(id, UnsavedCompletion{&c, a, std::nullopt, t});
+      schedule_unsaved_retry();
+      return kNoCall;
+    }
     call.dedicated_agent = dedicated;
     if (dedicated != kNoAgent) {
       Agent& ag = agents[dedicated];
@@ -990,6 +1004,7 @@ struct Engine::Impl {
     const Attempt& a = done.attempt;
     try {
       if (auto contact = storage->get_contact(a.contact_id)) {
+        account_attempt(*contact, a);
         apply_disposition(*done.campaign, *contact, a, a.disposition, done.callback_at, done.at);
         storage->update_contact(*contact);
       }
@@ -1028,6 +1043,16 @@ struct Engine::Impl {
       }
       schedule_unsaved_retry();
     });
+  }
+
+  // Counts an attempt its contact has not counted yet (recorded, then the engine died or storage
+  // failed before the contact was updated).
+  static void account_attempt(Contact& contact, const Attempt& a) {
+    if (contact.attempts >= a.attempt_number) return;
+    contact.attempts = a.attempt_number;
+    if (a.number_index < contact.numbers.size()) contact.numbers[a.number_index].attempts++;
+    contact.last_attempt_at = std::max(contact.last_attempt_at, a.created_at);
+    if (contact.status == ContactStatus::kCallback) contact.status = ContactStatus::kRetry;
   }
 
   // ---- restart reconciliation ----
@@ -1145,6 +1170,7 @@ struct Engine::Impl {
     }
     if (!superseded) {
       if (auto contact = storage->get_contact(a.contact_id)) {
+        account_attempt(*contact, a);
         apply_disposition(c, *contact, a, d, std::nullopt, t);
         storage->update_contact(*contact);
       }

@@ -4,8 +4,8 @@
 #include <bit>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <memory_resource>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -109,6 +109,15 @@ class MemoryStorage final : public Storage {
     auto& data = campaigns_[campaign.id];
     data.config = campaign;
     data.has_config = true;
+  }
+  std::vector<std::string> campaign_ids() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> ids;
+    for (const auto& [id, data] : campaigns_) {
+      if (data.has_config) ids.push_back(id);
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
   }
   std::optional<CampaignConfig> get_campaign(std::string_view campaign_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
