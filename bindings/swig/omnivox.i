@@ -124,6 +124,46 @@ static jstring omnivox_to_jstring(JNIEnv* jenv, const std::string& s) {
 }
 %}
 
+// ---- callback frames: engine threads attach once and free their local references ----
+%{
+#include <vector>
+
+static JavaVM* omnivox_jvm = nullptr;
+// One entry per nested callback on this thread: whether a local frame was pushed.
+static thread_local std::vector<bool> omnivox_frames;
+
+static void omnivox_frame_enter() {
+  JNIEnv* env = nullptr;
+  if (omnivox_jvm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_6) != JNI_OK) {
+    // An engine thread's first callback: attach it as a daemon (the JVM need not wait for
+    // it); SWIG's director then registers the detach for the thread's end
+    // (SWIG_JAVA_DETACH_ON_THREAD_END).
+    JavaVMAttachArgs args{JNI_VERSION_1_6, const_cast<char*>("omnivox-engine"), nullptr};
+    if (omnivox_jvm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&env), &args) !=
+        JNI_OK) {
+      env = nullptr;
+    }
+  }
+  omnivox_frames.push_back(env != nullptr && env->PushLocalFrame(16) == 0);
+}
+
+static void omnivox_frame_leave() {
+  bool pushed = !omnivox_frames.empty() && omnivox_frames.back();
+  if (!omnivox_frames.empty()) omnivox_frames.pop_back();
+  JNIEnv* env = nullptr;
+  if (pushed &&
+      omnivox_jvm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_6) == JNI_OK) {
+    env->PopLocalFrame(nullptr);
+  }
+}
+
+extern "C" JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
+  omnivox_jvm = vm;
+  omnivox::bindings::set_callback_frame({omnivox_frame_enter, omnivox_frame_leave});
+  return JNI_VERSION_1_6;
+}
+%}
+
 // ---- the native library ----
 %pragma(java) jniclasscode=%{
   static {
@@ -204,6 +244,21 @@ namespace std {
 // ---- directors ----
 %feature("director") omnivox::bindings::TelephonyBackend;
 %feature("director") omnivox::bindings::EventListener;
+
+// ---- callback records: only the engine makes them, Java sees them during one callback ----
+// No Java constructor and no finalizer: a callback's argument is a view of a C++ object on the
+// engine thread's stack (valid only during the callback), so nothing needs the finalizer
+// thread — at thousands of callbacks a second that would only queue garbage for it.
+%define OMNIVOX_CALLBACK_RECORD(T)
+%nodefaultctor omnivox::bindings::T;
+%nodefaultdtor omnivox::bindings::T;
+%typemap(javafinalize) omnivox::bindings::T ""
+%enddef
+OMNIVOX_CALLBACK_RECORD(OriginateInfo)
+OMNIVOX_CALLBACK_RECORD(CallStateEvent)
+OMNIVOX_CALLBACK_RECORD(AgentStateEvent)
+OMNIVOX_CALLBACK_RECORD(PacingEvent)
+OMNIVOX_CALLBACK_RECORD(AttemptRecord)
 
 // ---- Engine: factories keep the Java backend and listener reachable; AutoCloseable ----
 %nodefaultctor omnivox::bindings::Engine;

@@ -174,10 +174,22 @@ struct ErrorLog {
   }
 };
 
+CallbackFrame g_callback_frame;
+
+struct FrameScope {
+  FrameScope() {
+    if (g_callback_frame.enter) g_callback_frame.enter();
+  }
+  ~FrameScope() {
+    if (g_callback_frame.leave) g_callback_frame.leave();
+  }
+};
+
 // Runs a Java callback; an exception becomes a recorded error. Returns false if it threw.
 template <typename F>
 bool guarded_callback(ErrorLog& log, const char* what, F&& call) noexcept {
   CallbackScope scope;
+  FrameScope frame;
   try {
     call();
     return true;
@@ -190,6 +202,8 @@ bool guarded_callback(ErrorLog& log, const char* what, F&& call) noexcept {
 }
 
 }  // namespace
+
+void set_callback_frame(CallbackFrame frame) { g_callback_frame = frame; }
 
 // ---------------------------------------------------------------------------------------------
 // TelephonyBackend
@@ -575,7 +589,7 @@ void Engine::close() {
   if (!state_) return;
   not_in_callback("Engine.close");
   State& s = *state_;
-  s.eng().stop();
+  if (s.simulation || s.engine) s.eng().stop();  // absent if a factory failed half-way
   if (s.telephony) s.telephony->detach();
   // Destroy in reverse dependency order: engine (calls telephony.stop()), then its parts.
   s.simulation.reset();

@@ -415,6 +415,18 @@ class Engine {
 #endif
 };
 
+#ifndef SWIG
+/// Installed once by the JNI layer (JNI_OnLoad): brackets every Java callback the engine makes.
+/// `enter` attaches the thread to the JVM if needed and pushes a JNI local frame, `leave` pops
+/// it, so local references made during a callback (e.g. while translating a Java exception)
+/// are freed even on engine threads, which never return to Java to free them.
+struct CallbackFrame {
+  void (*enter)() = nullptr;
+  void (*leave)() = nullptr;
+};
+void set_callback_frame(CallbackFrame frame);
+#endif
+
 /// Converts ISO 8601 UTC text to ms since epoch; OmnivoxException(INVALID_ARGUMENT) if malformed.
 long long parse_utc_ms(const std::string& text);
 /// Formats ms since epoch as "2026-05-04T08:00:00.000Z".
