@@ -1,0 +1,334 @@
+// X-Twilio-Signature validation and the webhook handler, in process (no network).
+// Expected signatures other than Twilio's published example were computed independently with
+// Python's hmac/hashlib/base64 from the algorithm's definition.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <mutex>
+#include <vector>
+
+#include "omnivox/storage.h"
+#include "omnivox/twilio.h"
+#include "omnivox/twilio_webhook.h"
+
+namespace omnivox {
+namespace {
+
+const TwilioParams kPublishedParams = {{"CallSid", "CA1234567890ABCDE"},
+                                       {"Caller", "+14158675310"},
+                                       {"Digits", "1234"},
+                                       {"From", "+14158675310"},
+                                       {"To", "+18005551212"}};
+const char* kPublishedUrl = "https://example.com/myapp.php?foo=1&bar=2";
+
+TEST(TwilioSignature, MatchesTwilioPublishedExample) {
+  EXPECT_EQ(twilio_signature("12345", kPublishedUrl, kPublishedParams),
+            "L/OH5YylLD5NRKLltdqwSvS0BnU=");
+  // Parameter order on the wire does not matter: they are sorted.
+  TwilioParams shuffled(kPublishedParams.rbegin(), kPublishedParams.rend());
+  auto check =
+      verify_twilio_signature("12345", kPublishedUrl, shuffled, "", "L/OH5YylLD5NRKLltdqwSvS0BnU=");
+  EXPECT_TRUE(check.valid);
+  EXPECT_EQ(check.matched_url, kPublishedUrl);
+}
+
+TEST(TwilioSignature, WrongTokenParamOrSignatureIsInvalid) {
+  const char* good = "L/OH5YylLD5NRKLltdqwSvS0BnU=";
+  EXPECT_FALSE(verify_twilio_signature("12346", kPublishedUrl, kPublishedParams, "", good).valid);
+  TwilioParams tampered = kPublishedParams;
+  tampered[2].second = "1235";
+  EXPECT_FALSE(verify_twilio_signature("12345", kPublishedUrl, tampered, "", good).valid);
+  EXPECT_FALSE(verify_twilio_signature("12345", "https://example.com/myapp.php?foo=1&bar=3",
+                                       kPublishedParams, "", good)
+                   .valid);
+  auto empty = verify_twilio_signature("12345", kPublishedUrl, kPublishedParams, "", "");
+  EXPECT_FALSE(empty.valid);
+  EXPECT_FALSE(empty.reason.empty());
+  EXPECT_FALSE(verify_twilio_signature("12345", kPublishedUrl, kPublishedParams, "", "AAAA").valid);
+}
+
+TEST(TwilioSignature, RepeatedKeysSortByValue) {
+  TwilioParams params = {{"Tag", "b"}, {"Tag", "a"}, {"A", "x"}};
+  EXPECT_EQ(twilio_signature("12345", "https://example.com/cb", params),
+            "eXwCShSg57kfAHbR3136iXSY0Tc=");
+}
+
+TEST(TwilioSignature, DefaultPortAddedOrStripped) {
+  // Signed by Twilio with :443; the proxy hands us the URL without the port, and vice versa.
+  const char* sig = "kY4RepqQPJPRHK7NolxkOXkBCy0=";
+  TwilioParams params = {{"CallSid", "CA1"}};
+  auto without = verify_twilio_signature("12345", "https://example.com/cb?call=7", params, "", sig);
+  EXPECT_TRUE(without.valid);
+  EXPECT_EQ(without.matched_url, "https://example.com:443/cb?call=7");
+  auto with =
+      verify_twilio_signature("12345", "https://example.com:443/cb?call=7", params, "", sig);
+  EXPECT_TRUE(with.valid);
+  EXPECT_EQ(with.matched_url, "https://example.com:443/cb?call=7");
+  // A non-default port is part of the URL: no variant.
+  EXPECT_FALSE(
+      verify_twilio_signature("12345", "https://example.com:8443/cb?call=7", params, "", sig)
+          .valid);
+
+  auto variants = twilio_url_variants("http://h.example:80/x?a=1");
+  ASSERT_EQ(variants.size(), 2u);
+  EXPECT_EQ(variants[1], "http://h.example/x?a=1");
+  variants = twilio_url_variants("http://h.example/x");
+  ASSERT_EQ(variants.size(), 2u);
+  EXPECT_EQ(variants[1], "http://h.example:80/x");
+  EXPECT_EQ(twilio_url_variants("not a url").size(), 1u);
+}
+
+TEST(TwilioSignature, JsonBodyIsCoveredByBodySha256) {
+  std::string body = R"({"property": "value", "boolean": true})";
+  std::string url =
+      "https://example.com/myapp?bodySHA256="
+      "0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620";
+  const char* sig = "Klp85180pYIxzIO5cuyxpfh1BKw=";
+  EXPECT_TRUE(verify_twilio_signature("12345", url, {}, body, sig).valid);
+  auto tampered = verify_twilio_signature("12345", url, {}, body + " ", sig);
+  EXPECT_FALSE(tampered.valid);
+  EXPECT_NE(tampered.reason.find("bodySHA256"), std::string::npos);
+}
+
+TEST(TwilioSignature, ParseFormDecodesAndRejectsBadEscapes) {
+  auto p = parse_form("To=%2B14155550100&Say=hello+world&Empty=&Flag");
+  ASSERT_EQ(p.size(), 4u);
+  EXPECT_EQ(p[0].second, "+14155550100");
+  EXPECT_EQ(p[1].second, "hello world");
+  EXPECT_EQ(p[2].second, "");
+  EXPECT_EQ(p[3].first, "Flag");
+  EXPECT_THROW(parse_form("To=%zz"), Error);
+}
+
+TEST(TwilioMapping, ErrorCodesStatusesAndAnsweredBy) {
+  EXPECT_EQ(twilio_error_to_fail_reason(21211), FailReason::kInvalidNumber);
+  EXPECT_EQ(twilio_error_to_fail_reason(21216), FailReason::kRejected);
+  EXPECT_EQ(twilio_error_to_fail_reason(21212), FailReason::kConfig);
+  EXPECT_EQ(twilio_error_to_fail_reason(99999), FailReason::kNetwork);
+  EXPECT_EQ(twilio_call_status_to_kind("no-answer"), CallEventKind::kNoAnswer);
+  EXPECT_EQ(twilio_call_status_to_kind("in-progress"), CallEventKind::kAnswered);
+  EXPECT_FALSE(twilio_call_status_to_kind("bogus"));
+  EXPECT_EQ(twilio_answered_by_to_amd("machine_end_beep"), AmdResult::kMachine);
+  EXPECT_EQ(twilio_answered_by_to_amd("human"), AmdResult::kHuman);
+  EXPECT_FALSE(twilio_answered_by_to_amd("robot"));
+}
+
+// ---- the handler ----
+
+struct CollectingSink : CallEventSink {
+  std::mutex m;
+  std::vector<CallEvent> events;
+  void on_call_event(const CallEvent& e) override {
+    std::lock_guard<std::mutex> lock(m);
+    events.push_back(e);
+  }
+  std::size_t size() {
+    std::lock_guard<std::mutex> lock(m);
+    return events.size();
+  }
+};
+
+TwilioOptions offline_options() {
+  TwilioOptions o;
+  o.credentials.account_sid = "AC00000000000000000000000000000000";
+  o.credentials.password = "secret-token";
+  o.api_base_url = "https://127.0.0.1:1";  // never reached by these tests
+  o.public_webhook_base_url = "https://dialer.example.com";
+  o.max_retries = 0;
+  return o;
+}
+
+std::string form_escape(const std::string& v) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : v) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+WebhookRequest signed_request(const std::string& url, const TwilioParams& params,
+                              const std::string& token = "secret-token") {
+  WebhookRequest r;
+  r.method = "POST";
+  r.url = url;
+  std::string body;
+  for (const auto& [k, v] : params) {
+    if (!body.empty()) body += '&';
+    body += form_escape(k) + "=" + form_escape(v);
+  }
+  r.body = body;
+  r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+               {"x-twilio-signature", twilio_signature(token, url, params)}};
+  return r;
+}
+
+TEST(TwilioWebhookHandler, StatusCallbackBecomesOneCanonicalEvent) {
+  auto storage = make_memory_storage();
+  TwilioTelephony tel(offline_options());
+  CollectingSink sink;
+  tel.start(&sink);
+  TwilioWebhookHandler handler(storage.get(), &tel);
+  auto res = handler.handle(signed_request("https://dialer.example.com/twilio/status?call=42",
+                                           {{"CallSid", "CA42"},
+                                            {"CallStatus", "completed"},
+                                            {"SequenceNumber", "3"},
+                                            {"CallDuration", "17"},
+                                            {"SipResponseCode", "200"},
+                                            {"Timestamp", "Tue, 31 Aug 2010 20:36:29 +0000"}}));
+  EXPECT_EQ(res.status, 200);
+  ASSERT_EQ(sink.size(), 1u);
+  const CallEvent& e = sink.events[0];
+  EXPECT_EQ(e.call_id, 42u);
+  EXPECT_EQ(e.provider_call_id, "CA42");
+  EXPECT_EQ(e.kind, CallEventKind::kCompleted);
+  EXPECT_EQ(e.sequence, 4u);  // Twilio's 3, shifted so that 0 keeps meaning "none"
+  EXPECT_EQ(e.provider_code, 200);
+  EXPECT_EQ(format_utc(e.timestamp), "2010-08-31T20:36:29.000Z");
+}
+
+TEST(TwilioWebhookHandler, FailedCallKeepsReasonAndCode) {
+  auto storage = make_memory_storage();
+  TwilioTelephony tel(offline_options());
+  CollectingSink sink;
+  tel.start(&sink);
+  TwilioWebhookHandler handler(storage.get(), &tel);
+  EXPECT_EQ(handler
+                .handle(signed_request("https://dialer.example.com/twilio/status?call=5",
+                                       {{"CallSid", "CA5"},
+                                        {"CallStatus", "failed"},
+                                        {"SequenceNumber", "1"},
+                                        {"SipResponseCode", "404"}}))
+                .status,
+            200);
+  ASSERT_EQ(sink.size(), 1u);
+  EXPECT_EQ(sink.events[0].kind, CallEventKind::kFailed);
+  EXPECT_EQ(sink.events[0].fail_reason, FailReason::kInvalidNumber);
+  EXPECT_EQ(sink.events[0].provider_code, 404);
+}
+
+TEST(TwilioWebhookHandler, ForgedUnsignedReplayedOversizedMalformedChangeNothing) {
+  auto storage = make_memory_storage();
+  TwilioTelephony tel(offline_options());
+  CollectingSink sink;
+  tel.start(&sink);
+  TwilioWebhookHandler handler(storage.get(), &tel);
+  const std::string url = "https://dialer.example.com/twilio/status?call=7";
+  TwilioParams ringing = {{"CallSid", "CA7"}, {"CallStatus", "ringing"}, {"SequenceNumber", "1"}};
+
+  auto forged = signed_request(url, ringing, "not-the-token");
+  EXPECT_EQ(handler.handle(forged).status, 403);
+  auto unsigned_req = signed_request(url, ringing);
+  unsigned_req.headers.pop_back();
+  EXPECT_EQ(handler.handle(unsigned_req).status, 403);
+  // Signed for another call id: the call parameter is covered by the signature.
+  auto moved = signed_request(url, ringing);
+  moved.url = "https://dialer.example.com/twilio/status?call=8";
+  EXPECT_EQ(handler.handle(moved).status, 403);
+  auto oversized = signed_request(url, ringing);
+  oversized.body += "&Pad=" + std::string(70 * 1024, 'x');
+  EXPECT_EQ(handler.handle(oversized).status, 400);
+  auto bad_status = signed_request(url, {{"CallSid", "CA7"}, {"CallStatus", "exploded"}});
+  EXPECT_EQ(handler.handle(bad_status).status, 400);
+  auto no_sid = signed_request(url, {{"CallStatus", "ringing"}});
+  EXPECT_EQ(handler.handle(no_sid).status, 400);
+  auto bad_escape = signed_request(url, ringing);
+  bad_escape.body = "CallSid=%zz";
+  EXPECT_EQ(handler.handle(bad_escape).status, 400);
+  auto get = signed_request(url, ringing);
+  get.method = "GET";
+  EXPECT_EQ(handler.handle(get).status, 400);
+  EXPECT_EQ(
+      handler.handle(signed_request("https://dialer.example.com/other?call=7", ringing)).status,
+      400);
+  EXPECT_EQ(
+      handler.handle(signed_request("https://dialer.example.com/twilio/status", ringing)).status,
+      400);
+  EXPECT_EQ(sink.size(), 0u);
+
+  EXPECT_EQ(handler.handle(signed_request(url, ringing)).status, 200);
+  EXPECT_EQ(handler.handle(signed_request(url, ringing)).status, 403);  // replay
+  EXPECT_EQ(sink.size(), 1u);
+  auto s = handler.stats();
+  EXPECT_EQ(s.accepted, 1u);
+  EXPECT_EQ(s.replayed, 1u);
+  EXPECT_EQ(s.forged, 3u);
+  EXPECT_EQ(s.malformed, 7u);
+}
+
+TEST(TwilioWebhookHandler, DeduplicationHoldsAcrossHandlersSharingStorage) {
+  // Two nodes (or a restarted one) with one Storage: an event is processed once.
+  auto storage = make_memory_storage();
+  TwilioTelephony tel_a(offline_options()), tel_b(offline_options());
+  CollectingSink sink_a, sink_b;
+  tel_a.start(&sink_a);
+  tel_b.start(&sink_b);
+  TwilioWebhookHandler a(storage.get(), &tel_a), b(storage.get(), &tel_b);
+  auto req = signed_request("https://dialer.example.com/twilio/status?call=9",
+                            {{"CallSid", "CA9"}, {"CallStatus", "busy"}, {"SequenceNumber", "2"}});
+  EXPECT_EQ(a.handle(req).status, 200);
+  EXPECT_EQ(b.handle(req).status, 403);
+  EXPECT_EQ(sink_a.size() + sink_b.size(), 1u);
+}
+
+TEST(TwilioWebhookHandler, AmdAndAnswerUrl) {
+  auto storage = make_memory_storage();
+  TwilioTelephony tel(offline_options());
+  CollectingSink sink;
+  tel.start(&sink);
+  TwilioWebhookHandler handler(storage.get(), &tel);
+  auto amd = signed_request("https://dialer.example.com/twilio/amd?call=11",
+                            {{"CallSid", "CA11"}, {"AnsweredBy", "machine_end_beep"}});
+  EXPECT_EQ(handler.handle(amd).status, 200);
+  EXPECT_EQ(handler.handle(amd).status, 403);
+  ASSERT_EQ(sink.size(), 1u);
+  EXPECT_EQ(sink.events[0].kind, CallEventKind::kAmdResult);
+  EXPECT_EQ(sink.events[0].amd, AmdResult::kMachine);
+
+  // The answer URL of a call this backend does not know gets a hangup, and is not an error.
+  auto voice = signed_request("https://dialer.example.com/twilio/voice?call=12",
+                              {{"CallSid", "CA12"}, {"CallStatus", "in-progress"}});
+  auto res = handler.handle(voice);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.content_type, "text/xml");
+  EXPECT_NE(res.body.find("<Hangup/>"), std::string::npos);
+  ASSERT_EQ(sink.size(), 2u);
+  EXPECT_EQ(sink.events[1].kind, CallEventKind::kAnswered);
+}
+
+TEST(TwilioWebhookHandler, JsonBodySignedWithBodySha256) {
+  auto storage = make_memory_storage();
+  TwilioTelephony tel(offline_options());
+  CollectingSink sink;
+  tel.start(&sink);
+  TwilioWebhookHandler handler(storage.get(), &tel);
+  std::string body = R"({"CallSid":"CA13","CallStatus":"ringing","SequenceNumber":"1"})";
+  WebhookRequest r;
+  r.method = "POST";
+  r.body = body;
+  r.url =
+      "https://dialer.example.com/twilio/status?call=13&bodySHA256="
+      "8e0a8da8dbd1eb0bdd0dbc6f1ffb0d11e4f3ef3a2fd6b4b2ba4e7bd58c5f4c1a";
+  r.headers = {{"Content-Type", "application/json"},
+               {"X-Twilio-Signature", twilio_signature("secret-token", r.url, {})}};
+  // That hash is not the body's: refused.
+  EXPECT_EQ(handler.handle(r).status, 403);
+  EXPECT_EQ(sink.size(), 0u);
+  r.url =
+      "https://dialer.example.com/twilio/status?call=13&bodySHA256="
+      "c49db15adf9c13ad99c8f2793feb60c7834dbe182b145e0ec45dc8c8f0839af1";
+  r.headers[1].second = twilio_signature("secret-token", r.url, {});
+  EXPECT_EQ(handler.handle(r).status, 200);
+  ASSERT_EQ(sink.size(), 1u);
+  EXPECT_EQ(sink.events[0].kind, CallEventKind::kRinging);
+  EXPECT_EQ(sink.events[0].sequence, 2u);
+}
+
+}  // namespace
+}  // namespace omnivox
