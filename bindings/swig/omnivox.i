@@ -242,6 +242,42 @@ namespace std {
 %template(LongList) std::vector<long long>;
 
 // ---- directors ----
+// A Java exception thrown by a callback becomes a C++ std::runtime_error carrying the
+// throwable's toString() ("java.lang.IllegalStateException: message"); the facade catches it
+// at the engine boundary, logs it and keeps it as Engine.lastCallbackError().
+%{
+#include <stdexcept>
+
+static std::runtime_error omnivox_callback_error(JNIEnv* jenv, jthrowable error) {
+  jenv->ExceptionClear();
+  std::string text = "Java exception";
+  jclass throwable = jenv->FindClass("java/lang/Throwable");
+  if (throwable != nullptr) {
+    jmethodID to_string = jenv->GetMethodID(throwable, "toString", "()Ljava/lang/String;");
+    if (to_string != nullptr) {
+      auto jtext = static_cast<jstring>(jenv->CallObjectMethod(error, to_string));
+      if (jenv->ExceptionCheck()) {
+        jenv->ExceptionClear();  // toString() itself threw: keep the generic text
+      } else if (jtext != nullptr) {
+        std::string converted;
+        if (omnivox_from_jstring(jenv, jtext, converted, "toString")) text = converted;
+        if (jenv->ExceptionCheck()) jenv->ExceptionClear();
+        jenv->DeleteLocalRef(jtext);
+      }
+    }
+    jenv->DeleteLocalRef(throwable);
+  }
+  if (jenv->ExceptionCheck()) jenv->ExceptionClear();
+  jenv->DeleteLocalRef(error);
+  return std::runtime_error(text);
+}
+%}
+%feature("director:except") %{
+  jthrowable $error = jenv->ExceptionOccurred();
+  if ($error) {
+    throw omnivox_callback_error(jenv, $error);
+  }
+%}
 %feature("director") omnivox::bindings::TelephonyBackend;
 %feature("director") omnivox::bindings::EventListener;
 

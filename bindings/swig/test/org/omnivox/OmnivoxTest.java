@@ -424,7 +424,8 @@ public class OmnivoxTest {
       assertEquals(10, sim.statistics("t").getContactsFinal());
       assertEquals(thrown.get(), sim.callbackErrorCount());
       assertTrue(sim.lastCallbackError(),
-          sim.lastCallbackError().startsWith("EventListener.onCallState: listener boom"));
+          sim.lastCallbackError().startsWith(
+              "EventListener.onCallState: java.lang.IllegalStateException: listener boom"));
       sim.clearCallbackError();
       assertEquals("", sim.lastCallbackError());
     }
@@ -482,13 +483,21 @@ public class OmnivoxTest {
     return -1;
   }
 
+  /** The Java heap's live set: what the heap pools hold right after a full collection. */
   private static long heapUsed() {
-    Runtime rt = Runtime.getRuntime();
     for (int i = 0; i < 3; i++) {
       System.gc();
       System.runFinalization();  // proxies already delete()d still wait for the finalizer
     }
-    return rt.totalMemory() - rt.freeMemory();
+    long used = 0;
+    for (java.lang.management.MemoryPoolMXBean pool :
+         java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP
+          && pool.getCollectionUsage() != null) {
+        used += pool.getCollectionUsage().getUsed();
+      }
+    }
+    return used;
   }
 
   @Test(timeout = 90_000)
@@ -533,6 +542,7 @@ public class OmnivoxTest {
     Engine[] engine = new Engine[1];
     AtomicLong callbacks = new AtomicLong();
     AtomicLong readsInCallbacks = new AtomicLong();
+    AtomicLong pacingDecisions = new AtomicLong();
     EventListener counting = new EventListener() {
       @Override
       public void onCallState(CallStateEvent e) {
@@ -542,7 +552,8 @@ public class OmnivoxTest {
       @Override
       public void onPacingDecision(PacingEvent e) {
         // Calling back into the engine from its own thread (under its lock) must not deadlock.
-        if (callbacks.incrementAndGet() % 1000 == 0) {
+        callbacks.incrementAndGet();
+        if (pacingDecisions.incrementAndGet() % 100 == 1) {
           engine[0].statistics(e.getCampaignId());
           readsInCallbacks.incrementAndGet();
         }
@@ -573,11 +584,13 @@ public class OmnivoxTest {
       Thread h = new Thread(() -> {
         long n = 0;
         while (running.get()) {
-          // A value a method returns owns a C++ copy until Java collects it: in a hot loop,
-          // free it at once with delete() rather than leave it to the finalizer thread.
-          e.statistics(id).delete();
           e.agentState(agents.get(which));
-          if (++n % 50 == 0) {
+          if (++n % 100 == 0) {
+            // A value a method returns owns a C++ copy until Java collects it: in a hot loop,
+            // free it at once with delete() rather than leave it to the finalizer thread.
+            e.statistics(id).delete();
+          }
+          if (n % 50 == 0) {
             e.setAgentState(agents.get(which), n % 100 == 0 ? AgentState.AVAILABLE
                                                            : AgentState.PAUSED);
           }
@@ -618,10 +631,19 @@ public class OmnivoxTest {
     // Bounded memory. The memory storage keeps every attempt (about 250 bytes each, measured
     // in C++ alone); nothing may be kept per callback (a leak of one JNI reference or one
     // proxy per callback would exceed this by far over hundreds of thousands of callbacks).
+    // The RSS bound needs a fixed, pre-touched Java heap (ctest runs with -Xms = -Xmx and
+    // -XX:+AlwaysPreTouch); otherwise heap growth would count as well.
+    boolean fixedHeap = Runtime.getRuntime().totalMemory() == Runtime.getRuntime().maxMemory()
+        && java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+               .contains("-XX:+AlwaysPreTouch");
     long allowedKb = 48 * 1024 + s.getAttempts() * 640 / 1024;
-    assertTrue("RSS grew " + (rss1 - rss0) + " kB (allowed " + allowedKb + ")",
-        rss1 - rss0 < allowedKb);
-    assertTrue("heap grew " + (heap1 - heap0) / 1024 + " kB", heap1 - heap0 < 64L * 1024 * 1024);
+    if (fixedHeap) {
+      assertTrue("RSS grew " + (rss1 - rss0) + " kB (allowed " + allowedKb + ")",
+          rss1 - rss0 < allowedKb);
+    } else {
+      System.out.println("load: RSS bound not checked (heap not fixed and pre-touched)");
+    }
+    assertTrue("heap grew " + (heap1 - heap0) / 1024 + " kB", heap1 - heap0 < 16L * 1024 * 1024);
     assertNotEquals(0, originates.get());
   }
 }
