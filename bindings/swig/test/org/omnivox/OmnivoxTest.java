@@ -621,7 +621,8 @@ public class OmnivoxTest {
 
     double rate = (cb1 - cb0) / seconds;
     System.out.printf("load: %.0f callbacks/s from engine threads over %.1f s, %d attempts,"
-            + " %d Java->engine calls, RSS %d -> %d kB, heap %d -> %d kB, report errors %d%n",
+            + " %d Java->engine calls, RSS %d -> %d kB, heap %d -> %d kB,"
+            + " report errors %d%n",
         rate, seconds, s.getAttempts(), javaCalls.get(), rss0, rss1, heap0 / 1024,
         heap1 / 1024, reportErrors.get());
     assertTrue(s.getAttempts() > 0);
@@ -643,7 +644,8 @@ public class OmnivoxTest {
     } else {
       System.out.println("load: RSS bound not checked (heap not fixed and pre-touched)");
     }
-    assertTrue("heap grew " + (heap1 - heap0) / 1024 + " kB", heap1 - heap0 < 16L * 1024 * 1024);
+    assertTrue("heap grew " + (heap1 - heap0) / 1024 + " kB",
+        heap1 - heap0 < 16L * 1024 * 1024);
     assertNotEquals(0, originates.get());
   }
 }
