@@ -8,6 +8,7 @@
 #include "cli/bench_command.h"
 #include "cli/planning_commands.h"
 #include "cli/run_command.h"
+#include "cli/twilio_command.h"
 #include "omnivox/types.h"
 
 int main(int argc, char** argv) {
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   bench->add_option("--policy", bench_args.policies, "Policies (overrides the scenario's)");
 
   auto run_planning = omnivox::cli::add_planning_commands(app);
+  auto run_twilio = omnivox::cli::add_twilio_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -51,6 +53,8 @@ int main(int argc, char** argv) {
     if (*run) return omnivox::cli::run_command(run_args);
     if (*bench) return omnivox::cli::bench_command(bench_args);
     int code = run_planning();
+    if (code >= 0) return code;
+    code = run_twilio();
     if (code >= 0) return code;
   } catch (const omnivox::Error& e) {
     std::fprintf(stderr, "omnivox: error: %s\n", e.what());
