@@ -2,10 +2,13 @@
 // SQLite-specific behaviour: persistence across reopen, schema version check, error messages.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <string>
 
@@ -32,6 +35,7 @@ class TempDir {
     fs::remove_all(path_, ec);
   }
   std::string file(const std::string& name) const { return (path_ / name).string(); }
+  const fs::path& path() const { return path_; }
 
  private:
   fs::path path_;
@@ -39,6 +43,12 @@ class TempDir {
 
 struct SqliteStorageFactory {
   std::unique_ptr<Storage> create() { return make_sqlite_storage(dir.file("omnivox.db")); }
+  // Another Storage on the same file, for another tenant.
+  std::unique_ptr<Storage> create_for_tenant(const std::string& tenant) {
+    SqliteStorageOptions options;
+    options.tenant = tenant;
+    return make_sqlite_storage(dir.file("omnivox.db"), options);
+  }
   TempDir dir;
 };
 
@@ -128,6 +138,215 @@ TEST(SqliteStorage, RefusesNewerSchemaVersion) {
     EXPECT_NE(what.find("schema version 99"), std::string::npos) << what;
     EXPECT_NE(what.find(path), std::string::npos) << what;
   }
+}
+
+// The schema of version 1 as it was released (single tenant), to make a v1 file.
+constexpr const char* kV1Schema = R"sql(
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version (version) VALUES (1);
+CREATE TABLE campaigns (id TEXT PRIMARY KEY, config TEXT NOT NULL);
+CREATE TABLE lists (seq INTEGER PRIMARY KEY, campaign_id TEXT NOT NULL, name TEXT NOT NULL,
+  active INTEGER NOT NULL, UNIQUE (campaign_id, name));
+CREATE TABLE contacts (id INTEGER PRIMARY KEY, campaign_id TEXT NOT NULL,
+  list_name TEXT NOT NULL, external_id TEXT NOT NULL, priority INTEGER NOT NULL,
+  list_order INTEGER NOT NULL, numbers TEXT NOT NULL, attributes TEXT NOT NULL,
+  time_zone TEXT NOT NULL, status INTEGER NOT NULL, attempts INTEGER NOT NULL,
+  not_connected INTEGER NOT NULL, next_number INTEGER NOT NULL,
+  last_disposition INTEGER NOT NULL, last_attempt_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL, callback_agent INTEGER NOT NULL);
+CREATE INDEX contacts_order ON contacts (campaign_id, priority DESC, list_order);
+CREATE INDEX contacts_load ON contacts (campaign_id, list_order);
+CREATE INDEX contacts_status ON contacts (campaign_id, status);
+CREATE INDEX contacts_ready ON contacts (campaign_id, priority DESC, list_order,
+  next_attempt_at) WHERE status IN (0, 1);
+CREATE INDEX contacts_callback ON contacts (campaign_id, next_attempt_at) WHERE status = 2;
+CREATE TABLE leases (contact_id INTEGER PRIMARY KEY, owner TEXT NOT NULL,
+  expiry INTEGER NOT NULL);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO counters (name, value) VALUES ('call_id', 7);
+CREATE TABLE attempts (call_id INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL,
+  campaign_id TEXT NOT NULL, number TEXT NOT NULL, number_index INTEGER NOT NULL,
+  attempt_number INTEGER NOT NULL, caller_id TEXT NOT NULL, provider_call_id TEXT NOT NULL,
+  state INTEGER NOT NULL, fail_reason INTEGER NOT NULL, amd INTEGER NOT NULL,
+  disposition INTEGER NOT NULL, agent INTEGER NOT NULL, created_at INTEGER NOT NULL,
+  answered_at INTEGER NOT NULL, bridged_at INTEGER NOT NULL, ended_at INTEGER NOT NULL,
+  provider_code INTEGER NOT NULL);
+CREATE INDEX attempts_contact ON attempts (contact_id, call_id);
+CREATE INDEX attempts_campaign ON attempts (campaign_id, call_id);
+CREATE TABLE dnc (list TEXT NOT NULL, e164 TEXT NOT NULL, PRIMARY KEY (e164, list))
+  WITHOUT ROWID;
+CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, campaign_id TEXT NOT NULL,
+  at INTEGER NOT NULL, call_id INTEGER NOT NULL, contact_id INTEGER NOT NULL,
+  kind TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX journal_campaign ON journal (campaign_id, seq);
+CREATE TABLE processed_events (key TEXT PRIMARY KEY) WITHOUT ROWID;
+INSERT INTO campaigns VALUES ('c1', '{"broken":true}');
+INSERT INTO lists (campaign_id, name, active) VALUES ('c1', 'spring', 1);
+INSERT INTO contacts VALUES (1, 'c1', 'spring', 'ext-1', 5, 1,
+  '[{"e164":"+351912345678","zone_set":0,"attempts":1,"last_disposition":1,"invalid":false,"last_abandon_at":0,"last_machine_at":0}]',
+  '[["name","Ana"]]', 'Europe/Lisbon', 1, 1, 1, 0, 1, 100, 200, 0);
+INSERT INTO leases VALUES (1, 'node-a', 999);
+INSERT INTO attempts VALUES (7, 1, 'c1', '+351912345678', 0, 1, '+15550100000', 'CA7', 9, 0,
+  0, 0, 0, 100, 0, 0, 0, 0);
+INSERT INTO dnc VALUES ('global', '+15550000001');
+INSERT INTO journal (campaign_id, at, call_id, contact_id, kind, detail)
+  VALUES ('c1', 100, 7, 1, 'state', 'QUEUED -> DIALING');
+INSERT INTO processed_events VALUES ('CA7:1');
+)sql";
+
+TEST(SqliteStorage, MigratesAVersion1FileToTenants) {
+  TempDir dir;
+  const std::string path = dir.file("v1.sqlite");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, kV1Schema, nullptr, nullptr, &err), SQLITE_OK) << err;
+  sqlite3_close(db);
+
+  auto s = make_sqlite_storage(path);  // tenant "default": the v1 rows are its rows
+  auto c = s->get_contact(1);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->external_id, "ext-1");
+  EXPECT_EQ(c->numbers.at(0).e164, "+351912345678");
+  EXPECT_EQ(c->attribute("name") ? *c->attribute("name") : "", "Ana");
+  EXPECT_EQ(s->lists("c1").size(), 1u);
+  EXPECT_EQ(s->get_lease(1)->owner, "node-a");
+  ASSERT_EQ(s->attempts_of(1).size(), 1u);
+  EXPECT_EQ(s->attempts_of(1)[0].provider_call_id, "CA7");
+  int open = 0;
+  s->scan_open_attempts("c1", [&](const Attempt& a) {
+    EXPECT_EQ(a.call_id, 7u);
+    return ++open > 0;
+  });
+  EXPECT_EQ(open, 1);
+  EXPECT_TRUE(s->is_dnc("c1", "+15550000001"));
+  EXPECT_FALSE(s->mark_event_processed("CA7:1"));
+  EXPECT_EQ(s->allocate_call_id(), 8u);  // the counter carries on
+  int entries = 0;
+  s->scan_journal("c1", [&](const JournalEntry&) { return ++entries > 0; });
+  EXPECT_EQ(entries, 1);
+  Contact next;
+  next.campaign_id = "c1";
+  ContactId id2 = s->add_contact(next);
+  EXPECT_EQ(id2, 2u);
+  EXPECT_EQ(s->get_contact(id2)->list_order, 2u);
+
+  // Another tenant on the migrated file sees none of it.
+  SqliteStorageOptions other;
+  other.tenant = "other";
+  auto t = make_sqlite_storage(path, other);
+  EXPECT_FALSE(t->get_contact(1).has_value());
+  EXPECT_EQ(t->contact_count("c1"), 0u);
+  EXPECT_TRUE(t->mark_event_processed("CA7:1"));
+  s.reset();
+  t.reset();
+
+  // Version 2 now; reopening does not migrate again.
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), kSqliteSchemaVersion);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);  // one row
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  EXPECT_EQ(make_sqlite_storage(path)->contact_count("c1"), 2u);
+}
+
+TEST(SqliteStorage, BadTenantIsAConfigError) {
+  SqliteStorageOptions options;
+  options.tenant = "";
+  try {
+    make_sqlite_storage(":memory:", options);
+    ADD_FAILURE() << "an empty tenant was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConfig) << e.what();
+  }
+}
+
+// Runs `fn` in a child process as an unprivileged user when this process is root (file
+// permissions do not bind root), and returns what it wrote to the pipe.
+std::string run_unprivileged(const std::function<std::string()>& fn) {
+  int fds[2];
+  if (::pipe(fds) != 0) return "pipe failed";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string out;
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) {
+      out = "setuid failed";
+    } else {
+      out = fn();
+    }
+    ssize_t ignored = ::write(fds[1], out.data(), out.size());
+    (void)ignored;
+    ::_exit(0);  // no static destructors, no gtest teardown in the child
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return out;
+}
+
+std::string open_error(const std::string& path) {
+  try {
+    auto s = make_sqlite_storage(path);
+    Contact c;
+    c.campaign_id = "c1";
+    s->add_contact(c);
+    return "opened and wrote";
+  } catch (const Error& e) {
+    return std::string(e.code() == ErrorCode::kStorage ? "kStorage: " : "other: ") + e.what();
+  }
+}
+
+TEST(SqliteStorage, ReadOnlyFileIsRefusedAtOpenAndNothingIsWritten) {
+  TempDir dir;
+  const std::string path = dir.file("ro.sqlite");
+  make_sqlite_storage(path).reset();
+  ::chmod(dir.path().c_str(), 0755);
+  ::chmod(path.c_str(), 0444);
+  struct stat before {};
+  ::stat(path.c_str(), &before);
+  std::string what = run_unprivileged([&] { return open_error(path); });
+  std::cout << "  error as reported: " << what << "\n";
+  EXPECT_EQ(what.rfind("kStorage: ", 0), 0u) << what;
+  EXPECT_NE(what.find("read-only"), std::string::npos) << what;
+  EXPECT_NE(what.find(path), std::string::npos) << what;
+  struct stat after {};
+  ::stat(path.c_str(), &after);
+  EXPECT_EQ(before.st_size, after.st_size);
+  EXPECT_EQ(before.st_mtime, after.st_mtime);
+}
+
+TEST(SqliteStorage, ReadOnlyDirectoryIsAClearErrorAtOpen) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "ro");
+  const std::string path = dir.file("ro/db.sqlite");
+  ::chmod(dir.path().c_str(), 0755);
+  ::chmod((dir.path() / "ro").c_str(), 0555);
+  std::string what = run_unprivileged([&] { return open_error(path); });
+  std::cout << "  error as reported: " << what << "\n";
+  EXPECT_EQ(what.rfind("kStorage: ", 0), 0u) << what;
+  EXPECT_NE(what.find(path), std::string::npos) << what;
+  EXPECT_FALSE(fs::exists(path));
+
+  // An existing, writable file in a read-only directory: SQLite cannot create its -wal file.
+  const std::string existing = dir.file("ro2/db.sqlite");
+  fs::create_directories(dir.path() / "ro2");
+  make_sqlite_storage(existing).reset();
+  ::chmod(existing.c_str(), 0666);
+  ::chmod((dir.path() / "ro2").c_str(), 0555);
+  what = run_unprivileged([&] { return open_error(existing); });
+  std::cout << "  error as reported: " << what << "\n";
+  EXPECT_EQ(what.rfind("kStorage: ", 0), 0u) << what;
+  EXPECT_NE(what.find(existing), std::string::npos) << what;
 }
 
 TEST(SqliteStorage, OpenFailureNamesThePath) {

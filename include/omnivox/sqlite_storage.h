@@ -5,8 +5,18 @@
 // transaction; claim_leases runs in one BEGIN IMMEDIATE transaction, so the check-and-claim is
 // atomic even against another process using the same file. Contacts keep their phone numbers
 // and attributes as JSON columns; partial indexes on (campaign, status, next_attempt_at) and
-// (campaign, priority, list_order) serve the dialable scan. The schema carries a version
-// (table schema_version); a file written by a newer schema is refused.
+// (campaign, priority, list_order) serve the dialable scan; a partial index on open attempts
+// (disposition = kNone) serves scan_open_attempts. The schema carries a version (table
+// schema_version), upgraded on open inside the opening transaction (BEGIN IMMEDIATE, so two
+// processes opening one file at once migrate it once): version 1 files (single tenant) are
+// migrated to version 2 (tenants), their rows becoming the tenant "default". A file written by a
+// newer schema is refused with Error(kStorage) and nothing is written. A read-only file (or a
+// file in a directory where SQLite cannot create its -wal/-shm files) is refused at open.
+//
+// Tenants: every row carries tenant_id and every statement filters on the Storage's tenant
+// (SqliteStorageOptions::tenant), so Storages of two tenants on one file never see each other's
+// campaigns, contacts, leases, attempts, DNC entries, journal or processed-event keys. Contact
+// ids and call ids are unique across the tenants of a file.
 //
 // Thread-safety: every method may be called concurrently; one mutex guards the connection
 // (calls are serialised). scan_contacts / scan_attempts / scan_journal hold it while visiting,
@@ -42,14 +52,17 @@ struct SqliteStorageOptions {
   bool synchronous_full = false;
   /// Keep the event journal (it grows with every state change). Default: true.
   bool keep_journal = true;
+  /// The tenant this Storage reads and writes; rows of other tenants are invisible.
+  /// Non-empty, at most 200 bytes. Default: "default".
+  std::string tenant = "default";
 };
 
 /// The schema version this build writes (and the newest it reads).
-inline constexpr int kSqliteSchemaVersion = 1;
+inline constexpr int kSqliteSchemaVersion = 2;
 
 /// Opens (creating if needed) the SQLite database at `path` (":memory:" for a private in-memory
-/// database). Throws Error(kStorage) if it cannot be opened or created, or if its schema
-/// version is newer than kSqliteSchemaVersion.
+/// database). Throws Error(kStorage) if it cannot be opened or created, is read-only, or if its
+/// schema version is newer than kSqliteSchemaVersion; Error(kConfig) for a bad tenant.
 std::unique_ptr<Storage> make_sqlite_storage(const std::string& path,
                                              const SqliteStorageOptions& options = {});
 

@@ -18,6 +18,15 @@
 //     INSTANTIATE_TYPED_TEST_SUITE_P(MyStorage, StorageConformanceTest,
 //                                    ::testing::Types<MyStorageFactory>);
 //
+// Tenants (optional): a factory that also has a member
+//     std::unique_ptr<omnivox::Storage> create_for_tenant(const std::string& tenant);
+// opening another Storage on the SAME backing store (same file / database) for another tenant
+// gets the TenantsAreIsolated test; without it that test is skipped. It must be callable after
+// create() (the suite calls create() first).
+//
+// CMake: link the target omnivox::storage_conformance (it brings the header, libomnivox and
+// GTest::gtest; call find_package(GTest) first), plus GTest::gtest_main for a main().
+//
 // (INSTANTIATE_TYPED_TEST_SUITE_P must be used in namespace omnivox::testing, or qualify the
 // suite name: omnivox::testing::StorageConformanceTest.) Link GTest::gtest (and gtest_main).
 // Test names: <Prefix>/StorageConformanceTest/0.<Test>, e.g.
@@ -33,6 +42,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <memory>
 #include <set>
 #include <string>
@@ -44,6 +54,12 @@
 #include "omnivox/types.h"
 
 namespace omnivox::testing {
+
+/// True when a factory can open the same backing store for another tenant.
+template <class Factory>
+concept StorageFactoryWithTenants = requires(Factory f, const std::string& tenant) {
+  { f.create_for_tenant(tenant) } -> std::convertible_to<std::unique_ptr<Storage>>;
+};
 
 /// Fixture: `storage()` is a fresh Storage made by a Factory (see the file comment).
 template <class Factory>
@@ -59,6 +75,7 @@ class StorageConformanceTest : public ::testing::Test {
     factory_.reset();
   }
   Storage& storage() { return *storage_; }
+  Factory& factory() { return *factory_; }
 
   static TimePoint t0() { return TimePoint(Duration(1'780'000'000'000)); }
   static TimePoint at(int seconds) { return t0() + std::chrono::seconds(seconds); }
@@ -727,11 +744,155 @@ TYPED_TEST_P(StorageConformanceTest, MarkEventProcessedDeduplicates) {
   EXPECT_FALSE(s.mark_event_processed("CA2:1"));
 }
 
+TYPED_TEST_P(StorageConformanceTest, OpenAttempts) {
+  Storage& s = this->storage();
+  ContactId c1 = s.add_contact(this->make_contact("c1", "a"));
+  std::vector<CallId> calls;
+  for (int i = 0; i < 6; ++i) calls.push_back(s.allocate_call_id());
+  auto put = [&](CallId call, const std::string& campaign, Disposition d) {
+    Attempt a;
+    a.call_id = call;
+    a.contact_id = c1;
+    a.campaign_id = campaign;
+    a.number = "+351912345678";
+    a.provider_call_id = "CA" + std::to_string(call);
+    a.state = d == Disposition::kNone ? CallState::kRinging : CallState::kCompleted;
+    a.disposition = d;
+    s.put_attempt(a);
+  };
+  put(calls[0], "c1", Disposition::kNone);
+  put(calls[1], "c1", Disposition::kSale);
+  put(calls[2], "c1", Disposition::kNone);
+  put(calls[3], "c2", Disposition::kNone);
+  put(calls[4], "c1", Disposition::kBusy);
+  put(calls[5], "c1", Disposition::kNone);
+  auto open = [&](const std::string& campaign) {
+    std::vector<CallId> seen;
+    s.scan_open_attempts(campaign, [&](const Attempt& a) {
+      EXPECT_EQ(a.disposition, Disposition::kNone);
+      seen.push_back(a.call_id);
+      return true;
+    });
+    return seen;
+  };
+  EXPECT_EQ(open("c1"), (std::vector<CallId>{calls[0], calls[2], calls[5]}));
+  EXPECT_EQ(open("c2"), (std::vector<CallId>{calls[3]}));
+  EXPECT_TRUE(open("nope").empty());
+  // Dispositioning an attempt closes it.
+  put(calls[2], "c1", Disposition::kNoAnswer);
+  EXPECT_EQ(open("c1"), (std::vector<CallId>{calls[0], calls[5]}));
+  int n = 0;
+  s.scan_open_attempts("c1", [&](const Attempt&) { return ++n < 1; });
+  EXPECT_EQ(n, 1);
+}
+
+TYPED_TEST_P(StorageConformanceTest, TenantsAreIsolated) {
+  if constexpr (!StorageFactoryWithTenants<TypeParam>) {
+    GTEST_SKIP() << "the factory has no create_for_tenant (one store per tenant)";
+  } else {
+    Storage& a = this->storage();
+    std::unique_ptr<Storage> b_owner = this->factory().create_for_tenant("tenant-b");
+    ASSERT_NE(b_owner, nullptr);
+    Storage& b = *b_owner;
+    const Duration ttl = std::chrono::seconds(30);
+
+    // Tenant A's data.
+    CampaignConfig campaign;
+    campaign.id = "c1";
+    campaign.name = "A's campaign";
+    a.put_campaign(campaign);
+    a.put_list({"c1", "list-a", true});
+    ContactId a1 = a.add_contact(this->make_contact("c1", "a1"));
+    ContactId a2 =
+        a.add_contact(this->make_contact("c1", "a2", 0, ContactStatus::kCallback, this->at(10)));
+    a.add_dnc("global", "+15550000001");
+    a.add_dnc("c1", "+15550000002");
+    EXPECT_TRUE(a.mark_event_processed("CA1:1"));
+    a.append_journal({this->at(0), "c1", 1, a1, "state", "A's entry"});
+    CallId a_call = a.allocate_call_id();
+    Attempt attempt;
+    attempt.call_id = a_call;
+    attempt.contact_id = a1;
+    attempt.campaign_id = "c1";
+    attempt.number = "+351912345678";
+    attempt.provider_call_id = "CA-A";
+    a.put_attempt(attempt);
+    std::vector<ContactId> a_ids = {a1, a2};
+    std::vector<ContactId> just_a1 = {a1};
+    EXPECT_EQ(a.claim_leases(just_a1, "owner-a", this->at(0), ttl), just_a1);
+
+    // Tenant B sees none of it, even with the same campaign id and A's contact / call ids.
+    EXPECT_FALSE(b.get_campaign("c1").has_value());
+    EXPECT_TRUE(b.lists("c1").empty());
+    EXPECT_EQ(b.contact_count("c1"), 0u);
+    EXPECT_EQ(b.count_by_status("c1"), std::vector<std::size_t>(7, 0));
+    ContactScan scan;
+    scan.campaign_id = "c1";
+    EXPECT_EQ(b.scan_contacts(scan, [](const Contact&) { return true; }), 0u);
+    scan.dialable_only = false;
+    EXPECT_EQ(b.scan_contacts(scan, [](const Contact&) { return true; }), 0u);
+    EXPECT_FALSE(b.get_contact(a1).has_value());
+    EXPECT_FALSE(b.get_contact(a2).has_value());
+    Contact forged = *a.get_contact(a2);
+    forged.status = ContactStatus::kDone;
+    try {
+      b.update_contact(forged);
+      ADD_FAILURE() << "tenant B updated tenant A's contact";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kNotFound) << e.what();
+    }
+    EXPECT_EQ(a.get_contact(a2)->status, ContactStatus::kCallback);
+    EXPECT_TRUE(b.claim_leases(a_ids, "owner-b", this->at(100), ttl).empty());
+    EXPECT_FALSE(b.get_lease(a1).has_value());
+    EXPECT_FALSE(b.renew_lease(a1, "owner-a", this->at(5), ttl));
+    b.release_lease(a1, "owner-a");
+    ASSERT_TRUE(a.get_lease(a1).has_value());
+    EXPECT_EQ(a.get_lease(a1)->owner, "owner-a");
+    EXPECT_EQ(a.get_lease(a1)->expiry, this->at(30));
+    EXPECT_FALSE(a.get_lease(a2).has_value());
+    EXPECT_TRUE(b.attempts_of(a1).empty());
+    int visits = 0;
+    b.scan_attempts("c1", [&](const Attempt&) { return ++visits > 0; });
+    b.scan_open_attempts("c1", [&](const Attempt&) { return ++visits > 0; });
+    b.scan_journal("c1", [&](const JournalEntry&) { return ++visits > 0; });
+    EXPECT_EQ(visits, 0);
+    Attempt overwrite = attempt;
+    overwrite.provider_call_id = "CA-B";
+    overwrite.disposition = Disposition::kSale;
+    b.put_attempt(overwrite);  // A's attempt with this call id stays A's
+    ASSERT_EQ(a.attempts_of(a1).size(), 1u);
+    EXPECT_EQ(a.attempts_of(a1)[0].provider_call_id, "CA-A");
+    EXPECT_EQ(a.attempts_of(a1)[0].disposition, Disposition::kNone);
+    EXPECT_FALSE(b.is_dnc("c1", "+15550000001"));
+    EXPECT_FALSE(b.is_dnc("c1", "+15550000002"));
+    EXPECT_TRUE(b.mark_event_processed("CA1:1"));  // B's own key space
+
+    // B's own data lives beside A's and stays B's.
+    campaign.name = "B's campaign";
+    b.put_campaign(campaign);
+    ContactId b1 = b.add_contact(this->make_contact("c1", "b1"));
+    EXPECT_NE(b1, a1);
+    EXPECT_NE(b1, a2);
+    EXPECT_EQ(b.contact_count("c1"), 1u);
+    EXPECT_EQ(a.contact_count("c1"), 2u);
+    EXPECT_FALSE(a.get_contact(b1).has_value());
+    EXPECT_EQ(a.get_campaign("c1")->name, "A's campaign");
+    EXPECT_EQ(b.get_campaign("c1")->name, "B's campaign");
+    std::vector<ContactId> just_b1 = {b1};
+    EXPECT_EQ(b.claim_leases(just_b1, "owner-b", this->at(0), ttl), just_b1);
+    EXPECT_TRUE(a.claim_leases(just_b1, "owner-a", this->at(100), ttl).empty());
+    EXPECT_NE(b.allocate_call_id(), a.allocate_call_id());
+    EXPECT_FALSE(a.mark_event_processed("CA1:1"));
+    EXPECT_TRUE(a.is_dnc("c1", "+15550000002"));
+  }
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StorageConformanceTest, CampaignRoundTrip, ListsRoundTrip,
                             AddAndGetContactRoundTripsEveryField, UpdateContact, ScanOrder,
                             ScanDueBy, ScanStopsEarly, CountsFollowUpdates, Leases,
                             ConcurrentClaimsNeverShareAContact, CallIdsAreUniqueAndNonZero,
-                            Attempts, Dnc, Journal, MarkEventProcessedDeduplicates);
+                            Attempts, Dnc, Journal, MarkEventProcessedDeduplicates, OpenAttempts,
+                            TenantsAreIsolated);
 
 }  // namespace omnivox::testing
 

@@ -4,16 +4,18 @@
 
 #include <sqlite3.h>
 
-#include <boost/json.hpp>
 #include <limits>
 #include <mutex>
+
+#include "storage/storage_codec.h"
 
 namespace omnivox {
 namespace {
 
-namespace json = boost::json;
+using namespace storage_codec;
 
-constexpr const char* kSchema = R"sql(
+// Schema version 1 (single tenant), as released: a new file is created at v1 and migrated.
+constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS campaigns (
   id TEXT PRIMARY KEY,
@@ -102,6 +104,75 @@ CREATE INDEX IF NOT EXISTS journal_campaign ON journal (campaign_id, seq);
 CREATE TABLE IF NOT EXISTS processed_events (key TEXT PRIMARY KEY) WITHOUT ROWID;
 )sql";
 
+// Version 2: tenants. Every row carries tenant_id and every key includes it; rows written by
+// version 1 belong to the tenant "default". Tables whose primary key changes are rebuilt.
+constexpr const char* kMigrateV1ToV2 = R"sql(
+CREATE TABLE tenants (id TEXT PRIMARY KEY) WITHOUT ROWID;
+INSERT INTO tenants (id) VALUES ('default');
+CREATE TABLE campaigns_v2 (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  config TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+) WITHOUT ROWID;
+INSERT INTO campaigns_v2 (tenant_id, id, config) SELECT 'default', id, config FROM campaigns;
+DROP TABLE campaigns;
+ALTER TABLE campaigns_v2 RENAME TO campaigns;
+CREATE TABLE lists_v2 (
+  seq INTEGER PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  UNIQUE (tenant_id, campaign_id, name)
+);
+INSERT INTO lists_v2 (seq, tenant_id, campaign_id, name, active)
+  SELECT seq, 'default', campaign_id, name, active FROM lists;
+DROP TABLE lists;
+ALTER TABLE lists_v2 RENAME TO lists;
+ALTER TABLE contacts ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'default';
+DROP INDEX IF EXISTS contacts_order;
+DROP INDEX IF EXISTS contacts_load;
+DROP INDEX IF EXISTS contacts_status;
+DROP INDEX IF EXISTS contacts_ready;
+DROP INDEX IF EXISTS contacts_callback;
+CREATE INDEX contacts_order ON contacts (tenant_id, campaign_id, priority DESC, list_order);
+CREATE INDEX contacts_load ON contacts (tenant_id, campaign_id, list_order);
+CREATE INDEX contacts_status ON contacts (tenant_id, campaign_id, status);
+CREATE INDEX contacts_ready ON contacts (tenant_id, campaign_id, priority DESC, list_order,
+  next_attempt_at) WHERE status IN (0, 1);
+CREATE INDEX contacts_callback ON contacts (tenant_id, campaign_id, next_attempt_at)
+  WHERE status = 2;
+ALTER TABLE leases ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'default';
+ALTER TABLE attempts ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'default';
+DROP INDEX IF EXISTS attempts_contact;
+DROP INDEX IF EXISTS attempts_campaign;
+CREATE INDEX attempts_contact ON attempts (tenant_id, contact_id, call_id);
+CREATE INDEX attempts_campaign ON attempts (tenant_id, campaign_id, call_id);
+CREATE INDEX attempts_open ON attempts (tenant_id, campaign_id, call_id) WHERE disposition = 0;
+CREATE TABLE dnc_v2 (
+  tenant_id TEXT NOT NULL,
+  list TEXT NOT NULL,
+  e164 TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, e164, list)
+) WITHOUT ROWID;
+INSERT INTO dnc_v2 (tenant_id, list, e164) SELECT 'default', list, e164 FROM dnc;
+DROP TABLE dnc;
+ALTER TABLE dnc_v2 RENAME TO dnc;
+ALTER TABLE journal ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'default';
+DROP INDEX IF EXISTS journal_campaign;
+CREATE INDEX journal_campaign ON journal (tenant_id, campaign_id, seq);
+CREATE TABLE processed_events_v2 (
+  tenant_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+) WITHOUT ROWID;
+INSERT INTO processed_events_v2 (tenant_id, key) SELECT 'default', key FROM processed_events;
+DROP TABLE processed_events;
+ALTER TABLE processed_events_v2 RENAME TO processed_events;
+UPDATE schema_version SET version = 2;
+)sql";
+
 constexpr const char* kContactColumns =
     "id, campaign_id, list_name, external_id, priority, list_order, numbers, attributes, "
     "time_zone, status, attempts, not_connected, next_number, last_disposition, "
@@ -110,191 +181,6 @@ constexpr const char* kAttemptColumns =
     "call_id, contact_id, campaign_id, number, number_index, attempt_number, caller_id, "
     "provider_call_id, state, fail_reason, amd, disposition, agent, created_at, answered_at, "
     "bridged_at, ended_at, provider_code";
-
-std::int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint tp(std::int64_t v) { return TimePoint(Duration(v)); }
-
-// ---- JSON of the value types ----
-
-json::array window_to_json(const CallWindow& w) {
-  json::array a;
-  for (const auto& r : w.by_weekday) a.push_back(json::array{r.start_minute, r.end_minute});
-  return a;
-}
-CallWindow window_from_json(const json::value& v) {
-  CallWindow w;
-  const auto& a = v.as_array();
-  for (std::size_t i = 0; i < 7 && i < a.size(); ++i) {
-    const auto& r = a[i].as_array();
-    w.by_weekday[i].start_minute = static_cast<int>(r[0].to_number<std::int64_t>());
-    w.by_weekday[i].end_minute = static_cast<int>(r[1].to_number<std::int64_t>());
-  }
-  return w;
-}
-json::array strings_to_json(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.emplace_back(s);
-  return a;
-}
-std::vector<std::string> strings_from_json(const json::value& v) {
-  std::vector<std::string> out;
-  for (const auto& s : v.as_array()) out.emplace_back(s.as_string());
-  return out;
-}
-std::int64_t i64(const json::object& o, const char* key) {
-  return o.at(key).to_number<std::int64_t>();
-}
-double f64(const json::object& o, const char* key) { return o.at(key).to_number<double>(); }
-std::string str(const json::object& o, const char* key) {
-  return std::string(o.at(key).as_string());
-}
-
-std::string campaign_to_json(const CampaignConfig& c) {
-  json::object o;
-  o["id"] = c.id;
-  o["name"] = c.name;
-  o["dial_mode"] = static_cast<int>(c.dial_mode);
-  o["power_lines_per_agent"] = c.power_lines_per_agent;
-  o["call_window"] = window_to_json(c.call_window);
-  o["fallback_time_zone"] = c.fallback_time_zone;
-  o["max_attempts"] = c.max_attempts;
-  o["max_attempts_per_number"] = c.max_attempts_per_number;
-  json::array rules;
-  for (const auto& [d, r] : c.retry_rules) {
-    rules.push_back(json::array{static_cast<int>(d), r.final, r.delay.count()});
-  }
-  o["retry_rules"] = std::move(rules);
-  o["ring_timeout"] = c.ring_timeout.count();
-  o["hold_window"] = c.hold_window.count();
-  o["amd"] = c.amd;
-  o["caller_ids"] = strings_to_json(c.caller_ids);
-  o["safe_harbor_message"] = c.safe_harbor_message;
-  o["voicemail_message"] = c.voicemail_message;
-  o["default_region"] = c.default_region;
-  o["dial_queue_capacity"] = static_cast<std::uint64_t>(c.dial_queue_capacity);
-  o["dnc_numbers"] = strings_to_json(c.dnc_numbers);
-  const ComplianceProfile& p = c.compliance;
-  json::object cp;
-  cp["name"] = p.name;
-  cp["abandon_cap"] = p.abandon_cap;
-  cp["abandon_window"] = p.abandon_window.count();
-  cp["count_amd_false_positives"] = p.count_amd_false_positives;
-  cp["amd_false_positive_rate"] = p.amd_false_positive_rate;
-  cp["hold_window"] = p.hold_window.count();
-  cp["min_ring"] = p.min_ring.count();
-  cp["call_window"] = window_to_json(p.call_window);
-  json::array regions;
-  for (const auto& r : p.region_rules) {
-    json::object ro;
-    ro["region"] = r.region;
-    ro["call_window"] =
-        r.call_window ? json::value(window_to_json(*r.call_window)) : json::value(nullptr);
-    ro["max_calls_per_24h"] = r.max_calls_per_24h;
-    regions.push_back(std::move(ro));
-  }
-  cp["region_rules"] = std::move(regions);
-  cp["holidays"] = strings_to_json(p.holidays);
-  cp["no_repeat_after_abandon"] = p.no_repeat_after_abandon.count();
-  cp["no_repeat_after_machine"] = p.no_repeat_after_machine.count();
-  o["compliance"] = std::move(cp);
-  return json::serialize(o);
-}
-
-CampaignConfig campaign_from_json(std::string_view text) {
-  json::object o = json::parse(text).as_object();
-  CampaignConfig c;
-  c.id = str(o, "id");
-  c.name = str(o, "name");
-  c.dial_mode = static_cast<DialMode>(i64(o, "dial_mode"));
-  c.power_lines_per_agent = f64(o, "power_lines_per_agent");
-  c.call_window = window_from_json(o.at("call_window"));
-  c.fallback_time_zone = str(o, "fallback_time_zone");
-  c.max_attempts = static_cast<int>(i64(o, "max_attempts"));
-  c.max_attempts_per_number = static_cast<int>(i64(o, "max_attempts_per_number"));
-  c.retry_rules.clear();
-  for (const auto& r : o.at("retry_rules").as_array()) {
-    const auto& a = r.as_array();
-    c.retry_rules[static_cast<Disposition>(a[0].to_number<int>())] =
-        RetryRule{a[1].as_bool(), Duration(a[2].to_number<std::int64_t>())};
-  }
-  c.ring_timeout = Duration(i64(o, "ring_timeout"));
-  c.hold_window = Duration(i64(o, "hold_window"));
-  c.amd = o.at("amd").as_bool();
-  c.caller_ids = strings_from_json(o.at("caller_ids"));
-  c.safe_harbor_message = str(o, "safe_harbor_message");
-  c.voicemail_message = str(o, "voicemail_message");
-  c.default_region = str(o, "default_region");
-  c.dial_queue_capacity = static_cast<std::size_t>(i64(o, "dial_queue_capacity"));
-  c.dnc_numbers = strings_from_json(o.at("dnc_numbers"));
-  const json::object& cp = o.at("compliance").as_object();
-  ComplianceProfile& p = c.compliance;
-  p.name = str(cp, "name");
-  p.abandon_cap = f64(cp, "abandon_cap");
-  p.abandon_window = Duration(i64(cp, "abandon_window"));
-  p.count_amd_false_positives = cp.at("count_amd_false_positives").as_bool();
-  p.amd_false_positive_rate = f64(cp, "amd_false_positive_rate");
-  p.hold_window = Duration(i64(cp, "hold_window"));
-  p.min_ring = Duration(i64(cp, "min_ring"));
-  p.call_window = window_from_json(cp.at("call_window"));
-  p.region_rules.clear();
-  for (const auto& rv : cp.at("region_rules").as_array()) {
-    const auto& ro = rv.as_object();
-    RegionRule r;
-    r.region = str(ro, "region");
-    if (!ro.at("call_window").is_null()) r.call_window = window_from_json(ro.at("call_window"));
-    r.max_calls_per_24h = static_cast<int>(i64(ro, "max_calls_per_24h"));
-    p.region_rules.push_back(std::move(r));
-  }
-  p.holidays = strings_from_json(cp.at("holidays"));
-  p.no_repeat_after_abandon = Duration(i64(cp, "no_repeat_after_abandon"));
-  p.no_repeat_after_machine = Duration(i64(cp, "no_repeat_after_machine"));
-  return c;
-}
-
-std::string numbers_to_json(const std::vector<PhoneNumber>& numbers) {
-  json::array a;
-  for (const auto& n : numbers) {
-    a.push_back(json::object{{"e164", n.e164},
-                             {"zone_set", n.zone_set},
-                             {"attempts", n.attempts},
-                             {"last_disposition", static_cast<int>(n.last_disposition)},
-                             {"invalid", n.invalid},
-                             {"last_abandon_at", ms(n.last_abandon_at)},
-                             {"last_machine_at", ms(n.last_machine_at)}});
-  }
-  return json::serialize(a);
-}
-std::vector<PhoneNumber> numbers_from_json(std::string_view text) {
-  std::vector<PhoneNumber> out;
-  json::value v = json::parse(text);
-  for (const auto& e : v.as_array()) {
-    const auto& o = e.as_object();
-    PhoneNumber n;
-    n.e164 = str(o, "e164");
-    n.zone_set = static_cast<ZoneSetId>(i64(o, "zone_set"));
-    n.attempts = static_cast<std::uint16_t>(i64(o, "attempts"));
-    n.last_disposition = static_cast<Disposition>(i64(o, "last_disposition"));
-    n.invalid = o.at("invalid").as_bool();
-    n.last_abandon_at = tp(i64(o, "last_abandon_at"));
-    n.last_machine_at = tp(i64(o, "last_machine_at"));
-    out.push_back(std::move(n));
-  }
-  return out;
-}
-std::string attributes_to_json(const std::vector<std::pair<std::string, std::string>>& attrs) {
-  json::array a;
-  for (const auto& [k, v] : attrs) a.push_back(json::array{json::string(k), json::string(v)});
-  return json::serialize(a);
-}
-std::vector<std::pair<std::string, std::string>> attributes_from_json(std::string_view text) {
-  std::vector<std::pair<std::string, std::string>> out;
-  json::value v = json::parse(text);
-  for (const auto& e : v.as_array()) {
-    const auto& p = e.as_array();
-    out.emplace_back(std::string(p[0].as_string()), std::string(p[1].as_string()));
-  }
-  return out;
-}
 
 // ---- statements ----
 
@@ -311,8 +197,10 @@ class Stmt {
     sqlite3_finalize(stmt_);
     stmt_ = nullptr;
   }
-  void prepare(sqlite3* db, const char* sql) {
+  // `tenant` is bound to ?30 of every use when the statement has that parameter.
+  void prepare(sqlite3* db, const char* sql, const std::string* tenant = nullptr) {
     db_ = db;
+    if (tenant) tenant_ = tenant;
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
       throw Error(ErrorCode::kStorage,
                   std::string("sqlite storage: prepare '") + sql + "': " + sqlite3_errmsg(db));
@@ -320,16 +208,24 @@ class Stmt {
   }
   sqlite3_stmt* get() const { return stmt_; }
   sqlite3* db() const { return db_; }
+  const std::string* tenant() const { return tenant_; }
+  void set_tenant(const std::string* tenant) { tenant_ = tenant; }
 
  private:
   sqlite3* db_ = nullptr;
+  const std::string* tenant_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
 // One use of a statement within an operation: binds, steps, reads columns, resets at the end.
 class Use {
  public:
-  Use(Stmt& s, const char* op) : s_(s), op_(op) {}
+  static constexpr int kTenantParam = 30;
+  Use(Stmt& s, const char* op) : s_(s), op_(op) {
+    if (s_.tenant() && sqlite3_bind_parameter_count(s_.get()) >= kTenantParam) {
+      bind(kTenantParam, std::string_view(*s_.tenant()));
+    }
+  }
   ~Use() {
     sqlite3_reset(s_.get());
     sqlite3_clear_bindings(s_.get());
@@ -378,6 +274,10 @@ class Use {
 class SqliteStorage final : public Storage {
  public:
   SqliteStorage(const std::string& path, const SqliteStorageOptions& options) : options_(options) {
+    if (options_.tenant.empty() || options_.tenant.size() > 200) {
+      throw Error(ErrorCode::kConfig,
+                  "sqlite storage: tenant must be 1..200 bytes, got '" + options_.tenant + "'");
+    }
     int rc =
         sqlite3_open_v2(path.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -385,32 +285,60 @@ class SqliteStorage final : public Storage {
       std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
       sqlite3_close_v2(db_);
       db_ = nullptr;
+      if (rc == SQLITE_CANTOPEN) {
+        msg += " (does the directory exist, and may this process create files in it?)";
+      }
       throw Error(ErrorCode::kStorage, "sqlite storage: open '" + path + "': " + msg);
+    }
+    if (sqlite3_db_readonly(db_, "main") == 1) {
+      sqlite3_close_v2(db_);
+      db_ = nullptr;
+      throw Error(ErrorCode::kStorage, "sqlite storage: open '" + path +
+                                           "': the database file is read-only; Omnivox needs to "
+                                           "write. Nothing was written.");
     }
     try {
       sqlite3_busy_timeout(db_, options_.busy_timeout_ms);
-      if (options_.wal) exec("open: set WAL", "PRAGMA journal_mode=WAL");
-      exec("open: set synchronous",
+      const std::string where = "open '" + path + "'";
+      if (options_.wal) {
+        try {
+          exec(where + ": set WAL", "PRAGMA journal_mode=WAL");
+        } catch (const Error& e) {
+          throw Error(ErrorCode::kStorage, std::string(e.what()) + " (WAL mode creates " + path +
+                                               "-wal and " + path +
+                                               "-shm: the directory must be writable)");
+        }
+      }
+      exec(where + ": set synchronous",
            options_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-      exec("open: begin", "BEGIN IMMEDIATE");
+      exec(where + ": begin", "BEGIN IMMEDIATE");
       try {
-        exec("open: create schema",
+        exec(where + ": create schema",
              "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
         int version = read_version();
         if (version > kSqliteSchemaVersion) {
-          throw Error(ErrorCode::kStorage,
-                      "sqlite storage: open '" + path + "': the database has schema version " +
-                          std::to_string(version) +
-                          ", newer than this build of Omnivox supports (" +
-                          std::to_string(kSqliteSchemaVersion) + "); upgrade Omnivox");
+          throw Error(ErrorCode::kStorage, "sqlite storage: open '" + path +
+                                               "': the database has schema version " +
+                                               std::to_string(version) +
+                                               ", newer than this build of Omnivox supports (" +
+                                               std::to_string(kSqliteSchemaVersion) +
+                                               "); upgrade Omnivox. Nothing was written.");
         }
-        exec("open: create schema", kSchema);
         if (version == 0) {
-          exec("open: write schema version", ("INSERT INTO schema_version (version) VALUES (" +
-                                              std::to_string(kSqliteSchemaVersion) + ")")
-                                                 .c_str());
+          exec(where + ": create schema v1", kSchemaV1);
+          exec(where + ": write schema version", "INSERT INTO schema_version (version) VALUES (1)");
+          version = 1;
         }
-        exec("open: commit", "COMMIT");
+        if (version == 1) {
+          exec(where + ": migrate schema v1 -> v2", kMigrateV1ToV2);
+          version = 2;
+        }
+        {
+          Stmt s;
+          s.prepare(db_, "INSERT OR IGNORE INTO tenants (id) VALUES (?1)");
+          Use(s, "open: register tenant").bind(1, options_.tenant).run();
+        }
+        exec(where + ": commit", "COMMIT");
       } catch (...) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
@@ -647,6 +575,16 @@ class SqliteStorage final : public Storage {
     }
   }
 
+  void scan_open_attempts(std::string_view campaign_id,
+                          const std::function<bool(const Attempt&)>& visit) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Use u(scan_open_attempts_, "scan_open_attempts");
+    u.bind(1, campaign_id);
+    while (u.step()) {
+      if (!visit(read_attempt(u))) return;
+    }
+  }
+
   // ---- DNC ----
   void add_dnc(std::string_view list, std::string_view e164) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -740,87 +678,129 @@ class SqliteStorage final : public Storage {
     db_ = nullptr;
   }
   std::vector<Stmt*> all_statements() {
-    return {&put_campaign_,    &get_campaign_,     &put_list_,    &lists_,
-            &next_list_order_, &insert_contact_,   &get_contact_, &update_contact_,
-            &scan_all_,        &scan_callbacks_,   &scan_ready_,  &contact_count_,
-            &count_by_status_, &claim_lease_,      &renew_lease_, &release_lease_,
-            &get_lease_,       &allocate_call_id_, &put_attempt_, &attempts_of_,
-            &scan_attempts_,   &add_dnc_,          &is_dnc_,      &append_journal_,
-            &scan_journal_,    &mark_processed_};
+    return {&put_campaign_,    &get_campaign_,       &put_list_,      &lists_,
+            &next_list_order_, &insert_contact_,     &get_contact_,   &update_contact_,
+            &scan_all_,        &scan_callbacks_,     &scan_ready_,    &contact_count_,
+            &count_by_status_, &claim_lease_,        &renew_lease_,   &release_lease_,
+            &get_lease_,       &allocate_call_id_,   &put_attempt_,   &attempts_of_,
+            &scan_attempts_,   &scan_open_attempts_, &add_dnc_,       &is_dnc_,
+            &append_journal_,  &scan_journal_,       &mark_processed_};
   }
   void prepare_all() {
+    // Every statement binds the Storage's tenant to ?30 (see Use).
+    for (Stmt* st : all_statements()) st->set_tenant(&options_.tenant);
     const std::string cols = kContactColumns;
     const std::string acols = kAttemptColumns;
     put_campaign_.prepare(db_,
-                          "INSERT INTO campaigns (id, config) VALUES (?1, ?2) "
-                          "ON CONFLICT (id) DO UPDATE SET config = excluded.config");
-    get_campaign_.prepare(db_, "SELECT config FROM campaigns WHERE id = ?1");
-    put_list_.prepare(db_,
-                      "INSERT INTO lists (campaign_id, name, active) VALUES (?1, ?2, ?3) "
-                      "ON CONFLICT (campaign_id, name) DO UPDATE SET active = excluded.active");
-    lists_.prepare(db_, "SELECT name, active FROM lists WHERE campaign_id = ?1 ORDER BY seq");
+                          "INSERT INTO campaigns (tenant_id, id, config) VALUES (?30, ?1, ?2) "
+                          "ON CONFLICT (tenant_id, id) DO UPDATE SET config = excluded.config");
+    get_campaign_.prepare(db_, "SELECT config FROM campaigns WHERE tenant_id = ?30 AND id = ?1");
+    put_list_.prepare(
+        db_,
+        "INSERT INTO lists (tenant_id, campaign_id, name, active) VALUES (?30, ?1, ?2, ?3) "
+        "ON CONFLICT (tenant_id, campaign_id, name) DO UPDATE SET active = excluded.active");
+    lists_.prepare(db_,
+                   "SELECT name, active FROM lists WHERE tenant_id = ?30 AND campaign_id = ?1 "
+                   "ORDER BY seq");
     next_list_order_.prepare(
-        db_, "SELECT COALESCE(MAX(list_order), 0) + 1 FROM contacts WHERE campaign_id = ?1");
+        db_,
+        "SELECT COALESCE(MAX(list_order), 0) + 1 FROM contacts WHERE tenant_id = ?30 "
+        "AND campaign_id = ?1");
     // Parameters 2.. of insert and update are the same; ?1 is unused by insert (id assigned).
     insert_contact_.prepare(
         db_,
-        "INSERT INTO contacts (campaign_id, list_name, external_id, priority, list_order, "
+        "INSERT INTO contacts (tenant_id, campaign_id, list_name, external_id, priority, "
+        "list_order, "
         "numbers, attributes, time_zone, status, attempts, not_connected, next_number, "
         "last_disposition, last_attempt_at, next_attempt_at, callback_agent) VALUES "
-        "(?2, ?3, ?4, ?6, ?5, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+        "(?30, ?2, ?3, ?4, ?6, ?5, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
     // campaign_id and list_order are fixed at load time (as in the memory backend).
     update_contact_.prepare(
         db_,
         "UPDATE contacts SET list_name = ?3, external_id = ?4, priority = ?6, numbers = ?7, "
         "attributes = ?8, time_zone = ?9, status = ?10, attempts = ?11, not_connected = ?12, "
         "next_number = ?13, last_disposition = ?14, last_attempt_at = ?15, "
-        "next_attempt_at = ?16, callback_agent = ?17 WHERE id = ?1");
-    get_contact_.prepare(db_, ("SELECT " + cols + " FROM contacts WHERE id = ?1").c_str());
+        "next_attempt_at = ?16, callback_agent = ?17 WHERE id = ?1 AND tenant_id = ?30");
+    get_contact_.prepare(
+        db_, ("SELECT " + cols + " FROM contacts WHERE id = ?1 AND tenant_id = ?30").c_str());
     scan_all_.prepare(db_, ("SELECT " + cols +
-                            " FROM contacts WHERE campaign_id = ?1 "
+                            " FROM contacts WHERE tenant_id = ?30 AND campaign_id = ?1 "
                             "ORDER BY priority DESC, list_order")
                                .c_str());
-    scan_callbacks_.prepare(db_, ("SELECT " + cols +
-                                  " FROM contacts WHERE campaign_id = ?1 AND status = 2 "
-                                  "AND next_attempt_at <= ?2 ORDER BY next_attempt_at, id")
-                                     .c_str());
-    scan_ready_.prepare(db_, ("SELECT " + cols +
-                              " FROM contacts WHERE campaign_id = ?1 AND status IN (0, 1) "
-                              "AND next_attempt_at <= ?2 ORDER BY priority DESC, list_order")
-                                 .c_str());
-    contact_count_.prepare(db_, "SELECT COUNT(*) FROM contacts WHERE campaign_id = ?1");
+    scan_callbacks_.prepare(
+        db_, ("SELECT " + cols +
+              " FROM contacts WHERE tenant_id = ?30 AND campaign_id = ?1 AND status = 2 "
+              "AND next_attempt_at <= ?2 ORDER BY next_attempt_at, id")
+                 .c_str());
+    scan_ready_.prepare(
+        db_, ("SELECT " + cols +
+              " FROM contacts WHERE tenant_id = ?30 AND campaign_id = ?1 AND status IN (0, 1) "
+              "AND next_attempt_at <= ?2 ORDER BY priority DESC, list_order")
+                 .c_str());
+    contact_count_.prepare(
+        db_, "SELECT COUNT(*) FROM contacts WHERE tenant_id = ?30 AND campaign_id = ?1");
     count_by_status_.prepare(
-        db_, "SELECT status, COUNT(*) FROM contacts WHERE campaign_id = ?1 GROUP BY status");
+        db_,
+        "SELECT status, COUNT(*) FROM contacts WHERE tenant_id = ?30 AND campaign_id = ?1 "
+        "GROUP BY status");
     // Claims unless another owner holds a live lease (expiry > now); unknown contacts skipped.
     claim_lease_.prepare(
         db_,
-        "INSERT INTO leases (contact_id, owner, expiry) "
-        "SELECT id, ?2, ?3 FROM contacts WHERE id = ?1 "
+        "INSERT INTO leases (contact_id, owner, expiry, tenant_id) "
+        "SELECT id, ?2, ?3, tenant_id FROM contacts WHERE id = ?1 AND tenant_id = ?30 "
         "ON CONFLICT (contact_id) DO UPDATE SET owner = excluded.owner, expiry = excluded.expiry "
         "WHERE leases.owner = excluded.owner OR leases.expiry <= ?4");
-    renew_lease_.prepare(db_, "UPDATE leases SET expiry = ?1 WHERE contact_id = ?2 AND owner = ?3");
-    release_lease_.prepare(db_, "DELETE FROM leases WHERE contact_id = ?1 AND owner = ?2");
-    get_lease_.prepare(db_, "SELECT owner, expiry FROM leases WHERE contact_id = ?1");
+    renew_lease_.prepare(db_,
+                         "UPDATE leases SET expiry = ?1 WHERE contact_id = ?2 AND owner = ?3 "
+                         "AND tenant_id = ?30");
+    release_lease_.prepare(db_,
+                           "DELETE FROM leases WHERE contact_id = ?1 AND owner = ?2 "
+                           "AND tenant_id = ?30");
+    get_lease_.prepare(
+        db_, "SELECT owner, expiry FROM leases WHERE contact_id = ?1 AND tenant_id = ?30");
     allocate_call_id_.prepare(
         db_, "UPDATE counters SET value = value + 1 WHERE name = 'call_id' RETURNING value");
-    put_attempt_.prepare(db_, ("INSERT OR REPLACE INTO attempts (" + acols +
-                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                               "?13, ?14, ?15, ?16, ?17, ?18)")
-                                  .c_str());
-    attempts_of_.prepare(
-        db_, ("SELECT " + acols + " FROM attempts WHERE contact_id = ?1 ORDER BY call_id").c_str());
-    scan_attempts_.prepare(
+    // Never overwrites another tenant's attempt with the same call id.
+    put_attempt_.prepare(
         db_,
-        ("SELECT " + acols + " FROM attempts WHERE campaign_id = ?1 ORDER BY call_id").c_str());
-    add_dnc_.prepare(db_, "INSERT OR IGNORE INTO dnc (list, e164) VALUES (?1, ?2)");
-    is_dnc_.prepare(db_, "SELECT 1 FROM dnc WHERE e164 = ?1 AND list IN ('global', ?2) LIMIT 1");
+        ("INSERT INTO attempts (" + acols +
+         ", tenant_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+         "?15, ?16, ?17, ?18, ?30) ON CONFLICT (call_id) DO UPDATE SET "
+         "contact_id = excluded.contact_id, campaign_id = excluded.campaign_id, "
+         "number = excluded.number, number_index = excluded.number_index, "
+         "attempt_number = excluded.attempt_number, caller_id = excluded.caller_id, "
+         "provider_call_id = excluded.provider_call_id, state = excluded.state, "
+         "fail_reason = excluded.fail_reason, amd = excluded.amd, "
+         "disposition = excluded.disposition, agent = excluded.agent, "
+         "created_at = excluded.created_at, answered_at = excluded.answered_at, "
+         "bridged_at = excluded.bridged_at, ended_at = excluded.ended_at, "
+         "provider_code = excluded.provider_code WHERE attempts.tenant_id = excluded.tenant_id")
+            .c_str());
+    attempts_of_.prepare(
+        db_, ("SELECT " + acols +
+              " FROM attempts WHERE tenant_id = ?30 AND contact_id = ?1 ORDER BY call_id")
+                 .c_str());
+    scan_attempts_.prepare(
+        db_, ("SELECT " + acols +
+              " FROM attempts WHERE tenant_id = ?30 AND campaign_id = ?1 ORDER BY call_id")
+                 .c_str());
+    // Served by the partial index attempts_open.
+    scan_open_attempts_.prepare(db_, ("SELECT " + acols +
+                                      " FROM attempts WHERE tenant_id = ?30 AND campaign_id = ?1 "
+                                      "AND disposition = 0 ORDER BY call_id")
+                                         .c_str());
+    add_dnc_.prepare(db_, "INSERT OR IGNORE INTO dnc (tenant_id, list, e164) VALUES (?30, ?1, ?2)");
+    is_dnc_.prepare(db_,
+                    "SELECT 1 FROM dnc WHERE tenant_id = ?30 AND e164 = ?1 "
+                    "AND list IN ('global', ?2) LIMIT 1");
     append_journal_.prepare(db_,
-                            "INSERT INTO journal (campaign_id, at, call_id, contact_id, kind, "
-                            "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+                            "INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, "
+                            "kind, detail) VALUES (?30, ?1, ?2, ?3, ?4, ?5, ?6)");
     scan_journal_.prepare(db_,
                           "SELECT at, call_id, contact_id, kind, detail FROM journal "
-                          "WHERE campaign_id = ?1 ORDER BY seq");
-    mark_processed_.prepare(db_, "INSERT OR IGNORE INTO processed_events (key) VALUES (?1)");
+                          "WHERE tenant_id = ?30 AND campaign_id = ?1 ORDER BY seq");
+    mark_processed_.prepare(
+        db_, "INSERT OR IGNORE INTO processed_events (tenant_id, key) VALUES (?30, ?1)");
   }
 
   static void bind_contact(Use& u, const Contact& c, const std::string& numbers,
@@ -896,8 +876,8 @@ class SqliteStorage final : public Storage {
   Stmt put_campaign_, get_campaign_, put_list_, lists_, next_list_order_, insert_contact_,
       get_contact_, update_contact_, scan_all_, scan_callbacks_, scan_ready_, contact_count_,
       count_by_status_, claim_lease_, renew_lease_, release_lease_, get_lease_, allocate_call_id_,
-      put_attempt_, attempts_of_, scan_attempts_, add_dnc_, is_dnc_, append_journal_, scan_journal_,
-      mark_processed_;
+      put_attempt_, attempts_of_, scan_attempts_, scan_open_attempts_, add_dnc_, is_dnc_,
+      append_journal_, scan_journal_, mark_processed_;
 };
 
 }  // namespace

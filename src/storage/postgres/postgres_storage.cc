@@ -1,0 +1,862 @@
+// The PostgreSQL backend (see omnivox/postgres_storage.h). One connection per Storage, one mutex;
+// every operation runs in one transaction through run(), which reconnects and retries the whole
+// transaction when the connection is lost.
+#include "omnivox/postgres_storage.h"
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <regex>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <unordered_set>
+
+#include "storage/storage_codec.h"
+
+namespace omnivox {
+namespace {
+
+using namespace storage_codec;
+
+// ---- schema migrations (append only: never edit a released migration) ----
+
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+constexpr const char* kMigration1 = R"sql(
+CREATE TABLE tenants (
+  id text PRIMARY KEY,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE campaigns (
+  tenant_id text NOT NULL REFERENCES tenants (id),
+  id text NOT NULL,
+  config text NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE TABLE contact_lists (
+  tenant_id text NOT NULL REFERENCES tenants (id),
+  campaign_id text NOT NULL,
+  name text NOT NULL,
+  active boolean NOT NULL,
+  seq bigserial NOT NULL,
+  PRIMARY KEY (tenant_id, campaign_id, name)
+);
+CREATE TABLE campaign_counters (
+  tenant_id text NOT NULL,
+  campaign_id text NOT NULL,
+  last_list_order bigint NOT NULL,
+  PRIMARY KEY (tenant_id, campaign_id)
+);
+CREATE TABLE contacts (
+  id bigserial PRIMARY KEY,
+  tenant_id text NOT NULL REFERENCES tenants (id),
+  campaign_id text NOT NULL,
+  list_name text NOT NULL,
+  external_id text NOT NULL,
+  priority integer NOT NULL,
+  list_order bigint NOT NULL,
+  attributes jsonb NOT NULL,
+  time_zone text NOT NULL,
+  status smallint NOT NULL,
+  attempts integer NOT NULL,
+  not_connected integer NOT NULL,
+  next_number integer NOT NULL,
+  last_disposition smallint NOT NULL,
+  last_attempt_at bigint NOT NULL,
+  next_attempt_at bigint NOT NULL,
+  callback_agent bigint NOT NULL
+);
+-- Dialing order: priority (higher first), then load order. Negated so that one ascending row
+-- comparison (keyset pagination) follows the index.
+CREATE INDEX contacts_order ON contacts (tenant_id, campaign_id, (-(priority::bigint)), list_order);
+CREATE INDEX contacts_status ON contacts (tenant_id, campaign_id, status);
+CREATE INDEX contacts_ready ON contacts (tenant_id, campaign_id, (-(priority::bigint)), list_order)
+  INCLUDE (next_attempt_at) WHERE status IN (0, 1);
+CREATE INDEX contacts_callback ON contacts (tenant_id, campaign_id, next_attempt_at, id)
+  WHERE status = 2;
+CREATE TABLE phone_numbers (
+  contact_id bigint NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+  idx integer NOT NULL,
+  tenant_id text NOT NULL,
+  e164 text NOT NULL,
+  zone_set bigint NOT NULL,
+  attempts integer NOT NULL,
+  last_disposition smallint NOT NULL,
+  invalid boolean NOT NULL,
+  last_abandon_at bigint NOT NULL,
+  last_machine_at bigint NOT NULL,
+  PRIMARY KEY (contact_id, idx)
+);
+CREATE INDEX phone_numbers_e164 ON phone_numbers (tenant_id, e164);
+CREATE TABLE dnc (
+  tenant_id text NOT NULL,
+  list text NOT NULL,
+  e164 text NOT NULL,
+  PRIMARY KEY (tenant_id, e164, list)
+);
+-- Leases churn: leave room on each page for HOT updates.
+CREATE TABLE leases (
+  contact_id bigint PRIMARY KEY,
+  tenant_id text NOT NULL,
+  owner text NOT NULL,
+  expiry bigint NOT NULL
+) WITH (fillfactor = 70);
+CREATE SEQUENCE omnivox_call_id_seq;
+CREATE TABLE attempts (
+  call_id bigint PRIMARY KEY,
+  tenant_id text NOT NULL,
+  contact_id bigint NOT NULL,
+  campaign_id text NOT NULL,
+  number text NOT NULL,
+  number_index integer NOT NULL,
+  attempt_number integer NOT NULL,
+  caller_id text NOT NULL,
+  provider_call_id text NOT NULL,
+  state smallint NOT NULL,
+  fail_reason smallint NOT NULL,
+  amd smallint NOT NULL,
+  disposition smallint NOT NULL,
+  agent bigint NOT NULL,
+  created_at bigint NOT NULL,
+  answered_at bigint NOT NULL,
+  bridged_at bigint NOT NULL,
+  ended_at bigint NOT NULL,
+  provider_code integer NOT NULL
+);
+CREATE INDEX attempts_contact ON attempts (tenant_id, contact_id, call_id);
+CREATE INDEX attempts_campaign ON attempts (tenant_id, campaign_id, call_id);
+CREATE INDEX attempts_open ON attempts (tenant_id, campaign_id, call_id) WHERE disposition = 0;
+CREATE INDEX attempts_provider ON attempts (tenant_id, provider_call_id)
+  WHERE provider_call_id <> '';
+CREATE TABLE journal (
+  seq bigserial PRIMARY KEY,
+  tenant_id text NOT NULL,
+  campaign_id text NOT NULL,
+  at bigint NOT NULL,
+  call_id bigint NOT NULL,
+  contact_id bigint NOT NULL,
+  kind text NOT NULL,
+  detail text NOT NULL
+);
+CREATE INDEX journal_campaign ON journal (tenant_id, campaign_id, seq);
+CREATE TABLE processed_events (
+  tenant_id text NOT NULL,
+  key text NOT NULL,
+  processed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, key)
+);
+)sql";
+
+const Migration kMigrations[] = {
+    {1,
+     "tenants, campaigns, lists, contacts, phone numbers, DNC, leases, attempts, journal, "
+     "processed events",
+     kMigration1},
+};
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
+              "one migration per schema version");
+
+constexpr const char* kContactColumns =
+    "c.id, c.campaign_id, c.list_name, c.external_id, c.priority, c.list_order, "
+    "(SELECT COALESCE(json_agg(json_build_object('e164', p.e164, 'zone_set', p.zone_set, "
+    "'attempts', p.attempts, 'last_disposition', p.last_disposition, 'invalid', p.invalid, "
+    "'last_abandon_at', p.last_abandon_at, 'last_machine_at', p.last_machine_at) ORDER BY p.idx), "
+    "'[]'::json) FROM phone_numbers p WHERE p.contact_id = c.id), "
+    "c.attributes::text, c.time_zone, c.status, c.attempts, c.not_connected, c.next_number, "
+    "c.last_disposition, c.last_attempt_at, c.next_attempt_at, c.callback_agent";
+constexpr const char* kAttemptColumns =
+    "call_id, contact_id, campaign_id, number, number_index, attempt_number, caller_id, "
+    "provider_call_id, state, fail_reason, amd, disposition, agent, created_at, answered_at, "
+    "bridged_at, ended_at, provider_code";
+// Inserts the phone numbers of contact $1 (tenant $2) from the JSON array $3.
+constexpr const char* kInsertNumbers =
+    "INSERT INTO phone_numbers (contact_id, idx, tenant_id, e164, zone_set, attempts, "
+    "last_disposition, invalid, last_abandon_at, last_machine_at) "
+    "SELECT $1, (n.ord - 1)::integer, $2, n.v->>'e164', (n.v->>'zone_set')::bigint, "
+    "(n.v->>'attempts')::integer, (n.v->>'last_disposition')::smallint, "
+    "(n.v->>'invalid')::boolean, (n.v->>'last_abandon_at')::bigint, "
+    "(n.v->>'last_machine_at')::bigint "
+    "FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS n(v, ord)";
+
+using i64 = long long;
+
+// The failure classes run() treats as "the connection is gone": retry on a new connection.
+bool is_connection_state(const std::string& sqlstate) {
+  // 08xxx connection exception; 57P01..57P03 admin/crash shutdown, cannot connect now.
+  return sqlstate.rfind("08", 0) == 0 || sqlstate == "57P01" || sqlstate == "57P02" ||
+         sqlstate == "57P03";
+}
+
+std::string ids_array(std::span<const ContactId> ids) {
+  std::vector<ContactId> sorted(ids.begin(), ids.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::string out = "{";
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(sorted[i]);
+  }
+  out += '}';
+  return out;
+}
+
+class PostgresStorage final : public Storage {
+ public:
+  PostgresStorage(const std::string& conninfo, const PostgresStorageOptions& options)
+      : conninfo_(conninfo), masked_(mask_conninfo_password(conninfo)), options_(options) {
+    if (options_.tenant.empty() || options_.tenant.size() > 200) {
+      throw Error(ErrorCode::kConfig,
+                  "postgres storage: tenant must be 1..200 bytes, got '" + options_.tenant + "'");
+    }
+    if (options_.scan_page_size < 1) options_.scan_page_size = 1;
+    const std::string where = "postgres storage: open '" + masked_ + "'";
+    try {
+      conn_ = std::make_unique<pqxx::connection>(conninfo_);
+    } catch (const std::exception& e) {
+      throw Error(ErrorCode::kStorage, where + ": cannot connect: " + trim(e.what()));
+    }
+    try {
+      migrate(where);
+      prepare_all();
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw Error(ErrorCode::kStorage, where + ": " + trim(e.what()));
+    }
+  }
+
+  // ---- campaigns and lists ----
+  void put_campaign(const CampaignConfig& campaign) override {
+    std::string text = campaign_to_json(campaign);
+    run("put_campaign", [&](pqxx::work& tx) {
+      tx.exec_prepared("put_campaign", options_.tenant, campaign.id, text);
+    });
+  }
+  std::optional<CampaignConfig> get_campaign(std::string_view campaign_id) override {
+    std::string id(campaign_id);
+    auto text = run("get_campaign", [&](pqxx::work& tx) -> std::optional<std::string> {
+      auto r = tx.exec_prepared("get_campaign", options_.tenant, id);
+      if (r.empty()) return std::nullopt;
+      return r[0][0].as<std::string>();
+    });
+    if (!text) return std::nullopt;
+    try {
+      return campaign_from_json(*text);
+    } catch (const std::exception& e) {
+      throw Error(ErrorCode::kStorage, "postgres storage: get_campaign '" + id +
+                                           "': bad stored configuration: " + e.what());
+    }
+  }
+  void put_list(const ContactList& list) override {
+    run("put_list", [&](pqxx::work& tx) {
+      tx.exec_prepared("put_list", options_.tenant, list.campaign_id, list.name, list.active);
+    });
+  }
+  std::vector<ContactList> lists(std::string_view campaign_id) override {
+    std::string id(campaign_id);
+    return run("lists", [&](pqxx::work& tx) {
+      std::vector<ContactList> out;
+      for (const auto& row : tx.exec_prepared("lists", options_.tenant, id)) {
+        out.push_back({id, row[0].as<std::string>(), row[1].as<bool>()});
+      }
+      return out;
+    });
+  }
+
+  // ---- contacts ----
+  ContactId add_contact(Contact c) override {
+    std::string numbers = numbers_to_json(c.numbers);
+    std::string attributes = attributes_to_json(c.attributes);
+    // Not retried after an in-doubt commit (would add the contact twice); see run().
+    return run("add_contact", [&](pqxx::work& tx) {
+      auto row = tx.exec_prepared1(
+          "add_contact", options_.tenant, c.campaign_id, c.list_name, c.external_id,
+          static_cast<i64>(c.priority), attributes, c.time_zone, static_cast<int>(c.status),
+          static_cast<int>(c.attempts), static_cast<int>(c.not_connected),
+          static_cast<int>(c.next_number), static_cast<int>(c.last_disposition),
+          static_cast<i64>(ms(c.last_attempt_at)), static_cast<i64>(ms(c.next_attempt_at)),
+          static_cast<i64>(c.callback_agent));
+      i64 id = row[0].as<i64>();
+      tx.exec_prepared("insert_numbers", id, options_.tenant, numbers);
+      return static_cast<ContactId>(id);
+    });
+  }
+  std::optional<Contact> get_contact(ContactId id) override {
+    return run("get_contact", [&](pqxx::work& tx) -> std::optional<Contact> {
+      auto r = tx.exec_prepared("get_contact", static_cast<i64>(id), options_.tenant);
+      if (r.empty()) return std::nullopt;
+      return read_contact(r[0]);
+    });
+  }
+  void update_contact(const Contact& c) override {
+    std::string numbers = numbers_to_json(c.numbers);
+    std::string attributes = attributes_to_json(c.attributes);
+    run("update_contact", [&](pqxx::work& tx) {
+      auto r = tx.exec_prepared(
+          "update_contact", static_cast<i64>(c.id), options_.tenant, c.list_name, c.external_id,
+          static_cast<i64>(c.priority), attributes, c.time_zone, static_cast<int>(c.status),
+          static_cast<int>(c.attempts), static_cast<int>(c.not_connected),
+          static_cast<int>(c.next_number), static_cast<int>(c.last_disposition),
+          static_cast<i64>(ms(c.last_attempt_at)), static_cast<i64>(ms(c.next_attempt_at)),
+          static_cast<i64>(c.callback_agent));
+      if (r.affected_rows() == 0) {
+        throw Error(ErrorCode::kNotFound,
+                    "update_contact: unknown contact id " + std::to_string(c.id));
+      }
+      tx.exec_prepared("delete_numbers", static_cast<i64>(c.id));
+      tx.exec_prepared("insert_numbers", static_cast<i64>(c.id), options_.tenant, numbers);
+    });
+  }
+  std::size_t scan_contacts(const ContactScan& scan,
+                            const std::function<bool(const Contact&)>& visit) override {
+    std::size_t visited = 0;
+    const i64 page = options_.scan_page_size;
+    const i64 due = ms(scan.due_by);
+    std::vector<Contact> rows;
+    // Each phase pages by its index order; the last row of a page is the next page's key.
+    auto visit_all = [&](const char* op, const char* stmt, auto key_of, i64 k1, i64 k2,
+                         bool with_due) {
+      for (;;) {
+        rows = run(op, [&](pqxx::work& tx) {
+          std::vector<Contact> out;
+          pqxx::result r =
+              with_due
+                  ? tx.exec_prepared(stmt, options_.tenant, scan.campaign_id, due, k1, k2, page)
+                  : tx.exec_prepared(stmt, options_.tenant, scan.campaign_id, k1, k2, page);
+          out.reserve(r.size());
+          for (const auto& row : r) out.push_back(read_contact(row));
+          return out;
+        });
+        for (const Contact& c : rows) {
+          ++visited;
+          if (!visit(c)) return false;
+        }
+        if (static_cast<i64>(rows.size()) < page) return true;
+        std::tie(k1, k2) = key_of(rows.back());
+      }
+    };
+    auto order_key = [](const Contact& c) {
+      return std::pair<i64, i64>(-static_cast<i64>(c.priority), static_cast<i64>(c.list_order));
+    };
+    if (!scan.dialable_only) {
+      visit_all("scan_contacts", "scan_all", order_key, LLONG_MIN, LLONG_MIN, false);
+      return visited;
+    }
+    auto callback_key = [](const Contact& c) {
+      return std::pair<i64, i64>(ms(c.next_attempt_at), static_cast<i64>(c.id));
+    };
+    if (!visit_all("scan_contacts", "scan_callbacks", callback_key, LLONG_MIN, LLONG_MIN, true)) {
+      return visited;
+    }
+    visit_all("scan_contacts", "scan_ready", order_key, LLONG_MIN, LLONG_MIN, true);
+    return visited;
+  }
+  std::size_t contact_count(std::string_view campaign_id) override {
+    std::string id(campaign_id);
+    return run("contact_count", [&](pqxx::work& tx) {
+      return static_cast<std::size_t>(
+          tx.exec_prepared1("contact_count", options_.tenant, id)[0].as<i64>());
+    });
+  }
+  std::vector<std::size_t> count_by_status(std::string_view campaign_id) override {
+    std::string id(campaign_id);
+    return run("count_by_status", [&](pqxx::work& tx) {
+      std::vector<std::size_t> out(7, 0);
+      for (const auto& row : tx.exec_prepared("count_by_status", options_.tenant, id)) {
+        int s = row[0].as<int>();
+        if (s >= 0 && s < 7) out[static_cast<std::size_t>(s)] = row[1].as<std::size_t>();
+      }
+      return out;
+    });
+  }
+
+  // ---- leases ----
+  std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
+                                      TimePoint now, Duration ttl) override {
+    if (ids.empty()) return {};
+    std::string array = ids_array(ids);
+    std::string who(owner);
+    std::unordered_set<ContactId> got = run("claim_leases", [&](pqxx::work& tx) {
+      std::unordered_set<ContactId> out;
+      for (const auto& row :
+           tx.exec_prepared("claim_leases", options_.tenant, who, static_cast<i64>(ms(now + ttl)),
+                            array, static_cast<i64>(ms(now)))) {
+        out.insert(static_cast<ContactId>(row[0].as<i64>()));
+      }
+      return out;
+    });
+    std::vector<ContactId> claimed;
+    claimed.reserve(got.size());
+    for (ContactId id : ids) {
+      if (got.count(id)) claimed.push_back(id);
+    }
+    return claimed;
+  }
+  bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) override {
+    std::string who(owner);
+    return run("renew_lease", [&](pqxx::work& tx) {
+      return tx.exec_prepared("renew_lease", static_cast<i64>(ms(now + ttl)), static_cast<i64>(id),
+                              who, options_.tenant)
+                 .affected_rows() > 0;
+    });
+  }
+  void release_lease(ContactId id, std::string_view owner) override {
+    std::string who(owner);
+    run("release_lease", [&](pqxx::work& tx) {
+      tx.exec_prepared("release_lease", static_cast<i64>(id), who, options_.tenant);
+    });
+  }
+  std::optional<Lease> get_lease(ContactId id) override {
+    return run("get_lease", [&](pqxx::work& tx) -> std::optional<Lease> {
+      auto r = tx.exec_prepared("get_lease", static_cast<i64>(id), options_.tenant);
+      if (r.empty()) return std::nullopt;
+      return Lease{id, r[0][0].as<std::string>(), tp(r[0][1].as<i64>())};
+    });
+  }
+
+  // ---- attempts ----
+  CallId allocate_call_id() override {
+    return run("allocate_call_id", [&](pqxx::work& tx) {
+      return static_cast<CallId>(tx.exec_prepared1("allocate_call_id")[0].as<i64>());
+    });
+  }
+  void put_attempt(const Attempt& a) override {
+    run("put_attempt", [&](pqxx::work& tx) {
+      tx.exec_prepared("put_attempt", static_cast<i64>(a.call_id), options_.tenant,
+                       static_cast<i64>(a.contact_id), a.campaign_id, a.number,
+                       static_cast<int>(a.number_index), static_cast<int>(a.attempt_number),
+                       a.caller_id, a.provider_call_id, static_cast<int>(a.state),
+                       static_cast<int>(a.fail_reason), static_cast<int>(a.amd),
+                       static_cast<int>(a.disposition), static_cast<i64>(a.agent),
+                       static_cast<i64>(ms(a.created_at)), static_cast<i64>(ms(a.answered_at)),
+                       static_cast<i64>(ms(a.bridged_at)), static_cast<i64>(ms(a.ended_at)),
+                       static_cast<int>(a.provider_code));
+    });
+  }
+  std::vector<Attempt> attempts_of(ContactId id) override {
+    return run("attempts_of", [&](pqxx::work& tx) {
+      std::vector<Attempt> out;
+      for (const auto& row :
+           tx.exec_prepared("attempts_of", options_.tenant, static_cast<i64>(id))) {
+        out.push_back(read_attempt(row));
+      }
+      return out;
+    });
+  }
+  void scan_attempts(std::string_view campaign_id,
+                     const std::function<bool(const Attempt&)>& visit) override {
+    scan_attempts_with("scan_attempts", campaign_id, visit);
+  }
+  void scan_open_attempts(std::string_view campaign_id,
+                          const std::function<bool(const Attempt&)>& visit) override {
+    scan_attempts_with("scan_open_attempts", campaign_id, visit);
+  }
+
+  // ---- DNC ----
+  void add_dnc(std::string_view list, std::string_view e164) override {
+    std::string l(list), n(e164);
+    run("add_dnc", [&](pqxx::work& tx) { tx.exec_prepared("add_dnc", options_.tenant, l, n); });
+  }
+  bool is_dnc(std::string_view campaign_id, std::string_view e164) override {
+    std::string c(campaign_id), n(e164);
+    return run("is_dnc", [&](pqxx::work& tx) {
+      return !tx.exec_prepared("is_dnc", options_.tenant, n, c).empty();
+    });
+  }
+
+  // ---- journal and deduplication ----
+  void append_journal(const JournalEntry& e) override {
+    if (!options_.keep_journal) return;
+    run("append_journal", [&](pqxx::work& tx) {
+      tx.exec_prepared("append_journal", options_.tenant, e.campaign_id, static_cast<i64>(ms(e.at)),
+                       static_cast<i64>(e.call_id), static_cast<i64>(e.contact_id), e.kind,
+                       e.detail);
+    });
+  }
+  void scan_journal(std::string_view campaign_id,
+                    const std::function<bool(const JournalEntry&)>& visit) override {
+    std::string id(campaign_id);
+    i64 after = 0;
+    const i64 page = options_.scan_page_size;
+    for (;;) {
+      std::vector<JournalEntry> rows;
+      run("scan_journal", [&](pqxx::work& tx) {
+        rows.clear();
+        for (const auto& row : tx.exec_prepared("scan_journal", options_.tenant, id, after, page)) {
+          JournalEntry e;
+          e.campaign_id = id;
+          e.at = tp(row[1].as<i64>());
+          e.call_id = static_cast<CallId>(row[2].as<i64>());
+          e.contact_id = static_cast<ContactId>(row[3].as<i64>());
+          e.kind = row[4].as<std::string>();
+          e.detail = row[5].as<std::string>();
+          rows.push_back(std::move(e));
+          after = row[0].as<i64>();
+        }
+      });
+      for (const auto& e : rows) {
+        if (!visit(e)) return;
+      }
+      if (static_cast<i64>(rows.size()) < page) return;
+    }
+  }
+  bool mark_event_processed(std::string_view key) override {
+    std::string k(key);
+    return run("mark_event_processed", [&](pqxx::work& tx) {
+      return tx.exec_prepared("mark_processed", options_.tenant, k).affected_rows() > 0;
+    });
+  }
+
+ private:
+  static std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  }
+
+  // Runs `fn` in one transaction on a live connection and commits. On a lost connection (or a
+  // deadlock/serialisation failure) the transaction is gone, so the whole of `fn` runs again on
+  // a new connection after a backoff, until retry_total_ms has passed.
+  template <class Fn>
+  auto run(const char* op, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::work&> {
+    using Result = std::invoke_result_t<Fn&, pqxx::work&>;
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto start = std::chrono::steady_clock::now();
+    int retries = 0;
+    int backoff_ms = std::max(1, options_.retry_initial_backoff_ms);
+    for (;;) {
+      std::string lost;
+      try {
+        if (!conn_) {
+          conn_ = std::make_unique<pqxx::connection>(conninfo_);
+          prepare_all();
+        }
+        pqxx::work tx(*conn_);
+        if constexpr (std::is_void_v<Result>) {
+          fn(tx);
+          tx.commit();
+          return;
+        } else {
+          Result r = fn(tx);
+          tx.commit();
+          return r;
+        }
+      } catch (const Error&) {
+        throw;
+      } catch (const pqxx::in_doubt_error& e) {
+        conn_.reset();
+        throw Error(
+            ErrorCode::kStorage,
+            std::string("postgres storage: ") + op +
+                ": connection lost during commit, commit outcome unknown: " + trim(e.what()));
+      } catch (const pqxx::broken_connection& e) {
+        lost = trim(e.what());
+      } catch (const pqxx::transaction_rollback& e) {
+        lost = trim(e.what());  // deadlock / serialisation failure: retry the transaction
+      } catch (const pqxx::sql_error& e) {
+        if (!is_connection_state(e.sqlstate()) && conn_ && conn_->is_open()) {
+          throw Error(ErrorCode::kStorage,
+                      std::string("postgres storage: ") + op + ": " + trim(e.what()));
+        }
+        lost = trim(e.what());
+      } catch (const std::exception& e) {
+        if (conn_ && conn_->is_open()) {
+          throw Error(ErrorCode::kStorage,
+                      std::string("postgres storage: ") + op + ": " + trim(e.what()));
+        }
+        lost = trim(e.what());
+      }
+      // The connection (or the transaction) is gone: drop it and retry on a new one.
+      conn_.reset();
+      auto elapsed = std::chrono::steady_clock::now() - start;
+      auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+      if (elapsed_ms + backoff_ms > options_.retry_total_ms) {
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(elapsed_ms) / 1000.0);
+        throw Error(ErrorCode::kStorage,
+                    std::string("postgres storage: ") + op + ": connection lost, retried " +
+                        std::to_string(retries) + " times over " + seconds + " s: " + lost);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+      backoff_ms = std::min(backoff_ms * 2, std::max(1, options_.retry_max_backoff_ms));
+      ++retries;
+    }
+  }
+
+  void migrate(const std::string& where) {
+    pqxx::work tx(*conn_);
+    if (tx.exec("SELECT current_setting('transaction_read_only')")[0][0].as<std::string>() ==
+        "on") {
+      throw Error(ErrorCode::kStorage,
+                  where +
+                      ": the database is read-only (transaction_read_only is on: a hot "
+                      "standby, or default_transaction_read_only set for the role or "
+                      "database); Omnivox needs to write. Nothing was written.");
+    }
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kPostgresMigrationLock);
+    bool has_table =
+        tx.exec("SELECT to_regclass('omnivox_schema_migrations') IS NOT NULL")[0][0].as<bool>();
+    int version = 0;
+    if (has_table) {
+      version = tx.exec("SELECT COALESCE(MAX(version), 0) FROM omnivox_schema_migrations")[0][0]
+                    .as<int>();
+    }
+    if (version > kPostgresSchemaVersion) {
+      throw Error(ErrorCode::kStorage, where + ": the database has schema version " +
+                                           std::to_string(version) +
+                                           ", newer than this build of Omnivox supports (" +
+                                           std::to_string(kPostgresSchemaVersion) +
+                                           "); upgrade Omnivox. Nothing was written.");
+    }
+    if (version < kPostgresSchemaVersion && !options_.migrate) {
+      throw Error(ErrorCode::kStorage, where + ": the database has schema version " +
+                                           std::to_string(version) + ", older than " +
+                                           std::to_string(kPostgresSchemaVersion) +
+                                           ", and migrations are disabled (migrate = false)");
+    }
+    if (!has_table) {
+      tx.exec(
+          "CREATE TABLE omnivox_schema_migrations (version integer PRIMARY KEY, description text "
+          "NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+    }
+    for (const Migration& m : kMigrations) {
+      if (m.version <= version) continue;
+      try {
+        tx.exec(m.sql);
+      } catch (const std::exception& e) {
+        throw Error(ErrorCode::kStorage, where + ": migration to schema version " +
+                                             std::to_string(m.version) +
+                                             " failed: " + trim(e.what()));
+      }
+      tx.exec_params("INSERT INTO omnivox_schema_migrations (version, description) VALUES ($1, $2)",
+                     m.version, std::string(m.description));
+    }
+    tx.exec_params("INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING", options_.tenant);
+    tx.commit();
+  }
+
+  void prepare_all() {
+    pqxx::connection& c = *conn_;
+    const std::string cols = kContactColumns;
+    const std::string acols = kAttemptColumns;
+    c.prepare("put_campaign",
+              "INSERT INTO campaigns (tenant_id, id, config) VALUES ($1, $2, $3) "
+              "ON CONFLICT (tenant_id, id) DO UPDATE SET config = excluded.config");
+    c.prepare("get_campaign", "SELECT config FROM campaigns WHERE tenant_id = $1 AND id = $2");
+    c.prepare("put_list",
+              "INSERT INTO contact_lists (tenant_id, campaign_id, name, active) "
+              "VALUES ($1, $2, $3, $4) "
+              "ON CONFLICT (tenant_id, campaign_id, name) DO UPDATE SET active = excluded.active");
+    c.prepare("lists",
+              "SELECT name, active FROM contact_lists WHERE tenant_id = $1 AND campaign_id = $2 "
+              "ORDER BY seq");
+    // One statement: the next list_order of the campaign (a per-campaign counter row, so
+    // concurrent loaders never share one) and the contact row.
+    c.prepare("add_contact",
+              "WITH o AS (INSERT INTO campaign_counters AS k (tenant_id, campaign_id, "
+              "last_list_order) VALUES ($1, $2, 1) ON CONFLICT (tenant_id, campaign_id) DO "
+              "UPDATE SET last_list_order = k.last_list_order + 1 RETURNING last_list_order) "
+              "INSERT INTO contacts (tenant_id, campaign_id, list_name, external_id, priority, "
+              "list_order, attributes, time_zone, status, attempts, not_connected, next_number, "
+              "last_disposition, last_attempt_at, next_attempt_at, callback_agent) "
+              "SELECT $1, $2, $3, $4, $5, o.last_list_order, $6::jsonb, $7, $8, $9, $10, $11, "
+              "$12, $13, $14, $15 FROM o RETURNING id");
+    c.prepare("insert_numbers", kInsertNumbers);
+    c.prepare("delete_numbers", "DELETE FROM phone_numbers WHERE contact_id = $1");
+    // campaign_id and list_order are fixed at load time (as in the other backends).
+    c.prepare("update_contact",
+              "UPDATE contacts SET list_name = $3, external_id = $4, priority = $5, "
+              "attributes = $6::jsonb, time_zone = $7, status = $8, attempts = $9, "
+              "not_connected = $10, next_number = $11, last_disposition = $12, "
+              "last_attempt_at = $13, next_attempt_at = $14, callback_agent = $15 "
+              "WHERE id = $1 AND tenant_id = $2");
+    c.prepare("get_contact",
+              "SELECT " + cols + " FROM contacts c WHERE c.id = $1 AND c.tenant_id = $2");
+    // Keyset pages: ($3, $4) / ($4, $5) is the key of the last row of the previous page.
+    c.prepare("scan_all",
+              "SELECT " + cols +
+                  " FROM contacts c WHERE c.tenant_id = $1 AND c.campaign_id = $2 "
+                  "AND (-(c.priority::bigint), c.list_order) > ($3::bigint, $4::bigint) "
+                  "ORDER BY -(c.priority::bigint), c.list_order LIMIT $5");
+    c.prepare(
+        "scan_callbacks",
+        "SELECT " + cols +
+            " FROM contacts c WHERE c.tenant_id = $1 AND c.campaign_id = $2 AND c.status = 2 "
+            "AND c.next_attempt_at <= $3 AND (c.next_attempt_at, c.id) > ($4::bigint, $5::bigint) "
+            "ORDER BY c.next_attempt_at, c.id LIMIT $6");
+    c.prepare("scan_ready",
+              "SELECT " + cols +
+                  " FROM contacts c WHERE c.tenant_id = $1 AND c.campaign_id = $2 "
+                  "AND c.status IN (0, 1) AND c.next_attempt_at <= $3 "
+                  "AND (-(c.priority::bigint), c.list_order) > ($4::bigint, $5::bigint) "
+                  "ORDER BY -(c.priority::bigint), c.list_order LIMIT $6");
+    c.prepare("contact_count",
+              "SELECT COUNT(*) FROM contacts WHERE tenant_id = $1 AND campaign_id = $2");
+    c.prepare("count_by_status",
+              "SELECT status, COUNT(*) FROM contacts WHERE tenant_id = $1 AND campaign_id = $2 "
+              "GROUP BY status");
+    // The whole batch in one statement. Contacts of other tenants and unknown ids are not in
+    // the SELECT; rows are locked in id order so concurrent batches cannot deadlock. A live
+    // lease of another owner fails the WHERE, so its id is not RETURNed.
+    c.prepare("claim_leases",
+              "INSERT INTO leases AS l (contact_id, tenant_id, owner, expiry) "
+              "SELECT c.id, c.tenant_id, $2, $3 FROM contacts c "
+              "WHERE c.id = ANY ($4::bigint[]) AND c.tenant_id = $1 ORDER BY c.id "
+              "ON CONFLICT (contact_id) DO UPDATE SET owner = excluded.owner, "
+              "expiry = excluded.expiry WHERE l.owner = excluded.owner OR l.expiry <= $5 "
+              "RETURNING l.contact_id");
+    c.prepare("renew_lease",
+              "UPDATE leases SET expiry = $1 WHERE contact_id = $2 AND owner = $3 "
+              "AND tenant_id = $4");
+    c.prepare("release_lease",
+              "DELETE FROM leases WHERE contact_id = $1 AND owner = $2 AND tenant_id = $3");
+    c.prepare("get_lease",
+              "SELECT owner, expiry FROM leases WHERE contact_id = $1 AND tenant_id = $2");
+    c.prepare("allocate_call_id", "SELECT nextval('omnivox_call_id_seq')");
+    // An attempt row of another tenant with the same call id is never overwritten (call ids
+    // come from one sequence, so that only happens with forged ids).
+    c.prepare("put_attempt",
+              "INSERT INTO attempts AS a (call_id, tenant_id, contact_id, campaign_id, number, "
+              "number_index, attempt_number, caller_id, provider_call_id, state, fail_reason, "
+              "amd, disposition, agent, created_at, answered_at, bridged_at, ended_at, "
+              "provider_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+              "$14, $15, $16, $17, $18, $19) ON CONFLICT (call_id) DO UPDATE SET "
+              "contact_id = excluded.contact_id, campaign_id = excluded.campaign_id, "
+              "number = excluded.number, number_index = excluded.number_index, "
+              "attempt_number = excluded.attempt_number, caller_id = excluded.caller_id, "
+              "provider_call_id = excluded.provider_call_id, state = excluded.state, "
+              "fail_reason = excluded.fail_reason, amd = excluded.amd, "
+              "disposition = excluded.disposition, agent = excluded.agent, "
+              "created_at = excluded.created_at, answered_at = excluded.answered_at, "
+              "bridged_at = excluded.bridged_at, ended_at = excluded.ended_at, "
+              "provider_code = excluded.provider_code WHERE a.tenant_id = excluded.tenant_id");
+    c.prepare("attempts_of", "SELECT " + acols +
+                                 " FROM attempts WHERE tenant_id = $1 AND contact_id = $2 "
+                                 "ORDER BY call_id");
+    c.prepare("scan_attempts", "SELECT " + acols +
+                                   " FROM attempts WHERE tenant_id = $1 AND campaign_id = $2 "
+                                   "AND call_id > $3 ORDER BY call_id LIMIT $4");
+    // Served by the partial index attempts_open.
+    c.prepare("scan_open_attempts", "SELECT " + acols +
+                                        " FROM attempts WHERE tenant_id = $1 AND campaign_id = $2 "
+                                        "AND disposition = 0 AND call_id > $3 "
+                                        "ORDER BY call_id LIMIT $4");
+    c.prepare("add_dnc",
+              "INSERT INTO dnc (tenant_id, list, e164) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+    c.prepare("is_dnc",
+              "SELECT 1 FROM dnc WHERE tenant_id = $1 AND e164 = $2 AND list IN ('global', $3) "
+              "LIMIT 1");
+    c.prepare("append_journal",
+              "INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, kind, detail) "
+              "VALUES ($1, $2, $3, $4, $5, $6, $7)");
+    c.prepare("scan_journal",
+              "SELECT seq, at, call_id, contact_id, kind, detail FROM journal "
+              "WHERE tenant_id = $1 AND campaign_id = $2 AND seq > $3 ORDER BY seq LIMIT $4");
+    c.prepare("mark_processed",
+              "INSERT INTO processed_events (tenant_id, key) VALUES ($1, $2) "
+              "ON CONFLICT DO NOTHING");
+  }
+
+  void scan_attempts_with(const char* stmt, std::string_view campaign_id,
+                          const std::function<bool(const Attempt&)>& visit) {
+    std::string id(campaign_id);
+    i64 after = 0;
+    const i64 page = options_.scan_page_size;
+    for (;;) {
+      std::vector<Attempt> rows = run(stmt, [&](pqxx::work& tx) {
+        std::vector<Attempt> out;
+        for (const auto& row : tx.exec_prepared(stmt, options_.tenant, id, after, page)) {
+          out.push_back(read_attempt(row));
+        }
+        return out;
+      });
+      for (const Attempt& a : rows) {
+        if (!visit(a)) return;
+      }
+      if (static_cast<i64>(rows.size()) < page) return;
+      after = static_cast<i64>(rows.back().call_id);
+    }
+  }
+
+  static Contact read_contact(const pqxx::row& r) {
+    Contact c;
+    c.id = static_cast<ContactId>(r[0].as<i64>());
+    c.campaign_id = r[1].as<std::string>();
+    c.list_name = r[2].as<std::string>();
+    c.external_id = r[3].as<std::string>();
+    c.priority = r[4].as<std::int32_t>();
+    c.list_order = static_cast<std::uint64_t>(r[5].as<i64>());
+    try {
+      c.numbers = numbers_from_json(r[6].c_str());
+      c.attributes = attributes_from_json(r[7].c_str());
+    } catch (const std::exception& e) {
+      throw Error(ErrorCode::kStorage, "postgres storage: contact " + std::to_string(c.id) +
+                                           ": bad stored numbers/attributes: " + e.what());
+    }
+    c.time_zone = r[8].as<std::string>();
+    c.status = static_cast<ContactStatus>(r[9].as<int>());
+    c.attempts = static_cast<std::uint16_t>(r[10].as<int>());
+    c.not_connected = static_cast<std::uint16_t>(r[11].as<int>());
+    c.next_number = static_cast<std::uint16_t>(r[12].as<int>());
+    c.last_disposition = static_cast<Disposition>(r[13].as<int>());
+    c.last_attempt_at = tp(r[14].as<i64>());
+    c.next_attempt_at = tp(r[15].as<i64>());
+    c.callback_agent = static_cast<AgentId>(r[16].as<i64>());
+    return c;
+  }
+  static Attempt read_attempt(const pqxx::row& r) {
+    Attempt a;
+    a.call_id = static_cast<CallId>(r[0].as<i64>());
+    a.contact_id = static_cast<ContactId>(r[1].as<i64>());
+    a.campaign_id = r[2].as<std::string>();
+    a.number = r[3].as<std::string>();
+    a.number_index = static_cast<std::uint16_t>(r[4].as<int>());
+    a.attempt_number = static_cast<std::uint16_t>(r[5].as<int>());
+    a.caller_id = r[6].as<std::string>();
+    a.provider_call_id = r[7].as<std::string>();
+    a.state = static_cast<CallState>(r[8].as<int>());
+    a.fail_reason = static_cast<FailReason>(r[9].as<int>());
+    a.amd = static_cast<AmdResult>(r[10].as<int>());
+    a.disposition = static_cast<Disposition>(r[11].as<int>());
+    a.agent = static_cast<AgentId>(r[12].as<i64>());
+    a.created_at = tp(r[13].as<i64>());
+    a.answered_at = tp(r[14].as<i64>());
+    a.bridged_at = tp(r[15].as<i64>());
+    a.ended_at = tp(r[16].as<i64>());
+    a.provider_code = r[17].as<int>();
+    return a;
+  }
+
+  const std::string conninfo_;
+  const std::string masked_;
+  PostgresStorageOptions options_;
+  std::mutex mutex_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+}  // namespace
+
+std::string mask_conninfo_password(const std::string& conninfo) {
+  // URI form: scheme://user:secret@host... (the userinfo ends at the first '@' of the
+  // authority); keyword form: password=secret or password='se cret'.
+  static const std::regex uri(R"(^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*):[^@/?#]*@)");
+  static const std::regex keyword(R"((^|[\s])password\s*=\s*('([^'\\]|\\.)*'|[^\s]*))");
+  static const std::regex query_password(R"(([?&]password=)[^&]*)");
+  std::string out = std::regex_replace(conninfo, uri, "$1:***@");
+  out = std::regex_replace(out, keyword, "$1password=***");
+  out = std::regex_replace(out, query_password, "$1***");
+  return out;
+}
+
+std::unique_ptr<Storage> make_postgres_storage(const std::string& conninfo,
+                                               const PostgresStorageOptions& options) {
+  return std::make_unique<PostgresStorage>(conninfo, options);
+}
+
+}  // namespace omnivox

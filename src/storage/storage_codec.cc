@@ -1,0 +1,192 @@
+// JSON encodings shared by the persistent backends (see storage_codec.h).
+#include "storage/storage_codec.h"
+
+#include <boost/json.hpp>
+
+namespace omnivox::storage_codec {
+namespace {
+namespace json = boost::json;
+
+json::array window_to_json(const CallWindow& w) {
+  json::array a;
+  for (const auto& r : w.by_weekday) a.push_back(json::array{r.start_minute, r.end_minute});
+  return a;
+}
+CallWindow window_from_json(const json::value& v) {
+  CallWindow w;
+  const auto& a = v.as_array();
+  for (std::size_t i = 0; i < 7 && i < a.size(); ++i) {
+    const auto& r = a[i].as_array();
+    w.by_weekday[i].start_minute = static_cast<int>(r[0].to_number<std::int64_t>());
+    w.by_weekday[i].end_minute = static_cast<int>(r[1].to_number<std::int64_t>());
+  }
+  return w;
+}
+json::array strings_to_json(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+std::vector<std::string> strings_from_json(const json::value& v) {
+  std::vector<std::string> out;
+  for (const auto& s : v.as_array()) out.emplace_back(s.as_string());
+  return out;
+}
+std::int64_t i64(const json::object& o, const char* key) {
+  return o.at(key).to_number<std::int64_t>();
+}
+double f64(const json::object& o, const char* key) { return o.at(key).to_number<double>(); }
+std::string str(const json::object& o, const char* key) {
+  return std::string(o.at(key).as_string());
+}
+
+}  // namespace
+
+std::string campaign_to_json(const CampaignConfig& c) {
+  json::object o;
+  o["id"] = c.id;
+  o["name"] = c.name;
+  o["dial_mode"] = static_cast<int>(c.dial_mode);
+  o["power_lines_per_agent"] = c.power_lines_per_agent;
+  o["call_window"] = window_to_json(c.call_window);
+  o["fallback_time_zone"] = c.fallback_time_zone;
+  o["max_attempts"] = c.max_attempts;
+  o["max_attempts_per_number"] = c.max_attempts_per_number;
+  json::array rules;
+  for (const auto& [d, r] : c.retry_rules) {
+    rules.push_back(json::array{static_cast<int>(d), r.final, r.delay.count()});
+  }
+  o["retry_rules"] = std::move(rules);
+  o["ring_timeout"] = c.ring_timeout.count();
+  o["hold_window"] = c.hold_window.count();
+  o["amd"] = c.amd;
+  o["caller_ids"] = strings_to_json(c.caller_ids);
+  o["safe_harbor_message"] = c.safe_harbor_message;
+  o["voicemail_message"] = c.voicemail_message;
+  o["default_region"] = c.default_region;
+  o["dial_queue_capacity"] = static_cast<std::uint64_t>(c.dial_queue_capacity);
+  o["dnc_numbers"] = strings_to_json(c.dnc_numbers);
+  const ComplianceProfile& p = c.compliance;
+  json::object cp;
+  cp["name"] = p.name;
+  cp["abandon_cap"] = p.abandon_cap;
+  cp["abandon_window"] = p.abandon_window.count();
+  cp["count_amd_false_positives"] = p.count_amd_false_positives;
+  cp["amd_false_positive_rate"] = p.amd_false_positive_rate;
+  cp["hold_window"] = p.hold_window.count();
+  cp["min_ring"] = p.min_ring.count();
+  cp["call_window"] = window_to_json(p.call_window);
+  json::array regions;
+  for (const auto& r : p.region_rules) {
+    json::object ro;
+    ro["region"] = r.region;
+    ro["call_window"] =
+        r.call_window ? json::value(window_to_json(*r.call_window)) : json::value(nullptr);
+    ro["max_calls_per_24h"] = r.max_calls_per_24h;
+    regions.push_back(std::move(ro));
+  }
+  cp["region_rules"] = std::move(regions);
+  cp["holidays"] = strings_to_json(p.holidays);
+  cp["no_repeat_after_abandon"] = p.no_repeat_after_abandon.count();
+  cp["no_repeat_after_machine"] = p.no_repeat_after_machine.count();
+  o["compliance"] = std::move(cp);
+  return json::serialize(o);
+}
+
+CampaignConfig campaign_from_json(std::string_view text) {
+  json::object o = json::parse(text).as_object();
+  CampaignConfig c;
+  c.id = str(o, "id");
+  c.name = str(o, "name");
+  c.dial_mode = static_cast<DialMode>(i64(o, "dial_mode"));
+  c.power_lines_per_agent = f64(o, "power_lines_per_agent");
+  c.call_window = window_from_json(o.at("call_window"));
+  c.fallback_time_zone = str(o, "fallback_time_zone");
+  c.max_attempts = static_cast<int>(i64(o, "max_attempts"));
+  c.max_attempts_per_number = static_cast<int>(i64(o, "max_attempts_per_number"));
+  c.retry_rules.clear();
+  for (const auto& r : o.at("retry_rules").as_array()) {
+    const auto& a = r.as_array();
+    c.retry_rules[static_cast<Disposition>(a[0].to_number<int>())] =
+        RetryRule{a[1].as_bool(), Duration(a[2].to_number<std::int64_t>())};
+  }
+  c.ring_timeout = Duration(i64(o, "ring_timeout"));
+  c.hold_window = Duration(i64(o, "hold_window"));
+  c.amd = o.at("amd").as_bool();
+  c.caller_ids = strings_from_json(o.at("caller_ids"));
+  c.safe_harbor_message = str(o, "safe_harbor_message");
+  c.voicemail_message = str(o, "voicemail_message");
+  c.default_region = str(o, "default_region");
+  c.dial_queue_capacity = static_cast<std::size_t>(i64(o, "dial_queue_capacity"));
+  c.dnc_numbers = strings_from_json(o.at("dnc_numbers"));
+  const json::object& cp = o.at("compliance").as_object();
+  ComplianceProfile& p = c.compliance;
+  p.name = str(cp, "name");
+  p.abandon_cap = f64(cp, "abandon_cap");
+  p.abandon_window = Duration(i64(cp, "abandon_window"));
+  p.count_amd_false_positives = cp.at("count_amd_false_positives").as_bool();
+  p.amd_false_positive_rate = f64(cp, "amd_false_positive_rate");
+  p.hold_window = Duration(i64(cp, "hold_window"));
+  p.min_ring = Duration(i64(cp, "min_ring"));
+  p.call_window = window_from_json(cp.at("call_window"));
+  p.region_rules.clear();
+  for (const auto& rv : cp.at("region_rules").as_array()) {
+    const auto& ro = rv.as_object();
+    RegionRule r;
+    r.region = str(ro, "region");
+    if (!ro.at("call_window").is_null()) r.call_window = window_from_json(ro.at("call_window"));
+    r.max_calls_per_24h = static_cast<int>(i64(ro, "max_calls_per_24h"));
+    p.region_rules.push_back(std::move(r));
+  }
+  p.holidays = strings_from_json(cp.at("holidays"));
+  p.no_repeat_after_abandon = Duration(i64(cp, "no_repeat_after_abandon"));
+  p.no_repeat_after_machine = Duration(i64(cp, "no_repeat_after_machine"));
+  return c;
+}
+
+std::string numbers_to_json(const std::vector<PhoneNumber>& numbers) {
+  json::array a;
+  for (const auto& n : numbers) {
+    a.push_back(json::object{{"e164", n.e164},
+                             {"zone_set", n.zone_set},
+                             {"attempts", n.attempts},
+                             {"last_disposition", static_cast<int>(n.last_disposition)},
+                             {"invalid", n.invalid},
+                             {"last_abandon_at", ms(n.last_abandon_at)},
+                             {"last_machine_at", ms(n.last_machine_at)}});
+  }
+  return json::serialize(a);
+}
+std::vector<PhoneNumber> numbers_from_json(std::string_view text) {
+  std::vector<PhoneNumber> out;
+  json::value v = json::parse(text);
+  for (const auto& e : v.as_array()) {
+    const auto& o = e.as_object();
+    PhoneNumber n;
+    n.e164 = str(o, "e164");
+    n.zone_set = static_cast<ZoneSetId>(i64(o, "zone_set"));
+    n.attempts = static_cast<std::uint16_t>(i64(o, "attempts"));
+    n.last_disposition = static_cast<Disposition>(i64(o, "last_disposition"));
+    n.invalid = o.at("invalid").as_bool();
+    n.last_abandon_at = tp(i64(o, "last_abandon_at"));
+    n.last_machine_at = tp(i64(o, "last_machine_at"));
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+std::string attributes_to_json(const std::vector<std::pair<std::string, std::string>>& attrs) {
+  json::array a;
+  for (const auto& [k, v] : attrs) a.push_back(json::array{json::string(k), json::string(v)});
+  return json::serialize(a);
+}
+std::vector<std::pair<std::string, std::string>> attributes_from_json(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  json::value v = json::parse(text);
+  for (const auto& e : v.as_array()) {
+    const auto& p = e.as_array();
+    out.emplace_back(std::string(p[0].as_string()), std::string(p[1].as_string()));
+  }
+  return out;
+}
+
+}  // namespace omnivox::storage_codec

@@ -1,0 +1,34 @@
+// JSON encodings of the value types the persistent backends store as text (campaign
+// configuration, phone numbers, contact attributes). Internal to libomnivox; shared by the SQLite
+// and PostgreSQL backends so both store the same documents.
+#ifndef OMNIVOX_STORAGE_STORAGE_CODEC_H_
+#define OMNIVOX_STORAGE_STORAGE_CODEC_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "omnivox/model.h"
+#include "omnivox/types.h"
+
+namespace omnivox::storage_codec {
+
+inline std::int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
+inline TimePoint tp(std::int64_t v) { return TimePoint(Duration(v)); }
+
+/// The whole campaign configuration as one JSON object. Throws std::exception on bad input.
+std::string campaign_to_json(const CampaignConfig& c);
+CampaignConfig campaign_from_json(std::string_view text);
+/// Phone numbers as a JSON array of objects {e164, zone_set, attempts, last_disposition,
+/// invalid, last_abandon_at, last_machine_at} (times in ms since the Unix epoch).
+std::string numbers_to_json(const std::vector<PhoneNumber>& numbers);
+std::vector<PhoneNumber> numbers_from_json(std::string_view text);
+/// Attributes as a JSON array of [key, value] pairs (order and duplicates kept).
+std::string attributes_to_json(const std::vector<std::pair<std::string, std::string>>& attrs);
+std::vector<std::pair<std::string, std::string>> attributes_from_json(std::string_view text);
+
+}  // namespace omnivox::storage_codec
+
+#endif  // OMNIVOX_STORAGE_STORAGE_CODEC_H_

@@ -1,0 +1,436 @@
+// The Storage conformance suite on the PostgreSQL backend, against a throwaway PostgreSQL 15
+// cluster (tests/support/pg_test_cluster.h; one cluster for this test binary, one database per
+// test), plus the PostgreSQL-specific behaviour: migrations, tenants on one database, bad
+// connection strings, a newer schema, read-only databases, connection loss, open_storage URLs.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "omnivox/postgres_storage.h"
+#include "omnivox/storage_url.h"
+#include "omnivox/testing/storage_conformance.h"
+#include "pg_test_cluster.h"
+
+namespace omnivox::testing {
+namespace {
+
+PgTestCluster& cluster() { return PgTestCluster::shared(); }
+
+// A database migrated once; every test database is a copy of it (CREATE DATABASE ... TEMPLATE).
+const std::string& template_database() {
+  static const std::string name = [] {
+    cluster().create_database("omnivox_template");
+    make_postgres_storage(cluster().conninfo("omnivox_template")).reset();
+    return std::string("omnivox_template");
+  }();
+  return name;
+}
+
+std::string fresh_database(const std::string& prefix = "t", bool migrated = true) {
+  static std::atomic<int> counter{0};
+  std::string name = prefix + "_" + std::to_string(counter++);
+  return migrated ? cluster().create_database(name, template_database())
+                  : cluster().create_database(name);
+}
+
+std::string db_name_of(const std::string& conninfo) {
+  return conninfo.substr(
+      conninfo.find("dbname=") + 7,
+      conninfo.find(' ', conninfo.find("dbname=")) - conninfo.find("dbname=") - 7);
+}
+
+template <int PageSize>
+struct PostgresFactory {
+  PostgresFactory() : conninfo(fresh_database("conf")) {}
+  ~PostgresFactory() {
+    try {
+      cluster().drop_database(db_name_of(conninfo));
+    } catch (...) {
+    }
+  }
+  PostgresStorageOptions options(const std::string& tenant) const {
+    PostgresStorageOptions o;
+    o.tenant = tenant;
+    o.scan_page_size = PageSize;
+    return o;
+  }
+  std::unique_ptr<Storage> create() { return make_postgres_storage(conninfo, options("default")); }
+  std::unique_ptr<Storage> create_for_tenant(const std::string& tenant) {
+    return make_postgres_storage(conninfo, options(tenant));
+  }
+  std::string conninfo;
+};
+
+using PostgresDefaultPages = PostgresFactory<1000>;
+// Pages of 2 rows: every scan of the suite crosses page boundaries (keyset pagination).
+using PostgresTinyPages = PostgresFactory<2>;
+
+}  // namespace
+
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StorageConformanceTest,
+                               ::testing::Types<PostgresDefaultPages>);
+INSTANTIATE_TYPED_TEST_SUITE_P(PostgresTinyPages, StorageConformanceTest,
+                               ::testing::Types<PostgresTinyPages>);
+
+namespace {
+
+std::string expect_storage_error(const std::function<void()>& fn, ErrorCode code,
+                                 const std::string& must_contain) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error; expected one containing '" << must_contain << "'";
+  } catch (const Error& e) {
+    std::cout << "  error as reported: " << e.what() << "\n";
+    EXPECT_EQ(e.code(), code) << e.what();
+    EXPECT_NE(std::string(e.what()).find(must_contain), std::string::npos) << e.what();
+    return e.what();
+  }
+  return "";
+}
+
+TEST(PostgresStorage, PersistsAcrossReopenAndSharesOneDatabase) {
+  std::string conninfo = fresh_database();
+  TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  ContactId id;
+  {
+    auto s = make_postgres_storage(conninfo);
+    Contact c;
+    c.campaign_id = "c1";
+    c.external_id = "a";
+    c.numbers.push_back(PhoneNumber{"+351912345678"});
+    id = s->add_contact(c);
+    std::vector<ContactId> ids = {id};
+    EXPECT_EQ(s->claim_leases(ids, "A", now, std::chrono::seconds(30)).size(), 1u);
+    EXPECT_TRUE(s->mark_event_processed("CA1:1"));
+  }
+  auto a = make_postgres_storage(conninfo);
+  auto b = make_postgres_storage(conninfo);
+  ASSERT_TRUE(a->get_contact(id).has_value());
+  EXPECT_EQ(a->get_contact(id)->numbers.at(0).e164, "+351912345678");
+  EXPECT_EQ(b->get_lease(id)->owner, "A");
+  std::vector<ContactId> ids = {id};
+  EXPECT_TRUE(b->claim_leases(ids, "B", now, std::chrono::seconds(30)).empty());
+  EXPECT_EQ(b->claim_leases(ids, "B", now + std::chrono::seconds(30), std::chrono::seconds(30)),
+            ids);  // expired: reclaimable by anyone
+  EXPECT_FALSE(a->mark_event_processed("CA1:1"));
+  EXPECT_NE(a->allocate_call_id(), b->allocate_call_id());
+}
+
+TEST(PostgresStorage, ConcurrentOpensMigrateOnce) {
+  std::string conninfo = fresh_database("mig", /*migrated=*/false);
+  std::vector<std::thread> threads;
+  std::atomic<int> opened{0};
+  std::mutex m;
+  std::vector<std::string> errors;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        PostgresStorageOptions o;
+        o.tenant = "tenant-" + std::to_string(i);
+        make_postgres_storage(conninfo, o).reset();
+        ++opened;
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(m);
+        errors.push_back(e.what());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(opened.load(), 4);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  const std::string db = db_name_of(conninfo);
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM omnivox_schema_migrations", db),
+            std::to_string(kPostgresSchemaVersion));
+  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db),
+            std::to_string(kPostgresSchemaVersion));
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM tenants", db), "4");
+}
+
+TEST(PostgresStorage, ManyConnectionsClaimingNeverShareAContact) {
+  std::string conninfo = fresh_database();
+  constexpr int kContacts = 64;
+  constexpr int kWorkers = 4;
+  constexpr int kRounds = 40;
+  {
+    auto s = make_postgres_storage(conninfo);
+    for (int i = 0; i < kContacts; ++i) {
+      Contact c;
+      c.campaign_id = "c1";
+      c.external_id = std::to_string(i);
+      s->add_contact(c);
+    }
+  }
+  std::vector<std::atomic<int>> holder(kContacts + 1);
+  for (auto& h : holder) h.store(-1);
+  std::atomic<int> violations{0}, claims{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWorkers; ++w) {
+    threads.emplace_back([&, w] {
+      auto s = make_postgres_storage(conninfo);  // one connection per worker
+      const std::string owner = "node-" + std::to_string(w);
+      std::vector<ContactId> want;
+      for (int round = 0; round < kRounds; ++round) {
+        want.clear();
+        for (int i = kContacts; i >= 1; --i) {  // descending: lock order is the backend's job
+          if ((i + round + w) % 2 == 0) want.push_back(static_cast<ContactId>(i));
+        }
+        TimePoint now = TimePoint(Duration(1'780'000'000'000));
+        auto got = s->claim_leases(want, owner, now, std::chrono::hours(1));
+        claims += static_cast<int>(got.size());
+        for (ContactId id : got) {
+          int expected = -1;
+          if (!holder[id].compare_exchange_strong(expected, w)) ++violations;
+        }
+        for (ContactId id : got) {
+          int expected = w;
+          if (!holder[id].compare_exchange_strong(expected, -1)) ++violations;
+          s->release_lease(id, owner);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(violations.load(), 0);
+  EXPECT_GT(claims.load(), 0);
+}
+
+TEST(PostgresStorage, DialableScanAndOpenAttemptsUseTheirIndexes) {
+  std::string conninfo = fresh_database();
+  make_postgres_storage(conninfo).reset();
+  pqxx::connection c(conninfo);
+  pqxx::work tx(c);
+  tx.exec("SET LOCAL enable_seqscan = off");  // tiny tables: show that an index CAN serve it
+  auto plan = [&](const std::string& sql) {
+    std::string out;
+    for (const auto& row : tx.exec("EXPLAIN " + sql)) out += row[0].as<std::string>() + "\n";
+    return out;
+  };
+  std::string ready = plan(
+      "SELECT id FROM contacts c WHERE c.tenant_id = 'default' AND c.campaign_id = 'c1' "
+      "AND c.status IN (0, 1) AND c.next_attempt_at <= 5 "
+      "AND (-(c.priority::bigint), c.list_order) > (-100::bigint, 0::bigint) "
+      "ORDER BY -(c.priority::bigint), c.list_order LIMIT 10");
+  EXPECT_NE(ready.find("contacts_ready"), std::string::npos) << ready;
+  EXPECT_EQ(ready.find("Sort"), std::string::npos) << ready;  // index order, no sort
+  std::string callbacks = plan(
+      "SELECT id FROM contacts c WHERE c.tenant_id = 'default' AND c.campaign_id = 'c1' "
+      "AND c.status = 2 AND c.next_attempt_at <= 5 AND (c.next_attempt_at, c.id) > (0, 0) "
+      "ORDER BY c.next_attempt_at, c.id LIMIT 10");
+  EXPECT_NE(callbacks.find("contacts_callback"), std::string::npos) << callbacks;
+  std::string open = plan(
+      "SELECT call_id FROM attempts WHERE tenant_id = 'default' AND campaign_id = 'c1' "
+      "AND disposition = 0 AND call_id > 0 ORDER BY call_id LIMIT 10");
+  EXPECT_NE(open.find("attempts_open"), std::string::npos) << open;
+}
+
+// ---- bad input ----
+
+TEST(PostgresStorage, UnreachableServerIsAClearErrorWithThePasswordMasked) {
+  // A port nothing listens on: the cluster's port + 1 is not ours; find a closed one.
+  std::string conninfo =
+      "host=127.0.0.1 port=1 user=postgres password=s3cret dbname=x "
+      "connect_timeout=3";
+  std::string what = expect_storage_error([&] { make_postgres_storage(conninfo); },
+                                          ErrorCode::kStorage, "cannot connect");
+  EXPECT_EQ(what.find("s3cret"), std::string::npos) << what;
+  EXPECT_NE(what.find("password=***"), std::string::npos) << what;
+  EXPECT_NE(what.find("port=1"), std::string::npos) << what;
+}
+
+TEST(PostgresStorage, MalformedConnectionStringIsAClearError) {
+  expect_storage_error([&] { make_postgres_storage("host=127.0.0.1 port"); }, ErrorCode::kStorage,
+                       "host=127.0.0.1 port");
+  expect_storage_error([&] { make_postgres_storage("postgresql://[::1"); }, ErrorCode::kStorage,
+                       "cannot connect");
+}
+
+TEST(PostgresStorage, MissingDatabaseIsAClearError) {
+  std::string what =
+      expect_storage_error([&] { make_postgres_storage(cluster().conninfo("no_such_database")); },
+                           ErrorCode::kStorage, "no_such_database");
+  EXPECT_NE(what.find("does not exist"), std::string::npos) << what;
+}
+
+TEST(PostgresStorage, RefusesANewerSchemaAndWritesNothing) {
+  std::string conninfo = fresh_database();
+  const std::string db = db_name_of(conninfo);
+  cluster().exec(
+      "INSERT INTO omnivox_schema_migrations (version, description) "
+      "VALUES (99, 'from the future')",
+      db);
+  PostgresStorageOptions o;
+  o.tenant = "newcomer";
+  std::string what = expect_storage_error([&] { make_postgres_storage(conninfo, o); },
+                                          ErrorCode::kStorage, "schema version 99");
+  EXPECT_NE(what.find("newer than this build"), std::string::npos) << what;
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM tenants WHERE id = 'newcomer'", db), "0");
+}
+
+TEST(PostgresStorage, RefusesAnOlderSchemaWhenMigrationsAreOff) {
+  std::string conninfo = fresh_database("old", /*migrated=*/false);
+  PostgresStorageOptions o;
+  o.migrate = false;
+  expect_storage_error([&] { make_postgres_storage(conninfo, o); }, ErrorCode::kStorage,
+                       "migrations are disabled");
+  EXPECT_EQ(cluster().query_value("SELECT to_regclass('contacts')::text", db_name_of(conninfo)),
+            "");
+}
+
+TEST(PostgresStorage, ReadOnlyDatabaseIsRefusedAtOpen) {
+  std::string conninfo = fresh_database("ro");
+  const std::string db = db_name_of(conninfo);
+  cluster().exec("ALTER DATABASE " + db + " SET default_transaction_read_only = on");
+  PostgresStorageOptions o;
+  o.tenant = "reader";
+  expect_storage_error([&] { make_postgres_storage(conninfo, o); }, ErrorCode::kStorage,
+                       "read-only");
+  // Also for a fresh (unmigrated) read-only database: nothing is created.
+  std::string fresh = fresh_database("ro_fresh", /*migrated=*/false);
+  cluster().exec("ALTER DATABASE " + db_name_of(fresh) + " SET default_transaction_read_only = on");
+  expect_storage_error([&] { make_postgres_storage(fresh); }, ErrorCode::kStorage, "read-only");
+  cluster().exec("ALTER DATABASE " + db + " SET default_transaction_read_only = off");
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM tenants WHERE id = 'reader'", db), "0");
+  EXPECT_EQ(cluster().query_value("SELECT to_regclass('contacts')::text", db_name_of(fresh)), "");
+}
+
+TEST(PostgresStorage, ReadOnlyRoleIsRefusedAtOpen) {
+  std::string conninfo = fresh_database("rorole");
+  const std::string db = db_name_of(conninfo);
+  cluster().exec(
+      "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
+      "'omnivox_reader') THEN CREATE ROLE omnivox_reader LOGIN; END IF; END $$");
+  cluster().exec("ALTER ROLE omnivox_reader SET default_transaction_read_only = on");
+  cluster().exec("GRANT ALL ON ALL TABLES IN SCHEMA public TO omnivox_reader", db);
+  std::string as_reader = conninfo;
+  as_reader.replace(as_reader.find("user=postgres"), 13, "user=omnivox_reader");
+  expect_storage_error([&] { make_postgres_storage(as_reader); }, ErrorCode::kStorage, "read-only");
+}
+
+// ---- connection loss ----
+
+TEST(PostgresStorage, ReconnectsAndRetriesWhenTheServerComesBack) {
+  std::string conninfo = fresh_database("loss");
+  PostgresStorageOptions o;
+  o.retry_total_ms = 60000;
+  auto s = make_postgres_storage(conninfo, o);
+  Contact c;
+  c.campaign_id = "c1";
+  c.external_id = "survivor";
+  ContactId id = s->add_contact(c);
+
+  cluster().stop_server();
+  std::thread restarter([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    cluster().start_server();
+  });
+  // Runs while the server is down: reconnects with backoff until it is back.
+  std::optional<Contact> got;
+  EXPECT_NO_THROW(got = s->get_contact(id));
+  restarter.join();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->external_id, "survivor");
+  c.external_id = "after";
+  EXPECT_NE(s->add_contact(c), id);
+  EXPECT_EQ(s->contact_count("c1"), 2u);
+}
+
+TEST(PostgresStorage, GivesUpAfterTheRetryTimeWithAClearError) {
+  std::string conninfo = fresh_database("gone");
+  PostgresStorageOptions o;
+  o.retry_total_ms = 400;
+  auto s = make_postgres_storage(conninfo, o);
+  cluster().stop_server();
+  std::string what;
+  try {
+    s->contact_count("c1");
+    ADD_FAILURE() << "no error with the server down";
+  } catch (const Error& e) {
+    what = e.what();
+    std::cout << "  error as reported: " << what << "\n";
+    EXPECT_EQ(e.code(), ErrorCode::kStorage);
+  }
+  cluster().start_server();
+  EXPECT_NE(what.find("postgres storage: contact_count: connection lost, retried"),
+            std::string::npos)
+      << what;
+  // Usable again once the server is back.
+  EXPECT_EQ(s->contact_count("c1"), 0u);
+}
+
+// ---- URLs ----
+
+TEST(StorageUrl, OpensEveryBackend) {
+  EXPECT_EQ(storage_kind("memory"), StorageKind::kMemory);
+  EXPECT_EQ(storage_kind("sqlite:/tmp/x.db"), StorageKind::kSqlite);
+  EXPECT_EQ(storage_kind("sqlite:///tmp/x.db"), StorageKind::kSqlite);
+  EXPECT_EQ(storage_kind("postgres://h/db"), StorageKind::kPostgres);
+  EXPECT_EQ(storage_kind("postgresql://h/db"), StorageKind::kPostgres);
+  EXPECT_EQ(storage_kind("host=h dbname=db"), StorageKind::kPostgres);
+
+  auto mem = open_storage("memory");
+  Contact c;
+  c.campaign_id = "c1";
+  EXPECT_EQ(mem->add_contact(c), 1u);
+
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("omnivox-url-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    auto sq = open_storage("sqlite:" + (dir / "a.db").string());
+    EXPECT_EQ(sq->add_contact(c), 1u);
+    auto sq2 = open_storage("sqlite://" + (dir / "a.db").string());  // sqlite:///abs/path
+    EXPECT_TRUE(sq2->get_contact(1).has_value());
+    StorageOpenOptions other;
+    other.tenant = "other";
+    auto sq3 = open_storage("sqlite:" + (dir / "a.db").string(), other);
+    EXPECT_FALSE(sq3->get_contact(1).has_value());
+  }
+  fs::remove_all(dir);
+
+  std::string db = db_name_of(fresh_database("url"));
+  auto uri = open_storage("postgresql://postgres@127.0.0.1:" + std::to_string(cluster().port()) +
+                          "/" + db);
+  ContactId id = uri->add_contact(c);
+  auto kw = open_storage(cluster().conninfo(db));
+  EXPECT_TRUE(kw->get_contact(id).has_value());
+  StorageOpenOptions other;
+  other.tenant = "other";
+  auto kw_other = open_storage(cluster().conninfo(db), other);
+  EXPECT_FALSE(kw_other->get_contact(id).has_value());
+}
+
+TEST(StorageUrl, BadUrlsAreConfigErrorsNamingTheUrl) {
+  expect_storage_error([] { open_storage(""); }, ErrorCode::kConfig, "empty");
+  expect_storage_error([] { open_storage("redis://localhost"); }, ErrorCode::kConfig,
+                       "storage URL 'redis://localhost': unknown storage");
+  expect_storage_error([] { open_storage("sqlite:"); }, ErrorCode::kConfig, "no file path");
+  expect_storage_error([] { open_storage("memory", StorageOpenOptions{""}); }, ErrorCode::kConfig,
+                       "tenant");
+  std::string what = expect_storage_error(
+      [] { open_storage("postgresql://postgres:hunter2@127.0.0.1:1/db?connect_timeout=3"); },
+      ErrorCode::kStorage, "postgresql://postgres:***@127.0.0.1:1/db");
+  EXPECT_EQ(what.find("hunter2"), std::string::npos) << what;
+  expect_storage_error([] { open_storage("sqlite:/nonexistent-omnivox-dir/x/db.sqlite"); },
+                       ErrorCode::kStorage, "/nonexistent-omnivox-dir/x/db.sqlite");
+}
+
+TEST(StorageUrl, MasksPasswords) {
+  EXPECT_EQ(mask_storage_url("postgresql://u:secret@h:5432/db"), "postgresql://u:***@h:5432/db");
+  EXPECT_EQ(mask_storage_url("postgres://u@h/db"), "postgres://u@h/db");
+  EXPECT_EQ(mask_storage_url("host=h password=secret dbname=d"), "host=h password=*** dbname=d");
+  EXPECT_EQ(mask_storage_url("password='se cret' host=h"), "password=*** host=h");
+  EXPECT_EQ(mask_storage_url("postgresql://h/db?password=secret&sslmode=require"),
+            "postgresql://h/db?password=***&sslmode=require");
+  EXPECT_EQ(mask_storage_url("sqlite:/tmp/x.db"), "sqlite:/tmp/x.db");
+}
+
+}  // namespace
+}  // namespace omnivox::testing
