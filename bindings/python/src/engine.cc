@@ -1,0 +1,1071 @@
+// Engine, Storage, Clock, Telephony and EventListener bindings, and the callback plumbing
+// (engine_box.h explains the GIL rules).
+#include "engine_box.h"
+// engine_box.h (and common.h) first.
+#include <set>
+
+#include "omnivox/compliance.h"
+#include "omnivox/log.h"
+#include "omnivox/queue_generator.h"
+#include "omnivox/sqlite_storage.h"
+
+namespace omnivox::py_bindings {
+
+thread_local int t_callback_depth = 0;
+namespace {
+// Telephony methods running on this thread: events reported meanwhile are scheduled on the
+// engine clock instead of being handed over inline (telephony.h forbids the latter).
+thread_local int t_in_telephony_call = 0;
+struct TelephonyCallScope {
+  TelephonyCallScope() { ++t_in_telephony_call; }
+  ~TelephonyCallScope() { --t_in_telephony_call; }
+};
+
+// Live engines, so that the package's atexit hook can stop their threads before the interpreter
+// goes away (a thread that wants the GIL after finalisation would hang).
+std::mutex g_live_mutex;
+std::set<EngineBox*> g_live;
+
+std::string exception_text(py::error_already_set& e) {
+  std::string type = "exception";
+  try {
+    type = py::str(e.type().attr("__name__"));
+  } catch (...) {
+  }
+  std::string text;
+  try {
+    text = py::str(e.value());
+  } catch (...) {
+    PyErr_Clear();
+  }
+  return type + ": " + text;
+}
+}  // namespace
+
+void require_not_in_callback(const char* what) {
+  if (t_callback_depth > 0) {
+    throw Error(ErrorCode::kState, std::string(what) +
+                                       ": cannot be called from an engine callback (it would "
+                                       "deadlock); call it after the callback returns");
+  }
+}
+
+void CallbackErrors::record(const char* where, py::error_already_set& e) {
+  std::string message = std::string(where) + " raised " + exception_text(e);
+  ++count;
+  try {
+    py::object error = py::reinterpret_borrow<py::object>(error_classes().callback)(message);
+    error.attr("__cause__") = e.value();
+    error.attr("where") = where;
+    last = error;
+  } catch (py::error_already_set&) {
+    PyErr_Clear();
+  }
+  if (engine != nullptr) {
+    Engine* target = engine;
+    py::gil_scoped_release release;  // the log sink may be Python, or block on stderr
+    try {
+      target->logger().log(LogLevel::kError, "python callback: " + message);
+    } catch (...) {
+    }
+  }
+}
+
+CallbackErrors::~CallbackErrors() {
+  if (last && Py_IsInitialized()) {
+    py::gil_scoped_acquire gil;
+    last = py::object();
+  } else {
+    last.release();  // interpreter gone: leak rather than touch it
+  }
+}
+
+std::shared_ptr<py::object> gil_safe_object(py::object o) {
+  return std::shared_ptr<py::object>(new py::object(std::move(o)), [](py::object* p) {
+    if (Py_IsInitialized()) {
+      py::gil_scoped_acquire gil;
+      delete p;
+    } else {
+      p->release();
+      delete p;
+    }
+  });
+}
+
+// ---- SinkHandle ----
+void SinkHandle::report(const CallEvent& event) {
+  std::lock_guard<std::recursive_mutex> lock(mutex);
+  if (target == nullptr) {
+    throw Error(ErrorCode::kState, "CallEventSink: its engine is closed or gone");
+  }
+  if (t_in_telephony_call > 0 && clock != nullptr) {
+    // Inside originate()/hangup()/...: hand it over once the engine's handler has returned.
+    std::weak_ptr<SinkHandle> weak = weak_from_this();
+    clock->schedule_at(clock->now(), [weak, event] {
+      if (auto self = weak.lock()) {
+        std::lock_guard<std::recursive_mutex> l(self->mutex);
+        if (self->target != nullptr) self->target->on_call_event(event);
+      }
+    });
+    return;
+  }
+  target->on_call_event(event);
+}
+
+void SinkHandle::invalidate() {
+  std::lock_guard<std::recursive_mutex> lock(mutex);
+  target = nullptr;
+  clock = nullptr;
+}
+
+// ---- PyTelephony ----
+PyTelephony::~PyTelephony() {
+  if (sink_) sink_->invalidate();
+}
+
+void PyTelephony::bind(std::shared_ptr<CallbackErrors> errors, Clock* clock) {
+  if (bound_) {
+    throw Error(ErrorCode::kState,
+                "Telephony: this object already serves an engine (one engine at a time; close "
+                "the other engine first)");
+  }
+  errors_ = std::move(errors);
+  clock_ = clock;
+  bound_ = true;
+}
+
+void PyTelephony::unbind() {
+  if (sink_) sink_->invalidate();
+  bound_ = false;
+  clock_ = nullptr;
+}
+
+void PyTelephony::start(CallEventSink* sink) {
+  auto handle = std::make_shared<SinkHandle>();
+  handle->target = sink;
+  handle->clock = clock_;
+  py::gil_scoped_acquire gil;
+  if (sink_) sink_->invalidate();
+  sink_ = handle;
+  CallbackScope cb;
+  TelephonyCallScope scope;
+  try {
+    py::function f = py::get_override(static_cast<const Telephony*>(this), "start");
+    if (f) f(handle);
+  } catch (py::error_already_set& e) {
+    if (errors_) errors_->record("Telephony.start", e);
+  }
+}
+
+void PyTelephony::fail_later(CallId call) {
+  if (!sink_) return;
+  CallEvent failed;
+  failed.call_id = call;
+  failed.kind = CallEventKind::kFailed;
+  failed.fail_reason = FailReason::kConfig;
+  py::gil_scoped_release release;
+  try {
+    sink_->report(failed);  // scheduled: we are inside originate()
+  } catch (...) {
+  }
+}
+
+void PyTelephony::originate(const OriginateRequest& request) {
+  py::gil_scoped_acquire gil;
+  CallbackScope cb;
+  TelephonyCallScope scope;
+  try {
+    py::function f = py::get_override(static_cast<const Telephony*>(this), "originate");
+    if (!f) {
+      PyErr_SetString(PyExc_NotImplementedError, "Telephony.originate is not implemented");
+      throw py::error_already_set();
+    }
+    f(request);
+  } catch (py::error_already_set& e) {
+    if (errors_) errors_->record("Telephony.originate", e);
+    // telephony.h: report a failure as a FAILED event instead of throwing.
+    fail_later(request.call_id);
+  }
+}
+
+#define OMNIVOX_PY_TELEPHONY_VOID(NAME, WHERE, ...)                               \
+  py::gil_scoped_acquire gil;                                                     \
+  CallbackScope cb;                                                               \
+  TelephonyCallScope scope;                                                       \
+  try {                                                                           \
+    py::function f = py::get_override(static_cast<const Telephony*>(this), NAME); \
+    if (f) f(__VA_ARGS__);                                                        \
+  } catch (py::error_already_set & e) {                                           \
+    if (errors_) errors_->record(WHERE, e);                                       \
+  }
+
+void PyTelephony::hangup(CallId call) {
+  OMNIVOX_PY_TELEPHONY_VOID("hangup", "Telephony.hangup", call)
+}
+void PyTelephony::bridge(CallId call, AgentId agent) {
+  OMNIVOX_PY_TELEPHONY_VOID("bridge", "Telephony.bridge", call, agent)
+}
+void PyTelephony::play(CallId call, const std::string& message) {
+  OMNIVOX_PY_TELEPHONY_VOID("play", "Telephony.play", call, message)
+}
+void PyTelephony::stop(){OMNIVOX_PY_TELEPHONY_VOID("stop", "Telephony.stop")}
+#undef OMNIVOX_PY_TELEPHONY_VOID
+
+std::optional<CallEvent> PyTelephony::lookup_call(const Attempt& attempt) {
+  py::gil_scoped_acquire gil;
+  CallbackScope cb;
+  TelephonyCallScope scope;
+  try {
+    py::function f = py::get_override(static_cast<const Telephony*>(this), "lookup_call");
+    if (!f) return std::nullopt;
+    py::object r = f(attempt);
+    if (r.is_none()) return std::nullopt;
+    return r.cast<CallEvent>();
+  } catch (py::error_already_set& e) {
+    if (errors_) errors_->record("Telephony.lookup_call", e);
+  } catch (const py::cast_error&) {
+    PyErr_SetString(PyExc_TypeError, "Telephony.lookup_call must return a CallEvent or None");
+    py::error_already_set e;
+    if (errors_) errors_->record("Telephony.lookup_call", e);
+  }
+  return std::nullopt;
+}
+
+// ---- PyEventListener ----
+void PyEventListener::bind(std::shared_ptr<CallbackErrors> errors) {
+  if (bound_) {
+    throw Error(ErrorCode::kState,
+                "EventListener: this object already listens to an engine (one at a time)");
+  }
+  errors_ = std::move(errors);
+  bound_ = true;
+}
+void PyEventListener::unbind() { bound_ = false; }
+
+template <typename T>
+void PyEventListener::dispatch(const char* name, int slot, const T& value) {
+  if (overridden_[slot].load(std::memory_order_relaxed) == 2) return;  // no GIL needed
+  py::gil_scoped_acquire gil;
+  CallbackScope cb;
+  try {
+    py::function f = py::get_override(static_cast<const EventListener*>(this), name);
+    if (!f) {
+      overridden_[slot] = 2;
+      return;
+    }
+    overridden_[slot] = 1;
+    f(value);
+  } catch (py::error_already_set& e) {
+    std::string where = std::string("EventListener.") + name;
+    if (errors_) {
+      errors_->record(where.c_str(), e);
+    } else {
+      e.discard_as_unraisable(where.c_str());
+    }
+  }
+}
+
+void PyEventListener::on_call_state(const CallStateChange& c) { dispatch("on_call_state", 0, c); }
+void PyEventListener::on_agent_state(const AgentStateChange& c) {
+  dispatch("on_agent_state", 1, c);
+}
+void PyEventListener::on_pacing_decision(const PacingDecision& d) {
+  dispatch("on_pacing_decision", 2, d);
+}
+void PyEventListener::on_attempt_finished(const Attempt& a) {
+  dispatch("on_attempt_finished", 3, a);
+}
+
+// ---- EngineBox ----
+Engine& EngineBox::get() const {
+  if (engine == nullptr) throw Error(ErrorCode::kState, "Engine: it is closed");
+  return *engine;
+}
+
+void EngineBox::close() {
+  if (engine == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(g_live_mutex);
+    g_live.erase(this);
+  }
+  {
+    std::optional<py::gil_scoped_release> release;
+    if (PyGILState_Check()) release.emplace();
+    if (py_telephony && py_telephony->sink()) py_telephony->sink()->invalidate();
+    if (owned) {
+      owned->stop();
+      owned.reset();
+    }
+  }
+  if (simulator != nullptr && owned == nullptr && !keep) {
+    simulator->start(nullptr);  // no events into the destroyed engine from pending timers
+    simulator->attach(nullptr);
+  }
+  if (py_telephony) py_telephony->unbind();
+  if (py_listener) py_listener->unbind();
+  errors->engine = nullptr;
+  engine = nullptr;
+  // Break Python-level cycles (a listener holding its engine): the engine no longer calls them.
+  if (Py_IsInitialized()) {
+    py::gil_scoped_acquire gil;
+    telephony_obj = py::object();
+    listener_obj = py::object();
+  }
+}
+
+EngineBox::~EngineBox() {
+  if (!keep) close();
+  if (Py_IsInitialized()) {
+    py::gil_scoped_acquire gil;
+    telephony_obj = py::object();
+    listener_obj = py::object();
+  } else {
+    telephony_obj.release();
+    listener_obj.release();
+  }
+}
+
+namespace {
+
+class SharedPolicy final : public PacingPolicy {
+ public:
+  explicit SharedPolicy(std::shared_ptr<PacingPolicy> p) : p_(std::move(p)) {}
+  std::string name() const override { return p_->name(); }
+  int decide(const PacingSnapshot& s) override { return p_->decide(s); }
+  bool wants_details() const override { return p_->wants_details(); }
+  Duration tick_interval() const override { return p_->tick_interval(); }
+
+ private:
+  std::shared_ptr<PacingPolicy> p_;
+};
+
+// A LogSink that calls a Python callable(level, message).
+class PyLogSink final : public LogSink {
+ public:
+  explicit PyLogSink(py::object fn) : fn_(gil_safe_object(std::move(fn))) {}
+  void write(LogLevel level, std::string_view message) override {
+    if (!Py_IsInitialized()) return;
+    py::gil_scoped_acquire gil;
+    CallbackScope cb;
+    try {
+      (*fn_)(level, py::str(message.data(), message.size()));
+    } catch (py::error_already_set& e) {
+      e.discard_as_unraisable("omnivox log sink");
+    }
+  }
+  py::object callable() const { return *fn_; }
+
+ private:
+  std::shared_ptr<py::object> fn_;
+};
+
+}  // namespace
+
+std::unique_ptr<PacingPolicy> share_policy(std::shared_ptr<PacingPolicy> policy) {
+  if (!policy) throw Error(ErrorCode::kInvalidArgument, "policy is None");
+  return std::make_unique<SharedPolicy>(std::move(policy));
+}
+
+void bind_engine(py::module_& m) {
+  using release = py::call_guard<py::gil_scoped_release>;
+
+  m.def(
+      "_stop_all_engines",
+      [] {
+        std::vector<EngineBox*> boxes;
+        {
+          std::lock_guard<std::mutex> lock(g_live_mutex);
+          boxes.assign(g_live.begin(), g_live.end());
+        }
+        for (EngineBox* b : boxes) {
+          if (b->engine) b->engine->stop();
+        }
+      },
+      release(), "Stops the threads of every live engine (the package's atexit hook).");
+
+  // ---- storage ----
+  py::class_<Lease>(m, "Lease", "An exclusive, time-limited claim on a contact.")
+      .def_readonly("contact_id", &Lease::contact_id)
+      .def_readonly("owner", &Lease::owner)
+      .def_readonly("expiry", &Lease::expiry);
+  py::class_<JournalEntry>(m, "JournalEntry", "One line of the event journal.")
+      .def_readonly("at", &JournalEntry::at)
+      .def_readonly("campaign_id", &JournalEntry::campaign_id)
+      .def_readonly("call_id", &JournalEntry::call_id)
+      .def_readonly("contact_id", &JournalEntry::contact_id)
+      .def_readonly("kind", &JournalEntry::kind)
+      .def_readonly("detail", &JournalEntry::detail);
+
+  py::class_<Storage, std::shared_ptr<Storage>>(
+      m, "Storage",
+      "Where contacts, attempts, leases and the journal live. Create one with memory_storage() "
+      "or sqlite_storage(). Every method is thread-safe and releases the GIL.")
+      .def(
+          "get_campaign", [](Storage& s, const std::string& id) { return s.get_campaign(id); },
+          py::arg("campaign_id"), release())
+      .def(
+          "lists", [](Storage& s, const std::string& id) { return s.lists(id); },
+          py::arg("campaign_id"), release())
+      .def("get_contact", &Storage::get_contact, py::arg("contact_id"), release(),
+           "The contact, or None.")
+      .def(
+          "contact_count", [](Storage& s, const std::string& id) { return s.contact_count(id); },
+          py::arg("campaign_id"), release())
+      .def(
+          "count_by_status",
+          [](Storage& s, const std::string& id) {
+            std::vector<std::size_t> v;
+            {
+              py::gil_scoped_release r;
+              v = s.count_by_status(id);
+            }
+            py::dict d;
+            for (std::size_t i = 0; i < v.size(); ++i)
+              d[py::cast(static_cast<ContactStatus>(i))] = v[i];
+            return d;
+          },
+          py::arg("campaign_id"), "dict[ContactStatus, int].")
+      .def(
+          "contacts",
+          [](Storage& s, const std::string& id, bool dialable_only) {
+            std::vector<Contact> out;
+            ContactScan scan;
+            scan.campaign_id = id;
+            scan.dialable_only = dialable_only;
+            s.scan_contacts(scan, [&](const Contact& c) {
+              out.push_back(c);
+              return true;
+            });
+            return out;
+          },
+          py::arg("campaign_id"), py::arg("dialable_only") = false, release(),
+          "The campaign's contacts in dialing order (a list copy).")
+      .def("attempts_of", &Storage::attempts_of, py::arg("contact_id"), release())
+      .def(
+          "attempts",
+          [](Storage& s, const std::string& id) {
+            std::vector<Attempt> out;
+            s.scan_attempts(id, [&](const Attempt& a) {
+              out.push_back(a);
+              return true;
+            });
+            return out;
+          },
+          py::arg("campaign_id"), release(), "Every attempt of a campaign in call-id order.")
+      .def(
+          "open_attempts",
+          [](Storage& s, const std::string& id) {
+            std::vector<Attempt> out;
+            s.scan_open_attempts(id, [&](const Attempt& a) {
+              out.push_back(a);
+              return true;
+            });
+            return out;
+          },
+          py::arg("campaign_id"), release(), "Attempts with no disposition yet.")
+      .def(
+          "journal",
+          [](Storage& s, const std::string& id) {
+            std::vector<JournalEntry> out;
+            s.scan_journal(id, [&](const JournalEntry& e) {
+              out.push_back(e);
+              return true;
+            });
+            return out;
+          },
+          py::arg("campaign_id"), release())
+      .def("get_lease", &Storage::get_lease, py::arg("contact_id"), release())
+      .def(
+          "add_dnc",
+          [](Storage& s, const std::string& list, const std::string& n) { s.add_dnc(list, n); },
+          py::arg("list"), py::arg("e164"), release())
+      .def(
+          "is_dnc",
+          [](Storage& s, const std::string& c, const std::string& n) { return s.is_dnc(c, n); },
+          py::arg("campaign_id"), py::arg("e164"), release());
+
+  m.def(
+      "memory_storage",
+      [](bool keep_journal) {
+        return std::shared_ptr<Storage>(make_memory_storage({keep_journal}));
+      },
+      py::arg("keep_journal") = true,
+      "The in-process memory backend (fast, not persistent). keep_journal: keep the event "
+      "journal (grows with every state change).");
+  m.def(
+      "sqlite_storage",
+      [](const std::string& path, int busy_timeout_ms, bool wal, bool synchronous_full,
+         bool keep_journal) {
+        SqliteStorageOptions o;
+        o.busy_timeout_ms = busy_timeout_ms;
+        o.wal = wal;
+        o.synchronous_full = synchronous_full;
+        o.keep_journal = keep_journal;
+        return std::shared_ptr<Storage>(make_sqlite_storage(path, o));
+      },
+      py::arg("path"), py::arg("busy_timeout_ms") = 5000, py::arg("wal") = true,
+      py::arg("synchronous_full") = false, py::arg("keep_journal") = true, release(),
+      "The SQLite backend in one database file (':memory:' for a private one). Raises "
+      "StorageError if it cannot be opened.");
+
+  // ---- clocks ----
+  py::class_<Clock, std::shared_ptr<Clock>>(
+      m, "Clock", "The current time and timers: VirtualClock or system_clock().")
+      .def("now", &Clock::now, "The current instant (aware UTC datetime).")
+      .def_property_readonly("is_virtual", &Clock::is_virtual)
+      .def(
+          "schedule_at",
+          [](Clock& c, TimePoint when, py::function fn) {
+            auto held = gil_safe_object(std::move(fn));
+            py::gil_scoped_release release;
+            return c.schedule_at(when, [held] {
+              if (!Py_IsInitialized()) return;
+              py::gil_scoped_acquire gil;
+              CallbackScope cb;
+              try {
+                (*held)();
+              } catch (py::error_already_set& e) {
+                e.discard_as_unraisable("omnivox Clock.schedule_at callback");
+              }
+            });
+          },
+          py::arg("when"), py::arg("fn"),
+          "Runs fn() once at `when` (on the clock's thread for a real clock, inside advance / "
+          "Engine.run_for for a virtual one). An exception from fn goes to "
+          "sys.unraisablehook. Returns the timer id.")
+      .def("cancel", &Clock::cancel, py::arg("timer_id"), release());
+
+  py::class_<VirtualClock, Clock, std::shared_ptr<VirtualClock>>(
+      m, "VirtualClock",
+      "Discrete-event virtual time: a simulated day runs in seconds. Drive it from one thread.")
+      .def(py::init<TimePoint>(), py::arg("start"))
+      .def("advance_one", &VirtualClock::advance_one, py::arg("limit"), release())
+      .def("fire_next", &VirtualClock::fire_next, py::arg("limit"), release())
+      .def("advance_to", &VirtualClock::advance_to, py::arg("limit"), release())
+      .def("next_due", &VirtualClock::next_due, "None-free: datetime.max-like far future if none.")
+      .def("pending", &VirtualClock::pending);
+
+  m.def(
+      "system_clock",
+      [](double speed, TimePoint start) {
+        if (!(speed > 0) || !std::isfinite(speed)) {
+          throw Error(ErrorCode::kInvalidArgument, "system_clock: speed must be > 0");
+        }
+        return std::shared_ptr<Clock>(make_system_clock(speed, start));
+      },
+      py::arg("speed") = 1.0, py::arg("start") = TimePoint{},
+      "Wall-clock time; timers fire on one internal thread. speed > 1 runs faster than the "
+      "wall clock; start (aware datetime) sets the initial reading (None: now).");
+
+  // ---- telephony ----
+  py::class_<SinkHandle, std::shared_ptr<SinkHandle>>(
+      m, "CallEventSink",
+      "Where a Python Telephony reports call events. Thread-safe, never blocks; callable from "
+      "any thread. Inside originate()/hangup()/bridge()/play() the event is delivered after the "
+      "method returns (scheduled on the engine clock). After its engine is closed it raises "
+      "StateError.")
+      .def("on_call_event", &SinkHandle::report, py::arg("event"), release())
+      .def(
+          "report",
+          [](SinkHandle& s, CallId call_id, CallEventKind kind, AmdResult amd,
+             FailReason fail_reason, int provider_code, std::string provider_call_id,
+             std::uint32_t sequence) {
+            CallEvent e;
+            e.call_id = call_id;
+            e.kind = kind;
+            e.amd = amd;
+            e.fail_reason = fail_reason;
+            e.provider_code = provider_code;
+            e.provider_call_id = std::move(provider_call_id);
+            e.sequence = sequence;
+            s.report(e);
+          },
+          py::arg("call_id"), py::arg("kind"), py::arg("amd") = AmdResult::kNone,
+          py::arg("fail_reason") = FailReason::kNone, py::arg("provider_code") = 0,
+          py::arg("provider_call_id") = std::string(), py::arg("sequence") = 0u, release(),
+          "Shorthand for on_call_event(CallEvent(...)) stamped with the engine clock.");
+
+  py::class_<Telephony, PyTelephony, std::shared_ptr<Telephony>>(
+      m, "Telephony",
+      "Subclass it to place calls from Python: override originate(request), hangup(call_id), "
+      "bridge(call_id, agent), play(call_id, message) (and optionally start(sink), stop(), "
+      "lookup_call(attempt)); report outcomes with self.sink.report(call_id, kind, ...). "
+      "Methods run on the engine's thread with the GIL held and must not block. An exception is "
+      "caught, recorded (Engine.last_callback_error()) and logged; from originate() the attempt "
+      "then ends FAILED (fail_reason CONFIG). Serves one engine at a time.")
+      .def(py::init<>())
+      .def_property_readonly(
+          "sink",
+          [](Telephony& t) -> std::shared_ptr<SinkHandle> {
+            auto* p = dynamic_cast<PyTelephony*>(&t);
+            return p ? p->sink() : nullptr;
+          },
+          "The CallEventSink of the engine this telephony serves (None before).")
+      .def(
+          "schedule",
+          [](Telephony& t, Duration delay, py::function fn) {
+            auto* p = dynamic_cast<PyTelephony*>(&t);
+            if (p == nullptr || p->clock() == nullptr) {
+              throw Error(ErrorCode::kState, "Telephony.schedule: not serving an engine");
+            }
+            auto held = gil_safe_object(std::move(fn));
+            std::weak_ptr<CallbackErrors> errors = p->errors();
+            Clock* clock = p->clock();
+            py::gil_scoped_release release;
+            return clock->schedule_at(clock->now() + delay, [held, errors] {
+              if (!Py_IsInitialized()) return;
+              py::gil_scoped_acquire gil;
+              CallbackScope cb;
+              try {
+                (*held)();
+              } catch (py::error_already_set& e) {
+                if (auto errs = errors.lock()) {
+                  errs->record("Telephony.schedule callback", e);
+                } else {
+                  e.discard_as_unraisable("omnivox Telephony.schedule callback");
+                }
+              }
+            });
+          },
+          py::arg("delay"), py::arg("fn"),
+          "Runs fn() after `delay` of engine-clock time (virtual or real); an exception is "
+          "recorded like any callback error. Returns the timer id.")
+      .def(
+          "cancel",
+          [](Telephony& t, TimerId id) {
+            auto* p = dynamic_cast<PyTelephony*>(&t);
+            if (p != nullptr && p->clock() != nullptr) {
+              py::gil_scoped_release release;
+              p->clock()->cancel(id);
+            }
+          },
+          py::arg("timer_id"), "Cancels a timer from schedule().")
+      .def(
+          "now",
+          [](Telephony& t) {
+            auto* p = dynamic_cast<PyTelephony*>(&t);
+            if (p == nullptr || p->clock() == nullptr) {
+              throw Error(ErrorCode::kState, "Telephony.now: not serving an engine");
+            }
+            return p->clock()->now();
+          },
+          "The engine clock's now.");
+
+  py::class_<EventListener, PyEventListener, std::shared_ptr<EventListener>>(
+      m, "EventListener",
+      "Subclass it and override any of on_call_state(change), on_agent_state(change), "
+      "on_pacing_decision(decision), on_attempt_finished(attempt). Called on the engine's "
+      "thread with the GIL held; must not block; may call Engine methods (mutations apply after "
+      "the current handler). An exception is caught, recorded and logged; the engine goes on. "
+      "Listens to one engine at a time.")
+      .def(py::init<>())
+      .def(
+          "on_call_state", [](EventListener&, const CallStateChange&) {}, py::arg("change"))
+      .def(
+          "on_agent_state", [](EventListener&, const AgentStateChange&) {}, py::arg("change"))
+      .def(
+          "on_pacing_decision", [](EventListener&, const PacingDecision&) {}, py::arg("decision"))
+      .def(
+          "on_attempt_finished", [](EventListener&, const Attempt&) {}, py::arg("attempt"));
+
+  // ---- engine ----
+  py::class_<StateTimeouts>(m, "StateTimeouts", "Per-state timeouts of the call state machine.")
+      .def(py::init<>())
+      .def_readwrite("queued", &StateTimeouts::queued)
+      .def_readwrite("dialing", &StateTimeouts::dialing)
+      .def_readwrite("ringing_extra", &StateTimeouts::ringing_extra)
+      .def_readwrite("answered", &StateTimeouts::answered)
+      .def_readwrite("human", &StateTimeouts::human)
+      .def_readwrite("machine", &StateTimeouts::machine)
+      .def_readwrite("bridged", &StateTimeouts::bridged);
+
+  py::class_<EngineOptions>(m, "EngineOptions", "Engine settings (engine.h states defaults).")
+      .def(py::init<>())
+      .def_readwrite("owner_token", &EngineOptions::owner_token)
+      .def_readwrite("lease_ttl", &EngineOptions::lease_ttl)
+      .def_readwrite("decision_interval", &EngineOptions::decision_interval)
+      .def_readwrite("timeouts", &EngineOptions::timeouts)
+      .def_readwrite("log_level", &EngineOptions::log_level)
+      .def_readwrite("time_zone_map_path", &EngineOptions::time_zone_map_path)
+      .def_readwrite("max_wrap_up", &EngineOptions::max_wrap_up)
+      .def_readwrite("journal_state_changes", &EngineOptions::journal_state_changes)
+      .def_property(
+          "log_sink",
+          [](const EngineOptions& o) -> py::object {
+            if (auto* s = dynamic_cast<PyLogSink*>(o.log_sink.get())) return s->callable();
+            return py::none();
+          },
+          [](EngineOptions& o, py::object fn) {
+            if (fn.is_none()) {
+              o.log_sink = nullptr;
+            } else {
+              if (!PyCallable_Check(fn.ptr())) {
+                throw Error(ErrorCode::kInvalidArgument, "log_sink must be callable or None");
+              }
+              o.log_sink = std::make_shared<PyLogSink>(std::move(fn));
+            }
+          },
+          "None (stderr) or a callable(level: LogLevel, message: str), called from engine "
+          "threads with the GIL; it must not call back into the engine.");
+
+  py::class_<EngineBox, std::shared_ptr<EngineBox>>(
+      m, "Engine",
+      "Runs campaigns over a Storage, a Telephony, a Clock and an optional EventListener. Every "
+      "method is thread-safe and releases the GIL. Use close() (or a with block) to stop its "
+      "threads and free it deterministically.")
+      .def(
+          py::init([](std::shared_ptr<Storage> storage, py::object telephony,
+                      std::shared_ptr<Clock> clock, py::object listener,
+                      std::optional<EngineOptions> options) {
+            if (!storage) throw Error(ErrorCode::kInvalidArgument, "Engine: storage is None");
+            if (!clock) throw Error(ErrorCode::kInvalidArgument, "Engine: clock is None");
+            if (telephony.is_none()) {
+              throw Error(ErrorCode::kInvalidArgument, "Engine: telephony is None");
+            }
+            auto box = std::make_shared<EngineBox>();
+            box->storage = storage;
+            box->clock = clock;
+            if (!py::isinstance<Telephony>(telephony)) {
+              throw py::type_error("Engine: telephony must be an omnivox.Telephony (or Simulator)");
+            }
+            if (!listener.is_none() && !py::isinstance<EventListener>(listener)) {
+              throw py::type_error("Engine: listener must be an omnivox.EventListener or None");
+            }
+            Telephony* tel = telephony.cast<Telephony*>();
+            EventListener* lis = listener.is_none() ? nullptr : listener.cast<EventListener*>();
+            box->telephony_obj = telephony;
+            box->listener_obj = listener;
+            box->py_telephony = dynamic_cast<PyTelephony*>(tel);
+            box->py_listener = dynamic_cast<PyEventListener*>(lis);
+            box->simulator = dynamic_cast<Simulator*>(tel);
+            if (box->py_telephony) box->py_telephony->bind(box->errors, clock.get());
+            try {
+              if (box->py_listener) box->py_listener->bind(box->errors);
+              EngineOptions opts = options.value_or(EngineOptions{});
+              {
+                py::gil_scoped_release release;
+                box->owned = std::make_unique<Engine>(opts, storage.get(), tel, clock.get(), lis);
+              }
+            } catch (...) {
+              if (box->py_telephony) box->py_telephony->unbind();
+              if (box->py_listener) box->py_listener->unbind();
+              box->py_telephony = nullptr;
+              box->py_listener = nullptr;
+              box->simulator = nullptr;
+              throw;
+            }
+            box->engine = box->owned.get();
+            box->errors->engine = box->engine;
+            if (box->simulator) box->simulator->attach(box->engine);
+            {
+              std::lock_guard<std::mutex> lock(g_live_mutex);
+              g_live.insert(box.get());
+            }
+            return box;
+          }),
+          py::arg("storage"), py::arg("telephony"), py::arg("clock"),
+          py::arg("listener") = py::none(), py::arg("options") = py::none(),
+          "telephony: a Telephony subclass or a Simulator (which is then attached to this "
+          "engine to play its agents; pass it as listener too). The engine keeps every part "
+          "alive. Raises ConfigError if the time-zone map cannot be loaded.")
+      .def(
+          "close",
+          [](EngineBox& b) {
+            require_not_in_callback("Engine.close");
+            if (b.keep) {
+              throw Error(ErrorCode::kState,
+                          "Engine.close: this engine belongs to a Simulation (it lives as long "
+                          "as the simulation)");
+            }
+            b.close();
+          },
+          "Stops the engine's threads and destroys it; later calls raise StateError. Idempotent.")
+      .def_property_readonly("closed", [](const EngineBox& b) { return b.engine == nullptr; })
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__",
+           [](EngineBox& b, py::args) {
+             if (!b.keep) b.close();
+             return false;
+           })
+      // campaigns and contacts
+      .def(
+          "add_campaign",
+          [](EngineBox& box_, const CampaignConfig& c) {
+            Engine& e = box_.get();
+            e.add_campaign(c);
+          },
+          py::arg("campaign"), release(),
+          "Stores the campaign (validated: ConfigError naming the field). Not started yet.")
+      .def(
+          "import_contacts",
+          [](EngineBox& box_, const std::string& campaign, const std::string& list,
+             const std::string& path, std::optional<ImportOptions> options) {
+            Engine& e = box_.get();
+            return e.import_contacts(campaign, list, path, options.value_or(ImportOptions{}));
+          },
+          py::arg("campaign_id"), py::arg("list_name"), py::arg("csv_path"),
+          py::arg("options") = py::none(), release(),
+          "Adds contacts from a CSV file into a campaign's list; returns the ImportReport (bad "
+          "rows are reported, not raised). Raises IoError / ConfigError for the whole file.")
+      .def(
+          "add_contact",
+          [](EngineBox& box_, const std::string& campaign, Contact c) {
+            Engine& e = box_.get();
+            return e.add_contact(campaign, std::move(c));
+          },
+          py::arg("campaign_id"), py::arg("contact"), release(),
+          "Adds one contact (numbers in E.164). Returns its id.")
+      .def(
+          "add_dnc",
+          [](EngineBox& box_, const std::string& list, const std::string& n) {
+            Engine& e = box_.get();
+            e.add_dnc(list, n);
+          },
+          py::arg("list"), py::arg("e164"), release(),
+          "Adds a number to a DNC list ('global' or a campaign id).")
+      .def(
+          "start_campaign",
+          [](EngineBox& box_, const std::string& id) {
+            Engine& e = box_.get();
+            e.start_campaign(id);
+          },
+          py::arg("campaign_id"), release())
+      .def(
+          "stop_campaign",
+          [](EngineBox& box_, const std::string& id) {
+            Engine& e = box_.get();
+            e.stop_campaign(id);
+          },
+          py::arg("campaign_id"), release())
+      .def(
+          "set_pacing_policy",
+          [](EngineBox& box_, const std::string& id, std::shared_ptr<PacingPolicy> p) {
+            Engine& e = box_.get();
+            if (auto* k = dynamic_cast<KeepPolicy*>(p.get()); k != nullptr && box_.keep &&
+                                                              !k->keep.owner_before(box_.keep) &&
+                                                              !box_.keep.owner_before(k->keep)) {
+              p = k->inner;  // same simulation: no cycle through the engine
+            }
+            e.set_pacing_policy(id, share_policy(std::move(p)));
+          },
+          py::arg("campaign_id"), py::arg("policy"), release(),
+          "Replaces the campaign's pacing policy (see omnivox.policies). The engine shares the "
+          "policy object: read its state from Python only while the engine is not running.")
+      // agents
+      .def(
+          "add_agent",
+          [](EngineBox& box_, const std::string& c, const std::string& n) {
+            Engine& e = box_.get();
+            return e.add_agent(c, n);
+          },
+          py::arg("campaign_id"), py::arg("name"), release(),
+          "Adds an agent, LOGGED_OUT. Returns its id.")
+      .def(
+          "set_agent_state",
+          [](EngineBox& box_, AgentId a, AgentState s) {
+            Engine& e = box_.get();
+            e.set_agent_state(a, s);
+          },
+          py::arg("agent"), py::arg("state"), release(),
+          "AVAILABLE, PAUSED or LOGGED_OUT; an agent on a call finishes it first.")
+      .def(
+          "set_disposition",
+          [](EngineBox& box_, CallId call, Disposition d, TimePoint callback_at) {
+            Engine& e = box_.get();
+            std::optional<TimePoint> at;
+            if (callback_at != TimePoint{}) at = callback_at;
+            e.set_disposition(call, d, at);
+          },
+          py::arg("call_id"), py::arg("disposition"), py::arg("callback_at") = TimePoint{},
+          release(), "Ends the agent's wrap-up of a call; CALLBACK needs callback_at.")
+      // preview and call now
+      .def(
+          "preview_next",
+          [](EngineBox& box_, AgentId a) {
+            Engine& e = box_.get();
+            return e.preview_next(a);
+          },
+          py::arg("agent"), release(),
+          "PREVIEW: reserves the next dialable entry for the agent, or None.")
+      .def(
+          "dial_preview",
+          [](EngineBox& box_, AgentId a) {
+            Engine& e = box_.get();
+            return e.dial_preview(a);
+          },
+          py::arg("agent"), release(), "Dials the previewed entry; returns the call id.")
+      .def(
+          "skip_preview",
+          [](EngineBox& box_, AgentId a) {
+            Engine& e = box_.get();
+            e.skip_preview(a);
+          },
+          py::arg("agent"), release())
+      .def(
+          "call_now",
+          [](EngineBox& box_, ContactId c, AgentId a) {
+            Engine& e = box_.get();
+            return e.call_now(c, a);
+          },
+          py::arg("contact_id"), py::arg("agent"), release(),
+          "Dials a chosen contact for an AVAILABLE agent; StateError with the reason otherwise.")
+      // running
+      .def(
+          "start",
+          [](EngineBox& b, int threads) {
+            require_not_in_callback("Engine.start");
+            if (threads < 1 || threads > 64) {
+              throw Error(ErrorCode::kInvalidArgument, "Engine.start: threads must be 1..64");
+            }
+            b.get().start(threads);
+          },
+          py::arg("threads") = 1, release(),
+          "Runs the engine on owned threads (real clock). Returns at once.")
+      .def(
+          "stop",
+          [](EngineBox& b) {
+            require_not_in_callback("Engine.stop");
+            b.get().stop();
+          },
+          release(), "Stops the owned threads (waits for them).")
+      .def(
+          "poll",
+          [](EngineBox& b) {
+            require_not_in_callback("Engine.poll");
+            return b.get().poll();
+          },
+          release())
+      .def(
+          "run_for",
+          [](EngineBox& b, Duration d) {
+            require_not_in_callback("Engine.run_for");
+            if (d.count() < 0) {
+              throw Error(ErrorCode::kInvalidArgument, "Engine.run_for: negative duration");
+            }
+            return b.get().run_for(d);
+          },
+          py::arg("duration"), release(),
+          "Runs for `duration` (timedelta or seconds): wall time with a real clock, virtual "
+          "time with a virtual clock. Returns the handlers run.")
+      .def(
+          "run_until_done",
+          [](EngineBox& b, Duration limit) {
+            require_not_in_callback("Engine.run_until_done");
+            if (limit.count() < 0) {
+              throw Error(ErrorCode::kInvalidArgument, "Engine.run_until_done: negative limit");
+            }
+            return b.get().run_until_done(limit);
+          },
+          py::arg("limit"), release(),
+          "Virtual clock only: runs until every started campaign is done or `limit` passed. "
+          "True if finished.")
+      .def(
+          "idle",
+          [](EngineBox& box_) {
+            Engine& e = box_.get();
+            return e.idle();
+          },
+          release())
+      // reading
+      .def(
+          "statistics",
+          [](EngineBox& box_, const std::string& id) {
+            Engine& e = box_.get();
+            return e.statistics(id);
+          },
+          py::arg("campaign_id"), release())
+      .def(
+          "explain",
+          [](EngineBox& box_, ContactId c) {
+            Engine& e = box_.get();
+            return e.explain(c);
+          },
+          py::arg("contact_id"), release())
+      .def(
+          "census",
+          [](EngineBox& b, const std::string& id) {
+            EligibilityCensus c;
+            {
+              py::gil_scoped_release r;
+              c = b.get().census(id);
+            }
+            py::dict d;
+            for (std::size_t i = 0; i < c.by_reason.size(); ++i)
+              d[py::cast(static_cast<Ineligibility>(i))] = c.by_reason[i];
+            return d;
+          },
+          py::arg("campaign_id"),
+          "The campaign's contacts counted by the first rule excluding them: "
+          "dict[Ineligibility, int] (NONE = dialable now).")
+      .def(
+          "agent_state",
+          [](EngineBox& box_, AgentId a) {
+            Engine& e = box_.get();
+            return e.agent_state(a);
+          },
+          py::arg("agent"), release())
+      .def(
+          "call_state",
+          [](EngineBox& box_, CallId c) {
+            Engine& e = box_.get();
+            return e.call_state(c);
+          },
+          py::arg("call_id"), release(), "The state of a call in flight, or None.")
+      .def(
+          "audit",
+          [](EngineBox& box_, const std::string& id) {
+            Engine& e = box_.get();
+            auto campaign = e.storage()->get_campaign(id);
+            if (!campaign)
+              throw Error(ErrorCode::kNotFound, "Engine.audit: no campaign '" + id + "'");
+            return audit_campaign(*e.storage(), *campaign, e.time_zones());
+          },
+          py::arg("campaign_id"), release(),
+          "Audits the campaign's attempts against its compliance profile (compliance.h).")
+      .def_property_readonly("owner_token",
+                             [](EngineBox& box_) {
+                               Engine& e = box_.get();
+                               return e.owner_token();
+                             })
+      .def(
+          "now",
+          [](EngineBox& box_) {
+            Engine& e = box_.get();
+            return e.clock()->now();
+          },
+          release(), "The engine clock's now.")
+      .def_property_readonly("clock",
+                             [](EngineBox& b) -> std::shared_ptr<Clock> {
+                               b.get();
+                               return b.clock;
+                             })
+      .def_property_readonly("storage",
+                             [](EngineBox& b) -> std::shared_ptr<Storage> {
+                               b.get();
+                               return b.storage;
+                             })
+      .def(
+          "log",
+          [](EngineBox& box_, LogLevel level, const std::string& message) {
+            Engine& e = box_.get();
+            e.logger().log(level, message);
+          },
+          py::arg("level"), py::arg("message"), release(), "Logs through the engine's logger.")
+      // callback errors
+      .def_property_readonly(
+          "callback_error_count", [](EngineBox& b) { return b.errors->count; },
+          "How many Python callbacks raised since the engine was created (or cleared).")
+      .def(
+          "last_callback_error",
+          [](EngineBox& b) -> py::object { return b.errors->last ? b.errors->last : py::none(); },
+          "The last CallbackError (its __cause__ is the original exception), or None.")
+      .def(
+          "clear_callback_errors",
+          [](EngineBox& b) {
+            b.errors->count = 0;
+            b.errors->last = py::object();
+          },
+          "Forgets the recorded callback errors.");
+}
+
+}  // namespace omnivox::py_bindings

@@ -1,0 +1,378 @@
+// Planning and pacing: Erlang formulas (erlang.h), the optimum solver (optimum.h) and the pacing
+// policies (pacing.h, policies.h), including Python-implemented policies.
+#include "engine_box.h"
+// engine_box.h (and common.h) first.
+#include "omnivox/erlang.h"
+#include "omnivox/optimum.h"
+#include "omnivox/policies.h"
+
+namespace omnivox::py_bindings {
+
+namespace {
+
+// A pacing policy written in Python: subclass omnivox.PacingPolicy and override decide().
+class PyPacingPolicy : public PacingPolicy {
+ public:
+  std::string name() const override {
+    py::gil_scoped_acquire gil;
+    CallbackScope cb;
+    try {
+      py::function f = py::get_override(static_cast<const PacingPolicy*>(this), "name");
+      if (f) return f().cast<std::string>();
+      return py::str(
+          py::cast(this, py::return_value_policy::reference).get_type().attr("__name__"));
+    } catch (py::error_already_set& e) {
+      e.discard_as_unraisable("omnivox PacingPolicy.name");
+    } catch (const std::exception&) {
+    }
+    return "python";
+  }
+  int decide(const PacingSnapshot& s) override {
+    py::gil_scoped_acquire gil;
+    CallbackScope cb;
+    try {
+      py::function f = py::get_override(static_cast<const PacingPolicy*>(this), "decide");
+      if (!f) return 0;
+      int n = f(s).cast<int>();
+      return n < 0 ? 0 : n;
+    } catch (py::error_already_set& e) {
+      e.discard_as_unraisable("omnivox PacingPolicy.decide");
+    } catch (const py::cast_error&) {
+      PyErr_SetString(PyExc_TypeError, "PacingPolicy.decide must return an int");
+      py::error_already_set e;
+      e.discard_as_unraisable("omnivox PacingPolicy.decide");
+    }
+    return 0;  // launch nothing this epoch; the engine goes on
+  }
+  bool wants_details() const override {
+    py::gil_scoped_acquire gil;
+    try {
+      py::function f = py::get_override(static_cast<const PacingPolicy*>(this), "wants_details");
+      return f ? f().cast<bool>() : false;
+    } catch (...) {
+      PyErr_Clear();
+      return false;
+    }
+  }
+  Duration tick_interval() const override {
+    py::gil_scoped_acquire gil;
+    try {
+      py::function f = py::get_override(static_cast<const PacingPolicy*>(this), "tick_interval");
+      return f ? f().cast<Duration>() : Duration(0);
+    } catch (...) {
+      PyErr_Clear();
+      return Duration(0);
+    }
+  }
+};
+
+// The engine (through make_pi_policy) takes unique ownership of a TunablePolicy; this lets the
+// Python object keep sharing it.
+class SharedTunable final : public TunablePolicy {
+ public:
+  explicit SharedTunable(std::shared_ptr<TunablePolicy> p) : p_(std::move(p)) {}
+  std::string name() const override { return p_->name(); }
+  int decide(const PacingSnapshot& s) override { return p_->decide(s); }
+  bool wants_details() const override { return p_->wants_details(); }
+  Duration tick_interval() const override { return p_->tick_interval(); }
+  double parameter() const override { return p_->parameter(); }
+  void set_parameter(double v) override { p_->set_parameter(v); }
+  double parameter_min() const override { return p_->parameter_min(); }
+  double parameter_max() const override { return p_->parameter_max(); }
+
+ private:
+  std::shared_ptr<TunablePolicy> p_;
+};
+
+template <typename T>
+std::shared_ptr<T> shared(std::unique_ptr<T> p) {
+  return std::shared_ptr<T>(std::move(p));
+}
+
+}  // namespace
+
+void bind_planning(py::module_& m) {
+  using release = py::call_guard<py::gil_scoped_release>;
+
+  // ---- Erlang ----
+  m.def("erlang_b", &erlang_b, py::arg("lines"), py::arg("traffic_erlangs"),
+        "Blocking probability B(N, A). Raises InvalidArgumentError on bad inputs.");
+  m.def("erlang_b_offered_traffic", &erlang_b_offered_traffic, py::arg("lines"),
+        py::arg("blocking"), "Offered traffic A at which `lines` block exactly `blocking`.");
+  m.def("erlang_b_carried_traffic", &erlang_b_carried_traffic, py::arg("lines"),
+        py::arg("blocking"));
+  m.def("erlang_b_lines", &erlang_b_lines, py::arg("traffic_erlangs"), py::arg("blocking"),
+        "Smallest number of lines with blocking <= `blocking`.");
+  py::class_<ErlangCResult>(m, "ErlangCResult", "Erlang C results (erlang.h).")
+      .def_readonly("traffic_erlangs", &ErlangCResult::traffic_erlangs)
+      .def_readonly("p_wait", &ErlangCResult::p_wait)
+      .def_readonly("service_level", &ErlangCResult::service_level)
+      .def_readonly("asa_s", &ErlangCResult::asa_s)
+      .def_readonly("mean_wait_of_waiting_s", &ErlangCResult::mean_wait_of_waiting_s)
+      .def_readonly("occupancy", &ErlangCResult::occupancy);
+  m.def("erlang_c", &erlang_c, py::arg("calls"), py::arg("interval_s"), py::arg("aht_s"),
+        py::arg("agents"), py::arg("answer_within_s"), "Erlang C for an interval (M/M/N, FCFS).");
+  m.def("erlang_c_probability_of_wait", &erlang_c_probability_of_wait, py::arg("agents"),
+        py::arg("traffic_erlangs"));
+  m.def("erlang_c_agents", &erlang_c_agents, py::arg("calls"), py::arg("interval_s"),
+        py::arg("aht_s"), py::arg("answer_within_s"), py::arg("target_service_level"),
+        "Smallest number of agents meeting the service level.");
+  py::class_<ErlangAInput>(m, "ErlangAInput", "Erlang A inputs (M/M/N+M).")
+      .def(py::init([](double calls, double interval_s, double aht_s, double patience_s, int agents,
+                       double answer_within_s) {
+             return ErlangAInput{calls, interval_s, aht_s, patience_s, agents, answer_within_s};
+           }),
+           py::arg("calls") = 0.0, py::arg("interval_s") = 1800.0, py::arg("aht_s") = 180.0,
+           py::arg("patience_s") = 300.0, py::arg("agents") = 1, py::arg("answer_within_s") = 20.0)
+      .def_readwrite("calls", &ErlangAInput::calls)
+      .def_readwrite("interval_s", &ErlangAInput::interval_s)
+      .def_readwrite("aht_s", &ErlangAInput::aht_s)
+      .def_readwrite("patience_s", &ErlangAInput::patience_s)
+      .def_readwrite("agents", &ErlangAInput::agents)
+      .def_readwrite("answer_within_s", &ErlangAInput::answer_within_s);
+  py::class_<ErlangAResult>(m, "ErlangAResult", "Erlang A results (erlang.h).")
+      .def_readonly("traffic_erlangs", &ErlangAResult::traffic_erlangs)
+      .def_readonly("p_wait", &ErlangAResult::p_wait)
+      .def_readonly("p_abandon", &ErlangAResult::p_abandon)
+      .def_readonly("service_level", &ErlangAResult::service_level)
+      .def_readonly("p_abandon_within_t", &ErlangAResult::p_abandon_within_t)
+      .def_readonly("mean_wait_all_s", &ErlangAResult::mean_wait_all_s)
+      .def_readonly("asa_s", &ErlangAResult::asa_s)
+      .def_readonly("mean_wait_of_waiting_s", &ErlangAResult::mean_wait_of_waiting_s)
+      .def_readonly("mean_queue", &ErlangAResult::mean_queue)
+      .def_readonly("occupancy", &ErlangAResult::occupancy);
+  m.def("erlang_a", &erlang_a, py::arg("input"), release(), "Erlang A (M/M/N+M).");
+
+  // ---- optimum ----
+  py::class_<OptimumModel>(m, "OptimumModel", "The stylised predictive-dialing model (optimum.h).")
+      .def(py::init([](int agents, double p_live, double attempt_mean_s, double handle_mean_s,
+                       double abandon_cap, int max_in_flight, double tolerance) {
+             return OptimumModel{agents,      p_live,        attempt_mean_s, handle_mean_s,
+                                 abandon_cap, max_in_flight, tolerance};
+           }),
+           py::arg("agents") = 10, py::arg("p_live") = 0.3, py::arg("attempt_mean_s") = 20.0,
+           py::arg("handle_mean_s") = 120.0, py::arg("abandon_cap") = 0.03,
+           py::arg("max_in_flight") = 0, py::arg("tolerance") = 1e-9)
+      .def_readwrite("agents", &OptimumModel::agents)
+      .def_readwrite("p_live", &OptimumModel::p_live)
+      .def_readwrite("attempt_mean_s", &OptimumModel::attempt_mean_s)
+      .def_readwrite("handle_mean_s", &OptimumModel::handle_mean_s)
+      .def_readwrite("abandon_cap", &OptimumModel::abandon_cap)
+      .def_readwrite("max_in_flight", &OptimumModel::max_in_flight)
+      .def_readwrite("tolerance", &OptimumModel::tolerance);
+  py::class_<PolicyStats>(m, "PolicyStats", "Long-run statistics of a policy.")
+      .def_readonly("occupancy", &PolicyStats::occupancy)
+      .def_readonly("connects_per_hour", &PolicyStats::connects_per_hour)
+      .def_readonly("abandons_per_hour", &PolicyStats::abandons_per_hour)
+      .def_readonly("live_answers_per_hour", &PolicyStats::live_answers_per_hour)
+      .def_readonly("attempts_per_hour", &PolicyStats::attempts_per_hour)
+      .def_readonly("abandon_rate", &PolicyStats::abandon_rate)
+      .def_readonly("mean_in_flight", &PolicyStats::mean_in_flight)
+      .def_readonly("cap_probability", &PolicyStats::cap_probability);
+  py::class_<OptimumResult>(m, "OptimumResult", "The optimum and its two bracketing policies.")
+      .def_readonly("occupancy", &OptimumResult::occupancy)
+      .def_readonly("connects_per_hour", &OptimumResult::connects_per_hour)
+      .def_readonly("abandons_per_hour", &OptimumResult::abandons_per_hour)
+      .def_readonly("live_answers_per_hour", &OptimumResult::live_answers_per_hour)
+      .def_readonly("attempts_per_hour", &OptimumResult::attempts_per_hour)
+      .def_readonly("abandon_rate", &OptimumResult::abandon_rate)
+      .def_readonly("lambda_", &OptimumResult::lambda)
+      .def_readonly("feasible", &OptimumResult::feasible)
+      .def_readonly("infeasible", &OptimumResult::infeasible)
+      .def_readonly("mixing_weight", &OptimumResult::mixing_weight)
+      .def_readonly("feasible_target", &OptimumResult::feasible_target)
+      .def_readonly("infeasible_target", &OptimumResult::infeasible_target)
+      .def_readonly("threshold_form", &OptimumResult::threshold_form)
+      .def_readonly("max_in_flight", &OptimumResult::max_in_flight)
+      .def_readonly("cap_binding", &OptimumResult::cap_binding)
+      .def_readonly("lambda_iterations", &OptimumResult::lambda_iterations)
+      .def_readonly("rvi_sweeps", &OptimumResult::rvi_sweeps)
+      .def_readonly("stat_sweeps", &OptimumResult::stat_sweeps);
+  m.def("solve_optimum", &solve_optimum, py::arg("model"), release(),
+        "Solves the constrained MDP (releases the GIL; N = 50 takes ~0.4 s).");
+  m.def("evaluate_threshold_policy", &evaluate_threshold_policy, py::arg("model"),
+        py::arg("target"), release(),
+        "Stationary statistics of 'launch up to target[b]' (model.max_in_flight > 0).");
+
+  // ---- pacing policies ----
+  py::class_<PacingSnapshot>(m, "PacingSnapshot", "What a pacing policy sees (pacing.h).")
+      .def(py::init<>())
+      .def_readwrite("now", &PacingSnapshot::now)
+      .def_readwrite("agents_logged_in", &PacingSnapshot::agents_logged_in)
+      .def_readwrite("agents_idle", &PacingSnapshot::agents_idle)
+      .def_readwrite("agents_paused", &PacingSnapshot::agents_paused)
+      .def_readwrite("agents_busy", &PacingSnapshot::agents_busy)
+      .def_readwrite("busy_elapsed_s", &PacingSnapshot::busy_elapsed_s)
+      .def_readwrite("calls_pending", &PacingSnapshot::calls_pending)
+      .def_readwrite("pending_elapsed_s", &PacingSnapshot::pending_elapsed_s)
+      .def_readwrite("calls_waiting", &PacingSnapshot::calls_waiting)
+      .def_readwrite("dial_queue_size", &PacingSnapshot::dial_queue_size)
+      .def_readwrite("live_answer_probability", &PacingSnapshot::live_answer_probability)
+      .def_readwrite("mean_time_to_resolve_s", &PacingSnapshot::mean_time_to_resolve_s)
+      .def_readwrite("mean_handle_s", &PacingSnapshot::mean_handle_s)
+      .def_property_readonly(
+          "recent_handle_s",
+          [](const PacingSnapshot& s) {
+            return std::vector<double>(s.recent_handle_s.begin(), s.recent_handle_s.end());
+          },
+          "Recent handle times (s); valid only during decide().")
+      .def_readwrite("attempts_resolved", &PacingSnapshot::attempts_resolved)
+      .def_readwrite("calling_day_left", &PacingSnapshot::calling_day_left)
+      .def_readwrite("abandon_rate", &PacingSnapshot::abandon_rate)
+      .def_readwrite("abandon_cap", &PacingSnapshot::abandon_cap)
+      .def_readwrite("live_answers", &PacingSnapshot::live_answers)
+      .def_readwrite("abandons", &PacingSnapshot::abandons);
+
+  py::class_<PacingPolicy, PyPacingPolicy, std::shared_ptr<PacingPolicy>>(
+      m, "PacingPolicy",
+      "Decides how many attempts to launch. Use a built-in one (omnivox.policies) or subclass "
+      "it and override decide(snapshot) -> int (and optionally name(), wants_details(), "
+      "tick_interval()). decide runs on the engine's thread with the GIL; an exception counts "
+      "as 0 launches and goes to sys.unraisablehook; the engine goes on.")
+      .def(py::init<>())
+      .def("name", &PacingPolicy::name)
+      .def("decide", &PacingPolicy::decide, py::arg("snapshot"))
+      .def("wants_details", &PacingPolicy::wants_details)
+      .def("tick_interval", &PacingPolicy::tick_interval)
+      .def("__repr__", [](PacingPolicy& p) { return "<PacingPolicy " + p.name() + ">"; });
+
+  py::class_<TunablePolicy, PacingPolicy, std::shared_ptr<TunablePolicy>>(
+      m, "TunablePolicy", "A policy with one tunable scalar (policies.h).")
+      .def_property("parameter", &TunablePolicy::parameter, &TunablePolicy::set_parameter,
+                    "The current value (set: clamped to [parameter_min, parameter_max]).")
+      .def_property_readonly("parameter_min", &TunablePolicy::parameter_min)
+      .def_property_readonly("parameter_max", &TunablePolicy::parameter_max);
+
+  m.def(
+      "progressive_policy", [] { return shared(make_progressive_policy()); },
+      "PROGRESSIVE: max(idle - pending, 0).");
+  m.def(
+      "power_policy", [](double lines) { return shared(make_power_policy(lines)); },
+      py::arg("lines_per_agent"), "POWER: 1 <= lines_per_agent <= 10 (ConfigError otherwise).");
+  m.def(
+      "preview_policy", [] { return shared(make_preview_policy()); },
+      "PREVIEW: never launches by itself.");
+  py::class_<PredictiveOptions>(m, "PredictiveOptions", "PREDICTIVE settings (pacing.h).")
+      .def(py::init<>())
+      .def_readwrite("target_share_of_cap", &PredictiveOptions::target_share_of_cap)
+      .def_readwrite("warm_up_attempts", &PredictiveOptions::warm_up_attempts)
+      .def_readwrite("adjust_every_live_answers", &PredictiveOptions::adjust_every_live_answers);
+  m.def(
+      "predictive_policy",
+      [](std::optional<PredictiveOptions> o) {
+        return shared(make_predictive_policy(o.value_or(PredictiveOptions{})));
+      },
+      py::arg("options") = py::none(), "PREDICTIVE (certainty-equivalent optimal control).");
+  m.def(
+      "policy_for", [](const CampaignConfig& c) { return shared(make_policy_for(c)); },
+      py::arg("campaign"), "The policy of a campaign's dial mode.");
+
+  py::class_<ThresholdOptions>(m, "ThresholdOptions", "Threshold policy settings.")
+      .def(py::init([](double k, double c, int min_free) {
+             return ThresholdOptions{k, c, min_free};
+           }),
+           py::arg("k") = 1.0, py::arg("c") = 0.0, py::arg("min_free") = 0)
+      .def_readwrite("k", &ThresholdOptions::k)
+      .def_readwrite("c", &ThresholdOptions::c)
+      .def_readwrite("min_free", &ThresholdOptions::min_free);
+  m.def(
+      "threshold_policy",
+      [](std::optional<ThresholdOptions> o) {
+        return shared(make_threshold_policy(o.value_or(ThresholdOptions{})));
+      },
+      py::arg("options") = py::none(), "Bell Canada / DIALXFREE threshold policy (tunable k).");
+  m.def(
+      "tunable_power_policy", [](double lines) { return shared(make_tunable_power_policy(lines)); },
+      py::arg("lines_per_agent") = 2.0, "POWER as a TunablePolicy.");
+
+  py::class_<ExpectedAvailabilityOptions>(m, "ExpectedAvailabilityOptions",
+                                          "Expected-availability policy settings.")
+      .def(py::init<>())
+      .def_readwrite("look_ahead_s", &ExpectedAvailabilityOptions::look_ahead_s)
+      .def_readwrite("max_look_ahead_s", &ExpectedAvailabilityOptions::max_look_ahead_s)
+      .def_readwrite("adapt", &ExpectedAvailabilityOptions::adapt)
+      .def_readwrite("safety", &ExpectedAvailabilityOptions::safety)
+      .def_readwrite("adapt_every_live_answers",
+                     &ExpectedAvailabilityOptions::adapt_every_live_answers)
+      .def_readwrite("step_s", &ExpectedAvailabilityOptions::step_s)
+      .def_readwrite("min_samples", &ExpectedAvailabilityOptions::min_samples)
+      .def_readwrite("tick", &ExpectedAvailabilityOptions::tick);
+  m.def(
+      "expected_availability_policy",
+      [](std::optional<ExpectedAvailabilityOptions> o) {
+        return shared(make_expected_availability_policy(o.value_or(ExpectedAvailabilityOptions{})));
+      },
+      py::arg("options") = py::none(), "EIS-style expected availability (tunable W).");
+
+  py::class_<VicidialOptions>(m, "VicidialOptions", "VICIdial adaptive dial level settings.")
+      .def(py::init<>())
+      .def_readwrite("method", &VicidialOptions::method)
+      .def_readwrite("initial_level", &VicidialOptions::initial_level)
+      .def_readwrite("max_level", &VicidialOptions::max_level)
+      .def_readwrite("intensity", &VicidialOptions::intensity)
+      .def_readwrite("dl_diff_target", &VicidialOptions::dl_diff_target)
+      .def_readwrite("drop_limit", &VicidialOptions::drop_limit)
+      .def_readwrite("min_calls_today", &VicidialOptions::min_calls_today)
+      .def_readwrite("sample_interval", &VicidialOptions::sample_interval)
+      .def_readwrite("samples_per_update", &VicidialOptions::samples_per_update);
+  m.def(
+      "vicidial_policy",
+      [](std::optional<VicidialOptions> o) {
+        return shared(make_vicidial_policy(o.value_or(VicidialOptions{})));
+      },
+      py::arg("options") = py::none(), "VICIdial ADAPT_* dial level (tunable level).");
+
+  py::class_<PiOptions>(m, "PiOptions", "PI wrapper settings.")
+      .def(py::init<>())
+      .def_readwrite("safety", &PiOptions::safety)
+      .def_readwrite("window_live_answers", &PiOptions::window_live_answers)
+      .def_readwrite("min_live_answers", &PiOptions::min_live_answers)
+      .def_readwrite("update_every_live_answers", &PiOptions::update_every_live_answers)
+      .def_readwrite("kp", &PiOptions::kp)
+      .def_readwrite("ki", &PiOptions::ki);
+  m.def(
+      "pi_policy",
+      [](std::shared_ptr<TunablePolicy> inner, std::optional<PiOptions> o) {
+        if (!inner) throw Error(ErrorCode::kConfig, "pi_policy: inner policy is None");
+        return shared(
+            make_pi_policy(std::make_unique<SharedTunable>(inner), o.value_or(PiOptions{})));
+      },
+      py::arg("inner"), py::arg("options") = py::none(),
+      "Tunes a TunablePolicy's parameter so the abandon rate tracks cap x safety. The inner "
+      "policy object is shared (its parameter is readable between runs).");
+
+  py::class_<OpenLoopOptions>(m, "OpenLoopOptions", "Open-loop Poisson settings.")
+      .def(py::init<>())
+      .def_readwrite("rate_per_s", &OpenLoopOptions::rate_per_s)
+      .def_readwrite("seed", &OpenLoopOptions::seed)
+      .def_readwrite("tick", &OpenLoopOptions::tick);
+  m.def(
+      "open_loop_policy",
+      [](std::optional<OpenLoopOptions> o) {
+        return shared(make_open_loop_policy(o.value_or(OpenLoopOptions{})));
+      },
+      py::arg("options") = py::none(), "Attempts as a Poisson process of rate lambda.");
+
+  py::class_<OracleOptions>(m, "OracleOptions", "Oracle settings.")
+      .def(py::init<>())
+      .def_readwrite("ring_timeout", &OracleOptions::ring_timeout)
+      .def_readwrite("amd", &OracleOptions::amd)
+      .def_readwrite("slack_s", &OracleOptions::slack_s)
+      .def_readwrite("max_lookahead", &OracleOptions::max_lookahead)
+      .def_readwrite("tick", &OracleOptions::tick);
+  m.def(
+      "oracle_policy",
+      [](std::shared_ptr<Simulator> simulator, std::optional<OracleOptions> o) {
+        if (!simulator)
+          throw Error(ErrorCode::kInvalidArgument, "oracle_policy: simulator is None");
+        std::shared_ptr<PacingPolicy> inner =
+            shared(make_oracle_policy(simulator.get(), o.value_or(OracleOptions{})));
+        return std::shared_ptr<PacingPolicy>(
+            std::make_shared<KeepPolicy>(std::move(inner), std::shared_ptr<void>(simulator)));
+      },
+      py::arg("simulator"), py::arg("options") = py::none(),
+      "The simulation-only upper bound; reads the future from `simulator` (kept alive by the "
+      "policy). Parametric world only.");
+}
+
+}  // namespace omnivox::py_bindings

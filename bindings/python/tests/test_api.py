@@ -1,0 +1,166 @@
+"""Values, configuration, errors, planning maths and policies."""
+
+import datetime as dt
+import math
+
+import pytest
+
+import omnivox
+from conftest import BANK_JSON, MONDAY_9, UTC
+
+
+def test_enums_are_named_as_cpp_to_string():
+    assert omnivox.Disposition.NO_ANSWER.name == "NO_ANSWER"
+    assert omnivox.Disposition.DNC.name == "DNC"
+    assert omnivox.CallState.BRIDGED.rank == 5
+    assert omnivox.CallState.NO_ANSWER.is_terminal
+    assert omnivox.AgentState.WRAP_UP.name == "WRAP_UP"
+    assert omnivox.CallEventKind.NO_ANSWER.ends_call
+    assert not omnivox.CallEventKind.RINGING.ends_call
+    assert omnivox.Disposition.SALE.is_agent_disposition
+    assert omnivox.ContactStatus.EXHAUSTED.is_final
+    assert len(omnivox.Ineligibility.__members__) == 13
+    assert omnivox.disposition_from_string("SALE") == omnivox.Disposition.SALE
+    assert omnivox.disposition_from_string("nope") is None
+
+
+def test_times_are_aware_utc_datetimes_and_durations_timedeltas():
+    t = omnivox.parse_utc("2026-05-04T10:00:00.250+02:00")
+    assert t == dt.datetime(2026, 5, 4, 8, 0, 0, 250000, tzinfo=UTC)
+    assert t.tzinfo is not None
+    assert omnivox.format_utc(t) == "2026-05-04T08:00:00.250Z"
+    assert omnivox.format_utc(dt.datetime(1969, 12, 31, 23, 59, 59, 1000, tzinfo=UTC)) \
+        == "1969-12-31T23:59:59.001Z"
+    with pytest.raises(omnivox.InvalidArgumentError, match="naive"):
+        omnivox.format_utc(dt.datetime(2026, 5, 4))
+    c = omnivox.CampaignConfig()
+    assert c.ring_timeout == dt.timedelta(seconds=25)
+    c.ring_timeout = 30  # seconds
+    assert c.ring_timeout == dt.timedelta(seconds=30)
+    c.hold_window = dt.timedelta(milliseconds=1500)
+    assert c.hold_window.total_seconds() == 1.5
+    with pytest.raises(TypeError):
+        c.ring_timeout = "25s"
+    a = omnivox.Attempt()
+    assert a.ended_at is None and a.ended_at_ms == 0
+    a.ended_at = MONDAY_9
+    assert a.ended_at_ms == int(MONDAY_9.timestamp() * 1000)
+
+
+def test_campaign_config_fields_round_trip():
+    c = omnivox.CampaignConfig()
+    assert c.id == "default" and c.dial_mode == omnivox.DialMode.PROGRESSIVE
+    c.caller_ids = ["+15550100001", "+15550100002"]
+    assert c.caller_ids == ["+15550100001", "+15550100002"]
+    rules = c.retry_rules
+    assert rules[omnivox.Disposition.BUSY].delay == dt.timedelta(minutes=10)
+    rules[omnivox.Disposition.FAX] = omnivox.RetryRule(final=True)
+    c.retry_rules = rules
+    assert c.retry_rules[omnivox.Disposition.FAX].final
+    c.compliance = omnivox.ComplianceProfile.uk_ofcom()
+    assert c.compliance.name.startswith("UK")
+    assert omnivox.ComplianceProfile.by_name("nope") is None
+    w = omnivox.CallWindow.every_day(9 * 60, 17 * 60)
+    assert w.by_weekday[1].start_minute == 540
+    assert omnivox.LocalTimeRange.parse("08:30-12:00").end_minute == 720
+
+
+def test_campaign_file_from_file_and_text():
+    f = omnivox.load_campaign_file(str(BANK_JSON))
+    assert f.campaign.id == "bank"
+    assert f.agents == 50
+    assert f.start == dt.datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+    assert f.campaign.compliance.abandon_cap == pytest.approx(0.03)
+    assert f.simulation.replay is not None
+    assert f.contacts_path.endswith("bank-full.csv")
+    assert f.import_options.default_region == "PT"
+    g = omnivox.parse_campaign_json('{"id": "x", "dial_mode": "POWER", "agents": 3}', ".")
+    assert g.campaign.dial_mode == omnivox.DialMode.POWER and g.agents == 3
+    with pytest.raises(omnivox.ConfigError, match="dial_mode"):
+        omnivox.parse_campaign_json('{"dial_mode": "TURBO"}')
+    with pytest.raises(omnivox.IoError):
+        omnivox.load_campaign_file("/nonexistent/campaign.json")
+    with pytest.raises(omnivox.ConfigError):
+        omnivox.parse_campaign_json("{not json")
+
+
+def test_error_hierarchy():
+    assert issubclass(omnivox.ConfigError, omnivox.OmnivoxError)
+    assert issubclass(omnivox.InvalidArgumentError, ValueError)
+    assert issubclass(omnivox.NotFoundError, LookupError)
+    assert issubclass(omnivox.StateError, RuntimeError)
+    assert issubclass(omnivox.IoError, OSError)
+    assert issubclass(omnivox.StorageError, omnivox.OmnivoxError)
+    assert issubclass(omnivox.CallbackError, omnivox.OmnivoxError)
+
+
+def test_erlang_functions():
+    assert omnivox.erlang_b(15, 8.108) == pytest.approx(0.01, rel=1e-3)
+    assert omnivox.erlang_b_offered_traffic(15, 0.01) == pytest.approx(8.108, rel=1e-3)
+    assert omnivox.erlang_b_lines(8.108, 0.01) == 15
+    r = omnivox.erlang_c(360, 1800, 240, 55, 20)
+    assert r.p_wait == pytest.approx(0.2387, abs=1e-3)
+    assert r.service_level == pytest.approx(0.8668, abs=1e-3)
+    assert omnivox.erlang_c_agents(360, 1800, 240, 20, 0.8) <= 55
+    a = omnivox.erlang_a(omnivox.ErlangAInput(calls=100, interval_s=1800, aht_s=180,
+                                              patience_s=300, agents=14))
+    assert a.p_wait == pytest.approx(0.14526, abs=1e-4)
+    assert a.p_abandon == pytest.approx(0.013984, abs=1e-5)
+    inf = omnivox.erlang_a(omnivox.ErlangAInput(calls=100, agents=14, patience_s=math.inf))
+    assert inf.p_abandon == 0
+    with pytest.raises(omnivox.InvalidArgumentError):
+        omnivox.erlang_b(-1, 2.0)
+
+
+def test_optimum_solver():
+    r = omnivox.solve_optimum(omnivox.OptimumModel(agents=5, p_live=0.3, abandon_cap=0.03))
+    assert 0 < r.occupancy < 1
+    assert r.abandon_rate <= 0.03 + 1e-9
+    assert len(r.feasible_target) == 6
+    model = omnivox.OptimumModel(agents=5, p_live=0.3, max_in_flight=r.max_in_flight)
+    stats = omnivox.evaluate_threshold_policy(model, r.feasible_target)
+    assert stats.occupancy == pytest.approx(r.feasible.occupancy, rel=1e-6)
+    with pytest.raises(omnivox.InvalidArgumentError):
+        omnivox.solve_optimum(omnivox.OptimumModel(agents=0))
+
+
+def test_policies_are_objects():
+    p = omnivox.policies.threshold(omnivox.ThresholdOptions(k=1.5))
+    assert isinstance(p, omnivox.TunablePolicy)
+    assert p.parameter == 1.5
+    p.parameter = 100  # clamped
+    assert p.parameter == p.parameter_max
+    s = omnivox.PacingSnapshot()
+    s.agents_idle, s.agents_logged_in, s.calls_pending = 4, 4, 1
+    assert omnivox.policies.progressive().decide(s) == 3
+    assert omnivox.policies.power(2.0).decide(s) == 7
+    assert omnivox.policies.preview().decide(s) == 0
+    assert "pi" in omnivox.policies.pi(omnivox.policies.threshold()).name()
+    for make in (omnivox.policies.predictive, omnivox.policies.expected_availability,
+                 omnivox.policies.vicidial, omnivox.policies.open_loop):
+        assert make().name()
+    c = omnivox.CampaignConfig()
+    c.dial_mode = omnivox.DialMode.POWER
+    assert "power" in omnivox.policies.for_campaign(c).name()
+    with pytest.raises(omnivox.ConfigError):
+        omnivox.policies.power(50)
+    with pytest.raises(TypeError):
+        omnivox.policies.pi(omnivox.policies.progressive())
+
+
+def test_misuse_wrong_enum_and_types_and_strings():
+    c = omnivox.CampaignConfig()
+    with pytest.raises(TypeError):
+        c.dial_mode = 3  # an int is not a DialMode
+    with pytest.raises(TypeError):
+        c.dial_mode = omnivox.AgentState.AVAILABLE  # another enum
+    with pytest.raises(TypeError):
+        c.id = b"bytes"  # bytes are refused (could be any encoding)
+    with pytest.raises(omnivox.InvalidArgumentError, match="UTF-8"):
+        c.id = "bad\udc80surrogate"
+    c.id = "caf\u00e9-\U0001F4DE"
+    assert c.id == "caf\u00e9-\U0001F4DE"
+    with pytest.raises(TypeError):
+        omnivox.erlang_b("15", 2.0)
+    with pytest.raises(omnivox.InvalidArgumentError):
+        omnivox.ImportOptions(delimiter=";;")
