@@ -203,6 +203,21 @@ TYPED_TEST_P(StorageConformanceTest, CampaignRoundTrip) {
   EXPECT_FALSE(s.get_campaign("c2").has_value());
 }
 
+TYPED_TEST_P(StorageConformanceTest, CampaignIdsAreSorted) {
+  Storage& s = this->storage();
+  EXPECT_TRUE(s.campaign_ids().empty());
+  for (const char* id : {"spring", "autumn", "summer"}) {
+    CampaignConfig c;
+    c.id = id;
+    s.put_campaign(c);
+  }
+  CampaignConfig again;
+  again.id = "spring";
+  s.put_campaign(again);                                    // replacing does not list it twice
+  s.add_contact(this->make_contact("contacts-only", "x"));  // not a stored campaign
+  EXPECT_EQ(s.campaign_ids(), (std::vector<std::string>{"autumn", "spring", "summer"}));
+}
+
 TYPED_TEST_P(StorageConformanceTest, ListsRoundTrip) {
   Storage& s = this->storage();
   EXPECT_TRUE(s.lists("c1").empty());
@@ -823,6 +838,7 @@ TYPED_TEST_P(StorageConformanceTest, TenantsAreIsolated) {
 
     // Tenant B sees none of it, even with the same campaign id and A's contact / call ids.
     EXPECT_FALSE(b.get_campaign("c1").has_value());
+    EXPECT_TRUE(b.campaign_ids().empty());
     EXPECT_TRUE(b.lists("c1").empty());
     EXPECT_EQ(b.contact_count("c1"), 0u);
     EXPECT_EQ(b.count_by_status("c1"), std::vector<std::size_t>(7, 0));
@@ -877,6 +893,8 @@ TYPED_TEST_P(StorageConformanceTest, TenantsAreIsolated) {
     EXPECT_EQ(a.contact_count("c1"), 2u);
     EXPECT_FALSE(a.get_contact(b1).has_value());
     EXPECT_EQ(a.get_campaign("c1")->name, "A's campaign");
+    EXPECT_EQ(a.campaign_ids(), std::vector<std::string>{"c1"});
+    EXPECT_EQ(b.campaign_ids(), std::vector<std::string>{"c1"});
     EXPECT_EQ(b.get_campaign("c1")->name, "B's campaign");
     std::vector<ContactId> just_b1 = {b1};
     EXPECT_EQ(b.claim_leases(just_b1, "owner-b", this->at(0), ttl), just_b1);
@@ -887,9 +905,9 @@ TYPED_TEST_P(StorageConformanceTest, TenantsAreIsolated) {
   }
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StorageConformanceTest, CampaignRoundTrip, ListsRoundTrip,
-                            AddAndGetContactRoundTripsEveryField, UpdateContact, ScanOrder,
-                            ScanDueBy, ScanStopsEarly, CountsFollowUpdates, Leases,
+REGISTER_TYPED_TEST_SUITE_P(StorageConformanceTest, CampaignRoundTrip, CampaignIdsAreSorted,
+                            ListsRoundTrip, AddAndGetContactRoundTripsEveryField, UpdateContact,
+                            ScanOrder, ScanDueBy, ScanStopsEarly, CountsFollowUpdates, Leases,
                             ConcurrentClaimsNeverShareAContact, CallIdsAreUniqueAndNonZero,
                             Attempts, Dnc, Journal, MarkEventProcessedDeduplicates, OpenAttempts,
                             TenantsAreIsolated);

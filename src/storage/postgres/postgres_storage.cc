@@ -254,6 +254,15 @@ class PostgresStorage final : public Storage {
                                            "': bad stored configuration: " + e.what());
     }
   }
+  std::vector<std::string> campaign_ids() override {
+    return run("campaign_ids", [&](pqxx::work& tx) {
+      std::vector<std::string> out;
+      for (const auto& row : tx.exec_prepared("campaign_ids", options_.tenant)) {
+        out.push_back(row[0].as<std::string>());
+      }
+      return out;
+    });
+  }
   void put_list(const ContactList& list) override {
     run("put_list", [&](pqxx::work& tx) {
       tx.exec_prepared("put_list", options_.tenant, list.campaign_id, list.name, list.active);
@@ -649,6 +658,7 @@ class PostgresStorage final : public Storage {
               "INSERT INTO campaigns (tenant_id, id, config) VALUES ($1, $2, $3) "
               "ON CONFLICT (tenant_id, id) DO UPDATE SET config = excluded.config");
     c.prepare("get_campaign", "SELECT config FROM campaigns WHERE tenant_id = $1 AND id = $2");
+    c.prepare("campaign_ids", "SELECT id FROM campaigns WHERE tenant_id = $1 ORDER BY id");
     c.prepare("put_list",
               "INSERT INTO contact_lists (tenant_id, campaign_id, name, active) "
               "VALUES ($1, $2, $3, $4) "

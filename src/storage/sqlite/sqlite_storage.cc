@@ -373,6 +373,13 @@ class SqliteStorage final : public Storage {
                                            "': bad stored configuration: " + e.what());
     }
   }
+  std::vector<std::string> campaign_ids() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> out;
+    Use u(campaign_ids_, "campaign_ids");
+    while (u.step()) out.push_back(u.text(0));
+    return out;
+  }
   void put_list(const ContactList& list) override {
     std::lock_guard<std::mutex> lock(mutex_);
     Use(put_list_, "put_list")
@@ -678,13 +685,13 @@ class SqliteStorage final : public Storage {
     db_ = nullptr;
   }
   std::vector<Stmt*> all_statements() {
-    return {&put_campaign_,    &get_campaign_,       &put_list_,      &lists_,
-            &next_list_order_, &insert_contact_,     &get_contact_,   &update_contact_,
-            &scan_all_,        &scan_callbacks_,     &scan_ready_,    &contact_count_,
-            &count_by_status_, &claim_lease_,        &renew_lease_,   &release_lease_,
-            &get_lease_,       &allocate_call_id_,   &put_attempt_,   &attempts_of_,
-            &scan_attempts_,   &scan_open_attempts_, &add_dnc_,       &is_dnc_,
-            &append_journal_,  &scan_journal_,       &mark_processed_};
+    return {&campaign_ids_,   &put_campaign_,    &get_campaign_,       &put_list_,
+            &lists_,          &next_list_order_, &insert_contact_,     &get_contact_,
+            &update_contact_, &scan_all_,        &scan_callbacks_,     &scan_ready_,
+            &contact_count_,  &count_by_status_, &claim_lease_,        &renew_lease_,
+            &release_lease_,  &get_lease_,       &allocate_call_id_,   &put_attempt_,
+            &attempts_of_,    &scan_attempts_,   &scan_open_attempts_, &add_dnc_,
+            &is_dnc_,         &append_journal_,  &scan_journal_,       &mark_processed_};
   }
   void prepare_all() {
     // Every statement binds the Storage's tenant to ?30 (see Use).
@@ -694,6 +701,7 @@ class SqliteStorage final : public Storage {
     put_campaign_.prepare(db_,
                           "INSERT INTO campaigns (tenant_id, id, config) VALUES (?30, ?1, ?2) "
                           "ON CONFLICT (tenant_id, id) DO UPDATE SET config = excluded.config");
+    campaign_ids_.prepare(db_, "SELECT id FROM campaigns WHERE tenant_id = ?30 ORDER BY id");
     get_campaign_.prepare(db_, "SELECT config FROM campaigns WHERE tenant_id = ?30 AND id = ?1");
     put_list_.prepare(
         db_,
@@ -873,11 +881,11 @@ class SqliteStorage final : public Storage {
   SqliteStorageOptions options_;
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
-  Stmt put_campaign_, get_campaign_, put_list_, lists_, next_list_order_, insert_contact_,
-      get_contact_, update_contact_, scan_all_, scan_callbacks_, scan_ready_, contact_count_,
-      count_by_status_, claim_lease_, renew_lease_, release_lease_, get_lease_, allocate_call_id_,
-      put_attempt_, attempts_of_, scan_attempts_, scan_open_attempts_, add_dnc_, is_dnc_,
-      append_journal_, scan_journal_, mark_processed_;
+  Stmt campaign_ids_, put_campaign_, get_campaign_, put_list_, lists_, next_list_order_,
+      insert_contact_, get_contact_, update_contact_, scan_all_, scan_callbacks_, scan_ready_,
+      contact_count_, count_by_status_, claim_lease_, renew_lease_, release_lease_, get_lease_,
+      allocate_call_id_, put_attempt_, attempts_of_, scan_attempts_, scan_open_attempts_, add_dnc_,
+      is_dnc_, append_journal_, scan_journal_, mark_processed_;
 };
 
 }  // namespace
