@@ -27,7 +27,7 @@
 // clock, not the database's: the engines' clocks are what decide expiry.
 //
 // Scans (scan_contacts, scan_attempts, scan_open_attempts, scan_journal) read in pages of
-// scan_page_size rows, each page a short transaction ordered by an index (keyset pagination);
+// scan_page_size rows, each page one statement ordered by an index (keyset pagination);
 // the visitor runs outside the connection lock, so it may call back into this Storage. A row
 // changed between two pages may be visited twice or not at all (like any paginated read).
 //
@@ -36,9 +36,13 @@
 // operation's transaction, with exponential backoff (retry_initial_backoff_ms, doubling up to
 // retry_max_backoff_ms) until retry_total_ms has passed; then it throws Error(kStorage,
 // "postgres storage: <operation>: connection lost, retried N times over S s: <message>").
-// A failed transaction is rolled back by the server, so nothing is ever half-applied. When the
-// connection breaks during COMMIT the outcome is unknown (pqxx::in_doubt_error): that is
-// reported as Error(kStorage, "... commit outcome unknown ...") and not retried.
+// A failed transaction is rolled back by the server, so nothing is ever half-applied. Operations
+// of one idempotent statement (reads, upserts, lease claims, renewals and releases) run
+// autocommitted, one round trip each, and are simply run again; add_contact, update_contact,
+// append_journal and mark_event_processed run in BEGIN .. COMMIT, and when the connection breaks
+// during their COMMIT the outcome is unknown (pqxx::in_doubt_error): that is reported as
+// Error(kStorage, "... commit outcome unknown ...") and not retried (a retry could add a
+// contact twice or report a first-seen event as a duplicate).
 //
 // Thread-safety: every method may be called concurrently from several threads; several
 // processes may use the same database.

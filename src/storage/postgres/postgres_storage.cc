@@ -1,6 +1,6 @@
 // The PostgreSQL backend (see omnivox/postgres_storage.h). One connection per Storage, one mutex;
-// every operation runs in one transaction through run(), which reconnects and retries the whole
-// transaction when the connection is lost.
+// every operation runs through run() (a transaction, or one autocommitted statement), which
+// reconnects and retries it whole when the connection is lost.
 #include "omnivox/postgres_storage.h"
 
 #include <algorithm>
@@ -235,17 +235,18 @@ class PostgresStorage final : public Storage {
   // ---- campaigns and lists ----
   void put_campaign(const CampaignConfig& campaign) override {
     std::string text = campaign_to_json(campaign);
-    run("put_campaign", [&](pqxx::work& tx) {
+    autocommit("put_campaign", [&](pqxx::transaction_base& tx) {
       tx.exec_prepared("put_campaign", options_.tenant, campaign.id, text);
     });
   }
   std::optional<CampaignConfig> get_campaign(std::string_view campaign_id) override {
     std::string id(campaign_id);
-    auto text = run("get_campaign", [&](pqxx::work& tx) -> std::optional<std::string> {
-      auto r = tx.exec_prepared("get_campaign", options_.tenant, id);
-      if (r.empty()) return std::nullopt;
-      return r[0][0].as<std::string>();
-    });
+    auto text =
+        autocommit("get_campaign", [&](pqxx::transaction_base& tx) -> std::optional<std::string> {
+          auto r = tx.exec_prepared("get_campaign", options_.tenant, id);
+          if (r.empty()) return std::nullopt;
+          return r[0][0].as<std::string>();
+        });
     if (!text) return std::nullopt;
     try {
       return campaign_from_json(*text);
@@ -255,7 +256,7 @@ class PostgresStorage final : public Storage {
     }
   }
   std::vector<std::string> campaign_ids() override {
-    return run("campaign_ids", [&](pqxx::work& tx) {
+    return autocommit("campaign_ids", [&](pqxx::transaction_base& tx) {
       std::vector<std::string> out;
       for (const auto& row : tx.exec_prepared("campaign_ids", options_.tenant)) {
         out.push_back(row[0].as<std::string>());
@@ -264,13 +265,13 @@ class PostgresStorage final : public Storage {
     });
   }
   void put_list(const ContactList& list) override {
-    run("put_list", [&](pqxx::work& tx) {
+    autocommit("put_list", [&](pqxx::transaction_base& tx) {
       tx.exec_prepared("put_list", options_.tenant, list.campaign_id, list.name, list.active);
     });
   }
   std::vector<ContactList> lists(std::string_view campaign_id) override {
     std::string id(campaign_id);
-    return run("lists", [&](pqxx::work& tx) {
+    return autocommit("lists", [&](pqxx::transaction_base& tx) {
       std::vector<ContactList> out;
       for (const auto& row : tx.exec_prepared("lists", options_.tenant, id)) {
         out.push_back({id, row[0].as<std::string>(), row[1].as<bool>()});
@@ -284,7 +285,7 @@ class PostgresStorage final : public Storage {
     std::string numbers = numbers_to_json(c.numbers);
     std::string attributes = attributes_to_json(c.attributes);
     // Not retried after an in-doubt commit (would add the contact twice); see run().
-    return run("add_contact", [&](pqxx::work& tx) {
+    return run("add_contact", [&](pqxx::transaction_base& tx) {
       auto row = tx.exec_prepared1(
           "add_contact", options_.tenant, c.campaign_id, c.list_name, c.external_id,
           static_cast<i64>(c.priority), attributes, c.time_zone, static_cast<int>(c.status),
@@ -298,7 +299,7 @@ class PostgresStorage final : public Storage {
     });
   }
   std::optional<Contact> get_contact(ContactId id) override {
-    return run("get_contact", [&](pqxx::work& tx) -> std::optional<Contact> {
+    return autocommit("get_contact", [&](pqxx::transaction_base& tx) -> std::optional<Contact> {
       auto r = tx.exec_prepared("get_contact", static_cast<i64>(id), options_.tenant);
       if (r.empty()) return std::nullopt;
       return read_contact(r[0]);
@@ -307,7 +308,7 @@ class PostgresStorage final : public Storage {
   void update_contact(const Contact& c) override {
     std::string numbers = numbers_to_json(c.numbers);
     std::string attributes = attributes_to_json(c.attributes);
-    run("update_contact", [&](pqxx::work& tx) {
+    run("update_contact", [&](pqxx::transaction_base& tx) {
       auto r = tx.exec_prepared(
           "update_contact", static_cast<i64>(c.id), options_.tenant, c.list_name, c.external_id,
           static_cast<i64>(c.priority), attributes, c.time_zone, static_cast<int>(c.status),
@@ -333,7 +334,7 @@ class PostgresStorage final : public Storage {
     auto visit_all = [&](const char* op, const char* stmt, auto key_of, i64 k1, i64 k2,
                          bool with_due) {
       for (;;) {
-        rows = run(op, [&](pqxx::work& tx) {
+        rows = autocommit(op, [&](pqxx::transaction_base& tx) {
           std::vector<Contact> out;
           pqxx::result r =
               with_due
@@ -369,14 +370,14 @@ class PostgresStorage final : public Storage {
   }
   std::size_t contact_count(std::string_view campaign_id) override {
     std::string id(campaign_id);
-    return run("contact_count", [&](pqxx::work& tx) {
+    return autocommit("contact_count", [&](pqxx::transaction_base& tx) {
       return static_cast<std::size_t>(
           tx.exec_prepared1("contact_count", options_.tenant, id)[0].as<i64>());
     });
   }
   std::vector<std::size_t> count_by_status(std::string_view campaign_id) override {
     std::string id(campaign_id);
-    return run("count_by_status", [&](pqxx::work& tx) {
+    return autocommit("count_by_status", [&](pqxx::transaction_base& tx) {
       std::vector<std::size_t> out(7, 0);
       for (const auto& row : tx.exec_prepared("count_by_status", options_.tenant, id)) {
         int s = row[0].as<int>();
@@ -392,7 +393,7 @@ class PostgresStorage final : public Storage {
     if (ids.empty()) return {};
     std::string array = ids_array(ids);
     std::string who(owner);
-    std::unordered_set<ContactId> got = run("claim_leases", [&](pqxx::work& tx) {
+    std::unordered_set<ContactId> got = autocommit("claim_leases", [&](pqxx::transaction_base& tx) {
       std::unordered_set<ContactId> out;
       for (const auto& row :
            tx.exec_prepared("claim_leases", options_.tenant, who, static_cast<i64>(ms(now + ttl)),
@@ -410,7 +411,7 @@ class PostgresStorage final : public Storage {
   }
   bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) override {
     std::string who(owner);
-    return run("renew_lease", [&](pqxx::work& tx) {
+    return autocommit("renew_lease", [&](pqxx::transaction_base& tx) {
       return tx.exec_prepared("renew_lease", static_cast<i64>(ms(now + ttl)), static_cast<i64>(id),
                               who, options_.tenant)
                  .affected_rows() > 0;
@@ -418,12 +419,12 @@ class PostgresStorage final : public Storage {
   }
   void release_lease(ContactId id, std::string_view owner) override {
     std::string who(owner);
-    run("release_lease", [&](pqxx::work& tx) {
+    autocommit("release_lease", [&](pqxx::transaction_base& tx) {
       tx.exec_prepared("release_lease", static_cast<i64>(id), who, options_.tenant);
     });
   }
   std::optional<Lease> get_lease(ContactId id) override {
-    return run("get_lease", [&](pqxx::work& tx) -> std::optional<Lease> {
+    return autocommit("get_lease", [&](pqxx::transaction_base& tx) -> std::optional<Lease> {
       auto r = tx.exec_prepared("get_lease", static_cast<i64>(id), options_.tenant);
       if (r.empty()) return std::nullopt;
       return Lease{id, r[0][0].as<std::string>(), tp(r[0][1].as<i64>())};
@@ -432,12 +433,12 @@ class PostgresStorage final : public Storage {
 
   // ---- attempts ----
   CallId allocate_call_id() override {
-    return run("allocate_call_id", [&](pqxx::work& tx) {
+    return autocommit("allocate_call_id", [&](pqxx::transaction_base& tx) {
       return static_cast<CallId>(tx.exec_prepared1("allocate_call_id")[0].as<i64>());
     });
   }
   void put_attempt(const Attempt& a) override {
-    run("put_attempt", [&](pqxx::work& tx) {
+    autocommit("put_attempt", [&](pqxx::transaction_base& tx) {
       tx.exec_prepared("put_attempt", static_cast<i64>(a.call_id), options_.tenant,
                        static_cast<i64>(a.contact_id), a.campaign_id, a.number,
                        static_cast<int>(a.number_index), static_cast<int>(a.attempt_number),
@@ -450,7 +451,7 @@ class PostgresStorage final : public Storage {
     });
   }
   std::vector<Attempt> attempts_of(ContactId id) override {
-    return run("attempts_of", [&](pqxx::work& tx) {
+    return autocommit("attempts_of", [&](pqxx::transaction_base& tx) {
       std::vector<Attempt> out;
       for (const auto& row :
            tx.exec_prepared("attempts_of", options_.tenant, static_cast<i64>(id))) {
@@ -471,11 +472,13 @@ class PostgresStorage final : public Storage {
   // ---- DNC ----
   void add_dnc(std::string_view list, std::string_view e164) override {
     std::string l(list), n(e164);
-    run("add_dnc", [&](pqxx::work& tx) { tx.exec_prepared("add_dnc", options_.tenant, l, n); });
+    autocommit("add_dnc", [&](pqxx::transaction_base& tx) {
+      tx.exec_prepared("add_dnc", options_.tenant, l, n);
+    });
   }
   bool is_dnc(std::string_view campaign_id, std::string_view e164) override {
     std::string c(campaign_id), n(e164);
-    return run("is_dnc", [&](pqxx::work& tx) {
+    return autocommit("is_dnc", [&](pqxx::transaction_base& tx) {
       return !tx.exec_prepared("is_dnc", options_.tenant, n, c).empty();
     });
   }
@@ -483,7 +486,7 @@ class PostgresStorage final : public Storage {
   // ---- journal and deduplication ----
   void append_journal(const JournalEntry& e) override {
     if (!options_.keep_journal) return;
-    run("append_journal", [&](pqxx::work& tx) {
+    run("append_journal", [&](pqxx::transaction_base& tx) {
       tx.exec_prepared("append_journal", options_.tenant, e.campaign_id, static_cast<i64>(ms(e.at)),
                        static_cast<i64>(e.call_id), static_cast<i64>(e.contact_id), e.kind,
                        e.detail);
@@ -496,7 +499,7 @@ class PostgresStorage final : public Storage {
     const i64 page = options_.scan_page_size;
     for (;;) {
       std::vector<JournalEntry> rows;
-      run("scan_journal", [&](pqxx::work& tx) {
+      autocommit("scan_journal", [&](pqxx::transaction_base& tx) {
         rows.clear();
         for (const auto& row : tx.exec_prepared("scan_journal", options_.tenant, id, after, page)) {
           JournalEntry e;
@@ -518,7 +521,7 @@ class PostgresStorage final : public Storage {
   }
   bool mark_event_processed(std::string_view key) override {
     std::string k(key);
-    return run("mark_event_processed", [&](pqxx::work& tx) {
+    return run("mark_event_processed", [&](pqxx::transaction_base& tx) {
       return tx.exec_prepared("mark_processed", options_.tenant, k).affected_rows() > 0;
     });
   }
@@ -532,9 +535,14 @@ class PostgresStorage final : public Storage {
   // Runs `fn` in one transaction on a live connection and commits. On a lost connection (or a
   // deadlock/serialisation failure) the transaction is gone, so the whole of `fn` runs again on
   // a new connection after a backoff, until retry_total_ms has passed.
-  template <class Fn>
-  auto run(const char* op, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::work&> {
-    using Result = std::invoke_result_t<Fn&, pqxx::work&>;
+  //
+  // Tx = pqxx::work: BEGIN .. COMMIT (operations of several statements, and those whose retry
+  // after a lost answer would change their result: mark_event_processed, append_journal,
+  // add_contact). Tx = pqxx::nontransaction: one autocommitted statement, one round trip, for
+  // the idempotent single-statement operations (see autocommit()).
+  template <class Tx = pqxx::work, class Fn>
+  auto run(const char* op, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::transaction_base&> {
+    using Result = std::invoke_result_t<Fn&, pqxx::transaction_base&>;
     std::lock_guard<std::mutex> lock(mutex_);
     const auto start = std::chrono::steady_clock::now();
     int retries = 0;
@@ -546,7 +554,7 @@ class PostgresStorage final : public Storage {
           conn_ = std::make_unique<pqxx::connection>(conninfo_);
           prepare_all();
         }
-        pqxx::work tx(*conn_);
+        Tx tx(*conn_);
         if constexpr (std::is_void_v<Result>) {
           fn(tx);
           tx.commit();
@@ -596,6 +604,13 @@ class PostgresStorage final : public Storage {
       backoff_ms = std::min(backoff_ms * 2, std::max(1, options_.retry_max_backoff_ms));
       ++retries;
     }
+  }
+
+  // One statement, autocommitted: atomic on its own, and safe to run again after a lost answer
+  // (upserts, deletes, reads; claim_leases re-run by the same owner just renews its claims).
+  template <class Fn>
+  auto autocommit(const char* op, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::transaction_base&> {
+    return run<pqxx::nontransaction>(op, std::forward<Fn>(fn));
   }
 
   void migrate(const std::string& where) {
@@ -779,7 +794,7 @@ class PostgresStorage final : public Storage {
     i64 after = 0;
     const i64 page = options_.scan_page_size;
     for (;;) {
-      std::vector<Attempt> rows = run(stmt, [&](pqxx::work& tx) {
+      std::vector<Attempt> rows = autocommit(stmt, [&](pqxx::transaction_base& tx) {
         std::vector<Attempt> out;
         for (const auto& row : tx.exec_prepared(stmt, options_.tenant, id, after, page)) {
           out.push_back(read_attempt(row));
