@@ -729,6 +729,63 @@ TEST_F(TwilioBackendTest, ServerErrorsExhaustRetriesAndQueueAppliesBackPressure)
   fake.stop();
 }
 
+// Raw bytes to the webhook server; returns the status line's code (0 when the connection closed
+// without an answer).
+int raw_exchange(std::uint16_t port, const std::string& bytes) {
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  boost::system::error_code ec;
+  asio::write(s, asio::buffer(bytes), ec);
+  beast::flat_buffer b;
+  http::response<http::string_body> res;
+  http::read(s, b, res, ec);
+  return ec ? 0 : static_cast<int>(res.result_int());
+}
+
+TEST_F(TwilioBackendTest, WebhookServerRefusesBadRequestsAndKeepsServing) {
+  FakeTwilio fake(*cert_, [](const std::string&) { return Scenario::kRingForever; });
+  auto storage = make_memory_storage();
+  TwilioTelephony tel(loopback_options(*cert_, fake.port()));
+  CollectingSink sink;
+  tel.start(&sink);
+  TwilioWebhookHandler handler(storage.get(), &tel);
+  TwilioWebhookServerOptions so;
+  so.public_base_url = kPublicBase;
+  TwilioWebhookServer server(&handler, so);
+  EXPECT_EQ(raw_exchange(server.port(), "NOT HTTP AT ALL\r\n\r\n"), 400);
+  EXPECT_EQ(raw_exchange(server.port(),
+                         "POST /twilio/status?call=1 HTTP/1.1\r\nHost: x\r\n"
+                         "Content-Length: 200000\r\n\r\n" +
+                             std::string(200000, 'a')),
+            400);
+  EXPECT_EQ(raw_exchange(server.port(),
+                         "POST /twilio/status?call=1 HTTP/1.1\r\nHost: x\r\n"
+                         "X-Big: " +
+                             std::string(20000, 'h') + "\r\n\r\n"),
+            400);
+  std::string body = "CallSid=CA1&CallStatus=ringing&SequenceNumber=1";
+  auto request = [&](const std::string& signature) {
+    return "POST /twilio/status?call=1 HTTP/1.1\r\nHost: hooks.example.test\r\n"
+           "Content-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: " +
+           signature + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  EXPECT_EQ(raw_exchange(server.port(), request("forged")), 403);
+  std::string good =
+      twilio_signature(kToken, std::string(kPublicBase) + "/twilio/status?call=1",
+                       {{"CallSid", "CA1"}, {"CallStatus", "ringing"}, {"SequenceNumber", "1"}});
+  EXPECT_EQ(raw_exchange(server.port(), request(good)), 200);
+  EXPECT_EQ(raw_exchange(server.port(), request(good)), 403);  // replayed
+  ASSERT_TRUE(sink.wait_for(1, CallEventKind::kRinging));
+  {
+    std::lock_guard<std::mutex> lock(sink.m);
+    EXPECT_EQ(sink.events.size(), 1u);
+  }
+  server.stop();
+  tel.stop();
+  fake.stop();
+}
+
 // ---- the engine behind it ----
 
 // Gives every call an agent finishes the disposition SALE, and checks that no contact is in two
