@@ -48,7 +48,9 @@ std::string tail_of(const std::string& path, std::size_t max_chars = 2000) {
 }
 
 std::string make_temp_dir() {
-  const char* base = std::getenv("TMPDIR");
+  // As root the cluster runs as `postgres`, which must be able to reach the directory: /tmp,
+  // whatever TMPDIR says (it may point into root's home).
+  const char* base = ::geteuid() == 0 ? nullptr : std::getenv("TMPDIR");
   std::string pattern = std::string(base && *base ? base : "/tmp") + "/omnivox-pg-XXXXXX";
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back('\0');

@@ -26,8 +26,8 @@ namespace omnivox::testing {
 
 class PgTestCluster {
  public:
-  /// Creates a fresh cluster in a new temporary directory (under $TMPDIR or /tmp) and starts
-  /// it. The destructor stops the server and removes the directory.
+  /// Creates a fresh cluster in a new temporary directory (under $TMPDIR, or /tmp when root)
+  /// and starts it. The destructor stops the server and removes the directory.
   PgTestCluster();
   /// Uses `dir` (created if missing): initialises a cluster in dir/data unless one is there,
   /// and starts it unless it is already running (the port is kept in dir/port). With
@@ -43,7 +43,8 @@ class PgTestCluster {
   static void stop_at(const std::string& dir);
 
   /// The cluster of this process: created and started on first use, stopped and removed when
-  /// the process exits normally.
+  /// the process exits normally (a static's destructor: a forked child must leave with _exit,
+  /// or it stops the parent's server).
   static PgTestCluster& shared();
 
   /// Stops the server (pg_ctl stop -m fast): connections break, the data stays.
