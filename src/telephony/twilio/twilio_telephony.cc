@@ -430,7 +430,7 @@ struct TwilioTelephony::Impl {
       json::value v = json::parse(r.body, ec);
       std::string sid = ec ? std::string() : json_string(v, "sid");
       if (!sid.empty()) {
-        CallEvent e;
+        std::optional<CallEvent> e;
         bool cancel = false;
         {
           std::lock_guard<std::mutex> lock(mu);
@@ -441,11 +441,12 @@ struct TwilioTelephony::Impl {
           by_sid[rec.sid] = id;
           rec.phase = CallRecord::Phase::kCreated;
           cancel = rec.cancel_requested;
+          // The `initiated` callback may have overtaken this answer: report the event once.
+          if (!rec.initiated_reported) e = event_for(rec, CallEventKind::kInitiated);
           rec.initiated_reported = true;
-          e = event_for(rec, CallEventKind::kInitiated);
         }
         created.fetch_add(1);
-        emit(e);
+        if (e) emit(*e);
         if (cancel) co_await remote_hangup(id);
         co_return;
       }
