@@ -1,5 +1,8 @@
 // The omnivox command-line tool.
 //   omnivox run --campaign FILE [--contacts FILE] [--seed N] [--out DIR] [--realtime [--speed X]]
+//               [--storage URL] [--tenant T] [--owner TOKEN] [--lease-ttl S] [--for S]
+//   omnivox import --campaign FILE [--contacts FILE] [--storage URL] [--tenant T]
+//   omnivox status --storage URL [--tenant T] [--campaign ID ...] [--json]
 // Exit codes: 0 success, 1 the run failed, 2 bad usage or configuration.
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -8,6 +11,7 @@
 #include "cli/bench_command.h"
 #include "cli/planning_commands.h"
 #include "cli/run_command.h"
+#include "cli/status_command.h"
 #include "cli/twilio_command.h"
 #include "omnivox/types.h"
 
@@ -27,6 +31,38 @@ int main(int argc, char** argv) {
   run->add_option("--speed", run_args.speed, "With --realtime: virtual seconds per wall second")
       ->check(CLI::Range(0.01, 100000.0));
   run->add_flag("--quiet", run_args.quiet, "No progress display");
+  auto add_storage_options = [](CLI::App* cmd, omnivox::cli::RunArgs& args) {
+    cmd->add_option("--storage", args.storage_url,
+                    "Storage URL: memory | sqlite:PATH | postgres://... (a stored campaign with "
+                    "contacts is resumed, not re-imported)")
+        ->capture_default_str();
+    cmd->add_option("--tenant", args.tenant, "Tenant of the storage's records")
+        ->capture_default_str();
+  };
+  add_storage_options(run, run_args);
+  run->add_option("--owner", run_args.owner, "Lease owner token of this engine (default: random)");
+  run->add_option("--lease-ttl", run_args.lease_ttl_s, "Lease time-to-live in seconds")
+      ->check(CLI::Range(1.0, 86400.0));
+  run->add_option("--for", run_args.wall_limit_s, "Stop after this many wall-clock seconds")
+      ->check(CLI::Range(0.0, 1e9));
+
+  omnivox::cli::RunArgs import_args;
+  CLI::App* import_cmd = app.add_subcommand(
+      "import", "Store a campaign and its contacts (no dialing), for engines to run later");
+  import_cmd->add_option("--campaign", import_args.campaign_path, "Campaign file (JSON)")
+      ->required();
+  import_cmd->add_option("--contacts", import_args.contacts_path,
+                         "Contacts CSV (overrides the campaign's)");
+  add_storage_options(import_cmd, import_args);
+  import_args.import_only = true;
+
+  omnivox::cli::StatusArgs status_args;
+  CLI::App* status =
+      app.add_subcommand("status", "Each campaign's progress in a storage, and why contacts wait");
+  status->add_option("--storage", status_args.storage_url, "Storage URL")->required();
+  status->add_option("--tenant", status_args.tenant, "Tenant")->capture_default_str();
+  status->add_option("--campaign", status_args.campaigns, "Campaign id(s) (default: all)");
+  status->add_flag("--json", status_args.json, "One JSON object instead of text");
 
   omnivox::cli::BenchArgs bench_args;
   CLI::App* bench = app.add_subcommand(
@@ -51,6 +87,8 @@ int main(int argc, char** argv) {
   }
   try {
     if (*run) return omnivox::cli::run_command(run_args);
+    if (*import_cmd) return omnivox::cli::run_command(import_args);
+    if (*status) return omnivox::cli::status_command(status_args);
     if (*bench) return omnivox::cli::bench_command(bench_args);
     int code = run_planning();
     if (code >= 0) return code;

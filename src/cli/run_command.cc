@@ -15,6 +15,7 @@
 #include "omnivox/engine.h"
 #include "omnivox/sim.h"
 #include "omnivox/storage.h"
+#include "omnivox/storage_url.h"
 
 namespace omnivox::cli {
 namespace json = boost::json;
@@ -151,7 +152,15 @@ int run_command(const RunArgs& args) {
   }
 
   auto wall_start = std::chrono::steady_clock::now();
-  std::unique_ptr<Storage> storage = make_memory_storage({/*keep_journal=*/false});
+  auto wall_limit_hit = [&] {
+    return args.wall_limit_s &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count() >=
+               *args.wall_limit_s;
+  };
+  StorageOpenOptions storage_options;
+  storage_options.tenant = args.tenant;
+  storage_options.keep_journal = storage_kind(args.storage_url) != StorageKind::kMemory;
+  std::unique_ptr<Storage> storage = open_storage(args.storage_url, storage_options);
   std::unique_ptr<Clock> clock;
   VirtualClock* virtual_clock = nullptr;
   if (args.realtime) {
@@ -164,18 +173,29 @@ int run_command(const RunArgs& args) {
   Simulator sim(file.simulation, clock.get());
   EngineOptions options;
   options.journal_state_changes = false;
+  options.owner_token = args.owner;
+  if (args.lease_ttl_s) {
+    options.lease_ttl = Duration(static_cast<Duration::rep>(*args.lease_ttl_s * 1000));
+  }
   Engine engine(options, storage.get(), &sim, clock.get(), &sim);
   sim.attach(&engine);
   engine.add_campaign(file.campaign);
 
-  ImportReport report =
-      engine.import_contacts(file.campaign.id, "main", file.contacts_path, file.import);
-  std::fprintf(stderr, "import %s: %s\n", file.contacts_path.c_str(), report.summary(10).c_str());
-  if (report.rows_loaded == 0) {
-    std::fprintf(stderr, "omnivox: error: no contacts loaded from %s\n",
-                 file.contacts_path.c_str());
-    return 2;
+  ImportReport report;
+  const std::size_t stored = storage->contact_count(file.campaign.id);
+  if (stored > 0) {
+    std::fprintf(stderr, "resuming campaign %s: %zu contacts already in %s\n",
+                 file.campaign.id.c_str(), stored, mask_storage_url(args.storage_url).c_str());
+  } else {
+    report = engine.import_contacts(file.campaign.id, "main", file.contacts_path, file.import);
+    std::fprintf(stderr, "import %s: %s\n", file.contacts_path.c_str(), report.summary(10).c_str());
+    if (report.rows_loaded == 0) {
+      std::fprintf(stderr, "omnivox: error: no contacts loaded from %s\n",
+                   file.contacts_path.c_str());
+      return 2;
+    }
   }
+  if (args.import_only) return 0;
   std::vector<AgentId> agents;
   for (int i = 0; i < file.agents; ++i) {
     agents.push_back(engine.add_agent(file.campaign.id, "agent-" + std::to_string(i + 1)));
@@ -245,7 +265,7 @@ int run_command(const RunArgs& args) {
 
   bool finished = false;
   if (virtual_clock) {
-    while (virtual_clock->now() < end) {
+    while (virtual_clock->now() < end && !wall_limit_hit()) {
       TimePoint step_end = std::min(end, next_sample);
       engine.run_for(step_end - virtual_clock->now());
       if (virtual_clock->now() >= next_sample) {
@@ -268,7 +288,7 @@ int run_command(const RunArgs& args) {
     }
   } else {
     engine.start(1);
-    while (clock->now() < end) {
+    while (clock->now() < end && !wall_limit_hit()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       CampaignStatistics s = engine.statistics(file.campaign.id);
       show(s, false);
@@ -317,6 +337,9 @@ int run_command(const RunArgs& args) {
     }
   }
   std::printf("  %-28s %ld\n", "attempts", s.attempts);
+  if (s.attempts_reconciled) {
+    std::printf("  %-28s %ld\n", "reconciled (earlier engine)", s.attempts_reconciled);
+  }
   std::printf("  %-28s %ld\n", "live answers", s.live_answers);
   std::printf("  %-28s %ld\n", "connects (bridged)", s.connects);
   std::printf("  %-28s %ld\n", "machines", s.machines);
@@ -343,6 +366,8 @@ int run_command(const RunArgs& args) {
                        {"contacts", s.contacts_total},
                        {"contacts_final", s.contacts_final},
                        {"attempts", s.attempts},
+                       {"attempts_reconciled", s.attempts_reconciled},
+                       {"storage", mask_storage_url(args.storage_url)},
                        {"live_answers", s.live_answers},
                        {"connects", s.connects},
                        {"abandons", s.abandons},

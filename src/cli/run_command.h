@@ -1,5 +1,8 @@
 // `omnivox run`: loads a campaign file, imports its contacts, runs it against the simulator and
-// writes the report, call records and metrics.
+// writes the report, call records and metrics. With a persistent --storage that already holds
+// the campaign's contacts, the run resumes it (no import; open attempts of a dead engine are
+// reconciled by Engine::start_campaign). `omnivox import` stores the campaign and its contacts
+// only, so several engines can then run it together.
 #ifndef OMNIVOX_CLI_RUN_COMMAND_H_
 #define OMNIVOX_CLI_RUN_COMMAND_H_
 
@@ -17,6 +20,13 @@ struct RunArgs {
   bool realtime = false;
   double speed = 1.0;
   bool quiet = false;
+  /// Storage URL (omnivox/storage_url.h): "memory", "sqlite:PATH", "postgres://...".
+  std::string storage_url = "memory";
+  std::string tenant = "default";
+  std::string owner;                   ///< lease owner token; empty: generated
+  std::optional<double> lease_ttl_s;   ///< empty: EngineOptions' default
+  std::optional<double> wall_limit_s;  ///< stop after this many wall seconds
+  bool import_only = false;            ///< `omnivox import`: store campaign + contacts, no dialing
 };
 
 /// Runs the command; returns the process exit code. Throws omnivox::Error for bad configuration.

@@ -1,0 +1,107 @@
+// Checks the engine core's invariants over what a Storage holds for one campaign, after several
+// engines ran it (or one was killed and restarted):
+//   - call ids are unique; each contact's attempt numbers are unique and its attempt count
+//     equals its recorded attempts (every attempt recorded exactly once);
+//   - exclusion: no two attempts of one contact overlap in time (no contact dialed twice at once,
+//     i.e. never held by two engines' leases while dialing);
+//   - with --closed: no attempt is left open, and every contact is final or retryable.
+// Usage: omnivox_check_invariants --storage URL --campaign ID [--closed]
+// Prints a one-line summary; exit 0 when every invariant holds, 1 otherwise (each violation is
+// printed), 2 on bad usage.
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "omnivox/storage_url.h"
+
+int main(int argc, char** argv) {
+  std::string url, campaign;
+  bool require_closed = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--storage") && i + 1 < argc) {
+      url = argv[++i];
+    } else if (!std::strcmp(argv[i], "--campaign") && i + 1 < argc) {
+      campaign = argv[++i];
+    } else if (!std::strcmp(argv[i], "--closed")) {
+      require_closed = true;
+    } else {
+      std::fprintf(stderr, "usage: %s --storage URL --campaign ID [--closed]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (url.empty() || campaign.empty()) {
+    std::fprintf(stderr, "usage: %s --storage URL --campaign ID [--closed]\n", argv[0]);
+    return 2;
+  }
+  using namespace omnivox;
+  try {
+    auto storage = open_storage(url);
+    std::vector<Contact> contacts;
+    ContactScan all;
+    all.campaign_id = campaign;
+    all.dialable_only = false;
+    storage->scan_contacts(all, [&](const Contact& c) {
+      contacts.push_back(c);
+      return true;
+    });
+    std::map<ContactId, std::vector<Attempt>> by_contact;
+    std::set<CallId> ids;
+    long attempts = 0, open = 0, violations = 0;
+    auto violation = [&](const std::string& what) {
+      if (++violations <= 20) std::printf("VIOLATION %s\n", what.c_str());
+    };
+    storage->scan_attempts(campaign, [&](const Attempt& a) {
+      ++attempts;
+      if (a.disposition == Disposition::kNone) ++open;
+      if (!ids.insert(a.call_id).second) {
+        violation("call id " + std::to_string(a.call_id) + " recorded twice");
+      }
+      by_contact[a.contact_id].push_back(a);
+      return true;
+    });
+    std::size_t final_or_retryable = 0;
+    for (const Contact& c : contacts) {
+      std::vector<Attempt>& list = by_contact[c.id];
+      std::string who = "contact " + std::to_string(c.id) + " (" + c.external_id + ")";
+      if (static_cast<std::size_t>(c.attempts) != list.size()) {
+        violation(who + ": counts " + std::to_string(c.attempts) + " attempts, " +
+                  std::to_string(list.size()) + " recorded");
+      }
+      std::set<int> numbers;
+      for (const Attempt& a : list) {
+        if (!numbers.insert(a.attempt_number).second) {
+          violation(who + ": attempt number " + std::to_string(a.attempt_number) + " twice");
+        }
+      }
+      std::sort(list.begin(), list.end(),
+                [](const Attempt& x, const Attempt& y) { return x.created_at < y.created_at; });
+      for (std::size_t i = 1; i < list.size(); ++i) {
+        const Attempt& before = list[i - 1];
+        bool still_open = before.ended_at == TimePoint{};
+        if (still_open || before.ended_at > list[i].created_at) {
+          violation(who + ": call " + std::to_string(list[i].call_id) + " started while call " +
+                    std::to_string(before.call_id) + " was live");
+        }
+      }
+      bool retryable = c.status == ContactStatus::kRetry || c.status == ContactStatus::kCallback ||
+                       (c.status == ContactStatus::kNew && list.empty());
+      if (is_final(c.status) || retryable) {
+        ++final_or_retryable;
+      } else if (require_closed) {
+        violation(who + ": status " + to_string(c.status) + " with " + std::to_string(list.size()) +
+                  " attempts");
+      }
+    }
+    if (require_closed && open > 0) violation(std::to_string(open) + " attempts still open");
+    std::printf("contacts %zu, attempts %ld, open %ld, final or retryable %zu, violations %ld\n",
+                contacts.size(), attempts, open, final_or_retryable, violations);
+    return violations == 0 ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "omnivox_check_invariants: %s\n", e.what());
+    return 1;
+  }
+}
