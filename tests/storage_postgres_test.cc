@@ -318,8 +318,18 @@ TEST(PostgresStorage, ReadOnlyRoleIsRefusedAtOpen) {
 
 TEST(PostgresStorage, ReconnectsAndRetriesWhenTheServerComesBack) {
   std::string conninfo = fresh_database("loss");
+  struct CapturingSink : LogSink {
+    void write(LogLevel level, std::string_view message) override {
+      std::lock_guard<std::mutex> lock(mutex);
+      lines.push_back(std::string(to_string(level)) + " " + std::string(message));
+    }
+    std::mutex mutex;
+    std::vector<std::string> lines;
+  };
+  auto sink = std::make_shared<CapturingSink>();
   PostgresStorageOptions o;
   o.retry_total_ms = 60000;
+  o.log = sink;
   auto s = make_postgres_storage(conninfo, o);
   Contact c;
   c.campaign_id = "c1";
@@ -337,6 +347,17 @@ TEST(PostgresStorage, ReconnectsAndRetriesWhenTheServerComesBack) {
   restarter.join();
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->external_id, "survivor");
+  {
+    std::lock_guard<std::mutex> lock(sink->mutex);
+    ASSERT_GE(sink->lines.size(), 2u);
+    for (const auto& line : sink->lines) std::cout << "  logged: " << line << "\n";
+    EXPECT_NE(sink->lines.front().find("postgres storage: get_contact: connection lost ("),
+              std::string::npos)
+        << sink->lines.front();
+    EXPECT_NE(sink->lines.back().find("postgres storage: get_contact: reconnected after "),
+              std::string::npos)
+        << sink->lines.back();
+  }
   c.external_id = "after";
   EXPECT_NE(s->add_contact(c), id);
   EXPECT_EQ(s->contact_count("c1"), 2u);

@@ -55,6 +55,7 @@
 #include <memory>
 #include <string>
 
+#include "omnivox/log.h"
 #include "omnivox/storage.h"
 
 namespace omnivox {
@@ -76,6 +77,11 @@ struct PostgresStorageOptions {
   int retry_max_backoff_ms = 2000;
   /// Rows fetched per round trip by the scans. Default: 1000.
   int scan_page_size = 1000;
+  /// Where connection losses are reported while they are retried: a WARN line per lost
+  /// connection (rate-limited to one per 10 s) and an INFO line when an operation succeeds
+  /// after reconnecting. Null: not logged (the Error thrown when retries run out still says
+  /// what happened). Default: null.
+  std::shared_ptr<LogSink> log;
   /// Apply missing schema migrations on open. When false, a database whose schema is older than
   /// kPostgresSchemaVersion is refused with Error(kStorage) instead. Default: true.
   bool migrate = true;

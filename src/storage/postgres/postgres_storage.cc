@@ -216,6 +216,7 @@ class PostgresStorage final : public Storage {
                   "postgres storage: tenant must be 1..200 bytes, got '" + options_.tenant + "'");
     }
     if (options_.scan_page_size < 1) options_.scan_page_size = 1;
+    if (options_.log) logger_ = std::make_unique<Logger>(options_.log, LogLevel::kInfo);
     const std::string where = "postgres storage: open '" + masked_ + "'";
     try {
       conn_ = std::make_unique<pqxx::connection>(conninfo_);
@@ -558,10 +559,12 @@ class PostgresStorage final : public Storage {
         if constexpr (std::is_void_v<Result>) {
           fn(tx);
           tx.commit();
+          if (retries > 0) log_recovered(op, retries, start);
           return;
         } else {
           Result r = fn(tx);
           tx.commit();
+          if (retries > 0) log_recovered(op, retries, start);
           return r;
         }
       } catch (const Error&) {
@@ -600,10 +603,27 @@ class PostgresStorage final : public Storage {
                     std::string("postgres storage: ") + op + ": connection lost, retried " +
                         std::to_string(retries) + " times over " + seconds + " s: " + lost);
       }
+      if (logger_) {
+        logger_->log_limited(LogLevel::kWarn, "connection lost",
+                             std::string("postgres storage: ") + op + ": connection lost (" + lost +
+                                 "); reconnecting in " + std::to_string(backoff_ms) +
+                                 " ms (retry " + std::to_string(retries + 1) + ")");
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       backoff_ms = std::min(backoff_ms * 2, std::max(1, options_.retry_max_backoff_ms));
       ++retries;
     }
+  }
+
+  void log_recovered(const char* op, int retries, std::chrono::steady_clock::time_point start) {
+    if (!logger_) return;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(ms) / 1000.0);
+    logger_->log(LogLevel::kInfo, std::string("postgres storage: ") + op + ": reconnected after " +
+                                      std::to_string(retries) + " retries over " + seconds + " s");
   }
 
   // One statement, autocommitted: atomic on its own, and safe to run again after a lost answer
@@ -863,6 +883,7 @@ class PostgresStorage final : public Storage {
   PostgresStorageOptions options_;
   std::mutex mutex_;
   std::unique_ptr<pqxx::connection> conn_;
+  std::unique_ptr<Logger> logger_;
 };
 
 }  // namespace
