@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "omnivox/log.h"
 #include "omnivox/storage.h"
 
 namespace omnivox {
@@ -31,6 +32,9 @@ struct StorageOpenOptions {
   /// PostgreSQL: how long an operation reconnects and retries after the connection is lost,
   /// in milliseconds (PostgresStorageOptions::retry_total_ms). Default: 30000.
   int retry_total_ms = 30000;
+  /// PostgreSQL: where lost connections and reconnects are reported while retried
+  /// (PostgresStorageOptions::log). Null: not logged. Default: null.
+  std::shared_ptr<LogSink> log;
   /// SQLite: how long a statement waits for another connection's lock, in milliseconds.
   /// Default: 5000.
   int busy_timeout_ms = 5000;

@@ -64,6 +64,7 @@ std::unique_ptr<Storage> open_storage(const std::string& url, const StorageOpenO
       PostgresStorageOptions o;
       o.keep_journal = options.keep_journal;
       o.retry_total_ms = options.retry_total_ms;
+      o.log = options.log;
       o.tenant = options.tenant;
       return make_postgres_storage(url, o);
     }
