@@ -38,5 +38,23 @@ check missing-contacts 2 "nope.csv" -- "$OMNIVOX" run --campaign "$WORK/missing.
 check missing-campaign 2 "cannot open" -- "$OMNIVOX" run --campaign "$WORK/none.json"
 check no-subcommand 2 "" -- "$OMNIVOX"
 
+# Twilio's published signature example (issue 6), then the same request with one changed digit.
+TWILIO_PARAMS=(--param CallSid=CA1234567890ABCDE --param Caller=+14158675310 --param Digits=1234
+               --param From=+14158675310 --param To=+18005551212)
+check twilio-signature-valid 0 "matched URL: https://example.com/myapp.php?foo=1&bar=2" -- \
+  "$OMNIVOX" twilio verify-signature --token 12345 --url "https://example.com/myapp.php?foo=1&bar=2" \
+  --signature "L/OH5YylLD5NRKLltdqwSvS0BnU=" "${TWILIO_PARAMS[@]}"
+check twilio-signature-tampered 1 "valid: no" -- \
+  "$OMNIVOX" twilio verify-signature --token 12345 --url "https://example.com/myapp.php?foo=1&bar=3" \
+  --signature "L/OH5YylLD5NRKLltdqwSvS0BnU=" "${TWILIO_PARAMS[@]}"
+
+# Storage: a SQLite run, resumed (not re-imported) by a second run, and its status as JSON.
+check sqlite-run 0 "wrote" -- "$OMNIVOX" run --campaign "$DATA/small_campaign.json" \
+  --storage "sqlite:$WORK/s.db" --out "$WORK/s1" --quiet
+check sqlite-resume 0 "resuming campaign small" -- "$OMNIVOX" run \
+  --campaign "$DATA/small_campaign.json" --storage "sqlite:$WORK/s.db" --out "$WORK/s2" --quiet
+check status-json 0 '"campaigns":\[{"id":"small"' -- "$OMNIVOX" status --storage "sqlite:$WORK/s.db" --json
+check status-bad-url 2 "storage URL" -- "$OMNIVOX" status --storage "mysql://x"
+
 if [ "$fail" -ne 0 ]; then exit 1; fi
 echo "all CLI checks passed"
