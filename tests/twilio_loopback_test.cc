@@ -5,6 +5,7 @@
 // (real clock, memory storage) must reach the right states and dispositions.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
+#include <sys/socket.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -205,6 +206,9 @@ class FakeTwilio {
 
   void stop() {
     if (stopping_.exchange(true)) return;
+    // A callback blocked reading the webhook server's answer (the server may stop first) must
+    // not keep the scheduler from stopping: break its connection.
+    if (int fd = webhook_fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
     boost::system::error_code ec;
     acceptor_.cancel(ec);
     acceptor_.close(ec);
@@ -522,6 +526,7 @@ class FakeTwilio {
   // POSTs a signed form to the webhook server; the URL's host is the public one (a proxy would
   // forward it), the socket goes to 127.0.0.1.
   void post_signed(const std::string& url, const TwilioParams& params) {
+    if (stopping_) return;
     auto u = boost::urls::parse_uri(url);
     if (!u) return;
     std::string target = std::string(u->encoded_target());
@@ -535,6 +540,7 @@ class FakeTwilio {
       if (!webhook_) {
         webhook_ = std::make_unique<tcp::socket>(io_);
         webhook_->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), webhook_port_));
+        webhook_fd_ = webhook_->native_handle();
       }
       http::write(*webhook_, req);
       beast::flat_buffer b;
@@ -542,8 +548,9 @@ class FakeTwilio {
       http::read(*webhook_, b, res);
       callbacks_sent_.fetch_add(1);
       if (res.result_int() != 200) callbacks_refused_.fetch_add(1);
-      if (!res.keep_alive()) webhook_.reset();
+      if (!res.keep_alive()) webhook_fd_ = -1, webhook_.reset();
     } catch (const std::exception&) {
+      webhook_fd_ = -1;
       webhook_.reset();
     }
   }
@@ -567,6 +574,7 @@ class FakeTwilio {
   std::atomic<std::size_t> callbacks_sent_{0}, callbacks_refused_{0};
   std::atomic<bool> saw_amd_{false};
   std::unique_ptr<tcp::socket> webhook_;  // scheduler thread only
+  std::atomic<int> webhook_fd_{-1};       // its descriptor, for stop()
   Scheduler scheduler_;                   // last: stopped first
 };
 
