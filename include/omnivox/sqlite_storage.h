@@ -26,9 +26,10 @@
 // and Error(kNotFound) from update_contact for an unknown id.
 //
 // Several Storage objects (or processes) may open the same file: leases, call ids and dedup
-// keys live in the file and are claimed in transactions, so they stay exclusive (covered by a
-// two-connection test in one process; multi-process use is not tested yet). Restart
-// reconciliation of in-flight attempts is not part of this backend.
+// keys live in the file and are claimed in transactions, so they stay exclusive (a
+// two-connection test in one process, and tests/multinode/: an engine killed with SIGKILL and a
+// new process resuming the campaign). Restart reconciliation of open attempts is the engine's
+// (Engine::start_campaign over scan_open_attempts), not the backend's.
 #ifndef OMNIVOX_SQLITE_STORAGE_H_
 #define OMNIVOX_SQLITE_STORAGE_H_
 

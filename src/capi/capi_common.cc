@@ -229,6 +229,20 @@ void CListener::on_attempt_finished(const Attempt& a) {
   cb.on_attempt_finished(cb.user_data, &e);
 }
 
+void to_c(const ImportReport& r, omnivox_import_report* report, char** summary) {
+  char* text = nullptr;
+  if (summary != nullptr) {
+    text = dup_string(r.summary(10));
+    if (text == nullptr) throw std::bad_alloc();
+  }
+  if (report != nullptr) {
+    report->rows_read = r.rows_read;
+    report->rows_loaded = r.rows_loaded;
+    report->rows_rejected = r.rows_rejected;
+  }
+  if (summary != nullptr) *summary = text;
+}
+
 void to_c(const CampaignStatistics& st, omnivox_statistics* out) {
   omnivox_statistics r{};
   r.at_ms = ms_of(st.at);

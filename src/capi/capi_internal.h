@@ -150,6 +150,9 @@ class CListener final : public EventListener {
 
 // ---- conversions ----
 void to_c(const CampaignStatistics& st, omnivox_statistics* out);
+/// Hands an import's outcome to the C caller: counts into *report and a new summary string
+/// into *summary (either may be NULL). Throws std::bad_alloc before writing anything.
+void to_c(const ImportReport& r, omnivox_import_report* report, char** summary);
 
 }  // namespace omnivox::capi
 

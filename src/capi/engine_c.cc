@@ -382,17 +382,7 @@ int omnivox_engine_import_contacts(omnivox_engine* engine, const char* campaign_
                    "argument 'csv_path' is NULL and the campaign has no 'contacts.file'"};
     }
     omnivox::ImportReport r = h.engine->import_contacts(id, list, path, doc.file.import);
-    char* text = nullptr;
-    if (summary != nullptr) {
-      text = dup_string(r.summary(10));
-      if (text == nullptr) throw std::bad_alloc();
-    }
-    if (report != nullptr) {
-      report->rows_read = r.rows_read;
-      report->rows_loaded = r.rows_loaded;
-      report->rows_rejected = r.rows_rejected;
-    }
-    if (summary != nullptr) *summary = text;
+    omnivox::capi::to_c(r, report, summary);
   });
 }
 

@@ -143,17 +143,7 @@ int omnivox_simulation_import_contacts(omnivox_simulation* sim, const char* csv_
                    "argument 'csv_path' is NULL and the campaign has no 'contacts.file'"};
     }
     omnivox::ImportReport r = s.engine().import_contacts(s.campaign(), "main", path, s.file.import);
-    char* text = nullptr;
-    if (summary != nullptr) {
-      text = dup_string(r.summary(10));
-      if (text == nullptr) throw std::bad_alloc();
-    }
-    if (report != nullptr) {
-      report->rows_read = r.rows_read;
-      report->rows_loaded = r.rows_loaded;
-      report->rows_rejected = r.rows_rejected;
-    }
-    if (summary != nullptr) *summary = text;
+    omnivox::capi::to_c(r, report, summary);
   });
 }
 
