@@ -82,6 +82,20 @@ class Storage {
   /// `visit` must not call back into this Storage.
   virtual std::size_t scan_contacts(const ContactScan& scan,
                                     const std::function<bool(const Contact&)>& visit) = 0;
+  /// A hint from a dial-queue filler: these contacts of the campaign were found not dialable
+  /// before `until` (UTC) for a reason that depends only on the campaign's rules and the
+  /// contact's current number and zone (call window closed, holiday), so a dialable_only scan
+  /// with due_by < until may skip them (it still may visit them). An update_contact of one
+  /// ends its deferral; contacts that are not NEW or RETRY, or not of the campaign, are ignored.
+  /// The caller must wake itself at `until` (a scan skips deferred contacts silently; the
+  /// QueueGenerator counts its deferrals in fill()'s wake-up time), so engines sharing a memory
+  /// storage on one campaign each defer only what they scanned and wake for it.
+  /// Lets a refill not rescan contacts whose window is closed. The default ignores the hint
+  /// (persistent backends); the memory backend honours it.
+  virtual void defer_contacts(std::string_view campaign_id, std::span<const ContactId> ids,
+                              TimePoint until) {
+    (void)campaign_id, (void)ids, (void)until;
+  }
   /// Number of contacts of a campaign.
   virtual std::size_t contact_count(std::string_view campaign_id) = 0;
   /// Number of contacts of a campaign per status (index = ContactStatus, 7 entries).
@@ -157,6 +171,10 @@ class StorageWrapper : public Storage {
                             const std::function<bool(const Contact&)>& v) override {
     return target_->scan_contacts(s, v);
   }
+  void defer_contacts(std::string_view campaign, std::span<const ContactId> ids,
+                      TimePoint until) override {
+    target_->defer_contacts(campaign, ids, until);
+  }
   std::size_t contact_count(std::string_view id) override { return target_->contact_count(id); }
   std::vector<std::size_t> count_by_status(std::string_view id) override {
     return target_->count_by_status(id);
@@ -205,6 +223,22 @@ class StorageWrapper : public Storage {
 struct MemoryStorageOptions {
   /// Keep the event journal (it grows with every state change). Default: true.
   bool keep_journal = true;
+  /// How long a finished attempt (one with a disposition) is kept, measured back from the
+  /// newest finished attempt's latest time (created, answered or ended; the storage has no
+  /// clock). Older finished attempts are evicted: attempts_of() and scan_attempts() no longer
+  /// return them, so memory stays flat over a long campaign. Open attempts are never evicted.
+  /// Rules that read the attempt history (a region's calls per 24 h, the repeat rules'
+  /// fallback) see only what is kept: keep at least 24 h (plus the longest repeat window) when
+  /// they matter. Default: Duration::max() (keep every attempt).
+  Duration finished_attempt_retention = Duration::max();
+  /// Called (under the storage's lock: it must not call back into the storage) with each
+  /// attempt evicted by finished_attempt_retention, e.g. to stream call records to a file or a
+  /// database. Default: none.
+  std::function<void(const Attempt&)> on_attempt_evicted;
+  /// How many processed provider event keys (mark_event_processed) are remembered, the oldest
+  /// forgotten first; 0 = all. Providers retry a webhook for minutes to hours, so a bound of a
+  /// few days' events keeps deduplication. Default: 0 (all).
+  std::size_t processed_event_keys_kept = 0;
 };
 
 /// The in-process memory backend: fast, not persistent, shared only within one process.

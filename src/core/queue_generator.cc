@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <queue>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -312,6 +314,13 @@ struct QueueGenerator::State {
   std::vector<WindowCache> window_cache;              // [zone_set * windows.size() + window]
   std::vector<std::vector<cctz::time_zone>> zone_tz;  // per zone set, loaded on first use
   std::unordered_map<ContactId, Block> blocks;
+  // The zone set of the last contact time_zone override looked up: contacts loaded together
+  // usually share it, and TimeZoneMap::intern_zones builds a vector per call.
+  std::string last_time_zone;
+  ZoneSetId last_time_zone_set = kUnknownZoneSet;
+  // Times until which fill() deferred contacts (Storage::defer_contacts), earliest on top: the
+  // scans skip those contacts, so fill()'s wake-up must still name their reopening.
+  std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>> deferrals;
 
   bool is_holiday(std::int64_t day) const {
     return std::binary_search(holidays.begin(), holidays.end(), day);
@@ -482,7 +491,14 @@ QueueGenerator& QueueGenerator::operator=(QueueGenerator&&) noexcept = default;
 
 ZoneSetId QueueGenerator::zone_set_for(const Contact& contact, const PhoneNumber& number) {
   if (number.zone_set != kUnknownZoneSet) return number.zone_set;
-  if (!contact.time_zone.empty()) return zones_->intern_zones({contact.time_zone});
+  if (!contact.time_zone.empty()) {
+    State& s = *state_;
+    if (s.last_time_zone_set == kUnknownZoneSet || s.last_time_zone != contact.time_zone) {
+      s.last_time_zone_set = zones_->intern_zones({contact.time_zone});
+      s.last_time_zone = contact.time_zone;
+    }
+    return s.last_time_zone_set;
+  }
   return zones_->zone_set_for(number.e164);
 }
 
@@ -755,6 +771,8 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
   TimePoint wake = TimePoint::max();
   if (max_entries == 0) return wake;
   State& s = *state_;
+  while (!s.deferrals.empty() && s.deferrals.top() <= now) s.deferrals.pop();
+  if (!s.deferrals.empty()) wake = std::min(wake, s.deferrals.top());
   if (s.blocks.size() > 4096) {
     std::erase_if(s.blocks, [&](const auto& item) {
       return item.second.repeat_until <= now && item.second.cap_until <= now;
@@ -767,6 +785,7 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
     std::optional<Contact> contact;  // idem
   };
   std::unordered_set<ContactId> done;  // decided by the checks after a scan
+  std::map<TimePoint, std::vector<ContactId>> deferred;  // closed window / holiday, by reopening
   std::size_t accepted = 0;
   // Usually one scan. Candidates that need a storage check (DNC, history) are checked after the
   // scan (the scan's visitor may not call into storage); if some are rejected, scan again.
@@ -836,9 +855,23 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
            k.reason == Ineligibility::kRepeatAfterAbandon ||
            k.reason == Ineligibility::kRepeatAfterMachine)) {
         wake = std::min(wake, *k.eligible_at);
+        // Closed window or holiday: nothing but time changes that, so later refills may skip
+        // the contact until then (Storage::defer_contacts; the memory backend honours it).
+        if (k.reason == Ineligibility::kOutsideCallWindow || k.reason == Ineligibility::kHoliday) {
+          deferred[*k.eligible_at].push_back(c.id);
+        }
       }
       return true;
     });
+    for (auto& [until, ids] : deferred) {
+      try {
+        storage_->defer_contacts(campaign_.id, ids, until);
+        s.deferrals.push(until);
+      } catch (const std::exception&) {
+        // A hint only: without it the next refill visits these contacts again.
+      }
+    }
+    deferred.clear();
     bool rejected = false;
     for (auto& candidate : candidates) {
       if (accepted >= max_entries) break;

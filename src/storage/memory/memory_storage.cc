@@ -1,11 +1,23 @@
 // The in-process memory backend. One mutex guards everything: the engine's hot path touches
 // storage a few times per attempt, far from contention on 2..8 threads.
+//
+// Built for millions of contacts (benchmarks/storage_bench.cc, goal ≤ 256 bytes per contact):
+// contacts live in one dense vector of compact records (ContactRecord, ~140 bytes) indexed by
+// contact id; strings shared by many contacts (campaign, list, time zone, lease owner) are
+// interned; short strings (E.164 numbers, external ids) stay inside the record; the first number
+// is inline, further numbers and attributes go to a side block only for contacts that have them.
+// The campaign indexes hold no per-contact heap node: bitmaps over list order (every contact,
+// the dialable ones), a flat heap of (due time, contact) for dialable contacts not yet due, and a
+// vector from list order to contact id. A contact's attempts are a doubly linked list through
+// the attempt slots (no per-contact vector).
 #include <algorithm>
 #include <bit>
+#include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
-#include <memory_resource>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -16,15 +28,172 @@
 namespace omnivox {
 namespace {
 
+std::int64_t to_ms(TimePoint t) { return t.time_since_epoch().count(); }
+TimePoint from_ms(std::int64_t ms) { return TimePoint(Duration(ms)); }
+
+// A string of up to 15 bytes stored inline (E.164 numbers are at most 16 characters with the
+// '+', external ids are usually short), longer ones on the heap. 16 bytes.
+class SmallString {
+ public:
+  SmallString() { clear_inline(); }
+  explicit SmallString(std::string_view s) { set(s); }
+  SmallString(const SmallString& o) { set(o.view()); }
+  SmallString& operator=(const SmallString& o) {
+    if (this != &o) assign(o.view());
+    return *this;
+  }
+  SmallString(SmallString&& o) noexcept {
+    std::memcpy(bytes_, o.bytes_, sizeof bytes_);
+    o.clear_inline();
+  }
+  SmallString& operator=(SmallString&& o) noexcept {
+    if (this != &o) {
+      release();
+      std::memcpy(bytes_, o.bytes_, sizeof bytes_);
+      o.clear_inline();
+    }
+    return *this;
+  }
+  ~SmallString() { release(); }
+
+  void assign(std::string_view s) {
+    if (s == view()) return;
+    release();
+    set(s);
+  }
+  std::string_view view() const {
+    if (is_heap()) {
+      char* p;
+      std::uint32_t n;
+      std::memcpy(&p, bytes_, sizeof p);
+      std::memcpy(&n, bytes_ + 8, sizeof n);
+      return {p, n};
+    }
+    return {bytes_, static_cast<std::size_t>(static_cast<unsigned char>(bytes_[15]))};
+  }
+
+ private:
+  static constexpr unsigned char kHeap = 0xFF;
+  bool is_heap() const { return static_cast<unsigned char>(bytes_[15]) == kHeap; }
+  void clear_inline() { std::memset(bytes_, 0, sizeof bytes_); }
+  void set(std::string_view s) {
+    if (s.size() <= 15) {
+      std::memset(bytes_, 0, sizeof bytes_);
+      std::memcpy(bytes_, s.data(), s.size());
+      bytes_[15] = static_cast<char>(s.size());
+      return;
+    }
+    char* p = new char[s.size()];
+    std::memcpy(p, s.data(), s.size());
+    std::uint32_t n = static_cast<std::uint32_t>(s.size());
+    std::memcpy(bytes_, &p, sizeof p);
+    std::memcpy(bytes_ + 8, &n, sizeof n);
+    bytes_[15] = static_cast<char>(kHeap);
+  }
+  void release() {
+    if (!is_heap()) return;
+    char* p;
+    std::memcpy(&p, bytes_, sizeof p);
+    delete[] p;
+    clear_inline();
+  }
+  alignas(8) char bytes_[16];
+};
+
+// Strings shared by many records, by a dense id; id 0 is the empty string.
+class Interner {
+ public:
+  Interner() { names_.emplace_back(); }
+  std::uint32_t intern(std::string_view s) {
+    if (s.empty()) return 0;
+    auto it = ids_.find(s);
+    if (it != ids_.end()) return it->second;
+    names_.emplace_back(s);
+    auto id = static_cast<std::uint32_t>(names_.size() - 1);
+    ids_.emplace(names_.back(), id);
+    return id;
+  }
+  // The id of `s` if interned, else nullopt.
+  std::optional<std::uint32_t> find(std::string_view s) const {
+    if (s.empty()) return 0;
+    auto it = ids_.find(s);
+    if (it == ids_.end()) return std::nullopt;
+    return it->second;
+  }
+  const std::string& name(std::uint32_t id) const { return names_[id]; }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::deque<std::string> names_;  // stable addresses: ids_ keys view them
+  std::unordered_map<std::string_view, std::uint32_t, Hash, std::equal_to<>> ids_;
+};
+
+struct NumberRecord {
+  SmallString e164;
+  std::int64_t last_abandon_ms = 0;
+  std::int64_t last_machine_ms = 0;
+  ZoneSetId zone_set = kUnknownZoneSet;
+  std::uint16_t attempts = 0;
+  Disposition last_disposition = Disposition::kNone;
+  bool invalid = false;
+};
+
+// What only some contacts have: a second and further numbers, attributes.
+struct ContactExtra {
+  std::vector<NumberRecord> more_numbers;
+  std::vector<std::pair<std::string, std::string>> attributes;
+};
+
+struct ContactRecord {
+  SmallString external_id;
+  NumberRecord first_number;
+  std::int64_t last_attempt_ms = 0;
+  std::int64_t next_attempt_ms = 0;
+  std::int64_t lease_expiry_ms = 0;
+  CallId last_call = kNoCall;  // newest attempt of this contact (head of its attempt list)
+  std::unique_ptr<ContactExtra> extra;
+  std::uint32_t campaign = 0;     // interned campaign id
+  std::uint32_t list_name = 0;    // interned
+  std::uint32_t time_zone = 0;    // interned
+  std::uint32_t lease_owner = 0;  // interned owner token + 1; 0 = no lease held
+  std::uint32_t list_order = 0;
+  std::int32_t priority = 0;
+  AgentId callback_agent = kNoAgent;
+  std::uint16_t attempts = 0;
+  std::uint16_t not_connected = 0;
+  std::uint16_t next_number = 0;
+  std::uint16_t number_count = 0;
+  ContactStatus status = ContactStatus::kNew;
+  Disposition last_disposition = Disposition::kNone;
+  bool deferred = false;  // taken out of the ready set by defer_contacts until a due time
+};
+
+void to_record(const PhoneNumber& n, NumberRecord& r) {
+  r.e164.assign(n.e164);
+  r.last_abandon_ms = to_ms(n.last_abandon_at);
+  r.last_machine_ms = to_ms(n.last_machine_at);
+  r.zone_set = n.zone_set;
+  r.attempts = n.attempts;
+  r.last_disposition = n.last_disposition;
+  r.invalid = n.invalid;
+}
+void from_record(const NumberRecord& r, PhoneNumber& n) {
+  n.e164.assign(r.e164.view());
+  n.last_abandon_at = from_ms(r.last_abandon_ms);
+  n.last_machine_at = from_ms(r.last_machine_ms);
+  n.zone_set = r.zone_set;
+  n.attempts = r.attempts;
+  n.last_disposition = r.last_disposition;
+  n.invalid = r.invalid;
+}
+
 // Dialing order: priority desc, then list_order asc.
 struct OrderKey {
   std::int32_t neg_priority;
   std::uint64_t list_order;
-  ContactId id;
-  bool operator<(const OrderKey& o) const {
-    if (neg_priority != o.neg_priority) return neg_priority < o.neg_priority;
-    return list_order < o.list_order;
-  }
 };
 
 // A set of OrderKeys as one bitmap over list_order per priority level: O(1) insert and erase,
@@ -35,7 +204,8 @@ class ReadySet {
     Level& level = levels_[k.neg_priority];
     const std::size_t word = k.list_order / 64;
     const std::uint64_t mask = std::uint64_t{1} << (k.list_order % 64);
-    if (word >= level.words.size()) level.words.resize(word + 1, 0);
+    if (word >= level.words.size())
+      level.words.resize(std::max(word + 1, level.words.size() * 3 / 2), 0);
     if (level.words[word] & mask) return false;
     level.words[word] |= mask;
     level.first = std::min(level.first, word);
@@ -49,6 +219,13 @@ class ReadySet {
     if (word >= it->second.words.size() || !(it->second.words[word] & mask)) return 0;
     it->second.words[word] &= ~mask;
     return 1;
+  }
+  bool contains(const OrderKey& k) const {
+    auto it = levels_.find(k.neg_priority);
+    if (it == levels_.end()) return false;
+    const std::size_t word = k.list_order / 64;
+    return word < it->second.words.size() &&
+           (it->second.words[word] >> (k.list_order % 64) & 1) != 0;
   }
   // Calls fn(list_order) in dialing order until it returns false.
   template <typename Fn>
@@ -77,27 +254,42 @@ class ReadySet {
   std::map<std::int32_t, Level> levels_;
 };
 
+// A dialable contact not in the ready set until `due_ms` (its retry time, or a deferral).
+struct WaitingEntry {
+  std::int64_t due_ms;
+  std::uint32_t index;  // contact id - 1
+  bool operator>(const WaitingEntry& o) const { return due_ms > o.due_ms; }
+};
+
 struct CampaignData {
+  std::string id;
   CampaignConfig config;
   bool has_config = false;
   std::vector<ContactList> lists;
   // Every contact, in dialing order (for full scans).
-  std::set<OrderKey> all;
+  ReadySet all;
+  std::size_t contact_count = 0;
   // Dialable contacts (NEW, RETRY) due at or before `promoted_until`, in dialing order: a scan
   // for dialable contacts visits these, not the whole campaign.
   ReadySet ready;
-  std::vector<ContactId> by_list_order;  // [list_order - 1]
-  // Dialable contacts not yet due, by due time; promoted into `ready` as scans pass their time.
-  // Its nodes come from a pool (contacts move in and out on every retry).
-  std::pmr::unsynchronized_pool_resource waiting_nodes;
-  std::pmr::set<std::pair<TimePoint, ContactId>> waiting{&waiting_nodes};
-  TimePoint promoted_until = TimePoint::min();
+  std::vector<std::uint32_t> by_list_order;  // [list_order - 1] = contact id - 1
+  // Dialable contacts not in `ready`: a min-heap by due time, promoted into `ready` as scans
+  // pass their time. Lazy: an entry whose contact changed since is skipped when it comes up
+  // (and the heap is compacted when stale entries pile up).
+  std::vector<WaitingEntry> waiting;
+  std::int64_t promoted_until_ms = 0;  // epoch: new contacts (due at epoch) go straight to ready
   // Contacts with status CALLBACK, by due time.
   std::set<std::pair<TimePoint, ContactId>> callbacks;
   std::uint64_t next_list_order = 1;
   std::vector<std::size_t> by_status = std::vector<std::size_t>(7, 0);
   std::vector<JournalEntry> journal;
-  std::vector<CallId> attempts;  // in call-id order
+};
+
+// One stored attempt, linked to its contact's other attempts.
+struct AttemptSlot {
+  Attempt attempt;         // attempt.call_id == 0: empty slot
+  CallId older = kNoCall;  // previous attempt of the same contact
+  CallId newer = kNoCall;  // next attempt of the same contact
 };
 
 class MemoryStorage final : public Storage {
@@ -106,28 +298,28 @@ class MemoryStorage final : public Storage {
 
   void put_campaign(const CampaignConfig& campaign) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto& data = campaigns_[campaign.id];
+    auto& data = campaign_data(campaign.id);
     data.config = campaign;
     data.has_config = true;
   }
   std::vector<std::string> campaign_ids() override {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<std::string> ids;
-    for (const auto& [id, data] : campaigns_) {
-      if (data.has_config) ids.push_back(id);
+    for (const auto& data : campaigns_) {
+      if (data && data->has_config) ids.push_back(data->id);
     }
     std::sort(ids.begin(), ids.end());
     return ids;
   }
   std::optional<CampaignConfig> get_campaign(std::string_view campaign_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = campaigns_.find(std::string(campaign_id));
-    if (it == campaigns_.end() || !it->second.has_config) return std::nullopt;
-    return it->second.config;
+    CampaignData* data = find_campaign(campaign_id);
+    if (data == nullptr || !data->has_config) return std::nullopt;
+    return data->config;
   }
   void put_list(const ContactList& list) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto& lists = campaigns_[list.campaign_id].lists;
+    auto& lists = campaign_data(list.campaign_id).lists;
     for (auto& l : lists) {
       if (l.name == list.name) {
         l = list;
@@ -138,34 +330,40 @@ class MemoryStorage final : public Storage {
   }
   std::vector<ContactList> lists(std::string_view campaign_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = campaigns_.find(std::string(campaign_id));
-    return it == campaigns_.end() ? std::vector<ContactList>{} : it->second.lists;
+    CampaignData* data = find_campaign(campaign_id);
+    return data == nullptr ? std::vector<ContactList>{} : data->lists;
   }
 
   ContactId add_contact(Contact contact) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto& data = campaigns_[contact.campaign_id];
-    contact.id = contacts_.size() + 1;
-    contact.list_order = data.next_list_order++;
-    contacts_.push_back(std::move(contact));
-    const Contact& stored = contacts_.back();
-    data.by_list_order.push_back(stored.id);
-    if (!by_contact_sparse_.empty()) {  // attempts recorded before their contact existed
-      auto it = by_contact_sparse_.find(stored.id);
-      if (it != by_contact_sparse_.end()) {
-        std::vector<CallId> ids = std::move(it->second);
-        by_contact_sparse_.erase(it);
-        *calls_of(stored.id, true) = std::move(ids);
+    auto& data = campaign_data(contact.campaign_id);
+    if (contacts_.size() >= 0xFFFFFFFFu || data.next_list_order >= 0xFFFFFFFFu) {
+      throw Error(ErrorCode::kStorage, "add_contact: the memory storage holds at most 2^32 - 1");
+    }
+    const ContactId id = contacts_.size() + 1;
+    ContactRecord& r = contacts_.emplace_back();
+    r.campaign = campaign_names_.intern(contact.campaign_id);
+    r.list_order = static_cast<std::uint32_t>(data.next_list_order++);
+    assign(r, contact);
+    data.by_list_order.push_back(static_cast<std::uint32_t>(id - 1));
+    if (!heads_sparse_.empty()) {  // attempts recorded before their contact existed
+      auto it = heads_sparse_.find(id);
+      if (it != heads_sparse_.end()) {
+        r.last_call = it->second;
+        heads_sparse_.erase(it);
       }
     }
-    data.all.insert(key_of(stored));
-    index(data, stored);
-    return stored.id;
+    data.all.insert(key_of(r));
+    ++data.contact_count;
+    index(data, r, static_cast<std::uint32_t>(id - 1));
+    return id;
   }
   std::optional<Contact> get_contact(ContactId id) override {
     std::lock_guard<std::mutex> lock(mutex_);
     if (id == 0 || id > contacts_.size()) return std::nullopt;
-    return contacts_[id - 1];
+    std::optional<Contact> out(std::in_place);
+    materialize(id, *out);
+    return out;
   }
   void update_contact(const Contact& contact) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -173,65 +371,86 @@ class MemoryStorage final : public Storage {
       throw Error(ErrorCode::kNotFound,
                   "update_contact: unknown contact id " + std::to_string(contact.id));
     }
-    Contact& stored = contacts_[contact.id - 1];
+    const auto index_of = static_cast<std::uint32_t>(contact.id - 1);
+    ContactRecord& stored = contacts_[index_of];
     // The indexes depend only on (status, next_attempt_at, priority): when none changed, the
     // contact keeps its place (waiting entries are always after promoted_until, so re-indexing
-    // would put it back where it is).
-    if (stored.status == contact.status && stored.next_attempt_at == contact.next_attempt_at &&
+    // would put it back where it is). A deferred contact is re-indexed: its number or zone may
+    // have changed, and with them the reason it was deferred.
+    if (!stored.deferred && stored.status == contact.status &&
+        stored.next_attempt_ms == to_ms(contact.next_attempt_at) &&
         stored.priority == contact.priority) {
-      assign_keeping(stored, contact);
+      assign(stored, contact);
       return;
     }
-    auto& data = campaign_data(stored.campaign_id);
+    auto& data = *campaigns_[stored.campaign];
     unindex(data, stored);
     bool reorder = stored.priority != contact.priority;
     if (reorder) data.all.erase(key_of(stored));
-    assign_keeping(stored, contact);
+    assign(stored, contact);
     if (reorder) data.all.insert(key_of(stored));
-    index(data, stored);
+    index(data, stored, index_of);
   }
   std::size_t scan_contacts(const ContactScan& scan,
                             const std::function<bool(const Contact&)>& visit) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = campaigns_.find(scan.campaign_id);
-    if (it == campaigns_.end()) return 0;
-    CampaignData& data = it->second;
+    CampaignData* found = find_campaign(scan.campaign_id);
+    if (found == nullptr) return 0;
+    CampaignData& data = *found;
     std::size_t visited = 0;
+    Contact& scratch = scan_scratch_;  // reused: materializing reuses its buffers
     if (!scan.dialable_only) {
-      for (const OrderKey& k : data.all) {
+      data.all.for_each([&](std::uint64_t list_order) {
         ++visited;
-        if (!visit(contacts_[k.id - 1])) break;
-      }
+        materialize(data.by_list_order[list_order - 1] + ContactId{1}, scratch);
+        return visit(scratch);
+      });
       return visited;
     }
     for (const auto& [due, id] : data.callbacks) {
       if (due > scan.due_by) break;
       ++visited;
-      if (!visit(contacts_[id - 1])) return visited;
+      materialize(id, scratch);
+      if (!visit(scratch)) return visited;
     }
-    while (!data.waiting.empty() && data.waiting.begin()->first <= scan.due_by) {
-      ContactId id = data.waiting.begin()->second;
-      data.waiting.erase(data.waiting.begin());
-      data.ready.insert(key_of(contacts_[id - 1]));
-    }
-    data.promoted_until = std::max(data.promoted_until, scan.due_by);
+    const std::int64_t due_by = to_ms(scan.due_by);
+    promote(data, due_by);
     data.ready.for_each([&](std::uint64_t list_order) {
-      const Contact& c = contacts_[data.by_list_order[list_order - 1] - 1];
-      if (c.next_attempt_at > scan.due_by) return true;  // promoted by a later-looking scan
+      const std::uint32_t index = data.by_list_order[list_order - 1];
+      if (contacts_[index].next_attempt_ms > due_by) return true;  // promoted by a later scan
       ++visited;
-      return visit(c);
+      materialize(index + ContactId{1}, scratch);
+      return visit(scratch);
     });
     return visited;
   }
+  void defer_contacts(std::string_view campaign_id, std::span<const ContactId> ids,
+                      TimePoint until) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    CampaignData* found = find_campaign(campaign_id);
+    if (found == nullptr) return;
+    CampaignData& data = *found;
+    const std::int64_t until_ms = to_ms(until);
+    for (ContactId id : ids) {
+      if (id == 0 || id > contacts_.size()) continue;
+      ContactRecord& r = contacts_[id - 1];
+      if (campaigns_[r.campaign].get() != &data) continue;
+      if (r.status != ContactStatus::kNew && r.status != ContactStatus::kRetry) continue;
+      if (until_ms <= data.promoted_until_ms || until_ms < r.next_attempt_ms) continue;
+      if (data.ready.erase(key_of(r)) == 0) continue;  // not in the ready set
+      r.deferred = true;
+      push_waiting(data, {until_ms, static_cast<std::uint32_t>(id - 1)});
+    }
+  }
   std::vector<std::size_t> count_by_status(std::string_view campaign_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = campaigns_.find(std::string(campaign_id));
-    return it == campaigns_.end() ? std::vector<std::size_t>(7, 0) : it->second.by_status;
+    CampaignData* data = find_campaign(campaign_id);
+    return data == nullptr ? std::vector<std::size_t>(7, 0) : data->by_status;
   }
   std::size_t contact_count(std::string_view campaign_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = campaigns_.find(std::string(campaign_id));
-    return it == campaigns_.end() ? 0 : it->second.all.size();
+    CampaignData* data = find_campaign(campaign_id);
+    return data == nullptr ? 0 : data->contact_count;
   }
 
   std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
@@ -239,37 +458,36 @@ class MemoryStorage final : public Storage {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<ContactId> claimed;
     claimed.reserve(ids.size());
+    const std::uint32_t owner_id = owners_.intern(owner) + 1;  // 0: no lease
+    const std::int64_t now_ms = to_ms(now);
     for (ContactId id : ids) {
       if (id == 0 || id > contacts_.size()) continue;
-      if (leases_.size() < contacts_.size()) leases_.resize(contacts_.size());
-      LeaseSlot& slot = leases_[id - 1];
-      Lease& lease = slot.lease;
-      if (slot.held && lease.owner != owner && lease.expiry > now) continue;
-      slot.held = true;
-      lease.contact_id = id;
-      lease.owner.assign(owner);  // reuses the slot's buffer
-      lease.expiry = now + ttl;
+      ContactRecord& r = contacts_[id - 1];
+      if (r.lease_owner != 0 && r.lease_owner != owner_id && r.lease_expiry_ms > now_ms) continue;
+      r.lease_owner = owner_id;
+      r.lease_expiry_ms = to_ms(now + ttl);
       claimed.push_back(id);
     }
     return claimed;
   }
   bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    LeaseSlot* slot = lease_slot(id);
-    if (slot == nullptr || slot->lease.owner != owner) return false;
-    slot->lease.expiry = now + ttl;
+    ContactRecord* r = leased(id, owner);
+    if (r == nullptr) return false;
+    r->lease_expiry_ms = to_ms(now + ttl);
     return true;
   }
   void release_lease(ContactId id, std::string_view owner) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    LeaseSlot* slot = lease_slot(id);
-    if (slot != nullptr && slot->lease.owner == owner) slot->held = false;
+    if (ContactRecord* r = leased(id, owner)) r->lease_owner = 0;
   }
   std::optional<Lease> get_lease(ContactId id) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    LeaseSlot* slot = lease_slot(id);
-    if (slot == nullptr) return std::nullopt;
-    return slot->lease;
+    if (id == 0 || id > contacts_.size() || contacts_[id - 1].lease_owner == 0) {
+      return std::nullopt;
+    }
+    const ContactRecord& r = contacts_[id - 1];
+    return Lease{id, owners_.name(r.lease_owner - 1), from_ms(r.lease_expiry_ms)};
   }
 
   CallId allocate_call_id() override {
@@ -278,32 +496,45 @@ class MemoryStorage final : public Storage {
   }
   void put_attempt(const Attempt& attempt) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (Attempt* stored = find_attempt(attempt.call_id)) {
-      *stored = attempt;
+    const CallId id = attempt.call_id;
+    if (AttemptSlot* stored = find_slot(id)) {
+      const bool was_open = stored->attempt.disposition == Disposition::kNone;
+      if (stored->attempt.contact_id != attempt.contact_id) {
+        unlink(*stored);
+        stored->attempt = attempt;
+        link(*stored);
+      } else {
+        stored->attempt = attempt;
+      }
+      if (was_open) note_finished(*stored);
       return;
     }
-    CallId id = attempt.call_id;
+    AttemptSlot* slot;
     if (id != 0 && id <= dense_size_ + kChunk) {
-      while (id > attempts_dense_.size() * kChunk) {
-        attempts_dense_.push_back(std::make_unique<Attempt[]>(kChunk));
-      }
+      const std::size_t chunk = (id - 1) / kChunk;
+      if (chunk >= attempt_chunks_.size()) attempt_chunks_.resize(chunk + 1);
+      if (!attempt_chunks_[chunk]) attempt_chunks_[chunk] = std::make_unique<Chunk>();
       dense_size_ = std::max<std::size_t>(dense_size_, id);
-      dense_at(id - 1) = attempt;
+      Chunk& c = *attempt_chunks_[chunk];
+      ++c.live;
+      slot = &c.slots[(id - 1) % kChunk];
     } else {
-      attempts_sparse_.emplace(id, attempt);
+      slot = &attempts_sparse_[id];
     }
-    std::vector<CallId>& of_contact = *calls_of(attempt.contact_id, true);
-    if (of_contact.empty()) of_contact.reserve(4);
-    of_contact.push_back(id);
-    campaign_data(attempt.campaign_id).attempts.push_back(id);
+    slot->attempt = attempt;
+    link(*slot);
+    ++attempt_count_;
+    note_finished(*slot);
   }
   std::vector<Attempt> attempts_of(ContactId id) override {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<Attempt> out;
-    const std::vector<CallId>* ids = calls_of(id, false);
-    if (ids == nullptr) return out;
-    out.reserve(ids->size());
-    for (CallId call : *ids) out.push_back(attempt_at(call));
+    for (CallId call = head_of(id); call != kNoCall;) {
+      const AttemptSlot* slot = find_slot(call);
+      if (slot == nullptr) break;
+      out.push_back(slot->attempt);
+      call = slot->older;
+    }
     std::sort(out.begin(), out.end(),
               [](const Attempt& a, const Attempt& b) { return a.call_id < b.call_id; });
     return out;
@@ -311,12 +542,30 @@ class MemoryStorage final : public Storage {
   void scan_attempts(std::string_view campaign_id,
                      const std::function<bool(const Attempt&)>& visit) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = campaigns_.find(std::string(campaign_id));
-    if (it == campaigns_.end()) return;
-    auto& ids = it->second.attempts;  // insertion order: sort into call-id order if needed
-    if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
-    for (CallId call : ids) {
-      if (!visit(attempt_at(call))) return;
+    // Dense slots in call-id order, merged with the sparse ones.
+    auto sparse = attempts_sparse_.begin();
+    auto emit_sparse_before = [&](CallId limit) {
+      for (; sparse != attempts_sparse_.end() && sparse->first < limit; ++sparse) {
+        if (sparse->second.attempt.campaign_id == campaign_id && !visit(sparse->second.attempt)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    for (std::size_t chunk = 0; chunk < attempt_chunks_.size(); ++chunk) {
+      if (!attempt_chunks_[chunk]) continue;
+      const Chunk& c = *attempt_chunks_[chunk];
+      for (const AttemptSlot& slot : c.slots) {
+        const Attempt& a = slot.attempt;
+        if (a.call_id == kNoCall) continue;
+        if (!emit_sparse_before(a.call_id)) return;
+        if (a.campaign_id == campaign_id && !visit(a)) return;
+      }
+    }
+    for (; sparse != attempts_sparse_.end(); ++sparse) {
+      if (sparse->second.attempt.campaign_id == campaign_id && !visit(sparse->second.attempt)) {
+        return;
+      }
     }
   }
 
@@ -338,120 +587,285 @@ class MemoryStorage final : public Storage {
   void append_journal(const JournalEntry& entry) override {
     if (!options_.keep_journal) return;
     std::lock_guard<std::mutex> lock(mutex_);
-    campaigns_[entry.campaign_id].journal.push_back(entry);
+    campaign_data(entry.campaign_id).journal.push_back(entry);
   }
   void scan_journal(std::string_view campaign_id,
                     const std::function<bool(const JournalEntry&)>& visit) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = campaigns_.find(std::string(campaign_id));
-    if (it == campaigns_.end()) return;
-    for (const auto& e : it->second.journal) {
+    CampaignData* data = find_campaign(campaign_id);
+    if (data == nullptr) return;
+    for (const auto& e : data->journal) {
       if (!visit(e)) return;
     }
   }
   bool mark_event_processed(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    return processed_.insert(std::string(key)).second;
+    auto [it, inserted] = processed_.insert(std::string(key));
+    if (!inserted) return false;
+    if (options_.processed_event_keys_kept != 0) {
+      processed_order_.push_back(&*it);
+      while (processed_order_.size() > options_.processed_event_keys_kept) {
+        processed_.erase(*processed_order_.front());
+        processed_order_.pop_front();
+      }
+    }
+    return true;
   }
 
  private:
-  // Copies `contact` over `stored`, keeping the stored list order and campaign.
-  static void assign_keeping(Contact& stored, const Contact& contact) {
-    std::uint64_t list_order = stored.list_order;
-    std::string campaign = std::move(stored.campaign_id);
-    stored = contact;
-    stored.list_order = list_order;
-    stored.campaign_id = std::move(campaign);
+  // ---- campaigns ----
+  CampaignData* find_campaign(std::string_view id) {
+    std::optional<std::uint32_t> index = campaign_names_.find(id);
+    if (!index || *index >= campaigns_.size()) return nullptr;
+    return campaigns_[*index].get();
   }
-  // campaigns_[id], remembering the last one (the hot path touches one campaign at a time;
-  // unordered_map nodes are stable and campaigns are never erased).
-  CampaignData& campaign_data(const std::string& id) {
-    if (last_campaign_ != nullptr && last_campaign_id_ == id) return *last_campaign_;
-    CampaignData& data = campaigns_[id];
-    last_campaign_id_ = id;
-    last_campaign_ = &data;
-    return data;
-  }
-  // Attempts are kept densely by call id (ids are allocated from 1); ids far from the dense
-  // range go to a map.
-  Attempt* find_attempt(CallId id) {
-    if (id != 0 && id <= dense_size_) {
-      Attempt& a = dense_at(id - 1);
-      return a.call_id == id ? &a : nullptr;
+  CampaignData& campaign_data(std::string_view id) {
+    const std::uint32_t index = campaign_names_.intern(id);
+    if (index >= campaigns_.size()) campaigns_.resize(index + 1);
+    if (!campaigns_[index]) {
+      campaigns_[index] = std::make_unique<CampaignData>();
+      campaigns_[index]->id = std::string(id);
     }
+    return *campaigns_[index];
+  }
+
+  // ---- contacts ----
+  // Copies every field of `c` but id, campaign and list order into the record.
+  void assign(ContactRecord& r, const Contact& c) {
+    r.external_id.assign(c.external_id);
+    r.list_name = strings_.intern(c.list_name);
+    r.time_zone = strings_.intern(c.time_zone);
+    r.priority = c.priority;
+    r.status = c.status;
+    r.attempts = c.attempts;
+    r.not_connected = c.not_connected;
+    r.next_number = c.next_number;
+    r.last_disposition = c.last_disposition;
+    r.last_attempt_ms = to_ms(c.last_attempt_at);
+    r.next_attempt_ms = to_ms(c.next_attempt_at);
+    r.callback_agent = c.callback_agent;
+    if (c.numbers.size() > 0xFFFF) {
+      throw Error(ErrorCode::kStorage, "memory storage: a contact has more than 65535 numbers");
+    }
+    r.number_count = static_cast<std::uint16_t>(c.numbers.size());
+    if (!c.numbers.empty()) to_record(c.numbers[0], r.first_number);
+    if (c.numbers.size() > 1 || !c.attributes.empty()) {
+      if (!r.extra) r.extra = std::make_unique<ContactExtra>();
+      r.extra->more_numbers.resize(c.numbers.size() > 1 ? c.numbers.size() - 1 : 0);
+      for (std::size_t i = 1; i < c.numbers.size(); ++i) {
+        to_record(c.numbers[i], r.extra->more_numbers[i - 1]);
+      }
+      r.extra->attributes = c.attributes;
+    } else {
+      r.extra.reset();
+    }
+  }
+  // The contact `id` (stored) into `out`, reusing out's buffers.
+  void materialize(ContactId id, Contact& out) {
+    const ContactRecord& r = contacts_[id - 1];
+    out.id = id;
+    out.campaign_id.assign(campaign_names_.name(r.campaign));
+    out.list_name.assign(strings_.name(r.list_name));
+    out.external_id.assign(r.external_id.view());
+    out.priority = r.priority;
+    out.list_order = r.list_order;
+    out.numbers.resize(r.number_count);
+    if (r.number_count > 0) from_record(r.first_number, out.numbers[0]);
+    for (std::size_t i = 1; i < r.number_count; ++i) {
+      from_record(r.extra->more_numbers[i - 1], out.numbers[i]);
+    }
+    if (r.extra) {
+      out.attributes = r.extra->attributes;
+    } else {
+      out.attributes.clear();
+    }
+    out.time_zone.assign(strings_.name(r.time_zone));
+    out.status = r.status;
+    out.attempts = r.attempts;
+    out.not_connected = r.not_connected;
+    out.next_number = r.next_number;
+    out.last_disposition = r.last_disposition;
+    out.last_attempt_at = from_ms(r.last_attempt_ms);
+    out.next_attempt_at = from_ms(r.next_attempt_ms);
+    out.callback_agent = r.callback_agent;
+  }
+  ContactRecord* leased(ContactId id, std::string_view owner) {
+    if (id == 0 || id > contacts_.size()) return nullptr;
+    ContactRecord& r = contacts_[id - 1];
+    if (r.lease_owner == 0 || owners_.name(r.lease_owner - 1) != owner) return nullptr;
+    return &r;
+  }
+  static OrderKey key_of(const ContactRecord& r) { return {-r.priority, r.list_order}; }
+  void index(CampaignData& data, ContactRecord& r, std::uint32_t index_of) {
+    r.deferred = false;
+    ++data.by_status[static_cast<int>(r.status)];
+    if (is_final(r.status)) return;
+    if (r.status == ContactStatus::kCallback) {
+      data.callbacks.insert({from_ms(r.next_attempt_ms), index_of + ContactId{1}});
+    } else if (r.next_attempt_ms <= data.promoted_until_ms) {
+      data.ready.insert(key_of(r));
+    } else {
+      push_waiting(data, {r.next_attempt_ms, index_of});
+    }
+  }
+  void unindex(CampaignData& data, const ContactRecord& r) {
+    --data.by_status[static_cast<int>(r.status)];
+    if (is_final(r.status)) return;
+    if (r.status == ContactStatus::kCallback) {
+      const auto id = static_cast<ContactId>(&r - contacts_.data()) + 1;
+      data.callbacks.erase({from_ms(r.next_attempt_ms), id});
+    } else {
+      data.ready.erase(key_of(r));  // a waiting entry, if any, goes stale (skipped later)
+    }
+  }
+  // True when a waiting entry still stands for its contact: the contact is dialable (not a
+  // callback) and due by the entry's time (a newer entry exists for a later due time).
+  bool waiting_current(const CampaignData& data, const WaitingEntry& e) const {
+    const ContactRecord& r = contacts_[e.index];
+    return (r.status == ContactStatus::kNew || r.status == ContactStatus::kRetry) &&
+           r.next_attempt_ms <= e.due_ms && !data.ready.contains(key_of(r));
+  }
+  void push_waiting(CampaignData& data, WaitingEntry e) {
+    data.waiting.push_back(e);
+    std::push_heap(data.waiting.begin(), data.waiting.end(), std::greater<>{});
+    if (data.waiting.size() > 2 * data.contact_count + 1024) compact_waiting(data);
+  }
+  // Drops stale entries, and all but the earliest entry of a contact.
+  void compact_waiting(CampaignData& data) {
+    std::sort(data.waiting.begin(), data.waiting.end(), [](const auto& a, const auto& b) {
+      return a.index != b.index ? a.index < b.index : a.due_ms < b.due_ms;
+    });
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < data.waiting.size(); ++i) {
+      const WaitingEntry& e = data.waiting[i];
+      if (kept > 0 && data.waiting[kept - 1].index == e.index) continue;
+      if (!waiting_current(data, e)) continue;
+      data.waiting[kept++] = e;
+    }
+    data.waiting.resize(kept);
+    std::make_heap(data.waiting.begin(), data.waiting.end(), std::greater<>{});
+  }
+  // Moves the waiting contacts due by `due_by_ms` into the ready set.
+  void promote(CampaignData& data, std::int64_t due_by_ms) {
+    while (!data.waiting.empty() && data.waiting.front().due_ms <= due_by_ms) {
+      std::pop_heap(data.waiting.begin(), data.waiting.end(), std::greater<>{});
+      WaitingEntry e = data.waiting.back();
+      data.waiting.pop_back();
+      ContactRecord& r = contacts_[e.index];
+      if ((r.status == ContactStatus::kNew || r.status == ContactStatus::kRetry) &&
+          r.next_attempt_ms <= e.due_ms) {
+        data.ready.insert(key_of(r));
+        r.deferred = false;
+      }
+    }
+    data.promoted_until_ms = std::max(data.promoted_until_ms, due_by_ms);
+  }
+
+  // ---- attempts ----
+  // Attempts are kept densely by call id (ids are allocated from 1) in chunks; ids far from the
+  // dense range go to an ordered map. A chunk whose attempts were all evicted is freed.
+  static constexpr std::size_t kChunk = 4096;
+  struct Chunk {
+    AttemptSlot slots[kChunk];
+    std::size_t live = 0;
+  };
+  AttemptSlot* find_slot(CallId id) {
+    if (id == kNoCall) return nullptr;
+    if (id <= dense_size_) {
+      const std::size_t chunk = (id - 1) / kChunk;
+      if (chunk < attempt_chunks_.size() && attempt_chunks_[chunk]) {
+        AttemptSlot& s = attempt_chunks_[chunk]->slots[(id - 1) % kChunk];
+        if (s.attempt.call_id == id) return &s;
+      }
+    }
+    if (attempts_sparse_.empty()) return nullptr;
     auto it = attempts_sparse_.find(id);
     return it == attempts_sparse_.end() ? nullptr : &it->second;
   }
-  const Attempt& attempt_at(CallId id) {
-    Attempt* a = find_attempt(id);
-    if (a == nullptr) throw std::out_of_range("memory storage: unknown attempt");
-    return *a;
+  CallId head_of(ContactId id) const {
+    if (id != 0 && id <= contacts_.size()) return contacts_[id - 1].last_call;
+    auto it = heads_sparse_.find(id);
+    return it == heads_sparse_.end() ? kNoCall : it->second;
   }
-  // Call ids of a contact: dense by contact id for stored contacts, a map otherwise.
-  std::vector<CallId>* calls_of(ContactId id, bool create) {
+  void set_head(ContactId id, CallId call) {
     if (id != 0 && id <= contacts_.size()) {
-      if (by_contact_dense_.size() < contacts_.size()) {
-        if (!create) return id <= by_contact_dense_.size() ? &by_contact_dense_[id - 1] : nullptr;
-        by_contact_dense_.resize(contacts_.size());
-      }
-      return &by_contact_dense_[id - 1];
-    }
-    if (!create) {
-      auto it = by_contact_sparse_.find(id);
-      return it == by_contact_sparse_.end() ? nullptr : &it->second;
-    }
-    return &by_contact_sparse_[id];
-  }
-  static OrderKey key_of(const Contact& c) { return {-c.priority, c.list_order, c.id}; }
-  void index(CampaignData& data, const Contact& c) {
-    ++data.by_status[static_cast<int>(c.status)];
-    if (is_final(c.status)) return;
-    if (c.status == ContactStatus::kCallback) {
-      data.callbacks.insert({c.next_attempt_at, c.id});
-    } else if (c.next_attempt_at <= data.promoted_until) {
-      data.ready.insert(key_of(c));
+      contacts_[id - 1].last_call = call;
+    } else if (call == kNoCall) {
+      heads_sparse_.erase(id);
     } else {
-      data.waiting.insert({c.next_attempt_at, c.id});
+      heads_sparse_[id] = call;
     }
   }
-  void unindex(CampaignData& data, const Contact& c) {
-    --data.by_status[static_cast<int>(c.status)];
-    if (is_final(c.status)) return;
-    if (c.status == ContactStatus::kCallback) {
-      data.callbacks.erase({c.next_attempt_at, c.id});
-    } else if (data.ready.erase(key_of(c)) == 0) {
-      data.waiting.erase({c.next_attempt_at, c.id});
+  // Adds the slot as the newest attempt of its contact.
+  void link(AttemptSlot& slot) {
+    const ContactId contact = slot.attempt.contact_id;
+    const CallId head = head_of(contact);
+    slot.older = head;
+    slot.newer = kNoCall;
+    if (AttemptSlot* h = find_slot(head)) h->newer = slot.attempt.call_id;
+    set_head(contact, slot.attempt.call_id);
+  }
+  void unlink(AttemptSlot& slot) {
+    AttemptSlot* older = find_slot(slot.older);
+    AttemptSlot* newer = find_slot(slot.newer);
+    if (older != nullptr) older->newer = slot.newer;
+    if (newer != nullptr) {
+      newer->older = slot.older;
+    } else {
+      set_head(slot.attempt.contact_id, slot.older);
     }
+    slot.older = slot.newer = kNoCall;
+  }
+  // Records a finished attempt for eviction, and evicts those past the retention.
+  void note_finished(AttemptSlot& slot) {
+    const Attempt& a = slot.attempt;
+    if (a.disposition == Disposition::kNone) return;
+    const Duration keep = options_.finished_attempt_retention;
+    if (keep == Duration::max()) return;
+    const TimePoint at = std::max({a.created_at, a.answered_at, a.ended_at});
+    newest_finished_ = std::max(newest_finished_, at);
+    finished_.push_back({at, a.call_id});
+    if (newest_finished_ < TimePoint::min() + keep) return;  // (no underflow)
+    const TimePoint horizon = newest_finished_ - keep;
+    while (!finished_.empty() && finished_.front().first < horizon) {
+      const CallId id = finished_.front().second;
+      finished_.pop_front();
+      evict(id);
+    }
+  }
+  void evict(CallId id) {
+    AttemptSlot* slot = find_slot(id);
+    if (slot == nullptr || slot->attempt.disposition == Disposition::kNone) return;
+    if (options_.on_attempt_evicted) options_.on_attempt_evicted(slot->attempt);
+    unlink(*slot);
+    --attempt_count_;
+    if (auto it = attempts_sparse_.find(id); it != attempts_sparse_.end()) {
+      attempts_sparse_.erase(it);
+      return;
+    }
+    const std::size_t chunk = (id - 1) / kChunk;
+    *slot = AttemptSlot{};
+    if (--attempt_chunks_[chunk]->live == 0) attempt_chunks_[chunk].reset();
   }
 
   MemoryStorageOptions options_;
   std::mutex mutex_;
-  std::unordered_map<std::string, CampaignData> campaigns_;
-  std::vector<Contact> contacts_;
-  // Leases by contact id - 1 (only stored contacts can be leased); a released slot keeps its
-  // owner string's buffer for the next claim.
-  struct LeaseSlot {
-    bool held = false;
-    Lease lease;
-  };
-  LeaseSlot* lease_slot(ContactId id) {
-    if (id == 0 || id > leases_.size() || !leases_[id - 1].held) return nullptr;
-    return &leases_[id - 1];
-  }
-  std::vector<LeaseSlot> leases_;
-  // Attempt [call_id - 1] in chunks of kChunk (no reallocation as attempts grow); call_id 0
-  // marks a hole.
-  static constexpr std::size_t kChunk = 4096;
-  Attempt& dense_at(std::size_t i) { return attempts_dense_[i / kChunk][i % kChunk]; }
-  std::vector<std::unique_ptr<Attempt[]>> attempts_dense_;
+  Interner campaign_names_;  // campaign id → index into campaigns_
+  std::vector<std::unique_ptr<CampaignData>> campaigns_;
+  Interner strings_;                     // list names, time zones
+  Interner owners_;                      // lease owner tokens
+  std::vector<ContactRecord> contacts_;  // [id - 1]
+  Contact scan_scratch_;
+  std::vector<std::unique_ptr<Chunk>> attempt_chunks_;
   std::size_t dense_size_ = 0;
-  std::unordered_map<CallId, Attempt> attempts_sparse_;
-  std::vector<std::vector<CallId>> by_contact_dense_;  // [contact_id - 1]
-  std::unordered_map<ContactId, std::vector<CallId>> by_contact_sparse_;
-  std::string last_campaign_id_;
-  CampaignData* last_campaign_ = nullptr;
+  std::size_t attempt_count_ = 0;
+  std::map<CallId, AttemptSlot> attempts_sparse_;
+  std::unordered_map<ContactId, CallId> heads_sparse_;  // attempts of contacts not stored
+  std::deque<std::pair<TimePoint, CallId>> finished_;   // eviction order (with a retention)
+  TimePoint newest_finished_{};
   std::unordered_map<std::string, std::unordered_set<std::string>> dnc_;
   std::unordered_set<std::string> processed_;
+  std::deque<const std::string*> processed_order_;  // with processed_event_keys_kept
   CallId last_call_id_ = 0;
 };
 
