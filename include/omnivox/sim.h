@@ -211,8 +211,19 @@ class Simulator final : public Telephony, public EventListenerWrapper {
   };
   Draws draw_parametric_ahead();
   OriginateForecast forecast_of(const Draws& d, Duration ring_timeout, bool amd) const;
+  // A call event scheduled on the clock; its timer carries only (call, slot in SimCall::pending).
+  struct PendingEvent {
+    CallEventKind kind;
+    std::uint32_t sequence;
+    AmdResult amd;
+    FailReason reason;
+  };
+  static constexpr int kEventSlotBits = 4;
+  static constexpr std::size_t kEventSlots = std::size_t{1} << kEventSlotBits;
   void emit(CallId call, CallEventKind kind, double delay_s, AmdResult amd = AmdResult::kNone,
             FailReason reason = FailReason::kNone);
+  void deliver(CallId call, std::size_t slot);
+  void cancel_timers(SimCall& call);
   void end_call(SimCall& call, CallEventKind kind, double delay_s);
 
   SimulationOptions options_;

@@ -110,7 +110,8 @@ struct Simulator::SimCall {
   bool answered = false;
   bool bridged = false;
   std::vector<TimerId> timers;
-  CallForecast forecast;  // what the engine will see (oracle queries)
+  std::vector<PendingEvent> pending;  // what each of `timers` delivers, by slot
+  CallForecast forecast;              // what the engine will see (oracle queries)
 };
 
 Simulator::Simulator(SimulationOptions options, Clock* clock, EventListener* downstream)
@@ -134,13 +135,17 @@ Simulator::SimCall& Simulator::insert_call(CallId id) {
   if (spare_calls_.empty()) {
     call = std::make_unique<SimCall>();
     call->timers.reserve(6);  // at most 5 events are pending at once
+    call->pending.reserve(6);
   } else {
     call = std::move(spare_calls_.back());
     spare_calls_.pop_back();
     std::vector<TimerId> timers = std::move(call->timers);
+    std::vector<PendingEvent> pending = std::move(call->pending);
     *call = SimCall{};
     timers.clear();
+    pending.clear();
     call->timers = std::move(timers);
+    call->pending = std::move(pending);
   }
   SimCall& c = *call;
   std::unique_ptr<SimCall>* slot;
@@ -168,38 +173,62 @@ void Simulator::erase_call(CallId id) {
   if (call && spare_calls_.size() < 1024) spare_calls_.push_back(std::move(call));
 }
 
-Simulator::~Simulator() = default;
+Simulator::~Simulator() {
+  // The clock outlives the simulator: no event of ours may fire on it afterwards.
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  for (auto& call : calls_dense_) {
+    if (call) cancel_timers(*call);
+  }
+  for (auto& [id, call] : calls_) cancel_timers(*call);
+}
 
 void Simulator::emit(CallId id, CallEventKind kind, double delay_s, AmdResult amd,
                      FailReason reason) {
   SimCall* found_call = find_call(id);
   if (found_call == nullptr) return;
   SimCall& call = *found_call;
-  std::uint32_t seq = ++call.sequence;
-  std::weak_ptr<int> token = alive_;
-  TimerId timer = clock_->schedule_at(clock_->now() + seconds_to_duration(delay_s),
-                                      [this, token, id, kind, seq, amd, reason] {
-                                        if (token.expired()) return;
-                                        std::lock_guard<std::recursive_mutex> lock(mutex_);
-                                        SimCall* found = find_call(id);
-                                        if (found == nullptr) return;
-                                        SimCall& c = *found;
-                                        CallEvent e;
-                                        e.call_id = id;
-                                        e.kind = kind;
-                                        e.sequence = seq;
-                                        e.timestamp = clock_->now();
-                                        e.amd = amd;
-                                        e.fail_reason = reason;
-                                        if (kind == CallEventKind::kAnswered) c.answered = true;
-                                        bool is_end = ends_call(kind);
-                                        if (is_end) {
-                                          if (c.bridged) dispositions_[id] = c.agent_disposition;
-                                          erase_call(id);
-                                        }
-                                        if (sink_) sink_->on_call_event(e);
-                                      });
+  const std::uint64_t slot = call.pending.size();
+  call.pending.push_back(PendingEvent{kind, ++call.sequence, amd, reason});
+  const TimePoint at = clock_->now() + seconds_to_duration(delay_s);
+  TimerId timer;
+  if (slot < kEventSlots && id < (CallId{1} << (64 - kEventSlotBits))) {
+    // (call, slot) packed in one word keeps the callback within std::function's inline storage:
+    // no allocation per simulated event. ~Simulator cancels pending timers, so no liveness token.
+    const std::uint64_t key = (id << kEventSlotBits) | slot;
+    timer = clock_->schedule_at(at, [this, key] {
+      deliver(key >> kEventSlotBits, static_cast<std::size_t>(key & (kEventSlots - 1)));
+    });
+  } else {
+    timer = clock_->schedule_at(at, [this, id, slot] { deliver(id, slot); });
+  }
   call.timers.push_back(timer);
+}
+
+void Simulator::deliver(CallId id, std::size_t slot) {
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  SimCall* found = find_call(id);
+  if (found == nullptr || slot >= found->pending.size()) return;
+  SimCall& c = *found;
+  const PendingEvent p = c.pending[slot];
+  CallEvent e;
+  e.call_id = id;
+  e.kind = p.kind;
+  e.sequence = p.sequence;
+  e.timestamp = clock_->now();
+  e.amd = p.amd;
+  e.fail_reason = p.reason;
+  if (p.kind == CallEventKind::kAnswered) c.answered = true;
+  if (ends_call(p.kind)) {
+    if (c.bridged) dispositions_[id] = c.agent_disposition;
+    erase_call(id);
+  }
+  if (sink_) sink_->on_call_event(e);
+}
+
+void Simulator::cancel_timers(SimCall& call) {
+  for (TimerId t : call.timers) clock_->cancel(t);
+  call.timers.clear();
+  call.pending.clear();  // their slots are free again: the cancelled timers never fire
 }
 
 // Draws one parametric attempt ahead of its originate, every variable it may need in a fixed
@@ -436,8 +465,7 @@ void Simulator::hangup(CallId id) {
   SimCall* found = find_call(id);
   if (found == nullptr) return;
   SimCall& c = *found;
-  for (TimerId t : c.timers) clock_->cancel(t);
-  c.timers.clear();
+  cancel_timers(c);
   emit(id, c.answered ? CallEventKind::kCompleted : CallEventKind::kCanceled, 0.0);
 }
 
@@ -446,8 +474,7 @@ void Simulator::bridge(CallId id, AgentId agent) {
   SimCall* found = find_call(id);
   if (found == nullptr) return;
   SimCall& c = *found;
-  for (TimerId t : c.timers) clock_->cancel(t);  // the patience hangup no longer applies
-  c.timers.clear();
+  cancel_timers(c);  // the patience hangup no longer applies
   c.bridged = true;
   double delay = options_.bridge_delay.sample(rng_);
   emit(id, CallEventKind::kBridged, delay);
