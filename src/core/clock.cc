@@ -280,6 +280,11 @@ TimePoint VirtualClock::next_due() const {
   return top ? top->when : TimePoint::max();
 }
 
+void VirtualClock::pass(Duration d) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (d > Duration(0)) impl_->set_now(impl_->get_now() + d);
+}
+
 std::size_t VirtualClock::pending() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return impl_->heap.size();

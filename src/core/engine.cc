@@ -544,8 +544,18 @@ struct Engine::Impl {
     if (c.queue.size() >= capacity) return;
     std::vector<DialQueueEntry>& fresh = c.refill_buffer;  // reused: refills are frequent
     fresh.clear();
-    TimePoint window_wake = c.generator->fill(
-        t, capacity - c.queue.size(), [&](ContactId id) { return c.held.count(id) > 0; }, fresh);
+    TimePoint window_wake;
+    try {
+      window_wake = c.generator->fill(
+          t, capacity - c.queue.size(), [&](ContactId id) { return c.held.count(id) > 0; }, fresh);
+    } catch (const std::exception& e) {
+      // Storage failed mid-scan: try again in a second (pace's wake timer), or nothing would
+      // ever wake the campaign again.
+      logger.log_limited(LogLevel::kError, "refill",
+                         std::string("filling the dial queue failed (retried): ") + e.what());
+      refill_soon(c);
+      return;
+    }
     for (auto& e : fresh) {
       c.held.insert(e.contact_id);
       c.queue.push_back(std::move(e));
@@ -572,6 +582,17 @@ struct Engine::Impl {
     });
   }
 
+  // After a storage failure dropped dial queue entries: refill (and so pace, through its wake
+  // timer) again in a second, not at once (storage is failing) and not never (nothing else may
+  // wake an idle campaign).
+  void refill_soon(Campaign& c) {
+    TimePoint soon = now() + std::chrono::seconds(1);
+    if (c.refill_blocked_until <= now() || c.refill_blocked_until > soon) {
+      c.refill_blocked_until = soon;
+    }
+    schedule_wake(c);  // now: later storage calls of this handler may stall past `soon`
+  }
+
   void unblock_refill(Campaign& c, TimePoint due) {
     c.refill_blocked_until = std::min(c.refill_blocked_until, due);
   }
@@ -594,6 +615,7 @@ struct Engine::Impl {
         logger.log_limited(LogLevel::kWarn, "claim",
                            std::string("lease claim failed: ") + e.what());
         for (auto& entry : batch) c.held.erase(entry.contact_id);
+        refill_soon(c);
         return launched;
       }
       // Usually every lease is granted: only build a lookup set when some were refused.
@@ -622,6 +644,7 @@ struct Engine::Impl {
                          "contact " + std::to_string(entry.contact_id) +
                              " not dialed: storage failed: " + e.what());
       c.held.erase(entry.contact_id);
+      refill_soon(c);
       try {
         storage->release_lease(entry.contact_id, options.owner_token);
       } catch (const std::exception&) {
@@ -724,7 +747,19 @@ struct Engine::Impl {
       l.on_call_state(
           {t, c.config.id, id, contact->id, CallState::kQueued, CallState::kQueued, dedicated});
     });
-    telephony->originate(req);
+    try {
+      telephony->originate(req);
+    } catch (const std::exception& e) {
+      // Telephony must report failures as events, not throw; one that throws gets the same: the
+      // call fails (network) right after this handler, and its contact stays held until then.
+      logger.log_limited(LogLevel::kError, "originate",
+                         "call " + std::to_string(id) + ": telephony originate threw: " + e.what());
+      CallEvent failed;
+      failed.call_id = id;
+      failed.kind = CallEventKind::kFailed;
+      failed.fail_reason = FailReason::kNetwork;
+      schedule(t, [this, failed] { handle_event(failed); });
+    }
     return id;
   }
 
