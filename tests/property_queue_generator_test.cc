@@ -177,7 +177,14 @@ std::pair<int, int> weekday_and_minute(const std::string& local) {
 }
 
 // Builds the world in a fresh storage and checks every property; the first violation, or nullopt.
-std::optional<std::string> check(const WorldSpec& w, TimeZoneMap& zones) {
+// What the worlds covered (so a generator that yields nothing cannot pass vacuously).
+struct Coverage {
+  std::size_t yielded = 0;
+  std::set<Ineligibility> reasons;
+};
+
+std::optional<std::string> check(const WorldSpec& w, TimeZoneMap& zones,
+                                 Coverage* coverage = nullptr) {
   auto storage = make_memory_storage();
   storage->put_campaign(w.campaign);
   std::map<ContactId, const ContactSpec*> spec_of;
@@ -255,6 +262,10 @@ std::optional<std::string> check(const WorldSpec& w, TimeZoneMap& zones) {
     }
   }
 
+  if (coverage) {
+    coverage->yielded += full.size();
+    for (const auto& [id, r] : reason) coverage->reasons.insert(r);
+  }
   // Exactly the dialable ones (NONE, or LEASED: the engine claims leases when it launches).
   std::set<ContactId> yielded;
   for (const auto& e : full) {
@@ -372,17 +383,26 @@ TEST(QueueGeneratorProperties, RandomWorldsKeepEveryRule) {
   TimeZoneMap zones = TimeZoneMap::load(TimeZoneMap::default_path());
   constexpr std::uint64_t kSeeds[] = {1, 2, 20260504};
   constexpr int kWorldsPerSeed = 150;
+  Coverage coverage;
   for (std::uint64_t seed : kSeeds) {
     std::mt19937_64 rng(seed);
     for (int n = 0; n < kWorldsPerSeed; ++n) {
       WorldSpec w = random_world(rng);
-      if (auto broken = check(w, zones)) {
+      if (auto broken = check(w, zones, &coverage)) {
         WorldSpec minimal = shrink(w, zones);
         FAIL() << "seed " << seed << ", world " << n << ": " << *broken << "\nminimal world ("
                << minimal.contacts.size() << " contacts): " << check(minimal, zones).value_or("?")
                << "\n  " << describe(minimal);
       }
     }
+  }
+  EXPECT_GT(coverage.yielded, 500u);
+  for (Ineligibility r :
+       {Ineligibility::kNone, Ineligibility::kFinalStatus, Ineligibility::kMaxAttempts,
+        Ineligibility::kNoValidNumber, Ineligibility::kRetryDelay, Ineligibility::kCallbackNotDue,
+        Ineligibility::kOutsideCallWindow, Ineligibility::kDoNotCall, Ineligibility::kLeased,
+        Ineligibility::kRepeatAfterAbandon, Ineligibility::kRepeatAfterMachine}) {
+    EXPECT_TRUE(coverage.reasons.count(r)) << "no world produced " << to_string(r);
   }
 }
 
