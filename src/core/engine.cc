@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -277,14 +278,47 @@ struct Engine::Impl {
       posted.fetch_add(1, std::memory_order_release);  // after the post: see run_until_done
     }
   }
-  // One std::function per timer: the handler is stored inside the clock's callback.
+  // One std::function per timer. On the hot path `fn` takes the engine (`void(Impl&)`) and
+  // captures at most 8 bytes, so the callback fits std::function's inline storage (no allocation);
+  // any other `void()` handler works too.
+  // A virtual clock fires only on its driving thread and ~Engine cancels every pending timer (all
+  // are kept in the fields of calls, campaigns and the engine), so its timers need no liveness
+  // token; a real clock's thread may race with ~Engine, so its timers check a weak reference.
   template <typename Fn>
   TimerId schedule(TimePoint at, Fn fn) {
+    if (clock->is_virtual()) {
+      return clock->schedule_at(at, [this, fn] { post_handler([this, fn] { invoke(fn); }); });
+    }
     std::weak_ptr<int> token = alive;
-    return clock->schedule_at(at, [this, token = std::move(token), fn = std::move(fn)]() mutable {
+    return clock->schedule_at(at, [this, token = std::move(token), fn] {
       if (token.expired()) return;
-      post_handler(std::move(fn));
+      post_handler([this, fn] { invoke(fn); });
     });
+  }
+  template <typename Fn>
+  void invoke(const Fn& fn) {
+    if constexpr (std::is_invocable_v<const Fn&, Impl&>) {
+      fn(*this);
+    } else {
+      fn();
+    }
+  }
+  void cancel_all_timers() {
+    auto cancel = [this](TimerId& t) {
+      if (t) clock->cancel(t), t = 0;
+    };
+    for (auto& [id, call] : calls) {
+      cancel(call.timeout_timer);
+      cancel(call.hold_timer);
+      cancel(call.wrap_timer);
+    }
+    for (auto& [id, c] : campaigns) {
+      cancel(c->tick_timer);
+      cancel(c->wake_timer);
+      cancel(c->reconcile_timer);
+    }
+    cancel(renew_timer);
+    cancel(unsaved_timer);
   }
 
   void journal(const Campaign& c, CallId call, ContactId contact, std::string kind,
@@ -526,9 +560,9 @@ struct Engine::Impl {
         c.in_flight > 0 || (idle > 0 && (!c.queue.empty() || now() >= c.refill_blocked_until));
     if (!work) return;
     Campaign* cp = &c;
-    c.tick_timer = schedule(now() + every, [this, cp] {
+    c.tick_timer = schedule(now() + every, [cp](Impl& self) {
       cp->tick_timer = 0;
-      pace(*cp);
+      self.pace(*cp);
     });
   }
 
@@ -575,10 +609,10 @@ struct Engine::Impl {
     if (c.wake_timer) clock->cancel(c.wake_timer);
     c.wake_at = at;
     Campaign* cp = &c;
-    c.wake_timer = schedule(at, [this, cp] {
+    c.wake_timer = schedule(at, [cp](Impl& self) {
       cp->wake_timer = 0;
       cp->wake_at = TimePoint::max();
-      pace(*cp);
+      self.pace(*cp);
     });
   }
 
@@ -770,7 +804,7 @@ struct Engine::Impl {
     call.timeout_at = *deadline;
     if (call.timeout_timer) return;  // the pending timer re-arms itself when it fires early
     CallId id = call.attempt.call_id;
-    call.timeout_timer = schedule(*deadline, [this, id] { on_timeout(id); });
+    call.timeout_timer = schedule(*deadline, [id](Impl& self) { self.on_timeout(id); });
   }
 
   void on_timeout(CallId id) {
@@ -780,7 +814,7 @@ struct Engine::Impl {
     call.timeout_timer = 0;
     if (is_terminal(call.sm.state())) return;
     if (now() < call.timeout_at) {
-      call.timeout_timer = schedule(call.timeout_at, [this, id] { on_timeout(id); });
+      call.timeout_timer = schedule(call.timeout_at, [id](Impl& self) { self.on_timeout(id); });
       return;
     }
     CallState before = call.sm.state();
@@ -793,24 +827,25 @@ struct Engine::Impl {
 
   void ensure_renewal() {
     if (renew_timer || calls.empty()) return;
-    renew_timer = schedule(now() + options.lease_ttl / 2, [this] {
-      renew_timer = 0;
-      TimePoint t = now();
-      try {
-        for (auto& [id, call] : calls) {
-          if (!storage->renew_lease(call.attempt.contact_id, options.owner_token, t,
-                                    options.lease_ttl)) {
-            logger.log_limited(LogLevel::kWarn, "renew",
-                               "lease of contact " + std::to_string(call.attempt.contact_id) +
-                                   " was lost during call " + std::to_string(id));
-          }
+    renew_timer = schedule(now() + options.lease_ttl / 2, [](Impl& self) { self.renew_leases(); });
+  }
+  void renew_leases() {
+    renew_timer = 0;
+    TimePoint t = now();
+    try {
+      for (auto& [id, call] : calls) {
+        if (!storage->renew_lease(call.attempt.contact_id, options.owner_token, t,
+                                  options.lease_ttl)) {
+          logger.log_limited(LogLevel::kWarn, "renew",
+                             "lease of contact " + std::to_string(call.attempt.contact_id) +
+                                 " was lost during call " + std::to_string(id));
         }
-      } catch (const std::exception& e) {
-        logger.log_limited(LogLevel::kError, "renew",
-                           std::string("renewing leases failed (retried): ") + e.what());
       }
-      ensure_renewal();
-    });
+    } catch (const std::exception& e) {
+      logger.log_limited(LogLevel::kError, "renew",
+                         std::string("renewing leases failed (retried): ") + e.what());
+    }
+    ensure_renewal();
   }
 
   // ---- events ----
@@ -887,7 +922,8 @@ struct Engine::Impl {
           call.waiting = true;
           c.waiting.push_back(id);
         }
-        call.hold_timer = schedule(t + c.config.hold_window, [this, id] { on_hold_expired(id); });
+        call.hold_timer =
+            schedule(t + c.config.hold_window, [id](Impl& self) { self.on_hold_expired(id); });
         break;
       }
       case CallState::kMachine:
@@ -963,7 +999,8 @@ struct Engine::Impl {
                            "recording call " + std::to_string(id) + " failed: " + e.what());
       }
       set_agent(agents[agent_id], AgentState::kWrapUp, id);
-      call.wrap_timer = schedule(t + options.max_wrap_up, [this, id] { on_wrap_up_expired(id); });
+      call.wrap_timer =
+          schedule(t + options.max_wrap_up, [id](Impl& self) { self.on_wrap_up_expired(id); });
       pace(c);
       return;
     }
@@ -1056,28 +1093,30 @@ struct Engine::Impl {
 
   void schedule_unsaved_retry() {
     if (unsaved_timer || unsaved.empty()) return;
-    unsaved_timer = schedule(now() + std::chrono::seconds(1), [this] {
-      unsaved_timer = 0;
-      for (auto it = unsaved.begin(); it != unsaved.end();) {
-        if (!save_completion(it->second)) break;  // storage still away: keep the rest too
-        Campaign& c = *it->second.campaign;
-        c.held.erase(it->second.attempt.contact_id);
-        it = unsaved.erase(it);
-        pace(c);
-      }
-      if (!unsaved.empty()) {
-        // Keep the leases of the contacts waiting here alive while storage is away.
-        for (auto& [id, done] : unsaved) {
-          try {
-            storage->renew_lease(done.attempt.contact_id, options.owner_token, now(),
-                                 options.lease_ttl);
-          } catch (const std::exception&) {
-            break;
-          }
+    unsaved_timer =
+        schedule(now() + std::chrono::seconds(1), [](Impl& self) { self.retry_unsaved(); });
+  }
+  void retry_unsaved() {
+    unsaved_timer = 0;
+    for (auto it = unsaved.begin(); it != unsaved.end();) {
+      if (!save_completion(it->second)) break;  // storage still away: keep the rest too
+      Campaign& c = *it->second.campaign;
+      c.held.erase(it->second.attempt.contact_id);
+      it = unsaved.erase(it);
+      pace(c);
+    }
+    if (!unsaved.empty()) {
+      // Keep the leases of the contacts waiting here alive while storage is away.
+      for (auto& [id, done] : unsaved) {
+        try {
+          storage->renew_lease(done.attempt.contact_id, options.owner_token, now(),
+                               options.lease_ttl);
+        } catch (const std::exception&) {
+          break;
         }
       }
-      schedule_unsaved_retry();
-    });
+    }
+    schedule_unsaved_retry();
   }
 
   // Counts an attempt its contact has not counted yet (recorded, then the engine died or storage
@@ -1133,9 +1172,9 @@ struct Engine::Impl {
     }
     if (next_look != TimePoint::max() && c.started) {
       Campaign* cp = &c;
-      c.reconcile_timer = schedule(next_look, [this, cp] {
+      c.reconcile_timer = schedule(next_look, [cp](Impl& self) {
         cp->reconcile_timer = 0;
-        reconcile(*cp);
+        self.reconcile(*cp);
       });
     }
   }
@@ -1344,6 +1383,9 @@ Engine::Engine(EngineOptions options, Storage* storage, Telephony* telephony, Cl
 Engine::~Engine() {
   stop();
   impl_->telephony->stop();
+  // The clock outlives the engine (engine.h): nothing of ours may fire on it afterwards.
+  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  impl_->cancel_all_timers();
 }
 
 void Engine::add_campaign(const CampaignConfig& campaign) {
