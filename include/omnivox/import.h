@@ -27,19 +27,35 @@
 namespace omnivox {
 
 /// Normalises phone numbers to E.164 with libphonenumber. Thread-safe (libphonenumber's
-/// PhoneNumberUtil is a thread-safe singleton).
+/// PhoneNumberUtil is a thread-safe singleton; the fast path's scratch state is per thread).
+///
+/// Fast path: a number written as "+" and digits, optionally with spaces, dashes, dots and
+/// parentheses between them ("+351912345678", "+44 20 7946 0958", "+1 (415) 555-0123"), skips
+/// libphonenumber's Parse (ICU regexes for extraction, extensions, country code): the country
+/// calling code is the shortest leading 1-3 digits libphonenumber knows as one (codes are
+/// prefix-free, as Parse does it), the rest is the national significant number, and only
+/// IsValidNumber and Format(E164) run. Numbers where Parse could read the digits differently go
+/// through Parse: a national significant number starting with 0 (Italian leading zero), or one
+/// whose start the country's national-prefix-for-parsing pattern (libphonenumber metadata, run
+/// with ICU's regex engine as libphonenumber does) matches. Numbers the fast path finds invalid
+/// also go through Parse, so the rejection reason is Parse's. The results are the same as
+/// through Parse alone: tests/import_fast_path_test.cc compares both on every row of the bank
+/// file and of 1,000,000 generated rows of 14 countries.
 class PhoneNormalizer {
  public:
   /// `default_region`: ISO 3166-1 alpha-2 region used for numbers written without "+"
   /// (e.g. "PT", "US"). Throws Error(kConfig) if libphonenumber does not know the region.
-  explicit PhoneNormalizer(std::string default_region);
+  /// `fast_path`: false sends every number through Parse (the reference path; for tests).
+  explicit PhoneNormalizer(std::string default_region, bool fast_path = true);
   /// The E.164 form ("+351912345678") of `raw`, or nullopt with `*reason` set
   /// ("not a number", "invalid number for region PT", ...) when it is not a valid number.
   std::optional<std::string> to_e164(std::string_view raw, std::string* reason = nullptr) const;
   const std::string& default_region() const { return default_region_; }
+  bool fast_path() const { return fast_path_; }
 
  private:
   std::string default_region_;
+  bool fast_path_ = true;
 };
 
 /// Which CSV columns hold what (by header name, case-sensitive).
@@ -69,6 +85,19 @@ struct ImportOptions {
   std::size_t max_errors_kept = 1000;
   /// A quoted field still open after this many physical lines is an unbalanced quote. Default: 20.
   std::size_t max_lines_per_record = 20;
+  /// Threads checking and normalising rows (the phone numbers are most of an import's time).
+  /// 1: everything on the calling thread. N > 1: the calling thread parses the CSV and hands
+  /// batches of rows to N - 1 worker threads, helping them when they fall behind. Whatever the
+  /// count, the result is the same: the sink is called on the calling thread in file order with
+  /// the same contacts, and the report (counts, errors with their lines, their order) is the
+  /// same. Default 0: automatic, std::thread::hardware_concurrency() threads (at most 8), the
+  /// workers started only once the file has more than 4,096 data rows (small imports stay on the
+  /// calling thread).
+  std::size_t threads = 0;
+  /// Use PhoneNormalizer's fast path for numbers written in international form ("+..."); same
+  /// results, less time. Default: true. false: every number through libphonenumber's Parse (the
+  /// reference path; for tests and diagnosis).
+  bool phone_fast_path = true;
 };
 
 /// One contact as read from a row.
@@ -99,7 +128,9 @@ struct ImportReport {
   std::string summary(std::size_t max_errors = 10) const;
 };
 
-/// Reads contacts from `in`, handing each good row to `sink` in file order.
+/// Reads contacts from `in`, handing each good row to `sink` in file order, on the calling thread
+/// (also when ImportOptions::threads uses worker threads). An exception from the sink stops the
+/// import (the workers are stopped and joined) and propagates.
 /// Throws Error(kConfig) only for problems that stop the whole import: no header, a mapped
 /// column missing from the header, an unknown default region. `source_name` prefixes messages.
 ImportReport import_contacts_csv(std::istream& in, const ImportOptions& options,

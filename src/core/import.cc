@@ -10,20 +10,39 @@
 #include "omnivox/import.h"
 
 #include <csv.h>
+#include <phonenumbers/phonemetadata.pb.h>
 #include <phonenumbers/phonenumberutil.h>
+#include <unicode/regex.h>
+#include <unicode/unistr.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <fstream>
+#include <memory>
+#include <mutex>
 #include <set>
+#include <thread>
+
+// libphonenumber's compiled-in metadata (its generated metadata.cc; metadata.h is not among the
+// installed headers). The same bytes PhoneNumberUtil loads at start.
+namespace i18n::phonenumbers {
+int metadata_size();
+const void* metadata_get();
+}  // namespace i18n::phonenumbers
 
 namespace omnivox {
 namespace {
 
+using i18n::phonenumbers::PhoneMetadata;
+using i18n::phonenumbers::PhoneMetadataCollection;
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
 
@@ -63,10 +82,144 @@ const char* parse_error_text(PhoneNumberUtil::ErrorType e) {
   }
 }
 
-// Normalises `raw` (already trimmed, non-empty) to E.164 in `*out`. `scratch` and `number` are
-// caller-owned so a loop can reuse them.
-bool normalize_phone(std::string_view raw, const std::string& region, std::string& scratch,
-                     PhoneNumber& number, std::string* out, std::string* reason) {
+// What the fast path knows of each country calling code (1-999): whether libphonenumber knows it
+// (as Parse's ExtractCountryCode asks: GetRegionCodeForCountryCode is not "ZZ") and the
+// national-prefix-for-parsing pattern of the metadata Parse uses for it (the main region's, or
+// the non-geographical entity's), compiled with ICU as libphonenumber's ICU adapter does.
+class CallingCodes {
+ public:
+  static const CallingCodes& get() {
+    static const CallingCodes codes;
+    return codes;
+  }
+
+  // False if the metadata could not be read: then everything goes through Parse.
+  bool usable() const { return usable_; }
+  bool known(int code) const { return code > 0 && code < kCount && known_[code]; }
+  const icu::RegexPattern* national_prefix(int code) const { return prefix_[code].get(); }
+
+  static constexpr int kCount = 1000;
+
+ private:
+  CallingCodes() {
+    const PhoneNumberUtil& util = phone_util();
+    std::string region;
+    std::array<std::string, kCount> main_region;
+    for (int code = 1; code < kCount; ++code) {
+      util.GetRegionCodeForCountryCode(code, &region);
+      known_[code] = region != "ZZ";
+      if (known_[code]) main_region[code] = region;
+    }
+    PhoneMetadataCollection collection;
+    if (!collection.ParseFromArray(i18n::phonenumbers::metadata_get(),
+                                   i18n::phonenumbers::metadata_size())) {
+      return;
+    }
+    for (const PhoneMetadata& m : collection.metadata()) {
+      const int code = m.country_code();
+      if (code <= 0 || code >= kCount || !known_[code]) continue;
+      // Parse uses the main region's metadata; "001" (non-geographical entity) has its own.
+      if (m.id() != main_region[code]) continue;
+      const std::string& pattern = m.national_prefix_for_parsing();
+      if (pattern.empty()) continue;
+      UErrorCode status = U_ZERO_ERROR;
+      UParseError parse_error;
+      std::unique_ptr<icu::RegexPattern> compiled(icu::RegexPattern::compile(
+          icu::UnicodeString::fromUTF8(pattern), 0, parse_error, status));
+      if (U_FAILURE(status) || !compiled) return;  // not usable: all through Parse
+      prefix_[code] = std::move(compiled);
+    }
+    usable_ = true;
+  }
+
+  bool usable_ = false;
+  std::array<bool, kCount> known_{};
+  std::array<std::unique_ptr<icu::RegexPattern>, kCount> prefix_;
+};
+
+// Per-thread state of phone normalisation, reused from number to number.
+struct PhoneScratch {
+  std::string input;
+  std::string digits;
+  std::string out;
+  std::string reason;
+  PhoneNumber number;
+  icu::UnicodeString unicode;
+  std::array<std::unique_ptr<icu::RegexMatcher>, CallingCodes::kCount> matchers;
+};
+
+// The fast path (PhoneNormalizer's comment): true with the E.164 form in `*out` when `raw` is a
+// valid number in international form that Parse would read the same way; false means "ask
+// Parse" (not only "invalid").
+bool normalize_international(std::string_view raw, PhoneScratch& s, std::string* out) {
+  constexpr std::size_t kMaxDigits = 3 + 17;  // calling code + libphonenumber's longest NSN
+  if (raw.size() < 4 || raw[0] != '+') return false;
+  const CallingCodes& codes = CallingCodes::get();
+  if (!codes.usable()) return false;
+  std::string& digits = s.digits;
+  digits.clear();
+  for (std::size_t i = 1; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c >= '0' && c <= '9') {
+      if (digits.size() == kMaxDigits) return false;
+      digits.push_back(c);
+    } else if (c != ' ' && c != '-' && c != '.' && c != '(' && c != ')') {
+      return false;
+    }
+  }
+  // Parse: at most 2 digits after the '+' is "too short after IDD"; a leading 0 is no code.
+  if (digits.size() <= 2 || digits[0] == '0') return false;
+  int code = 0;
+  std::size_t code_len = 0;
+  for (std::size_t i = 1; i <= 3; ++i) {
+    const int candidate = code * 10 + (digits[i - 1] - '0');
+    if (codes.known(candidate)) {
+      code = candidate;
+      code_len = i;
+      break;
+    }
+    code = candidate;
+  }
+  if (code_len == 0) return false;
+  const std::string_view nsn = std::string_view(digits).substr(code_len);
+  // libphonenumber's NSN bounds (2..17); a leading zero is kept as "Italian leading zero" by
+  // Parse: both left to Parse.
+  if (nsn.size() < 2 || nsn.size() > 17 || nsn[0] == '0') return false;
+  if (const icu::RegexPattern* prefix = codes.national_prefix(code)) {
+    // Parse strips or transforms a national prefix only when this pattern matches a non-empty
+    // start of the number (then it may or may not, depending on the result): leave it to Parse.
+    s.unicode = icu::UnicodeString::fromUTF8(icu::StringPiece(nsn.data(), nsn.size()));
+    UErrorCode status = U_ZERO_ERROR;
+    auto& matcher = s.matchers[code];
+    if (!matcher) {
+      matcher.reset(prefix->matcher(status));
+      if (U_FAILURE(status) || !matcher) {
+        matcher.reset();
+        return false;
+      }
+    }
+    matcher->reset(s.unicode);
+    const bool found = matcher->lookingAt(status);
+    if (U_FAILURE(status)) return false;
+    if (found && matcher->end(status) > 0) return false;
+    if (U_FAILURE(status)) return false;
+  }
+  std::uint64_t national = 0;
+  for (const char c : nsn) national = national * 10 + static_cast<std::uint64_t>(c - '0');
+  PhoneNumber& number = s.number;
+  number.Clear();
+  number.set_country_code(code);
+  number.set_national_number(national);
+  const PhoneNumberUtil& util = phone_util();
+  if (!util.IsValidNumber(number)) return false;
+  util.Format(number, PhoneNumberUtil::E164, out);
+  return true;
+}
+
+// Normalises `raw` (already trimmed, non-empty) to E.164 in `*out` through libphonenumber's
+// Parse. `scratch` and `number` are caller-owned so a loop can reuse them.
+bool normalize_phone_parse(std::string_view raw, const std::string& region, std::string& scratch,
+                           PhoneNumber& number, std::string* out, std::string* reason) {
   const PhoneNumberUtil& util = phone_util();
   scratch.assign(raw.data(), raw.size());
   const PhoneNumberUtil::ErrorType err = util.Parse(scratch, region, &number);
@@ -106,6 +259,13 @@ bool normalize_phone(std::string_view raw, const std::string& region, std::strin
   }
   util.Format(number, PhoneNumberUtil::E164, out);
   return true;
+}
+
+// Normalises `raw` (trimmed, non-empty): the fast path first when allowed, else Parse.
+bool normalize_phone(std::string_view raw, const std::string& region, bool fast_path,
+                     PhoneScratch& s, std::string* out, std::string* reason) {
+  if (fast_path && normalize_international(raw, s, out)) return true;
+  return normalize_phone_parse(raw, region, s.input, s.number, out, reason);
 }
 
 // Strict UTF-8 check (no overlongs, no surrogates, nothing above U+10FFFF).
@@ -267,7 +427,17 @@ class CsvImporter {
       : reader_(in), options_(options), sink_(sink), source_(source) {
     report_.source_name = source;
     max_lines_ = std::max<std::size_t>(1, options.max_lines_per_record);
+    fast_path_ = options.phone_fast_path;
+    if (options.threads == 0) {
+      threads_ = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, kMaxThreads);
+      start_workers_after_rows_ = kAutoParallelRows;
+    } else {
+      threads_ = std::min<std::size_t>(options.threads, 64);
+    }
   }
+  ~CsvImporter() { stop_workers(); }
+  CsvImporter(const CsvImporter&) = delete;
+  CsvImporter& operator=(const CsvImporter&) = delete;
 
   ImportReport run() {
     try {
@@ -302,6 +472,9 @@ class CsvImporter {
       if (!in_record_) break;
       finish_at_eof();  // may rewind, leaving lines to replay
     }
+    submit_batch();
+    drain(true);
+    stop_workers();
     if (!header_done_) throw Error(ErrorCode::kConfig, source_ + ": no header row");
     if (reader_.bad()) throw Error(ErrorCode::kIo, source_ + ": read error");
     return std::move(report_);
@@ -446,13 +619,6 @@ class CsvImporter {
     }
   }
 
-  void reject(std::size_t line, std::string reason) {
-    ++report_.rows_rejected;
-    if (report_.errors.size() < options_.max_errors_kept) {
-      report_.errors.push_back(ImportError{line, std::move(reason)});
-    }
-  }
-
   void set_header() {
     header_.clear();
     for (std::size_t i = 0; i < field_spans_.size(); ++i) header_.emplace_back(field(i));
@@ -522,27 +688,235 @@ class CsvImporter {
       reject(record_start_, std::move(reason));
       return;
     }
+    // The row's checks and phone numbers are done by process_row, here or on a worker thread.
+    Batch& b = current_batch();
+    RowItem& item = b.items.emplace_back();
+    item.line = record_start_;
+    item.row_index = report_.rows_read;
+    item.first_field = b.spans.size();
+    item.field_count = n;
+    item.pending = true;
+    const std::size_t base = b.data.size();
+    b.data.append(field_data_);
+    for (const auto& [offset, length] : field_spans_) b.spans.emplace_back(base + offset, length);
+    if (b.items.size() >= kBatchRows) submit_batch();
+  }
+
+  // ---- Rows in batches: checked and normalised by process_row, emitted in file order ----
+
+  // A data row with the right field count, to be checked and normalised; or a row already
+  // rejected while parsing (pending == false, reason set).
+  struct RowItem {
+    std::size_t line = 0;
+    std::size_t row_index = 0;    // 1-based data-row index (the external id fallback)
+    std::size_t first_field = 0;  // into Batch::spans
+    std::size_t field_count = 0;
+    bool pending = false;
+    bool loaded = false;
+    std::string reason;
+    ImportedContact contact;
+  };
+  struct Batch {
+    std::string data;                                        // the rows' fields, concatenated
+    std::vector<std::pair<std::size_t, std::size_t>> spans;  // (offset, length) into data
+    std::vector<RowItem> items;
+    bool done = false;  // processed (guarded by mu_ while workers run)
+    std::exception_ptr error;
+
+    std::string_view field(const RowItem& item, std::size_t i) const {
+      const auto& [offset, length] = spans[item.first_field + i];
+      return std::string_view(data).substr(offset, length);
+    }
+    void clear() {
+      data.clear();
+      spans.clear();
+      items.clear();
+      done = false;
+      error = nullptr;
+    }
+  };
+
+  static constexpr std::size_t kBatchRows = 256;
+  static constexpr std::size_t kAutoParallelRows = 4096;
+  static constexpr std::size_t kMaxThreads = 8;
+
+  Batch& current_batch() {
+    if (!current_) {
+      if (!free_.empty()) {
+        current_ = std::move(free_.back());
+        free_.pop_back();
+      } else {
+        current_ = std::make_unique<Batch>();
+      }
+    }
+    return *current_;
+  }
+
+  void recycle(std::unique_ptr<Batch> b) {
+    b->clear();
+    free_.push_back(std::move(b));
+  }
+
+  // A row rejected while parsing: queued behind the rows before it, so errors stay in order.
+  void reject(std::size_t line, std::string reason) {
+    Batch& b = current_batch();
+    RowItem& item = b.items.emplace_back();
+    item.line = line;
+    item.reason = std::move(reason);
+    if (b.items.size() >= kBatchRows) submit_batch();
+  }
+
+  void record_rejection(std::size_t line, std::string reason) {
+    ++report_.rows_rejected;
+    if (report_.errors.size() < options_.max_errors_kept) {
+      report_.errors.push_back(ImportError{line, std::move(reason)});
+    }
+  }
+
+  void submit_batch() {
+    if (!current_ || current_->items.empty()) return;
+    if (workers_.empty() && threads_ > 1 && report_.rows_read > start_workers_after_rows_) {
+      start_workers();
+    }
+    if (workers_.empty()) {
+      process_batch(*current_, main_scratch_);
+      emit(*current_);
+      recycle(std::move(current_));
+      return;
+    }
+    Batch* b = current_.get();
+    in_flight_.push_back(std::move(current_));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_.push_back(b);
+    }
+    work_cv_.notify_one();
+    drain(false);
+  }
+
+  // Emits the finished batches at the head of the queue; blocks (helping with pending batches)
+  // while more than a window of batches are in flight, or until all are done if `all`.
+  void drain(bool all) {
+    const std::size_t window = 4 * threads_;
+    while (!in_flight_.empty()) {
+      Batch& front = *in_flight_.front();
+      bool done;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        done = front.done;
+      }
+      if (done) {
+        emit(front);
+        recycle(std::move(in_flight_.front()));
+        in_flight_.pop_front();
+        continue;
+      }
+      if (!all && in_flight_.size() <= window) return;
+      Batch* help = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        if (!pending_.empty()) {
+          help = pending_.front();
+          pending_.pop_front();
+        } else {
+          done_cv_.wait(lock, [&] { return front.done; });
+          continue;
+        }
+      }
+      process_batch(*help, main_scratch_);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        help->done = true;
+      }
+    }
+  }
+
+  void start_workers() {
+    const std::size_t count = threads_ - 1;
+    workers_.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) workers_.emplace_back([this] { work(); });
+  }
+
+  void stop_workers() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    work_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
+  void work() {
+    PhoneScratch scratch;
+    for (;;) {
+      Batch* b;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        work_cv_.wait(lock, [&] { return stop_ || !pending_.empty(); });
+        if (stop_) return;
+        b = pending_.front();
+        pending_.pop_front();
+      }
+      process_batch(*b, scratch);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        b->done = true;
+      }
+      done_cv_.notify_all();
+    }
+  }
+
+  // Runs on any thread: reads only the header state (fixed once the header is read).
+  void process_batch(Batch& b, PhoneScratch& scratch) const {
+    try {
+      for (RowItem& item : b.items) {
+        if (item.pending) process_row(b, item, scratch);
+      }
+    } catch (...) {
+      b.error = std::current_exception();
+    }
+  }
+
+  // On the calling thread, in file order.
+  void emit(Batch& b) {
+    if (b.error) std::rethrow_exception(b.error);
+    for (RowItem& item : b.items) {
+      if (item.loaded) {
+        ++report_.rows_loaded;
+        sink_(std::move(item.contact));
+      } else {
+        record_rejection(item.line, std::move(item.reason));
+      }
+    }
+  }
+
+  // Checks one row and normalises its numbers: sets item.loaded and item.contact, or
+  // item.reason.
+  void process_row(const Batch& b, RowItem& item, PhoneScratch& scratch) const {
+    const std::size_t n = item.field_count;
+    auto field = [&](std::size_t i) { return b.field(item, i); };
     for (std::size_t i = 0; i < n; ++i) {
       if (!valid_utf8(field(i))) {
-        reject(record_start_, "invalid UTF-8 in column " + column_name(i));
+        item.reason = "invalid UTF-8 in column " + column_name(i);
         return;
       }
     }
-
-    ImportedContact contact;
-    contact.line = record_start_;
+    ImportedContact& contact = item.contact;
+    contact.line = item.line;
     std::string first_invalid;
     for (const std::size_t col : phone_cols_) {
       const std::string_view raw = trim(field(col));
       if (raw.empty()) continue;
-      if (normalize_phone(raw, region_, scratch_, number_, &e164_, &reason_)) {
-        if (std::find(contact.phone_numbers.begin(), contact.phone_numbers.end(), e164_) ==
+      std::string& e164 = scratch.out;
+      if (normalize_phone(raw, region_, fast_path_, scratch, &e164, &scratch.reason)) {
+        if (std::find(contact.phone_numbers.begin(), contact.phone_numbers.end(), e164) ==
             contact.phone_numbers.end()) {
-          contact.phone_numbers.push_back(e164_);
+          contact.phone_numbers.push_back(e164);
         }
       } else if (first_invalid.empty()) {
         first_invalid = "invalid phone number '" + quoted_value(raw) + "' in column " +
-                        column_name(col) + ": " + reason_;
+                        column_name(col) + ": " + scratch.reason;
       }
     }
     if (contact.phone_numbers.empty()) {
@@ -554,7 +928,7 @@ class CsvImporter {
           first_invalid += column_name(phone_cols_[k]);
         }
       }
-      reject(record_start_, std::move(first_invalid));
+      item.reason = std::move(first_invalid);
       return;
     }
     if (priority_col_ != kNone) {
@@ -565,8 +939,9 @@ class CsvImporter {
         int value = 0;
         auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
         if (ec != std::errc() || ptr != digits.data() + digits.size() || digits.empty()) {
-          reject(record_start_, "invalid priority '" + quoted_value(v) + "' in column " +
-                                    column_name(priority_col_) + ": not an integer");
+          item.reason = "invalid priority '" + quoted_value(v) + "' in column " +
+                        column_name(priority_col_) + ": not an integer";
+          contact = ImportedContact{};
           return;
         }
         contact.priority = value;
@@ -574,15 +949,14 @@ class CsvImporter {
     }
     if (tz_col_ != kNone) contact.time_zone = std::string(trim(field(tz_col_)));
     if (id_col_ != kNone) contact.external_id = std::string(trim(field(id_col_)));
-    if (contact.external_id.empty()) contact.external_id = std::to_string(report_.rows_read);
+    if (contact.external_id.empty()) contact.external_id = std::to_string(item.row_index);
     if (options_.mapping.keep_attributes && attribute_count_ > 0) {
       contact.attributes.reserve(attribute_count_);
       for (std::size_t i = 0; i < n; ++i) {
         if (roles_[i] == Role::kAttribute) contact.attributes.emplace_back(header_[i], field(i));
       }
     }
-    ++report_.rows_loaded;
-    sink_(std::move(contact));
+    item.loaded = true;
   }
 
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
@@ -620,17 +994,26 @@ class CsvImporter {
   std::size_t tz_col_ = kNone;
   std::size_t attribute_count_ = 0;
 
-  // Reused by phone normalisation.
-  std::string scratch_;
-  std::string e164_;
-  std::string reason_;
-  PhoneNumber number_;
+  // Rows in batches (finish_row, submit_batch).
+  bool fast_path_ = true;
+  std::size_t threads_ = 1;                       // total, the calling thread included
+  std::size_t start_workers_after_rows_ = 0;      // data rows read before the workers start
+  std::unique_ptr<Batch> current_;                // being filled by the parser
+  std::deque<std::unique_ptr<Batch>> in_flight_;  // submitted, in file order
+  std::vector<std::unique_ptr<Batch>> free_;      // for reuse
+  PhoneScratch main_scratch_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_;  // guards pending_, stop_ and Batch::done while workers run
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
+  std::deque<Batch*> pending_;  // submitted, not yet taken by a thread
+  bool stop_ = false;
 };
 
 }  // namespace
 
-PhoneNormalizer::PhoneNormalizer(std::string default_region)
-    : default_region_(std::move(default_region)) {
+PhoneNormalizer::PhoneNormalizer(std::string default_region, bool fast_path)
+    : default_region_(std::move(default_region)), fast_path_(fast_path) {
   for (char& c : default_region_) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
@@ -647,10 +1030,11 @@ std::optional<std::string> PhoneNormalizer::to_e164(std::string_view raw,
     if (reason) *reason = "empty";
     return std::nullopt;
   }
-  std::string scratch;
-  PhoneNumber number;
+  thread_local PhoneScratch scratch;
   std::string out;
-  if (!normalize_phone(raw, default_region_, scratch, number, &out, reason)) return std::nullopt;
+  if (!normalize_phone(raw, default_region_, fast_path_, scratch, &out, reason)) {
+    return std::nullopt;
+  }
   return out;
 }
 

@@ -1,0 +1,296 @@
+// The import's speed-ups give the same results as the plain path (issue 7):
+// - PhoneNormalizer's fast path (international numbers without libphonenumber's Parse) against
+//   Parse alone, on every number of the bank file and of 1,000,000 generated rows (varied
+//   formats, 14 countries, broken numbers; benchmarks/import_bench_data.h): identical E.164
+//   output, identical valid / invalid verdicts and reasons.
+// - Parallel import (ImportOptions::threads) against the calling thread alone: identical
+//   contacts in identical order, identical reports, errors still naming file:line and column.
+// OMNIVOX_IMPORT_EQUIVALENCE_ROWS overrides the generated row count (e.g. under sanitizers).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../benchmarks/import_bench_data.h"
+#include "omnivox/import.h"
+
+namespace omnivox {
+namespace {
+
+std::size_t generated_rows() {
+  if (const char* v = std::getenv("OMNIVOX_IMPORT_EQUIVALENCE_ROWS")) {
+    return static_cast<std::size_t>(std::strtoull(v, nullptr, 10));
+  }
+  return 1000000;
+}
+
+// Everything an import produced, as comparable text: one line per contact (all fields) and the
+// report's counts and errors.
+struct Outcome {
+  std::vector<std::string> contacts;
+  ImportReport report;
+};
+
+std::string describe(const ImportedContact& c) {
+  std::string s = std::to_string(c.line) + "|" + c.external_id + "|" + std::to_string(c.priority) +
+                  "|" + c.time_zone + "|";
+  for (const auto& n : c.phone_numbers) s += n + " ";
+  s += "|";
+  for (const auto& [k, v] : c.attributes) s += k + "=" + v + ";";
+  return s;
+}
+
+Outcome run_import(const std::string& text, ImportOptions options,
+                   const std::string& source = "gen.csv") {
+  Outcome o;
+  std::istringstream in(text);
+  o.report = import_contacts_csv(
+      in, options, [&](ImportedContact&& c) { o.contacts.push_back(describe(c)); }, source);
+  return o;
+}
+
+void expect_same(const Outcome& a, const Outcome& b) {
+  EXPECT_EQ(a.report.rows_read, b.report.rows_read);
+  EXPECT_EQ(a.report.rows_loaded, b.report.rows_loaded);
+  EXPECT_EQ(a.report.rows_rejected, b.report.rows_rejected);
+  ASSERT_EQ(a.report.errors.size(), b.report.errors.size());
+  for (std::size_t i = 0; i < a.report.errors.size(); ++i) {
+    ASSERT_EQ(a.report.errors[i].line, b.report.errors[i].line) << "error " << i;
+    ASSERT_EQ(a.report.errors[i].reason, b.report.errors[i].reason) << "error " << i;
+  }
+  EXPECT_EQ(a.report.summary(50), b.report.summary(50));
+  ASSERT_EQ(a.contacts.size(), b.contacts.size());
+  for (std::size_t i = 0; i < a.contacts.size(); ++i) {
+    ASSERT_EQ(a.contacts[i], b.contacts[i]) << "contact " << i;
+  }
+}
+
+// Compares fast path and Parse on one number; counts disagreements (reported, at most 20).
+struct Comparison {
+  PhoneNormalizer fast;
+  PhoneNormalizer reference;
+  std::size_t numbers = 0;
+  std::size_t valid = 0;
+  std::size_t mismatches = 0;
+
+  explicit Comparison(const std::string& region) : fast(region, true), reference(region, false) {}
+
+  void check(std::string_view raw) {
+    ++numbers;
+    std::string fast_reason = "<none>";
+    std::string reference_reason = "<none>";
+    const auto a = fast.to_e164(raw, &fast_reason);
+    const auto b = reference.to_e164(raw, &reference_reason);
+    if (b) ++valid;
+    if (a != b || fast_reason != reference_reason) {
+      if (++mismatches <= 20) {
+        ADD_FAILURE() << "'" << raw << "': fast path "
+                      << a.value_or("invalid (" + fast_reason + ")") << ", Parse "
+                      << b.value_or("invalid (" + reference_reason + ")");
+      }
+    }
+  }
+};
+
+TEST(PhoneNormalizerFastPath, TrickyNumbersSameAsParse) {
+  for (const char* region : {"GB", "US", "PT", "DE", "AR", "IT"}) {
+    Comparison cmp(region);
+    for (const char* raw : {
+             "+351912345678",
+             "+351 912 345 678",
+             "+44 20 7946 0958",
+             "+44 020 7946 0958",
+             "+44 (0)20 7946 0958",
+             "+1 (415) 555-0123",
+             "+1.415.555.0123",
+             "+1 1 415 555 0123",
+             "+14155550123",
+             "+1 202-555-0143",
+             "+39 06 1234 5678",
+             "+39 3123456789",
+             "+39 02 1234 5678",
+             "+54 9 11 1234 5678",
+             "+54 11 15 1234 5678",
+             "+54 11 1234 5678",
+             "+52 1 55 1234 5678",
+             "+52 55 1234 5678",
+             "+55 11 91234 5678",
+             "+55 0 11 91234 5678",
+             "+7 8 495 123 45 67",
+             "+7 495 123 45 67",
+             "+61 4 1234 5678",
+             "+61 1831 4 1234 5678",
+             "+800 1234 5678",
+             "+882 34 1234 5678",
+             "+979 1 2345 6789",
+             "+49 30 1234 5678",
+             "+49 030 1234 5678",
+             "+33 6 12 34 56 78",
+             "+33 0 6 12 34 56 78",
+             "+81 90 1234 5678",
+             "+91 98765 43210",
+             "+999 123 456",
+             "+0 123 456 789",
+             "+44 12",
+             "+1",
+             "+12",
+             "+123",
+             "+44 7700 900123 ext 5",
+             "+44 7700 900123#",
+             "++44 7700 900123",
+             "+ 44 7700 900123",
+             "+44-7700-900-123",
+             "+(44) 7700 900123",
+             "+44 7700 900123 )",
+             "+3519123456789012345",
+             "+35191234567890123456789",
+             "+1 800 555 0199",
+             "+1 268 464 1234",
+             "+1 684 733 1234",
+             "+44 1481 712345",
+             "+44 7781 123456",
+             "+262 692 12 34 56",
+             "+590 690 00 12 34",
+         }) {
+      cmp.check(raw);
+    }
+    EXPECT_EQ(cmp.mismatches, 0u) << "region " << region;
+  }
+}
+
+// Every number of the bank campaign's file (canonical Portuguese E.164).
+TEST(PhoneNormalizerFastPath, BankFileSameAsParse) {
+  std::ifstream in(OMNIVOX_EXAMPLES_DIR "/data/bank-full.csv", std::ios::binary);
+  ASSERT_TRUE(in.good());
+  std::string line;
+  std::getline(in, line);  // header: id;phone;...
+  Comparison cmp("PT");
+  while (std::getline(in, line)) {
+    const auto a = line.find(';');
+    const auto b = line.find(';', a + 1);
+    cmp.check(line.substr(a + 1, b - a - 1));
+  }
+  EXPECT_EQ(cmp.numbers, 45211u);
+  EXPECT_EQ(cmp.valid, 45211u);
+  EXPECT_EQ(cmp.mismatches, 0u);
+}
+
+// The generated file, imported with the fast path and with Parse alone: the same contacts (all
+// fields) and the same report, row by row.
+TEST(PhoneNormalizerFastPath, GeneratedFileImportSameAsParse) {
+  const std::size_t rows = generated_rows();
+  const std::string text = bench::make_mixed_contacts_csv(rows);
+  ImportOptions options;
+  options.default_region = bench::kMixedContactsRegion;
+  options.max_errors_kept = rows;
+  options.threads = 1;
+  options.mapping.keep_attributes = false;  // the numbers are what differs; keeps memory small
+  const Outcome reference = [&] {
+    ImportOptions o = options;
+    o.phone_fast_path = false;
+    return run_import(text, o);
+  }();
+  const Outcome fast = run_import(text, options);
+  EXPECT_EQ(reference.report.rows_read, rows);
+  // The generator's ranges are mostly valid numbers, and it writes ~3 % broken ones.
+  EXPECT_GT(reference.report.rows_loaded, rows * 3 / 4);
+  EXPECT_GT(reference.report.rows_rejected, rows / 50);
+  expect_same(fast, reference);
+}
+
+// A small file with CSV-level errors (quotes, field counts, bad UTF-8) every few rows, so they
+// fall inside and across batches of rows.
+std::string file_with_errors(std::size_t rows) {
+  std::string text = "id,name,phone,note\n";
+  bench::SplitMix64 rng(42);
+  for (std::size_t i = 1; i <= rows; ++i) {
+    const std::string id = "r" + std::to_string(i);
+    switch (i % 97 == 0 ? 1 + rng.below(5) : 0) {
+      case 1:
+        text += id + ",\"Open quote,+351912345678,x\n";
+        break;
+      case 2:
+        text += id + ",too,few\n";
+        break;
+      case 3:
+        text += id + ",Bad\xFF,+351912345678,x\n";
+        break;
+      case 4:
+        text += id + ",\"Multi\nline\",+351 91 234 5678,\"a \"\"quoted\"\" note\"\n";
+        break;
+      case 5:
+        text += id + ",x\"y,+351912345678,stray quote\n";
+        break;
+      default:
+        text += id + ",Name," + bench::make_phone_cell(rng) + ",note " + std::to_string(i) + "\n";
+    }
+  }
+  return text;
+}
+
+TEST(ImportParallel, SameResultsAsCallingThreadAlone) {
+  const std::string text = file_with_errors(20000);
+  ImportOptions options;
+  options.default_region = "GB";
+  options.max_errors_kept = 100000;
+  options.threads = 1;
+  const Outcome serial = run_import(text, options, "errors.csv");
+  EXPECT_EQ(serial.report.rows_read, 20000u);
+  EXPECT_GT(serial.report.rows_rejected, 200u);
+  for (const std::size_t threads : {2u, 3u, 5u}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    options.threads = threads;
+    expect_same(run_import(text, options, "errors.csv"), serial);
+  }
+  options.threads = 0;  // automatic: workers start after 4,096 rows
+  expect_same(run_import(text, options, "errors.csv"), serial);
+}
+
+TEST(ImportParallel, ErrorsNameFileLineAndColumn) {
+  // Row 2 (line 3) is bad; 600 good rows around it so several batches are in flight.
+  std::string text = "id,phone\n";
+  text += "a1,+351912345678\n";
+  text += "a2,+351 91 23\n";
+  for (int i = 0; i < 600; ++i)
+    text += "b" + std::to_string(i) + ",+35191" + std::to_string(1000000 + i) + "\n";
+  text += "z1,not a phone\n";
+  ImportOptions options;
+  options.default_region = "PT";
+  options.threads = 2;
+  const Outcome o = run_import(text, options, "contacts.csv");
+  ASSERT_EQ(o.report.errors.size(), 2u);
+  EXPECT_EQ(o.report.errors[0].line, 3u);
+  EXPECT_EQ(o.report.errors[1].line, 604u);
+  const std::string summary = o.report.summary();
+  EXPECT_NE(summary.find("contacts.csv:3: invalid phone number '+351 91 23' in column 'phone': "),
+            std::string::npos)
+      << summary;
+  EXPECT_NE(summary.find("contacts.csv:604: invalid phone number 'not a phone' in column 'phone': "
+                         "not a number"),
+            std::string::npos)
+      << summary;
+  options.threads = 1;
+  expect_same(run_import(text, options, "contacts.csv"), o);
+}
+
+TEST(ImportParallel, SinkExceptionStopsTheImport) {
+  const std::string text = bench::make_mixed_contacts_csv(20000);
+  ImportOptions options;
+  options.default_region = bench::kMixedContactsRegion;
+  options.threads = 3;
+  std::size_t seen = 0;
+  std::istringstream in(text);
+  EXPECT_THROW(import_contacts_csv(in, options,
+                                   [&](ImportedContact&&) {
+                                     if (++seen == 5000) throw std::runtime_error("host full");
+                                   }),
+               std::runtime_error);
+  EXPECT_EQ(seen, 5000u);
+}
+
+}  // namespace
+}  // namespace omnivox
