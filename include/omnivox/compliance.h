@@ -116,7 +116,9 @@ class AbandonGovernor {
  private:
   void prune(TimePoint t);
   ComplianceProfile profile_;
-  std::deque<TimePoint> live_, abandons_, machines_;
+  std::deque<TimePoint> live_, abandons_, machines_;  // within a rolling abandon_window
+  // With no window (the whole campaign) only the counts matter: no timestamp per call is kept.
+  long live_total_ = 0, abandons_total_ = 0, machines_total_ = 0;
 };
 
 class Storage;

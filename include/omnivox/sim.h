@@ -238,7 +238,10 @@ class Simulator final : public Telephony, public EventListenerWrapper {
   SimCall* find_call(CallId id) const;
   SimCall& insert_call(CallId id);
   void erase_call(CallId id);
-  std::vector<std::unique_ptr<SimCall>> calls_dense_;
+  std::vector<std::unique_ptr<SimCall>> calls_dense_;  // [id - dense_base_]
+  // Call ids below this ended (or live in calls_): the table slides forward as calls end, so a
+  // long run does not keep a slot per call ever made.
+  CallId dense_base_ = 0;
   std::unordered_map<CallId, std::unique_ptr<SimCall>> calls_;
   std::vector<std::unique_ptr<SimCall>> spare_calls_;
   // Agent dispositions of bridged calls that ended, until their agent's wrap-up.

@@ -94,23 +94,44 @@ void AbandonGovernor::prune(TimePoint t) {
   }
 }
 
-void AbandonGovernor::record_live_answer(TimePoint t) { live_.push_back(t); }
-void AbandonGovernor::record_abandon(TimePoint t) { abandons_.push_back(t); }
-void AbandonGovernor::record_amd_machine(TimePoint t) { machines_.push_back(t); }
+// Without a rolling window the deques stay empty and the totals count (memory stays flat over
+// a long campaign); with one, the deques hold the window's timestamps and the totals stay 0.
+void AbandonGovernor::record_live_answer(TimePoint t) {
+  if (profile_.abandon_window <= Duration(0)) {
+    ++live_total_;
+  } else {
+    live_.push_back(t);
+  }
+}
+void AbandonGovernor::record_abandon(TimePoint t) {
+  if (profile_.abandon_window <= Duration(0)) {
+    ++abandons_total_;
+  } else {
+    abandons_.push_back(t);
+  }
+}
+void AbandonGovernor::record_amd_machine(TimePoint t) {
+  if (profile_.abandon_window <= Duration(0)) {
+    ++machines_total_;
+  } else {
+    machines_.push_back(t);
+  }
+}
 
 long AbandonGovernor::live_answers(TimePoint t) {
   prune(t);
-  return static_cast<long>(live_.size());
+  return live_total_ + static_cast<long>(live_.size());
 }
 long AbandonGovernor::abandons(TimePoint t) {
   prune(t);
-  return static_cast<long>(abandons_.size());
+  return abandons_total_ + static_cast<long>(abandons_.size());
 }
 double AbandonGovernor::counted_abandons(TimePoint t) {
   prune(t);
-  double a = static_cast<double>(abandons_.size());
+  double a = static_cast<double>(abandons_total_ + static_cast<long>(abandons_.size()));
   if (profile_.count_amd_false_positives) {
-    a += profile_.amd_false_positive_rate * static_cast<double>(machines_.size());
+    a += profile_.amd_false_positive_rate *
+         static_cast<double>(machines_total_ + static_cast<long>(machines_.size()));
   }
   return a;
 }

@@ -399,10 +399,11 @@ class MemoryStorage final : public Storage {
     CampaignData& data = *found;
     std::size_t visited = 0;
     Contact& scratch = scan_scratch_;  // reused: materializing reuses its buffers
+    ScratchStrings* known = &scan_scratch_strings_;
     if (!scan.dialable_only) {
       data.all.for_each([&](std::uint64_t list_order) {
         ++visited;
-        materialize(data.by_list_order[list_order - 1] + ContactId{1}, scratch);
+        materialize(data.by_list_order[list_order - 1] + ContactId{1}, scratch, known);
         return visit(scratch);
       });
       return visited;
@@ -410,7 +411,7 @@ class MemoryStorage final : public Storage {
     for (const auto& [due, id] : data.callbacks) {
       if (due > scan.due_by) break;
       ++visited;
-      materialize(id, scratch);
+      materialize(id, scratch, known);
       if (!visit(scratch)) return visited;
     }
     const std::int64_t due_by = to_ms(scan.due_by);
@@ -419,7 +420,7 @@ class MemoryStorage final : public Storage {
       const std::uint32_t index = data.by_list_order[list_order - 1];
       if (contacts_[index].next_attempt_ms > due_by) return true;  // promoted by a later scan
       ++visited;
-      materialize(index + ContactId{1}, scratch);
+      materialize(index + ContactId{1}, scratch, known);
       return visit(scratch);
     });
     return visited;
@@ -660,12 +661,23 @@ class MemoryStorage final : public Storage {
       r.extra.reset();
     }
   }
-  // The contact `id` (stored) into `out`, reusing out's buffers.
-  void materialize(ContactId id, Contact& out) {
+  // The interned strings last copied into scan_scratch_ (a scan's contacts mostly share them).
+  struct ScratchStrings {
+    std::uint32_t campaign = ~0u, list_name = ~0u, time_zone = ~0u;
+  };
+  // The contact `id` (stored) into `out`, reusing out's buffers. With `known`, out's interned
+  // strings are those named there and are copied only when they change.
+  void materialize(ContactId id, Contact& out, ScratchStrings* known = nullptr) {
     const ContactRecord& r = contacts_[id - 1];
     out.id = id;
-    out.campaign_id.assign(campaign_names_.name(r.campaign));
-    out.list_name.assign(strings_.name(r.list_name));
+    if (known == nullptr || known->campaign != r.campaign) {
+      out.campaign_id.assign(campaign_names_.name(r.campaign));
+      if (known) known->campaign = r.campaign;
+    }
+    if (known == nullptr || known->list_name != r.list_name) {
+      out.list_name.assign(strings_.name(r.list_name));
+      if (known) known->list_name = r.list_name;
+    }
     out.external_id.assign(r.external_id.view());
     out.priority = r.priority;
     out.list_order = r.list_order;
@@ -679,7 +691,10 @@ class MemoryStorage final : public Storage {
     } else {
       out.attributes.clear();
     }
-    out.time_zone.assign(strings_.name(r.time_zone));
+    if (known == nullptr || known->time_zone != r.time_zone) {
+      out.time_zone.assign(strings_.name(r.time_zone));
+      if (known) known->time_zone = r.time_zone;
+    }
     out.status = r.status;
     out.attempts = r.attempts;
     out.not_connected = r.not_connected;
@@ -856,6 +871,7 @@ class MemoryStorage final : public Storage {
   Interner owners_;                      // lease owner tokens
   std::vector<ContactRecord> contacts_;  // [id - 1]
   Contact scan_scratch_;
+  ScratchStrings scan_scratch_strings_;
   std::vector<std::unique_ptr<Chunk>> attempt_chunks_;
   std::size_t dense_size_ = 0;
   std::size_t attempt_count_ = 0;

@@ -125,7 +125,10 @@ constexpr CallId kDenseCalls = CallId{1} << 24;
 }
 
 Simulator::SimCall* Simulator::find_call(CallId id) const {
-  if (id < kDenseCalls) return id < calls_dense_.size() ? calls_dense_[id].get() : nullptr;
+  if (id >= dense_base_ && id - dense_base_ < kDenseCalls) {
+    const CallId i = id - dense_base_;
+    return i < calls_dense_.size() ? calls_dense_[i].get() : nullptr;
+  }
   auto it = calls_.find(id);
   return it == calls_.end() ? nullptr : it->second.get();
 }
@@ -149,11 +152,22 @@ Simulator::SimCall& Simulator::insert_call(CallId id) {
   }
   SimCall& c = *call;
   std::unique_ptr<SimCall>* slot;
-  if (id < kDenseCalls) {
-    if (id >= calls_dense_.size()) {
-      calls_dense_.resize(std::max<std::size_t>(id + 1, 2 * calls_dense_.size()));
+  if (id >= dense_base_ && id - dense_base_ < kDenseCalls) {
+    if (id - dense_base_ >= calls_dense_.size()) {
+      // Before growing, drop the leading slots of ended calls when they are half the table.
+      std::size_t ended = 0;
+      while (ended < calls_dense_.size() && !calls_dense_[ended]) ++ended;
+      if (ended > 0 && ended >= calls_dense_.size() / 2) {
+        calls_dense_.erase(calls_dense_.begin(),
+                           calls_dense_.begin() + static_cast<std::ptrdiff_t>(ended));
+        dense_base_ += ended;
+      }
+      const std::size_t i = id - dense_base_;
+      if (i >= calls_dense_.size()) {
+        calls_dense_.resize(std::max<std::size_t>(i + 1, 2 * calls_dense_.size()));
+      }
     }
-    slot = &calls_dense_[id];
+    slot = &calls_dense_[id - dense_base_];
   } else {
     slot = &calls_[id];
   }
@@ -164,8 +178,8 @@ Simulator::SimCall& Simulator::insert_call(CallId id) {
 
 void Simulator::erase_call(CallId id) {
   std::unique_ptr<SimCall> call;
-  if (id < kDenseCalls) {
-    if (id < calls_dense_.size()) call = std::move(calls_dense_[id]);
+  if (id >= dense_base_ && id - dense_base_ < kDenseCalls) {
+    if (id - dense_base_ < calls_dense_.size()) call = std::move(calls_dense_[id - dense_base_]);
   } else if (auto it = calls_.find(id); it != calls_.end()) {
     call = std::move(it->second);
     calls_.erase(it);
