@@ -786,6 +786,8 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
   };
   std::unordered_set<ContactId> done;  // decided by the checks after a scan
   std::map<TimePoint, std::vector<ContactId>> deferred;  // closed window / holiday, by reopening
+  std::vector<ContactId>* deferred_bucket = nullptr;    // deferred[deferred_until]
+  TimePoint deferred_until{};
   std::size_t accepted = 0;
   // Usually one scan. Candidates that need a storage check (DNC, history) are checked after the
   // scan (the scan's visitor may not call into storage); if some are rejected, scan again.
@@ -807,7 +809,7 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
     scan.campaign_id = campaign_.id;
     scan.due_by = now;
     storage_->scan_contacts(scan, [&](const Contact& c) {
-      if (is_held(c.id) || done.count(c.id)) return true;
+      if (is_held(c.id) || (!done.empty() && done.count(c.id))) return true;
       bool guaranteed = agent_guaranteed_for(c);
       Check k;
       quick_check(c, now, guaranteed, true, &k);
@@ -858,11 +860,16 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
         // Closed window or holiday: nothing but time changes that, so later refills may skip
         // the contact until then (Storage::defer_contacts; the memory backend honours it).
         if (k.reason == Ineligibility::kOutsideCallWindow || k.reason == Ineligibility::kHoliday) {
-          deferred[*k.eligible_at].push_back(c.id);
+          if (deferred_bucket == nullptr || deferred_until != *k.eligible_at) {
+            deferred_until = *k.eligible_at;  // contacts of one zone share it: one lookup
+            deferred_bucket = &deferred[deferred_until];
+          }
+          deferred_bucket->push_back(c.id);
         }
       }
       return true;
     });
+    deferred_bucket = nullptr;
     for (auto& [until, ids] : deferred) {
       try {
         storage_->defer_contacts(campaign_.id, ids, until);
