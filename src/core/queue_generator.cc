@@ -785,8 +785,9 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
     std::optional<Contact> contact;  // idem
   };
   std::unordered_set<ContactId> done;  // decided by the checks after a scan
-  std::map<TimePoint, std::vector<ContactId>> deferred;  // closed window / holiday, by reopening
-  std::vector<ContactId>* deferred_bucket = nullptr;    // deferred[deferred_until]
+  // Contacts found outside the call window or on a holiday, by the time they may reopen.
+  std::map<TimePoint, std::vector<ContactId>> deferred;
+  std::vector<ContactId>* deferred_bucket = nullptr;  // deferred[deferred_until]
   TimePoint deferred_until{};
   std::size_t accepted = 0;
   // Usually one scan. Candidates that need a storage check (DNC, history) are checked after the
