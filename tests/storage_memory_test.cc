@@ -1,5 +1,10 @@
-// The Storage conformance suite on the memory backend.
+// The Storage conformance suite on the memory backend, and the memory backend's own options
+// (attempt retention, bounded event keys) and its deferral hint.
+#include <gtest/gtest.h>
+
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "omnivox/storage.h"
 #include "omnivox/testing/storage_conformance.h"
@@ -16,4 +21,123 @@ struct MemoryStorageFactory {
 INSTANTIATE_TYPED_TEST_SUITE_P(Memory, StorageConformanceTest,
                                ::testing::Types<MemoryStorageFactory>);
 
+}  // namespace omnivox::testing
+
+// ---- memory-backend options and hints (not part of the Storage contract) ----
+
+namespace omnivox::testing {
+namespace {
+
+const TimePoint kT0 = parse_utc("2026-05-04T12:00:00Z");
+
+Contact memory_contact(const std::string& campaign, const std::string& number) {
+  Contact c;
+  c.campaign_id = campaign;
+  c.numbers.push_back(PhoneNumber{number});
+  return c;
+}
+
+Attempt memory_attempt(CallId call, ContactId contact, TimePoint created, bool finished) {
+  Attempt a;
+  a.call_id = call;
+  a.contact_id = contact;
+  a.campaign_id = "c1";
+  a.number = "+15550100001";
+  a.created_at = created;
+  if (finished) {
+    a.state = CallState::kNoAnswer;
+    a.disposition = Disposition::kNoAnswer;
+    a.ended_at = created + std::chrono::seconds(30);
+  }
+  return a;
+}
+
+std::vector<CallId> ids_of(const std::vector<Attempt>& attempts) {
+  std::vector<CallId> ids;
+  for (const Attempt& a : attempts) ids.push_back(a.call_id);
+  return ids;
+}
+
+TEST(MemoryStorageOptions, FinishedAttemptsOlderThanTheRetentionAreEvicted) {
+  MemoryStorageOptions options;
+  options.finished_attempt_retention = std::chrono::hours(1);
+  std::vector<CallId> evicted;
+  options.on_attempt_evicted = [&](const Attempt& a) { evicted.push_back(a.call_id); };
+  auto s = make_memory_storage(options);
+  ContactId c = s->add_contact(memory_contact("c1", "+15550100001"));
+  s->put_attempt(memory_attempt(1, c, kT0, true));
+  s->put_attempt(memory_attempt(2, c, kT0, false));  // open: never evicted
+  s->put_attempt(memory_attempt(3, c, kT0 + std::chrono::minutes(30), true));
+  EXPECT_EQ(ids_of(s->attempts_of(c)), (std::vector<CallId>{1, 2, 3}));
+  // Two hours later: attempt 1 (ended 12:00:30) is past the hour, attempt 3 (12:30:30) too.
+  s->put_attempt(memory_attempt(4, c, kT0 + std::chrono::hours(2), true));
+  EXPECT_EQ(evicted, (std::vector<CallId>{1, 3}));
+  EXPECT_EQ(ids_of(s->attempts_of(c)), (std::vector<CallId>{2, 4}));
+  std::vector<CallId> scanned;
+  s->scan_attempts("c1", [&](const Attempt& a) {
+    scanned.push_back(a.call_id);
+    return true;
+  });
+  EXPECT_EQ(scanned, (std::vector<CallId>{2, 4}));
+  // The open attempt, finished now, is evicted once it is past the hour too.
+  s->put_attempt(memory_attempt(2, c, kT0 + std::chrono::hours(2), true));
+  s->put_attempt(memory_attempt(5, c, kT0 + std::chrono::hours(4), true));
+  EXPECT_EQ(ids_of(s->attempts_of(c)), (std::vector<CallId>{5}));
+}
+
+TEST(MemoryStorageOptions, KeepsEveryAttemptByDefault) {
+  auto s = make_memory_storage();
+  ContactId c = s->add_contact(memory_contact("c1", "+15550100001"));
+  for (CallId id = 1; id <= 3; ++id) {
+    s->put_attempt(memory_attempt(id, c, kT0 + std::chrono::hours(24 * id), true));
+  }
+  EXPECT_EQ(ids_of(s->attempts_of(c)), (std::vector<CallId>{1, 2, 3}));
+}
+
+TEST(MemoryStorageOptions, ProcessedEventKeysAreBoundedOldestFirst) {
+  MemoryStorageOptions options;
+  options.processed_event_keys_kept = 2;
+  auto s = make_memory_storage(options);
+  EXPECT_TRUE(s->mark_event_processed("CA1:1"));
+  EXPECT_TRUE(s->mark_event_processed("CA1:2"));
+  EXPECT_FALSE(s->mark_event_processed("CA1:2"));
+  EXPECT_TRUE(s->mark_event_processed("CA1:3"));  // forgets CA1:1
+  EXPECT_FALSE(s->mark_event_processed("CA1:3"));
+  EXPECT_TRUE(s->mark_event_processed("CA1:1"));
+}
+
+TEST(MemoryStorageHints, DeferredContactsAreSkippedUntilTheirTime) {
+  auto s = make_memory_storage();
+  ContactId a = s->add_contact(memory_contact("c1", "+15550100001"));
+  ContactId b = s->add_contact(memory_contact("c1", "+15550100002"));
+  auto dialable = [&](TimePoint due_by) {
+    std::vector<ContactId> seen;
+    ContactScan scan;
+    scan.campaign_id = "c1";
+    scan.due_by = due_by;
+    s->scan_contacts(scan, [&](const Contact& c) {
+      seen.push_back(c.id);
+      return true;
+    });
+    return seen;
+  };
+  EXPECT_EQ(dialable(kT0), (std::vector<ContactId>{a, b}));
+  std::vector<ContactId> ids{a};
+  s->defer_contacts("c1", ids, kT0 + std::chrono::hours(1));
+  s->defer_contacts("other", std::vector<ContactId>{b}, kT0 + std::chrono::hours(1));  // ignored
+  EXPECT_EQ(dialable(kT0), (std::vector<ContactId>{b}));
+  EXPECT_EQ(dialable(kT0 + std::chrono::minutes(59)), (std::vector<ContactId>{b}));
+  EXPECT_EQ(dialable(kT0 + std::chrono::hours(1)), (std::vector<ContactId>{a, b}));
+  // An update ends a deferral.
+  s->defer_contacts("c1", std::vector<ContactId>{b}, kT0 + std::chrono::hours(3));
+  EXPECT_EQ(dialable(kT0 + std::chrono::hours(1)), (std::vector<ContactId>{a}));
+  Contact changed = *s->get_contact(b);
+  changed.time_zone = "Europe/Lisbon";
+  s->update_contact(changed);
+  EXPECT_EQ(dialable(kT0 + std::chrono::hours(1)), (std::vector<ContactId>{a, b}));
+  // The contact's own data is unchanged by a deferral.
+  EXPECT_EQ(s->get_contact(a)->next_attempt_at, TimePoint{});
+}
+
+}  // namespace
 }  // namespace omnivox::testing
