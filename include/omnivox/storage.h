@@ -48,6 +48,11 @@ struct ContactScan {
   bool dialable_only = true;
   /// With dialable_only, skip contacts whose next_attempt_at is after this. Default: max (none).
   TimePoint due_by = TimePoint::max();
+  /// Contacts (by id) the caller does not want, e.g. the ones a dial-queue filler already holds:
+  /// a backend may leave them out before reading them (the memory backend does), or visit them
+  /// anyway, so the visitor must still reject them itself. Called under the backend's lock: it
+  /// must not call into the Storage. Default: none.
+  std::function<bool(ContactId)> skip;
 };
 
 class Storage {

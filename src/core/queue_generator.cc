@@ -809,6 +809,7 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
     ContactScan scan;
     scan.campaign_id = campaign_.id;
     scan.due_by = now;
+    scan.skip = [&](ContactId id) { return is_held(id) || (!done.empty() && done.count(id)); };
     storage_->scan_contacts(scan, [&](const Contact& c) {
       if (is_held(c.id) || (!done.empty() && done.count(c.id))) return true;
       bool guaranteed = agent_guaranteed_for(c);

@@ -408,8 +408,10 @@ class MemoryStorage final : public Storage {
       });
       return visited;
     }
+    const bool skips = static_cast<bool>(scan.skip);
     for (const auto& [due, id] : data.callbacks) {
       if (due > scan.due_by) break;
+      if (skips && scan.skip(id)) continue;
       ++visited;
       materialize(id, scratch, known);
       if (!visit(scratch)) return visited;
@@ -419,6 +421,7 @@ class MemoryStorage final : public Storage {
     data.ready.for_each([&](std::uint64_t list_order) {
       const std::uint32_t index = data.by_list_order[list_order - 1];
       if (contacts_[index].next_attempt_ms > due_by) return true;  // promoted by a later scan
+      if (skips && scan.skip(index + ContactId{1})) return true;  // held: not worth materializing
       ++visited;
       materialize(index + ContactId{1}, scratch, known);
       return visit(scratch);
