@@ -114,13 +114,16 @@ TwilioSignatureCheck verify_twilio_signature(std::string_view auth_token, std::s
   }
   const TwilioParams no_params;
   const TwilioParams& signed_params = body_sha ? no_params : params;
+  // A flag, not matched_url's emptiness: an empty URL can match too (found by fuzzing).
+  bool matched = false;
   for (const std::string& candidate : twilio_url_variants(url)) {
     if (equal_constant_time(twilio_signature(auth_token, candidate, signed_params), signature)) {
       check.matched_url = candidate;
+      matched = true;
       break;
     }
   }
-  if (check.matched_url.empty()) {
+  if (!matched) {
     check.reason = "no URL form matches the signature";
     return check;
   }
