@@ -210,15 +210,15 @@ class FakeTwilio {
     // not keep the scheduler from stopping: break its connection.
     if (int fd = webhook_fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
     boost::system::error_code ec;
-    acceptor_.cancel(ec);
-    acceptor_.close(ec);
-    // Wake the accept() blocked in the accept thread.
+    // Wake the accept() blocked in the accept thread with a connection, and close the acceptor
+    // only after joining it: closing it under a blocked accept() is a data race (TSan).
     try {
       tcp::socket s(io_);
       s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
     } catch (...) {
     }
     accept_thread_.join();
+    acceptor_.close(ec);
     std::vector<std::thread> conns;
     {
       std::lock_guard<std::mutex> lock(m_);
