@@ -219,23 +219,27 @@ void Simulator::emit(CallId id, CallEventKind kind, double delay_s, AmdResult am
 }
 
 void Simulator::deliver(CallId id, std::size_t slot) {
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
-  SimCall* found = find_call(id);
-  if (found == nullptr || slot >= found->pending.size()) return;
-  SimCall& c = *found;
-  const PendingEvent p = c.pending[slot];
   CallEvent e;
-  e.call_id = id;
-  e.kind = p.kind;
-  e.sequence = p.sequence;
-  e.timestamp = clock_->now();
-  e.amd = p.amd;
-  e.fail_reason = p.reason;
-  if (p.kind == CallEventKind::kAnswered) c.answered = true;
-  if (ends_call(p.kind)) {
-    if (c.bridged) dispositions_[id] = c.agent_disposition;
-    erase_call(id);
+  {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    SimCall* found = find_call(id);
+    if (found == nullptr || slot >= found->pending.size()) return;
+    SimCall& c = *found;
+    const PendingEvent p = c.pending[slot];
+    e.call_id = id;
+    e.kind = p.kind;
+    e.sequence = p.sequence;
+    e.timestamp = clock_->now();
+    e.amd = p.amd;
+    e.fail_reason = p.reason;
+    if (p.kind == CallEventKind::kAnswered) c.answered = true;
+    if (ends_call(p.kind)) {
+      if (c.bridged) dispositions_[id] = c.agent_disposition;
+      erase_call(id);
+    }
   }
+  // Outside our lock: a real-time engine's sink takes the engine's mutex, and the engine calls
+  // on_agent_state() (which takes ours) holding it — a lock-order inversion TSan found.
   if (sink_) sink_->on_call_event(e);
 }
 
