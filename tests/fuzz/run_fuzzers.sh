@@ -10,6 +10,10 @@ set -uo pipefail
 build_dir="$(cd "${1:?usage: run_fuzzers.sh BUILD_DIR [SECONDS] [PARALLEL]}" && pwd)"
 seconds="${2:-60}"
 parallel="${3:-2}"
+# A fixed seed by default: the same commit explores the same inputs in the same order, so what CI
+# finds can be found again here by running at least as long. OMNIVOX_FUZZ_SEED=0 picks a random
+# seed (explore further locally).
+seed="${OMNIVOX_FUZZ_SEED:-1}"
 here="$(cd "$(dirname "$0")" && pwd)"
 targets=(import_csv campaign_json twilio_webhook call_state_machine)
 work="$(mktemp -d)"
@@ -27,7 +31,7 @@ run_one() {
   fi
   ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
   UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
-    "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    "$bin" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" "$work/$t/corpus" >"$work/$t/log" 2>&1
 }
 
