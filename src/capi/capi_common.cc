@@ -108,6 +108,29 @@ std::string text_arg(const char* s, const char* name) {
   return std::string(s);
 }
 
+std::string e164_arg(const char* s, const char* name) {
+  std::string n = text_arg(s, name);
+  if (n.size() < 2 || n[0] != '+') {
+    throw CError{OMNIVOX_EINVALID,
+                 std::string("argument '") + name + "' ('" + n + "') is not an E.164 number"};
+  }
+  return n;
+}
+
+Contact contact_arg(const char* external_id, const char* const* numbers, size_t number_count) {
+  Contact contact;
+  if (external_id != nullptr) contact.external_id = text_arg(external_id, "external_id");
+  require(numbers, "numbers");
+  if (number_count == 0) throw CError{OMNIVOX_EINVALID, "argument 'number_count' is 0"};
+  for (size_t i = 0; i < number_count; ++i) {
+    std::string name = "numbers[" + std::to_string(i) + "]";
+    PhoneNumber n;
+    n.e164 = e164_arg(numbers[i], name.c_str());
+    contact.numbers.push_back(std::move(n));
+  }
+  return contact;
+}
+
 // ---- registry ----
 
 namespace {

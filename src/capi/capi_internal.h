@@ -51,6 +51,10 @@ bool valid_utf8(const char* s);
 void require(const void* p, const char* name);
 // A required UTF-8 string argument, copied.
 std::string text_arg(const char* s, const char* name);
+// A required E.164 number argument ("+" and digits; the engine checks it fully), copied.
+std::string e164_arg(const char* s, const char* name);
+// A contact from the C arguments of *_add_contact: optional external id, 1+ E.164 numbers.
+Contact contact_arg(const char* external_id, const char* const* numbers, size_t number_count);
 
 inline std::int64_t ms_of(TimePoint t) { return t.time_since_epoch().count(); }
 inline TimePoint time_of(std::int64_t ms) { return TimePoint(Duration(ms)); }

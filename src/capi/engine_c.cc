@@ -19,7 +19,9 @@
 namespace json = boost::json;
 
 using omnivox::capi::CError;
+using omnivox::capi::contact_arg;
 using omnivox::capi::dup_string;
+using omnivox::capi::e164_arg;
 using omnivox::capi::guarded;
 using omnivox::capi::HandleKind;
 using omnivox::capi::HandleUse;
@@ -392,21 +394,8 @@ int omnivox_engine_add_contact(omnivox_engine* engine, const char* campaign_id,
   return guarded("omnivox_engine_add_contact", errptr, [&] {
     ENGINE_HANDLE(engine);
     std::string id = campaign_arg(campaign_id);
-    omnivox::Contact contact;
+    omnivox::Contact contact = contact_arg(external_id, numbers, number_count);
     contact.list_name = "main";
-    if (external_id != nullptr) contact.external_id = text_arg(external_id, "external_id");
-    require(numbers, "numbers");
-    if (number_count == 0) throw CError{OMNIVOX_EINVALID, "argument 'number_count' is 0"};
-    for (size_t i = 0; i < number_count; ++i) {
-      std::string name = "numbers[" + std::to_string(i) + "]";
-      omnivox::PhoneNumber n;
-      n.e164 = text_arg(numbers[i], name.c_str());
-      if (n.e164.size() < 2 || n.e164[0] != '+') {
-        throw CError{OMNIVOX_EINVALID,
-                     "argument '" + name + "' ('" + n.e164 + "') is not an E.164 number"};
-      }
-      contact.numbers.push_back(std::move(n));
-    }
     omnivox::ContactId cid = h.engine->add_contact(id, std::move(contact));
     if (out != nullptr) *out = cid;
   });
@@ -417,11 +406,8 @@ int omnivox_engine_add_dnc(omnivox_engine* engine, const char* list, const char*
   return guarded("omnivox_engine_add_dnc", errptr, [&] {
     ENGINE_HANDLE(engine);
     std::string l = text_arg(list, "list");
-    std::string n = text_arg(e164, "e164");
+    std::string n = e164_arg(e164, "e164");
     if (l.empty()) throw CError{OMNIVOX_EINVALID, "argument 'list' is empty"};
-    if (n.size() < 2 || n[0] != '+') {
-      throw CError{OMNIVOX_EINVALID, "argument 'e164' ('" + n + "') is not an E.164 number"};
-    }
     h.engine->add_dnc(l, n);
   });
 }

@@ -21,7 +21,9 @@
 #include "omnivox/types.h"
 
 using omnivox::capi::CError;
+using omnivox::capi::contact_arg;
 using omnivox::capi::dup_string;
+using omnivox::capi::e164_arg;
 using omnivox::capi::guarded;
 using omnivox::capi::HandleKind;
 using omnivox::capi::HandleUse;
@@ -152,16 +154,7 @@ int omnivox_simulation_add_contact(omnivox_simulation* sim, const char* external
                                    omnivox_contact_id* out, char** errptr) {
   return guarded("omnivox_simulation_add_contact", errptr, [&] {
     SIM_HANDLE(sim);
-    omnivox::Contact contact;
-    if (external_id != nullptr) contact.external_id = text_arg(external_id, "external_id");
-    require(numbers, "numbers");
-    if (number_count == 0) throw CError{OMNIVOX_EINVALID, "argument 'number_count' is 0"};
-    for (size_t i = 0; i < number_count; ++i) {
-      std::string name = "numbers[" + std::to_string(i) + "]";
-      omnivox::PhoneNumber n;
-      n.e164 = text_arg(numbers[i], name.c_str());
-      contact.numbers.push_back(std::move(n));
-    }
+    omnivox::Contact contact = contact_arg(external_id, numbers, number_count);
     omnivox::ContactId id = s.engine().add_contact(s.campaign(), std::move(contact));
     if (out != nullptr) *out = id;
   });
@@ -172,11 +165,8 @@ int omnivox_simulation_add_dnc(omnivox_simulation* sim, const char* list, const 
   return guarded("omnivox_simulation_add_dnc", errptr, [&] {
     SIM_HANDLE(sim);
     std::string l = text_arg(list, "list");
-    std::string n = text_arg(e164, "e164");
+    std::string n = e164_arg(e164, "e164");
     if (l.empty()) throw CError{OMNIVOX_EINVALID, "argument 'list' is empty"};
-    if (n.size() < 2 || n[0] != '+') {
-      throw CError{OMNIVOX_EINVALID, "argument 'e164' ('" + n + "') is not an E.164 number"};
-    }
     s.engine().add_dnc(l, n);
   });
 }
