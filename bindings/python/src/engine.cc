@@ -40,6 +40,18 @@ std::string exception_text(py::error_already_set& e) {
   }
   return type + ": " + text;
 }
+
+// Everything a Storage scan visits, copied into a list (`scan` is a member such as
+// &Storage::scan_attempts, called with `key` and a visitor).
+template <typename T, typename Scan, typename Key>
+std::vector<T> collect(Storage& storage, Scan scan, const Key& key) {
+  std::vector<T> out;
+  (storage.*scan)(key, [&](const T& item) {
+    out.push_back(item);
+    return true;
+  });
+  return out;
+}
 }  // namespace
 
 void require_not_in_callback(const char* what) {
@@ -428,15 +440,10 @@ void bind_engine(py::module_& m) {
       .def(
           "contacts",
           [](Storage& s, const std::string& id, bool dialable_only) {
-            std::vector<Contact> out;
             ContactScan scan;
             scan.campaign_id = id;
             scan.dialable_only = dialable_only;
-            s.scan_contacts(scan, [&](const Contact& c) {
-              out.push_back(c);
-              return true;
-            });
-            return out;
+            return collect<Contact>(s, &Storage::scan_contacts, scan);
           },
           py::arg("campaign_id"), py::arg("dialable_only") = false, release(),
           "The campaign's contacts in dialing order (a list copy).")
@@ -444,34 +451,19 @@ void bind_engine(py::module_& m) {
       .def(
           "attempts",
           [](Storage& s, const std::string& id) {
-            std::vector<Attempt> out;
-            s.scan_attempts(id, [&](const Attempt& a) {
-              out.push_back(a);
-              return true;
-            });
-            return out;
+            return collect<Attempt>(s, &Storage::scan_attempts, id);
           },
           py::arg("campaign_id"), release(), "Every attempt of a campaign in call-id order.")
       .def(
           "open_attempts",
           [](Storage& s, const std::string& id) {
-            std::vector<Attempt> out;
-            s.scan_open_attempts(id, [&](const Attempt& a) {
-              out.push_back(a);
-              return true;
-            });
-            return out;
+            return collect<Attempt>(s, &Storage::scan_open_attempts, id);
           },
           py::arg("campaign_id"), release(), "Attempts with no disposition yet.")
       .def(
           "journal",
           [](Storage& s, const std::string& id) {
-            std::vector<JournalEntry> out;
-            s.scan_journal(id, [&](const JournalEntry& e) {
-              out.push_back(e);
-              return true;
-            });
-            return out;
+            return collect<JournalEntry>(s, &Storage::scan_journal, id);
           },
           py::arg("campaign_id"), release())
       .def("get_lease", &Storage::get_lease, py::arg("contact_id"), release())
