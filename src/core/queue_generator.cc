@@ -809,9 +809,10 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
     ContactScan scan;
     scan.campaign_id = campaign_.id;
     scan.due_by = now;
-    scan.skip = [&](ContactId id) { return is_held(id) || (!done.empty() && done.count(id)); };
+    auto unwanted = [&](ContactId id) { return is_held(id) || (!done.empty() && done.count(id)); };
+    scan.skip = unwanted;
     storage_->scan_contacts(scan, [&](const Contact& c) {
-      if (is_held(c.id) || (!done.empty() && done.count(c.id))) return true;
+      if (unwanted(c.id)) return true;  // a backend may ignore skip
       bool guaranteed = agent_guaranteed_for(c);
       Check k;
       quick_check(c, now, guaranteed, true, &k);
