@@ -49,6 +49,7 @@ void BM_SimulatedAttempts(benchmark::State& state) {
   }
   state.counters["attempts_per_s"] =
       benchmark::Counter(static_cast<double>(attempts), benchmark::Counter::kIsRate);
+  state.counters["attempts"] = static_cast<double>(attempts);
 }
 BENCHMARK(BM_SimulatedAttempts)->Args({100000, 200})->Unit(benchmark::kMillisecond)->Iterations(1);
 

@@ -7,8 +7,8 @@
 //     invalid or at its per-number cap or not the first usable one from next_number, a contact
 //     before its retry / callback time, outside the call window in any zone of its number, on a
 //     DNC list, or inside a repeat window (UK_OFCOM, no agent guaranteed);
-//   - it yields exactly the contacts explain() calls dialable (NONE, or LEASED: fill leaves
-//     leases to the engine's atomic claim), in the documented order — due callbacks first (by
+//   - it yields exactly the contacts explain() calls dialable (NONE; LEASED ones may be left out,
+//     see ContactScan::skip_leased_at), in the documented order — due callbacks first (by
 //     due time), then priority (higher first), then list order — and a smaller fill is a prefix
 //     of a larger one;
 //   - contacts explain() finds on a DNC list are marked DNC by fill();
@@ -266,18 +266,21 @@ std::optional<std::string> check(const WorldSpec& w, TimeZoneMap& zones,
     coverage->yielded += full.size();
     for (const auto& [id, r] : reason) coverage->reasons.insert(r);
   }
-  // Exactly the dialable ones (NONE, or LEASED: the engine claims leases when it launches).
+  // Exactly the dialable ones; LEASED ones may be yielded or not (ContactScan::skip_leased_at is
+  // a hint: the memory backend leaves them out, others yield them and the claim sorts it out).
   std::set<ContactId> yielded;
   for (const auto& e : full) {
     if (!yielded.insert(e.contact_id).second) return who(e.contact_id) + " yielded twice";
   }
   for (const auto& [id, r] : reason) {
-    bool dialable = r == Ineligibility::kNone || r == Ineligibility::kLeased;
-    if (!held.count(id) && dialable != yielded.count(id) > 0) {
+    bool dialable = r == Ineligibility::kNone;
+    if (!held.count(id) && r != Ineligibility::kLeased && dialable != yielded.count(id) > 0) {
       return who(id) + ": explain says " + to_string(r) + " but fill " +
              (yielded.count(id) ? "yielded it" : "did not yield it");
     }
-    if (!held.count(id) && r == Ineligibility::kDoNotCall &&
+    auto lease = storage->get_lease(id);
+    const bool leased = lease && lease->expiry > w.now;  // may be left out: not seen, not marked
+    if (!held.count(id) && !leased && r == Ineligibility::kDoNotCall &&
         storage->get_contact(id)->status != ContactStatus::kDoNotCall) {
       return who(id) + ": on a DNC list but not marked DNC by fill";
     }

@@ -106,20 +106,25 @@ TEST(MemoryStorageOptions, ProcessedEventKeysAreBoundedOldestFirst) {
   EXPECT_TRUE(s->mark_event_processed("CA1:1"));
 }
 
+// The ids a scan visits, in order.
+std::vector<ContactId> visited_ids(Storage& storage, const ContactScan& scan) {
+  std::vector<ContactId> seen;
+  storage.scan_contacts(scan, [&](const Contact& c) {
+    seen.push_back(c.id);
+    return true;
+  });
+  return seen;
+}
+
 TEST(MemoryStorageHints, DeferredContactsAreSkippedUntilTheirTime) {
   auto s = make_memory_storage();
   ContactId a = s->add_contact(memory_contact("c1", "+15550100001"));
   ContactId b = s->add_contact(memory_contact("c1", "+15550100002"));
   auto dialable = [&](TimePoint due_by) {
-    std::vector<ContactId> seen;
     ContactScan scan;
     scan.campaign_id = "c1";
     scan.due_by = due_by;
-    s->scan_contacts(scan, [&](const Contact& c) {
-      seen.push_back(c.id);
-      return true;
-    });
-    return seen;
+    return visited_ids(*s, scan);
   };
   EXPECT_EQ(dialable(kT0), (std::vector<ContactId>{a, b}));
   std::vector<ContactId> ids{a};
@@ -137,6 +142,35 @@ TEST(MemoryStorageHints, DeferredContactsAreSkippedUntilTheirTime) {
   EXPECT_EQ(dialable(kT0 + std::chrono::hours(1)), (std::vector<ContactId>{a, b}));
   // The contact's own data is unchanged by a deferral.
   EXPECT_EQ(s->get_contact(a)->next_attempt_at, TimePoint{});
+}
+
+TEST(MemoryStorageHints, ContactsUnderALiveLeaseAreLeftOutWhenAsked) {
+  auto s = make_memory_storage();
+  ContactId a = s->add_contact(memory_contact("c1", "+15550100001"));
+  ContactId b = s->add_contact(memory_contact("c1", "+15550100002"));
+  ContactId c = s->add_contact(memory_contact("c1", "+15550100003"));
+  auto dialable = [&](std::optional<TimePoint> leased_at) {
+    ContactScan scan;
+    scan.campaign_id = "c1";
+    scan.skip_leased_at = leased_at;
+    return visited_ids(*s, scan);
+  };
+  const auto ttl = std::chrono::minutes(5);
+  ASSERT_EQ(s->claim_leases(std::vector<ContactId>{a}, "me", kT0, ttl).size(), 1u);
+  ASSERT_EQ(s->claim_leases(std::vector<ContactId>{b}, "other", kT0, ttl).size(), 1u);
+  EXPECT_EQ(dialable(std::nullopt), (std::vector<ContactId>{a, b, c}));  // not asked: all
+  EXPECT_EQ(dialable(kT0), (std::vector<ContactId>{c}));                 // whoever holds it
+  // Released: back at once. Renewed: still out past the first expiry. Expired: back.
+  s->release_lease(a, "me");
+  EXPECT_EQ(dialable(kT0 + std::chrono::minutes(1)), (std::vector<ContactId>{a, c}));
+  ASSERT_TRUE(s->renew_lease(b, "other", kT0 + std::chrono::minutes(4), ttl));
+  EXPECT_EQ(dialable(kT0 + std::chrono::minutes(6)), (std::vector<ContactId>{a, c}));
+  EXPECT_EQ(dialable(kT0 + std::chrono::minutes(9)), (std::vector<ContactId>{a, b, c}));
+  // An expired lease taken over by another owner is left out again.
+  ASSERT_EQ(
+      s->claim_leases(std::vector<ContactId>{b}, "me", kT0 + std::chrono::minutes(10), ttl).size(),
+      1u);
+  EXPECT_EQ(dialable(kT0 + std::chrono::minutes(10)), (std::vector<ContactId>{a, c}));
 }
 
 }  // namespace

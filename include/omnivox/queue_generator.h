@@ -98,8 +98,9 @@ class QueueGenerator {
   EligibilityReport explain(const Contact& contact, TimePoint now, std::string_view owner = {},
                             bool check_storage_rules = true, bool agent_guaranteed = false);
   /// Appends up to `max_entries` dialable entries to `out`, skipping contacts for which
-  /// `is_held` is true (already queued or in flight here). Contacts found on a DNC list are
-  /// marked DNC (final) in storage. Returns the earliest time a contact excluded by the call
+  /// `is_held` is true (already queued or in flight here); contacts under a live lease may be left
+  /// out too (ContactScan::skip_leased_at: the memory backend does). Contacts found on a DNC list
+  /// are marked DNC (final) in storage. Returns the earliest time a contact excluded by the call
   /// window, a holiday, a repeat rule or a region cap may become dialable (for a wake-up timer),
   /// or TimePoint::max() if none. Retry and callback due times are not scanned for (the engine
   /// tracks the ones it sets). A contact excluded by its attempt history (region cap, repeat-rule

@@ -53,6 +53,12 @@ struct ContactScan {
   /// anyway, so the visitor must still reject them itself. Called under the backend's lock: it
   /// must not call into the Storage. Default: none.
   std::function<bool(ContactId)> skip;
+  /// With dialable_only: contacts under a lease that is live at this instant (UTC; the lease's
+  /// expiry is after it), whoever holds it, may be left out (the memory backend does, without
+  /// reading them): they are in a call or about to be, and a lease claim for them would fail for
+  /// anyone else. As with `skip`, a backend may visit them anyway. Default: none (leased contacts
+  /// are visited like any other).
+  std::optional<TimePoint> skip_leased_at;
 };
 
 class Storage {

@@ -809,6 +809,7 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
     ContactScan scan;
     scan.campaign_id = campaign_.id;
     scan.due_by = now;
+    scan.skip_leased_at = now;  // in a call (here or on another engine): a claim would fail
     auto unwanted = [&](ContactId id) { return is_held(id) || (!done.empty() && done.count(id)); };
     scan.skip = unwanted;
     storage_->scan_contacts(scan, [&](const Contact& c) {

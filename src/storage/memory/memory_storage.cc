@@ -198,26 +198,33 @@ struct OrderKey {
 
 // A set of OrderKeys as one bitmap over list_order per priority level: O(1) insert and erase,
 // iteration in dialing order (priority desc, list order asc). list_order is dense per campaign.
+// Each level also keeps a summary bitmap (bit w: word w is not empty), so an iteration jumps
+// over empty stretches 4,096 list orders at a time: late in a campaign the few contacts left to
+// dial are scattered over a mostly empty bitmap, and a refill must not walk all of it.
 class ReadySet {
  public:
   bool insert(const OrderKey& k) {
     Level& level = levels_[k.neg_priority];
     const std::size_t word = k.list_order / 64;
     const std::uint64_t mask = std::uint64_t{1} << (k.list_order % 64);
-    if (word >= level.words.size())
+    if (word >= level.words.size()) {
       level.words.resize(std::max(word + 1, level.words.size() * 3 / 2), 0);
+      level.summary.resize((level.words.size() + 63) / 64, 0);
+    }
     if (level.words[word] & mask) return false;
     level.words[word] |= mask;
-    level.first = std::min(level.first, word);
+    level.summary[word / 64] |= std::uint64_t{1} << (word % 64);
     return true;
   }
   std::size_t erase(const OrderKey& k) {
     auto it = levels_.find(k.neg_priority);
     if (it == levels_.end()) return 0;
+    Level& level = it->second;
     const std::size_t word = k.list_order / 64;
     const std::uint64_t mask = std::uint64_t{1} << (k.list_order % 64);
-    if (word >= it->second.words.size() || !(it->second.words[word] & mask)) return 0;
-    it->second.words[word] &= ~mask;
+    if (word >= level.words.size() || !(level.words[word] & mask)) return 0;
+    level.words[word] &= ~mask;
+    if (level.words[word] == 0) level.summary[word / 64] &= ~(std::uint64_t{1} << (word % 64));
     return 1;
   }
   bool contains(const OrderKey& k) const {
@@ -227,20 +234,23 @@ class ReadySet {
     return word < it->second.words.size() &&
            (it->second.words[word] >> (k.list_order % 64) & 1) != 0;
   }
-  // Calls fn(list_order) in dialing order until it returns false.
+  // Calls fn(list_order) in dialing order until it returns false, leaving out the list orders
+  // set in `masked` (a bitmap over list order) when given.
   template <typename Fn>
-  void for_each(Fn&& fn) {
+  void for_each(Fn&& fn, const std::vector<std::uint64_t>* masked = nullptr) {
     for (auto& [priority, level] : levels_) {
-      for (std::size_t w = level.first; w < level.words.size(); ++w) {
-        std::uint64_t bits = level.words[w];
-        if (bits == 0) {
-          if (w == level.first) ++level.first;  // words before `first` are all empty
-          continue;
-        }
-        while (bits != 0) {
-          const int bit = std::countr_zero(bits);
-          bits &= bits - 1;
-          if (!fn(w * 64 + static_cast<std::uint64_t>(bit))) return;
+      for (std::size_t s = 0; s < level.summary.size(); ++s) {
+        std::uint64_t words = level.summary[s];
+        while (words != 0) {
+          const std::size_t w = s * 64 + static_cast<std::size_t>(std::countr_zero(words));
+          words &= words - 1;
+          std::uint64_t bits = level.words[w];
+          if (masked != nullptr && w < masked->size()) bits &= ~(*masked)[w];
+          while (bits != 0) {
+            const int bit = std::countr_zero(bits);
+            bits &= bits - 1;
+            if (!fn(w * 64 + static_cast<std::uint64_t>(bit))) return;
+          }
         }
       }
     }
@@ -249,7 +259,7 @@ class ReadySet {
  private:
   struct Level {
     std::vector<std::uint64_t> words;
-    std::size_t first = 0;  // no bit is set in words before this one
+    std::vector<std::uint64_t> summary;  // bit w set: words[w] != 0
   };
   std::map<std::int32_t, Level> levels_;
 };
@@ -278,6 +288,12 @@ struct CampaignData {
   // (and the heap is compacted when stale entries pile up).
   std::vector<WaitingEntry> waiting;
   std::int64_t promoted_until_ms = 0;  // epoch: new contacts (due at epoch) go straight to ready
+  // Contacts under a lease, as a bitmap over list order, and their lease expiries as a lazy
+  // min-heap of (expiry, contact index): a scan asked to leave out leased contacts
+  // (ContactScan::skip_leased_at) first clears the bits of leases that ran out, then masks the
+  // ready set with the rest, so the contacts in calls cost nothing per refill.
+  std::vector<std::uint64_t> leased;
+  std::vector<WaitingEntry> lease_expiries;
   // Contacts with status CALLBACK, by due time.
   std::set<std::pair<TimePoint, ContactId>> callbacks;
   std::uint64_t next_list_order = 1;
@@ -418,14 +434,21 @@ class MemoryStorage final : public Storage {
     }
     const std::int64_t due_by = to_ms(scan.due_by);
     promote(data, due_by);
-    data.ready.for_each([&](std::uint64_t list_order) {
-      const std::uint32_t index = data.by_list_order[list_order - 1];
-      if (contacts_[index].next_attempt_ms > due_by) return true;  // promoted by a later scan
-      if (skips && scan.skip(index + ContactId{1})) return true;  // held: not worth materializing
-      ++visited;
-      materialize(index + ContactId{1}, scratch, known);
-      return visit(scratch);
-    });
+    const std::vector<std::uint64_t>* masked = nullptr;
+    if (scan.skip_leased_at) {
+      expire_leases(data, to_ms(*scan.skip_leased_at));
+      masked = &data.leased;
+    }
+    data.ready.for_each(
+        [&](std::uint64_t list_order) {
+          const std::uint32_t index = data.by_list_order[list_order - 1];
+          if (contacts_[index].next_attempt_ms > due_by) return true;  // promoted by a later scan
+          if (skips && scan.skip(index + ContactId{1})) return true;   // held: not worth reading
+          ++visited;
+          materialize(index + ContactId{1}, scratch, known);
+          return visit(scratch);
+        },
+        masked);
     return visited;
   }
   void defer_contacts(std::string_view campaign_id, std::span<const ContactId> ids,
@@ -470,6 +493,9 @@ class MemoryStorage final : public Storage {
       if (r.lease_owner != 0 && r.lease_owner != owner_id && r.lease_expiry_ms > now_ms) continue;
       r.lease_owner = owner_id;
       r.lease_expiry_ms = to_ms(now + ttl);
+      CampaignData& data = *campaigns_[r.campaign];
+      expire_leases(data, now_ms);  // keeps the expiry heap to the leases of the last ttl
+      mark_leased(data, r, static_cast<std::uint32_t>(id - 1));
       claimed.push_back(id);
     }
     return claimed;
@@ -483,7 +509,10 @@ class MemoryStorage final : public Storage {
   }
   void release_lease(ContactId id, std::string_view owner) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (ContactRecord* r = leased(id, owner)) r->lease_owner = 0;
+    if (ContactRecord* r = leased(id, owner)) {
+      r->lease_owner = 0;
+      set_bit(campaigns_[r->campaign]->leased, r->list_order, false);
+    }
   }
   std::optional<Lease> get_lease(ContactId id) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -714,6 +743,43 @@ class MemoryStorage final : public Storage {
     return &r;
   }
   static OrderKey key_of(const ContactRecord& r) { return {-r.priority, r.list_order}; }
+  static void set_bit(std::vector<std::uint64_t>& bits, std::uint64_t i, bool on) {
+    const std::size_t word = i / 64;
+    const std::uint64_t mask = std::uint64_t{1} << (i % 64);
+    if (word >= bits.size()) {
+      if (!on) return;
+      bits.resize(std::max(word + 1, bits.size() * 3 / 2), 0);
+    }
+    bits[word] = on ? bits[word] | mask : bits[word] & ~mask;
+  }
+  static bool test_bit(const std::vector<std::uint64_t>& bits, std::uint64_t i) {
+    return i / 64 < bits.size() && (bits[i / 64] >> (i % 64) & 1) != 0;
+  }
+  // A lease was claimed for contacts_[index] (see CampaignData::leased).
+  void mark_leased(CampaignData& data, const ContactRecord& r, std::uint32_t index) {
+    set_bit(data.leased, r.list_order, true);
+    data.lease_expiries.push_back({r.lease_expiry_ms, index});
+    std::push_heap(data.lease_expiries.begin(), data.lease_expiries.end(),
+                   std::greater<WaitingEntry>{});
+  }
+  // Clears the leased bits of the leases that are no longer live at `now_ms`. An entry of a lease
+  // renewed since comes back at the new expiry; entries of released leases just go.
+  void expire_leases(CampaignData& data, std::int64_t now_ms) {
+    auto& heap = data.lease_expiries;
+    while (!heap.empty() && heap.front().due_ms <= now_ms) {
+      std::pop_heap(heap.begin(), heap.end(), std::greater<WaitingEntry>{});
+      const std::uint32_t index = heap.back().index;
+      heap.pop_back();
+      const ContactRecord& r = contacts_[index];
+      if (!test_bit(data.leased, r.list_order)) continue;
+      if (r.lease_owner != 0 && r.lease_expiry_ms > now_ms) {
+        heap.push_back({r.lease_expiry_ms, index});
+        std::push_heap(heap.begin(), heap.end(), std::greater<WaitingEntry>{});
+        continue;
+      }
+      set_bit(data.leased, r.list_order, false);
+    }
+  }
   void index(CampaignData& data, ContactRecord& r, std::uint32_t index_of) {
     r.deferred = false;
     ++data.by_status[static_cast<int>(r.status)];
