@@ -86,6 +86,15 @@ class Storage {
   virtual ContactId add_contact(Contact contact) = 0;
   /// The contact, or nullopt.
   virtual std::optional<Contact> get_contact(ContactId id) = 0;
+  /// The contact into `out`, reusing its strings and vectors (for a caller that reads contacts
+  /// in a loop: no allocation once the buffers are large enough); false, with `out` unspecified,
+  /// for an unknown id. Same errors as get_contact. The default goes through get_contact.
+  virtual bool read_contact(ContactId id, Contact& out) {
+    auto contact = get_contact(id);
+    if (!contact) return false;
+    out = std::move(*contact);
+    return true;
+  }
   /// Replaces a stored contact (matched by id). Throws Error(kNotFound) for an unknown id.
   virtual void update_contact(const Contact& contact) = 0;
   /// Visits contacts of a campaign in dialing order — status CALLBACK due first, then priority
@@ -177,6 +186,7 @@ class StorageWrapper : public Storage {
   std::vector<ContactList> lists(std::string_view id) override { return target_->lists(id); }
   ContactId add_contact(Contact c) override { return target_->add_contact(std::move(c)); }
   std::optional<Contact> get_contact(ContactId id) override { return target_->get_contact(id); }
+  bool read_contact(ContactId id, Contact& out) override { return target_->read_contact(id, out); }
   void update_contact(const Contact& c) override { target_->update_contact(c); }
   std::size_t scan_contacts(const ContactScan& s,
                             const std::function<bool(const Contact&)>& v) override {

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/light_mutex.h"
+
 namespace omnivox {
 namespace {
 
@@ -79,9 +81,8 @@ class TimerHeap {
 
  private:
   void compact() {
-    std::erase_if(heap_, [this](const HeapEntry& e) {
-      return slots_[e.id & 0xFFFFFFFFu].id != e.id;
-    });
+    std::erase_if(heap_,
+                  [this](const HeapEntry& e) { return slots_[e.id & 0xFFFFFFFFu].id != e.id; });
     for (std::size_t i = heap_.size() / kArity + 1; i-- > 0;) {
       if (i < heap_.size()) sift_down(i);
     }
@@ -218,7 +219,7 @@ std::unique_ptr<Clock> make_system_clock(double speed, TimePoint start) {
 }
 
 struct VirtualClock::Impl {
-  mutable std::mutex mutex;
+  mutable detail::LightMutex mutex;
   // Written under `mutex`; read without it (now() is the hottest call of a simulation).
   std::atomic<Duration::rep> now{0};
   TimePoint get_now() const { return TimePoint(Duration(now.load(std::memory_order_acquire))); }
@@ -234,17 +235,17 @@ VirtualClock::~VirtualClock() = default;
 TimePoint VirtualClock::now() const { return impl_->get_now(); }
 
 TimerId VirtualClock::schedule_at(TimePoint when, std::function<void()> fn) {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightMutex> lock(impl_->mutex);
   return impl_->heap.push(std::max(when, impl_->get_now()), std::move(fn));
 }
 
 void VirtualClock::cancel(TimerId id) {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightMutex> lock(impl_->mutex);
   impl_->heap.cancel(id);
 }
 
 bool VirtualClock::advance_one(TimePoint limit) {
-  std::unique_lock<std::mutex> lock(impl_->mutex);
+  std::unique_lock<detail::LightMutex> lock(impl_->mutex);
   const HeapEntry* top = impl_->heap.top();
   if (top == nullptr || top->when > limit) {
     impl_->set_now(std::max(impl_->get_now(), limit));
@@ -258,7 +259,7 @@ bool VirtualClock::advance_one(TimePoint limit) {
 }
 
 bool VirtualClock::fire_next(TimePoint limit) {
-  std::unique_lock<std::mutex> lock(impl_->mutex);
+  std::unique_lock<detail::LightMutex> lock(impl_->mutex);
   const HeapEntry* top = impl_->heap.top();
   if (top == nullptr || top->when > limit) return false;
   Timer t = impl_->heap.pop();
@@ -275,18 +276,18 @@ std::size_t VirtualClock::advance_to(TimePoint limit) {
 }
 
 TimePoint VirtualClock::next_due() const {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightMutex> lock(impl_->mutex);
   const HeapEntry* top = impl_->heap.top();
   return top ? top->when : TimePoint::max();
 }
 
 void VirtualClock::pass(Duration d) {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightMutex> lock(impl_->mutex);
   if (d > Duration(0)) impl_->set_now(impl_->get_now() + d);
 }
 
 std::size_t VirtualClock::pending() const {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightMutex> lock(impl_->mutex);
   return impl_->heap.size();
 }
 

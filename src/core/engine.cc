@@ -18,6 +18,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/light_mutex.h"
+
 namespace omnivox {
 namespace asio = boost::asio;
 
@@ -102,6 +104,24 @@ class SampleRing {
   std::vector<double> buffer_;
 };
 
+// A reusable buffer taken out of its home for a scope and put back after: a nested use (a
+// handler running inside another, e.g. through a telephony that reports inline) finds the home
+// empty and starts a fresh one instead of overwriting the outer one's.
+template <typename T>
+class Borrowed {
+ public:
+  explicit Borrowed(T& home) : home_(home), value_(std::move(home)) {}
+  ~Borrowed() { home_ = std::move(value_); }
+  Borrowed(const Borrowed&) = delete;
+  Borrowed& operator=(const Borrowed&) = delete;
+  T& operator*() { return value_; }
+  T* operator->() { return &value_; }
+
+ private:
+  T& home_;
+  T value_;
+};
+
 struct Engine::Impl {
   struct Agent {
     AgentId id = kNoAgent;
@@ -143,6 +163,8 @@ struct Engine::Impl {
     std::deque<DialQueueEntry> queue;
     ContactIdSet held;  // queued, previewed or in flight here
     std::vector<DialQueueEntry> refill_buffer;
+    std::vector<DialQueueEntry> launch_buffer;  // launch_batch's, reused
+    std::vector<ContactId> launch_ids;          // idem
     // Due times of retries and callbacks, earliest on top.
     std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>> retry_due;
     TimePoint refill_blocked_until{};
@@ -193,7 +215,7 @@ struct Engine::Impl {
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
 
-  mutable std::recursive_mutex mutex;
+  mutable detail::LightRecursiveMutex mutex;
   int depth = 0;
   // Handlers posted to `io` (counted after posting), so a simulation loop polls only when needed.
   std::atomic<std::size_t> posted{0};
@@ -202,6 +224,7 @@ struct Engine::Impl {
   std::unordered_map<std::string, std::unique_ptr<Campaign>> campaigns;
   std::vector<Agent> agents;
   std::unordered_map<CallId, Call> calls;
+  Contact contact_buffer;  // read_contact's buffers, reused (see Borrowed)
   TimerId renew_timer = 0;
   std::map<CallId, UnsavedCompletion> unsaved;
   TimerId unsaved_timer = 0;
@@ -237,7 +260,7 @@ struct Engine::Impl {
   // Runs `fn` under the engine lock; work requested meanwhile by listeners runs after it.
   template <typename Fn>
   void run_handler(Fn&& fn) {
-    std::lock_guard<std::recursive_mutex> lock(mutex);
+    std::lock_guard<detail::LightRecursiveMutex> lock(mutex);
     ++depth;
     try {
       fn();
@@ -260,7 +283,7 @@ struct Engine::Impl {
   // A mutating public call: deferred when made from inside a handler (a listener callback).
   template <typename Fn>
   void mutate(Fn&& fn) {
-    std::unique_lock<std::recursive_mutex> lock(mutex);
+    std::unique_lock<detail::LightRecursiveMutex> lock(mutex);
     if (depth > 0) {
       deferred.emplace_back(std::forward<Fn>(fn));
       return;
@@ -634,13 +657,16 @@ struct Engine::Impl {
   int launch_batch(Campaign& c, int wanted) {
     int launched = 0;
     while (launched < wanted && !c.queue.empty()) {
-      std::vector<DialQueueEntry> batch;
+      // Reused buffers: a launch is as frequent as an attempt. (Not reentrant-safe to share:
+      // originate below may run nested handlers that launch too, so take them out first.)
+      std::vector<DialQueueEntry> batch = std::move(c.launch_buffer);
+      std::vector<ContactId> ids = std::move(c.launch_ids);
+      batch.clear();
+      ids.clear();
       while (static_cast<int>(batch.size()) < wanted - launched && !c.queue.empty()) {
         batch.push_back(std::move(c.queue.front()));
         c.queue.pop_front();
       }
-      std::vector<ContactId> ids;
-      ids.reserve(batch.size());
       for (const auto& e : batch) ids.push_back(e.contact_id);
       std::vector<ContactId> claimed;
       try {
@@ -663,6 +689,8 @@ struct Engine::Impl {
         }
         if (originate(c, entry, kNoAgent) != kNoCall) ++launched;
       }
+      c.launch_buffer = std::move(batch);
+      c.launch_ids = std::move(ids);
     }
     return launched;
   }
@@ -690,7 +718,8 @@ struct Engine::Impl {
 
   CallId place_call(Campaign& c, const DialQueueEntry& entry, AgentId dedicated) {
     TimePoint t = now();
-    auto contact = storage->get_contact(entry.contact_id);
+    Borrowed<Contact> scratch(contact_buffer);
+    Contact* contact = storage->read_contact(entry.contact_id, *scratch) ? &*scratch : nullptr;
     auto drop = [&](const std::string& why) {
       storage->release_lease(entry.contact_id, options.owner_token);
       c.held.erase(entry.contact_id);
@@ -1075,7 +1104,8 @@ struct Engine::Impl {
   bool save_completion(const UnsavedCompletion& done) {
     const Attempt& a = done.attempt;
     try {
-      if (auto contact = storage->get_contact(a.contact_id)) {
+      Borrowed<Contact> contact(contact_buffer);
+      if (storage->read_contact(a.contact_id, *contact)) {
         account_attempt(*contact, a);
         apply_disposition(*done.campaign, *contact, a, a.disposition, done.callback_at, done.at);
         storage->update_contact(*contact);
@@ -1384,7 +1414,7 @@ Engine::~Engine() {
   stop();
   impl_->telephony->stop();
   // The clock outlives the engine (engine.h): nothing of ours may fire on it afterwards.
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   impl_->cancel_all_timers();
 }
 
@@ -1412,7 +1442,7 @@ void Engine::add_campaign(const CampaignConfig& campaign) {
     throw Error(ErrorCode::kConfig, "compliance.abandon_cap: must be in (0, 1]");
   }
   auto policy = make_policy_for(campaign);
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   impl_->storage->put_campaign(campaign);
   auto c = std::make_unique<Impl::Campaign>();
   c->config = campaign;
@@ -1432,7 +1462,7 @@ void Engine::add_campaign(const CampaignConfig& campaign) {
 ImportReport Engine::import_contacts(const std::string& campaign_id, const std::string& list_name,
                                      const std::string& csv_path, ImportOptions options) {
   {
-    std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+    std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
     impl_->campaign_or_throw(campaign_id);
   }
   impl_->storage->put_list({campaign_id, list_name, true});
@@ -1449,7 +1479,7 @@ ImportReport Engine::import_contacts(const std::string& campaign_id, const std::
 }
 
 ContactId Engine::add_contact(const std::string& campaign_id, Contact contact) {
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
   if (contact.numbers.empty()) {
     throw Error(ErrorCode::kInvalidArgument,
@@ -1477,7 +1507,7 @@ void Engine::add_dnc(const std::string& list, const std::string& e164) {
 
 void Engine::start_campaign(const std::string& campaign_id) {
   {
-    std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+    std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
     impl_->campaign_or_throw(campaign_id);
   }
   impl_->mutate([this, campaign_id] {
@@ -1505,12 +1535,12 @@ void Engine::stop_campaign(const std::string& campaign_id) {
 void Engine::set_pacing_policy(const std::string& campaign_id,
                                std::unique_ptr<PacingPolicy> policy) {
   if (!policy) throw Error(ErrorCode::kInvalidArgument, "set_pacing_policy: policy is null");
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   impl_->campaign_or_throw(campaign_id).policy = std::move(policy);
 }
 
 AgentId Engine::add_agent(const std::string& campaign_id, const std::string& name) {
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
   Impl::Agent a;
   a.id = static_cast<AgentId>(impl_->agents.size());
@@ -1525,7 +1555,7 @@ AgentId Engine::add_agent(const std::string& campaign_id, const std::string& nam
 
 void Engine::set_agent_state(AgentId agent, AgentState state) {
   {
-    std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+    std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
     impl_->agent_or_throw(agent);
   }
   if (state == AgentState::kReserved || state == AgentState::kOnCall ||
@@ -1578,7 +1608,7 @@ void Engine::set_agent_state(AgentId agent, AgentState state) {
 void Engine::set_disposition(CallId call, Disposition disposition,
                              std::optional<TimePoint> callback_at) {
   {
-    std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+    std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
     auto it = impl_->calls.find(call);
     if (it == impl_->calls.end() || !it->second.awaiting_disposition) {
       throw Error(ErrorCode::kState, "set_disposition: call " + std::to_string(call) +
@@ -1593,7 +1623,7 @@ void Engine::set_disposition(CallId call, Disposition disposition,
 }
 
 std::optional<DialQueueEntry> Engine::preview_next(AgentId agent) {
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   Impl::Agent& a = impl_->agent_or_throw(agent);
   if (a.preview) return a.preview;
   if (a.state != AgentState::kAvailable) {
@@ -1641,7 +1671,7 @@ CallId Engine::dial_preview(AgentId agent) {
 }
 
 void Engine::skip_preview(AgentId agent) {
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   Impl::Agent& a = impl_->agent_or_throw(agent);
   if (!a.preview) return;
   impl_->storage->release_lease(a.preview->contact_id, impl_->options.owner_token);
@@ -1650,7 +1680,7 @@ void Engine::skip_preview(AgentId agent) {
 }
 
 CallId Engine::call_now(ContactId contact_id, AgentId agent) {
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   Impl::Agent& a = impl_->agent_or_throw(agent);
   if (a.state != AgentState::kAvailable || a.preview) {
     throw Error(ErrorCode::kState, "call_now: agent " + std::to_string(agent) + " is not free");
@@ -1782,18 +1812,18 @@ bool Engine::run_until_done(Duration limit) {
 }
 
 bool Engine::idle() const {
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   auto* vc = dynamic_cast<VirtualClock*>(impl_->clock);
   return impl_->calls.empty() && (vc == nullptr || vc->pending() == 0);
 }
 
 CampaignStatistics Engine::statistics(const std::string& campaign_id) const {
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   return impl_->stats(impl_->campaign_or_throw(campaign_id));
 }
 
 EligibilityReport Engine::explain(ContactId contact_id) const {
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   auto contact = impl_->storage->get_contact(contact_id);
   if (!contact) {
     throw Error(ErrorCode::kNotFound, "explain: unknown contact " + std::to_string(contact_id));
@@ -1803,18 +1833,18 @@ EligibilityReport Engine::explain(ContactId contact_id) const {
 }
 
 EligibilityCensus Engine::census(const std::string& campaign_id) const {
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
   return {c.generator->census(impl_->now())};
 }
 
 AgentState Engine::agent_state(AgentId agent) const {
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   return impl_->agent_or_throw(agent).state;
 }
 
 std::optional<CallState> Engine::call_state(CallId call) const {
-  std::lock_guard<std::recursive_mutex> lock(impl_->mutex);
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   auto it = impl_->calls.find(call);
   if (it == impl_->calls.end()) return std::nullopt;
   return it->second.sm.state();

@@ -784,7 +784,7 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
     std::optional<Check> check;      // set when the history must be read
     std::optional<Contact> contact;  // idem
   };
-  std::unordered_set<ContactId> done;  // decided by the checks after a scan
+  std::vector<ContactId> done;  // decided by the checks after a scan; sorted before a rescan
   // Contacts found outside the call window or on a holiday, by the time they may reopen.
   std::map<TimePoint, std::vector<ContactId>> deferred;
   std::vector<ContactId>* deferred_bucket = nullptr;  // deferred[deferred_until]
@@ -810,7 +810,9 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
     scan.campaign_id = campaign_.id;
     scan.due_by = now;
     scan.skip_leased_at = now;  // in a call (here or on another engine): a claim would fail
-    auto unwanted = [&](ContactId id) { return is_held(id) || (!done.empty() && done.count(id)); };
+    auto unwanted = [&](ContactId id) {
+      return is_held(id) || (!done.empty() && std::binary_search(done.begin(), done.end(), id));
+    };
     scan.skip = unwanted;
     storage_->scan_contacts(scan, [&](const Contact& c) {
       if (unwanted(c.id)) return true;  // a backend may ignore skip
@@ -887,7 +889,7 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
     for (auto& candidate : candidates) {
       if (accepted >= max_entries) break;
       ContactId id = candidate.entry.contact_id;
-      done.insert(id);
+      done.push_back(id);
       if (candidate.check) {
         History h;
         read_history(*candidate.contact, *candidate.check, now, candidate.guaranteed, &h);
@@ -916,6 +918,7 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
       ++accepted;
     }
     if (accepted >= max_entries || !stopped || !rejected) break;
+    std::sort(done.begin(), done.end());
   }
   return wake;
 }

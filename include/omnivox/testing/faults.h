@@ -337,7 +337,7 @@ class FaultyTelephony : public TelephonyWrapper {
 enum StorageOperation : std::uint32_t {
   kOpCampaigns = 1u << 0,       ///< put_campaign, get_campaign, campaign_ids, put_list, lists
   kOpAddContact = 1u << 1,      ///< add_contact
-  kOpGetContact = 1u << 2,      ///< get_contact
+  kOpGetContact = 1u << 2,      ///< get_contact, read_contact
   kOpUpdateContact = 1u << 3,   ///< update_contact
   kOpScanContacts = 1u << 4,    ///< scan_contacts, contact_count, count_by_status
   kOpClaimLeases = 1u << 5,     ///< claim_leases
@@ -445,6 +445,10 @@ class FaultyStorage : public StorageWrapper {
   std::optional<Contact> get_contact(ContactId id) override {
     inject(kOpGetContact, "get_contact");
     return StorageWrapper::get_contact(id);
+  }
+  bool read_contact(ContactId id, Contact& out) override {
+    inject(kOpGetContact, "read_contact");
+    return StorageWrapper::read_contact(id, out);
   }
   void update_contact(const Contact& c) override {
     inject(kOpUpdateContact, "update_contact");

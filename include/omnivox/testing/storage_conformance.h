@@ -322,6 +322,44 @@ TYPED_TEST_P(StorageConformanceTest, AddAndGetContactRoundTripsEveryField) {
   EXPECT_FALSE(s.get_contact(5).has_value());
 }
 
+// read_contact gives what get_contact gives, whatever the buffer held before (more numbers,
+// attributes, other strings), and false for an unknown id.
+TYPED_TEST_P(StorageConformanceTest, ReadContactReusesTheBuffer) {
+  Storage& s = this->storage();
+  Contact rich = this->make_contact("c1", "rich");
+  rich.list_name = "spring";
+  rich.time_zone = "Europe/Lisbon";
+  PhoneNumber second;
+  second.e164 = "+447700900123";
+  second.attempts = 2;
+  rich.numbers.push_back(second);
+  rich.attributes = {{"name", "Ana"}};
+  ContactId rich_id = s.add_contact(rich);
+  ContactId plain_id = s.add_contact(this->make_contact("c2", "plain"));
+  auto same = [](const Contact& a, const Contact& b) {
+    EXPECT_EQ(a.id, b.id);
+    EXPECT_EQ(a.campaign_id, b.campaign_id);
+    EXPECT_EQ(a.list_name, b.list_name);
+    EXPECT_EQ(a.external_id, b.external_id);
+    EXPECT_EQ(a.list_order, b.list_order);
+    ASSERT_EQ(a.numbers.size(), b.numbers.size());
+    for (std::size_t i = 0; i < a.numbers.size(); ++i) {
+      EXPECT_EQ(a.numbers[i].e164, b.numbers[i].e164);
+      EXPECT_EQ(a.numbers[i].attempts, b.numbers[i].attempts);
+    }
+    EXPECT_EQ(a.attributes, b.attributes);
+    EXPECT_EQ(a.time_zone, b.time_zone);
+    EXPECT_EQ(a.status, b.status);
+  };
+  Contact buffer;
+  ASSERT_TRUE(s.read_contact(rich_id, buffer));
+  same(buffer, *s.get_contact(rich_id));
+  ASSERT_TRUE(s.read_contact(plain_id, buffer));  // fewer numbers, no attributes, no zone
+  same(buffer, *s.get_contact(plain_id));
+  EXPECT_FALSE(s.read_contact(plain_id + 100, buffer));
+  EXPECT_FALSE(s.read_contact(kNoContact, buffer));
+}
+
 TYPED_TEST_P(StorageConformanceTest, UpdateContact) {
   Storage& s = this->storage();
   ContactId id = s.add_contact(this->make_contact("c1", "a"));
@@ -906,8 +944,9 @@ TYPED_TEST_P(StorageConformanceTest, TenantsAreIsolated) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(StorageConformanceTest, CampaignRoundTrip, CampaignIdsAreSorted,
-                            ListsRoundTrip, AddAndGetContactRoundTripsEveryField, UpdateContact,
-                            ScanOrder, ScanDueBy, ScanStopsEarly, CountsFollowUpdates, Leases,
+                            ListsRoundTrip, AddAndGetContactRoundTripsEveryField,
+                            ReadContactReusesTheBuffer, UpdateContact, ScanOrder, ScanDueBy,
+                            ScanStopsEarly, CountsFollowUpdates, Leases,
                             ConcurrentClaimsNeverShareAContact, CallIdsAreUniqueAndNonZero,
                             Attempts, Dnc, Journal, MarkEventProcessedDeduplicates, OpenAttempts,
                             TenantsAreIsolated);

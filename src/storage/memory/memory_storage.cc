@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/light_mutex.h"
 #include "omnivox/storage.h"
 
 namespace omnivox {
@@ -313,13 +314,13 @@ class MemoryStorage final : public Storage {
   explicit MemoryStorage(const MemoryStorageOptions& options) : options_(options) {}
 
   void put_campaign(const CampaignConfig& campaign) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     auto& data = campaign_data(campaign.id);
     data.config = campaign;
     data.has_config = true;
   }
   std::vector<std::string> campaign_ids() override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     std::vector<std::string> ids;
     for (const auto& data : campaigns_) {
       if (data && data->has_config) ids.push_back(data->id);
@@ -328,13 +329,13 @@ class MemoryStorage final : public Storage {
     return ids;
   }
   std::optional<CampaignConfig> get_campaign(std::string_view campaign_id) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     CampaignData* data = find_campaign(campaign_id);
     if (data == nullptr || !data->has_config) return std::nullopt;
     return data->config;
   }
   void put_list(const ContactList& list) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     auto& lists = campaign_data(list.campaign_id).lists;
     for (auto& l : lists) {
       if (l.name == list.name) {
@@ -345,13 +346,13 @@ class MemoryStorage final : public Storage {
     lists.push_back(list);
   }
   std::vector<ContactList> lists(std::string_view campaign_id) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     CampaignData* data = find_campaign(campaign_id);
     return data == nullptr ? std::vector<ContactList>{} : data->lists;
   }
 
   ContactId add_contact(Contact contact) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     auto& data = campaign_data(contact.campaign_id);
     if (contacts_.size() >= 0xFFFFFFFFu || data.next_list_order >= 0xFFFFFFFFu) {
       throw Error(ErrorCode::kStorage, "add_contact: the memory storage holds at most 2^32 - 1");
@@ -375,14 +376,20 @@ class MemoryStorage final : public Storage {
     return id;
   }
   std::optional<Contact> get_contact(ContactId id) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     if (id == 0 || id > contacts_.size()) return std::nullopt;
     std::optional<Contact> out(std::in_place);
     materialize(id, *out);
     return out;
   }
+  bool read_contact(ContactId id, Contact& out) override {
+    std::lock_guard<detail::LightMutex> lock(mutex_);
+    if (id == 0 || id > contacts_.size()) return false;
+    materialize(id, out);
+    return true;
+  }
   void update_contact(const Contact& contact) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     if (contact.id == 0 || contact.id > contacts_.size()) {
       throw Error(ErrorCode::kNotFound,
                   "update_contact: unknown contact id " + std::to_string(contact.id));
@@ -409,7 +416,7 @@ class MemoryStorage final : public Storage {
   }
   std::size_t scan_contacts(const ContactScan& scan,
                             const std::function<bool(const Contact&)>& visit) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     CampaignData* found = find_campaign(scan.campaign_id);
     if (found == nullptr) return 0;
     CampaignData& data = *found;
@@ -453,7 +460,7 @@ class MemoryStorage final : public Storage {
   }
   void defer_contacts(std::string_view campaign_id, std::span<const ContactId> ids,
                       TimePoint until) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     CampaignData* found = find_campaign(campaign_id);
     if (found == nullptr) return;
     CampaignData& data = *found;
@@ -470,19 +477,19 @@ class MemoryStorage final : public Storage {
     }
   }
   std::vector<std::size_t> count_by_status(std::string_view campaign_id) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     CampaignData* data = find_campaign(campaign_id);
     return data == nullptr ? std::vector<std::size_t>(7, 0) : data->by_status;
   }
   std::size_t contact_count(std::string_view campaign_id) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     CampaignData* data = find_campaign(campaign_id);
     return data == nullptr ? 0 : data->contact_count;
   }
 
   std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
                                       TimePoint now, Duration ttl) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     std::vector<ContactId> claimed;
     claimed.reserve(ids.size());
     const std::uint32_t owner_id = owners_.intern(owner) + 1;  // 0: no lease
@@ -501,21 +508,21 @@ class MemoryStorage final : public Storage {
     return claimed;
   }
   bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     ContactRecord* r = leased(id, owner);
     if (r == nullptr) return false;
     r->lease_expiry_ms = to_ms(now + ttl);
     return true;
   }
   void release_lease(ContactId id, std::string_view owner) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     if (ContactRecord* r = leased(id, owner)) {
       r->lease_owner = 0;
       set_bit(campaigns_[r->campaign]->leased, r->list_order, false);
     }
   }
   std::optional<Lease> get_lease(ContactId id) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     if (id == 0 || id > contacts_.size() || contacts_[id - 1].lease_owner == 0) {
       return std::nullopt;
     }
@@ -524,11 +531,11 @@ class MemoryStorage final : public Storage {
   }
 
   CallId allocate_call_id() override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     return ++last_call_id_;
   }
   void put_attempt(const Attempt& attempt) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     const CallId id = attempt.call_id;
     if (AttemptSlot* stored = find_slot(id)) {
       const bool was_open = stored->attempt.disposition == Disposition::kNone;
@@ -560,7 +567,7 @@ class MemoryStorage final : public Storage {
     note_finished(*slot);
   }
   std::vector<Attempt> attempts_of(ContactId id) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     std::vector<Attempt> out;
     for (CallId call = head_of(id); call != kNoCall;) {
       const AttemptSlot* slot = find_slot(call);
@@ -574,7 +581,7 @@ class MemoryStorage final : public Storage {
   }
   void scan_attempts(std::string_view campaign_id,
                      const std::function<bool(const Attempt&)>& visit) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     // Dense slots in call-id order, merged with the sparse ones.
     auto sparse = attempts_sparse_.begin();
     auto emit_sparse_before = [&](CallId limit) {
@@ -603,11 +610,11 @@ class MemoryStorage final : public Storage {
   }
 
   void add_dnc(std::string_view list, std::string_view e164) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     dnc_[std::string(list)].insert(std::string(e164));
   }
   bool is_dnc(std::string_view campaign_id, std::string_view e164) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     if (dnc_.empty()) return false;
     std::string number(e164);
     for (const std::string& list : {std::string("global"), std::string(campaign_id)}) {
@@ -619,12 +626,12 @@ class MemoryStorage final : public Storage {
 
   void append_journal(const JournalEntry& entry) override {
     if (!options_.keep_journal) return;
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     campaign_data(entry.campaign_id).journal.push_back(entry);
   }
   void scan_journal(std::string_view campaign_id,
                     const std::function<bool(const JournalEntry&)>& visit) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     CampaignData* data = find_campaign(campaign_id);
     if (data == nullptr) return;
     for (const auto& e : data->journal) {
@@ -632,7 +639,7 @@ class MemoryStorage final : public Storage {
     }
   }
   bool mark_event_processed(std::string_view key) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<detail::LightMutex> lock(mutex_);
     auto [it, inserted] = processed_.insert(std::string(key));
     if (!inserted) return false;
     if (options_.processed_event_keys_kept != 0) {
@@ -933,7 +940,7 @@ class MemoryStorage final : public Storage {
   }
 
   MemoryStorageOptions options_;
-  std::mutex mutex_;
+  detail::LightMutex mutex_;
   Interner campaign_names_;  // campaign id → index into campaigns_
   std::vector<std::unique_ptr<CampaignData>> campaigns_;
   Interner strings_;                     // list names, time zones
