@@ -29,6 +29,17 @@ long contended_increments(int threads, int each) {
   return counter;
 }
 
+// Whether another thread can take `mutex` now (it lets it go again).
+template <typename Mutex>
+bool free_for_another_thread(Mutex& mutex) {
+  bool got = false;
+  std::thread([&] {
+    got = mutex.try_lock();
+    if (got) mutex.unlock();
+  }).join();
+  return got;
+}
+
 TEST(LightMutex, ExcludesUnderContention) {
   EXPECT_EQ(contended_increments<LightMutex>(4, 20000), 80000);
 }
@@ -36,15 +47,9 @@ TEST(LightMutex, ExcludesUnderContention) {
 TEST(LightMutex, TryLockFailsWhileHeld) {
   LightMutex mutex;
   ASSERT_TRUE(mutex.try_lock());
-  bool other_got_it = true;
-  std::thread([&] { other_got_it = mutex.try_lock(); }).join();
-  EXPECT_FALSE(other_got_it);
+  EXPECT_FALSE(free_for_another_thread(mutex));
   mutex.unlock();
-  std::thread([&] {
-    other_got_it = mutex.try_lock();
-    if (other_got_it) mutex.unlock();
-  }).join();
-  EXPECT_TRUE(other_got_it);
+  EXPECT_TRUE(free_for_another_thread(mutex));
 }
 
 TEST(LightRecursiveMutex, TheOwnerLocksAgainOthersWait) {
@@ -53,19 +58,12 @@ TEST(LightRecursiveMutex, TheOwnerLocksAgainOthersWait) {
   mutex.lock();
   ASSERT_TRUE(mutex.try_lock());  // again, same thread
   mutex.lock();
-  bool other_got_it = true;
-  std::thread([&] { other_got_it = mutex.try_lock(); }).join();
-  EXPECT_FALSE(other_got_it);
+  EXPECT_FALSE(free_for_another_thread(mutex));
   mutex.unlock();
   mutex.unlock();
-  std::thread([&] { other_got_it = mutex.try_lock(); }).join();
-  EXPECT_FALSE(other_got_it);  // still held once
+  EXPECT_FALSE(free_for_another_thread(mutex));  // still held once
   mutex.unlock();
-  std::thread([&] {
-    other_got_it = mutex.try_lock();
-    if (other_got_it) mutex.unlock();
-  }).join();
-  EXPECT_TRUE(other_got_it);
+  EXPECT_TRUE(free_for_another_thread(mutex));
 }
 
 }  // namespace
