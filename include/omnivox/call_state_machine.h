@@ -11,6 +11,7 @@
 #ifndef OMNIVOX_CALL_STATE_MACHINE_H_
 #define OMNIVOX_CALL_STATE_MACHINE_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -75,8 +76,12 @@ class CallStateMachine {
   FailReason fail_reason_ = FailReason::kNone;
   AmdResult amd_ = AmdResult::kNone;
   TimePoint entered_at_{};
-  // Small: a call sees a handful of events.
-  std::vector<std::uint64_t> seen_keys_;
+  // A call sees a handful of events: the first ones here, any more in seen_more_ (no allocation
+  // per call in the common case).
+  static constexpr std::size_t kSeenInline = 6;
+  std::array<std::uint64_t, kSeenInline> seen_keys_{};
+  std::uint8_t seen_count_ = 0;  // used entries of seen_keys_
+  std::vector<std::uint64_t> seen_more_;
 };
 
 }  // namespace omnivox

@@ -56,9 +56,14 @@ bool CallStateMachine::seen(const CallEvent& event) {
   std::uint64_t key = event.sequence != 0 ? (std::uint64_t{1} << 63) | event.sequence
                                           : (static_cast<std::uint64_t>(event.kind) << 8) |
                                                 static_cast<std::uint64_t>(event.amd);
-  if (std::find(seen_keys_.begin(), seen_keys_.end(), key) != seen_keys_.end()) return true;
-  if (seen_keys_.empty()) seen_keys_.reserve(8);  // a call sees a handful of events: grow once
-  seen_keys_.push_back(key);
+  const auto inline_end = seen_keys_.begin() + seen_count_;
+  if (std::find(seen_keys_.begin(), inline_end, key) != inline_end) return true;
+  if (std::find(seen_more_.begin(), seen_more_.end(), key) != seen_more_.end()) return true;
+  if (seen_count_ < kSeenInline) {
+    seen_keys_[seen_count_++] = key;
+  } else {
+    seen_more_.push_back(key);
+  }
   return false;
 }
 

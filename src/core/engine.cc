@@ -104,22 +104,35 @@ class SampleRing {
   std::vector<double> buffer_;
 };
 
-// A reusable buffer taken out of its home for a scope and put back after: a nested use (a
-// handler running inside another, e.g. through a telephony that reports inline) finds the home
-// empty and starts a fresh one instead of overwriting the outer one's.
+// A buffer reused across calls (its strings and vectors keep their capacity), lent out for a
+// scope. A nested use (a handler running inside another, e.g. through a telephony that reports
+// inline) finds it lent and gets a fresh one instead of overwriting the outer one's.
+template <typename T>
+struct ReusableBuffer {
+  T value;
+  bool lent = false;
+};
 template <typename T>
 class Borrowed {
  public:
-  explicit Borrowed(T& home) : home_(home), value_(std::move(home)) {}
-  ~Borrowed() { home_ = std::move(value_); }
+  explicit Borrowed(ReusableBuffer<T>& buffer) : buffer_(buffer.lent ? nullptr : &buffer) {
+    if (buffer_ != nullptr) {
+      buffer_->lent = true;
+    } else {
+      fallback_.emplace();
+    }
+  }
+  ~Borrowed() {
+    if (buffer_ != nullptr) buffer_->lent = false;
+  }
   Borrowed(const Borrowed&) = delete;
   Borrowed& operator=(const Borrowed&) = delete;
-  T& operator*() { return value_; }
-  T* operator->() { return &value_; }
+  T& operator*() { return buffer_ != nullptr ? buffer_->value : *fallback_; }
+  T* operator->() { return &**this; }
 
  private:
-  T& home_;
-  T value_;
+  ReusableBuffer<T>* buffer_;
+  std::optional<T> fallback_;
 };
 
 struct Engine::Impl {
@@ -224,7 +237,7 @@ struct Engine::Impl {
   std::unordered_map<std::string, std::unique_ptr<Campaign>> campaigns;
   std::vector<Agent> agents;
   std::unordered_map<CallId, Call> calls;
-  Contact contact_buffer;  // read_contact's buffers, reused (see Borrowed)
+  ReusableBuffer<Contact> contact_buffer;  // for read_contact (see Borrowed)
   TimerId renew_timer = 0;
   std::map<CallId, UnsavedCompletion> unsaved;
   TimerId unsaved_timer = 0;
