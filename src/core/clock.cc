@@ -18,8 +18,8 @@ namespace {
 // stale id (fired or cancelled, slot reused) no longer matches.
 struct HeapEntry {
   TimePoint when;
-  std::uint64_t seq;  // increasing: same-instant timers fire in scheduling order
-  TimerId id;
+  std::uint64_t seq;   // increasing: same-instant timers fire in scheduling order
+  std::uint32_t slot;  // in TimerHeap::slots_
 };
 struct Timer {
   TimePoint when;
@@ -27,8 +27,10 @@ struct Timer {
   std::function<void()> fn;
 };
 
-// A min-heap of timers with lazy cancellation: a cancelled timer stays in the heap until it
-// reaches the top, but its slot is freed at once, so size() counts only pending timers.
+// A min-heap of timers on (when, seq). Each slot knows its entry's place in the heap, so a
+// cancelled timer leaves the heap at once: a simulation cancels about as many timers as it fires
+// (a call's timeout when it ends, the rest of a call's events when it is bridged or hung up), and
+// leaving them in place until they reached the top cost a full sift each.
 class TimerHeap {
  public:
   TimerId push(TimePoint when, std::function<void()> fn) {
@@ -45,48 +47,30 @@ class TimerHeap {
     TimerId id = (static_cast<TimerId>(s.generation) << 32) | slot;
     s.id = id;
     s.fn = std::move(fn);
-    heap_.push_back(HeapEntry{when, ++seq_, id});
+    heap_.push_back(HeapEntry{when, ++seq_, slot});
     sift_up(heap_.size() - 1);
-    ++live_;
     return id;
   }
   void cancel(TimerId id) {
     std::uint32_t slot = static_cast<std::uint32_t>(id & 0xFFFFFFFFu);
     if (id == 0 || slot >= slots_.size() || slots_[slot].id != id) return;
+    remove_at(slots_[slot].pos);
     release(slot);
-    // Cancelled entries wait in the heap until they reach the top; when they outnumber the
-    // pending ones, drop them all at once so the heap stays small (the order of the rest is
-    // unchanged: it depends only on (when, seq)).
-    if (heap_.size() > 1024 && heap_.size() > 2 * live_) compact();
   }
-  // Drops cancelled timers from the top; returns the top or nullptr.
-  const HeapEntry* top() {
-    while (!heap_.empty()) {
-      const HeapEntry& e = heap_.front();
-      if (slots_[e.id & 0xFFFFFFFFu].id == e.id) return &e;
-      remove_top();
-    }
-    return nullptr;
-  }
+  // The earliest timer, or nullptr.
+  const HeapEntry* top() const { return heap_.empty() ? nullptr : &heap_.front(); }
   // Removes the top (which top() returned).
   Timer pop() {
-    HeapEntry e = heap_.front();
-    remove_top();
-    std::uint32_t slot = static_cast<std::uint32_t>(e.id & 0xFFFFFFFFu);
-    Timer t{e.when, e.id, std::move(slots_[slot].fn)};
-    release(slot);
+    const HeapEntry e = heap_.front();
+    remove_at(0);
+    Slot& s = slots_[e.slot];
+    Timer t{e.when, s.id, std::move(s.fn)};
+    release(e.slot);
     return t;
   }
-  std::size_t size() const { return live_; }
+  std::size_t size() const { return heap_.size(); }
 
  private:
-  void compact() {
-    std::erase_if(heap_,
-                  [this](const HeapEntry& e) { return slots_[e.id & 0xFFFFFFFFu].id != e.id; });
-    for (std::size_t i = heap_.size() / kArity + 1; i-- > 0;) {
-      if (i < heap_.size()) sift_down(i);
-    }
-  }
   // A 4-ary min-heap on (when, seq): half the depth of a binary heap, and a node's children
   // share a cache line or two. (when, seq) is a total order, so the firing order is the same
   // as with any other heap.
@@ -94,15 +78,19 @@ class TimerHeap {
   static bool earlier(const HeapEntry& a, const HeapEntry& b) {
     return a.when != b.when ? a.when < b.when : a.seq < b.seq;
   }
+  void place(std::size_t i, const HeapEntry& e) {
+    heap_[i] = e;
+    slots_[e.slot].pos = static_cast<std::uint32_t>(i);
+  }
   void sift_up(std::size_t i) {
     HeapEntry e = heap_[i];
     while (i > 0) {
       std::size_t parent = (i - 1) / kArity;
       if (!earlier(e, heap_[parent])) break;
-      heap_[i] = heap_[parent];
+      place(i, heap_[parent]);
       i = parent;
     }
-    heap_[i] = e;
+    place(i, e);
   }
   void sift_down(std::size_t i) {
     const std::size_t n = heap_.size();
@@ -116,32 +104,38 @@ class TimerHeap {
         if (earlier(heap_[c], heap_[best])) best = c;
       }
       if (!earlier(heap_[best], e)) break;
-      heap_[i] = heap_[best];
+      place(i, heap_[best]);
       i = best;
     }
-    heap_[i] = e;
+    place(i, e);
   }
-  void remove_top() {
-    heap_.front() = heap_.back();
+  // Removes the entry at `i`: the last entry takes its place and moves up or down.
+  void remove_at(std::size_t i) {
+    const HeapEntry last = heap_.back();
     heap_.pop_back();
-    if (!heap_.empty()) sift_down(0);
+    if (i == heap_.size()) return;
+    heap_[i] = last;
+    if (i > 0 && earlier(last, heap_[(i - 1) / kArity])) {
+      sift_up(i);
+    } else {
+      sift_down(i);
+    }
   }
   struct Slot {
     TimerId id = 0;  // 0: free
     std::uint32_t generation = 0;
+    std::uint32_t pos = 0;  // index of its entry in heap_ while pending
     std::function<void()> fn;
   };
   void release(std::uint32_t slot) {
     slots_[slot].id = 0;
     slots_[slot].fn = nullptr;
     free_.push_back(slot);
-    --live_;
   }
   std::vector<HeapEntry> heap_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint64_t seq_ = 0;
-  std::size_t live_ = 0;
 };
 
 class SystemClock final : public Clock {
