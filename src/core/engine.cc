@@ -640,7 +640,11 @@ struct Engine::Impl {
 
   void schedule_wake(Campaign& c) {
     TimePoint at = c.refill_blocked_until;
-    if (at == TimePoint::max() || at <= now()) return;
+    if (at == TimePoint::max()) return;
+    // Already unblocked, yet fewer calls launched than wanted (storage stalled past the block, or
+    // leases were refused): look again in a second rather than wait for an event that may never
+    // come (the campaign's last calls may have ended).
+    if (at <= now()) at = now() + std::chrono::seconds(1);
     if (c.wake_timer && c.wake_at <= at) return;
     if (c.wake_timer) clock->cancel(c.wake_timer);
     c.wake_at = at;
@@ -998,7 +1002,11 @@ struct Engine::Impl {
       return;
     }
     arm_timeout(call);
-    pace(c);
+    // Dialing, ringing and an answer not yet classified by AMD change no pacing input (agents,
+    // pending and waiting calls, answers): only a policy that reads the calls' ages decides again.
+    const bool inputs_unchanged =
+        r.to == CallState::kDialing || r.to == CallState::kRinging || r.to == CallState::kAnswered;
+    if (!inputs_unchanged || c.policy->wants_details()) pace(c);
   }
 
   void on_hold_expired(CallId id) {

@@ -272,6 +272,40 @@ struct WaitingEntry {
   bool operator>(const WaitingEntry& o) const { return due_ms > o.due_ms; }
 };
 
+// Due times (lease expiries) of contacts, earliest first. Leases are mostly claimed with one TTL
+// as time goes forward, so their expiries arrive in order: those go to a FIFO (O(1)); the rest
+// (other TTLs, renewals) to a heap.
+class DueQueue {
+ public:
+  void push(const WaitingEntry& e) {
+    if (in_order_.empty() || e.due_ms >= in_order_.back().due_ms) {
+      in_order_.push_back(e);
+    } else {
+      heap_.push_back(e);
+      std::push_heap(heap_.begin(), heap_.end(), std::greater<WaitingEntry>{});
+    }
+  }
+  // Takes the earliest entry due at or before `now_ms` into `out`; false if none.
+  bool pop_due(std::int64_t now_ms, WaitingEntry& out) {
+    const bool fifo = !in_order_.empty() && in_order_.front().due_ms <= now_ms;
+    const bool heap = !heap_.empty() && heap_.front().due_ms <= now_ms;
+    if (!fifo && !heap) return false;
+    if (fifo && (!heap || in_order_.front().due_ms <= heap_.front().due_ms)) {
+      out = in_order_.front();
+      in_order_.pop_front();
+    } else {
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<WaitingEntry>{});
+      out = heap_.back();
+      heap_.pop_back();
+    }
+    return true;
+  }
+
+ private:
+  std::deque<WaitingEntry> in_order_;
+  std::vector<WaitingEntry> heap_;
+};
+
 struct CampaignData {
   std::string id;
   CampaignConfig config;
@@ -294,7 +328,7 @@ struct CampaignData {
   // (ContactScan::skip_leased_at) first clears the bits of leases that ran out, then masks the
   // ready set with the rest, so the contacts in calls cost nothing per refill.
   std::vector<std::uint64_t> leased;
-  std::vector<WaitingEntry> lease_expiries;
+  DueQueue lease_expiries;
   // Contacts with status CALLBACK, by due time.
   std::set<std::pair<TimePoint, ContactId>> callbacks;
   std::uint64_t next_list_order = 1;
@@ -765,28 +799,23 @@ class MemoryStorage final : public Storage {
   // A lease was claimed for contacts_[index] (see CampaignData::leased).
   void mark_leased(CampaignData& data, const ContactRecord& r, std::uint32_t index) {
     set_bit(data.leased, r.list_order, true);
-    data.lease_expiries.push_back({r.lease_expiry_ms, index});
-    std::push_heap(data.lease_expiries.begin(), data.lease_expiries.end(),
-                   std::greater<WaitingEntry>{});
+    data.lease_expiries.push({r.lease_expiry_ms, index});
   }
   // Clears the leased bits of the leases that are no longer live at `now_ms`. An entry of a lease
   // renewed since comes back at the new expiry; entries of released leases just go.
   void expire_leases(CampaignData& data, std::int64_t now_ms) {
-    auto& heap = data.lease_expiries;
-    while (!heap.empty() && heap.front().due_ms <= now_ms) {
-      std::pop_heap(heap.begin(), heap.end(), std::greater<WaitingEntry>{});
-      const std::uint32_t index = heap.back().index;
-      heap.pop_back();
-      const ContactRecord& r = contacts_[index];
+    WaitingEntry due;
+    while (data.lease_expiries.pop_due(now_ms, due)) {
+      const ContactRecord& r = contacts_[due.index];
       if (!test_bit(data.leased, r.list_order)) continue;
       if (r.lease_owner != 0 && r.lease_expiry_ms > now_ms) {
-        heap.push_back({r.lease_expiry_ms, index});
-        std::push_heap(heap.begin(), heap.end(), std::greater<WaitingEntry>{});
+        data.lease_expiries.push({r.lease_expiry_ms, due.index});
         continue;
       }
       set_bit(data.leased, r.list_order, false);
     }
   }
+
   void index(CampaignData& data, ContactRecord& r, std::uint32_t index_of) {
     r.deferred = false;
     ++data.by_status[static_cast<int>(r.status)];
