@@ -226,5 +226,50 @@ TEST(EngineSimulation, AnswerWithNoFreeAgentIsAbandonedAfterTheHoldWindow) {
   EXPECT_EQ(s.dispositions[static_cast<int>(Disposition::kAbandoned)], s.abandons);
 }
 
+// A listener gets only the callbacks its interests() names; the simulator in front of it still
+// gets the agent states it needs (the run completes the same).
+TEST(EngineSimulation, ListenersGetOnlyTheEventsTheyAskFor) {
+  class FinishedOnly : public EventListener {
+   public:
+    unsigned interests() const override { return kAttemptsFinished; }
+    void on_call_state(const CallStateChange&) override { ++call_states; }
+    void on_agent_state(const AgentStateChange&) override { ++agent_states; }
+    void on_pacing_decision(const PacingDecision&) override { ++decisions; }
+    void on_attempt_finished(const Attempt&) override { ++finished; }
+    long call_states = 0, agent_states = 0, decisions = 0, finished = 0;
+  };
+  auto run = [](EventListener* downstream) {
+    SimulationOptions so;
+    so.seed = 7;
+    so.wrap_up = Distribution::fixed(5);
+    Simulation simulation(so, kStart, Simulation::quiet_engine_options(), {false}, downstream);
+    CampaignConfig c;
+    c.id = "ask";
+    c.compliance = ComplianceProfile::none();
+    c.call_window = CallWindow::always();
+    c.max_attempts = 2;
+    simulation.engine().add_campaign(c);
+    for (int i = 0; i < 200; ++i) {
+      Contact ct;
+      ct.numbers.push_back(PhoneNumber{us_number(212, i)});
+      simulation.engine().add_contact("ask", std::move(ct));
+    }
+    simulation.add_agents("ask", 5);
+    simulation.engine().start_campaign("ask");
+    simulation.engine().run_until_done(std::chrono::hours(48));
+    return simulation.engine().statistics("ask");
+  };
+  FinishedOnly listener;
+  const CampaignStatistics with = run(&listener);
+  const CampaignStatistics without = run(nullptr);
+  EXPECT_EQ(listener.call_states, 0);
+  EXPECT_EQ(listener.agent_states, 0);
+  EXPECT_EQ(listener.decisions, 0);
+  EXPECT_EQ(listener.finished, with.attempts);
+  EXPECT_GT(with.attempts, 200);
+  EXPECT_EQ(with.attempts, without.attempts);
+  EXPECT_EQ(with.connects, without.connects);
+}
+
 }  // namespace
 }  // namespace omnivox

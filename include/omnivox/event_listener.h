@@ -45,7 +45,19 @@ struct PacingDecision {
 /// Exceptions thrown from a callback are caught and logged by the engine.
 class EventListener {
  public:
+  /// The kinds of callback, as bits of interests().
+  enum Interest : unsigned {
+    kCallStates = 1u << 0,        ///< on_call_state
+    kAgentStates = 1u << 1,       ///< on_agent_state
+    kPacingDecisions = 1u << 2,   ///< on_pacing_decision
+    kAttemptsFinished = 1u << 3,  ///< on_attempt_finished
+    kAllEvents = 0xFu,
+  };
   virtual ~EventListener() = default;
+  /// The callbacks this listener wants (Interest bits); the engine does not build the records
+  /// of the others (a simulation sends millions of call state changes). Asked before each
+  /// callback, so it may change over time. Default: all.
+  virtual unsigned interests() const { return kAllEvents; }
   virtual void on_call_state(const CallStateChange& change) {}
   virtual void on_agent_state(const AgentStateChange& change) {}
   virtual void on_pacing_decision(const PacingDecision& decision) {}
@@ -53,21 +65,23 @@ class EventListener {
   virtual void on_attempt_finished(const Attempt& attempt) {}
 };
 
-/// Forwards to another listener (may be null).
+/// Forwards to another listener (may be null), the callbacks it asks for (interests()).
 class EventListenerWrapper : public EventListener {
  public:
   explicit EventListenerWrapper(EventListener* target) : target_(target) {}
+  /// The target's interests; none without a target.
+  unsigned interests() const override { return target_ ? target_->interests() : 0u; }
   void on_call_state(const CallStateChange& c) override {
-    if (target_) target_->on_call_state(c);
+    if (target_ && (target_->interests() & kCallStates)) target_->on_call_state(c);
   }
   void on_agent_state(const AgentStateChange& c) override {
-    if (target_) target_->on_agent_state(c);
+    if (target_ && (target_->interests() & kAgentStates)) target_->on_agent_state(c);
   }
   void on_pacing_decision(const PacingDecision& d) override {
-    if (target_) target_->on_pacing_decision(d);
+    if (target_ && (target_->interests() & kPacingDecisions)) target_->on_pacing_decision(d);
   }
   void on_attempt_finished(const Attempt& a) override {
-    if (target_) target_->on_attempt_finished(a);
+    if (target_ && (target_->interests() & kAttemptsFinished)) target_->on_attempt_finished(a);
   }
 
  private:

@@ -164,6 +164,8 @@ class Simulator final : public Telephony, public EventListenerWrapper {
 
   // EventListener: agents in WRAP_UP disposition their call after the wrap-up time.
   void on_agent_state(const AgentStateChange& change) override;
+  /// Agent states (the simulated agents' wrap-ups), plus what the wrapped listener wants.
+  unsigned interests() const override { return kAgentStates | EventListenerWrapper::interests(); }
 
   /// Attempts originated so far.
   std::uint64_t originated() const { return originated_.load(); }

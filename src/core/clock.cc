@@ -38,6 +38,7 @@ class TimerHeap {
     if (free_.empty()) {
       slot = static_cast<std::uint32_t>(slots_.size());
       slots_.push_back(Slot{});
+      pos_.push_back(0);
     } else {
       slot = free_.back();
       free_.pop_back();
@@ -54,7 +55,7 @@ class TimerHeap {
   void cancel(TimerId id) {
     std::uint32_t slot = static_cast<std::uint32_t>(id & 0xFFFFFFFFu);
     if (id == 0 || slot >= slots_.size() || slots_[slot].id != id) return;
-    remove_at(slots_[slot].pos);
+    remove_at(pos_[slot]);
     release(slot);
   }
   // The earliest timer, or nullptr.
@@ -80,7 +81,7 @@ class TimerHeap {
   }
   void place(std::size_t i, const HeapEntry& e) {
     heap_[i] = e;
-    slots_[e.slot].pos = static_cast<std::uint32_t>(i);
+    pos_[e.slot] = static_cast<std::uint32_t>(i);
   }
   void sift_up(std::size_t i) {
     HeapEntry e = heap_[i];
@@ -124,7 +125,6 @@ class TimerHeap {
   struct Slot {
     TimerId id = 0;  // 0: free
     std::uint32_t generation = 0;
-    std::uint32_t pos = 0;  // index of its entry in heap_ while pending
     std::function<void()> fn;
   };
   void release(std::uint32_t slot) {
@@ -134,6 +134,9 @@ class TimerHeap {
   }
   std::vector<HeapEntry> heap_;
   std::vector<Slot> slots_;
+  // pos_[slot]: index of the slot's entry in heap_ while pending. Apart from the slots (48 bytes
+  // each), so the moves of a sift touch a small array.
+  std::vector<std::uint32_t> pos_;
   std::vector<std::uint32_t> free_;
   std::uint64_t seq_ = 0;
 };

@@ -369,8 +369,8 @@ struct Engine::Impl {
   }
 
   template <typename Fn>
-  void notify(Fn&& fn) {
-    if (!listener) return;
+  void notify(EventListener::Interest kind, Fn&& fn) {
+    if (!listener || !(listener->interests() & kind)) return;
     try {
       fn(*listener);
     } catch (const std::exception& e) {
@@ -406,7 +406,9 @@ struct Engine::Impl {
         (to == AgentState::kOnCall && from != AgentState::kReserved)) {
       a.handle_since = t;
     }
-    notify([&](EventListener& l) { l.on_agent_state({t, a.campaign_id, a.id, from, to, call}); });
+    notify(EventListener::kAgentStates, [&](EventListener& l) {
+      l.on_agent_state({t, a.campaign_id, a.id, from, to, call});
+    });
   }
   void set_preview(Agent& a, std::optional<DialQueueEntry> entry) {
     Campaign& c = *campaigns.at(a.campaign_id);
@@ -535,7 +537,7 @@ struct Engine::Impl {
     }
     ensure_tick(c);
     if (wanted > 0 || launched > 0) {
-      notify([&](EventListener& l) {
+      notify(EventListener::kPacingDecisions, [&](EventListener& l) {
         l.on_pacing_decision({t, c.config.id, c.policy->name(), s.agents_idle, s.agents_busy,
                               s.calls_pending, wanted, allowed, launched});
       });
@@ -823,7 +825,7 @@ struct Engine::Impl {
     if (options.journal_state_changes) {
       journal(c, id, contact->id, "state", "QUEUED to " + number.e164);
     }
-    notify([&](EventListener& l) {
+    notify(EventListener::kCallStates, [&](EventListener& l) {
       l.on_call_state(
           {t, c.config.id, id, contact->id, CallState::kQueued, CallState::kQueued, dedicated});
     });
@@ -896,6 +898,10 @@ struct Engine::Impl {
 
   // ---- events ----
   void post_event(const CallEvent& event) {
+    if (inline_ok()) {
+      run_handler([&] { handle_event(event); });  // no copy of the event: it runs now
+      return;
+    }
     post_handler([this, event] { handle_event(event); });
   }
 
@@ -933,7 +939,7 @@ struct Engine::Impl {
       journal(c, id, call.attempt.contact_id, "state",
               std::string(to_string(r.from)) + " -> " + to_string(r.to));
     }
-    notify([&](EventListener& l) {
+    notify(EventListener::kCallStates, [&](EventListener& l) {
       l.on_call_state({t, c.config.id, id, call.attempt.contact_id, r.from, r.to, call.agent});
     });
     auto resolve = [&] {
@@ -1116,7 +1122,8 @@ struct Engine::Impl {
       unsaved.emplace(id, done);
       schedule_unsaved_retry();
     }
-    notify([&](EventListener& l) { l.on_attempt_finished(done.attempt); });
+    notify(EventListener::kAttemptsFinished,
+           [&](EventListener& l) { l.on_attempt_finished(done.attempt); });
     pace(c);
   }
 
@@ -1307,7 +1314,7 @@ struct Engine::Impl {
                            std::to_string(a.contact_id) + " was open from an earlier engine (" +
                            how + "): closed as " + to_string(d));
     journal(c, a.call_id, a.contact_id, "reconciled", how + "; closed as " + to_string(d));
-    notify([&](EventListener& l) { l.on_attempt_finished(a); });
+    notify(EventListener::kAttemptsFinished, [&](EventListener& l) { l.on_attempt_finished(a); });
   }
 
   void apply_disposition(Campaign& c, Contact& contact, const Attempt& a, Disposition d,
