@@ -323,11 +323,11 @@ bool has_number_type(std::string_view nsn, const PhoneRules::Region& r, PhoneScr
   return false;
 }
 
-// PhoneNumberUtil::IsValidNumber for the number (code, nsn) with no Italian leading zero (so the
-// national significant number is `nsn`): the region of the number as GetRegionCodeForNumber
-// finds it (the only region of the code; or the first of the code's regions whose leading digits
-// start the number, or, for a region without leading digits, where the number has a type), then
-// IsValidNumberForRegion (a number type in that region's metadata).
+// PhoneNumberUtil::IsValidNumber for the number (code, nsn), `nsn` being its national significant
+// number as GetNationalSignificantNumber writes it (finish_fast): the region of the number as
+// GetRegionCodeForNumber finds it (the only region of the code; or the first of the code's regions
+// whose leading digits start the number, or, for a region without leading digits, where the number
+// has a type), then IsValidNumberForRegion (a number type in that region's metadata).
 bool is_valid_number(const PhoneRules::CallingCode& code, std::string_view nsn, PhoneScratch& s) {
   if (code.regions.size() == 1) return has_number_type(nsn, *code.regions.front(), s);
   for (const PhoneRules::Region* r : code.regions) {
@@ -364,9 +364,12 @@ bool collect_digits(std::string_view raw, std::size_t from, PhoneScratch& s) {
 // for invalid numbers, so the rejection reason is Parse's).
 bool finish_fast(const PhoneRules::CallingCode& code, int code_value, std::string_view nsn,
                  PhoneScratch& s, std::string* out) {
-  // libphonenumber's NSN bounds (2..17); a leading zero is kept as "Italian leading zero" by
-  // Parse: both left to Parse.
-  if (nsn.size() < 2 || nsn.size() > 17 || nsn[0] == '0') return false;
+  // libphonenumber's NSN bounds (2..17), which Parse checks on these digits (ParseHelper). Leading
+  // zeros are kept by Parse as italian_leading_zero and number_of_leading_zeros (all of them but
+  // the last digit; SetItalianLeadingZerosForPhoneNumber), which GetNationalSignificantNumber
+  // writes back before the number's value: the national significant number IsValidNumber and
+  // Format(E164) use is `nsn` as written, with or without leading zeros.
+  if (nsn.size() < 2 || nsn.size() > 17) return false;
   const bool valid = is_valid_number(code, nsn, s);
   if (s.regex_failed || !valid) return false;
   out->assign(1, '+');
