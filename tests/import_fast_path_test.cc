@@ -288,11 +288,12 @@ TEST(PhoneNormalizerFastPath, ExampleNumbersOfEveryRegionSameAsParse) {
         numbers.push_back("0" + n);
         numbers.push_back("(0" + spaced + ")");
         numbers.push_back("1" + n);
+        numbers.push_back("990" + cc + n);  // FI's international prefix is a pattern
       }
     }
   }
   ASSERT_GT(numbers.size(), 10000u);
-  for (const char* region : {"GB", "US", "IT", "AR", "RU", "JE", "AU"}) {
+  for (const char* region : {"GB", "US", "IT", "AR", "RU", "JE", "AU", "FI", "HK", "CL"}) {
     Comparison cmp(region);
     for (const std::string& raw : numbers) cmp.check(raw);
     EXPECT_EQ(cmp.mismatches, 0u) << "region " << region;

@@ -113,7 +113,8 @@ class PhoneRules {
     std::vector<int> local_only_lengths;  // general_desc's possible_length_local_only
     // As the default region of numbers written without '+' (normalize_without_plus): the
     // international prefix and the national prefix for parsing when they are plain digits
-    // (empty otherwise), and whether the national form is read here at all.
+    // (empty otherwise; no international prefix: no number without '+' is read here), and
+    // whether the national form is read here at all.
     std::string idd_digits;
     std::string national_prefix_digits;
     bool national_form = false;
@@ -235,12 +236,16 @@ class PhoneRules {
     r.local_only_lengths.assign(m.general_desc().possible_length_local_only().begin(),
                                 m.general_desc().possible_length_local_only().end());
     r.country_code_digits = std::to_string(r.country_code);
-    if (all_digits(m.international_prefix())) r.idd_digits = m.international_prefix();
+    // Parse tries the international prefix first (ParsePrefixAsIdd): where it is a pattern, or
+    // empty (which matches any number), numbers without '+' are all left to Parse.
+    if (!m.international_prefix().empty() && all_digits(m.international_prefix())) {
+      r.idd_digits = m.international_prefix();
+    }
     // The national form is read only where stripping the national prefix is a plain prefix
     // match (no transform rule, no carrier code groups) and lengths are known.
     const std::string& prefix = m.national_prefix_for_parsing();
-    r.national_form = m.national_prefix_transform_rule().empty() && all_digits(prefix) &&
-                      !r.general.lengths.empty() && r.general.pattern >= 0;
+    r.national_form = !r.idd_digits.empty() && m.national_prefix_transform_rule().empty() &&
+                      all_digits(prefix) && !r.general.lengths.empty() && r.general.pattern >= 0;
     if (r.national_form) r.national_prefix_digits = prefix;
     return true;
   }
@@ -407,7 +412,8 @@ bool normalize_after_idd(std::size_t from, PhoneScratch& s, std::string* out) {
 
 // A number written without '+' in default region `region_id`, as Parse reads it
 // (MaybeExtractCountryCode, then ParseHelper's national prefix stripping), in the cases where
-// that reading is a plain prefix match; anything else is left to Parse:
+// that reading is a plain prefix match; anything else is left to Parse (all of it in a region
+// whose international prefix is a pattern, such as AU's or FI's):
 // - it starts with the region's international prefix (plain digits, e.g. GB's "00") and a digit
 //   other than 0 (ParsePrefixAsIdd): read as after a '+';
 // - it starts with the region's calling code (Parse may then take the code off): to Parse;
@@ -423,7 +429,7 @@ bool normalize_without_plus(std::string_view raw, const std::string& region_id, 
     s.region = rules.region(region_id);
   }
   const PhoneRules::Region* region = s.region;
-  if (!region || !collect_digits(raw, 0, s)) return false;
+  if (!region || region->idd_digits.empty() || !collect_digits(raw, 0, s)) return false;
   const std::string_view digits = s.digits;
   const std::string& idd = region->idd_digits;
   if (!idd.empty() && digits.substr(0, idd.size()) == idd) {
