@@ -432,7 +432,7 @@ bool normalize_without_plus(std::string_view raw, const std::string& region_id, 
   if (!region || region->idd_digits.empty() || !collect_digits(raw, 0, s)) return false;
   const std::string_view digits = s.digits;
   const std::string& idd = region->idd_digits;
-  if (!idd.empty() && digits.substr(0, idd.size()) == idd) {
+  if (digits.substr(0, idd.size()) == idd) {
     return digits.size() > idd.size() && digits[idd.size()] != '0' &&
            normalize_after_idd(idd.size(), s, out);
   }
