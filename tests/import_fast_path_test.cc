@@ -99,7 +99,7 @@ struct Comparison {
 };
 
 TEST(PhoneNormalizerFastPath, TrickyNumbersSameAsParse) {
-  for (const char* region : {"GB", "US", "PT", "DE", "AR", "IT"}) {
+  for (const char* region : {"GB", "US", "PT", "DE", "AR", "IT", "RU", "MX", "CN", "KR", "FR"}) {
     Comparison cmp(region);
     for (const char* raw : {
              "+351912345678",
@@ -157,6 +157,38 @@ TEST(PhoneNormalizerFastPath, TrickyNumbersSameAsParse) {
              "+44 7781 123456",
              "+262 692 12 34 56",
              "+590 690 00 12 34",
+             // National prefixes for parsing after the calling code: patterns with and without
+             // carrier code groups, a transform rule (AR), stripped or kept by length and pattern.
+             "+86 0 10 1234 5678",
+             "+86 10 1234 5678",
+             "+86 12593 10 1234 5678",
+             "+86 17951 138 0013 8000",
+             "+86 138 0013 8000",
+             "+82 0 2 1234 5678",
+             "+82 082 2 1234 5678",
+             "+82 2 1234 5678",
+             "+82 010 1234 5678",
+             "+52 01 55 1234 5678",
+             "+52 044 55 1234 5678",
+             "+52 045 55 1234 5678",
+             "+52 1 1234",
+             "+52 1 222 123 4567",
+             "+7 8 912 345 67 89",
+             "+7 912 345 67 89",
+             "+33 0 1 23 45 67 89",
+             "+1 1 800 555 0199",
+             "+61 0 2 1234 5678",
+             "+61 1831 2 1234 5678",
+             // National forms of the regions above.
+             "8 495 123 45 67",
+             "8 912 345 67 89",
+             "810 44 20 7946 0958",
+             "0 30 1234 5678",
+             "010 1234 5678",
+             "02 1234 5678",
+             "01 23 45 67 89",
+             "044 55 1234 5678",
+             "55 1234 5678",
              // Leading zeros of the national significant number (Italian leading zero).
              "+39 0669812345",
              "+39 06 698 12345",

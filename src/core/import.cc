@@ -110,21 +110,19 @@ class PhoneRules {
     bool same_mobile_and_fixed_line = false;
     // premium_rate, toll_free, shared_cost, voip, personal_number, pager, uan, voicemail
     std::array<Desc, 8> other_types;
-    std::vector<int> local_only_lengths;  // general_desc's possible_length_local_only
+    std::vector<int> local_only_lengths;     // general_desc's possible_length_local_only
+    int national_prefix = -1;                // national_prefix_for_parsing; -1: none
+    bool national_prefix_transform = false;  // has a national_prefix_transform_rule
     // As the default region of numbers written without '+' (normalize_without_plus): the
-    // international prefix and the national prefix for parsing when they are plain digits
-    // (empty otherwise; no international prefix: no number without '+' is read here), and
-    // whether the national form is read here at all.
+    // international prefix when it is plain digits (empty otherwise: then no number without '+'
+    // is read here).
     std::string idd_digits;
-    std::string national_prefix_digits;
-    bool national_form = false;
     std::string country_code_digits;
   };
   struct CallingCode {
     bool known = false;                  // GetRegionCodeForCountryCode is not "ZZ"
     std::vector<const Region*> regions;  // GetRegionCodesForCountryCallingCode's order
     const Region* main = nullptr;        // the metadata Parse uses for the code
-    int national_prefix = -1;            // main's national_prefix_for_parsing; -1: none
   };
 
   static const PhoneRules& get() {
@@ -181,9 +179,6 @@ class PhoneRules {
       // code's main region.
       c.main = main_region == "001" ? non_geographical[code] : region(main_region);
       if (!c.main) return;
-      const std::string& prefix = c.main->metadata->national_prefix_for_parsing();
-      if (!prefix.empty()) c.national_prefix = add_pattern(prefix);
-      if (c.national_prefix == -2) return;
     }
     usable_ = true;
   }
@@ -241,12 +236,11 @@ class PhoneRules {
     if (!m.international_prefix().empty() && all_digits(m.international_prefix())) {
       r.idd_digits = m.international_prefix();
     }
-    // The national form is read only where stripping the national prefix is a plain prefix
-    // match (no transform rule, no carrier code groups) and lengths are known.
-    const std::string& prefix = m.national_prefix_for_parsing();
-    r.national_form = !r.idd_digits.empty() && m.national_prefix_transform_rule().empty() &&
-                      all_digits(prefix) && !r.general.lengths.empty() && r.general.pattern >= 0;
-    if (r.national_form) r.national_prefix_digits = prefix;
+    if (!m.national_prefix_for_parsing().empty()) {
+      r.national_prefix = add_pattern(m.national_prefix_for_parsing());
+      if (r.national_prefix == -2) return false;
+    }
+    r.national_prefix_transform = !m.national_prefix_transform_rule().empty();
     return true;
   }
 
@@ -364,35 +358,93 @@ bool collect_digits(std::string_view raw, std::size_t from, PhoneScratch& s) {
   return true;
 }
 
+// What the fast path made of a number.
+enum class FastResult {
+  kValid,     // the E.164 form is in `*out`
+  kInvalid,   // Parse would read it as PhoneScratch::number, which is not a valid number
+  kAskParse,  // not read here: Parse decides
+};
+
+// PhoneNumberUtil::SetItalianLeadingZerosForPhoneNumber's fields for national significant number
+// `nsn`: leading zeros are kept as italian_leading_zero and number_of_leading_zeros (all of them
+// but the last digit).
+void set_leading_zeros(std::string_view nsn, PhoneNumber& number) {
+  if (nsn.size() < 2 || nsn[0] != '0') return;
+  number.set_italian_leading_zero(true);
+  std::size_t zeros = 1;
+  while (zeros < nsn.size() - 1 && nsn[zeros] == '0') ++zeros;
+  if (zeros != 1) number.set_number_of_leading_zeros(static_cast<int>(zeros));
+}
+
 // Finishes the fast path for a number read as country code `code` and national significant number
-// `nsn`: true with "+<code><nsn>" (Format(E164)) in `*out` if it is valid; false asks Parse (also
-// for invalid numbers, so the rejection reason is Parse's).
-bool finish_fast(const PhoneRules::CallingCode& code, int code_value, std::string_view nsn,
-                 PhoneScratch& s, std::string* out) {
-  // libphonenumber's NSN bounds (2..17), which Parse checks on these digits (ParseHelper). Leading
-  // zeros are kept by Parse as italian_leading_zero and number_of_leading_zeros (all of them but
-  // the last digit; SetItalianLeadingZerosForPhoneNumber), which GetNationalSignificantNumber
-  // writes back before the number's value: the national significant number IsValidNumber and
-  // Format(E164) use is `nsn` as written, with or without leading zeros.
-  if (nsn.size() < 2 || nsn.size() > 17) return false;
+// `nsn`: kValid with "+<code><nsn>" (Format(E164)) in `*out`, or kInvalid with the number Parse
+// would have made in s.number (for the rejection reason).
+FastResult finish_fast(const PhoneRules::CallingCode& code, int code_value, std::string_view nsn,
+                       PhoneScratch& s, std::string* out) {
+  // libphonenumber's NSN bounds (2..17), which Parse checks on these digits (ParseHelper; its
+  // errors are left to Parse). Parse keeps leading zeros (set_leading_zeros), which
+  // GetNationalSignificantNumber writes back before the number's value: the national significant
+  // number IsValidNumber and Format(E164) use is `nsn` as written, with or without leading zeros.
+  if (nsn.size() < 2 || nsn.size() > 17) return FastResult::kAskParse;
   const bool valid = is_valid_number(code, nsn, s);
-  if (s.regex_failed || !valid) return false;
+  if (s.regex_failed) return FastResult::kAskParse;
+  if (!valid) {
+    std::uint64_t national = 0;
+    for (const char c : nsn) national = national * 10 + static_cast<std::uint64_t>(c - '0');
+    s.number.Clear();
+    s.number.set_country_code(code_value);
+    s.number.set_national_number(national);
+    set_leading_zeros(nsn, s.number);
+    return FastResult::kInvalid;
+  }
   out->assign(1, '+');
   out->append(std::to_string(code_value));
   out->append(nsn.data(), nsn.size());
+  return FastResult::kValid;
+}
+
+// The national significant number Parse makes of `number` (digits after the calling code, or a
+// national number) with region `r`'s metadata:
+// PhoneNumberUtil::MaybeStripNationalPrefixAndCarrierCode (the national prefix for parsing, matched
+// at the start as RegExp::Consume does, comes off unless the number matched the general pattern and
+// the rest does not), then ParseHelper, which keeps the stripped number only if TestNumberLength
+// does not find it too short, of a local-only length or of an invalid length. False (ask Parse) for
+// what is not decided here: a prefix rule with a transform rule, and stripped lengths that are
+// neither possible nor local-only ones.
+bool strip_national_prefix(const PhoneRules::Region& r, std::string_view number, PhoneScratch& s,
+                           std::string_view* nsn) {
+  *nsn = number;
+  if (r.national_prefix < 0 || number.empty()) return true;
+  int end = 0;
+  const bool found = s.match(r.national_prefix, number, false, &end);
+  if (s.regex_failed) return false;
+  if (!found || end == 0) return true;  // nothing to strip (an empty match strips nothing)
+  if (r.national_prefix_transform) return false;
+  const std::string_view stripped = number.substr(static_cast<std::size_t>(end));
+  if (r.general.pattern >= 0 && s.match(r.general.pattern, number, true) &&
+      !s.match(r.general.pattern, stripped, true)) {
+    return !s.regex_failed;  // the original was a viable number and the rest is not: kept
+  }
+  if (s.regex_failed) return false;
+  const int length = static_cast<int>(stripped.size());
+  const auto& local = r.local_only_lengths;
+  if (std::find(local.begin(), local.end(), length) != local.end()) return true;  // kept
+  const auto& lengths = r.general.lengths;
+  if (std::find(lengths.begin(), lengths.end(), length) == lengths.end()) return false;
+  *nsn = stripped;  // IS_POSSIBLE: stripped
   return true;
 }
 
 // The number after a '+' or an international prefix (digits in s.digits from `from`), as
 // Parse's MaybeExtractCountryCode reads it: at most 2 digits is "too short after IDD" and a
 // leading 0 is no code (both to Parse); the country calling code is the shortest leading 1-3
-// digits libphonenumber knows as one (codes are prefix-free; ExtractCountryCode); the rest is the
-// national significant number unless the country's national-prefix-for-parsing pattern matches a
-// non-empty start of it (then Parse may strip or transform it, depending on the result).
-bool normalize_after_idd(std::size_t from, PhoneScratch& s, std::string* out) {
+// digits libphonenumber knows as one (codes are prefix-free; ExtractCountryCode); the rest, less
+// the national prefix as the code's main region strips it (ParseHelper reads the number with that
+// region's metadata), is the national significant number.
+FastResult normalize_after_idd(std::size_t from, PhoneScratch& s, std::string* out) {
   const PhoneRules& rules = PhoneRules::get();
   const std::string_view digits = std::string_view(s.digits).substr(from);
-  if (digits.size() <= 2 || digits[0] == '0') return false;
+  if (digits.size() <= 2 || digits[0] == '0') return FastResult::kAskParse;
   int code_value = 0;
   const PhoneRules::CallingCode* code = nullptr;
   std::size_t code_len = 0;
@@ -400,72 +452,89 @@ bool normalize_after_idd(std::size_t from, PhoneScratch& s, std::string* out) {
     code_value = code_value * 10 + (digits[code_len++] - '0');
     code = rules.code(code_value);
   }
-  if (!code) return false;
-  const std::string_view nsn = digits.substr(code_len);
-  if (code->national_prefix >= 0) {
-    int end = 0;
-    if (s.match(code->national_prefix, nsn, false, &end) && end > 0) return false;
-    if (s.regex_failed) return false;
+  if (!code) return FastResult::kAskParse;
+  std::string_view nsn;
+  if (!strip_national_prefix(*code->main, digits.substr(code_len), s, &nsn)) {
+    return FastResult::kAskParse;
   }
   return finish_fast(*code, code_value, nsn, s, out);
 }
 
 // A number written without '+' in default region `region_id`, as Parse reads it
-// (MaybeExtractCountryCode, then ParseHelper's national prefix stripping), in the cases where
-// that reading is a plain prefix match; anything else is left to Parse (all of it in a region
-// whose international prefix is a pattern, such as AU's or FI's):
+// (MaybeExtractCountryCode, then ParseHelper's national prefix stripping). Left to Parse: all of
+// them in a region whose international prefix is a pattern (such as AU's or FI's), and those
+// starting with the region's calling code (Parse may then take the code off). Otherwise:
 // - it starts with the region's international prefix (plain digits, e.g. GB's "00") and a digit
 //   other than 0 (ParsePrefixAsIdd): read as after a '+';
-// - it starts with the region's calling code (Parse may then take the code off): to Parse;
-// - else it is national: the national prefix for parsing (plain digits, e.g. GB's "0", no
-//   transform rule; MaybeStripNationalPrefixAndCarrierCode) comes off when the rest still matches
-//   the general description and its length is a possible one (TestNumberLength is then
-//   IS_POSSIBLE, so ParseHelper keeps the stripped number); other outcomes go to Parse.
-bool normalize_without_plus(std::string_view raw, const std::string& region_id, PhoneScratch& s,
-                            std::string* out) {
+// - else it is a national number of the region, less its national prefix
+//   (strip_national_prefix; e.g. GB's "0").
+FastResult normalize_without_plus(std::string_view raw, const std::string& region_id,
+                                  PhoneScratch& s, std::string* out) {
   const PhoneRules& rules = PhoneRules::get();
   if (s.region_id != region_id) {
     s.region_id = region_id;
     s.region = rules.region(region_id);
   }
   const PhoneRules::Region* region = s.region;
-  if (!region || region->idd_digits.empty() || !collect_digits(raw, 0, s)) return false;
+  if (!region || region->idd_digits.empty() || !collect_digits(raw, 0, s)) {
+    return FastResult::kAskParse;
+  }
   const std::string_view digits = s.digits;
   const std::string& idd = region->idd_digits;
   if (digits.substr(0, idd.size()) == idd) {
-    return digits.size() > idd.size() && digits[idd.size()] != '0' &&
-           normalize_after_idd(idd.size(), s, out);
+    if (digits.size() == idd.size() || digits[idd.size()] == '0') return FastResult::kAskParse;
+    return normalize_after_idd(idd.size(), s, out);
   }
-  if (!region->national_form ||
-      digits.substr(0, region->country_code_digits.size()) == region->country_code_digits) {
-    return false;
-  }
-  std::string_view nsn = digits;
-  const std::string& prefix = region->national_prefix_digits;
-  if (!prefix.empty() && digits.substr(0, prefix.size()) == prefix) {
-    nsn = digits.substr(prefix.size());
-    const int length = static_cast<int>(nsn.size());
-    const auto& lengths = region->general.lengths;
-    const auto& local = region->local_only_lengths;
-    if (std::find(lengths.begin(), lengths.end(), length) == lengths.end() ||
-        std::find(local.begin(), local.end(), length) != local.end() ||
-        !s.match(region->general.pattern, nsn, true)) {
-      return false;
-    }
+  if (digits.substr(0, region->country_code_digits.size()) == region->country_code_digits) {
+    return FastResult::kAskParse;
   }
   const PhoneRules::CallingCode* code = rules.code(region->country_code);
-  return code && finish_fast(*code, region->country_code, nsn, s, out);
+  std::string_view nsn;
+  if (!code || !strip_national_prefix(*region, digits, s, &nsn)) return FastResult::kAskParse;
+  return finish_fast(*code, region->country_code, nsn, s, out);
 }
 
-// The fast path (PhoneNormalizer's comment): true with the E.164 form in `*out` when `raw` is a
-// valid number that Parse would read the same way; false means "ask Parse" (not only
-// "invalid").
-bool normalize_fast(std::string_view raw, const std::string& region_id, PhoneScratch& s,
-                    std::string* out) {
-  if (raw.size() < 4 || !PhoneRules::get().usable()) return false;
+// The fast path (PhoneNormalizer's comment).
+FastResult normalize_fast(std::string_view raw, const std::string& region_id, PhoneScratch& s,
+                          std::string* out) {
+  if (raw.size() < 4 || !PhoneRules::get().usable()) return FastResult::kAskParse;
   s.regex_failed = false;
-  if (raw[0] == '+') return collect_digits(raw, 1, s) && normalize_after_idd(0, s, out);
+  if (raw[0] == '+') {
+    return collect_digits(raw, 1, s) ? normalize_after_idd(0, s, out) : FastResult::kAskParse;
+  }
   return normalize_without_plus(raw, region_id, s, out);
+}
+
+// The rejection reason of `number` (as Parse made it), which IsValidNumber finds invalid:
+// IsPossibleNumberWithReason's verdict, for the default region or the number's calling code.
+std::string invalid_number_reason(const PhoneNumber& number, const std::string& region) {
+  const PhoneNumberUtil& util = phone_util();
+  const char* what = "invalid number";
+  switch (util.IsPossibleNumberWithReason(number)) {
+    case PhoneNumberUtil::TOO_SHORT:
+      what = "too short";
+      break;
+    case PhoneNumberUtil::TOO_LONG:
+      what = "too long";
+      break;
+    case PhoneNumberUtil::INVALID_LENGTH:
+      what = "wrong length";
+      break;
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE:
+      what = "invalid country code";
+      break;
+    default:
+      break;
+  }
+  std::string reason = what;
+  if (number.country_code() == util.GetCountryCodeForRegion(region)) {
+    reason += " for region ";
+    reason += region;
+  } else if (std::strcmp(what, "invalid country code") != 0) {
+    reason += " for country code +";
+    reason += std::to_string(number.country_code());
+  }
+  return reason;
 }
 
 // Normalises `raw` (already trimmed, non-empty) to E.164 in `*out` through libphonenumber's
@@ -480,33 +549,7 @@ bool normalize_phone_parse(std::string_view raw, const std::string& region, std:
     return false;
   }
   if (!util.IsValidNumber(number)) {
-    if (reason) {
-      const char* what = "invalid number";
-      switch (util.IsPossibleNumberWithReason(number)) {
-        case PhoneNumberUtil::TOO_SHORT:
-          what = "too short";
-          break;
-        case PhoneNumberUtil::TOO_LONG:
-          what = "too long";
-          break;
-        case PhoneNumberUtil::INVALID_LENGTH:
-          what = "wrong length";
-          break;
-        case PhoneNumberUtil::INVALID_COUNTRY_CODE:
-          what = "invalid country code";
-          break;
-        default:
-          break;
-      }
-      *reason = what;
-      if (number.country_code() == util.GetCountryCodeForRegion(region)) {
-        *reason += " for region ";
-        *reason += region;
-      } else if (std::strcmp(what, "invalid country code") != 0) {
-        *reason += " for country code +";
-        *reason += std::to_string(number.country_code());
-      }
-    }
+    if (reason) *reason = invalid_number_reason(number, region);
     return false;
   }
   util.Format(number, PhoneNumberUtil::E164, out);
@@ -516,7 +559,17 @@ bool normalize_phone_parse(std::string_view raw, const std::string& region, std:
 // Normalises `raw` (trimmed, non-empty): the fast path first when allowed, else Parse.
 bool normalize_phone(std::string_view raw, const std::string& region, bool fast_path,
                      PhoneScratch& s, std::string* out, std::string* reason) {
-  if (fast_path && normalize_fast(raw, region, s, out)) return true;
+  if (fast_path) {
+    switch (normalize_fast(raw, region, s, out)) {
+      case FastResult::kValid:
+        return true;
+      case FastResult::kInvalid:
+        if (reason) *reason = invalid_number_reason(s.number, region);
+        return false;
+      case FastResult::kAskParse:
+        break;
+    }
+  }
   return normalize_phone_parse(raw, region, s.input, s.number, out, reason);
 }
 
