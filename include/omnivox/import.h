@@ -35,24 +35,27 @@ namespace omnivox {
 /// IsValidNumber (whose regexes go through a cache shared by all threads, behind a lock):
 /// - "+" then the number ("+351912345678", "+44 20 7946 0958", "+1 (415) 555-0123"): the country
 ///   calling code is the shortest leading 1-3 digits libphonenumber knows as one (codes are
-///   prefix-free, as Parse does it), the rest is the national significant number;
+///   prefix-free, as Parse does it), the rest is the national number;
 /// - the default region's international prefix when it is plain digits ("00" in GB, "011" in
-///   the US) then the number: read as after a "+" (Parse's ParsePrefixAsIdd);
-/// - a national number of the default region ("020 7946 0958" in GB): the national prefix for
-///   parsing (when it is plain digits without a transform rule, GB's "0") comes off when the rest
-///   is a possible length and matches the region's general pattern, as Parse strips it.
-/// Validity is libphonenumber's IsValidNumber rule (the region of the number among the regions of
-/// its calling code, by leading digits or number type; then a number type of that region's
-/// metadata), run on the same metadata and patterns with ICU regex matchers owned by each thread.
-/// A national significant number may start with 0 ("+39 06 1234 5678": Parse keeps the zeros as
-/// an Italian leading zero, and the E.164 form has them). Numbers where Parse could read the
-/// digits differently go through Parse: one whose start the country's national-prefix-for-parsing
-/// pattern matches after a "+", a national number starting with the region's calling code, or
-/// other national prefix rules. Numbers the fast path finds invalid also
-/// go through Parse, so the rejection reason is Parse's. The results are the same as through Parse
-/// alone: tests/import_fast_path_test.cc compares both on every row of the bank file, on
-/// 1,000,000 generated rows of 14 countries, and on libphonenumber's example numbers of every
-/// region in each form (and broken), with several default regions.
+///   the US) then the number: read as after a "+" (Parse's ParsePrefixAsIdd); in a region whose
+///   international prefix is a pattern (AU, FI, ...) numbers without "+" all go through Parse;
+/// - a national number of the default region ("020 7946 0958" in GB), unless it starts with the
+///   region's calling code (Parse may then take the code off).
+/// The national prefix for parsing (GB's "0", MX's "1" after "+52", ...; metadata patterns
+/// without a transform rule) comes off as Parse strips it (MaybeStripNationalPrefixAndCarrierCode:
+/// unless the number matched the general pattern and the rest does not; then kept only if the
+/// rest has a possible length). Leading zeros of the national significant number are kept, as
+/// Parse keeps them (Italian leading zero: "+39 06 1234 5678"). Validity is libphonenumber's
+/// IsValidNumber rule (the region of the number among the regions of its calling code, by leading
+/// digits or number type; then a number type of that region's metadata), run on the same
+/// metadata and patterns with ICU regex matchers owned by each thread; the rejection reason of an
+/// invalid number is IsPossibleNumberWithReason's on the same number, as after Parse. Everything
+/// else goes through Parse: other characters, unknown calling codes, lengths out of bounds,
+/// national prefix rules with a transform rule, stripped lengths that are neither possible nor
+/// local-only. The results and rejection reasons are the same as through Parse alone:
+/// tests/import_fast_path_test.cc compares both on every row of the bank file, on 1,000,000
+/// generated rows of 14 countries, on tricky numbers and on libphonenumber's example numbers of
+/// every region in each form (and broken), with several default regions.
 class PhoneNormalizer {
  public:
   /// `default_region`: ISO 3166-1 alpha-2 region used for numbers written without "+"
