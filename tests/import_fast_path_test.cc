@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include "../benchmarks/import_bench_data.h"
 #include "omnivox/import.h"
+#include "phonenumbers/phonenumberutil.h"
 
 namespace omnivox {
 namespace {
@@ -97,7 +99,7 @@ struct Comparison {
 };
 
 TEST(PhoneNormalizerFastPath, TrickyNumbersSameAsParse) {
-  for (const char* region : {"GB", "US", "PT", "DE", "AR", "IT"}) {
+  for (const char* region : {"GB", "US", "PT", "DE", "AR", "IT", "RU", "MX", "CN", "KR", "FR"}) {
     Comparison cmp(region);
     for (const char* raw : {
              "+351912345678",
@@ -155,10 +157,179 @@ TEST(PhoneNormalizerFastPath, TrickyNumbersSameAsParse) {
              "+44 7781 123456",
              "+262 692 12 34 56",
              "+590 690 00 12 34",
+             // National prefixes for parsing after the calling code: patterns with and without
+             // carrier code groups, a transform rule (AR), stripped or kept by length and pattern.
+             "+86 0 10 1234 5678",
+             "+86 10 1234 5678",
+             "+86 12593 10 1234 5678",
+             "+86 17951 138 0013 8000",
+             "+86 138 0013 8000",
+             "+82 0 2 1234 5678",
+             "+82 082 2 1234 5678",
+             "+82 2 1234 5678",
+             "+82 010 1234 5678",
+             "+52 01 55 1234 5678",
+             "+52 044 55 1234 5678",
+             "+52 045 55 1234 5678",
+             "+52 1 1234",
+             "+52 1 222 123 4567",
+             "+7 8 912 345 67 89",
+             "+7 912 345 67 89",
+             "+33 0 1 23 45 67 89",
+             "+1 1 800 555 0199",
+             "+61 0 2 1234 5678",
+             "+61 1831 2 1234 5678",
+             // National forms of the regions above.
+             "8 495 123 45 67",
+             "8 912 345 67 89",
+             "810 44 20 7946 0958",
+             "0 30 1234 5678",
+             "010 1234 5678",
+             "02 1234 5678",
+             "01 23 45 67 89",
+             "044 55 1234 5678",
+             "55 1234 5678",
+             // Leading zeros of the national significant number (Italian leading zero).
+             "+39 0669812345",
+             "+39 06 698 12345",
+             "+39 00 1234 5678",
+             "+39 000 000 0000",
+             "+39 0000",
+             "+39 00",
+             "+39 0 1",
+             "+242 06 123 4567",
+             "+225 07 12 34 56 78",
+             "0039 06 1234 5678",
+             "06698 12345",
+             "06 1234 5678",
+             "0039 0 1",
+             // International prefix (GB, DE, PT, AR, IT: "00"; US: "011").
+             "0044 20 7946 0958",
+             "00 44 20 7946 0958",
+             "0044 (0)20 7946 0958",
+             "0044 020 7946 0958",
+             "(0044) 7700 900123",
+             "0044-7700-900-123",
+             "00 1 415 555 0123",
+             "011 44 20 7946 0958",
+             "011 351 912 345 678",
+             "00351912345678",
+             "00 39 06 1234 5678",
+             "00 54 9 11 1234 5678",
+             "00 800 1234 5678",
+             "000 44 20 7946 0958",
+             "00 0 44 20 7946 0958",
+             "0044",
+             "00441",
+             "00 44 12",
+             "00 999 123 456 789",
+             "0044 7700 900123 ext 5",
+             // National forms, with and without the trunk prefix.
+             "020 7946 0958",
+             "(020) 7946 0958",
+             "(0)20 7946 0958",
+             "((020)) 7946 0958",
+             "02079460958",
+             "0-20-7946-0958",
+             "0.20.7946.0958",
+             "020 7946 0958 )",
+             "2079460958",
+             "07700 900123",
+             "0 7700 900123",
+             "7700 900123",
+             "01481 712345",
+             "07781 123456",
+             "01624 612345",
+             "0800 123 4567",
+             "447700900123",
+             "44 7700 900123",
+             "0123",
+             "012",
+             "0 12",
+             "1 415 555 0123",
+             "415 555 0123",
+             "(415) 555-0123",
+             "1 (415) 555-0123",
+             "4155550123",
+             "912 345 678",
+             "351 912 345 678",
+             "0912345678",
+             "030 1234 5678",
+             "30 1234 5678",
+             "0151 1234 5678",
+             "011 15 1234 5678",
+             "011 1234 5678",
+             "0 11 15 1234 5678",
+             "9 11 1234 5678",
+             "06 1234 5678",
+             "3123456789",
+             "1234",
+             "123 456 789 012 345 678 901",
          }) {
       cmp.check(raw);
     }
     EXPECT_EQ(cmp.mismatches, 0u) << "region " << region;
+  }
+}
+
+// libphonenumber's example number of every type of every region, written in every form the fast
+// path reads ("+CC", "00CC", "011CC", national with and without the trunk prefix, with
+// separators) and broken (a digit changed, missing or extra), read with several default regions:
+// every region's metadata (the regions sharing a calling code and their leading digits too) goes
+// through the fast path's own IsValidNumber.
+TEST(PhoneNormalizerFastPath, ExampleNumbersOfEveryRegionSameAsParse) {
+  using i18n::phonenumbers::PhoneNumber;
+  using i18n::phonenumbers::PhoneNumberUtil;
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  std::set<std::string> regions;
+  util.GetSupportedRegions(&regions);
+  std::vector<std::string> numbers;
+  bench::SplitMix64 rng(7);
+  for (const std::string& region : regions) {
+    for (int type = PhoneNumberUtil::FIXED_LINE; type <= PhoneNumberUtil::VOICEMAIL; ++type) {
+      PhoneNumber example;
+      if (!util.GetExampleNumberForType(region, static_cast<PhoneNumberUtil::PhoneNumberType>(type),
+                                        &example)) {
+        continue;
+      }
+      std::string nsn;
+      util.GetNationalSignificantNumber(example, &nsn);
+      const std::string cc = std::to_string(example.country_code());
+      // Broken: one digit changed, one missing, one more. Neighbours: the example's first half
+      // with random digits after it (mostly valid numbers of the same range or of a region that
+      // shares the calling code).
+      std::string changed = nsn;
+      changed[rng.below(changed.size())] = static_cast<char>('0' + rng.below(10));
+      std::vector<std::string> variants = {nsn, changed, nsn.substr(0, nsn.size() - 1),
+                                           nsn + std::to_string(rng.below(10))};
+      for (int k = 0; k < 3; ++k) {
+        std::string neighbour = nsn;
+        for (std::size_t i = nsn.size() / 2; i < nsn.size(); ++i) {
+          neighbour[i] = static_cast<char>('0' + rng.below(10));
+        }
+        variants.push_back(neighbour);
+      }
+      for (const std::string& n : variants) {
+        const std::string spaced = n.size() > 4 ? n.substr(0, 3) + " " + n.substr(3) : n;
+        numbers.push_back("+" + cc + n);
+        numbers.push_back("+" + cc + " " + spaced);
+        numbers.push_back("00" + cc + n);
+        numbers.push_back("00 " + cc + " (" + spaced + ")");
+        numbers.push_back("011" + cc + n);
+        numbers.push_back(n);
+        numbers.push_back("0" + n);
+        numbers.push_back("(0" + spaced + ")");
+        numbers.push_back("1" + n);
+        numbers.push_back("990" + cc + n);  // FI's international prefix is a pattern
+      }
+    }
+  }
+  ASSERT_GT(numbers.size(), 10000u);
+  for (const char* region : {"GB", "US", "IT", "AR", "RU", "JE", "AU", "FI", "HK", "CL"}) {
+    Comparison cmp(region);
+    for (const std::string& raw : numbers) cmp.check(raw);
+    EXPECT_EQ(cmp.mismatches, 0u) << "region " << region;
+    EXPECT_GT(cmp.valid, numbers.size() / 20) << "region " << region;
   }
 }
 

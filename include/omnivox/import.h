@@ -27,20 +27,35 @@
 namespace omnivox {
 
 /// Normalises phone numbers to E.164 with libphonenumber. Thread-safe (libphonenumber's
-/// PhoneNumberUtil is a thread-safe singleton; the fast path's scratch state is per thread).
+/// PhoneNumberUtil is a thread-safe singleton; the fast path's compiled metadata is immutable and
+/// shared, its regex matchers are per thread).
 ///
-/// Fast path: a number written as "+" and digits, optionally with spaces, dashes, dots and
-/// parentheses between them ("+351912345678", "+44 20 7946 0958", "+1 (415) 555-0123"), skips
-/// libphonenumber's Parse (ICU regexes for extraction, extensions, country code): the country
-/// calling code is the shortest leading 1-3 digits libphonenumber knows as one (codes are
-/// prefix-free, as Parse does it), the rest is the national significant number, and only
-/// IsValidNumber and Format(E164) run. Numbers where Parse could read the digits differently go
-/// through Parse: a national significant number starting with 0 (Italian leading zero), or one
-/// whose start the country's national-prefix-for-parsing pattern (libphonenumber metadata, run
-/// with ICU's regex engine as libphonenumber does) matches. Numbers the fast path finds invalid
-/// also go through Parse, so the rejection reason is Parse's. The results are the same as
-/// through Parse alone: tests/import_fast_path_test.cc compares both on every row of the bank
-/// file and of 1,000,000 generated rows of 14 countries.
+/// Fast path: a number written with digits and only spaces, dashes, dots and parentheses between
+/// them skips libphonenumber's Parse (ICU regexes for extraction, extensions, country code) and
+/// IsValidNumber (whose regexes go through a cache shared by all threads, behind a lock):
+/// - "+" then the number ("+351912345678", "+44 20 7946 0958", "+1 (415) 555-0123"): the country
+///   calling code is the shortest leading 1-3 digits libphonenumber knows as one (codes are
+///   prefix-free, as Parse does it), the rest is the national number;
+/// - the default region's international prefix when it is plain digits ("00" in GB, "011" in
+///   the US) then the number: read as after a "+" (Parse's ParsePrefixAsIdd); in a region whose
+///   international prefix is a pattern (AU, FI, ...) numbers without "+" all go through Parse;
+/// - a national number of the default region ("020 7946 0958" in GB), unless it starts with the
+///   region's calling code (Parse may then take the code off).
+/// The national prefix for parsing (GB's "0", MX's "1" after "+52", ...; metadata patterns
+/// without a transform rule) comes off as Parse strips it (MaybeStripNationalPrefixAndCarrierCode:
+/// unless the number matched the general pattern and the rest does not; then kept only if the
+/// rest has a possible length). Leading zeros of the national significant number are kept, as
+/// Parse keeps them (Italian leading zero: "+39 06 1234 5678"). Validity is libphonenumber's
+/// IsValidNumber rule (the region of the number among the regions of its calling code, by leading
+/// digits or number type; then a number type of that region's metadata), run on the same
+/// metadata and patterns with ICU regex matchers owned by each thread; the rejection reason of an
+/// invalid number is IsPossibleNumberWithReason's on the same number, as after Parse. Everything
+/// else goes through Parse: other characters, unknown calling codes, lengths out of bounds,
+/// national prefix rules with a transform rule, stripped lengths that are neither possible nor
+/// local-only. The results and rejection reasons are the same as through Parse alone:
+/// tests/import_fast_path_test.cc compares both on every row of the bank file, on 1,000,000
+/// generated rows of 14 countries, on tricky numbers and on libphonenumber's example numbers of
+/// every region in each form (and broken), with several default regions.
 class PhoneNormalizer {
  public:
   /// `default_region`: ISO 3166-1 alpha-2 region used for numbers written without "+"
@@ -94,9 +109,9 @@ struct ImportOptions {
   /// workers started only once the file has more than 4,096 data rows (small imports stay on the
   /// calling thread).
   std::size_t threads = 0;
-  /// Use PhoneNormalizer's fast path for numbers written in international form ("+..."); same
-  /// results, less time. Default: true. false: every number through libphonenumber's Parse (the
-  /// reference path; for tests and diagnosis).
+  /// Use PhoneNormalizer's fast path ("+...", "00...", national numbers of the default region);
+  /// same results, less time, and threads that do not contend. Default: true. false: every number
+  /// through libphonenumber's Parse (the reference path; for tests and diagnosis).
   bool phone_fast_path = true;
 };
 
