@@ -116,13 +116,19 @@ double thread_cpu_ms() {
   return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
 
-// Counts the contacts a scan visits (scan_contacts returns that number).
+// Counts the contacts a scan visits (scan_contacts and scan_contact_views return that number).
 class CountingStorage final : public StorageWrapper {
  public:
   using StorageWrapper::StorageWrapper;
   std::size_t scan_contacts(const ContactScan& s,
                             const std::function<bool(const Contact&)>& v) override {
     std::size_t visited = StorageWrapper::scan_contacts(s, v);
+    scanned += visited;
+    return visited;
+  }
+  std::size_t scan_contact_views(const ContactScan& s,
+                                 const std::function<ScanStep(const ContactView&)>& v) override {
+    std::size_t visited = StorageWrapper::scan_contact_views(s, v);
     scanned += visited;
     return visited;
   }
