@@ -57,7 +57,8 @@ struct ContactScan {
   std::function<bool(ContactId)> skip;
 };
 
-/// One phone number of a ContactView: the fields of PhoneNumber, the E.164 number viewed.
+/// One phone number of a ContactView: the fields of PhoneNumber, the E.164 number viewed. Like
+/// ContactView, a plain value: no thread-safety beyond the lifetime of what it views.
 struct PhoneNumberView {
   std::string_view e164;  ///< "+351912345678"
   ZoneSetId zone_set = kUnknownZoneSet;
@@ -104,8 +105,11 @@ struct ScanStep {
   /// memory instead of two), after the scan, or not at all.
   TimePoint defer_until = TimePoint::min();
 
+  /// Go on to the next contact.
   static ScanStep next() { return {}; }
+  /// Stop the scan after this contact.
   static ScanStep stop() { return {false}; }
+  /// Defer this contact until `until` (UTC) and go on.
   static ScanStep defer(TimePoint until) { return {true, until}; }
 };
 
