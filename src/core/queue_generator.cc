@@ -330,6 +330,8 @@ struct QueueGenerator::State {
   // Times until which fill() deferred contacts (Storage::defer_contacts), earliest on top: the
   // scans skip those contacts, so fill()'s wake-up must still name their reopening.
   std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>> deferrals;
+  // The numbers of the view explain() checks (reused: the engine explains every call it places).
+  std::vector<PhoneNumberView> explained_numbers;
 
   bool is_holiday(std::int64_t day) const {
     return std::binary_search(holidays.begin(), holidays.end(), day);
@@ -664,8 +666,7 @@ EligibilityReport QueueGenerator::explain(const Contact& contact, TimePoint now,
   report.contact_id = contact.id;
   bool guaranteed = agent_guaranteed || agent_guaranteed_for(contact.callback_agent);
   Check k;
-  std::vector<PhoneNumberView> numbers;
-  quick_check(view_of(contact, numbers), now, guaranteed, true, &k);
+  quick_check(view_of(contact, state_->explained_numbers), now, guaranteed, true, &k);
   report.reason = k.reason;
   report.eligible_at = k.eligible_at;
   State& s = *state_;

@@ -7,8 +7,10 @@
 // interned; short strings (E.164 numbers, external ids) stay inside the record; the first number
 // is inline, further numbers and attributes go to a side block only for contacts that have them.
 // The campaign indexes hold no per-contact heap node: bitmaps over list order (every contact,
-// the dialable ones), a flat heap of (due time, contact) for dialable contacts not yet due, and a
-// vector from list order to contact id. A contact's attempts are a doubly linked list through
+// the dialable ones), a flat heap of (due time, contact) for dialable contacts not yet due, runs
+// of contacts deferred to the same time (defer_contacts, ScanStep::defer), and a vector from list
+// order to contact id. scan_contact_views hands out views into the records (no Contact built)
+// and defers in the same pass. A contact's attempts are a doubly linked list through
 // the attempt slots (no per-contact vector).
 #include <algorithm>
 #include <bit>
