@@ -665,76 +665,6 @@ class MemoryStorage final : public Storage {
       r.extra.reset();
     }
   }
-  // Calls visit_index(contact index) for the contacts a scan visits, in dialing order, until it
-  // returns false, leaving out those scan.skip names. Returns the number visited. Under mutex_.
-  template <typename VisitIndex>
-  std::size_t for_each_scanned(const ContactScan& scan, VisitIndex&& visit_index) {
-    CampaignData* found = find_campaign(scan.campaign_id);
-    if (found == nullptr) return 0;
-    CampaignData& data = *found;
-    std::size_t visited = 0;
-    const bool skips = static_cast<bool>(scan.skip);
-    if (!scan.dialable_only) {
-      data.all.for_each([&](std::uint64_t list_order) {
-        const std::uint32_t index = data.by_list_order[list_order - 1];
-        if (skips && scan.skip(index + ContactId{1})) return true;
-        ++visited;
-        return visit_index(index);
-      });
-      return visited;
-    }
-    for (const auto& [due, id] : data.callbacks) {
-      if (due > scan.due_by) break;
-      if (skips && scan.skip(id)) continue;
-      ++visited;
-      if (!visit_index(static_cast<std::uint32_t>(id - 1))) return visited;
-    }
-    const std::int64_t due_by = to_ms(scan.due_by);
-    promote(data, due_by);
-    data.ready.for_each([&](std::uint64_t list_order) {
-      const std::uint32_t index = data.by_list_order[list_order - 1];
-      if (contacts_[index].next_attempt_ms > due_by) return true;  // promoted by a later scan
-      if (skips && scan.skip(index + ContactId{1})) return true;   // held: not worth reading
-      ++visited;
-      return visit_index(index);
-    });
-    return visited;
-  }
-  // The contact at `index` as a view into its record; its numbers are viewed into
-  // scan_number_views_ (valid until the next call).
-  ContactView view_record(std::uint32_t index) {
-    const ContactRecord& r = contacts_[index];
-    if (r.time_zone != view_time_zone_) {  // contacts loaded together mostly share it
-      view_time_zone_ = r.time_zone;
-      view_time_zone_name_ = strings_.name(r.time_zone);
-    }
-    std::vector<PhoneNumberView>& numbers = scan_number_views_;
-    if (numbers.size() < r.number_count) numbers.resize(r.number_count);
-    if (r.number_count > 0) numbers[0] = number_view(r.first_number);
-    for (std::size_t i = 1; i < r.number_count; ++i) {
-      numbers[i] = number_view(r.extra->more_numbers[i - 1]);
-    }
-    return {.id = index + ContactId{1},
-            .status = r.status,
-            .priority = r.priority,
-            .attempts = r.attempts,
-            .next_number = r.next_number,
-            .last_disposition = r.last_disposition,
-            .last_attempt_at = from_ms(r.last_attempt_ms),
-            .next_attempt_at = from_ms(r.next_attempt_ms),
-            .callback_agent = r.callback_agent,
-            .time_zone = view_time_zone_name_,
-            .numbers = std::span<const PhoneNumberView>(numbers.data(), r.number_count)};
-  }
-  static PhoneNumberView number_view(const NumberRecord& n) {
-    return {.e164 = n.e164.view(),
-            .zone_set = n.zone_set,
-            .attempts = n.attempts,
-            .last_disposition = n.last_disposition,
-            .invalid = n.invalid,
-            .last_abandon_at = from_ms(n.last_abandon_ms),
-            .last_machine_at = from_ms(n.last_machine_ms)};
-  }
   // The interned strings last copied into scan_scratch_ (a scan's contacts mostly share them).
   struct ScratchStrings {
     std::uint32_t campaign = ~0u, list_name = ~0u, time_zone = ~0u;
@@ -890,6 +820,78 @@ class MemoryStorage final : public Storage {
       data.ready.insert(key_of(r));
       r.deferred = false;
     }
+  }
+
+  // ---- scans ----
+  // Calls visit_index(contact index) for the contacts a scan visits, in dialing order, until it
+  // returns false, leaving out those scan.skip names. Returns the number visited. Under mutex_.
+  template <typename VisitIndex>
+  std::size_t for_each_scanned(const ContactScan& scan, VisitIndex&& visit_index) {
+    CampaignData* found = find_campaign(scan.campaign_id);
+    if (found == nullptr) return 0;
+    CampaignData& data = *found;
+    std::size_t visited = 0;
+    const bool skips = static_cast<bool>(scan.skip);
+    if (!scan.dialable_only) {
+      data.all.for_each([&](std::uint64_t list_order) {
+        const std::uint32_t index = data.by_list_order[list_order - 1];
+        if (skips && scan.skip(index + ContactId{1})) return true;
+        ++visited;
+        return visit_index(index);
+      });
+      return visited;
+    }
+    for (const auto& [due, id] : data.callbacks) {
+      if (due > scan.due_by) break;
+      if (skips && scan.skip(id)) continue;
+      ++visited;
+      if (!visit_index(static_cast<std::uint32_t>(id - 1))) return visited;
+    }
+    const std::int64_t due_by = to_ms(scan.due_by);
+    promote(data, due_by);
+    data.ready.for_each([&](std::uint64_t list_order) {
+      const std::uint32_t index = data.by_list_order[list_order - 1];
+      if (contacts_[index].next_attempt_ms > due_by) return true;  // promoted by a later scan
+      if (skips && scan.skip(index + ContactId{1})) return true;   // held: not worth reading
+      ++visited;
+      return visit_index(index);
+    });
+    return visited;
+  }
+  // The contact at `index` as a view into its record; its numbers are viewed into
+  // scan_number_views_ (valid until the next call).
+  ContactView view_record(std::uint32_t index) {
+    const ContactRecord& r = contacts_[index];
+    if (r.time_zone != view_time_zone_) {  // contacts loaded together mostly share it
+      view_time_zone_ = r.time_zone;
+      view_time_zone_name_ = strings_.name(r.time_zone);
+    }
+    std::vector<PhoneNumberView>& numbers = scan_number_views_;
+    if (numbers.size() < r.number_count) numbers.resize(r.number_count);
+    if (r.number_count > 0) numbers[0] = number_view(r.first_number);
+    for (std::size_t i = 1; i < r.number_count; ++i) {
+      numbers[i] = number_view(r.extra->more_numbers[i - 1]);
+    }
+    return {.id = index + ContactId{1},
+            .status = r.status,
+            .priority = r.priority,
+            .attempts = r.attempts,
+            .next_number = r.next_number,
+            .last_disposition = r.last_disposition,
+            .last_attempt_at = from_ms(r.last_attempt_ms),
+            .next_attempt_at = from_ms(r.next_attempt_ms),
+            .callback_agent = r.callback_agent,
+            .time_zone = view_time_zone_name_,
+            .numbers = std::span<const PhoneNumberView>(numbers.data(), r.number_count)};
+  }
+  static PhoneNumberView number_view(const NumberRecord& n) {
+    return {.e164 = n.e164.view(),
+            .zone_set = n.zone_set,
+            .attempts = n.attempts,
+            .last_disposition = n.last_disposition,
+            .invalid = n.invalid,
+            .last_abandon_at = from_ms(n.last_abandon_ms),
+            .last_machine_at = from_ms(n.last_machine_ms)};
   }
 
   // ---- attempts ----
