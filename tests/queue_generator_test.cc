@@ -1,8 +1,14 @@
 // The queue generator's eligibility rules (DESIGN.md section 4), each alone and together, and its
-// dialing order: callbacks due, then priority, then list order.
+// dialing order: callbacks due, then priority, then list order; closed contacts deferred with the
+// memory backend's view scan and with the default one.
 #include "omnivox/queue_generator.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <string>
+#include <vector>
 
 namespace omnivox {
 namespace {
@@ -192,6 +198,90 @@ TEST_F(QueueGeneratorTest, CensusCountsEveryContactByReason) {
   EXPECT_EQ(counts[static_cast<int>(Ineligibility::kNone)], 1u);
   EXPECT_EQ(counts[static_cast<int>(Ineligibility::kFinalStatus)], 1u);
   EXPECT_EQ(counts[static_cast<int>(Ineligibility::kDoNotCall)], 1u);
+}
+
+// Counts the contacts the view scans visit; with `default_views`, runs the default
+// Storage::scan_contact_views (scan_contacts, then defer_contacts) instead of the target's own.
+class ViewScanProbe final : public StorageWrapper {
+ public:
+  ViewScanProbe(Storage* target, bool default_views)
+      : StorageWrapper(target), default_views_(default_views) {}
+  std::size_t scan_contact_views(const ContactScan& s,
+                                 const std::function<ScanStep(const ContactView&)>& v) override {
+    std::size_t n = default_views_ ? Storage::scan_contact_views(s, v)
+                                   : StorageWrapper::scan_contact_views(s, v);
+    visited += n;
+    return n;
+  }
+  std::size_t visited = 0;
+
+ private:
+  bool default_views_;
+};
+
+TEST_F(QueueGeneratorTest, ClosedContactsAreDeferredUntilTheirWindowOpensWithEitherViewScan) {
+  auto default_backing = make_memory_storage();
+  default_backing->put_campaign(campaign_);
+  ViewScanProbe own(storage_.get(), false);
+  ViewScanProbe by_default(default_backing.get(), true);
+  std::vector<ContactId> lisbon, new_york;
+  for (int i = 0; i < 3; ++i) {
+    lisbon.push_back(add("+35121234567" + std::to_string(i)));
+    new_york.push_back(add("+1212555012" + std::to_string(i)));
+  }
+  for (ContactId id = 1; id <= 6; ++id) {  // the same contacts, ids and order in both
+    ASSERT_EQ(default_backing->add_contact(get(id)), id);
+  }
+  QueueGenerator own_gen(campaign_, &own, &zones_);
+  QueueGenerator default_gen(campaign_, &by_default, &zones_);
+  auto ids_of = [](const std::vector<DialQueueEntry>& queue) {
+    std::vector<ContactId> out;
+    for (const DialQueueEntry& e : queue) out.push_back(e.contact_id);
+    return out;
+  };
+  auto numbers = [](const std::vector<DialQueueEntry>& queue) {
+    std::vector<std::string> out;
+    for (const DialQueueEntry& e : queue) out.push_back(e.number);
+    return out;
+  };
+  std::vector<DialQueueEntry> own_queue, default_queue;
+  auto fill_both = [&](TimePoint t) {
+    auto own_held = [&](ContactId id) {
+      return std::any_of(own_queue.begin(), own_queue.end(),
+                         [&](const DialQueueEntry& e) { return e.contact_id == id; });
+    };
+    auto default_held = [&](ContactId id) {
+      return std::any_of(default_queue.begin(), default_queue.end(),
+                         [&](const DialQueueEntry& e) { return e.contact_id == id; });
+    };
+    TimePoint own_wake = own_gen.fill(t, 10, own_held, own_queue);
+    TimePoint default_wake = default_gen.fill(t, 10, default_held, default_queue);
+    EXPECT_EQ(own_wake, default_wake) << format_utc(t);
+    EXPECT_EQ(numbers(own_queue), numbers(default_queue)) << format_utc(t);
+    EXPECT_EQ(ids_of(own_queue), ids_of(default_queue)) << format_utc(t);
+    return own_wake;
+  };
+  // 22:30 UTC: 23:30 in Lisbon (closed until 09:00 WEST = 08:00 UTC), 18:30 in New York.
+  const TimePoint night = parse_utc("2026-05-04T22:30:00Z");
+  EXPECT_EQ(fill_both(night), parse_utc("2026-05-05T08:00:00Z"));
+  EXPECT_EQ(numbers(own_queue),
+            (std::vector<std::string>{"+12125550120", "+12125550121", "+12125550122"}));
+  EXPECT_EQ(own.visited, 6u);
+  EXPECT_EQ(by_default.visited, 6u);
+  // A refill a minute later: the deferred Lisbon contacts are not scanned again, and the wake-up
+  // still names their window's opening.
+  own.visited = by_default.visited = 0;
+  EXPECT_EQ(fill_both(night + std::chrono::minutes(1)), parse_utc("2026-05-05T08:00:00Z"));
+  EXPECT_EQ(own.visited, 0u);
+  EXPECT_EQ(by_default.visited, 0u);  // the memory backend behind honoured the deferrals
+  EXPECT_EQ(own_queue.size(), 3u);
+  // 08:00 UTC: 09:00 in Lisbon (open), 04:00 in New York: the Lisbon contacts come back.
+  own_queue.clear();
+  default_queue.clear();
+  fill_both(parse_utc("2026-05-05T08:00:00Z"));
+  EXPECT_EQ(numbers(own_queue),
+            (std::vector<std::string>{"+351212345670", "+351212345671", "+351212345672"}));
+  for (ContactId id : lisbon) EXPECT_EQ(get(id).status, ContactStatus::kNew);
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
-// The Storage conformance suite on the memory backend, and the memory backend's own options
-// (attempt retention, bounded event keys) and its deferral hint.
+// The Storage conformance suite on the memory backend, the memory backend's own options
+// (attempt retention, bounded event keys) and its deferral hint, and the Storage defaults.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "omnivox/storage.h"
@@ -106,25 +109,20 @@ TEST(MemoryStorageOptions, ProcessedEventKeysAreBoundedOldestFirst) {
   EXPECT_TRUE(s->mark_event_processed("CA1:1"));
 }
 
-// The ids a scan visits, in order.
-std::vector<ContactId> visited_ids(Storage& storage, const ContactScan& scan) {
-  std::vector<ContactId> seen;
-  storage.scan_contacts(scan, [&](const Contact& c) {
-    seen.push_back(c.id);
-    return true;
-  });
-  return seen;
-}
-
 TEST(MemoryStorageHints, DeferredContactsAreSkippedUntilTheirTime) {
   auto s = make_memory_storage();
   ContactId a = s->add_contact(memory_contact("c1", "+15550100001"));
   ContactId b = s->add_contact(memory_contact("c1", "+15550100002"));
   auto dialable = [&](TimePoint due_by) {
+    std::vector<ContactId> seen;
     ContactScan scan;
     scan.campaign_id = "c1";
     scan.due_by = due_by;
-    return visited_ids(*s, scan);
+    s->scan_contacts(scan, [&](const Contact& c) {
+      seen.push_back(c.id);
+      return true;
+    });
+    return seen;
   };
   EXPECT_EQ(dialable(kT0), (std::vector<ContactId>{a, b}));
   std::vector<ContactId> ids{a};
@@ -142,6 +140,162 @@ TEST(MemoryStorageHints, DeferredContactsAreSkippedUntilTheirTime) {
   EXPECT_EQ(dialable(kT0 + std::chrono::hours(1)), (std::vector<ContactId>{a, b}));
   // The contact's own data is unchanged by a deferral.
   EXPECT_EQ(s->get_contact(a)->next_attempt_at, TimePoint{});
+}
+
+// The ids a dialable view scan of campaign c1 visits at `due_by`; with `defer_until`, it asks to
+// defer each contact it visits until then.
+std::vector<ContactId> view_scan(Storage& s, TimePoint due_by,
+                                 TimePoint defer_until = TimePoint::min()) {
+  std::vector<ContactId> seen;
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  scan.due_by = due_by;
+  s.scan_contact_views(scan, [&](const ContactView& c) {
+    seen.push_back(c.id);
+    return ScanStep{true, defer_until};
+  });
+  return seen;
+}
+
+TEST(MemoryStorageHints, ViewScanDefersDuringTheScan) {
+  auto s = make_memory_storage();
+  ContactId a = s->add_contact(memory_contact("c1", "+15550100001"));
+  ContactId b = s->add_contact(memory_contact("c1", "+15550100002"));
+  ContactId c = s->add_contact(memory_contact("c1", "+15550100003"));
+  // Deferring while scanning: the scan still visits every contact once.
+  EXPECT_EQ(view_scan(*s, kT0, kT0 + std::chrono::hours(1)), (std::vector<ContactId>{a, b, c}));
+  EXPECT_TRUE(view_scan(*s, kT0).empty());
+  EXPECT_TRUE(view_scan(*s, kT0 + std::chrono::minutes(59)).empty());
+  EXPECT_EQ(view_scan(*s, kT0 + std::chrono::hours(1)), (std::vector<ContactId>{a, b, c}));
+  // Two runs of contacts deferred to different times reopen each at its own.
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  scan.due_by = kT0 + std::chrono::hours(1);
+  s->scan_contact_views(scan, [&](const ContactView& v) {
+    return ScanStep::defer(kT0 + std::chrono::hours(v.id == b ? 3 : 2));
+  });
+  EXPECT_TRUE(view_scan(*s, kT0 + std::chrono::hours(1)).empty());
+  EXPECT_EQ(view_scan(*s, kT0 + std::chrono::hours(2)), (std::vector<ContactId>{a, c}));
+  EXPECT_EQ(view_scan(*s, kT0 + std::chrono::hours(3)), (std::vector<ContactId>{a, b, c}));
+  // An update ends a deferral; a deferral due already, or of a callback, is ignored.
+  view_scan(*s, kT0 + std::chrono::hours(3), kT0 + std::chrono::hours(5));
+  Contact changed = *s->get_contact(b);
+  changed.time_zone = "Europe/Lisbon";
+  s->update_contact(changed);
+  EXPECT_EQ(view_scan(*s, kT0 + std::chrono::hours(3)), (std::vector<ContactId>{b}));
+  view_scan(*s, kT0 + std::chrono::hours(3), kT0 + std::chrono::hours(3));
+  EXPECT_EQ(view_scan(*s, kT0 + std::chrono::hours(3)), (std::vector<ContactId>{b}));
+  changed.status = ContactStatus::kCallback;
+  changed.next_attempt_at = kT0;
+  s->update_contact(changed);
+  view_scan(*s, kT0 + std::chrono::hours(3), kT0 + std::chrono::hours(4));
+  EXPECT_EQ(view_scan(*s, kT0 + std::chrono::hours(3)), (std::vector<ContactId>{b}));
+}
+
+TEST(MemoryStorageHints, StaleDeferralsAreCompactedAndStayCorrect) {
+  auto s = make_memory_storage();
+  ContactId a = s->add_contact(memory_contact("c1", "+15550100001"));
+  ContactId b = s->add_contact(memory_contact("c1", "+15550100002"));
+  // Each round defers a far ahead and b by an hour, then an update ends a's deferral: its entry
+  // goes stale and stays (not due for 2000 h). Enough rounds to pass the compaction bound
+  // (2 x contacts + 1024 entries), so later deferrals mix with compacted ones.
+  TimePoint now = kT0;
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  for (int round = 0; round < 1500; ++round) {
+    std::vector<ContactId> seen;
+    scan.due_by = now;
+    s->scan_contact_views(scan, [&](const ContactView& v) {
+      seen.push_back(v.id);
+      return ScanStep::defer(now + std::chrono::hours(v.id == a ? 2000 : 1));
+    });
+    ASSERT_EQ(seen, (std::vector<ContactId>{a, b})) << "round " << round;
+    ASSERT_TRUE(view_scan(*s, now).empty()) << "round " << round;
+    Contact changed = *s->get_contact(a);
+    changed.external_id = "round " + std::to_string(round);
+    s->update_contact(changed);
+    ASSERT_EQ(view_scan(*s, now), (std::vector<ContactId>{a})) << "round " << round;
+    now += std::chrono::hours(1);  // b's deferral ends
+  }
+  EXPECT_EQ(view_scan(*s, now), (std::vector<ContactId>{a, b}));
+  EXPECT_EQ(s->get_contact(a)->external_id, "round 1499");
+  // Past every stale entry's time, each contact is still visited once.
+  EXPECT_EQ(view_scan(*s, now + std::chrono::hours(5000)), (std::vector<ContactId>{a, b}));
+}
+
+// Runs the default Storage::scan_contact_views (over scan_contacts and defer_contacts) on a
+// memory storage, optionally with a defer_contacts that fails.
+class DefaultViewScan final : public StorageWrapper {
+ public:
+  using StorageWrapper::StorageWrapper;
+  std::size_t scan_contact_views(const ContactScan& scan,
+                                 const std::function<ScanStep(const ContactView&)>& v) override {
+    return Storage::scan_contact_views(scan, v);  // NOLINT: the default, on purpose
+  }
+  void defer_contacts(std::string_view campaign, std::span<const ContactId> ids,
+                      TimePoint until) override {
+    deferrals.emplace_back(until, std::vector<ContactId>(ids.begin(), ids.end()));
+    if (failing) throw Error(ErrorCode::kStorage, "defer_contacts: connection lost");
+    StorageWrapper::defer_contacts(campaign, ids, until);
+  }
+  bool failing = false;
+  std::vector<std::pair<TimePoint, std::vector<ContactId>>> deferrals;
+};
+
+TEST(StorageDefaults, ViewScanViewsScannedContactsAndPassesDeferralsOn) {
+  auto memory = make_memory_storage();
+  DefaultViewScan s(memory.get());
+  Contact first = memory_contact("c1", "+15550100001");
+  first.time_zone = "Asia/Tokyo";
+  first.numbers.push_back(PhoneNumber{"+15550100009"});
+  first.numbers[1].attempts = 3;
+  ContactId a = s.add_contact(first);
+  ContactId b = s.add_contact(memory_contact("c1", "+15550100002"));
+  ContactId c = s.add_contact(memory_contact("c1", "+15550100003"));
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  scan.due_by = kT0;
+  scan.skip = [&](ContactId id) { return id == c; };
+  std::vector<ContactId> seen;
+  std::size_t n = s.scan_contact_views(scan, [&](const ContactView& v) {
+    seen.push_back(v.id);
+    if (v.id == a) {
+      EXPECT_EQ(v.time_zone, "Asia/Tokyo");
+      EXPECT_EQ(v.numbers.size(), 2u);
+      EXPECT_EQ(v.numbers[1].e164, "+15550100009");
+      EXPECT_EQ(v.numbers[1].attempts, 3);
+    }
+    return ScanStep::defer(kT0 + std::chrono::hours(v.id == a ? 2 : 1));
+  });
+  EXPECT_EQ(n, 2u);  // c skipped
+  EXPECT_EQ(seen, (std::vector<ContactId>{a, b}));
+  // One defer_contacts per time, after the scan, in time order.
+  ASSERT_EQ(s.deferrals.size(), 2u);
+  EXPECT_EQ(s.deferrals[0], (std::pair{kT0 + std::chrono::hours(1), std::vector<ContactId>{b}}));
+  EXPECT_EQ(s.deferrals[1], (std::pair{kT0 + std::chrono::hours(2), std::vector<ContactId>{a}}));
+  EXPECT_EQ(view_scan(*memory, kT0), (std::vector<ContactId>{c}));  // the memory backend honoured
+  EXPECT_EQ(view_scan(*memory, kT0 + std::chrono::hours(2)), (std::vector<ContactId>{a, b, c}));
+
+  // A failing defer_contacts does not fail the scan (a hint).
+  s.failing = true;
+  s.deferrals.clear();
+  scan.skip = nullptr;
+  scan.due_by = kT0 + std::chrono::hours(2);
+  n = s.scan_contact_views(
+      scan, [&](const ContactView&) { return ScanStep::defer(kT0 + std::chrono::hours(3)); });
+  EXPECT_EQ(n, 3u);
+  EXPECT_EQ(s.deferrals.size(), 1u);
+  EXPECT_EQ(view_scan(*memory, kT0 + std::chrono::hours(2)), (std::vector<ContactId>{a, b, c}));
+}
+
+// The ids a scan visits, in order.
+std::vector<ContactId> visited_ids(Storage& storage, const ContactScan& scan) {
+  std::vector<ContactId> seen;
+  storage.scan_contacts(scan, [&](const Contact& c) {
+    seen.push_back(c.id);
+    return true;
+  });
+  return seen;
 }
 
 TEST(MemoryStorageHints, ContactsUnderALiveLeaseAreLeftOutWhenAsked) {

@@ -114,18 +114,21 @@ class QueueGenerator {
   const CampaignConfig& campaign() const { return campaign_; }
 
  private:
-  struct State;    // compiled compliance rules and caches (queue_generator.cc)
-  struct Check;    // outcome of the rules that need no storage call
-  struct History;  // outcome of the rules that read the attempt history
+  struct State;           // compiled compliance rules and caches (queue_generator.cc)
+  struct Check;           // outcome of the rules that need no storage call
+  struct History;         // outcome of the rules that read the attempt history
+  struct HistorySubject;  // what those rules read of a contact
 
   // Rules that need no storage call: status, caps, numbers, retry/callback time, holiday, call
   // window, repeat rules from the number's recorded times.
-  void quick_check(const Contact& c, TimePoint now, bool agent_guaranteed, bool want_next_open,
+  void quick_check(const ContactView& c, TimePoint now, bool agent_guaranteed, bool want_next_open,
                    Check* out);
   // Rules that read the attempt history (only when quick_check asked for it).
-  void read_history(const Contact& c, const Check& check, TimePoint now, bool agent_guaranteed,
-                    History* out);
-  bool agent_guaranteed_for(const Contact& c) const;
+  void read_history(const HistorySubject& c, const Check& check, TimePoint now,
+                    bool agent_guaranteed, History* out);
+  bool agent_guaranteed_for(AgentId callback_agent) const;
+  // zone_set_for on a view: the number's zone set, else the contact's time_zone override's.
+  ZoneSetId zone_set_of(std::string_view time_zone, const PhoneNumberView& number);
 
   CampaignConfig campaign_;
   Storage* storage_;

@@ -11,6 +11,7 @@
 #ifndef OMNIVOX_STORAGE_H_
 #define OMNIVOX_STORAGE_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "omnivox/call_window.h"
 #include "omnivox/model.h"
 #include "omnivox/types.h"
 
@@ -59,6 +61,62 @@ struct ContactScan {
   /// anyone else. As with `skip`, a backend may visit them anyway. Default: none (leased contacts
   /// are visited like any other).
   std::optional<TimePoint> skip_leased_at;
+};
+
+/// One phone number of a ContactView: the fields of PhoneNumber, the E.164 number viewed. Like
+/// ContactView, a plain value: no thread-safety beyond the lifetime of what it views.
+struct PhoneNumberView {
+  std::string_view e164;  ///< "+351912345678"
+  ZoneSetId zone_set = kUnknownZoneSet;
+  std::uint16_t attempts = 0;
+  Disposition last_disposition = Disposition::kNone;
+  bool invalid = false;
+  TimePoint last_abandon_at{};
+  TimePoint last_machine_at{};
+};
+
+/// The fields of a contact that decide whether it is dialable now (the queue generator's rules
+/// read nothing else): what Storage::scan_contact_views hands its visitor instead of a full
+/// Contact, so that a backend need not copy strings, the numbers vector and the attributes of
+/// every contact a refill passes over. Fields mean what Contact's do. The string views and
+/// `numbers` point into the backend's storage (or a scratch buffer): they are valid only during
+/// the visit; copy what must outlive it.
+struct ContactView {
+  ContactId id = kNoContact;
+  ContactStatus status = ContactStatus::kNew;
+  std::int32_t priority = 0;
+  std::uint16_t attempts = 0;
+  std::uint16_t next_number = 0;
+  Disposition last_disposition = Disposition::kNone;
+  TimePoint last_attempt_at{};
+  TimePoint next_attempt_at{};
+  AgentId callback_agent = kNoAgent;
+  std::string_view time_zone;  ///< IANA override; empty = by prefix
+  std::span<const PhoneNumberView> numbers;
+};
+
+/// A view of `number` (valid while it lives unchanged).
+PhoneNumberView view_of(const PhoneNumber& number);
+/// A view of `contact`, its numbers viewed into `numbers` (resized; reuse it across calls to
+/// spare allocations). Valid while `contact` and `numbers` live unchanged.
+ContactView view_of(const Contact& contact, std::vector<PhoneNumberView>& numbers);
+
+/// What a scan_contact_views visitor answers for the contact it was shown.
+struct ScanStep {
+  /// False: stop the scan after this contact.
+  bool more = true;
+  /// Unless TimePoint::min(): the defer_contacts hint for this contact, until this time (UTC),
+  /// with defer_contacts' conditions and duty (the visitor wakes itself at that time). The
+  /// backend may apply it at once (the memory backend: the record is at hand, one pass over
+  /// memory instead of two), after the scan, or not at all.
+  TimePoint defer_until = TimePoint::min();
+
+  /// Go on to the next contact.
+  static ScanStep next() { return {}; }
+  /// Stop the scan after this contact.
+  static ScanStep stop() { return {false}; }
+  /// Defer this contact until `until` (UTC) and go on.
+  static ScanStep defer(TimePoint until) { return {true, until}; }
 };
 
 class Storage {
@@ -102,6 +160,19 @@ class Storage {
   /// `visit` must not call back into this Storage.
   virtual std::size_t scan_contacts(const ContactScan& scan,
                                     const std::function<bool(const Contact&)>& visit) = 0;
+  /// Visits the contacts scan_contacts(scan, ...) would, in the same order, as ContactViews
+  /// (the fields the eligibility rules read, not a full Contact), until `visit` answers
+  /// ScanStep::more = false; unlike scan_contacts, never visits a contact for which scan.skip
+  /// returns true. `visit` may ask to defer the contact (ScanStep::defer_until, the
+  /// defer_contacts hint). Returns the number visited. `visit` must not call back into this
+  /// Storage. A dial-queue refill passes over many contacts it does not take (closed call
+  /// windows): this spares materializing each, and a second pass to defer them.
+  /// The default runs scan_contacts, views each contact, and after the scan passes the
+  /// deferrals asked for to defer_contacts (grouped by time; its errors are ignored: a hint) —
+  /// no faster, but every backend supports it. The memory backend views its compact records
+  /// and defers during the scan. Errors as scan_contacts.
+  virtual std::size_t scan_contact_views(const ContactScan& scan,
+                                         const std::function<ScanStep(const ContactView&)>& visit);
   /// A hint from a dial-queue filler: these contacts of the campaign were found not dialable
   /// before `until` (UTC) for a reason that depends only on the campaign's rules and the
   /// contact's current number and zone (call window closed, holiday), so a dialable_only scan
@@ -172,7 +243,9 @@ class Storage {
   virtual bool mark_event_processed(std::string_view key) = 0;
 };
 
-/// Forwards every call to another Storage; subclass it to intercept some (fault injection).
+/// Forwards every call to another Storage; subclass it to intercept some (fault injection). A
+/// subclass that intercepts scan_contacts should intercept scan_contact_views too: the wrapper
+/// forwards each to the target's own.
 class StorageWrapper : public Storage {
  public:
   explicit StorageWrapper(Storage* target) : target_(target) {}
@@ -191,6 +264,10 @@ class StorageWrapper : public Storage {
   std::size_t scan_contacts(const ContactScan& s,
                             const std::function<bool(const Contact&)>& v) override {
     return target_->scan_contacts(s, v);
+  }
+  std::size_t scan_contact_views(const ContactScan& s,
+                                 const std::function<ScanStep(const ContactView&)>& v) override {
+    return target_->scan_contact_views(s, v);
   }
   void defer_contacts(std::string_view campaign, std::span<const ContactId> ids,
                       TimePoint until) override {

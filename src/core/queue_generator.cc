@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <map>
 #include <memory>
 #include <queue>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -264,6 +264,15 @@ struct QueueGenerator::Check {
   bool needs_history() const { return history_cap || history_repeat; }
 };
 
+// What read_history reads of a contact: the number quick_check chose, and the contact's last
+// attempt. Owned: fill() reads the history after the scan that viewed the contact.
+struct QueueGenerator::HistorySubject {
+  ContactId id = kNoContact;
+  std::string e164;                                   // the chosen number
+  Disposition last_disposition = Disposition::kNone;  // the chosen number's
+  TimePoint last_attempt_at{};                        // the contact's
+};
+
 struct QueueGenerator::History {
   Ineligibility repeat_reason = Ineligibility::kNone;  // kNone: no repeat rule excludes
   TimePoint repeat_until{};
@@ -321,6 +330,8 @@ struct QueueGenerator::State {
   // Times until which fill() deferred contacts (Storage::defer_contacts), earliest on top: the
   // scans skip those contacts, so fill()'s wake-up must still name their reopening.
   std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>> deferrals;
+  // The numbers of the view explain() checks (reused: the engine explains every call it places).
+  std::vector<PhoneNumberView> explained_numbers;
 
   bool is_holiday(std::int64_t day) const {
     return std::binary_search(holidays.begin(), holidays.end(), day);
@@ -390,9 +401,8 @@ struct QueueGenerator::State {
 
   // The index of the region rule that applies to a number, or -1. Cost: two array reads by
   // NPA-NXX (the geocoder runs once per NPA-NXX).
-  int region_of(const PhoneNumber& number) {
+  int region_of(std::string_view e) {
     if (!nanp_regions) return -1;
-    const std::string& e = number.e164;
     if (e.size() < 8 || e[0] != '+' || e[1] != '1') return -1;
     unsigned digits[6];
     for (std::size_t i = 0; i < 6; ++i) {
@@ -490,24 +500,28 @@ QueueGenerator::QueueGenerator(QueueGenerator&&) noexcept = default;
 QueueGenerator& QueueGenerator::operator=(QueueGenerator&&) noexcept = default;
 
 ZoneSetId QueueGenerator::zone_set_for(const Contact& contact, const PhoneNumber& number) {
+  return zone_set_of(contact.time_zone, view_of(number));
+}
+
+ZoneSetId QueueGenerator::zone_set_of(std::string_view time_zone, const PhoneNumberView& number) {
   if (number.zone_set != kUnknownZoneSet) return number.zone_set;
-  if (!contact.time_zone.empty()) {
+  if (!time_zone.empty()) {
     State& s = *state_;
-    if (s.last_time_zone_set == kUnknownZoneSet || s.last_time_zone != contact.time_zone) {
-      s.last_time_zone_set = zones_->intern_zones({contact.time_zone});
-      s.last_time_zone = contact.time_zone;
+    if (s.last_time_zone_set == kUnknownZoneSet || s.last_time_zone != time_zone) {
+      s.last_time_zone_set = zones_->intern_zones({std::string(time_zone)});
+      s.last_time_zone = time_zone;
     }
     return s.last_time_zone_set;
   }
   return zones_->zone_set_for(number.e164);
 }
 
-bool QueueGenerator::agent_guaranteed_for(const Contact& c) const {
+bool QueueGenerator::agent_guaranteed_for(AgentId callback_agent) const {
   // An owned callback is dialed only with its owner reserved; PREVIEW dials only for an agent.
-  return c.callback_agent != kNoAgent || campaign_.dial_mode == DialMode::kPreview;
+  return callback_agent != kNoAgent || campaign_.dial_mode == DialMode::kPreview;
 }
 
-void QueueGenerator::quick_check(const Contact& c, TimePoint now, bool agent_guaranteed,
+void QueueGenerator::quick_check(const ContactView& c, TimePoint now, bool agent_guaranteed,
                                  bool want_next_open, Check* out) {
   Check& k = *out;
   k = Check{};
@@ -523,7 +537,7 @@ void QueueGenerator::quick_check(const Contact& c, TimePoint now, bool agent_gua
   const std::size_t n = c.numbers.size();
   for (std::size_t j = 0; j < n; ++j) {
     std::size_t i = (c.next_number + j) % n;
-    const PhoneNumber& number = c.numbers[i];
+    const PhoneNumberView& number = c.numbers[i];
     if (number.invalid) continue;
     if (campaign_.max_attempts_per_number > 0 &&
         number.attempts >= campaign_.max_attempts_per_number) {
@@ -544,9 +558,9 @@ void QueueGenerator::quick_check(const Contact& c, TimePoint now, bool agent_gua
     return;
   }
   State& s = *state_;
-  const PhoneNumber& number = c.numbers[chosen];
-  k.zone_set = zone_set_for(c, number);
-  k.region = s.regions.empty() ? -1 : s.region_of(number);
+  const PhoneNumberView& number = c.numbers[chosen];
+  k.zone_set = zone_set_of(c.time_zone, number);
+  k.region = s.regions.empty() ? -1 : s.region_of(number.e164);
   k.window = k.region >= 0 ? s.regions[k.region].window : 0;
   const State::WindowCache& window =
       s.window_at(*zones_, k.zone_set, k.window, campaign_.fallback_time_zone, now, want_next_open);
@@ -591,20 +605,19 @@ void QueueGenerator::quick_check(const Contact& c, TimePoint now, bool agent_gua
   }
 }
 
-void QueueGenerator::read_history(const Contact& c, const Check& k, TimePoint now,
+void QueueGenerator::read_history(const HistorySubject& c, const Check& k, TimePoint now,
                                   bool agent_guaranteed, History* out) {
   History& h = *out;
   h = History{};
   if (!k.needs_history()) return;
   std::vector<Attempt> attempts = storage_->attempts_of(c.id);
-  const PhoneNumber& number = c.numbers[k.number_index];
   const ComplianceProfile& profile = campaign_.compliance;
   if (k.history_repeat && !agent_guaranteed) {
     auto end_of = [](const Attempt& a) { return no_time(a.ended_at) ? a.created_at : a.ended_at; };
     TimePoint abandon_at{}, machine_at{};
     const Attempt* last = nullptr;
     for (const Attempt& a : attempts) {
-      if (a.number != number.e164) continue;
+      if (a.number != c.e164) continue;
       if (a.disposition == Disposition::kAbandoned) abandon_at = std::max(abandon_at, end_of(a));
       // MACHINE is an AMD result (without AMD every answer is HUMAN); counted whatever
       // Attempt::amd says.
@@ -614,10 +627,10 @@ void QueueGenerator::read_history(const Contact& c, const Check& k, TimePoint no
     // The number's last disposition is that of its last attempt (or, with no record of it, of
     // the contact's last attempt).
     TimePoint last_at = last ? end_of(*last) : c.last_attempt_at;
-    if (number.last_disposition == Disposition::kAbandoned) {
+    if (c.last_disposition == Disposition::kAbandoned) {
       abandon_at = std::max(abandon_at, last_at);
     }
-    if (number.last_disposition == Disposition::kMachine) {
+    if (c.last_disposition == Disposition::kMachine) {
       machine_at = std::max(machine_at, last_at);
     }
     auto consider = [&](Duration span, TimePoint at, Ineligibility why) {
@@ -651,9 +664,9 @@ EligibilityReport QueueGenerator::explain(const Contact& contact, TimePoint now,
                                           bool agent_guaranteed) {
   EligibilityReport report;
   report.contact_id = contact.id;
-  bool guaranteed = agent_guaranteed || agent_guaranteed_for(contact);
+  bool guaranteed = agent_guaranteed || agent_guaranteed_for(contact.callback_agent);
   Check k;
-  quick_check(contact, now, guaranteed, true, &k);
+  quick_check(view_of(contact, state_->explained_numbers), now, guaranteed, true, &k);
   report.reason = k.reason;
   report.eligible_at = k.eligible_at;
   State& s = *state_;
@@ -728,7 +741,8 @@ EligibilityReport QueueGenerator::explain(const Contact& contact, TimePoint now,
   const PhoneNumber& number = contact.numbers[k.number_index];
   if (k.needs_history()) {
     History h;
-    read_history(contact, k, now, guaranteed, &h);
+    read_history({contact.id, number.e164, number.last_disposition, contact.last_attempt_at}, k,
+                 now, guaranteed, &h);
     report.reason = h.reason();
     if (report.reason != Ineligibility::kNone) {
       report.eligible_at = h.until();
@@ -781,14 +795,14 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
   struct Candidate {
     DialQueueEntry entry;
     bool guaranteed = false;
-    std::optional<Check> check;      // set when the history must be read
-    std::optional<Contact> contact;  // idem
+    std::optional<Check> check;             // set when the history must be read
+    std::optional<HistorySubject> subject;  // idem
   };
   std::vector<ContactId> done;  // decided by the checks after a scan; sorted before a rescan
-  // Contacts found outside the call window or on a holiday, by the time they may reopen.
-  std::map<TimePoint, std::vector<ContactId>> deferred;
-  std::vector<ContactId>* deferred_bucket = nullptr;  // deferred[deferred_until]
-  TimePoint deferred_until{};
+  // The times contacts were deferred until by this fill (each recorded once in s.deferrals);
+  // contacts of one zone share one, so it changes only between runs of contacts.
+  std::set<TimePoint> deferred_until;
+  TimePoint last_deferred_until = TimePoint::min();
   std::size_t accepted = 0;
   // Usually one scan. Candidates that need a storage check (DNC, history) are checked after the
   // scan (the scan's visitor may not call into storage); if some are rejected, scan again.
@@ -810,13 +824,13 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
     scan.campaign_id = campaign_.id;
     scan.due_by = now;
     scan.skip_leased_at = now;  // in a call (here or on another engine): a claim would fail
-    auto unwanted = [&](ContactId id) {
+    scan.skip = [&](ContactId id) {
       return is_held(id) || (!done.empty() && std::binary_search(done.begin(), done.end(), id));
     };
-    scan.skip = unwanted;
-    storage_->scan_contacts(scan, [&](const Contact& c) {
-      if (unwanted(c.id)) return true;  // a backend may ignore skip
-      bool guaranteed = agent_guaranteed_for(c);
+    // Views, not Contacts: most contacts visited are passed over (closed call windows). The view
+    // scan never visits a contact scan.skip names.
+    storage_->scan_contact_views(scan, [&](const ContactView& c) -> ScanStep {
+      bool guaranteed = agent_guaranteed_for(c.callback_agent);
       Check k;
       quick_check(c, now, guaranteed, true, &k);
       if (k.reason == Ineligibility::kNone && k.needs_history()) {
@@ -831,7 +845,7 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
           }
           if (until > now) {
             wake = std::min(wake, until);
-            return true;
+            return ScanStep::next();
           }
         }
       }
@@ -839,13 +853,15 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
         Candidate candidate;
         candidate.entry.contact_id = c.id;
         candidate.entry.number_index = static_cast<std::uint16_t>(k.number_index);
-        candidate.entry.number = c.numbers[k.number_index].e164;
+        const PhoneNumberView& number = c.numbers[k.number_index];
+        candidate.entry.number = number.e164;
         candidate.entry.callback = c.status == ContactStatus::kCallback;
         candidate.entry.callback_agent = c.callback_agent;
         candidate.guaranteed = guaranteed;
         if (k.needs_history()) {
           candidate.check = k;
-          candidate.contact = c;
+          candidate.subject = HistorySubject{c.id, std::string(number.e164),
+                                             number.last_disposition, c.last_attempt_at};
           ++uncertain;
         } else {
           ++plain;
@@ -854,9 +870,9 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
         // Stop when enough are sure to pass the history (bounding the storage reads per scan).
         if (plain >= need || uncertain >= 4 * need + 16) {
           stopped = true;
-          return false;
+          return ScanStep::stop();
         }
-        return true;
+        return ScanStep::next();
       }
       if (k.eligible_at &&
           (k.reason == Ineligibility::kOutsideCallWindow || k.reason == Ineligibility::kHoliday ||
@@ -864,27 +880,20 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
            k.reason == Ineligibility::kRepeatAfterMachine)) {
         wake = std::min(wake, *k.eligible_at);
         // Closed window or holiday: nothing but time changes that, so later refills may skip
-        // the contact until then (Storage::defer_contacts; the memory backend honours it).
+        // the contact until then (the defer_contacts hint; the memory backend honours it).
+        // Recorded before the storage acts on it: fill()'s wake-up must name every reopening.
         if (k.reason == Ineligibility::kOutsideCallWindow || k.reason == Ineligibility::kHoliday) {
-          if (deferred_bucket == nullptr || deferred_until != *k.eligible_at) {
-            deferred_until = *k.eligible_at;  // contacts of one zone share it: one lookup
-            deferred_bucket = &deferred[deferred_until];
+          if (last_deferred_until != *k.eligible_at) {
+            last_deferred_until = *k.eligible_at;
+            if (deferred_until.insert(last_deferred_until).second) {
+              s.deferrals.push(last_deferred_until);
+            }
           }
-          deferred_bucket->push_back(c.id);
+          return ScanStep::defer(*k.eligible_at);
         }
       }
-      return true;
+      return ScanStep::next();
     });
-    deferred_bucket = nullptr;
-    for (auto& [until, ids] : deferred) {
-      try {
-        storage_->defer_contacts(campaign_.id, ids, until);
-        s.deferrals.push(until);
-      } catch (const std::exception&) {
-        // A hint only: without it the next refill visits these contacts again.
-      }
-    }
-    deferred.clear();
     bool rejected = false;
     for (auto& candidate : candidates) {
       if (accepted >= max_entries) break;
@@ -892,7 +901,7 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
       done.push_back(id);
       if (candidate.check) {
         History h;
-        read_history(*candidate.contact, *candidate.check, now, candidate.guaranteed, &h);
+        read_history(*candidate.subject, *candidate.check, now, candidate.guaranteed, &h);
         if (h.reason() != Ineligibility::kNone) {
           State::Block& block = s.blocks[id];
           block.number_index = candidate.check->number_index;
@@ -929,9 +938,10 @@ std::vector<std::size_t> QueueGenerator::census(TimePoint now) {
   ContactScan scan;
   scan.campaign_id = campaign_.id;
   scan.dialable_only = false;
+  std::vector<PhoneNumberView> numbers;
   storage_->scan_contacts(scan, [&](const Contact& c) {
     Check k;
-    quick_check(c, now, agent_guaranteed_for(c), false, &k);
+    quick_check(view_of(c, numbers), now, agent_guaranteed_for(c.callback_agent), false, &k);
     if (k.reason == Ineligibility::kNone) {
       open.push_back(c);
     } else {

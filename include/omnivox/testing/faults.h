@@ -339,7 +339,7 @@ enum StorageOperation : std::uint32_t {
   kOpAddContact = 1u << 1,      ///< add_contact
   kOpGetContact = 1u << 2,      ///< get_contact, read_contact
   kOpUpdateContact = 1u << 3,   ///< update_contact
-  kOpScanContacts = 1u << 4,    ///< scan_contacts, contact_count, count_by_status
+  kOpScanContacts = 1u << 4,    ///< scan_contacts (and _views), contact_count, count_by_status
   kOpClaimLeases = 1u << 5,     ///< claim_leases
   kOpRenewLease = 1u << 6,      ///< renew_lease
   kOpReleaseLease = 1u << 7,    ///< release_lease
@@ -458,6 +458,11 @@ class FaultyStorage : public StorageWrapper {
                             const std::function<bool(const Contact&)>& v) override {
     inject(kOpScanContacts, "scan_contacts");
     return StorageWrapper::scan_contacts(s, v);
+  }
+  std::size_t scan_contact_views(const ContactScan& s,
+                                 const std::function<ScanStep(const ContactView&)>& v) override {
+    inject(kOpScanContacts, "scan_contact_views");
+    return StorageWrapper::scan_contact_views(s, v);
   }
   std::size_t contact_count(std::string_view id) override {
     inject(kOpScanContacts, "contact_count");

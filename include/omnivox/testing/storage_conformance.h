@@ -47,6 +47,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "omnivox/model.h"
@@ -502,6 +503,163 @@ TYPED_TEST_P(StorageConformanceTest, ScanStopsEarly) {
   }
 }
 
+// A ContactView's fields, copied (a view is valid only during its visit).
+struct ViewedContact {
+  ContactId id = kNoContact;
+  ContactStatus status = ContactStatus::kNew;
+  std::int32_t priority = 0;
+  std::uint16_t attempts = 0, next_number = 0;
+  Disposition last_disposition = Disposition::kNone;
+  TimePoint last_attempt_at{}, next_attempt_at{};
+  AgentId callback_agent = kNoAgent;
+  std::string time_zone;
+  std::vector<
+      std::tuple<std::string, ZoneSetId, std::uint16_t, Disposition, bool, TimePoint, TimePoint>>
+      numbers;
+  bool operator==(const ViewedContact&) const = default;
+
+  explicit ViewedContact(const ContactView& v)
+      : id(v.id),
+        status(v.status),
+        priority(v.priority),
+        attempts(v.attempts),
+        next_number(v.next_number),
+        last_disposition(v.last_disposition),
+        last_attempt_at(v.last_attempt_at),
+        next_attempt_at(v.next_attempt_at),
+        callback_agent(v.callback_agent),
+        time_zone(v.time_zone) {
+    for (const PhoneNumberView& n : v.numbers) {
+      numbers.emplace_back(std::string(n.e164), n.zone_set, n.attempts, n.last_disposition,
+                           n.invalid, n.last_abandon_at, n.last_machine_at);
+    }
+  }
+};
+
+TYPED_TEST_P(StorageConformanceTest, ScanContactViewsSeeWhatScanContactsSees) {
+  Storage& s = this->storage();
+  Contact rich = this->make_contact("c1", "rich", 2, ContactStatus::kRetry, this->at(60));
+  rich.numbers[0].zone_set = 4;
+  rich.numbers[0].attempts = 2;
+  rich.numbers[0].last_disposition = Disposition::kBusy;
+  rich.numbers[0].last_abandon_at = this->at(10);
+  rich.numbers[0].last_machine_at = this->at(20);
+  PhoneNumber second;
+  second.e164 = "+15550100000";
+  second.invalid = true;
+  second.last_disposition = Disposition::kInvalidNumber;
+  rich.numbers.push_back(second);
+  rich.attributes = {{"name", "Ana"}};
+  rich.time_zone = "Europe/Lisbon";
+  rich.attempts = 5;
+  rich.next_number = 1;
+  rich.last_disposition = Disposition::kNoAnswer;
+  rich.last_attempt_at = this->at(30);
+  rich.callback_agent = 7;
+  s.add_contact(rich);
+  s.add_contact(this->make_contact("c1", "new-a"));
+  s.add_contact(this->make_contact("c1", "cb", 0, ContactStatus::kCallback, this->at(100)));
+  s.add_contact(this->make_contact("c1", "done", 9, ContactStatus::kDone));
+  s.add_contact(this->make_contact("c2", "other"));
+  s.add_contact(this->make_contact("c1", "new-b", 1));
+
+  std::vector<PhoneNumberView> numbers;
+  for (bool dialable_only : {true, false}) {
+    for (TimePoint due_by : {this->at(0), this->at(60), this->at(100), TimePoint::max()}) {
+      ContactScan scan;
+      scan.campaign_id = "c1";
+      scan.dialable_only = dialable_only;
+      scan.due_by = due_by;
+      std::vector<ViewedContact> expected, viewed;
+      s.scan_contacts(scan, [&](const Contact& c) {
+        expected.emplace_back(view_of(c, numbers));
+        return true;
+      });
+      std::size_t n = s.scan_contact_views(scan, [&](const ContactView& v) {
+        viewed.emplace_back(v);
+        return ScanStep::next();
+      });
+      EXPECT_EQ(n, viewed.size());
+      EXPECT_TRUE(viewed == expected)
+          << "dialable_only " << dialable_only << ", due_by " << format_utc(due_by);
+    }
+  }
+  // The rich contact's fields, as stored.
+  ContactScan all;
+  all.campaign_id = "c1";
+  std::vector<ViewedContact> viewed;
+  s.scan_contact_views(all, [&](const ContactView& v) {
+    viewed.emplace_back(v);
+    return ScanStep::next();
+  });
+  auto first =
+      std::find_if(viewed.begin(), viewed.end(), [](const ViewedContact& v) { return v.id == 1u; });
+  ASSERT_NE(first, viewed.end());
+  rich.id = 1;
+  EXPECT_TRUE(*first == ViewedContact(view_of(rich, numbers)));
+  EXPECT_EQ(first->time_zone, "Europe/Lisbon");
+  ASSERT_EQ(first->numbers.size(), 2u);
+  EXPECT_EQ(std::get<0>(first->numbers[1]), "+15550100000");
+  EXPECT_TRUE(std::get<4>(first->numbers[1]));
+  EXPECT_EQ(first->callback_agent, 7u);
+  EXPECT_EQ(first->next_attempt_at, this->at(60));
+
+  // skip is always honoured; ScanStep::stop() ends the scan after that contact.
+  for (bool dialable_only : {true, false}) {
+    ContactScan scan;
+    scan.campaign_id = "c1";
+    scan.dialable_only = dialable_only;
+    scan.skip = [](ContactId id) { return id == 2; };
+    std::vector<ContactId> ids;
+    std::size_t n = s.scan_contact_views(scan, [&](const ContactView& v) {
+      ids.push_back(v.id);
+      return ScanStep::next();
+    });
+    EXPECT_EQ(n, ids.size());
+    EXPECT_EQ(std::count(ids.begin(), ids.end(), ContactId{2}), 0);
+    EXPECT_EQ(ids.size(), dialable_only ? 3u : 4u);  // rich, cb, new-b (+ done)
+    int calls = 0;
+    n = s.scan_contact_views(scan, [&](const ContactView&) {
+      return ++calls < 2 ? ScanStep::next() : ScanStep::stop();
+    });
+    EXPECT_EQ(calls, 2);
+    EXPECT_EQ(n, 2u);
+  }
+}
+
+TYPED_TEST_P(StorageConformanceTest, ScanContactViewsDeferralIsAHintOnly) {
+  Storage& s = this->storage();
+  ContactId a = s.add_contact(this->make_contact("c1", "a"));
+  ContactId b = s.add_contact(this->make_contact("c1", "b"));
+  ContactId cb = s.add_contact(this->make_contact("c1", "cb", 0, ContactStatus::kCallback));
+  const Contact before = *s.get_contact(a);
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  scan.due_by = this->at(0);
+  std::size_t n = s.scan_contact_views(
+      scan, [&](const ContactView&) { return ScanStep::defer(this->at(100)); });
+  EXPECT_EQ(n, 3u);
+  // A deferral changes no contact; every contact is dialable again at the deferral's time
+  // (a callback is never deferred).
+  EXPECT_EQ(s.get_contact(a)->next_attempt_at, before.next_attempt_at);
+  EXPECT_EQ(s.get_contact(a)->status, ContactStatus::kNew);
+  std::vector<ContactId> ids;
+  scan.due_by = this->at(0);
+  s.scan_contact_views(scan, [&](const ContactView& v) {
+    ids.push_back(v.id);
+    return ScanStep::next();
+  });
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), cb), 1);
+  ids.clear();
+  scan.due_by = this->at(100);
+  s.scan_contact_views(scan, [&](const ContactView& v) {
+    ids.push_back(v.id);
+    return ScanStep::next();
+  });
+  EXPECT_EQ(ids, (std::vector<ContactId>{cb, a, b}));
+  EXPECT_EQ(s.count_by_status("c1")[static_cast<int>(ContactStatus::kNew)], 2u);
+}
+
 TYPED_TEST_P(StorageConformanceTest, CountsFollowUpdates) {
   Storage& s = this->storage();
   EXPECT_EQ(s.contact_count("c1"), 0u);
@@ -946,7 +1104,8 @@ TYPED_TEST_P(StorageConformanceTest, TenantsAreIsolated) {
 REGISTER_TYPED_TEST_SUITE_P(StorageConformanceTest, CampaignRoundTrip, CampaignIdsAreSorted,
                             ListsRoundTrip, AddAndGetContactRoundTripsEveryField,
                             ReadContactReusesTheBuffer, UpdateContact, ScanOrder, ScanDueBy,
-                            ScanStopsEarly, CountsFollowUpdates, Leases,
+                            ScanStopsEarly, ScanContactViewsSeeWhatScanContactsSees,
+                            ScanContactViewsDeferralIsAHintOnly, CountsFollowUpdates, Leases,
                             ConcurrentClaimsNeverShareAContact, CallIdsAreUniqueAndNonZero,
                             Attempts, Dnc, Journal, MarkEventProcessedDeduplicates, OpenAttempts,
                             TenantsAreIsolated);

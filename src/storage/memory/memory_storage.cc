@@ -7,8 +7,10 @@
 // interned; short strings (E.164 numbers, external ids) stay inside the record; the first number
 // is inline, further numbers and attributes go to a side block only for contacts that have them.
 // The campaign indexes hold no per-contact heap node: bitmaps over list order (every contact,
-// the dialable ones), a flat heap of (due time, contact) for dialable contacts not yet due, and a
-// vector from list order to contact id. A contact's attempts are a doubly linked list through
+// the dialable ones), a flat heap of (due time, contact) for dialable contacts not yet due, runs
+// of contacts deferred to the same time (defer_contacts, ScanStep::defer), and a vector from list
+// order to contact id. scan_contact_views hands out views into the records (no Contact built)
+// and defers in the same pass. A contact's attempts are a doubly linked list through
 // the attempt slots (no per-contact vector).
 #include <algorithm>
 #include <bit>
@@ -204,6 +206,9 @@ struct OrderKey {
 // dial are scattered over a mostly empty bitmap, and a refill must not walk all of it.
 class ReadySet {
  public:
+  ReadySet() = default;
+  ReadySet(const ReadySet&) = delete;  // find_level's cache points into levels_
+  ReadySet& operator=(const ReadySet&) = delete;
   bool insert(const OrderKey& k) {
     Level& level = levels_[k.neg_priority];
     const std::size_t word = k.list_order / 64;
@@ -218,14 +223,13 @@ class ReadySet {
     return true;
   }
   std::size_t erase(const OrderKey& k) {
-    auto it = levels_.find(k.neg_priority);
-    if (it == levels_.end()) return 0;
-    Level& level = it->second;
+    Level* level = find_level(k.neg_priority);
+    if (level == nullptr) return 0;
     const std::size_t word = k.list_order / 64;
     const std::uint64_t mask = std::uint64_t{1} << (k.list_order % 64);
-    if (word >= level.words.size() || !(level.words[word] & mask)) return 0;
-    level.words[word] &= ~mask;
-    if (level.words[word] == 0) level.summary[word / 64] &= ~(std::uint64_t{1} << (word % 64));
+    if (word >= level->words.size() || !(level->words[word] & mask)) return 0;
+    level->words[word] &= ~mask;
+    if (level->words[word] == 0) level->summary[word / 64] &= ~(std::uint64_t{1} << (word % 64));
     return 1;
   }
   bool contains(const OrderKey& k) const {
@@ -262,7 +266,19 @@ class ReadySet {
     std::vector<std::uint64_t> words;
     std::vector<std::uint64_t> summary;  // bit w set: words[w] != 0
   };
+  // The level of a priority, or nullptr. Runs of erases (a refill's deferrals) mostly hit one
+  // level: the last one found is remembered (map nodes are stable, levels never removed).
+  Level* find_level(std::int32_t neg_priority) {
+    if (last_found_ != nullptr && last_found_priority_ == neg_priority) return last_found_;
+    auto it = levels_.find(neg_priority);
+    if (it == levels_.end()) return nullptr;
+    last_found_priority_ = neg_priority;
+    last_found_ = &it->second;
+    return last_found_;
+  }
   std::map<std::int32_t, Level> levels_;
+  std::int32_t last_found_priority_ = 0;
+  Level* last_found_ = nullptr;
 };
 
 // A dialable contact not in the ready set until `due_ms` (its retry time, or a deferral).
@@ -322,6 +338,13 @@ struct CampaignData {
   // pass their time. Lazy: an entry whose contact changed since is skipped when it comes up
   // (and the heap is compacted when stale entries pile up).
   std::vector<WaitingEntry> waiting;
+  // Contacts deferred (defer_contacts) until a time, by that time: also out of `ready` until
+  // then, and promoted (and skipped when stale) as waiting entries are. A refill defers runs of
+  // contacts of one zone to one time: a deferral appends 4 bytes to its run, no heap push.
+  std::map<std::int64_t, std::vector<std::uint32_t>> deferred;
+  std::size_t deferred_entries = 0;                // over every run
+  std::vector<std::uint32_t>* last_run = nullptr;  // deferred[last_run_until], or null
+  std::int64_t last_run_until = 0;
   std::int64_t promoted_until_ms = 0;  // epoch: new contacts (due at epoch) go straight to ready
   // Contacts under a lease, as a bitmap over list order, and their lease expiries as a lazy
   // min-heap of (expiry, contact index): a scan asked to leave out leased contacts
@@ -451,63 +474,33 @@ class MemoryStorage final : public Storage {
   std::size_t scan_contacts(const ContactScan& scan,
                             const std::function<bool(const Contact&)>& visit) override {
     std::lock_guard<detail::LightMutex> lock(mutex_);
-    CampaignData* found = find_campaign(scan.campaign_id);
-    if (found == nullptr) return 0;
-    CampaignData& data = *found;
-    std::size_t visited = 0;
     Contact& scratch = scan_scratch_;  // reused: materializing reuses its buffers
-    ScratchStrings* known = &scan_scratch_strings_;
-    if (!scan.dialable_only) {
-      data.all.for_each([&](std::uint64_t list_order) {
-        ++visited;
-        materialize(data.by_list_order[list_order - 1] + ContactId{1}, scratch, known);
-        return visit(scratch);
-      });
-      return visited;
-    }
-    const bool skips = static_cast<bool>(scan.skip);
-    for (const auto& [due, id] : data.callbacks) {
-      if (due > scan.due_by) break;
-      if (skips && scan.skip(id)) continue;
-      ++visited;
-      materialize(id, scratch, known);
-      if (!visit(scratch)) return visited;
-    }
-    const std::int64_t due_by = to_ms(scan.due_by);
-    promote(data, due_by);
-    const std::vector<std::uint64_t>* masked = nullptr;
-    if (scan.skip_leased_at) {
-      expire_leases(data, to_ms(*scan.skip_leased_at));
-      masked = &data.leased;
-    }
-    data.ready.for_each(
-        [&](std::uint64_t list_order) {
-          const std::uint32_t index = data.by_list_order[list_order - 1];
-          if (contacts_[index].next_attempt_ms > due_by) return true;  // promoted by a later scan
-          if (skips && scan.skip(index + ContactId{1})) return true;   // held: not worth reading
-          ++visited;
-          materialize(index + ContactId{1}, scratch, known);
-          return visit(scratch);
-        },
-        masked);
-    return visited;
+    return for_each_scanned(scan, [&](std::uint32_t index) {
+      materialize(index + ContactId{1}, scratch, &scan_scratch_strings_);
+      return visit(scratch);
+    });
+  }
+  // Views the records in place, and defers a contact while its record is at hand (at 10M
+  // contacts, a second pass over the records for defer_contacts costs as much as the scan).
+  std::size_t scan_contact_views(
+      const ContactScan& scan, const std::function<ScanStep(const ContactView&)>& visit) override {
+    std::lock_guard<detail::LightMutex> lock(mutex_);
+    CampaignData* data = find_campaign(scan.campaign_id);
+    return for_each_scanned(scan, [&](std::uint32_t index) {
+      const ScanStep step = visit(view_record(index));
+      if (step.defer_until != TimePoint::min()) defer(*data, index, to_ms(step.defer_until));
+      return step.more;
+    });
   }
   void defer_contacts(std::string_view campaign_id, std::span<const ContactId> ids,
                       TimePoint until) override {
     std::lock_guard<detail::LightMutex> lock(mutex_);
     CampaignData* found = find_campaign(campaign_id);
     if (found == nullptr) return;
-    CampaignData& data = *found;
     const std::int64_t until_ms = to_ms(until);
     for (ContactId id : ids) {
       if (id == 0 || id > contacts_.size()) continue;
-      ContactRecord& r = contacts_[id - 1];
-      if (campaigns_[r.campaign].get() != &data) continue;
-      if (r.status != ContactStatus::kNew && r.status != ContactStatus::kRetry) continue;
-      if (until_ms <= data.promoted_until_ms || until_ms < r.next_attempt_ms) continue;
-      if (data.ready.erase(key_of(r)) == 0) continue;  // not in the ready set
-      r.deferred = true;
-      push_waiting(data, {until_ms, static_cast<std::uint32_t>(id - 1)});
+      defer(*found, static_cast<std::uint32_t>(id - 1), until_ms);
     }
   }
   std::vector<std::size_t> count_by_status(std::string_view campaign_id) override {
@@ -848,10 +841,22 @@ class MemoryStorage final : public Storage {
   void push_waiting(CampaignData& data, WaitingEntry e) {
     data.waiting.push_back(e);
     std::push_heap(data.waiting.begin(), data.waiting.end(), std::greater<>{});
-    if (data.waiting.size() > 2 * data.contact_count + 1024) compact_waiting(data);
+    compact_if_stale(data);
   }
-  // Drops stale entries, and all but the earliest entry of a contact.
+  void compact_if_stale(CampaignData& data) {
+    if (data.waiting.size() + data.deferred_entries > 2 * data.contact_count + 1024) {
+      compact_waiting(data);
+    }
+  }
+  // Drops stale entries, and all but the earliest entry of a contact; the deferred runs join
+  // the waiting heap.
   void compact_waiting(CampaignData& data) {
+    for (const auto& [until_ms, run] : data.deferred) {
+      for (std::uint32_t index : run) data.waiting.push_back({until_ms, index});
+    }
+    data.deferred.clear();
+    data.deferred_entries = 0;
+    data.last_run = nullptr;
     std::sort(data.waiting.begin(), data.waiting.end(), [](const auto& a, const auto& b) {
       return a.index != b.index ? a.index < b.index : a.due_ms < b.due_ms;
     });
@@ -865,20 +870,129 @@ class MemoryStorage final : public Storage {
     data.waiting.resize(kept);
     std::make_heap(data.waiting.begin(), data.waiting.end(), std::greater<>{});
   }
-  // Moves the waiting contacts due by `due_by_ms` into the ready set.
+  // defer_contacts for one contact (by index) of any campaign: a NEW or RETRY contact of `data`
+  // in the ready set, due by `until_ms`, leaves it for the deferred run of `until_ms`.
+  void defer(CampaignData& data, std::uint32_t index, std::int64_t until_ms) {
+    if (until_ms <= data.promoted_until_ms) return;  // due already: the ready set keeps it
+    ContactRecord& r = contacts_[index];
+    if (campaigns_[r.campaign].get() != &data) return;
+    if (r.status != ContactStatus::kNew && r.status != ContactStatus::kRetry) return;
+    if (until_ms < r.next_attempt_ms) return;
+    if (data.ready.erase(key_of(r)) == 0) return;  // not in the ready set
+    r.deferred = true;
+    if (data.last_run == nullptr || data.last_run_until != until_ms) {
+      data.last_run = &data.deferred[until_ms];
+      data.last_run_until = until_ms;
+    }
+    data.last_run->push_back(index);
+    ++data.deferred_entries;
+    compact_if_stale(data);
+  }
+  // Moves the waiting and deferred contacts due by `due_by_ms` into the ready set.
   void promote(CampaignData& data, std::int64_t due_by_ms) {
     while (!data.waiting.empty() && data.waiting.front().due_ms <= due_by_ms) {
       std::pop_heap(data.waiting.begin(), data.waiting.end(), std::greater<>{});
       WaitingEntry e = data.waiting.back();
       data.waiting.pop_back();
-      ContactRecord& r = contacts_[e.index];
-      if ((r.status == ContactStatus::kNew || r.status == ContactStatus::kRetry) &&
-          r.next_attempt_ms <= e.due_ms) {
-        data.ready.insert(key_of(r));
-        r.deferred = false;
-      }
+      promote_entry(data, e);
+    }
+    while (!data.deferred.empty() && data.deferred.begin()->first <= due_by_ms) {
+      auto run = data.deferred.begin();
+      for (std::uint32_t index : run->second) promote_entry(data, {run->first, index});
+      data.deferred_entries -= run->second.size();
+      if (data.last_run == &run->second) data.last_run = nullptr;
+      data.deferred.erase(run);
     }
     data.promoted_until_ms = std::max(data.promoted_until_ms, due_by_ms);
+  }
+  // A waiting (or deferred) entry come due: its contact joins the ready set unless it changed
+  // since (no longer dialable, or due later: a newer entry stands for it).
+  void promote_entry(CampaignData& data, const WaitingEntry& e) {
+    ContactRecord& r = contacts_[e.index];
+    if ((r.status == ContactStatus::kNew || r.status == ContactStatus::kRetry) &&
+        r.next_attempt_ms <= e.due_ms) {
+      data.ready.insert(key_of(r));
+      r.deferred = false;
+    }
+  }
+
+  // ---- scans ----
+  // Calls visit_index(contact index) for the contacts a scan visits, in dialing order, until it
+  // returns false, leaving out those scan.skip names. Returns the number visited. Under mutex_.
+  template <typename VisitIndex>
+  std::size_t for_each_scanned(const ContactScan& scan, VisitIndex&& visit_index) {
+    CampaignData* found = find_campaign(scan.campaign_id);
+    if (found == nullptr) return 0;
+    CampaignData& data = *found;
+    std::size_t visited = 0;
+    const bool skips = static_cast<bool>(scan.skip);
+    if (!scan.dialable_only) {
+      data.all.for_each([&](std::uint64_t list_order) {
+        const std::uint32_t index = data.by_list_order[list_order - 1];
+        if (skips && scan.skip(index + ContactId{1})) return true;
+        ++visited;
+        return visit_index(index);
+      });
+      return visited;
+    }
+    for (const auto& [due, id] : data.callbacks) {
+      if (due > scan.due_by) break;
+      if (skips && scan.skip(id)) continue;
+      ++visited;
+      if (!visit_index(static_cast<std::uint32_t>(id - 1))) return visited;
+    }
+    const std::int64_t due_by = to_ms(scan.due_by);
+    promote(data, due_by);
+    const std::vector<std::uint64_t>* masked = nullptr;
+    if (scan.skip_leased_at) {
+      expire_leases(data, to_ms(*scan.skip_leased_at));
+      masked = &data.leased;
+    }
+    data.ready.for_each(
+        [&](std::uint64_t list_order) {
+          const std::uint32_t index = data.by_list_order[list_order - 1];
+          if (contacts_[index].next_attempt_ms > due_by) return true;  // promoted by a later scan
+          if (skips && scan.skip(index + ContactId{1})) return true;   // held: not worth reading
+          ++visited;
+          return visit_index(index);
+        },
+        masked);
+    return visited;
+  }
+  // The contact at `index` as a view into its record; its numbers are viewed into
+  // scan_number_views_ (valid until the next call).
+  ContactView view_record(std::uint32_t index) {
+    const ContactRecord& r = contacts_[index];
+    if (r.time_zone != view_time_zone_) {  // contacts loaded together mostly share it
+      view_time_zone_ = r.time_zone;
+      view_time_zone_name_ = strings_.name(r.time_zone);
+    }
+    std::vector<PhoneNumberView>& numbers = scan_number_views_;
+    if (numbers.size() < r.number_count) numbers.resize(r.number_count);
+    if (r.number_count > 0) numbers[0] = number_view(r.first_number);
+    for (std::size_t i = 1; i < r.number_count; ++i) {
+      numbers[i] = number_view(r.extra->more_numbers[i - 1]);
+    }
+    return {.id = index + ContactId{1},
+            .status = r.status,
+            .priority = r.priority,
+            .attempts = r.attempts,
+            .next_number = r.next_number,
+            .last_disposition = r.last_disposition,
+            .last_attempt_at = from_ms(r.last_attempt_ms),
+            .next_attempt_at = from_ms(r.next_attempt_ms),
+            .callback_agent = r.callback_agent,
+            .time_zone = view_time_zone_name_,
+            .numbers = std::span<const PhoneNumberView>(numbers.data(), r.number_count)};
+  }
+  static PhoneNumberView number_view(const NumberRecord& n) {
+    return {.e164 = n.e164.view(),
+            .zone_set = n.zone_set,
+            .attempts = n.attempts,
+            .last_disposition = n.last_disposition,
+            .invalid = n.invalid,
+            .last_abandon_at = from_ms(n.last_abandon_ms),
+            .last_machine_at = from_ms(n.last_machine_ms)};
   }
 
   // ---- attempts ----
@@ -977,6 +1091,9 @@ class MemoryStorage final : public Storage {
   std::vector<ContactRecord> contacts_;  // [id - 1]
   Contact scan_scratch_;
   ScratchStrings scan_scratch_strings_;
+  std::vector<PhoneNumberView> scan_number_views_;  // the numbers of scan_contact_views' view
+  std::uint32_t view_time_zone_ = 0;                // the interned zone last viewed (0: "")
+  std::string_view view_time_zone_name_;            // and its name (interned names are stable)
   std::vector<std::unique_ptr<Chunk>> attempt_chunks_;
   std::size_t dense_size_ = 0;
   std::size_t attempt_count_ = 0;
