@@ -16,10 +16,14 @@ namespace {
 // Heap entries are small PODs; the callbacks live in a slot table so heap moves stay cheap.
 // A TimerId is (generation << 32 | slot): cancel() finds its slot without a lookup table and a
 // stale id (fired or cancelled, slot reused) no longer matches.
+// 16 bytes, so a node's four children share one cache line.
 struct HeapEntry {
   TimePoint when;
-  std::uint64_t seq;   // increasing: same-instant timers fire in scheduling order
-  std::uint32_t slot;  // in TimerHeap::slots_
+  // (sequence << 32) | slot: the sequence number increases with each timer scheduled, so
+  // same-instant timers fire in scheduling order; the slot (in TimerHeap::slots_) holds the
+  // callback.
+  std::uint64_t order;
+  std::uint32_t slot() const { return static_cast<std::uint32_t>(order); }
 };
 struct Timer {
   TimePoint when;
@@ -27,7 +31,7 @@ struct Timer {
   std::function<void()> fn;
 };
 
-// A min-heap of timers on (when, seq). Each slot knows its entry's place in the heap, so a
+// A min-heap of timers on (when, sequence). Each slot knows its entry's place in the heap, so a
 // cancelled timer leaves the heap at once: a simulation cancels about as many timers as it fires
 // (a call's timeout when it ends, the rest of a call's events when it is bridged or hung up), and
 // leaving them in place until they reached the top cost a full sift each.
@@ -48,7 +52,8 @@ class TimerHeap {
     TimerId id = (static_cast<TimerId>(s.generation) << 32) | slot;
     s.id = id;
     s.fn = std::move(fn);
-    heap_.push_back(HeapEntry{when, ++seq_, slot});
+    if (seq_ == 0xFFFFFFFFu) renumber();
+    heap_.push_back(HeapEntry{when, (++seq_ << 32) | slot});
     sift_up(heap_.size() - 1);
     return id;
   }
@@ -64,24 +69,34 @@ class TimerHeap {
   Timer pop() {
     const HeapEntry e = heap_.front();
     remove_at(0);
-    Slot& s = slots_[e.slot];
+    Slot& s = slots_[e.slot()];
     Timer t{e.when, s.id, std::move(s.fn)};
-    release(e.slot);
+    release(e.slot());
     return t;
   }
   std::size_t size() const { return heap_.size(); }
 
  private:
-  // A 4-ary min-heap on (when, seq): half the depth of a binary heap, and a node's children
-  // share a cache line or two. (when, seq) is a total order, so the firing order is the same
+  // A 4-ary min-heap on (when, order): half the depth of a binary heap, and a node's children
+  // share a cache line. (when, order) is a total order, so the firing order is the same
   // as with any other heap.
   static constexpr std::size_t kArity = 4;
   static bool earlier(const HeapEntry& a, const HeapEntry& b) {
-    return a.when != b.when ? a.when < b.when : a.seq < b.seq;
+    return a.when != b.when ? a.when < b.when : a.order < b.order;
   }
   void place(std::size_t i, const HeapEntry& e) {
     heap_[i] = e;
-    pos_[e.slot] = static_cast<std::uint32_t>(i);
+    pos_[e.slot()] = static_cast<std::uint32_t>(i);
+  }
+  // The 32-bit sequence ran out (after 4 billion timers): number the pending ones again from 1,
+  // in firing order. A sorted array is a heap, so only the positions change.
+  void renumber() {
+    std::sort(heap_.begin(), heap_.end(), earlier);
+    for (std::size_t i = 0; i < heap_.size(); ++i) {
+      heap_[i].order = (static_cast<std::uint64_t>(i + 1) << 32) | heap_[i].slot();
+      pos_[heap_[i].slot()] = static_cast<std::uint32_t>(i);
+    }
+    seq_ = heap_.size();
   }
   void sift_up(std::size_t i) {
     HeapEntry e = heap_[i];
