@@ -237,6 +237,8 @@ struct Engine::Impl {
   std::unordered_map<std::string, std::unique_ptr<Campaign>> campaigns;
   std::vector<Agent> agents;
   std::unordered_map<CallId, Call> calls;
+  static constexpr std::size_t kSpareCallNodes = 256;
+  std::vector<std::unordered_map<CallId, Call>::node_type> spare_call_nodes;  // remember_call
   ReusableBuffer<Contact> contact_buffer;  // for read_contact (see Borrowed)
   TimerId renew_timer = 0;
   std::map<CallId, UnsavedCompletion> unsaved;
@@ -819,7 +821,7 @@ struct Engine::Impl {
     req.attempt_number = a.attempt_number;
     req.ring_timeout = c.config.ring_timeout;
     req.amd = c.config.amd;
-    auto [it, inserted] = calls.emplace(id, std::move(call));
+    auto it = remember_call(id, std::move(call));
     arm_timeout(it->second);
     ensure_renewal();
     if (options.journal_state_changes) {
@@ -843,6 +845,22 @@ struct Engine::Impl {
       schedule(t, [this, failed] { handle_event(failed); });
     }
     return id;
+  }
+
+  // A call's map node is kept when it ends and reused for a later call: no allocation per call.
+  std::unordered_map<CallId, Call>::iterator remember_call(CallId id, Call&& call) {
+    if (spare_call_nodes.empty()) return calls.emplace(id, std::move(call)).first;
+    auto node = std::move(spare_call_nodes.back());
+    spare_call_nodes.pop_back();
+    node.key() = id;
+    node.mapped() = std::move(call);
+    return calls.insert(std::move(node)).position;
+  }
+  void forget_call(CallId id) {
+    auto node = calls.extract(id);
+    if (!node.empty() && spare_call_nodes.size() < kSpareCallNodes) {
+      spare_call_nodes.push_back(std::move(node));
+    }
   }
 
   // ---- timers of calls ----
@@ -1115,7 +1133,7 @@ struct Engine::Impl {
       journal(c, id, call.attempt.contact_id, "disposition", to_string(d));
     }
     UnsavedCompletion done{&c, std::move(call.attempt), callback_at, t};
-    calls.erase(id);  // `call` is forgotten
+    forget_call(id);  // `call` is gone
     if (save_completion(done)) {
       c.held.erase(done.attempt.contact_id);
     } else {
