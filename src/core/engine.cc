@@ -184,6 +184,7 @@ struct Engine::Impl {
     TimerId wake_timer = 0;
     TimePoint wake_at = TimePoint::max();
     std::vector<AgentId> agents;
+    std::vector<AgentId> available;  // the AVAILABLE ones among `agents`, in no order
     int agents_in_state[kAgentStateCount] = {};
     int agents_previewing = 0;  // AVAILABLE agents holding a preview (not idle for pacing)
     int agents_departing = 0;   // AVAILABLE agents waiting to pause or log out (not idle either)
@@ -401,6 +402,12 @@ struct Engine::Impl {
     Campaign& c = *campaigns.at(a.campaign_id);
     --c.agents_in_state[static_cast<int>(from)];
     ++c.agents_in_state[static_cast<int>(to)];
+    if (from != to && from == AgentState::kAvailable) {
+      *std::find(c.available.begin(), c.available.end(), a.id) = c.available.back();
+      c.available.pop_back();
+    } else if (from != to && to == AgentState::kAvailable) {
+      c.available.push_back(a.id);
+    }
     a.state = to;
     a.state_since = t;
     if (to == AgentState::kAvailable) a.idle_since = t;
@@ -420,15 +427,12 @@ struct Engine::Impl {
 
   // The longest-idle AVAILABLE agent, preferring those not about to pause or log out; agents
   // holding a preview are never taken.
+  // The AVAILABLE agent (without a preview) to connect a live answer to: one that is not about
+  // to leave, idle the longest, the first added on a tie.
   Agent* longest_idle_agent(Campaign& c) {
     Agent* best = nullptr;
-    // Every candidate is AVAILABLE: stop once all AVAILABLE agents have been seen.
-    int available_left = c.agents_in_state[static_cast<int>(AgentState::kAvailable)];
-    for (AgentId id : c.agents) {
-      if (available_left <= 0) break;
+    for (AgentId id : c.available) {
       Agent& a = agents[id];
-      if (a.state != AgentState::kAvailable) continue;
-      --available_left;
       if (a.preview) continue;
       if (!best) {
         best = &a;
@@ -436,7 +440,11 @@ struct Engine::Impl {
       }
       bool a_departing = a.after_wrap_up.has_value(),
            best_departing = best->after_wrap_up.has_value();
-      if (a_departing != best_departing ? !a_departing : a.idle_since < best->idle_since) best = &a;
+      if (a_departing != best_departing      ? !a_departing
+          : a.idle_since != best->idle_since ? a.idle_since < best->idle_since
+                                             : a.id < best->id) {
+        best = &a;
+      }
     }
     return best;
   }
@@ -1497,6 +1505,7 @@ void Engine::add_campaign(const CampaignConfig& campaign) {
   c->governor = std::make_unique<AbandonGovernor>(campaign.compliance);
   if (auto old = impl_->campaigns.find(campaign.id); old != impl_->campaigns.end()) {
     c->agents = old->second->agents;
+    c->available = old->second->available;
     std::copy(std::begin(old->second->agents_in_state), std::end(old->second->agents_in_state),
               std::begin(c->agents_in_state));
     c->agents_previewing = old->second->agents_previewing;
