@@ -288,9 +288,9 @@ struct WaitingEntry {
   bool operator>(const WaitingEntry& o) const { return due_ms > o.due_ms; }
 };
 
-// Due times (lease expiries) of contacts, earliest first. Leases are mostly claimed with one TTL
-// as time goes forward, so their expiries arrive in order: those go to a FIFO (O(1)); the rest
-// (other TTLs, renewals) to a heap.
+// Entries (a contact and a time it is due) taken earliest first. They mostly arrive in due order
+// (retries with one delay, leases with one TTL, as time goes forward): those go to a FIFO, O(1),
+// where a heap over every waiting contact costs a sift each; the rest to a heap.
 class DueQueue {
  public:
   void push(const WaitingEntry& e) {
@@ -316,6 +316,14 @@ class DueQueue {
     }
     return true;
   }
+  std::size_t size() const { return in_order_.size() + heap_.size(); }
+  // Moves every entry to the end of `out`, in no order.
+  void drain_into(std::vector<WaitingEntry>& out) {
+    out.insert(out.end(), in_order_.begin(), in_order_.end());
+    out.insert(out.end(), heap_.begin(), heap_.end());
+    in_order_.clear();
+    heap_.clear();
+  }
 
  private:
   std::deque<WaitingEntry> in_order_;
@@ -334,14 +342,10 @@ struct CampaignData {
   // for dialable contacts visits these, not the whole campaign.
   ReadySet ready;
   std::vector<std::uint32_t> by_list_order;  // [list_order - 1] = contact id - 1
-  // Dialable contacts not in `ready`: a min-heap by due time, promoted into `ready` as scans
-  // pass their time. Lazy: an entry whose contact changed since is skipped when it comes up
-  // (and the heap is compacted when stale entries pile up).
-  std::vector<WaitingEntry> waiting;
-  // Waiting entries that arrived in due order (retries with one delay mostly do): a FIFO, O(1)
-  // where the heap costs a sift over every contact waiting for its retry. `waiting` takes the
-  // others; a promotion takes the earlier front of the two.
-  std::deque<WaitingEntry> waiting_in_order;
+  // Dialable contacts not in `ready`, by due time, promoted into `ready` as scans pass their
+  // time. Lazy: an entry whose contact changed since is skipped when it comes up (and the queue
+  // is compacted when stale entries pile up).
+  DueQueue waiting;
   // Contacts deferred (defer_contacts) until a time, by that time: also out of `ready` until
   // then, and promoted (and skipped when stale) as waiting entries are. A refill defers runs of
   // contacts of one zone to one time: a deferral appends 4 bytes to its run, no heap push.
@@ -843,44 +847,40 @@ class MemoryStorage final : public Storage {
            r.next_attempt_ms <= e.due_ms && !data.ready.contains(key_of(r));
   }
   void push_waiting(CampaignData& data, WaitingEntry e) {
-    if (data.waiting_in_order.empty() || e.due_ms >= data.waiting_in_order.back().due_ms) {
-      data.waiting_in_order.push_back(e);
-    } else {
-      data.waiting.push_back(e);
-      std::push_heap(data.waiting.begin(), data.waiting.end(), std::greater<>{});
-    }
+    data.waiting.push(e);
     compact_if_stale(data);
   }
   void compact_if_stale(CampaignData& data) {
-    if (data.waiting.size() + data.waiting_in_order.size() + data.deferred_entries >
-        2 * data.contact_count + 1024) {
+    if (data.waiting.size() + data.deferred_entries > 2 * data.contact_count + 1024) {
       compact_waiting(data);
     }
   }
   // Drops stale entries, and all but the earliest entry of a contact; the deferred runs join
-  // the waiting heap.
+  // the waiting queue.
   void compact_waiting(CampaignData& data) {
-    data.waiting.insert(data.waiting.end(), data.waiting_in_order.begin(),
-                        data.waiting_in_order.end());
-    data.waiting_in_order.clear();
+    std::vector<WaitingEntry> entries;
+    data.waiting.drain_into(entries);
     for (const auto& [until_ms, run] : data.deferred) {
-      for (std::uint32_t index : run) data.waiting.push_back({until_ms, index});
+      for (std::uint32_t index : run) entries.push_back({until_ms, index});
     }
     data.deferred.clear();
     data.deferred_entries = 0;
     data.last_run = nullptr;
-    std::sort(data.waiting.begin(), data.waiting.end(), [](const auto& a, const auto& b) {
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
       return a.index != b.index ? a.index < b.index : a.due_ms < b.due_ms;
     });
     std::size_t kept = 0;
-    for (std::size_t i = 0; i < data.waiting.size(); ++i) {
-      const WaitingEntry& e = data.waiting[i];
-      if (kept > 0 && data.waiting[kept - 1].index == e.index) continue;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const WaitingEntry& e = entries[i];
+      if (kept > 0 && entries[kept - 1].index == e.index) continue;
       if (!waiting_current(data, e)) continue;
-      data.waiting[kept++] = e;
+      entries[kept++] = e;
     }
-    data.waiting.resize(kept);
-    std::make_heap(data.waiting.begin(), data.waiting.end(), std::greater<>{});
+    entries.resize(kept);
+    // In due order, so they all go to the FIFO.
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return a.due_ms < b.due_ms; });
+    for (const WaitingEntry& e : entries) data.waiting.push(e);
   }
   // defer_contacts for one contact (by index) of any campaign: a NEW or RETRY contact of `data`
   // in the ready set, due by `until_ms`, leaves it for the deferred run of `until_ms`.
@@ -902,16 +902,8 @@ class MemoryStorage final : public Storage {
   }
   // Moves the waiting and deferred contacts due by `due_by_ms` into the ready set.
   void promote(CampaignData& data, std::int64_t due_by_ms) {
-    while (!data.waiting.empty() && data.waiting.front().due_ms <= due_by_ms) {
-      std::pop_heap(data.waiting.begin(), data.waiting.end(), std::greater<>{});
-      WaitingEntry e = data.waiting.back();
-      data.waiting.pop_back();
-      promote_entry(data, e);
-    }
-    while (!data.waiting_in_order.empty() && data.waiting_in_order.front().due_ms <= due_by_ms) {
-      promote_entry(data, data.waiting_in_order.front());
-      data.waiting_in_order.pop_front();
-    }
+    WaitingEntry due;
+    while (data.waiting.pop_due(due_by_ms, due)) promote_entry(data, due);
     while (!data.deferred.empty() && data.deferred.begin()->first <= due_by_ms) {
       auto run = data.deferred.begin();
       for (std::uint32_t index : run->second) promote_entry(data, {run->first, index});
