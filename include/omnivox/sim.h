@@ -230,7 +230,10 @@ class Simulator final : public Telephony, public EventListenerWrapper {
 
   SimulationOptions options_;
   Clock* clock_;
-  mutable std::recursive_mutex mutex_;
+  // The simulator's lock (recursive: a handler may call back in); opaque so this header does not
+  // carry the library's internal mutex type.
+  struct Lock;
+  std::unique_ptr<Lock> lock_;
   Engine* engine_ = nullptr;
   CallEventSink* sink_ = nullptr;
   std::mt19937_64 rng_;

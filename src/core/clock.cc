@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -13,93 +15,124 @@
 namespace omnivox {
 namespace {
 
-// Heap entries are small PODs; the callbacks live in a slot table so heap moves stay cheap.
-// A TimerId is (generation << 32 | slot): cancel() finds its slot without a lookup table and a
+// Every pending timer has a slot holding its callback, its time and its sequence number (which
+// increases with each timer scheduled, so same-instant timers fire in scheduling order). A
+// TimerId is (generation << 32 | slot): cancel() finds its slot without a lookup table, and a
 // stale id (fired or cancelled, slot reused) no longer matches.
-// 16 bytes, so a node's four children share one cache line.
-struct HeapEntry {
-  TimePoint when;
-  // (sequence << 32) | slot: the sequence number increases with each timer scheduled, so
-  // same-instant timers fire in scheduling order; the slot (in TimerHeap::slots_) holds the
-  // callback.
-  std::uint64_t order;
-  std::uint32_t slot() const { return static_cast<std::uint32_t>(order); }
-};
 struct Timer {
   TimePoint when;
   TimerId id;
   std::function<void()> fn;
 };
 
-// A min-heap of timers on (when, sequence). Each slot knows its entry's place in the heap, so a
-// cancelled timer leaves the heap at once: a simulation cancels about as many timers as it fires
-// (a call's timeout when it ends, the rest of a call's events when it is bridged or hung up), and
-// leaving them in place until they reached the top cost a full sift each.
-class TimerHeap {
+constexpr std::uint32_t kNoSlot = 0xFFFFFFFFu;
+
+class TimerSlots {
  public:
-  TimerId push(TimePoint when, std::function<void()> fn) {
+  struct Slot {
+    TimerId id = 0;  // 0: free
+    std::uint32_t generation = 0;
+    TimePoint when{};
+    std::uint64_t sequence = 0;
+    std::function<void()> fn;
+    // Where the timer waits: its place in a heap, or its bucket and list neighbours in a wheel.
+    std::uint32_t place = 0;
+    std::uint32_t prev = kNoSlot;
+    std::uint32_t next = kNoSlot;
+    bool in_heap = false;
+  };
+  std::uint32_t add(TimePoint when, std::function<void()> fn) {
     std::uint32_t slot;
     if (free_.empty()) {
       slot = static_cast<std::uint32_t>(slots_.size());
-      slots_.push_back(Slot{});
-      pos_.push_back(0);
+      slots_.emplace_back();
     } else {
       slot = free_.back();
       free_.pop_back();
     }
     Slot& s = slots_[slot];
     ++s.generation;
-    TimerId id = (static_cast<TimerId>(s.generation) << 32) | slot;
-    s.id = id;
+    s.id = (static_cast<TimerId>(s.generation) << 32) | slot;
+    s.when = when;
+    s.sequence = ++sequence_;  // 64 bits: never wraps
     s.fn = std::move(fn);
-    if (seq_ == 0xFFFFFFFFu) renumber();
-    heap_.push_back(HeapEntry{when, (++seq_ << 32) | slot});
-    sift_up(heap_.size() - 1);
-    return id;
+    return slot;
   }
-  void cancel(TimerId id) {
-    std::uint32_t slot = static_cast<std::uint32_t>(id & 0xFFFFFFFFu);
-    if (id == 0 || slot >= slots_.size() || slots_[slot].id != id) return;
-    remove_at(pos_[slot]);
-    release(slot);
+  // The slot of a pending timer, or kNoSlot for an unknown, fired or cancelled id.
+  std::uint32_t find(TimerId id) const {
+    const auto slot = static_cast<std::uint32_t>(id & 0xFFFFFFFFu);
+    if (id == 0 || slot >= slots_.size() || slots_[slot].id != id) return kNoSlot;
+    return slot;
   }
-  // The earliest timer, or nullptr.
-  const HeapEntry* top() const { return heap_.empty() ? nullptr : &heap_.front(); }
-  // Removes the top (which top() returned).
-  Timer pop() {
-    const HeapEntry e = heap_.front();
-    remove_at(0);
-    Slot& s = slots_[e.slot()];
-    Timer t{e.when, s.id, std::move(s.fn)};
-    release(e.slot());
+  // (when, sequence) order: the firing order.
+  bool earlier(std::uint32_t a, std::uint32_t b) const {
+    const Slot& x = slots_[a];
+    const Slot& y = slots_[b];
+    return x.when != y.when ? x.when < y.when : x.sequence < y.sequence;
+  }
+  Slot& operator[](std::uint32_t slot) { return slots_[slot]; }
+  const Slot& operator[](std::uint32_t slot) const { return slots_[slot]; }
+  // Frees the slot and hands back its timer.
+  Timer take(std::uint32_t slot) {
+    Slot& s = slots_[slot];
+    Timer t{s.when, s.id, std::move(s.fn)};
+    s.id = 0;
+    s.fn = nullptr;
+    free_.push_back(slot);
     return t;
+  }
+
+ private:
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::uint64_t sequence_ = 0;
+};
+
+// A 4-ary min-heap of slots in firing order: half the depth of a binary heap, and a node's
+// children share a cache line. Each slot knows its place, so a cancelled timer leaves at once: a
+// simulation cancels about as many timers as it fires (a call's timeout when it ends, the rest of
+// a call's events when it is bridged or hung up).
+class SlotHeap {
+ public:
+  struct Entry {
+    TimePoint when;
+    std::uint64_t sequence;
+    std::uint32_t slot;
+  };
+  explicit SlotHeap(TimerSlots& slots) : slots_(slots) {}
+  void push(std::uint32_t slot) {
+    const TimerSlots::Slot& s = slots_[slot];
+    slots_[slot].in_heap = true;
+    heap_.push_back(Entry{s.when, s.sequence, slot});
+    sift_up(heap_.size() - 1);
+  }
+  const Entry* top() const { return heap_.empty() ? nullptr : &heap_.front(); }
+  void remove(std::uint32_t slot) {
+    slots_[slot].in_heap = false;
+    const std::size_t i = slots_[slot].place;
+    const Entry last = heap_.back();
+    heap_.pop_back();
+    if (i == heap_.size()) return;
+    heap_[i] = last;
+    if (i > 0 && earlier(last, heap_[(i - 1) / kArity])) {
+      sift_up(i);
+    } else {
+      sift_down(i);
+    }
   }
   std::size_t size() const { return heap_.size(); }
 
  private:
-  // A 4-ary min-heap on (when, order): half the depth of a binary heap, and a node's children
-  // share a cache line. (when, order) is a total order, so the firing order is the same
-  // as with any other heap.
   static constexpr std::size_t kArity = 4;
-  static bool earlier(const HeapEntry& a, const HeapEntry& b) {
-    return a.when != b.when ? a.when < b.when : a.order < b.order;
+  static bool earlier(const Entry& a, const Entry& b) {
+    return a.when != b.when ? a.when < b.when : a.sequence < b.sequence;
   }
-  void place(std::size_t i, const HeapEntry& e) {
+  void place(std::size_t i, const Entry& e) {
     heap_[i] = e;
-    pos_[e.slot()] = static_cast<std::uint32_t>(i);
-  }
-  // The 32-bit sequence ran out (after 4 billion timers): number the pending ones again from 1,
-  // in firing order. A sorted array is a heap, so only the positions change.
-  void renumber() {
-    std::sort(heap_.begin(), heap_.end(), earlier);
-    for (std::size_t i = 0; i < heap_.size(); ++i) {
-      heap_[i].order = (static_cast<std::uint64_t>(i + 1) << 32) | heap_[i].slot();
-      pos_[heap_[i].slot()] = static_cast<std::uint32_t>(i);
-    }
-    seq_ = heap_.size();
+    slots_[e.slot].place = static_cast<std::uint32_t>(i);
   }
   void sift_up(std::size_t i) {
-    HeapEntry e = heap_[i];
+    Entry e = heap_[i];
     while (i > 0) {
       std::size_t parent = (i - 1) / kArity;
       if (!earlier(e, heap_[parent])) break;
@@ -110,7 +143,7 @@ class TimerHeap {
   }
   void sift_down(std::size_t i) {
     const std::size_t n = heap_.size();
-    HeapEntry e = heap_[i];
+    Entry e = heap_[i];
     for (;;) {
       std::size_t first = i * kArity + 1;
       if (first >= n) break;
@@ -125,35 +158,173 @@ class TimerHeap {
     }
     place(i, e);
   }
-  // Removes the entry at `i`: the last entry takes its place and moves up or down.
-  void remove_at(std::size_t i) {
-    const HeapEntry last = heap_.back();
-    heap_.pop_back();
-    if (i == heap_.size()) return;
-    heap_[i] = last;
-    if (i > 0 && earlier(last, heap_[(i - 1) / kArity])) {
-      sift_up(i);
+  TimerSlots& slots_;
+  std::vector<Entry> heap_;
+};
+
+// The real-time clock's timers: a heap.
+class TimerHeap {
+ public:
+  TimerId push(TimePoint when, std::function<void()> fn) {
+    const std::uint32_t slot = slots_.add(when, std::move(fn));
+    heap_.push(slot);
+    return slots_[slot].id;
+  }
+  void cancel(TimerId id) {
+    const std::uint32_t slot = slots_.find(id);
+    if (slot == kNoSlot) return;
+    heap_.remove(slot);
+    slots_.take(slot);
+  }
+  // The earliest timer's time, or nullopt.
+  std::optional<TimePoint> next_due() const {
+    const SlotHeap::Entry* top = heap_.top();
+    if (top == nullptr) return std::nullopt;
+    return top->when;
+  }
+  // Removes and returns the earliest timer (there must be one).
+  Timer pop() {
+    const std::uint32_t slot = heap_.top()->slot;
+    heap_.remove(slot);
+    return slots_.take(slot);
+  }
+  std::size_t size() const { return heap_.size(); }
+
+ private:
+  TimerSlots slots_;
+  SlotHeap heap_{slots_};
+};
+
+// The virtual clock's timers: a timing wheel (G. Varghese, A. Lauck, "Hashed and hierarchical
+// timing wheels", SOSP 1987) of 16,384 buckets of 16 ms, covering the next 262 s, with a heap for
+// the timers beyond. A simulation schedules almost all its timers (call events, timeouts,
+// wrap-ups) within minutes, so scheduling and cancelling them is a list insert or unlink, and
+// finding the next one a bitmap scan, where the heap took a sift of ~600 entries each.
+// Exactly the heap's firing order: each bucket's list is kept in (when, sequence) order, and
+// every timer in the wheel fires before every timer in the heap.
+class TimerWheel {
+ public:
+  TimerWheel() : heads_(kBuckets, kNoSlot), tails_(kBuckets, kNoSlot), bits_(kWords, 0) {}
+
+  TimerId push(TimePoint when, std::function<void()> fn) {
+    if (size() == 0) cursor_ = bucket_of(when);  // the first pending timer sets the window
+    const std::uint32_t slot = slots_.add(when, std::move(fn));
+    place(slot);
+    return slots_[slot].id;
+  }
+  void cancel(TimerId id) {
+    const std::uint32_t slot = slots_.find(id);
+    if (slot == kNoSlot) return;
+    if (slots_[slot].in_heap) {
+      far_.remove(slot);
     } else {
-      sift_down(i);
+      unlink(slot);
+    }
+    slots_.take(slot);
+  }
+  // The earliest timer's time, or nullopt. Moves the window's start up to its bucket.
+  std::optional<TimePoint> next_due() {
+    const std::uint32_t slot = first();
+    if (slot == kNoSlot) return std::nullopt;
+    return slots_[slot].when;
+  }
+  // Removes and returns the earliest timer (there must be one).
+  Timer pop() {
+    const std::uint32_t slot = first();
+    unlink(slot);
+    return slots_.take(slot);
+  }
+  std::size_t size() const { return in_wheel_ + far_.size(); }
+
+ private:
+  static constexpr int kBucketShift = 4;  // 16 ms buckets
+  static constexpr std::size_t kBuckets = std::size_t{1} << 14;
+  static constexpr std::size_t kWords = kBuckets / 64;
+
+  static std::int64_t bucket_of(TimePoint t) {
+    return t.time_since_epoch().count() >> kBucketShift;  // floor, also before the epoch
+  }
+  // A timer before the window's start (time moved on without firing) waits in its first bucket,
+  // where its time sorts it first.
+  void place(std::uint32_t slot) {
+    const std::int64_t bucket = std::max(bucket_of(slots_[slot].when), cursor_);
+    if (bucket - cursor_ >= static_cast<std::int64_t>(kBuckets)) {
+      far_.push(slot);
+    } else {
+      link(slot, static_cast<std::uint32_t>(bucket & (kBuckets - 1)));
     }
   }
-  struct Slot {
-    TimerId id = 0;  // 0: free
-    std::uint32_t generation = 0;
-    std::function<void()> fn;
-  };
-  void release(std::uint32_t slot) {
-    slots_[slot].id = 0;
-    slots_[slot].fn = nullptr;
-    free_.push_back(slot);
+  // Inserts in (when, sequence) order: from the tail, where a new timer usually belongs.
+  void link(std::uint32_t slot, std::uint32_t index) {
+    TimerSlots::Slot& s = slots_[slot];
+    s.in_heap = false;
+    s.place = index;
+    std::uint32_t after = tails_[index];
+    while (after != kNoSlot && slots_.earlier(slot, after)) after = slots_[after].prev;
+    const std::uint32_t before = after == kNoSlot ? heads_[index] : slots_[after].next;
+    s.prev = after;
+    s.next = before;
+    (after == kNoSlot ? heads_[index] : slots_[after].next) = slot;
+    (before == kNoSlot ? tails_[index] : slots_[before].prev) = slot;
+    bits_[index / 64] |= std::uint64_t{1} << (index % 64);
+    ++in_wheel_;
   }
-  std::vector<HeapEntry> heap_;
-  std::vector<Slot> slots_;
-  // pos_[slot]: index of the slot's entry in heap_ while pending. Apart from the slots (48 bytes
-  // each), so the moves of a sift touch a small array.
-  std::vector<std::uint32_t> pos_;
-  std::vector<std::uint32_t> free_;
-  std::uint64_t seq_ = 0;
+  void unlink(std::uint32_t slot) {
+    const TimerSlots::Slot& s = slots_[slot];
+    const std::uint32_t index = s.place;
+    (s.prev == kNoSlot ? heads_[index] : slots_[s.prev].next) = s.next;
+    (s.next == kNoSlot ? tails_[index] : slots_[s.next].prev) = s.prev;
+    if (heads_[index] == kNoSlot) bits_[index / 64] &= ~(std::uint64_t{1} << (index % 64));
+    --in_wheel_;
+  }
+  // The earliest pending timer's slot (kNoSlot if none). The window starts at its bucket
+  // afterwards, and the heap's timers that fall in the window moved into it.
+  std::uint32_t first() {
+    if (in_wheel_ == 0) {
+      if (far_.size() == 0) return kNoSlot;
+      cursor_ = bucket_of(far_.top()->when);
+      pull_far();
+    }
+    const std::size_t index = next_occupied(static_cast<std::size_t>(cursor_ & (kBuckets - 1)));
+    const std::int64_t ahead =
+        static_cast<std::int64_t>((index - static_cast<std::size_t>(cursor_)) & (kBuckets - 1));
+    if (ahead > 0) {
+      cursor_ += ahead;
+      pull_far();
+    }
+    return heads_[index];
+  }
+  void pull_far() {
+    const std::int64_t end = cursor_ + static_cast<std::int64_t>(kBuckets);
+    while (const SlotHeap::Entry* top = far_.top()) {
+      if (bucket_of(top->when) >= end) break;
+      const std::uint32_t slot = top->slot;
+      far_.remove(slot);
+      place(slot);
+    }
+  }
+  // The first occupied bucket at or after `from`, going round (the wheel is not empty).
+  std::size_t next_occupied(std::size_t from) const {
+    const std::size_t start = from / 64;
+    const std::uint64_t at_or_after = ~std::uint64_t{0} << (from % 64);
+    if (std::uint64_t bits = bits_[start] & at_or_after) return start * 64 + lowest(bits);
+    for (std::size_t k = 1; k < kWords; ++k) {
+      const std::size_t word = (start + k) % kWords;
+      if (bits_[word] != 0) return word * 64 + lowest(bits_[word]);
+    }
+    return start * 64 + lowest(bits_[start] & ~at_or_after);
+  }
+  static std::size_t lowest(std::uint64_t bits) {
+    return static_cast<std::size_t>(std::countr_zero(bits));
+  }
+
+  TimerSlots slots_;
+  SlotHeap far_{slots_};
+  std::int64_t cursor_ = 0;  // the window's first bucket number (time >> kBucketShift)
+  std::vector<std::uint32_t> heads_;
+  std::vector<std::uint32_t> tails_;
+  std::vector<std::uint64_t> bits_;  // occupied buckets
+  std::size_t in_wheel_ = 0;
 };
 
 class SystemClock final : public Clock {
@@ -195,15 +366,15 @@ class SystemClock final : public Clock {
   void loop() {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopping_) {
-      const HeapEntry* top = heap_.top();
-      if (top == nullptr) {
+      const std::optional<TimePoint> due = heap_.next_due();
+      if (!due) {
         cv_.wait(lock);
         continue;
       }
       TimePoint now_virtual = now();
-      if (top->when > now_virtual) {
-        auto wait = std::chrono::duration_cast<std::chrono::microseconds>(
-            (top->when - now_virtual) / speed_);
+      if (*due > now_virtual) {
+        auto wait =
+            std::chrono::duration_cast<std::chrono::microseconds>((*due - now_virtual) / speed_);
         cv_.wait_for(lock, wait + std::chrono::microseconds(100));
         continue;
       }
@@ -236,7 +407,7 @@ struct VirtualClock::Impl {
   std::atomic<Duration::rep> now{0};
   TimePoint get_now() const { return TimePoint(Duration(now.load(std::memory_order_acquire))); }
   void set_now(TimePoint t) { now.store(t.time_since_epoch().count(), std::memory_order_release); }
-  TimerHeap heap;
+  TimerWheel timers;
 };
 
 VirtualClock::VirtualClock(TimePoint start) : impl_(std::make_unique<Impl>()) {
@@ -248,22 +419,22 @@ TimePoint VirtualClock::now() const { return impl_->get_now(); }
 
 TimerId VirtualClock::schedule_at(TimePoint when, std::function<void()> fn) {
   std::lock_guard<detail::LightMutex> lock(impl_->mutex);
-  return impl_->heap.push(std::max(when, impl_->get_now()), std::move(fn));
+  return impl_->timers.push(std::max(when, impl_->get_now()), std::move(fn));
 }
 
 void VirtualClock::cancel(TimerId id) {
   std::lock_guard<detail::LightMutex> lock(impl_->mutex);
-  impl_->heap.cancel(id);
+  impl_->timers.cancel(id);
 }
 
 bool VirtualClock::advance_one(TimePoint limit) {
   std::unique_lock<detail::LightMutex> lock(impl_->mutex);
-  const HeapEntry* top = impl_->heap.top();
-  if (top == nullptr || top->when > limit) {
+  const std::optional<TimePoint> due = impl_->timers.next_due();
+  if (!due || *due > limit) {
     impl_->set_now(std::max(impl_->get_now(), limit));
     return false;
   }
-  Timer t = impl_->heap.pop();
+  Timer t = impl_->timers.pop();
   impl_->set_now(std::max(impl_->get_now(), t.when));
   lock.unlock();
   t.fn();
@@ -272,9 +443,9 @@ bool VirtualClock::advance_one(TimePoint limit) {
 
 bool VirtualClock::fire_next(TimePoint limit) {
   std::unique_lock<detail::LightMutex> lock(impl_->mutex);
-  const HeapEntry* top = impl_->heap.top();
-  if (top == nullptr || top->when > limit) return false;
-  Timer t = impl_->heap.pop();
+  const std::optional<TimePoint> due = impl_->timers.next_due();
+  if (!due || *due > limit) return false;
+  Timer t = impl_->timers.pop();
   impl_->set_now(std::max(impl_->get_now(), t.when));
   lock.unlock();
   t.fn();
@@ -289,8 +460,7 @@ std::size_t VirtualClock::advance_to(TimePoint limit) {
 
 TimePoint VirtualClock::next_due() const {
   std::lock_guard<detail::LightMutex> lock(impl_->mutex);
-  const HeapEntry* top = impl_->heap.top();
-  return top ? top->when : TimePoint::max();
+  return impl_->timers.next_due().value_or(TimePoint::max());
 }
 
 void VirtualClock::pass(Duration d) {
@@ -300,7 +470,7 @@ void VirtualClock::pass(Duration d) {
 
 std::size_t VirtualClock::pending() const {
   std::lock_guard<detail::LightMutex> lock(impl_->mutex);
-  return impl_->heap.size();
+  return impl_->timers.size();
 }
 
 }  // namespace omnivox

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/light_mutex.h"
 #include "omnivox/sim.h"
 
 namespace omnivox {
@@ -100,8 +101,11 @@ ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
   return world;
 }
 
+struct Simulator::Lock {
+  detail::LightRecursiveMutex mutex;
+};
+
 struct Simulator::SimCall {
-  OriginateRequest request;
   using Outcome = Simulator::Fate;
   Outcome outcome = Outcome::kNoAnswer;
   double talk_s = 0;
@@ -118,6 +122,7 @@ Simulator::Simulator(SimulationOptions options, Clock* clock, EventListener* dow
     : EventListenerWrapper(downstream),
       options_(std::move(options)),
       clock_(clock),
+      lock_(std::make_unique<Lock>()),
       rng_(options_.seed) {}
 
 namespace {
@@ -189,7 +194,7 @@ void Simulator::erase_call(CallId id) {
 
 Simulator::~Simulator() {
   // The clock outlives the simulator: no event of ours may fire on it afterwards.
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
   for (auto& call : calls_dense_) {
     if (call) cancel_timers(*call);
   }
@@ -221,7 +226,7 @@ void Simulator::emit(CallId id, CallEventKind kind, double delay_s, AmdResult am
 void Simulator::deliver(CallId id, std::size_t slot) {
   CallEvent e;
   {
-    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
     SimCall* found = find_call(id);
     if (found == nullptr || slot >= found->pending.size()) return;
     SimCall& c = *found;
@@ -315,11 +320,10 @@ OriginateForecast Simulator::forecast_of(const Draws& d, Duration ring_timeout, 
 }
 
 void Simulator::originate(const OriginateRequest& request) {
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
   ++originated_;
   CallId id = request.call_id;
   SimCall& c = insert_call(id);
-  c.request = request;
   std::uniform_real_distribution<double> u(0.0, 1.0);
   const double ring_timeout = to_seconds(request.ring_timeout);
   double setup = 0, ring = 0, amd_u = 1.0, amd_delay = 0, patience = 0;
@@ -447,14 +451,14 @@ void Simulator::originate(const OriginateRequest& request) {
 }
 
 std::optional<CallForecast> Simulator::forecast(CallId id) const {
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
   SimCall* c = find_call(id);
   if (c == nullptr) return std::nullopt;
   return c->forecast;
 }
 
 std::optional<TimePoint> Simulator::agent_free_at(AgentId agent) {
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
   auto it = agent_plans_.find(agent);
   if (it == agent_plans_.end()) return std::nullopt;
   AgentPlan& plan = it->second;
@@ -465,7 +469,7 @@ std::optional<TimePoint> Simulator::agent_free_at(AgentId agent) {
 
 std::vector<OriginateForecast> Simulator::peek_next_originates(std::size_t n, Duration ring_timeout,
                                                                bool amd) {
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
   if (options_.replay) {
     throw Error(ErrorCode::kState,
                 "peek_next_originates: a replay world decides an attempt's fate by its contact; "
@@ -479,7 +483,7 @@ std::vector<OriginateForecast> Simulator::peek_next_originates(std::size_t n, Du
 }
 
 void Simulator::hangup(CallId id) {
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
   SimCall* found = find_call(id);
   if (found == nullptr) return;
   SimCall& c = *found;
@@ -488,7 +492,7 @@ void Simulator::hangup(CallId id) {
 }
 
 void Simulator::bridge(CallId id, AgentId agent) {
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
   SimCall* found = find_call(id);
   if (found == nullptr) return;
   SimCall& c = *found;
@@ -509,11 +513,11 @@ void Simulator::on_agent_state(const AgentStateChange& change) {
   EventListenerWrapper::on_agent_state(change);
   if (change.to != AgentState::kWrapUp && change.to != AgentState::kReserved &&
       change.to != AgentState::kOnCall) {
-    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
     agent_plans_.erase(change.agent);  // free (or gone): no call ahead
   }
   if (change.to != AgentState::kWrapUp || engine_ == nullptr) return;
-  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
   CallId call = change.call_id;
   Disposition d = Disposition::kCompleted;
   if (auto it = dispositions_.find(call); it != dispositions_.end()) {
