@@ -126,6 +126,41 @@ TEST(EngineSimulation, ProgressiveCampaignKeepsEveryInvariant) {
   EXPECT_EQ(recorded, s.attempts);
 }
 
+// Adding a running campaign again (a config change mid-day) keeps the calls in flight, their
+// timers and the agents working: nothing points to a discarded campaign (ASan would see it).
+TEST(EngineSimulation, CampaignAddedAgainWhileRunningKeepsItsCallsAndAgents) {
+  SimulationOptions so;
+  so.seed = 7;
+  so.parametric.talk = Distribution::exponential(60);
+  so.wrap_up = Distribution::fixed(5);
+  World w(so);
+  CampaignConfig c;
+  c.id = "again";
+  c.compliance = ComplianceProfile::none();
+  c.call_window = CallWindow::always();
+  c.max_attempts = 2;
+  c.dial_mode = DialMode::kPower;
+  c.power_lines_per_agent = 2;
+  w.engine->add_campaign(c);
+  for (int i = 0; i < 400; ++i) {
+    Contact contact;
+    contact.numbers.push_back(PhoneNumber{us_number(212, i)});
+    w.engine->add_contact("again", contact);
+  }
+  w.staff("again", 10);
+  w.engine->start_campaign("again");
+  w.engine->run_for(std::chrono::minutes(10));
+  ASSERT_GT(w.engine->statistics("again").attempts_in_flight, 0);
+  c.max_attempts = 3;
+  w.engine->add_campaign(c);
+  ASSERT_TRUE(w.engine->run_until_done(std::chrono::hours(24 * 30)));
+  CampaignStatistics s = w.engine->statistics("again");
+  EXPECT_EQ(s.attempts_in_flight, 0);
+  EXPECT_EQ(s.contacts_final, s.contacts_total);
+  EXPECT_EQ(w.invariants.double_dials, 0);
+  EXPECT_TRUE(w.invariants.in_flight.empty());
+}
+
 TEST(EngineSimulation, SameSeedSameRun) {
   auto run = [](std::uint64_t seed) {
     SimulationOptions so;

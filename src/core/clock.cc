@@ -228,9 +228,10 @@ class TimerWheel {
     if (slot == kNoSlot) return std::nullopt;
     return slots_[slot].when;
   }
-  // Removes and returns the earliest timer (there must be one).
-  Timer pop() {
+  // Removes and returns the earliest timer if it is due at or before `limit`.
+  std::optional<Timer> pop_due(TimePoint limit) {
     const std::uint32_t slot = first();
+    if (slot == kNoSlot || slots_[slot].when > limit) return std::nullopt;
     unlink(slot);
     return slots_.take(slot);
   }
@@ -429,26 +430,21 @@ void VirtualClock::cancel(TimerId id) {
 
 bool VirtualClock::advance_one(TimePoint limit) {
   std::unique_lock<detail::LightMutex> lock(impl_->mutex);
-  const std::optional<TimePoint> due = impl_->timers.next_due();
-  if (!due || *due > limit) {
-    impl_->set_now(std::max(impl_->get_now(), limit));
-    return false;
-  }
-  Timer t = impl_->timers.pop();
-  impl_->set_now(std::max(impl_->get_now(), t.when));
+  std::optional<Timer> t = impl_->timers.pop_due(limit);
+  impl_->set_now(std::max(impl_->get_now(), t ? t->when : limit));
   lock.unlock();
-  t.fn();
+  if (!t) return false;
+  t->fn();
   return true;
 }
 
 bool VirtualClock::fire_next(TimePoint limit) {
   std::unique_lock<detail::LightMutex> lock(impl_->mutex);
-  const std::optional<TimePoint> due = impl_->timers.next_due();
-  if (!due || *due > limit) return false;
-  Timer t = impl_->timers.pop();
-  impl_->set_now(std::max(impl_->get_now(), t.when));
+  std::optional<Timer> t = impl_->timers.pop_due(limit);
+  if (!t) return false;
+  impl_->set_now(std::max(impl_->get_now(), t->when));
   lock.unlock();
-  t.fn();
+  t->fn();
   return true;
 }
 

@@ -136,10 +136,12 @@ class Borrowed {
 };
 
 struct Engine::Impl {
+  struct Campaign;
   struct Agent {
     AgentId id = kNoAgent;
     std::string name;
     std::string campaign_id;
+    Campaign* campaign = nullptr;  // campaign_id's (campaign objects are never replaced)
     AgentState state = AgentState::kLoggedOut;
     TimePoint state_since{};
     TimePoint idle_since{};
@@ -399,7 +401,7 @@ struct Engine::Impl {
     TimePoint t = now();
     a.seconds_in[static_cast<int>(a.state)] += to_seconds(t - a.state_since);
     AgentState from = a.state;
-    Campaign& c = *campaigns.at(a.campaign_id);
+    Campaign& c = *a.campaign;
     --c.agents_in_state[static_cast<int>(from)];
     ++c.agents_in_state[static_cast<int>(to)];
     if (from != to && from == AgentState::kAvailable) {
@@ -420,7 +422,7 @@ struct Engine::Impl {
     });
   }
   void set_preview(Agent& a, std::optional<DialQueueEntry> entry) {
-    Campaign& c = *campaigns.at(a.campaign_id);
+    Campaign& c = *a.campaign;
     c.agents_previewing += (entry ? 1 : 0) - (a.preview ? 1 : 0);
     a.preview = std::move(entry);
   }
@@ -451,7 +453,7 @@ struct Engine::Impl {
 
   // An agent is free again: serve a waiting live answer first, else let pacing use it.
   void agent_freed(Agent& a) {
-    Campaign& c = *campaigns.at(a.campaign_id);
+    Campaign& c = *a.campaign;
     if (a.after_wrap_up && *a.after_wrap_up != AgentState::kAvailable) {
       AgentState next = *a.after_wrap_up;
       a.after_wrap_up.reset();
@@ -1498,19 +1500,13 @@ void Engine::add_campaign(const CampaignConfig& campaign) {
   auto policy = make_policy_for(campaign);
   std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   impl_->storage->put_campaign(campaign);
-  auto c = std::make_unique<Impl::Campaign>();
+  // A campaign added again keeps its object: its agents, calls and timers point to it.
+  std::unique_ptr<Impl::Campaign>& c = impl_->campaigns[campaign.id];
+  if (!c) c = std::make_unique<Impl::Campaign>();
   c->config = campaign;
   c->policy = std::move(policy);
   c->generator = std::make_unique<QueueGenerator>(campaign, impl_->storage, &impl_->zones);
   c->governor = std::make_unique<AbandonGovernor>(campaign.compliance);
-  if (auto old = impl_->campaigns.find(campaign.id); old != impl_->campaigns.end()) {
-    c->agents = old->second->agents;
-    c->available = old->second->available;
-    std::copy(std::begin(old->second->agents_in_state), std::end(old->second->agents_in_state),
-              std::begin(c->agents_in_state));
-    c->agents_previewing = old->second->agents_previewing;
-  }
-  impl_->campaigns[campaign.id] = std::move(c);
   for (const auto& number : campaign.dnc_numbers) impl_->storage->add_dnc(campaign.id, number);
 }
 
@@ -1601,6 +1597,7 @@ AgentId Engine::add_agent(const std::string& campaign_id, const std::string& nam
   a.id = static_cast<AgentId>(impl_->agents.size());
   a.name = name;
   a.campaign_id = campaign_id;
+  a.campaign = &c;
   a.state_since = impl_->now();
   impl_->agents.push_back(std::move(a));
   c.agents.push_back(impl_->agents.back().id);
@@ -1630,7 +1627,7 @@ void Engine::set_agent_state(AgentId agent, AgentState state) {
         break;
     }
     if (a.state == state) return;
-    Impl::Campaign& campaign = *impl_->campaigns.at(a.campaign_id);
+    Impl::Campaign& campaign = *a.campaign;
     if (a.state == AgentState::kAvailable && a.after_wrap_up) {
       // Already departing: a new request replaces the old one (AVAILABLE cancels it).
       --campaign.agents_departing;
@@ -1648,7 +1645,7 @@ void Engine::set_agent_state(AgentId agent, AgentState state) {
     }
     if (a.preview && state != AgentState::kAvailable) {
       impl_->storage->release_lease(a.preview->contact_id, impl_->options.owner_token);
-      impl_->campaigns.at(a.campaign_id)->held.erase(a.preview->contact_id);
+      a.campaign->held.erase(a.preview->contact_id);
       impl_->set_preview(a, std::nullopt);
     }
     if (state == AgentState::kAvailable) {
@@ -1656,7 +1653,7 @@ void Engine::set_agent_state(AgentId agent, AgentState state) {
     } else {
       impl_->set_agent(a, state, kNoCall);
     }
-    impl_->pace(*impl_->campaigns.at(a.campaign_id));
+    impl_->pace(*a.campaign);
   });
 }
 
@@ -1685,7 +1682,7 @@ std::optional<DialQueueEntry> Engine::preview_next(AgentId agent) {
     throw Error(ErrorCode::kState, "preview_next: agent " + std::to_string(agent) + " is " +
                                        to_string(a.state) + ", not AVAILABLE");
   }
-  Impl::Campaign& c = *impl_->campaigns.at(a.campaign_id);
+  Impl::Campaign& c = *a.campaign;
   for (int round = 0; round < 2; ++round) {
     if (c.queue.empty()) {
       c.refill_blocked_until = TimePoint{};
@@ -1717,7 +1714,7 @@ CallId Engine::dial_preview(AgentId agent) {
                   "dial_preview: agent " + std::to_string(agent) + " has no previewed contact");
     }
     DialQueueEntry e = *a.preview;
-    id = impl_->originate(*impl_->campaigns.at(a.campaign_id), e, agent);
+    id = impl_->originate(*a.campaign, e, agent);
   });
   if (id == kNoCall) {
     throw Error(ErrorCode::kState, "dial_preview: the previewed contact is no longer dialable");
@@ -1730,7 +1727,7 @@ void Engine::skip_preview(AgentId agent) {
   Impl::Agent& a = impl_->agent_or_throw(agent);
   if (!a.preview) return;
   impl_->storage->release_lease(a.preview->contact_id, impl_->options.owner_token);
-  impl_->campaigns.at(a.campaign_id)->held.erase(a.preview->contact_id);
+  a.campaign->held.erase(a.preview->contact_id);
   impl_->set_preview(a, std::nullopt);
 }
 
@@ -1740,7 +1737,7 @@ CallId Engine::call_now(ContactId contact_id, AgentId agent) {
   if (a.state != AgentState::kAvailable || a.preview) {
     throw Error(ErrorCode::kState, "call_now: agent " + std::to_string(agent) + " is not free");
   }
-  Impl::Campaign& c = *impl_->campaigns.at(a.campaign_id);
+  Impl::Campaign& c = *a.campaign;
   auto contact = impl_->storage->get_contact(contact_id);
   if (!contact || contact->campaign_id != c.config.id) {
     throw Error(ErrorCode::kNotFound, "call_now: contact " + std::to_string(contact_id) +
