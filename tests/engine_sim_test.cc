@@ -29,6 +29,19 @@ class InvariantListener : public EventListener {
   int double_dials = 0;
 };
 
+std::string us_number(int area, int i) {
+  return "+1" + std::to_string(area) + "555" + std::to_string(1000000 + i).substr(3);
+}
+
+// `count` contacts with one New York number each.
+void add_new_york_contacts(Engine& engine, const std::string& campaign, int count) {
+  for (int i = 0; i < count; ++i) {
+    Contact contact;
+    contact.numbers.push_back(PhoneNumber{us_number(212, i)});
+    engine.add_contact(campaign, std::move(contact));
+  }
+}
+
 struct World {
   std::unique_ptr<Storage> storage = make_memory_storage();
   VirtualClock clock{kStart};
@@ -50,10 +63,6 @@ struct World {
     }
   }
 };
-
-std::string us_number(int area, int i) {
-  return "+1" + std::to_string(area) + "555" + std::to_string(1000000 + i).substr(3);
-}
 
 TEST(EngineSimulation, ProgressiveCampaignKeepsEveryInvariant) {
   SimulationOptions so;
@@ -142,11 +151,7 @@ TEST(EngineSimulation, CampaignAddedAgainWhileRunningKeepsItsCallsAndAgents) {
   c.dial_mode = DialMode::kPower;
   c.power_lines_per_agent = 2;
   w.engine->add_campaign(c);
-  for (int i = 0; i < 400; ++i) {
-    Contact contact;
-    contact.numbers.push_back(PhoneNumber{us_number(212, i)});
-    w.engine->add_contact("again", contact);
-  }
+  add_new_york_contacts(*w.engine, "again", 400);
   w.staff("again", 10);
   w.engine->start_campaign("again");
   w.engine->run_for(std::chrono::minutes(10));
@@ -170,11 +175,7 @@ TEST(EngineSimulation, SameSeedSameRun) {
     c.id = "r";
     c.call_window = CallWindow::always();
     w.engine->add_campaign(c);
-    for (int i = 0; i < 300; ++i) {
-      Contact ct;
-      ct.numbers.push_back(PhoneNumber{us_number(212, i)});
-      w.engine->add_contact("r", ct);
-    }
+    add_new_york_contacts(*w.engine, "r", 300);
     w.staff("r", 5);
     w.engine->start_campaign("r");
     w.engine->run_until_done(std::chrono::hours(24 * 10));
@@ -209,11 +210,7 @@ TEST(EngineSimulation, OccupancyMatchesRenewalTheoryForOneProgressiveAgent) {
   c.retry_rules.clear();  // every disposition final: one attempt per contact
   w.engine->add_campaign(c);
   const int kContacts = 24000;  // about 6000 cycles
-  for (int i = 0; i < kContacts; ++i) {
-    Contact ct;
-    ct.numbers.push_back(PhoneNumber{us_number(212, i)});
-    w.engine->add_contact("exact", ct);
-  }
+  add_new_york_contacts(*w.engine, "exact", kContacts);
   w.staff("exact", 1);
   w.engine->start_campaign("exact");
   ASSERT_TRUE(w.engine->run_until_done(std::chrono::hours(24 * 60)));
@@ -247,11 +244,7 @@ TEST(EngineSimulation, AnswerWithNoFreeAgentIsAbandonedAfterTheHoldWindow) {
   c.call_window = CallWindow::always();
   c.max_attempts = 1;
   w.engine->add_campaign(c);
-  for (int i = 0; i < 30; ++i) {
-    Contact ct;
-    ct.numbers.push_back(PhoneNumber{us_number(212, i)});
-    w.engine->add_contact("power", ct);
-  }
+  add_new_york_contacts(*w.engine, "power", 30);
   w.staff("power", 2);
   w.engine->start_campaign("power");
   ASSERT_TRUE(w.engine->run_until_done(std::chrono::hours(24)));
@@ -284,11 +277,7 @@ TEST(EngineSimulation, ListenersGetOnlyTheEventsTheyAskFor) {
     c.call_window = CallWindow::always();
     c.max_attempts = 2;
     simulation.engine().add_campaign(c);
-    for (int i = 0; i < 200; ++i) {
-      Contact ct;
-      ct.numbers.push_back(PhoneNumber{us_number(212, i)});
-      simulation.engine().add_contact("ask", std::move(ct));
-    }
+    add_new_york_contacts(simulation.engine(), "ask", 200);
     simulation.add_agents("ask", 5);
     simulation.engine().start_campaign("ask");
     simulation.engine().run_until_done(std::chrono::hours(48));
