@@ -119,6 +119,7 @@ class AbandonGovernor {
   std::deque<TimePoint> live_, abandons_, machines_;  // within a rolling abandon_window
   // With no window (the whole campaign) only the counts matter: no timestamp per call is kept.
   long live_total_ = 0, abandons_total_ = 0, machines_total_ = 0;
+  TimePoint pruned_at_ = TimePoint::min();  // pacing reads the counts several times an instant
 };
 
 class Storage;

@@ -87,7 +87,8 @@ std::optional<ComplianceProfile> ComplianceProfile::by_name(std::string_view nam
 AbandonGovernor::AbandonGovernor(ComplianceProfile profile) : profile_(std::move(profile)) {}
 
 void AbandonGovernor::prune(TimePoint t) {
-  if (profile_.abandon_window <= Duration(0)) return;
+  if (profile_.abandon_window <= Duration(0) || t == pruned_at_) return;
+  pruned_at_ = t;
   TimePoint from = t - profile_.abandon_window;
   for (auto* q : {&live_, &abandons_, &machines_}) {
     while (!q->empty() && q->front() <= from) q->pop_front();
@@ -101,6 +102,7 @@ void AbandonGovernor::record_live_answer(TimePoint t) {
     ++live_total_;
   } else {
     live_.push_back(t);
+    pruned_at_ = TimePoint::min();  // t may be older than the last prune's
   }
 }
 void AbandonGovernor::record_abandon(TimePoint t) {
@@ -108,6 +110,7 @@ void AbandonGovernor::record_abandon(TimePoint t) {
     ++abandons_total_;
   } else {
     abandons_.push_back(t);
+    pruned_at_ = TimePoint::min();  // t may be older than the last prune's
   }
 }
 void AbandonGovernor::record_amd_machine(TimePoint t) {
@@ -115,6 +118,7 @@ void AbandonGovernor::record_amd_machine(TimePoint t) {
     ++machines_total_;
   } else {
     machines_.push_back(t);
+    pruned_at_ = TimePoint::min();  // t may be older than the last prune's
   }
 }
 
