@@ -196,7 +196,7 @@ class TimerHeap {
 };
 
 // The virtual clock's timers: a timing wheel (G. Varghese, A. Lauck, "Hashed and hierarchical
-// timing wheels", SOSP 1987) of 16,384 buckets of 16 ms, covering the next 262 s, with a heap for
+// timing wheels", SOSP 1987) of 2,048 buckets of 128 ms, covering the next 262 s, with a heap for
 // the timers beyond. A simulation schedules almost all its timers (call events, timeouts,
 // wrap-ups) within minutes, so scheduling and cancelling them is a list insert or unlink, and
 // finding the next one a bitmap scan, where the heap took a sift of ~600 entries each.
@@ -204,7 +204,7 @@ class TimerHeap {
 // every timer in the wheel fires before every timer in the heap.
 class TimerWheel {
  public:
-  TimerWheel() : heads_(kBuckets, kNoSlot), tails_(kBuckets, kNoSlot), bits_(kWords, 0) {}
+  TimerWheel() : buckets_(kBuckets), bits_(kWords, 0) {}
 
   TimerId push(TimePoint when, std::function<void()> fn) {
     if (size() == 0) cursor_ = bucket_of(when);  // the first pending timer sets the window
@@ -238,8 +238,8 @@ class TimerWheel {
   std::size_t size() const { return in_wheel_ + far_.size(); }
 
  private:
-  static constexpr int kBucketShift = 4;  // 16 ms buckets
-  static constexpr std::size_t kBuckets = std::size_t{1} << 14;
+  static constexpr int kBucketShift = 7;  // 128 ms buckets
+  static constexpr std::size_t kBuckets = std::size_t{1} << 11;
   static constexpr std::size_t kWords = kBuckets / 64;
 
   static std::int64_t bucket_of(TimePoint t) {
@@ -260,22 +260,22 @@ class TimerWheel {
     TimerSlots::Slot& s = slots_[slot];
     s.in_heap = false;
     s.place = index;
-    std::uint32_t after = tails_[index];
+    std::uint32_t after = buckets_[index].tail;
     while (after != kNoSlot && slots_.earlier(slot, after)) after = slots_[after].prev;
-    const std::uint32_t before = after == kNoSlot ? heads_[index] : slots_[after].next;
+    const std::uint32_t before = after == kNoSlot ? buckets_[index].head : slots_[after].next;
     s.prev = after;
     s.next = before;
-    (after == kNoSlot ? heads_[index] : slots_[after].next) = slot;
-    (before == kNoSlot ? tails_[index] : slots_[before].prev) = slot;
+    (after == kNoSlot ? buckets_[index].head : slots_[after].next) = slot;
+    (before == kNoSlot ? buckets_[index].tail : slots_[before].prev) = slot;
     bits_[index / 64] |= std::uint64_t{1} << (index % 64);
     ++in_wheel_;
   }
   void unlink(std::uint32_t slot) {
     const TimerSlots::Slot& s = slots_[slot];
     const std::uint32_t index = s.place;
-    (s.prev == kNoSlot ? heads_[index] : slots_[s.prev].next) = s.next;
-    (s.next == kNoSlot ? tails_[index] : slots_[s.next].prev) = s.prev;
-    if (heads_[index] == kNoSlot) bits_[index / 64] &= ~(std::uint64_t{1} << (index % 64));
+    (s.prev == kNoSlot ? buckets_[index].head : slots_[s.prev].next) = s.next;
+    (s.next == kNoSlot ? buckets_[index].tail : slots_[s.next].prev) = s.prev;
+    if (buckets_[index].head == kNoSlot) bits_[index / 64] &= ~(std::uint64_t{1} << (index % 64));
     --in_wheel_;
   }
   // The earliest pending timer's slot (kNoSlot if none). The window starts at its bucket
@@ -293,7 +293,7 @@ class TimerWheel {
       cursor_ += ahead;
       pull_far();
     }
-    return heads_[index];
+    return buckets_[index].head;
   }
   void pull_far() {
     const std::int64_t end = cursor_ + static_cast<std::int64_t>(kBuckets);
@@ -322,8 +322,11 @@ class TimerWheel {
   TimerSlots slots_;
   SlotHeap far_{slots_};
   std::int64_t cursor_ = 0;  // the window's first bucket number (time >> kBucketShift)
-  std::vector<std::uint32_t> heads_;
-  std::vector<std::uint32_t> tails_;
+  struct Bucket {
+    std::uint32_t head = kNoSlot;  // its earliest timer
+    std::uint32_t tail = kNoSlot;  // its latest
+  };
+  std::vector<Bucket> buckets_;      // 16 KB: stays in the first-level cache
   std::vector<std::uint64_t> bits_;  // occupied buckets
   std::size_t in_wheel_ = 0;
 };

@@ -289,13 +289,26 @@ struct WaitingEntry {
 };
 
 // Entries (a contact and a time it is due) taken earliest first. They mostly arrive in due order
-// (retries with one delay, leases with one TTL, as time goes forward): those go to a FIFO, O(1),
-// where a heap over every waiting contact costs a sift each; the rest to a heap.
+// per delay (retries with one delay per disposition, leases with one TTL, as time goes forward):
+// those go to up to eight FIFO runs, O(1), where a heap over every waiting contact costs a sift
+// (and its cache misses) each; the rest to a heap.
 class DueQueue {
  public:
+  // Best fit: the run with the latest end at or before the entry's time. Due times are "now +
+  // a delay", and a campaign has a few delays (its retry rules, the lease time): each delay's
+  // entries arrive in order and end up in a run of their own.
   void push(const WaitingEntry& e) {
-    if (in_order_.empty() || e.due_ms >= in_order_.back().due_ms) {
-      in_order_.push_back(e);
+    std::deque<WaitingEntry>* best = nullptr;
+    for (auto& run : runs_) {
+      if (run.empty() || run.back().due_ms <= e.due_ms) {
+        if (!best || best->empty() || (!run.empty() && run.back().due_ms > best->back().due_ms)) {
+          best = &run;
+        }
+      }
+    }
+    if (!best && runs_.size() < kMaxRuns) best = &runs_.emplace_back();
+    if (best) {
+      best->push_back(e);
     } else {
       heap_.push_back(e);
       std::push_heap(heap_.begin(), heap_.end(), std::greater<WaitingEntry>{});
@@ -303,12 +316,16 @@ class DueQueue {
   }
   // Takes the earliest entry due at or before `now_ms` into `out`; false if none.
   bool pop_due(std::int64_t now_ms, WaitingEntry& out) {
-    const bool fifo = !in_order_.empty() && in_order_.front().due_ms <= now_ms;
-    const bool heap = !heap_.empty() && heap_.front().due_ms <= now_ms;
-    if (!fifo && !heap) return false;
-    if (fifo && (!heap || in_order_.front().due_ms <= heap_.front().due_ms)) {
-      out = in_order_.front();
-      in_order_.pop_front();
+    std::deque<WaitingEntry>* first = nullptr;
+    for (auto& run : runs_) {
+      if (!run.empty() && (!first || run.front().due_ms < first->front().due_ms)) first = &run;
+    }
+    const bool from_run = first && first->front().due_ms <= now_ms;
+    const bool from_heap = !heap_.empty() && heap_.front().due_ms <= now_ms;
+    if (!from_run && !from_heap) return false;
+    if (from_run && (!from_heap || first->front().due_ms <= heap_.front().due_ms)) {
+      out = first->front();
+      first->pop_front();
     } else {
       std::pop_heap(heap_.begin(), heap_.end(), std::greater<WaitingEntry>{});
       out = heap_.back();
@@ -316,18 +333,25 @@ class DueQueue {
     }
     return true;
   }
-  std::size_t size() const { return in_order_.size() + heap_.size(); }
+  std::size_t size() const {
+    std::size_t n = heap_.size();
+    for (const auto& run : runs_) n += run.size();
+    return n;
+  }
   // Moves every entry to the end of `out`, in no order.
   void drain_into(std::vector<WaitingEntry>& out) {
-    out.insert(out.end(), in_order_.begin(), in_order_.end());
+    for (auto& run : runs_) {
+      out.insert(out.end(), run.begin(), run.end());
+      run.clear();
+    }
     out.insert(out.end(), heap_.begin(), heap_.end());
-    in_order_.clear();
     heap_.clear();
   }
 
  private:
-  std::deque<WaitingEntry> in_order_;
-  std::vector<WaitingEntry> heap_;
+  static constexpr std::size_t kMaxRuns = 8;
+  std::vector<std::deque<WaitingEntry>> runs_;  // each in due order
+  std::vector<WaitingEntry> heap_;              // the rest
 };
 
 struct CampaignData {
