@@ -222,8 +222,9 @@ class Simulator final : public Telephony, public EventListenerWrapper {
   };
   static constexpr int kEventSlotBits = 4;
   static constexpr std::size_t kEventSlots = std::size_t{1} << kEventSlotBits;
-  void emit(CallId call, CallEventKind kind, double delay_s, AmdResult amd = AmdResult::kNone,
-            FailReason reason = FailReason::kNone);
+  // Schedules `kind` for `call` (with id `id`) `delay_s` seconds after `now`.
+  void emit(SimCall& call, CallId id, TimePoint now, CallEventKind kind, double delay_s,
+            AmdResult amd = AmdResult::kNone, FailReason reason = FailReason::kNone);
   void deliver(CallId call, std::size_t slot);
   void cancel_timers(SimCall& call);
   void end_call(SimCall& call, CallEventKind kind, double delay_s);

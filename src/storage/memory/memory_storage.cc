@@ -398,8 +398,9 @@ struct CampaignData {
 struct AttemptSlot {
   CallId call_id = kNoCall;  // kNoCall: empty slot
   ContactId contact_id = kNoContact;
-  CallId older = kNoCall;  // previous attempt of the same contact
-  CallId newer = kNoCall;  // next attempt of the same contact
+  // The previous attempt of the same contact. A singly linked list from the newest: adding an
+  // attempt does not touch the previous one's record (long out of the cache by then).
+  CallId older = kNoCall;
   TimePoint created_at{};
   TimePoint answered_at{};
   TimePoint bridged_at{};
@@ -1135,23 +1136,25 @@ class MemoryStorage final : public Storage {
   }
   // Adds the slot as the newest attempt of its contact.
   void link(AttemptSlot& slot) {
-    const ContactId contact = slot.contact_id;
-    const CallId head = head_of(contact);
-    slot.older = head;
-    slot.newer = kNoCall;
-    if (AttemptSlot* h = find_slot(head)) h->newer = slot.call_id;
-    set_head(contact, slot.call_id);
+    slot.older = head_of(slot.contact_id);
+    set_head(slot.contact_id, slot.call_id);
   }
+  // Takes the slot out of its contact's list: the list is walked from the newest attempt (a
+  // contact has a handful; this runs only on eviction or when an attempt changes contact).
   void unlink(AttemptSlot& slot) {
-    AttemptSlot* older = find_slot(slot.older);
-    AttemptSlot* newer = find_slot(slot.newer);
-    if (older != nullptr) older->newer = slot.newer;
-    if (newer != nullptr) {
-      newer->older = slot.older;
-    } else {
+    const CallId head = head_of(slot.contact_id);
+    if (head == slot.call_id) {
       set_head(slot.contact_id, slot.older);
+    } else {
+      for (AttemptSlot* newer = find_slot(head); newer != nullptr;
+           newer = find_slot(newer->older)) {
+        if (newer->older == slot.call_id) {
+          newer->older = slot.older;
+          break;
+        }
+      }
     }
-    slot.older = slot.newer = kNoCall;
+    slot.older = kNoCall;
   }
   // Records a finished attempt for eviction, and evicts those past the retention.
   void note_finished(AttemptSlot& slot) {

@@ -201,14 +201,11 @@ Simulator::~Simulator() {
   for (auto& [id, call] : calls_) cancel_timers(*call);
 }
 
-void Simulator::emit(CallId id, CallEventKind kind, double delay_s, AmdResult amd,
-                     FailReason reason) {
-  SimCall* found_call = find_call(id);
-  if (found_call == nullptr) return;
-  SimCall& call = *found_call;
+void Simulator::emit(SimCall& call, CallId id, TimePoint now, CallEventKind kind, double delay_s,
+                     AmdResult amd, FailReason reason) {
   const std::uint64_t slot = call.pending.size();
   call.pending.push_back(PendingEvent{kind, ++call.sequence, amd, reason});
-  const TimePoint at = clock_->now() + seconds_to_duration(delay_s);
+  const TimePoint at = now + seconds_to_duration(delay_s);
   TimerId timer;
   if (slot < kEventSlots && id < (CallId{1} << (64 - kEventSlotBits))) {
     // (call, slot) packed in one word keeps the callback within std::function's inline storage:
@@ -405,27 +402,28 @@ void Simulator::originate(const OriginateRequest& request) {
 
   const TimePoint now = clock_->now();
   c.forecast = CallForecast{};
-  emit(id, CallEventKind::kInitiated, setup);
+  emit(c, id, now, CallEventKind::kInitiated, setup);
   switch (c.outcome) {
     case SimCall::Outcome::kBusy:
       c.forecast.resolves_at = now + seconds_to_duration(setup + ring);
-      emit(id, CallEventKind::kBusy, setup + ring);
+      emit(c, id, now, CallEventKind::kBusy, setup + ring);
       return;
     case SimCall::Outcome::kInvalid:
       c.forecast.resolves_at = now + seconds_to_duration(setup + ring);
-      emit(id, CallEventKind::kFailed, setup + ring, AmdResult::kNone, FailReason::kInvalidNumber);
+      emit(c, id, now, CallEventKind::kFailed, setup + ring, AmdResult::kNone,
+           FailReason::kInvalidNumber);
       return;
     case SimCall::Outcome::kNoAnswer:
       c.forecast.resolves_at = now + seconds_to_duration(setup + ring_timeout);
-      emit(id, CallEventKind::kRinging, setup);
-      emit(id, CallEventKind::kNoAnswer, setup + ring_timeout);
+      emit(c, id, now, CallEventKind::kRinging, setup);
+      emit(c, id, now, CallEventKind::kNoAnswer, setup + ring_timeout);
       return;
     case SimCall::Outcome::kLive:
     case SimCall::Outcome::kMachine:
       break;
   }
-  emit(id, CallEventKind::kRinging, setup);
-  emit(id, CallEventKind::kAnswered, setup + ring);
+  emit(c, id, now, CallEventKind::kRinging, setup);
+  emit(c, id, now, CallEventKind::kAnswered, setup + ring);
   bool human = c.outcome == SimCall::Outcome::kLive;
   c.forecast.resolves_at = now + seconds_to_duration(setup + ring);
   c.forecast.live_answer = true;  // without AMD the engine treats every answer as a person
@@ -436,7 +434,7 @@ void Simulator::originate(const OriginateRequest& request) {
     } else {
       amd = amd_u < options_.amd_false_negative ? AmdResult::kHuman : AmdResult::kMachine;
     }
-    emit(id, CallEventKind::kAmdResult, setup + ring + amd_delay, amd);
+    emit(c, id, now, CallEventKind::kAmdResult, setup + ring + amd_delay, amd);
     c.forecast.live_answer = amd == AmdResult::kHuman;
     c.forecast.resolves_at = now + seconds_to_duration(setup + ring + amd_delay);
   }
@@ -447,7 +445,7 @@ void Simulator::originate(const OriginateRequest& request) {
   }
   c.forecast.talk_s = c.forecast.live_answer ? c.talk_s : 0.0;
   // The person hangs up if nobody comes: counted as abandoned by the state machine.
-  emit(id, CallEventKind::kCompleted, setup + ring + patience);
+  emit(c, id, now, CallEventKind::kCompleted, setup + ring + patience);
 }
 
 std::optional<CallForecast> Simulator::forecast(CallId id) const {
@@ -488,7 +486,8 @@ void Simulator::hangup(CallId id) {
   if (found == nullptr) return;
   SimCall& c = *found;
   cancel_timers(c);
-  emit(id, c.answered ? CallEventKind::kCompleted : CallEventKind::kCanceled, 0.0);
+  const TimePoint now = clock_->now();
+  emit(c, id, now, c.answered ? CallEventKind::kCompleted : CallEventKind::kCanceled, 0.0);
 }
 
 void Simulator::bridge(CallId id, AgentId agent) {
@@ -499,8 +498,9 @@ void Simulator::bridge(CallId id, AgentId agent) {
   cancel_timers(c);  // the patience hangup no longer applies
   c.bridged = true;
   double delay = options_.bridge_delay.sample(rng_);
-  emit(id, CallEventKind::kBridged, delay);
-  emit(id, CallEventKind::kCompleted, delay + c.talk_s);
+  const TimePoint now = clock_->now();
+  emit(c, id, now, CallEventKind::kBridged, delay);
+  emit(c, id, now, CallEventKind::kCompleted, delay + c.talk_s);
   AgentPlan plan;
   plan.call = id;
   plan.talk_end = clock_->now() + seconds_to_duration(delay + c.talk_s);
