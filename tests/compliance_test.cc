@@ -89,7 +89,12 @@ TEST(AbandonGovernor, UkProfileCountsEstimatedAmdFalsePositives) {
   g.record_abandon(t);
   EXPECT_DOUBLE_EQ(g.counted_abandons(t), 1 + 0.05 * 40);
   EXPECT_DOUBLE_EQ(g.rate(t), 3.0 / 100);
+  const AbandonGovernor::Window w = g.window(t);
+  EXPECT_EQ(w.live_answers, 100);
+  EXPECT_EQ(w.abandons, 1);
+  EXPECT_DOUBLE_EQ(w.rate, 3.0 / 100);
   EXPECT_EQ(g.live_answers(t + std::chrono::hours(25)), 0) << "UK window is 24 h";
+  EXPECT_EQ(g.window(t + std::chrono::hours(25)).rate, 0.0);
 }
 
 TEST(ComplianceProfiles, NamedProfilesCarryTheirRules) {

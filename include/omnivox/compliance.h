@@ -112,6 +112,13 @@ class AbandonGovernor {
   double counted_abandons(TimePoint t);
   /// counted_abandons / live_answers in the window (0 with no live answers).
   double rate(TimePoint t);
+  /// The window ending at t in one call (pacing reads all three at every decision).
+  struct Window {
+    long live_answers = 0;
+    long abandons = 0;
+    double rate = 0;  ///< as rate()
+  };
+  Window window(TimePoint t);
 
  private:
   void prune(TimePoint t);

@@ -144,6 +144,14 @@ double AbandonGovernor::rate(TimePoint t) {
   return live ? counted_abandons(t) / static_cast<double>(live) : 0.0;
 }
 
+AbandonGovernor::Window AbandonGovernor::window(TimePoint t) {
+  Window w;
+  w.live_answers = live_answers(t);
+  w.abandons = abandons(t);
+  w.rate = w.live_answers ? counted_abandons(t) / static_cast<double>(w.live_answers) : 0.0;
+  return w;
+}
+
 int AbandonGovernor::clamp(int wanted, const PacingSnapshot& s) {
   if (wanted <= 0) return 0;
   const int free_agents = std::max(s.agents_idle - s.calls_waiting, 0);

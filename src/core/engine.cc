@@ -529,9 +529,10 @@ struct Engine::Impl {
     s.calling_day_left = c.day_left;
     s.calls_pending = c.pending;
     s.calls_waiting = static_cast<int>(c.waiting.size());
-    s.live_answers = c.governor->live_answers(t);
-    s.abandons = c.governor->abandons(t);
-    s.abandon_rate = c.governor->rate(t);
+    const AbandonGovernor::Window window = c.governor->window(t);
+    s.live_answers = window.live_answers;
+    s.abandons = window.abandons;
+    s.abandon_rate = window.rate;
     s.abandon_cap = c.config.compliance.abandon_cap;
     if (c.resolved > 20) {
       s.live_answer_probability = static_cast<double>(c.live_answers) / c.resolved;

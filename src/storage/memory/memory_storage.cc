@@ -183,8 +183,18 @@ void to_record(const PhoneNumber& n, NumberRecord& r) {
   r.last_disposition = n.last_disposition;
   r.invalid = n.invalid;
 }
+// Copies `from` into `to` unless they are equal already: a contact read into a reused buffer
+// mostly finds its strings there (the campaign, empty list and zone names).
+void copy_if_changed(std::string& to, std::string_view from) {
+  if (to.size() == from.size() &&
+      (from.empty() || std::memcmp(to.data(), from.data(), from.size()) == 0)) {
+    return;
+  }
+  to.assign(from);
+}
+
 void from_record(const NumberRecord& r, PhoneNumber& n) {
-  n.e164.assign(r.e164.view());
+  copy_if_changed(n.e164, r.e164.view());
   n.last_abandon_at = from_ms(r.last_abandon_ms);
   n.last_machine_at = from_ms(r.last_machine_ms);
   n.zone_set = r.zone_set;
@@ -793,14 +803,14 @@ class MemoryStorage final : public Storage {
     const ContactRecord& r = contacts_[id - 1];
     out.id = id;
     if (known == nullptr || known->campaign != r.campaign) {
-      out.campaign_id.assign(campaign_names_.name(r.campaign));
+      copy_if_changed(out.campaign_id, campaign_names_.name(r.campaign));
       if (known) known->campaign = r.campaign;
     }
     if (known == nullptr || known->list_name != r.list_name) {
-      out.list_name.assign(strings_.name(r.list_name));
+      copy_if_changed(out.list_name, strings_.name(r.list_name));
       if (known) known->list_name = r.list_name;
     }
-    out.external_id.assign(r.external_id.view());
+    copy_if_changed(out.external_id, r.external_id.view());
     out.priority = r.priority;
     out.list_order = r.list_order;
     out.numbers.resize(r.number_count);
@@ -814,7 +824,7 @@ class MemoryStorage final : public Storage {
       out.attributes.clear();
     }
     if (known == nullptr || known->time_zone != r.time_zone) {
-      out.time_zone.assign(strings_.name(r.time_zone));
+      copy_if_changed(out.time_zone, strings_.name(r.time_zone));
       if (known) known->time_zone = r.time_zone;
     }
     out.status = r.status;
