@@ -1,6 +1,7 @@
 // The virtual clock's firing order against a reference model: timers fire in (time, scheduling
-// order), whatever mix of near and far timers (its timing wheel covers the next 262 s; later ones
-// wait in a heap), cancellations, schedules from inside callbacks and time passing without firing.
+// order), whatever mix of callbacks and targets (schedule_at, schedule_call), near and far timers
+// (its timing wheel covers the next 262 s; later ones wait in a heap), cancellations, schedules
+// from inside callbacks and time passing without firing.
 #include "omnivox/clock.h"
 
 #include <gtest/gtest.h>
@@ -44,7 +45,8 @@ struct ReferenceClock {
   }
 };
 
-class ClockDriver {
+// Half the timers go through schedule_call (a target and key), half through schedule_at.
+class ClockDriver final : public TimerTarget {
  public:
   explicit ClockDriver(std::uint64_t seed) : rng_(seed), clock_(kStart) {}
 
@@ -72,8 +74,13 @@ class ClockDriver {
   void schedule(TimePoint when) {
     const int label = next_label_++;
     reference_.schedule(when, label);
-    ids_[label] = clock_.schedule_at(when, [this, label] { on_fire(label); });
+    if (std::uniform_int_distribution<int>(0, 1)(rng_) == 0) {
+      ids_[label] = clock_.schedule_at(when, [this, label] { on_fire(label); });
+    } else {
+      ids_[label] = clock_.schedule_call(when, this, static_cast<std::uint64_t>(label));
+    }
   }
+  void on_timer(std::uint64_t key) override { on_fire(static_cast<int>(key)); }
   void cancel_some() {
     if (ids_.empty()) return;
     auto it = ids_.begin();
@@ -208,6 +215,33 @@ TEST(VirtualClock, TimersBehindTheWindowFireFirst) {
   EXPECT_EQ(clock.next_due(), kStart + Duration(50'000));
   clock.advance_to(kStart + Duration(200'000));
   EXPECT_EQ(order, (std::vector<int>{2, 3, 1}));
+}
+
+// A clock wrapper that overrides only schedule_at still sees schedule_call's timers (the default
+// implementation goes through schedule_at), and they fire on the target with their key.
+TEST(ClockWrapper, ScheduleCallGoesThroughScheduleAtByDefault) {
+  struct CountingClock final : ClockWrapper {
+    using ClockWrapper::ClockWrapper;
+    TimerId schedule_at(TimePoint when, std::function<void()> fn) override {
+      ++scheduled;
+      return ClockWrapper::schedule_at(when, std::move(fn));
+    }
+    int scheduled = 0;
+  };
+  struct Recorder final : TimerTarget {
+    void on_timer(std::uint64_t key) override { keys.push_back(key); }
+    std::vector<std::uint64_t> keys;
+  };
+  VirtualClock clock(kStart);
+  CountingClock wrapper(&clock);
+  Recorder recorder;
+  wrapper.schedule_call(kStart + Duration(20), &recorder, 7);
+  const TimerId cancelled = wrapper.schedule_call(kStart + Duration(10), &recorder, 8);
+  wrapper.schedule_call(kStart + Duration(10), &recorder, 9);
+  wrapper.cancel(cancelled);
+  EXPECT_EQ(wrapper.scheduled, 3);
+  EXPECT_EQ(clock.advance_to(kStart + Duration(30)), 2u);
+  EXPECT_EQ(recorder.keys, (std::vector<std::uint64_t>{9, 7}));
 }
 
 }  // namespace

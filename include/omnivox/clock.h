@@ -14,6 +14,18 @@ namespace omnivox {
 /// Identifies a scheduled timer; 0 is never a valid id.
 using TimerId = std::uint64_t;
 
+/// What a timer scheduled with Clock::schedule_call() runs: on_timer(key) with the key given
+/// then. For the timers a simulation sets by the million (a call's events and timeouts): no
+/// std::function is built, moved and destroyed per timer.
+class TimerTarget {
+ public:
+  /// Called once when the timer fires, on the thread Clock::schedule_at() names.
+  virtual void on_timer(std::uint64_t key) = 0;
+
+ protected:
+  ~TimerTarget() = default;
+};
+
 class Clock {
  public:
   Clock() = default;
@@ -27,6 +39,13 @@ class Clock {
   /// For a real clock `fn` runs on the clock's own thread; for the virtual clock, inside
   /// VirtualClock::advance(). Thread-safe.
   virtual TimerId schedule_at(TimePoint when, std::function<void()> fn) = 0;
+  /// As schedule_at(when, fn) with fn calling `target->on_timer(key)`: the same order, thread
+  /// and cancel(). `target` must outlive the timer or cancel it. The default does exactly that
+  /// through schedule_at (so a wrapper that overrides only schedule_at sees these timers too);
+  /// VirtualClock keeps the target and key without a std::function. Thread-safe.
+  virtual TimerId schedule_call(TimePoint when, TimerTarget* target, std::uint64_t key) {
+    return schedule_at(when, [target, key] { target->on_timer(key); });
+  }
   /// Cancels a timer that has not fired; a no-op for fired or unknown ids. Thread-safe.
   virtual void cancel(TimerId id) = 0;
   /// True when time only moves through advance() (simulation); the engine then runs every
@@ -64,6 +83,7 @@ class VirtualClock final : public Clock {
   ~VirtualClock() override;
   TimePoint now() const override;
   TimerId schedule_at(TimePoint when, std::function<void()> fn) override;
+  TimerId schedule_call(TimePoint when, TimerTarget* target, std::uint64_t key) override;
   void cancel(TimerId id) override;
   bool is_virtual() const override { return true; }
 

@@ -226,6 +226,14 @@ class Simulator final : public Telephony, public EventListenerWrapper {
   void emit(SimCall& call, CallId id, TimePoint now, CallEventKind kind, double delay_s,
             AmdResult amd = AmdResult::kNone, FailReason reason = FailReason::kNone);
   void deliver(CallId call, std::size_t slot);
+  // Fires a call's events: the timer's key is (call << kEventSlotBits | slot).
+  struct EventTimers final : TimerTarget {
+    Simulator* simulator = nullptr;
+    void on_timer(std::uint64_t key) override {
+      simulator->deliver(key >> kEventSlotBits, static_cast<std::size_t>(key & (kEventSlots - 1)));
+    }
+  };
+  EventTimers event_timers_;
   void cancel_timers(SimCall& call);
   void end_call(SimCall& call, CallEventKind kind, double delay_s);
 

@@ -22,7 +22,16 @@ namespace {
 struct Timer {
   TimePoint when;
   TimerId id;
-  std::function<void()> fn;
+  std::function<void()> fn;  // empty when `target` is set
+  TimerTarget* target = nullptr;
+  std::uint64_t key = 0;
+  void run() {
+    if (target != nullptr) {
+      target->on_timer(key);
+    } else {
+      fn();
+    }
+  }
 };
 
 constexpr std::uint32_t kNoSlot = 0xFFFFFFFFu;
@@ -34,7 +43,9 @@ class TimerSlots {
     std::uint32_t generation = 0;
     TimePoint when{};
     std::uint64_t sequence = 0;
-    std::function<void()> fn;
+    std::function<void()> fn;  // or, for Clock::schedule_call, the target and key
+    TimerTarget* target = nullptr;
+    std::uint64_t key = 0;
     // Where the timer waits: its place in a heap, or its bucket and list neighbours in a wheel.
     std::uint32_t place = 0;
     std::uint32_t prev = kNoSlot;
@@ -42,6 +53,18 @@ class TimerSlots {
     bool in_heap = false;
   };
   std::uint32_t add(TimePoint when, std::function<void()> fn) {
+    const std::uint32_t slot = add(when);
+    slots_[slot].fn = std::move(fn);
+    return slot;
+  }
+  std::uint32_t add(TimePoint when, TimerTarget* target, std::uint64_t key) {
+    const std::uint32_t slot = add(when);
+    slots_[slot].target = target;
+    slots_[slot].key = key;
+    return slot;
+  }
+  // The slot of a new timer at `when`, its callback not set yet.
+  std::uint32_t add(TimePoint when) {
     std::uint32_t slot;
     if (free_.empty()) {
       slot = static_cast<std::uint32_t>(slots_.size());
@@ -55,7 +78,6 @@ class TimerSlots {
     s.id = (static_cast<TimerId>(s.generation) << 32) | slot;
     s.when = when;
     s.sequence = ++sequence_;  // 64 bits: never wraps
-    s.fn = std::move(fn);
     return slot;
   }
   // The slot of a pending timer, or kNoSlot for an unknown, fired or cancelled id.
@@ -75,9 +97,13 @@ class TimerSlots {
   // Frees the slot and hands back its timer.
   Timer take(std::uint32_t slot) {
     Slot& s = slots_[slot];
-    Timer t{s.when, s.id, std::move(s.fn)};
+    Timer t{s.when, s.id, {}, s.target, s.key};
+    if (s.target == nullptr) {
+      t.fn = std::move(s.fn);
+      s.fn = nullptr;
+    }
     s.id = 0;
-    s.fn = nullptr;
+    s.target = nullptr;
     free_.push_back(slot);
     return t;
   }
@@ -206,9 +232,11 @@ class TimerWheel {
  public:
   TimerWheel() : buckets_(kBuckets), bits_(kWords, 0) {}
 
-  TimerId push(TimePoint when, std::function<void()> fn) {
+  // Schedules a timer at `when` calling `callback...` (a std::function, or a target and key).
+  template <typename... Callback>
+  TimerId push(TimePoint when, Callback&&... callback) {
     if (size() == 0) cursor_ = bucket_of(when);  // the first pending timer sets the window
-    const std::uint32_t slot = slots_.add(when, std::move(fn));
+    const std::uint32_t slot = slots_.add(when, std::forward<Callback>(callback)...);
     place(slot);
     return slots_[slot].id;
   }
@@ -384,7 +412,7 @@ class SystemClock final : public Clock {
       }
       Timer t = heap_.pop();
       lock.unlock();
-      t.fn();
+      t.run();
       lock.lock();
     }
   }
@@ -426,6 +454,11 @@ TimerId VirtualClock::schedule_at(TimePoint when, std::function<void()> fn) {
   return impl_->timers.push(std::max(when, impl_->get_now()), std::move(fn));
 }
 
+TimerId VirtualClock::schedule_call(TimePoint when, TimerTarget* target, std::uint64_t key) {
+  std::lock_guard<detail::LightMutex> lock(impl_->mutex);
+  return impl_->timers.push(std::max(when, impl_->get_now()), target, key);
+}
+
 void VirtualClock::cancel(TimerId id) {
   std::lock_guard<detail::LightMutex> lock(impl_->mutex);
   impl_->timers.cancel(id);
@@ -437,7 +470,7 @@ bool VirtualClock::advance_one(TimePoint limit) {
   impl_->set_now(std::max(impl_->get_now(), t ? t->when : limit));
   lock.unlock();
   if (!t) return false;
-  t->fn();
+  t->run();
   return true;
 }
 
@@ -447,7 +480,7 @@ bool VirtualClock::fire_next(TimePoint limit) {
   if (!t) return false;
   impl_->set_now(std::max(impl_->get_now(), t->when));
   lock.unlock();
-  t->fn();
+  t->run();
   return true;
 }
 

@@ -268,6 +268,7 @@ struct Engine::Impl {
     zones = TimeZoneMap::load(options.time_zone_map_path.empty() ? TimeZoneMap::default_path()
                                                                  : options.time_zone_map_path);
     sink.impl = this;
+    call_timers.impl = this;
     telephony->start(&sink);
   }
 
@@ -335,6 +336,41 @@ struct Engine::Impl {
       if (token.expired()) return;
       post_handler([this, fn] { invoke(fn); });
     });
+  }
+  // A call's own timers (a simulated attempt sets two or three): on a virtual clock through
+  // Clock::schedule_call, the call's id and the timer's kind in one key, no std::function.
+  enum class CallTimer : std::uint8_t { kTimeout, kHold, kWrapUp };
+  static constexpr int kCallTimerShift = 56;
+  static constexpr CallId kCallTimerIds = (CallId{1} << kCallTimerShift) - 1;
+  struct CallTimers final : TimerTarget {
+    Impl* impl = nullptr;
+    void on_timer(std::uint64_t key) override {
+      Impl* self = impl;
+      self->post_handler([self, key] { self->fire_call_timer(key); });
+    }
+  };
+  CallTimers call_timers;
+  TimerId schedule_call_timer(TimePoint at, CallTimer kind, CallId id) {
+    const std::uint64_t key =
+        (std::uint64_t{static_cast<std::uint8_t>(kind)} << kCallTimerShift) | (id & kCallTimerIds);
+    if (clock->is_virtual() && id <= kCallTimerIds) {
+      return clock->schedule_call(at, &call_timers, key);
+    }
+    return schedule(at, [key](Impl& self) { self.fire_call_timer(key); });
+  }
+  void fire_call_timer(std::uint64_t key) {
+    const CallId id = key & kCallTimerIds;
+    switch (static_cast<CallTimer>(key >> kCallTimerShift)) {
+      case CallTimer::kTimeout:
+        on_timeout(id);
+        break;
+      case CallTimer::kHold:
+        on_hold_expired(id);
+        break;
+      case CallTimer::kWrapUp:
+        on_wrap_up_expired(id);
+        break;
+    }
   }
   template <typename Fn>
   void invoke(const Fn& fn) {
@@ -881,7 +917,7 @@ struct Engine::Impl {
     call.timeout_at = *deadline;
     if (call.timeout_timer) return;  // the pending timer re-arms itself when it fires early
     CallId id = call.attempt.call_id;
-    call.timeout_timer = schedule(*deadline, [id](Impl& self) { self.on_timeout(id); });
+    call.timeout_timer = schedule_call_timer(*deadline, CallTimer::kTimeout, id);
   }
 
   void on_timeout(CallId id) {
@@ -891,7 +927,7 @@ struct Engine::Impl {
     call.timeout_timer = 0;
     if (is_terminal(call.sm.state())) return;
     if (now() < call.timeout_at) {
-      call.timeout_timer = schedule(call.timeout_at, [id](Impl& self) { self.on_timeout(id); });
+      call.timeout_timer = schedule_call_timer(call.timeout_at, CallTimer::kTimeout, id);
       return;
     }
     CallState before = call.sm.state();
@@ -1003,8 +1039,7 @@ struct Engine::Impl {
           call.waiting = true;
           c.waiting.push_back(id);
         }
-        call.hold_timer =
-            schedule(t + c.config.hold_window, [id](Impl& self) { self.on_hold_expired(id); });
+        call.hold_timer = schedule_call_timer(t + c.config.hold_window, CallTimer::kHold, id);
         break;
       }
       case CallState::kMachine:
@@ -1084,8 +1119,7 @@ struct Engine::Impl {
                            "recording call " + std::to_string(id) + " failed: " + e.what());
       }
       set_agent(agents[agent_id], AgentState::kWrapUp, id);
-      call.wrap_timer =
-          schedule(t + options.max_wrap_up, [id](Impl& self) { self.on_wrap_up_expired(id); });
+      call.wrap_timer = schedule_call_timer(t + options.max_wrap_up, CallTimer::kWrapUp, id);
       pace(c);
       return;
     }

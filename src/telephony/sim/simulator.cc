@@ -123,7 +123,9 @@ Simulator::Simulator(SimulationOptions options, Clock* clock, EventListener* dow
       options_(std::move(options)),
       clock_(clock),
       lock_(std::make_unique<Lock>()),
-      rng_(options_.seed) {}
+      rng_(options_.seed) {
+  event_timers_.simulator = this;
+}
 
 namespace {
 constexpr CallId kDenseCalls = CallId{1} << 24;
@@ -208,12 +210,9 @@ void Simulator::emit(SimCall& call, CallId id, TimePoint now, CallEventKind kind
   const TimePoint at = now + seconds_to_duration(delay_s);
   TimerId timer;
   if (slot < kEventSlots && id < (CallId{1} << (64 - kEventSlotBits))) {
-    // (call, slot) packed in one word keeps the callback within std::function's inline storage:
-    // no allocation per simulated event. ~Simulator cancels pending timers, so no liveness token.
-    const std::uint64_t key = (id << kEventSlotBits) | slot;
-    timer = clock_->schedule_at(at, [this, key] {
-      deliver(key >> kEventSlotBits, static_cast<std::size_t>(key & (kEventSlots - 1)));
-    });
+    // (call, slot) packed in one word: the timer's key, no std::function per simulated event.
+    // ~Simulator cancels pending timers, so no liveness token.
+    timer = clock_->schedule_call(at, &event_timers_, (id << kEventSlotBits) | slot);
   } else {
     timer = clock_->schedule_at(at, [this, id, slot] { deliver(id, slot); });
   }
