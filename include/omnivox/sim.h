@@ -205,12 +205,24 @@ class Simulator final : public Telephony, public EventListenerWrapper {
     double amd_delay_s = 0;
     double patience_s = 0;
   };
+  // An agent's bridged call and wrap-up (call kNoCall: none; entries are reused, not erased).
   struct AgentPlan {
     CallId call = kNoCall;
     TimePoint talk_end{};
     std::optional<double> wrap_s;      // drawn ahead by agent_free_at(), or at wrap-up
     std::optional<TimePoint> free_at;  // known once the wrap-up started
+    Disposition disposition = Disposition::kCompleted;  // the agent's, set when the call ends
+    TimerId wrap_timer = 0;  // pending end of the wrap-up: set_disposition(call, disposition)
   };
+  // Ends wrap-ups: the timer's key is the agent's id.
+  struct WrapUpTimers final : TimerTarget {
+    Simulator* simulator = nullptr;
+    void on_timer(std::uint64_t key) override { simulator->end_wrap_up(static_cast<AgentId>(key)); }
+  };
+  WrapUpTimers wrap_up_timers_;
+  void end_wrap_up(AgentId agent);
+  // Forgets the agent's plan (it is free or gone), cancelling a pending wrap-up end.
+  void clear_plan(AgentPlan& plan);
   Draws draw_parametric_ahead();
   OriginateForecast forecast_of(const Draws& d, Duration ring_timeout, bool amd) const;
   // A call event scheduled on the clock; its timer carries only (call, slot in SimCall::pending).
@@ -258,13 +270,10 @@ class Simulator final : public Telephony, public EventListenerWrapper {
   CallId dense_base_ = 0;
   std::unordered_map<CallId, std::unique_ptr<SimCall>> calls_;
   std::vector<std::unique_ptr<SimCall>> spare_calls_;
-  // Agent dispositions of bridged calls that ended, until their agent's wrap-up.
-  std::unordered_map<CallId, Disposition> dispositions_;
   // Attempts drawn ahead by peek_next_originates(), used by the next originate() calls.
   std::deque<Draws> ahead_;
   // Agents on a bridged call or in its wrap-up: when they will be free.
   std::unordered_map<AgentId, AgentPlan> agent_plans_;
-  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 /// A whole simulated campaign rig, wired: in-process memory storage, a virtual clock starting at

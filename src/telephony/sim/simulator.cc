@@ -113,6 +113,7 @@ struct Simulator::SimCall {
   std::uint32_t sequence = 0;
   bool answered = false;
   bool bridged = false;
+  AgentId agent = kNoAgent;  // once bridged
   std::vector<TimerId> timers;
   std::vector<PendingEvent> pending;  // what each of `timers` delivers, by slot
   CallForecast forecast;              // what the engine will see (oracle queries)
@@ -125,6 +126,7 @@ Simulator::Simulator(SimulationOptions options, Clock* clock, EventListener* dow
       lock_(std::make_unique<Lock>()),
       rng_(options_.seed) {
   event_timers_.simulator = this;
+  wrap_up_timers_.simulator = this;
 }
 
 namespace {
@@ -201,6 +203,7 @@ Simulator::~Simulator() {
     if (call) cancel_timers(*call);
   }
   for (auto& [id, call] : calls_) cancel_timers(*call);
+  for (auto& [agent, plan] : agent_plans_) clear_plan(plan);
 }
 
 void Simulator::emit(SimCall& call, CallId id, TimePoint now, CallEventKind kind, double delay_s,
@@ -235,7 +238,13 @@ void Simulator::deliver(CallId id, std::size_t slot) {
     e.fail_reason = p.reason;
     if (p.kind == CallEventKind::kAnswered) c.answered = true;
     if (ends_call(p.kind)) {
-      if (c.bridged) dispositions_[id] = c.agent_disposition;
+      if (c.bridged) {
+        // Kept for the agent's wrap-up, which ends with it.
+        auto plan = agent_plans_.find(c.agent);
+        if (plan != agent_plans_.end() && plan->second.call == id) {
+          plan->second.disposition = c.agent_disposition;
+        }
+      }
       erase_call(id);
     }
   }
@@ -457,7 +466,7 @@ std::optional<CallForecast> Simulator::forecast(CallId id) const {
 std::optional<TimePoint> Simulator::agent_free_at(AgentId agent) {
   std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
   auto it = agent_plans_.find(agent);
-  if (it == agent_plans_.end()) return std::nullopt;
+  if (it == agent_plans_.end() || it->second.call == kNoCall) return std::nullopt;
   AgentPlan& plan = it->second;
   if (plan.free_at) return plan.free_at;
   if (!plan.wrap_s) plan.wrap_s = options_.wrap_up.sample(rng_);
@@ -496,14 +505,15 @@ void Simulator::bridge(CallId id, AgentId agent) {
   SimCall& c = *found;
   cancel_timers(c);  // the patience hangup no longer applies
   c.bridged = true;
+  c.agent = agent;
   double delay = options_.bridge_delay.sample(rng_);
   const TimePoint now = clock_->now();
   emit(c, id, now, CallEventKind::kBridged, delay);
   emit(c, id, now, CallEventKind::kCompleted, delay + c.talk_s);
-  AgentPlan plan;
+  AgentPlan& plan = agent_plans_[agent];
+  clear_plan(plan);
   plan.call = id;
   plan.talk_end = clock_->now() + seconds_to_duration(delay + c.talk_s);
-  agent_plans_[agent] = plan;
 }
 
 void Simulator::play(CallId, const std::string&) {}
@@ -513,35 +523,52 @@ void Simulator::on_agent_state(const AgentStateChange& change) {
   if (change.to != AgentState::kWrapUp && change.to != AgentState::kReserved &&
       change.to != AgentState::kOnCall) {
     std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
-    agent_plans_.erase(change.agent);  // free (or gone): no call ahead
+    // Free (or gone): no call ahead, and a wrap-up the engine closed itself ends here.
+    if (auto plan = agent_plans_.find(change.agent); plan != agent_plans_.end()) {
+      clear_plan(plan->second);
+    }
   }
   if (change.to != AgentState::kWrapUp || engine_ == nullptr) return;
   std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
-  CallId call = change.call_id;
-  Disposition d = Disposition::kCompleted;
-  if (auto it = dispositions_.find(call); it != dispositions_.end()) {
-    d = it->second;
-    dispositions_.erase(it);
+  const CallId call = change.call_id;
+  AgentPlan& plan = agent_plans_[change.agent];
+  if (plan.call != call) {
+    clear_plan(plan);  // not a call bridged here: the agent's disposition is unknown
+    plan.call = call;
+    plan.talk_end = clock_->now();
   }
   // The wrap-up drawn ahead by agent_free_at() if there was one, else drawn now.
-  auto plan = agent_plans_.find(change.agent);
-  if (plan != agent_plans_.end() && plan->second.call != call) plan = agent_plans_.end();
-  double wrap = plan != agent_plans_.end() && plan->second.wrap_s ? *plan->second.wrap_s
-                                                                  : options_.wrap_up.sample(rng_);
-  if (plan != agent_plans_.end()) {
-    plan->second.wrap_s = wrap;
-    plan->second.free_at = clock_->now() + seconds_to_duration(wrap);
+  const double wrap = plan.wrap_s ? *plan.wrap_s : options_.wrap_up.sample(rng_);
+  plan.wrap_s = wrap;
+  plan.free_at = clock_->now() + seconds_to_duration(wrap);
+  if (plan.wrap_timer != 0) clock_->cancel(plan.wrap_timer);
+  plan.wrap_timer = clock_->schedule_call(*plan.free_at, &wrap_up_timers_, change.agent);
+}
+
+void Simulator::end_wrap_up(AgentId agent) {
+  CallId call;
+  Disposition d;
+  Engine* engine;
+  {
+    std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
+    auto plan = agent_plans_.find(agent);
+    if (plan == agent_plans_.end() || plan->second.wrap_timer == 0) return;
+    plan->second.wrap_timer = 0;
+    call = plan->second.call;
+    d = plan->second.disposition;
+    engine = engine_;
   }
-  Engine* engine = engine_;
-  std::weak_ptr<int> token = alive_;
-  clock_->schedule_at(clock_->now() + seconds_to_duration(wrap), [engine, token, call, d] {
-    if (token.expired()) return;
-    try {
-      engine->set_disposition(call, d);
-    } catch (const Error&) {
-      // The engine already closed the wrap-up (max_wrap_up): nothing to do.
-    }
-  });
+  // Outside our lock, as deliver(): the engine calls on_agent_state() back.
+  try {
+    engine->set_disposition(call, d);
+  } catch (const Error&) {
+    // The engine already closed the wrap-up (max_wrap_up): nothing to do.
+  }
+}
+
+void Simulator::clear_plan(AgentPlan& plan) {
+  if (plan.wrap_timer != 0) clock_->cancel(plan.wrap_timer);
+  plan = AgentPlan{};
 }
 
 EngineOptions Simulation::quiet_engine_options() {
