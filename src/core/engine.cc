@@ -1156,7 +1156,8 @@ struct Engine::Impl {
       campaign.handle_seconds += handle;
       campaign.handle_samples.add(handle);
     }
-    complete(call, d, callback_at);  // forgets `call`
+    // With an agent, pacing decides once, after the agent is free too (not also in between).
+    complete(call, d, callback_at, /*pace_after=*/agent_id == kNoAgent);  // forgets `call`
     if (agent_id != kNoAgent) {
       Agent& a = agents[agent_id];
       a.call = kNoCall;
@@ -1165,8 +1166,10 @@ struct Engine::Impl {
     }
   }
 
-  // Applies the attempt's disposition to its contact, records it and forgets the call.
-  void complete(Call& call, Disposition d, std::optional<TimePoint> callback_at) {
+  // Applies the attempt's disposition to its contact, records it and forgets the call; then
+  // paces the campaign unless the caller does.
+  void complete(Call& call, Disposition d, std::optional<TimePoint> callback_at,
+                bool pace_after = true) {
     Campaign& c = *call.campaign;
     TimePoint t = now();
     CallId id = call.attempt.call_id;
@@ -1187,7 +1190,7 @@ struct Engine::Impl {
     }
     notify(EventListener::kAttemptsFinished,
            [&](EventListener& l) { l.on_attempt_finished(done.attempt); });
-    pace(c);
+    if (pace_after) pace(c);
   }
 
   // Writes a finished attempt and its contact's new state, then releases the lease. False (and

@@ -16,6 +16,7 @@
 #include <bit>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -317,6 +318,7 @@ class DueQueue {
       }
     }
     if (!best && runs_.size() < kMaxRuns) best = &runs_.emplace_back();
+    earliest_ms_ = std::min(earliest_ms_, e.due_ms);
     if (best) {
       best->push_back(e);
     } else {
@@ -326,13 +328,18 @@ class DueQueue {
   }
   // Takes the earliest entry due at or before `now_ms` into `out`; false if none.
   bool pop_due(std::int64_t now_ms, WaitingEntry& out) {
+    if (now_ms < earliest_ms_) return false;  // most calls: nothing due yet
     std::deque<WaitingEntry>* first = nullptr;
     for (auto& run : runs_) {
       if (!run.empty() && (!first || run.front().due_ms < first->front().due_ms)) first = &run;
     }
     const bool from_run = first && first->front().due_ms <= now_ms;
     const bool from_heap = !heap_.empty() && heap_.front().due_ms <= now_ms;
-    if (!from_run && !from_heap) return false;
+    if (!from_run && !from_heap) {
+      earliest_ms_ = std::min(first ? first->front().due_ms : kNever,
+                              heap_.empty() ? kNever : heap_.front().due_ms);
+      return false;
+    }
     if (from_run && (!from_heap || first->front().due_ms <= heap_.front().due_ms)) {
       out = first->front();
       first->pop_front();
@@ -341,6 +348,7 @@ class DueQueue {
       out = heap_.back();
       heap_.pop_back();
     }
+    earliest_ms_ = out.due_ms;  // a lower bound: the next call looks again
     return true;
   }
   std::size_t size() const {
@@ -356,10 +364,14 @@ class DueQueue {
     }
     out.insert(out.end(), heap_.begin(), heap_.end());
     heap_.clear();
+    earliest_ms_ = kNever;
   }
 
  private:
   static constexpr std::size_t kMaxRuns = 8;
+  static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+  // No entry is due before this (a lower bound of the earliest due time).
+  std::int64_t earliest_ms_ = kNever;
   std::vector<std::deque<WaitingEntry>> runs_;  // each in due order
   std::vector<WaitingEntry> heap_;              // the rest
 };
@@ -582,7 +594,11 @@ class MemoryStorage final : public Storage {
     std::lock_guard<detail::LightMutex> lock(mutex_);
     std::vector<ContactId> claimed;
     claimed.reserve(ids.size());
-    const std::uint32_t owner_id = owners_.intern(owner) + 1;  // 0: no lease
+    // An engine claims under one token: its lookup is remembered.
+    if (last_owner_id_ == 0 || owners_.name(last_owner_id_ - 1) != owner) {
+      last_owner_id_ = owners_.intern(owner) + 1;
+    }
+    const std::uint32_t owner_id = last_owner_id_;  // 0: no lease
     const std::int64_t now_ms = to_ms(now);
     for (ContactId id : ids) {
       if (id == 0 || id > contacts_.size()) continue;
@@ -1208,6 +1224,7 @@ class MemoryStorage final : public Storage {
   std::vector<std::unique_ptr<CampaignData>> campaigns_;
   Interner strings_;                     // list names, time zones
   Interner owners_;                      // lease owner tokens
+  std::uint32_t last_owner_id_ = 0;      // claim_leases: owner id + 1 of the last claim
   Interner attempt_strings_;             // attempts' campaign ids and caller IDs
   std::uint32_t last_campaign_ = 0;      // of the last attempt put
   std::uint32_t last_caller_id_ = 0;     // of the last attempt put
