@@ -185,7 +185,7 @@ void to_record(const PhoneNumber& n, NumberRecord& r) {
   r.invalid = n.invalid;
 }
 // Copies `from` into `to` unless they are equal already: a contact read into a reused buffer
-// mostly finds its strings there (the campaign, empty list and zone names).
+// mostly finds its campaign, list and zone names there.
 void copy_if_changed(std::string& to, std::string_view from) {
   if (to.size() == from.size() &&
       (from.empty() || std::memcmp(to.data(), from.data(), from.size()) == 0)) {
@@ -195,7 +195,7 @@ void copy_if_changed(std::string& to, std::string_view from) {
 }
 
 void from_record(const NumberRecord& r, PhoneNumber& n) {
-  copy_if_changed(n.e164, r.e164.view());
+  n.e164.assign(r.e164.view());  // differs from contact to contact: no comparison first
   n.last_abandon_at = from_ms(r.last_abandon_ms);
   n.last_machine_at = from_ms(r.last_machine_ms);
   n.zone_set = r.zone_set;
@@ -826,7 +826,7 @@ class MemoryStorage final : public Storage {
       copy_if_changed(out.list_name, strings_.name(r.list_name));
       if (known) known->list_name = r.list_name;
     }
-    copy_if_changed(out.external_id, r.external_id.view());
+    out.external_id.assign(r.external_id.view());
     out.priority = r.priority;
     out.list_order = r.list_order;
     out.numbers.resize(r.number_count);
