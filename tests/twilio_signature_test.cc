@@ -10,6 +10,7 @@
 #include "omnivox/storage.h"
 #include "omnivox/twilio.h"
 #include "omnivox/twilio_webhook.h"
+#include "telephony/twilio/twilio_util.h"
 
 namespace omnivox {
 namespace {
@@ -20,6 +21,21 @@ const TwilioParams kPublishedParams = {{"CallSid", "CA1234567890ABCDE"},
                                        {"From", "+14158675310"},
                                        {"To", "+18005551212"}};
 const char* kPublishedUrl = "https://example.com/myapp.php?foo=1&bar=2";
+
+// Twilio's Timestamp parameter. A year of eighteen digits (found by the twilio_webhook fuzzer)
+// overflowed the conversion to milliseconds: out-of-range fields give the epoch ("unknown").
+TEST(TwilioDates, Rfc2822TimestampsParseAndOutOfRangeFieldsAreRejected) {
+  using twilio_detail::parse_rfc2822;
+  EXPECT_EQ(parse_rfc2822("Tue, 31 Aug 2010 20:36:29 +0000"), parse_utc("2010-08-31T20:36:29Z"));
+  EXPECT_EQ(parse_rfc2822("Tue, 31 Aug 2010 22:06:29 +0130"), parse_utc("2010-08-31T20:36:29Z"));
+  EXPECT_EQ(parse_rfc2822("Tue, 31 Aug 2010 20:36:29"), parse_utc("2010-08-31T20:36:29Z"));
+  for (const char* bad :
+       {"Tue, 31 Aug 209999999999999910 20:36:29 +0000", "Tue, 31 Aug 2010 24:00:00 +0000",
+        "Tue, 32 Aug 2010 20:36:29 +0000", "Tue, 31 Aug 1969 20:36:29 +0000",
+        "Tue, 31 Aug 2010 20:36:29 +0075", "Tue, 31 Foo 2010 20:36:29 +0000", "", "31 Aug"}) {
+    EXPECT_EQ(parse_rfc2822(bad), TimePoint{}) << bad;
+  }
+}
 
 TEST(TwilioSignature, MatchesTwilioPublishedExample) {
   EXPECT_EQ(twilio_signature("12345", kPublishedUrl, kPublishedParams),

@@ -114,7 +114,8 @@ TwilioCredentials TwilioCredentials::from_environment() {
 
 namespace twilio_detail {
 
-// "Tue, 31 Aug 2010 20:36:29 +0000" (RFC 2822, as Twilio writes dates) → TimePoint; epoch if bad.
+// "Tue, 31 Aug 2010 20:36:29 +0000" (RFC 2822, as Twilio writes dates) → TimePoint; epoch if bad
+// (a field out of range, e.g. a year of eighteen digits, whose milliseconds would overflow).
 TimePoint parse_rfc2822(const std::string& text) {
   static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -124,9 +125,17 @@ TimePoint parse_rfc2822(const std::string& text) {
   int offset = 0;
   const char* p = text.c_str();
   if (const char* comma = std::strchr(p, ',')) p = comma + 1;
-  int n = std::sscanf(p, " %d %3s %d %d:%d:%d %c%4d", &day, month, &year, &hh, &mm, &ss, &sign,
+  // Field widths keep every number within an int (%d on more digits is undefined).
+  int n = std::sscanf(p, " %2d %3s %4d %2d:%2d:%2d %c%4d", &day, month, &year, &hh, &mm, &ss, &sign,
                       &offset);
   if (n < 6) return TimePoint{};
+  if (day < 1 || day > 31 || year < 1970 || hh > 23 || mm > 59 || ss > 60 || hh < 0 || mm < 0 ||
+      ss < 0) {
+    return TimePoint{};
+  }
+  if (n == 8 && (offset < 0 || offset % 100 > 59 || (sign != '+' && sign != '-'))) {
+    return TimePoint{};
+  }
   int mon = -1;
   for (int i = 0; i < 12; ++i) {
     if (std::strncmp(month, kMonths[i], 3) == 0) mon = i;
