@@ -81,6 +81,32 @@ TEST(AbandonGovernor, ClampAllowsProgressiveAndBudgetsTheRest) {
   EXPECT_EQ(g.clamp(20, later), 3);
 }
 
+// A config change (the campaign added again) must not reset the rolling abandon rate.
+TEST(AbandonGovernor, NewProfileKeepsTheRecordedCalls) {
+  TimePoint t = parse_utc("2026-05-04T13:00:00Z");
+  const auto hour = std::chrono::hours(1);
+  AbandonGovernor g(ComplianceProfile::uk_ofcom());  // 24 h window
+  for (int i = 0; i < 50; ++i) g.record_live_answer(t);
+  g.record_abandon(t);
+  g.set_profile(ComplianceProfile::uk_ofcom(), t + hour);
+  EXPECT_EQ(g.window(t + hour).live_answers, 50);
+  EXPECT_EQ(g.window(t + hour).abandons, 1);
+
+  ComplianceProfile whole_campaign = ComplianceProfile::uk_ofcom();
+  whole_campaign.abandon_window = Duration(0);  // counts, no times
+  g.set_profile(whole_campaign, t + hour);
+  EXPECT_EQ(g.window(t + 48 * hour).live_answers, 50) << "no window: nothing leaves";
+  EXPECT_EQ(g.window(t + 48 * hour).abandons, 1);
+
+  // Back to a 24 h window: the counts, without their times, count as of the change.
+  g.set_profile(ComplianceProfile::uk_ofcom(), t + 48 * hour);
+  g.record_abandon(t + 49 * hour);
+  EXPECT_EQ(g.window(t + 49 * hour).live_answers, 50);
+  EXPECT_EQ(g.window(t + 49 * hour).abandons, 2);
+  EXPECT_EQ(g.window(t + 73 * hour).live_answers, 0);
+  EXPECT_EQ(g.window(t + 73 * hour).abandons, 0);
+}
+
 TEST(AbandonGovernor, UkProfileCountsEstimatedAmdFalsePositives) {
   AbandonGovernor g(ComplianceProfile::uk_ofcom());
   TimePoint t = parse_utc("2026-05-04T13:00:00Z");

@@ -98,6 +98,11 @@ class AbandonGovernor {
  public:
   explicit AbandonGovernor(ComplianceProfile profile);
   const ComplianceProfile& profile() const { return profile_; }
+  /// Takes a new profile (the campaign's config changed) and keeps what was recorded: the live
+  /// answers, abandons and AMD machines go on counting under the new window and cap, so a
+  /// config change never resets the rolling abandon rate. Counts kept without times (the old
+  /// profile had no window) count as recorded at `now` and leave the new window one window later.
+  void set_profile(ComplianceProfile profile, TimePoint now);
 
   void record_live_answer(TimePoint t);
   void record_abandon(TimePoint t);

@@ -103,9 +103,10 @@ class Engine {
 
   // ---- campaigns and contacts ----
   /// Stores the campaign (validated: throws Error(kConfig) naming the field). Not started yet.
-  /// Adding an id again replaces its config, pacing policy, queue rules and abandon governor
-  /// (its rolling window starts afresh) and keeps the rest: started or not, agents, dial queue,
-  /// calls in flight (they finish under the new config) and statistics.
+  /// Adding an id again replaces its config, pacing policy and queue rules and keeps the rest:
+  /// started or not, agents, dial queue, calls in flight (they finish under the new config),
+  /// statistics, and the abandon governor's recorded calls (the rolling abandon rate goes on
+  /// under the new compliance profile: AbandonGovernor::set_profile).
   void add_campaign(const CampaignConfig& campaign);
   /// Adds contacts from CSV into a campaign's list; numbers use the campaign's default_region
   /// unless options.default_region is set differently. Returns the import report.

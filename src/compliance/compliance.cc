@@ -95,6 +95,28 @@ void AbandonGovernor::prune(TimePoint t) {
   }
 }
 
+void AbandonGovernor::set_profile(ComplianceProfile profile, TimePoint now) {
+  prune(now);  // under the old window: what it no longer counts is not carried over
+  const bool had_window = profile_.abandon_window > Duration(0);
+  profile_ = std::move(profile);
+  pruned_at_ = TimePoint::min();  // the window may have changed
+  const bool has_window = profile_.abandon_window > Duration(0);
+  if (had_window == has_window) return;
+  if (has_window) {
+    live_.assign(static_cast<std::size_t>(live_total_), now);
+    abandons_.assign(static_cast<std::size_t>(abandons_total_), now);
+    machines_.assign(static_cast<std::size_t>(machines_total_), now);
+    live_total_ = abandons_total_ = machines_total_ = 0;
+  } else {
+    live_total_ += static_cast<long>(live_.size());
+    abandons_total_ += static_cast<long>(abandons_.size());
+    machines_total_ += static_cast<long>(machines_.size());
+    live_.clear();
+    abandons_.clear();
+    machines_.clear();
+  }
+}
+
 // Without a rolling window the deques stay empty and the totals count (memory stays flat over
 // a long campaign); with one, the deques hold the window's timestamps and the totals stay 0.
 void AbandonGovernor::record_live_answer(TimePoint t) {

@@ -1544,7 +1544,12 @@ void Engine::add_campaign(const CampaignConfig& campaign) {
   c->config = campaign;
   c->policy = std::move(policy);
   c->generator = std::make_unique<QueueGenerator>(campaign, impl_->storage, &impl_->zones);
-  c->governor = std::make_unique<AbandonGovernor>(campaign.compliance);
+  // The rolling abandon rate survives a config change: a new profile, the same recorded calls.
+  if (c->governor) {
+    c->governor->set_profile(campaign.compliance, impl_->now());
+  } else {
+    c->governor = std::make_unique<AbandonGovernor>(campaign.compliance);
+  }
   for (const auto& number : campaign.dnc_numbers) impl_->storage->add_dnc(campaign.id, number);
 }
 
