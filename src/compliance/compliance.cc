@@ -170,7 +170,7 @@ AbandonGovernor::Window AbandonGovernor::window(TimePoint t) {
   Window w;
   w.live_answers = live_answers(t);
   w.abandons = abandons(t);
-  w.rate = w.live_answers ? counted_abandons(t) / static_cast<double>(w.live_answers) : 0.0;
+  w.rate = rate(t);  // pruned once for t already: the counts are read again, not recomputed
   return w;
 }
 

@@ -346,21 +346,22 @@ struct Engine::Impl {
     Impl* impl = nullptr;
     void on_timer(std::uint64_t key) override {
       Impl* self = impl;
-      self->post_handler([self, key] { self->fire_call_timer(key); });
+      const auto kind = static_cast<CallTimer>(key >> kCallTimerShift);
+      const CallId id = key & kCallTimerIds;
+      self->post_handler([self, kind, id] { self->fire_call_timer(kind, id); });
     }
   };
   CallTimers call_timers;
   TimerId schedule_call_timer(TimePoint at, CallTimer kind, CallId id) {
-    const std::uint64_t key =
-        (std::uint64_t{static_cast<std::uint8_t>(kind)} << kCallTimerShift) | (id & kCallTimerIds);
     if (clock->is_virtual() && id <= kCallTimerIds) {
+      const std::uint64_t key =
+          (std::uint64_t{static_cast<std::uint8_t>(kind)} << kCallTimerShift) | id;
       return clock->schedule_call(at, &call_timers, key);
     }
-    return schedule(at, [key](Impl& self) { self.fire_call_timer(key); });
+    return schedule(at, [kind, id](Impl& self) { self.fire_call_timer(kind, id); });
   }
-  void fire_call_timer(std::uint64_t key) {
-    const CallId id = key & kCallTimerIds;
-    switch (static_cast<CallTimer>(key >> kCallTimerShift)) {
+  void fire_call_timer(CallTimer kind, CallId id) {
+    switch (kind) {
       case CallTimer::kTimeout:
         on_timeout(id);
         break;

@@ -300,9 +300,8 @@ struct QueueGenerator::State {
   // minutes since 1972: the answer holds for the whole minute, so a refill at every event of a
   // busy campaign converts local time once a minute instead of each time.
   struct WindowCache {
-    TimePoint from{};  // the minute it holds for: [from, until)
+    TimePoint from{};  // the minute it holds for: [from, until); empty until first computed
     TimePoint until{};
-    bool computed = false;
     bool open = false;
     bool holiday = false;
     TimePoint next_allowed = TimePoint::min();  // min: not computed; max: none within the span
@@ -391,10 +390,9 @@ struct QueueGenerator::State {
     std::size_t index = static_cast<std::size_t>(zs) * windows.size() + w;
     if (index >= window_cache.size()) window_cache.resize((zs + 1) * windows.size());
     WindowCache& cache = window_cache[index];
-    if (!cache.computed || now < cache.from || now >= cache.until) {
+    if (now < cache.from || now >= cache.until) {
       cache.from = std::chrono::floor<std::chrono::minutes>(now);
       cache.until = cache.from + std::chrono::minutes(1);
-      cache.computed = true;
       cache.holiday = holiday_until(map, zs, fallback, now) != now;
       cache.open = map.is_open(zs, windows[w], now, fallback);
       cache.next_allowed = TimePoint::min();

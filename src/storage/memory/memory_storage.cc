@@ -117,6 +117,12 @@ class Interner {
     ids_.emplace(names_.back(), id);
     return id;
   }
+  // The same, trying `hint` (an id, 0: none) first and leaving the answer there: callers that
+  // intern one string over and over (an engine's owner token, a campaign's id) skip the hash.
+  std::uint32_t intern(std::string_view s, std::uint32_t& hint) {
+    if (hint == 0 || names_[hint] != s) hint = intern(s);
+    return hint;
+  }
   // The id of `s` if interned, else nullopt.
   std::optional<std::uint32_t> find(std::string_view s) const {
     if (s.empty()) return 0;
@@ -594,11 +600,7 @@ class MemoryStorage final : public Storage {
     std::lock_guard<detail::LightMutex> lock(mutex_);
     std::vector<ContactId> claimed;
     claimed.reserve(ids.size());
-    // An engine claims under one token: its lookup is remembered.
-    if (last_owner_id_ == 0 || owners_.name(last_owner_id_ - 1) != owner) {
-      last_owner_id_ = owners_.intern(owner) + 1;
-    }
-    const std::uint32_t owner_id = last_owner_id_;  // 0: no lease
+    const std::uint32_t owner_id = owners_.intern(owner, last_owner_) + 1;  // 0: no lease
     const std::int64_t now_ms = to_ms(now);
     for (ContactId id : ids) {
       if (id == 0 || id > contacts_.size()) continue;
@@ -1090,8 +1092,7 @@ class MemoryStorage final : public Storage {
   std::uint32_t attempt_string(const std::string& s, std::uint32_t stored, std::uint32_t& last) {
     if (s.empty()) return 0;
     if (stored != 0 && attempt_strings_.name(stored) == s) return stored;
-    if (last == 0 || attempt_strings_.name(last) != s) last = attempt_strings_.intern(s);
-    return last;
+    return attempt_strings_.intern(s, last);
   }
   void store(AttemptSlot& slot, const Attempt& a) {
     slot.call_id = a.call_id;
@@ -1183,8 +1184,7 @@ class MemoryStorage final : public Storage {
     slot.older = kNoCall;
   }
   // Records a finished attempt for eviction, and evicts those past the retention.
-  void note_finished(AttemptSlot& slot) {
-    const AttemptSlot& a = slot;
+  void note_finished(const AttemptSlot& a) {
     if (a.disposition == Disposition::kNone) return;
     const Duration keep = options_.finished_attempt_retention;
     if (keep == Duration::max()) return;
@@ -1224,7 +1224,7 @@ class MemoryStorage final : public Storage {
   std::vector<std::unique_ptr<CampaignData>> campaigns_;
   Interner strings_;                     // list names, time zones
   Interner owners_;                      // lease owner tokens
-  std::uint32_t last_owner_id_ = 0;      // claim_leases: owner id + 1 of the last claim
+  std::uint32_t last_owner_ = 0;         // the last claim's owner (an owners_ id)
   Interner attempt_strings_;             // attempts' campaign ids and caller IDs
   std::uint32_t last_campaign_ = 0;      // of the last attempt put
   std::uint32_t last_caller_id_ = 0;     // of the last attempt put

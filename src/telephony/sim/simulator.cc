@@ -513,7 +513,7 @@ void Simulator::bridge(CallId id, AgentId agent) {
   AgentPlan& plan = agent_plans_[agent];
   clear_plan(plan);
   plan.call = id;
-  plan.talk_end = clock_->now() + seconds_to_duration(delay + c.talk_s);
+  plan.talk_end = now + seconds_to_duration(delay + c.talk_s);
 }
 
 void Simulator::play(CallId, const std::string&) {}
