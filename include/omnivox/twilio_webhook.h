@@ -21,16 +21,23 @@ namespace omnivox {
 /// Request parameters in arrival order (a key may repeat).
 using TwilioParams = std::vector<std::pair<std::string, std::string>>;
 
-/// X-Twilio-Signature of a request: base64(HMAC-SHA1(auth token, url + the POST parameters sorted
-/// by name, then value, each as name immediately followed by value)). For a JSON body pass no
-/// params: the body is covered by the bodySHA256 query parameter inside `url`. Uses OpenSSL.
+/// X-Twilio-Signature of a request, as Twilio computes it and its helper libraries check it
+/// (https://www.twilio.com/docs/usage/webhooks/webhooks-security; twilio-python RequestValidator,
+/// twilio-node validateRequest): base64(HMAC-SHA1(auth token, url + the POST parameters sorted by
+/// name, a repeated name by value, each as name immediately followed by value)). A name=value pair
+/// sent more than once counts once. Names and values compare byte-wise (UTF-8 code-point order).
+/// For a JSON body pass no params: the body is covered by the bodySHA256 query parameter inside
+/// `url`. Uses OpenSSL. Thread-safe.
 std::string twilio_signature(std::string_view auth_token, std::string_view url,
                              const TwilioParams& params);
 
-/// The URL forms Twilio's own libraries accept for one request URL: as given; then, for an https
-/// (http) URL with an explicit :443 (:80), the URL without the port; or, without a port, with it
-/// added. Twilio signs the URL it was configured with; proxies and load balancers add or strip the
-/// default port.
+/// The URL forms Twilio's helper libraries accept for one request URL, the given one first:
+///   - the URL as given;
+///   - with a port: the URL without it (https://example.com:1234/path → https://example.com/path);
+///   - without a port, for http and https: the URL with the scheme's default port added (:80,
+///     :443).
+/// Twilio signs the URL it was configured with; proxies and load balancers add or strip the port.
+/// A string that is not a URL with an authority has only itself. Thread-safe.
 std::vector<std::string> twilio_url_variants(std::string_view url);
 
 /// The outcome of a signature check.
@@ -40,13 +47,16 @@ struct TwilioSignatureCheck {
   std::string reason;       ///< why it is invalid ("no URL form matches", "bodySHA256 ...")
 };
 
-/// Checks a request's X-Twilio-Signature against every URL form (twilio_url_variants). When the
-/// URL carries bodySHA256 (JSON bodies), the signature covers the URL only and the body must hash
-/// (SHA-256, lower-case hex) to that value; otherwise `params` are the decoded form parameters.
-/// Compares in constant time. Never throws on bad input: it is invalid.
+/// Checks a request's X-Twilio-Signature against every URL form (twilio_url_variants); the request
+/// is valid when any form matches. When the URL carries bodySHA256 (its first occurrence), the
+/// signature covers the URL alone and the raw `body` must hash (SHA-256, lower-case hex) to that
+/// value; otherwise `params` are the decoded form parameters. `json_body` says the body is JSON
+/// (Content-Type application/json): Twilio signs such a body only through bodySHA256, so a JSON
+/// body with no bodySHA256 in the URL is invalid. Every form is compared, each in constant time.
+/// Never throws on bad input: it is invalid, with the reason. Thread-safe.
 TwilioSignatureCheck verify_twilio_signature(std::string_view auth_token, std::string_view url,
                                              const TwilioParams& params, std::string_view body,
-                                             std::string_view signature);
+                                             std::string_view signature, bool json_body = false);
 
 /// Decodes an application/x-www-form-urlencoded string ('+' is a space). Throws
 /// Error(kInvalidArgument) when it is malformed (bad percent escape).
@@ -83,9 +93,10 @@ struct TwilioWebhookOptions {
 
 /// Counters of the handler (for hosts, tests and benchmarks).
 struct TwilioWebhookStats {
-  std::uint64_t accepted = 0;   ///< 2xx answers
-  std::uint64_t forged = 0;     ///< 403: missing or wrong signature
-  std::uint64_t replayed = 0;   ///< 403: (CallSid, SequenceNumber) already processed
+  std::uint64_t accepted = 0;  ///< 200 answers to requests seen for the first time
+  std::uint64_t forged = 0;    ///< 403: missing or wrong signature
+  /// 200 answers to genuine repeats (Twilio's retries, events sent twice): nothing applied again
+  std::uint64_t replayed = 0;
   std::uint64_t malformed = 0;  ///< 400: too big, bad form, missing fields, unknown path
   std::uint64_t events = 0;     ///< call events delivered to the backend
 };
@@ -99,13 +110,18 @@ struct TwilioWebhookStats {
 ///                           deduplicated on (CallSid, "amd");
 ///   /twilio/voice?call=ID   the answer URL: kAnswered (and kAmdResult when AnsweredBy is present),
 ///                           answered with the call's TwiML (TwilioTelephony::voice_twiml).
-/// Every request must be a POST with a valid X-Twilio-Signature. Answers: 403 for a missing or
-/// wrong signature and for a replay (a status or AMD event already processed, here or on another
-/// node sharing the Storage); 400 for an oversized or malformed request, a wrong method or an
-/// unknown path; in both cases nothing changes. The `call` query parameter is covered by the
-/// signature, so the CallId ↔ CallSid pair cannot be forged; the CallSid is put in
-/// CallEvent::provider_call_id. Twilio's SequenceNumber (0, 1, 2, ...) becomes CallEvent::sequence
-/// + 1 (0 there means "none").
+/// Every request must be a POST with a valid X-Twilio-Signature (verify_twilio_signature). Answers:
+/// 403 for a missing or wrong signature; 400 for an oversized or malformed request, a wrong method
+/// or an unknown path; in both cases nothing changes. A validly signed repeat of a request already
+/// processed, here or on another node sharing the Storage, is answered 200 like the first and
+/// applies nothing: Twilio retries a webhook whose answer was slow or lost (the retry carries the
+/// first request's I-Twilio-Idempotency-Token header) and may send an event twice. A status or AMD
+/// request repeats when its event key does; an answer-URL request when its idempotency token does
+/// (key "<dedup_prefix>retry:<token>"; its events are not delivered again, its TwiML is returned
+/// again). A storage failure while recording the key answers 503 (Twilio retries). The `call`
+/// query parameter is covered by the signature, so the CallId ↔ CallSid pair cannot be forged; the
+/// CallSid is put in CallEvent::provider_call_id. Twilio's SequenceNumber (0, 1, 2, ...) becomes
+/// CallEvent::sequence + 1 (0 there means "none").
 /// Thread-safe: handle() may run on many threads at once. Never throws.
 class TwilioWebhookHandler {
  public:

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <boost/url.hpp>
 #include <cstring>
+#include <optional>
 
 #include "omnivox/twilio_webhook.h"
 
@@ -49,14 +50,15 @@ std::string twilio_signature(std::string_view auth_token, std::string_view url,
                              const TwilioParams& params) {
   std::vector<const std::pair<std::string, std::string>*> sorted;
   sorted.reserve(params.size());
-  std::size_t total = url.size();
-  for (const auto& p : params) {
-    sorted.push_back(&p);
-    total += p.first.size() + p.second.size();
-  }
-  // Byte-wise (Unix, case-sensitive) order of names; repeated names in the order of their values,
-  // as Twilio's libraries do.
+  for (const auto& p : params) sorted.push_back(&p);
+  // Byte-wise (case-sensitive) order of names, a repeated name in the order of its values, and a
+  // pair sent twice counted once: twilio-python and twilio-node sort and deduplicate this way.
   std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return *a < *b; });
+  sorted.erase(std::unique(sorted.begin(), sorted.end(),
+                           [](const auto* a, const auto* b) { return *a == *b; }),
+               sorted.end());
+  std::size_t total = url.size();
+  for (const auto* p : sorted) total += p->first.size() + p->second.size();
   std::string data;
   data.reserve(total);
   data.append(url);
@@ -76,16 +78,15 @@ std::vector<std::string> twilio_url_variants(std::string_view url) {
   auto parsed = urls::parse_uri_reference(urls::string_view(url.data(), url.size()));
   if (!parsed || !parsed->has_authority()) return out;
   urls::url u(*parsed);
+  if (u.has_port()) {
+    u.remove_port();
+    out.push_back(std::string(u.buffer()));
+    return out;
+  }
   std::string scheme = u.scheme();
   std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
   const char* default_port = scheme == "https" ? "443" : scheme == "http" ? "80" : nullptr;
-  if (!default_port) return out;
-  if (u.has_port()) {
-    if (u.port() == default_port) {
-      u.remove_port();
-      out.push_back(std::string(u.buffer()));
-    }
-  } else {
+  if (default_port) {
     u.set_port(default_port);
     out.push_back(std::string(u.buffer()));
   }
@@ -94,7 +95,7 @@ std::vector<std::string> twilio_url_variants(std::string_view url) {
 
 TwilioSignatureCheck verify_twilio_signature(std::string_view auth_token, std::string_view url,
                                              const TwilioParams& params, std::string_view body,
-                                             std::string_view signature) {
+                                             std::string_view signature, bool json_body) {
   TwilioSignatureCheck check;
   if (signature.empty()) {
     check.reason = "no X-Twilio-Signature";
@@ -108,7 +109,8 @@ TwilioSignatureCheck verify_twilio_signature(std::string_view auth_token, std::s
       // (found by fuzzing); it holds no named parameter anyway.
       if (!parsed->encoded_query().empty()) {
         for (auto p : parsed->params()) {
-          if (p.key == "bodySHA256") body_sha = std::string(p.value);
+          // The first one, as twilio-python (parse_qs()[0]) and twilio-node (searchParams.get).
+          if (p.key == "bodySHA256" && !body_sha) body_sha = std::string(p.value);
         }
       }
     } catch (const std::exception&) {
@@ -116,15 +118,21 @@ TwilioSignatureCheck verify_twilio_signature(std::string_view auth_token, std::s
       return check;
     }
   }
+  if (json_body && !body_sha) {
+    // Twilio signs a JSON body only through bodySHA256: without it nothing covers the body.
+    check.reason = "a JSON body needs a bodySHA256 query parameter in the URL";
+    return check;
+  }
   const TwilioParams no_params;
   const TwilioParams& signed_params = body_sha ? no_params : params;
   // A flag, not matched_url's emptiness: an empty URL can match too (found by fuzzing).
   bool matched = false;
+  // Every form is computed and compared, so the time taken does not tell which one matched.
   for (const std::string& candidate : twilio_url_variants(url)) {
-    if (equal_constant_time(twilio_signature(auth_token, candidate, signed_params), signature)) {
+    if (equal_constant_time(twilio_signature(auth_token, candidate, signed_params), signature) &&
+        !matched) {
       check.matched_url = candidate;
       matched = true;
-      break;
     }
   }
   if (!matched) {

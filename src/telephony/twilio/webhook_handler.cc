@@ -17,6 +17,8 @@ namespace urls = boost::urls;
 namespace {
 
 constexpr const char* kEmptyTwiml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
+// Twilio's idempotency tokens are short identifiers; an oversized one is not stored as a key.
+constexpr std::size_t kMaxIdempotencyToken = 256;
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -115,10 +117,11 @@ struct TwilioWebhookHandler::Impl {
     }
     if (call == kNoCall) return bad("no call parameter");
 
-    std::string_view signature, content_type;
+    std::string_view signature, content_type, idempotency_token;
     for (const auto& [name, value] : req.headers) {
       if (iequals(name, "X-Twilio-Signature")) signature = value;
       if (iequals(name, "Content-Type")) content_type = value;
+      if (iequals(name, "I-Twilio-Idempotency-Token")) idempotency_token = value;
     }
     // Twilio's callbacks are forms; JSON bodies are signed through bodySHA256 in the URL.
     bool json_body = content_type.substr(0, 16) == "application/json";
@@ -143,7 +146,7 @@ struct TwilioWebhookHandler::Impl {
     }
     if (signature.empty()) return reject(403, forged, "missing X-Twilio-Signature");
     auto check = verify_twilio_signature(token, req.url, json_body ? TwilioParams{} : params,
-                                         req.body, signature);
+                                         req.body, signature, json_body);
     if (!check.valid) return reject(403, forged, "invalid signature: " + check.reason);
 
     const std::string* sid = find_param(params, "CallSid");
@@ -168,6 +171,8 @@ struct TwilioWebhookHandler::Impl {
     }
 
     std::vector<CallEvent> out;
+    // What makes a repeat of this request recognisable. A status or AMD event has its own key,
+    // which a retry (same idempotency token, same body) repeats as well.
     std::string key;
     WebhookResponse response{200, "text/xml", kEmptyTwiml};
     switch (route) {
@@ -214,8 +219,11 @@ struct TwilioWebhookHandler::Impl {
         break;
       }
       case Route::kVoice: {
-        // The answer URL (and its hold redirects): idempotent, not deduplicated; the state
-        // machine drops a repeated kAnswered.
+        // The answer URL (and its hold redirects) has no event key: each fetch is a new request.
+        // Twilio's retry of one fetch carries the fetch's idempotency token, which keys it.
+        if (!idempotency_token.empty() && idempotency_token.size() <= kMaxIdempotencyToken) {
+          key = options.dedup_prefix + "retry:" + std::string(idempotency_token);
+        }
         const std::string* status = find_param(params, "CallStatus");
         if (status && *status == "in-progress") {
           CallEvent e = base;
@@ -231,19 +239,25 @@ struct TwilioWebhookHandler::Impl {
         break;
       }
     }
+    bool first_time = true;
     if (!key.empty()) {
       try {
-        if (!storage->mark_event_processed(key)) return reject(403, replayed, "replayed event");
+        first_time = storage->mark_event_processed(key);
       } catch (const std::exception& e) {
         malformed.fetch_add(1, std::memory_order_relaxed);
         // Not recorded: Twilio may send it again.
         return WebhookResponse{503, "text/plain", std::string("storage: ") + e.what()};
       }
     }
-    for (const CallEvent& e : out) telephony->deliver(e);
-    events.fetch_add(out.size(), std::memory_order_relaxed);
+    // A genuine request seen before (here or on a node sharing the Storage) is Twilio retrying
+    // after a slow or lost answer, or sending an event twice: it gets the same 200 as the first
+    // time, so Twilio stops retrying, and its events are not applied again.
+    if (first_time) {
+      for (const CallEvent& e : out) telephony->deliver(e);
+      events.fetch_add(out.size(), std::memory_order_relaxed);
+    }
     if (route == Route::kVoice) response.body = telephony->voice_twiml(call, req.url);
-    accepted.fetch_add(1, std::memory_order_relaxed);
+    (first_time ? accepted : replayed).fetch_add(1, std::memory_order_relaxed);
     return response;
   }
 };
