@@ -44,8 +44,8 @@ struct Node {
   Simulator sim;
   Engine engine;
   Node(Storage* storage, VirtualClock* clock, std::uint64_t seed, const std::string& owner,
-       int agents, bool add_contacts)
-      : sim(world(seed), clock), engine(options(owner), storage, &sim, clock, &sim) {
+       int agents, bool add_contacts, const Clock* lease_clock = nullptr)
+      : sim(world(seed), clock), engine(options(owner, lease_clock), storage, &sim, clock, &sim) {
     sim.attach(&engine);
     engine.add_campaign(small_campaign());
     if (add_contacts) {
@@ -62,9 +62,10 @@ struct Node {
       engine.set_agent_state(engine.add_agent("reconcile", "a"), AgentState::kAvailable);
     }
   }
-  static EngineOptions options(const std::string& owner) {
+  static EngineOptions options(const std::string& owner, const Clock* lease_clock) {
     EngineOptions eo = Simulation::quiet_engine_options();
     eo.owner_token = owner;
+    eo.lease_clock = lease_clock;
     eo.lease_ttl = std::chrono::seconds(60);
     return eo;
   }
@@ -185,6 +186,76 @@ TEST_P(ReconcileTest, RestartWithTheSameOwnerTokenReconcilesAtOnce) {
   EXPECT_EQ(after.open, 0u);
   EXPECT_TRUE(after.ids_unique);
   EXPECT_TRUE(after.attempts_match_contacts);
+}
+
+// The most contacts of the campaign that have two attempts open at once (in two calls).
+std::size_t contacts_in_two_calls(Storage& storage) {
+  std::map<ContactId, int> open;
+  storage.scan_open_attempts("reconcile", [&](const Attempt& a) {
+    ++open[a.contact_id];
+    return true;
+  });
+  std::size_t doubled = 0;
+  for (const auto& [contact, n] : open) doubled += n > 1;
+  return doubled;
+}
+
+// Two engines share a storage, each on its own virtual clock, one six hours ahead of the other
+// (simulations started at different moments, or run at different speeds). Runs them side by
+// side and returns how often a contact was found in two calls at once.
+std::size_t run_engines_on_disagreeing_clocks(ReconcileTest& test, Storage& storage_a,
+                                              Storage& storage_b, const Clock* lease_clock,
+                                              VirtualClock* lease_driver, Census* after) {
+  VirtualClock clock_a(parse_utc("2026-05-04T09:00:00Z"));
+  VirtualClock clock_b(parse_utc("2026-05-04T15:00:00Z"));
+  Node a(&storage_a, &clock_a, 31, "node-a", 10, true, lease_clock);
+  Node b(&storage_b, &clock_b, 32, "node-b", 10, false, lease_clock);
+  a.engine.start_campaign("reconcile");
+  b.engine.start_campaign("reconcile");
+  std::size_t doubled = 0;
+  for (int second = 0; second < 1800; ++second) {
+    a.engine.run_for(std::chrono::seconds(1));
+    b.engine.run_for(std::chrono::seconds(1));
+    if (lease_driver) lease_driver->advance_to(lease_driver->now() + std::chrono::seconds(1));
+    if (second % 10 == 0) doubled += contacts_in_two_calls(storage_a);
+  }
+  a.sim.stop();
+  b.sim.stop();
+  *after = census(storage_a);
+  return doubled;
+}
+
+// With leases read on one clock both engines share, neither takes the other's leases for expired:
+// no contact is ever in two calls at once, no attempt number is recorded twice, and no call of
+// the live engine is closed as a dead engine's.
+TEST_P(ReconcileTest, EnginesOnClocksThatDisagreeNeverShareAContact) {
+  VirtualClock lease_clock(parse_utc("2030-01-01T00:00:00Z"));
+  auto storage_a = open();
+  auto storage_b = open();
+  Census after;
+  EXPECT_EQ(run_engines_on_disagreeing_clocks(*this, *storage_a, *storage_b, &lease_clock,
+                                              &lease_clock, &after),
+            0u);
+  EXPECT_TRUE(after.ids_unique);
+  EXPECT_TRUE(after.attempts_match_contacts);
+  EXPECT_GT(after.attempts, 200);
+  long reconciled = 0;
+  storage_a->scan_journal("reconcile", [&](const JournalEntry& e) {
+    reconciled += e.kind == "reconciled";
+    return true;
+  });
+  EXPECT_EQ(reconciled, 0);
+}
+
+// The same engines with leases on their own clocks: the engine six hours ahead takes the other's
+// leases for long expired and dials its contacts again — what the shared lease clock prevents.
+TEST_P(ReconcileTest, EnginesOnClocksThatDisagreeShareContactsWithoutALeaseClock) {
+  auto storage_a = open();
+  auto storage_b = open();
+  Census after;
+  EXPECT_GT(
+      run_engines_on_disagreeing_clocks(*this, *storage_a, *storage_b, nullptr, nullptr, &after),
+      0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ReconcileTest, ::testing::Values("memory", "sqlite"));

@@ -254,6 +254,42 @@ TEST(SqliteStorage, MigratesAVersion1FileToTenants) {
   EXPECT_EQ(make_sqlite_storage(path)->contact_count("c1"), 2u);
 }
 
+// A file written before contacts were unique by (campaign, list, external id), with the
+// duplicates two concurrent imports left: the migration keeps the first copy of each and drops
+// the others that were never dialled.
+TEST(SqliteStorage, MigrationDropsUndialledDuplicateContacts) {
+  TempDir dir;
+  const std::string path = dir.file("dups.sqlite");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, kV1Schema, nullptr, nullptr, &err), SQLITE_OK) << err;
+  const char* duplicates = R"sql(
+INSERT INTO contacts VALUES (2, 'c1', 'spring', 'ext-1', 5, 2, '[]', '[]', '', 0, 0, 0, 0, 0, 0, 0, 0);
+INSERT INTO contacts VALUES (3, 'c1', 'spring', 'ext-2', 5, 3, '[]', '[]', '', 0, 0, 0, 0, 0, 0, 0, 0);
+INSERT INTO contacts VALUES (4, 'c1', 'spring', 'ext-2', 5, 4, '[]', '[]', '', 0, 0, 0, 0, 0, 0, 0, 0);
+INSERT INTO contacts VALUES (5, 'c1', 'autumn', 'ext-2', 5, 5, '[]', '[]', '', 0, 0, 0, 0, 0, 0, 0, 0);
+INSERT INTO contacts VALUES (6, 'c1', 'spring', '', 5, 6, '[]', '[]', '', 0, 0, 0, 0, 0, 0, 0, 0);
+INSERT INTO contacts VALUES (7, 'c1', 'spring', '', 5, 7, '[]', '[]', '', 0, 0, 0, 0, 0, 0, 0, 0);
+)sql";
+  ASSERT_EQ(sqlite3_exec(db, duplicates, nullptr, nullptr, &err), SQLITE_OK) << err;
+  sqlite3_close(db);
+
+  auto s = make_sqlite_storage(path);
+  EXPECT_TRUE(s->get_contact(1).has_value());   // dialled, the first ext-1
+  EXPECT_FALSE(s->get_contact(2).has_value());  // a second ext-1, never dialled
+  EXPECT_TRUE(s->get_contact(3).has_value());
+  EXPECT_FALSE(s->get_contact(4).has_value());
+  EXPECT_TRUE(s->get_contact(5).has_value());  // another list
+  EXPECT_EQ(s->contact_count("c1"), 5u);       // 1, 3, 5 and the two without an external id
+  EXPECT_TRUE(s->lists("c1").at(0).import_complete);
+  Contact again;
+  again.campaign_id = "c1";
+  again.list_name = "spring";
+  again.external_id = "ext-2";
+  EXPECT_EQ(s->add_contact(again), 3u);
+}
+
 TEST(SqliteStorage, BadTenantIsAConfigError) {
   SqliteStorageOptions options;
   options.tenant = "";

@@ -36,8 +36,18 @@ namespace omnivox {
 struct EngineOptions {
   /// Lease owner token; empty = generated ("omnivox-<random hex>"). Default: empty.
   std::string owner_token;
-  /// Lease time-to-live; leases of live calls are renewed at half of it. Default: 5 min.
+  /// Lease time-to-live, on lease_clock; leases of live calls are renewed at half of it (on the
+  /// engine's clock, so at least that often when the engine's clock runs faster). Default: 5 min.
   Duration lease_ttl = std::chrono::minutes(5);
+  /// The clock lease times are read from: claims, renewals, and restart reconciliation's test of
+  /// whether another engine is alive (its lease is live). Engines sharing a storage must read
+  /// leases on one clock: with their own accelerated or virtual clocks, which disagree, each
+  /// would take the others' leases for expired (and dial their contacts) or for live long after
+  /// their owner died. Give every engine on a shared database the wall clock (a speed-1
+  /// make_system_clock; the hosts' clocks kept in step by NTP to well under lease_ttl), as
+  /// `omnivox run --storage` does. Must outlive the engine. nullptr = the engine's own clock
+  /// (one engine, or engines driven by one clock). Default: nullptr.
+  const Clock* lease_clock = nullptr;
   /// With a real clock, pacing is decided on every event and at least this often while a
   /// campaign has work (a virtual clock decides on events and the policy's own ticks). Default:
   /// 250 ms.
@@ -110,9 +120,16 @@ class Engine {
   void add_campaign(const CampaignConfig& campaign);
   /// Adds contacts from CSV into a campaign's list; numbers use the campaign's default_region
   /// unless options.default_region is set differently. Returns the import report.
+  /// Idempotent and resumable: a contact is identified by (campaign, list, external id) and a
+  /// row whose contact is stored already is counted in rows_already_stored and left as it is;
+  /// rows are stored in transactions of a few thousand (Storage::add_contacts), and the list is
+  /// marked import_complete = false from the start until the last row is stored, so an import
+  /// cut short (the process killed) is seen as unfinished and completed by running it again.
+  /// Two imports of one file at once, in one process or several, store each contact once.
   ImportReport import_contacts(const std::string& campaign_id, const std::string& list_name,
                                const std::string& csv_path, ImportOptions options);
-  /// Adds one contact (numbers must be E.164). Returns its id.
+  /// Adds one contact (numbers must be E.164). Returns its id; for a contact whose (list,
+  /// external id) is stored already, the stored contact's id (it is left as it is).
   ContactId add_contact(const std::string& campaign_id, Contact contact);
   /// Adds a number to a DNC list ("global" or a campaign id).
   void add_dnc(const std::string& list, const std::string& e164);

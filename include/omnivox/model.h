@@ -122,6 +122,10 @@ struct ContactList {
   std::string campaign_id;
   std::string name;
   bool active = true;
+  /// False from the start of an import into the list until its last row is stored: a list left
+  /// false by a process that died mid-import is unfinished, and a restart completes it (imports
+  /// are idempotent by external id, Storage::add_contact) before dialling. Default: true.
+  bool import_complete = true;
 };
 
 /// Why an attempt failed (CallState::kFailed).

@@ -17,6 +17,8 @@
 
 namespace omnivox {
 
+class Clock;
+
 /// The first rule that excludes a contact. The rules are checked in this order: final status,
 /// lifetime cap, valid number, retry delay / callback time, holiday, call window, repeat rules
 /// (abandon, then AMD machine), the region's 24 h call cap, DNC, lease. New values are appended at
@@ -112,6 +114,9 @@ class QueueGenerator {
   std::vector<std::size_t> census(TimePoint now);
 
   const CampaignConfig& campaign() const { return campaign_; }
+  /// The clock lease expiries are compared on (EngineOptions::lease_clock); nullptr = the `now`
+  /// passed to explain and fill. Must outlive the generator. Default: nullptr.
+  void set_lease_clock(const Clock* clock) { lease_clock_ = clock; }
 
  private:
   struct State;           // compiled compliance rules and caches (queue_generator.cc)
@@ -133,6 +138,7 @@ class QueueGenerator {
   CampaignConfig campaign_;
   Storage* storage_;
   TimeZoneMap* zones_;
+  const Clock* lease_clock_ = nullptr;
   std::unique_ptr<State> state_;
 };
 

@@ -56,14 +56,19 @@ struct SqliteStorageOptions {
   /// The tenant this Storage reads and writes; rows of other tenants are invisible.
   /// Non-empty, at most 200 bytes. Default: "default".
   std::string tenant = "default";
+  /// Create the database file when there is none. false: opening a path with no file throws
+  /// Error(kNotFound, "... no database at 'PATH'") and creates nothing (for readers such as
+  /// `omnivox status`, where a mistyped path must not leave an empty database). Default: true.
+  bool create_if_missing = true;
 };
 
 /// The schema version this build writes (and the newest it reads).
-inline constexpr int kSqliteSchemaVersion = 2;
+inline constexpr int kSqliteSchemaVersion = 3;
 
 /// Opens (creating if needed) the SQLite database at `path` (":memory:" for a private in-memory
 /// database). Throws Error(kStorage) if it cannot be opened or created, is read-only, or if its
-/// schema version is newer than kSqliteSchemaVersion; Error(kConfig) for a bad tenant.
+/// schema version is newer than kSqliteSchemaVersion; Error(kConfig) for a bad tenant;
+/// Error(kNotFound) for a missing file when options.create_if_missing is false.
 std::unique_ptr<Storage> make_sqlite_storage(const std::string& path,
                                              const SqliteStorageOptions& options = {});
 

@@ -1,10 +1,13 @@
 // The Storage interface: contacts, lists, campaigns, DNC, leases, attempts, the event journal and
 // processed-event keys. The memory backend (make_memory_storage) is the embedded default.
 //
-// Leases (DESIGN.md section 1): an exclusive, time-limited claim on a contact by one engine,
+// Leases (docs/architecture.md): an exclusive, time-limited claim on a contact by one engine,
 // identified by an owner token. A contact with a live lease (expiry > now) is never claimed by
 // another owner; an expired lease is reclaimable by anyone. This is what keeps two dialers from
-// calling the same person.
+// calling the same person. Every `now` and expiry of a lease is read on one clock that all the
+// engines sharing the storage agree on (EngineOptions::lease_clock): engines whose own clocks
+// disagree (simulations at different speeds) would otherwise each see the others' leases as
+// expired or as live for ever.
 //
 // Thread-safety: every method of every backend may be called concurrently from several threads
 // (and, for shared backends, several processes). Errors throw omnivox::Error(kStorage / kNotFound).
@@ -140,8 +143,18 @@ class Storage {
   virtual std::vector<ContactList> lists(std::string_view campaign_id) = 0;
 
   // ---- contacts ----
-  /// Stores a new contact; assigns and returns its id, and its list_order (load order).
+  /// Stores a new contact; assigns and returns its id, and its list_order (load order). A
+  /// contact is identified by (campaign_id, list_name, external_id): one already stored with
+  /// that key is left as it is and its id is returned, so an import run twice, or by two
+  /// processes at once, stores each contact once (every shipped backend keeps that key unique).
+  /// A contact with an empty external_id has no key: it is always stored as a new one.
   virtual ContactId add_contact(Contact contact) = 0;
+  /// Stores contacts as add_contact does each, as one transaction where the backend has them
+  /// (SQLite, PostgreSQL: the batch is stored whole or not at all; memory: under one lock).
+  /// Sets each contact's `id` (the stored contact's, for one that was stored already). Returns
+  /// how many were new. The default calls add_contact for each, which is not
+  /// atomic and counts every contact as new. Errors as add_contact.
+  virtual std::size_t add_contacts(std::span<Contact> contacts);
   /// The contact, or nullopt.
   virtual std::optional<Contact> get_contact(ContactId id) = 0;
   /// The contact into `out`, reusing its strings and vectors (for a caller that reads contacts
@@ -258,6 +271,7 @@ class StorageWrapper : public Storage {
   void put_list(const ContactList& l) override { target_->put_list(l); }
   std::vector<ContactList> lists(std::string_view id) override { return target_->lists(id); }
   ContactId add_contact(Contact c) override { return target_->add_contact(std::move(c)); }
+  std::size_t add_contacts(std::span<Contact> c) override { return target_->add_contacts(c); }
   std::optional<Contact> get_contact(ContactId id) override { return target_->get_contact(id); }
   bool read_contact(ContactId id, Contact& out) override { return target_->read_contact(id, out); }
   void update_contact(const Contact& c) override { target_->update_contact(c); }

@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "omnivox/clock.h"
+
 namespace omnivox {
 namespace {
 
@@ -772,10 +774,11 @@ EligibilityReport QueueGenerator::explain(const Contact& contact, TimePoint now,
     report.detail = number.e164 + " is on a DNC list";
     return report;
   }
-  if (auto lease = storage_->get_lease(contact.id); lease && lease->expiry > now) {
+  const TimePoint lease_now = lease_clock_ ? lease_clock_->now() : now;
+  if (auto lease = storage_->get_lease(contact.id); lease && lease->expiry > lease_now) {
     report.reason = Ineligibility::kLeased;
     report.detail = "leased by " + lease->owner + " until " + format_utc(lease->expiry);
-    report.eligible_at = lease->expiry;
+    report.eligible_at = now + (lease->expiry - lease_now);
     return report;
   }
   report.detail = "dialable now on " + number.e164;
@@ -827,7 +830,8 @@ TimePoint QueueGenerator::fill(TimePoint now, std::size_t max_entries,
     ContactScan scan;
     scan.campaign_id = campaign_.id;
     scan.due_by = now;
-    scan.skip_leased_at = now;  // in a call (here or on another engine): a claim would fail
+    // In a call (here or on another engine): a claim would fail.
+    scan.skip_leased_at = lease_clock_ ? lease_clock_->now() : now;
     scan.skip = [&](ContactId id) {
       return is_held(id) || (!done.empty() && std::binary_search(done.begin(), done.end(), id));
     };

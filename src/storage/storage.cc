@@ -33,6 +33,13 @@ ContactView view_of(const Contact& contact, std::vector<PhoneNumberView>& number
           .numbers = numbers};
 }
 
+std::size_t Storage::add_contacts(std::span<Contact> contacts) {
+  for (Contact& contact : contacts) {
+    contact.id = add_contact(contact);
+  }
+  return contacts.size();
+}
+
 std::size_t Storage::scan_contact_views(const ContactScan& scan,
                                         const std::function<ScanStep(const ContactView&)>& visit) {
   std::vector<PhoneNumberView> numbers;  // reused for every contact

@@ -13,6 +13,23 @@
 #include "omnivox/model.h"
 #include "omnivox/types.h"
 
+// The SQL (the same in SQLite and PostgreSQL) that makes a contact unique by (tenant, campaign,
+// list, non-empty external id), part of both backends' migrations: duplicates an earlier schema
+// let in are dropped where they were never dialled (the first copy stays); dialled duplicates
+// make the unique index fail, and with it the migration, so nothing is written. A macro, so that
+// each backend's migration is one string literal.
+#define OMNIVOX_SQL_UNIQUE_CONTACT_KEY                                                      \
+  "CREATE TEMP TABLE duplicate_contacts AS SELECT c.id FROM contacts c\n"                   \
+  "WHERE c.id NOT IN (SELECT MIN(id) FROM contacts WHERE external_id <> ''\n"               \
+  "                   GROUP BY tenant_id, campaign_id, list_name, external_id)\n"           \
+  "  AND c.external_id <> ''\n"                                                             \
+  "  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.contact_id = c.id);\n"                \
+  "DELETE FROM leases WHERE contact_id IN (SELECT id FROM duplicate_contacts);\n"           \
+  "DELETE FROM contacts WHERE id IN (SELECT id FROM duplicate_contacts);\n"                 \
+  "DROP TABLE duplicate_contacts;\n"                                                        \
+  "CREATE UNIQUE INDEX contacts_external ON contacts (tenant_id, campaign_id, list_name,\n" \
+  "  external_id) WHERE external_id <> '';\n"
+
 namespace omnivox::storage_codec {
 
 inline std::int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }

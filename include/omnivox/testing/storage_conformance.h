@@ -237,6 +237,17 @@ TYPED_TEST_P(StorageConformanceTest, ListsRoundTrip) {
   EXPECT_TRUE(lists[1].active);
   EXPECT_EQ(s.lists("c2").size(), 1u);
   EXPECT_TRUE(s.lists("c3").empty());
+  EXPECT_TRUE(lists[0].import_complete);
+  s.put_list({"c1", "b", true, false});  // an import under way
+  lists = s.lists("c1");
+  auto b = std::find_if(lists.begin(), lists.end(), [](const auto& l) { return l.name == "b"; });
+  ASSERT_NE(b, lists.end());
+  EXPECT_FALSE(b->import_complete);
+  s.put_list({"c1", "b", true, true});
+  lists = s.lists("c1");
+  b = std::find_if(lists.begin(), lists.end(), [](const auto& l) { return l.name == "b"; });
+  ASSERT_NE(b, lists.end());
+  EXPECT_TRUE(b->import_complete);
 }
 
 // ---- contacts ----
@@ -325,6 +336,72 @@ TYPED_TEST_P(StorageConformanceTest, AddAndGetContactRoundTripsEveryField) {
 
 // read_contact gives what get_contact gives, whatever the buffer held before (more numbers,
 // attributes, other strings), and false for an unknown id.
+TYPED_TEST_P(StorageConformanceTest, AddContactIsIdempotentByExternalId) {
+  Storage& s = this->storage();
+  const ContactId first = s.add_contact(this->make_contact("c1", "x", 1));
+  // The same (campaign, list, external id) again: the stored contact, unchanged.
+  EXPECT_EQ(s.add_contact(this->make_contact("c1", "x", 9)), first);
+  EXPECT_EQ(s.contact_count("c1"), 1u);
+  EXPECT_EQ(s.get_contact(first)->priority, 1);
+  // Another list, another campaign: other contacts.
+  Contact other_list = this->make_contact("c1", "x");
+  other_list.list_name = "list-b";
+  EXPECT_NE(s.add_contact(other_list), first);
+  EXPECT_NE(s.add_contact(this->make_contact("c2", "x")), first);
+  EXPECT_EQ(s.contact_count("c1"), 2u);
+  // No external id: no key, always a new contact.
+  const ContactId a = s.add_contact(this->make_contact("c3", ""));
+  const ContactId b = s.add_contact(this->make_contact("c3", ""));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(s.contact_count("c3"), 2u);
+}
+
+TYPED_TEST_P(StorageConformanceTest, AddContactsStoresABatchOnce) {
+  Storage& s = this->storage();
+  const ContactId stored = s.add_contact(this->make_contact("c1", "b"));
+  std::vector<Contact> batch = {this->make_contact("c1", "a"), this->make_contact("c1", "b"),
+                                this->make_contact("c1", "c")};
+  const std::size_t added = s.add_contacts(batch);
+  EXPECT_EQ(s.contact_count("c1"), 3u);
+  if (added != batch.size()) EXPECT_EQ(added, 2u);  // the default counts every contact as new
+  EXPECT_EQ(batch[1].id, stored);
+  EXPECT_NE(batch[0].id, batch[2].id);
+  for (const Contact& c : batch) EXPECT_EQ(s.get_contact(c.id)->external_id, c.external_id);
+  // Run again (an import resumed): nothing new.
+  std::vector<Contact> again = {this->make_contact("c1", "a"), this->make_contact("c1", "c")};
+  s.add_contacts(again);
+  EXPECT_EQ(s.contact_count("c1"), 3u);
+  EXPECT_EQ(again[0].id, batch[0].id);
+  EXPECT_EQ(again[1].id, batch[2].id);
+  EXPECT_EQ(this->scan_ext({.campaign_id = "c1", .dialable_only = false}),
+            (std::vector<std::string>{"b", "a", "c"}));
+}
+
+TYPED_TEST_P(StorageConformanceTest, ConcurrentImportsStoreEachContactOnce) {
+  Storage& s = this->storage();
+  constexpr int kContacts = 120;
+  constexpr int kThreads = 4;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Each thread imports every contact, in batches of 10, from its own starting point.
+      for (int b = 0; b < kContacts / 10; ++b) {
+        std::vector<Contact> batch;
+        const int first = ((b + 3 * t) % (kContacts / 10)) * 10;
+        for (int i = first; i < first + 10; ++i) {
+          batch.push_back(this->make_contact("c1", "ext-" + std::to_string(i)));
+        }
+        s.add_contacts(batch);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(s.contact_count("c1"), static_cast<std::size_t>(kContacts));
+  auto ids = this->scan_ext({.campaign_id = "c1", .dialable_only = false});
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end());
+}
+
 TYPED_TEST_P(StorageConformanceTest, ReadContactReusesTheBuffer) {
   Storage& s = this->storage();
   Contact rich = this->make_contact("c1", "rich");
@@ -1103,8 +1180,10 @@ TYPED_TEST_P(StorageConformanceTest, TenantsAreIsolated) {
 
 REGISTER_TYPED_TEST_SUITE_P(StorageConformanceTest, CampaignRoundTrip, CampaignIdsAreSorted,
                             ListsRoundTrip, AddAndGetContactRoundTripsEveryField,
-                            ReadContactReusesTheBuffer, UpdateContact, ScanOrder, ScanDueBy,
-                            ScanStopsEarly, ScanContactViewsSeeWhatScanContactsSees,
+                            AddContactIsIdempotentByExternalId, AddContactsStoresABatchOnce,
+                            ConcurrentImportsStoreEachContactOnce, ReadContactReusesTheBuffer,
+                            UpdateContact, ScanOrder, ScanDueBy, ScanStopsEarly,
+                            ScanContactViewsSeeWhatScanContactsSees,
                             ScanContactViewsDeferralIsAHintOnly, CountsFollowUpdates, Leases,
                             ConcurrentClaimsNeverShareAContact, CallIdsAreUniqueAndNonZero,
                             Attempts, Dnc, Journal, MarkEventProcessedDeduplicates, OpenAttempts,

@@ -26,6 +26,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "core/light_mutex.h"
 #include "omnivox/storage.h"
 
@@ -382,7 +384,37 @@ class DueQueue {
   std::vector<WaitingEntry> heap_;              // the rest
 };
 
+// A campaign's contacts by (list, external id), the key that makes add_contact idempotent: a
+// flat set of contact indexes (about 10 bytes a contact) whose hash and equality read the keys
+// from the records, so no key is stored twice.
+struct ExternalKey {
+  std::uint32_t list_name;  // interned
+  std::string_view external_id;
+};
+struct ExternalKeyOps {
+  using is_transparent = void;
+  const std::vector<ContactRecord>* records;
+  ExternalKey key(std::uint32_t index) const {
+    const ContactRecord& r = (*records)[index];
+    return {r.list_name, r.external_id.view()};
+  }
+  ExternalKey key(const ExternalKey& k) const { return k; }
+  template <class A>
+  std::size_t operator()(const A& a) const {
+    const ExternalKey k = key(a);
+    return absl::Hash<std::pair<std::uint32_t, std::string_view>>{}({k.list_name, k.external_id});
+  }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    const ExternalKey x = key(a), y = key(b);
+    return x.list_name == y.list_name && x.external_id == y.external_id;
+  }
+};
+using ExternalIdIndex = absl::flat_hash_set<std::uint32_t, ExternalKeyOps, ExternalKeyOps>;
+
 struct CampaignData {
+  explicit CampaignData(const std::vector<ContactRecord>* records)
+      : by_external_id(0, ExternalKeyOps{records}, ExternalKeyOps{records}) {}
   std::string id;
   CampaignConfig config;
   bool has_config = false;
@@ -417,6 +449,7 @@ struct CampaignData {
   std::uint64_t next_list_order = 1;
   std::vector<std::size_t> by_status = std::vector<std::size_t>(7, 0);
   std::vector<JournalEntry> journal;
+  ExternalIdIndex by_external_id;
 };
 
 // One stored attempt, linked to its contact's other attempts. Compact (120 bytes, an Attempt is
@@ -491,27 +524,22 @@ class MemoryStorage final : public Storage {
 
   ContactId add_contact(Contact contact) override {
     std::lock_guard<detail::LightMutex> lock(mutex_);
-    auto& data = campaign_data(contact.campaign_id);
-    if (contacts_.size() >= 0xFFFFFFFFu || data.next_list_order >= 0xFFFFFFFFu) {
-      throw Error(ErrorCode::kStorage, "add_contact: the memory storage holds at most 2^32 - 1");
+    return store_contact(contact).first;
+  }
+  std::size_t add_contacts(std::span<Contact> contacts) override {
+    std::lock_guard<detail::LightMutex> lock(mutex_);
+    // Checked first, so that the batch is stored whole or not at all.
+    if (contacts_.size() + contacts.size() >= 0xFFFFFFFFu) {
+      throw Error(ErrorCode::kStorage, "add_contacts: the memory storage holds at most 2^32 - 1");
     }
-    const ContactId id = contacts_.size() + 1;
-    ContactRecord& r = contacts_.emplace_back();
-    r.campaign = campaign_names_.intern(contact.campaign_id);
-    r.list_order = static_cast<std::uint32_t>(data.next_list_order++);
-    assign(r, contact);
-    data.by_list_order.push_back(static_cast<std::uint32_t>(id - 1));
-    if (!heads_sparse_.empty()) {  // attempts recorded before their contact existed
-      auto it = heads_sparse_.find(id);
-      if (it != heads_sparse_.end()) {
-        r.last_call = it->second;
-        heads_sparse_.erase(it);
-      }
+    for (const Contact& c : contacts) check_storable(c);
+    std::size_t added = 0;
+    for (Contact& c : contacts) {
+      auto [id, is_new] = store_contact(c);
+      c.id = id;
+      added += is_new;
     }
-    data.all.insert(key_of(r));
-    ++data.contact_count;
-    index(data, r, static_cast<std::uint32_t>(id - 1));
-    return id;
+    return added;
   }
   std::optional<Contact> get_contact(ContactId id) override {
     std::lock_guard<detail::LightMutex> lock(mutex_);
@@ -534,6 +562,8 @@ class MemoryStorage final : public Storage {
     }
     const auto index_of = static_cast<std::uint32_t>(contact.id - 1);
     ContactRecord& stored = contacts_[index_of];
+    check_storable(contact);
+    const bool rekeyed = unkey_if_rekeyed(stored, index_of, contact);
     // The indexes depend only on (status, next_attempt_at, priority): when none changed, the
     // contact keeps its place (waiting entries are always after promoted_until, so re-indexing
     // would put it back where it is). A deferred contact is re-indexed: its number or zone may
@@ -542,6 +572,7 @@ class MemoryStorage final : public Storage {
         stored.next_attempt_ms == to_ms(contact.next_attempt_at) &&
         stored.priority == contact.priority) {
       assign(stored, contact);
+      if (rekeyed) campaigns_[stored.campaign]->by_external_id.insert(index_of);
       return;
     }
     auto& data = *campaigns_[stored.campaign];
@@ -550,6 +581,7 @@ class MemoryStorage final : public Storage {
     if (reorder) data.all.erase(key_of(stored));
     assign(stored, contact);
     if (reorder) data.all.insert(key_of(stored));
+    if (rekeyed) data.by_external_id.insert(index_of);
     index(data, stored, index_of);
   }
   std::size_t scan_contacts(const ContactScan& scan,
@@ -774,14 +806,73 @@ class MemoryStorage final : public Storage {
     const std::uint32_t index = campaign_names_.intern(id);
     if (index >= campaigns_.size()) campaigns_.resize(index + 1);
     if (!campaigns_[index]) {
-      campaigns_[index] = std::make_unique<CampaignData>();
+      campaigns_[index] = std::make_unique<CampaignData>(&contacts_);
       campaigns_[index]->id = std::string(id);
     }
     return *campaigns_[index];
   }
 
   // ---- contacts ----
+  void check_storable(const Contact& c) const {
+    if (c.numbers.size() > 0xFFFF) {
+      throw Error(ErrorCode::kStorage,
+                  "memory storage: contact '" + c.external_id + "' has more than 65535 numbers");
+    }
+  }
+  // add_contact under the lock: the id, and whether the contact is new (false: its key was
+  // stored already, and the stored contact is left as it is).
+  std::pair<ContactId, bool> store_contact(const Contact& contact) {
+    check_storable(contact);
+    auto& data = campaign_data(contact.campaign_id);
+    const bool keyed = !contact.external_id.empty();
+    if (keyed) {
+      const ExternalKey key{strings_.intern(contact.list_name), contact.external_id};
+      if (auto it = data.by_external_id.find(key); it != data.by_external_id.end()) {
+        return {ContactId{*it} + 1, false};
+      }
+    }
+    if (contacts_.size() >= 0xFFFFFFFFu || data.next_list_order >= 0xFFFFFFFFu) {
+      throw Error(ErrorCode::kStorage, "add_contact: the memory storage holds at most 2^32 - 1");
+    }
+    const ContactId id = contacts_.size() + 1;
+    ContactRecord& r = contacts_.emplace_back();
+    r.campaign = campaign_names_.intern(contact.campaign_id);
+    r.list_order = static_cast<std::uint32_t>(data.next_list_order++);
+    assign(r, contact);
+    data.by_list_order.push_back(static_cast<std::uint32_t>(id - 1));
+    if (!heads_sparse_.empty()) {  // attempts recorded before their contact existed
+      auto it = heads_sparse_.find(id);
+      if (it != heads_sparse_.end()) {
+        r.last_call = it->second;
+        heads_sparse_.erase(it);
+      }
+    }
+    data.all.insert(key_of(r));
+    ++data.contact_count;
+    index(data, r, static_cast<std::uint32_t>(id - 1));
+    if (keyed) data.by_external_id.insert(static_cast<std::uint32_t>(id - 1));
+    return {id, true};
+  }
+  // Before an update that changes a record's list or external id: takes the record out of its
+  // campaign's external-id index, or refuses a key another contact has. True when the caller
+  // must put it back in once assigned (a new, non-empty key).
+  bool unkey_if_rekeyed(const ContactRecord& stored, std::uint32_t index_of, const Contact& c) {
+    if (stored.external_id.view() == c.external_id &&
+        strings_.name(stored.list_name) == c.list_name) {
+      return false;
+    }
+    auto& by_key = campaigns_[stored.campaign]->by_external_id;
+    const ExternalKey key{strings_.intern(c.list_name), c.external_id};
+    if (!c.external_id.empty() && by_key.contains(key)) {
+      throw Error(ErrorCode::kStorage, "update_contact: contact " + std::to_string(index_of + 1) +
+                                           ": list '" + c.list_name +
+                                           "' already has external id '" + c.external_id + "'");
+    }
+    if (!stored.external_id.view().empty()) by_key.erase(index_of);
+    return !c.external_id.empty();
+  }
   // Copies every field of `c` but id, campaign and list order into the record.
+
   void assign(ContactRecord& r, const Contact& c) {
     r.external_id.assign(c.external_id);
     r.list_name = strings_.intern(c.list_name);

@@ -154,11 +154,21 @@ CREATE TABLE processed_events (
 );
 )sql";
 
+// Version 2: contacts unique by (campaign, list, external id), so an import that runs
+// twice stores each contact once (OMNIVOX_SQL_UNIQUE_CONTACT_KEY); lists record whether their
+// import finished.
+constexpr const char* kMigration2 = R"sql(
+ALTER TABLE contact_lists ADD COLUMN import_complete boolean NOT NULL DEFAULT true;
+)sql" OMNIVOX_SQL_UNIQUE_CONTACT_KEY R"sql(
+)sql";
+
 const Migration kMigrations[] = {
     {1,
      "tenants, campaigns, lists, contacts, phone numbers, DNC, leases, attempts, journal, "
      "processed events",
      kMigration1},
+    {2, "contacts unique by (campaign, list, external id); lists record a finished import",
+     kMigration2},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
               "one migration per schema version");
@@ -267,7 +277,8 @@ class PostgresStorage final : public Storage {
   }
   void put_list(const ContactList& list) override {
     autocommit("put_list", [&](pqxx::transaction_base& tx) {
-      tx.exec_prepared("put_list", options_.tenant, list.campaign_id, list.name, list.active);
+      tx.exec_prepared("put_list", options_.tenant, list.campaign_id, list.name, list.active,
+                       list.import_complete);
     });
   }
   std::vector<ContactList> lists(std::string_view campaign_id) override {
@@ -275,28 +286,27 @@ class PostgresStorage final : public Storage {
     return autocommit("lists", [&](pqxx::transaction_base& tx) {
       std::vector<ContactList> out;
       for (const auto& row : tx.exec_prepared("lists", options_.tenant, id)) {
-        out.push_back({id, row[0].as<std::string>(), row[1].as<bool>()});
+        out.push_back({id, row[0].as<std::string>(), row[1].as<bool>(), row[2].as<bool>()});
       }
       return out;
     });
   }
 
   // ---- contacts ----
+  // Idempotent (the contact's key is unique), so a transaction lost mid-commit may run again.
   ContactId add_contact(Contact c) override {
-    std::string numbers = numbers_to_json(c.numbers);
-    std::string attributes = attributes_to_json(c.attributes);
-    // Not retried after an in-doubt commit (would add the contact twice); see run().
-    return run("add_contact", [&](pqxx::transaction_base& tx) {
-      auto row = tx.exec_prepared1(
-          "add_contact", options_.tenant, c.campaign_id, c.list_name, c.external_id,
-          static_cast<i64>(c.priority), attributes, c.time_zone, static_cast<int>(c.status),
-          static_cast<int>(c.attempts), static_cast<int>(c.not_connected),
-          static_cast<int>(c.next_number), static_cast<int>(c.last_disposition),
-          static_cast<i64>(ms(c.last_attempt_at)), static_cast<i64>(ms(c.next_attempt_at)),
-          static_cast<i64>(c.callback_agent));
-      i64 id = row[0].as<i64>();
-      tx.exec_prepared("insert_numbers", id, options_.tenant, numbers);
-      return static_cast<ContactId>(id);
+    return run("add_contact",
+               [&](pqxx::transaction_base& tx) { return store_contact(tx, c).first; });
+  }
+  std::size_t add_contacts(std::span<Contact> contacts) override {
+    return run("add_contacts", [&](pqxx::transaction_base& tx) {
+      std::size_t added = 0;
+      for (Contact& c : contacts) {
+        auto [id, is_new] = store_contact(tx, c);
+        c.id = id;
+        added += is_new;
+      }
+      return added;
     });
   }
   std::optional<Contact> get_contact(ContactId id) override {
@@ -537,6 +547,28 @@ class PostgresStorage final : public Storage {
   // deadlock/serialisation failure) the transaction is gone, so the whole of `fn` runs again on
   // a new connection after a backoff, until retry_total_ms has passed.
   //
+  // Inserts a contact and its numbers unless its (campaign, list, external id) is stored: its id
+  // and whether it is new.
+  std::pair<ContactId, bool> store_contact(pqxx::transaction_base& tx, const Contact& c) {
+    std::string numbers = numbers_to_json(c.numbers);
+    std::string attributes = attributes_to_json(c.attributes);
+    auto rows = tx.exec_prepared(
+        "add_contact", options_.tenant, c.campaign_id, c.list_name, c.external_id,
+        static_cast<i64>(c.priority), attributes, c.time_zone, static_cast<int>(c.status),
+        static_cast<int>(c.attempts), static_cast<int>(c.not_connected),
+        static_cast<int>(c.next_number), static_cast<int>(c.last_disposition),
+        static_cast<i64>(ms(c.last_attempt_at)), static_cast<i64>(ms(c.next_attempt_at)),
+        static_cast<i64>(c.callback_agent));
+    if (!rows.empty()) {
+      i64 id = rows[0][0].as<i64>();
+      tx.exec_prepared("insert_numbers", id, options_.tenant, numbers);
+      return {static_cast<ContactId>(id), true};
+    }
+    auto found = tx.exec_prepared1("find_contact", options_.tenant, c.campaign_id, c.list_name,
+                                   c.external_id);
+    return {static_cast<ContactId>(found[0].as<i64>()), false};
+  }
+
   // Tx = pqxx::work: BEGIN .. COMMIT (operations of several statements, and those whose retry
   // after a lost answer would change their result: mark_event_processed, append_journal,
   // add_contact). Tx = pqxx::nontransaction: one autocommitted statement, one round trip, for
@@ -695,23 +727,30 @@ class PostgresStorage final : public Storage {
     c.prepare("get_campaign", "SELECT config FROM campaigns WHERE tenant_id = $1 AND id = $2");
     c.prepare("campaign_ids", "SELECT id FROM campaigns WHERE tenant_id = $1 ORDER BY id");
     c.prepare("put_list",
-              "INSERT INTO contact_lists (tenant_id, campaign_id, name, active) "
-              "VALUES ($1, $2, $3, $4) "
-              "ON CONFLICT (tenant_id, campaign_id, name) DO UPDATE SET active = excluded.active");
+              "INSERT INTO contact_lists (tenant_id, campaign_id, name, active, import_complete) "
+              "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, campaign_id, name) DO UPDATE "
+              "SET active = excluded.active, import_complete = excluded.import_complete");
     c.prepare("lists",
-              "SELECT name, active FROM contact_lists WHERE tenant_id = $1 AND campaign_id = $2 "
-              "ORDER BY seq");
+              "SELECT name, active, import_complete FROM contact_lists WHERE tenant_id = $1 AND "
+              "campaign_id = $2 ORDER BY seq");
     // One statement: the next list_order of the campaign (a per-campaign counter row, so
     // concurrent loaders never share one) and the contact row.
-    c.prepare("add_contact",
-              "WITH o AS (INSERT INTO campaign_counters AS k (tenant_id, campaign_id, "
-              "last_list_order) VALUES ($1, $2, 1) ON CONFLICT (tenant_id, campaign_id) DO "
-              "UPDATE SET last_list_order = k.last_list_order + 1 RETURNING last_list_order) "
-              "INSERT INTO contacts (tenant_id, campaign_id, list_name, external_id, priority, "
-              "list_order, attributes, time_zone, status, attempts, not_connected, next_number, "
-              "last_disposition, last_attempt_at, next_attempt_at, callback_agent) "
-              "SELECT $1, $2, $3, $4, $5, o.last_list_order, $6::jsonb, $7, $8, $9, $10, $11, "
-              "$12, $13, $14, $15 FROM o RETURNING id");
+    c.prepare(
+        "add_contact",
+        "WITH o AS (INSERT INTO campaign_counters AS k (tenant_id, campaign_id, "
+        "last_list_order) VALUES ($1, $2, 1) ON CONFLICT (tenant_id, campaign_id) DO "
+        "UPDATE SET last_list_order = k.last_list_order + 1 RETURNING last_list_order) "
+        "INSERT INTO contacts (tenant_id, campaign_id, list_name, external_id, priority, "
+        "list_order, attributes, time_zone, status, attempts, not_connected, next_number, "
+        "last_disposition, last_attempt_at, next_attempt_at, callback_agent) "
+        "SELECT $1, $2, $3, $4, $5, o.last_list_order, $6::jsonb, $7, $8, $9, $10, $11, "
+        "$12, $13, $14, $15 FROM o "
+        "ON CONFLICT (tenant_id, campaign_id, list_name, external_id) WHERE external_id <> '' "
+        "DO NOTHING "
+        "RETURNING id");
+    c.prepare("find_contact",
+              "SELECT id FROM contacts WHERE tenant_id = $1 AND campaign_id = $2 AND "
+              "list_name = $3 AND external_id = $4");
     c.prepare("insert_numbers", kInsertNumbers);
     c.prepare("delete_numbers", "DELETE FROM phone_numbers WHERE contact_id = $1");
     // campaign_id and list_order are fixed at load time (as in the other backends).

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <limits>
 #include <mutex>
 
@@ -173,6 +174,15 @@ ALTER TABLE processed_events_v2 RENAME TO processed_events;
 UPDATE schema_version SET version = 2;
 )sql";
 
+// Version 3: contacts unique by (campaign, list, external id), so an import that runs
+// twice stores each contact once (OMNIVOX_SQL_UNIQUE_CONTACT_KEY); lists record whether their
+// import finished.
+constexpr const char* kMigrateV2ToV3 = R"sql(
+ALTER TABLE lists ADD COLUMN import_complete INTEGER NOT NULL DEFAULT 1;
+)sql" OMNIVOX_SQL_UNIQUE_CONTACT_KEY R"sql(
+UPDATE schema_version SET version = 3;
+)sql";
+
 constexpr const char* kContactColumns =
     "id, campaign_id, list_name, external_id, priority, list_order, numbers, attributes, "
     "time_zone, status, attempts, not_connected, next_number, last_disposition, "
@@ -278,13 +288,17 @@ class SqliteStorage final : public Storage {
       throw Error(ErrorCode::kConfig,
                   "sqlite storage: tenant must be 1..200 bytes, got '" + options_.tenant + "'");
     }
-    int rc =
-        sqlite3_open_v2(path.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    const int create = options_.create_if_missing ? SQLITE_OPEN_CREATE : 0;
+    int rc = sqlite3_open_v2(path.c_str(), &db_,
+                             SQLITE_OPEN_READWRITE | create | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
       sqlite3_close_v2(db_);
       db_ = nullptr;
+      std::error_code ec;
+      if (rc == SQLITE_CANTOPEN && !create && !std::filesystem::exists(path, ec)) {
+        throw Error(ErrorCode::kNotFound, "sqlite storage: no database at '" + path + "'");
+      }
       if (rc == SQLITE_CANTOPEN) {
         msg += " (does the directory exist, and may this process create files in it?)";
       }
@@ -332,6 +346,10 @@ class SqliteStorage final : public Storage {
         if (version == 1) {
           exec(where + ": migrate schema v1 -> v2", kMigrateV1ToV2);
           version = 2;
+        }
+        if (version == 2) {
+          exec(where + ": migrate schema v2 -> v3", kMigrateV2ToV3);
+          version = 3;
         }
         {
           Stmt s;
@@ -386,6 +404,7 @@ class SqliteStorage final : public Storage {
         .bind(1, list.campaign_id)
         .bind(2, list.name)
         .bind(3, std::int64_t{list.active})
+        .bind(4, std::int64_t{list.import_complete})
         .run();
   }
   std::vector<ContactList> lists(std::string_view campaign_id) override {
@@ -393,31 +412,31 @@ class SqliteStorage final : public Storage {
     std::vector<ContactList> out;
     Use u(lists_, "lists");
     u.bind(1, campaign_id);
-    while (u.step()) out.push_back({std::string(campaign_id), u.text(0), u.i64(1) != 0});
+    while (u.step()) {
+      out.push_back({std::string(campaign_id), u.text(0), u.i64(1) != 0, u.i64(2) != 0});
+    }
     return out;
   }
 
   // ---- contacts ----
   ContactId add_contact(Contact contact) override {
-    std::string numbers = numbers_to_json(contact.numbers);
-    std::string attributes = attributes_to_json(contact.attributes);
     std::lock_guard<std::mutex> lock(mutex_);
     Transaction tx(*this, "add_contact");
-    {
-      Use u(next_list_order_, "add_contact: list order");
-      u.bind(1, contact.campaign_id);
-      u.step();
-      contact.list_order = static_cast<std::uint64_t>(u.i64(0));
-    }
-    {
-      Use u(insert_contact_, "add_contact");
-      bind_contact(u, contact, numbers, attributes);
-      u.bind(5, static_cast<std::int64_t>(contact.list_order));
-      u.run();
-    }
-    ContactId id = static_cast<ContactId>(sqlite3_last_insert_rowid(db_));
+    ContactId id = store_contact(contact, "add_contact").first;
     tx.commit();
     return id;
+  }
+  std::size_t add_contacts(std::span<Contact> contacts) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Transaction tx(*this, "add_contacts");
+    std::size_t added = 0;
+    for (Contact& c : contacts) {
+      auto [id, is_new] = store_contact(c, "add_contacts");
+      c.id = id;
+      added += is_new;
+    }
+    tx.commit();
+    return added;
   }
   std::optional<Contact> get_contact(ContactId id) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -663,6 +682,34 @@ class SqliteStorage final : public Storage {
     bool done_ = false;
   };
 
+  // Inserts a contact unless its (campaign, list, external id) is stored: its id and whether it
+  // is new. Caller holds mutex_ inside a transaction.
+  std::pair<ContactId, bool> store_contact(Contact& contact, const char* op) {
+    std::string numbers = numbers_to_json(contact.numbers);
+    std::string attributes = attributes_to_json(contact.attributes);
+    {
+      Use u(next_list_order_, op);
+      u.bind(1, contact.campaign_id);
+      u.step();
+      contact.list_order = static_cast<std::uint64_t>(u.i64(0));
+    }
+    {
+      Use u(insert_contact_, op);
+      bind_contact(u, contact, numbers, attributes);
+      u.bind(5, static_cast<std::int64_t>(contact.list_order));
+      u.run();
+      if (u.changes() > 0) return {static_cast<ContactId>(sqlite3_last_insert_rowid(db_)), true};
+    }
+    Use u(find_contact_, op);
+    u.bind(1, contact.campaign_id).bind(2, contact.list_name).bind(3, contact.external_id);
+    if (!u.step()) {
+      throw Error(ErrorCode::kStorage, std::string("sqlite storage: ") + op + ": contact '" +
+                                           contact.external_id + "' was neither stored nor found");
+    }
+    contact.list_order = static_cast<std::uint64_t>(u.i64(1));
+    return {static_cast<ContactId>(u.i64(0)), false};
+  }
+
   void exec(const std::string& op, const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -691,7 +738,8 @@ class SqliteStorage final : public Storage {
             &contact_count_,  &count_by_status_, &claim_lease_,        &renew_lease_,
             &release_lease_,  &get_lease_,       &allocate_call_id_,   &put_attempt_,
             &attempts_of_,    &scan_attempts_,   &scan_open_attempts_, &add_dnc_,
-            &is_dnc_,         &append_journal_,  &scan_journal_,       &mark_processed_};
+            &is_dnc_,         &append_journal_,  &scan_journal_,       &mark_processed_,
+            &find_contact_};
   }
   void prepare_all() {
     // Every statement binds the Storage's tenant to ?30 (see Use).
@@ -705,11 +753,12 @@ class SqliteStorage final : public Storage {
     get_campaign_.prepare(db_, "SELECT config FROM campaigns WHERE tenant_id = ?30 AND id = ?1");
     put_list_.prepare(
         db_,
-        "INSERT INTO lists (tenant_id, campaign_id, name, active) VALUES (?30, ?1, ?2, ?3) "
-        "ON CONFLICT (tenant_id, campaign_id, name) DO UPDATE SET active = excluded.active");
+        "INSERT INTO lists (tenant_id, campaign_id, name, active, import_complete) VALUES "
+        "(?30, ?1, ?2, ?3, ?4) ON CONFLICT (tenant_id, campaign_id, name) DO UPDATE SET "
+        "active = excluded.active, import_complete = excluded.import_complete");
     lists_.prepare(db_,
-                   "SELECT name, active FROM lists WHERE tenant_id = ?30 AND campaign_id = ?1 "
-                   "ORDER BY seq");
+                   "SELECT name, active, import_complete FROM lists WHERE tenant_id = ?30 "
+                   "AND campaign_id = ?1 ORDER BY seq");
     next_list_order_.prepare(
         db_,
         "SELECT COALESCE(MAX(list_order), 0) + 1 FROM contacts WHERE tenant_id = ?30 "
@@ -721,7 +770,12 @@ class SqliteStorage final : public Storage {
         "list_order, "
         "numbers, attributes, time_zone, status, attempts, not_connected, next_number, "
         "last_disposition, last_attempt_at, next_attempt_at, callback_agent) VALUES "
-        "(?30, ?2, ?3, ?4, ?6, ?5, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+        "(?30, ?2, ?3, ?4, ?6, ?5, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+        "ON CONFLICT (tenant_id, campaign_id, list_name, external_id) WHERE external_id <> '' "
+        "DO NOTHING");
+    find_contact_.prepare(db_,
+                          "SELECT id, list_order FROM contacts WHERE tenant_id = ?30 AND "
+                          "campaign_id = ?1 AND list_name = ?2 AND external_id = ?3");
     // campaign_id and list_order are fixed at load time (as in the memory backend).
     update_contact_.prepare(
         db_,
@@ -881,6 +935,7 @@ class SqliteStorage final : public Storage {
   SqliteStorageOptions options_;
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
+  Stmt find_contact_;
   Stmt campaign_ids_, put_campaign_, get_campaign_, put_list_, lists_, next_list_order_,
       insert_contact_, get_contact_, update_contact_, scan_all_, scan_callbacks_, scan_ready_,
       contact_count_, count_by_status_, claim_lease_, renew_lease_, release_lease_, get_lease_,
