@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -62,6 +63,33 @@ TEST(ErlangB, InverseRoundTripsAndIsStableForLargeN) {
   EXPECT_EQ(erlang_b(5000, 1.0), 0.0);  // underflows gracefully to 0 (true value ~1e-16326)
 }
 
+// Carried traffic A (1 - B) where B rounds to 1: it tends to the number of lines.
+TEST(ErlangB, CarriedTrafficTendsToTheLinesUnderHugeLoad) {
+  EXPECT_EQ(erlang_b(100, 1e20), 1.0);  // 1 - B ~ 1e-18 is below double resolution
+  EXPECT_NEAR(erlang_b_carried_erlangs(100, 1e20), 100.0, 1e-12);
+  EXPECT_NEAR(erlang_b_carried_erlangs(100, 1e300), 100.0, 1e-12);
+  // One line: carried = A / (1 + A), the busy probability.
+  EXPECT_NEAR(erlang_b_carried_erlangs(1, 1e20), 1.0, 1e-15);
+  EXPECT_DOUBLE_EQ(erlang_b_carried_erlangs(1, 3.0), 0.75);
+  // Where B is well inside (0, 1) it agrees with A (1 - B).
+  for (int n : {1, 15, 120, 2000}) {
+    for (double a : {0.5, 8.108, 100.0, 1900.0, 5000.0}) {
+      EXPECT_NEAR(erlang_b_carried_erlangs(n, a), a * (1 - erlang_b(n, a)), 1e-12 * a) << n << a;
+    }
+  }
+  // Growing, never above N nor A.
+  double prev = 0;
+  for (double a = 1; a < 1e30; a *= 10) {
+    const double c = erlang_b_carried_erlangs(50, a);
+    EXPECT_GE(c, prev) << a;
+    EXPECT_LE(c, std::min(50.0, a)) << a;
+    prev = c;
+  }
+  EXPECT_EQ(erlang_b_carried_erlangs(4, 0.0), 0.0);
+  EXPECT_EQ(erlang_b_carried_erlangs(0, 3.0), 0.0);
+  EXPECT_DOUBLE_EQ(erlang_b_carried_erlangs(5000, 1.0), 1.0);  // B ~ 1e-16326
+}
+
 TEST(ErlangB, RejectsInvalidInputsNamingTheParameter) {
   expect_invalid([] { erlang_b(-1, 1.0); }, "lines");
   expect_invalid([] { erlang_b(3, -0.5); }, "traffic_erlangs");
@@ -72,6 +100,18 @@ TEST(ErlangB, RejectsInvalidInputsNamingTheParameter) {
   expect_invalid([] { erlang_b_offered_traffic(5, 1.0); }, "blocking");
   expect_invalid([] { erlang_b_lines(-2.0, 0.01); }, "traffic_erlangs");
   expect_invalid([] { erlang_b_lines(2.0, 1.5); }, "blocking");
+  expect_invalid([] { erlang_b_carried_erlangs(3, kInf); }, "traffic_erlangs");
+}
+
+// Inputs that would run for minutes (O(N) per evaluation) are refused at once.
+TEST(ErlangB, RefusesServerCountsBeyondTheLimit) {
+  expect_invalid([] { erlang_b(kErlangMaxServers + 1, 5.0); }, "lines");
+  expect_invalid([] { erlang_b(2'000'000'000, 5.0); }, "lines");
+  expect_invalid([] { erlang_b_carried_erlangs(2'000'000'000, 5.0); }, "lines");
+  expect_invalid([] { erlang_b_offered_traffic(2'000'000'000, 0.01); }, "lines");
+  expect_invalid([] { erlang_b_lines(1e20, 0.01); }, "traffic_erlangs");
+  EXPECT_GT(erlang_b(kErlangMaxServers, 9e4), 0.0);
+  EXPECT_LE(erlang_b_lines(9e4, 0.01), kErlangMaxServers);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -122,6 +162,34 @@ TEST(ErlangC, RejectsInvalidInputsNamingTheParameter) {
   expect_invalid([] { erlang_c(360, 1800, 240, 55, -1); }, "answer_within_s");
   expect_invalid([] { erlang_c_agents(360, 1800, 240, 20, 1.0); }, "target_service_level");
   expect_invalid([] { erlang_c_probability_of_wait(0, 1.0); }, "agents");
+}
+
+// Inputs whose load overflows, or that would run for minutes, are refused naming the input;
+// at the limits every result is finite but the documented unbounded waits.
+TEST(ErlangC, RefusesInputsBeyondTheLimitsAndIsFiniteWithinThem) {
+  expect_invalid([] { erlang_c(1e300, 1800, 1e300, 5, 20); }, "calls");
+  expect_invalid([] { erlang_c(360, 1800, 1e300, 5, 20); }, "aht_s");
+  expect_invalid([] { erlang_c(360, 1e-300, 240, 5, 20); }, "interval_s");
+  expect_invalid([] { erlang_c(360, 1800, 240, 5, 1e300); }, "answer_within_s");
+  expect_invalid([] { erlang_c(360, 1800, 240, 2'000'000'000, 20); }, "agents");
+  expect_invalid([] { erlang_c_probability_of_wait(2'000'000'000, 1.0); }, "agents");
+  expect_invalid([] { erlang_c_agents(kErlangMaxCalls, 1, 1e6, 20, 0.8); }, "traffic_erlangs");
+
+  const ErlangCResult worst =
+      erlang_c(kErlangMaxCalls, kErlangMinTimeS, kErlangMaxTimeS, kErlangMaxServers, 0);
+  EXPECT_TRUE(std::isfinite(worst.traffic_erlangs));
+  EXPECT_EQ(worst.p_wait, 1.0);
+  EXPECT_TRUE(std::isinf(worst.asa_s));
+  // Stable within one rounding step of capacity: long but finite waits.
+  const double interval = 1800, aht = kErlangMaxTimeS;
+  const int n = kErlangMaxServers;
+  const double calls = std::nextafter(n * interval / aht, 0.0);
+  const ErlangCResult edge = erlang_c(calls, interval, aht, n, kErlangMaxTimeS);
+  if (edge.traffic_erlangs < n) {
+    EXPECT_TRUE(std::isfinite(edge.asa_s));
+    EXPECT_TRUE(std::isfinite(edge.mean_wait_of_waiting_s));
+    EXPECT_TRUE(std::isfinite(edge.service_level));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,6 +384,74 @@ TEST(ErlangA, StableForHundredsOfAgentsAndOverload) {
       EXPECT_NEAR(r.occupancy, 1.0, 0.01) << n;
     }
   }
+}
+
+// Light load on many agents: the part below N (~N! / A^N) is far beyond the double range and
+// P(wait) underflows; the series must still end and every quantity conditional on waiting must
+// match the queue alone.
+TEST(ErlangA, LightLoadOnHundredsAndThousandsOfAgents) {
+  ErlangAInput in = example_a();
+  const double lambda = in.calls / in.interval_s, mu = 1 / in.aht_s, theta = 1 / in.patience_s;
+  for (int n : {200, 300, 1000, 20000}) {
+    in.agents = n;
+    const ErlangAResult r = erlang_a(in);
+    // Independent: the queue alone, by direct products (its terms fall fast here).
+    double sum_u = 0, sum_qu = 0, u = 1;
+    for (int q = 0; q < 60; ++q) {
+      if (q > 0) u *= lambda / (n * mu + q * theta);
+      sum_u += u;
+      sum_qu += q * u;
+    }
+    EXPECT_NEAR(r.mean_wait_of_waiting_s, sum_qu / sum_u / lambda, 1e-12 * r.mean_wait_of_waiting_s)
+        << n;
+    // A waiting call waits about Exp(N mu + theta): the first of a service end and its patience.
+    EXPECT_NEAR(r.mean_wait_of_waiting_s, 1 / (n * mu + theta), 0.1 / (n * mu + theta)) << n;
+    // P(wait) = U / (L + U - 1), L - 1 = sum_{k<N} N! / (k! A^(N-k)), in logs by lgamma.
+    const double a = lambda / mu;
+    double log_l1 = -kInf;
+    for (int k = 0; k < n; ++k) {
+      const double t = std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - (n - k) * std::log(a);
+      log_l1 = std::max(log_l1, t) + std::log1p(std::exp(-std::fabs(log_l1 - t)));
+    }
+    const double p_wait = 1 / (1 + std::exp(log_l1 - std::log(sum_u)));
+    EXPECT_NEAR(r.p_wait, p_wait, 1e-9 * p_wait + 1e-300) << n;
+    EXPECT_TRUE(r.p_wait >= 0 && r.p_wait < 1e-100) << n;
+    EXPECT_EQ(r.service_level, 1.0) << n;
+    EXPECT_NEAR(r.occupancy, a / n, 1e-12) << n;
+    EXPECT_TRUE(std::isfinite(r.asa_s) && std::isfinite(r.mean_queue)) << n;
+  }
+}
+
+TEST(ErlangA, OverloadOnAThousandAgents) {
+  ErlangAInput in;
+  in.interval_s = 3600;
+  in.aht_s = 120;
+  in.patience_s = 60;
+  in.calls = 60000;  // A = 2000 Erlangs
+  in.agents = 1000;
+  const ErlangAResult r = erlang_a(in);
+  EXPECT_NEAR(r.p_abandon, 0.5, 0.01);
+  EXPECT_NEAR(r.occupancy, 1.0, 0.01);
+  EXPECT_GT(r.p_wait, 0.99);
+  EXPECT_TRUE(std::isfinite(r.asa_s) && std::isfinite(r.mean_wait_of_waiting_s));
+}
+
+TEST(ErlangA, RefusesPatienceBeyondTheLimits) {
+  ErlangAInput in = example_a();
+  in.patience_s = 1e300;
+  expect_invalid([&] { erlang_a(in); }, "patience_s");
+  in.patience_s = -kInf;
+  expect_invalid([&] { erlang_a(in); }, "patience_s");
+  // An overload whose queue would peak at ~1e21 calls: refused before summing.
+  in = example_a();
+  in.calls = kErlangMaxCalls;
+  in.interval_s = 1;
+  in.aht_s = 1;
+  in.patience_s = kErlangMaxTimeS;
+  expect_invalid([&] { erlang_a(in); }, "patience_s");
+  in = example_a();
+  in.agents = kErlangMaxServers + 1;
+  expect_invalid([&] { erlang_a(in); }, "agents");
 }
 
 TEST(ErlangA, RejectsInvalidInputsNamingTheParameter) {

@@ -255,6 +255,63 @@ TEST(Optimum, ReferenceFiguresForQuarterLiveAtThreePercent) {
   }
 }
 
+// A model whose solve would take hours or gigabytes is refused at once, naming its inputs.
+TEST(Optimum, RefusesOversizedModelsBeforeAllocating) {
+  auto message = [](const OptimumModel& m, auto solve) -> std::string {
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      solve(m);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.0);
+      return e.what();
+    }
+    ADD_FAILURE() << "no exception";
+    return {};
+  };
+  auto solve = [](const OptimumModel& m) { solve_optimum(m); };
+  OptimumModel m;
+  m.agents = 10;
+  m.p_live = 1e-300;  // ~1e302 states
+  std::string what = message(m, solve);
+  EXPECT_NE(what.find("p_live 1e-300"), std::string::npos) << what;
+  EXPECT_NE(what.find("states, more than the limit 2e+06"), std::string::npos) << what;
+  m.p_live = 1e-3;  // 1.3e5 states, but millions of sweeps
+  what = message(m, solve);
+  EXPECT_NE(what.find("p_live 0.001"), std::string::npos) << what;
+  EXPECT_NE(what.find("state updates"), std::string::npos) << what;
+  m.p_live = 0.3;
+  m.attempt_mean_s = kOptimumMinTimeS;  // stiff: attempts resolve 1e12 times faster than calls end
+  m.handle_mean_s = kOptimumMaxTimeS;
+  what = message(m, solve);
+  EXPECT_NE(what.find("attempt_mean_s / handle_mean_s = 1e-12"), std::string::npos) << what;
+  m = {};
+  m.max_in_flight = 2'000'000'000;
+  what = message(m, solve);
+  EXPECT_NE(what.find("max_in_flight 2000000000"), std::string::npos) << what;
+  what = message(m, [](const OptimumModel& model) {
+    evaluate_threshold_policy(model, std::vector<int>(model.agents + 1, 0));
+  });
+  EXPECT_NE(what.find("max_in_flight 2000000000"), std::string::npos) << what;
+}
+
+// Extreme but accepted time scales give finite figures.
+TEST(Optimum, ExtremeTimeScalesStayFinite) {
+  for (double t : {kOptimumMinTimeS, kOptimumMaxTimeS}) {
+    OptimumModel m;
+    m.agents = 2;
+    m.p_live = 0.5;
+    m.attempt_mean_s = t;
+    m.handle_mean_s = t;
+    const OptimumResult r = solve_optimum(m);
+    EXPECT_LE(r.abandon_rate, 0.03 + 1e-9) << t;
+    EXPECT_GT(r.occupancy, 0.1) << t;
+    for (double v : {r.occupancy, r.connects_per_hour, r.attempts_per_hour, r.lambda}) {
+      EXPECT_TRUE(std::isfinite(v)) << t;
+    }
+  }
+}
+
 TEST(Optimum, RejectsInvalidModels) {
   auto expect_invalid = [](OptimumModel m, const std::string& param) {
     try {
@@ -276,6 +333,12 @@ TEST(Optimum, RejectsInvalidModels) {
   expect_invalid(m, "attempt_mean_s");
   m = {};
   m.handle_mean_s = 0;
+  expect_invalid(m, "handle_mean_s");
+  m = {};
+  m.attempt_mean_s = 1e300;
+  expect_invalid(m, "attempt_mean_s");
+  m = {};
+  m.handle_mean_s = std::nan("");
   expect_invalid(m, "handle_mean_s");
   m = {};
   m.abandon_cap = 1;

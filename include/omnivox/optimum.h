@@ -38,9 +38,14 @@
 // The solver does not assume the "launch up to T(b)" form; it checks it on the solved value
 // function (h(b, .) must not rise beyond the chosen target) and reports it in threshold_form.
 //
-// Cost (one core, RelWithDebInfo): for p_live = 0.25, cap 3 %: N = 10 ~0.03 s, N = 20 ~0.1 s,
-// N = 50 ~0.4 s, N = 100 ~2 s. It grows roughly with N (D / p)^2 / attempt_mean, so small
-// p_live is slower (N = 100 at p_live = 0.05: ~40 s).
+// Cost (one core, RelWithDebInfo, attempts 20 s, handling 120 s, cap 3 %, tolerance 1e-9):
+// p_live = 0.25: N = 10 ~0.1 s, N = 50 ~1 s, N = 100 ~4 s, N = 200 ~10 s; p_live = 0.1:
+// N = 100 ~20 s; N = 10 at p_live = 0.01 ~1 min. The state space, (N + 1) (D + 1) with D ~ N
+// (attempt/handle) / p, grows like 1/p, and so does the number of sweeps, which is about
+// 400 N^-0.3 (D / attempt + N / handle) sqrt(attempt handle), in proportion to log(1/tolerance).
+// So that every accepted model solves within about a minute and a few hundred MB, the solve is
+// refused up front (before anything is allocated) beyond kOptimumMaxStates states or
+// kOptimumMaxWork estimated state updates (states x sweeps).
 //
 // abandon_cap = 0 is solved directly: with p_live > 0 a policy has no abandons iff it never
 // lets b + d exceed N, so the actions are restricted to T <= N - b and lambda is not needed.
@@ -53,17 +58,29 @@
 
 namespace omnivox {
 
+/// Most states, (agents + 1) x (max_in_flight + 1), a solve may use (~60 bytes each).
+inline constexpr double kOptimumMaxStates = 2e6;
+/// Most estimated state updates (states x sweeps, see the cost note above) a solve may need:
+/// about a minute on one core for small N, less for large N.
+inline constexpr double kOptimumMaxWork = 8e9;
+/// Range of attempt_mean_s and handle_mean_s (s).
+inline constexpr double kOptimumMinTimeS = 1e-3;
+inline constexpr double kOptimumMaxTimeS = 1e9;
+
 struct OptimumModel {
-  int agents = 10;             ///< N >= 1
-  double p_live = 0.3;         ///< probability an attempt is a live answer, (0, 1]
-  double attempt_mean_s = 20;  ///< mean time from launch to resolution (s), > 0
-  double handle_mean_s = 120;  ///< mean handle time (s), > 0
-  double abandon_cap = 0.03;   ///< alpha: max long-run abandons / live answers, [0, 1)
+  int agents = 10;      ///< N >= 1
+  double p_live = 0.3;  ///< probability an attempt is a live answer, (0, 1]
+  /// Mean time from launch to resolution (s), in [kOptimumMinTimeS, kOptimumMaxTimeS].
+  double attempt_mean_s = 20;
+  /// Mean handle time (s), in [kOptimumMinTimeS, kOptimumMaxTimeS].
+  double handle_mean_s = 120;
+  double abandon_cap = 0.03;  ///< alpha: max long-run abandons / live answers, [0, 1)
   /// Cap D on attempts in flight (the state space is (N+1) x (D+1)). 0 = automatic: starts at
   /// max(N, 1.2 N (attempt/handle) / p + 3 sqrt(N) / p + 10) and grows by 25 % (re-solving)
-  /// while a solved policy spends more than 1e-9 of its time at the cap. Targets for states of
-  /// negligible probability (b far below N) may still sit at D; cap_probability says how much
-  /// the cap matters.
+  /// while a solved policy spends more than 1e-9 of its time at the cap, as long as the grown
+  /// solve stays within kOptimumMaxStates and kOptimumMaxWork (past them the result keeps
+  /// cap_binding = true). Targets for states of negligible probability (b far below N) may
+  /// still sit at D; cap_probability says how much the cap matters.
   int max_in_flight = 0;
   /// Relative accuracy: relative value iteration stops when the span of its increments is
   /// below tolerance x (connects per second at full occupancy); policy statistics to the same.
@@ -117,12 +134,17 @@ struct OptimumResult {
   long long stat_sweeps = 0;  ///< stationary-distribution sweeps, all policies
 };
 
-/// Solves the model. Throws omnivox::Error(kInvalidArgument) on an invalid model.
+/// Solves the model. Throws omnivox::Error(kInvalidArgument) naming the field on an invalid
+/// model, and naming p_live, agents and attempt_mean_s / handle_mean_s (or max_in_flight when
+/// set) when the solve would need more than kOptimumMaxStates states or kOptimumMaxWork
+/// estimated state updates; that check runs before anything is allocated. Every number in the
+/// result is finite except `lambda` for abandon_cap = 0. Thread-safe: no shared state; runs on
+/// the calling thread.
 OptimumResult solve_optimum(const OptimumModel& model);
 
 /// The stationary statistics (to model.tolerance) of one threshold policy: "launch up to
 /// target[b]", target.size() == N+1, each entry in [0, max_in_flight]. model.max_in_flight
-/// must be > 0 here; abandon_cap is not used.
+/// must be > 0 here; abandon_cap is not used. Same errors and limits as solve_optimum().
 PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vector<int>& target);
 
 }  // namespace omnivox

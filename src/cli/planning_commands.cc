@@ -2,9 +2,11 @@
 
 #include <boost/json.hpp>
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <string>
 
 #include "omnivox/erlang.h"
 #include "omnivox/optimum.h"
@@ -13,10 +15,50 @@ namespace omnivox::cli {
 namespace json = boost::json;
 namespace {
 
-// JSON has no infinity: an unbounded wait is written as null.
-json::value number(double x) {
-  if (!std::isfinite(x)) return nullptr;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// JSON has no infinity: a quantity documented as possibly +infinity (the wait of an unstable
+// queue, the multiplier of a zero abandon cap) is written as null. NaN is left for
+// require_finite_numbers to report.
+json::value unbounded_as_null(double x) {
+  if (x == kInf) return nullptr;
   return x;
+}
+
+// Every other number of a planner's answer is finite for inputs within the documented limits;
+// one that is not is reported as an error naming the field rather than printed as invalid JSON.
+void require_finite_numbers(const json::object& out, const std::string& command) {
+  for (const auto& [field, value] : out) {
+    if (value.is_double() && !std::isfinite(value.get_double())) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  command + ": " + std::string(field) + " is not finite for these inputs");
+    }
+  }
+}
+
+std::string show(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// Accepts a number between lo and hi, each end included or not as `ends` says ("[]", "(]",
+// "[)" or "()"), and +infinity when allow_infinity; never NaN. CLI11 puts the option's name
+// before the message and exits with code 2.
+CLI::Validator number_in(double lo, double hi, const char* ends = "[]",
+                         bool allow_infinity = false) {
+  const bool lo_open = ends[0] == '(', hi_open = ends[1] == ')';
+  const std::string range =
+      ends[0] + show(lo) + ", " + show(hi) + ends[1] + (allow_infinity ? " or inf" : "");
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(text, v)) return "not a number: " + text;
+        if (allow_infinity && v == kInf) return {};
+        if ((lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi)) return {};
+        return "must be in " + range + " (got " + text + ")";
+      },
+      "in " + range);
 }
 
 struct PlanningArgs {
@@ -35,51 +77,73 @@ std::function<int()> add_planning_commands(CLI::App& app) {
   erlang->require_subcommand(1);
 
   CLI::App* b = erlang->add_subcommand("b", "Erlang B: blocking of N lines offered A Erlangs");
-  b->add_option("--lines", args->lines, "Lines (servers)")->required()->check(CLI::PositiveNumber);
-  auto* traffic = b->add_option("--traffic", args->traffic, "Offered traffic (Erlangs)");
+  b->add_option("--lines", args->lines, "Lines (servers)")
+      ->required()
+      ->check(CLI::Range(1, kErlangMaxServers));
+  auto* traffic = b->add_option("--traffic", args->traffic, "Offered traffic (Erlangs)")
+                      ->check(number_in(0, std::numeric_limits<double>::max()));
   auto* blocking =
-      b->add_option("--blocking", args->blocking, "Target blocking (0-1): solve for traffic");
+      b->add_option("--blocking", args->blocking, "Target blocking (0-1): solve for traffic")
+          ->check(number_in(0, 1, "()"));
   traffic->excludes(blocking);
 
   auto add_interval = [&](CLI::App* cmd) {
     cmd->add_option("--calls-per-interval", args->calls, "Calls arriving in the interval")
-        ->required();
-    cmd->add_option("--interval-s", args->interval_s, "Interval length (s)")->capture_default_str();
-    cmd->add_option("--aht-s", args->aht_s, "Average handle time (s)")->required();
-    cmd->add_option("--agents", args->agents, "Agents")->required();
+        ->required()
+        ->check(number_in(0, kErlangMaxCalls));
+    cmd->add_option("--interval-s", args->interval_s, "Interval length (s)")
+        ->capture_default_str()
+        ->check(number_in(kErlangMinTimeS, kErlangMaxTimeS));
+    cmd->add_option("--aht-s", args->aht_s, "Average handle time (s)")
+        ->required()
+        ->check(number_in(kErlangMinTimeS, kErlangMaxTimeS));
+    cmd->add_option("--agents", args->agents, "Agents")
+        ->required()
+        ->check(CLI::Range(1, kErlangMaxServers));
     cmd->add_option("--answer-within-s", args->answer_within_s, "Service-level threshold (s)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(number_in(0, kErlangMaxTimeS));
   };
-  CLI::App* c = erlang->add_subcommand("c", "Erlang C: waiting, service level, ASA");
+  CLI::App* c = erlang->add_subcommand(
+      "c", "Erlang C: waiting, service level, ASA (waits of an unstable queue are null)");
   add_interval(c);
   CLI::App* a = erlang->add_subcommand("a", "Erlang A: with abandonment (exponential patience)");
   add_interval(a);
-  a->add_option("--patience-s", args->patience_s, "Mean patience (s)")->required();
+  a->add_option("--patience-s", args->patience_s, "Mean patience (s); inf = Erlang C")
+      ->required()
+      ->check(number_in(kErlangMinTimeS, kErlangMaxTimeS, "[]", true));
 
   CLI::App* opt = app.add_subcommand(
       "optimum", "Optimal predictive pacing in the stylised model (constrained MDP; JSON out)");
   opt->add_option("--agents", args->agents, "Agents N")->required()->check(CLI::Range(1, 200));
-  opt->add_option("--p", args->p_live, "Live-answer probability")->required();
+  opt->add_option("--p", args->p_live, "Live-answer probability (p_live)")
+      ->required()
+      ->check(number_in(0, 1, "(]"));
+  const double max_double = std::numeric_limits<double>::max();
   opt->add_option("--attempt-mean-s", args->attempt_mean_s, "Mean attempt resolution time (s)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(number_in(0, max_double, "(]"));
   opt->add_option("--handle-mean-s", args->handle_mean_s, "Mean handle time (s)")
-      ->capture_default_str();
-  opt->add_option("--cap", args->cap, "Abandon cap (abandons / live answers)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(number_in(0, max_double, "(]"));
+  opt->add_option("--cap", args->cap, "Abandon cap (abandons / live answers), [0, 1)")
+      ->capture_default_str()
+      ->check(number_in(0, 1, "[)"));
 
   return [=]() -> int {
     json::object out;
+    std::string command;
     if (*b) {
+      command = "erlang b";
       if (args->traffic < 0 && args->blocking < 0) {
         throw Error(ErrorCode::kInvalidArgument, "erlang b: give --traffic or --blocking");
       }
       out["model"] = "erlang_b";
       out["lines"] = args->lines;
       if (args->traffic >= 0) {
-        double blocked = erlang_b(args->lines, args->traffic);
         out["traffic_erlangs"] = args->traffic;
-        out["blocking"] = blocked;
-        out["carried_erlangs"] = args->traffic * (1 - blocked);
+        out["blocking"] = erlang_b(args->lines, args->traffic);
+        out["carried_erlangs"] = erlang_b_carried_erlangs(args->lines, args->traffic);
       } else {
         double offered = erlang_b_offered_traffic(args->lines, args->blocking);
         out["blocking"] = args->blocking;
@@ -87,6 +151,7 @@ std::function<int()> add_planning_commands(CLI::App& app) {
         out["carried_erlangs"] = offered * (1 - args->blocking);
       }
     } else if (*c) {
+      command = "erlang c";
       ErlangCResult r =
           erlang_c(args->calls, args->interval_s, args->aht_s, args->agents, args->answer_within_s);
       out = {{"model", "erlang_c"},
@@ -98,10 +163,11 @@ std::function<int()> add_planning_commands(CLI::App& app) {
              {"traffic_erlangs", r.traffic_erlangs},
              {"p_wait", r.p_wait},
              {"service_level", r.service_level},
-             {"asa_s", number(r.asa_s)},
-             {"mean_wait_of_waiting_s", number(r.mean_wait_of_waiting_s)},
+             {"asa_s", unbounded_as_null(r.asa_s)},
+             {"mean_wait_of_waiting_s", unbounded_as_null(r.mean_wait_of_waiting_s)},
              {"occupancy", r.occupancy}};
     } else if (*a) {
+      command = "erlang a";
       ErlangAInput in;
       in.calls = args->calls;
       in.interval_s = args->interval_s;
@@ -114,7 +180,7 @@ std::function<int()> add_planning_commands(CLI::App& app) {
              {"calls_per_interval", args->calls},
              {"interval_s", args->interval_s},
              {"aht_s", args->aht_s},
-             {"patience_s", args->patience_s},
+             {"patience_s", unbounded_as_null(args->patience_s)},
              {"agents", args->agents},
              {"answer_within_s", args->answer_within_s},
              {"traffic_erlangs", r.traffic_erlangs},
@@ -123,13 +189,14 @@ std::function<int()> add_planning_commands(CLI::App& app) {
              {"service_level", r.service_level},
              {"service_level_definition", "answered within t / all arrivals"},
              {"p_abandon_within_t", r.p_abandon_within_t},
-             {"asa_s", number(r.asa_s)},
+             {"asa_s", unbounded_as_null(r.asa_s)},
              {"asa_population", "served calls"},
-             {"mean_wait_all_s", number(r.mean_wait_all_s)},
-             {"mean_wait_of_waiting_s", number(r.mean_wait_of_waiting_s)},
-             {"mean_queue", number(r.mean_queue)},
+             {"mean_wait_all_s", unbounded_as_null(r.mean_wait_all_s)},
+             {"mean_wait_of_waiting_s", unbounded_as_null(r.mean_wait_of_waiting_s)},
+             {"mean_queue", unbounded_as_null(r.mean_queue)},
              {"occupancy", r.occupancy}};
     } else if (*opt) {
+      command = "optimum";
       OptimumModel m;
       m.agents = args->agents;
       m.p_live = args->p_live;
@@ -147,13 +214,14 @@ std::function<int()> add_planning_commands(CLI::App& app) {
              {"abandon_rate", r.abandon_rate},
              {"connects_per_hour", r.connects_per_hour},
              {"attempts_per_hour", r.attempts_per_hour},
-             {"lambda", number(r.lambda)},
+             {"lambda", unbounded_as_null(r.lambda)},
              {"mixing_weight", r.mixing_weight},
              {"max_in_flight", r.max_in_flight},
              {"threshold_form", r.threshold_form}};
     } else {
       return -1;
     }
+    require_finite_numbers(out, command);
     std::cout << json::serialize(out) << std::endl;
     return 0;
   };

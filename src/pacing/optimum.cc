@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <utility>
@@ -18,28 +19,80 @@ constexpr long long kMaxSweeps = 20'000'000;
   throw Error(ErrorCode::kInvalidArgument, what);
 }
 
+// %g keeps huge values (1e300) readable in messages, where std::to_string prints 300 digits.
+std::string show(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 void validate(const OptimumModel& m) {
   if (m.agents < 1) invalid("optimum: agents must be >= 1 (got " + std::to_string(m.agents) + ")");
   if (!(m.p_live > 0 && m.p_live <= 1)) {
-    invalid("optimum: p_live must be in (0, 1] (got " + std::to_string(m.p_live) + ")");
+    invalid("optimum: p_live must be in (0, 1] (got " + show(m.p_live) + ")");
   }
-  if (!(m.attempt_mean_s > 0) || !std::isfinite(m.attempt_mean_s)) {
-    invalid("optimum: attempt_mean_s must be finite and > 0 (got " +
-            std::to_string(m.attempt_mean_s) + ")");
+  const std::string time_range =
+      " must be between " + show(kOptimumMinTimeS) + " and " + show(kOptimumMaxTimeS) + " s (got ";
+  if (!(m.attempt_mean_s >= kOptimumMinTimeS && m.attempt_mean_s <= kOptimumMaxTimeS)) {
+    invalid("optimum: attempt_mean_s" + time_range + show(m.attempt_mean_s) + ")");
   }
-  if (!(m.handle_mean_s > 0) || !std::isfinite(m.handle_mean_s)) {
-    invalid("optimum: handle_mean_s must be finite and > 0 (got " +
-            std::to_string(m.handle_mean_s) + ")");
+  if (!(m.handle_mean_s >= kOptimumMinTimeS && m.handle_mean_s <= kOptimumMaxTimeS)) {
+    invalid("optimum: handle_mean_s" + time_range + show(m.handle_mean_s) + ")");
   }
   if (!(m.abandon_cap >= 0 && m.abandon_cap < 1)) {
-    invalid("optimum: abandon_cap must be in [0, 1) (got " + std::to_string(m.abandon_cap) + ")");
+    invalid("optimum: abandon_cap must be in [0, 1) (got " + show(m.abandon_cap) + ")");
   }
   if (m.max_in_flight < 0) {
     invalid("optimum: max_in_flight must be >= 0 (got " + std::to_string(m.max_in_flight) + ")");
   }
   if (!(m.tolerance > 0 && m.tolerance < 1e-2)) {
-    invalid("optimum: tolerance must be in (0, 0.01) (got " + std::to_string(m.tolerance) + ")");
+    invalid("optimum: tolerance must be in (0, 0.01) (got " + show(m.tolerance) + ")");
   }
+}
+
+// What a solve with in-flight cap D costs, known before anything is allocated.
+struct SolveSize {
+  double states = 0;  // (N + 1)(D + 1)
+  double sweeps = 0;  // estimated sweeps of one whole solve (every lambda, values and stats)
+  double work() const { return states * sweeps; }
+  bool fits() const { return states <= kOptimumMaxStates && work() <= kOptimumMaxWork; }
+};
+
+// Sweeps: an empirical fit of this solver over N = 10..200, p_live = 0.01..0.25,
+// attempt_mean_s / handle_mean_s = 1/60..10 and tolerance = 1e-9..1e-3, within ~30 % there and
+// an overestimate for stiff models (attempt_mean_s << handle_mean_s): the uniformisation rate x
+// sqrt(attempt x handle) x 400 N^-0.3, in proportion to log(1 / tolerance).
+SolveSize solve_size(const OptimumModel& m, double max_in_flight) {
+  const double n = m.agents;
+  const double rate = (max_in_flight / m.attempt_mean_s + n / m.handle_mean_s) / 0.98;
+  SolveSize size;
+  size.states = (n + 1) * (max_in_flight + 1);
+  size.sweeps = 400 * std::pow(n, -0.3) * rate * std::sqrt(m.attempt_mean_s * m.handle_mean_s) *
+                std::log(1 / m.tolerance) / std::log(1e9);
+  return size;
+}
+
+// Refuses, naming the inputs that set its size, a solve beyond kOptimumMaxStates or
+// kOptimumMaxWork.
+void require_fits(const OptimumModel& m, double max_in_flight) {
+  const SolveSize size = solve_size(m, max_in_flight);
+  if (size.fits()) return;
+  const std::string model = m.max_in_flight > 0
+                                ? "max_in_flight " + std::to_string(m.max_in_flight) + " with " +
+                                      std::to_string(m.agents) + " agents"
+                                : "p_live " + show(m.p_live) + " with " + std::to_string(m.agents) +
+                                      " agents and attempt_mean_s / handle_mean_s = " +
+                                      show(m.attempt_mean_s / m.handle_mean_s) +
+                                      " (in-flight cap ~" + show(max_in_flight) + ")";
+  const std::string remedy =
+      m.max_in_flight > 0 ? "lower max_in_flight or agents" : "raise p_live or lower agents";
+  if (!(size.states <= kOptimumMaxStates)) {
+    invalid("optimum: " + model + " needs ~" + show(size.states) + " states, more than the limit " +
+            show(kOptimumMaxStates) + "; " + remedy);
+  }
+  invalid("optimum: " + model + " needs ~" + show(size.work()) + " state updates (~" +
+          show(size.states) + " states x ~" + show(size.sweeps) + " sweeps), more than the limit " +
+          show(kOptimumMaxWork) + "; " + remedy + ", or raise tolerance");
 }
 
 // A deterministic stationary policy: for the pre-decision state (b, d), the post-decision
@@ -320,14 +373,14 @@ PolicyStats to_stats(const Rates& r, const OptimumModel& m) {
   return s;
 }
 
-int auto_in_flight(const OptimumModel& m) {
+// In double: for tiny p_live it is far beyond int, and require_fits refuses it before any cast.
+double auto_in_flight(const OptimumModel& m) {
   // Mean in flight at full occupancy is N (attempt/handle) / p; leave room for the dips of b
   // below N (each idle agent wants ~1/p more in flight), and at least N so that progressive
   // (abandon_cap = 0) is never truncated. Grown by solve_optimum while the cap is reached.
   const double n = m.agents, p = m.p_live;
   const double full = n * m.attempt_mean_s / (m.handle_mean_s * p);
-  return std::max(m.agents,
-                  static_cast<int>(std::ceil(1.2 * full + 3.0 * std::sqrt(n) / p + 10.0)));
+  return std::max(n, std::ceil(1.2 * full + 3.0 * std::sqrt(n) / p + 10.0));
 }
 
 struct Solved {
@@ -444,12 +497,20 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax) {
 
 OptimumResult solve_optimum(const OptimumModel& model) {
   validate(model);
-  if (model.max_in_flight > 0) return solve_with_cap(model, model.max_in_flight);
-  int dmax = auto_in_flight(model);
+  if (model.max_in_flight > 0) {
+    require_fits(model, model.max_in_flight);
+    return solve_with_cap(model, model.max_in_flight);
+  }
+  double dmax = auto_in_flight(model);
+  require_fits(model, dmax);
   for (;;) {
-    OptimumResult r = solve_with_cap(model, dmax);
-    if (!r.cap_binding || dmax > 64 * model.agents / model.p_live) return r;
-    dmax = static_cast<int>(std::ceil(dmax * 1.25));
+    OptimumResult r = solve_with_cap(model, static_cast<int>(dmax));
+    const double next = std::ceil(dmax * 1.25);
+    if (!r.cap_binding || dmax > 64 * model.agents / model.p_live ||
+        !solve_size(model, next).fits()) {
+      return r;
+    }
+    dmax = next;
   }
 }
 
@@ -466,6 +527,7 @@ PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vect
       invalid("evaluate_threshold_policy: target entries must be in [0, max_in_flight]");
     }
   }
+  require_fits(model, model.max_in_flight);
   Chain chain(model, model.max_in_flight);
   std::vector<double> pi;
   long long sweeps = 0;
