@@ -46,8 +46,22 @@ class Clock {
   virtual TimerId schedule_call(TimePoint when, TimerTarget* target, std::uint64_t key) {
     return schedule_at(when, [target, key] { target->on_timer(key); });
   }
-  /// Cancels a timer that has not fired; a no-op for fired or unknown ids. Thread-safe.
+  /// Cancels a timer that has not fired; a no-op for fired or unknown ids. It does not wait for
+  /// a callback already running on another thread: see wait_for_running_timers(). Thread-safe.
   virtual void cancel(TimerId id) = 0;
+  /// Waits until every timer callback that was running when it was called has returned, so an
+  /// object whose timers were cancelled can then be destroyed (cancel() cannot stop a callback
+  /// already under way). Returns at once when called from inside a timer callback (no other runs
+  /// meanwhile on a clock with one timer thread). Must not be called holding a lock such a
+  /// callback may take. Thread-safe. The default returns at once: right for a clock that fires
+  /// only inside calls its owner makes (VirtualClock::advance_*).
+  virtual void wait_for_running_timers() {}
+  /// Stops firing timers for good, so whatever they call into can be destroyed afterwards:
+  /// pending timers and any scheduled later never fire, and once stop() returns no callback is
+  /// running (it waits for one under way, except when called from inside that callback: then the
+  /// clock stops right after it returns). now() keeps working. Idempotent. Thread-safe. The
+  /// default does nothing: a clock that fires only inside its owner's calls stops when they stop.
+  virtual void stop() {}
   /// True when time only moves through advance() (simulation); the engine then runs every
   /// handler inline on the thread that drives it.
   virtual bool is_virtual() const { return false; }
@@ -63,6 +77,8 @@ class ClockWrapper : public Clock {
     return target_->schedule_at(when, std::move(fn));
   }
   void cancel(TimerId id) override { target_->cancel(id); }
+  void wait_for_running_timers() override { target_->wait_for_running_timers(); }
+  void stop() override { target_->stop(); }
   bool is_virtual() const override { return target_->is_virtual(); }
 
  private:
@@ -72,6 +88,9 @@ class ClockWrapper : public Clock {
 /// Wall-clock time from std::chrono::system_clock; timers fire on one internal thread.
 /// `speed` > 1 makes time run faster than the wall clock from the moment of construction
 /// (for watching a simulation at `--speed X`); `start` sets the clock's initial reading.
+/// Destroying it stops it (Clock::stop()); it must not be destroyed from inside its own timer
+/// callback. Shut down what its timers call into in this order: stop() the clock (or cancel
+/// their timers and wait_for_running_timers()), then destroy the targets, then the clock.
 std::unique_ptr<Clock> make_system_clock(double speed = 1.0, TimePoint start = TimePoint{});
 
 /// Discrete-event virtual time. Not thread-safe beyond what Clock promises: schedule_at and

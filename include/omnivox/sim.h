@@ -10,7 +10,9 @@
 //    shares), talks for duration_i seconds, and its agent disposition comes from y_i.
 // Every random draw comes from one std::mt19937_64 seeded by SimulationOptions::seed, so a run is
 // reproducible from its seed (with a VirtualClock). With a real clock (watching a simulation at
-// wall-clock pace) timers fire on the clock's thread; an internal mutex keeps that safe.
+// wall-clock pace) timers fire on the clock's thread; an internal mutex keeps that safe, and
+// stop() and the destructor wait for an event under way, so neither the engine nor the simulator
+// is called after it is gone.
 #ifndef OMNIVOX_SIM_H_
 #define OMNIVOX_SIM_H_
 
@@ -148,15 +150,26 @@ struct OriginateForecast {
 /// EventListener (chain your own listener through `downstream`).
 class Simulator final : public Telephony, public EventListenerWrapper {
  public:
-  /// `clock` is usually a VirtualClock; any Clock works (a real one gives wall-clock pace).
+  /// `clock` is usually a VirtualClock; any Clock works (a real one gives wall-clock pace). The
+  /// clock must outlive the simulator.
   Simulator(SimulationOptions options, Clock* clock, EventListener* downstream = nullptr);
+  /// Stops (see stop()): with a real clock it waits for an event being delivered on the clock's
+  /// thread, so it must not run holding a lock the engine's event handling takes.
   ~Simulator() override;
 
-  /// The engine whose agents this simulator plays (set before the engine starts dialing).
-  void attach(Engine* engine) { engine_ = engine; }
+  /// The engine whose agents this simulator plays (set before the engine starts dialing; the
+  /// engine's destructor detaches it through stop()). Thread-safe.
+  void attach(Engine* engine);
 
   // Telephony
-  void start(CallEventSink* sink) override { sink_ = sink; }
+  /// Sends events to `sink` from now on (again, after a stop()). Thread-safe.
+  void start(CallEventSink* sink) override;
+  /// Detaches the sink and the attached engine and drops every pending event and wrap-up: once
+  /// it returns, the simulator calls neither again (it waits for a delivery under way on a real
+  /// clock's thread, unless called from inside one), and calls originated later get no events.
+  /// The Engine's destructor calls it. Must not be called holding a lock the engine's event
+  /// handling takes. Thread-safe.
+  void stop() override;
   void originate(const OriginateRequest& request) override;
   void hangup(CallId call) override;
   void bridge(CallId call, AgentId agent) override;
@@ -255,8 +268,10 @@ class Simulator final : public Telephony, public EventListenerWrapper {
   // carry the library's internal mutex type.
   struct Lock;
   std::unique_ptr<Lock> lock_;
+  // Under the lock: the engine and sink events go to, and whether stop() detached them.
   Engine* engine_ = nullptr;
   CallEventSink* sink_ = nullptr;
+  bool stopped_ = false;
   std::mt19937_64 rng_;
   std::atomic<std::uint64_t> originated_{0};
   // Live calls by id: a table indexed by id for the small, dense ids storages allocate, a map

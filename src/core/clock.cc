@@ -367,15 +367,9 @@ class SystemClock final : public Clock {
                  ? std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now())
                  : start;
     thread_ = std::thread([this] { loop(); });
+    timer_thread_ = thread_.get_id();
   }
-  ~SystemClock() override {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
+  ~SystemClock() override { stop(); }
   TimePoint now() const override {
     auto elapsed = std::chrono::steady_clock::now() - wall_start_;
     return start_ + std::chrono::duration_cast<Duration>(elapsed * speed_);
@@ -392,6 +386,22 @@ class SystemClock final : public Clock {
   void cancel(TimerId id) override {
     std::lock_guard<std::mutex> lock(mutex_);
     heap_.cancel(id);
+  }
+  void wait_for_running_timers() override {
+    if (std::this_thread::get_id() == timer_thread_) return;
+    std::unique_lock<std::mutex> lock(mutex_);
+    const std::uint64_t started = callbacks_started_;
+    callback_done_.wait(lock, [&] { return callbacks_finished_ >= started; });
+  }
+  void stop() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (std::this_thread::get_id() == timer_thread_) return;  // the loop ends after this callback
+    std::lock_guard<std::mutex> lock(join_mutex_);
+    if (thread_.joinable()) thread_.join();
   }
 
  private:
@@ -410,10 +420,16 @@ class SystemClock final : public Clock {
         cv_.wait_for(lock, wait + std::chrono::microseconds(100));
         continue;
       }
+      // Counted as running from the moment it leaves the heap: cancel() can no longer reach
+      // it, so wait_for_running_timers() must.
       Timer t = heap_.pop();
+      ++callbacks_started_;
       lock.unlock();
       t.run();
+      t = Timer{};  // the callback's captures go before it counts as finished
       lock.lock();
+      ++callbacks_finished_;
+      callback_done_.notify_all();
     }
   }
 
@@ -424,7 +440,12 @@ class SystemClock final : public Clock {
   std::condition_variable cv_;
   TimerHeap heap_;
   bool stopping_ = false;
+  std::uint64_t callbacks_started_ = 0;   // popped from the heap to run
+  std::uint64_t callbacks_finished_ = 0;  // returned
+  std::condition_variable callback_done_;
   std::thread thread_;
+  std::thread::id timer_thread_;
+  std::mutex join_mutex_;  // one stop() joins the thread; a concurrent one waits for it
 };
 
 }  // namespace

@@ -246,12 +246,37 @@ struct Engine::Impl {
   TimerId renew_timer = 0;
   std::map<CallId, UnsavedCompletion> unsaved;
   TimerId unsaved_timer = 0;
-  // Timers capture a weak reference: a clock that outlives the engine fires into nothing.
-  std::shared_ptr<int> alive = std::make_shared<int>(0);
+  // What other threads (a real clock's timers, telephony's events) pass through to post work to
+  // the engine. ~Engine closes it before anything else goes: closing waits for a post under way,
+  // and afterwards they are dropped. Timers hold it by weak reference, so a clock that outlives
+  // the engine fires into nothing.
+  struct Gate {
+    detail::LightMutex mutex;  // held across each post through the gate
+    bool open = true;
+    // Runs `post` unless the gate is closed.
+    template <typename Post>
+    void pass(Post&& post) {
+      std::lock_guard<detail::LightMutex> lock(mutex);
+      if (open) post();
+    }
+    void close() {
+      std::lock_guard<detail::LightMutex> lock(mutex);
+      open = false;
+    }
+  };
+  std::shared_ptr<Gate> gate = std::make_shared<Gate>();
 
+  // Where telephony reports events. The driving thread's events run inline, not through the gate
+  // (that thread cannot be destroying the engine meanwhile).
   struct Sink final : CallEventSink {
-    Impl* impl;
-    void on_call_event(const CallEvent& event) override { impl->post_event(event); }
+    Impl* impl = nullptr;
+    void on_call_event(const CallEvent& event) override {
+      if (impl->inline_ok()) {
+        impl->post_event(event);
+        return;
+      }
+      impl->gate->pass([&] { impl->post_event(event); });
+    }
   } sink;
 
   Impl(EngineOptions opts, Storage* s, Telephony* t, Clock* c, EventListener* l)
@@ -325,16 +350,17 @@ struct Engine::Impl {
   // any other `void()` handler works too.
   // A virtual clock fires only on its driving thread and ~Engine cancels every pending timer (all
   // are kept in the fields of calls, campaigns and the engine), so its timers need no liveness
-  // token; a real clock's thread may race with ~Engine, so its timers check a weak reference.
+  // token; a real clock's thread may race with ~Engine, so its timers post through the gate.
   template <typename Fn>
   TimerId schedule(TimePoint at, Fn fn) {
     if (clock->is_virtual()) {
       return clock->schedule_at(at, [this, fn] { post_handler([this, fn] { invoke(fn); }); });
     }
-    std::weak_ptr<int> token = alive;
-    return clock->schedule_at(at, [this, token = std::move(token), fn] {
-      if (token.expired()) return;
-      post_handler([this, fn] { invoke(fn); });
+    std::weak_ptr<Gate> weak_gate = gate;
+    return clock->schedule_at(at, [this, weak_gate = std::move(weak_gate), fn] {
+      if (const std::shared_ptr<Gate> open_gate = weak_gate.lock()) {
+        open_gate->pass([&] { post_handler([this, fn] { invoke(fn); }); });
+      }
     });
   }
   // A call's own timers (a simulated attempt sets two or three): on a virtual clock through
@@ -1506,6 +1532,10 @@ Engine::Engine(EngineOptions options, Storage* storage, Telephony* telephony, Cl
     : impl_(std::make_unique<Impl>(std::move(options), storage, telephony, clock, listener)) {}
 
 Engine::~Engine() {
+  // Nothing may call into the engine once its parts go: first other threads' timers and events
+  // are shut out, then the engine's threads end, then telephony stops sending (Telephony::stop()),
+  // then the timers go.
+  impl_->gate->close();
   stop();
   impl_->telephony->stop();
   // The clock outlives the engine (engine.h): nothing of ours may fire on it afterwards.

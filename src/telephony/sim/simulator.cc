@@ -198,16 +198,41 @@ void Simulator::erase_call(CallId id) {
 
 Simulator::~Simulator() {
   // The clock outlives the simulator: no event of ours may fire on it afterwards.
+  stop();
+}
+
+void Simulator::attach(Engine* engine) {
   std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
-  for (auto& call : calls_dense_) {
-    if (call) cancel_timers(*call);
+  engine_ = engine;
+}
+
+void Simulator::start(CallEventSink* sink) {
+  std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
+  sink_ = sink;
+  stopped_ = false;
+}
+
+void Simulator::stop() {
+  {
+    std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
+    stopped_ = true;
+    sink_ = nullptr;
+    engine_ = nullptr;
+    for (auto& call : calls_dense_) {
+      if (call) cancel_timers(*call);
+    }
+    for (auto& [id, call] : calls_) cancel_timers(*call);
+    for (auto& [agent, plan] : agent_plans_) clear_plan(plan);
   }
-  for (auto& [id, call] : calls_) cancel_timers(*call);
-  for (auto& [agent, plan] : agent_plans_) clear_plan(plan);
+  // A real clock's thread may have taken one of those timers before they were cancelled: its
+  // delivery, if past our lock, still calls the sink or the engine. Outside our lock, which the
+  // delivery may be waiting for.
+  clock_->wait_for_running_timers();
 }
 
 void Simulator::emit(SimCall& call, CallId id, TimePoint now, CallEventKind kind, double delay_s,
                      AmdResult amd, FailReason reason) {
+  if (stopped_) return;
   const std::uint64_t slot = call.pending.size();
   call.pending.push_back(PendingEvent{kind, ++call.sequence, amd, reason});
   const TimePoint at = now + seconds_to_duration(delay_s);
@@ -224,6 +249,7 @@ void Simulator::emit(SimCall& call, CallId id, TimePoint now, CallEventKind kind
 
 void Simulator::deliver(CallId id, std::size_t slot) {
   CallEvent e;
+  CallEventSink* sink;
   {
     std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
     SimCall* found = find_call(id);
@@ -247,10 +273,12 @@ void Simulator::deliver(CallId id, std::size_t slot) {
       }
       erase_call(id);
     }
+    sink = sink_;
   }
   // Outside our lock: a real-time engine's sink takes the engine's mutex, and the engine calls
-  // on_agent_state() (which takes ours) holding it — a lock-order inversion TSan found.
-  if (sink_) sink_->on_call_event(e);
+  // on_agent_state() (which takes ours) holding it — a lock-order inversion TSan found. stop()
+  // waits for this call before the sink may go.
+  if (sink != nullptr) sink->on_call_event(e);
 }
 
 void Simulator::cancel_timers(SimCall& call) {
@@ -528,8 +556,9 @@ void Simulator::on_agent_state(const AgentStateChange& change) {
       clear_plan(plan->second);
     }
   }
-  if (change.to != AgentState::kWrapUp || engine_ == nullptr) return;
+  if (change.to != AgentState::kWrapUp) return;
   std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
+  if (engine_ == nullptr || stopped_) return;
   const CallId call = change.call_id;
   AgentPlan& plan = agent_plans_[change.agent];
   if (plan.call != call) {
@@ -558,6 +587,7 @@ void Simulator::end_wrap_up(AgentId agent) {
     d = plan->second.disposition;
     engine = engine_;
   }
+  if (engine == nullptr) return;  // stopped
   // Outside our lock, as deliver(): the engine calls on_agent_state() back.
   try {
     engine->set_disposition(call, d);
