@@ -56,5 +56,54 @@ check sqlite-resume 0 "resuming campaign small" -- "$OMNIVOX" run \
 check status-json 0 '"campaigns":\[{"id":"small"' -- "$OMNIVOX" status --storage "sqlite:$WORK/s.db" --json
 check status-bad-url 2 "storage URL" -- "$OMNIVOX" status --storage "mysql://x"
 
+# An output folder that cannot be written fails before anything is imported or dialed.
+touch "$WORK/a-file"
+check out-not-writable 2 "a-file/out: cannot create the output folder" -- \
+  "$OMNIVOX" run --campaign "$DATA/small_campaign.json" --out "$WORK/a-file/out" --quiet
+if grep -q "^import" "$WORK/err"; then echo "FAIL out-not-writable: imported first"; fail=1; fi
+
+# calls.csv quotes ids holding a comma, a quote or a line break: one record per attempt.
+{ echo 'id,phone'; echo '"c,1",+351912000001'; echo '"q""x",+351912000002';
+  printf '"l1\nl2",+351912000003\n'; } >"$WORK/quoted_contacts.csv"
+sed -e "s|small_contacts.csv|$WORK/quoted_contacts.csv|" -e 's|"US"|"PT"|' \
+  "$DATA/small_campaign.json" >"$WORK/quoted.json"
+check csv-quoting 0 "wrote" -- "$OMNIVOX" run --campaign "$WORK/quoted.json" --out "$WORK/q" --quiet
+records=$(awk '{ quotes += gsub(/"/, "&") } quotes % 2 == 0 { n++ } END { print n }' "$WORK/q/calls.csv")
+attempts=$(wc -l <"$WORK/q/calls.jsonl")
+if [ "$records" -ne $((attempts + 1)) ] || ! grep -q '^[0-9]*,[0-9]*,"c,1",' "$WORK/q/calls.csv"; then
+  echo "FAIL csv-quoting: $records CSV records for $attempts attempts"; cat "$WORK/q/calls.csv"; fail=1
+fi
+
+# SIGINT stops dialing, lets the calls in progress end, writes the outputs and exits 130.
+{ echo 'id,phone'; for i in $(seq 0 399); do printf 's%d,+35191200%04d\n' "$i" "$i"; done; } \
+  >"$WORK/sig_contacts.csv"
+cat >"$WORK/sig.json" <<EOF
+{"id": "sig", "dial_mode": "POWER", "power_lines_per_agent": 2, "agents": 20,
+ "start": "2026-05-04T10:00:00Z", "time_zone": "Europe/Lisbon", "call_window": "00:00-24:00",
+ "compliance": "NONE", "max_attempts": 3, "ring_timeout_s": 20, "default_region": "PT",
+ "contacts": {"file": "$WORK/sig_contacts.csv"},
+ "simulation": {"seed": 5, "p_live": 0.5, "talk_s": {"exponential": 120}, "wrap_up_s": 20},
+ "max_duration_days": 1}
+EOF
+"$OMNIVOX" run --campaign "$WORK/sig.json" --realtime --speed 50 --out "$WORK/sig" --quiet \
+  >"$WORK/out" 2>"$WORK/err" &
+pid=$!
+sleep 2
+kill -INT "$pid"
+for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -KILL "$pid" 2>/dev/null
+wait "$pid"
+got=$?
+open_rows=$(awk -F, 'NR > 1 && ($8 == "" || $8 == "NONE")' "$WORK/sig/calls.csv" 2>/dev/null | wc -l)
+if [ "$got" -ne 130 ]; then
+  echo "FAIL sigint: exit $got, want 130"; cat "$WORK/err"; fail=1
+elif ! grep -q "no (interrupted)" "$WORK/out" || [ ! -s "$WORK/sig/calls.csv" ]; then
+  echo "FAIL sigint: no report or no calls.csv"; cat "$WORK/out" "$WORK/err"; fail=1
+elif [ "$open_rows" -ne 0 ]; then
+  echo "FAIL sigint: $open_rows attempts left without a disposition"; fail=1
+else
+  echo "ok   sigint"
+fi
+
 if [ "$fail" -ne 0 ]; then exit 1; fi
 echo "all CLI checks passed"

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/csv_writer.h"
 #include "omnivox/compliance.h"
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
@@ -346,12 +347,12 @@ int bench_command(const BenchArgs& args) {
   }
   std::filesystem::create_directories(args.out_dir);
   std::ofstream csv(args.out_dir + "/runs.csv");
-  csv << "scenario,policy,seed,occupancy,abandon_rate,talk_min_per_agent_hour,connects_per_hour,"
-         "attempts,live_answers,abandons\n";
+  CsvWriter runs_csv(csv);
+  runs_csv.row("scenario", "policy", "seed", "occupancy", "abandon_rate", "talk_min_per_agent_hour",
+               "connects_per_hour", "attempts", "live_answers", "abandons");
   for (const auto& r : runs) {
-    csv << sc.name << ',' << r.policy << ',' << r.seed << ',' << r.occupancy << ','
-        << r.abandon_rate << ',' << r.talk_min_per_agent_hour << ',' << r.connects_per_hour << ','
-        << r.attempts << ',' << r.live_answers << ',' << r.abandons << '\n';
+    runs_csv.row(sc.name, r.policy, r.seed, r.occupancy, r.abandon_rate, r.talk_min_per_agent_hour,
+                 r.connects_per_hour, r.attempts, r.live_answers, r.abandons);
   }
   json::object out{{"scenario", sc.name},
                    {"agents", sc.file.agents},

@@ -3,7 +3,11 @@
 //               [--storage URL] [--tenant T] [--owner TOKEN] [--lease-ttl S] [--for S]
 //   omnivox import --campaign FILE [--contacts FILE] [--storage URL] [--tenant T]
 //   omnivox status --storage URL [--tenant T] [--campaign ID ...] [--json]
-// Exit codes: 0 success, 1 the run failed, 2 bad usage or configuration.
+// Exit codes: 0 success, 1 the run failed, 2 bad usage or configuration (also an --out folder
+// that cannot be written, found before the run starts). `omnivox run` stopped by SIGINT or
+// SIGTERM stops dialing, lets the calls in progress end (hung up after the ring timeout plus a
+// grace), writes its outputs and exits 128 + the signal's number (130, 143); a second signal
+// exits at once.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
@@ -25,7 +29,8 @@ int main(int argc, char** argv) {
   run->add_option("--campaign", run_args.campaign_path, "Campaign file (JSON)")->required();
   run->add_option("--contacts", run_args.contacts_path, "Contacts CSV (overrides the campaign's)");
   run->add_option("--seed", run_args.seed, "Simulation seed (overrides the campaign's)");
-  run->add_option("--out", run_args.out_dir, "Output folder for call records and metrics")
+  run->add_option("--out", run_args.out_dir,
+                  "Output folder for call records and metrics (checked writable before the run)")
       ->capture_default_str();
   run->add_flag("--realtime", run_args.realtime, "Run at wall-clock pace instead of virtual time");
   run->add_option("--speed", run_args.speed, "With --realtime: virtual seconds per wall second")

@@ -1,16 +1,23 @@
 #include "cli/run_command.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <thread>
 
+#include "cli/csv_writer.h"
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
 #include "omnivox/sim.h"
@@ -65,11 +72,91 @@ json::object attempt_json(const Attempt& a, const std::string& external_id) {
                       {"ended_at", time_or_null(a.ended_at)}};
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
+// The signal (SIGINT or SIGTERM) that asked the run to stop, 0 if none. The handler only sets
+// it: the run's loops read it, stop dialing and finish in order.
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free, "read and written in a signal handler");
+
+void on_stop_signal(int signal) {
+  // A second signal: whoever sent it will not wait for the calls in progress to end.
+  if (g_stop_signal.exchange(signal) != 0) _exit(128 + signal);
+}
+
+// Routes SIGINT and SIGTERM to g_stop_signal while it lives (the previous handlers come back
+// afterwards).
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &action, &saved_int_);
+    sigaction(SIGTERM, &action, &saved_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &saved_int_, nullptr);
+    sigaction(SIGTERM, &saved_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  /// The signal received, 0 if none.
+  int received() const { return g_stop_signal.load(); }
+
+ private:
+  struct sigaction saved_int_ {};
+  struct sigaction saved_term_ {};
+};
+
+// The calls this engine still has in flight (dialing, talking or in wrap-up) for the campaign.
+std::vector<CallId> calls_in_progress(Engine& engine, Storage& storage,
+                                      const std::string& campaign_id) {
+  std::vector<CallId> calls;
+  storage.scan_attempts(campaign_id, [&](const Attempt& a) {
+    if (a.disposition == Disposition::kNone && engine.call_state(a.call_id)) {
+      calls.push_back(a.call_id);
+    }
+    return true;
+  });
+  return calls;
+}
+
+// The files a run writes into its output folder.
+constexpr const char* kOutputFiles[] = {"calls.csv", "calls.jsonl", "metrics.json", "summary.json"};
+
+// Makes sure a run's results can be written before anything is imported or dialed: creates the
+// folder, writes and removes a probe file in it, and checks that the output files already there
+// can be opened for writing (left unchanged). Throws Error(kIo) naming the path and the reason.
+void check_outputs_writable(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    throw Error(ErrorCode::kIo, dir + ": cannot create the output folder: " + error.message());
+  }
+  std::string probe = dir + "/.omnivox-write-probe-XXXXXX";
+  const int fd = mkstemp(probe.data());
+  if (fd < 0) {
+    throw Error(ErrorCode::kIo, dir + ": cannot write in the output folder: " + strerror(errno));
+  }
+  const bool written = write(fd, "probe\n", 6) == 6;
+  const int write_error = errno;
+  const bool closed = close(fd) == 0;
+  const int close_error = errno;
+  unlink(probe.c_str());
+  if (!written || !closed) {
+    throw Error(ErrorCode::kIo, dir + ": cannot write in the output folder: " +
+                                    strerror(!written ? write_error : close_error));
+  }
+  for (const char* name : kOutputFiles) {
+    const std::string path = dir + "/" + name;
+    const int existing = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (existing >= 0) {
+      close(existing);
+    } else if (errno != ENOENT) {
+      throw Error(ErrorCode::kIo, path + ": cannot write the output file: " + strerror(errno));
+    }
+  }
 }
 
 void write_outputs(const std::string& dir, Storage& storage, const CampaignFile& file,
@@ -78,8 +165,10 @@ void write_outputs(const std::string& dir, Storage& storage, const CampaignFile&
   std::ofstream csv(dir + "/calls.csv");
   std::ofstream jsonl(dir + "/calls.jsonl");
   if (!csv || !jsonl) throw Error(ErrorCode::kIo, dir + ": cannot write call records");
-  csv << "call_id,contact_id,external_id,number,attempt_number,caller_id,state,disposition,"
-         "fail_reason,amd,agent,created_at,answered_at,bridged_at,ended_at\n";
+  CsvWriter calls(csv);
+  calls.row("call_id", "contact_id", "external_id", "number", "attempt_number", "caller_id",
+            "state", "disposition", "fail_reason", "amd", "agent", "created_at", "answered_at",
+            "bridged_at", "ended_at");
   std::unordered_map<ContactId, std::string> external;
   ContactScan all;
   all.campaign_id = file.campaign.id;
@@ -91,12 +180,10 @@ void write_outputs(const std::string& dir, Storage& storage, const CampaignFile&
   auto t = [](TimePoint tp) { return tp == TimePoint{} ? std::string() : format_utc(tp); };
   storage.scan_attempts(file.campaign.id, [&](const Attempt& a) {
     const std::string& ext = external[a.contact_id];
-    csv << a.call_id << ',' << a.contact_id << ',' << csv_field(ext) << ',' << a.number << ','
-        << a.attempt_number << ',' << a.caller_id << ',' << to_string(a.state) << ','
-        << to_string(a.disposition) << ',' << to_string(a.fail_reason) << ',' << to_string(a.amd)
-        << ',' << (a.agent == kNoAgent ? std::string() : std::to_string(a.agent)) << ','
-        << t(a.created_at) << ',' << t(a.answered_at) << ',' << t(a.bridged_at) << ','
-        << t(a.ended_at) << '\n';
+    calls.row(a.call_id, a.contact_id, ext, a.number, a.attempt_number, a.caller_id,
+              to_string(a.state), to_string(a.disposition), to_string(a.fail_reason),
+              to_string(a.amd), a.agent == kNoAgent ? std::string() : std::to_string(a.agent),
+              t(a.created_at), t(a.answered_at), t(a.bridged_at), t(a.ended_at));
     jsonl << json::serialize(attempt_json(a, ext)) << '\n';
     return true;
   });
@@ -144,6 +231,13 @@ int run_command(const RunArgs& args) {
     throw Error(
         ErrorCode::kConfig,
         args.campaign_path + ": field 'contacts.file': no contacts (set it or pass --contacts)");
+  }
+  // A run stops in order on SIGINT or SIGTERM from here on, even one that arrives while the
+  // contacts are being imported.
+  std::optional<StopSignals> stop_signals;
+  if (!args.import_only) {
+    check_outputs_writable(args.out_dir);
+    stop_signals.emplace();
   }
   if (file.simulation.replay) {
     ReplayWorld replay = ReplayWorld::load_bank_csv(file.replay_path);
@@ -227,7 +321,13 @@ int run_command(const RunArgs& args) {
   } else if (auto first = zones.next_open(kUnknownZoneSet, file.agent_shift, file.start, zone)) {
     clock->schedule_at(*first, [&shift] { shift(true); });
   }
-  engine.start_campaign(file.campaign.id);
+  // The clock's timers call `shift` and, through the simulator, the engine: it stops before they
+  // go, however this function is left.
+  struct StopClockFirst {
+    Clock& clock;
+    ~StopClockFirst() { clock.stop(); }
+  } stop_clock_first{*clock};
+  if (!stop_signals->received()) engine.start_campaign(file.campaign.id);
 
   const bool tty = isatty(STDERR_FILENO) && !args.quiet;
   const Duration sample_every = std::chrono::minutes(15);
@@ -265,7 +365,7 @@ int run_command(const RunArgs& args) {
 
   bool finished = false;
   if (virtual_clock) {
-    while (virtual_clock->now() < end && !wall_limit_hit()) {
+    while (virtual_clock->now() < end && !wall_limit_hit() && !stop_signals->received()) {
       TimePoint step_end = std::min(end, next_sample);
       engine.run_for(step_end - virtual_clock->now());
       if (virtual_clock->now() >= next_sample) {
@@ -288,7 +388,7 @@ int run_command(const RunArgs& args) {
     }
   } else {
     engine.start(1);
-    while (clock->now() < end && !wall_limit_hit()) {
+    while (clock->now() < end && !wall_limit_hit() && !stop_signals->received()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       CampaignStatistics s = engine.statistics(file.campaign.id);
       show(s, false);
@@ -302,8 +402,49 @@ int run_command(const RunArgs& args) {
         break;
       }
     }
-    engine.stop();
   }
+  const int stop_signal = stop_signals->received();
+  if (stop_signal != 0) {
+    // Interrupted: no new call; the calls in progress get the ring timeout and a grace to end,
+    // then are hung up, and wrap-ups still open after another grace are recorded as COMPLETED.
+    engine.stop_campaign(file.campaign.id);
+    campaign_done = true;
+    if (tty) std::fprintf(stderr, "\n");
+    std::fprintf(stderr,
+                 "omnivox: %s: dialing stopped; ending the calls in progress (send it again to "
+                 "quit at once)\n",
+                 stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    const Duration grace = std::chrono::seconds(10);
+    auto no_calls_left = [&] {
+      return engine.statistics(file.campaign.id).attempts_in_flight == 0;
+    };
+    // Runs the engine until no call is left or the clock reads `deadline`.
+    auto run_until = [&](TimePoint deadline) {
+      while (!no_calls_left() && clock->now() < deadline) {
+        if (virtual_clock) {
+          if (virtual_clock->pending() == 0) return;
+          engine.run_for(std::min<Duration>(std::chrono::seconds(1), deadline - clock->now()));
+        } else {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      }
+    };
+    run_until(clock->now() + file.campaign.ring_timeout + grace);
+    for (CallId call : calls_in_progress(engine, *storage, file.campaign.id)) sim.hangup(call);
+    run_until(clock->now() + grace);
+    for (CallId call : calls_in_progress(engine, *storage, file.campaign.id)) {
+      try {
+        engine.set_disposition(call, Disposition::kCompleted);
+      } catch (const Error&) {
+        // Not in wrap-up (it ended meanwhile, or it is still ringing): nothing to record.
+      }
+    }
+    run_until(clock->now() + grace);
+  }
+  // Nothing fires on the clock from here on, and the engine's threads end: the report and the
+  // outputs see one final state.
+  clock->stop();
+  engine.stop();
   CampaignStatistics s = engine.statistics(file.campaign.id);
   take_sample(s);
   show(s, true);
@@ -329,7 +470,9 @@ int run_command(const RunArgs& args) {
   std::printf("  %-28s %s → %s (%.1f h virtual, %.2f s wall)\n", "period",
               short_time(file.start).c_str(), short_time(s.at).c_str(), hours, wall_s);
   std::printf("  %-28s %s\n", "finished",
-              finished ? "yes (nothing left to dial)" : "no (time limit)");
+              finished      ? "yes (nothing left to dial)"
+              : stop_signal ? "no (interrupted)"
+                            : "no (time limit)");
   std::printf("  %-28s %zu\n", "contacts", s.contacts_total);
   for (int k = 0; k < 7; ++k) {
     if (by_status[k]) {
@@ -362,6 +505,7 @@ int run_command(const RunArgs& args) {
                        {"start", format_utc(file.start)},
                        {"end", format_utc(s.at)},
                        {"finished", finished},
+                       {"interrupted", stop_signal != 0},
                        {"wall_seconds", wall_s},
                        {"contacts", s.contacts_total},
                        {"contacts_final", s.contacts_final},
@@ -386,7 +530,7 @@ int run_command(const RunArgs& args) {
   write_outputs(args.out_dir, *storage, file, metrics, summary);
   std::printf("  %-28s %s/{calls.csv,calls.jsonl,metrics.json,summary.json}\n", "wrote",
               args.out_dir.c_str());
-  return 0;
+  return stop_signal != 0 ? 128 + stop_signal : 0;
 }
 
 }  // namespace omnivox::cli

@@ -29,7 +29,11 @@ struct RunArgs {
   bool import_only = false;            ///< `omnivox import`: store campaign + contacts, no dialing
 };
 
-/// Runs the command; returns the process exit code. Throws omnivox::Error for bad configuration.
+/// Runs the command; returns the process exit code: 0, 2 when no contact was loaded, or 128 + the
+/// signal's number when SIGINT or SIGTERM interrupted the run (dialing stops, the calls in
+/// progress end, the outputs are written; a second signal exits the process at once). Throws
+/// omnivox::Error for bad configuration, and Error(kIo) naming the path when the output folder
+/// cannot be written (checked before importing or dialing).
 int run_command(const RunArgs& args);
 
 }  // namespace omnivox::cli
