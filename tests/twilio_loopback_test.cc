@@ -3,12 +3,18 @@
 // error codes, 429, 500 and slow responses, then sends signed status callbacks over HTTP to the
 // webhook server — with duplicates, out-of-order delivery and a lost `ringing` — and the engine
 // (real clock, memory storage) must reach the right states and dispositions.
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -594,6 +600,27 @@ TwilioOptions loopback_options(const TestCert& cert, std::uint16_t api_port) {
   return o;
 }
 
+// Keeps every log line, for tests of what the backend reports.
+struct CapturingLogSink : LogSink {
+  std::mutex m;
+  std::vector<std::pair<LogLevel, std::string>> lines;
+  void write(LogLevel level, std::string_view message) override {
+    std::lock_guard<std::mutex> lock(m);
+    lines.emplace_back(level, std::string(message));
+  }
+  // WARN lines containing every one of `parts`.
+  int count(std::initializer_list<std::string_view> parts) {
+    std::lock_guard<std::mutex> lock(m);
+    int n = 0;
+    for (const auto& [level, line] : lines) {
+      bool all = level == LogLevel::kWarn;
+      for (std::string_view part : parts) all = all && line.find(part) != std::string::npos;
+      n += all;
+    }
+    return n;
+  }
+};
+
 struct CollectingSink : CallEventSink {
   std::mutex m;
   std::condition_variable cv;
@@ -644,7 +671,10 @@ TEST_F(TwilioBackendTest, CreateErrorsMapToFailures) {
                                                {"+15550000005", Scenario::kRingForever}};
   FakeTwilio fake(*cert_, [&](const std::string& to) { return by_number.at(to); });
   auto storage = make_memory_storage();
-  TwilioTelephony tel(loopback_options(*cert_, fake.port()));
+  auto log = std::make_shared<CapturingLogSink>();
+  auto options = loopback_options(*cert_, fake.port());
+  options.log_sink = log;
+  TwilioTelephony tel(options);
   CollectingSink sink;
   tel.start(&sink);
   TwilioWebhookHandler handler(storage.get(), &tel);
@@ -691,6 +721,11 @@ TEST_F(TwilioBackendTest, CreateErrorsMapToFailures) {
   unknown_sid.call_id = 99;
   unknown_sid.provider_call_id = "CA_unknown";
   EXPECT_FALSE(tel.lookup_call(unknown_sid));
+  // Each failed request is logged with its call and Twilio's answer; three refused creations
+  // within 10 s make one line (the rate limit counts the others for the next line).
+  EXPECT_EQ(log->count({"twilio: creating call ", " failed: HTTP 400, Twilio error "}), 1);
+  EXPECT_EQ(log->count({"twilio: looking up call 99 (CA_unknown) failed: HTTP 404"}), 1);
+  EXPECT_EQ(log->count({"creating call 4"}), 0);  // retried, then created: not a failure
   tel.stop();
   server.stop();
   fake.stop();
@@ -702,6 +737,8 @@ TEST_F(TwilioBackendTest, ServerErrorsExhaustRetriesAndQueueAppliesBackPressure)
   options.api_base_url = "https://127.0.0.1:1";  // nothing listens: transport errors
   options.max_retries = 1;
   {
+    auto log = std::make_shared<CapturingLogSink>();
+    options.log_sink = log;
     TwilioTelephony tel(options);
     CollectingSink sink;
     tel.start(&sink);
@@ -710,6 +747,9 @@ TEST_F(TwilioBackendTest, ServerErrorsExhaustRetriesAndQueueAppliesBackPressure)
     ASSERT_TRUE(failed);
     EXPECT_EQ(failed->fail_reason, FailReason::kNetwork);
     EXPECT_EQ(tel.stats().http_retries, 1);
+    EXPECT_EQ(
+        log->count({"twilio: creating call 1 failed: transport error (", ") after 1 retries"}), 1);
+    options.log_sink = nullptr;
   }
   // One call per second, at most 2.5 s of queue: the 4th request in a burst fails at once with
   // Twilio's 20429, and hangups of queued calls are reported canceled by the backend itself.
@@ -792,6 +832,135 @@ TEST_F(TwilioBackendTest, WebhookServerRefusesBadRequestsAndKeepsServing) {
   server.stop();
   tel.stop();
   fake.stop();
+}
+
+// ---- the server under load: plain POSIX sockets, to hold connections and descriptors ----
+
+int connect_to(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// An unsigned request on a kept-alive connection: the server answers 403 and keeps it open.
+bool send_unsigned_request(int fd) {
+  const std::string req =
+      "POST /twilio/status?call=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+  return ::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size());
+}
+
+// The status code of the answer arriving within `limit`, or 0 when none does.
+int answer_within(int fd, std::chrono::milliseconds limit) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(limit.count())) != 1) return 0;
+  char buf[512];
+  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  std::string head(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  return head.rfind("HTTP/1.1 ", 0) == 0 ? std::atoi(head.c_str() + 9) : 0;
+}
+
+// CPU time (user + system) of the whole process.
+std::chrono::microseconds process_cpu_time() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return std::chrono::seconds(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         std::chrono::microseconds(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+// CPU the process uses over one second of wall time while the test thread sleeps: what the
+// server's threads burn while they should be waiting.
+std::chrono::microseconds idle_cpu_over_one_second() {
+  auto before = process_cpu_time();
+  std::this_thread::sleep_for(1s);
+  return process_cpu_time() - before;
+}
+
+struct Descriptors {
+  std::vector<int> fds;
+  ~Descriptors() {
+    for (int fd : fds)
+      if (fd >= 0) ::close(fd);
+  }
+};
+
+TEST_F(TwilioBackendTest, WebhookServerHoldsConnectionsBeyondItsLimitWithoutSpinning) {
+  auto storage = make_memory_storage();
+  TwilioTelephony tel(loopback_options(*cert_, 1));  // the REST API is never reached here
+  TwilioWebhookHandler handler(storage.get(), &tel);
+  TwilioWebhookServerOptions so;
+  so.public_base_url = kPublicBase;
+  so.max_connections = 4;
+  TwilioWebhookServer server(&handler, so);
+  Descriptors clients;
+  for (int i = 0; i < 10; ++i) {
+    int fd = connect_to(server.port());
+    ASSERT_GE(fd, 0);
+    clients.fds.push_back(fd);
+    ASSERT_TRUE(send_unsigned_request(fd));
+  }
+  // The first four are served; the other six wait in the listen queue, unanswered.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(answer_within(clients.fds[i], 5s), 403) << i;
+  for (int i = 4; i < 10; ++i) EXPECT_EQ(answer_within(clients.fds[i], 300ms), 0) << i;
+  EXPECT_LT(idle_cpu_over_one_second(), 250ms);
+  EXPECT_EQ(server.requests(), 4u);
+  // Closing the served four frees four places: the next four in line are served.
+  for (int i = 0; i < 4; ++i) ::close(std::exchange(clients.fds[i], -1));
+  for (int i = 4; i < 8; ++i) EXPECT_EQ(answer_within(clients.fds[i], 5s), 403) << i;
+  for (int i = 8; i < 10; ++i) EXPECT_EQ(answer_within(clients.fds[i], 300ms), 0) << i;
+  server.stop();
+  tel.stop();
+}
+
+// With the process out of file descriptors, a pending connection makes every accept fail at once:
+// the server must wait between attempts, not retry in a loop, and serve it once descriptors free.
+TEST_F(TwilioBackendTest, WebhookServerWaitsWhenDescriptorsRunOut) {
+  auto storage = make_memory_storage();
+  TwilioTelephony tel(loopback_options(*cert_, 1));
+  TwilioWebhookHandler handler(storage.get(), &tel);
+  TwilioWebhookServerOptions so;
+  so.public_base_url = kPublicBase;
+  TwilioWebhookServer server(&handler, so);
+
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  struct RestoreLimit {
+    rlimit saved;
+    ~RestoreLimit() { ::setrlimit(RLIMIT_NOFILE, &saved); }
+  } restore{saved};
+  Descriptors fillers;
+  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(null_fd, 0);
+  fillers.fds.push_back(null_fd);
+  // New descriptors take the lowest free numbers: a limit a little above this one leaves a few.
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(null_fd) + 16;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  for (int fd; (fd = ::fcntl(null_fd, F_DUPFD_CLOEXEC, 0)) >= 0;) fillers.fds.push_back(fd);
+  ASSERT_EQ(errno, EMFILE);
+  // One free descriptor, for the client: the server has none left to accept it with.
+  ::close(fillers.fds.back());
+  fillers.fds.pop_back();
+  Descriptors client;
+  client.fds.push_back(connect_to(server.port()));
+  ASSERT_GE(client.fds[0], 0);
+  ASSERT_TRUE(send_unsigned_request(client.fds[0]));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_LT(idle_cpu_over_one_second(), 250ms);
+  EXPECT_EQ(answer_within(client.fds[0], 0ms), 0);
+
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  for (int& fd : fillers.fds) ::close(std::exchange(fd, -1));
+  EXPECT_EQ(answer_within(client.fds[0], 5s), 403);
+  server.stop();
+  tel.stop();
 }
 
 // ---- the engine behind it ----

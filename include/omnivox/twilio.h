@@ -39,6 +39,7 @@
 #include <optional>
 #include <string>
 
+#include "omnivox/log.h"
 #include "omnivox/model.h"
 #include "omnivox/telephony.h"
 #include "omnivox/types.h"
@@ -116,6 +117,11 @@ struct TwilioOptions {
   std::string ca_pem;
   /// Seed of the backoff jitter; 0 = random. Default: 0.
   std::uint64_t jitter_seed = 0;
+  /// Where failed REST requests are reported: a WARN line naming the request, the call, the HTTP
+  /// status (or the transport error) and Twilio's error code and message, once retries are
+  /// exhausted; at most one line per 10 s per kind of request (create, update, lookup), the next
+  /// line saying how many were suppressed. Null = stderr. Default: null.
+  std::shared_ptr<LogSink> log_sink;
 };
 
 /// Counters of the backend, for hosts and tests. All counts since start().

@@ -159,14 +159,20 @@ struct TwilioWebhookServerOptions {
   std::size_t max_header_bytes = 8 * 1024;
   /// Body bytes accepted per request (over it: 400, connection closed). Default: 64 KiB.
   std::size_t max_body_bytes = 64 * 1024;
+  /// Connections open at once. At the limit the server accepts nothing more until one closes (an
+  /// idle one closes after idle_timeout); new connections wait in the kernel's listen queue.
+  /// Keep it under the process's open-file limit (RLIMIT_NOFILE); when descriptors run out
+  /// anyway, the server retries accepting every 100 ms. Must be >= 1. Default: 1024.
+  std::size_t max_connections = 1024;
 };
 
-/// A Boost.Beast HTTP/1.1 server for the webhooks (keep-alive, bounded reads, timeouts). A bad
-/// request gets its 4xx answer and the server keeps serving other connections. Its threads are
-/// its own.
+/// A Boost.Beast HTTP/1.1 server for the webhooks (keep-alive, bounded reads, timeouts, at most
+/// max_connections connections). A bad request gets its 4xx answer and the server keeps serving
+/// other connections. Its threads are its own; it never busy-waits. Thread-safe.
 class TwilioWebhookServer {
  public:
-  /// Binds and starts serving at once. Throws Error(kIo) when the address cannot be bound.
+  /// Binds and starts serving at once. Throws Error(kIo) when the address cannot be bound,
+  /// Error(kConfig) for a bad address or max_connections of 0.
   TwilioWebhookServer(TwilioWebhookHandler* handler, TwilioWebhookServerOptions options);
   /// Stops (see stop()).
   ~TwilioWebhookServer();

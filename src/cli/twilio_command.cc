@@ -1,13 +1,18 @@
 #include "cli/twilio_command.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 #include <memory>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -34,6 +39,43 @@ struct ServeArgs {
   double for_s = 0.0;  // 0 = until SIGINT/SIGTERM
 };
 
+// Reads the whole file at `path` into `out`, refusing a directory, an unreadable file and one
+// larger than `limit` bytes (a device such as /dev/zero never ends: the limit bounds the read).
+// Returns the reason of a refusal, or an empty string.
+std::string read_body_file(const std::string& path, std::size_t limit, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::string("cannot open: ") + std::strerror(errno);
+  std::string why;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    why = std::string("cannot read: ") + std::strerror(errno);
+  } else if (S_ISDIR(st.st_mode)) {
+    why = "is a directory";
+  }
+  char chunk[16 * 1024];
+  while (why.empty()) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      why = std::string("cannot read: ") + std::strerror(errno);
+    } else if (n == 0) {
+      break;
+    } else if (out.size() + static_cast<std::size_t>(n) > limit) {
+      why = "larger than " + std::to_string(limit) + " bytes, the webhook server's body limit";
+    } else {
+      out.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return why;
+}
+
+// Twilio's form bodies start with a parameter name; a JSON body with an object or an array.
+bool looks_like_json(std::string_view body) {
+  auto first = body.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && (body[first] == '{' || body[first] == '[');
+}
+
 int verify(const VerifyArgs& a) {
   TwilioParams params;
   for (const std::string& kv : a.params) {
@@ -45,22 +87,22 @@ int verify(const VerifyArgs& a) {
     params.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   std::string body;
+  bool json_body = false;
   if (!a.body_path.empty()) {
-    std::ifstream in(a.body_path, std::ios::binary);
-    if (!in) {
-      std::fprintf(stderr, "omnivox: error: --body '%s': cannot read\n", a.body_path.c_str());
+    std::string why =
+        read_body_file(a.body_path, TwilioWebhookServerOptions{}.max_body_bytes, body);
+    if (!why.empty()) {
+      std::fprintf(stderr, "omnivox: error: --body '%s': %s\n", a.body_path.c_str(), why.c_str());
       return 2;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    body = ss.str();
+    json_body = looks_like_json(body);
     // A form body captured as sent (no bodySHA256 in the URL): its parameters are what is signed.
-    if (a.url.find("bodySHA256=") == std::string::npos && params.empty()) {
+    if (!json_body && a.url.find("bodySHA256=") == std::string::npos && params.empty()) {
       while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
       params = parse_form(body);
     }
   }
-  auto check = verify_twilio_signature(a.token, a.url, params, body, a.signature);
+  auto check = verify_twilio_signature(a.token, a.url, params, body, a.signature, json_body);
   if (check.valid) {
     std::printf("valid: yes\nmatched URL: %s\n", check.matched_url.c_str());
     if (check.matched_url != a.url) {
@@ -69,10 +111,17 @@ int verify(const VerifyArgs& a) {
     return 0;
   }
   std::printf("valid: no\nreason: %s\n", check.reason.c_str());
-  bool json = a.url.find("bodySHA256=") != std::string::npos;
+  bool body_hashed = a.url.find("bodySHA256=") != std::string::npos;
+  if (json_body && !body_hashed) {
+    std::printf(
+        "Twilio signs a JSON body through a bodySHA256 query parameter (the body's SHA-256): give "
+        "the URL exactly as requested, with that parameter\n");
+    return 1;
+  }
   std::printf("expected signatures with this token:\n");
   for (const std::string& u : twilio_url_variants(a.url)) {
-    std::printf("  %s  %s\n", twilio_signature(a.token, u, json ? TwilioParams{} : params).c_str(),
+    std::printf("  %s  %s\n",
+                twilio_signature(a.token, u, body_hashed ? TwilioParams{} : params).c_str(),
                 u.c_str());
   }
   std::printf(
@@ -164,7 +213,10 @@ std::function<int()> add_twilio_commands(CLI::App& app) {
                 "Public base URL Twilio reaches this server at, e.g. https://dialer.example.com")
       ->required();
   s->add_option("--listen", serve_args->listen, "Listening address")->capture_default_str();
-  s->add_option("--port", serve_args->port, "Listening port")->capture_default_str();
+  s->add_option("--port", serve_args->port,
+                "Listening port, 1-65535, or 0 for any free port (the bound port is printed)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
   s->add_option("--cps", serve_args->cps, "Calls per second of the account")->capture_default_str();
   s->add_option("--wrap-up", serve_args->wrap_up_s,
                 "Seconds of wrap-up before a call without disposition is COMPLETED")

@@ -368,13 +368,20 @@ struct TwilioTelephony::Impl {
   }
 
   // ---- REST with retries ----
+  // Sends the request, retrying what may be retried; the final answer of a failed request is
+  // logged. `kind` ("create", "update", "lookup") keys the log's rate limit; `what` names the
+  // request and its call in the log line.
   asio::awaitable<HttpsResult> send(http::verb verb, std::string target, std::string body,
-                                    bool idempotent) {
+                                    bool idempotent, const char* kind, std::string what) {
     HttpsResult r;
     for (int attempt = 0;; ++attempt) {
       r = co_await client->request(verb, target, body);
-      if (!retryable(r) || attempt >= options.max_retries) co_return r;
-      if (r.status == 0 && r.sent && !idempotent) co_return r;  // may have been acted on
+      bool give_up = !retryable(r) || attempt >= options.max_retries ||
+                     (r.status == 0 && r.sent && !idempotent);  // may have been acted on
+      if (give_up) {
+        if (r.status < 200 || r.status > 299) log_failure(kind, what, r, attempt);
+        co_return r;
+      }
       Duration cap = std::min(options.retry_max_delay,
                               Duration(options.retry_base_delay.count() << std::min(attempt, 20)));
       // "Equal jitter": half the backoff fixed, half random, so retries spread but never bunch
@@ -393,6 +400,20 @@ struct TwilioTelephony::Impl {
       asio::steady_timer t(*io, delay);
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     }
+  }
+
+  void log_failure(const char* kind, const std::string& what, const HttpsResult& r, int retries) {
+    std::string line = "twilio: " + what + " failed: ";
+    if (r.status == 0) {
+      line += "transport error (" + (r.error.empty() ? std::string("no answer") : r.error) + ")";
+    } else {
+      line += "HTTP " + std::to_string(r.status);
+      TwilioError err = parse_error(r.body);
+      if (err.code) line += ", Twilio error " + std::to_string(err.code);
+      if (!err.message.empty()) line += " (" + err.message + ")";
+    }
+    if (retries > 0) line += " after " + std::to_string(retries) + " retries";
+    logger.log_limited(LogLevel::kWarn, std::string("twilio ") + kind, line);
   }
 
   std::string webhook_url(const char* path, CallId id) const {
@@ -432,8 +453,9 @@ struct TwilioTelephony::Impl {
         form.emplace_back("AsyncAmdStatusCallbackMethod", "POST");
       }
     }
-    HttpsResult r = co_await send(http::verb::post, calls_path + ".json", form_encode(form),
-                                  /*idempotent=*/false);
+    HttpsResult r =
+        co_await send(http::verb::post, calls_path + ".json", form_encode(form),
+                      /*idempotent=*/false, "create", "creating call " + std::to_string(id));
     if (r.status == 200 || r.status == 201) {
       boost::system::error_code ec;
       json::value v = json::parse(r.body, ec);
@@ -459,6 +481,9 @@ struct TwilioTelephony::Impl {
         if (cancel) co_await remote_hangup(id);
         co_return;
       }
+      logger.log_limited(LogLevel::kWarn, "twilio create",
+                         "twilio: creating call " + std::to_string(id) + " failed: HTTP " +
+                             std::to_string(r.status) + " without a call sid");
       r.status = 502;  // a 2xx without a CallSid: treat as a provider failure
     }
     CallEvent e;
@@ -480,13 +505,17 @@ struct TwilioTelephony::Impl {
   }
 
   // POST to the call resource; returns the result.
-  asio::awaitable<HttpsResult> update(const std::string& sid, std::string name, std::string value) {
+  asio::awaitable<HttpsResult> update(CallId id, const std::string& sid, std::string name,
+                                      std::string value) {
+    std::string what = "updating call " + std::to_string(id) + " (" + sid + ", " + name + ")";
     std::vector<std::pair<std::string, std::string>> form;
     form.emplace_back(std::move(name), std::move(value));
-    co_return co_await send(
-        http::verb::post,
-        calls_path + "/" + boost::urls::encode(sid, boost::urls::unreserved_chars) + ".json",
-        form_encode(form), /*idempotent=*/true);
+    co_return co_await send(http::verb::post, call_path(sid), form_encode(form),
+                            /*idempotent=*/true, "update", std::move(what));
+  }
+
+  std::string call_path(const std::string& sid) const {
+    return calls_path + "/" + boost::urls::encode(sid, boost::urls::unreserved_chars) + ".json";
   }
 
   asio::awaitable<void> remote_hangup(CallId id) {
@@ -523,7 +552,7 @@ struct TwilioTelephony::Impl {
       sid = rec.sid;
       answered = rec.answered;
     }
-    HttpsResult r = co_await update(sid, "Status", answered ? "completed" : "canceled");
+    HttpsResult r = co_await update(id, sid, "Status", answered ? "completed" : "canceled");
     if (r.status != 200 && r.status != 201) co_return;  // the state timeouts still end it
     boost::system::error_code ec;
     json::value v = json::parse(r.body, ec);
@@ -539,7 +568,7 @@ struct TwilioTelephony::Impl {
       }
       end_call(id, e);
     } else if (!answered && status == "in-progress") {
-      co_await update(sid, "Status", "completed");  // answered meanwhile
+      co_await update(id, sid, "Status", "completed");  // answered meanwhile
     }
   }
 
@@ -551,7 +580,7 @@ struct TwilioTelephony::Impl {
       if (it == calls.end() || it->second.sid.empty()) co_return;
       sid = it->second.sid;
     }
-    HttpsResult r = co_await update(sid, "Twiml", twiml);
+    HttpsResult r = co_await update(id, sid, "Twiml", twiml);
     bool ok = r.status == 200 || r.status == 201;
     if (bridge && ok) {
       CallEvent e;
@@ -602,6 +631,7 @@ struct TwilioTelephony::Impl {
   }
 
   TwilioOptions options;
+  Logger logger{options.log_sink};
   std::unique_ptr<asio::io_context> io;
   std::unique_ptr<HttpsClient> client;
   std::unique_ptr<asio::steady_timer> pump_timer;
@@ -707,12 +737,12 @@ std::optional<CallEvent> TwilioTelephony::lookup_call(const Attempt& attempt) {
   if (sid.empty() || !m.io) return std::nullopt;
   auto promise = std::make_shared<std::promise<HttpsResult>>();
   auto future = promise->get_future();
-  std::string target =
-      m.calls_path + "/" + boost::urls::encode(sid, boost::urls::unreserved_chars) + ".json";
+  std::string target = m.call_path(sid);
+  std::string what = "looking up call " + std::to_string(attempt.call_id) + " (" + sid + ")";
   asio::co_spawn(
       *m.io,
-      [impl = impl_, promise, target]() -> asio::awaitable<void> {
-        HttpsResult r = co_await impl->send(http::verb::get, target, "", true);
+      [impl = impl_, promise, target, what]() -> asio::awaitable<void> {
+        HttpsResult r = co_await impl->send(http::verb::get, target, "", true, "lookup", what);
         promise->set_value(std::move(r));
       },
       asio::detached);

@@ -4,11 +4,15 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "omnivox/twilio_webhook.h"
@@ -22,13 +26,44 @@ using asio::ip::tcp;
 
 namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-}
+// After a failed accept (out of descriptors or kernel memory) the pending connection stays queued
+// and the next accept fails at once: wait this long instead of retrying in a loop.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+}  // namespace
 
 struct TwilioWebhookServer::Impl {
   Impl(TwilioWebhookHandler* h, TwilioWebhookServerOptions o)
-      : handler(h), options(std::move(o)), io(std::max(1, options.threads)), acceptor(io) {}
+      : handler(h),
+        options(std::move(o)),
+        io(std::max(1, options.threads)),
+        acceptor(io),
+        accept_strand(asio::make_strand(io)),
+        accept_pause(accept_strand) {}
 
-  asio::awaitable<void> session(tcp::socket socket) {
+  // Counts one open connection for as long as its session lives, however the session ends.
+  class ConnectionSlot {
+   public:
+    explicit ConnectionSlot(Impl* server) : server_(server) {}
+    ConnectionSlot(ConnectionSlot&& other) noexcept
+        : server_(std::exchange(other.server_, nullptr)) {}
+    ConnectionSlot(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+    ~ConnectionSlot() {
+      if (!server_) return;
+      // The listener may be paused at the limit: this connection's end frees a place. A stopped
+      // server is destroying its sessions: nobody listens any more.
+      if (server_->open_connections.fetch_sub(1) == server_->options.max_connections &&
+          !server_->io.stopped()) {
+        asio::post(server_->accept_strand, [s = server_] { s->accept_pause.cancel(); });
+      }
+    }
+
+   private:
+    Impl* server_;
+  };
+
+  asio::awaitable<void> session(tcp::socket socket, ConnectionSlot) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (;;) {
@@ -79,14 +114,26 @@ struct TwilioWebhookServer::Impl {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // Runs on accept_strand, which also runs every use of accept_pause.
   asio::awaitable<void> listen() {
     for (;;) {
+      if (open_connections.load() >= options.max_connections) {
+        // At the limit: accept nothing until a connection ends (it cancels the wait); new
+        // connections wait in the kernel's listen queue meanwhile.
+        accept_pause.expires_at(asio::steady_timer::time_point::max());
+        co_await accept_pause.async_wait(kNoThrow);
+        continue;
+      }
       auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        continue;  // e.g. too many open files: keep serving the others
+        // E.g. too many open files: keep serving the others, and retry later.
+        accept_pause.expires_after(kAcceptRetryDelay);
+        co_await accept_pause.async_wait(kNoThrow);
+        continue;
       }
-      asio::co_spawn(io, session(std::move(socket)), asio::detached);
+      open_connections.fetch_add(1);
+      asio::co_spawn(io, session(std::move(socket), ConnectionSlot(this)), asio::detached);
     }
   }
 
@@ -94,6 +141,9 @@ struct TwilioWebhookServer::Impl {
   TwilioWebhookServerOptions options;
   asio::io_context io;
   tcp::acceptor acceptor;
+  asio::strand<asio::io_context::executor_type> accept_strand;
+  asio::steady_timer accept_pause;  // on accept_strand: the listener's wait at the limit
+  std::atomic<std::size_t> open_connections{0};
   std::vector<std::thread> threads;
   std::string public_base;
   std::uint16_t port = 0;
@@ -106,6 +156,9 @@ TwilioWebhookServer::TwilioWebhookServer(TwilioWebhookHandler* handler,
     : impl_(std::make_unique<Impl>(handler, std::move(options))) {
   Impl& m = *impl_;
   if (!handler) throw Error(ErrorCode::kInvalidArgument, "TwilioWebhookServer: null handler");
+  if (m.options.max_connections < 1) {
+    throw Error(ErrorCode::kConfig, "webhook server max_connections: must be >= 1");
+  }
   boost::system::error_code ec;
   auto address = asio::ip::make_address(m.options.address, ec);
   if (ec)
@@ -125,7 +178,7 @@ TwilioWebhookServer::TwilioWebhookServer(TwilioWebhookHandler* handler,
                       ? "http://" + m.options.address + ":" + std::to_string(m.port)
                       : m.options.public_base_url;
   while (!m.public_base.empty() && m.public_base.back() == '/') m.public_base.pop_back();
-  asio::co_spawn(m.io, m.listen(), asio::detached);
+  asio::co_spawn(m.accept_strand, m.listen(), asio::detached);
   for (int i = 0; i < std::max(1, m.options.threads); ++i) {
     m.threads.emplace_back([&m] { m.io.run(); });
   }
