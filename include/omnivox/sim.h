@@ -151,7 +151,8 @@ struct OriginateForecast {
 class Simulator final : public Telephony, public EventListenerWrapper {
  public:
   /// `clock` is usually a VirtualClock; any Clock works (a real one gives wall-clock pace). The
-  /// clock must outlive the simulator.
+  /// clock must outlive the simulator, except that once stop() returned the clock may go first:
+  /// a stopped simulator's destructor does not touch it.
   Simulator(SimulationOptions options, Clock* clock, EventListener* downstream = nullptr);
   /// Stops (see stop()): with a real clock it waits for an event being delivered on the clock's
   /// thread, so it must not run holding a lock the engine's event handling takes.
@@ -272,6 +273,7 @@ class Simulator final : public Telephony, public EventListenerWrapper {
   Engine* engine_ = nullptr;
   CallEventSink* sink_ = nullptr;
   bool stopped_ = false;
+  bool timers_set_ = false;  // a timer was set on the clock since the last stop()
   std::mt19937_64 rng_;
   std::atomic<std::uint64_t> originated_{0};
   // Live calls by id: a table indexed by id for the small, dense ids storages allocate, a map

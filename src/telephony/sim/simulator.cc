@@ -197,7 +197,7 @@ void Simulator::erase_call(CallId id) {
 }
 
 Simulator::~Simulator() {
-  // The clock outlives the simulator: no event of ours may fire on it afterwards.
+  // No event of ours may fire on the clock afterwards.
   stop();
 }
 
@@ -213,8 +213,11 @@ void Simulator::start(CallEventSink* sink) {
 }
 
 void Simulator::stop() {
+  bool timers_set;
   {
     std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
+    timers_set = timers_set_;
+    timers_set_ = false;
     stopped_ = true;
     sink_ = nullptr;
     engine_ = nullptr;
@@ -226,13 +229,15 @@ void Simulator::stop() {
   }
   // A real clock's thread may have taken one of those timers before they were cancelled: its
   // delivery, if past our lock, still calls the sink or the engine. Outside our lock, which the
-  // delivery may be waiting for.
-  clock_->wait_for_running_timers();
+  // delivery may be waiting for. A simulator that set no timer since it last stopped leaves the
+  // clock alone: ~Simulator after ~Engine may run when the clock is gone.
+  if (timers_set) clock_->wait_for_running_timers();
 }
 
 void Simulator::emit(SimCall& call, CallId id, TimePoint now, CallEventKind kind, double delay_s,
                      AmdResult amd, FailReason reason) {
   if (stopped_) return;
+  timers_set_ = true;
   const std::uint64_t slot = call.pending.size();
   call.pending.push_back(PendingEvent{kind, ++call.sequence, amd, reason});
   const TimePoint at = now + seconds_to_duration(delay_s);
@@ -572,6 +577,7 @@ void Simulator::on_agent_state(const AgentStateChange& change) {
   plan.free_at = clock_->now() + seconds_to_duration(wrap);
   if (plan.wrap_timer != 0) clock_->cancel(plan.wrap_timer);
   plan.wrap_timer = clock_->schedule_call(*plan.free_at, &wrap_up_timers_, change.agent);
+  timers_set_ = true;
 }
 
 void Simulator::end_wrap_up(AgentId agent) {
