@@ -348,6 +348,136 @@ TEST(PhoneNormalizer, UnknownRegionThrows) {
   EXPECT_THROW(PhoneNormalizer(""), Error);
 }
 
+std::vector<std::pair<std::size_t, std::string>> errors_of(const ImportReport& report) {
+  std::vector<std::pair<std::size_t, std::string>> errors;
+  for (const auto& e : report.errors) errors.emplace_back(e.line, e.reason);
+  return errors;
+}
+
+TEST(ImportCsv, MappedColumnNamedTwiceInTheHeaderIsRejected) {
+  ImportOptions options = pt_options();
+  options.mapping.time_zone_column = "tz";
+  const struct {
+    const char* header;
+    const char* message;
+  } cases[] = {
+      {"id,phone,name,phone",
+       "bank.csv:1: bad header: columns 2 and 4 are both named 'phone' (the phone column must "
+       "appear once)"},
+      {"id,phone,tz,id",
+       "bank.csv:1: bad header: columns 1 and 4 are both named 'id' (the id column must appear "
+       "once)"},
+      {"tz,id,phone,tz",
+       "bank.csv:1: bad header: columns 1 and 4 are both named 'tz' (the time zone column must "
+       "appear once)"},
+  };
+  for (const auto& c : cases) {
+    try {
+      import_text(std::string(c.header) + "\n1,912345678,x,y\n", options, "bank.csv");
+      ADD_FAILURE() << "accepted header " << c.header;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kConfig);
+      EXPECT_EQ(std::string(e.what()), c.message);
+    }
+  }
+  // Unmapped columns may repeat: they are attributes.
+  Result r = import_text("id,phone,note,note\n1,912345678,a,b\n");
+  ASSERT_EQ(r.contacts.size(), 1u);
+  EXPECT_THAT(r.contacts[0].attributes, ElementsAre(Pair("note", "a"), Pair("note", "b")));
+}
+
+TEST(ImportCsv, DuplicateIdsAndNumbersRejectTheLaterRowNamingTheFirstLine) {
+  ImportOptions options = pt_options();
+  options.mapping.phone_columns = {"mobile", "home"};
+  Result r = import_text(
+      "id,mobile,home\n"
+      "a,+351912345601,\n"       // 2
+      "b,912345602,\n"           // 3
+      "a,912345603,\n"           // 4 duplicate id
+      "c,+351 912 345 601,\n"    // 5 duplicate number, written differently
+      "d,912345603,\n"           // 6 loads: line 4 was rejected, its number is free
+      "c,912345604,\n"           // 7 loads: line 5 was rejected, its id is free
+      "e,912345605,912345602\n"  // 8 second number is line 3's
+      "f,912345605,\n"           // 9 loads: line 8 claimed nothing
+      ",912345606,\n"            // 10 no id: the row index, 9
+      "9,912345607,\n",          // 11 duplicate of line 10's fallback id
+      options);
+  EXPECT_THAT(lines_of(r.contacts), ElementsAre(2, 3, 6, 7, 9, 10));
+  EXPECT_EQ(r.contacts[4].external_id, "f");
+  EXPECT_EQ(r.contacts[5].external_id, "9");
+  EXPECT_THAT(errors_of(r.report),
+              ElementsAre(Pair(4, "duplicate id 'a' (first at line 2)"),
+                          Pair(5, "duplicate number '+351912345601' (first at line 2)"),
+                          Pair(8, "duplicate number '+351912345602' (first at line 3)"),
+                          Pair(11, "duplicate id '9' (first at line 10)")));
+  EXPECT_EQ(r.report.rows_read, 10u);
+  EXPECT_EQ(r.report.rows_loaded, 6u);
+  EXPECT_EQ(r.report.rows_rejected, 4u);
+}
+
+TEST(ImportCsv, WithoutAnIdColumnOnlyNumbersAreCheckedForDuplicates) {
+  Result r = import_text("phone\n912345601\n912345602\n912345601\n");
+  EXPECT_THAT(lines_of(r.contacts), ElementsAre(2, 3));
+  EXPECT_THAT(errors_of(r.report),
+              ElementsAre(Pair(4, "duplicate number '+351912345601' (first at line 2)")));
+}
+
+// Duplicates are decided in file order on the calling thread: the same report with worker
+// threads as without, also when the first use is in another batch than the duplicate.
+TEST(ImportCsv, DuplicatesAreTheSameWithWorkerThreads) {
+  std::string text = "id,phone\n";
+  for (int i = 0; i < 20000; ++i) {
+    const int id = i % 997 == 5 ? i - 5 : i;       // every 997th row repeats an earlier id
+    const int number = i % 1009 == 7 ? i - 7 : i;  // every 1009th an earlier number
+    text += "c" + std::to_string(id) + "," + std::to_string(910000000 + number) + "\n";
+  }
+  ImportOptions serial = pt_options();
+  serial.threads = 1;
+  ImportOptions parallel = pt_options();
+  parallel.threads = 4;
+  Result a = import_text(text, serial);
+  Result b = import_text(text, parallel);
+  EXPECT_EQ(a.report.rows_rejected, 21u + 20u);
+  EXPECT_EQ(a.report.rows_loaded, 20000u - 41u);
+  EXPECT_EQ(lines_of(a.contacts), lines_of(b.contacts));
+  EXPECT_EQ(errors_of(a.report), errors_of(b.report));
+  ASSERT_GE(a.report.errors.size(), 2u);
+  EXPECT_EQ(a.report.errors[0].line, 7u);  // data row 5 repeats row 0's id
+  EXPECT_EQ(a.report.errors[0].reason, "duplicate id 'c0' (first at line 2)");
+  EXPECT_EQ(a.report.errors[1].line, 9u);  // data row 7 repeats row 0's number
+  EXPECT_EQ(a.report.errors[1].reason, "duplicate number '+351910000000' (first at line 2)");
+}
+
+TEST(ImportCsv, NulByteInAFieldRejectsTheRow) {
+  using namespace std::string_literals;
+  Result r = import_text(
+      "id,phone,note\n"
+      "ab\0cd,912345601,x\n"
+      "e,912345602,y\0z\n"
+      "f,912345603,ok\n"s);
+  EXPECT_THAT(lines_of(r.contacts), ElementsAre(4));
+  EXPECT_THAT(errors_of(r.report), ElementsAre(Pair(2, "NUL byte in column 'id'"),
+                                               Pair(3, "NUL byte in column 'note'")));
+}
+
+TEST(ImportCsv, UnknownTimeZoneRejectsTheRow) {
+  ImportOptions options = pt_options();
+  options.mapping.time_zone_column = "tz";
+  Result r = import_text(
+      "id,phone,tz\n"
+      "a,912345601,Europe/Lisbon\n"
+      "b,912345602,Europe/Lisbn\n"
+      "c,912345603,\n"
+      "d,912345604,Atlantic/Azores\n",
+      options);
+  EXPECT_THAT(lines_of(r.contacts), ElementsAre(2, 4, 5));
+  EXPECT_EQ(r.contacts[2].time_zone, "Atlantic/Azores");
+  EXPECT_THAT(errors_of(r.report),
+              ElementsAre(Pair(3,
+                               "unknown time zone 'Europe/Lisbn' in column 'tz' (not in the IANA "
+                               "tz database)")));
+}
+
 // The bank campaign sample: UCI Bank Marketing with synthetic Portuguese numbers
 // (examples/data/make_bank_contacts.py).
 TEST(ImportCsv, BankMarketingExampleLoadsCompletely) {

@@ -35,7 +35,12 @@ struct CampaignFile {
 };
 
 /// Parses a campaign file. Throws Error(kConfig) with "path: field 'x': reason" for a bad or
-/// unknown key, Error(kIo) if the file cannot be read. Relative paths are resolved against the
+/// unknown key, "path:LINE:COLUMN: not UTF-8 (byte 0xNN at offset N)" for a file that is not
+/// UTF-8 (a UTF-8 byte order mark is skipped), Error(kIo) if the file cannot be read. Checked
+/// when loading, each naming its field: integers in range (reported as written, also beyond
+/// 64 bits), time zones known to the tz database, regions known to libphonenumber, caller ids
+/// (at least one when given) and DNC entries as valid E.164 numbers ("+" and the country code;
+/// stored in canonical form), paths without NUL bytes. Relative paths are resolved against the
 /// file's folder.
 CampaignFile load_campaign_file(const std::string& path);
 /// Parses campaign JSON text; `base_dir` resolves relative paths, `source` names it in errors.

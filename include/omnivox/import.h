@@ -2,14 +2,15 @@
 //
 // Format: RFC 4180 (quoted fields, doubled quotes, CRLF or LF), with a header row; the delimiter
 // is ',' or ';' (auto-detected from the header unless set). Parsing is done by libcsv.
-// A bad row — unbalanced quote, wrong field count, missing or invalid number, bad UTF-8 — is
-// reported with its line number (1-based, physical line of the file where the row starts) and
-// the reason, then skipped; the rest of the file still loads. A quote left open swallows at most
-// ImportOptions::max_lines_per_record lines: the row is reported as an unbalanced quote and the
-// lines after its start line are parsed again, so the good rows among them still load.
-// Details: a UTF-8 BOM before the header is skipped; spaces and tabs around unquoted fields are
-// trimmed (libcsv's default); a line break inside a quoted field is stored as "\n" (also for CRLF
-// files); blank lines are ignored.
+// A bad row — unbalanced quote, wrong field count, missing or invalid number, bad UTF-8, a NUL
+// byte, an unknown time zone, an external id or a number already used by an earlier contact of
+// the same import — is reported with its line number (1-based, physical line of the file where
+// the row starts) and the reason, then skipped; the rest of the file still loads. A quote left open
+// swallows at most ImportOptions::max_lines_per_record lines: the row is reported as an unbalanced
+// quote and the lines after its start line are parsed again, so the good rows among them still
+// load. Details: a UTF-8 BOM before the header is skipped; spaces and tabs around unquoted fields
+// are trimmed (libcsv's default); a line break inside a quoted field is stored as "\n" (also for
+// CRLF files); blank lines are ignored.
 #ifndef OMNIVOX_IMPORT_H_
 #define OMNIVOX_IMPORT_H_
 
@@ -147,7 +148,12 @@ struct ImportReport {
 /// (also when ImportOptions::threads uses worker threads). An exception from the sink stops the
 /// import (the workers are stopped and joined) and propagates.
 /// Throws Error(kConfig) only for problems that stop the whole import: no header, a mapped
-/// column missing from the header, an unknown default region. `source_name` prefixes messages.
+/// column missing from the header or named twice in it, an unknown default region.
+/// `source_name` prefixes messages.
+/// Duplicates are checked in file order against the contacts loaded before: a row whose external
+/// id (when the file has the id column) or one of whose numbers belongs to an earlier contact is
+/// rejected, "duplicate id 'X' (first at line N)" or
+/// "duplicate number '+...' (first at line N)". A row's own repeated numbers are kept once.
 ImportReport import_contacts_csv(std::istream& in, const ImportOptions& options,
                                  const std::function<void(ImportedContact&&)>& sink,
                                  const std::string& source_name = "<input>");

@@ -1,11 +1,17 @@
 #include "omnivox/config.h"
 
+#include <cctz/time_zone.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "core/utf8.h"
 
 namespace omnivox {
 namespace json = boost::json;
@@ -51,18 +57,70 @@ class Reader {
     }
     return x;
   }
-  int integer(const json::value& v, const std::string& field, long lo, long hi) const {
-    if (!v.is_int64() && !v.is_uint64()) fail(field, "must be an integer");
-    long x = v.is_int64() ? static_cast<long>(v.get_int64()) : static_cast<long>(v.get_uint64());
-    if (x < lo || x > hi) {
-      fail(field, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                      ", got " + std::to_string(x));
+  int integer(const json::value& v, const std::string& field, int lo, int hi) const {
+    const std::string range =
+        "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+    if (v.is_int64()) {
+      const std::int64_t x = v.get_int64();
+      if (x < lo || x > hi) fail(field, range + ", got " + std::to_string(x));
+      return static_cast<int>(x);
     }
-    return static_cast<int>(x);
+    // Boost.JSON keeps integers above 2^63-1 as uint64 and those above 2^64-1 as double.
+    if (v.is_uint64()) fail(field, range + ", got " + std::to_string(v.get_uint64()));
+    if (v.is_double() && std::trunc(v.get_double()) == v.get_double() &&
+        (v.get_double() < lo || v.get_double() > hi)) {
+      std::ostringstream out;
+      out << range << ", got " << v.get_double();
+      fail(field, out.str());
+    }
+    fail(field, "must be an integer");
   }
   std::string string(const json::value& v, const std::string& field) const {
     if (!v.is_string()) fail(field, "must be a string");
     return std::string(v.get_string());
+  }
+  // A file path: a NUL byte (\u0000 in JSON) would silently cut it short.
+  std::string path(const json::value& v, const std::string& field) const {
+    std::string p = string(v, field);
+    if (const auto nul = p.find('\0'); nul != std::string::npos) {
+      fail(field,
+           "contains a NUL byte (\\u0000) at offset " + std::to_string(nul) + "; a path cannot");
+    }
+    return p;
+  }
+  // An IANA time zone name the tz database knows (as the engine will look it up).
+  std::string time_zone(const json::value& v, const std::string& field) const {
+    std::string zone = string(v, field);
+    cctz::time_zone tz;
+    if (zone.empty() || zone.find('\0') != std::string::npos || !cctz::load_time_zone(zone, &tz)) {
+      fail(field, "unknown time zone '" + zone + "' (use an IANA name such as Europe/Lisbon)");
+    }
+    return zone;
+  }
+  // A region code libphonenumber knows, and the normaliser for numbers written without '+'.
+  PhoneNormalizer region(const json::value& v, const std::string& field) const {
+    try {
+      return PhoneNormalizer(string(v, field));
+    } catch (const Error& e) {
+      fail(field, e.what());
+    }
+  }
+  // E.164 numbers ("+" and the country code), each valid by libphonenumber; returned in
+  // canonical form ("+1 212 555 0101" -> "+12125550101").
+  std::vector<std::string> phone_numbers(const json::value& v, const std::string& field,
+                                         const PhoneNormalizer& normalizer) const {
+    std::vector<std::string> numbers = strings(v, field);
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+      std::string reason = "it must start with '+' and the country code";
+      std::optional<std::string> e164;
+      if (numbers[i].starts_with('+')) e164 = normalizer.to_e164(numbers[i], &reason);
+      if (!e164) {
+        fail(field + "[" + std::to_string(i) + "]",
+             "'" + numbers[i] + "' is not an E.164 phone number (" + reason + ")");
+      }
+      numbers[i] = std::move(*e164);
+    }
+    return numbers;
   }
   bool boolean(const json::value& v, const std::string& field) const {
     if (!v.is_bool()) fail(field, "must be true or false");
@@ -129,6 +187,24 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
   return (std::filesystem::path(base_dir) / p).lexically_normal().string();
 }
 
+// The JSON text of a campaign file: without its UTF-8 byte order mark (editors on Windows write
+// one), and only if it is UTF-8 at all, as JSON requires; else an error naming where it stops
+// being UTF-8 (line:column and byte offset in the file).
+std::string_view utf8_json(std::string_view text, const std::string& source) {
+  const std::size_t bom = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  const std::size_t bad = bom + detail::utf8_valid_prefix(text.substr(bom));
+  if (bad == text.size()) return text.substr(bom);
+  const std::size_t line = 1 + std::count(text.begin(), text.begin() + bad, '\n');
+  const std::size_t newline = bad == 0 ? std::string_view::npos : text.rfind('\n', bad - 1);
+  const std::size_t column = bad - (newline == std::string_view::npos ? 0 : newline + 1) + 1;
+  static const char* const kHex = "0123456789ABCDEF";
+  const auto byte = static_cast<unsigned char>(text[bad]);
+  throw Error(ErrorCode::kConfig, source + ":" + std::to_string(line) + ":" +
+                                      std::to_string(column) + ": not UTF-8 (byte 0x" +
+                                      kHex[byte >> 4] + kHex[byte & 0xF] + " at offset " +
+                                      std::to_string(bad) + "); save the campaign file as UTF-8");
+}
+
 }  // namespace
 
 CampaignFile parse_campaign_json(const std::string& text, const std::string& base_dir,
@@ -140,7 +216,7 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
     json::parse_options opts;
     opts.allow_comments = true;
     opts.allow_trailing_commas = true;
-    root = json::parse(text, ec, {}, opts);
+    root = json::parse(utf8_json(text, source), ec, {}, opts);
     if (ec) throw Error(ErrorCode::kConfig, source + ": not valid JSON: " + ec.message());
   }
   const auto& o = r.object(root, "(top level)");
@@ -226,7 +302,7 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
           c.call_window.by_weekday[day].closed() ? LocalTimeRange{} : range;
     }
   }
-  if (auto* v = o.if_contains("time_zone")) c.fallback_time_zone = r.string(*v, "time_zone");
+  if (auto* v = o.if_contains("time_zone")) c.fallback_time_zone = r.time_zone(*v, "time_zone");
   if (auto* v = o.if_contains("max_attempts"))
     c.max_attempts = r.integer(*v, "max_attempts", 0, 10000);
   if (auto* v = o.if_contains("max_attempts_per_number")) {
@@ -261,18 +337,26 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
     c.hold_window = seconds_to_duration(r.number_in(*v, "hold_window_s", 0, 600));
   }
   if (auto* v = o.if_contains("amd")) c.amd = r.boolean(*v, "amd");
-  if (auto* v = o.if_contains("caller_ids")) c.caller_ids = r.strings(*v, "caller_ids");
   if (auto* v = o.if_contains("safe_harbor_message")) {
     c.safe_harbor_message = r.string(*v, "safe_harbor_message");
   }
   if (auto* v = o.if_contains("voicemail_message")) {
     c.voicemail_message = r.string(*v, "voicemail_message");
   }
-  if (auto* v = o.if_contains("default_region")) c.default_region = r.string(*v, "default_region");
+  if (auto* v = o.if_contains("default_region")) {
+    c.default_region = r.region(*v, "default_region").default_region();
+  }
+  const PhoneNormalizer numbers(c.default_region);
+  if (auto* v = o.if_contains("caller_ids")) {
+    c.caller_ids = r.phone_numbers(*v, "caller_ids", numbers);
+    if (c.caller_ids.empty()) {
+      r.fail("caller_ids", "must list at least one number (leave the key out for the default)");
+    }
+  }
   if (auto* v = o.if_contains("dial_queue_capacity")) {
     c.dial_queue_capacity = r.integer(*v, "dial_queue_capacity", 0, 10000000);
   }
-  if (auto* v = o.if_contains("dnc")) c.dnc_numbers = r.strings(*v, "dnc");
+  if (auto* v = o.if_contains("dnc")) c.dnc_numbers = r.phone_numbers(*v, "dnc", numbers);
   if (auto* v = o.if_contains("compliance")) {
     // "US_FTC_FCC", or {"base": "UK_OFCOM", "name": "...", overrides...} for a custom profile.
     auto named = [&](const std::string& name, const std::string& field) {
@@ -343,9 +427,9 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
                  {"file", "default_region", "phone_columns", "id_column", "priority_column",
                   "time_zone_column", "delimiter"});
     if (auto* x = co.if_contains("file"))
-      f.contacts_path = resolve(base_dir, r.string(*x, "contacts.file"));
+      f.contacts_path = resolve(base_dir, r.path(*x, "contacts.file"));
     if (auto* x = co.if_contains("default_region")) {
-      f.import.default_region = r.string(*x, "contacts.default_region");
+      f.import.default_region = r.region(*x, "contacts.default_region").default_region();
     }
     if (auto* x = co.if_contains("phone_columns")) {
       f.import.mapping.phone_columns = r.strings(*x, "contacts.phone_columns");
@@ -403,7 +487,7 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
     if (world == "replay") {
       f.replay_path = f.contacts_path;
       if (auto* x = so.if_contains("replay_file")) {
-        f.replay_path = resolve(base_dir, r.string(*x, "simulation.replay_file"));
+        f.replay_path = resolve(base_dir, r.path(*x, "simulation.replay_file"));
       }
       if (f.replay_path.empty())
         r.fail("simulation.replay_file", "is required for the replay world");

@@ -9,6 +9,8 @@
 // the line after it: good rows swallowed by the runaway quote still load.
 #include "omnivox/import.h"
 
+#include <absl/container/flat_hash_map.h>
+#include <cctz/time_zone.h>
 #include <csv.h>
 #include <phonenumbers/phonemetadata.pb.h>
 #include <phonenumbers/phonenumberutil.h>
@@ -32,6 +34,8 @@
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include "core/utf8.h"
 
 // libphonenumber's compiled-in metadata (its generated metadata.cc; metadata.h is not among the
 // installed headers). The same bytes PhoneNumberUtil loads at start.
@@ -269,6 +273,8 @@ struct PhoneScratch {
   // The default region last looked up (normalize_without_plus).
   std::string region_id;
   const PhoneRules::Region* region = nullptr;
+  // The time zone last found in the tz database (rows of a file often share one).
+  std::string known_zone;
 
   // Whether PhoneRules' pattern `index` matches the whole of `text` (RegExp::FullMatch) or, if
   // !whole, a start of it (RegExp::Consume: lookingAt; `*end` gets the match's length).
@@ -573,52 +579,6 @@ bool normalize_phone(std::string_view raw, const std::string& region, bool fast_
   return normalize_phone_parse(raw, region, s.input, s.number, out, reason);
 }
 
-// Strict UTF-8 check (no overlongs, no surrogates, nothing above U+10FFFF).
-bool valid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    // ASCII fast path, 8 bytes at a time.
-    while (end - p >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, p, 8);
-      if (w & 0x8080808080808080ULL) break;
-      p += 8;
-    }
-    if (p >= end) break;
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    std::size_t n;
-    std::uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (static_cast<std::size_t>(end - p) <= n) return false;
-    for (std::size_t i = 1; i <= n; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
-      return false;
-    }
-    p += n + 1;
-  }
-  return true;
-}
-
 // A value quoted in an error message: at most 40 bytes (not splitting a UTF-8 sequence).
 std::string quoted_value(std::string_view v) {
   constexpr std::size_t kMax = 40;
@@ -635,7 +595,27 @@ std::string describe_char(char c) {
   return std::string("byte 0x") + hex[u >> 4] + hex[u & 0xF];
 }
 
+// Whether the tz database knows `zone` (the engine interns a contact's zone by that name).
+bool known_time_zone(const std::string& zone, PhoneScratch& s) {
+  if (zone == s.known_zone) return true;
+  cctz::time_zone tz;
+  if (!cctz::load_time_zone(zone, &tz)) return false;
+  s.known_zone = zone;
+  return true;
+}
+
 int only_newline_is_term(unsigned char c) { return c == '\n'; }
+
+// The bytes left in `in` after its position; 0 when it cannot tell (a pipe).
+std::size_t bytes_left(std::istream& in) {
+  const std::istream::pos_type here = in.tellg();
+  if (here == std::istream::pos_type(-1)) return 0;
+  in.seekg(0, std::ios::end);
+  const std::istream::pos_type end = in.tellg();
+  if (!in || end == std::istream::pos_type(-1)) in.clear();
+  in.seekg(here);
+  return end == std::istream::pos_type(-1) || end < here ? 0 : static_cast<std::size_t>(end - here);
+}
 
 // Reads physical lines from a stream in large chunks. The returned view excludes the "\n" and a
 // "\r" before it, and stays valid until the next call.
@@ -666,6 +646,8 @@ class LineReader {
   }
 
   bool bad() const { return in_.bad(); }
+  // Bytes handed out so far, line ends included.
+  std::size_t consumed() const { return read_ - (end_ - begin_); }
 
  private:
   static void strip_cr(std::string_view* line) {
@@ -683,6 +665,7 @@ class LineReader {
     in_.read(buf_.data() + end_, static_cast<std::streamsize>(buf_.size() - end_));
     const std::size_t got = static_cast<std::size_t>(in_.gcount());
     end_ += got;
+    read_ += got;
     if (got == 0 || !in_) eof_ = true;
   }
 
@@ -691,6 +674,7 @@ class LineReader {
   std::size_t begin_ = 0;  // start of the unconsumed data
   std::size_t scan_ = 0;   // where to resume looking for '\n'
   std::size_t end_ = 0;    // end of the valid data
+  std::size_t read_ = 0;   // bytes read from the stream
   bool eof_ = false;
 };
 
@@ -729,7 +713,7 @@ class CsvImporter {
  public:
   CsvImporter(std::istream& in, const ImportOptions& options,
               const std::function<void(ImportedContact&&)>& sink, const std::string& source)
-      : reader_(in), options_(options), sink_(sink), source_(source) {
+      : reader_(in), options_(options), sink_(sink), source_(source), input_bytes_(bytes_left(in)) {
     report_.source_name = source;
     max_lines_ = std::max<std::size_t>(1, options.max_lines_per_record);
     fast_path_ = options.phone_fast_path;
@@ -929,16 +913,25 @@ class CsvImporter {
     for (std::size_t i = 0; i < field_spans_.size(); ++i) header_.emplace_back(field(i));
     header_done_ = true;
     roles_.assign(header_.size(), Role::kAttribute);
+    // A mapped column whose name appears twice would be read from whichever comes first.
+    auto check_unique = [&](std::vector<std::string>::const_iterator it, const char* what) {
+      const auto again = std::find(it + 1, header_.cend(), *it);
+      if (again == header_.cend()) return;
+      header_error("columns " + std::to_string(it - header_.cbegin() + 1) + " and " +
+                   std::to_string(again - header_.cbegin() + 1) + " are both named '" + *it +
+                   "' (the " + what + " column must appear once)");
+    };
     auto find = [&](const std::string& name, const char* what) -> std::size_t {
-      auto it = std::find(header_.begin(), header_.end(), name);
-      if (it == header_.end()) {
+      auto it = std::find(header_.cbegin(), header_.cend(), name);
+      if (it == header_.cend()) {
         std::string cols;
         for (const auto& h : header_) cols += (cols.empty() ? "'" : ", '") + h + "'";
         throw Error(ErrorCode::kConfig, source_ + ":" + std::to_string(record_start_) + ": " +
                                             what + " column '" + name +
                                             "' not found in header (columns: " + cols + ")");
       }
-      return static_cast<std::size_t>(it - header_.begin());
+      check_unique(it, what);
+      return static_cast<std::size_t>(it - header_.cbegin());
     };
     const ColumnMapping& m = options_.mapping;
     if (m.phone_columns.empty()) {
@@ -954,8 +947,11 @@ class CsvImporter {
     }
     id_col_ = priority_col_ = tz_col_ = kNone;
     if (!m.external_id_column.empty()) {
-      auto it = std::find(header_.begin(), header_.end(), m.external_id_column);
-      if (it != header_.end()) id_col_ = static_cast<std::size_t>(it - header_.begin());
+      auto it = std::find(header_.cbegin(), header_.cend(), m.external_id_column);
+      if (it != header_.cend()) {
+        check_unique(it, "id");
+        id_col_ = static_cast<std::size_t>(it - header_.cbegin());
+      }
     }
     if (!m.priority_column.empty()) priority_col_ = find(m.priority_column, "priority");
     if (!m.time_zone_column.empty()) tz_col_ = find(m.time_zone_column, "time zone");
@@ -1186,8 +1182,9 @@ class CsvImporter {
   // On the calling thread, in file order.
   void emit(Batch& b) {
     if (b.error) std::rethrow_exception(b.error);
+    reserve_first_lines();
     for (RowItem& item : b.items) {
-      if (item.loaded) {
+      if (item.loaded && first_use(item)) {
         ++report_.rows_loaded;
         sink_(std::move(item.contact));
       } else {
@@ -1196,14 +1193,68 @@ class CsvImporter {
     }
   }
 
+  // ---- Duplicates: an external id or a number of an earlier contact of this import ----
+  // Storage keys a contact by its external id, and one number in two contacts is dialled twice.
+
+  using FirstLines = absl::flat_hash_map<std::string, std::size_t>;  // key -> line of first use
+
+  // Sizes the indexes once for the whole file, from the rows per byte parsed so far, so a large
+  // import does not rehash them as they grow.
+  void reserve_first_lines() {
+    if (reserved_ || input_bytes_ == 0 || reader_.consumed() == 0) return;
+    reserved_ = true;
+    const double rows = static_cast<double>(report_.rows_read) * static_cast<double>(input_bytes_) /
+                        static_cast<double>(reader_.consumed());
+    const auto expected = static_cast<std::size_t>(std::min(rows * 1.05, 1e8));
+    first_line_by_number_.reserve(expected);
+    if (id_col_ != kNone) first_line_by_id_.reserve(expected);
+  }
+
+  // Records `key` as first used on `line`; false, with `*reason` naming the earlier line, if an
+  // earlier contact used it.
+  static bool first_seen(FirstLines& lines, const std::string& key, std::size_t line,
+                         const char* what, std::string* reason) {
+    const auto [it, fresh] = lines.try_emplace(key, line);
+    if (!fresh) {
+      *reason = std::string("duplicate ") + what + " '" + quoted_value(key) + "' (first at line " +
+                std::to_string(it->second) + ")";
+    }
+    return fresh;
+  }
+
+  // On the calling thread, in file order: records the row's id (when the file has an id column)
+  // and numbers; false, with item.reason set and nothing recorded, if one is a duplicate.
+  bool first_use(RowItem& item) {
+    const ImportedContact& c = item.contact;
+    const bool ids_from_file = id_col_ != kNone;
+    if (ids_from_file &&
+        !first_seen(first_line_by_id_, c.external_id, c.line, "id", &item.reason)) {
+      return false;
+    }
+    for (std::size_t k = 0; k < c.phone_numbers.size(); ++k) {
+      if (first_seen(first_line_by_number_, c.phone_numbers[k], c.line, "number", &item.reason)) {
+        continue;
+      }
+      for (std::size_t j = 0; j < k; ++j) first_line_by_number_.erase(c.phone_numbers[j]);
+      if (ids_from_file) first_line_by_id_.erase(c.external_id);
+      return false;
+    }
+    return true;
+  }
+
   // Checks one row and normalises its numbers: sets item.loaded and item.contact, or
   // item.reason.
   void process_row(const Batch& b, RowItem& item, PhoneScratch& scratch) const {
     const std::size_t n = item.field_count;
     auto field = [&](std::size_t i) { return b.field(item, i); };
     for (std::size_t i = 0; i < n; ++i) {
-      if (!valid_utf8(field(i))) {
+      if (!detail::valid_utf8(field(i))) {
         item.reason = "invalid UTF-8 in column " + column_name(i);
+        return;
+      }
+      // C strings and the storage backends would cut the value at the NUL.
+      if (field(i).find('\0') != std::string_view::npos) {
+        item.reason = "NUL byte in column " + column_name(i);
         return;
       }
     }
@@ -1252,7 +1303,15 @@ class CsvImporter {
         contact.priority = value;
       }
     }
-    if (tz_col_ != kNone) contact.time_zone = std::string(trim(field(tz_col_)));
+    if (tz_col_ != kNone) {
+      contact.time_zone = std::string(trim(field(tz_col_)));
+      if (!contact.time_zone.empty() && !known_time_zone(contact.time_zone, scratch)) {
+        item.reason = "unknown time zone '" + quoted_value(contact.time_zone) + "' in column " +
+                      column_name(tz_col_) + " (not in the IANA tz database)";
+        contact = ImportedContact{};
+        return;
+      }
+    }
     if (id_col_ != kNone) contact.external_id = std::string(trim(field(id_col_)));
     if (contact.external_id.empty()) contact.external_id = std::to_string(item.row_index);
     if (options_.mapping.keep_attributes && attribute_count_ > 0) {
@@ -1299,6 +1358,11 @@ class CsvImporter {
   std::size_t tz_col_ = kNone;
   std::size_t attribute_count_ = 0;
 
+  std::size_t input_bytes_ = 0;  // the input's size when known (bytes_left), else 0
+  bool reserved_ = false;
+  FirstLines first_line_by_id_;
+  FirstLines first_line_by_number_;
+
   // Rows in batches (finish_row, submit_batch).
   bool fast_path_ = true;
   std::size_t threads_ = 1;                       // total, the calling thread included
@@ -1316,6 +1380,52 @@ class CsvImporter {
 };
 
 }  // namespace
+
+std::size_t detail::utf8_valid_prefix(std::string_view s) {
+  const auto* const begin = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* p = begin;
+  const auto* end = begin + s.size();
+  while (p < end) {
+    // ASCII fast path, 8 bytes at a time.
+    while (end - p >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p, 8);
+      if (w & 0x8080808080808080ULL) break;
+      p += 8;
+    }
+    if (p >= end) break;
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    std::size_t n;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return static_cast<std::size_t>(p - begin);
+    }
+    if (static_cast<std::size_t>(end - p) <= n) return static_cast<std::size_t>(p - begin);
+    for (std::size_t i = 1; i <= n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return static_cast<std::size_t>(p - begin);
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return static_cast<std::size_t>(p - begin);
+    }
+    p += n + 1;
+  }
+  return s.size();
+}
 
 PhoneNormalizer::PhoneNormalizer(std::string default_region, bool fast_path)
     : default_region_(std::move(default_region)), fast_path_(fast_path) {

@@ -1,0 +1,170 @@
+// Campaign files (omnivox/config.h): values that look plausible but cannot work are rejected when
+// the file is loaded, with the field (and index) and the reason.
+#include "omnivox/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace omnivox {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+CampaignFile parse(const std::string& json) { return parse_campaign_json(json, "/base", "c.json"); }
+
+// The kConfig message parse() throws for `json`.
+std::string config_error(const std::string& json) {
+  try {
+    parse(json);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConfig) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted: " << json;
+  return "";
+}
+
+TEST(ConfigPhoneNumbers, CallerIdsAndDncAreValidE164InCanonicalForm) {
+  CampaignFile f = parse(
+      R"({"id": "x", "caller_ids": ["+351210000000", "+1 212 555 0101"],
+          "dnc": ["+44 20 7946 0958"]})");
+  EXPECT_THAT(f.campaign.caller_ids, ElementsAre("+351210000000", "+12125550101"));
+  EXPECT_THAT(f.campaign.dnc_numbers, ElementsAre("+442079460958"));
+  EXPECT_TRUE(parse(R"({"id": "x", "dnc": []})").campaign.dnc_numbers.empty());
+}
+
+TEST(ConfigPhoneNumbers, RejectsEmptyCallerIdsAndNumbersThatAreNotE164) {
+  EXPECT_EQ(config_error(R"({"id": "x", "caller_ids": []})"),
+            "c.json: field 'caller_ids': must list at least one number (leave the key out for "
+            "the default)");
+  EXPECT_EQ(config_error(R"({"id": "x", "caller_ids": ["notanumber"]})"),
+            "c.json: field 'caller_ids[0]': 'notanumber' is not an E.164 phone number (it must "
+            "start with '+' and the country code)");
+  EXPECT_EQ(config_error(R"({"id": "x", "caller_ids": ["+351210000000", "+44 12"]})"),
+            "c.json: field 'caller_ids[1]': '+44 12' is not an E.164 phone number (too short for "
+            "country code +44)");
+  // A national number is not E.164, even when the default region would make it one.
+  EXPECT_THAT(config_error(R"({"id": "x", "default_region": "PT", "caller_ids": ["912345678"]})"),
+              HasSubstr("field 'caller_ids[0]': '912345678' is not an E.164 phone number"));
+  EXPECT_EQ(config_error(R"({"id": "x", "dnc": ["+351912345678", "garbage"]})"),
+            "c.json: field 'dnc[1]': 'garbage' is not an E.164 phone number (it must start with "
+            "'+' and the country code)");
+  EXPECT_THAT(config_error(R"({"id": "x", "dnc": ["+not a number"]})"),
+              HasSubstr("field 'dnc[0]': '+not a number' is not an E.164 phone number ("));
+  EXPECT_THAT(config_error(R"({"id": "x", "dnc": [12125550101]})"),
+              HasSubstr("field 'dnc[0]': must be a string"));
+}
+
+TEST(ConfigPhoneNumbers, UnknownRegionsNameTheirField) {
+  EXPECT_THAT(config_error(R"({"id": "x", "default_region": "XX"})"),
+              HasSubstr("c.json: field 'default_region': unknown region 'XX'"));
+  EXPECT_THAT(config_error(R"({"id": "x", "contacts": {"default_region": "Portugal"}})"),
+              HasSubstr("c.json: field 'contacts.default_region': unknown region 'PORTUGAL'"));
+  EXPECT_EQ(parse(R"({"id": "x", "default_region": "pt"})").campaign.default_region, "PT");
+}
+
+TEST(ConfigTimeZone, UnknownZoneIsRejectedAtLoadNamingTheField) {
+  EXPECT_EQ(parse(R"({"id": "x", "time_zone": "America/New_York"})").campaign.fallback_time_zone,
+            "America/New_York");
+  EXPECT_EQ(config_error(R"({"id": "x", "time_zone": "Europe/Lisbn"})"),
+            "c.json: field 'time_zone': unknown time zone 'Europe/Lisbn' (use an IANA name such "
+            "as Europe/Lisbon)");
+  EXPECT_THAT(config_error(R"({"id": "x", "time_zone": ""})"),
+              HasSubstr("field 'time_zone': unknown time zone ''"));
+  // The tz database would read the name up to the NUL as a good zone.
+  EXPECT_THAT(config_error(R"({"id": "x", "time_zone": "UTC\u0000junk"})"),
+              HasSubstr("field 'time_zone': unknown time zone"));
+}
+
+TEST(ConfigIntegers, ValuesBeyondTheIntegerTypesAreReportedAsWritten) {
+  const struct {
+    const char* written;
+    const char* reported;
+  } agents[] = {
+      {"18446744073709551615", "got 18446744073709551615"},  // 2^64 - 1: a uint64
+      {"9223372036854775808", "got 9223372036854775808"},    // 2^63: a uint64
+      {"-9223372036854775808", "got -9223372036854775808"},
+      {"4294967297", "got 4294967297"},        // 2^32 + 1: would wrap to 1 in an int
+      {"100000000000000000000", "got 1e+20"},  // above 2^64 - 1 Boost.JSON has only a double
+  };
+  for (const auto& a : agents) {
+    EXPECT_EQ(config_error(std::string(R"({"id": "x", "agents": )") + a.written + "}"),
+              std::string("c.json: field 'agents': must be between 1 and 100000, ") + a.reported);
+  }
+  EXPECT_EQ(config_error(R"({"id": "x", "agents": 2.5})"),
+            "c.json: field 'agents': must be an integer");
+  EXPECT_EQ(config_error(R"({"id": "x", "simulation": {"seed": 18446744073709551615}})"),
+            "c.json: field 'simulation.seed': must be between 0 and 2147483647, got "
+            "18446744073709551615");
+  EXPECT_EQ(parse(R"({"id": "x", "agents": 100000})").agents, 100000);
+}
+
+TEST(ConfigPaths, NulByteInAPathIsRejected) {
+  EXPECT_EQ(config_error(R"({"id": "x", "contacts": {"file": "contacts.csv\u0000.txt"}})"),
+            "c.json: field 'contacts.file': contains a NUL byte (\\u0000) at offset 12; a path "
+            "cannot");
+  EXPECT_THAT(
+      config_error(
+          R"({"id": "x", "simulation": {"world": "replay", "replay_file": "\u0000/etc/x"}})"),
+      HasSubstr("field 'simulation.replay_file': contains a NUL byte"));
+  EXPECT_EQ(parse(R"({"id": "x", "contacts": {"file": "c.csv"}})").contacts_path, "/base/c.csv");
+}
+
+TEST(ConfigEncoding, ByteOrderMarkIsSkipped) {
+  CampaignFile f = parse("\xEF\xBB\xBF{\"id\": \"bom\", \"agents\": 3}");
+  EXPECT_EQ(f.campaign.id, "bom");
+  EXPECT_EQ(f.agents, 3);
+}
+
+TEST(ConfigEncoding, InvalidUtf8IsReportedWithLineColumnAndOffset) {
+  // Latin-1 "é" (0xE9) in a name: line 3, column 15, byte offset 29 of the file.
+  EXPECT_EQ(config_error("{\n  \"id\": \"x\",\n  \"name\": \"Caf\xE9\"\n}"),
+            "c.json:3:15: not UTF-8 (byte 0xE9 at offset 29); save the campaign file as UTF-8");
+  // Offsets count the byte order mark too.
+  EXPECT_EQ(config_error("\xEF\xBB\xBF{\"id\": \"\xFF\"}"),
+            "c.json:1:12: not UTF-8 (byte 0xFF at offset 11); save the campaign file as UTF-8");
+  // A UTF-16 file (what some editors save as "Unicode") is not valid UTF-8 from its first byte.
+  EXPECT_EQ(config_error(std::string("\xFF\xFE{\0", 4)),
+            "c.json:1:1: not UTF-8 (byte 0xFF at offset 0); save the campaign file as UTF-8");
+  // A surrogate encoded in UTF-8 (CESU-8) is not UTF-8 either.
+  EXPECT_THAT(config_error("{\"id\": \"\xED\xA0\x80\"}"), HasSubstr("c.json:1:9: not UTF-8"));
+}
+
+TEST(ConfigEncoding, LoadCampaignFileChecksTheFileItself) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "omnivox_config_test";
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "latin1.json").string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "{\"id\": \"x\", \"name\": \"S\xE3o Paulo\"}";
+  }
+  try {
+    load_campaign_file(path);
+    FAIL() << "a Latin-1 file was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConfig);
+    EXPECT_EQ(std::string(e.what()), path +
+                                         ":1:23: not UTF-8 (byte 0xE3 at offset 22); save the "
+                                         "campaign file as UTF-8");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigShippedFiles, ExampleCampaignStillLoads) {
+  CampaignFile f = load_campaign_file(OMNIVOX_EXAMPLES_DIR "/campaigns/bank.json");
+  EXPECT_EQ(f.campaign.id, "bank");
+  EXPECT_THAT(f.campaign.caller_ids, ElementsAre("+351210000000", "+351220000000"));
+  EXPECT_EQ(f.campaign.fallback_time_zone, "Europe/Lisbon");
+  for (const char* name : {"fast_campaign.json", "small_campaign.json"}) {
+    EXPECT_NO_THROW(load_campaign_file(std::string(OMNIVOX_TEST_DATA_DIR "/") + name)) << name;
+  }
+}
+
+}  // namespace
+}  // namespace omnivox
