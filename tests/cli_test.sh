@@ -56,6 +56,23 @@ check sqlite-resume 0 "resuming campaign small" -- "$OMNIVOX" run \
 check status-json 0 '"campaigns":\[{"id":"small"' -- "$OMNIVOX" status --storage "sqlite:$WORK/s.db" --json
 check status-bad-url 2 "storage URL" -- "$OMNIVOX" status --storage "mysql://x"
 
+# Status only reads: a mistyped SQLite path is an error, and no empty database is left behind.
+check status-missing-db 2 "no database at '$WORK/typo.db'" -- \
+  "$OMNIVOX" status --storage "sqlite:$WORK/typo.db"
+[ ! -e "$WORK/typo.db" ] || { echo "FAIL status-missing-db: status created $WORK/typo.db"; fail=1; }
+
+# Options that would never stop, or wrap around, are refused before anything runs.
+for bad in "--for nan" "--for -1" "--for 0" "--for inf" "--realtime --speed nan" \
+           "--lease-ttl nan" "--seed -1" "--seed 18446744073709551616"; do
+  # shellcheck disable=SC2086  # $bad is an option and its value
+  check "bad-option ${bad// /_}" 2 "got '${bad##* }'" -- "$OMNIVOX" run \
+    --campaign "$DATA/small_campaign.json" --out "$WORK/o" --quiet $bad
+done
+
+printf '{"id": "x", "caller_ids": ["notanumber"]}' >"$WORK/callerid.json"
+check bad-caller-id 2 "field 'caller_ids\[0\]': 'notanumber' is not an E.164 phone number" -- \
+  "$OMNIVOX" run --campaign "$WORK/callerid.json" --out "$WORK/o"
+
 # An output folder that cannot be written fails before anything is imported or dialed.
 touch "$WORK/a-file"
 check out-not-writable 2 "a-file/out: cannot create the output folder" -- \

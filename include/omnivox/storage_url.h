@@ -38,6 +38,11 @@ struct StorageOpenOptions {
   /// SQLite: how long a statement waits for another connection's lock, in milliseconds.
   /// Default: 5000.
   int busy_timeout_ms = 5000;
+  /// SQLite: create the database file when there is none (SqliteStorageOptions::
+  /// create_if_missing). false: a path with no file throws Error(kNotFound) naming it, and
+  /// nothing is created. PostgreSQL never creates a database; memory always starts empty.
+  /// Default: true.
+  bool create_if_missing = true;
 };
 
 /// Which backend a URL names.
@@ -53,7 +58,9 @@ std::string mask_storage_url(const std::string& url);
 /// Opens the Storage `url` names (see the file comment). Throws Error(kConfig, "storage URL
 /// '<masked url>': <reason>") for a malformed URL or bad options, and Error(kStorage, ...)
 /// naming the URL (password masked) when the backend cannot open it (unreachable server,
-/// missing database, unwritable file, schema newer than this build, read-only database).
+/// missing database, unwritable file, schema newer than this build, read-only database), and
+/// Error(kNotFound, "... no database at 'PATH'") for a SQLite file that does not exist when
+/// options.create_if_missing is false.
 std::unique_ptr<Storage> open_storage(const std::string& url,
                                       const StorageOpenOptions& options = {});
 

@@ -9,8 +9,13 @@
 // grace), writes its outputs and exits 128 + the signal's number (130, 143); a second signal
 // exits at once.
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "cli/bench_command.h"
 #include "cli/planning_commands.h"
@@ -18,6 +23,49 @@
 #include "cli/status_command.h"
 #include "cli/twilio_command.h"
 #include "omnivox/types.h"
+
+namespace {
+
+std::string number_text(double x) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", x);
+  return buffer;
+}
+
+// A finite number from lo to hi; with `lo_excluded`, above lo. CLI::Range is not enough: it lets
+// "nan" through (every comparison with NaN is false), and a NaN duration never ends.
+CLI::Validator finite_between(double lo, double hi, bool lo_excluded = false) {
+  const std::string range = (lo_excluded ? "above " : "from ") + number_text(lo) +
+                            (lo_excluded ? " and at most " : " to ") + number_text(hi);
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double x = std::strtod(text.c_str(), &end);
+        const bool whole_text = end != text.c_str() && *end == '\0';
+        if (!whole_text || !std::isfinite(x) || x < lo || x > hi || (lo_excluded && x == lo)) {
+          return "must be a number " + range + ", got '" + text + "'";
+        }
+        return std::string();
+      },
+      "NUMBER " + range);
+}
+
+// A whole number from 0 to 2^64 - 1: CLI11 would read "-1" as 2^64 - 1.
+CLI::Validator unsigned_64() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::uint64_t x = 0;
+        const char* end = text.data() + text.size();
+        const auto [stop, ec] = std::from_chars(text.data(), end, x);
+        if (ec != std::errc() || stop != end) {
+          return "must be a whole number from 0 to 18446744073709551615, got '" + text + "'";
+        }
+        return std::string();
+      },
+      "UINT64");
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"omnivox — an embeddable dialler engine"};
@@ -28,13 +76,14 @@ int main(int argc, char** argv) {
       app.add_subcommand("run", "Run a campaign (simulated world, virtual time by default)");
   run->add_option("--campaign", run_args.campaign_path, "Campaign file (JSON)")->required();
   run->add_option("--contacts", run_args.contacts_path, "Contacts CSV (overrides the campaign's)");
-  run->add_option("--seed", run_args.seed, "Simulation seed (overrides the campaign's)");
+  run->add_option("--seed", run_args.seed, "Simulation seed (overrides the campaign's)")
+      ->check(unsigned_64());
   run->add_option("--out", run_args.out_dir,
                   "Output folder for call records and metrics (checked writable before the run)")
       ->capture_default_str();
   run->add_flag("--realtime", run_args.realtime, "Run at wall-clock pace instead of virtual time");
   run->add_option("--speed", run_args.speed, "With --realtime: virtual seconds per wall second")
-      ->check(CLI::Range(0.01, 100000.0));
+      ->check(finite_between(0.01, 100000.0));
   run->add_flag("--quiet", run_args.quiet, "No progress display");
   auto add_storage_options = [](CLI::App* cmd, omnivox::cli::RunArgs& args) {
     cmd->add_option("--storage", args.storage_url,
@@ -47,9 +96,9 @@ int main(int argc, char** argv) {
   add_storage_options(run, run_args);
   run->add_option("--owner", run_args.owner, "Lease owner token of this engine (default: random)");
   run->add_option("--lease-ttl", run_args.lease_ttl_s, "Lease time-to-live in seconds")
-      ->check(CLI::Range(1.0, 86400.0));
+      ->check(finite_between(1.0, 86400.0));
   run->add_option("--for", run_args.wall_limit_s, "Stop after this many wall-clock seconds")
-      ->check(CLI::Range(0.0, 1e9));
+      ->check(finite_between(0.0, 1e9, /*lo_excluded=*/true));
 
   omnivox::cli::RunArgs import_args;
   CLI::App* import_cmd = app.add_subcommand(
@@ -74,11 +123,14 @@ int main(int argc, char** argv) {
       "bench-pacing", "Compare pacing policies over many seeds (table, CSV and JSON)");
   bench->add_option("scenario", bench_args.scenario_path, "Scenario file (JSON)")->required();
   bench->add_option("--out", bench_args.out_dir, "Output folder")->capture_default_str();
-  bench->add_option("--seeds", bench_args.seeds, "Replications (overrides the scenario's)");
-  bench->add_option("--hours", bench_args.hours,
-                    "Simulated hours per run (overrides the scenario's)");
+  bench->add_option("--seeds", bench_args.seeds, "Replications (overrides the scenario's)")
+      ->check(CLI::Range(1, 1000));
+  bench
+      ->add_option("--hours", bench_args.hours,
+                   "Simulated hours per run (overrides the scenario's)")
+      ->check(finite_between(0.0, 24.0 * 3650, /*lo_excluded=*/true));
   bench->add_option("--cap", bench_args.cap, "Abandon cap, a fraction (overrides the profile's)")
-      ->check(CLI::Range(0.001, 0.5));
+      ->check(finite_between(0.001, 0.5));
   bench->add_option("--policy", bench_args.policies, "Policies (overrides the scenario's)");
 
   auto run_planning = omnivox::cli::add_planning_commands(app);

@@ -98,7 +98,15 @@ void print_text(const json::object& report) {
 int status_command(const StatusArgs& args) {
   StorageOpenOptions options;
   options.tenant = args.tenant;
-  std::unique_ptr<Storage> storage = open_storage(args.storage_url, options);
+  // Status only reads: a mistyped path must not leave a new, empty database behind.
+  options.create_if_missing = false;
+  std::unique_ptr<Storage> storage;
+  try {
+    storage = open_storage(args.storage_url, options);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kNotFound) throw;
+    throw Error(ErrorCode::kConfig, std::string(e.what()) + " (check --storage)");
+  }
   std::vector<std::string> ids = args.campaigns.empty() ? storage->campaign_ids() : args.campaigns;
   TimeZoneMap zones = TimeZoneMap::load(TimeZoneMap::default_path());
   const TimePoint now = std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now());

@@ -17,7 +17,8 @@ struct StatusArgs {
 };
 
 /// Prints the status; returns the process exit code. Throws omnivox::Error for a bad storage URL
-/// (kConfig), an unreachable storage (kStorage) or an unknown campaign (kNotFound).
+/// or a SQLite file that does not exist (kConfig; nothing is created), an unreachable storage
+/// (kStorage) or an unknown campaign (kNotFound).
 int status_command(const StatusArgs& args);
 
 }  // namespace omnivox::cli

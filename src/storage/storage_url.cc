@@ -58,6 +58,7 @@ std::unique_ptr<Storage> open_storage(const std::string& url, const StorageOpenO
       o.keep_journal = options.keep_journal;
       o.busy_timeout_ms = options.busy_timeout_ms;
       o.tenant = options.tenant;
+      o.create_if_missing = options.create_if_missing;
       return make_sqlite_storage(path, o);
     }
     case StorageKind::kPostgres: {

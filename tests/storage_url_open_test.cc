@@ -1,0 +1,56 @@
+// open_storage (omnivox/storage_url.h) with StorageOpenOptions::create_if_missing: a reader that
+// must not create a database (omnivox status) gets a clear error for a path with no file.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "omnivox/storage_url.h"
+
+namespace omnivox {
+namespace {
+
+class SqliteCreateIfMissing : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("omnivox_storage_url_" +
+            std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(SqliteCreateIfMissing, MissingFileIsNotFoundAndNothingIsCreated) {
+  const std::string path = (dir_ / "mistyped.db").string();
+  StorageOpenOptions options;
+  options.create_if_missing = false;
+  try {
+    open_storage("sqlite:" + path, options);
+    FAIL() << "opened a database that does not exist";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+    EXPECT_EQ(std::string(e.what()), "sqlite storage: no database at '" + path + "'");
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_TRUE(std::filesystem::is_empty(dir_));
+}
+
+TEST_F(SqliteCreateIfMissing, ExistingDatabaseOpensAndTheDefaultStillCreates) {
+  const std::string url = "sqlite:" + (dir_ / "s.db").string();
+  {
+    std::unique_ptr<Storage> created = open_storage(url);  // create_if_missing defaults to true
+    CampaignConfig c;
+    c.id = "kept";
+    created->put_campaign(c);
+  }
+  StorageOpenOptions options;
+  options.create_if_missing = false;
+  std::unique_ptr<Storage> reopened = open_storage(url, options);
+  ASSERT_TRUE(reopened->get_campaign("kept").has_value());
+}
+
+}  // namespace
+}  // namespace omnivox
