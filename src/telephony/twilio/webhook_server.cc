@@ -139,11 +139,12 @@ struct TwilioWebhookServer::Impl {
 
   TwilioWebhookHandler* handler;
   TwilioWebhookServerOptions options;
+  // Before io: the sessions io destroys with it still count themselves out.
+  std::atomic<std::size_t> open_connections{0};
   asio::io_context io;
   tcp::acceptor acceptor;
   asio::strand<asio::io_context::executor_type> accept_strand;
   asio::steady_timer accept_pause;  // on accept_strand: the listener's wait at the limit
-  std::atomic<std::size_t> open_connections{0};
   std::vector<std::thread> threads;
   std::string public_base;
   std::uint16_t port = 0;
