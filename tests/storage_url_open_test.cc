@@ -52,5 +52,24 @@ TEST_F(SqliteCreateIfMissing, ExistingDatabaseOpensAndTheDefaultStillCreates) {
   ASSERT_TRUE(reopened->get_campaign("kept").has_value());
 }
 
+// Masking a password runs std::regex, which overflowed the stack on a 50,000-byte URL (found by
+// the storage_url fuzz target): such URLs are refused before it runs.
+TEST(StorageUrl, OverlongUrlIsRefusedWithoutBeingShown) {
+  const std::string url = "postgres://dialer:" + std::string(50000, 's') + "@db/omnivox";
+  EXPECT_EQ(mask_storage_url(url), "(a URL of 50029 bytes, not shown)");
+  try {
+    storage_kind(url);
+    FAIL() << "an overlong URL was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConfig);
+    EXPECT_EQ(std::string(e.what()),
+              "storage URL '(a URL of 50029 bytes, not shown)': longer than 2048 bytes");
+  }
+  const std::string longest = "postgres://dialer:secret@db/" + std::string(2020, 'd');
+  ASSERT_EQ(longest.size(), kMaxStorageUrlBytes);
+  EXPECT_EQ(storage_kind(longest), StorageKind::kPostgres);
+  EXPECT_EQ(mask_storage_url(longest), "postgres://dialer:***@db/" + std::string(2020, 'd'));
+}
+
 }  // namespace
 }  // namespace omnivox

@@ -14,6 +14,7 @@
 #ifndef OMNIVOX_STORAGE_URL_H_
 #define OMNIVOX_STORAGE_URL_H_
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -48,11 +49,16 @@ struct StorageOpenOptions {
 /// Which backend a URL names.
 enum class StorageKind { kMemory, kSqlite, kPostgres };
 
+/// The longest storage URL accepted, in bytes (real ones, libpq keyword strings with certificate
+/// paths included, are a few hundred).
+inline constexpr std::size_t kMaxStorageUrlBytes = 2048;
+
 /// Which backend `url` names, without opening it. Throws Error(kConfig) naming the URL
-/// (password masked) for an empty or unknown form.
+/// (password masked) for an empty or unknown form, or one longer than kMaxStorageUrlBytes.
 StorageKind storage_kind(const std::string& url);
 
-/// `url` with any password replaced by "***" (safe to log).
+/// `url` with any password replaced by "***" (safe to log); a URL longer than
+/// kMaxStorageUrlBytes is not shown at all: "(a URL of N bytes, not shown)".
 std::string mask_storage_url(const std::string& url);
 
 /// Opens the Storage `url` names (see the file comment). Throws Error(kConfig, "storage URL

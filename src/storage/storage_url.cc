@@ -22,9 +22,19 @@ std::string sqlite_path(const std::string& url) {
 
 }  // namespace
 
-std::string mask_storage_url(const std::string& url) { return mask_conninfo_password(url); }
+std::string mask_storage_url(const std::string& url) {
+  // Masking runs std::regex, whose recursion overflows the stack on inputs of some ten thousand
+  // bytes; a prefix of the URL could end inside the password.
+  if (url.size() > kMaxStorageUrlBytes) {
+    return "(a URL of " + std::to_string(url.size()) + " bytes, not shown)";
+  }
+  return mask_conninfo_password(url);
+}
 
 StorageKind storage_kind(const std::string& url) {
+  if (url.size() > kMaxStorageUrlBytes) {
+    bad_url(url, "longer than " + std::to_string(kMaxStorageUrlBytes) + " bytes");
+  }
   if (url.empty())
     bad_url(url,
             "empty; expected memory, sqlite:PATH, postgres://... or "
