@@ -52,7 +52,7 @@ struct TwilioSignatureCheck {
 /// signature covers the URL alone and the raw `body` must hash (SHA-256, lower-case hex) to that
 /// value; otherwise `params` are the decoded form parameters. `json_body` says the body is JSON
 /// (Content-Type application/json): Twilio signs such a body only through bodySHA256, so a JSON
-/// body with no bodySHA256 in the URL is invalid. Every form is compared, each in constant time.
+/// body with no bodySHA256 in the URL is invalid. Each comparison takes constant time.
 /// Never throws on bad input: it is invalid, with the reason. Thread-safe.
 TwilioSignatureCheck verify_twilio_signature(std::string_view auth_token, std::string_view url,
                                              const TwilioParams& params, std::string_view body,
