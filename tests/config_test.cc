@@ -92,6 +92,7 @@ TEST(ConfigIntegers, ValuesBeyondTheIntegerTypesAreReportedAsWritten) {
       {"-9223372036854775808", "got -9223372036854775808"},
       {"4294967297", "got 4294967297"},        // 2^32 + 1: would wrap to 1 in an int
       {"100000000000000000000", "got 1e+20"},  // above 2^64 - 1 Boost.JSON has only a double
+      {"1e400", "got a number out of range"},  // beyond a double: infinity
   };
   for (const auto& a : agents) {
     EXPECT_EQ(config_error(std::string(R"({"id": "x", "agents": )") + a.written + "}"),
@@ -103,6 +104,8 @@ TEST(ConfigIntegers, ValuesBeyondTheIntegerTypesAreReportedAsWritten) {
             "c.json: field 'simulation.seed': must be between 0 and 2147483647, got "
             "18446744073709551615");
   EXPECT_EQ(parse(R"({"id": "x", "agents": 100000})").agents, 100000);
+  EXPECT_EQ(config_error(R"({"id": "x", "ring_timeout_s": -1e400})"),
+            "c.json: field 'ring_timeout_s': must be between 1 and 600, got a number out of range");
 }
 
 TEST(ConfigPaths, NulByteInAPathIsRejected) {

@@ -48,12 +48,18 @@ class Reader {
     if (v.is_double()) return v.get_double();
     fail(field, "must be a number");
   }
+  // A number as an error message shows it: Boost.JSON reads one beyond a double's range (1e400)
+  // as infinity, which would read as if "inf" had been written.
+  static std::string shown(double x) {
+    if (!std::isfinite(x)) return "a number out of range";
+    std::ostringstream out;
+    out << x;
+    return out.str();
+  }
   double number_in(const json::value& v, const std::string& field, double lo, double hi) const {
     double x = number(v, field);
     if (!(x >= lo && x <= hi)) {
-      std::ostringstream out;
-      out << "must be between " << lo << " and " << hi << ", got " << x;
-      fail(field, out.str());
+      fail(field, "must be between " + shown(lo) + " and " + shown(hi) + ", got " + shown(x));
     }
     return x;
   }
@@ -69,9 +75,7 @@ class Reader {
     if (v.is_uint64()) fail(field, range + ", got " + std::to_string(v.get_uint64()));
     if (v.is_double() && std::trunc(v.get_double()) == v.get_double() &&
         (v.get_double() < lo || v.get_double() > hi)) {
-      std::ostringstream out;
-      out << range << ", got " << v.get_double();
-      fail(field, out.str());
+      fail(field, range + ", got " + shown(v.get_double()));
     }
     fail(field, "must be an integer");
   }
