@@ -77,6 +77,16 @@ TEST(ConfigTimeZone, UnknownZoneIsRejectedAtLoadNamingTheField) {
             "as Europe/Lisbon)");
   EXPECT_THAT(config_error(R"({"id": "x", "time_zone": ""})"),
               HasSubstr("field 'time_zone': unknown time zone ''"));
+  // Only tz database names: the tz library reads a path as a zone file ("/dev/stdin" waited for
+  // input).
+  for (const char* path : {"/usr/share/zoneinfo/UTC", "../../../../usr/share/zoneinfo/UTC",
+                           "Europe/../Europe/Lisbon"}) {
+    EXPECT_EQ(config_error(std::string(R"({"id": "x", "time_zone": ")") + path + R"("})"),
+              std::string("c.json: field 'time_zone': unknown time zone '") + path +
+                  "' (use an IANA name such as Europe/Lisbon)");
+  }
+  EXPECT_EQ(parse(R"({"id": "x", "time_zone": "Etc/GMT+5"})").campaign.fallback_time_zone,
+            "Etc/GMT+5");
   // The tz database would read the name up to the NUL as a good zone.
   EXPECT_THAT(config_error(R"({"id": "x", "time_zone": "UTC\u0000junk"})"),
               HasSubstr("field 'time_zone': unknown time zone"));

@@ -468,14 +468,18 @@ TEST(ImportCsv, UnknownTimeZoneRejectsTheRow) {
       "a,912345601,Europe/Lisbon\n"
       "b,912345602,Europe/Lisbn\n"
       "c,912345603,\n"
-      "d,912345604,Atlantic/Azores\n",
+      "d,912345604,Atlantic/Azores\n"
+      "e,912345605,/usr/share/zoneinfo/UTC\n",
       options);
   EXPECT_THAT(lines_of(r.contacts), ElementsAre(2, 4, 5));
   EXPECT_EQ(r.contacts[2].time_zone, "Atlantic/Azores");
   EXPECT_THAT(errors_of(r.report),
               ElementsAre(Pair(3,
                                "unknown time zone 'Europe/Lisbn' in column 'tz' (not in the IANA "
-                               "tz database)")));
+                               "tz database)"),
+                          Pair(6,
+                               "unknown time zone '/usr/share/zoneinfo/UTC' in column 'tz' (not "
+                               "in the IANA tz database)")));
 }
 
 // The bank campaign sample: UCI Bank Marketing with synthetic Portuguese numbers

@@ -1,7 +1,5 @@
 #include "omnivox/config.h"
 
-#include <cctz/time_zone.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
@@ -11,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/utf8.h"
+#include "core/input_checks.h"
 
 namespace omnivox {
 namespace json = boost::json;
@@ -95,8 +93,7 @@ class Reader {
   // An IANA time zone name the tz database knows (as the engine will look it up).
   std::string time_zone(const json::value& v, const std::string& field) const {
     std::string zone = string(v, field);
-    cctz::time_zone tz;
-    if (zone.empty() || zone.find('\0') != std::string::npos || !cctz::load_time_zone(zone, &tz)) {
+    if (!detail::known_time_zone(zone)) {
       fail(field, "unknown time zone '" + zone + "' (use an IANA name such as Europe/Lisbon)");
     }
     return zone;

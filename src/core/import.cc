@@ -40,7 +40,7 @@
 #include <set>
 #include <thread>
 
-#include "core/utf8.h"
+#include "core/input_checks.h"
 
 // libphonenumber's compiled-in metadata (its generated metadata.cc; metadata.h is not among the
 // installed headers). The same bytes PhoneNumberUtil loads at start.
@@ -600,11 +600,10 @@ std::string describe_char(char c) {
   return std::string("byte 0x") + hex[u >> 4] + hex[u & 0xF];
 }
 
-// Whether the tz database knows `zone` (the engine interns a contact's zone by that name).
+// detail::known_time_zone with the thread's last good zone remembered (rows share zones).
 bool known_time_zone(const std::string& zone, PhoneScratch& s) {
   if (zone == s.known_zone) return true;
-  cctz::time_zone tz;
-  if (!cctz::load_time_zone(zone, &tz)) return false;
+  if (!detail::known_time_zone(zone)) return false;
   s.known_zone = zone;
   return true;
 }
@@ -1477,6 +1476,18 @@ std::size_t detail::utf8_valid_prefix(std::string_view s) {
     p += n + 1;
   }
   return s.size();
+}
+
+bool detail::known_time_zone(const std::string& zone) {
+  if (zone.empty() || zone.front() == '/') return false;
+  for (const char c : zone) {
+    const bool name_char = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                           (c >= '0' && c <= '9') || c == '/' || c == '_' || c == '-' || c == '+' ||
+                           c == ':';
+    if (!name_char) return false;  // no '.', so no "..", nor a NUL that would cut the name
+  }
+  cctz::time_zone tz;
+  return cctz::load_time_zone(zone, &tz);
 }
 
 PhoneNormalizer::PhoneNormalizer(std::string default_region, bool fast_path)
