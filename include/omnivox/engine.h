@@ -122,7 +122,7 @@ class Engine {
   /// unless options.default_region is set differently. Returns the import report.
   /// Idempotent and resumable: a contact is identified by (campaign, list, external id) and a
   /// row whose contact is stored already is counted in rows_already_stored and left as it is;
-  /// rows are stored in transactions of a few thousand (Storage::add_contacts), and the list is
+  /// rows are stored in transactions of about a thousand (Storage::add_contacts), and the list is
   /// marked import_complete = false from the start until the last row is stored, so an import
   /// cut short (the process killed) is seen as unfinished and completed by running it again.
   /// Two imports of one file at once, in one process or several, store each contact once.

@@ -134,9 +134,13 @@ struct ImportError {
 
 /// What an import did.
 struct ImportReport {
-  std::size_t rows_read = 0;        ///< data rows seen (not counting the header)
-  std::size_t rows_loaded = 0;      ///< rows handed to the sink
-  std::size_t rows_rejected = 0;    ///< rows skipped with an error
+  std::size_t rows_read = 0;      ///< data rows seen (not counting the header)
+  std::size_t rows_loaded = 0;    ///< rows handed to the sink
+  std::size_t rows_rejected = 0;  ///< rows skipped with an error
+  /// Of rows_loaded, those whose contact (campaign, list, external id) was stored already (an
+  /// import run again, or completing one a dead process left unfinished); set by
+  /// Engine::import_contacts, 0 for the parser alone.
+  std::size_t rows_already_stored = 0;
   std::vector<ImportError> errors;  ///< at most ImportOptions::max_errors_kept entries
   std::string source_name;          ///< the import's source_name (prefixes summary() lines)
   /// "loaded N of M rows, rejected K" plus the first errors, one per line, prefixed by the

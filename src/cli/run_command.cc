@@ -255,6 +255,10 @@ int run_command(const RunArgs& args) {
   storage_options.tenant = args.tenant;
   storage_options.keep_journal = storage_kind(args.storage_url) != StorageKind::kMemory;
   std::unique_ptr<Storage> storage = open_storage(args.storage_url, storage_options);
+  // A database may be shared with other engines, each on its own (accelerated or virtual)
+  // clock: leases are read on the wall clock, which they all share.
+  std::unique_ptr<Clock> wall_clock;
+  if (storage_kind(args.storage_url) != StorageKind::kMemory) wall_clock = make_system_clock();
   std::unique_ptr<Clock> clock;
   VirtualClock* virtual_clock = nullptr;
   if (args.realtime) {
@@ -268,6 +272,7 @@ int run_command(const RunArgs& args) {
   EngineOptions options;
   options.journal_state_changes = false;
   options.owner_token = args.owner;
+  options.lease_clock = wall_clock.get();
   if (args.lease_ttl_s) {
     options.lease_ttl = Duration(static_cast<Duration::rep>(*args.lease_ttl_s * 1000));
   }
@@ -275,14 +280,29 @@ int run_command(const RunArgs& args) {
   sim.attach(&engine);
   engine.add_campaign(file.campaign);
 
+  // A campaign whose import finished is resumed as stored. One never imported, or whose import a
+  // killed process left unfinished, is imported (again): rows stored already stay as they are.
   ImportReport report;
+  const std::string list_name = "main";
+  bool import_finished = false;
+  for (const ContactList& list : storage->lists(file.campaign.id)) {
+    if (list.name == list_name && list.import_complete) import_finished = true;
+  }
   const std::size_t stored = storage->contact_count(file.campaign.id);
-  if (stored > 0) {
+  if (import_finished) {
     std::fprintf(stderr, "resuming campaign %s: %zu contacts already in %s\n",
                  file.campaign.id.c_str(), stored, mask_storage_url(args.storage_url).c_str());
   } else {
-    report = engine.import_contacts(file.campaign.id, "main", file.contacts_path, file.import);
+    if (stored > 0) {
+      std::fprintf(stderr, "campaign %s: completing an unfinished import (%zu contacts stored)\n",
+                   file.campaign.id.c_str(), stored);
+    }
+    report = engine.import_contacts(file.campaign.id, list_name, file.contacts_path, file.import);
     std::fprintf(stderr, "import %s: %s\n", file.contacts_path.c_str(), report.summary(10).c_str());
+    if (report.rows_already_stored > 0) {
+      std::fprintf(stderr, "import %s: %zu of the rows loaded were stored already\n",
+                   file.contacts_path.c_str(), report.rows_already_stored);
+    }
     if (report.rows_loaded == 0) {
       std::fprintf(stderr, "omnivox: error: no contacts loaded from %s\n",
                    file.contacts_path.c_str());

@@ -244,6 +244,8 @@ struct Engine::Impl {
   std::vector<std::unordered_map<CallId, Call>::node_type> spare_call_nodes;  // remember_call
   ReusableBuffer<Contact> contact_buffer;  // for read_contact (see Borrowed)
   TimerId renew_timer = 0;
+  // (engine clock, lease clock) at the last renewal: their relative rate (renewal_interval).
+  std::optional<std::pair<TimePoint, TimePoint>> renewal_mark;
   std::map<CallId, UnsavedCompletion> unsaved;
   TimerId unsaved_timer = 0;
   // What other threads (a real clock's timers, telephony's events) pass through to post work to
@@ -298,6 +300,8 @@ struct Engine::Impl {
   }
 
   TimePoint now() const { return clock->now(); }
+  // Lease times: on the clock every engine sharing the storage reads (EngineOptions::lease_clock).
+  TimePoint lease_now() const { return options.lease_clock ? options.lease_clock->now() : now(); }
   bool inline_ok() const { return t_driving_engine == this; }
 
   // ---- execution ----
@@ -765,7 +769,7 @@ struct Engine::Impl {
       for (const auto& e : batch) ids.push_back(e.contact_id);
       std::vector<ContactId> claimed;
       try {
-        claimed = storage->claim_leases(ids, options.owner_token, now(), options.lease_ttl);
+        claimed = storage->claim_leases(ids, options.owner_token, lease_now(), options.lease_ttl);
       } catch (const std::exception& e) {
         logger.log_limited(LogLevel::kWarn, "claim",
                            std::string("lease claim failed: ") + e.what());
@@ -967,11 +971,29 @@ struct Engine::Impl {
 
   void ensure_renewal() {
     if (renew_timer || calls.empty()) return;
-    renew_timer = schedule(now() + options.lease_ttl / 2, [](Impl& self) { self.renew_leases(); });
+    renew_timer = schedule(now() + renewal_interval(), [](Impl& self) { self.renew_leases(); });
+  }
+  // Half a lease's life on the lease clock, in the engine clock's time: the two may run at
+  // different rates (an accelerated or virtual engine clock, a wall lease clock), so the rate
+  // is measured between renewals; until it is known, a quarter of the lease.
+  Duration renewal_interval() {
+    if (!options.lease_clock) return options.lease_ttl / 2;
+    const TimePoint engine_t = now(), lease_t = lease_now();
+    Duration interval = options.lease_ttl / 4;
+    if (renewal_mark && engine_t > renewal_mark->first && lease_t > renewal_mark->second) {
+      const double lease_per_engine =
+          static_cast<double>((lease_t - renewal_mark->second).count()) /
+          static_cast<double>((engine_t - renewal_mark->first).count());
+      const double half = static_cast<double>((options.lease_ttl / 2).count());
+      interval = Duration(static_cast<Duration::rep>(std::clamp(
+          half / lease_per_engine, 1.0, static_cast<double>(options.lease_ttl.count()))));
+    }
+    renewal_mark = {engine_t, lease_t};
+    return interval;
   }
   void renew_leases() {
     renew_timer = 0;
-    TimePoint t = now();
+    TimePoint t = lease_now();
     try {
       for (auto& [id, call] : calls) {
         if (!storage->renew_lease(call.attempt.contact_id, options.owner_token, t,
@@ -1260,7 +1282,7 @@ struct Engine::Impl {
       // Keep the leases of the contacts waiting here alive while storage is away.
       for (auto& [id, done] : unsaved) {
         try {
-          storage->renew_lease(done.attempt.contact_id, options.owner_token, now(),
+          storage->renew_lease(done.attempt.contact_id, options.owner_token, lease_now(),
                                options.lease_ttl);
         } catch (const std::exception&) {
           break;
@@ -1278,6 +1300,28 @@ struct Engine::Impl {
     if (a.number_index < contact.numbers.size()) contact.numbers[a.number_index].attempts++;
     contact.last_attempt_at = std::max(contact.last_attempt_at, a.created_at);
     if (contact.status == ContactStatus::kCallback) contact.status = ContactStatus::kRetry;
+  }
+
+  // Checks a contact to be added to a campaign and sets its campaign and its numbers' zone sets.
+  // Caller holds the lock. Throws Error(kNotFound) for an unknown campaign, Error(kInvalidArgument)
+  // for a contact without numbers or with a number that is not E.164.
+  Campaign& prepare_contact(const std::string& campaign_id, Contact& contact) {
+    Campaign& c = campaign_or_throw(campaign_id);
+    if (contact.numbers.empty()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "contact '" + contact.external_id + "': at least one phone number is required");
+    }
+    contact.campaign_id = campaign_id;
+    ZoneSetId zone_override = kUnknownZoneSet;
+    if (!contact.time_zone.empty()) zone_override = zones.intern_zones({contact.time_zone});
+    for (auto& n : contact.numbers) {
+      if (n.e164.empty() || n.e164[0] != '+') {
+        throw Error(ErrorCode::kInvalidArgument,
+                    "contact '" + contact.external_id + "': number '" + n.e164 + "' is not E.164");
+      }
+      n.zone_set = zone_override != kUnknownZoneSet ? zone_override : zones.zone_set_for(n.e164);
+    }
+    return c;
   }
 
   // ---- restart reconciliation ----
@@ -1299,17 +1343,27 @@ struct Engine::Impl {
                          std::string("reading open attempts failed: ") + e.what());
       next_look = t + std::chrono::seconds(5);
     }
+    // Lease expiries are on the lease clock; a look again is scheduled on the engine's.
+    const TimePoint lease_t = lease_now();
     for (Attempt& a : open) {
       try {
         auto lease = storage->get_lease(a.contact_id);
-        if (lease && lease->expiry > t && lease->owner != options.owner_token) {
-          next_look = std::min(next_look, lease->expiry + std::chrono::milliseconds(100));
+        if (lease && lease->expiry > lease_t && lease->owner != options.owner_token) {
+          next_look =
+              std::min(next_look, t + (lease->expiry - lease_t) + std::chrono::milliseconds(100));
           continue;
         }
         const ContactId ids[1] = {a.contact_id};
         // Claiming first keeps two surviving engines from closing the same attempt.
-        if (storage->claim_leases(ids, options.owner_token, t, options.lease_ttl).empty()) {
+        if (storage->claim_leases(ids, options.owner_token, lease_t, options.lease_ttl).empty()) {
           next_look = std::min(next_look, t + options.lease_ttl / 2);
+          continue;
+        }
+        // Read again under our lease: its engine may have finished the call (and released the
+        // lease) since the scan, and its record is the truth then.
+        if (!still_open(a)) {
+          if (!c.held.count(a.contact_id))
+            storage->release_lease(a.contact_id, options.owner_token);
           continue;
         }
         close_orphan(c, a, t);
@@ -1328,6 +1382,17 @@ struct Engine::Impl {
         self.reconcile(*cp);
       });
     }
+  }
+
+  // True when storage still holds `a` without a disposition; `a` is then what storage holds.
+  bool still_open(Attempt& a) {
+    for (Attempt& stored : storage->attempts_of(a.contact_id)) {
+      if (stored.call_id != a.call_id) continue;
+      if (stored.disposition != Disposition::kNone) return false;
+      a = std::move(stored);
+      return true;
+    }
+    return false;
   }
 
   // One open attempt of an earlier engine, its contact leased by us: ask telephony how it ended;
@@ -1575,6 +1640,7 @@ void Engine::add_campaign(const CampaignConfig& campaign) {
   c->config = campaign;
   c->policy = std::move(policy);
   c->generator = std::make_unique<QueueGenerator>(campaign, impl_->storage, &impl_->zones);
+  c->generator->set_lease_clock(impl_->options.lease_clock);
   // The rolling abandon rate survives a config change: a new profile, the same recorded calls.
   if (c->governor) {
     c->governor->set_profile(campaign.compliance, impl_->now());
@@ -1590,37 +1656,45 @@ ImportReport Engine::import_contacts(const std::string& campaign_id, const std::
     std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
     impl_->campaign_or_throw(campaign_id);
   }
-  impl_->storage->put_list({campaign_id, list_name, true});
-  return import_contacts_csv_file(csv_path, options, [&](ImportedContact&& row) {
-    Contact contact;
+  Storage& storage = *impl_->storage;
+  // Unfinished until the last row is stored: a restart that finds it so imports again.
+  storage.put_list({campaign_id, list_name, true, false});
+  // Rows go to storage a batch at a time, one transaction each: an import is a few hundred
+  // commits, not one per row, and a batch is stored whole or not at all.
+  constexpr std::size_t kBatch = 1024;
+  std::vector<Contact> batch;
+  batch.reserve(kBatch);
+  std::size_t already_stored = 0;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    already_stored += batch.size() - storage.add_contacts(batch);
+    batch.clear();
+    std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+    impl_->campaign_or_throw(campaign_id).refill_blocked_until = TimePoint{};
+  };
+  ImportReport report = import_contacts_csv_file(csv_path, options, [&](ImportedContact&& row) {
+    Contact& contact = batch.emplace_back();
     contact.list_name = list_name;
     contact.external_id = std::move(row.external_id);
     contact.priority = row.priority;
     contact.time_zone = std::move(row.time_zone);
     contact.attributes = std::move(row.attributes);
     for (auto& n : row.phone_numbers) contact.numbers.push_back(PhoneNumber{std::move(n)});
-    add_contact(campaign_id, std::move(contact));
+    {
+      std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+      impl_->prepare_contact(campaign_id, contact);
+    }
+    if (batch.size() == kBatch) flush();
   });
+  flush();
+  storage.put_list({campaign_id, list_name, true, true});
+  report.rows_already_stored = already_stored;
+  return report;
 }
 
 ContactId Engine::add_contact(const std::string& campaign_id, Contact contact) {
   std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
-  Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
-  if (contact.numbers.empty()) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "contact '" + contact.external_id + "': at least one phone number is required");
-  }
-  contact.campaign_id = campaign_id;
-  ZoneSetId zone_override = kUnknownZoneSet;
-  if (!contact.time_zone.empty()) zone_override = impl_->zones.intern_zones({contact.time_zone});
-  for (auto& n : contact.numbers) {
-    if (n.e164.empty() || n.e164[0] != '+') {
-      throw Error(ErrorCode::kInvalidArgument,
-                  "contact '" + contact.external_id + "': number '" + n.e164 + "' is not E.164");
-    }
-    n.zone_set =
-        zone_override != kUnknownZoneSet ? zone_override : impl_->zones.zone_set_for(n.e164);
-  }
+  Impl::Campaign& c = impl_->prepare_contact(campaign_id, contact);
   ContactId id = impl_->storage->add_contact(std::move(contact));
   c.refill_blocked_until = TimePoint{};
   return id;
@@ -1766,8 +1840,8 @@ std::optional<DialQueueEntry> Engine::preview_next(AgentId agent) {
       DialQueueEntry e = std::move(c.queue.front());
       c.queue.pop_front();
       std::vector<ContactId> ids{e.contact_id};
-      auto claimed = impl_->storage->claim_leases(ids, impl_->options.owner_token, impl_->now(),
-                                                  impl_->options.lease_ttl);
+      auto claimed = impl_->storage->claim_leases(ids, impl_->options.owner_token,
+                                                  impl_->lease_now(), impl_->options.lease_ttl);
       if (claimed.empty()) {
         c.held.erase(e.contact_id);
         continue;
@@ -1837,7 +1911,8 @@ CallId Engine::call_now(ContactId contact_id, AgentId agent) {
   }
   std::vector<ContactId> ids{contact_id};
   if (impl_->storage
-          ->claim_leases(ids, impl_->options.owner_token, impl_->now(), impl_->options.lease_ttl)
+          ->claim_leases(ids, impl_->options.owner_token, impl_->lease_now(),
+                         impl_->options.lease_ttl)
           .empty()) {
     throw Error(ErrorCode::kState,
                 "call_now: contact " + std::to_string(contact_id) + " is leased by another engine");

@@ -4,12 +4,15 @@
 //     equals its recorded attempts (every attempt recorded exactly once);
 //   - exclusion: no two attempts of one contact overlap in time (no contact dialed twice at once,
 //     i.e. never held by two engines' leases while dialing);
-//   - with --closed: no attempt is left open, and every contact is final or retryable.
-// Usage: omnivox_check_invariants --storage URL --campaign ID [--closed]
+//   - each (list, external id) is stored once (imports, concurrent or resumed, never duplicate);
+//   - with --closed: no attempt is left open, and every contact is final or retryable;
+//   - with --contacts N: the campaign has exactly N contacts (an import lost none).
+// Usage: omnivox_check_invariants --storage URL --campaign ID [--closed] [--contacts N]
 // Prints a one-line summary; exit 0 when every invariant holds, 1 otherwise (each violation is
 // printed), 2 on bad usage.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
@@ -21,6 +24,7 @@
 int main(int argc, char** argv) {
   std::string url, campaign;
   bool require_closed = false;
+  long expected_contacts = -1;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--storage") && i + 1 < argc) {
       url = argv[++i];
@@ -28,13 +32,17 @@ int main(int argc, char** argv) {
       campaign = argv[++i];
     } else if (!std::strcmp(argv[i], "--closed")) {
       require_closed = true;
+    } else if (!std::strcmp(argv[i], "--contacts") && i + 1 < argc) {
+      expected_contacts = std::atol(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: %s --storage URL --campaign ID [--closed]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s --storage URL --campaign ID [--closed] [--contacts N]\n",
+                   argv[0]);
       return 2;
     }
   }
   if (url.empty() || campaign.empty()) {
-    std::fprintf(stderr, "usage: %s --storage URL --campaign ID [--closed]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s --storage URL --campaign ID [--closed] [--contacts N]\n",
+                 argv[0]);
     return 2;
   }
   using namespace omnivox;
@@ -63,6 +71,16 @@ int main(int argc, char** argv) {
       by_contact[a.contact_id].push_back(a);
       return true;
     });
+    std::set<std::pair<std::string, std::string>> keys;
+    for (const Contact& c : contacts) {
+      if (!c.external_id.empty() && !keys.insert({c.list_name, c.external_id}).second) {
+        violation("list " + c.list_name + ": external id " + c.external_id + " stored twice");
+      }
+    }
+    if (expected_contacts >= 0 && static_cast<long>(contacts.size()) != expected_contacts) {
+      violation(std::to_string(contacts.size()) + " contacts stored, " +
+                std::to_string(expected_contacts) + " expected");
+    }
     std::size_t final_or_retryable = 0;
     for (const Contact& c : contacts) {
       std::vector<Attempt>& list = by_contact[c.id];

@@ -6,9 +6,16 @@
 #              started again: neither crashes, both resume, the invariants hold.
 #   kill9      an engine is killed with SIGKILL mid-campaign (BACKEND sqlite or postgres) and a
 #              new engine resumes the campaign: it completes, open attempts are reconciled.
-# Usage: multinode_test.sh SCENARIO BACKEND CLI CHECKER PG_TOOL DATA_DIR
+#   staggered  three engines started 2 s apart, each with its own clock from the campaign's
+#              start (SPEED 1: wall-clock pace; 20: accelerated, so their clocks disagree by
+#              minutes): no contact is dialled twice at once or given one attempt number twice,
+#              and no engine closes a call of another live engine.
+#   import_kill  `omnivox import` of the 45,211-contact bank campaign killed with SIGKILL at
+#              several moments, then run again: every contact is stored, each once.
+#   import_twice two `omnivox import` of the bank campaign at once: each contact stored once.
+# Usage: multinode_test.sh SCENARIO BACKEND CLI CHECKER PG_TOOL DATA_DIR [SPEED]
 set -euo pipefail
-scenario="$1" backend="$2" cli="$3" check="$4" pgtool="$5" data="$6"
+scenario="$1" backend="$2" cli="$3" check="$4" pgtool="$5" data="$6" speed="${7:-1}"
 work=$(mktemp -d /tmp/omnivox-multinode-XXXXXX)
 chmod 777 "$work"
 pids=()
@@ -46,6 +53,57 @@ wait_all() {
   return $status
 }
 
+bank="$data/../../examples/campaigns/bank.json"
+bank_contacts=45211
+fresh_storage() {  # fresh_storage NAME: sets url to a new, empty database
+  if [ "$backend" = postgres ]; then
+    url=$("$pgtool" createdb "$work/pg" "omnivox_$1")
+  else
+    url="sqlite:$work/$1.db"
+  fi
+}
+case "$scenario" in
+  import_kill)
+    cut_short=0
+    for delay in 0.3 0.6 0.9 1.2 1.8; do
+      fresh_storage "kill_${delay/./_}"
+      "$cli" import --storage "$url" --campaign "$bank" >"$work/import-killed.log" 2>&1 &
+      pid=$!
+      sleep "$delay"
+      kill -9 "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      "$cli" import --storage "$url" --campaign "$bank" >"$work/import-again.log" 2>&1 ||
+        fail "import after a kill at $delay s"
+      "$check" --storage "$url" --campaign bank --contacts "$bank_contacts" >"$work/check.txt" ||
+        fail "after a kill at $delay s: $(cat "$work/check.txt")"
+      if grep -q "completing an unfinished import" "$work/import-again.log"; then
+        cut_short=$((cut_short + 1))
+      fi
+      echo "killed at $delay s, imported again: $(cat "$work/check.txt")"
+    done
+    # The kills must have cut some imports short, or this proved nothing.
+    [ "$cut_short" -gt 0 ] || fail "no kill landed during an import"
+    echo "$cut_short imports were cut short and completed"
+    echo "1 passed, 0 failed"
+    exit 0
+    ;;
+  import_twice)
+    for trial in 1 2 3; do
+      fresh_storage "twice_$trial"
+      "$cli" import --storage "$url" --campaign "$bank" >"$work/import-1.log" 2>&1 &
+      first=$!
+      "$cli" import --storage "$url" --campaign "$bank" >"$work/import-2.log" 2>&1 ||
+        fail "trial $trial: the second import failed"
+      wait "$first" || fail "trial $trial: the first import failed"
+      "$check" --storage "$url" --campaign bank --contacts "$bank_contacts" >"$work/check.txt" ||
+        fail "trial $trial: $(cat "$work/check.txt")"
+      echo "trial $trial, two imports at once: $(cat "$work/check.txt")"
+    done
+    echo "1 passed, 0 failed"
+    exit 0
+    ;;
+esac
+
 "$cli" import --storage "$url" --campaign "$campaign" >"$work/import.log" 2>&1 ||
   fail "import"
 
@@ -78,6 +136,17 @@ case "$scenario" in
     grep -q '"finished":true' "$work/out-survivor/summary.json" || fail "campaign not finished"
     grep -q '"attempts_reconciled":[1-9]' "$work/out-survivor/summary.json" ||
       fail "no open attempt was reconciled (was anything in flight at the kill?)"
+    ;;
+  staggered)
+    for n in 1 2 3; do
+      run_engine "node-$n" --speed "$speed" --lease-ttl 10 --for 120
+      sleep 2
+    done
+    wait_all || fail "an engine exited with an error"
+    for n in 1 2 3; do
+      grep -q '"attempts_reconciled":0' "$work/out-node-$n/summary.json" ||
+        fail "node-$n closed calls of a live engine as a dead one's"
+    done
     ;;
   *)
     echo "unknown scenario $scenario" >&2

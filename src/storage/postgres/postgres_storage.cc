@@ -750,7 +750,7 @@ class PostgresStorage final : public Storage {
         "RETURNING id");
     c.prepare("find_contact",
               "SELECT id FROM contacts WHERE tenant_id = $1 AND campaign_id = $2 AND "
-              "list_name = $3 AND external_id = $4");
+              "list_name = $3 AND external_id = $4 AND external_id <> ''");  // the unique index
     c.prepare("insert_numbers", kInsertNumbers);
     c.prepare("delete_numbers", "DELETE FROM phone_numbers WHERE contact_id = $1");
     // campaign_id and list_order are fixed at load time (as in the other backends).

@@ -4,9 +4,11 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <thread>
 
 #include "storage/storage_codec.h"
 
@@ -710,11 +712,23 @@ class SqliteStorage final : public Storage {
     return {static_cast<ContactId>(u.i64(0)), false};
   }
 
+  // Runs `sql`, retrying while the database is busy, up to the busy timeout. SQLite's own busy
+  // handler does not cover every case: a journal-mode change of a file another process is
+  // creating, or a BEGIN that meets another connection's WAL recovery, answer SQLITE_BUSY at
+  // once, and two processes importing at the same moment met them.
   void exec(const std::string& op, const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.busy_timeout_ms);
+    for (int attempt = 0;; ++attempt) {
+      char* err = nullptr;
+      const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+      if (rc == SQLITE_OK) return;
       std::string msg = err ? err : sqlite3_errmsg(db_);
       sqlite3_free(err);
+      if ((rc & 0xFF) == SQLITE_BUSY && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1 + (attempt * 7) % 20));
+        continue;
+      }
       throw Error(ErrorCode::kStorage, "sqlite storage: " + op + ": " + msg);
     }
   }
@@ -775,7 +789,8 @@ class SqliteStorage final : public Storage {
         "DO NOTHING");
     find_contact_.prepare(db_,
                           "SELECT id, list_order FROM contacts WHERE tenant_id = ?30 AND "
-                          "campaign_id = ?1 AND list_name = ?2 AND external_id = ?3");
+                          "campaign_id = ?1 AND list_name = ?2 AND external_id = ?3 AND "
+                          "external_id <> ''");  // the condition of the unique index
     // campaign_id and list_order are fixed at load time (as in the memory backend).
     update_contact_.prepare(
         db_,

@@ -216,7 +216,7 @@ public class OmnivoxTest {
       engine[0] = e;
       assertTrue(tel.attached());
       String id = e.addCampaignJson("{\"id\": \"j\", \"max_attempts\": 2,"
-          + " \"caller_ids\": [\"+15550100777\"], \"retry\": {\"NO_ANSWER\": 600}}", ".");
+          + " \"caller_ids\": [\"+12125550177\"], \"retry\": {\"NO_ANSWER\": 600}}", ".");
       addContacts(e, id, 12, 2000);
       e.addAgents(id, 3, true);
       e.startCampaign(id);
@@ -229,7 +229,7 @@ public class OmnivoxTest {
       assertTrue(s.getConnects() > 0);
       assertEquals(s.getConnects(), s.dispositionCount(Disposition.SALE));
       assertTrue(s.dispositionCount(Disposition.NO_ANSWER) > 0);
-      assertEquals("+15550100777", tel.lastFrom);
+      assertEquals("+12125550177", tel.lastFrom);
       assertEquals(0, e.callbackErrorCount());
       assertEquals(3, s.agentsInState(AgentState.AVAILABLE));
     }
