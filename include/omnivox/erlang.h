@@ -42,7 +42,7 @@ namespace omnivox {
 
 /// Most servers (lines or agents) any function takes or returns: beyond it the O(N) recursions
 /// stop being instant.
-inline constexpr int kErlangMaxServers = 100'000;
+inline constexpr int kErlangMaxServers = 100000;  // no digit separator: SWIG reads this header
 /// Most calls per interval.
 inline constexpr double kErlangMaxCalls = 1e12;
 /// Shortest interval, handle time or patience (s).
