@@ -1,6 +1,6 @@
 // The chaos suite: simulated campaigns (virtual clock, simulator, memory storage) run under each
 // fault of omnivox/testing/faults.h alone and under all of them together, with fixed seeds, and
-// the engine's invariants (DESIGN.md section 7) checked after each run:
+// the engine's invariants (docs/architecture.md, Invariants) checked after each run:
 //   - nothing lost: every contact ends final (the engine finished the campaign), every attempt
 //     launched is recorded exactly once, closed, and counted by its contact;
 //   - no contact dialed twice at once: no two attempts of a contact overlap, neither in the

@@ -1,9 +1,10 @@
-// The compliance rules the queue generator enforces on top of the campaign's (DESIGN.md sections
-// 4 and 6): region rules (US states: Florida's 08:00-20:00 window and 3 calls per 24 h), holidays
-// (AU national holidays), the UK repeat rules (72 h after an abandon, 24 h after an AMD machine,
-// unless an agent is guaranteed), and the explain texts. Targeted cases first, then property
-// tests over random contacts, histories and instants (fixed seeds) checked against an independent
-// oracle that reads local times through TimeZoneMap::local_time_string (CCTZ).
+// The compliance rules the queue generator enforces on top of the campaign's (docs/architecture.md,
+// Eligibility and Compliance profiles): region rules (US states: Florida's 08:00-20:00 window and
+// 3 calls per 24 h), holidays (AU national holidays), the UK repeat rules (72 h after an abandon,
+// 24 h after an AMD machine, unless an agent is guaranteed), and the explain texts. Targeted cases
+// first, then property tests over random contacts, histories and instants (fixed seeds) checked
+// against an independent oracle that reads local times through TimeZoneMap::local_time_string
+// (CCTZ).
 #include <gtest/gtest.h>
 
 #include <algorithm>

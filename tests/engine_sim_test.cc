@@ -1,4 +1,4 @@
-// Simulated campaigns that check the engine's invariants (DESIGN.md section 7) and the
+// Simulated campaigns that check the engine's invariants (docs/architecture.md, Invariants) and the
 // simulator's exactness where queueing theory is exact.
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-// Property tests of the queue generator (DESIGN.md section 4) over random campaigns: contacts
-// with random numbers in a dozen time zones (and zone overrides), statuses, attempt counts and
-// histories, retry and callback times, invalid numbers, DNC entries, leases of this and another
+// Property tests of the queue generator (docs/architecture.md, Eligibility) over random campaigns:
+// contacts with random numbers in a dozen time zones (and zone overrides), statuses, attempt counts
+// and histories, retry and callback times, invalid numbers, DNC entries, leases of this and another
 // owner, held contacts, priorities, at a random instant of a week, under the NONE, US_FTC_FCC,
 // UK_OFCOM and CA_CRTC profiles, from fixed seeds. Checked, against rules recomputed here:
 //   - fill() never yields a held contact, a final one, one at its attempt cap, a number that is

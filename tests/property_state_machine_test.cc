@@ -1,7 +1,8 @@
-// Property tests of the call state machine (DESIGN.md section 5) over thousands of random event
-// sequences, from fixed seeds. Each sequence mixes telephony events (any kind, any AMD result,
-// with and without provider sequence numbers, replays of earlier events) and the engine's forced
-// moves (HUMAN, ABANDONED, FAILED, CANCELED), at non-decreasing instants. After every step:
+// Property tests of the call state machine (docs/architecture.md, Call state machine) over
+// thousands of random event sequences, from fixed seeds. Each sequence mixes telephony events (any
+// kind, any AMD result, with and without provider sequence numbers, replays of earlier events) and
+// the engine's forced moves (HUMAN, ABANDONED, FAILED, CANCELED), at non-decreasing instants. After
+// every step:
 //   - terminal states absorb: once terminal, nothing applies and nothing changes;
 //   - every applied transition is allowed: it moves up in rank, to the state the event maps to
 //     (target_state) or the one forced;

@@ -1,6 +1,6 @@
-// The queue generator's eligibility rules (DESIGN.md section 4), each alone and together, and its
-// dialing order: callbacks due, then priority, then list order; closed contacts deferred with the
-// memory backend's view scan and with the default one.
+// The queue generator's eligibility rules (docs/architecture.md, Eligibility), each alone and
+// together, and its dialing order: callbacks due, then priority, then list order; closed contacts
+// deferred with the memory backend's view scan and with the default one.
 #include "omnivox/queue_generator.h"
 
 #include <gtest/gtest.h>

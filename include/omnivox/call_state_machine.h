@@ -1,4 +1,5 @@
-// The call state machine (DESIGN.md section 5): the one owner of a call's state.
+// The call state machine (docs/architecture.md, Call state machine): the one owner of a call's
+// state.
 //
 // Rules: a transition only moves up in rank (QUEUED < DIALING < RINGING < ANSWERED <
 // HUMAN/MACHINE/FAX < BRIDGED < terminal); terminal states never change; an event seen twice

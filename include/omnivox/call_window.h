@@ -4,9 +4,9 @@
 // Apache-2.0, shipped in share/omnivox/phone-timezones/). Each line is
 // "<E.164 digits prefix>|<zone>&<zone>...": the longest matching prefix wins. A prefix that maps
 // to several zones (e.g. +1 208: America/Boise & America/Los_Angeles) is a zone set; a call window
-// is open for a zone set only when it is open in *every* zone of the set (DESIGN.md section 4:
-// the intersection of the windows). Local times are computed with Google's CCTZ from the system
-// tz database, so daylight-saving transitions are exact.
+// is open for a zone set only when it is open in *every* zone of the set (docs/architecture.md,
+// Eligibility: the intersection of the windows). Local times are computed with Google's CCTZ from
+// the system tz database, so daylight-saving transitions are exact.
 #ifndef OMNIVOX_CALL_WINDOW_H_
 #define OMNIVOX_CALL_WINDOW_H_
 

@@ -1,5 +1,5 @@
-// Compliance profiles (DESIGN.md section 6) and the abandon-rate governor that sits above every
-// pacing policy.
+// Compliance profiles (docs/architecture.md, Compliance profiles) and the abandon-rate governor
+// that sits above every pacing policy.
 //
 // Sources:
 //  - US_FTC_FCC: FTC Telemarketing Sales Rule, 16 CFR 310.4(b)(1)(iv) and 310.4(b)(4) (abandon

@@ -1,5 +1,5 @@
 // The domain model: contacts and their phone numbers, attempts (calls), dispositions, agents,
-// callbacks, and the campaign configuration. Words as in DESIGN.md section 1.
+// callbacks, and the campaign configuration. Words as in docs/architecture.md, Glossary.
 #ifndef OMNIVOX_MODEL_H_
 #define OMNIVOX_MODEL_H_
 
@@ -61,12 +61,12 @@ enum class ContactStatus : std::uint8_t {
 const char* to_string(ContactStatus s);
 inline bool is_final(ContactStatus s) { return s >= ContactStatus::kDone; }
 
-/// Dial modes (DESIGN.md section 1).
+/// Dial modes (docs/architecture.md, Glossary).
 enum class DialMode : std::uint8_t { kPreview, kProgressive, kPower, kPredictive, kAgentless };
 const char* to_string(DialMode m);
 std::optional<DialMode> dial_mode_from_string(std::string_view name);
 
-/// Agent states (DESIGN.md section 1).
+/// Agent states (docs/architecture.md, Glossary).
 enum class AgentState : std::uint8_t {
   kLoggedOut = 0,
   kAvailable,
@@ -140,7 +140,8 @@ enum class FailReason : std::uint8_t {
 };
 const char* to_string(FailReason r);
 
-/// Call states in rank order (DESIGN.md section 5). Terminal states follow BRIDGED.
+/// Call states in rank order (docs/architecture.md, Call state machine). Terminal states follow
+/// BRIDGED.
 enum class CallState : std::uint8_t {
   kQueued = 0,
   kDialing,

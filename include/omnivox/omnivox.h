@@ -680,7 +680,7 @@ typedef struct omnivox_storage_v1 {
   int (*count_by_status)(void* user_data, const char* campaign_id,
                          uint64_t out[OMNIVOX_CONTACT_STATUS_COUNT]);
 
-  /* ---- leases (all required; see DESIGN.md: the check-and-claim must be atomic) ---- */
+  /* ---- leases (all required; atomic check-and-claim: docs/architecture.md, Parts) ---- */
   /* Claims every listed contact that has no live lease of another owner at now_ms, giving it a
    * lease of `owner` until now_ms + ttl_ms (renewing one the owner holds). Writes the ids
    * claimed, in input order, to claimed[0..*claimed_count) (room for `count` ids). Unknown ids

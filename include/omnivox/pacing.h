@@ -1,5 +1,5 @@
-// Pacing: at each decision epoch (every event and at least every 250 ms) a PacingPolicy sees a
-// snapshot of the campaign and returns how many new attempts to launch (DESIGN.md section 3).
+// Pacing: at each decision epoch (docs/architecture.md, Pacing) a PacingPolicy sees a snapshot of
+// the campaign and returns how many new attempts to launch.
 #ifndef OMNIVOX_PACING_H_
 #define OMNIVOX_PACING_H_
 

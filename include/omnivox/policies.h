@@ -1,6 +1,6 @@
-// Research pacing policies (DESIGN.md section 3), all behind PacingPolicy (omnivox/pacing.h):
-// threshold, expected availability, VICIdial adaptive dial level, a PI feedback wrapper, an
-// open-loop Poisson rate and the simulation-only oracle. Give one to a campaign with
+// Research pacing policies (docs/architecture.md, Pacing), all behind PacingPolicy
+// (omnivox/pacing.h): threshold, expected availability, VICIdial adaptive dial level, a PI feedback
+// wrapper, an open-loop Poisson rate and the simulation-only oracle. Give one to a campaign with
 // Engine::set_pacing_policy(). The abandon-rate governor (omnivox/compliance.h) sits above every
 // one of them and clamps what they ask for; they need not enforce the cap themselves, but the
 // adaptive ones aim at it (a share of PacingSnapshot::abandon_cap).

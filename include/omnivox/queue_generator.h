@@ -1,6 +1,6 @@
 // The queue generator: decides which (contact, number) entries are dialable now and fills the
 // campaign's dial queue (VICIdial: hopper) in order — callbacks due, then priority, then list
-// order — and explains, per contact, which rule excludes it (DESIGN.md section 4).
+// order — and explains, per contact, which rule excludes it (docs/architecture.md, Eligibility).
 #ifndef OMNIVOX_QUEUE_GENERATOR_H_
 #define OMNIVOX_QUEUE_GENERATOR_H_
 
@@ -68,7 +68,8 @@ struct EligibilityReport {
 
 /// Evaluates the eligibility rules. Thread-safety: not thread-safe (one per engine campaign).
 ///
-/// Compliance rules (DESIGN.md sections 4 and 6) on top of the campaign's:
+/// Compliance rules (docs/architecture.md, Eligibility and Compliance profiles) on top of the
+/// campaign's:
 ///  - call window: campaign ∩ profile, and for a number in a region with a RegionRule (found from
 ///    the number's NPA-NXX with libphonenumber's offline geocoder, US and Canadian numbers;
 ///    cached per NPA-NXX) ∩ the rule's window;

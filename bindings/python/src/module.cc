@@ -123,7 +123,7 @@ void bind_enums(py::module_& m) {
       "is_final", [](ContactStatus s) { return is_final(s); },
       "DONE, DNC, INVALID and EXHAUSTED are final.");
 
-  py::enum_<DialMode> mode(m, "DialMode", "Dial modes (DESIGN.md section 1).");
+  py::enum_<DialMode> mode(m, "DialMode", "Dial modes (docs/architecture.md, Glossary).");
   name_values(mode, 5);
 
   py::enum_<AgentState> agent(m, "AgentState", "Agent states.");

@@ -30,7 +30,7 @@ namespace omnivox::bindings {
 
 // ---- enums (same values and order as the C++ enums of omnivox/model.h and telephony.h) ----
 
-/// Agent states (DESIGN.md section 1).
+/// Agent states (docs/architecture.md, Glossary).
 enum class AgentState { LOGGED_OUT, AVAILABLE, RESERVED, ON_CALL, WRAP_UP, PAUSED };
 /// Call states in rank order; terminal states follow BRIDGED.
 enum class CallState {
