@@ -1,4 +1,4 @@
-// Engine and simulator throughput. Goals (issue 2): >= 500,000 simulated attempts per wall-clock
+// Engine and simulator throughput. Goals: >= 500,000 simulated attempts per wall-clock
 // second on one core; the bank campaign replay under 10 s.
 //   ./build/benchmarks/omnivox_benchmarks --benchmark_filter=Simulated
 #include <benchmark/benchmark.h>
@@ -53,8 +53,8 @@ void BM_SimulatedAttempts(benchmark::State& state) {
 }
 BENCHMARK(BM_SimulatedAttempts)->Args({100000, 200})->Unit(benchmark::kMillisecond)->Iterations(1);
 
-// An 8-hour calling day of a large contact centre (issue 7: 1,000 agents over 10,000,000 contacts
-// in under 60 s of wall time). US rules (FTC/FCC abandon cap through the governor, 08:00-21:00 in
+// An 8-hour calling day of a large contact centre (goal: 1,000 agents over 10,000,000 contacts in
+// under 60 s of wall time). US rules (FTC/FCC abandon cap through the governor, 08:00-21:00 in
 // the contact's zone: New York numbers, the day starts 09:00 EDT), POWER dialing at 2 lines per
 // agent, the simulator's default parametric world (30 % live, lognormal 180 s talk) and 10 s
 // wrap-up. Loading the contacts is timed separately ("load_s") from the day ("day_s").

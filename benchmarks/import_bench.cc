@@ -1,4 +1,4 @@
-// Contact import with E.164 normalisation, rows per second (issue 7: goal >= 200,000 / s).
+// Contact import with E.164 normalisation, rows per second (goal >= 200,000 / s).
 // BM_ContactImport/bank: examples/data/bank-full.csv (45,211 rows, canonical Portuguese E.164).
 // BM_ContactImport/mixed: 1,000,000 generated rows (benchmarks/import_bench_data.h) in varied
 // national and international formats of 14 countries, ~3 % broken, default region GB.
@@ -31,7 +31,7 @@ const std::string& mixed_file() {
 }
 
 // state.range(0): ImportOptions::threads; state.range(1): 1 = fast path, 0 = every number
-// through libphonenumber's Parse (the path before issue 7).
+// through libphonenumber's Parse (the reference path).
 void run_import(benchmark::State& state, const std::string& text, const char* region) {
   ImportOptions options;
   options.default_region = region;

@@ -1,4 +1,4 @@
-// The long run (issue 7): a simulated 30-day campaign of 1,000,000 contacts must complete with
+// The long run: a simulated 30-day campaign of 1,000,000 contacts must complete with
 // flat memory — no growth beyond the live working set once it is built.
 //
 //   omnivox_long_run [--contacts 1000000] [--days 30] [--agents 100]

@@ -1,5 +1,5 @@
-// The memory Storage at scale (issue 7): bytes per contact, and dial-queue refills over 1,000,000
-// and 10,000,000 contacts (benchmarks/README.md).
+// The memory Storage at scale: bytes per contact (goal <= 256 B), and dial-queue refills over
+// 1,000,000 and 10,000,000 contacts (benchmarks/README.md).
 //
 //   ./build/benchmarks/omnivox_storage_bench
 //   ./build/benchmarks/omnivox_storage_bench --benchmark_filter=Refill/10000000

@@ -38,7 +38,7 @@ check missing-contacts 2 "nope.csv" -- "$OMNIVOX" run --campaign "$WORK/missing.
 check missing-campaign 2 "cannot open" -- "$OMNIVOX" run --campaign "$WORK/none.json"
 check no-subcommand 2 "" -- "$OMNIVOX"
 
-# Twilio's published signature example (issue 6), then the same request with one changed digit.
+# Twilio's published signature example, then the same request with one changed digit.
 TWILIO_PARAMS=(--param CallSid=CA1234567890ABCDE --param Caller=+14158675310 --param Digits=1234
                --param From=+14158675310 --param To=+18005551212)
 check twilio-signature-valid 0 "matched URL: https://example.com/myapp.php?foo=1&bar=2" -- \

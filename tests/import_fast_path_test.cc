@@ -1,4 +1,4 @@
-// The import's speed-ups give the same results as the plain path (issue 7):
+// The import's speed-ups give the same results as the plain path:
 // - PhoneNormalizer's fast path (international numbers without libphonenumber's Parse) against
 //   Parse alone, on every number of the bank file and of 1,000,000 generated rows (varied
 //   formats, 14 countries, broken numbers; benchmarks/import_bench_data.h): identical E.164
