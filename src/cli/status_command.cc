@@ -47,8 +47,14 @@ json::object campaign_status(Storage& storage, TimeZoneMap& zones, const std::st
   for (std::size_t k = 1; k < census.size(); ++k) {
     if (census[k]) not_dialable[to_string(static_cast<Ineligibility>(k))] = census[k];
   }
+  json::array lists;
+  for (const ContactList& list : storage.lists(id)) {
+    lists.push_back(json::object{
+        {"name", list.name}, {"active", list.active}, {"import_complete", list.import_complete}});
+  }
   return json::object{
       {"id", id},
+      {"lists", lists},
       {"name", config->name},
       {"dial_mode", to_string(config->dial_mode)},
       {"contacts", json::object{{"total", total},
@@ -75,6 +81,14 @@ void print_text(const json::object& report) {
                     : (" (" + std::string(c.at("name").as_string()) + ")").c_str(),
                 c.at("dial_mode").as_string().c_str());
     auto n = [](const json::value& x) { return static_cast<long long>(x.to_number<double>()); };
+    for (const json::value& l : c.at("lists").as_array()) {
+      const json::object& list = l.as_object();
+      std::printf("  %-24s %s%s%s\n", "list", list.at("name").as_string().c_str(),
+                  list.at("active").as_bool() ? "" : " (inactive)",
+                  list.at("import_complete").as_bool()
+                      ? ""
+                      : " (import unfinished: omnivox import or run completes it)");
+    }
     std::printf("  %-24s %lld\n", "contacts", n(contacts.at("total")));
     std::printf("  %-24s %lld\n", "final", n(contacts.at("final")));
     std::printf("  %-24s %lld\n", "retryable", n(contacts.at("retryable")));

@@ -72,12 +72,15 @@ case "$scenario" in
       sleep "$delay"
       kill -9 "$pid" 2>/dev/null || true
       wait "$pid" 2>/dev/null || true
+      "$cli" status --storage "$url" --json >"$work/status-killed.json" 2>&1 || true
       "$cli" import --storage "$url" --campaign "$bank" >"$work/import-again.log" 2>&1 ||
         fail "import after a kill at $delay s"
       "$check" --storage "$url" --campaign bank --contacts "$bank_contacts" >"$work/check.txt" ||
         fail "after a kill at $delay s: $(cat "$work/check.txt")"
       if grep -q "completing an unfinished import" "$work/import-again.log"; then
         cut_short=$((cut_short + 1))
+        grep -q '"import_complete":false' "$work/status-killed.json" ||
+          fail "status did not show the unfinished import: $(cat "$work/status-killed.json")"
       fi
       echo "killed at $delay s, imported again: $(cat "$work/check.txt")"
     done
