@@ -1,5 +1,5 @@
-// The bank replay's exactness, PREVIEW and "call now", and the engine on its own threads with a
-// real clock.
+// The bank replay's exactness, PREVIEW and "call now", the engine on a wrapped virtual clock,
+// and the engine on its own threads with a real clock.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -177,6 +177,123 @@ TEST(EngineModes, CallbackDispositionSchedulesAFutureAttempt) {
   EXPECT_GE(attempts[1].created_at, at);
 }
 
+// Adds `contacts` contacts numbered +1212555<first>, +1212555<first + 1>, … and `agents`
+// available agents to `campaign`.
+void add_contacts_and_agents(Engine& engine, const std::string& campaign, int contacts, int first,
+                             int agents) {
+  for (int i = 0; i < contacts; ++i) {
+    Contact ct;
+    ct.numbers.push_back(PhoneNumber{"+1212555" + std::to_string(first + i)});
+    engine.add_contact(campaign, ct);
+  }
+  for (int i = 0; i < agents; ++i) {
+    engine.set_agent_state(engine.add_agent(campaign, "a"), AgentState::kAvailable);
+  }
+}
+
+// A driver in front of another that counts the timers fired through it: a clock wrapper that
+// sees how virtual time moves.
+struct CountingDriver final : VirtualTimeDriver {
+  explicit CountingDriver(VirtualTimeDriver* target) : target(target) {}
+  TimePoint now() const override { return target->now(); }
+  bool advance_one(TimePoint limit) override { return count(target->advance_one(limit)); }
+  bool fire_next(TimePoint limit) override { return count(target->fire_next(limit)); }
+  std::size_t advance_to(TimePoint limit) override {
+    std::size_t n = 0;
+    while (advance_one(limit)) ++n;
+    return n;
+  }
+  TimePoint next_due() const override { return target->next_due(); }
+  std::size_t pending() const override { return target->pending(); }
+  void pass(Duration d) override { target->pass(d); }
+  bool count(bool fired) {
+    fired_ += fired ? 1 : 0;
+    return fired;
+  }
+  VirtualTimeDriver* target;
+  std::size_t fired_ = 0;
+};
+
+struct CountingClock final : ClockWrapper {
+  explicit CountingClock(Clock* target) : ClockWrapper(target), driver(target->virtual_time()) {}
+  VirtualTimeDriver* virtual_time() override { return &driver; }
+  CountingDriver driver;
+};
+
+struct WrappedRun {
+  long attempts = 0;
+  long live_answers = 0;
+  TimePoint end;
+};
+
+// A small campaign with retries, driven through poll(), run_for() and run_until_done() on
+// `clock` (a VirtualClock or a wrapper of one).
+WrappedRun run_small_campaign(Clock* clock) {
+  SimulationOptions so;
+  so.seed = 17;
+  so.parametric.answer_delay = Distribution::fixed(4);
+  so.parametric.busy_delay = Distribution::fixed(2);
+  so.parametric.talk = Distribution::exponential(40);
+  so.wrap_up = Distribution::fixed(3);
+  auto storage = make_memory_storage();
+  Simulator sim(so, clock);
+  Engine engine(EngineOptions{}, storage.get(), &sim, clock, &sim);
+  sim.attach(&engine);
+  CampaignConfig c;
+  c.id = "w";
+  c.compliance = ComplianceProfile::none();
+  c.max_attempts = 3;
+  c.call_window = CallWindow::always();
+  c.ring_timeout = std::chrono::seconds(15);
+  c.retry_rules = {{Disposition::kNoAnswer, {false, std::chrono::minutes(2)}},
+                   {Disposition::kBusy, {false, std::chrono::minutes(1)}}};
+  engine.add_campaign(c);
+  add_contacts_and_agents(engine, "w", 80, 2000, 5);
+  EXPECT_TRUE(engine.idle());
+  engine.start_campaign("w");
+  engine.poll();
+  engine.run_for(std::chrono::minutes(3));
+  EXPECT_FALSE(engine.idle());
+  EXPECT_GT(engine.statistics("w").attempts, 0);
+  EXPECT_TRUE(engine.run_until_done(std::chrono::hours(12)));
+  EXPECT_TRUE(engine.idle());
+  const CampaignStatistics s = engine.statistics("w");
+  EXPECT_EQ(s.contacts_final, 80u);
+  return {s.attempts, s.live_answers, clock->now()};
+}
+
+TEST(EngineClock, AWrapperOfAVirtualClockRunsTheSameSimulationAsTheClockItself) {
+  const TimePoint start = parse_utc("2026-05-04T13:00:00Z");
+  VirtualClock bare(start);
+  const WrappedRun expected = run_small_campaign(&bare);
+  ASSERT_GT(expected.attempts, 80);  // some retries
+
+  VirtualClock base(start);
+  ClockWrapper wrapper(&base);
+  EXPECT_TRUE(wrapper.is_virtual());
+  EXPECT_EQ(wrapper.virtual_time(), base.virtual_time());
+  const WrappedRun wrapped = run_small_campaign(&wrapper);
+  EXPECT_EQ(wrapped.attempts, expected.attempts);
+  EXPECT_EQ(wrapped.live_answers, expected.live_answers);
+  EXPECT_EQ(wrapped.end, expected.end);
+
+  // A wrapper with a driver of its own is driven through it.
+  VirtualClock inner(start);
+  CountingClock counting(&inner);
+  EXPECT_TRUE(counting.is_virtual());
+  const WrappedRun counted = run_small_campaign(&counting);
+  EXPECT_EQ(counted.attempts, expected.attempts);
+  EXPECT_EQ(counted.live_answers, expected.live_answers);
+  EXPECT_EQ(counted.end, expected.end);
+  EXPECT_GT(counting.driver.fired_, static_cast<std::size_t>(counted.attempts));
+
+  // A wrapper of a real clock is a real clock.
+  auto real = make_system_clock();
+  ClockWrapper real_wrapper(real.get());
+  EXPECT_FALSE(real_wrapper.is_virtual());
+  EXPECT_EQ(real_wrapper.virtual_time(), nullptr);
+}
+
 TEST(EngineThreads, RealClockOnOwnedThreadsRunsACampaignToTheEnd) {
   SimulationOptions so;
   so.seed = 5;
@@ -201,14 +318,7 @@ TEST(EngineThreads, RealClockOnOwnedThreadsRunsACampaignToTheEnd) {
   c.ring_timeout = std::chrono::seconds(10);
   c.retry_rules = {{Disposition::kNoAnswer, {false, std::chrono::minutes(1)}}};
   engine.add_campaign(c);
-  for (int i = 0; i < 60; ++i) {
-    Contact ct;
-    ct.numbers.push_back(PhoneNumber{"+1212555" + std::to_string(1000 + i)});
-    engine.add_contact("t", ct);
-  }
-  for (int i = 0; i < 6; ++i) {
-    engine.set_agent_state(engine.add_agent("t", "a"), AgentState::kAvailable);
-  }
+  add_contacts_and_agents(engine, "t", 60, 1000, 6);
   engine.start(2);
   engine.start_campaign("t");
   CampaignStatistics s;

@@ -3,6 +3,7 @@
 #ifndef OMNIVOX_CLOCK_H_
 #define OMNIVOX_CLOCK_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,6 +25,38 @@ class TimerTarget {
 
  protected:
   ~TimerTarget() = default;
+};
+
+/// Moves a virtual clock's time: what Engine::run_for(), run_until_done(), poll() and idle()
+/// need from a clock whose time moves only when its owner says so (Clock::virtual_time()).
+/// VirtualClock implements it; a clock wrapper may put its own in front of one to see or change
+/// how time moves. Every method is called from the one thread that drives the clock, except
+/// now(), next_due() and pending(), which are thread-safe.
+class VirtualTimeDriver {
+ public:
+  /// The clock's current instant, UTC (the same as its Clock::now()).
+  virtual TimePoint now() const = 0;
+  /// Fires the earliest pending timer if it is due at or before `limit`, moving now() to its
+  /// time. Returns false (and moves now() to `limit`) when none is due by then. now() never
+  /// moves backwards: a timer that fell due before now() fires at now().
+  virtual bool advance_one(TimePoint limit) = 0;
+  /// Like advance_one, but leaves now() unchanged when no timer is due by `limit` (time stops
+  /// at the last event). Same as `next_due() <= limit && advance_one(next_due())`, in one step.
+  virtual bool fire_next(TimePoint limit) = 0;
+  /// Fires every timer due at or before `limit` in time order, then sets now() to `limit`.
+  /// Returns the number of timers fired.
+  virtual std::size_t advance_to(TimePoint limit) = 0;
+  /// The time of the earliest pending timer, or TimePoint::max() when none is pending.
+  virtual TimePoint next_due() const = 0;
+  /// Number of pending (not cancelled) timers.
+  virtual std::size_t pending() const = 0;
+  /// Moves now() forward by `d` (nothing for `d` <= 0) without firing anything: the driving
+  /// thread was blocked for `d` (a stalled storage call, see omnivox/testing/faults.h), so
+  /// timers that fell due meanwhile fire late, at the next advance, in their order.
+  virtual void pass(Duration d) = 0;
+
+ protected:
+  ~VirtualTimeDriver() = default;
 };
 
 class Clock {
@@ -62,12 +95,20 @@ class Clock {
   /// clock stops right after it returns). now() keeps working. Idempotent. Thread-safe. The
   /// default does nothing: a clock that fires only inside its owner's calls stops when they stop.
   virtual void stop() {}
-  /// True when time only moves through advance() (simulation); the engine then runs every
-  /// handler inline on the thread that drives it.
-  virtual bool is_virtual() const { return false; }
+  /// For a clock whose time moves only when its owner drives it (simulation): the driver that
+  /// moves it, valid as long as the clock. nullptr (the default) for a clock that follows real
+  /// time. The engine asks once per run_for()/run_until_done()/poll()/idle() call and drives
+  /// the clock only through it. Thread-safe.
+  virtual VirtualTimeDriver* virtual_time() { return nullptr; }
+  /// True exactly when virtual_time() is not nullptr: time only moves through the driver; the
+  /// engine then runs every handler inline on the thread that drives it. Thread-safe.
+  bool is_virtual() const { return const_cast<Clock*>(this)->virtual_time() != nullptr; }
 };
 
-/// Forwards every call to another Clock.
+/// Forwards every call to another Clock, virtual_time() included: wrapping a VirtualClock gives
+/// a virtual clock the engine drives as it would the VirtualClock itself. A subclass that wants
+/// to see or change how virtual time moves overrides virtual_time() to return its own
+/// VirtualTimeDriver, which in turn drives `target()->virtual_time()`.
 class ClockWrapper : public Clock {
  public:
   explicit ClockWrapper(Clock* target) : target_(target) {}
@@ -79,7 +120,7 @@ class ClockWrapper : public Clock {
   void cancel(TimerId id) override { target_->cancel(id); }
   void wait_for_running_timers() override { target_->wait_for_running_timers(); }
   void stop() override { target_->stop(); }
-  bool is_virtual() const override { return target_->is_virtual(); }
+  VirtualTimeDriver* virtual_time() override { return target_->virtual_time(); }
 
  private:
   Clock* target_;
@@ -93,10 +134,12 @@ class ClockWrapper : public Clock {
 /// their timers and wait_for_running_timers()), then destroy the targets, then the clock.
 std::unique_ptr<Clock> make_system_clock(double speed = 1.0, TimePoint start = TimePoint{});
 
-/// Discrete-event virtual time. Not thread-safe beyond what Clock promises: schedule_at and
-/// cancel may be called from any thread, but advance() must be called from one thread.
-/// Timers at the same instant fire in the order they were scheduled.
-class VirtualClock final : public Clock {
+/// Discrete-event virtual time: its own VirtualTimeDriver. Not thread-safe beyond what Clock
+/// and VirtualTimeDriver promise: schedule_at and cancel may be called from any thread, but it
+/// is advanced from one thread. Timers at the same instant fire in the order they were
+/// scheduled. Final, so calls through a VirtualClock* (as the engine makes once it knows it
+/// drives one) are direct calls.
+class VirtualClock final : public Clock, public VirtualTimeDriver {
  public:
   explicit VirtualClock(TimePoint start);
   ~VirtualClock() override;
@@ -104,25 +147,16 @@ class VirtualClock final : public Clock {
   TimerId schedule_at(TimePoint when, std::function<void()> fn) override;
   TimerId schedule_call(TimePoint when, TimerTarget* target, std::uint64_t key) override;
   void cancel(TimerId id) override;
-  bool is_virtual() const override { return true; }
+  /// Returns this clock.
+  VirtualTimeDriver* virtual_time() override { return this; }
 
-  /// Fires the earliest pending timer if it is due at or before `limit`, moving now() to its
-  /// time. Returns false (and moves now() to `limit`) when none is due by then.
-  bool advance_one(TimePoint limit);
-  /// Like advance_one, but leaves now() unchanged when no timer is due by `limit` (time stops
-  /// at the last event). Same as `next_due() <= limit && advance_one(next_due())`, in one step.
-  bool fire_next(TimePoint limit);
-  /// Fires every timer due at or before `limit` in time order, then sets now() to `limit`.
-  /// Returns the number of timers fired.
-  std::size_t advance_to(TimePoint limit);
-  /// The time of the earliest pending timer, or TimePoint::max() when none is pending.
-  TimePoint next_due() const;
-  /// Number of pending (not cancelled) timers.
-  std::size_t pending() const;
-  /// Moves now() forward by `d` without firing anything: the driving thread was blocked for `d`
-  /// (a stalled storage call, see omnivox/testing/faults.h), so timers that fell due meanwhile
-  /// fire late, at the next advance, in their order. Call it from the driving thread.
-  void pass(Duration d);
+  // VirtualTimeDriver: see there.
+  bool advance_one(TimePoint limit) override;
+  bool fire_next(TimePoint limit) override;
+  std::size_t advance_to(TimePoint limit) override;
+  TimePoint next_due() const override;
+  std::size_t pending() const override;
+  void pass(Duration d) override;
 
  private:
   struct Impl;

@@ -186,7 +186,8 @@ class Engine {
   /// Runs for `d`: wall time with a real clock, virtual time with a virtual clock.
   std::size_t run_for(Duration d);
   /// Virtual clock only: runs until every started campaign has no dialable contact left and no
-  /// call in flight, or until `limit` of virtual time passed. Returns true if finished.
+  /// call in flight, or until `limit` of virtual time passed. Returns true if finished. Throws
+  /// Error(kState) with a real clock (Clock::virtual_time() is nullptr).
   bool run_until_done(Duration limit);
   /// True when no call is in flight and, with a virtual clock, no timer is pending (nothing
   /// will happen unless the host acts).

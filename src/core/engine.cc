@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 #include <type_traits>
+#include <typeinfo>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -27,6 +28,15 @@ namespace {
 
 // The engine whose virtual clock this thread is driving: handlers for it run inline.
 thread_local const void* t_driving_engine = nullptr;
+
+// Returns drive(d) with `d` the clock's driver as a VirtualClock* when that is its exact type
+// (a bare VirtualClock, or a wrapper that forwards to one): VirtualClock is final, so the calls
+// a simulation makes per event are direct. Any other driver goes through the interface.
+template <typename Drive>
+decltype(auto) with_driver(VirtualTimeDriver* driver, Drive&& drive) {
+  if (typeid(*driver) == typeid(VirtualClock)) return drive(static_cast<VirtualClock*>(driver));
+  return drive(driver);
+}
 
 std::string random_owner_token() {
   std::random_device rd;
@@ -1953,13 +1963,15 @@ void Engine::stop() {
 
 std::size_t Engine::poll() {
   std::size_t n = 0;
-  if (impl_->clock->is_virtual()) {
-    auto* vc = dynamic_cast<VirtualClock*>(impl_->clock);
-    if (!vc) throw Error(ErrorCode::kState, "poll: a virtual clock must be a VirtualClock");
+  if (VirtualTimeDriver* driver = impl_->clock->virtual_time()) {
     const void* saved = t_driving_engine;
     t_driving_engine = impl_.get();
     n += impl_->io.poll();
-    while (vc->advance_one(vc->now())) ++n;
+    n += with_driver(driver, [](auto* d) {
+      std::size_t fired = 0;
+      while (d->advance_one(d->now())) ++fired;
+      return fired;
+    });
     t_driving_engine = saved;
     impl_->io.restart();
     return n;
@@ -1970,52 +1982,59 @@ std::size_t Engine::poll() {
 }
 
 std::size_t Engine::run_for(Duration d) {
-  if (!impl_->clock->is_virtual()) {
+  VirtualTimeDriver* driver = impl_->clock->virtual_time();
+  if (driver == nullptr) {
     std::size_t n = impl_->io.run_for(d);
     impl_->io.restart();
     return n;
   }
-  auto* vc = dynamic_cast<VirtualClock*>(impl_->clock);
-  if (!vc) throw Error(ErrorCode::kState, "run_for: a virtual clock must be a VirtualClock");
-  TimePoint limit = vc->now() + d;
+  TimePoint limit = driver->now() + d;
   const void* saved = t_driving_engine;
   t_driving_engine = impl_.get();
   std::size_t n = impl_->io.poll();
   impl_->io.restart();
-  while (vc->advance_one(limit)) {
-    ++n;
-    n += impl_->io.poll();
-    impl_->io.restart();
-  }
+  n += with_driver(driver, [this, limit](auto* vc) {
+    std::size_t ran = 0;
+    while (vc->advance_one(limit)) {
+      ++ran;
+      ran += impl_->io.poll();
+      impl_->io.restart();
+    }
+    return ran;
+  });
   t_driving_engine = saved;
   return n;
 }
 
 bool Engine::run_until_done(Duration limit) {
-  auto* vc = dynamic_cast<VirtualClock*>(impl_->clock);
-  if (!vc) throw Error(ErrorCode::kState, "run_until_done: needs a VirtualClock");
-  TimePoint end = vc->now() + limit;
+  VirtualTimeDriver* driver = impl_->clock->virtual_time();
+  if (driver == nullptr) {
+    throw Error(ErrorCode::kState, "run_until_done: needs a virtual clock (Clock::virtual_time)");
+  }
+  TimePoint end = driver->now() + limit;
   const void* saved = t_driving_engine;
   t_driving_engine = impl_.get();
   impl_->io.poll();
   impl_->io.restart();
-  // Unlike run_for, time stops at the last event rather than at the limit.
-  while (vc->fire_next(end)) {
-    // Handlers of this thread run inline; io only holds work posted by other threads.
-    if (impl_->posted.load(std::memory_order_acquire) != 0 &&
-        impl_->posted.exchange(0, std::memory_order_acq_rel) != 0) {
-      impl_->io.poll();
-      impl_->io.restart();
+  with_driver(driver, [this, end](auto* vc) {
+    // Unlike run_for, time stops at the last event rather than at the limit.
+    while (vc->fire_next(end)) {
+      // Handlers of this thread run inline; io only holds work posted by other threads.
+      if (impl_->posted.load(std::memory_order_acquire) != 0 &&
+          impl_->posted.exchange(0, std::memory_order_acq_rel) != 0) {
+        impl_->io.poll();
+        impl_->io.restart();
+      }
     }
-  }
+  });
   t_driving_engine = saved;
-  return vc->pending() == 0;
+  return driver->pending() == 0;
 }
 
 bool Engine::idle() const {
   std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
-  auto* vc = dynamic_cast<VirtualClock*>(impl_->clock);
-  return impl_->calls.empty() && (vc == nullptr || vc->pending() == 0);
+  const VirtualTimeDriver* driver = impl_->clock->virtual_time();
+  return impl_->calls.empty() && (driver == nullptr || driver->pending() == 0);
 }
 
 CampaignStatistics Engine::statistics(const std::string& campaign_id) const {

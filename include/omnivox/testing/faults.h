@@ -374,11 +374,12 @@ struct StorageFaultOptions {
   Duration stall{200};
   /// Which operations may fail or stall (StorageOperation bits). Default: kAllStorageOperations.
   std::uint32_t operations = kAllStorageOperations;
-  /// The clock a stall passes on. A VirtualClock: the stall moves its now() forward by `stall`
-  /// without firing timers (VirtualClock::pass) — the driving thread was blocked, so timers
-  /// falling due meanwhile fire late, as they would behind a blocked engine thread; it does not
-  /// wait (virtual time cannot pass while its only thread waits: that would deadlock). Any other
-  /// clock or null: the calling thread sleeps `stall` of wall time. Default: null.
+  /// The clock a stall passes on. A virtual clock (a VirtualClock, or a wrapper of one): the
+  /// stall moves its now() forward by `stall` without firing timers (VirtualTimeDriver::pass) —
+  /// the driving thread was blocked, so timers falling due meanwhile fire late, as they would
+  /// behind a blocked engine thread; it does not wait (virtual time cannot pass while its only
+  /// thread waits: that would deadlock). A real clock or null: the calling thread sleeps `stall`
+  /// of wall time. Default: null.
   Clock* clock = nullptr;
 };
 
@@ -406,7 +407,7 @@ class FaultyStorage : public StorageWrapper {
         throw Error(ErrorCode::kInvalidArgument, "FaultyStorage: a probability is outside [0, 1]");
       }
     }
-    virtual_clock_ = dynamic_cast<VirtualClock*>(options.clock);
+    if (options.clock != nullptr) virtual_time_ = options.clock->virtual_time();
   }
 
   /// Turns fault injection on (the default) or off. Thread-safe.
@@ -550,8 +551,8 @@ class FaultyStorage : public StorageWrapper {
       }
     }
     if (stall) {
-      if (virtual_clock_ != nullptr) {
-        virtual_clock_->pass(options_.stall);
+      if (virtual_time_ != nullptr) {
+        virtual_time_->pass(options_.stall);
       } else {
         std::this_thread::sleep_for(options_.stall);
       }
@@ -563,7 +564,7 @@ class FaultyStorage : public StorageWrapper {
   }
 
   StorageFaultOptions options_;
-  VirtualClock* virtual_clock_ = nullptr;
+  VirtualTimeDriver* virtual_time_ = nullptr;
   mutable std::mutex mutex_;
   std::mt19937_64 rng_;
   std::atomic<bool> enabled_{true};
