@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Several engine processes on one storage (issue 4's "must hold" tests), each run by ctest:
+# Several engine processes on one storage (the invariants of docs/architecture.md, Invariants), each run by ctest:
 #   multinode  three `omnivox run` processes share one PostgreSQL database and run one campaign at
 #              wall-clock pace; the invariants (check_invariants.cc) hold over what they wrote.
 #   outage     two engines run while the PostgreSQL server is stopped for a few seconds and
