@@ -20,7 +20,7 @@ PACKAGES=(
   libssl-dev libboost-url1.81-dev
   python3-dev pybind11-dev python3-pytest python3-numpy python3-matplotlib
   swig openjdk-17-jdk-headless junit4
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
 )
 
 SUDO=""

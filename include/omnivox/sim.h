@@ -302,12 +302,18 @@ class Simulation {
  public:
   /// Engine options for simulations: no journal of every state change, warnings and errors only.
   static EngineOptions quiet_engine_options();
+  /// Memory storage options without the event journal (a simulation does not read it).
+  static MemoryStorageOptions quiet_storage_options() {
+    MemoryStorageOptions options;
+    options.keep_journal = false;
+    return options;
+  }
 
   /// `downstream` (optional, not owned, must outlive the simulation) hears every event after
   /// the simulator (chained through Simulator's `downstream`).
   Simulation(SimulationOptions world, TimePoint start,
              EngineOptions engine_options = quiet_engine_options(),
-             MemoryStorageOptions storage_options = {/*keep_journal=*/false},
+             MemoryStorageOptions storage_options = quiet_storage_options(),
              EventListener* downstream = nullptr);
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;

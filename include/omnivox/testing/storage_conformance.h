@@ -363,7 +363,9 @@ TYPED_TEST_P(StorageConformanceTest, AddContactsStoresABatchOnce) {
                                 this->make_contact("c1", "c")};
   const std::size_t added = s.add_contacts(batch);
   EXPECT_EQ(s.contact_count("c1"), 3u);
-  if (added != batch.size()) EXPECT_EQ(added, 2u);  // the default counts every contact as new
+  if (added != batch.size()) {  // the default counts every contact as new
+    EXPECT_EQ(added, 2u);
+  }
   EXPECT_EQ(batch[1].id, stored);
   EXPECT_NE(batch[0].id, batch[2].id);
   for (const Contact& c : batch) EXPECT_EQ(s.get_contact(c.id)->external_id, c.external_id);
