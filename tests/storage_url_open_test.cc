@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "omnivox/postgres_storage.h"
 #include "omnivox/storage_url.h"
 
 namespace omnivox {
@@ -69,6 +70,21 @@ TEST(StorageUrl, OverlongUrlIsRefusedWithoutBeingShown) {
   ASSERT_EQ(longest.size(), kMaxStorageUrlBytes);
   EXPECT_EQ(storage_kind(longest), StorageKind::kPostgres);
   EXPECT_EQ(mask_storage_url(longest), "postgres://dialer:***@db/" + std::string(2020, 'd'));
+}
+
+// A connection string far past what masking shows (a pasted file, say) is refused by libpq or
+// the server, never a stack overflow in the masking of the error message.
+TEST(PostgresStorageOpen, HugeConnectionStringIsAnErrorNotACrash) {
+  const std::string conninfo =
+      "host=127.0.0.1 port=1 connect_timeout=1 password=" + std::string(100000, 'x');
+  const std::string shown = "<connection string of " + std::to_string(conninfo.size()) + " bytes>";
+  EXPECT_EQ(mask_conninfo_password(conninfo), shown);
+  try {
+    make_postgres_storage(conninfo);
+    FAIL() << "connected to port 1";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(shown), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -52,6 +52,7 @@
 #ifndef OMNIVOX_POSTGRES_STORAGE_H_
 #define OMNIVOX_POSTGRES_STORAGE_H_
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -103,8 +104,12 @@ std::unique_ptr<Storage> make_postgres_storage(const std::string& conninfo,
                                                const PostgresStorageOptions& options = {});
 
 /// `conninfo` with any password replaced by "***" (keyword form "password=..." and URI form
-/// "user:secret@host"), for error messages and logs.
+/// "user:secret@host"), for error messages and logs. A connection string longer than
+/// kMaxMaskedConninfo bytes is not shown at all: "<connection string of N bytes>".
 std::string mask_conninfo_password(const std::string& conninfo);
+/// The longest connection string mask_conninfo_password shows (the masking's regular expressions
+/// recurse per character: a string of some 20 KB overflowed the stack).
+inline constexpr std::size_t kMaxMaskedConninfo = 2048;
 
 }  // namespace omnivox
 

@@ -928,6 +928,9 @@ class PostgresStorage final : public Storage {
 }  // namespace
 
 std::string mask_conninfo_password(const std::string& conninfo) {
+  if (conninfo.size() > kMaxMaskedConninfo) {
+    return "<connection string of " + std::to_string(conninfo.size()) + " bytes>";
+  }
   // URI form: scheme://user:secret@host... (the userinfo ends at the first '@' of the
   // authority); keyword form: password=secret or password='se cret'.
   static const std::regex uri(R"(^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*):[^@/?#]*@)");
