@@ -32,6 +32,12 @@ std::string mask_storage_url(const std::string& url) {
 }
 
 StorageKind storage_kind(const std::string& url) {
+  // A NUL would cut the path or connection string where C libraries read it (and the message
+  // showing it), so the storage opened would not be the one named.
+  if (auto nul = url.find('\0'); nul != std::string::npos) {
+    throw Error(ErrorCode::kConfig,
+                "storage URL: a NUL byte at offset " + std::to_string(nul) + " (not allowed)");
+  }
   if (url.size() > kMaxStorageUrlBytes) {
     bad_url(url, "longer than " + std::to_string(kMaxStorageUrlBytes) + " bytes");
   }
