@@ -927,10 +927,10 @@ class PostgresStorage final : public Storage {
 
 }  // namespace
 
-std::string mask_conninfo_password(const std::string& conninfo) {
-  if (conninfo.size() > kMaxMaskedConninfo) {
-    return "<connection string of " + std::to_string(conninfo.size()) + " bytes>";
-  }
+namespace {
+
+// One pass of mask_conninfo_password's replacements.
+std::string mask_passwords_once(const std::string& conninfo) {
   // URI form: scheme://user:secret@host... (the userinfo ends at the first '@' of the
   // authority); keyword form: password=secret or password='se cret'.
   static const std::regex uri(R"(^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*):[^@/?#]*@)");
@@ -940,6 +940,23 @@ std::string mask_conninfo_password(const std::string& conninfo) {
   out = std::regex_replace(out, keyword, "$1password=***");
   out = std::regex_replace(out, query_password, "$1***");
   return out;
+}
+
+}  // namespace
+
+std::string mask_conninfo_password(const std::string& conninfo) {
+  const std::string hidden = "<connection string of " + std::to_string(conninfo.size()) + " bytes>";
+  if (conninfo.size() > kMaxMaskedConninfo) return hidden;
+  // A masked string must mask to itself (it is what logs and messages show, and may be masked
+  // again); one pass may uncover another password (an unterminated quote, a second key), so
+  // passes repeat until nothing changes.
+  std::string out = conninfo;
+  for (int pass = 0; pass < 8; ++pass) {
+    std::string next = mask_passwords_once(out);
+    if (next == out) return out;
+    out = std::move(next);
+  }
+  return hidden;
 }
 
 std::unique_ptr<Storage> make_postgres_storage(const std::string& conninfo,
