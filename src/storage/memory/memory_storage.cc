@@ -385,7 +385,7 @@ class DueQueue {
 };
 
 // A campaign's contacts by (list, external id), the key that makes add_contact idempotent: a
-// flat set of contact indexes (about 10 bytes a contact) whose hash and equality read the keys
+// flat set of contact indexes (about 11 bytes a contact) whose hash and equality read the keys
 // from the records, so no key is stored twice.
 struct ExternalKey {
   std::uint32_t list_name;  // interned
