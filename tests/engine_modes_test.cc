@@ -228,13 +228,20 @@ struct WrappedRun {
 
 // A small campaign with retries, driven through poll(), run_for() and run_until_done() on
 // `clock` (a VirtualClock or a wrapper of one).
-WrappedRun run_small_campaign(Clock* clock) {
+// A world of quick calls: answered after 4 s, busy after 2 s, talk exponential with mean
+// `talk_mean_s`, wrap-up `wrap_up_s`.
+SimulationOptions quick_calls(std::uint64_t seed, double talk_mean_s, double wrap_up_s) {
   SimulationOptions so;
-  so.seed = 17;
+  so.seed = seed;
   so.parametric.answer_delay = Distribution::fixed(4);
   so.parametric.busy_delay = Distribution::fixed(2);
-  so.parametric.talk = Distribution::exponential(40);
-  so.wrap_up = Distribution::fixed(3);
+  so.parametric.talk = Distribution::exponential(talk_mean_s);
+  so.wrap_up = Distribution::fixed(wrap_up_s);
+  return so;
+}
+
+WrappedRun run_small_campaign(Clock* clock) {
+  SimulationOptions so = quick_calls(17, 40, 3);
   auto storage = make_memory_storage();
   Simulator sim(so, clock);
   Engine engine(EngineOptions{}, storage.get(), &sim, clock, &sim);
@@ -295,12 +302,7 @@ TEST(EngineClock, AWrapperOfAVirtualClockRunsTheSameSimulationAsTheClockItself) 
 }
 
 TEST(EngineThreads, RealClockOnOwnedThreadsRunsACampaignToTheEnd) {
-  SimulationOptions so;
-  so.seed = 5;
-  so.parametric.answer_delay = Distribution::fixed(4);
-  so.parametric.busy_delay = Distribution::fixed(2);
-  so.parametric.talk = Distribution::exponential(20);
-  so.wrap_up = Distribution::fixed(2);
+  SimulationOptions so = quick_calls(5, 20, 2);
   // 200 virtual seconds per wall second: a virtual hour takes 18 wall seconds at most; the 2 s
   // hold window is still 10 ms of wall time, ample for the engine's threads.
   auto clock = make_system_clock(200.0, parse_utc("2026-05-04T13:00:00Z"));

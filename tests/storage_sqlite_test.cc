@@ -194,14 +194,20 @@ INSERT INTO journal (campaign_id, at, call_id, contact_id, kind, detail)
 INSERT INTO processed_events VALUES ('CA7:1');
 )sql";
 
-TEST(SqliteStorage, MigratesAVersion1FileToTenants) {
-  TempDir dir;
-  const std::string path = dir.file("v1.sqlite");
+// Writes a version-1 file at `path` (kV1Schema and its rows), then runs `more_sql` on it.
+void write_version1_file(const std::string& path, const char* more_sql = "") {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   char* err = nullptr;
   ASSERT_EQ(sqlite3_exec(db, kV1Schema, nullptr, nullptr, &err), SQLITE_OK) << err;
+  ASSERT_EQ(sqlite3_exec(db, more_sql, nullptr, nullptr, &err), SQLITE_OK) << err;
   sqlite3_close(db);
+}
+
+TEST(SqliteStorage, MigratesAVersion1FileToTenants) {
+  TempDir dir;
+  const std::string path = dir.file("v1.sqlite");
+  ASSERT_NO_FATAL_FAILURE(write_version1_file(path));
 
   auto s = make_sqlite_storage(path);  // tenant "default": the v1 rows are its rows
   auto c = s->get_contact(1);
@@ -241,7 +247,8 @@ TEST(SqliteStorage, MigratesAVersion1FileToTenants) {
   s.reset();
   t.reset();
 
-  // Version 2 now; reopening does not migrate again.
+  // The current version now; reopening does not migrate again.
+  sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st, nullptr),
@@ -260,10 +267,6 @@ TEST(SqliteStorage, MigratesAVersion1FileToTenants) {
 TEST(SqliteStorage, MigrationDropsUndialledDuplicateContacts) {
   TempDir dir;
   const std::string path = dir.file("dups.sqlite");
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  ASSERT_EQ(sqlite3_exec(db, kV1Schema, nullptr, nullptr, &err), SQLITE_OK) << err;
   const char* duplicates = R"sql(
 INSERT INTO contacts VALUES (2, 'c1', 'spring', 'ext-1', 5, 2, '[]', '[]', '', 0, 0, 0, 0, 0, 0, 0, 0);
 INSERT INTO contacts VALUES (3, 'c1', 'spring', 'ext-2', 5, 3, '[]', '[]', '', 0, 0, 0, 0, 0, 0, 0, 0);
@@ -272,8 +275,7 @@ INSERT INTO contacts VALUES (5, 'c1', 'autumn', 'ext-2', 5, 5, '[]', '[]', '', 0
 INSERT INTO contacts VALUES (6, 'c1', 'spring', '', 5, 6, '[]', '[]', '', 0, 0, 0, 0, 0, 0, 0, 0);
 INSERT INTO contacts VALUES (7, 'c1', 'spring', '', 5, 7, '[]', '[]', '', 0, 0, 0, 0, 0, 0, 0, 0);
 )sql";
-  ASSERT_EQ(sqlite3_exec(db, duplicates, nullptr, nullptr, &err), SQLITE_OK) << err;
-  sqlite3_close(db);
+  ASSERT_NO_FATAL_FAILURE(write_version1_file(path, duplicates));
 
   auto s = make_sqlite_storage(path);
   EXPECT_TRUE(s->get_contact(1).has_value());   // dialled, the first ext-1
