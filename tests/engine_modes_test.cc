@@ -2,6 +2,7 @@
 // and the engine on its own threads with a real clock.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -9,11 +10,59 @@
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
 #include "omnivox/sim.h"
+#include "omnivox/storage_url.h"
 
 namespace omnivox {
 namespace {
 
 const std::string kBank = std::string(OMNIVOX_EXAMPLES_DIR) + "/data/bank-full.csv";
+
+// An import run again stores nothing twice, and one cut short (its list left unfinished, some of
+// its rows stored) is completed: the rows stored already are counted, the rest added, the list
+// marked complete. On the memory backend and SQLite.
+TEST(Import, RunAgainOrCutShortStoresEachContactOnce) {
+  const std::string db = ::testing::TempDir() + "/import-again.db";
+  std::remove(db.c_str());
+  for (const std::string url : {std::string("memory"), "sqlite:" + db}) {
+    SCOPED_TRACE(url);
+    auto storage = open_storage(url);
+    VirtualClock clock(parse_utc("2026-05-04T08:00:00Z"));
+    Simulator sim(SimulationOptions{}, &clock);
+    Engine engine(Simulation::quiet_engine_options(), storage.get(), &sim, &clock, &sim);
+    CampaignConfig c;
+    c.id = "bank";
+    engine.add_campaign(c);
+    ImportOptions io;
+    io.default_region = "PT";
+    // An import killed after its first rows: an unfinished list and 1,500 contacts stored.
+    storage->put_list({"bank", "main", true, false});
+    const auto first = engine.import_contacts("bank", "first-rows", kBank, io);
+    ASSERT_EQ(first.rows_loaded, 45211u);
+    std::vector<Contact> stored;
+    ContactScan all{.campaign_id = "bank", .dialable_only = false};
+    storage->scan_contacts(all, [&](const Contact& ct) {
+      Contact copy = ct;
+      copy.list_name = "main";
+      stored.push_back(std::move(copy));
+      return stored.size() < 1500;
+    });
+    storage->add_contacts(stored);
+    const std::size_t before = storage->contact_count("bank");
+    ASSERT_EQ(before, 45211u + 1500u);
+
+    const auto completed = engine.import_contacts("bank", "main", kBank, io);
+    EXPECT_EQ(completed.rows_loaded, 45211u);
+    EXPECT_EQ(completed.rows_already_stored, 1500u);
+    EXPECT_EQ(storage->contact_count("bank"), 2 * 45211u);
+    const auto lists = storage->lists("bank");
+    for (const ContactList& list : lists) EXPECT_TRUE(list.import_complete) << list.name;
+
+    const auto again = engine.import_contacts("bank", "main", kBank, io);
+    EXPECT_EQ(again.rows_already_stored, 45211u);
+    EXPECT_EQ(storage->contact_count("bank"), 2 * 45211u);
+  }
+  std::remove(db.c_str());
+}
 
 // With unlimited attempts and an always-open window, every client of the bank data is reached
 // on exactly the attempt the bank needed (its `campaign` value).
