@@ -21,6 +21,8 @@ PACKAGES=(
   python3-dev pybind11-dev python3-pytest python3-numpy python3-matplotlib
   swig openjdk-17-jdk-headless junit4
   clang libclang-rt-14-dev clang-format
+  libre-dev libspandsp-dev libspeexdsp-dev
+  sip-tester kamailio sox espeak-ng flite
 )
 
 SUDO=""
