@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "omnivox/audit.h"
 #include "omnivox/compliance.h"
 #include "omnivox/engine.h"
 #include "omnivox/sim.h"

@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "omnivox/audit.h"
 #include "omnivox/compliance.h"
 #include "omnivox/engine.h"
 #include "omnivox/policies.h"

@@ -1,6 +1,6 @@
-// The light mutexes of the simulation's hot locks (src/core/light_mutex.h): mutual exclusion
+// The light mutexes of the simulation's hot locks (src/util/light_mutex.h): mutual exclusion
 // under contention (threads that must sleep and be woken), try_lock, and recursion.
-#include "core/light_mutex.h"
+#include "util/light_mutex.h"
 
 #include <gtest/gtest.h>
 

@@ -17,16 +17,17 @@
 #ifndef OMNIVOX_POLICIES_H_
 #define OMNIVOX_POLICIES_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "omnivox/pacing.h"
 #include "omnivox/types.h"
 
 namespace omnivox {
-
-class Simulator;
 
 /// A policy with one tunable scalar that sets how hard it dials: raising the parameter never
 /// makes the policy launch fewer calls in the same state. The PI wrapper (make_pi_policy) tunes
@@ -233,6 +234,45 @@ std::unique_ptr<PacingPolicy> make_open_loop_policy(const OpenLoopOptions& optio
 // ---------------------------------------------------------------------------------------------
 // 6. Oracle (simulation only)
 
+/// What the future holds for one attempt in flight: an oracle's view (simulation only; no real
+/// telephony can know this). See OutcomeForecaster::forecast().
+struct CallForecast {
+  /// The engine will see a live answer (HUMAN): a person, or an answering machine when the
+  /// campaign does not use AMD (the engine treats every answer as a person then), or an AMD
+  /// false negative. An AMD false positive (a person classified MACHINE) is not a live answer.
+  bool live_answer = false;
+  /// When the engine sees the attempt resolve: the live answer (after AMD when used), or the
+  /// attempt's end (busy, no answer, invalid) or its AMD machine result.
+  TimePoint resolves_at{};
+  /// Seconds the call stays connected once bridged to an agent (live answers; 0 otherwise).
+  double talk_s = 0.0;
+};
+
+/// The same for the next attempt(s) not originated yet, relative to their originate time.
+struct OriginateForecast {
+  bool live_answer = false;       ///< as CallForecast::live_answer
+  double resolves_after_s = 0.0;  ///< originate → resolution (as CallForecast::resolves_at)
+  double talk_s = 0.0;            ///< as CallForecast::talk_s
+};
+
+/// The future as only a simulation knows it, read by the oracle policy. The Simulator
+/// (omnivox/sim.h) implements it; the pacing layer sees only this interface. Queries never change
+/// what happens to calls already originated.
+class OutcomeForecaster {
+ public:
+  virtual ~OutcomeForecaster() = default;
+  /// The fate of an attempt in flight (originated and not ended), or nullopt if unknown.
+  virtual std::optional<CallForecast> forecast(CallId call) const = 0;
+  /// When a busy agent will be free again (end of the call plus the wrap-up), or nullopt if
+  /// unknown.
+  virtual std::optional<TimePoint> agent_free_at(AgentId agent) = 0;
+  /// The fates of the next `n` attempts to be originated (in originate order), for a campaign
+  /// with that ring timeout and AMD setting; peeking again returns the same ones until they are
+  /// used.
+  virtual std::vector<OriginateForecast> peek_next_originates(std::size_t n, Duration ring_timeout,
+                                                              bool amd) = 0;
+};
+
 /// Every field states its default.
 struct OracleOptions {
   /// The campaign's ring timeout and AMD setting (to foresee attempts not launched yet).
@@ -250,7 +290,7 @@ struct OracleOptions {
 };
 
 /// The oracle: an upper bound on what any pacing policy can do, available only in simulation,
-/// since it reads the future from the Simulator (Simulator::forecast, agent_free_at,
+/// since it reads the future from an OutcomeForecaster (the Simulator: forecast, agent_free_at,
 /// peek_next_originates). At each decision it knows when every busy agent will be free (end of
 /// talk plus wrap-up), which pending attempts will be live answers and when, and the fates of
 /// the next attempts it could launch. It matches live answers to agent free times greedily in
@@ -264,8 +304,8 @@ struct OracleOptions {
 /// matched to a future live answer is not reused later in the same plan, and a busy agent whose
 /// free time the simulator does not know is never counted free. Requires the parametric world
 /// (peek_next_originates throws with a replay world) and one campaign per simulator.
-/// `simulator` must outlive the policy. Throws Error(kInvalidArgument) for a null simulator.
-std::unique_ptr<PacingPolicy> make_oracle_policy(Simulator* simulator,
+/// `forecaster` must outlive the policy. Throws Error(kInvalidArgument) for a null forecaster.
+std::unique_ptr<PacingPolicy> make_oracle_policy(OutcomeForecaster* forecaster,
                                                  const OracleOptions& options = {});
 
 }  // namespace omnivox

@@ -31,6 +31,7 @@
 #include "omnivox/clock.h"
 #include "omnivox/engine.h"
 #include "omnivox/event_listener.h"
+#include "omnivox/policies.h"
 #include "omnivox/storage.h"
 #include "omnivox/telephony.h"
 
@@ -125,30 +126,9 @@ struct SimulationOptions {
   Distribution patience = Distribution::fixed(30.0);
 };
 
-/// What the simulation holds in store for one attempt: an oracle's view (simulation only; no real
-/// telephony can know this). See Simulator::forecast().
-struct CallForecast {
-  /// The engine will see a live answer (HUMAN): a person, or an answering machine when the
-  /// campaign does not use AMD (the engine treats every answer as a person then), or an AMD
-  /// false negative. An AMD false positive (a person classified MACHINE) is not a live answer.
-  bool live_answer = false;
-  /// When the engine sees the attempt resolve: the live answer (after AMD when used), or the
-  /// attempt's end (busy, no answer, invalid) or its AMD machine result.
-  TimePoint resolves_at{};
-  /// Seconds the call stays connected once bridged to an agent (live answers; 0 otherwise).
-  double talk_s = 0.0;
-};
-
-/// The same for the next attempt(s) not originated yet, relative to their originate time.
-struct OriginateForecast {
-  bool live_answer = false;       ///< as CallForecast::live_answer
-  double resolves_after_s = 0.0;  ///< originate → resolution (as CallForecast::resolves_at)
-  double talk_s = 0.0;            ///< as CallForecast::talk_s
-};
-
 /// Simulated telephony plus simulated agents. Attach it to an Engine as its Telephony and its
 /// EventListener (chain your own listener through `downstream`).
-class Simulator final : public Telephony, public EventListenerWrapper {
+class Simulator final : public Telephony, public EventListenerWrapper, public OutcomeForecaster {
  public:
   /// `clock` is usually a VirtualClock; any Clock works (a real one gives wall-clock pace). The
   /// clock must outlive the simulator, except that once stop() returned the clock may go first:
@@ -192,18 +172,18 @@ class Simulator final : public Telephony, public EventListenerWrapper {
   // of queries); a run that never calls them draws exactly as before.
 
   /// The fate of an attempt in flight (originated and not ended), or nullopt if unknown.
-  std::optional<CallForecast> forecast(CallId call) const;
+  std::optional<CallForecast> forecast(CallId call) const override;
   /// When a busy agent will be free again (end of the call plus the wrap-up), or nullopt if the
   /// agent is not on a call bridged by this simulator. Draws the agent's wrap-up now if it was
   /// not drawn yet (it is then used when the wrap-up starts).
-  std::optional<TimePoint> agent_free_at(AgentId agent);
+  std::optional<TimePoint> agent_free_at(AgentId agent) override;
   /// The fates of the next `n` attempts to be originated (in originate order), for a campaign
   /// with that ring timeout and AMD setting. Draws them now and keeps them for the next
   /// originate() calls, so peeking again returns the same ones until they are used. Parametric
   /// world only: throws Error(kState) with a replay world (there the fate depends on the contact,
   /// unknown until dialed). The draws are shared by every campaign on this simulator.
   std::vector<OriginateForecast> peek_next_originates(std::size_t n, Duration ring_timeout,
-                                                      bool amd);
+                                                      bool amd) override;
 
  private:
   struct SimCall;

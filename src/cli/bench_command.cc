@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/csv_writer.h"
+#include "omnivox/audit.h"
 #include "omnivox/compliance.h"
 #include "omnivox/config.h"
 #include "omnivox/engine.h"

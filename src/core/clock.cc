@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/light_mutex.h"
+#include "util/light_mutex.h"
 
 namespace omnivox {
 namespace {

@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/light_mutex.h"
+#include "util/light_mutex.h"
 
 namespace omnivox {
 namespace asio = boost::asio;

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "omnivox/policies.h"
-#include "omnivox/sim.h"
 
 namespace omnivox {
 namespace {
@@ -402,7 +401,7 @@ class OpenLoopPolicy final : public PacingPolicy {
 
 class OraclePolicy final : public PacingPolicy {
  public:
-  OraclePolicy(Simulator* sim, const OracleOptions& o) : sim_(sim), o_(o) {}
+  OraclePolicy(OutcomeForecaster* sim, const OracleOptions& o) : sim_(sim), o_(o) {}
   std::string name() const override { return "oracle"; }
   bool wants_details() const override { return true; }
   Duration tick_interval() const override { return o_.tick; }
@@ -458,7 +457,7 @@ class OraclePolicy final : public PacingPolicy {
     return used;
   }
 
-  Simulator* sim_;
+  OutcomeForecaster* sim_;
   OracleOptions o_;
   std::vector<TimePoint> free_, arrivals_;
 };
@@ -521,13 +520,14 @@ std::unique_ptr<PacingPolicy> make_open_loop_policy(const OpenLoopOptions& o) {
   return std::make_unique<OpenLoopPolicy>(o);
 }
 
-std::unique_ptr<PacingPolicy> make_oracle_policy(Simulator* simulator, const OracleOptions& o) {
-  if (simulator == nullptr) {
-    throw Error(ErrorCode::kInvalidArgument, "oracle: the simulator is null");
+std::unique_ptr<PacingPolicy> make_oracle_policy(OutcomeForecaster* forecaster,
+                                                 const OracleOptions& o) {
+  if (forecaster == nullptr) {
+    throw Error(ErrorCode::kInvalidArgument, "oracle: the forecaster (simulator) is null");
   }
   require(o.max_lookahead >= 1, "oracle max_lookahead: must be >= 1");
   require(o.slack_s >= 0, "oracle slack_s: must be >= 0");
-  return std::make_unique<OraclePolicy>(simulator, o);
+  return std::make_unique<OraclePolicy>(forecaster, o);
 }
 
 }  // namespace omnivox

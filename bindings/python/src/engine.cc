@@ -4,6 +4,7 @@
 // engine_box.h (and common.h) first.
 #include <set>
 
+#include "omnivox/audit.h"
 #include "omnivox/compliance.h"
 #include "omnivox/log.h"
 #include "omnivox/queue_generator.h"

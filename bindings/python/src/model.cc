@@ -6,6 +6,7 @@
 // common.h first.
 #include <sstream>
 
+#include "omnivox/audit.h"
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
 #include "omnivox/event_listener.h"

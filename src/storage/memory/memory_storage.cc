@@ -28,7 +28,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
-#include "core/light_mutex.h"
+#include "util/light_mutex.h"
 #include "omnivox/storage.h"
 
 namespace omnivox {

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/light_mutex.h"
+#include "util/light_mutex.h"
 #include "omnivox/sim.h"
 
 namespace omnivox {

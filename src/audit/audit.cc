@@ -1,4 +1,6 @@
 // After-the-fact compliance audit of a campaign's call records.
+#include "omnivox/audit.h"
+
 #include <algorithm>
 #include <deque>
 #include <map>
