@@ -60,7 +60,7 @@ TEST(AbandonGovernor, UsProfileHoldsPowerDialingUnderThreePercent) {
 TEST(AbandonGovernor, ClampAllowsProgressiveAndBudgetsTheRest) {
   auto profile = ComplianceProfile::us_ftc_fcc();
   AbandonGovernor g(profile);
-  PacingSnapshot s;
+  AbandonGovernor::Exposure s;
   s.now = parse_utc("2026-05-04T13:00:00Z");
   s.agents_idle = 5;
   s.calls_pending = 2;
@@ -75,7 +75,7 @@ TEST(AbandonGovernor, ClampAllowsProgressiveAndBudgetsTheRest) {
   for (int i = 0; i < 30; ++i) g.record_abandon(s.now - std::chrono::minutes(1));
   EXPECT_EQ(g.clamp(20, s), 3);
   // Outside the 30-day window the history no longer counts.
-  PacingSnapshot later = s;
+  AbandonGovernor::Exposure later = s;
   later.now = s.now + std::chrono::hours(24 * 31);
   EXPECT_EQ(g.live_answers(later.now), 0);
   EXPECT_EQ(g.clamp(20, later), 3);

@@ -32,8 +32,6 @@
 
 namespace omnivox {
 
-struct PacingSnapshot;
-
 /// A rule for part of a country (e.g. a US state), found from the number.
 struct RegionRule {
   std::string region;                     ///< "US-FL": ISO 3166-2 code
@@ -108,8 +106,19 @@ class AbandonGovernor {
   void record_abandon(TimePoint t);
   void record_amd_machine(TimePoint t);
 
+  /// What the governor reads of the moment a pacing policy decided (the engine copies it from
+  /// the policy's PacingSnapshot, omnivox/pacing.h).
+  struct Exposure {
+    TimePoint now{};
+    int agents_idle = 0;    ///< logged-in agents free now
+    int calls_waiting = 0;  ///< live answers waiting for an agent
+    int calls_pending = 0;  ///< attempts launched and not resolved yet
+    /// Share of resolved attempts that are live answers (clamped to 0.05–1). Default: 0.3 (the
+    /// PacingSnapshot's prior).
+    double live_answer_probability = 0.3;
+  };
   /// The largest n <= wanted that keeps the projection within the cap (see above).
-  int clamp(int wanted, const PacingSnapshot& snapshot);
+  int clamp(int wanted, const Exposure& exposure);
   /// Counts in the window ending at t.
   long live_answers(TimePoint t);
   long abandons(TimePoint t);

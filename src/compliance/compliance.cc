@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "omnivox/pacing.h"
-
 namespace omnivox {
 namespace {
 
@@ -174,7 +172,7 @@ AbandonGovernor::Window AbandonGovernor::window(TimePoint t) {
   return w;
 }
 
-int AbandonGovernor::clamp(int wanted, const PacingSnapshot& s) {
+int AbandonGovernor::clamp(int wanted, const Exposure& s) {
   if (wanted <= 0) return 0;
   const int free_agents = std::max(s.agents_idle - s.calls_waiting, 0);
   const int safe = std::max(free_agents - s.calls_pending, 0);

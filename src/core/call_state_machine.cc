@@ -1,8 +1,19 @@
 #include "omnivox/call_state_machine.h"
 
 #include <algorithm>
+#include <array>
 
 namespace omnivox {
+
+namespace {
+
+constexpr std::array<const char*, 10> kEventKindNames = {
+    "initiated", "ringing", "answered",  "amd_result", "bridged",
+    "completed", "busy",    "no_answer", "failed",     "canceled"};
+
+}  // namespace
+
+const char* to_string(CallEventKind k) { return kEventKindNames.at(static_cast<std::size_t>(k)); }
 
 const char* to_string(ApplyOutcome o) {
   switch (o) {

@@ -618,7 +618,13 @@ struct Engine::Impl {
     if (c.handled > 5) s.mean_handle_s = c.handle_seconds / c.handled;
     s.dial_queue_size = static_cast<int>(c.queue.size());
     int wanted = std::max(c.policy->decide(s), 0);
-    int allowed = c.governor->clamp(wanted, s);
+    AbandonGovernor::Exposure exposure;
+    exposure.now = s.now;
+    exposure.agents_idle = s.agents_idle;
+    exposure.calls_waiting = s.calls_waiting;
+    exposure.calls_pending = s.calls_pending;
+    exposure.live_answer_probability = s.live_answer_probability;
+    int allowed = c.governor->clamp(wanted, exposure);
     int launched = 0;
     if (allowed > 0) {
       if (static_cast<int>(c.queue.size()) < allowed) refill(c, allowed);

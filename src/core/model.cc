@@ -2,8 +2,6 @@
 
 #include <array>
 
-#include "omnivox/call_state_machine.h"
-#include "omnivox/telephony.h"
 
 namespace omnivox {
 namespace {
@@ -32,10 +30,6 @@ constexpr std::array<const char*, kCallStateCount> kCallStateNames = {
     "QUEUED",  "DIALING",   "RINGING",   "ANSWERED", "HUMAN",     "MACHINE", "FAX",
     "BRIDGED", "COMPLETED", "ABANDONED", "BUSY",     "NO_ANSWER", "FAILED",  "CANCELED"};
 constexpr std::array<const char*, 5> kAmdNames = {"NONE", "HUMAN", "MACHINE", "FAX", "UNKNOWN"};
-constexpr std::array<const char*, 10> kEventKindNames = {
-    "initiated", "ringing", "answered",  "amd_result", "bridged",
-    "completed", "busy",    "no_answer", "failed",     "canceled"};
-
 }  // namespace
 
 const char* to_string(Disposition d) { return kDispositionNames.at(static_cast<std::size_t>(d)); }
@@ -54,7 +48,6 @@ const char* to_string(AgentState s) { return kAgentStateNames.at(static_cast<std
 const char* to_string(FailReason r) { return kFailReasonNames.at(static_cast<std::size_t>(r)); }
 const char* to_string(CallState s) { return kCallStateNames.at(static_cast<std::size_t>(s)); }
 const char* to_string(AmdResult r) { return kAmdNames.at(static_cast<std::size_t>(r)); }
-const char* to_string(CallEventKind k) { return kEventKindNames.at(static_cast<std::size_t>(k)); }
 
 int rank_of(CallState s) {
   switch (s) {

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Checks that every #include in include/ and src/ goes down the parts' dependency graph.
+
+The graph is the one docs/architecture.md ("Parts and layers") draws: a part may include its own
+headers and those of the parts it depends on (directly or through them), never a part above it or
+beside it. An include that breaks the rule fails this check (ctest `layering.includes`) with the
+file, the line and the two parts.
+
+Usage: layering_check.py PROJECT_ROOT
+"""
+import os
+import re
+import sys
+
+# part -> the parts it depends on directly.
+DEPENDS = {
+    "util": [],
+    "base": ["util"],  # types, errors, logging, clocks
+    "compliance": ["base"],  # call windows, time zones, profiles, the abandon governor
+    "model": ["compliance"],  # contacts, campaigns, attempts, dispositions
+    "pacing": ["model"],  # pacing policies, Erlang formulas, the predictive optimum
+    "interfaces": ["model"],  # Telephony, EventListener
+    "calls": ["interfaces"],  # the call state machine, driven by telephony's events
+    "storage": ["model"],  # the Storage interface and its backends, storage URLs
+    "amd": ["model"],  # audio (WAV, G.711), answering-machine and fax detection
+    "engine": ["pacing", "calls", "storage"],  # engine, queue generator, import
+    "audit": ["storage"],  # the after-the-fact compliance audit
+    "simulator": ["engine"],  # simulated telephony and agents
+    "twilio": ["interfaces", "storage"],  # the Twilio backend (webhook deduplication in storage)
+    "sip": ["interfaces", "amd"],  # the SIP backend
+    "config": ["engine", "simulator", "amd"],  # campaign files
+    "testing": ["engine"],  # fault injectors, the storage conformance suite
+    "capi": ["config", "audit", "twilio", "sip", "simulator"],  # the C API
+    "cli": ["capi"],  # the omnivox command-line tool
+}
+
+# Public headers (include/omnivox/NAME) -> part.
+HEADERS = {
+    "types.h": "base",
+    "log.h": "base",
+    "clock.h": "base",
+    "call_window.h": "compliance",
+    "compliance.h": "compliance",
+    "model.h": "model",
+    "call_state_machine.h": "calls",
+    "pacing.h": "pacing",
+    "policies.h": "pacing",
+    "erlang.h": "pacing",
+    "optimum.h": "pacing",
+    "telephony.h": "interfaces",
+    "event_listener.h": "interfaces",
+    "storage.h": "storage",
+    "storage_url.h": "storage",
+    "sqlite_storage.h": "storage",
+    "postgres_storage.h": "storage",
+    "amd.h": "amd",
+    "engine.h": "engine",
+    "queue_generator.h": "engine",
+    "import.h": "engine",
+    "audit.h": "audit",
+    "sim.h": "simulator",
+    "twilio.h": "twilio",
+    "twilio_webhook.h": "twilio",
+    "sip.h": "sip",
+    "config.h": "config",
+    "testing/faults.h": "testing",
+    "testing/storage_conformance.h": "testing",
+    "omnivox.h": "capi",
+}
+
+# Source folders (src/FOLDER) -> part; src/core's files are listed one by one below.
+FOLDERS = {
+    "util": "util",
+    "compliance": "compliance",
+    "pacing": "pacing",
+    "storage": "storage",
+    "audio": "amd",
+    "amd": "amd",
+    "audit": "audit",
+    "telephony/sim": "simulator",
+    "telephony/twilio": "twilio",
+    "telephony/sip": "sip",
+    "capi": "capi",
+    "cli": "cli",
+}
+CORE_FILES = {
+    "log.cc": "base",
+    "time.cc": "base",
+    "clock.cc": "base",
+    "input_checks.h": "base",
+    "model.cc": "model",
+    "call_state_machine.cc": "calls",
+    "engine.cc": "engine",
+    "queue_generator.cc": "engine",
+    "import.cc": "engine",
+    "config.cc": "config",
+}
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+
+
+def closure(part, seen=None):
+    seen = set() if seen is None else seen
+    for dep in DEPENDS[part]:
+        if dep not in seen:
+            seen.add(dep)
+            closure(dep, seen)
+    return seen
+
+
+def part_of_source(rel):
+    """rel: path under src/ -> part, or None if unknown."""
+    if rel.startswith("core/"):
+        return CORE_FILES.get(rel[len("core/"):])
+    best = None
+    for folder, part in FOLDERS.items():
+        if rel.startswith(folder + "/") and (best is None or len(folder) > len(best[0])):
+            best = (folder, part)
+    return best[1] if best else None
+
+
+def part_of_include(target, including_dir, root):
+    """An #include "target" -> part, or None for headers outside the project."""
+    if target.startswith("omnivox/"):
+        return HEADERS.get(target[len("omnivox/"):], "?" + target)
+    # Internal headers are included relative to src/ ("core/input_checks.h") or to the file.
+    for base in (os.path.join(root, "src"), including_dir):
+        path = os.path.normpath(os.path.join(base, target))
+        if os.path.isfile(path):
+            src = os.path.join(root, "src") + os.sep
+            if path.startswith(src):
+                return part_of_source(path[len(src):])
+            return None
+    return None
+
+
+def main():
+    root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".")
+    problems = []
+    files = []
+    for sub in ("include/omnivox", "src"):
+        for dirpath, _, names in os.walk(os.path.join(root, sub)):
+            for n in names:
+                if n.endswith((".h", ".cc", ".c")):
+                    files.append(os.path.join(dirpath, n))
+    for path in sorted(files):
+        rel = os.path.relpath(path, root)
+        if rel.startswith("include/omnivox/"):
+            part = HEADERS.get(rel[len("include/omnivox/"):])
+        else:
+            part = part_of_source(rel[len("src/"):])
+        if part is None:
+            problems.append(f"{rel}: in no part (add it to tests/layering_check.py)")
+            continue
+        allowed = closure(part) | {part}
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                m = INCLUDE.match(line)
+                if not m:
+                    continue
+                target = part_of_include(m.group(1), os.path.dirname(path), root)
+                if target is None:
+                    continue
+                if target.startswith("?"):
+                    problems.append(f"{rel}:{lineno}: includes {target[1:]}, in no part")
+                elif target not in allowed:
+                    problems.append(
+                        f"{rel}:{lineno}: part '{part}' includes {m.group(1)} of part "
+                        f"'{target}', which it does not depend on")
+    for p in problems:
+        print(p)
+    print(f"layering: {len(files)} files, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
