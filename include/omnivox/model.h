@@ -62,7 +62,7 @@ const char* to_string(ContactStatus s);
 inline bool is_final(ContactStatus s) { return s >= ContactStatus::kDone; }
 
 /// Dial modes (docs/architecture.md, Glossary).
-enum class DialMode : std::uint8_t { kPreview, kProgressive, kPower, kPredictive, kAgentless };
+enum class DialMode : std::uint8_t { kPreview, kProgressive, kPower, kPredictive };
 const char* to_string(DialMode m);
 std::optional<DialMode> dial_mode_from_string(std::string_view name);
 
@@ -190,13 +190,6 @@ struct Attempt {
   TimePoint bridged_at{};   ///< epoch if never bridged
   TimePoint ended_at{};     ///< epoch while in flight
   int provider_code = 0;    ///< SIP or provider error code, 0 if none
-};
-
-/// A scheduled future attempt.
-struct CallbackRequest {
-  ContactId contact_id = kNoContact;
-  TimePoint at{};            ///< UTC
-  AgentId agent = kNoAgent;  ///< kNoAgent: any agent
 };
 
 /// What happens after a disposition: final, or retry after a delay.

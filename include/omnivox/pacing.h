@@ -119,7 +119,7 @@ struct PredictiveOptions {
 std::unique_ptr<PacingPolicy> make_predictive_policy(const PredictiveOptions& options = {});
 
 /// The policy for a campaign's dial mode (PREVIEW, PROGRESSIVE, POWER or PREDICTIVE). Throws
-/// Error(kConfig) for AGENTLESS, which is not available yet.
+/// Error(kConfig) for a value outside the enumeration.
 std::unique_ptr<PacingPolicy> make_policy_for(const CampaignConfig& campaign);
 
 }  // namespace omnivox

@@ -254,12 +254,8 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
   if (auto* v = o.if_contains("name")) c.name = r.string(*v, "name");
   if (auto* v = o.if_contains("dial_mode")) {
     auto mode = dial_mode_from_string(r.string(*v, "dial_mode"));
-    if (!mode) r.fail("dial_mode", "must be PREVIEW, PROGRESSIVE, POWER, PREDICTIVE or AGENTLESS");
+    if (!mode) r.fail("dial_mode", "must be PREVIEW, PROGRESSIVE, POWER or PREDICTIVE");
     c.dial_mode = *mode;
-    if (c.dial_mode == DialMode::kAgentless) {
-      r.fail("dial_mode",
-             "AGENTLESS is not available yet; use PREVIEW, PROGRESSIVE, POWER or PREDICTIVE");
-    }
   }
   if (auto* v = o.if_contains("power_lines_per_agent")) {
     c.power_lines_per_agent = r.number_in(*v, "power_lines_per_agent", 1, 10);

@@ -2,7 +2,6 @@
 
 #include <array>
 
-
 namespace omnivox {
 namespace {
 
@@ -20,8 +19,8 @@ constexpr std::array<const char*, kDispositionCount> kDispositionNames = {
     "NOT_INTERESTED", "CALLBACK",       "DNC",       "WRONG_NUMBER", "COMPLETED"};
 constexpr std::array<const char*, 7> kContactStatusNames = {"NEW", "RETRY",   "CALLBACK", "DONE",
                                                             "DNC", "INVALID", "EXHAUSTED"};
-constexpr std::array<const char*, 5> kDialModeNames = {"PREVIEW", "PROGRESSIVE", "POWER",
-                                                       "PREDICTIVE", "AGENTLESS"};
+constexpr std::array<const char*, 4> kDialModeNames = {"PREVIEW", "PROGRESSIVE", "POWER",
+                                                       "PREDICTIVE"};
 constexpr std::array<const char*, kAgentStateCount> kAgentStateNames = {
     "LOGGED_OUT", "AVAILABLE", "RESERVED", "ON_CALL", "WRAP_UP", "PAUSED"};
 constexpr std::array<const char*, 7> kFailReasonNames = {

@@ -62,11 +62,10 @@ std::unique_ptr<PacingPolicy> make_policy_for(const CampaignConfig& campaign) {
       return make_power_policy(campaign.power_lines_per_agent);
     case DialMode::kPredictive:
       return make_predictive_policy();
-    default:
-      throw Error(ErrorCode::kConfig, std::string("dial_mode: ") + to_string(campaign.dial_mode) +
-                                          " is not available yet (use PREVIEW, PROGRESSIVE, POWER "
-                                          "or PREDICTIVE)");
   }
+  throw Error(ErrorCode::kConfig,
+              "dial_mode: " + std::to_string(static_cast<int>(campaign.dial_mode)) +
+                  " is not a dial mode (PREVIEW, PROGRESSIVE, POWER or PREDICTIVE)");
 }
 
 }  // namespace omnivox

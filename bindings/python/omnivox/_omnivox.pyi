@@ -649,7 +649,6 @@ class DialMode:
     PROGRESSIVE: DialMode
     POWER: DialMode
     PREDICTIVE: DialMode
-    AGENTLESS: DialMode
     def __init__(self, value: int) -> None: ...
     def __int__(self) -> int: ...
     @property

@@ -124,7 +124,7 @@ void bind_enums(py::module_& m) {
       "DONE, DNC, INVALID and EXHAUSTED are final.");
 
   py::enum_<DialMode> mode(m, "DialMode", "Dial modes (docs/architecture.md, Glossary).");
-  name_values(mode, 5);
+  name_values(mode, 4);
 
   py::enum_<AgentState> agent(m, "AgentState", "Agent states.");
   name_values(agent, kAgentStateCount);
