@@ -7,10 +7,12 @@ beside it. An include that breaks the rule fails this check (ctest `layering.inc
 file, the line and the two parts.
 
 Usage: layering_check.py PROJECT_ROOT
+       layering_check.py --self-test   (shows that an upward include is caught)
 """
 import os
 import re
 import sys
+import tempfile
 
 # part -> the parts it depends on directly.
 DEPENDS = {
@@ -134,8 +136,8 @@ def part_of_include(target, including_dir, root):
     return None
 
 
-def main():
-    root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".")
+def check(root):
+    """Returns the problems found under root (include/omnivox and src)."""
     problems = []
     files = []
     for sub in ("include/omnivox", "src"):
@@ -167,9 +169,40 @@ def main():
                     problems.append(
                         f"{rel}:{lineno}: part '{part}' includes {m.group(1)} of part "
                         f"'{target}', which it does not depend on")
+    print(f"layering: {len(files)} files checked")
+    return problems
+
+
+def self_test():
+    """A tree where the model includes the engine (upward) and the pacing part includes the
+    simulator (sideways and up): both must be reported, and a downward include must not."""
+    with tempfile.TemporaryDirectory() as root:
+        files = {
+            "include/omnivox/model.h": '#include "omnivox/engine.h"\n',
+            "include/omnivox/engine.h": '#include "omnivox/model.h"\n',
+            "src/pacing/policies.cc": '#include "omnivox/sim.h"\n#include "omnivox/types.h"\n',
+        }
+        for rel, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+            with open(os.path.join(root, rel), "w", encoding="utf-8") as f:
+                f.write(text)
+        problems = check(root)
+    expected = ["include/omnivox/model.h:1: part 'model' includes omnivox/engine.h",
+                "src/pacing/policies.cc:1: part 'pacing' includes omnivox/sim.h"]
+    ok = len(problems) == 2 and all(any(p.startswith(e) for p in problems) for e in expected)
+    for p in problems:
+        print("found:", p)
+    print("layering self-test:", "ok" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--self-test":
+        return self_test()
+    problems = check(os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "."))
     for p in problems:
         print(p)
-    print(f"layering: {len(files)} files, {len(problems)} problem(s)")
+    print(f"layering: {len(problems)} problem(s)")
     return 1 if problems else 0
 
 
