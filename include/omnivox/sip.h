@@ -83,6 +83,9 @@ struct SipOptions {
   /// The WAV played when play() names a message that is not a readable WAV file (a campaign's
   /// text message, say). Empty = such a play() is skipped with a warning. Default: empty.
   std::string default_message_wav;
+  /// Keep the leading "+" of the E.164 number in the request URI ("sip:+15551234567@trunk");
+  /// false writes "sip:15551234567@trunk", as many trunks expect. Default: true.
+  bool keep_plus_in_request_uri = true;
   /// User-Agent header. Default: "omnivox".
   std::string user_agent = "omnivox";
   /// Agents' legs going up (true) or down (false); called on the backend's thread, must not
@@ -104,6 +107,10 @@ struct SipStats {
   long rtp_packets_received = 0;
   long rtp_packets_sent = 0;
   long bridges = 0;
+  /// Connect delay of the latest bridge: bridge() → the first customer packet relayed to the
+  /// agent, microseconds (0 before any). The largest seen so far.
+  long bridge_delay_us_last = 0;
+  long bridge_delay_us_max = 0;
   std::size_t calls_now = 0;  ///< dialogs open
   std::size_t agents_up = 0;  ///< nailed-up agent legs
 };
