@@ -1,0 +1,415 @@
+// WAV reading (parse_wav, read_wav_file) and the answering-machine / fax detector (omnivox/amd.h)
+// on synthetic signals and three short recordings from the corpus (tests/data/amd).
+#include "omnivox/amd.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <numbers>
+#include <string>
+#include <vector>
+
+#include "audio/g711.h"
+#include "audio/wav.h"
+#include "omnivox/types.h"
+
+namespace omnivox {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+using Samples = std::vector<std::int16_t>;
+
+const std::string kData = std::string(OMNIVOX_TEST_DATA_DIR) + "/amd/";
+
+void put16(Bytes& b, std::uint32_t v) {
+  b.push_back(static_cast<std::uint8_t>(v));
+  b.push_back(static_cast<std::uint8_t>(v >> 8));
+}
+void put32(Bytes& b, std::uint32_t v) {
+  put16(b, v & 0xFFFF);
+  put16(b, v >> 16);
+}
+void tag(Bytes& b, const char* s) { b.insert(b.end(), s, s + 4); }
+
+struct Fmt {
+  std::uint16_t format = 1, channels = 1;
+  std::uint32_t rate = 8000;
+  std::uint16_t block_align = 2, bits = 16;
+};
+
+// A WAV file: fmt, optional extra chunks before data, data bytes with a declared size.
+Bytes wav(const Fmt& f, const Bytes& data, std::uint32_t declared, const Bytes& extra = {}) {
+  Bytes b;
+  tag(b, "RIFF");
+  put32(b, 0);  // the reader does not trust it; left 0 as streaming writers do
+  tag(b, "WAVE");
+  tag(b, "fmt ");
+  put32(b, 16);
+  put16(b, f.format);
+  put16(b, f.channels);
+  put32(b, f.rate);
+  put32(b, f.rate * f.block_align);
+  put16(b, f.block_align);
+  put16(b, f.bits);
+  b.insert(b.end(), extra.begin(), extra.end());
+  tag(b, "data");
+  put32(b, declared);
+  b.insert(b.end(), data.begin(), data.end());
+  return b;
+}
+Bytes wav(const Fmt& f, const Bytes& data) {
+  return wav(f, data, static_cast<std::uint32_t>(data.size()));
+}
+
+// Expects Error(kInvalidArgument) whose message is "<wav>: " + reason (reason a substring).
+void expect_invalid(const Bytes& bytes, const std::string& reason) {
+  try {
+    parse_wav(bytes);
+    ADD_FAILURE() << "accepted; expected: " << reason;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(std::string(e.what()).rfind("<wav>: ", 0), 0u) << e.what();
+    EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+  }
+}
+
+Samples tone(double hz, double seconds, double amplitude = 8000) {
+  Samples s(static_cast<std::size_t>(seconds * 8000));
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    s[i] = static_cast<std::int16_t>(amplitude * std::sin(2 * std::numbers::pi * hz * i / 8000.0));
+  }
+  return s;
+}
+Samples silence(double seconds) { return Samples(static_cast<std::size_t>(seconds * 8000), 0); }
+// Speech-like: a 200 Hz buzz with harmonics, syllables of 200 ms voiced / 60 ms quieter.
+Samples babble(double seconds) {
+  Samples s(static_cast<std::size_t>(seconds * 8000));
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const double t = i / 8000.0;
+    const bool syllable = std::fmod(t, 0.26) < 0.2;
+    double v = 0;
+    for (int h = 1; h <= 8; ++h) v += std::sin(2 * std::numbers::pi * 200 * h * t) / h;
+    s[i] = static_cast<std::int16_t>((syllable ? 4000 : 40) * v);
+  }
+  return s;
+}
+Samples concat(std::initializer_list<Samples> parts) {
+  Samples out;
+  for (const Samples& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+AmdDecision classify(const Samples& s, const AmdOptions& o = {}, std::size_t chunk = 160) {
+  AmdDetector d(o);
+  for (std::size_t i = 0; i < s.size(); i += chunk) {
+    d.feed(std::span<const std::int16_t>(s).subspan(i, std::min(chunk, s.size() - i)));
+  }
+  return d.finish();
+}
+
+// ---- WAV ----
+
+TEST(Wav, PcmRoundTrip) {
+  const Samples s = {0, 1, -1, 32767, -32768, 1234};
+  const PcmAudio a = parse_wav(audio::encode_wav(s, 8000));
+  EXPECT_EQ(a.samples, s);
+  EXPECT_EQ(a.sample_rate, 8000);
+}
+
+TEST(Wav, G711MuLawAndALaw) {
+  const Bytes data = {0x00, 0x7F, 0x80, 0xFF, 0x55, 0xD5};
+  for (auto [format, law] : {std::pair{7, audio::G711Law::kMuLaw}, {6, audio::G711Law::kALaw}}) {
+    Fmt f;
+    f.format = static_cast<std::uint16_t>(format);
+    f.bits = 8;
+    f.block_align = 1;
+    const PcmAudio a = parse_wav(wav(f, data));
+    Samples want(data.size());
+    audio::g711_decode(law, data, want);
+    EXPECT_EQ(a.samples, want) << "format " << format;
+  }
+}
+
+TEST(Wav, SkipsUnknownChunksWithPadding) {
+  Bytes extra;
+  tag(extra, "LIST");
+  put32(extra, 3);  // odd: one pad byte follows
+  extra.insert(extra.end(), {'a', 'b', 'c', 0});
+  const PcmAudio a = parse_wav(wav(Fmt{}, {1, 0, 2, 0}, 4, extra));
+  EXPECT_EQ(a.samples, (Samples{1, 2}));
+}
+
+TEST(Wav, ExtensibleFormatAndStreamingSize) {
+  Bytes b;
+  tag(b, "RIFF");
+  put32(b, 0xFFFFFFFF);
+  tag(b, "WAVE");
+  tag(b, "fmt ");
+  put32(b, 40);
+  put16(b, 0xFFFE);
+  put16(b, 1);
+  put32(b, 8000);
+  put32(b, 16000);
+  put16(b, 2);
+  put16(b, 16);
+  put16(b, 22);  // cbSize
+  put16(b, 16);  // valid bits
+  put32(b, 4);   // channel mask
+  put16(b, 1);   // sub-format GUID begins with the format tag (PCM)
+  b.insert(b.end(), 14, 0);
+  tag(b, "data");
+  put32(b, 0xFFFFFFFF);  // a streaming writer's "to the end"
+  b.insert(b.end(), {5, 0, 6, 0});
+  EXPECT_EQ(parse_wav(b).samples, (Samples{5, 6}));
+}
+
+TEST(Wav, RefusesOtherFormats) {
+  Fmt rate;
+  rate.rate = 44100;
+  expect_invalid(wav(rate, {0, 0}), "44100 Hz, expected 8000 Hz");
+  Fmt stereo;
+  stereo.channels = 2;
+  expect_invalid(wav(stereo, {0, 0, 0, 0}), "2 channels, expected mono");
+  Fmt float32;
+  float32.format = 3;
+  expect_invalid(wav(float32, {0, 0, 0, 0}), "format tag 3");
+  Fmt eight;
+  eight.bits = 8;
+  eight.block_align = 1;
+  expect_invalid(wav(eight, {0, 0}), "8 bits per sample, expected 16");
+  Fmt align;
+  align.block_align = 4;
+  expect_invalid(wav(align, {0, 0}), "block align 4");
+}
+
+TEST(Wav, RefusesMalformedFiles) {
+  expect_invalid({}, "not a RIFF/WAVE file");
+  const std::string text = "this is not a wav file at all";
+  expect_invalid(Bytes(text.begin(), text.end()), "not a RIFF/WAVE file");
+  expect_invalid(wav(Fmt{}, {1, 0, 2, 0}, 400), "truncated data chunk (400 bytes declared, 4");
+  expect_invalid(wav(Fmt{}, {1, 0, 2}), "not a whole number of 16-bit samples");
+  Bytes no_data = audio::encode_wav(Samples{1, 2}, 8000);
+  no_data.resize(36);  // RIFF header and fmt chunk only
+  expect_invalid(no_data, "no data chunk");
+  Bytes header_only = audio::encode_wav(Samples{}, 8000);
+  header_only.resize(12);
+  expect_invalid(header_only, "no fmt chunk");
+  Bytes data_first;
+  tag(data_first, "RIFF");
+  put32(data_first, 0);
+  tag(data_first, "WAVE");
+  tag(data_first, "data");
+  put32(data_first, 0);
+  expect_invalid(data_first, "data chunk before the fmt chunk");
+  Bytes short_fmt = audio::encode_wav(Samples{}, 8000);
+  short_fmt[16] = 8;  // fmt chunk size 8
+  expect_invalid(short_fmt, "fmt chunk of 8 bytes");
+  Bytes huge_chunk = wav(Fmt{}, {}, 0);
+  huge_chunk.resize(36);
+  tag(huge_chunk, "junk");
+  put32(huge_chunk, 0x7FFFFFFF);
+  expect_invalid(huge_chunk, "truncated junk chunk");
+}
+
+TEST(Wav, EveryPrefixAndByteFlipEitherParsesOrIsInvalid) {
+  const Bytes good = audio::encode_wav(tone(440, 0.05), 8000);
+  auto survive = [](const Bytes& b) {
+    try {
+      parse_wav(b);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    }
+  };
+  for (std::size_t n = 0; n <= 60; ++n) survive(Bytes(good.begin(), good.begin() + n));
+  for (std::size_t i = 0; i < 44; ++i) {
+    for (std::uint8_t v : {0x00, 0x01, 0x7F, 0x80, 0xFF}) {
+      Bytes b = good;
+      b[i] = v;
+      survive(b);
+    }
+  }
+}
+
+TEST(Wav, FilesReadWriteAndErrors) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("omnivox_amd_test_" + std::to_string(::getpid()) + ".wav"))
+                               .string();
+  const Samples s = tone(1000, 0.1);
+  audio::write_wav_file(path, s);
+  EXPECT_EQ(read_wav_file(path).samples, s);
+  std::filesystem::remove(path);
+  try {
+    read_wav_file(path);
+    ADD_FAILURE() << "read a missing file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
+  }
+  try {
+    read_wav_file(std::string(OMNIVOX_TEST_DATA_DIR));  // a folder
+    ADD_FAILURE() << "read a folder";
+  } catch (const Error& e) {
+    EXPECT_TRUE(e.code() == ErrorCode::kIo || e.code() == ErrorCode::kInvalidArgument);
+  }
+  EXPECT_THROW(classify_wav_file(path), Error);
+}
+
+// ---- detector ----
+
+TEST(AmdDetector, SilenceIsInitialSilence) {
+  const AmdDecision d = classify(silence(4));
+  EXPECT_EQ(d.result, AmdResult::kMachine);
+  EXPECT_EQ(d.cause, "initial_silence");
+  EXPECT_EQ(d.decision_time, Duration{2500});
+  AmdOptions human;
+  human.silent_answer_is_machine = false;
+  EXPECT_EQ(classify(silence(4), human).result, AmdResult::kHuman);
+}
+
+TEST(AmdDetector, FaxTones) {
+  const AmdDecision ced = classify(concat({silence(0.5), tone(2100, 3)}));
+  EXPECT_EQ(ced.result, AmdResult::kFax);
+  EXPECT_EQ(ced.cause, "fax_ced");
+  EXPECT_LT(ced.decision_time, Duration{2500});
+  const AmdDecision cng =
+      classify(concat({silence(0.3), tone(1100, 0.5), silence(3), tone(1100, 0.5), silence(1)}));
+  EXPECT_EQ(cng.result, AmdResult::kFax);
+  EXPECT_EQ(cng.cause, "fax_cng");
+  AmdOptions no_fax;
+  no_fax.detect_fax = false;
+  EXPECT_NE(classify(concat({silence(0.5), tone(2100, 3)}), no_fax).result, AmdResult::kFax);
+}
+
+TEST(AmdDetector, ShortGreetingThenSilenceIsHuman) {
+  const AmdDecision d = classify(concat({silence(0.5), babble(0.5), silence(2)}));
+  EXPECT_EQ(d.result, AmdResult::kHuman);
+  EXPECT_EQ(d.cause, "short_greeting");
+  EXPECT_GE(d.words, 1);
+  EXPECT_LE(d.greeting_length, Duration{600});
+  // The greeting ends about 1 s in; the decision follows after_greeting_silence later.
+  EXPECT_GE(d.decision_time, Duration{1700});
+  EXPECT_LE(d.decision_time, Duration{2000});
+}
+
+TEST(AmdDetector, LongGreetingIsMachine) {
+  const AmdDecision d = classify(concat({silence(0.5), babble(4), silence(1)}));
+  EXPECT_EQ(d.result, AmdResult::kMachine);
+  EXPECT_TRUE(d.cause == "long_greeting" || d.cause == "max_words") << d.cause;
+  AmdOptions many_words;
+  many_words.max_number_of_words = 1000;
+  const AmdDecision long_one = classify(concat({silence(0.5), babble(4), silence(1)}), many_words);
+  EXPECT_EQ(long_one.cause, "long_greeting");
+  EXPECT_GT(long_one.greeting_length, AmdOptions{}.max_greeting_length);
+}
+
+TEST(AmdDetector, NotSureAfterTotalAnalysisTime) {
+  AmdOptions o;
+  o.initial_silence = Duration{60000};
+  o.total_analysis_time = Duration{1000};
+  const AmdDecision d = classify(silence(3), o);
+  EXPECT_EQ(d.result, AmdResult::kUnknown);
+  EXPECT_EQ(d.cause, "analysis_timeout");
+  EXPECT_EQ(d.decision_time, Duration{1000});
+}
+
+TEST(AmdDetector, EndOfAudioAndStreaming) {
+  AmdDetector d;
+  EXPECT_FALSE(d.feed({}).has_value());
+  const Samples s = silence(0.5);
+  d.feed(std::span<const std::int16_t>(s).first(1001));
+  EXPECT_EQ(d.audio_time(), Duration{125});
+  EXPECT_FALSE(d.decision().has_value());
+  const AmdDecision end = d.finish();
+  EXPECT_EQ(end.result, AmdResult::kUnknown);
+  EXPECT_EQ(end.cause, "end_of_audio");
+  EXPECT_EQ(d.finish().cause, "end_of_audio");  // finish again: the same decision
+}
+
+TEST(AmdDetector, ChunkSizeDoesNotChangeTheDecision) {
+  const Samples s = concat({silence(0.4), babble(0.6), silence(2)});
+  const AmdDecision whole = classify(s, {}, s.size());
+  for (std::size_t chunk : {1, 7, 80, 161, 999}) {
+    const AmdDecision d = classify(s, {}, chunk);
+    EXPECT_EQ(d.result, whole.result) << chunk;
+    EXPECT_EQ(d.cause, whole.cause) << chunk;
+    EXPECT_EQ(d.decision_time, whole.decision_time) << chunk;
+  }
+}
+
+TEST(AmdDetector, DecisionIsKeptAndMoves) {
+  AmdDetector d;
+  const Samples s = silence(3);
+  const auto first = d.feed(s);
+  ASSERT_TRUE(first.has_value());
+  const auto again = d.feed(tone(2100, 3));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->cause, first->cause);
+  AmdDetector moved(std::move(d));
+  EXPECT_EQ(moved.decision()->cause, "initial_silence");
+  AmdDetector assigned;
+  assigned = std::move(moved);
+  EXPECT_EQ(assigned.finish().cause, "initial_silence");
+}
+
+TEST(AmdDetector, VoiceDetectorsAllRun) {
+  for (auto v :
+       {AmdVoiceDetector::kSpeex, AmdVoiceDetector::kEnergy, AmdVoiceDetector::kSpeexAndEnergy}) {
+    AmdOptions o;
+    o.voice_detector = v;
+    EXPECT_EQ(classify(concat({silence(0.5), babble(4)}), o).result, AmdResult::kMachine);
+  }
+}
+
+TEST(AmdDetector, OptionsValidatedByName) {
+  auto expect_field = [](const AmdOptions& o, const std::string& field) {
+    try {
+      AmdDetector d(o);
+      ADD_FAILURE() << "accepted a bad " << field;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+    }
+  };
+  AmdOptions o;
+  o.initial_silence = Duration{-1};
+  expect_field(o, "initial_silence");
+  o = {};
+  o.between_words_silence = Duration{-5};
+  expect_field(o, "between_words_silence");
+  o = {};
+  o.total_analysis_time = Duration{-1};
+  expect_field(o, "total_analysis_time");
+  o = {};
+  o.vad_probability_start = 101;
+  expect_field(o, "vad_probability_start");
+  o = {};
+  o.vad_probability_continue = -1;
+  expect_field(o, "vad_probability_continue");
+  o = {};
+  o.max_number_of_words = -1;
+  expect_field(o, "max_number_of_words");
+  o = {};
+  o.energy_gate_db = 61;
+  expect_field(o, "energy_gate_db");
+  o = {};
+  o.voice_detector = static_cast<AmdVoiceDetector>(9);
+  expect_field(o, "voice_detector");
+  EXPECT_NO_THROW(AmdDetector{AmdOptions{}});
+}
+
+TEST(AmdDetector, CorpusRecordings) {
+  const AmdDecision human = classify_wav_file(kData + "human_hello.wav");
+  EXPECT_EQ(human.result, AmdResult::kHuman) << human.cause;
+  const AmdDecision machine = classify_wav_file(kData + "machine_voicemail.wav");
+  EXPECT_EQ(machine.result, AmdResult::kMachine) << machine.cause;
+  const AmdDecision fax = classify_wav_file(kData + "fax_cng.wav");
+  EXPECT_EQ(fax.result, AmdResult::kFax) << fax.cause;
+  EXPECT_EQ(fax.cause, "fax_cng");
+}
+
+}  // namespace
+}  // namespace omnivox
