@@ -237,5 +237,183 @@ TEST(SipTelephonyTest, OutboundCallAnsweredThenHungUpWithBye) {
   fs::remove_all(dir);
 }
 
+// Runs one call against a SIPp scenario that refuses it with `code`; returns the ending event.
+std::optional<CallEvent> rejected_call(int sip_port, int rtp_base, int code, const char* name) {
+  auto dir = temp_dir(name);
+  Sipp sipp("uas_reject_" + std::to_string(code) + ".xml", sip_port, rtp_base, dir);
+  Recorder rec;
+  SipTelephony sip(options_for(sip_port, rtp_base + 100));
+  sip.start(&rec);
+  sip.originate(request(1));
+  auto end = rec.wait_end(1);
+  int exit_code = sipp.wait();
+  if (exit_code != 0) print_sipp_log(dir);
+  EXPECT_EQ(exit_code, 0) << code;
+  sip.stop();
+  fs::remove_all(dir);
+  return end;
+}
+
+TEST(SipTelephonyTest, BusyMapsToBusy) {
+  REQUIRE_SIPP();
+  auto end = rejected_call(25111, 31020, 486, "busy");
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kBusy);
+  EXPECT_EQ(end->provider_code, 486);
+}
+
+TEST(SipTelephonyTest, NotFoundMapsToInvalidNumber) {
+  REQUIRE_SIPP();
+  auto end = rejected_call(25121, 31040, 404, "notfound");
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kFailed);
+  EXPECT_EQ(end->fail_reason, FailReason::kInvalidNumber);
+  EXPECT_EQ(end->provider_code, 404);
+}
+
+TEST(SipTelephonyTest, ServiceUnavailableMapsToNetworkFailure) {
+  REQUIRE_SIPP();
+  auto end = rejected_call(25131, 31060, 503, "unavailable");
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kFailed);
+  EXPECT_EQ(end->fail_reason, FailReason::kNetwork);
+  EXPECT_EQ(end->provider_code, 503);
+}
+
+TEST(SipTelephonyTest, RingTimeoutSendsCancelAndReportsNoAnswer) {
+  REQUIRE_SIPP();
+  auto dir = temp_dir("ring");
+  Sipp sipp("uas_ring_forever.xml", 25141, 31080, dir);
+  Recorder rec;
+  SipTelephony sip(options_for(25141, 31180));
+  sip.start(&rec);
+  sip.originate(request(1, Duration(1500)));
+  ASSERT_TRUE(rec.wait_for(1, CallEventKind::kRinging));
+  auto end = rec.wait_end(1);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kNoAnswer);
+  EXPECT_EQ(end->provider_code, 487);
+  int code = sipp.wait();  // passes only if our CANCEL arrived and the 487 was ACKed
+  if (code != 0) print_sipp_log(dir);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(sip.stats().cancels_sent, 1);
+  sip.stop();
+  fs::remove_all(dir);
+}
+
+TEST(SipTelephonyTest, HangupWhileRingingCancels) {
+  REQUIRE_SIPP();
+  auto dir = temp_dir("cancel");
+  Sipp sipp("uas_ring_forever.xml", 25151, 31200, dir);
+  Recorder rec;
+  SipTelephony sip(options_for(25151, 31300));
+  sip.start(&rec);
+  sip.originate(request(1));
+  ASSERT_TRUE(rec.wait_for(1, CallEventKind::kRinging));
+  sip.hangup(1);
+  auto end = rec.wait_end(1);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kCanceled);
+  int code = sipp.wait();
+  if (code != 0) print_sipp_log(dir);
+  EXPECT_EQ(code, 0);
+  sip.stop();
+  fs::remove_all(dir);
+}
+
+TEST(SipTelephonyTest, FarEndByeCompletesTheCall) {
+  REQUIRE_SIPP();
+  auto dir = temp_dir("farbye");
+  Sipp sipp("uas_answer_then_bye.xml", 25161, 31320, dir);
+  Recorder rec;
+  SipTelephony sip(options_for(25161, 31420));
+  sip.start(&rec);
+  sip.originate(request(1));
+  ASSERT_TRUE(rec.wait_for(1, CallEventKind::kAnswered));
+  auto end = rec.wait_end(1);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kCompleted);
+  int code = sipp.wait();
+  if (code != 0) print_sipp_log(dir);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(sip.stats().byes_received, 1);
+  EXPECT_EQ(sip.stats().byes_sent, 0);
+  sip.stop();
+  fs::remove_all(dir);
+}
+
+TEST(SipTelephonyTest, AnswerWithoutG711IsHungUpAs488) {
+  REQUIRE_SIPP();
+  auto dir = temp_dir("g729");
+  Sipp sipp("uas_answer_g729.xml", 25171, 31440, dir);
+  Recorder rec;
+  SipTelephony sip(options_for(25171, 31540));
+  sip.start(&rec);
+  sip.originate(request(1));
+  auto end = rec.wait_end(1);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kFailed);
+  EXPECT_EQ(end->provider_code, 488);
+  int code = sipp.wait();  // passes only if our BYE arrived
+  if (code != 0) print_sipp_log(dir);
+  EXPECT_EQ(code, 0);
+  sip.stop();
+  fs::remove_all(dir);
+}
+
+TEST(SipTelephonyTest, QueueOverflowAndQueuedHangup) {
+  // Nothing listens on the trunk port: only the queue is exercised (the one INVITE sent fails
+  // later, which the test does not wait for).
+  Recorder rec;
+  SipOptions o = options_for(25181, 31560);
+  o.calls_per_second = 0.5;  // one INVITE every 2 s
+  o.max_queue_wait = Duration(3000);
+  SipTelephony sip(o);
+  sip.start(&rec);
+  for (CallId id = 1; id <= 4; ++id) sip.originate(request(id));
+  // 1 is sent now, 2 waits 2 s, 3 would wait 4 s (> 3 s) and 4 too.
+  auto e3 = rec.wait_end(3, 3s);
+  ASSERT_TRUE(e3);
+  EXPECT_EQ(e3->kind, CallEventKind::kFailed);
+  EXPECT_EQ(e3->fail_reason, FailReason::kNetwork);
+  EXPECT_EQ(e3->provider_code, 503);
+  ASSERT_TRUE(rec.wait_end(4, 3s));
+  sip.hangup(2);
+  auto e2 = rec.wait_end(2, 3s);
+  ASSERT_TRUE(e2);
+  EXPECT_EQ(e2->kind, CallEventKind::kCanceled);
+  EXPECT_EQ(rec.events(2).size(), 1u);  // never initiated: nothing was sent
+  auto s = sip.stats();
+  EXPECT_EQ(s.queue_overflows, 2);
+  EXPECT_EQ(s.invites_sent, 1);
+  sip.stop();
+}
+
+TEST(SipTelephonyTest, BadOptionsThrowConfigErrors) {
+  SipOptions o;
+  EXPECT_THROW(SipTelephony{o}, Error);  // no trunk
+  o = options_for(25191, 31580);
+  o.listen = "not an address";
+  EXPECT_THROW(SipTelephony{o}, Error);
+  o = options_for(25191, 31580);
+  o.calls_per_second = 0;
+  EXPECT_THROW(SipTelephony{o}, Error);
+  o = options_for(25191, 31580);
+  o.trunk = "http://x";
+  EXPECT_THROW(SipTelephony{o}, Error);
+}
+
+TEST(SipTelephonyTest, SecondBackendOnATakenPortFailsWithIoError) {
+  SipOptions o = options_for(25195, 31590);
+  o.listen = "127.0.0.1:25196";
+  SipTelephony first(o);
+  try {
+    SipTelephony second(o);
+    FAIL() << "bound twice";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIo);
+  }
+}
+
 }  // namespace
 }  // namespace omnivox
