@@ -415,5 +415,98 @@ TEST(SipTelephonyTest, SecondBackendOnATakenPortFailsWithIoError) {
   }
 }
 
+// Runs a shell command (sox, espeak-ng) to make test audio; true on success.
+bool run_shell(const std::string& cmd) {
+  return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// A machine greeting, spoken by espeak-ng, as an 8 kHz µ-law WAV for SIPp's rtp_stream.
+bool make_greeting(const fs::path& dir) {
+  return run_shell("cd '" + dir.string() +
+                   "' && espeak-ng -w speech.wav 'Hello, you have reached the voicemail of John "
+                   "Smith. I am not available right now. Please leave your name and number "
+                   "after the tone and I will call you back.' && sox speech.wav -r 8000 -c 1 -e "
+                   "u-law greeting.wav");
+}
+
+// One second of a 440 Hz tone, 8 kHz 16-bit mono.
+bool make_tone(const fs::path& path, double seconds = 1.0) {
+  return run_shell("sox -n -r 8000 -c 1 -b 16 -e signed-integer '" + path.string() + "' synth " +
+                   std::to_string(seconds) + " sine 440 vol 0.5");
+}
+
+TEST(SipTelephonyTest, AmdVerdictFromTheCalleesAudio) {
+  REQUIRE_SIPP();
+  auto dir = temp_dir("amd");
+  if (!make_greeting(dir)) GTEST_SKIP() << "espeak-ng or sox missing";
+  Sipp sipp("uas_answer_stream.xml", 25201, 31600, dir);
+  Recorder rec;
+  SipTelephony sip(options_for(25201, 31700));
+  sip.start(&rec);
+  auto req = request(1);
+  req.amd = true;
+  sip.originate(req);
+  ASSERT_TRUE(rec.wait_for(1, CallEventKind::kAnswered));
+  auto amd = rec.wait_for(1, CallEventKind::kAmdResult, 10s);
+  ASSERT_TRUE(amd);
+  EXPECT_GT(sip.stats().rtp_packets_received, 10);
+  // A spoken greeting of several sentences is a machine's.
+  EXPECT_EQ(amd->amd, AmdResult::kMachine);
+  sip.hangup(1);
+  auto end = rec.wait_end(1);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kCompleted);
+  int code = sipp.wait();
+  if (code != 0) print_sipp_log(dir);
+  EXPECT_EQ(code, 0);
+  sip.stop();
+  fs::remove_all(dir);
+}
+
+TEST(SipTelephonyTest, PlayStreamsTheMessageAndHangupWaitsForItsEnd) {
+  REQUIRE_SIPP();
+  auto dir = temp_dir("play");
+  if (!make_tone(dir / "message.wav")) GTEST_SKIP() << "sox missing";
+  Sipp sipp("uas_answer.xml", 25211, 31720, dir);
+  Recorder rec;
+  SipTelephony sip(options_for(25211, 31820));
+  sip.start(&rec);
+  sip.originate(request(1));
+  ASSERT_TRUE(rec.wait_for(1, CallEventKind::kAnswered));
+  auto t0 = std::chrono::steady_clock::now();
+  sip.play(1, (dir / "message.wav").string());
+  sip.hangup(1);  // takes effect when the 1 s message has been heard
+  auto end = rec.wait_end(1, 5s);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kCompleted);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 900ms);
+  EXPECT_GE(sip.stats().rtp_packets_sent, 50);  // 1 s in 20 ms packets
+  int code = sipp.wait();
+  if (code != 0) print_sipp_log(dir);
+  EXPECT_EQ(code, 0);
+  sip.stop();
+  fs::remove_all(dir);
+}
+
+TEST(SipTelephonyTest, PlayOfAnUnknownMessageWithoutDefaultIsSkipped) {
+  REQUIRE_SIPP();
+  auto dir = temp_dir("playskip");
+  Sipp sipp("uas_answer.xml", 25221, 31840, dir);
+  Recorder rec;
+  SipTelephony sip(options_for(25221, 31860));
+  sip.start(&rec);
+  sip.originate(request(1));
+  ASSERT_TRUE(rec.wait_for(1, CallEventKind::kAnswered));
+  sip.play(1, "Please hold, an agent will be with you shortly.");
+  sip.hangup(1);
+  auto end = rec.wait_end(1, 3s);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kCompleted);
+  EXPECT_EQ(sip.stats().rtp_packets_sent, 0);
+  EXPECT_EQ(sipp.wait(), 0);
+  sip.stop();
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace omnivox
