@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -504,6 +505,122 @@ TEST(SipTelephonyTest, PlayOfAnUnknownMessageWithoutDefaultIsSkipped) {
   EXPECT_EQ(end->kind, CallEventKind::kCompleted);
   EXPECT_EQ(sip.stats().rtp_packets_sent, 0);
   EXPECT_EQ(sipp.wait(), 0);
+  sip.stop();
+  fs::remove_all(dir);
+}
+
+// Records SipOptions::on_agent_leg calls.
+struct AgentLegs {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<AgentId, bool>> seen;
+  void on(AgentId a, bool up) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.emplace_back(a, up);
+    cv.notify_all();
+  }
+  bool wait(AgentId a, bool up, std::chrono::milliseconds deadline = 10s) {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, deadline, [&] {
+      return std::find(seen.begin(), seen.end(), std::make_pair(a, up)) != seen.end();
+    });
+  }
+};
+
+TEST(SipTelephonyTest, BridgeRelaysRtpBetweenCustomerAndNailedUpAgentLeg) {
+  REQUIRE_SIPP();
+  auto dir = temp_dir("bridge");
+  if (!make_greeting(dir)) GTEST_SKIP() << "espeak-ng or sox missing";
+  fs::create_directories(dir / "agent");
+  // The agent's phone echoes what it hears, so audio relayed to it comes back to the customer.
+  Sipp agent_phone("uas_answer.xml", 25231, 31880, dir / "agent", {"-rtp_echo"});
+  Sipp customer("uas_answer_stream.xml", 25241, 31900, dir);
+  Recorder rec;
+  AgentLegs legs;
+  SipOptions o = options_for(25241, 31920);
+  o.on_agent_leg = [&legs](AgentId a, bool up) { legs.on(a, up); };
+  SipTelephony sip(o);
+  sip.start(&rec);
+  sip.connect_agent(7, "sip:agent7@127.0.0.1:25231");
+  ASSERT_TRUE(legs.wait(7, true)) << (print_sipp_log(dir / "agent"), "agent leg not up");
+  EXPECT_EQ(sip.stats().agents_up, 1u);
+  sip.originate(request(1));
+  ASSERT_TRUE(rec.wait_for(1, CallEventKind::kAnswered));
+  sip.bridge(1, 7);
+  auto bridged = rec.wait_for(1, CallEventKind::kBridged, 5s);
+  ASSERT_TRUE(bridged);
+  std::this_thread::sleep_for(1500ms);
+  auto s = sip.stats();
+  EXPECT_EQ(s.bridges, 1);
+  // The customer's packets went to the agent, came back echoed and went on to the customer.
+  EXPECT_GT(s.rtp_packets_sent, 100);
+  EXPECT_GT(s.rtp_packets_received, 100);
+  EXPECT_GT(s.bridge_delay_us_last, 0);
+  EXPECT_LT(s.bridge_delay_us_last, 200000);  // a packet's wait (20 ms), not a SIP round trip
+  std::printf("bridge delay (bridge() → first relayed packet): %.2f ms\n",
+              s.bridge_delay_us_last / 1000.0);
+  sip.hangup(1);
+  auto end = rec.wait_end(1);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kCompleted);
+  EXPECT_EQ(customer.wait(), 0);
+  // The agent's leg stays up for the next call until disconnect_agent.
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(sip.stats().agents_up, 1u);
+  sip.disconnect_agent(7);
+  EXPECT_TRUE(legs.wait(7, false));
+  int code = agent_phone.wait();
+  if (code != 0) print_sipp_log(dir / "agent");
+  EXPECT_EQ(code, 0);
+  sip.stop();
+  fs::remove_all(dir);
+}
+
+TEST(SipTelephonyTest, AgentLegLostDuringBridgeEndsCustomerAfterTheMessage) {
+  REQUIRE_SIPP();
+  auto dir = temp_dir("agentlost");
+  fs::create_directories(dir / "agent");
+  if (!make_tone(dir / "safe_harbor.wav", 0.5)) GTEST_SKIP() << "sox missing";
+  Sipp agent_phone("uas_agent_hangs_up.xml", 25251, 31940, dir / "agent");
+  Sipp customer("uas_answer.xml", 25261, 31950, dir);
+  Recorder rec;
+  AgentLegs legs;
+  SipOptions o = options_for(25261, 31960);
+  o.default_message_wav = (dir / "safe_harbor.wav").string();
+  o.on_agent_leg = [&legs](AgentId a, bool up) { legs.on(a, up); };
+  SipTelephony sip(o);
+  sip.start(&rec);
+  sip.connect_agent(3, "sip:agent3@127.0.0.1:25251");
+  ASSERT_TRUE(legs.wait(3, true));
+  sip.originate(request(1));
+  ASSERT_TRUE(rec.wait_for(1, CallEventKind::kAnswered));
+  sip.bridge(1, 3);
+  ASSERT_TRUE(rec.wait_for(1, CallEventKind::kBridged, 5s));
+  ASSERT_TRUE(legs.wait(3, false));  // the agent hung up
+  auto end = rec.wait_end(1, 5s);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kCompleted);
+  EXPECT_GE(sip.stats().rtp_packets_sent, 20);  // the 0.5 s message
+  EXPECT_EQ(customer.wait(), 0);
+  EXPECT_EQ(agent_phone.wait(), 0);
+  sip.stop();
+  fs::remove_all(dir);
+}
+
+TEST(SipTelephonyTest, BridgeToAnAgentWithoutLegPlaysTheMessageAndEnds) {
+  REQUIRE_SIPP();
+  auto dir = temp_dir("noagent");
+  Sipp customer("uas_answer.xml", 25271, 31970, dir);
+  Recorder rec;
+  SipTelephony sip(options_for(25271, 31980));
+  sip.start(&rec);
+  sip.originate(request(1));
+  ASSERT_TRUE(rec.wait_for(1, CallEventKind::kAnswered));
+  sip.bridge(1, 99);
+  auto end = rec.wait_end(1, 5s);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kCompleted);
+  EXPECT_EQ(customer.wait(), 0);
   sip.stop();
   fs::remove_all(dir);
 }
