@@ -179,5 +179,97 @@ TEST(ConfigShippedFiles, ExampleCampaignStillLoads) {
   }
 }
 
+// The `telephony` section: the backend, the SIP settings and the agents' phones.
+TEST(TelephonyConfig, SimulatorByDefault) {
+  CampaignFile f = parse(R"({"id": "x", "agents": 7})");
+  EXPECT_EQ(f.telephony.backend, TelephonyConfig::Backend::kSimulator);
+  EXPECT_EQ(f.agents, 7);
+  EXPECT_EQ(f.telephony.listen, "127.0.0.1:5060");
+  EXPECT_EQ(f.telephony.rtp_port_min, 20000);
+  EXPECT_EQ(f.telephony.rtp_port_max, 29999);
+}
+
+TEST(TelephonyConfig, SipSectionWithAgentsAmdAndWavs) {
+  CampaignFile f = parse(R"({"id": "x", "telephony": {
+      "backend": "sip", "listen": "0.0.0.0:5070", "trunk": "sip:10.0.0.1:5060",
+      "rtp_ports": "40000-40999", "calls_per_second": 5, "options_interval_s": 0,
+      "agents": [{"id": "alice", "uri": "sip:alice@127.0.0.1:5080"},
+                 {"id": "bob", "uri": "sip:bob@127.0.0.1:5081"}],
+      "amd": {"initial_silence_ms": 3000, "max_number_of_words": 4, "detect_fax": false},
+      "safe_harbor_wav": "sounds/sorry.wav", "voicemail_wav": "/abs/vm.wav"}})");
+  const TelephonyConfig& t = f.telephony;
+  EXPECT_EQ(t.backend, TelephonyConfig::Backend::kSip);
+  EXPECT_EQ(t.listen, "0.0.0.0:5070");
+  EXPECT_EQ(t.trunk, "sip:10.0.0.1:5060");
+  EXPECT_EQ(t.rtp_port_min, 40000);
+  EXPECT_EQ(t.rtp_port_max, 40999);
+  EXPECT_EQ(t.calls_per_second, 5);
+  EXPECT_EQ(t.options_interval_s, 0);
+  ASSERT_EQ(t.agents.size(), 2u);
+  EXPECT_EQ(t.agents[1].id, "bob");
+  EXPECT_EQ(t.agents[1].uri, "sip:bob@127.0.0.1:5081");
+  EXPECT_EQ(f.agents, 2);  // the phones listed are the agents
+  EXPECT_EQ(t.amd.initial_silence, std::chrono::milliseconds(3000));
+  EXPECT_EQ(t.amd.max_number_of_words, 4);
+  EXPECT_FALSE(t.amd.detect_fax);
+  EXPECT_EQ(t.amd.max_greeting_length, AmdOptions{}.max_greeting_length);
+  EXPECT_EQ(t.safe_harbor_wav, "/base/sounds/sorry.wav");
+  EXPECT_EQ(t.voicemail_wav, "/abs/vm.wav");
+}
+
+TEST(TelephonyConfig, BadValuesNameTheirField) {
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"backend": "pstn"}})"),
+              HasSubstr("field 'telephony.backend': must be \"simulator\" or \"sip\""));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"trunk": "sip:t", "bogus": 1}})"),
+              HasSubstr("field 'telephony.bogus': unknown key"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"listen": "127.0.0.1"}})"),
+              HasSubstr("field 'telephony.listen': must be \"host:port\""));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"listen": "h:70000"}})"),
+              HasSubstr("field 'telephony.listen'"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"trunk": "10.0.0.1:5060"}})"),
+              HasSubstr("field 'telephony.trunk': must be a SIP URI"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"rtp_ports": "30000-20000"}})"),
+              HasSubstr("field 'telephony.rtp_ports': must be \"first-last\""));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"rtp_ports": "20000"}})"),
+              HasSubstr("field 'telephony.rtp_ports'"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"calls_per_second": 0}})"),
+              HasSubstr("field 'telephony.calls_per_second': must be between"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"amd": {"initial_silence": 5}}})"),
+              HasSubstr("field 'telephony.amd.initial_silence': unknown key"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"amd": {"initial_silence_ms": -1}}})"),
+              HasSubstr("field 'telephony.amd.initial_silence_ms': must be between 0"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"amd": {"vad_probability_start": 101}}})"),
+              HasSubstr("field 'telephony.amd.vad_probability_start': must be between 0 and 100"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"agents": [{"id": "a"}]}})"),
+              HasSubstr("field 'telephony.agents[0]': needs \"id\" and \"uri\""));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"agents": [{"id": "a", "uri": "a@b"}]}})"),
+              HasSubstr("field 'telephony.agents[0].uri': must be a SIP URI"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"agents": [{"id": "a", "uri": "sip:a@h"},
+                                                           {"id": "a", "uri": "sip:b@h"}]}})"),
+              HasSubstr("field 'telephony.agents[1].id': 'a' is listed twice"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"safe_harbor_wav": "a\u0000b"}})"),
+              HasSubstr("field 'telephony.safe_harbor_wav': contains a NUL byte"));
+}
+
+TEST(TelephonyConfig, SipNeedsATrunkAndPhonesAndAgreesOnTheAgentCount) {
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"backend": "sip",
+                  "agents": [{"id": "a", "uri": "sip:a@h"}]}})"),
+              HasSubstr("field 'telephony.trunk': is required with the SIP backend"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"backend": "sip", "trunk": "sip:t"}})"),
+              HasSubstr("field 'telephony.agents': must list at least one agent's phone"));
+  EXPECT_THAT(config_error(R"({"id": "x", "agents": 3, "telephony": {"backend": "sip",
+                  "trunk": "sip:t", "agents": [{"id": "a", "uri": "sip:a@h"}]}})"),
+              HasSubstr("field 'agents': 3 agents, but telephony.agents lists 1"));
+  // The same count written twice is fine; a simulator run ignores the phones.
+  EXPECT_EQ(parse(R"({"id": "x", "agents": 1, "telephony": {"backend": "sip", "trunk": "sip:t",
+                  "agents": [{"id": "a", "uri": "sip:a@h"}]}})")
+                .agents,
+            1);
+  EXPECT_EQ(parse(R"({"id": "x", "agents": 4, "telephony": {"agents": [{"id": "a",
+                  "uri": "sip:a@h"}]}})")
+                .agents,
+            4);
+}
+
 }  // namespace
 }  // namespace omnivox

@@ -3,19 +3,61 @@
 #ifndef OMNIVOX_CONFIG_H_
 #define OMNIVOX_CONFIG_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "omnivox/amd.h"
 #include "omnivox/import.h"
 #include "omnivox/model.h"
 #include "omnivox/sim.h"
 
 namespace omnivox {
 
+/// One agent's phone for the SIP backend.
+struct SipAgentConfig {
+  /// The agent's id, also its name in the engine and in call records. Unique, not empty.
+  std::string id;
+  /// The phone the backend calls and keeps connected, a SIP URI ("sip:alice@pbx.example.net").
+  std::string uri;
+};
+
+/// The campaign file's `telephony` section: which backend dials and the SIP backend's settings,
+/// as plain values (a host turns them into omnivox::SipOptions, omnivox/sip.h). Credentials are
+/// never in the file: OMNIVOX_SIP_USERNAME / OMNIVOX_SIP_PASSWORD (SipCredentials).
+struct TelephonyConfig {
+  enum class Backend : std::uint8_t {
+    kSimulator,  ///< the simulated world (`simulation`)
+    kSip,        ///< real calls through a SIP trunk; needs a real clock (`omnivox run --realtime`)
+  };
+  /// Default: kSimulator.
+  Backend backend = Backend::kSimulator;
+  /// Local SIP address, "host:port" (UDP). Default: "127.0.0.1:5060".
+  std::string listen = "127.0.0.1:5060";
+  /// The trunk every call goes through, "sip:host[:port]". Required with kSip.
+  std::string trunk;
+  /// Local RTP ports, first and last. Default: 20000–29999.
+  std::uint16_t rtp_port_min = 20000;
+  std::uint16_t rtp_port_max = 29999;
+  /// INVITEs per second at most. Default: 50.
+  double calls_per_second = 50.0;
+  /// OPTIONS keep-alive toward the trunk, seconds; 0 = none. Default: 30.
+  double options_interval_s = 30.0;
+  /// The agents' phones, in order; with kSip their count is the campaign's number of agents.
+  std::vector<SipAgentConfig> agents;
+  /// Detector thresholds for calls placed with AMD (the campaign's `amd`). Default: AmdOptions{}.
+  AmdOptions amd;
+  /// WAV files (8 kHz mono) played to abandoned calls and left on machines; absolute, or resolved
+  /// against the campaign file's folder. Empty = the campaign's messages. Default: empty.
+  std::string safe_harbor_wav;
+  std::string voicemail_wav;
+};
+
 /// Everything a campaign file describes.
 struct CampaignFile {
   CampaignConfig campaign;
-  /// Number of agents. Default: 10.
+  /// Number of agents. Default: 10; with the SIP backend, the length of `telephony.agents`.
   int agents = 10;
   /// When the agents work, in the campaign's time zone (`time_zone`): they log in at each start
   /// and log out at each end (after finishing a call). Default: the call window's hours.
@@ -32,6 +74,8 @@ struct CampaignFile {
   std::string replay_path;
   /// Stop a simulation after this much virtual time. Default: 60 days.
   Duration max_duration = std::chrono::hours(24 * 60);
+  /// Which telephony dials. Default: the simulator.
+  TelephonyConfig telephony;
 };
 
 /// Parses a campaign file. Throws Error(kConfig) with "path: field 'x': reason" for a bad or

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "cli/csv_writer.h"
+#include "cli/sip_run.h"
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
 #include "omnivox/sim.h"
@@ -69,7 +70,8 @@ json::object attempt_json(const Attempt& a, const std::string& external_id) {
                       {"created_at", time_or_null(a.created_at)},
                       {"answered_at", time_or_null(a.answered_at)},
                       {"bridged_at", time_or_null(a.bridged_at)},
-                      {"ended_at", time_or_null(a.ended_at)}};
+                      {"ended_at", time_or_null(a.ended_at)},
+                      {"provider_code", a.provider_code}};
 }
 
 // The signal (SIGINT or SIGTERM) that asked the run to stop, 0 if none. The handler only sets
@@ -168,7 +170,7 @@ void write_outputs(const std::string& dir, Storage& storage, const CampaignFile&
   CsvWriter calls(csv);
   calls.row("call_id", "contact_id", "external_id", "number", "attempt_number", "caller_id",
             "state", "disposition", "fail_reason", "amd", "agent", "created_at", "answered_at",
-            "bridged_at", "ended_at");
+            "bridged_at", "ended_at", "provider_code");
   std::unordered_map<ContactId, std::string> external;
   ContactScan all;
   all.campaign_id = file.campaign.id;
@@ -183,7 +185,8 @@ void write_outputs(const std::string& dir, Storage& storage, const CampaignFile&
     calls.row(a.call_id, a.contact_id, ext, a.number, a.attempt_number, a.caller_id,
               to_string(a.state), to_string(a.disposition), to_string(a.fail_reason),
               to_string(a.amd), a.agent == kNoAgent ? std::string() : std::to_string(a.agent),
-              t(a.created_at), t(a.answered_at), t(a.bridged_at), t(a.ended_at));
+              t(a.created_at), t(a.answered_at), t(a.bridged_at), t(a.ended_at),
+              a.provider_code == 0 ? std::string() : std::to_string(a.provider_code));
     jsonl << json::serialize(attempt_json(a, ext)) << '\n';
     return true;
   });
@@ -232,6 +235,17 @@ int run_command(const RunArgs& args) {
         ErrorCode::kConfig,
         args.campaign_path + ": field 'contacts.file': no contacts (set it or pass --contacts)");
   }
+  const bool sip_backend = file.telephony.backend == TelephonyConfig::Backend::kSip;
+  if (sip_backend && !args.import_only) {
+    // Real calls take real time: the campaign runs on the wall clock from now.
+    if (!args.realtime || args.speed != 1.0) {
+      throw Error(ErrorCode::kConfig,
+                  args.campaign_path +
+                      ": field 'telephony.backend': \"sip\" places real calls: run it with "
+                      "--realtime (and no --speed)");
+    }
+    use_message_wavs(file, args.campaign_path);
+  }
   // A run stops in order on SIGINT or SIGTERM from here on, even one that arrives while the
   // contacts are being imported.
   std::optional<StopSignals> stop_signals;
@@ -261,14 +275,31 @@ int run_command(const RunArgs& args) {
   if (storage_kind(args.storage_url) != StorageKind::kMemory) wall_clock = make_system_clock();
   std::unique_ptr<Clock> clock;
   VirtualClock* virtual_clock = nullptr;
-  if (args.realtime) {
+  if (sip_backend) {
+    clock = make_system_clock();
+    file.start = clock->now();
+  } else if (args.realtime) {
     clock = make_system_clock(args.speed, file.start);
   } else {
     auto vc = std::make_unique<VirtualClock>(file.start);
     virtual_clock = vc.get();
     clock = std::move(vc);
   }
-  Simulator sim(file.simulation, clock.get());
+  // The telephony: the simulated world (also the agents' side: talk, wrap-up, dispositions), or
+  // real calls through a SIP trunk to the agents' phones (cli/sip_run.h).
+  std::unique_ptr<Simulator> sim;
+  std::unique_ptr<SipRun> sip;
+  Telephony* telephony = nullptr;
+  EventListener* listener = nullptr;
+  if (sip_backend && !args.import_only) {
+    sip = std::make_unique<SipRun>(file);
+    telephony = sip->telephony();
+    listener = sip.get();
+  } else {
+    sim = std::make_unique<Simulator>(file.simulation, clock.get());
+    telephony = sim.get();
+    listener = sim.get();
+  }
   EngineOptions options;
   options.journal_state_changes = false;
   options.owner_token = args.owner;
@@ -276,8 +307,8 @@ int run_command(const RunArgs& args) {
   if (args.lease_ttl_s) {
     options.lease_ttl = Duration(static_cast<Duration::rep>(*args.lease_ttl_s * 1000));
   }
-  Engine engine(options, storage.get(), &sim, clock.get(), &sim);
-  sim.attach(&engine);
+  Engine engine(options, storage.get(), telephony, clock.get(), listener);
+  if (sim) sim->attach(&engine);
   engine.add_campaign(file.campaign);
 
   // A campaign whose import finished is resumed as stored. One never imported, or whose import a
@@ -312,8 +343,10 @@ int run_command(const RunArgs& args) {
   if (args.import_only) return 0;
   std::vector<AgentId> agents;
   for (int i = 0; i < file.agents; ++i) {
-    agents.push_back(engine.add_agent(file.campaign.id, "agent-" + std::to_string(i + 1)));
+    agents.push_back(engine.add_agent(
+        file.campaign.id, sip ? file.telephony.agents[i].id : "agent-" + std::to_string(i + 1)));
   }
+  if (sip) sip->attach(&engine, agents);
   // Agents follow their shift in the campaign's zone: in at each start, out at each end.
   TimeZoneMap& zones = engine.time_zones();
   CallWindow shift_end;  // open from each shift's end to midnight
@@ -329,8 +362,12 @@ int run_command(const RunArgs& args) {
   std::atomic<bool> campaign_done{false};
   shift = [&](bool starting) {
     if (campaign_done) return;
-    for (AgentId id : agents) {
-      engine.set_agent_state(id, starting ? AgentState::kAvailable : AgentState::kLoggedOut);
+    if (sip) {
+      sip->set_shift(starting);  // agents in as their phones answer
+    } else {
+      for (AgentId id : agents) {
+        engine.set_agent_state(id, starting ? AgentState::kAvailable : AgentState::kLoggedOut);
+      }
     }
     TimePoint t = clock->now() + std::chrono::minutes(1);
     auto next = zones.next_open(kUnknownZoneSet, starting ? shift_end : file.agent_shift, t, zone);
@@ -410,6 +447,7 @@ int run_command(const RunArgs& args) {
     engine.start(1);
     while (clock->now() < end && !wall_limit_hit() && !stop_signals->received()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (sip) sip->tick();
       CampaignStatistics s = engine.statistics(file.campaign.id);
       show(s, false);
       if (clock->now() >= next_sample) {
@@ -450,7 +488,9 @@ int run_command(const RunArgs& args) {
       }
     };
     run_until(clock->now() + file.campaign.ring_timeout + grace);
-    for (CallId call : calls_in_progress(engine, *storage, file.campaign.id)) sim.hangup(call);
+    for (CallId call : calls_in_progress(engine, *storage, file.campaign.id)) {
+      telephony->hangup(call);
+    }
     run_until(clock->now() + grace);
     for (CallId call : calls_in_progress(engine, *storage, file.campaign.id)) {
       try {
@@ -461,10 +501,19 @@ int run_command(const RunArgs& args) {
     }
     run_until(clock->now() + grace);
   }
+  if (sip) {
+    // The agents' phones are hung up in order (BYE), while the engine still runs.
+    sip->set_shift(false);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (sip->agents_up() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
   // Nothing fires on the clock from here on, and the engine's threads end: the report and the
   // outputs see one final state.
   clock->stop();
   engine.stop();
+  if (sip) sip->detach();
   CampaignStatistics s = engine.statistics(file.campaign.id);
   take_sample(s);
   show(s, true);

@@ -1,0 +1,318 @@
+#!/bin/bash
+# End to end over real SIP: `omnivox run --realtime` with the SIP backend dials a few hundred
+# numbers through kamailio (the trunk), which routes each number by its prefix to a SIPp playing
+# one kind of called party (e2e_kamailio.cfg), and bridges the people who answer to agents whose
+# phones are SIPp instances too. Everything on 127.0.0.1: SIP ports 5160-5399, RTP 40000-41999.
+#
+# Checks, from calls.csv, the SQLite storage and SIPp's own statistics:
+#   - every number's outcome matches its prefix: person -> COMPLETED by an agent (or ABANDONED
+#     after the safe-harbor message), machine -> MACHINE (AMD), 486 -> BUSY, 404 ->
+#     INVALID_NUMBER, 503 (500 once through the proxy) -> FAILED and retried until the attempt cap,
+#     ringing -> NO_ANSWER after our CANCEL; the final SIP code is in provider_code;
+#   - the storage invariants (omnivox_check_invariants): no contact dialed twice at once, none
+#     lost, no attempt left open;
+#   - no call left open anywhere: `omnivox status` shows none in flight, every SIPp callee has
+#     no call open, every agent's phone took exactly one call and saw it hung up (BYE).
+# Usage: e2e_test.sh OMNIVOX_CLI CHECK_INVARIANTS [CONTACTS_PER_KIND]
+# Environment: KEEP=1 keeps the work folder.
+set -u
+CLI=$1
+CHECK=$2
+PER_KIND=${3:-30}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+
+for tool in sipp kamailio espeak-ng sox "$PY"; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "FAIL: $tool is not installed (bash cmake/bootstrap.sh installs it)"
+    exit 1
+  fi
+done
+
+WORK=$(mktemp -d /tmp/omnivox-sip-e2e.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  if [ "${KEEP:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+PROXY_PORT=5160
+OMNIVOX_PORT=5170
+HUMAN_PORT=5201
+MACHINE_PORT=5202
+BUSY_PORT=5203
+UNAVAILABLE_PORT=5205
+RING_PORT=5206
+AGENT_PORTS=(5301 5302 5303 5304)
+AGENT_NAMES=(alice bob carol dave)
+
+# ---- audio: a person's "Hello?" then silence, a machine's greeting, our messages ----
+speak() {  # TEXT OUT.wav ENCODING PAD_S
+  espeak-ng -s 160 -w "$WORK/raw.wav" "$1" || return 1
+  sox "$WORK/raw.wav" -r 8000 -c 1 -e "$3" -b 8 "$2" pad 0 "$4" 2>/dev/null ||
+    sox "$WORK/raw.wav" -r 8000 -c 1 -e "$3" "$2" pad 0 "$4"
+}
+speak "Hello?" "$WORK/human.wav" u-law 6 &&
+  speak "Hi, you have reached the voicemail of John Smith at Example Company. I cannot take your call right now, please leave a message after the tone." "$WORK/machine.wav" u-law 2 &&
+  espeak-ng -s 180 -w "$WORK/raw.wav" "Sorry, this was Omnivox." &&
+  sox "$WORK/raw.wav" -r 8000 -c 1 -e signed-integer -b 16 "$WORK/safe_harbor.wav" &&
+  espeak-ng -s 180 -w "$WORK/raw.wav" "Please call Omnivox back." &&
+  sox "$WORK/raw.wav" -r 8000 -c 1 -e signed-integer -b 16 "$WORK/voicemail.wav" || {
+  echo "FAIL: could not make the test audio with espeak-ng and sox"
+  exit 1
+}
+
+# ---- the trunk and the called population ----
+sed -e "s/@PROXY_PORT@/$PROXY_PORT/; s/@HUMAN_PORT@/$HUMAN_PORT/; s/@MACHINE_PORT@/$MACHINE_PORT/" \
+  -e "s/@BUSY_PORT@/$BUSY_PORT/; s/@UNAVAILABLE_PORT@/$UNAVAILABLE_PORT/; s/@RING_PORT@/$RING_PORT/" \
+  "$HERE/e2e_kamailio.cfg" >"$WORK/kamailio.cfg"
+mkdir -p "$WORK/kamailio-run"
+kamailio -f "$WORK/kamailio.cfg" -DD -E -m 32 -M 8 -Y "$WORK/kamailio-run" \
+  >"$WORK/kamailio.log" 2>&1 &
+PIDS+=($!)
+
+# sipp NAME PORT MEDIA_PORT SCENARIO [more sipp options]: a SIPp UAS, its statistics every second.
+sipp_uas() {
+  local name=$1 port=$2 media=$3 scenario=$4
+  shift 4
+  (cd "$WORK" && exec sipp -sf "$scenario" -i 127.0.0.1 -p "$port" -mi 127.0.0.1 -mp "$media" \
+    -nostdin -trace_stat -stf "$WORK/$name.stat.csv" -fd 1 -trace_err \
+    -error_file "$WORK/$name.errors.log" "$@" >"$WORK/$name.log" 2>&1) &
+  PIDS+=($!)
+}
+SCENARIOS=$HERE/scenarios
+sed -e "s|@AUDIO@|$WORK/human.wav|; s|@TALK_MS@|3500|" "$SCENARIOS/e2e_callee_answers.xml" \
+  >"$WORK/human.xml"
+sed -e "s|@AUDIO@|$WORK/machine.wav|; s|@TALK_MS@|12000|" "$SCENARIOS/e2e_callee_answers.xml" \
+  >"$WORK/machine.xml"
+sipp_uas human $HUMAN_PORT 41000 "$WORK/human.xml"
+sipp_uas machine $MACHINE_PORT 41100 "$WORK/machine.xml"
+sipp_uas busy $BUSY_PORT 41200 "$SCENARIOS/uas_reject_486.xml"
+sipp_uas unavailable $UNAVAILABLE_PORT 41300 "$SCENARIOS/uas_reject_503.xml"
+sipp_uas ring $RING_PORT 41400 "$SCENARIOS/uas_ring_forever.xml"
+AGENT_PIDS=()
+AGENTS_JSON=""
+for i in "${!AGENT_PORTS[@]}"; do
+  sipp_uas "agent-${AGENT_NAMES[$i]}" "${AGENT_PORTS[$i]}" $((41500 + 10 * i)) \
+    "$SCENARIOS/uas_answer.xml" -m 1 -rtp_echo
+  AGENT_PIDS+=("${PIDS[-1]}")
+  AGENTS_JSON+="${AGENTS_JSON:+, }{\"id\": \"${AGENT_NAMES[$i]}\", \"uri\": \"sip:${AGENT_NAMES[$i]}@127.0.0.1:${AGENT_PORTS[$i]}\"}"
+done
+
+# Everyone listening before the first INVITE: kamailio answers OPTIONS with 200.
+if ! $PY - $PROXY_PORT <<'EOF'; then
+import socket, sys, time
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 5399))
+s.settimeout(0.2)
+for i in range(100):
+    s.sendto((f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\n"
+              f"Via: SIP/2.0/UDP 127.0.0.1:5399;branch=z9hG4bK-ping{i}\r\n"
+              "From: <sip:ping@127.0.0.1:5399>;tag=ping\r\nTo: <sip:127.0.0.1>\r\n"
+              f"Call-ID: ping-{i}\r\nCSeq: {i + 1} OPTIONS\r\nMax-Forwards: 5\r\n"
+              "Content-Length: 0\r\n\r\n").encode(), ("127.0.0.1", port))
+    try:
+        if s.recv(4096).startswith(b"SIP/2.0 200"):
+            sys.exit(0)
+    except (socket.timeout, ConnectionRefusedError):
+        time.sleep(0.1)
+sys.exit(1)
+EOF
+  echo "FAIL: kamailio does not answer on 127.0.0.1:$PROXY_PORT"
+  cat "$WORK/kamailio.log"
+  exit 1
+fi
+sleep 0.5
+
+# ---- contacts: PER_KIND numbers of each kind, interleaved ----
+KINDS=(human machine busy invalid unavailable ring)
+{
+  echo "id,phone"
+  for n in $(seq 1 "$PER_KIND"); do
+    for k in "${!KINDS[@]}"; do
+      printf '%s-%04d,+121220%d%04d\n' "${KINDS[$k]}" "$n" $((k + 1)) "$n"
+    done
+  done
+} >"$WORK/contacts.csv"
+TOTAL=$((PER_KIND * ${#KINDS[@]}))
+
+cat >"$WORK/campaign.json" <<EOF
+{
+  "id": "sip-e2e",
+  "dial_mode": "POWER",
+  "power_lines_per_agent": 2,
+  "time_zone": "UTC",
+  "call_window": "00:00-24:00",
+  "agent_shift": "00:00-24:00",
+  "compliance": "NONE",
+  "max_attempts": 2,
+  "retry": {
+    "FAILED": {"delay_s": 2},
+    "BUSY": {"final": true}, "NO_ANSWER": {"final": true}, "MACHINE": {"final": true},
+    "ABANDONED": {"final": true}, "CANCELED": {"final": true}
+  },
+  "ring_timeout_s": 3,
+  "hold_window_s": 2,
+  "amd": true,
+  "caller_ids": ["+12125550100"],
+  "contacts": {"file": "contacts.csv"},
+  "telephony": {
+    "backend": "sip",
+    "listen": "127.0.0.1:$OMNIVOX_PORT",
+    "trunk": "sip:127.0.0.1:$PROXY_PORT",
+    "rtp_ports": "40000-40999",
+    "calls_per_second": 40,
+    "options_interval_s": 5,
+    "agents": [$AGENTS_JSON],
+    "safe_harbor_wav": "safe_harbor.wav",
+    "voicemail_wav": "voicemail.wav"
+  }
+}
+EOF
+
+# ---- the run ----
+start=$(date +%s)
+env -u OMNIVOX_SIP_USERNAME -u OMNIVOX_SIP_PASSWORD "$CLI" run --campaign "$WORK/campaign.json" \
+  --realtime --storage "sqlite:$WORK/e2e.sqlite" --out "$WORK/out" --for 150 --quiet \
+  >"$WORK/run.out" 2>"$WORK/run.err"
+rc=$?
+elapsed=$(($(date +%s) - start))
+cat "$WORK/run.out"
+echo "omnivox run: exit $rc after ${elapsed}s"
+fail=0
+if [ $rc -ne 0 ] || ! grep -q "yes (nothing left to dial)" "$WORK/run.out"; then
+  echo "FAIL: the run did not finish (exit $rc)"
+  tail -30 "$WORK/run.err"
+  fail=1
+fi
+
+# ---- outcomes by prefix ----
+$PY - "$WORK/out/calls.csv" "$PER_KIND" <<'EOF' || fail=1
+import collections, csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+per_kind = int(sys.argv[2])
+kinds = {"1": "human", "2": "machine", "3": "busy", "4": "invalid", "5": "unavailable",
+         "6": "ring"}
+by_number = collections.defaultdict(list)
+for r in rows:
+    by_number[r["number"]].append(r)
+problems = []
+def bad(number, why, attempts):
+    problems.append(f"{number} ({kinds[number[7]]}): {why}: " + "; ".join(
+        f"{a['disposition']}/{a['fail_reason']}/amd={a['amd']}/code={a['provider_code']}"
+        f"/agent={a['agent']}" for a in attempts))
+counts = collections.Counter()
+for number, attempts in sorted(by_number.items()):
+    kind = kinds.get(number[7])
+    outcome = [(a["disposition"], a["provider_code"]) for a in attempts]
+    counts[(kind, tuple(sorted(set(d for d, _ in outcome))))] += 1
+    if kind == "human":
+        ok = len(attempts) == 1 and (
+            (outcome[0][0] == "COMPLETED" and attempts[0]["agent"] != "" and
+             attempts[0]["bridged_at"] != "") or outcome[0][0] == "ABANDONED")
+        if not ok: bad(number, "expected one attempt, COMPLETED by an agent or ABANDONED", attempts)
+    elif kind == "machine":
+        if not (len(attempts) == 1 and outcome[0][0] == "MACHINE" and attempts[0]["amd"] == "MACHINE"):
+            bad(number, "expected one attempt, MACHINE by AMD", attempts)
+    elif kind == "busy":
+        if outcome != [("BUSY", "486")]: bad(number, "expected BUSY with code 486", attempts)
+    elif kind == "invalid":
+        if outcome != [("INVALID_NUMBER", "404")]:
+            bad(number, "expected INVALID_NUMBER with code 404", attempts)
+    elif kind == "unavailable":
+        # A proxy turns a 503 from downstream into 500 (RFC 3261 section 16.7, step 6).
+        if (len(attempts) != 2 or any(d != "FAILED" or c not in ("500", "503") for d, c in outcome)
+                or any(a["fail_reason"] != "network" for a in attempts)):
+            bad(number, "expected two attempts (retried), FAILED/network with code 500 or 503",
+                attempts)
+    elif kind == "ring":
+        if not (len(attempts) == 1 and outcome[0][0] == "NO_ANSWER" and outcome[0][1] in ("487", "408", "480")):
+            bad(number, "expected NO_ANSWER after our CANCEL (487)", attempts)
+    else:
+        bad(number, "a number nobody asked for", attempts)
+missing = per_kind * len(kinds) - len(by_number)
+for (kind, dispositions), n in sorted(counts.items()):
+    print(f"  {kind:12s} {'/'.join(dispositions):28s} {n}")
+print(f"  {len(rows)} attempts to {len(by_number)} numbers")
+if missing:
+    problems.append(f"{missing} numbers never dialed")
+for p in problems[:40]:
+    print("FAIL outcome:", p)
+if len(problems) > 40:
+    print(f"FAIL outcome: ... {len(problems) - 40} more")
+sys.exit(1 if problems else 0)
+EOF
+
+# ---- storage invariants and status ----
+if ! "$CHECK" --storage "sqlite:$WORK/e2e.sqlite" --campaign sip-e2e --closed --contacts "$TOTAL"; then
+  echo "FAIL: storage invariants"
+  fail=1
+fi
+"$CLI" status --storage "sqlite:$WORK/e2e.sqlite" --json >"$WORK/status.json" 2>&1
+if ! $PY - "$WORK/status.json" <<'EOF'; then
+import json, sys
+doc = json.load(open(sys.argv[1]))
+def find(o, key):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k == key:
+                yield v
+            yield from find(v, key)
+    elif isinstance(o, list):
+        for v in o:
+            yield from find(v, key)
+in_flight = list(find(doc, "in_flight"))
+print("  omnivox status: attempts in flight", in_flight)
+sys.exit(0 if in_flight and all(v == 0 for v in in_flight) else 1)
+EOF
+  echo "FAIL: omnivox status shows attempts in flight (or none reported)"
+  cat "$WORK/status.json"
+  fail=1
+fi
+
+# ---- no call left open at the far ends ----
+sleep 2
+for name in human machine busy unavailable ring; do
+  stat="$WORK/$name.stat.csv"
+  open_calls=$($PY - "$stat" <<'EOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1]), delimiter=";"))
+head, last = rows[0], rows[-1]
+col = lambda name: last[head.index(name)]
+print(col("CurrentCall"), col("SuccessfulCall(C)"), col("FailedCall(C)"))
+EOF
+  )
+  echo "  sipp $name: open, successful, failed calls: $open_calls"
+  read -r open_now ok failed <<<"$open_calls"
+  if [ "${open_now:-x}" != 0 ] || [ "${failed:-x}" != 0 ]; then
+    echo "FAIL: sipp $name has calls open or failed"
+    head -20 "$WORK/$name.errors.log" 2>/dev/null
+    fail=1
+  fi
+done
+for i in "${!AGENT_PIDS[@]}"; do
+  pid=${AGENT_PIDS[$i]}
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "FAIL: agent ${AGENT_NAMES[$i]}'s phone is still on the line"
+    fail=1
+  else
+    wait "$pid"
+    code=$?
+    if [ $code -ne 0 ]; then
+      echo "FAIL: agent ${AGENT_NAMES[$i]}'s phone: sipp exit $code (one call, ended by BYE, expected)"
+      tail -5 "$WORK/agent-${AGENT_NAMES[$i]}.log"
+      fail=1
+    fi
+  fi
+done
+
+if [ $fail -ne 0 ]; then
+  echo "--- omnivox stderr (last lines)"
+  tail -40 "$WORK/run.err"
+  exit 1
+fi
+echo "PASS: $TOTAL contacts over real SIP in ${elapsed}s"
