@@ -295,6 +295,19 @@ TEST(AmdDetector, ShortGreetingThenSilenceIsHuman) {
   EXPECT_LE(d.decision_time, Duration{2000});
 }
 
+TEST(AmdDetector, VoiceFromTheFirstFrameIsHeard) {
+  // A steady voice from the first sample: the energy gate must not take it for the line's noise.
+  for (auto v : {AmdVoiceDetector::kEnergy, AmdVoiceDetector::kSpeexAndEnergy}) {
+    AmdOptions o;
+    o.voice_detector = v;
+    const AmdDecision d = classify(concat({tone(300, 0.6, 3000), silence(2.5)}), o);
+    EXPECT_EQ(d.result, AmdResult::kHuman) << d.cause;
+    EXPECT_EQ(d.cause, "short_greeting");
+    EXPECT_EQ(d.greeting_length, Duration{600});
+    EXPECT_EQ(d.decision_time, Duration{1400});
+  }
+}
+
 TEST(AmdDetector, LongGreetingIsMachine) {
   const AmdDecision d = classify(concat({silence(0.5), babble(4), silence(1)}));
   EXPECT_EQ(d.result, AmdResult::kMachine);

@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 #include "audio/wav.h"
 #include "omnivox/amd.h"
@@ -20,6 +21,10 @@ namespace {
 
 constexpr int kFrameSamples = 160;  // 20 ms at 8 kHz
 constexpr Duration kFrame{20};
+// The energy gate's first noise floor is the quietest frame of the first second (or of a shorter
+// initial_silence / total_analysis_time); until then frames wait, so that a person who speaks
+// from the very first frame is not taken for the line's noise.
+constexpr std::size_t kStartupFrames = 50;
 // Below this a frame is silence whatever the noise floor: -55 dBFS is under the quietest speech
 // a telephone line delivers and above a quiet line's idle noise.
 constexpr double kAbsoluteFloorDb = -55.0;
@@ -73,12 +78,21 @@ struct AmdDetector::State {
   std::array<std::int16_t, kFrameSamples> frame{};
   int frame_fill = 0;
   std::int64_t samples_fed = 0;
-  Duration time{0};  // audio time of the frames analysed
+  Duration time{0};       // audio time of the frames analysed
+  Duration rule_time{0};  // end of the last frame the timing rules have seen (<= time)
 
   // Noise floor of the line in dBFS; unset until the first frame.
   bool speex_voice = false;  // the speexdsp VAD's last decision (hysteresis)
-  bool have_floor = false;
   double floor_db = 0;
+  // Frames of the first second, held until the first noise floor is known: energy (dBFS) and
+  // the speexdsp VAD's decision.
+  struct HeldFrame {
+    double db;
+    bool speex;
+  };
+  std::vector<HeldFrame> held;
+  bool floor_known = false;
+  std::size_t startup_frames = kStartupFrames;
 
   // Voice runs and words.
   Duration voice_run{0};    // current voiced run, bridging gaps under between_words_silence
@@ -126,10 +140,6 @@ struct AmdDetector::State {
   // follows a quieter frame at once and rises slowly (about 3 dB a second), so speech, loud and
   // short, does not lift it while a louder line noise is learnt within seconds.
   bool energy_voice(double db) {
-    if (!have_floor) {
-      floor_db = std::max(db, kAbsoluteFloorDb - 10);
-      have_floor = true;
-    }
     const bool voice = db > kAbsoluteFloorDb && db > floor_db + options.energy_gate_db;
     if (db < floor_db) {
       floor_db = db < kAbsoluteFloorDb - 30 ? kAbsoluteFloorDb - 30 : db;
@@ -139,8 +149,9 @@ struct AmdDetector::State {
     return voice;
   }
 
-  bool voiced(const std::int16_t* s) {
-    bool speex_says = true, energy_says = true;
+  // The speexdsp VAD's decision on the frame (true when it is not used).
+  bool speex_voiced(const std::int16_t* s) {
+    bool speex_says = true;
     if (options.voice_detector != AmdVoiceDetector::kEnergy) {
       std::array<spx_int16_t, kFrameSamples> copy;  // the preprocessor denoises in place
       std::copy(s, s + kFrameSamples, copy.begin());
@@ -154,8 +165,7 @@ struct AmdDetector::State {
           prob > (speex_voice ? options.vad_probability_continue : options.vad_probability_start);
       speex_voice = speex_says;
     }
-    if (options.voice_detector != AmdVoiceDetector::kSpeex) energy_says = energy_voice(frame_db(s));
-    return speex_says && energy_says;
+    return speex_says;
   }
 
   void analyse_frame() {
@@ -163,12 +173,39 @@ struct AmdDetector::State {
       modem_connect_tones_rx(cng, frame.data(), kFrameSamples);
       modem_connect_tones_rx(ced, frame.data(), kFrameSamples);
     }
-    const bool voice = voiced(frame.data());
+    const bool speex_says = speex_voiced(frame.data());
     time += kFrame;
     if (fax_tone != MODEM_CONNECT_TONES_NONE) {
       decide(AmdResult::kFax, fax_tone == MODEM_CONNECT_TONES_FAX_CNG ? "fax_cng" : "fax_ced");
       return;
     }
+    if (floor_known) {
+      apply_rules(speex_says && (options.voice_detector == AmdVoiceDetector::kSpeex ||
+                                 energy_voice(frame_db(frame.data()))));
+      return;
+    }
+    held.push_back({frame_db(frame.data()), speex_says});
+    if (held.size() >= startup_frames) release_held();
+  }
+
+  // The first noise floor is known: the held frames go through the gate and the rules, in order.
+  void release_held() {
+    floor_known = true;
+    double lowest = 0;
+    for (const HeldFrame& f : held) lowest = std::min(lowest, f.db);
+    floor_db = std::max(lowest, kAbsoluteFloorDb - 30);
+    for (const HeldFrame& f : held) {
+      if (decision) break;
+      apply_rules(f.speex && energy_voice(f.db));
+    }
+    held.clear();
+  }
+
+  // The timing rules on the next frame's voice decision. A decision is stamped with the audio
+  // analysed when it is taken (`time`), which the held frames of the first second may pass.
+  void apply_rules(bool voice) {
+    rule_time += kFrame;
+    const Duration t = rule_time;
     const AmdOptions& o = options;
     if (voice) {
       silence_run = Duration{0};
@@ -178,10 +215,10 @@ struct AmdDetector::State {
         ++words;
         if (!greeting_started) {
           greeting_started = true;
-          greeting_start = time - voice_run;
+          greeting_start = t - voice_run;
         }
       }
-      if (greeting_started) greeting_end = time;
+      if (greeting_started) greeting_end = t;
       if (in_word && words > o.max_number_of_words) return decide(AmdResult::kMachine, "max_words");
       if (in_word && voice_run > o.max_word_length) {
         return decide(AmdResult::kMachine, "max_word_length");
@@ -198,12 +235,12 @@ struct AmdDetector::State {
       if (greeting_started && silence_run >= o.after_greeting_silence) {
         return decide(AmdResult::kHuman, "short_greeting");
       }
-      if (!greeting_started && time >= o.initial_silence) {
+      if (!greeting_started && t >= o.initial_silence) {
         return decide(o.silent_answer_is_machine ? AmdResult::kMachine : AmdResult::kHuman,
                       "initial_silence");
       }
     }
-    if (time >= o.total_analysis_time) decide(AmdResult::kUnknown, "analysis_timeout");
+    if (t >= o.total_analysis_time) decide(AmdResult::kUnknown, "analysis_timeout");
   }
 };
 
@@ -211,6 +248,15 @@ AmdDetector::AmdDetector(const AmdOptions& options) : state_(std::make_unique<St
   validate(options);
   State& s = *state_;
   s.options = options;
+  if (options.voice_detector == AmdVoiceDetector::kSpeex) {
+    s.floor_known = true;  // no energy gate: nothing to wait for
+  } else {
+    const auto frames = [](Duration d) { return static_cast<std::size_t>(d / kFrame); };
+    s.startup_frames =
+        std::max<std::size_t>(1, std::min({kStartupFrames, frames(options.initial_silence),
+                                           frames(options.total_analysis_time)}));
+    s.held.reserve(s.startup_frames);
+  }
   if (options.voice_detector != AmdVoiceDetector::kEnergy) {
     s.speex = speex_preprocess_state_init(kFrameSamples, kSampleRate);
     if (s.speex == nullptr) throw Error(ErrorCode::kInvalidArgument, "speexdsp: no preprocessor");
@@ -256,6 +302,7 @@ std::optional<AmdDecision> AmdDetector::decision() const { return state_->decisi
 
 AmdDecision AmdDetector::finish() {
   State& s = *state_;
+  if (!s.decision && !s.floor_known) s.release_held();
   if (!s.decision) {
     // A partial last frame is too short for the VAD; the rules already saw every whole frame.
     s.time = Duration{s.samples_fed * 1000 / kSampleRate};
