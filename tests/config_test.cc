@@ -10,6 +10,8 @@
 #include <fstream>
 #include <string>
 
+#include "omnivox/amd.h"
+
 namespace omnivox {
 namespace {
 
@@ -179,6 +181,16 @@ TEST(ConfigShippedFiles, ExampleCampaignStillLoads) {
   }
 }
 
+TEST(ConfigShippedFiles, SipExampleLoadsAndItsMessagesArePlayable) {
+  CampaignFile f = load_campaign_file(OMNIVOX_EXAMPLES_DIR "/campaigns/sip.json");
+  EXPECT_EQ(f.telephony.backend, TelephonyConfig::Backend::kSip);
+  EXPECT_EQ(f.agents, 3);
+  for (const std::string& wav : {f.telephony.safe_harbor_wav, f.telephony.voicemail_wav}) {
+    EXPECT_GT(read_wav_file(wav).samples.size(), 8000u) << wav;  // at least a second
+  }
+  EXPECT_TRUE(std::filesystem::exists(f.contacts_path)) << f.contacts_path;
+}
+
 // The `telephony` section: the backend, the SIP settings and the agents' phones.
 TEST(TelephonyConfig, SimulatorByDefault) {
   CampaignFile f = parse(R"({"id": "x", "agents": 7})");
@@ -193,6 +205,7 @@ TEST(TelephonyConfig, SipSectionWithAgentsAmdAndWavs) {
   CampaignFile f = parse(R"({"id": "x", "telephony": {
       "backend": "sip", "listen": "0.0.0.0:5070", "trunk": "sip:10.0.0.1:5060",
       "rtp_ports": "40000-40999", "calls_per_second": 5, "options_interval_s": 0,
+      "max_queue_wait_s": 3, "keep_plus_in_request_uri": false, "user_agent": "acme",
       "agents": [{"id": "alice", "uri": "sip:alice@127.0.0.1:5080"},
                  {"id": "bob", "uri": "sip:bob@127.0.0.1:5081"}],
       "amd": {"initial_silence_ms": 3000, "max_number_of_words": 4, "detect_fax": false},
@@ -205,6 +218,9 @@ TEST(TelephonyConfig, SipSectionWithAgentsAmdAndWavs) {
   EXPECT_EQ(t.rtp_port_max, 40999);
   EXPECT_EQ(t.calls_per_second, 5);
   EXPECT_EQ(t.options_interval_s, 0);
+  EXPECT_EQ(t.max_queue_wait_s, 3);
+  EXPECT_FALSE(t.keep_plus_in_request_uri);
+  EXPECT_EQ(t.user_agent, "acme");
   ASSERT_EQ(t.agents.size(), 2u);
   EXPECT_EQ(t.agents[1].id, "bob");
   EXPECT_EQ(t.agents[1].uri, "sip:bob@127.0.0.1:5081");
@@ -234,6 +250,8 @@ TEST(TelephonyConfig, BadValuesNameTheirField) {
               HasSubstr("field 'telephony.rtp_ports'"));
   EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"calls_per_second": 0}})"),
               HasSubstr("field 'telephony.calls_per_second': must be between"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"user_agent": "a\r\nX-Evil: 1"}})"),
+              HasSubstr("field 'telephony.user_agent': must be one non-empty line"));
   EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"amd": {"initial_silence": 5}}})"),
               HasSubstr("field 'telephony.amd.initial_silence': unknown key"));
   EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"amd": {"initial_silence_ms": -1}}})"),

@@ -42,8 +42,15 @@ struct TelephonyConfig {
   std::uint16_t rtp_port_max = 29999;
   /// INVITEs per second at most. Default: 50.
   double calls_per_second = 50.0;
+  /// A call whose turn to be sent would come later than this many seconds fails at once.
+  /// Default: 25.
+  double max_queue_wait_s = 25.0;
   /// OPTIONS keep-alive toward the trunk, seconds; 0 = none. Default: 30.
   double options_interval_s = 30.0;
+  /// Keep the "+" of E.164 numbers in the request URI. Default: true.
+  bool keep_plus_in_request_uri = true;
+  /// User-Agent header. Default: "omnivox".
+  std::string user_agent = "omnivox";
   /// The agents' phones, in order; with kSip their count is the campaign's number of agents.
   std::vector<SipAgentConfig> agents;
   /// Detector thresholds for calls placed with AMD (the campaign's `amd`). Default: AmdOptions{}.

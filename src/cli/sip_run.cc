@@ -14,7 +14,10 @@ SipOptions sip_options_for(const TelephonyConfig& t) {
   o.rtp_port_min = t.rtp_port_min;
   o.rtp_port_max = t.rtp_port_max;
   o.calls_per_second = t.calls_per_second;
+  o.max_queue_wait = seconds_to_duration(t.max_queue_wait_s);
   o.options_interval = seconds_to_duration(t.options_interval_s);
+  o.keep_plus_in_request_uri = t.keep_plus_in_request_uri;
+  o.user_agent = t.user_agent;
   o.amd = t.amd;
   // A campaign's text message cannot be spoken: the safe-harbor recording stands in for it.
   o.default_message_wav = t.safe_harbor_wav;

@@ -267,8 +267,9 @@ AmdOptions read_amd_options(const Reader& r, const json::value& v) {
 TelephonyConfig read_telephony(const Reader& r, const json::value& v, const std::string& base_dir) {
   const auto& o = r.object(v, "telephony");
   r.allow_only(o, "telephony",
-               {"backend", "listen", "trunk", "rtp_ports", "calls_per_second", "options_interval_s",
-                "agents", "amd", "safe_harbor_wav", "voicemail_wav"});
+               {"backend", "listen", "trunk", "rtp_ports", "calls_per_second", "max_queue_wait_s",
+                "options_interval_s", "keep_plus_in_request_uri", "user_agent", "agents", "amd",
+                "safe_harbor_wav", "voicemail_wav"});
   TelephonyConfig t;
   if (auto* x = o.if_contains("backend")) {
     const std::string backend = r.string(*x, "telephony.backend");
@@ -312,8 +313,21 @@ TelephonyConfig read_telephony(const Reader& r, const json::value& v, const std:
   if (auto* x = o.if_contains("calls_per_second")) {
     t.calls_per_second = r.number_in(*x, "telephony.calls_per_second", 0.01, 10000);
   }
+  if (auto* x = o.if_contains("max_queue_wait_s")) {
+    t.max_queue_wait_s = r.number_in(*x, "telephony.max_queue_wait_s", 0, 3600);
+  }
   if (auto* x = o.if_contains("options_interval_s")) {
     t.options_interval_s = r.number_in(*x, "telephony.options_interval_s", 0, 86400);
+  }
+  if (auto* x = o.if_contains("keep_plus_in_request_uri")) {
+    t.keep_plus_in_request_uri = r.boolean(*x, "telephony.keep_plus_in_request_uri");
+  }
+  if (auto* x = o.if_contains("user_agent")) {
+    t.user_agent = r.string(*x, "telephony.user_agent");
+    // A header value: a line break would end the header and start another.
+    if (t.user_agent.empty() || t.user_agent.find_first_of("\r\n") != std::string::npos) {
+      r.fail("telephony.user_agent", "must be one non-empty line");
+    }
   }
   if (auto* x = o.if_contains("agents")) {
     if (!x->is_array()) r.fail("telephony.agents", "must be an array of {id, uri}");
