@@ -12,7 +12,10 @@
 #   - the storage invariants (omnivox_check_invariants): no contact dialed twice at once, none
 #     lost, no attempt left open;
 #   - no call left open anywhere: `omnivox status` shows none in flight, every SIPp callee has
-#     no call open, every agent's phone took exactly one call and saw it hung up (BYE).
+#     no call open, every agent's phone took exactly one call and saw it hung up (BYE);
+#   - Ctrl-C: a second campaign of people only, four lines for one agent, interrupted by SIGINT
+#     after 7 s, exits 130 with its outputs written, every call ended COMPLETED or ABANDONED
+#     (some ABANDONED) and none left open.
 # Usage: e2e_test.sh OMNIVOX_CLI CHECK_INVARIANTS [CONTACTS_PER_KIND]
 # Environment: KEEP=1 keeps the work folder.
 set -u
@@ -83,7 +86,7 @@ sipp_uas() {
   PIDS+=($!)
 }
 SCENARIOS=$HERE/scenarios
-sed -e "s|@AUDIO@|$WORK/human.wav|; s|@TALK_MS@|3500|" "$SCENARIOS/e2e_callee_answers.xml" \
+sed -e "s|@AUDIO@|$WORK/human.wav|; s|@TALK_MS@|5000|" "$SCENARIOS/e2e_callee_answers.xml" \
   >"$WORK/human.xml"
 sed -e "s|@AUDIO@|$WORK/machine.wav|; s|@TALK_MS@|12000|" "$SCENARIOS/e2e_callee_answers.xml" \
   >"$WORK/machine.xml"
@@ -272,6 +275,62 @@ EOF
   cat "$WORK/status.json"
   fail=1
 fi
+
+# ---- Ctrl-C with people waiting: one agent, four lines, abandons ----
+# A second campaign dials only people, four lines for one agent's phone, with a short hold
+# window: the people no agent takes are ABANDONED (safe-harbor message, then BYE). SIGINT
+# mid-run must stop dialing, end every call in progress, write the outputs and exit 130.
+sipp_uas agent-erin 5305 41600 "$SCENARIOS/uas_answer.xml" -m 1 -rtp_echo
+ERIN_PID=${PIDS[-1]}
+{
+  echo "id,phone"
+  for n in $(seq 5001 5030); do echo "stop-$n,+1212201$n"; done
+} >"$WORK/contacts-stop.csv"
+sed -e 's/"id": "sip-e2e"/"id": "sip-e2e-stop"/; s/"power_lines_per_agent": 2/"power_lines_per_agent": 4/' \
+  -e 's/"hold_window_s": 2/"hold_window_s": 0.5/; s/contacts.csv/contacts-stop.csv/' \
+  -e "s|\"agents\": \[.*\]|\"agents\": [{\"id\": \"erin\", \"uri\": \"sip:erin@127.0.0.1:5305\"}]|" \
+  "$WORK/campaign.json" >"$WORK/campaign-stop.json"
+"$CLI" run --campaign "$WORK/campaign-stop.json" --realtime --storage "sqlite:$WORK/stop.sqlite" \
+  --out "$WORK/out-stop" --for 120 --quiet >"$WORK/run-stop.out" 2>"$WORK/run-stop.err" &
+RUN_PID=$!
+sleep 7
+kill -INT $RUN_PID
+for _ in $(seq 1 600); do kill -0 $RUN_PID 2>/dev/null || break; sleep 0.1; done
+if kill -0 $RUN_PID 2>/dev/null; then
+  echo "FAIL sigint: omnivox still running 60 s after SIGINT"
+  kill -9 $RUN_PID
+  fail=1
+fi
+wait $RUN_PID
+rc=$?
+if [ $rc -ne 130 ] || ! grep -q "no (interrupted)" "$WORK/run-stop.out"; then
+  echo "FAIL sigint: exit $rc (130 expected) or no interrupted report"
+  cat "$WORK/run-stop.out"
+  tail -20 "$WORK/run-stop.err"
+  fail=1
+fi
+$PY - "$WORK/out-stop/calls.csv" <<'EOF' || fail=1
+import collections, csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+d = collections.Counter(r["disposition"] for r in rows)
+print("  after SIGINT:", len(rows), "attempts,", dict(d))
+problems = []
+if not rows:
+    problems.append("no attempt made before SIGINT")
+if set(d) - {"COMPLETED", "ABANDONED"}:
+    problems.append("people whose call is neither COMPLETED nor ABANDONED")
+if d["ABANDONED"] == 0:
+    problems.append("four lines for one agent and no ABANDONED call")
+for p in problems:
+    print("FAIL sigint:", p)
+sys.exit(1 if problems else 0)
+EOF
+if ! "$CHECK" --storage "sqlite:$WORK/stop.sqlite" --campaign sip-e2e-stop --closed --contacts 30; then
+  echo "FAIL sigint: storage invariants"
+  fail=1
+fi
+AGENT_PIDS+=("$ERIN_PID")
+AGENT_NAMES+=(erin)
 
 # ---- no call left open at the far ends ----
 sleep 2
