@@ -625,5 +625,45 @@ TEST(SipTelephonyTest, BridgeToAnAgentWithoutLegPlaysTheMessageAndEnds) {
   fs::remove_all(dir);
 }
 
+TEST(SipTelephonyTest, DigestChallengeAnsweredWithTheCredentials) {
+  REQUIRE_SIPP();
+  auto dir = temp_dir("auth");
+  Sipp sipp("uas_auth.xml", 25281, 31985, dir);
+  Recorder rec;
+  SipOptions o = options_for(25281, 31986);
+  o.credentials = {"alice", "secret"};
+  SipTelephony sip(o);
+  sip.start(&rec);
+  sip.originate(request(1));
+  ASSERT_TRUE(rec.wait_for(1, CallEventKind::kAnswered)) << (print_sipp_log(dir), "");
+  EXPECT_EQ(sip.stats().auth_challenges, 1);
+  sip.hangup(1);
+  auto end = rec.wait_end(1);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kCompleted);
+  EXPECT_EQ(sipp.wait(), 0);
+  sip.stop();
+  fs::remove_all(dir);
+}
+
+TEST(SipTelephonyTest, DigestChallengeWithAWrongPasswordFails) {
+  REQUIRE_SIPP();
+  auto dir = temp_dir("authbad");
+  Sipp sipp("uas_auth.xml", 25291, 31990, dir);
+  Recorder rec;
+  SipOptions o = options_for(25291, 31991);
+  o.credentials = {"alice", "wrong"};
+  SipTelephony sip(o);
+  sip.start(&rec);
+  sip.originate(request(1));
+  auto end = rec.wait_end(1);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kFailed);
+  EXPECT_EQ(end->provider_code, 403);
+  EXPECT_EQ(sipp.wait(), 0);
+  sip.stop();
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace omnivox

@@ -5,6 +5,8 @@
 // thread: libre keeps its main-loop state per thread (re_thread_init), so a second backend in the
 // same process runs its own loop. Other threads reach the loop through a command queue and an
 // mqueue wake-up.
+#include <sys/resource.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -115,6 +117,15 @@ std::string Impl::setup_loop() {
   if (int err = libre_init(); err != 0) {
     return "sip: libre_init: " + std::string(std::strerror(err));
   }
+  // One descriptor per call (its RTP socket): libre's table grows to the process limit, not
+  // its default of 1024.
+  {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+        lim.rlim_cur > 1024) {
+      (void)fd_setsize(static_cast<int>(std::min<rlim_t>(lim.rlim_cur, 1 << 20)));
+    }
+  }
   if (int err = mqueue_alloc(&mq, &Impl::on_mqueue, this); err != 0) {
     return "sip: command queue: " + std::string(std::strerror(err));
   }
@@ -127,7 +138,7 @@ std::string Impl::setup_loop() {
       (void)dnsc_alloc(&dns_client, nullptr, servers, n);
     }
   }
-  if (int err = sip_alloc(&stack, dns_client, 32, 32, 32, options.user_agent.c_str(),
+  if (int err = sip_alloc(&stack, dns_client, 4096, 4096, 256, options.user_agent.c_str(),
                           &Impl::on_sip_exit, this);
       err != 0) {
     return "sip: sip_alloc: " + std::string(std::strerror(err));
@@ -139,7 +150,7 @@ std::string Impl::setup_loop() {
   if (sip_transp_laddr(stack, &bound, SIP_TRANSP_UDP, nullptr) == 0) {
     bound_port.store(sa_port(&bound));
   }
-  if (int err = sipsess_listen(&sess_sock, stack, 32, &Impl::on_incoming, this); err != 0) {
+  if (int err = sipsess_listen(&sess_sock, stack, 4096, &Impl::on_incoming, this); err != 0) {
     return "sip: sipsess_listen: " + std::string(std::strerror(err));
   }
   media_addr = listen_addr;
@@ -314,9 +325,9 @@ void Impl::retire_call(CallId id) {
   stop_media(*c);
   if (c->bridged_agent != kNoAgent) unbridge_agent(c->bridged_agent);
   c->sess = static_cast<sipsess*>(mem_deref(c->sess));
-  {
+  if (c->invite_sent) {
     std::lock_guard<std::mutex> lock(stats_mu);
-    counters.calls_now = calls.size();
+    --counters.calls_now;
   }
   graveyard.push_back(std::move(c));
   if (!tmr_isrunning(&reap_tmr)) tmr_start(&reap_tmr, 0, &Impl::on_reap, this);
@@ -355,10 +366,6 @@ void Impl::cmd_originate(const OriginateRequest& request) {
   }
   CallId id = request.call_id;
   calls.emplace(id, std::move(c));
-  {
-    std::lock_guard<std::mutex> lock(stats_mu);
-    counters.calls_now = calls.size();
-  }
   queue.push_back(id);
   pump();
 }
@@ -376,7 +383,9 @@ void Impl::pump() {
     queue.pop_front();
     Call* c = find_call(id);
     if (!c) continue;
-    next_slot = now + interval;
+    // Slots follow each other, so timer lateness does not lower the rate; a slot missed by more
+    // than one interval is not made up (never two INVITEs closer than the CPS allows twice).
+    next_slot = (now - next_slot < interval ? next_slot : now) + interval;
     send_invite(*c);
   }
 }
@@ -431,7 +440,11 @@ void Impl::send_invite(Call& c) {
   }
   c.sip_call_id = sip_dialog_callid(sipsess_dialog(c.sess));
   c.invite_sent = true;
-  stats_add(&SipStats::invites_sent);
+  {
+    std::lock_guard<std::mutex> lock(stats_mu);
+    ++counters.invites_sent;
+    ++counters.calls_now;
+  }
   emit(c, CallEventKind::kInitiated, 0);
   auto ring_ms = std::max<std::int64_t>(c.request.ring_timeout.count(), 1);
   tmr_start(&c.ring_tmr, static_cast<uint64_t>(ring_ms), &Impl::on_ring_timeout, &c);
