@@ -108,16 +108,16 @@ make_human() {
     speak "$(( i + 1 ))" "${seconds[$(( i / 4 % ${#seconds[@]} ))]}" "$t.b.wav"
     silence "1.$(( 2 + i % 7 ))" "$t.gap.wav"
     silence 2.5 "$t.tail.wav"
-    sox "$t.a.wav" "$t.gap.wav" "$t.b.wav" "$t.tail.wav" "$t.in.wav"
+    sox -R "$t.a.wav" "$t.gap.wav" "$t.b.wav" "$t.tail.wav" "$t.in.wav"
   else
     silence "3.$(( i % 9 ))" "$t.tail.wav"
-    sox "$t.a.wav" "$t.tail.wav" "$t.in.wav"
+    sox -R "$t.a.wav" "$t.tail.wav" "$t.in.wav"
   fi
   if (( i % 8 == 6 )); then
     # A television in the room: other speech 25 dB under the person's.
     speak "$(( i + 5 ))" "${machines[$(( i % ${#machines[@]} ))]}" "$t.tv.wav"
-    sox "$t.tv.wav" "$t.tv2.wav" vol -25 dB
-    sox -m "$t.in.wav" "$t.tv2.wav" "$t.mixed.wav" trim 0 "$(soxi -D "$t.in.wav")"
+    sox -R "$t.tv.wav" "$t.tv2.wav" vol -25 dB
+    sox -R -m "$t.in.wav" "$t.tv2.wav" "$t.mixed.wav" trim 0 "$(soxi -D "$t.in.wav")"
     mv "$t.mixed.wav" "$t.in.wav"
   fi
   finish "$i" "$t.in.wav" human "$name"
@@ -134,17 +134,17 @@ make_machine() {
     # pauses, then goes on.
     speak "$i" "Hello?" "$t.open.wav"
     silence "0.$(( 6 + (i / 12) % 5 ))" "$t.pause.wav"
-    sox "$t.open.wav" "$t.pause.wav" "$t.a.wav" "$t.a2.wav"
+    sox -R "$t.open.wav" "$t.pause.wav" "$t.a.wav" "$t.a2.wav"
     mv "$t.a2.wav" "$t.a.wav"
   fi
   if (( i % 2 == 0 )); then
     silence 0.4 "$t.gap.wav"
     tone 1000 0.5 "$t.beep.wav"
     silence 1 "$t.tail.wav"
-    sox "$t.a.wav" "$t.gap.wav" "$t.beep.wav" "$t.tail.wav" "$t.in.wav"
+    sox -R "$t.a.wav" "$t.gap.wav" "$t.beep.wav" "$t.tail.wav" "$t.in.wav"
   else
     silence 1 "$t.tail.wav"
-    sox "$t.a.wav" "$t.tail.wav" "$t.in.wav"
+    sox -R "$t.a.wav" "$t.tail.wav" "$t.in.wav"
   fi
   finish "$i" "$t.in.wav" machine "$name"
   rm -f "$t".*.wav
@@ -158,12 +158,12 @@ make_fax() {
     # CNG, T.30: 1100 Hz, 0.5 s on, 3 s off, from the calling fax.
     tone 1100 0.5 "$t.on.wav"
     silence 3 "$t.off.wav"
-    sox "$t.on.wav" "$t.off.wav" "$t.on.wav" "$t.off.wav" "$t.in.wav"
+    sox -R "$t.on.wav" "$t.off.wav" "$t.on.wav" "$t.off.wav" "$t.in.wav"
   else
     # CED, T.30 / V.25: 2100 Hz for about 3 s, from the answering fax or modem.
     tone 2100 3 "$t.in.wav"
     silence 1 "$t.tail.wav"
-    sox "$t.in.wav" "$t.tail.wav" "$t.in2.wav"
+    sox -R "$t.in.wav" "$t.tail.wav" "$t.in2.wav"
     mv "$t.in2.wav" "$t.in.wav"
   fi
   finish "$i" "$t.in.wav" fax "$name"
