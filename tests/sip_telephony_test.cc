@@ -665,5 +665,20 @@ TEST(SipTelephonyTest, DigestChallengeWithAWrongPasswordFails) {
   fs::remove_all(dir);
 }
 
+TEST(SipTelephonyTest, UnreachableTrunkFailsAsNetwork) {
+  // Nothing listens on the trunk's port: no response at all (libre does not see the ICMP port
+  // unreachable), so at the ring timeout the call fails as Timer B would, not as no-answer.
+  Recorder rec;
+  SipTelephony sip(options_for(25187, 31595));
+  sip.start(&rec);
+  sip.originate(request(1, Duration(1500)));
+  auto end = rec.wait_end(1, 5s);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kFailed);
+  EXPECT_EQ(end->fail_reason, FailReason::kNetwork);
+  EXPECT_EQ(end->provider_code, 408);
+  sip.stop();
+}
+
 }  // namespace
 }  // namespace omnivox

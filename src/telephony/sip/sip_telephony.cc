@@ -191,7 +191,11 @@ void Impl::teardown_loop() {
     }
   }
   dns_client = static_cast<struct dnsc*>(mem_deref(dns_client));
-  mq = static_cast<mqueue*>(mem_deref(mq));
+  {
+    std::lock_guard<std::mutex> lock(cmd_mu);
+    stopped = true;
+    mq = static_cast<mqueue*>(mem_deref(mq));
+  }
   libre_close();
 }
 
@@ -206,15 +210,15 @@ std::string Impl::fmt_sa_ip(const sa& addr) {
 // ---- commands from other threads ----
 
 void Impl::post(std::function<void()> fn) {
-  bool wake = false;
-  {
-    std::lock_guard<std::mutex> lock(cmd_mu);
-    if (stopped) return;
-    commands.push_back(std::move(fn));
-    wake = !wake_pending;
+  // The wake-up is pushed under the lock: once stop() has set `stopped`, the loop may free the
+  // mqueue.
+  std::lock_guard<std::mutex> lock(cmd_mu);
+  if (stopped || !mq) return;
+  commands.push_back(std::move(fn));
+  if (!wake_pending) {
     wake_pending = true;
+    mqueue_push(mq, 0, nullptr);
   }
-  if (wake) mqueue_push(mq, 0, nullptr);
 }
 
 void Impl::on_mqueue(int, void*, void* arg) {
@@ -533,7 +537,16 @@ void Impl::on_ring_timeout(void* arg) {
     // CANCEL (RFC 3261 section 9): libre sends it once a provisional response has arrived and
     // absorbs the 487; a 200 crossing it is ACKed and ended with BYE by libre.
     self->stats_add(&SipStats::cancels_sent);
-    self->emit(*c, CallEventKind::kNoAnswer, 487);
+    if (c->ringing_reported) {
+      self->emit(*c, CallEventKind::kNoAnswer, 487);
+    } else {
+      // Not even a 100 Trying: the trunk is unreachable or silent (libre does not see ICMP
+      // errors on UDP), which is no statement about the callee; reported as Timer B would be.
+      self->log.log_limited(LogLevel::kWarn, "sip-silent-trunk",
+                            "sip: trunk " + self->options.trunk +
+                                " sent no response to an INVITE within the ring timeout");
+      self->emit(*c, CallEventKind::kFailed, 408, FailReason::kNetwork);
+    }
     self->retire_call(c->request.call_id);
   });
 }
