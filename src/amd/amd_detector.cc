@@ -12,7 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include "audio/wav.h"
 #include "omnivox/amd.h"
 #include "omnivox/types.h"
 
