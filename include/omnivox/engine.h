@@ -127,7 +127,7 @@ class Engine {
   /// cut short (the process killed) is seen as unfinished and completed by running it again.
   /// Two imports of one file at once, in one process or several, store each contact once.
   ImportReport import_contacts(const std::string& campaign_id, const std::string& list_name,
-                               const std::string& csv_path, ImportOptions options);
+                               const std::string& csv_path, const ImportOptions& options);
   /// Adds one contact (numbers must be E.164). Returns its id; for a contact whose (list,
   /// external id) is stored already, the stored contact's id (it is left as it is).
   ContactId add_contact(const std::string& campaign_id, Contact contact);

@@ -293,7 +293,7 @@ class Simulation {
   /// the simulator (chained through Simulator's `downstream`).
   Simulation(SimulationOptions world, TimePoint start,
              EngineOptions engine_options = quiet_engine_options(),
-             MemoryStorageOptions storage_options = quiet_storage_options(),
+             const MemoryStorageOptions& storage_options = quiet_storage_options(),
              EventListener* downstream = nullptr);
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;

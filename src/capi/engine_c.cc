@@ -9,6 +9,7 @@
 
 #include "capi/c_backends.h"
 #include "capi/capi_internal.h"
+#include "capi/sip_backend.h"
 #include "omnivox/clock.h"
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
@@ -52,6 +53,7 @@ struct omnivox_engine : omnivox::capi::HandleBase {
   std::unique_ptr<omnivox::Storage> storage;
   std::unique_ptr<omnivox::Simulator> simulator;
   std::unique_ptr<omnivox::capi::CTelephony> telephony;
+  std::unique_ptr<omnivox::capi::SipEngineBackend> sip;
   std::unique_ptr<omnivox::Engine> engine;
   std::atomic<bool> threads_running{false};
   std::mutex campaigns_mutex;
@@ -147,7 +149,7 @@ omnivox::SimulationOptions simulation_world(const char* json_text, const char* b
 // storage reads it from put_campaign), restored if the engine refuses the campaign.
 std::string apply_campaign(omnivox_engine& h, const std::string& text, const std::string& dir) {
   CampaignDoc doc{text, dir, omnivox::parse_campaign_json(text, dir, "campaign_json")};
-  const std::string id = doc.file.campaign.id;
+  std::string id = doc.file.campaign.id;
   std::optional<CampaignDoc> previous;
   {
     std::lock_guard<std::mutex> lock(h.campaigns_mutex);
@@ -167,6 +169,15 @@ std::string apply_campaign(omnivox_engine& h, const std::string& text, const std
     throw;
   }
   return id;
+}
+
+// The engine's SIP telephony and one of its agents, or the error naming what is wrong.
+omnivox::SipTelephony& sip_agent(omnivox_engine& h, omnivox_agent_id agent) {
+  if (!h.sip) {
+    throw CError{OMNIVOX_ESTATE, "the engine's telephony is not OMNIVOX_TELEPHONY_SIP"};
+  }
+  h.engine->agent_state(agent);  // Error(kNotFound) for an agent the engine does not have
+  return h.sip->telephony();
 }
 
 }  // namespace
@@ -192,6 +203,8 @@ void omnivox_engine_options_init(omnivox_engine_options* o) {
   o->telephony = nullptr;
   o->clock_kind = OMNIVOX_CLOCK_VIRTUAL;
   o->start_ms = 0;
+  o->sip_json = nullptr;
+  o->sip_base_dir = nullptr;
 }
 
 int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine** out,
@@ -279,6 +292,22 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
         h->engine = std::make_unique<omnivox::Engine>(eo, h->storage.get(), h->telephony.get(),
                                                       h->clock.get(), h->listener.get());
         break;
+      case OMNIVOX_TELEPHONY_SIP: {
+        if (h->virtual_clock != nullptr) {
+          throw CError{OMNIVOX_EINVALID,
+                       "options.telephony_kind OMNIVOX_TELEPHONY_SIP places real calls: it needs "
+                       "options.clock_kind OMNIVOX_CLOCK_SYSTEM"};
+        }
+        const std::string dir = o.sip_base_dir == nullptr
+                                    ? std::string(".")
+                                    : text_arg(o.sip_base_dir, "options.sip_base_dir");
+        h->sip = std::make_unique<omnivox::capi::SipEngineBackend>(
+            text_arg(o.sip_json, "options.sip_json"), dir);
+        h->engine = std::make_unique<omnivox::Engine>(eo, h->storage.get(), &h->sip->telephony(),
+                                                      h->clock.get(), h->listener.get());
+        h->sip->attach(h->engine.get());
+        break;
+      }
       default:
         throw CError{OMNIVOX_EINVALID, "options.telephony_kind (" +
                                            std::to_string(o.telephony_kind) + ") is out of range"};
@@ -296,10 +325,12 @@ void omnivox_engine_destroy(omnivox_engine* engine) {
   try {
     omnivox_engine* h = engine;
     h->alive.reset();
-    h->engine.reset();  // stops owned threads, then telephony stop
+    if (h->sip) h->sip->detach();  // its thread logs agents in and out until then
+    h->engine.reset();             // stops owned threads, then telephony stop
     // Timers still pending on the clock may reach the telephony adapter: the clock goes first.
     h->clock.reset();
     h->telephony.reset();
+    h->sip.reset();
     h->simulator.reset();
     h->storage.reset();
     delete h;
@@ -653,6 +684,26 @@ int omnivox_engine_explain(omnivox_engine* engine, omnivox_contact_id contact,
     out->reason = static_cast<int>(rep.reason);
     out->eligible_at_ms = rep.eligible_at ? ms_of(*rep.eligible_at) : 0;
     if (detail != nullptr) *detail = text;
+  });
+}
+
+int omnivox_engine_sip_connect_agent(omnivox_engine* engine, omnivox_agent_id agent,
+                                     const char* uri, char** errptr) {
+  return guarded("omnivox_engine_sip_connect_agent", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    const std::string target = text_arg(uri, "uri");
+    if (!target.starts_with("sip:") || target.size() == 4) {
+      throw CError{OMNIVOX_EINVALID, "uri '" + target + "' is not a SIP URI (sip:user@host)"};
+    }
+    sip_agent(h, agent).connect_agent(agent, target);
+  });
+}
+
+int omnivox_engine_sip_disconnect_agent(omnivox_engine* engine, omnivox_agent_id agent,
+                                        char** errptr) {
+  return guarded("omnivox_engine_sip_disconnect_agent", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    sip_agent(h, agent).disconnect_agent(agent);
   });
 }
 

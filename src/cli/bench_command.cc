@@ -314,7 +314,7 @@ int bench_command(const BenchArgs& args) {
     long violations = 0;
     double worst_rate = 0;
     for (int k = 0; k < sc.seeds; ++k) {
-      RunResult r = run_once(sc, policy, static_cast<std::uint64_t>(k + 1), replay);
+      RunResult r = run_once(sc, policy, static_cast<std::uint64_t>(k) + 1, replay);
       occ.push_back(r.occupancy);
       ab.push_back(r.abandon_rate);
       talk.push_back(r.talk_min_per_agent_hour);

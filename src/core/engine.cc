@@ -1667,7 +1667,7 @@ void Engine::add_campaign(const CampaignConfig& campaign) {
 }
 
 ImportReport Engine::import_contacts(const std::string& campaign_id, const std::string& list_name,
-                                     const std::string& csv_path, ImportOptions options) {
+                                     const std::string& csv_path, const ImportOptions& options) {
   {
     std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
     impl_->campaign_or_throw(campaign_id);

@@ -325,7 +325,7 @@ class PiPolicy final : public PacingPolicy {
   int decide(const PacingSnapshot& s) override {
     CountTracker::Delta d = counts_.update(s);
     if (d.live > 0 || d.abandons > 0) {
-      window_.push_back({d.live, d.abandons});
+      window_.emplace_back(d.live, d.abandons);
       window_live_ += d.live;
       window_abandons_ += d.abandons;
       since_update_ += d.live;

@@ -28,8 +28,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
-#include "util/light_mutex.h"
 #include "omnivox/storage.h"
+#include "util/light_mutex.h"
 
 namespace omnivox {
 namespace {
@@ -1281,7 +1281,7 @@ class MemoryStorage final : public Storage {
     if (keep == Duration::max()) return;
     const TimePoint at = std::max({a.created_at, a.answered_at, a.ended_at});
     newest_finished_ = std::max(newest_finished_, at);
-    finished_.push_back({at, a.call_id});
+    finished_.emplace_back(at, a.call_id);
     if (newest_finished_ < TimePoint::min() + keep) return;  // (no underflow)
     const TimePoint horizon = newest_finished_ - keep;
     while (!finished_.empty() && finished_.front().first < horizon) {

@@ -945,7 +945,7 @@ std::string mask_passwords_once(const std::string& conninfo) {
 }  // namespace
 
 std::string mask_conninfo_password(const std::string& conninfo) {
-  const std::string hidden = "<connection string of " + std::to_string(conninfo.size()) + " bytes>";
+  std::string hidden = "<connection string of " + std::to_string(conninfo.size()) + " bytes>";
   if (conninfo.size() > kMaxMaskedConninfo) return hidden;
   // A masked string must mask to itself (it is what logs and messages show, and may be masked
   // again); one pass may uncover another password (an unterminated quote, a second key), so

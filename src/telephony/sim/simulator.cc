@@ -3,8 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "util/light_mutex.h"
 #include "omnivox/sim.h"
+#include "util/light_mutex.h"
 
 namespace omnivox {
 
@@ -615,7 +615,7 @@ EngineOptions Simulation::quiet_engine_options() {
 }
 
 Simulation::Simulation(SimulationOptions world, TimePoint start, EngineOptions engine_options,
-                       MemoryStorageOptions storage_options, EventListener* downstream)
+                       const MemoryStorageOptions& storage_options, EventListener* downstream)
     : storage_(make_memory_storage(storage_options)),
       clock_(start),
       simulator_(std::move(world), &clock_, downstream),

@@ -80,7 +80,7 @@ std::vector<std::string> twilio_url_variants(std::string_view url) {
   urls::url u(*parsed);
   if (u.has_port()) {
     u.remove_port();
-    out.push_back(std::string(u.buffer()));
+    out.emplace_back(u.buffer());
     return out;
   }
   std::string scheme = u.scheme();
@@ -88,7 +88,7 @@ std::vector<std::string> twilio_url_variants(std::string_view url) {
   const char* default_port = scheme == "https" ? "443" : scheme == "http" ? "80" : nullptr;
   if (default_port) {
     u.set_port(default_port);
-    out.push_back(std::string(u.buffer()));
+    out.emplace_back(u.buffer());
   }
   return out;
 }

@@ -320,7 +320,7 @@ struct TwilioTelephony::Impl {
   }
 
   // Ends the record and reports `e` (backend-originated terminal events).
-  void end_call(CallId id, CallEvent e) {
+  void end_call(CallId id, const CallEvent& e) {
     {
       std::lock_guard<std::mutex> lock(mu);
       auto it = calls.find(id);
