@@ -750,7 +750,9 @@ enum omnivox_storage_kind {
 
 enum omnivox_telephony_kind {
   OMNIVOX_TELEPHONY_SIMULATOR = 0, /* simulated world and agents: options.simulation_json */
-  OMNIVOX_TELEPHONY_CUSTOM = 1     /* the host's omnivox_telephony_v1: options.telephony */
+  OMNIVOX_TELEPHONY_CUSTOM = 1,    /* the host's omnivox_telephony_v1: options.telephony */
+  OMNIVOX_TELEPHONY_SIP = 2 /* real calls through a SIP trunk (docs/sip.md): options.sip_json;
+                               needs OMNIVOX_CLOCK_SYSTEM */
 };
 
 enum omnivox_clock_kind {
@@ -792,6 +794,14 @@ typedef struct omnivox_engine_options {
 
   int clock_kind;   /* enum omnivox_clock_kind. Default VIRTUAL */
   int64_t start_ms; /* a virtual clock's start; 0 = the system time now. Default 0 */
+
+  /* For OMNIVOX_TELEPHONY_SIP: the SIP settings as the "telephony" object of a campaign file
+   * (docs/campaign-file.md: "trunk" required, "listen", "rtp_ports", "calls_per_second", "amd",
+   * "safe_harbor_wav", ...; leave out "backend" and "agents": agents' phones are connected
+   * with omnivox_engine_sip_connect_agent()). Credentials come from OMNIVOX_SIP_USERNAME /
+   * OMNIVOX_SIP_PASSWORD. Default NULL */
+  const char* sip_json;
+  const char* sip_base_dir; /* resolves sip_json's WAV paths; NULL = ".". Default NULL */
 } omnivox_engine_options;
 
 /* Fills *options with the defaults above. NULL is a no-op. */
@@ -800,8 +810,10 @@ OMNIVOX_C_API void omnivox_engine_options_init(omnivox_engine_options* options);
 /* Creates an engine over the chosen storage, telephony and clock. On success *out receives a
  * new handle (release with omnivox_engine_destroy()); on error *out is set to NULL.
  * Errors: EINVALID (NULL options, an unknown kind, a backend struct of an unknown version or
- * with a required function missing, naming it; bad UTF-8), ECONFIG (bad simulation JSON or
- * time-zone map), ESTORAGE (the SQLite file cannot be opened). */
+ * with a required function missing, naming it; bad UTF-8; SIP telephony on a virtual clock),
+ * ECONFIG (bad simulation or SIP JSON naming the field, a time-zone map, one SIP credential
+ * variable without the other), EIO (the SIP address is taken), ESTORAGE (the SQLite file cannot
+ * be opened). */
 OMNIVOX_C_API int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine** out,
                                         char** errptr);
 
@@ -883,6 +895,21 @@ OMNIVOX_C_API int omnivox_engine_agent_state(omnivox_engine* engine, omnivox_age
 OMNIVOX_C_API int omnivox_engine_set_disposition(omnivox_engine* engine, omnivox_call_id call,
                                                  int disposition, int64_t callback_at_ms,
                                                  char** errptr);
+
+/* ---- SIP agents' phones (OMNIVOX_TELEPHONY_SIP) ---- */
+
+/* Calls the agent's phone (`uri`, e.g. "sip:1001@pbx.example.net"; directly, not through the
+ * trunk) and keeps the leg up between calls: while it is up the agent is AVAILABLE, when it
+ * drops the agent is logged out after its call (the agent_state callback shows both). Calling
+ * again for a connected agent does nothing. Thread-safe; returns at once (the phone rings
+ * afterwards). Errors: ESTATE (the engine's telephony is not SIP), ENOTFOUND (unknown agent),
+ * EINVALID (a NULL or non-SIP uri). */
+OMNIVOX_C_API int omnivox_engine_sip_connect_agent(omnivox_engine* engine, omnivox_agent_id agent,
+                                                   const char* uri, char** errptr);
+/* Hangs up the agent's leg (the agent is then logged out after its call). Thread-safe.
+ * Errors: ESTATE (not SIP telephony), ENOTFOUND (unknown agent). */
+OMNIVOX_C_API int omnivox_engine_sip_disconnect_agent(omnivox_engine* engine,
+                                                      omnivox_agent_id agent, char** errptr);
 
 /* ---- preview and call now ---- */
 

@@ -2,27 +2,10 @@
 
 #include <algorithm>
 
+#include "capi/sip_backend.h"
 #include "omnivox/amd.h"
 
 namespace omnivox::cli {
-
-SipOptions sip_options_for(const TelephonyConfig& t) {
-  SipOptions o;
-  o.listen = t.listen;
-  o.trunk = t.trunk;
-  o.credentials = SipCredentials::from_environment();
-  o.rtp_port_min = t.rtp_port_min;
-  o.rtp_port_max = t.rtp_port_max;
-  o.calls_per_second = t.calls_per_second;
-  o.max_queue_wait = seconds_to_duration(t.max_queue_wait_s);
-  o.options_interval = seconds_to_duration(t.options_interval_s);
-  o.keep_plus_in_request_uri = t.keep_plus_in_request_uri;
-  o.user_agent = t.user_agent;
-  o.amd = t.amd;
-  // A campaign's text message cannot be spoken: the safe-harbor recording stands in for it.
-  o.default_message_wav = t.safe_harbor_wav;
-  return o;
-}
 
 void use_message_wavs(CampaignFile& file, const std::string& source) {
   auto check = [&](const std::string& path, const char* field) {
@@ -44,7 +27,7 @@ void use_message_wavs(CampaignFile& file, const std::string& source) {
 }
 
 SipRun::SipRun(const CampaignFile& file) : file_(file) {
-  SipOptions options = sip_options_for(file.telephony);
+  SipOptions options = capi::sip_options_for(file.telephony);
   options.on_agent_leg = [this](AgentId agent, bool up) { on_leg(agent, up); };
   telephony_ = std::make_unique<SipTelephony>(std::move(options));
 }

@@ -32,11 +32,6 @@
 
 namespace omnivox::cli {
 
-/// SipOptions for a campaign file's telephony section; credentials from OMNIVOX_SIP_USERNAME /
-/// OMNIVOX_SIP_PASSWORD (SipCredentials::from_environment, which throws Error(kConfig) naming a
-/// missing one).
-SipOptions sip_options_for(const TelephonyConfig& telephony);
-
 /// Checks the telephony section's WAV files can be played (read_wav_file) and makes them the
 /// campaign's safe-harbor and voicemail messages. Throws Error(kConfig) "source: field
 /// 'telephony.x': reason".

@@ -1,0 +1,57 @@
+#include "capi/sip_backend.h"
+
+namespace omnivox::capi {
+
+SipOptions sip_options_for(const TelephonyConfig& t) {
+  SipOptions o;
+  o.listen = t.listen;
+  o.trunk = t.trunk;
+  o.credentials = SipCredentials::from_environment();
+  o.rtp_port_min = t.rtp_port_min;
+  o.rtp_port_max = t.rtp_port_max;
+  o.calls_per_second = t.calls_per_second;
+  o.max_queue_wait = seconds_to_duration(t.max_queue_wait_s);
+  o.options_interval = seconds_to_duration(t.options_interval_s);
+  o.keep_plus_in_request_uri = t.keep_plus_in_request_uri;
+  o.user_agent = t.user_agent;
+  o.amd = t.amd;
+  o.default_message_wav = t.safe_harbor_wav;
+  return o;
+}
+
+SipEngineBackend::SipEngineBackend(const std::string& section_json, const std::string& base_dir) {
+  // Read as the `telephony` section of a campaign file, so its keys, ranges and error messages
+  // are the campaign file's (the line break ends a trailing // comment).
+  const CampaignFile file =
+      parse_campaign_json("{\"telephony\": " + section_json + "\n}", base_dir, "sip_json");
+  if (file.telephony.trunk.empty()) {
+    throw Error(ErrorCode::kConfig, "sip_json: field 'telephony.trunk': is required");
+  }
+  SipOptions options = sip_options_for(file.telephony);
+  options.on_agent_leg = [this](AgentId agent, bool up) { on_leg(agent, up); };
+  sip_ = std::make_unique<SipTelephony>(std::move(options));
+}
+
+SipEngineBackend::~SipEngineBackend() { sip_.reset(); }
+
+void SipEngineBackend::attach(Engine* engine) {
+  std::lock_guard lock(mutex_);
+  engine_ = engine;
+}
+
+void SipEngineBackend::detach() {
+  std::lock_guard lock(mutex_);
+  engine_ = nullptr;
+}
+
+void SipEngineBackend::on_leg(AgentId agent, bool up) {
+  std::lock_guard lock(mutex_);
+  if (engine_ == nullptr) return;
+  try {
+    engine_->set_agent_state(agent, up ? AgentState::kAvailable : AgentState::kLoggedOut);
+  } catch (const Error&) {
+    // Not one of the engine's agents: a leg the host connected for an id it never added.
+  }
+}
+
+}  // namespace omnivox::capi

@@ -1,0 +1,51 @@
+// The SIP backend configured by a campaign file's `telephony` section (omnivox/config.h): the
+// C API's OMNIVOX_TELEPHONY_SIP and `omnivox run` build their SipTelephony from it.
+#ifndef OMNIVOX_CAPI_SIP_BACKEND_H_
+#define OMNIVOX_CAPI_SIP_BACKEND_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "omnivox/config.h"
+#include "omnivox/engine.h"
+#include "omnivox/sip.h"
+
+namespace omnivox::capi {
+
+/// SipOptions for a telephony section; credentials from OMNIVOX_SIP_USERNAME /
+/// OMNIVOX_SIP_PASSWORD (SipCredentials::from_environment, which throws Error(kConfig) naming a
+/// missing one). The safe-harbor WAV, if any, is the default message (a campaign's text message
+/// cannot be spoken). on_agent_leg and log_sink are left for the caller.
+SipOptions sip_options_for(const TelephonyConfig& telephony);
+
+/// The SIP telephony of a C API engine (OMNIVOX_TELEPHONY_SIP): a SipTelephony configured by a
+/// `telephony` section, whose agents' legs log the agents in (up: AVAILABLE) and out (down:
+/// LOGGED_OUT, after their call).
+class SipEngineBackend {
+ public:
+  /// `section_json` is a campaign file's `telephony` object (JSON text, comments allowed; its
+  /// "backend" and "agents" keys are not used: agents connect with connect_agent()); `base_dir`
+  /// resolves its WAV paths. Throws Error(kConfig) "sip_json: field 'telephony.x': reason", or
+  /// Error(kIo) if the SIP address is taken.
+  SipEngineBackend(const std::string& section_json, const std::string& base_dir);
+  ~SipEngineBackend();
+
+  SipTelephony& telephony() { return *sip_; }
+  /// The engine whose agents the legs log in and out. Before the engine starts.
+  void attach(Engine* engine);
+  /// No engine call after it returns (a call in progress is waited for). Before the engine is
+  /// destroyed.
+  void detach();
+
+ private:
+  void on_leg(AgentId agent, bool up);
+
+  std::mutex mutex_;  // guards engine_ and the engine calls made from the SIP thread
+  Engine* engine_ = nullptr;
+  std::unique_ptr<SipTelephony> sip_;  // last: its thread may call on_leg until destroyed
+};
+
+}  // namespace omnivox::capi
+
+#endif  // OMNIVOX_CAPI_SIP_BACKEND_H_
