@@ -14,8 +14,14 @@
 //                  kNoAnswer; 404/484/604 → kFailed / kInvalidNumber; 403/503/other 4xx–6xx, or
 //                  no answer at all (Timer B, 32 s) → kFailed / kNetwork (retryable); the final
 //                  code is the event's provider_code.
+//                  No response at all by the ring timeout (the trunk is down; libre does not see
+//                  ICMP errors on UDP) → kFailed / kNetwork, provider code 408, as Timer B.
+//                  An answer without PCMU or PCMA → BYE, kFailed / kNetwork, provider code 488.
 //   bridge()     → the customer leg is connected to the agent's nailed-up leg: the backend relays
-//                  RTP between the two in-process (a back-to-back user agent); kBridged.
+//                  RTP between the two in-process (a back-to-back user agent, PCMU ↔ PCMA
+//                  transcoded); kBridged. If the agent's leg is not up or is on another call,
+//                  the customer hears default_message_wav (if set) and gets BYE: kCompleted,
+//                  no kBridged.
 //   play()       → streams a WAV file (8 kHz mono; see read_wav_file) into the call; a hangup()
 //                  asked while a message plays takes effect when it ends (the message is heard).
 //   hangup()     → CANCEL before the answer (kCanceled), BYE after (kCompleted).
@@ -28,6 +34,9 @@
 // Limits: originates are paced to calls_per_second with a queue; a request that would wait
 // longer than max_queue_wait fails at once (kFailed / kNetwork, provider code 503), so pacing
 // sees the back-pressure as calls in flight, as with the Twilio backend.
+//
+// Restart reconciliation: lookup_call() is not overridden (nullopt): SIP cannot ask about a
+// dialog a dead process left, so the engine closes such an attempt from what storage knows.
 //
 // Threading: all SIP and RTP work runs on one libre event loop on a thread the backend owns; the
 // Telephony methods post commands to it and return at once (never block). Events reach the
