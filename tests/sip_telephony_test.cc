@@ -648,5 +648,41 @@ TEST(SipTelephonyTest, DigestChallengeWithAWrongPasswordFails) {
   EXPECT_EQ(end->provider_code, 403);
 }
 
+// Keeps the log lines the backend writes.
+class LogLines : public LogSink {
+ public:
+  void write(LogLevel, std::string_view message) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    lines_.emplace_back(message);
+  }
+  bool has(const std::string& part) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& l : lines_) {
+      if (l.find(part) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+TEST(SipTelephonyTest, OptionsKeepAliveFailureIsLoggedAndKeepsGoing) {
+  REQUIRE_SIPP();
+  Rig rig("options503", 20);
+  rig.far_end("uas_options_503.xml");
+  auto log = std::make_shared<LogLines>();
+  rig.options.log_sink = log;
+  rig.options.options_interval = Duration(300);
+  rig.start();
+  EXPECT_EQ(rig.far_exit(), 0);  // an OPTIONS arrived and got its 503
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!log->has("answered OPTIONS with 503") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(log->has("answered OPTIONS with 503"));
+}
+
 }  // namespace
 }  // namespace omnivox
