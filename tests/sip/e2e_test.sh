@@ -293,6 +293,7 @@ sed -e 's/"id": "sip-e2e"/"id": "sip-e2e-stop"/; s/"power_lines_per_agent": 2/"p
 "$CLI" run --campaign "$WORK/campaign-stop.json" --realtime --storage "sqlite:$WORK/stop.sqlite" \
   --out "$WORK/out-stop" --for 120 --quiet >"$WORK/run-stop.out" 2>"$WORK/run-stop.err" &
 RUN_PID=$!
+PIDS+=($RUN_PID)
 sleep 7
 kill -INT $RUN_PID
 for _ in $(seq 1 600); do kill -0 $RUN_PID 2>/dev/null || break; sleep 0.1; done
