@@ -1,6 +1,7 @@
 #include "cli/sip_run.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "capi/sip_backend.h"
 #include "omnivox/amd.h"
@@ -47,6 +48,12 @@ void SipRun::set_shift(bool working) {
   Engine* engine = engine_;
   if (!engine) return;
   if (working) {
+    {
+      std::lock_guard lock(mutex_);
+      shift_start_ = std::chrono::steady_clock::now();
+      any_leg_up_ = false;
+      warned_ = false;
+    }
     dial(true);
   } else {
     // Out after their call; on_agent_state hangs the leg up once the agent is out.
@@ -55,7 +62,23 @@ void SipRun::set_shift(bool working) {
 }
 
 void SipRun::tick() {
-  if (working_ && engine_) dial(false);
+  if (!working_ || !engine_) return;
+  dial(false);
+  std::lock_guard lock(mutex_);
+  if (any_leg_up_ || warned_ ||
+      std::chrono::steady_clock::now() - shift_start_ < kSilentPhonesWarning) {
+    return;
+  }
+  // Nothing is dialed without an agent: a run that only waits should say why.
+  warned_ = true;
+  std::string uris;
+  for (const SipAgentConfig& agent : file_.telephony.agents) {
+    uris += (uris.empty() ? "" : ", ") + agent.uri;
+  }
+  std::fprintf(stderr,
+               "\nomnivox: no agent's phone has answered yet (%s); calling them again every "
+               "%lld s\n",
+               uris.c_str(), static_cast<long long>(kReconnectInterval.count()));
 }
 
 // Calls the phones whose leg is down (all with `all`, else those last called an interval ago).
@@ -91,6 +114,7 @@ void SipRun::on_leg(AgentId agent, bool up) {
     if (it == agents_.end()) return;
     const auto index = static_cast<std::size_t>(it - agents_.begin());
     leg_up_[index] = up;
+    any_leg_up_ = any_leg_up_ || up;
     // A phone lost is called again a full interval later: one that rejects at once is not
     // called in a loop.
     last_dial_[index] = std::chrono::steady_clock::now();

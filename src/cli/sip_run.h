@@ -41,6 +41,8 @@ class SipRun final : public EventListener {
  public:
   /// How often a phone whose leg is down is called again during its shift.
   static constexpr std::chrono::seconds kReconnectInterval{10};
+  /// How long into a shift with no phone answered before the run says so.
+  static constexpr std::chrono::seconds kSilentPhonesWarning{15};
 
   /// Binds the SIP socket (throws Error(kIo) if the address is taken, Error(kConfig) for a bad
   /// setting, naming it).
@@ -55,7 +57,8 @@ class SipRun final : public EventListener {
   /// Shift start (true): calls every agent's phone; shift end (false): logs the agents out (their
   /// legs are hung up once they are out, after their call).
   void set_shift(bool working);
-  /// Calls again the phones whose leg is down, at most every kReconnectInterval. From the run's
+  /// Calls again the phones whose leg is down, at most every kReconnectInterval, and says so on
+  /// stderr once if no phone has answered kSilentPhonesWarning into the shift. From the run's
   /// loop.
   void tick();
   /// Agents whose leg is up now.
@@ -78,6 +81,9 @@ class SipRun final : public EventListener {
   std::vector<bool> leg_up_;
   std::vector<std::chrono::steady_clock::time_point> last_dial_;
   std::atomic<bool> working_{false};
+  std::chrono::steady_clock::time_point shift_start_{};
+  bool any_leg_up_ = false;  // since the shift started
+  bool warned_ = false;
   std::unique_ptr<SipTelephony> telephony_;  // last: its thread may call on_leg until destroyed
 };
 
