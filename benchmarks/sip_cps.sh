@@ -21,9 +21,11 @@ cps_round() {  # cps calls hold_ms
 }
 for rate in 50 100 200 400 800; do cps_round "$rate" $((rate * 10)) 1000; done
 
-# Bridge delay: a customer streaming a spoken greeting, an agent phone echoing RTP.
-espeak-ng -w "$WORK/speech.wav" "Hello, this is a test of the bridge between a customer and an agent, speaking for a while." >/dev/null 2>&1
-sox "$WORK/speech.wav" -r 8000 -c 1 -e u-law "$WORK/greeting.wav"
+# Bridge delay: a customer answering with AMD on, bridged on the verdict to an agent phone
+# echoing RTP.
+# A person answering: "Hello?", then silence while waiting for the caller (AMD: HUMAN).
+espeak-ng -w "$WORK/speech.wav" "Hello?" >/dev/null 2>&1
+sox "$WORK/speech.wav" -r 8000 -c 1 -e u-law "$WORK/greeting.wav" pad 0.2 4
 mkdir -p "$WORK/agent"
 (cd "$WORK/agent" && exec sipp -sf "$SCEN/uas_answer.xml" -i 127.0.0.1 -p 25902 -mi 127.0.0.1 -mp 25960 \
     -rtp_echo -m 1 -timeout 120s -nostdin >/dev/null 2>&1) & PIDS+=($!)

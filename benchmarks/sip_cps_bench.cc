@@ -6,9 +6,10 @@
 //       N calls paced at X per second, each hung up H ms after its answer; prints the rate of
 //       INVITEs and of answers achieved, the peak of open dialogs, and the failures.
 //   omnivox_sip_cps_bench bridge --trunk-port P --agent-port A --calls N
-//       N calls in turn to a far end that streams audio, each bridged on its answer to one agent
-//       leg (SIPp with -rtp_echo); prints the delay bridge() → first customer packet relayed to
-//       the agent (median, max).
+//       N calls in turn, with AMD, to a far end that streams a person's "Hello?" then silence;
+//       each bridged to one agent leg (SIPp with -rtp_echo) as soon as its verdict arrives;
+//       prints the delays bridge() → and verdict → the first customer packet relayed to the
+//       agent (median, max).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -85,6 +86,9 @@ class Driver : public CallEventSink {
       ++answered;
       last_answer = now;
       answered_calls.push_back({e.call_id, now});
+    } else if (e.kind == CallEventKind::kAmdResult) {
+      ++amd_results;
+      if (e.amd == AmdResult::kHuman) ++humans;
     } else if (e.kind == CallEventKind::kBridged) {
       ++bridged;
     } else if (ends_call(e.kind)) {
@@ -96,7 +100,7 @@ class Driver : public CallEventSink {
   }
   std::mutex mu;
   std::condition_variable cv;
-  long initiated = 0, answered = 0, bridged = 0, ended = 0;
+  long initiated = 0, answered = 0, amd_results = 0, humans = 0, bridged = 0, ended = 0;
   Clock::time_point first_invite{}, last_invite{}, last_answer{};
   std::vector<std::pair<CallId, Clock::time_point>> answered_calls;
   std::map<std::string, long> failures;
@@ -191,19 +195,27 @@ int run_bridge(const Args& a) {
       return 1;
     }
   }
-  std::vector<double> delays_ms;
+  std::vector<double> delays_ms, verdict_ms;
   for (int i = 1; i <= a.calls; ++i) {
-    sip.originate(request(i));
+    OriginateRequest r = request(i);
+    r.amd = true;
+    sip.originate(r);
     {
+      // The host's reaction to the verdict, as the engine's: bridge() as soon as it arrives.
       std::unique_lock<std::mutex> lock(d.mu);
-      if (!d.cv.wait_for(lock, std::chrono::seconds(10), [&] { return d.answered >= i; })) break;
+      if (!d.cv.wait_for(lock, std::chrono::seconds(15), [&] { return d.amd_results >= i; })) {
+        break;
+      }
     }
     long before = sip.stats().bridges;
     sip.bridge(i, 1);
     // Audio flows every 20 ms; the first relayed packet follows within one.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     SipStats s = sip.stats();
-    if (s.bridges == before + 1) delays_ms.push_back(s.bridge_delay_us_last / 1000.0);
+    if (s.bridges == before + 1) {
+      delays_ms.push_back(s.bridge_delay_us_last / 1000.0);
+      verdict_ms.push_back(s.verdict_to_relay_us_last / 1000.0);
+    }
     sip.hangup(i);
     std::unique_lock<std::mutex> lock(d.mu);
     d.cv.wait_for(lock, std::chrono::seconds(5), [&] { return d.ended >= i; });
@@ -214,8 +226,12 @@ int run_bridge(const Args& a) {
     return 1;
   }
   std::sort(delays_ms.begin(), delays_ms.end());
-  std::printf("bridges %zu: bridge() → first relayed packet median %.2f ms, max %.2f ms\n",
-              delays_ms.size(), delays_ms[delays_ms.size() / 2], delays_ms.back());
+  std::sort(verdict_ms.begin(), verdict_ms.end());
+  std::printf(
+      "bridges %zu (%ld HUMAN verdicts): bridge() → first relayed packet median %.2f ms, "
+      "max %.2f ms; AMD verdict → first relayed packet median %.2f ms, max %.2f ms\n",
+      delays_ms.size(), d.humans, delays_ms[delays_ms.size() / 2], delays_ms.back(),
+      verdict_ms[verdict_ms.size() / 2], verdict_ms.back());
   return 0;
 }
 

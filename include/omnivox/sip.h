@@ -120,6 +120,9 @@ struct SipStats {
   /// agent, microseconds (0 before any). The largest seen so far.
   long bridge_delay_us_last = 0;
   long bridge_delay_us_max = 0;
+  /// For a bridged call that ran AMD: its verdict → the first customer packet relayed to the
+  /// agent, microseconds, the latest (0 before any). Includes the host's reaction (bridge()).
+  long verdict_to_relay_us_last = 0;
   std::size_t calls_now = 0;  ///< dialogs open
   std::size_t agents_up = 0;  ///< nailed-up agent legs
 };

@@ -96,6 +96,7 @@ struct Call {
   std::optional<Playback> playback;
   AgentId bridged_agent = kNoAgent;
   std::chrono::steady_clock::time_point bridged_at{};
+  std::chrono::steady_clock::time_point amd_decided_at{};
   bool first_relay_seen = false;
   Call() {
     tmr_init(&ring_tmr);

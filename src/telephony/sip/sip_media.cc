@@ -115,6 +115,7 @@ void Impl::on_amd_timer(void* arg) {
 void Impl::report_amd(Call& c, const AmdDecision& d) {
   if (c.amd_done) return;
   c.amd_done = true;
+  c.amd_decided_at = std::chrono::steady_clock::now();
   tmr_cancel(&c.amd_tmr);
   AmdResult r = d.result == AmdResult::kNone ? AmdResult::kUnknown : d.result;
   emit(c, CallEventKind::kAmdResult, 200, FailReason::kNone, r);
@@ -146,10 +147,14 @@ void Impl::customer_audio(Call& c, const rtp_header& hdr, const std::uint8_t* da
     if (it != agents.end() && it->second->up) {
       if (send_audio(it->second->media, data, n, law) && !c.first_relay_seen) {
         c.first_relay_seen = true;
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - c.bridged_at)
-                      .count();
+        auto now = std::chrono::steady_clock::now();
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - c.bridged_at).count();
         std::lock_guard<std::mutex> lock(stats_mu);
+        if (c.amd_decided_at != std::chrono::steady_clock::time_point{}) {
+          counters.verdict_to_relay_us_last = static_cast<long>(
+              std::chrono::duration_cast<std::chrono::microseconds>(now - c.amd_decided_at)
+                  .count());
+        }
         counters.bridge_delay_us_last = static_cast<long>(us);
         counters.bridge_delay_us_max =
             std::max(counters.bridge_delay_us_max, counters.bridge_delay_us_last);
