@@ -13,7 +13,12 @@
 namespace omnivox::py_bindings {
 
 thread_local int t_callback_depth = 0;
+thread_local CallbackErrors* t_policy_errors = nullptr;
+thread_local bool t_policy_failed = false;
 namespace {
+// Set while CallbackErrors::record logs: a log sink that raises is recorded without logging
+// again (which would call the failing sink once more, without end).
+thread_local bool t_recording = false;
 // Telephony methods running on this thread: events reported meanwhile are scheduled on the
 // engine clock instead of being handed over inline (telephony.h forbids the latter).
 thread_local int t_in_telephony_call = 0;
@@ -64,6 +69,15 @@ void require_not_in_callback(const char* what) {
 }
 
 void CallbackErrors::record(const char* where, py::error_already_set& e) {
+  if (e.matches(PyExc_KeyboardInterrupt) || e.matches(PyExc_SystemExit)) {
+    // Ctrl-C landed while Python code of a callback ran: the host's run stops with it.
+    if (!interrupt) interrupt = e.value();
+    return;
+  }
+  if (e.trace() && e.value()) {
+    // The host sees where its callback failed (the error object alone has no traceback).
+    PyException_SetTraceback(e.value().ptr(), e.trace().ptr());
+  }
   std::string message = std::string(where) + " raised " + exception_text(e);
   ++count;
   try {
@@ -71,25 +85,50 @@ void CallbackErrors::record(const char* where, py::error_already_set& e) {
     error.attr("__cause__") = e.value();
     error.attr("where") = where;
     last = error;
+    if (raise_errors && !pending) pending = error;
   } catch (py::error_already_set&) {
     PyErr_Clear();
   }
-  if (engine != nullptr) {
+  if (engine != nullptr && !t_recording) {
     Engine* target = engine;
-    py::gil_scoped_release release;  // the log sink may be Python, or block on stderr
-    try {
-      target->logger().log(LogLevel::kError, "python callback: " + message);
-    } catch (...) {
+    t_recording = true;
+    {
+      py::gil_scoped_release release;  // the log sink may be Python, or block on stderr
+      try {
+        target->logger().log(LogLevel::kError, "python callback: " + message);
+      } catch (...) {
+      }
     }
+    t_recording = false;
   }
 }
 
+void CallbackErrors::raise_pending() {
+  py::object error;
+  if (interrupt) {
+    error = std::move(interrupt);
+    interrupt = py::object();
+  } else if (pending) {
+    error = std::move(pending);
+    pending = py::object();
+  } else {
+    return;
+  }
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(error.ptr())), error.ptr());
+  throw py::error_already_set();
+}
+
 CallbackErrors::~CallbackErrors() {
-  if (last && Py_IsInitialized()) {
+  if (Py_IsInitialized()) {
     py::gil_scoped_acquire gil;
     last = py::object();
+    pending = py::object();
+    interrupt = py::object();
   } else {
-    last.release();  // interpreter gone: leak rather than touch it
+    // Interpreter gone: leak rather than touch it.
+    last.release();
+    pending.release();
+    interrupt.release();
   }
 }
 
@@ -340,19 +379,52 @@ EngineBox::~EngineBox() {
 
 namespace {
 
+// What the engine owns for a policy given from Python: the shared C++ policy, the Python object
+// (so a Python subclass keeps its overrides however the host drops it) and where its errors go.
 class SharedPolicy final : public PacingPolicy {
  public:
-  explicit SharedPolicy(std::shared_ptr<PacingPolicy> p) : p_(std::move(p)) {}
-  std::string name() const override { return p_->name(); }
-  int decide(const PacingSnapshot& s) override { return p_->decide(s); }
-  bool wants_details() const override { return p_->wants_details(); }
-  Duration tick_interval() const override { return p_->tick_interval(); }
+  SharedPolicy(std::shared_ptr<PacingPolicy> p, std::shared_ptr<py::object> owner,
+               std::shared_ptr<CallbackErrors> errors)
+      : p_(std::move(p)), owner_(std::move(owner)), errors_(std::move(errors)) {}
+  std::string name() const override {
+    Scope s(errors_.get());
+    return p_->name();
+  }
+  int decide(const PacingSnapshot& snapshot) override {
+    Scope s(errors_.get());
+    t_policy_failed = false;
+    int n = p_->decide(snapshot);
+    failed_ = t_policy_failed;
+    return n;
+  }
+  bool wants_details() const override {
+    Scope s(errors_.get());
+    return p_->wants_details();
+  }
+  Duration tick_interval() const override {
+    Scope s(errors_.get());
+    Duration every = p_->tick_interval();
+    // A failed decision launched nothing; with nothing in flight no event would ask again and the
+    // campaign would stall without a sound. Deciding again each second keeps raising the error
+    // (or recovers once the policy does).
+    if (failed_ && every <= Duration(0)) every = std::chrono::seconds(1);
+    return every;
+  }
 
  private:
+  struct Scope {
+    explicit Scope(CallbackErrors* e) : saved(t_policy_errors) { t_policy_errors = e; }
+    ~Scope() { t_policy_errors = saved; }
+    CallbackErrors* saved;
+  };
   std::shared_ptr<PacingPolicy> p_;
+  std::shared_ptr<py::object> owner_;
+  std::shared_ptr<CallbackErrors> errors_;
+  bool failed_ = false;  // the last decision raised or returned a bad value
 };
 
-// A LogSink that calls a Python callable(level, message).
+// A LogSink that calls a Python callable(level, message). Its errors go to the engine it was
+// last given to (Engine / Simulation construction binds it).
 class PyLogSink final : public LogSink {
  public:
   explicit PyLogSink(py::object fn) : fn_(gil_safe_object(std::move(fn))) {}
@@ -363,20 +435,120 @@ class PyLogSink final : public LogSink {
     try {
       (*fn_)(level, py::str(message.data(), message.size()));
     } catch (py::error_already_set& e) {
-      e.discard_as_unraisable("omnivox log sink");
+      if (auto errors = errors_.lock()) {
+        errors->record("log sink", e);
+      } else {
+        e.discard_as_unraisable("omnivox log sink");
+      }
     }
   }
   py::object callable() const { return *fn_; }
+  void bind(const std::shared_ptr<CallbackErrors>& errors) { errors_ = errors; }
 
  private:
   std::shared_ptr<py::object> fn_;
+  std::weak_ptr<CallbackErrors> errors_;
 };
+
+// Between two slices of a run (GIL held): a callback error or Ctrl-C stops the host's run.
+void check_between_slices(EngineBox& b) {
+  b.errors->raise_pending();
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
+// Wall time of one slice of a run: how late a Ctrl-C or a callback error may be noticed.
+constexpr auto kSliceWall = std::chrono::milliseconds(100);
+// Events per slice above which the virtual-time slice is halved (signals are checked at least
+// every few thousand events).
+constexpr std::size_t kSliceEvents = 4000;
+
+// Engine.run_for in slices (GIL held on entry and between slices, released while the engine
+// runs): wall-time slices of at most kSliceWall with a real clock; virtual-time slices adapted so
+// that each takes well under kSliceWall and runs at most about kSliceEvents handlers. A run in
+// slices is the same run: the virtual clock stops at each slice's end exactly as at the end.
+std::size_t run_in_slices(EngineBox& b, Duration d) {
+  Engine& e = b.get();
+  check_between_slices(b);
+  std::size_t total = 0;
+  Clock* clock = e.clock();
+  if (!clock->is_virtual()) {
+    auto end = std::chrono::steady_clock::now() + d;
+    do {
+      auto left = std::chrono::duration_cast<Duration>(end - std::chrono::steady_clock::now());
+      Duration slice = std::max(Duration(0), std::min<Duration>(left, kSliceWall));
+      {
+        py::gil_scoped_release release;
+        total += e.run_for(slice);
+      }
+      check_between_slices(b);
+    } while (std::chrono::steady_clock::now() < end);
+    return total;
+  }
+  TimePoint end = clock->now() + d;
+  Duration step = std::chrono::seconds(10);
+  do {
+    Duration slice = std::min(step, end - clock->now());
+    auto t0 = std::chrono::steady_clock::now();
+    std::size_t n = 0;
+    {
+      py::gil_scoped_release release;
+      n = e.run_for(slice);
+    }
+    total += n;
+    check_between_slices(b);
+    auto wall = std::chrono::steady_clock::now() - t0;
+    if (wall > kSliceWall / 2 || n > kSliceEvents) {
+      step = std::max(Duration(1), step / 2);
+    } else if (wall < kSliceWall / 8 && n < kSliceEvents / 4 && step < std::chrono::hours(24)) {
+      step *= 2;
+    }
+  } while (clock->now() < end);
+  return total;
+}
+
+// Engine.run_until_done in slices of virtual time (as run_in_slices).
+bool run_until_done_in_slices(EngineBox& b, Duration limit) {
+  Engine& e = b.get();
+  check_between_slices(b);
+  Clock* clock = e.clock();
+  if (!clock->is_virtual()) {
+    py::gil_scoped_release release;
+    return e.run_until_done(limit);  // raises StateError
+  }
+  TimePoint end = clock->now() + limit;
+  TimePoint slice_end = clock->now();
+  Duration step = std::chrono::seconds(10);
+  for (;;) {
+    slice_end = std::min(end, slice_end + step);
+    auto t0 = std::chrono::steady_clock::now();
+    bool done = false;
+    {
+      py::gil_scoped_release release;
+      done = e.run_until_done(slice_end - clock->now());
+    }
+    check_between_slices(b);
+    if (done || slice_end >= end) return done;
+    auto wall = std::chrono::steady_clock::now() - t0;
+    if (wall > kSliceWall / 2) {
+      step = std::max(Duration(1), step / 2);
+    } else if (wall < kSliceWall / 8 && step < std::chrono::hours(24)) {
+      step *= 2;
+    }
+  }
+}
 
 }  // namespace
 
-std::unique_ptr<PacingPolicy> share_policy(std::shared_ptr<PacingPolicy> policy) {
+void bind_log_sink(const EngineOptions& options, const std::shared_ptr<CallbackErrors>& errors) {
+  if (auto* sink = dynamic_cast<PyLogSink*>(options.log_sink.get())) sink->bind(errors);
+}
+
+std::unique_ptr<PacingPolicy> share_policy(std::shared_ptr<PacingPolicy> policy, py::object owner,
+                                           std::shared_ptr<CallbackErrors> errors) {
   if (!policy) throw Error(ErrorCode::kInvalidArgument, "policy is None");
-  return std::make_unique<SharedPolicy>(std::move(policy));
+  std::shared_ptr<py::object> held;
+  if (owner && !owner.is_none()) held = gil_safe_object(std::move(owner));
+  return std::make_unique<SharedPolicy>(std::move(policy), std::move(held), std::move(errors));
 }
 
 void bind_engine(py::module_& m) {
@@ -735,6 +907,7 @@ void bind_engine(py::module_& m) {
             try {
               if (box->py_listener) box->py_listener->bind(box->errors);
               EngineOptions opts = options.value_or(EngineOptions{});
+              bind_log_sink(opts, box->errors);
               {
                 py::gil_scoped_release release;
                 box->owned = std::make_unique<Engine>(opts, storage.get(), tel, clock.get(), lis);
@@ -834,16 +1007,24 @@ void bind_engine(py::module_& m) {
           "set_pacing_policy",
           [](EngineBox& box_, const std::string& id, std::shared_ptr<PacingPolicy> p) {
             Engine& e = box_.get();
+            if (!p) throw Error(ErrorCode::kInvalidArgument, "set_pacing_policy: policy is None");
+            // The Python object itself (the same instance for a Python subclass), kept alive by
+            // the engine.
+            py::object owner = py::cast(p);
             if (auto* k = dynamic_cast<KeepPolicy*>(p.get()); k != nullptr && box_.keep &&
                                                               !k->keep.owner_before(box_.keep) &&
                                                               !box_.keep.owner_before(k->keep)) {
               p = k->inner;  // same simulation: no cycle through the engine
+              owner = py::object();
             }
-            e.set_pacing_policy(id, share_policy(std::move(p)));
+            auto shared = share_policy(std::move(p), std::move(owner), box_.errors);
+            py::gil_scoped_release release;
+            e.set_pacing_policy(id, std::move(shared));
           },
-          py::arg("campaign_id"), py::arg("policy"), release(),
-          "Replaces the campaign's pacing policy (see omnivox.policies). The engine shares the "
-          "policy object: read its state from Python only while the engine is not running.")
+          py::arg("campaign_id"), py::arg("policy"),
+          "Replaces the campaign's pacing policy (see omnivox.policies). The engine keeps the "
+          "policy object alive (a Python subclass included) and shares it: read its state from "
+          "Python only while the engine is not running.")
       // agents
       .def(
           "add_agent",
@@ -925,9 +1106,18 @@ void bind_engine(py::module_& m) {
           "poll",
           [](EngineBox& b) {
             require_not_in_callback("Engine.poll");
-            return b.get().poll();
+            Engine& e = b.get();
+            check_between_slices(b);
+            std::size_t n = 0;
+            {
+              py::gil_scoped_release release;
+              n = e.poll();
+            }
+            check_between_slices(b);
+            return n;
           },
-          release())
+          "Runs the ready handlers without blocking; returns how many ran. Raises the pending "
+          "callback error (CallbackError) or KeyboardInterrupt, as run_for.")
       .def(
           "run_for",
           [](EngineBox& b, Duration d) {
@@ -935,11 +1125,16 @@ void bind_engine(py::module_& m) {
             if (d.count() < 0) {
               throw Error(ErrorCode::kInvalidArgument, "Engine.run_for: negative duration");
             }
-            return b.get().run_for(d);
+            return run_in_slices(b, d);
           },
-          py::arg("duration"), release(),
+          py::arg("duration"),
           "Runs for `duration` (timedelta or seconds): wall time with a real clock, virtual "
-          "time with a virtual clock. Returns the handlers run.")
+          "time with a virtual clock. Returns the handlers run. Stops early, within about "
+          "100 ms of wall time, and raises: KeyboardInterrupt on Ctrl-C (also from inside a "
+          "Python callback); CallbackError (.where names the callback, __cause__ is the "
+          "original exception) when a Python callback raised, during this run or since the "
+          "last one (unless raise_callback_errors is False). The engine stays usable: call "
+          "run_for again to go on.")
       .def(
           "run_until_done",
           [](EngineBox& b, Duration limit) {
@@ -947,11 +1142,11 @@ void bind_engine(py::module_& m) {
             if (limit.count() < 0) {
               throw Error(ErrorCode::kInvalidArgument, "Engine.run_until_done: negative limit");
             }
-            return b.get().run_until_done(limit);
+            return run_until_done_in_slices(b, limit);
           },
-          py::arg("limit"), release(),
+          py::arg("limit"),
           "Virtual clock only: runs until every started campaign is done or `limit` passed. "
-          "True if finished.")
+          "True if finished. Raises KeyboardInterrupt / CallbackError as run_for.")
       .def(
           "idle",
           [](EngineBox& box_) {
@@ -1057,8 +1252,18 @@ void bind_engine(py::module_& m) {
           [](EngineBox& b) {
             b.errors->count = 0;
             b.errors->last = py::object();
+            b.errors->pending = py::object();
           },
-          "Forgets the recorded callback errors.");
+          "Forgets the recorded callback errors (a pending one is not raised).")
+      .def_property(
+          "raise_callback_errors", [](const EngineBox& b) { return b.errors->raise_errors; },
+          [](EngineBox& b, bool on) {
+            b.errors->raise_errors = on;
+            if (!on) b.errors->pending = py::object();
+          },
+          "True (the default): the next run_for / run_until_done / poll raises the first "
+          "callback error not raised yet, as CallbackError. False: errors are only counted, "
+          "logged and kept (last_callback_error()); the engine goes on.");
 }
 
 }  // namespace omnivox::py_bindings

@@ -34,14 +34,30 @@ struct CallbackScope {
 void require_not_in_callback(const char* what);
 
 // Where an engine's Python callback errors go. Touched only with the GIL held.
+//
+// An error is counted, logged and kept as `pending` until the host's next run_for /
+// run_until_done / poll raises it: a failing callback must stop the host's loop rather than
+// leave a run that silently makes no progress. A KeyboardInterrupt (or SystemExit) raised inside
+// a callback is kept as `interrupt` and re-raised as itself.
 struct CallbackErrors {
   Engine* engine = nullptr;  // for logging; null when the engine is gone
   std::size_t count = 0;
-  py::object last;  // a CallbackError with the original exception as __cause__
+  py::object last;     // a CallbackError with the original exception as __cause__
+  py::object pending;  // the first error not raised to the host yet
+  py::object interrupt;
+  bool raise_errors = true;  // Engine.raise_callback_errors
   // Records the Python exception in `e` (GIL held) raised by `where`.
   void record(const char* where, py::error_already_set& e);
+  // Raises (as a Python exception) the pending interrupt or error, if any; GIL held.
+  void raise_pending();
   ~CallbackErrors();
 };
+
+// Set while the engine runs a policy through its wrapper: a Python policy's errors are recorded
+// there (a policy object is not tied to one engine).
+extern thread_local CallbackErrors* t_policy_errors;
+// Set by a Python policy whose call failed (read and cleared by the engine's policy wrapper).
+extern thread_local bool t_policy_failed;
 
 // A Python object that is released with the GIL held, from whatever thread drops the last
 // reference (engine timers hold these).
@@ -126,8 +142,16 @@ struct EngineBox {
   ~EngineBox();
 };
 
-// Wraps a shared PacingPolicy so the engine can own "it" while Python keeps the object.
-std::unique_ptr<PacingPolicy> share_policy(std::shared_ptr<PacingPolicy> policy);
+// Wraps a shared PacingPolicy so the engine can own "it" while Python keeps the object. `owner`
+// (the Python object, may be None) is kept alive as long as the engine uses the policy: a
+// Python subclass must not lose its Python half when the host drops its last reference.
+// `errors` receives the errors of a Python policy.
+std::unique_ptr<PacingPolicy> share_policy(std::shared_ptr<PacingPolicy> policy,
+                                           py::object owner = py::object(),
+                                           std::shared_ptr<CallbackErrors> errors = nullptr);
+
+// Sends the errors of a Python log sink in `options` (if any) to `errors`.
+void bind_log_sink(const EngineOptions& options, const std::shared_ptr<CallbackErrors>& errors);
 
 // A policy that needs another object alive (the oracle needs its Simulator). Given to the engine
 // of the very object it keeps alive, only `inner` is shared (else a reference cycle would keep

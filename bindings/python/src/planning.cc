@@ -10,6 +10,21 @@ namespace omnivox::py_bindings {
 
 namespace {
 
+// Where an error of a Python policy goes: the engine running it (SharedPolicy sets
+// t_policy_errors), else sys.unraisablehook (the policy called directly, outside an engine).
+void policy_error(const char* where, py::error_already_set& e) {
+  t_policy_failed = true;
+  if (t_policy_errors != nullptr) {
+    t_policy_errors->record(where, e);
+  } else {
+    e.discard_as_unraisable(where);
+  }
+}
+
+// The largest decision a Python policy may return: far above any real dial queue, low enough
+// that a runaway value (10**12, a timestamp) is reported instead of draining the campaign.
+constexpr long long kMaxLaunches = 100000;
+
 // A pacing policy written in Python: subclass omnivox.PacingPolicy and override decide().
 class PyPacingPolicy : public PacingPolicy {
  public:
@@ -22,7 +37,7 @@ class PyPacingPolicy : public PacingPolicy {
       return py::str(
           py::cast(this, py::return_value_policy::reference).get_type().attr("__name__"));
     } catch (py::error_already_set& e) {
-      e.discard_as_unraisable("omnivox PacingPolicy.name");
+      policy_error("PacingPolicy.name", e);
     } catch (const std::exception&) {
     }
     return "python";
@@ -32,37 +47,60 @@ class PyPacingPolicy : public PacingPolicy {
     CallbackScope cb;
     try {
       py::function f = py::get_override(static_cast<const PacingPolicy*>(this), "decide");
-      if (!f) return 0;
-      int n = f(s).cast<int>();
-      return n < 0 ? 0 : n;
+      if (!f) {
+        PyErr_SetString(PyExc_NotImplementedError,
+                        "PacingPolicy.decide is not implemented (or the Python object is gone)");
+        throw py::error_already_set();
+      }
+      py::object r = f(s);
+      if (!PyLong_Check(r.ptr()) || PyBool_Check(r.ptr())) {
+        std::string type = py::str(r.get_type().attr("__name__"));
+        PyErr_SetString(PyExc_TypeError,
+                        ("PacingPolicy.decide must return an int, not " + type).c_str());
+        throw py::error_already_set();
+      }
+      int overflow = 0;
+      long long n = PyLong_AsLongLongAndOverflow(r.ptr(), &overflow);
+      if (overflow != 0 || n < 0 || n > kMaxLaunches) {
+        std::string text = py::str(r);
+        PyErr_SetString(PyExc_ValueError,
+                        ("PacingPolicy.decide returned " + text + ": must be 0.." +
+                         std::to_string(kMaxLaunches) + " attempts to launch")
+                            .c_str());
+        throw py::error_already_set();
+      }
+      return static_cast<int>(n);
     } catch (py::error_already_set& e) {
-      e.discard_as_unraisable("omnivox PacingPolicy.decide");
-    } catch (const py::cast_error&) {
-      PyErr_SetString(PyExc_TypeError, "PacingPolicy.decide must return an int");
-      py::error_already_set e;
-      e.discard_as_unraisable("omnivox PacingPolicy.decide");
+      policy_error("PacingPolicy.decide", e);
     }
-    return 0;  // launch nothing this epoch; the engine goes on
+    return 0;  // launch nothing this epoch; the host's run raises the error
   }
   bool wants_details() const override {
     py::gil_scoped_acquire gil;
+    CallbackScope cb;
     try {
       py::function f = py::get_override(static_cast<const PacingPolicy*>(this), "wants_details");
-      return f ? f().cast<bool>() : false;
-    } catch (...) {
-      PyErr_Clear();
-      return false;
+      return f && static_cast<bool>(py::bool_(f()));
+    } catch (py::error_already_set& e) {
+      policy_error("PacingPolicy.wants_details", e);
     }
+    return false;
   }
   Duration tick_interval() const override {
     py::gil_scoped_acquire gil;
+    CallbackScope cb;
     try {
       py::function f = py::get_override(static_cast<const PacingPolicy*>(this), "tick_interval");
       return f ? f().cast<Duration>() : Duration(0);
-    } catch (...) {
-      PyErr_Clear();
-      return Duration(0);
+    } catch (py::error_already_set& e) {
+      policy_error("PacingPolicy.tick_interval", e);
+    } catch (const py::cast_error&) {
+      PyErr_SetString(PyExc_TypeError,
+                      "PacingPolicy.tick_interval must return a timedelta or seconds");
+      py::error_already_set e;
+      policy_error("PacingPolicy.tick_interval", e);
     }
+    return Duration(0);
   }
 };
 
@@ -227,8 +265,10 @@ void bind_planning(py::module_& m) {
       m, "PacingPolicy",
       "Decides how many attempts to launch. Use a built-in one (omnivox.policies) or subclass "
       "it and override decide(snapshot) -> int (and optionally name(), wants_details(), "
-      "tick_interval()). decide runs on the engine's thread with the GIL; an exception counts "
-      "as 0 launches and goes to sys.unraisablehook; the engine goes on.")
+      "tick_interval()). decide runs on the engine's thread with the GIL and must return an int "
+      "in 0..100000. An exception, or any other result, counts as 0 launches, is recorded and "
+      "logged by the engine and raised (CallbackError) from the host's next run_for / "
+      "run_until_done / poll. The engine keeps the policy object alive.")
       .def(py::init<>())
       .def("name", &PacingPolicy::name)
       .def("decide", &PacingPolicy::decide, py::arg("snapshot"))

@@ -152,6 +152,7 @@ void bind_simulation(py::module_& m) {
             if (box->py_listener) box->py_listener->bind(box->errors);
             try {
               EngineOptions opts = engine_options.value_or(Simulation::quiet_engine_options());
+              bind_log_sink(opts, box->errors);
               py::gil_scoped_release release;
               box->sim = std::make_unique<Simulation>(std::move(world), start, std::move(opts),
                                                       MemoryStorageOptions{keep_journal}, lis);
