@@ -200,6 +200,13 @@ bool make_greeting(const fs::path& dir) {
                    "u-law greeting.wav");
 }
 
+// A person answering: "Hello?" then silence, as greeting.wav (8 kHz µ-law).
+bool make_hello(const fs::path& dir) {
+  return run_shell("cd '" + dir.string() +
+                   "' && espeak-ng -w speech.wav 'Hello?' && sox speech.wav -r 8000 -c 1 -e u-law "
+                   "greeting.wav pad 0.2 4");
+}
+
 // A 440 Hz tone, 8 kHz 16-bit mono.
 bool make_tone(const fs::path& path, double seconds) {
   return run_shell("sox -n -r 8000 -c 1 -b 16 -e signed-integer '" + path.string() + "' synth " +
@@ -480,6 +487,23 @@ TEST(SipTelephonyTest, AmdVerdictFromTheCalleesAudio) {
   auto end = rig.rec.wait_end(1);
   ASSERT_TRUE(end);
   EXPECT_EQ(end->kind, CallEventKind::kCompleted);
+  EXPECT_EQ(rig.far_exit(), 0);
+}
+
+TEST(SipTelephonyTest, AmdTakesAShortHelloForAPerson) {
+  REQUIRE_SIPP();
+  Rig rig("amdhuman", 24);
+  if (!make_hello(rig.dir())) GTEST_SKIP() << "espeak-ng or sox missing";
+  rig.far_end("uas_answer_stream.xml");
+  SipTelephony& sip = rig.start();
+  auto req = request(1);
+  req.amd = true;
+  sip.originate(req);
+  auto amd = rig.rec.wait_for(1, CallEventKind::kAmdResult, 10s);
+  ASSERT_TRUE(amd);
+  EXPECT_EQ(amd->amd, AmdResult::kHuman);
+  sip.hangup(1);
+  ASSERT_TRUE(rig.rec.wait_end(1));
   EXPECT_EQ(rig.far_exit(), 0);
 }
 
