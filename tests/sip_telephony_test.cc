@@ -388,6 +388,22 @@ TEST(SipTelephonyTest, FarEndByeCompletesTheCall) {
   EXPECT_EQ(sip.stats().byes_sent, 0);
 }
 
+TEST(SipTelephonyTest, ReInviteFromTheFarEndIsAnswered) {
+  REQUIRE_SIPP();
+  Rig rig("reinvite", 25);
+  rig.far_end("uas_reinvite.xml");
+  SipTelephony& sip = rig.start();
+  sip.originate(request(1));
+  ASSERT_TRUE(rig.rec.wait_for(1, CallEventKind::kAnswered));
+  std::this_thread::sleep_for(800ms);       // the re-INVITE (now PCMA only) and its answer
+  EXPECT_EQ(rig.rec.events(1).size(), 3u);  // initiated, ringing, answered: nothing ended
+  sip.hangup(1);
+  auto end = rig.rec.wait_end(1);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kCompleted);
+  EXPECT_EQ(rig.far_exit(), 0);  // our 200 answered PCMA, and our BYE arrived
+}
+
 TEST(SipTelephonyTest, AnswerWithoutG711IsHungUpAs488) {
   REQUIRE_SIPP();
   Rig rig("g729", 7);

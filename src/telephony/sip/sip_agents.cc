@@ -42,8 +42,9 @@ void Impl::cmd_connect_agent(AgentId agent, const std::string& uri) {
     if (bound_port.load()) from += ":" + std::to_string(bound_port.load());
     err = sipsess_connect(&leg->sess, sess_sock, uri.c_str(), "omnivox", from.c_str(), "omnivox",
                           nullptr, 0, "application/sdp", offer, &Impl::auth_handler, this, false,
-                          nullptr, &Impl::on_agent_answer, nullptr, &Impl::on_agent_established,
-                          nullptr, nullptr, &Impl::on_agent_close, leg.get(), nullptr);
+                          &Impl::on_agent_offer, &Impl::on_agent_answer, nullptr,
+                          &Impl::on_agent_established, nullptr, nullptr, &Impl::on_agent_close,
+                          leg.get(), nullptr);
   }
   mem_deref(offer);
   if (err) {
@@ -62,6 +63,15 @@ int Impl::on_agent_answer(const sip_msg* msg, void* arg) {
   bool ok = false;
   leg->impl->guarded("agent answer", [&] { ok = leg->impl->accept_answer(leg->media, msg); });
   return ok ? 0 : EPROTO;
+}
+
+int Impl::on_agent_offer(mbuf** descp, const sip_msg* msg, void* arg) {
+  auto* leg = static_cast<AgentLeg*>(arg);
+  if (leg->ended) return EPROTO;
+  int err = EPROTO;
+  leg->impl->guarded("agent re-INVITE",
+                     [&] { err = leg->impl->answer_offer(leg->media, msg, descp); });
+  return err;
 }
 
 void Impl::on_agent_established(const sip_msg*, void* arg) {

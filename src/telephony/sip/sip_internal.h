@@ -211,7 +211,11 @@ struct Impl {
   // Media, AMD, messages (sip_media.cc).
   void validate_media_options();
   int open_media(Media& media, void* owner_unused, mbuf** offer);
+  bool take_remote(Media& media);
   bool accept_answer(Media& media, const sip_msg* msg);
+  int answer_offer(Media& media, const sip_msg* msg, mbuf** descp);
+  static int on_offer(mbuf** descp, const sip_msg* msg, void* arg);
+  static int on_agent_offer(mbuf** descp, const sip_msg* msg, void* arg);
   void stop_media(Call& c);
   void on_call_media_up(Call& c);
   static void on_rtp(const sa* src, const rtp_header* hdr, mbuf* mb, void* arg);

@@ -70,10 +70,9 @@ int Impl::open_media(Media& media, void*, mbuf** offer) {
   return err;
 }
 
-// Reads the answer SDP: the far end's RTP address and the first G.711 format it accepted.
-bool Impl::accept_answer(Media& media, const sip_msg* msg) {
-  if (!msg || !msg->mb || mbuf_get_left(msg->mb) == 0 || !media.sdp) return false;
-  if (sdp_decode(media.sdp, msg->mb, false) != 0) return false;
+// Takes the far end's RTP address and the first G.711 format it accepted from the SDP just
+// decoded into the leg's session.
+bool Impl::take_remote(Media& media) {
   if (!sdp_media_rport(media.m)) return false;
   const list* formats = sdp_media_format_lst(media.m, false);
   for (le* e = formats ? formats->head : nullptr; e; e = e->next) {
@@ -88,6 +87,35 @@ bool Impl::accept_answer(Media& media, const sip_msg* msg) {
     }
   }
   return false;
+}
+
+// Reads the answer SDP: the far end's RTP address and codec.
+bool Impl::accept_answer(Media& media, const sip_msg* msg) {
+  if (!msg || !msg->mb || mbuf_get_left(msg->mb) == 0 || !media.sdp) return false;
+  if (sdp_decode(media.sdp, msg->mb, false) != 0) return false;
+  return take_remote(media);
+}
+
+// A re-INVITE from the far end (a session refresh, hold, a new media address): its offer is
+// answered from the same formats and the leg follows the new address; a re-INVITE without SDP
+// gets our offer again (RFC 3264 section 8). An offer without G.711 is refused (488).
+int Impl::answer_offer(Media& media, const sip_msg* msg, mbuf** descp) {
+  if (!media.sdp) return EPROTO;
+  if (!msg || !msg->mb || mbuf_get_left(msg->mb) == 0) {
+    return sdp_encode(descp, media.sdp, true);
+  }
+  if (int err = sdp_decode(media.sdp, msg->mb, true); err != 0) return err;
+  if (!take_remote(media)) return EPROTO;
+  media.tx_marker = true;
+  return sdp_encode(descp, media.sdp, false);
+}
+
+int Impl::on_offer(mbuf** descp, const sip_msg* msg, void* arg) {
+  auto* c = static_cast<Call*>(arg);
+  if (c->ended) return EPROTO;
+  int err = EPROTO;
+  c->impl->guarded("re-INVITE", [&] { err = c->impl->answer_offer(c->media, msg, descp); });
+  return err;
 }
 
 void Impl::stop_media(Call& c) {

@@ -432,8 +432,8 @@ void Impl::send_invite(Call& c) {
   std::string from_uri = "sip:" + from_user + "@" + trunk_host;
   err = sipsess_connect(&c.sess, sess_sock, to_uri.c_str(), from_user.c_str(), from_uri.c_str(),
                         "omnivox", nullptr, 0, "application/sdp", offer, &Impl::auth_handler, this,
-                        false, nullptr, &Impl::on_answer, &Impl::on_progress, &Impl::on_established,
-                        nullptr, nullptr, &Impl::on_close, &c, nullptr);
+                        false, &Impl::on_offer, &Impl::on_answer, &Impl::on_progress,
+                        &Impl::on_established, nullptr, nullptr, &Impl::on_close, &c, nullptr);
   mem_deref(offer);
   if (err) {
     log.log_limited(LogLevel::kWarn, "sip-invite",
