@@ -30,7 +30,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 BANK = HERE.parent / "campaigns" / "bank.json"
 
 
-def main():
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--campaign", default=str(BANK))
     ap.add_argument("--policy", default="", help="pacing policy (default: the dial mode's)")
@@ -60,8 +60,9 @@ def main():
     times, occupancy, abandon, dial_level = [], [], [], []
     last_handle = last_logged = 0.0
     step = dt.timedelta(minutes=15)
+    assert f.start is not None  # a campaign file always has a start
     end = f.start + dt.timedelta(hours=hours)
-    while engine.now() < end:
+    while (now := engine.now()) is not None and now < end:
         engine.run_for(step)
         s = engine.statistics(cid)
         handle = s.talk_seconds + s.wrap_seconds

@@ -18,6 +18,7 @@ import random
 import sys
 import threading
 import time
+from typing import Dict, List, Optional, Tuple
 
 import omnivox
 
@@ -28,20 +29,21 @@ class ToyProvider(omnivox.Telephony):
     """A pretend carrier on a worker thread. Times are in engine-clock seconds; `speed` is the
     clock's speed-up (the thread sleeps speed times less)."""
 
-    def __init__(self, speed, seed=1):
+    def __init__(self, speed: float, seed: int = 1) -> None:
         super().__init__()
         self.speed = speed
         self.rng = random.Random(seed)
-        self.queue = []  # (due wall time, seq, call_id, kind)
+        # (due wall time, seq, call_id, kind)
+        self.queue: List[Tuple[float, int, int, omnivox.CallEventKind]] = []
         self.seq = 0
-        self.live = {}  # call_id -> "ringing" | "answered" | "bridged"
+        self.live: Dict[int, str] = {}  # call_id -> "ringing" | "answered" | "bridged"
         self.cv = threading.Condition()
         self.running = True
         self.thread = threading.Thread(target=self._run, name="toy-provider", daemon=True)
         self.thread.start()
 
     # -- engine -> provider (engine thread, GIL held, must not block) --
-    def originate(self, request):
+    def originate(self, request: omnivox.OriginateRequest) -> None:
         with self.cv:
             self.live[request.call_id] = "ringing"
             self._later(0.2, request.call_id, K.INITIATED)
@@ -55,35 +57,35 @@ class ToyProvider(omnivox.Telephony):
             else:
                 self._later(request.ring_timeout.total_seconds(), request.call_id, K.NO_ANSWER)
 
-    def bridge(self, call_id, agent):
+    def bridge(self, call_id: int, agent: int) -> None:
         with self.cv:
             if self.live.get(call_id) == "answered":
                 self.live[call_id] = "bridged"
                 self._later(0.1, call_id, K.BRIDGED)
                 self._later(self.rng.expovariate(1 / 60), call_id, K.COMPLETED)
 
-    def hangup(self, call_id):
+    def hangup(self, call_id: int) -> None:
         with self.cv:
             state = self.live.get(call_id)
             if state is not None:
                 self._later(0.1, call_id, K.CANCELED if state == "ringing" else K.COMPLETED)
 
-    def play(self, call_id, message):
+    def play(self, call_id: int, message: str) -> None:
         print(f"  [provider] playing to call {call_id}: {message!r}")
 
-    def stop(self):
+    def stop(self) -> None:
         with self.cv:
             self.running = False
             self.cv.notify()
 
     # -- provider thread --
-    def _later(self, seconds, call_id, kind):
+    def _later(self, seconds: float, call_id: int, kind: omnivox.CallEventKind) -> None:
         self.seq += 1
         heapq.heappush(self.queue, (time.monotonic() + seconds / self.speed, self.seq, call_id,
                                     kind))
         self.cv.notify()
 
-    def _run(self):
+    def _run(self) -> None:
         while True:
             with self.cv:
                 while self.running and (not self.queue or self.queue[0][0] > time.monotonic()):
@@ -109,23 +111,23 @@ class ToyProvider(omnivox.Telephony):
 class Agents(omnivox.EventListener):
     """The agents: each call is dispositioned when its wrap-up starts."""
 
-    def __init__(self, seed=2):
+    def __init__(self, seed: int = 2) -> None:
         super().__init__()
-        self.engine = None
+        self.engine: Optional[omnivox.Engine] = None
         self.rng = random.Random(seed)
         self.finished = 0
 
-    def on_agent_state(self, change):
-        if change.to_state == omnivox.AgentState.WRAP_UP:
+    def on_agent_state(self, change: omnivox.AgentStateChange) -> None:
+        if change.to_state == omnivox.AgentState.WRAP_UP and self.engine is not None:
             d = omnivox.Disposition.SALE if self.rng.random() < 0.2 else \
                 omnivox.Disposition.NOT_INTERESTED
             self.engine.set_disposition(change.call_id, d)  # applies after this handler
 
-    def on_attempt_finished(self, attempt):
+    def on_attempt_finished(self, attempt: omnivox.Attempt) -> None:
         self.finished += 1
 
 
-def main():
+def main() -> int:
     ap = argparse.ArgumentParser(description="A campaign with a Python telephony backend")
     ap.add_argument("--quick", action="store_true", help="40 contacts, faster clock")
     args = ap.parse_args()

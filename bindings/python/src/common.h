@@ -95,7 +95,9 @@ PyObject* error_class_for(ErrorCode code);
 // Module sections (one translation unit each, to keep compile times short).
 void register_errors(py::module_& m);
 void bind_enums(py::module_& m);
+void bind_world(py::module_& m);
 void bind_model(py::module_& m);
+void bind_policy_types(py::module_& m);
 void bind_engine(py::module_& m);
 void bind_simulation(py::module_& m);
 void bind_planning(py::module_& m);

@@ -181,7 +181,10 @@ PYBIND11_MODULE(_omnivox, m) {
   m.doc() = "Omnivox dialler engine, C++ core (use the `omnivox` package, not this module).";
   register_errors(m);
   bind_enums(m);
+  // A type is registered before the first signature that names it.
+  bind_world(m);
   bind_model(m);
+  bind_policy_types(m);
   bind_engine(m);
   bind_simulation(m);
   bind_planning(m);

@@ -129,6 +129,61 @@ std::shared_ptr<T> shared(std::unique_ptr<T> p) {
 
 }  // namespace
 
+// The types pacing policies are made of, registered before the engine's methods that take them
+// (so that their signatures, and the stubs, name them).
+void bind_policy_types(py::module_& m) {
+  // ---- pacing policies ----
+  py::class_<PacingSnapshot>(m, "PacingSnapshot", "What a pacing policy sees (pacing.h).")
+      .def(py::init<>())
+      .def_readwrite("now", &PacingSnapshot::now)
+      .def_readwrite("agents_logged_in", &PacingSnapshot::agents_logged_in)
+      .def_readwrite("agents_idle", &PacingSnapshot::agents_idle)
+      .def_readwrite("agents_paused", &PacingSnapshot::agents_paused)
+      .def_readwrite("agents_busy", &PacingSnapshot::agents_busy)
+      .def_readwrite("busy_elapsed_s", &PacingSnapshot::busy_elapsed_s)
+      .def_readwrite("calls_pending", &PacingSnapshot::calls_pending)
+      .def_readwrite("pending_elapsed_s", &PacingSnapshot::pending_elapsed_s)
+      .def_readwrite("calls_waiting", &PacingSnapshot::calls_waiting)
+      .def_readwrite("dial_queue_size", &PacingSnapshot::dial_queue_size)
+      .def_readwrite("live_answer_probability", &PacingSnapshot::live_answer_probability)
+      .def_readwrite("mean_time_to_resolve_s", &PacingSnapshot::mean_time_to_resolve_s)
+      .def_readwrite("mean_handle_s", &PacingSnapshot::mean_handle_s)
+      .def_property_readonly(
+          "recent_handle_s",
+          [](const PacingSnapshot& s) {
+            return std::vector<double>(s.recent_handle_s.begin(), s.recent_handle_s.end());
+          },
+          "Recent handle times (s); valid only during decide().")
+      .def_readwrite("attempts_resolved", &PacingSnapshot::attempts_resolved)
+      .def_readwrite("calling_day_left", &PacingSnapshot::calling_day_left)
+      .def_readwrite("abandon_rate", &PacingSnapshot::abandon_rate)
+      .def_readwrite("abandon_cap", &PacingSnapshot::abandon_cap)
+      .def_readwrite("live_answers", &PacingSnapshot::live_answers)
+      .def_readwrite("abandons", &PacingSnapshot::abandons);
+
+  py::class_<PacingPolicy, PyPacingPolicy, std::shared_ptr<PacingPolicy>>(
+      m, "PacingPolicy",
+      "Decides how many attempts to launch. Use a built-in one (omnivox.policies) or subclass "
+      "it and override decide(snapshot) -> int (and optionally name(), wants_details(), "
+      "tick_interval()). decide runs on the engine's thread with the GIL and must return an int "
+      "in 0..100000. An exception, or any other result, counts as 0 launches, is recorded and "
+      "logged by the engine and raised (CallbackError) from the host's next run_for / "
+      "run_until_done / poll. The engine keeps the policy object alive.")
+      .def(py::init<>())
+      .def("name", &PacingPolicy::name)
+      .def("decide", &PacingPolicy::decide, py::arg("snapshot"))
+      .def("wants_details", &PacingPolicy::wants_details)
+      .def("tick_interval", &PacingPolicy::tick_interval)
+      .def("__repr__", [](PacingPolicy& p) { return "<PacingPolicy " + p.name() + ">"; });
+
+  py::class_<TunablePolicy, PacingPolicy, std::shared_ptr<TunablePolicy>>(
+      m, "TunablePolicy", "A policy with one tunable scalar (policies.h).")
+      .def_property("parameter", &TunablePolicy::parameter, &TunablePolicy::set_parameter,
+                    "The current value (set: clamped to [parameter_min, parameter_max]).")
+      .def_property_readonly("parameter_min", &TunablePolicy::parameter_min)
+      .def_property_readonly("parameter_max", &TunablePolicy::parameter_max);
+}
+
 void bind_planning(py::module_& m) {
   using release = py::call_guard<py::gil_scoped_release>;
 
@@ -231,57 +286,6 @@ void bind_planning(py::module_& m) {
   m.def("evaluate_threshold_policy", &evaluate_threshold_policy, py::arg("model"),
         py::arg("target"), release(),
         "Stationary statistics of 'launch up to target[b]' (model.max_in_flight > 0).");
-
-  // ---- pacing policies ----
-  py::class_<PacingSnapshot>(m, "PacingSnapshot", "What a pacing policy sees (pacing.h).")
-      .def(py::init<>())
-      .def_readwrite("now", &PacingSnapshot::now)
-      .def_readwrite("agents_logged_in", &PacingSnapshot::agents_logged_in)
-      .def_readwrite("agents_idle", &PacingSnapshot::agents_idle)
-      .def_readwrite("agents_paused", &PacingSnapshot::agents_paused)
-      .def_readwrite("agents_busy", &PacingSnapshot::agents_busy)
-      .def_readwrite("busy_elapsed_s", &PacingSnapshot::busy_elapsed_s)
-      .def_readwrite("calls_pending", &PacingSnapshot::calls_pending)
-      .def_readwrite("pending_elapsed_s", &PacingSnapshot::pending_elapsed_s)
-      .def_readwrite("calls_waiting", &PacingSnapshot::calls_waiting)
-      .def_readwrite("dial_queue_size", &PacingSnapshot::dial_queue_size)
-      .def_readwrite("live_answer_probability", &PacingSnapshot::live_answer_probability)
-      .def_readwrite("mean_time_to_resolve_s", &PacingSnapshot::mean_time_to_resolve_s)
-      .def_readwrite("mean_handle_s", &PacingSnapshot::mean_handle_s)
-      .def_property_readonly(
-          "recent_handle_s",
-          [](const PacingSnapshot& s) {
-            return std::vector<double>(s.recent_handle_s.begin(), s.recent_handle_s.end());
-          },
-          "Recent handle times (s); valid only during decide().")
-      .def_readwrite("attempts_resolved", &PacingSnapshot::attempts_resolved)
-      .def_readwrite("calling_day_left", &PacingSnapshot::calling_day_left)
-      .def_readwrite("abandon_rate", &PacingSnapshot::abandon_rate)
-      .def_readwrite("abandon_cap", &PacingSnapshot::abandon_cap)
-      .def_readwrite("live_answers", &PacingSnapshot::live_answers)
-      .def_readwrite("abandons", &PacingSnapshot::abandons);
-
-  py::class_<PacingPolicy, PyPacingPolicy, std::shared_ptr<PacingPolicy>>(
-      m, "PacingPolicy",
-      "Decides how many attempts to launch. Use a built-in one (omnivox.policies) or subclass "
-      "it and override decide(snapshot) -> int (and optionally name(), wants_details(), "
-      "tick_interval()). decide runs on the engine's thread with the GIL and must return an int "
-      "in 0..100000. An exception, or any other result, counts as 0 launches, is recorded and "
-      "logged by the engine and raised (CallbackError) from the host's next run_for / "
-      "run_until_done / poll. The engine keeps the policy object alive.")
-      .def(py::init<>())
-      .def("name", &PacingPolicy::name)
-      .def("decide", &PacingPolicy::decide, py::arg("snapshot"))
-      .def("wants_details", &PacingPolicy::wants_details)
-      .def("tick_interval", &PacingPolicy::tick_interval)
-      .def("__repr__", [](PacingPolicy& p) { return "<PacingPolicy " + p.name() + ">"; });
-
-  py::class_<TunablePolicy, PacingPolicy, std::shared_ptr<TunablePolicy>>(
-      m, "TunablePolicy", "A policy with one tunable scalar (policies.h).")
-      .def_property("parameter", &TunablePolicy::parameter, &TunablePolicy::set_parameter,
-                    "The current value (set: clamped to [parameter_min, parameter_max]).")
-      .def_property_readonly("parameter_min", &TunablePolicy::parameter_min)
-      .def_property_readonly("parameter_max", &TunablePolicy::parameter_max);
 
   m.def(
       "progressive_policy", [] { return shared(make_progressive_policy()); },

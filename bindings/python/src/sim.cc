@@ -33,7 +33,8 @@ struct SimBox {
 
 }  // namespace
 
-void bind_simulation(py::module_& m) {
+// The simulated world's settings, registered before the campaign-file types that hold them.
+void bind_world(py::module_& m) {
   using release = py::call_guard<py::gil_scoped_release>;
 
   py::class_<Distribution> dist(m, "Distribution",
@@ -106,6 +107,10 @@ void bind_simulation(py::module_& m) {
       .def_readwrite("amd_false_negative", &SimulationOptions::amd_false_negative)
       .def_readwrite("bridge_delay", &SimulationOptions::bridge_delay)
       .def_readwrite("patience", &SimulationOptions::patience);
+}
+
+void bind_simulation(py::module_& m) {
+  using release = py::call_guard<py::gil_scoped_release>;
 
   py::class_<CallForecast>(m, "CallForecast", "Oracle view of an attempt in flight.")
       .def_readonly("live_answer", &CallForecast::live_answer)

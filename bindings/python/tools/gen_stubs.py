@@ -27,8 +27,12 @@ SIG = re.compile(r"^(\w+)\((.*)\)\s*->\s*(.+)$")
 
 def clean(t: str) -> str:
     t = t.replace("omnivox._omnivox.", "")
-    t = re.sub(r"\bfloat\b", "float", t)
     t = t.replace("numpy.ndarray", "Any")
+    # pybind11 2.10 spells std::array<T, N> as List[T[N]]; bare containers lack parameters.
+    t = re.sub(r"(\w+)\[\d+\]", r"\1", t)
+    t = re.sub(r"\bdict\b(?!\[)", "Dict[Any, Any]", t)
+    t = re.sub(r"\blist\b(?!\[)", "List[Any]", t)
+    t = re.sub(r"\bfunction\b", "Callable[..., Any]", t)
     return t
 
 
@@ -49,14 +53,33 @@ def split_args(s: str):
     return out
 
 
+# Argument types that also accept another Python type (py::implicitly_convertible in the
+# bindings): a parameter typed PhoneNumber takes an E.164 str as well.
+IMPLICIT = {"PhoneNumber": "PhoneNumber | str"}
+
+
+def returns(t: str) -> str:
+    """A result type: durations come back as timedelta only (the caster's name covers both
+    directions: a float in seconds is accepted, never returned)."""
+    return clean(t).replace("datetime.timedelta | float", "datetime.timedelta")
+
+
+def accepts(t: str) -> str:
+    for name, wider in IMPLICIT.items():
+        t = re.sub(rf"\b{name}\b", wider, t)
+    return t
+
+
 def arg_stub(a: str) -> str:
-    if a in ("*args", "**kwargs") or a.startswith("*"):
+    if a in ("*args", "**kwargs"):
+        return a + ": Any"
+    if a.startswith("*"):
         return a
     name, _, rest = a.partition(": ")
     if not rest:
         return name
     typ, eq, default = rest.partition(" = ")
-    typ = clean(typ)
+    typ = accepts(clean(typ))
     if eq:
         return f"{name}: {typ} = ..."
     return f"{name}: {typ}"
@@ -78,6 +101,8 @@ def signatures(obj):
 def function_stub(name, obj, indent="", method=False):
     sigs = signatures(obj)
     if not sigs:
+        if name == "__init__":
+            return []  # no constructor from Python (pybind11's "No constructor defined")
         return [f"{indent}def {name}(*args: Any, **kwargs: Any) -> Any: ..."]
     lines = []
     for fname, args, ret in sigs:
@@ -86,7 +111,7 @@ def function_stub(name, obj, indent="", method=False):
             parts[0] = "self"
         if len(sigs) > 1:
             lines.append(f"{indent}@overload")
-        lines.append(f"{indent}def {name}({', '.join(parts)}) -> {clean(ret)}: ...")
+        lines.append(f"{indent}def {name}({', '.join(parts)}) -> {returns(ret)}: ...")
     return lines
 
 
@@ -95,7 +120,8 @@ def is_enum(cls):
         getattr(cls, "__members__", None), dict)
 
 
-def class_stub(name, cls, indent=""):
+def class_stub(name, cls, indent="", qual=None):
+    qual = qual or name
     bases = [b.__name__ for b in cls.__bases__
              if b.__module__.startswith("omnivox") and b.__name__ != "pybind11_object"]
     if isinstance(cls, type) and issubclass(cls, BaseException):
@@ -105,7 +131,7 @@ def class_stub(name, cls, indent=""):
     body = []
     if is_enum(cls):
         for member in cls.__members__:
-            body.append(f"{indent}    {member}: {name}")
+            body.append(f"{indent}    {member}: {qual}")
         body.append(f"{indent}    def __init__(self, value: int) -> None: ...")
         body.append(f"{indent}    def __int__(self) -> int: ...")
         body.append(f"{indent}    @property")
@@ -117,10 +143,10 @@ def class_stub(name, cls, indent=""):
             continue
         if is_enum(cls) and attr in cls.__members__:
             continue
-        if attr in ("name", "value") and is_enum(cls):
+        if attr in ("name", "value", "__init__") and is_enum(cls):
             continue
         if isinstance(value, type):
-            body.extend(class_stub(attr, value, indent + "    "))
+            body.extend(class_stub(attr, value, indent + "    ", f"{qual}.{attr}"))
         elif isinstance(value, property):
             typ = "Any"
             doc = value.fget.__doc__ if value.fget else None
@@ -129,10 +155,10 @@ def class_stub(name, cls, indent=""):
                 if m:
                     typ = clean(m.group(1))
             body.append(f"{indent}    @property")
-            body.append(f"{indent}    def {attr}(self) -> {typ}: ...")
+            body.append(f"{indent}    def {attr}(self) -> {returns(typ)}: ...")
             if value.fset is not None:
                 body.append(f"{indent}    @{attr}.setter")
-                body.append(f"{indent}    def {attr}(self, value: {typ}) -> None: ...")
+                body.append(f"{indent}    def {attr}(self, value: {accepts(typ)}) -> None: ...")
         elif isinstance(value, staticmethod) or type(value).__name__ == "staticmethod":
             body.append(f"{indent}    @staticmethod")
             body.extend(function_stub(attr, value.__func__, indent + "    "))
@@ -169,6 +195,12 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     text = generate()
+    leaked = [line.strip() for line in text.splitlines() if "::" in line]
+    if leaked:
+        # A C++ type name (a type bound after the first signature naming it) breaks the stubs.
+        print("C++ type names in the stubs (register the type earlier in module.cc):\n  "
+              + "\n  ".join(leaked), file=sys.stderr)
+        return 1
     if check:
         with open(paths[0], encoding="utf-8") as f:
             current = f.read()
