@@ -31,8 +31,9 @@ DEPENDS = {
     "twilio": ["interfaces", "storage"],  # the Twilio backend (webhook deduplication in storage)
     "sip": ["interfaces", "amd"],  # the SIP backend
     "config": ["engine", "simulator", "amd"],  # campaign files
+    "sip_config": ["config", "sip"],  # the SIP backend built from a campaign file's section
     "testing": ["engine"],  # fault injectors, the storage conformance suite
-    "capi": ["config", "audit", "twilio", "sip", "simulator"],  # the C API
+    "capi": ["config", "sip_config", "audit", "twilio", "sip", "simulator"],  # the C API
     "cli": ["capi"],  # the omnivox command-line tool
 }
 
@@ -65,6 +66,7 @@ HEADERS = {
     "twilio_webhook.h": "twilio",
     "sip.h": "sip",
     "config.h": "config",
+    "sip_config.h": "sip_config",
     "testing/faults.h": "testing",
     "testing/storage_conformance.h": "testing",
     "omnivox.h": "capi",
@@ -96,6 +98,7 @@ CORE_FILES = {
     "queue_generator.cc": "engine",
     "import.cc": "engine",
     "config.cc": "config",
+    "sip_config.cc": "sip_config",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -1,7 +1,8 @@
-// The SIP backend configured by a campaign file's `telephony` section (omnivox/config.h): the
-// C API's OMNIVOX_TELEPHONY_SIP and `omnivox run` build their SipTelephony from it.
-#ifndef OMNIVOX_CAPI_SIP_BACKEND_H_
-#define OMNIVOX_CAPI_SIP_BACKEND_H_
+// The SIP backend configured by a campaign file's `telephony` section (omnivox/config.h), shared
+// by every host that builds one from such a section: the C API's OMNIVOX_TELEPHONY_SIP, the
+// Java binding's EngineConfig.sipJson and `omnivox run`.
+#ifndef OMNIVOX_SIP_CONFIG_H_
+#define OMNIVOX_SIP_CONFIG_H_
 
 #include <memory>
 #include <mutex>
@@ -11,7 +12,7 @@
 #include "omnivox/engine.h"
 #include "omnivox/sip.h"
 
-namespace omnivox::capi {
+namespace omnivox {
 
 /// SipOptions for a telephony section; credentials from OMNIVOX_SIP_USERNAME /
 /// OMNIVOX_SIP_PASSWORD (SipCredentials::from_environment, which throws Error(kConfig) naming a
@@ -19,17 +20,20 @@ namespace omnivox::capi {
 /// cannot be spoken). on_agent_leg and log_sink are left for the caller.
 SipOptions sip_options_for(const TelephonyConfig& telephony);
 
-/// The SIP telephony of a C API engine (OMNIVOX_TELEPHONY_SIP): a SipTelephony configured by a
-/// `telephony` section, whose agents' legs log the agents in (up: AVAILABLE) and out (down:
-/// LOGGED_OUT, after their call).
+/// The SIP telephony of an engine a host builds from a `telephony` section alone: a
+/// SipTelephony whose agents' legs log the agents in (up: AVAILABLE) and out (down: LOGGED_OUT,
+/// after their call).
 class SipEngineBackend {
  public:
   /// `section_json` is a campaign file's `telephony` object (JSON text, comments allowed; its
   /// "backend" and "agents" keys are not used: agents connect with connect_agent()); `base_dir`
-  /// resolves its WAV paths. Throws Error(kConfig) "sip_json: field 'telephony.x': reason", or
-  /// Error(kIo) if the SIP address is taken.
-  SipEngineBackend(const std::string& section_json, const std::string& base_dir);
+  /// resolves its WAV paths; `source` names the host's field in errors. Throws Error(kConfig)
+  /// "<source>: field 'telephony.x': reason", or Error(kIo) if the SIP address is taken.
+  SipEngineBackend(const std::string& section_json, const std::string& base_dir,
+                   const std::string& source);
   ~SipEngineBackend();
+  SipEngineBackend(const SipEngineBackend&) = delete;
+  SipEngineBackend& operator=(const SipEngineBackend&) = delete;
 
   SipTelephony& telephony() { return *sip_; }
   /// The engine whose agents the legs log in and out. Before the engine starts.
@@ -38,14 +42,22 @@ class SipEngineBackend {
   /// destroyed.
   void detach();
 
+  /// SipTelephony::connect_agent for one of the attached engine's agents. Throws
+  /// Error(kInvalidArgument) if `uri` is not "sip:...", Error(kNotFound) for an agent the engine
+  /// does not have, Error(kState) when detached.
+  void connect_agent(AgentId agent, const std::string& uri);
+  /// SipTelephony::disconnect_agent, with the same agent checks.
+  void disconnect_agent(AgentId agent);
+
  private:
   void on_leg(AgentId agent, bool up);
+  void check_agent(AgentId agent);
 
   std::mutex mutex_;  // guards engine_ and the engine calls made from the SIP thread
   Engine* engine_ = nullptr;
   std::unique_ptr<SipTelephony> sip_;  // last: its thread may call on_leg until destroyed
 };
 
-}  // namespace omnivox::capi
+}  // namespace omnivox
 
-#endif  // OMNIVOX_CAPI_SIP_BACKEND_H_
+#endif  // OMNIVOX_SIP_CONFIG_H_

@@ -9,11 +9,11 @@
 
 #include "capi/c_backends.h"
 #include "capi/capi_internal.h"
-#include "capi/sip_backend.h"
 #include "omnivox/clock.h"
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
 #include "omnivox/sim.h"
+#include "omnivox/sip_config.h"
 #include "omnivox/sqlite_storage.h"
 #include "omnivox/storage.h"
 
@@ -53,7 +53,7 @@ struct omnivox_engine : omnivox::capi::HandleBase {
   std::unique_ptr<omnivox::Storage> storage;
   std::unique_ptr<omnivox::Simulator> simulator;
   std::unique_ptr<omnivox::capi::CTelephony> telephony;
-  std::unique_ptr<omnivox::capi::SipEngineBackend> sip;
+  std::unique_ptr<omnivox::SipEngineBackend> sip;
   std::unique_ptr<omnivox::Engine> engine;
   std::atomic<bool> threads_running{false};
   std::mutex campaigns_mutex;
@@ -171,13 +171,12 @@ std::string apply_campaign(omnivox_engine& h, const std::string& text, const std
   return id;
 }
 
-// The engine's SIP telephony and one of its agents, or the error naming what is wrong.
-omnivox::SipTelephony& sip_agent(omnivox_engine& h, omnivox_agent_id agent) {
+// The engine's SIP backend, or the error naming what is wrong.
+omnivox::SipEngineBackend& sip_of(omnivox_engine& h) {
   if (!h.sip) {
     throw CError{OMNIVOX_ESTATE, "the engine's telephony is not OMNIVOX_TELEPHONY_SIP"};
   }
-  h.engine->agent_state(agent);  // Error(kNotFound) for an agent the engine does not have
-  return h.sip->telephony();
+  return *h.sip;
 }
 
 }  // namespace
@@ -301,8 +300,8 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
         const std::string dir = o.sip_base_dir == nullptr
                                     ? std::string(".")
                                     : text_arg(o.sip_base_dir, "options.sip_base_dir");
-        h->sip = std::make_unique<omnivox::capi::SipEngineBackend>(
-            text_arg(o.sip_json, "options.sip_json"), dir);
+        h->sip = std::make_unique<omnivox::SipEngineBackend>(
+            text_arg(o.sip_json, "options.sip_json"), dir, "sip_json");
         h->engine = std::make_unique<omnivox::Engine>(eo, h->storage.get(), &h->sip->telephony(),
                                                       h->clock.get(), h->listener.get());
         h->sip->attach(h->engine.get());
@@ -691,11 +690,7 @@ int omnivox_engine_sip_connect_agent(omnivox_engine* engine, omnivox_agent_id ag
                                      const char* uri, char** errptr) {
   return guarded("omnivox_engine_sip_connect_agent", errptr, [&] {
     ENGINE_HANDLE(engine);
-    const std::string target = text_arg(uri, "uri");
-    if (!target.starts_with("sip:") || target.size() == 4) {
-      throw CError{OMNIVOX_EINVALID, "uri '" + target + "' is not a SIP URI (sip:user@host)"};
-    }
-    sip_agent(h, agent).connect_agent(agent, target);
+    sip_of(h).connect_agent(agent, text_arg(uri, "uri"));
   });
 }
 
@@ -703,7 +698,7 @@ int omnivox_engine_sip_disconnect_agent(omnivox_engine* engine, omnivox_agent_id
                                         char** errptr) {
   return guarded("omnivox_engine_sip_disconnect_agent", errptr, [&] {
     ENGINE_HANDLE(engine);
-    sip_agent(h, agent).disconnect_agent(agent);
+    sip_of(h).disconnect_agent(agent);
   });
 }
 

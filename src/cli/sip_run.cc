@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "capi/sip_backend.h"
 #include "omnivox/amd.h"
+#include "omnivox/sip_config.h"
 
 namespace omnivox::cli {
 
@@ -28,7 +28,7 @@ void use_message_wavs(CampaignFile& file, const std::string& source) {
 }
 
 SipRun::SipRun(const CampaignFile& file) : file_(file) {
-  SipOptions options = capi::sip_options_for(file.telephony);
+  SipOptions options = sip_options_for(file.telephony);
   options.on_agent_leg = [this](AgentId agent, bool up) { on_leg(agent, up); };
   telephony_ = std::make_unique<SipTelephony>(std::move(options));
 }

@@ -1,6 +1,6 @@
-#include "capi/sip_backend.h"
+#include "omnivox/sip_config.h"
 
-namespace omnivox::capi {
+namespace omnivox {
 
 SipOptions sip_options_for(const TelephonyConfig& t) {
   SipOptions o;
@@ -19,13 +19,14 @@ SipOptions sip_options_for(const TelephonyConfig& t) {
   return o;
 }
 
-SipEngineBackend::SipEngineBackend(const std::string& section_json, const std::string& base_dir) {
+SipEngineBackend::SipEngineBackend(const std::string& section_json, const std::string& base_dir,
+                                   const std::string& source) {
   // Read as the `telephony` section of a campaign file, so its keys, ranges and error messages
   // are the campaign file's (the line break ends a trailing // comment).
   const CampaignFile file =
-      parse_campaign_json("{\"telephony\": " + section_json + "\n}", base_dir, "sip_json");
+      parse_campaign_json("{\"telephony\": " + section_json + "\n}", base_dir, source);
   if (file.telephony.trunk.empty()) {
-    throw Error(ErrorCode::kConfig, "sip_json: field 'telephony.trunk': is required");
+    throw Error(ErrorCode::kConfig, source + ": field 'telephony.trunk': is required");
   }
   SipOptions options = sip_options_for(file.telephony);
   options.on_agent_leg = [this](AgentId agent, bool up) { on_leg(agent, up); };
@@ -44,6 +45,25 @@ void SipEngineBackend::detach() {
   engine_ = nullptr;
 }
 
+void SipEngineBackend::check_agent(AgentId agent) {
+  std::lock_guard lock(mutex_);
+  if (engine_ == nullptr) throw Error(ErrorCode::kState, "the SIP backend has no engine");
+  engine_->agent_state(agent);  // Error(kNotFound) for an agent the engine does not have
+}
+
+void SipEngineBackend::connect_agent(AgentId agent, const std::string& uri) {
+  if (!uri.starts_with("sip:") || uri.size() == 4) {
+    throw Error(ErrorCode::kInvalidArgument, "uri '" + uri + "' is not a SIP URI (sip:user@host)");
+  }
+  check_agent(agent);
+  sip_->connect_agent(agent, uri);
+}
+
+void SipEngineBackend::disconnect_agent(AgentId agent) {
+  check_agent(agent);
+  sip_->disconnect_agent(agent);
+}
+
 void SipEngineBackend::on_leg(AgentId agent, bool up) {
   std::lock_guard lock(mutex_);
   if (engine_ == nullptr) return;
@@ -54,4 +74,4 @@ void SipEngineBackend::on_leg(AgentId agent, bool up) {
   }
 }
 
-}  // namespace omnivox::capi
+}  // namespace omnivox
