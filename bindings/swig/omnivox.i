@@ -318,7 +318,7 @@ OMNIVOX_CALLBACK_RECORD(AttemptRecord)
   private EventListener listenerRef;
 
   /** An engine over memory or SQLite storage and a virtual or system clock; telephony null =
-   *  the built-in simulator. See EngineConfig. */
+   *  the SIP backend if config.sipJson is set, else the built-in simulator. See EngineConfig. */
   public static Engine create(EngineConfig config, TelephonyBackend telephony,
                               EventListener listener) {
     Engine e = createNative(config, telephony, listener);

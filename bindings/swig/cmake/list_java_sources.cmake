@@ -6,11 +6,6 @@ set(content "")
 foreach(f IN LISTS sources)
   string(APPEND content "\"${f}\"\n")
 endforeach()
-# Rewrite only on change, so javac does not rerun needlessly.
-if(EXISTS "${OUT}")
-  file(READ "${OUT}" old)
-  if(old STREQUAL content)
-    return()
-  endif()
-endif()
+# Written even when the list is unchanged: this runs only after SWIG regenerated the proxies,
+# and the jar, which depends on this file, must then be recompiled with their new contents.
 file(WRITE "${OUT}" "${content}")

@@ -15,6 +15,7 @@
 #include "omnivox/engine.h"
 #include "omnivox/event_listener.h"
 #include "omnivox/sim.h"
+#include "omnivox/sip_config.h"
 #include "omnivox/sqlite_storage.h"
 #include "omnivox/storage.h"
 #include "omnivox/telephony.h"
@@ -464,6 +465,7 @@ struct Engine::State {
   std::unique_ptr<omnivox::Clock> clock;
   std::unique_ptr<JavaTelephony> telephony;
   std::unique_ptr<omnivox::Simulator> simulator;
+  std::unique_ptr<omnivox::SipEngineBackend> sip;
   std::unique_ptr<JavaListener> listener;
   std::unique_ptr<omnivox::Engine> engine;
   std::unique_ptr<omnivox::Simulation> simulation;
@@ -516,6 +518,14 @@ omnivox::CampaignFile load_file(const omnivox::CampaignFile& in) {
 
 Engine* Engine::create(const EngineConfig& config, TelephonyBackend* telephony,
                        EventListener* listener) {
+  const bool sip = !config.sip_json.empty();
+  if (sip && telephony) {
+    invalid("Engine.create", "EngineConfig.sipJson is set and a TelephonyBackend is given");
+  }
+  if (sip && config.virtual_clock) {
+    invalid("EngineConfig.virtualClock",
+            "must be false with EngineConfig.sipJson: SIP calls run on the system clock");
+  }
   std::unique_ptr<Engine> self(new Engine());
   State& s = *self->state_;
   omnivox::EngineOptions options = engine_options(config);
@@ -541,6 +551,11 @@ Engine* Engine::create(const EngineConfig& config, TelephonyBackend* telephony,
     }
     s.telephony = std::make_unique<JavaTelephony>(telephony->link_, s.clock.get(), &s.errors);
     tel = s.telephony.get();
+  } else if (sip) {
+    s.sip = std::make_unique<omnivox::SipEngineBackend>(
+        config.sip_json, config.sip_base_dir.empty() ? "." : config.sip_base_dir,
+        "EngineConfig.sipJson");
+    tel = &s.sip->telephony();
   } else {
     omnivox::SimulationOptions world;
     world.seed = static_cast<std::uint64_t>(config.simulator_seed);
@@ -551,6 +566,7 @@ Engine* Engine::create(const EngineConfig& config, TelephonyBackend* telephony,
   s.engine = std::make_unique<omnivox::Engine>(std::move(options), s.storage.get(), tel,
                                                s.clock.get(), events);
   if (s.simulator) s.simulator->attach(s.engine.get());
+  if (s.sip) s.sip->attach(s.engine.get());
   s.errors.logger = &s.engine->logger();
   return self.release();
 }
@@ -591,6 +607,7 @@ void Engine::close() {
   State& s = *state_;
   if (s.simulation || s.engine) s.eng().stop();  // absent if a factory failed half-way
   if (s.telephony) s.telephony->detach();
+  if (s.sip) s.sip->detach();  // its thread logs agents in and out until then
   // Destroy in reverse dependency order: engine (calls telephony.stop()), then its parts.
   s.simulation.reset();
   s.engine.reset();
@@ -598,6 +615,7 @@ void Engine::close() {
   s.telephony.reset();
   s.listener.reset();
   s.clock.reset();
+  s.sip.reset();
   s.storage.reset();
   state_.reset();
 }
@@ -749,6 +767,27 @@ void Engine::set_disposition(long long call_id, Disposition disposition, long lo
   if (callback_at_ms > 0) at = time_of(callback_at_ms);
   if (d == omnivox::Disposition::kCallback && !at) invalid(where, "CALLBACK needs callback_at_ms");
   s.eng().set_disposition(positive_id(call_id, where, "call id"), d, at);
+}
+
+namespace {
+
+omnivox::SipEngineBackend& sip_of(Engine::State& s, const char* where) {
+  if (!s.sip) {
+    throw Error(ErrorCode::kState, std::string(where) + ": the engine has no EngineConfig.sipJson");
+  }
+  return *s.sip;
+}
+
+}  // namespace
+
+void Engine::sip_connect_agent(long long agent, const std::string& uri) {
+  sip_of(live(), "Engine.sipConnectAgent")
+      .connect_agent(agent_id(agent, "Engine.sipConnectAgent"), uri);
+}
+
+void Engine::sip_disconnect_agent(long long agent) {
+  sip_of(live(), "Engine.sipDisconnectAgent")
+      .disconnect_agent(agent_id(agent, "Engine.sipDisconnectAgent"));
 }
 
 PreviewEntry Engine::preview_next(long long agent) {

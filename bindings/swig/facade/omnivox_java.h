@@ -107,6 +107,14 @@ struct EngineConfig {
   /// With no TelephonyBackend, the built-in simulator plays telephony and agents (parametric
   /// world of omnivox/sim.h) with this seed. Default: 1.
   long long simulator_seed = 1;
+  /// A campaign file's `telephony` section as JSON text (docs/sip.md): with it, and no
+  /// TelephonyBackend, the engine dials through the SIP backend instead of the simulator, and
+  /// agents log in and out as their phones connect (Engine.sipConnectAgent). Needs
+  /// virtual_clock = false. Empty = no SIP. Default: empty.
+  std::string sip_json;
+  /// Folder against which sip_json's relative paths (WAV files) are resolved. Empty = the
+  /// current folder. Default: empty.
+  std::string sip_base_dir;
 };
 
 /// What the engine asks a TelephonyBackend to dial (omnivox::OriginateRequest).
@@ -368,6 +376,15 @@ class Engine {
   /// Ends an agent's wrap-up with an agent disposition (SALE .. COMPLETED); CALLBACK needs
   /// callback_at_ms > 0 (ms since epoch), others take 0.
   void set_disposition(long long call_id, Disposition disposition, long long callback_at_ms);
+
+  // ---- SIP (EngineConfig.sip_json) ----
+  /// Calls the agent's phone at `uri` ("sip:user@host[:port]") and keeps the leg up: the agent
+  /// becomes AVAILABLE when the phone answers and LOGGED_OUT when the leg ends. Connecting a
+  /// connected agent does nothing. OmnivoxException(STATE) if the engine has no sip_json,
+  /// (INVALID_ARGUMENT) for a URI not starting "sip:", (NOT_FOUND) for an unknown agent.
+  void sip_connect_agent(long long agent, const std::string& uri);
+  /// Hangs up the agent's phone leg; the agent is logged out (after its call, if on one).
+  void sip_disconnect_agent(long long agent);
 
   // ---- preview and call now ----
   PreviewEntry preview_next(long long agent);
