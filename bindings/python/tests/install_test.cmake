@@ -1,15 +1,21 @@
-# ctest python.install: the documented offline install (`cmake --install <build> --component
-# python`) into a scratch DESTDIR, then `import omnivox` from there, away from the build tree,
-# running a tiny simulation (which needs the packaged libomnivox and time-zone data).
-# Arguments: BUILD_DIR, DESTDIR, PKG_DIR (the configured install dir), PYTHON.
-file(REMOVE_RECURSE "${DESTDIR}")
-set(ENV{DESTDIR} "${DESTDIR}")
+# ctest python.install: `cmake --install <build> --component python --prefix P` puts a
+# self-contained package in P/SITE_DIR, importable from there away from the build tree (a tiny
+# simulation needs the packaged libomnivox and time-zone data); a whole `cmake --install <build>
+# --prefix P` writes nothing outside P.
+# Arguments: BUILD_DIR, PREFIX (scratch), SITE_DIR (OMNIVOX_PYTHON_SITE_DIR), PYTHON.
+file(REMOVE_RECURSE "${PREFIX}")
+unset(ENV{DESTDIR})
 execute_process(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --component python
+                        --prefix "${PREFIX}/component"
                 RESULT_VARIABLE rc OUTPUT_QUIET)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "cmake --install --component python failed: ${rc}")
+  message(FATAL_ERROR "cmake --install --component python --prefix failed: ${rc}")
 endif()
-set(site "${DESTDIR}${PKG_DIR}")
+if(IS_ABSOLUTE "${SITE_DIR}")
+  set(site "${SITE_DIR}")
+else()
+  set(site "${PREFIX}/component/${SITE_DIR}")
+endif()
 foreach(f omnivox/__init__.py omnivox/py.typed omnivox/_omnivox.pyi
           omnivox/data/phone-timezones/map_data.txt)
   if(NOT EXISTS "${site}/${f}")
@@ -18,22 +24,27 @@ foreach(f omnivox/__init__.py omnivox/py.typed omnivox/_omnivox.pyi
 endforeach()
 set(ENV{PYTHONPATH} "${site}")
 unset(ENV{OMNIVOX_DATA_DIR})
-set(code [=[
-import datetime as dt, os, omnivox
-assert omnivox.__file__.startswith(os.environ["PYTHONPATH"]), omnivox.__file__
-assert os.environ["OMNIVOX_DATA_DIR"].startswith(os.environ["PYTHONPATH"])
-f = omnivox.parse_campaign_json('{"id": "i", "agents": 2}')
-sim = omnivox.Simulation(f.simulation, f.start)
-sim.engine.add_campaign(f.campaign)
-sim.engine.add_contact("i", omnivox.Contact(numbers=["+12125550100"]))
-sim.add_agents("i", 2)
-sim.engine.start_campaign("i")
-sim.engine.run_for(dt.timedelta(hours=10))
-assert sim.engine.statistics("i").attempts >= 1
-print("installed omnivox OK:", omnivox.__file__)
-]=])
-execute_process(COMMAND ${PYTHON} -c "${code}" WORKING_DIRECTORY "${DESTDIR}"
-                RESULT_VARIABLE rc)
+execute_process(COMMAND ${PYTHON} ${CMAKE_CURRENT_LIST_DIR}/installed_smoke.py "${site}"
+                WORKING_DIRECTORY "${PREFIX}" RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "importing the installed package failed: ${rc}")
+endif()
+
+# Everything, under one prefix: the manifest lists only files below it.
+if(NOT IS_ABSOLUTE "${SITE_DIR}")
+  execute_process(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${PREFIX}/all"
+                  RESULT_VARIABLE rc OUTPUT_QUIET)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "cmake --install --prefix failed: ${rc}")
+  endif()
+  file(STRINGS "${BUILD_DIR}/install_manifest.txt" installed)
+  foreach(f ${installed})
+    string(FIND "${f}" "${PREFIX}/all/" at)
+    if(NOT at EQUAL 0)
+      message(FATAL_ERROR "cmake --install --prefix ${PREFIX}/all wrote outside it: ${f}")
+    endif()
+  endforeach()
+  if(NOT EXISTS "${PREFIX}/all/${SITE_DIR}/omnivox/__init__.py")
+    message(FATAL_ERROR "cmake --install --prefix: no Python package in ${PREFIX}/all/${SITE_DIR}")
+  endif()
 endif()
