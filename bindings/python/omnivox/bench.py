@@ -16,7 +16,7 @@ import dataclasses
 import datetime as _dt
 import math
 import statistics as _stats
-from typing import Callable, Dict, List, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from . import _omnivox as _ov
 
@@ -33,24 +33,54 @@ def _t95(n: int) -> float:
     return _T95[df] if df < 20 else 1.96 + 2.5 / df
 
 
-def _params(spec: str) -> Dict[str, float]:
-    out: Dict[str, float] = {}
-    if ":" not in spec:
-        return out
-    for item in spec.split(":", 1)[1].split(","):
-        key, eq, value = item.partition("=")
+# The parameters each policy name takes ("" is a bare number, e.g. "power:2") and its bare-word
+# flags; anything else in a spec is an error naming it.
+_PARAMS: Dict[str, Tuple[str, ...]] = {
+    "progressive": (), "predictive": (), "oracle": (), "open_loop": ("rate",),
+    "threshold": ("k", "c", "s"), "power": ("", "lines"), "expected_availability": ("w",),
+    "vicidial": ("max",),
+}
+_FLAGS: Dict[str, Tuple[str, ...]] = {"vicidial": ("hard_limit", "average", "tapered")}
+_USAGE = ("progressive, power:K, threshold:k=K,c=C[,s=S], expected_availability[:w=S], "
+          "vicidial[:hard_limit|average|tapered][,max=L], pi[:INNER], open_loop:rate=R, "
+          "oracle, predictive")
+
+
+def _parse(spec: str) -> Tuple[str, Dict[str, float], Set[str]]:
+    """(name, numeric parameters, flags) of a policy spec; ConfigError naming what is wrong."""
+    name, colon, rest = spec.partition(":")
+    if name not in _PARAMS:
+        raise _ov.ConfigError(f"unknown policy '{spec}' ({_USAGE})")
+    allowed, flags = _PARAMS[name], _FLAGS.get(name, ())
+    params: Dict[str, float] = {}
+    seen: Set[str] = set()
+    for item in rest.split(",") if colon else []:
+        key, eq, value = item.strip().partition("=")
+        if not eq and key in flags:
+            seen.add(key)
+            continue
         if not eq:
             key, value = "", key
+        if key not in allowed:
+            what = f"parameter '{key}'" if key else f"value '{value}'"
+            takes = ", ".join(k or "a number" for k in allowed + flags) or "no parameters"
+            raise _ov.ConfigError(f"policy '{spec}': unknown {what} ({name} takes {takes})")
+        if key in params:
+            raise _ov.ConfigError(f"policy '{spec}': parameter '{key}' given twice")
         try:
-            out[key] = float(value)
+            number = float(value)
         except ValueError:
             raise _ov.ConfigError(f"policy '{spec}': '{value}' is not a number") from None
-    return out
+        if not math.isfinite(number):
+            raise _ov.ConfigError(f"policy '{spec}': '{value}' is not a finite number")
+        params[key] = number
+    if len(seen) > 1:
+        raise _ov.ConfigError(f"policy '{spec}': choose one of {', '.join(sorted(seen))}")
+    return name, params, seen
 
 
-def _tunable(spec: str):
-    name = spec.split(":", 1)[0]
-    p = _params(spec)
+def _tunable(spec: str) -> Optional["_ov.TunablePolicy"]:
+    name, p, flags = _parse(spec)
     if name == "threshold":
         return _ov.threshold_policy(_ov.ThresholdOptions(k=p.get("k", 1.0), c=p.get("c", 0.0),
                                                          min_free=int(p.get("s", 0))))
@@ -61,43 +91,45 @@ def _tunable(spec: str):
         o.look_ahead_s = p.get("w", o.look_ahead_s)
         return _ov.expected_availability_policy(o)
     if name == "vicidial":
-        o = _ov.VicidialOptions()
-        if "tapered" in spec:
-            o.method = _ov.VicidialDropMethod.TAPERED
-        elif "average" in spec:
-            o.method = _ov.VicidialDropMethod.AVERAGE
-        o.max_level = p.get("max", o.max_level)
-        return _ov.vicidial_policy(o)
+        v = _ov.VicidialOptions()
+        if "tapered" in flags:
+            v.method = _ov.VicidialDropMethod.TAPERED
+        elif "average" in flags:
+            v.method = _ov.VicidialDropMethod.AVERAGE
+        v.max_level = p.get("max", v.max_level)
+        return _ov.vicidial_policy(v)
     return None
 
 
 def make_policy(spec: PolicySpec, simulation: "_ov.Simulation", campaign: "_ov.CampaignConfig"):
-    """A pacing policy from its bench name (as the CLI's make_bench_policy) or a callable."""
+    """A pacing policy from its bench name (as the CLI's make_bench_policy) or a callable
+    ``(simulation) -> PacingPolicy``. Raises ConfigError naming an unknown policy, parameter or
+    value (``"threshold:q=2"``: unknown parameter 'q')."""
     if callable(spec):
         return spec(simulation)
-    name = spec.split(":", 1)[0]
+    if spec.startswith("pi:") or spec == "pi":
+        inner = _tunable(spec[3:] if len(spec) > 3 else "threshold")
+        if inner is None:
+            raise _ov.ConfigError(f"policy '{spec}': pi needs a tunable inner policy "
+                                  "(threshold, power, expected_availability, vicidial)")
+        return _ov.pi_policy(inner)
+    name, p, _ = _parse(spec)
     if name == "progressive":
         return _ov.progressive_policy()
     if name == "predictive":
         return _ov.predictive_policy()
     if name == "open_loop":
         o = _ov.OpenLoopOptions()
-        o.rate_per_s = _params(spec).get("rate", o.rate_per_s)
+        o.rate_per_s = p.get("rate", o.rate_per_s)
         return _ov.open_loop_policy(o)
     if name == "oracle":
-        o = _ov.OracleOptions()
-        o.ring_timeout = campaign.ring_timeout
-        o.amd = campaign.amd
-        return _ov.oracle_policy(simulation.simulator, o)
-    if name == "pi":
-        inner = _tunable(spec[3:] if len(spec) > 3 else "threshold")
-        if inner is None:
-            raise _ov.ConfigError(f"policy '{spec}': pi needs a tunable inner policy")
-        return _ov.pi_policy(inner)
+        oracle = _ov.OracleOptions()
+        oracle.ring_timeout = campaign.ring_timeout
+        oracle.amd = campaign.amd
+        return _ov.oracle_policy(simulation.simulator, oracle)
     tunable = _tunable(spec)
-    if tunable is not None:
-        return tunable
-    raise _ov.ConfigError(f"unknown policy '{spec}'")
+    assert tunable is not None  # every other name in _PARAMS is tunable
+    return tunable
 
 
 @dataclasses.dataclass
@@ -166,6 +198,9 @@ def bench(campaign: "_ov.CampaignFile", policies: Sequence[PolicySpec], seeds: i
           hours: float = 8.0, synthetic_contacts: int = 0) -> Dict[str, Dict[str, Summary]]:
     """Every policy on seeds 1..`seeds`; returns {policy: {metric: Summary}} for occupancy,
     abandon_rate, talk_min_per_agent_hour and connects_per_hour."""
+    for spec in policies:  # a bad name fails before any run
+        if isinstance(spec, str):
+            _parse(spec[3:] if spec.startswith("pi:") else "threshold" if spec == "pi" else spec)
     campaign.load_replay()
     table: Dict[str, Dict[str, Summary]] = {}
     for policy in policies:

@@ -1,6 +1,7 @@
 // The simulator (sim.h): world models, the Simulator telephony, and the Simulation rig.
 #include "engine_box.h"
 // engine_box.h (and common.h) first.
+#include <sstream>
 
 namespace omnivox::py_bindings {
 
@@ -33,6 +34,18 @@ struct SimBox {
 
 }  // namespace
 
+namespace {
+// A duration in seconds for a Distribution: the range a campaign file accepts (config.cc).
+double checked_seconds(double v, const char* kind, const char* what) {
+  if (!std::isfinite(v) || v < 0 || v > 1e7) {
+    std::ostringstream m;
+    m << "Distribution." << kind << ": " << what << " must be 0..1e7 seconds (got " << v << ")";
+    throw Error(ErrorCode::kInvalidArgument, m.str());
+  }
+  return v;
+}
+}  // namespace
+
 // The simulated world's settings, registered before the campaign-file types that hold them.
 void bind_world(py::module_& m) {
   using release = py::call_guard<py::gil_scoped_release>;
@@ -49,10 +62,39 @@ void bind_world(py::module_& m) {
       .def_readwrite("mean_s", &Distribution::mean_s)
       .def_readwrite("sd_s", &Distribution::sd_s)
       .def_readwrite("samples_s", &Distribution::samples_s)
-      .def_static("fixed", &Distribution::fixed, py::arg("seconds"))
-      .def_static("exponential", &Distribution::exponential, py::arg("mean_s"))
-      .def_static("lognormal", &Distribution::lognormal, py::arg("mean_s"), py::arg("sd_s"))
-      .def_static("empirical", &Distribution::empirical, py::arg("samples_s"))
+      .def_static(
+          "fixed",
+          [](double s) { return Distribution::fixed(checked_seconds(s, "fixed", "seconds")); },
+          py::arg("seconds"), "Always `seconds` (0..1e7). InvalidArgumentError otherwise.")
+      .def_static(
+          "exponential",
+          [](double mean) {
+            return Distribution::exponential(checked_seconds(mean, "exponential", "mean_s"));
+          },
+          py::arg("mean_s"),
+          "Exponential with mean `mean_s` seconds (0..1e7). InvalidArgumentError otherwise.")
+      .def_static(
+          "lognormal",
+          [](double mean, double sd) {
+            return Distribution::lognormal(checked_seconds(mean, "lognormal", "mean_s"),
+                                           checked_seconds(sd, "lognormal", "sd_s"));
+          },
+          py::arg("mean_s"), py::arg("sd_s"),
+          "Lognormal with the mean and standard deviation of the value, in seconds (each "
+          "0..1e7). InvalidArgumentError otherwise.")
+      .def_static(
+          "empirical",
+          [](std::vector<double> samples) {
+            if (samples.empty()) {
+              throw Error(ErrorCode::kInvalidArgument,
+                          "Distribution.empirical: samples_s must not be empty");
+            }
+            for (double x : samples) checked_seconds(x, "empirical", "samples_s");
+            return Distribution::empirical(std::move(samples));
+          },
+          py::arg("samples_s"),
+          "Drawn uniformly from `samples_s` (seconds, each 0..1e7, at least one). "
+          "InvalidArgumentError otherwise.")
       .def("mean", &Distribution::mean)
       .def("__repr__", [](const Distribution& d) {
         static const char* kNames[] = {"fixed", "exponential", "lognormal", "empirical"};
