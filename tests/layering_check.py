@@ -89,7 +89,7 @@ FOLDERS = {
 }
 CORE_FILES = {
     "log.cc": "base",
-    "time.cc": "base",
+    "types.cc": "base",
     "clock.cc": "base",
     "input_checks.h": "base",
     "model.cc": "model",
