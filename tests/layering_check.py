@@ -75,6 +75,10 @@ HEADERS = {
 # Source folders (src/FOLDER) -> part; src/core's files are listed one by one below.
 FOLDERS = {
     "util": "util",
+    "base": "base",
+    "model": "model",
+    "calls": "calls",
+    "engine": "engine",
     "compliance": "compliance",
     "pacing": "pacing",
     "storage": "storage",
@@ -88,15 +92,7 @@ FOLDERS = {
     "cli": "cli",
 }
 CORE_FILES = {
-    "log.cc": "base",
-    "types.cc": "base",
-    "clock.cc": "base",
     "input_checks.h": "base",
-    "model.cc": "model",
-    "call_state_machine.cc": "calls",
-    "engine.cc": "engine",
-    "queue_generator.cc": "engine",
-    "import.cc": "engine",
     "config.cc": "config",
     "sip_config.cc": "sip_config",
 }
