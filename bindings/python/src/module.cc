@@ -39,6 +39,8 @@ PyObject* error_class_for(ErrorCode code) {
   return c.base;
 }
 
+void bind_sip(py::module_& m);  // sip.cc
+
 namespace {
 
 PyObject* new_error(py::module_& m, const char* name, std::initializer_list<PyObject*> bases,
@@ -188,4 +190,5 @@ PYBIND11_MODULE(_omnivox, m) {
   bind_engine(m);
   bind_simulation(m);
   bind_planning(m);
+  bind_sip(m);
 }
