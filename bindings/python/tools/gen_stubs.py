@@ -163,7 +163,12 @@ def class_stub(name, cls, indent="", qual=None):
             body.append(f"{indent}    @staticmethod")
             body.extend(function_stub(attr, value.__func__, indent + "    "))
         elif callable(value):
-            body.extend(function_stub(attr, value, indent + "    ", method=True))
+            stub = function_stub(attr, value, indent + "    ", method=True)
+            if attr == "__enter__":
+                # Bound as a lambda over py::object (it returns self): `with X() as x` must give
+                # an X, not an object.
+                stub = [line.replace("-> object:", f"-> {qual}:") for line in stub]
+            body.extend(stub)
     if not body:
         body.append(f"{indent}    ...")
     return lines + body

@@ -29,6 +29,16 @@ class Counter(omnivox.EventListener):
         self.finished[attempt.disposition] = self.finished.get(attempt.disposition, 0) + 1
 
 
+def sip_usage() -> None:
+    sip = omnivox.SipTelephony('{"listen": "127.0.0.1:0", "trunk": "sip:127.0.0.1:5603"}')
+    with omnivox.Engine(omnivox.memory_storage(), sip, omnivox.system_clock()) as engine:
+        sip.attach(engine)
+        stats: omnivox.SipStats = sip.stats()
+        port: int = sip.local_port
+        print("SIP on port", port, "agents up:", stats.agents_up)
+        sip.detach()
+
+
 def main() -> None:
     f = omnivox.parse_campaign_json("""{
       "id": "typed", "dial_mode": "PROGRESSIVE", "agents": 3,
@@ -64,6 +74,7 @@ def main() -> None:
         print(policy, round(occ.mean, 3), round(occ.half_width, 3))
     blocking: float = omnivox.erlang_b(10, 7.0)
     print(f"Erlang B(10, 7) = {blocking:.4f}")
+    sip_usage()
 
 
 if __name__ == "__main__":
