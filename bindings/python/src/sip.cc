@@ -5,6 +5,7 @@
 // common.h first.
 #include <atomic>
 #include <optional>
+#include <set>
 
 #include "engine_box.h"
 #include "omnivox/sip_config.h"
@@ -13,17 +14,28 @@ namespace omnivox::py_bindings {
 
 namespace {
 
+class PySipTelephony;
+std::mutex g_sips_mutex;
+std::set<PySipTelephony*> g_sips;  // the live ones, for the exit hook
+
 // What Engine(...) receives: the backend's SipTelephony behind a wrapper that also owns the
 // backend, so the Python object is the one thing the engine keeps alive.
 class PySipTelephony final : public TelephonyWrapper {
  public:
   explicit PySipTelephony(std::unique_ptr<SipEngineBackend> backend)
-      : TelephonyWrapper(&backend->telephony()), backend_(std::move(backend)) {}
+      : TelephonyWrapper(&backend->telephony()), backend_(std::move(backend)) {
+    std::lock_guard lock(g_sips_mutex);
+    g_sips.insert(this);
+  }
 
   ~PySipTelephony() override {
     // The SIP thread may be waiting for the GIL (a listener called through an agent's leg).
     std::optional<py::gil_scoped_release> release;
     if (Py_IsInitialized() && PyGILState_Check()) release.emplace();
+    {
+      std::lock_guard lock(g_sips_mutex);
+      g_sips.erase(this);
+    }
     backend_.reset();
   }
 
@@ -92,10 +104,20 @@ class PySipTelephony final : public TelephonyWrapper {
   std::atomic<bool> stopped_{false};
 };
 
+// At interpreter exit an engine never closed is not destroyed, so neither is its telephony: the
+// agents' phones and the customers would stay connected until their SIP timers ran out.
+void stop_all_sip() {
+  py::gil_scoped_release release;
+  std::lock_guard lock(g_sips_mutex);
+  for (PySipTelephony* s : g_sips) s->stop();
+}
+
 }  // namespace
 
 void bind_sip(py::module_& m) {
   using release = py::call_guard<py::gil_scoped_release>;
+  // Registered before the package's _stop_all_engines, so it runs after it (atexit is LIFO).
+  py::module_::import("atexit").attr("register")(py::cpp_function(&stop_all_sip));
 
   py::class_<SipStats>(m, "SipStats",
                        "Counters of a SipTelephony since it was built (a snapshot; "

@@ -1,9 +1,12 @@
 """omnivox.SipTelephony: the SIP backend from Python. Configuration errors, misuse, and an
 agent's phone (a SIPp UAS on 127.0.0.1:5600, RTP 44500) connected and disconnected with the agent
-logged in and out by its leg. The trunk (127.0.0.1:5601) is never called: nothing is dialled."""
+logged in and out by its leg; a phone left connected by a host that exits without closing its
+engine is hung up (SIPp on 5604, RTP 44600). The trunks are never called: nothing is dialled."""
 
 import os
 import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
@@ -52,6 +55,24 @@ def test_is_a_telephony_and_refuses_misuse():
             other.attach(engine)
 
 
+def start_phone(port, rtp_port):
+    """An agent's phone: answers once and stays until our BYE."""
+    return subprocess.Popen(
+        [SIPP, "-sf", str(SCENARIO), "-i", "127.0.0.1", "-p", str(port), "-mi", "127.0.0.1",
+         "-mp", str(rtp_port), "-m", "1", "-nostdin"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_phone(phone):
+    if phone.poll() is None:
+        phone.terminate()
+        try:
+            phone.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            phone.kill()
+            phone.wait()
+
+
 def wait_for_state(engine, agent, want, timeout_s=10.0):
     deadline = time.monotonic() + timeout_s
     state = engine.agent_state(agent)
@@ -63,11 +84,7 @@ def wait_for_state(engine, agent, want, timeout_s=10.0):
 
 @pytest.mark.skipif(not os.access(SIPP, os.X_OK), reason=f"{SIPP} is not installed")
 def test_agent_leg_logs_the_agent_in_and_out():
-    # The agent's phone: answers once and stays until our BYE.
-    phone = subprocess.Popen(
-        [SIPP, "-sf", str(SCENARIO), "-i", "127.0.0.1", "-p", "5600", "-mi", "127.0.0.1",
-         "-mp", "44500", "-m", "1", "-nostdin"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    phone = start_phone(5600, 44500)
     try:
         time.sleep(0.5)  # SIPp listening
         assert phone.poll() is None, "SIPp exited at once"
@@ -99,10 +116,45 @@ def test_agent_leg_logs_the_agent_in_and_out():
         # The phone took one call and saw it hung up: SIPp exits 0 by itself.
         assert phone.wait(timeout=5) == 0
     finally:
-        if phone.poll() is None:
-            phone.terminate()
-            try:
-                phone.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                phone.kill()
-                phone.wait()
+        stop_phone(phone)
+
+
+EXITING_HOST = textwrap.dedent("""
+    import time
+    import omnivox
+    sip = omnivox.SipTelephony('{"listen": "127.0.0.1:0", "trunk": "sip:127.0.0.1:5605", '
+                               '"rtp_ports": "44100-44199", "options_interval_s": 0}')
+    class Listener(omnivox.EventListener):
+        pass
+    listener = Listener()
+    engine = omnivox.Engine(omnivox.memory_storage(), sip, omnivox.system_clock(), listener)
+    # A cycle through C++ the collector cannot see: the engine outlives the interpreter.
+    listener.engine = engine
+    sip.attach(engine)
+    c = omnivox.CampaignConfig()
+    c.id = "exit"
+    engine.add_campaign(c)
+    agent = engine.add_agent("exit", "alice")
+    engine.start()
+    sip.connect_agent(agent, "sip:alice@127.0.0.1:5604")
+    deadline = time.monotonic() + 10
+    while engine.agent_state(agent) != omnivox.AgentState.AVAILABLE:
+        assert time.monotonic() < deadline, "the phone never answered"
+        time.sleep(0.05)
+    print("up", flush=True)
+    # Exits with the engine and the leg still up.
+""")
+
+
+@pytest.mark.skipif(not os.access(SIPP, os.X_OK), reason=f"{SIPP} is not installed")
+def test_exit_without_close_hangs_up_the_agent_legs():
+    phone = start_phone(5604, 44600)
+    try:
+        time.sleep(0.5)  # SIPp listening
+        assert phone.poll() is None, "SIPp exited at once"
+        host = subprocess.run([sys.executable, "-c", EXITING_HOST], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=30)
+        assert host.returncode == 0 and host.stdout == "up\n", host.stderr
+        assert phone.wait(timeout=5) == 0
+    finally:
+        stop_phone(phone)
