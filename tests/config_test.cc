@@ -233,6 +233,36 @@ TEST(TelephonyConfig, SipSectionWithAgentsAmdAndWavs) {
   EXPECT_EQ(t.voicemail_wav, "/abs/vm.wav");
 }
 
+TEST(TelephonyConfig, AmdVoiceDecisionAndBeepKeys) {
+  CampaignFile f = parse(R"({"id": "x", "telephony": {"amd": {
+      "voice_detector": "energy", "energy_gate_db": 12, "beep_min_length_ms": 200,
+      "beep_min_frequency_hz": 500, "beep_max_frequency_hz": 1800, "beep_tone_share_percent": 70,
+      "beep_min_level_db": -40, "beep_silence_ms": 2000, "beep_max_wait_ms": 15000}}})");
+  const AmdOptions& a = f.telephony.amd;
+  EXPECT_EQ(a.voice_detector, AmdVoiceDetector::kEnergy);
+  EXPECT_EQ(a.energy_gate_db, 12);
+  EXPECT_EQ(a.beep_min_length, std::chrono::milliseconds(200));
+  EXPECT_EQ(a.beep_min_frequency_hz, 500);
+  EXPECT_EQ(a.beep_max_frequency_hz, 1800);
+  EXPECT_EQ(a.beep_tone_share_percent, 70);
+  EXPECT_EQ(a.beep_min_level_db, -40);
+  EXPECT_EQ(a.beep_silence, std::chrono::milliseconds(2000));
+  EXPECT_EQ(a.beep_max_wait, std::chrono::milliseconds(15000));
+  for (const char* d : {"speex", "speex_and_energy"}) {
+    const std::string text =
+        std::string(R"({"id": "x", "telephony": {"amd": {"voice_detector": ")") + d + "\"}}}";
+    EXPECT_NE(parse(text).telephony.amd.voice_detector, AmdVoiceDetector::kEnergy) << d;
+  }
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"amd": {"voice_detector": "vad"}}})"),
+              HasSubstr("field 'telephony.amd.voice_detector': must be \"speex\""));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"amd": {"energy_gate_db": 61}}})"),
+              HasSubstr("field 'telephony.amd.energy_gate_db': must be between 0 and 60"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"amd": {"beep_max_frequency_hz": 300}}})"),
+              HasSubstr("field 'telephony.amd.beep_max_frequency_hz': must not be below"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"amd": {"beep_min_level_db": 1}}})"),
+              HasSubstr("field 'telephony.amd.beep_min_level_db': must be between -90 and 0"));
+}
+
 TEST(TelephonyConfig, BadValuesNameTheirField) {
   EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"backend": "pstn"}})"),
               HasSubstr("field 'telephony.backend': must be \"simulator\" or \"sip\""));

@@ -4,29 +4,24 @@
 // frames. Voice activity: speexdsp's preprocessor VAD, gated by frame energy over a tracked
 // noise floor (docs/amd.md says why). Fax: spandsp's modem connect-tone detectors.
 #include <spandsp.h>
-#include <speex/speex_preprocess.h>
 
 #include <algorithm>
-#include <array>
-#include <cmath>
 #include <utility>
-#include <vector>
 
+#include "amd/voice_activity.h"
 #include "omnivox/amd.h"
 #include "omnivox/types.h"
 
 namespace omnivox {
 namespace {
 
-constexpr int kFrameSamples = 160;  // 20 ms at 8 kHz
-constexpr Duration kFrame{20};
+using amd_detail::kFrame;
+using amd_detail::kFrameSamples;
+
 // The energy gate's first noise floor is the quietest frame of the first second (or of a shorter
 // initial_silence / total_analysis_time); until then frames wait, so that a person who speaks
 // from the very first frame is not taken for the line's noise.
 constexpr std::size_t kStartupFrames = 50;
-// Below this a frame is silence whatever the noise floor: -55 dBFS is under the quietest speech
-// a telephone line delivers and above a quiet line's idle noise.
-constexpr double kAbsoluteFloorDb = -55.0;
 
 void check_duration(Duration d, const char* field) {
   if (d.count() < 0) {
@@ -44,7 +39,9 @@ void check_range(int v, int lo, int hi, const char* field) {
   }
 }
 
-void validate(const AmdOptions& o) {
+}  // namespace
+
+void amd_detail::validate(const AmdOptions& o) {
   check_duration(o.initial_silence, "initial_silence");
   check_duration(o.max_greeting_length, "max_greeting_length");
   check_duration(o.after_greeting_silence, "after_greeting_silence");
@@ -56,6 +53,13 @@ void validate(const AmdOptions& o) {
   check_range(o.vad_probability_start, 0, 100, "vad_probability_start");
   check_range(o.vad_probability_continue, 0, 100, "vad_probability_continue");
   check_range(o.energy_gate_db, 0, 60, "energy_gate_db");
+  check_duration(o.beep_min_length, "beep_min_length");
+  check_range(o.beep_min_frequency_hz, 100, 3900, "beep_min_frequency_hz");
+  check_range(o.beep_max_frequency_hz, o.beep_min_frequency_hz, 3900, "beep_max_frequency_hz");
+  check_range(o.beep_tone_share_percent, 1, 100, "beep_tone_share_percent");
+  check_range(o.beep_min_level_db, -90, 0, "beep_min_level_db");
+  check_duration(o.beep_silence, "beep_silence");
+  check_duration(o.beep_max_wait, "beep_max_wait");
   switch (o.voice_detector) {
     case AmdVoiceDetector::kSpeex:
     case AmdVoiceDetector::kEnergy:
@@ -66,32 +70,15 @@ void validate(const AmdOptions& o) {
   }
 }
 
-}  // namespace
-
 struct AmdDetector::State {
   AmdOptions options;
-  SpeexPreprocessState* speex = nullptr;
+  std::unique_ptr<amd_detail::VoiceActivity> voice;
   modem_connect_tones_rx_state_t* cng = nullptr;
   modem_connect_tones_rx_state_t* ced = nullptr;
 
-  std::array<std::int16_t, kFrameSamples> frame{};
-  int frame_fill = 0;
-  std::int64_t samples_fed = 0;
+  amd_detail::Framer framer;
   Duration time{0};       // audio time of the frames analysed
   Duration rule_time{0};  // end of the last frame the timing rules have seen (<= time)
-
-  // Noise floor of the line in dBFS; unset until the first frame.
-  bool speex_voice = false;  // the speexdsp VAD's last decision (hysteresis)
-  double floor_db = 0;
-  // Frames of the first second, held until the first noise floor is known: energy (dBFS) and
-  // the speexdsp VAD's decision.
-  struct HeldFrame {
-    double db;
-    bool speex;
-  };
-  std::vector<HeldFrame> held;
-  bool floor_known = false;
-  std::size_t startup_frames = kStartupFrames;
 
   // Voice runs and words.
   Duration voice_run{0};    // current voiced run, bridging gaps under between_words_silence
@@ -106,7 +93,6 @@ struct AmdDetector::State {
   std::optional<AmdDecision> decision;
 
   ~State() {
-    if (speex != nullptr) speex_preprocess_state_destroy(speex);
     if (cng != nullptr) modem_connect_tones_rx_free(cng);
     if (ced != nullptr) modem_connect_tones_rx_free(ced);
   }
@@ -128,76 +114,23 @@ struct AmdDetector::State {
     decision = std::move(d);
   }
 
-  double frame_db(const std::int16_t* s) const {
-    double sum = 0;
-    for (int i = 0; i < kFrameSamples; ++i) sum += static_cast<double>(s[i]) * s[i];
-    const double ms = sum / kFrameSamples / (32768.0 * 32768.0);
-    return 10.0 * std::log10(ms + 1e-12);
-  }
-
-  // The energy gate: voice when the frame stands energy_gate_db above the noise floor. The floor
-  // follows a quieter frame at once and rises slowly (about 3 dB a second), so speech, loud and
-  // short, does not lift it while a louder line noise is learnt within seconds.
-  bool energy_voice(double db) {
-    const bool voice = db > kAbsoluteFloorDb && db > floor_db + options.energy_gate_db;
-    if (db < floor_db) {
-      floor_db = db < kAbsoluteFloorDb - 30 ? kAbsoluteFloorDb - 30 : db;
-    } else {
-      floor_db += voice ? 0.01 : 0.06;
-    }
-    return voice;
-  }
-
-  // The speexdsp VAD's decision on the frame (true when it is not used).
-  bool speex_voiced(const std::int16_t* s) {
-    bool speex_says = true;
-    if (options.voice_detector != AmdVoiceDetector::kEnergy) {
-      std::array<spx_int16_t, kFrameSamples> copy;  // the preprocessor denoises in place
-      std::copy(s, s + kFrameSamples, copy.begin());
-      speex_preprocess_run(speex, copy.data());
-      // The VAD's own decision, with its start / continue hysteresis, from the frame's speech
-      // probability: the same rule SPEEX_PREPROCESS_SET_VAD enables, without the warning that
-      // control prints to stderr on every call (one line per answered call in a dialler).
-      spx_int32_t prob = 0;
-      speex_preprocess_ctl(speex, SPEEX_PREPROCESS_GET_PROB, &prob);
-      speex_says =
-          prob > (speex_voice ? options.vad_probability_continue : options.vad_probability_start);
-      speex_voice = speex_says;
-    }
-    return speex_says;
+  // The timing rules hear each frame's voice decision until a decision is taken.
+  bool rules(bool voice) {
+    if (!decision) apply_rules(voice);
+    return !decision;
   }
 
   void analyse_frame() {
     if (options.detect_fax) {
-      modem_connect_tones_rx(cng, frame.data(), kFrameSamples);
-      modem_connect_tones_rx(ced, frame.data(), kFrameSamples);
+      modem_connect_tones_rx(cng, framer.frame, kFrameSamples);
+      modem_connect_tones_rx(ced, framer.frame, kFrameSamples);
     }
-    const bool speex_says = speex_voiced(frame.data());
     time += kFrame;
     if (fax_tone != MODEM_CONNECT_TONES_NONE) {
       decide(AmdResult::kFax, fax_tone == MODEM_CONNECT_TONES_FAX_CNG ? "fax_cng" : "fax_ced");
       return;
     }
-    if (floor_known) {
-      apply_rules(speex_says && (options.voice_detector == AmdVoiceDetector::kSpeex ||
-                                 energy_voice(frame_db(frame.data()))));
-      return;
-    }
-    held.push_back({frame_db(frame.data()), speex_says});
-    if (held.size() >= startup_frames) release_held();
-  }
-
-  // The first noise floor is known: the held frames go through the gate and the rules, in order.
-  void release_held() {
-    floor_known = true;
-    double lowest = 0;
-    for (const HeldFrame& f : held) lowest = std::min(lowest, f.db);
-    floor_db = std::max(lowest, kAbsoluteFloorDb - 30);
-    for (const HeldFrame& f : held) {
-      if (decision) break;
-      apply_rules(f.speex && energy_voice(f.db));
-    }
-    held.clear();
+    voice->push(framer.frame, [this](bool v) { return rules(v); });
   }
 
   // The timing rules on the next frame's voice decision. A decision is stamped with the audio
@@ -244,25 +177,13 @@ struct AmdDetector::State {
 };
 
 AmdDetector::AmdDetector(const AmdOptions& options) : state_(std::make_unique<State>()) {
-  validate(options);
+  amd_detail::validate(options);
   State& s = *state_;
   s.options = options;
-  if (options.voice_detector == AmdVoiceDetector::kSpeex) {
-    s.floor_known = true;  // no energy gate: nothing to wait for
-  } else {
-    const auto frames = [](Duration d) { return static_cast<std::size_t>(d / kFrame); };
-    s.startup_frames =
-        std::max<std::size_t>(1, std::min({kStartupFrames, frames(options.initial_silence),
-                                           frames(options.total_analysis_time)}));
-    s.held.reserve(s.startup_frames);
-  }
-  if (options.voice_detector != AmdVoiceDetector::kEnergy) {
-    s.speex = speex_preprocess_state_init(kFrameSamples, kSampleRate);
-    if (s.speex == nullptr) throw Error(ErrorCode::kInvalidArgument, "speexdsp: no preprocessor");
-    // Only the speech probability is read; the denoised audio is not used.
-    spx_int32_t off = 0;
-    speex_preprocess_ctl(s.speex, SPEEX_PREPROCESS_SET_DENOISE, &off);
-  }
+  const auto frames = [](Duration d) { return static_cast<std::size_t>(d / kFrame); };
+  s.voice = std::make_unique<amd_detail::VoiceActivity>(
+      options, std::min({kStartupFrames, frames(options.initial_silence),
+                         frames(options.total_analysis_time)}));
   if (options.detect_fax) {
     s.cng = modem_connect_tones_rx_init(nullptr, MODEM_CONNECT_TONES_FAX_CNG, &State::on_tone, &s);
     // CED and the V.25 answer tone are both 2100 Hz; this detector reports either (with or
@@ -280,20 +201,7 @@ AmdDetector& AmdDetector::operator=(AmdDetector&&) noexcept = default;
 
 std::optional<AmdDecision> AmdDetector::feed(std::span<const std::int16_t> samples) {
   State& s = *state_;
-  std::size_t i = 0;
-  while (!s.decision && i < samples.size()) {
-    const std::size_t take = std::min<std::size_t>(
-        samples.size() - i, static_cast<std::size_t>(kFrameSamples - s.frame_fill));
-    std::copy_n(samples.begin() + static_cast<std::ptrdiff_t>(i), take,
-                s.frame.begin() + s.frame_fill);
-    s.frame_fill += static_cast<int>(take);
-    s.samples_fed += static_cast<std::int64_t>(take);
-    i += take;
-    if (s.frame_fill == kFrameSamples) {
-      s.frame_fill = 0;
-      s.analyse_frame();
-    }
-  }
+  if (!s.decision) s.framer.feed(samples, [&s] { return s.analyse_frame(), !s.decision; });
   return s.decision;
 }
 
@@ -301,18 +209,16 @@ std::optional<AmdDecision> AmdDetector::decision() const { return state_->decisi
 
 AmdDecision AmdDetector::finish() {
   State& s = *state_;
-  if (!s.decision && !s.floor_known) s.release_held();
+  if (!s.decision) s.voice->flush([&s](bool v) { return s.rules(v); });
   if (!s.decision) {
     // A partial last frame is too short for the VAD; the rules already saw every whole frame.
-    s.time = Duration{s.samples_fed * 1000 / kSampleRate};
+    s.time = s.framer.audio_time();
     s.decide(AmdResult::kUnknown, "end_of_audio");
   }
   return *s.decision;
 }
 
-Duration AmdDetector::audio_time() const {
-  return Duration{state_->samples_fed * 1000 / kSampleRate};
-}
+Duration AmdDetector::audio_time() const { return state_->framer.audio_time(); }
 
 AmdDecision classify_wav_file(const std::string& path, const AmdOptions& options) {
   const PcmAudio audio = read_wav_file(path);

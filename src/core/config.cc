@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "core/input_checks.h"
@@ -229,10 +230,27 @@ Duration milliseconds(const Reader& r, const json::value& v, const std::string& 
 AmdOptions read_amd_options(const Reader& r, const json::value& v) {
   const auto& o = r.object(v, "telephony.amd");
   r.allow_only(o, "telephony.amd",
-               {"initial_silence_ms", "max_greeting_length_ms", "after_greeting_silence_ms",
-                "total_analysis_time_ms", "min_word_length_ms", "max_word_length_ms",
-                "between_words_silence_ms", "max_number_of_words", "silent_answer_is_machine",
-                "detect_fax", "vad_probability_start", "vad_probability_continue"});
+               {"initial_silence_ms",
+                "max_greeting_length_ms",
+                "after_greeting_silence_ms",
+                "total_analysis_time_ms",
+                "min_word_length_ms",
+                "max_word_length_ms",
+                "between_words_silence_ms",
+                "max_number_of_words",
+                "silent_answer_is_machine",
+                "detect_fax",
+                "vad_probability_start",
+                "vad_probability_continue",
+                "voice_detector",
+                "energy_gate_db",
+                "beep_min_length_ms",
+                "beep_min_frequency_hz",
+                "beep_max_frequency_hz",
+                "beep_tone_share_percent",
+                "beep_min_level_db",
+                "beep_silence_ms",
+                "beep_max_wait_ms"});
   AmdOptions a;
   const std::string f = "telephony.amd.";
   const std::pair<const char*, Duration AmdOptions::*> durations[] = {
@@ -242,7 +260,10 @@ AmdOptions read_amd_options(const Reader& r, const json::value& v) {
       {"total_analysis_time_ms", &AmdOptions::total_analysis_time},
       {"min_word_length_ms", &AmdOptions::min_word_length},
       {"max_word_length_ms", &AmdOptions::max_word_length},
-      {"between_words_silence_ms", &AmdOptions::between_words_silence}};
+      {"between_words_silence_ms", &AmdOptions::between_words_silence},
+      {"beep_min_length_ms", &AmdOptions::beep_min_length},
+      {"beep_silence_ms", &AmdOptions::beep_silence},
+      {"beep_max_wait_ms", &AmdOptions::beep_max_wait}};
   for (const auto& [key, member] : durations) {
     if (auto* x = o.if_contains(key)) a.*member = milliseconds(r, *x, f + key);
   }
@@ -258,6 +279,30 @@ AmdOptions read_amd_options(const Reader& r, const json::value& v) {
   }
   if (auto* x = o.if_contains("vad_probability_continue")) {
     a.vad_probability_continue = r.integer(*x, f + "vad_probability_continue", 0, 100);
+  }
+  if (auto* x = o.if_contains("voice_detector")) {
+    const std::string d = r.string(*x, f + "voice_detector");
+    if (d == "speex") {
+      a.voice_detector = AmdVoiceDetector::kSpeex;
+    } else if (d == "energy") {
+      a.voice_detector = AmdVoiceDetector::kEnergy;
+    } else if (d == "speex_and_energy") {
+      a.voice_detector = AmdVoiceDetector::kSpeexAndEnergy;
+    } else {
+      r.fail(f + "voice_detector", "must be \"speex\", \"energy\" or \"speex_and_energy\"");
+    }
+  }
+  const std::tuple<const char*, int AmdOptions::*, int, int> integers[] = {
+      {"energy_gate_db", &AmdOptions::energy_gate_db, 0, 60},
+      {"beep_min_frequency_hz", &AmdOptions::beep_min_frequency_hz, 100, 3900},
+      {"beep_max_frequency_hz", &AmdOptions::beep_max_frequency_hz, 100, 3900},
+      {"beep_tone_share_percent", &AmdOptions::beep_tone_share_percent, 1, 100},
+      {"beep_min_level_db", &AmdOptions::beep_min_level_db, -90, 0}};
+  for (const auto& [key, member, lo, hi] : integers) {
+    if (auto* x = o.if_contains(key)) a.*member = r.integer(*x, f + key, lo, hi);
+  }
+  if (a.beep_max_frequency_hz < a.beep_min_frequency_hz) {
+    r.fail(f + "beep_max_frequency_hz", "must not be below beep_min_frequency_hz");
   }
   return a;
 }
