@@ -24,6 +24,9 @@
 //                  no kBridged.
 //   play()       → streams a WAV file (8 kHz mono; see read_wav_file) into the call; a hangup()
 //                  asked while a message plays takes effect when it ends (the message is heard).
+//                  On a call AMD took for a machine the message starts at the greeting's end
+//                  (BeepDetector with `amd`'s beep_* options: the beep, silence, or at most
+//                  beep_max_wait), so that the recording holds all of it.
 //   hangup()     → CANCEL before the answer (kCanceled), BYE after (kCompleted).
 //
 // Agents: connect_agent() calls an agent's phone once and keeps that leg up ("nailed-up"): a
@@ -87,7 +90,8 @@ struct SipOptions {
   Duration max_queue_wait = std::chrono::seconds(25);
   /// Interval of the OPTIONS keep-alive toward the trunk; 0 = none. Default: 30 s.
   Duration options_interval = std::chrono::seconds(30);
-  /// Detector thresholds for calls whose OriginateRequest asks for AMD. Default: AmdOptions{}.
+  /// Detector thresholds for calls whose OriginateRequest asks for AMD, and where a MACHINE
+  /// call's message starts (the beep_* fields). Default: AmdOptions{}.
   AmdOptions amd;
   /// The WAV played when play() names a message that is not a readable WAV file (a campaign's
   /// text message, say). Empty = such a play() is skipped with a warning. Default: empty.

@@ -72,7 +72,8 @@ struct Playback {
   std::size_t pos = 0;
   std::uint64_t started_ms = 0;  ///< tmr_jiffies() at the first packet
   std::uint64_t packets = 0;
-  bool then_hangup = false;  ///< end the call with BYE when the message ends
+  bool then_hangup = false;     ///< end the call with BYE when the message ends
+  bool after_greeting = false;  ///< waits for the machine's greeting to end (beep, silence)
 };
 
 struct Call {
@@ -93,6 +94,10 @@ struct Call {
   bool ended = false;
   std::unique_ptr<AmdDetector> amd;
   bool amd_done = false;
+  /// After a MACHINE verdict until the greeting ends: its end, for a voicemail message.
+  std::unique_ptr<BeepDetector> beep;
+  std::uint64_t beep_since_ms = 0;  ///< tmr_jiffies() at the verdict
+  std::uint64_t beep_heard_ms = 0;  ///< tmr_jiffies() at the last audio it read
   std::optional<Playback> playback;
   AgentId bridged_agent = kNoAgent;
   std::chrono::steady_clock::time_point bridged_at{};
@@ -230,6 +235,7 @@ struct Impl {
   bool start_playback(Call& c, const std::string& message, bool then_hangup);
   static void on_play_timer(void* arg);
   void play_tick(Call& c);
+  void greeting_ended(Call& c);
 
   // Agents and bridges (sip_agents.cc).
   void cmd_connect_agent(AgentId agent, const std::string& uri);

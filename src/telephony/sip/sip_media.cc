@@ -148,6 +148,11 @@ void Impl::report_amd(Call& c, const AmdDecision& d) {
   AmdResult r = d.result == AmdResult::kNone ? AmdResult::kUnknown : d.result;
   emit(c, CallEventKind::kAmdResult, 200, FailReason::kNone, r);
   c.amd.reset();  // the audio is not analysed further
+  if (r == AmdResult::kMachine) {
+    // A voicemail message waits for the greeting's end: the beep is listened for from now on.
+    c.beep = std::make_unique<BeepDetector>(options.amd);
+    c.beep_since_ms = c.beep_heard_ms = tmr_jiffies();
+  }
 }
 
 void Impl::on_rtp(const sa*, const rtp_header* hdr, mbuf* mb, void* arg) {
@@ -190,11 +195,16 @@ void Impl::customer_audio(Call& c, const rtp_header& hdr, const std::uint8_t* da
     }
     return;
   }
-  if (c.amd && !c.amd_done) {
+  if ((c.amd && !c.amd_done) || c.beep) {
     std::int16_t pcm[1024];
     std::size_t count = std::min(n, sizeof(pcm) / sizeof(pcm[0]));
     audio::g711_decode(law, {data, count}, {pcm, count});
-    if (auto d = c.amd->feed({pcm, count})) report_amd(c, *d);
+    if (c.beep) {
+      c.beep_heard_ms = tmr_jiffies();
+      if (c.beep->feed({pcm, count})) greeting_ended(c);
+    } else if (auto d = c.amd->feed({pcm, count})) {
+      report_amd(c, *d);
+    }
   }
 }
 
@@ -276,10 +286,20 @@ bool Impl::start_playback(Call& c, const std::string& message, bool then_hangup)
   p.pcm = std::move(pcm);
   p.started_ms = tmr_jiffies();
   p.then_hangup = then_hangup || (c.playback && c.playback->then_hangup);
+  p.after_greeting = c.beep != nullptr;  // a machine still greeting: the recording starts later
   c.playback = std::move(p);
   c.media.tx_marker = true;
   tmr_start(&c.play_tmr, 0, &Impl::on_play_timer, &c);
   return true;
+}
+
+// The machine's greeting ended (BeepDetector): a message waiting for it starts now.
+void Impl::greeting_ended(Call& c) {
+  c.beep.reset();
+  if (!c.playback || !c.playback->after_greeting) return;
+  c.playback->after_greeting = false;
+  c.playback->started_ms = tmr_jiffies();
+  tmr_start(&c.play_tmr, 0, &Impl::on_play_timer, &c);
 }
 
 void Impl::on_play_timer(void* arg) {
@@ -293,6 +313,19 @@ void Impl::on_play_timer(void* arg) {
 void Impl::play_tick(Call& c) {
   if (!c.playback) return;
   Playback& p = *c.playback;
+  if (p.after_greeting) {
+    // The detector decides on the audio; these wall-clock bounds cover a far end that stops
+    // sending it (silence suppression) or sends none.
+    const std::uint64_t now = tmr_jiffies();
+    const auto ms = [](Duration d) { return static_cast<std::uint64_t>(d.count()); };
+    if (now - c.beep_heard_ms < ms(options.amd.beep_silence) &&
+        now - c.beep_since_ms < ms(options.amd.beep_max_wait)) {
+      tmr_start(&c.play_tmr, kPacketMs * 5, &Impl::on_play_timer, &c);
+      return;
+    }
+    greeting_ended(c);
+    return;
+  }
   const auto& pcm = *p.pcm;
   if (p.pos < pcm.size()) {
     std::size_t count = std::min(kSamplesPerPacket, pcm.size() - p.pos);
