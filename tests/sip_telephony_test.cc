@@ -2,18 +2,27 @@
 // SIP ports (25xxx) and RTP ports (31xxx) so tests run in parallel do not collide; SIPp runs with
 // -m 1 and a bounded -timeout, is waited for with a deadline and killed at the end. SIPp's exit
 // code 0 says its scenario passed (e.g. our CANCEL or BYE arrived as expected).
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <optional>
+#include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -761,6 +770,173 @@ TEST(SipTelephonyTest, OptionsKeepAliveFailureIsLoggedAndKeepsGoing) {
   }
   EXPECT_TRUE(log->has("answered OPTIONS with 503"));
 }
+
+// The network between the trunk and the backend, losing RTP: SIP passes through unchanged except
+// the INVITE's SDP, whose audio port becomes the relay's own, so the far end's RTP reaches the
+// backend through the relay, which drops `loss` of it: in every block of 20 packets, that share
+// at positions a seeded std::mt19937_64 picks (the same packets are lost on every run, and the
+// share holds however short the call). The backend's own RTP and the far
+// end's responses and in-dialog requests go direct (Via, Contact and SDP name their senders).
+class LossyRelay {
+ public:
+  LossyRelay(int sip_port, int far_sip_port, int rtp_port, double loss, std::uint64_t seed)
+      : far_sip_port_(far_sip_port),
+        rtp_port_(rtp_port),
+        rng_(seed),
+        drops_per_block_(static_cast<int>(loss * kBlock + 0.5)) {
+    sip_fd_ = bound_socket(sip_port);
+    rtp_fd_ = bound_socket(rtp_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~LossyRelay() {
+    stop_ = true;
+    thread_.join();
+    ::close(sip_fd_);
+    ::close(rtp_fd_);
+  }
+  long forwarded() const { return forwarded_; }
+  long dropped() const { return dropped_; }
+
+ private:
+  static int bound_socket(int port) {
+    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a = loopback(port);
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+      throw std::runtime_error("relay: cannot bind 127.0.0.1:" + std::to_string(port));
+    }
+    return fd;
+  }
+  static sockaddr_in loopback(int port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+  }
+  void run() {
+    pollfd fds[2] = {{sip_fd_, POLLIN, 0}, {rtp_fd_, POLLIN, 0}};
+    char buf[8192];
+    while (!stop_) {
+      if (::poll(fds, 2, 50) <= 0) continue;
+      sockaddr_in from{};
+      socklen_t len = sizeof(from);
+      if (fds[0].revents & POLLIN) {
+        ssize_t n =
+            ::recvfrom(sip_fd_, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &len);
+        if (n > 0) sip(std::string(buf, static_cast<std::size_t>(n)), from);
+      }
+      if (fds[1].revents & POLLIN) {
+        ssize_t n = ::recv(rtp_fd_, buf, sizeof(buf), 0);
+        if (n > 0 && backend_rtp_port_ != 0) {
+          if (lost()) {
+            ++dropped_;
+          } else {
+            ++forwarded_;
+            sockaddr_in to = loopback(backend_rtp_port_);
+            ::sendto(rtp_fd_, buf, static_cast<std::size_t>(n), 0, reinterpret_cast<sockaddr*>(&to),
+                     sizeof(to));
+          }
+        }
+      }
+    }
+  }
+  bool lost() {
+    if (in_block_ == 0) {
+      block_.assign(kBlock, false);
+      std::fill_n(block_.begin(), drops_per_block_, true);
+      std::shuffle(block_.begin(), block_.end(), rng_);
+    }
+    bool drop = block_[static_cast<std::size_t>(in_block_)];
+    in_block_ = (in_block_ + 1) % kBlock;
+    return drop;
+  }
+  void sip(std::string msg, const sockaddr_in& from) {
+    sockaddr_in to = loopback(far_sip_port_);
+    if (ntohs(from.sin_port) == far_sip_port_) {
+      to = backend_sip_;
+    } else {
+      backend_sip_ = from;
+      auto m = msg.find("\r\nm=audio ");
+      if (msg.rfind("INVITE ", 0) == 0 && m != std::string::npos) {
+        auto start = m + 10;
+        auto end = msg.find(' ', start);
+        backend_rtp_port_ = std::stoi(msg.substr(start, end - start));
+        std::string ours = std::to_string(rtp_port_);
+        // Same number of digits, so Content-Length stays right.
+        if (ours.size() == end - start) msg.replace(start, end - start, ours);
+      }
+    }
+    ::sendto(sip_fd_, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+  }
+
+  int far_sip_port_;
+  int rtp_port_;
+  int sip_fd_ = -1;
+  int rtp_fd_ = -1;
+  sockaddr_in backend_sip_{};
+  std::atomic<int> backend_rtp_port_{0};
+  static constexpr int kBlock = 20;
+  std::mt19937_64 rng_;
+  int drops_per_block_;
+  std::vector<bool> block_;
+  int in_block_ = 0;
+  std::atomic<long> forwarded_{0};
+  std::atomic<long> dropped_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// One call whose far end streams greeting.wav through a relay losing `loss` of its RTP: the AMD
+// verdict must be `expected` and the call must still end cleanly. Slots 30+ (SIP 25400.., RTP
+// 31600..): the relay takes the trunk's port and RTP +4, SIPp the trunk's +1.
+struct LossCase {
+  const char* name;
+  int slot;
+  double loss;
+  bool (*make_audio)(const fs::path&);
+  AmdResult expected;
+};
+
+class SipRtpLossTest : public ::testing::TestWithParam<LossCase> {};
+
+TEST_P(SipRtpLossTest, VerdictAndCallSurvive) {
+  REQUIRE_SIPP();
+  const LossCase& c = GetParam();
+  Rig rig(c.name, c.slot);
+  if (!c.make_audio(rig.dir())) GTEST_SKIP() << "espeak-ng or sox missing";
+  int trunk = 25100 + 10 * c.slot;
+  int rtp = 31000 + 20 * c.slot;
+  LossyRelay relay(trunk, trunk + 1, rtp + 4, c.loss, 20261206);
+  Sipp far("uas_answer_stream.xml", trunk + 1, rtp, rig.dir());
+  SipTelephony& sip = rig.start();
+  auto req = request(1);
+  req.amd = true;
+  sip.originate(req);
+  auto amd = rig.rec.wait_for(1, CallEventKind::kAmdResult, 12s);
+  ASSERT_TRUE(amd) << (print_sipp_log(rig.dir()), "no AMD verdict");
+  std::this_thread::sleep_for(500ms);  // a few more packets after the verdict
+  sip.hangup(1);
+  auto end = rig.rec.wait_end(1);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->kind, CallEventKind::kCompleted);
+  EXPECT_EQ(far.wait(), 0) << (print_sipp_log(rig.dir()), "SIPp did not get our BYE");
+  long total = relay.forwarded() + relay.dropped();
+  double share = total ? static_cast<double>(relay.dropped()) / static_cast<double>(total) : 0;
+  std::printf("%s: %ld of %ld packets dropped (%.1f%%), verdict %s\n", c.name, relay.dropped(),
+              total, share * 100, to_string(amd->amd));
+  EXPECT_GT(total, 20);
+  EXPECT_NEAR(share, c.loss, 0.03);
+  EXPECT_EQ(sip.stats().rtp_packets_received, relay.forwarded());
+  EXPECT_EQ(amd->amd, c.expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Loss, SipRtpLossTest,
+    ::testing::Values(LossCase{"loss10machine", 30, 0.10, make_greeting, AmdResult::kMachine},
+                      LossCase{"loss10hello", 31, 0.10, make_hello, AmdResult::kHuman},
+                      LossCase{"loss25machine", 32, 0.25, make_greeting, AmdResult::kMachine},
+                      LossCase{"loss25hello", 33, 0.25, make_hello, AmdResult::kHuman}),
+    [](const ::testing::TestParamInfo<LossCase>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace omnivox

@@ -23,23 +23,9 @@ CLI=$1
 CHECK=$2
 PER_KIND=${3:-30}
 HERE=$(cd "$(dirname "$0")" && pwd)
-PY=/usr/bin/python3
-
-for tool in sipp kamailio espeak-ng sox "$PY"; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "FAIL: $tool is not installed (bash cmake/bootstrap.sh installs it)"
-    exit 1
-  fi
-done
-
-WORK=$(mktemp -d /tmp/omnivox-sip-e2e.XXXXXX)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  if [ "${KEEP:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
+. "$HERE/lib.sh"
+require_tools sipp kamailio espeak-ng sox "$PY"
+sip_work omnivox-sip-e2e
 
 PROXY_PORT=5160
 OMNIVOX_PORT=5170
@@ -52,44 +38,12 @@ AGENT_PORTS=(5301 5302 5303 5304)
 AGENT_NAMES=(alice bob carol dave)
 
 # ---- audio: a person's "Hello?" then silence, a machine's greeting, our messages ----
-speak() {  # TEXT OUT.wav ENCODING PAD_S
-  espeak-ng -s 160 -w "$WORK/raw.wav" "$1" || return 1
-  sox "$WORK/raw.wav" -r 8000 -c 1 -e "$3" -b 8 "$2" pad 0 "$4" 2>/dev/null ||
-    sox "$WORK/raw.wav" -r 8000 -c 1 -e "$3" "$2" pad 0 "$4"
-}
-speak "Hello?" "$WORK/human.wav" u-law 6 &&
-  speak "Hi, you have reached the voicemail of John Smith at Example Company. I cannot take your call right now, please leave a message after the tone." "$WORK/machine.wav" u-law 2 &&
-  espeak-ng -s 180 -w "$WORK/raw.wav" "Sorry, this was Omnivox." &&
-  sox "$WORK/raw.wav" -r 8000 -c 1 -e signed-integer -b 16 "$WORK/safe_harbor.wav" &&
-  espeak-ng -s 180 -w "$WORK/raw.wav" "Please call Omnivox back." &&
-  sox "$WORK/raw.wav" -r 8000 -c 1 -e signed-integer -b 16 "$WORK/voicemail.wav" || {
-  echo "FAIL: could not make the test audio with espeak-ng and sox"
-  exit 1
-}
+make_audio
 
 # ---- the trunk and the called population ----
-sed -e "s/@PROXY_PORT@/$PROXY_PORT/; s/@HUMAN_PORT@/$HUMAN_PORT/; s/@MACHINE_PORT@/$MACHINE_PORT/" \
-  -e "s/@BUSY_PORT@/$BUSY_PORT/; s/@UNAVAILABLE_PORT@/$UNAVAILABLE_PORT/; s/@RING_PORT@/$RING_PORT/" \
-  "$HERE/e2e_kamailio.cfg" >"$WORK/kamailio.cfg"
-mkdir -p "$WORK/kamailio-run"
-kamailio -f "$WORK/kamailio.cfg" -DD -E -m 32 -M 8 -Y "$WORK/kamailio-run" \
-  >"$WORK/kamailio.log" 2>&1 &
-PIDS+=($!)
-
-# sipp NAME PORT MEDIA_PORT SCENARIO [more sipp options]: a SIPp UAS, its statistics every second.
-sipp_uas() {
-  local name=$1 port=$2 media=$3 scenario=$4
-  shift 4
-  (cd "$WORK" && exec sipp -sf "$scenario" -i 127.0.0.1 -p "$port" -mi 127.0.0.1 -mp "$media" \
-    -nostdin -trace_stat -stf "$WORK/$name.stat.csv" -fd 1 -trace_err \
-    -error_file "$WORK/$name.errors.log" "$@" >"$WORK/$name.log" 2>&1) &
-  PIDS+=($!)
-}
-SCENARIOS=$HERE/scenarios
-sed -e "s|@AUDIO@|$WORK/human.wav|; s|@TALK_MS@|5000|" "$SCENARIOS/e2e_callee_answers.xml" \
-  >"$WORK/human.xml"
-sed -e "s|@AUDIO@|$WORK/machine.wav|; s|@TALK_MS@|12000|" "$SCENARIOS/e2e_callee_answers.xml" \
-  >"$WORK/machine.xml"
+start_kamailio $PROXY_PORT $HUMAN_PORT $MACHINE_PORT $BUSY_PORT $UNAVAILABLE_PORT $RING_PORT 5399
+callee_scenario "$WORK/human.wav" 5000 "$WORK/human.xml"
+callee_scenario "$WORK/machine.wav" 12000 "$WORK/machine.xml"
 sipp_uas human $HUMAN_PORT 41000 "$WORK/human.xml"
 sipp_uas machine $MACHINE_PORT 41100 "$WORK/machine.xml"
 sipp_uas busy $BUSY_PORT 41200 "$SCENARIOS/uas_reject_486.xml"
@@ -98,37 +52,10 @@ sipp_uas ring $RING_PORT 41400 "$SCENARIOS/uas_ring_forever.xml"
 AGENT_PIDS=()
 AGENTS_JSON=""
 for i in "${!AGENT_PORTS[@]}"; do
-  sipp_uas "agent-${AGENT_NAMES[$i]}" "${AGENT_PORTS[$i]}" $((41500 + 10 * i)) \
-    "$SCENARIOS/uas_answer.xml" -m 1 -rtp_echo
+  sipp_agent "${AGENT_NAMES[$i]}" "${AGENT_PORTS[$i]}" $((41500 + 10 * i)) -m 1
   AGENT_PIDS+=("${PIDS[-1]}")
-  AGENTS_JSON+="${AGENTS_JSON:+, }{\"id\": \"${AGENT_NAMES[$i]}\", \"uri\": \"sip:${AGENT_NAMES[$i]}@127.0.0.1:${AGENT_PORTS[$i]}\"}"
 done
-
-# Everyone listening before the first INVITE: kamailio answers OPTIONS with 200.
-if ! $PY - $PROXY_PORT <<'EOF'; then
-import socket, sys, time
-port = int(sys.argv[1])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 5399))
-s.settimeout(0.2)
-for i in range(100):
-    s.sendto((f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\n"
-              f"Via: SIP/2.0/UDP 127.0.0.1:5399;branch=z9hG4bK-ping{i}\r\n"
-              "From: <sip:ping@127.0.0.1:5399>;tag=ping\r\nTo: <sip:127.0.0.1>\r\n"
-              f"Call-ID: ping-{i}\r\nCSeq: {i + 1} OPTIONS\r\nMax-Forwards: 5\r\n"
-              "Content-Length: 0\r\n\r\n").encode(), ("127.0.0.1", port))
-    try:
-        if s.recv(4096).startswith(b"SIP/2.0 200"):
-            sys.exit(0)
-    except (socket.timeout, ConnectionRefusedError):
-        time.sleep(0.1)
-sys.exit(1)
-EOF
-  echo "FAIL: kamailio does not answer on 127.0.0.1:$PROXY_PORT"
-  cat "$WORK/kamailio.log"
-  exit 1
-fi
-sleep 0.5
+sleep 1  # every SIPp listening before the first INVITE
 
 # ---- contacts: PER_KIND numbers of each kind, interleaved ----
 KINDS=(human machine busy invalid unavailable ring)
@@ -142,39 +69,7 @@ KINDS=(human machine busy invalid unavailable ring)
 } >"$WORK/contacts.csv"
 TOTAL=$((PER_KIND * ${#KINDS[@]}))
 
-cat >"$WORK/campaign.json" <<EOF
-{
-  "id": "sip-e2e",
-  "dial_mode": "POWER",
-  "power_lines_per_agent": 2,
-  "time_zone": "UTC",
-  "call_window": "00:00-24:00",
-  "agent_shift": "00:00-24:00",
-  "compliance": "NONE",
-  "max_attempts": 2,
-  "retry": {
-    "FAILED": {"delay_s": 2},
-    "BUSY": {"final": true}, "NO_ANSWER": {"final": true}, "MACHINE": {"final": true},
-    "ABANDONED": {"final": true}, "CANCELED": {"final": true}
-  },
-  "ring_timeout_s": 3,
-  "hold_window_s": 2,
-  "amd": true,
-  "caller_ids": ["+12125550100"],
-  "contacts": {"file": "contacts.csv"},
-  "telephony": {
-    "backend": "sip",
-    "listen": "127.0.0.1:$OMNIVOX_PORT",
-    "trunk": "sip:127.0.0.1:$PROXY_PORT",
-    "rtp_ports": "40000-40999",
-    "calls_per_second": 40,
-    "options_interval_s": 5,
-    "agents": [$AGENTS_JSON],
-    "safe_harbor_wav": "safe_harbor.wav",
-    "voicemail_wav": "voicemail.wav"
-  }
-}
-EOF
+sip_campaign sip-e2e 2 $OMNIVOX_PORT $PROXY_PORT 40000-40999 >"$WORK/campaign.json"
 
 # ---- the run ----
 start=$(date +%s)
@@ -255,22 +150,9 @@ if ! "$CHECK" --storage "sqlite:$WORK/e2e.sqlite" --campaign sip-e2e --closed --
   fail=1
 fi
 "$CLI" status --storage "sqlite:$WORK/e2e.sqlite" --json >"$WORK/status.json" 2>&1
-if ! $PY - "$WORK/status.json" <<'EOF'; then
-import json, sys
-doc = json.load(open(sys.argv[1]))
-def find(o, key):
-    if isinstance(o, dict):
-        for k, v in o.items():
-            if k == key:
-                yield v
-            yield from find(v, key)
-    elif isinstance(o, list):
-        for v in o:
-            yield from find(v, key)
-in_flight = list(find(doc, "in_flight"))
-print("  omnivox status: attempts in flight", in_flight)
-sys.exit(0 if in_flight and all(v == 0 for v in in_flight) else 1)
-EOF
+in_flight=$(json_sum "$WORK/status.json" in_flight)
+echo "  omnivox status: attempts in flight $in_flight"
+if [ "$in_flight" != 0 ]; then
   echo "FAIL: omnivox status shows attempts in flight (or none reported)"
   cat "$WORK/status.json"
   fail=1
@@ -336,15 +218,7 @@ AGENT_NAMES+=(erin)
 # ---- no call left open at the far ends ----
 sleep 2
 for name in human machine busy unavailable ring; do
-  stat="$WORK/$name.stat.csv"
-  open_calls=$($PY - "$stat" <<'EOF'
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1]), delimiter=";"))
-head, last = rows[0], rows[-1]
-col = lambda name: last[head.index(name)]
-print(col("CurrentCall"), col("SuccessfulCall(C)"), col("FailedCall(C)"))
-EOF
-  )
+  open_calls=$(sipp_calls $name)
   echo "  sipp $name: open, successful, failed calls: $open_calls"
   read -r open_now ok failed <<<"$open_calls"
   if [ "${open_now:-x}" != 0 ] || [ "${failed:-x}" != 0 ]; then
