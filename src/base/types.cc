@@ -1,9 +1,9 @@
+#include "omnivox/types.h"
+
 #include <cctz/civil_time.h>
 #include <cctz/time_zone.h>
 
 #include <cstdio>
-
-#include "omnivox/types.h"
 
 namespace omnivox {
 

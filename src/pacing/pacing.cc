@@ -1,7 +1,7 @@
+#include "omnivox/pacing.h"
+
 #include <cmath>
 #include <string>
-
-#include "omnivox/pacing.h"
 
 namespace omnivox {
 namespace {

@@ -1,4 +1,6 @@
 // Research pacing policies: see omnivox/policies.h for the definitions and their sources.
+#include "omnivox/policies.h"
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -9,8 +11,6 @@
 #include <span>
 #include <string>
 #include <vector>
-
-#include "omnivox/policies.h"
 
 namespace omnivox {
 namespace {

@@ -1,9 +1,10 @@
+#include "omnivox/sim.h"
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
-#include "omnivox/sim.h"
 #include "util/light_mutex.h"
 
 namespace omnivox {

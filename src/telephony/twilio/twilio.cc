@@ -1,5 +1,7 @@
 // TwilioTelephony: Twilio's Call resource (https://www.twilio.com/docs/voice/api/call-resource)
 // driven from one io_context thread. See include/omnivox/twilio.h.
+#include "omnivox/twilio.h"
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -20,7 +22,6 @@
 #include <thread>
 #include <unordered_map>
 
-#include "omnivox/twilio.h"
 #include "telephony/twilio/https_client.h"
 #include "telephony/twilio/twilio_util.h"
 

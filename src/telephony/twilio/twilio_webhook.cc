@@ -1,13 +1,14 @@
 // TwilioWebhookHandler: see include/omnivox/twilio_webhook.h. Parameters of Twilio's callbacks:
 // https://www.twilio.com/docs/voice/api/call-resource#statuscallback and
 // https://www.twilio.com/docs/voice/answering-machine-detection#asyncamdstatuscallback-parameters
+#include "omnivox/twilio_webhook.h"
+
 #include <atomic>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 #include <cctype>
 #include <charconv>
 
-#include "omnivox/twilio_webhook.h"
 #include "telephony/twilio/twilio_util.h"
 
 namespace omnivox {
