@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -897,6 +898,8 @@ struct LossCase {
   AmdResult expected;
 };
 
+void PrintTo(const LossCase& c, std::ostream* os) { *os << c.name; }
+
 class SipRtpLossTest : public ::testing::TestWithParam<LossCase> {};
 
 TEST_P(SipRtpLossTest, VerdictAndCallSurvive) {
@@ -926,7 +929,11 @@ TEST_P(SipRtpLossTest, VerdictAndCallSurvive) {
               total, share * 100, to_string(amd->amd));
   EXPECT_GT(total, 20);
   EXPECT_NEAR(share, c.loss, 0.03);
-  EXPECT_EQ(sip.stats().rtp_packets_received, relay.forwarded());
+  // Every packet the relay forwarded arrived, but for one or two still on their way when our
+  // BYE closed the call's socket.
+  long received = sip.stats().rtp_packets_received;
+  EXPECT_LE(received, relay.forwarded());
+  EXPECT_GE(received, relay.forwarded() - 2);
   EXPECT_EQ(amd->amd, c.expected);
 }
 
