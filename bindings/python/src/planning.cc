@@ -133,6 +133,28 @@ std::shared_ptr<T> shared(std::unique_ptr<T> p) {
 // (so that their signatures, and the stubs, name them).
 void bind_policy_types(py::module_& m) {
   // ---- pacing policies ----
+  py::class_<PendingCallView>(m, "PendingCallView",
+                              "An attempt in flight that has not resolved yet (QUEUED..ANSWERED).")
+      .def(py::init<>())
+      .def_readwrite("call", &PendingCallView::call, "Call id.")
+      .def_readwrite("elapsed_s", &PendingCallView::elapsed_s, "Time since launch (s).")
+      .def("__repr__", [](const PendingCallView& v) {
+        return "PendingCallView(call=" + std::to_string(v.call) +
+               ", elapsed_s=" + std::string(py::repr(py::float_(v.elapsed_s))) + ")";
+      });
+  py::class_<BusyAgentView>(m, "BusyAgentView",
+                            "An agent handling a call (RESERVED, ON_CALL or WRAP_UP).")
+      .def(py::init<>())
+      .def_readwrite("agent", &BusyAgentView::agent, "Agent id.")
+      .def_readwrite("state", &BusyAgentView::state, "RESERVED, ON_CALL or WRAP_UP.")
+      .def_readwrite("elapsed_s", &BusyAgentView::elapsed_s,
+                     "Time since the call was handed to the agent (RESERVED), in s.")
+      .def("__repr__", [](const BusyAgentView& v) {
+        return "BusyAgentView(agent=" + std::to_string(v.agent) +
+               ", state=" + std::string(py::str(py::cast(v.state))) +
+               ", elapsed_s=" + std::string(py::repr(py::float_(v.elapsed_s))) + ")";
+      });
+
   py::class_<PacingSnapshot>(m, "PacingSnapshot", "What a pacing policy sees (pacing.h).")
       .def(py::init<>())
       .def_readwrite("now", &PacingSnapshot::now)
@@ -153,7 +175,30 @@ void bind_policy_types(py::module_& m) {
           [](const PacingSnapshot& s) {
             return std::vector<double>(s.recent_handle_s.begin(), s.recent_handle_s.end());
           },
-          "Recent handle times (s); valid only during decide().")
+          "Recent handle times (hand-over to the agent -> end of wrap-up), up to 1,000, oldest "
+          "first, in s; valid only during decide().")
+      .def_property_readonly(
+          "recent_live_resolve_s",
+          [](const PacingSnapshot& s) {
+            return std::vector<double>(s.recent_live_resolve_s.begin(),
+                                       s.recent_live_resolve_s.end());
+          },
+          "Recent times from launch to a live answer, up to 1,000, oldest first, in s; valid "
+          "only during decide().")
+      .def_property_readonly(
+          "recent_other_resolve_s",
+          [](const PacingSnapshot& s) {
+            return std::vector<double>(s.recent_other_resolve_s.begin(),
+                                       s.recent_other_resolve_s.end());
+          },
+          "Recent times from launch to the end of an attempt that reached no person, up to "
+          "1,000, oldest first, in s; valid only during decide().")
+      .def_readwrite("pending_calls", &PacingSnapshot::pending_calls,
+                     "Attempts in flight with their call ids and time since launch (only if the "
+                     "policy wants_details()).")
+      .def_readwrite("busy_agents", &PacingSnapshot::busy_agents,
+                     "Busy agents with their elapsed handle time (only if the policy "
+                     "wants_details()).")
       .def_readwrite("attempts_resolved", &PacingSnapshot::attempts_resolved)
       .def_readwrite("calling_day_left", &PacingSnapshot::calling_day_left)
       .def_readwrite("abandon_rate", &PacingSnapshot::abandon_rate)
