@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "omnivox/types.h"
 
@@ -90,6 +91,63 @@ PyObject* error_class_for(ErrorCode code);
 // Thrown by the casters (mapped to InvalidArgumentError by the module's translator).
 [[noreturn]] inline void invalid_argument(const std::string& message) {
   throw Error(ErrorCode::kInvalidArgument, message);
+}
+
+// The names of the properties of a Python type (and its bases) that have a setter, sorted.
+inline std::vector<std::string> writable_fields(const py::handle& type) {
+  py::module_ builtins = py::module_::import("builtins");
+  py::object property = builtins.attr("property");
+  std::vector<std::string> out;
+  for (const auto& name : py::list(builtins.attr("dir")(type))) {
+    std::string key = py::str(name);
+    if (key.rfind("__", 0) == 0) continue;
+    py::object attr = py::getattr(type, name, py::none());
+    if (py::isinstance(attr, property) && !attr.attr("fset").is_none()) out.push_back(key);
+  }
+  return out;
+}
+
+// Pickling of a plain struct by its fields: the state is {name: value} of every writable
+// property (nested structs pickle the same way), restored onto a default-constructed object.
+template <typename T>
+void def_field_pickle(py::module_& m, const char* name) {
+  auto cls = py::reinterpret_borrow<py::class_<T>>(m.attr(name));
+  cls.def(py::pickle(
+      [](const py::object& self) {
+        py::dict state;
+        for (const auto& name : writable_fields(py::type::of(self)))
+          state[py::str(name)] = self.attr(name.c_str());
+        return state;
+      },
+      [](const py::dict& state) {
+        py::object obj = py::cast(T{});
+        for (const auto& item : state) py::setattr(obj, item.first, item.second);
+        return obj.cast<T>();
+      }));
+}
+
+// __repr__ as Name(field=value, ...) over the given fields: enums by name
+// (DialMode.PREDICTIVE), durations in seconds, the rest by their own repr.
+template <typename T>
+void def_field_repr(py::module_& m, const char* name, std::vector<std::string> fields) {
+  auto cls = py::reinterpret_borrow<py::class_<T>>(m.attr(name));
+  cls.def("__repr__", [fields = std::move(fields)](const py::object& self) {
+    py::object timedelta = py::module_::import("datetime").attr("timedelta");
+    std::string out = std::string(py::str(py::type::of(self).attr("__name__"))) + "(";
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      py::object v = self.attr(fields[i].c_str());
+      std::string text;
+      if (py::hasattr(py::type::of(v), "__members__")) {
+        text = py::str(v);
+      } else if (py::isinstance(v, timedelta)) {
+        text = std::string(py::repr(v.attr("total_seconds")())) + " s";
+      } else {
+        text = py::repr(v);
+      }
+      out += (i ? ", " : "") + fields[i] + "=" + text;
+    }
+    return out + ")";
+  });
 }
 
 // Module sections (one translation unit each, to keep compile times short).

@@ -23,6 +23,32 @@ std::string repr_time(TimePoint t) { return t == TimePoint{} ? "None" : format_u
 
 }  // namespace
 
+// Every field of CampaignStatistics in one fixed order (its pickle state).
+template <typename S, typename F>
+void each_statistics_field(S& s, F&& f) {
+  f(s.campaign_id);
+  f(s.at);
+  for (auto& x : s.agents_by_state) f(x);
+  f(s.attempts);
+  f(s.attempts_in_flight);
+  f(s.live_answers);
+  f(s.machines);
+  f(s.abandons);
+  f(s.connects);
+  f(s.abandon_rate);
+  f(s.occupancy);
+  f(s.dial_level);
+  f(s.talk_seconds);
+  f(s.wrap_seconds);
+  f(s.logged_in_seconds);
+  f(s.contacts_total);
+  f(s.contacts_final);
+  f(s.dial_queue_size);
+  for (auto& x : s.dispositions) f(x);
+  f(s.attempts_reconciled);
+  f(s.completions_unsaved);
+}
+
 void bind_model(py::module_& m) {
   // ---- call windows and compliance ----
   py::class_<LocalTimeRange>(m, "LocalTimeRange",
@@ -83,11 +109,7 @@ void bind_model(py::module_& m) {
       .def_static("au_acma", &ComplianceProfile::au_acma)
       .def_static(
           "by_name", [](const std::string& n) { return ComplianceProfile::by_name(n); },
-          py::arg("name"), "A built-in profile by name ('US_FTC_FCC', ...), or None.")
-      .def("__repr__", [](const ComplianceProfile& p) {
-        return "ComplianceProfile(" + p.name + ", abandon_cap=" + std::to_string(p.abandon_cap) +
-               ")";
-      });
+          py::arg("name"), "A built-in profile by name ('US_FTC_FCC', ...), or None.");
 
   py::class_<ComplianceAudit>(m, "ComplianceAudit",
                               "What audit_campaign() found in a campaign's attempts.")
@@ -240,10 +262,7 @@ void bind_model(py::module_& m) {
       .def_readwrite("dial_queue_capacity", &CampaignConfig::dial_queue_capacity)
       .def_readwrite("dnc_numbers", &CampaignConfig::dnc_numbers, "list[str] (copy).")
       .def_readwrite("compliance", &CampaignConfig::compliance)
-      .def_static("default_retry_rules", &CampaignConfig::default_retry_rules)
-      .def("__repr__", [](const CampaignConfig& c) {
-        return "CampaignConfig(id='" + c.id + "', dial_mode=" + to_string(c.dial_mode) + ")";
-      });
+      .def_static("default_retry_rules", &CampaignConfig::default_retry_rules);
 
   // ---- import ----
   py::class_<ColumnMapping>(m, "ColumnMapping", "Which CSV columns hold what (import.h).")
@@ -440,8 +459,9 @@ void bind_model(py::module_& m) {
       });
 
   // ---- statistics ----
-  py::class_<CampaignStatistics>(m, "CampaignStatistics", "Live statistics of one campaign.")
-      .def_readonly("campaign_id", &CampaignStatistics::campaign_id)
+  py::class_<CampaignStatistics> statistics(m, "CampaignStatistics",
+                                            "Live statistics of one campaign.");
+  statistics.def_readonly("campaign_id", &CampaignStatistics::campaign_id)
       .def_readonly("at", &CampaignStatistics::at)
       .def_property_readonly(
           "agents_by_state",
@@ -476,13 +496,48 @@ void bind_model(py::module_& m) {
             return d;
           },
           "dict[Disposition, int].")
-      .def("__repr__", [](const CampaignStatistics& s) {
-        std::ostringstream o;
-        o << "CampaignStatistics(campaign_id='" << s.campaign_id << "', attempts=" << s.attempts
-          << ", live_answers=" << s.live_answers << ", abandons=" << s.abandons
-          << ", connects=" << s.connects << ", occupancy=" << s.occupancy << ")";
-        return o.str();
-      });
+      .def(py::pickle(
+          [](const CampaignStatistics& s) {
+            py::list state;
+            each_statistics_field(s, [&](const auto& x) { state.append(py::cast(x)); });
+            return py::tuple(state);
+          },
+          [](const py::tuple& state) {
+            CampaignStatistics s;
+            std::size_t i = 0;
+            each_statistics_field(s, [&](auto&) { ++i; });
+            if (state.size() != i) invalid_argument("CampaignStatistics: bad pickle state");
+            i = 0;
+            each_statistics_field(
+                s, [&](auto& x) { x = state[i++].cast<std::decay_t<decltype(x)>>(); });
+            return s;
+          }));
+  def_field_repr<CampaignStatistics>(m, "CampaignStatistics",
+                                     {"campaign_id", "at", "attempts", "live_answers", "abandons",
+                                      "abandon_rate", "connects", "occupancy", "dial_level"});
+
+  // Configs and call records pickle by their fields; their reprs show what tells them apart.
+  def_field_repr<CampaignConfig>(
+      m, "CampaignConfig",
+      {"id", "name", "dial_mode", "power_lines_per_agent", "max_attempts", "ring_timeout",
+       "hold_window", "amd", "compliance"});
+  def_field_repr<ComplianceProfile>(m, "ComplianceProfile",
+                                    {"name", "abandon_cap", "abandon_window", "hold_window"});
+  def_field_repr<CampaignFile>(m, "CampaignFile",
+                               {"campaign", "agents", "start", "contacts_path", "simulation"});
+  def_field_pickle<LocalTimeRange>(m, "LocalTimeRange");
+  def_field_pickle<CallWindow>(m, "CallWindow");
+  def_field_pickle<RegionRule>(m, "RegionRule");
+  def_field_pickle<ComplianceProfile>(m, "ComplianceProfile");
+  def_field_pickle<PhoneNumber>(m, "PhoneNumber");
+  def_field_pickle<Contact>(m, "Contact");
+  def_field_pickle<ContactList>(m, "ContactList");
+  def_field_pickle<Attempt>(m, "Attempt");
+  def_field_pickle<RetryRule>(m, "RetryRule");
+  def_field_pickle<CampaignConfig>(m, "CampaignConfig");
+  def_field_pickle<ColumnMapping>(m, "ColumnMapping");
+  def_field_pickle<ImportOptions>(m, "ImportOptions");
+  def_field_pickle<CampaignFile>(m, "CampaignFile");
 
   m.attr("NO_AGENT") = kNoAgent;
   m.attr("NO_CALL") = kNoCall;

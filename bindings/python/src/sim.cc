@@ -97,9 +97,20 @@ void bind_world(py::module_& m) {
           "InvalidArgumentError otherwise.")
       .def("mean", &Distribution::mean)
       .def("__repr__", [](const Distribution& d) {
-        static const char* kNames[] = {"fixed", "exponential", "lognormal", "empirical"};
-        return std::string("Distribution.") + kNames[static_cast<int>(d.kind)] + "(" +
-               std::to_string(d.mean()) + " s mean)";
+        // The constructor call that makes it (an empirical one by its size and mean).
+        auto num = [](double x) { return std::string(py::repr(py::float_(x))); };
+        switch (d.kind) {
+          case Distribution::Kind::kFixed:
+            return "Distribution.fixed(" + num(d.mean_s) + ")";
+          case Distribution::Kind::kExponential:
+            return "Distribution.exponential(" + num(d.mean_s) + ")";
+          case Distribution::Kind::kLognormal:
+            return "Distribution.lognormal(" + num(d.mean_s) + ", " + num(d.sd_s) + ")";
+          case Distribution::Kind::kEmpirical:
+            break;
+        }
+        return "Distribution.empirical(<" + std::to_string(d.samples_s.size()) + " samples, mean " +
+               num(d.mean()) + ">)";
       });
 
   py::class_<ParametricWorld>(m, "ParametricWorld",
@@ -149,6 +160,20 @@ void bind_world(py::module_& m) {
       .def_readwrite("amd_false_negative", &SimulationOptions::amd_false_negative)
       .def_readwrite("bridge_delay", &SimulationOptions::bridge_delay)
       .def_readwrite("patience", &SimulationOptions::patience);
+
+  def_field_repr<ParametricWorld>(
+      m, "ParametricWorld",
+      {"p_live", "p_machine", "p_busy", "p_invalid", "answer_delay", "talk", "p_sale"});
+  def_field_repr<ReplayWorld>(m, "ReplayWorld",
+                              {"share_no_answer", "share_busy", "share_machine", "answer_delay"});
+  def_field_repr<SimulationOptions>(m, "SimulationOptions",
+                                    {"seed", "parametric", "replay", "wrap_up", "patience",
+                                     "amd_false_positive", "amd_false_negative"});
+  def_field_pickle<Distribution>(m, "Distribution");
+  def_field_pickle<ParametricWorld>(m, "ParametricWorld");
+  def_field_pickle<ReplayRecord>(m, "ReplayRecord");
+  def_field_pickle<ReplayWorld>(m, "ReplayWorld");
+  def_field_pickle<SimulationOptions>(m, "SimulationOptions");
 }
 
 void bind_simulation(py::module_& m) {

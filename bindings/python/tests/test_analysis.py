@@ -3,6 +3,7 @@ the shipped scenarios, per-seed bench runs, pandas / NumPy conversions, bulk con
 progress reports."""
 
 import datetime as dt
+import pickle
 
 import omnivox
 from conftest import MONDAY_9, open_campaign
@@ -56,3 +57,61 @@ def test_snapshot_has_the_resolve_samples_and_the_calls_and_agents_in_flight():
     assert any(x[2] for x in policy.seen) and any(x[3] for x in policy.seen)
     assert "elapsed_s" in repr(omnivox.PendingCallView())
     assert omnivox.PacingSnapshot().pending_calls == []
+
+
+def roundtrip(obj):
+    return pickle.loads(pickle.dumps(obj))
+
+
+def test_configs_pickle_and_show_their_fields(small_bank):
+    f = roundtrip(small_bank)
+    assert f.campaign.id == small_bank.campaign.id and f.agents == small_bank.agents
+    assert f.start == small_bank.start and f.contacts_path == small_bank.contacts_path
+    assert f.campaign.ring_timeout == small_bank.campaign.ring_timeout
+    assert f.campaign.compliance.abandon_cap == small_bank.campaign.compliance.abandon_cap
+    assert f.campaign.call_window.by_weekday[1].end_minute == \
+        small_bank.campaign.call_window.by_weekday[1].end_minute
+    assert {k: v.delay for k, v in f.campaign.retry_rules.items()} == \
+        {k: v.delay for k, v in small_bank.campaign.retry_rules.items()}
+    assert f.simulation.replay.share_busy == small_bank.simulation.replay.share_busy
+    assert repr(f) == repr(small_bank)
+    text = repr(small_bank.campaign)
+    assert text.startswith("CampaignConfig(id='bank'") and "dial_mode=DialMode." in text
+    assert "ring_timeout=25.0 s" in text and "compliance=ComplianceProfile(" in text
+
+    w = omnivox.SimulationOptions()
+    w.seed = 11
+    w.parametric.talk = omnivox.Distribution.empirical([3.0, 4.0])
+    w2 = roundtrip(w)
+    assert w2.seed == 11 and w2.parametric.talk.samples_s == [3.0, 4.0] and w2.replay is None
+    assert "seed=11" in repr(w2) and "Distribution.empirical(<2 samples, mean 3.5>)" in repr(w2)
+    assert repr(omnivox.Distribution.lognormal(9, 4)) == "Distribution.lognormal(9.0, 4.0)"
+    assert eval(repr(omnivox.Distribution.exponential(8)), {"Distribution": omnivox.Distribution}) \
+        .mean_s == 8.0
+    c = roundtrip(open_campaign("x"))
+    assert c.id == "x" and c.max_attempts == 1
+
+
+def test_results_pickle_and_show_their_fields():
+    w = omnivox.SimulationOptions()
+    sim = omnivox.Simulation(w, MONDAY_9)
+    e = sim.engine
+    e.add_campaign(open_campaign())
+    for i in range(50):
+        e.add_contact("c1", omnivox.Contact(external_id=str(i), numbers=[f"+1212{2000000 + i}"]))
+    sim.add_agents("c1", 2)
+    e.start_campaign("c1")
+    e.run_for(dt.timedelta(minutes=20))
+    s = e.statistics("c1")
+    s2 = roundtrip(s)
+    for name in ("campaign_id", "at", "attempts", "live_answers", "abandon_rate", "occupancy",
+                 "talk_seconds", "contacts_total", "dispositions", "agents_by_state"):
+        assert getattr(s2, name) == getattr(s, name), name
+    assert s.attempts > 0 and f"attempts={s.attempts}" in repr(s) and "abandon_rate=" in repr(s)
+    attempts = sim.storage.attempts("c1")
+    assert attempts
+    a = roundtrip(attempts[0])
+    assert (a.call_id, a.number, a.disposition, a.created_at) == \
+        (attempts[0].call_id, attempts[0].number, attempts[0].disposition, attempts[0].created_at)
+    contact = roundtrip(sim.storage.contacts("c1")[0])
+    assert contact.numbers[0].e164.startswith("+1212")
