@@ -70,6 +70,7 @@ HEADERS = {
     "testing/faults.h": "testing",
     "testing/storage_conformance.h": "testing",
     "omnivox.h": "capi",
+    "version.h": "base",  # generated into the build tree from cmake/version.h.in
 }
 
 # Source folders (src/FOLDER) -> part; src/core's files are listed one by one below.

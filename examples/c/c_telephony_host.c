@@ -24,9 +24,8 @@ typedef struct later {
 } later;
 
 static void report(pbx* p, omnivox_call_id call, int kind) {
-  omnivox_call_event e;
+  omnivox_call_event e = OMNIVOX_CALL_EVENT_INIT;
   char* err = NULL;
-  memset(&e, 0, sizeof e);
   e.call_id = call;
   e.kind = kind;
   if (omnivox_engine_report_call_event(p->engine, &e, &err) != OMNIVOX_OK) {
@@ -56,7 +55,7 @@ static void report_after(pbx* p, omnivox_call_id call, int kind, double seconds)
   }
 }
 
-/* ---- the omnivox_telephony_v1 functions ---- */
+/* ---- the omnivox_telephony functions ---- */
 
 static void pbx_start(void* user_data, omnivox_engine* engine) {
   ((pbx*)user_data)->engine = engine;
@@ -125,16 +124,16 @@ static void on_attempt(void* user_data, const omnivox_attempt_event* e) {
 int main(void) {
   pbx p = {NULL, 0};
   host h = {NULL, 0, 0};
-  omnivox_telephony_v1 telephony;
+  omnivox_telephony telephony;
   omnivox_engine_options options;
-  omnivox_callbacks callbacks;
+  omnivox_callbacks callbacks = OMNIVOX_CALLBACKS_INIT;
   omnivox_engine* engine = NULL;
   omnivox_statistics st;
   char* err = NULL;
   int i, finished = 0;
 
   memset(&telephony, 0, sizeof telephony);
-  telephony.version = OMNIVOX_TELEPHONY_V1;
+  telephony.version = OMNIVOX_TELEPHONY_VERSION;
   telephony.user_data = &p;
   telephony.start = pbx_start;
   telephony.originate = pbx_originate;
@@ -142,7 +141,7 @@ int main(void) {
   telephony.bridge = pbx_bridge;
   telephony.play = pbx_play;
 
-  omnivox_engine_options_init(&options);
+  omnivox_engine_options_init(&options, OMNIVOX_ENGINE_OPTIONS_VERSION);
   options.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
   options.telephony = &telephony;
   options.clock_kind = OMNIVOX_CLOCK_VIRTUAL;
@@ -150,7 +149,6 @@ int main(void) {
   if (omnivox_engine_create(&options, &engine, &err) != OMNIVOX_OK) goto fail;
   h.engine = engine;
 
-  memset(&callbacks, 0, sizeof callbacks);
   callbacks.user_data = &h;
   callbacks.on_agent_state = on_agent_state;
   callbacks.on_attempt_finished = on_attempt;

@@ -18,7 +18,7 @@ static void on_attempt(void* user_data, const omnivox_attempt_event* e) {
 
 int main(void) {
   omnivox_simulation* sim = NULL;
-  omnivox_callbacks callbacks = {0};
+  omnivox_callbacks callbacks = OMNIVOX_CALLBACKS_INIT;
   omnivox_statistics st;
   long finished_attempts = 0;
   char* err = NULL;

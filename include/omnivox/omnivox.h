@@ -28,6 +28,15 @@
  *    must not be destroyed while another thread is between entering and leaving a call on it
  *    that is not thread-safe (destroy waits for calls in progress on other threads to return).
  *  - Times are milliseconds since 1970-01-01T00:00:00Z (UTC); durations are milliseconds.
+ *  - Every struct the host fills in and passes to the library (options, callbacks, call events,
+ *    backend vtables, Erlang C input) starts with `unsigned int version`: initialise it with
+ *    its OMNIVOX_<STRUCT>_INIT macro (or omnivox_engine_options_init()), which sets the
+ *    version the host was compiled against. A version this library does not know gives
+ *    OMNIVOX_EINVALID naming the struct. ABI policy: docs/c-api.md.
+ *  - Strings passed in are at most OMNIVOX_MAX_STRING bytes (OMNIVOX_MAX_JSON for JSON
+ *    documents), else OMNIVOX_EINVALID; E.164 numbers are "+" and 1..15 digits (ITU-T E.164).
+ *    Error messages are at most OMNIVOX_MAX_ERROR bytes (a longer one is cut at a UTF-8
+ *    character boundary and ends in "...").
  *
  * Thread-safety: omnivox_free(), the *_name() functions and the Erlang functions are
  * thread-safe. A simulation handle is NOT thread-safe: use each handle from one thread at a
@@ -38,8 +47,8 @@
  *  - omnivox_simulation: the quick path. One campaign JSON document gives memory storage, a
  *    virtual clock, the simulated telephony and agents, and the campaign.
  *  - omnivox_engine: the general engine. Storage (memory, SQLite, or the host's own storage in
- *    C: omnivox_storage_v1), telephony (the simulator, or the host's own telephony in C:
- *    omnivox_telephony_v1) and clock (virtual, or the system clock with engine-owned threads or
+ *    C: omnivox_storage), telephony (the simulator, or the host's own telephony in C:
+ *    omnivox_telephony) and clock (virtual, or the system clock with engine-owned threads or
  *    a host-driven loop) are chosen at creation; campaigns come from JSON.
  */
 #ifndef OMNIVOX_OMNIVOX_H_
@@ -73,6 +82,19 @@ extern "C" {
 #define OMNIVOX_ESTORAGE (-5)  /* the storage backend failed */
 #define OMNIVOX_ESTATE (-6)    /* the call is not valid in the object's current state */
 #define OMNIVOX_EINTERNAL (-7) /* an unexpected internal error (a bug, or out of memory) */
+
+/* Limits on what the host passes in (bytes, not counting the NUL). */
+#define OMNIVOX_MAX_STRING 4096u    /* names, ids, paths, numbers, messages */
+#define OMNIVOX_MAX_JSON 16777216u  /* campaign, simulation and SIP JSON documents */
+#define OMNIVOX_MAX_E164_DIGITS 15u /* ITU-T E.164 */
+#define OMNIVOX_MAX_ERROR 1024u     /* an error message written to *errptr */
+
+/* The library's version, as OMNIVOX_VERSION_NUMBER in omnivox/version.h
+ * (major * 10000 + minor * 100 + patch) and as "major.minor.patch". Compare with the
+ * OMNIVOX_VERSION_NUMBER the host was compiled against to detect a different library at run
+ * time. Thread-safe; the string is static. */
+OMNIVOX_C_API unsigned int omnivox_version(void);
+OMNIVOX_C_API const char* omnivox_version_string(void);
 
 /* A static name for a status code ("OK", "EINVALID", ...; "UNKNOWN" for other values).
  * Thread-safe; the string is owned by the library and must not be freed. */
@@ -219,7 +241,12 @@ typedef struct omnivox_attempt_event {
  * _stop() return OMNIVOX_ESTATE there, and *_destroy() does nothing. Other functions of the
  * handle may be called (e.g. set_disposition when an agent enters WRAP_UP); engine actions they
  * request run after the callback's step. */
+#define OMNIVOX_CALLBACKS_VERSION 1u
+/* Initialiser: omnivox_callbacks cb = OMNIVOX_CALLBACKS_INIT; (no callbacks). */
+#define OMNIVOX_CALLBACKS_INIT \
+  { OMNIVOX_CALLBACKS_VERSION, NULL, NULL, NULL, NULL, NULL }
 typedef struct omnivox_callbacks {
+  unsigned int version; /* OMNIVOX_CALLBACKS_VERSION (else set_callbacks: EINVALID) */
   void* user_data;
   void (*on_call_state)(void* user_data, const omnivox_call_state_event* event);
   void (*on_agent_state)(void* user_data, const omnivox_agent_state_event* event);
@@ -233,6 +260,9 @@ typedef struct omnivox_callbacks {
 /* Simulations: a campaign run against simulated telephony and agents in virtual time. */
 
 typedef struct omnivox_simulation omnivox_simulation;
+
+#define OMNIVOX_STATISTICS_MAX_AGENT_STATES 16
+#define OMNIVOX_STATISTICS_MAX_DISPOSITIONS 64
 
 /* Live statistics of the simulation's campaign (the plain-number fields of
  * omnivox::CampaignStatistics). */
@@ -253,8 +283,12 @@ typedef struct omnivox_statistics {
   uint64_t contacts_total;
   uint64_t contacts_final; /* DONE, DNC, INVALID or EXHAUSTED */
   uint64_t dial_queue_size;
-  int agents_by_state[OMNIVOX_AGENT_STATE_COUNT];  /* index = enum omnivox_agent_state */
-  int64_t dispositions[OMNIVOX_DISPOSITION_COUNT]; /* index = enum omnivox_disposition */
+  /* Fixed capacities, so that a new agent state or disposition moves no field: the counts say
+   * how many entries this library filled (the rest are 0). */
+  uint32_t agent_state_count; /* OMNIVOX_AGENT_STATE_COUNT of the library */
+  uint32_t disposition_count; /* OMNIVOX_DISPOSITION_COUNT of the library */
+  int agents_by_state[OMNIVOX_STATISTICS_MAX_AGENT_STATES];  /* index = enum omnivox_agent_state */
+  int64_t dispositions[OMNIVOX_STATISTICS_MAX_DISPOSITIONS]; /* index = enum omnivox_disposition */
 } omnivox_statistics;
 
 /* Result of a CSV import. */
@@ -510,7 +544,7 @@ typedef struct omnivox_attempt {
 /* ------------------------------------------------------------------------------------------ */
 /* Telephony written in C: the host places and controls calls; the engine decides.
  *
- * Fill an omnivox_telephony_v1 and pass it in omnivox_engine_options (the struct is copied;
+ * Fill an omnivox_telephony and pass it in omnivox_engine_options (the struct is copied;
  * `user_data` stays the host's, the engine never frees it and it must outlive the engine).
  * The engine calls these functions on its own thread (the one driving it: an engine-owned
  * thread, or the host thread inside omnivox_engine_run_for() / _poll() / _run_until_done() /
@@ -526,7 +560,7 @@ typedef struct omnivox_attempt {
  * events that happen "later" are reported from a timer the host sets with
  * omnivox_engine_schedule(), or from the host's loop between run calls.
  */
-#define OMNIVOX_TELEPHONY_V1 1u
+#define OMNIVOX_TELEPHONY_VERSION 1u
 
 /* What the engine asks telephony to dial (omnivox::OriginateRequest). */
 typedef struct omnivox_originate_request {
@@ -542,7 +576,12 @@ typedef struct omnivox_originate_request {
 } omnivox_originate_request;
 
 /* One event about one call (omnivox::CallEvent). */
+#define OMNIVOX_CALL_EVENT_VERSION 1u
+/* Initialiser: omnivox_call_event e = OMNIVOX_CALL_EVENT_INIT; then set call_id, kind, ... */
+#define OMNIVOX_CALL_EVENT_INIT \
+  { OMNIVOX_CALL_EVENT_VERSION, 0, NULL, 0, 0, 0, 0, 0, 0 }
 typedef struct omnivox_call_event {
+  unsigned int version;         /* OMNIVOX_CALL_EVENT_VERSION (else EINVALID) */
   omnivox_call_id call_id;      /* from omnivox_originate_request */
   const char* provider_call_id; /* the provider's id; NULL or "" if none */
   int kind;                     /* enum omnivox_call_event_kind */
@@ -555,9 +594,12 @@ typedef struct omnivox_call_event {
 
 typedef struct omnivox_engine omnivox_engine;
 
-typedef struct omnivox_telephony_v1 {
-  uint32_t version; /* must be OMNIVOX_TELEPHONY_V1 (else engine creation fails: EINVALID) */
-  void* user_data;  /* passed to every function below */
+/* Initialiser: omnivox_telephony t = OMNIVOX_TELEPHONY_INIT; then set the functions. */
+#define OMNIVOX_TELEPHONY_INIT \
+  { OMNIVOX_TELEPHONY_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+typedef struct omnivox_telephony {
+  unsigned int version; /* OMNIVOX_TELEPHONY_VERSION (else engine creation fails: EINVALID) */
+  void* user_data;      /* passed to every function below */
   /* Optional. Called once while the engine is created, before any other function: `engine` is
    * the handle to report events to (omnivox_engine_create() has not returned yet; do not call
    * other engine functions from here). */
@@ -580,13 +622,13 @@ typedef struct omnivox_telephony_v1 {
    * it ended, another kind if still live: the engine then hangs it up), 0 if unknown. May block
    * briefly (called once per open attempt when a campaign starts). */
   int (*lookup_call)(void* user_data, const omnivox_attempt* attempt, omnivox_call_event* out);
-} omnivox_telephony_v1;
+} omnivox_telephony;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Storage written in C: the host keeps contacts, leases, attempts and the rest (the contract of
  * omnivox::Storage, include/omnivox/storage.h, in C).
  *
- * Fill an omnivox_storage_v1 and pass it in omnivox_engine_options (copied; `user_data` stays
+ * Fill an omnivox_storage and pass it in omnivox_engine_options (copied; `user_data` stays
  * the host's and must outlive the engine). Every function returns OMNIVOX_OK or a negative
  * status (OMNIVOX_ESTORAGE for a backend failure; the engine turns it into an error naming the
  * function; OMNIVOX_ENOTFOUND where stated). Records passed in are valid only during the call:
@@ -601,7 +643,7 @@ typedef struct omnivox_telephony_v1 {
  * Campaign configurations are stored as the campaign JSON document (the campaign-file format,
  * docs/campaign-file.md) the host gave omnivox_engine_add_campaign(), kept verbatim.
  */
-#define OMNIVOX_STORAGE_V1 1u
+#define OMNIVOX_STORAGE_VERSION 1u
 
 /* A contact list (omnivox::ContactList). */
 typedef struct omnivox_contact_list {
@@ -641,9 +683,15 @@ typedef int (*omnivox_attempt_visitor)(void* ctx, const omnivox_attempt* attempt
 typedef int (*omnivox_list_visitor)(void* ctx, const omnivox_contact_list* list);
 typedef int (*omnivox_journal_visitor)(void* ctx, const omnivox_journal_entry* entry);
 
-typedef struct omnivox_storage_v1 {
-  uint32_t version; /* must be OMNIVOX_STORAGE_V1 (else engine creation fails: EINVALID) */
-  void* user_data;  /* passed to every function below */
+/* Initialiser: omnivox_storage s = OMNIVOX_STORAGE_INIT; then set the functions. */
+#define OMNIVOX_STORAGE_INIT                                                                   \
+  {                                                                                            \
+    OMNIVOX_STORAGE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL           \
+  }
+typedef struct omnivox_storage {
+  unsigned int version; /* OMNIVOX_STORAGE_VERSION (else engine creation fails: EINVALID) */
+  void* user_data;      /* passed to every function below */
 
   /* ---- campaigns and lists (all required) ---- */
   /* Creates or replaces a campaign: its id and its JSON document. */
@@ -722,7 +770,13 @@ typedef struct omnivox_storage_v1 {
                       void* ctx);
   /* Records a processed provider event key: *first_time = 1, or 0 if it was already recorded. */
   int (*mark_event_processed)(void* user_data, const char* key, int* first_time);
-} omnivox_storage_v1;
+} omnivox_storage;
+
+/* Deprecated names of the version-1 vtables (same types). */
+typedef omnivox_telephony omnivox_telephony_v1;
+typedef omnivox_storage omnivox_storage_v1;
+#define OMNIVOX_TELEPHONY_V1 OMNIVOX_TELEPHONY_VERSION
+#define OMNIVOX_STORAGE_V1 OMNIVOX_STORAGE_VERSION
 
 /* ------------------------------------------------------------------------------------------ */
 /* Engines.
@@ -745,12 +799,12 @@ typedef struct omnivox_storage_v1 {
 enum omnivox_storage_kind {
   OMNIVOX_STORAGE_MEMORY = 0, /* in-process memory (not persistent) */
   OMNIVOX_STORAGE_SQLITE = 1, /* a SQLite file: options.sqlite_path (":memory:" = private) */
-  OMNIVOX_STORAGE_CUSTOM = 2  /* the host's omnivox_storage_v1: options.storage */
+  OMNIVOX_STORAGE_CUSTOM = 2  /* the host's omnivox_storage: options.storage */
 };
 
 enum omnivox_telephony_kind {
   OMNIVOX_TELEPHONY_SIMULATOR = 0, /* simulated world and agents: options.simulation_json */
-  OMNIVOX_TELEPHONY_CUSTOM = 1,    /* the host's omnivox_telephony_v1: options.telephony */
+  OMNIVOX_TELEPHONY_CUSTOM = 1,    /* the host's omnivox_telephony: options.telephony */
   OMNIVOX_TELEPHONY_SIP = 2 /* real calls through a SIP trunk (docs/sip.md): options.sip_json;
                                needs OMNIVOX_CLOCK_SYSTEM */
 };
@@ -769,28 +823,44 @@ enum omnivox_log_level {
   OMNIVOX_LOG_OFF
 };
 
-/* Engine settings. Call omnivox_engine_options_init() first, then set what you need; every
- * field states the default init gives. (Later versions add fields at the end only.) */
+/* Receives the engine's log lines (options.log_fn): `level` is enum omnivox_log_level,
+ * `message` one NUL-terminated UTF-8 line without a newline, valid only during the call.
+ * Called from any engine thread, possibly concurrently: must be thread-safe, must not block
+ * long and must not call engine functions. */
+typedef void (*omnivox_log_fn)(void* user_data, int level, const char* message);
+
+#define OMNIVOX_ENGINE_OPTIONS_VERSION 1u
+/* Initialiser with the defaults below: omnivox_engine_options o = OMNIVOX_ENGINE_OPTIONS_INIT; */
+#define OMNIVOX_ENGINE_OPTIONS_INIT                                                        \
+  {                                                                                        \
+    OMNIVOX_ENGINE_OPTIONS_VERSION, NULL, 300000, 250, 900000, OMNIVOX_LOG_WARN, 0, NULL,  \
+        OMNIVOX_STORAGE_MEMORY, NULL, NULL, OMNIVOX_TELEPHONY_SIMULATOR, NULL, NULL, NULL, \
+        OMNIVOX_CLOCK_VIRTUAL, 0, NULL, NULL, NULL, NULL                                   \
+  }
+
+/* Engine settings. Start from OMNIVOX_ENGINE_OPTIONS_INIT or omnivox_engine_options_init(),
+ * then set what you need; every field states the default they give. */
 typedef struct omnivox_engine_options {
+  unsigned int version;         /* OMNIVOX_ENGINE_OPTIONS_VERSION (else create: EINVALID) */
   const char* owner_token;      /* lease owner token; NULL or "" = generated. Default NULL */
   int64_t lease_ttl_ms;         /* lease time-to-live, > 0. Default 300000 (5 min) */
   int64_t decision_interval_ms; /* real clocks decide pacing at least this often, > 0.
                                    Default 250 */
   int64_t max_wrap_up_ms;    /* an agent in WRAP_UP this long gets COMPLETED, > 0. Default 900000 */
-  int log_level;             /* enum omnivox_log_level; log lines go to stderr. Default WARN */
+  int log_level;             /* enum omnivox_log_level: lines below it are dropped. Default WARN */
   int journal_state_changes; /* journal every call state change. Default 0 */
   const char* time_zone_map_path; /* phone-prefix -> zone map; NULL = built-in. Default NULL */
 
-  int storage_kind;                  /* enum omnivox_storage_kind. Default MEMORY */
-  const char* sqlite_path;           /* for OMNIVOX_STORAGE_SQLITE. Default NULL */
-  const omnivox_storage_v1* storage; /* for OMNIVOX_STORAGE_CUSTOM (copied). Default NULL */
+  int storage_kind;               /* enum omnivox_storage_kind. Default MEMORY */
+  const char* sqlite_path;        /* for OMNIVOX_STORAGE_SQLITE. Default NULL */
+  const omnivox_storage* storage; /* for OMNIVOX_STORAGE_CUSTOM (copied). Default NULL */
 
   int telephony_kind; /* enum omnivox_telephony_kind. Default SIMULATOR */
   /* For OMNIVOX_TELEPHONY_SIMULATOR: a campaign JSON document whose "simulation" section
    * (docs/campaign-file.md) defines the simulated world and agents; NULL = the defaults. */
   const char* simulation_json;
-  const char* simulation_base_dir;       /* resolves a replay data path; NULL = ".". Default NULL */
-  const omnivox_telephony_v1* telephony; /* for OMNIVOX_TELEPHONY_CUSTOM (copied). Default NULL */
+  const char* simulation_base_dir;    /* resolves a replay data path; NULL = ".". Default NULL */
+  const omnivox_telephony* telephony; /* for OMNIVOX_TELEPHONY_CUSTOM (copied). Default NULL */
 
   int clock_kind;   /* enum omnivox_clock_kind. Default VIRTUAL */
   int64_t start_ms; /* a virtual clock's start; 0 = the system time now. Default 0 */
@@ -802,10 +872,18 @@ typedef struct omnivox_engine_options {
    * OMNIVOX_SIP_PASSWORD. Default NULL */
   const char* sip_json;
   const char* sip_base_dir; /* resolves sip_json's WAV paths; NULL = ".". Default NULL */
+
+  /* Where log lines go: log_fn(log_user_data, level, message); NULL = "LEVEL message" lines
+   * on stderr. Default NULL */
+  omnivox_log_fn log_fn;
+  void* log_user_data; /* Default NULL */
 } omnivox_engine_options;
 
-/* Fills *options with the defaults above. NULL is a no-op. */
-OMNIVOX_C_API void omnivox_engine_options_init(omnivox_engine_options* options);
+/* Fills *options with the defaults above for struct version `version` (pass
+ * OMNIVOX_ENGINE_OPTIONS_VERSION). OMNIVOX_EINVALID for NULL or a version this library does
+ * not know (then *options is untouched). Thread-safe. */
+OMNIVOX_C_API int omnivox_engine_options_init(omnivox_engine_options* options,
+                                              unsigned int version);
 
 /* Creates an engine over the chosen storage, telephony and clock. On success *out receives a
  * new handle (release with omnivox_engine_destroy()); on error *out is set to NULL.
@@ -944,7 +1022,7 @@ OMNIVOX_C_API int omnivox_engine_call_now(omnivox_engine* engine, omnivox_contac
 
 /* Reports one call event (telephony written in C). Thread-safe: any thread, any time after
  * originate of that call was called (from inside a telephony function it is queued: see
- * omnivox_telephony_v1). Events for unknown or finished calls are ignored (journaled); a
+ * omnivox_telephony). Events for unknown or finished calls are ignored (journaled); a
  * duplicate (call, sequence) or an event that would move the call backwards is ignored.
  * EINVALID for a bad kind / amd / fail_reason value or call_id 0; ESTATE if the engine was
  * not created with OMNIVOX_TELEPHONY_CUSTOM. */
@@ -1015,7 +1093,11 @@ typedef struct omnivox_erlang_b_result {
 OMNIVOX_C_API int omnivox_erlang_b(int lines, double traffic_erlangs, omnivox_erlang_b_result* out,
                                    char** errptr);
 
+#define OMNIVOX_ERLANG_C_INPUT_VERSION 1u
+#define OMNIVOX_ERLANG_C_INPUT_INIT \
+  { OMNIVOX_ERLANG_C_INPUT_VERSION, 0, 0, 0, 0, 0 }
 typedef struct omnivox_erlang_c_input {
+  unsigned int version;   /* OMNIVOX_ERLANG_C_INPUT_VERSION (else EINVALID) */
   double calls;           /* arrivals in the interval, >= 0 */
   double interval_s;      /* > 0 */
   double aht_s;           /* mean handle time, > 0 */

@@ -1,4 +1,4 @@
-// Telephony and Storage written in C: adapters from omnivox_telephony_v1 / omnivox_storage_v1 to
+// Telephony and Storage written in C: adapters from omnivox_telephony / omnivox_storage to
 // the C++ interfaces. No exception crosses a C backend's frames: visitors passed to the backend
 // catch everything and the adapter re-raises after the backend function returned.
 #include "capi/c_backends.h"
@@ -100,6 +100,11 @@ Contact contact_from_c(const omnivox_contact& c) {
     const omnivox_phone_number& p = c.numbers[i];
     PhoneNumber n;
     n.e164 = storage_text(p.e164, "contact.numbers[].e164");
+    // The engine's preview and originate paths rely on the E.164 bound.
+    if (n.e164.size() > 1 + OMNIVOX_MAX_E164_DIGITS) {
+      throw Error(ErrorCode::kStorage, "C storage: contact.numbers[].e164 has more than " +
+                                           std::to_string(OMNIVOX_MAX_E164_DIGITS) + " digits");
+    }
     n.zone_set = p.zone_set;
     n.attempts = storage_u16(p.attempts, "contact.numbers[].attempts");
     n.last_disposition = storage_enum<Disposition>(p.last_disposition, kDispositionCount,
@@ -309,12 +314,8 @@ void receive_lease(void* ctx, const omnivox_lease* l) noexcept {
     throw CError{OMNIVOX_EINVALID, "storage function '" #f "' is NULL (it is required)"}; \
   }
 
-void validate(const omnivox_storage_v1& s) {
-  if (s.version != OMNIVOX_STORAGE_V1) {
-    throw CError{OMNIVOX_EINVALID, "storage version " + std::to_string(s.version) +
-                                       " is not supported (this library knows " +
-                                       std::to_string(OMNIVOX_STORAGE_V1) + ")"};
-  }
+void validate(const omnivox_storage& s) {
+  check_version(s.version, OMNIVOX_STORAGE_VERSION, "omnivox_storage");
   REQUIRE_FN(s, put_campaign);
   REQUIRE_FN(s, get_campaign);
   REQUIRE_FN(s, put_list);
@@ -338,12 +339,8 @@ void validate(const omnivox_storage_v1& s) {
   REQUIRE_FN(s, mark_event_processed);
 }
 
-void validate(const omnivox_telephony_v1& t) {
-  if (t.version != OMNIVOX_TELEPHONY_V1) {
-    throw CError{OMNIVOX_EINVALID, "telephony version " + std::to_string(t.version) +
-                                       " is not supported (this library knows " +
-                                       std::to_string(OMNIVOX_TELEPHONY_V1) + ")"};
-  }
+void validate(const omnivox_telephony& t) {
+  check_version(t.version, OMNIVOX_TELEPHONY_VERSION, "omnivox_telephony");
   if (t.originate == nullptr) {
     throw CError{OMNIVOX_EINVALID, "telephony function 'originate' is NULL (it is required)"};
   }
@@ -666,6 +663,7 @@ std::optional<CallEvent> CTelephony::lookup_call(const Attempt& attempt) {
   if (t_.lookup_call == nullptr) return std::nullopt;
   omnivox_attempt a = attempt_to_c(attempt);
   omnivox_call_event e{};
+  e.version = OMNIVOX_CALL_EVENT_VERSION;
   int known;
   {
     InsideScope in(handle_, Inside::kTelephony);
@@ -707,6 +705,7 @@ void CTelephony::deliver(const CallEvent& event) {
 }
 
 CallEvent event_from_c(const omnivox_call_event& e) {
+  check_version(e.version, OMNIVOX_CALL_EVENT_VERSION, "omnivox_call_event");
   if (e.kind < 0 || e.kind >= OMNIVOX_CALL_EVENT_KIND_COUNT) {
     throw CError{OMNIVOX_EINVALID, "event.kind (" + std::to_string(e.kind) + ") is out of range"};
   }

@@ -1,4 +1,4 @@
-// Adapters from the C backend structs (omnivox_telephony_v1, omnivox_storage_v1) to the C++
+// Adapters from the C backend structs (omnivox_telephony, omnivox_storage) to the C++
 // Telephony and Storage interfaces. Internal to the C API.
 #ifndef OMNIVOX_SRC_CAPI_C_BACKENDS_H_
 #define OMNIVOX_SRC_CAPI_C_BACKENDS_H_
@@ -20,16 +20,16 @@ namespace omnivox::capi {
 // Converts and checks a host's event (throws CError(EINVALID) naming the bad field).
 CallEvent event_from_c(const omnivox_call_event& e);
 // Checks a C telephony struct (version, required functions); throws CError(EINVALID).
-void validate(const omnivox_telephony_v1& t);
+void validate(const omnivox_telephony& t);
 // Checks a C storage struct; throws CError(EINVALID).
-void validate(const omnivox_storage_v1& s);
+void validate(const omnivox_storage& s);
 
 // Telephony written in C. Events the host reports while this thread is inside a step of the
 // engine (a telephony function, a callback) are queued on the clock at "now" and applied after
 // the step; others go to the engine's sink at once.
 class CTelephony final : public Telephony {
  public:
-  CTelephony(const omnivox_telephony_v1& t, omnivox_engine* handle, Clock* clock)
+  CTelephony(const omnivox_telephony& t, omnivox_engine* handle, Clock* clock)
       : t_(t), handle_(handle), clock_(clock) {}
   ~CTelephony() override;
 
@@ -50,7 +50,7 @@ class CTelephony final : public Telephony {
   // Hands the event to the engine (unless stopped).
   void deliver(const CallEvent& event);
 
-  omnivox_telephony_v1 t_;
+  omnivox_telephony t_;
   omnivox_engine* handle_;
   Clock* clock_;
   std::recursive_mutex mutex_;  // guards sink_ against stop()
@@ -63,7 +63,7 @@ class CTelephony final : public Telephony {
 // returns (the engine handle keeps them).
 class CStorage final : public Storage {
  public:
-  CStorage(const omnivox_storage_v1& s, const void* handle,
+  CStorage(const omnivox_storage& s, const void* handle,
            std::function<std::string(const std::string&)> campaign_json)
       : s_(s), handle_(handle), campaign_json_(std::move(campaign_json)) {}
 
@@ -96,7 +96,7 @@ class CStorage final : public Storage {
   bool mark_event_processed(std::string_view key) override;
 
  private:
-  omnivox_storage_v1 s_;
+  omnivox_storage s_;
   const void* handle_;
   std::function<std::string(const std::string&)> campaign_json_;
 };

@@ -4,6 +4,7 @@
 #include "capi/capi_internal.h"
 #include "omnivox/model.h"
 #include "omnivox/telephony.h"
+#include "omnivox/version.h"
 
 namespace omnivox::capi {
 
@@ -15,13 +16,38 @@ char* dup_string(std::string_view s) {
   return p;
 }
 
+std::string_view clip_utf8(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  std::size_t n = max_bytes;
+  // Back up over continuation bytes so the cut never splits a character.
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 int fail(char** errptr, int status, std::string_view message) noexcept {
   if (errptr != nullptr) {
     std::free(*errptr);
     *errptr = nullptr;
-    *errptr = dup_string(message);  // NULL if out of memory: the status still tells
+    // A message quotes host input, which may be long: keep it bounded for the host's logs.
+    if (message.size() > OMNIVOX_MAX_ERROR) {
+      static constexpr std::string_view kEllipsis = "...";
+      std::string clipped(clip_utf8(message, OMNIVOX_MAX_ERROR - kEllipsis.size()));
+      clipped += kEllipsis;
+      *errptr = dup_string(clipped);  // NULL if out of memory: the status still tells
+    } else {
+      *errptr = dup_string(message);
+    }
   }
   return status;
+}
+
+void check_version(unsigned int version, unsigned int known, const char* struct_name) {
+  if (version != known) {
+    throw CError{OMNIVOX_EINVALID, std::string(struct_name) + ".version " +
+                                       std::to_string(version) +
+                                       " is not supported (this library knows version " +
+                                       std::to_string(known) + "; initialise it with its _INIT)"};
+  }
 }
 
 int status_of(ErrorCode code) {
@@ -100,20 +126,47 @@ void require(const void* p, const char* name) {
   if (p == nullptr) throw CError{OMNIVOX_EINVALID, std::string("argument '") + name + "' is NULL"};
 }
 
-std::string text_arg(const char* s, const char* name) {
+namespace {
+
+std::string bounded_text(const char* s, const char* name, std::size_t max_bytes) {
   require(s, name);
+  if (strnlen(s, max_bytes + 1) > max_bytes) {
+    throw CError{OMNIVOX_EINVALID, std::string("argument '") + name + "' is longer than " +
+                                       std::to_string(max_bytes) + " bytes"};
+  }
   if (!valid_utf8(s)) {
     throw CError{OMNIVOX_EINVALID, std::string("argument '") + name + "' is not valid UTF-8"};
   }
   return std::string(s);
 }
 
+}  // namespace
+
+std::string text_arg(const char* s, const char* name) {
+  return bounded_text(s, name, OMNIVOX_MAX_STRING);
+}
+
+std::string json_arg(const char* s, const char* name) {
+  return bounded_text(s, name, OMNIVOX_MAX_JSON);
+}
+
+void check_e164(std::string_view n, const char* name) {
+  bool digits = n.size() >= 2 && n[0] == '+';
+  for (std::size_t i = 1; digits && i < n.size(); ++i) digits = n[i] >= '0' && n[i] <= '9';
+  if (!digits) {
+    throw CError{OMNIVOX_EINVALID, std::string("argument '") + name + "' ('" + std::string(n) +
+                                       "') is not an E.164 number ('+' and digits)"};
+  }
+  if (n.size() - 1 > OMNIVOX_MAX_E164_DIGITS) {
+    throw CError{OMNIVOX_EINVALID,
+                 std::string("argument '") + name + "' has " + std::to_string(n.size() - 1) +
+                     " digits; E.164 allows at most " + std::to_string(OMNIVOX_MAX_E164_DIGITS)};
+  }
+}
+
 std::string e164_arg(const char* s, const char* name) {
   std::string n = text_arg(s, name);
-  if (n.size() < 2 || n[0] != '+') {
-    throw CError{OMNIVOX_EINVALID,
-                 std::string("argument '") + name + "' ('" + n + "') is not an E.164 number"};
-  }
+  check_e164(n, name);
   return n;
 }
 
@@ -177,6 +230,9 @@ InsideState& inside_state() {
 // ---- listener ----
 
 void CListener::set(const omnivox_callbacks* callbacks) {
+  if (callbacks != nullptr) {
+    check_version(callbacks->version, OMNIVOX_CALLBACKS_VERSION, "omnivox_callbacks");
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   callbacks_ = callbacks != nullptr ? *callbacks : omnivox_callbacks{};
 }
@@ -286,6 +342,10 @@ void to_c(const CampaignStatistics& st, omnivox_statistics* out) {
   r.dial_queue_size = st.dial_queue_size;
   static_assert(OMNIVOX_AGENT_STATE_COUNT == kAgentStateCount);
   static_assert(OMNIVOX_DISPOSITION_COUNT == kDispositionCount);
+  static_assert(OMNIVOX_AGENT_STATE_COUNT <= OMNIVOX_STATISTICS_MAX_AGENT_STATES);
+  static_assert(OMNIVOX_DISPOSITION_COUNT <= OMNIVOX_STATISTICS_MAX_DISPOSITIONS);
+  r.agent_state_count = OMNIVOX_AGENT_STATE_COUNT;
+  r.disposition_count = OMNIVOX_DISPOSITION_COUNT;
   for (int i = 0; i < OMNIVOX_AGENT_STATE_COUNT; ++i) r.agents_by_state[i] = st.agents_by_state[i];
   for (int i = 0; i < OMNIVOX_DISPOSITION_COUNT; ++i) r.dispositions[i] = st.dispositions[i];
   *out = r;
@@ -294,6 +354,10 @@ void to_c(const CampaignStatistics& st, omnivox_statistics* out) {
 }  // namespace omnivox::capi
 
 extern "C" {
+
+unsigned int omnivox_version(void) { return OMNIVOX_VERSION_NUMBER; }
+
+const char* omnivox_version_string(void) { return OMNIVOX_VERSION_STRING; }
 
 const char* omnivox_status_name(int status) {
   switch (status) {

@@ -30,7 +30,10 @@ struct CError {
 };
 
 char* dup_string(std::string_view s);
-// Stores a message in *errptr (freeing an earlier one) and returns the status.
+// At most max_bytes of s, cut before a UTF-8 character that would not fit whole.
+std::string_view clip_utf8(std::string_view s, std::size_t max_bytes);
+// Stores a message (clipped to OMNIVOX_MAX_ERROR) in *errptr, freeing an earlier one, and
+// returns the status.
 int fail(char** errptr, int status, std::string_view message) noexcept;
 int status_of(ErrorCode code);
 // Maps the exception in flight (inside a catch block) to a status and message.
@@ -47,11 +50,18 @@ int guarded(const char* function, char** errptr, F&& body) noexcept {
   }
 }
 
+// Throws EINVALID naming the struct unless a host-filled struct's version is the known one.
+void check_version(unsigned int version, unsigned int known, const char* struct_name);
+
 bool valid_utf8(const char* s);
 void require(const void* p, const char* name);
-// A required UTF-8 string argument, copied.
+// A required UTF-8 string argument of at most OMNIVOX_MAX_STRING bytes, copied.
 std::string text_arg(const char* s, const char* name);
-// A required E.164 number argument ("+" and digits; the engine checks it fully), copied.
+// A required UTF-8 JSON document of at most OMNIVOX_MAX_JSON bytes, copied.
+std::string json_arg(const char* s, const char* name);
+// Throws EINVALID unless n is "+" and 1..OMNIVOX_MAX_E164_DIGITS digits.
+void check_e164(std::string_view n, const char* name);
+// A required E.164 number argument (check_e164; the engine checks the rest), copied.
 std::string e164_arg(const char* s, const char* name);
 // A contact from the C arguments of *_add_contact: optional external id, 1+ E.164 numbers.
 Contact contact_arg(const char* external_id, const char* const* numbers, size_t number_count);

@@ -20,6 +20,7 @@
 namespace json = boost::json;
 
 using omnivox::capi::CError;
+using omnivox::capi::check_version;
 using omnivox::capi::contact_arg;
 using omnivox::capi::dup_string;
 using omnivox::capi::e164_arg;
@@ -28,6 +29,7 @@ using omnivox::capi::HandleKind;
 using omnivox::capi::HandleUse;
 using omnivox::capi::Inside;
 using omnivox::capi::inside_of;
+using omnivox::capi::json_arg;
 using omnivox::capi::ms_of;
 using omnivox::capi::require;
 using omnivox::capi::text_arg;
@@ -117,6 +119,24 @@ std::string campaign_arg(const char* campaign_id) {
   return id;
 }
 
+// Engine log lines to the host's log function.
+class CLogSink final : public omnivox::LogSink {
+ public:
+  CLogSink(omnivox_log_fn fn, void* user_data) : fn_(fn), user_data_(user_data) {}
+  void write(omnivox::LogLevel level, std::string_view message) override {
+    // The host gets a NUL-terminated line; a throwing allocation must not reach its frames.
+    try {
+      std::string line(message);
+      fn_(user_data_, static_cast<int>(level), line.c_str());
+    } catch (...) {
+    }
+  }
+
+ private:
+  omnivox_log_fn fn_;
+  void* user_data_;
+};
+
 omnivox::LogLevel log_level_arg(int level) {
   if (level < OMNIVOX_LOG_TRACE || level > OMNIVOX_LOG_OFF) {
     throw CError{OMNIVOX_EINVALID,
@@ -132,7 +152,7 @@ std::int64_t positive_ms(std::int64_t v, const char* name) {
 
 omnivox::SimulationOptions simulation_world(const char* json_text, const char* base_dir) {
   if (json_text == nullptr) return omnivox::SimulationOptions{};
-  std::string text = text_arg(json_text, "options.simulation_json");
+  std::string text = json_arg(json_text, "options.simulation_json");
   std::string dir =
       base_dir == nullptr ? std::string(".") : text_arg(base_dir, "options.simulation_base_dir");
   omnivox::CampaignFile file = omnivox::parse_campaign_json(text, dir, "simulation_json");
@@ -183,9 +203,10 @@ omnivox::SipEngineBackend& sip_of(omnivox_engine& h) {
 
 extern "C" {
 
-void omnivox_engine_options_init(omnivox_engine_options* o) {
-  if (o == nullptr) return;
+int omnivox_engine_options_init(omnivox_engine_options* o, unsigned int version) {
+  if (o == nullptr || version != OMNIVOX_ENGINE_OPTIONS_VERSION) return OMNIVOX_EINVALID;
   *o = omnivox_engine_options{};
+  o->version = OMNIVOX_ENGINE_OPTIONS_VERSION;
   o->owner_token = nullptr;
   o->lease_ttl_ms = 300000;
   o->decision_interval_ms = 250;
@@ -204,6 +225,9 @@ void omnivox_engine_options_init(omnivox_engine_options* o) {
   o->start_ms = 0;
   o->sip_json = nullptr;
   o->sip_base_dir = nullptr;
+  o->log_fn = nullptr;
+  o->log_user_data = nullptr;
+  return OMNIVOX_OK;
 }
 
 int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine** out,
@@ -213,7 +237,11 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
     require(options, "options");
     require(out, "out");
     const omnivox_engine_options& o = *options;
+    check_version(o.version, OMNIVOX_ENGINE_OPTIONS_VERSION, "omnivox_engine_options");
     omnivox::EngineOptions eo;
+    if (o.log_fn != nullptr) {
+      eo.log_sink = std::make_shared<CLogSink>(o.log_fn, o.log_user_data);
+    }
     if (o.owner_token != nullptr) eo.owner_token = text_arg(o.owner_token, "options.owner_token");
     eo.lease_ttl = omnivox::Duration(positive_ms(o.lease_ttl_ms, "options.lease_ttl_ms"));
     eo.decision_interval =
@@ -301,7 +329,7 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
                                     ? std::string(".")
                                     : text_arg(o.sip_base_dir, "options.sip_base_dir");
         h->sip = std::make_unique<omnivox::SipEngineBackend>(
-            text_arg(o.sip_json, "options.sip_json"), dir, "sip_json");
+            json_arg(o.sip_json, "options.sip_json"), dir, "sip_json");
         h->engine = std::make_unique<omnivox::Engine>(eo, h->storage.get(), &h->sip->telephony(),
                                                       h->clock.get(), h->listener.get());
         h->sip->attach(h->engine.get());
@@ -349,7 +377,7 @@ int omnivox_engine_add_campaign(omnivox_engine* engine, const char* campaign_jso
                                 const char* base_dir, char** campaign_id, char** errptr) {
   return guarded("omnivox_engine_add_campaign", errptr, [&] {
     ENGINE_HANDLE(engine);
-    std::string text = text_arg(campaign_json, "campaign_json");
+    std::string text = json_arg(campaign_json, "campaign_json");
     std::string dir = base_dir == nullptr ? std::string(".") : text_arg(base_dir, "base_dir");
     std::string id = apply_campaign(h, text, dir);
     if (campaign_id != nullptr) {
@@ -366,7 +394,7 @@ int omnivox_engine_set_campaign_option(omnivox_engine* engine, const char* campa
     ENGINE_HANDLE(engine);
     std::string id = campaign_arg(campaign_id);
     std::string k = text_arg(key, "key");
-    std::string v = text_arg(value_json, "value_json");
+    std::string v = json_arg(value_json, "value_json");
     if (k == "id") throw CError{OMNIVOX_EINVALID, "the key 'id' cannot be changed"};
     CampaignDoc doc = h.campaign_doc(id);
     boost::system::error_code ec;
@@ -507,6 +535,9 @@ int omnivox_engine_preview_next(omnivox_engine* engine, omnivox_agent_id agent,
     }
     omnivox_preview_entry r{};
     if (e->number.size() >= sizeof(r.number)) {
+      // The entry is reserved for the agent by now: release it, or the contact stays leased
+      // with no way for the host to dial or skip it.
+      h.engine->skip_preview(agent);
       throw CError{OMNIVOX_EINTERNAL, "previewed number '" + e->number + "' is too long"};
     }
     r.contact_id = e->contact_id;

@@ -21,12 +21,14 @@
 #include "omnivox/types.h"
 
 using omnivox::capi::CError;
+using omnivox::capi::check_version;
 using omnivox::capi::contact_arg;
 using omnivox::capi::dup_string;
 using omnivox::capi::e164_arg;
 using omnivox::capi::guarded;
 using omnivox::capi::HandleKind;
 using omnivox::capi::HandleUse;
+using omnivox::capi::json_arg;
 using omnivox::capi::ms_of;
 using omnivox::capi::require;
 using omnivox::capi::text_arg;
@@ -81,7 +83,7 @@ int omnivox_simulation_create(const char* campaign_json, const char* base_dir,
                               omnivox_simulation** out, char** errptr) {
   if (out != nullptr) *out = nullptr;
   return guarded("omnivox_simulation_create", errptr, [&] {
-    std::string json = text_arg(campaign_json, "campaign_json");
+    std::string json = json_arg(campaign_json, "campaign_json");
     std::string dir = base_dir == nullptr ? std::string(".") : text_arg(base_dir, "base_dir");
     require(out, "out");
     auto s = std::make_unique<omnivox_simulation>();
@@ -334,6 +336,7 @@ int omnivox_erlang_c(const omnivox_erlang_c_input* input, omnivox_erlang_c_resul
   return guarded("omnivox_erlang_c", errptr, [&] {
     require(input, "input");
     require(out, "out");
+    check_version(input->version, OMNIVOX_ERLANG_C_INPUT_VERSION, "omnivox_erlang_c_input");
     omnivox::ErlangCResult r = omnivox::erlang_c(input->calls, input->interval_s, input->aht_s,
                                                  input->agents, input->answer_within_s);
     out->traffic_erlangs = r.traffic_erlangs;

@@ -47,7 +47,7 @@ static char* read_file(const char* path) {
 
 int main(int argc, char** argv) {
   omnivox_simulation* sim = NULL;
-  omnivox_callbacks cb;
+  omnivox_callbacks cb = OMNIVOX_CALLBACKS_INIT;
   omnivox_statistics st;
   char* json;
   char* dir;
@@ -80,7 +80,6 @@ int main(int argc, char** argv) {
     perror(argv[2]);
     return 1;
   }
-  memset(&cb, 0, sizeof cb);
   cb.user_data = out;
   cb.on_attempt_finished = on_attempt;
   if (omnivox_simulation_create(json, dir, &sim, &err) != OMNIVOX_OK ||

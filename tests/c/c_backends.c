@@ -517,11 +517,11 @@ static int st_mark_event_processed(void* ud, const char* key, int* first_time) {
   return OMNIVOX_OK;
 }
 
-array_storage* array_storage_create(omnivox_storage_v1* out) {
+array_storage* array_storage_create(omnivox_storage* out) {
   array_storage* s = (array_storage*)calloc(1, sizeof *s);
   if (s == NULL) return NULL;
   memset(out, 0, sizeof *out);
-  out->version = OMNIVOX_STORAGE_V1;
+  out->version = OMNIVOX_STORAGE_VERSION;
   out->user_data = s;
   out->put_campaign = st_put_campaign;
   out->get_campaign = st_get_campaign;
@@ -605,8 +605,7 @@ typedef struct pending_event {
 } pending_event;
 
 static void report_now(script_telephony* t, omnivox_call_id call, int kind, int fail_reason) {
-  omnivox_call_event e;
-  memset(&e, 0, sizeof e);
+  omnivox_call_event e = OMNIVOX_CALL_EVENT_INIT;
   e.call_id = call;
   e.kind = kind;
   e.fail_reason = fail_reason;
@@ -675,12 +674,12 @@ static void tel_bridge(void* user_data, omnivox_call_id call, omnivox_agent_id a
   report_after(t, call, OMNIVOX_EVENT_COMPLETED, 40.0);
 }
 
-script_telephony* script_telephony_create(double time_scale, omnivox_telephony_v1* out) {
+script_telephony* script_telephony_create(double time_scale, omnivox_telephony* out) {
   script_telephony* t = (script_telephony*)calloc(1, sizeof *t);
   if (t == NULL) return NULL;
   t->time_scale = time_scale;
   memset(out, 0, sizeof *out);
-  out->version = OMNIVOX_TELEPHONY_V1;
+  out->version = OMNIVOX_TELEPHONY_VERSION;
   out->user_data = t;
   out->start = tel_start;
   out->originate = tel_originate;

@@ -1,5 +1,5 @@
 /* Backends written in C for the C API tests and examples: a storage over plain arrays
- * (omnivox_storage_v1) and a scripted telephony (omnivox_telephony_v1). Strict C99. */
+ * (omnivox_storage) and a scripted telephony (omnivox_telephony). Strict C99. */
 #ifndef OMNIVOX_TESTS_C_C_BACKENDS_H_
 #define OMNIVOX_TESTS_C_C_BACKENDS_H_
 
@@ -10,7 +10,7 @@
 typedef struct array_storage array_storage;
 
 /* A new, empty storage; fills *out with its function table. */
-array_storage* array_storage_create(omnivox_storage_v1* out);
+array_storage* array_storage_create(omnivox_storage* out);
 void array_storage_destroy(array_storage* s);
 /* Calls counted so far (every function), to show the engine really used it. */
 long array_storage_calls(const array_storage* s);
@@ -31,7 +31,7 @@ void array_storage_probe_engine(array_storage* s, omnivox_engine* engine, int* s
 typedef struct script_telephony script_telephony;
 
 /* `time_scale` multiplies every delay (1.0 = as above; 0.01 for a fast real-time run). */
-script_telephony* script_telephony_create(double time_scale, omnivox_telephony_v1* out);
+script_telephony* script_telephony_create(double time_scale, omnivox_telephony* out);
 void script_telephony_destroy(script_telephony* t);
 long script_telephony_originated(const script_telephony* t);
 /* Events report_call_event refused (should stay 0). */

@@ -84,7 +84,7 @@ static void on_attempt(void* user_data, const omnivox_attempt_event* e) {
 
 static void test_names_and_erlang(void) {
   omnivox_erlang_b_result b;
-  omnivox_erlang_c_input in;
+  omnivox_erlang_c_input in = OMNIVOX_ERLANG_C_INPUT_INIT;
   omnivox_erlang_c_result c;
 
   CHECK(strcmp(omnivox_status_name(OMNIVOX_EINVALID), "EINVALID") == 0);
@@ -192,7 +192,7 @@ static void test_import(void) {
 static void test_campaign(void) {
   omnivox_simulation* sim = NULL;
   struct counters counters;
-  omnivox_callbacks callbacks;
+  omnivox_callbacks callbacks = OMNIVOX_CALLBACKS_INIT;
   omnivox_contact_id ids[CONTACTS];
   omnivox_agent_id* agents = NULL;
   size_t agent_count = 0;
@@ -224,7 +224,6 @@ static void test_campaign(void) {
   CHECK_ERR(OMNIVOX_EINVALID, "'out'", omnivox_simulation_statistics(sim, NULL, &err));
   CHECK_ERR(OMNIVOX_EINVALID, "'out_ms'", omnivox_simulation_now(sim, NULL, &err));
 
-  memset(&callbacks, 0, sizeof callbacks);
   callbacks.user_data = &counters;
   callbacks.on_call_state = on_call_state;
   callbacks.on_agent_state = on_agent_state;
@@ -283,6 +282,7 @@ static void test_campaign(void) {
     const char* bad_utf8[1] = {"+1212555\xff"};
     const char* not_e164[1] = {"2125550100"};
     const char* with_null[2] = {"+12125550100", NULL};
+    const char* too_long[1] = {"+1234567890123456"};
     CHECK_ERR(OMNIVOX_EINVALID, "'numbers'",
               omnivox_simulation_add_contact(sim, "x", NULL, 1, NULL, &err));
     CHECK_ERR(OMNIVOX_EINVALID, "number_count",
@@ -295,6 +295,9 @@ static void test_campaign(void) {
               omnivox_simulation_add_contact(sim, "x", not_e164, 1, NULL, &err));
     CHECK_ERR(OMNIVOX_EINVALID, "external_id",
               omnivox_simulation_add_contact(sim, "\x80", with_null, 1, NULL, &err));
+    /* E.164 allows at most 15 digits. */
+    CHECK_ERR(OMNIVOX_EINVALID, "numbers[0]' has 16 digits",
+              omnivox_simulation_add_contact(sim, "x", too_long, 1, NULL, &err));
   }
 
   /* DNC: the last contact's only number. */
@@ -303,6 +306,9 @@ static void test_campaign(void) {
   CHECK_ERR(OMNIVOX_EINVALID, "'list'", omnivox_simulation_add_dnc(sim, NULL, number, &err));
   CHECK_ERR(OMNIVOX_EINVALID, "'e164'", omnivox_simulation_add_dnc(sim, "global", "12345", &err));
   CHECK_ERR(OMNIVOX_EINVALID, "'e164'", omnivox_simulation_add_dnc(sim, "global", "+1\xc3", &err));
+  CHECK_ERR(
+      OMNIVOX_EINVALID, "at most 15",
+      omnivox_simulation_add_dnc(sim, "global", "+1234567890123456789012345678901234567890", &err));
 
   /* Explain. */
   CHECK_OK(omnivox_simulation_explain(sim, ids[CONTACTS - 1], &elig, &detail, &err_));

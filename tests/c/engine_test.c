@@ -11,6 +11,7 @@
 #include "c_backends.h"
 #include "check.h"
 #include "omnivox/omnivox.h"
+#include "omnivox/version.h"
 
 #define DAY_MS (24LL * 3600 * 1000)
 #define START_MS 1777899600000LL /* 2026-05-04T13:00:00Z: 09:00 in New York */
@@ -87,8 +88,7 @@ static void rec_agent_state(void* user_data, const omnivox_agent_state_event* e)
 }
 
 static void install(recorder* r, omnivox_engine* engine) {
-  omnivox_callbacks cb;
-  memset(&cb, 0, sizeof cb);
+  omnivox_callbacks cb = OMNIVOX_CALLBACKS_INIT;
   r->engine = engine;
   cb.user_data = r;
   cb.on_attempt_finished = rec_attempt;
@@ -110,7 +110,7 @@ static const char* kScriptCampaign =
 
 static void test_c_telephony(void) {
   omnivox_engine_options o;
-  omnivox_telephony_v1 tel;
+  omnivox_telephony tel;
   script_telephony* script = script_telephony_create(1.0, &tel);
   omnivox_engine* engine = NULL;
   recorder* r = new_recorder();
@@ -119,7 +119,7 @@ static void test_c_telephony(void) {
   int finished = 0, i, answered_contacts = 0;
   long by_disposition[OMNIVOX_DISPOSITION_COUNT];
 
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
   o.telephony = &tel;
   o.start_ms = START_MS;
@@ -186,13 +186,12 @@ static const char* kSimCampaign =
     " \"talk_s\": {\"exponential\": 60}, \"wrap_up_s\": 5}}";
 
 /* Runs kSimCampaign (3 agents, 60 contacts) on the simulator over the given storage. */
-static recorder* run_sim(int storage_kind, const omnivox_storage_v1* storage,
-                         omnivox_statistics* st) {
+static recorder* run_sim(int storage_kind, const omnivox_storage* storage, omnivox_statistics* st) {
   omnivox_engine_options o;
   omnivox_engine* engine = NULL;
   recorder* r = new_recorder();
   int i, finished = 0;
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.storage_kind = storage_kind;
   o.storage = storage;
   o.simulation_json = kSimCampaign;
@@ -224,7 +223,7 @@ static recorder* run_sim(int storage_kind, const omnivox_storage_v1* storage,
 }
 
 static void test_c_storage(void) {
-  omnivox_storage_v1 table;
+  omnivox_storage table;
   array_storage* store = array_storage_create(&table);
   omnivox_statistics mem_st, c_st;
   recorder* mem = run_sim(OMNIVOX_STORAGE_MEMORY, NULL, &mem_st);
@@ -269,7 +268,7 @@ static void test_c_storage(void) {
 
 static void test_preview(void) {
   omnivox_engine_options o;
-  omnivox_telephony_v1 tel;
+  omnivox_telephony tel;
   script_telephony* script = script_telephony_create(1.0, &tel);
   omnivox_engine* engine = NULL;
   recorder* r = new_recorder();
@@ -281,7 +280,7 @@ static void test_preview(void) {
   const char* n1[1] = {"+12125553000"}; /* answers */
   const char* n2[1] = {"+12125553001"}; /* answers */
 
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
   o.telephony = &tel;
   o.start_ms = START_MS;
@@ -334,7 +333,7 @@ static void sleep_ms(long ms) {
 
 static void test_real_time(void) {
   omnivox_engine_options o;
-  omnivox_telephony_v1 tel;
+  omnivox_telephony tel;
   /* Delays scaled to 1/100: an answered call takes about 0.45 s. */
   script_telephony* script = script_telephony_create(0.01, &tel);
   omnivox_engine* engine = NULL;
@@ -342,7 +341,7 @@ static void test_real_time(void) {
   omnivox_statistics st;
   int i, waited = 0;
 
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
   o.telephony = &tel;
   o.clock_kind = OMNIVOX_CLOCK_SYSTEM;
@@ -398,7 +397,7 @@ static void test_sqlite(void) {
   omnivox_engine* engine = NULL;
   omnivox_statistics st;
   int finished = 0, i;
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.storage_kind = OMNIVOX_STORAGE_SQLITE;
   o.sqlite_path = ":memory:";
   o.simulation_json = kSimCampaign;
@@ -433,13 +432,13 @@ static void test_sqlite(void) {
 
 static void test_misuse(void) {
   omnivox_engine_options o;
-  omnivox_telephony_v1 tel;
-  omnivox_storage_v1 table;
+  omnivox_telephony tel;
+  omnivox_storage table;
   script_telephony* script = script_telephony_create(1.0, &tel);
   array_storage* store = array_storage_create(&table);
   omnivox_engine* engine = NULL;
   omnivox_engine* dead = NULL;
-  omnivox_call_event ev;
+  omnivox_call_event ev = OMNIVOX_CALL_EVENT_INIT;
   int64_t now = 0;
   int probe = 999;
   uint64_t timer = 0;
@@ -452,42 +451,44 @@ static void test_misuse(void) {
   omnivox_engine_destroy(NULL); /* a no-op */
 
   /* Backend structs of an unknown version, or missing a required function. */
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
   o.telephony = &tel;
   tel.version = 2;
-  CHECK_ERR(OMNIVOX_EINVALID, "telephony version 2", omnivox_engine_create(&o, &engine, &err));
-  tel.version = OMNIVOX_TELEPHONY_V1;
+  CHECK_ERR(OMNIVOX_EINVALID, "omnivox_telephony.version 2",
+            omnivox_engine_create(&o, &engine, &err));
+  tel.version = OMNIVOX_TELEPHONY_VERSION;
   tel.originate = NULL;
   CHECK_ERR(OMNIVOX_EINVALID, "originate", omnivox_engine_create(&o, &engine, &err));
   script_telephony_destroy(script);
   script = script_telephony_create(1.0, &tel);
   o.telephony = NULL;
   CHECK_ERR(OMNIVOX_EINVALID, "options.telephony", omnivox_engine_create(&o, &engine, &err));
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.storage_kind = OMNIVOX_STORAGE_CUSTOM;
   o.storage = &table;
   table.version = 7;
-  CHECK_ERR(OMNIVOX_EINVALID, "storage version 7", omnivox_engine_create(&o, &engine, &err));
-  table.version = OMNIVOX_STORAGE_V1;
+  CHECK_ERR(OMNIVOX_EINVALID, "omnivox_storage.version 7",
+            omnivox_engine_create(&o, &engine, &err));
+  table.version = OMNIVOX_STORAGE_VERSION;
   table.claim_leases = NULL;
   CHECK_ERR(OMNIVOX_EINVALID, "claim_leases", omnivox_engine_create(&o, &engine, &err));
   array_storage_destroy(store);
   store = array_storage_create(&table);
 
   /* Wrong enums in options. */
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.clock_kind = 5;
   CHECK_ERR(OMNIVOX_EINVALID, "clock_kind", omnivox_engine_create(&o, &engine, &err));
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.storage_kind = -1;
   CHECK_ERR(OMNIVOX_EINVALID, "storage_kind", omnivox_engine_create(&o, &engine, &err));
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.simulation_json = "{\"simulation\": {\"p_live\": \"lots\"}}";
   CHECK_ERR(OMNIVOX_ECONFIG, "p_live", omnivox_engine_create(&o, &engine, &err));
 
   /* A destroyed handle is an error, not a crash. */
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   CHECK_OK(omnivox_engine_create(&o, &dead, &err_));
   omnivox_engine_destroy(dead);
   CHECK_ERR(OMNIVOX_EINVALID, "not a live omnivox_engine", omnivox_engine_now(dead, &now, &err));
@@ -497,7 +498,7 @@ static void test_misuse(void) {
   CHECK_ERR(OMNIVOX_EINVALID, "not a live", omnivox_engine_now((omnivox_engine*)&o, &now, &err));
 
   /* An engine over the C storage, with the C telephony. */
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.storage_kind = OMNIVOX_STORAGE_CUSTOM;
   o.storage = &table;
   o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
@@ -523,7 +524,6 @@ static void test_misuse(void) {
   CHECK_ERR(OMNIVOX_EINVALID, "state", omnivox_engine_set_agent_state(engine, 0, 42, &err));
   CHECK_ERR(OMNIVOX_EINVALID, "disposition",
             omnivox_engine_set_disposition(engine, 1, OMNIVOX_DISPOSITION_BUSY, 0, &err));
-  memset(&ev, 0, sizeof ev);
   ev.call_id = 1;
   ev.kind = 99;
   CHECK_ERR(OMNIVOX_EINVALID, "event.kind", omnivox_engine_report_call_event(engine, &ev, &err));
@@ -562,13 +562,253 @@ static void test_misuse(void) {
   }
 
   /* report_call_event needs custom telephony. */
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
   CHECK_ERR(OMNIVOX_ESTATE, "CUSTOM", omnivox_engine_report_call_event(engine, &ev, &err));
   omnivox_engine_destroy(engine);
 
   script_telephony_destroy(script);
   array_storage_destroy(store);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* 7. ABI: struct versions, initialisers, the library version, the log callback, input bounds */
+
+typedef struct log_record {
+  int lines;
+  int info_started; /* the "campaign lg started" line at INFO */
+  int below_level;  /* lines under the configured level (must stay 0) */
+} log_record;
+
+static void record_log(void* user_data, int level, const char* message) {
+  log_record* rec = (log_record*)user_data;
+  ++rec->lines;
+  if (level < OMNIVOX_LOG_INFO) ++rec->below_level;
+  if (level == OMNIVOX_LOG_INFO && strstr(message, "campaign lg started") != NULL) {
+    ++rec->info_started;
+  }
+}
+
+/* Whether s ends in "..." after a whole UTF-8 character (no dangling lead byte). */
+static int clipped_cleanly(const char* s) {
+  size_t n = strlen(s), i, start;
+  unsigned char lead;
+  size_t need;
+  if (n < 3 || strcmp(s + n - 3, "...") != 0) return 0;
+  n -= 3;
+  start = n;
+  while (start > 0 && (((unsigned char)s[start - 1]) & 0xC0) == 0x80) --start;
+  if (start == 0) return 1;
+  lead = (unsigned char)s[start - 1];
+  need = lead < 0x80 ? 0 : (lead & 0xE0) == 0xC0 ? 1 : (lead & 0xF0) == 0xE0 ? 2 : 3;
+  i = n - start;
+  return i == need;
+}
+
+static void test_versions(void) {
+  omnivox_engine_options o = OMNIVOX_ENGINE_OPTIONS_INIT;
+  omnivox_engine_options d;
+  omnivox_callbacks cb = OMNIVOX_CALLBACKS_INIT;
+  omnivox_call_event ev = OMNIVOX_CALL_EVENT_INIT;
+  omnivox_erlang_c_input in = OMNIVOX_ERLANG_C_INPUT_INIT;
+  omnivox_erlang_c_result c;
+  omnivox_telephony tel = OMNIVOX_TELEPHONY_INIT;
+  omnivox_storage table = OMNIVOX_STORAGE_INIT;
+  omnivox_telephony tel_live;
+  script_telephony* script = script_telephony_create(1.0, &tel_live);
+  omnivox_engine* engine = NULL;
+  omnivox_statistics st;
+  char* id = NULL;
+
+  CHECK(omnivox_version() == OMNIVOX_VERSION_NUMBER);
+  CHECK(strcmp(omnivox_version_string(), OMNIVOX_VERSION_STRING) == 0);
+  CHECK(tel.version == OMNIVOX_TELEPHONY_VERSION && tel.originate == NULL);
+  CHECK(table.version == OMNIVOX_STORAGE_VERSION && table.put_campaign == NULL);
+
+  /* The initialiser and the init function give the same defaults. */
+  memset(&d, 0xAB, sizeof d);
+  CHECK(omnivox_engine_options_init(&d, OMNIVOX_ENGINE_OPTIONS_VERSION) == OMNIVOX_OK);
+  CHECK(d.version == o.version && d.owner_token == o.owner_token &&
+        d.lease_ttl_ms == o.lease_ttl_ms && d.decision_interval_ms == o.decision_interval_ms &&
+        d.max_wrap_up_ms == o.max_wrap_up_ms && d.log_level == o.log_level &&
+        d.journal_state_changes == o.journal_state_changes &&
+        d.time_zone_map_path == o.time_zone_map_path && d.storage_kind == o.storage_kind &&
+        d.sqlite_path == o.sqlite_path && d.storage == o.storage &&
+        d.telephony_kind == o.telephony_kind && d.simulation_json == o.simulation_json &&
+        d.simulation_base_dir == o.simulation_base_dir && d.telephony == o.telephony &&
+        d.clock_kind == o.clock_kind && d.start_ms == o.start_ms && d.sip_json == o.sip_json &&
+        d.sip_base_dir == o.sip_base_dir && d.log_fn == o.log_fn &&
+        d.log_user_data == o.log_user_data);
+  /* An unknown version leaves the struct alone: a newer library never writes past it. */
+  d.lease_ttl_ms = 7;
+  CHECK(omnivox_engine_options_init(&d, OMNIVOX_ENGINE_OPTIONS_VERSION + 1) == OMNIVOX_EINVALID);
+  CHECK(d.lease_ttl_ms == 7);
+  CHECK(omnivox_engine_options_init(NULL, OMNIVOX_ENGINE_OPTIONS_VERSION) == OMNIVOX_EINVALID);
+
+  /* Structs of an unknown version are refused, naming the struct. */
+  o.version = 0; /* e.g. zero-filled by memset and never initialised */
+  CHECK_ERR(OMNIVOX_EINVALID, "omnivox_engine_options.version 0",
+            omnivox_engine_create(&o, &engine, &err));
+  CHECK(engine == NULL);
+  o.version = OMNIVOX_ENGINE_OPTIONS_VERSION + 1;
+  CHECK_ERR(OMNIVOX_EINVALID, "omnivox_engine_options.version",
+            omnivox_engine_create(&o, &engine, &err));
+  in.calls = 10;
+  in.interval_s = 1800;
+  in.aht_s = 240;
+  in.agents = 2;
+  CHECK_OK(omnivox_erlang_c(&in, &c, &err_));
+  in.version = 0;
+  CHECK_ERR(OMNIVOX_EINVALID, "omnivox_erlang_c_input.version 0", omnivox_erlang_c(&in, &c, &err));
+
+  o.version = OMNIVOX_ENGINE_OPTIONS_VERSION;
+  o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
+  o.telephony = &tel_live;
+  o.start_ms = START_MS;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return;
+  cb.version = 3;
+  CHECK_ERR(OMNIVOX_EINVALID, "omnivox_callbacks.version 3",
+            omnivox_engine_set_callbacks(engine, &cb, &err));
+  cb.version = OMNIVOX_CALLBACKS_VERSION;
+  CHECK_OK(omnivox_engine_set_callbacks(engine, &cb, &err_));
+  ev.call_id = 12345; /* unknown: ignored once it passes the checks */
+  ev.kind = OMNIVOX_EVENT_COMPLETED;
+  CHECK_OK(omnivox_engine_report_call_event(engine, &ev, &err_));
+  ev.version = 0;
+  CHECK_ERR(OMNIVOX_EINVALID, "omnivox_call_event.version 0",
+            omnivox_engine_report_call_event(engine, &ev, &err));
+
+  /* Statistics say how many entries of their fixed-capacity arrays are filled. */
+  CHECK_OK(omnivox_engine_add_campaign(engine, "{\"id\": \"v\"}", NULL, &id, &err_));
+  CHECK_OK(omnivox_engine_statistics(engine, "v", &st, &err_));
+  CHECK(st.agent_state_count == OMNIVOX_AGENT_STATE_COUNT);
+  CHECK(st.disposition_count == OMNIVOX_DISPOSITION_COUNT);
+  CHECK(st.disposition_count <= OMNIVOX_STATISTICS_MAX_DISPOSITIONS);
+  CHECK(st.dispositions[OMNIVOX_STATISTICS_MAX_DISPOSITIONS - 1] == 0);
+  omnivox_free(id);
+  omnivox_engine_destroy(engine);
+  script_telephony_destroy(script);
+}
+
+static void test_log_callback(void) {
+  omnivox_engine_options o = OMNIVOX_ENGINE_OPTIONS_INIT;
+  omnivox_engine* engine = NULL;
+  log_record rec;
+  memset(&rec, 0, sizeof rec);
+
+  o.log_fn = record_log;
+  o.log_user_data = &rec;
+  o.log_level = OMNIVOX_LOG_INFO;
+  o.start_ms = START_MS;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return;
+  CHECK_OK(omnivox_engine_add_campaign(engine, "{\"id\": \"lg\"}", NULL, NULL, &err_));
+  CHECK_OK(omnivox_engine_start_campaign(engine, "lg", &err_));
+  CHECK_OK(omnivox_engine_run_for(engine, 1000, &err_));
+  CHECK(rec.info_started == 1);
+  CHECK(rec.below_level == 0);
+  omnivox_engine_destroy(engine);
+
+  /* At the default level (WARN) the INFO line is not passed on. */
+  memset(&rec, 0, sizeof rec);
+  o.log_level = OMNIVOX_LOG_WARN;
+  engine = NULL;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return;
+  CHECK_OK(omnivox_engine_add_campaign(engine, "{\"id\": \"lg\"}", NULL, NULL, &err_));
+  CHECK_OK(omnivox_engine_start_campaign(engine, "lg", &err_));
+  CHECK(rec.info_started == 0);
+  omnivox_engine_destroy(engine);
+}
+
+static void test_bounds(void) {
+  omnivox_engine_options o = OMNIVOX_ENGINE_OPTIONS_INIT;
+  omnivox_telephony tel;
+  script_telephony* script = script_telephony_create(1.0, &tel);
+  omnivox_engine* engine = NULL;
+  omnivox_preview_entry entry;
+  omnivox_contact_id contact = 0;
+  omnivox_agent_id ada = 0, bob = 0;
+  int found = -1;
+  const char* fifteen[1] = {"+123456789012345"};
+  const char* sixteen[1] = {"+1234567890123456"};
+  const char* forty[1] = {"+1234567890123456789012345678901234567890"};
+  const char* letters[1] = {"+1212555x000"};
+  const char* ok[1] = {"+12125554000"};
+  char* long_name = (char*)malloc(OMNIVOX_MAX_STRING + 2);
+  char* long_number = (char*)malloc(OMNIVOX_MAX_STRING);
+  char* err = NULL;
+  size_t i;
+
+  if (long_name == NULL || long_number == NULL) return;
+  memset(long_name, 'a', OMNIVOX_MAX_STRING + 1);
+  long_name[OMNIVOX_MAX_STRING + 1] = '\0';
+  /* "+" then two-byte characters ("é"), so the message that quotes it is clipped mid-text. */
+  long_number[0] = '+';
+  for (i = 1; i + 2 < OMNIVOX_MAX_STRING; i += 2) {
+    long_number[i] = (char)0xC3;
+    long_number[i + 1] = (char)0xA9;
+  }
+  long_number[i] = '\0';
+
+  o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
+  o.telephony = &tel;
+  o.start_ms = START_MS;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return;
+  CHECK_OK(omnivox_engine_add_campaign(
+      engine, "{\"id\": \"b\", \"dial_mode\": \"PREVIEW\", \"default_region\": \"US\"}", NULL, NULL,
+      &err_));
+
+  /* E.164: at most 15 digits, on every entry point that takes a number. */
+  CHECK_OK(omnivox_engine_add_dnc(engine, "global", fifteen[0], &err_));
+  CHECK_ERR(OMNIVOX_EINVALID, "at most 15",
+            omnivox_engine_add_contact(engine, "b", NULL, sixteen, 1, NULL, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "40 digits",
+            omnivox_engine_add_contact(engine, "b", NULL, forty, 1, NULL, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "not an E.164",
+            omnivox_engine_add_contact(engine, "b", NULL, letters, 1, NULL, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "at most 15",
+            omnivox_engine_add_dnc(engine, "global", sixteen[0], &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "at most 15", omnivox_engine_add_dnc(engine, "b", forty[0], &err));
+
+  /* Strings longer than OMNIVOX_MAX_STRING bytes. */
+  CHECK_ERR(OMNIVOX_EINVALID, "longer than 4096",
+            omnivox_engine_add_agent(engine, "b", long_name, 1, NULL, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "longer than 4096",
+            omnivox_engine_start_campaign(engine, long_name, &err));
+  long_name[OMNIVOX_MAX_STRING] = '\0'; /* exactly the bound: accepted */
+  CHECK_OK(omnivox_engine_add_agent(engine, "b", long_name, 0, NULL, &err_));
+
+  /* A message quoting a long argument is clipped, at a character boundary. */
+  CHECK(omnivox_engine_add_dnc(engine, "global", long_number, &err) == OMNIVOX_EINVALID);
+  CHECK(err != NULL && strlen(err) <= OMNIVOX_MAX_ERROR);
+  CHECK(err != NULL && clipped_cleanly(err));
+  CHECK(err != NULL && strstr(err, "omnivox_engine_add_dnc") == err);
+  omnivox_free(err);
+  err = NULL;
+
+  /* preview_next that fails leaves nothing reserved: the contact goes to the next agent. */
+  CHECK_OK(omnivox_engine_add_agent(engine, "b", "ada", 1, &ada, &err_));
+  CHECK_OK(omnivox_engine_add_agent(engine, "b", "bob", 1, &bob, &err_));
+  CHECK_OK(omnivox_engine_add_contact(engine, "b", "c-1", ok, 1, &contact, &err_));
+  CHECK_OK(omnivox_engine_start_campaign(engine, "b", &err_));
+  CHECK_OK(omnivox_engine_run_for(engine, 1000, &err_));
+  CHECK_ERR(OMNIVOX_EINVALID, "'out'",
+            omnivox_engine_preview_next(engine, ada, NULL, &found, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "'found'",
+            omnivox_engine_preview_next(engine, ada, &entry, NULL, &err));
+  CHECK_ERR(OMNIVOX_ENOTFOUND, "", omnivox_engine_preview_next(engine, 4242, &entry, &found, &err));
+  CHECK_ERR(OMNIVOX_ESTATE, "", omnivox_engine_dial_preview(engine, ada, NULL, &err));
+  CHECK_OK(omnivox_engine_preview_next(engine, bob, &entry, &found, &err_));
+  CHECK(found == 1 && entry.contact_id == contact);
+  CHECK_OK(omnivox_engine_skip_preview(engine, bob, &err_));
+
+  omnivox_engine_destroy(engine);
+  script_telephony_destroy(script);
+  free(long_name);
+  free(long_number);
 }
 
 int main(void) {
@@ -578,6 +818,9 @@ int main(void) {
   test_sqlite();
   test_misuse();
   test_real_time();
+  test_versions();
+  test_log_callback();
+  test_bounds();
   if (failures != 0) {
     fprintf(stderr, "%d check(s) failed\n", failures);
     return 1;

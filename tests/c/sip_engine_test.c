@@ -41,7 +41,7 @@ static int wait_for_state(omnivox_engine* e, omnivox_agent_id agent, int want, l
 
 static omnivox_engine_options sip_options(void) {
   omnivox_engine_options o;
-  omnivox_engine_options_init(&o);
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.telephony_kind = OMNIVOX_TELEPHONY_SIP;
   o.clock_kind = OMNIVOX_CLOCK_SYSTEM;
   o.sip_json = kSipJson;
@@ -67,7 +67,7 @@ static void test_creation_checks(void) {
 
   /* The SIP functions on an engine of another telephony. */
   omnivox_engine_options sim;
-  omnivox_engine_options_init(&sim);
+  omnivox_engine_options_init(&sim, OMNIVOX_ENGINE_OPTIONS_VERSION);
   CHECK_OK(omnivox_engine_create(&sim, &e, &err_));
   CHECK_ERR(OMNIVOX_ESTATE, "not OMNIVOX_TELEPHONY_SIP",
             omnivox_engine_sip_connect_agent(e, 0, "sip:a@127.0.0.1", &err));
