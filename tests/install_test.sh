@@ -8,6 +8,8 @@ PREFIX="$(mktemp -d)"
 trap 'rm -rf "$PREFIX"' EXIT
 cmake --install "$BUILD_DIR" --prefix "$PREFIX" >/dev/null
 test -f "$PREFIX/include/omnivox/engine.h"
+test -f "$PREFIX/include/omnivox/omnivox.h"
+grep -q "define OMNIVOX_VERSION_STRING \"[0-9]*\.[0-9]*\.[0-9]*\"" "$PREFIX/include/omnivox/version.h"
 test -f "$PREFIX/share/omnivox/phone-timezones/map_data.txt"
 test -f "$PREFIX/lib/cmake/omnivox/omnivoxConfig.cmake"
 cmake -S "$SOURCE_DIR/examples/cpp" -B "$PREFIX/hello-build" -DCMAKE_PREFIX_PATH="$PREFIX" \
