@@ -11,6 +11,7 @@
 #include "omnivox/amd.h"
 #include "omnivox/import.h"
 #include "omnivox/model.h"
+#include "omnivox/optimum.h"
 #include "omnivox/sim.h"
 
 namespace omnivox {
@@ -97,6 +98,32 @@ CampaignFile load_campaign_file(const std::string& path);
 /// Parses campaign JSON text; `base_dir` resolves relative paths, `source` names it in errors.
 CampaignFile parse_campaign_json(const std::string& json, const std::string& base_dir,
                                  const std::string& source = "<json>");
+
+/// A pacing research scenario (benchmarks/scenarios/*.json, docs/pacing.md): a campaign with the
+/// bench's seeds, hours, synthetic contacts, policies and the stylised model's parameters.
+/// Every field states its default.
+struct BenchScenario {
+  std::string name;
+  std::string description;
+  /// The campaign (the file's "campaign" section, parsed as a campaign file).
+  CampaignFile file;
+  /// Seeds 1..seeds, one run per policy each. Default: 5 (1..1000).
+  int seeds = 5;
+  /// Virtual hours per run. Default: 8.
+  double hours = 8;
+  /// Synthetic contacts when the campaign has no contacts file. Default: 0.
+  long contacts = 0;
+  /// Bench policy names ("progressive", "power:2", ...). Default: progressive, predictive.
+  std::vector<std::string> policies;
+  /// The stylised model (p, attempt and handle means; agents and cap from the campaign), when
+  /// the file gives one: the bench reports each policy's gap to its optimum.
+  std::optional<OptimumModel> optimum;
+};
+
+/// Reads a scenario file (JSON with comments). Relative paths in the campaign resolve against
+/// the file's folder. Throws Error(kIo) if it cannot be read, Error(kConfig) naming the field
+/// for an unknown key, a bad value or a missing campaign / contacts.
+BenchScenario load_bench_scenario(const std::string& path);
 
 }  // namespace omnivox
 

@@ -20,93 +20,7 @@ namespace omnivox::cli {
 namespace json = boost::json;
 namespace {
 
-struct Scenario {
-  std::string name;
-  std::string description;
-  CampaignFile file;
-  int seeds = 5;
-  double hours = 8;
-  long contacts = 0;  // synthetic contacts when the campaign has no contacts file
-  std::vector<std::string> policies;
-  std::optional<OptimumModel> optimum;
-};
-
-[[noreturn]] void fail(const std::string& path, const std::string& field, const std::string& why) {
-  throw Error(ErrorCode::kConfig, path + ": field '" + field + "': " + why);
-}
-
-double as_number(const json::value& v, const std::string& path, const std::string& field) {
-  if (v.is_int64()) return static_cast<double>(v.get_int64());
-  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
-  if (v.is_double()) return v.get_double();
-  fail(path, field, "must be a number");
-}
-
-Scenario load_scenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kIo, path + ": cannot open scenario");
-  std::stringstream text;
-  text << in.rdbuf();
-  boost::system::error_code ec;
-  json::parse_options opts;
-  opts.allow_comments = true;
-  opts.allow_trailing_commas = true;
-  json::value root = json::parse(text.str(), ec, {}, opts);
-  if (ec) throw Error(ErrorCode::kConfig, path + ": not valid JSON: " + ec.message());
-  if (!root.is_object()) fail(path, "(top level)", "must be an object");
-  const auto& o = root.get_object();
-  Scenario s;
-  for (const auto& kv : o) {
-    std::string key(kv.key());
-    static const char* const kKeys[] = {"name",  "description", "campaign", "seeds",
-                                        "hours", "contacts",    "policies", "optimum"};
-    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
-      fail(path, key,
-           "unknown key (expected name, description, campaign, seeds, hours, contacts, "
-           "policies, optimum)");
-    }
-  }
-  std::string base = std::filesystem::path(path).parent_path().string();
-  if (auto* v = o.if_contains("name")) s.name = json::value_to<std::string>(*v);
-  if (auto* v = o.if_contains("description")) s.description = json::value_to<std::string>(*v);
-  if (auto* v = o.if_contains("campaign")) {
-    s.file = parse_campaign_json(json::serialize(*v), base, path + " campaign");
-  } else {
-    fail(path, "campaign", "is required");
-  }
-  if (auto* v = o.if_contains("seeds")) s.seeds = static_cast<int>(as_number(*v, path, "seeds"));
-  if (auto* v = o.if_contains("hours")) s.hours = as_number(*v, path, "hours");
-  if (auto* v = o.if_contains("contacts"))
-    s.contacts = static_cast<long>(as_number(*v, path, "contacts"));
-  if (auto* v = o.if_contains("policies")) {
-    if (!v->is_array()) fail(path, "policies", "must be an array of policy names");
-    for (const auto& p : v->get_array()) {
-      if (!p.is_string()) fail(path, "policies", "must be an array of policy names");
-      s.policies.emplace_back(p.get_string());
-    }
-  }
-  if (auto* v = o.if_contains("optimum")) {
-    // {"p": 0.25, "attempt_mean_s": 20, "handle_mean_s": 120}: the stylised model's parameters.
-    if (!v->is_object()) fail(path, "optimum", "must be an object");
-    OptimumModel m;
-    const auto& oo = v->get_object();
-    if (auto* x = oo.if_contains("p")) m.p_live = as_number(*x, path, "optimum.p");
-    if (auto* x = oo.if_contains("attempt_mean_s"))
-      m.attempt_mean_s = as_number(*x, path, "optimum.attempt_mean_s");
-    if (auto* x = oo.if_contains("handle_mean_s"))
-      m.handle_mean_s = as_number(*x, path, "optimum.handle_mean_s");
-    m.agents = s.file.agents;
-    m.abandon_cap = s.file.campaign.compliance.abandon_cap;
-    s.optimum = m;
-  }
-  if (s.seeds < 1 || s.seeds > 1000) fail(path, "seeds", "must be between 1 and 1000");
-  if (!(s.hours > 0)) fail(path, "hours", "must be positive");
-  if (s.policies.empty()) s.policies = {"progressive", "predictive"};
-  if (s.file.contacts_path.empty() && s.contacts <= 0) {
-    fail(path, "contacts", "give a number of synthetic contacts or campaign.contacts.file");
-  }
-  return s;
-}
+using Scenario = BenchScenario;
 
 struct RunResult {
   std::string policy;
@@ -275,7 +189,7 @@ std::unique_ptr<PacingPolicy> make_bench_policy(const std::string& spec, void* o
 }
 
 int bench_command(const BenchArgs& args) {
-  Scenario sc = load_scenario(args.scenario_path);
+  Scenario sc = load_bench_scenario(args.scenario_path);
   if (args.seeds > 0) sc.seeds = args.seeds;
   if (args.hours > 0) sc.hours = args.hours;
   if (args.cap > 0) {

@@ -2,6 +2,7 @@
 // policies (pacing.h, policies.h), including Python-implemented policies.
 #include "engine_box.h"
 // engine_box.h (and common.h) first.
+#include "omnivox/config.h"
 #include "omnivox/erlang.h"
 #include "omnivox/optimum.h"
 #include "omnivox/policies.h"
@@ -298,6 +299,38 @@ void bind_planning(py::module_& m) {
       .def_readwrite("abandon_cap", &OptimumModel::abandon_cap)
       .def_readwrite("max_in_flight", &OptimumModel::max_in_flight)
       .def_readwrite("tolerance", &OptimumModel::tolerance);
+  def_field_repr<OptimumModel>(
+      m, "OptimumModel", {"agents", "p_live", "attempt_mean_s", "handle_mean_s", "abandon_cap"});
+  def_field_pickle<OptimumModel>(m, "OptimumModel");
+
+  py::class_<BenchScenario>(m, "Scenario",
+                            "A pacing research scenario (benchmarks/scenarios/*.json, "
+                            "docs/pacing.md): a campaign with the bench's seeds, hours, synthetic "
+                            "contacts, policies and the stylised model's parameters.")
+      .def(py::init<>())
+      .def_readwrite("name", &BenchScenario::name)
+      .def_readwrite("description", &BenchScenario::description)
+      .def_readwrite("file", &BenchScenario::file,
+                     "The campaign (the file's \"campaign\" section, parsed as a campaign file).")
+      .def_readwrite("seeds", &BenchScenario::seeds,
+                     "Seeds 1..seeds, one run per policy each (1..1000). Default: 5.")
+      .def_readwrite("hours", &BenchScenario::hours, "Virtual hours per run. Default: 8.")
+      .def_readwrite("contacts", &BenchScenario::contacts,
+                     "Synthetic contacts when the campaign has no contacts file. Default: 0.")
+      .def_readwrite("policies", &BenchScenario::policies,
+                     "Bench policy names (\"progressive\", \"power:2\", ...). Default: "
+                     "progressive, predictive.")
+      .def_readwrite("optimum", &BenchScenario::optimum,
+                     "The stylised model (agents and cap from the campaign) when the file gives "
+                     "one, else None.");
+  def_field_repr<BenchScenario>(m, "Scenario",
+                                {"name", "seeds", "hours", "contacts", "policies", "optimum"});
+  def_field_pickle<BenchScenario>(m, "Scenario");
+  m.def("load_scenario", &load_bench_scenario, py::arg("path"),
+        py::call_guard<py::gil_scoped_release>(),
+        "Reads a pacing scenario file (benchmarks/scenarios/*.json, JSON with comments) as "
+        "`omnivox bench-pacing` does. Relative paths resolve against the file's folder. Raises "
+        "IoError if it cannot be read, ConfigError naming the field otherwise.");
   py::class_<PolicyStats>(m, "PolicyStats", "Long-run statistics of a policy.")
       .def_readonly("occupancy", &PolicyStats::occupancy)
       .def_readonly("connects_per_hour", &PolicyStats::connects_per_hour)

@@ -3,10 +3,13 @@ the shipped scenarios, per-seed bench runs, pandas / NumPy conversions, bulk con
 progress reports."""
 
 import datetime as dt
+import pathlib
 import pickle
 
+import pytest
+
 import omnivox
-from conftest import MONDAY_9, open_campaign
+from conftest import MONDAY_9, SOURCE_DIR, open_campaign
 
 
 class Recorder(omnivox.PacingPolicy):
@@ -115,3 +118,30 @@ def test_results_pickle_and_show_their_fields():
         (attempts[0].call_id, attempts[0].number, attempts[0].disposition, attempts[0].created_at)
     contact = roundtrip(sim.storage.contacts("c1")[0])
     assert contact.numbers[0].e164.startswith("+1212")
+
+
+def test_every_shipped_scenario_loads():
+    paths = sorted((SOURCE_DIR / "benchmarks" / "scenarios").glob("*.json"))
+    assert len(paths) >= 10
+    for path in paths:
+        sc = omnivox.load_scenario(str(path))
+        assert sc.name and sc.seeds >= 1 and sc.hours > 0 and sc.policies, path
+        assert sc.file.agents > 0 and (sc.contacts > 0 or sc.file.contacts_path), path
+        assert sc.name in repr(sc)
+        again = roundtrip(sc)
+        assert (again.name, again.seeds, again.policies) == (sc.name, sc.seeds, sc.policies)
+        if sc.name.startswith("stylised"):
+            assert sc.optimum is not None and sc.optimum.agents == sc.file.agents
+    bank = omnivox.load_scenario(str(SOURCE_DIR / "benchmarks" / "scenarios" / "bank-replay.json"))
+    assert pathlib.Path(bank.file.contacts_path).is_file()  # relative to the scenario's folder
+
+
+def test_load_scenario_names_what_is_wrong(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"campaign": {"id": "x", "agents": 2}, "contacts": 10, "seedz": 3}')
+    with pytest.raises(omnivox.ConfigError, match="seedz"):
+        omnivox.load_scenario(str(bad))
+    with pytest.raises(omnivox.IoError):
+        omnivox.load_scenario(str(tmp_path / "missing.json"))
+    with pytest.raises(omnivox.ConfigError):
+        omnivox.load_campaign_file(str(SOURCE_DIR / "benchmarks" / "scenarios" / "noon-drop.json"))
