@@ -5,9 +5,10 @@
  *  - Objects are opaque handles created by omnivox_<object>_create() and released by
  *    omnivox_<object>_destroy(). Functions are named omnivox_<object>_<verb>.
  *  - Every function returns an int status: OMNIVOX_OK (0) or a negative OMNIVOX_E* code
- *    (the exceptions are omnivox_free(), the *_destroy() functions, the *_init() functions and
- *    the *_name() lookups, which cannot fail). Results come back through out-parameters, which
- *    are written only on success.
+ *    (the exceptions are omnivox_free(), the *_destroy() functions and the *_name() and
+ *    version lookups, which cannot fail; omnivox_engine_options_init() returns a status but
+ *    takes no errptr). Results come back through out-parameters, which are written only on
+ *    success.
  *  - The last parameter of every fallible function is `char** errptr`. It may be NULL (no
  *    message wanted). Otherwise *errptr must be NULL or a message an earlier call returned: on
  *    error the old message is freed and *errptr receives a new NUL-terminated UTF-8 message
@@ -873,8 +874,9 @@ typedef struct omnivox_engine_options {
   const char* sip_json;
   const char* sip_base_dir; /* resolves sip_json's WAV paths; NULL = ".". Default NULL */
 
-  /* Where log lines go: log_fn(log_user_data, level, message); NULL = "LEVEL message" lines
-   * on stderr. Default NULL */
+  /* Where the engine's and the SIP telephony's log lines at log_level and above go:
+   * log_fn(log_user_data, level, message); NULL = "omnivox LEVEL message" lines on stderr.
+   * Default NULL */
   omnivox_log_fn log_fn;
   void* log_user_data; /* Default NULL */
 } omnivox_engine_options;

@@ -27,10 +27,11 @@ class SipEngineBackend {
  public:
   /// `section_json` is a campaign file's `telephony` object (JSON text, comments allowed; its
   /// "backend" and "agents" keys are not used: agents connect with connect_agent()); `base_dir`
-  /// resolves its WAV paths; `source` names the host's field in errors. Throws Error(kConfig)
+  /// resolves its WAV paths; `source` names the host's field in errors; `log_sink` receives the
+  /// SIP stack's log lines (null = stderr). Throws Error(kConfig)
   /// "<source>: field 'telephony.x': reason", or Error(kIo) if the SIP address is taken.
   SipEngineBackend(const std::string& section_json, const std::string& base_dir,
-                   const std::string& source);
+                   const std::string& source, std::shared_ptr<LogSink> log_sink = nullptr);
   ~SipEngineBackend();
   SipEngineBackend(const SipEngineBackend&) = delete;
   SipEngineBackend& operator=(const SipEngineBackend&) = delete;

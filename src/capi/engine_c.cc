@@ -119,11 +119,14 @@ std::string campaign_arg(const char* campaign_id) {
   return id;
 }
 
-// Engine log lines to the host's log function.
+// Engine and SIP log lines to the host's log function. It filters by level itself because the
+// SIP stack's logger has its own fixed level.
 class CLogSink final : public omnivox::LogSink {
  public:
-  CLogSink(omnivox_log_fn fn, void* user_data) : fn_(fn), user_data_(user_data) {}
+  CLogSink(omnivox_log_fn fn, void* user_data, omnivox::LogLevel min_level)
+      : fn_(fn), user_data_(user_data), min_level_(min_level) {}
   void write(omnivox::LogLevel level, std::string_view message) override {
+    if (level < min_level_) return;
     // The host gets a NUL-terminated line; a throwing allocation must not reach its frames.
     try {
       std::string line(message);
@@ -135,6 +138,7 @@ class CLogSink final : public omnivox::LogSink {
  private:
   omnivox_log_fn fn_;
   void* user_data_;
+  omnivox::LogLevel min_level_;
 };
 
 omnivox::LogLevel log_level_arg(int level) {
@@ -239,15 +243,15 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
     const omnivox_engine_options& o = *options;
     check_version(o.version, OMNIVOX_ENGINE_OPTIONS_VERSION, "omnivox_engine_options");
     omnivox::EngineOptions eo;
+    eo.log_level = log_level_arg(o.log_level);
     if (o.log_fn != nullptr) {
-      eo.log_sink = std::make_shared<CLogSink>(o.log_fn, o.log_user_data);
+      eo.log_sink = std::make_shared<CLogSink>(o.log_fn, o.log_user_data, eo.log_level);
     }
     if (o.owner_token != nullptr) eo.owner_token = text_arg(o.owner_token, "options.owner_token");
     eo.lease_ttl = omnivox::Duration(positive_ms(o.lease_ttl_ms, "options.lease_ttl_ms"));
     eo.decision_interval =
         omnivox::Duration(positive_ms(o.decision_interval_ms, "options.decision_interval_ms"));
     eo.max_wrap_up = omnivox::Duration(positive_ms(o.max_wrap_up_ms, "options.max_wrap_up_ms"));
-    eo.log_level = log_level_arg(o.log_level);
     eo.journal_state_changes = o.journal_state_changes != 0;
     if (o.time_zone_map_path != nullptr) {
       eo.time_zone_map_path = text_arg(o.time_zone_map_path, "options.time_zone_map_path");
@@ -329,7 +333,7 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
                                     ? std::string(".")
                                     : text_arg(o.sip_base_dir, "options.sip_base_dir");
         h->sip = std::make_unique<omnivox::SipEngineBackend>(
-            json_arg(o.sip_json, "options.sip_json"), dir, "sip_json");
+            json_arg(o.sip_json, "options.sip_json"), dir, "sip_json", eo.log_sink);
         h->engine = std::make_unique<omnivox::Engine>(eo, h->storage.get(), &h->sip->telephony(),
                                                       h->clock.get(), h->listener.get());
         h->sip->attach(h->engine.get());

@@ -20,7 +20,7 @@ SipOptions sip_options_for(const TelephonyConfig& t) {
 }
 
 SipEngineBackend::SipEngineBackend(const std::string& section_json, const std::string& base_dir,
-                                   const std::string& source) {
+                                   const std::string& source, std::shared_ptr<LogSink> log_sink) {
   // Read as the `telephony` section of a campaign file, so its keys, ranges and error messages
   // are the campaign file's (the line break ends a trailing // comment).
   const CampaignFile file =
@@ -30,6 +30,7 @@ SipEngineBackend::SipEngineBackend(const std::string& section_json, const std::s
   }
   SipOptions options = sip_options_for(file.telephony);
   options.on_agent_leg = [this](AgentId agent, bool up) { on_leg(agent, up); };
+  if (log_sink) options.log_sink = std::move(log_sink);
   sip_ = std::make_unique<SipTelephony>(std::move(options));
 }
 

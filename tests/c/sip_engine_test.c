@@ -123,6 +123,35 @@ static void test_agent_leg(const char* scenario_dir) {
   }
 }
 
+/* SIP stack warnings reach the host's log function, not stderr. */
+static volatile int sip_warnings = 0;
+static volatile int below_warn = 0;
+
+static void count_sip_log(void* user_data, int level, const char* message) {
+  (void)user_data;
+  if (level < OMNIVOX_LOG_WARN) ++below_warn;
+  if (level == OMNIVOX_LOG_WARN && strstr(message, "sip: agent") != NULL) ++sip_warnings;
+}
+
+static void test_log_callback(void) {
+  omnivox_engine* e = NULL;
+  omnivox_engine_options o = sip_options();
+  omnivox_agent_id agent = 0;
+  o.log_fn = count_sip_log;
+  CHECK_OK(omnivox_engine_create(&o, &e, &err_));
+  if (e == NULL) return;
+  CHECK_OK(omnivox_engine_add_campaign(e, "{\"id\": \"sip-l\", \"compliance\": \"NONE\"}", NULL,
+                                       NULL, &err_));
+  CHECK_OK(omnivox_engine_add_agent(e, "sip-l", "bob", 0, &agent, &err_));
+  /* The stack listens on UDP only: a TCP leg fails at once with a warning. */
+  CHECK_OK(
+      omnivox_engine_sip_connect_agent(e, agent, "sip:bob@127.0.0.1:5399;transport=tcp", &err_));
+  for (int waited = 0; waited < 5000 && sip_warnings == 0; waited += 50) sleep_ms(50);
+  CHECK(sip_warnings >= 1);
+  CHECK(below_warn == 0);
+  omnivox_engine_destroy(e);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s SCENARIO_DIR\n", argv[0]);
@@ -130,6 +159,7 @@ int main(int argc, char** argv) {
   }
   test_creation_checks();
   test_agent_leg(argv[1]);
+  test_log_callback();
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   return failures ? 1 : 0;
 }
