@@ -123,14 +123,17 @@ static void test_agent_leg(const char* scenario_dir) {
   }
 }
 
-/* SIP stack warnings reach the host's log function, not stderr. */
-static volatile int sip_warnings = 0;
-static volatile int below_warn = 0;
+/* SIP stack warnings reach the host's log function, not stderr. The function runs on the SIP
+ * thread: the counters are atomic (GCC/Clang builtins; C99 has no atomics). */
+static int sip_warnings = 0;
+static int below_warn = 0;
 
 static void count_sip_log(void* user_data, int level, const char* message) {
   (void)user_data;
-  if (level < OMNIVOX_LOG_WARN) ++below_warn;
-  if (level == OMNIVOX_LOG_WARN && strstr(message, "sip: agent") != NULL) ++sip_warnings;
+  if (level < OMNIVOX_LOG_WARN) __atomic_add_fetch(&below_warn, 1, __ATOMIC_SEQ_CST);
+  if (level == OMNIVOX_LOG_WARN && strstr(message, "sip: agent") != NULL) {
+    __atomic_add_fetch(&sip_warnings, 1, __ATOMIC_SEQ_CST);
+  }
 }
 
 static void test_log_callback(void) {
@@ -146,9 +149,12 @@ static void test_log_callback(void) {
   /* The stack listens on UDP only: a TCP leg fails at once with a warning. */
   CHECK_OK(
       omnivox_engine_sip_connect_agent(e, agent, "sip:bob@127.0.0.1:5399;transport=tcp", &err_));
-  for (int waited = 0; waited < 5000 && sip_warnings == 0; waited += 50) sleep_ms(50);
-  CHECK(sip_warnings >= 1);
-  CHECK(below_warn == 0);
+  for (int waited = 0; waited < 5000 && __atomic_load_n(&sip_warnings, __ATOMIC_SEQ_CST) == 0;
+       waited += 50) {
+    sleep_ms(50);
+  }
+  CHECK(__atomic_load_n(&sip_warnings, __ATOMIC_SEQ_CST) >= 1);
+  CHECK(__atomic_load_n(&below_warn, __ATOMIC_SEQ_CST) == 0);
   omnivox_engine_destroy(e);
 }
 
