@@ -86,6 +86,87 @@ def simulation_for(campaign: CampaignFile, listener: EventListener | None = None
     return sim
 
 
+def _require(module: str, debian: str, what: str):
+    """Imports an optional dependency, or raises ImportError saying how to get it."""
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise ImportError(f"omnivox: {what} needs {module}, which is not installed "
+                          f"(Debian: apt-get install {debian}; or pip install {module})") from e
+
+
+def _cell(value):
+    # Enums by name, so that a column compares and groups as text.
+    return value.name if hasattr(type(value), "__members__") else value
+
+
+def _row(record) -> dict:
+    """The fields of one record (a pybind11 struct or a dataclass) as a flat dict: dict fields
+    (CampaignStatistics.dispositions, Contact.attributes) become one column per key,
+    ``name.KEY``; a contact's numbers one ';'-separated text; other lists are left out."""
+    import dataclasses
+    if dataclasses.is_dataclass(record):
+        return {k: _cell(v) for k, v in dataclasses.asdict(record).items()}
+    row = {}
+    for name in dir(type(record)):
+        if name.startswith("_") or not isinstance(getattr(type(record), name), property):
+            continue
+        value = getattr(record, name)
+        if name == "attributes" and isinstance(value, list):  # Contact: [(column, value)]
+            value = dict(value)
+        if isinstance(value, dict):
+            for k, v in value.items():
+                row[f"{name}.{_cell(k)}"] = _cell(v)
+        elif isinstance(value, list):
+            if value and hasattr(value[0], "e164"):  # Contact.numbers
+                row[name] = ";".join(n.e164 for n in value)
+        else:
+            row[name] = _cell(value)
+    return row
+
+
+def to_pandas(records):
+    """A pandas DataFrame of records, one row each and one column per field: call records
+    (``Storage.attempts(campaign_id)``), contacts, a metrics time series (a list of
+    ``CampaignStatistics`` taken during a run), bench runs. Enums become their names, instants
+    stay timezone-aware datetimes (None: not set), dict fields one column per key. Raises
+    ImportError with how to install pandas when it is missing."""
+    pd = _require("pandas", "python3-pandas", "to_pandas()")
+    return pd.DataFrame.from_records([_row(r) for r in records])
+
+
+def to_numpy(records, field: str):
+    """One numeric field of records as a NumPy float array (``to_numpy(stats, "occupancy")``);
+    a None becomes NaN."""
+    np = _require("numpy", "python3-numpy", "to_numpy()")
+    return np.array([float("nan") if v is None else v
+                     for v in (getattr(r, field) for r in records)], dtype=float)
+
+
+class _ProgressBar:
+    """``progress=True`` of a run: a tqdm bar over the run's virtual seconds."""
+
+    def __init__(self, start, end):
+        tqdm = _require("tqdm", "python3-tqdm", "progress=True").tqdm
+        self._start = start
+        total = (end - start).total_seconds() if start is not None and end is not None else 0
+        self._bar = tqdm(total=round(total), unit="s", desc="omnivox (virtual s)")
+
+    def __call__(self, now) -> None:
+        if now is not None and self._start is not None:
+            self._bar.n = min(round((now - self._start).total_seconds()), self._bar.total)
+            self._bar.refresh()
+
+    def close(self, reached=None) -> None:
+        """Ends the bar at the time the run reached (None: the run raised, left as it is)."""
+        self(reached)
+        self._bar.close()
+
+
+_progress_bar = _ProgressBar
+
+
 def run_campaign_file(path: str, listener: EventListener | None = None):
     """Loads a campaign file, simulates it to the end (as ``simulation_for`` + import into list
     "main" + start + ``run_until_done(max_duration)``) and returns ``(simulation, finished)``."""

@@ -1,6 +1,6 @@
 """Type stubs of the omnivox package."""
 
-from typing import Optional, Tuple
+from typing import Any, Iterable, Optional, Tuple
 
 from . import bench as bench
 from ._omnivox import *
@@ -38,3 +38,5 @@ class policies:
 def simulation_for(campaign: CampaignFile, listener: Optional[EventListener] = ...,
                    engine_options: Optional[EngineOptions] = ...) -> Simulation: ...
 def run_campaign_file(path: str, listener: Optional[EventListener] = ...) -> Tuple[Simulation, bool]: ...
+def to_pandas(records: Iterable[Any]) -> Any: ...
+def to_numpy(records: Iterable[Any], field: str) -> Any: ...

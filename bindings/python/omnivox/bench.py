@@ -194,20 +194,74 @@ def run_once(campaign: "_ov.CampaignFile", policy: PolicySpec, seed: int, hours:
         live_answers=s.live_answers, abandons=s.abandons, audit_clean=audit.clean)
 
 
-def bench(campaign: "_ov.CampaignFile", policies: Sequence[PolicySpec], seeds: int = 5,
-          hours: float = 8.0, synthetic_contacts: int = 0) -> Dict[str, Dict[str, Summary]]:
-    """Every policy on seeds 1..`seeds`; returns {policy: {metric: Summary}} for occupancy,
-    abandon_rate, talk_min_per_agent_hour and connects_per_hour."""
+METRICS = ("occupancy", "abandon_rate", "talk_min_per_agent_hour", "connects_per_hour")
+
+
+class BenchResult(Dict[str, Dict[str, Summary]]):
+    """What ``bench`` returns: ``{policy: {metric: Summary}}`` (mean and 95 % half-width of
+    occupancy, abandon_rate, talk_min_per_agent_hour and connects_per_hour over the seeds) with
+    the per-seed runs in ``runs`` (``RunResult``, policy by policy, seed by seed)."""
+
+    def __init__(self, table: Dict[str, Dict[str, Summary]], runs: List[RunResult]):
+        super().__init__(table)
+        self.runs = runs
+
+    def to_pandas(self, summary: bool = False):
+        """The runs as a pandas DataFrame, one row per policy and seed, one column per
+        ``RunResult`` field; ``summary=True``: one row per policy with ``METRIC`` and
+        ``METRIC_hw`` (the 95 % half-width) columns. ImportError without pandas."""
+        from . import _require, to_pandas
+        if not summary:
+            return to_pandas(self.runs)
+        pd = _require("pandas", "python3-pandas", "to_pandas()")
+        rows = [dict(policy=p, **{k: v for m, s in table.items()
+                                  for k, v in ((m, s.mean), (m + "_hw", s.half_width))})
+                for p, table in self.items()]
+        return pd.DataFrame.from_records(rows).set_index("policy")
+
+    def to_numpy(self, metric: str):
+        """One metric of every run as a NumPy array of shape (policies, seeds), rows in the
+        order of ``keys()``."""
+        from . import _require
+        np = _require("numpy", "python3-numpy", "to_numpy()")
+        return np.array([[getattr(r, metric) for r in self.runs if r.policy == p] for p in self],
+                        dtype=float)
+
+
+def bench(campaign: Union["_ov.CampaignFile", "_ov.Scenario"],
+          policies: Optional[Sequence[PolicySpec]] = None, seeds: Optional[int] = None,
+          hours: Optional[float] = None, synthetic_contacts: Optional[int] = None,
+          progress: Optional[Callable[[int, int], object]] = None) -> BenchResult:
+    """Every policy on seeds 1..`seeds` (default 5, and 8 hours); returns a ``BenchResult``:
+    ``{policy: {metric: Summary}}`` for occupancy, abandon_rate, talk_min_per_agent_hour and
+    connects_per_hour, with the per-seed runs in ``.runs``. `campaign` may be a ``Scenario``
+    (``omnivox.load_scenario``): its policies, seeds, hours and synthetic contacts are the
+    defaults. `progress`: a callable(runs done, runs in all) called after each run."""
+    if isinstance(campaign, _ov.Scenario):
+        scenario = campaign
+        campaign = scenario.file
+        policies = list(scenario.policies) if policies is None else policies
+        seeds = scenario.seeds if seeds is None else seeds
+        hours = scenario.hours if hours is None else hours
+        if synthetic_contacts is None:
+            synthetic_contacts = int(scenario.contacts)
+    if policies is None:
+        raise TypeError("bench: give the policies (or a Scenario)")
+    seeds = 5 if seeds is None else seeds
+    hours = 8.0 if hours is None else hours
+    synthetic_contacts = synthetic_contacts or 0
     for spec in policies:  # a bad name fails before any run
         if isinstance(spec, str):
             _parse(spec[3:] if spec.startswith("pi:") else "threshold" if spec == "pi" else spec)
     campaign.load_replay()
     table: Dict[str, Dict[str, Summary]] = {}
+    all_runs: List[RunResult] = []
     for policy in policies:
-        runs: List[RunResult] = [run_once(campaign, policy, seed, hours, synthetic_contacts)
-                                 for seed in range(1, seeds + 1)]
-        key = runs[0].policy
-        table[key] = {m: summarize([getattr(r, m) for r in runs])
-                      for m in ("occupancy", "abandon_rate", "talk_min_per_agent_hour",
-                                "connects_per_hour")}
-    return table
+        runs: List[RunResult] = []
+        for seed in range(1, seeds + 1):
+            runs.append(run_once(campaign, policy, seed, hours, synthetic_contacts))
+            if progress is not None:
+                progress(len(all_runs) + len(runs), len(policies) * seeds)
+        table[runs[0].policy] = {m: summarize([getattr(r, m) for r in runs]) for m in METRICS}
+        all_runs += runs
+    return BenchResult(table, all_runs)

@@ -1,6 +1,6 @@
-from typing import Callable, Dict, List, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
-from ._omnivox import CampaignConfig, CampaignFile, PacingPolicy, Simulation
+from ._omnivox import CampaignConfig, CampaignFile, PacingPolicy, Scenario, Simulation
 
 PolicySpec = Union[str, Callable[[Simulation], PacingPolicy]]
 
@@ -26,5 +26,15 @@ def make_policy(spec: PolicySpec, simulation: Simulation,
 def summarize(values: Sequence[float]) -> Summary: ...
 def run_once(campaign: CampaignFile, policy: PolicySpec, seed: int, hours: float,
              synthetic_contacts: int = ...) -> RunResult: ...
-def bench(campaign: CampaignFile, policies: Sequence[PolicySpec], seeds: int = ...,
-          hours: float = ..., synthetic_contacts: int = ...) -> Dict[str, Dict[str, Summary]]: ...
+METRICS: tuple[str, ...]
+
+class BenchResult(Dict[str, Dict[str, Summary]]):
+    runs: List[RunResult]
+    def __init__(self, table: Dict[str, Dict[str, Summary]], runs: List[RunResult]) -> None: ...
+    def to_pandas(self, summary: bool = ...) -> Any: ...
+    def to_numpy(self, metric: str) -> Any: ...
+
+def bench(campaign: Union[CampaignFile, Scenario],
+          policies: Optional[Sequence[PolicySpec]] = ..., seeds: Optional[int] = ...,
+          hours: Optional[float] = ..., synthetic_contacts: Optional[int] = ...,
+          progress: Optional[Callable[[int, int], object]] = ...) -> BenchResult: ...

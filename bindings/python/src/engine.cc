@@ -462,15 +462,113 @@ constexpr auto kSliceWall = std::chrono::milliseconds(100);
 // every few thousand events).
 constexpr std::size_t kSliceEvents = 4000;
 
+// One contact from a row of Engine.add_contacts (see its docstring); `index` names it in errors.
+Contact contact_from_row(const py::handle& row, std::size_t index) {
+  if (py::isinstance<Contact>(row)) return row.cast<Contact>();
+  std::string where = "Engine.add_contacts: row " + std::to_string(index);
+  if (!py::isinstance<py::dict>(row)) invalid_argument(where + ": not a dict or Contact");
+  Contact c;
+  bool has_number = false;
+  auto add_number = [&](const py::handle& n) {
+    c.numbers.emplace_back();
+    c.numbers.back().e164 = n.cast<std::string>();
+    has_number = true;
+  };
+  for (const auto& [key_obj, v] : row.cast<py::dict>()) {
+    std::string key = py::str(key_obj);
+    try {
+      if (key == "numbers" || key == "number") {
+        if (py::isinstance<py::str>(v)) {
+          add_number(v);
+        } else {
+          for (const auto& n : v) add_number(n);
+        }
+      } else if (key == "external_id") {
+        c.external_id = py::str(v);
+      } else if (key == "priority") {
+        c.priority = v.cast<std::int32_t>();
+      } else if (key == "time_zone") {
+        c.time_zone = v.cast<std::string>();
+      } else if (key == "list_name") {
+        c.list_name = v.cast<std::string>();
+      } else if (key == "attributes") {
+        for (const auto& [k, x] : v.cast<py::dict>())
+          c.attributes.emplace_back(py::str(k), py::str(x));
+      } else if (!v.is_none() && !(PyFloat_Check(v.ptr()) && std::isnan(v.cast<double>()))) {
+        c.attributes.emplace_back(key, py::str(v));
+      }
+    } catch (const py::cast_error&) {
+      invalid_argument(where + ": bad value for '" + key + "'");
+    }
+  }
+  if (!has_number) invalid_argument(where + ": no 'numbers'");
+  return c;
+}
+
+std::vector<Contact> contacts_from_rows(const py::object& rows) {
+  // A DataFrame by its records; anything else iterable row by row.
+  py::object records = py::hasattr(rows, "to_dict") && !py::isinstance<py::dict>(rows)
+                           ? rows.attr("to_dict")("records")
+                           : rows;
+  std::vector<Contact> out;
+  std::size_t i = 0;
+  for (const auto& row : records) out.push_back(contact_from_row(row, i++));
+  return out;
+}
+
+// The progress= argument of a run: a callable(virtual time reached) called between slices at
+// most every kProgressEvery of wall time, or True for a tqdm bar (omnivox._progress_bar: its
+// close(time reached) ends it, with None when the run raised).
+constexpr auto kProgressEvery = std::chrono::milliseconds(500);
+class Progress {
+ public:
+  Progress(const py::object& arg, TimePoint start, TimePoint end) {
+    if (arg.is_none() || (PyBool_Check(arg.ptr()) && !arg.cast<bool>())) return;
+    if (PyBool_Check(arg.ptr())) {
+      fn_ = py::module_::import("omnivox").attr("_progress_bar")(start, end);
+    } else if (PyCallable_Check(arg.ptr())) {
+      fn_ = arg;
+    } else {
+      throw py::type_error("progress must be a callable(datetime), True or None");
+    }
+    last_ = std::chrono::steady_clock::now();
+  }
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+  ~Progress() {
+    if (!fn_ || !py::hasattr(fn_, "close")) return;
+    try {
+      fn_.attr("close")(reached_);
+    } catch (py::error_already_set& e) {
+      e.discard_as_unraisable("omnivox progress close");
+    }
+  }
+  // The run ended normally at `now`.
+  void done(TimePoint now) { reached_ = py::cast(now); }
+  void tick(TimePoint now) {
+    if (!fn_) return;
+    auto wall = std::chrono::steady_clock::now();
+    if (wall - last_ < kProgressEvery) return;
+    last_ = wall;
+    fn_(now);
+  }
+
+ private:
+  py::object fn_;
+  py::object reached_ = py::none();
+  std::chrono::steady_clock::time_point last_;
+};
+
 // Engine.run_for in slices (GIL held on entry and between slices, released while the engine
 // runs): wall-time slices of at most kSliceWall with a real clock; virtual-time slices adapted so
 // that each takes well under kSliceWall and runs at most about kSliceEvents handlers. A run in
 // slices is the same run: the virtual clock stops at each slice's end exactly as at the end.
-std::size_t run_in_slices(EngineBox& b, Duration d) {
+std::size_t run_in_slices(EngineBox& b, Duration d, const py::object& progress_arg) {
   Engine& e = b.get();
   check_between_slices(b);
   std::size_t total = 0;
   Clock* clock = e.clock();
+  Progress progress(progress_arg, clock->now(), clock->now() + d);
   if (!clock->is_virtual()) {
     auto end = std::chrono::steady_clock::now() + d;
     do {
@@ -481,7 +579,9 @@ std::size_t run_in_slices(EngineBox& b, Duration d) {
         total += e.run_for(slice);
       }
       check_between_slices(b);
+      progress.tick(clock->now());
     } while (std::chrono::steady_clock::now() < end);
+    progress.done(clock->now());
     return total;
   }
   TimePoint end = clock->now() + d;
@@ -496,6 +596,7 @@ std::size_t run_in_slices(EngineBox& b, Duration d) {
     }
     total += n;
     check_between_slices(b);
+    progress.tick(clock->now());
     auto wall = std::chrono::steady_clock::now() - t0;
     if (wall > kSliceWall / 2 || n > kSliceEvents) {
       step = std::max(Duration(1), step / 2);
@@ -503,14 +604,16 @@ std::size_t run_in_slices(EngineBox& b, Duration d) {
       step *= 2;
     }
   } while (clock->now() < end);
+  progress.done(clock->now());
   return total;
 }
 
 // Engine.run_until_done in slices of virtual time (as run_in_slices).
-bool run_until_done_in_slices(EngineBox& b, Duration limit) {
+bool run_until_done_in_slices(EngineBox& b, Duration limit, const py::object& progress_arg) {
   Engine& e = b.get();
   check_between_slices(b);
   Clock* clock = e.clock();
+  Progress progress(progress_arg, clock->now(), clock->now() + limit);
   if (!clock->is_virtual()) {
     py::gil_scoped_release release;
     return e.run_until_done(limit);  // raises StateError
@@ -527,7 +630,11 @@ bool run_until_done_in_slices(EngineBox& b, Duration limit) {
       done = e.run_until_done(slice_end - clock->now());
     }
     check_between_slices(b);
-    if (done || slice_end >= end) return done;
+    if (done || slice_end >= end) {
+      progress.done(clock->now());
+      return done;
+    }
+    progress.tick(clock->now());
     auto wall = std::chrono::steady_clock::now() - t0;
     if (wall > kSliceWall / 2) {
       step = std::max(Duration(1), step / 2);
@@ -982,6 +1089,24 @@ void bind_engine(py::module_& m) {
           py::arg("campaign_id"), py::arg("contact"), release(),
           "Adds one contact (numbers in E.164). Returns its id.")
       .def(
+          "add_contacts",
+          [](EngineBox& box_, const std::string& campaign, const py::object& rows) {
+            std::vector<Contact> contacts = contacts_from_rows(rows);
+            std::vector<ContactId> ids;
+            ids.reserve(contacts.size());
+            py::gil_scoped_release release;
+            Engine& e = box_.get();
+            for (auto& c : contacts) ids.push_back(e.add_contact(campaign, std::move(c)));
+            return ids;
+          },
+          py::arg("campaign_id"), py::arg("rows"),
+          "Adds many contacts as add_contact does; returns their ids in order. rows: Contact "
+          "objects, dicts or a pandas DataFrame (one row per contact). A row's keys: numbers "
+          "(an E.164 str or a list of them) or number, and optionally external_id, priority, "
+          "time_zone, list_name, attributes (a dict); any other key is an attribute (its value "
+          "as str; None and NaN are left out). Raises InvalidArgumentError naming the row for "
+          "a bad row, before adding any.")
+      .def(
           "add_dnc",
           [](EngineBox& box_, const std::string& list, const std::string& n) {
             Engine& e = box_.get();
@@ -1120,33 +1245,36 @@ void bind_engine(py::module_& m) {
           "callback error (CallbackError) or KeyboardInterrupt, as run_for.")
       .def(
           "run_for",
-          [](EngineBox& b, Duration d) {
+          [](EngineBox& b, Duration d, const py::object& progress) {
             require_not_in_callback("Engine.run_for");
             if (d.count() < 0) {
               throw Error(ErrorCode::kInvalidArgument, "Engine.run_for: negative duration");
             }
-            return run_in_slices(b, d);
+            return run_in_slices(b, d, progress);
           },
-          py::arg("duration"),
+          py::arg("duration"), py::arg("progress") = py::none(),
           "Runs for `duration` (timedelta or seconds): wall time with a real clock, virtual "
           "time with a virtual clock. Returns the handlers run. Stops early, within about "
           "100 ms of wall time, and raises: KeyboardInterrupt on Ctrl-C (also from inside a "
           "Python callback); CallbackError (.where names the callback, __cause__ is the "
           "original exception) when a Python callback raised, during this run or since the "
           "last one (unless raise_callback_errors is False). The engine stays usable: call "
-          "run_for again to go on.")
+          "run_for again to go on. progress: a callable(datetime) called with the time reached "
+          "at most every 0.5 s of wall time, or True for a tqdm progress bar (ImportError "
+          "without tqdm).")
       .def(
           "run_until_done",
-          [](EngineBox& b, Duration limit) {
+          [](EngineBox& b, Duration limit, const py::object& progress) {
             require_not_in_callback("Engine.run_until_done");
             if (limit.count() < 0) {
               throw Error(ErrorCode::kInvalidArgument, "Engine.run_until_done: negative limit");
             }
-            return run_until_done_in_slices(b, limit);
+            return run_until_done_in_slices(b, limit, progress);
           },
-          py::arg("limit"),
+          py::arg("limit"), py::arg("progress") = py::none(),
           "Virtual clock only: runs until every started campaign is done or `limit` passed. "
-          "True if finished. Raises KeyboardInterrupt / CallbackError as run_for.")
+          "True if finished. Raises KeyboardInterrupt / CallbackError and takes progress= as "
+          "run_for (a bar's total is `limit`).")
       .def(
           "idle",
           [](EngineBox& box_) {

@@ -5,6 +5,8 @@ progress reports."""
 import datetime as dt
 import pathlib
 import pickle
+import sys
+import time
 
 import pytest
 
@@ -145,3 +147,154 @@ def test_load_scenario_names_what_is_wrong(tmp_path):
         omnivox.load_scenario(str(tmp_path / "missing.json"))
     with pytest.raises(omnivox.ConfigError):
         omnivox.load_campaign_file(str(SOURCE_DIR / "benchmarks" / "scenarios" / "noon-drop.json"))
+
+
+def small_scenario(tmp_path, seeds=2):
+    path = tmp_path / "tiny.json"
+    path.write_text('{"name": "tiny", "seeds": %d, "hours": 0.5, "contacts": 300,'
+                    ' "policies": ["progressive", "power:2"],'
+                    ' "campaign": {"id": "t", "agents": 3, "start": "2026-05-04T13:00:00Z",'
+                    ' "compliance": "NONE", "call_window": "00:00-24:00",'
+                    ' "simulation": {"world": "parametric", "p_live": 0.3}}}' % seeds)
+    return omnivox.load_scenario(str(path))
+
+
+def test_bench_keeps_the_per_seed_runs_and_the_summary(tmp_path):
+    sc = small_scenario(tmp_path)
+    seen = []
+    result = omnivox.bench.bench(sc, progress=lambda done, total: seen.append((done, total)))
+    assert list(result) == ["progressive", "power:2"]
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    s = result["power:2"]["occupancy"]  # the summary, as before
+    assert isinstance(s, omnivox.bench.Summary) and 0 < s.mean <= 1
+    assert [(r.policy, r.seed) for r in result.runs] == \
+        [("progressive", 1), ("progressive", 2), ("power:2", 1), ("power:2", 2)]
+    runs = [r.occupancy for r in result.runs if r.policy == "power:2"]
+    assert s.mean == pytest.approx(sum(runs) / 2)
+    again = roundtrip(result)
+    assert again.runs == result.runs and again["progressive"] == result["progressive"]
+    np = pytest.importorskip("numpy")
+    arr = result.to_numpy("occupancy")
+    assert arr.shape == (2, 2) and np.allclose(arr[1], runs)
+    pd = pytest.importorskip("pandas")
+    df = result.to_pandas()
+    assert len(df) == 4 and set(omnivox.bench.METRICS) <= set(df.columns)
+    assert df.groupby("policy")["occupancy"].mean()["power:2"] == pytest.approx(s.mean)
+    summary = result.to_pandas(summary=True)
+    assert summary.loc["power:2", "occupancy"] == pytest.approx(s.mean)
+    assert summary.loc["power:2", "occupancy_hw"] == pytest.approx(s.half_width)
+    assert isinstance(df, pd.DataFrame)
+
+
+def run_with_records(progress=None, hours=2):
+    sim = omnivox.Simulation(omnivox.SimulationOptions(), MONDAY_9)
+    e = sim.engine
+    e.add_campaign(open_campaign())
+    ids = e.add_contacts("c1", [{"numbers": f"+1212{2000000 + i}", "external_id": f"x{i}",
+                                 "segment": "a" if i % 2 else "b"} for i in range(300)])
+    assert len(ids) == 300
+    sim.add_agents("c1", 3)
+    e.start_campaign("c1")
+    series = []
+    for _ in range(4):
+        e.run_for(dt.timedelta(hours=hours / 4), progress=progress)
+        series.append(e.statistics("c1"))
+    return sim, series
+
+
+def test_call_records_and_metrics_convert_to_pandas_and_numpy():
+    sim, series = run_with_records()
+    occupancy = omnivox.to_numpy(series, "occupancy")
+    assert occupancy.shape == (4,) and occupancy[-1] == series[-1].occupancy
+    pd = pytest.importorskip("pandas")
+    attempts = sim.storage.attempts("c1")
+    calls = omnivox.to_pandas(attempts)
+    assert len(calls) == len(attempts) > 0
+    assert {"call_id", "contact_id", "number", "disposition", "created_at", "ended_at",
+            "state"} <= set(calls.columns)
+    assert set(calls["disposition"]) <= set(omnivox.Disposition.__members__)
+    assert calls["created_at"].iloc[0] == attempts[0].created_at
+    metrics = omnivox.to_pandas(series)
+    assert list(metrics["attempts"]) == [s.attempts for s in series]
+    assert "dispositions.SALE" in metrics.columns and "agents_by_state.ON_CALL" in metrics.columns
+    contacts = omnivox.to_pandas(sim.storage.contacts("c1"))
+    assert len(contacts) == 300 and contacts["numbers"].str.startswith("+1212").all()
+    assert set(contacts["attributes.segment"]) == {"a", "b"}
+    assert isinstance(calls, pd.DataFrame)
+
+
+def test_pandas_missing_is_a_clear_import_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match="python3-pandas"):
+        omnivox.to_pandas([])
+
+
+def test_add_contacts_from_dicts_contacts_and_a_dataframe():
+    sim = omnivox.Simulation(omnivox.SimulationOptions(), MONDAY_9)
+    e = sim.engine
+    e.add_campaign(open_campaign())
+    ids = e.add_contacts("c1", [
+        {"numbers": ["+12125550100", "+12125550101"], "external_id": "a", "priority": 3,
+         "region": "east", "score": float("nan"), "note": None},
+        omnivox.Contact(external_id="b", numbers=["+12125550102"]),
+        {"number": "+12125550103", "attributes": {"k": "v"}},
+    ])
+    assert len(ids) == 3
+    a = sim.storage.get_contact(ids[0])
+    assert [n.e164 for n in a.numbers] == ["+12125550100", "+12125550101"] and a.priority == 3
+    assert a.attribute("region") == "east" and a.attribute("score") is None
+    assert a.attribute("note") is None
+    assert sim.storage.get_contact(ids[2]).attribute("k") == "v"
+    with pytest.raises(omnivox.InvalidArgumentError, match="row 1"):
+        e.add_contacts("c1", [{"numbers": "+12125550104"}, {"external_id": "no number"}])
+    assert sim.storage.contact_count("c1") == 3  # nothing of the bad batch was added
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"numbers": ["+12125550200", "+12125550201"], "external_id": ["p", "q"],
+                       "city": ["Lisbon", "Porto"]})
+    ids = e.add_contacts("c1", df)
+    assert sim.storage.get_contact(ids[1]).attribute("city") == "Porto"
+    assert sim.storage.contact_count("c1") == 5
+
+
+class Slow(omnivox.PacingPolicy):
+    """Launches nothing and takes 1 ms of wall time per decision, one decision a second."""
+
+    def decide(self, snapshot):
+        time.sleep(0.001)
+        return 0
+
+    def tick_interval(self):
+        return dt.timedelta(seconds=1)
+
+
+def slow_run(progress, seconds=1800):
+    sim = omnivox.Simulation(omnivox.SimulationOptions(), MONDAY_9)
+    e = sim.engine
+    e.add_campaign(open_campaign())
+    e.add_contacts("c1", [{"numbers": "+12125550100"}])
+    sim.add_agents("c1", 1)
+    e.set_pacing_policy("c1", Slow())
+    e.start_campaign("c1")
+    e.run_for(seconds, progress=progress)
+    return e
+
+
+def test_progress_is_called_with_the_virtual_time_at_most_every_half_second():
+    calls = []
+    started = time.monotonic()
+    e = slow_run(lambda t: calls.append((time.monotonic(), t)))
+    wall = time.monotonic() - started
+    assert wall > 1.0 and len(calls) >= 1
+    assert all(b[0] - a[0] >= 0.45 for a, b in zip(calls, calls[1:]))
+    assert all(a[1] < b[1] for a, b in zip(calls, calls[1:]))
+    assert all(MONDAY_9 < t <= MONDAY_9 + dt.timedelta(seconds=1800) for _, t in calls)
+    assert len(calls) <= wall / 0.45 + 1
+    with pytest.raises(TypeError):
+        e.run_for(1, progress=3)
+
+
+def test_progress_true_draws_a_tqdm_bar(capsys):
+    pytest.importorskip("tqdm")
+    slow_run(True, seconds=900)
+    err = capsys.readouterr().err
+    assert "omnivox (virtual s)" in err and "900/900" in err
