@@ -21,7 +21,7 @@
 set -u
 CLI=$1
 CHECK=$2
-PER_KIND=${3:-30}
+PER_KIND=${3:-50}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 require_tools sipp kamailio espeak-ng sox "$PY"
