@@ -823,7 +823,16 @@ void bind_engine(py::module_& m) {
         if (!(speed > 0) || !std::isfinite(speed)) {
           throw Error(ErrorCode::kInvalidArgument, "system_clock: speed must be > 0");
         }
-        return std::shared_ptr<Clock>(make_system_clock(speed, start));
+        // The clock's destructor joins its timer thread, which may be waiting for the GIL to
+        // run a Python timer: destroy it without the GIL.
+        return std::shared_ptr<Clock>(make_system_clock(speed, start).release(), [](Clock* c) {
+          if (Py_IsInitialized() && PyGILState_Check()) {
+            py::gil_scoped_release release;
+            delete c;
+          } else {
+            delete c;
+          }
+        });
       },
       py::arg("speed") = 1.0, py::arg("start") = TimePoint{},
       "Wall-clock time; timers fire on one internal thread. speed > 1 runs faster than the "
@@ -1096,7 +1105,14 @@ void bind_engine(py::module_& m) {
             ids.reserve(contacts.size());
             py::gil_scoped_release release;
             Engine& e = box_.get();
-            for (auto& c : contacts) ids.push_back(e.add_contact(campaign, std::move(c)));
+            for (auto& c : contacts) {
+              try {
+                ids.push_back(e.add_contact(campaign, std::move(c)));
+              } catch (const Error& err) {
+                throw Error(err.code(), "Engine.add_contacts: row " + std::to_string(ids.size()) +
+                                            ": " + err.what());
+              }
+            }
             return ids;
           },
           py::arg("campaign_id"), py::arg("rows"),
@@ -1104,8 +1120,11 @@ void bind_engine(py::module_& m) {
           "objects, dicts or a pandas DataFrame (one row per contact). A row's keys: numbers "
           "(an E.164 str or a list of them) or number, and optionally external_id, priority, "
           "time_zone, list_name, attributes (a dict); any other key is an attribute (its value "
-          "as str; None and NaN are left out). Raises InvalidArgumentError naming the row for "
-          "a bad row, before adding any.")
+          "as str; None and NaN are left out). A row that is not a dict or Contact, lacks "
+          "numbers or has a value of the wrong type is an InvalidArgumentError naming it, "
+          "raised before any row is added; an error of add_contact (a number not in E.164, "
+          "an unknown campaign) names its row and stops there, the rows before it staying "
+          "added (adding them again leaves them as they are when they have external ids).")
       .def(
           "add_dnc",
           [](EngineBox& box_, const std::string& list, const std::string& n) {

@@ -248,12 +248,16 @@ def test_add_contacts_from_dicts_contacts_and_a_dataframe():
     with pytest.raises(omnivox.InvalidArgumentError, match="row 1"):
         e.add_contacts("c1", [{"numbers": "+12125550104"}, {"external_id": "no number"}])
     assert sim.storage.contact_count("c1") == 3  # nothing of the bad batch was added
+    with pytest.raises(omnivox.InvalidArgumentError, match="row 1: .*not E.164"):
+        e.add_contacts("c1", [{"numbers": "+12125550105", "external_id": "r"},
+                              {"numbers": "12345"}])
+    assert sim.storage.contact_count("c1") == 4  # the rows before the bad one stay added
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"numbers": ["+12125550200", "+12125550201"], "external_id": ["p", "q"],
                        "city": ["Lisbon", "Porto"]})
     ids = e.add_contacts("c1", df)
     assert sim.storage.get_contact(ids[1]).attribute("city") == "Porto"
-    assert sim.storage.contact_count("c1") == 5
+    assert sim.storage.contact_count("c1") == 6
 
 
 class Slow(omnivox.PacingPolicy):
