@@ -39,8 +39,9 @@ namespace omnivox {
 
 /// A distribution of durations in seconds.
 struct Distribution {
+  /// The family: FIXED, EXPONENTIAL, LOGNORMAL or EMPIRICAL.
   enum class Kind { kFixed, kExponential, kLognormal, kEmpirical };
-  Kind kind = Kind::kFixed;
+  Kind kind = Kind::kFixed;       ///< the family; default FIXED
   double mean_s = 0.0;            ///< fixed value, or the mean (exponential, lognormal)
   double sd_s = 0.0;              ///< lognormal standard deviation (of the value, not the log)
   std::vector<double> samples_s;  ///< empirical: drawn uniformly from these
@@ -59,13 +60,13 @@ struct Distribution {
 /// The parametric world: what happens when a number is dialed. Shares need not sum to 1; the
 /// remainder of live + machine + busy + invalid is no-answer.
 struct ParametricWorld {
-  double p_live = 0.3;     ///< a person answers
-  double p_machine = 0.1;  ///< an answering machine answers
-  double p_busy = 0.05;
+  double p_live = 0.3;      ///< a person answers
+  double p_machine = 0.1;   ///< an answering machine answers
+  double p_busy = 0.05;     ///< the line is busy
   double p_invalid = 0.01;  ///< the number is invalid (fails fast)
   Distribution answer_delay = Distribution::exponential(8.0);  ///< ring time before an answer
-  Distribution busy_delay = Distribution::fixed(3.0);
-  Distribution invalid_delay = Distribution::fixed(1.0);
+  Distribution busy_delay = Distribution::fixed(3.0);          ///< time to a busy signal (s)
+  Distribution invalid_delay = Distribution::fixed(1.0);  ///< time to an invalid-number failure (s)
   Distribution talk = Distribution::lognormal(180.0, 120.0);  ///< person's talk time
   double p_sale = 0.1;  ///< a talk ends in SALE (else NOT_INTERESTED)
   /// From each instant on (UTC, ascending), p_live takes the paired value; the share it loses
@@ -91,10 +92,14 @@ struct ReplayRecord {
 };
 struct ReplayWorld {
   std::unordered_map<std::string, ReplayRecord> records;  ///< by Contact::external_id
-  /// Shares of the ending of an attempt before the reaching one (normalised).
+  /// Share of the attempts before the reaching one that end unanswered (the three shares are
+  /// normalised). Default: 0.6.
   double share_no_answer = 0.6;
+  /// Share of the attempts before the reaching one that end busy. Default: 0.2.
   double share_busy = 0.2;
+  /// Share of the attempts before the reaching one that an answering machine takes. Default: 0.2.
   double share_machine = 0.2;
+  /// Time to a busy signal (s). Default: fixed 4 s.
   Distribution busy_delay = Distribution::fixed(4.0);
   /// Ring time of an attempt that reaches the person.
   Distribution answer_delay = Distribution::lognormal(9.0, 4.0);
@@ -105,6 +110,8 @@ struct ReplayWorld {
 
 /// How the simulated world and agents behave.
 struct SimulationOptions {
+  /// Seed of the one random generator every draw comes from: a run is reproducible from it.
+  /// Default: 1.
   std::uint64_t seed = 1;
   /// Exactly one of the two world models is used: replay if set, else parametric.
   ParametricWorld parametric;
