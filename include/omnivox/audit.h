@@ -17,7 +17,7 @@ namespace omnivox {
 
 /// What an after-the-fact audit of a campaign's call records found. Every count should be 0.
 struct ComplianceAudit {
-  long attempts = 0;
+  long attempts = 0;           ///< attempts audited
   long outside_window = 0;     ///< dialed outside campaign ∩ profile windows in local time
   long on_holiday = 0;         ///< dialed on a profile holiday (local date)
   long under_min_ring = 0;     ///< given up by the engine (CANCELED / FAILED timeout) before
@@ -27,6 +27,7 @@ struct ComplianceAudit {
                                ///< 1/cap live answers in the window, exceeded the cap
   double max_window_rate = 0;  ///< the highest such rolling rate seen
   std::vector<std::string> examples;  ///< up to 10 human-readable violations
+  /// True when no rule was broken (every violation count is 0).
   bool clean() const {
     return outside_window + on_holiday + under_min_ring + repeat_violations + cap_breaches == 0;
   }

@@ -25,11 +25,13 @@ namespace omnivox {
 /// Minutes after local midnight: [start, end). start == end means closed all day.
 /// end may be 1440 (midnight at the end of the day). Windows do not wrap past midnight.
 struct LocalTimeRange {
-  int start_minute = 0;
-  int end_minute = 0;
+  int start_minute = 0;  ///< first minute allowed, after local midnight (0..1440)
+  int end_minute = 0;    ///< first minute no longer allowed, after local midnight (0..1440)
+  /// True if the minute after local midnight (0..1439) is inside [start, end).
   bool contains(int minute_of_day) const {
     return minute_of_day >= start_minute && minute_of_day < end_minute;
   }
+  /// True when the range allows no minute (end <= start): closed all day.
   bool closed() const { return end_minute <= start_minute; }
 };
 

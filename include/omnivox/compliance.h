@@ -41,6 +41,7 @@ struct RegionRule {
 
 /// A named rule set. Every field states its default (the NONE profile's values).
 struct ComplianceProfile {
+  /// The profile's name: a built-in one (NONE, US_FTC_FCC, ...) or the host's. Default: "NONE".
   std::string name = "NONE";
   /// Abandons / live answers may not exceed this (fraction). Default: 1 (no cap).
   double abandon_cap = 1.0;
@@ -68,10 +69,19 @@ struct ComplianceProfile {
   /// The same after an AMD "machine" result. Default: 0.
   Duration no_repeat_after_machine{0};
 
+  /// No rules: no abandon cap, calls allowed at any hour (docs/compliance.md).
   static ComplianceProfile none();
+  /// United States (FTC and FCC): abandon cap 3 % over 30 days, AMD false positives counted,
+  /// 2 s hold window, 08:00–21:00 local, stricter state rules (docs/compliance.md).
   static ComplianceProfile us_ftc_fcc();
+  /// United Kingdom (Ofcom): abandon cap 3 % over 24 h, AMD false positives counted, 2 s hold
+  /// window, 08:00–21:00 local, no repeat within 72 h of an abandon or 24 h of an AMD machine.
   static ComplianceProfile uk_ofcom();
+  /// Canada (CRTC): abandon cap 5 % over 30 days, 2 s hold window, weekdays 09:00–21:30 and
+  /// weekends 10:00–18:00 local.
   static ComplianceProfile ca_crtc();
+  /// Australia (ACMA): abandon cap 5 % over 30 days, 2 s hold window, weekdays 09:00–20:00 and
+  /// Saturdays 09:00–17:00 local, no calls on Sundays or national public holidays.
   static ComplianceProfile au_acma();
   /// The profile of that name (NONE, US_FTC_FCC, UK_OFCOM, CA_CRTC, AU_ACMA), or nullopt.
   static std::optional<ComplianceProfile> by_name(std::string_view name);

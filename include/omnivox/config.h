@@ -64,6 +64,7 @@ struct TelephonyConfig {
 
 /// Everything a campaign file describes.
 struct CampaignFile {
+  /// The campaign: the file's top-level campaign fields (id, dial_mode, call_window, ...).
   CampaignConfig campaign;
   /// Number of agents. Default: 10; with the SIP backend, the length of `telephony.agents`.
   int agents = 10;
@@ -103,8 +104,8 @@ CampaignFile parse_campaign_json(const std::string& json, const std::string& bas
 /// bench's seeds, hours, synthetic contacts, policies and the stylised model's parameters.
 /// Every field states its default.
 struct BenchScenario {
-  std::string name;
-  std::string description;
+  std::string name;         ///< short name, used in reports. Default: empty.
+  std::string description;  ///< what the scenario models, one sentence. Default: empty.
   /// The campaign (the file's "campaign" section, parsed as a campaign file).
   CampaignFile file;
   /// Seeds 1..seeds, one run per policy each. Default: 5 (1..1000).

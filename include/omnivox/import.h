@@ -96,6 +96,8 @@ struct ImportOptions {
   char delimiter = 0;
   /// Region for numbers without a country code. Default: "US".
   std::string default_region = "US";
+  /// Which columns hold the numbers, the id, the priority and the time zone. Default: see
+  /// ColumnMapping.
   ColumnMapping mapping;
   /// Stop keeping error details after this many (rows are still counted). Default: 1000.
   std::size_t max_errors_kept = 1000;
@@ -128,8 +130,8 @@ struct ImportedContact {
 
 /// One rejected row (or a problem with the file itself, line 0 for the whole file).
 struct ImportError {
-  std::size_t line = 0;
-  std::string reason;
+  std::size_t line = 0;  ///< physical line where the row starts (1-based); 0: the whole file
+  std::string reason;    ///< why it was rejected, human-readable
 };
 
 /// What an import did.
