@@ -9,35 +9,38 @@
 
 namespace omnivox {
 
+/// A call changed state.
 struct CallStateChange {
-  TimePoint at{};
-  std::string campaign_id;
-  CallId call_id = kNoCall;
-  ContactId contact_id = kNoContact;
-  CallState from = CallState::kQueued;
-  CallState to = CallState::kQueued;
-  AgentId agent = kNoAgent;
+  TimePoint at{};                       ///< when, on the engine's clock
+  std::string campaign_id;              ///< the call's campaign
+  CallId call_id = kNoCall;             ///< the call
+  ContactId contact_id = kNoContact;    ///< the contact called
+  CallState from = CallState::kQueued;  ///< the state left
+  CallState to = CallState::kQueued;    ///< the state entered
+  AgentId agent = kNoAgent;             ///< the agent it is bridged or reserved to, or kNoAgent
 };
 
+/// An agent changed state.
 struct AgentStateChange {
-  TimePoint at{};
-  std::string campaign_id;
-  AgentId agent = kNoAgent;
-  AgentState from = AgentState::kLoggedOut;
-  AgentState to = AgentState::kLoggedOut;
-  CallId call_id = kNoCall;  ///< the call that caused it, if any
+  TimePoint at{};                            ///< when, on the engine's clock
+  std::string campaign_id;                   ///< the agent's campaign
+  AgentId agent = kNoAgent;                  ///< the agent
+  AgentState from = AgentState::kLoggedOut;  ///< the state left
+  AgentState to = AgentState::kLoggedOut;    ///< the state entered
+  CallId call_id = kNoCall;                  ///< the call that caused it, if any
 };
 
+/// One pacing decision: what the policy saw and asked for, and what was launched.
 struct PacingDecision {
-  TimePoint at{};
-  std::string campaign_id;
-  std::string policy;
-  int agents_idle = 0;
-  int agents_busy = 0;
-  int calls_pending = 0;
-  int requested = 0;  ///< what the policy asked for
-  int allowed = 0;    ///< what the abandon-rate governor allowed (<= requested)
-  int launched = 0;   ///< what the engine launched (bounded by the dial queue)
+  TimePoint at{};           ///< when, on the engine's clock
+  std::string campaign_id;  ///< the campaign paced
+  std::string policy;       ///< the policy's name()
+  int agents_idle = 0;      ///< agents AVAILABLE at the decision
+  int agents_busy = 0;      ///< agents RESERVED, ON_CALL or WRAP_UP at the decision
+  int calls_pending = 0;    ///< attempts in flight not yet resolved at the decision
+  int requested = 0;        ///< what the policy asked for
+  int allowed = 0;          ///< what the abandon-rate governor allowed (<= requested)
+  int launched = 0;         ///< what the engine launched (bounded by the dial queue)
 };
 
 /// Called on the engine's thread, after the change. Implementations must not block; they may
@@ -58,8 +61,11 @@ class EventListener {
   /// of the others (a simulation sends millions of call state changes). Asked before each
   /// callback, so it may change over time. Default: all.
   virtual unsigned interests() const { return kAllEvents; }
+  /// A call changed state (every change, QUEUED → DIALING → ... → a terminal state).
   virtual void on_call_state(const CallStateChange& change) {}
+  /// An agent changed state.
   virtual void on_agent_state(const AgentStateChange& change) {}
+  /// A pacing decision was taken (also one that launched nothing).
   virtual void on_pacing_decision(const PacingDecision& decision) {}
   /// An attempt reached a terminal state and its disposition is final for the engine.
   virtual void on_attempt_finished(const Attempt& attempt) {}

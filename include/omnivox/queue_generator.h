@@ -51,18 +51,19 @@ const char* to_string(Ineligibility r);
 
 /// One dialable entry.
 struct DialQueueEntry {
-  ContactId contact_id = kNoContact;
-  std::uint16_t number_index = 0;
-  std::string number;  ///< E.164
-  bool callback = false;
-  AgentId callback_agent = kNoAgent;
+  ContactId contact_id = kNoContact;  ///< the contact to dial
+  std::uint16_t number_index = 0;     ///< index into the contact's numbers
+  std::string number;                 ///< E.164
+  bool callback = false;              ///< a scheduled callback (status CALLBACK)
+  AgentId callback_agent = kNoAgent;  ///< the callback's owner, or kNoAgent for anyone
 };
 
 /// Why a contact is (not) dialable now.
 struct EligibilityReport {
-  ContactId contact_id = kNoContact;
-  Ineligibility reason = Ineligibility::kNone;
-  std::string detail;  ///< e.g. "local time 22:14 in Europe/Lisbon; window 09:00-21:00"
+  ContactId contact_id = kNoContact;  ///< the contact asked about
+  Ineligibility reason =
+      Ineligibility::kNone;  ///< the first rule that excludes it (kNone: dialable)
+  std::string detail;        ///< e.g. "local time 22:14 in Europe/Lisbon; window 09:00-21:00"
   std::optional<TimePoint> eligible_at;  ///< when it may become dialable, if known
 };
 
