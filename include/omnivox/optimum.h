@@ -101,14 +101,15 @@ struct PolicyStats {
   double cap_probability = 0;
 };
 
+/// The optimum and its two bracketing policies. The first fields are the optimum's long-run
+/// statistics (the mixture of the two policies below).
 struct OptimumResult {
-  // The optimum (the mixture of the two policies below).
-  double occupancy = 0;
-  double connects_per_hour = 0;
-  double abandons_per_hour = 0;
-  double live_answers_per_hour = 0;
-  double attempts_per_hour = 0;
-  double abandon_rate = 0;  ///< = abandon_cap when the cap binds, less if it does not
+  double occupancy = 0;              ///< E[busy] / N, the share of agent time on calls (0..1)
+  double connects_per_hour = 0;      ///< live answers that got an agent, per hour
+  double abandons_per_hour = 0;      ///< live answers with no free agent, per hour
+  double live_answers_per_hour = 0;  ///< connects + abandons, per hour
+  double attempts_per_hour = 0;      ///< launches (= resolutions), per hour
+  double abandon_rate = 0;           ///< = abandon_cap when the cap binds, less if it does not
   /// The Lagrange multiplier: penalty per abandon in units of one connect (0 if the cap does
   /// not bind; +infinity for abandon_cap = 0).
   double lambda = 0;
@@ -117,13 +118,13 @@ struct OptimumResult {
   /// feasible one (time-sharing in long blocks; rates mix linearly). If the cap does not bind,
   /// or abandon_cap = 0, both are the same policy and mixing_weight = 1.
   PolicyStats feasible;
-  PolicyStats infeasible;
-  double mixing_weight = 1;
+  PolicyStats infeasible;    ///< the policy with abandon ratio > cap (see `feasible`)
+  double mixing_weight = 1;  ///< long-run share of time on `feasible` (0..1, see above)
   /// Each policy as launch-up-to targets: target[b] = T such that, with b busy agents and d in
   /// flight, the policy launches max(0, T - d) attempts. Filled when the solved policy has
   /// this threshold form (checked state by state, see `threshold_form`).
   std::vector<int> feasible_target;
-  std::vector<int> infeasible_target;
+  std::vector<int> infeasible_target;  ///< the same for `infeasible`
   /// True when every solved policy was verified to be of the form "launch up to T(b)".
   bool threshold_form = false;
   int max_in_flight = 0;  ///< the D actually used
