@@ -38,7 +38,9 @@ class TunablePolicy : public PacingPolicy {
   virtual double parameter() const = 0;
   /// Sets the value, clamped to [parameter_min(), parameter_max()].
   virtual void set_parameter(double value) = 0;
+  /// The smallest value the parameter takes (the most cautious end for most policies).
   virtual double parameter_min() const = 0;
+  /// The largest value the parameter takes.
   virtual double parameter_max() const = 0;
 };
 
@@ -128,6 +130,7 @@ enum class VicidialDropMethod {
 
 /// Every field states its default (VICIdial's own defaults where it has one).
 struct VicidialOptions {
+  /// What happens over the drop limit (adaptive_dl_diff... ADAPT_*). Default: HARD_LIMIT.
   VicidialDropMethod method = VicidialDropMethod::kHardLimit;
   /// Starting dial level (auto_dial_level), in [1, max_level]. Default: 1.
   double initial_level = 1.0;
@@ -192,7 +195,7 @@ struct PiOptions {
   /// (anti-windup), so the parameter comes off a limit as soon as the error changes sign.
   /// Defaults: kp 0.05, ki 0.02.
   double kp = 0.05;
-  double ki = 0.02;
+  double ki = 0.02;  ///< integral gain (see kp). Default: 0.02.
 };
 
 /// Wraps a TunablePolicy and tunes its parameter so that the abandon rate over the last M live
@@ -278,7 +281,7 @@ struct OracleOptions {
   /// The campaign's ring timeout and AMD setting (to foresee attempts not launched yet).
   /// Defaults: 25 s, false (CampaignConfig's defaults).
   Duration ring_timeout = std::chrono::seconds(25);
-  bool amd = false;
+  bool amd = false;  ///< the campaign runs AMD (see ring_timeout). Default: false.
   /// A live answer may meet its agent up to this long after answering (<= the hold window).
   /// Default: 0 (an agent must be free when the person answers).
   double slack_s = 0.0;

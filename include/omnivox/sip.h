@@ -110,16 +110,17 @@ struct SipOptions {
 
 /// Counters of the backend, for hosts and tests. All counts since start().
 struct SipStats {
-  long invites_sent = 0;
-  long answered = 0;
-  long cancels_sent = 0;
-  long byes_sent = 0;
-  long byes_received = 0;
-  long auth_challenges = 0;
-  long queue_overflows = 0;
-  long rtp_packets_received = 0;
-  long rtp_packets_sent = 0;
-  long bridges = 0;
+  long invites_sent = 0;     ///< INVITEs sent (customer calls and agent legs)
+  long answered = 0;         ///< calls answered (200 OK to an INVITE)
+  long cancels_sent = 0;     ///< CANCELs sent (calls given up before an answer)
+  long byes_sent = 0;        ///< BYEs sent (calls hung up by this side)
+  long byes_received = 0;    ///< BYEs received (calls hung up by the other side)
+  long auth_challenges = 0;  ///< 401/407 challenges answered with credentials
+  long queue_overflows =
+      0;  ///< calls failed at once (503): the call-rate queue would wait too long
+  long rtp_packets_received = 0;  ///< RTP packets received, every leg
+  long rtp_packets_sent = 0;      ///< RTP packets sent (relayed or played), every leg
+  long bridges = 0;               ///< customer calls bridged to an agent leg
   /// Connect delay of the latest bridge: bridge() → the first customer packet relayed to the
   /// agent, microseconds (0 before any). The largest seen so far.
   long bridge_delay_us_last = 0;
