@@ -130,7 +130,8 @@ enum class VicidialDropMethod {
 
 /// Every field states its default (VICIdial's own defaults where it has one).
 struct VicidialOptions {
-  /// What happens over the drop limit (adaptive_dl_diff... ADAPT_*). Default: HARD_LIMIT.
+  /// What the dial level does over the drop limit (ADAPT_HARD_LIMIT, ADAPT_AVERAGE or
+  /// ADAPT_TAPERED). Default: HARD_LIMIT.
   VicidialDropMethod method = VicidialDropMethod::kHardLimit;
   /// Starting dial level (auto_dial_level), in [1, max_level]. Default: 1.
   double initial_level = 1.0;
