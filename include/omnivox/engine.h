@@ -13,6 +13,7 @@
 #ifndef OMNIVOX_ENGINE_H_
 #define OMNIVOX_ENGINE_H_
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -99,6 +100,101 @@ struct CampaignStatistics {
 /// A campaign's contacts counted by the first rule that excludes them now.
 struct EligibilityCensus {
   std::vector<std::size_t> by_reason;  ///< index = Ineligibility (0 = dialable now)
+};
+
+// ---- agent statistics ----
+// What each agent of a campaign did (calls handled, talk, wrap-up, idle and paused time,
+// occupancy, dispositions, longest idle), in total and per 15-minute interval, as a supervisor's
+// real-time screen and interval reports show them (Engine::agent_statistics()). Time in each
+// agent state is counted from the engine's own state changes, on the engine's clock, to the
+// millisecond; so for every agent and every interval talk + wrap + idle + paused == logged-in
+// time exactly (up to the millisecond-to-second conversion).
+
+/// The length of the intervals of the series: 15 minutes, the interval of contact-centre
+/// workforce management (forecasts, schedules and interval reports are kept per 15 minutes).
+/// Intervals start at multiples of it since 1970-01-01T00:00:00Z, so on the quarter hour in UTC
+/// (and in every time zone whose offset is a multiple of 15 minutes).
+inline constexpr Duration kAgentStatisticsInterval = std::chrono::minutes(15);
+
+/// How many intervals the series keep per agent: the latest 7 days (672 intervals). Older
+/// intervals are dropped; the totals keep counting.
+inline constexpr int kAgentStatisticsIntervalsKept = 7 * 24 * 4;
+
+/// What one agent (or all agents of a campaign, summed) did over a span of time: the whole
+/// time the engine knows them (totals) or one interval. Times are in seconds.
+///
+/// The states are counted as in CampaignStatistics:
+///  - talk: RESERVED and ON_CALL (from the moment a live answer is handed to the agent until
+///    the call ends),
+///  - wrap-up (after-call work): WRAP_UP,
+///  - idle: AVAILABLE (waiting for a call, or holding a preview),
+///  - paused: PAUSED (not ready, "aux"),
+///  - logged-in: every state except LOGGED_OUT, so logged_in = talk + wrap + idle + paused.
+struct AgentActivity {
+  /// Start of the span: the interval's start; for totals, the first time the agent (for a
+  /// campaign: any of its agents) logged in (epoch if never).
+  TimePoint start{};
+  /// End of the span: the interval's end, or the snapshot's time for the interval under way and
+  /// for totals.
+  TimePoint end{};
+  /// Calls the agent handled: bridged calls whose wrap-up ended in the span (the agent's
+  /// set_disposition, or the engine's COMPLETED after EngineOptions::max_wrap_up).
+  long calls_handled = 0;
+  double talk_seconds = 0.0;
+  double wrap_seconds = 0.0;
+  double idle_seconds = 0.0;
+  double paused_seconds = 0.0;
+  double logged_in_seconds = 0.0;
+  /// Occupancy, 0..1: (talk + wrap) / (logged-in - paused), the share of the time agents were
+  /// ready for calls that they spent handling them (the contact-centre convention: Erlang C
+  /// occupancy, handle time over handle plus available time; paused time is excluded as not
+  /// ready). 0 when the denominator is 0. Same formula as CampaignStatistics::occupancy.
+  double occupancy = 0.0;
+  /// The longest unbroken AVAILABLE stretch: for totals, the whole stretch (one still going
+  /// counts up to the snapshot's time); for an interval, its part inside the interval. For a
+  /// campaign, the longest of its agents'.
+  double longest_idle_seconds = 0.0;
+  /// The handled calls by their final disposition (index = Disposition), counted with
+  /// calls_handled. Sales per hour: dispositions[kSale] / (logged_in_seconds / 3600); see
+  /// per_logged_in_hour().
+  long dispositions[kDispositionCount] = {};
+
+  /// `count` per logged-in hour of this span (0 when never logged in), e.g.
+  /// per_logged_in_hour(dispositions[static_cast<int>(Disposition::kSale)]) = sales per hour.
+  double per_logged_in_hour(double count) const {
+    return logged_in_seconds > 0 ? count * 3600.0 / logged_in_seconds : 0.0;
+  }
+};
+
+/// One agent's statistics.
+struct AgentSummary {
+  AgentId agent = kNoAgent;
+  std::string name;
+  AgentState state = AgentState::kLoggedOut;  ///< now
+  /// How long the agent has been in `state`, in seconds (time in state, as on a real-time
+  /// screen).
+  double seconds_in_state = 0.0;
+  AgentActivity totals;
+  /// Per interval, aligned with AgentStatistics::intervals (same length and starts; zeros where
+  /// the agent was logged out).
+  std::vector<AgentActivity> intervals;
+};
+
+/// The agent statistics of one campaign at one moment (a consistent snapshot).
+struct AgentStatistics {
+  std::string campaign_id;
+  TimePoint at{};  ///< the snapshot's time, on the engine's clock
+  Duration interval = kAgentStatisticsInterval;
+  /// The campaign's agents, in the order they were added.
+  std::vector<AgentSummary> agents;
+  /// All agents summed (longest_idle_seconds: the longest of theirs; occupancy from the sums).
+  /// dispositions counts only calls agents handled: CampaignStatistics::dispositions counts
+  /// every attempt.
+  AgentActivity totals;
+  /// Per interval, oldest first: from the interval in which an agent first logged in (at most
+  /// kAgentStatisticsIntervalsKept back) to the one under way; empty if no agent ever logged
+  /// in.
+  std::vector<AgentActivity> intervals;
 };
 
 class Engine {
@@ -195,6 +291,12 @@ class Engine {
 
   // ---- reading ----
   CampaignStatistics statistics(const std::string& campaign_id) const;
+  /// What the campaign's agents did: per agent and summed, calls handled, talk, wrap-up, idle
+  /// and paused time, occupancy, dispositions and longest idle, in total and per 15-minute
+  /// interval (AgentActivity has the definitions). Throws Error(kNotFound) for an
+  /// unknown campaign. Thread-safe, a consistent snapshot as statistics(); its cost grows with
+  /// agents x intervals kept (at most 7 days of intervals per agent).
+  AgentStatistics agent_statistics(const std::string& campaign_id) const;
   /// Why a contact is (not) dialable now.
   EligibilityReport explain(ContactId contact) const;
   /// The campaign's contacts counted by the first rule excluding them.

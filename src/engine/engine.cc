@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "engine/agent_activity_recorder.h"
 #include "util/light_mutex.h"
 
 namespace omnivox {
@@ -249,6 +250,7 @@ struct Engine::Impl {
 
   std::unordered_map<std::string, std::unique_ptr<Campaign>> campaigns;
   std::vector<Agent> agents;
+  detail::AgentActivityRecorder activity;  // agent_statistics()
   std::unordered_map<CallId, Call> calls;
   static constexpr std::size_t kSpareCallNodes = 256;
   std::vector<std::unordered_map<CallId, Call>::node_type> spare_call_nodes;  // remember_call
@@ -489,6 +491,7 @@ struct Engine::Impl {
     }
     a.state = to;
     a.state_since = t;
+    activity.on_state(a.id, to, t);
     if (to == AgentState::kAvailable) a.idle_since = t;
     if (to == AgentState::kReserved ||
         (to == AgentState::kOnCall && from != AgentState::kReserved)) {
@@ -1220,6 +1223,7 @@ struct Engine::Impl {
       double handle = to_seconds(t - std::min(handed, call.attempt.bridged_at));
       campaign.handle_seconds += handle;
       campaign.handle_samples.add(handle);
+      if (agent_id != kNoAgent) activity.on_handled(agent_id, d, t);
     }
     // With an agent, pacing decides once, after the agent is free too (not also in between).
     complete(call, d, callback_at, /*pace_after=*/agent_id == kNoAgent);  // forgets `call`
@@ -1763,6 +1767,7 @@ AgentId Engine::add_agent(const std::string& campaign_id, const std::string& nam
   a.campaign_id = campaign_id;
   a.campaign = &c;
   a.state_since = impl_->now();
+  impl_->activity.add_agent(a.id, campaign_id, name, a.state_since);
   impl_->agents.push_back(std::move(a));
   c.agents.push_back(impl_->agents.back().id);
   ++c.agents_in_state[static_cast<int>(AgentState::kLoggedOut)];
@@ -2046,6 +2051,12 @@ bool Engine::idle() const {
 CampaignStatistics Engine::statistics(const std::string& campaign_id) const {
   std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   return impl_->stats(impl_->campaign_or_throw(campaign_id));
+}
+
+AgentStatistics Engine::agent_statistics(const std::string& campaign_id) const {
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+  impl_->campaign_or_throw(campaign_id);
+  return impl_->activity.report(campaign_id, impl_->now());
 }
 
 EligibilityReport Engine::explain(ContactId contact_id) const {
