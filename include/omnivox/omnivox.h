@@ -1083,6 +1083,91 @@ OMNIVOX_C_API int omnivox_engine_explain(omnivox_engine* engine, omnivox_contact
 OMNIVOX_C_API int omnivox_engine_owner_token(omnivox_engine* engine, char** out, char** errptr);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Agent statistics (omnivox::AgentStatistics, engine.h): per agent and summed over a campaign,
+ * calls handled, talk, wrap-up, idle and paused time, occupancy, dispositions and longest idle,
+ * in total and per 15-minute interval. A call takes a snapshot: an opaque, read-only handle
+ * whose figures are read with the functions below and which is released with
+ * omnivox_agent_statistics_destroy(). Reading a snapshot is thread-safe (it never changes). */
+
+typedef struct omnivox_agent_statistics omnivox_agent_statistics;
+
+/* Index arguments of omnivox_agent_statistics_activity(). */
+#define OMNIVOX_AGENT_STATISTICS_CAMPAIGN ((size_t)-1) /* agent_index: all agents summed */
+#define OMNIVOX_AGENT_STATISTICS_TOTALS ((size_t)-1)   /* interval_index: the whole time */
+
+#define OMNIVOX_AGENT_ACTIVITY_VERSION 1u
+/* Initialiser: omnivox_agent_activity a = OMNIVOX_AGENT_ACTIVITY_INIT; */
+#define OMNIVOX_AGENT_ACTIVITY_INIT                                        \
+  {                                                                        \
+    OMNIVOX_AGENT_ACTIVITY_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, { 0 } \
+  }
+/* What an agent (or all agents summed) did over a span: the whole time or one interval. The
+ * caller sets `version` (OMNIVOX_AGENT_ACTIVITY_INIT); the library fills the rest. Times in
+ * seconds. talk = RESERVED + ON_CALL, wrap = WRAP_UP (after-call work), idle = AVAILABLE,
+ * paused = PAUSED, logged_in = talk + wrap + idle + paused. */
+typedef struct omnivox_agent_activity {
+  unsigned int version;  /* OMNIVOX_AGENT_ACTIVITY_VERSION (else EINVALID) */
+  int64_t start_ms;      /* interval start; totals: first login (0 if never) */
+  int64_t end_ms;        /* interval end, or the snapshot's time (interval under way, totals) */
+  int64_t calls_handled; /* bridged calls whose wrap-up ended in the span */
+  double talk_seconds;
+  double wrap_seconds;
+  double idle_seconds;
+  double paused_seconds;
+  double logged_in_seconds;
+  /* (talk + wrap) / (logged_in - paused), 0..1; 0 when the denominator is 0 (contact-centre
+   * occupancy: handle time over handle plus available time, pauses excluded). */
+  double occupancy;
+  double longest_idle_seconds; /* longest unbroken AVAILABLE stretch (its part in an interval) */
+  /* The handled calls by final disposition; as in omnivox_statistics, a fixed capacity with the
+   * count this library filled (sales per hour = dispositions[SALE] / logged-in hours). */
+  uint32_t disposition_count;
+  int64_t dispositions[OMNIVOX_STATISTICS_MAX_DISPOSITIONS]; /* index = enum omnivox_disposition */
+} omnivox_agent_activity;
+
+#define OMNIVOX_AGENT_SUMMARY_VERSION 1u
+/* Initialiser: omnivox_agent_summary s = OMNIVOX_AGENT_SUMMARY_INIT; */
+#define OMNIVOX_AGENT_SUMMARY_INIT \
+  { OMNIVOX_AGENT_SUMMARY_VERSION, 0, NULL, 0, 0 }
+/* One agent of a snapshot. The caller sets `version`; the library fills the rest. */
+typedef struct omnivox_agent_summary {
+  unsigned int version; /* OMNIVOX_AGENT_SUMMARY_VERSION (else EINVALID) */
+  omnivox_agent_id agent;
+  const char* name;        /* owned by the snapshot: valid until it is destroyed */
+  int state;               /* enum omnivox_agent_state, now */
+  double seconds_in_state; /* time in the current state */
+} omnivox_agent_summary;
+
+/* Takes a snapshot of a campaign's agent statistics: *out receives a new handle (release with
+ * omnivox_agent_statistics_destroy()). ENOTFOUND for an unknown campaign. */
+OMNIVOX_C_API int omnivox_engine_agent_statistics(omnivox_engine* engine, const char* campaign_id,
+                                                  omnivox_agent_statistics** out, char** errptr);
+/* The same for the simulation's campaign. */
+OMNIVOX_C_API int omnivox_simulation_agent_statistics(omnivox_simulation* sim,
+                                                      omnivox_agent_statistics** out,
+                                                      char** errptr);
+/* Releases a snapshot (NULL or an already destroyed one is a no-op). */
+OMNIVOX_C_API void omnivox_agent_statistics_destroy(omnivox_agent_statistics* stats);
+/* The snapshot's time, the interval length (900000 ms), how many agents (in the order they were
+ * added) and how many intervals (oldest first, the same for every agent and the campaign). Any
+ * out-parameter may be NULL. */
+OMNIVOX_C_API int omnivox_agent_statistics_info(const omnivox_agent_statistics* stats,
+                                                int64_t* at_ms, int64_t* interval_ms,
+                                                size_t* agent_count, size_t* interval_count,
+                                                char** errptr);
+/* Agent `agent_index` (< agent_count, else EINVALID) into *out. */
+OMNIVOX_C_API int omnivox_agent_statistics_agent(const omnivox_agent_statistics* stats,
+                                                 size_t agent_index, omnivox_agent_summary* out,
+                                                 char** errptr);
+/* The activity of agent `agent_index` (or OMNIVOX_AGENT_STATISTICS_CAMPAIGN: all agents summed,
+ * the longest idle being the longest of theirs) over interval `interval_index` (or
+ * OMNIVOX_AGENT_STATISTICS_TOTALS: the whole time) into *out. EINVALID for an index out of
+ * range. */
+OMNIVOX_C_API int omnivox_agent_statistics_activity(const omnivox_agent_statistics* stats,
+                                                    size_t agent_index, size_t interval_index,
+                                                    omnivox_agent_activity* out, char** errptr);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Erlang formulas (omnivox/erlang.h). Thread-safe. Times in seconds, traffic in Erlangs.
  * EINVALID naming the parameter for negative, non-finite or out-of-range inputs. */
 

@@ -74,7 +74,7 @@ inline TimePoint time_of(std::int64_t ms) { return TimePoint(Duration(ms)); }
 // check membership before touching the object, so a destroyed handle is an error, not a crash.
 // Each handle counts the C API calls in progress on it (`users`); destroy unregisters first,
 // then waits for that count to drop to zero.
-enum class HandleKind { kSimulation, kEngine };
+enum class HandleKind { kSimulation, kEngine, kAgentStatistics };
 
 struct HandleBase {
   std::atomic<int> users{0};
@@ -164,6 +164,8 @@ class CListener final : public EventListener {
 
 // ---- conversions ----
 void to_c(const CampaignStatistics& st, omnivox_statistics* out);
+/// A new registered snapshot handle holding `stats` (agent_statistics_c.cc).
+omnivox_agent_statistics* new_agent_statistics(AgentStatistics stats);
 /// Hands an import's outcome to the C caller: counts into *report and a new summary string
 /// into *summary (either may be NULL). Throws std::bad_alloc before writing anything.
 void to_c(const ImportReport& r, omnivox_import_report* report, char** summary);

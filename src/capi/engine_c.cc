@@ -704,6 +704,17 @@ int omnivox_engine_statistics(omnivox_engine* engine, const char* campaign_id,
   });
 }
 
+int omnivox_engine_agent_statistics(omnivox_engine* engine, const char* campaign_id,
+                                    omnivox_agent_statistics** out, char** errptr) {
+  return guarded("omnivox_engine_agent_statistics", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    std::string id = campaign_arg(campaign_id);
+    require(out, "out");
+    h.campaign_doc(id);  // ENOTFOUND for an unknown campaign
+    *out = omnivox::capi::new_agent_statistics(h.engine->agent_statistics(id));
+  });
+}
+
 int omnivox_engine_explain(omnivox_engine* engine, omnivox_contact_id contact,
                            omnivox_eligibility* out, char** detail, char** errptr) {
   return guarded("omnivox_engine_explain", errptr, [&] {

@@ -303,6 +303,15 @@ int omnivox_simulation_statistics(omnivox_simulation* sim, omnivox_statistics* o
   });
 }
 
+int omnivox_simulation_agent_statistics(omnivox_simulation* sim, omnivox_agent_statistics** out,
+                                        char** errptr) {
+  return guarded("omnivox_simulation_agent_statistics", errptr, [&] {
+    SIM_HANDLE(sim);
+    require(out, "out");
+    *out = omnivox::capi::new_agent_statistics(s.engine().agent_statistics(s.campaign()));
+  });
+}
+
 int omnivox_simulation_explain(omnivox_simulation* sim, omnivox_contact_id contact,
                                omnivox_eligibility* out, char** detail, char** errptr) {
   return guarded("omnivox_simulation_explain", errptr, [&] {

@@ -189,6 +189,66 @@ static void test_import(void) {
   omnivox_simulation_destroy(sim);
 }
 
+/* Agent statistics of a finished simulation: the times add up to the logged-in time, the calls
+ * handled to the campaign's connects, the intervals to the totals; bad arguments are refused. */
+static void check_agent_statistics(omnivox_simulation* sim, const omnivox_statistics* st) {
+  omnivox_agent_statistics* stats = NULL;
+  omnivox_agent_activity total = OMNIVOX_AGENT_ACTIVITY_INIT;
+  omnivox_agent_activity a = OMNIVOX_AGENT_ACTIVITY_INIT;
+  omnivox_agent_summary agent = OMNIVOX_AGENT_SUMMARY_INIT;
+  int64_t at_ms = 0, interval_ms = 0, handled = 0;
+  size_t agents = 0, intervals = 0, i, k;
+  double logged_in = 0, interval_logged_in = 0;
+  CHECK_OK(omnivox_simulation_agent_statistics(sim, &stats, &err_));
+  if (stats == NULL) return;
+  CHECK_OK(omnivox_agent_statistics_info(stats, &at_ms, &interval_ms, &agents, &intervals, &err_));
+  CHECK(interval_ms == 900000);
+  CHECK(at_ms == st->at_ms);
+  CHECK(agents == 3);
+  CHECK(intervals >= 1);
+  for (i = 0; i < agents; ++i) {
+    CHECK_OK(omnivox_agent_statistics_agent(stats, i, &agent, &err_));
+    CHECK(agent.name != NULL && strncmp(agent.name, "agent-", 6) == 0);
+    CHECK(agent.state == OMNIVOX_AGENT_AVAILABLE);
+    CHECK_OK(
+        omnivox_agent_statistics_activity(stats, i, OMNIVOX_AGENT_STATISTICS_TOTALS, &a, &err_));
+    CHECK(fabs(a.talk_seconds + a.wrap_seconds + a.idle_seconds + a.paused_seconds -
+               a.logged_in_seconds) < 1e-6);
+    CHECK(a.occupancy > 0.0 && a.occupancy <= 1.0);
+    CHECK(a.disposition_count == OMNIVOX_DISPOSITION_COUNT);
+    handled += a.calls_handled;
+    logged_in += a.logged_in_seconds;
+    for (k = 0; k < intervals; ++k) {
+      omnivox_agent_activity in = OMNIVOX_AGENT_ACTIVITY_INIT;
+      CHECK_OK(omnivox_agent_statistics_activity(stats, i, k, &in, &err_));
+      CHECK(in.end_ms - in.start_ms <= interval_ms);
+      interval_logged_in += in.logged_in_seconds;
+    }
+  }
+  CHECK(handled == st->connects);
+  CHECK(fabs(interval_logged_in - logged_in) < 1e-6);
+  CHECK_OK(omnivox_agent_statistics_activity(stats, OMNIVOX_AGENT_STATISTICS_CAMPAIGN,
+                                             OMNIVOX_AGENT_STATISTICS_TOTALS, &total, &err_));
+  CHECK(total.calls_handled == st->connects);
+  CHECK(fabs(total.logged_in_seconds - st->logged_in_seconds) < 1e-3);
+  CHECK(fabs(total.occupancy - st->occupancy) < 1e-9);
+  CHECK(total.dispositions[OMNIVOX_DISPOSITION_SALE] == st->dispositions[OMNIVOX_DISPOSITION_SALE]);
+
+  CHECK_ERR(OMNIVOX_EINVALID, "agent_index",
+            omnivox_agent_statistics_agent(stats, 3, &agent, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "interval_index",
+            omnivox_agent_statistics_activity(stats, 0, intervals, &a, &err));
+  a.version = 99;
+  CHECK_ERR(OMNIVOX_EINVALID, "omnivox_agent_activity",
+            omnivox_agent_statistics_activity(stats, 0, OMNIVOX_AGENT_STATISTICS_TOTALS, &a, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "'out'", omnivox_simulation_agent_statistics(sim, NULL, &err));
+  omnivox_agent_statistics_destroy(stats);
+  /* A destroyed snapshot is refused, destroying it again is a no-op. */
+  CHECK_ERR(OMNIVOX_EINVALID, "not a live",
+            omnivox_agent_statistics_info(stats, NULL, NULL, NULL, NULL, &err));
+  omnivox_agent_statistics_destroy(stats);
+}
+
 static void test_campaign(void) {
   omnivox_simulation* sim = NULL;
   struct counters counters;
@@ -398,6 +458,8 @@ static void test_campaign(void) {
   CHECK_OK(omnivox_simulation_explain(sim, ids[CONTACTS - 1], &elig, NULL, &err_));
   CHECK(elig.reason == OMNIVOX_INELIGIBLE_FINAL_STATUS ||
         elig.reason == OMNIVOX_INELIGIBLE_DO_NOT_CALL);
+
+  check_agent_statistics(sim, &st);
 
   /* Stop, and removing the callbacks. */
   CHECK_OK(omnivox_simulation_stop(sim, &err_));
