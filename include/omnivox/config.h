@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "omnivox/amd.h"
+#include "omnivox/engine.h"
 #include "omnivox/import.h"
 #include "omnivox/model.h"
 #include "omnivox/optimum.h"
@@ -62,6 +63,12 @@ struct TelephonyConfig {
   std::string voicemail_wav;
 };
 
+/// Agents sharing one set of skills (the campaign file's `agent_skills`).
+struct AgentSkillGroup {
+  int agents = 0;  ///< how many of the campaign's agents, in order after the earlier groups
+  AgentSkills skills;
+};
+
 /// Everything a campaign file describes.
 struct CampaignFile {
   /// The campaign: the file's top-level campaign fields (id, dial_mode, call_window, ...).
@@ -85,6 +92,13 @@ struct CampaignFile {
   Duration max_duration = std::chrono::hours(24 * 60);
   /// Which telephony dials. Default: the simulator.
   TelephonyConfig telephony;
+  /// Inbound queues (`inbound`). Default: none.
+  std::vector<InboundQueueConfig> inbound;
+  /// The agents' skills by group, in order: the first group's `agents` agents, then the next
+  /// group's; agents after the last group take only the campaign's calls. Default: none.
+  std::vector<AgentSkillGroup> agent_skills;
+  /// How the campaign shares its agents with the inbound queues (`blending`). Default: none.
+  BlendingConfig blending;
 };
 
 /// Parses a campaign file. Throws Error(kConfig) with "path: field 'x': reason" for a bad or
@@ -99,6 +113,11 @@ CampaignFile load_campaign_file(const std::string& path);
 /// Parses campaign JSON text; `base_dir` resolves relative paths, `source` names it in errors.
 CampaignFile parse_campaign_json(const std::string& json, const std::string& base_dir,
                                  const std::string& source = "<json>");
+
+/// Adds the file's inbound queues to the engine, gives `agents` (the campaign's, in the order
+/// they were added) the skills of `agent_skills` and sets the campaign's blending rule. Throws as
+/// the Engine methods it calls.
+void apply_inbound(const CampaignFile& file, Engine& engine, const std::vector<AgentId>& agents);
 
 /// A pacing research scenario (benchmarks/scenarios/*.json, docs/pacing.md): a campaign with the
 /// bench's seeds, hours, synthetic contacts, policies and the stylised model's parameters.

@@ -24,6 +24,7 @@
 #include "omnivox/clock.h"
 #include "omnivox/event_listener.h"
 #include "omnivox/import.h"
+#include "omnivox/inbound.h"
 #include "omnivox/log.h"
 #include "omnivox/model.h"
 #include "omnivox/pacing.h"
@@ -288,6 +289,22 @@ class Engine {
   /// True when no call is in flight and, with a virtual clock, no timer is pending (nothing
   /// will happen unless the host acts).
   bool idle() const;
+
+  // ---- inbound queues and blending (omnivox/inbound.h, docs/blending.md) ----
+  /// Adds an inbound queue; adding an id again replaces its config and keeps its calls and
+  /// counts. Throws Error(kConfig) naming the field.
+  void add_inbound_queue(const InboundQueueConfig& queue);
+  /// Sets what an agent may work on: inbound queues with priorities, and whether it takes its
+  /// campaign's outbound calls. Applies from the agent's next call. Throws Error(kNotFound) for
+  /// an unknown agent, Error(kConfig) for an empty queue id.
+  void set_agent_skills(AgentId agent, const AgentSkills& skills);
+  /// Sets how a campaign shares its agents with inbound queues. Throws Error(kNotFound) for an
+  /// unknown campaign, Error(kConfig) naming the field.
+  void set_blending(const std::string& campaign_id, const BlendingConfig& blending);
+  /// An inbound queue's statistics since it was added. Throws Error(kNotFound).
+  InboundQueueStatistics inbound_statistics(const std::string& queue_id) const;
+  /// The inbound queues' ids, in the order they were added.
+  std::vector<std::string> inbound_queues() const;
 
   // ---- reading ----
   CampaignStatistics statistics(const std::string& campaign_id) const;

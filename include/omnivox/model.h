@@ -170,7 +170,14 @@ inline bool is_terminal(CallState s) { return s >= CallState::kCompleted; }
 enum class AmdResult : std::uint8_t { kNone = 0, kHuman, kMachine, kFax, kUnknown };
 const char* to_string(AmdResult r);
 
-/// One attempt (call record).
+/// Who placed a call: the engine (an attempt of a campaign) or a caller (an inbound call).
+enum class CallDirection : std::uint8_t { kOutbound = 0, kInbound };
+/// "outbound" or "inbound".
+const char* to_string(CallDirection d);
+
+/// One attempt (call record). Inbound calls have records too (direction kInbound): their
+/// campaign_id is the queue's id, contact_id kNoContact, number the caller's and caller_id the
+/// dialled number; they are reported to EventListener::on_attempt_finished, not stored.
 struct Attempt {
   CallId call_id = kNoCall;
   ContactId contact_id = kNoContact;
@@ -190,6 +197,7 @@ struct Attempt {
   TimePoint bridged_at{};   ///< epoch if never bridged
   TimePoint ended_at{};     ///< epoch while in flight
   int provider_code = 0;    ///< SIP or provider error code, 0 if none
+  CallDirection direction = CallDirection::kOutbound;
 };
 
 /// What happens after a disposition: final, or retry after a delay.

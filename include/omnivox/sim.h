@@ -39,15 +39,17 @@ namespace omnivox {
 
 /// A distribution of durations in seconds.
 struct Distribution {
-  /// The family: FIXED, EXPONENTIAL, LOGNORMAL or EMPIRICAL.
-  enum class Kind { kFixed, kExponential, kLognormal, kEmpirical };
+  /// The family: FIXED, EXPONENTIAL, LOGNORMAL, EMPIRICAL or GAMMA.
+  enum class Kind { kFixed, kExponential, kLognormal, kEmpirical, kGamma };
   Kind kind = Kind::kFixed;       ///< the family; default FIXED
-  double mean_s = 0.0;            ///< fixed value, or the mean (exponential, lognormal)
-  double sd_s = 0.0;              ///< lognormal standard deviation (of the value, not the log)
+  double mean_s = 0.0;            ///< fixed value, or the mean (exponential, lognormal, gamma)
+  double sd_s = 0.0;              ///< lognormal, gamma: standard deviation (of the value)
   std::vector<double> samples_s;  ///< empirical: drawn uniformly from these
   static Distribution fixed(double s) { return {Kind::kFixed, s, 0, {}}; }
   static Distribution exponential(double mean) { return {Kind::kExponential, mean, 0, {}}; }
   static Distribution lognormal(double mean, double sd) { return {Kind::kLognormal, mean, sd, {}}; }
+  /// Gamma with this mean and standard deviation: shape (mean / sd)^2, scale sd^2 / mean.
+  static Distribution gamma(double mean, double sd) { return {Kind::kGamma, mean, sd, {}}; }
   static Distribution empirical(std::vector<double> s) {
     return {Kind::kEmpirical, 0, 0, std::move(s)};
   }
@@ -108,6 +110,32 @@ struct ReplayWorld {
   static ReplayWorld load_bank_csv(const std::string& path);
 };
 
+/// Inbound calls to one dialled number: a Poisson process whose rate is constant in each period
+/// and multiplied by a busyness factor B drawn once per simulator (Gamma with mean 1; Jongbloed &
+/// Koole 2001, Deslauriers et al. 2007), so days differ more than Poisson alone. Every field
+/// states its default.
+struct InboundArrivals {
+  /// The number the callers dial (a queue's number or id, InboundQueueConfig). Default: empty.
+  std::string number;
+  /// The callers' number shown to the engine. Default: "+15550199999".
+  std::string from = "+15550199999";
+  /// Consecutive periods from `start`: each (length, calls per hour). No arrivals after the last
+  /// one. Default: none.
+  std::vector<std::pair<Duration, double>> periods;
+  /// When the first period starts; epoch = the clock's time when the simulator is built.
+  /// Default: epoch.
+  TimePoint start{};
+  /// Shape of the busyness factor's Gamma(shape, 1 / shape) (variance 1 / shape); 0 = B is 1.
+  /// Default: 0.
+  double busyness_shape = 0.0;
+  /// Talk time once an agent answers. Default: exponential, mean 180 s.
+  Distribution service = Distribution::exponential(180.0);
+  /// How long a caller waits for an agent before hanging up. Default: exponential, mean 300 s.
+  Distribution patience = Distribution::exponential(300.0);
+  /// Share of callers who hang up at once when they have to wait at all (balking). Default: 0.
+  double balk_probability = 0.0;
+};
+
 /// How the simulated world and agents behave.
 struct SimulationOptions {
   /// Seed of the one random generator every draw comes from: a run is reproducible from it.
@@ -131,6 +159,9 @@ struct SimulationOptions {
   /// How long a person waits in silence before hanging up (an abandon by the called party),
   /// if not bridged before the engine's hold window. Default: 30 s.
   Distribution patience = Distribution::fixed(30.0);
+  /// Inbound calls, one stream per dialled number (they reach the engine through
+  /// CallEventSink::on_inbound_call; the agents' wrap-up after them is `wrap_up`). Default: none.
+  std::vector<InboundArrivals> inbound;
 };
 
 /// Simulated telephony plus simulated agents. Attach it to an Engine as its Telephony and its
@@ -170,6 +201,10 @@ class Simulator final : public Telephony, public EventListenerWrapper, public Ou
 
   /// Attempts originated so far.
   std::uint64_t originated() const { return originated_.load(); }
+  /// Inbound calls generated so far (SimulationOptions::inbound).
+  std::uint64_t inbound_calls() const { return inbound_calls_.load(); }
+  /// Each inbound stream's busyness factor, drawn when the simulator was built.
+  std::vector<double> busyness() const;
 
   // ---- oracle queries (simulation only) ----
   // The oracle pacing policy (omnivox/policies.h) is an upper bound that only a simulation can
@@ -278,6 +313,16 @@ class Simulator final : public Telephony, public EventListenerWrapper, public Ou
   std::deque<Draws> ahead_;
   // Agents on a bridged call or in its wrap-up: when they will be free.
   std::unordered_map<AgentId, AgentPlan> agent_plans_;
+  // Inbound streams: each one's busyness, next arrival timer and the time its process reached.
+  struct InboundStream {
+    double busyness = 1.0;
+    TimePoint at{};
+    TimerId timer = 0;
+  };
+  std::vector<InboundStream> inbound_;
+  std::atomic<std::uint64_t> inbound_calls_{0};
+  void schedule_inbound(std::size_t stream);
+  void inbound_arrival(std::size_t stream);
 };
 
 /// A whole simulated campaign rig, wired: in-process memory storage, a virtual clock starting at

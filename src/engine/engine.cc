@@ -20,6 +20,7 @@
 #include <unordered_set>
 
 #include "engine/agent_activity_recorder.h"
+#include "engine/inbound_router.h"
 #include "util/light_mutex.h"
 
 namespace omnivox {
@@ -250,6 +251,11 @@ struct Engine::Impl {
 
   std::unordered_map<std::string, std::unique_ptr<Campaign>> campaigns;
   std::vector<Agent> agents;
+  // Inbound queues, skills and blending (omnivox/inbound.h); every hook is skipped until one is
+  // configured. Made by Engine's constructor (InboundHost is defined after Impl).
+  struct InboundHost;
+  std::unique_ptr<InboundHost> inbound_host;
+  std::unique_ptr<detail::InboundRouter> inbound;
   detail::AgentActivityRecorder activity;  // agent_statistics()
   std::unordered_map<CallId, Call> calls;
   static constexpr std::size_t kSpareCallNodes = 256;
@@ -290,6 +296,14 @@ struct Engine::Impl {
         return;
       }
       impl->gate->pass([&] { impl->post_event(event); });
+    }
+    void on_inbound_call(const InboundCall& call) override {
+      auto arrive = [i = impl, call] { i->inbound->arrive(call); };
+      if (impl->inline_ok()) {
+        impl->post_handler(arrive);
+        return;
+      }
+      impl->gate->pass([&] { impl->post_handler(arrive); });
     }
   } sink;
 
@@ -439,6 +453,7 @@ struct Engine::Impl {
     }
     cancel(renew_timer);
     cancel(unsaved_timer);
+    inbound->cancel_timers();
   }
 
   void journal(const Campaign& c, CallId call, ContactId contact, std::string kind,
@@ -515,7 +530,7 @@ struct Engine::Impl {
     Agent* best = nullptr;
     for (AgentId id : c.available) {
       Agent& a = agents[id];
-      if (a.preview) continue;
+      if (a.preview || (inbound->active() && !inbound->takes_outbound(id))) continue;
       if (!best) {
         best = &a;
         continue;
@@ -550,6 +565,7 @@ struct Engine::Impl {
       connect(it->second, a);
       return;
     }
+    if (inbound->active()) inbound->offer(a.id);
   }
 
   void connect(Call& call, Agent& a) {
@@ -576,6 +592,7 @@ struct Engine::Impl {
     s.agents_paused = in(AgentState::kPaused);
     s.agents_busy = in(AgentState::kReserved) + in(AgentState::kOnCall) + in(AgentState::kWrapUp);
     s.agents_logged_in = static_cast<int>(c.agents.size()) - in(AgentState::kLoggedOut);
+    if (inbound->active()) inbound->adjust_snapshot(c.config.id, c.agents, c.available, s);
     s.busy_elapsed_s.clear();
     s.pending_elapsed_s.clear();
     s.pending_calls.clear();
@@ -621,6 +638,7 @@ struct Engine::Impl {
     if (c.handled > 5) s.mean_handle_s = c.handle_seconds / c.handled;
     s.dial_queue_size = static_cast<int>(c.queue.size());
     int wanted = std::max(c.policy->decide(s), 0);
+    if (inbound->active()) wanted = inbound->decide(c.config.id, s, wanted);
     AbandonGovernor::Exposure exposure;
     exposure.now = s.now;
     exposure.agents_idle = s.agents_idle;
@@ -1039,6 +1057,7 @@ struct Engine::Impl {
   }
 
   void handle_event(const CallEvent& event) {
+    if (event.call_id >= kFirstInboundCallId && inbound->on_event(event)) return;
     auto it = calls.find(event.call_id);
     if (it == calls.end()) {
       logger.log(LogLevel::kDebug, std::string("event ") + to_string(event.kind) +
@@ -1610,11 +1629,59 @@ struct Engine::Impl {
   }
 };
 
+// The engine's agents, timers and listener as the inbound router sees them (inbound_router.h).
+struct Engine::Impl::InboundHost final : detail::InboundRouter::Host {
+  explicit InboundHost(Impl& engine) : e(engine) {}
+  Impl& e;
+  TimePoint now() const override { return e.now(); }
+  Telephony& telephony() override { return *e.telephony; }
+  Logger& logger() override { return e.logger; }
+  Duration max_wrap_up() const override { return e.options.max_wrap_up; }
+  bool agent_free(AgentId id) const override {
+    const Agent& a = e.agents[id];
+    if (a.state != AgentState::kAvailable || a.preview || a.after_wrap_up) return false;
+    if (!e.inbound->takes_outbound(id)) return true;
+    // An outbound agent its campaign's calls in progress count on stays for them: taking it
+    // would turn their live answer into an abandon.
+    const Campaign& c = *a.campaign;
+    int idle = -c.pending - static_cast<int>(c.waiting.size());
+    for (AgentId other : c.available) {
+      const Agent& o = e.agents[other];
+      idle += !o.preview && !o.after_wrap_up && e.inbound->takes_outbound(other);
+    }
+    return idle > 0;
+  }
+  TimePoint agent_idle_since(AgentId id) const override { return e.agents[id].idle_since; }
+  AgentState agent_state(AgentId id) const override { return e.agents[id].state; }
+  void agent_busy(AgentId id, AgentState state, CallId call) override {
+    Agent& a = e.agents[id];
+    a.call = call;
+    e.set_agent(a, state, call);
+  }
+  void agent_done(AgentId id) override {
+    Agent& a = e.agents[id];
+    a.call = kNoCall;
+    e.agent_freed(a);
+    e.pace(*a.campaign);
+  }
+  TimerId schedule(TimePoint at, std::function<void()> fn) override {
+    return e.schedule(at, std::move(fn));
+  }
+  void cancel(TimerId timer) override { e.clock->cancel(timer); }
+  void finished(const Attempt& record) override {
+    e.notify(EventListener::kAttemptsFinished,
+             [&](EventListener& l) { l.on_attempt_finished(record); });
+  }
+};
+
 // ---------------------------------------------------------------------------------------------
 
 Engine::Engine(EngineOptions options, Storage* storage, Telephony* telephony, Clock* clock,
                EventListener* listener)
-    : impl_(std::make_unique<Impl>(std::move(options), storage, telephony, clock, listener)) {}
+    : impl_(std::make_unique<Impl>(std::move(options), storage, telephony, clock, listener)) {
+  impl_->inbound_host = std::make_unique<Impl::InboundHost>(*impl_);
+  impl_->inbound = std::make_unique<detail::InboundRouter>(impl_->inbound_host.get());
+}
 
 Engine::~Engine() {
   // Nothing may call into the engine once its parts go: first other threads' timers and events
@@ -1828,6 +1895,17 @@ void Engine::set_agent_state(AgentId agent, AgentState state) {
 
 void Engine::set_disposition(CallId call, Disposition disposition,
                              std::optional<TimePoint> callback_at) {
+  if (call >= kFirstInboundCallId) {
+    {
+      std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+      if (!impl_->inbound->awaiting_disposition(call)) {
+        throw Error(ErrorCode::kState, "set_disposition: inbound call " + std::to_string(call) +
+                                           " is not awaiting a disposition");
+      }
+    }
+    impl_->mutate([this, call, disposition] { impl_->inbound->dispose(call, disposition); });
+    return;
+  }
   {
     std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
     auto it = impl_->calls.find(call);
@@ -2046,6 +2124,33 @@ bool Engine::idle() const {
   std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   const VirtualTimeDriver* driver = impl_->clock->virtual_time();
   return impl_->calls.empty() && (driver == nullptr || driver->pending() == 0);
+}
+
+void Engine::add_inbound_queue(const InboundQueueConfig& queue) {
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+  impl_->inbound->add_queue(queue);
+}
+
+void Engine::set_agent_skills(AgentId agent, const AgentSkills& skills) {
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+  impl_->agent_or_throw(agent);
+  impl_->inbound->set_skills(agent, skills);
+}
+
+void Engine::set_blending(const std::string& campaign_id, const BlendingConfig& blending) {
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+  impl_->campaign_or_throw(campaign_id);
+  impl_->inbound->set_blending(campaign_id, blending);
+}
+
+InboundQueueStatistics Engine::inbound_statistics(const std::string& queue_id) const {
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+  return impl_->inbound->statistics(queue_id);
+}
+
+std::vector<std::string> Engine::inbound_queues() const {
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+  return impl_->inbound->queue_ids();
 }
 
 CampaignStatistics Engine::statistics(const std::string& campaign_id) const {

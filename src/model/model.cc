@@ -47,6 +47,9 @@ const char* to_string(AgentState s) { return kAgentStateNames.at(static_cast<std
 const char* to_string(FailReason r) { return kFailReasonNames.at(static_cast<std::size_t>(r)); }
 const char* to_string(CallState s) { return kCallStateNames.at(static_cast<std::size_t>(s)); }
 const char* to_string(AmdResult r) { return kAmdNames.at(static_cast<std::size_t>(r)); }
+const char* to_string(CallDirection d) {
+  return d == CallDirection::kInbound ? "inbound" : "outbound";
+}
 
 int rank_of(CallState s) {
   switch (s) {

@@ -56,7 +56,8 @@ void bind_world(py::module_& m) {
       .value("FIXED", Distribution::Kind::kFixed)
       .value("EXPONENTIAL", Distribution::Kind::kExponential)
       .value("LOGNORMAL", Distribution::Kind::kLognormal)
-      .value("EMPIRICAL", Distribution::Kind::kEmpirical);
+      .value("EMPIRICAL", Distribution::Kind::kEmpirical)
+      .value("GAMMA", Distribution::Kind::kGamma);
   dist.def(py::init<>())
       .def_readwrite("kind", &Distribution::kind)
       .def_readwrite("mean_s", &Distribution::mean_s)
@@ -106,6 +107,8 @@ void bind_world(py::module_& m) {
             return "Distribution.exponential(" + num(d.mean_s) + ")";
           case Distribution::Kind::kLognormal:
             return "Distribution.lognormal(" + num(d.mean_s) + ", " + num(d.sd_s) + ")";
+          case Distribution::Kind::kGamma:
+            return "Distribution.gamma(" + num(d.mean_s) + ", " + num(d.sd_s) + ")";
           case Distribution::Kind::kEmpirical:
             break;
         }

@@ -32,6 +32,12 @@ double Distribution::sample(std::mt19937_64& rng) const {
       std::uniform_int_distribution<std::size_t> d(0, samples_s.size() - 1);
       return std::max(0.0, samples_s[d(rng)]);
     }
+    case Kind::kGamma: {
+      if (mean_s <= 0) return 0.0;
+      if (sd_s <= 0) return mean_s;
+      std::gamma_distribution<double> d(mean_s * mean_s / (sd_s * sd_s), sd_s * sd_s / mean_s);
+      return d(rng);
+    }
   }
   return 0.0;
 }
@@ -128,6 +134,82 @@ Simulator::Simulator(SimulationOptions options, Clock* clock, EventListener* dow
       rng_(options_.seed) {
   event_timers_.simulator = this;
   wrap_up_timers_.simulator = this;
+  // Busyness factors are drawn here, before any outbound draw; without inbound streams the
+  // generator's sequence is the one every earlier version drew.
+  for (auto& arrivals : options_.inbound) {
+    InboundStream stream;
+    if (arrivals.start == TimePoint{}) arrivals.start = clock_->now();
+    stream.at = arrivals.start;
+    if (arrivals.busyness_shape > 0) {
+      std::gamma_distribution<double> b(arrivals.busyness_shape, 1.0 / arrivals.busyness_shape);
+      stream.busyness = b(rng_);
+    }
+    inbound_.push_back(stream);
+  }
+}
+
+std::vector<double> Simulator::busyness() const {
+  std::vector<double> out;
+  for (const auto& s : inbound_) out.push_back(s.busyness);
+  return out;
+}
+
+// Draws the stream's next arrival. The rate is constant within a period: an exponential gap at
+// the period's rate, drawn again from the period's end when it falls beyond (memorylessness).
+void Simulator::schedule_inbound(std::size_t i) {
+  const InboundArrivals& a = options_.inbound[i];
+  InboundStream& stream = inbound_[i];
+  TimePoint period_start = a.start;
+  for (const auto& [length, per_hour] : a.periods) {
+    const TimePoint period_end = period_start + length;
+    if (stream.at < period_end) {
+      const double rate = per_hour * stream.busyness / 3600.0;
+      if (rate > 0) {
+        std::exponential_distribution<double> gap(rate);
+        const TimePoint next = stream.at + seconds_to_duration(gap(rng_));
+        if (next < period_end) {
+          stream.at = next;
+          timers_set_ = true;
+          stream.timer = clock_->schedule_at(next, [this, i] { inbound_arrival(i); });
+          return;
+        }
+      }
+      stream.at = period_end;
+    }
+    period_start = period_end;
+  }
+  stream.timer = 0;  // past the last period
+}
+
+void Simulator::inbound_arrival(std::size_t i) {
+  InboundCall in;
+  CallEventSink* sink;
+  {
+    std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
+    if (stopped_ || sink_ == nullptr) return;
+    const InboundArrivals& a = options_.inbound[i];
+    inbound_[i].timer = 0;
+    const CallId id = kFirstInboundCallId + inbound_calls_.fetch_add(1);
+    SimCall& c = insert_call(id);
+    c.outcome = Fate::kLive;
+    c.answered = true;
+    c.talk_s = a.service.sample(rng_);
+    c.agent_disposition = Disposition::kCompleted;
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    const bool balks = a.balk_probability > 0 && u(rng_) < a.balk_probability;
+    const double patience = a.patience.sample(rng_);
+    // The caller hangs up after their patience unless an agent takes the call first (bridge()
+    // cancels it); a balking caller at once, unless taken as the call arrives.
+    emit(c, id, clock_->now(), CallEventKind::kCompleted, balks ? 0.0 : patience);
+    in.call_id = id;
+    in.to = a.number;
+    in.from = a.from;
+    in.timestamp = clock_->now();
+    schedule_inbound(i);
+    sink = sink_;
+  }
+  // Outside our lock, as deliver().
+  sink->on_inbound_call(in);
 }
 
 namespace {
@@ -211,6 +293,9 @@ void Simulator::start(CallEventSink* sink) {
   std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
   sink_ = sink;
   stopped_ = false;
+  for (std::size_t i = 0; i < inbound_.size(); ++i) {
+    if (inbound_[i].timer == 0) schedule_inbound(i);
+  }
 }
 
 void Simulator::stop() {
@@ -227,6 +312,9 @@ void Simulator::stop() {
     }
     for (auto& [id, call] : calls_) cancel_timers(*call);
     for (auto& [agent, plan] : agent_plans_) clear_plan(plan);
+    for (auto& stream : inbound_) {
+      if (stream.timer != 0) clock_->cancel(stream.timer), stream.timer = 0;
+    }
   }
   // A real clock's thread may have taken one of those timers before they were cancelled: its
   // delivery, if past our lock, still calls the sink or the engine. Outside our lock, which the

@@ -1,0 +1,128 @@
+// The engine's inbound part (omnivox/inbound.h): queues, agents' skills, routing, patience and
+// the blending rules. It owns inbound calls and their statistics; the engine owns the agents and
+// lends them through InboundRouter::Host. Runs on the engine's thread, under its lock.
+#ifndef OMNIVOX_SRC_ENGINE_INBOUND_ROUTER_H_
+#define OMNIVOX_SRC_ENGINE_INBOUND_ROUTER_H_
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "omnivox/clock.h"
+#include "omnivox/inbound.h"
+#include "omnivox/log.h"
+#include "omnivox/model.h"
+#include "omnivox/pacing.h"
+#include "omnivox/telephony.h"
+
+namespace omnivox::detail {
+
+class InboundRouter {
+ public:
+  // What the router needs of the engine.
+  class Host {
+   public:
+    virtual ~Host() = default;
+    virtual TimePoint now() const = 0;
+    virtual Telephony& telephony() = 0;
+    virtual Logger& logger() = 0;
+    virtual Duration max_wrap_up() const = 0;
+    // The agent may take an inbound call now: AVAILABLE, no preview, not about to leave, and not
+    // counted on by its campaign's outbound calls in progress.
+    virtual bool agent_free(AgentId agent) const = 0;
+    virtual TimePoint agent_idle_since(AgentId agent) const = 0;
+    virtual AgentState agent_state(AgentId agent) const = 0;
+    // Moves the agent to RESERVED, ON_CALL or WRAP_UP for an inbound call.
+    virtual void agent_busy(AgentId agent, AgentState state, CallId call) = 0;
+    // The agent's inbound call is over (and its wrap-up): free it for the next work and pace.
+    virtual void agent_done(AgentId agent) = 0;
+    virtual TimerId schedule(TimePoint at, std::function<void()> fn) = 0;
+    virtual void cancel(TimerId timer) = 0;
+    virtual void finished(const Attempt& record) = 0;
+  };
+
+  explicit InboundRouter(Host* host) : host_(host) {}
+
+  // Anything configured: when false the engine skips every hook (outbound-only runs unchanged).
+  bool active() const { return !queues_.empty() || !skills_.empty(); }
+
+  void add_queue(const InboundQueueConfig& config);
+  void set_skills(AgentId agent, const AgentSkills& skills);
+  void set_blending(const std::string& campaign_id, const BlendingConfig& config);
+  InboundQueueStatistics statistics(const std::string& queue_id) const;
+  std::vector<std::string> queue_ids() const;
+
+  // Telephony reported an inbound call.
+  void arrive(const InboundCall& call);
+  // An event for an inbound call (true when it is one of ours).
+  bool on_event(const CallEvent& event);
+  bool owns(CallId call) const { return calls_.count(call) > 0; }
+  // The agent's wrap-up of an inbound call ends (Engine::set_disposition); false when the call
+  // is not in wrap-up.
+  bool dispose(CallId call, Disposition disposition);
+  bool awaiting_disposition(CallId call) const;
+  // A freed agent: gives it the waiting call it should take, if any (true then).
+  bool offer(AgentId agent);
+  // False for an inbound-only agent (never given outbound calls, not counted by pacing).
+  bool takes_outbound(AgentId agent) const {
+    auto it = skills_.find(agent);
+    return it == skills_.end() || it->second.outbound;
+  }
+  // Before the campaign's policy decides: free agents it may use, less its blending reserve.
+  // `available` are the campaign's AVAILABLE agents not holding a preview nor leaving.
+  void adjust_snapshot(const std::string& campaign_id, const std::vector<AgentId>& campaign_agents,
+                       const std::vector<AgentId>& available, PacingSnapshot& snapshot);
+  // After it decided: the dialler rule of kDialxfree replaces the decision.
+  int decide(const std::string& campaign_id, const PacingSnapshot& snapshot, int wanted);
+  void cancel_timers();
+
+ private:
+  struct Queue {
+    InboundQueueConfig config;
+    std::deque<CallId> waiting;  // FIFO
+    InboundQueueStatistics stats;
+    std::deque<TimePoint> recent_arrivals;  // the last 30 min, for the arrival rate
+    long handled = 0;
+    // Feedback of kServiceLevel: calls ended since the last correction and those in time.
+    long window_ended = 0, window_in_time = 0;
+  };
+  enum class Phase : std::uint8_t { kWaiting, kReserved, kTalking, kWrapUp };
+  struct Call {
+    Attempt record;
+    std::size_t queue = 0;
+    Phase phase = Phase::kWaiting;
+    AgentId agent = kNoAgent;
+    TimePoint arrived{}, taken{};
+    TimerId wrap_timer = 0;
+  };
+  struct Blend {
+    BlendingConfig config;
+    long frees_seen = 0;  // kDialxfree: agent frees already acted on
+    int offset = 0;       // kServiceLevel: feedback correction of the model's reserve
+    int reserve = 0;      // kServiceLevel: the reserve in force
+    TimePoint next_solve{};
+    int free_all = 0;  // free agents of every kind at the last snapshot (kDialxfree)
+  };
+
+  Queue* queue_for(const std::string& dialled);
+  void connect(Call& call, AgentId agent);
+  void end(Call& call, CallState state, Disposition disposition);
+  int reserve_of(Blend& blend, int agents);
+
+  Host* host_;
+  std::vector<Queue> queues_;
+  std::map<std::string, std::size_t> by_number_;  // DID or id -> queue
+  std::unordered_map<AgentId, AgentSkills> skills_;
+  std::map<std::string, std::vector<AgentId>> agents_of_queue_;
+  std::unordered_map<CallId, Call> calls_;
+  std::map<std::string, Blend> blends_;
+  long frees_ = 0;  // agents freed so far (kDialxfree decides once per free)
+};
+
+}  // namespace omnivox::detail
+
+#endif  // OMNIVOX_SRC_ENGINE_INBOUND_ROUTER_H_
