@@ -27,16 +27,22 @@ void policy_error(const char* where, py::error_already_set& e) {
 constexpr long long kMaxLaunches = 100000;
 
 // A pacing policy written in Python: subclass omnivox.PacingPolicy and override decide().
+//
+// The engine asks wants_details() and tick_interval() around every decision and decide() at each
+// one, so the crossing into Python is what a simple Python rule costs: a method the subclass
+// leaves to the base is answered without taking the GIL (which methods are overridden is found
+// once, at the first call), and decide() gets one PacingSnapshot object per policy, refilled in
+// place, instead of a new copy with its Python wrapper per decision.
 class PyPacingPolicy : public PacingPolicy {
  public:
   std::string name() const override {
+    if (!overrides(kName)) return default_name_;
     py::gil_scoped_acquire gil;
     CallbackScope cb;
     try {
       py::function f = py::get_override(static_cast<const PacingPolicy*>(this), "name");
       if (f) return f().cast<std::string>();
-      return py::str(
-          py::cast(this, py::return_value_policy::reference).get_type().attr("__name__"));
+      return default_name_;
     } catch (py::error_already_set& e) {
       policy_error("PacingPolicy.name", e);
     } catch (const std::exception&) {
@@ -47,13 +53,18 @@ class PyPacingPolicy : public PacingPolicy {
     py::gil_scoped_acquire gil;
     CallbackScope cb;
     try {
-      py::function f = py::get_override(static_cast<const PacingPolicy*>(this), "decide");
+      py::object f = decide_override();
       if (!f) {
         PyErr_SetString(PyExc_NotImplementedError,
                         "PacingPolicy.decide is not implemented (or the Python object is gone)");
         throw py::error_already_set();
       }
-      py::object r = f(s);
+      py::object r;
+      {
+        Deciding guard(this);
+        r = py::reinterpret_steal<py::object>(PyObject_CallOneArg(f.ptr(), snapshot_for(s)));
+      }
+      if (!r) throw py::error_already_set();
       if (!PyLong_Check(r.ptr()) || PyBool_Check(r.ptr())) {
         std::string type = py::str(r.get_type().attr("__name__"));
         PyErr_SetString(PyExc_TypeError,
@@ -77,6 +88,7 @@ class PyPacingPolicy : public PacingPolicy {
     return 0;  // launch nothing this epoch; the host's run raises the error
   }
   bool wants_details() const override {
+    if (!overrides(kWantsDetails)) return false;
     py::gil_scoped_acquire gil;
     CallbackScope cb;
     try {
@@ -88,6 +100,7 @@ class PyPacingPolicy : public PacingPolicy {
     return false;
   }
   Duration tick_interval() const override {
+    if (!overrides(kTickInterval)) return Duration(0);
     py::gil_scoped_acquire gil;
     CallbackScope cb;
     try {
@@ -103,6 +116,75 @@ class PyPacingPolicy : public PacingPolicy {
     }
     return Duration(0);
   }
+
+ private:
+  enum Method { kName = 1, kWantsDetails = 2, kTickInterval = 4 };
+
+  // The policy whose decide() runs on this thread (an engine shared by threads may run one
+  // policy on several at once, switching the GIL inside Python).
+  static inline thread_local const PyPacingPolicy* t_deciding = nullptr;
+  struct Deciding {
+    explicit Deciding(const PyPacingPolicy* p) : saved(t_deciding) { t_deciding = p; }
+    ~Deciding() { t_deciding = saved; }
+    const PyPacingPolicy* saved;
+  };
+
+  bool overrides(Method m) const {
+    int found = overridden_.load(std::memory_order_acquire);
+    if (found < 0) found = find_overrides();
+    return (found & m) != 0;
+  }
+  int find_overrides() const {
+    py::gil_scoped_acquire gil;
+    int found = overridden_.load(std::memory_order_acquire);
+    if (found >= 0) return found;  // another engine's thread found them meanwhile
+    found = 0;
+    try {
+      const auto* self = static_cast<const PacingPolicy*>(this);
+      if (py::get_override(self, "name")) found |= kName;
+      if (py::get_override(self, "wants_details")) found |= kWantsDetails;
+      if (py::get_override(self, "tick_interval")) found |= kTickInterval;
+      default_name_ =
+          py::str(py::cast(self, py::return_value_policy::reference).get_type().attr("__name__"));
+    } catch (py::error_already_set& e) {
+      policy_error("PacingPolicy", e);
+      default_name_ = "python";
+    }
+    overridden_.store(found, std::memory_order_release);
+    return found;
+  }
+
+  // The Python decide() of this object, or null when there is none: the base class's binding
+  // (a C++ function), the object gone, or a call from inside decide() (super().decide()).
+  py::object decide_override() const {
+    if (t_deciding == this) return {};
+    static const py::detail::type_info* type = py::detail::get_type_info(typeid(PacingPolicy));
+    py::handle self = py::detail::get_object_handle(static_cast<const PacingPolicy*>(this), type);
+    if (!self) return {};
+    static PyObject* name = PyUnicode_InternFromString("decide");
+    auto f = py::reinterpret_steal<py::object>(PyObject_GetAttr(self.ptr(), name));
+    if (!f) throw py::error_already_set();
+    PyObject* fn = PyMethod_Check(f.ptr()) ? PyMethod_GET_FUNCTION(f.ptr()) : f.ptr();
+    if (PyCFunction_Check(fn)) return {};
+    return f;
+  }
+
+  // The snapshot object for this decision: the last one refilled, unless Python kept a
+  // reference to it (a policy that stores its snapshots keeps each as it was).
+  PyObject* snapshot_for(const PacingSnapshot& s) {
+    if (snapshot_ && Py_REFCNT(snapshot_->ptr()) == 1) {
+      *snapshot_value_ = s;
+    } else {
+      snapshot_ = gil_safe_object(py::cast(s));
+      snapshot_value_ = snapshot_->cast<PacingSnapshot*>();
+    }
+    return snapshot_->ptr();
+  }
+
+  mutable std::atomic<int> overridden_{-1};  // Method bits, -1 until found
+  mutable std::string default_name_ = "python";
+  std::shared_ptr<py::object> snapshot_;  // released with the GIL, from any thread
+  PacingSnapshot* snapshot_value_ = nullptr;
 };
 
 // The engine (through make_pi_policy) takes unique ownership of a TunablePolicy; this lets the
