@@ -155,6 +155,7 @@ class Summary:
 
 
 def summarize(values: Sequence[float]) -> Summary:
+    """The mean of `values` and its 95 % confidence half-width (0 for fewer than two)."""
     if not values:
         return Summary(0.0, 0.0)
     mean = sum(values) / len(values)

@@ -159,6 +159,8 @@ void bind_policy_types(py::module_& m);
 void bind_engine(py::module_& m);
 void bind_simulation(py::module_& m);
 void bind_planning(py::module_& m);
+// Last: the docstrings from the public headers' comments (docstrings.cc).
+void apply_header_docs(py::module_& m);
 
 }  // namespace omnivox::py_bindings
 

@@ -366,7 +366,8 @@ void bind_model(py::module_& m) {
       .def_readonly("detail", &EligibilityReport::detail)
       .def_readonly("eligible_at", &EligibilityReport::eligible_at)
       .def_property_readonly(
-          "dialable", [](const EligibilityReport& r) { return r.reason == Ineligibility::kNone; })
+          "dialable", [](const EligibilityReport& r) { return r.reason == Ineligibility::kNone; },
+          "True when the contact is dialable now (reason is Ineligibility.NONE).")
       .def("__repr__", [](const EligibilityReport& r) {
         return std::string("EligibilityReport(") + to_string(r.reason) + ", '" + r.detail + "')";
       });

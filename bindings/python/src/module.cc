@@ -191,4 +191,5 @@ PYBIND11_MODULE(_omnivox, m) {
   bind_simulation(m);
   bind_planning(m);
   bind_sip(m);
+  apply_header_docs(m);
 }

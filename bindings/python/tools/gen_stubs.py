@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 '''
 
 SIG = re.compile(r"^(\w+)\((.*)\)\s*->\s*(.+)$")
+SIG_LINE = re.compile(r"^(\d+\.\s*)?\w+\(.*\)(\s*->.*)?$")
 
 
 def clean(t: str) -> str:
@@ -98,20 +99,46 @@ def signatures(obj):
     return sigs
 
 
+def doc_text(doc):
+    """A docstring without pybind11's signature lines."""
+    kept = [line for line in (doc or "").splitlines()
+            if not SIG_LINE.match(line.strip()) and line.strip() != "Overloaded function."]
+    return "\n".join(kept).strip()
+
+
+def doc_lines(text, indent):
+    """A docstring literal (every double quote and backslash escaped)."""
+    text = text.strip().replace("\\", "\\\\").replace('"', '\\"')
+    lines = text.splitlines()
+    if len(lines) == 1:
+        return [f'{indent}"""{lines[0]}"""']
+    return ([f'{indent}"""{lines[0]}'] + [f"{indent}{line}" if line.strip() else ""
+                                           for line in lines[1:]] + [f'{indent}"""'])
+
+
+def with_doc(head, doc, indent):
+    """`def ...:` with its docstring as the body, or `def ...: ...` without one."""
+    if not doc:
+        return [f"{head} ..."]
+    return [head] + doc_lines(doc, indent + "    ")
+
+
 def function_stub(name, obj, indent="", method=False):
     sigs = signatures(obj)
+    doc = doc_text(getattr(obj, "__doc__", None))
     if not sigs:
         if name == "__init__":
             return []  # no constructor from Python (pybind11's "No constructor defined")
-        return [f"{indent}def {name}(*args: Any, **kwargs: Any) -> Any: ..."]
+        return with_doc(f"{indent}def {name}(*args: Any, **kwargs: Any) -> Any:", doc, indent)
     lines = []
-    for fname, args, ret in sigs:
+    for i, (fname, args, ret) in enumerate(sigs):
         parts = [arg_stub(a) for a in split_args(args)]
         if method and parts:
             parts[0] = "self"
         if len(sigs) > 1:
             lines.append(f"{indent}@overload")
-        lines.append(f"{indent}def {name}({', '.join(parts)}) -> {returns(ret)}: ...")
+        head = f"{indent}def {name}({', '.join(parts)}) -> {returns(ret)}:"
+        lines.extend(with_doc(head, doc if i == 0 else "", indent))
     return lines
 
 
@@ -128,7 +155,7 @@ def class_stub(name, cls, indent="", qual=None):
         base = ", ".join(b.__name__ for b in cls.__bases__)
         return [f"{indent}class {name}({base}):", f"{indent}    where: str"]
     lines = [f"{indent}class {name}({', '.join(bases)}):" if bases else f"{indent}class {name}:"]
-    body = []
+    body = doc_lines(cls.__doc__, indent + "    ") if (cls.__doc__ or "").strip() else []
     if is_enum(cls):
         for member in cls.__members__:
             body.append(f"{indent}    {member}: {qual}")
@@ -155,7 +182,8 @@ def class_stub(name, cls, indent="", qual=None):
                 if m:
                     typ = clean(m.group(1))
             body.append(f"{indent}    @property")
-            body.append(f"{indent}    def {attr}(self) -> {returns(typ)}: ...")
+            body.extend(with_doc(f"{indent}    def {attr}(self) -> {returns(typ)}:",
+                                 (value.__doc__ or "").strip(), indent + "    "))
             if value.fset is not None:
                 body.append(f"{indent}    @{attr}.setter")
                 body.append(f"{indent}    def {attr}(self, value: {accepts(typ)}) -> None: ...")
@@ -172,6 +200,13 @@ def class_stub(name, cls, indent="", qual=None):
     if not body:
         body.append(f"{indent}    ...")
     return lines + body
+
+
+def without_docs(text):
+    """The stubs' declarations only: docstrings, and the `...` bodies they stand in for, dropped."""
+    text = re.sub(r'\n[ ]*"""(?:\\.|[^\\])*?"""', "", text, flags=re.S)
+    lines = [line[:-4] if line.endswith(": ...") else line for line in text.splitlines()]
+    return [line for line in lines if line.strip() not in ("", "...")]
 
 
 def generate():
@@ -200,7 +235,7 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     text = generate()
-    leaked = [line.strip() for line in text.splitlines() if "::" in line]
+    leaked = [line.strip() for line in without_docs(text) if "::" in line]
     if leaked:
         # A C++ type name (a type bound after the first signature naming it) breaks the stubs.
         print("C++ type names in the stubs (register the type earlier in module.cc):\n  "
@@ -209,10 +244,15 @@ def main(argv):
     if check:
         with open(paths[0], encoding="utf-8") as f:
             current = f.read()
-        if current != text:
+        if without_docs(current) != without_docs(text):
             print(f"{paths[0]} is out of date: regenerate it with tools/gen_stubs.py",
                   file=sys.stderr)
             return 1
+        if current != text:
+            # A header comment changed: help() already shows it; the stubs catch up when next
+            # regenerated (failing here would make every comment edit break the build).
+            print(f"note: the docstrings in {paths[0]} lag the headers' comments "
+                  "(regenerate it with tools/gen_stubs.py)", file=sys.stderr)
         return 0
     with open(paths[0], "w", encoding="utf-8") as f:
         f.write(text)
