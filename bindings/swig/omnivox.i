@@ -360,6 +360,16 @@ OMNIVOX_CALLBACK_RECORD(AttemptRecord)
   }
 %}
 
+// Lists of agent statistics records (declared before the facade so its members use them).
+namespace omnivox {
+namespace bindings {
+struct AgentActivity;
+struct AgentSummary;
+}
+}
+%template(AgentActivityList) std::vector<omnivox::bindings::AgentActivity>;
+%template(AgentSummaryList) std::vector<omnivox::bindings::AgentSummary>;
+
 %include "omnivox_java.h"
 
 // ---- Erlang B / C / A (module class Omnivox: Omnivox.erlangB(...)) ----

@@ -658,7 +658,126 @@ std::unique_ptr<PacingPolicy> share_policy(std::shared_ptr<PacingPolicy> policy,
   return std::make_unique<SharedPolicy>(std::move(policy), std::move(held), std::move(errors));
 }
 
+namespace {
+
+// ---- agent statistics (Engine.agent_statistics) ----
+py::dict disposition_counts(const long (&counts)[kDispositionCount]) {
+  py::dict d;
+  for (int i = 0; i < kDispositionCount; ++i) d[py::cast(static_cast<Disposition>(i))] = counts[i];
+  return d;
+}
+
+// One DataFrame row's activity columns (dispositions as "dispositions.NAME").
+void activity_columns(py::dict& row, const AgentActivity& a) {
+  row["start"] = py::cast(a.start);
+  row["end"] = py::cast(a.end);
+  row["calls_handled"] = a.calls_handled;
+  row["talk_seconds"] = a.talk_seconds;
+  row["wrap_seconds"] = a.wrap_seconds;
+  row["idle_seconds"] = a.idle_seconds;
+  row["paused_seconds"] = a.paused_seconds;
+  row["logged_in_seconds"] = a.logged_in_seconds;
+  row["occupancy"] = a.occupancy;
+  row["longest_idle_seconds"] = a.longest_idle_seconds;
+  for (int i = 0; i < kDispositionCount; ++i) {
+    row[py::str(std::string("dispositions.") + to_string(static_cast<Disposition>(i)))] =
+        a.dispositions[i];
+  }
+}
+
+void bind_agent_statistics(py::module_& m) {
+  py::class_<AgentActivity>(
+      m, "AgentActivity",
+      "What one agent (or all agents of a campaign, summed) did over a span: the whole time "
+      "(totals) or one 15-minute interval. Seconds. talk = RESERVED + ON_CALL, wrap = WRAP_UP "
+      "(after-call work), idle = AVAILABLE, paused = PAUSED, logged_in = talk + wrap + idle + "
+      "paused.")
+      .def_readonly("start", &AgentActivity::start,
+                    "Interval start; for totals the first login (None if never logged in).")
+      .def_readonly("end", &AgentActivity::end,
+                    "Interval end, or the snapshot's time (interval under way, totals).")
+      .def_readonly("calls_handled", &AgentActivity::calls_handled,
+                    "Bridged calls whose wrap-up ended in the span.")
+      .def_readonly("talk_seconds", &AgentActivity::talk_seconds, "RESERVED + ON_CALL, s.")
+      .def_readonly("wrap_seconds", &AgentActivity::wrap_seconds, "WRAP_UP, s.")
+      .def_readonly("idle_seconds", &AgentActivity::idle_seconds, "AVAILABLE, s.")
+      .def_readonly("paused_seconds", &AgentActivity::paused_seconds, "PAUSED, s.")
+      .def_readonly("logged_in_seconds", &AgentActivity::logged_in_seconds,
+                    "Every state but LOGGED_OUT, s.")
+      .def_readonly("occupancy", &AgentActivity::occupancy,
+                    "(talk + wrap) / (logged_in - paused), 0..1 (0 when never ready).")
+      .def_readonly("longest_idle_seconds", &AgentActivity::longest_idle_seconds,
+                    "Longest unbroken AVAILABLE stretch (its part inside an interval), s.")
+      .def_property_readonly(
+          "dispositions", [](const AgentActivity& a) { return disposition_counts(a.dispositions); },
+          "dict[Disposition, int]: the handled calls by final disposition.")
+      .def("per_logged_in_hour", &AgentActivity::per_logged_in_hour, py::arg("count"),
+           "`count` per logged-in hour of the span, e.g. "
+           "a.per_logged_in_hour(a.dispositions[Disposition.SALE]) = sales per hour.");
+  def_field_repr<AgentActivity>(
+      m, "AgentActivity", {"start", "end", "calls_handled", "logged_in_seconds", "occupancy"});
+
+  py::class_<AgentSummary>(m, "AgentSummary", "One agent's statistics (AgentStatistics.agents).")
+      .def_readonly("agent", &AgentSummary::agent, "The agent id.")
+      .def_readonly("name", &AgentSummary::name)
+      .def_readonly("state", &AgentSummary::state, "The agent's state now.")
+      .def_readonly("seconds_in_state", &AgentSummary::seconds_in_state,
+                    "Time in the current state, s.")
+      .def_readonly("totals", &AgentSummary::totals, "AgentActivity over the whole time.")
+      .def_readonly("intervals", &AgentSummary::intervals,
+                    "list[AgentActivity] per 15-minute interval, aligned with "
+                    "AgentStatistics.intervals.");
+  def_field_repr<AgentSummary>(m, "AgentSummary", {"agent", "name", "state", "seconds_in_state"});
+
+  py::class_<AgentStatistics>(
+      m, "AgentStatistics",
+      "What a campaign's agents did, a snapshot (Engine.agent_statistics): per agent and summed, "
+      "in total and per 15-minute interval (on the quarter hour, the latest 7 days).")
+      .def_readonly("campaign_id", &AgentStatistics::campaign_id)
+      .def_readonly("at", &AgentStatistics::at, "The snapshot's time (engine clock).")
+      .def_readonly("interval", &AgentStatistics::interval, "The interval length (15 minutes).")
+      .def_readonly("agents", &AgentStatistics::agents,
+                    "list[AgentSummary], in the order the agents were added.")
+      .def_readonly("totals", &AgentStatistics::totals,
+                    "AgentActivity of all agents summed (longest idle: the longest of theirs).")
+      .def_readonly("intervals", &AgentStatistics::intervals,
+                    "list[AgentActivity] of all agents summed per interval, oldest first.")
+      .def(
+          "to_pandas",
+          [](const AgentStatistics& s, bool intervals) {
+            py::object pd = py::module_::import("omnivox").attr("_require")(
+                "pandas", "python3-pandas", "to_pandas()");
+            py::list rows;
+            for (const AgentSummary& a : s.agents) {
+              auto add = [&](const AgentActivity& activity) {
+                py::dict row;
+                row["agent"] = a.agent;
+                row["name"] = a.name;
+                row["state"] = to_string(a.state);
+                row["seconds_in_state"] = a.seconds_in_state;
+                activity_columns(row, activity);
+                rows.append(row);
+              };
+              if (!intervals) {
+                add(a.totals);
+              } else {
+                for (const AgentActivity& in : a.intervals) add(in);
+              }
+            }
+            return pd.attr("DataFrame").attr("from_records")(rows);
+          },
+          py::arg("intervals") = false,
+          "A pandas DataFrame with one row per agent (its totals), or with intervals=True one "
+          "row per agent and interval: agent, name, state, seconds_in_state, start, end, "
+          "calls_handled, talk/wrap/idle/paused/logged_in_seconds, occupancy, "
+          "longest_idle_seconds and one dispositions.NAME column per disposition. ImportError "
+          "without pandas.");
+  def_field_repr<AgentStatistics>(m, "AgentStatistics", {"campaign_id", "at", "totals"});
+}
+}  // namespace
+
 void bind_engine(py::module_& m) {
+  bind_agent_statistics(m);
   using release = py::call_guard<py::gil_scoped_release>;
 
   m.def(
@@ -745,7 +864,9 @@ void bind_engine(py::module_& m) {
           [](Storage& s, const std::string& id) {
             return collect<JournalEntry>(s, &Storage::scan_journal, id);
           },
-          py::arg("campaign_id"), release())
+          py::arg("campaign_id"), release(),
+          "The campaign's event journal in append order (a list; empty when the storage keeps "
+          "none).")
       .def("get_lease", &Storage::get_lease, py::arg("contact_id"), release())
       .def(
           "add_dnc",
@@ -1062,7 +1183,9 @@ void bind_engine(py::module_& m) {
             b.close();
           },
           "Stops the engine's threads and destroys it; later calls raise StateError. Idempotent.")
-      .def_property_readonly("closed", [](const EngineBox& b) { return b.engine == nullptr; })
+      .def_property_readonly(
+          "closed", [](const EngineBox& b) { return b.engine == nullptr; },
+          "True once close() ran: every other call raises StateError.")
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__",
            [](EngineBox& b, py::args) {
@@ -1316,6 +1439,16 @@ void bind_engine(py::module_& m) {
             return e.explain(c);
           },
           py::arg("contact_id"), release())
+      .def(
+          "agent_statistics",
+          [](EngineBox& box_, const std::string& id) {
+            Engine& e = box_.get();
+            return e.agent_statistics(id);
+          },
+          py::arg("campaign_id"), release(),
+          "What the campaign's agents did (AgentStatistics): per agent and summed, calls "
+          "handled, talk, wrap-up, idle and paused time, occupancy, dispositions and longest "
+          "idle, in total and per 15-minute interval. NotFoundError for an unknown campaign.")
       .def(
           "census",
           [](EngineBox& b, const std::string& id) {

@@ -882,6 +882,60 @@ long long Statistics::disposition_count(Disposition disposition) const {
       disposition, omnivox::kDispositionCount, "Statistics.dispositionCount", "disposition"))];
 }
 
+namespace {
+AgentActivity activity_of(const omnivox::AgentActivity& a) {
+  AgentActivity r;
+  r.start_ms = ms_of(a.start);
+  r.end_ms = ms_of(a.end);
+  r.calls_handled = a.calls_handled;
+  r.talk_seconds = a.talk_seconds;
+  r.wrap_seconds = a.wrap_seconds;
+  r.idle_seconds = a.idle_seconds;
+  r.paused_seconds = a.paused_seconds;
+  r.logged_in_seconds = a.logged_in_seconds;
+  r.occupancy = a.occupancy;
+  r.longest_idle_seconds = a.longest_idle_seconds;
+  for (int i = 0; i < omnivox::kDispositionCount; ++i) r.dispositions_[i] = a.dispositions[i];
+  return r;
+}
+std::vector<AgentActivity> activities_of(const std::vector<omnivox::AgentActivity>& in) {
+  std::vector<AgentActivity> out;
+  out.reserve(in.size());
+  for (const omnivox::AgentActivity& a : in) out.push_back(activity_of(a));
+  return out;
+}
+}  // namespace
+
+AgentStatistics Engine::agent_statistics(const std::string& campaign_id) const {
+  omnivox::AgentStatistics st = live().eng().agent_statistics(campaign_id);
+  AgentStatistics r;
+  r.campaign_id = st.campaign_id;
+  r.at_ms = ms_of(st.at);
+  r.interval_ms = st.interval.count();
+  r.agents.reserve(st.agents.size());
+  for (const omnivox::AgentSummary& a : st.agents) {
+    AgentSummary s;
+    s.agent = a.agent;
+    s.name = a.name;
+    s.state = static_cast<AgentState>(a.state);
+    s.seconds_in_state = a.seconds_in_state;
+    s.totals = activity_of(a.totals);
+    s.intervals = activities_of(a.intervals);
+    r.agents.push_back(std::move(s));
+  }
+  r.totals = activity_of(st.totals);
+  r.intervals = activities_of(st.intervals);
+  return r;
+}
+
+long long AgentActivity::disposition_count(Disposition disposition) const {
+  return dispositions_[static_cast<int>(checked_enum(
+      disposition, omnivox::kDispositionCount, "AgentActivity.dispositionCount", "disposition"))];
+}
+double AgentActivity::per_logged_in_hour(double count) const {
+  return logged_in_seconds > 0 ? count * 3600.0 / logged_in_seconds : 0.0;
+}
+
 Eligibility Engine::explain(long long contact_id) const {
   omnivox::EligibilityReport rep =
       live().eng().explain(positive_id(contact_id, "Engine.explain", "contact id"));

@@ -222,6 +222,52 @@ struct Statistics {
 #endif
 };
 
+/// What an agent (or all agents of a campaign, summed) did over a span: the whole time or one
+/// 15-minute interval (omnivox::AgentActivity). Seconds. talk = RESERVED + ON_CALL, wrap =
+/// WRAP_UP (after-call work), idle = AVAILABLE, paused = PAUSED, logged-in = their sum.
+struct AgentActivity {
+  long long start_ms = 0;  ///< interval start; totals: first login (0 if never)
+  long long end_ms = 0;    ///< interval end, or the snapshot's time (interval under way, totals)
+  long long calls_handled = 0;  ///< bridged calls whose wrap-up ended in the span
+  double talk_seconds = 0.0;
+  double wrap_seconds = 0.0;
+  double idle_seconds = 0.0;
+  double paused_seconds = 0.0;
+  double logged_in_seconds = 0.0;
+  double occupancy = 0.0;             ///< (talk + wrap) / (logged-in - paused), 0..1
+  double longest_idle_seconds = 0.0;  ///< longest unbroken AVAILABLE stretch (part in an interval)
+  /// Handled calls that ended with `disposition`.
+  long long disposition_count(Disposition disposition) const;
+  /// `count` per logged-in hour (0 if never logged in): sales per hour =
+  /// perLoggedInHour(dispositionCount(Disposition.SALE)).
+  double per_logged_in_hour(double count) const;
+#ifndef SWIG
+  long long dispositions_[15] = {};
+#endif
+};
+
+/// One agent's statistics (omnivox::AgentSummary).
+struct AgentSummary {
+  long long agent = -1;
+  std::string name;
+  AgentState state = AgentState::LOGGED_OUT;  ///< now
+  double seconds_in_state = 0.0;              ///< time in the current state
+  AgentActivity totals;
+  /// Per interval, aligned with AgentStatistics.intervals.
+  std::vector<AgentActivity> intervals;
+};
+
+/// What a campaign's agents did, a snapshot (omnivox::AgentStatistics): per agent and summed,
+/// in total and per 15-minute interval (the latest 7 days).
+struct AgentStatistics {
+  std::string campaign_id;
+  long long at_ms = 0;
+  long long interval_ms = 0;             ///< 900000 (15 minutes)
+  std::vector<AgentSummary> agents;      ///< in the order they were added
+  AgentActivity totals;                  ///< all agents summed
+  std::vector<AgentActivity> intervals;  ///< all agents summed per interval, oldest first
+};
+
 /// Why a contact is (not) dialable now (omnivox::EligibilityReport).
 struct Eligibility {
   bool eligible = false;  ///< dialable now
@@ -410,6 +456,10 @@ class Engine {
 
   // ---- reading ----
   Statistics statistics(const std::string& campaign_id) const;
+  /// What the campaign's agents did (calls handled, talk, wrap-up, idle and paused time,
+  /// occupancy, dispositions, longest idle), in total and per 15-minute interval.
+  /// OmnivoxException(NOT_FOUND) for an unknown campaign.
+  AgentStatistics agent_statistics(const std::string& campaign_id) const;
   Eligibility explain(long long contact_id) const;
   /// The state of a call in flight; OmnivoxException(NOT_FOUND) once finished.
   CallState call_state(long long call_id) const;

@@ -137,6 +137,42 @@ public class OmnivoxTest {
   }
 
   @Test
+  public void agentStatisticsAddUpToTheCampaignStatistics() {
+    try (Engine sim = Engine.simulation(SMALL, ".", new Recorder())) {
+      addContacts(sim, "t", 40, 3000);
+      sim.startCampaign("t");
+      assertTrue(sim.runUntilDone(72 * HOUR_MS));
+      Statistics s = sim.statistics("t");
+      AgentStatistics a = sim.agentStatistics("t");
+      assertEquals("t", a.getCampaignId());
+      assertEquals(15 * 60 * 1000, a.getIntervalMs());
+      assertEquals(s.getAtMs(), a.getAtMs());
+      assertEquals(2, a.getAgents().size());
+      long handled = 0;
+      double loggedIn = 0;
+      for (AgentSummary agent : a.getAgents()) {
+        AgentActivity t = agent.getTotals();
+        assertEquals(t.getLoggedInSeconds(), t.getTalkSeconds() + t.getWrapSeconds()
+            + t.getIdleSeconds() + t.getPausedSeconds(), 1e-6);
+        assertTrue(t.getOccupancy() > 0 && t.getOccupancy() <= 1);
+        assertEquals(a.getIntervals().size(), agent.getIntervals().size());
+        double perInterval = 0;
+        for (AgentActivity in : agent.getIntervals()) perInterval += in.getLoggedInSeconds();
+        assertEquals(t.getLoggedInSeconds(), perInterval, 1e-6);
+        long sales = t.dispositionCount(Disposition.SALE);
+        assertEquals(sales * 3600.0 / t.getLoggedInSeconds(), t.perLoggedInHour(sales), 1e-9);
+        handled += t.getCallsHandled();
+        loggedIn += t.getLoggedInSeconds();
+      }
+      assertEquals(s.getConnects(), handled);
+      assertEquals(handled, a.getTotals().getCallsHandled());
+      assertEquals(s.getLoggedInSeconds(), loggedIn, 1e-3);
+      assertEquals(s.getOccupancy(), a.getTotals().getOccupancy(), 1e-9);
+      expectError(ErrorCode.NOT_FOUND, () -> sim.agentStatistics("nope"));
+    }
+  }
+
+  @Test
   public void engineOverSqliteWithTheBuiltInSimulator() throws Exception {
     File db = File.createTempFile("omnivox-java", ".db");
     db.deleteOnExit();
