@@ -34,7 +34,10 @@ DEPENDS = {
     "sip_config": ["config", "sip"],  # the SIP backend built from a campaign file's section
     "testing": ["engine"],  # fault injectors, the storage conformance suite
     "capi": ["config", "sip_config", "audit", "twilio", "sip", "simulator"],  # the C API
-    "cli": ["capi"],  # the omnivox command-line tool
+    # `omnivox serve`: the HTTP/JSON API, live events, metrics and page over engines of campaign
+    # files, Twilio webhooks on the same listener
+    "serve": ["config", "twilio"],
+    "cli": ["capi", "serve"],  # the omnivox command-line tool
 }
 
 # Public headers (include/omnivox/NAME) -> part.
@@ -50,7 +53,6 @@ HEADERS = {
     "policies.h": "pacing",
     "erlang.h": "pacing",
     "optimum.h": "pacing",
-    "blending.h": "pacing",
     "telephony.h": "interfaces",
     "event_listener.h": "interfaces",
     "storage.h": "storage",
@@ -61,7 +63,6 @@ HEADERS = {
     "engine.h": "engine",
     "queue_generator.h": "engine",
     "import.h": "engine",
-    "inbound.h": "engine",
     "audit.h": "audit",
     "sim.h": "simulator",
     "twilio.h": "twilio",
@@ -92,6 +93,7 @@ FOLDERS = {
     "telephony/twilio": "twilio",
     "telephony/sip": "sip",
     "capi": "capi",
+    "serve": "serve",
     "cli": "cli",
 }
 CORE_FILES = {

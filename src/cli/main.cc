@@ -4,6 +4,7 @@
 //   omnivox import --campaign FILE [--contacts FILE] [--storage URL] [--tenant T]
 //   omnivox status --storage URL [--tenant T] [--campaign ID ...] [--json]
 //   omnivox amd classify FILE.wav | --corpus DIR [--json]   (cli/amd_command.h)
+//   omnivox serve --storage URL --listen HOST:PORT ...; omnivox token ... (cli/serve_command.h)
 // Exit codes: 0 success, 1 the run failed, 2 bad usage or configuration (also an --out folder
 // that cannot be written, found before the run starts). `omnivox run` stopped by SIGINT or
 // SIGTERM stops dialing, lets the calls in progress end (hung up after the ring timeout plus a
@@ -22,6 +23,7 @@
 #include "cli/bench_command.h"
 #include "cli/planning_commands.h"
 #include "cli/run_command.h"
+#include "cli/serve_command.h"
 #include "cli/status_command.h"
 #include "cli/twilio_command.h"
 #include "omnivox/types.h"
@@ -138,6 +140,7 @@ int main(int argc, char** argv) {
   auto run_planning = omnivox::cli::add_planning_commands(app);
   auto run_twilio = omnivox::cli::add_twilio_commands(app);
   auto run_amd = omnivox::cli::add_amd_commands(app);
+  auto run_serve = omnivox::cli::add_serve_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -155,6 +158,8 @@ int main(int argc, char** argv) {
     code = run_twilio();
     if (code >= 0) return code;
     code = run_amd();
+    if (code >= 0) return code;
+    code = run_serve();
     if (code >= 0) return code;
   } catch (const omnivox::Error& e) {
     std::fprintf(stderr, "omnivox: error: %s\n", e.what());

@@ -24,6 +24,7 @@
 #include "omnivox/sim.h"
 #include "omnivox/storage.h"
 #include "omnivox/storage_url.h"
+#include "serve/records.h"
 
 namespace omnivox::cli {
 namespace json = boost::json;
@@ -48,30 +49,6 @@ std::string progress_line(const CampaignStatistics& s) {
                 s.agents_by_state[static_cast<int>(AgentState::kAvailable)], busy, s.attempts,
                 s.live_answers, 100.0 * s.abandon_rate, s.contacts_total - s.contacts_final);
   return buf;
-}
-
-json::object attempt_json(const Attempt& a, const std::string& external_id) {
-  auto time_or_null = [](TimePoint t) -> json::value {
-    if (t == TimePoint{}) return nullptr;
-    return json::string(format_utc(t));
-  };
-  return json::object{{"call_id", a.call_id},
-                      {"contact_id", a.contact_id},
-                      {"external_id", external_id},
-                      {"campaign_id", a.campaign_id},
-                      {"number", a.number},
-                      {"attempt_number", a.attempt_number},
-                      {"caller_id", a.caller_id},
-                      {"state", to_string(a.state)},
-                      {"disposition", to_string(a.disposition)},
-                      {"fail_reason", to_string(a.fail_reason)},
-                      {"amd", to_string(a.amd)},
-                      {"agent", a.agent == kNoAgent ? json::value(nullptr) : json::value(a.agent)},
-                      {"created_at", time_or_null(a.created_at)},
-                      {"answered_at", time_or_null(a.answered_at)},
-                      {"bridged_at", time_or_null(a.bridged_at)},
-                      {"ended_at", time_or_null(a.ended_at)},
-                      {"provider_code", a.provider_code}};
 }
 
 // The signal (SIGINT or SIGTERM) that asked the run to stop, 0 if none. The handler only sets
@@ -187,7 +164,7 @@ void write_outputs(const std::string& dir, Storage& storage, const CampaignFile&
               to_string(a.amd), a.agent == kNoAgent ? std::string() : std::to_string(a.agent),
               t(a.created_at), t(a.answered_at), t(a.bridged_at), t(a.ended_at),
               a.provider_code == 0 ? std::string() : std::to_string(a.provider_code));
-    jsonl << json::serialize(attempt_json(a, ext)) << '\n';
+    jsonl << json::serialize(serve::attempt_json(a, &ext)) << '\n';
     return true;
   });
   json::array series;
