@@ -8,6 +8,10 @@ file, the line and the two parts.
 
 Usage: layering_check.py PROJECT_ROOT
        layering_check.py --self-test   (shows that an upward include is caught)
+       layering_check.py --views PROJECT_ROOT   (what each part may include, for the build)
+
+The build uses --views to give each part's CMake target an include path holding only the headers
+and source folders of the parts it depends on, so that an upward include also fails to compile.
 """
 import os
 import re
@@ -53,6 +57,7 @@ HEADERS = {
     "policies.h": "pacing",
     "erlang.h": "pacing",
     "optimum.h": "pacing",
+    "blending.h": "pacing",
     "telephony.h": "interfaces",
     "event_listener.h": "interfaces",
     "storage.h": "storage",
@@ -63,6 +68,7 @@ HEADERS = {
     "engine.h": "engine",
     "queue_generator.h": "engine",
     "import.h": "engine",
+    "inbound.h": "engine",
     "audit.h": "audit",
     "sim.h": "simulator",
     "twilio.h": "twilio",
@@ -200,9 +206,34 @@ def self_test():
     return 0 if ok else 1
 
 
+def views(root):
+    """Prints "PART:PATH" for every path (relative to root) part PART may include: the public
+    headers and src/ folders (or src/core files) of the part and of the parts below it. A public
+    header in no part is printed for every part: the check above reports it, the build keeps going.
+    """
+    mapped = set(HEADERS)
+    unmapped = []
+    for dirpath, _, names in os.walk(os.path.join(root, "include/omnivox")):
+        for n in sorted(names):
+            rel = os.path.relpath(os.path.join(dirpath, n), os.path.join(root, "include/omnivox"))
+            if n.endswith(".h") and rel not in mapped:
+                unmapped.append(rel)
+    for part in sorted(DEPENDS):
+        allowed = closure(part) | {part}
+        paths = ["include/omnivox/" + h for h, p in HEADERS.items() if p in allowed]
+        paths += ["include/omnivox/" + h for h in unmapped]
+        paths += ["src/" + folder for folder, p in FOLDERS.items() if p in allowed]
+        paths += ["src/core/" + f for f, p in CORE_FILES.items() if p in allowed]
+        for path in sorted(paths):
+            print(f"{part}:{path}")
+    return 0
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--self-test":
         return self_test()
+    if len(sys.argv) > 2 and sys.argv[1] == "--views":
+        return views(os.path.abspath(sys.argv[2]))
     problems = check(os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "."))
     for p in problems:
         print(p)
