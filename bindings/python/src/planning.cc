@@ -2,6 +2,9 @@
 // policies (pacing.h, policies.h), including Python-implemented policies.
 #include "engine_box.h"
 // engine_box.h (and common.h) first.
+#include <string>
+#include <type_traits>
+
 #include "omnivox/config.h"
 #include "omnivox/erlang.h"
 #include "omnivox/optimum.h"
@@ -205,6 +208,49 @@ class SharedTunable final : public TunablePolicy {
   std::shared_ptr<TunablePolicy> p_;
 };
 
+// Reading a PacingSnapshot's numbers is most of what a simple Python rule does. pybind11's
+// generic getter (argument loading, overload dispatch) costs several times a plain C function,
+// so the number fields get a METH_O getter reading the C++ struct in place; the setter,
+// signature and docstring stay pybind11's.
+PacingSnapshot* snapshot_of(PyObject* self) {
+  static auto* type = reinterpret_cast<PyTypeObject*>(
+      py::detail::get_type_handle(typeid(PacingSnapshot), true).ptr());
+  if (!PyObject_TypeCheck(self, type)) {
+    PyErr_SetString(PyExc_TypeError, "expected a PacingSnapshot");
+    return nullptr;
+  }
+  auto* s = reinterpret_cast<py::detail::instance*>(self)
+                ->get_value_and_holder()
+                .value_ptr<PacingSnapshot>();
+  if (s == nullptr) PyErr_SetString(PyExc_TypeError, "PacingSnapshot not initialised");
+  return s;
+}
+
+template <auto Field>
+PyObject* snapshot_number(PyObject* /*unused*/, PyObject* self) {
+  PacingSnapshot* s = snapshot_of(self);
+  if (s == nullptr) return nullptr;
+  const auto& v = s->*Field;
+  if constexpr (std::is_floating_point_v<std::remove_cvref_t<decltype(v)>>) {
+    return PyFloat_FromDouble(v);
+  } else {
+    return PyLong_FromLongLong(v);
+  }
+}
+
+template <auto Field>
+void def_fast_number(py::class_<PacingSnapshot>& cls, const char* name) {
+  py::object old = cls.attr("__dict__")[name];
+  // The signature line pybind11 gave the old getter (the stubs read the type from it).
+  static std::string doc;
+  doc = py::str(old.attr("fget").attr("__doc__"));
+  static PyMethodDef def{name, &snapshot_number<Field>, METH_O, doc.c_str()};
+  auto getter = py::reinterpret_steal<py::object>(PyCFunction_New(&def, nullptr));
+  if (!getter) throw py::error_already_set();
+  py::object property = py::module_::import("builtins").attr("property");
+  py::setattr(cls, name, property(getter, old.attr("fset"), py::none(), old.attr("__doc__")));
+}
+
 template <typename T>
 std::shared_ptr<T> shared(std::unique_ptr<T> p) {
   return std::shared_ptr<T>(std::move(p));
@@ -238,8 +284,8 @@ void bind_policy_types(py::module_& m) {
                ", elapsed_s=" + std::string(py::repr(py::float_(v.elapsed_s))) + ")";
       });
 
-  py::class_<PacingSnapshot>(m, "PacingSnapshot", "What a pacing policy sees (pacing.h).")
-      .def(py::init<>())
+  py::class_<PacingSnapshot> snapshot(m, "PacingSnapshot", "What a pacing policy sees (pacing.h).");
+  snapshot.def(py::init<>())
       .def_readwrite("now", &PacingSnapshot::now)
       .def_readwrite("agents_logged_in", &PacingSnapshot::agents_logged_in)
       .def_readwrite("agents_idle", &PacingSnapshot::agents_idle)
@@ -288,6 +334,22 @@ void bind_policy_types(py::module_& m) {
       .def_readwrite("abandon_cap", &PacingSnapshot::abandon_cap)
       .def_readwrite("live_answers", &PacingSnapshot::live_answers)
       .def_readwrite("abandons", &PacingSnapshot::abandons);
+  def_fast_number<&PacingSnapshot::agents_logged_in>(snapshot, "agents_logged_in");
+  def_fast_number<&PacingSnapshot::agents_idle>(snapshot, "agents_idle");
+  def_fast_number<&PacingSnapshot::agents_paused>(snapshot, "agents_paused");
+  def_fast_number<&PacingSnapshot::agents_busy>(snapshot, "agents_busy");
+  def_fast_number<&PacingSnapshot::calls_pending>(snapshot, "calls_pending");
+  def_fast_number<&PacingSnapshot::calls_waiting>(snapshot, "calls_waiting");
+  def_fast_number<&PacingSnapshot::dial_queue_size>(snapshot, "dial_queue_size");
+  def_fast_number<&PacingSnapshot::live_answer_probability>(snapshot, "live_answer_probability");
+  def_fast_number<&PacingSnapshot::mean_time_to_resolve_s>(snapshot, "mean_time_to_resolve_s");
+  def_fast_number<&PacingSnapshot::mean_handle_s>(snapshot, "mean_handle_s");
+  def_fast_number<&PacingSnapshot::attempts_resolved>(snapshot, "attempts_resolved");
+  def_fast_number<&PacingSnapshot::calling_day_left>(snapshot, "calling_day_left");
+  def_fast_number<&PacingSnapshot::abandon_rate>(snapshot, "abandon_rate");
+  def_fast_number<&PacingSnapshot::abandon_cap>(snapshot, "abandon_cap");
+  def_fast_number<&PacingSnapshot::live_answers>(snapshot, "live_answers");
+  def_fast_number<&PacingSnapshot::abandons>(snapshot, "abandons");
 
   py::class_<PacingPolicy, PyPacingPolicy, std::shared_ptr<PacingPolicy>>(
       m, "PacingPolicy",
