@@ -83,7 +83,7 @@ struct PhoneNumber {
   std::string e164;                      ///< "+351912345678"
   ZoneSetId zone_set = kUnknownZoneSet;  ///< from the prefix map (or the contact's zone)
   std::uint16_t attempts = 0;            ///< lifetime attempts on this number
-  Disposition last_disposition = Disposition::kNone;
+  Disposition last_disposition = Disposition::kNone;  ///< of the last attempt on this number
   bool invalid = false;  ///< telephony reported it invalid: never dialed again
   /// End of the last ABANDONED attempt on this number (epoch if none or unknown). Set by the
   /// engine with last_disposition; read by the repeat rule no_repeat_after_abandon.
@@ -95,8 +95,8 @@ struct PhoneNumber {
 
 /// A person to reach (VICIdial: lead).
 struct Contact {
-  ContactId id = kNoContact;  ///< assigned by Storage::add_contact
-  std::string campaign_id;
+  ContactId id = kNoContact;         ///< assigned by Storage::add_contact
+  std::string campaign_id;           ///< the campaign it belongs to
   std::string list_name;             ///< contact list it was loaded with
   std::string external_id;           ///< the host's id
   std::int32_t priority = 0;         ///< higher is dialed first
@@ -104,12 +104,12 @@ struct Contact {
   std::vector<PhoneNumber> numbers;  ///< 1..n, in dialing order
   std::vector<std::pair<std::string, std::string>> attributes;
   std::string time_zone;  ///< IANA override from the address; empty = by prefix
-  ContactStatus status = ContactStatus::kNew;
-  std::uint16_t attempts = 0;       ///< lifetime attempts over all numbers
+  ContactStatus status = ContactStatus::kNew;  ///< where it stands (NEW until first attempted)
+  std::uint16_t attempts = 0;                  ///< lifetime attempts over all numbers
   std::uint16_t not_connected = 0;  ///< attempts that reached no one (busy, no answer, failed)
   std::uint16_t next_number = 0;    ///< index into numbers to dial next
-  Disposition last_disposition = Disposition::kNone;
-  TimePoint last_attempt_at{};        ///< start of the last attempt (epoch if none)
+  Disposition last_disposition = Disposition::kNone;  ///< of the last attempt (NONE before one)
+  TimePoint last_attempt_at{};                        ///< start of the last attempt (epoch if none)
   TimePoint next_attempt_at{};        ///< not dialable before this (retry delay / callback time)
   AgentId callback_agent = kNoAgent;  ///< owner of a CALLBACK, or kNoAgent for anyone
 
@@ -119,9 +119,9 @@ struct Contact {
 
 /// A contact list (VICIdial: list): a named set of contacts loaded together.
 struct ContactList {
-  std::string campaign_id;
-  std::string name;
-  bool active = true;
+  std::string campaign_id;  ///< the campaign it belongs to
+  std::string name;         ///< unique within the campaign
+  bool active = true;       ///< its contacts are dialed (false: left out of the dial queue)
   /// False from the start of an import into the list until its last row is stored: a list left
   /// false by a process that died mid-import is unfinished, and a restart completes it (imports
   /// are idempotent by external id, Storage::add_contact) before dialling. Default: true.
@@ -179,31 +179,31 @@ const char* to_string(CallDirection d);
 /// campaign_id is the queue's id, contact_id kNoContact, number the caller's and caller_id the
 /// dialled number; they are reported to EventListener::on_attempt_finished, not stored.
 struct Attempt {
-  CallId call_id = kNoCall;
-  ContactId contact_id = kNoContact;
-  std::string campaign_id;
-  std::string number;  ///< E.164 dialed
-  std::uint16_t number_index = 0;
-  std::uint16_t attempt_number = 0;  ///< 1-based, over the contact's lifetime
-  std::string caller_id;
-  std::string provider_call_id;
-  CallState state = CallState::kQueued;
-  FailReason fail_reason = FailReason::kNone;
-  AmdResult amd = AmdResult::kNone;
-  Disposition disposition = Disposition::kNone;
-  AgentId agent = kNoAgent;
-  TimePoint created_at{};
-  TimePoint answered_at{};  ///< epoch if never answered
-  TimePoint bridged_at{};   ///< epoch if never bridged
-  TimePoint ended_at{};     ///< epoch while in flight
-  int provider_code = 0;    ///< SIP or provider error code, 0 if none
+  CallId call_id = kNoCall;              ///< the call's id (Storage::allocate_call_id)
+  ContactId contact_id = kNoContact;     ///< the contact called
+  std::string campaign_id;               ///< the contact's campaign
+  std::string number;                    ///< E.164 dialed
+  std::uint16_t number_index = 0;        ///< index of `number` in the contact's numbers
+  std::uint16_t attempt_number = 0;      ///< 1-based, over the contact's lifetime
+  std::string caller_id;                 ///< the caller id presented (E.164), empty for the trunk's
+  std::string provider_call_id;          ///< telephony's own id of the call (e.g. a SIP Call-ID)
+  CallState state = CallState::kQueued;  ///< the call's state (terminal once ended)
+  FailReason fail_reason = FailReason::kNone;    ///< why it failed (state FAILED), else NONE
+  AmdResult amd = AmdResult::kNone;              ///< AMD's result, NONE without AMD
+  Disposition disposition = Disposition::kNone;  ///< outcome, NONE while in flight
+  AgentId agent = kNoAgent;  ///< the agent it was bridged or reserved to, or kNoAgent
+  TimePoint created_at{};    ///< launch (the attempt stored), UTC
+  TimePoint answered_at{};   ///< epoch if never answered
+  TimePoint bridged_at{};    ///< epoch if never bridged
+  TimePoint ended_at{};      ///< epoch while in flight
+  int provider_code = 0;     ///< SIP or provider error code, 0 if none
   CallDirection direction = CallDirection::kOutbound;
 };
 
 /// What happens after a disposition: final, or retry after a delay.
 struct RetryRule {
-  bool final = false;
-  Duration delay{0};
+  bool final = false;  ///< the contact is done with this disposition (no retry)
+  Duration delay{0};   ///< otherwise retry no sooner than this after the attempt ended
 };
 
 /// One outbound calling effort. Every field states its default.
@@ -252,6 +252,7 @@ struct CampaignConfig {
   /// min_ring and hold_window at most its hold_window. Default: US_FTC_FCC.
   ComplianceProfile compliance = ComplianceProfile::us_ftc_fcc();
 
+  /// The default retry_rules (see there).
   static std::map<Disposition, RetryRule> default_retry_rules();
 };
 

@@ -350,8 +350,11 @@ class Simulation {
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
+  /// The rig's memory storage.
   Storage& storage() { return *storage_; }
+  /// The rig's virtual clock (time moves only while the engine runs).
   VirtualClock& clock() { return clock_; }
+  /// The rig's simulated telephony and agents.
   Simulator& simulator() { return simulator_; }
   Engine& engine() { return engine_; }
   /// Adds `count` agents named "agent-1".. to a campaign, AVAILABLE if `log_in`. Returns their ids.

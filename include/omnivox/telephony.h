@@ -15,15 +15,15 @@ namespace omnivox {
 
 /// What the engine asks telephony to dial.
 struct OriginateRequest {
-  CallId call_id = kNoCall;  ///< the engine's id; events must carry it back
-  ContactId contact_id = kNoContact;
-  std::string external_id;  ///< the contact's host id (lets a simulator replay data)
-  std::string campaign_id;
-  std::string to;                    ///< E.164
-  std::string from;                  ///< caller ID, E.164
-  std::uint16_t attempt_number = 1;  ///< 1-based, over the contact's lifetime
-  Duration ring_timeout{25000};      ///< give up ringing after this; report NO_ANSWER
-  bool amd = false;                  ///< run answering-machine detection
+  CallId call_id = kNoCall;           ///< the engine's id; events must carry it back
+  ContactId contact_id = kNoContact;  ///< the contact called
+  std::string external_id;            ///< the contact's host id (lets a simulator replay data)
+  std::string campaign_id;            ///< the contact's campaign
+  std::string to;                     ///< E.164
+  std::string from;                   ///< caller ID, E.164
+  std::uint16_t attempt_number = 1;   ///< 1-based, over the contact's lifetime
+  Duration ring_timeout{25000};       ///< give up ringing after this; report NO_ANSWER
+  bool amd = false;                   ///< run answering-machine detection
 };
 
 /// Kinds of call events, the canonical vocabulary every backend maps its own onto.
@@ -47,7 +47,7 @@ inline bool ends_call(CallEventKind k) { return k >= CallEventKind::kCompleted; 
 struct CallEvent {
   CallId call_id = kNoCall;      ///< the engine's id from OriginateRequest
   std::string provider_call_id;  ///< e.g. Twilio's CallSid; may be empty for the simulator
-  CallEventKind kind = CallEventKind::kInitiated;
+  CallEventKind kind = CallEventKind::kInitiated;  ///< what happened
   std::uint32_t sequence = 0;        ///< provider sequence number; (call, sequence) deduplicates
   TimePoint timestamp{};             ///< when it happened, UTC (0 = use the engine clock)
   AmdResult amd = AmdResult::kNone;  ///< for kAmdResult
@@ -77,6 +77,7 @@ struct InboundCall {
 class CallEventSink {
  public:
   virtual ~CallEventSink() = default;
+  /// Reports one event about one call (any thread, never blocks).
   virtual void on_call_event(const CallEvent& event) = 0;
   /// An inbound call arrived. Default: ignored (a sink that takes no inbound calls; the caller
   /// hears ringing until telephony gives up).
