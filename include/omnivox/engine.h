@@ -71,24 +71,26 @@ struct EngineOptions {
 
 /// Live statistics of one campaign.
 struct CampaignStatistics {
-  std::string campaign_id;
-  TimePoint at{};
-  int agents_by_state[kAgentStateCount] = {};  ///< index = AgentState
-  long attempts = 0;                           ///< launched
-  long attempts_in_flight = 0;
-  long live_answers = 0;  ///< HUMAN (or answered without AMD)
-  long machines = 0;
-  long abandons = 0;
-  long connects = 0;          ///< bridged to an agent
-  double abandon_rate = 0.0;  ///< abandons / live answers (0 when none)
-  double occupancy = 0.0;     ///< (talk + wrap) / logged-in agent time, over the run so far
-  double dial_level = 0.0;    ///< attempts in flight per non-paused logged-in agent, now
-  double talk_seconds = 0.0;  ///< total over all agents
-  double wrap_seconds = 0.0;
-  double logged_in_seconds = 0.0;
-  std::size_t contacts_total = 0;
-  std::size_t contacts_final = 0;  ///< DONE, DNC, INVALID or EXHAUSTED
-  std::size_t dial_queue_size = 0;
+  std::string campaign_id;                     ///< the campaign
+  TimePoint at{};                              ///< when taken, on the engine's clock
+  int agents_by_state[kAgentStateCount] = {};  ///< agents now, index = AgentState
+  long attempts = 0;                           ///< attempts launched
+  long attempts_in_flight = 0;                 ///< attempts launched and not ended, now
+  long live_answers = 0;  ///< answered by a person: HUMAN (or answered without AMD)
+  long machines = 0;      ///< answered by a machine or a fax (AMD)
+  long abandons = 0;      ///< live answers that found no agent within the hold window
+  long connects = 0;      ///< bridged to an agent
+  /// Abandons / live answers over the whole run so far (0 when none): cumulative, unlike the
+  /// compliance window's rate a pacing policy sees (PacingSnapshot::abandon_rate).
+  double abandon_rate = 0.0;
+  double occupancy = 0.0;           ///< (talk + wrap) / (logged-in - paused) agent time, run so far
+  double dial_level = 0.0;          ///< attempts in flight per non-paused logged-in agent, now
+  double talk_seconds = 0.0;        ///< RESERVED and ON_CALL time, s, total over all agents
+  double wrap_seconds = 0.0;        ///< WRAP_UP time, s, total over all agents
+  double logged_in_seconds = 0.0;   ///< time not LOGGED_OUT, s, total over all agents
+  std::size_t contacts_total = 0;   ///< contacts stored for the campaign
+  std::size_t contacts_final = 0;   ///< DONE, DNC, INVALID or EXHAUSTED
+  std::size_t dial_queue_size = 0;  ///< entries in the dial queue, now
   long dispositions[kDispositionCount] = {};  ///< index = Disposition (attempts launched here)
   /// Open attempts of an earlier (stopped or dead) engine that this one closed at start_campaign
   /// or later (restart reconciliation); not counted in `attempts` or `dispositions`.
@@ -169,8 +171,8 @@ struct AgentActivity {
 
 /// One agent's statistics.
 struct AgentSummary {
-  AgentId agent = kNoAgent;
-  std::string name;
+  AgentId agent = kNoAgent;                   ///< the agent's id
+  std::string name;                           ///< the name given to Engine::add_agent
   AgentState state = AgentState::kLoggedOut;  ///< now
   /// How long the agent has been in `state`, in seconds (time in state, as on a real-time
   /// screen).
@@ -183,9 +185,9 @@ struct AgentSummary {
 
 /// The agent statistics of one campaign at one moment (a consistent snapshot).
 struct AgentStatistics {
-  std::string campaign_id;
-  TimePoint at{};  ///< the snapshot's time, on the engine's clock
-  Duration interval = kAgentStatisticsInterval;
+  std::string campaign_id;                       ///< the campaign whose agents these are
+  TimePoint at{};                                ///< the snapshot's time, on the engine's clock
+  Duration interval = kAgentStatisticsInterval;  ///< length of each of `intervals` (15 min)
   /// The campaign's agents, in the order they were added.
   std::vector<AgentSummary> agents;
   /// All agents summed (longest_idle_seconds: the longest of theirs; occupancy from the sums).
@@ -307,6 +309,7 @@ class Engine {
   std::vector<std::string> inbound_queues() const;
 
   // ---- reading ----
+  /// The campaign's live statistics now. Throws Error(kNotFound).
   CampaignStatistics statistics(const std::string& campaign_id) const;
   /// What the campaign's agents did: per agent and summed, calls handled, talk, wrap-up, idle
   /// and paused time, occupancy, dispositions and longest idle, in total and per 15-minute
@@ -322,8 +325,12 @@ class Engine {
   AgentState agent_state(AgentId agent) const;
   /// The current state of a call in flight (nullopt once it is finished and forgotten).
   std::optional<CallState> call_state(CallId call) const;
+  /// The lease owner token this engine claims contacts with (EngineOptions::owner_token, or the
+  /// one generated).
   const std::string& owner_token() const;
+  /// The engine's clock.
   Clock* clock() const;
+  /// The engine's storage.
   Storage* storage() const;
   TimeZoneMap& time_zones();
   Logger& logger();
