@@ -305,6 +305,9 @@ Response create_campaign(Ctx& c) {
     if (c.tenant->campaigns.count(file.campaign.id)) {
       fail(409, "campaign_exists", "id", "campaign '" + file.campaign.id + "' exists");
     }
+    if (c.tenant->campaigns.size() >= c.options.max_campaigns) {
+      fail(409, "too_many_campaigns", "", "at most " + std::to_string(c.options.max_campaigns));
+    }
   }
   const std::string id = file.campaign.id;
   auto rt = make_runtime(c, std::move(file), c.req.body);
@@ -492,7 +495,7 @@ Response get_contact(Ctx& c) {
   for (const Attempt& a : c.tenant->storage->attempts_of(k.id)) {
     attempts.push_back(attempt_json(a));
   }
-  out["attempts"] = attempts;
+  out["calls"] = attempts;
   EligibilityReport e = rt->engine().explain(k.id);
   out["eligibility"] =
       json::object{{"dialable", e.reason == Ineligibility::kNone},

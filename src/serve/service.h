@@ -80,6 +80,9 @@ struct ServiceOptions {
   /// Folder the files a campaign file names (replay data, WAV messages) must be in; empty: a
   /// campaign file created through the API may name no file. Default: empty.
   std::string files_dir;
+  /// Campaigns a tenant may have; creating one more answers 409 too_many_campaigns (each has an
+  /// engine and a thread). Default: 1000.
+  std::size_t max_campaigns = 1000;
   /// Events kept per tenant for resuming a stream. Default: 65536.
   std::size_t journal_capacity = 65536;
   /// Makes each campaign's telephony. Default: the simulator for every campaign.

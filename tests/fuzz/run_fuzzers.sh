@@ -15,7 +15,7 @@ parallel="${3:-2}"
 # seed (explore further locally).
 seed="${OMNIVOX_FUZZ_SEED:-1}"
 here="$(cd "$(dirname "$0")" && pwd)"
-targets=(import_csv campaign_json twilio_webhook call_state_machine storage_url wav_amd)
+targets=(import_csv campaign_json twilio_webhook call_state_machine storage_url wav_amd serve_router)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

@@ -203,7 +203,7 @@ def case_api():
         status, err = request("GET", "/v1/campaigns/demo/calls?disposition=NOPE", control)
         check(status == 400 and err["error"]["field"] == "disposition", f"{err}")
         contact = ok("GET", f"/v1/campaigns/demo/contacts/{call['contact_id']}", control)
-        check(contact["attempts"] and "reason" in contact["eligibility"], f"contact {contact}")
+        check(contact["calls"] and "reason" in contact["eligibility"], f"contact {contact}")
         patched = ok("PATCH", f"/v1/campaigns/demo/contacts/{call['contact_id']}", control,
                      {"priority": 9})
         check(patched["priority"] == 9, f"patch {patched}")
