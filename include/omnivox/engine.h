@@ -282,7 +282,7 @@ class Engine {
   /// Runs ready handlers without blocking; returns how many ran. (Virtual clock: also fires
   /// timers due now.)
   std::size_t poll();
-  /// Runs for `d`: wall time with a real clock, virtual time with a virtual clock.
+  /// Runs for the given duration: wall time with a real clock, virtual time with a virtual clock.
   std::size_t run_for(Duration d);
   /// Virtual clock only: runs until every started campaign has no dialable contact left and no
   /// call in flight, or until `limit` of virtual time passed. Returns true if finished. Throws

@@ -7,31 +7,83 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 
 
 class AgentActivity:
+    """What one agent (or all agents of a campaign, summed) did over a span of time: the whole time the engine knows them (totals) or one interval. Times are in seconds.
+
+    The states are counted as in CampaignStatistics: - talk: RESERVED and ON_CALL (from the moment a live answer is handed to the agent until the call ends), - wrap-up (after-call work): WRAP_UP, - idle: AVAILABLE (waiting for a call, or holding a preview), - paused: PAUSED (not ready, \"aux\"), - logged-in: every state except LOGGED_OUT, so logged_in = talk + wrap + idle + paused.
+
+    What one agent (or all agents of a campaign, summed) did over a span: the whole time (totals) or one 15-minute interval. Seconds. talk = RESERVED + ON_CALL, wrap = WRAP_UP (after-call work), idle = AVAILABLE, paused = PAUSED, logged_in = talk + wrap + idle + paused.
+    """
     @property
-    def calls_handled(self) -> int: ...
+    def calls_handled(self) -> int:
+        """Calls the agent handled: bridged calls whose wrap-up ended in the span (the agent's set_disposition, or the engine's COMPLETED after EngineOptions.max_wrap_up)."""
     @property
-    def dispositions(self) -> Dict[Any, Any]: ...
+    def dispositions(self) -> Dict[Any, Any]:
+        """The handled calls by their final disposition (index = Disposition), counted with calls_handled. Sales per hour: dispositions[SALE] / (logged_in_seconds / 3600); see per_logged_in_hour().
+
+        dict[Disposition, int]: the handled calls by final disposition.
+        """
     @property
-    def end(self) -> datetime.datetime | None: ...
+    def end(self) -> datetime.datetime | None:
+        """End of the span: the interval's end, or the snapshot's time for the interval under way and for totals.
+
+        Interval end, or the snapshot's time (interval under way, totals).
+        """
     @property
-    def idle_seconds(self) -> float: ...
+    def idle_seconds(self) -> float:
+        """AVAILABLE, s."""
     @property
-    def logged_in_seconds(self) -> float: ...
+    def logged_in_seconds(self) -> float:
+        """Every state but LOGGED_OUT, s."""
     @property
-    def longest_idle_seconds(self) -> float: ...
+    def longest_idle_seconds(self) -> float:
+        """The longest unbroken AVAILABLE stretch: for totals, the whole stretch (one still going counts up to the snapshot's time); for an interval, its part inside the interval. For a campaign, the longest of its agents'.
+
+        Longest unbroken AVAILABLE stretch (its part inside an interval), s.
+        """
     @property
-    def occupancy(self) -> float: ...
+    def occupancy(self) -> float:
+        """Occupancy, 0..1: (talk + wrap) / (logged-in - paused), the share of the time agents were ready for calls that they spent handling them (the contact-centre convention: Erlang C occupancy, handle time over handle plus available time; paused time is excluded as not ready). 0 when the denominator is 0. Same formula as CampaignStatistics.occupancy.
+
+        (talk + wrap) / (logged_in - paused), 0..1 (0 when never ready).
+        """
     @property
-    def paused_seconds(self) -> float: ...
-    def per_logged_in_hour(self, count: float) -> float: ...
+    def paused_seconds(self) -> float:
+        """PAUSED, s."""
+    def per_logged_in_hour(self, count: float) -> float:
+        """`count` per logged-in hour of this span (0 when never logged in), e.g. per_logged_in_hour(dispositions[static_cast<int>(Disposition.SALE)]) = sales per hour.
+
+        `count` per logged-in hour of the span, e.g. a.per_logged_in_hour(a.dispositions[Disposition.SALE]) = sales per hour.
+        """
     @property
-    def start(self) -> datetime.datetime | None: ...
+    def start(self) -> datetime.datetime | None:
+        """Start of the span: the interval's start; for totals, the first time the agent (for a campaign: any of its agents) logged in (epoch if never).
+
+        Interval start; for totals the first login (None if never logged in).
+        """
     @property
-    def talk_seconds(self) -> float: ...
+    def talk_seconds(self) -> float:
+        """RESERVED + ON_CALL, s."""
     @property
-    def wrap_seconds(self) -> float: ...
+    def wrap_seconds(self) -> float:
+        """WRAP_UP, s."""
 
 class AgentState:
+    """Agent states (docs/architecture.md, Glossary).
+
+    Members:
+
+      LOGGED_OUT
+
+      AVAILABLE
+
+      RESERVED : a live answer is being connected to this agent
+
+      ON_CALL
+
+      WRAP_UP
+
+      PAUSED
+    """
     LOGGED_OUT: AgentState
     AVAILABLE: AgentState
     RESERVED: AgentState
@@ -46,49 +98,112 @@ class AgentState:
     def value(self) -> int: ...
 
 class AgentStateChange:
+    """An agent changed state (listener event)."""
     @property
-    def agent(self) -> int: ...
+    def agent(self) -> int:
+        """the agent"""
     @property
-    def at(self) -> datetime.datetime | None: ...
+    def at(self) -> datetime.datetime | None:
+        """when, on the engine's clock"""
     @property
-    def call_id(self) -> int: ...
+    def call_id(self) -> int:
+        """the call that caused it, if any"""
     @property
-    def campaign_id(self) -> str: ...
+    def campaign_id(self) -> str:
+        """the agent's campaign"""
     @property
-    def from_state(self) -> AgentState: ...
+    def from_state(self) -> AgentState:
+        """the state left"""
     @property
-    def to_state(self) -> AgentState: ...
+    def to_state(self) -> AgentState:
+        """the state entered"""
 
 class AgentStatistics:
+    """The agent statistics of one campaign at one moment (a consistent snapshot).
+
+    What a campaign's agents did, a snapshot (Engine.agent_statistics): per agent and summed, in total and per 15-minute interval (on the quarter hour, the latest 7 days).
+    """
     @property
-    def agents(self) -> List[AgentSummary]: ...
+    def agents(self) -> List[AgentSummary]:
+        """The campaign's agents, in the order they were added.
+
+        list[AgentSummary], in the order the agents were added.
+        """
     @property
-    def at(self) -> datetime.datetime | None: ...
+    def at(self) -> datetime.datetime | None:
+        """the snapshot's time, on the engine's clock
+
+        The snapshot's time (engine clock).
+        """
     @property
-    def campaign_id(self) -> str: ...
+    def campaign_id(self) -> str:
+        """the campaign whose agents these are"""
     @property
-    def interval(self) -> datetime.timedelta: ...
+    def interval(self) -> datetime.timedelta:
+        """length of each of `intervals` (15 min)
+
+        The interval length (15 minutes).
+        """
     @property
-    def intervals(self) -> List[AgentActivity]: ...
-    def to_pandas(self, intervals: bool = ...) -> object: ...
+    def intervals(self) -> List[AgentActivity]:
+        """Per interval, oldest first: from the interval in which an agent first logged in (at most AGENT_STATISTICS_INTERVALS_KEPT back) to the one under way; empty if no agent ever logged in.
+
+        list[AgentActivity] of all agents summed per interval, oldest first.
+        """
+    def to_pandas(self, intervals: bool = ...) -> object:
+        """A pandas DataFrame with one row per agent (its totals), or with intervals=True one row per agent and interval: agent, name, state, seconds_in_state, start, end, calls_handled, talk/wrap/idle/paused/logged_in_seconds, occupancy, longest_idle_seconds and one dispositions.NAME column per disposition. ImportError without pandas."""
     @property
-    def totals(self) -> AgentActivity: ...
+    def totals(self) -> AgentActivity:
+        """All agents summed (longest_idle_seconds: the longest of theirs; occupancy from the sums). dispositions counts only calls agents handled: CampaignStatistics.dispositions counts every attempt.
+
+        AgentActivity of all agents summed (longest idle: the longest of theirs).
+        """
 
 class AgentSummary:
+    """One agent's statistics (AgentStatistics.agents)."""
     @property
-    def agent(self) -> int: ...
+    def agent(self) -> int:
+        """the agent's id
+
+        The agent id.
+        """
     @property
-    def intervals(self) -> List[AgentActivity]: ...
+    def intervals(self) -> List[AgentActivity]:
+        """Per interval, aligned with AgentStatistics.intervals (same length and starts; zeros where the agent was logged out).
+
+        list[AgentActivity] per 15-minute interval, aligned with AgentStatistics.intervals.
+        """
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """the name given to Engine.add_agent"""
     @property
-    def seconds_in_state(self) -> float: ...
+    def seconds_in_state(self) -> float:
+        """How long the agent has been in `state`, in seconds (time in state, as on a real-time screen).
+
+        Time in the current state, s.
+        """
     @property
-    def state(self) -> AgentState: ...
+    def state(self) -> AgentState:
+        """The agent's state now."""
     @property
-    def totals(self) -> AgentActivity: ...
+    def totals(self) -> AgentActivity:
+        """AgentActivity over the whole time."""
 
 class AmdResult:
+    """AMD (answering-machine detection) results.
+
+    Members:
+
+      NONE
+
+      HUMAN
+
+      MACHINE
+
+      FAX
+
+      UNKNOWN
+    """
     NONE: AmdResult
     HUMAN: AmdResult
     MACHINE: AmdResult
@@ -102,135 +217,209 @@ class AmdResult:
     def value(self) -> int: ...
 
 class Attempt:
+    """One attempt (call record). Inbound calls have records too (direction INBOUND): their campaign_id is the queue's id, contact_id NO_CONTACT, number the caller's and caller_id the dialled number; they are reported to EventListener.on_attempt_finished, not stored."""
     def __init__(self) -> None: ...
     @property
-    def agent(self) -> int: ...
+    def agent(self) -> int:
+        """the agent it was bridged or reserved to, or NO_AGENT
+
+        Agent id, or NO_AGENT.
+        """
     @agent.setter
     def agent(self, value: int) -> None: ...
     @property
-    def amd(self) -> AmdResult: ...
+    def amd(self) -> AmdResult:
+        """AMD's result, NONE without AMD"""
     @amd.setter
     def amd(self, value: AmdResult) -> None: ...
     @property
-    def answered_at(self) -> datetime.datetime | None: ...
+    def answered_at(self) -> datetime.datetime | None:
+        """epoch if never answered
+
+        None if never answered.
+        """
     @answered_at.setter
     def answered_at(self, value: datetime.datetime | None) -> None: ...
     @property
-    def attempt_number(self) -> int: ...
+    def attempt_number(self) -> int:
+        """1-based, over the contact's lifetime"""
     @attempt_number.setter
     def attempt_number(self, value: int) -> None: ...
     @property
-    def bridged_at(self) -> datetime.datetime | None: ...
+    def bridged_at(self) -> datetime.datetime | None:
+        """epoch if never bridged
+
+        None if never bridged.
+        """
     @bridged_at.setter
     def bridged_at(self, value: datetime.datetime | None) -> None: ...
     @property
-    def call_id(self) -> int: ...
+    def call_id(self) -> int:
+        """the call's id (Storage.allocate_call_id)"""
     @call_id.setter
     def call_id(self, value: int) -> None: ...
     @property
-    def caller_id(self) -> str: ...
+    def caller_id(self) -> str:
+        """the caller id presented (E.164), empty for the trunk's"""
     @caller_id.setter
     def caller_id(self, value: str) -> None: ...
     @property
-    def campaign_id(self) -> str: ...
+    def campaign_id(self) -> str:
+        """the contact's campaign"""
     @campaign_id.setter
     def campaign_id(self, value: str) -> None: ...
     @property
-    def contact_id(self) -> int: ...
+    def contact_id(self) -> int:
+        """the contact called"""
     @contact_id.setter
     def contact_id(self, value: int) -> None: ...
     @property
-    def created_at(self) -> datetime.datetime | None: ...
+    def created_at(self) -> datetime.datetime | None:
+        """launch (the attempt stored), UTC"""
     @created_at.setter
     def created_at(self, value: datetime.datetime | None) -> None: ...
     @property
-    def created_at_ms(self) -> int: ...
+    def created_at_ms(self) -> int:
+        """created_at as milliseconds since the epoch."""
     @property
-    def disposition(self) -> Disposition: ...
+    def disposition(self) -> Disposition:
+        """outcome, NONE while in flight"""
     @disposition.setter
     def disposition(self, value: Disposition) -> None: ...
     @property
-    def ended_at(self) -> datetime.datetime | None: ...
+    def ended_at(self) -> datetime.datetime | None:
+        """epoch while in flight
+
+        None while in flight.
+        """
     @ended_at.setter
     def ended_at(self, value: datetime.datetime | None) -> None: ...
     @property
-    def ended_at_ms(self) -> int: ...
+    def ended_at_ms(self) -> int:
+        """ended_at as milliseconds since the epoch (0 while in flight)."""
     @property
-    def fail_reason(self) -> FailReason: ...
+    def fail_reason(self) -> FailReason:
+        """why it failed (state FAILED), else NONE"""
     @fail_reason.setter
     def fail_reason(self, value: FailReason) -> None: ...
     @property
-    def number(self) -> str: ...
+    def number(self) -> str:
+        """E.164 dialed"""
     @number.setter
     def number(self, value: str) -> None: ...
     @property
-    def number_index(self) -> int: ...
+    def number_index(self) -> int:
+        """index of `number` in the contact's numbers"""
     @number_index.setter
     def number_index(self, value: int) -> None: ...
     @property
-    def provider_call_id(self) -> str: ...
+    def provider_call_id(self) -> str:
+        """telephony's own id of the call (e.g. a SIP Call-ID)"""
     @provider_call_id.setter
     def provider_call_id(self, value: str) -> None: ...
     @property
-    def provider_code(self) -> int: ...
+    def provider_code(self) -> int:
+        """SIP or provider error code, 0 if none"""
     @provider_code.setter
     def provider_code(self, value: int) -> None: ...
     @property
-    def state(self) -> CallState: ...
+    def state(self) -> CallState:
+        """the call's state (terminal once ended)"""
     @state.setter
     def state(self, value: CallState) -> None: ...
 
 class BusyAgentView:
+    """An agent handling a call (RESERVED, ON_CALL or WRAP_UP)."""
     def __init__(self) -> None: ...
     @property
-    def agent(self) -> int: ...
+    def agent(self) -> int:
+        """the agent's id
+
+        Agent id.
+        """
     @agent.setter
     def agent(self, value: int) -> None: ...
     @property
-    def elapsed_s(self) -> float: ...
+    def elapsed_s(self) -> float:
+        """time since the call was handed to the agent (RESERVED), in s"""
     @elapsed_s.setter
     def elapsed_s(self, value: float) -> None: ...
     @property
-    def state(self) -> AgentState: ...
+    def state(self) -> AgentState:
+        """RESERVED, ON_CALL or WRAP_UP"""
     @state.setter
     def state(self, value: AgentState) -> None: ...
 
 class CallEvent:
-    def __init__(self, call_id: int, kind: CallEventKind, provider_call_id: str = ..., sequence: int = ..., timestamp: datetime.datetime | None = ..., amd: AmdResult = ..., fail_reason: FailReason = ..., provider_code: int = ...) -> None: ...
+    """One event about one call, as reported by telephony."""
+    def __init__(self, call_id: int, kind: CallEventKind, provider_call_id: str = ..., sequence: int = ..., timestamp: datetime.datetime | None = ..., amd: AmdResult = ..., fail_reason: FailReason = ..., provider_code: int = ...) -> None:
+        """timestamp None = the engine clock's now; sequence deduplicates (call, sequence) when non-zero."""
     @property
-    def amd(self) -> AmdResult: ...
+    def amd(self) -> AmdResult:
+        """for AMD_RESULT"""
     @amd.setter
     def amd(self, value: AmdResult) -> None: ...
     @property
-    def call_id(self) -> int: ...
+    def call_id(self) -> int:
+        """the engine's id from OriginateRequest"""
     @call_id.setter
     def call_id(self, value: int) -> None: ...
     @property
-    def fail_reason(self) -> FailReason: ...
+    def fail_reason(self) -> FailReason:
+        """for FAILED"""
     @fail_reason.setter
     def fail_reason(self, value: FailReason) -> None: ...
     @property
-    def kind(self) -> CallEventKind: ...
+    def kind(self) -> CallEventKind:
+        """what happened"""
     @kind.setter
     def kind(self, value: CallEventKind) -> None: ...
     @property
-    def provider_call_id(self) -> str: ...
+    def provider_call_id(self) -> str:
+        """e.g. Twilio's CallSid; may be empty for the simulator"""
     @provider_call_id.setter
     def provider_call_id(self, value: str) -> None: ...
     @property
-    def provider_code(self) -> int: ...
+    def provider_code(self) -> int:
+        """SIP response or provider error code; 0 if none"""
     @provider_code.setter
     def provider_code(self, value: int) -> None: ...
     @property
-    def sequence(self) -> int: ...
+    def sequence(self) -> int:
+        """provider sequence number; (call, sequence) deduplicates"""
     @sequence.setter
     def sequence(self, value: int) -> None: ...
     @property
-    def timestamp(self) -> datetime.datetime | None: ...
+    def timestamp(self) -> datetime.datetime | None:
+        """when it happened, UTC (0 = use the engine clock)"""
     @timestamp.setter
     def timestamp(self, value: datetime.datetime | None) -> None: ...
 
 class CallEventKind:
+    """Kinds of call events, the canonical vocabulary every backend maps its own onto.
+
+    Members:
+
+      INITIATED : the provider accepted the call (DIALING)
+
+      RINGING : the far end is ringing
+
+      ANSWERED : the far end picked up (person or machine not yet known)
+
+      AMD_RESULT : AMD finished: see CallEvent.amd
+
+      BRIDGED : connected to the agent given in bridge()
+
+      COMPLETED : ended normally after an answer (hangup by either side)
+
+      BUSY : ended: busy
+
+      NO_ANSWER : ended: rang out
+
+      FAILED : ended: could not be placed (see fail_reason, provider_code)
+
+      CANCELED : ended: canceled before answer at the engine's request
+    """
     INITIATED: CallEventKind
     RINGING: CallEventKind
     ANSWERED: CallEventKind
@@ -248,21 +437,67 @@ class CallEventKind:
     @property
     def value(self) -> int: ...
     @property
-    def ends_call(self) -> bool: ...
+    def ends_call(self) -> bool:
+        """True for the kinds that end a call (COMPLETED .. CANCELED)."""
 
 class CallEventSink:
-    def on_call_event(self, event: CallEvent) -> None: ...
-    def report(self, call_id: int, kind: CallEventKind, amd: AmdResult = ..., fail_reason: FailReason = ..., provider_code: int = ..., provider_call_id: str = ..., sequence: int = ...) -> None: ...
+    """Where telephony reports events. Thread-safe: may be called from any thread, at any time after originate() returned (never from inside originate()/hangup()/bridge()/play() on the engine's own thread — schedule instead), and must not block.
+
+    Where a Python Telephony reports call events. Thread-safe, never blocks; callable from any thread. Inside originate()/hangup()/bridge()/play() the event is delivered after the method returns (scheduled on the engine clock). After its engine is closed it raises StateError.
+    """
+    def on_call_event(self, event: CallEvent) -> None:
+        """Reports one event about one call (any thread, never blocks)."""
+    def report(self, call_id: int, kind: CallEventKind, amd: AmdResult = ..., fail_reason: FailReason = ..., provider_code: int = ..., provider_call_id: str = ..., sequence: int = ...) -> None:
+        """Shorthand for on_call_event(CallEvent(...)) stamped with the engine clock."""
 
 class CallForecast:
+    """What the future holds for one attempt in flight: an oracle's view (simulation only; no real telephony can know this). See OutcomeForecaster.forecast().
+
+    Oracle view of an attempt in flight.
+    """
     @property
-    def live_answer(self) -> bool: ...
+    def live_answer(self) -> bool:
+        """The engine will see a live answer (HUMAN): a person, or an answering machine when the campaign does not use AMD (the engine treats every answer as a person then), or an AMD false negative. An AMD false positive (a person classified MACHINE) is not a live answer."""
     @property
-    def resolves_at(self) -> datetime.datetime | None: ...
+    def resolves_at(self) -> datetime.datetime | None:
+        """When the engine sees the attempt resolve: the live answer (after AMD when used), or the attempt's end (busy, no answer, invalid) or its AMD machine result."""
     @property
-    def talk_s(self) -> float: ...
+    def talk_s(self) -> float:
+        """Seconds the call stays connected once bridged to an agent (live answers; 0 otherwise)."""
 
 class CallState:
+    """Call states in rank order (docs/architecture.md, Call state machine). Terminal states follow BRIDGED.
+
+    Members:
+
+      QUEUED
+
+      DIALING
+
+      RINGING
+
+      ANSWERED
+
+      HUMAN
+
+      MACHINE
+
+      FAX
+
+      BRIDGED
+
+      COMPLETED
+
+      ABANDONED
+
+      BUSY
+
+      NO_ANSWER
+
+      FAILED
+
+      CANCELED
+    """
     QUEUED: CallState
     DIALING: CallState
     RINGING: CallState
@@ -284,407 +519,604 @@ class CallState:
     @property
     def value(self) -> int: ...
     @property
-    def is_terminal(self) -> bool: ...
+    def is_terminal(self) -> bool:
+        """True for terminal states."""
     @property
-    def rank(self) -> int: ...
+    def rank(self) -> int:
+        """Rank used for the monotone rule (0..6)."""
 
 class CallStateChange:
+    """A call changed state (listener event)."""
     @property
-    def agent(self) -> int: ...
+    def agent(self) -> int:
+        """the agent it is bridged or reserved to, or NO_AGENT"""
     @property
-    def at(self) -> datetime.datetime | None: ...
+    def at(self) -> datetime.datetime | None:
+        """when, on the engine's clock"""
     @property
-    def call_id(self) -> int: ...
+    def call_id(self) -> int:
+        """the call"""
     @property
-    def campaign_id(self) -> str: ...
+    def campaign_id(self) -> str:
+        """the call's campaign"""
     @property
-    def contact_id(self) -> int: ...
+    def contact_id(self) -> int:
+        """the contact called"""
     @property
-    def from_state(self) -> CallState: ...
+    def from_state(self) -> CallState:
+        """the state left"""
     @property
-    def to_state(self) -> CallState: ...
+    def to_state(self) -> CallState:
+        """the state entered"""
 
 class CallWindow:
+    """When calls are allowed, in the called party's local time, per weekday. Index 0 = Sunday ... 6 = Saturday. Default: closed every day.
+
+    Allowed local hours per weekday (by_weekday[0] = Sunday .. [6] = Saturday, as call_window.h).
+    """
     def __init__(self) -> None: ...
     @staticmethod
-    def always() -> CallWindow: ...
+    def always() -> CallWindow:
+        """Open around the clock (no window restriction)."""
     @property
-    def by_weekday(self) -> List[LocalTimeRange]: ...
+    def by_weekday(self) -> List[LocalTimeRange]:
+        """Seven LocalTimeRange (copy: assign a whole list)."""
     @by_weekday.setter
     def by_weekday(self, value: List[LocalTimeRange]) -> None: ...
     @staticmethod
-    def every_day(start_minute: int, end_minute: int) -> CallWindow: ...
+    def every_day(start_minute: int, end_minute: int) -> CallWindow:
+        """The same hours every day, e.g. every_day(9*60, 21*60) for 09:00–21:00."""
     @staticmethod
-    def intersect(a: CallWindow, b: CallWindow) -> CallWindow: ...
+    def intersect(a: CallWindow, b: CallWindow) -> CallWindow:
+        """Open only when both are, day by day (e.g. a campaign's hours within a regulator's)."""
 
 class CallbackError(OmnivoxError):
     where: str
 
 class CampaignConfig:
+    """One outbound calling effort. Every field states its default.
+
+    One outbound calling effort (model.h states every default).
+    """
     def __init__(self) -> None: ...
     @property
-    def amd(self) -> bool: ...
+    def amd(self) -> bool:
+        """Ask telephony for AMD. Default: false (every answer is treated as HUMAN)."""
     @amd.setter
     def amd(self, value: bool) -> None: ...
     @property
-    def call_window(self) -> CallWindow: ...
+    def call_window(self) -> CallWindow:
+        """Allowed calling hours in the called party's local time. Default: 09:00–21:00 every day."""
     @call_window.setter
     def call_window(self, value: CallWindow) -> None: ...
     @property
-    def caller_ids(self) -> List[str]: ...
+    def caller_ids(self) -> List[str]:
+        """Caller IDs (E.164) used in rotation. Default: {\"+15550100000\"}.
+
+        list[str] (copy).
+        """
     @caller_ids.setter
     def caller_ids(self, value: List[str]) -> None: ...
     @property
-    def compliance(self) -> ComplianceProfile: ...
+    def compliance(self) -> ComplianceProfile:
+        """The rule set enforced on top of the fields above: its call window is intersected with call_window, its abandon cap is held by the governor, ring_timeout must be at least its min_ring and hold_window at most its hold_window. Default: US_FTC_FCC."""
     @compliance.setter
     def compliance(self, value: ComplianceProfile) -> None: ...
     @property
-    def default_region(self) -> str: ...
+    def default_region(self) -> str:
+        """Region for numbers without a country code on import. Default: \"US\"."""
     @default_region.setter
     def default_region(self, value: str) -> None: ...
     @staticmethod
-    def default_retry_rules() -> Dict[Disposition, RetryRule]: ...
+    def default_retry_rules() -> Dict[Disposition, RetryRule]:
+        """The default retry_rules (see there)."""
     @property
-    def dial_mode(self) -> DialMode: ...
+    def dial_mode(self) -> DialMode:
+        """Dial mode. Default: PROGRESSIVE."""
     @dial_mode.setter
     def dial_mode(self, value: DialMode) -> None: ...
     @property
-    def dial_queue_capacity(self) -> int: ...
+    def dial_queue_capacity(self) -> int:
+        """Dial queue capacity; 0 = automatic (4 × agents, at least 64). Default: 0."""
     @dial_queue_capacity.setter
     def dial_queue_capacity(self, value: int) -> None: ...
     @property
-    def dnc_numbers(self) -> List[str]: ...
+    def dnc_numbers(self) -> List[str]:
+        """DNC numbers of this campaign (E.164). Default: none.
+
+        list[str] (copy).
+        """
     @dnc_numbers.setter
     def dnc_numbers(self, value: List[str]) -> None: ...
     @property
-    def fallback_time_zone(self) -> str: ...
+    def fallback_time_zone(self) -> str:
+        """IANA zone used for contacts whose zone is unknown. Default: \"UTC\"."""
     @fallback_time_zone.setter
     def fallback_time_zone(self, value: str) -> None: ...
     @property
-    def hold_window(self) -> datetime.timedelta: ...
+    def hold_window(self) -> datetime.timedelta:
+        """How long a live answer may wait for an agent before it is ABANDONED. Default: 2 s."""
     @hold_window.setter
     def hold_window(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """Identifier, unique per Storage. Default: \"default\"."""
     @id.setter
     def id(self, value: str) -> None: ...
     @property
-    def max_attempts(self) -> int: ...
+    def max_attempts(self) -> int:
+        """Lifetime attempts per contact over all its numbers; 0 = unlimited. Default: 10."""
     @max_attempts.setter
     def max_attempts(self, value: int) -> None: ...
     @property
-    def max_attempts_per_number(self) -> int: ...
+    def max_attempts_per_number(self) -> int:
+        """Lifetime attempts per number; 0 = unlimited. Default: 0."""
     @max_attempts_per_number.setter
     def max_attempts_per_number(self, value: int) -> None: ...
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """Display name. Default: empty (the id is shown)."""
     @name.setter
     def name(self, value: str) -> None: ...
     @property
-    def power_lines_per_agent(self) -> float: ...
+    def power_lines_per_agent(self) -> float:
+        """Lines per idle agent in POWER mode. Default: 2.0."""
     @power_lines_per_agent.setter
     def power_lines_per_agent(self, value: float) -> None: ...
     @property
-    def retry_rules(self) -> Dict[Disposition, RetryRule]: ...
+    def retry_rules(self) -> Dict[Disposition, RetryRule]:
+        """Retry rules per system disposition; dispositions not listed are final. Defaults: BUSY retry after 10 min, NO_ANSWER 1 h, MACHINE 2 h, ABANDONED 1 h, FAILED 1 h, CANCELED 1 min, FAX/INVALID_NUMBER/agent dispositions final, CALLBACK per request.
+
+        dict[Disposition, RetryRule] (copy: assign a whole dict).
+        """
     @retry_rules.setter
     def retry_rules(self, value: Dict[Disposition, RetryRule]) -> None: ...
     @property
-    def ring_timeout(self) -> datetime.timedelta: ...
+    def ring_timeout(self) -> datetime.timedelta:
+        """How long a number may ring before the attempt ends as NO_ANSWER. Default: 25 s."""
     @ring_timeout.setter
     def ring_timeout(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def safe_harbor_message(self) -> str: ...
+    def safe_harbor_message(self) -> str:
+        """The safe-harbor message played to an abandoned call. Default: a generic text."""
     @safe_harbor_message.setter
     def safe_harbor_message(self, value: str) -> None: ...
     @property
-    def voicemail_message(self) -> str: ...
+    def voicemail_message(self) -> str:
+        """Voicemail drop for AMD machines; empty = hang up. Default: empty."""
     @voicemail_message.setter
     def voicemail_message(self, value: str) -> None: ...
 
 class CampaignFile:
+    """Everything a campaign file describes (config.h, docs/campaign-file.md)."""
     def __init__(self) -> None: ...
     @property
-    def agent_shift(self) -> CallWindow: ...
+    def agent_shift(self) -> CallWindow:
+        """When the agents work, in the campaign's time zone (`time_zone`): they log in at each start and log out at each end (after finishing a call). Default: the call window's hours."""
     @agent_shift.setter
     def agent_shift(self, value: CallWindow) -> None: ...
     @property
-    def agents(self) -> int: ...
+    def agents(self) -> int:
+        """Number of agents. Default: 10; with the SIP backend, the length of `telephony.agents`."""
     @agents.setter
     def agents(self, value: int) -> None: ...
     @property
-    def campaign(self) -> CampaignConfig: ...
+    def campaign(self) -> CampaignConfig:
+        """The campaign: the file's top-level campaign fields (id, dial_mode, call_window, ...)."""
     @campaign.setter
     def campaign(self, value: CampaignConfig) -> None: ...
     @property
-    def contacts_path(self) -> str: ...
+    def contacts_path(self) -> str:
+        """Contacts CSV (absolute, or resolved against the campaign file's folder). Default: none."""
     @contacts_path.setter
     def contacts_path(self, value: str) -> None: ...
     @property
-    def import_options(self) -> ImportOptions: ...
+    def import_options(self) -> ImportOptions:
+        """Import options of the contacts file (default_region defaults to the campaign's)."""
     @import_options.setter
     def import_options(self, value: ImportOptions) -> None: ...
-    def load_replay(self) -> bool: ...
+    def load_replay(self) -> bool:
+        """With a replay world, loads its records from replay_path (as `omnivox run` and the C API do); returns False for a parametric world. Raises IoError/ConfigError."""
     @property
-    def max_duration(self) -> datetime.timedelta: ...
+    def max_duration(self) -> datetime.timedelta:
+        """Stop a simulation after this much virtual time. Default: 60 days."""
     @max_duration.setter
     def max_duration(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def replay_path(self) -> str: ...
+    def replay_path(self) -> str:
+        """Replay world: the data file (defaults to contacts_path when \"world\" is \"replay\")."""
     @replay_path.setter
     def replay_path(self, value: str) -> None: ...
     @property
-    def simulation(self) -> SimulationOptions: ...
+    def simulation(self) -> SimulationOptions:
+        """The simulated world. Default: parametric with SimulationOptions' defaults."""
     @simulation.setter
     def simulation(self, value: SimulationOptions) -> None: ...
     @property
-    def start(self) -> datetime.datetime | None: ...
+    def start(self) -> datetime.datetime | None:
+        """Virtual start time of a simulation, UTC. Default: 2026-05-04T08:00:00Z (a Monday)."""
     @start.setter
     def start(self, value: datetime.datetime | None) -> None: ...
 
 class CampaignStatistics:
+    """Live statistics of one campaign."""
     @property
-    def abandon_rate(self) -> float: ...
+    def abandon_rate(self) -> float:
+        """Abandons / live answers over the whole run so far (0 when none): cumulative, unlike the compliance window's rate a pacing policy sees (PacingSnapshot.abandon_rate)."""
     @property
-    def abandons(self) -> int: ...
+    def abandons(self) -> int:
+        """live answers that found no agent within the hold window"""
     @property
-    def agents_by_state(self) -> Dict[Any, Any]: ...
+    def agents_by_state(self) -> Dict[Any, Any]:
+        """agents now, index = AgentState
+
+        dict[AgentState, int].
+        """
     @property
-    def at(self) -> datetime.datetime | None: ...
+    def at(self) -> datetime.datetime | None:
+        """when taken, on the engine's clock"""
     @property
-    def attempts(self) -> int: ...
+    def attempts(self) -> int:
+        """attempts launched"""
     @property
-    def attempts_in_flight(self) -> int: ...
+    def attempts_in_flight(self) -> int:
+        """attempts launched and not ended, now"""
     @property
-    def campaign_id(self) -> str: ...
+    def campaign_id(self) -> str:
+        """the campaign"""
     @property
-    def connects(self) -> int: ...
+    def connects(self) -> int:
+        """bridged to an agent"""
     @property
-    def contacts_final(self) -> int: ...
+    def contacts_final(self) -> int:
+        """DONE, DNC, INVALID or EXHAUSTED"""
     @property
-    def contacts_total(self) -> int: ...
+    def contacts_total(self) -> int:
+        """contacts stored for the campaign"""
     @property
-    def dial_level(self) -> float: ...
+    def dial_level(self) -> float:
+        """attempts in flight per non-paused logged-in agent, now"""
     @property
-    def dial_queue_size(self) -> int: ...
+    def dial_queue_size(self) -> int:
+        """entries in the dial queue, now"""
     @property
-    def dispositions(self) -> Dict[Any, Any]: ...
+    def dispositions(self) -> Dict[Any, Any]:
+        """index = Disposition (attempts launched here)
+
+        dict[Disposition, int].
+        """
     @property
-    def live_answers(self) -> int: ...
+    def live_answers(self) -> int:
+        """answered by a person: HUMAN (or answered without AMD)"""
     @property
-    def logged_in_seconds(self) -> float: ...
+    def logged_in_seconds(self) -> float:
+        """time not LOGGED_OUT, s, total over all agents"""
     @property
-    def machines(self) -> int: ...
+    def machines(self) -> int:
+        """answered by a machine or a fax (AMD)"""
     @property
-    def occupancy(self) -> float: ...
+    def occupancy(self) -> float:
+        """(talk + wrap) / (logged-in - paused) agent time, run so far"""
     @property
-    def talk_seconds(self) -> float: ...
+    def talk_seconds(self) -> float:
+        """RESERVED and ON_CALL time, s, total over all agents"""
     @property
-    def wrap_seconds(self) -> float: ...
+    def wrap_seconds(self) -> float:
+        """WRAP_UP time, s, total over all agents"""
 
 class Clock:
-    def cancel(self, timer_id: int) -> None: ...
+    """The current time and timers: VirtualClock or system_clock()."""
+    def cancel(self, timer_id: int) -> None:
+        """Cancels a timer that has not fired; a no-op for fired or unknown ids. It does not wait for a callback already running on another thread: see wait_for_running_timers(). Thread-safe."""
     @property
-    def is_virtual(self) -> bool: ...
-    def now(self) -> datetime.datetime | None: ...
-    def schedule_at(self, when: datetime.datetime | None, fn: Callable[..., Any]) -> int: ...
+    def is_virtual(self) -> bool:
+        """True exactly when virtual_time() is not None: time only moves through the driver; the engine then runs every handler inline on the thread that drives it. Thread-safe."""
+    def now(self) -> datetime.datetime | None:
+        """The current instant, UTC. Thread-safe.
+
+        The current instant (aware UTC datetime).
+        """
+    def schedule_at(self, when: datetime.datetime | None, fn: Callable[..., Any]) -> int:
+        """Runs `fn` once at (or as soon as possible after) `when`. Never runs `fn` inside this call. For a real clock `fn` runs on the clock's own thread; for the virtual clock, inside VirtualClock.advance(). Thread-safe.
+
+        Runs fn() once at `when` (on the clock's thread for a real clock, inside advance / Engine.run_for for a virtual one). An exception from fn goes to sys.unraisablehook. Returns the timer id.
+        """
 
 class ColumnMapping:
+    """Which CSV columns hold what (by header name, case-sensitive).
+
+    Which CSV columns hold what (import.h).
+    """
     def __init__(self) -> None: ...
     @property
-    def external_id_column(self) -> str: ...
+    def external_id_column(self) -> str:
+        """Column with the host's id of the contact. Default: \"id\"; if absent from the header, the row's 1-based data-row index is used."""
     @external_id_column.setter
     def external_id_column(self, value: str) -> None: ...
     @property
-    def keep_attributes(self) -> bool: ...
+    def keep_attributes(self) -> bool:
+        """Keep the other columns as contact attributes. Default: true."""
     @keep_attributes.setter
     def keep_attributes(self, value: bool) -> None: ...
     @property
-    def phone_columns(self) -> List[str]: ...
+    def phone_columns(self) -> List[str]:
+        """Columns holding phone numbers, in dialing order. Default: {\"phone\"}. Empty cells are skipped; a row with no valid number is rejected."""
     @phone_columns.setter
     def phone_columns(self, value: List[str]) -> None: ...
     @property
-    def priority_column(self) -> str: ...
+    def priority_column(self) -> str:
+        """Optional column with an integer priority (higher first). Default: none (priority 0)."""
     @priority_column.setter
     def priority_column(self, value: str) -> None: ...
     @property
-    def time_zone_column(self) -> str: ...
+    def time_zone_column(self) -> str:
+        """Optional column with an IANA time zone overriding the prefix map. Default: none."""
     @time_zone_column.setter
     def time_zone_column(self, value: str) -> None: ...
 
 class ComplianceAudit:
+    """What an after-the-fact audit of a campaign's call records found. Every count should be 0.
+
+    What audit_campaign() found in a campaign's attempts.
+    """
     @property
-    def attempts(self) -> int: ...
+    def attempts(self) -> int:
+        """attempts audited"""
     @property
-    def cap_breaches(self) -> int: ...
+    def cap_breaches(self) -> int:
+        """live answers at which the rolling abandon rate, with at least"""
     @property
-    def clean(self) -> bool: ...
+    def clean(self) -> bool:
+        """True when no rule was broken (every violation count is 0)."""
     @property
-    def examples(self) -> List[str]: ...
+    def examples(self) -> List[str]:
+        """up to 10 human-readable violations"""
     @property
-    def max_window_rate(self) -> float: ...
+    def max_window_rate(self) -> float:
+        """the highest such rolling rate seen"""
     @property
-    def on_holiday(self) -> int: ...
+    def on_holiday(self) -> int:
+        """dialed on a profile holiday (local date)"""
     @property
-    def outside_window(self) -> int: ...
+    def outside_window(self) -> int:
+        """dialed outside campaign ∩ profile windows in local time"""
     @property
-    def repeat_violations(self) -> int: ...
+    def repeat_violations(self) -> int:
+        """dialed inside a repeat window after an abandon / AMD machine"""
     @property
-    def under_min_ring(self) -> int: ...
+    def under_min_ring(self) -> int:
+        """given up by the engine (CANCELED / FAILED timeout) before"""
 
 class ComplianceProfile:
+    """A named rule set. Every field states its default (the NONE profile's values).
+
+    A regulatory rule set (compliance.h); see docs/compliance.md.
+    """
     def __init__(self) -> None: ...
     @property
-    def abandon_cap(self) -> float: ...
+    def abandon_cap(self) -> float:
+        """Abandons / live answers may not exceed this (fraction). Default: 1 (no cap).
+
+        Fraction, 0.03 = 3 %.
+        """
     @abandon_cap.setter
     def abandon_cap(self, value: float) -> None: ...
     @property
-    def abandon_window(self) -> datetime.timedelta: ...
+    def abandon_window(self) -> datetime.timedelta:
+        """Rolling window of the abandon rate; 0 = the whole campaign. Default: 0."""
     @abandon_window.setter
     def abandon_window(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def amd_false_positive_rate(self) -> float: ...
+    def amd_false_positive_rate(self) -> float:
+        """The AMD false-positive rate assumed for that estimate (share of AMD \"machine\" results that were people). Default: 0."""
     @amd_false_positive_rate.setter
     def amd_false_positive_rate(self, value: float) -> None: ...
     @staticmethod
-    def au_acma() -> ComplianceProfile: ...
+    def au_acma() -> ComplianceProfile:
+        """Australia (ACMA): abandon cap 5 % over 30 days, 2 s hold window, weekdays 09:00–20:00 and Saturdays 09:00–17:00 local, no calls on Sundays or national public holidays."""
     @staticmethod
-    def by_name(name: str) -> Optional[ComplianceProfile]: ...
+    def by_name(name: str) -> Optional[ComplianceProfile]:
+        """The profile of that name (NONE, US_FTC_FCC, UK_OFCOM, CA_CRTC, AU_ACMA), or None.
+
+        A built-in profile by name ('US_FTC_FCC', ...), or None.
+        """
     @staticmethod
-    def ca_crtc() -> ComplianceProfile: ...
+    def ca_crtc() -> ComplianceProfile:
+        """Canada (CRTC): abandon cap 5 % over 30 days, 2 s hold window, weekdays 09:00–21:30 and weekends 10:00–18:00 local."""
     @property
-    def call_window(self) -> CallWindow: ...
+    def call_window(self) -> CallWindow:
+        """Allowed hours, called party's local time, intersected with the campaign's. Default: always."""
     @call_window.setter
     def call_window(self, value: CallWindow) -> None: ...
     @property
-    def count_amd_false_positives(self) -> bool: ...
+    def count_amd_false_positives(self) -> bool:
+        """Count an estimate of AMD false positives (people classified as machines) as abandons. Default: false."""
     @count_amd_false_positives.setter
     def count_amd_false_positives(self, value: bool) -> None: ...
     @property
-    def hold_window(self) -> datetime.timedelta: ...
+    def hold_window(self) -> datetime.timedelta:
+        """Longest wait of a live answer for an agent before it is abandoned. Default: 2 s."""
     @hold_window.setter
     def hold_window(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def holidays(self) -> List[str]: ...
+    def holidays(self) -> List[str]:
+        """Local dates (\"YYYY-MM-DD\") on which no call is allowed (national holidays). Default: none."""
     @holidays.setter
     def holidays(self, value: List[str]) -> None: ...
     @property
-    def min_ring(self) -> datetime.timedelta: ...
+    def min_ring(self) -> datetime.timedelta:
+        """Shortest ring before the engine may give up on an unanswered call. Default: 0."""
     @min_ring.setter
     def min_ring(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The profile's name: a built-in one (NONE, US_FTC_FCC, ...) or the host's. Default: \"NONE\"."""
     @name.setter
     def name(self, value: str) -> None: ...
     @property
-    def no_repeat_after_abandon(self) -> datetime.timedelta: ...
+    def no_repeat_after_abandon(self) -> datetime.timedelta:
+        """No new attempt to a number within this time after an abandoned call to it, unless an agent is guaranteed (PREVIEW, call now, owned callback). Default: 0."""
     @no_repeat_after_abandon.setter
     def no_repeat_after_abandon(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def no_repeat_after_machine(self) -> datetime.timedelta: ...
+    def no_repeat_after_machine(self) -> datetime.timedelta:
+        """The same after an AMD \"machine\" result. Default: 0."""
     @no_repeat_after_machine.setter
     def no_repeat_after_machine(self, value: datetime.timedelta | float) -> None: ...
     @staticmethod
-    def none() -> ComplianceProfile: ...
+    def none() -> ComplianceProfile:
+        """No rules: no abandon cap, calls allowed at any hour (docs/compliance.md)."""
     @property
-    def region_rules(self) -> List[RegionRule]: ...
+    def region_rules(self) -> List[RegionRule]:
+        """Stricter rules per region. Default: none."""
     @region_rules.setter
     def region_rules(self, value: List[RegionRule]) -> None: ...
     @staticmethod
-    def uk_ofcom() -> ComplianceProfile: ...
+    def uk_ofcom() -> ComplianceProfile:
+        """United Kingdom (Ofcom): abandon cap 3 % over 24 h, AMD false positives counted, 2 s hold window, 08:00–21:00 local, no repeat within 72 h of an abandon or 24 h of an AMD machine."""
     @staticmethod
-    def us_ftc_fcc() -> ComplianceProfile: ...
+    def us_ftc_fcc() -> ComplianceProfile:
+        """United States (FTC and FCC): abandon cap 3 % over 30 days, AMD false positives counted, 2 s hold window, 08:00–21:00 local, stricter state rules (docs/compliance.md)."""
 
 class ConfigError(OmnivoxError, ValueError):
     where: str
 
 class Contact:
-    def __init__(self, external_id: str = ..., numbers: List[PhoneNumber | str] = ..., priority: int = ..., attributes: List[Tuple[str, str]] = ..., time_zone: str = ..., list_name: str = ...) -> None: ...
+    """A person to reach (VICIdial: lead)."""
+    def __init__(self, external_id: str = ..., numbers: List[PhoneNumber | str] = ..., priority: int = ..., attributes: List[Tuple[str, str]] = ..., time_zone: str = ..., list_name: str = ...) -> None:
+        """numbers: E.164 strings or PhoneNumber objects, in dialing order."""
     @property
-    def attempts(self) -> int: ...
+    def attempts(self) -> int:
+        """lifetime attempts over all numbers"""
     @attempts.setter
     def attempts(self, value: int) -> None: ...
-    def attribute(self, name: str) -> Optional[str]: ...
+    def attribute(self, name: str) -> Optional[str]:
+        """Looks up an attribute by column name; None when absent.
+
+        An attribute by column name, or None.
+        """
     @property
-    def attributes(self) -> List[Tuple[str, str]]: ...
+    def attributes(self) -> List[Tuple[str, str]]:
+        """list[tuple[str, str]] (copy)."""
     @attributes.setter
     def attributes(self, value: List[Tuple[str, str]]) -> None: ...
     @property
-    def callback_agent(self) -> int: ...
+    def callback_agent(self) -> int:
+        """owner of a CALLBACK, or NO_AGENT for anyone"""
     @callback_agent.setter
     def callback_agent(self, value: int) -> None: ...
     @property
-    def campaign_id(self) -> str: ...
+    def campaign_id(self) -> str:
+        """the campaign it belongs to"""
     @campaign_id.setter
     def campaign_id(self, value: str) -> None: ...
     @property
-    def external_id(self) -> str: ...
+    def external_id(self) -> str:
+        """the host's id"""
     @external_id.setter
     def external_id(self, value: str) -> None: ...
     @property
-    def id(self) -> int: ...
+    def id(self) -> int:
+        """assigned by Storage.add_contact"""
     @id.setter
     def id(self, value: int) -> None: ...
     @property
-    def last_attempt_at(self) -> datetime.datetime | None: ...
+    def last_attempt_at(self) -> datetime.datetime | None:
+        """start of the last attempt (epoch if none)"""
     @last_attempt_at.setter
     def last_attempt_at(self, value: datetime.datetime | None) -> None: ...
     @property
-    def last_disposition(self) -> Disposition: ...
+    def last_disposition(self) -> Disposition:
+        """of the last attempt (NONE before one)"""
     @last_disposition.setter
     def last_disposition(self, value: Disposition) -> None: ...
     @property
-    def list_name(self) -> str: ...
+    def list_name(self) -> str:
+        """contact list it was loaded with"""
     @list_name.setter
     def list_name(self, value: str) -> None: ...
     @property
-    def list_order(self) -> int: ...
+    def list_order(self) -> int:
+        """load order within the campaign, assigned by Storage"""
     @list_order.setter
     def list_order(self, value: int) -> None: ...
     @property
-    def next_attempt_at(self) -> datetime.datetime | None: ...
+    def next_attempt_at(self) -> datetime.datetime | None:
+        """not dialable before this (retry delay / callback time)"""
     @next_attempt_at.setter
     def next_attempt_at(self, value: datetime.datetime | None) -> None: ...
     @property
-    def next_number(self) -> int: ...
+    def next_number(self) -> int:
+        """index into numbers to dial next"""
     @next_number.setter
     def next_number(self, value: int) -> None: ...
     @property
-    def not_connected(self) -> int: ...
+    def not_connected(self) -> int:
+        """attempts that reached no one (busy, no answer, failed)"""
     @not_connected.setter
     def not_connected(self, value: int) -> None: ...
     @property
-    def numbers(self) -> List[PhoneNumber]: ...
+    def numbers(self) -> List[PhoneNumber]:
+        """1..n, in dialing order
+
+        list[PhoneNumber] (copy).
+        """
     @numbers.setter
     def numbers(self, value: List[PhoneNumber | str]) -> None: ...
     @property
-    def priority(self) -> int: ...
+    def priority(self) -> int:
+        """higher is dialed first"""
     @priority.setter
     def priority(self, value: int) -> None: ...
     @property
-    def status(self) -> ContactStatus: ...
+    def status(self) -> ContactStatus:
+        """where it stands (NEW until first attempted)"""
     @status.setter
     def status(self, value: ContactStatus) -> None: ...
     @property
-    def time_zone(self) -> str: ...
+    def time_zone(self) -> str:
+        """IANA override from the address; empty = by prefix"""
     @time_zone.setter
     def time_zone(self, value: str) -> None: ...
 
 class ContactList:
+    """A contact list (VICIdial: list): a named set of contacts loaded together."""
     def __init__(self) -> None: ...
     @property
-    def active(self) -> bool: ...
+    def active(self) -> bool:
+        """its contacts are dialed (false: left out of the dial queue)"""
     @active.setter
     def active(self, value: bool) -> None: ...
     @property
-    def campaign_id(self) -> str: ...
+    def campaign_id(self) -> str:
+        """the campaign it belongs to"""
     @campaign_id.setter
     def campaign_id(self, value: str) -> None: ...
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """unique within the campaign"""
     @name.setter
     def name(self, value: str) -> None: ...
 
 class ContactStatus:
+    """Where a contact stands. NEW, RETRY and CALLBACK are dialable (subject to the eligibility rules); the others are final.
+
+    Members:
+
+      NEW : never attempted
+
+      RETRY : attempted, to be retried after the retry delay of its last disposition
+
+      CALLBACK : a callback is scheduled at Contact.callback_at
+
+      DONE : reached and dispositioned (final)
+
+      DNC
+
+      INVALID : no valid number left (final)
+
+      EXHAUSTED : attempt caps reached (final)
+    """
     NEW: ContactStatus
     RETRY: ContactStatus
     CALLBACK: ContactStatus
@@ -699,9 +1131,22 @@ class ContactStatus:
     @property
     def value(self) -> int: ...
     @property
-    def is_final(self) -> bool: ...
+    def is_final(self) -> bool:
+        """DONE, DNC, INVALID and EXHAUSTED are final."""
 
 class DialMode:
+    """Dial modes (docs/architecture.md, Glossary).
+
+    Members:
+
+      PREVIEW
+
+      PROGRESSIVE
+
+      POWER
+
+      PREDICTIVE
+    """
     PREVIEW: DialMode
     PROGRESSIVE: DialMode
     POWER: DialMode
@@ -714,18 +1159,58 @@ class DialMode:
     def value(self) -> int: ...
 
 class DialQueueEntry:
+    """One dialable entry."""
     @property
-    def callback(self) -> bool: ...
+    def callback(self) -> bool:
+        """a scheduled callback (status CALLBACK)"""
     @property
-    def callback_agent(self) -> int: ...
+    def callback_agent(self) -> int:
+        """the callback's owner, or NO_AGENT for anyone"""
     @property
-    def contact_id(self) -> int: ...
+    def contact_id(self) -> int:
+        """the contact to dial"""
     @property
-    def number(self) -> str: ...
+    def number(self) -> str:
+        """E.164"""
     @property
-    def number_index(self) -> int: ...
+    def number_index(self) -> int:
+        """index into the contact's numbers"""
 
 class Disposition:
+    """The outcome code of an attempt. System dispositions are set by the engine from telephony events; agent dispositions are set by the agent (or the simulator's agents) after the call.
+
+    Members:
+
+      NONE
+
+      BUSY
+
+      NO_ANSWER
+
+      MACHINE
+
+      FAX
+
+      ABANDONED
+
+      INVALID_NUMBER
+
+      FAILED
+
+      CANCELED
+
+      SALE
+
+      NOT_INTERESTED
+
+      CALLBACK
+
+      DNC
+
+      WRONG_NUMBER
+
+      COMPLETED : connected and ended without a more specific agent disposition
+    """
     NONE: Disposition
     BUSY: Disposition
     NO_ANSWER: Disposition
@@ -748,14 +1233,31 @@ class Disposition:
     @property
     def value(self) -> int: ...
     @property
-    def is_agent_disposition(self) -> bool: ...
+    def is_agent_disposition(self) -> bool:
+        """True for dispositions an agent sets (SALE .. COMPLETED)."""
 
 class Distribution:
+    """A distribution of durations in seconds (sim.h)."""
     class Kind:
+        """The family: FIXED, EXPONENTIAL, LOGNORMAL, EMPIRICAL or GAMMA.
+
+        Members:
+
+          FIXED
+
+          EXPONENTIAL
+
+          LOGNORMAL
+
+          EMPIRICAL
+
+          GAMMA
+        """
         FIXED: Distribution.Kind
         EXPONENTIAL: Distribution.Kind
         LOGNORMAL: Distribution.Kind
         EMPIRICAL: Distribution.Kind
+        GAMMA: Distribution.Kind
         def __init__(self, value: int) -> None: ...
         def __int__(self) -> int: ...
         @property
@@ -764,198 +1266,365 @@ class Distribution:
         def value(self) -> int: ...
     def __init__(self) -> None: ...
     @staticmethod
-    def empirical(samples_s: List[float]) -> Distribution: ...
+    def empirical(samples_s: List[float]) -> Distribution:
+        """Drawn uniformly from `samples_s` (seconds, each 0..1e7, at least one). InvalidArgumentError otherwise."""
     @staticmethod
-    def exponential(mean_s: float) -> Distribution: ...
+    def exponential(mean_s: float) -> Distribution:
+        """Exponential with mean `mean_s` seconds (0..1e7). InvalidArgumentError otherwise."""
     @staticmethod
-    def fixed(seconds: float) -> Distribution: ...
+    def fixed(seconds: float) -> Distribution:
+        """Always `seconds` (0..1e7). InvalidArgumentError otherwise."""
     @property
-    def kind(self) -> Distribution.Kind: ...
+    def kind(self) -> Distribution.Kind:
+        """the family; default FIXED"""
     @kind.setter
     def kind(self, value: Distribution.Kind) -> None: ...
     @staticmethod
-    def lognormal(mean_s: float, sd_s: float) -> Distribution: ...
-    def mean(self) -> float: ...
+    def lognormal(mean_s: float, sd_s: float) -> Distribution:
+        """Lognormal with the mean and standard deviation of the value, in seconds (each 0..1e7). InvalidArgumentError otherwise."""
+    def mean(self) -> float:
+        """The distribution's mean."""
     @property
-    def mean_s(self) -> float: ...
+    def mean_s(self) -> float:
+        """fixed value, or the mean (exponential, lognormal, gamma)"""
     @mean_s.setter
     def mean_s(self, value: float) -> None: ...
     @property
-    def samples_s(self) -> List[float]: ...
+    def samples_s(self) -> List[float]:
+        """empirical: drawn uniformly from these"""
     @samples_s.setter
     def samples_s(self, value: List[float]) -> None: ...
     @property
-    def sd_s(self) -> float: ...
+    def sd_s(self) -> float:
+        """lognormal, gamma: standard deviation (of the value)"""
     @sd_s.setter
     def sd_s(self, value: float) -> None: ...
 
 class EligibilityReport:
+    """Why a contact is (not) dialable now."""
     @property
-    def contact_id(self) -> int: ...
+    def contact_id(self) -> int:
+        """the contact asked about"""
     @property
-    def detail(self) -> str: ...
+    def detail(self) -> str:
+        """e.g. \"local time 22:14 in Europe/Lisbon; window 09:00-21:00\""""
     @property
-    def dialable(self) -> bool: ...
+    def dialable(self) -> bool:
+        """True when the contact is dialable now (reason is Ineligibility.NONE)."""
     @property
-    def eligible_at(self) -> Optional[datetime.datetime | None]: ...
+    def eligible_at(self) -> Optional[datetime.datetime | None]:
+        """when it may become dialable, if known"""
     @property
-    def reason(self) -> Ineligibility: ...
+    def reason(self) -> Ineligibility:
+        """the first rule that excludes it (NONE: dialable)"""
 
 class Engine:
+    """Runs campaigns over a Storage, a Telephony, a Clock and an optional EventListener. Every method is thread-safe and releases the GIL. Use close() (or a with block) to stop its threads and free it deterministically."""
     def __enter__(self) -> Engine: ...
     def __exit__(self, *args: Any) -> bool: ...
-    def __init__(self, storage: Storage, telephony: object, clock: Clock, listener: object = ..., options: Optional[EngineOptions] = ...) -> None: ...
-    def add_agent(self, campaign_id: str, name: str) -> int: ...
-    def add_campaign(self, campaign: CampaignConfig) -> None: ...
-    def add_contact(self, campaign_id: str, contact: Contact) -> int: ...
-    def add_contacts(self, campaign_id: str, rows: object) -> List[int]: ...
-    def add_dnc(self, list: str, e164: str) -> None: ...
-    def agent_state(self, agent: int) -> AgentState: ...
-    def agent_statistics(self, campaign_id: str) -> AgentStatistics: ...
-    def audit(self, campaign_id: str) -> ComplianceAudit: ...
-    def call_now(self, contact_id: int, agent: int) -> int: ...
-    def call_state(self, call_id: int) -> Optional[CallState]: ...
+    def __init__(self, storage: Storage, telephony: object, clock: Clock, listener: object = ..., options: Optional[EngineOptions] = ...) -> None:
+        """telephony: a Telephony subclass or a Simulator (which is then attached to this engine to play its agents; pass it as listener too). The engine keeps every part alive. Raises ConfigError if the time-zone map cannot be loaded."""
+    def add_agent(self, campaign_id: str, name: str) -> int:
+        """Adds an agent to a campaign, LOGGED_OUT. Returns its id (0, 1, 2, ... per engine).
+
+        Adds an agent, LOGGED_OUT. Returns its id.
+        """
+    def add_campaign(self, campaign: CampaignConfig) -> None:
+        """Stores the campaign (validated: throws ConfigError naming the field). Not started yet. Adding an id again replaces its config, pacing policy and queue rules and keeps the rest: started or not, agents, dial queue, calls in flight (they finish under the new config), statistics, and the abandon governor's recorded calls (the rolling abandon rate goes on under the new compliance profile: AbandonGovernor.set_profile).
+
+        Stores the campaign (validated: ConfigError naming the field). Not started yet.
+        """
+    def add_contact(self, campaign_id: str, contact: Contact) -> int:
+        """Adds one contact (numbers must be E.164). Returns its id; for a contact whose (list, external id) is stored already, the stored contact's id (it is left as it is).
+
+        Adds one contact (numbers in E.164). Returns its id.
+        """
+    def add_contacts(self, campaign_id: str, rows: object) -> List[int]:
+        """Adds many contacts as add_contact does; returns their ids in order. rows: Contact objects, dicts or a pandas DataFrame (one row per contact). A row's keys: numbers (an E.164 str or a list of them) or number, and optionally external_id, priority, time_zone, list_name, attributes (a dict); any other key is an attribute (its value as str; None and NaN are left out). A row that is not a dict or Contact, lacks numbers or has a value of the wrong type is an InvalidArgumentError naming it, raised before any row is added; an error of add_contact (a number not in E.164, an unknown campaign) names its row and stops there, the rows before it staying added (adding them again leaves them as they are when they have external ids)."""
+    def add_dnc(self, list: str, e164: str) -> None:
+        """Adds a number to a DNC list (\"global\" or a campaign id).
+
+        Adds a number to a DNC list ('global' or a campaign id).
+        """
+    def agent_state(self, agent: int) -> AgentState:
+        """The agent's current state."""
+    def agent_statistics(self, campaign_id: str) -> AgentStatistics:
+        """What the campaign's agents did: per agent and summed, calls handled, talk, wrap-up, idle and paused time, occupancy, dispositions and longest idle, in total and per 15-minute interval (AgentActivity has the definitions). Throws NotFoundError for an unknown campaign. Thread-safe, a consistent snapshot as statistics(); its cost grows with agents x intervals kept (at most 7 days of intervals per agent).
+
+        What the campaign's agents did (AgentStatistics): per agent and summed, calls handled, talk, wrap-up, idle and paused time, occupancy, dispositions and longest idle, in total and per 15-minute interval. NotFoundError for an unknown campaign.
+        """
+    def audit(self, campaign_id: str) -> ComplianceAudit:
+        """Audits the campaign's attempts against its compliance profile (compliance.h)."""
+    def call_now(self, contact_id: int, agent: int) -> int:
+        """\"Call now\": dials a chosen contact for an agent (AVAILABLE) if it is eligible and its lease can be claimed. Throws StateError with the reason otherwise.
+
+        Dials a chosen contact for an AVAILABLE agent; StateError with the reason otherwise.
+        """
+    def call_state(self, call_id: int) -> Optional[CallState]:
+        """The current state of a call in flight (None once it is finished and forgotten).
+
+        The state of a call in flight, or None.
+        """
     @property
-    def callback_error_count(self) -> int: ...
-    def census(self, campaign_id: str) -> Dict[Any, Any]: ...
-    def clear_callback_errors(self) -> None: ...
+    def callback_error_count(self) -> int:
+        """How many Python callbacks raised since the engine was created (or cleared)."""
+    def census(self, campaign_id: str) -> Dict[Any, Any]:
+        """The campaign's contacts counted by the first rule excluding them: dict[Ineligibility, int] (NONE = dialable now)."""
+    def clear_callback_errors(self) -> None:
+        """Forgets the recorded callback errors (a pending one is not raised)."""
     @property
-    def clock(self) -> Clock: ...
-    def close(self) -> None: ...
+    def clock(self) -> Clock:
+        """The engine's clock."""
+    def close(self) -> None:
+        """Stops the engine's threads and destroys it; later calls raise StateError. Idempotent."""
     @property
-    def closed(self) -> bool: ...
-    def dial_preview(self, agent: int) -> int: ...
-    def explain(self, contact_id: int) -> EligibilityReport: ...
-    def idle(self) -> bool: ...
-    def import_contacts(self, campaign_id: str, list_name: str, csv_path: str, options: Optional[ImportOptions] = ...) -> ImportReport: ...
-    def last_callback_error(self) -> object: ...
-    def log(self, level: LogLevel, message: str) -> None: ...
-    def now(self) -> datetime.datetime | None: ...
+    def closed(self) -> bool:
+        """True once close() ran: every other call raises StateError."""
+    def dial_preview(self, agent: int) -> int:
+        """Dials the previewed entry for the agent. Returns the call id.
+
+        Dials the previewed entry; returns the call id.
+        """
+    def explain(self, contact_id: int) -> EligibilityReport:
+        """Why a contact is (not) dialable now."""
+    def idle(self) -> bool:
+        """True when no call is in flight and, with a virtual clock, no timer is pending (nothing will happen unless the host acts)."""
+    def import_contacts(self, campaign_id: str, list_name: str, csv_path: str, options: Optional[ImportOptions] = ...) -> ImportReport:
+        """Adds contacts from CSV into a campaign's list; numbers use the campaign's default_region unless options.default_region is set differently. Returns the import report. Idempotent and resumable: a contact is identified by (campaign, list, external id) and a row whose contact is stored already is counted in rows_already_stored and left as it is; rows are stored in transactions of about a thousand (Storage.add_contacts), and the list is marked import_complete = false from the start until the last row is stored, so an import cut short (the process killed) is seen as unfinished and completed by running it again. Two imports of one file at once, in one process or several, store each contact once.
+
+        Adds contacts from a CSV file into a campaign's list; returns the ImportReport (bad rows are reported, not raised). Raises IoError / ConfigError for the whole file.
+        """
+    def last_callback_error(self) -> object:
+        """The last CallbackError (its __cause__ is the original exception), or None."""
+    def log(self, level: LogLevel, message: str) -> None:
+        """Logs through the engine's logger."""
+    def now(self) -> datetime.datetime | None:
+        """The engine clock's now."""
     @property
-    def owner_token(self) -> str: ...
-    def poll(self) -> int: ...
-    def preview_next(self, agent: int) -> Optional[DialQueueEntry]: ...
+    def owner_token(self) -> str:
+        """The lease owner token this engine claims contacts with (EngineOptions.owner_token, or the one generated)."""
+    def poll(self) -> int:
+        """Runs ready handlers without blocking; returns how many ran. (Virtual clock: also fires timers due now.)
+
+        Runs the ready handlers without blocking; returns how many ran. Raises the pending callback error (CallbackError) or KeyboardInterrupt, as run_for.
+        """
+    def preview_next(self, agent: int) -> Optional[DialQueueEntry]:
+        """PREVIEW: reserves the next dialable entry of the agent's campaign for the agent (leased), or None if none is dialable now.
+
+        PREVIEW: reserves the next dialable entry for the agent, or None.
+        """
     @property
-    def raise_callback_errors(self) -> bool: ...
+    def raise_callback_errors(self) -> bool:
+        """True (the default): the next run_for / run_until_done / poll raises the first callback error not raised yet, as CallbackError. False: errors are only counted, logged and kept (last_callback_error()); the engine goes on."""
     @raise_callback_errors.setter
     def raise_callback_errors(self, value: bool) -> None: ...
-    def run_for(self, duration: datetime.timedelta | float, progress: object = ...) -> int: ...
-    def run_until_done(self, limit: datetime.timedelta | float, progress: object = ...) -> bool: ...
-    def set_agent_state(self, agent: int, state: AgentState) -> None: ...
-    def set_disposition(self, call_id: int, disposition: Disposition, callback_at: datetime.datetime | None = ...) -> None: ...
-    def set_pacing_policy(self, campaign_id: str, policy: PacingPolicy) -> None: ...
-    def skip_preview(self, agent: int) -> None: ...
-    def start(self, threads: int = ...) -> None: ...
-    def start_campaign(self, campaign_id: str) -> None: ...
-    def statistics(self, campaign_id: str) -> CampaignStatistics: ...
-    def stop(self) -> None: ...
-    def stop_campaign(self, campaign_id: str) -> None: ...
+    def run_for(self, duration: datetime.timedelta | float, progress: object = ...) -> int:
+        """Runs for the given duration: wall time with a real clock, virtual time with a virtual clock.
+
+        `duration`: a timedelta or seconds. Returns the handlers run. Stops early, within about 100 ms of wall time, and raises: KeyboardInterrupt on Ctrl-C (also from inside a Python callback); CallbackError (.where names the callback, __cause__ is the original exception) when a Python callback raised, during this run or since the last one (unless raise_callback_errors is False). The engine stays usable: call run_for again to go on. progress: a callable(datetime) called with the time reached at most every 0.5 s of wall time, or True for a tqdm progress bar (ImportError without tqdm).
+        """
+    def run_until_done(self, limit: datetime.timedelta | float, progress: object = ...) -> bool:
+        """Virtual clock only: runs until every started campaign has no dialable contact left and no call in flight, or until `limit` of virtual time passed. Returns true if finished. Throws StateError with a real clock (Clock.virtual_time() is None).
+
+        `limit`: a timedelta or seconds. Raises KeyboardInterrupt / CallbackError and takes progress= as run_for (a bar's total is `limit`).
+        """
+    def set_agent_state(self, agent: int, state: AgentState) -> None:
+        """Logs in (AVAILABLE), pauses (PAUSED), resumes (AVAILABLE) or logs out (LOGGED_OUT) an agent. An agent on a call finishes it first (the change applies after wrap-up).
+
+        AVAILABLE, PAUSED or LOGGED_OUT; an agent on a call finishes it first.
+        """
+    def set_disposition(self, call_id: int, disposition: Disposition, callback_at: datetime.datetime | None = ...) -> None:
+        """Ends an agent's wrap-up of a call with its disposition; CALLBACK needs `callback_at`. The agent becomes AVAILABLE (or PAUSED/LOGGED_OUT if requested meanwhile).
+
+        Ends the agent's wrap-up of a call; CALLBACK needs callback_at.
+        """
+    def set_pacing_policy(self, campaign_id: str, policy: PacingPolicy) -> None:
+        """Replaces the campaign's pacing policy (by default the one make_policy_for() gives for its dial mode) with any PacingPolicy, e.g. one of omnivox/policies.h. It decides from the next decision epoch on; the abandon-rate governor still clamps it. add_campaign() for the same id restores the dial mode's policy. Throws NotFoundError for an unknown campaign and InvalidArgumentError for a null policy. Thread-safe (takes the engine lock); from a listener callback it applies at once (no policy method is running during callbacks).
+
+        Replaces the campaign's pacing policy (see omnivox.policies). The engine keeps the policy object alive (a Python subclass included) and shares it: read its state from Python only while the engine is not running.
+        """
+    def skip_preview(self, agent: int) -> None:
+        """Skips the previewed entry (released, not counted as an attempt)."""
+    def start(self, threads: int = ...) -> None:
+        """Runs the engine on `threads` owned threads (real clock). Returns immediately.
+
+        Runs the engine on owned threads (real clock). Returns at once.
+        """
+    def start_campaign(self, campaign_id: str) -> None:
+        """Starts dialing a campaign (its agents must be added). Throws NotFoundError. Restart reconciliation runs first: open attempts in storage (no disposition) that no live engine owns — placed by an engine that stopped or died — are asked of Telephony.lookup_call() and closed with the outcome it reports, or, when it cannot tell, as COMPLETED (bridged), ABANDONED (answered, never bridged) or FAILED/unknown (retryable by the campaign's rules). Attempts whose contact is still under another owner's live lease are looked at again when that lease expires. Each closed attempt is journaled (\"reconciled\"), logged, and reported through EventListener.on_attempt_finished."""
+    def statistics(self, campaign_id: str) -> CampaignStatistics:
+        """The campaign's live statistics now. Throws NotFoundError."""
+    def stop(self) -> None:
+        """Stops owned threads (waits for them). Calls in flight stay in storage for reconciliation.
+
+        Stops the owned threads (waits for them).
+        """
+    def stop_campaign(self, campaign_id: str) -> None:
+        """Stops launching new attempts for a campaign; calls in flight finish normally."""
     @property
-    def storage(self) -> Storage: ...
+    def storage(self) -> Storage:
+        """The engine's storage."""
 
 class EngineOptions:
+    """Engine settings. Every field states its default.
+
+    Engine settings (engine.h states defaults).
+    """
     def __init__(self) -> None: ...
     @property
-    def decision_interval(self) -> datetime.timedelta: ...
+    def decision_interval(self) -> datetime.timedelta:
+        """With a real clock, pacing is decided on every event and at least this often while a campaign has work (a virtual clock decides on events and the policy's own ticks). Default: 250 ms."""
     @decision_interval.setter
     def decision_interval(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def journal_state_changes(self) -> bool: ...
+    def journal_state_changes(self) -> bool:
+        """Record a journal line for every call state change (not only anomalies). Default: true."""
     @journal_state_changes.setter
     def journal_state_changes(self, value: bool) -> None: ...
     @property
-    def lease_ttl(self) -> datetime.timedelta: ...
+    def lease_ttl(self) -> datetime.timedelta:
+        """Lease time-to-live, on lease_clock; leases of live calls are renewed at half of it (on the engine's clock, so at least that often when the engine's clock runs faster). Default: 5 min."""
     @lease_ttl.setter
     def lease_ttl(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def log_level(self) -> LogLevel: ...
+    def log_level(self) -> LogLevel:
+        """Minimum level logged. Default: INFO."""
     @log_level.setter
     def log_level(self, value: LogLevel) -> None: ...
     @property
-    def log_sink(self) -> object: ...
+    def log_sink(self) -> object:
+        """Where log lines go; null = stderr. Default: null.
+
+        None (stderr) or a callable(level: LogLevel, message: str), called from engine threads with the GIL; it must not call back into the engine.
+        """
     @log_sink.setter
     def log_sink(self, value: object) -> None: ...
     @property
-    def max_wrap_up(self) -> datetime.timedelta: ...
+    def max_wrap_up(self) -> datetime.timedelta:
+        """An agent still in WRAP_UP this long after a call is given disposition COMPLETED and made AVAILABLE again (a host that forgot set_disposition must not lose the agent). Default: 15 min."""
     @max_wrap_up.setter
     def max_wrap_up(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def owner_token(self) -> str: ...
+    def owner_token(self) -> str:
+        """Lease owner token; empty = generated (\"omnivox-<random hex>\"). Default: empty."""
     @owner_token.setter
     def owner_token(self, value: str) -> None: ...
     @property
-    def time_zone_map_path(self) -> str: ...
+    def time_zone_map_path(self) -> str:
+        """The phone-prefix → time-zone map file; empty = TimeZoneMap.default_path(). Default: empty."""
     @time_zone_map_path.setter
     def time_zone_map_path(self, value: str) -> None: ...
     @property
-    def timeouts(self) -> StateTimeouts: ...
+    def timeouts(self) -> StateTimeouts:
+        """Per-state timeouts of the call state machine. Defaults: see StateTimeouts."""
     @timeouts.setter
     def timeouts(self, value: StateTimeouts) -> None: ...
 
 class ErlangAInput:
+    """Erlang A inputs (M/M/N+M)."""
     def __init__(self, calls: float = ..., interval_s: float = ..., aht_s: float = ..., patience_s: float = ..., agents: int = ..., answer_within_s: float = ...) -> None: ...
     @property
-    def agents(self) -> int: ...
+    def agents(self) -> int:
+        """N >= 1"""
     @agents.setter
     def agents(self, value: int) -> None: ...
     @property
-    def aht_s(self) -> float: ...
+    def aht_s(self) -> float:
+        """mean handle time 1/mu (s), > 0"""
     @aht_s.setter
     def aht_s(self, value: float) -> None: ...
     @property
-    def answer_within_s(self) -> float: ...
+    def answer_within_s(self) -> float:
+        """service-level threshold t (s), >= 0"""
     @answer_within_s.setter
     def answer_within_s(self, value: float) -> None: ...
     @property
-    def calls(self) -> float: ...
+    def calls(self) -> float:
+        """arrivals in the interval, >= 0"""
     @calls.setter
     def calls(self, value: float) -> None: ...
     @property
-    def interval_s(self) -> float: ...
+    def interval_s(self) -> float:
+        """interval length (s), > 0"""
     @interval_s.setter
     def interval_s(self, value: float) -> None: ...
     @property
-    def patience_s(self) -> float: ...
+    def patience_s(self) -> float:
+        """mean patience 1/theta (s); +infinity = Erlang C"""
     @patience_s.setter
     def patience_s(self, value: float) -> None: ...
 
 class ErlangAResult:
+    """Erlang A results (erlang.h)."""
     @property
-    def asa_s(self) -> float: ...
+    def asa_s(self) -> float:
+        """Average speed of answer: mean wait of the SERVED calls only (no-wait calls count 0 s)."""
     @property
-    def mean_queue(self) -> float: ...
+    def mean_queue(self) -> float:
+        """Mean number of calls queued, E[Q]."""
     @property
-    def mean_wait_all_s(self) -> float: ...
+    def mean_wait_all_s(self) -> float:
+        """Mean wait over ALL arrivals (served or abandoned; no-wait calls count 0 s): E[Q] / lambda."""
     @property
-    def mean_wait_of_waiting_s(self) -> float: ...
+    def mean_wait_of_waiting_s(self) -> float:
+        """Mean wait of the calls that had to wait (served or abandoned): mean_wait_all_s / p_wait, computed from the queue alone, so it stays exact where p_wait underflows to 0."""
     @property
-    def occupancy(self) -> float: ...
+    def occupancy(self) -> float:
+        """Agent occupancy: carried load / N = A (1 - p_abandon) / N."""
     @property
-    def p_abandon(self) -> float: ...
+    def p_abandon(self) -> float:
+        """Probability that an arriving call abandons before reaching an agent (theta E[Q] / lambda)."""
     @property
-    def p_abandon_within_t(self) -> float: ...
+    def p_abandon_within_t(self) -> float:
+        """Fraction of ALL arrivals that abandon within answer_within_s seconds (so planners who prefer \"answered within t / (arrivals - abandoned within t)\" can form it)."""
     @property
-    def p_wait(self) -> float: ...
+    def p_wait(self) -> float:
+        """Probability that an arriving call finds all agents busy and has to wait (PASTA)."""
     @property
-    def service_level(self) -> float: ...
+    def service_level(self) -> float:
+        """Service level, definition used: the fraction of ALL arriving calls that are answered by an agent within answer_within_s seconds, P(served and wait <= t). Calls that abandon (at any time, even before t) count as failures; nothing is excluded from the denominator. Exact for FCFS: a call that finds q others queued is served with probability N mu / (N mu + (q + 1) theta), and given that its wait is a sum of exponentials with rates N mu + m theta (m = 1..q+1), whose CDF is the regularized incomplete beta I_{1 - e^{-theta t}}(q + 1, N mu / theta + 1)."""
     @property
-    def traffic_erlangs(self) -> float: ...
+    def traffic_erlangs(self) -> float:
+        """offered load A = lambda / mu"""
 
 class ErlangCResult:
+    """Erlang C results (erlang.h)."""
     @property
-    def asa_s(self) -> float: ...
+    def asa_s(self) -> float:
+        """Average speed of answer: mean wait over ALL calls (those answered at once count 0 s), = C AHT / (N - A)."""
     @property
-    def mean_wait_of_waiting_s(self) -> float: ...
+    def mean_wait_of_waiting_s(self) -> float:
+        """Mean wait of the calls that do wait, AHT / (N - A)."""
     @property
-    def occupancy(self) -> float: ...
+    def occupancy(self) -> float:
+        """Agent occupancy A / N (fraction of agent time on calls)."""
     @property
-    def p_wait(self) -> float: ...
+    def p_wait(self) -> float:
+        """Probability that an arriving call waits (all agents busy), C(N, A)."""
     @property
-    def service_level(self) -> float: ...
+    def service_level(self) -> float:
+        """P(wait <= answer_within_s) over all calls = 1 - C e^{-(N - A) t / AHT}."""
     @property
-    def traffic_erlangs(self) -> float: ...
+    def traffic_erlangs(self) -> float:
+        """offered load A = calls x AHT / interval"""
 
 class ErrorCode:
+    """Categories of errors thrown by the C++ API (and mapped to status codes by the C API).
+
+    Members:
+
+      INVALID_ARGUMENT : a value the caller passed is out of range or malformed
+
+      CONFIG : a campaign or engine configuration is invalid
+
+      NOT_FOUND : a named object (contact, call, agent, campaign) does not exist
+
+      IO : a file could not be read or written
+
+      STORAGE : the storage backend failed
+
+      STATE : the call is not valid in the object's current state
+    """
     INVALID_ARGUMENT: ErrorCode
     CONFIG: ErrorCode
     NOT_FOUND: ErrorCode
@@ -970,48 +1639,86 @@ class ErrorCode:
     def value(self) -> int: ...
 
 class EventListener:
+    """Called on the engine's thread, after the change. Implementations must not block; they may call Engine methods (those calls run after the current handler returns). Exceptions thrown from a callback are caught and logged by the engine.
+
+    Subclass it and override any of on_call_state(change), on_agent_state(change), on_pacing_decision(decision), on_attempt_finished(attempt). Called on the engine's thread with the GIL held; must not block; may call Engine methods (mutations apply after the current handler). An exception is caught, recorded and logged; the engine goes on. Listens to one engine at a time.
+    """
     def __init__(self) -> None: ...
-    def on_agent_state(self, change: AgentStateChange) -> None: ...
-    def on_attempt_finished(self, attempt: Attempt) -> None: ...
-    def on_call_state(self, change: CallStateChange) -> None: ...
-    def on_pacing_decision(self, decision: PacingDecision) -> None: ...
+    def on_agent_state(self, change: AgentStateChange) -> None:
+        """An agent changed state."""
+    def on_attempt_finished(self, attempt: Attempt) -> None:
+        """An attempt reached a terminal state and its disposition is final for the engine."""
+    def on_call_state(self, change: CallStateChange) -> None:
+        """A call changed state (every change, QUEUED → DIALING → ... → a terminal state)."""
+    def on_pacing_decision(self, decision: PacingDecision) -> None:
+        """A pacing decision was taken (also one that launched nothing)."""
 
 class ExpectedAvailabilityOptions:
+    """Every field states its default.
+
+    Expected-availability policy settings.
+    """
     def __init__(self) -> None: ...
     @property
-    def adapt(self) -> bool: ...
+    def adapt(self) -> bool:
+        """Adapt W with the outer loop below (turn off when a PI wrapper tunes W). Default: true."""
     @adapt.setter
     def adapt(self, value: bool) -> None: ...
     @property
-    def adapt_every_live_answers(self) -> int: ...
+    def adapt_every_live_answers(self) -> int:
+        """The outer loop acts at most once per this many new live answers. Default: 20."""
     @adapt_every_live_answers.setter
     def adapt_every_live_answers(self, value: int) -> None: ...
     @property
-    def look_ahead_s(self) -> float: ...
+    def look_ahead_s(self) -> float:
+        """W: the look-ahead window (s), the tunable parameter. Default: 5."""
     @look_ahead_s.setter
     def look_ahead_s(self, value: float) -> None: ...
     @property
-    def max_look_ahead_s(self) -> float: ...
+    def max_look_ahead_s(self) -> float:
+        """W stays in [0, max_look_ahead_s]. Default: 60."""
     @max_look_ahead_s.setter
     def max_look_ahead_s(self, value: float) -> None: ...
     @property
-    def min_samples(self) -> int: ...
+    def min_samples(self) -> int:
+        """Empirical distributions are used once they hold this many samples (else exponential handle times / the mean live-answer probability). Default: 30."""
     @min_samples.setter
     def min_samples(self, value: int) -> None: ...
     @property
-    def safety(self) -> float: ...
+    def safety(self) -> float:
+        """Outer-loop target: abandon_cap x safety. Default: 0.8."""
     @safety.setter
     def safety(self, value: float) -> None: ...
     @property
-    def step_s(self) -> float: ...
+    def step_s(self) -> float:
+        """W moves by this much (s) per outer-loop step. Default: 1."""
     @step_s.setter
     def step_s(self, value: float) -> None: ...
     @property
-    def tick(self) -> datetime.timedelta: ...
+    def tick(self) -> datetime.timedelta:
+        """Decide at least this often (the expectations change as time passes). Default: 1 s."""
     @tick.setter
     def tick(self, value: datetime.timedelta | float) -> None: ...
 
 class FailReason:
+    """Why an attempt failed (CallState.FAILED).
+
+    Members:
+
+      NONE
+
+      INVALID_NUMBER
+
+      REJECTED
+
+      NETWORK
+
+      TIMEOUT
+
+      CONFIG
+
+      UNKNOWN : reconciled after a restart with no answer from telephony
+    """
     NONE: FailReason
     INVALID_NUMBER: FailReason
     REJECTED: FailReason
@@ -1027,48 +1734,100 @@ class FailReason:
     def value(self) -> int: ...
 
 class ImportOptions:
+    """How to import a contacts CSV (import.h)."""
     def __init__(self, default_region: str = ..., delimiter: str = ...) -> None: ...
     @property
-    def default_region(self) -> str: ...
+    def default_region(self) -> str:
+        """Region for numbers without a country code. Default: \"US\"."""
     @default_region.setter
     def default_region(self, value: str) -> None: ...
     @property
-    def delimiter(self) -> str: ...
+    def delimiter(self) -> str:
+        """',' or ';'. Default 0: detect from the header line (the more frequent of the two).
+
+        ',' or ';'; '' detects it from the header.
+        """
     @delimiter.setter
     def delimiter(self, value: str) -> None: ...
     @property
-    def mapping(self) -> ColumnMapping: ...
+    def mapping(self) -> ColumnMapping:
+        """Which columns hold the numbers, the id, the priority and the time zone. Default: see ColumnMapping."""
     @mapping.setter
     def mapping(self, value: ColumnMapping) -> None: ...
     @property
-    def max_errors_kept(self) -> int: ...
+    def max_errors_kept(self) -> int:
+        """Stop keeping error details after this many (rows are still counted). Default: 1000."""
     @max_errors_kept.setter
     def max_errors_kept(self, value: int) -> None: ...
     @property
-    def max_lines_per_record(self) -> int: ...
+    def max_lines_per_record(self) -> int:
+        """A quoted field still open after this many physical lines is an unbalanced quote. Default: 20."""
     @max_lines_per_record.setter
     def max_lines_per_record(self, value: int) -> None: ...
 
 class ImportReport:
+    """What an import did."""
     @property
-    def errors(self) -> List[ImportRowError]: ...
+    def errors(self) -> List[ImportRowError]:
+        """at most ImportOptions.max_errors_kept entries"""
     @property
-    def rows_loaded(self) -> int: ...
+    def rows_loaded(self) -> int:
+        """rows handed to the sink"""
     @property
-    def rows_read(self) -> int: ...
+    def rows_read(self) -> int:
+        """data rows seen (not counting the header)"""
     @property
-    def rows_rejected(self) -> int: ...
+    def rows_rejected(self) -> int:
+        """rows skipped with an error"""
     @property
-    def source_name(self) -> str: ...
-    def summary(self, max_errors: int = ...) -> str: ...
+    def source_name(self) -> str:
+        """the import's source_name (prefixes summary() lines)"""
+    def summary(self, max_errors: int = ...) -> str:
+        """\"loaded N of M rows, rejected K\" plus the first errors, one per line, prefixed by the source name (\"bank.csv:7: reason\"; \"line 7: reason\" if source_name is empty)."""
 
 class ImportRowError:
+    """One rejected row (or a problem with the file itself, line 0 for the whole file).
+
+    One rejected row (line 0: the whole file).
+    """
     @property
-    def line(self) -> int: ...
+    def line(self) -> int:
+        """physical line where the row starts (1-based); 0: the whole file"""
     @property
-    def reason(self) -> str: ...
+    def reason(self) -> str:
+        """why it was rejected, human-readable"""
 
 class Ineligibility:
+    """The first rule that excludes a contact. The rules are checked in this order: final status, lifetime cap, valid number, retry delay / callback time, holiday, call window, repeat rules (abandon, then AMD machine), the region's 24 h call cap, DNC, lease. New values are appended at the end so that arrays indexed by this enum keep their meaning.
+
+    Members:
+
+      DIALABLE
+
+      FINAL_STATUS : DONE, DNC, INVALID or EXHAUSTED
+
+      MAX_ATTEMPTS : the lifetime attempt cap is reached
+
+      NO_VALID_NUMBER : every number is invalid or over its per-number cap
+
+      RETRY_DELAY : the retry delay of the last disposition has not passed
+
+      CALLBACK_NOT_DUE : a callback is scheduled later
+
+      OUTSIDE_CALL_WINDOW : the contact's local time is outside the call window
+
+      DO_NOT_CALL : the number is on a DNC list
+
+      LEASED : another engine (or this one) holds a live lease
+
+      HOLIDAY : The local date is a holiday of the compliance profile (in any zone of the number's set).
+
+      REGION_CALL_CAP : The number's region (e.g. US-FL) allows at most N calls per 24 h to a contact, and the contact had N in the last 24 h.
+
+      REPEAT_AFTER_ABANDON : The number had an ABANDONED call within ComplianceProfile.no_repeat_after_abandon and no agent is guaranteed.
+
+      REPEAT_AFTER_MACHINE : The number had an AMD MACHINE result within ComplianceProfile.no_repeat_after_machine and no agent is guaranteed.
+    """
     DIALABLE: Ineligibility
     FINAL_STATUS: Ineligibility
     MAX_ATTEMPTS: Ineligibility
@@ -1096,44 +1855,86 @@ class IoError(OmnivoxError, OSError):
     where: str
 
 class JournalEntry:
+    """One line of the append-only event journal.
+
+    One line of the event journal.
+    """
     @property
-    def at(self) -> datetime.datetime | None: ...
+    def at(self) -> datetime.datetime | None:
+        """when, UTC (the engine's clock)"""
     @property
-    def call_id(self) -> int: ...
+    def call_id(self) -> int:
+        """the call concerned, or NO_CALL"""
     @property
-    def campaign_id(self) -> str: ...
+    def campaign_id(self) -> str:
+        """the campaign concerned"""
     @property
-    def contact_id(self) -> int: ...
+    def contact_id(self) -> int:
+        """the contact concerned, or NO_CONTACT"""
     @property
-    def detail(self) -> str: ...
+    def detail(self) -> str:
+        """human-readable, e.g. \"RINGING -> ANSWERED\""""
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> str:
+        """\"state\", \"late_event\", \"duplicate_event\", \"lease\", \"disposition\", ..."""
 
 class Lease:
+    """An exclusive claim on a contact.
+
+    An exclusive, time-limited claim on a contact.
+    """
     @property
-    def contact_id(self) -> int: ...
+    def contact_id(self) -> int:
+        """the contact claimed"""
     @property
-    def expiry(self) -> datetime.datetime | None: ...
+    def expiry(self) -> datetime.datetime | None:
+        """UTC; the lease is live while now < expiry"""
     @property
-    def owner(self) -> str: ...
+    def owner(self) -> str:
+        """owner token (one per engine instance)"""
 
 class LocalTimeRange:
+    """Minutes after local midnight: [start, end). start == end means closed all day. end may be 1440 (midnight at the end of the day). Windows do not wrap past midnight.
+
+    Minutes of the local day [start_minute, end_minute).
+    """
     def __init__(self, start_minute: int = ..., end_minute: int = ...) -> None: ...
     @property
-    def closed(self) -> bool: ...
-    def contains(self, minute_of_day: int) -> bool: ...
+    def closed(self) -> bool:
+        """True when the range allows no minute (end <= start): closed all day."""
+    def contains(self, minute_of_day: int) -> bool:
+        """True if the minute after local midnight (0..1439) is inside [start, end)."""
     @property
-    def end_minute(self) -> int: ...
+    def end_minute(self) -> int:
+        """first minute no longer allowed, after local midnight (0..1440)"""
     @end_minute.setter
     def end_minute(self, value: int) -> None: ...
     @staticmethod
-    def parse(text: str) -> LocalTimeRange: ...
+    def parse(text: str) -> LocalTimeRange:
+        """Parses 'HH:MM-HH:MM'. Raises ConfigError on a bad range."""
     @property
-    def start_minute(self) -> int: ...
+    def start_minute(self) -> int:
+        """first minute allowed, after local midnight (0..1440)"""
     @start_minute.setter
     def start_minute(self, value: int) -> None: ...
 
 class LogLevel:
+    """Log levels.
+
+    Members:
+
+      TRACE
+
+      DEBUG
+
+      INFO
+
+      WARN
+
+      ERROR
+
+      OFF
+    """
     TRACE: LogLevel
     DEBUG: LogLevel
     INFO: LogLevel
@@ -1154,725 +1955,1122 @@ class OmnivoxError(Exception):
     where: str
 
 class OpenLoopOptions:
+    """Every field states its default.
+
+    Open-loop Poisson settings.
+    """
     def __init__(self) -> None: ...
     @property
-    def rate_per_s(self) -> float: ...
+    def rate_per_s(self) -> float:
+        """lambda: attempts per second, > 0 and finite. Default: 1."""
     @rate_per_s.setter
     def rate_per_s(self, value: float) -> None: ...
     @property
-    def seed(self) -> int: ...
+    def seed(self) -> int:
+        """Seed of the policy's own std::mt19937_64. Default: 1."""
     @seed.setter
     def seed(self, value: int) -> None: ...
     @property
-    def tick(self) -> datetime.timedelta: ...
+    def tick(self) -> datetime.timedelta:
+        """Decide at least this often. Default: 100 ms."""
     @tick.setter
     def tick(self, value: datetime.timedelta | float) -> None: ...
 
 class OptimumModel:
+    """The stylised predictive-dialing model (optimum.h)."""
     def __init__(self, agents: int = ..., p_live: float = ..., attempt_mean_s: float = ..., handle_mean_s: float = ..., abandon_cap: float = ..., max_in_flight: int = ..., tolerance: float = ...) -> None: ...
     @property
-    def abandon_cap(self) -> float: ...
+    def abandon_cap(self) -> float:
+        """alpha: max long-run abandons / live answers, [0, 1)"""
     @abandon_cap.setter
     def abandon_cap(self, value: float) -> None: ...
     @property
-    def agents(self) -> int: ...
+    def agents(self) -> int:
+        """N >= 1"""
     @agents.setter
     def agents(self, value: int) -> None: ...
     @property
-    def attempt_mean_s(self) -> float: ...
+    def attempt_mean_s(self) -> float:
+        """Mean time from launch to resolution (s), in [OPTIMUM_MIN_TIME_S, OPTIMUM_MAX_TIME_S]."""
     @attempt_mean_s.setter
     def attempt_mean_s(self, value: float) -> None: ...
     @property
-    def handle_mean_s(self) -> float: ...
+    def handle_mean_s(self) -> float:
+        """Mean handle time (s), in [OPTIMUM_MIN_TIME_S, OPTIMUM_MAX_TIME_S]."""
     @handle_mean_s.setter
     def handle_mean_s(self, value: float) -> None: ...
     @property
-    def max_in_flight(self) -> int: ...
+    def max_in_flight(self) -> int:
+        """Cap D on attempts in flight (the state space is (N+1) x (D+1)). 0 = automatic: starts at max(N, 1.2 N (attempt/handle) / p + 3 sqrt(N) / p + 10) and grows by 25 % (re-solving) while a solved policy spends more than 1e-9 of its time at the cap, as long as the grown solve stays within OPTIMUM_MAX_STATES and OPTIMUM_MAX_WORK (past them the result keeps cap_binding = true). Targets for states of negligible probability (b far below N) may still sit at D; cap_probability says how much the cap matters."""
     @max_in_flight.setter
     def max_in_flight(self, value: int) -> None: ...
     @property
-    def p_live(self) -> float: ...
+    def p_live(self) -> float:
+        """probability an attempt is a live answer, (0, 1]"""
     @p_live.setter
     def p_live(self, value: float) -> None: ...
     @property
-    def tolerance(self) -> float: ...
+    def tolerance(self) -> float:
+        """Relative accuracy: relative value iteration stops when the span of its increments is below tolerance x (connects per second at full occupancy); policy statistics to the same."""
     @tolerance.setter
     def tolerance(self, value: float) -> None: ...
 
 class OptimumResult:
+    """The optimum and its two bracketing policies. The first fields are the optimum's long-run statistics (the mixture of the two policies below)."""
     @property
-    def abandon_rate(self) -> float: ...
+    def abandon_rate(self) -> float:
+        """= abandon_cap when the cap binds, less if it does not"""
     @property
-    def abandons_per_hour(self) -> float: ...
+    def abandons_per_hour(self) -> float:
+        """live answers with no free agent, per hour"""
     @property
-    def attempts_per_hour(self) -> float: ...
+    def attempts_per_hour(self) -> float:
+        """launches (= resolutions), per hour"""
     @property
-    def cap_binding(self) -> bool: ...
+    def cap_binding(self) -> bool:
+        """True when a policy spends more than 1e-9 of its time with d = D (raise max_in_flight)."""
     @property
-    def connects_per_hour(self) -> float: ...
+    def connects_per_hour(self) -> float:
+        """live answers that got an agent, per hour"""
     @property
-    def feasible(self) -> PolicyStats: ...
+    def feasible(self) -> PolicyStats:
+        """The two deterministic policies optimal at `lambda`: `feasible` (abandon ratio <= cap) and `infeasible` (ratio > cap). `mixing_weight` is the long-run fraction of time to run the feasible one (time-sharing in long blocks; rates mix linearly). If the cap does not bind, or abandon_cap = 0, both are the same policy and mixing_weight = 1."""
     @property
-    def feasible_target(self) -> List[int]: ...
+    def feasible_target(self) -> List[int]:
+        """Each policy as launch-up-to targets: target[b] = T such that, with b busy agents and d in flight, the policy launches max(0, T - d) attempts. Filled when the solved policy has this threshold form (checked state by state, see `threshold_form`)."""
     @property
-    def infeasible(self) -> PolicyStats: ...
+    def infeasible(self) -> PolicyStats:
+        """the policy with abandon ratio > cap (see `feasible`)"""
     @property
-    def infeasible_target(self) -> List[int]: ...
+    def infeasible_target(self) -> List[int]:
+        """the same for `infeasible`"""
     @property
-    def lambda_(self) -> float: ...
+    def lambda_(self) -> float:
+        """The Lagrange multiplier: penalty per abandon in units of one connect (0 if the cap does not bind; +infinity for abandon_cap = 0)."""
     @property
-    def lambda_iterations(self) -> int: ...
+    def lambda_iterations(self) -> int:
+        """Lagrangian problems solved"""
     @property
-    def live_answers_per_hour(self) -> float: ...
+    def live_answers_per_hour(self) -> float:
+        """connects + abandons, per hour"""
     @property
-    def max_in_flight(self) -> int: ...
+    def max_in_flight(self) -> int:
+        """the D actually used"""
     @property
-    def mixing_weight(self) -> float: ...
+    def mixing_weight(self) -> float:
+        """long-run share of time on `feasible` (0..1, see above)"""
     @property
-    def occupancy(self) -> float: ...
+    def occupancy(self) -> float:
+        """E[busy] / N, the share of agent time on calls (0..1)"""
     @property
-    def rvi_sweeps(self) -> int: ...
+    def rvi_sweeps(self) -> int:
+        """relative value iteration sweeps, all problems"""
     @property
-    def stat_sweeps(self) -> int: ...
+    def stat_sweeps(self) -> int:
+        """stationary-distribution sweeps, all policies"""
     @property
-    def threshold_form(self) -> bool: ...
+    def threshold_form(self) -> bool:
+        """True when every solved policy was verified to be of the form \"launch up to T(b)\"."""
 
 class OracleOptions:
+    """Every field states its default.
+
+    Oracle settings.
+    """
     def __init__(self) -> None: ...
     @property
-    def amd(self) -> bool: ...
+    def amd(self) -> bool:
+        """the campaign runs AMD (see ring_timeout). Default: false."""
     @amd.setter
     def amd(self, value: bool) -> None: ...
     @property
-    def max_lookahead(self) -> int: ...
+    def max_lookahead(self) -> int:
+        """Attempts looked at per decision, at most. Default: 500."""
     @max_lookahead.setter
     def max_lookahead(self, value: int) -> None: ...
     @property
-    def ring_timeout(self) -> datetime.timedelta: ...
+    def ring_timeout(self) -> datetime.timedelta:
+        """The campaign's ring timeout and AMD setting (to foresee attempts not launched yet). Defaults: 25 s, false (CampaignConfig's defaults)."""
     @ring_timeout.setter
     def ring_timeout(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def slack_s(self) -> float: ...
+    def slack_s(self) -> float:
+        """A live answer may meet its agent up to this long after answering (<= the hold window). Default: 0 (an agent must be free when the person answers)."""
     @slack_s.setter
     def slack_s(self, value: float) -> None: ...
     @property
-    def tick(self) -> datetime.timedelta: ...
+    def tick(self) -> datetime.timedelta:
+        """Decide at least this often (the oracle launches a call when its answer will meet an agent, so finer ticks waste less agent time). Default: 200 ms."""
     @tick.setter
     def tick(self, value: datetime.timedelta | float) -> None: ...
 
 class OriginateForecast:
+    """The same for the next attempt(s) not originated yet, relative to their originate time.
+
+    Oracle view of a future attempt.
+    """
     @property
-    def live_answer(self) -> bool: ...
+    def live_answer(self) -> bool:
+        """as CallForecast.live_answer"""
     @property
-    def resolves_after_s(self) -> float: ...
+    def resolves_after_s(self) -> float:
+        """originate → resolution (as CallForecast.resolves_at)"""
     @property
-    def talk_s(self) -> float: ...
+    def talk_s(self) -> float:
+        """as CallForecast.talk_s"""
 
 class OriginateRequest:
+    """What the engine asks telephony to dial."""
     def __init__(self) -> None: ...
     @property
-    def amd(self) -> bool: ...
+    def amd(self) -> bool:
+        """run answering-machine detection"""
     @amd.setter
     def amd(self, value: bool) -> None: ...
     @property
-    def attempt_number(self) -> int: ...
+    def attempt_number(self) -> int:
+        """1-based, over the contact's lifetime"""
     @attempt_number.setter
     def attempt_number(self, value: int) -> None: ...
     @property
-    def call_id(self) -> int: ...
+    def call_id(self) -> int:
+        """the engine's id; events must carry it back"""
     @call_id.setter
     def call_id(self, value: int) -> None: ...
     @property
-    def campaign_id(self) -> str: ...
+    def campaign_id(self) -> str:
+        """the contact's campaign"""
     @campaign_id.setter
     def campaign_id(self, value: str) -> None: ...
     @property
-    def contact_id(self) -> int: ...
+    def contact_id(self) -> int:
+        """the contact called"""
     @contact_id.setter
     def contact_id(self, value: int) -> None: ...
     @property
-    def external_id(self) -> str: ...
+    def external_id(self) -> str:
+        """the contact's host id (lets a simulator replay data)"""
     @external_id.setter
     def external_id(self, value: str) -> None: ...
     @property
-    def from_(self) -> str: ...
+    def from_(self) -> str:
+        """Caller ID, E.164."""
     @from_.setter
     def from_(self, value: str) -> None: ...
     @property
-    def ring_timeout(self) -> datetime.timedelta: ...
+    def ring_timeout(self) -> datetime.timedelta:
+        """give up ringing after this; report NO_ANSWER"""
     @ring_timeout.setter
     def ring_timeout(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def to(self) -> str: ...
+    def to(self) -> str:
+        """E.164"""
     @to.setter
     def to(self, value: str) -> None: ...
 
 class PacingDecision:
+    """One pacing decision: what the policy saw and asked for, and what was launched.
+
+    One pacing decision (listener event).
+    """
     @property
-    def agents_busy(self) -> int: ...
+    def agents_busy(self) -> int:
+        """agents RESERVED, ON_CALL or WRAP_UP at the decision"""
     @property
-    def agents_idle(self) -> int: ...
+    def agents_idle(self) -> int:
+        """agents AVAILABLE at the decision"""
     @property
-    def allowed(self) -> int: ...
+    def allowed(self) -> int:
+        """what the abandon-rate governor allowed (<= requested)"""
     @property
-    def at(self) -> datetime.datetime | None: ...
+    def at(self) -> datetime.datetime | None:
+        """when, on the engine's clock"""
     @property
-    def calls_pending(self) -> int: ...
+    def calls_pending(self) -> int:
+        """attempts in flight not yet resolved at the decision"""
     @property
-    def campaign_id(self) -> str: ...
+    def campaign_id(self) -> str:
+        """the campaign paced"""
     @property
-    def launched(self) -> int: ...
+    def launched(self) -> int:
+        """what the engine launched (bounded by the dial queue)"""
     @property
-    def policy(self) -> str: ...
+    def policy(self) -> str:
+        """the policy's name()"""
     @property
-    def requested(self) -> int: ...
+    def requested(self) -> int:
+        """what the policy asked for"""
 
 class PacingPolicy:
+    """Decides how many attempts to launch. Called on the engine's thread only.
+
+    Decides how many attempts to launch. Use a built-in one (omnivox.policies) or subclass it and override decide(snapshot) -> int (and optionally name(), wants_details(), tick_interval()). decide runs on the engine's thread with the GIL and must return an int in 0..100000. An exception, or any other result, counts as 0 launches, is recorded and logged by the engine and raised (CallbackError) from the host's next run_for / run_until_done / poll. The engine keeps the policy object alive.
+    """
     def __init__(self) -> None: ...
-    def decide(self, snapshot: PacingSnapshot) -> int: ...
-    def name(self) -> str: ...
-    def tick_interval(self) -> datetime.timedelta: ...
-    def wants_details(self) -> bool: ...
+    def decide(self, snapshot: PacingSnapshot) -> int:
+        """New attempts to launch now (>= 0). The engine launches at most the dial queue's size."""
+    def name(self) -> str:
+        """Short name for reports (\"progressive\", \"power(2.0)\")."""
+    def tick_interval(self) -> datetime.timedelta:
+        """Besides every event, decide also this often while the campaign has work (0 = events only). Default: 0."""
+    def wants_details(self) -> bool:
+        """True if decide() reads the per-agent and per-call vectors (busy_elapsed_s, pending_elapsed_s, pending_calls, busy_agents); the engine skips building them otherwise. Default: false."""
 
 class PacingSnapshot:
+    """What a policy sees. Times in seconds.
+
+    What a pacing policy sees (pacing.h).
+    """
     def __init__(self) -> None: ...
     @property
-    def abandon_cap(self) -> float: ...
+    def abandon_cap(self) -> float:
+        """the compliance profile's cap (fraction, 0.03 = 3 %)"""
     @abandon_cap.setter
     def abandon_cap(self, value: float) -> None: ...
     @property
-    def abandon_rate(self) -> float: ...
+    def abandon_rate(self) -> float:
+        """Abandon rate over the compliance window (counted abandons / live answers, a fraction; not the cumulative CampaignStatistics.abandon_rate)."""
     @abandon_rate.setter
     def abandon_rate(self, value: float) -> None: ...
     @property
-    def abandons(self) -> int: ...
+    def abandons(self) -> int:
+        """counted abandons in the compliance window"""
     @abandons.setter
     def abandons(self, value: int) -> None: ...
     @property
-    def agents_busy(self) -> int: ...
+    def agents_busy(self) -> int:
+        """agents RESERVED, ON_CALL or WRAP_UP"""
     @agents_busy.setter
     def agents_busy(self, value: int) -> None: ...
     @property
-    def agents_idle(self) -> int: ...
+    def agents_idle(self) -> int:
+        """agents AVAILABLE"""
     @agents_idle.setter
     def agents_idle(self, value: int) -> None: ...
     @property
-    def agents_logged_in(self) -> int: ...
+    def agents_logged_in(self) -> int:
+        """agents not LOGGED_OUT"""
     @agents_logged_in.setter
     def agents_logged_in(self, value: int) -> None: ...
     @property
-    def agents_paused(self) -> int: ...
+    def agents_paused(self) -> int:
+        """agents PAUSED"""
     @agents_paused.setter
     def agents_paused(self, value: int) -> None: ...
     @property
-    def attempts_resolved(self) -> int: ...
+    def attempts_resolved(self) -> int:
+        """Attempts resolved so far (live answers + attempts ended before one)."""
     @attempts_resolved.setter
     def attempts_resolved(self, value: int) -> None: ...
     @property
-    def busy_agents(self) -> List[BusyAgentView]: ...
+    def busy_agents(self) -> List[BusyAgentView]:
+        """Busy agents with their elapsed handle time (only if the policy wants_details())."""
     @busy_agents.setter
     def busy_agents(self, value: List[BusyAgentView]) -> None: ...
     @property
-    def busy_elapsed_s(self) -> List[float]: ...
+    def busy_elapsed_s(self) -> List[float]:
+        """Elapsed time (s) in its state of each busy agent (only if the policy wants_details())."""
     @busy_elapsed_s.setter
     def busy_elapsed_s(self, value: List[float]) -> None: ...
     @property
-    def calling_day_left(self) -> float: ...
+    def calling_day_left(self) -> float:
+        """Share of today's call window still ahead, in the campaign's time zone (1 before it opens, 0 after it closes)."""
     @calling_day_left.setter
     def calling_day_left(self, value: float) -> None: ...
     @property
-    def calls_pending(self) -> int: ...
+    def calls_pending(self) -> int:
+        """Attempts launched and not yet resolved to a live answer or an end (QUEUED..ANSWERED)."""
     @calls_pending.setter
     def calls_pending(self, value: int) -> None: ...
     @property
-    def calls_waiting(self) -> int: ...
+    def calls_waiting(self) -> int:
+        """Live answers waiting for an agent right now."""
     @calls_waiting.setter
     def calls_waiting(self, value: int) -> None: ...
     @property
-    def dial_queue_size(self) -> int: ...
+    def dial_queue_size(self) -> int:
+        """Dialable entries in the dial queue."""
     @dial_queue_size.setter
     def dial_queue_size(self, value: int) -> None: ...
     @property
-    def live_answer_probability(self) -> float: ...
+    def live_answer_probability(self) -> float:
+        """Share of resolved attempts that are live answers, estimated online over the campaign so far (the prior before any data: 0.3)."""
     @live_answer_probability.setter
     def live_answer_probability(self, value: float) -> None: ...
     @property
-    def live_answers(self) -> int: ...
+    def live_answers(self) -> int:
+        """live answers in the compliance window"""
     @live_answers.setter
     def live_answers(self, value: int) -> None: ...
     @property
-    def mean_handle_s(self) -> float: ...
+    def mean_handle_s(self) -> float:
+        """Mean handle time (bridge → end of wrap-up), in s, estimated online (prior: 120 s)."""
     @mean_handle_s.setter
     def mean_handle_s(self, value: float) -> None: ...
     @property
-    def mean_time_to_resolve_s(self) -> float: ...
+    def mean_time_to_resolve_s(self) -> float:
+        """Mean time from launch to a live answer or an end, in s, estimated online (prior: 20 s)."""
     @mean_time_to_resolve_s.setter
     def mean_time_to_resolve_s(self, value: float) -> None: ...
     @property
-    def now(self) -> datetime.datetime | None: ...
+    def now(self) -> datetime.datetime | None:
+        """the decision's time, on the engine's clock"""
     @now.setter
     def now(self, value: datetime.datetime | None) -> None: ...
     @property
-    def pending_calls(self) -> List[PendingCallView]: ...
+    def pending_calls(self) -> List[PendingCallView]:
+        """The same, with call ids (only if the policy wants_details()).
+
+        Attempts in flight with their call ids and time since launch (only if the policy wants_details()).
+        """
     @pending_calls.setter
     def pending_calls(self, value: List[PendingCallView]) -> None: ...
     @property
-    def pending_elapsed_s(self) -> List[float]: ...
+    def pending_elapsed_s(self) -> List[float]:
+        """Elapsed time (s) since launch of each pending attempt (only if the policy wants_details())."""
     @pending_elapsed_s.setter
     def pending_elapsed_s(self, value: List[float]) -> None: ...
     @property
-    def recent_handle_s(self) -> List[float]: ...
+    def recent_handle_s(self) -> List[float]:
+        """Recent handle times (hand-over to the agent → end of wrap-up), in s, up to 1,000, oldest first; valid only during decide().
+
+        Recent handle times (hand-over to the agent -> end of wrap-up), up to 1,000, oldest first, in s; valid only during decide().
+        """
     @property
-    def recent_live_resolve_s(self) -> List[float]: ...
+    def recent_live_resolve_s(self) -> List[float]:
+        """Recent times from launch to a live answer, in s, up to 1,000, oldest first; valid only during decide().
+
+        Recent times from launch to a live answer, up to 1,000, oldest first, in s; valid only during decide().
+        """
     @property
-    def recent_other_resolve_s(self) -> List[float]: ...
+    def recent_other_resolve_s(self) -> List[float]:
+        """Recent times from launch to the end of an attempt that reached no person, in s, up to 1,000, oldest first; valid only during decide().
+
+        Recent times from launch to the end of an attempt that reached no person, up to 1,000, oldest first, in s; valid only during decide().
+        """
 
 class ParametricWorld:
+    """The parametric world: what happens when a number is dialed. Shares need not sum to 1; the remainder of live + machine + busy + invalid is no-answer.
+
+    What happens when a number is dialed (probabilities and delays).
+    """
     def __init__(self) -> None: ...
     @property
-    def answer_delay(self) -> Distribution: ...
+    def answer_delay(self) -> Distribution:
+        """ring time before an answer"""
     @answer_delay.setter
     def answer_delay(self, value: Distribution) -> None: ...
     @property
-    def busy_delay(self) -> Distribution: ...
+    def busy_delay(self) -> Distribution:
+        """time to a busy signal (s)"""
     @busy_delay.setter
     def busy_delay(self, value: Distribution) -> None: ...
     @property
-    def invalid_delay(self) -> Distribution: ...
+    def invalid_delay(self) -> Distribution:
+        """time to an invalid-number failure (s)"""
     @invalid_delay.setter
     def invalid_delay(self, value: Distribution) -> None: ...
     @property
-    def p_busy(self) -> float: ...
+    def p_busy(self) -> float:
+        """the line is busy"""
     @p_busy.setter
     def p_busy(self, value: float) -> None: ...
     @property
-    def p_invalid(self) -> float: ...
+    def p_invalid(self) -> float:
+        """the number is invalid (fails fast)"""
     @p_invalid.setter
     def p_invalid(self, value: float) -> None: ...
     @property
-    def p_live(self) -> float: ...
+    def p_live(self) -> float:
+        """a person answers"""
     @p_live.setter
     def p_live(self, value: float) -> None: ...
-    def p_live_at(self, t: datetime.datetime | None) -> float: ...
+    def p_live_at(self, t: datetime.datetime | None) -> float:
+        """p_live in force at t."""
     @property
-    def p_live_changes(self) -> List[Tuple[datetime.datetime | None, float]]: ...
+    def p_live_changes(self) -> List[Tuple[datetime.datetime | None, float]]:
+        """From each instant on (UTC, ascending), p_live takes the paired value; the share it loses or gains goes to no-answer. Models a day whose answer rate changes (e.g. halves at noon). Default: none.
+
+        list[tuple[datetime, float]] (copy).
+        """
     @p_live_changes.setter
     def p_live_changes(self, value: List[Tuple[datetime.datetime | None, float]]) -> None: ...
     @property
-    def p_machine(self) -> float: ...
+    def p_machine(self) -> float:
+        """an answering machine answers"""
     @p_machine.setter
     def p_machine(self, value: float) -> None: ...
     @property
-    def p_sale(self) -> float: ...
+    def p_sale(self) -> float:
+        """a talk ends in SALE (else NOT_INTERESTED)"""
     @p_sale.setter
     def p_sale(self, value: float) -> None: ...
     @property
-    def talk(self) -> Distribution: ...
+    def talk(self) -> Distribution:
+        """person's talk time"""
     @talk.setter
     def talk(self, value: Distribution) -> None: ...
 
 class PendingCallView:
+    """An attempt in flight that has not resolved yet (QUEUED..ANSWERED)."""
     def __init__(self) -> None: ...
     @property
-    def call(self) -> int: ...
+    def call(self) -> int:
+        """the attempt's call id"""
     @call.setter
     def call(self, value: int) -> None: ...
     @property
-    def elapsed_s(self) -> float: ...
+    def elapsed_s(self) -> float:
+        """time since launch, in s
+
+        Time since launch (s).
+        """
     @elapsed_s.setter
     def elapsed_s(self, value: float) -> None: ...
 
 class PhoneNumber:
+    """One phone number of a contact, with its own counters.
+
+    One phone number of a contact, with its counters.
+    """
     def __init__(self, e164: str = ...) -> None: ...
     @property
-    def attempts(self) -> int: ...
+    def attempts(self) -> int:
+        """lifetime attempts on this number"""
     @attempts.setter
     def attempts(self, value: int) -> None: ...
     @property
-    def e164(self) -> str: ...
+    def e164(self) -> str:
+        """\"+351912345678\"
+
+        E.164, e.g. '+351912345678'.
+        """
     @e164.setter
     def e164(self, value: str) -> None: ...
     @property
-    def invalid(self) -> bool: ...
+    def invalid(self) -> bool:
+        """telephony reported it invalid: never dialed again"""
     @invalid.setter
     def invalid(self, value: bool) -> None: ...
     @property
-    def last_abandon_at(self) -> datetime.datetime | None: ...
+    def last_abandon_at(self) -> datetime.datetime | None:
+        """End of the last ABANDONED attempt on this number (epoch if none or unknown). Set by the engine with last_disposition; read by the repeat rule no_repeat_after_abandon."""
     @last_abandon_at.setter
     def last_abandon_at(self, value: datetime.datetime | None) -> None: ...
     @property
-    def last_disposition(self) -> Disposition: ...
+    def last_disposition(self) -> Disposition:
+        """of the last attempt on this number"""
     @last_disposition.setter
     def last_disposition(self, value: Disposition) -> None: ...
     @property
-    def last_machine_at(self) -> datetime.datetime | None: ...
+    def last_machine_at(self) -> datetime.datetime | None:
+        """End of the last attempt on this number that ended MACHINE (AMD) (epoch if none or unknown). Set by the engine with last_disposition; read by the repeat rule no_repeat_after_machine."""
     @last_machine_at.setter
     def last_machine_at(self, value: datetime.datetime | None) -> None: ...
     @property
-    def zone_set(self) -> int: ...
+    def zone_set(self) -> int:
+        """from the prefix map (or the contact's zone)"""
     @zone_set.setter
     def zone_set(self, value: int) -> None: ...
 
 class PiOptions:
+    """Every field states its default.
+
+    PI wrapper settings.
+    """
     def __init__(self) -> None: ...
     @property
-    def ki(self) -> float: ...
+    def ki(self) -> float:
+        """integral gain (see kp). Default: 0.02."""
     @ki.setter
     def ki(self, value: float) -> None: ...
     @property
-    def kp(self) -> float: ...
+    def kp(self) -> float:
+        """Gains, in units of the parameter's range (max - min) per unit of relative error e = (target - measured) / target: parameter = start + range (kp e + ki sum e), clamped to the range; the integral term alone is kept within what reaches either end of the range (anti-windup), so the parameter comes off a limit as soon as the error changes sign. Defaults: kp 0.05, ki 0.02."""
     @kp.setter
     def kp(self, value: float) -> None: ...
     @property
-    def min_live_answers(self) -> int: ...
+    def min_live_answers(self) -> int:
+        """Fewer live answers than this in the window (cold start): progressive pacing. Default: 50."""
     @min_live_answers.setter
     def min_live_answers(self, value: int) -> None: ...
     @property
-    def safety(self) -> float: ...
+    def safety(self) -> float:
+        """Target abandon rate: abandon_cap x safety. Default: 0.8."""
     @safety.setter
     def safety(self, value: float) -> None: ...
     @property
-    def update_every_live_answers(self) -> int: ...
+    def update_every_live_answers(self) -> int:
+        """The controller acts once per this many new live answers. Default: 10."""
     @update_every_live_answers.setter
     def update_every_live_answers(self, value: int) -> None: ...
     @property
-    def window_live_answers(self) -> int: ...
+    def window_live_answers(self) -> int:
+        """M: the measured rate is over the last M live answers. Default: 300."""
     @window_live_answers.setter
     def window_live_answers(self, value: int) -> None: ...
 
 class PolicyStats:
+    """Long-run statistics of one stationary deterministic policy (or of the mixture).
+
+    Long-run statistics of a policy.
+    """
     @property
-    def abandon_rate(self) -> float: ...
+    def abandon_rate(self) -> float:
+        """abandons / live answers (0 if none)"""
     @property
-    def abandons_per_hour(self) -> float: ...
+    def abandons_per_hour(self) -> float:
+        """live answers with no free agent"""
     @property
-    def attempts_per_hour(self) -> float: ...
+    def attempts_per_hour(self) -> float:
+        """launches (= resolutions)"""
     @property
-    def cap_probability(self) -> float: ...
+    def cap_probability(self) -> float:
+        """Stationary probability that the in-flight count is at max_in_flight (the cap is binding somewhere the policy actually goes). Should be ~0 for a trustworthy result."""
     @property
-    def connects_per_hour(self) -> float: ...
+    def connects_per_hour(self) -> float:
+        """live answers that got an agent"""
     @property
-    def live_answers_per_hour(self) -> float: ...
+    def live_answers_per_hour(self) -> float:
+        """connects + abandons"""
     @property
-    def mean_in_flight(self) -> float: ...
+    def mean_in_flight(self) -> float:
+        """E[d]"""
     @property
-    def occupancy(self) -> float: ...
+    def occupancy(self) -> float:
+        """E[busy] / N"""
 
 class PredictiveOptions:
+    """PREDICTIVE settings. Every field states its default.
+
+    PREDICTIVE settings (pacing.h).
+    """
     def __init__(self) -> None: ...
     @property
-    def adjust_every_live_answers(self) -> int: ...
+    def adjust_every_live_answers(self) -> int:
+        """Live answers between adjustments of the model's abandon allowance. Default: 200."""
     @adjust_every_live_answers.setter
     def adjust_every_live_answers(self, value: int) -> None: ...
     @property
-    def target_share_of_cap(self) -> float: ...
+    def target_share_of_cap(self) -> float:
+        """Target abandon rate as a share of the campaign's cap (the governor holds the cap itself). Default: 0.9."""
     @target_share_of_cap.setter
     def target_share_of_cap(self, value: float) -> None: ...
     @property
-    def warm_up_attempts(self) -> int: ...
+    def warm_up_attempts(self) -> int:
+        """Resolved attempts before the policy leaves progressive pacing. Default: 100."""
     @warm_up_attempts.setter
     def warm_up_attempts(self, value: int) -> None: ...
 
 class RegionRule:
+    """A rule for part of a country (e.g. a US state), found from the number.
+
+    A regional rule of a compliance profile.
+    """
     def __init__(self) -> None: ...
     @property
-    def call_window(self) -> Optional[CallWindow]: ...
+    def call_window(self) -> Optional[CallWindow]:
+        """intersected with the others"""
     @call_window.setter
     def call_window(self, value: Optional[CallWindow]) -> None: ...
     @property
-    def max_calls_per_24h(self) -> int: ...
+    def max_calls_per_24h(self) -> int:
+        """per contact, any campaign; 0 = no limit"""
     @max_calls_per_24h.setter
     def max_calls_per_24h(self, value: int) -> None: ...
     @property
-    def region(self) -> str: ...
+    def region(self) -> str:
+        """\"US-FL\": ISO 3166-2 code"""
     @region.setter
     def region(self, value: str) -> None: ...
 
 class ReplayRecord:
+    """The replay world: per contact external id, the real attempt number that reached the person, the talk seconds and the outcome.
+
+    One replayed contact.
+    """
     def __init__(self) -> None: ...
     @property
-    def reached_on_attempt(self) -> int: ...
+    def reached_on_attempt(self) -> int:
+        """campaign_i"""
     @reached_on_attempt.setter
     def reached_on_attempt(self, value: int) -> None: ...
     @property
-    def success(self) -> bool: ...
+    def success(self) -> bool:
+        """y_i == yes"""
     @success.setter
     def success(self, value: bool) -> None: ...
     @property
-    def talk_s(self) -> float: ...
+    def talk_s(self) -> float:
+        """duration_i"""
     @talk_s.setter
     def talk_s(self, value: float) -> None: ...
 
 class ReplayWorld:
+    """A real data set replayed (e.g. UCI Bank Marketing)."""
     def __init__(self) -> None: ...
     @property
-    def answer_delay(self) -> Distribution: ...
+    def answer_delay(self) -> Distribution:
+        """Ring time of an attempt that reaches the person."""
     @answer_delay.setter
     def answer_delay(self, value: Distribution) -> None: ...
     @property
-    def busy_delay(self) -> Distribution: ...
+    def busy_delay(self) -> Distribution:
+        """Time to a busy signal (s). Default: fixed 4 s."""
     @busy_delay.setter
     def busy_delay(self, value: Distribution) -> None: ...
     @staticmethod
-    def load_bank_csv(path: str) -> ReplayWorld: ...
+    def load_bank_csv(path: str) -> ReplayWorld:
+        """Loads the Bank Marketing CSV shape: columns id, campaign, duration, y (';' or ','). Throws IoError naming file:line on a bad file.
+
+        Loads the Bank Marketing CSV shape (id, campaign, duration, y).
+        """
     @property
-    def records(self) -> Dict[str, ReplayRecord]: ...
+    def records(self) -> Dict[str, ReplayRecord]:
+        """by Contact.external_id
+
+        dict[str, ReplayRecord] (copy).
+        """
     @records.setter
     def records(self, value: Dict[str, ReplayRecord]) -> None: ...
     @property
-    def share_busy(self) -> float: ...
+    def share_busy(self) -> float:
+        """Share of the attempts before the reaching one that end busy. Default: 0.2."""
     @share_busy.setter
     def share_busy(self, value: float) -> None: ...
     @property
-    def share_machine(self) -> float: ...
+    def share_machine(self) -> float:
+        """Share of the attempts before the reaching one that an answering machine takes. Default: 0.2."""
     @share_machine.setter
     def share_machine(self, value: float) -> None: ...
     @property
-    def share_no_answer(self) -> float: ...
+    def share_no_answer(self) -> float:
+        """Share of the attempts before the reaching one that end unanswered (the three shares are normalised). Default: 0.6."""
     @share_no_answer.setter
     def share_no_answer(self, value: float) -> None: ...
 
 class RetryRule:
+    """What happens after a disposition: final, or retry after a delay.
+
+    Final, or retry after `delay`.
+    """
     def __init__(self, final: bool = ..., delay: datetime.timedelta | float = ...) -> None: ...
     @property
-    def delay(self) -> datetime.timedelta: ...
+    def delay(self) -> datetime.timedelta:
+        """otherwise retry no sooner than this after the attempt ended"""
     @delay.setter
     def delay(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def final(self) -> bool: ...
+    def final(self) -> bool:
+        """the contact is done with this disposition (no retry)"""
     @final.setter
     def final(self, value: bool) -> None: ...
 
 class Scenario:
+    """A pacing research scenario (benchmarks/scenarios/*.json, docs/pacing.md): a campaign with the bench's seeds, hours, synthetic contacts, policies and the stylised model's parameters. Every field states its default."""
     def __init__(self) -> None: ...
     @property
-    def contacts(self) -> int: ...
+    def contacts(self) -> int:
+        """Synthetic contacts when the campaign has no contacts file. Default: 0."""
     @contacts.setter
     def contacts(self, value: int) -> None: ...
     @property
-    def description(self) -> str: ...
+    def description(self) -> str:
+        """what the scenario models, one sentence. Default: empty."""
     @description.setter
     def description(self, value: str) -> None: ...
     @property
-    def file(self) -> CampaignFile: ...
+    def file(self) -> CampaignFile:
+        """The campaign (the file's \"campaign\" section, parsed as a campaign file)."""
     @file.setter
     def file(self, value: CampaignFile) -> None: ...
     @property
-    def hours(self) -> float: ...
+    def hours(self) -> float:
+        """Virtual hours per run. Default: 8."""
     @hours.setter
     def hours(self, value: float) -> None: ...
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """short name, used in reports. Default: empty."""
     @name.setter
     def name(self, value: str) -> None: ...
     @property
-    def optimum(self) -> Optional[OptimumModel]: ...
+    def optimum(self) -> Optional[OptimumModel]:
+        """The stylised model (p, attempt and handle means; agents and cap from the campaign), when the file gives one: the bench reports each policy's gap to its optimum.
+
+        The stylised model (agents and cap from the campaign) when the file gives one, else None.
+        """
     @optimum.setter
     def optimum(self, value: Optional[OptimumModel]) -> None: ...
     @property
-    def policies(self) -> List[str]: ...
+    def policies(self) -> List[str]:
+        """Bench policy names (\"progressive\", \"power:2\", ...). Default: progressive, predictive."""
     @policies.setter
     def policies(self, value: List[str]) -> None: ...
     @property
-    def seeds(self) -> int: ...
+    def seeds(self) -> int:
+        """Seeds 1..seeds, one run per policy each. Default: 5 (1..1000).
+
+        Seeds 1..seeds, one run per policy each (1..1000). Default: 5.
+        """
     @seeds.setter
     def seeds(self, value: int) -> None: ...
 
 class Simulation:
-    def __init__(self, world: SimulationOptions, start: datetime.datetime | None, engine_options: Optional[EngineOptions] = ..., keep_journal: bool = ..., listener: object = ...) -> None: ...
-    def add_agents(self, campaign_id: str, count: int, log_in: bool = ...) -> List[int]: ...
+    """A whole simulated campaign rig, wired: in-process memory storage, a virtual clock starting at `start`, a Simulator for `world` and an Engine over them (the simulator plays telephony and agents). For tests, benchmarks and research scripts: build, add a campaign, contacts and agents through engine(), start the campaign, then engine().run_for() / run_until_done(). Not thread-safe (like the virtual clock it drives).
+
+    A whole simulated campaign rig: memory storage, a VirtualClock at `start`, a Simulator and an Engine over them. Add a campaign, contacts and agents through .engine, start the campaign, then engine.run_for() / run_until_done(). Drive it from one thread.
+    """
+    def __init__(self, world: SimulationOptions, start: datetime.datetime | None, engine_options: Optional[EngineOptions] = ..., keep_journal: bool = ..., listener: object = ...) -> None:
+        """engine_options None: quiet (warnings and errors only, no state-change journal). listener: an EventListener hearing every event after the simulator."""
+    def add_agents(self, campaign_id: str, count: int, log_in: bool = ...) -> List[int]:
+        """Adds `count` agents named \"agent-1\".. to a campaign, AVAILABLE if `log_in`. Returns their ids.
+
+        Adds `count` agents named agent-1.. (AVAILABLE if log_in). Returns their ids.
+        """
     @property
-    def clock(self) -> VirtualClock: ...
+    def clock(self) -> VirtualClock:
+        """The rig's virtual clock (time moves only while the engine runs)."""
     @property
-    def engine(self) -> Engine: ...
+    def engine(self) -> Engine:
+        """The rig's Engine (lives as long as the simulation)."""
     @staticmethod
-    def quiet_engine_options() -> EngineOptions: ...
+    def quiet_engine_options() -> EngineOptions:
+        """Engine options for simulations: no journal of every state change, warnings and errors only."""
     @property
-    def simulator(self) -> Simulator: ...
+    def simulator(self) -> Simulator:
+        """The rig's simulated telephony and agents."""
     @property
-    def storage(self) -> Storage: ...
+    def storage(self) -> Storage:
+        """The rig's memory storage."""
 
 class SimulationOptions:
+    """How the simulated world and agents behave."""
     def __init__(self) -> None: ...
     @property
-    def amd_delay(self) -> Distribution: ...
+    def amd_delay(self) -> Distribution:
+        """AMD decision delay after answer (only when the campaign asks for AMD). Default: 2.5 s."""
     @amd_delay.setter
     def amd_delay(self, value: Distribution) -> None: ...
     @property
-    def amd_false_negative(self) -> float: ...
+    def amd_false_negative(self) -> float:
+        """AMD false negatives: a machine classified as HUMAN. Default: 0."""
     @amd_false_negative.setter
     def amd_false_negative(self, value: float) -> None: ...
     @property
-    def amd_false_positive(self) -> float: ...
+    def amd_false_positive(self) -> float:
+        """AMD false positives: a person classified as MACHINE (counts as abandoned). Default: 0."""
     @amd_false_positive.setter
     def amd_false_positive(self, value: float) -> None: ...
     @property
-    def bridge_delay(self) -> Distribution: ...
+    def bridge_delay(self) -> Distribution:
+        """Bridge delay (agent leg connects). Default: 0."""
     @bridge_delay.setter
     def bridge_delay(self, value: Distribution) -> None: ...
     @property
-    def parametric(self) -> ParametricWorld: ...
+    def parametric(self) -> ParametricWorld:
+        """Exactly one of the two world models is used: replay if set, else parametric."""
     @parametric.setter
     def parametric(self, value: ParametricWorld) -> None: ...
     @property
-    def patience(self) -> Distribution: ...
+    def patience(self) -> Distribution:
+        """How long a person waits in silence before hanging up (an abandon by the called party), if not bridged before the engine's hold window. Default: 30 s."""
     @patience.setter
     def patience(self, value: Distribution) -> None: ...
     @property
-    def replay(self) -> Optional[ReplayWorld]: ...
+    def replay(self) -> Optional[ReplayWorld]:
+        """ReplayWorld or None (copy); replay is used when set."""
     @replay.setter
     def replay(self, value: Optional[ReplayWorld]) -> None: ...
     @property
-    def seed(self) -> int: ...
+    def seed(self) -> int:
+        """Seed of the one random generator every draw comes from: a run is reproducible from it. Default: 1."""
     @seed.setter
     def seed(self, value: int) -> None: ...
     @property
-    def setup_delay(self) -> Distribution: ...
+    def setup_delay(self) -> Distribution:
+        """Delay from originate to the provider's \"initiated\". Default: 0.2 s."""
     @setup_delay.setter
     def setup_delay(self, value: Distribution) -> None: ...
     @property
-    def wrap_up(self) -> Distribution: ...
+    def wrap_up(self) -> Distribution:
+        """Agent wrap-up after a talk. Default: fixed 10 s."""
     @wrap_up.setter
     def wrap_up(self, value: Distribution) -> None: ...
 
 class Simulator(Telephony, EventListener):
+    """Simulated telephony plus simulated agents. Attach it to an Engine as its Telephony and its EventListener (chain your own listener through `downstream`).
+
+    Simulated telephony plus simulated agents. Pass it to Engine(...) as telephony AND listener (the engine attaches it); chain your own listener through `downstream`.
+    """
     def __init__(self, options: SimulationOptions, clock: Clock, downstream: EventListener = ...) -> None: ...
-    def agent_free_at(self, agent: int) -> Optional[datetime.datetime | None]: ...
-    def forecast(self, call_id: int) -> Optional[CallForecast]: ...
+    def agent_free_at(self, agent: int) -> Optional[datetime.datetime | None]:
+        """When a busy agent will be free again (end of the call plus the wrap-up), or None if the agent is not on a call bridged by this simulator. Draws the agent's wrap-up now if it was not drawn yet (it is then used when the wrap-up starts)."""
+    def forecast(self, call_id: int) -> Optional[CallForecast]:
+        """The fate of an attempt in flight (originated and not ended), or None if unknown."""
     @property
-    def originated(self) -> int: ...
-    def peek_next_originates(self, n: int, ring_timeout: datetime.timedelta | float, amd: bool = ...) -> List[OriginateForecast]: ...
+    def originated(self) -> int:
+        """Attempts originated so far."""
+    def peek_next_originates(self, n: int, ring_timeout: datetime.timedelta | float, amd: bool = ...) -> List[OriginateForecast]:
+        """The fates of the next `n` attempts to be originated (in originate order), for a campaign with that ring timeout and AMD setting. Draws them now and keeps them for the next originate() calls, so peeking again returns the same ones until they are used. Parametric world only: throws StateError with a replay world (there the fate depends on the contact, unknown until dialed). The draws are shared by every campaign on this simulator."""
 
 class SipStats:
+    """Counters of the backend, for hosts and tests. All counts since start().
+
+    Counters of a SipTelephony since it was built (a snapshot; SipTelephony.stats()).
+    """
     @property
-    def agents_up(self) -> int: ...
+    def agents_up(self) -> int:
+        """nailed-up agent legs
+
+        Agent legs up now.
+        """
     @property
-    def answered(self) -> int: ...
+    def answered(self) -> int:
+        """calls answered (200 OK to an INVITE)
+
+        Customer calls answered (agent legs not counted).
+        """
     @property
-    def auth_challenges(self) -> int: ...
+    def auth_challenges(self) -> int:
+        """401/407 challenges answered with credentials
+
+        401/407 answered with digest.
+        """
     @property
-    def bridge_delay_us_last(self) -> int: ...
+    def bridge_delay_us_last(self) -> int:
+        """Connect delay of the latest bridge: bridge() → the first customer packet relayed to the agent, microseconds (0 before any). The largest seen so far.
+
+        Microseconds from bridge() to the first customer packet relayed to the agent, for the latest bridge (0 before any).
+        """
     @property
-    def bridge_delay_us_max(self) -> int: ...
+    def bridge_delay_us_max(self) -> int:
+        """The largest bridge_delay_us_last seen, microseconds."""
     @property
-    def bridges(self) -> int: ...
+    def bridges(self) -> int:
+        """customer calls bridged to an agent leg
+
+        Calls bridged to an agent's leg.
+        """
     @property
-    def byes_received(self) -> int: ...
+    def byes_received(self) -> int:
+        """BYEs received (calls hung up by the other side)"""
     @property
-    def byes_sent(self) -> int: ...
+    def byes_sent(self) -> int:
+        """BYEs sent (calls hung up by this side)"""
     @property
-    def calls_now(self) -> int: ...
+    def calls_now(self) -> int:
+        """SIP dialogs open now."""
     @property
-    def cancels_sent(self) -> int: ...
+    def cancels_sent(self) -> int:
+        """CANCELs sent (calls given up before an answer)"""
     @property
-    def invites_sent(self) -> int: ...
+    def invites_sent(self) -> int:
+        """INVITEs sent (customer calls and agent legs)
+
+        INVITEs sent (calls and agent legs).
+        """
     @property
-    def queue_overflows(self) -> int: ...
+    def queue_overflows(self) -> int:
+        """calls failed at once (503): the call-rate queue would wait too long
+
+        Calls failed because they waited over max_queue_wait_s for the CPS limit.
+        """
     @property
-    def rtp_packets_received(self) -> int: ...
+    def rtp_packets_received(self) -> int:
+        """RTP packets received, every leg"""
     @property
-    def rtp_packets_sent(self) -> int: ...
+    def rtp_packets_sent(self) -> int:
+        """RTP packets sent (relayed or played), every leg"""
     @property
-    def verdict_to_relay_us_last(self) -> int: ...
+    def verdict_to_relay_us_last(self) -> int:
+        """For a bridged call that ran AMD: its verdict → the first customer packet relayed to the agent, microseconds, the latest (0 before any). Includes the host's reaction (bridge()).
+
+        Microseconds from the AMD verdict to the first customer packet relayed to the agent, for the latest bridged call that ran AMD (0 before any).
+        """
 
 class SipTelephony(Telephony):
-    def __init__(self, telephony_json: str, base_dir: str = ...) -> None: ...
-    def attach(self, engine: Engine) -> None: ...
+    """The Telephony backend over SIP. Construction validates the options (throws ConfigError naming the field) and binds the SIP socket (IoError if the address is taken); the destructor stops the event loop, ending open calls with BYE / CANCEL.
+
+    The SIP backend (docs/sip.md) as a Telephony: pass it to Engine(storage, sip, system_clock()), then attach(engine) so that an agent's phone leg logs the agent in (AVAILABLE) while it is up and out (LOGGED_OUT, after its call) when it drops. It serves one engine and stops when that engine is closed. Trunk credentials come from OMNIVOX_SIP_USERNAME / OMNIVOX_SIP_PASSWORD.
+    """
+    def __init__(self, telephony_json: str, base_dir: str = ...) -> None:
+        """telephony_json: a campaign file's `telephony` object as JSON text (docs/campaign-file.md; `trunk` is required, `backend` and `agents` are not used); base_dir resolves its WAV paths. Binds the SIP socket (`listen`, e.g. '127.0.0.1:0' for any free port). Raises ConfigError naming the field ('SipTelephony: field 'telephony.trunk': ...') or IoError if the address is taken."""
+    def attach(self, engine: Engine) -> None:
+        """Lets the agents' legs log `engine`'s agents in and out; `engine` must be the Engine built over this SipTelephony, on a system clock (a VirtualClock raises InvalidArgumentError: SIP runs in real time). Call it before connect_agent()."""
     @property
-    def attached(self) -> bool: ...
-    def connect_agent(self, agent: int, uri: str) -> None: ...
-    def detach(self) -> None: ...
-    def disconnect_agent(self, agent: int) -> None: ...
+    def attached(self) -> bool:
+        """True between attach() and detach() or the engine's close()."""
+    def connect_agent(self, agent: int, uri: str) -> None:
+        """Calls the agent's phone (`uri`, e.g. \"sip:1001@pbx.example.net\") and keeps the leg up; SipOptions.on_agent_leg reports it up or down. Calling again for a connected agent does nothing. Thread-safe.
+
+        Calls the agent's phone (uri 'sip:user@host[:port]') and keeps the leg up; the agent becomes AVAILABLE when it answers. Returns at once (the call goes on on the SIP thread); a phone already connected is left as it is. Raises InvalidArgumentError for a URI that is not 'sip:...', NotFoundError for an agent the engine does not have, StateError when not attached.
+        """
+    def detach(self) -> None:
+        """Legs no longer change agent states (a change in progress is waited for). Closing the engine detaches too."""
+    def disconnect_agent(self, agent: int) -> None:
+        """Hangs up the agent's leg. Thread-safe.
+
+        Hangs up the agent's leg; the agent is LOGGED_OUT (after its call, if on one). Returns at once. Same errors as connect_agent().
+        """
     @property
-    def local_port(self) -> int: ...
-    def stats(self) -> SipStats: ...
+    def local_port(self) -> int:
+        """The local SIP port actually bound (useful with port 0). Thread-safe.
+
+        The UDP port the SIP socket is bound to (the actual one when `listen` gave port 0).
+        """
+    def stats(self) -> SipStats:
+        """Counters now. Thread-safe.
+
+        A snapshot of the SipStats counters.
+        """
 
 class StateError(OmnivoxError, RuntimeError):
     where: str
 
 class StateTimeouts:
+    """The longest a call may stay in each non-terminal state. Defaults in the comments.
+
+    Per-state timeouts of the call state machine.
+    """
     def __init__(self) -> None: ...
     @property
-    def answered(self) -> datetime.timedelta: ...
+    def answered(self) -> datetime.timedelta:
+        """15 s for AMD to decide"""
     @answered.setter
     def answered(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def bridged(self) -> datetime.timedelta: ...
+    def bridged(self) -> datetime.timedelta:
+        """4 h of talk"""
     @bridged.setter
     def bridged(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def dialing(self) -> datetime.timedelta: ...
+    def dialing(self) -> datetime.timedelta:
+        """30 s without ringing or an outcome"""
     @dialing.setter
     def dialing(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def human(self) -> datetime.timedelta: ...
+    def human(self) -> datetime.timedelta:
+        """60 s waiting for a bridge (the hold window acts much sooner)"""
     @human.setter
     def human(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def machine(self) -> datetime.timedelta: ...
+    def machine(self) -> datetime.timedelta:
+        """3 min for a voicemail drop"""
     @machine.setter
     def machine(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def queued(self) -> datetime.timedelta: ...
+    def queued(self) -> datetime.timedelta:
+        """30 s: the provider never accepted it"""
     @queued.setter
     def queued(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def ringing_extra(self) -> datetime.timedelta: ...
+    def ringing_extra(self) -> datetime.timedelta:
+        """ring timeout + 15 s without an outcome"""
     @ringing_extra.setter
     def ringing_extra(self, value: datetime.timedelta | float) -> None: ...
 
 class Storage:
-    def add_dnc(self, list: str, e164: str) -> None: ...
-    def attempts(self, campaign_id: str) -> List[Attempt]: ...
-    def attempts_of(self, contact_id: int) -> List[Attempt]: ...
-    def contact_count(self, campaign_id: str) -> int: ...
-    def contacts(self, campaign_id: str, dialable_only: bool = ...) -> List[Contact]: ...
-    def count_by_status(self, campaign_id: str) -> Dict[Any, Any]: ...
-    def get_campaign(self, campaign_id: str) -> Optional[CampaignConfig]: ...
-    def get_contact(self, contact_id: int) -> Optional[Contact]: ...
-    def get_lease(self, contact_id: int) -> Optional[Lease]: ...
-    def is_dnc(self, campaign_id: str, e164: str) -> bool: ...
-    def journal(self, campaign_id: str) -> List[JournalEntry]: ...
-    def lists(self, campaign_id: str) -> List[ContactList]: ...
-    def open_attempts(self, campaign_id: str) -> List[Attempt]: ...
+    """Where contacts, attempts, leases and the journal live. Create one with memory_storage() or sqlite_storage(). Every method is thread-safe and releases the GIL."""
+    def add_dnc(self, list: str, e164: str) -> None:
+        """Adds a number to a DNC list (\"global\" or a campaign id)."""
+    def attempts(self, campaign_id: str) -> List[Attempt]:
+        """Every attempt of a campaign in call-id order."""
+    def attempts_of(self, contact_id: int) -> List[Attempt]:
+        """The attempts of a contact, in call-id order."""
+    def contact_count(self, campaign_id: str) -> int:
+        """Number of contacts of a campaign."""
+    def contacts(self, campaign_id: str, dialable_only: bool = ...) -> List[Contact]:
+        """The campaign's contacts in dialing order (a list copy)."""
+    def count_by_status(self, campaign_id: str) -> Dict[Any, Any]:
+        """Number of contacts of a campaign per status (index = ContactStatus, 7 entries).
+
+        dict[ContactStatus, int].
+        """
+    def get_campaign(self, campaign_id: str) -> Optional[CampaignConfig]:
+        """The campaign, or None."""
+    def get_contact(self, contact_id: int) -> Optional[Contact]:
+        """The contact, or None."""
+    def get_lease(self, contact_id: int) -> Optional[Lease]:
+        """The current lease of a contact (live or expired), or None."""
+    def is_dnc(self, campaign_id: str, e164: str) -> bool:
+        """True if the number is on the global list or the campaign's list."""
+    def journal(self, campaign_id: str) -> List[JournalEntry]:
+        """The campaign's event journal in append order (a list; empty when the storage keeps none)."""
+    def lists(self, campaign_id: str) -> List[ContactList]:
+        """The lists of a campaign."""
+    def open_attempts(self, campaign_id: str) -> List[Attempt]:
+        """Attempts with no disposition yet."""
 
 class StorageError(OmnivoxError):
     where: str
 
 class Telephony:
+    """Places and controls calls. All methods are called from the engine's thread, must not block (queue work and report through the sink), and must not throw: report a failure as a FAILED event instead.
+
+    Subclass it to place calls from Python: override originate(request), hangup(call_id), bridge(call_id, agent), play(call_id, message) (and optionally start(sink), stop(), lookup_call(attempt)); report outcomes with self.sink.report(call_id, kind, ...). Methods run on the engine's thread with the GIL held and must not block. An exception is caught, recorded (Engine.last_callback_error()) and logged; from originate() the attempt then ends FAILED (fail_reason CONFIG). Serves one engine at a time.
+    """
     def __init__(self) -> None: ...
-    def cancel(self, timer_id: int) -> None: ...
-    def now(self) -> datetime.datetime | None: ...
-    def schedule(self, delay: datetime.timedelta | float, fn: Callable[..., Any]) -> int: ...
+    def cancel(self, timer_id: int) -> None:
+        """Cancels a timer from schedule()."""
+    def now(self) -> datetime.datetime | None:
+        """The engine clock's now."""
+    def schedule(self, delay: datetime.timedelta | float, fn: Callable[..., Any]) -> int:
+        """Runs fn() after `delay` of engine-clock time (virtual or real); an exception is recorded like any callback error. Returns the timer id."""
     @property
-    def sink(self) -> CallEventSink: ...
+    def sink(self) -> CallEventSink:
+        """The CallEventSink of the engine this telephony serves (None before)."""
 
 class ThresholdOptions:
+    """Every field states its default.
+
+    Threshold policy settings.
+    """
     def __init__(self, k: float = ..., c: float = ..., min_free: int = ...) -> None: ...
     @property
-    def c(self) -> float: ...
+    def c(self) -> float:
+        """c: a constant number of lines added, in [-100, 100]. Default: 0."""
     @c.setter
     def c(self, value: float) -> None: ...
     @property
-    def k(self) -> float: ...
+    def k(self) -> float:
+        """kappa: lines per free agent, the tunable parameter, in [0, 10]. Default: 1."""
     @k.setter
     def k(self, value: float) -> None: ...
     @property
-    def min_free(self) -> int: ...
+    def min_free(self) -> int:
+        """s: dial only when at least this many agents are free (0 = always). Default: 0."""
     @min_free.setter
     def min_free(self, value: int) -> None: ...
 
 class TunablePolicy(PacingPolicy):
+    """A policy with one tunable scalar that sets how hard it dials: raising the parameter never makes the policy launch fewer calls in the same state. The PI wrapper (make_pi_policy) tunes it.
+
+    A policy with one tunable scalar (policies.h).
+    """
     @property
-    def parameter(self) -> float: ...
+    def parameter(self) -> float:
+        """The current value (set: clamped to [parameter_min, parameter_max])."""
     @parameter.setter
     def parameter(self, value: float) -> None: ...
     @property
-    def parameter_max(self) -> float: ...
+    def parameter_max(self) -> float:
+        """The largest value the parameter takes."""
     @property
-    def parameter_min(self) -> float: ...
+    def parameter_min(self) -> float:
+        """The smallest value the parameter takes (the most cautious end for most policies)."""
 
 class VicidialDropMethod:
+    """VICIdial's adaptive dial methods: what happens when today's drop (abandon) rate is over the limit.
+
+    Members:
+
+      HARD_LIMIT : ADAPT_HARD_LIMIT: dial level back to 1
+
+      AVERAGE : ADAPT_AVERAGE: dial level halved (may briefly run over the limit)
+
+      TAPERED : ADAPT_TAPERED: dial level x calling_day_left (lenient early, strict late)
+    """
     HARD_LIMIT: VicidialDropMethod
     AVERAGE: VicidialDropMethod
     TAPERED: VicidialDropMethod
@@ -1884,84 +3082,216 @@ class VicidialDropMethod:
     def value(self) -> int: ...
 
 class VicidialOptions:
+    """Every field states its default (VICIdial's own defaults where it has one).
+
+    VICIdial adaptive dial level settings.
+    """
     def __init__(self) -> None: ...
     @property
-    def dl_diff_target(self) -> float: ...
+    def dl_diff_target(self) -> float:
+        """adaptive_dl_diff_target (agents): the target of (ready agents - waiting calls); -1 aims at one customer waiting, +1 at one agent waiting. Default: 0."""
     @dl_diff_target.setter
     def dl_diff_target(self, value: float) -> None: ...
     @property
-    def drop_limit(self) -> float: ...
+    def drop_limit(self) -> float:
+        """adaptive_dropped_percentage as a fraction; 0 = the snapshot's abandon_cap. Default: 0."""
     @drop_limit.setter
     def drop_limit(self, value: float) -> None: ...
     @property
-    def initial_level(self) -> float: ...
+    def initial_level(self) -> float:
+        """Starting dial level (auto_dial_level), in [1, max_level]. Default: 1."""
     @initial_level.setter
     def initial_level(self, value: float) -> None: ...
     @property
-    def intensity(self) -> float: ...
+    def intensity(self) -> float:
+        """adaptive_intensity, percent in [-40, 40]: positive values amplify rises and damp falls, negative the reverse. Default: 0."""
     @intensity.setter
     def intensity(self, value: float) -> None: ...
     @property
-    def max_level(self) -> float: ...
+    def max_level(self) -> float:
+        """adaptive_maximum_level, >= 1. Default: 3."""
     @max_level.setter
     def max_level(self, value: float) -> None: ...
     @property
-    def method(self) -> VicidialDropMethod: ...
+    def method(self) -> VicidialDropMethod:
+        """What the dial level does over the drop limit (ADAPT_HARD_LIMIT, ADAPT_AVERAGE or ADAPT_TAPERED). Default: HARD_LIMIT."""
     @method.setter
     def method(self, value: VicidialDropMethod) -> None: ...
     @property
-    def min_calls_today(self) -> int: ...
+    def min_calls_today(self) -> int:
+        """The day's drop rule applies only after more than this many attempts today. Default: 50."""
     @min_calls_today.setter
     def min_calls_today(self, value: int) -> None: ...
     @property
-    def sample_interval(self) -> datetime.timedelta: ...
+    def sample_interval(self) -> datetime.timedelta:
+        """Sampling period of ready agents / waiting calls. Default: 1 s."""
     @sample_interval.setter
     def sample_interval(self, value: datetime.timedelta | float) -> None: ...
     @property
-    def samples_per_update(self) -> int: ...
+    def samples_per_update(self) -> int:
+        """Samples per dial-level update (VICIdial: 15, i.e. every 15 s). Default: 15."""
     @samples_per_update.setter
     def samples_per_update(self, value: int) -> None: ...
 
 class VirtualClock(Clock):
+    """Discrete-event virtual time: its own VirtualTimeDriver. Not thread-safe beyond what Clock and VirtualTimeDriver promise: schedule_at and cancel may be called from any thread, but it is advanced from one thread. Timers at the same instant fire in the order they were scheduled. Final, so calls through a VirtualClock* (as the engine makes once it knows it drives one) are direct calls.
+
+    Discrete-event virtual time: a simulated day runs in seconds. Drive it from one thread.
+    """
     def __init__(self, start: datetime.datetime | None) -> None: ...
-    def advance_one(self, limit: datetime.datetime | None) -> bool: ...
-    def advance_to(self, limit: datetime.datetime | None) -> int: ...
-    def fire_next(self, limit: datetime.datetime | None) -> bool: ...
-    def next_due(self) -> datetime.datetime | None: ...
-    def pending(self) -> int: ...
+    def advance_one(self, limit: datetime.datetime | None) -> bool:
+        """Fires the earliest pending timer if it is due at or before `limit`, moving now() to its time. Returns false (and moves now() to `limit`) when none is due by then. now() never moves backwards: a timer that fell due before now() fires at now()."""
+    def advance_to(self, limit: datetime.datetime | None) -> int:
+        """Fires every timer due at or before `limit` in time order, then sets now() to `limit`. Returns the number of timers fired."""
+    def fire_next(self, limit: datetime.datetime | None) -> bool:
+        """Like advance_one, but leaves now() unchanged when no timer is due by `limit` (time stops at the last event). Same as `next_due() <= limit && advance_one(next_due())`, in one step."""
+    def next_due(self) -> datetime.datetime | None:
+        """The time of the earliest pending timer, or TimePoint.max() when none is pending.
+
+        None-free: datetime.max-like far future if none.
+        """
+    def pending(self) -> int:
+        """Number of pending (not cancelled) timers."""
 
 NO_AGENT: int
 NO_CALL: int
 NO_CONTACT: int
-def _stop_all_engines() -> None: ...
-def disposition_from_string(name: str) -> Optional[Disposition]: ...
-def erlang_a(input: ErlangAInput) -> ErlangAResult: ...
-def erlang_b(lines: int, traffic_erlangs: float) -> float: ...
-def erlang_b_carried_traffic(lines: int, blocking: float) -> float: ...
-def erlang_b_lines(traffic_erlangs: float, blocking: float) -> int: ...
-def erlang_b_offered_traffic(lines: int, blocking: float) -> float: ...
-def erlang_c(calls: float, interval_s: float, aht_s: float, agents: int, answer_within_s: float) -> ErlangCResult: ...
-def erlang_c_agents(calls: float, interval_s: float, aht_s: float, answer_within_s: float, target_service_level: float) -> int: ...
-def erlang_c_probability_of_wait(agents: int, traffic_erlangs: float) -> float: ...
-def evaluate_threshold_policy(model: OptimumModel, target: List[int]) -> PolicyStats: ...
-def expected_availability_policy(options: Optional[ExpectedAvailabilityOptions] = ...) -> TunablePolicy: ...
-def format_utc(t: datetime.datetime | None) -> str: ...
-def load_campaign_file(path: str) -> CampaignFile: ...
-def load_scenario(path: str) -> Scenario: ...
-def memory_storage(keep_journal: bool = ...) -> Storage: ...
-def open_loop_policy(options: Optional[OpenLoopOptions] = ...) -> PacingPolicy: ...
-def oracle_policy(simulator: Simulator, options: Optional[OracleOptions] = ...) -> PacingPolicy: ...
-def parse_campaign_json(json: str, base_dir: str = ..., source: str = ...) -> CampaignFile: ...
-def parse_utc(text: str) -> datetime.datetime | None: ...
-def pi_policy(inner: TunablePolicy, options: Optional[PiOptions] = ...) -> PacingPolicy: ...
-def policy_for(campaign: CampaignConfig) -> PacingPolicy: ...
-def power_policy(lines_per_agent: float) -> PacingPolicy: ...
-def predictive_policy(options: Optional[PredictiveOptions] = ...) -> PacingPolicy: ...
-def preview_policy() -> PacingPolicy: ...
-def progressive_policy() -> PacingPolicy: ...
-def solve_optimum(model: OptimumModel) -> OptimumResult: ...
-def sqlite_storage(path: str, busy_timeout_ms: int = ..., wal: bool = ..., synchronous_full: bool = ..., keep_journal: bool = ...) -> Storage: ...
-def system_clock(speed: float = ..., start: datetime.datetime | None = ...) -> Clock: ...
-def threshold_policy(options: Optional[ThresholdOptions] = ...) -> TunablePolicy: ...
-def tunable_power_policy(lines_per_agent: float = ...) -> TunablePolicy: ...
-def vicidial_policy(options: Optional[VicidialOptions] = ...) -> TunablePolicy: ...
+def _stop_all_engines() -> None:
+    """Stops the threads of every live engine (the package's atexit hook)."""
+def disposition_from_string(name: str) -> Optional[Disposition]:
+    """Parses an upper-case name; None when unknown.
+
+    Disposition by its upper-case name, or None.
+    """
+def erlang_a(input: ErlangAInput) -> ErlangAResult:
+    """Erlang A. Numerically stable up to ERLANG_MAX_SERVERS agents and for overloaded systems (A > N is allowed: impatience keeps the queue finite). Example: 100 calls / 1800 s, AHT 180 s, patience 300 s, 14 agents -> p_wait 0.14526, p_abandon 0.013984. With patience_s = +infinity the result is Erlang C (p_abandon = 0), with the unstable case reported as in erlang_c(). With calls = 0 every probability and wait is 0 and service_level is 1. p_wait, p_abandon, mean_queue and mean_wait_all_s do not depend on the queue discipline; service_level, p_abandon_within_t and asa_s assume FCFS. Every field is finite when patience_s is. Also throws INVALID_ARGUMENT (naming patience_s) if the queue would need more than 1e7 terms, which only a patience absurdly long against the handle time asks for (the terms grow like (A - N) patience_s / aht_s in overload and like sqrt(N patience_s / aht_s) near capacity); such a solve would otherwise take seconds.
+
+    Erlang A (M/M/N+M).
+    """
+def erlang_b(lines: int, traffic_erlangs: float) -> float:
+    """Blocking probability B(N, A) of `lines` servers offered `traffic_erlangs` Erlangs. 0 <= lines <= ERLANG_MAX_SERVERS (B(0, A) = 1), traffic_erlangs >= 0 and finite (B(N, 0) = 0 for N >= 1).
+
+    Blocking probability B(N, A). Raises InvalidArgumentError on bad inputs.
+    """
+def erlang_b_carried_traffic(lines: int, blocking: float) -> float:
+    """The traffic carried (Erlangs, = mean busy lines) at that point: A (1 - blocking)."""
+def erlang_b_lines(traffic_erlangs: float, blocking: float) -> int:
+    """The smallest number of lines whose blocking at `traffic_erlangs` is <= `blocking`. traffic_erlangs >= 0 and finite, 0 < blocking < 1. O(result) time; throws (naming traffic_erlangs) if more than ERLANG_MAX_SERVERS lines would be needed.
+
+    Smallest number of lines with blocking <= `blocking`.
+    """
+def erlang_b_offered_traffic(lines: int, blocking: float) -> float:
+    """The offered traffic A (Erlangs) at which `lines` servers block exactly `blocking` of the calls: solves B(lines, A) = blocking by safeguarded Newton (bisection fallback) to ~1e-12 relative. Example: 15 lines at 1 % blocking -> 8.108 Erlangs. 1 <= lines <= ERLANG_MAX_SERVERS, 0 < blocking < 1.
+
+    Offered traffic A at which `lines` block exactly `blocking`.
+    """
+def erlang_c(calls: float, interval_s: float, aht_s: float, agents: int, answer_within_s: float) -> ErlangCResult:
+    """Erlang C for an interval: `calls` arriving uniformly over `interval_s` seconds with mean handle time `aht_s`, `agents` agents, service-level threshold `answer_within_s`. 1 <= agents <= ERLANG_MAX_SERVERS; calls, interval_s, aht_s and answer_within_s within the limits at the top of this file. Every field is finite except in one documented case: if the system is unstable (A >= N) the queue grows without bound and the result has p_wait = 1, service_level = 0, asa_s = mean_wait_of_waiting_s = +infinity, occupancy = 1. Example: 360 calls / 1800 s, AHT 240 s, 55 agents, t = 20 s -> p_wait 0.2387, service_level 0.8668, asa_s 8.18.
+
+    Erlang C for an interval (M/M/N, FCFS).
+    """
+def erlang_c_agents(calls: float, interval_s: float, aht_s: float, answer_within_s: float, target_service_level: float) -> int:
+    """The smallest number of agents whose Erlang C service level (P(wait <= answer_within_s)) is >= target_service_level (0 < target < 1). Same other inputs as erlang_c(). O(result) time; throws (naming traffic_erlangs) if more than ERLANG_MAX_SERVERS agents would be needed.
+
+    Smallest number of agents meeting the service level.
+    """
+def erlang_c_probability_of_wait(agents: int, traffic_erlangs: float) -> float:
+    """C(N, A): probability of wait for `agents` servers offered `traffic_erlangs` (1 if A >= N). 1 <= agents <= ERLANG_MAX_SERVERS, traffic_erlangs >= 0 and finite."""
+def evaluate_threshold_policy(model: OptimumModel, target: List[int]) -> PolicyStats:
+    """The stationary statistics (to model.tolerance) of one threshold policy: \"launch up to target[b]\", target.size() == N+1, each entry in [0, max_in_flight]. model.max_in_flight must be > 0 here; abandon_cap is not used. Same errors and limits as solve_optimum().
+
+    Stationary statistics of 'launch up to target[b]' (model.max_in_flight > 0).
+    """
+def expected_availability_policy(options: Optional[ExpectedAvailabilityOptions] = ...) -> TunablePolicy:
+    """Launches the expected shortfall of agents over a look-ahead window W, divided by the live-answer probability p (rounded; never negative): expected free = free + sum over busy agents of P(H <= e + W | H > e) expected live = sum over pending calls of P(live | not resolved after its elapsed r) launch        = round((expected free - expected live) / p) where e is the agent's elapsed handle time and H the handle time (hand-over to the end of wrap-up): empirical from recent_handle_s when it holds >= min_samples samples, else exponential with mean_handle_s (memoryless: 1 - exp(-W / mean)); an agent busy longer than every sample also uses the exponential form. P(live | r) = p S_L(r) / (p S_L(r) + (1-p) S_O(r)) with S_L, S_O the empirical survival functions of recent_live_resolve_s and recent_other_resolve_s (p itself when either holds fewer than min_samples samples). Outer loop: every adapt_every_live_answers new live answers, W grows by step_s if the measured abandon_rate is under abandon_cap x safety and shrinks by step_s if it is over. Source: the expected-availability predictive dialer of US patent 5,640,445 (EIS International, \"Outbound call pacing method which statistically matches the number of calls dialed to the number of available operators\", 1997): agents are counted as available when they are expected to finish within the time a new call takes to be answered. Tunable parameter: W. Throws ConfigError for a negative W, max, step, safety <= 0 or adapt_every_live_answers < 1.
+
+    EIS-style expected availability (tunable W).
+    """
+def format_utc(t: datetime.datetime | None) -> str:
+    """Formats a TimePoint as ISO 8601 UTC with milliseconds, e.g. \"2026-05-04T08:00:00.000Z\".
+
+    ISO 8601 UTC with milliseconds, e.g. '2026-05-04T08:00:00.000Z'.
+    """
+def load_campaign_file(path: str) -> CampaignFile:
+    """Parses a campaign file. Throws ConfigError with \"path: field 'x': reason\" for a bad or unknown key, \"path:LINE:COLUMN: not UTF-8 (byte 0xNN at offset N)\" for a file that is not UTF-8 (a UTF-8 byte order mark is skipped), IoError if the file cannot be read. Checked when loading, each naming its field: integers in range (reported as written, also beyond 64 bits), time zones known to the tz database, regions known to libphonenumber, caller ids (at least one when given) and DNC entries as valid E.164 numbers (\"+\" and the country code; stored in canonical form), paths without NUL bytes. Relative paths are resolved against the file's folder.
+
+    Parses a campaign file (JSON with comments). Raises ConfigError naming the field, IoError if it cannot be read. Relative paths resolve against the file's folder.
+    """
+def load_scenario(path: str) -> Scenario:
+    """Reads a pacing scenario file (benchmarks/scenarios/*.json, JSON with comments) as `omnivox bench-pacing` does. Relative paths resolve against the file's folder. Raises IoError if it cannot be read, ConfigError naming the field otherwise."""
+def memory_storage(keep_journal: bool = ...) -> Storage:
+    """The in-process memory backend: fast, not persistent, shared only within one process.
+
+    The in-process memory backend (fast, not persistent). keep_journal: keep the event journal (grows with every state change).
+    """
+def open_loop_policy(options: Optional[OpenLoopOptions] = ...) -> PacingPolicy:
+    """Attempts as a Poisson process of rate lambda whatever the agents do: each decision launches the number of arrivals since the previous decision, a Poisson(lambda x elapsed) draw (the first decision launches none). Deterministic given the seed and the decision times. The engine launches at most the dial queue's size; arrivals beyond it are dropped, not carried. With every attempt a live answer, exponential talk, no wrap-up and no hold window this makes the campaign an Erlang loss system (M/M/N/N). Throws ConfigError for a bad rate or tick."""
+def oracle_policy(simulator: Simulator, options: Optional[OracleOptions] = ...) -> PacingPolicy:
+    """The oracle: an upper bound on what any pacing policy can do, available only in simulation, since it reads the future from an OutcomeForecaster (the Simulator: forecast, agent_free_at, peek_next_originates). At each decision it knows when every busy agent will be free (end of talk plus wrap-up), which pending attempts will be live answers and when, and the fates of the next attempts it could launch. It matches live answers to agent free times greedily in time order (each live answer takes the earliest agent free by then, as the engine does; the matching is maximal) and launches the next attempts in originate order as long as each live answer among them adds one to the matching, i.e. meets a free agent without taking one that an earlier-launched live answer needs; it stops at the first live answer that would not, so no call is abandoned unless unavoidable (an agent leaving, an unknown busy agent, or the governor's clamp). Attempts that will not be live cost no agent time and are launched up to the last accepted live answer. Conservative simplifications: an agent matched to a future live answer is not reused later in the same plan, and a busy agent whose free time the simulator does not know is never counted free. Requires the parametric world (peek_next_originates throws with a replay world) and one campaign per simulator. `forecaster` must outlive the policy. Throws InvalidArgumentError for a null forecaster.
+
+    The simulation-only upper bound; reads the future from `simulator` (kept alive by the policy). Parametric world only.
+    """
+def parse_campaign_json(json: str, base_dir: str = ..., source: str = ...) -> CampaignFile:
+    """Parses campaign JSON text; `base_dir` resolves relative paths, `source` names it in errors.
+
+    Parses campaign JSON text; base_dir resolves relative paths, source names it in errors.
+    """
+def parse_utc(text: str) -> datetime.datetime | None:
+    """Parses ISO 8601 \"YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|+hh:mm|-hh:mm)\". Throws Error on a bad string.
+
+    Parses 'YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|+hh:mm|-hh:mm)' to an aware UTC datetime. Raises InvalidArgumentError on a bad string.
+    """
+def pi_policy(inner: TunablePolicy, options: Optional[PiOptions] = ...) -> PacingPolicy:
+    """Wraps a TunablePolicy and tunes its parameter so that the abandon rate over the last M live answers tracks abandon_cap x safety (a discrete PI controller on the relative error, acting every update_every_live_answers live answers; \"start\" is the inner policy's parameter when wrapped). The inner policy is asked at every decision (so its own state stays current), but while the window holds fewer than min_live_answers live answers (cold start) the wrapper returns the progressive count max(free - pending, 0) instead, and afterwards never less than it: progressive cannot abandon, so dialing under it only idles agents, and a parameter driven to a value that launches nothing (threshold k = 0) cannot stall the campaign. Turn off the inner policy's own adaptation (ExpectedAvailabilityOptions.adapt) when wrapping it. Name: \"pi(<inner>)\". Throws ConfigError for a null inner policy or options out of range (counts < 1, safety <= 0, negative gains).
+
+    Tunes a TunablePolicy's parameter so the abandon rate tracks cap x safety. The inner policy object is shared (its parameter is readable between runs).
+    """
+def policy_for(campaign: CampaignConfig) -> PacingPolicy:
+    """The policy for a campaign's dial mode (PREVIEW, PROGRESSIVE, POWER or PREDICTIVE). Throws ConfigError for a value outside the enumeration.
+
+    The policy of a campaign's dial mode.
+    """
+def power_policy(lines_per_agent: float) -> PacingPolicy:
+    """POWER: a fixed number of lines per idle agent: max(round(lines * idle) - pending, 0). Throws ConfigError unless 1 <= lines_per_agent <= 10.
+
+    POWER: 1 <= lines_per_agent <= 10 (ConfigError otherwise).
+    """
+def predictive_policy(options: Optional[PredictiveOptions] = ...) -> PacingPolicy:
+    """PREDICTIVE, the default we recommend: certainty-equivalent optimal control. It estimates the live-answer probability p, the mean time an attempt takes to resolve and the mean handle time online, solves the constrained MDP of optimum.h for the logged-in agents with those estimates (cached by rounded parameters) and dials \"up to T(b)\" attempts in flight for b busy agents, switching between the two bracketing optimal thresholds by the measured abandon rate (the long-run mixture of the two is the optimum). An outer loop scales the model's abandon allowance when the measured rate (over the compliance window) drifts from the target, which absorbs the gap between the stylised model and a real world (non-exponential times, hold window). Progressive until `warm_up_attempts` have resolved. Sources: Samuelson (1999) and Koole's predictive-dialing Markov models; the solver's own references in optimum.h.
+
+    PREDICTIVE (certainty-equivalent optimal control).
+    """
+def preview_policy() -> PacingPolicy:
+    """PREVIEW: never launches by itself; agents ask for the next contact (Engine.preview_next) and dial it (Engine.dial_preview), or the host dials a chosen entry (Engine.call_now)."""
+def progressive_policy() -> PacingPolicy:
+    """PROGRESSIVE: one line per idle agent: max(idle - pending, 0). With no AMD false positives it never abandons (every live answer finds its reserved agent).
+
+    PROGRESSIVE: max(idle - pending, 0).
+    """
+def solve_optimum(model: OptimumModel) -> OptimumResult:
+    """Solves the model. Throws InvalidArgumentError naming the field on an invalid model, and naming p_live, agents and attempt_mean_s / handle_mean_s (or max_in_flight when set) when the solve would need more than OPTIMUM_MAX_STATES states or OPTIMUM_MAX_WORK estimated state updates; that check runs before anything is allocated. Every number in the result is finite except `lambda` for abandon_cap = 0. Thread-safe: no shared state; runs on the calling thread.
+
+    Solves the constrained MDP (releases the GIL; N = 50 takes ~0.4 s).
+    """
+def sqlite_storage(path: str, busy_timeout_ms: int = ..., wal: bool = ..., synchronous_full: bool = ..., keep_journal: bool = ...) -> Storage:
+    """Opens (creating if needed) the SQLite database at `path` (\":memory:\" for a private in-memory database). Throws StorageError if it cannot be opened or created, is read-only, or if its schema version is newer than SQLITE_SCHEMA_VERSION; ConfigError for a bad tenant; NotFoundError for a missing file when options.create_if_missing is false.
+
+    The SQLite backend in one database file (':memory:' for a private one). Raises StorageError if it cannot be opened.
+    """
+def system_clock(speed: float = ..., start: datetime.datetime | None = ...) -> Clock:
+    """Wall-clock time from std::chrono.system_clock; timers fire on one internal thread. `speed` > 1 makes time run faster than the wall clock from the moment of construction (for watching a simulation at `--speed X`); `start` sets the clock's initial reading. Destroying it stops it (Clock.stop()); it must not be destroyed from inside its own timer callback. Shut down what its timers call into in this order: stop() the clock (or cancel their timers and wait_for_running_timers()), then destroy the targets, then the clock.
+
+    Wall-clock time; timers fire on one internal thread. speed > 1 runs faster than the wall clock; start (aware datetime) sets the initial reading (None: now).
+    """
+def threshold_policy(options: Optional[ThresholdOptions] = ...) -> TunablePolicy:
+    """Launches max(round(k * free + c) - pending, 0) when free >= s, else 0. The threshold form of the Bell Canada dialer studied by Deslauriers, L'Ecuyer, Pichitlamken, Ingolfsson & Avramidis (2007), \"Markov chain models of a telephone call center with call blending\", Computers & Operations Research 34(6), and the DIALXFREE dialer policy of the ContactCenters simulation library (Buist & L'Ecuyer, Universite de Montreal), which produces round(kappa N + c) calls when N free agents reach the threshold s; here the calls already pending are subtracted so that repeated decisions do not stack up. k = 1, c = 0 is progressive; k = 2 is DIAL2XFREE. Tunable parameter: k. Throws ConfigError for values outside the ranges above.
+
+    Bell Canada / DIALXFREE threshold policy (tunable k).
+    """
+def tunable_power_policy(lines_per_agent: float = ...) -> TunablePolicy:
+    """POWER as a TunablePolicy: max(round(lines * free) - pending, 0); the tunable parameter is `lines_per_agent` in [1, 10] (throws ConfigError outside). Default: 2."""
+def vicidial_policy(options: Optional[VicidialOptions] = ...) -> TunablePolicy:
+    """VICIdial's adaptive predictive dialing (AST_VDadapt.pl, the \"ADAPT_*\" dial methods; the launch rule of AST_VDauto.pl), a re-implementation of the published algorithm. Sampling: at most once per sample_interval (the policy asks to be called every sample_interval), it records ready = agents_idle, waiting = calls_waiting and agents = agents_idle + agents on a call (RESERVED or ON_CALL; VICIdial's READY + INCALL/QUEUE, its \"agents_calc\" without available_only_ratio_tally: paused agents and agents in wrap-up, which VICIdial shows as PAUSED while they disposition, do not count). Update, every samples_per_update samples, with means over them: m     = (mean ready - mean waiting + dl_diff_target) / mean agents m'    = m (1 + intensity/100) if m >= 0, else m |intensity/100 - 1| level = clamp(level (1 + m'), 1, max_level) then the drop rules: if more than 20 attempts resolved in the last 60 s and more than half of them were abandons, level /= 2; if more than min_calls_today attempts resolved today and today's abandons / live answers exceed the limit, ADAPT_HARD_LIMIT sets level = 1, ADAPT_AVERAGE halves it and ADAPT_TAPERED multiplies it by calling_day_left (VICIdial: hours left to adaptive_latest_server_time / 10, capped at 1); finally level >= 1. \"Today\" starts when calling_day_left rises (the campaign zone's midnight). Launch: max(round(level x agents) - lines, 0) with lines = calls in progress = pending + waiting + calls on an agent (RESERVED or ON_CALL) — VICIdial's vicidial_auto_calls rows in SENT, RINGING, LIVE, XFER and CLOSER. At level 1 this is progressive. Tunable parameter: the dial level itself, in [1, max_level] (the policy keeps adapting it). Throws ConfigError for options outside the ranges above.
+
+    VICIdial ADAPT_* dial level (tunable level).
+    """

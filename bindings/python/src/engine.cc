@@ -1395,8 +1395,7 @@ void bind_engine(py::module_& m) {
             return run_in_slices(b, d, progress);
           },
           py::arg("duration"), py::arg("progress") = py::none(),
-          "Runs for `duration` (timedelta or seconds): wall time with a real clock, virtual "
-          "time with a virtual clock. Returns the handlers run. Stops early, within about "
+          "`duration`: a timedelta or seconds. Returns the handlers run. Stops early, within about "
           "100 ms of wall time, and raises: KeyboardInterrupt on Ctrl-C (also from inside a "
           "Python callback); CallbackError (.where names the callback, __cause__ is the "
           "original exception) when a Python callback raised, during this run or since the "
@@ -1414,9 +1413,8 @@ void bind_engine(py::module_& m) {
             return run_until_done_in_slices(b, limit, progress);
           },
           py::arg("limit"), py::arg("progress") = py::none(),
-          "Virtual clock only: runs until every started campaign is done or `limit` passed. "
-          "True if finished. Raises KeyboardInterrupt / CallbackError and takes progress= as "
-          "run_for (a bar's total is `limit`).")
+          "`limit`: a timedelta or seconds. Raises KeyboardInterrupt / CallbackError and takes "
+          "progress= as run_for (a bar's total is `limit`).")
       .def(
           "idle",
           [](EngineBox& box_) {

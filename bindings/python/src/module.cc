@@ -104,7 +104,7 @@ void register_errors(py::module_& m) {
 }
 
 void bind_enums(py::module_& m) {
-  py::enum_<ErrorCode>(m, "ErrorCode", "Categories of omnivox errors (types.h).")
+  py::enum_<ErrorCode>(m, "ErrorCode")
       .value("INVALID_ARGUMENT", ErrorCode::kInvalidArgument)
       .value("CONFIG", ErrorCode::kConfig)
       .value("NOT_FOUND", ErrorCode::kNotFound)
@@ -112,29 +112,28 @@ void bind_enums(py::module_& m) {
       .value("STORAGE", ErrorCode::kStorage)
       .value("STATE", ErrorCode::kState);
 
-  py::enum_<Disposition> disposition(m, "Disposition",
-                                     "Outcome code of an attempt (names as C++ to_string).");
+  py::enum_<Disposition> disposition(m, "Disposition");
   name_values(disposition, kDispositionCount);
   disposition.def_property_readonly(
       "is_agent_disposition", [](Disposition d) { return is_agent_disposition(d); },
       "True for dispositions an agent sets (SALE .. COMPLETED).");
 
-  py::enum_<ContactStatus> status(m, "ContactStatus", "Where a contact stands.");
+  py::enum_<ContactStatus> status(m, "ContactStatus");
   name_values(status, 7);
   status.def_property_readonly(
       "is_final", [](ContactStatus s) { return is_final(s); },
       "DONE, DNC, INVALID and EXHAUSTED are final.");
 
-  py::enum_<DialMode> mode(m, "DialMode", "Dial modes (docs/architecture.md, Glossary).");
+  py::enum_<DialMode> mode(m, "DialMode");
   name_values(mode, 4);
 
-  py::enum_<AgentState> agent(m, "AgentState", "Agent states.");
+  py::enum_<AgentState> agent(m, "AgentState");
   name_values(agent, kAgentStateCount);
 
-  py::enum_<FailReason> fail(m, "FailReason", "Why an attempt failed.");
+  py::enum_<FailReason> fail(m, "FailReason");
   name_values(fail, 7);
 
-  py::enum_<CallState> call(m, "CallState", "Call states in rank order; terminal after BRIDGED.");
+  py::enum_<CallState> call(m, "CallState");
   name_values(call, kCallStateCount);
   call.def_property_readonly(
           "is_terminal", [](CallState s) { return is_terminal(s); }, "True for terminal states.")
@@ -142,25 +141,22 @@ void bind_enums(py::module_& m) {
           "rank", [](CallState s) { return rank_of(s); },
           "Rank used for the monotone rule (0..6).");
 
-  py::enum_<AmdResult> amd(m, "AmdResult", "Answering-machine detection results.");
+  py::enum_<AmdResult> amd(m, "AmdResult");
   name_values(amd, 5);
 
-  py::enum_<CallEventKind> kind(m, "CallEventKind",
-                                "Kinds of telephony call events (telephony.h).");
+  py::enum_<CallEventKind> kind(m, "CallEventKind");
   name_values(kind, 10);
   kind.def_property_readonly(
       "ends_call", [](CallEventKind k) { return ends_call(k); },
       "True for the kinds that end a call (COMPLETED .. CANCELED).");
 
-  py::enum_<Ineligibility> inel(m, "Ineligibility",
-                                "The first rule that excludes a contact (NONE = dialable now).");
+  py::enum_<Ineligibility> inel(m, "Ineligibility");
   name_values(inel, kIneligibilityCount);
 
   py::enum_<LogLevel> level(m, "LogLevel", "Log levels.");
   name_values(level, 6);
 
-  py::enum_<VicidialDropMethod>(m, "VicidialDropMethod",
-                                "What VICIdial's adaptive dialing does over the drop limit.")
+  py::enum_<VicidialDropMethod>(m, "VicidialDropMethod")
       .value("HARD_LIMIT", VicidialDropMethod::kHardLimit)
       .value("AVERAGE", VicidialDropMethod::kAverage)
       .value("TAPERED", VicidialDropMethod::kTapered);
