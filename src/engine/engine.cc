@@ -549,6 +549,7 @@ struct Engine::Impl {
   // An agent is free again: serve a waiting live answer first, else let pacing use it.
   void agent_freed(Agent& a) {
     Campaign& c = *a.campaign;
+    if (inbound->active()) inbound->note_free();
     if (a.after_wrap_up && *a.after_wrap_up != AgentState::kAvailable) {
       AgentState next = *a.after_wrap_up;
       a.after_wrap_up.reset();

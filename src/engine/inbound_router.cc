@@ -267,7 +267,6 @@ void InboundRouter::end(Call& c, CallState state, Disposition disposition) {
 }
 
 bool InboundRouter::offer(AgentId agent) {
-  ++frees_;
   auto skills = skills_.find(agent);
   if (skills == skills_.end()) return false;
   // The agent's highest skill priority, then the queue's priority, then the call waiting longest.

@@ -65,6 +65,8 @@ class InboundRouter {
   // is not in wrap-up.
   bool dispose(CallId call, Disposition disposition);
   bool awaiting_disposition(CallId call) const;
+  // An agent ended a service or became AVAILABLE (kDialxfree decides once after each).
+  void note_free() { ++frees_; }
   // A freed agent: gives it the waiting call it should take, if any (true then).
   bool offer(AgentId agent);
   // False for an inbound-only agent (never given outbound calls, not counted by pacing).
@@ -120,7 +122,7 @@ class InboundRouter {
   std::map<std::string, std::vector<AgentId>> agents_of_queue_;
   std::unordered_map<CallId, Call> calls_;
   std::map<std::string, Blend> blends_;
-  long frees_ = 0;  // agents freed so far (kDialxfree decides once per free)
+  long frees_ = 0;  // note_free() calls so far
 };
 
 }  // namespace omnivox::detail
