@@ -1,15 +1,15 @@
 // Lease throughput of the persistent backends from 1, 2 and 4 processes (benchmarks/README.md).
 //
 //   omnivox_lease_bench [--backend postgres|sqlite|both] [--contacts N] [--batch B]
-//                       [--seconds S] [--processes 1,2,4]
+//                       [--seconds S] [--processes 1,2,4] [--release batch|each]
 //
 // Loads N contacts into one campaign through Storage::add_contact, then for each process count
 // P forks P workers; each opens its own Storage (its own connection) on the same database and,
 // for S seconds, walks the contact ids in batches of B starting at its own offset (so the
 // workers overlap and contend as engines on one campaign do): claim_leases(batch), then
-// release_lease for every contact it got. A second phase ("claim only") claims with a 1 ms
-// time-to-live and a clock that moves on each pass, so every claim finds an expired lease and
-// takes it over (the ON CONFLICT DO UPDATE path) without releasing.
+// release_leases of what it got (--release each: release_lease per contact). A second phase ("claim
+// only") claims with a 1 ms time-to-live and a clock that moves on each pass, so every claim finds
+// an expired lease and takes it over (the ON CONFLICT DO UPDATE path) without releasing.
 //
 // PostgreSQL: a throwaway PostgreSQL 15 cluster (tests/support/pg_test_cluster.h, fsync off),
 // reached over its Unix socket. SQLite: one file in WAL mode, synchronous=NORMAL.
@@ -42,6 +42,7 @@ struct Config {
   int batch = 500;
   double seconds = 5.0;
   std::vector<int> processes = {1, 2, 4};
+  bool release_each = false;  // release_lease per contact instead of one release_leases
 };
 
 struct WorkerResult {
@@ -85,8 +86,10 @@ WorkerResult work(Opener open, const std::string& where, int worker, int workers
     }
     if (!release) now += Duration(1);  // every lease of the previous pass has expired
     auto got = storage->claim_leases(ids, owner, now, ttl);
-    if (release) {
+    if (release && cfg.release_each) {
       for (ContactId id : got) storage->release_lease(id, owner);
+    } else if (release) {
+      storage->release_leases(got, owner);
     }
     r.claimed += static_cast<long long>(got.size());
     r.requested += cfg.batch;
@@ -168,8 +171,11 @@ void bench_backend(const std::string& name, Opener open, const std::string& wher
       std::printf(
           "%-8s %-20s processes=%d batch=%d: %9.0f contacts/s (%lld claimed of %lld asked, "
           "%lld batches, %.1f s)\n",
-          name.c_str(), release ? "claim+release" : "claim only (expired)", p, cfg.batch,
-          r.claimed / wall, r.claimed, r.requested, r.batches, wall);
+          name.c_str(),
+          !release           ? "claim only (expired)"
+          : cfg.release_each ? "claim+release each"
+                             : "claim+release batch",
+          p, cfg.batch, r.claimed / wall, r.claimed, r.requested, r.batches, wall);
       std::fflush(stdout);
     }
   }
@@ -199,10 +205,12 @@ int main(int argc, char** argv) {
       cfg.seconds = std::atof(v.c_str());
     else if (k == "--processes")
       cfg.processes = parse_list(v);
+    else if (k == "--release")
+      cfg.release_each = v == "each";
     else {
       std::fprintf(stderr,
                    "usage: omnivox_lease_bench [--backend postgres|sqlite|both] [--contacts N] "
-                   "[--batch B] [--seconds S] [--processes 1,2,4]\n");
+                   "[--batch B] [--seconds S] [--processes 1,2,4] [--release batch|each]\n");
       return 1;
     }
   }

@@ -31,17 +31,17 @@ namespace omnivox {
 
 /// An exclusive claim on a contact.
 struct Lease {
-  ContactId contact_id = kNoContact;
-  std::string owner;   ///< owner token (one per engine instance)
-  TimePoint expiry{};  ///< UTC; the lease is live while now < expiry
+  ContactId contact_id = kNoContact;  ///< the contact claimed
+  std::string owner;                  ///< owner token (one per engine instance)
+  TimePoint expiry{};                 ///< UTC; the lease is live while now < expiry
 };
 
 /// One line of the append-only event journal.
 struct JournalEntry {
-  TimePoint at{};
-  std::string campaign_id;
-  CallId call_id = kNoCall;
-  ContactId contact_id = kNoContact;
+  TimePoint at{};                     ///< when, UTC (the engine's clock)
+  std::string campaign_id;            ///< the campaign concerned
+  CallId call_id = kNoCall;           ///< the call concerned, or kNoCall
+  ContactId contact_id = kNoContact;  ///< the contact concerned, or kNoContact
   std::string kind;    ///< "state", "late_event", "duplicate_event", "lease", "disposition", ...
   std::string detail;  ///< human-readable, e.g. "RINGING -> ANSWERED"
 };
@@ -122,6 +122,42 @@ struct ScanStep {
   static ScanStep defer(TimePoint until) { return {true, until}; }
 };
 
+/// The writes of one engine epoch, applied together by Storage::write_batch (group commit):
+/// each vector as its batch call would apply it. A plain value: no thread-safety of its own.
+struct StorageWriteBatch {
+  std::vector<Attempt> attempts;      ///< put_attempt each (later ones with a call id win)
+  std::vector<Contact> contacts;      ///< update_contact each (later ones with an id win)
+  std::vector<JournalEntry> journal;  ///< append_journal each, in this order
+  std::vector<ContactId> released;    ///< release_lease each, held by `release_owner`
+  std::string release_owner;          ///< owner token of the `released` leases
+
+  bool empty() const {
+    return attempts.empty() && contacts.empty() && journal.empty() && released.empty();
+  }
+  std::size_t size() const {
+    return attempts.size() + contacts.size() + journal.size() + released.size();
+  }
+  void clear() {
+    attempts.clear();
+    contacts.clear();
+    journal.clear();
+    released.clear();
+  }
+};
+
+/// Calls of one campaign that the abandon-rate governor counts (omnivox/compliance.h).
+struct AbandonCounts {
+  std::int64_t live_answers = 0;
+  std::int64_t abandons = 0;
+  std::int64_t machines = 0;  ///< AMD "machine" results
+};
+
+/// One engine's AbandonCounts of the calls that ended in one minute.
+struct AbandonBucket {
+  TimePoint minute{};  ///< UTC, a whole minute: the bucket holds [minute, minute + 1 min)
+  AbandonCounts counts;
+};
+
 class Storage {
  public:
   Storage() = default;
@@ -168,6 +204,10 @@ class Storage {
   }
   /// Replaces a stored contact (matched by id). Throws Error(kNotFound) for an unknown id.
   virtual void update_contact(const Contact& contact) = 0;
+  /// update_contact for each, in order; one transaction in SQLite and PostgreSQL (an unknown id
+  /// throws Error(kNotFound) and nothing is written). The default calls update_contact for each
+  /// (not atomic: the ones before an unknown id are written).
+  virtual void update_contacts(std::span<const Contact> contacts);
   /// Visits contacts of a campaign in dialing order — status CALLBACK due first, then priority
   /// (higher first), then list_order — until `visit` returns false. Returns the number visited.
   /// `visit` must not call back into this Storage.
@@ -216,14 +256,23 @@ class Storage {
   virtual bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) = 0;
   /// Releases a lease held by `owner` (a no-op otherwise).
   virtual void release_lease(ContactId id, std::string_view owner) = 0;
+  /// Releases the leases of `ids` held by `owner`, as release_lease each; one transaction in
+  /// SQLite and one statement in PostgreSQL. The default calls release_lease for each.
+  virtual void release_leases(std::span<const ContactId> ids, std::string_view owner);
   /// The current lease of a contact (live or expired), or nullopt.
   virtual std::optional<Lease> get_lease(ContactId id) = 0;
 
   // ---- attempts ----
   /// A new call id, unique within this Storage, never 0.
   virtual CallId allocate_call_id() = 0;
+  /// `n` new call ids, as allocate_call_id each (SQLite and PostgreSQL: in one statement). The
+  /// default calls allocate_call_id n times. An id handed out and never used leaves a gap.
+  virtual std::vector<CallId> allocate_call_ids(std::size_t n);
   /// Inserts or replaces the attempt with this call_id.
   virtual void put_attempt(const Attempt& attempt) = 0;
+  /// put_attempt for each, in order; one transaction in SQLite and one statement in PostgreSQL
+  /// (stored whole or not at all). The default calls put_attempt for each (not atomic).
+  virtual void put_attempts(std::span<const Attempt> attempts);
   /// The attempts of a contact, in call-id order.
   virtual std::vector<Attempt> attempts_of(ContactId id) = 0;
   /// Visits every attempt of a campaign in call-id order until `visit` returns false.
@@ -249,11 +298,46 @@ class Storage {
   // ---- journal and deduplication ----
   /// Appends to the event journal.
   virtual void append_journal(const JournalEntry& entry) = 0;
+  /// Appends each entry, in order; one transaction in SQLite and one statement in PostgreSQL.
+  /// The default calls append_journal for each.
+  virtual void append_journal_entries(std::span<const JournalEntry> entries);
   /// Visits the journal of a campaign in append order until `visit` returns false.
   virtual void scan_journal(std::string_view campaign_id,
                             const std::function<bool(const JournalEntry&)>& visit) = 0;
   /// Records a processed provider event key (e.g. "CAxxx:3"); false if it was already recorded.
   virtual bool mark_event_processed(std::string_view key) = 0;
+
+  // ---- abandon counts shared by the engines of a campaign ----
+  /// Stores `owner`'s counts for each bucket's minute of the campaign, replacing what `owner`
+  /// stored for that minute (so a write repeated after a lost answer counts once). Every
+  /// engine on a campaign writes its own buckets; abandon_counts adds them up, so one abandon
+  /// governor holds the campaign's rate whatever the number of engines. The default drops them
+  /// (a backend that cannot share them: each engine then counts only its own calls).
+  virtual void put_abandon_counts(std::string_view campaign_id, std::string_view owner,
+                                  std::span<const AbandonBucket> buckets) {
+    (void)campaign_id, (void)owner, (void)buckets;
+  }
+  /// The sum over every owner of the campaign's buckets with from <= minute < to (UTC). The
+  /// default returns zeros.
+  virtual AbandonCounts abandon_counts(std::string_view campaign_id, TimePoint from, TimePoint to) {
+    (void)campaign_id, (void)from, (void)to;
+    return {};
+  }
+
+  // ---- group commit ----
+  /// Applies a batch: its attempts (put_attempts), contacts (update_contacts), journal lines
+  /// (append_journal_entries), then its lease releases (release_leases), so a released contact
+  /// is never seen unleased before its new state. SQLite: one transaction, prepared statements
+  /// reused; PostgreSQL: one statement (one round trip, atomic). Either the whole batch is
+  /// stored or, on an error (thrown), none of it. The default calls the four batch calls in
+  /// that order (not atomic: a batch that failed part-way may be applied again, which repeats
+  /// its journal lines and nothing else).
+  virtual void write_batch(const StorageWriteBatch& batch);
+  /// True when each statement or transaction costs a round trip or a commit (a database), so
+  /// an engine should collect its writes and apply them with write_batch once per decision
+  /// epoch (docs/storage.md, "Group commit"). False (the default, and the memory backend):
+  /// the engine writes each at once.
+  virtual bool prefers_batched_writes() const { return false; }
 };
 
 /// Forwards every call to another Storage; subclass it to intercept some (fault injection). A
@@ -275,6 +359,7 @@ class StorageWrapper : public Storage {
   std::optional<Contact> get_contact(ContactId id) override { return target_->get_contact(id); }
   bool read_contact(ContactId id, Contact& out) override { return target_->read_contact(id, out); }
   void update_contact(const Contact& c) override { target_->update_contact(c); }
+  void update_contacts(std::span<const Contact> c) override { target_->update_contacts(c); }
   std::size_t scan_contacts(const ContactScan& s,
                             const std::function<bool(const Contact&)>& v) override {
     return target_->scan_contacts(s, v);
@@ -301,9 +386,16 @@ class StorageWrapper : public Storage {
   void release_lease(ContactId id, std::string_view owner) override {
     target_->release_lease(id, owner);
   }
+  void release_leases(std::span<const ContactId> ids, std::string_view owner) override {
+    target_->release_leases(ids, owner);
+  }
   std::optional<Lease> get_lease(ContactId id) override { return target_->get_lease(id); }
   CallId allocate_call_id() override { return target_->allocate_call_id(); }
+  std::vector<CallId> allocate_call_ids(std::size_t n) override {
+    return target_->allocate_call_ids(n);
+  }
   void put_attempt(const Attempt& a) override { target_->put_attempt(a); }
+  void put_attempts(std::span<const Attempt> a) override { target_->put_attempts(a); }
   std::vector<Attempt> attempts_of(ContactId id) override { return target_->attempts_of(id); }
   void scan_attempts(std::string_view id, const std::function<bool(const Attempt&)>& v) override {
     target_->scan_attempts(id, v);
@@ -319,6 +411,9 @@ class StorageWrapper : public Storage {
     return target_->is_dnc(campaign, e164);
   }
   void append_journal(const JournalEntry& e) override { target_->append_journal(e); }
+  void append_journal_entries(std::span<const JournalEntry> e) override {
+    target_->append_journal_entries(e);
+  }
   void scan_journal(std::string_view id,
                     const std::function<bool(const JournalEntry&)>& v) override {
     target_->scan_journal(id, v);
@@ -326,6 +421,15 @@ class StorageWrapper : public Storage {
   bool mark_event_processed(std::string_view key) override {
     return target_->mark_event_processed(key);
   }
+  void put_abandon_counts(std::string_view campaign, std::string_view owner,
+                          std::span<const AbandonBucket> buckets) override {
+    target_->put_abandon_counts(campaign, owner, buckets);
+  }
+  AbandonCounts abandon_counts(std::string_view campaign, TimePoint from, TimePoint to) override {
+    return target_->abandon_counts(campaign, from, to);
+  }
+  void write_batch(const StorageWriteBatch& b) override { target_->write_batch(b); }
+  bool prefers_batched_writes() const override { return target_->prefers_batched_writes(); }
 
  private:
   Storage* target_;

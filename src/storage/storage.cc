@@ -40,6 +40,36 @@ std::size_t Storage::add_contacts(std::span<Contact> contacts) {
   return contacts.size();
 }
 
+void Storage::update_contacts(std::span<const Contact> contacts) {
+  for (const Contact& contact : contacts) update_contact(contact);
+}
+
+void Storage::release_leases(std::span<const ContactId> ids, std::string_view owner) {
+  for (ContactId id : ids) release_lease(id, owner);
+}
+
+std::vector<CallId> Storage::allocate_call_ids(std::size_t n) {
+  std::vector<CallId> ids;
+  ids.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) ids.push_back(allocate_call_id());
+  return ids;
+}
+
+void Storage::put_attempts(std::span<const Attempt> attempts) {
+  for (const Attempt& attempt : attempts) put_attempt(attempt);
+}
+
+void Storage::append_journal_entries(std::span<const JournalEntry> entries) {
+  for (const JournalEntry& entry : entries) append_journal(entry);
+}
+
+void Storage::write_batch(const StorageWriteBatch& batch) {
+  put_attempts(batch.attempts);
+  update_contacts(batch.contacts);
+  append_journal_entries(batch.journal);
+  release_leases(batch.released, batch.release_owner);
+}
+
 std::size_t Storage::scan_contact_views(const ContactScan& scan,
                                         const std::function<ScanStep(const ContactView&)>& visit) {
   std::vector<PhoneNumberView> numbers;  // reused for every contact

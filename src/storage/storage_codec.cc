@@ -144,7 +144,8 @@ CampaignConfig campaign_from_json(std::string_view text) {
   return c;
 }
 
-std::string numbers_to_json(const std::vector<PhoneNumber>& numbers) {
+namespace {
+json::array numbers_array(const std::vector<PhoneNumber>& numbers) {
   json::array a;
   for (const auto& n : numbers) {
     a.push_back(json::object{{"e164", n.e164},
@@ -155,7 +156,80 @@ std::string numbers_to_json(const std::vector<PhoneNumber>& numbers) {
                              {"last_abandon_at", ms(n.last_abandon_at)},
                              {"last_machine_at", ms(n.last_machine_at)}});
   }
-  return json::serialize(a);
+  return a;
+}
+json::array attributes_array(const std::vector<std::pair<std::string, std::string>>& attrs) {
+  json::array a;
+  for (const auto& [k, v] : attrs) a.push_back(json::array{json::string(k), json::string(v)});
+  return a;
+}
+}  // namespace
+
+std::string numbers_to_json(const std::vector<PhoneNumber>& numbers) {
+  return json::serialize(numbers_array(numbers));
+}
+
+std::string attempts_to_json(std::span<const Attempt> attempts) {
+  json::array rows;
+  rows.reserve(attempts.size());
+  for (const Attempt& a : attempts) {
+    rows.push_back(json::object{{"call_id", a.call_id},
+                                {"contact_id", a.contact_id},
+                                {"campaign_id", a.campaign_id},
+                                {"number", a.number},
+                                {"number_index", a.number_index},
+                                {"attempt_number", a.attempt_number},
+                                {"caller_id", a.caller_id},
+                                {"provider_call_id", a.provider_call_id},
+                                {"state", static_cast<int>(a.state)},
+                                {"fail_reason", static_cast<int>(a.fail_reason)},
+                                {"amd", static_cast<int>(a.amd)},
+                                {"disposition", static_cast<int>(a.disposition)},
+                                {"agent", static_cast<std::int64_t>(a.agent)},
+                                {"created_at", ms(a.created_at)},
+                                {"answered_at", ms(a.answered_at)},
+                                {"bridged_at", ms(a.bridged_at)},
+                                {"ended_at", ms(a.ended_at)},
+                                {"provider_code", a.provider_code}});
+  }
+  return json::serialize(rows);
+}
+
+std::string contacts_to_json(std::span<const Contact> contacts) {
+  json::array rows;
+  rows.reserve(contacts.size());
+  for (const Contact& c : contacts) {
+    rows.push_back(json::object{{"id", c.id},
+                                {"list_name", c.list_name},
+                                {"external_id", c.external_id},
+                                {"priority", c.priority},
+                                {"attributes", attributes_array(c.attributes)},
+                                {"numbers", numbers_array(c.numbers)},
+                                {"time_zone", c.time_zone},
+                                {"status", static_cast<int>(c.status)},
+                                {"attempts", c.attempts},
+                                {"not_connected", c.not_connected},
+                                {"next_number", c.next_number},
+                                {"last_disposition", static_cast<int>(c.last_disposition)},
+                                {"last_attempt_at", ms(c.last_attempt_at)},
+                                {"next_attempt_at", ms(c.next_attempt_at)},
+                                {"callback_agent", static_cast<std::int64_t>(c.callback_agent)}});
+  }
+  return json::serialize(rows);
+}
+
+std::string journal_to_json(std::span<const JournalEntry> entries) {
+  json::array rows;
+  rows.reserve(entries.size());
+  for (const JournalEntry& e : entries) {
+    rows.push_back(json::object{{"campaign_id", e.campaign_id},
+                                {"at", ms(e.at)},
+                                {"call_id", e.call_id},
+                                {"contact_id", e.contact_id},
+                                {"kind", e.kind},
+                                {"detail", e.detail}});
+  }
+  return json::serialize(rows);
 }
 std::vector<PhoneNumber> numbers_from_json(std::string_view text) {
   std::vector<PhoneNumber> out;
@@ -175,9 +249,7 @@ std::vector<PhoneNumber> numbers_from_json(std::string_view text) {
   return out;
 }
 std::string attributes_to_json(const std::vector<std::pair<std::string, std::string>>& attrs) {
-  json::array a;
-  for (const auto& [k, v] : attrs) a.push_back(json::array{json::string(k), json::string(v)});
-  return json::serialize(a);
+  return json::serialize(attributes_array(attrs));
 }
 std::vector<std::pair<std::string, std::string>> attributes_from_json(std::string_view text) {
   std::vector<std::pair<std::string, std::string>> out;

@@ -5,12 +5,14 @@
 #define OMNIVOX_STORAGE_STORAGE_CODEC_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "omnivox/model.h"
+#include "omnivox/storage.h"
 #include "omnivox/types.h"
 
 // The SQL (the same in SQLite and PostgreSQL) that makes a contact unique by (tenant, campaign,
@@ -30,6 +32,21 @@
   "CREATE UNIQUE INDEX contacts_external ON contacts (tenant_id, campaign_id, list_name,\n" \
   "  external_id) WHERE external_id <> '';\n"
 
+// The SET list of an attempt upsert (the same in SQLite and PostgreSQL): every column but the
+// call id and the tenant takes the new row's value. A macro, so that each statement stays one
+// string literal.
+#define OMNIVOX_SQL_ATTEMPT_UPSERT                                             \
+  "ON CONFLICT (call_id) DO UPDATE SET "                                       \
+  "contact_id = excluded.contact_id, campaign_id = excluded.campaign_id, "     \
+  "number = excluded.number, number_index = excluded.number_index, "           \
+  "attempt_number = excluded.attempt_number, caller_id = excluded.caller_id, " \
+  "provider_call_id = excluded.provider_call_id, state = excluded.state, "     \
+  "fail_reason = excluded.fail_reason, amd = excluded.amd, "                   \
+  "disposition = excluded.disposition, agent = excluded.agent, "               \
+  "created_at = excluded.created_at, answered_at = excluded.answered_at, "     \
+  "bridged_at = excluded.bridged_at, ended_at = excluded.ended_at, "           \
+  "provider_code = excluded.provider_code "
+
 namespace omnivox::storage_codec {
 
 inline std::int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
@@ -45,6 +62,15 @@ std::vector<PhoneNumber> numbers_from_json(std::string_view text);
 /// Attributes as a JSON array of [key, value] pairs (order and duplicates kept).
 std::string attributes_to_json(const std::vector<std::pair<std::string, std::string>>& attrs);
 std::vector<std::pair<std::string, std::string>> attributes_from_json(std::string_view text);
+
+/// Rows of a batch as one JSON array of objects, for PostgreSQL's jsonb_to_recordset (one
+/// statement per batch). Attempts: the attempts table's columns; times in ms since the epoch.
+std::string attempts_to_json(std::span<const Attempt> attempts);
+/// Contacts: the contacts table's updatable columns, `numbers` (as numbers_to_json) and
+/// `attributes` (as attributes_to_json) nested.
+std::string contacts_to_json(std::span<const Contact> contacts);
+/// Journal lines: campaign_id, at, call_id, contact_id, kind, detail.
+std::string journal_to_json(std::span<const JournalEntry> entries);
 
 }  // namespace omnivox::storage_codec
 

@@ -975,6 +975,131 @@ TYPED_TEST_P(StorageConformanceTest, Attempts) {
   EXPECT_TRUE(seen.empty());
 }
 
+// ---- group commit ----
+
+TYPED_TEST_P(StorageConformanceTest, WriteBatchAppliesEveryPart) {
+  Storage& s = this->storage();
+  ContactId c1 = s.add_contact(this->make_contact("c1", "a"));
+  ContactId c2 = s.add_contact(this->make_contact("c1", "b"));
+  ASSERT_EQ(
+      s.claim_leases(std::vector<ContactId>{c1, c2}, "me", this->at(0), std::chrono::seconds(60))
+          .size(),
+      2u);
+  std::vector<CallId> ids = s.allocate_call_ids(3);
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_EQ(std::set<CallId>(ids.begin(), ids.end()).size(), 3u);
+  for (CallId id : ids) EXPECT_NE(id, kNoCall);
+  StorageWriteBatch batch;
+  batch.release_owner = "me";
+  Attempt a;
+  a.call_id = ids[0];
+  a.contact_id = c1;
+  a.campaign_id = "c1";
+  a.number = "+351912345678";
+  a.state = CallState::kRinging;
+  batch.attempts.push_back(a);
+  a.state = CallState::kCompleted;  // the same call again: the later one counts
+  a.disposition = Disposition::kSale;
+  batch.attempts.push_back(a);
+  a.call_id = ids[1];
+  a.contact_id = c2;
+  a.disposition = Disposition::kNone;
+  batch.attempts.push_back(a);
+  Contact one = *s.get_contact(c1);
+  one.status = ContactStatus::kDone;
+  one.attempts = 1;
+  one.numbers[0].attempts = 1;
+  PhoneNumber second;  // a number added: the numbers are stored whole
+  second.e164 = "+351912000000";
+  second.attempts = 2;
+  one.numbers.push_back(second);
+  batch.contacts.push_back(one);
+  for (int i = 0; i < 3; ++i) {
+    JournalEntry e;
+    e.at = this->at(i);
+    e.campaign_id = "c1";
+    e.call_id = ids[0];
+    e.contact_id = c1;
+    e.kind = "state";
+    e.detail = "line " + std::to_string(i) + " \"quoted\" \\ ";
+    batch.journal.push_back(e);
+  }
+  batch.released = {c1};
+  s.write_batch(batch);
+
+  auto attempts = s.attempts_of(c1);
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].state, CallState::kCompleted);
+  EXPECT_EQ(attempts[0].disposition, Disposition::kSale);
+  ASSERT_EQ(s.attempts_of(c2).size(), 1u);
+  auto stored = s.get_contact(c1);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, ContactStatus::kDone);
+  EXPECT_EQ(stored->attempts, 1);
+  ASSERT_EQ(stored->numbers.size(), 2u);
+  EXPECT_EQ(stored->numbers[0].attempts, 1);
+  EXPECT_EQ(stored->numbers[1].e164, "+351912000000");
+  EXPECT_EQ(stored->numbers[1].attempts, 2);
+  std::vector<std::string> lines;
+  s.scan_journal("c1", [&](const JournalEntry& e) {
+    lines.push_back(e.detail);
+    return true;
+  });
+  if (!lines.empty()) {  // a backend may keep no journal
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines[2], "line 2 \"quoted\" \\ ");
+  }
+  EXPECT_FALSE(s.get_lease(c1));  // released
+  ASSERT_TRUE(s.get_lease(c2));   // not in the batch
+
+  // Fewer numbers, and a release by another owner does nothing.
+  one.numbers.pop_back();
+  StorageWriteBatch again;
+  again.contacts.push_back(one);
+  again.released = {c2};
+  again.release_owner = "someone else";
+  s.write_batch(again);
+  EXPECT_EQ(s.get_contact(c1)->numbers.size(), 1u);
+  EXPECT_TRUE(s.get_lease(c2));
+  s.release_leases(std::vector<ContactId>{c2}, "me");
+  EXPECT_FALSE(s.get_lease(c2));
+
+  // An unknown contact: kNotFound.
+  Contact ghost = one;
+  ghost.id = 987654321;
+  StorageWriteBatch bad;
+  bad.contacts.push_back(ghost);
+  try {
+    s.write_batch(bad);
+    ADD_FAILURE() << "write_batch of an unknown contact did not throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound) << e.what();
+  }
+  s.write_batch(StorageWriteBatch{});  // empty: nothing to do
+}
+
+TYPED_TEST_P(StorageConformanceTest, AbandonCountsAddUpTheEngines) {
+  Storage& s = this->storage();
+  const TimePoint m0 = this->t0();
+  const TimePoint m1 = m0 + std::chrono::minutes(1);
+  s.put_abandon_counts("c1", "e1", std::vector<AbandonBucket>{{m0, {10, 1, 2}}, {m1, {5, 0, 1}}});
+  s.put_abandon_counts("c1", "e2", std::vector<AbandonBucket>{{m0, {20, 2, 0}}});
+  s.put_abandon_counts("c2", "e1", std::vector<AbandonBucket>{{m0, {100, 100, 100}}});
+  AbandonCounts all = s.abandon_counts("c1", TimePoint::min(), TimePoint::max());
+  if (all.live_answers == 0) GTEST_SKIP() << "the backend does not share abandon counts";
+  EXPECT_EQ(all.live_answers, 35);
+  EXPECT_EQ(all.abandons, 3);
+  EXPECT_EQ(all.machines, 3);
+  // A bucket written again replaces the owner's counts for that minute.
+  s.put_abandon_counts("c1", "e2", std::vector<AbandonBucket>{{m0, {25, 3, 0}}});
+  AbandonCounts later = s.abandon_counts("c1", m1, TimePoint::max());
+  EXPECT_EQ(later.live_answers, 5);
+  AbandonCounts first = s.abandon_counts("c1", m0, m1);
+  EXPECT_EQ(first.live_answers, 35);
+  EXPECT_EQ(first.abandons, 4);
+  EXPECT_EQ(s.abandon_counts("c3", TimePoint::min(), TimePoint::max()).live_answers, 0);
+}
+
 // ---- DNC, journal, dedup ----
 
 TYPED_TEST_P(StorageConformanceTest, Dnc) {
@@ -1189,7 +1314,8 @@ REGISTER_TYPED_TEST_SUITE_P(StorageConformanceTest, CampaignRoundTrip, CampaignI
                             ScanContactViewsDeferralIsAHintOnly, CountsFollowUpdates, Leases,
                             ConcurrentClaimsNeverShareAContact, CallIdsAreUniqueAndNonZero,
                             Attempts, Dnc, Journal, MarkEventProcessedDeduplicates, OpenAttempts,
-                            TenantsAreIsolated);
+                            TenantsAreIsolated, WriteBatchAppliesEveryPart,
+                            AbandonCountsAddUpTheEngines);
 
 }  // namespace omnivox::testing
 

@@ -795,7 +795,32 @@ class MemoryStorage final : public Storage {
     return true;
   }
 
+  void put_abandon_counts(std::string_view campaign_id, std::string_view owner,
+                          std::span<const AbandonBucket> buckets) override {
+    std::lock_guard<detail::LightMutex> lock(mutex_);
+    auto& minutes = abandon_counts_[std::string(campaign_id)];
+    for (const AbandonBucket& b : buckets) minutes[b.minute][std::string(owner)] = b.counts;
+  }
+  AbandonCounts abandon_counts(std::string_view campaign_id, TimePoint from,
+                               TimePoint to) override {
+    std::lock_guard<detail::LightMutex> lock(mutex_);
+    AbandonCounts sum;
+    auto it = abandon_counts_.find(std::string(campaign_id));
+    if (it == abandon_counts_.end()) return sum;
+    for (auto m = it->second.lower_bound(from); m != it->second.end() && m->first < to; ++m) {
+      for (const auto& [owner, c] : m->second) {
+        sum.live_answers += c.live_answers;
+        sum.abandons += c.abandons;
+        sum.machines += c.machines;
+      }
+    }
+    return sum;
+  }
+
  private:
+  // campaign -> minute -> owner -> counts (put_abandon_counts)
+  std::map<std::string, std::map<TimePoint, std::map<std::string, AbandonCounts>>> abandon_counts_;
+
   // ---- campaigns ----
   CampaignData* find_campaign(std::string_view id) {
     std::optional<std::uint32_t> index = campaign_names_.find(id);

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cstdlib>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <regex>
 #include <thread>
 #include <tuple>
 #include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "storage/storage_codec.h"
@@ -162,6 +164,21 @@ ALTER TABLE contact_lists ADD COLUMN import_complete boolean NOT NULL DEFAULT tr
 )sql" OMNIVOX_SQL_UNIQUE_CONTACT_KEY R"sql(
 )sql";
 
+// Version 3: each engine's counts of live answers, abandons and AMD machines per minute of a
+// campaign, added up by the abandon governors of all the campaign's engines.
+constexpr const char* kMigration3 = R"sql(
+CREATE TABLE abandon_counts (
+  tenant_id text NOT NULL,
+  campaign_id text NOT NULL,
+  minute bigint NOT NULL,
+  owner text NOT NULL,
+  live_answers bigint NOT NULL,
+  abandons bigint NOT NULL,
+  machines bigint NOT NULL,
+  PRIMARY KEY (tenant_id, campaign_id, minute, owner)
+);
+)sql";
+
 const Migration kMigrations[] = {
     {1,
      "tenants, campaigns, lists, contacts, phone numbers, DNC, leases, attempts, journal, "
@@ -169,6 +186,7 @@ const Migration kMigrations[] = {
      kMigration1},
     {2, "contacts unique by (campaign, list, external id); lists record a finished import",
      kMigration2},
+    {3, "abandon counts per engine and minute, shared by a campaign's governors", kMigration3},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
               "one migration per schema version");
@@ -216,6 +234,28 @@ std::string ids_array(std::span<const ContactId> ids) {
   out += '}';
   return out;
 }
+
+// The last row of each key, in the order of their first appearance: a multi-row upsert may not
+// touch one row twice, and the last write of a row is the one that counts.
+template <class Row, class Key>
+std::vector<Row> last_of_each(std::span<const Row> rows, Key key) {
+  std::unordered_map<std::uint64_t, std::size_t> at;
+  std::vector<Row> out;
+  out.reserve(rows.size());
+  for (const Row& r : rows) {
+    auto [it, fresh] = at.emplace(key(r), out.size());
+    if (fresh) {
+      out.push_back(r);
+    } else {
+      out[it->second] = r;
+    }
+  }
+  return out;
+}
+
+// The statement of a write batch fails on purpose with this text (a cast of it to bigint) when a
+// contact it updates is unknown, so that nothing of the batch is written.
+constexpr const char* kUnknownContact = "omnivox: unknown contact id ";
 
 class PostgresStorage final : public Storage {
  public:
@@ -335,6 +375,11 @@ class PostgresStorage final : public Storage {
       tx.exec_prepared("insert_numbers", static_cast<i64>(c.id), options_.tenant, numbers);
     });
   }
+  void update_contacts(std::span<const Contact> contacts) override {
+    StorageWriteBatch batch;
+    batch.contacts.assign(contacts.begin(), contacts.end());
+    write_batch(batch);
+  }
   std::size_t scan_contacts(const ContactScan& scan,
                             const std::function<bool(const Contact&)>& visit) override {
     std::size_t visited = 0;
@@ -434,6 +479,14 @@ class PostgresStorage final : public Storage {
       tx.exec_prepared("release_lease", static_cast<i64>(id), who, options_.tenant);
     });
   }
+  void release_leases(std::span<const ContactId> ids, std::string_view owner) override {
+    if (ids.empty()) return;
+    std::string array = ids_array(ids);
+    std::string who(owner);
+    autocommit("release_leases", [&](pqxx::transaction_base& tx) {
+      tx.exec_prepared("release_leases", array, who, options_.tenant);
+    });
+  }
   std::optional<Lease> get_lease(ContactId id) override {
     return autocommit("get_lease", [&](pqxx::transaction_base& tx) -> std::optional<Lease> {
       auto r = tx.exec_prepared("get_lease", static_cast<i64>(id), options_.tenant);
@@ -461,6 +514,48 @@ class PostgresStorage final : public Storage {
                        static_cast<int>(a.provider_code));
     });
   }
+  std::vector<CallId> allocate_call_ids(std::size_t n) override {
+    if (n == 0) return {};
+    return autocommit("allocate_call_ids", [&](pqxx::transaction_base& tx) {
+      std::vector<CallId> ids;
+      ids.reserve(n);
+      for (const auto& row : tx.exec_prepared("allocate_call_ids", static_cast<i64>(n))) {
+        ids.push_back(static_cast<CallId>(row[0].as<i64>()));
+      }
+      return ids;
+    });
+  }
+  void put_attempts(std::span<const Attempt> attempts) override {
+    StorageWriteBatch batch;
+    batch.attempts.assign(attempts.begin(), attempts.end());
+    write_batch(batch);
+  }
+  // One statement (one round trip, atomic): data-modifying CTEs over the batch's rows as JSON.
+  void write_batch(const StorageWriteBatch& batch) override {
+    if (batch.empty()) return;
+    const std::string attempts = attempts_to_json(last_of_each<Attempt>(
+        std::span<const Attempt>(batch.attempts), [](const Attempt& a) { return a.call_id; }));
+    const std::vector<Contact> contacts = last_of_each<Contact>(
+        std::span<const Contact>(batch.contacts), [](const Contact& c) { return c.id; });
+    const std::string contacts_json = contacts_to_json(contacts);
+    const std::string journal =
+        options_.keep_journal ? journal_to_json(batch.journal) : std::string("[]");
+    const std::string released = ids_array(batch.released);
+    try {
+      autocommit("write_batch", [&](pqxx::transaction_base& tx) {
+        tx.exec_prepared("write_batch", options_.tenant, attempts, contacts_json,
+                         static_cast<i64>(contacts.size()), journal, released, batch.release_owner);
+      });
+    } catch (const Error& e) {
+      const std::string_view what = e.what();
+      const auto at = what.find(kUnknownContact);
+      if (at == std::string_view::npos) throw;
+      const std::string id(what.substr(at + std::string_view(kUnknownContact).size()));
+      throw Error(ErrorCode::kNotFound,
+                  "update_contact: unknown contact id " + std::to_string(std::atoll(id.c_str())));
+    }
+  }
+  bool prefers_batched_writes() const override { return true; }
   std::vector<Attempt> attempts_of(ContactId id) override {
     return autocommit("attempts_of", [&](pqxx::transaction_base& tx) {
       std::vector<Attempt> out;
@@ -503,6 +598,12 @@ class PostgresStorage final : public Storage {
                        e.detail);
     });
   }
+  void append_journal_entries(std::span<const JournalEntry> entries) override {
+    if (!options_.keep_journal || entries.empty()) return;
+    StorageWriteBatch batch;
+    batch.journal.assign(entries.begin(), entries.end());
+    write_batch(batch);
+  }
   void scan_journal(std::string_view campaign_id,
                     const std::function<bool(const JournalEntry&)>& visit) override {
     std::string id(campaign_id);
@@ -529,6 +630,33 @@ class PostgresStorage final : public Storage {
       }
       if (static_cast<i64>(rows.size()) < page) return;
     }
+  }
+  void put_abandon_counts(std::string_view campaign_id, std::string_view owner,
+                          std::span<const AbandonBucket> buckets) override {
+    if (buckets.empty()) return;
+    std::string minutes = "{", live = "{", abandons = "{", machines = "{";
+    for (std::size_t i = 0; i < buckets.size(); ++i) {
+      const char* sep = i ? "," : "";
+      minutes += sep + std::to_string(ms(buckets[i].minute));
+      live += sep + std::to_string(buckets[i].counts.live_answers);
+      abandons += sep + std::to_string(buckets[i].counts.abandons);
+      machines += sep + std::to_string(buckets[i].counts.machines);
+    }
+    minutes += '}', live += '}', abandons += '}', machines += '}';
+    std::string campaign(campaign_id), who(owner);
+    autocommit("put_abandon_counts", [&](pqxx::transaction_base& tx) {
+      tx.exec_prepared("put_abandon_counts", options_.tenant, campaign, who, minutes, live,
+                       abandons, machines);
+    });
+  }
+  AbandonCounts abandon_counts(std::string_view campaign_id, TimePoint from,
+                               TimePoint to) override {
+    std::string campaign(campaign_id);
+    return autocommit("abandon_counts", [&](pqxx::transaction_base& tx) {
+      auto row = tx.exec_prepared1("abandon_counts", options_.tenant, campaign,
+                                   static_cast<i64>(ms(from)), static_cast<i64>(ms(to)));
+      return AbandonCounts{row[0].as<i64>(), row[1].as<i64>(), row[2].as<i64>()};
+    });
   }
   bool mark_event_processed(std::string_view key) override {
     std::string k(key);
@@ -786,12 +914,16 @@ class PostgresStorage final : public Storage {
               "SELECT status, COUNT(*) FROM contacts WHERE tenant_id = $1 AND campaign_id = $2 "
               "GROUP BY status");
     // The whole batch in one statement. Contacts of other tenants and unknown ids are not in
-    // the SELECT; rows are locked in id order so concurrent batches cannot deadlock. A live
-    // lease of another owner fails the WHERE, so its id is not RETURNed.
+    // the SELECT; rows are locked in id order so concurrent batches cannot deadlock. A contact
+    // another engine is claiming or updating at this moment is skipped (SKIP LOCKED), not
+    // waited for: its claim would fail or it would be taken twice over, and engines walking
+    // the same dialing order then share it instead of queueing behind each other. A live lease
+    // of another owner fails the WHERE, so its id is not RETURNed.
     c.prepare("claim_leases",
+              "WITH c AS (SELECT id, tenant_id FROM contacts WHERE id = ANY ($4::bigint[]) "
+              "AND tenant_id = $1 ORDER BY id FOR NO KEY UPDATE SKIP LOCKED) "
               "INSERT INTO leases AS l (contact_id, tenant_id, owner, expiry) "
-              "SELECT c.id, c.tenant_id, $2, $3 FROM contacts c "
-              "WHERE c.id = ANY ($4::bigint[]) AND c.tenant_id = $1 ORDER BY c.id "
+              "SELECT c.id, c.tenant_id, $2, $3 FROM c ORDER BY c.id "
               "ON CONFLICT (contact_id) DO UPDATE SET owner = excluded.owner, "
               "expiry = excluded.expiry WHERE l.owner = excluded.owner OR l.expiry <= $5 "
               "RETURNING l.contact_id");
@@ -802,7 +934,68 @@ class PostgresStorage final : public Storage {
               "DELETE FROM leases WHERE contact_id = $1 AND owner = $2 AND tenant_id = $3");
     c.prepare("get_lease",
               "SELECT owner, expiry FROM leases WHERE contact_id = $1 AND tenant_id = $2");
+    c.prepare("release_leases",
+              "DELETE FROM leases WHERE contact_id = ANY ($1::bigint[]) AND owner = $2 "
+              "AND tenant_id = $3");
     c.prepare("allocate_call_id", "SELECT nextval('omnivox_call_id_seq')");
+    c.prepare("allocate_call_ids",
+              "SELECT nextval('omnivox_call_id_seq') FROM generate_series(1, $1)");
+    // A write batch in one statement: $1 tenant, $2 attempts, $3 contacts (JSON arrays of rows),
+    // $4 how many contacts, $5 journal lines, $6 contact ids whose leases $7 releases. The CTEs
+    // touch disjoint rows (a contact's numbers past its new count are deleted, the others
+    // upserted); the final SELECT fails the statement, and so the whole batch, when a contact is
+    // unknown. Journal lines get their sequence numbers in the batch's order.
+    c.prepare(
+        "write_batch",
+        "WITH a AS (INSERT INTO attempts AS a (call_id, tenant_id, contact_id, campaign_id, "
+        "number, number_index, attempt_number, caller_id, provider_call_id, state, fail_reason, "
+        "amd, disposition, agent, created_at, answered_at, bridged_at, ended_at, provider_code) "
+        "SELECT r.call_id, $1, r.contact_id, r.campaign_id, r.number, r.number_index, "
+        "r.attempt_number, r.caller_id, r.provider_call_id, r.state, r.fail_reason, r.amd, "
+        "r.disposition, r.agent, r.created_at, r.answered_at, r.bridged_at, r.ended_at, "
+        "r.provider_code FROM jsonb_to_recordset($2::jsonb) AS r(call_id bigint, contact_id "
+        "bigint, campaign_id text, number text, number_index integer, attempt_number integer, "
+        "caller_id text, provider_call_id text, state smallint, fail_reason smallint, amd "
+        "smallint, disposition smallint, agent bigint, created_at bigint, answered_at bigint, "
+        "bridged_at bigint, ended_at bigint, provider_code integer) " OMNIVOX_SQL_ATTEMPT_UPSERT
+        "WHERE a.tenant_id = excluded.tenant_id), "
+        "r AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(id bigint, list_name text, "
+        "external_id text, priority integer, attributes jsonb, numbers jsonb, time_zone text, "
+        "status smallint, attempts integer, not_connected integer, next_number integer, "
+        "last_disposition smallint, last_attempt_at bigint, next_attempt_at bigint, "
+        "callback_agent bigint)), "
+        "u AS (UPDATE contacts c SET list_name = r.list_name, external_id = r.external_id, "
+        "priority = r.priority, attributes = r.attributes, time_zone = r.time_zone, "
+        "status = r.status, attempts = r.attempts, not_connected = r.not_connected, "
+        "next_number = r.next_number, last_disposition = r.last_disposition, "
+        "last_attempt_at = r.last_attempt_at, next_attempt_at = r.next_attempt_at, "
+        "callback_agent = r.callback_agent FROM r WHERE c.id = r.id AND c.tenant_id = $1 "
+        "RETURNING c.id), "
+        "nd AS (DELETE FROM phone_numbers p USING r WHERE p.contact_id = r.id "
+        "AND p.contact_id IN (SELECT id FROM u) AND p.idx >= jsonb_array_length(r.numbers)), "
+        "ni AS (INSERT INTO phone_numbers AS p (contact_id, idx, tenant_id, e164, zone_set, "
+        "attempts, last_disposition, invalid, last_abandon_at, last_machine_at) "
+        "SELECT r.id, (n.ord - 1)::integer, $1, n.v->>'e164', (n.v->>'zone_set')::bigint, "
+        "(n.v->>'attempts')::integer, (n.v->>'last_disposition')::smallint, "
+        "(n.v->>'invalid')::boolean, (n.v->>'last_abandon_at')::bigint, "
+        "(n.v->>'last_machine_at')::bigint "
+        "FROM r, jsonb_array_elements(r.numbers) WITH ORDINALITY AS n(v, ord) "
+        "WHERE r.id IN (SELECT id FROM u) "
+        "ON CONFLICT (contact_id, idx) DO UPDATE SET tenant_id = excluded.tenant_id, "
+        "e164 = excluded.e164, zone_set = excluded.zone_set, attempts = excluded.attempts, "
+        "last_disposition = excluded.last_disposition, invalid = excluded.invalid, "
+        "last_abandon_at = excluded.last_abandon_at, last_machine_at = excluded.last_machine_at), "
+        "j AS (INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, kind, "
+        "detail) SELECT $1, e.v->>'campaign_id', (e.v->>'at')::bigint, "
+        "(e.v->>'call_id')::bigint, (e.v->>'contact_id')::bigint, e.v->>'kind', "
+        "e.v->>'detail' FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS e(v, ord) "
+        "ORDER BY e.ord), "
+        "d AS (DELETE FROM leases WHERE contact_id = ANY ($6::bigint[]) AND owner = $7 "
+        "AND tenant_id = $1) "
+        "SELECT CASE WHEN (SELECT count(*) FROM u) = $4 THEN 0 ELSE "
+        "('" +
+            std::string(kUnknownContact) +
+            "' || (SELECT min(r.id) FROM r WHERE r.id NOT IN (SELECT id FROM u)))::bigint END");
     // An attempt row of another tenant with the same call id is never overwritten (call ids
     // come from one sequence, so that only happens with forged ids).
     c.prepare("put_attempt",
@@ -810,16 +1003,8 @@ class PostgresStorage final : public Storage {
               "number_index, attempt_number, caller_id, provider_call_id, state, fail_reason, "
               "amd, disposition, agent, created_at, answered_at, bridged_at, ended_at, "
               "provider_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-              "$14, $15, $16, $17, $18, $19) ON CONFLICT (call_id) DO UPDATE SET "
-              "contact_id = excluded.contact_id, campaign_id = excluded.campaign_id, "
-              "number = excluded.number, number_index = excluded.number_index, "
-              "attempt_number = excluded.attempt_number, caller_id = excluded.caller_id, "
-              "provider_call_id = excluded.provider_call_id, state = excluded.state, "
-              "fail_reason = excluded.fail_reason, amd = excluded.amd, "
-              "disposition = excluded.disposition, agent = excluded.agent, "
-              "created_at = excluded.created_at, answered_at = excluded.answered_at, "
-              "bridged_at = excluded.bridged_at, ended_at = excluded.ended_at, "
-              "provider_code = excluded.provider_code WHERE a.tenant_id = excluded.tenant_id");
+              "$14, $15, $16, $17, $18, $19) " OMNIVOX_SQL_ATTEMPT_UPSERT
+              "WHERE a.tenant_id = excluded.tenant_id");
     c.prepare("attempts_of", "SELECT " + acols +
                                  " FROM attempts WHERE tenant_id = $1 AND contact_id = $2 "
                                  "ORDER BY call_id");
@@ -842,6 +1027,17 @@ class PostgresStorage final : public Storage {
     c.prepare("scan_journal",
               "SELECT seq, at, call_id, contact_id, kind, detail FROM journal "
               "WHERE tenant_id = $1 AND campaign_id = $2 AND seq > $3 ORDER BY seq LIMIT $4");
+    c.prepare("put_abandon_counts",
+              "INSERT INTO abandon_counts (tenant_id, campaign_id, minute, owner, live_answers, "
+              "abandons, machines) SELECT $1, $2, m, $3, l, a, x FROM unnest($4::bigint[], "
+              "$5::bigint[], $6::bigint[], $7::bigint[]) AS b(m, l, a, x) "
+              "ON CONFLICT (tenant_id, campaign_id, minute, owner) DO UPDATE SET "
+              "live_answers = excluded.live_answers, abandons = excluded.abandons, "
+              "machines = excluded.machines");
+    c.prepare("abandon_counts",
+              "SELECT COALESCE(SUM(live_answers), 0)::bigint, COALESCE(SUM(abandons), 0)::bigint, "
+              "COALESCE(SUM(machines), 0)::bigint FROM abandon_counts WHERE tenant_id = $1 AND "
+              "campaign_id = $2 AND minute >= $3 AND minute < $4");
     c.prepare("mark_processed",
               "INSERT INTO processed_events (tenant_id, key) VALUES ($1, $2) "
               "ON CONFLICT DO NOTHING");

@@ -185,6 +185,22 @@ ALTER TABLE lists ADD COLUMN import_complete INTEGER NOT NULL DEFAULT 1;
 UPDATE schema_version SET version = 3;
 )sql";
 
+// Version 4: each engine's counts of live answers, abandons and AMD machines per minute of a
+// campaign, added up by the abandon governors of all the campaign's engines.
+constexpr const char* kMigrateV3ToV4 = R"sql(
+CREATE TABLE abandon_counts (
+  tenant_id TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  minute INTEGER NOT NULL,
+  owner TEXT NOT NULL,
+  live_answers INTEGER NOT NULL,
+  abandons INTEGER NOT NULL,
+  machines INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, campaign_id, minute, owner)
+) WITHOUT ROWID;
+UPDATE schema_version SET version = 4;
+)sql";
+
 constexpr const char* kContactColumns =
     "id, campaign_id, list_name, external_id, priority, list_order, numbers, attributes, "
     "time_zone, status, attempts, not_connected, next_number, last_disposition, "
@@ -353,6 +369,10 @@ class SqliteStorage final : public Storage {
           exec(where + ": migrate schema v2 -> v3", kMigrateV2ToV3);
           version = 3;
         }
+        if (version == 3) {
+          exec(where + ": migrate schema v3 -> v4", kMigrateV3ToV4);
+          version = 4;
+        }
         {
           Stmt s;
           s.prepare(db_, "INSERT OR IGNORE INTO tenants (id) VALUES (?1)");
@@ -451,14 +471,13 @@ class SqliteStorage final : public Storage {
     std::string numbers = numbers_to_json(contact.numbers);
     std::string attributes = attributes_to_json(contact.attributes);
     std::lock_guard<std::mutex> lock(mutex_);
-    Use u(update_contact_, "update_contact");
-    bind_contact(u, contact, numbers, attributes);
-    u.bind(1, static_cast<std::int64_t>(contact.id));
-    u.run();
-    if (u.changes() == 0) {
-      throw Error(ErrorCode::kNotFound,
-                  "update_contact: unknown contact id " + std::to_string(contact.id));
-    }
+    write_contact(contact, numbers, attributes);
+  }
+  void update_contacts(std::span<const Contact> contacts) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Transaction tx(*this, "update_contacts");
+    write_contacts(contacts);
+    tx.commit();
   }
   std::size_t scan_contacts(const ContactScan& scan,
                             const std::function<bool(const Contact&)>& visit) override {
@@ -543,6 +562,12 @@ class SqliteStorage final : public Storage {
         .bind(2, owner)
         .run();
   }
+  void release_leases(std::span<const ContactId> ids, std::string_view owner) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Transaction tx(*this, "release_leases");
+    delete_leases(ids, owner);
+    tx.commit();
+  }
   std::optional<Lease> get_lease(ContactId id) override {
     std::lock_guard<std::mutex> lock(mutex_);
     Use u(get_lease_, "get_lease");
@@ -562,8 +587,54 @@ class SqliteStorage final : public Storage {
     u.run();
     return id;
   }
+  std::vector<CallId> allocate_call_ids(std::size_t n) override {
+    std::vector<CallId> ids;
+    if (n == 0) return ids;
+    std::lock_guard<std::mutex> lock(mutex_);
+    Use u(allocate_call_ids_, "allocate_call_ids");
+    u.bind(1, static_cast<std::int64_t>(n));
+    if (!u.step()) {
+      throw Error(ErrorCode::kStorage, "sqlite storage: allocate_call_ids: counter row missing");
+    }
+    const auto last = static_cast<CallId>(u.i64(0));
+    u.run();
+    ids.reserve(n);
+    for (CallId id = last - n + 1; id <= last; ++id) ids.push_back(id);
+    return ids;
+  }
   void put_attempt(const Attempt& a) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    write_attempt(a);
+  }
+  void put_attempts(std::span<const Attempt> attempts) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Transaction tx(*this, "put_attempts");
+    for (const Attempt& a : attempts) write_attempt(a);
+    tx.commit();
+  }
+  void write_batch(const StorageWriteBatch& batch) override {
+    if (batch.empty()) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    Transaction tx(*this, "write_batch");
+    for (const Attempt& a : batch.attempts) write_attempt(a);
+    write_contacts(batch.contacts);
+    for (const JournalEntry& e : batch.journal) write_journal(e);
+    delete_leases(batch.released, batch.release_owner);
+    tx.commit();
+  }
+  bool prefers_batched_writes() const override { return true; }
+  std::vector<Attempt> attempts_of(ContactId id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<Attempt> out;
+    Use u(attempts_of_, "attempts_of");
+    u.bind(1, static_cast<std::int64_t>(id));
+    while (u.step()) out.push_back(read_attempt(u));
+    return out;
+  }
+
+ private:
+  // Caller holds mutex_ (and, for several, a transaction).
+  void write_attempt(const Attempt& a) {
     Use u(put_attempt_, "put_attempt");
     u.bind(1, static_cast<std::int64_t>(a.call_id))
         .bind(2, static_cast<std::int64_t>(a.contact_id))
@@ -585,14 +656,43 @@ class SqliteStorage final : public Storage {
         .bind(18, std::int64_t{a.provider_code})
         .run();
   }
-  std::vector<Attempt> attempts_of(ContactId id) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::vector<Attempt> out;
-    Use u(attempts_of_, "attempts_of");
-    u.bind(1, static_cast<std::int64_t>(id));
-    while (u.step()) out.push_back(read_attempt(u));
-    return out;
+  void write_contact(const Contact& contact, const std::string& numbers,
+                     const std::string& attributes) {
+    Use u(update_contact_, "update_contact");
+    bind_contact(u, contact, numbers, attributes);
+    u.bind(1, static_cast<std::int64_t>(contact.id));
+    u.run();
+    if (u.changes() == 0) {
+      throw Error(ErrorCode::kNotFound,
+                  "update_contact: unknown contact id " + std::to_string(contact.id));
+    }
   }
+  void write_contacts(std::span<const Contact> contacts) {
+    for (const Contact& c : contacts) {
+      write_contact(c, numbers_to_json(c.numbers), attributes_to_json(c.attributes));
+    }
+  }
+  void write_journal(const JournalEntry& e) {
+    if (!options_.keep_journal) return;
+    Use(append_journal_, "append_journal")
+        .bind(1, e.campaign_id)
+        .bind(2, ms(e.at))
+        .bind(3, static_cast<std::int64_t>(e.call_id))
+        .bind(4, static_cast<std::int64_t>(e.contact_id))
+        .bind(5, e.kind)
+        .bind(6, e.detail)
+        .run();
+  }
+  void delete_leases(std::span<const ContactId> ids, std::string_view owner) {
+    for (ContactId id : ids) {
+      Use(release_lease_, "release_leases")
+          .bind(1, static_cast<std::int64_t>(id))
+          .bind(2, owner)
+          .run();
+    }
+  }
+
+ public:
   void scan_attempts(std::string_view campaign_id,
                      const std::function<bool(const Attempt&)>& visit) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -629,14 +729,14 @@ class SqliteStorage final : public Storage {
   void append_journal(const JournalEntry& e) override {
     if (!options_.keep_journal) return;
     std::lock_guard<std::mutex> lock(mutex_);
-    Use(append_journal_, "append_journal")
-        .bind(1, e.campaign_id)
-        .bind(2, ms(e.at))
-        .bind(3, static_cast<std::int64_t>(e.call_id))
-        .bind(4, static_cast<std::int64_t>(e.contact_id))
-        .bind(5, e.kind)
-        .bind(6, e.detail)
-        .run();
+    write_journal(e);
+  }
+  void append_journal_entries(std::span<const JournalEntry> entries) override {
+    if (!options_.keep_journal || entries.empty()) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    Transaction tx(*this, "append_journal_entries");
+    for (const JournalEntry& e : entries) write_journal(e);
+    tx.commit();
   }
   void scan_journal(std::string_view campaign_id,
                     const std::function<bool(const JournalEntry&)>& visit) override {
@@ -653,6 +753,32 @@ class SqliteStorage final : public Storage {
       e.detail = u.text(4);
       if (!visit(e)) return;
     }
+  }
+  void put_abandon_counts(std::string_view campaign_id, std::string_view owner,
+                          std::span<const AbandonBucket> buckets) override {
+    if (buckets.empty()) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    Transaction tx(*this, "put_abandon_counts");
+    for (const AbandonBucket& b : buckets) {
+      Use(put_abandon_counts_, "put_abandon_counts")
+          .bind(1, campaign_id)
+          .bind(2, ms(b.minute))
+          .bind(3, owner)
+          .bind(4, b.counts.live_answers)
+          .bind(5, b.counts.abandons)
+          .bind(6, b.counts.machines)
+          .run();
+    }
+    tx.commit();
+  }
+  AbandonCounts abandon_counts(std::string_view campaign_id, TimePoint from,
+                               TimePoint to) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Use u(abandon_counts_, "abandon_counts");
+    u.bind(1, campaign_id).bind(2, ms(from)).bind(3, ms(to));
+    AbandonCounts sum;
+    if (u.step()) sum = {u.i64(0), u.i64(1), u.i64(2)};
+    return sum;
   }
   bool mark_event_processed(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -750,10 +876,10 @@ class SqliteStorage final : public Storage {
             &lists_,          &next_list_order_, &insert_contact_,     &get_contact_,
             &update_contact_, &scan_all_,        &scan_callbacks_,     &scan_ready_,
             &contact_count_,  &count_by_status_, &claim_lease_,        &renew_lease_,
-            &release_lease_,  &get_lease_,       &allocate_call_id_,   &put_attempt_,
-            &attempts_of_,    &scan_attempts_,   &scan_open_attempts_, &add_dnc_,
-            &is_dnc_,         &append_journal_,  &scan_journal_,       &mark_processed_,
-            &find_contact_};
+            &release_lease_,  &get_lease_,       &allocate_call_id_,   &allocate_call_ids_,
+            &put_attempt_,    &attempts_of_,     &scan_attempts_,      &scan_open_attempts_,
+            &add_dnc_,        &is_dnc_,          &append_journal_,     &scan_journal_,
+            &mark_processed_, &find_contact_,    &put_abandon_counts_, &abandon_counts_};
   }
   void prepare_all() {
     // Every statement binds the Storage's tenant to ?30 (see Use).
@@ -837,22 +963,15 @@ class SqliteStorage final : public Storage {
         db_, "SELECT owner, expiry FROM leases WHERE contact_id = ?1 AND tenant_id = ?30");
     allocate_call_id_.prepare(
         db_, "UPDATE counters SET value = value + 1 WHERE name = 'call_id' RETURNING value");
+    allocate_call_ids_.prepare(
+        db_, "UPDATE counters SET value = value + ?1 WHERE name = 'call_id' RETURNING value");
     // Never overwrites another tenant's attempt with the same call id.
     put_attempt_.prepare(
-        db_,
-        ("INSERT INTO attempts (" + acols +
-         ", tenant_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-         "?15, ?16, ?17, ?18, ?30) ON CONFLICT (call_id) DO UPDATE SET "
-         "contact_id = excluded.contact_id, campaign_id = excluded.campaign_id, "
-         "number = excluded.number, number_index = excluded.number_index, "
-         "attempt_number = excluded.attempt_number, caller_id = excluded.caller_id, "
-         "provider_call_id = excluded.provider_call_id, state = excluded.state, "
-         "fail_reason = excluded.fail_reason, amd = excluded.amd, "
-         "disposition = excluded.disposition, agent = excluded.agent, "
-         "created_at = excluded.created_at, answered_at = excluded.answered_at, "
-         "bridged_at = excluded.bridged_at, ended_at = excluded.ended_at, "
-         "provider_code = excluded.provider_code WHERE attempts.tenant_id = excluded.tenant_id")
-            .c_str());
+        db_, ("INSERT INTO attempts (" + acols +
+              ", tenant_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+              "?15, ?16, ?17, ?18, ?30) " OMNIVOX_SQL_ATTEMPT_UPSERT
+              "WHERE attempts.tenant_id = excluded.tenant_id")
+                 .c_str());
     attempts_of_.prepare(
         db_, ("SELECT " + acols +
               " FROM attempts WHERE tenant_id = ?30 AND contact_id = ?1 ORDER BY call_id")
@@ -876,6 +995,16 @@ class SqliteStorage final : public Storage {
     scan_journal_.prepare(db_,
                           "SELECT at, call_id, contact_id, kind, detail FROM journal "
                           "WHERE tenant_id = ?30 AND campaign_id = ?1 ORDER BY seq");
+    put_abandon_counts_.prepare(
+        db_,
+        "INSERT INTO abandon_counts (tenant_id, campaign_id, minute, owner, live_answers, "
+        "abandons, machines) VALUES (?30, ?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tenant_id, "
+        "campaign_id, minute, owner) DO UPDATE SET live_answers = excluded.live_answers, "
+        "abandons = excluded.abandons, machines = excluded.machines");
+    abandon_counts_.prepare(db_,
+                            "SELECT COALESCE(SUM(live_answers), 0), COALESCE(SUM(abandons), 0), "
+                            "COALESCE(SUM(machines), 0) FROM abandon_counts WHERE tenant_id = ?30 "
+                            "AND campaign_id = ?1 AND minute >= ?2 AND minute < ?3");
     mark_processed_.prepare(
         db_, "INSERT OR IGNORE INTO processed_events (tenant_id, key) VALUES (?30, ?1)");
   }
@@ -950,12 +1079,12 @@ class SqliteStorage final : public Storage {
   SqliteStorageOptions options_;
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
-  Stmt find_contact_;
+  Stmt find_contact_, put_abandon_counts_, abandon_counts_;
   Stmt campaign_ids_, put_campaign_, get_campaign_, put_list_, lists_, next_list_order_,
       insert_contact_, get_contact_, update_contact_, scan_all_, scan_callbacks_, scan_ready_,
       contact_count_, count_by_status_, claim_lease_, renew_lease_, release_lease_, get_lease_,
-      allocate_call_id_, put_attempt_, attempts_of_, scan_attempts_, scan_open_attempts_, add_dnc_,
-      is_dnc_, append_journal_, scan_journal_, mark_processed_;
+      allocate_call_id_, allocate_call_ids_, put_attempt_, attempts_of_, scan_attempts_,
+      scan_open_attempts_, add_dnc_, is_dnc_, append_journal_, scan_journal_, mark_processed_;
 };
 
 }  // namespace
