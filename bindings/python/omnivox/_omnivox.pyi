@@ -333,10 +333,7 @@ class BusyAgentView:
     def __init__(self) -> None: ...
     @property
     def agent(self) -> int:
-        """the agent's id
-
-        Agent id.
-        """
+        """the agent's id"""
     @agent.setter
     def agent(self, value: int) -> None: ...
     @property
@@ -451,10 +448,7 @@ class CallEventSink:
         """Shorthand for on_call_event(CallEvent(...)) stamped with the engine clock."""
 
 class CallForecast:
-    """What the future holds for one attempt in flight: an oracle's view (simulation only; no real telephony can know this). See OutcomeForecaster.forecast().
-
-    Oracle view of an attempt in flight.
-    """
+    """What the future holds for one attempt in flight: an oracle's view (simulation only; no real telephony can know this). See OutcomeForecaster.forecast()."""
     @property
     def live_answer(self) -> bool:
         """The engine will see a live answer (HUMAN): a person, or an answering machine when the campaign does not use AMD (the engine treats every answer as a person then), or an AMD false negative. An AMD false positive (a person classified MACHINE) is not a live answer."""
@@ -574,10 +568,7 @@ class CallbackError(OmnivoxError):
     where: str
 
 class CampaignConfig:
-    """One outbound calling effort. Every field states its default.
-
-    One outbound calling effort (model.h states every default).
-    """
+    """One outbound calling effort. Every field states its default."""
     def __init__(self) -> None: ...
     @property
     def amd(self) -> bool:
@@ -823,10 +814,7 @@ class Clock:
         """
 
 class ColumnMapping:
-    """Which CSV columns hold what (by header name, case-sensitive).
-
-    Which CSV columns hold what (import.h).
-    """
+    """Which CSV columns hold what (by header name, case-sensitive)."""
     def __init__(self) -> None: ...
     @property
     def external_id_column(self) -> str:
@@ -855,10 +843,7 @@ class ColumnMapping:
     def time_zone_column(self, value: str) -> None: ...
 
 class ComplianceAudit:
-    """What an after-the-fact audit of a campaign's call records found. Every count should be 0.
-
-    What audit_campaign() found in a campaign's attempts.
-    """
+    """What an after-the-fact audit of a campaign's call records found. Every count should be 0."""
     @property
     def attempts(self) -> int:
         """attempts audited"""
@@ -888,10 +873,7 @@ class ComplianceAudit:
         """given up by the engine (CANCELED / FAILED timeout) before"""
 
 class ComplianceProfile:
-    """A named rule set. Every field states its default (the NONE profile's values).
-
-    A regulatory rule set (compliance.h); see docs/compliance.md.
-    """
+    """A named rule set. Every field states its default (the NONE profile's values)."""
     def __init__(self) -> None: ...
     @property
     def abandon_cap(self) -> float:
@@ -916,10 +898,7 @@ class ComplianceProfile:
         """Australia (ACMA): abandon cap 5 % over 30 days, 2 s hold window, weekdays 09:00–20:00 and Saturdays 09:00–17:00 local, no calls on Sundays or national public holidays."""
     @staticmethod
     def by_name(name: str) -> Optional[ComplianceProfile]:
-        """The profile of that name (NONE, US_FTC_FCC, UK_OFCOM, CA_CRTC, AU_ACMA), or None.
-
-        A built-in profile by name ('US_FTC_FCC', ...), or None.
-        """
+        """The profile of that name (NONE, US_FTC_FCC, UK_OFCOM, CA_CRTC, AU_ACMA), or None."""
     @staticmethod
     def ca_crtc() -> ComplianceProfile:
         """Canada (CRTC): abandon cap 5 % over 30 days, 2 s hold window, weekdays 09:00–21:30 and weekends 10:00–18:00 local."""
@@ -991,10 +970,7 @@ class Contact:
     @attempts.setter
     def attempts(self, value: int) -> None: ...
     def attribute(self, name: str) -> Optional[str]:
-        """Looks up an attribute by column name; None when absent.
-
-        An attribute by column name, or None.
-        """
+        """Looks up an attribute by column name; None when absent."""
     @property
     def attributes(self) -> List[Tuple[str, str]]:
         """list[tuple[str, str]] (copy)."""
@@ -1325,27 +1301,15 @@ class Engine:
     def __init__(self, storage: Storage, telephony: object, clock: Clock, listener: object = ..., options: Optional[EngineOptions] = ...) -> None:
         """telephony: a Telephony subclass or a Simulator (which is then attached to this engine to play its agents; pass it as listener too). The engine keeps every part alive. Raises ConfigError if the time-zone map cannot be loaded."""
     def add_agent(self, campaign_id: str, name: str) -> int:
-        """Adds an agent to a campaign, LOGGED_OUT. Returns its id (0, 1, 2, ... per engine).
-
-        Adds an agent, LOGGED_OUT. Returns its id.
-        """
+        """Adds an agent to a campaign, LOGGED_OUT. Returns its id (0, 1, 2, ... per engine)."""
     def add_campaign(self, campaign: CampaignConfig) -> None:
-        """Stores the campaign (validated: throws ConfigError naming the field). Not started yet. Adding an id again replaces its config, pacing policy and queue rules and keeps the rest: started or not, agents, dial queue, calls in flight (they finish under the new config), statistics, and the abandon governor's recorded calls (the rolling abandon rate goes on under the new compliance profile: AbandonGovernor.set_profile).
-
-        Stores the campaign (validated: ConfigError naming the field). Not started yet.
-        """
+        """Stores the campaign (validated: throws ConfigError naming the field). Not started yet. Adding an id again replaces its config, pacing policy and queue rules and keeps the rest: started or not, agents, dial queue, calls in flight (they finish under the new config), statistics, and the abandon governor's recorded calls (the rolling abandon rate goes on under the new compliance profile: AbandonGovernor.set_profile)."""
     def add_contact(self, campaign_id: str, contact: Contact) -> int:
-        """Adds one contact (numbers must be E.164). Returns its id; for a contact whose (list, external id) is stored already, the stored contact's id (it is left as it is).
-
-        Adds one contact (numbers in E.164). Returns its id.
-        """
+        """Adds one contact (numbers must be E.164). Returns its id; for a contact whose (list, external id) is stored already, the stored contact's id (it is left as it is)."""
     def add_contacts(self, campaign_id: str, rows: object) -> List[int]:
         """Adds many contacts as add_contact does; returns their ids in order. rows: Contact objects, dicts or a pandas DataFrame (one row per contact). A row's keys: numbers (an E.164 str or a list of them) or number, and optionally external_id, priority, time_zone, list_name, attributes (a dict); any other key is an attribute (its value as str; None and NaN are left out). A row that is not a dict or Contact, lacks numbers or has a value of the wrong type is an InvalidArgumentError naming it, raised before any row is added; an error of add_contact (a number not in E.164, an unknown campaign) names its row and stops there, the rows before it staying added (adding them again leaves them as they are when they have external ids)."""
     def add_dnc(self, list: str, e164: str) -> None:
-        """Adds a number to a DNC list (\"global\" or a campaign id).
-
-        Adds a number to a DNC list ('global' or a campaign id).
-        """
+        """Adds a number to a DNC list (\"global\" or a campaign id)."""
     def agent_state(self, agent: int) -> AgentState:
         """The agent's current state."""
     def agent_statistics(self, campaign_id: str) -> AgentStatistics:
@@ -1356,15 +1320,9 @@ class Engine:
     def audit(self, campaign_id: str) -> ComplianceAudit:
         """Audits the campaign's attempts against its compliance profile (compliance.h)."""
     def call_now(self, contact_id: int, agent: int) -> int:
-        """\"Call now\": dials a chosen contact for an agent (AVAILABLE) if it is eligible and its lease can be claimed. Throws StateError with the reason otherwise.
-
-        Dials a chosen contact for an AVAILABLE agent; StateError with the reason otherwise.
-        """
+        """\"Call now\": dials a chosen contact for an agent (AVAILABLE) if it is eligible and its lease can be claimed. Throws StateError with the reason otherwise."""
     def call_state(self, call_id: int) -> Optional[CallState]:
-        """The current state of a call in flight (None once it is finished and forgotten).
-
-        The state of a call in flight, or None.
-        """
+        """The current state of a call in flight (None once it is finished and forgotten)."""
     @property
     def callback_error_count(self) -> int:
         """How many Python callbacks raised since the engine was created (or cleared)."""
@@ -1381,10 +1339,7 @@ class Engine:
     def closed(self) -> bool:
         """True once close() ran: every other call raises StateError."""
     def dial_preview(self, agent: int) -> int:
-        """Dials the previewed entry for the agent. Returns the call id.
-
-        Dials the previewed entry; returns the call id.
-        """
+        """Dials the previewed entry for the agent. Returns the call id."""
     def explain(self, contact_id: int) -> EligibilityReport:
         """Why a contact is (not) dialable now."""
     def idle(self) -> bool:
@@ -1409,10 +1364,7 @@ class Engine:
         Runs the ready handlers without blocking; returns how many ran. Raises the pending callback error (CallbackError) or KeyboardInterrupt, as run_for.
         """
     def preview_next(self, agent: int) -> Optional[DialQueueEntry]:
-        """PREVIEW: reserves the next dialable entry of the agent's campaign for the agent (leased), or None if none is dialable now.
-
-        PREVIEW: reserves the next dialable entry for the agent, or None.
-        """
+        """PREVIEW: reserves the next dialable entry of the agent's campaign for the agent (leased), or None if none is dialable now."""
     @property
     def raise_callback_errors(self) -> bool:
         """True (the default): the next run_for / run_until_done / poll raises the first callback error not raised yet, as CallbackError. False: errors are only counted, logged and kept (last_callback_error()); the engine goes on."""
@@ -1429,15 +1381,9 @@ class Engine:
         `limit`: a timedelta or seconds. Raises KeyboardInterrupt / CallbackError and takes progress= as run_for (a bar's total is `limit`).
         """
     def set_agent_state(self, agent: int, state: AgentState) -> None:
-        """Logs in (AVAILABLE), pauses (PAUSED), resumes (AVAILABLE) or logs out (LOGGED_OUT) an agent. An agent on a call finishes it first (the change applies after wrap-up).
-
-        AVAILABLE, PAUSED or LOGGED_OUT; an agent on a call finishes it first.
-        """
+        """Logs in (AVAILABLE), pauses (PAUSED), resumes (AVAILABLE) or logs out (LOGGED_OUT) an agent. An agent on a call finishes it first (the change applies after wrap-up)."""
     def set_disposition(self, call_id: int, disposition: Disposition, callback_at: datetime.datetime | None = ...) -> None:
-        """Ends an agent's wrap-up of a call with its disposition; CALLBACK needs `callback_at`. The agent becomes AVAILABLE (or PAUSED/LOGGED_OUT if requested meanwhile).
-
-        Ends the agent's wrap-up of a call; CALLBACK needs callback_at.
-        """
+        """Ends an agent's wrap-up of a call with its disposition; CALLBACK needs `callback_at`. The agent becomes AVAILABLE (or PAUSED/LOGGED_OUT if requested meanwhile)."""
     def set_pacing_policy(self, campaign_id: str, policy: PacingPolicy) -> None:
         """Replaces the campaign's pacing policy (by default the one make_policy_for() gives for its dial mode) with any PacingPolicy, e.g. one of omnivox/policies.h. It decides from the next decision epoch on; the abandon-rate governor still clamps it. add_campaign() for the same id restores the dial mode's policy. Throws NotFoundError for an unknown campaign and InvalidArgumentError for a null policy. Thread-safe (takes the engine lock); from a listener callback it applies at once (no policy method is running during callbacks).
 
@@ -1446,19 +1392,13 @@ class Engine:
     def skip_preview(self, agent: int) -> None:
         """Skips the previewed entry (released, not counted as an attempt)."""
     def start(self, threads: int = ...) -> None:
-        """Runs the engine on `threads` owned threads (real clock). Returns immediately.
-
-        Runs the engine on owned threads (real clock). Returns at once.
-        """
+        """Runs the engine on `threads` owned threads (real clock). Returns immediately."""
     def start_campaign(self, campaign_id: str) -> None:
         """Starts dialing a campaign (its agents must be added). Throws NotFoundError. Restart reconciliation runs first: open attempts in storage (no disposition) that no live engine owns — placed by an engine that stopped or died — are asked of Telephony.lookup_call() and closed with the outcome it reports, or, when it cannot tell, as COMPLETED (bridged), ABANDONED (answered, never bridged) or FAILED/unknown (retryable by the campaign's rules). Attempts whose contact is still under another owner's live lease are looked at again when that lease expires. Each closed attempt is journaled (\"reconciled\"), logged, and reported through EventListener.on_attempt_finished."""
     def statistics(self, campaign_id: str) -> CampaignStatistics:
         """The campaign's live statistics now. Throws NotFoundError."""
     def stop(self) -> None:
-        """Stops owned threads (waits for them). Calls in flight stay in storage for reconciliation.
-
-        Stops the owned threads (waits for them).
-        """
+        """Stops owned threads (waits for them). Calls in flight stay in storage for reconciliation."""
     def stop_campaign(self, campaign_id: str) -> None:
         """Stops launching new attempts for a campaign; calls in flight finish normally."""
     @property
@@ -1466,10 +1406,7 @@ class Engine:
         """The engine's storage."""
 
 class EngineOptions:
-    """Engine settings. Every field states its default.
-
-    Engine settings (engine.h states defaults).
-    """
+    """Engine settings. Every field states its default."""
     def __init__(self) -> None: ...
     @property
     def decision_interval(self) -> datetime.timedelta:
@@ -1786,10 +1723,7 @@ class ImportReport:
         """\"loaded N of M rows, rejected K\" plus the first errors, one per line, prefixed by the source name (\"bank.csv:7: reason\"; \"line 7: reason\" if source_name is empty)."""
 
 class ImportRowError:
-    """One rejected row (or a problem with the file itself, line 0 for the whole file).
-
-    One rejected row (line 0: the whole file).
-    """
+    """One rejected row (or a problem with the file itself, line 0 for the whole file)."""
     @property
     def line(self) -> int:
         """physical line where the row starts (1-based); 0: the whole file"""
@@ -1855,10 +1789,7 @@ class IoError(OmnivoxError, OSError):
     where: str
 
 class JournalEntry:
-    """One line of the append-only event journal.
-
-    One line of the event journal.
-    """
+    """One line of the append-only event journal."""
     @property
     def at(self) -> datetime.datetime | None:
         """when, UTC (the engine's clock)"""
@@ -1879,10 +1810,7 @@ class JournalEntry:
         """\"state\", \"late_event\", \"duplicate_event\", \"lease\", \"disposition\", ..."""
 
 class Lease:
-    """An exclusive claim on a contact.
-
-    An exclusive, time-limited claim on a contact.
-    """
+    """An exclusive claim on a contact."""
     @property
     def contact_id(self) -> int:
         """the contact claimed"""
@@ -1894,10 +1822,7 @@ class Lease:
         """owner token (one per engine instance)"""
 
 class LocalTimeRange:
-    """Minutes after local midnight: [start, end). start == end means closed all day. end may be 1440 (midnight at the end of the day). Windows do not wrap past midnight.
-
-    Minutes of the local day [start_minute, end_minute).
-    """
+    """Minutes after local midnight: [start, end). start == end means closed all day. end may be 1440 (midnight at the end of the day). Windows do not wrap past midnight."""
     def __init__(self, start_minute: int = ..., end_minute: int = ...) -> None: ...
     @property
     def closed(self) -> bool:
@@ -2105,10 +2030,7 @@ class OracleOptions:
     def tick(self, value: datetime.timedelta | float) -> None: ...
 
 class OriginateForecast:
-    """The same for the next attempt(s) not originated yet, relative to their originate time.
-
-    Oracle view of a future attempt.
-    """
+    """The same for the next attempt(s) not originated yet, relative to their originate time."""
     @property
     def live_answer(self) -> bool:
         """as CallForecast.live_answer"""
@@ -2169,10 +2091,7 @@ class OriginateRequest:
     def to(self, value: str) -> None: ...
 
 class PacingDecision:
-    """One pacing decision: what the policy saw and asked for, and what was launched.
-
-    One pacing decision (listener event).
-    """
+    """One pacing decision: what the policy saw and asked for, and what was launched."""
     @property
     def agents_busy(self) -> int:
         """agents RESERVED, ON_CALL or WRAP_UP at the decision"""
@@ -2217,10 +2136,7 @@ class PacingPolicy:
         """True if decide() reads the per-agent and per-call vectors (busy_elapsed_s, pending_elapsed_s, pending_calls, busy_agents); the engine skips building them otherwise. Default: false."""
 
 class PacingSnapshot:
-    """What a policy sees. Times in seconds.
-
-    What a pacing policy sees (pacing.h).
-    """
+    """What a policy sees. Times in seconds."""
     def __init__(self) -> None: ...
     @property
     def abandon_cap(self) -> float:
@@ -2332,28 +2248,16 @@ class PacingSnapshot:
     def pending_elapsed_s(self, value: List[float]) -> None: ...
     @property
     def recent_handle_s(self) -> List[float]:
-        """Recent handle times (hand-over to the agent → end of wrap-up), in s, up to 1,000, oldest first; valid only during decide().
-
-        Recent handle times (hand-over to the agent -> end of wrap-up), up to 1,000, oldest first, in s; valid only during decide().
-        """
+        """Recent handle times (hand-over to the agent → end of wrap-up), in s, up to 1,000, oldest first; valid only during decide()."""
     @property
     def recent_live_resolve_s(self) -> List[float]:
-        """Recent times from launch to a live answer, in s, up to 1,000, oldest first; valid only during decide().
-
-        Recent times from launch to a live answer, up to 1,000, oldest first, in s; valid only during decide().
-        """
+        """Recent times from launch to a live answer, in s, up to 1,000, oldest first; valid only during decide()."""
     @property
     def recent_other_resolve_s(self) -> List[float]:
-        """Recent times from launch to the end of an attempt that reached no person, in s, up to 1,000, oldest first; valid only during decide().
-
-        Recent times from launch to the end of an attempt that reached no person, up to 1,000, oldest first, in s; valid only during decide().
-        """
+        """Recent times from launch to the end of an attempt that reached no person, in s, up to 1,000, oldest first; valid only during decide()."""
 
 class ParametricWorld:
-    """The parametric world: what happens when a number is dialed. Shares need not sum to 1; the remainder of live + machine + busy + invalid is no-answer.
-
-    What happens when a number is dialed (probabilities and delays).
-    """
+    """The parametric world: what happens when a number is dialed. Shares need not sum to 1; the remainder of live + machine + busy + invalid is no-answer."""
     def __init__(self) -> None: ...
     @property
     def answer_delay(self) -> Distribution:
@@ -2421,18 +2325,12 @@ class PendingCallView:
     def call(self, value: int) -> None: ...
     @property
     def elapsed_s(self) -> float:
-        """time since launch, in s
-
-        Time since launch (s).
-        """
+        """time since launch, in s"""
     @elapsed_s.setter
     def elapsed_s(self, value: float) -> None: ...
 
 class PhoneNumber:
-    """One phone number of a contact, with its own counters.
-
-    One phone number of a contact, with its counters.
-    """
+    """One phone number of a contact, with its own counters."""
     def __init__(self, e164: str = ...) -> None: ...
     @property
     def attempts(self) -> int:
@@ -2441,10 +2339,7 @@ class PhoneNumber:
     def attempts(self, value: int) -> None: ...
     @property
     def e164(self) -> str:
-        """\"+351912345678\"
-
-        E.164, e.g. '+351912345678'.
-        """
+        """\"+351912345678\""""
     @e164.setter
     def e164(self, value: str) -> None: ...
     @property
@@ -2511,10 +2406,7 @@ class PiOptions:
     def window_live_answers(self, value: int) -> None: ...
 
 class PolicyStats:
-    """Long-run statistics of one stationary deterministic policy (or of the mixture).
-
-    Long-run statistics of a policy.
-    """
+    """Long-run statistics of one stationary deterministic policy (or of the mixture)."""
     @property
     def abandon_rate(self) -> float:
         """abandons / live answers (0 if none)"""
@@ -2563,10 +2455,7 @@ class PredictiveOptions:
     def warm_up_attempts(self, value: int) -> None: ...
 
 class RegionRule:
-    """A rule for part of a country (e.g. a US state), found from the number.
-
-    A regional rule of a compliance profile.
-    """
+    """A rule for part of a country (e.g. a US state), found from the number."""
     def __init__(self) -> None: ...
     @property
     def call_window(self) -> Optional[CallWindow]:
@@ -2621,10 +2510,7 @@ class ReplayWorld:
     def busy_delay(self, value: Distribution) -> None: ...
     @staticmethod
     def load_bank_csv(path: str) -> ReplayWorld:
-        """Loads the Bank Marketing CSV shape: columns id, campaign, duration, y (';' or ','). Throws IoError naming file:line on a bad file.
-
-        Loads the Bank Marketing CSV shape (id, campaign, duration, y).
-        """
+        """Loads the Bank Marketing CSV shape: columns id, campaign, duration, y (';' or ','). Throws IoError naming file:line on a bad file."""
     @property
     def records(self) -> Dict[str, ReplayRecord]:
         """by Contact.external_id
@@ -2650,10 +2536,7 @@ class ReplayWorld:
     def share_no_answer(self, value: float) -> None: ...
 
 class RetryRule:
-    """What happens after a disposition: final, or retry after a delay.
-
-    Final, or retry after `delay`.
-    """
+    """What happens after a disposition: final, or retry after a delay."""
     def __init__(self, final: bool = ..., delay: datetime.timedelta | float = ...) -> None: ...
     @property
     def delay(self) -> datetime.timedelta:
@@ -2709,10 +2592,7 @@ class Scenario:
     def policies(self, value: List[str]) -> None: ...
     @property
     def seeds(self) -> int:
-        """Seeds 1..seeds, one run per policy each. Default: 5 (1..1000).
-
-        Seeds 1..seeds, one run per policy each (1..1000). Default: 5.
-        """
+        """Seeds 1..seeds, one run per policy each. Default: 5 (1..1000)."""
     @seeds.setter
     def seeds(self, value: int) -> None: ...
 
@@ -2821,10 +2701,7 @@ class SipStats:
     """
     @property
     def agents_up(self) -> int:
-        """nailed-up agent legs
-
-        Agent legs up now.
-        """
+        """nailed-up agent legs"""
     @property
     def answered(self) -> int:
         """calls answered (200 OK to an INVITE)
@@ -2833,10 +2710,7 @@ class SipStats:
         """
     @property
     def auth_challenges(self) -> int:
-        """401/407 challenges answered with credentials
-
-        401/407 answered with digest.
-        """
+        """401/407 challenges answered with credentials"""
     @property
     def bridge_delay_us_last(self) -> int:
         """Connect delay of the latest bridge: bridge() → the first customer packet relayed to the agent, microseconds (0 before any). The largest seen so far.
@@ -2848,10 +2722,7 @@ class SipStats:
         """The largest bridge_delay_us_last seen, microseconds."""
     @property
     def bridges(self) -> int:
-        """customer calls bridged to an agent leg
-
-        Calls bridged to an agent's leg.
-        """
+        """customer calls bridged to an agent leg"""
     @property
     def byes_received(self) -> int:
         """BYEs received (calls hung up by the other side)"""
@@ -2866,10 +2737,7 @@ class SipStats:
         """CANCELs sent (calls given up before an answer)"""
     @property
     def invites_sent(self) -> int:
-        """INVITEs sent (customer calls and agent legs)
-
-        INVITEs sent (calls and agent legs).
-        """
+        """INVITEs sent (customer calls and agent legs)"""
     @property
     def queue_overflows(self) -> int:
         """calls failed at once (503): the call-rate queue would wait too long
@@ -2929,10 +2797,7 @@ class StateError(OmnivoxError, RuntimeError):
     where: str
 
 class StateTimeouts:
-    """The longest a call may stay in each non-terminal state. Defaults in the comments.
-
-    Per-state timeouts of the call state machine.
-    """
+    """The longest a call may stay in each non-terminal state. Defaults in the comments."""
     def __init__(self) -> None: ...
     @property
     def answered(self) -> datetime.timedelta:
@@ -3044,10 +2909,7 @@ class ThresholdOptions:
     def min_free(self, value: int) -> None: ...
 
 class TunablePolicy(PacingPolicy):
-    """A policy with one tunable scalar that sets how hard it dials: raising the parameter never makes the policy launch fewer calls in the same state. The PI wrapper (make_pi_policy) tunes it.
-
-    A policy with one tunable scalar (policies.h).
-    """
+    """A policy with one tunable scalar that sets how hard it dials: raising the parameter never makes the policy launch fewer calls in the same state. The PI wrapper (make_pi_policy) tunes it."""
     @property
     def parameter(self) -> float:
         """The current value (set: clamped to [parameter_min, parameter_max])."""

@@ -795,11 +795,11 @@ void bind_engine(py::module_& m) {
       release(), "Stops the threads of every live engine (the package's atexit hook).");
 
   // ---- storage ----
-  py::class_<Lease>(m, "Lease", "An exclusive, time-limited claim on a contact.")
+  py::class_<Lease>(m, "Lease")
       .def_readonly("contact_id", &Lease::contact_id)
       .def_readonly("owner", &Lease::owner)
       .def_readonly("expiry", &Lease::expiry);
-  py::class_<JournalEntry>(m, "JournalEntry", "One line of the event journal.")
+  py::class_<JournalEntry>(m, "JournalEntry")
       .def_readonly("at", &JournalEntry::at)
       .def_readonly("campaign_id", &JournalEntry::campaign_id)
       .def_readonly("call_id", &JournalEntry::call_id)
@@ -1071,7 +1071,7 @@ void bind_engine(py::module_& m) {
           "on_attempt_finished", [](EventListener&, const Attempt&) {}, py::arg("attempt"));
 
   // ---- engine ----
-  py::class_<StateTimeouts>(m, "StateTimeouts", "Per-state timeouts of the call state machine.")
+  py::class_<StateTimeouts>(m, "StateTimeouts")
       .def(py::init<>())
       .def_readwrite("queued", &StateTimeouts::queued)
       .def_readwrite("dialing", &StateTimeouts::dialing)
@@ -1081,7 +1081,7 @@ void bind_engine(py::module_& m) {
       .def_readwrite("machine", &StateTimeouts::machine)
       .def_readwrite("bridged", &StateTimeouts::bridged);
 
-  py::class_<EngineOptions>(m, "EngineOptions", "Engine settings (engine.h states defaults).")
+  py::class_<EngineOptions>(m, "EngineOptions")
       .def(py::init<>())
       .def_readwrite("owner_token", &EngineOptions::owner_token)
       .def_readwrite("lease_ttl", &EngineOptions::lease_ttl)
@@ -1199,8 +1199,7 @@ void bind_engine(py::module_& m) {
             Engine& e = box_.get();
             e.add_campaign(c);
           },
-          py::arg("campaign"), release(),
-          "Stores the campaign (validated: ConfigError naming the field). Not started yet.")
+          py::arg("campaign"), release())
       .def(
           "import_contacts",
           [](EngineBox& box_, const std::string& campaign, const std::string& list,
@@ -1218,8 +1217,7 @@ void bind_engine(py::module_& m) {
             Engine& e = box_.get();
             return e.add_contact(campaign, std::move(c));
           },
-          py::arg("campaign_id"), py::arg("contact"), release(),
-          "Adds one contact (numbers in E.164). Returns its id.")
+          py::arg("campaign_id"), py::arg("contact"), release())
       .def(
           "add_contacts",
           [](EngineBox& box_, const std::string& campaign, const py::object& rows) {
@@ -1254,8 +1252,7 @@ void bind_engine(py::module_& m) {
             Engine& e = box_.get();
             e.add_dnc(list, n);
           },
-          py::arg("list"), py::arg("e164"), release(),
-          "Adds a number to a DNC list ('global' or a campaign id).")
+          py::arg("list"), py::arg("e164"), release())
       .def(
           "start_campaign",
           [](EngineBox& box_, const std::string& id) {
@@ -1299,16 +1296,14 @@ void bind_engine(py::module_& m) {
             Engine& e = box_.get();
             return e.add_agent(c, n);
           },
-          py::arg("campaign_id"), py::arg("name"), release(),
-          "Adds an agent, LOGGED_OUT. Returns its id.")
+          py::arg("campaign_id"), py::arg("name"), release())
       .def(
           "set_agent_state",
           [](EngineBox& box_, AgentId a, AgentState s) {
             Engine& e = box_.get();
             e.set_agent_state(a, s);
           },
-          py::arg("agent"), py::arg("state"), release(),
-          "AVAILABLE, PAUSED or LOGGED_OUT; an agent on a call finishes it first.")
+          py::arg("agent"), py::arg("state"), release())
       .def(
           "set_disposition",
           [](EngineBox& box_, CallId call, Disposition d, TimePoint callback_at) {
@@ -1318,7 +1313,7 @@ void bind_engine(py::module_& m) {
             e.set_disposition(call, d, at);
           },
           py::arg("call_id"), py::arg("disposition"), py::arg("callback_at") = TimePoint{},
-          release(), "Ends the agent's wrap-up of a call; CALLBACK needs callback_at.")
+          release())
       // preview and call now
       .def(
           "preview_next",
@@ -1326,15 +1321,14 @@ void bind_engine(py::module_& m) {
             Engine& e = box_.get();
             return e.preview_next(a);
           },
-          py::arg("agent"), release(),
-          "PREVIEW: reserves the next dialable entry for the agent, or None.")
+          py::arg("agent"), release())
       .def(
           "dial_preview",
           [](EngineBox& box_, AgentId a) {
             Engine& e = box_.get();
             return e.dial_preview(a);
           },
-          py::arg("agent"), release(), "Dials the previewed entry; returns the call id.")
+          py::arg("agent"), release())
       .def(
           "skip_preview",
           [](EngineBox& box_, AgentId a) {
@@ -1348,8 +1342,7 @@ void bind_engine(py::module_& m) {
             Engine& e = box_.get();
             return e.call_now(c, a);
           },
-          py::arg("contact_id"), py::arg("agent"), release(),
-          "Dials a chosen contact for an AVAILABLE agent; StateError with the reason otherwise.")
+          py::arg("contact_id"), py::arg("agent"), release())
       // running
       .def(
           "start",
@@ -1360,15 +1353,14 @@ void bind_engine(py::module_& m) {
             }
             b.get().start(threads);
           },
-          py::arg("threads") = 1, release(),
-          "Runs the engine on owned threads (real clock). Returns at once.")
+          py::arg("threads") = 1, release())
       .def(
           "stop",
           [](EngineBox& b) {
             require_not_in_callback("Engine.stop");
             b.get().stop();
           },
-          release(), "Stops the owned threads (waits for them).")
+          release())
       .def(
           "poll",
           [](EngineBox& b) {
@@ -1476,7 +1468,7 @@ void bind_engine(py::module_& m) {
             Engine& e = box_.get();
             return e.call_state(c);
           },
-          py::arg("call_id"), release(), "The state of a call in flight, or None.")
+          py::arg("call_id"), release())
       .def(
           "audit",
           [](EngineBox& box_, const std::string& id) {

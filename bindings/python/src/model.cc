@@ -51,8 +51,7 @@ void each_statistics_field(S& s, F&& f) {
 
 void bind_model(py::module_& m) {
   // ---- call windows and compliance ----
-  py::class_<LocalTimeRange>(m, "LocalTimeRange",
-                             "Minutes of the local day [start_minute, end_minute).")
+  py::class_<LocalTimeRange>(m, "LocalTimeRange")
       .def(py::init([](int start, int end) {
              return LocalTimeRange{start, end};
            }),
@@ -81,14 +80,13 @@ void bind_model(py::module_& m) {
       .def_static("always", &CallWindow::always)
       .def_static("intersect", &CallWindow::intersect, py::arg("a"), py::arg("b"));
 
-  py::class_<RegionRule>(m, "RegionRule", "A regional rule of a compliance profile.")
+  py::class_<RegionRule>(m, "RegionRule")
       .def(py::init<>())
       .def_readwrite("region", &RegionRule::region)
       .def_readwrite("call_window", &RegionRule::call_window)
       .def_readwrite("max_calls_per_24h", &RegionRule::max_calls_per_24h);
 
-  py::class_<ComplianceProfile>(m, "ComplianceProfile",
-                                "A regulatory rule set (compliance.h); see docs/compliance.md.")
+  py::class_<ComplianceProfile>(m, "ComplianceProfile")
       .def(py::init<>())
       .def_readwrite("name", &ComplianceProfile::name)
       .def_readwrite("abandon_cap", &ComplianceProfile::abandon_cap, "Fraction, 0.03 = 3 %.")
@@ -109,10 +107,9 @@ void bind_model(py::module_& m) {
       .def_static("au_acma", &ComplianceProfile::au_acma)
       .def_static(
           "by_name", [](const std::string& n) { return ComplianceProfile::by_name(n); },
-          py::arg("name"), "A built-in profile by name ('US_FTC_FCC', ...), or None.");
+          py::arg("name"));
 
-  py::class_<ComplianceAudit>(m, "ComplianceAudit",
-                              "What audit_campaign() found in a campaign's attempts.")
+  py::class_<ComplianceAudit>(m, "ComplianceAudit")
       .def_readonly("attempts", &ComplianceAudit::attempts)
       .def_readonly("outside_window", &ComplianceAudit::outside_window)
       .def_readonly("on_holiday", &ComplianceAudit::on_holiday)
@@ -124,14 +121,14 @@ void bind_model(py::module_& m) {
       .def_property_readonly("clean", &ComplianceAudit::clean);
 
   // ---- contacts and attempts ----
-  py::class_<PhoneNumber>(m, "PhoneNumber", "One phone number of a contact, with its counters.")
+  py::class_<PhoneNumber>(m, "PhoneNumber")
       .def(py::init([](std::string e164) {
              PhoneNumber n;
              n.e164 = std::move(e164);
              return n;
            }),
            py::arg("e164") = std::string())
-      .def_readwrite("e164", &PhoneNumber::e164, "E.164, e.g. '+351912345678'.")
+      .def_readwrite("e164", &PhoneNumber::e164)
       .def_readwrite("zone_set", &PhoneNumber::zone_set)
       .def_readwrite("attempts", &PhoneNumber::attempts)
       .def_readwrite("last_disposition", &PhoneNumber::last_disposition)
@@ -183,7 +180,7 @@ void bind_model(py::module_& m) {
             if (v == nullptr) return std::nullopt;
             return *v;
           },
-          py::arg("name"), "An attribute by column name, or None.")
+          py::arg("name"))
       .def("__repr__", [](const Contact& c) {
         return "Contact(id=" + std::to_string(c.id) + ", external_id='" + c.external_id +
                "', status=" + to_string(c.status) + ")";
@@ -227,7 +224,7 @@ void bind_model(py::module_& m) {
                ", disposition=" + to_string(a.disposition) + ")";
       });
 
-  py::class_<RetryRule>(m, "RetryRule", "Final, or retry after `delay`.")
+  py::class_<RetryRule>(m, "RetryRule")
       .def(py::init([](bool final, Duration delay) {
              return RetryRule{final, delay};
            }),
@@ -239,8 +236,7 @@ void bind_model(py::module_& m) {
                        : "RetryRule(delay=" + std::to_string(to_seconds(r.delay)) + "s)";
       });
 
-  py::class_<CampaignConfig>(m, "CampaignConfig",
-                             "One outbound calling effort (model.h states every default).")
+  py::class_<CampaignConfig>(m, "CampaignConfig")
       .def(py::init<>())
       .def_readwrite("id", &CampaignConfig::id)
       .def_readwrite("name", &CampaignConfig::name)
@@ -265,7 +261,7 @@ void bind_model(py::module_& m) {
       .def_static("default_retry_rules", &CampaignConfig::default_retry_rules);
 
   // ---- import ----
-  py::class_<ColumnMapping>(m, "ColumnMapping", "Which CSV columns hold what (import.h).")
+  py::class_<ColumnMapping>(m, "ColumnMapping")
       .def(py::init<>())
       .def_readwrite("phone_columns", &ColumnMapping::phone_columns)
       .def_readwrite("external_id_column", &ColumnMapping::external_id_column)
@@ -295,7 +291,7 @@ void bind_model(py::module_& m) {
       .def_readwrite("max_errors_kept", &ImportOptions::max_errors_kept)
       .def_readwrite("max_lines_per_record", &ImportOptions::max_lines_per_record);
 
-  py::class_<ImportError>(m, "ImportRowError", "One rejected row (line 0: the whole file).")
+  py::class_<ImportError>(m, "ImportRowError")
       .def_readonly("line", &ImportError::line)
       .def_readonly("reason", &ImportError::reason)
       .def("__repr__", [](const ImportError& e) {
@@ -398,7 +394,7 @@ void bind_model(py::module_& m) {
                " -> " + to_string(c.to) + ", call_id=" + std::to_string(c.call_id) + ")";
       });
 
-  py::class_<PacingDecision>(m, "PacingDecision", "One pacing decision (listener event).")
+  py::class_<PacingDecision>(m, "PacingDecision")
       .def_readonly("at", &PacingDecision::at)
       .def_readonly("campaign_id", &PacingDecision::campaign_id)
       .def_readonly("policy", &PacingDecision::policy)

@@ -265,8 +265,8 @@ void bind_policy_types(py::module_& m) {
   py::class_<PendingCallView>(m, "PendingCallView",
                               "An attempt in flight that has not resolved yet (QUEUED..ANSWERED).")
       .def(py::init<>())
-      .def_readwrite("call", &PendingCallView::call, "Call id.")
-      .def_readwrite("elapsed_s", &PendingCallView::elapsed_s, "Time since launch (s).")
+      .def_readwrite("call", &PendingCallView::call)
+      .def_readwrite("elapsed_s", &PendingCallView::elapsed_s)
       .def("__repr__", [](const PendingCallView& v) {
         return "PendingCallView(call=" + std::to_string(v.call) +
                ", elapsed_s=" + std::string(py::repr(py::float_(v.elapsed_s))) + ")";
@@ -274,17 +274,16 @@ void bind_policy_types(py::module_& m) {
   py::class_<BusyAgentView>(m, "BusyAgentView",
                             "An agent handling a call (RESERVED, ON_CALL or WRAP_UP).")
       .def(py::init<>())
-      .def_readwrite("agent", &BusyAgentView::agent, "Agent id.")
-      .def_readwrite("state", &BusyAgentView::state, "RESERVED, ON_CALL or WRAP_UP.")
-      .def_readwrite("elapsed_s", &BusyAgentView::elapsed_s,
-                     "Time since the call was handed to the agent (RESERVED), in s.")
+      .def_readwrite("agent", &BusyAgentView::agent)
+      .def_readwrite("state", &BusyAgentView::state)
+      .def_readwrite("elapsed_s", &BusyAgentView::elapsed_s)
       .def("__repr__", [](const BusyAgentView& v) {
         return "BusyAgentView(agent=" + std::to_string(v.agent) +
                ", state=" + std::string(py::str(py::cast(v.state))) +
                ", elapsed_s=" + std::string(py::repr(py::float_(v.elapsed_s))) + ")";
       });
 
-  py::class_<PacingSnapshot> snapshot(m, "PacingSnapshot", "What a pacing policy sees (pacing.h).");
+  py::class_<PacingSnapshot> snapshot(m, "PacingSnapshot");
   snapshot.def(py::init<>())
       .def_readwrite("now", &PacingSnapshot::now)
       .def_readwrite("agents_logged_in", &PacingSnapshot::agents_logged_in)
@@ -299,29 +298,21 @@ void bind_policy_types(py::module_& m) {
       .def_readwrite("live_answer_probability", &PacingSnapshot::live_answer_probability)
       .def_readwrite("mean_time_to_resolve_s", &PacingSnapshot::mean_time_to_resolve_s)
       .def_readwrite("mean_handle_s", &PacingSnapshot::mean_handle_s)
-      .def_property_readonly(
-          "recent_handle_s",
-          [](const PacingSnapshot& s) {
-            return std::vector<double>(s.recent_handle_s.begin(), s.recent_handle_s.end());
-          },
-          "Recent handle times (hand-over to the agent -> end of wrap-up), up to 1,000, oldest "
-          "first, in s; valid only during decide().")
-      .def_property_readonly(
-          "recent_live_resolve_s",
-          [](const PacingSnapshot& s) {
-            return std::vector<double>(s.recent_live_resolve_s.begin(),
-                                       s.recent_live_resolve_s.end());
-          },
-          "Recent times from launch to a live answer, up to 1,000, oldest first, in s; valid "
-          "only during decide().")
-      .def_property_readonly(
-          "recent_other_resolve_s",
-          [](const PacingSnapshot& s) {
-            return std::vector<double>(s.recent_other_resolve_s.begin(),
-                                       s.recent_other_resolve_s.end());
-          },
-          "Recent times from launch to the end of an attempt that reached no person, up to "
-          "1,000, oldest first, in s; valid only during decide().")
+      .def_property_readonly("recent_handle_s",
+                             [](const PacingSnapshot& s) {
+                               return std::vector<double>(s.recent_handle_s.begin(),
+                                                          s.recent_handle_s.end());
+                             })
+      .def_property_readonly("recent_live_resolve_s",
+                             [](const PacingSnapshot& s) {
+                               return std::vector<double>(s.recent_live_resolve_s.begin(),
+                                                          s.recent_live_resolve_s.end());
+                             })
+      .def_property_readonly("recent_other_resolve_s",
+                             [](const PacingSnapshot& s) {
+                               return std::vector<double>(s.recent_other_resolve_s.begin(),
+                                                          s.recent_other_resolve_s.end());
+                             })
       .def_readwrite("pending_calls", &PacingSnapshot::pending_calls,
                      "Attempts in flight with their call ids and time since launch (only if the "
                      "policy wants_details()).")
@@ -366,8 +357,7 @@ void bind_policy_types(py::module_& m) {
       .def("tick_interval", &PacingPolicy::tick_interval)
       .def("__repr__", [](PacingPolicy& p) { return "<PacingPolicy " + p.name() + ">"; });
 
-  py::class_<TunablePolicy, PacingPolicy, std::shared_ptr<TunablePolicy>>(
-      m, "TunablePolicy", "A policy with one tunable scalar (policies.h).")
+  py::class_<TunablePolicy, PacingPolicy, std::shared_ptr<TunablePolicy>>(m, "TunablePolicy")
       .def_property("parameter", &TunablePolicy::parameter, &TunablePolicy::set_parameter,
                     "The current value (set: clamped to [parameter_min, parameter_max]).")
       .def_property_readonly("parameter_min", &TunablePolicy::parameter_min)
@@ -456,8 +446,7 @@ void bind_planning(py::module_& m) {
       .def_readwrite("description", &BenchScenario::description)
       .def_readwrite("file", &BenchScenario::file,
                      "The campaign (the file's \"campaign\" section, parsed as a campaign file).")
-      .def_readwrite("seeds", &BenchScenario::seeds,
-                     "Seeds 1..seeds, one run per policy each (1..1000). Default: 5.")
+      .def_readwrite("seeds", &BenchScenario::seeds)
       .def_readwrite("hours", &BenchScenario::hours, "Virtual hours per run. Default: 8.")
       .def_readwrite("contacts", &BenchScenario::contacts,
                      "Synthetic contacts when the campaign has no contacts file. Default: 0.")
@@ -475,7 +464,7 @@ void bind_planning(py::module_& m) {
         "Reads a pacing scenario file (benchmarks/scenarios/*.json, JSON with comments) as "
         "`omnivox bench-pacing` does. Relative paths resolve against the file's folder. Raises "
         "IoError if it cannot be read, ConfigError naming the field otherwise.");
-  py::class_<PolicyStats>(m, "PolicyStats", "Long-run statistics of a policy.")
+  py::class_<PolicyStats>(m, "PolicyStats")
       .def_readonly("occupancy", &PolicyStats::occupancy)
       .def_readonly("connects_per_hour", &PolicyStats::connects_per_hour)
       .def_readonly("abandons_per_hour", &PolicyStats::abandons_per_hour)

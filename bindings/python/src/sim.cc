@@ -116,8 +116,7 @@ void bind_world(py::module_& m) {
                num(d.mean()) + ">)";
       });
 
-  py::class_<ParametricWorld>(m, "ParametricWorld",
-                              "What happens when a number is dialed (probabilities and delays).")
+  py::class_<ParametricWorld>(m, "ParametricWorld")
       .def(py::init<>())
       .def_readwrite("p_live", &ParametricWorld::p_live)
       .def_readwrite("p_machine", &ParametricWorld::p_machine)
@@ -146,8 +145,7 @@ void bind_world(py::module_& m) {
       .def_readwrite("share_machine", &ReplayWorld::share_machine)
       .def_readwrite("busy_delay", &ReplayWorld::busy_delay)
       .def_readwrite("answer_delay", &ReplayWorld::answer_delay)
-      .def_static("load_bank_csv", &ReplayWorld::load_bank_csv, py::arg("path"), release(),
-                  "Loads the Bank Marketing CSV shape (id, campaign, duration, y).");
+      .def_static("load_bank_csv", &ReplayWorld::load_bank_csv, py::arg("path"), release());
 
   py::class_<SimulationOptions>(m, "SimulationOptions",
                                 "How the simulated world and agents behave.")
@@ -182,11 +180,11 @@ void bind_world(py::module_& m) {
 void bind_simulation(py::module_& m) {
   using release = py::call_guard<py::gil_scoped_release>;
 
-  py::class_<CallForecast>(m, "CallForecast", "Oracle view of an attempt in flight.")
+  py::class_<CallForecast>(m, "CallForecast")
       .def_readonly("live_answer", &CallForecast::live_answer)
       .def_readonly("resolves_at", &CallForecast::resolves_at)
       .def_readonly("talk_s", &CallForecast::talk_s);
-  py::class_<OriginateForecast>(m, "OriginateForecast", "Oracle view of a future attempt.")
+  py::class_<OriginateForecast>(m, "OriginateForecast")
       .def_readonly("live_answer", &OriginateForecast::live_answer)
       .def_readonly("resolves_after_s", &OriginateForecast::resolves_after_s)
       .def_readonly("talk_s", &OriginateForecast::talk_s);

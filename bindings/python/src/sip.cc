@@ -122,18 +122,18 @@ void bind_sip(py::module_& m) {
   py::class_<SipStats>(m, "SipStats",
                        "Counters of a SipTelephony since it was built (a snapshot; "
                        "SipTelephony.stats()).")
-      .def_readonly("invites_sent", &SipStats::invites_sent, "INVITEs sent (calls and agent legs).")
+      .def_readonly("invites_sent", &SipStats::invites_sent)
       .def_readonly("answered", &SipStats::answered,
                     "Customer calls answered (agent legs not counted).")
       .def_readonly("cancels_sent", &SipStats::cancels_sent)
       .def_readonly("byes_sent", &SipStats::byes_sent)
       .def_readonly("byes_received", &SipStats::byes_received)
-      .def_readonly("auth_challenges", &SipStats::auth_challenges, "401/407 answered with digest.")
+      .def_readonly("auth_challenges", &SipStats::auth_challenges)
       .def_readonly("queue_overflows", &SipStats::queue_overflows,
                     "Calls failed because they waited over max_queue_wait_s for the CPS limit.")
       .def_readonly("rtp_packets_received", &SipStats::rtp_packets_received)
       .def_readonly("rtp_packets_sent", &SipStats::rtp_packets_sent)
-      .def_readonly("bridges", &SipStats::bridges, "Calls bridged to an agent's leg.")
+      .def_readonly("bridges", &SipStats::bridges)
       .def_readonly("bridge_delay_us_last", &SipStats::bridge_delay_us_last,
                     "Microseconds from bridge() to the first customer packet relayed to the "
                     "agent, for the latest bridge (0 before any).")
@@ -143,7 +143,7 @@ void bind_sip(py::module_& m) {
                     "Microseconds from the AMD verdict to the first customer packet relayed to "
                     "the agent, for the latest bridged call that ran AMD (0 before any).")
       .def_readonly("calls_now", &SipStats::calls_now, "SIP dialogs open now.")
-      .def_readonly("agents_up", &SipStats::agents_up, "Agent legs up now.");
+      .def_readonly("agents_up", &SipStats::agents_up);
 
   py::class_<PySipTelephony, Telephony, std::shared_ptr<PySipTelephony>>(
       m, "SipTelephony",
