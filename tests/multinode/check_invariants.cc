@@ -6,8 +6,11 @@
 //     i.e. never held by two engines' leases while dialing);
 //   - each (list, external id) is stored once (imports, concurrent or resumed, never duplicate);
 //   - with --closed: no attempt is left open, and every contact is final or retryable;
-//   - with --contacts N: the campaign has exactly N contacts (an import lost none).
+//   - with --contacts N: the campaign has exactly N contacts (an import lost none);
+//   - with --max-abandon-rate R: abandons / live answers over the campaign's attempts is at
+//     most R (the campaign's rate, whichever engines placed the calls).
 // Usage: omnivox_check_invariants --storage URL --campaign ID [--closed] [--contacts N]
+//                                 [--max-abandon-rate R]
 // Prints a one-line summary; exit 0 when every invariant holds, 1 otherwise (each violation is
 // printed), 2 on bad usage.
 #include <algorithm>
@@ -25,6 +28,7 @@ int main(int argc, char** argv) {
   std::string url, campaign;
   bool require_closed = false;
   long expected_contacts = -1;
+  double max_abandon_rate = -1;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--storage") && i + 1 < argc) {
       url = argv[++i];
@@ -34,14 +38,20 @@ int main(int argc, char** argv) {
       require_closed = true;
     } else if (!std::strcmp(argv[i], "--contacts") && i + 1 < argc) {
       expected_contacts = std::atol(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--max-abandon-rate") && i + 1 < argc) {
+      max_abandon_rate = std::atof(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: %s --storage URL --campaign ID [--closed] [--contacts N]\n",
+      std::fprintf(stderr,
+                   "usage: %s --storage URL --campaign ID [--closed] [--contacts N] "
+                   "[--max-abandon-rate R]\n",
                    argv[0]);
       return 2;
     }
   }
   if (url.empty() || campaign.empty()) {
-    std::fprintf(stderr, "usage: %s --storage URL --campaign ID [--closed] [--contacts N]\n",
+    std::fprintf(stderr,
+                 "usage: %s --storage URL --campaign ID [--closed] [--contacts N] "
+                 "[--max-abandon-rate R]\n",
                  argv[0]);
     return 2;
   }
@@ -58,13 +68,16 @@ int main(int argc, char** argv) {
     });
     std::map<ContactId, std::vector<Attempt>> by_contact;
     std::set<CallId> ids;
-    long attempts = 0, open = 0, violations = 0;
+    long attempts = 0, open = 0, violations = 0, live = 0, abandoned = 0;
     auto violation = [&](const std::string& what) {
       if (++violations <= 20) std::printf("VIOLATION %s\n", what.c_str());
     };
     storage->scan_attempts(campaign, [&](const Attempt& a) {
       ++attempts;
       if (a.disposition == Disposition::kNone) ++open;
+      // A live answer: a person answered (bridged to an agent, or abandoned waiting for one).
+      if (a.disposition == Disposition::kAbandoned) ++abandoned, ++live;
+      if (a.disposition != Disposition::kAbandoned && a.bridged_at != TimePoint{}) ++live;
       if (!ids.insert(a.call_id).second) {
         violation("call id " + std::to_string(a.call_id) + " recorded twice");
       }
@@ -115,6 +128,16 @@ int main(int argc, char** argv) {
       }
     }
     if (require_closed && open > 0) violation(std::to_string(open) + " attempts still open");
+    const double abandon_rate = live ? static_cast<double>(abandoned) / live : 0.0;
+    if (max_abandon_rate >= 0 && abandon_rate > max_abandon_rate) {
+      violation("abandon rate " + std::to_string(abandon_rate) + " (" + std::to_string(abandoned) +
+                " of " + std::to_string(live) + " live answers) over " +
+                std::to_string(max_abandon_rate));
+    }
+    if (max_abandon_rate >= 0) {
+      std::printf("live answers %ld, abandons %ld, abandon rate %.4f\n", live, abandoned,
+                  abandon_rate);
+    }
     std::printf("contacts %zu, attempts %ld, open %ld, final or retryable %zu, violations %ld\n",
                 contacts.size(), attempts, open, final_or_retryable, violations);
     return violations == 0 ? 0 : 1;
