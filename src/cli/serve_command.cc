@@ -100,8 +100,9 @@ int serve_main(const ServeArgs& a) {
   serve::ServerOptions so;
   so.address = a.listen.substr(0, colon);
   if (so.address.size() > 2 && so.address.front() == '[' && so.address.back() == ']') {
-    so.address = so.address.substr(1, so.address.size() - 2);
+    so.address = so.address.substr(1, so.address.size() - 2);  // [::1]:8080
   }
+  if (so.address == "localhost") so.address = "127.0.0.1";
   try {
     int port = std::stoi(a.listen.substr(colon + 1));
     if (port < 0 || port > 65535) throw std::out_of_range("port");

@@ -6,7 +6,8 @@ Usage: serve_test.py OMNIVOX_BINARY CASE
                contacts, callbacks, DNC, census, statistics, pause, stop, delete) and its errors
   auth         every route without a token, with a wrong token, another tenant's token and a
                read-only token on control routes: all refused (401 / 404 / 403); tokens revoked
-  metrics      /metrics passes `promtool check metrics` and has the families docs/serve.md lists
+  metrics      /metrics passes `promtool check metrics` and has the families docs/serve.md lists;
+               a Prometheus server (port 18060) scrapes it with a read token
   events       Server-Sent Events resumed with Last-Event-ID: no gap, no duplicate
   limits       body limits (413), the rate limit (429), TLS, SIGTERM exits in order
 Uses only the standard library. Every wait is bounded.
@@ -340,9 +341,52 @@ def case_metrics():
             out = subprocess.run([promtool, "check", "metrics"], stdin=f, capture_output=True,
                                  text=True, timeout=60)
         check(out.returncode == 0, f"promtool check metrics: {out.stdout} {out.stderr}")
-        print("metrics: ok (promtool check metrics passed)")
+        scraped = scrape_with_prometheus(read)
+        print(f"metrics: ok (promtool check metrics passed; Prometheus scraped {scraped})")
     finally:
         server.stop()
+
+
+def scrape_with_prometheus(read):
+    """A Prometheus server scrapes /metrics with the read token; returns omnivox_agents' value
+    for AVAILABLE as Prometheus stored it."""
+    prometheus = shutil.which("prometheus")
+    if not prometheus:
+        fail("prometheus not found (Debian package prometheus; cmake/bootstrap.sh installs it)")
+    config = os.path.join(WORK, "prometheus.yml")
+    with open(config, "w") as f:
+        f.write(f"""global: {{scrape_interval: 1s, evaluation_interval: 1s}}
+scrape_configs:
+  - job_name: omnivox
+    authorization: {{credentials: "{read}"}}
+    static_configs: [{{targets: ["127.0.0.1:{PORT}"]}}]
+""")
+    log = open(os.path.join(WORK, "prometheus.log"), "w")
+    proc = subprocess.Popen([prometheus, "--config.file", config, "--storage.tsdb.path",
+                             os.path.join(WORK, "tsdb"), "--web.listen-address",
+                             "127.0.0.1:18060"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        query = "/api/v1/query?query=omnivox_agents%7Bstate%3D%22AVAILABLE%22%7D"
+
+        def scraped():
+            try:
+                status, body = request("GET", query, port=18060)
+            except OSError:
+                return None
+            if status != 200 or not body["data"]["result"]:
+                return None
+            return body["data"]["result"]
+
+        result = wait_for("a Prometheus scrape", scraped, 45)
+        status, up = request("GET", "/api/v1/query?query=up", port=18060)
+        check(up["data"]["result"][0]["value"][1] == "1", f"up: {up}")
+        return f"omnivox_agents{{state=AVAILABLE}} = {result[0]['value'][1]}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 class EventReader(threading.Thread):
