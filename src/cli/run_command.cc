@@ -324,6 +324,7 @@ int run_command(const RunArgs& args) {
         file.campaign.id, sip ? file.telephony.agents[i].id : "agent-" + std::to_string(i + 1)));
   }
   if (sip) sip->attach(&engine, agents);
+  apply_inbound(file, engine, agents);
   // Agents follow their shift in the campaign's zone: in at each start, out at each end.
   TimeZoneMap& zones = engine.time_zones();
   CallWindow shift_end;  // open from each shift's end to midnight
@@ -534,6 +535,14 @@ int run_command(const RunArgs& args) {
   std::printf("  %-28s %ld\n", "machines", s.machines);
   std::printf("  %-28s %ld (%.3f%% of live answers)\n", "abandons", s.abandons,
               100.0 * s.abandon_rate);
+  for (const std::string& queue : engine.inbound_queues()) {
+    const InboundQueueStatistics in = engine.inbound_statistics(queue);
+    std::printf(
+        "  %-28s %ld offered, %ld answered, %ld abandoned (%.1f%%); service level %.1f%%, "
+        "ASA %.1f s\n",
+        ("inbound " + queue).c_str(), in.offered, in.answered, in.abandoned,
+        100.0 * in.abandon_rate, 100.0 * in.service_level, in.asa_s);
+  }
   std::printf("  %-28s %.1f%%\n", "agent occupancy", 100.0 * s.occupancy);
   std::printf("  %-28s %.1f h talk, %.1f h wrap-up\n", "agent time", s.talk_seconds / 3600,
               s.wrap_seconds / 3600);
