@@ -1,19 +1,64 @@
 #!/usr/bin/env bash
 # Installs Omnivox into a temporary prefix and builds examples/cpp against it with
-# find_package(omnivox), as a host project would; then runs the example.
+# find_package(omnivox), as a host project would; then runs the example. Then moves the install
+# to another prefix and builds a C host (examples/c/c_telephony_host.c) against the moved copy,
+# through pkg-config and through find_package(omnivox COMPONENTS c), linking only libomnivox_c,
+# and runs it without OMNIVOX_DATA_DIR: the library finds its time-zone map beside itself.
 set -euo pipefail
-BUILD_DIR="$1"
-SOURCE_DIR="$2"
-PREFIX="$(mktemp -d)"
-trap 'rm -rf "$PREFIX"' EXIT
+BUILD_DIR="$(cd "$1" && pwd)"
+SOURCE_DIR="$(cd "$2" && pwd)"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+PREFIX="$TMP/first"
 cmake --install "$BUILD_DIR" --prefix "$PREFIX" >/dev/null
 test -f "$PREFIX/include/omnivox/engine.h"
 test -f "$PREFIX/include/omnivox/omnivox.h"
 grep -q "define OMNIVOX_VERSION_STRING \"[0-9]*\.[0-9]*\.[0-9]*\"" "$PREFIX/include/omnivox/version.h"
 test -f "$PREFIX/share/omnivox/phone-timezones/map_data.txt"
 test -f "$PREFIX/lib/cmake/omnivox/omnivoxConfig.cmake"
-cmake -S "$SOURCE_DIR/examples/cpp" -B "$PREFIX/hello-build" -DCMAKE_PREFIX_PATH="$PREFIX" \
+test -f "$PREFIX/lib/pkgconfig/omnivox.pc"
+cmake -S "$SOURCE_DIR/examples/cpp" -B "$TMP/hello-build" -DCMAKE_PREFIX_PATH="$PREFIX" \
   -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$PREFIX/hello-build" >/dev/null
-OMNIVOX_DATA_DIR="$PREFIX/share/omnivox" LD_LIBRARY_PATH="$PREFIX/lib" "$PREFIX/hello-build/hello_campaign"
+cmake --build "$TMP/hello-build" >/dev/null
+OMNIVOX_DATA_DIR="$PREFIX/share/omnivox" LD_LIBRARY_PATH="$PREFIX/lib" "$TMP/hello-build/hello_campaign"
 echo "find_package(omnivox) works"
+
+# ---- the install moved elsewhere: nothing in it may name the first prefix ----
+MOVED="$TMP/moved/prefix"
+mkdir -p "$TMP/moved"
+mv "$PREFIX" "$MOVED"
+if grep -rIl "$PREFIX" "$MOVED"; then
+  echo "FAIL: the files above name the install prefix (not relocatable)"
+  exit 1
+fi
+HOST_SOURCE="$SOURCE_DIR/examples/c/c_telephony_host.c"
+run_host() {  # the host must link libomnivox_c and not the C++ library
+  local host="$1"
+  if readelf -d "$host" | grep NEEDED | grep -q "libomnivox\.so"; then
+    echo "FAIL: $host links the C++ library"
+    exit 1
+  fi
+  readelf -d "$host" | grep NEEDED | grep -q "libomnivox_c\.so" ||
+    { echo "FAIL: $host does not link libomnivox_c"; exit 1; }
+  env -u OMNIVOX_DATA_DIR LD_LIBRARY_PATH="$MOVED/lib" "$host" >"$TMP/host.out"
+}
+PC_CFLAGS_LIBS="$(PKG_CONFIG_PATH="$MOVED/lib/pkgconfig" pkg-config --cflags --libs omnivox)"
+# shellcheck disable=SC2086
+cc -std=c99 -Wall -Werror -pedantic "$HOST_SOURCE" $PC_CFLAGS_LIBS -o "$TMP/host-pc"
+run_host "$TMP/host-pc"
+echo "pkg-config omnivox works from a moved prefix ($PC_CFLAGS_LIBS)"
+cmake -S "$SOURCE_DIR/tests/package/c_host" -B "$TMP/c-host-build" -DCMAKE_PREFIX_PATH="$MOVED" \
+  -DOMNIVOX_C_HOST_SOURCE="$HOST_SOURCE" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$TMP/c-host-build" >/dev/null
+run_host "$TMP/c-host-build/c_host"
+echo "find_package(omnivox COMPONENTS c) works from a moved prefix"
+
+# The map the library loads is the moved install's: spoil it and the engine names that file.
+echo "+1 Not/AZone" >>"$MOVED/share/omnivox/phone-timezones/map_data.txt"
+if env -u OMNIVOX_DATA_DIR LD_LIBRARY_PATH="$MOVED/lib" "$TMP/host-pc" 2>"$TMP/host.err" >/dev/null; then
+  echo "FAIL: the host ran on a spoiled map: it did not load the moved install's"
+  exit 1
+fi
+grep -q "$MOVED/lib/.*phone-timezones/map_data.txt" "$TMP/host.err" ||
+  { echo "FAIL: unexpected error:"; cat "$TMP/host.err"; exit 1; }
+echo "the moved install's library loads the moved install's time-zone map"

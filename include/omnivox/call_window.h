@@ -68,8 +68,11 @@ class TimeZoneMap {
   /// Loads map_data.txt. Throws Error(kIo) if the file cannot be read, Error(kConfig) with
   /// "path:line: reason" on a malformed line or an unknown IANA zone.
   static TimeZoneMap load(const std::string& path);
-  /// The path of the map installed with the library (or the source tree's copy for builds run
-  /// from the build directory); env OMNIVOX_DATA_DIR overrides the data directory.
+  /// The path of the map: $OMNIVOX_DATA_DIR/phone-timezones/map_data.txt if that variable is
+  /// set, else the copy installed beside the library that holds this code (found from the
+  /// library's own path, so a moved install still finds it: LIBDIR/../share/omnivox/...), else
+  /// the one at the install prefix chosen at build time, else the source tree's (a build run
+  /// from its build directory).
   static std::string default_path();
 
   /// The zone set of an E.164 number ("+351912345678"), by its longest listed prefix;

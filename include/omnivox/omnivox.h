@@ -850,7 +850,10 @@ typedef struct omnivox_engine_options {
   int64_t max_wrap_up_ms;    /* an agent in WRAP_UP this long gets COMPLETED, > 0. Default 900000 */
   int log_level;             /* enum omnivox_log_level: lines below it are dropped. Default WARN */
   int journal_state_changes; /* journal every call state change. Default 0 */
-  const char* time_zone_map_path; /* phone-prefix -> zone map; NULL = built-in. Default NULL */
+  /* phone-prefix -> zone map file; NULL = share/omnivox/phone-timezones/map_data.txt of the
+     install the library was loaded from (found from the library's own path, so a moved install
+     works), $OMNIVOX_DATA_DIR/phone-timezones/map_data.txt if that is set. Default NULL */
+  const char* time_zone_map_path;
 
   int storage_kind;               /* enum omnivox_storage_kind. Default MEMORY */
   const char* sqlite_path;        /* for OMNIVOX_STORAGE_SQLITE. Default NULL */

@@ -21,6 +21,7 @@
 
 #include <cctz/civil_time.h>
 #include <cctz/time_zone.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <atomic>
@@ -574,10 +575,19 @@ std::string TimeZoneMap::default_path() {
   if (const char* dir = std::getenv("OMNIVOX_DATA_DIR"); dir != nullptr && *dir != '\0') {
     return std::string(dir) + kRelative;
   }
-  std::string installed = std::string(OMNIVOX_DATA_INSTALL_DIR) + kRelative;
   std::error_code ec;
+  // Beside the library that holds this function, as installed (lib/ -> share/omnivox/): an
+  // install moved to another prefix, or unpacked anywhere, finds its own copy.
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&TimeZoneMap::default_path), &info) != 0 &&
+      info.dli_fname != nullptr) {
+    std::filesystem::path library(info.dli_fname);
+    std::string beside = (library.parent_path() / OMNIVOX_DATA_RELATIVE_DIR).string() + kRelative;
+    if (std::filesystem::is_regular_file(beside, ec)) return beside;
+  }
+  std::string installed = std::string(OMNIVOX_DATA_INSTALL_DIR) + kRelative;
   if (std::filesystem::is_regular_file(installed, ec)) return installed;
-  return std::string(OMNIVOX_DATA_SOURCE_DIR) + kRelative;
+  return std::string(OMNIVOX_DATA_SOURCE_DIR) + kRelative;  // run from the build tree
 }
 
 ZoneSetId TimeZoneMap::zone_set_for(std::string_view e164) const {
