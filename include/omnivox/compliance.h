@@ -53,6 +53,11 @@ struct ComplianceProfile {
   /// The AMD false-positive rate assumed for that estimate (share of AMD "machine" results that
   /// were people). Default: 0.
   double amd_false_positive_rate = 0.0;
+  /// The governor's risk per launch decision that the calls then in flight could push the
+  /// abandon rate over the cap (AbandonGovernor); 0 = strict: no launch unless even the worst
+  /// case keeps the rate within the cap. In [0, 0.01]. Default: 1e-9 (with up to 10^5 launch
+  /// decisions beyond the free agents a day, at most 10^-4 a campaign-day by the union bound).
+  double abandon_guard_risk = 1e-9;
   /// Longest wait of a live answer for an agent before it is abandoned. Default: 2 s.
   Duration hold_window{2000};
   /// Shortest ring before the engine may give up on an unanswered call. Default: 0.
@@ -88,19 +93,25 @@ struct ComplianceProfile {
 };
 
 /// Counts live answers and abandons of one campaign over the profile's window and clamps pacing
-/// decisions so that the projected abandon rate stays within the cap: no policy can bypass it.
+/// decisions so that the abandon rate in the window ending at any instant stays within the cap:
+/// no policy can bypass it.
 ///
-/// Rule at a decision: with L live answers and A abandons in the window (plus, when the profile
-/// says so, estimated AMD false positives F = machines x rate), launching n more calls while
-/// `pending` are in flight, `waiting` live answers wait and `idle` agents are free, the calls
-/// beyond the free agents, E = max(0, pending + waiting + n - idle), are the ones that can be
-/// abandoned. Each is a live answer with probability p (the live-answer estimate, at least
-/// 0.05), so they can cause at most Binomial(E, p) abandons; the governor allows the largest n
-/// for which a high bound of that — mean plus three standard deviations — keeps the rate
-/// within the cap:
-///     A + F + p E + 3 sqrt(E p (1 - p))  <=  cap (L + p E).
-/// Launching up to the free agents (E = 0, progressive) is always allowed: it abandons nobody
-/// unless an agent leaves. At the start of a campaign (L = 0) that is all that is allowed.
+/// Rule at a decision (docs/compliance.md, "The governor's rule"): with L live answers and A
+/// abandons in the window (plus, when the profile says so, estimated AMD false positives
+/// F = machines x rate), the rate stays within the cap while the abandons still to come are at
+/// most K = (cap L' - A - F) / (1 - cap) (each abandon is also a live answer), where L' leaves
+/// out the live answers a rolling window loses within Exposure::resolve_within. Launching n more
+/// calls while `pending` are in flight, `waiting` live answers wait and `idle` agents are free,
+/// the calls in flight, M = pending + n, bring X live answers; the free agents take the first
+/// idle - waiting of them, so at most max(0, X + waiting - idle) are abandoned however the
+/// busy agents fare. The governor allows the largest n with
+///     P(X > K + idle - waiting) <= r,    X ~ Binomial(M, p_hi),
+/// r = ComplianceProfile::abandon_guard_risk, and p_hi the Wilson upper bound (z = 5) of the
+/// live-answer probability from its estimate and sample (Exposure); this default mode also
+/// keeps 2 abandons of K in reserve for what the binomial model misses. With r = 0 (strict) X is
+/// taken as M: no launch unless every call in flight being a live answer keeps the rate within
+/// the cap. Launching up to the free agents (progressive) is always allowed: it abandons nobody
+/// unless an agent leaves (agents wait for the calls pending before they pause).
 /// Thread-safety: none (one per campaign, on the engine's thread).
 class AbandonGovernor {
  public:
@@ -123,11 +134,19 @@ class AbandonGovernor {
     int agents_idle = 0;    ///< logged-in agents free now
     int calls_waiting = 0;  ///< live answers waiting for an agent
     int calls_pending = 0;  ///< attempts launched and not resolved yet
-    /// Share of resolved attempts that are live answers (clamped to 0.05–1). Default: 0.3 (the
-    /// PacingSnapshot's prior).
+    /// Share of resolved attempts that are live answers. Default: 0.3 (the PacingSnapshot's
+    /// prior).
     double live_answer_probability = 0.3;
+    /// The resolved attempts that estimate is from; the governor bounds p from above with it
+    /// (0: nothing known, p_hi = 1). -1: not given, taken as the live answers in the window
+    /// divided by the estimate. Default: -1.
+    long attempts_resolved = -1;
+    /// Time within which the calls in flight resolve (ring timeout plus hold window): with a
+    /// rolling window, the live answers that leave it meanwhile are not counted. Default: 5 min.
+    Duration resolve_within = std::chrono::minutes(5);
   };
-  /// The largest n <= wanted that keeps the projection within the cap (see above).
+  /// The largest n <= wanted the rule above allows (at least the free agents' share, at most
+  /// `wanted`; 0 when wanted <= 0).
   int clamp(int wanted, const Exposure& exposure);
   /// Counts in the window ending at t.
   long live_answers(TimePoint t);

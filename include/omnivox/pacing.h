@@ -15,23 +15,23 @@ namespace omnivox {
 
 /// An attempt in flight that has not resolved yet (QUEUED..ANSWERED).
 struct PendingCallView {
-  CallId call = kNoCall;
-  double elapsed_s = 0;  ///< since launch
+  CallId call = kNoCall;  ///< the attempt's call id
+  double elapsed_s = 0;   ///< time since launch, in s
 };
 /// An agent handling a call (RESERVED, ON_CALL or WRAP_UP).
 struct BusyAgentView {
-  AgentId agent = kNoAgent;
-  AgentState state = AgentState::kOnCall;
-  double elapsed_s = 0;  ///< since the call was handed to the agent (RESERVED)
+  AgentId agent = kNoAgent;                ///< the agent's id
+  AgentState state = AgentState::kOnCall;  ///< RESERVED, ON_CALL or WRAP_UP
+  double elapsed_s = 0;  ///< time since the call was handed to the agent (RESERVED), in s
 };
 
 /// What a policy sees. Times in seconds.
 struct PacingSnapshot {
-  TimePoint now{};
-  int agents_logged_in = 0;  ///< not LOGGED_OUT
-  int agents_idle = 0;       ///< AVAILABLE
-  int agents_paused = 0;
-  int agents_busy = 0;  ///< RESERVED, ON_CALL or WRAP_UP
+  TimePoint now{};           ///< the decision's time, on the engine's clock
+  int agents_logged_in = 0;  ///< agents not LOGGED_OUT
+  int agents_idle = 0;       ///< agents AVAILABLE
+  int agents_paused = 0;     ///< agents PAUSED
+  int agents_busy = 0;       ///< agents RESERVED, ON_CALL or WRAP_UP
   /// Elapsed time (s) in its state of each busy agent (only if the policy wants_details()).
   std::vector<double> busy_elapsed_s;
   /// Attempts launched and not yet resolved to a live answer or an end (QUEUED..ANSWERED).
@@ -46,27 +46,38 @@ struct PacingSnapshot {
   int calls_waiting = 0;
   /// Dialable entries in the dial queue.
   int dial_queue_size = 0;
-  /// Online estimates (campaign so far; priors before any data).
+  /// Share of resolved attempts that are live answers, estimated online over the campaign so
+  /// far (the prior before any data: 0.3).
   double live_answer_probability = 0.3;
-  double mean_time_to_resolve_s = 20.0;  ///< launch → answer or end
-  double mean_handle_s = 120.0;          ///< bridge → end of wrap-up
-  /// Recent samples (up to 1,000 each, oldest first; valid only during decide()): handle
-  /// times (hand-over to the agent → end of wrap-up), launch → live answer, launch → end of an
-  /// attempt that reached no person.
+  /// Mean time from launch to a live answer or an end, in s, estimated online (prior: 20 s).
+  double mean_time_to_resolve_s = 20.0;
+  /// Mean handle time (bridge → end of wrap-up), in s, estimated online (prior: 120 s).
+  double mean_handle_s = 120.0;
+  /// Recent handle times (hand-over to the agent → end of wrap-up), in s, up to 1,000, oldest
+  /// first; valid only during decide().
   std::span<const double> recent_handle_s;
+  /// Recent times from launch to a live answer, in s, up to 1,000, oldest first; valid only
+  /// during decide().
   std::span<const double> recent_live_resolve_s;
+  /// Recent times from launch to the end of an attempt that reached no person, in s, up to
+  /// 1,000, oldest first; valid only during decide().
   std::span<const double> recent_other_resolve_s;
   /// Attempts resolved so far (live answers + attempts ended before one).
   long attempts_resolved = 0;
   /// Share of today's call window still ahead, in the campaign's time zone (1 before it opens,
   /// 0 after it closes).
   double calling_day_left = 1.0;
-  /// Abandon rate in the compliance window (counted abandons / live answers) and the cap
-  /// (fraction, 0.03 = 3 %); the counts are over the same window.
+  /// Abandon rate over the compliance window (counted abandons / live answers, a fraction; not
+  /// the cumulative CampaignStatistics::abandon_rate).
   double abandon_rate = 0.0;
-  double abandon_cap = 0.03;
-  long live_answers = 0;
-  long abandons = 0;
+  double abandon_cap = 0.03;  ///< the compliance profile's cap (fraction, 0.03 = 3 %)
+  long live_answers = 0;      ///< live answers in the compliance window
+  long abandons = 0;          ///< counted abandons in the compliance window
+  /// True when the engine's clock follows real time: the engine's thread waits for decide(),
+  /// so long work belongs on another thread. False with a virtual clock (simulation), where
+  /// time stands still while decide() runs and a policy may compute at length inline and stay
+  /// reproducible. Default: false.
+  bool real_time = false;
 };
 
 /// Decides how many attempts to launch. Called on the engine's thread only.

@@ -172,24 +172,84 @@ AbandonGovernor::Window AbandonGovernor::window(TimePoint t) {
   return w;
 }
 
+namespace {
+
+// Abandons of the budget the default (probabilistic) mode keeps in reserve.
+constexpr double kAbandonReserve = 2.0;
+
+// P(X > k) for X ~ Binomial(m, p), summed upward from k + 1 (the terms fall fast past the mean,
+// so the sum stops once they no longer change it). Below the median it returns 1, a bound: the
+// true value is then at least 1/2, far above any risk the governor accepts, and summing from
+// there would start at a term that underflows to 0.
+double binomial_tail_above(int m, double p, int k) {
+  if (k >= m) return 0.0;
+  if (k < 0 || p >= 1.0) return 1.0;
+  if (p <= 0.0) return 0.0;
+  if (k + 1 <= std::floor(m * p)) return 1.0;
+  const int j0 = k + 1;
+  double log_term = std::lgamma(m + 1.0) - std::lgamma(j0 + 1.0) - std::lgamma(m - j0 + 1.0) +
+                    j0 * std::log(p) + (m - j0) * std::log1p(-p);
+  double term = std::exp(log_term);
+  double sum = 0;
+  const double odds = p / (1 - p);
+  for (int j = j0; j <= m; ++j) {
+    sum += term;
+    if (j > m * p && term <= 1e-18 * sum) break;
+    term *= static_cast<double>(m - j) / (j + 1) * odds;
+  }
+  return std::min(sum, 1.0);
+}
+
+// Wilson score upper bound of a binomial proportion (Wilson 1927): p_hat from n trials, z
+// standard deviations.
+double wilson_upper(double p_hat, double n, double z) {
+  if (n <= 0) return 1.0;
+  const double z2 = z * z;
+  const double centre = p_hat + z2 / (2 * n);
+  const double spread = z * std::sqrt(p_hat * (1 - p_hat) / n + z2 / (4 * n * n));
+  return std::min(1.0, (centre + spread) / (1 + z2 / n));
+}
+
+}  // namespace
+
 int AbandonGovernor::clamp(int wanted, const Exposure& s) {
   if (wanted <= 0) return 0;
   const int free_agents = std::max(s.agents_idle - s.calls_waiting, 0);
   const int safe = std::max(free_agents - s.calls_pending, 0);
   if (wanted <= safe || profile_.abandon_cap >= 1.0) return wanted;
-  const double live = static_cast<double>(live_answers(s.now));
-  const double counted = counted_abandons(s.now);
   const double cap = profile_.abandon_cap;
-  const double p = std::clamp(s.live_answer_probability, 0.05, 1.0);
-  // A high upper bound of the abandons the exposed calls can cause: each is a live answer with
-  // probability p (and then at worst abandoned), so their number is at most Binomial(E, p);
-  // the bound adds three standard deviations to the mean.
+  // Abandons still allowed before the rate would pass the cap; the agents free now absorb the
+  // first live answers (waiting ones first).
+  const double live = static_cast<double>(live_answers(s.now));
+  // A rolling window loses its oldest live answers while the calls in flight resolve: the
+  // budget is what remains once those are gone (leaving abandons are not credited).
+  long leaving = 0;
+  if (profile_.abandon_window > Duration(0)) {
+    const TimePoint gone_by = s.now - profile_.abandon_window + s.resolve_within;
+    for (auto it = live_.begin(); it != live_.end() && *it <= gone_by; ++it) ++leaving;
+  }
+  const double budget =
+      (cap * (live - static_cast<double>(leaving)) - counted_abandons(s.now)) / (1 - cap);
+  const double risk = std::clamp(profile_.abandon_guard_risk, 0.0, 0.01);
+  // The default mode keeps two abandons of the budget in reserve for what the binomial model
+  // misses: a pending call's chance to be live changes with its age in a real world (busy
+  // signals end fast, live answers take a few rings), and audits order abandons by answer time.
+  const double reserve = risk > 0 ? kAbandonReserve : 0.0;
+  const double absorbed =
+      std::floor(std::max(budget - reserve, -1.0) + 1e-9) + s.agents_idle - s.calls_waiting;
+  const int k = static_cast<int>(std::clamp(absorbed, -1.0, 1e9));
+  const double p_hat = std::clamp(s.live_answer_probability, 0.0, 1.0);
+  const double sample = s.attempts_resolved >= 0 ? static_cast<double>(s.attempts_resolved)
+                        : p_hat > 0              ? live / p_hat
+                                                 : 0.0;
+  const double p_hi = wilson_upper(p_hat, sample, 5.0);
+  // Allowed with n more launches: the in-flight calls' live answers exceed k with probability
+  // at most `risk` (none exceed it in the strict mode). Monotone in n.
   auto fits = [&](int n) {
-    double exposed = std::max(0, s.calls_pending + s.calls_waiting + n - s.agents_idle);
-    double worst = p * exposed + 3.0 * std::sqrt(exposed * p * (1 - p));
-    return counted + worst <= cap * (live + p * exposed);
+    const int in_flight = s.calls_pending + n;
+    if (risk <= 0) return in_flight <= k;
+    return binomial_tail_above(in_flight, p_hi, k) <= risk;
   };
-  // The left side grows by p per extra call and the right by cap * p: fits() is monotone.
   int lo = safe, hi = wanted;
   if (fits(hi)) return hi;
   while (hi - lo > 1) {

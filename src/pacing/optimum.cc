@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "pacing/optimum_solver.h"
+
 namespace omnivox {
 namespace {
 
@@ -107,8 +109,9 @@ struct Rates {
 
 class Chain {
  public:
-  Chain(const OptimumModel& m, int max_in_flight)
-      : n_(m.agents),
+  Chain(const OptimumModel& m, int max_in_flight, const std::atomic<bool>* stop = nullptr)
+      : stop_(stop),
+        n_(m.agents),
         dmax_(max_in_flight),
         w_(max_in_flight + 1),
         p_(m.p_live),
@@ -180,6 +183,7 @@ class Chain {
     const double q = 1.0 - p_;
     double gain = 0;
     for (long long it = 0;; ++it) {
+      check_stop();
       suffix_max(h, zero_abandon, wv, nullptr);
       double lo = kInf, hi = -kInf, mag = 0, ref = 0;
       for (int b = 0; b <= n_; ++b) {
@@ -246,6 +250,7 @@ class Chain {
     const double q = 1.0 - p_;
     Rates prev = rates(pi, pol);
     for (long long it = 1;; ++it) {
+      check_stop();
       std::fill(next.begin(), next.end(), 0.0);
       for (int b = 0; b <= n_; ++b) {
         const double rh = b * hand_ * inv_rate;
@@ -354,6 +359,13 @@ class Chain {
   double hand() const { return hand_; }
 
  private:
+  void check_stop() const {
+    if (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) {
+      throw Error(ErrorCode::kState, "optimum: solve stopped");
+    }
+  }
+
+  const std::atomic<bool>* stop_;
   int n_, dmax_, w_;
   double p_, res_, hand_, tol_;
   double rate_, scale_;
@@ -390,8 +402,8 @@ struct Solved {
   bool threshold = false;
 };
 
-OptimumResult solve_with_cap(const OptimumModel& m, int dmax) {
-  Chain chain(m, dmax);
+OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const std::atomic<bool>* stop) {
+  Chain chain(m, dmax, stop);
   OptimumResult out;
   out.max_in_flight = dmax;
   std::vector<double> h, pi;
@@ -493,18 +505,16 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax) {
   throw Error(ErrorCode::kInvalidArgument, "optimum: the Lagrangian search did not converge");
 }
 
-}  // namespace
-
-OptimumResult solve_optimum(const OptimumModel& model) {
+OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop) {
   validate(model);
   if (model.max_in_flight > 0) {
     require_fits(model, model.max_in_flight);
-    return solve_with_cap(model, model.max_in_flight);
+    return solve_with_cap(model, model.max_in_flight, stop);
   }
   double dmax = auto_in_flight(model);
   require_fits(model, dmax);
   for (;;) {
-    OptimumResult r = solve_with_cap(model, static_cast<int>(dmax));
+    OptimumResult r = solve_with_cap(model, static_cast<int>(dmax), stop);
     const double next = std::ceil(dmax * 1.25);
     if (!r.cap_binding || dmax > 64 * model.agents / model.p_live ||
         !solve_size(model, next).fits()) {
@@ -512,6 +522,14 @@ OptimumResult solve_optimum(const OptimumModel& model) {
     }
     dmax = next;
   }
+}
+
+}  // namespace
+
+OptimumResult solve_optimum(const OptimumModel& model) { return solve(model, nullptr); }
+
+OptimumResult solve_optimum_stoppable(const OptimumModel& model, const std::atomic<bool>& stop) {
+  return solve(model, &stop);
 }
 
 PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vector<int>& target) {

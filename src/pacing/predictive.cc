@@ -1,15 +1,131 @@
 // PREDICTIVE: certainty-equivalent optimal control over the stylised model of optimum.h.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "omnivox/optimum.h"
 #include "omnivox/pacing.h"
+#include "pacing/optimum_solver.h"
 
 namespace omnivox {
 namespace {
+
+// A solution of the model: the two bracketing thresholds, T(b) for b busy agents.
+struct Solution {
+  bool ok = false;
+  std::vector<int> feasible, infeasible;
+};
+
+Solution solve_model(const OptimumModel& m, const std::atomic<bool>* stop) {
+  Solution sol;
+  try {
+    OptimumResult r = stop != nullptr ? solve_optimum_stoppable(m, *stop) : solve_optimum(m);
+    if (r.threshold_form && !r.feasible_target.empty()) {
+      sol.ok = true;
+      sol.feasible = r.feasible_target;
+      sol.infeasible = r.infeasible_target;
+    }
+  } catch (const std::exception&) {
+    sol.ok = false;  // past the solver's limits, or stopped: the policy stays as it was
+  }
+  return sol;
+}
+
+// Solves models on one thread of its own, started at the first job, so that a real-time engine
+// never waits for a solve (seconds for 100 agents): the engine thread posts a job and picks the
+// result up at a later decision. A job posted while another waits replaces it (only the newest
+// model matters); a running job for an older model is stopped.
+class SolveWorker {
+ public:
+  struct Job {
+    long generation = 0;
+    int agents = 0;
+    OptimumModel model;
+  };
+  struct Done {
+    long generation = 0;
+    int agents = 0;
+    Solution solution;
+  };
+
+  SolveWorker() = default;
+  SolveWorker(const SolveWorker&) = delete;
+  SolveWorker& operator=(const SolveWorker&) = delete;
+  ~SolveWorker() {
+    {
+      std::lock_guard lock(mu_);
+      quit_ = true;
+      queued_.reset();
+    }
+    stop_.store(true, std::memory_order_relaxed);
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // False if no thread could be started (the caller then solves inline).
+  bool post(Job job) {
+    std::lock_guard lock(mu_);
+    if (running_ && running_generation_ < job.generation) {
+      stop_.store(true, std::memory_order_relaxed);
+    }
+    queued_ = std::move(job);
+    if (!thread_.joinable()) {
+      try {
+        thread_ = std::thread([this] { loop(); });
+      } catch (const std::exception&) {
+        queued_.reset();
+        return false;
+      }
+    }
+    wake_.notify_one();
+    return true;
+  }
+
+  std::vector<Done> take() {
+    std::lock_guard lock(mu_);
+    return std::exchange(done_, {});
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [this] { return quit_ || queued_.has_value(); });
+      if (quit_) return;
+      Job job = std::move(*queued_);
+      queued_.reset();
+      running_ = true;
+      running_generation_ = job.generation;
+      stop_.store(false, std::memory_order_relaxed);
+      lock.unlock();
+      Solution sol = solve_model(job.model, &stop_);
+      lock.lock();
+      running_ = false;
+      if (!stop_.load(std::memory_order_relaxed)) {
+        done_.push_back({job.generation, job.agents, std::move(sol)});
+      }
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::optional<Job> queued_;
+  std::vector<Done> done_;
+  bool running_ = false;
+  long running_generation_ = 0;
+  bool quit_ = false;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;  // last: started after every member it reads
+};
 
 class PredictivePolicy final : public PacingPolicy {
  public:
@@ -35,7 +151,9 @@ class PredictivePolicy final : public PacingPolicy {
     const double attempt_mean = std::max(s.mean_time_to_resolve_s, 1.0);
     const double handle_mean = std::max(s.mean_handle_s, 1.0);  // campaign average: stable
     const int modelled = std::min(staffed, 100);
-    auto [sol, fit] = choose(modelled, p, attempt_mean, handle_mean, s.attempts_resolved);
+    adopt_finished_solves();
+    auto [sol, fit] =
+        choose(modelled, p, attempt_mean, handle_mean, s.attempts_resolved, !s.real_time);
     if (sol == nullptr || !sol->ok) return progressive;
     // Time-share the two bracketing thresholds by the measured rate: under target, the bolder.
     const std::vector<int>& targets =
@@ -49,9 +167,9 @@ class PredictivePolicy final : public PacingPolicy {
   }
 
  private:
-  struct Solution {
-    bool ok = false;
-    std::vector<int> feasible, infeasible;
+  struct Entry {
+    long generation = 0;  // of the model it was solved for
+    Solution solution;
   };
 
   // The model's abandon allowance follows the measured rate (the world is not the model); it
@@ -75,23 +193,21 @@ class PredictivePolicy final : public PacingPolicy {
     allowance_ = target * std::pow(1.2, allowance_step_);
   }
 
-  // The current solution is kept until the team size or allowance changes or an estimate moves
-  // more than 8 % from the values it was solved for (hysteresis: estimates that hover around a
-  // value do not trigger re-solving).
-  // The solution for `agents` and the team size it was solved for. Solutions are kept per team
-  // size until the model changes: an estimate moved more than 10 % (re-solving for drift alone
-  // waits for the sample to double, so a campaign re-solves O(log attempts) times) or the
-  // abandon allowance stepped. A team size not solved yet uses the nearest solved one, scaled,
-  // until it has held for 100 resolved attempts (agents logging in or out one by one at a shift
-  // change must not trigger a solve each).
+  // The solution for `agents` and the team size it was solved for. The model is solved again
+  // when an estimate moved more than 10 % (for drift alone only once the sample has doubled, so
+  // a campaign solves O(log attempts) times) or the abandon allowance stepped. A team size not
+  // solved yet uses the nearest solved one, scaled, until it has held for 100 resolved attempts
+  // (agents logging in or out one by one at a shift change must not trigger a solve each).
+  // With a virtual clock a solve runs inline (time stands still meanwhile, and runs stay
+  // reproducible); with a real one on the worker thread, the last solution serving meanwhile.
   std::pair<const Solution*, int> choose(int agents, double p, double attempt_mean,
-                                         double handle_mean, long resolved) {
+                                         double handle_mean, long resolved, bool inline_solve) {
     auto far = [](double a, double b) { return std::abs(std::log(a / b)) > 0.10; };
     bool drifted = far(p, at_.p_live) || far(attempt_mean, at_.attempt_mean_s) ||
                    far(handle_mean, at_.handle_mean_s);
     bool grown = resolved >= std::max(resolved_at_solve_ + 200L, 2 * resolved_at_solve_);
-    if (!solved_ || allowance_step_ != at_step_ || (drifted && grown)) {
-      solved_ = true;
+    if (generation_ == 0 || allowance_step_ != at_step_ || (drifted && grown)) {
+      ++generation_;
       resolved_at_solve_ = resolved;
       at_step_ = allowance_step_;
       at_.p_live = std::min(1.0, p);
@@ -99,42 +215,65 @@ class PredictivePolicy final : public PacingPolicy {
       at_.handle_mean_s = handle_mean;
       at_.abandon_cap = std::min(0.5, allowance_);
       at_.tolerance = 1e-3;  // occupancy within ~0.1 % of the exact optimum, 4x faster
-      by_agents_.clear();
+      if (inline_solve) by_agents_.clear();
     }
     if (agents != last_agents_) {
       last_agents_ = agents;
       agents_since_ = resolved;
     }
-    if (auto it = by_agents_.find(agents); it != by_agents_.end()) return {&it->second, agents};
-    if (by_agents_.empty() || resolved - agents_since_ >= 100) {
-      return {&solve_for(agents), agents};
+    auto exact = by_agents_.find(agents);
+    if (exact != by_agents_.end() && exact->second.generation == generation_) {
+      return {&exact->second.solution, agents};
     }
+    const bool any_current = std::any_of(by_agents_.begin(), by_agents_.end(), [&](const auto& e) {
+      return e.second.generation == generation_;
+    });
+    if (!any_current || resolved - agents_since_ >= 100) {
+      if (inline_solve) {
+        Entry& e = by_agents_[agents];
+        e = {generation_, solve_model(model_for(agents), nullptr)};
+        return {&e.solution, agents};
+      }
+      request_solve(agents);
+    }
+    if (exact != by_agents_.end()) return {&exact->second.solution, agents};
+    if (by_agents_.empty()) return {nullptr, agents};
     auto nearest = by_agents_.begin();
     for (auto it = by_agents_.begin(); it != by_agents_.end(); ++it) {
       if (std::abs(it->first - agents) < std::abs(nearest->first - agents)) nearest = it;
     }
-    return {&nearest->second, nearest->first};
+    return {&nearest->second.solution, nearest->first};
   }
 
-  const Solution& solve_for(int agents) {
+  OptimumModel model_for(int agents) const {
     if (std::getenv("OMNIVOX_DEBUG_PREDICTIVE")) {
       std::fprintf(stderr, "predictive: solve N=%d step=%d p=%.4f attempt=%.2f handle=%.2f\n",
                    agents, allowance_step_, at_.p_live, at_.attempt_mean_s, at_.handle_mean_s);
     }
     OptimumModel m = at_;
     m.agents = agents;
-    Solution sol;
-    try {
-      OptimumResult r = solve_optimum(m);
-      if (r.threshold_form && !r.feasible_target.empty()) {
-        sol.ok = true;
-        sol.feasible = r.feasible_target;
-        sol.infeasible = r.infeasible_target;
-      }
-    } catch (const std::exception&) {
-      sol.ok = false;
+    return m;
+  }
+
+  void request_solve(int agents) {
+    if (requested_ == std::pair{generation_, agents}) return;
+    requested_ = {generation_, agents};
+    if (!worker_) worker_ = std::make_unique<SolveWorker>();
+    if (!worker_->post({generation_, agents, model_for(agents)})) {
+      by_agents_[agents] = {generation_, solve_model(model_for(agents), nullptr)};
     }
-    return by_agents_.emplace(agents, std::move(sol)).first->second;
+  }
+
+  // Installs what the worker finished: the current model's solutions, and an older model's
+  // where nothing newer is known for that team size.
+  void adopt_finished_solves() {
+    if (!worker_) return;
+    for (SolveWorker::Done& d : worker_->take()) {
+      auto it = by_agents_.find(d.agents);
+      if (it == by_agents_.end() || it->second.generation <= d.generation) {
+        by_agents_[d.agents] = {d.generation, std::move(d.solution)};
+      }
+    }
   }
 
   static constexpr int kUnset = -1000;
@@ -142,13 +281,15 @@ class PredictivePolicy final : public PacingPolicy {
   int allowance_step_ = kUnset;
   double allowance_ = 0;
   long last_adjust_live_ = 0;
-  bool solved_ = false;
+  long generation_ = 0;  // of the model in at_; 0 before the first
   long resolved_at_solve_ = 0;
   int at_step_ = 0;
   OptimumModel at_;
-  std::map<int, Solution> by_agents_;
+  std::map<int, Entry> by_agents_;
+  std::pair<long, int> requested_{0, 0};  // the last job posted: (generation, agents)
   int last_agents_ = -1;
   long agents_since_ = 0;
+  std::unique_ptr<SolveWorker> worker_;  // last: destroyed (joined) first
 };
 
 }  // namespace

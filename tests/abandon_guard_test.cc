@@ -1,0 +1,232 @@
+// The abandon governor's launch guard (omnivox/compliance.h): whatever a pacing policy asks
+// for, the abandon rate over the compliance window never passes the cap at any instant — in the
+// strict mode by construction, in the default mode with a risk of 1e-9 per decision.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <queue>
+#include <random>
+#include <vector>
+
+#include "omnivox/audit.h"
+#include "omnivox/compliance.h"
+#include "omnivox/engine.h"
+#include "omnivox/pacing.h"
+#include "omnivox/sim.h"
+
+namespace omnivox {
+namespace {
+
+// A stylised world driven event by event: attempts resolve after exp(attempt_s) and are live
+// with probability p; a live answer takes a free agent or is abandoned at once; agents hold a
+// call for exp(handle_s). At every event a random "policy" asks for 0..3N launches and the
+// governor clamps it. Returns the worst rate seen right after any live answer.
+struct GuardRun {
+  double worst_rate = 0;
+  long live = 0, abandons = 0, breaches = 0;
+};
+
+GuardRun run_random_policy(std::uint64_t seed, double risk) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  const int agents = 1 + static_cast<int>(rng() % 40);
+  const double p = 0.05 + 0.55 * u(rng);
+  const double cap = u(rng) < 0.5 ? 0.03 : 0.05;
+  const double attempt_s = 5 + 30 * u(rng), handle_s = 30 + 200 * u(rng);
+  const double greed = 0.2 + 3 * u(rng);  // how hard this policy asks
+  ComplianceProfile profile = ComplianceProfile::none();
+  profile.abandon_cap = cap;
+  profile.abandon_guard_risk = risk;
+  // A rolling window longer than the run (the guard does not claim to stop old live answers
+  // leaving a rolling window from lifting the rate later: docs/compliance.md).
+  if (seed % 3 == 0) profile.abandon_window = std::chrono::hours(24 * 30);
+  AbandonGovernor governor(profile);
+
+  struct Event {
+    double at;
+    bool is_call;  // else an agent finishing
+    bool operator>(const Event& o) const { return at > o.at; }
+  };
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events;
+  std::exponential_distribution<double> resolve(1 / attempt_s), handle(1 / handle_s);
+  const TimePoint t0 = parse_utc("2026-05-04T00:00:00Z");
+  int idle = agents, pending = 0;
+  long resolved = 0, live_total = 0;
+  GuardRun out;
+  double now = 0;
+  for (int step = 0; step < 6000; ++step) {
+    AbandonGovernor::Exposure e;
+    e.now = t0 + seconds_to_duration(now);
+    e.agents_idle = idle;
+    e.calls_pending = pending;
+    e.live_answer_probability = resolved > 20 ? static_cast<double>(live_total) / resolved : 0.3;
+    e.attempts_resolved = resolved;
+    const int wanted = static_cast<int>(greed * agents * u(rng) + 0.5);
+    const int allowed = governor.clamp(wanted, e);
+    EXPECT_LE(allowed, std::max(wanted, 0));
+    for (int i = 0; i < allowed; ++i) {
+      events.push({now + resolve(rng), true});
+      ++pending;
+    }
+    if (events.empty()) {
+      now += 1;
+      continue;
+    }
+    const Event ev = events.top();
+    events.pop();
+    now = ev.at;
+    const TimePoint t = t0 + seconds_to_duration(now);
+    if (!ev.is_call) {
+      ++idle;
+      continue;
+    }
+    --pending;
+    ++resolved;
+    if (u(rng) >= p) continue;
+    ++live_total;
+    governor.record_live_answer(t);
+    if (idle > 0) {
+      --idle;
+      events.push({now + handle(rng), false});
+    } else {
+      governor.record_abandon(t);
+    }
+    const AbandonGovernor::Window w = governor.window(t);
+    out.live = w.live_answers;
+    out.abandons = w.abandons;
+    out.worst_rate = std::max(out.worst_rate, w.rate);
+    if (w.rate > cap + 1e-12) ++out.breaches;
+  }
+  return out;
+}
+
+TEST(AbandonGuard, RandomPoliciesNeverPassTheCapStrict) {
+  long abandons = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    GuardRun r = run_random_policy(seed, 0.0);
+    EXPECT_EQ(r.breaches, 0) << "seed " << seed << ": worst rate " << r.worst_rate;
+    abandons += r.abandons;
+  }
+  EXPECT_GT(abandons, 0);  // the guard lets policies overdial, it does not forbid abandons
+}
+
+TEST(AbandonGuard, RandomPoliciesNeverPassTheCapDefault) {
+  long abandons = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    GuardRun r = run_random_policy(seed, ComplianceProfile{}.abandon_guard_risk);
+    EXPECT_EQ(r.breaches, 0) << "seed " << seed << ": worst rate " << r.worst_rate;
+    abandons += r.abandons;
+  }
+  EXPECT_GT(abandons, 0);
+}
+
+TEST(AbandonGuard, StrictAllowsOnlyWhatTheWorstCaseAffords) {
+  ComplianceProfile profile = ComplianceProfile::none();
+  profile.abandon_cap = 0.03;
+  profile.abandon_guard_risk = 0;
+  AbandonGovernor g(profile);
+  const TimePoint t = parse_utc("2026-05-04T12:00:00Z");
+  AbandonGovernor::Exposure e;
+  e.now = t;
+  e.agents_idle = 4;
+  e.calls_pending = 1;
+  e.live_answer_probability = 0.2;
+  e.attempts_resolved = 100000;
+  EXPECT_EQ(g.clamp(50, e), 3);  // nothing recorded: only the free agents
+  for (int i = 0; i < 1000; ++i) g.record_live_answer(t);
+  for (int i = 0; i < 20; ++i) g.record_abandon(t);
+  // Room for (30 - 20) / 0.97 = 10.3 more abandons: 10 calls beyond the 4 free agents.
+  EXPECT_EQ(g.clamp(50, e), 13);
+}
+
+TEST(AbandonGuard, DefaultBoundsTheLiveAnswersOfTheCallsInFlight) {
+  ComplianceProfile profile = ComplianceProfile::none();
+  profile.abandon_cap = 0.03;
+  AbandonGovernor g(profile);
+  const TimePoint t = parse_utc("2026-05-04T12:00:00Z");
+  AbandonGovernor::Exposure e;
+  e.now = t;
+  e.agents_idle = 100;
+  e.live_answer_probability = 0.1;
+  e.attempts_resolved = 1000000;
+  // No history yet, 100 free agents and p = 0.1 (known well): far more than 100 calls may fly,
+  // as long as over 100 live answers among them is a 1e-9 event.
+  const int allowed = g.clamp(1000, e);
+  EXPECT_GT(allowed, 500);
+  EXPECT_LT(allowed, 1000);
+  // Nothing known about p: the worst case, only the free agents.
+  e.attempts_resolved = 0;
+  EXPECT_EQ(g.clamp(1000, e), 100);
+}
+
+// The same through the engine: a policy asking for random launches at every decision, in the
+// simulator, audited call by call.
+class RandomPolicy final : public PacingPolicy {
+ public:
+  explicit RandomPolicy(std::uint64_t seed) : rng_(seed) {}
+  std::string name() const override { return "random"; }
+  int decide(const PacingSnapshot& s) override {
+    const int agents = s.agents_idle + s.agents_busy;
+    return static_cast<int>(rng_() % static_cast<unsigned>(3 * agents + 2));
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+TEST(AbandonGuard, EngineAuditIsCleanUnderRandomPolicies) {
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    std::mt19937_64 rng(seed * 104729);
+    std::uniform_real_distribution<double> u(0, 1);
+    SimulationOptions so;
+    so.seed = seed;
+    so.parametric.p_live = 0.1 + 0.4 * u(rng);
+    so.parametric.p_machine = 0;
+    so.parametric.p_busy = 1 - so.parametric.p_live;
+    so.parametric.p_invalid = 0;
+    so.parametric.answer_delay = Distribution::exponential(20);
+    so.parametric.busy_delay = Distribution::exponential(20);
+    so.parametric.talk = Distribution::exponential(60 + 120 * u(rng));
+    so.setup_delay = Distribution::fixed(0);
+    so.wrap_up = Distribution::fixed(0);
+    so.patience = Distribution::fixed(3600);
+    Simulation simulation(so, parse_utc("2026-05-04T00:00:00Z"));
+    Engine& engine = simulation.engine();
+    CampaignConfig c;
+    c.id = "guard";
+    c.call_window = CallWindow::always();
+    c.max_attempts = 1;
+    c.retry_rules.clear();
+    c.ring_timeout = std::chrono::hours(1);
+    c.hold_window = Duration(0);
+    c.compliance = ComplianceProfile::none();
+    c.compliance.name = "GUARD";
+    c.compliance.abandon_cap = 0.03;
+    c.compliance.hold_window = Duration(0);
+    if (seed % 2 == 0) c.compliance.abandon_guard_risk = 0;
+    engine.add_campaign(c);
+    engine.set_pacing_policy("guard", std::make_unique<RandomPolicy>(seed));
+    for (int i = 0; i < 8000; ++i) {
+      Contact ct;
+      ct.numbers.push_back(PhoneNumber{"+1212" + std::to_string(2000000 + i)});
+      engine.add_contact("guard", std::move(ct));
+    }
+    const int agents = 2 + static_cast<int>(rng() % 30);
+    simulation.add_agents("guard", agents);
+    engine.start_campaign("guard");
+    engine.run_for(std::chrono::hours(3));
+    ComplianceAudit audit = audit_campaign(simulation.storage(), c, engine.time_zones());
+    CampaignStatistics st = engine.statistics("guard");
+    std::printf(
+        "seed %2llu %-7s agents %2d: %5ld attempts, abandon rate %.2f%%, window max %.2f%%\n",
+        static_cast<unsigned long long>(seed), seed % 2 == 0 ? "strict" : "default", agents,
+        audit.attempts, 100 * st.abandon_rate, 100 * audit.max_window_rate);
+    EXPECT_EQ(audit.cap_breaches, 0) << "seed " << seed;
+    EXPECT_GT(audit.attempts, 100);
+  }
+}
+
+}  // namespace
+}  // namespace omnivox
