@@ -219,3 +219,48 @@ TEST(AgentStatistics, SeriesKeepAWeek) {
 
 }  // namespace
 }  // namespace omnivox
+
+namespace omnivox {
+namespace {
+
+// The rate the cap applies to is the governor's window: with a window longer than the run and no
+// AMD false positives counted, it is the rate to date; with a one-hour window it forgets what is
+// older.
+TEST(CampaignStatistics, AbandonRateWindowIsTheComplianceWindowsRate) {
+  for (int window_h : {48, 1}) {
+    SCOPED_TRACE(window_h);
+    Rig r(21);
+    CampaignConfig c;
+    c.id = "predictive";
+    c.dial_mode = DialMode::kPredictive;
+    c.call_window = CallWindow::every_day(0, 24 * 60);
+    c.compliance = ComplianceProfile::none();
+    c.compliance.abandon_cap = 0.2;  // loose, so that some calls are abandoned
+    c.compliance.abandon_window = std::chrono::hours(window_h);
+    c.hold_window = std::chrono::seconds(0);
+    r.engine->add_campaign(c);
+    for (int i = 0; i < 2000; ++i) {
+      Contact contact;
+      contact.numbers.push_back(PhoneNumber{"+1312555" + std::to_string(1000000 + i).substr(3)});
+      r.engine->add_contact("predictive", std::move(contact));
+    }
+    for (int i = 0; i < 4; ++i) {
+      r.engine->set_agent_state(r.engine->add_agent("predictive", "p" + std::to_string(i)),
+                                AgentState::kAvailable);
+    }
+    r.engine->start_campaign("predictive");
+    r.engine->run_for(std::chrono::hours(3));
+    CampaignStatistics s = r.engine->statistics("predictive");
+    ASSERT_GT(s.abandons, 0);
+    EXPECT_GE(s.abandon_rate_window, 0.0);
+    EXPECT_LE(s.abandon_rate_window, 1.0);
+    if (window_h == 48) {
+      EXPECT_DOUBLE_EQ(s.abandon_rate_window, s.abandon_rate);
+    } else {
+      EXPECT_NE(s.abandon_rate_window, s.abandon_rate);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace omnivox

@@ -83,6 +83,10 @@ struct CampaignStatistics {
   /// Abandons / live answers over the whole run so far (0 when none): cumulative, unlike the
   /// compliance window's rate a pacing policy sees (PacingSnapshot::abandon_rate).
   double abandon_rate = 0.0;
+  /// The rate the cap applies to: counted abandons / live answers in the compliance profile's
+  /// rolling window (AbandonGovernor::rate; the whole run when the profile has no window), as
+  /// pacing sees it (PacingSnapshot::abandon_rate). 0 when the window holds no live answer.
+  double abandon_rate_window = 0.0;
   double occupancy = 0.0;           ///< (talk + wrap) / (logged-in - paused) agent time, run so far
   double dial_level = 0.0;          ///< attempts in flight per non-paused logged-in agent, now
   double talk_seconds = 0.0;        ///< RESERVED and ON_CALL time, s, total over all agents

@@ -1605,6 +1605,7 @@ struct Engine::Impl {
     s.abandons = c.abandons;
     s.connects = c.connects;
     s.abandon_rate = c.live_answers ? static_cast<double>(c.abandons) / c.live_answers : 0.0;
+    s.abandon_rate_window = c.governor->window(t).rate;
     s.talk_seconds = in_state[static_cast<int>(AgentState::kOnCall)] +
                      in_state[static_cast<int>(AgentState::kReserved)];
     s.wrap_seconds = in_state[static_cast<int>(AgentState::kWrapUp)];

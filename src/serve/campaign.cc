@@ -280,6 +280,7 @@ json::object statistics_json(const CampaignStatistics& s, const CampaignFile& fi
                       {"abandons", s.abandons},
                       {"connects", s.connects},
                       {"abandon_rate", s.abandon_rate},
+                      {"abandon_rate_window", s.abandon_rate_window},
                       {"abandon_cap", file.campaign.compliance.abandon_cap},
                       {"occupancy", s.occupancy},
                       {"dial_level", s.dial_level},

@@ -128,8 +128,13 @@ function renderStatistics() {
   if (!s) return;
   text("dial-level", num(s.dial_level, 2));
   const cap = s.abandon_cap != null ? s.abandon_cap : page.info && page.info.abandon_cap;
-  const win = windowRate();
+  // The compliance window's rate (the one the cap applies to) when the server sends it, else
+  // the page's own rate over its last ticks.
+  const compliance = s.abandon_rate_window != null;
+  const win = compliance ? s.abandon_rate_window : windowRate();
   text("abandon-window", pct(win));
+  text("window-label", compliance ? "rolling compliance window"
+    : `last ${WINDOW_MINUTES} min (from live ticks)`);
   text("abandon-total", pct(s.abandon_rate));
   text("abandon-cap", pct(cap));
   const worst = Math.max(win || 0, s.abandon_rate || 0);
@@ -246,7 +251,7 @@ function renderChart() {
           paths: uPlot.paths.stepped({ align: 1 }), value: (u, v) => pct(v) },
         { label: "occupancy (live)", stroke: "#93c5fd", spanGaps: true, value: (u, v) => pct(v) },
         { label: "abandon (to date)", stroke: "#b91c1c", width: 2, spanGaps: true, value: (u, v) => pct(v) },
-        { label: `abandon (${WINDOW_MINUTES} min)`, stroke: "#f97316", spanGaps: true, value: (u, v) => pct(v) },
+        { label: "abandon (rolling window)", stroke: "#f97316", spanGaps: true, value: (u, v) => pct(v) },
         { label: "abandon cap", stroke: "#6b7280", dash: [6, 4], value: (u, v) => pct(v) },
       ],
     }, data, el);
@@ -264,7 +269,8 @@ function onStatistics(s) {
   if (!last || t > last.t) {
     page.ticks.push({ t, abandons: s.abandons, live: s.live_answers, rate: s.abandon_rate,
       occupancy: s.occupancy, window: null });
-    page.ticks[page.ticks.length - 1].window = windowRate();
+    page.ticks[page.ticks.length - 1].window =
+      s.abandon_rate_window != null ? s.abandon_rate_window : windowRate();
     if (page.ticks.length > 20000) page.ticks.splice(0, page.ticks.length - 20000);
   }
   renderStatistics();
@@ -411,7 +417,6 @@ function init() {
   $("campaign").addEventListener("change", (e) => selectCampaign(e.target.value));
   $("start").addEventListener("click", () => control("start"));
   $("pause").addEventListener("click", () => control("pause"));
-  text("window-minutes", WINDOW_MINUTES);
   const token = hashParams().get("token") || sessionStorage.getItem("omnivox-token") || "";
   if (token) useToken(token);
   setInterval(poll, POLL_MS);
