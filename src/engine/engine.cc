@@ -1647,6 +1647,11 @@ struct Engine::Impl::InboundHost final : detail::InboundRouter::Host {
     // would turn their live answer into an abandon.
     const Campaign& c = *a.campaign;
     int idle = -c.pending - static_cast<int>(c.waiting.size());
+    if (!e.inbound->any_inbound_only()) {
+      idle += c.agents_in_state[static_cast<int>(AgentState::kAvailable)] - c.agents_previewing -
+              c.agents_departing;
+      return idle > 0;
+    }
     for (AgentId other : c.available) {
       const Agent& o = e.agents[other];
       idle += !o.preview && !o.after_wrap_up && e.inbound->takes_outbound(other);

@@ -62,6 +62,7 @@ void InboundRouter::set_skills(AgentId agent, const AgentSkills& skills) {
     agents.erase(std::remove(agents.begin(), agents.end(), agent), agents.end());
   }
   for (const auto& skill : skills.queues) agents_of_queue_[skill.queue].push_back(agent);
+  inbound_only_ += (skills.outbound ? 0 : 1) - (takes_outbound(agent) ? 0 : 1);
   skills_[agent] = skills;
 }
 
@@ -294,6 +295,10 @@ bool InboundRouter::offer(AgentId agent) {
 void InboundRouter::adjust_snapshot(const std::string& campaign_id,
                                     const std::vector<AgentId>& campaign_agents,
                                     const std::vector<AgentId>& available, PacingSnapshot& s) {
+  if (inbound_only_ == 0) {
+    apply_blending(campaign_id, s.agents_idle, 0, s);
+    return;
+  }
   int idle_inbound_only = 0;
   for (AgentId a : available) idle_inbound_only += takes_outbound(a) ? 0 : 1;
   int logged_in_inbound_only = 0, busy_inbound_only = 0;
@@ -309,6 +314,11 @@ void InboundRouter::adjust_snapshot(const std::string& campaign_id,
   s.agents_idle = std::max(0, s.agents_idle - idle_inbound_only);
   s.agents_busy = std::max(0, s.agents_busy - busy_inbound_only);
   s.agents_logged_in = std::max(0, s.agents_logged_in - logged_in_inbound_only);
+  apply_blending(campaign_id, free_all, logged_in_inbound_only, s);
+}
+
+void InboundRouter::apply_blending(const std::string& campaign_id, int free_all,
+                                   int logged_in_inbound_only, PacingSnapshot& s) {
   auto it = blends_.find(campaign_id);
   if (it == blends_.end()) return;
   Blend& b = it->second;

@@ -74,6 +74,8 @@ class InboundRouter {
     auto it = skills_.find(agent);
     return it == skills_.end() || it->second.outbound;
   }
+  // Some agent is inbound-only (the campaigns' counts of free agents then need a look at each).
+  bool any_inbound_only() const { return inbound_only_ > 0; }
   // Before the campaign's policy decides: free agents it may use, less its blending reserve.
   // `available` are the campaign's AVAILABLE agents not holding a preview nor leaving.
   void adjust_snapshot(const std::string& campaign_id, const std::vector<AgentId>& campaign_agents,
@@ -114,6 +116,9 @@ class InboundRouter {
   void connect(Call& call, AgentId agent);
   void end(Call& call, CallState state, Disposition disposition);
   int reserve_of(Blend& blend, int agents);
+  // The blending rule's share of adjust_snapshot: `free_all` counts inbound-only agents too.
+  void apply_blending(const std::string& campaign_id, int free_all, int logged_in_inbound_only,
+                      PacingSnapshot& s);
 
   Host* host_;
   std::vector<Queue> queues_;
@@ -122,7 +127,8 @@ class InboundRouter {
   std::map<std::string, std::vector<AgentId>> agents_of_queue_;
   std::unordered_map<CallId, Call> calls_;
   std::map<std::string, Blend> blends_;
-  long frees_ = 0;  // note_free() calls so far
+  long frees_ = 0;        // note_free() calls so far
+  int inbound_only_ = 0;  // agents with skills.outbound false
 };
 
 }  // namespace omnivox::detail
