@@ -226,7 +226,10 @@ function renderChart() {
   const points = new Map();  // t -> [interval occupancy, live occupancy, abandon to date, window]
   const at = (t) => { if (!points.has(t)) points.set(t, [null, null, null, null]); return points.get(t); };
   for (const iv of (page.agents && page.agents.intervals) || []) {
-    if (iv.logged_in_seconds > 0) at(Date.parse(iv.start) / 1000)[0] = iv.occupancy;
+    if (iv.logged_in_seconds > 0) {  // a flat step over the interval (to now for the last one)
+      at(Date.parse(iv.start) / 1000)[0] = iv.occupancy;
+      at(Date.parse(iv.end) / 1000 - 0.001)[0] = iv.occupancy;
+    }
   }
   for (const k of page.ticks) {
     const p = at(k.t);
