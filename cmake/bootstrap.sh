@@ -23,6 +23,7 @@ PACKAGES=(
   swig openjdk-17-jdk-headless junit4
   clang libclang-rt-14-dev clang-format
   libre-dev libspandsp-dev libspeexdsp-dev
+  abigail-tools
   sip-tester kamailio sox espeak-ng flite
 )
 
