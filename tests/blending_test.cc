@@ -246,6 +246,40 @@ TEST(Blending, ServiceLevelRuleHoldsTheTargetWhileDialling) {
   EXPECT_LT(mean_out, 70);
 }
 
+TEST(Blending, PredictiveKeepsTheAbandonCapWithInboundSharingItsAgents) {
+  // Inbound calls take agents predictive pacing counted on; the governor still holds the
+  // campaign's cap, which counts outbound live answers only.
+  SimulationOptions so = instant_world(5, 8, 120, 180);
+  so.parametric.p_live = 0.3;
+  so.parametric.p_busy = 0.2;
+  so.parametric.answer_delay = Distribution::exponential(8);
+  so.parametric.busy_delay = Distribution::fixed(3);
+  so.wrap_up = Distribution::fixed(5);
+  so.inbound[0].patience = Distribution::exponential(90);
+  Rig rig(so, 20, 20000, DialMode::kPredictive);
+  CampaignConfig c;
+  c.id = "out";
+  c.dial_mode = DialMode::kPredictive;
+  c.compliance = ComplianceProfile::none();
+  c.compliance.abandon_cap = 0.03;
+  c.compliance.abandon_window = std::chrono::hours(24);
+  c.call_window = CallWindow::always();
+  c.max_attempts = 1;
+  rig.engine().add_campaign(c);
+  BlendingConfig b;
+  b.rule = BlendingRule::kThreshold;
+  b.reserve = 2;
+  rig.engine().set_blending("out", b);
+  rig.start();
+  rig.engine().run_for(std::chrono::hours(8));
+  const CampaignStatistics out = rig.engine().statistics("out");
+  EXPECT_GT(out.live_answers, 500);
+  EXPECT_LE(out.abandon_rate, 0.03);
+  const InboundQueueStatistics in = rig.engine().inbound_statistics("sales");
+  EXPECT_GT(in.answered, 500);
+  EXPECT_TRUE(rig.records.outbound_contacts_ok);
+}
+
 TEST(Blending, ReserveForServiceLevelIsTheSmallestThatMeetsTheTarget) {
   ThresholdBlendModel m{8, 0, 150 / 3600.0, 120, std::chrono::seconds(20)};
   const int t = reserve_for_service_level(m, 0.8);
