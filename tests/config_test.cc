@@ -265,7 +265,11 @@ TEST(TelephonyConfig, AmdVoiceDecisionAndBeepKeys) {
 
 TEST(TelephonyConfig, BadValuesNameTheirField) {
   EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"backend": "pstn"}})"),
-              HasSubstr("field 'telephony.backend': must be \"simulator\" or \"sip\""));
+              HasSubstr("field 'telephony.backend': must be \"simulator\", \"sip\" or \"twilio\""));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"backend": "twilio"}})"),
+              HasSubstr("field 'telephony.public_url': is required with the Twilio backend"));
+  EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"public_url": "dialer.example.com"}})"),
+              HasSubstr("field 'telephony.public_url': must start with https://"));
   EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"trunk": "sip:t", "bogus": 1}})"),
               HasSubstr("field 'telephony.bogus': unknown key"));
   EXPECT_THAT(config_error(R"({"id": "x", "telephony": {"listen": "127.0.0.1"}})"),

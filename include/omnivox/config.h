@@ -32,9 +32,15 @@ struct TelephonyConfig {
   enum class Backend : std::uint8_t {
     kSimulator,  ///< the simulated world (`simulation`)
     kSip,        ///< real calls through a SIP trunk; needs a real clock (`omnivox run --realtime`)
+    /// Twilio Programmable Voice (omnivox/twilio.h): served by `omnivox serve`, which receives
+    /// its webhooks; credentials from the environment (TwilioCredentials::from_environment).
+    kTwilio,
   };
   /// Default: kSimulator.
   Backend backend = Backend::kSimulator;
+  /// With kTwilio: the public base URL Twilio reaches `omnivox serve` at (scheme://host[:port],
+  /// no path), e.g. "https://dialer.example.com"; required with kTwilio. Default: empty.
+  std::string public_url;
   /// Local SIP address, "host:port" (UDP). Default: "127.0.0.1:5060".
   std::string listen = "127.0.0.1:5060";
   /// The trunk every call goes through, "sip:host[:port]". Required with kSip.

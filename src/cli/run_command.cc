@@ -212,6 +212,11 @@ int run_command(const RunArgs& args) {
         ErrorCode::kConfig,
         args.campaign_path + ": field 'contacts.file': no contacts (set it or pass --contacts)");
   }
+  if (file.telephony.backend == TelephonyConfig::Backend::kTwilio && !args.import_only) {
+    throw Error(ErrorCode::kConfig, args.campaign_path +
+                                        ": field 'telephony.backend': \"twilio\" campaigns are "
+                                        "run by `omnivox serve`, which receives Twilio's webhooks");
+  }
   const bool sip_backend = file.telephony.backend == TelephonyConfig::Backend::kSip;
   if (sip_backend && !args.import_only) {
     // Real calls take real time: the campaign runs on the wall clock from now.

@@ -73,12 +73,12 @@ class SipBackend final : public serve::CampaignBackend, public EventListener {
   SipRun sip_;
 };
 
-std::unique_ptr<serve::CampaignBackend> make_backend(CampaignFile& file, Clock* clock,
-                                                     EventListener* downstream) {
+std::unique_ptr<serve::CampaignBackend> make_backend(CampaignFile& file,
+                                                     const serve::BackendContext& context) {
   if (file.telephony.backend == TelephonyConfig::Backend::kSip) {
-    return std::make_unique<SipBackend>(file, downstream);
+    return std::make_unique<SipBackend>(file, context.downstream);
   }
-  return serve::make_simulator_backend(file, clock, downstream);
+  return serve::make_backend(file, context);
 }
 
 std::atomic<int> g_signal{0};

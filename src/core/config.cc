@@ -321,7 +321,7 @@ TelephonyConfig read_telephony(const Reader& r, const json::value& v, const std:
   r.allow_only(o, "telephony",
                {"backend", "listen", "trunk", "rtp_ports", "calls_per_second", "max_queue_wait_s",
                 "options_interval_s", "keep_plus_in_request_uri", "user_agent", "agents", "amd",
-                "safe_harbor_wav", "voicemail_wav"});
+                "safe_harbor_wav", "voicemail_wav", "public_url"});
   TelephonyConfig t;
   if (auto* x = o.if_contains("backend")) {
     const std::string backend = r.string(*x, "telephony.backend");
@@ -329,9 +329,19 @@ TelephonyConfig read_telephony(const Reader& r, const json::value& v, const std:
       t.backend = TelephonyConfig::Backend::kSimulator;
     } else if (backend == "sip") {
       t.backend = TelephonyConfig::Backend::kSip;
+    } else if (backend == "twilio") {
+      t.backend = TelephonyConfig::Backend::kTwilio;
     } else {
-      r.fail("telephony.backend", "must be \"simulator\" or \"sip\", got '" + backend + "'");
+      r.fail("telephony.backend",
+             "must be \"simulator\", \"sip\" or \"twilio\", got '" + backend + "'");
     }
+  }
+  if (auto* x = o.if_contains("public_url")) {
+    t.public_url = r.string(*x, "telephony.public_url");
+    if (t.public_url.rfind("https://", 0) != 0 && t.public_url.rfind("http://", 0) != 0) {
+      r.fail("telephony.public_url", "must start with https:// (or http://)");
+    }
+    while (!t.public_url.empty() && t.public_url.back() == '/') t.public_url.pop_back();
   }
   if (auto* x = o.if_contains("listen")) {
     t.listen = r.string(*x, "telephony.listen");
@@ -409,6 +419,9 @@ TelephonyConfig read_telephony(const Reader& r, const json::value& v, const std:
   }
   if (auto* x = o.if_contains("voicemail_wav")) {
     t.voicemail_wav = resolve(base_dir, r.path(*x, "telephony.voicemail_wav"));
+  }
+  if (t.backend == TelephonyConfig::Backend::kTwilio && t.public_url.empty()) {
+    r.fail("telephony.public_url", "is required with the Twilio backend");
   }
   if (t.backend == TelephonyConfig::Backend::kSip) {
     if (t.trunk.empty()) r.fail("telephony.trunk", "is required with the SIP backend");

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "omnivox/sim.h"
+#include "omnivox/twilio.h"
 
 namespace omnivox::serve {
 namespace json = boost::json;
@@ -27,9 +28,52 @@ double seconds_between(TimePoint a, TimePoint b) {
 
 }  // namespace
 
-std::unique_ptr<CampaignBackend> make_simulator_backend(CampaignFile& file, Clock* clock,
-                                                        EventListener* downstream) {
-  return std::make_unique<SimulatorBackend>(file, clock, downstream);
+// Twilio Programmable Voice: calls through the REST API, events from the webhooks the server
+// routes here (TwilioWebhookHandler checks their signatures and deduplicates them in storage).
+// The engine's agents join Twilio conferences (TwilioOptions::agent_conference_prefix).
+class TwilioBackend final : public CampaignBackend {
+ public:
+  TwilioBackend(const CampaignFile& file, const BackendContext& c)
+      : downstream_(c.downstream),
+        public_url_(file.telephony.public_url),
+        telephony_(options(file, c)),
+        handler_(c.storage, &telephony_) {}
+  ~TwilioBackend() override { telephony_.stop(); }
+  Telephony* telephony() override { return &telephony_; }
+  EventListener* listener() override { return downstream_; }
+  bool webhook(const WebhookRequest& request, WebhookResponse& response) override {
+    WebhookRequest r = request;
+    r.url = public_url_ + request.url;  // the target as received: Twilio signed the public URL
+    response = handler_.handle(r);
+    return true;
+  }
+
+ private:
+  static TwilioOptions options(const CampaignFile& file, const BackendContext& c) {
+    TwilioOptions o;
+    o.credentials = TwilioCredentials::from_environment();
+    o.public_webhook_base_url = file.telephony.public_url + c.webhook_path;
+    o.calls_per_second = file.telephony.calls_per_second;
+    return o;
+  }
+
+  EventListener* downstream_;
+  std::string public_url_;
+  TwilioTelephony telephony_;
+  TwilioWebhookHandler handler_;
+};
+
+std::unique_ptr<CampaignBackend> make_backend(CampaignFile& file, const BackendContext& c) {
+  switch (file.telephony.backend) {
+    case TelephonyConfig::Backend::kSimulator:
+      break;
+    case TelephonyConfig::Backend::kTwilio:
+      return std::make_unique<TwilioBackend>(file, c);
+    case TelephonyConfig::Backend::kSip:
+      throw Error(ErrorCode::kConfig,
+                  "field 'telephony.backend': \"sip\" is served by the omnivox tool only");
+  }
+  return std::make_unique<SimulatorBackend>(file, c.clock, c.downstream);
 }
 
 void Histogram::observe(double seconds) {
@@ -58,14 +102,16 @@ class CampaignRuntime::CountingLog final : public LogSink {
   CampaignRuntime* owner_;
 };
 
-CampaignRuntime::CampaignRuntime(CampaignFile file, std::string file_json, Storage* storage,
+CampaignRuntime::CampaignRuntime(CampaignFile file, std::string file_json,
+                                 const std::string& tenant, Storage* storage,
                                  const Clock* lease_clock, const BackendFactory& factory,
                                  std::shared_ptr<EventJournal> journal, double speed,
                                  std::shared_ptr<LogSink> log)
     : file_(std::move(file)), file_json_(std::move(file_json)), journal_(std::move(journal)) {
   log_ = std::make_shared<CountingLog>(std::move(log), this);
   clock_ = make_system_clock(speed);
-  backend_ = factory(file_, clock_.get(), this);
+  backend_ = factory(file_, BackendContext{clock_.get(), this, storage,
+                                           "/twilio/" + tenant + "/" + file_.campaign.id});
   EngineOptions options;
   options.lease_clock = lease_clock;
   options.journal_state_changes = false;  // the serve journal has them

@@ -21,6 +21,7 @@
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
 #include "omnivox/event_listener.h"
+#include "omnivox/twilio_webhook.h"
 #include "serve/events.h"
 
 namespace omnivox::serve {
@@ -43,20 +44,33 @@ class CampaignBackend {
   virtual void detach() {}
   /// Telephony is up (readiness).
   virtual bool ready() const { return true; }
+  /// A provider's webhook for this campaign (Twilio's, under /twilio/): true with `response`
+  /// set when the backend takes webhooks. `url` is the public URL the provider requested.
+  virtual bool webhook(const WebhookRequest& request, WebhookResponse& response) { return false; }
+};
+
+/// Where a backend is made: the campaign's engine clock, the listener its own listener forwards
+/// to, the tenant's Storage (webhook deduplication) and the path under which its webhooks arrive
+/// ("/twilio/<tenant>/<campaign>").
+struct BackendContext {
+  Clock* clock = nullptr;
+  EventListener* downstream = nullptr;
+  Storage* storage = nullptr;
+  std::string webhook_path;
 };
 
 /// Makes the backend a campaign file names, before the engine is made: it may complete the file
 /// (e.g. the messages its WAV files carry) and may keep a reference to it (the runtime's copy,
-/// which outlives the backend). `clock` is the campaign's engine clock; the backend forwards its
-/// listener's callbacks to `downstream`. Throws omnivox::Error naming the field for a backend it
-/// cannot make.
-using BackendFactory = std::function<std::unique_ptr<CampaignBackend>(
-    CampaignFile& file, Clock* clock, EventListener* downstream)>;
+/// which outlives the backend). Throws omnivox::Error naming the field for a backend it cannot
+/// make.
+using BackendFactory =
+    std::function<std::unique_ptr<CampaignBackend>(CampaignFile& file, const BackendContext&)>;
 
-/// The simulated world of the file's `simulation` section (its agents disposition their calls
-/// after their wrap-up time), on `clock`.
-std::unique_ptr<CampaignBackend> make_simulator_backend(CampaignFile& file, Clock* clock,
-                                                        EventListener* downstream);
+/// The backends of the library: the simulated world of the file's `simulation` section on the
+/// context's clock (its agents disposition their calls after their wrap-up time), or Twilio
+/// (credentials from the environment, webhooks at telephony.public_url + webhook_path). Throws
+/// Error(kConfig) for the SIP backend (the tool's factory makes it) and missing credentials.
+std::unique_ptr<CampaignBackend> make_backend(CampaignFile& file, const BackendContext& context);
 
 /// Histogram in the Prometheus sense: cumulative counts per upper bound.
 struct Histogram {
@@ -93,8 +107,9 @@ class CampaignRuntime final : public EventListener {
   /// `lease_clock` for leases; adds the campaign and the file's agents (LOGGED_OUT). `speed`:
   /// the engine clock's pace (1 = wall clock). Throws omnivox::Error as the engine or the
   /// factory do.
-  CampaignRuntime(CampaignFile file, std::string file_json, Storage* storage,
-                  const Clock* lease_clock, const BackendFactory& factory,
+  /// `tenant` names the webhook path of the campaign's backend.
+  CampaignRuntime(CampaignFile file, std::string file_json, const std::string& tenant,
+                  Storage* storage, const Clock* lease_clock, const BackendFactory& factory,
                   std::shared_ptr<EventJournal> journal, double speed,
                   std::shared_ptr<LogSink> log);
   /// Stops in order: the clock's timers, the engine's thread, the backend.
@@ -105,6 +120,7 @@ class CampaignRuntime final : public EventListener {
   std::string file_json() const;
   Engine& engine() { return *engine_; }
   bool ready() const { return backend_->ready(); }
+  CampaignBackend& backend() { return *backend_; }
 
   /// "idle" (never started), "running", "paused" or "stopped".
   std::string state() const;

@@ -156,11 +156,7 @@ struct Server::Impl {
       }
       request.body = std::move(req.body());
       keep_alive = req.keep_alive();
-      if (options.twilio && request.target.rfind("/twilio/", 0) == 0) {
-        r = options.twilio(request);
-      } else {
-        r = service->handle(request);
-      }
+      r = service->handle(request);
       if (r.events) {
         co_await stream_events(stream, *r.events);
         co_return;

@@ -1,7 +1,7 @@
 // The transport of `omnivox serve`: a Boost.Beast HTTP/1.1 server (keep-alive, bounded headers
 // and bodies, idle timeouts), optionally over TLS (OpenSSL), in front of a Service. GET
-// /v1/events streams Server-Sent Events; requests under /twilio/ go to the Twilio webhook
-// handler when one is given.
+// /v1/events streams Server-Sent Events; Twilio's webhooks (/twilio/...) are answered by the
+// Service like any request.
 //
 // Threading: one io_context on `threads` threads of its own; each connection runs on a strand.
 #ifndef OMNIVOX_SERVE_SERVER_H_
@@ -34,9 +34,6 @@ struct ServerOptions {
   std::size_t max_header_bytes = 16 << 10;
   /// Connections at once; over it a new connection is closed at once. Default: 4096.
   std::size_t max_connections = 4096;
-  /// Answers requests whose path starts with /twilio/ (their own signature check, no bearer
-  /// token); empty: they go to the Service (404). `public_target` is the request target.
-  std::function<Response(const Request&)> twilio;
 };
 
 class Server {

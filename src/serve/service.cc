@@ -280,15 +280,17 @@ json::object campaign_json(CampaignRuntime& rt) {
       {"state", rt.state()},
       {"dial_mode", to_string(f.campaign.dial_mode)},
       {"agents", static_cast<std::int64_t>(rt.agents().size())},
-      {"telephony", f.telephony.backend == TelephonyConfig::Backend::kSip ? "sip" : "simulator"},
+      {"telephony", f.telephony.backend == TelephonyConfig::Backend::kSip      ? "sip"
+                    : f.telephony.backend == TelephonyConfig::Backend::kTwilio ? "twilio"
+                                                                               : "simulator"},
       {"abandon_cap", f.campaign.compliance.abandon_cap},
       {"file", file_value(rt.file_json())}};
 }
 
 std::shared_ptr<CampaignRuntime> make_runtime(Ctx& c, CampaignFile file, std::string text) {
   return std::make_shared<CampaignRuntime>(
-      std::move(file), std::move(text), c.tenant->storage.get(), nullptr, c.options.backend_factory,
-      c.tenant->journal, c.options.speed, c.options.log);
+      std::move(file), std::move(text), c.tenant->name, c.tenant->storage.get(), nullptr,
+      c.options.backend_factory, c.tenant->journal, c.options.speed, c.options.log);
 }
 
 Response list_campaigns(Ctx& c) {
@@ -842,6 +844,26 @@ Response static_file(Ctx& c) { return page_asset(c.path.at("path")); }
 
 Response readyz(Ctx&);  // needs the Service: answered in dispatch
 
+// A provider's webhook, /twilio/<tenant>/<campaign>/...: no bearer token (Twilio cannot send
+// one); the campaign's backend checks the request's signature (X-Twilio-Signature).
+Response webhook(Ctx& c) {
+  auto rt = campaign(c);
+  WebhookRequest w;
+  w.method = c.req.method;
+  w.url = c.req.target;
+  w.headers = c.req.headers;
+  w.body = c.req.body;
+  WebhookResponse answer;
+  if (!rt->backend().webhook(w, answer)) {
+    fail(404, "not_found", "id", "campaign '" + rt->id() + "' takes no webhooks");
+  }
+  Response r;
+  r.status = answer.status;
+  r.content_type = answer.content_type;
+  r.body = std::move(answer.body);
+  return r;
+}
+
 const std::vector<Route>& route_table() {
   static const std::vector<Route> routes = {
       {{"GET", "/healthz", "public"}, healthz},
@@ -875,6 +897,7 @@ const std::vector<Route>& route_table() {
       {{"POST", "/v1/campaigns/{id}/agents/{agent}/preview/skip", "control"}, skip_preview},
       {{"POST", "/v1/campaigns/{id}/agents/{agent}/call-now", "control"}, call_now},
       {{"POST", "/v1/dnc", "control"}, add_dnc},
+      {{"POST", "/twilio/{tenant}/{id}/{path}", "signed"}, webhook},
   };
   return routes;
 }
@@ -924,7 +947,7 @@ std::string Request::header(std::string_view name) const {
 
 Service::Service(ServiceOptions options, ServeStore* store)
     : options_(std::move(options)), store_(store), wall_clock_(make_system_clock()) {
-  if (!options_.backend_factory) options_.backend_factory = make_simulator_backend;
+  if (!options_.backend_factory) options_.backend_factory = make_backend;
 }
 
 Service::~Service() {
@@ -1001,9 +1024,9 @@ std::size_t Service::load() {
     try {
       auto t = tenant(rec.tenant);
       CampaignFile file = parse_file(options_, rec.file_json);
-      auto rt = std::make_shared<CampaignRuntime>(std::move(file), rec.file_json, t->storage.get(),
-                                                  nullptr, options_.backend_factory, t->journal,
-                                                  options_.speed, options_.log);
+      auto rt = std::make_shared<CampaignRuntime>(
+          std::move(file), rec.file_json, rec.tenant, t->storage.get(), nullptr,
+          options_.backend_factory, t->journal, options_.speed, options_.log);
       rt->restore(rec.state);
       std::lock_guard lock(t->mutex);
       t->campaigns[rec.id] = rt;
@@ -1120,6 +1143,15 @@ Response Service::dispatch(const Request& req) {
     return r;
   }
   Ctx ctx{req, options_, store_, nullptr, std::move(params), std::move(query)};
+  if (route->info.auth == "signed") {
+    {
+      std::lock_guard lock(mutex_);
+      auto it = tenants_.find(ctx.path.at("tenant"));
+      if (it == tenants_.end()) fail(404, "not_found", "tenant", "no such tenant");
+      ctx.tenant = it->second;
+    }
+    return route->handler(ctx);
+  }
   if (route->info.auth == "public") {
     if (route->handler == readyz) {
       std::vector<std::shared_ptr<Tenant>> tenants;

@@ -3,7 +3,11 @@
 // tenants (each with its Storage, its engines — one per campaign — and its event journal), the
 // token check, the rate limit and the route table.
 //
-// Authentication: every route but /healthz, /readyz, / and /static/ needs
+// Twilio's webhooks for a campaign arrive at /twilio/<tenant>/<campaign>/twilio/{status,amd,voice}
+// (the Twilio backend's public_webhook_base_url is the file's telephony.public_url plus
+// /twilio/<tenant>/<campaign>) and are checked by their X-Twilio-Signature (TwilioWebhookHandler).
+//
+// Authentication: every other route but /healthz, /readyz, / and /static/ needs
 // `Authorization: Bearer <token>` (RFC 6750). A token belongs to one tenant and has a scope:
 // read (GET routes, the event stream, /metrics) or control (everything). Tokens are compared by
 // their SHA-256 with CRYPTO_memcmp (constant time). A tenant's routes see only its campaigns: an
@@ -57,8 +61,9 @@ struct Response {
   std::optional<EventStream> events;
 };
 
-/// One route: method, path template ("{name}" is one segment; "{path}" last in /static/ takes
-/// the rest) and who may call it: "public", "read" or "control".
+/// One route: method, path template ("{name}" is one segment; "{path}", last, takes the rest)
+/// and who may call it: "public", "read", "control", or "signed" (a provider's webhook with its
+/// own signature).
 struct RouteInfo {
   std::string method;
   std::string path;

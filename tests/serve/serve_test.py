@@ -10,6 +10,8 @@ Usage: serve_test.py OMNIVOX_BINARY CASE
                a Prometheus server (port 18060) scrapes it with a read token
   events       Server-Sent Events resumed with Last-Event-ID: no gap, no duplicate
   limits       body limits (413), the rate limit (429), TLS, SIGTERM exits in order
+  twilio       a Twilio campaign's webhooks on the same listener: forged ones refused (403),
+               signed ones taken, another tenant's path 404
 Uses only the standard library. Every wait is bounded.
 """
 import http.client
@@ -27,7 +29,8 @@ import time
 
 BINARY = sys.argv[1]
 CASE = sys.argv[2]
-PORTS = {"api": 18010, "auth": 18020, "metrics": 18030, "events": 18040, "limits": 18050}
+PORTS = {"api": 18010, "auth": 18020, "metrics": 18030, "events": 18040, "limits": 18050,
+         "twilio": 18070}
 PORT = PORTS[CASE]
 WORK = tempfile.mkdtemp(prefix="omnivox-serve-test-")
 DB = "sqlite:" + os.path.join(WORK, "serve.db")
@@ -77,7 +80,7 @@ def token(tenant, scope):
 
 
 class Server:
-    def __init__(self, *extra, port=PORT, tls=None, storage=DB):
+    def __init__(self, *extra, port=PORT, tls=None, storage=DB, env=None):
         self.port = port
         self.tls = tls
         args = [BINARY, "serve", "--storage", storage, "--listen", f"127.0.0.1:{port}",
@@ -85,7 +88,8 @@ class Server:
         if tls:
             args += ["--tls-cert", tls[0], "--tls-key", tls[1]]
         self.log = open(os.path.join(WORK, f"serve-{port}.log"), "w")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **(env or {})))
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -274,6 +278,8 @@ def case_auth():
         ids = {"id": "demo", "agent": 0, "contact": 1, "call": 1, "path": "index.html"}
         tried = 0
         for method, path, auth in routes:
+            if auth == "signed":  # a provider's webhook: its signature, case twilio
+                continue
             url = fill(path, ids)
             if auth == "public":
                 status, _ = request(method, url)
@@ -505,8 +511,55 @@ def case_limits():
     print("limits: ok")
 
 
+def twilio_signature(auth_token, url, params):
+    import base64
+    import hashlib
+    import hmac
+    data = url + "".join(k + v for k, v in sorted(params))
+    return base64.b64encode(hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()
+                            ).decode()
+
+
+def case_twilio():
+    import urllib.parse
+    control = token("acme", "control")
+    auth_token = "test-auth-token"
+    public = "https://dialer.example.com"
+    server = Server(env={"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": auth_token})
+    try:
+        file = dict(CAMPAIGN, id="tw", telephony={"backend": "twilio", "public_url": public})
+        created = ok("POST", "/v1/campaigns", control, file)
+        check(created["telephony"] == "twilio", f"{created}")
+        target = "/twilio/acme/tw/twilio/status?call=1"
+        params = [("CallSid", "CA" + "1" * 32), ("CallStatus", "ringing"),
+                  ("SequenceNumber", "0")]
+        body = urllib.parse.urlencode(params)
+        form = "application/x-www-form-urlencoded"
+        status, _ = request("POST", target, body=body, content_type=form)
+        check(status == 403, f"unsigned webhook: {status}")
+        status, _ = request("POST", target, body=body, content_type=form,
+                            headers={"X-Twilio-Signature": "AAAA"})
+        check(status == 403, f"forged webhook: {status}")
+        good = twilio_signature(auth_token, public + target, params)
+        status, answer = request("POST", target, body=body, content_type=form,
+                                 headers={"X-Twilio-Signature": good})
+        check(status == 200, f"signed webhook: {status} {answer}")
+        status, _ = request("POST", target, body=body, content_type=form,
+                            headers={"X-Twilio-Signature": good})
+        check(status == 200, f"the same webhook again (a retry): {status}")
+        status, _ = request("POST", "/twilio/globex/tw/twilio/status?call=1", body=body,
+                            content_type=form, headers={"X-Twilio-Signature": good})
+        check(status == 404, f"another tenant's path: {status}")
+        status, _ = request("POST", "/twilio/acme/demo/twilio/status?call=1", body=body,
+                            content_type=form, headers={"X-Twilio-Signature": good})
+        check(status == 404, f"a campaign that is not there: {status}")
+        print("twilio: ok")
+    finally:
+        server.stop()
+
+
 try:
-    {"api": case_api, "auth": case_auth, "metrics": case_metrics, "events": case_events,
+    {"twilio": case_twilio, "api": case_api, "auth": case_auth, "metrics": case_metrics, "events": case_events,
      "limits": case_limits}[CASE]()
 finally:
     shutil.rmtree(WORK, ignore_errors=True)
