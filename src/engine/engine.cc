@@ -21,6 +21,7 @@
 
 #include "engine/agent_activity_recorder.h"
 #include "engine/inbound_router.h"
+#include "engine/write_batch.h"
 #include "util/light_mutex.h"
 
 namespace omnivox {
@@ -186,6 +187,10 @@ struct Engine::Impl {
     std::unique_ptr<PacingPolicy> policy;
     std::unique_ptr<QueueGenerator> generator;
     std::unique_ptr<AbandonGovernor> governor;
+    // This engine's share of the campaign's abandon counts in storage (write_batch.h).
+    std::unique_ptr<SharedAbandonCounts> shared_counts;
+    TimePoint counts_synced_at = TimePoint::min();  // lease clock
+    std::chrono::steady_clock::time_point counts_synced_wall{};
     bool started = false;
     std::deque<DialQueueEntry> queue;
     ContactIdSet held;  // queued, previewed or in flight here
@@ -266,6 +271,12 @@ struct Engine::Impl {
   std::optional<std::pair<TimePoint, TimePoint>> renewal_mark;
   std::map<CallId, UnsavedCompletion> unsaved;
   TimerId unsaved_timer = 0;
+  // Group commit (write_batch.h): with a database, `storage` is `batching`, and originates wait
+  // in `outbox` until the writes before them are durable.
+  std::unique_ptr<BatchingStorage> batching;
+  std::vector<OriginateRequest> outbox;
+  int outbox_holds = 0;
+  TimerId flush_timer = 0;
   // What other threads (a real clock's timers, telephony's events) pass through to post work to
   // the engine. ~Engine closes it before anything else goes: closing waits for a post under way,
   // and afterwards they are dropped. Timers hold it by weak reference, so a clock that outlives
@@ -318,6 +329,10 @@ struct Engine::Impl {
       throw Error(ErrorCode::kInvalidArgument, "Engine: storage, telephony and clock are required");
     }
     if (options.owner_token.empty()) options.owner_token = random_owner_token();
+    if (storage->prefers_batched_writes()) {
+      batching = std::make_unique<BatchingStorage>(storage, options.owner_token);
+      storage = batching.get();
+    }
     zones = TimeZoneMap::load(options.time_zone_map_path.empty() ? TimeZoneMap::default_path()
                                                                  : options.time_zone_map_path);
     sink.impl = this;
@@ -351,6 +366,7 @@ struct Engine::Impl {
           logger.log(LogLevel::kError, std::string("engine deferred call failed: ") + e.what());
         }
       }
+      if (batching && !clock->is_virtual()) schedule_flush();
     }
     --depth;
   }
@@ -453,6 +469,7 @@ struct Engine::Impl {
     }
     cancel(renew_timer);
     cancel(unsaved_timer);
+    cancel(flush_timer);
     inbound->cancel_timers();
   }
 
@@ -627,6 +644,7 @@ struct Engine::Impl {
     s.calling_day_left = c.day_left;
     s.calls_pending = c.pending;
     s.calls_waiting = static_cast<int>(c.waiting.size());
+    sync_abandon_counts(c);
     const AbandonGovernor::Window window = c.governor->window(t);
     s.live_answers = window.live_answers;
     s.abandons = window.abandons;
@@ -791,7 +809,106 @@ struct Engine::Impl {
     c.refill_blocked_until = std::min(c.refill_blocked_until, due);
   }
 
+  // ---- group commit ----
+  // Applies the buffered writes; on failure they stay buffered and a flush is tried in a second.
+  bool flush_writes() {
+    if (!batching) return true;
+    try {
+      batching->flush();
+      return true;
+    } catch (const std::exception& e) {
+      logger.log_limited(LogLevel::kError, "flush",
+                         std::string("writing to storage failed (kept, retried): ") + e.what());
+      return false;
+    }
+  }
+  // A real clock flushes a few ms after the handlers that wrote (a virtual one at each launch
+  // and when the simulation returns).
+  void schedule_flush() {
+    if (flush_timer || batching->buffered() == 0) return;
+    flush_timer = schedule(now() + kFlushDelay, [](Impl& self) {
+      self.flush_timer = 0;
+      if (!self.flush_writes()) {
+        self.flush_timer = self.schedule(self.now() + std::chrono::seconds(1), [](Impl& again) {
+          again.flush_timer = 0;
+          again.flush_writes();
+        });
+      }
+    });
+  }
+  static constexpr Duration kFlushDelay = std::chrono::milliseconds(5);
+  // While held (a launch batch), originates wait in the outbox; the last release makes the
+  // batch's attempts durable in one write, then sends them. If that write fails none is sent:
+  // each fails as a network failure and its contact is retried later.
+  struct OutboxHold {
+    Impl& impl;
+    explicit OutboxHold(Impl& i) : impl(i) { ++impl.outbox_holds; }
+    OutboxHold(const OutboxHold&) = delete;
+    OutboxHold& operator=(const OutboxHold&) = delete;
+    ~OutboxHold() {
+      if (--impl.outbox_holds == 0) impl.release_outbox();
+    }
+  };
+  void send_when_durable(OriginateRequest req) {
+    outbox.push_back(std::move(req));
+    if (outbox_holds == 0) release_outbox();
+  }
+  void release_outbox() {
+    std::vector<OriginateRequest> out;
+    out.swap(outbox);
+    if (out.empty()) return;
+    const bool durable = flush_writes();
+    for (const OriginateRequest& req : out) {
+      if (durable) {
+        send_originate(req);
+      } else {
+        fail_originate(req.call_id);
+      }
+    }
+  }
+
+  // ---- campaign-wide abandon counts ----
+  void count_live_answer(Campaign& c, TimePoint t) {
+    c.governor->record_live_answer(t);
+    c.shared_counts->add_live_answer(lease_now());
+  }
+  void count_abandon(Campaign& c, TimePoint t) {
+    c.governor->record_abandon(t);
+    c.shared_counts->add_abandon(lease_now());
+  }
+  void count_machine(Campaign& c, TimePoint t) {
+    c.governor->record_amd_machine(t);
+    c.shared_counts->add_machine(lease_now());
+  }
+  // Once a second on the lease clock, and at most 20 times a wall second (a simulation's lease
+  // clock may run hours a second): this engine's counts out, the other engines' in.
+  void sync_abandon_counts(Campaign& c) {
+    const TimePoint t = lease_now();
+    const auto wall = std::chrono::steady_clock::now();
+    if (c.counts_synced_at != TimePoint::min() &&
+        (t < c.counts_synced_at + std::chrono::seconds(1) ||
+         wall < c.counts_synced_wall + std::chrono::milliseconds(50))) {
+      return;
+    }
+    c.counts_synced_at = t;
+    c.counts_synced_wall = wall;
+    try {
+      // The others' calls count as this engine's own, at their time on this engine's clock.
+      for (const AbandonBucket& b :
+           c.shared_counts->sync(*storage, t, c.governor->profile().abandon_window)) {
+        const TimePoint at = now() - (t - b.minute);
+        for (std::int64_t i = 0; i < b.counts.live_answers; ++i) c.governor->record_live_answer(at);
+        for (std::int64_t i = 0; i < b.counts.abandons; ++i) c.governor->record_abandon(at);
+        for (std::int64_t i = 0; i < b.counts.machines; ++i) c.governor->record_amd_machine(at);
+      }
+    } catch (const std::exception& e) {
+      logger.log_limited(LogLevel::kWarn, "abandon counts",
+                         std::string("sharing abandon counts failed: ") + e.what());
+    }
+  }
+
   int launch_batch(Campaign& c, int wanted) {
+    OutboxHold hold(*this);
     int launched = 0;
     while (launched < wanted && !c.queue.empty()) {
       // Reused buffers: a launch is as frequent as an attempt. (Not reentrant-safe to share:
@@ -947,20 +1064,31 @@ struct Engine::Impl {
       l.on_call_state(
           {t, c.config.id, id, contact->id, CallState::kQueued, CallState::kQueued, dedicated});
     });
+    if (batching) {
+      send_when_durable(std::move(req));
+    } else {
+      send_originate(req);
+    }
+    return id;
+  }
+  void send_originate(const OriginateRequest& req) {
     try {
       telephony->originate(req);
     } catch (const std::exception& e) {
       // Telephony must report failures as events, not throw; one that throws gets the same: the
       // call fails (network) right after this handler, and its contact stays held until then.
-      logger.log_limited(LogLevel::kError, "originate",
-                         "call " + std::to_string(id) + ": telephony originate threw: " + e.what());
-      CallEvent failed;
-      failed.call_id = id;
-      failed.kind = CallEventKind::kFailed;
-      failed.fail_reason = FailReason::kNetwork;
-      schedule(t, [this, failed] { handle_event(failed); });
+      logger.log_limited(
+          LogLevel::kError, "originate",
+          "call " + std::to_string(req.call_id) + ": telephony originate threw: " + e.what());
+      fail_originate(req.call_id);
     }
-    return id;
+  }
+  void fail_originate(CallId id) {
+    CallEvent failed;
+    failed.call_id = id;
+    failed.kind = CallEventKind::kFailed;
+    failed.fail_reason = FailReason::kNetwork;
+    schedule(now(), [this, failed] { handle_event(failed); });
   }
 
   // A call's map node is kept when it ends and reused for a later call: no allocation per call.
@@ -1118,7 +1246,7 @@ struct Engine::Impl {
         call.attempt.amd = call.sm.amd();  // NONE when the campaign does not use AMD
         resolve();
         ++c.live_answers;
-        c.governor->record_live_answer(t);
+        count_live_answer(c, t);
         Agent* agent = call.dedicated_agent != kNoAgent ? &agents[call.dedicated_agent]
                                                         : longest_idle_agent(c);
         if (agent) {
@@ -1136,7 +1264,7 @@ struct Engine::Impl {
         call.attempt.amd = call.sm.amd();
         resolve();
         ++c.machines;
-        if (r.to == CallState::kMachine) c.governor->record_amd_machine(t);
+        if (r.to == CallState::kMachine) count_machine(c, t);
         if (!c.config.voicemail_message.empty() && r.to == CallState::kMachine) {
           telephony->play(id, c.config.voicemail_message);
         }
@@ -1194,7 +1322,7 @@ struct Engine::Impl {
     call.attempt.fail_reason = call.sm.fail_reason();
     if (call.sm.state() == CallState::kAbandoned) {
       ++c.abandons;
-      c.governor->record_abandon(t);
+      count_abandon(c, t);
     }
     AgentId agent_id = call.agent != kNoAgent ? call.agent : call.dedicated_agent;
     if (call.bridged && agent_id != kNoAgent) {
@@ -1490,7 +1618,7 @@ struct Engine::Impl {
         a.fail_reason = FailReason::kUnknown;
       }
     }
-    if (d == Disposition::kAbandoned) c.governor->record_abandon(a.answered_at);
+    if (d == Disposition::kAbandoned) count_abandon(c, a.answered_at);
     a.disposition = d;
     a.ended_at = t;
     // A later attempt of the same contact (dialed after the lease expired) owns its state now.
@@ -1700,6 +1828,7 @@ Engine::~Engine() {
   // The clock outlives the engine (engine.h): nothing of ours may fire on it afterwards.
   std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
   impl_->cancel_all_timers();
+  impl_->flush_writes();  // what a crash would lose is recoverable; a clean end loses nothing
 }
 
 void Engine::add_campaign(const CampaignConfig& campaign) {
@@ -1740,6 +1869,8 @@ void Engine::add_campaign(const CampaignConfig& campaign) {
     c->governor->set_profile(campaign.compliance, impl_->now());
   } else {
     c->governor = std::make_unique<AbandonGovernor>(campaign.compliance);
+    c->shared_counts =
+        std::make_unique<SharedAbandonCounts>(campaign.id, impl_->options.owner_token);
   }
   for (const auto& number : campaign.dnc_numbers) impl_->storage->add_dnc(campaign.id, number);
 }
@@ -2055,6 +2186,7 @@ void Engine::stop() {
   impl_->io.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  impl_->flush_writes();
 }
 
 std::size_t Engine::poll() {
@@ -2070,6 +2202,7 @@ std::size_t Engine::poll() {
     });
     t_driving_engine = saved;
     impl_->io.restart();
+    impl_->flush_writes();
     return n;
   }
   n = impl_->io.poll();
@@ -2099,6 +2232,7 @@ std::size_t Engine::run_for(Duration d) {
     return ran;
   });
   t_driving_engine = saved;
+  impl_->flush_writes();
   return n;
 }
 
@@ -2124,6 +2258,7 @@ bool Engine::run_until_done(Duration limit) {
     }
   });
   t_driving_engine = saved;
+  impl_->flush_writes();
   return driver->pending() == 0;
 }
 

@@ -1,0 +1,323 @@
+// Group commit for an engine (see write_batch.h).
+#include "engine/write_batch.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+namespace omnivox {
+
+BatchingStorage::BatchingStorage(Storage* target, std::string owner)
+    : StorageWrapper(target), owner_(std::move(owner)) {
+  batch_.release_owner = owner_;
+}
+
+BatchingStorage::~BatchingStorage() = default;
+
+void BatchingStorage::flush() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+}
+
+std::size_t BatchingStorage::buffered() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return batch_.size();
+}
+
+std::size_t BatchingStorage::flushes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return flushes_;
+}
+
+void BatchingStorage::flush_locked() {
+  if (batch_.empty()) return;
+  target()->write_batch(batch_);  // throws: the batch stays for the next try
+  batch_.clear();
+  attempt_at_.clear();
+  contact_at_.clear();
+  releasing_.clear();
+  ++flushes_;
+}
+
+void BatchingStorage::flush_if_full_locked() {
+  if (batch_.size() >= kMaxBuffered) flush_locked();
+}
+
+void BatchingStorage::flush_if_releasing_locked(std::span<const ContactId> ids) {
+  if (releasing_.empty()) return;
+  for (ContactId id : ids) {
+    if (releasing_.count(id)) {
+      flush_locked();
+      return;
+    }
+  }
+}
+
+namespace {
+// A row of the batch written again replaces the buffered one: the batch holds each row once.
+template <class Row>
+void keep_last(std::vector<Row>& rows, std::unordered_map<std::uint64_t, std::size_t>& at,
+               std::uint64_t key, const Row& row) {
+  auto [it, fresh] = at.emplace(key, rows.size());
+  if (fresh) {
+    rows.push_back(row);
+  } else {
+    rows[it->second] = row;
+  }
+}
+}  // namespace
+
+void BatchingStorage::put_attempt(const Attempt& a) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  keep_last(batch_.attempts, attempt_at_, a.call_id, a);
+  flush_if_full_locked();
+}
+
+void BatchingStorage::update_contact(const Contact& c) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  keep_last(batch_.contacts, contact_at_, c.id, c);
+  flush_if_full_locked();
+}
+
+void BatchingStorage::append_journal(const JournalEntry& e) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  batch_.journal.push_back(e);
+  flush_if_full_locked();
+}
+
+void BatchingStorage::release_lease(ContactId id, std::string_view owner) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (owner != owner_) {
+    flush_locked();
+    target()->release_lease(id, owner);
+    return;
+  }
+  if (releasing_.insert(id).second) batch_.released.push_back(id);
+  flush_if_full_locked();
+}
+
+CallId BatchingStorage::allocate_call_id() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (call_ids_.empty()) {
+    std::vector<CallId> ids = target()->allocate_call_ids(kCallIdBlock);
+    call_ids_.assign(ids.begin(), ids.end());
+    if (call_ids_.empty()) return target()->allocate_call_id();
+  }
+  CallId id = call_ids_.front();
+  call_ids_.pop_front();
+  return id;
+}
+
+std::optional<Contact> BatchingStorage::get_contact(ContactId id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = contact_at_.find(id);
+  if (it != contact_at_.end()) return batch_.contacts[it->second];
+  return target()->get_contact(id);
+}
+
+bool BatchingStorage::read_contact(ContactId id, Contact& out) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = contact_at_.find(id);
+  if (it != contact_at_.end()) {
+    out = batch_.contacts[it->second];
+    return true;
+  }
+  return target()->read_contact(id, out);
+}
+
+std::vector<ContactId> BatchingStorage::claim_leases(std::span<const ContactId> ids,
+                                                     std::string_view owner, TimePoint now,
+                                                     Duration ttl) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_if_releasing_locked(ids);
+  return target()->claim_leases(ids, owner, now, ttl);
+}
+
+bool BatchingStorage::renew_lease(ContactId id, std::string_view owner, TimePoint now,
+                                  Duration ttl) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_if_releasing_locked(std::span<const ContactId>(&id, 1));
+  return target()->renew_lease(id, owner, now, ttl);
+}
+
+// The reads and batch writes below see (or follow) everything written before them.
+
+void BatchingStorage::update_contacts(std::span<const Contact> c) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  target()->update_contacts(c);
+}
+
+std::size_t BatchingStorage::scan_contacts(const ContactScan& s,
+                                           const std::function<bool(const Contact&)>& v) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  return target()->scan_contacts(s, v);
+}
+
+std::size_t BatchingStorage::scan_contact_views(
+    const ContactScan& s, const std::function<ScanStep(const ContactView&)>& v) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  return target()->scan_contact_views(s, v);
+}
+
+void BatchingStorage::defer_contacts(std::string_view campaign, std::span<const ContactId> ids,
+                                     TimePoint until) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  target()->defer_contacts(campaign, ids, until);
+}
+
+std::size_t BatchingStorage::contact_count(std::string_view id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  return target()->contact_count(id);
+}
+
+std::vector<std::size_t> BatchingStorage::count_by_status(std::string_view id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  return target()->count_by_status(id);
+}
+
+void BatchingStorage::release_leases(std::span<const ContactId> ids, std::string_view owner) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  target()->release_leases(ids, owner);
+}
+
+std::optional<Lease> BatchingStorage::get_lease(ContactId id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  return target()->get_lease(id);
+}
+
+void BatchingStorage::put_attempts(std::span<const Attempt> a) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  target()->put_attempts(a);
+}
+
+std::vector<Attempt> BatchingStorage::attempts_of(ContactId id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  return target()->attempts_of(id);
+}
+
+void BatchingStorage::scan_attempts(std::string_view id,
+                                    const std::function<bool(const Attempt&)>& v) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  target()->scan_attempts(id, v);
+}
+
+void BatchingStorage::scan_open_attempts(std::string_view id,
+                                         const std::function<bool(const Attempt&)>& v) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  target()->scan_open_attempts(id, v);
+}
+
+void BatchingStorage::append_journal_entries(std::span<const JournalEntry> e) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  target()->append_journal_entries(e);
+}
+
+void BatchingStorage::scan_journal(std::string_view id,
+                                   const std::function<bool(const JournalEntry&)>& v) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  target()->scan_journal(id, v);
+}
+
+void BatchingStorage::write_batch(const StorageWriteBatch& b) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_locked();
+  target()->write_batch(b);
+}
+
+// ---- SharedAbandonCounts ----
+
+namespace {
+TimePoint minute_of(TimePoint t) { return std::chrono::floor<std::chrono::minutes>(t); }
+AbandonCounts minus(AbandonCounts a, const AbandonCounts& b) {
+  a.live_answers -= b.live_answers;
+  a.abandons -= b.abandons;
+  a.machines -= b.machines;
+  return a;
+}
+AbandonCounts at_least_zero(AbandonCounts a) {
+  a.live_answers = std::max<std::int64_t>(0, a.live_answers);
+  a.abandons = std::max<std::int64_t>(0, a.abandons);
+  a.machines = std::max<std::int64_t>(0, a.machines);
+  return a;
+}
+bool any(const AbandonCounts& a) { return a.live_answers || a.abandons || a.machines; }
+}  // namespace
+
+AbandonCounts& SharedAbandonCounts::bucket(TimePoint t) {
+  const TimePoint minute = minute_of(t);
+  changed_[minute] = true;
+  return own_[minute];
+}
+
+std::vector<AbandonBucket> SharedAbandonCounts::sync(Storage& storage, TimePoint lease_now,
+                                                     Duration window) {
+  if (!changed_.empty()) {
+    std::vector<AbandonBucket> mine;
+    mine.reserve(changed_.size());
+    for (const auto& [minute, changed] : changed_) mine.push_back({minute, own_[minute]});
+    storage.put_abandon_counts(campaign_id_, owner_, mine);
+    changed_.clear();
+  }
+  std::vector<AbandonBucket> news;
+  const TimePoint now_minute = minute_of(lease_now);
+  if (synced_minute_ == TimePoint::min()) {
+    // What the campaign counted before this engine came: in one bucket, at now.
+    const TimePoint from = window > Duration(0) ? minute_of(lease_now - window) : TimePoint::min();
+    AbandonCounts before = storage.abandon_counts(campaign_id_, from, now_minute);
+    for (auto it = own_.lower_bound(from); it != own_.end() && it->first < now_minute; ++it) {
+      before = minus(before, it->second);
+    }
+    before = at_least_zero(before);
+    if (any(before)) news.push_back({lease_now, before});
+  } else {
+    // The minutes since the last sync's, that one included (others may have written to it
+    // since), one by one; a long gap (an idle night) in one read, in one bucket.
+    TimePoint gap_end = synced_minute_ + kMinutesReadOneByOne;
+    if (gap_end < now_minute) {
+      AbandonCounts gap = storage.abandon_counts(campaign_id_, gap_end, now_minute);
+      for (auto it = own_.lower_bound(gap_end); it != own_.end() && it->first < now_minute; ++it) {
+        gap = minus(gap, it->second);
+      }
+      gap = at_least_zero(gap);
+      if (any(gap)) news.push_back({now_minute - std::chrono::minutes(1), gap});
+    } else {
+      gap_end = now_minute;
+    }
+    for (TimePoint m = synced_minute_; m < gap_end; m += std::chrono::minutes(1)) {
+      others_.try_emplace(m);
+    }
+  }
+  others_.try_emplace(now_minute);
+  for (auto it = others_.lower_bound(std::min(synced_minute_, now_minute)); it != others_.end();
+       ++it) {
+    const TimePoint m = it->first;
+    AbandonCounts now_seen = at_least_zero(
+        minus(storage.abandon_counts(campaign_id_, m, m + std::chrono::minutes(1)), own_[m]));
+    AbandonCounts fresh = at_least_zero(minus(now_seen, it->second));
+    it->second = now_seen;
+    if (any(fresh)) news.push_back({m, fresh});
+  }
+  synced_minute_ = now_minute;
+  // Minutes before the last sync's are not read again; a window's older minutes are not needed.
+  others_.erase(others_.begin(), others_.lower_bound(now_minute));
+  const TimePoint keep_own =
+      window > Duration(0) ? minute_of(lease_now - window) : TimePoint::min();
+  own_.erase(own_.begin(), own_.lower_bound(std::min(keep_own, now_minute)));
+  return news;
+}
+
+}  // namespace omnivox

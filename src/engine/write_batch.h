@@ -1,0 +1,138 @@
+// Group commit for an engine (docs/storage.md, "Group commit"): a Storage wrapper that collects
+// the writes an engine makes between two decision epochs and applies them with one
+// Storage::write_batch, and the abandon counts one engine shares with the other engines of its
+// campaigns. Internal to libomnivox.
+#ifndef OMNIVOX_ENGINE_WRITE_BATCH_H_
+#define OMNIVOX_ENGINE_WRITE_BATCH_H_
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "omnivox/storage.h"
+
+namespace omnivox {
+
+/// Buffers put_attempt, update_contact, append_journal and the release_lease of its own owner
+/// token; flush() applies them as one write_batch. Reads stay exact: a read that the buffer may
+/// change (a scan, a count, an attempt, a lease) flushes first, and a contact read of a contact
+/// with a buffered update is answered from the buffer; reads the buffer cannot change (DNC,
+/// campaigns, lists) go straight through. Call ids are drawn from the target a block at a time.
+///
+/// What the buffer holds is not durable until flush() returns: the engine flushes before an
+/// originate leaves it, so an attempt is durable before its number is dialled, and a lease
+/// claim goes to the target at once. What a crash loses is only what the provider still knows
+/// (lookup_call) or what reconciliation rebuilds (an open attempt's outcome, a contact's count).
+///
+/// A failed flush keeps the batch, throws, and is tried again at the next flush (or read):
+/// nothing is dropped. Thread-safety: every method may be called from several threads.
+class BatchingStorage final : public StorageWrapper {
+ public:
+  /// Flushes by itself once this many writes are buffered.
+  static constexpr std::size_t kMaxBuffered = 4096;
+  /// Call ids drawn from the target per allocate_call_ids.
+  static constexpr std::size_t kCallIdBlock = 64;
+
+  BatchingStorage(Storage* target, std::string owner);
+  ~BatchingStorage() override;
+
+  /// Applies what is buffered (one write_batch). Throws what the target throws; the batch is
+  /// kept for the next try.
+  void flush();
+  /// Writes buffered and not yet applied.
+  std::size_t buffered() const;
+  /// Batches applied so far (for benchmarks and tests).
+  std::size_t flushes() const;
+
+  // Buffered.
+  void put_attempt(const Attempt& a) override;
+  void update_contact(const Contact& c) override;
+  void append_journal(const JournalEntry& e) override;
+  void release_lease(ContactId id, std::string_view owner) override;
+  CallId allocate_call_id() override;
+  // Answered from the buffer when it holds the contact.
+  std::optional<Contact> get_contact(ContactId id) override;
+  bool read_contact(ContactId id, Contact& out) override;
+  // Flush first when the buffer holds a release of one of the ids.
+  std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
+                                      TimePoint now, Duration ttl) override;
+  bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) override;
+  // Flush first.
+  void update_contacts(std::span<const Contact> c) override;
+  std::size_t scan_contacts(const ContactScan& s,
+                            const std::function<bool(const Contact&)>& v) override;
+  std::size_t scan_contact_views(const ContactScan& s,
+                                 const std::function<ScanStep(const ContactView&)>& v) override;
+  void defer_contacts(std::string_view campaign, std::span<const ContactId> ids,
+                      TimePoint until) override;
+  std::size_t contact_count(std::string_view id) override;
+  std::vector<std::size_t> count_by_status(std::string_view id) override;
+  void release_leases(std::span<const ContactId> ids, std::string_view owner) override;
+  std::optional<Lease> get_lease(ContactId id) override;
+  void put_attempts(std::span<const Attempt> a) override;
+  std::vector<Attempt> attempts_of(ContactId id) override;
+  void scan_attempts(std::string_view id, const std::function<bool(const Attempt&)>& v) override;
+  void scan_open_attempts(std::string_view id,
+                          const std::function<bool(const Attempt&)>& v) override;
+  void append_journal_entries(std::span<const JournalEntry> e) override;
+  void scan_journal(std::string_view id,
+                    const std::function<bool(const JournalEntry&)>& v) override;
+  void write_batch(const StorageWriteBatch& b) override;
+  // The buffer is this wrapper's business: an engine on it does not wrap it again.
+  bool prefers_batched_writes() const override { return false; }
+
+ private:
+  void flush_locked();
+  void flush_if_full_locked();
+  void flush_if_releasing_locked(std::span<const ContactId> ids);
+
+  mutable std::mutex mutex_;
+  std::string owner_;
+  StorageWriteBatch batch_;
+  std::unordered_map<CallId, std::size_t> attempt_at_;     // call id -> index in batch_.attempts
+  std::unordered_map<ContactId, std::size_t> contact_at_;  // contact id -> index in .contacts
+  static_assert(std::is_same_v<CallId, ContactId>, "keep_last keys both by one map type");
+  std::unordered_set<ContactId> releasing_;
+  std::deque<CallId> call_ids_;  // drawn from the target, not handed out yet
+  std::size_t flushes_ = 0;
+};
+
+/// One engine's share of its campaigns' abandon counts (AbandonCounts per minute in storage):
+/// it counts its own live answers, abandons and AMD machines per minute, writes the minutes that
+/// changed (Storage::put_abandon_counts, this engine's rows), and reads what the other engines
+/// counted since the last sync — the campaign's totals per minute less its own — for the engine
+/// to record in its governor like its own calls. Times are read on the lease clock, which every
+/// engine sharing the storage agrees on. Thread-safety: none (the engine's thread).
+class SharedAbandonCounts {
+ public:
+  SharedAbandonCounts(std::string campaign_id, std::string owner)
+      : campaign_id_(std::move(campaign_id)), owner_(std::move(owner)) {}
+  void add_live_answer(TimePoint lease_t) { bucket(lease_t).live_answers++; }
+  void add_abandon(TimePoint lease_t) { bucket(lease_t).abandons++; }
+  void add_machine(TimePoint lease_t) { bucket(lease_t).machines++; }
+  /// Writes the changed minutes, then returns the other engines' calls counted since the last
+  /// sync, per minute (the first sync: all of them in [lease_now - window, lease_now] as one
+  /// bucket at lease_now; window 0: the whole campaign). Throws what storage throws; what was
+  /// not written is written at the next sync.
+  std::vector<AbandonBucket> sync(Storage& storage, TimePoint lease_now, Duration window);
+  /// Minutes since the last sync read one by one; the rest of a longer gap in one read.
+  static constexpr Duration kMinutesReadOneByOne = std::chrono::minutes(5);
+
+ private:
+  AbandonCounts& bucket(TimePoint t);
+  std::string campaign_id_, owner_;
+  std::map<TimePoint, AbandonCounts> own_;      // minute -> this engine's counts
+  std::map<TimePoint, bool> changed_;           // minutes not written since they changed
+  std::map<TimePoint, AbandonCounts> others_;   // minute -> the others' counts seen so far
+  TimePoint synced_minute_ = TimePoint::min();  // the minute of the last sync
+};
+
+}  // namespace omnivox
+
+#endif  // OMNIVOX_ENGINE_WRITE_BATCH_H_
