@@ -735,6 +735,9 @@ class CampaignStatistics:
     def abandon_rate(self) -> float:
         """Abandons / live answers over the whole run so far (0 when none): cumulative, unlike the compliance window's rate a pacing policy sees (PacingSnapshot.abandon_rate)."""
     @property
+    def abandon_rate_window(self) -> float:
+        """The rate the cap applies to: counted abandons / live answers in the compliance profile's rolling window (AbandonGovernor.rate; the whole run when the profile has no window), as pacing sees it (PacingSnapshot.abandon_rate). 0 when the window holds no live answer."""
+    @property
     def abandons(self) -> int:
         """live answers that found no agent within the hold window"""
     @property

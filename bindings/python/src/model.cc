@@ -47,6 +47,7 @@ void each_statistics_field(S& s, F&& f) {
   for (auto& x : s.dispositions) f(x);
   f(s.attempts_reconciled);
   f(s.completions_unsaved);
+  f(s.abandon_rate_window);
 }
 
 void bind_model(py::module_& m) {
@@ -476,6 +477,7 @@ void bind_model(py::module_& m) {
       .def_readonly("abandons", &CampaignStatistics::abandons)
       .def_readonly("connects", &CampaignStatistics::connects)
       .def_readonly("abandon_rate", &CampaignStatistics::abandon_rate)
+      .def_readonly("abandon_rate_window", &CampaignStatistics::abandon_rate_window)
       .def_readonly("occupancy", &CampaignStatistics::occupancy)
       .def_readonly("dial_level", &CampaignStatistics::dial_level)
       .def_readonly("talk_seconds", &CampaignStatistics::talk_seconds)

@@ -51,6 +51,8 @@ def test_times_add_up_and_calls_handled_match_the_call_records():
             pytest.approx(t.logged_in_seconds, abs=1e-6)
         assert a.state == omnivox.AgentState.AVAILABLE
     assert s.totals.calls_handled == len(bridged) == e.statistics("c1").connects
+    cs = e.statistics("c1")
+    assert 0 <= cs.abandon_rate_window <= 1
     assert s.intervals[0].start == MONDAY_9
     assert all(b.start - a.start == s.interval for a, b in zip(s.intervals, s.intervals[1:]))
     assert "AgentStatistics(" in repr(s) and "occupancy=" in repr(s.totals)

@@ -860,6 +860,7 @@ Statistics Engine::statistics(const std::string& campaign_id) const {
   r.abandons = st.abandons;
   r.connects = st.connects;
   r.abandon_rate = st.abandon_rate;
+  r.abandon_rate_window = st.abandon_rate_window;
   r.occupancy = st.occupancy;
   r.dial_level = st.dial_level;
   r.talk_seconds = st.talk_seconds;

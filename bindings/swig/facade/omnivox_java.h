@@ -204,8 +204,10 @@ struct Statistics {
   long long abandons = 0;
   long long connects = 0;     ///< bridged to an agent
   double abandon_rate = 0.0;  ///< abandons / live answers
-  double occupancy = 0.0;     ///< (talk + wrap) / logged-in agent time
-  double dial_level = 0.0;    ///< attempts in flight per non-paused logged-in agent
+  /// abandons / live answers in the compliance profile's rolling window (what the cap applies to)
+  double abandon_rate_window = 0.0;
+  double occupancy = 0.0;   ///< (talk + wrap) / logged-in agent time
+  double dial_level = 0.0;  ///< attempts in flight per non-paused logged-in agent
   double talk_seconds = 0.0;
   double wrap_seconds = 0.0;
   double logged_in_seconds = 0.0;

@@ -168,6 +168,7 @@ public class OmnivoxTest {
       assertEquals(handled, a.getTotals().getCallsHandled());
       assertEquals(s.getLoggedInSeconds(), loggedIn, 1e-3);
       assertEquals(s.getOccupancy(), a.getTotals().getOccupancy(), 1e-9);
+      assertTrue(s.getAbandonRateWindow() >= 0 && s.getAbandonRateWindow() <= 1);
       expectError(ErrorCode.NOT_FOUND, () -> sim.agentStatistics("nope"));
     }
   }
