@@ -356,3 +356,36 @@ TEST(BlendingConfig, CampaignFileReadsQueuesSkillsBlendingAndArrivals) {
 
 }  // namespace
 }  // namespace omnivox
+
+namespace omnivox {
+namespace {
+
+TEST(BlendingConfig, ShippedBlendExampleLoadsAndRunsBlended) {
+  const CampaignFile f = load_campaign_file(OMNIVOX_EXAMPLES_DIR "/campaigns/blend.json");
+  ASSERT_EQ(f.inbound.size(), 1u);
+  EXPECT_EQ(f.blending.rule, BlendingRule::kServiceLevel);
+  ASSERT_EQ(f.agent_skills.size(), 2u);
+  EXPECT_EQ(f.agent_skills[0].agents + f.agent_skills[1].agents, f.agents);
+  ASSERT_EQ(f.simulation.inbound.size(), 1u);
+  // Two hours of its day, on a small contact list.
+  Simulation sim(f.simulation, f.start);
+  Engine& e = sim.engine();
+  CampaignConfig c = f.campaign;
+  c.call_window = CallWindow::always();
+  e.add_campaign(c);
+  for (int i = 0; i < 3000; ++i) {
+    Contact contact;
+    contact.numbers.push_back(PhoneNumber{"+3519123" + std::to_string(100000 + i).substr(1)});
+    e.add_contact(c.id, std::move(contact));
+  }
+  apply_inbound(f, e, sim.add_agents(c.id, f.agents));
+  e.start_campaign(c.id);
+  e.run_for(std::chrono::hours(2));
+  const InboundQueueStatistics q = e.inbound_statistics("support");
+  EXPECT_GT(q.offered, 200);
+  EXPECT_GT(q.service_level, 0.7);
+  EXPECT_GT(e.statistics(c.id).connects, 50);
+}
+
+}  // namespace
+}  // namespace omnivox
