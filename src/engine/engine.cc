@@ -575,7 +575,9 @@ struct Engine::Impl {
     }
     a.after_wrap_up.reset();
     set_agent(a, AgentState::kAvailable, kNoCall);
-    while (!c.waiting.empty()) {
+    // Inbound-only agents never take the campaign's calls.
+    const bool outbound = !inbound->active() || inbound->takes_outbound(a.id);
+    while (outbound && !c.waiting.empty()) {
       CallId id = c.waiting.front();
       c.waiting.pop_front();
       auto it = calls.find(id);
@@ -656,6 +658,7 @@ struct Engine::Impl {
     }
     if (c.handled > 5) s.mean_handle_s = c.handle_seconds / c.handled;
     s.dial_queue_size = static_cast<int>(c.queue.size());
+    s.real_time = !clock->is_virtual();
     int wanted = std::max(c.policy->decide(s), 0);
     if (inbound->active()) wanted = inbound->decide(c.config.id, s, wanted);
     AbandonGovernor::Exposure exposure;
@@ -664,6 +667,7 @@ struct Engine::Impl {
     exposure.calls_waiting = s.calls_waiting;
     exposure.calls_pending = s.calls_pending;
     exposure.live_answer_probability = s.live_answer_probability;
+    exposure.attempts_resolved = s.attempts_resolved;
     int allowed = c.governor->clamp(wanted, exposure);
     int launched = 0;
     if (allowed > 0) {
