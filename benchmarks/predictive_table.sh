@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs PREDICTIVE and the VICIdial baseline on every shipped stylised scenario under the
+# compliance audit and prints the markdown table of docs/pacing.md ("PREDICTIVE against the
+# optimum"): occupancy with its 95 % interval over the seeds, the share of the optimum, the
+# abandon rate, the highest rolling rate the audit saw and the audit's verdict.
+# Usage: bash benchmarks/predictive_table.sh [SEEDS] [OMNIVOX]   (defaults: 10, ./build/src/cli/omnivox)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SEEDS="${1:-10}"
+OMNIVOX="${2:-./build/src/cli/omnivox}"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+for n in 5 10 20 50 100; do
+  for p in 25 10; do
+    name="stylised-N$n-p$p"
+    "$OMNIVOX" bench-pacing "benchmarks/scenarios/$name.json" --seeds "$SEEDS" \
+      --policy predictive --policy vicidial --out "$WORK/$name" >"$WORK/$name.log" 2>&1 || true
+  done
+done
+/usr/bin/python3 - "$WORK" "$SEEDS" <<'PY'
+import json, os, sys
+work, seeds = sys.argv[1], sys.argv[2]
+print(f"| scenario | hours | optimum | PREDICTIVE occupancy | of optimum | abandon rate | "
+      f"highest rolling rate | VICIdial of optimum | audit ({seeds} seeds) |")
+print("|---|---|---|---|---|---|---|---|---|")
+for n in (5, 10, 20, 50, 100):
+    for p in (25, 10):
+        name = f"stylised-N{n}-p{p}"
+        path = os.path.join(work, name, "summary.json")
+        if not os.path.exists(path):
+            print(f"| {name} | — | — | run failed | — | — | — | — | — |")
+            continue
+        s = json.load(open(path))
+        by = {x["policy"]: x for x in s["policies"]}
+        pr, vi = by["predictive"], by["vicidial"]
+        audit = "clean" if s["runs_with_compliance_violations"] == 0 else \
+            f"{s['runs_with_compliance_violations']} runs over"
+        print(f"| {name} | {s['hours']:g} | {s['optimum']['occupancy']:.4f} | "
+              f"{pr['occupancy']:.4f} ± {pr['occupancy_ci95']:.4f} | "
+              f"**{100 * pr['fraction_of_optimum']:.1f} %** | {100 * pr['abandon_rate']:.2f} % | "
+              f"{100 * pr['max_rolling_abandon_rate']:.2f} % | "
+              f"{100 * vi['fraction_of_optimum']:.1f} % | {audit} |")
+PY
