@@ -294,6 +294,12 @@ class Storage {
   virtual void add_dnc(std::string_view list, std::string_view e164) = 0;
   /// True if the number is on the global list or the campaign's list.
   virtual bool is_dnc(std::string_view campaign_id, std::string_view e164) = 0;
+  /// Takes a number off one DNC list (a mistaken entry, or consent given again); false if it was
+  /// not on that list. The default throws Error(kStorage): a backend that cannot remove.
+  virtual bool remove_dnc(std::string_view list, std::string_view e164) {
+    (void)list, (void)e164;
+    throw Error(ErrorCode::kStorage, "remove_dnc: not supported by this storage");
+  }
 
   // ---- journal and deduplication ----
   /// Appends to the event journal.
@@ -406,6 +412,9 @@ class StorageWrapper : public Storage {
   }
   void add_dnc(std::string_view list, std::string_view e164) override {
     target_->add_dnc(list, e164);
+  }
+  bool remove_dnc(std::string_view list, std::string_view e164) override {
+    return target_->remove_dnc(list, e164);
   }
   bool is_dnc(std::string_view campaign, std::string_view e164) override {
     return target_->is_dnc(campaign, e164);

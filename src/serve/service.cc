@@ -566,6 +566,17 @@ Response add_dnc(Ctx& c) {
   return json_response(201, json::object{{"list", list}, {"number", number}});
 }
 
+Response remove_dnc(Ctx& c) {
+  const std::string& list = c.path.at("list");
+  const std::string& number = c.path.at("number");
+  if (!is_e164(number)) fail(400, "invalid_field", "number", "must be an E.164 number");
+  if (list != "global") campaign(c, list);
+  if (!c.tenant->storage->remove_dnc(list, number)) {
+    fail(404, "not_on_list", "number", number + " is not on DNC list '" + list + "'");
+  }
+  return json_response(200, json::object{{"list", list}, {"number", number}, {"removed", true}});
+}
+
 // ---- agents ----
 
 AgentId agent_id(Ctx& c) {
@@ -897,6 +908,7 @@ const std::vector<Route>& route_table() {
       {{"POST", "/v1/campaigns/{id}/agents/{agent}/preview/skip", "control"}, skip_preview},
       {{"POST", "/v1/campaigns/{id}/agents/{agent}/call-now", "control"}, call_now},
       {{"POST", "/v1/dnc", "control"}, add_dnc},
+      {{"DELETE", "/v1/dnc/{list}/{number}", "control"}, remove_dnc},
       {{"POST", "/twilio/{tenant}/{id}/{path}", "signed"}, webhook},
   };
   return routes;

@@ -218,6 +218,10 @@ def case_api():
         cbs = ok("GET", "/v1/campaigns/demo/callbacks", control)
         check(any(c["contact_id"] == one["id"] for c in cbs["callbacks"]), f"callbacks {cbs}")
         ok("POST", "/v1/dnc", control, {"list": "demo", "number": "+351912300001"})
+        removed = ok("DELETE", "/v1/dnc/demo/%2B351912300001", control)
+        check(removed["removed"], f"dnc removal {removed}")
+        status, err = request("DELETE", "/v1/dnc/demo/%2B351912300001", control)
+        check(status == 404 and err["error"]["code"] == "not_on_list", f"removed twice: {err}")
         status, err = request("POST", "/v1/dnc", control, {"list": "nope", "number": "+351912300001"})
         check(status == 404, f"dnc on an unknown campaign: {status}")
         census = ok("GET", "/v1/campaigns/demo/census", control)
@@ -275,7 +279,8 @@ def case_auth():
         ok("POST", "/v1/campaigns", other, dict(CAMPAIGN, id="theirs"))
         routes = [line.split() for line in omnivox("serve", "--routes").splitlines()]
         check(len(routes) >= 25, f"route table {routes}")
-        ids = {"id": "demo", "agent": 0, "contact": 1, "call": 1, "path": "index.html"}
+        ids = {"id": "demo", "agent": 0, "contact": 1, "call": 1, "path": "index.html",
+               "list": "demo", "number": "%2B351912300001"}
         tried = 0
         for method, path, auth in routes:
             if auth == "signed":  # a provider's webhook: its signature, case twilio

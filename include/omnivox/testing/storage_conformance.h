@@ -1113,6 +1113,11 @@ TYPED_TEST_P(StorageConformanceTest, Dnc) {
   EXPECT_TRUE(s.is_dnc("c1", "+15550000002"));
   EXPECT_FALSE(s.is_dnc("c2", "+15550000002"));
   EXPECT_FALSE(s.is_dnc("c1", "+15550000003"));
+  EXPECT_TRUE(s.remove_dnc("c1", "+15550000002"));
+  EXPECT_FALSE(s.remove_dnc("c1", "+15550000002"));  // not on the list any more
+  EXPECT_FALSE(s.remove_dnc("c1", "+15550000001"));  // on the global list, not c1's
+  EXPECT_FALSE(s.is_dnc("c1", "+15550000002"));
+  EXPECT_TRUE(s.is_dnc("c1", "+15550000001"));
 }
 
 TYPED_TEST_P(StorageConformanceTest, Journal) {

@@ -756,6 +756,11 @@ class MemoryStorage final : public Storage {
     std::lock_guard<detail::LightMutex> lock(mutex_);
     dnc_[std::string(list)].insert(std::string(e164));
   }
+  bool remove_dnc(std::string_view list, std::string_view e164) override {
+    std::lock_guard<detail::LightMutex> lock(mutex_);
+    auto it = dnc_.find(std::string(list));
+    return it != dnc_.end() && it->second.erase(std::string(e164)) > 0;
+  }
   bool is_dnc(std::string_view campaign_id, std::string_view e164) override {
     std::lock_guard<detail::LightMutex> lock(mutex_);
     if (dnc_.empty()) return false;

@@ -582,6 +582,12 @@ class PostgresStorage final : public Storage {
       tx.exec_prepared("add_dnc", options_.tenant, l, n);
     });
   }
+  bool remove_dnc(std::string_view list, std::string_view e164) override {
+    std::string l(list), n(e164);
+    return autocommit("remove_dnc", [&](pqxx::transaction_base& tx) {
+      return tx.exec_prepared("remove_dnc", options_.tenant, l, n).affected_rows() > 0;
+    });
+  }
   bool is_dnc(std::string_view campaign_id, std::string_view e164) override {
     std::string c(campaign_id), n(e164);
     return autocommit("is_dnc", [&](pqxx::transaction_base& tx) {
@@ -1018,6 +1024,7 @@ class PostgresStorage final : public Storage {
                                         "ORDER BY call_id LIMIT $4");
     c.prepare("add_dnc",
               "INSERT INTO dnc (tenant_id, list, e164) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
+    c.prepare("remove_dnc", "DELETE FROM dnc WHERE tenant_id = $1 AND list = $2 AND e164 = $3");
     c.prepare("is_dnc",
               "SELECT 1 FROM dnc WHERE tenant_id = $1 AND e164 = $2 AND list IN ('global', $3) "
               "LIMIT 1");

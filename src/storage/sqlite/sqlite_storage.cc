@@ -718,6 +718,12 @@ class SqliteStorage final : public Storage {
     std::lock_guard<std::mutex> lock(mutex_);
     Use(add_dnc_, "add_dnc").bind(1, list).bind(2, e164).run();
   }
+  bool remove_dnc(std::string_view list, std::string_view e164) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Use u(remove_dnc_, "remove_dnc");
+    u.bind(1, list).bind(2, e164).run();
+    return u.changes() > 0;
+  }
   bool is_dnc(std::string_view campaign_id, std::string_view e164) override {
     std::lock_guard<std::mutex> lock(mutex_);
     Use u(is_dnc_, "is_dnc");
@@ -879,7 +885,8 @@ class SqliteStorage final : public Storage {
             &release_lease_,  &get_lease_,       &allocate_call_id_,   &allocate_call_ids_,
             &put_attempt_,    &attempts_of_,     &scan_attempts_,      &scan_open_attempts_,
             &add_dnc_,        &is_dnc_,          &append_journal_,     &scan_journal_,
-            &mark_processed_, &find_contact_,    &put_abandon_counts_, &abandon_counts_};
+            &mark_processed_, &find_contact_,    &put_abandon_counts_, &abandon_counts_,
+            &remove_dnc_};
   }
   void prepare_all() {
     // Every statement binds the Storage's tenant to ?30 (see Use).
@@ -986,6 +993,7 @@ class SqliteStorage final : public Storage {
                                       "AND disposition = 0 ORDER BY call_id")
                                          .c_str());
     add_dnc_.prepare(db_, "INSERT OR IGNORE INTO dnc (tenant_id, list, e164) VALUES (?30, ?1, ?2)");
+    remove_dnc_.prepare(db_, "DELETE FROM dnc WHERE tenant_id = ?30 AND list = ?1 AND e164 = ?2");
     is_dnc_.prepare(db_,
                     "SELECT 1 FROM dnc WHERE tenant_id = ?30 AND e164 = ?1 "
                     "AND list IN ('global', ?2) LIMIT 1");
@@ -1079,7 +1087,7 @@ class SqliteStorage final : public Storage {
   SqliteStorageOptions options_;
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
-  Stmt find_contact_, put_abandon_counts_, abandon_counts_;
+  Stmt find_contact_, put_abandon_counts_, abandon_counts_, remove_dnc_;
   Stmt campaign_ids_, put_campaign_, get_campaign_, put_list_, lists_, next_list_order_,
       insert_contact_, get_contact_, update_contact_, scan_all_, scan_callbacks_, scan_ready_,
       contact_count_, count_by_status_, claim_lease_, renew_lease_, release_lease_, get_lease_,
