@@ -20,7 +20,7 @@
 #   kill9_random  group commit's crash safety: 20 engines in turn, each killed with SIGKILL at a
 #              random moment (seeded) of its run; after each kill the invariants hold (every
 #              contact stored once, no contact in two calls at once, no attempt recorded twice),
-#              and a last engine reconciles and completes the campaign: nothing left in flight.
+#              and a last engine, dialling nothing, reconciles: nothing is left in flight.
 # Usage: multinode_test.sh SCENARIO BACKEND CLI CHECKER PG_TOOL DATA_DIR [SPEED]
 set -euo pipefail
 scenario="$1" backend="$2" cli="$3" check="$4" pgtool="$5" data="$6" speed="${7:-1}"
