@@ -17,7 +17,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libsqlite3-dev
   libpqxx-dev libpq-dev postgresql procps
-  libssl-dev libboost-url1.81-dev prometheus
+  libssl-dev libboost-url1.81-dev prometheus openssl
   chromium chromium-driver python3-selenium nodejs
   python3-dev pybind11-dev python3-pytest python3-numpy python3-matplotlib python3-mypy python3-venv python3-pip python3-setuptools python3-wheel python3-pandas python3-tqdm
   swig openjdk-17-jdk-headless junit4
