@@ -754,10 +754,11 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
       c.compliance = named(r.string(*v, "compliance"), "compliance");
     } else {
       const auto& co = r.object(*v, "compliance");
-      r.allow_only(co, "compliance",
-                   {"base", "name", "abandon_cap", "abandon_window_h", "count_amd_false_positives",
-                    "amd_false_positive_rate", "hold_window_s", "min_ring_s", "call_window",
-                    "holidays", "no_repeat_after_abandon_h", "no_repeat_after_machine_h"});
+      r.allow_only(
+          co, "compliance",
+          {"base", "name", "abandon_cap", "abandon_window_h", "count_amd_false_positives",
+           "amd_false_positive_rate", "hold_window_s", "min_ring_s", "call_window", "holidays",
+           "no_repeat_after_abandon_h", "no_repeat_after_machine_h", "abandon_guard_risk"});
       c.compliance = ComplianceProfile::none();
       if (auto* x = co.if_contains("base"))
         c.compliance = named(r.string(*x, "compliance.base"), "compliance.base");
@@ -776,6 +777,9 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
       if (auto* x = co.if_contains("amd_false_positive_rate")) {
         c.compliance.amd_false_positive_rate =
             r.number_in(*x, "compliance.amd_false_positive_rate", 0, 1);
+      }
+      if (auto* x = co.if_contains("abandon_guard_risk")) {
+        c.compliance.abandon_guard_risk = r.number_in(*x, "compliance.abandon_guard_risk", 0, 0.01);
       }
       if (auto* x = co.if_contains("hold_window_s")) {
         c.compliance.hold_window =
