@@ -968,7 +968,11 @@ OMNIVOX_C_API int omnivox_engine_add_dnc(omnivox_engine* engine, const char* lis
 OMNIVOX_C_API int omnivox_engine_add_agent(omnivox_engine* engine, const char* campaign_id,
                                            const char* name, int log_in, omnivox_agent_id* out,
                                            char** errptr);
-/* As omnivox_simulation_set_agent_state() / _agent_state(). */
+/* As omnivox_simulation_set_agent_state() / _agent_state().
+ * Threading (also set_disposition and add_agent's log-in): while the engine runs on its own
+ * threads (omnivox_engine_start), a call from a host thread checks its arguments, queues the
+ * change and returns: an engine thread applies it, so originate() and the callbacks never run on
+ * the caller's thread (a failure then goes to the log callback). See docs/c-api.md. */
 OMNIVOX_C_API int omnivox_engine_set_agent_state(omnivox_engine* engine, omnivox_agent_id agent,
                                                  int state, char** errptr);
 OMNIVOX_C_API int omnivox_engine_agent_state(omnivox_engine* engine, omnivox_agent_id agent,

@@ -1,10 +1,14 @@
 // The general engine handle of the C API (omnivox_engine_*): storage, telephony and clock chosen
 // at creation, campaigns from JSON. See include/omnivox/omnivox.h.
 #include <boost/json.hpp>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "capi/c_backends.h"
@@ -12,6 +16,7 @@
 #include "omnivox/clock.h"
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
+#include "omnivox/log.h"
 #include "omnivox/sim.h"
 #include "omnivox/sip_config.h"
 #include "omnivox/sqlite_storage.h"
@@ -58,6 +63,43 @@ struct omnivox_engine : omnivox::capi::HandleBase {
   std::unique_ptr<omnivox::SipEngineBackend> sip;
   std::unique_ptr<omnivox::Engine> engine;
   std::atomic<bool> threads_running{false};
+  // Where a state change applied on an engine thread reports its failure (deferred()).
+  std::unique_ptr<omnivox::Logger> log;
+  // State changes the host made from its own threads while the engine runs on its threads,
+  // applied in order by `applier` (deferred()). The mutex is never held while the engine runs.
+  std::mutex queued_mutex;
+  std::condition_variable queued_cv;
+  std::deque<std::function<void()>> queued;
+  bool applier_stopping = false;
+  std::thread applier;
+
+  void start_applier() {
+    {
+      std::lock_guard<std::mutex> lock(queued_mutex);
+      applier_stopping = false;
+    }
+    applier = std::thread([this] {
+      std::unique_lock<std::mutex> lock(queued_mutex);
+      for (;;) {
+        queued_cv.wait(lock, [this] { return applier_stopping || !queued.empty(); });
+        if (queued.empty()) return;  // stopping, and everything queued is applied
+        std::function<void()> fn = std::move(queued.front());
+        queued.pop_front();
+        lock.unlock();
+        fn();
+        lock.lock();
+      }
+    });
+  }
+  // Applies what is still queued, then ends the applier thread.
+  void stop_applier() {
+    {
+      std::lock_guard<std::mutex> lock(queued_mutex);
+      applier_stopping = true;
+    }
+    queued_cv.notify_all();
+    if (applier.joinable()) applier.join();
+  }
   std::mutex campaigns_mutex;
   std::map<std::string, CampaignDoc> campaigns;
   // Host timers capture a weak reference: none fires into a destroyed handle.
@@ -205,6 +247,36 @@ omnivox::SipEngineBackend& sip_of(omnivox_engine& h) {
 
 }  // namespace
 
+namespace {
+
+// The threading contract (docs/c-api.md, "Threading and ownership"): while the engine runs on
+// its own threads, a state change the host makes from one of its threads is applied on an engine
+// thread, never on the caller's. Applied there, it would run the host's callbacks and originate()
+// on the caller's stack, where the host may hold a lock those take (a deadlock). From inside a
+// callback or backend function the engine already defers it; in host-driven mode (poll, run_for)
+// the host's thread is the engine's thread. Returns whether `fn` was queued.
+template <typename Fn>
+bool deferred(omnivox_engine& h, const char* what, Fn fn) {
+  if (!h.threads_running.load() || omnivox::capi::inside_of(&h) != Inside::kNothing) return false;
+  omnivox_engine* raw = &h;
+  {
+    std::lock_guard<std::mutex> lock(h.queued_mutex);
+    if (h.applier_stopping || !h.applier.joinable()) return false;
+    h.queued.emplace_back([raw, what, fn] {
+      try {
+        fn();
+      } catch (const std::exception& e) {
+        raw->log->log(omnivox::LogLevel::kWarn,
+                      std::string(what) + " (applied later): " + e.what());
+      }
+    });
+  }
+  h.queued_cv.notify_one();
+  return true;
+}
+
+}  // namespace
+
 extern "C" {
 
 int omnivox_engine_options_init(omnivox_engine_options* o, unsigned int version) {
@@ -259,6 +331,8 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
     if (o.start_ms < 0) throw CError{OMNIVOX_EINVALID, "options.start_ms is negative"};
 
     auto h = std::make_unique<omnivox_engine>();
+    h->log = std::make_unique<omnivox::Logger>(
+        eo.log_sink ? eo.log_sink : omnivox::make_stderr_log_sink(), eo.log_level);
     h->listener = std::make_unique<omnivox::capi::CListener>(h.get());
 
     // Clock.
@@ -355,6 +429,8 @@ void omnivox_engine_destroy(omnivox_engine* engine) {
   omnivox::capi::wait_unused(engine);
   try {
     omnivox_engine* h = engine;
+    h->threads_running = false;
+    h->stop_applier();
     h->alive.reset();
     if (h->sip) h->sip->detach();  // its thread logs agents in and out until then
     h->engine.reset();             // stops owned threads, then telephony stop
@@ -481,7 +557,11 @@ int omnivox_engine_add_agent(omnivox_engine* engine, const char* campaign_id, co
     std::string id = campaign_arg(campaign_id);
     std::string n = text_arg(name, "name");
     omnivox::AgentId agent = h.engine->add_agent(id, n);
-    if (log_in) h.engine->set_agent_state(agent, omnivox::AgentState::kAvailable);
+    if (log_in) {
+      omnivox::Engine* e = h.engine.get();
+      auto available = [e, agent] { e->set_agent_state(agent, omnivox::AgentState::kAvailable); };
+      if (!deferred(h, "omnivox_engine_add_agent", available)) available();
+    }
     if (out != nullptr) *out = agent;
   });
 }
@@ -495,7 +575,14 @@ int omnivox_engine_set_agent_state(omnivox_engine* engine, omnivox_agent_id agen
       throw CError{OMNIVOX_EINVALID, "argument 'state' (" + std::to_string(state) +
                                          ") is not LOGGED_OUT, AVAILABLE or PAUSED"};
     }
-    h.engine->set_agent_state(agent, static_cast<omnivox::AgentState>(state));
+    // No look-up of the agent here: it would wait for the engine's lock, which an engine thread
+    // holds while it calls originate() (that may wait for the host's lock this caller holds).
+    omnivox::Engine* e = h.engine.get();
+    auto to = static_cast<omnivox::AgentState>(state);
+    if (!deferred(h, "omnivox_engine_set_agent_state",
+                  [e, agent, to] { e->set_agent_state(agent, to); })) {
+      e->set_agent_state(agent, to);
+    }
   });
 }
 
@@ -522,7 +609,12 @@ int omnivox_engine_set_disposition(omnivox_engine* engine, omnivox_call_id call,
     if (disposition == OMNIVOX_DISPOSITION_CALLBACK && !at) {
       throw CError{OMNIVOX_EINVALID, "argument 'callback_at_ms' is required for CALLBACK"};
     }
-    h.engine->set_disposition(call, static_cast<omnivox::Disposition>(disposition), at);
+    omnivox::Engine* e = h.engine.get();
+    auto d = static_cast<omnivox::Disposition>(disposition);
+    if (!deferred(h, "omnivox_engine_set_disposition",
+                  [e, call, d, at] { e->set_disposition(call, d, at); })) {
+      e->set_disposition(call, d, at);
+    }
   });
 }
 
@@ -630,6 +722,7 @@ int omnivox_engine_start(omnivox_engine* engine, int threads, char** errptr) {
     }
     if (h.threads_running.load()) throw CError{OMNIVOX_ESTATE, "the engine is already started"};
     h.engine->start(threads);
+    h.start_applier();
     h.threads_running = true;
   });
 }
@@ -638,8 +731,9 @@ int omnivox_engine_stop(omnivox_engine* engine, char** errptr) {
   return guarded("omnivox_engine_stop", errptr, [&] {
     ENGINE_HANDLE(engine);
     not_inside_engine(h, "stop the engine");
-    h.engine->stop();
     h.threads_running = false;
+    h.stop_applier();  // what the host queued is applied first
+    h.engine->stop();
   });
 }
 
