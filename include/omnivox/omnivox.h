@@ -49,8 +49,9 @@
  *    virtual clock, the simulated telephony and agents, and the campaign.
  *  - omnivox_engine: the general engine. Storage (memory, SQLite, or the host's own storage in
  *    C: omnivox_storage), telephony (the simulator, or the host's own telephony in C:
- *    omnivox_telephony) and clock (virtual, or the system clock with engine-owned threads or
- *    a host-driven loop) are chosen at creation; campaigns come from JSON.
+ *    omnivox_telephony) and clock (virtual, the system clock with engine-owned threads or
+ *    driven by poll/run_for, or OMNIVOX_CLOCK_HOST for the host's own event loop) are chosen at
+ * creation; campaigns come from JSON.
  */
 #ifndef OMNIVOX_OMNIVOX_H_
 #define OMNIVOX_OMNIVOX_H_
@@ -784,15 +785,17 @@ typedef omnivox_storage omnivox_storage_v1;
  *
  * Thread-safety: every omnivox_engine_* function may be called from any thread concurrently
  * (the engine serialises them under its lock), except create, destroy, start, stop, poll,
- * run_for and run_until_done, which drive or tear down the engine: call those from one host
- * thread at a time, and never from a callback, a telephony function or a storage function
+ * run_for, run_until_done and run_due, which drive or tear down the engine: call those from one
+ * host thread at a time, and never from a callback, a telephony function or a storage function
  * (they return OMNIVOX_ESTATE there; destroy does nothing there). Storage functions must not
  * call any engine function (OMNIVOX_ESTATE).
  *
  * Callbacks (omnivox_callbacks) and telephony functions run on the engine's thread: with
  * OMNIVOX_CLOCK_VIRTUAL, the thread inside run_for / run_until_done / poll (or any function
  * that makes the engine act at once); with OMNIVOX_CLOCK_SYSTEM, the engine-owned threads after
- * omnivox_engine_start(), or the host thread inside poll / run_for without start. One callback
+ * omnivox_engine_start(), or the host thread inside poll / run_for without start; with
+ * OMNIVOX_CLOCK_HOST, the host's loop thread inside run_due (or any function that makes the
+ * engine act at once; report_call_event only queues there). One callback
  * runs at a time. Engine functions called from a callback that change state (set_disposition,
  * set_agent_state, call_now, ...) are applied after the callback's step.
  */
@@ -812,7 +815,11 @@ enum omnivox_telephony_kind {
 
 enum omnivox_clock_kind {
   OMNIVOX_CLOCK_VIRTUAL = 0, /* virtual time from options.start_ms, moved by run_for/_until_done */
-  OMNIVOX_CLOCK_SYSTEM = 1   /* wall-clock time (UTC) */
+  OMNIVOX_CLOCK_SYSTEM = 1,  /* wall-clock time (UTC) */
+  /* Wall-clock time moved by the host's own event loop, no engine threads: the engine runs only
+   * inside omnivox_engine_run_due() (and _poll) on the host's thread; the loop waits for
+   * omnivox_engine_next_deadline_ms() and/or omnivox_engine_wakeup_fd(). See docs/c-api.md */
+  OMNIVOX_CLOCK_HOST = 2
 };
 
 enum omnivox_log_level {
@@ -1073,6 +1080,26 @@ OMNIVOX_C_API int omnivox_engine_run_for(omnivox_engine* engine, int64_t duratio
  * *finished (may be NULL) receives 1 if it finished. ESTATE with the system clock. */
 OMNIVOX_C_API int omnivox_engine_run_until_done(omnivox_engine* engine, int64_t limit_ms,
                                                 int* finished, char** errptr);
+/* ---- host event loop (OMNIVOX_CLOCK_HOST; ESTATE with another clock) ---- */
+
+/* *timeout_ms receives how many milliseconds (rounded up) from now the engine next needs
+ * omnivox_engine_run_due(): 0 when work is due now, -1 when nothing is scheduled (wait only for
+ * the wake-up descriptor or the host's own events) -- the convention of poll()'s timeout.
+ * Ask again after every run_due and after calling any other engine function. Thread-safe. */
+OMNIVOX_C_API int omnivox_engine_next_deadline_ms(omnivox_engine* engine, int64_t* timeout_ms,
+                                                  char** errptr);
+/* Runs, on the calling thread, everything due by the wall clock now: timers, call events the
+ * host reported, work queued from other threads; callbacks and telephony functions run inside
+ * this call. Never blocks waiting for time. Empties the wake-up descriptor. *ran (may be NULL)
+ * receives how many handlers ran. One host thread at a time, never from a callback. */
+OMNIVOX_C_API int omnivox_engine_run_due(omnivox_engine* engine, size_t* ran, char** errptr);
+/* *fd receives a file descriptor (Linux eventfd, owned by the engine, closed by
+ * omnivox_engine_destroy; never read or close it) that becomes readable when work was queued
+ * from outside run_due (omnivox_engine_report_call_event or _schedule from any thread, a state
+ * change made between run_due calls); run_due empties it. Poll it for POLLIN beside the
+ * deadline. ESTATE where there is none (not Linux; *fd = -1). Thread-safe. */
+OMNIVOX_C_API int omnivox_engine_wakeup_fd(omnivox_engine* engine, int* fd, char** errptr);
+
 /* The engine clock's time now. */
 OMNIVOX_C_API int omnivox_engine_now(omnivox_engine* engine, int64_t* out_ms, char** errptr);
 /* *out = 1 when no call is in flight and (virtual clock) no timer is pending, else 0. */

@@ -43,10 +43,10 @@ class CTelephony final : public Telephony {
 
   // Reports an event from the host (any thread).
   void report(const CallEvent& event);
-
- private:
   // Applies the event after the engine's current step: a timer at the clock's "now".
   void defer(const CallEvent& event);
+
+ private:
   // Hands the event to the engine (unless stopped).
   void deliver(const CallEvent& event);
 

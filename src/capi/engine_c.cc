@@ -1,6 +1,7 @@
 // The general engine handle of the C API (omnivox_engine_*): storage, telephony and clock chosen
 // at creation, campaigns from JSON. See include/omnivox/omnivox.h.
 #include <boost/json.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -21,6 +22,13 @@
 #include "omnivox/sip_config.h"
 #include "omnivox/sqlite_storage.h"
 #include "omnivox/storage.h"
+
+#if defined(__linux__)
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#endif
 
 namespace json = boost::json;
 
@@ -50,6 +58,71 @@ struct CampaignDoc {
   omnivox::CampaignFile file;
 };
 
+// OMNIVOX_CLOCK_HOST: a VirtualClock whose time the host's loop moves to the wall clock in
+// omnivox_engine_run_due(), so every handler runs inline on the host's thread. A timer
+// scheduled from outside run_due (another thread, or the host's loop between calls) makes the
+// wake-up file descriptor readable (Linux eventfd).
+class HostClock final : public omnivox::ClockWrapper {
+ public:
+  explicit HostClock(std::unique_ptr<omnivox::VirtualClock> vc)
+      : ClockWrapper(vc.get()), vc_(std::move(vc)) {
+#if defined(__linux__)
+    fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+#endif
+  }
+  ~HostClock() override {
+#if defined(__linux__)
+    if (fd_ >= 0) ::close(fd_);
+#endif
+  }
+  omnivox::VirtualClock* vc() const { return vc_.get(); }
+  int fd() const { return fd_; }
+  omnivox::TimerId schedule_at(omnivox::TimePoint when, std::function<void()> fn) override {
+    omnivox::TimerId id = vc_->schedule_at(when, std::move(fn));
+    wake();
+    return id;
+  }
+  omnivox::TimerId schedule_call(omnivox::TimePoint when, omnivox::TimerTarget* target,
+                                 std::uint64_t key) override {
+    omnivox::TimerId id = vc_->schedule_call(when, target, key);
+    wake();
+    return id;
+  }
+  // Marks the calling thread as the one inside run_due (its timers need no wake-up).
+  void set_driver(bool driving) {
+    driver_.store(driving ? std::this_thread::get_id() : std::thread::id{});
+  }
+  bool driving_here() const { return driver_.load() == std::this_thread::get_id(); }
+  // Empties the descriptor (run_due runs what woke it).
+  void drain() {
+#if defined(__linux__)
+    if (fd_ >= 0) {
+      std::uint64_t v;
+      while (::read(fd_, &v, sizeof v) < 0 && errno == EINTR) {
+      }
+    }
+#endif
+  }
+
+ private:
+  void wake() {
+#if defined(__linux__)
+    if (fd_ < 0 || driving_here()) return;
+    std::uint64_t one = 1;
+    while (::write(fd_, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+#endif
+  }
+
+  std::unique_ptr<omnivox::VirtualClock> vc_;
+  int fd_ = -1;
+  std::atomic<std::thread::id> driver_{};
+};
+
+omnivox::TimePoint wall_now() {
+  return std::chrono::time_point_cast<omnivox::Duration>(std::chrono::system_clock::now());
+}
+
 }  // namespace
 
 struct omnivox_engine : omnivox::capi::HandleBase {
@@ -57,6 +130,7 @@ struct omnivox_engine : omnivox::capi::HandleBase {
   std::unique_ptr<omnivox::capi::CListener> listener;
   std::unique_ptr<omnivox::Clock> clock;
   omnivox::VirtualClock* virtual_clock = nullptr;  // == clock.get() when virtual
+  HostClock* host_clock = nullptr;                 // == clock.get() for OMNIVOX_CLOCK_HOST
   std::unique_ptr<omnivox::Storage> storage;
   std::unique_ptr<omnivox::Simulator> simulator;
   std::unique_ptr<omnivox::capi::CTelephony> telephony;
@@ -350,6 +424,12 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
       case OMNIVOX_CLOCK_SYSTEM:
         h->clock = omnivox::make_system_clock(1.0);
         break;
+      case OMNIVOX_CLOCK_HOST: {
+        auto hc = std::make_unique<HostClock>(std::make_unique<omnivox::VirtualClock>(wall_now()));
+        h->host_clock = hc.get();
+        h->clock = std::move(hc);
+        break;
+      }
       default:
         throw CError{OMNIVOX_EINVALID,
                      "options.clock_kind (" + std::to_string(o.clock_kind) + ") is out of range"};
@@ -398,7 +478,7 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
                                                       h->clock.get(), h->listener.get());
         break;
       case OMNIVOX_TELEPHONY_SIP: {
-        if (h->virtual_clock != nullptr) {
+        if (h->virtual_clock != nullptr || h->host_clock != nullptr) {
           throw CError{OMNIVOX_EINVALID,
                        "options.telephony_kind OMNIVOX_TELEPHONY_SIP places real calls: it needs "
                        "options.clock_kind OMNIVOX_CLOCK_SYSTEM"};
@@ -680,6 +760,11 @@ int omnivox_engine_report_call_event(omnivox_engine* engine, const omnivox_call_
       throw CError{OMNIVOX_ESTATE, "the engine's telephony is not OMNIVOX_TELEPHONY_CUSTOM"};
     }
     if (event->call_id == 0) throw CError{OMNIVOX_EINVALID, "event.call_id is 0"};
+    if (h.host_clock != nullptr && !h.host_clock->driving_here()) {
+      // Host-driven: never run the engine on the caller's stack; the next run_due applies it.
+      h.telephony->defer(omnivox::capi::event_from_c(*event));
+      return;
+    }
     h.telephony->report(omnivox::capi::event_from_c(*event));
   });
 }
@@ -720,6 +805,9 @@ int omnivox_engine_start(omnivox_engine* engine, int threads, char** errptr) {
       throw CError{OMNIVOX_ESTATE,
                    "a virtual clock is driven with run_for()/run_until_done(), not threads"};
     }
+    if (h.host_clock != nullptr) {
+      throw CError{OMNIVOX_ESTATE, "a host clock is driven with run_due(), not threads"};
+    }
     if (h.threads_running.load()) throw CError{OMNIVOX_ESTATE, "the engine is already started"};
     h.engine->start(threads);
     h.start_applier();
@@ -753,6 +841,9 @@ int omnivox_engine_run_for(omnivox_engine* engine, int64_t duration_ms, char** e
     if (duration_ms < 0) throw CError{OMNIVOX_EINVALID, "argument 'duration_ms' is negative"};
     not_inside_engine(h, "run the engine");
     not_threaded(h, "run_for");
+    if (h.host_clock != nullptr) {
+      throw CError{OMNIVOX_ESTATE, "a host clock follows the wall clock: use run_due()"};
+    }
     h.engine->run_for(omnivox::Duration(duration_ms));
   });
 }
@@ -768,6 +859,59 @@ int omnivox_engine_run_until_done(omnivox_engine* engine, int64_t limit_ms, int*
     }
     bool done = h.engine->run_until_done(omnivox::Duration(limit_ms));
     if (finished != nullptr) *finished = done ? 1 : 0;
+  });
+}
+
+namespace {
+
+HostClock& host_clock_of(omnivox_engine& h) {
+  if (h.host_clock == nullptr) throw CError{OMNIVOX_ESTATE, "the clock is not OMNIVOX_CLOCK_HOST"};
+  return *h.host_clock;
+}
+
+}  // namespace
+
+int omnivox_engine_next_deadline_ms(omnivox_engine* engine, int64_t* timeout_ms, char** errptr) {
+  return guarded("omnivox_engine_next_deadline_ms", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    require(timeout_ms, "timeout_ms");
+    omnivox::TimePoint due = host_clock_of(h).vc()->next_due();
+    if (due == omnivox::TimePoint::max()) {
+      *timeout_ms = -1;
+      return;
+    }
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(due - wall_now()).count();
+    *timeout_ms = left < 0 ? 0 : static_cast<int64_t>(left);
+  });
+}
+
+int omnivox_engine_run_due(omnivox_engine* engine, size_t* ran, char** errptr) {
+  return guarded("omnivox_engine_run_due", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    not_inside_engine(h, "run the engine");
+    HostClock& hc = host_clock_of(h);
+    hc.drain();
+    struct Driving {
+      HostClock& c;
+      explicit Driving(HostClock& clock) : c(clock) { c.set_driver(true); }
+      ~Driving() { c.set_driver(false); }
+    } driving(hc);
+    omnivox::TimePoint wall = wall_now();
+    omnivox::TimePoint now = hc.vc()->now();
+    size_t n = wall > now ? h.engine->run_for(wall - now) : h.engine->poll();
+    if (ran != nullptr) *ran = n;
+  });
+}
+
+int omnivox_engine_wakeup_fd(omnivox_engine* engine, int* fd, char** errptr) {
+  if (fd != nullptr) *fd = -1;
+  return guarded("omnivox_engine_wakeup_fd", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    require(fd, "fd");
+    if (host_clock_of(h).fd() < 0) {
+      throw CError{OMNIVOX_ESTATE, "no wake-up file descriptor on this platform (Linux eventfd)"};
+    }
+    *fd = h.host_clock->fd();
   });
 }
 
