@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tests of `omnivox serve` over HTTP on 127.0.0.1 (ports 18000-18099): one case per argument.
 
-Usage: serve_test.py OMNIVOX_BINARY CASE
+Usage: serve_test.py OMNIVOX_BINARY CASE [OMNIVOX_PG_CLUSTER]
   api          the API round trip on a simulated campaign (create, upload, agents, start, calls,
                contacts, callbacks, DNC, census, statistics, pause, stop, delete) and its errors
   auth         every route without a token, with a wrong token, another tenant's token and a
@@ -12,6 +12,10 @@ Usage: serve_test.py OMNIVOX_BINARY CASE
   limits       body limits (413), the rate limit (429), TLS, SIGTERM exits in order
   twilio       a Twilio campaign's webhooks on the same listener: forged ones refused (403),
                signed ones taken, another tenant's path 404
+  postgres     `--storage postgresql://...` on a throwaway cluster (port 18310; the cluster tool
+               is the third argument): tokens from `omnivox token create`, a started campaign,
+               401 / 403; a restart on the same database keeps the campaign (running, its call
+               records) and the tokens; a revocation from another process is refused
 Uses only the standard library. Every wait is bounded.
 """
 import http.client
@@ -30,7 +34,7 @@ import time
 BINARY = sys.argv[1]
 CASE = sys.argv[2]
 PORTS = {"api": 18010, "auth": 18020, "metrics": 18030, "events": 18040, "limits": 18050,
-         "twilio": 18070}
+         "twilio": 18070, "postgres": 18310}
 PORT = PORTS[CASE]
 WORK = tempfile.mkdtemp(prefix="omnivox-serve-test-")
 DB = "sqlite:" + os.path.join(WORK, "serve.db")
@@ -563,8 +567,68 @@ def case_twilio():
         server.stop()
 
 
+def postgres_url(conninfo):
+    """The cluster tool's libpq keyword string as a postgresql:// URL."""
+    kv = dict(part.split("=", 1) for part in conninfo.split())
+    user = kv["user"] + "@" if kv.get("user") else ""
+    return f"postgresql://{user}{kv['host']}:{kv['port']}/{kv['dbname']}"
+
+
+def case_postgres():
+    global DB
+    pg_tool = sys.argv[3]
+    pg_dir = tempfile.mkdtemp(prefix="omnivox-serve-pg-")  # its own: the tool gives it to postgres
+    server = None
+    try:
+        conninfo = subprocess.run([pg_tool, "createdb", pg_dir, "omnivox_serve"],
+                                  capture_output=True, text=True, timeout=120)
+        check(conninfo.returncode == 0, f"omnivox_pg_cluster createdb: {conninfo.stderr}")
+        DB = postgres_url(conninfo.stdout.strip())
+        control, read = token("acme", "control"), token("acme", "read")
+        server = Server(storage=DB)
+        running_campaign(control)
+        wait_for("call records", lambda: len(calls(control)) >= 3)
+        status, _ = request("GET", "/v1/campaigns", "ovx_" + "0" * 48)
+        check(status == 401, f"wrong token: {status}")
+        status, err = request("POST", "/v1/campaigns/demo/pause", read)
+        check(status == 403, f"read token on a control route: {status} {err}")
+        check(ok("GET", "/v1/campaigns/demo", read)["state"] == "running", "read token reads")
+        before = calls(control)
+        check(server.stop() == 128 + signal.SIGTERM, "exit code 143 on SIGTERM")
+        # Same database, a new process: campaign and tokens come back from PostgreSQL.
+        server = Server(storage=DB)
+        listed = ok("GET", "/v1/campaigns", read)
+        check([c["id"] for c in listed["campaigns"]] == ["demo"], f"campaign kept: {listed}")
+        check(ok("GET", "/v1/campaigns/demo", control)["state"] == "running", "state kept")
+        after = calls(control)  # statistics count this process's attempts; records are stored
+        check(before <= after, f"call records kept: {len(before)} before, {len(after)} after")
+        status, _ = request("GET", "/v1/campaigns", "ovx_" + "0" * 48)
+        check(status == 401, f"wrong token after the restart: {status}")
+        status, _ = request("POST", "/v1/campaigns/demo/pause", read)
+        check(status == 403, f"read token on a control route after the restart: {status}")
+        listing = omnivox("token", "list", "--storage", DB, "--tenant", "acme")
+        read_id = [line.split()[0] for line in listing.splitlines()[1:] if " read " in line][0]
+        omnivox("token", "revoke", "--storage", DB, "--tenant", "acme", "--id", read_id)
+        check([line.split()[4] for line in omnivox("token", "list", "--storage", DB).splitlines()
+               if line.startswith(read_id)] == ["yes"], "listed as revoked")
+        wait_for("revocation", lambda: request("GET", "/v1/campaigns", read)[0] == 401, 15)
+        ok("POST", "/v1/campaigns/demo/pause", control)
+        check(ok("GET", "/v1/campaigns/demo", control)["state"] == "paused", "paused")
+        check(server.stop() == 128 + signal.SIGTERM, "exit code 143 on the second SIGTERM")
+        print("postgres: ok")
+    finally:
+        if server:
+            server.stop()
+        subprocess.run([pg_tool, "stop", pg_dir], capture_output=True, timeout=120)
+        shutil.rmtree(pg_dir, ignore_errors=True)
+
+
+def calls(token):
+    return {c["call_id"] for c in ok("GET", "/v1/campaigns/demo/calls?limit=1000", token)["calls"]}
+
+
 try:
-    {"twilio": case_twilio, "api": case_api, "auth": case_auth, "metrics": case_metrics, "events": case_events,
+    {"postgres": case_postgres, "twilio": case_twilio, "api": case_api, "auth": case_auth, "metrics": case_metrics, "events": case_events,
      "limits": case_limits}[CASE]()
 finally:
     shutil.rmtree(WORK, ignore_errors=True)
