@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "pacing/optimum_solver.h"
+
 namespace omnivox {
 namespace {
 
@@ -256,6 +258,58 @@ TEST(Optimum, ReferenceFiguresForQuarterLiveAtThreePercent) {
 }
 
 // A model whose solve would take hours or gigabytes is refused at once, naming its inputs.
+// PREDICTIVE re-solves with estimates moved by ~10 %, starting from the last solve. A warm
+// start changes only where the iterations begin, so the answer must be the cold one to the
+// tolerance, whichever side of the new multiplier the old one lies, and for another team size
+// (where the warm start must be ignored) and a grown or shrunk in-flight cap (re-laid out).
+TEST(Optimum, WarmStartGivesTheColdSolution) {
+  OptimumModel m;
+  m.agents = 20;
+  m.p_live = 0.25;
+  m.abandon_cap = 0.03;
+  m.tolerance = 1e-7;
+  const OptimumResult cold = solve_optimum(m);
+  for (double scale : {1.1, 0.9, 1.0}) {
+    for (int agents : {20, 18}) {
+      OptimumModel before = m;
+      before.p_live = m.p_live * scale;
+      before.agents = agents;
+      OptimumWarmStart warm;
+      solve_optimum_warm(before, warm);
+      EXPECT_EQ(warm.agents, agents);
+      SCOPED_TRACE("p_live x" + std::to_string(scale) + " agents " + std::to_string(agents));
+      const OptimumResult r = solve_optimum_warm(m, warm);
+      EXPECT_NEAR(r.occupancy, cold.occupancy, 1e-6);
+      EXPECT_NEAR(r.abandon_rate, cold.abandon_rate, 1e-7);
+      EXPECT_NEAR(r.lambda, cold.lambda, 1e-4 * cold.lambda);
+      EXPECT_EQ(r.max_in_flight, cold.max_in_flight);
+      EXPECT_EQ(r.threshold_form, cold.threshold_form);
+      // Targets of rarely visited states (few busy agents) can sit on a value tie within the
+      // tolerance, so either neighbour is optimal there.
+      ASSERT_EQ(r.feasible_target.size(), cold.feasible_target.size());
+      ASSERT_EQ(r.infeasible_target.size(), cold.infeasible_target.size());
+      for (size_t b = 0; b < cold.feasible_target.size(); ++b) {
+        EXPECT_LE(std::abs(r.feasible_target[b] - cold.feasible_target[b]), 1) << "b " << b;
+        EXPECT_LE(std::abs(r.infeasible_target[b] - cold.infeasible_target[b]), 1) << "b " << b;
+      }
+      if (agents == 20) EXPECT_LT(r.rvi_sweeps, cold.rvi_sweeps);
+      EXPECT_EQ(warm.max_in_flight, r.max_in_flight);
+      EXPECT_DOUBLE_EQ(warm.lambda, r.lambda);
+    }
+  }
+  // A warm start from a multiplier far below the answer (a generous abandon cap).
+  OptimumModel loose = m;
+  loose.abandon_cap = 0.5;
+  OptimumWarmStart warm;
+  EXPECT_LT(solve_optimum_warm(loose, warm).lambda, 0.1 * cold.lambda);
+  EXPECT_NEAR(solve_optimum_warm(m, warm).occupancy, cold.occupancy, 1e-6);
+  // And from a fixed in-flight cap other than the automatic one.
+  OptimumModel capped = m;
+  capped.max_in_flight = 60;
+  solve_optimum_warm(capped, warm);
+  EXPECT_NEAR(solve_optimum_warm(m, warm).occupancy, cold.occupancy, 1e-6);
+}
+
 TEST(Optimum, RefusesOversizedModelsBeforeAllocating) {
   auto message = [](const OptimumModel& m, auto solve) -> std::string {
     const auto t0 = std::chrono::steady_clock::now();

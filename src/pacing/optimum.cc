@@ -177,15 +177,20 @@ class Chain {
              long long& sweeps) const {
     const int s_count = states();
     if (static_cast<int>(h.size()) != s_count) h.assign(s_count, 0.0);
-    std::vector<double> wv(s_count);
+    std::vector<double>& wv = scratch_;
+    wv.resize(s_count);
     const double inv_rate = 1.0 / rate_;
     const double stop = tol_ * scale_ * inv_rate;  // span threshold, per-step units
     const double q = 1.0 - p_;
     double gain = 0;
-    for (long long it = 0;; ++it) {
-      check_stop();
-      suffix_max(h, zero_abandon, wv, nullptr);
-      double lo = kInf, hi = -kInf, mag = 0, ref = 0;
+    // One sweep; with kCheck it also measures the span of the increments. The span never
+    // grows from one sweep to the next (value iteration does not expand it), so measuring every
+    // kCheckEvery sweeps stops at most kCheckEvery - 1 sweeps later and never earlier. Without
+    // the three running min/max chains the update loop vectorises (solves ~1.4x faster).
+    double lo = kInf, hi = -kInf, mag = 0;
+    auto sweep = [&]<bool kCheck>() {
+      lo = kInf, hi = -kInf, mag = 0;
+      double ref = 0;
       for (int b = 0; b <= n_; ++b) {
         const double rh = b * hand_;
         const double self0 = rate_ - rh;
@@ -195,14 +200,17 @@ class Chain {
         // New values overwrite h in place (the sweep reads only wv); h(0, 0) is the first
         // value computed and becomes the reference.
         auto put = [&](int d, double v) {
-          if (b == 0 && d == 0) ref = v;
-          const double diff = v - hb[d];
-          lo = std::min(lo, diff);
-          hi = std::max(hi, diff);
-          mag = std::max(mag, std::fabs(v));
+          if constexpr (kCheck) {
+            const double diff = v - hb[d];
+            lo = std::min(lo, diff);
+            hi = std::max(hi, diff);
+            mag = std::max(mag, std::fabs(v));
+          }
           hb[d] = v - ref;
         };
-        put(0, (self0 * wb[0] + rh * wdn[0]) * inv_rate);
+        const double v0 = (self0 * wb[0] + rh * wdn[0]) * inv_rate;
+        if (b == 0) ref = v0;
+        put(0, v0);
         if (b < n_) {
           // A live answer connects: reward 1, to (b+1, d-1).
           const double* wup = &wv[idx(b + 1, 0)];
@@ -221,8 +229,20 @@ class Chain {
           }
         }
       }
-      gain = 0.5 * (lo + hi) * rate_;
+    };
+    constexpr int kCheckEvery = 8;
+    for (long long it = 0;; ++it) {
+      check_stop();
+      suffix_max(h, zero_abandon, wv, nullptr);
+      const bool check = it % kCheckEvery == kCheckEvery - 1;
+      if (check) {
+        sweep.template operator()<true>();
+      } else {
+        sweep.template operator()<false>();
+      }
       ++sweeps;
+      if (!check) continue;
+      gain = 0.5 * (lo + hi) * rate_;
       // Stop at the requested accuracy, or at the rounding floor of the values.
       if (hi - lo <= std::max(stop, 1e-14 * mag)) break;
       if (it > kMaxSweeps) {
@@ -245,7 +265,8 @@ class Chain {
       pi.assign(s_count, 0.0);
       pi[idx(0, pol[idx(0, 0)])] = 1.0;
     }
-    std::vector<double> next(s_count);
+    std::vector<double>& next = scratch_;
+    next.resize(s_count);
     const double inv_rate = 1.0 / rate_;
     const double q = 1.0 - p_;
     Rates prev = rates(pi, pol);
@@ -370,6 +391,9 @@ class Chain {
   double p_, res_, hand_, tol_;
   double rate_, scale_;
   std::vector<double> res_by_d_;  // d / attempt_mean_s
+  // One buffer of states() doubles shared by rvi() and stats() (never both at once), so a
+  // solve allocates it once rather than per Lagrangian problem.
+  mutable std::vector<double> scratch_;
 };
 
 PolicyStats to_stats(const Rates& r, const OptimumModel& m) {
@@ -402,11 +426,15 @@ struct Solved {
   bool threshold = false;
 };
 
-OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const std::atomic<bool>* stop) {
+// h and pi carry the relative values and the stationary distribution in and out (empty: cold).
+// warm_lambda > 0 is the multiplier of a previous solve of a nearby model: the bracket is then
+// grown outwards from it rather than from [0, (1 - cap) / cap], whose ends are far from the
+// answer and cost most of a cold solve's sweeps.
+OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const std::atomic<bool>* stop,
+                             std::vector<double>& h, std::vector<double>& pi, double warm_lambda) {
   Chain chain(m, dmax, stop);
   OptimumResult out;
   out.max_in_flight = dmax;
-  std::vector<double> h, pi;
   bool all_threshold = true;
 
   auto solve = [&](double lambda, bool zero_abandon) {
@@ -457,16 +485,51 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const std::atomic<
   auto k_of = [&](const Rates& r) { return (1 - alpha) * r.abandons - alpha * r.connects; };
   const double slack = m.tolerance * chain.hand() * m.agents;  // rate units
 
-  Solved lo = solve(0.0, false);
-  if (k_of(lo.rates) <= 0) return finish(lo, lo, 1.0, 0.0);
+  const double lambda_top = (1 - alpha) / alpha;
   double lambda_lo = 0.0;
-  double lambda_hi = (1 - alpha) / alpha;
-  Solved hi = solve(lambda_hi, false);
-  // At lambda = (1-alpha)/alpha the Lagrangian is proportional to -K, so its maximiser is
-  // feasible (progressive has K <= 0); guard against numerical noise anyway.
-  for (int guard = 0; k_of(hi.rates) > 0 && guard < 8; ++guard) {
-    lambda_hi *= 4;
+  double lambda_hi = lambda_top;
+  Solved lo, hi;
+  bool have_lo = false, have_hi = false;
+  // Makes s the bracket's feasible (hi) or infeasible (lo) end.
+  auto place = [&](Solved&& s, double lambda) {
+    if (k_of(s.rates) <= 0) {
+      hi = std::move(s);
+      lambda_hi = lambda;
+      have_hi = true;
+    } else {
+      lo = std::move(s);
+      lambda_lo = lambda;
+      have_lo = true;
+    }
+  };
+  if (warm_lambda > 0 && warm_lambda < lambda_top) {
+    // The optimal abandon rate does not rise with lambda, so one side of the crossing is found
+    // by stepping away from warm_lambda by a growing factor; estimates that moved by ~10 %
+    // move lambda by about as much, so the first or second step usually brackets it.
+    Solved first = solve(warm_lambda, false);
+    const bool feasible = k_of(first.rates) <= 0;
+    place(std::move(first), warm_lambda);
+    for (double step = 0.1; !(have_lo && have_hi); step *= 3) {
+      const double lambda = warm_lambda * (feasible ? 1 - step : 1 + step);
+      // Out of range: the cold start's end (lambda = 0 or (1 - cap) / cap) decides.
+      if (lambda <= 0.05 * warm_lambda || lambda >= lambda_top) break;
+      place(solve(lambda, false), lambda);
+    }
+  }
+  if (!have_lo) {
+    lo = solve(0.0, false);
+    if (k_of(lo.rates) <= 0) return finish(lo, lo, 1.0, 0.0);
+    lambda_lo = 0.0;
+  }
+  if (!have_hi) {
+    lambda_hi = lambda_top;
     hi = solve(lambda_hi, false);
+    // At lambda = (1-alpha)/alpha the Lagrangian is proportional to -K, so its maximiser is
+    // feasible (progressive has K <= 0); guard against numerical noise anyway.
+    for (int guard = 0; k_of(hi.rates) > 0 && guard < 8; ++guard) {
+      lambda_hi *= 4;
+      hi = solve(lambda_hi, false);
+    }
   }
   auto mix_and_finish = [&](double lambda) {
     const double k_lo = k_of(lo.rates), k_hi = k_of(hi.rates);
@@ -493,28 +556,66 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const std::atomic<
         return mix_and_finish(lambda);
       }
     }
-    if (k_of(mid.rates) <= 0) {
-      hi = std::move(mid);
-      lambda_hi = lambda;
-    } else {
-      lo = std::move(mid);
-      lambda_lo = lambda;
-    }
+    place(std::move(mid), lambda);
     if (lambda_hi - lambda_lo <= 1e-12 * lambda_hi) return mix_and_finish(lambda);
   }
   throw Error(ErrorCode::kInvalidArgument, "optimum: the Lagrangian search did not converge");
 }
 
-OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop) {
+// Re-lays per-state vectors of a (agents + 1) x (old_w) grid on one of width new_w: rows are
+// truncated or padded with `pad_last` ? the row's last entry : 0. Empty when the agents differ.
+void relayout(std::vector<double>& v, int agents, int old_w, int new_w, bool pad_last) {
+  if (old_w <= 0 || static_cast<long long>(v.size()) != (agents + 1LL) * old_w) {
+    v.clear();
+    return;
+  }
+  if (old_w == new_w) return;
+  std::vector<double> out(static_cast<std::size_t>(agents + 1) * new_w);
+  for (int b = 0; b <= agents; ++b) {
+    const double* row = &v[static_cast<std::size_t>(b) * old_w];
+    double* dst = &out[static_cast<std::size_t>(b) * new_w];
+    for (int d = 0; d < new_w; ++d) dst[d] = d < old_w ? row[d] : (pad_last ? row[old_w - 1] : 0.0);
+  }
+  v.swap(out);
+}
+
+OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop,
+                    OptimumWarmStart* warm) {
   validate(model);
+  std::vector<double> h, pi;
+  double warm_lambda = 0;
+  int width = 0;  // of h and pi
+  if (warm != nullptr && warm->agents == model.agents && warm->max_in_flight > 0) {
+    h = std::move(warm->values);
+    pi = std::move(warm->distribution);
+    width = warm->max_in_flight + 1;
+    if (std::isfinite(warm->lambda)) warm_lambda = warm->lambda;
+  }
+  auto run = [&](int dmax) {
+    relayout(h, model.agents, width, dmax + 1, true);
+    relayout(pi, model.agents, width, dmax + 1, false);
+    width = dmax + 1;
+    if (!pi.empty() && std::all_of(pi.begin(), pi.end(), [](double x) { return x == 0; })) {
+      pi.clear();
+    }
+    OptimumResult r = solve_with_cap(model, dmax, stop, h, pi, warm_lambda);
+    if (warm != nullptr) {
+      warm->agents = model.agents;
+      warm->max_in_flight = dmax;
+      warm->lambda = r.lambda;
+      warm->values = h;
+      warm->distribution = pi;
+    }
+    return r;
+  };
   if (model.max_in_flight > 0) {
     require_fits(model, model.max_in_flight);
-    return solve_with_cap(model, model.max_in_flight, stop);
+    return run(model.max_in_flight);
   }
   double dmax = auto_in_flight(model);
   require_fits(model, dmax);
   for (;;) {
-    OptimumResult r = solve_with_cap(model, static_cast<int>(dmax), stop);
+    OptimumResult r = run(static_cast<int>(dmax));
     const double next = std::ceil(dmax * 1.25);
     if (!r.cap_binding || dmax > 64 * model.agents / model.p_live ||
         !solve_size(model, next).fits()) {
@@ -526,10 +627,15 @@ OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop) {
 
 }  // namespace
 
-OptimumResult solve_optimum(const OptimumModel& model) { return solve(model, nullptr); }
+OptimumResult solve_optimum(const OptimumModel& model) { return solve(model, nullptr, nullptr); }
 
 OptimumResult solve_optimum_stoppable(const OptimumModel& model, const std::atomic<bool>& stop) {
-  return solve(model, &stop);
+  return solve(model, &stop, nullptr);
+}
+
+OptimumResult solve_optimum_warm(const OptimumModel& model, OptimumWarmStart& warm,
+                                 const std::atomic<bool>* stop) {
+  return solve(model, stop, &warm);
 }
 
 PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vector<int>& target) {

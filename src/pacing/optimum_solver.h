@@ -3,6 +3,7 @@
 #define OMNIVOX_PACING_OPTIMUM_SOLVER_H_
 
 #include <atomic>
+#include <vector>
 
 #include "omnivox/optimum.h"
 
@@ -13,6 +14,26 @@ namespace omnivox {
 /// is no longer wanted (a newer model, the policy destroyed) frees its thread within a sweep
 /// (milliseconds at most). Thread-safety: the solve touches nothing shared but `stop`.
 OptimumResult solve_optimum_stoppable(const OptimumModel& model, const std::atomic<bool>& stop);
+
+/// What a solve leaves for the next solve of a nearby model (same agents, estimates moved a
+/// little, as PREDICTIVE re-solves): its last relative values, stationary distribution and
+/// Lagrange multiplier. Starting from them the value iteration begins near its fixed point and
+/// the multiplier search near its answer, instead of at lambda = 0 and (1 - cap) / cap.
+struct OptimumWarmStart {
+  int agents = 0;              ///< N of the solve that filled it (0: empty, the solve starts cold)
+  int max_in_flight = 0;       ///< its D; values and distribution are (N + 1) x (D + 1), row b
+  double lambda = 0;           ///< its multiplier (penalty per abandon, in connects)
+  std::vector<double> values;  ///< relative values h(b, d) of its last Lagrangian problem
+  std::vector<double> distribution;  ///< stationary distribution of its last policy
+};
+
+/// As solve_optimum(model) (and solve_optimum_stoppable() when `stop` is given), starting from
+/// `warm` when it was filled for the same number of agents, and refilling it. The result is
+/// the same to the model's tolerance: only the starting points of the iterations differ, every
+/// stopping test is the cold solve's. Thread-safety: `warm` belongs to the caller, one solve at
+/// a time.
+OptimumResult solve_optimum_warm(const OptimumModel& model, OptimumWarmStart& warm,
+                                 const std::atomic<bool>* stop = nullptr);
 
 }  // namespace omnivox
 

@@ -25,10 +25,12 @@ struct Solution {
   std::vector<int> feasible, infeasible;
 };
 
-Solution solve_model(const OptimumModel& m, const std::atomic<bool>* stop) {
+// `warm` is the last solve, used when it was for the same team size: re-solves after an estimate
+// moved start from it (2-3x faster, the same answer to the tolerance; benchmarks/README.md).
+Solution solve_model(const OptimumModel& m, const std::atomic<bool>* stop, OptimumWarmStart& warm) {
   Solution sol;
   try {
-    OptimumResult r = stop != nullptr ? solve_optimum_stoppable(m, *stop) : solve_optimum(m);
+    OptimumResult r = solve_optimum_warm(m, warm, stop);
     if (r.threshold_form && !r.feasible_target.empty()) {
       sol.ok = true;
       sol.feasible = r.feasible_target;
@@ -36,6 +38,7 @@ Solution solve_model(const OptimumModel& m, const std::atomic<bool>* stop) {
     }
   } catch (const std::exception&) {
     sol.ok = false;  // past the solver's limits, or stopped: the policy stays as it was
+    warm = {};       // a stopped solve leaves it half-updated
   }
   return sol;
 }
@@ -107,7 +110,7 @@ class SolveWorker {
       running_generation_ = job.generation;
       stop_.store(false, std::memory_order_relaxed);
       lock.unlock();
-      Solution sol = solve_model(job.model, &stop_);
+      Solution sol = solve_model(job.model, &stop_, warm_);
       lock.lock();
       running_ = false;
       if (!stop_.load(std::memory_order_relaxed)) {
@@ -124,6 +127,9 @@ class SolveWorker {
   long running_generation_ = 0;
   bool quit_ = false;
   std::atomic<bool> stop_{false};
+  // The last solve's, whatever its team size (a warm start for another size is ignored): one
+  // is ~16 bytes per state, too much to keep for every size. The worker thread's alone.
+  OptimumWarmStart warm_;
   std::thread thread_;  // last: started after every member it reads
 };
 
@@ -231,7 +237,7 @@ class PredictivePolicy final : public PacingPolicy {
     if (!any_current || resolved - agents_since_ >= 100) {
       if (inline_solve) {
         Entry& e = by_agents_[agents];
-        e = {generation_, solve_model(model_for(agents), nullptr)};
+        e = {generation_, solve_model(model_for(agents), nullptr, warm_)};
         return {&e.solution, agents};
       }
       request_solve(agents);
@@ -260,7 +266,7 @@ class PredictivePolicy final : public PacingPolicy {
     requested_ = {generation_, agents};
     if (!worker_) worker_ = std::make_unique<SolveWorker>();
     if (!worker_->post({generation_, agents, model_for(agents)})) {
-      by_agents_[agents] = {generation_, solve_model(model_for(agents), nullptr)};
+      by_agents_[agents] = {generation_, solve_model(model_for(agents), nullptr, warm_)};
     }
   }
 
@@ -286,6 +292,7 @@ class PredictivePolicy final : public PacingPolicy {
   int at_step_ = 0;
   OptimumModel at_;
   std::map<int, Entry> by_agents_;
+  OptimumWarmStart warm_;                 // inline solves' (see SolveWorker::warm_)
   std::pair<long, int> requested_{0, 0};  // the last job posted: (generation, agents)
   int last_agents_ = -1;
   long agents_since_ = 0;

@@ -1,0 +1,99 @@
+// Solve time of the optimum solver (omnivox/optimum.h), cold and warm-started, for the team
+// sizes and answer rates PREDICTIVE solves for (benchmarks/README.md, docs/pacing.md).
+//
+// "warm" is what PREDICTIVE does when an estimate moves: the model was solved before with
+// p_live 10 % higher (the re-solve threshold) and that solve's values and multiplier seed this
+// one. Each time is the median of --repeat runs; the occupancy columns show that the warm
+// solve lands on the cold one's optimum to the tolerance.
+//
+//   omnivox_optimum_solve_bench [--tolerance 1e-3] [--repeat 3] [--markdown]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "omnivox/optimum.h"
+#include "pacing/optimum_solver.h"
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+template <class F>
+double time_ms(F&& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double tolerance = 1e-3;  // PREDICTIVE's
+  int repeat = 3;
+  bool markdown = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc) {
+      tolerance = std::atof(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc) {
+      repeat = std::max(1, std::atoi(argv[++i]));
+    } else if (!std::strcmp(argv[i], "--markdown")) {
+      markdown = true;
+    } else {
+      std::fprintf(stderr, "usage: %s [--tolerance T] [--repeat K] [--markdown]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (markdown) {
+    std::printf("| N | p_live | cold (ms) | warm (ms) | occupancy cold | occupancy warm |\n");
+    std::printf("|---:|---:|---:|---:|---:|---:|\n");
+  } else {
+    std::printf("attempt 20 s, handle 120 s, cap 3 %%, tolerance %g, median of %d\n", tolerance,
+                repeat);
+    std::printf("%5s %6s %10s %10s %10s %10s %8s %14s %14s\n", "N", "p", "cold_ms", "warm_ms",
+                "occ_cold", "occ_warm", "lambda", "problems c/w", "sweeps c/w");
+  }
+  int failures = 0;
+  for (double p : {0.25, 0.10}) {
+    for (int n : {20, 50, 100}) {
+      omnivox::OptimumModel m;
+      m.agents = n;
+      m.p_live = p;
+      m.attempt_mean_s = 20;
+      m.handle_mean_s = 120;
+      m.abandon_cap = 0.03;
+      m.tolerance = tolerance;
+      omnivox::OptimumModel before = m;
+      before.p_live = p * 1.1;
+
+      std::vector<double> cold_ms, warm_ms;
+      omnivox::OptimumResult cold, warm;
+      for (int k = 0; k < repeat; ++k) {
+        cold_ms.push_back(time_ms([&] { cold = omnivox::solve_optimum(m); }));
+        omnivox::OptimumWarmStart start;
+        omnivox::solve_optimum_warm(before, start);
+        warm_ms.push_back(time_ms([&] { warm = omnivox::solve_optimum_warm(m, start); }));
+      }
+      // The solver's own accuracy: occupancy to ~tolerance of full occupancy.
+      if (std::fabs(cold.occupancy - warm.occupancy) > 10 * tolerance) ++failures;
+      if (markdown) {
+        std::printf("| %d | %.2f | %.0f | %.0f | %.5f | %.5f |\n", n, p, median(cold_ms),
+                    median(warm_ms), cold.occupancy, warm.occupancy);
+      } else {
+        std::printf("%5d %6.2f %10.1f %10.1f %10.6f %10.6f %8.4f %6d/%-7d %6lld/%-7lld\n", n, p,
+                    median(cold_ms), median(warm_ms), cold.occupancy, warm.occupancy, cold.lambda,
+                    cold.lambda_iterations, warm.lambda_iterations,
+                    cold.rvi_sweeps + cold.stat_sweeps, warm.rvi_sweeps + warm.stat_sweeps);
+      }
+      std::fflush(stdout);
+    }
+  }
+  if (failures > 0) std::fprintf(stderr, "%d warm solves off the cold optimum\n", failures);
+  return failures > 0 ? 1 : 0;
+}
