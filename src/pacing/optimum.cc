@@ -269,6 +269,19 @@ class Chain {
     next.resize(s_count);
     const double inv_rate = 1.0 / rate_;
     const double q = 1.0 - p_;
+    // Every transition lands on a target of the policy, so a post-decision state of row b below
+    // the least target there is never entered: a warm start's mass on one is moved to where the
+    // policy sends it, and the sweeps skip those states (~85 % of them for N = 100).
+    std::vector<int> first(n_ + 1);
+    for (int b = 0; b <= n_; ++b) {
+      const int* pol_b = &pol[idx(b, 0)];
+      first[b] = *std::min_element(pol_b, pol_b + w_);
+      double* row = &pi[idx(b, 0)];
+      for (int d = 0; d < first[b]; ++d) {
+        row[pol_b[d]] += row[d];
+        row[d] = 0;
+      }
+    }
     Rates prev = rates(pi, pol);
     for (long long it = 1;; ++it) {
       check_stop();
@@ -283,7 +296,7 @@ class Chain {
         double* out_b = &next[idx(b, 0)];
         double* out_up = b < n_ ? &next[idx(b + 1, 0)] : out_b;
         double* out_dn = b > 0 ? &next[idx(b - 1, 0)] : out_b;
-        for (int d = 0; d <= dmax_; ++d) {
+        for (int d = first[b]; d <= dmax_; ++d) {
           const double m = row[d];
           if (m == 0) continue;
           const double ra = res_by_d_[d] * inv_rate;
