@@ -13,6 +13,7 @@
 #include <fstream>
 #include <regex>
 
+#include "core/input_checks.h"
 #include "omnivox/sim.h"
 #include "omnivox/storage_url.h"
 #include "serve/assets.h"
@@ -52,10 +53,29 @@ struct ApiError {
   throw ApiError{status, std::move(code), std::move(field), std::move(message)};
 }
 
+// Boost.JSON writes a string's bytes as they are, and text echoed from a request (a CSV header,
+// a row, a path segment) need not be UTF-8; a body must stay valid JSON (RFC 8259 section 8.1),
+// so each byte that starts no valid sequence becomes U+FFFD.
+std::string with_valid_utf8(std::string text) {
+  std::string_view rest = text;
+  std::size_t valid = detail::utf8_valid_prefix(rest);
+  if (valid == rest.size()) return text;
+  std::string out;
+  out.reserve(text.size() + 16);
+  for (;;) {
+    out.append(rest.substr(0, valid));
+    if (valid == rest.size()) break;
+    out += "\xEF\xBF\xBD";
+    rest.remove_prefix(valid + 1);
+    valid = detail::utf8_valid_prefix(rest);
+  }
+  return out;
+}
+
 Response json_response(int status, const json::value& v) {
   Response r;
   r.status = status;
-  r.body = json::serialize(v);
+  r.body = with_valid_utf8(json::serialize(v));
   r.body += '\n';
   return r;
 }
