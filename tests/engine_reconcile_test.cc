@@ -2,6 +2,7 @@
 // next engine on the same storage closes them (never lost, never silently duplicated) and the
 // campaign completes. Also: a storage outage during a run loses no finished attempt.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <map>
 #include <set>
@@ -115,8 +116,8 @@ class ReconcileTest : public ::testing::TestWithParam<std::string> {
   }
   void TearDown() override { std::remove(path_.c_str()); }
   std::unique_ptr<Storage> memory_;
-  std::string path_ = ::testing::TempDir() + "/reconcile-" +
-                      std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".db";
+  // ctest runs each test as its own process, several at once: the file must be this process's.
+  std::string path_ = ::testing::TempDir() + "/reconcile-" + std::to_string(::getpid()) + ".db";
 };
 
 // The first engine dies (is destroyed without finishing) with calls in flight; a second engine

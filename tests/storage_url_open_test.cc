@@ -1,6 +1,7 @@
 // open_storage (omnivox/storage_url.h) with StorageOpenOptions::create_if_missing: a reader that
 // must not create a database (omnivox status) gets a clear error for a path with no file.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -15,8 +16,7 @@ class SqliteCreateIfMissing : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("omnivox_storage_url_" +
-            std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+           ("omnivox_storage_url_" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
