@@ -734,7 +734,10 @@ typedef struct omnivox_storage {
   /* Claims every listed contact that has no live lease of another owner at now_ms, giving it a
    * lease of `owner` until now_ms + ttl_ms (renewing one the owner holds). Writes the ids
    * claimed, in input order, to claimed[0..*claimed_count) (room for `count` ids). Unknown ids
-   * are skipped. */
+   * are skipped. The engine claims with it for restart reconciliation too, so it must take over
+   * expired leases whatever the contact's attempts: with a storage of yours, a contact may be
+   * dialled while a dead engine's call to it is still open, which the built-in backends refuse
+   * (docs/storage.md, Leases). */
   int (*claim_leases)(void* user_data, const omnivox_contact_id* ids, size_t count,
                       const char* owner, int64_t now_ms, int64_t ttl_ms,
                       omnivox_contact_id* claimed, size_t* claimed_count);

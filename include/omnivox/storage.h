@@ -248,10 +248,24 @@ class Storage {
   // ---- leases ----
   /// Atomically claims every listed contact that has no live lease of another owner at `now`,
   /// giving it a lease of `owner` until now + ttl. Returns the ids claimed (a subset of `ids`,
-  /// same order). Claiming a contact the owner already holds renews it.
+  /// same order). Claiming a contact the owner already holds renews it. A contact under
+  /// another owner's expired lease that still has an open attempt (no disposition: the call of
+  /// an engine that died) is not claimed: that call may still be up, and only reconciliation,
+  /// through claim_leases_to_reconcile, may take the contact over and close it. The memory,
+  /// SQLite and PostgreSQL backends implement this; a backend of your own that cannot tell
+  /// (a C API storage) claims as before, and a contact may then be dialled while a dead
+  /// engine's call to it is still open.
   virtual std::vector<ContactId> claim_leases(std::span<const ContactId> ids,
                                               std::string_view owner, TimePoint now,
                                               Duration ttl) = 0;
+  /// As claim_leases, but also takes over an expired lease of a contact with an open attempt:
+  /// the claim restart reconciliation makes to close a dead engine's call. The default calls
+  /// claim_leases (right for a backend whose claim_leases does not look at attempts).
+  virtual std::vector<ContactId> claim_leases_to_reconcile(std::span<const ContactId> ids,
+                                                           std::string_view owner, TimePoint now,
+                                                           Duration ttl) {
+    return claim_leases(ids, owner, now, ttl);
+  }
   /// Extends a lease held by `owner`; false if it is not held by `owner` any more.
   virtual bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) = 0;
   /// Releases a lease held by `owner` (a no-op otherwise).
@@ -385,6 +399,11 @@ class StorageWrapper : public Storage {
   std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
                                       TimePoint now, Duration ttl) override {
     return target_->claim_leases(ids, owner, now, ttl);
+  }
+  std::vector<ContactId> claim_leases_to_reconcile(std::span<const ContactId> ids,
+                                                   std::string_view owner, TimePoint now,
+                                                   Duration ttl) override {
+    return target_->claim_leases_to_reconcile(ids, owner, now, ttl);
   }
   bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) override {
     return target_->renew_lease(id, owner, now, ttl);

@@ -223,6 +223,7 @@ struct Engine::Impl {
     long dispositions[kDispositionCount] = {};
     long reconciled = 0;  // open attempts of earlier engines closed by reconcile()
     TimerId reconcile_timer = 0;
+    TimePoint last_reconcile{};  // engine clock
     PacingSnapshot snapshot;
   };
 
@@ -939,7 +940,10 @@ struct Engine::Impl {
       // Usually every lease is granted: only build a lookup set when some were refused.
       const bool all_claimed = claimed.size() == ids.size();
       std::unordered_set<ContactId> ok;
-      if (!all_claimed) ok.insert(claimed.begin(), claimed.end());
+      if (!all_claimed) {
+        ok.insert(claimed.begin(), claimed.end());
+        reconcile_soon(c);
+      }
       for (auto& entry : batch) {
         if (!all_claimed && !ok.count(entry.contact_id)) {
           c.held.erase(entry.contact_id);
@@ -1503,6 +1507,7 @@ struct Engine::Impl {
   void reconcile(Campaign& c) {
     if (c.reconcile_timer) clock->cancel(c.reconcile_timer), c.reconcile_timer = 0;
     TimePoint t = now();
+    c.last_reconcile = t;
     TimePoint next_look = TimePoint::max();
     std::vector<Attempt> open;
     try {
@@ -1527,7 +1532,8 @@ struct Engine::Impl {
         }
         const ContactId ids[1] = {a.contact_id};
         // Claiming first keeps two surviving engines from closing the same attempt.
-        if (storage->claim_leases(ids, options.owner_token, lease_t, options.lease_ttl).empty()) {
+        if (storage->claim_leases_to_reconcile(ids, options.owner_token, lease_t, options.lease_ttl)
+                .empty()) {
           next_look = std::min(next_look, t + options.lease_ttl / 2);
           continue;
         }
@@ -1554,6 +1560,19 @@ struct Engine::Impl {
         self.reconcile(*cp);
       });
     }
+  }
+
+  // Some contacts were refused a lease: held by a live engine, or left by a dead one with an
+  // open attempt, which storage lets only reconciliation take over (Storage::claim_leases). The
+  // dead engine may have died after this one started, so look again, at most every half lease.
+  void reconcile_soon(Campaign& c) {
+    if (c.reconcile_timer || !c.started) return;
+    Campaign* cp = &c;
+    c.reconcile_timer =
+        schedule(std::max(now(), c.last_reconcile + options.lease_ttl / 2), [cp](Impl& self) {
+          cp->reconcile_timer = 0;
+          self.reconcile(*cp);
+        });
   }
 
   // True when storage still holds `a` without a disposition; `a` is then what storage holds.

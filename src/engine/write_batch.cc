@@ -133,6 +133,14 @@ std::vector<ContactId> BatchingStorage::claim_leases(std::span<const ContactId> 
   return target()->claim_leases(ids, owner, now, ttl);
 }
 
+std::vector<ContactId> BatchingStorage::claim_leases_to_reconcile(std::span<const ContactId> ids,
+                                                                  std::string_view owner,
+                                                                  TimePoint now, Duration ttl) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  flush_if_releasing_locked(ids);
+  return target()->claim_leases_to_reconcile(ids, owner, now, ttl);
+}
+
 bool BatchingStorage::renew_lease(ContactId id, std::string_view owner, TimePoint now,
                                   Duration ttl) {
   std::lock_guard<std::mutex> lock(mutex_);

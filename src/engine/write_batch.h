@@ -62,6 +62,9 @@ class BatchingStorage final : public StorageWrapper {
   // Flush first when the buffer holds a release of one of the ids.
   std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
                                       TimePoint now, Duration ttl) override;
+  std::vector<ContactId> claim_leases_to_reconcile(std::span<const ContactId> ids,
+                                                   std::string_view owner, TimePoint now,
+                                                   Duration ttl) override;
   bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) override;
   // Flush first.
   void update_contacts(std::span<const Contact> c) override;

@@ -164,7 +164,17 @@ case "$scenario" in
     ;;
   kill9_random)
     RANDOM=17  # fixed seed: the same kill moments every run
+    # Each engine's accelerated clock starts at its campaign file's "start": successive engines
+    # start a virtual minute apart (each lives under 7 virtual seconds), so the attempts of all
+    # of them lie on one timeline and the checker's overlap test compares like with like.
+    cp "$data/power_contacts.csv" "$work/"
+    starting_at() {  # starting_at MINUTE SOURCE: SOURCE with its start moved to 10:MINUTE
+      sed "s/\"start\": \"2026-05-04T10:00:00Z\"/\"start\": \"2026-05-04T10:$(printf %02d "$1"):00Z\"/" "$2"
+    }
+    base_campaign="$campaign"
     for trial in $(seq 1 20); do
+      starting_at "$trial" "$base_campaign" >"$work/victim-$trial.json"
+      campaign="$work/victim-$trial.json"
       # 0.20 to 1.69 s into the run: some during start-up and reconciliation, most with calls
       # in flight and writes buffered.
       ms=$((200 + RANDOM % 150 * 10))
@@ -182,9 +192,8 @@ case "$scenario" in
       fail "no engine found an open attempt of a killed one (did the kills land mid-call?)"
     # A last engine reconciles the last victim's calls and dials nothing (its copy of the
     # campaign has the call window closed): then nothing may be left in flight.
-    sed 's/"call_window": "00:00-24:00"/"call_window": "22:00-23:00"/' "$campaign" \
-      >"$work/closed.json"
-    cp "$data/power_contacts.csv" "$work/"
+    starting_at 21 "$base_campaign" |
+      sed 's/"call_window": "00:00-24:00"/"call_window": "22:00-23:00"/' >"$work/closed.json"
     campaign="$work/closed.json"
     run_engine survivor --speed 4 --lease-ttl 1 --for 4
     wait_all || fail "the restarted engine exited with an error"

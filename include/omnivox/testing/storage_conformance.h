@@ -821,6 +821,45 @@ TYPED_TEST_P(StorageConformanceTest, Leases) {
   s.release_lease(777, "A");  // unknown: no-op
 }
 
+// A dead engine's contact with an open attempt: its expired lease is taken over only by
+// reconciliation's claim (the call may still be up); once the attempt is closed, by anyone.
+TYPED_TEST_P(StorageConformanceTest, AnExpiredLeaseOverAnOpenAttemptIsLeftToReconciliation) {
+  Storage& s = this->storage();
+  ContactId open_contact = s.add_contact(this->make_contact("c1", "open"));
+  ContactId closed_contact = s.add_contact(this->make_contact("c1", "closed"));
+  const Duration ttl = std::chrono::seconds(30);
+  const std::vector<ContactId> both = {open_contact, closed_contact};
+  ASSERT_EQ(s.claim_leases(both, "dead", this->at(0), ttl), both);
+  Attempt a;
+  a.call_id = s.allocate_call_id();
+  a.contact_id = open_contact;
+  a.campaign_id = "c1";
+  a.number = "+351912345678";
+  a.state = CallState::kRinging;
+  s.put_attempt(a);
+  Attempt done = a;
+  done.call_id = s.allocate_call_id();
+  done.contact_id = closed_contact;
+  done.state = CallState::kCompleted;
+  done.disposition = Disposition::kBusy;
+  s.put_attempt(done);
+
+  // Its owner renews it regardless; after expiry another engine gets only the closed one.
+  const std::vector<ContactId> open_only = {open_contact};
+  EXPECT_EQ(s.claim_leases(open_only, "dead", this->at(10), ttl), open_only);
+  EXPECT_EQ(s.claim_leases(both, "next", this->at(60), ttl),
+            (std::vector<ContactId>{closed_contact}));
+  EXPECT_EQ(s.get_lease(open_contact)->owner, "dead");
+  // Reconciliation takes it over (not while the lease is live), closes the call, releases it.
+  EXPECT_TRUE(s.claim_leases_to_reconcile(open_only, "next", this->at(30), ttl).empty());
+  EXPECT_EQ(s.claim_leases_to_reconcile(open_only, "next", this->at(60), ttl), open_only);
+  a.disposition = Disposition::kFailed;
+  a.state = CallState::kFailed;
+  s.put_attempt(a);
+  s.release_lease(open_contact, "next");
+  EXPECT_EQ(s.claim_leases(open_only, "third", this->at(61), ttl), open_only);
+}
+
 TYPED_TEST_P(StorageConformanceTest, ConcurrentClaimsNeverShareAContact) {
   Storage& s = this->storage();
   constexpr int kContacts = 16;
@@ -1310,17 +1349,15 @@ TYPED_TEST_P(StorageConformanceTest, TenantsAreIsolated) {
   }
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StorageConformanceTest, CampaignRoundTrip, CampaignIdsAreSorted,
-                            ListsRoundTrip, AddAndGetContactRoundTripsEveryField,
-                            AddContactIsIdempotentByExternalId, AddContactsStoresABatchOnce,
-                            ConcurrentImportsStoreEachContactOnce, ReadContactReusesTheBuffer,
-                            UpdateContact, ScanOrder, ScanDueBy, ScanStopsEarly,
-                            ScanContactViewsSeeWhatScanContactsSees,
-                            ScanContactViewsDeferralIsAHintOnly, CountsFollowUpdates, Leases,
-                            ConcurrentClaimsNeverShareAContact, CallIdsAreUniqueAndNonZero,
-                            Attempts, Dnc, Journal, MarkEventProcessedDeduplicates, OpenAttempts,
-                            TenantsAreIsolated, WriteBatchAppliesEveryPart,
-                            AbandonCountsAddUpTheEngines);
+REGISTER_TYPED_TEST_SUITE_P(
+    StorageConformanceTest, CampaignRoundTrip, CampaignIdsAreSorted, ListsRoundTrip,
+    AddAndGetContactRoundTripsEveryField, AddContactIsIdempotentByExternalId,
+    AddContactsStoresABatchOnce, ConcurrentImportsStoreEachContactOnce, ReadContactReusesTheBuffer,
+    UpdateContact, ScanOrder, ScanDueBy, ScanStopsEarly, ScanContactViewsSeeWhatScanContactsSees,
+    ScanContactViewsDeferralIsAHintOnly, CountsFollowUpdates, Leases,
+    AnExpiredLeaseOverAnOpenAttemptIsLeftToReconciliation, ConcurrentClaimsNeverShareAContact,
+    CallIdsAreUniqueAndNonZero, Attempts, Dnc, Journal, MarkEventProcessedDeduplicates,
+    OpenAttempts, TenantsAreIsolated, WriteBatchAppliesEveryPart, AbandonCountsAddUpTheEngines);
 
 }  // namespace omnivox::testing
 

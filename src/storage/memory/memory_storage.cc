@@ -629,6 +629,15 @@ class MemoryStorage final : public Storage {
 
   std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
                                       TimePoint now, Duration ttl) override {
+    return claim(ids, owner, now, ttl, /*take_over_open_attempts=*/false);
+  }
+  std::vector<ContactId> claim_leases_to_reconcile(std::span<const ContactId> ids,
+                                                   std::string_view owner, TimePoint now,
+                                                   Duration ttl) override {
+    return claim(ids, owner, now, ttl, /*take_over_open_attempts=*/true);
+  }
+  std::vector<ContactId> claim(std::span<const ContactId> ids, std::string_view owner,
+                               TimePoint now, Duration ttl, bool take_over_open_attempts) {
     std::lock_guard<detail::LightMutex> lock(mutex_);
     std::vector<ContactId> claimed;
     claimed.reserve(ids.size());
@@ -637,7 +646,9 @@ class MemoryStorage final : public Storage {
     for (ContactId id : ids) {
       if (id == 0 || id > contacts_.size()) continue;
       ContactRecord& r = contacts_[id - 1];
-      if (r.lease_owner != 0 && r.lease_owner != owner_id && r.lease_expiry_ms > now_ms) continue;
+      const bool another_owners = r.lease_owner != 0 && r.lease_owner != owner_id;
+      if (another_owners && r.lease_expiry_ms > now_ms) continue;
+      if (another_owners && !take_over_open_attempts && has_open_attempt(id)) continue;
       r.lease_owner = owner_id;
       r.lease_expiry_ms = to_ms(now + ttl);
       CampaignData& data = *campaigns_[r.campaign];
@@ -1267,6 +1278,16 @@ class MemoryStorage final : public Storage {
     if (attempts_sparse_.empty()) return nullptr;
     auto it = attempts_sparse_.find(id);
     return it == attempts_sparse_.end() ? nullptr : &it->second;
+  }
+  // Walks the contact's attempts from the newest: only a takeover of an expired lease asks.
+  bool has_open_attempt(ContactId id) {
+    for (CallId call = head_of(id); call != kNoCall;) {
+      const AttemptSlot* slot = find_slot(call);
+      if (slot == nullptr) return false;
+      if (slot->disposition == Disposition::kNone) return true;
+      call = slot->older;
+    }
+    return false;
   }
   CallId head_of(ContactId id) const {
     if (id != 0 && id <= contacts_.size()) return contacts_[id - 1].last_call;

@@ -446,14 +446,25 @@ class PostgresStorage final : public Storage {
   // ---- leases ----
   std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
                                       TimePoint now, Duration ttl) override {
+    return claim("claim_leases", ids, owner, now, ttl);
+  }
+  std::vector<ContactId> claim_leases_to_reconcile(std::span<const ContactId> ids,
+                                                   std::string_view owner, TimePoint now,
+                                                   Duration ttl) override {
+    return claim("claim_leases_to_reconcile", ids, owner, now, ttl);
+  }
+  // `statement`: one of the two prepared claims, which differ only in taking over a dead
+  // owner's contact with an open attempt.
+  std::vector<ContactId> claim(const char* statement, std::span<const ContactId> ids,
+                               std::string_view owner, TimePoint now, Duration ttl) {
     if (ids.empty()) return {};
     std::string array = ids_array(ids);
     std::string who(owner);
-    std::unordered_set<ContactId> got = autocommit("claim_leases", [&](pqxx::transaction_base& tx) {
+    std::unordered_set<ContactId> got = autocommit(statement, [&](pqxx::transaction_base& tx) {
       std::unordered_set<ContactId> out;
       for (const auto& row :
-           tx.exec_prepared("claim_leases", options_.tenant, who, static_cast<i64>(ms(now + ttl)),
-                            array, static_cast<i64>(ms(now)))) {
+           tx.exec_prepared(statement, options_.tenant, who, static_cast<i64>(ms(now + ttl)), array,
+                            static_cast<i64>(ms(now)))) {
         out.insert(static_cast<ContactId>(row[0].as<i64>()));
       }
       return out;
@@ -925,14 +936,20 @@ class PostgresStorage final : public Storage {
     // waited for: its claim would fail or it would be taken twice over, and engines walking
     // the same dialing order then share it instead of queueing behind each other. A live lease
     // of another owner fails the WHERE, so its id is not RETURNed.
-    c.prepare("claim_leases",
-              "WITH c AS (SELECT id, tenant_id FROM contacts WHERE id = ANY ($4::bigint[]) "
-              "AND tenant_id = $1 ORDER BY id FOR NO KEY UPDATE SKIP LOCKED) "
-              "INSERT INTO leases AS l (contact_id, tenant_id, owner, expiry) "
-              "SELECT c.id, c.tenant_id, $2, $3 FROM c ORDER BY c.id "
-              "ON CONFLICT (contact_id) DO UPDATE SET owner = excluded.owner, "
-              "expiry = excluded.expiry WHERE l.owner = excluded.owner OR l.expiry <= $5 "
-              "RETURNING l.contact_id");
+    // An expired lease of another owner whose contact has an open attempt (a dead engine's
+    // call) is taken over only by claim_leases_to_reconcile, which closes that attempt.
+    const std::string claim_sql =
+        "WITH c AS (SELECT id, tenant_id FROM contacts WHERE id = ANY ($4::bigint[]) "
+        "AND tenant_id = $1 ORDER BY id FOR NO KEY UPDATE SKIP LOCKED) "
+        "INSERT INTO leases AS l (contact_id, tenant_id, owner, expiry) "
+        "SELECT c.id, c.tenant_id, $2, $3 FROM c ORDER BY c.id "
+        "ON CONFLICT (contact_id) DO UPDATE SET owner = excluded.owner, "
+        "expiry = excluded.expiry WHERE l.owner = excluded.owner OR (l.expiry <= $5";
+    c.prepare("claim_leases", claim_sql +
+                                  " AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.tenant_id = "
+                                  "l.tenant_id AND a.contact_id = l.contact_id AND a.disposition "
+                                  "= 0)) RETURNING l.contact_id");
+    c.prepare("claim_leases_to_reconcile", claim_sql + ") RETURNING l.contact_id");
     c.prepare("renew_lease",
               "UPDATE leases SET expiry = $1 WHERE contact_id = $2 AND owner = $3 "
               "AND tenant_id = $4");

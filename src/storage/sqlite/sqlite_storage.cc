@@ -532,12 +532,21 @@ class SqliteStorage final : public Storage {
   // ---- leases ----
   std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
                                       TimePoint now, Duration ttl) override {
+    return claim(claim_lease_, "claim_leases", ids, owner, now, ttl);
+  }
+  std::vector<ContactId> claim_leases_to_reconcile(std::span<const ContactId> ids,
+                                                   std::string_view owner, TimePoint now,
+                                                   Duration ttl) override {
+    return claim(take_over_lease_, "claim_leases_to_reconcile", ids, owner, now, ttl);
+  }
+  std::vector<ContactId> claim(Stmt& statement, const char* what, std::span<const ContactId> ids,
+                               std::string_view owner, TimePoint now, Duration ttl) {
     std::vector<ContactId> claimed;
     claimed.reserve(ids.size());
     std::lock_guard<std::mutex> lock(mutex_);
-    Transaction tx(*this, "claim_leases", "BEGIN IMMEDIATE");
+    Transaction tx(*this, what, "BEGIN IMMEDIATE");
     for (ContactId id : ids) {
-      Use u(claim_lease_, "claim_leases");
+      Use u(statement, what);
       u.bind(1, static_cast<std::int64_t>(id))
           .bind(2, owner)
           .bind(3, ms(now + ttl))
@@ -878,14 +887,39 @@ class SqliteStorage final : public Storage {
     db_ = nullptr;
   }
   std::vector<Stmt*> all_statements() {
-    return {&campaign_ids_,   &put_campaign_,    &get_campaign_,       &put_list_,
-            &lists_,          &next_list_order_, &insert_contact_,     &get_contact_,
-            &update_contact_, &scan_all_,        &scan_callbacks_,     &scan_ready_,
-            &contact_count_,  &count_by_status_, &claim_lease_,        &renew_lease_,
-            &release_lease_,  &get_lease_,       &allocate_call_id_,   &allocate_call_ids_,
-            &put_attempt_,    &attempts_of_,     &scan_attempts_,      &scan_open_attempts_,
-            &add_dnc_,        &is_dnc_,          &append_journal_,     &scan_journal_,
-            &mark_processed_, &find_contact_,    &put_abandon_counts_, &abandon_counts_,
+    return {&campaign_ids_,
+            &put_campaign_,
+            &get_campaign_,
+            &put_list_,
+            &lists_,
+            &next_list_order_,
+            &insert_contact_,
+            &get_contact_,
+            &update_contact_,
+            &scan_all_,
+            &scan_callbacks_,
+            &scan_ready_,
+            &contact_count_,
+            &count_by_status_,
+            &claim_lease_,
+            &renew_lease_,
+            &take_over_lease_,
+            &release_lease_,
+            &get_lease_,
+            &allocate_call_id_,
+            &allocate_call_ids_,
+            &put_attempt_,
+            &attempts_of_,
+            &scan_attempts_,
+            &scan_open_attempts_,
+            &add_dnc_,
+            &is_dnc_,
+            &append_journal_,
+            &scan_journal_,
+            &mark_processed_,
+            &find_contact_,
+            &put_abandon_counts_,
+            &abandon_counts_,
             &remove_dnc_};
   }
   void prepare_all() {
@@ -953,13 +987,18 @@ class SqliteStorage final : public Storage {
         db_,
         "SELECT status, COUNT(*) FROM contacts WHERE tenant_id = ?30 AND campaign_id = ?1 "
         "GROUP BY status");
-    // Claims unless another owner holds a live lease (expiry > now); unknown contacts skipped.
-    claim_lease_.prepare(
-        db_,
+    // Claims unless another owner holds a live lease (expiry > now) or, expired, left an open
+    // attempt (reconciliation's to close: take_over_lease_); unknown contacts skipped.
+    const std::string claim_sql =
         "INSERT INTO leases (contact_id, owner, expiry, tenant_id) "
         "SELECT id, ?2, ?3, tenant_id FROM contacts WHERE id = ?1 AND tenant_id = ?30 "
         "ON CONFLICT (contact_id) DO UPDATE SET owner = excluded.owner, expiry = excluded.expiry "
-        "WHERE leases.owner = excluded.owner OR leases.expiry <= ?4");
+        "WHERE leases.owner = excluded.owner OR (leases.expiry <= ?4";
+    claim_lease_.prepare(db_, (claim_sql + " AND NOT EXISTS (SELECT 1 FROM attempts WHERE "
+                                           "attempts.contact_id = leases.contact_id AND "
+                                           "attempts.disposition = 0))")
+                                  .c_str());
+    take_over_lease_.prepare(db_, (claim_sql + ")").c_str());
     renew_lease_.prepare(db_,
                          "UPDATE leases SET expiry = ?1 WHERE contact_id = ?2 AND owner = ?3 "
                          "AND tenant_id = ?30");
@@ -1087,7 +1126,7 @@ class SqliteStorage final : public Storage {
   SqliteStorageOptions options_;
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
-  Stmt find_contact_, put_abandon_counts_, abandon_counts_, remove_dnc_;
+  Stmt find_contact_, put_abandon_counts_, abandon_counts_, remove_dnc_, take_over_lease_;
   Stmt campaign_ids_, put_campaign_, get_campaign_, put_list_, lists_, next_list_order_,
       insert_contact_, get_contact_, update_contact_, scan_all_, scan_callbacks_, scan_ready_,
       contact_count_, count_by_status_, claim_lease_, renew_lease_, release_lease_, get_lease_,
