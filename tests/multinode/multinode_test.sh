@@ -13,6 +13,9 @@
 #   import_kill  `omnivox import` of the 45,211-contact bank campaign killed with SIGKILL at
 #              several moments, then run again: every contact is stored, each once.
 #   import_twice two `omnivox import` of the bank campaign at once: each contact stored once.
+#   kill9_midrun three engines run one campaign; one is killed with SIGKILL mid-run: the two
+#              others close its open calls (reconciliation) without dialling those contacts
+#              while the calls are open, finish the campaign, and leave nothing in flight.
 #   governor   three engines on one PostgreSQL campaign with POWER pacing that abandons 6.6 %
 #              of live answers alone without a cap; under the 3 % cap, each engine's governor
 #              counts the whole campaign's calls (Storage::abandon_counts), and the campaign's
@@ -149,6 +152,26 @@ case "$scenario" in
     grep -q '"finished":true' "$work/out-survivor/summary.json" || fail "campaign not finished"
     grep -q '"attempts_reconciled":[1-9]' "$work/out-survivor/summary.json" ||
       fail "no open attempt was reconciled (was anything in flight at the kill?)"
+    ;;
+  kill9_midrun)
+    for n in 1 2 3; do run_engine "node-$n" --speed 4 --lease-ttl 1 --for 120; done
+    sleep 3
+    kill -9 "${pids[1]}" || fail "node-2 ended before its kill"
+    wait "${pids[1]}" 2>/dev/null || true
+    pids=("${pids[0]}" "${pids[2]}")
+    wait_all || fail "a surviving engine exited with an error"
+    reconciled=0
+    for n in 1 3; do
+      grep -q '"attempts_reconciled":[1-9]' "$work/out-node-$n/summary.json" &&
+        reconciled=$((reconciled + 1))
+    done
+    [ "$reconciled" -gt 0 ] || fail "no surviving engine closed the killed engine's calls"
+    grep -q '"finished":true' "$work"/out-node-[13]/summary.json || fail "campaign not finished"
+    "$check" --storage "$url" --campaign fast --closed >"$work/final.txt" ||
+      fail "after the kill: $(cat "$work/final.txt")"
+    echo "kill9_midrun/$backend: $(cat "$work/final.txt")"
+    echo "1 passed, 0 failed"
+    exit 0
     ;;
   governor)
     for n in 1 2 3; do run_engine "node-$n" --speed 10 --lease-ttl 10 --for 150; done
