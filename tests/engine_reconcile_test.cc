@@ -189,6 +189,38 @@ TEST_P(ReconcileTest, RestartWithTheSameOwnerTokenReconcilesAtOnce) {
   EXPECT_TRUE(after.attempts_match_contacts);
 }
 
+// A campaign resumed from storage by a new engine whose clock starts before the retries the
+// first engine scheduled: nothing is due at its start, and it still wakes for each of them.
+TEST_P(ReconcileTest, ARestartedEngineDialsTheRetriesAnEarlierOneScheduled) {
+  const TimePoint start = parse_utc("2026-05-04T09:00:00Z");
+  auto storage_a = open();
+  {
+    VirtualClock clock(start);
+    Node a(storage_a.get(), &clock, 11, "node-a", 50, true);
+    CampaignConfig later = small_campaign();
+    for (auto& [disposition, rule] : later.retry_rules) rule.delay = std::chrono::hours(1);
+    a.engine.add_campaign(later);
+    a.engine.start_campaign("reconcile");
+    a.engine.run_for(std::chrono::minutes(20));
+    a.engine.stop_campaign("reconcile");
+    a.engine.run_for(std::chrono::minutes(10));  // the calls in flight end
+    a.sim.stop();
+  }
+  Census before = census(*storage_a);
+  ASSERT_EQ(before.open, 0u);
+  storage_a.reset();
+
+  auto storage_b = open();
+  VirtualClock clock(start);
+  Node b(storage_b.get(), &clock, 12, "node-b", 10, false);
+  b.engine.start_campaign("reconcile");
+  ASSERT_TRUE(b.engine.run_until_done(std::chrono::hours(48)));
+  auto stats = b.engine.statistics("reconcile");
+  EXPECT_GT(stats.attempts, 0);
+  EXPECT_EQ(stats.contacts_final, 200u);
+  EXPECT_GT(clock.now(), start + std::chrono::hours(1));
+}
+
 // The most contacts of the campaign that have two attempts open at once (in two calls).
 std::size_t contacts_in_two_calls(Storage& storage) {
   std::map<ContactId, int> open;

@@ -1562,6 +1562,23 @@ struct Engine::Impl {
     }
   }
 
+  // Retries and callbacks an earlier engine scheduled (the campaign resumed from storage): the
+  // refill must know when they fall due, or a campaign with nothing due now would never wake.
+  void learn_stored_retries(Campaign& c) {
+    const TimePoint t = now();
+    ContactScan scan;
+    scan.campaign_id = c.config.id;
+    try {
+      storage->scan_contact_views(scan, [&](const ContactView& v) -> ScanStep {
+        if (v.next_attempt_at > t) c.retry_due.push(v.next_attempt_at);
+        return ScanStep::next();
+      });
+    } catch (const std::exception& e) {
+      logger.log_limited(LogLevel::kError, "start",
+                         std::string("reading scheduled retries failed: ") + e.what());
+    }
+  }
+
   // Some contacts were refused a lease: held by a live engine, or left by a dead one with an
   // open attempt, which storage lets only reconciliation take over (Storage::claim_leases). The
   // dead engine may have died after this one started, so look again, at most every half lease.
@@ -1962,6 +1979,7 @@ void Engine::start_campaign(const std::string& campaign_id) {
     c.started = true;
     c.refill_blocked_until = TimePoint{};
     impl_->reconcile(c);
+    impl_->learn_stored_retries(c);
     impl_->logger.log(LogLevel::kInfo,
                       "campaign " + campaign_id + " started with policy " + c.policy->name());
     impl_->pace(c);
