@@ -29,6 +29,12 @@
 //                  beep_max_wait), so that the recording holds all of it.
 //   hangup()     → CANCEL before the answer (kCanceled), BYE after (kCompleted).
 //
+// Inbound: an INVITE to one of SipOptions::inbound_numbers is answered at once (200 OK with an SDP
+// answer in PCMU or PCMA) and handed to the engine (CallEventSink::on_inbound_call) to queue; the
+// caller waits in silence until bridge() connects an agent the same way as an outbound call; a
+// BYE from the caller ends it with kCompleted; hangup() sends BYE. An INVITE to another number
+// gets 404 Not Found.
+//
 // Agents: connect_agent() calls an agent's phone once and keeps that leg up ("nailed-up"): a
 // person answered later is connected in milliseconds, without another ring. The host learns of
 // the leg through SipOptions::on_agent_leg (up → log the agent in; down → log it out). An agent
@@ -53,6 +59,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "omnivox/amd.h"
 #include "omnivox/log.h"
@@ -99,6 +106,14 @@ struct SipOptions {
   /// Keep the leading "+" of the E.164 number in the request URI ("sip:+15551234567@trunk");
   /// false writes "sip:15551234567@trunk", as many trunks expect. Default: true.
   bool keep_plus_in_request_uri = true;
+  /// The dialled numbers (DIDs) this engine answers, E.164 or an inbound queue's id. An INVITE
+  /// whose Request-URI user (or, failing that, To user) is one of them, with or without the
+  /// leading "+", is answered at once (200 OK, no audio until an agent is bridged: the caller
+  /// waits in silence) and reported through CallEventSink::on_inbound_call with that number as
+  /// `to`; the caller's hangup (BYE) before bridge() is reported as kCompleted, which the engine
+  /// counts as an inbound abandon. Any other INVITE gets 404 Not Found and a warning naming the
+  /// number. Default: none (every INVITE gets 404).
+  std::vector<std::string> inbound_numbers;
   /// User-Agent header. Default: "omnivox".
   std::string user_agent = "omnivox";
   /// Agents' legs going up (true) or down (false); called on the backend's thread, must not
@@ -121,6 +136,8 @@ struct SipStats {
   long rtp_packets_received = 0;  ///< RTP packets received, every leg
   long rtp_packets_sent = 0;      ///< RTP packets sent (relayed or played), every leg
   long bridges = 0;               ///< customer calls bridged to an agent leg
+  long inbound_answered = 0;      ///< INVITEs to an inbound number answered (200 OK)
+  long inbound_refused = 0;       ///< INVITEs refused (404 unknown number, 488 no G.711, 503)
   /// Connect delay of the latest bridge: bridge() → the first customer packet relayed to the
   /// agent, microseconds (0 before any). The largest seen so far.
   long bridge_delay_us_last = 0;

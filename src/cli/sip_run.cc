@@ -30,6 +30,12 @@ void use_message_wavs(CampaignFile& file, const std::string& source) {
 SipRun::SipRun(const CampaignFile& file) : file_(file) {
   SipOptions options = sip_options_for(file.telephony);
   options.on_agent_leg = [this](AgentId agent, bool up) { on_leg(agent, up); };
+  // The inbound queues' numbers (and ids, which the engine accepts as numbers too) are answered.
+  for (const InboundQueueConfig& queue : file.inbound) {
+    options.inbound_numbers.push_back(queue.id);
+    options.inbound_numbers.insert(options.inbound_numbers.end(), queue.numbers.begin(),
+                                   queue.numbers.end());
+  }
   telephony_ = std::make_unique<SipTelephony>(std::move(options));
 }
 

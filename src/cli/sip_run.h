@@ -9,6 +9,10 @@
 // shift lasts. At the shift end the agents are logged out (after their call) and their legs hung
 // up.
 //
+// Inbound: the numbers and ids of the file's `inbound` queues are the SIP backend's inbound
+// numbers (SipOptions::inbound_numbers): callers to them are answered and queued by the engine,
+// and the agents with the queue's skill take them on their nailed-up legs.
+//
 // Dispositions: a phone has no disposition keys, so a bridged call the customer or the agent
 // hangs up is recorded COMPLETED as soon as the agent enters wrap-up. A host that wants agents'
 // dispositions (SALE, CALLBACK, ...) embeds the engine and calls Engine::set_disposition itself.

@@ -180,3 +180,37 @@ values = list(find(json.load(open(sys.argv[1])), sys.argv[2]))
 print(sum(values) if values else "none")
 EOF
 }
+
+# sipp_uac NAME PORT MEDIA_PORT TARGET_PORT SCENARIO [more sipp options]: a SIPp UAC sending
+# calls to 127.0.0.1:TARGET_PORT in the background, its statistics in WORK/NAME.stat.csv; its pid
+# is PIDS[-1].
+sipp_uac() {
+  local name=$1 port=$2 media=$3 target=$4 scenario=$5
+  shift 5
+  (cd "$WORK" && exec sipp "127.0.0.1:$target" -sf "$scenario" -i 127.0.0.1 -p "$port" \
+    -mi 127.0.0.1 -mp "$media" -nostdin -trace_stat -stf "$WORK/$name.stat.csv" -fd 1 \
+    -trace_err -error_file "$WORK/$name.errors.log" "$@" >"$WORK/$name.log" 2>&1) &
+  PIDS+=($!)
+}
+
+# wait_pid PID SECONDS: waits at most SECONDS for PID to end; its exit code, or 124 if it runs on.
+wait_pid() {
+  local i
+  for i in $(seq 1 $(($2 * 10))); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$1" 2>/dev/null; then return 124; fi
+  wait "$1"
+}
+
+# sip_verdict MESSAGE: when a check failed (fail != 0), omnivox's last stderr lines (WORK/run.err)
+# and exit 1; else "PASS: MESSAGE".
+sip_verdict() {
+  if [ "$fail" -ne 0 ]; then
+    echo "--- omnivox stderr (last lines)"
+    tail -40 "$WORK/run.err"
+    exit 1
+  fi
+  echo "PASS: $1"
+}

@@ -87,6 +87,7 @@ struct Call {
   tmr amd_tmr{};
   tmr play_tmr{};
   bool invite_sent = false;
+  bool inbound = false;  ///< the caller's INVITE, answered by us (request.to is the DID)
   bool ringing_reported = false;
   bool answered = false;
   bool no_codec = false;
@@ -171,6 +172,7 @@ struct Impl {
   std::vector<std::unique_ptr<AgentLeg>> agent_graveyard;
   std::deque<CallId> queue;
   std::chrono::steady_clock::time_point next_slot{};
+  CallId next_inbound_id = kFirstInboundCallId;  ///< set at start, see setup_loop()
   std::unordered_map<std::string, std::shared_ptr<const std::vector<std::int16_t>>> wav_cache;
 
   // Loop lifetime (sip_telephony.cc).
@@ -209,6 +211,9 @@ struct Impl {
   void end_answered(Call& c, int code);
   void cmd_hangup(CallId id);
   static void on_incoming(const sip_msg* msg, void* arg);
+  std::string inbound_number_for(const sip_msg& msg) const;
+  void accept_inbound(const sip_msg& msg);
+  static void on_inbound_established(const sip_msg* msg, void* arg);
   static void on_options_timer(void* arg);
   void send_options();
   static void on_options_response(int err, const sip_msg* msg, void* arg);

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <future>
+#include <string_view>
 
 #include "telephony/sip/sip_internal.h"
 
@@ -161,6 +162,12 @@ std::string Impl::setup_loop() {
     }
   }
   local_host = fmt_sa_ip(media_addr);
+  // Inbound ids start from the wall clock in microseconds, so a restarted process does not hand
+  // out an id an earlier one gave (their records may be stored).
+  next_inbound_id = kFirstInboundCallId +
+                    static_cast<CallId>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
   if (options.options_interval.count() > 0) {
     tmr_start(&options_tmr, static_cast<uint64_t>(options.options_interval.count()),
               &Impl::on_options_timer, this);
@@ -586,8 +593,107 @@ void Impl::cmd_hangup(CallId id) {
 
 void Impl::on_incoming(const sip_msg* msg, void* arg) {
   auto* self = static_cast<Impl*>(arg);
-  // Nobody calls a dialler: new INVITEs are refused (RFC 3261 21.4.4).
-  (void)sip_treply(nullptr, self->stack, msg, 403, "Forbidden");
+  if (!msg) return;
+  self->guarded("incoming INVITE", [self, msg] {
+    if (self->stopping) {
+      self->stats_add(&SipStats::inbound_refused);
+      (void)sip_treply(nullptr, self->stack, msg, 503, "Service Unavailable");
+      return;
+    }
+    self->accept_inbound(*msg);
+  });
+}
+
+// The configured number the INVITE dials: its Request-URI user, else its To user, compared with
+// and without a leading "+" (trunks differ in writing E.164). Empty when none matches.
+std::string Impl::inbound_number_for(const sip_msg& msg) const {
+  auto bare = [](std::string_view s) { return !s.empty() && s[0] == '+' ? s.substr(1) : s; };
+  for (const pl* user : {&msg.uri.user, &msg.to.uri.user}) {
+    if (!pl_isset(user)) continue;
+    const std::string dialled(user->p, user->l);
+    for (const std::string& number : options.inbound_numbers) {
+      if (bare(number) == bare(dialled)) return number;
+    }
+  }
+  return {};
+}
+
+// An ACD answers at once and queues the caller (the wait is measured from the answer, as the
+// engine's service level counts it); the caller hears nothing until an agent is bridged.
+void Impl::accept_inbound(const sip_msg& msg) {
+  const std::string number = inbound_number_for(msg);
+  const std::string caller =
+      pl_isset(&msg.from.uri.user) ? std::string(msg.from.uri.user.p, msg.from.uri.user.l) : "";
+  if (number.empty()) {
+    const std::string dialled =
+        pl_isset(&msg.uri.user) ? std::string(msg.uri.user.p, msg.uri.user.l) : "(no user)";
+    log.log_limited(LogLevel::kWarn, "sip-inbound-unknown",
+                    "sip: inbound INVITE to " + dialled + " from " + caller +
+                        " refused (404): no inbound queue serves that number");
+    stats_add(&SipStats::inbound_refused);
+    (void)sip_treply(nullptr, stack, &msg, 404, "Not Found");
+    return;
+  }
+  auto c = std::make_unique<Call>();
+  c->impl = this;
+  c->inbound = true;
+  c->request.call_id = next_inbound_id++;
+  c->request.to = number;
+  c->request.from = caller;
+  c->media.call = c.get();
+  mbuf* answer = nullptr;
+  int err = open_media(c->media, nullptr, nullptr);
+  if (err) {
+    log.log_limited(LogLevel::kWarn, "sip-rtp", "sip: no RTP port: " + std::string(strerror(err)));
+    stats_add(&SipStats::inbound_refused);
+    (void)sip_treply(nullptr, stack, &msg, 503, "Service Unavailable");
+    return;
+  }
+  // An offer without G.711 is refused (RFC 3261 section 13.3.1.3); an INVITE without SDP gets
+  // our offer in the 200 and its answer comes in the ACK (on_answer).
+  err = answer_offer(c->media, &msg, &answer);
+  if (err) {
+    mem_deref(answer);
+    stats_add(&SipStats::inbound_refused);
+    (void)sip_treply(nullptr, stack, &msg, 488, "Not Acceptable Here");
+    return;
+  }
+  err = sipsess_accept(&c->sess, sess_sock, &msg, 200, "OK", "omnivox", "application/sdp", answer,
+                       &Impl::auth_handler, this, false, &Impl::on_offer, &Impl::on_answer,
+                       &Impl::on_inbound_established, nullptr, nullptr, &Impl::on_close, c.get(),
+                       nullptr);
+  mem_deref(answer);
+  if (err) {
+    log.log_limited(LogLevel::kWarn, "sip-inbound",
+                    "sip: inbound INVITE to " + number + " not answered: " + strerror(err));
+    stats_add(&SipStats::inbound_refused);
+    (void)sip_treply(nullptr, stack, &msg, 500, "Server Internal Error");
+    return;
+  }
+  // The dialog exists and is answered: hangup() sends BYE, bridge() connects it.
+  c->invite_sent = true;
+  c->answered = true;
+  c->ringing_reported = true;
+  c->sip_call_id = std::string(msg.callid.p, msg.callid.l);
+  {
+    std::lock_guard<std::mutex> lock(stats_mu);
+    ++counters.inbound_answered;
+    ++counters.calls_now;
+  }
+  InboundCall in;
+  in.call_id = c->request.call_id;
+  in.provider_call_id = c->sip_call_id;
+  in.to = number;
+  in.from = caller;
+  in.timestamp = std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now());
+  calls.emplace(in.call_id, std::move(c));
+  std::lock_guard<std::mutex> lock(sink_mu);
+  if (sink) sink->on_inbound_call(in);
+}
+
+void Impl::on_inbound_established(const sip_msg*, void* arg) {
+  // The caller's ACK: nothing to do, the call was reported at the answer.
+  (void)arg;
 }
 
 // ---- OPTIONS keep-alive ----

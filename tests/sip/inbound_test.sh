@@ -1,0 +1,122 @@
+#!/bin/bash
+# Inbound calls over real SIP: `omnivox run --realtime` with the SIP backend serves an inbound
+# queue (DID +15550100200) with two inbound-only agents whose phones are SIPp UAS (nailed-up
+# legs), and SIPp callers INVITE the engine directly. Everything on 127.0.0.1: SIP ports
+# 27000-27099, RTP 34000-35299.
+#
+# Timeline (SIPp call durations): two callers at t=0 talk 8 s (both agents busy); at t=2 a third
+# caller waits 2 s in the queue and hangs up (an abandon), and a caller dials a number no queue
+# serves (404); at t≈9 two more callers talk 2 s to the agents freed by the first two.
+#
+# Checks: the run's report counts 5 offered, 4 answered, 1 abandoned for the queue; every SIPp
+# caller finished its scenario (the unknown number got 404) and none failed; omnivox logged the
+# refused number; every agent's phone saw its one nailed-up call end with BYE.
+# Usage: inbound_test.sh OMNIVOX_CLI
+# Environment: KEEP=1 keeps the work folder.
+set -u
+CLI=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+require_tools sipp "$PY"
+sip_work omnivox-sip-inbound
+
+OMNIVOX_PORT=27000
+TRUNK_PORT=27099 # nothing listens: the campaign never dials out (inbound-only agents)
+DID=+15550100200
+UNKNOWN=+15550100999
+AGENT_PORTS=(27010 27011)
+AGENT_NAMES=(ann ben)
+
+AGENT_PIDS=()
+AGENTS_JSON=""
+for i in "${!AGENT_PORTS[@]}"; do
+  sipp_agent "${AGENT_NAMES[$i]}" "${AGENT_PORTS[$i]}" $((35000 + 10 * i)) -m 1
+  AGENT_PIDS+=("${PIDS[-1]}")
+done
+
+# One contact that is never dialled: both agents take inbound calls only, so the run lasts until
+# --for.
+printf 'id,phone\nnobody,+12125550199\n' >"$WORK/contacts.csv"
+sip_campaign sip-inbound 1 $OMNIVOX_PORT $TRUNK_PORT 34000-34499 >"$WORK/base.json"
+$PY - "$WORK/base.json" "$WORK/campaign.json" "$DID" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["telephony"]["options_interval_s"] = 0
+del c["telephony"]["safe_harbor_wav"], c["telephony"]["voicemail_wav"]
+c["amd"] = False
+c["inbound"] = [{"id": "support", "numbers": [sys.argv[3]], "answer_within_s": 20}]
+c["agent_skills"] = [{"agents": 2, "queues": ["support"], "outbound": False}]
+json.dump(c, open(sys.argv[2], "w"), indent=2)
+EOF
+
+"$CLI" run --campaign "$WORK/campaign.json" --realtime --storage memory --out "$WORK/out" \
+  --for 16 --quiet >"$WORK/run.out" 2>"$WORK/run.err" &
+RUN_PID=$!
+PIDS+=($RUN_PID)
+
+# Both agents' legs up (each phone has its one call open) before the first caller.
+for _ in $(seq 1 100); do
+  up=0
+  for name in "${AGENT_NAMES[@]}"; do
+    [ -s "$WORK/agent-$name.stat.csv" ] && read -r open_now _ _ <<<"$(sipp_calls "agent-$name")" &&
+      [ "$open_now" = 1 ] && up=$((up + 1))
+  done
+  [ $up = ${#AGENT_NAMES[@]} ] && break
+  sleep 0.1
+done
+fail=0
+if [ $up != ${#AGENT_NAMES[@]} ]; then
+  echo "FAIL: the agents' phones were not called within 10 s"
+  fail=1
+fi
+
+CALLER=$SCENARIOS/uac_inbound_caller.xml
+sipp_uac talk-long 27020 35100 $OMNIVOX_PORT "$CALLER" -s "$DID" -m 2 -l 2 -r 10 -d 8000
+LONG_PID=${PIDS[-1]}
+sleep 2
+sipp_uac abandon 27021 35200 $OMNIVOX_PORT "$CALLER" -s "$DID" -m 1 -d 2000
+ABANDON_PID=${PIDS[-1]}
+sipp_uac unknown 27022 35300 $OMNIVOX_PORT "$SCENARIOS/uac_inbound_refused.xml" -s "$UNKNOWN" \
+  -m 1
+UNKNOWN_PID=${PIDS[-1]}
+wait_pid $LONG_PID 20
+sleep 0.5 # the agents' wrap-up ends (disposed at once by `omnivox run`)
+sipp_uac talk-short 27023 35400 $OMNIVOX_PORT "$CALLER" -s "$DID" -m 2 -l 2 -r 10 -d 2000
+SHORT_PID=${PIDS[-1]}
+for pid in $ABANDON_PID $UNKNOWN_PID $SHORT_PID; do wait_pid "$pid" 20; done
+for name in talk-long abandon unknown talk-short; do
+  read -r open_now ok failed <<<"$(sipp_calls $name)"
+  echo "  sipp $name: open $open_now, successful $ok, failed $failed"
+  want=1
+  case $name in talk-*) want=2 ;; esac
+  if [ "$open_now" != 0 ] || [ "$ok" != "$want" ] || [ "$failed" != 0 ]; then
+    echo "FAIL: sipp $name: $want successful calls expected"
+    head -20 "$WORK/$name.errors.log" 2>/dev/null
+    fail=1
+  fi
+done
+
+if ! wait_pid $RUN_PID 30; then
+  echo "FAIL: omnivox run failed or did not end"
+  fail=1
+fi
+cat "$WORK/run.out"
+line=$(grep "inbound support" "$WORK/run.out")
+if ! [[ $line =~ 5\ offered,\ 4\ answered,\ 1\ abandoned ]]; then
+  echo "FAIL: expected 5 offered, 4 answered, 1 abandoned: $line"
+  fail=1
+fi
+if ! grep -q "inbound INVITE to $UNKNOWN from .* refused (404)" "$WORK/run.err"; then
+  echo "FAIL: the refused number is not in omnivox's log"
+  fail=1
+fi
+
+for i in "${!AGENT_PIDS[@]}"; do
+  if ! wait_pid "${AGENT_PIDS[$i]}" 5; then
+    echo "FAIL: agent ${AGENT_NAMES[$i]}'s phone: its one call did not end with BYE"
+    tail -5 "$WORK/agent-${AGENT_NAMES[$i]}.log"
+    fail=1
+  fi
+done
+
+sip_verdict "inbound calls over real SIP: 4 answered by agents, 1 abandon, unknown number refused"
