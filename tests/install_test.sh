@@ -4,6 +4,10 @@
 # to another prefix and builds a C host (examples/c/c_telephony_host.c) against the moved copy,
 # through pkg-config and through find_package(omnivox COMPONENTS c), linking only libomnivox_c,
 # and runs it without OMNIVOX_DATA_DIR: the library finds its time-zone map beside itself.
+# The backend libraries: find_package(omnivox COMPONENTS core postgres twilio) links them; the
+# installed core and C library need no libpq, libpqxx or OpenSSL; the moved install's CLI loads
+# libomnivox_postgres from beside its libomnivox, and names the URL and the library when it is
+# gone.
 set -euo pipefail
 BUILD_DIR="$(cd "$1" && pwd)"
 SOURCE_DIR="$(cd "$2" && pwd)"
@@ -17,11 +21,43 @@ grep -q "define OMNIVOX_VERSION_STRING \"[0-9]*\.[0-9]*\.[0-9]*\"" "$PREFIX/incl
 test -f "$PREFIX/share/omnivox/phone-timezones/map_data.txt"
 test -f "$PREFIX/lib/cmake/omnivox/omnivoxConfig.cmake"
 test -f "$PREFIX/lib/pkgconfig/omnivox.pc"
+test -f "$PREFIX/lib/libomnivox_postgres.so.0"
+test -f "$PREFIX/lib/libomnivox_twilio.so.0"
 cmake -S "$SOURCE_DIR/examples/cpp" -B "$TMP/hello-build" -DCMAKE_PREFIX_PATH="$PREFIX" \
   -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$TMP/hello-build" >/dev/null
 OMNIVOX_DATA_DIR="$PREFIX/share/omnivox" LD_LIBRARY_PATH="$PREFIX/lib" "$TMP/hello-build/hello_campaign"
 echo "find_package(omnivox) works"
+
+# A C++ host of the backend components: make_postgres_storage from libomnivox_postgres.
+mkdir -p "$TMP/pg-host"
+cat >"$TMP/pg-host/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.22)
+project(omnivox_pg_host LANGUAGES CXX)
+find_package(omnivox 0.1 REQUIRED COMPONENTS core postgres twilio)
+add_executable(pg_host pg_host.cc)
+target_link_libraries(pg_host PRIVATE omnivox::postgres)
+CMAKE
+cat >"$TMP/pg-host/pg_host.cc" <<'CXX'
+#include <cstdio>
+#include "omnivox/postgres_storage.h"
+int main(int argc, char** argv) {
+  try {
+    omnivox::make_postgres_storage(argv[1]);
+  } catch (const omnivox::Error& e) {
+    std::printf("%s\n", e.what());
+    return 0;
+  }
+  return 1;
+}
+CXX
+cmake -S "$TMP/pg-host" -B "$TMP/pg-host-build" -DCMAKE_PREFIX_PATH="$PREFIX" \
+  -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$TMP/pg-host-build" >/dev/null
+NO_SERVER="postgresql:///omnivox?host=$TMP/no-such-socket-dir"
+LD_LIBRARY_PATH="$PREFIX/lib" "$TMP/pg-host-build/pg_host" "$NO_SERVER" | grep -q "postgres storage" ||
+  { echo "FAIL: make_postgres_storage from the installed omnivox::postgres"; exit 1; }
+echo "find_package(omnivox COMPONENTS core postgres twilio) works"
 
 # ---- the install moved elsewhere: nothing in it may name the first prefix ----
 MOVED="$TMP/moved/prefix"
@@ -31,6 +67,12 @@ if grep -rIl "$PREFIX" "$MOVED"; then
   echo "FAIL: the files above name the install prefix (not relocatable)"
   exit 1
 fi
+for lib in libomnivox.so.0 libomnivox_c.so.0; do
+  if readelf -d "$MOVED/lib/$lib" | grep NEEDED | grep -E "lib(pq|pqxx|ssl|crypto)[-.]"; then
+    echo "FAIL: the installed $lib needs the libraries above"
+    exit 1
+  fi
+done
 HOST_SOURCE="$SOURCE_DIR/examples/c/c_telephony_host.c"
 run_host() {  # the host must link libomnivox_c and not the C++ library
   local host="$1"
@@ -62,3 +104,21 @@ fi
 grep -q "$MOVED/lib/.*phone-timezones/map_data.txt" "$TMP/host.err" ||
   { echo "FAIL: unexpected error:"; cat "$TMP/host.err"; exit 1; }
 echo "the moved install's library loads the moved install's time-zone map"
+
+# A PostgreSQL URL: the backend is loaded from beside the moved libomnivox; without it, a clear
+# error naming the URL and the library.
+if [ -x "$MOVED/bin/omnivox" ]; then
+  NO_SERVER="postgresql:///omnivox?host=$TMP/no-such-socket-dir"
+  if LD_LIBRARY_PATH="$MOVED/lib" "$MOVED/bin/omnivox" status --storage "$NO_SERVER" \
+    2>"$TMP/pg.err" >/dev/null || ! grep -q "postgres storage: open" "$TMP/pg.err"; then
+    echo "FAIL: the moved CLI did not reach the PostgreSQL backend:"; cat "$TMP/pg.err"; exit 1
+  fi
+  rm "$MOVED"/lib/libomnivox_postgres.so*
+  if LD_LIBRARY_PATH="$MOVED/lib" "$MOVED/bin/omnivox" status --storage "$NO_SERVER" \
+    2>"$TMP/pg.err" >/dev/null ||
+    ! grep -qF "storage URL '$NO_SERVER': no PostgreSQL backend" "$TMP/pg.err" ||
+    ! grep -q "$MOVED/lib/libomnivox_postgres.so.0" "$TMP/pg.err"; then
+    echo "FAIL: unexpected error without libomnivox_postgres:"; cat "$TMP/pg.err"; exit 1
+  fi
+  echo "a PostgreSQL URL loads the moved install's libomnivox_postgres; without it: $(cat "$TMP/pg.err")"
+fi

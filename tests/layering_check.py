@@ -37,7 +37,7 @@ DEPENDS = {
     "config": ["engine", "simulator", "amd"],  # campaign files
     "sip_config": ["config", "sip"],  # the SIP backend built from a campaign file's section
     "testing": ["engine"],  # fault injectors, the storage conformance suite
-    "capi": ["config", "sip_config", "audit", "twilio", "sip", "simulator"],  # the C API
+    "capi": ["config", "sip_config", "audit", "sip", "simulator"],  # the C API
     # `omnivox serve`: the HTTP/JSON API, live events, metrics and page over engines of campaign
     # files, Twilio webhooks on the same listener
     "serve": ["config", "twilio"],

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <mutex>
 #include <pqxx/pqxx>
-#include <regex>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -1134,6 +1133,7 @@ class PostgresStorage final : public Storage {
     a.bridged_at = tp(r[15].as<i64>());
     a.ended_at = tp(r[16].as<i64>());
     a.provider_code = r[17].as<int>();
+    a.direction = direction_of(a.call_id);
     return a;
   }
 
@@ -1146,38 +1146,6 @@ class PostgresStorage final : public Storage {
 };
 
 }  // namespace
-
-namespace {
-
-// One pass of mask_conninfo_password's replacements.
-std::string mask_passwords_once(const std::string& conninfo) {
-  // URI form: scheme://user:secret@host... (the userinfo ends at the first '@' of the
-  // authority); keyword form: password=secret or password='se cret'.
-  static const std::regex uri(R"(^([A-Za-z][A-Za-z0-9+.-]*://[^:/@?#]*):[^@/?#]*@)");
-  static const std::regex keyword(R"((^|[\s])password\s*=\s*('([^'\\]|\\.)*'|[^\s]*))");
-  static const std::regex query_password(R"(([?&]password=)[^&]*)");
-  std::string out = std::regex_replace(conninfo, uri, "$1:***@");
-  out = std::regex_replace(out, keyword, "$1password=***");
-  out = std::regex_replace(out, query_password, "$1***");
-  return out;
-}
-
-}  // namespace
-
-std::string mask_conninfo_password(const std::string& conninfo) {
-  std::string hidden = "<connection string of " + std::to_string(conninfo.size()) + " bytes>";
-  if (conninfo.size() > kMaxMaskedConninfo) return hidden;
-  // A masked string must mask to itself (it is what logs and messages show, and may be masked
-  // again); one pass may uncover another password (an unterminated quote, a second key), so
-  // passes repeat until nothing changes.
-  std::string out = conninfo;
-  for (int pass = 0; pass < 8; ++pass) {
-    std::string next = mask_passwords_once(out);
-    if (next == out) return out;
-    out = std::move(next);
-  }
-  return hidden;
-}
 
 std::unique_ptr<Storage> make_postgres_storage(const std::string& conninfo,
                                                const PostgresStorageOptions& options) {
