@@ -175,9 +175,22 @@ enum class CallDirection : std::uint8_t { kOutbound = 0, kInbound };
 /// "outbound" or "inbound".
 const char* to_string(CallDirection d);
 
+/// Inbound call ids are chosen by telephony, at or above this and unique per telephony (the SIP
+/// backend adds its start time in microseconds, so a restarted process does not reuse one); the
+/// engine's own ids for the calls it places (Storage::allocate_call_id) stay below it.
+inline constexpr CallId kFirstInboundCallId = 0x80000000000000ull;  // 2^55
+/// The direction a call id implies (the id ranges above). Storage keeps no direction column:
+/// every backend sets Attempt::direction from the id when it reads a record.
+inline CallDirection direction_of(CallId id) {
+  return id >= kFirstInboundCallId ? CallDirection::kInbound : CallDirection::kOutbound;
+}
+
 /// One attempt (call record). Inbound calls have records too (direction kInbound): their
 /// campaign_id is the queue's id, contact_id kNoContact, number the caller's and caller_id the
-/// dialled number; they are reported to EventListener::on_attempt_finished, not stored.
+/// dialled number, answered_at their arrival (telephony answered them to queue them) and
+/// bridged_at the moment an agent took them; the engine reports them to
+/// EventListener::on_attempt_finished and stores them (Storage::put_attempt) when they end, so
+/// Storage::scan_attempts(queue id) lists them.
 struct Attempt {
   CallId call_id = kNoCall;              ///< the call's id (Storage::allocate_call_id)
   ContactId contact_id = kNoContact;     ///< the contact called

@@ -289,7 +289,8 @@ class Storage {
   virtual void put_attempts(std::span<const Attempt> attempts);
   /// The attempts of a contact, in call-id order.
   virtual std::vector<Attempt> attempts_of(ContactId id) = 0;
-  /// Visits every attempt of a campaign in call-id order until `visit` returns false.
+  /// Visits every attempt of a campaign (or every record of an inbound queue: campaign_id is
+  /// the queue id, direction kInbound) in call-id order until `visit` returns false.
   virtual void scan_attempts(std::string_view campaign_id,
                              const std::function<bool(const Attempt&)>& visit) = 0;
   /// Visits the attempts of a campaign that are still open — no disposition recorded

@@ -55,16 +55,12 @@ struct CallEvent {
   int provider_code = 0;                       ///< SIP response or provider error code; 0 if none
 };
 
-/// Inbound call ids are chosen by telephony, at or above this and unique per telephony; the
-/// engine's own ids for the calls it places (Storage::allocate_call_id) stay below it.
-inline constexpr CallId kFirstInboundCallId = 0x80000000000000ull;  // 2^55
-
 /// An inbound call telephony has answered and hands to the engine to queue (omnivox/inbound.h).
 /// Its later events come through CallEventSink::on_call_event with the same call_id: kBridged
 /// after Telephony::bridge(), kCompleted when either side hangs up (before an agent took it,
 /// the caller abandoned).
 struct InboundCall {
-  CallId call_id = kNoCall;      ///< chosen by telephony, >= kFirstInboundCallId
+  CallId call_id = kNoCall;      ///< chosen by telephony, >= kFirstInboundCallId (model.h)
   std::string provider_call_id;  ///< e.g. Twilio's CallSid; may be empty
   std::string to;                ///< the dialled number (DID), E.164: selects the queue
   std::string from;              ///< the caller's number, E.164 if known

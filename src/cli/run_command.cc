@@ -147,7 +147,7 @@ void write_outputs(const std::string& dir, Storage& storage, const CampaignFile&
   CsvWriter calls(csv);
   calls.row("call_id", "contact_id", "external_id", "number", "attempt_number", "caller_id",
             "state", "disposition", "fail_reason", "amd", "agent", "created_at", "answered_at",
-            "bridged_at", "ended_at", "provider_code");
+            "bridged_at", "ended_at", "provider_code", "direction", "queue", "wait_s");
   std::unordered_map<ContactId, std::string> external;
   ContactScan all;
   all.campaign_id = file.campaign.id;
@@ -157,16 +157,23 @@ void write_outputs(const std::string& dir, Storage& storage, const CampaignFile&
     return true;
   });
   auto t = [](TimePoint tp) { return tp == TimePoint{} ? std::string() : format_utc(tp); };
-  storage.scan_attempts(file.campaign.id, [&](const Attempt& a) {
+  // Inbound calls (their queue in campaign_id): the wait from arrival to an agent or the hangup.
+  auto record = [&](const Attempt& a) {
     const std::string& ext = external[a.contact_id];
+    const bool in = a.direction == CallDirection::kInbound;
+    const TimePoint left = a.bridged_at != TimePoint{} ? a.bridged_at : a.ended_at;
     calls.row(a.call_id, a.contact_id, ext, a.number, a.attempt_number, a.caller_id,
               to_string(a.state), to_string(a.disposition), to_string(a.fail_reason),
               to_string(a.amd), a.agent == kNoAgent ? std::string() : std::to_string(a.agent),
               t(a.created_at), t(a.answered_at), t(a.bridged_at), t(a.ended_at),
-              a.provider_code == 0 ? std::string() : std::to_string(a.provider_code));
+              a.provider_code == 0 ? std::string() : std::to_string(a.provider_code),
+              to_string(a.direction), in ? a.campaign_id : std::string(),
+              in ? std::to_string(to_seconds(left - a.answered_at)) : std::string());
     jsonl << json::serialize(serve::attempt_json(a, &ext)) << '\n';
     return true;
-  });
+  };
+  storage.scan_attempts(file.campaign.id, record);
+  for (const InboundQueueConfig& queue : file.inbound) storage.scan_attempts(queue.id, record);
   json::array series;
   for (const auto& m : metrics) {
     const auto& s = m.stats;

@@ -1847,6 +1847,7 @@ struct Engine::Impl::InboundHost final : detail::InboundRouter::Host {
     e.notify(EventListener::kAttemptsFinished,
              [&](EventListener& l) { l.on_attempt_finished(record); });
   }
+  Storage& storage() override { return *e.storage; }
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -264,7 +264,40 @@ void InboundRouter::end(Call& c, CallState state, Disposition disposition) {
   if (c.record.ended_at == TimePoint{}) c.record.ended_at = host_->now();
   const Attempt record = std::move(c.record);
   calls_.erase(record.call_id);  // `c` is gone
+  save(record);
   host_->finished(record);
+}
+
+void InboundRouter::save(const Attempt& record) {
+  if (!unsaved_.empty()) {  // keeps the order; the timer writes it with the others
+    unsaved_.push_back(record);
+    return;
+  }
+  try {
+    host_->storage().put_attempt(record);
+  } catch (const std::exception& e) {
+    host_->logger().log_limited(LogLevel::kWarn, "inbound-storage",
+                                "inbound call " + std::to_string(record.call_id) +
+                                    ": record not stored, retrying every second: " + e.what());
+    unsaved_.push_back(record);
+    unsaved_timer_ = host_->schedule(host_->now() + std::chrono::seconds(1), [this] {
+      unsaved_timer_ = 0;
+      save_unsaved();
+    });
+  }
+}
+
+void InboundRouter::save_unsaved() {
+  std::vector<Attempt> records;
+  records.swap(unsaved_);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    save(records[i]);
+    if (!unsaved_.empty()) {  // refused again: the rest waits behind it
+      unsaved_.insert(unsaved_.end(), records.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                      records.end());
+      return;
+    }
+  }
 }
 
 bool InboundRouter::offer(AgentId agent) {
@@ -385,6 +418,7 @@ int InboundRouter::decide(const std::string& campaign_id, const PacingSnapshot& 
 }
 
 void InboundRouter::cancel_timers() {
+  if (unsaved_timer_) host_->cancel(unsaved_timer_), unsaved_timer_ = 0;
   for (auto& [id, c] : calls_) {
     if (c.wrap_timer) host_->cancel(c.wrap_timer), c.wrap_timer = 0;
   }

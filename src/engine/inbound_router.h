@@ -17,6 +17,7 @@
 #include "omnivox/log.h"
 #include "omnivox/model.h"
 #include "omnivox/pacing.h"
+#include "omnivox/storage.h"
 #include "omnivox/telephony.h"
 
 namespace omnivox::detail {
@@ -43,6 +44,8 @@ class InboundRouter {
     virtual TimerId schedule(TimePoint at, std::function<void()> fn) = 0;
     virtual void cancel(TimerId timer) = 0;
     virtual void finished(const Attempt& record) = 0;
+    // Where ended inbound calls' records are written (put_attempt).
+    virtual Storage& storage() = 0;
   };
 
   explicit InboundRouter(Host* host) : host_(host) {}
@@ -115,6 +118,9 @@ class InboundRouter {
   Queue* queue_for(const std::string& dialled);
   void connect(Call& call, AgentId agent);
   void end(Call& call, CallState state, Disposition disposition);
+  // Writes the record; one storage refuses is kept and written again every second.
+  void save(const Attempt& record);
+  void save_unsaved();
   int reserve_of(Blend& blend, int agents);
   // The blending rule's share of adjust_snapshot: `free_all` counts inbound-only agents too.
   void apply_blending(const std::string& campaign_id, int free_all, int logged_in_inbound_only,
@@ -127,6 +133,8 @@ class InboundRouter {
   std::map<std::string, std::vector<AgentId>> agents_of_queue_;
   std::unordered_map<CallId, Call> calls_;
   std::map<std::string, Blend> blends_;
+  std::vector<Attempt> unsaved_;  // records storage refused, oldest first
+  TimerId unsaved_timer_ = 0;
   long frees_ = 0;        // note_free() calls so far
   int inbound_only_ = 0;  // agents with skills.outbound false
 };

@@ -24,6 +24,7 @@ json::object attempt_json(const Attempt& a, const std::string* external_id) {
   o["bridged_at"] = time_or_null(a.bridged_at);
   o["ended_at"] = time_or_null(a.ended_at);
   o["provider_code"] = a.provider_code;
+  o["direction"] = to_string(a.direction);
   return o;
 }
 

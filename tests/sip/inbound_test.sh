@@ -10,7 +10,9 @@
 #
 # Checks: the run's report counts 5 offered, 4 answered, 1 abandoned for the queue; every SIPp
 # caller finished its scenario (the unknown number got 404) and none failed; omnivox logged the
-# refused number; every agent's phone saw its one nailed-up call end with BYE.
+# refused number; calls.csv holds the inbound calls with direction "inbound", the answered ones
+# with an agent and a bridged time, the abandoned one ABANDONED after its wait; every agent's
+# phone saw its one nailed-up call end with BYE.
 # Usage: inbound_test.sh OMNIVOX_CLI
 # Environment: KEEP=1 keeps the work folder.
 set -u
@@ -110,6 +112,33 @@ if ! grep -q "inbound INVITE to $UNKNOWN from .* refused (404)" "$WORK/run.err";
   echo "FAIL: the refused number is not in omnivox's log"
   fail=1
 fi
+
+$PY - "$WORK/out/calls.csv" <<'EOF' || fail=1
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+inbound = [r for r in rows if r.get("direction") == "inbound"]
+problems = []
+if "direction" not in (rows[0] if rows else {"direction": 0}):
+    problems.append("calls.csv has no direction column")
+answered = [r for r in inbound if r["disposition"] == "COMPLETED"]
+abandoned = [r for r in inbound if r["disposition"] == "ABANDONED"]
+print(f"  calls.csv: {len(inbound)} inbound calls, {len(answered)} COMPLETED, "
+      f"{len(abandoned)} ABANDONED")
+if len(inbound) != 5 or len(answered) != 4 or len(abandoned) != 1:
+    problems.append("expected 5 inbound calls: 4 COMPLETED, 1 ABANDONED")
+for r in inbound:
+    if r["queue"] != "support" or r["caller_id"] != "+15550100200":
+        problems.append(f"call {r['call_id']}: queue {r['queue']}, dialled {r['caller_id']}")
+for r in answered:
+    if not r["agent"] or not r["bridged_at"]:
+        problems.append(f"call {r['call_id']}: answered without an agent or bridged time")
+for r in abandoned:
+    if r["agent"] or r["bridged_at"] or not r["wait_s"] or not 1.0 <= float(r["wait_s"]) <= 4.0:
+        problems.append(f"call {r['call_id']}: abandoned with an agent or a wait outside 1-4 s")
+for p in problems:
+    print("FAIL calls.csv:", p)
+sys.exit(1 if problems else 0)
+EOF
 
 for i in "${!AGENT_PIDS[@]}"; do
   if ! wait_pid "${AGENT_PIDS[$i]}" 5; then

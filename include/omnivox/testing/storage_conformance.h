@@ -1349,15 +1349,73 @@ TYPED_TEST_P(StorageConformanceTest, TenantsAreIsolated) {
   }
 }
 
-REGISTER_TYPED_TEST_SUITE_P(
-    StorageConformanceTest, CampaignRoundTrip, CampaignIdsAreSorted, ListsRoundTrip,
-    AddAndGetContactRoundTripsEveryField, AddContactIsIdempotentByExternalId,
-    AddContactsStoresABatchOnce, ConcurrentImportsStoreEachContactOnce, ReadContactReusesTheBuffer,
-    UpdateContact, ScanOrder, ScanDueBy, ScanStopsEarly, ScanContactViewsSeeWhatScanContactsSees,
-    ScanContactViewsDeferralIsAHintOnly, CountsFollowUpdates, Leases,
-    AnExpiredLeaseOverAnOpenAttemptIsLeftToReconciliation, ConcurrentClaimsNeverShareAContact,
-    CallIdsAreUniqueAndNonZero, Attempts, Dnc, Journal, MarkEventProcessedDeduplicates,
-    OpenAttempts, TenantsAreIsolated, WriteBatchAppliesEveryPart, AbandonCountsAddUpTheEngines);
+// An inbound call's record (telephony's id range, no contact, its queue as campaign) is stored
+// and listed under its queue, with its direction; the campaign's own attempts stay outbound.
+TYPED_TEST_P(StorageConformanceTest, InboundRecordsAreListedUnderTheirQueue) {
+  Storage& s = this->storage();
+  ContactId c1 = s.add_contact(this->make_contact("c1", "a"));
+  Attempt out;
+  out.call_id = s.allocate_call_id();
+  out.contact_id = c1;
+  out.campaign_id = "c1";
+  out.number = "+351912345678";
+  out.state = CallState::kCompleted;
+  out.disposition = Disposition::kCompleted;
+  out.created_at = this->at(1);
+  s.put_attempt(out);
+  Attempt in;
+  in.call_id = kFirstInboundCallId + 1700000000000000ull;  // the SIP backend's ids are this large
+  in.contact_id = kNoContact;
+  in.campaign_id = "support";
+  in.number = "+15550001";
+  in.caller_id = "+15550100200";
+  in.provider_call_id = "sip-call-id@host";
+  in.state = CallState::kAbandoned;
+  in.disposition = Disposition::kAbandoned;
+  in.direction = CallDirection::kInbound;
+  in.created_at = in.answered_at = this->at(10);
+  in.ended_at = this->at(14);
+  s.put_attempt(in);
+
+  std::vector<Attempt> queue;
+  s.scan_attempts("support", [&](const Attempt& a) {
+    queue.push_back(a);
+    return true;
+  });
+  ASSERT_EQ(queue.size(), 1u);
+  EXPECT_EQ(queue[0].call_id, in.call_id);
+  EXPECT_EQ(queue[0].direction, CallDirection::kInbound);
+  EXPECT_EQ(queue[0].contact_id, kNoContact);
+  EXPECT_EQ(queue[0].caller_id, "+15550100200");
+  EXPECT_EQ(queue[0].disposition, Disposition::kAbandoned);
+  EXPECT_EQ(queue[0].ended_at - queue[0].answered_at, std::chrono::seconds(4));
+  std::vector<Attempt> campaign;
+  s.scan_attempts("c1", [&](const Attempt& a) {
+    campaign.push_back(a);
+    return true;
+  });
+  ASSERT_EQ(campaign.size(), 1u);
+  EXPECT_EQ(campaign[0].direction, CallDirection::kOutbound);
+  bool open = false;
+  s.scan_open_attempts("support", [&](const Attempt&) {
+    open = true;
+    return true;
+  });
+  EXPECT_FALSE(open);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StorageConformanceTest, CampaignRoundTrip, CampaignIdsAreSorted,
+                            ListsRoundTrip, AddAndGetContactRoundTripsEveryField,
+                            AddContactIsIdempotentByExternalId, AddContactsStoresABatchOnce,
+                            ConcurrentImportsStoreEachContactOnce, ReadContactReusesTheBuffer,
+                            UpdateContact, ScanOrder, ScanDueBy, ScanStopsEarly,
+                            ScanContactViewsSeeWhatScanContactsSees,
+                            ScanContactViewsDeferralIsAHintOnly, CountsFollowUpdates, Leases,
+                            AnExpiredLeaseOverAnOpenAttemptIsLeftToReconciliation,
+                            ConcurrentClaimsNeverShareAContact, CallIdsAreUniqueAndNonZero,
+                            Attempts, Dnc, Journal, MarkEventProcessedDeduplicates, OpenAttempts,
+                            TenantsAreIsolated, WriteBatchAppliesEveryPart,
+                            AbandonCountsAddUpTheEngines, InboundRecordsAreListedUnderTheirQueue);
 
 }  // namespace omnivox::testing
 

@@ -1265,6 +1265,7 @@ class MemoryStorage final : public Storage {
     a.bridged_at = slot.bridged_at;
     a.ended_at = slot.ended_at;
     a.provider_code = slot.provider_code;
+    a.direction = direction_of(a.call_id);
   }
   AttemptSlot* find_slot(CallId id) {
     if (id == kNoCall) return nullptr;

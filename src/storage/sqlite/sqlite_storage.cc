@@ -1120,6 +1120,7 @@ class SqliteStorage final : public Storage {
     a.bridged_at = tp(u.i64(15));
     a.ended_at = tp(u.i64(16));
     a.provider_code = static_cast<int>(u.i64(17));
+    a.direction = direction_of(a.call_id);
     return a;
   }
 
