@@ -589,52 +589,9 @@ std::vector<InboundArrivals> read_inbound_arrivals(const Reader& r, const json::
   return out;
 }
 
-}  // namespace
-
-CampaignFile parse_campaign_json(const std::string& text, const std::string& base_dir,
-                                 const std::string& source) {
-  Reader r(source);
-  json::value root;
-  {
-    boost::system::error_code ec;
-    json::parse_options opts;
-    opts.allow_comments = true;
-    opts.allow_trailing_commas = true;
-    root = json::parse(utf8_json(text, source), ec, {}, opts);
-    if (ec) throw Error(ErrorCode::kConfig, source + ": not valid JSON: " + ec.message());
-  }
-  const auto& o = r.object(root, "(top level)");
-  r.allow_only(o, "",
-               {"id",
-                "name",
-                "dial_mode",
-                "power_lines_per_agent",
-                "agents",
-                "start",
-                "call_window",
-                "time_zone",
-                "max_attempts",
-                "max_attempts_per_number",
-                "retry",
-                "ring_timeout_s",
-                "hold_window_s",
-                "amd",
-                "caller_ids",
-                "safe_harbor_message",
-                "voicemail_message",
-                "default_region",
-                "dial_queue_capacity",
-                "dnc",
-                "contacts",
-                "simulation",
-                "max_duration_days",
-                "agent_shift",
-                "compliance",
-                "telephony",
-                "inbound",
-                "agent_skills",
-                "blending"});
-  CampaignFile f;
+// The campaign's identity and when and how it dials: id, name, dial mode, agents, start, call
+// window, agent shift, time zone, attempt limits.
+void read_dialing(const Reader& r, const json::object& o, CampaignFile& f) {
   CampaignConfig& c = f.campaign;
   if (auto* v = o.if_contains("id")) c.id = r.string(*v, "id");
   if (c.id.empty()) r.fail("id", "must not be empty");
@@ -692,28 +649,35 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
   if (auto* v = o.if_contains("max_attempts_per_number")) {
     c.max_attempts_per_number = r.integer(*v, "max_attempts_per_number", 0, 10000);
   }
-  if (auto* v = o.if_contains("retry")) {
-    // {"NO_ANSWER": {"delay_s": 1800}, "FAX": {"final": true}, "BUSY": 600}
-    const auto& rules = r.object(*v, "retry");
-    for (const auto& kv : rules) {
-      std::string name(kv.key());
-      std::string field = "retry." + name;
-      auto d = disposition_from_string(name);
-      if (!d) r.fail(field, "unknown disposition (use e.g. BUSY, NO_ANSWER, MACHINE)");
-      RetryRule rule;
-      if (kv.value().is_number()) {
-        rule.delay = seconds_to_duration(r.number_in(kv.value(), field, 0, 1e8));
-      } else {
-        const auto& ro = r.object(kv.value(), field);
-        r.allow_only(ro, field, {"delay_s", "final"});
-        if (auto* x = ro.if_contains("delay_s")) {
-          rule.delay = seconds_to_duration(r.number_in(*x, field + ".delay_s", 0, 1e8));
-        }
-        if (auto* x = ro.if_contains("final")) rule.final = r.boolean(*x, field + ".final");
+}
+
+// `retry`: a rule per disposition.
+void read_retry(const Reader& r, const json::value& v, CampaignConfig& c) {
+  // {"NO_ANSWER": {"delay_s": 1800}, "FAX": {"final": true}, "BUSY": 600}
+  const auto& rules = r.object(v, "retry");
+  for (const auto& kv : rules) {
+    std::string name(kv.key());
+    std::string field = "retry." + name;
+    auto d = disposition_from_string(name);
+    if (!d) r.fail(field, "unknown disposition (use e.g. BUSY, NO_ANSWER, MACHINE)");
+    RetryRule rule;
+    if (kv.value().is_number()) {
+      rule.delay = seconds_to_duration(r.number_in(kv.value(), field, 0, 1e8));
+    } else {
+      const auto& ro = r.object(kv.value(), field);
+      r.allow_only(ro, field, {"delay_s", "final"});
+      if (auto* x = ro.if_contains("delay_s")) {
+        rule.delay = seconds_to_duration(r.number_in(*x, field + ".delay_s", 0, 1e8));
       }
-      c.retry_rules[*d] = rule;
+      if (auto* x = ro.if_contains("final")) rule.final = r.boolean(*x, field + ".final");
     }
+    c.retry_rules[*d] = rule;
   }
+}
+
+// How calls are placed: ring timeout, hold window, AMD, messages, default region, caller IDs, the
+// dial queue, the DNC numbers.
+void read_calls(const Reader& r, const json::object& o, CampaignConfig& c) {
   if (auto* v = o.if_contains("ring_timeout_s")) {
     c.ring_timeout = seconds_to_duration(r.number_in(*v, "ring_timeout_s", 1, 600));
   }
@@ -741,104 +705,273 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
     c.dial_queue_capacity = r.integer(*v, "dial_queue_capacity", 0, 10000000);
   }
   if (auto* v = o.if_contains("dnc")) c.dnc_numbers = r.phone_numbers(*v, "dnc", numbers);
-  if (auto* v = o.if_contains("compliance")) {
-    // "US_FTC_FCC", or {"base": "UK_OFCOM", "name": "...", overrides...} for a custom profile.
-    auto named = [&](const std::string& name, const std::string& field) {
-      auto p = ComplianceProfile::by_name(name);
-      if (!p)
-        r.fail(field,
-               "unknown profile '" + name + "' (NONE, US_FTC_FCC, UK_OFCOM, CA_CRTC, AU_ACMA)");
-      return *p;
-    };
-    if (v->is_string()) {
-      c.compliance = named(r.string(*v, "compliance"), "compliance");
-    } else {
-      const auto& co = r.object(*v, "compliance");
-      r.allow_only(
-          co, "compliance",
-          {"base", "name", "abandon_cap", "abandon_window_h", "count_amd_false_positives",
-           "amd_false_positive_rate", "hold_window_s", "min_ring_s", "call_window", "holidays",
-           "no_repeat_after_abandon_h", "no_repeat_after_machine_h", "abandon_guard_risk"});
-      c.compliance = ComplianceProfile::none();
-      if (auto* x = co.if_contains("base"))
-        c.compliance = named(r.string(*x, "compliance.base"), "compliance.base");
-      c.compliance.name = "CUSTOM";
-      if (auto* x = co.if_contains("name")) c.compliance.name = r.string(*x, "compliance.name");
-      if (auto* x = co.if_contains("abandon_cap"))
-        c.compliance.abandon_cap = r.number_in(*x, "compliance.abandon_cap", 0.0001, 1);
-      if (auto* x = co.if_contains("abandon_window_h")) {
-        c.compliance.abandon_window = seconds_to_duration(
-            r.number_in(*x, "compliance.abandon_window_h", 0, 24 * 3650) * 3600);
-      }
-      if (auto* x = co.if_contains("count_amd_false_positives")) {
-        c.compliance.count_amd_false_positives =
-            r.boolean(*x, "compliance.count_amd_false_positives");
-      }
-      if (auto* x = co.if_contains("amd_false_positive_rate")) {
-        c.compliance.amd_false_positive_rate =
-            r.number_in(*x, "compliance.amd_false_positive_rate", 0, 1);
-      }
-      if (auto* x = co.if_contains("abandon_guard_risk")) {
-        c.compliance.abandon_guard_risk = r.number_in(*x, "compliance.abandon_guard_risk", 0, 0.01);
-      }
-      if (auto* x = co.if_contains("hold_window_s")) {
-        c.compliance.hold_window =
-            seconds_to_duration(r.number_in(*x, "compliance.hold_window_s", 0, 600));
-      }
-      if (auto* x = co.if_contains("min_ring_s")) {
-        c.compliance.min_ring =
-            seconds_to_duration(r.number_in(*x, "compliance.min_ring_s", 0, 600));
-      }
-      if (auto* x = co.if_contains("call_window")) {
-        LocalTimeRange range = r.range(*x, "compliance.call_window");
-        for (auto& day : c.compliance.call_window.by_weekday) day = range;
-      }
-      if (auto* x = co.if_contains("holidays"))
-        c.compliance.holidays = r.strings(*x, "compliance.holidays");
-      if (auto* x = co.if_contains("no_repeat_after_abandon_h")) {
-        c.compliance.no_repeat_after_abandon = seconds_to_duration(
-            r.number_in(*x, "compliance.no_repeat_after_abandon_h", 0, 24 * 365) * 3600);
-      }
-      if (auto* x = co.if_contains("no_repeat_after_machine_h")) {
-        c.compliance.no_repeat_after_machine = seconds_to_duration(
-            r.number_in(*x, "compliance.no_repeat_after_machine_h", 0, 24 * 365) * 3600);
-      }
+}
+
+// `compliance`: a profile by name, or a custom one over a base profile.
+void read_compliance(const Reader& r, const json::value& v, CampaignConfig& c) {
+  // "US_FTC_FCC", or {"base": "UK_OFCOM", "name": "...", overrides...} for a custom profile.
+  auto named = [&](const std::string& name, const std::string& field) {
+    auto p = ComplianceProfile::by_name(name);
+    if (!p)
+      r.fail(field,
+             "unknown profile '" + name + "' (NONE, US_FTC_FCC, UK_OFCOM, CA_CRTC, AU_ACMA)");
+    return *p;
+  };
+  if (v.is_string()) {
+    c.compliance = named(r.string(v, "compliance"), "compliance");
+  } else {
+    const auto& co = r.object(v, "compliance");
+    r.allow_only(
+        co, "compliance",
+        {"base", "name", "abandon_cap", "abandon_window_h", "count_amd_false_positives",
+         "amd_false_positive_rate", "hold_window_s", "min_ring_s", "call_window", "holidays",
+         "no_repeat_after_abandon_h", "no_repeat_after_machine_h", "abandon_guard_risk"});
+    c.compliance = ComplianceProfile::none();
+    if (auto* x = co.if_contains("base"))
+      c.compliance = named(r.string(*x, "compliance.base"), "compliance.base");
+    c.compliance.name = "CUSTOM";
+    if (auto* x = co.if_contains("name")) c.compliance.name = r.string(*x, "compliance.name");
+    if (auto* x = co.if_contains("abandon_cap"))
+      c.compliance.abandon_cap = r.number_in(*x, "compliance.abandon_cap", 0.0001, 1);
+    if (auto* x = co.if_contains("abandon_window_h")) {
+      c.compliance.abandon_window =
+          seconds_to_duration(r.number_in(*x, "compliance.abandon_window_h", 0, 24 * 3650) * 3600);
+    }
+    if (auto* x = co.if_contains("count_amd_false_positives")) {
+      c.compliance.count_amd_false_positives =
+          r.boolean(*x, "compliance.count_amd_false_positives");
+    }
+    if (auto* x = co.if_contains("amd_false_positive_rate")) {
+      c.compliance.amd_false_positive_rate =
+          r.number_in(*x, "compliance.amd_false_positive_rate", 0, 1);
+    }
+    if (auto* x = co.if_contains("abandon_guard_risk")) {
+      c.compliance.abandon_guard_risk = r.number_in(*x, "compliance.abandon_guard_risk", 0, 0.01);
+    }
+    if (auto* x = co.if_contains("hold_window_s")) {
+      c.compliance.hold_window =
+          seconds_to_duration(r.number_in(*x, "compliance.hold_window_s", 0, 600));
+    }
+    if (auto* x = co.if_contains("min_ring_s")) {
+      c.compliance.min_ring = seconds_to_duration(r.number_in(*x, "compliance.min_ring_s", 0, 600));
+    }
+    if (auto* x = co.if_contains("call_window")) {
+      LocalTimeRange range = r.range(*x, "compliance.call_window");
+      for (auto& day : c.compliance.call_window.by_weekday) day = range;
+    }
+    if (auto* x = co.if_contains("holidays"))
+      c.compliance.holidays = r.strings(*x, "compliance.holidays");
+    if (auto* x = co.if_contains("no_repeat_after_abandon_h")) {
+      c.compliance.no_repeat_after_abandon = seconds_to_duration(
+          r.number_in(*x, "compliance.no_repeat_after_abandon_h", 0, 24 * 365) * 3600);
+    }
+    if (auto* x = co.if_contains("no_repeat_after_machine_h")) {
+      c.compliance.no_repeat_after_machine = seconds_to_duration(
+          r.number_in(*x, "compliance.no_repeat_after_machine_h", 0, 24 * 365) * 3600);
     }
   }
+}
+
+// `contacts`: the file and how its columns map onto contacts.
+void read_contacts(const Reader& r, const json::value& v, const std::string& base_dir,
+                   CampaignFile& f) {
+  const auto& co = r.object(v, "contacts");
+  r.allow_only(co, "contacts",
+               {"file", "default_region", "phone_columns", "id_column", "priority_column",
+                "time_zone_column", "delimiter"});
+  if (auto* x = co.if_contains("file"))
+    f.contacts_path = resolve(base_dir, r.path(*x, "contacts.file"));
+  if (auto* x = co.if_contains("default_region")) {
+    f.import.default_region = r.region(*x, "contacts.default_region").default_region();
+  }
+  if (auto* x = co.if_contains("phone_columns")) {
+    f.import.mapping.phone_columns = r.strings(*x, "contacts.phone_columns");
+    if (f.import.mapping.phone_columns.empty())
+      r.fail("contacts.phone_columns", "must not be empty");
+  }
+  if (auto* x = co.if_contains("id_column")) {
+    f.import.mapping.external_id_column = r.string(*x, "contacts.id_column");
+  }
+  if (auto* x = co.if_contains("priority_column")) {
+    f.import.mapping.priority_column = r.string(*x, "contacts.priority_column");
+  }
+  if (auto* x = co.if_contains("time_zone_column")) {
+    f.import.mapping.time_zone_column = r.string(*x, "contacts.time_zone_column");
+  }
+  if (auto* x = co.if_contains("delimiter")) {
+    std::string d = r.string(*x, "contacts.delimiter");
+    if (d != "," && d != ";") r.fail("contacts.delimiter", "must be \",\" or \";\"");
+    f.import.delimiter = d[0];
+  }
+}
+
+// The parametric world of `simulation` (`so`): outcome probabilities and delays.
+void read_parametric_world(const Reader& r, const json::object& so, ParametricWorld& p) {
+  if (auto* x = so.if_contains("p_live")) p.p_live = r.number_in(*x, "simulation.p_live", 0, 1);
+  if (auto* x = so.if_contains("p_machine"))
+    p.p_machine = r.number_in(*x, "simulation.p_machine", 0, 1);
+  if (auto* x = so.if_contains("p_busy")) p.p_busy = r.number_in(*x, "simulation.p_busy", 0, 1);
+  if (auto* x = so.if_contains("p_invalid"))
+    p.p_invalid = r.number_in(*x, "simulation.p_invalid", 0, 1);
+  if (p.p_live + p.p_machine + p.p_busy + p.p_invalid > 1.0 + 1e-9) {
+    r.fail("simulation.p_live", "p_live + p_machine + p_busy + p_invalid must be <= 1");
+  }
+  if (auto* x = so.if_contains("answer_delay_s"))
+    p.answer_delay = r.distribution(*x, "simulation.answer_delay_s");
+  if (auto* x = so.if_contains("busy_delay_s"))
+    p.busy_delay = r.distribution(*x, "simulation.busy_delay_s");
+  if (auto* x = so.if_contains("talk_s")) p.talk = r.distribution(*x, "simulation.talk_s");
+  if (auto* x = so.if_contains("p_sale")) p.p_sale = r.number_in(*x, "simulation.p_sale", 0, 1);
+  if (auto* x = so.if_contains("p_live_changes")) {
+    // [{"at": "2026-05-04T16:00:00Z", "p_live": 0.15}, ...]
+    if (!x->is_array()) r.fail("simulation.p_live_changes", "must be an array of {at, p_live}");
+    for (std::size_t i = 0; i < x->get_array().size(); ++i) {
+      std::string field = "simulation.p_live_changes[" + std::to_string(i) + "]";
+      const auto& ch = r.object(x->get_array()[i], field);
+      r.allow_only(ch, field, {"at", "p_live"});
+      const auto* at = ch.if_contains("at");
+      const auto* pl = ch.if_contains("p_live");
+      if (!at || !pl) r.fail(field, "needs \"at\" and \"p_live\"");
+      TimePoint when;
+      try {
+        when = parse_utc(r.string(*at, field + ".at"));
+      } catch (const Error& e) {
+        r.fail(field + ".at", e.what());
+      }
+      p.p_live_changes.emplace_back(when, r.number_in(*pl, field + ".p_live", 0, 1));
+    }
+    std::sort(p.p_live_changes.begin(), p.p_live_changes.end());
+  }
+}
+
+// `simulation`: the simulated world (parametric or a replay of the contacts file) and agents.
+void read_simulation(const Reader& r, const json::value& v, const std::string& base_dir,
+                     CampaignFile& f) {
+  const auto& so = r.object(v, "simulation");
+  r.allow_only(so, "simulation",
+               {"seed",
+                "world",
+                "replay_file",
+                "share_no_answer",
+                "share_busy",
+                "share_machine",
+                "p_live",
+                "p_machine",
+                "p_busy",
+                "p_invalid",
+                "answer_delay_s",
+                "talk_s",
+                "p_sale",
+                "wrap_up_s",
+                "setup_delay_s",
+                "amd_delay_s",
+                "amd_false_positive",
+                "amd_false_negative",
+                "bridge_delay_s",
+                "patience_s",
+                "busy_delay_s",
+                "p_live_changes",
+                "inbound"});
+  SimulationOptions& s = f.simulation;
+  if (auto* x = so.if_contains("seed"))
+    s.seed = static_cast<std::uint64_t>(r.integer(*x, "simulation.seed", 0, 2147483647));
+  std::string world = "parametric";
+  if (auto* x = so.if_contains("world")) world = r.string(*x, "simulation.world");
+  if (world != "parametric" && world != "replay") {
+    r.fail("simulation.world", "must be \"parametric\" or \"replay\"");
+  }
+  if (world == "replay") {
+    f.replay_path = f.contacts_path;
+    if (auto* x = so.if_contains("replay_file")) {
+      f.replay_path = resolve(base_dir, r.path(*x, "simulation.replay_file"));
+    }
+    if (f.replay_path.empty()) r.fail("simulation.replay_file", "is required for the replay world");
+    s.replay = ReplayWorld{};
+    if (auto* x = so.if_contains("share_no_answer"))
+      s.replay->share_no_answer = r.number_in(*x, "simulation.share_no_answer", 0, 1);
+    if (auto* x = so.if_contains("share_busy"))
+      s.replay->share_busy = r.number_in(*x, "simulation.share_busy", 0, 1);
+    if (auto* x = so.if_contains("share_machine"))
+      s.replay->share_machine = r.number_in(*x, "simulation.share_machine", 0, 1);
+    if (auto* x = so.if_contains("answer_delay_s"))
+      s.replay->answer_delay = r.distribution(*x, "simulation.answer_delay_s");
+    if (auto* x = so.if_contains("busy_delay_s"))
+      s.replay->busy_delay = r.distribution(*x, "simulation.busy_delay_s");
+  } else {
+    read_parametric_world(r, so, s.parametric);
+  }
+  if (auto* x = so.if_contains("wrap_up_s")) s.wrap_up = r.distribution(*x, "simulation.wrap_up_s");
+  if (auto* x = so.if_contains("setup_delay_s"))
+    s.setup_delay = r.distribution(*x, "simulation.setup_delay_s");
+  if (auto* x = so.if_contains("amd_delay_s"))
+    s.amd_delay = r.distribution(*x, "simulation.amd_delay_s");
+  if (auto* x = so.if_contains("amd_false_positive"))
+    s.amd_false_positive = r.number_in(*x, "simulation.amd_false_positive", 0, 1);
+  if (auto* x = so.if_contains("amd_false_negative"))
+    s.amd_false_negative = r.number_in(*x, "simulation.amd_false_negative", 0, 1);
+  if (auto* x = so.if_contains("bridge_delay_s"))
+    s.bridge_delay = r.distribution(*x, "simulation.bridge_delay_s");
+  if (auto* x = so.if_contains("patience_s"))
+    s.patience = r.distribution(*x, "simulation.patience_s");
+  if (auto* x = so.if_contains("inbound")) s.inbound = read_inbound_arrivals(r, *x);
+}
+
+}  // namespace
+
+CampaignFile parse_campaign_json(const std::string& text, const std::string& base_dir,
+                                 const std::string& source) {
+  Reader r(source);
+  json::value root;
+  {
+    boost::system::error_code ec;
+    json::parse_options opts;
+    opts.allow_comments = true;
+    opts.allow_trailing_commas = true;
+    root = json::parse(utf8_json(text, source), ec, {}, opts);
+    if (ec) throw Error(ErrorCode::kConfig, source + ": not valid JSON: " + ec.message());
+  }
+  const auto& o = r.object(root, "(top level)");
+  r.allow_only(o, "",
+               {"id",
+                "name",
+                "dial_mode",
+                "power_lines_per_agent",
+                "agents",
+                "start",
+                "call_window",
+                "time_zone",
+                "max_attempts",
+                "max_attempts_per_number",
+                "retry",
+                "ring_timeout_s",
+                "hold_window_s",
+                "amd",
+                "caller_ids",
+                "safe_harbor_message",
+                "voicemail_message",
+                "default_region",
+                "dial_queue_capacity",
+                "dnc",
+                "contacts",
+                "simulation",
+                "max_duration_days",
+                "agent_shift",
+                "compliance",
+                "telephony",
+                "inbound",
+                "agent_skills",
+                "blending"});
+  CampaignFile f;
+  read_dialing(r, o, f);
+  CampaignConfig& c = f.campaign;
+  if (auto* v = o.if_contains("retry")) read_retry(r, *v, c);
+  read_calls(r, o, c);
+  if (auto* v = o.if_contains("compliance")) read_compliance(r, *v, c);
   if (auto* v = o.if_contains("max_duration_days")) {
     f.max_duration = seconds_to_duration(r.number_in(*v, "max_duration_days", 0.001, 3650) * 86400);
   }
   f.import.default_region = c.default_region;
-  if (auto* v = o.if_contains("contacts")) {
-    const auto& co = r.object(*v, "contacts");
-    r.allow_only(co, "contacts",
-                 {"file", "default_region", "phone_columns", "id_column", "priority_column",
-                  "time_zone_column", "delimiter"});
-    if (auto* x = co.if_contains("file"))
-      f.contacts_path = resolve(base_dir, r.path(*x, "contacts.file"));
-    if (auto* x = co.if_contains("default_region")) {
-      f.import.default_region = r.region(*x, "contacts.default_region").default_region();
-    }
-    if (auto* x = co.if_contains("phone_columns")) {
-      f.import.mapping.phone_columns = r.strings(*x, "contacts.phone_columns");
-      if (f.import.mapping.phone_columns.empty())
-        r.fail("contacts.phone_columns", "must not be empty");
-    }
-    if (auto* x = co.if_contains("id_column")) {
-      f.import.mapping.external_id_column = r.string(*x, "contacts.id_column");
-    }
-    if (auto* x = co.if_contains("priority_column")) {
-      f.import.mapping.priority_column = r.string(*x, "contacts.priority_column");
-    }
-    if (auto* x = co.if_contains("time_zone_column")) {
-      f.import.mapping.time_zone_column = r.string(*x, "contacts.time_zone_column");
-    }
-    if (auto* x = co.if_contains("delimiter")) {
-      std::string d = r.string(*x, "contacts.delimiter");
-      if (d != "," && d != ";") r.fail("contacts.delimiter", "must be \",\" or \";\"");
-      f.import.delimiter = d[0];
-    }
-  }
+  if (auto* v = o.if_contains("contacts")) read_contacts(r, *v, base_dir, f);
   if (auto* v = o.if_contains("telephony")) {
     f.telephony = read_telephony(r, *v, base_dir);
     // With real phones the agents are the phones listed; a different count is a mistake.
@@ -852,112 +985,7 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
       f.agents = listed;
     }
   }
-  if (auto* v = o.if_contains("simulation")) {
-    const auto& so = r.object(*v, "simulation");
-    r.allow_only(so, "simulation",
-                 {"seed",
-                  "world",
-                  "replay_file",
-                  "share_no_answer",
-                  "share_busy",
-                  "share_machine",
-                  "p_live",
-                  "p_machine",
-                  "p_busy",
-                  "p_invalid",
-                  "answer_delay_s",
-                  "talk_s",
-                  "p_sale",
-                  "wrap_up_s",
-                  "setup_delay_s",
-                  "amd_delay_s",
-                  "amd_false_positive",
-                  "amd_false_negative",
-                  "bridge_delay_s",
-                  "patience_s",
-                  "busy_delay_s",
-                  "p_live_changes",
-                  "inbound"});
-    SimulationOptions& s = f.simulation;
-    if (auto* x = so.if_contains("seed"))
-      s.seed = static_cast<std::uint64_t>(r.integer(*x, "simulation.seed", 0, 2147483647));
-    std::string world = "parametric";
-    if (auto* x = so.if_contains("world")) world = r.string(*x, "simulation.world");
-    if (world != "parametric" && world != "replay") {
-      r.fail("simulation.world", "must be \"parametric\" or \"replay\"");
-    }
-    if (world == "replay") {
-      f.replay_path = f.contacts_path;
-      if (auto* x = so.if_contains("replay_file")) {
-        f.replay_path = resolve(base_dir, r.path(*x, "simulation.replay_file"));
-      }
-      if (f.replay_path.empty())
-        r.fail("simulation.replay_file", "is required for the replay world");
-      s.replay = ReplayWorld{};
-      if (auto* x = so.if_contains("share_no_answer"))
-        s.replay->share_no_answer = r.number_in(*x, "simulation.share_no_answer", 0, 1);
-      if (auto* x = so.if_contains("share_busy"))
-        s.replay->share_busy = r.number_in(*x, "simulation.share_busy", 0, 1);
-      if (auto* x = so.if_contains("share_machine"))
-        s.replay->share_machine = r.number_in(*x, "simulation.share_machine", 0, 1);
-      if (auto* x = so.if_contains("answer_delay_s"))
-        s.replay->answer_delay = r.distribution(*x, "simulation.answer_delay_s");
-      if (auto* x = so.if_contains("busy_delay_s"))
-        s.replay->busy_delay = r.distribution(*x, "simulation.busy_delay_s");
-    } else {
-      ParametricWorld& p = s.parametric;
-      if (auto* x = so.if_contains("p_live")) p.p_live = r.number_in(*x, "simulation.p_live", 0, 1);
-      if (auto* x = so.if_contains("p_machine"))
-        p.p_machine = r.number_in(*x, "simulation.p_machine", 0, 1);
-      if (auto* x = so.if_contains("p_busy")) p.p_busy = r.number_in(*x, "simulation.p_busy", 0, 1);
-      if (auto* x = so.if_contains("p_invalid"))
-        p.p_invalid = r.number_in(*x, "simulation.p_invalid", 0, 1);
-      if (p.p_live + p.p_machine + p.p_busy + p.p_invalid > 1.0 + 1e-9) {
-        r.fail("simulation.p_live", "p_live + p_machine + p_busy + p_invalid must be <= 1");
-      }
-      if (auto* x = so.if_contains("answer_delay_s"))
-        p.answer_delay = r.distribution(*x, "simulation.answer_delay_s");
-      if (auto* x = so.if_contains("busy_delay_s"))
-        p.busy_delay = r.distribution(*x, "simulation.busy_delay_s");
-      if (auto* x = so.if_contains("talk_s")) p.talk = r.distribution(*x, "simulation.talk_s");
-      if (auto* x = so.if_contains("p_sale")) p.p_sale = r.number_in(*x, "simulation.p_sale", 0, 1);
-      if (auto* x = so.if_contains("p_live_changes")) {
-        // [{"at": "2026-05-04T16:00:00Z", "p_live": 0.15}, ...]
-        if (!x->is_array()) r.fail("simulation.p_live_changes", "must be an array of {at, p_live}");
-        for (std::size_t i = 0; i < x->get_array().size(); ++i) {
-          std::string field = "simulation.p_live_changes[" + std::to_string(i) + "]";
-          const auto& ch = r.object(x->get_array()[i], field);
-          r.allow_only(ch, field, {"at", "p_live"});
-          const auto* at = ch.if_contains("at");
-          const auto* pl = ch.if_contains("p_live");
-          if (!at || !pl) r.fail(field, "needs \"at\" and \"p_live\"");
-          TimePoint when;
-          try {
-            when = parse_utc(r.string(*at, field + ".at"));
-          } catch (const Error& e) {
-            r.fail(field + ".at", e.what());
-          }
-          p.p_live_changes.emplace_back(when, r.number_in(*pl, field + ".p_live", 0, 1));
-        }
-        std::sort(p.p_live_changes.begin(), p.p_live_changes.end());
-      }
-    }
-    if (auto* x = so.if_contains("wrap_up_s"))
-      s.wrap_up = r.distribution(*x, "simulation.wrap_up_s");
-    if (auto* x = so.if_contains("setup_delay_s"))
-      s.setup_delay = r.distribution(*x, "simulation.setup_delay_s");
-    if (auto* x = so.if_contains("amd_delay_s"))
-      s.amd_delay = r.distribution(*x, "simulation.amd_delay_s");
-    if (auto* x = so.if_contains("amd_false_positive"))
-      s.amd_false_positive = r.number_in(*x, "simulation.amd_false_positive", 0, 1);
-    if (auto* x = so.if_contains("amd_false_negative"))
-      s.amd_false_negative = r.number_in(*x, "simulation.amd_false_negative", 0, 1);
-    if (auto* x = so.if_contains("bridge_delay_s"))
-      s.bridge_delay = r.distribution(*x, "simulation.bridge_delay_s");
-    if (auto* x = so.if_contains("patience_s"))
-      s.patience = r.distribution(*x, "simulation.patience_s");
-    if (auto* x = so.if_contains("inbound")) s.inbound = read_inbound_arrivals(r, *x);
-  }
+  if (auto* v = o.if_contains("simulation")) read_simulation(r, *v, base_dir, f);
   read_inbound(r, o, f);
   return f;
 }
