@@ -118,6 +118,20 @@ TEST(Inbound, CallsQueueForSkilledAgentsAndAbandonAfterTheirPatience) {
     EXPECT_TRUE(a.disposition == Disposition::kCompleted ||
                 a.disposition == Disposition::kAbandoned);
   }
+  // ... and stored under the queue, in the order they ended, with their direction.
+  std::vector<Attempt> stored;
+  rig.sim->storage().scan_attempts("sales", [&](const Attempt& a) {
+    stored.push_back(a);
+    return true;
+  });
+  ASSERT_EQ(stored.size(), rig.records.inbound.size());
+  long stored_abandons = 0;
+  for (const Attempt& a : stored) {
+    EXPECT_EQ(a.direction, CallDirection::kInbound);
+    EXPECT_EQ(a.contact_id, kNoContact);
+    stored_abandons += a.disposition == Disposition::kAbandoned;
+  }
+  EXPECT_EQ(stored_abandons, s.abandoned);
 }
 
 TEST(Inbound, UnknownNumberIsHungUp) {
