@@ -205,9 +205,10 @@ void write_outputs(const std::string& dir, Storage& storage, const CampaignFile&
   }
 }
 
-}  // namespace
+// ---- The stages of a run ----
 
-int run_command(const RunArgs& args) {
+// The campaign file with the command line's overrides, checked against the backend it names.
+CampaignFile load_run_file(const RunArgs& args) {
   CampaignFile file = load_campaign_file(args.campaign_path);
   if (!args.contacts_path.empty()) {
     if (file.replay_path == file.contacts_path) file.replay_path = args.contacts_path;
@@ -235,6 +236,246 @@ int run_command(const RunArgs& args) {
     }
     use_message_wavs(file, args.campaign_path);
   }
+  return file;
+}
+
+StorageOpenOptions run_storage_options(const RunArgs& args) {
+  StorageOpenOptions storage_options;
+  storage_options.tenant = args.tenant;
+  storage_options.keep_journal = storage_kind(args.storage_url) != StorageKind::kMemory;
+  return storage_options;
+}
+
+// The clocks of a run: the campaign's, and the wall clock leases are read on.
+struct RunClocks {
+  // A database may be shared with other engines, each on its own (accelerated or virtual)
+  // clock: leases are read on the wall clock, which they all share. Null with memory storage.
+  std::unique_ptr<Clock> wall_clock;
+  std::unique_ptr<Clock> clock;
+  VirtualClock* virtual_clock = nullptr;  // `clock` when the run is simulated in virtual time
+};
+
+RunClocks make_run_clocks(const RunArgs& args, CampaignFile& file, bool sip_backend) {
+  RunClocks c;
+  if (storage_kind(args.storage_url) != StorageKind::kMemory) c.wall_clock = make_system_clock();
+  if (sip_backend) {
+    c.clock = make_system_clock();
+    file.start = c.clock->now();
+  } else if (args.realtime) {
+    c.clock = make_system_clock(args.speed, file.start);
+  } else {
+    auto vc = std::make_unique<VirtualClock>(file.start);
+    c.virtual_clock = vc.get();
+    c.clock = std::move(vc);
+  }
+  return c;
+}
+
+// The telephony: the simulated world (also the agents' side: talk, wrap-up, dispositions), or
+// real calls through a SIP trunk to the agents' phones (cli/sip_run.h).
+struct RunTelephony {
+  std::unique_ptr<Simulator> sim;
+  std::unique_ptr<SipRun> sip;
+  Telephony* telephony = nullptr;
+  EventListener* listener = nullptr;
+};
+
+RunTelephony build_telephony(const RunArgs& args, const CampaignFile& file, bool sip_backend,
+                             Clock* clock) {
+  RunTelephony t;
+  if (sip_backend && !args.import_only) {
+    t.sip = std::make_unique<SipRun>(file);
+    t.telephony = t.sip->telephony();
+    t.listener = t.sip.get();
+  } else {
+    t.sim = std::make_unique<Simulator>(file.simulation, clock);
+    t.telephony = t.sim.get();
+    t.listener = t.sim.get();
+  }
+  return t;
+}
+
+// A campaign whose import finished is resumed as stored. One never imported, or whose import a
+// killed process left unfinished, is imported (again): rows stored already stay as they are.
+// False (said on stderr) when the import loaded no contact.
+bool import_or_resume(const RunArgs& args, const CampaignFile& file, Engine& engine,
+                      Storage& storage, ImportReport& report) {
+  const std::string list_name = "main";
+  bool import_finished = false;
+  for (const ContactList& list : storage.lists(file.campaign.id)) {
+    if (list.name == list_name && list.import_complete) import_finished = true;
+  }
+  const std::size_t stored = storage.contact_count(file.campaign.id);
+  if (import_finished) {
+    std::fprintf(stderr, "resuming campaign %s: %zu contacts already in %s\n",
+                 file.campaign.id.c_str(), stored, mask_storage_url(args.storage_url).c_str());
+  } else {
+    if (stored > 0) {
+      std::fprintf(stderr, "campaign %s: completing an unfinished import (%zu contacts stored)\n",
+                   file.campaign.id.c_str(), stored);
+    }
+    report = engine.import_contacts(file.campaign.id, list_name, file.contacts_path, file.import);
+    std::fprintf(stderr, "import %s: %s\n", file.contacts_path.c_str(), report.summary(10).c_str());
+    if (report.rows_already_stored > 0) {
+      std::fprintf(stderr, "import %s: %zu of the rows loaded were stored already\n",
+                   file.contacts_path.c_str(), report.rows_already_stored);
+    }
+    if (report.rows_loaded == 0) {
+      std::fprintf(stderr, "omnivox: error: no contacts loaded from %s\n",
+                   file.contacts_path.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+// After `stop_signal` (the campaign stopped dialing): the calls in progress get the ring timeout
+// and a grace to end, then are hung up, and wrap-ups still open after another grace are recorded
+// as COMPLETED.
+void end_calls_in_progress(int stop_signal, const CampaignFile& file, Engine& engine,
+                           Storage& storage, Telephony& telephony, Clock& clock,
+                           VirtualClock* virtual_clock) {
+  std::fprintf(stderr,
+               "omnivox: %s: dialing stopped; ending the calls in progress (send it again to "
+               "quit at once)\n",
+               stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+  const Duration grace = std::chrono::seconds(10);
+  auto no_calls_left = [&] { return engine.statistics(file.campaign.id).attempts_in_flight == 0; };
+  // Runs the engine until no call is left or the clock reads `deadline`.
+  auto run_until = [&](TimePoint deadline) {
+    while (!no_calls_left() && clock.now() < deadline) {
+      if (virtual_clock) {
+        if (virtual_clock->pending() == 0) return;
+        engine.run_for(std::min<Duration>(std::chrono::seconds(1), deadline - clock.now()));
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  };
+  run_until(clock.now() + file.campaign.ring_timeout + grace);
+  for (CallId call : calls_in_progress(engine, storage, file.campaign.id)) {
+    telephony.hangup(call);
+  }
+  run_until(clock.now() + grace);
+  for (CallId call : calls_in_progress(engine, storage, file.campaign.id)) {
+    try {
+      engine.set_disposition(call, Disposition::kCompleted);
+    } catch (const Error&) {
+      // Not in wrap-up (it ended meanwhile, or it is still ringing): nothing to record.
+    }
+  }
+  run_until(clock.now() + grace);
+}
+
+// How a run ended, for its report.
+struct RunOutcome {
+  CampaignStatistics stats;
+  bool finished = false;
+  int stop_signal = 0;
+  double wall_s = 0;
+};
+
+// Prints the run report and writes the output files (write_outputs).
+void report_run(const RunArgs& args, const CampaignFile& file, Engine& engine, Storage& storage,
+                const RunOutcome& outcome, const ImportReport& report,
+                const std::vector<MetricsSample>& metrics) {
+  const CampaignStatistics& s = outcome.stats;
+  const bool finished = outcome.finished;
+  const int stop_signal = outcome.stop_signal;
+  const double wall_s = outcome.wall_s;
+  // Contacts by status.
+  std::size_t by_status[7] = {};
+  ContactScan all;
+  all.campaign_id = file.campaign.id;
+  all.dialable_only = false;
+  storage.scan_contacts(all, [&](const Contact& c) {
+    ++by_status[static_cast<int>(c.status)];
+    return true;
+  });
+
+  double hours = std::chrono::duration<double>(s.at - file.start).count() / 3600.0;
+  std::printf("\nOmnivox run report — campaign %s%s\n", file.campaign.id.c_str(),
+              file.campaign.name.empty() ? "" : (" (" + file.campaign.name + ")").c_str());
+  std::printf("  %-28s %s\n", "dial mode", to_string(file.campaign.dial_mode));
+  std::printf("  %-28s %d\n", "agents", file.agents);
+  std::printf("  %-28s %s → %s (%.1f h virtual, %.2f s wall)\n", "period",
+              short_time(file.start).c_str(), short_time(s.at).c_str(), hours, wall_s);
+  std::printf("  %-28s %s\n", "finished",
+              finished      ? "yes (nothing left to dial)"
+              : stop_signal ? "no (interrupted)"
+                            : "no (time limit)");
+  std::printf("  %-28s %zu\n", "contacts", s.contacts_total);
+  for (int k = 0; k < 7; ++k) {
+    if (by_status[k]) {
+      std::printf("    %-26s %zu\n", to_string(static_cast<ContactStatus>(k)), by_status[k]);
+    }
+  }
+  std::printf("  %-28s %ld\n", "attempts", s.attempts);
+  if (s.attempts_reconciled) {
+    std::printf("  %-28s %ld\n", "reconciled (earlier engine)", s.attempts_reconciled);
+  }
+  std::printf("  %-28s %ld\n", "live answers", s.live_answers);
+  std::printf("  %-28s %ld\n", "connects (bridged)", s.connects);
+  std::printf("  %-28s %ld\n", "machines", s.machines);
+  std::printf("  %-28s %ld (%.3f%% of live answers)\n", "abandons", s.abandons,
+              100.0 * s.abandon_rate);
+  for (const std::string& queue : engine.inbound_queues()) {
+    const InboundQueueStatistics in = engine.inbound_statistics(queue);
+    std::printf(
+        "  %-28s %ld offered, %ld answered, %ld abandoned (%.1f%%); service level %.1f%%, "
+        "ASA %.1f s\n",
+        ("inbound " + queue).c_str(), in.offered, in.answered, in.abandoned,
+        100.0 * in.abandon_rate, 100.0 * in.service_level, in.asa_s);
+  }
+  std::printf("  %-28s %.1f%%\n", "agent occupancy", 100.0 * s.occupancy);
+  std::printf("  %-28s %.1f h talk, %.1f h wrap-up\n", "agent time", s.talk_seconds / 3600,
+              s.wrap_seconds / 3600);
+  std::printf("  dispositions\n");
+  for (int k = 1; k < kDispositionCount; ++k) {
+    if (s.dispositions[k]) {
+      std::printf("    %-26s %ld\n", to_string(static_cast<Disposition>(k)), s.dispositions[k]);
+    }
+  }
+
+  json::object summary{{"campaign_id", file.campaign.id},
+                       {"dial_mode", to_string(file.campaign.dial_mode)},
+                       {"agents", file.agents},
+                       {"seed", file.simulation.seed},
+                       {"start", format_utc(file.start)},
+                       {"end", format_utc(s.at)},
+                       {"finished", finished},
+                       {"interrupted", stop_signal != 0},
+                       {"wall_seconds", wall_s},
+                       {"contacts", s.contacts_total},
+                       {"contacts_final", s.contacts_final},
+                       {"attempts", s.attempts},
+                       {"attempts_reconciled", s.attempts_reconciled},
+                       {"storage", mask_storage_url(args.storage_url)},
+                       {"live_answers", s.live_answers},
+                       {"connects", s.connects},
+                       {"abandons", s.abandons},
+                       {"abandon_rate", s.abandon_rate},
+                       {"occupancy", s.occupancy},
+                       {"import_rows_loaded", report.rows_loaded},
+                       {"import_rows_rejected", report.rows_rejected}};
+  json::object statuses;
+  for (int k = 0; k < 7; ++k) statuses[to_string(static_cast<ContactStatus>(k))] = by_status[k];
+  summary["contacts_by_status"] = statuses;
+  json::object dispositions;
+  for (int k = 1; k < kDispositionCount; ++k) {
+    if (s.dispositions[k]) dispositions[to_string(static_cast<Disposition>(k))] = s.dispositions[k];
+  }
+  summary["dispositions"] = dispositions;
+  write_outputs(args.out_dir, storage, file, metrics, summary);
+  std::printf("  %-28s %s/{calls.csv,calls.jsonl,metrics.json,summary.json}\n", "wrote",
+              args.out_dir.c_str());
+}
+
+}  // namespace
+
+int run_command(const RunArgs& args) {
+  CampaignFile file = load_run_file(args);
+  const bool sip_backend = file.telephony.backend == TelephonyConfig::Backend::kSip;
   // A run stops in order on SIGINT or SIGTERM from here on, even one that arrives while the
   // contacts are being imported.
   std::optional<StopSignals> stop_signals;
@@ -254,81 +495,27 @@ int run_command(const RunArgs& args) {
            std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count() >=
                *args.wall_limit_s;
   };
-  StorageOpenOptions storage_options;
-  storage_options.tenant = args.tenant;
-  storage_options.keep_journal = storage_kind(args.storage_url) != StorageKind::kMemory;
-  std::unique_ptr<Storage> storage = open_storage(args.storage_url, storage_options);
-  // A database may be shared with other engines, each on its own (accelerated or virtual)
-  // clock: leases are read on the wall clock, which they all share.
-  std::unique_ptr<Clock> wall_clock;
-  if (storage_kind(args.storage_url) != StorageKind::kMemory) wall_clock = make_system_clock();
-  std::unique_ptr<Clock> clock;
-  VirtualClock* virtual_clock = nullptr;
-  if (sip_backend) {
-    clock = make_system_clock();
-    file.start = clock->now();
-  } else if (args.realtime) {
-    clock = make_system_clock(args.speed, file.start);
-  } else {
-    auto vc = std::make_unique<VirtualClock>(file.start);
-    virtual_clock = vc.get();
-    clock = std::move(vc);
-  }
-  // The telephony: the simulated world (also the agents' side: talk, wrap-up, dispositions), or
-  // real calls through a SIP trunk to the agents' phones (cli/sip_run.h).
-  std::unique_ptr<Simulator> sim;
-  std::unique_ptr<SipRun> sip;
-  Telephony* telephony = nullptr;
-  EventListener* listener = nullptr;
-  if (sip_backend && !args.import_only) {
-    sip = std::make_unique<SipRun>(file);
-    telephony = sip->telephony();
-    listener = sip.get();
-  } else {
-    sim = std::make_unique<Simulator>(file.simulation, clock.get());
-    telephony = sim.get();
-    listener = sim.get();
-  }
+  std::unique_ptr<Storage> storage = open_storage(args.storage_url, run_storage_options(args));
+  RunClocks clocks = make_run_clocks(args, file, sip_backend);
+  std::unique_ptr<Clock>& clock = clocks.clock;
+  VirtualClock* const virtual_clock = clocks.virtual_clock;
+  RunTelephony phones = build_telephony(args, file, sip_backend, clock.get());
+  std::unique_ptr<Simulator>& sim = phones.sim;
+  std::unique_ptr<SipRun>& sip = phones.sip;
+  Telephony* const telephony = phones.telephony;
   EngineOptions options;
   options.journal_state_changes = false;
   options.owner_token = args.owner;
-  options.lease_clock = wall_clock.get();
+  options.lease_clock = clocks.wall_clock.get();
   if (args.lease_ttl_s) {
     options.lease_ttl = Duration(static_cast<Duration::rep>(*args.lease_ttl_s * 1000));
   }
-  Engine engine(options, storage.get(), telephony, clock.get(), listener);
+  Engine engine(options, storage.get(), telephony, clock.get(), phones.listener);
   if (sim) sim->attach(&engine);
   engine.add_campaign(file.campaign);
 
-  // A campaign whose import finished is resumed as stored. One never imported, or whose import a
-  // killed process left unfinished, is imported (again): rows stored already stay as they are.
   ImportReport report;
-  const std::string list_name = "main";
-  bool import_finished = false;
-  for (const ContactList& list : storage->lists(file.campaign.id)) {
-    if (list.name == list_name && list.import_complete) import_finished = true;
-  }
-  const std::size_t stored = storage->contact_count(file.campaign.id);
-  if (import_finished) {
-    std::fprintf(stderr, "resuming campaign %s: %zu contacts already in %s\n",
-                 file.campaign.id.c_str(), stored, mask_storage_url(args.storage_url).c_str());
-  } else {
-    if (stored > 0) {
-      std::fprintf(stderr, "campaign %s: completing an unfinished import (%zu contacts stored)\n",
-                   file.campaign.id.c_str(), stored);
-    }
-    report = engine.import_contacts(file.campaign.id, list_name, file.contacts_path, file.import);
-    std::fprintf(stderr, "import %s: %s\n", file.contacts_path.c_str(), report.summary(10).c_str());
-    if (report.rows_already_stored > 0) {
-      std::fprintf(stderr, "import %s: %zu of the rows loaded were stored already\n",
-                   file.contacts_path.c_str(), report.rows_already_stored);
-    }
-    if (report.rows_loaded == 0) {
-      std::fprintf(stderr, "omnivox: error: no contacts loaded from %s\n",
-                   file.contacts_path.c_str());
-      return 2;
-    }
-  }
+  if (!import_or_resume(args, file, engine, *storage, report)) return 2;
   if (args.import_only) return 0;
   std::vector<AgentId> agents;
   for (int i = 0; i < file.agents; ++i) {
@@ -453,43 +640,11 @@ int run_command(const RunArgs& args) {
   }
   const int stop_signal = stop_signals->received();
   if (stop_signal != 0) {
-    // Interrupted: no new call; the calls in progress get the ring timeout and a grace to end,
-    // then are hung up, and wrap-ups still open after another grace are recorded as COMPLETED.
+    // Interrupted: no new call (end_calls_in_progress ends those in progress).
     engine.stop_campaign(file.campaign.id);
     campaign_done = true;
     if (tty) std::fprintf(stderr, "\n");
-    std::fprintf(stderr,
-                 "omnivox: %s: dialing stopped; ending the calls in progress (send it again to "
-                 "quit at once)\n",
-                 stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
-    const Duration grace = std::chrono::seconds(10);
-    auto no_calls_left = [&] {
-      return engine.statistics(file.campaign.id).attempts_in_flight == 0;
-    };
-    // Runs the engine until no call is left or the clock reads `deadline`.
-    auto run_until = [&](TimePoint deadline) {
-      while (!no_calls_left() && clock->now() < deadline) {
-        if (virtual_clock) {
-          if (virtual_clock->pending() == 0) return;
-          engine.run_for(std::min<Duration>(std::chrono::seconds(1), deadline - clock->now()));
-        } else {
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-      }
-    };
-    run_until(clock->now() + file.campaign.ring_timeout + grace);
-    for (CallId call : calls_in_progress(engine, *storage, file.campaign.id)) {
-      telephony->hangup(call);
-    }
-    run_until(clock->now() + grace);
-    for (CallId call : calls_in_progress(engine, *storage, file.campaign.id)) {
-      try {
-        engine.set_disposition(call, Disposition::kCompleted);
-      } catch (const Error&) {
-        // Not in wrap-up (it ended meanwhile, or it is still ringing): nothing to record.
-      }
-    }
-    run_until(clock->now() + grace);
+    end_calls_in_progress(stop_signal, file, engine, *storage, *telephony, *clock, virtual_clock);
   }
   if (sip) {
     // The agents' phones are hung up in order (BYE), while the engine still runs.
@@ -511,92 +666,7 @@ int run_command(const RunArgs& args) {
   double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
-  // Contacts by status.
-  std::size_t by_status[7] = {};
-  ContactScan all;
-  all.campaign_id = file.campaign.id;
-  all.dialable_only = false;
-  storage->scan_contacts(all, [&](const Contact& c) {
-    ++by_status[static_cast<int>(c.status)];
-    return true;
-  });
-
-  double hours = std::chrono::duration<double>(s.at - file.start).count() / 3600.0;
-  std::printf("\nOmnivox run report — campaign %s%s\n", file.campaign.id.c_str(),
-              file.campaign.name.empty() ? "" : (" (" + file.campaign.name + ")").c_str());
-  std::printf("  %-28s %s\n", "dial mode", to_string(file.campaign.dial_mode));
-  std::printf("  %-28s %d\n", "agents", file.agents);
-  std::printf("  %-28s %s → %s (%.1f h virtual, %.2f s wall)\n", "period",
-              short_time(file.start).c_str(), short_time(s.at).c_str(), hours, wall_s);
-  std::printf("  %-28s %s\n", "finished",
-              finished      ? "yes (nothing left to dial)"
-              : stop_signal ? "no (interrupted)"
-                            : "no (time limit)");
-  std::printf("  %-28s %zu\n", "contacts", s.contacts_total);
-  for (int k = 0; k < 7; ++k) {
-    if (by_status[k]) {
-      std::printf("    %-26s %zu\n", to_string(static_cast<ContactStatus>(k)), by_status[k]);
-    }
-  }
-  std::printf("  %-28s %ld\n", "attempts", s.attempts);
-  if (s.attempts_reconciled) {
-    std::printf("  %-28s %ld\n", "reconciled (earlier engine)", s.attempts_reconciled);
-  }
-  std::printf("  %-28s %ld\n", "live answers", s.live_answers);
-  std::printf("  %-28s %ld\n", "connects (bridged)", s.connects);
-  std::printf("  %-28s %ld\n", "machines", s.machines);
-  std::printf("  %-28s %ld (%.3f%% of live answers)\n", "abandons", s.abandons,
-              100.0 * s.abandon_rate);
-  for (const std::string& queue : engine.inbound_queues()) {
-    const InboundQueueStatistics in = engine.inbound_statistics(queue);
-    std::printf(
-        "  %-28s %ld offered, %ld answered, %ld abandoned (%.1f%%); service level %.1f%%, "
-        "ASA %.1f s\n",
-        ("inbound " + queue).c_str(), in.offered, in.answered, in.abandoned,
-        100.0 * in.abandon_rate, 100.0 * in.service_level, in.asa_s);
-  }
-  std::printf("  %-28s %.1f%%\n", "agent occupancy", 100.0 * s.occupancy);
-  std::printf("  %-28s %.1f h talk, %.1f h wrap-up\n", "agent time", s.talk_seconds / 3600,
-              s.wrap_seconds / 3600);
-  std::printf("  dispositions\n");
-  for (int k = 1; k < kDispositionCount; ++k) {
-    if (s.dispositions[k]) {
-      std::printf("    %-26s %ld\n", to_string(static_cast<Disposition>(k)), s.dispositions[k]);
-    }
-  }
-
-  json::object summary{{"campaign_id", file.campaign.id},
-                       {"dial_mode", to_string(file.campaign.dial_mode)},
-                       {"agents", file.agents},
-                       {"seed", file.simulation.seed},
-                       {"start", format_utc(file.start)},
-                       {"end", format_utc(s.at)},
-                       {"finished", finished},
-                       {"interrupted", stop_signal != 0},
-                       {"wall_seconds", wall_s},
-                       {"contacts", s.contacts_total},
-                       {"contacts_final", s.contacts_final},
-                       {"attempts", s.attempts},
-                       {"attempts_reconciled", s.attempts_reconciled},
-                       {"storage", mask_storage_url(args.storage_url)},
-                       {"live_answers", s.live_answers},
-                       {"connects", s.connects},
-                       {"abandons", s.abandons},
-                       {"abandon_rate", s.abandon_rate},
-                       {"occupancy", s.occupancy},
-                       {"import_rows_loaded", report.rows_loaded},
-                       {"import_rows_rejected", report.rows_rejected}};
-  json::object statuses;
-  for (int k = 0; k < 7; ++k) statuses[to_string(static_cast<ContactStatus>(k))] = by_status[k];
-  summary["contacts_by_status"] = statuses;
-  json::object dispositions;
-  for (int k = 1; k < kDispositionCount; ++k) {
-    if (s.dispositions[k]) dispositions[to_string(static_cast<Disposition>(k))] = s.dispositions[k];
-  }
-  summary["dispositions"] = dispositions;
-  write_outputs(args.out_dir, *storage, file, metrics, summary);
-  std::printf("  %-28s %s/{calls.csv,calls.jsonl,metrics.json,summary.json}\n", "wrote",
-              args.out_dir.c_str());
+  report_run(args, file, engine, *storage, {s, finished, stop_signal, wall_s}, report, metrics);
   return stop_signal != 0 ? 128 + stop_signal : 0;
 }
 
