@@ -1,8 +1,9 @@
+#include "engine/agent_activity_recorder.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
 
-#include "engine/agent_activity_recorder.h"
 #include "omnivox/engine.h"
 #include "omnivox/types.h"
 

@@ -3,13 +3,14 @@
 // words, word length, total analysis time); this is an independent implementation on 20 ms
 // frames. Voice activity: speexdsp's preprocessor VAD, gated by frame energy over a tracked
 // noise floor (docs/amd.md says why). Fax: spandsp's modem connect-tone detectors.
+#include "omnivox/amd.h"
+
 #include <spandsp.h>
 
 #include <algorithm>
 #include <utility>
 
 #include "amd/voice_activity.h"
-#include "omnivox/amd.h"
 #include "omnivox/types.h"
 
 namespace omnivox {

@@ -1,7 +1,8 @@
 // Shared plumbing of the C API: see capi_internal.h.
+#include "capi/capi_internal.h"
+
 #include <unordered_map>
 
-#include "capi/capi_internal.h"
 #include "omnivox/model.h"
 #include "omnivox/telephony.h"
 #include "omnivox/version.h"
