@@ -14,6 +14,14 @@
 // PostgreSQL: a throwaway PostgreSQL 15 cluster (tests/support/pg_test_cluster.h, fsync off),
 // reached over its Unix socket. SQLite: one file in WAL mode, synchronous=NORMAL.
 // Prints one line per (backend, phase, processes): contacts per second summed over workers.
+//
+//   omnivox_lease_bench --bank examples/campaigns/bank.json [--backend postgres|sqlite|both]
+//
+// Where a campaign's time goes on a backend: runs the campaign file (simulated, virtual time,
+// agents on their shifts as `omnivox run` has them) on a fresh database through a Storage
+// wrapper that counts the calls reaching the backend below the engine's group commit, and
+// prints per kind of call: calls, calls per attempt, rows and wall time spent in them. On
+// PostgreSQL each call is one round trip (a scan: one per page).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,19 +30,24 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "omnivox/config.h"
+#include "omnivox/engine.h"
 #include "omnivox/postgres_storage.h"
+#include "omnivox/sim.h"
 #include "omnivox/sqlite_storage.h"
 #include "pg_test_cluster.h"
 
 namespace {
 
 using namespace omnivox;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 struct Config {
   std::string backend = "both";
@@ -77,8 +90,8 @@ WorkerResult work(Opener open, const std::string& where, int worker, int workers
   const Duration ttl = release ? Duration(30'000) : Duration(1);
   std::vector<ContactId> ids;
   int next = 1 + (cfg.contacts / workers) * worker;
-  const auto end = Clock::now() + std::chrono::duration<double>(cfg.seconds);
-  while (Clock::now() < end) {
+  const auto end = SteadyClock::now() + std::chrono::duration<double>(cfg.seconds);
+  while (SteadyClock::now() < end) {
     ids.clear();
     for (int i = 0; i < cfg.batch; ++i) {
       ids.push_back(static_cast<ContactId>(next));
@@ -124,7 +137,7 @@ std::pair<WorkerResult, double> run_workers(Opener open, const std::string& wher
   ::close(start[0]);
   ::close(results[1]);
   ::usleep(300'000);  // let the workers connect
-  auto t0 = Clock::now();
+  auto t0 = SteadyClock::now();
   std::string go(static_cast<std::size_t>(workers), 'g');
   if (::write(start[1], go.data(), go.size()) != static_cast<ssize_t>(go.size())) std::exit(1);
   WorkerResult total;
@@ -138,7 +151,7 @@ std::pair<WorkerResult, double> run_workers(Opener open, const std::string& wher
     total.requested += r.requested;
     total.batches += r.batches;
   }
-  double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  double wall = std::chrono::duration<double>(SteadyClock::now() - t0).count();
   for (pid_t pid : pids) {
     int status = 0;
     ::waitpid(pid, &status, 0);
@@ -152,7 +165,7 @@ void bench_backend(const std::string& name, Opener open, const std::string& wher
                    const Config& cfg) {
   {
     auto storage = open(where);
-    auto t0 = Clock::now();
+    auto t0 = SteadyClock::now();
     for (int i = 0; i < cfg.contacts; ++i) {
       Contact c;
       c.campaign_id = "bench";
@@ -160,7 +173,7 @@ void bench_backend(const std::string& name, Opener open, const std::string& wher
       c.numbers.push_back(PhoneNumber{"+1555" + std::to_string(1000000 + i)});
       storage->add_contact(c);
     }
-    double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    double s = std::chrono::duration<double>(SteadyClock::now() - t0).count();
     std::printf("%-8s load: %d contacts through add_contact in %.1f s (%.0f contacts/s)\n",
                 name.c_str(), cfg.contacts, s, cfg.contacts / s);
   }
@@ -191,8 +204,181 @@ std::vector<int> parse_list(const std::string& s) {
 
 }  // namespace
 
+// ---- --bank: storage calls per attempt ----
+
+// Counts and times the calls that reach `target`.
+class CountingStorage final : public StorageWrapper {
+ public:
+  struct Count {
+    long long calls = 0;
+    long long rows = 0;  // contacts, ids or writes the calls carried or visited
+    double seconds = 0;
+  };
+  using StorageWrapper::StorageWrapper;
+  const std::map<std::string, Count>& counts() const { return counts_; }
+
+  template <typename Fn>
+  auto timed(const char* kind, std::size_t rows, Fn&& fn) {
+    const auto t0 = SteadyClock::now();
+    Count& c = counts_[kind];
+    ++c.calls;
+    c.rows += static_cast<long long>(rows);
+    auto out = fn();
+    c.seconds += std::chrono::duration<double>(SteadyClock::now() - t0).count();
+    return out;
+  }
+
+  bool read_contact(ContactId id, Contact& out) override {
+    return timed("read_contact", 1, [&] { return target()->read_contact(id, out); });
+  }
+  std::optional<Contact> get_contact(ContactId id) override {
+    return timed("get_contact", 1, [&] { return target()->get_contact(id); });
+  }
+  void update_contact(const Contact& c) override {
+    timed("update_contact", 1, [&] { return (target()->update_contact(c), 0); });
+  }
+  std::size_t scan_contact_views(const ContactScan& s,
+                                 const std::function<ScanStep(const ContactView&)>& v) override {
+    std::size_t n = 0;
+    timed("scan_contact_views", 0, [&] { return n = target()->scan_contact_views(s, v); });
+    counts_["scan_contact_views"].rows += static_cast<long long>(n);
+    return n;
+  }
+  std::size_t contact_count(std::string_view id) override {
+    return timed("contact_count", 1, [&] { return target()->contact_count(id); });
+  }
+  std::vector<std::size_t> count_by_status(std::string_view id) override {
+    return timed("count_by_status", 1, [&] { return target()->count_by_status(id); });
+  }
+  std::vector<ContactId> claim_leases(std::span<const ContactId> ids, std::string_view owner,
+                                      TimePoint now, Duration ttl) override {
+    return timed("claim_leases", ids.size(),
+                 [&] { return target()->claim_leases(ids, owner, now, ttl); });
+  }
+  bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) override {
+    return timed("renew_lease", 1, [&] { return target()->renew_lease(id, owner, now, ttl); });
+  }
+  void release_lease(ContactId id, std::string_view owner) override {
+    timed("release_lease", 1, [&] { return (target()->release_lease(id, owner), 0); });
+  }
+  std::optional<Lease> get_lease(ContactId id) override {
+    return timed("get_lease", 1, [&] { return target()->get_lease(id); });
+  }
+  std::vector<CallId> allocate_call_ids(std::size_t n) override {
+    return timed("allocate_call_ids", n, [&] { return target()->allocate_call_ids(n); });
+  }
+  void put_attempt(const Attempt& a) override {
+    timed("put_attempt", 1, [&] { return (target()->put_attempt(a), 0); });
+  }
+  std::vector<Attempt> attempts_of(ContactId id) override {
+    return timed("attempts_of", 1, [&] { return target()->attempts_of(id); });
+  }
+  bool is_dnc(std::string_view campaign, std::string_view e164) override {
+    return timed("is_dnc", 1, [&] { return target()->is_dnc(campaign, e164); });
+  }
+  void put_abandon_counts(std::string_view campaign, std::string_view owner,
+                          std::span<const AbandonBucket> buckets) override {
+    timed("put_abandon_counts", buckets.size(),
+          [&] { return (target()->put_abandon_counts(campaign, owner, buckets), 0); });
+  }
+  AbandonCounts abandon_counts(std::string_view campaign, TimePoint from, TimePoint to) override {
+    return timed("abandon_counts", 1, [&] { return target()->abandon_counts(campaign, from, to); });
+  }
+  void write_batch(const StorageWriteBatch& b) override {
+    timed("write_batch", b.size(), [&] { return (target()->write_batch(b), 0); });
+  }
+
+ private:
+  std::map<std::string, Count> counts_;
+};
+
+// Runs the campaign file on `storage` as `omnivox run` does (virtual clock, agents on shift,
+// leases on the wall clock) and prints the calls per attempt.
+void bench_bank(const std::string& name, std::unique_ptr<Storage> backend,
+                const std::string& campaign_path) {
+  CampaignFile file = load_campaign_file(campaign_path);
+  if (file.simulation.replay) {
+    file.simulation.replay->records = ReplayWorld::load_bank_csv(file.replay_path).records;
+  }
+  CountingStorage storage(backend.get());
+  std::unique_ptr<omnivox::Clock> wall = make_system_clock();
+  VirtualClock clock(file.start);
+  Simulator sim(file.simulation, &clock);
+  EngineOptions options;
+  options.journal_state_changes = false;
+  options.lease_clock = wall.get();
+  Engine engine(options, &storage, &sim, &clock, &sim);
+  sim.attach(&engine);
+  engine.add_campaign(file.campaign);
+  engine.import_contacts(file.campaign.id, "main", file.contacts_path, file.import);
+  const std::map<std::string, CountingStorage::Count> after_import = storage.counts();
+  std::vector<AgentId> agents;
+  for (int i = 0; i < file.agents; ++i) {
+    agents.push_back(engine.add_agent(file.campaign.id, "agent-" + std::to_string(i + 1)));
+  }
+  TimeZoneMap& zones = engine.time_zones();
+  CallWindow off_shift;  // from each shift's end to midnight
+  for (int day = 0; day < 7; ++day) {
+    const LocalTimeRange& r = file.agent_shift.by_weekday[day];
+    off_shift.by_weekday[day] = r.closed() || r.end_minute >= 24 * 60
+                                    ? LocalTimeRange{}
+                                    : LocalTimeRange{r.end_minute, 24 * 60};
+  }
+  const std::string& zone = file.campaign.fallback_time_zone;
+  const TimePoint end = file.start + file.max_duration;
+  bool done = false;
+  std::function<void(bool)> shift = [&](bool starting) {
+    if (done) return;
+    for (AgentId id : agents) {
+      engine.set_agent_state(id, starting ? AgentState::kAvailable : AgentState::kLoggedOut);
+    }
+    TimePoint t = clock.now() + std::chrono::minutes(1);
+    auto next = zones.next_open(kUnknownZoneSet, starting ? off_shift : file.agent_shift, t, zone);
+    if (next && *next < end) clock.schedule_at(*next, [&shift, starting] { shift(!starting); });
+  };
+  if (zones.is_open(kUnknownZoneSet, file.agent_shift, file.start, zone)) {
+    shift(true);
+  } else if (auto first = zones.next_open(kUnknownZoneSet, file.agent_shift, file.start, zone)) {
+    clock.schedule_at(*first, [&shift] { shift(true); });
+  }
+  engine.start_campaign(file.campaign.id);
+  const auto t0 = SteadyClock::now();
+  TimePoint next_sample = file.start;
+  while (clock.now() < end) {
+    engine.run_for(std::min(end, next_sample) - clock.now());
+    if (clock.now() >= next_sample) next_sample += std::chrono::minutes(15);
+    if (clock.pending() == 0) break;
+    if (!done) {  // the statistics `omnivox run` samples every 15 virtual minutes
+      CampaignStatistics s = engine.statistics(file.campaign.id);
+      done = s.contacts_final == s.contacts_total && s.attempts_in_flight == 0;
+    }
+  }
+  const double wall_s = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+  const double attempts = static_cast<double>(engine.statistics(file.campaign.id).attempts);
+  std::printf("%s: %.0f attempts in %.1f s wall (the run, without the import)\n", name.c_str(),
+              attempts, wall_s);
+  std::printf("  %-20s %10s %9s %10s %9s %9s\n", "call", "calls", "/attempt", "rows", "s",
+              "us/call");
+  double total = 0;
+  for (const auto& [kind, all] : storage.counts()) {
+    CountingStorage::Count c = all;
+    if (auto it = after_import.find(kind); it != after_import.end()) {
+      c.calls -= it->second.calls;
+      c.rows -= it->second.rows;
+      c.seconds -= it->second.seconds;
+    }
+    if (c.calls == 0) continue;
+    total += c.seconds;
+    std::printf("  %-20s %10lld %9.3f %10lld %9.2f %9.1f\n", kind.c_str(), c.calls,
+                static_cast<double>(c.calls) / attempts, c.rows, c.seconds,
+                1e6 * c.seconds / static_cast<double>(c.calls));
+  }
+  std::printf("  in storage: %.1f s of %.1f s\n", total, wall_s);
+}
+
 int main(int argc, char** argv) {
   Config cfg;
+  std::string bank;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--backend")
@@ -207,14 +393,33 @@ int main(int argc, char** argv) {
       cfg.processes = parse_list(v);
     else if (k == "--release")
       cfg.release_each = v == "each";
+    else if (k == "--bank")
+      bank = v;
     else {
       std::fprintf(stderr,
                    "usage: omnivox_lease_bench [--backend postgres|sqlite|both] [--contacts N] "
-                   "[--batch B] [--seconds S] [--processes 1,2,4] [--release batch|each]\n");
+                   "[--batch B] [--seconds S] [--processes 1,2,4] [--release batch|each] "
+                   "[--bank CAMPAIGN_FILE]\n");
       return 1;
     }
   }
   try {
+    if (!bank.empty()) {
+      if (cfg.backend == "sqlite" || cfg.backend == "both") {
+        namespace fs = std::filesystem;
+        fs::path dir =
+            fs::temp_directory_path() / ("omnivox-bank-calls-" + std::to_string(getpid()));
+        fs::create_directories(dir);
+        bench_bank("sqlite", make_sqlite_storage((dir / "bank.db").string()), bank);
+        fs::remove_all(dir);
+      }
+      if (cfg.backend == "postgres" || cfg.backend == "both") {
+        omnivox::testing::PgTestCluster cluster;
+        cluster.create_database("bank_calls");
+        bench_bank("postgres", make_postgres_storage(cluster.conninfo("bank_calls")), bank);
+      }
+      return 0;
+    }
     if (cfg.backend == "postgres" || cfg.backend == "both") {
       omnivox::testing::PgTestCluster cluster;
       cluster.create_database("lease_bench");

@@ -1165,13 +1165,20 @@ struct Engine::Impl {
     renewal_mark = {engine_t, lease_t};
     return interval;
   }
+  // Every call's lease in one claim: claiming a lease the owner holds renews it.
   void renew_leases() {
     renew_timer = 0;
     TimePoint t = lease_now();
     try {
-      for (auto& [id, call] : calls) {
-        if (!storage->renew_lease(call.attempt.contact_id, options.owner_token, t,
-                                  options.lease_ttl)) {
+      std::vector<ContactId> ids;
+      ids.reserve(calls.size());
+      for (auto& [id, call] : calls) ids.push_back(call.attempt.contact_id);
+      std::vector<ContactId> renewed =
+          storage->claim_leases(ids, options.owner_token, t, options.lease_ttl);
+      if (renewed.size() != ids.size()) {
+        std::unordered_set<ContactId> kept(renewed.begin(), renewed.end());
+        for (auto& [id, call] : calls) {
+          if (kept.count(call.attempt.contact_id)) continue;
           logger.log_limited(LogLevel::kWarn, "renew",
                              "lease of contact " + std::to_string(call.attempt.contact_id) +
                                  " was lost during call " + std::to_string(id));

@@ -32,6 +32,9 @@ std::size_t BatchingStorage::flushes() const {
 void BatchingStorage::flush_locked() {
   if (batch_.empty()) return;
   target()->write_batch(batch_);  // throws: the batch stays for the next try
+  for (Contact& c : batch_.contacts) {
+    if (leased_.count(c.id)) leased_contacts_[c.id] = std::move(c);
+  }
   batch_.clear();
   attempt_at_.clear();
   contact_at_.clear();
@@ -41,6 +44,11 @@ void BatchingStorage::flush_locked() {
 
 void BatchingStorage::flush_if_full_locked() {
   if (batch_.size() >= kMaxBuffered) flush_locked();
+}
+
+void BatchingStorage::forget_lease_locked(ContactId id) {
+  leased_.erase(id);
+  leased_contacts_.erase(id);
 }
 
 void BatchingStorage::flush_if_releasing_locked(std::span<const ContactId> ids) {
@@ -93,6 +101,7 @@ void BatchingStorage::release_lease(ContactId id, std::string_view owner) {
     return;
   }
   if (releasing_.insert(id).second) batch_.released.push_back(id);
+  forget_lease_locked(id);
   flush_if_full_locked();
 }
 
@@ -109,10 +118,9 @@ CallId BatchingStorage::allocate_call_id() {
 }
 
 std::optional<Contact> BatchingStorage::get_contact(ContactId id) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = contact_at_.find(id);
-  if (it != contact_at_.end()) return batch_.contacts[it->second];
-  return target()->get_contact(id);
+  Contact c;
+  if (!read_contact(id, c)) return std::nullopt;
+  return c;
 }
 
 bool BatchingStorage::read_contact(ContactId id, Contact& out) {
@@ -122,7 +130,15 @@ bool BatchingStorage::read_contact(ContactId id, Contact& out) {
     out = batch_.contacts[it->second];
     return true;
   }
-  return target()->read_contact(id, out);
+  if (!leased_.count(id)) return target()->read_contact(id, out);
+  auto held = leased_contacts_.find(id);
+  if (held != leased_contacts_.end()) {
+    out = held->second;
+    return true;
+  }
+  if (!target()->read_contact(id, out)) return false;
+  leased_contacts_.emplace(id, out);
+  return true;
 }
 
 std::vector<ContactId> BatchingStorage::claim_leases(std::span<const ContactId> ids,
@@ -130,7 +146,9 @@ std::vector<ContactId> BatchingStorage::claim_leases(std::span<const ContactId> 
                                                      Duration ttl) {
   std::lock_guard<std::mutex> lock(mutex_);
   flush_if_releasing_locked(ids);
-  return target()->claim_leases(ids, owner, now, ttl);
+  std::vector<ContactId> claimed = target()->claim_leases(ids, owner, now, ttl);
+  if (owner == owner_) leased_.insert(claimed.begin(), claimed.end());
+  return claimed;
 }
 
 std::vector<ContactId> BatchingStorage::claim_leases_to_reconcile(std::span<const ContactId> ids,
@@ -138,14 +156,18 @@ std::vector<ContactId> BatchingStorage::claim_leases_to_reconcile(std::span<cons
                                                                   TimePoint now, Duration ttl) {
   std::lock_guard<std::mutex> lock(mutex_);
   flush_if_releasing_locked(ids);
-  return target()->claim_leases_to_reconcile(ids, owner, now, ttl);
+  std::vector<ContactId> claimed = target()->claim_leases_to_reconcile(ids, owner, now, ttl);
+  if (owner == owner_) leased_.insert(claimed.begin(), claimed.end());
+  return claimed;
 }
 
 bool BatchingStorage::renew_lease(ContactId id, std::string_view owner, TimePoint now,
                                   Duration ttl) {
   std::lock_guard<std::mutex> lock(mutex_);
   flush_if_releasing_locked(std::span<const ContactId>(&id, 1));
-  return target()->renew_lease(id, owner, now, ttl);
+  const bool renewed = target()->renew_lease(id, owner, now, ttl);
+  if (!renewed && owner == owner_) forget_lease_locked(id);
+  return renewed;
 }
 
 // The reads and batch writes below see (or follow) everything written before them.
@@ -154,6 +176,9 @@ void BatchingStorage::update_contacts(std::span<const Contact> c) {
   std::lock_guard<std::mutex> lock(mutex_);
   flush_locked();
   target()->update_contacts(c);
+  for (const Contact& contact : c) {
+    if (leased_.count(contact.id)) leased_contacts_[contact.id] = contact;
+  }
 }
 
 std::size_t BatchingStorage::scan_contacts(const ContactScan& s,
@@ -193,6 +218,9 @@ void BatchingStorage::release_leases(std::span<const ContactId> ids, std::string
   std::lock_guard<std::mutex> lock(mutex_);
   flush_locked();
   target()->release_leases(ids, owner);
+  if (owner == owner_) {
+    for (ContactId id : ids) forget_lease_locked(id);
+  }
 }
 
 std::optional<Lease> BatchingStorage::get_lease(ContactId id) {

@@ -9,6 +9,7 @@
 #include <limits>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "storage/storage_codec.h"
 
@@ -279,6 +280,13 @@ class Use {
     }
   }
   std::int64_t i64(int col) const { return sqlite3_column_int64(s_.get(), col); }
+  // Valid until the next step or the end of the use.
+  std::string_view view(int col) const {
+    const unsigned char* p = sqlite3_column_text(s_.get(), col);
+    int n = sqlite3_column_bytes(s_.get(), col);
+    return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
+             : std::string_view();
+  }
   std::string text(int col) const {
     const unsigned char* p = sqlite3_column_text(s_.get(), col);
     int n = sqlite3_column_bytes(s_.get(), col);
@@ -343,6 +351,9 @@ class SqliteStorage final : public Storage {
       }
       exec(where + ": set synchronous",
            options_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+      // A campaign's working set (contacts, open attempts, leases, their indexes) in this
+      // connection's page cache rather than read back through the OS at every statement.
+      exec(where + ": set cache size", "PRAGMA cache_size=-32768");
       exec(where + ": begin", "BEGIN IMMEDIATE");
       try {
         exec(where + ": create schema",
@@ -510,6 +521,82 @@ class SqliteStorage final : public Storage {
     }
     return visited;
   }
+  // A refill passes over many contacts it does not take: the views read only the columns the
+  // eligibility rules read, decode nothing of a contact the caller skips or deferred, and leave
+  // out contacts under a live lease in the query.
+  std::size_t scan_contact_views(
+      const ContactScan& scan, const std::function<ScanStep(const ContactView&)>& visit) override {
+    if (!scan.dialable_only) return Storage::scan_contact_views(scan, visit);
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::int64_t due = ms(scan.due_by);
+    const std::int64_t leased_at =
+        scan.skip_leased_at ? ms(*scan.skip_leased_at) : std::numeric_limits<std::int64_t>::max();
+    std::size_t visited = 0;
+    std::vector<PhoneNumber> numbers;
+    std::vector<PhoneNumberView> number_views;
+    std::string time_zone;
+    std::vector<std::pair<ContactId, TimePoint>> deferrals;
+    auto visit_rows = [&](Stmt& statement, const char* what, bool ready) {
+      Use u(statement, what);
+      u.bind(1, scan.campaign_id).bind(2, due).bind(3, leased_at);
+      while (u.step()) {
+        const auto id = static_cast<ContactId>(u.i64(0));
+        if (scan.skip && scan.skip(id)) continue;
+        if (ready && !deferred_.empty()) {
+          auto d = deferred_.find(id);
+          if (d != deferred_.end()) {
+            if (scan.due_by < d->second) continue;
+            deferred_.erase(d);
+          }
+        }
+        try {
+          numbers = numbers_from_json(u.view(1));
+        } catch (const std::exception& e) {
+          throw Error(ErrorCode::kStorage, "sqlite storage: contact " + std::to_string(id) +
+                                               ": bad stored numbers: " + e.what());
+        }
+        number_views.resize(numbers.size());
+        for (std::size_t i = 0; i < numbers.size(); ++i) number_views[i] = view_of(numbers[i]);
+        time_zone.assign(u.view(2));
+        ContactView view{.id = id,
+                         .status = static_cast<ContactStatus>(u.i64(3)),
+                         .priority = static_cast<std::int32_t>(u.i64(10)),
+                         .attempts = static_cast<std::uint16_t>(u.i64(4)),
+                         .next_number = static_cast<std::uint16_t>(u.i64(5)),
+                         .last_disposition = static_cast<Disposition>(u.i64(6)),
+                         .last_attempt_at = tp(u.i64(7)),
+                         .next_attempt_at = tp(u.i64(8)),
+                         .callback_agent = static_cast<AgentId>(u.i64(9)),
+                         .time_zone = time_zone,
+                         .numbers = number_views};
+        ++visited;
+        const ScanStep step = visit(view);
+        if (ready && step.defer_until != TimePoint::min()) {
+          deferrals.emplace_back(id, step.defer_until);
+        }
+        if (!step.more) return false;
+      }
+      return true;
+    };
+    {
+      // One read transaction: both halves see the same snapshot.
+      Transaction tx(*this, "scan_contact_views", "BEGIN");
+      if (visit_rows(views_callbacks_, "scan_contact_views: callbacks", false)) {
+        visit_rows(views_ready_, "scan_contact_views", true);
+      }
+    }
+    for (const auto& [id, until] : deferrals) deferred_[id] = until;
+    return visited;
+  }
+  // Kept in this object (the engine that scanned wakes itself at `until`): a contact written
+  // through it leaves, one written by another process stays deferred until then (its window
+  // cannot open earlier unless its numbers or zone changed).
+  void defer_contacts(std::string_view campaign_id, std::span<const ContactId> ids,
+                      TimePoint until) override {
+    (void)campaign_id;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (ContactId id : ids) deferred_[id] = until;
+  }
   std::size_t contact_count(std::string_view campaign_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
     Use u(contact_count_, "contact_count");
@@ -667,6 +754,7 @@ class SqliteStorage final : public Storage {
   }
   void write_contact(const Contact& contact, const std::string& numbers,
                      const std::string& attributes) {
+    if (!deferred_.empty()) deferred_.erase(contact.id);
     Use u(update_contact_, "update_contact");
     bind_contact(u, contact, numbers, attributes);
     u.bind(1, static_cast<std::int64_t>(contact.id));
@@ -887,40 +975,15 @@ class SqliteStorage final : public Storage {
     db_ = nullptr;
   }
   std::vector<Stmt*> all_statements() {
-    return {&campaign_ids_,
-            &put_campaign_,
-            &get_campaign_,
-            &put_list_,
-            &lists_,
-            &next_list_order_,
-            &insert_contact_,
-            &get_contact_,
-            &update_contact_,
-            &scan_all_,
-            &scan_callbacks_,
-            &scan_ready_,
-            &contact_count_,
-            &count_by_status_,
-            &claim_lease_,
-            &renew_lease_,
-            &take_over_lease_,
-            &release_lease_,
-            &get_lease_,
-            &allocate_call_id_,
-            &allocate_call_ids_,
-            &put_attempt_,
-            &attempts_of_,
-            &scan_attempts_,
-            &scan_open_attempts_,
-            &add_dnc_,
-            &is_dnc_,
-            &append_journal_,
-            &scan_journal_,
-            &mark_processed_,
-            &find_contact_,
-            &put_abandon_counts_,
-            &abandon_counts_,
-            &remove_dnc_};
+    return {&campaign_ids_,    &put_campaign_,       &get_campaign_,       &put_list_,
+            &lists_,           &next_list_order_,    &insert_contact_,     &get_contact_,
+            &update_contact_,  &scan_all_,           &scan_callbacks_,     &scan_ready_,
+            &views_callbacks_, &views_ready_,        &contact_count_,      &count_by_status_,
+            &claim_lease_,     &renew_lease_,        &take_over_lease_,    &release_lease_,
+            &get_lease_,       &allocate_call_id_,   &allocate_call_ids_,  &put_attempt_,
+            &attempts_of_,     &scan_attempts_,      &scan_open_attempts_, &add_dnc_,
+            &is_dnc_,          &append_journal_,     &scan_journal_,       &mark_processed_,
+            &find_contact_,    &put_abandon_counts_, &abandon_counts_,     &remove_dnc_};
   }
   void prepare_all() {
     // Every statement binds the Storage's tenant to ?30 (see Use).
@@ -981,6 +1044,24 @@ class SqliteStorage final : public Storage {
               " FROM contacts WHERE tenant_id = ?30 AND campaign_id = ?1 AND status IN (0, 1) "
               "AND next_attempt_at <= ?2 ORDER BY priority DESC, list_order")
                  .c_str());
+    // scan_contact_views: ?3 the instant at which a lease counts as live.
+    const std::string view_cols =
+        "SELECT id, numbers, time_zone, status, attempts, next_number, last_disposition, "
+        "last_attempt_at, next_attempt_at, callback_agent, priority FROM contacts ";
+    const std::string not_leased =
+        "AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.contact_id = contacts.id AND "
+        "l.expiry > ?3) ";
+    views_callbacks_.prepare(
+        db_,
+        (view_cols +
+         "WHERE tenant_id = ?30 AND campaign_id = ?1 AND status = 2 AND next_attempt_at <= ?2 " +
+         not_leased + "ORDER BY next_attempt_at, id")
+            .c_str());
+    views_ready_.prepare(db_, (view_cols +
+                               "WHERE tenant_id = ?30 AND campaign_id = ?1 AND status IN (0, 1) "
+                               "AND next_attempt_at <= ?2 " +
+                               not_leased + "ORDER BY priority DESC, list_order")
+                                  .c_str());
     contact_count_.prepare(
         db_, "SELECT COUNT(*) FROM contacts WHERE tenant_id = ?30 AND campaign_id = ?1");
     count_by_status_.prepare(
@@ -1128,6 +1209,9 @@ class SqliteStorage final : public Storage {
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
   Stmt find_contact_, put_abandon_counts_, abandon_counts_, remove_dnc_, take_over_lease_;
+  Stmt views_callbacks_, views_ready_;
+  // defer_contacts' hints: contact -> until (UTC). Guarded by mutex_.
+  std::unordered_map<ContactId, TimePoint> deferred_;
   Stmt campaign_ids_, put_campaign_, get_campaign_, put_list_, lists_, next_list_order_,
       insert_contact_, get_contact_, update_contact_, scan_all_, scan_callbacks_, scan_ready_,
       contact_count_, count_by_status_, claim_lease_, renew_lease_, release_lease_, get_lease_,
