@@ -105,6 +105,9 @@ FOLDERS = {
 CORE_FILES = {
     "input_checks.h": "base",
     "config.cc": "config",
+    "config_reader.h": "config",
+    "telephony_config.cc": "config",
+    "inbound_config.cc": "config",
     "sip_config.cc": "sip_config",
 }
 
