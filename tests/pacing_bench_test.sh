@@ -2,7 +2,8 @@
 # The research bench as a test: every shipped scenario runs with every policy it lists under a
 # compliance audit (no call outside a window, on a holiday, under the ring minimum, inside a
 # repeat window, or past the abandon cap); and PREDICTIVE beats the VICIdial baseline's
-# occupancy on the bank replay and the noon-drop day, at an abandon rate at or under the cap.
+# occupancy on the bank replay and the noon-drop day, at an abandon rate at or under the cap;
+# and after its warm-up PREDICTIVE is near the optimum on the stylised model.
 set -euo pipefail
 OMNIVOX="$1"
 SCENARIOS="$2"
@@ -36,4 +37,20 @@ PY
 }
 compare bank-replay 2
 compare noon-drop 3
+
+# The steady state on the stylised model (after a 2 h warm-up, 10 fixed seeds): PREDICTIVE's
+# occupancy interval lies above 98.5 % of the optimum (measured: 99.3 %, docs/pacing.md).
+"$OMNIVOX" bench-pacing "$SCENARIOS/stylised-N20-p25.json" --seeds 10 --warm-up 2 \
+  --policy predictive --out "$WORK/steady" >"$WORK/steady.log" 2>&1
+/usr/bin/python3 - "$WORK/steady/summary.json" <<'PY'
+import json, sys
+summary = json.load(open(sys.argv[1]))
+p = summary["policies"][0]
+optimum = summary["optimum"]["occupancy"]
+low = p["occupancy_after_warm_up"] - p["occupancy_after_warm_up_ci95"]
+print(f"     stylised-N20-p25 after warm-up: {p['occupancy_after_warm_up']:.4f} "
+      f"(95 % interval from {low:.4f}), optimum {optimum:.4f}")
+assert low >= 0.985 * optimum, "PREDICTIVE's steady state is below 98.5 % of the optimum"
+PY
+echo "ok   stylised-N20-p25: predictive's steady state within 1.5 % of the optimum"
 echo "all bench checks passed"

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -26,6 +27,7 @@ struct RunResult {
   std::string policy;
   std::uint64_t seed = 0;
   double occupancy = 0, abandon_rate = 0, talk_min_per_agent_hour = 0, connects_per_hour = 0;
+  double occupancy_after_warm_up = 0;  // when BenchArgs::warm_up_hours applies
   long attempts = 0, live_answers = 0, abandons = 0;
   ComplianceAudit audit;
 };
@@ -58,8 +60,17 @@ Summary summarize(const std::vector<double>& xs) {
   return s;
 }
 
+// Agent time handling calls (talk + wrap) and working (not paused), s, so far.
+struct WorkedTime {
+  double handling = 0, working = 0;
+};
+WorkedTime worked(const CampaignStatistics& s) {
+  const double handling = s.talk_seconds + s.wrap_seconds;
+  return {handling, s.occupancy > 0 ? handling / s.occupancy : 0.0};
+}
+
 RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t seed,
-                   const std::optional<ReplayWorld>& replay) {
+                   const std::optional<ReplayWorld>& replay, double warm_up_hours) {
   CampaignFile f = sc.file;
   f.simulation.seed = seed;
   if (replay) f.simulation.replay = *replay;
@@ -87,9 +98,20 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
   }
   simulation.add_agents(f.campaign.id, f.agents);
   engine.start_campaign(f.campaign.id);
-  engine.run_for(seconds_to_duration(sc.hours * 3600));
+  const bool warm_up = warm_up_hours > 0 && warm_up_hours < sc.hours;
+  WorkedTime at_warm_up;
+  if (warm_up) {
+    engine.run_for(seconds_to_duration(warm_up_hours * 3600));
+    at_warm_up = worked(engine.statistics(f.campaign.id));
+  }
+  engine.run_for(seconds_to_duration((sc.hours - (warm_up ? warm_up_hours : 0)) * 3600));
   CampaignStatistics s = engine.statistics(f.campaign.id);
   RunResult r;
+  if (warm_up) {
+    const WorkedTime end = worked(s);
+    const double working = end.working - at_warm_up.working;
+    r.occupancy_after_warm_up = working > 0 ? (end.handling - at_warm_up.handling) / working : 0;
+  }
   r.policy = policy;
   r.seed = seed;
   r.occupancy = s.occupancy;
@@ -162,7 +184,14 @@ std::unique_ptr<TunablePolicy> make_tunable(const std::string& spec) {
 std::unique_ptr<PacingPolicy> make_bench_policy(const std::string& spec, void* oracle_world) {
   std::string name = spec.substr(0, spec.find(':'));
   if (name == "progressive") return make_progressive_policy();
-  if (name == "predictive") return make_predictive_policy();
+  if (name == "predictive") {
+    PredictiveOptions o;
+    o.target_share_of_cap = param(spec, "share", o.target_share_of_cap);
+    o.warm_up_attempts = static_cast<long>(param(spec, "warmup", o.warm_up_attempts));
+    o.adjust_every_live_answers =
+        static_cast<long>(param(spec, "adjust", o.adjust_every_live_answers));
+    return make_predictive_policy(o);
+  }
   if (name == "open_loop") {
     OpenLoopOptions o;
     o.rate_per_s = param(spec, "rate", o.rate_per_s);
@@ -185,7 +214,7 @@ std::unique_ptr<PacingPolicy> make_bench_policy(const std::string& spec, void* o
               "unknown policy '" + spec +
                   "' (progressive, power:K, threshold:k=K,c=C[,s=S], expected_availability[:w=S], "
                   "vicidial[:hard_limit|average|tapered], pi:INNER, open_loop:rate=R, oracle, "
-                  "predictive)");
+                  "predictive[:share=S,warmup=N,adjust=N])");
 }
 
 int bench_command(const BenchArgs& args) {
@@ -218,18 +247,22 @@ int bench_command(const BenchArgs& args) {
     std::printf("optimum (stylised model, cap %.1f%%): occupancy %.4f, %.1f connects/h\n",
                 100 * sc.optimum->abandon_cap, optimum->occupancy, optimum->connects_per_hour);
   }
-  std::printf("%-22s %17s %22s %12s %12s %9s\n", "policy", "occupancy", "abandon rate (95% CI)",
-              "talk min/h", "connects/h", "of optimum");
+  const bool warm_up = args.warm_up_hours > 0 && args.warm_up_hours < sc.hours;
+  std::printf("%-22s %17s %22s %12s %12s %9s%s\n", "policy", "occupancy", "abandon rate (95% CI)",
+              "talk min/h", "connects/h", "of optimum",
+              warm_up ? "  after warm-up (of optimum)" : "");
   std::vector<RunResult> runs;
   json::array policies_json;
   long total_violations = 0;
   for (const auto& policy : sc.policies) {
-    std::vector<double> occ, ab, talk, con;
+    std::vector<double> occ, steady, ab, talk, con;
     long violations = 0;
     double worst_rate = 0;
     for (int k = 0; k < sc.seeds; ++k) {
-      RunResult r = run_once(sc, policy, static_cast<std::uint64_t>(k) + 1, replay);
+      RunResult r =
+          run_once(sc, policy, static_cast<std::uint64_t>(k) + 1, replay, args.warm_up_hours);
       occ.push_back(r.occupancy);
+      steady.push_back(r.occupancy_after_warm_up);
       ab.push_back(r.abandon_rate);
       talk.push_back(r.talk_min_per_agent_hour);
       con.push_back(r.connects_per_hour);
@@ -244,9 +277,18 @@ int bench_command(const BenchArgs& args) {
     Summary o = summarize(occ), a = summarize(ab), t = summarize(talk), c = summarize(con);
     char gap[32] = "-";
     if (optimum) std::snprintf(gap, sizeof gap, "%.1f%%", 100 * o.mean / optimum->occupancy);
-    std::printf("%-22s %8.4f ± %.4f %7.3f%% [%5.3f, %5.3f]%% %12.2f %12.1f %9s\n", policy.c_str(),
+    const Summary w = summarize(steady);
+    char after[48] = "";
+    if (warm_up) {
+      std::snprintf(after, sizeof after, "  %.4f ± %.4f", w.mean, w.half_width);
+      if (optimum) {
+        std::snprintf(after + std::strlen(after), sizeof after - std::strlen(after), " %5.1f%%",
+                      100 * w.mean / optimum->occupancy);
+      }
+    }
+    std::printf("%-22s %8.4f ± %.4f %7.3f%% [%5.3f, %5.3f]%% %12.2f %12.1f %9s%s\n", policy.c_str(),
                 o.mean, o.half_width, 100 * a.mean, 100 * std::max(0.0, a.mean - a.half_width),
-                100 * (a.mean + a.half_width), t.mean, c.mean, gap);
+                100 * (a.mean + a.half_width), t.mean, c.mean, gap, after);
     json::object pj{{"policy", policy},
                     {"occupancy", o.mean},
                     {"occupancy_ci95", o.half_width},
@@ -255,6 +297,11 @@ int bench_command(const BenchArgs& args) {
                     {"talk_minutes_per_agent_hour", t.mean},
                     {"connects_per_hour", c.mean}};
     if (optimum) pj["fraction_of_optimum"] = o.mean / optimum->occupancy;
+    if (warm_up) {
+      pj["occupancy_after_warm_up"] = w.mean;
+      pj["occupancy_after_warm_up_ci95"] = w.half_width;
+      if (optimum) pj["fraction_of_optimum_after_warm_up"] = w.mean / optimum->occupancy;
+    }
     pj["runs_with_compliance_violations"] = violations;
     pj["max_rolling_abandon_rate"] = worst_rate;
     total_violations += violations;
@@ -264,15 +311,18 @@ int bench_command(const BenchArgs& args) {
   std::ofstream csv(args.out_dir + "/runs.csv");
   CsvWriter runs_csv(csv);
   runs_csv.row("scenario", "policy", "seed", "occupancy", "abandon_rate", "talk_min_per_agent_hour",
-               "connects_per_hour", "attempts", "live_answers", "abandons");
+               "connects_per_hour", "attempts", "live_answers", "abandons",
+               "occupancy_after_warm_up");
   for (const auto& r : runs) {
     runs_csv.row(sc.name, r.policy, r.seed, r.occupancy, r.abandon_rate, r.talk_min_per_agent_hour,
-                 r.connects_per_hour, r.attempts, r.live_answers, r.abandons);
+                 r.connects_per_hour, r.attempts, r.live_answers, r.abandons,
+                 r.occupancy_after_warm_up);
   }
   json::object out{{"scenario", sc.name},
                    {"agents", sc.file.agents},
                    {"seeds", sc.seeds},
                    {"hours", sc.hours},
+                   {"warm_up_hours", warm_up ? args.warm_up_hours : 0.0},
                    {"abandon_cap", sc.file.campaign.compliance.abandon_cap},
                    {"compliance_profile", sc.file.campaign.compliance.name},
                    {"runs_with_compliance_violations", total_violations},

@@ -20,6 +20,12 @@ struct BenchArgs {
   double hours = 0;  ///< 0: the scenario's
   double cap = 0;    ///< abandon cap override (fraction); 0: the scenario's profile's
   std::vector<std::string> policies;  ///< empty: the scenario's
+  /// When > 0 (and under the run's hours): occupancy is also measured from this many hours into
+  /// each run to its end, the initial transient deleted as steady-state simulation estimates do
+  /// (Law & Kelton, Simulation Modeling and Analysis, ch. 9) — the optimum of the stylised model
+  /// is a long-run average, which a run's first hours (progressive warm-up, an abandon budget
+  /// that has yet to accrue) cannot reach. Default: 0 (not measured).
+  double warm_up_hours = 0;
 };
 
 /// A pacing policy from its bench name: "progressive", "power:2", "predictive", and the research

@@ -136,6 +136,11 @@ int main(int argc, char** argv) {
   bench->add_option("--cap", bench_args.cap, "Abandon cap, a fraction (overrides the profile's)")
       ->check(finite_between(0.001, 0.5));
   bench->add_option("--policy", bench_args.policies, "Policies (overrides the scenario's)");
+  bench
+      ->add_option("--warm-up", bench_args.warm_up_hours,
+                   "Also report occupancy after the first H hours (the steady state the "
+                   "optimum describes)")
+      ->check(finite_between(0.0, 24.0 * 3650));
 
   auto run_planning = omnivox::cli::add_planning_commands(app);
   auto run_twilio = omnivox::cli::add_twilio_commands(app);
