@@ -175,7 +175,7 @@ struct Impl {
   CallId next_inbound_id = kFirstInboundCallId;  ///< set at start, see setup_loop()
   std::unordered_map<std::string, std::shared_ptr<const std::vector<std::int16_t>>> wav_cache;
 
-  // Loop lifetime (sip_telephony.cc).
+  // Loop lifetime (sip.cc).
   void run(std::promise<std::string>& ready);
   std::string setup_loop();
   void teardown_loop();
@@ -192,7 +192,7 @@ struct Impl {
             AmdResult amd = AmdResult::kNone);
   void stats_add(long SipStats::*field, long n = 1);
 
-  // Calls (sip_telephony.cc).
+  // Calls (sip.cc).
   void retire_call(CallId id);
   static void on_reap(void* arg);
   void reap();
