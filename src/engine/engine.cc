@@ -1575,9 +1575,16 @@ struct Engine::Impl {
     const TimePoint t = now();
     ContactScan scan;
     scan.campaign_id = c.config.id;
+    // Every contact, not the dialable-by-time scan: that one would move the backend's whole
+    // future into its ready set (the memory backend's promote), and every refill after it would
+    // pass over contacts not due yet.
+    scan.dialable_only = false;
     try {
       storage->scan_contact_views(scan, [&](const ContactView& v) -> ScanStep {
-        if (v.next_attempt_at > t) c.retry_due.push(v.next_attempt_at);
+        // NEW contacts' times are deferral hints (Storage::defer_contacts), not scheduled work.
+        const bool scheduled =
+            v.status == ContactStatus::kRetry || v.status == ContactStatus::kCallback;
+        if (scheduled && v.next_attempt_at > t) c.retry_due.push(v.next_attempt_at);
         return ScanStep::next();
       });
     } catch (const std::exception& e) {
