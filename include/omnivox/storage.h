@@ -60,9 +60,9 @@ struct ContactScan {
   std::function<bool(ContactId)> skip;
   /// With dialable_only: contacts under a lease that is live at this instant (UTC; the lease's
   /// expiry is after it), whoever holds it, may be left out (the memory backend does, without
-  /// reading them): they are in a call or about to be, and a lease claim for them would fail for
-  /// anyone else. As with `skip`, a backend may visit them anyway. Default: none (leased contacts
-  /// are visited like any other).
+  /// reading them, and SQLite's scan_contact_views in its query): they are in a call or about to
+  /// be, and a lease claim for them would fail for anyone else. As with `skip`, a backend may visit
+  /// them anyway. Default: none (leased contacts are visited like any other).
   std::optional<TimePoint> skip_leased_at;
 };
 
@@ -235,7 +235,9 @@ class Storage {
   /// QueueGenerator counts its deferrals in fill()'s wake-up time), so engines sharing a memory
   /// storage on one campaign each defer only what they scanned and wake for it.
   /// Lets a refill not rescan contacts whose window is closed. The default ignores the hint
-  /// (persistent backends); the memory backend honours it.
+  /// (PostgreSQL); the memory backend honours it, and SQLite in the Storage object that was
+  /// told (its scan_contact_views skips them; a write through that object ends a deferral, one
+  /// by another process does not).
   virtual void defer_contacts(std::string_view campaign_id, std::span<const ContactId> ids,
                               TimePoint until) {
     (void)campaign_id, (void)ids, (void)until;

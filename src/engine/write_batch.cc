@@ -147,7 +147,16 @@ std::vector<ContactId> BatchingStorage::claim_leases(std::span<const ContactId> 
   std::lock_guard<std::mutex> lock(mutex_);
   flush_if_releasing_locked(ids);
   std::vector<ContactId> claimed = target()->claim_leases(ids, owner, now, ttl);
-  if (owner == owner_) leased_.insert(claimed.begin(), claimed.end());
+  if (owner == owner_) {
+    // A contact refused (its renewal, when this owner held it) is another owner's now.
+    if (claimed.size() != ids.size()) {
+      std::unordered_set<ContactId> granted(claimed.begin(), claimed.end());
+      for (ContactId id : ids) {
+        if (!granted.count(id)) forget_lease_locked(id);
+      }
+    }
+    leased_.insert(claimed.begin(), claimed.end());
+  }
   return claimed;
 }
 
