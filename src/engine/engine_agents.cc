@@ -1,0 +1,295 @@
+#include "engine/engine_impl.h"
+
+namespace omnivox {
+
+void Engine::Impl::set_agent(Agent& a, AgentState to, CallId call) {
+  TimePoint t = now();
+  a.seconds_in[static_cast<int>(a.state)] += to_seconds(t - a.state_since);
+  AgentState from = a.state;
+  Campaign& c = *a.campaign;
+  --c.agents_in_state[static_cast<int>(from)];
+  ++c.agents_in_state[static_cast<int>(to)];
+  if (from != to && from == AgentState::kAvailable) {
+    *std::find(c.available.begin(), c.available.end(), a.id) = c.available.back();
+    c.available.pop_back();
+  } else if (from != to && to == AgentState::kAvailable) {
+    c.available.push_back(a.id);
+  }
+  a.state = to;
+  a.state_since = t;
+  activity.on_state(a.id, to, t);
+  if (to == AgentState::kAvailable) a.idle_since = t;
+  if (to == AgentState::kReserved || (to == AgentState::kOnCall && from != AgentState::kReserved)) {
+    a.handle_since = t;
+  }
+  notify(EventListener::kAgentStates, [&](EventListener& l) {
+    l.on_agent_state({t, a.campaign_id, a.id, from, to, call});
+  });
+}
+
+void Engine::Impl::set_preview(Agent& a, std::optional<DialQueueEntry> entry) {
+  Campaign& c = *a.campaign;
+  c.agents_previewing += (entry ? 1 : 0) - (a.preview ? 1 : 0);
+  a.preview = std::move(entry);
+}
+
+Engine::Impl::Agent* Engine::Impl::longest_idle_agent(Campaign& c) {
+  Agent* best = nullptr;
+  for (AgentId id : c.available) {
+    Agent& a = agents[id];
+    if (a.preview || (inbound->active() && !inbound->takes_outbound(id))) continue;
+    if (!best) {
+      best = &a;
+      continue;
+    }
+    bool a_departing = a.after_wrap_up.has_value(),
+         best_departing = best->after_wrap_up.has_value();
+    if (a_departing != best_departing      ? !a_departing
+        : a.idle_since != best->idle_since ? a.idle_since < best->idle_since
+                                           : a.id < best->id) {
+      best = &a;
+    }
+  }
+  return best;
+}
+
+void Engine::Impl::agent_freed(Agent& a) {
+  Campaign& c = *a.campaign;
+  if (inbound->active()) inbound->note_free();
+  if (a.after_wrap_up && *a.after_wrap_up != AgentState::kAvailable) {
+    AgentState next = *a.after_wrap_up;
+    a.after_wrap_up.reset();
+    set_agent(a, next, kNoCall);
+    return;
+  }
+  a.after_wrap_up.reset();
+  set_agent(a, AgentState::kAvailable, kNoCall);
+  // Inbound-only agents never take the campaign's calls.
+  const bool outbound = !inbound->active() || inbound->takes_outbound(a.id);
+  while (outbound && !c.waiting.empty()) {
+    CallId id = c.waiting.front();
+    c.waiting.pop_front();
+    auto it = calls.find(id);
+    if (it == calls.end() || it->second.sm.state() != CallState::kHuman) continue;
+    connect(it->second, a);
+    return;
+  }
+  if (inbound->active()) inbound->offer(a.id);
+}
+
+void Engine::Impl::connect(Call& call, Agent& a) {
+  if (a.state == AgentState::kAvailable && a.after_wrap_up) {
+    --call.campaign->agents_departing;  // leaves after this call instead
+  }
+  call.waiting = false;
+  call.agent = a.id;
+  call.attempt.agent = a.id;
+  a.call = call.attempt.call_id;
+  if (a.state != AgentState::kReserved) set_agent(a, AgentState::kReserved, call.attempt.call_id);
+  telephony->bridge(call.attempt.call_id, a.id);
+}
+
+bool Engine::Impl::can_depart(const Campaign& c) const {
+  int idle = c.agents_in_state[static_cast<int>(AgentState::kAvailable)] - c.agents_previewing -
+             c.agents_departing;
+  return c.pending + static_cast<int>(c.waiting.size()) < idle;  // idle counts the leaver
+}
+
+void Engine::Impl::release_departing(Campaign& c) {
+  for (AgentId id : c.agents) {
+    if (c.agents_departing == 0) return;
+    Agent& a = agents[id];
+    if (a.state != AgentState::kAvailable || !a.after_wrap_up) continue;
+    // This agent is counted as departing; it may go if the others cover the pending calls.
+    --c.agents_departing;
+    if (!can_depart(c)) {
+      ++c.agents_departing;
+      return;
+    }
+    AgentState next = *a.after_wrap_up;
+    a.after_wrap_up.reset();
+    set_agent(a, next, kNoCall);
+  }
+}
+
+AgentId Engine::add_agent(const std::string& campaign_id, const std::string& name) {
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+  Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
+  Impl::Agent a;
+  a.id = static_cast<AgentId>(impl_->agents.size());
+  a.name = name;
+  a.campaign_id = campaign_id;
+  a.campaign = &c;
+  a.state_since = impl_->now();
+  impl_->activity.add_agent(a.id, campaign_id, name, a.state_since);
+  impl_->agents.push_back(std::move(a));
+  c.agents.push_back(impl_->agents.back().id);
+  ++c.agents_in_state[static_cast<int>(AgentState::kLoggedOut)];
+  return impl_->agents.back().id;
+}
+
+void Engine::set_agent_state(AgentId agent, AgentState state) {
+  {
+    std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+    impl_->agent_or_throw(agent);
+  }
+  if (state == AgentState::kReserved || state == AgentState::kOnCall ||
+      state == AgentState::kWrapUp) {
+    throw Error(ErrorCode::kInvalidArgument, std::string("set_agent_state: ") + to_string(state) +
+                                                 " is set by the engine, not the host");
+  }
+  impl_->mutate([this, agent, state] {
+    Impl::Agent& a = impl_->agents[agent];
+    switch (a.state) {
+      case AgentState::kReserved:
+      case AgentState::kOnCall:
+      case AgentState::kWrapUp:
+        a.after_wrap_up = state;
+        return;
+      default:
+        break;
+    }
+    if (a.state == state) return;
+    Impl::Campaign& campaign = *a.campaign;
+    if (a.state == AgentState::kAvailable && a.after_wrap_up) {
+      // Already departing: a new request replaces the old one (AVAILABLE cancels it).
+      --campaign.agents_departing;
+      a.after_wrap_up.reset();
+      if (state == AgentState::kAvailable) {
+        impl_->pace(campaign);
+        return;
+      }
+    }
+    if (a.state == AgentState::kAvailable && !a.preview && !impl_->can_depart(campaign)) {
+      ++campaign.agents_departing;
+      a.after_wrap_up = state;
+      impl_->pace(campaign);
+      return;
+    }
+    if (a.preview && state != AgentState::kAvailable) {
+      impl_->storage->release_lease(a.preview->contact_id, impl_->options.owner_token);
+      a.campaign->held.erase(a.preview->contact_id);
+      impl_->set_preview(a, std::nullopt);
+    }
+    if (state == AgentState::kAvailable) {
+      impl_->agent_freed(a);
+    } else {
+      impl_->set_agent(a, state, kNoCall);
+    }
+    impl_->pace(*a.campaign);
+  });
+}
+
+std::optional<DialQueueEntry> Engine::preview_next(AgentId agent) {
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+  Impl::Agent& a = impl_->agent_or_throw(agent);
+  if (a.preview) return a.preview;
+  if (a.state != AgentState::kAvailable) {
+    throw Error(ErrorCode::kState, "preview_next: agent " + std::to_string(agent) + " is " +
+                                       to_string(a.state) + ", not AVAILABLE");
+  }
+  Impl::Campaign& c = *a.campaign;
+  for (int round = 0; round < 2; ++round) {
+    if (c.queue.empty()) {
+      c.refill_blocked_until = TimePoint{};
+      impl_->refill(c, 1);
+    }
+    while (!c.queue.empty()) {
+      DialQueueEntry e = std::move(c.queue.front());
+      c.queue.pop_front();
+      std::vector<ContactId> ids{e.contact_id};
+      auto claimed = impl_->storage->claim_leases(ids, impl_->options.owner_token,
+                                                  impl_->lease_now(), impl_->options.lease_ttl);
+      if (claimed.empty()) {
+        c.held.erase(e.contact_id);
+        continue;
+      }
+      impl_->set_preview(a, e);
+      return e;
+    }
+  }
+  return std::nullopt;
+}
+
+CallId Engine::dial_preview(AgentId agent) {
+  CallId id = kNoCall;
+  impl_->run_handler([&] {
+    Impl::Agent& a = impl_->agent_or_throw(agent);
+    if (!a.preview) {
+      throw Error(ErrorCode::kState,
+                  "dial_preview: agent " + std::to_string(agent) + " has no previewed contact");
+    }
+    DialQueueEntry e = *a.preview;
+    id = impl_->originate(*a.campaign, e, agent);
+  });
+  if (id == kNoCall) {
+    throw Error(ErrorCode::kState, "dial_preview: the previewed contact is no longer dialable");
+  }
+  return id;
+}
+
+void Engine::skip_preview(AgentId agent) {
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+  Impl::Agent& a = impl_->agent_or_throw(agent);
+  if (!a.preview) return;
+  impl_->storage->release_lease(a.preview->contact_id, impl_->options.owner_token);
+  a.campaign->held.erase(a.preview->contact_id);
+  impl_->set_preview(a, std::nullopt);
+}
+
+CallId Engine::call_now(ContactId contact_id, AgentId agent) {
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+  Impl::Agent& a = impl_->agent_or_throw(agent);
+  if (a.state != AgentState::kAvailable || a.preview) {
+    throw Error(ErrorCode::kState, "call_now: agent " + std::to_string(agent) + " is not free");
+  }
+  Impl::Campaign& c = *a.campaign;
+  auto contact = impl_->storage->get_contact(contact_id);
+  if (!contact || contact->campaign_id != c.config.id) {
+    throw Error(ErrorCode::kNotFound, "call_now: contact " + std::to_string(contact_id) +
+                                          " is not in campaign " + c.config.id);
+  }
+  if (c.held.count(contact_id)) {
+    // Queued here but not dialed: take it out of the dial queue.
+    auto it = std::find_if(c.queue.begin(), c.queue.end(),
+                           [&](const DialQueueEntry& e) { return e.contact_id == contact_id; });
+    if (it == c.queue.end()) {
+      throw Error(ErrorCode::kState,
+                  "call_now: contact " + std::to_string(contact_id) + " is already being dialed");
+    }
+    c.queue.erase(it);
+    c.held.erase(contact_id);
+  }
+  EligibilityReport report = c.generator->explain(
+      *contact, impl_->now(), impl_->options.owner_token, true, /*agent_guaranteed=*/true);
+  if (report.reason != Ineligibility::kNone) {
+    throw Error(ErrorCode::kState, "call_now: contact " + std::to_string(contact_id) +
+                                       " is not dialable: " + to_string(report.reason) + " (" +
+                                       report.detail + ")");
+  }
+  std::vector<ContactId> ids{contact_id};
+  if (impl_->storage
+          ->claim_leases(ids, impl_->options.owner_token, impl_->lease_now(),
+                         impl_->options.lease_ttl)
+          .empty()) {
+    throw Error(ErrorCode::kState,
+                "call_now: contact " + std::to_string(contact_id) + " is leased by another engine");
+  }
+  DialQueueEntry e;
+  e.contact_id = contact_id;
+  int index = contact->next_number % std::max<std::size_t>(1, contact->numbers.size());
+  e.number_index = static_cast<std::uint16_t>(index);
+  e.number = contact->numbers[index].e164;
+  c.held.insert(contact_id);
+  CallId id = kNoCall;
+  impl_->run_handler([&] { id = impl_->originate(c, e, agent); });
+  if (id == kNoCall) throw Error(ErrorCode::kState, "call_now: contact could not be dialed");
+  return id;
+}
+
+AgentState Engine::agent_state(AgentId agent) const {
+  std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
+  return impl_->agent_or_throw(agent).state;
+}
+
+}  // namespace omnivox

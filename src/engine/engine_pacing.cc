@@ -1,0 +1,225 @@
+#include "engine/engine_impl.h"
+
+namespace omnivox {
+
+void Engine::Impl::pace(Campaign& c) {
+  if (!c.started) return;
+  TimePoint t = now();
+  PacingSnapshot& s = c.snapshot;
+  s.now = t;
+  auto in = [&](AgentState st) { return c.agents_in_state[static_cast<int>(st)]; };
+  if (c.agents_departing > 0) release_departing(c);
+  s.agents_idle = in(AgentState::kAvailable)-c.agents_previewing - c.agents_departing;
+  s.agents_paused = in(AgentState::kPaused);
+  s.agents_busy = in(AgentState::kReserved) + in(AgentState::kOnCall) + in(AgentState::kWrapUp);
+  s.agents_logged_in = static_cast<int>(c.agents.size()) - in(AgentState::kLoggedOut);
+  if (inbound->active()) inbound->adjust_snapshot(c.config.id, c.agents, c.available, s);
+  s.busy_elapsed_s.clear();
+  s.pending_elapsed_s.clear();
+  s.pending_calls.clear();
+  s.busy_agents.clear();
+  if (c.policy->wants_details()) {
+    for (AgentId id : c.agents) {
+      const Agent& a = agents[id];
+      if (a.state == AgentState::kReserved || a.state == AgentState::kOnCall ||
+          a.state == AgentState::kWrapUp) {
+        double elapsed = to_seconds(t - a.handle_since);
+        s.busy_elapsed_s.push_back(elapsed);
+        s.busy_agents.push_back({a.id, a.state, elapsed});
+      }
+    }
+    for (const auto& [id, call] : calls) {
+      if (call.campaign == &c && call.pending) {
+        double elapsed = to_seconds(t - call.attempt.created_at);
+        s.pending_elapsed_s.push_back(elapsed);
+        s.pending_calls.push_back({id, elapsed});
+      }
+    }
+  }
+  s.recent_handle_s = c.handle_samples.view();
+  s.recent_live_resolve_s = c.live_resolve_samples.view();
+  s.recent_other_resolve_s = c.other_resolve_samples.view();
+  s.attempts_resolved = c.resolved;
+  if (t >= c.day_left_valid_until) {  // local-time formatting is costly: once a minute
+    c.day_left = day_left(c, t);
+    c.day_left_valid_until = t + std::chrono::minutes(1);
+  }
+  s.calling_day_left = c.day_left;
+  s.calls_pending = c.pending;
+  s.calls_waiting = static_cast<int>(c.waiting.size());
+  sync_abandon_counts(c);
+  const AbandonGovernor::Window window = c.governor->window(t);
+  s.live_answers = window.live_answers;
+  s.abandons = window.abandons;
+  s.abandon_rate = window.rate;
+  s.abandon_cap = c.config.compliance.abandon_cap;
+  if (c.resolved > 20) {
+    s.live_answer_probability = static_cast<double>(c.live_answers) / c.resolved;
+    s.mean_time_to_resolve_s = c.resolve_seconds / c.resolved;
+  }
+  if (c.handled > 5) s.mean_handle_s = c.handle_seconds / c.handled;
+  s.dial_queue_size = static_cast<int>(c.queue.size());
+  s.real_time = !clock->is_virtual();
+  int wanted = std::max(c.policy->decide(s), 0);
+  if (inbound->active()) wanted = inbound->decide(c.config.id, s, wanted);
+  AbandonGovernor::Exposure exposure;
+  exposure.now = s.now;
+  exposure.agents_idle = s.agents_idle;
+  exposure.calls_waiting = s.calls_waiting;
+  exposure.calls_pending = s.calls_pending;
+  exposure.live_answer_probability = s.live_answer_probability;
+  exposure.attempts_resolved = s.attempts_resolved;
+  int allowed = c.governor->clamp(wanted, exposure);
+  int launched = 0;
+  if (allowed > 0) {
+    if (static_cast<int>(c.queue.size()) < allowed) refill(c, allowed);
+    launched = launch_batch(c, allowed);
+    if (launched < allowed) schedule_wake(c);
+  }
+  ensure_tick(c);
+  if (wanted > 0 || launched > 0) {
+    notify(EventListener::kPacingDecisions, [&](EventListener& l) {
+      l.on_pacing_decision({t, c.config.id, c.policy->name(), s.agents_idle, s.agents_busy,
+                            s.calls_pending, wanted, allowed, launched});
+    });
+  }
+}
+
+double Engine::Impl::day_left(const Campaign& c, TimePoint t) const {
+  std::string local = TimeZoneMap::local_time_string(c.config.fallback_time_zone, t);
+  int minute = std::stoi(local.substr(11, 2)) * 60 + std::stoi(local.substr(14, 2));
+  // The weekday does not matter much here: use the widest range of the week.
+  int start = 24 * 60, end = 0;
+  for (const auto& r : c.config.call_window.by_weekday) {
+    if (r.closed()) continue;
+    start = std::min(start, r.start_minute);
+    end = std::max(end, r.end_minute);
+  }
+  if (end <= start) return 0.0;
+  if (minute <= start) return 1.0;
+  if (minute >= end) return 0.0;
+  return static_cast<double>(end - minute) / (end - start);
+}
+
+void Engine::Impl::ensure_tick(Campaign& c) {
+  Duration every = c.policy->tick_interval();
+  if (every <= Duration(0) && !clock->is_virtual()) every = options.decision_interval;
+  if (every <= Duration(0) || c.tick_timer || !c.started) return;
+  int idle = c.agents_in_state[static_cast<int>(AgentState::kAvailable)];
+  bool work =
+      c.in_flight > 0 || (idle > 0 && (!c.queue.empty() || now() >= c.refill_blocked_until));
+  if (!work) return;
+  Campaign* cp = &c;
+  c.tick_timer = schedule(now() + every, [cp](Impl& self) {
+    cp->tick_timer = 0;
+    self.pace(*cp);
+  });
+}
+
+std::size_t Engine::Impl::queue_capacity(const Campaign& c) const {
+  if (c.config.dial_queue_capacity) return c.config.dial_queue_capacity;
+  return std::max<std::size_t>(64, 4 * c.agents.size());
+}
+
+void Engine::Impl::refill(Campaign& c, int wanted) {
+  TimePoint t = now();
+  if (t < c.refill_blocked_until) return;
+  std::size_t capacity = std::max<std::size_t>(queue_capacity(c), wanted);
+  if (c.queue.size() >= capacity) return;
+  std::vector<DialQueueEntry>& fresh = c.refill_buffer;  // reused: refills are frequent
+  fresh.clear();
+  TimePoint window_wake;
+  try {
+    window_wake = c.generator->fill(
+        t, capacity - c.queue.size(), [&](ContactId id) { return c.held.count(id) > 0; }, fresh);
+  } catch (const std::exception& e) {
+    // Storage failed mid-scan: try again in a second (pace's wake timer), or nothing would
+    // ever wake the campaign again.
+    logger.log_limited(LogLevel::kError, "refill",
+                       std::string("filling the dial queue failed (retried): ") + e.what());
+    refill_soon(c);
+    return;
+  }
+  for (auto& e : fresh) {
+    c.held.insert(e.contact_id);
+    c.queue.push_back(std::move(e));
+  }
+  if (c.queue.size() < capacity) {
+    // Nothing more is dialable before a window opens or a retry falls due.
+    while (!c.retry_due.empty() && c.retry_due.top() <= t) c.retry_due.pop();
+    TimePoint next_retry = c.retry_due.empty() ? TimePoint::max() : c.retry_due.top();
+    c.refill_blocked_until = std::min(window_wake, next_retry);
+  }
+}
+
+void Engine::Impl::schedule_wake(Campaign& c) {
+  TimePoint at = c.refill_blocked_until;
+  if (at == TimePoint::max()) return;
+  // Already unblocked, yet fewer calls launched than wanted (storage stalled past the block, or
+  // leases were refused): look again in a second rather than wait for an event that may never
+  // come (the campaign's last calls may have ended).
+  if (at <= now()) at = now() + std::chrono::seconds(1);
+  if (c.wake_timer && c.wake_at <= at) return;
+  if (c.wake_timer) clock->cancel(c.wake_timer);
+  c.wake_at = at;
+  Campaign* cp = &c;
+  c.wake_timer = schedule(at, [cp](Impl& self) {
+    cp->wake_timer = 0;
+    cp->wake_at = TimePoint::max();
+    self.pace(*cp);
+  });
+}
+
+void Engine::Impl::refill_soon(Campaign& c) {
+  TimePoint soon = now() + std::chrono::seconds(1);
+  if (c.refill_blocked_until <= now() || c.refill_blocked_until > soon) {
+    c.refill_blocked_until = soon;
+  }
+  schedule_wake(c);  // now: later storage calls of this handler may stall past `soon`
+}
+
+void Engine::Impl::unblock_refill(Campaign& c, TimePoint due) {
+  c.refill_blocked_until = std::min(c.refill_blocked_until, due);
+}
+
+void Engine::Impl::count_live_answer(Campaign& c, TimePoint t) {
+  c.governor->record_live_answer(t);
+  c.shared_counts->add_live_answer(lease_now());
+}
+
+void Engine::Impl::count_abandon(Campaign& c, TimePoint t) {
+  c.governor->record_abandon(t);
+  c.shared_counts->add_abandon(lease_now());
+}
+
+void Engine::Impl::count_machine(Campaign& c, TimePoint t) {
+  c.governor->record_amd_machine(t);
+  c.shared_counts->add_machine(lease_now());
+}
+
+void Engine::Impl::sync_abandon_counts(Campaign& c) {
+  const TimePoint t = lease_now();
+  const auto wall = std::chrono::steady_clock::now();
+  if (c.counts_synced_at != TimePoint::min() &&
+      (t < c.counts_synced_at + std::chrono::seconds(1) ||
+       wall < c.counts_synced_wall + std::chrono::milliseconds(50))) {
+    return;
+  }
+  c.counts_synced_at = t;
+  c.counts_synced_wall = wall;
+  try {
+    // The others' calls count as this engine's own, at their time on this engine's clock.
+    for (const AbandonBucket& b :
+         c.shared_counts->sync(*storage, t, c.governor->profile().abandon_window)) {
+      const TimePoint at = now() - (t - b.minute);
+      for (std::int64_t i = 0; i < b.counts.live_answers; ++i) c.governor->record_live_answer(at);
+      for (std::int64_t i = 0; i < b.counts.abandons; ++i) c.governor->record_abandon(at);
+      for (std::int64_t i = 0; i < b.counts.machines; ++i) c.governor->record_amd_machine(at);
+    }
+  } catch (const std::exception& e) {
+    logger.log_limited(LogLevel::kWarn, "abandon counts",
+                       std::string("sharing abandon counts failed: ") + e.what());
+  }
+}
+
+}  // namespace omnivox
