@@ -161,6 +161,11 @@ struct SimulationOptions {
   Distribution patience = Distribution::fixed(30.0);
   /// Inbound calls, one stream per dialled number (they reach the engine through
   /// CallEventSink::on_inbound_call; the agents' wrap-up after them is `wrap_up`). Default: none.
+  /// Their call ids are kFirstInboundCallId plus an id the attached engine's Storage allocates
+  /// (Storage::allocate_call_ids, a block at a time; an id left unused leaves a gap), so runs on
+  /// one persistent storage never reuse an earlier run's ids and overwrite its records; with no
+  /// engine attached they are kFirstInboundCallId, + 1, ... A call whose id storage cannot
+  /// allocate (the database away) does not arrive.
   std::vector<InboundArrivals> inbound;
 };
 
@@ -321,6 +326,10 @@ class Simulator final : public Telephony, public EventListenerWrapper, public Ou
   };
   std::vector<InboundStream> inbound_;
   std::atomic<std::uint64_t> inbound_calls_{0};
+  // Ids allocated from the engine's storage and not used yet, the next one last.
+  std::vector<CallId> inbound_ids_;
+  // The next inbound call's id, kNoCall when storage refused one.
+  CallId next_inbound_id();
   void schedule_inbound(std::size_t stream);
   void inbound_arrival(std::size_t stream);
 };

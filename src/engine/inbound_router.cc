@@ -418,9 +418,47 @@ int InboundRouter::decide(const std::string& campaign_id, const PacingSnapshot& 
 }
 
 void InboundRouter::cancel_timers() {
-  if (unsaved_timer_) host_->cancel(unsaved_timer_), unsaved_timer_ = 0;
-  for (auto& [id, c] : calls_) {
-    if (c.wrap_timer) host_->cancel(c.wrap_timer), c.wrap_timer = 0;
+  Host& h = *host_;
+  if (unsaved_timer_) h.cancel(unsaved_timer_), unsaved_timer_ = 0;
+  for (const Attempt& r : unsaved_) save_last(r);  // reported already
+  unsaved_.clear();
+  std::vector<Attempt> records;
+  // Waiting calls first, each queue's in arrival order, then those with an agent by id.
+  for (Queue& q : queues_) {
+    for (CallId id : q.waiting) {
+      Attempt& r = calls_.at(id).record;
+      r.state = CallState::kCanceled;
+      r.disposition = Disposition::kNoAnswer;
+      records.push_back(std::move(r));
+      calls_.erase(id);
+    }
+    q.waiting.clear();
+  }
+  std::vector<CallId> taken;
+  for (const auto& [id, c] : calls_) taken.push_back(id);
+  std::sort(taken.begin(), taken.end());
+  for (CallId id : taken) {
+    Call& c = calls_.at(id);
+    if (c.wrap_timer) h.cancel(c.wrap_timer), c.wrap_timer = 0;
+    c.record.state = CallState::kCompleted;
+    c.record.disposition = Disposition::kCompleted;
+    records.push_back(std::move(c.record));
+  }
+  calls_.clear();
+  const TimePoint t = h.now();
+  for (Attempt& r : records) {
+    if (r.ended_at == TimePoint{}) r.ended_at = t;
+    save_last(r);
+    h.finished(r);
+  }
+}
+
+void InboundRouter::save_last(const Attempt& record) {
+  try {
+    host_->storage().put_attempt(record);
+  } catch (const std::exception& e) {
+    host_->logger().log(LogLevel::kError, "inbound call " + std::to_string(record.call_id) +
+                                              ": record lost as the engine ends: " + e.what());
   }
 }
 

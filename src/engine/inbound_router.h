@@ -85,6 +85,11 @@ class InboundRouter {
                        const std::vector<AgentId>& available, PacingSnapshot& snapshot);
   // After it decided: the dialler rule of kDialxfree replaces the decision.
   int decide(const std::string& campaign_id, const PacingSnapshot& snapshot, int wanted);
+  // The engine goes: cancels the router's timers and ends every call it still holds, so none is
+  // lost: a call still waiting ends CANCELED / NO_ANSWER now (its wait so far: answered_at to
+  // ended_at, no agent), one with an agent COMPLETED (its disposition if in wrap-up: COMPLETED).
+  // Each is reported and written once (a record storage refuses now is logged as lost); the
+  // statistics stay as they were, and neither telephony nor the agents are touched.
   void cancel_timers();
 
  private:
@@ -121,6 +126,8 @@ class InboundRouter {
   // Writes the record; one storage refuses is kept and written again every second.
   void save(const Attempt& record);
   void save_unsaved();
+  // cancel_timers' share: writes without retrying later (no timer may outlive the router).
+  void save_last(const Attempt& record);
   int reserve_of(Blend& blend, int agents);
   // The blending rule's share of adjust_snapshot: `free_all` counts inbound-only agents too.
   void apply_blending(const std::string& campaign_id, int free_all, int logged_in_inbound_only,

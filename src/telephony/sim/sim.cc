@@ -181,6 +181,24 @@ void Simulator::schedule_inbound(std::size_t i) {
   stream.timer = 0;  // past the last period
 }
 
+CallId Simulator::next_inbound_id() {
+  Storage* storage = engine_ != nullptr ? engine_->storage() : nullptr;
+  if (storage == nullptr) return kFirstInboundCallId + inbound_calls_.load();
+  if (inbound_ids_.empty()) {
+    // A block per storage call: on a database each allocation is a statement.
+    constexpr std::size_t kBlock = 64;
+    try {
+      inbound_ids_ = storage->allocate_call_ids(kBlock);
+    } catch (const std::exception&) {
+      return kNoCall;
+    }
+    std::reverse(inbound_ids_.begin(), inbound_ids_.end());
+  }
+  const CallId id = inbound_ids_.back();
+  inbound_ids_.pop_back();
+  return kFirstInboundCallId + id;
+}
+
 void Simulator::inbound_arrival(std::size_t i) {
   InboundCall in;
   CallEventSink* sink;
@@ -189,7 +207,12 @@ void Simulator::inbound_arrival(std::size_t i) {
     if (stopped_ || sink_ == nullptr) return;
     const InboundArrivals& a = options_.inbound[i];
     inbound_[i].timer = 0;
-    const CallId id = kFirstInboundCallId + inbound_calls_.fetch_add(1);
+    const CallId id = next_inbound_id();
+    if (id == kNoCall) {
+      schedule_inbound(i);
+      return;
+    }
+    inbound_calls_.fetch_add(1);
     SimCall& c = insert_call(id);
     c.outcome = Fate::kLive;
     c.answered = true;
