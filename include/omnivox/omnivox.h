@@ -1205,6 +1205,101 @@ OMNIVOX_C_API int omnivox_agent_statistics_activity(const omnivox_agent_statisti
                                                     omnivox_agent_activity* out, char** errptr);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Inbound queues, agents' skills and blending (omnivox/inbound.h, docs/blending.md): calls a
+ * telephony reports as inbound join the queue of their dialled number and wait for an agent with
+ * the queue's skill; a campaign's blending rule decides how many of its free agents its outbound
+ * pacing may use. The campaign file's `inbound`, `skills` and `blending` sections do the same.
+ * These functions take the engine's lock: call them before the engine's threads start, or not
+ * holding a lock the host's telephony takes (the engine may be calling it). */
+
+#define OMNIVOX_INBOUND_QUEUE_VERSION 1u
+/* Initialiser with the defaults below: omnivox_inbound_queue q = OMNIVOX_INBOUND_QUEUE_INIT; */
+#define OMNIVOX_INBOUND_QUEUE_INIT \
+  { OMNIVOX_INBOUND_QUEUE_VERSION, NULL, NULL, 0, 0, 20000, 0.8 }
+/* One inbound (ACD) queue. */
+typedef struct omnivox_inbound_queue {
+  unsigned int version;        /* OMNIVOX_INBOUND_QUEUE_VERSION (else EINVALID) */
+  const char* id;              /* required, unique per engine; records carry it as campaign id */
+  const char* const* numbers;  /* the dialled numbers (E.164) whose calls join it; may be NULL */
+  size_t number_count;         /* entries of `numbers` */
+  int priority;                /* higher first, for an agent serving several queues; default 0 */
+  int64_t answer_within_ms;    /* T of the service level, >= 0; default 20000 */
+  double service_level_target; /* share to answer within T, 0..1; default 0.8 */
+} omnivox_inbound_queue;
+
+/* Adds an inbound queue (adding an id again replaces its settings, keeping its calls and
+ * counts). A call to a number no queue lists joins the queue whose id is that number, else it is
+ * hung up. EINVALID for a bad struct or number, ECONFIG for an empty id or a value out of range. */
+OMNIVOX_C_API int omnivox_engine_add_inbound_queue(omnivox_engine* engine,
+                                                   const omnivox_inbound_queue* queue,
+                                                   char** errptr);
+
+/* Sets what an agent may work on: the inbound queues `queues[i]` with skill priorities
+ * `priorities[i]` (higher first; `priorities` may be NULL: all 0), `count` of them (0: none),
+ * and whether it takes its campaign's outbound calls (`outbound` 0: an inbound-only agent, which
+ * its campaign's pacing never counts). ENOTFOUND for an unknown agent. */
+OMNIVOX_C_API int omnivox_engine_set_agent_skills(omnivox_engine* engine, omnivox_agent_id agent,
+                                                  const char* const* queues, const int* priorities,
+                                                  size_t count, int outbound, char** errptr);
+
+/* Blending rules (omnivox::BlendingRule). */
+enum omnivox_blending_rule {
+  OMNIVOX_BLENDING_NONE = 0,          /* inbound takes freed agents first; pacing sees the rest */
+  OMNIVOX_BLENDING_THRESHOLD = 1,     /* keep `reserve` free agents for inbound (Bhulai & Koole
+                                         2003) */
+  OMNIVOX_BLENDING_SERVICE_LEVEL = 2, /* the reserve chosen online for the queue's target */
+  OMNIVOX_BLENDING_DIALXFREE = 3      /* Deslauriers et al. (2007)'s dialler rule */
+};
+
+#define OMNIVOX_BLENDING_VERSION 1u
+/* Initialiser with the defaults below: omnivox_blending b = OMNIVOX_BLENDING_INIT; */
+#define OMNIVOX_BLENDING_INIT \
+  { OMNIVOX_BLENDING_VERSION, OMNIVOX_BLENDING_NONE, 0, NULL, 4, 1, 2.0, 0 }
+/* How a campaign shares its agents with inbound queues (docs/blending.md). */
+typedef struct omnivox_blending {
+  unsigned int version;  /* OMNIVOX_BLENDING_VERSION (else EINVALID) */
+  int rule;              /* enum omnivox_blending_rule; default NONE */
+  int reserve;           /* THRESHOLD's reserve (SERVICE_LEVEL's start), >= 0; default 0 */
+  const char* queue;     /* SERVICE_LEVEL's queue; NULL or "": the first queue added */
+  int min_free_all;      /* DIALXFREE: free agents of every kind needed to dial; default 4 */
+  int min_free_outbound; /* DIALXFREE: free outbound agents needed; default 1 */
+  double kappa;          /* DIALXFREE: calls per free outbound agent, 0..100; default 2 */
+  int c;                 /* DIALXFREE: calls added; default 0 */
+} omnivox_blending;
+
+/* Sets a campaign's blending rule. ENOTFOUND for an unknown campaign, EINVALID for an unknown
+ * rule, ECONFIG for a value out of range. */
+OMNIVOX_C_API int omnivox_engine_set_blending(omnivox_engine* engine, const char* campaign_id,
+                                              const omnivox_blending* blending, char** errptr);
+
+#define OMNIVOX_INBOUND_STATISTICS_VERSION 1u
+/* Initialiser: omnivox_inbound_statistics s = OMNIVOX_INBOUND_STATISTICS_INIT; */
+#define OMNIVOX_INBOUND_STATISTICS_INIT \
+  { OMNIVOX_INBOUND_STATISTICS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+/* A queue's statistics since it was added. The caller sets `version`; the library fills the
+ * rest. Service level = answered within T / (answered + abandoned); abandon rate = abandoned /
+ * (answered + abandoned); ASA = mean wait of answered calls. Times in seconds. */
+typedef struct omnivox_inbound_statistics {
+  unsigned int version; /* OMNIVOX_INBOUND_STATISTICS_VERSION (else EINVALID) */
+  int64_t offered;      /* calls that arrived */
+  int64_t answered;     /* taken by an agent */
+  int64_t abandoned;    /* the caller hung up waiting */
+  int64_t answered_within;
+  int64_t abandoned_within;
+  int64_t waiting; /* waiting now */
+  double wait_seconds_answered;
+  double wait_seconds_abandoned;
+  double handle_seconds; /* agent time, answer to the end of wrap-up */
+  double service_level;  /* 0 with no call ended */
+  double asa_seconds;
+  double abandon_rate;
+} omnivox_inbound_statistics;
+
+/* A queue's statistics into *out. ENOTFOUND for an unknown queue. */
+OMNIVOX_C_API int omnivox_engine_inbound_statistics(omnivox_engine* engine, const char* queue_id,
+                                                    omnivox_inbound_statistics* out, char** errptr);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Erlang formulas (omnivox/erlang.h). Thread-safe. Times in seconds, traffic in Erlangs.
  * EINVALID naming the parameter for negative, non-finite or out-of-range inputs. */
 

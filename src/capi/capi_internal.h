@@ -170,6 +170,10 @@ omnivox_agent_statistics* new_agent_statistics(AgentStatistics stats);
 /// into *summary (either may be NULL). Throws std::bad_alloc before writing anything.
 void to_c(const ImportReport& r, omnivox_import_report* report, char** summary);
 
+// The C++ engine of a live engine handle, held by `use` (for the C API's other files); throws
+// as every engine function does for NULL, a dead handle or a call from a storage function.
+Engine& engine_of(omnivox_engine* engine, HandleUse& use);
+
 }  // namespace omnivox::capi
 
 #endif  // OMNIVOX_SRC_CAPI_CAPI_INTERNAL_H_

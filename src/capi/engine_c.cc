@@ -229,6 +229,16 @@ void not_threaded(omnivox_engine& h, const char* what) {
   }
 }
 
+}  // namespace
+
+omnivox::Engine& omnivox::capi::engine_of(omnivox_engine* engine, HandleUse& use) {
+  omnivox_engine& h = use_handle(engine, HandleKind::kEngine, "engine", "omnivox_engine", use);
+  not_inside_storage(h);
+  return *h.engine;
+}
+
+namespace {
+
 std::string campaign_arg(const char* campaign_id) {
   std::string id = text_arg(campaign_id, "campaign_id");
   if (id.empty()) throw CError{OMNIVOX_EINVALID, "argument 'campaign_id' is empty"};

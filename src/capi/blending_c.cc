@@ -1,0 +1,138 @@
+// The C API's inbound queues, agents' skills and blending (include/omnivox/omnivox.h, "Inbound
+// queues, agents' skills and blending").
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "capi/capi_internal.h"
+#include "omnivox/engine.h"
+#include "omnivox/inbound.h"
+#include "omnivox/omnivox.h"
+
+using omnivox::capi::CError;
+using omnivox::capi::engine_of;
+using omnivox::capi::guarded;
+using omnivox::capi::HandleUse;
+using omnivox::capi::require;
+using omnivox::capi::text_arg;
+
+namespace {
+
+// An id argument: copied, not empty.
+std::string id_arg(const char* s, const char* name) {
+  std::string id = text_arg(s, name);
+  if (id.empty()) throw CError{OMNIVOX_EINVALID, std::string("argument '") + name + "' is empty"};
+  return id;
+}
+
+// The string array `name` of `count` entries, each an id (NULL only when count is 0).
+std::vector<std::string> id_array(const char* const* items, std::size_t count, const char* name) {
+  if (count > 0) require(items, name);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    out.push_back(id_arg(items[i], (std::string(name) + "[" + std::to_string(i) + "]").c_str()));
+  }
+  return out;
+}
+
+}  // namespace
+
+extern "C" {
+
+int omnivox_engine_add_inbound_queue(omnivox_engine* engine, const omnivox_inbound_queue* queue,
+                                     char** errptr) {
+  return guarded("omnivox_engine_add_inbound_queue", errptr, [&] {
+    HandleUse use;
+    omnivox::Engine& e = engine_of(engine, use);
+    require(queue, "queue");
+    omnivox::capi::check_version(queue->version, OMNIVOX_INBOUND_QUEUE_VERSION,
+                                 "omnivox_inbound_queue");
+    omnivox::InboundQueueConfig q;
+    q.id = text_arg(queue->id, "queue->id");
+    if (queue->number_count > 0) require(queue->numbers, "queue->numbers");
+    for (std::size_t i = 0; i < queue->number_count; ++i) {
+      const std::string name = "queue->numbers[" + std::to_string(i) + "]";
+      q.numbers.push_back(omnivox::capi::e164_arg(queue->numbers[i], name.c_str()));
+    }
+    q.priority = queue->priority;
+    if (queue->answer_within_ms < 0) {
+      throw CError{OMNIVOX_ECONFIG, "field 'queue->answer_within_ms' is negative"};
+    }
+    q.answer_within = omnivox::Duration(queue->answer_within_ms);
+    q.service_level_target = queue->service_level_target;
+    e.add_inbound_queue(q);
+  });
+}
+
+int omnivox_engine_set_agent_skills(omnivox_engine* engine, omnivox_agent_id agent,
+                                    const char* const* queues, const int* priorities, size_t count,
+                                    int outbound, char** errptr) {
+  return guarded("omnivox_engine_set_agent_skills", errptr, [&] {
+    HandleUse use;
+    omnivox::Engine& e = engine_of(engine, use);
+    omnivox::AgentSkills skills;
+    skills.outbound = outbound != 0;
+    const std::vector<std::string> ids = id_array(queues, count, "queues");
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      skills.queues.push_back({ids[i], priorities != nullptr ? priorities[i] : 0});
+    }
+    e.set_agent_skills(agent, skills);
+  });
+}
+
+int omnivox_engine_set_blending(omnivox_engine* engine, const char* campaign_id,
+                                const omnivox_blending* blending, char** errptr) {
+  return guarded("omnivox_engine_set_blending", errptr, [&] {
+    HandleUse use;
+    omnivox::Engine& e = engine_of(engine, use);
+    const std::string campaign = id_arg(campaign_id, "campaign_id");
+    require(blending, "blending");
+    omnivox::capi::check_version(blending->version, OMNIVOX_BLENDING_VERSION, "omnivox_blending");
+    if (blending->rule < OMNIVOX_BLENDING_NONE || blending->rule > OMNIVOX_BLENDING_DIALXFREE) {
+      throw CError{OMNIVOX_EINVALID, "field 'blending->rule' (" + std::to_string(blending->rule) +
+                                         ") is not an enum omnivox_blending_rule"};
+    }
+    omnivox::BlendingConfig b;
+    b.rule = static_cast<omnivox::BlendingRule>(blending->rule);
+    b.reserve = blending->reserve;
+    if (blending->queue != nullptr) b.queue = text_arg(blending->queue, "blending->queue");
+    b.min_free_all = blending->min_free_all;
+    b.min_free_outbound = blending->min_free_outbound;
+    if (!std::isfinite(blending->kappa)) {
+      throw CError{OMNIVOX_ECONFIG, "field 'blending->kappa' is not finite"};
+    }
+    b.kappa = blending->kappa;
+    b.c = blending->c;
+    e.set_blending(campaign, b);
+  });
+}
+
+int omnivox_engine_inbound_statistics(omnivox_engine* engine, const char* queue_id,
+                                      omnivox_inbound_statistics* out, char** errptr) {
+  return guarded("omnivox_engine_inbound_statistics", errptr, [&] {
+    HandleUse use;
+    omnivox::Engine& e = engine_of(engine, use);
+    const std::string id = id_arg(queue_id, "queue_id");
+    require(out, "out");
+    omnivox::capi::check_version(out->version, OMNIVOX_INBOUND_STATISTICS_VERSION,
+                                 "omnivox_inbound_statistics");
+    const omnivox::InboundQueueStatistics s = e.inbound_statistics(id);
+    omnivox_inbound_statistics r{};
+    r.version = OMNIVOX_INBOUND_STATISTICS_VERSION;
+    r.offered = s.offered;
+    r.answered = s.answered;
+    r.abandoned = s.abandoned;
+    r.answered_within = s.answered_within;
+    r.abandoned_within = s.abandoned_within;
+    r.waiting = s.waiting;
+    r.wait_seconds_answered = s.wait_seconds_answered;
+    r.wait_seconds_abandoned = s.wait_seconds_abandoned;
+    r.handle_seconds = s.handle_seconds;
+    r.service_level = s.service_level;
+    r.asa_seconds = s.asa_s;
+    r.abandon_rate = s.abandon_rate;
+    *out = r;
+  });
+}
+
+}  // extern "C"
