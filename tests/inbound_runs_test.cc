@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "omnivox/engine.h"
@@ -143,6 +144,46 @@ TEST_F(InboundRuns, CallsStillWaitingWhenTheEngineGoesAreRecordedAsNotAnswered) 
   }
   EXPECT_EQ(not_answered, s.waiting);
   EXPECT_LE(talking, 1);
+}
+
+// Counts how inbound records reach the database: one by one or in the engine's batches.
+struct CountingStorage : StorageWrapper {
+  using StorageWrapper::StorageWrapper;
+  void put_attempt(const Attempt& a) override {
+    single += a.call_id >= kFirstInboundCallId;
+    StorageWrapper::put_attempt(a);
+  }
+  void put_attempts(std::span<const Attempt> attempts) override {
+    for (const Attempt& a : attempts) single += a.call_id >= kFirstInboundCallId;
+    StorageWrapper::put_attempts(attempts);
+  }
+  void write_batch(const StorageWriteBatch& b) override {
+    long inbound = 0;
+    for (const Attempt& a : b.attempts) inbound += a.call_id >= kFirstInboundCallId;
+    batched += inbound;
+    batches_with_inbound += inbound > 0;
+    StorageWrapper::write_batch(b);
+  }
+  long single = 0, batched = 0, batches_with_inbound = 0;
+};
+
+TEST_F(InboundRuns, InboundRecordsGoThroughTheEnginesGroupCommitOnADatabase) {
+  VirtualClock clock(parse_utc("2026-05-04T09:00:00Z"));
+  auto sqlite = make_sqlite_storage(path_);
+  CountingStorage counting(sqlite.get());
+  ASSERT_TRUE(counting.prefers_batched_writes());
+  InboundQueueStatistics s;
+  {
+    InboundRun run(&counting, &clock, inbound_world(3, 1, 120, 120), 4);
+    run.engine.run_for(std::chrono::hours(2));
+    s = run.engine.inbound_statistics("help");
+  }
+  EXPECT_GT(s.offered, 60);
+  EXPECT_EQ(counting.single, 0);
+  EXPECT_EQ(counting.batched, s.offered);  // each record once: it ended once
+  // Batches hold several records each (one per run_for step of the engine's virtual clock).
+  EXPECT_LT(counting.batches_with_inbound, s.offered);
+  EXPECT_EQ(static_cast<long>(stored_records(*sqlite).size()), s.offered);
 }
 
 }  // namespace
