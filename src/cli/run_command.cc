@@ -471,6 +471,218 @@ void report_run(const RunArgs& args, const CampaignFile& file, Engine& engine, S
               args.out_dir.c_str());
 }
 
+// The run's agents: the SIP phones of the campaign file, or simulated agents "agent-1", ...
+std::vector<AgentId> add_run_agents(const CampaignFile& file, Engine& engine, SipRun* sip) {
+  std::vector<AgentId> agents;
+  for (int i = 0; i < file.agents; ++i) {
+    agents.push_back(engine.add_agent(
+        file.campaign.id, sip ? file.telephony.agents[i].id : "agent-" + std::to_string(i + 1)));
+  }
+  return agents;
+}
+
+// Agents follow their shift in the campaign's zone: in at each start, out at each end, until the
+// run's end or until the campaign is done (no more shifts then: the run ends with the last
+// timer). Scheduled on the run's clock, which must stop before this object goes.
+class AgentShifts {
+ public:
+  AgentShifts(const CampaignFile& file, Engine& engine, Clock& clock, SipRun* sip,
+              std::vector<AgentId> agents)
+      : file_(file),
+        engine_(engine),
+        clock_(clock),
+        sip_(sip),
+        agents_(std::move(agents)),
+        end_(file.start + file.max_duration) {
+    for (int day = 0; day < 7; ++day) {
+      const LocalTimeRange& r = file.agent_shift.by_weekday[day];
+      shift_end_.by_weekday[day] = r.closed() || r.end_minute >= 24 * 60
+                                       ? LocalTimeRange{}
+                                       : LocalTimeRange{r.end_minute, 24 * 60};
+    }
+  }
+  AgentShifts(const AgentShifts&) = delete;
+  AgentShifts& operator=(const AgentShifts&) = delete;
+
+  // Logs the agents in now if the first shift is on, else schedules its start.
+  void start() {
+    TimeZoneMap& zones = engine_.time_zones();
+    const std::string& zone = file_.campaign.fallback_time_zone;
+    if (zones.is_open(kUnknownZoneSet, file_.agent_shift, file_.start, zone)) {
+      turn(true);
+    } else if (auto first =
+                   zones.next_open(kUnknownZoneSet, file_.agent_shift, file_.start, zone)) {
+      clock_.schedule_at(*first, [this] { turn(true); });
+    }
+  }
+  // No shift starts or ends after this.
+  void campaign_done() { campaign_done_ = true; }
+  bool is_campaign_done() const { return campaign_done_; }
+
+ private:
+  void turn(bool starting) {
+    if (campaign_done_) return;
+    if (sip_) {
+      sip_->set_shift(starting);  // agents in as their phones answer
+    } else {
+      for (AgentId id : agents_) {
+        engine_.set_agent_state(id, starting ? AgentState::kAvailable : AgentState::kLoggedOut);
+      }
+    }
+    TimePoint t = clock_.now() + std::chrono::minutes(1);
+    auto next =
+        engine_.time_zones().next_open(kUnknownZoneSet, starting ? shift_end_ : file_.agent_shift,
+                                       t, file_.campaign.fallback_time_zone);
+    if (next && *next < end_) clock_.schedule_at(*next, [this, starting] { turn(!starting); });
+  }
+
+  const CampaignFile& file_;
+  Engine& engine_;
+  Clock& clock_;
+  SipRun* sip_;
+  std::vector<AgentId> agents_;
+  TimePoint end_;
+  CallWindow shift_end_;  // open from each shift's end to midnight
+  std::atomic<bool> campaign_done_{false};
+};
+
+// The run's progress: the metrics time series (one sample every 15 minutes of the run's clock)
+// and the progress display (one line redrawn on a terminal, a line a day otherwise).
+class RunProgress {
+ public:
+  RunProgress(const RunArgs& args, const CampaignFile& file)
+      : quiet_(args.quiet),
+        tty_(isatty(STDERR_FILENO) && !args.quiet),
+        start_(file.start),
+        next_sample_(file.start) {}
+
+  bool tty() const { return tty_; }
+  bool sample_due(TimePoint now) const { return now >= next_sample_; }
+  TimePoint next_sample() const { return next_sample_; }
+  // Takes the sample due (the next one falls 15 minutes later).
+  void sample_due_now(const CampaignStatistics& s) {
+    sample(s);
+    next_sample_ += kSampleEvery;
+  }
+  void sample(const CampaignStatistics& s) {
+    MetricsSample m{s, 0};
+    double handle = s.talk_seconds + s.wrap_seconds;
+    double working = handle + (s.logged_in_seconds - s.talk_seconds - s.wrap_seconds);
+    if (working - last_working_ > 0)
+      m.interval_occupancy = (handle - last_handle_) / (working - last_working_);
+    last_handle_ = handle;
+    last_working_ = working;
+    metrics_.push_back(m);
+  }
+  void show(const CampaignStatistics& s, bool force) {
+    if (quiet_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (tty_) {
+      if (force || now - last_print_ > std::chrono::milliseconds(100)) {
+        std::fprintf(stderr, "\r%s\033[K", progress_line(s).c_str());
+        last_print_ = now;
+      }
+    } else {
+      long day = std::chrono::duration_cast<std::chrono::hours>(s.at - start_).count() / 24;
+      if (force || day != last_day_) {
+        std::fprintf(stderr, "%s\n", progress_line(s).c_str());
+        last_day_ = day;
+      }
+    }
+  }
+  const std::vector<MetricsSample>& metrics() const { return metrics_; }
+
+ private:
+  static constexpr Duration kSampleEvery = std::chrono::minutes(15);
+  bool quiet_;
+  bool tty_;
+  TimePoint start_;
+  TimePoint next_sample_;
+  std::vector<MetricsSample> metrics_;
+  double last_handle_ = 0, last_working_ = 0;
+  std::chrono::steady_clock::time_point last_print_ = std::chrono::steady_clock::now();
+  long last_day_ = -1;
+};
+
+// The run's wall-clock time and its budget (--wall-limit).
+class WallTime {
+ public:
+  explicit WallTime(std::optional<double> limit_s) : limit_s_(limit_s) {}
+  double elapsed_s() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  bool limit_hit() const { return limit_s_ && elapsed_s() >= *limit_s_; }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::optional<double> limit_s_;
+};
+
+// What the run loops read and drive.
+struct RunLoop {
+  const CampaignFile& file;
+  Engine& engine;
+  const StopSignals& stop_signals;
+  const WallTime& wall;
+  AgentShifts& shifts;
+  RunProgress& progress;
+  TimePoint end;
+  bool running(TimePoint now) const {
+    return now < end && !wall.limit_hit() && !stop_signals.received();
+  }
+};
+
+// Runs a simulation on its virtual clock until the run's end, the wall limit, a stop signal or
+// nothing left to fire. True when the campaign finished (nothing left on the clock).
+bool run_on_virtual_clock(RunLoop& run, VirtualClock& clock) {
+  const std::string& campaign_id = run.file.campaign.id;
+  while (run.running(clock.now())) {
+    TimePoint step_end = std::min(run.end, run.progress.next_sample());
+    run.engine.run_for(step_end - clock.now());
+    if (run.progress.sample_due(clock.now())) {
+      CampaignStatistics s = run.engine.statistics(campaign_id);
+      run.progress.sample_due_now(s);
+      run.progress.show(s, false);
+    }
+    if (clock.pending() == 0) return true;
+    if (!run.shifts.is_campaign_done()) {
+      CampaignStatistics now_stats = run.engine.statistics(campaign_id);
+      if (now_stats.contacts_final == now_stats.contacts_total &&
+          now_stats.attempts_in_flight == 0) {
+        run.shifts.campaign_done();  // no more shifts: the run ends with the last timer
+      }
+    }
+  }
+  return false;
+}
+
+// Runs the engine on its own thread against a real clock, looking every 100 ms, until the run's
+// end, the wall limit, a stop signal or every contact final with no call in flight (true then).
+bool run_on_real_clock(RunLoop& run, Clock& clock, SipRun* sip) {
+  run.engine.start(1);
+  while (run.running(clock.now())) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (sip) sip->tick();
+    CampaignStatistics s = run.engine.statistics(run.file.campaign.id);
+    run.progress.show(s, false);
+    if (run.progress.sample_due(clock.now())) run.progress.sample_due_now(s);
+    if (s.contacts_final == s.contacts_total && s.attempts_in_flight == 0) {
+      run.shifts.campaign_done();
+      return true;
+    }
+  }
+  return false;
+}
+
+// The agents' SIP phones are hung up in order (BYE), while the engine still runs; at most 5 s.
+void hang_up_agent_phones(SipRun& sip) {
+  sip.set_shift(false);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (sip.agents_up() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 }  // namespace
 
 int run_command(const RunArgs& args) {
@@ -489,12 +701,7 @@ int run_command(const RunArgs& args) {
     target.records = std::move(replay.records);
   }
 
-  auto wall_start = std::chrono::steady_clock::now();
-  auto wall_limit_hit = [&] {
-    return args.wall_limit_s &&
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count() >=
-               *args.wall_limit_s;
-  };
+  const WallTime wall(args.wall_limit_s);
   std::unique_ptr<Storage> storage = open_storage(args.storage_url, run_storage_options(args));
   RunClocks clocks = make_run_clocks(args, file, sip_backend);
   std::unique_ptr<Clock>& clock = clocks.clock;
@@ -517,45 +724,12 @@ int run_command(const RunArgs& args) {
   ImportReport report;
   if (!import_or_resume(args, file, engine, *storage, report)) return 2;
   if (args.import_only) return 0;
-  std::vector<AgentId> agents;
-  for (int i = 0; i < file.agents; ++i) {
-    agents.push_back(engine.add_agent(
-        file.campaign.id, sip ? file.telephony.agents[i].id : "agent-" + std::to_string(i + 1)));
-  }
+  std::vector<AgentId> agents = add_run_agents(file, engine, sip.get());
   if (sip) sip->attach(&engine, agents);
   apply_inbound(file, engine, agents);
-  // Agents follow their shift in the campaign's zone: in at each start, out at each end.
-  TimeZoneMap& zones = engine.time_zones();
-  CallWindow shift_end;  // open from each shift's end to midnight
-  for (int day = 0; day < 7; ++day) {
-    const LocalTimeRange& r = file.agent_shift.by_weekday[day];
-    shift_end.by_weekday[day] = r.closed() || r.end_minute >= 24 * 60
-                                    ? LocalTimeRange{}
-                                    : LocalTimeRange{r.end_minute, 24 * 60};
-  }
-  const std::string& zone = file.campaign.fallback_time_zone;
-  const TimePoint end = file.start + file.max_duration;
-  std::function<void(bool)> shift;
-  std::atomic<bool> campaign_done{false};
-  shift = [&](bool starting) {
-    if (campaign_done) return;
-    if (sip) {
-      sip->set_shift(starting);  // agents in as their phones answer
-    } else {
-      for (AgentId id : agents) {
-        engine.set_agent_state(id, starting ? AgentState::kAvailable : AgentState::kLoggedOut);
-      }
-    }
-    TimePoint t = clock->now() + std::chrono::minutes(1);
-    auto next = zones.next_open(kUnknownZoneSet, starting ? shift_end : file.agent_shift, t, zone);
-    if (next && *next < end) clock->schedule_at(*next, [&shift, starting] { shift(!starting); });
-  };
-  if (zones.is_open(kUnknownZoneSet, file.agent_shift, file.start, zone)) {
-    shift(true);
-  } else if (auto first = zones.next_open(kUnknownZoneSet, file.agent_shift, file.start, zone)) {
-    clock->schedule_at(*first, [&shift] { shift(true); });
-  }
-  // The clock's timers call `shift` and, through the simulator, the engine: it stops before they
+  AgentShifts shifts(file, engine, *clock, sip.get(), std::move(agents));
+  shifts.start();
+  // The clock's timers call `shifts` and, through the simulator, the engine: it stops before they
   // go, however this function is left.
   struct StopClockFirst {
     Clock& clock;
@@ -563,110 +737,31 @@ int run_command(const RunArgs& args) {
   } stop_clock_first{*clock};
   if (!stop_signals->received()) engine.start_campaign(file.campaign.id);
 
-  const bool tty = isatty(STDERR_FILENO) && !args.quiet;
-  const Duration sample_every = std::chrono::minutes(15);
-  TimePoint next_sample = file.start;
-  std::vector<MetricsSample> metrics;
-  double last_handle = 0, last_working = 0;
-  auto take_sample = [&](const CampaignStatistics& s) {
-    MetricsSample m{s, 0};
-    double handle = s.talk_seconds + s.wrap_seconds;
-    double working = handle + (s.logged_in_seconds - s.talk_seconds - s.wrap_seconds);
-    if (working - last_working > 0)
-      m.interval_occupancy = (handle - last_handle) / (working - last_working);
-    last_handle = handle;
-    last_working = working;
-    metrics.push_back(m);
-  };
-  auto last_print = std::chrono::steady_clock::now();
-  long last_day = -1;
-  auto show = [&](const CampaignStatistics& s, bool force) {
-    if (args.quiet) return;
-    auto now = std::chrono::steady_clock::now();
-    if (tty) {
-      if (force || now - last_print > std::chrono::milliseconds(100)) {
-        std::fprintf(stderr, "\r%s\033[K", progress_line(s).c_str());
-        last_print = now;
-      }
-    } else {
-      long day = std::chrono::duration_cast<std::chrono::hours>(s.at - file.start).count() / 24;
-      if (force || day != last_day) {
-        std::fprintf(stderr, "%s\n", progress_line(s).c_str());
-        last_day = day;
-      }
-    }
-  };
-
-  bool finished = false;
-  if (virtual_clock) {
-    while (virtual_clock->now() < end && !wall_limit_hit() && !stop_signals->received()) {
-      TimePoint step_end = std::min(end, next_sample);
-      engine.run_for(step_end - virtual_clock->now());
-      if (virtual_clock->now() >= next_sample) {
-        CampaignStatistics s = engine.statistics(file.campaign.id);
-        take_sample(s);
-        show(s, false);
-        next_sample += sample_every;
-      }
-      if (virtual_clock->pending() == 0) {
-        finished = true;
-        break;
-      }
-      if (!campaign_done) {
-        CampaignStatistics now_stats = engine.statistics(file.campaign.id);
-        if (now_stats.contacts_final == now_stats.contacts_total &&
-            now_stats.attempts_in_flight == 0) {
-          campaign_done = true;  // no more shifts: the run ends with the last timer
-        }
-      }
-    }
-  } else {
-    engine.start(1);
-    while (clock->now() < end && !wall_limit_hit() && !stop_signals->received()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (sip) sip->tick();
-      CampaignStatistics s = engine.statistics(file.campaign.id);
-      show(s, false);
-      if (clock->now() >= next_sample) {
-        take_sample(s);
-        next_sample += sample_every;
-      }
-      if (s.contacts_final == s.contacts_total && s.attempts_in_flight == 0) {
-        campaign_done = true;
-        finished = true;
-        break;
-      }
-    }
-  }
+  RunProgress progress(args, file);
+  RunLoop run{file, engine, *stop_signals, wall, shifts, progress, file.start + file.max_duration};
+  const bool finished = virtual_clock ? run_on_virtual_clock(run, *virtual_clock)
+                                      : run_on_real_clock(run, *clock, sip.get());
   const int stop_signal = stop_signals->received();
   if (stop_signal != 0) {
     // Interrupted: no new call (end_calls_in_progress ends those in progress).
     engine.stop_campaign(file.campaign.id);
-    campaign_done = true;
-    if (tty) std::fprintf(stderr, "\n");
+    shifts.campaign_done();
+    if (progress.tty()) std::fprintf(stderr, "\n");
     end_calls_in_progress(stop_signal, file, engine, *storage, *telephony, *clock, virtual_clock);
   }
-  if (sip) {
-    // The agents' phones are hung up in order (BYE), while the engine still runs.
-    sip->set_shift(false);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (sip->agents_up() > 0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
+  if (sip) hang_up_agent_phones(*sip);
   // Nothing fires on the clock from here on, and the engine's threads end: the report and the
   // outputs see one final state.
   clock->stop();
   engine.stop();
   if (sip) sip->detach();
   CampaignStatistics s = engine.statistics(file.campaign.id);
-  take_sample(s);
-  show(s, true);
-  if (tty) std::fprintf(stderr, "\n");
-  double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  progress.sample(s);
+  progress.show(s, true);
+  if (progress.tty()) std::fprintf(stderr, "\n");
 
-  report_run(args, file, engine, *storage, {s, finished, stop_signal, wall_s}, report, metrics);
+  report_run(args, file, engine, *storage, {s, finished, stop_signal, wall.elapsed_s()}, report,
+             progress.metrics());
   return stop_signal != 0 ? 128 + stop_signal : 0;
 }
 
