@@ -196,11 +196,13 @@ enum class Scenario {
 // webhook server at 127.0.0.1:webhook_port, signed for the URLs the backend gave.
 class FakeTwilio {
  public:
-  FakeTwilio(const TestCert& cert, std::function<Scenario(const std::string&)> scenario_of)
+  // `port` 0: any free port.
+  FakeTwilio(const TestCert& cert, std::function<Scenario(const std::string&)> scenario_of,
+             std::uint16_t port = 0)
       : scenario_of_(std::move(scenario_of)), ssl_(asio::ssl::context::tls_server), acceptor_(io_) {
     ssl_.use_certificate_chain(asio::buffer(cert.cert_pem));
     ssl_.use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
-    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
     acceptor_.open(ep.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(ep);
@@ -250,6 +252,41 @@ class FakeTwilio {
     return timeouts_;
   }
   bool saw_amd_request() const { return saw_amd_.load(); }
+
+  // A caller dials `to`: Twilio fetches the number's voice URL (…/twilio/inbound, signed), then
+  // holds the caller as its TwiML says until the call is redirected; the caller hangs up after
+  // `patience` unless the call ended before (a <Dial> redirect ends it 300 ms later). Status
+  // callbacks go to the number's StatusCallback, …/twilio/status with no call parameter.
+  void call_in(const std::string& to, const std::string& from, std::chrono::milliseconds patience) {
+    std::string sid;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      Call c;
+      c.sid = "CA" + std::to_string(900000 + ++sid_counter_);
+      c.to = from;
+      c.status_url = std::string(kPublicBase) + "/twilio/status";
+      c.answered = true;
+      c.status = "in-progress";
+      sid = c.sid;
+      calls_[sid] = c;
+    }
+    scheduler_.after(0ms, [this, sid, to, from] {
+      post_signed(std::string(kPublicBase) + "/twilio/inbound", {{"CallSid", sid},
+                                                                 {"AccountSid", kAccount},
+                                                                 {"From", from},
+                                                                 {"To", to},
+                                                                 {"CallStatus", "ringing"},
+                                                                 {"Direction", "inbound"}});
+    });
+    scheduler_.after(patience, [this, sid] {
+      std::lock_guard<std::mutex> lock(m_);
+      Call& c = calls_[sid];
+      if (c.ended) return;
+      c.ended = true;
+      c.status = "completed";
+      send_status(c, "completed", 0ms);
+    });
+  }
 
  private:
   struct Call {
@@ -1158,6 +1195,87 @@ TEST_F(TwilioBackendTest, CampaignOfThreeHundredCallsKeepsTheInvariants) {
   EXPECT_EQ(dialable, 0u);  // one attempt each, every disposition final
   EXPECT_EQ(lb.desk.doubled, 0);
   EXPECT_EQ(lb.handler.stats().forged, 0u);
+}
+
+// Inbound calls to a queue's number through the voice URL: the first caller is bridged into the
+// agent's conference at once, the second waits for the agent and is bridged after the first
+// call's wrap-up, the third hangs up while queued (an inbound abandon), and a call to a number no
+// queue serves is hung up. Real signed HTTP requests both ways; ports 27150 and 27151.
+TEST_F(TwilioBackendTest, InboundCallsAreQueuedBridgedAndAbandoned) {
+  FakeTwilio fake(
+      *cert_, [](const std::string&) { return Scenario::kHuman; }, 27151);
+  AgentDesk desk;
+  auto clock = make_system_clock();
+  auto storage = make_memory_storage();
+  TwilioTelephony tel(loopback_options(*cert_, fake.port()));
+  TwilioWebhookHandler handler(storage.get(), &tel);
+  TwilioWebhookServerOptions so = Loopback::server_options();
+  so.port = 27150;
+  TwilioWebhookServer server(&handler, so);
+  fake.set_webhook_port(server.port());
+  EngineOptions eo;
+  eo.log_level = LogLevel::kError;
+  Engine engine(eo, storage.get(), &tel, clock.get(), &desk);
+  desk.engine = &engine;
+  CampaignConfig c;
+  c.id = "tw";
+  c.compliance = ComplianceProfile::none();
+  c.call_window = CallWindow::always();
+  engine.add_campaign(c);
+  InboundQueueConfig q;
+  q.id = "help";
+  q.numbers = {"+15550100001"};
+  engine.add_inbound_queue(q);
+  const AgentId agent = engine.add_agent("tw", "agent");
+  engine.set_agent_skills(agent, AgentSkills{{{"help", 0}}, false});
+  engine.set_agent_state(agent, AgentState::kAvailable);
+  engine.start(1);
+  engine.start_campaign("tw");
+  fake.call_in("+15550100001", "+12125550201", 20s);
+  std::this_thread::sleep_for(100ms);  // the first caller reaches the agent first
+  fake.call_in("+15550100001", "+12125550202", 20s);
+  fake.call_in("+15550100001", "+12125550203", 150ms);
+  fake.call_in("+15550109999", "+12125550204", 20s);
+  InboundQueueStatistics s;
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(50ms);
+    s = engine.inbound_statistics("help");
+    std::lock_guard<std::mutex> lock(desk.m);
+    if (desk.finished.size() >= 3) break;
+  }
+  engine.stop();
+  tel.stop();
+  server.stop();
+  fake.stop();
+  EXPECT_EQ(s.offered, 3);
+  EXPECT_EQ(s.answered, 2);
+  EXPECT_EQ(s.abandoned, 1);
+  std::map<std::string, Attempt> by_caller;
+  storage->scan_attempts("help", [&](const Attempt& a) {
+    by_caller[a.number] = a;
+    return true;
+  });
+  ASSERT_EQ(by_caller.size(), 3u);
+  for (const char* answered : {"+12125550201", "+12125550202"}) {
+    const Attempt& a = by_caller[answered];
+    EXPECT_EQ(a.direction, CallDirection::kInbound) << answered;
+    EXPECT_EQ(a.disposition, Disposition::kSale) << answered;  // the agent's, after the talk
+    EXPECT_EQ(a.agent, agent) << answered;
+    EXPECT_NE(a.bridged_at, TimePoint{}) << answered;
+    EXPECT_EQ(a.provider_call_id.substr(0, 4), "CA90") << answered;
+    EXPECT_EQ(a.caller_id, "+15550100001") << answered;
+  }
+  EXPECT_LT(by_caller["+12125550201"].bridged_at, by_caller["+12125550202"].bridged_at);
+  EXPECT_EQ(by_caller["+12125550203"].disposition, Disposition::kAbandoned);
+  EXPECT_EQ(by_caller["+12125550203"].bridged_at, TimePoint{});
+  EXPECT_GE(by_caller["+12125550203"].call_id, kFirstInboundCallId);
+  // Both answered calls were redirected into the agent's conference; the unknown number's call
+  // was completed through the REST API.
+  EXPECT_EQ(fake.updates_with("Conference"), 2);
+  EXPECT_GE(fake.updates_with("Status=completed"), 1);
+  EXPECT_EQ(fake.callbacks_refused(), 0u);
+  EXPECT_EQ(handler.stats().forged, 0u);
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 //   bridge()     → the call is redirected (POST to the call resource, Twiml=) into the agent's
 //                  conference, or dialled to the agent's endpoint; kBridged when Twilio accepts;
 //   play()       → the call is redirected to <Say>/<Play> the message, then <Hangup/>;
+//   inbound      → a number's voice URL (…/twilio/inbound) hands the call to the engine's queue
+//                  (accept_inbound) and holds the caller as above until bridge() or hangup();
 //   hangup()     → Status=completed (answered) or Status=canceled (not yet answered). Cancelling a
 //                  call still in the backend's queue, or still queued at Twilio, fires no Twilio
 //                  callback, so the backend reports kCanceled itself.
@@ -178,6 +180,17 @@ class TwilioTelephony final : public Telephony {
   std::string voice_twiml(CallId call, const std::string& voice_url);
   /// The engine call id of a CallSid seen by this backend, or kNoCall.
   CallId call_for_sid(const std::string& call_sid) const;
+  /// An inbound call Twilio reports at a number's voice URL (…/twilio/inbound, the webhook
+  /// handler): gives the CallSid a call id at or above kFirstInboundCallId (the first one from
+  /// the wall clock in microseconds, so a restarted backend does not reuse an earlier process's
+  /// ids, whose records may be stored), hands the call to the engine (on_inbound_call, with
+  /// `to` the dialled number and `from` the caller) and returns the id. The call is then one of
+  /// the backend's like an answered outbound call: bridge() redirects it into the agent's
+  /// conference (or dials the agent), hangup() completes it, its status callbacks end it. A
+  /// CallSid seen before returns its id and is not handed over again. kNoCall when no engine is
+  /// attached (start() not called, or stopped).
+  CallId accept_inbound(const std::string& call_sid, const std::string& to,
+                        const std::string& from);
 
   // ---- back-pressure and counters (thread-safe) ----
   /// Originate requests waiting for a CPS slot now.

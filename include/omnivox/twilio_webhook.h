@@ -109,7 +109,15 @@ struct TwilioWebhookStats {
 ///   /twilio/amd?call=ID     AsyncAmdStatusCallback (CallSid, AnsweredBy) → kAmdResult;
 ///                           deduplicated on (CallSid, "amd");
 ///   /twilio/voice?call=ID   the answer URL: kAnswered (and kAmdResult when AnsweredBy is present),
-///                           answered with the call's TwiML (TwilioTelephony::voice_twiml).
+///                           answered with the call's TwiML (TwilioTelephony::voice_twiml);
+///   /twilio/inbound         a number's voice URL (To, From, CallSid; no call parameter): a new
+///                           inbound call for the engine's queues (TwilioTelephony::
+///                           accept_inbound), answered with the hold TwiML, which fetches
+///                           …/twilio/voice?call=ID (same prefix) until an agent takes it; a
+///                           retry (idempotency token) or a known CallSid hands nothing over
+///                           again. Status callbacks of inbound calls (the number's
+///                           StatusCallback, …/twilio/status) may omit `call`: the CallSid names
+///                           the call.
 /// Every request must be a POST with a valid X-Twilio-Signature (verify_twilio_signature). Answers:
 /// 403 for a missing or wrong signature; 400 for an oversized or malformed request, a wrong method
 /// or an unknown path; in both cases nothing changes. A validly signed repeat of a request already

@@ -158,10 +158,13 @@ int serve(const ServeArgs& a) {
         engine.import_contacts(file.campaign.id, "default", file.contacts_path, file.import);
     std::fprintf(stderr, "%s\n", report.summary().c_str());
   }
+  std::vector<AgentId> agents;
   for (int i = 0; i < file.agents; ++i) {
-    engine.set_agent_state(engine.add_agent(file.campaign.id, "agent" + std::to_string(i)),
-                           AgentState::kAvailable);
+    agents.push_back(engine.add_agent(file.campaign.id, "agent" + std::to_string(i)));
   }
+  // The file's inbound queues: their numbers' voice URL is <public URL>/twilio/inbound.
+  apply_inbound(file, engine, agents);
+  for (AgentId agent : agents) engine.set_agent_state(agent, AgentState::kAvailable);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   engine.start(1);
@@ -186,6 +189,11 @@ int serve(const ServeArgs& a) {
       s.attempts, s.live_answers, s.connects, s.abandons,
       static_cast<unsigned long long>(w.accepted), static_cast<unsigned long long>(w.forged),
       static_cast<unsigned long long>(w.replayed), static_cast<unsigned long long>(w.malformed));
+  for (const std::string& queue : engine.inbound_queues()) {
+    const InboundQueueStatistics in = engine.inbound_statistics(queue);
+    std::printf("inbound %s: %ld offered, %ld answered, %ld abandoned\n", queue.c_str(), in.offered,
+                in.answered, in.abandoned);
+  }
   server.stop();
   telephony.stop();
   return 0;

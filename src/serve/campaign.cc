@@ -126,6 +126,7 @@ CampaignRuntime::CampaignRuntime(CampaignFile file, std::string file_json,
     ids.push_back(add_agent(sip ? file_.telephony.agents[i].id : "agent-" + std::to_string(i + 1)));
   }
   backend_->attach(engine_.get(), ids);
+  apply_inbound(file_, *engine_, ids);  // the file's inbound queues, agents' skills, blending
   engine_->start(1);
 }
 

@@ -530,6 +530,7 @@ def twilio_signature(auth_token, url, params):
 
 
 def case_twilio():
+    import re
     import urllib.parse
     control = token("acme", "control")
     auth_token = "test-auth-token"
@@ -562,6 +563,26 @@ def case_twilio():
         status, _ = request("POST", "/twilio/acme/demo/twilio/status?call=1", body=body,
                             content_type=form, headers={"X-Twilio-Signature": good})
         check(status == 404, f"a campaign that is not there: {status}")
+        # An inbound call to a queue's number reaches the number's voice URL: it is queued (no
+        # agent has the queue's skill here) and held by TwiML that fetches the call's own voice
+        # URL; Twilio's repeat of the request gets the same call.
+        inbound = dict(CAMPAIGN, id="tw2", telephony={"backend": "twilio", "public_url": public},
+                       inbound=[{"id": "help", "numbers": ["+15550100001"]}])
+        ok("POST", "/v1/campaigns", control, inbound)
+        target = "/twilio/acme/tw2/twilio/inbound"
+        params = [("CallSid", "CA" + "2" * 32), ("From", "+12125550101"),
+                  ("To", "+15550100001"), ("CallStatus", "ringing")]
+        body = urllib.parse.urlencode(params)
+        signed = {"X-Twilio-Signature": twilio_signature(auth_token, public + target, params)}
+        status, answer = request("POST", target, body=body, content_type=form, headers=signed)
+        text = answer if isinstance(answer, str) else str(answer)
+        held = re.search(r"<Redirect[^>]*>" + re.escape(public) +
+                         r"/twilio/acme/tw2/twilio/voice\?call=(\d+)</Redirect>", text)
+        check(status == 200 and held, f"inbound call: {status} {text}")
+        check(int(held.group(1)) >= 2 ** 55, f"inbound call id {held.group(1)}")
+        status, again = request("POST", target, body=body, content_type=form, headers=signed)
+        again = again if isinstance(again, str) else str(again)
+        check(status == 200 and held.group(0) in again, f"inbound call again: {status} {again}")
         print("twilio: ok")
     finally:
         server.stop()

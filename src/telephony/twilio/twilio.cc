@@ -281,6 +281,10 @@ struct TwilioTelephony::Impl {
         "/2010-04-01/Accounts/" +
         boost::urls::encode(options.credentials.account_sid, boost::urls::unreserved_chars) +
         "/Calls";
+    next_inbound_id = kFirstInboundCallId +
+                      static_cast<CallId>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
     work.emplace(io->get_executor());
     thread = std::thread([this] { io->run(); });
   }
@@ -648,6 +652,7 @@ struct TwilioTelephony::Impl {
   mutable std::mutex mu;  // guards everything below
   std::unordered_map<CallId, CallRecord> calls;
   std::unordered_map<std::string, CallId> by_sid;
+  CallId next_inbound_id = kFirstInboundCallId;  // set at construction, see accept_inbound()
   std::deque<CallId> queue;
   std::chrono::steady_clock::time_point next_slot{};
   bool pump_armed = false;  // io thread only
@@ -815,6 +820,43 @@ CallId TwilioTelephony::call_for_sid(const std::string& sid) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   auto it = impl_->by_sid.find(sid);
   return it == impl_->by_sid.end() ? kNoCall : it->second;
+}
+
+CallId TwilioTelephony::accept_inbound(const std::string& sid, const std::string& to,
+                                       const std::string& from) {
+  Impl& m = *impl_;
+  InboundCall in;
+  {
+    std::lock_guard<std::mutex> lock(m.mu);
+    if (auto it = m.by_sid.find(sid); it != m.by_sid.end()) return it->second;
+    if (!m.io) return kNoCall;
+    in.call_id = m.next_inbound_id++;
+    Impl::CallRecord rec;
+    rec.request.call_id = in.call_id;
+    rec.request.to = from;  // the far end
+    rec.request.from = to;
+    rec.sid = sid;
+    rec.phase = Impl::CallRecord::Phase::kCreated;
+    rec.answered = true;  // the voice URL's TwiML answers it
+    rec.initiated_reported = true;
+    m.calls[in.call_id] = std::move(rec);
+    m.by_sid[sid] = in.call_id;
+  }
+  in.provider_call_id = sid;
+  in.to = to;
+  in.from = from;
+  in.timestamp = std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now());
+  {
+    std::lock_guard<std::mutex> lock(m.sink_mu);
+    if (m.sink) {
+      m.sink->on_inbound_call(in);
+      return in.call_id;
+    }
+  }
+  std::lock_guard<std::mutex> lock(m.mu);  // nobody to take it
+  m.by_sid.erase(sid);
+  m.calls.erase(in.call_id);
+  return kNoCall;
 }
 
 std::size_t TwilioTelephony::queue_depth() const {

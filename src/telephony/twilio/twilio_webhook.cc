@@ -67,7 +67,7 @@ FailReason sip_to_fail_reason(int sip) {
   }
 }
 
-enum class Route { kStatus, kAmd, kVoice };
+enum class Route { kStatus, kAmd, kVoice, kInbound };
 
 }  // namespace
 
@@ -84,6 +84,33 @@ struct TwilioWebhookHandler::Impl {
   }
   WebhookResponse bad(std::string why) { return reject(400, malformed, std::move(why)); }
 
+  // A number's voice URL: a new inbound call for the engine's queue, held until an agent takes
+  // it. Twilio's retry of the same fetch (its idempotency token) or a repeat of the CallSid gets
+  // the same answer and hands nothing over again.
+  WebhookResponse inbound(const WebhookRequest& req, const TwilioParams& params,
+                          const std::string& sid, std::string_view idempotency_token) {
+    const std::string* to = find_param(params, "To");
+    const std::string* from = find_param(params, "From");
+    if (!to || to->empty()) return bad("no To");
+    bool first_time = true;
+    if (!idempotency_token.empty() && idempotency_token.size() <= kMaxIdempotencyToken) {
+      try {
+        first_time = storage->mark_event_processed(options.dedup_prefix +
+                                                   "retry:" + std::string(idempotency_token));
+      } catch (const std::exception& e) {
+        malformed.fetch_add(1, std::memory_order_relaxed);
+        return WebhookResponse{503, "text/plain", std::string("storage: ") + e.what()};
+      }
+    }
+    const CallId call = telephony->accept_inbound(sid, *to, from ? *from : std::string());
+    (first_time ? accepted : replayed).fetch_add(1, std::memory_order_relaxed);
+    // The hold loop fetches the call's own voice URL: the same prefix, …/twilio/voice?call=ID.
+    std::string voice = req.url.substr(0, req.url.find_first_of("?#"));
+    voice.resize(voice.size() - std::string_view("inbound").size());
+    voice += "voice?call=" + std::to_string(call);
+    return WebhookResponse{200, "text/xml", telephony->voice_twiml(call, voice)};
+  }
+
   WebhookResponse handle(const WebhookRequest& req) {
     if (req.url.size() > options.max_url_bytes) return bad("URL too long");
     if (req.body.size() > options.max_body_bytes) return bad("body too large");
@@ -98,6 +125,8 @@ struct TwilioWebhookHandler::Impl {
       route = Route::kAmd;
     } else if (ends_with(path, "/twilio/voice")) {
       route = Route::kVoice;
+    } else if (ends_with(path, "/twilio/inbound")) {
+      route = Route::kInbound;
     } else {
       return bad("unknown path");
     }
@@ -116,7 +145,11 @@ struct TwilioWebhookHandler::Impl {
     } catch (const std::exception&) {
       return bad("malformed query string");
     }
-    if (call == kNoCall) return bad("no call parameter");
+    // An inbound call has no id before the engine gives it one; its status callbacks (the
+    // number's StatusCallback) may carry none either: the CallSid names it.
+    if (call == kNoCall && route != Route::kInbound && route != Route::kStatus) {
+      return bad("no call parameter");
+    }
 
     std::string_view signature, content_type, idempotency_token;
     for (const auto& [name, value] : req.headers) {
@@ -153,6 +186,14 @@ struct TwilioWebhookHandler::Impl {
     const std::string* sid = find_param(params, "CallSid");
     if (!sid || sid->empty() || sid->size() > 64) return bad("no CallSid");
     CallId known = telephony->call_for_sid(*sid);
+    if (route == Route::kInbound) {
+      if (call != kNoCall) return bad("an inbound call has no call parameter");
+      return inbound(req, params, *sid, idempotency_token);
+    }
+    if (call == kNoCall) {
+      if (known < kFirstInboundCallId) return bad("no call parameter");
+      call = known;
+    }
     if (known != kNoCall && known != call) return bad("CallSid belongs to another call");
 
     CallEvent base;
@@ -219,6 +260,8 @@ struct TwilioWebhookHandler::Impl {
         key = options.dedup_prefix + *sid + ":amd";
         break;
       }
+      case Route::kInbound:
+        break;  // answered above
       case Route::kVoice: {
         // The answer URL (and its hold redirects) has no event key: each fetch is a new request.
         // Twilio's retry of one fetch carries the fetch's idempotency token, which keys it.
