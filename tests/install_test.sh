@@ -4,10 +4,11 @@
 # to another prefix and builds a C host (examples/c/c_telephony_host.c) against the moved copy,
 # through pkg-config and through find_package(omnivox COMPONENTS c), linking only libomnivox_c,
 # and runs it without OMNIVOX_DATA_DIR: the library finds its time-zone map beside itself.
-# The backend libraries: find_package(omnivox COMPONENTS core postgres twilio) links them; the
-# installed core and C library need no libpq, libpqxx or OpenSSL; the moved install's CLI loads
-# libomnivox_postgres from beside its libomnivox, and names the URL and the library when it is
-# gone.
+# The backend libraries: find_package(omnivox COMPONENTS core postgres twilio sip) links them;
+# the installed core and C library need no libpq, libpqxx, libre or OpenSSL; a C host of the
+# moved install makes a SIP engine (libomnivox_c loads the moved libomnivox_sip); the moved
+# install's CLI loads libomnivox_postgres from beside its libomnivox, and names the URL and the
+# library when it is gone.
 set -euo pipefail
 BUILD_DIR="$(cd "$1" && pwd)"
 SOURCE_DIR="$(cd "$2" && pwd)"
@@ -23,6 +24,7 @@ test -f "$PREFIX/lib/cmake/omnivox/omnivoxConfig.cmake"
 test -f "$PREFIX/lib/pkgconfig/omnivox.pc"
 test -f "$PREFIX/lib/libomnivox_postgres.so.0"
 test -f "$PREFIX/lib/libomnivox_twilio.so.0"
+test -f "$PREFIX/lib/libomnivox_sip.so.0"
 cmake -S "$SOURCE_DIR/examples/cpp" -B "$TMP/hello-build" -DCMAKE_PREFIX_PATH="$PREFIX" \
   -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$TMP/hello-build" >/dev/null
@@ -34,15 +36,17 @@ mkdir -p "$TMP/pg-host"
 cat >"$TMP/pg-host/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.22)
 project(omnivox_pg_host LANGUAGES CXX)
-find_package(omnivox 0.1 REQUIRED COMPONENTS core postgres twilio)
+find_package(omnivox 0.1 REQUIRED COMPONENTS core postgres twilio sip)
 add_executable(pg_host pg_host.cc)
-target_link_libraries(pg_host PRIVATE omnivox::postgres)
+target_link_libraries(pg_host PRIVATE omnivox::postgres omnivox::sip)
 CMAKE
 cat >"$TMP/pg-host/pg_host.cc" <<'CXX'
 #include <cstdio>
 #include "omnivox/postgres_storage.h"
+#include "omnivox/sip.h"
 int main(int argc, char** argv) {
   try {
+    omnivox::SipCredentials::from_environment();  // from omnivox::sip (none set: empty)
     omnivox::make_postgres_storage(argv[1]);
   } catch (const omnivox::Error& e) {
     std::printf("%s\n", e.what());
@@ -57,7 +61,7 @@ cmake --build "$TMP/pg-host-build" >/dev/null
 NO_SERVER="postgresql:///omnivox?host=$TMP/no-such-socket-dir"
 LD_LIBRARY_PATH="$PREFIX/lib" "$TMP/pg-host-build/pg_host" "$NO_SERVER" | grep -q "postgres storage" ||
   { echo "FAIL: make_postgres_storage from the installed omnivox::postgres"; exit 1; }
-echo "find_package(omnivox COMPONENTS core postgres twilio) works"
+echo "find_package(omnivox COMPONENTS core postgres twilio sip) works"
 
 # ---- the install moved elsewhere: nothing in it may name the first prefix ----
 MOVED="$TMP/moved/prefix"
@@ -68,7 +72,7 @@ if grep -rIl "$PREFIX" "$MOVED"; then
   exit 1
 fi
 for lib in libomnivox.so.0 libomnivox_c.so.0; do
-  if readelf -d "$MOVED/lib/$lib" | grep NEEDED | grep -E "lib(pq|pqxx|ssl|crypto)[-.]"; then
+  if readelf -d "$MOVED/lib/$lib" | grep NEEDED | grep -E "lib(pq|pqxx|re|ssl|crypto)[-.]"; then
     echo "FAIL: the installed $lib needs the libraries above"
     exit 1
   fi
@@ -89,6 +93,12 @@ PC_CFLAGS_LIBS="$(PKG_CONFIG_PATH="$MOVED/lib/pkgconfig" pkg-config --cflags --l
 cc -std=c99 -Wall -Werror -pedantic "$HOST_SOURCE" $PC_CFLAGS_LIBS -o "$TMP/host-pc"
 run_host "$TMP/host-pc"
 echo "pkg-config omnivox works from a moved prefix ($PC_CFLAGS_LIBS)"
+# shellcheck disable=SC2086
+cc -std=c99 -Wall -Werror -pedantic "$SOURCE_DIR/tests/package/sip_probe.c" $PC_CFLAGS_LIBS \
+  -o "$TMP/sip-probe"
+LD_LIBRARY_PATH="$MOVED/lib" "$TMP/sip-probe" ||
+  { echo "FAIL: a SIP engine of a C host of the moved install"; exit 1; }
+echo "a C host of the moved install makes a SIP engine (libomnivox_c loads libomnivox_sip)"
 cmake -S "$SOURCE_DIR/tests/package/c_host" -B "$TMP/c-host-build" -DCMAKE_PREFIX_PATH="$MOVED" \
   -DOMNIVOX_C_HOST_SOURCE="$HOST_SOURCE" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$TMP/c-host-build" >/dev/null

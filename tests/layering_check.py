@@ -109,6 +109,8 @@ CORE_FILES = {
     "telephony_config.cc": "config",
     "inbound_config.cc": "config",
     "sip_config.cc": "sip_config",
+    "sip_loader.h": "sip_config",
+    "sip_loader.cc": "sip_config",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

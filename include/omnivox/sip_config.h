@@ -16,8 +16,9 @@ namespace omnivox {
 
 /// SipOptions for a telephony section; credentials from OMNIVOX_SIP_USERNAME /
 /// OMNIVOX_SIP_PASSWORD (SipCredentials::from_environment, which throws Error(kConfig) naming a
-/// missing one). The safe-harbor WAV, if any, is the default message (a campaign's text message
-/// cannot be spoken). on_agent_leg and log_sink are left for the caller.
+/// missing one). Loads libomnivox_sip if the process has none yet (Error(kConfig) naming the
+/// paths tried when it is missing). The safe-harbor WAV, if any, is the default message (a
+/// campaign's text message cannot be spoken). on_agent_leg and log_sink are left for the caller.
 SipOptions sip_options_for(const TelephonyConfig& telephony);
 
 /// The SIP telephony of an engine a host builds from a `telephony` section alone: a
@@ -36,7 +37,9 @@ class SipEngineBackend {
   SipEngineBackend(const SipEngineBackend&) = delete;
   SipEngineBackend& operator=(const SipEngineBackend&) = delete;
 
-  SipTelephony& telephony() { return *sip_; }
+  /// The SIP telephony (from libomnivox_sip: calling its own functions, as opposed to the
+  /// Telephony interface's, needs omnivox::sip linked).
+  SipTelephony& telephony() { return static_cast<SipTelephony&>(*sip_); }
   /// The engine whose agents the legs log in and out. Before the engine starts.
   void attach(Engine* engine);
   /// No engine call after it returns (a call in progress is waited for). Before the engine is
@@ -56,7 +59,10 @@ class SipEngineBackend {
 
   std::mutex mutex_;  // guards engine_ and the engine calls made from the SIP thread
   Engine* engine_ = nullptr;
-  std::unique_ptr<SipTelephony> sip_;  // last: its thread may call on_leg until destroyed
+  // A SipTelephony held as its interface, so that destroying it is a virtual call into
+  // libomnivox_sip, which the core loads at run time (src/core/sip_loader.h). Last: its thread
+  // may call on_leg until destroyed.
+  std::unique_ptr<Telephony> sip_;
 };
 
 }  // namespace omnivox

@@ -1,12 +1,14 @@
 #include "omnivox/sip_config.h"
 
+#include "core/sip_loader.h"
+
 namespace omnivox {
 
 SipOptions sip_options_for(const TelephonyConfig& t) {
   SipOptions o;
   o.listen = t.listen;
   o.trunk = t.trunk;
-  o.credentials = SipCredentials::from_environment();
+  o.credentials = sip_backend().credentials_from_environment();
   o.rtp_port_min = t.rtp_port_min;
   o.rtp_port_max = t.rtp_port_max;
   o.calls_per_second = t.calls_per_second;
@@ -31,7 +33,7 @@ SipEngineBackend::SipEngineBackend(const std::string& section_json, const std::s
   SipOptions options = sip_options_for(file.telephony);
   options.on_agent_leg = [this](AgentId agent, bool up) { on_leg(agent, up); };
   if (log_sink) options.log_sink = std::move(log_sink);
-  sip_ = std::make_unique<SipTelephony>(std::move(options));
+  sip_ = sip_backend().make(std::move(options));
 }
 
 SipEngineBackend::~SipEngineBackend() { sip_.reset(); }
@@ -57,12 +59,12 @@ void SipEngineBackend::connect_agent(AgentId agent, const std::string& uri) {
     throw Error(ErrorCode::kInvalidArgument, "uri '" + uri + "' is not a SIP URI (sip:user@host)");
   }
   check_agent(agent);
-  sip_->connect_agent(agent, uri);
+  sip_backend().connect_agent(*sip_, agent, uri);
 }
 
 void SipEngineBackend::disconnect_agent(AgentId agent) {
   check_agent(agent);
-  sip_->disconnect_agent(agent);
+  sip_backend().disconnect_agent(*sip_, agent);
 }
 
 void SipEngineBackend::on_leg(AgentId agent, bool up) {

@@ -1,17 +1,11 @@
 // open_storage (see omnivox/storage_url.h).
 #include "omnivox/storage_url.h"
 
-#include <dlfcn.h>
-
-#include <cstring>
-#include <filesystem>
-#include <mutex>
 #include <regex>
-#include <vector>
 
+#include "base/backend_library.h"
 #include "omnivox/postgres_storage.h"
 #include "omnivox/sqlite_storage.h"
-#include "omnivox/version.h"
 #include "storage/storage_backends.h"
 
 namespace omnivox {
@@ -43,82 +37,24 @@ std::string mask_passwords_once(const std::string& conninfo) {
   return out;
 }
 
-#ifndef OMNIVOX_POSTGRES_IN_CORE
-// dlerror()'s message, or `fallback` when it has none.
-std::string last_dl_error(const char* fallback) {
-  const char* e = dlerror();
-  return e != nullptr ? std::string(e) : std::string(fallback);
-}
-
-// The backend behind a loaded library's entry point, or nullptr with `why` set.
-const storage_backends::PostgresBackend* postgres_entry(void* symbol, const std::string& where,
-                                                        std::string& why) {
-  using Entry = const storage_backends::PostgresBackend* (*)();
-  const storage_backends::PostgresBackend* backend = reinterpret_cast<Entry>(symbol)();
-  if (backend->abi != storage_backends::kBackendAbi ||
-      std::strcmp(backend->version, OMNIVOX_VERSION_STRING) != 0) {
-    why = where + " is Omnivox " + backend->version + " (backend interface " +
-          std::to_string(backend->abi) +
-          "), this library is " OMNIVOX_VERSION_STRING " (interface " +
-          std::to_string(storage_backends::kBackendAbi) + "): install the matching version";
-    return nullptr;
-  }
-  return backend;
-}
-#endif
-
 // The PostgreSQL backend, loaded at the first call (storage/storage_backends.h); throws
 // Error(kStorage) naming the URL and what was tried when no usable library is found.
 const storage_backends::PostgresBackend& postgres_backend(const std::string& url) {
 #ifdef OMNIVOX_POSTGRES_IN_CORE
   return *omnivox_postgres_backend_v1();  // a static build: the backend is in this library
 #else
-  static std::mutex mutex;
-  static const storage_backends::PostgresBackend* loaded = nullptr;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (loaded != nullptr) return *loaded;
-  using storage_backends::kPostgresEntryPoint;
-  using storage_backends::kPostgresLibrary;
   std::string why;
-  // Linked by the host (omnivox::postgres), or loaded already.
-  if (void* symbol = dlsym(RTLD_DEFAULT, kPostgresEntryPoint); symbol != nullptr) {
-    loaded = postgres_entry(symbol, kPostgresLibrary, why);
-  } else {
-    std::vector<std::string> candidates;
-    Dl_info info{};
-    if (dladdr(reinterpret_cast<void*>(&open_storage), &info) != 0 && info.dli_fname != nullptr) {
-      candidates.push_back(
-          (std::filesystem::path(info.dli_fname).parent_path() / kPostgresLibrary).string());
-    }
-    candidates.push_back(kPostgresLibrary);  // the dynamic loader's search path
-    std::string tried;
-    for (const std::string& candidate : candidates) {
-      // Never closed: the Storage objects it makes run its code until the process ends.
-      void* handle = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
-      if (handle == nullptr) {
-        tried += (tried.empty() ? "" : "; ") + last_dl_error(candidate.c_str());
-        continue;
-      }
-      void* symbol = dlsym(handle, kPostgresEntryPoint);
-      if (symbol == nullptr) {
-        why = candidate + ": " + last_dl_error("no entry point");
-      } else {
-        loaded = postgres_entry(symbol, candidate, why);
-      }
-      break;
-    }
-    if (loaded == nullptr && why.empty()) {
-      why = "the backend library " + std::string(kPostgresLibrary) +
-            " was not found (install the omnivox postgres component beside libomnivox, or link "
-            "omnivox::postgres): " +
-            tried;
-    }
-  }
-  if (loaded == nullptr) {
+  const storage_backends::PostgresBackend* backend =
+      backend_library::load<storage_backends::PostgresBackend>(
+          storage_backends::kPostgresLibrary, storage_backends::kPostgresEntryPoint,
+          reinterpret_cast<const void*>(&open_storage),
+          "install the omnivox postgres component beside libomnivox, or link omnivox::postgres",
+          storage_backends::kBackendAbi, why);
+  if (backend == nullptr) {
     throw Error(ErrorCode::kStorage,
                 "storage URL '" + mask_storage_url(url) + "': no PostgreSQL backend: " + why);
   }
-  return *loaded;
+  return *backend;
 #endif
 }
 
