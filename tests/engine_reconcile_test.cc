@@ -37,6 +37,8 @@ SimulationOptions world(std::uint64_t seed) {
   so.parametric.answer_delay = Distribution::fixed(6);
   so.parametric.talk = Distribution::fixed(60);
   so.wrap_up = Distribution::fixed(5);
+  // The calls stand for a carrier's: reconciliation is about calls that outlive their engine.
+  so.calls_outlive_engine = true;
   return so;
 }
 

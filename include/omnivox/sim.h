@@ -167,6 +167,11 @@ struct SimulationOptions {
   /// engine attached they are kFirstInboundCallId, + 1, ... A call whose id storage cannot
   /// allocate (the database away) does not arrive.
   std::vector<InboundArrivals> inbound;
+  /// Whether the engine treats the simulated calls as a carrier's that outlive its process
+  /// (Telephony::calls_outlive_engine): true makes it record each attempt durably before the
+  /// call starts, as with real telephony — what a crash test of that path needs. Default: false
+  /// (the calls end with the process; the engine commits in larger groups).
+  bool calls_outlive_engine = false;
 };
 
 /// Simulated telephony plus simulated agents. Attach it to an Engine as its Telephony and its
@@ -198,6 +203,9 @@ class Simulator final : public Telephony, public EventListenerWrapper, public Ou
   void hangup(CallId call) override;
   void bridge(CallId call, AgentId agent) override;
   void play(CallId call, const std::string& message) override;
+  /// SimulationOptions::calls_outlive_engine (default false: simulated calls end with the
+  /// process that simulates them).
+  bool calls_outlive_engine() const override;
 
   // EventListener: agents in WRAP_UP disposition their call after the wrap-up time.
   void on_agent_state(const AgentStateChange& change) override;

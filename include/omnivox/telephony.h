@@ -110,6 +110,13 @@ class Telephony {
   /// forgets calls with its process). May block briefly (it is called once per open attempt
   /// when a campaign starts); must not throw.
   virtual std::optional<CallEvent> lookup_call(const Attempt& attempt) { return std::nullopt; }
+  /// Whether a call this backend places can go on after the engine's process dies (a carrier,
+  /// a PBX: true, the default) or ends with it (a simulator in the engine's process: false).
+  /// When true the engine makes each attempt durable in storage before its originate leaves it,
+  /// so that a restarted engine knows every call that may still be up (docs/storage.md, "Group
+  /// commit"); when false a crash loses the calls with the buffered attempts, and the engine
+  /// commits in larger groups. Must not throw.
+  virtual bool calls_outlive_engine() const { return true; }
 };
 
 /// Forwards every call to another Telephony; subclass it to intercept some.
@@ -126,6 +133,7 @@ class TelephonyWrapper : public Telephony {
   std::optional<CallEvent> lookup_call(const Attempt& attempt) override {
     return target_->lookup_call(attempt);
   }
+  bool calls_outlive_engine() const override { return target_->calls_outlive_engine(); }
 
  private:
   Telephony* target_;

@@ -326,10 +326,14 @@ void read_simulation(const Reader& r, const json::value& v, const std::string& b
                 "patience_s",
                 "busy_delay_s",
                 "p_live_changes",
-                "inbound"});
+                "inbound",
+                "calls_outlive_engine"});
   SimulationOptions& s = f.simulation;
   if (auto* x = so.if_contains("seed"))
     s.seed = static_cast<std::uint64_t>(r.integer(*x, "simulation.seed", 0, 2147483647));
+  if (auto* x = so.if_contains("calls_outlive_engine")) {
+    s.calls_outlive_engine = r.boolean(*x, "simulation.calls_outlive_engine");
+  }
   std::string world = "parametric";
   if (auto* x = so.if_contains("world")) world = r.string(*x, "simulation.world");
   if (world != "parametric" && world != "replay") {

@@ -36,7 +36,8 @@ void Engine::Impl::release_outbox() {
   std::vector<OriginateRequest> out;
   out.swap(outbox);
   if (out.empty()) return;
-  const bool durable = flush_writes();
+  // Calls that end with this process need no record before they start: a crash loses both.
+  const bool durable = !telephony->calls_outlive_engine() || flush_writes();
   for (const OriginateRequest& req : out) {
     if (durable) {
       send_originate(req);

@@ -32,8 +32,9 @@ namespace omnivox {
 ///   The engine reads a contact when it places the call and again when the call ends.
 ///
 /// What the buffer holds is not durable until flush() returns: the engine flushes before an
-/// originate leaves it, so an attempt is durable before its number is dialled, and a lease
-/// claim goes to the target at once. What a crash loses is only what the provider still knows
+/// originate leaves it, so an attempt is durable before its number is dialled (when the calls
+/// outlive the engine's process: Telephony::calls_outlive_engine), and a lease claim goes to
+/// the target at once. What a crash loses is only what the provider still knows
 /// (lookup_call) or what reconciliation rebuilds (an open attempt's outcome, a contact's count).
 ///
 /// A failed flush keeps the batch, throws, and is tried again at the next flush (or read):

@@ -663,6 +663,8 @@ void Simulator::bridge(CallId id, AgentId agent) {
 
 void Simulator::play(CallId, const std::string&) {}
 
+bool Simulator::calls_outlive_engine() const { return options_.calls_outlive_engine; }
+
 void Simulator::on_agent_state(const AgentStateChange& change) {
   EventListenerWrapper::on_agent_state(change);
   if (change.to != AgentState::kWrapUp && change.to != AgentState::kReserved &&
