@@ -18,6 +18,18 @@ for scenario in "$SCENARIOS"/*.json; do
   echo "ok   $name: audit clean"
 done
 
+# Blended scenarios report their inbound queue and each agent group's occupancy.
+/usr/bin/python3 - "$WORK/blend-support-line/summary.json" <<'PY'
+import json, sys
+for p in json.load(open(sys.argv[1]))["policies"]:
+    groups = {g["group"]: g for g in p["occupancy_by_group"]}
+    assert set(groups) == {"inbound-only", "blended"}, groups
+    assert groups["inbound-only"]["agents"] == 10 and groups["blended"]["agents"] == 20, groups
+    assert all(0 < g["occupancy"] <= 1 for g in groups.values()), groups
+    assert 0 < p["inbound_service_level"] <= 1 and 0 <= p["inbound_abandon_rate"] < 1, p
+PY
+echo "ok   blend-support-line: inbound service level and occupancy per agent group reported"
+
 compare() {  # compare SCENARIO SEEDS
   local name="$1" seeds="$2"
   "$OMNIVOX" bench-pacing "$SCENARIOS/$name.json" --seeds "$seeds" --policy vicidial \

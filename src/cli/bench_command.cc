@@ -30,7 +30,32 @@ struct RunResult {
   double occupancy_after_warm_up = 0;  // when BenchArgs::warm_up_hours applies
   long attempts = 0, live_answers = 0, abandons = 0;
   ComplianceAudit audit;
+  // Blended scenarios (inbound queues): the queues' calls together, and each agent group's
+  // occupancy (agent_groups() order).
+  double inbound_service_level = 0, inbound_abandon_rate = 0, inbound_asa_s = 0;
+  long inbound_offered = 0;
+  std::vector<double> group_occupancy;
 };
+
+// A blended scenario's agent groups: the file's agent_skills groups, then the agents left.
+struct AgentGroup {
+  std::string label;  // "inbound-only", "blended" or "outbound"
+  int agents = 0;
+};
+std::vector<AgentGroup> agent_groups(const CampaignFile& f) {
+  std::vector<AgentGroup> groups;
+  int left = f.agents;
+  auto label = [](const AgentSkills& s) {
+    return !s.outbound ? "inbound-only" : s.queues.empty() ? "outbound" : "blended";
+  };
+  for (const AgentSkillGroup& g : f.agent_skills) {
+    const int n = std::min(g.agents, left);
+    if (n > 0) groups.push_back({label(g.skills), n});
+    left -= n;
+  }
+  if (left > 0) groups.push_back({label(AgentSkills{}), left});
+  return groups;
+}
 
 // Student t quantile for a two-sided 95 % interval with n - 1 degrees of freedom.
 double t95(int n) {
@@ -96,7 +121,8 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
       engine.add_contact(f.campaign.id, std::move(c));
     }
   }
-  simulation.add_agents(f.campaign.id, f.agents);
+  const std::vector<AgentId> agents = simulation.add_agents(f.campaign.id, f.agents);
+  apply_inbound(f, engine, agents);  // a blended scenario's queues, skills and blending rule
   engine.start_campaign(f.campaign.id);
   const bool warm_up = warm_up_hours > 0 && warm_up_hours < sc.hours;
   WorkedTime at_warm_up;
@@ -123,7 +149,40 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
   r.live_answers = s.live_answers;
   r.abandons = s.abandons;
   r.audit = audit_campaign(simulation.storage(), f.campaign, engine.time_zones());
+  if (!f.inbound.empty()) {
+    long answered = 0, abandoned = 0, in_time = 0;
+    double wait = 0;
+    for (const std::string& queue : engine.inbound_queues()) {
+      const InboundQueueStatistics q = engine.inbound_statistics(queue);
+      r.inbound_offered += q.offered;
+      answered += q.answered;
+      abandoned += q.abandoned;
+      in_time += q.answered_within;
+      wait += q.wait_seconds_answered;
+    }
+    const long ended = answered + abandoned;
+    r.inbound_service_level = ended > 0 ? static_cast<double>(in_time) / ended : 0;
+    r.inbound_abandon_rate = ended > 0 ? static_cast<double>(abandoned) / ended : 0;
+    r.inbound_asa_s = answered > 0 ? wait / answered : 0;
+    const AgentStatistics as = engine.agent_statistics(f.campaign.id);
+    std::size_t next = 0;
+    for (const AgentGroup& g : agent_groups(f)) {
+      double handling = 0, ready = 0;
+      for (int i = 0; i < g.agents && next < as.agents.size(); ++i, ++next) {
+        const AgentActivity& a = as.agents[next].totals;
+        handling += a.talk_seconds + a.wrap_seconds;
+        ready += a.logged_in_seconds - a.paused_seconds;
+      }
+      r.group_occupancy.push_back(ready > 0 ? handling / ready : 0);
+    }
+  }
   return r;
+}
+
+std::string fixed(double v, int decimals) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
 }
 
 double param(const std::string& spec, const std::string& key, double fallback) {
@@ -251,11 +310,16 @@ int bench_command(const BenchArgs& args) {
   std::printf("%-22s %17s %22s %12s %12s %9s%s\n", "policy", "occupancy", "abandon rate (95% CI)",
               "talk min/h", "connects/h", "of optimum",
               warm_up ? "  after warm-up (of optimum)" : "");
+  // Blended scenarios also report their inbound queues and each agent group's occupancy.
+  const bool blended = !sc.file.inbound.empty();
+  const std::vector<AgentGroup> groups =
+      blended ? agent_groups(sc.file) : std::vector<AgentGroup>{};
   std::vector<RunResult> runs;
   json::array policies_json;
   long total_violations = 0;
   for (const auto& policy : sc.policies) {
-    std::vector<double> occ, steady, ab, talk, con;
+    std::vector<double> occ, steady, ab, talk, con, in_sl, in_ab, in_asa;
+    std::vector<std::vector<double>> group_occ(groups.size());
     long violations = 0;
     double worst_rate = 0;
     for (int k = 0; k < sc.seeds; ++k) {
@@ -266,6 +330,12 @@ int bench_command(const BenchArgs& args) {
       ab.push_back(r.abandon_rate);
       talk.push_back(r.talk_min_per_agent_hour);
       con.push_back(r.connects_per_hour);
+      in_sl.push_back(r.inbound_service_level);
+      in_ab.push_back(r.inbound_abandon_rate);
+      in_asa.push_back(r.inbound_asa_s);
+      for (std::size_t g = 0; g < groups.size() && g < r.group_occupancy.size(); ++g) {
+        group_occ[g].push_back(r.group_occupancy[g]);
+      }
       violations += r.audit.clean() ? 0 : 1;
       worst_rate = std::max(worst_rate, r.audit.max_window_rate);
       for (const auto& e : r.audit.examples) {
@@ -301,6 +371,30 @@ int bench_command(const BenchArgs& args) {
       pj["occupancy_after_warm_up"] = w.mean;
       pj["occupancy_after_warm_up_ci95"] = w.half_width;
       if (optimum) pj["fraction_of_optimum_after_warm_up"] = w.mean / optimum->occupancy;
+    }
+    if (blended) {
+      const Summary sl = summarize(in_sl), iab = summarize(in_ab), asa = summarize(in_asa);
+      std::string line = "  inbound: service level " + fixed(sl.mean, 4) + " ± " +
+                         fixed(sl.half_width, 4) + ", abandon rate " + fixed(100 * iab.mean, 3) +
+                         " ± " + fixed(100 * iab.half_width, 3) + "%, ASA " + fixed(asa.mean, 1) +
+                         " s; occupancy";
+      json::array groups_json;
+      for (std::size_t g = 0; g < groups.size(); ++g) {
+        const Summary go = summarize(group_occ[g]);
+        line += (g ? ", " : " ") + groups[g].label + " (" + std::to_string(groups[g].agents) +
+                ") " + fixed(go.mean, 4);
+        groups_json.push_back(json::object{{"group", groups[g].label},
+                                           {"agents", groups[g].agents},
+                                           {"occupancy", go.mean},
+                                           {"occupancy_ci95", go.half_width}});
+      }
+      std::printf("%s\n", line.c_str());
+      pj["inbound_service_level"] = sl.mean;
+      pj["inbound_service_level_ci95"] = sl.half_width;
+      pj["inbound_abandon_rate"] = iab.mean;
+      pj["inbound_abandon_rate_ci95"] = iab.half_width;
+      pj["inbound_asa_s"] = asa.mean;
+      pj["occupancy_by_group"] = std::move(groups_json);
     }
     pj["runs_with_compliance_violations"] = violations;
     pj["max_rolling_abandon_rate"] = worst_rate;
