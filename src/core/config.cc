@@ -44,49 +44,16 @@ std::string_view utf8_json(std::string_view text, const std::string& source) {
                                       std::to_string(bad) + "); save the campaign file as UTF-8");
 }
 
-// The campaign's identity and when and how it dials: id, name, dial mode, agents, start, call
-// window, agent shift, time zone, attempt limits.
-void read_dialing(const Reader& r, const json::object& o, CampaignFile& f) {
-  CampaignConfig& c = f.campaign;
-  if (auto* v = o.if_contains("id")) c.id = r.string(*v, "id");
-  if (c.id.empty()) r.fail("id", "must not be empty");
-  if (auto* v = o.if_contains("name")) c.name = r.string(*v, "name");
-  if (auto* v = o.if_contains("dial_mode")) {
-    auto mode = dial_mode_from_string(r.string(*v, "dial_mode"));
-    if (!mode) r.fail("dial_mode", "must be PREVIEW, PROGRESSIVE, POWER or PREDICTIVE");
-    c.dial_mode = *mode;
-  }
-  if (auto* v = o.if_contains("power_lines_per_agent")) {
-    c.power_lines_per_agent = r.number_in(*v, "power_lines_per_agent", 1, 10);
-  }
+// When the campaign's agents work: their number, the run's start, their shift (on the days the
+// campaign's call window is open).
+void read_agents(const Reader& r, const json::object& o, CampaignFile& f) {
+  const CampaignConfig& c = f.campaign;
   if (auto* v = o.if_contains("agents")) f.agents = r.integer(*v, "agents", 1, 100000);
   if (auto* v = o.if_contains("start")) {
     try {
       f.start = parse_utc(r.string(*v, "start"));
     } catch (const Error& e) {
       r.fail("start", e.what());
-    }
-  }
-  if (auto* v = o.if_contains("call_window")) {
-    // "09:00-21:00" for every day, or {"default": "...", "sunday": "closed", ...}
-    if (v->is_string()) {
-      LocalTimeRange range = r.range(*v, "call_window");
-      for (auto& day : c.call_window.by_weekday) day = range;
-    } else {
-      const auto& w = r.object(*v, "call_window");
-      static const char* const kDays[] = {"sunday",   "monday", "tuesday", "wednesday",
-                                          "thursday", "friday", "saturday"};
-      r.allow_only(w, "call_window",
-                   {"default", "sunday", "monday", "tuesday", "wednesday", "thursday", "friday",
-                    "saturday"});
-      LocalTimeRange def{};
-      if (auto* d = w.if_contains("default")) def = r.range(*d, "call_window.default");
-      for (int day = 0; day < 7; ++day) {
-        c.call_window.by_weekday[day] = def;
-        if (auto* d = w.if_contains(kDays[day])) {
-          c.call_window.by_weekday[day] = r.range(*d, std::string("call_window.") + kDays[day]);
-        }
-      }
     }
   }
   f.agent_shift = c.call_window;
@@ -96,133 +63,6 @@ void read_dialing(const Reader& r, const json::object& o, CampaignFile& f) {
       // Agents work on the days calls are allowed.
       f.agent_shift.by_weekday[day] =
           c.call_window.by_weekday[day].closed() ? LocalTimeRange{} : range;
-    }
-  }
-  if (auto* v = o.if_contains("time_zone")) c.fallback_time_zone = r.time_zone(*v, "time_zone");
-  if (auto* v = o.if_contains("max_attempts"))
-    c.max_attempts = r.integer(*v, "max_attempts", 0, 10000);
-  if (auto* v = o.if_contains("max_attempts_per_number")) {
-    c.max_attempts_per_number = r.integer(*v, "max_attempts_per_number", 0, 10000);
-  }
-}
-
-// `retry`: a rule per disposition.
-void read_retry(const Reader& r, const json::value& v, CampaignConfig& c) {
-  // {"NO_ANSWER": {"delay_s": 1800}, "FAX": {"final": true}, "BUSY": 600}
-  const auto& rules = r.object(v, "retry");
-  for (const auto& kv : rules) {
-    std::string name(kv.key());
-    std::string field = "retry." + name;
-    auto d = disposition_from_string(name);
-    if (!d) r.fail(field, "unknown disposition (use e.g. BUSY, NO_ANSWER, MACHINE)");
-    RetryRule rule;
-    if (kv.value().is_number()) {
-      rule.delay = seconds_to_duration(r.number_in(kv.value(), field, 0, 1e8));
-    } else {
-      const auto& ro = r.object(kv.value(), field);
-      r.allow_only(ro, field, {"delay_s", "final"});
-      if (auto* x = ro.if_contains("delay_s")) {
-        rule.delay = seconds_to_duration(r.number_in(*x, field + ".delay_s", 0, 1e8));
-      }
-      if (auto* x = ro.if_contains("final")) rule.final = r.boolean(*x, field + ".final");
-    }
-    c.retry_rules[*d] = rule;
-  }
-}
-
-// How calls are placed: ring timeout, hold window, AMD, messages, default region, caller IDs, the
-// dial queue, the DNC numbers.
-void read_calls(const Reader& r, const json::object& o, CampaignConfig& c) {
-  if (auto* v = o.if_contains("ring_timeout_s")) {
-    c.ring_timeout = seconds_to_duration(r.number_in(*v, "ring_timeout_s", 1, 600));
-  }
-  if (auto* v = o.if_contains("hold_window_s")) {
-    c.hold_window = seconds_to_duration(r.number_in(*v, "hold_window_s", 0, 600));
-  }
-  if (auto* v = o.if_contains("amd")) c.amd = r.boolean(*v, "amd");
-  if (auto* v = o.if_contains("safe_harbor_message")) {
-    c.safe_harbor_message = r.string(*v, "safe_harbor_message");
-  }
-  if (auto* v = o.if_contains("voicemail_message")) {
-    c.voicemail_message = r.string(*v, "voicemail_message");
-  }
-  if (auto* v = o.if_contains("default_region")) {
-    c.default_region = r.region(*v, "default_region").default_region();
-  }
-  const PhoneNormalizer numbers(c.default_region);
-  if (auto* v = o.if_contains("caller_ids")) {
-    c.caller_ids = r.phone_numbers(*v, "caller_ids", numbers);
-    if (c.caller_ids.empty()) {
-      r.fail("caller_ids", "must list at least one number (leave the key out for the default)");
-    }
-  }
-  if (auto* v = o.if_contains("dial_queue_capacity")) {
-    c.dial_queue_capacity = r.integer(*v, "dial_queue_capacity", 0, 10000000);
-  }
-  if (auto* v = o.if_contains("dnc")) c.dnc_numbers = r.phone_numbers(*v, "dnc", numbers);
-}
-
-// `compliance`: a profile by name, or a custom one over a base profile.
-void read_compliance(const Reader& r, const json::value& v, CampaignConfig& c) {
-  // "US_FTC_FCC", or {"base": "UK_OFCOM", "name": "...", overrides...} for a custom profile.
-  auto named = [&](const std::string& name, const std::string& field) {
-    auto p = ComplianceProfile::by_name(name);
-    if (!p)
-      r.fail(field,
-             "unknown profile '" + name + "' (NONE, US_FTC_FCC, UK_OFCOM, CA_CRTC, AU_ACMA)");
-    return *p;
-  };
-  if (v.is_string()) {
-    c.compliance = named(r.string(v, "compliance"), "compliance");
-  } else {
-    const auto& co = r.object(v, "compliance");
-    r.allow_only(
-        co, "compliance",
-        {"base", "name", "abandon_cap", "abandon_window_h", "count_amd_false_positives",
-         "amd_false_positive_rate", "hold_window_s", "min_ring_s", "call_window", "holidays",
-         "no_repeat_after_abandon_h", "no_repeat_after_machine_h", "abandon_guard_risk"});
-    c.compliance = ComplianceProfile::none();
-    if (auto* x = co.if_contains("base"))
-      c.compliance = named(r.string(*x, "compliance.base"), "compliance.base");
-    c.compliance.name = "CUSTOM";
-    if (auto* x = co.if_contains("name")) c.compliance.name = r.string(*x, "compliance.name");
-    if (auto* x = co.if_contains("abandon_cap"))
-      c.compliance.abandon_cap = r.number_in(*x, "compliance.abandon_cap", 0.0001, 1);
-    if (auto* x = co.if_contains("abandon_window_h")) {
-      c.compliance.abandon_window =
-          seconds_to_duration(r.number_in(*x, "compliance.abandon_window_h", 0, 24 * 3650) * 3600);
-    }
-    if (auto* x = co.if_contains("count_amd_false_positives")) {
-      c.compliance.count_amd_false_positives =
-          r.boolean(*x, "compliance.count_amd_false_positives");
-    }
-    if (auto* x = co.if_contains("amd_false_positive_rate")) {
-      c.compliance.amd_false_positive_rate =
-          r.number_in(*x, "compliance.amd_false_positive_rate", 0, 1);
-    }
-    if (auto* x = co.if_contains("abandon_guard_risk")) {
-      c.compliance.abandon_guard_risk = r.number_in(*x, "compliance.abandon_guard_risk", 0, 0.01);
-    }
-    if (auto* x = co.if_contains("hold_window_s")) {
-      c.compliance.hold_window =
-          seconds_to_duration(r.number_in(*x, "compliance.hold_window_s", 0, 600));
-    }
-    if (auto* x = co.if_contains("min_ring_s")) {
-      c.compliance.min_ring = seconds_to_duration(r.number_in(*x, "compliance.min_ring_s", 0, 600));
-    }
-    if (auto* x = co.if_contains("call_window")) {
-      LocalTimeRange range = r.range(*x, "compliance.call_window");
-      for (auto& day : c.compliance.call_window.by_weekday) day = range;
-    }
-    if (auto* x = co.if_contains("holidays"))
-      c.compliance.holidays = r.strings(*x, "compliance.holidays");
-    if (auto* x = co.if_contains("no_repeat_after_abandon_h")) {
-      c.compliance.no_repeat_after_abandon = seconds_to_duration(
-          r.number_in(*x, "compliance.no_repeat_after_abandon_h", 0, 24 * 365) * 3600);
-    }
-    if (auto* x = co.if_contains("no_repeat_after_machine_h")) {
-      c.compliance.no_repeat_after_machine = seconds_to_duration(
-          r.number_in(*x, "compliance.no_repeat_after_machine_h", 0, 24 * 365) * 3600);
     }
   }
 }
@@ -390,42 +230,14 @@ CampaignFile parse_campaign_json(const std::string& text, const std::string& bas
     if (ec) throw Error(ErrorCode::kConfig, source + ": not valid JSON: " + ec.message());
   }
   const auto& o = r.object(root, "(top level)");
-  r.allow_only(o, "",
-               {"id",
-                "name",
-                "dial_mode",
-                "power_lines_per_agent",
-                "agents",
-                "start",
-                "call_window",
-                "time_zone",
-                "max_attempts",
-                "max_attempts_per_number",
-                "retry",
-                "ring_timeout_s",
-                "hold_window_s",
-                "amd",
-                "caller_ids",
-                "safe_harbor_message",
-                "voicemail_message",
-                "default_region",
-                "dial_queue_capacity",
-                "dnc",
-                "contacts",
-                "simulation",
-                "max_duration_days",
-                "agent_shift",
-                "compliance",
-                "telephony",
-                "inbound",
-                "agent_skills",
-                "blending"});
+  // The campaign's own keys (campaign_json.h), and the run's.
+  r.allow_only(o, "", campaign_json::kCampaignKeys,
+               {"agents", "start", "contacts", "simulation", "max_duration_days", "agent_shift",
+                "telephony", "inbound", "agent_skills", "blending"});
   CampaignFile f;
-  read_dialing(r, o, f);
   CampaignConfig& c = f.campaign;
-  if (auto* v = o.if_contains("retry")) read_retry(r, *v, c);
-  read_calls(r, o, c);
-  if (auto* v = o.if_contains("compliance")) read_compliance(r, *v, c);
+  campaign_json::read_campaign(r, o, c);
+  read_agents(r, o, f);
   if (auto* v = o.if_contains("max_duration_days")) {
     f.max_duration = seconds_to_duration(r.number_in(*v, "max_duration_days", 0.001, 3650) * 86400);
   }

@@ -21,76 +21,17 @@
 
 #include "core/input_checks.h"
 #include "omnivox/config.h"
+#include "storage/campaign_json.h"
 
 namespace omnivox::campaign_file {
 namespace json = boost::json;
 
-class Reader {
+// The campaign file's field reader: the campaign's own fields are read by the CampaignConfig
+// codec (storage/campaign_json.h) through it, with time zones and phone numbers checked.
+class Reader : public campaign_json::FieldReader {
  public:
-  Reader(std::string source) : source_(std::move(source)) {}
+  explicit Reader(std::string source) : FieldReader(std::move(source)) {}
 
-  [[noreturn]] void fail(const std::string& field, const std::string& reason) const {
-    throw Error(ErrorCode::kConfig, source_ + ": field '" + field + "': " + reason);
-  }
-
-  const json::object& object(const json::value& v, const std::string& field) const {
-    if (!v.is_object()) fail(field, "must be an object");
-    return v.get_object();
-  }
-  void allow_only(const json::object& o, const std::string& field,
-                  std::initializer_list<const char*> keys) const {
-    std::set<std::string> allowed(keys.begin(), keys.end());
-    for (const auto& kv : o) {
-      std::string key(kv.key());
-      if (!allowed.count(key)) {
-        std::string list;
-        for (const auto& k : allowed) list += (list.empty() ? "" : ", ") + k;
-        fail(field.empty() ? key : field + "." + key,
-             "unknown key (expected one of: " + list + ")");
-      }
-    }
-  }
-  double number(const json::value& v, const std::string& field) const {
-    if (v.is_int64()) return static_cast<double>(v.get_int64());
-    if (v.is_uint64()) return static_cast<double>(v.get_uint64());
-    if (v.is_double()) return v.get_double();
-    fail(field, "must be a number");
-  }
-  // A number as an error message shows it: Boost.JSON reads one beyond a double's range (1e400)
-  // as infinity, which would read as if "inf" had been written.
-  static std::string shown(double x) {
-    if (!std::isfinite(x)) return "a number out of range";
-    std::ostringstream out;
-    out << x;
-    return out.str();
-  }
-  double number_in(const json::value& v, const std::string& field, double lo, double hi) const {
-    double x = number(v, field);
-    if (!(x >= lo && x <= hi)) {
-      fail(field, "must be between " + shown(lo) + " and " + shown(hi) + ", got " + shown(x));
-    }
-    return x;
-  }
-  int integer(const json::value& v, const std::string& field, int lo, int hi) const {
-    const std::string range =
-        "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
-    if (v.is_int64()) {
-      const std::int64_t x = v.get_int64();
-      if (x < lo || x > hi) fail(field, range + ", got " + std::to_string(x));
-      return static_cast<int>(x);
-    }
-    // Boost.JSON keeps integers above 2^63-1 as uint64 and those above 2^64-1 as double.
-    if (v.is_uint64()) fail(field, range + ", got " + std::to_string(v.get_uint64()));
-    if (v.is_double() && std::trunc(v.get_double()) == v.get_double() &&
-        (v.get_double() < lo || v.get_double() > hi)) {
-      fail(field, range + ", got " + shown(v.get_double()));
-    }
-    fail(field, "must be an integer");
-  }
-  std::string string(const json::value& v, const std::string& field) const {
-    if (!v.is_string()) fail(field, "must be a string");
-    return std::string(v.get_string());
-  }
   // A file path: a NUL byte (\u0000 in JSON) would silently cut it short.
   std::string path(const json::value& v, const std::string& field) const {
     std::string p = string(v, field);
@@ -101,7 +42,7 @@ class Reader {
     return p;
   }
   // An IANA time zone name the tz database knows (as the engine will look it up).
-  std::string time_zone(const json::value& v, const std::string& field) const {
+  std::string time_zone(const json::value& v, const std::string& field) const override {
     std::string zone = string(v, field);
     if (!detail::known_time_zone(zone)) {
       fail(field, "unknown time zone '" + zone + "' (use an IANA name such as Europe/Lisbon)");
@@ -116,10 +57,15 @@ class Reader {
       fail(field, e.what());
     }
   }
+  // A region code libphonenumber knows.
+  std::string region_code(const json::value& v, const std::string& field) const override {
+    return region(v, field).default_region();
+  }
   // E.164 numbers ("+" and the country code), each valid by libphonenumber; returned in
   // canonical form ("+1 212 555 0101" -> "+12125550101").
   std::vector<std::string> phone_numbers(const json::value& v, const std::string& field,
-                                         const PhoneNormalizer& normalizer) const {
+                                         const std::string& region_code) const override {
+    const PhoneNormalizer normalizer(region_code);
     std::vector<std::string> numbers = strings(v, field);
     for (std::size_t i = 0; i < numbers.size(); ++i) {
       std::string reason = "it must start with '+' and the country code";
@@ -132,18 +78,6 @@ class Reader {
       numbers[i] = std::move(*e164);
     }
     return numbers;
-  }
-  bool boolean(const json::value& v, const std::string& field) const {
-    if (!v.is_bool()) fail(field, "must be true or false");
-    return v.get_bool();
-  }
-  std::vector<std::string> strings(const json::value& v, const std::string& field) const {
-    if (!v.is_array()) fail(field, "must be an array of strings");
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i < v.get_array().size(); ++i) {
-      out.push_back(string(v.get_array()[i], field + "[" + std::to_string(i) + "]"));
-    }
-    return out;
   }
   // A number of seconds (fixed), or {"fixed": s} / {"exponential": mean} /
   // {"lognormal": [mean, sd]} / {"empirical": [s, ...]}.
@@ -184,18 +118,6 @@ class Reader {
     }
     fail(field, "unknown distribution '" + k + "'");
   }
-  LocalTimeRange range(const json::value& v, const std::string& field) const {
-    std::string text = string(v, field);
-    if (text == "closed") return LocalTimeRange{};
-    try {
-      return CallWindow::parse_range(text);
-    } catch (const Error& e) {
-      fail(field, e.what());
-    }
-  }
-
- private:
-  std::string source_;
 };
 
 // `path` relative to the campaign file's folder `base_dir` (unless absolute).

@@ -3,15 +3,12 @@
 
 #include <boost/json.hpp>
 
+#include "storage/campaign_json.h"
+
 namespace omnivox::storage_codec {
 namespace {
 namespace json = boost::json;
 
-json::array window_to_json(const CallWindow& w) {
-  json::array a;
-  for (const auto& r : w.by_weekday) a.push_back(json::array{r.start_minute, r.end_minute});
-  return a;
-}
 CallWindow window_from_json(const json::value& v) {
   CallWindow w;
   const auto& a = v.as_array();
@@ -21,11 +18,6 @@ CallWindow window_from_json(const json::value& v) {
     w.by_weekday[i].end_minute = static_cast<int>(r[1].to_number<std::int64_t>());
   }
   return w;
-}
-json::array strings_to_json(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.emplace_back(s);
-  return a;
 }
 std::vector<std::string> strings_from_json(const json::value& v) {
   std::vector<std::string> out;
@@ -43,58 +35,14 @@ std::string str(const json::object& o, const char* key) {
 }  // namespace
 
 std::string campaign_to_json(const CampaignConfig& c) {
-  json::object o;
-  o["id"] = c.id;
-  o["name"] = c.name;
-  o["dial_mode"] = static_cast<int>(c.dial_mode);
-  o["power_lines_per_agent"] = c.power_lines_per_agent;
-  o["call_window"] = window_to_json(c.call_window);
-  o["fallback_time_zone"] = c.fallback_time_zone;
-  o["max_attempts"] = c.max_attempts;
-  o["max_attempts_per_number"] = c.max_attempts_per_number;
-  json::array rules;
-  for (const auto& [d, r] : c.retry_rules) {
-    rules.push_back(json::array{static_cast<int>(d), r.final, r.delay.count()});
-  }
-  o["retry_rules"] = std::move(rules);
-  o["ring_timeout"] = c.ring_timeout.count();
-  o["hold_window"] = c.hold_window.count();
-  o["amd"] = c.amd;
-  o["caller_ids"] = strings_to_json(c.caller_ids);
-  o["safe_harbor_message"] = c.safe_harbor_message;
-  o["voicemail_message"] = c.voicemail_message;
-  o["default_region"] = c.default_region;
-  o["dial_queue_capacity"] = static_cast<std::uint64_t>(c.dial_queue_capacity);
-  o["dnc_numbers"] = strings_to_json(c.dnc_numbers);
-  const ComplianceProfile& p = c.compliance;
-  json::object cp;
-  cp["name"] = p.name;
-  cp["abandon_cap"] = p.abandon_cap;
-  cp["abandon_window"] = p.abandon_window.count();
-  cp["count_amd_false_positives"] = p.count_amd_false_positives;
-  cp["amd_false_positive_rate"] = p.amd_false_positive_rate;
-  cp["hold_window"] = p.hold_window.count();
-  cp["min_ring"] = p.min_ring.count();
-  cp["call_window"] = window_to_json(p.call_window);
-  json::array regions;
-  for (const auto& r : p.region_rules) {
-    json::object ro;
-    ro["region"] = r.region;
-    ro["call_window"] =
-        r.call_window ? json::value(window_to_json(*r.call_window)) : json::value(nullptr);
-    ro["max_calls_per_24h"] = r.max_calls_per_24h;
-    regions.push_back(std::move(ro));
-  }
-  cp["region_rules"] = std::move(regions);
-  cp["holidays"] = strings_to_json(p.holidays);
-  cp["no_repeat_after_abandon"] = p.no_repeat_after_abandon.count();
-  cp["no_repeat_after_machine"] = p.no_repeat_after_machine.count();
-  o["compliance"] = std::move(cp);
-  return json::serialize(o);
+  return json::serialize(campaign_json::campaign_to_json(c));
 }
 
-CampaignConfig campaign_from_json(std::string_view text) {
-  json::object o = json::parse(text).as_object();
+namespace {
+
+// A campaign as stored before the backends shared the campaign file's schema: integer enums,
+// durations in ms, the key "retry_rules". Databases written then still load.
+CampaignConfig campaign_from_earlier_json(const json::object& o) {
   CampaignConfig c;
   c.id = str(o, "id");
   c.name = str(o, "name");
@@ -141,6 +89,24 @@ CampaignConfig campaign_from_json(std::string_view text) {
   p.holidays = strings_from_json(cp.at("holidays"));
   p.no_repeat_after_abandon = Duration(i64(cp, "no_repeat_after_abandon"));
   p.no_repeat_after_machine = Duration(i64(cp, "no_repeat_after_machine"));
+  return c;
+}
+
+}  // namespace
+
+CampaignConfig campaign_from_json(std::string_view text) {
+  json::value v = json::parse(text);
+  const json::object& o = v.as_object();
+  if (o.contains("retry_rules")) return campaign_from_earlier_json(o);
+  CampaignConfig c;
+  const std::string id = o.contains("id") && o.at("id").is_string()
+                             ? std::string(o.at("id").as_string())
+                             : std::string("?");
+  const campaign_json::FieldReader reader("stored campaign '" + id + "'", /*check_ranges=*/false);
+  reader.allow_only(o, "", campaign_json::kCampaignKeys);
+  // Every rule was stored: none of the defaults stays unless stored.
+  if (o.contains("retry")) c.retry_rules.clear();
+  campaign_json::read_campaign(reader, o, c);
   return c;
 }
 

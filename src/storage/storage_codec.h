@@ -52,7 +52,10 @@ namespace omnivox::storage_codec {
 inline std::int64_t ms(TimePoint t) { return t.time_since_epoch().count(); }
 inline TimePoint tp(std::int64_t v) { return TimePoint(Duration(v)); }
 
-/// The whole campaign configuration as one JSON object. Throws std::exception on bad input.
+/// The whole campaign configuration as one JSON object in the campaign file's schema
+/// (storage/campaign_json.h). campaign_from_json also reads the form stored before (integer
+/// enums, durations in ms). Throws Error(kConfig) naming the field, or std::exception on JSON
+/// that is not an object.
 std::string campaign_to_json(const CampaignConfig& c);
 CampaignConfig campaign_from_json(std::string_view text);
 /// Phone numbers as a JSON array of objects {e164, zone_set, attempts, last_disposition,
