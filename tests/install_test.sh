@@ -25,6 +25,7 @@ test -f "$PREFIX/lib/pkgconfig/omnivox.pc"
 test -f "$PREFIX/lib/libomnivox_postgres.so.0"
 test -f "$PREFIX/lib/libomnivox_twilio.so.0"
 test -f "$PREFIX/lib/libomnivox_sip.so.0"
+test -f "$PREFIX/lib/libomnivox_phone.so.0"
 cmake -S "$SOURCE_DIR/examples/cpp" -B "$TMP/hello-build" -DCMAKE_PREFIX_PATH="$PREFIX" \
   -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$TMP/hello-build" >/dev/null
@@ -36,7 +37,7 @@ mkdir -p "$TMP/pg-host"
 cat >"$TMP/pg-host/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.22)
 project(omnivox_pg_host LANGUAGES CXX)
-find_package(omnivox 0.1 REQUIRED COMPONENTS core postgres twilio sip)
+find_package(omnivox 0.1 REQUIRED COMPONENTS core postgres twilio sip phone)
 add_executable(pg_host pg_host.cc)
 target_link_libraries(pg_host PRIVATE omnivox::postgres omnivox::sip)
 CMAKE
@@ -61,7 +62,7 @@ cmake --build "$TMP/pg-host-build" >/dev/null
 NO_SERVER="postgresql:///omnivox?host=$TMP/no-such-socket-dir"
 LD_LIBRARY_PATH="$PREFIX/lib" "$TMP/pg-host-build/pg_host" "$NO_SERVER" | grep -q "postgres storage" ||
   { echo "FAIL: make_postgres_storage from the installed omnivox::postgres"; exit 1; }
-echo "find_package(omnivox COMPONENTS core postgres twilio sip) works"
+echo "find_package(omnivox COMPONENTS core postgres twilio sip phone) works"
 
 # ---- the install moved elsewhere: nothing in it may name the first prefix ----
 MOVED="$TMP/moved/prefix"
@@ -72,7 +73,8 @@ if grep -rIl "$PREFIX" "$MOVED"; then
   exit 1
 fi
 for lib in libomnivox.so.0 libomnivox_c.so.0; do
-  if readelf -d "$MOVED/lib/$lib" | grep NEEDED | grep -E "lib(pq|pqxx|re|ssl|crypto)[-.]"; then
+  if readelf -d "$MOVED/lib/$lib" | grep NEEDED |
+    grep -E "lib(pq|pqxx|re|ssl|crypto|phonenumber|protobuf)[-.]"; then
     echo "FAIL: the installed $lib needs the libraries above"
     exit 1
   fi
@@ -94,11 +96,14 @@ cc -std=c99 -Wall -Werror -pedantic "$HOST_SOURCE" $PC_CFLAGS_LIBS -o "$TMP/host
 run_host "$TMP/host-pc"
 echo "pkg-config omnivox works from a moved prefix ($PC_CFLAGS_LIBS)"
 # shellcheck disable=SC2086
-cc -std=c99 -Wall -Werror -pedantic "$SOURCE_DIR/tests/package/sip_probe.c" $PC_CFLAGS_LIBS \
-  -o "$TMP/sip-probe"
-LD_LIBRARY_PATH="$MOVED/lib" "$TMP/sip-probe" ||
-  { echo "FAIL: a SIP engine of a C host of the moved install"; exit 1; }
-echo "a C host of the moved install makes a SIP engine (libomnivox_c loads libomnivox_sip)"
+cc -std=c99 -Wall -Werror -pedantic "$SOURCE_DIR/tests/package/backend_probe.c" \
+  $PC_CFLAGS_LIBS -o "$TMP/probe"
+for what in sip phone; do
+  LD_LIBRARY_PATH="$MOVED/lib" "$TMP/probe" $what ||
+    { echo "FAIL: libomnivox_c of the moved install loading libomnivox_$what"; exit 1; }
+done
+echo "a C host of the moved install makes a SIP engine and a campaign (libomnivox_c loads"
+echo "libomnivox_sip and libomnivox_phone)"
 cmake -S "$SOURCE_DIR/tests/package/c_host" -B "$TMP/c-host-build" -DCMAKE_PREFIX_PATH="$MOVED" \
   -DOMNIVOX_C_HOST_SOURCE="$HOST_SOURCE" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$TMP/c-host-build" >/dev/null

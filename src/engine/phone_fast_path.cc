@@ -1,10 +1,13 @@
 // E.164 normalisation of phone numbers: PhoneNormalizer's fast path (its comment in
 // include/omnivox/import.h) on libphonenumber's own metadata, compiled once and run with ICU
-// regex matchers owned by each thread, and libphonenumber's Parse for everything else.
+// regex matchers owned by each thread, and libphonenumber's Parse for everything else. This file
+// is the library libomnivox_phone (its entry point is at the end; engine/phone_library.h).
 #include "engine/phone_fast_path.h"
 
+#include <phonenumbers/geocoding/phonenumber_offline_geocoder.h>
 #include <phonenumbers/phonemetadata.pb.h>
 #include <phonenumbers/phonenumberutil.h>
+#include <unicode/locid.h>
 #include <unicode/regex.h>
 #include <unicode/unistr.h>
 
@@ -21,7 +24,9 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/phone_library.h"
 #include "omnivox/import.h"
+#include "omnivox/version.h"
 
 // libphonenumber's compiled-in metadata (its generated metadata.cc; metadata.h is not among the
 // installed headers). The same bytes PhoneNumberUtil loads at start.
@@ -61,6 +66,17 @@ struct PhoneRegion {
   std::string idd_digits;
   std::string country_code_digits;
 };
+
+struct PhoneScratch::Lib {
+  i18n::phonenumbers::PhoneNumber number;
+  std::vector<std::unique_ptr<icu::RegexMatcher>> matchers;
+  icu::UnicodeString unicode;
+};
+
+PhoneScratch::Lib& PhoneScratch::state() {
+  if (!lib) lib = {new Lib, [](Lib* l) { delete l; }};
+  return *lib;
+}
 
 }  // namespace detail
 
@@ -339,10 +355,11 @@ FastResult finish_fast(const PhoneRules::CallingCode& code, int code_value, std:
   if (!valid) {
     std::uint64_t national = 0;
     for (const char c : nsn) national = national * 10 + static_cast<std::uint64_t>(c - '0');
-    s.number.Clear();
-    s.number.set_country_code(code_value);
-    s.number.set_national_number(national);
-    set_leading_zeros(nsn, s.number);
+    PhoneNumber& number = s.state().number;
+    number.Clear();
+    number.set_country_code(code_value);
+    number.set_national_number(national);
+    set_leading_zeros(nsn, number);
     return FastResult::kInvalid;
   }
   out->assign(1, '+');
@@ -508,6 +525,7 @@ bool normalize_phone_parse(std::string_view raw, const std::string& region, std:
 
 bool detail::PhoneScratch::match(int index, std::string_view text, bool whole, int* end) {
   const PhoneRules& rules = PhoneRules::get();
+  auto& [number, matchers, unicode] = state();
   if (matchers.size() < rules.pattern_count()) matchers.resize(rules.pattern_count());
   UErrorCode status = U_ZERO_ERROR;
   auto& matcher = matchers[static_cast<std::size_t>(index)];
@@ -531,46 +549,43 @@ bool detail::PhoneScratch::match(int index, std::string_view text, bool whole, i
   return found;
 }
 
-bool detail::normalize_phone(std::string_view raw, const std::string& region, bool fast_path,
-                             PhoneScratch& s, std::string* out, std::string* reason) {
+namespace {
+
+bool normalize(std::string_view raw, const std::string& region, bool fast_path, PhoneScratch& s,
+               std::string* out, std::string* reason) {
   if (fast_path) {
     switch (normalize_fast(raw, region, s, out)) {
       case FastResult::kValid:
         return true;
       case FastResult::kInvalid:
-        if (reason) *reason = invalid_number_reason(s.number, region);
+        if (reason) *reason = invalid_number_reason(s.state().number, region);
         return false;
       case FastResult::kAskParse:
         break;
     }
   }
-  return normalize_phone_parse(raw, region, s.input, s.number, out, reason);
+  return normalize_phone_parse(raw, region, s.input, s.state().number, out, reason);
 }
 
-PhoneNormalizer::PhoneNormalizer(std::string default_region, bool fast_path)
-    : default_region_(std::move(default_region)), fast_path_(fast_path) {
-  for (char& c : default_region_) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  if (supported_regions().count(default_region_) == 0) {
-    throw Error(ErrorCode::kConfig,
-                "unknown region '" + default_region_ + "' (not a region libphonenumber knows)");
-  }
+bool supported_region(const std::string& region) { return supported_regions().count(region) > 0; }
+
+std::string nanp_description(std::uint64_t national_number) {
+  // Process-wide and never destroyed (it is thread-safe and outlives every caller).
+  static const auto* geocoder = new i18n::phonenumbers::PhoneNumberOfflineGeocoder();
+  static const auto* english = new icu::Locale("en");
+  PhoneNumber number;
+  number.set_country_code(1);
+  number.set_national_number(national_number);
+  return geocoder->GetDescriptionForValidNumber(number, *english);
 }
 
-std::optional<std::string> PhoneNormalizer::to_e164(std::string_view raw,
-                                                    std::string* reason) const {
-  raw = trim(raw);
-  if (raw.empty()) {
-    if (reason) *reason = "empty";
-    return std::nullopt;
-  }
-  thread_local PhoneScratch scratch;
-  std::string out;
-  if (!normalize_phone(raw, default_region_, fast_path_, scratch, &out, reason)) {
-    return std::nullopt;
-  }
-  return out;
-}
+constexpr detail::PhoneBackend kBackend{detail::kPhoneBackendAbi, OMNIVOX_VERSION_STRING,
+                                        &normalize, &supported_region, &nanp_description};
 
+}  // namespace
 }  // namespace omnivox
+
+extern "C" __attribute__((visibility("default"))) const omnivox::detail::PhoneBackend*
+omnivox_phone_backend_v1() {
+  return &omnivox::kBackend;
+}

@@ -2,9 +2,6 @@
 
 #include <cctz/civil_time.h>
 #include <cctz/time_zone.h>
-#include <phonenumbers/geocoding/phonenumber_offline_geocoder.h>
-#include <phonenumbers/phonenumber.pb.h>
-#include <unicode/locid.h>
 
 #include <algorithm>
 #include <array>
@@ -15,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "engine/phone_library.h"
 #include "omnivox/clock.h"
 
 namespace omnivox {
@@ -147,15 +145,10 @@ std::string region_from_description(std::string_view description) {
   return region.empty() ? subdivision_by_code(description) : region;
 }
 
-// The ISO 3166-2 region of a NANP number (+1 and `national_number`), or "" if unknown.
+// The ISO 3166-2 region of a NANP number (+1 and `national_number`), or "" if unknown: from
+// libphonenumber's offline geocoder, in libomnivox_phone (engine/phone_library.h).
 std::string nanp_region(std::uint64_t national_number) {
-  // Process-wide and never destroyed (it is thread-safe and outlives every generator).
-  static const auto* geocoder = new i18n::phonenumbers::PhoneNumberOfflineGeocoder();
-  static const auto* english = new icu::Locale("en");
-  i18n::phonenumbers::PhoneNumber number;
-  number.set_country_code(1);
-  number.set_national_number(national_number);
-  return region_from_description(geocoder->GetDescriptionForValidNumber(number, *english));
+  return region_from_description(detail::phone_backend().nanp_description(national_number));
 }
 
 // ---- windows and dates -------------------------------------------------------------------------
