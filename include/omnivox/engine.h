@@ -262,7 +262,9 @@ class Engine {
   /// An agent on a call finishes it first (the change applies after wrap-up).
   void set_agent_state(AgentId agent, AgentState state);
   /// Ends an agent's wrap-up of a call with its disposition; CALLBACK needs `callback_at`.
-  /// The agent becomes AVAILABLE (or PAUSED/LOGGED_OUT if requested meanwhile).
+  /// The agent becomes AVAILABLE (or PAUSED/LOGGED_OUT if requested meanwhile). Throws
+  /// Error(kInvalidArgument) for a `callback_at` before the Unix epoch, Error(kState) for a call
+  /// not awaiting a disposition.
   void set_disposition(CallId call, Disposition disposition,
                        std::optional<TimePoint> callback_at = std::nullopt);
 
@@ -287,10 +289,12 @@ class Engine {
   /// timers due now.)
   std::size_t poll();
   /// Runs for the given duration: wall time with a real clock, virtual time with a virtual clock.
+  /// Throws Error(kInvalidArgument) for a negative duration.
   std::size_t run_for(Duration d);
   /// Virtual clock only: runs until every started campaign has no dialable contact left and no
   /// call in flight, or until `limit` of virtual time passed. Returns true if finished. Throws
-  /// Error(kState) with a real clock (Clock::virtual_time() is nullptr).
+  /// Error(kInvalidArgument) for a negative limit, Error(kState) with a real clock
+  /// (Clock::virtual_time() is nullptr).
   bool run_until_done(Duration limit);
   /// True when no call is in flight and, with a virtual clock, no timer is pending (nothing
   /// will happen unless the host acts).

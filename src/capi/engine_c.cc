@@ -693,6 +693,7 @@ int omnivox_engine_set_disposition(omnivox_engine* engine, omnivox_call_id call,
       throw CError{OMNIVOX_EINVALID, "argument 'disposition' (" + std::to_string(disposition) +
                                          ") is not an agent disposition (SALE .. COMPLETED)"};
     }
+    // Checked here, not left to the engine: on the engine's threads the call is applied later.
     if (callback_at_ms < 0) throw CError{OMNIVOX_EINVALID, "argument 'callback_at_ms' is negative"};
     std::optional<omnivox::TimePoint> at;
     if (callback_at_ms > 0) at = time_of(callback_at_ms);
@@ -848,7 +849,6 @@ int omnivox_engine_poll(omnivox_engine* engine, size_t* ran, char** errptr) {
 int omnivox_engine_run_for(omnivox_engine* engine, int64_t duration_ms, char** errptr) {
   return guarded("omnivox_engine_run_for", errptr, [&] {
     ENGINE_HANDLE(engine);
-    if (duration_ms < 0) throw CError{OMNIVOX_EINVALID, "argument 'duration_ms' is negative"};
     not_inside_engine(h, "run the engine");
     not_threaded(h, "run_for");
     if (h.host_clock != nullptr) {

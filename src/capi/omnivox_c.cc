@@ -220,7 +220,6 @@ int omnivox_simulation_stop(omnivox_simulation* sim, char** errptr) {
 int omnivox_simulation_run_for(omnivox_simulation* sim, int64_t duration_ms, char** errptr) {
   return guarded("omnivox_simulation_run_for", errptr, [&] {
     SIM_HANDLE(sim);
-    if (duration_ms < 0) throw CError{OMNIVOX_EINVALID, "argument 'duration_ms' is negative"};
     not_in_callback(s);
     s.engine().run_for(omnivox::Duration(duration_ms));
   });
@@ -230,7 +229,6 @@ int omnivox_simulation_run_until_done(omnivox_simulation* sim, int64_t limit_ms,
                                       char** errptr) {
   return guarded("omnivox_simulation_run_until_done", errptr, [&] {
     SIM_HANDLE(sim);
-    if (limit_ms < 0) throw CError{OMNIVOX_EINVALID, "argument 'limit_ms' is negative"};
     not_in_callback(s);
     omnivox::Duration limit = limit_ms == 0 ? s.file.max_duration : omnivox::Duration(limit_ms);
     bool done = s.engine().run_until_done(limit);
@@ -276,9 +274,8 @@ int omnivox_simulation_set_disposition(omnivox_simulation* sim, omnivox_call_id 
       throw CError{OMNIVOX_EINVALID, "argument 'disposition' (" + std::to_string(disposition) +
                                          ") is not an agent disposition (SALE .. COMPLETED)"};
     }
-    if (callback_at_ms < 0) throw CError{OMNIVOX_EINVALID, "argument 'callback_at_ms' is negative"};
-    std::optional<omnivox::TimePoint> at;
-    if (callback_at_ms > 0) at = omnivox::TimePoint(omnivox::Duration(callback_at_ms));
+    std::optional<omnivox::TimePoint> at;  // 0: none; a negative one the engine refuses
+    if (callback_at_ms != 0) at = omnivox::TimePoint(omnivox::Duration(callback_at_ms));
     if (disposition == OMNIVOX_DISPOSITION_CALLBACK && !at) {
       throw CError{OMNIVOX_EINVALID, "argument 'callback_at_ms' is required for CALLBACK"};
     }

@@ -19,6 +19,14 @@ decltype(auto) with_driver(VirtualTimeDriver* driver, Drive&& drive) {
   return drive(driver);
 }
 
+// The bindings pass durations through unchecked: the engine is where a negative one is refused.
+void check_not_negative(const char* function, const char* argument, Duration d) {
+  if (d >= Duration(0)) return;
+  throw Error(ErrorCode::kInvalidArgument, std::string(function) + ": argument '" + argument +
+                                               "' is negative (" + std::to_string(d.count()) +
+                                               " ms)");
+}
+
 std::string random_owner_token() {
   std::random_device rd;
   std::ostringstream out;
@@ -365,6 +373,7 @@ std::size_t Engine::poll() {
 }
 
 std::size_t Engine::run_for(Duration d) {
+  check_not_negative("run_for", "duration", d);
   VirtualTimeDriver* driver = impl_->clock->virtual_time();
   if (driver == nullptr) {
     std::size_t n = impl_->io.run_for(d);
@@ -391,6 +400,7 @@ std::size_t Engine::run_for(Duration d) {
 }
 
 bool Engine::run_until_done(Duration limit) {
+  check_not_negative("run_until_done", "limit", limit);
   VirtualTimeDriver* driver = impl_->clock->virtual_time();
   if (driver == nullptr) {
     throw Error(ErrorCode::kState, "run_until_done: needs a virtual clock (Clock::virtual_time)");

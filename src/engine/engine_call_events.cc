@@ -412,6 +412,10 @@ void Engine::Impl::apply_disposition(Campaign& c, Contact& contact, const Attemp
 
 void Engine::set_disposition(CallId call, Disposition disposition,
                              std::optional<TimePoint> callback_at) {
+  if (callback_at && callback_at->time_since_epoch() < Duration(0)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "set_disposition: argument 'callback_at' is negative (before the Unix epoch)");
+  }
   if (call >= kFirstInboundCallId) {
     {
       std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);

@@ -392,8 +392,8 @@ static void test_campaign(void) {
             omnivox_simulation_set_disposition(sim, 424242, OMNIVOX_DISPOSITION_SALE, 0, &err));
 
   /* Run arguments. */
-  CHECK_ERR(OMNIVOX_EINVALID, "duration_ms", omnivox_simulation_run_for(sim, -5, &err));
-  CHECK_ERR(OMNIVOX_EINVALID, "limit_ms", omnivox_simulation_run_until_done(sim, -1, NULL, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "duration", omnivox_simulation_run_for(sim, -5, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "limit", omnivox_simulation_run_until_done(sim, -1, NULL, &err));
 
   /* Call now: an unknown contact is refused, a real one is dialed for agent 0. */
   CHECK(agent_count == 3);

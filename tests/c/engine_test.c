@@ -538,7 +538,7 @@ static void test_misuse(void) {
   CHECK_ERR(OMNIVOX_EINVALID, "fn", omnivox_engine_schedule(engine, 0, NULL, NULL, &timer, &err));
   CHECK_ERR(OMNIVOX_EINVALID, "threads", omnivox_engine_start(engine, 0, &err));
   CHECK_ERR(OMNIVOX_ESTATE, "virtual", omnivox_engine_start(engine, 1, &err));
-  CHECK_ERR(OMNIVOX_EINVALID, "duration_ms", omnivox_engine_run_for(engine, -1, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "duration", omnivox_engine_run_for(engine, -1, &err));
   /* A storage function may not call the engine: refused, and the engine goes on. */
   array_storage_probe_engine(store, engine, &probe);
   {

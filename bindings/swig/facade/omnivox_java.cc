@@ -762,9 +762,8 @@ void Engine::set_disposition(long long call_id, Disposition disposition, long lo
     invalid(where, std::string(omnivox::to_string(d)) +
                        " is not an agent disposition (SALE .. COMPLETED)");
   }
-  if (callback_at_ms < 0) invalid(where, "callback_at_ms is negative");
-  std::optional<omnivox::TimePoint> at;
-  if (callback_at_ms > 0) at = time_of(callback_at_ms);
+  std::optional<omnivox::TimePoint> at;  // 0: none; a negative one the engine refuses
+  if (callback_at_ms != 0) at = time_of(callback_at_ms);
   if (d == omnivox::Disposition::kCallback && !at) invalid(where, "CALLBACK needs callback_at_ms");
   s.eng().set_disposition(positive_id(call_id, where, "call id"), d, at);
 }
@@ -836,13 +835,11 @@ long long Engine::poll() {
 long long Engine::run_for(long long duration_ms) {
   State& s = live();
   not_in_callback("Engine.runFor");
-  if (duration_ms < 0) invalid("Engine.runFor", "duration_ms is negative");
   return static_cast<long long>(s.eng().run_for(omnivox::Duration(duration_ms)));
 }
 bool Engine::run_until_done(long long limit_ms) {
   State& s = live();
   not_in_callback("Engine.runUntilDone");
-  if (limit_ms < 0) invalid("Engine.runUntilDone", "limit_ms is negative");
   omnivox::Duration limit = limit_ms == 0 ? s.max_duration : omnivox::Duration(limit_ms);
   return s.eng().run_until_done(limit);
 }
