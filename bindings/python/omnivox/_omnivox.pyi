@@ -67,6 +67,23 @@ class AgentActivity:
     def wrap_seconds(self) -> float:
         """WRAP_UP, s."""
 
+class AgentSkills:
+    """What an agent may work on. Every field states its default."""
+    @overload
+    def __init__(self) -> None: ...
+    @overload
+    def __init__(self, queues: List[InboundSkill], outbound: bool = ...) -> None: ...
+    @property
+    def outbound(self) -> bool:
+        """The agent takes its campaign's outbound calls (false: an inbound-only agent, never counted by the campaign's pacing). Default: true."""
+    @outbound.setter
+    def outbound(self, value: bool) -> None: ...
+    @property
+    def queues(self) -> List[InboundSkill]:
+        """Inbound queues the agent answers. Default: none."""
+    @queues.setter
+    def queues(self, value: List[InboundSkill]) -> None: ...
+
 class AgentState:
     """Agent states (docs/architecture.md, Glossary).
 
@@ -217,7 +234,7 @@ class AmdResult:
     def value(self) -> int: ...
 
 class Attempt:
-    """One attempt (call record). Inbound calls have records too (direction INBOUND): their campaign_id is the queue's id, contact_id NO_CONTACT, number the caller's and caller_id the dialled number; they are reported to EventListener.on_attempt_finished, not stored."""
+    """One attempt (call record). Inbound calls have records too (direction INBOUND): their campaign_id is the queue's id, contact_id NO_CONTACT, number the caller's and caller_id the dialled number, answered_at their arrival (telephony answered them to queue them) and bridged_at the moment an agent took them; the engine reports them to EventListener.on_attempt_finished and stores them (Storage.put_attempt) when they end, so Storage.scan_attempts(queue id) lists them."""
     def __init__(self) -> None: ...
     @property
     def agent(self) -> int:
@@ -327,6 +344,69 @@ class Attempt:
         """the call's state (terminal once ended)"""
     @state.setter
     def state(self, value: CallState) -> None: ...
+
+class BlendingConfig:
+    """A campaign's blending. Every field states its default."""
+    def __init__(self) -> None: ...
+    @property
+    def c(self) -> int:
+        """DIALXFREE: calls added to each decision."""
+    @c.setter
+    def c(self, value: int) -> None: ...
+    @property
+    def kappa(self) -> float:
+        """DIALXFREE: calls per free outbound agent, 0..100."""
+    @kappa.setter
+    def kappa(self, value: float) -> None: ...
+    @property
+    def min_free_all(self) -> int:
+        """DIALXFREE's thresholds and dial factor (Deslauriers et al.'s example: 4, 1, 2, 0)."""
+    @min_free_all.setter
+    def min_free_all(self, value: int) -> None: ...
+    @property
+    def min_free_outbound(self) -> int:
+        """DIALXFREE: free outbound agents needed to dial."""
+    @min_free_outbound.setter
+    def min_free_outbound(self, value: int) -> None: ...
+    @property
+    def queue(self) -> str:
+        """The queue whose service level drives SERVICE_LEVEL (empty = the first queue added). Default: empty."""
+    @queue.setter
+    def queue(self, value: str) -> None: ...
+    @property
+    def reserve(self) -> int:
+        """Agents kept free for inbound (THRESHOLD; the starting value for SERVICE_LEVEL). >= 0. Default: 0."""
+    @reserve.setter
+    def reserve(self, value: int) -> None: ...
+    @property
+    def rule(self) -> BlendingRule:
+        """Default: NONE."""
+    @rule.setter
+    def rule(self, value: BlendingRule) -> None: ...
+
+class BlendingRule:
+    """How a campaign shares its agents with inbound queues (docs/blending.md).
+
+    Members:
+
+      NONE : Inbound calls take free agents first and agents freed while calls wait; the campaign's pacing sees all its free outbound agents. Default.
+
+      THRESHOLD : Bhulai & Koole (2003), \"A queueing model for call blending in call centers\", IEEE TAC 48(8): outbound work only while more than `reserve` agents would stay free for inbound: pacing sees max(free outbound agents - reserve, 0) free agents.
+
+      SERVICE_LEVEL : The threshold rule with `reserve` chosen online: the smallest reserve whose predicted service level (the threshold model's birth-death chain, omnivox/blending.h, with the measured arrival rate and handle time) meets `queue`'s target, corrected by feedback when the measured service level misses it.
+
+      DIALXFREE : Deslauriers, L'Ecuyer, Pichitlamken, Ingolfsson & Avramidis (2007), \"Markov chain models of a telephone call center with call blending\", Computers & OR 34(6) — the dialler of their blend model (ContactCenters' ThresholdDialerPolicy): each time an agent ends a service, if at least `min_free_all` agents are free (inbound and blend) and at least `min_free_outbound` outbound agents are free, dial round(kappa x free outbound agents) + c - calls in progress.
+    """
+    NONE: BlendingRule
+    THRESHOLD: BlendingRule
+    SERVICE_LEVEL: BlendingRule
+    DIALXFREE: BlendingRule
+    def __init__(self, value: int) -> None: ...
+    def __int__(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
 
 class BusyAgentView:
     """An agent handling a call (RESERVED, ON_CALL or WRAP_UP)."""
@@ -1313,6 +1393,11 @@ class Engine:
         """Adds many contacts as add_contact does; returns their ids in order. rows: Contact objects, dicts or a pandas DataFrame (one row per contact). A row's keys: numbers (an E.164 str or a list of them) or number, and optionally external_id, priority, time_zone, list_name, attributes (a dict); any other key is an attribute (its value as str; None and NaN are left out). A row that is not a dict or Contact, lacks numbers or has a value of the wrong type is an InvalidArgumentError naming it, raised before any row is added; an error of add_contact (a number not in E.164, an unknown campaign) names its row and stops there, the rows before it staying added (adding them again leaves them as they are when they have external ids)."""
     def add_dnc(self, list: str, e164: str) -> None:
         """Adds a number to a DNC list (\"global\" or a campaign id)."""
+    def add_inbound_queue(self, queue: InboundQueueConfig) -> None:
+        """Adds an inbound queue; adding an id again replaces its config and keeps its calls and counts. Throws ConfigError naming the field.
+
+        Adds an inbound queue (an id added again replaces its settings). Raises ConfigError.
+        """
     def agent_state(self, agent: int) -> AgentState:
         """The agent's current state."""
     def agent_statistics(self, campaign_id: str) -> AgentStatistics:
@@ -1352,6 +1437,13 @@ class Engine:
 
         Adds contacts from a CSV file into a campaign's list; returns the ImportReport (bad rows are reported, not raised). Raises IoError / ConfigError for the whole file.
         """
+    def inbound_queues(self) -> List[str]:
+        """The inbound queues' ids, in the order they were added."""
+    def inbound_statistics(self, queue_id: str) -> InboundQueueStatistics:
+        """An inbound queue's statistics since it was added. Throws NotFoundError.
+
+        An inbound queue's statistics since it was added. Raises NotFoundError.
+        """
     def last_callback_error(self) -> object:
         """The last CallbackError (its __cause__ is the original exception), or None."""
     def log(self, level: LogLevel, message: str) -> None:
@@ -1374,19 +1466,29 @@ class Engine:
     @raise_callback_errors.setter
     def raise_callback_errors(self, value: bool) -> None: ...
     def run_for(self, duration: datetime.timedelta | float, progress: object = ...) -> int:
-        """Runs for the given duration: wall time with a real clock, virtual time with a virtual clock.
+        """Runs for the given duration: wall time with a real clock, virtual time with a virtual clock. Throws InvalidArgumentError for a negative duration.
 
         `duration`: a timedelta or seconds. Returns the handlers run. Stops early, within about 100 ms of wall time, and raises: KeyboardInterrupt on Ctrl-C (also from inside a Python callback); CallbackError (.where names the callback, __cause__ is the original exception) when a Python callback raised, during this run or since the last one (unless raise_callback_errors is False). The engine stays usable: call run_for again to go on. progress: a callable(datetime) called with the time reached at most every 0.5 s of wall time, or True for a tqdm progress bar (ImportError without tqdm).
         """
     def run_until_done(self, limit: datetime.timedelta | float, progress: object = ...) -> bool:
-        """Virtual clock only: runs until every started campaign has no dialable contact left and no call in flight, or until `limit` of virtual time passed. Returns true if finished. Throws StateError with a real clock (Clock.virtual_time() is None).
+        """Virtual clock only: runs until every started campaign has no dialable contact left and no call in flight, or until `limit` of virtual time passed. Returns true if finished. Throws InvalidArgumentError for a negative limit, StateError with a real clock (Clock.virtual_time() is None).
 
         `limit`: a timedelta or seconds. Raises KeyboardInterrupt / CallbackError and takes progress= as run_for (a bar's total is `limit`).
         """
+    def set_agent_skills(self, agent: int, skills: AgentSkills) -> None:
+        """Sets what an agent may work on: inbound queues with priorities, and whether it takes its campaign's outbound calls. Applies from the agent's next call. Throws NotFoundError for an unknown agent, ConfigError for an empty queue id.
+
+        Sets the inbound queues an agent answers and whether it takes outbound calls. Raises NotFoundError for an unknown agent.
+        """
     def set_agent_state(self, agent: int, state: AgentState) -> None:
         """Logs in (AVAILABLE), pauses (PAUSED), resumes (AVAILABLE) or logs out (LOGGED_OUT) an agent. An agent on a call finishes it first (the change applies after wrap-up)."""
+    def set_blending(self, campaign_id: str, blending: BlendingConfig) -> None:
+        """Sets how a campaign shares its agents with inbound queues. Throws NotFoundError for an unknown campaign, ConfigError naming the field.
+
+        Sets how a campaign shares its agents with inbound queues. Raises NotFoundError or ConfigError.
+        """
     def set_disposition(self, call_id: int, disposition: Disposition, callback_at: datetime.datetime | None = ...) -> None:
-        """Ends an agent's wrap-up of a call with its disposition; CALLBACK needs `callback_at`. The agent becomes AVAILABLE (or PAUSED/LOGGED_OUT if requested meanwhile)."""
+        """Ends an agent's wrap-up of a call with its disposition; CALLBACK needs `callback_at`. The agent becomes AVAILABLE (or PAUSED/LOGGED_OUT if requested meanwhile). Throws InvalidArgumentError for a `callback_at` before the Unix epoch, StateError for a call not awaiting a disposition."""
     def set_pacing_policy(self, campaign_id: str, policy: PacingPolicy) -> None:
         """Replaces the campaign's pacing policy (by default the one make_policy_for() gives for its dial mode) with any PacingPolicy, e.g. one of omnivox/policies.h. It decides from the next decision epoch on; the abandon-rate governor still clamps it. add_campaign() for the same id restores the dial mode's policy. Throws NotFoundError for an unknown campaign and InvalidArgumentError for a null policy. Thread-safe (takes the engine lock); from a listener callback it applies at once (no policy method is running during callbacks).
 
@@ -1733,6 +1835,94 @@ class ImportRowError:
     @property
     def reason(self) -> str:
         """why it was rejected, human-readable"""
+
+class InboundQueueConfig:
+    """One inbound (ACD) queue. Every field states its default."""
+    def __init__(self) -> None: ...
+    @property
+    def answer_within(self) -> datetime.timedelta:
+        """T of the service level: a call answered within this long counts as answered in time. Default: 20 s."""
+    @answer_within.setter
+    def answer_within(self, value: datetime.timedelta | float) -> None: ...
+    @property
+    def id(self) -> str:
+        """Identifier, unique per engine, not empty; inbound call records carry it in Attempt.campaign_id. Default: empty (must be set)."""
+    @id.setter
+    def id(self, value: str) -> None: ...
+    @property
+    def numbers(self) -> List[str]:
+        """The dialled numbers (DIDs, E.164) whose calls join this queue. A call to a number no queue lists joins the queue whose id equals the number, if any; otherwise it is hung up and logged. Default: none."""
+    @numbers.setter
+    def numbers(self, value: List[str]) -> None: ...
+    @property
+    def priority(self) -> int:
+        """When an agent serves several queues, calls of the higher-priority queue go first; within a priority, the call waiting longest. Default: 0."""
+    @priority.setter
+    def priority(self, value: int) -> None: ...
+    @property
+    def service_level_target(self) -> float:
+        """The share of calls to answer within `answer_within` (BlendingRule.SERVICE_LEVEL holds it). Default: 0.8."""
+    @service_level_target.setter
+    def service_level_target(self, value: float) -> None: ...
+
+class InboundQueueStatistics:
+    """Statistics of one inbound queue since it was added. Service level = answered within T / (answered + abandoned); abandon rate = abandoned / (answered + abandoned); ASA = mean wait of answered calls."""
+    @property
+    def abandon_rate(self) -> float:
+        """Abandoned / (answered + abandoned); 0 with no call ended."""
+    @property
+    def abandoned(self) -> int:
+        """the caller hung up waiting"""
+    @property
+    def abandoned_within(self) -> int:
+        """abandoned within answer_within"""
+    @property
+    def answered(self) -> int:
+        """taken by an agent"""
+    @property
+    def answered_within(self) -> int:
+        """answered within answer_within"""
+    @property
+    def asa_s(self) -> float:
+        """average speed of answer, seconds"""
+    @property
+    def handle_seconds(self) -> float:
+        """total agent time (answer to end of wrap-up)"""
+    @property
+    def offered(self) -> int:
+        """calls that arrived"""
+    @property
+    def queue_id(self) -> str:
+        """The queue's id."""
+    @property
+    def service_level(self) -> float:
+        """see above (0 with no call ended)"""
+    @property
+    def wait_seconds_abandoned(self) -> float:
+        """total wait of abandoned calls"""
+    @property
+    def wait_seconds_answered(self) -> float:
+        """total wait of answered calls"""
+    @property
+    def waiting(self) -> int:
+        """waiting now"""
+
+class InboundSkill:
+    """One agent's inbound skill: a queue and the agent's priority for it (higher first: when a freed agent could take calls of several queues, the queue of its highest skill priority goes first, then the queue's own priority, then the longest-waiting call)."""
+    @overload
+    def __init__(self) -> None: ...
+    @overload
+    def __init__(self, queue: str, priority: int = ...) -> None: ...
+    @property
+    def priority(self) -> int:
+        """The agent's priority for the queue (higher first)."""
+    @priority.setter
+    def priority(self, value: int) -> None: ...
+    @property
+    def queue(self) -> str:
+        """The queue's id."""
+    @queue.setter
+    def queue(self, value: str) -> None: ...
 
 class Ineligibility:
     """The first rule that excludes a contact. The rules are checked in this order: final status, lifetime cap, valid number, retry delay / callback time, holiday, call window, repeat rules (abandon, then AMD machine), the region's 24 h call cap, DNC, lease. New values are appended at the end so that arrays indexed by this enum keep their meaning.

@@ -157,6 +157,7 @@ void bind_world(py::module_& m);
 void bind_model(py::module_& m);
 void bind_policy_types(py::module_& m);
 void bind_engine(py::module_& m);
+void bind_blending(py::module_& m);  // blending.cc: after bind_engine (adds Engine methods)
 void bind_simulation(py::module_& m);
 void bind_planning(py::module_& m);
 // Last: the docstrings from the public headers' comments (docstrings.cc).

@@ -184,6 +184,7 @@ PYBIND11_MODULE(_omnivox, m) {
   bind_model(m);
   bind_policy_types(m);
   bind_engine(m);
+  bind_blending(m);
   bind_simulation(m);
   bind_planning(m);
   bind_sip(m);

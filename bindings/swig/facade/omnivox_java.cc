@@ -494,6 +494,8 @@ Engine::State& Engine::live() const {
   return *state_;
 }
 
+omnivox::Engine& Engine::cpp_engine() const { return live().eng(); }
+
 namespace {
 
 void not_in_callback(const char* where) {

@@ -24,7 +24,8 @@
 
 namespace omnivox {
 struct CampaignFile;
-}
+class Engine;
+}  // namespace omnivox
 
 namespace omnivox::bindings {
 
@@ -361,6 +362,30 @@ class EventListener {
 #endif
 };
 
+// ---- inbound queues and blending (omnivox/inbound.h, docs/blending.md) ----
+
+/// How a campaign shares its agents with inbound queues (omnivox::BlendingRule).
+enum class BlendingRule { NONE, THRESHOLD, SERVICE_LEVEL, DIALXFREE };
+
+/// An inbound queue's statistics since it was added (omnivox::InboundQueueStatistics): service
+/// level = answered_within / (answered + abandoned), abandon rate = abandoned / (answered +
+/// abandoned), ASA = mean wait of answered calls; times in seconds.
+struct InboundStatistics {
+  std::string queue_id;
+  long long offered = 0;
+  long long answered = 0;
+  long long abandoned = 0;
+  long long answered_within = 0;
+  long long abandoned_within = 0;
+  long long waiting = 0;
+  double wait_seconds_answered = 0;
+  double wait_seconds_abandoned = 0;
+  double handle_seconds = 0;
+  double service_level = 0;
+  double asa_s = 0;
+  double abandon_rate = 0;
+};
+
 // ---- the engine ----
 
 /// An Omnivox engine with its storage, clock and telephony, or a whole simulation rig.
@@ -425,6 +450,29 @@ class Engine {
   /// callback_at_ms > 0 (ms since epoch), others take 0.
   void set_disposition(long long call_id, Disposition disposition, long long callback_at_ms);
 
+  // ---- inbound queues and blending (implemented in blending_java.cc) ----
+  /// Adds an inbound queue: its id (records carry it as their campaign id), the dialled numbers
+  /// (E.164) whose calls join it, its priority (higher first), the service level's T in ms and
+  /// its target (0..1). An id added again replaces its settings. OmnivoxException(CONFIG).
+  void add_inbound_queue(const std::string& id, const std::vector<std::string>& numbers,
+                         int priority, long long answer_within_ms, double service_level_target);
+  /// Sets the inbound queues an agent answers, with its priority for each (`priorities` empty:
+  /// all 0, else one per queue), and whether it takes its campaign's outbound calls.
+  /// OmnivoxException(NOT_FOUND) for an unknown agent, (INVALID_ARGUMENT) for a length mismatch.
+  void set_agent_skills(long long agent, const std::vector<std::string>& queues,
+                        const std::vector<long long>& priorities, bool outbound);
+  /// Sets a campaign's blending rule: THRESHOLD keeps `reserve` agents free for inbound,
+  /// SERVICE_LEVEL chooses the reserve for `queue`'s target (empty: the first queue), DIALXFREE
+  /// dials round(kappa x free outbound agents) + c when min_free_all agents and
+  /// min_free_outbound outbound agents are free. OmnivoxException(NOT_FOUND, CONFIG).
+  void set_blending(const std::string& campaign_id, BlendingRule rule, int reserve,
+                    const std::string& queue, int min_free_all, int min_free_outbound, double kappa,
+                    int c);
+  /// A queue's statistics. OmnivoxException(NOT_FOUND) for an unknown queue.
+  InboundStatistics inbound_statistics(const std::string& queue_id) const;
+  /// The inbound queues' ids, in the order they were added.
+  std::vector<std::string> inbound_queues() const;
+
   // ---- SIP (EngineConfig.sip_json) ----
   /// Calls the agent's phone at `uri` ("sip:user@host[:port]") and keeps the leg up: the agent
   /// becomes AVAILABLE when the phone answers and LOGGED_OUT when the leg ends. Connecting a
@@ -480,6 +528,8 @@ class Engine {
   Engine();
   static Engine* make_simulation(omnivox::CampaignFile file, EventListener* listener);
   State& live() const;
+  // The C++ engine, for the facade's other files (blending_java.cc).
+  ::omnivox::Engine& cpp_engine() const;
   std::unique_ptr<State> state_;
 #endif
 };

@@ -1,0 +1,80 @@
+// The Java facade's inbound queues, agents' skills and blending (omnivox_java.h).
+#include <string>
+#include <vector>
+
+#include "omnivox/engine.h"
+#include "omnivox/inbound.h"
+#include "omnivox_java.h"
+
+namespace omnivox::bindings {
+
+static_assert(static_cast<int>(BlendingRule::DIALXFREE) ==
+                  static_cast<int>(omnivox::BlendingRule::kDialxfree),
+              "BlendingRule mirrors omnivox::BlendingRule");
+
+void Engine::add_inbound_queue(const std::string& id, const std::vector<std::string>& numbers,
+                               int priority, long long answer_within_ms,
+                               double service_level_target) {
+  if (answer_within_ms < 0) {
+    throw Error(ErrorCode::kConfig, "Engine.addInboundQueue: answerWithinMs is negative");
+  }
+  omnivox::InboundQueueConfig q;
+  q.id = id;
+  q.numbers = numbers;
+  q.priority = priority;
+  q.answer_within = omnivox::Duration(answer_within_ms);
+  q.service_level_target = service_level_target;
+  cpp_engine().add_inbound_queue(q);
+}
+
+void Engine::set_agent_skills(long long agent, const std::vector<std::string>& queues,
+                              const std::vector<long long>& priorities, bool outbound) {
+  if (!priorities.empty() && priorities.size() != queues.size()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "Engine.setAgentSkills: " + std::to_string(priorities.size()) + " priorities for " +
+                    std::to_string(queues.size()) + " queues");
+  }
+  omnivox::AgentSkills skills;
+  skills.outbound = outbound;
+  for (std::size_t i = 0; i < queues.size(); ++i) {
+    skills.queues.push_back({queues[i], priorities.empty() ? 0 : static_cast<int>(priorities[i])});
+  }
+  cpp_engine().set_agent_skills(static_cast<omnivox::AgentId>(agent), skills);
+}
+
+void Engine::set_blending(const std::string& campaign_id, BlendingRule rule, int reserve,
+                          const std::string& queue, int min_free_all, int min_free_outbound,
+                          double kappa, int c) {
+  omnivox::BlendingConfig b;
+  b.rule = static_cast<omnivox::BlendingRule>(rule);
+  b.reserve = reserve;
+  b.queue = queue;
+  b.min_free_all = min_free_all;
+  b.min_free_outbound = min_free_outbound;
+  b.kappa = kappa;
+  b.c = c;
+  cpp_engine().set_blending(campaign_id, b);
+}
+
+InboundStatistics Engine::inbound_statistics(const std::string& queue_id) const {
+  const omnivox::InboundQueueStatistics s = cpp_engine().inbound_statistics(queue_id);
+  InboundStatistics r;
+  r.queue_id = s.queue_id;
+  r.offered = s.offered;
+  r.answered = s.answered;
+  r.abandoned = s.abandoned;
+  r.answered_within = s.answered_within;
+  r.abandoned_within = s.abandoned_within;
+  r.waiting = s.waiting;
+  r.wait_seconds_answered = s.wait_seconds_answered;
+  r.wait_seconds_abandoned = s.wait_seconds_abandoned;
+  r.handle_seconds = s.handle_seconds;
+  r.service_level = s.service_level;
+  r.asa_s = s.asa_s;
+  r.abandon_rate = s.abandon_rate;
+  return r;
+}
+
+std::vector<std::string> Engine::inbound_queues() const { return cpp_engine().inbound_queues(); }
+
+}  // namespace omnivox::bindings
