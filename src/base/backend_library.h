@@ -10,6 +10,7 @@
 #ifndef OMNIVOX_BASE_BACKEND_LIBRARY_H_
 #define OMNIVOX_BASE_BACKEND_LIBRARY_H_
 
+#include <atomic>
 #include <mutex>
 #include <string>
 
@@ -41,21 +42,24 @@ std::string version_mismatch(const std::string& where, int abi, const char* vers
 /// The backend a library's entry point returns (`Backend` starts with `int abi; const char*
 /// version;`), found by find_entry_point at the first call and kept; nullptr with `why` set when
 /// there is none or it is of another build (version_mismatch). A failed look-up is tried again
-/// at the next call (the library may have been installed meanwhile). Thread-safe.
+/// at the next call (the library may have been installed meanwhile). Thread-safe; once loaded,
+/// a call is one atomic load (the importer asks for every number).
 template <typename Backend>
 const Backend* load(const char* file_name, const char* entry_point, const void* beside,
                     const char* hint, int expected_abi, std::string& why) {
+  static std::atomic<const Backend*> loaded{nullptr};
+  if (const Backend* backend = loaded.load(std::memory_order_acquire)) return backend;
   static std::mutex mutex;
-  static const Backend* loaded = nullptr;
   std::lock_guard<std::mutex> lock(mutex);
-  if (loaded != nullptr) return loaded;
+  if (const Backend* backend = loaded.load(std::memory_order_relaxed)) return backend;
   Found found = find_entry_point(file_name, entry_point, beside, hint);
   why = found.error;
   if (found.symbol == nullptr) return nullptr;
   const Backend* backend = reinterpret_cast<const Backend* (*)()>(found.symbol)();
   why = version_mismatch(found.where, backend->abi, backend->version, expected_abi);
-  if (why.empty()) loaded = backend;
-  return loaded;
+  if (!why.empty()) return nullptr;
+  loaded.store(backend, std::memory_order_release);
+  return backend;
 }
 
 }  // namespace omnivox::backend_library
