@@ -913,8 +913,21 @@ OMNIVOX_C_API int omnivox_engine_create(const omnivox_engine_options* options, o
 /* Destroys an engine (NULL or an already destroyed handle is a no-op): stops engine-owned
  * threads, calls telephony stop, drops calls in flight (a persistent storage keeps them open
  * for reconciliation). Waits for engine calls in progress on other threads to return. Does
- * nothing when called from a callback, telephony or storage function of this engine. */
+ * nothing when called from a callback, telephony or storage function of this engine. Refused
+ * for the engine handle of a simulation (omnivox_simulation_engine()): that handle stays live,
+ * and an error naming the rule (OMNIVOX_ESTATE) goes to the engine's log (stderr). */
 OMNIVOX_C_API void omnivox_engine_destroy(omnivox_engine* engine);
+
+/* The engine handle of a simulation: *out receives an engine handle (virtual clock, memory
+ * storage, the simulator) on which every omnivox_engine_* function works; its campaign is the
+ * simulation's (omnivox_simulation_campaign_id()). The handle is borrowed: the simulation owns
+ * it, it stays valid until omnivox_simulation_destroy(), and omnivox_engine_destroy() refuses
+ * it. The simulation's functions act on this same engine (callbacks set on either handle are
+ * the same callbacks); omnivox_simulation_agents() lists the agents of the simulation's
+ * functions, not those added with omnivox_engine_add_agent(). Not thread-safe, as the
+ * simulation handle. On error *out is NULL. Errors: EINVALID (NULL or dead `sim`, NULL `out`). */
+OMNIVOX_C_API int omnivox_simulation_engine(omnivox_simulation* sim, omnivox_engine** out,
+                                            char** errptr);
 
 /* Installs the event callbacks (copied; NULL removes them). Thread-safe: events from then on go
  * to the new callbacks (an event being delivered on another thread may still reach the old

@@ -19,6 +19,7 @@
 #include "omnivox/engine.h"
 #include "omnivox/event_listener.h"
 #include "omnivox/omnivox.h"
+#include "omnivox/sim.h"
 #include "omnivox/types.h"
 
 namespace omnivox::capi {
@@ -173,6 +174,16 @@ void to_c(const ImportReport& r, omnivox_import_report* report, char** summary);
 // The C++ engine of a live engine handle, held by `use` (for the C API's other files); throws
 // as every engine function does for NULL, a dead handle or a call from a storage function.
 Engine& engine_of(omnivox_engine* engine, HandleUse& use);
+
+// The engine handle of a simulation handle (engine_c.cc): a virtual clock at `start`, memory
+// storage and the simulated `world`, as omnivox::Simulation builds them, with the campaign of
+// `campaign_json` added (its id into *campaign_id). Registered as a live engine handle that
+// omnivox_engine_destroy() refuses: `simulation` owns it and releases it with
+// destroy_simulation_engine(). Throws as omnivox_engine_add_campaign() does.
+omnivox_engine* new_simulation_engine(const void* simulation, SimulationOptions world,
+                                      TimePoint start, const std::string& campaign_json,
+                                      const std::string& base_dir, std::string* campaign_id);
+void destroy_simulation_engine(omnivox_engine* engine);
 
 }  // namespace omnivox::capi
 

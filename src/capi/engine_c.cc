@@ -126,7 +126,7 @@ omnivox::TimePoint wall_now() {
 }  // namespace
 
 struct omnivox_engine : omnivox::capi::HandleBase {
-  // Members are torn down explicitly in omnivox_engine_destroy(), engine first.
+  // Members are torn down explicitly in destroy_engine(), engine first.
   std::unique_ptr<omnivox::capi::CListener> listener;
   std::unique_ptr<omnivox::Clock> clock;
   omnivox::VirtualClock* virtual_clock = nullptr;  // == clock.get() when virtual
@@ -178,6 +178,9 @@ struct omnivox_engine : omnivox::capi::HandleBase {
   std::map<std::string, CampaignDoc> campaigns;
   // Host timers capture a weak reference: none fires into a destroyed handle.
   std::shared_ptr<int> alive = std::make_shared<int>(0);
+  // The simulation handle this engine handle belongs to (omnivox_simulation_engine()), or null
+  // for a handle of omnivox_engine_create(): a borrowed handle is destroyed with its simulation.
+  const void* simulation = nullptr;
 
   std::string campaign_json(const std::string& id) {
     std::lock_guard<std::mutex> lock(campaigns_mutex);
@@ -361,6 +364,58 @@ bool deferred(omnivox_engine& h, const char* what, Fn fn) {
 
 }  // namespace
 
+namespace {
+
+// Unregisters a live engine handle, waits for the calls in progress on it, and tears it down.
+void destroy_engine(omnivox_engine* h) {
+  if (!omnivox::capi::unregister_handle(h, HandleKind::kEngine)) return;
+  omnivox::capi::wait_unused(h);
+  try {
+    h->threads_running = false;
+    h->stop_applier();
+    h->alive.reset();
+    if (h->sip) h->sip->detach();  // its thread logs agents in and out until then
+    h->engine.reset();             // stops owned threads, then telephony stop
+    // Timers still pending on the clock may reach the telephony adapter: the clock goes first.
+    h->clock.reset();
+    h->telephony.reset();
+    h->sip.reset();
+    h->simulator.reset();
+    h->storage.reset();
+    delete h;
+  } catch (...) {
+  }
+}
+
+}  // namespace
+
+omnivox_engine* omnivox::capi::new_simulation_engine(const void* simulation,
+                                                     SimulationOptions world, TimePoint start,
+                                                     const std::string& campaign_json,
+                                                     const std::string& base_dir,
+                                                     std::string* campaign_id) {
+  EngineOptions eo = Simulation::quiet_engine_options();
+  auto h = std::make_unique<omnivox_engine>();
+  h->simulation = simulation;
+  h->log = std::make_unique<Logger>(make_stderr_log_sink(), eo.log_level);
+  h->listener = std::make_unique<CListener>(h.get());
+  auto vc = std::make_unique<VirtualClock>(start);
+  h->virtual_clock = vc.get();
+  h->clock = std::move(vc);
+  h->storage = make_memory_storage(Simulation::quiet_storage_options());
+  h->simulator = std::make_unique<Simulator>(std::move(world), h->clock.get(), h->listener.get());
+  h->engine = std::make_unique<Engine>(eo, h->storage.get(), h->simulator.get(), h->clock.get(),
+                                       h->simulator.get());
+  h->simulator->attach(h->engine.get());
+  *campaign_id = apply_campaign(*h, campaign_json, base_dir);
+  register_handle(h.get(), HandleKind::kEngine);
+  return h.release();
+}
+
+void omnivox::capi::destroy_simulation_engine(omnivox_engine* engine) {
+  if (engine != nullptr) destroy_engine(engine);
+}
+
 extern "C" {
 
 int omnivox_engine_options_init(omnivox_engine_options* o, unsigned int version) {
@@ -515,24 +570,20 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
 void omnivox_engine_destroy(omnivox_engine* engine) {
   if (engine == nullptr) return;
   if (inside_of(engine) != Inside::kNothing) return;  // from its own step: refused
-  if (!omnivox::capi::unregister_handle(engine, HandleKind::kEngine)) return;
-  omnivox::capi::wait_unused(engine);
-  try {
-    omnivox_engine* h = engine;
-    h->threads_running = false;
-    h->stop_applier();
-    h->alive.reset();
-    if (h->sip) h->sip->detach();  // its thread logs agents in and out until then
-    h->engine.reset();             // stops owned threads, then telephony stop
-    // Timers still pending on the clock may reach the telephony adapter: the clock goes first.
-    h->clock.reset();
-    h->telephony.reset();
-    h->sip.reset();
-    h->simulator.reset();
-    h->storage.reset();
-    delete h;
-  } catch (...) {
+  {
+    HandleUse use;
+    if (!omnivox::capi::acquire_handle(engine, HandleKind::kEngine)) return;
+    use.set(engine);
+    if (engine->simulation != nullptr) {
+      // void: the refusal can only be reported through the engine's log.
+      engine->log->log(omnivox::LogLevel::kError,
+                       "omnivox_engine_destroy: refused (OMNIVOX_ESTATE): this engine handle "
+                       "belongs to a simulation (omnivox_simulation_engine) and lives until "
+                       "omnivox_simulation_destroy");
+      return;
+    }
   }
+  destroy_engine(engine);
 }
 
 int omnivox_engine_set_callbacks(omnivox_engine* engine, const omnivox_callbacks* callbacks,

@@ -22,26 +22,22 @@
 
 using omnivox::capi::CError;
 using omnivox::capi::check_version;
-using omnivox::capi::contact_arg;
 using omnivox::capi::dup_string;
-using omnivox::capi::e164_arg;
 using omnivox::capi::guarded;
 using omnivox::capi::HandleKind;
 using omnivox::capi::HandleUse;
 using omnivox::capi::json_arg;
-using omnivox::capi::ms_of;
 using omnivox::capi::require;
 using omnivox::capi::text_arg;
 
+// A simulation is a campaign on an engine handle of its own (omnivox_simulation_engine()): the
+// functions that repeat omnivox_engine_* ones forward to them with the simulation's campaign.
 struct omnivox_simulation : omnivox::capi::HandleBase {
   omnivox::CampaignFile file;
-  std::string base_dir;
-  std::unique_ptr<omnivox::capi::CListener> listener =
-      std::make_unique<omnivox::capi::CListener>(this);
-  std::unique_ptr<omnivox::Simulation> sim;
+  std::string campaign;
+  omnivox_engine* engine = nullptr;  // owned; destroy_simulation_engine()
   std::vector<omnivox::AgentId> agents;
-  const std::string& campaign() const { return file.campaign.id; }
-  omnivox::Engine& engine() { return sim->engine(); }
+  ~omnivox_simulation() { omnivox::capi::destroy_simulation_engine(engine); }
 };
 
 namespace {
@@ -52,10 +48,21 @@ namespace {
   omnivox_simulation& s = \
       omnivox::capi::use_handle(sim, HandleKind::kSimulation, "sim", "omnivox_simulation", use_)
 
-void not_in_callback(omnivox_simulation& s) {
-  if (omnivox::capi::inside_of(&s) != omnivox::capi::Inside::kNothing) {
-    throw CError{OMNIVOX_ESTATE, "cannot run the simulation from one of its callbacks"};
+// Runs `call` (an omnivox_engine_* call on the simulation's engine handle, returning its status)
+// while holding the simulation; its error message is prefixed with `function`, the simulation
+// function the host called.
+template <typename F>
+int on_engine(const char* function, omnivox_simulation* sim, char** errptr, F&& call) {
+  int status = OMNIVOX_OK;
+  int checked = guarded(function, errptr, [&] {
+    SIM_HANDLE(sim);
+    status = call(s);
+  });
+  if (checked != OMNIVOX_OK) return checked;
+  if (status != OMNIVOX_OK && errptr != nullptr && *errptr != nullptr) {
+    return omnivox::capi::fail(errptr, status, std::string(function) + ": " + *errptr);
   }
+  return status;
 }
 
 }  // namespace
@@ -87,20 +94,29 @@ int omnivox_simulation_create(const char* campaign_json, const char* base_dir,
     std::string dir = base_dir == nullptr ? std::string(".") : text_arg(base_dir, "base_dir");
     require(out, "out");
     auto s = std::make_unique<omnivox_simulation>();
-    s->base_dir = dir;
     s->file = omnivox::parse_campaign_json(json, dir, "campaign_json");
-    if (s->file.simulation.replay) {
+    omnivox::SimulationOptions world = s->file.simulation;
+    if (world.replay) {
       if (s->file.replay_path.empty()) {
         throw CError{OMNIVOX_ECONFIG, "replay world without a replay file"};
       }
       omnivox::ReplayWorld replay = omnivox::ReplayWorld::load_bank_csv(s->file.replay_path);
-      s->file.simulation.replay->records = std::move(replay.records);
+      world.replay->records = std::move(replay.records);
     }
-    s->sim = std::make_unique<omnivox::Simulation>(
-        s->file.simulation, s->file.start, omnivox::Simulation::quiet_engine_options(),
-        omnivox::MemoryStorageOptions{/*keep_journal=*/false}, s->listener.get());
-    s->engine().add_campaign(s->file.campaign);
-    s->agents = s->sim->add_agents(s->file.campaign.id, s->file.agents, /*log_in=*/true);
+    s->engine = omnivox::capi::new_simulation_engine(s.get(), std::move(world), s->file.start, json,
+                                                     dir, &s->campaign);
+    for (int i = 0; i < s->file.agents; ++i) {
+      omnivox_agent_id id = 0;
+      std::string name = "agent-" + std::to_string(i + 1);
+      char* err = nullptr;
+      int rc = omnivox_engine_add_agent(s->engine, s->campaign.c_str(), name.c_str(), 1, &id, &err);
+      if (rc != OMNIVOX_OK) {
+        CError e{rc, err != nullptr ? err : "adding agents failed"};
+        std::free(err);
+        throw e;
+      }
+      s->agents.push_back(id);
+    }
     omnivox::capi::register_handle(s.get(), HandleKind::kSimulation);
     *out = s.release();
   });
@@ -108,8 +124,13 @@ int omnivox_simulation_create(const char* campaign_json, const char* base_dir,
 
 void omnivox_simulation_destroy(omnivox_simulation* sim) {
   if (sim == nullptr) return;
-  // From one of its own callbacks the handle is in use by this very thread: refuse.
-  if (omnivox::capi::inside_of(sim) != omnivox::capi::Inside::kNothing) return;
+  {
+    // From one of its own callbacks the handle is in use by this very thread: refuse.
+    HandleUse use;
+    if (!omnivox::capi::acquire_handle(sim, HandleKind::kSimulation)) return;
+    use.set(sim);
+    if (omnivox::capi::inside_of(sim->engine) != omnivox::capi::Inside::kNothing) return;
+  }
   if (!omnivox::capi::unregister_handle(sim, HandleKind::kSimulation)) return;
   omnivox::capi::wait_unused(sim);
   try {
@@ -118,11 +139,19 @@ void omnivox_simulation_destroy(omnivox_simulation* sim) {
   }
 }
 
+int omnivox_simulation_engine(omnivox_simulation* sim, omnivox_engine** out, char** errptr) {
+  if (out != nullptr) *out = nullptr;
+  return guarded("omnivox_simulation_engine", errptr, [&] {
+    SIM_HANDLE(sim);
+    require(out, "out");
+    *out = s.engine;
+  });
+}
+
 int omnivox_simulation_set_callbacks(omnivox_simulation* sim, const omnivox_callbacks* callbacks,
                                      char** errptr) {
-  return guarded("omnivox_simulation_set_callbacks", errptr, [&] {
-    SIM_HANDLE(sim);
-    s.listener->set(callbacks);
+  return on_engine("omnivox_simulation_set_callbacks", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_set_callbacks(s.engine, callbacks, errptr);
   });
 }
 
@@ -130,7 +159,7 @@ int omnivox_simulation_campaign_id(omnivox_simulation* sim, char** out, char** e
   return guarded("omnivox_simulation_campaign_id", errptr, [&] {
     SIM_HANDLE(sim);
     require(out, "out");
-    char* p = dup_string(s.campaign());
+    char* p = dup_string(s.campaign);
     if (p == nullptr) throw std::bad_alloc();
     *out = p;
   });
@@ -139,50 +168,38 @@ int omnivox_simulation_campaign_id(omnivox_simulation* sim, char** out, char** e
 int omnivox_simulation_import_contacts(omnivox_simulation* sim, const char* csv_path,
                                        omnivox_import_report* report, char** summary,
                                        char** errptr) {
-  return guarded("omnivox_simulation_import_contacts", errptr, [&] {
-    SIM_HANDLE(sim);
-    std::string path = csv_path != nullptr ? text_arg(csv_path, "csv_path") : s.file.contacts_path;
-    if (path.empty()) {
-      throw CError{OMNIVOX_EINVALID,
-                   "argument 'csv_path' is NULL and the campaign has no 'contacts.file'"};
-    }
-    omnivox::ImportReport r = s.engine().import_contacts(s.campaign(), "main", path, s.file.import);
-    omnivox::capi::to_c(r, report, summary);
+  return on_engine("omnivox_simulation_import_contacts", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_import_contacts(s.engine, s.campaign.c_str(), nullptr, csv_path, report,
+                                          summary, errptr);
   });
 }
 
 int omnivox_simulation_add_contact(omnivox_simulation* sim, const char* external_id,
                                    const char* const* numbers, size_t number_count,
                                    omnivox_contact_id* out, char** errptr) {
-  return guarded("omnivox_simulation_add_contact", errptr, [&] {
-    SIM_HANDLE(sim);
-    omnivox::Contact contact = contact_arg(external_id, numbers, number_count);
-    omnivox::ContactId id = s.engine().add_contact(s.campaign(), std::move(contact));
-    if (out != nullptr) *out = id;
+  return on_engine("omnivox_simulation_add_contact", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_add_contact(s.engine, s.campaign.c_str(), external_id, numbers,
+                                      number_count, out, errptr);
   });
 }
 
 int omnivox_simulation_add_dnc(omnivox_simulation* sim, const char* list, const char* e164,
                                char** errptr) {
-  return guarded("omnivox_simulation_add_dnc", errptr, [&] {
-    SIM_HANDLE(sim);
-    std::string l = text_arg(list, "list");
-    std::string n = e164_arg(e164, "e164");
-    if (l.empty()) throw CError{OMNIVOX_EINVALID, "argument 'list' is empty"};
-    s.engine().add_dnc(l, n);
+  return on_engine("omnivox_simulation_add_dnc", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_add_dnc(s.engine, list, e164, errptr);
   });
 }
 
 int omnivox_simulation_add_agent(omnivox_simulation* sim, const char* name, int log_in,
                                  omnivox_agent_id* out, char** errptr) {
-  return guarded("omnivox_simulation_add_agent", errptr, [&] {
-    SIM_HANDLE(sim);
-    std::string n = text_arg(name, "name");
+  return on_engine("omnivox_simulation_add_agent", sim, errptr, [&](omnivox_simulation& s) {
     s.agents.reserve(s.agents.size() + 1);
-    omnivox::AgentId id = s.engine().add_agent(s.campaign(), n);
+    omnivox_agent_id id = 0;
+    int rc = omnivox_engine_add_agent(s.engine, s.campaign.c_str(), name, log_in, &id, errptr);
+    if (rc != OMNIVOX_OK) return rc;
     s.agents.push_back(id);
-    if (log_in) s.engine().set_agent_state(id, omnivox::AgentState::kAvailable);
     if (out != nullptr) *out = id;
+    return rc;
   });
 }
 
@@ -204,126 +221,83 @@ int omnivox_simulation_agents(omnivox_simulation* sim, omnivox_agent_id** out, s
 }
 
 int omnivox_simulation_start(omnivox_simulation* sim, char** errptr) {
-  return guarded("omnivox_simulation_start", errptr, [&] {
-    SIM_HANDLE(sim);
-    s.engine().start_campaign(s.campaign());
+  return on_engine("omnivox_simulation_start", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_start_campaign(s.engine, s.campaign.c_str(), errptr);
   });
 }
 
 int omnivox_simulation_stop(omnivox_simulation* sim, char** errptr) {
-  return guarded("omnivox_simulation_stop", errptr, [&] {
-    SIM_HANDLE(sim);
-    s.engine().stop_campaign(s.campaign());
+  return on_engine("omnivox_simulation_stop", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_stop_campaign(s.engine, s.campaign.c_str(), errptr);
   });
 }
 
 int omnivox_simulation_run_for(omnivox_simulation* sim, int64_t duration_ms, char** errptr) {
-  return guarded("omnivox_simulation_run_for", errptr, [&] {
-    SIM_HANDLE(sim);
-    not_in_callback(s);
-    s.engine().run_for(omnivox::Duration(duration_ms));
+  return on_engine("omnivox_simulation_run_for", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_run_for(s.engine, duration_ms, errptr);
   });
 }
 
 int omnivox_simulation_run_until_done(omnivox_simulation* sim, int64_t limit_ms, int* finished,
                                       char** errptr) {
-  return guarded("omnivox_simulation_run_until_done", errptr, [&] {
-    SIM_HANDLE(sim);
-    not_in_callback(s);
-    omnivox::Duration limit = limit_ms == 0 ? s.file.max_duration : omnivox::Duration(limit_ms);
-    bool done = s.engine().run_until_done(limit);
-    if (finished != nullptr) *finished = done ? 1 : 0;
+  return on_engine("omnivox_simulation_run_until_done", sim, errptr, [&](omnivox_simulation& s) {
+    // 0 = the campaign file's limit; a negative one the engine handle refuses.
+    int64_t limit = limit_ms == 0 ? s.file.max_duration.count() : limit_ms;
+    return omnivox_engine_run_until_done(s.engine, limit, finished, errptr);
   });
 }
 
 int omnivox_simulation_now(omnivox_simulation* sim, int64_t* out_ms, char** errptr) {
-  return guarded("omnivox_simulation_now", errptr, [&] {
-    SIM_HANDLE(sim);
-    require(out_ms, "out_ms");
-    *out_ms = ms_of(s.sim->clock().now());
+  return on_engine("omnivox_simulation_now", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_now(s.engine, out_ms, errptr);
   });
 }
 
 int omnivox_simulation_set_agent_state(omnivox_simulation* sim, omnivox_agent_id agent, int state,
                                        char** errptr) {
-  return guarded("omnivox_simulation_set_agent_state", errptr, [&] {
-    SIM_HANDLE(sim);
-    if (state != OMNIVOX_AGENT_LOGGED_OUT && state != OMNIVOX_AGENT_AVAILABLE &&
-        state != OMNIVOX_AGENT_PAUSED) {
-      throw CError{OMNIVOX_EINVALID, "argument 'state' (" + std::to_string(state) +
-                                         ") is not LOGGED_OUT, AVAILABLE or PAUSED"};
-    }
-    s.engine().set_agent_state(agent, static_cast<omnivox::AgentState>(state));
+  return on_engine("omnivox_simulation_set_agent_state", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_set_agent_state(s.engine, agent, state, errptr);
   });
 }
 
 int omnivox_simulation_agent_state(omnivox_simulation* sim, omnivox_agent_id agent, int* out_state,
                                    char** errptr) {
-  return guarded("omnivox_simulation_agent_state", errptr, [&] {
-    SIM_HANDLE(sim);
-    require(out_state, "out_state");
-    *out_state = static_cast<int>(s.engine().agent_state(agent));
+  return on_engine("omnivox_simulation_agent_state", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_agent_state(s.engine, agent, out_state, errptr);
   });
 }
 
 int omnivox_simulation_set_disposition(omnivox_simulation* sim, omnivox_call_id call,
                                        int disposition, int64_t callback_at_ms, char** errptr) {
-  return guarded("omnivox_simulation_set_disposition", errptr, [&] {
-    SIM_HANDLE(sim);
-    if (disposition < OMNIVOX_DISPOSITION_SALE || disposition > OMNIVOX_DISPOSITION_COMPLETED) {
-      throw CError{OMNIVOX_EINVALID, "argument 'disposition' (" + std::to_string(disposition) +
-                                         ") is not an agent disposition (SALE .. COMPLETED)"};
-    }
-    std::optional<omnivox::TimePoint> at;  // 0: none; a negative one the engine refuses
-    if (callback_at_ms != 0) at = omnivox::TimePoint(omnivox::Duration(callback_at_ms));
-    if (disposition == OMNIVOX_DISPOSITION_CALLBACK && !at) {
-      throw CError{OMNIVOX_EINVALID, "argument 'callback_at_ms' is required for CALLBACK"};
-    }
-    s.engine().set_disposition(call, static_cast<omnivox::Disposition>(disposition), at);
+  return on_engine("omnivox_simulation_set_disposition", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_set_disposition(s.engine, call, disposition, callback_at_ms, errptr);
   });
 }
 
 int omnivox_simulation_call_now(omnivox_simulation* sim, omnivox_contact_id contact,
                                 omnivox_agent_id agent, omnivox_call_id* out, char** errptr) {
-  return guarded("omnivox_simulation_call_now", errptr, [&] {
-    SIM_HANDLE(sim);
-    omnivox::CallId id = s.engine().call_now(contact, agent);
-    if (out != nullptr) *out = id;
+  return on_engine("omnivox_simulation_call_now", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_call_now(s.engine, contact, agent, out, errptr);
   });
 }
 
 int omnivox_simulation_statistics(omnivox_simulation* sim, omnivox_statistics* out, char** errptr) {
-  return guarded("omnivox_simulation_statistics", errptr, [&] {
-    SIM_HANDLE(sim);
-    require(out, "out");
-    omnivox::capi::to_c(s.engine().statistics(s.campaign()), out);
+  return on_engine("omnivox_simulation_statistics", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_statistics(s.engine, s.campaign.c_str(), out, errptr);
   });
 }
 
 int omnivox_simulation_agent_statistics(omnivox_simulation* sim, omnivox_agent_statistics** out,
                                         char** errptr) {
-  return guarded("omnivox_simulation_agent_statistics", errptr, [&] {
-    SIM_HANDLE(sim);
-    require(out, "out");
-    *out = omnivox::capi::new_agent_statistics(s.engine().agent_statistics(s.campaign()));
+  return on_engine("omnivox_simulation_agent_statistics", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_agent_statistics(s.engine, s.campaign.c_str(), out, errptr);
   });
 }
 
 int omnivox_simulation_explain(omnivox_simulation* sim, omnivox_contact_id contact,
                                omnivox_eligibility* out, char** detail, char** errptr) {
-  return guarded("omnivox_simulation_explain", errptr, [&] {
-    SIM_HANDLE(sim);
-    require(out, "out");
-    omnivox::EligibilityReport rep = s.engine().explain(contact);
-    char* text = nullptr;
-    if (detail != nullptr) {
-      text = dup_string(rep.detail);
-      if (text == nullptr) throw std::bad_alloc();
-    }
-    static_assert(OMNIVOX_INELIGIBILITY_COUNT == omnivox::kIneligibilityCount);
-    out->reason = static_cast<int>(rep.reason);
-    out->eligible_at_ms = rep.eligible_at ? ms_of(*rep.eligible_at) : 0;
-    if (detail != nullptr) *detail = text;
+  return on_engine("omnivox_simulation_explain", sim, errptr, [&](omnivox_simulation& s) {
+    return omnivox_engine_explain(s.engine, contact, out, detail, errptr);
   });
 }
 
