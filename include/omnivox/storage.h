@@ -277,6 +277,17 @@ class Storage {
   virtual void release_leases(std::span<const ContactId> ids, std::string_view owner);
   /// The current lease of a contact (live or expired), or nullopt.
   virtual std::optional<Lease> get_lease(ContactId id) = 0;
+  /// The earliest expiry after `now` of a live lease on a contact of campaign `campaign_id` held
+  /// by an owner other than `owner`: when contacts another engine claimed (queued, or in a
+  /// call) may be dialable again if that engine is gone. nullopt when there is none, or when the
+  /// backend cannot tell (the default). An engine whose dial-queue refill came up short wakes
+  /// then, so that the contacts a dead engine had claimed are dialled once its leases expire.
+  /// The memory, SQLite and PostgreSQL backends implement it; a query, not to be called per
+  /// attempt.
+  virtual std::optional<TimePoint> earliest_lease_expiry(std::string_view campaign_id,
+                                                         std::string_view owner, TimePoint now) {
+    return std::nullopt;
+  }
 
   // ---- attempts ----
   /// A new call id, unique within this Storage, never 0.
@@ -418,6 +429,10 @@ class StorageWrapper : public Storage {
     target_->release_leases(ids, owner);
   }
   std::optional<Lease> get_lease(ContactId id) override { return target_->get_lease(id); }
+  std::optional<TimePoint> earliest_lease_expiry(std::string_view campaign_id,
+                                                 std::string_view owner, TimePoint now) override {
+    return target_->earliest_lease_expiry(campaign_id, owner, now);
+  }
   CallId allocate_call_id() override { return target_->allocate_call_id(); }
   std::vector<CallId> allocate_call_ids(std::size_t n) override {
     return target_->allocate_call_ids(n);

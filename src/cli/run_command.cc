@@ -639,16 +639,18 @@ bool run_on_virtual_clock(RunLoop& run, VirtualClock& clock) {
   while (run.running(clock.now())) {
     TimePoint step_end = std::min(run.end, run.progress.next_sample());
     run.engine.run_for(step_end - clock.now());
+    // Statistics read storage's counts: taken once a step, for the sample and the end check.
+    std::optional<CampaignStatistics> now_stats;
     if (run.progress.sample_due(clock.now())) {
-      CampaignStatistics s = run.engine.statistics(campaign_id);
-      run.progress.sample_due_now(s);
-      run.progress.show(s, false);
+      now_stats = run.engine.statistics(campaign_id);
+      run.progress.sample_due_now(*now_stats);
+      run.progress.show(*now_stats, false);
     }
     if (clock.pending() == 0) return true;
     if (!run.shifts.is_campaign_done()) {
-      CampaignStatistics now_stats = run.engine.statistics(campaign_id);
-      if (now_stats.contacts_final == now_stats.contacts_total &&
-          now_stats.attempts_in_flight == 0) {
+      if (!now_stats) now_stats = run.engine.statistics(campaign_id);
+      if (now_stats->contacts_final == now_stats->contacts_total &&
+          now_stats->attempts_in_flight == 0) {
         run.shifts.campaign_done();  // no more shifts: the run ends with the last timer
       }
     }

@@ -316,6 +316,7 @@ void Engine::stop_campaign(const std::string& campaign_id) {
     c.started = false;
     for (auto& e : c.queue) c.held.erase(e.contact_id);
     c.queue.clear();
+    impl_->release_leases_ahead(c);
     if (c.wake_timer) impl_->clock->cancel(c.wake_timer), c.wake_timer = 0;
     if (c.reconcile_timer) impl_->clock->cancel(c.reconcile_timer), c.reconcile_timer = 0;
   });

@@ -197,6 +197,7 @@ std::optional<DialQueueEntry> Engine::preview_next(AgentId agent) {
     while (!c.queue.empty()) {
       DialQueueEntry e = std::move(c.queue.front());
       c.queue.pop_front();
+      c.leased_ahead.erase(e.contact_id);  // claimed again below: a renewal
       std::vector<ContactId> ids{e.contact_id};
       auto claimed = impl_->storage->claim_leases(ids, impl_->options.owner_token,
                                                   impl_->lease_now(), impl_->options.lease_ttl);
@@ -259,6 +260,7 @@ CallId Engine::call_now(ContactId contact_id, AgentId agent) {
     }
     c.queue.erase(it);
     c.held.erase(contact_id);
+    c.leased_ahead.erase(contact_id);  // claimed again below: a renewal
   }
   EligibilityReport report = c.generator->explain(
       *contact, impl_->now(), impl_->options.owner_token, true, /*agent_guaranteed=*/true);

@@ -61,10 +61,23 @@ int Engine::Impl::launch_batch(Campaign& c, int wanted) {
       batch.push_back(std::move(c.queue.front()));
       c.queue.pop_front();
     }
-    for (const auto& e : batch) ids.push_back(e.contact_id);
+    // Leases claimed with the refill less than half a lease ago are still this engine's; the
+    // others are claimed (or renewed) now.
+    const TimePoint lease_t = lease_now();
+    for (const auto& e : batch) {
+      auto it = c.leased_ahead.find(e.contact_id);
+      if (it != c.leased_ahead.end()) {
+        const bool fresh = it->second + options.lease_ttl / 2 > lease_t;
+        c.leased_ahead.erase(it);
+        if (fresh) continue;
+      }
+      ids.push_back(e.contact_id);
+    }
     std::vector<ContactId> claimed;
     try {
-      claimed = storage->claim_leases(ids, options.owner_token, lease_now(), options.lease_ttl);
+      if (!ids.empty()) {
+        claimed = storage->claim_leases(ids, options.owner_token, lease_t, options.lease_ttl);
+      }
     } catch (const std::exception& e) {
       logger.log_limited(LogLevel::kWarn, "claim", std::string("lease claim failed: ") + e.what());
       for (auto& entry : batch) c.held.erase(entry.contact_id);
@@ -73,13 +86,14 @@ int Engine::Impl::launch_batch(Campaign& c, int wanted) {
     }
     // Usually every lease is granted: only build a lookup set when some were refused.
     const bool all_claimed = claimed.size() == ids.size();
-    std::unordered_set<ContactId> ok;
+    std::unordered_set<ContactId> refused;
     if (!all_claimed) {
-      ok.insert(claimed.begin(), claimed.end());
+      refused.insert(ids.begin(), ids.end());
+      for (ContactId id : claimed) refused.erase(id);
       reconcile_soon(c);
     }
     for (auto& entry : batch) {
-      if (!all_claimed && !ok.count(entry.contact_id)) {
+      if (!all_claimed && refused.count(entry.contact_id)) {
         c.held.erase(entry.contact_id);
         continue;
       }

@@ -92,6 +92,9 @@ struct Engine::Impl {
     std::vector<DialQueueEntry> refill_buffer;
     std::vector<DialQueueEntry> launch_buffer;  // launch_batch's, reused
     std::vector<ContactId> launch_ids;          // idem
+    // Queued contacts whose lease was claimed with the refill (on a database: one statement
+    // for the refill, not one per launch), and the lease clock's time of that claim.
+    std::unordered_map<ContactId, TimePoint> leased_ahead;
     // Due times of retries and callbacks, earliest on top.
     std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>> retry_due;
     TimePoint refill_blocked_until{};
@@ -383,6 +386,13 @@ struct Engine::Impl {
   std::size_t queue_capacity(const Campaign& c) const;
 
   void refill(Campaign& c, int wanted);
+  // Claims the leases of the entries refill just queued (from `first` on); drops those refused.
+  void claim_queued_leases(Campaign& c, std::size_t first);
+  // Releases the leases claimed ahead for entries leaving the queue undialled.
+  void release_leases_ahead(Campaign& c);
+  // A refill that came up short: refill again when another engine's lease on this campaign
+  // expires (a dead engine's claimed contacts are dialable then).
+  void wake_for_others_leases(Campaign& c, TimePoint t);
 
   void schedule_wake(Campaign& c);
 

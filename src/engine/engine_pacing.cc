@@ -140,15 +140,80 @@ void Engine::Impl::refill(Campaign& c, int wanted) {
     refill_soon(c);
     return;
   }
+  const std::size_t first_fresh = c.queue.size();
   for (auto& e : fresh) {
     c.held.insert(e.contact_id);
     c.queue.push_back(std::move(e));
   }
+  // A database answers one claim for the whole refill about as fast as one for a launch. The
+  // launch then trusts a lease for half its time to live: only lease times every engine reads
+  // on one clock (a wall clock, or the lease clock) make that safe.
+  const bool leases_on_shared_clock = options.lease_clock || !clock->is_virtual();
+  const bool claims_ahead = batching && leases_on_shared_clock;
+  if (claims_ahead && c.queue.size() > first_fresh) claim_queued_leases(c, first_fresh);
   if (c.queue.size() < capacity) {
     // Nothing more is dialable before a window opens or a retry falls due.
     while (!c.retry_due.empty() && c.retry_due.top() <= t) c.retry_due.pop();
     TimePoint next_retry = c.retry_due.empty() ? TimePoint::max() : c.retry_due.top();
     c.refill_blocked_until = std::min(window_wake, next_retry);
+    // Engines that claim ahead hold leases on contacts they have not dialled yet, hidden from
+    // this scan; one that dies leaves them to expire, and nothing else would wake this engine
+    // for them: look again when the first of the other engines' leases expires.
+    if (claims_ahead) wake_for_others_leases(c, t);
+  }
+}
+
+void Engine::Impl::claim_queued_leases(Campaign& c, std::size_t first) {
+  std::vector<ContactId> ids;
+  ids.reserve(c.queue.size() - first);
+  for (std::size_t i = first; i < c.queue.size(); ++i) ids.push_back(c.queue[i].contact_id);
+  const TimePoint at = lease_now();
+  std::vector<ContactId> claimed;
+  try {
+    claimed = storage->claim_leases(ids, options.owner_token, at, options.lease_ttl);
+  } catch (const std::exception& e) {
+    // Each entry's lease is claimed at its launch instead.
+    logger.log_limited(LogLevel::kWarn, "claim", std::string("lease claim failed: ") + e.what());
+    return;
+  }
+  for (ContactId id : claimed) c.leased_ahead[id] = at;
+  if (claimed.size() == ids.size()) return;
+  // Another engine holds the rest, or reconciliation must close their open attempts first.
+  reconcile_soon(c);
+  auto refused = [&](const DialQueueEntry& e) { return !c.leased_ahead.count(e.contact_id); };
+  for (auto it = c.queue.begin() + static_cast<std::ptrdiff_t>(first); it != c.queue.end(); ++it) {
+    if (refused(*it)) c.held.erase(it->contact_id);
+  }
+  c.queue.erase(
+      std::remove_if(c.queue.begin() + static_cast<std::ptrdiff_t>(first), c.queue.end(), refused),
+      c.queue.end());
+}
+
+void Engine::Impl::wake_for_others_leases(Campaign& c, TimePoint t) {
+  std::optional<TimePoint> expiry;
+  const TimePoint lease_t = lease_now();
+  try {
+    expiry = storage->earliest_lease_expiry(c.config.id, options.owner_token, lease_t);
+  } catch (const std::exception& e) {
+    logger.log_limited(LogLevel::kWarn, "leases",
+                       std::string("reading other engines' leases failed: ") + e.what());
+    expiry = lease_t + options.lease_ttl;  // look again a lease later
+  }
+  // On the engine's clock, as if it ran at the lease clock's pace: a faster engine clock looks
+  // early and finds the lease still live, then waits again for what is left of it.
+  if (expiry) c.refill_blocked_until = std::min(c.refill_blocked_until, t + (*expiry - lease_t));
+}
+
+void Engine::Impl::release_leases_ahead(Campaign& c) {
+  if (c.leased_ahead.empty()) return;
+  std::vector<ContactId> ids;
+  ids.reserve(c.leased_ahead.size());
+  for (const auto& [id, at] : c.leased_ahead) ids.push_back(id);
+  c.leased_ahead.clear();
+  try {
+    storage->release_leases(ids, options.owner_token);
+  } catch (const std::exception&) {
+    // They expire by themselves.
   }
 }
 

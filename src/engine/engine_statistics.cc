@@ -38,9 +38,10 @@ CampaignStatistics Engine::Impl::stats(const Campaign& c) const {
     if (st != AgentState::kLoggedOut && st != AgentState::kPaused) ++staffed;
   }
   s.dial_level = staffed ? static_cast<double>(c.in_flight) / staffed : 0.0;
-  s.contacts_total = storage->contact_count(c.config.id);
+  // Every contact has one status: the counts by status sum to the total (one query, not two).
   auto by_status = storage->count_by_status(c.config.id);
   for (std::size_t k = 0; k < by_status.size(); ++k) {
+    s.contacts_total += by_status[k];
     if (is_final(static_cast<ContactStatus>(k))) s.contacts_final += by_status[k];
   }
   s.dial_queue_size = c.queue.size();

@@ -330,15 +330,20 @@ static int st_scan_contacts(void* ud, const omnivox_contact_scan* scan,
   return OMNIVOX_OK;
 }
 
-static int st_contact_count(void* ud, const char* campaign_id, uint64_t* out) {
-  array_storage* s = (array_storage*)ud;
-  size_t i;
-  ++s->calls;
+/* Statistics read the counts: a storage function calling back into the engine, once. */
+static void probe_engine_once(array_storage* s) {
   if (s->probe_engine != NULL && s->probe_status != NULL) {
     int64_t now = 0;
     *s->probe_status = omnivox_engine_now(s->probe_engine, &now, NULL);
     s->probe_engine = NULL;
   }
+}
+
+static int st_contact_count(void* ud, const char* campaign_id, uint64_t* out) {
+  array_storage* s = (array_storage*)ud;
+  size_t i;
+  ++s->calls;
+  probe_engine_once(s);
   *out = 0;
   for (i = 0; i < s->contact_count; ++i) {
     if (strcmp(s->contacts[i].campaign_id, campaign_id) == 0) ++*out;
@@ -351,6 +356,7 @@ static int st_count_by_status(void* ud, const char* campaign_id,
   array_storage* s = (array_storage*)ud;
   size_t i;
   ++s->calls;
+  probe_engine_once(s);
   for (i = 0; i < OMNIVOX_CONTACT_STATUS_COUNT; ++i) out[i] = 0;
   for (i = 0; i < s->contact_count; ++i) {
     const omnivox_contact* c = &s->contacts[i];

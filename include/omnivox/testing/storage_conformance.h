@@ -860,6 +860,28 @@ TYPED_TEST_P(StorageConformanceTest, AnExpiredLeaseOverAnOpenAttemptIsLeftToReco
   EXPECT_EQ(s.claim_leases(open_only, "third", this->at(61), ttl), open_only);
 }
 
+// The earliest live lease of another owner on the campaign: when a refill that came up short
+// looks again for the contacts an engine that may be dead had claimed.
+TYPED_TEST_P(StorageConformanceTest, EarliestLeaseExpiryOfTheOtherOwners) {
+  Storage& s = this->storage();
+  ContactId mine = s.add_contact(this->make_contact("c1", "mine"));
+  ContactId theirs = s.add_contact(this->make_contact("c1", "theirs"));
+  ContactId later = s.add_contact(this->make_contact("c1", "later"));
+  ContactId elsewhere = s.add_contact(this->make_contact("c2", "elsewhere"));
+  const std::vector<ContactId> one = {mine}, two = {theirs}, three = {later}, four = {elsewhere};
+  EXPECT_EQ(s.earliest_lease_expiry("c1", "me", this->at(0)), std::nullopt);
+  ASSERT_EQ(s.claim_leases(one, "me", this->at(0), std::chrono::seconds(10)), one);
+  ASSERT_EQ(s.claim_leases(two, "them", this->at(0), std::chrono::seconds(30)), two);
+  ASSERT_EQ(s.claim_leases(three, "them", this->at(0), std::chrono::seconds(60)), three);
+  ASSERT_EQ(s.claim_leases(four, "them", this->at(0), std::chrono::seconds(5)), four);
+  EXPECT_EQ(s.earliest_lease_expiry("c1", "me", this->at(1)), this->at(30));
+  EXPECT_EQ(s.earliest_lease_expiry("c1", "them", this->at(1)), this->at(10));
+  EXPECT_EQ(s.earliest_lease_expiry("c1", "me", this->at(30)), this->at(60));
+  EXPECT_EQ(s.earliest_lease_expiry("c1", "me", this->at(60)), std::nullopt);
+  s.release_lease(later, "them");
+  EXPECT_EQ(s.earliest_lease_expiry("c1", "me", this->at(30)), std::nullopt);
+}
+
 TYPED_TEST_P(StorageConformanceTest, ConcurrentClaimsNeverShareAContact) {
   Storage& s = this->storage();
   constexpr int kContacts = 16;
@@ -1404,18 +1426,16 @@ TYPED_TEST_P(StorageConformanceTest, InboundRecordsAreListedUnderTheirQueue) {
   EXPECT_FALSE(open);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StorageConformanceTest, CampaignRoundTrip, CampaignIdsAreSorted,
-                            ListsRoundTrip, AddAndGetContactRoundTripsEveryField,
-                            AddContactIsIdempotentByExternalId, AddContactsStoresABatchOnce,
-                            ConcurrentImportsStoreEachContactOnce, ReadContactReusesTheBuffer,
-                            UpdateContact, ScanOrder, ScanDueBy, ScanStopsEarly,
-                            ScanContactViewsSeeWhatScanContactsSees,
-                            ScanContactViewsDeferralIsAHintOnly, CountsFollowUpdates, Leases,
-                            AnExpiredLeaseOverAnOpenAttemptIsLeftToReconciliation,
-                            ConcurrentClaimsNeverShareAContact, CallIdsAreUniqueAndNonZero,
-                            Attempts, Dnc, Journal, MarkEventProcessedDeduplicates, OpenAttempts,
-                            TenantsAreIsolated, WriteBatchAppliesEveryPart,
-                            AbandonCountsAddUpTheEngines, InboundRecordsAreListedUnderTheirQueue);
+REGISTER_TYPED_TEST_SUITE_P(
+    StorageConformanceTest, CampaignRoundTrip, CampaignIdsAreSorted, ListsRoundTrip,
+    AddAndGetContactRoundTripsEveryField, AddContactIsIdempotentByExternalId,
+    AddContactsStoresABatchOnce, ConcurrentImportsStoreEachContactOnce, ReadContactReusesTheBuffer,
+    UpdateContact, ScanOrder, ScanDueBy, ScanStopsEarly, ScanContactViewsSeeWhatScanContactsSees,
+    ScanContactViewsDeferralIsAHintOnly, CountsFollowUpdates, Leases,
+    AnExpiredLeaseOverAnOpenAttemptIsLeftToReconciliation, EarliestLeaseExpiryOfTheOtherOwners,
+    ConcurrentClaimsNeverShareAContact, CallIdsAreUniqueAndNonZero, Attempts, Dnc, Journal,
+    MarkEventProcessedDeduplicates, OpenAttempts, TenantsAreIsolated, WriteBatchAppliesEveryPart,
+    AbandonCountsAddUpTheEngines, InboundRecordsAreListedUnderTheirQueue);
 
 }  // namespace omnivox::testing
 

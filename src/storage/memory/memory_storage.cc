@@ -224,6 +224,25 @@ std::optional<Lease> MemoryStorage::get_lease(ContactId id) {
   return Lease{id, owners_.name(r.lease_owner - 1), from_ms(r.lease_expiry_ms)};
 }
 
+std::optional<TimePoint> MemoryStorage::earliest_lease_expiry(std::string_view campaign_id,
+                                                              std::string_view owner,
+                                                              TimePoint now) {
+  std::lock_guard<detail::LightMutex> lock(mutex_);
+  const std::optional<std::uint32_t> campaign = campaign_names_.find(campaign_id);
+  if (!campaign) return std::nullopt;
+  const std::optional<std::uint32_t> own = owners_.find(owner);
+  const std::int64_t now_ms = to_ms(now);
+  std::optional<std::int64_t> earliest;
+  // A scan of every contact: asked when a refill comes up short, not per attempt.
+  for (const ContactRecord& r : contacts_) {
+    if (r.lease_owner == 0 || r.campaign != *campaign || r.lease_expiry_ms <= now_ms) continue;
+    if (own && r.lease_owner == *own + 1) continue;
+    if (!earliest || r.lease_expiry_ms < *earliest) earliest = r.lease_expiry_ms;
+  }
+  if (!earliest) return std::nullopt;
+  return from_ms(*earliest);
+}
+
 void MemoryStorage::add_dnc(std::string_view list, std::string_view e164) {
   std::lock_guard<detail::LightMutex> lock(mutex_);
   dnc_[std::string(list)].insert(std::string(e164));

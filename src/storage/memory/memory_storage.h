@@ -79,6 +79,8 @@ class MemoryStorage final : public Storage {
   bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) override;
   void release_lease(ContactId id, std::string_view owner) override;
   std::optional<Lease> get_lease(ContactId id) override;
+  std::optional<TimePoint> earliest_lease_expiry(std::string_view campaign_id,
+                                                 std::string_view owner, TimePoint now) override;
 
   CallId allocate_call_id() override;
   void put_attempt(const Attempt& attempt) override;

@@ -504,6 +504,17 @@ class PostgresStorage final : public Storage {
       return Lease{id, r[0][0].as<std::string>(), tp(r[0][1].as<i64>())};
     });
   }
+  std::optional<TimePoint> earliest_lease_expiry(std::string_view campaign_id,
+                                                 std::string_view owner, TimePoint now) override {
+    std::string campaign(campaign_id), who(owner);
+    return autocommit("earliest_lease_expiry",
+                      [&](pqxx::transaction_base& tx) -> std::optional<TimePoint> {
+                        auto r = tx.exec_prepared("earliest_lease_expiry", campaign, who,
+                                                  static_cast<i64>(ms(now)), options_.tenant);
+                        if (r.empty()) return std::nullopt;
+                        return tp(r[0][0].as<i64>());
+                      });
+  }
 
   // ---- attempts ----
   CallId allocate_call_id() override {
@@ -956,6 +967,10 @@ class PostgresStorage final : public Storage {
               "DELETE FROM leases WHERE contact_id = $1 AND owner = $2 AND tenant_id = $3");
     c.prepare("get_lease",
               "SELECT owner, expiry FROM leases WHERE contact_id = $1 AND tenant_id = $2");
+    c.prepare("earliest_lease_expiry",
+              "SELECT l.expiry FROM leases l JOIN contacts c ON c.id = l.contact_id "
+              "WHERE c.campaign_id = $1 AND c.tenant_id = $4 AND l.tenant_id = $4 "
+              "AND l.owner <> $2 AND l.expiry > $3 ORDER BY l.expiry LIMIT 1");
     c.prepare("release_leases",
               "DELETE FROM leases WHERE contact_id = ANY ($1::bigint[]) AND owner = $2 "
               "AND tenant_id = $3");

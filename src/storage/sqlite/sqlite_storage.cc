@@ -675,6 +675,14 @@ class SqliteStorage final : public Storage {
     if (!u.step()) return std::nullopt;
     return Lease{id, u.text(0), tp(u.i64(1))};
   }
+  std::optional<TimePoint> earliest_lease_expiry(std::string_view campaign_id,
+                                                 std::string_view owner, TimePoint now) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Use u(earliest_lease_expiry_, "earliest_lease_expiry");
+    u.bind(1, campaign_id).bind(2, owner).bind(3, ms(now));
+    if (!u.step()) return std::nullopt;
+    return tp(u.i64(0));
+  }
 
   // ---- attempts ----
   CallId allocate_call_id() override {
@@ -1024,6 +1032,7 @@ class SqliteStorage final : public Storage {
             &take_over_lease_,
             &release_lease_,
             &get_lease_,
+            &earliest_lease_expiry_,
             &allocate_call_id_,
             &allocate_call_ids_,
             &put_attempt_,
@@ -1155,6 +1164,11 @@ class SqliteStorage final : public Storage {
                            "AND tenant_id = ?30");
     get_lease_.prepare(
         db_, "SELECT owner, expiry FROM leases WHERE contact_id = ?1 AND tenant_id = ?30");
+    earliest_lease_expiry_.prepare(
+        db_,
+        "SELECT l.expiry FROM leases l JOIN contacts c ON c.id = l.contact_id "
+        "WHERE c.tenant_id = ?30 AND c.campaign_id = ?1 AND l.tenant_id = ?30 AND l.owner <> ?2 "
+        "AND l.expiry > ?3 ORDER BY l.expiry LIMIT 1");
     allocate_call_id_.prepare(
         db_, "UPDATE counters SET value = value + 1 WHERE name = 'call_id' RETURNING value");
     allocate_call_ids_.prepare(
@@ -1282,7 +1296,8 @@ class SqliteStorage final : public Storage {
   SqliteStorageOptions options_;
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
-  Stmt find_contact_, put_abandon_counts_, abandon_counts_, remove_dnc_, take_over_lease_;
+  Stmt find_contact_, put_abandon_counts_, abandon_counts_, remove_dnc_, take_over_lease_,
+      earliest_lease_expiry_;
   Stmt views_callbacks_, views_ready_, update_dialling_state_, update_attempt_state_,
       update_counts_;
   // defer_contacts' hints: contact -> until (UTC). Guarded by mutex_.
