@@ -1166,7 +1166,8 @@ class SqliteStorage final : public Storage {
         db_, "SELECT owner, expiry FROM leases WHERE contact_id = ?1 AND tenant_id = ?30");
     earliest_lease_expiry_.prepare(
         db_,
-        "SELECT l.expiry FROM leases l JOIN contacts c ON c.id = l.contact_id "
+        // CROSS JOIN keeps the leases (a few per engine) as the outer loop, not the contacts.
+        "SELECT l.expiry FROM leases l CROSS JOIN contacts c ON c.id = l.contact_id "
         "WHERE c.tenant_id = ?30 AND c.campaign_id = ?1 AND l.tenant_id = ?30 AND l.owner <> ?2 "
         "AND l.expiry > ?3 ORDER BY l.expiry LIMIT 1");
     allocate_call_id_.prepare(
