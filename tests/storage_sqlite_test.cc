@@ -228,6 +228,9 @@ TEST(SqliteStorage, MigratesAVersion1FileToTenants) {
   EXPECT_TRUE(s->is_dnc("c1", "+15550000001"));
   EXPECT_FALSE(s->mark_event_processed("CA7:1"));
   EXPECT_EQ(s->allocate_call_id(), 8u);  // the counter carries on
+  // The per-status counts (schema v5) start from the migrated rows and follow new ones.
+  EXPECT_EQ(s->contact_count("c1"), 1u);
+  EXPECT_EQ(s->count_by_status("c1").at(1), 1u);
   int entries = 0;
   s->scan_journal("c1", [&](const JournalEntry&) { return ++entries > 0; });
   EXPECT_EQ(entries, 1);
@@ -236,6 +239,8 @@ TEST(SqliteStorage, MigratesAVersion1FileToTenants) {
   ContactId id2 = s->add_contact(next);
   EXPECT_EQ(id2, 2u);
   EXPECT_EQ(s->get_contact(id2)->list_order, 2u);
+  EXPECT_EQ(s->contact_count("c1"), 2u);
+  EXPECT_EQ(s->count_by_status("c1").at(0), 1u);
 
   // Another tenant on the migrated file sees none of it.
   SqliteStorageOptions other;
