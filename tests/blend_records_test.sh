@@ -5,7 +5,9 @@
 # counts (every one ended: abandoned ones ABANDONED with no agent, answered ones COMPLETED with an
 # agent and a bridged time), their mean wait is the report's ASA, and their queue and dialled
 # number are the file's; the outbound rows are the campaign's attempts; the SQLite database holds
-# the same inbound records under the queue's id.
+# the same inbound records under the queue's id. Then the same day cut at 10:24, calls still on
+# the line: calls.csv also has the records the engine writes as it ends (every call the report
+# counts, some ended at the cut).
 # Usage: blend_records_test.sh OMNIVOX_CLI EXAMPLES_DIR
 set -u
 CLI=$1
@@ -76,5 +78,35 @@ for p in problems:
 sys.exit(1 if problems else 0)
 EOF
 rc=$?
-[ $rc -eq 0 ] && echo "PASS: inbound records of the blended day in calls.csv and SQLite"
+[ $rc -eq 0 ] || exit $rc
+
+# The day cut while calls are queued or with an agent.
+mkdir -p "$WORK/cut/campaigns"
+ln -s "$EXAMPLES/data" "$WORK/cut/data"
+sed 's/"max_duration_days": 1,/"max_duration_days": 0.1,/' "$EXAMPLES/campaigns/blend.json" \
+  >"$WORK/cut/campaigns/blend.json"
+if ! "$CLI" run --campaign "$WORK/cut/campaigns/blend.json" --out "$WORK/cut/out" --quiet \
+  >"$WORK/cut.out" 2>"$WORK/cut.err"; then
+  echo "FAIL: omnivox run of the cut day failed"
+  tail -20 "$WORK/cut.err"
+  exit 1
+fi
+grep -E "period|inbound support" "$WORK/cut.out"
+$PY - "$WORK/cut.out" "$WORK/cut/out/calls.csv" <<'EOF'
+import csv, re, sys
+report = open(sys.argv[1]).read()
+offered = int(re.search(r"inbound support +(\d+) offered", report).group(1))
+end = re.search(r"→ (\d{4}-\d\d-\d\d \d\d:\d\d)", report).group(1).replace(" ", "T")
+inbound = [r for r in csv.DictReader(open(sys.argv[2], newline="")) if r["direction"] == "inbound"]
+at_end = [r for r in inbound if r["ended_at"].startswith(end + ":00.000")]
+print(f"  cut at {end}: {len(inbound)} inbound rows, {len(at_end)} ended by the engine's end")
+if end != "2026-05-04T10:24":
+    sys.exit(f"FAIL: the cut day ended at {end}, not 10:24")
+if len(inbound) != offered:
+    sys.exit(f"FAIL: {len(inbound)} inbound rows in calls.csv, the report counts {offered} offered")
+if not at_end:
+    sys.exit("FAIL: no inbound call was on the line at the cut: the case is not tested")
+EOF
+rc=$?
+[ $rc -eq 0 ] && echo "PASS: inbound records of the blended day (and of one cut short) in calls.csv and SQLite"
 exit $rc

@@ -375,10 +375,9 @@ struct RunOutcome {
   double wall_s = 0;
 };
 
-// Prints the run report and writes the output files (write_outputs).
-void report_run(const RunArgs& args, const CampaignFile& file, Engine& engine, Storage& storage,
-                const RunOutcome& outcome, const ImportReport& report,
-                const std::vector<MetricsSample>& metrics) {
+// Prints the run report; returns the summary that write_outputs writes.
+json::object report_run(const RunArgs& args, const CampaignFile& file, Engine& engine,
+                        Storage& storage, const RunOutcome& outcome, const ImportReport& report) {
   const CampaignStatistics& s = outcome.stats;
   const bool finished = outcome.finished;
   const int stop_signal = outcome.stop_signal;
@@ -466,9 +465,7 @@ void report_run(const RunArgs& args, const CampaignFile& file, Engine& engine, S
     if (s.dispositions[k]) dispositions[to_string(static_cast<Disposition>(k))] = s.dispositions[k];
   }
   summary["dispositions"] = dispositions;
-  write_outputs(args.out_dir, storage, file, metrics, summary);
-  std::printf("  %-28s %s/{calls.csv,calls.jsonl,metrics.json,summary.json}\n", "wrote",
-              args.out_dir.c_str());
+  return summary;
 }
 
 // The run's agents: the SIP phones of the campaign file, or simulated agents "agent-1", ...
@@ -719,7 +716,10 @@ int run_command(const RunArgs& args) {
   if (args.lease_ttl_s) {
     options.lease_ttl = Duration(static_cast<Duration::rep>(*args.lease_ttl_s * 1000));
   }
-  Engine engine(options, storage.get(), telephony, clock.get(), phones.listener);
+  // Held so that it can end before the outputs are written (see the end of this function).
+  std::optional<Engine> engine_holder;
+  Engine& engine =
+      engine_holder.emplace(options, storage.get(), telephony, clock.get(), phones.listener);
   if (sim) sim->attach(&engine);
   engine.add_campaign(file.campaign);
 
@@ -762,8 +762,14 @@ int run_command(const RunArgs& args) {
   progress.show(s, true);
   if (progress.tty()) std::fprintf(stderr, "\n");
 
-  report_run(args, file, engine, *storage, {s, finished, stop_signal, wall.elapsed_s()}, report,
-             progress.metrics());
+  const json::object summary = report_run(args, file, engine, *storage,
+                                          {s, finished, stop_signal, wall.elapsed_s()}, report);
+  // Ending the engine writes the records of the inbound calls it still holds (still queued, or
+  // with an agent): the outputs are written after, so calls.csv has every call the report counts.
+  engine_holder.reset();
+  write_outputs(args.out_dir, *storage, file, progress.metrics(), summary);
+  std::printf("  %-28s %s/{calls.csv,calls.jsonl,metrics.json,summary.json}\n", "wrote",
+              args.out_dir.c_str());
   return stop_signal != 0 ? 128 + stop_signal : 0;
 }
 
