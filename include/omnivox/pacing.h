@@ -111,8 +111,19 @@ struct PredictiveOptions {
   /// Target abandon rate as a share of the campaign's cap (the governor holds the cap itself).
   /// Default: 0.9.
   double target_share_of_cap = 0.9;
-  /// Resolved attempts before the policy leaves progressive pacing. Default: 100.
-  long warm_up_attempts = 100;
+  /// Resolved attempts before the policy leaves progressive pacing (it also waits for 10
+  /// finished calls). Default: 50.
+  long warm_up_attempts = 50;
+  /// Safety margin of the estimates, in posterior standard deviations: the model is solved
+  /// with p, the handle time and the attempt time each moved this far towards fewer launches
+  /// (a margin that is wide on the first data and vanishes as the sample grows). Default: 1.
+  double credible_z = 1.0;
+  /// Model parameters known in advance instead of estimated (all three > 0, or unused): the
+  /// research bench's measure of what learning them costs (`predictive:p=P,attempt=A,handle=H`).
+  /// p_live in (0, 1], times in s. Default: 0 (estimated online).
+  double known_p_live = 0;
+  double known_attempt_mean_s = 0;  ///< see known_p_live
+  double known_handle_mean_s = 0;   ///< see known_p_live
   /// Live answers between adjustments of the model's abandon allowance. Default: 200.
   long adjust_every_live_answers = 200;
 };
@@ -125,7 +136,10 @@ struct PredictiveOptions {
 /// long-run mixture of the two is the optimum). An outer loop scales the model's abandon
 /// allowance when the measured rate (over the compliance window) drifts from the target, which
 /// absorbs the gap between the stylised model and a real world (non-exponential times, hold
-/// window). Progressive until `warm_up_attempts` have resolved. Sources: Samuelson (1999) and
+/// window). The estimates start with the first data: means under right censoring (the calls
+/// still running count with their elapsed times) moved by `credible_z` posterior standard
+/// deviations towards caution; progressive only until `warm_up_attempts` have resolved and
+/// 10 calls have finished. Sources: Samuelson (1999) and
 /// Koole's predictive-dialing Markov models; the solver's own references in optimum.h.
 std::unique_ptr<PacingPolicy> make_predictive_policy(const PredictiveOptions& options = {});
 

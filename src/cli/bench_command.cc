@@ -249,6 +249,10 @@ std::unique_ptr<PacingPolicy> make_bench_policy(const std::string& spec, void* o
     o.warm_up_attempts = static_cast<long>(param(spec, "warmup", o.warm_up_attempts));
     o.adjust_every_live_answers =
         static_cast<long>(param(spec, "adjust", o.adjust_every_live_answers));
+    o.credible_z = param(spec, "z", o.credible_z);
+    o.known_p_live = param(spec, "p", o.known_p_live);
+    o.known_attempt_mean_s = param(spec, "attempt", o.known_attempt_mean_s);
+    o.known_handle_mean_s = param(spec, "handle", o.known_handle_mean_s);
     return make_predictive_policy(o);
   }
   if (name == "open_loop") {
@@ -273,7 +277,7 @@ std::unique_ptr<PacingPolicy> make_bench_policy(const std::string& spec, void* o
               "unknown policy '" + spec +
                   "' (progressive, power:K, threshold:k=K,c=C[,s=S], expected_availability[:w=S], "
                   "vicidial[:hard_limit|average|tapered], pi:INNER, open_loop:rate=R, oracle, "
-                  "predictive[:share=S,warmup=N,adjust=N])");
+                  "predictive[:share=S,warmup=N,adjust=N,z=Z,p=P,attempt=A,handle=H])");
 }
 
 int bench_command(const BenchArgs& args) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -143,23 +144,16 @@ class PredictivePolicy final : public PacingPolicy {
     const int staffed = s.agents_idle + busy;  // agents who can take calls (not paused)
     const int progressive = std::max(s.agents_idle - s.calls_pending - s.calls_waiting, 0);
     if (staffed <= 0) return 0;
-    // Early estimates are biased (short calls finish first): wait for a sample that grows with
-    // the team before trusting them.
-    if (s.attempts_resolved < std::max<long>(options_.warm_up_attempts, 20L * staffed) ||
-        s.recent_handle_s.size() < 10) {
-      return progressive;
-    }
+    const Estimates est = estimate(s);
+    if (!est.ready) return progressive;
     const double target = options_.target_share_of_cap * s.abandon_cap;
     adjust_allowance(s, target);
     if (allowance_ <= 0) allowance_ = target;
 
-    const double p = std::clamp(s.live_answer_probability, 0.02, 1.0);
-    const double attempt_mean = std::max(s.mean_time_to_resolve_s, 1.0);
-    const double handle_mean = std::max(s.mean_handle_s, 1.0);  // campaign average: stable
     const int modelled = std::min(staffed, 100);
     adopt_finished_solves();
-    auto [sol, fit] =
-        choose(modelled, p, attempt_mean, handle_mean, s.attempts_resolved, !s.real_time);
+    auto [sol, fit] = choose(modelled, est.p_live, est.attempt_mean_s, est.handle_mean_s,
+                             s.attempts_resolved, !s.real_time);
     if (sol == nullptr || !sol->ok) return progressive;
     // Time-share the two bracketing thresholds by the measured rate: under target, the bolder.
     const std::vector<int>& targets =
@@ -172,11 +166,85 @@ class PredictivePolicy final : public PacingPolicy {
     return std::max(wanted_in_flight - s.calls_pending, progressive);
   }
 
+  // The elapsed times of busy agents and pending attempts are the censored observations of
+  // the estimators below.
+  bool wants_details() const override { return true; }
+
  private:
   struct Entry {
     long generation = 0;  // of the model it was solved for
     Solution solution;
   };
+
+  // The model's parameters, each moved by `credible_z` posterior standard deviations towards
+  // fewer launches (a higher p, a longer handle time, a shorter attempt time), so that the
+  // margin is wide on the first data and vanishes as the sample grows.
+  struct Estimates {
+    bool ready = false;
+    double p_live = 0, attempt_mean_s = 0, handle_mean_s = 0;
+  };
+
+  // Estimates from the first resolved attempts on, without the bias of a start: calls still
+  // running are the long ones, so the mean of the finished ones alone is too short (by the
+  // running calls' elapsed time over the finished count: 10 % after 1,000 calls of 100 agents).
+  // For exponential times the maximum-likelihood mean under right censoring is (sum of the
+  // finished durations + sum of the running ones' elapsed times) / finished count (Lawless,
+  // *Statistical Models and Methods for Lifetime Data*, 2nd ed., s. 2.2.1): exact for the
+  // stylised model and a vanishing correction for any other, as finished calls outgrow the
+  // running ones. p is the Jeffreys posterior of live answers among resolved attempts.
+  Estimates estimate(const PacingSnapshot& s) {
+    track_handles(s.recent_handle_s);
+    Estimates e;
+    if (options_.known_p_live > 0 && options_.known_attempt_mean_s > 0 &&
+        options_.known_handle_mean_s > 0) {
+      return {true, std::min(options_.known_p_live, 1.0), options_.known_attempt_mean_s,
+              options_.known_handle_mean_s};
+    }
+    // The engine's resolve-time and p estimates start after 20 resolved attempts.
+    const long resolved = s.attempts_resolved;
+    if (resolved <= 20 || resolved < options_.warm_up_attempts || handles_ < kMinHandles) {
+      return e;
+    }
+    double running_handle = 0, running_attempts = 0;
+    for (double x : s.busy_elapsed_s) running_handle += x;
+    for (double x : s.pending_elapsed_s) running_attempts += x;
+    const double n = static_cast<double>(resolved);
+    const double z = options_.credible_z;
+    const double live = std::clamp(s.live_answer_probability, 0.0, 1.0) * n;
+    const double p = (live + 0.5) / (n + 1);
+    e.p_live = std::clamp(p + z * std::sqrt(p * (1 - p) / (n + 2)), 0.02, 1.0);
+    const double attempt = (s.mean_time_to_resolve_s * n + running_attempts) / n;
+    e.attempt_mean_s = std::max(attempt * std::max(1 - z / std::sqrt(n), 0.5), 1.0);
+    const double handles = static_cast<double>(handles_);
+    const double handle = (handle_seconds_ + running_handle) / handles;
+    e.handle_mean_s = std::max(handle * (1 + z / std::sqrt(handles)), 1.0);
+    e.ready = true;
+    return e;
+  }
+
+  // Counts the handle times the engine reported since the last decision. Its window holds the
+  // newest ones (up to 1,000, oldest first): while it grows, the new ones are the growth; once
+  // full, those after the newest one seen before.
+  void track_handles(std::span<const double> window) {
+    std::size_t fresh = window.size();
+    if (window.size() <= window_size_ && handles_ > 0) {
+      fresh = window.size();
+      for (std::size_t k = 0; k < window.size(); ++k) {
+        if (window[window.size() - 1 - k] == newest_handle_) {
+          fresh = k;
+          break;
+        }
+      }
+    } else if (handles_ > 0) {
+      fresh = window.size() - window_size_;
+    }
+    for (std::size_t i = window.size() - fresh; i < window.size(); ++i) {
+      handle_seconds_ += window[i];
+    }
+    handles_ += static_cast<long>(fresh);
+    window_size_ = window.size();
+    if (!window.empty()) newest_handle_ = window.back();
+  }
 
   // The model's abandon allowance follows the measured rate (the world is not the model); it
   // moves in coarse steps and only on a clear miss, so the solver rarely has to run again.
@@ -283,7 +351,12 @@ class PredictivePolicy final : public PacingPolicy {
   }
 
   static constexpr int kUnset = -1000;
+  static constexpr long kMinHandles = 10;  // finished calls before the handle time is trusted
   PredictiveOptions options_;
+  long handles_ = 0;             // finished calls counted by track_handles
+  double handle_seconds_ = 0;    // their summed handle times
+  std::size_t window_size_ = 0;  // the engine's sample window at the last decision
+  double newest_handle_ = 0;     // its newest sample then
   int allowance_step_ = kUnset;
   double allowance_ = 0;
   long last_adjust_live_ = 0;
