@@ -2643,7 +2643,7 @@ class PredictiveOptions:
     def target_share_of_cap(self, value: float) -> None: ...
     @property
     def warm_up_attempts(self) -> int:
-        """Resolved attempts before the policy leaves progressive pacing. Default: 100."""
+        """Resolved attempts before the policy leaves progressive pacing (it also waits for 10 finished calls). Default: 50."""
     @warm_up_attempts.setter
     def warm_up_attempts(self, value: int) -> None: ...
 
@@ -3312,7 +3312,7 @@ def power_policy(lines_per_agent: float) -> PacingPolicy:
     POWER: 1 <= lines_per_agent <= 10 (ConfigError otherwise).
     """
 def predictive_policy(options: Optional[PredictiveOptions] = ...) -> PacingPolicy:
-    """PREDICTIVE, the default we recommend: certainty-equivalent optimal control. It estimates the live-answer probability p, the mean time an attempt takes to resolve and the mean handle time online, solves the constrained MDP of optimum.h for the logged-in agents with those estimates (cached by rounded parameters) and dials \"up to T(b)\" attempts in flight for b busy agents, switching between the two bracketing optimal thresholds by the measured abandon rate (the long-run mixture of the two is the optimum). An outer loop scales the model's abandon allowance when the measured rate (over the compliance window) drifts from the target, which absorbs the gap between the stylised model and a real world (non-exponential times, hold window). Progressive until `warm_up_attempts` have resolved. Sources: Samuelson (1999) and Koole's predictive-dialing Markov models; the solver's own references in optimum.h.
+    """PREDICTIVE, the default we recommend: certainty-equivalent optimal control. It estimates the live-answer probability p, the mean time an attempt takes to resolve and the mean handle time online, solves the constrained MDP of optimum.h for the logged-in agents with those estimates (cached by rounded parameters) and dials \"up to T(b)\" attempts in flight for b busy agents, switching between the two bracketing optimal thresholds by the measured abandon rate (the long-run mixture of the two is the optimum). An outer loop scales the model's abandon allowance when the measured rate (over the compliance window) drifts from the target, which absorbs the gap between the stylised model and a real world (non-exponential times, hold window). The estimates start with the first data: means under right censoring (the calls still running count with their elapsed times) moved by `credible_z` posterior standard deviations towards caution; progressive only until `warm_up_attempts` have resolved and 10 calls have finished. Sources: Samuelson (1999) and Koole's predictive-dialing Markov models; the solver's own references in optimum.h.
 
     PREDICTIVE (certainty-equivalent optimal control).
     """
