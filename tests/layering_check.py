@@ -37,7 +37,10 @@ DEPENDS = {
     "config": ["engine", "simulator", "amd"],  # campaign files
     "sip_config": ["config", "sip"],  # the SIP backend built from a campaign file's section
     "testing": ["engine"],  # fault injectors, the storage conformance suite
-    "capi": ["config", "sip_config", "audit", "sip", "simulator"],  # the C API
+    # the engine's types in plain forms, host callbacks, campaign-file loading: for the C API,
+    # the Java facade and the Python module
+    "bindings_support": ["config"],
+    "capi": ["config", "sip_config", "audit", "sip", "simulator", "bindings_support"],  # the C API
     # `omnivox serve`: the HTTP/JSON API, live events, metrics and page over engines of campaign
     # files, Twilio webhooks on the same listener
     "serve": ["config", "twilio"],
@@ -98,6 +101,7 @@ FOLDERS = {
     "telephony/sim": "simulator",
     "telephony/twilio": "twilio",
     "telephony/sip": "sip",
+    "bindings_support": "bindings_support",
     "capi": "capi",
     "serve": "serve",
     "cli": "cli",

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "bindings_support/plain_forms.h"
 #include "capi/capi_internal.h"
 #include "omnivox/engine.h"
 #include "omnivox/omnivox.h"
@@ -30,21 +31,9 @@ const AgentStatistics& snapshot(const omnivox_agent_statistics* p, HandleUse& us
 
 void activity_to_c(const AgentActivity& a, omnivox_agent_activity* out) {
   static_assert(OMNIVOX_DISPOSITION_COUNT == kDispositionCount);
-  static_assert(OMNIVOX_DISPOSITION_COUNT <= OMNIVOX_STATISTICS_MAX_DISPOSITIONS);
   omnivox_agent_activity r{};
   r.version = OMNIVOX_AGENT_ACTIVITY_VERSION;
-  r.start_ms = ms_of(a.start);
-  r.end_ms = ms_of(a.end);
-  r.calls_handled = a.calls_handled;
-  r.talk_seconds = a.talk_seconds;
-  r.wrap_seconds = a.wrap_seconds;
-  r.idle_seconds = a.idle_seconds;
-  r.paused_seconds = a.paused_seconds;
-  r.logged_in_seconds = a.logged_in_seconds;
-  r.occupancy = a.occupancy;
-  r.longest_idle_seconds = a.longest_idle_seconds;
-  r.disposition_count = OMNIVOX_DISPOSITION_COUNT;
-  for (int i = 0; i < OMNIVOX_DISPOSITION_COUNT; ++i) r.dispositions[i] = a.dispositions[i];
+  bindings_support::fill_activity(a, r);
   *out = r;
 }
 
@@ -98,10 +87,7 @@ int omnivox_agent_statistics_agent(const omnivox_agent_statistics* stats, size_t
     const omnivox::AgentSummary& a = s.agents[agent_index];
     omnivox_agent_summary r{};
     r.version = OMNIVOX_AGENT_SUMMARY_VERSION;
-    r.agent = a.agent;
-    r.name = a.name.c_str();
-    r.state = static_cast<int>(a.state);
-    r.seconds_in_state = a.seconds_in_state;
+    omnivox::bindings_support::fill_agent_summary(a, r);
     *out = r;
   });
 }

@@ -7,6 +7,8 @@
 #include <limits>
 #include <vector>
 
+#include "bindings_support/host_callbacks.h"
+#include "bindings_support/plain_forms.h"
 #include "capi/capi_internal.h"
 #include "omnivox/config.h"
 
@@ -24,11 +26,8 @@ std::string storage_text(const char* s, const char* what) {
 
 template <typename Enum>
 Enum storage_enum(int value, int count, const char* what) {
-  if (value < 0 || value >= count) {
-    throw Error(ErrorCode::kStorage, std::string("C storage: ") + what + " (" +
-                                         std::to_string(value) + ") is out of range");
-  }
-  return static_cast<Enum>(value);
+  return bindings_support::checked_enum<Enum>(value, count, std::string("C storage: ") + what,
+                                              ErrorCode::kStorage);
 }
 
 std::uint16_t storage_u16(std::uint32_t value, const char* what) {
@@ -139,24 +138,7 @@ Contact contact_from_c(const omnivox_contact& c) {
 
 omnivox_attempt attempt_to_c(const Attempt& a) {
   omnivox_attempt c{};
-  c.call_id = a.call_id;
-  c.contact_id = a.contact_id;
-  c.campaign_id = a.campaign_id.c_str();
-  c.number = a.number.c_str();
-  c.number_index = a.number_index;
-  c.attempt_number = a.attempt_number;
-  c.caller_id = a.caller_id.c_str();
-  c.provider_call_id = a.provider_call_id.c_str();
-  c.state = static_cast<int>(a.state);
-  c.fail_reason = static_cast<int>(a.fail_reason);
-  c.amd = static_cast<int>(a.amd);
-  c.disposition = static_cast<int>(a.disposition);
-  c.agent = a.agent;
-  c.created_at_ms = ms_of(a.created_at);
-  c.answered_at_ms = ms_of(a.answered_at);
-  c.bridged_at_ms = ms_of(a.bridged_at);
-  c.ended_at_ms = ms_of(a.ended_at);
-  c.provider_code = a.provider_code;
+  bindings_support::fill_attempt(a, c);
   return c;
 }
 
@@ -608,26 +590,15 @@ void CTelephony::start(CallEventSink* sink) {
 
 void CTelephony::originate(const OriginateRequest& request) {
   omnivox_originate_request r{};
-  r.call_id = request.call_id;
-  r.contact_id = request.contact_id;
-  r.external_id = request.external_id.c_str();
-  r.campaign_id = request.campaign_id.c_str();
-  r.to = request.to.c_str();
-  r.from = request.from.c_str();
-  r.attempt_number = request.attempt_number;
-  r.ring_timeout_ms = request.ring_timeout.count();
-  r.amd = request.amd ? 1 : 0;
+  bindings_support::fill_originate_request(request, r);
   int rc;
   {
     InsideScope in(handle_, Inside::kTelephony);
     rc = t_.originate(t_.user_data, &r);
   }
   if (rc != 0) {
-    CallEvent failed;
-    failed.call_id = request.call_id;
-    failed.kind = CallEventKind::kFailed;
-    failed.fail_reason = FailReason::kRejected;
-    defer(failed);  // we are inside the engine's step: never apply it re-entrantly
+    // Inside the engine's step: never applied re-entrantly.
+    defer(bindings_support::failed_originate(request.call_id, FailReason::kRejected));
   }
 }
 
@@ -705,30 +676,13 @@ void CTelephony::deliver(const CallEvent& event) {
 }
 
 CallEvent event_from_c(const omnivox_call_event& e) {
+  static_assert(OMNIVOX_CALL_EVENT_KIND_COUNT == bindings_support::kCallEventKindCount);
+  static_assert(OMNIVOX_AMD_RESULT_COUNT == bindings_support::kAmdResultCount);
+  static_assert(OMNIVOX_FAIL_REASON_COUNT == bindings_support::kFailReasonCount);
   check_version(e.version, OMNIVOX_CALL_EVENT_VERSION, "omnivox_call_event");
-  if (e.kind < 0 || e.kind >= OMNIVOX_CALL_EVENT_KIND_COUNT) {
-    throw CError{OMNIVOX_EINVALID, "event.kind (" + std::to_string(e.kind) + ") is out of range"};
-  }
-  if (e.amd < 0 || e.amd >= OMNIVOX_AMD_RESULT_COUNT) {
-    throw CError{OMNIVOX_EINVALID, "event.amd (" + std::to_string(e.amd) + ") is out of range"};
-  }
-  if (e.fail_reason < 0 || e.fail_reason >= OMNIVOX_FAIL_REASON_COUNT) {
-    throw CError{OMNIVOX_EINVALID,
-                 "event.fail_reason (" + std::to_string(e.fail_reason) + ") is out of range"};
-  }
-  if (e.timestamp_ms < 0) throw CError{OMNIVOX_EINVALID, "event.timestamp_ms is negative"};
-  CallEvent out;
-  out.call_id = e.call_id;
-  if (e.provider_call_id != nullptr) {
-    out.provider_call_id = text_arg(e.provider_call_id, "event.provider_call_id");
-  }
-  out.kind = static_cast<CallEventKind>(e.kind);
-  out.sequence = e.sequence;
-  out.timestamp = time_of(e.timestamp_ms);
-  out.amd = static_cast<AmdResult>(e.amd);
-  out.fail_reason = static_cast<FailReason>(e.fail_reason);
-  out.provider_code = e.provider_code;
-  return out;
+  return bindings_support::call_event_from(e, "event.", [](const char* s, const std::string& name) {
+    return s == nullptr ? std::string() : text_arg(s, name.c_str());
+  });
 }
 
 }  // namespace omnivox::capi

@@ -247,13 +247,7 @@ void CListener::on_call_state(const CallStateChange& c) {
   omnivox_callbacks cb = get();
   if (cb.on_call_state == nullptr) return;
   omnivox_call_state_event e{};
-  e.at_ms = ms_of(c.at);
-  e.campaign_id = c.campaign_id.c_str();
-  e.call_id = c.call_id;
-  e.contact_id = c.contact_id;
-  e.from = static_cast<int>(c.from);
-  e.to = static_cast<int>(c.to);
-  e.agent = c.agent;
+  bindings_support::fill_call_state_event(c, e);
   InsideScope in(owner_, Inside::kCallback);
   cb.on_call_state(cb.user_data, &e);
 }
@@ -262,12 +256,7 @@ void CListener::on_agent_state(const AgentStateChange& c) {
   omnivox_callbacks cb = get();
   if (cb.on_agent_state == nullptr) return;
   omnivox_agent_state_event e{};
-  e.at_ms = ms_of(c.at);
-  e.campaign_id = c.campaign_id.c_str();
-  e.agent = c.agent;
-  e.from = static_cast<int>(c.from);
-  e.to = static_cast<int>(c.to);
-  e.call_id = c.call_id;
+  bindings_support::fill_agent_state_event(c, e);
   InsideScope in(owner_, Inside::kCallback);
   cb.on_agent_state(cb.user_data, &e);
 }
@@ -276,15 +265,7 @@ void CListener::on_pacing_decision(const PacingDecision& d) {
   omnivox_callbacks cb = get();
   if (cb.on_pacing_decision == nullptr) return;
   omnivox_pacing_event e{};
-  e.at_ms = ms_of(d.at);
-  e.campaign_id = d.campaign_id.c_str();
-  e.policy = d.policy.c_str();
-  e.agents_idle = d.agents_idle;
-  e.agents_busy = d.agents_busy;
-  e.calls_pending = d.calls_pending;
-  e.requested = d.requested;
-  e.allowed = d.allowed;
-  e.launched = d.launched;
+  bindings_support::fill_pacing_event(d, e);
   InsideScope in(owner_, Inside::kCallback);
   cb.on_pacing_decision(cb.user_data, &e);
 }
@@ -293,18 +274,7 @@ void CListener::on_attempt_finished(const Attempt& a) {
   omnivox_callbacks cb = get();
   if (cb.on_attempt_finished == nullptr) return;
   omnivox_attempt_event e{};
-  e.call_id = a.call_id;
-  e.contact_id = a.contact_id;
-  e.campaign_id = a.campaign_id.c_str();
-  e.number = a.number.c_str();
-  e.attempt_number = a.attempt_number;
-  e.state = static_cast<int>(a.state);
-  e.disposition = static_cast<int>(a.disposition);
-  e.agent = a.agent;
-  e.created_at_ms = ms_of(a.created_at);
-  e.answered_at_ms = ms_of(a.answered_at);
-  e.bridged_at_ms = ms_of(a.bridged_at);
-  e.ended_at_ms = ms_of(a.ended_at);
+  bindings_support::fill_attempt(a, e);
   InsideScope in(owner_, Inside::kCallback);
   cb.on_attempt_finished(cb.user_data, &e);
 }
@@ -324,31 +294,11 @@ void to_c(const ImportReport& r, omnivox_import_report* report, char** summary) 
 }
 
 void to_c(const CampaignStatistics& st, omnivox_statistics* out) {
-  omnivox_statistics r{};
-  r.at_ms = ms_of(st.at);
-  r.attempts = st.attempts;
-  r.attempts_in_flight = st.attempts_in_flight;
-  r.live_answers = st.live_answers;
-  r.machines = st.machines;
-  r.abandons = st.abandons;
-  r.connects = st.connects;
-  r.abandon_rate = st.abandon_rate;
-  r.occupancy = st.occupancy;
-  r.dial_level = st.dial_level;
-  r.talk_seconds = st.talk_seconds;
-  r.wrap_seconds = st.wrap_seconds;
-  r.logged_in_seconds = st.logged_in_seconds;
-  r.contacts_total = st.contacts_total;
-  r.contacts_final = st.contacts_final;
-  r.dial_queue_size = st.dial_queue_size;
+  // The C enums mirror the C++ ones; the arrays' capacities are checked where they are filled.
   static_assert(OMNIVOX_AGENT_STATE_COUNT == kAgentStateCount);
   static_assert(OMNIVOX_DISPOSITION_COUNT == kDispositionCount);
-  static_assert(OMNIVOX_AGENT_STATE_COUNT <= OMNIVOX_STATISTICS_MAX_AGENT_STATES);
-  static_assert(OMNIVOX_DISPOSITION_COUNT <= OMNIVOX_STATISTICS_MAX_DISPOSITIONS);
-  r.agent_state_count = OMNIVOX_AGENT_STATE_COUNT;
-  r.disposition_count = OMNIVOX_DISPOSITION_COUNT;
-  for (int i = 0; i < OMNIVOX_AGENT_STATE_COUNT; ++i) r.agents_by_state[i] = st.agents_by_state[i];
-  for (int i = 0; i < OMNIVOX_DISPOSITION_COUNT; ++i) r.dispositions[i] = st.dispositions[i];
+  omnivox_statistics r{};
+  bindings_support::fill_statistics(st, r);
   *out = r;
 }
 

@@ -16,6 +16,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "bindings_support/plain_forms.h"
 #include "omnivox/engine.h"
 #include "omnivox/event_listener.h"
 #include "omnivox/omnivox.h"
@@ -67,8 +68,8 @@ std::string e164_arg(const char* s, const char* name);
 // A contact from the C arguments of *_add_contact: optional external id, 1+ E.164 numbers.
 Contact contact_arg(const char* external_id, const char* const* numbers, size_t number_count);
 
-inline std::int64_t ms_of(TimePoint t) { return t.time_since_epoch().count(); }
-inline TimePoint time_of(std::int64_t ms) { return TimePoint(Duration(ms)); }
+using bindings_support::ms_of;
+using bindings_support::time_of;
 
 // ---- live handles ----
 // Every handle the C API gives out is registered here until its destroy function runs; calls

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "bindings_support/campaign_loading.h"
 #include "capi/c_backends.h"
 #include "capi/capi_internal.h"
 #include "omnivox/clock.h"
@@ -289,13 +290,8 @@ omnivox::SimulationOptions simulation_world(const char* json_text, const char* b
   std::string dir =
       base_dir == nullptr ? std::string(".") : text_arg(base_dir, "options.simulation_base_dir");
   omnivox::CampaignFile file = omnivox::parse_campaign_json(text, dir, "simulation_json");
-  if (file.simulation.replay) {
-    if (file.replay_path.empty())
-      throw CError{OMNIVOX_ECONFIG, "replay world without a replay file"};
-    omnivox::ReplayWorld replay = omnivox::ReplayWorld::load_bank_csv(file.replay_path);
-    file.simulation.replay->records = std::move(replay.records);
-  }
-  return file.simulation;
+  omnivox::bindings_support::load_replay_records(file);
+  return std::move(file.simulation);
 }
 
 // Adds or replaces a campaign from its JSON document: the document is recorded first (a C

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bindings_support/campaign_loading.h"
 #include "capi/capi_internal.h"
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
@@ -95,16 +96,10 @@ int omnivox_simulation_create(const char* campaign_json, const char* base_dir,
     require(out, "out");
     auto s = std::make_unique<omnivox_simulation>();
     s->file = omnivox::parse_campaign_json(json, dir, "campaign_json");
-    omnivox::SimulationOptions world = s->file.simulation;
-    if (world.replay) {
-      if (s->file.replay_path.empty()) {
-        throw CError{OMNIVOX_ECONFIG, "replay world without a replay file"};
-      }
-      omnivox::ReplayWorld replay = omnivox::ReplayWorld::load_bank_csv(s->file.replay_path);
-      world.replay->records = std::move(replay.records);
-    }
-    s->engine = omnivox::capi::new_simulation_engine(s.get(), std::move(world), s->file.start, json,
-                                                     dir, &s->campaign);
+    omnivox::bindings_support::load_replay_records(s->file);
+    // The records go to the simulator; the handle keeps the rest of the file.
+    s->engine = omnivox::capi::new_simulation_engine(s.get(), std::move(s->file.simulation),
+                                                     s->file.start, json, dir, &s->campaign);
     for (int i = 0; i < s->file.agents; ++i) {
       omnivox_agent_id id = 0;
       std::string name = "agent-" + std::to_string(i + 1);

@@ -4,6 +4,7 @@
 // engine_box.h (and common.h) first.
 #include <set>
 
+#include "bindings_support/host_callbacks.h"
 #include "omnivox/audit.h"
 #include "omnivox/compliance.h"
 #include "omnivox/log.h"
@@ -211,10 +212,7 @@ void PyTelephony::start(CallEventSink* sink) {
 
 void PyTelephony::fail_later(CallId call) {
   if (!sink_) return;
-  CallEvent failed;
-  failed.call_id = call;
-  failed.kind = CallEventKind::kFailed;
-  failed.fail_reason = FailReason::kConfig;
+  CallEvent failed = bindings_support::failed_originate(call, FailReason::kConfig);
   py::gil_scoped_release release;
   try {
     sink_->report(failed);  // scheduled: we are inside originate()

@@ -6,6 +6,7 @@
 // common.h first.
 #include <sstream>
 
+#include "bindings_support/campaign_loading.h"
 #include "omnivox/audit.h"
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
@@ -325,14 +326,8 @@ void bind_model(py::module_& m) {
       .def(
           "load_replay",
           [](CampaignFile& f) {
-            if (!f.simulation.replay) return false;
-            if (f.replay_path.empty()) {
-              throw Error(ErrorCode::kConfig, "replay world without a replay file");
-            }
             py::gil_scoped_release release;
-            ReplayWorld replay = ReplayWorld::load_bank_csv(f.replay_path);
-            f.simulation.replay->records = std::move(replay.records);
-            return true;
+            return bindings_support::load_replay_records(f);
           },
           "With a replay world, loads its records from replay_path (as `omnivox run` and the C "
           "API do); returns False for a parametric world. Raises IoError/ConfigError.");

@@ -5,12 +5,14 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <utility>
 
+#include "bindings_support/campaign_loading.h"
+#include "bindings_support/host_callbacks.h"
+#include "bindings_support/plain_forms.h"
 #include "omnivox/config.h"
 #include "omnivox/engine.h"
 #include "omnivox/event_listener.h"
@@ -46,15 +48,18 @@ struct CallbackScope {
   ~CallbackScope() { --t_callback_depth; }
 };
 
+using bindings_support::CallbackFailures;
+using bindings_support::ms_of;
+using bindings_support::time_of;
+
 [[noreturn]] void invalid(const std::string& where, const std::string& why) {
   throw Error(ErrorCode::kInvalidArgument, where + ": " + why);
 }
 
-template <typename E>
-E checked_enum(E value, int count, const char* where, const char* name) {
-  int v = static_cast<int>(value);
-  if (v < 0 || v >= count) invalid(where, std::string("'") + name + "' is out of range");
-  return value;
+// The facade's enum `value` as the C++ enum E (same values), checked against E's `count`.
+template <typename E, typename V>
+E checked_enum(V value, int count, const char* where, const char* name) {
+  return bindings_support::checked_enum<E>(value, count, std::string(where) + ": " + name);
 }
 
 omnivox::AgentId agent_id(long long agent, const char* where) {
@@ -69,9 +74,11 @@ std::uint64_t positive_id(long long id, const char* where, const char* name) {
   return static_cast<std::uint64_t>(id);
 }
 
-long long ms_of(omnivox::TimePoint t) { return t.time_since_epoch().count(); }
-omnivox::TimePoint time_of(long long ms) { return omnivox::TimePoint(omnivox::Duration(ms)); }
-long long agent_out(omnivox::AgentId a) { return a == omnivox::kNoAgent ? -1 : a; }
+long long agent_out(omnivox::AgentId a) {
+  long long out;
+  bindings_support::put_agent(out, a);
+  return out;
+}
 
 omnivox::LogLevel log_level_of(const std::string& name) {
   static const std::pair<const char*, omnivox::LogLevel> kLevels[] = {
@@ -85,23 +92,9 @@ omnivox::LogLevel log_level_of(const std::string& name) {
 }
 
 omnivox::CallEvent to_call_event(const CallEventData& e, const char* where) {
-  omnivox::CallEvent ev;
-  ev.call_id = positive_id(e.call_id, where, "call id");
-  ev.kind = static_cast<omnivox::CallEventKind>(static_cast<int>(
-      checked_enum(e.kind, static_cast<int>(CallEventKind::CANCELED) + 1, where, "kind")));
-  ev.provider_call_id = e.provider_call_id;
-  if (e.sequence < 0 || e.sequence > std::numeric_limits<std::uint32_t>::max()) {
-    invalid(where, "sequence is out of range");
-  }
-  ev.sequence = static_cast<std::uint32_t>(e.sequence);
-  if (e.timestamp_ms < 0) invalid(where, "timestamp_ms is negative");
-  ev.timestamp = time_of(e.timestamp_ms);
-  ev.amd = static_cast<omnivox::AmdResult>(static_cast<int>(
-      checked_enum(e.amd, static_cast<int>(AmdResult::UNKNOWN) + 1, where, "amd")));
-  ev.fail_reason = static_cast<omnivox::FailReason>(static_cast<int>(
-      checked_enum(e.fail_reason, static_cast<int>(FailReason::UNKNOWN) + 1, where, "failReason")));
-  ev.provider_code = e.provider_code;
-  return ev;
+  positive_id(e.call_id, where, "call id");
+  return bindings_support::call_event_from(
+      e, std::string(where) + ": ", [](const std::string& s, const std::string&) { return s; });
 }
 
 // Counts the threads using a target so that detaching it (the target being deleted, or its
@@ -156,23 +149,8 @@ class Using {
 };
 
 // Where callback failures go: the engine's logger, the last message and a count.
-struct ErrorLog {
-  mutable std::mutex mutex;
-  std::string last;
-  long long count = 0;
-  omnivox::Logger* logger = nullptr;  // set once the engine exists
-
-  void record(const std::string& message) noexcept {
-    try {
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        last = message;
-        ++count;
-      }
-      if (logger) logger->log_limited(omnivox::LogLevel::kError, "java-callback", message);
-    } catch (...) {
-    }
-  }
+struct ErrorLog : CallbackFailures {
+  ErrorLog() : CallbackFailures("java-callback") {}
 };
 
 CallbackFrame g_callback_frame;
@@ -191,15 +169,7 @@ template <typename F>
 bool guarded_callback(ErrorLog& log, const char* what, F&& call) noexcept {
   CallbackScope scope;
   FrameScope frame;
-  try {
-    call();
-    return true;
-  } catch (const std::exception& e) {
-    log.record(std::string(what) + ": " + e.what());
-  } catch (...) {
-    log.record(std::string(what) + ": unknown exception");
-  }
-  return false;
+  return bindings_support::contain_callback(log, what, std::forward<F>(call));
 }
 
 }  // namespace
@@ -308,22 +278,11 @@ class JavaTelephony final : public omnivox::Telephony {
 
   void originate(const omnivox::OriginateRequest& r) override {
     OriginateInfo info;
-    info.call_id = static_cast<long long>(r.call_id);
-    info.contact_id = static_cast<long long>(r.contact_id);
-    info.external_id = r.external_id;
-    info.campaign_id = r.campaign_id;
-    info.to = r.to;
-    info.from = r.from;
-    info.attempt_number = r.attempt_number;
-    info.ring_timeout_ms = r.ring_timeout.count();
-    info.amd = r.amd;
+    bindings_support::fill_originate_request(r, info);
     bool ok = call("TelephonyBackend.originate", [&](TelephonyBackend& b) { b.originate(info); });
     if (!ok) {
-      // The engine expects an outcome for every originate: a failed backend is a failed call.
-      omnivox::CallEvent ev;
-      ev.call_id = r.call_id;
-      ev.kind = omnivox::CallEventKind::kFailed;
-      ev.fail_reason = omnivox::FailReason::kRejected;
+      omnivox::CallEvent ev =
+          bindings_support::failed_originate(r.call_id, omnivox::FailReason::kRejected);
       auto link = link_;
       clock_->schedule_at(clock_->now(), [weak = std::weak_ptr(link), ev] {
         auto l = weak.lock();
@@ -375,57 +334,26 @@ class JavaListener final : public omnivox::EventListener {
   void on_call_state(const omnivox::CallStateChange& c) override {
     if (!link_) return;
     CallStateEvent e;
-    e.at_ms = ms_of(c.at);
-    e.campaign_id = c.campaign_id;
-    e.call_id = static_cast<long long>(c.call_id);
-    e.contact_id = static_cast<long long>(c.contact_id);
-    e.from = static_cast<CallState>(c.from);
-    e.to = static_cast<CallState>(c.to);
-    e.agent = agent_out(c.agent);
+    bindings_support::fill_call_state_event(c, e);
     call("EventListener.onCallState", [&](bindings::EventListener& l) { l.on_call_state(e); });
   }
   void on_agent_state(const omnivox::AgentStateChange& c) override {
     if (!link_) return;
     AgentStateEvent e;
-    e.at_ms = ms_of(c.at);
-    e.campaign_id = c.campaign_id;
-    e.agent = agent_out(c.agent);
-    e.from = static_cast<AgentState>(c.from);
-    e.to = static_cast<AgentState>(c.to);
-    e.call_id = static_cast<long long>(c.call_id);
+    bindings_support::fill_agent_state_event(c, e);
     call("EventListener.onAgentState", [&](bindings::EventListener& l) { l.on_agent_state(e); });
   }
   void on_pacing_decision(const omnivox::PacingDecision& d) override {
     if (!link_) return;
     PacingEvent e;
-    e.at_ms = ms_of(d.at);
-    e.campaign_id = d.campaign_id;
-    e.policy = d.policy;
-    e.agents_idle = d.agents_idle;
-    e.agents_busy = d.agents_busy;
-    e.calls_pending = d.calls_pending;
-    e.requested = d.requested;
-    e.allowed = d.allowed;
-    e.launched = d.launched;
+    bindings_support::fill_pacing_event(d, e);
     call("EventListener.onPacingDecision",
          [&](bindings::EventListener& l) { l.on_pacing_decision(e); });
   }
   void on_attempt_finished(const omnivox::Attempt& a) override {
     if (!link_) return;
     AttemptRecord r;
-    r.call_id = static_cast<long long>(a.call_id);
-    r.contact_id = static_cast<long long>(a.contact_id);
-    r.campaign_id = a.campaign_id;
-    r.number = a.number;
-    r.attempt_number = a.attempt_number;
-    r.state = static_cast<CallState>(a.state);
-    r.disposition = static_cast<Disposition>(a.disposition);
-    r.fail_reason = static_cast<FailReason>(a.fail_reason);
-    r.agent = agent_out(a.agent);
-    r.created_at_ms = ms_of(a.created_at);
-    r.answered_at_ms = ms_of(a.answered_at);
-    r.bridged_at_ms = ms_of(a.bridged_at);
-    r.ended_at_ms = ms_of(a.ended_at);
+    bindings_support::fill_attempt(a, r);
     call("EventListener.onAttemptFinished",
          [&](bindings::EventListener& l) { l.on_attempt_finished(r); });
   }
@@ -505,17 +433,6 @@ void not_in_callback(const char* where) {
   }
 }
 
-omnivox::CampaignFile load_file(const omnivox::CampaignFile& in) {
-  omnivox::CampaignFile f = in;
-  if (f.simulation.replay) {
-    if (f.replay_path.empty())
-      throw Error(ErrorCode::kConfig, "replay world without a replay file");
-    omnivox::ReplayWorld replay = omnivox::ReplayWorld::load_bank_csv(f.replay_path);
-    f.simulation.replay->records = std::move(replay.records);
-  }
-  return f;
-}
-
 }  // namespace
 
 Engine* Engine::create(const EngineConfig& config, TelephonyBackend* telephony,
@@ -569,7 +486,7 @@ Engine* Engine::create(const EngineConfig& config, TelephonyBackend* telephony,
                                                s.clock.get(), events);
   if (s.simulator) s.simulator->attach(s.engine.get());
   if (s.sip) s.sip->attach(s.engine.get());
-  s.errors.logger = &s.engine->logger();
+  s.errors.set_logger(&s.engine->logger());
   return self.release();
 }
 
@@ -585,14 +502,14 @@ Engine* Engine::simulation_file(const std::string& path, EventListener* listener
 }
 
 Engine* Engine::make_simulation(omnivox::CampaignFile file, EventListener* listener) {
-  file = load_file(file);
+  bindings_support::load_replay_records(file);
   std::unique_ptr<Engine> self(new Engine());
   State& s = *self->state_;
   if (listener) s.listener = std::make_unique<JavaListener>(listener->link_, &s.errors);
   s.simulation = std::make_unique<omnivox::Simulation>(
       file.simulation, file.start, omnivox::Simulation::quiet_engine_options(),
       omnivox::MemoryStorageOptions{/*keep_journal=*/false}, s.listener.get());
-  s.errors.logger = &s.simulation->engine().logger();
+  s.errors.set_logger(&s.simulation->engine().logger());
   s.simulation->engine().add_campaign(file.campaign);
   for (omnivox::AgentId a : s.simulation->add_agents(file.campaign.id, file.agents, true)) {
     s.agents.push_back(a);
@@ -758,8 +675,8 @@ AgentState Engine::agent_state(long long agent) const {
 void Engine::set_disposition(long long call_id, Disposition disposition, long long callback_at_ms) {
   State& s = live();
   const char* where = "Engine.setDisposition";
-  auto d = static_cast<omnivox::Disposition>(static_cast<int>(
-      checked_enum(disposition, omnivox::kDispositionCount, where, "disposition")));
+  auto d = checked_enum<omnivox::Disposition>(disposition, omnivox::kDispositionCount, where,
+                                              "disposition");
   if (!omnivox::is_agent_disposition(d)) {
     invalid(where, std::string(omnivox::to_string(d)) +
                        " is not an agent disposition (SALE .. COMPLETED)");
@@ -848,54 +765,28 @@ bool Engine::run_until_done(long long limit_ms) {
 bool Engine::idle() const { return live().eng().idle(); }
 
 Statistics Engine::statistics(const std::string& campaign_id) const {
-  omnivox::CampaignStatistics st = live().eng().statistics(campaign_id);
+  const omnivox::CampaignStatistics st = live().eng().statistics(campaign_id);
   Statistics r;
-  r.campaign_id = st.campaign_id;
-  r.at_ms = ms_of(st.at);
-  r.attempts = st.attempts;
-  r.attempts_in_flight = st.attempts_in_flight;
-  r.live_answers = st.live_answers;
-  r.machines = st.machines;
-  r.abandons = st.abandons;
-  r.connects = st.connects;
-  r.abandon_rate = st.abandon_rate;
-  r.abandon_rate_window = st.abandon_rate_window;
-  r.occupancy = st.occupancy;
-  r.dial_level = st.dial_level;
-  r.talk_seconds = st.talk_seconds;
-  r.wrap_seconds = st.wrap_seconds;
-  r.logged_in_seconds = st.logged_in_seconds;
-  r.contacts_total = static_cast<long long>(st.contacts_total);
-  r.contacts_final = static_cast<long long>(st.contacts_final);
-  r.dial_queue_size = static_cast<long long>(st.dial_queue_size);
-  for (int i = 0; i < omnivox::kAgentStateCount; ++i) r.agents_by_state_[i] = st.agents_by_state[i];
-  for (int i = 0; i < omnivox::kDispositionCount; ++i) r.dispositions_[i] = st.dispositions[i];
+  bindings_support::fill_statistics(st, r);
+  bindings_support::put_counts(r.agents_by_state_, st.agents_by_state);
+  bindings_support::put_counts(r.dispositions_, st.dispositions);
   return r;
 }
 
 long long Statistics::agents_in_state(AgentState state) const {
-  return agents_by_state_[static_cast<int>(
-      checked_enum(state, omnivox::kAgentStateCount, "Statistics.agentsInState", "state"))];
+  return agents_by_state_[static_cast<int>(checked_enum<omnivox::AgentState>(
+      state, omnivox::kAgentStateCount, "Statistics.agentsInState", "state"))];
 }
 long long Statistics::disposition_count(Disposition disposition) const {
-  return dispositions_[static_cast<int>(checked_enum(
+  return dispositions_[static_cast<int>(checked_enum<omnivox::Disposition>(
       disposition, omnivox::kDispositionCount, "Statistics.dispositionCount", "disposition"))];
 }
 
 namespace {
 AgentActivity activity_of(const omnivox::AgentActivity& a) {
   AgentActivity r;
-  r.start_ms = ms_of(a.start);
-  r.end_ms = ms_of(a.end);
-  r.calls_handled = a.calls_handled;
-  r.talk_seconds = a.talk_seconds;
-  r.wrap_seconds = a.wrap_seconds;
-  r.idle_seconds = a.idle_seconds;
-  r.paused_seconds = a.paused_seconds;
-  r.logged_in_seconds = a.logged_in_seconds;
-  r.occupancy = a.occupancy;
-  r.longest_idle_seconds = a.longest_idle_seconds;
-  for (int i = 0; i < omnivox::kDispositionCount; ++i) r.dispositions_[i] = a.dispositions[i];
+  bindings_support::fill_activity(a, r);
+  bindings_support::put_counts(r.dispositions_, a.dispositions);
   return r;
 }
 std::vector<AgentActivity> activities_of(const std::vector<omnivox::AgentActivity>& in) {
@@ -915,10 +806,7 @@ AgentStatistics Engine::agent_statistics(const std::string& campaign_id) const {
   r.agents.reserve(st.agents.size());
   for (const omnivox::AgentSummary& a : st.agents) {
     AgentSummary s;
-    s.agent = a.agent;
-    s.name = a.name;
-    s.state = static_cast<AgentState>(a.state);
-    s.seconds_in_state = a.seconds_in_state;
+    bindings_support::fill_agent_summary(a, s);
     s.totals = activity_of(a.totals);
     s.intervals = activities_of(a.intervals);
     r.agents.push_back(std::move(s));
@@ -929,7 +817,7 @@ AgentStatistics Engine::agent_statistics(const std::string& campaign_id) const {
 }
 
 long long AgentActivity::disposition_count(Disposition disposition) const {
-  return dispositions_[static_cast<int>(checked_enum(
+  return dispositions_[static_cast<int>(checked_enum<omnivox::Disposition>(
       disposition, omnivox::kDispositionCount, "AgentActivity.dispositionCount", "disposition"))];
 }
 double AgentActivity::per_logged_in_hour(double count) const {
@@ -956,21 +844,9 @@ CallState Engine::call_state(long long call_id) const {
   return static_cast<CallState>(*st);
 }
 
-std::string Engine::last_callback_error() const {
-  State& s = live();
-  std::lock_guard<std::mutex> lock(s.errors.mutex);
-  return s.errors.last;
-}
-long long Engine::callback_error_count() const {
-  State& s = live();
-  std::lock_guard<std::mutex> lock(s.errors.mutex);
-  return s.errors.count;
-}
-void Engine::clear_callback_error() {
-  State& s = live();
-  std::lock_guard<std::mutex> lock(s.errors.mutex);
-  s.errors.last.clear();
-}
+std::string Engine::last_callback_error() const { return live().errors.last(); }
+long long Engine::callback_error_count() const { return live().errors.count(); }
+void Engine::clear_callback_error() { live().errors.clear_last(); }
 
 long long parse_utc_ms(const std::string& text) {
   try {
@@ -981,8 +857,8 @@ long long parse_utc_ms(const std::string& text) {
 }
 std::string format_utc_ms(long long ms) { return omnivox::format_utc(time_of(ms)); }
 std::string disposition_name(Disposition disposition) {
-  return omnivox::to_string(static_cast<omnivox::Disposition>(static_cast<int>(
-      checked_enum(disposition, omnivox::kDispositionCount, "dispositionName", "disposition"))));
+  return omnivox::to_string(checked_enum<omnivox::Disposition>(
+      disposition, omnivox::kDispositionCount, "dispositionName", "disposition"));
 }
 Disposition disposition_from_name(const std::string& name) {
   auto d = omnivox::disposition_from_string(name);
