@@ -304,9 +304,11 @@ class Engine {
   /// Adds an inbound queue; adding an id again replaces its config and keeps its calls and
   /// counts. Throws Error(kConfig) naming the field.
   void add_inbound_queue(const InboundQueueConfig& queue);
-  /// Sets what an agent may work on: inbound queues with priorities, and whether it takes its
-  /// campaign's outbound calls. Applies from the agent's next call. Throws Error(kNotFound) for
-  /// an unknown agent, Error(kConfig) for an empty queue id.
+  /// Sets what an agent may work on: inbound queues with priorities, whether it takes its
+  /// campaign's outbound calls, and other campaigns whose calls it takes (AgentSkills). Applies
+  /// from the agent's next call. Throws Error(kNotFound) for an unknown agent or campaign,
+  /// Error(kConfig) for an empty queue or campaign id, a campaign listed twice, or campaigns for
+  /// an agent that takes no outbound calls.
   void set_agent_skills(AgentId agent, const AgentSkills& skills);
   /// Sets how a campaign shares its agents with inbound queues. Throws Error(kNotFound) for an
   /// unknown campaign, Error(kConfig) naming the field.

@@ -47,13 +47,33 @@ struct InboundSkill {
   int priority = 0;
 };
 
+/// One agent's outbound skill: a campaign whose calls the agent takes besides those of the
+/// campaign it was added to, and the agent's priority for it (higher first).
+struct CampaignSkill {
+  std::string campaign;
+  int priority = 0;
+};
+
 /// What an agent may work on. Every field states its default.
+///
+/// An agent shared by several outbound campaigns (`campaigns` not empty; docs/blending.md,
+/// "Agents shared by campaigns"): each campaign's live answers may be bridged to it; when it is
+/// freed and live answers of several of its campaigns wait, the campaign of its highest priority
+/// goes first. Pacing counts it, while it is free, for one campaign only (so two campaigns never
+/// both dial for the same free agent): the first of its campaigns by priority that is started and
+/// has outbound work (calls in progress, contacts in its dial queue, or contacts it may still
+/// find); busy, for the campaign whose call it holds; paused, for its own. Inbound calls come
+/// first as for any agent (a live outbound answer waiting for an agent before both).
 struct AgentSkills {
   /// Inbound queues the agent answers. Default: none.
   std::vector<InboundSkill> queues;
   /// The agent takes its campaign's outbound calls (false: an inbound-only agent, never counted
-  /// by the campaign's pacing). Default: true.
+  /// by the campaign's pacing; `campaigns` must then be empty). Default: true.
   bool outbound = true;
+  /// Other outbound campaigns whose calls the agent takes. Its own campaign stays first among
+  /// those of equal priority, at priority 0 unless listed here with another. Default: none (the
+  /// agent takes its own campaign's calls only).
+  std::vector<CampaignSkill> campaigns;
 };
 
 /// How a campaign shares its agents with inbound queues (docs/blending.md).

@@ -1255,6 +1255,36 @@ OMNIVOX_C_API int omnivox_engine_set_agent_skills(omnivox_engine* engine, omnivo
                                                   const char* const* queues, const int* priorities,
                                                   size_t count, int outbound, char** errptr);
 
+#define OMNIVOX_AGENT_SKILLS_VERSION 1u
+/* Initialiser with the defaults below: omnivox_agent_skills k = OMNIVOX_AGENT_SKILLS_INIT; */
+#define OMNIVOX_AGENT_SKILLS_INIT \
+  { OMNIVOX_AGENT_SKILLS_VERSION, NULL, NULL, 0, 1, NULL, NULL, 0 }
+/* What an agent may work on (omnivox::AgentSkills): inbound queues, whether it takes outbound
+ * calls, and other outbound campaigns whose calls it takes. An agent shared by campaigns is
+ * counted by one campaign's pacing at a time while free: the first of its campaigns by priority
+ * that is started and has work (docs/blending.md, "Agents shared by campaigns"). */
+typedef struct omnivox_agent_skills {
+  unsigned int version;           /* OMNIVOX_AGENT_SKILLS_VERSION (else EINVALID) */
+  const char* const* queues;      /* inbound queue ids; NULL only when queue_count is 0 */
+  const int* queue_priorities;    /* the agent's priority per queue (higher first); NULL:
+                                     all 0 */
+  size_t queue_count;             /* entries of `queues`; default 0 */
+  int outbound;                   /* takes outbound calls (0: inbound-only); default 1 */
+  const char* const* campaigns;   /* other campaigns whose calls it takes; NULL only when
+                                     campaign_count is 0 */
+  const int* campaign_priorities; /* the agent's priority per campaign (higher first); its
+                                     own campaign is at 0 unless listed; NULL: all 0 */
+  size_t campaign_count;          /* entries of `campaigns`; default 0 */
+} omnivox_agent_skills;
+
+/* Sets what an agent may work on, from a versioned struct (omnivox_engine_set_agent_skills with
+ * the agent's campaigns). ENOTFOUND for an unknown agent or campaign, EINVALID for a bad struct
+ * or a NULL array with a count, ECONFIG for a campaign listed twice or campaigns for an agent
+ * with `outbound` 0. */
+OMNIVOX_C_API int omnivox_engine_set_agent_skills2(omnivox_engine* engine, omnivox_agent_id agent,
+                                                   const omnivox_agent_skills* skills,
+                                                   char** errptr);
+
 /* Blending rules (omnivox::BlendingRule). */
 enum omnivox_blending_rule {
   OMNIVOX_BLENDING_NONE = 0,          /* inbound takes freed agents first; pacing sees the rest */

@@ -35,6 +35,16 @@ std::vector<std::string> id_array(const char* const* items, std::size_t count, c
   return out;
 }
 
+// Appends the skills of ids `items` (`count`, the array `name`) with `priorities` (NULL: all 0).
+template <typename Skill>
+void add_skills(const char* const* items, const int* priorities, std::size_t count,
+                const char* name, std::vector<Skill>& out) {
+  const std::vector<std::string> ids = id_array(items, count, name);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    out.push_back({ids[i], priorities != nullptr ? priorities[i] : 0});
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -72,11 +82,25 @@ int omnivox_engine_set_agent_skills(omnivox_engine* engine, omnivox_agent_id age
     omnivox::Engine& e = engine_of(engine, use);
     omnivox::AgentSkills skills;
     skills.outbound = outbound != 0;
-    const std::vector<std::string> ids = id_array(queues, count, "queues");
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      skills.queues.push_back({ids[i], priorities != nullptr ? priorities[i] : 0});
-    }
+    add_skills(queues, priorities, count, "queues", skills.queues);
     e.set_agent_skills(agent, skills);
+  });
+}
+
+int omnivox_engine_set_agent_skills2(omnivox_engine* engine, omnivox_agent_id agent,
+                                     const omnivox_agent_skills* skills, char** errptr) {
+  return guarded("omnivox_engine_set_agent_skills2", errptr, [&] {
+    HandleUse use;
+    omnivox::Engine& e = engine_of(engine, use);
+    require(skills, "skills");
+    omnivox::capi::check_version(skills->version, OMNIVOX_AGENT_SKILLS_VERSION,
+                                 "omnivox_agent_skills");
+    omnivox::AgentSkills k;
+    k.outbound = skills->outbound != 0;
+    add_skills(skills->queues, skills->queue_priorities, skills->queue_count, "queues", k.queues);
+    add_skills(skills->campaigns, skills->campaign_priorities, skills->campaign_count, "campaigns",
+               k.campaigns);
+    e.set_agent_skills(agent, k);
   });
 }
 

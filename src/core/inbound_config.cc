@@ -57,7 +57,7 @@ void read_inbound(const Reader& r, const json::object& o, CampaignFile& f) {
     for (std::size_t i = 0; i < v->get_array().size(); ++i) {
       const std::string field = "agent_skills[" + std::to_string(i) + "]";
       const auto& g = r.object(v->get_array()[i], field);
-      r.allow_only(g, field, {"agents", "queues", "outbound"});
+      r.allow_only(g, field, {"agents", "queues", "outbound", "campaigns"});
       AgentSkillGroup group;
       const auto* count = g.if_contains("agents");
       if (!count) r.fail(field + ".agents", "is required");
@@ -84,6 +84,32 @@ void read_inbound(const Reader& r, const json::object& o, CampaignFile& f) {
           }
           known_queue(skill.queue, qf);
           group.skills.queues.push_back(std::move(skill));
+        }
+      }
+      // Other campaigns (of the same engine) whose calls the group takes: "id" or
+      // {"campaign": "id", "priority": n}.
+      if (auto* x = g.if_contains("campaigns")) {
+        if (!x->is_array()) r.fail(field + ".campaigns", "must be an array");
+        for (std::size_t k = 0; k < x->get_array().size(); ++k) {
+          const std::string cf = field + ".campaigns[" + std::to_string(k) + "]";
+          const json::value& item = x->get_array()[k];
+          CampaignSkill skill;
+          if (item.is_string()) {
+            skill.campaign = r.string(item, cf);
+          } else {
+            const auto& so = r.object(item, cf);
+            r.allow_only(so, cf, {"campaign", "priority"});
+            const auto* name = so.if_contains("campaign");
+            if (!name) r.fail(cf + ".campaign", "is required");
+            skill.campaign = r.string(*name, cf + ".campaign");
+            if (auto* p = so.if_contains("priority"))
+              skill.priority = r.integer(*p, cf + ".priority", -1000, 1000);
+          }
+          if (skill.campaign.empty()) r.fail(cf, "must not be empty");
+          group.skills.campaigns.push_back(std::move(skill));
+        }
+        if (!group.skills.outbound && !group.skills.campaigns.empty()) {
+          r.fail(field + ".campaigns", "given to agents with \"outbound\": false");
         }
       }
       f.agent_skills.push_back(std::move(group));

@@ -135,9 +135,12 @@ struct Engine::Impl::InboundHost final : detail::InboundRouter::Host {
     if (a.state != AgentState::kAvailable || a.preview || a.after_wrap_up) return false;
     if (!e.inbound->takes_outbound(id)) return true;
     // An outbound agent its campaign's calls in progress count on stays for them: taking it
-    // would turn their live answer into an abandon.
-    const Campaign& c = *a.campaign;
+    // would turn their live answer into an abandon. A shared agent: the campaign counting it.
+    const Campaign* counting = e.counted_for(a);
+    if (counting == nullptr) return true;
+    const Campaign& c = *counting;
     int idle = -c.pending - static_cast<int>(c.waiting.size());
+    if (c.shared_agents > 0) return idle + e.count_agents(c, kNoAgent, true).idle > 0;
     if (!e.inbound->any_inbound_only()) {
       idle += c.agents_in_state[static_cast<int>(AgentState::kAvailable)] - c.agents_previewing -
               c.agents_departing;
@@ -154,13 +157,14 @@ struct Engine::Impl::InboundHost final : detail::InboundRouter::Host {
   void agent_busy(AgentId id, AgentState state, CallId call) override {
     Agent& a = e.agents[id];
     a.call = call;
+    a.working_for = nullptr;
     e.set_agent(a, state, call);
   }
   void agent_done(AgentId id) override {
     Agent& a = e.agents[id];
     a.call = kNoCall;
     e.agent_freed(a);
-    e.pace(*a.campaign);
+    e.pace_campaigns_of(a);
   }
   TimerId schedule(TimePoint at, std::function<void()> fn) override {
     return e.schedule(at, std::move(fn));
@@ -440,8 +444,37 @@ void Engine::add_inbound_queue(const InboundQueueConfig& queue) {
 
 void Engine::set_agent_skills(AgentId agent, const AgentSkills& skills) {
   std::lock_guard<detail::LightRecursiveMutex> lock(impl_->mutex);
-  impl_->agent_or_throw(agent);
+  Impl::Agent& a = impl_->agent_or_throw(agent);
+  const std::string where = "agent " + std::to_string(agent) + " skills: ";
+  if (!skills.outbound && !skills.campaigns.empty()) {
+    throw Error(ErrorCode::kConfig,
+                where + "campaigns given to an agent that takes no outbound calls");
+  }
+  // Its own campaign at priority 0 unless listed; a stable sort keeps it first on a tie.
+  std::vector<std::pair<int, Impl::Campaign*>> ranked{{0, a.campaign}};
+  for (const CampaignSkill& skill : skills.campaigns) {
+    if (skill.campaign.empty()) throw Error(ErrorCode::kConfig, where + "empty campaign id");
+    auto found = impl_->campaigns.find(skill.campaign);
+    if (found == impl_->campaigns.end()) {
+      throw Error(ErrorCode::kNotFound, where + "unknown campaign '" + skill.campaign + "'");
+    }
+    Impl::Campaign* c = found->second.get();
+    if (std::count_if(skills.campaigns.begin(), skills.campaigns.end(),
+                      [&](const auto& other) { return other.campaign == skill.campaign; }) > 1) {
+      throw Error(ErrorCode::kConfig, where + "campaign '" + skill.campaign + "' listed twice");
+    }
+    if (c == a.campaign) {
+      ranked.front().first = skill.priority;
+    } else {
+      ranked.emplace_back(skill.priority, c);
+    }
+  }
   impl_->inbound->set_skills(agent, skills);
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& x, const auto& y) { return x.first > y.first; });
+  std::vector<Impl::Campaign*> ordered;
+  for (const auto& [priority, c] : ranked) ordered.push_back(c);
+  impl_->set_agent_campaigns(a, std::move(ordered));
 }
 
 void Engine::set_blending(const std::string& campaign_id, const BlendingConfig& blending) {

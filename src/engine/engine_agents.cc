@@ -6,14 +6,20 @@ void Engine::Impl::set_agent(Agent& a, AgentState to, CallId call) {
   TimePoint t = now();
   a.seconds_in[static_cast<int>(a.state)] += to_seconds(t - a.state_since);
   AgentState from = a.state;
-  Campaign& c = *a.campaign;
-  --c.agents_in_state[static_cast<int>(from)];
-  ++c.agents_in_state[static_cast<int>(to)];
-  if (from != to && from == AgentState::kAvailable) {
-    *std::find(c.available.begin(), c.available.end(), a.id) = c.available.back();
-    c.available.pop_back();
-  } else if (from != to && to == AgentState::kAvailable) {
-    c.available.push_back(a.id);
+  auto count = [&](Campaign& c) {
+    --c.agents_in_state[static_cast<int>(from)];
+    ++c.agents_in_state[static_cast<int>(to)];
+    if (from != to && from == AgentState::kAvailable) {
+      *std::find(c.available.begin(), c.available.end(), a.id) = c.available.back();
+      c.available.pop_back();
+    } else if (from != to && to == AgentState::kAvailable) {
+      c.available.push_back(a.id);
+    }
+  };
+  if (a.shared.empty()) {
+    count(*a.campaign);
+  } else {
+    for (Campaign* c : a.shared) count(*c);
   }
   a.state = to;
   a.state_since = t;
@@ -35,26 +41,125 @@ void Engine::Impl::set_preview(Agent& a, std::optional<DialQueueEntry> entry) {
 
 Engine::Impl::Agent* Engine::Impl::longest_idle_agent(Campaign& c) {
   Agent* best = nullptr;
+  bool best_mine = true;
   for (AgentId id : c.available) {
     Agent& a = agents[id];
     if (a.preview || (inbound->active() && !inbound->takes_outbound(id))) continue;
+    // With shared agents, first those c's pacing counted (it dialled for them).
+    const bool mine = c.shared_agents == 0 || a.shared.empty() || counted_for(a) == &c;
     if (!best) {
       best = &a;
+      best_mine = mine;
       continue;
     }
     bool a_departing = a.after_wrap_up.has_value(),
          best_departing = best->after_wrap_up.has_value();
-    if (a_departing != best_departing      ? !a_departing
+    if (mine != best_mine                  ? mine
+        : a_departing != best_departing    ? !a_departing
         : a.idle_since != best->idle_since ? a.idle_since < best->idle_since
                                            : a.id < best->id) {
       best = &a;
+      best_mine = mine;
     }
   }
   return best;
 }
 
+const Engine::Impl::Campaign* Engine::Impl::counted_for(const Agent& a) const {
+  if (a.shared.empty()) return a.campaign;
+  const Campaign* first = nullptr;
+  const TimePoint t = now();
+  for (const Campaign* c : a.shared) {
+    if (!c->started) continue;
+    if (first == nullptr) first = c;
+    if (c->pending > 0 || !c->waiting.empty() || !c->queue.empty() ||
+        t >= c->refill_blocked_until) {
+      return c;
+    }
+  }
+  return first;
+}
+
+Engine::Impl::AgentCounts Engine::Impl::count_agents(const Campaign& c, AgentId leaver,
+                                                     bool outbound_only) const {
+  AgentCounts n;
+  for (AgentId id : c.agents) {
+    const Agent& a = agents[id];
+    if (outbound_only && inbound->active() && !inbound->takes_outbound(id)) continue;
+    const bool shared = !a.shared.empty();
+    switch (a.state) {
+      case AgentState::kLoggedOut:
+        break;
+      case AgentState::kAvailable: {
+        const bool free = !a.preview && (!a.after_wrap_up || a.id == leaver);
+        if (!shared || (free ? counted_for(a) == &c : a.campaign == &c)) {
+          ++n.logged_in;
+          n.idle += free;
+        }
+        break;
+      }
+      case AgentState::kPaused:
+        if (!shared || a.campaign == &c) ++n.logged_in, ++n.paused;
+        break;
+      default:  // RESERVED, ON_CALL, WRAP_UP
+        if (!shared || (a.working_for ? a.working_for : a.campaign) == &c) {
+          ++n.logged_in, ++n.busy;
+        }
+        break;
+    }
+  }
+  return n;
+}
+
+void Engine::Impl::set_agent_campaigns(Agent& a, std::vector<Campaign*> ordered) {
+  if (ordered.size() <= 1) ordered.clear();
+  auto leave = [&](Campaign& c) {
+    --c.agents_in_state[static_cast<int>(a.state)];
+    if (a.state == AgentState::kAvailable) {
+      c.available.erase(std::find(c.available.begin(), c.available.end(), a.id));
+    }
+    c.agents.erase(std::find(c.agents.begin(), c.agents.end(), a.id));
+  };
+  auto join = [&](Campaign& c) {
+    ++c.agents_in_state[static_cast<int>(a.state)];
+    if (a.state == AgentState::kAvailable) c.available.push_back(a.id);
+    c.agents.push_back(a.id);
+  };
+  for (Campaign* c : a.shared) {
+    --c->shared_agents;
+    if (c != a.campaign) leave(*c);
+  }
+  a.shared = std::move(ordered);
+  for (Campaign* c : a.shared) {
+    ++c->shared_agents;
+    if (c != a.campaign) join(*c);
+  }
+}
+
+void Engine::Impl::pace_campaigns_of(const Agent& a, const Campaign* done) {
+  if (a.shared.empty()) {
+    if (a.campaign != done) pace(*a.campaign);
+    return;
+  }
+  for (Campaign* c : a.shared) {
+    if (c != done) pace(*c);
+  }
+}
+
+bool Engine::Impl::serve_waiting(Campaign& c, Agent& a) {
+  while (!c.waiting.empty()) {
+    CallId id = c.waiting.front();
+    c.waiting.pop_front();
+    auto it = calls.find(id);
+    if (it == calls.end() || it->second.sm.state() != CallState::kHuman) continue;
+    connect(it->second, a);
+    return true;
+  }
+  return false;
+}
+
 void Engine::Impl::agent_freed(Agent& a) {
-  Campaign& c = *a.campaign;
+  a.working_for = nullptr;
   if (inbound->active()) inbound->note_free();
   if (a.after_wrap_up && *a.after_wrap_up != AgentState::kAvailable) {
     AgentState next = *a.after_wrap_up;
@@ -66,21 +171,24 @@ void Engine::Impl::agent_freed(Agent& a) {
   set_agent(a, AgentState::kAvailable, kNoCall);
   // Inbound-only agents never take the campaign's calls.
   const bool outbound = !inbound->active() || inbound->takes_outbound(a.id);
-  while (outbound && !c.waiting.empty()) {
-    CallId id = c.waiting.front();
-    c.waiting.pop_front();
-    auto it = calls.find(id);
-    if (it == calls.end() || it->second.sm.state() != CallState::kHuman) continue;
-    connect(it->second, a);
-    return;
+  if (outbound) {
+    if (a.shared.empty()) {
+      if (serve_waiting(*a.campaign, a)) return;
+    } else {
+      // The live answers of the campaign of its highest skill priority first.
+      for (Campaign* c : a.shared) {
+        if (serve_waiting(*c, a)) return;
+      }
+    }
   }
   if (inbound->active()) inbound->offer(a.id);
 }
 
 void Engine::Impl::connect(Call& call, Agent& a) {
   if (a.state == AgentState::kAvailable && a.after_wrap_up) {
-    --call.campaign->agents_departing;  // leaves after this call instead
+    --a.campaign->agents_departing;  // leaves after this call instead
   }
+  a.working_for = call.campaign;
   call.waiting = false;
   call.agent = a.id;
   call.attempt.agent = a.id;
@@ -95,14 +203,22 @@ bool Engine::Impl::can_depart(const Campaign& c) const {
   return c.pending + static_cast<int>(c.waiting.size()) < idle;  // idle counts the leaver
 }
 
+bool Engine::Impl::agent_can_depart(const Agent& a) const {
+  if (a.shared.empty()) return can_depart(*a.campaign);
+  const Campaign* c = counted_for(a);
+  if (c == nullptr) return true;
+  return c->pending + static_cast<int>(c->waiting.size()) < count_agents(*c, a.id).idle;
+}
+
 void Engine::Impl::release_departing(Campaign& c) {
   for (AgentId id : c.agents) {
     if (c.agents_departing == 0) return;
     Agent& a = agents[id];
-    if (a.state != AgentState::kAvailable || !a.after_wrap_up) continue;
+    // A shared agent's departure is counted by its own campaign.
+    if (a.campaign != &c || a.state != AgentState::kAvailable || !a.after_wrap_up) continue;
     // This agent is counted as departing; it may go if the others cover the pending calls.
     --c.agents_departing;
-    if (!can_depart(c)) {
+    if (!agent_can_depart(a)) {
       ++c.agents_departing;
       return;
     }
@@ -156,14 +272,14 @@ void Engine::set_agent_state(AgentId agent, AgentState state) {
       --campaign.agents_departing;
       a.after_wrap_up.reset();
       if (state == AgentState::kAvailable) {
-        impl_->pace(campaign);
+        impl_->pace_campaigns_of(a);
         return;
       }
     }
-    if (a.state == AgentState::kAvailable && !a.preview && !impl_->can_depart(campaign)) {
+    if (a.state == AgentState::kAvailable && !a.preview && !impl_->agent_can_depart(a)) {
       ++campaign.agents_departing;
       a.after_wrap_up = state;
-      impl_->pace(campaign);
+      impl_->pace_campaigns_of(a);
       return;
     }
     if (a.preview && state != AgentState::kAvailable) {
@@ -176,7 +292,7 @@ void Engine::set_agent_state(AgentId agent, AgentState state) {
     } else {
       impl_->set_agent(a, state, kNoCall);
     }
-    impl_->pace(*a.campaign);
+    impl_->pace_campaigns_of(a);
   });
 }
 
@@ -244,8 +360,12 @@ CallId Engine::call_now(ContactId contact_id, AgentId agent) {
   if (a.state != AgentState::kAvailable || a.preview) {
     throw Error(ErrorCode::kState, "call_now: agent " + std::to_string(agent) + " is not free");
   }
-  Impl::Campaign& c = *a.campaign;
   auto contact = impl_->storage->get_contact(contact_id);
+  Impl::Campaign* own = a.campaign;  // or, for a shared agent, the contact's campaign
+  for (Impl::Campaign* other : a.shared) {
+    if (contact && other->config.id == contact->campaign_id) own = other;
+  }
+  Impl::Campaign& c = *own;
   if (!contact || contact->campaign_id != c.config.id) {
     throw Error(ErrorCode::kNotFound, "call_now: contact " + std::to_string(contact_id) +
                                           " is not in campaign " + c.config.id);

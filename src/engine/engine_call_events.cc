@@ -216,14 +216,17 @@ void Engine::Impl::finish(Call& call) {
     pace(c);
     return;
   }
+  Agent* freed = nullptr;
   if (agent_id != kNoAgent) {
     Agent& a = agents[agent_id];
     if (a.call == id) {
       a.call = kNoCall;
       agent_freed(a);
+      freed = &a;
     }
   }
-  complete(call, system_disposition(call.sm, call.bridged), std::nullopt);
+  complete(call, system_disposition(call.sm, call.bridged), std::nullopt);  // paces `c`
+  if (freed && !freed->shared.empty()) pace_campaigns_of(*freed, &c);
 }
 
 void Engine::Impl::on_wrap_up_expired(CallId id) {
@@ -257,6 +260,7 @@ void Engine::Impl::end_wrap_up(Call& call, Disposition d, std::optional<TimePoin
     a.call = kNoCall;
     agent_freed(a);
     pace(campaign);
+    if (!a.shared.empty()) pace_campaigns_of(a, &campaign);
   }
 }
 

@@ -192,6 +192,7 @@ CallId Engine::Impl::place_call(Campaign& c, const DialQueueEntry& entry, AgentI
     Agent& ag = agents[dedicated];
     set_preview(ag, std::nullopt);
     ag.call = id;
+    ag.working_for = &c;
     set_agent(ag, AgentState::kReserved, id);
   }
   ++c.attempts;

@@ -50,6 +50,12 @@ struct Engine::Impl {
     std::string name;
     std::string campaign_id;
     Campaign* campaign = nullptr;  // campaign_id's (campaign objects are never replaced)
+    // A shared agent (its skills list other campaigns): every campaign whose calls it takes,
+    // `campaign` among them, highest skill priority first (on a tie its own, then the skills'
+    // order). Empty for an agent of one campaign, which takes `campaign`'s calls only.
+    std::vector<Campaign*> shared;
+    // The campaign whose call the agent holds (null: none, or an inbound call).
+    Campaign* working_for = nullptr;
     AgentState state = AgentState::kLoggedOut;
     TimePoint state_since{};
     TimePoint idle_since{};
@@ -100,8 +106,11 @@ struct Engine::Impl {
     TimePoint refill_blocked_until{};
     TimerId wake_timer = 0;
     TimePoint wake_at = TimePoint::max();
-    std::vector<AgentId> agents;
+    std::vector<AgentId> agents;     // its own agents, then the shared ones of other campaigns
     std::vector<AgentId> available;  // the AVAILABLE ones among `agents`, in no order
+    // Shared agents among `agents`: pacing then counts each agent (count_agents), not the
+    // per-state totals, which count a shared agent in every campaign it serves.
+    int shared_agents = 0;
     int agents_in_state[kAgentStateCount] = {};
     int agents_previewing = 0;  // AVAILABLE agents holding a preview (not idle for pacing)
     int agents_departing = 0;   // AVAILABLE agents waiting to pause or log out (not idle either)
@@ -361,6 +370,29 @@ struct Engine::Impl {
   // to leave, idle the longest, the first added on a tie.
   Agent* longest_idle_agent(Campaign& c);
 
+  // The campaign whose pacing counts a shared agent while it is free: the first of its campaigns
+  // (by skill priority) that is started and has outbound work: calls pending or waiting for an
+  // agent, contacts in its dial queue, or a refill not known to come up empty. With none, the
+  // first started one; null when none is started.
+  const Campaign* counted_for(const Agent& a) const;
+  // Campaign `c`'s agents as its pacing sees them when some are shared: an agent of `c` alone as
+  // the per-state totals count it; a shared agent free only for the campaign counted_for names,
+  // busy for the campaign whose call it holds (its own for an inbound call), paused or holding a
+  // preview for its own. `leaver` counts as free though about to leave (can_depart);
+  // `outbound_only` leaves inbound-only agents out.
+  struct AgentCounts {
+    int idle = 0, busy = 0, paused = 0, logged_in = 0;
+  };
+  AgentCounts count_agents(const Campaign& c, AgentId leaver = kNoAgent,
+                           bool outbound_only = false) const;
+  // Sets the other campaigns a shared agent serves (AgentSkills::campaigns), `ordered` by
+  // priority, its own among them; an empty list makes it an agent of its own campaign alone.
+  void set_agent_campaigns(Agent& a, std::vector<Campaign*> ordered);
+  // Paces each campaign whose calls the agent takes, but `done` (paced already).
+  void pace_campaigns_of(const Agent& a, const Campaign* done = nullptr);
+  // Connects the oldest live answer of `c` waiting for an agent to `a` (true), if any.
+  bool serve_waiting(Campaign& c, Agent& a);
+
   // An agent is free again: serve a waiting live answer first, else let pacing use it.
   void agent_freed(Agent& a);
 
@@ -373,6 +405,8 @@ struct Engine::Impl {
   // be answered by the agents who stay: otherwise a live answer would find nobody (an abandon
   // that progressive pacing promises never to cause).
   bool can_depart(const Campaign& c) const;
+  // can_depart for `a`'s campaign, or for a shared agent the one counting it.
+  bool agent_can_depart(const Agent& a) const;
   void release_departing(Campaign& c);
 
   // Share of today's call window still ahead in the campaign's zone.

@@ -9,10 +9,18 @@ void Engine::Impl::pace(Campaign& c) {
   s.now = t;
   auto in = [&](AgentState st) { return c.agents_in_state[static_cast<int>(st)]; };
   if (c.agents_departing > 0) release_departing(c);
-  s.agents_idle = in(AgentState::kAvailable)-c.agents_previewing - c.agents_departing;
-  s.agents_paused = in(AgentState::kPaused);
-  s.agents_busy = in(AgentState::kReserved) + in(AgentState::kOnCall) + in(AgentState::kWrapUp);
-  s.agents_logged_in = static_cast<int>(c.agents.size()) - in(AgentState::kLoggedOut);
+  if (c.shared_agents > 0) {
+    const AgentCounts n = count_agents(c);
+    s.agents_idle = n.idle;
+    s.agents_paused = n.paused;
+    s.agents_busy = n.busy;
+    s.agents_logged_in = n.logged_in;
+  } else {
+    s.agents_idle = in(AgentState::kAvailable)-c.agents_previewing - c.agents_departing;
+    s.agents_paused = in(AgentState::kPaused);
+    s.agents_busy = in(AgentState::kReserved) + in(AgentState::kOnCall) + in(AgentState::kWrapUp);
+    s.agents_logged_in = static_cast<int>(c.agents.size()) - in(AgentState::kLoggedOut);
+  }
   if (inbound->active()) inbound->adjust_snapshot(c.config.id, c.agents, c.available, s);
   s.busy_elapsed_s.clear();
   s.pending_elapsed_s.clear();
@@ -21,8 +29,9 @@ void Engine::Impl::pace(Campaign& c) {
   if (c.policy->wants_details()) {
     for (AgentId id : c.agents) {
       const Agent& a = agents[id];
-      if (a.state == AgentState::kReserved || a.state == AgentState::kOnCall ||
-          a.state == AgentState::kWrapUp) {
+      const bool counted = a.shared.empty() || (a.working_for ? a.working_for : a.campaign) == &c;
+      if (counted && (a.state == AgentState::kReserved || a.state == AgentState::kOnCall ||
+                      a.state == AgentState::kWrapUp)) {
         double elapsed = to_seconds(t - a.handle_since);
         s.busy_elapsed_s.push_back(elapsed);
         s.busy_agents.push_back({a.id, a.state, elapsed});

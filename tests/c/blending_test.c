@@ -1,6 +1,7 @@
 /* Tests of the C API's inbound queues, agents' skills and blending (omnivox_engine_add_inbound_
- * queue, _set_agent_skills, _set_blending, _inbound_statistics): a simulated engine whose
- * callers reach a queue its skilled agents answer, and misuse. Strict C99. */
+ * queue, _set_agent_skills, _set_agent_skills2, _set_blending, _inbound_statistics): a simulated
+ * engine whose callers reach a queue its skilled agents answer, agents shared by two campaigns,
+ * and misuse. Strict C99. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,10 +36,27 @@ static void on_attempt(void* user_data, const omnivox_attempt_event* e) {
   }
 }
 
-static void test_inbound_queue(void) {
+/* A simulated engine with kCampaign added, reporting finished attempts to `on_finished`; NULL
+ * (and a failed check) if it could not be made. */
+static omnivox_engine* blend_engine(void (*on_finished)(void*, const omnivox_attempt_event*),
+                                    void* user_data) {
   omnivox_engine_options o;
   omnivox_engine* engine = NULL;
   omnivox_callbacks cb = OMNIVOX_CALLBACKS_INIT;
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
+  o.simulation_json = kCampaign;
+  o.start_ms = START_MS;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return NULL;
+  cb.user_data = user_data;
+  cb.on_attempt_finished = on_finished;
+  CHECK_OK(omnivox_engine_set_callbacks(engine, &cb, &err_));
+  CHECK_OK(omnivox_engine_add_campaign(engine, kCampaign, NULL, NULL, &err_));
+  return engine;
+}
+
+static void test_inbound_queue(void) {
+  omnivox_engine* engine;
   omnivox_inbound_queue q = OMNIVOX_INBOUND_QUEUE_INIT;
   omnivox_blending b = OMNIVOX_BLENDING_INIT;
   omnivox_inbound_statistics s = OMNIVOX_INBOUND_STATISTICS_INIT;
@@ -49,15 +67,8 @@ static void test_inbound_queue(void) {
   counts c = {0, 0};
   int i;
 
-  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
-  o.simulation_json = kCampaign;
-  o.start_ms = START_MS;
-  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  engine = blend_engine(on_attempt, &c);
   if (engine == NULL) return;
-  cb.user_data = &c;
-  cb.on_attempt_finished = on_attempt;
-  CHECK_OK(omnivox_engine_set_callbacks(engine, &cb, &err_));
-  CHECK_OK(omnivox_engine_add_campaign(engine, kCampaign, NULL, NULL, &err_));
   q.id = "help";
   q.numbers = numbers;
   q.number_count = 1;
@@ -139,8 +150,94 @@ static void test_inbound_queue(void) {
   omnivox_engine_destroy(engine);
 }
 
+/* Bridged calls by campaign, and by whom. */
+typedef struct shared_counts {
+  long bridged_out, bridged_second, by_others;
+  omnivox_agent_id shared[2];
+} shared_counts;
+
+static void on_shared_attempt(void* user_data, const omnivox_attempt_event* e) {
+  shared_counts* c = (shared_counts*)user_data;
+  if (e->bridged_at_ms == 0) return;
+  if (strcmp(e->campaign_id, "second") == 0) {
+    ++c->bridged_second;
+  } else {
+    ++c->bridged_out;
+  }
+  if (e->agent != c->shared[0] && e->agent != c->shared[1]) ++c->by_others;
+}
+
+static void test_agents_shared_by_campaigns(void) {
+  omnivox_engine* engine;
+  omnivox_agent_skills k = OMNIVOX_AGENT_SKILLS_INIT;
+  const char* campaigns[1] = {"second"};
+  const int priorities[1] = {1};
+  shared_counts c = {0, 0, 0, {0, 0}};
+  char number[16];
+  int i;
+
+  engine = blend_engine(on_shared_attempt, &c);
+  if (engine == NULL) return;
+  CHECK_OK(omnivox_engine_add_campaign(
+      engine, "{\"id\": \"second\", \"dial_mode\": \"PROGRESSIVE\", \"default_region\": \"US\"}",
+      NULL, NULL, &err_));
+  for (i = 0; i < 40; ++i) {
+    const char* numbers[1];
+    snprintf(number, sizeof number, "+1212%07d", 2000000 + i);
+    numbers[0] = number;
+    CHECK_OK(omnivox_engine_add_contact(engine, "second", NULL, numbers, 1, NULL, &err_));
+  }
+  /* Two agents of "out" (which has no contacts) that also take "second"'s calls. */
+  for (i = 0; i < 2; ++i) {
+    CHECK_OK(omnivox_engine_add_agent(engine, "out", "agent", 1, &c.shared[i], &err_));
+  }
+  k.campaigns = campaigns;
+  k.campaign_priorities = priorities;
+  k.campaign_count = 1;
+  CHECK_OK(omnivox_engine_set_agent_skills2(engine, c.shared[0], &k, &err_));
+  CHECK_OK(omnivox_engine_set_agent_skills2(engine, c.shared[1], &k, &err_));
+  CHECK_OK(omnivox_engine_start_campaign(engine, "out", &err_));
+  CHECK_OK(omnivox_engine_start_campaign(engine, "second", &err_));
+  CHECK_OK(omnivox_engine_run_for(engine, 8 * HOUR_MS, &err_));
+  printf("  shared agents: %ld bridged calls of \"second\", %ld of \"out\"\n", c.bridged_second,
+         c.bridged_out);
+  CHECK(c.bridged_second > 5);
+  CHECK(c.bridged_out == 0);
+  CHECK(c.by_others == 0);
+
+  /* misuse */
+  {
+    omnivox_agent_skills bad = OMNIVOX_AGENT_SKILLS_INIT;
+    const char* unknown[1] = {"nope"};
+    const char* twice[2] = {"second", "second"};
+    bad.version = 0;
+    CHECK_ERR(OMNIVOX_EINVALID, "omnivox_agent_skills",
+              omnivox_engine_set_agent_skills2(engine, c.shared[0], &bad, &err));
+    bad.version = OMNIVOX_AGENT_SKILLS_VERSION;
+    CHECK_ERR(OMNIVOX_EINVALID, "skills",
+              omnivox_engine_set_agent_skills2(engine, c.shared[0], NULL, &err));
+    bad.campaign_count = 1;
+    CHECK_ERR(OMNIVOX_EINVALID, "campaigns",
+              omnivox_engine_set_agent_skills2(engine, c.shared[0], &bad, &err));
+    bad.campaigns = unknown;
+    CHECK_ERR(OMNIVOX_ENOTFOUND, "nope",
+              omnivox_engine_set_agent_skills2(engine, c.shared[0], &bad, &err));
+    bad.campaigns = twice;
+    bad.campaign_count = 2;
+    CHECK_ERR(OMNIVOX_ECONFIG, "twice",
+              omnivox_engine_set_agent_skills2(engine, c.shared[0], &bad, &err));
+    bad.campaign_count = 1;
+    bad.outbound = 0;
+    CHECK_ERR(OMNIVOX_ECONFIG, "no outbound",
+              omnivox_engine_set_agent_skills2(engine, c.shared[0], &bad, &err));
+    CHECK_ERR(OMNIVOX_ENOTFOUND, "agent", omnivox_engine_set_agent_skills2(engine, 999, &k, &err));
+  }
+  omnivox_engine_destroy(engine);
+}
+
 int main(void) {
   test_inbound_queue();
+  test_agents_shared_by_campaigns();
   if (failures) {
     fprintf(stderr, "%d check(s) failed\n", failures);
     return 1;

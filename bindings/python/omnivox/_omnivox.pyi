@@ -68,14 +68,22 @@ class AgentActivity:
         """WRAP_UP, s."""
 
 class AgentSkills:
-    """What an agent may work on. Every field states its default."""
+    """What an agent may work on. Every field states its default.
+
+    An agent shared by several outbound campaigns (`campaigns` not empty; docs/blending.md, \"Agents shared by campaigns\"): each campaign's live answers may be bridged to it; when it is freed and live answers of several of its campaigns wait, the campaign of its highest priority goes first. Pacing counts it, while it is free, for one campaign only (so two campaigns never both dial for the same free agent): the first of its campaigns by priority that is started and has outbound work (calls in progress, contacts in its dial queue, or contacts it may still find); busy, for the campaign whose call it holds; paused, for its own. Inbound calls come first as for any agent (a live outbound answer waiting for an agent before both).
+    """
     @overload
     def __init__(self) -> None: ...
     @overload
-    def __init__(self, queues: List[InboundSkill], outbound: bool = ...) -> None: ...
+    def __init__(self, queues: List[InboundSkill], outbound: bool = ..., campaigns: List[CampaignSkill] = ...) -> None: ...
+    @property
+    def campaigns(self) -> List[CampaignSkill]:
+        """Other outbound campaigns whose calls the agent takes. Its own campaign stays first among those of equal priority, at priority 0 unless listed here with another. Default: none (the agent takes its own campaign's calls only)."""
+    @campaigns.setter
+    def campaigns(self, value: List[CampaignSkill]) -> None: ...
     @property
     def outbound(self) -> bool:
-        """The agent takes its campaign's outbound calls (false: an inbound-only agent, never counted by the campaign's pacing). Default: true."""
+        """The agent takes its campaign's outbound calls (false: an inbound-only agent, never counted by the campaign's pacing; `campaigns` must then be empty). Default: true."""
     @outbound.setter
     def outbound(self, value: bool) -> None: ...
     @property
@@ -809,6 +817,23 @@ class CampaignFile:
     @start.setter
     def start(self, value: datetime.datetime | None) -> None: ...
 
+class CampaignSkill:
+    """One agent's outbound skill: a campaign whose calls the agent takes besides those of the campaign it was added to, and the agent's priority for it (higher first)."""
+    @overload
+    def __init__(self) -> None: ...
+    @overload
+    def __init__(self, campaign: str, priority: int = ...) -> None: ...
+    @property
+    def campaign(self) -> str:
+        """The campaign's id."""
+    @campaign.setter
+    def campaign(self, value: str) -> None: ...
+    @property
+    def priority(self) -> int:
+        """The agent's priority for the campaign (higher first)."""
+    @priority.setter
+    def priority(self, value: int) -> None: ...
+
 class CampaignStatistics:
     """Live statistics of one campaign."""
     @property
@@ -1476,9 +1501,9 @@ class Engine:
         `limit`: a timedelta or seconds. Raises KeyboardInterrupt / CallbackError and takes progress= as run_for (a bar's total is `limit`).
         """
     def set_agent_skills(self, agent: int, skills: AgentSkills) -> None:
-        """Sets what an agent may work on: inbound queues with priorities, and whether it takes its campaign's outbound calls. Applies from the agent's next call. Throws NotFoundError for an unknown agent, ConfigError for an empty queue id.
+        """Sets what an agent may work on: inbound queues with priorities, whether it takes its campaign's outbound calls, and other campaigns whose calls it takes (AgentSkills). Applies from the agent's next call. Throws NotFoundError for an unknown agent or campaign, ConfigError for an empty queue or campaign id, a campaign listed twice, or campaigns for an agent that takes no outbound calls.
 
-        Sets the inbound queues an agent answers and whether it takes outbound calls. Raises NotFoundError for an unknown agent.
+        Sets the inbound queues an agent answers, whether it takes outbound calls and the other campaigns whose calls it takes. Raises NotFoundError for an unknown agent or campaign, ConfigError for a bad skill.
         """
     def set_agent_state(self, agent: int, state: AgentState) -> None:
         """Logs in (AVAILABLE), pauses (PAUSED), resumes (AVAILABLE) or logs out (LOGGED_OUT) an agent. An agent on a call finishes it first (the change applies after wrap-up)."""

@@ -40,15 +40,30 @@ void bind_blending(py::module_& m) {
   def_field_repr<InboundSkill>(m, "InboundSkill", {"queue", "priority"});
   def_field_pickle<InboundSkill>(m, "InboundSkill");
 
+  py::class_<CampaignSkill>(m, "CampaignSkill")
+      .def(py::init<>())
+      .def(py::init([](std::string campaign, int priority) {
+             return CampaignSkill{std::move(campaign), priority};
+           }),
+           py::arg("campaign"), py::arg("priority") = 0)
+      .def_readwrite("campaign", &CampaignSkill::campaign, "The campaign's id.")
+      .def_readwrite("priority", &CampaignSkill::priority,
+                     "The agent's priority for the campaign (higher first).");
+  def_field_repr<CampaignSkill>(m, "CampaignSkill", {"campaign", "priority"});
+  def_field_pickle<CampaignSkill>(m, "CampaignSkill");
+
   py::class_<AgentSkills>(m, "AgentSkills")
       .def(py::init<>())
-      .def(py::init([](std::vector<InboundSkill> queues, bool outbound) {
-             return AgentSkills{std::move(queues), outbound};
+      .def(py::init([](std::vector<InboundSkill> queues, bool outbound,
+                       std::vector<CampaignSkill> campaigns) {
+             return AgentSkills{std::move(queues), outbound, std::move(campaigns)};
            }),
-           py::arg("queues"), py::arg("outbound") = true)
+           py::arg("queues"), py::arg("outbound") = true,
+           py::arg("campaigns") = std::vector<CampaignSkill>{})
       .def_readwrite("queues", &AgentSkills::queues)
-      .def_readwrite("outbound", &AgentSkills::outbound);
-  def_field_repr<AgentSkills>(m, "AgentSkills", {"queues", "outbound"});
+      .def_readwrite("outbound", &AgentSkills::outbound)
+      .def_readwrite("campaigns", &AgentSkills::campaigns);
+  def_field_repr<AgentSkills>(m, "AgentSkills", {"queues", "outbound", "campaigns"});
   def_field_pickle<AgentSkills>(m, "AgentSkills");
 
   py::class_<BlendingConfig>(m, "BlendingConfig")
@@ -99,8 +114,9 @@ void bind_blending(py::module_& m) {
             box_.get().set_agent_skills(agent, skills);
           },
           py::arg("agent"), py::arg("skills"), release(),
-          "Sets the inbound queues an agent answers and whether it takes outbound calls. Raises "
-          "NotFoundError for an unknown agent.")
+          "Sets the inbound queues an agent answers, whether it takes outbound calls and the "
+          "other campaigns whose calls it takes. Raises NotFoundError for an unknown agent or "
+          "campaign, ConfigError for a bad skill.")
       .def(
           "set_blending",
           [](EngineBox& box_, const std::string& campaign_id, const BlendingConfig& blending) {

@@ -87,3 +87,39 @@ def test_config_types_round_trip_and_errors():
     b.reserve = -1
     with pytest.raises(omnivox.ConfigError, match="reserve"):
         sim.engine.set_blending("out", b)
+
+
+def test_agents_shared_by_two_campaigns():
+    from conftest import MONDAY_9, open_campaign
+    w = omnivox.SimulationOptions()
+    w.seed = 3
+    w.parametric.p_live = 0.5
+    sim = omnivox.Simulation(w, MONDAY_9)
+    e = sim.engine
+    e.add_campaign(open_campaign("first"))
+    e.add_campaign(open_campaign("second"))
+    for i in range(60):
+        e.add_contact("first", omnivox.Contact(numbers=[f"+1212{2000000 + i}"]))
+        e.add_contact("second", omnivox.Contact(numbers=[f"+1212{3000000 + i}"]))
+    # Agents of "second" that take "first"'s calls first.
+    agents = sim.add_agents("second", 3)
+    skills = omnivox.AgentSkills([], True, [omnivox.CampaignSkill("first", 2),
+                                            omnivox.CampaignSkill("second", 1)])
+    assert "CampaignSkill(campaign='first', priority=2)" in repr(skills)
+    again = pickle.loads(pickle.dumps(skills))
+    assert [(c.campaign, c.priority) for c in again.campaigns] == [("first", 2), ("second", 1)]
+    for a in agents:
+        e.set_agent_skills(a, skills)
+    e.start_campaign("first")
+    e.start_campaign("second")
+    e.run_for(datetime.timedelta(hours=4))
+    first = sim.storage.attempts("first")
+    second = sim.storage.attempts("second")
+    assert len(first) == 60 and len(second) == 60
+    # Every bridged call of either campaign went to a shared agent, "first"'s before "second"'s.
+    bridged = [a for a in first + second if a.bridged_at is not None]
+    assert {a.agent for a in bridged} <= set(agents) and len(bridged) > 30
+    assert max(a.created_at for a in first) < min(a.created_at for a in second)
+    with pytest.raises(omnivox.NotFoundError, match="nope"):
+        e.set_agent_skills(agents[0], omnivox.AgentSkills([], True,
+                                                          [omnivox.CampaignSkill("nope")]))

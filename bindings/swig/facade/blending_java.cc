@@ -29,15 +29,36 @@ void Engine::add_inbound_queue(const std::string& id, const std::vector<std::str
 
 void Engine::set_agent_skills(long long agent, const std::vector<std::string>& queues,
                               const std::vector<long long>& priorities, bool outbound) {
-  if (!priorities.empty() && priorities.size() != queues.size()) {
+  set_agent_skills(agent, queues, priorities, outbound, {}, {});
+}
+
+namespace {
+// Priorities given per id (`what`: "queues" or "campaigns"): none (all 0) or one each.
+int priority_at(const std::vector<long long>& priorities, std::size_t i) {
+  return priorities.empty() ? 0 : static_cast<int>(priorities[i]);
+}
+void check_priorities(const std::vector<long long>& priorities, std::size_t ids, const char* what) {
+  if (!priorities.empty() && priorities.size() != ids) {
     throw Error(ErrorCode::kInvalidArgument,
                 "Engine.setAgentSkills: " + std::to_string(priorities.size()) + " priorities for " +
-                    std::to_string(queues.size()) + " queues");
+                    std::to_string(ids) + " " + what);
   }
+}
+}  // namespace
+
+void Engine::set_agent_skills(long long agent, const std::vector<std::string>& queues,
+                              const std::vector<long long>& priorities, bool outbound,
+                              const std::vector<std::string>& campaigns,
+                              const std::vector<long long>& campaign_priorities) {
+  check_priorities(priorities, queues.size(), "queues");
+  check_priorities(campaign_priorities, campaigns.size(), "campaigns");
   omnivox::AgentSkills skills;
   skills.outbound = outbound;
   for (std::size_t i = 0; i < queues.size(); ++i) {
-    skills.queues.push_back({queues[i], priorities.empty() ? 0 : static_cast<int>(priorities[i])});
+    skills.queues.push_back({queues[i], priority_at(priorities, i)});
+  }
+  for (std::size_t i = 0; i < campaigns.size(); ++i) {
+    skills.campaigns.push_back({campaigns[i], priority_at(campaign_priorities, i)});
   }
   cpp_engine().set_agent_skills(static_cast<omnivox::AgentId>(agent), skills);
 }

@@ -461,6 +461,16 @@ class Engine {
   /// OmnivoxException(NOT_FOUND) for an unknown agent, (INVALID_ARGUMENT) for a length mismatch.
   void set_agent_skills(long long agent, const std::vector<std::string>& queues,
                         const std::vector<long long>& priorities, bool outbound);
+  /// The same, and the other campaigns whose calls the agent takes, with its priority for each
+  /// (`campaign_priorities` empty: all 0, else one per campaign; its own campaign is at 0 unless
+  /// listed). A free agent shared by campaigns is counted by one campaign's pacing at a time
+  /// (docs/blending.md, "Agents shared by campaigns"). OmnivoxException(NOT_FOUND) for an unknown
+  /// agent or campaign, (CONFIG) for a campaign listed twice, (INVALID_ARGUMENT) for a length
+  /// mismatch.
+  void set_agent_skills(long long agent, const std::vector<std::string>& queues,
+                        const std::vector<long long>& priorities, bool outbound,
+                        const std::vector<std::string>& campaigns,
+                        const std::vector<long long>& campaign_priorities);
   /// Sets a campaign's blending rule: THRESHOLD keeps `reserve` agents free for inbound,
   /// SERVICE_LEVEL chooses the reserve for `queue`'s target (empty: the first queue), DIALXFREE
   /// dials round(kappa x free outbound agents) + c when min_free_all agents and

@@ -74,4 +74,42 @@ public class BlendingTest {
       expectCode(ErrorCode.NOT_FOUND, () -> sim.inboundStatistics("nope"));
     }
   }
+
+  static class Bridged extends EventListener {
+    final List<String> campaigns = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void onAttemptFinished(AttemptRecord a) {
+      if (a.getBridgedAtMs() != 0) campaigns.add(a.getCampaignId());
+    }
+  }
+
+  @Test
+  public void agentsSharedByTwoCampaigns() {
+    Bridged rec = new Bridged();
+    try (Engine sim = Engine.simulation(CAMPAIGN, ".", rec)) {
+      sim.addCampaignJson(
+          "{\"id\": \"second\", \"dial_mode\": \"PROGRESSIVE\", \"default_region\": \"US\"}", ".");
+      for (int i = 0; i < 40; ++i) {
+        sim.addContact("second", "", new String[] {"+1212" + (2000000 + i)});
+      }
+      // The file's agents ("out" has no contacts) also take "second"'s calls.
+      StringList none = new StringList();
+      StringList second = new StringList(new String[] {"second"});
+      LongList agents = new LongList(sim.agents());
+      for (long a : agents) {
+        sim.setAgentSkills(a, none, new LongList(), true, second, new LongList(new long[] {1}));
+      }
+      sim.startCampaign("out");
+      sim.startCampaign("second");
+      sim.runFor(8L * 3600 * 1000);
+      assertTrue("bridged " + rec.campaigns.size(), rec.campaigns.size() > 5);
+      for (String c : rec.campaigns) assertEquals("second", c);
+
+      expectCode(ErrorCode.NOT_FOUND, () -> sim.setAgentSkills(agents.get(0), none,
+          new LongList(), true, new StringList(new String[] {"nope"}), new LongList()));
+      expectCode(ErrorCode.INVALID_ARGUMENT, () -> sim.setAgentSkills(agents.get(0), none,
+          new LongList(), true, second, new LongList(new long[] {1, 2})));
+    }
+  }
 }
