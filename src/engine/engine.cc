@@ -154,6 +154,17 @@ struct Engine::Impl::InboundHost final : detail::InboundRouter::Host {
   }
   TimePoint agent_idle_since(AgentId id) const override { return e.agents[id].idle_since; }
   AgentState agent_state(AgentId id) const override { return e.agents[id].state; }
+  void available_agents(std::vector<AgentId>& out) const override {
+    for (const auto& [id, c] : e.campaigns) {
+      if (c->shared_agents == 0) {
+        out.insert(out.end(), c->available.begin(), c->available.end());
+        continue;
+      }
+      for (AgentId a : c->available) {  // a shared agent once: from its own campaign's list
+        if (e.agents[a].campaign == c.get()) out.push_back(a);
+      }
+    }
+  }
   void agent_busy(AgentId id, AgentState state, CallId call) override {
     Agent& a = e.agents[id];
     a.call = call;

@@ -58,11 +58,17 @@ void InboundRouter::set_skills(AgentId agent, const AgentSkills& skills) {
   for (const auto& skill : skills.queues) {
     if (skill.queue.empty()) throw Error(ErrorCode::kConfig, "agent skill: empty queue id");
   }
-  for (auto& [queue, agents] : agents_of_queue_) {
-    agents.erase(std::remove(agents.begin(), agents.end(), agent), agents.end());
+  for (auto& [queue, by_agent] : skill_of_queue_) {
+    if (agent < by_agent.size()) by_agent[agent] = kNoSkill;
   }
-  for (const auto& skill : skills.queues) agents_of_queue_[skill.queue].push_back(agent);
+  for (const auto& skill : skills.queues) {
+    std::vector<int>& by_agent = skill_of_queue_[skill.queue];
+    if (by_agent.size() <= agent) by_agent.resize(agent + 1, kNoSkill);
+    by_agent[agent] = skill.priority;
+  }
   inbound_only_ += (skills.outbound ? 0 : 1) - (takes_outbound(agent) ? 0 : 1);
+  if (inbound_only_by_agent_.size() <= agent) inbound_only_by_agent_.resize(agent + 1, false);
+  inbound_only_by_agent_[agent] = !skills.outbound;
   skills_[agent] = skills;
 }
 
@@ -147,22 +153,27 @@ void InboundRouter::arrive(const InboundCall& in) {
   AgentId best = kNoAgent;
   int best_priority = 0;
   TimePoint best_idle{};
-  for (AgentId a : agents_of_queue_[q->config.id]) {
-    if (!h.agent_free(a)) continue;
-    int priority = 0;
-    for (const auto& skill : skills_[a].queues) {
-      if (skill.queue == q->config.id) priority = skill.priority;
-    }
+  auto consider = [&](AgentId a, int priority) {
+    if (!h.agent_free(a)) return;
     const TimePoint idle = h.agent_idle_since(a);
     if (best == kNoAgent || priority > best_priority ||
         (priority == best_priority && (idle < best_idle || (idle == best_idle && a < best)))) {
       best = a, best_priority = priority, best_idle = idle;
     }
+  };
+  // The free agents with the queue's skill: from the free agents, fewer than the skilled ones in a
+  // busy centre (the choice is a total order: the same agent either way).
+  const std::vector<int>& skill_of = skill_of_queue_[q->config.id];
+  free_buffer_.clear();
+  h.available_agents(free_buffer_);
+  for (AgentId a : free_buffer_) {
+    if (a < skill_of.size() && skill_of[a] != kNoSkill) consider(a, skill_of[a]);
   }
   if (best != kNoAgent) {
     connect(c, best);
   } else {
     q->waiting.push_back(in.call_id);
+    ++waiting_;
   }
 }
 
@@ -205,6 +216,7 @@ bool InboundRouter::on_event(const CallEvent& e) {
     case Phase::kWaiting: {
       Queue& q = queues_[c.queue];
       q.waiting.erase(std::remove(q.waiting.begin(), q.waiting.end(), e.call_id), q.waiting.end());
+      --waiting_;
       ++q.stats.abandoned;
       q.stats.wait_seconds_abandoned += to_seconds(t - c.arrived);
       ++q.window_ended;
@@ -301,6 +313,7 @@ void InboundRouter::save_unsaved() {
 }
 
 bool InboundRouter::offer(AgentId agent) {
+  if (waiting_ == 0) return false;
   auto skills = skills_.find(agent);
   if (skills == skills_.end()) return false;
   // The agent's highest skill priority, then the queue's priority, then the call waiting longest.
@@ -321,6 +334,7 @@ bool InboundRouter::offer(AgentId agent) {
   if (best == nullptr) return false;
   const CallId id = best->waiting.front();
   best->waiting.pop_front();
+  --waiting_;
   connect(calls_.at(id), agent);
   return true;
 }
@@ -433,6 +447,7 @@ void InboundRouter::cancel_timers() {
       calls_.erase(id);
     }
     q.waiting.clear();
+    waiting_ = 0;
   }
   std::vector<CallId> taken;
   for (const auto& [id, c] : calls_) taken.push_back(id);

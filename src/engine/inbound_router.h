@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,6 +38,8 @@ class InboundRouter {
     virtual bool agent_free(AgentId agent) const = 0;
     virtual TimePoint agent_idle_since(AgentId agent) const = 0;
     virtual AgentState agent_state(AgentId agent) const = 0;
+    // Appends every AVAILABLE agent (each once, in no order) to `out`.
+    virtual void available_agents(std::vector<AgentId>& out) const = 0;
     // Moves the agent to RESERVED, ON_CALL or WRAP_UP for an inbound call.
     virtual void agent_busy(AgentId agent, AgentState state, CallId call) = 0;
     // The agent's inbound call is over (and its wrap-up): free it for the next work and pace.
@@ -74,8 +77,7 @@ class InboundRouter {
   bool offer(AgentId agent);
   // False for an inbound-only agent (never given outbound calls, not counted by pacing).
   bool takes_outbound(AgentId agent) const {
-    auto it = skills_.find(agent);
-    return it == skills_.end() || it->second.outbound;
+    return agent >= inbound_only_by_agent_.size() || !inbound_only_by_agent_[agent];
   }
   // Some agent is inbound-only (the campaigns' counts of free agents then need a look at each).
   bool any_inbound_only() const { return inbound_only_ > 0; }
@@ -137,7 +139,13 @@ class InboundRouter {
   std::vector<Queue> queues_;
   std::map<std::string, std::size_t> by_number_;  // DID or id -> queue
   std::unordered_map<AgentId, AgentSkills> skills_;
-  std::map<std::string, std::vector<AgentId>> agents_of_queue_;
+  // By queue id, then agent id: the agent's priority for the queue, kNoSkill without the skill.
+  static constexpr int kNoSkill = std::numeric_limits<int>::min();
+  std::map<std::string, std::vector<int>> skill_of_queue_;
+  std::vector<AgentId> free_buffer_;  // arrive's, reused
+  // By agent id: an inbound-only agent (takes_outbound, asked for every free agent by pacing).
+  std::vector<bool> inbound_only_by_agent_;
+  long waiting_ = 0;  // calls waiting in every queue (offer has nothing to do at 0)
   std::unordered_map<CallId, Call> calls_;
   std::map<std::string, Blend> blends_;
   std::vector<Attempt> unsaved_;  // records storage refused, oldest first
