@@ -18,9 +18,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "omnivox/engine.h"
 #include "omnivox/event_listener.h"
@@ -271,6 +274,32 @@ CallEvent call_event_from(const In& e, std::string_view prefix, Text&& text) {
   out.provider_code = e.provider_code;
   return out;
 }
+
+// ---- what a host sets, from its plain form ----
+// `prefix` starts every message and names the fields' owner ("queue->", "Engine.setBlending: ").
+
+/// An inbound queue: its id, dialled numbers (E.164; the engine checks them), priority, the
+/// service level's T in ms and target. Throws Error(kConfig) for a negative T.
+InboundQueueConfig inbound_queue_from(std::string id, std::vector<std::string> numbers,
+                                      int priority, std::int64_t answer_within_ms,
+                                      double service_level_target, std::string_view prefix);
+
+/// A campaign's blending rule (docs/blending.md). Throws Error(kInvalidArgument) for a rule
+/// out of range, Error(kConfig) for a kappa that is not finite.
+BlendingConfig blending_from(int rule, int reserve, std::string queue, int min_free_all,
+                             int min_free_outbound, double kappa, int c, std::string_view prefix);
+
+/// A state a host may give an agent: LOGGED_OUT, AVAILABLE or PAUSED (the engine sets the
+/// others). Throws Error(kInvalidArgument) naming `what` otherwise.
+AgentState host_agent_state(int state, std::string_view what);
+
+/// An agent's disposition of a call (SALE .. COMPLETED) and its callback time (ms since the
+/// epoch; 0 = none): CALLBACK needs one. Throws Error(kInvalidArgument) naming `prefix`'s
+/// arguments otherwise. The engine checks the time itself; a host that applies the call later
+/// (the C API's engine threads) checks first so that the error reaches its caller.
+std::pair<Disposition, std::optional<TimePoint>> agent_disposition(int disposition,
+                                                                   std::int64_t callback_at_ms,
+                                                                   std::string_view prefix);
 
 }  // namespace omnivox::bindings_support
 

@@ -1,9 +1,9 @@
 // The C API's inbound queues, agents' skills and blending (include/omnivox/omnivox.h, "Inbound
 // queues, agents' skills and blending").
-#include <cmath>
 #include <string>
 #include <vector>
 
+#include "bindings_support/plain_forms.h"
 #include "capi/capi_internal.h"
 #include "omnivox/engine.h"
 #include "omnivox/inbound.h"
@@ -57,20 +57,16 @@ int omnivox_engine_add_inbound_queue(omnivox_engine* engine, const omnivox_inbou
     require(queue, "queue");
     omnivox::capi::check_version(queue->version, OMNIVOX_INBOUND_QUEUE_VERSION,
                                  "omnivox_inbound_queue");
-    omnivox::InboundQueueConfig q;
-    q.id = text_arg(queue->id, "queue->id");
+    std::string id = text_arg(queue->id, "queue->id");
     if (queue->number_count > 0) require(queue->numbers, "queue->numbers");
+    std::vector<std::string> numbers;
     for (std::size_t i = 0; i < queue->number_count; ++i) {
       const std::string name = "queue->numbers[" + std::to_string(i) + "]";
-      q.numbers.push_back(omnivox::capi::e164_arg(queue->numbers[i], name.c_str()));
+      numbers.push_back(omnivox::capi::e164_arg(queue->numbers[i], name.c_str()));
     }
-    q.priority = queue->priority;
-    if (queue->answer_within_ms < 0) {
-      throw CError{OMNIVOX_ECONFIG, "field 'queue->answer_within_ms' is negative"};
-    }
-    q.answer_within = omnivox::Duration(queue->answer_within_ms);
-    q.service_level_target = queue->service_level_target;
-    e.add_inbound_queue(q);
+    e.add_inbound_queue(omnivox::bindings_support::inbound_queue_from(
+        std::move(id), std::move(numbers), queue->priority, queue->answer_within_ms,
+        queue->service_level_target, "field queue->"));
   });
 }
 
@@ -112,22 +108,14 @@ int omnivox_engine_set_blending(omnivox_engine* engine, const char* campaign_id,
     const std::string campaign = id_arg(campaign_id, "campaign_id");
     require(blending, "blending");
     omnivox::capi::check_version(blending->version, OMNIVOX_BLENDING_VERSION, "omnivox_blending");
-    if (blending->rule < OMNIVOX_BLENDING_NONE || blending->rule > OMNIVOX_BLENDING_DIALXFREE) {
-      throw CError{OMNIVOX_EINVALID, "field 'blending->rule' (" + std::to_string(blending->rule) +
-                                         ") is not an enum omnivox_blending_rule"};
-    }
-    omnivox::BlendingConfig b;
-    b.rule = static_cast<omnivox::BlendingRule>(blending->rule);
-    b.reserve = blending->reserve;
-    if (blending->queue != nullptr) b.queue = text_arg(blending->queue, "blending->queue");
-    b.min_free_all = blending->min_free_all;
-    b.min_free_outbound = blending->min_free_outbound;
-    if (!std::isfinite(blending->kappa)) {
-      throw CError{OMNIVOX_ECONFIG, "field 'blending->kappa' is not finite"};
-    }
-    b.kappa = blending->kappa;
-    b.c = blending->c;
-    e.set_blending(campaign, b);
+    static_assert(OMNIVOX_BLENDING_DIALXFREE ==
+                  static_cast<int>(omnivox::BlendingRule::kDialxfree));
+    std::string queue;
+    if (blending->queue != nullptr) queue = text_arg(blending->queue, "blending->queue");
+    e.set_blending(campaign, omnivox::bindings_support::blending_from(
+                                 blending->rule, blending->reserve, std::move(queue),
+                                 blending->min_free_all, blending->min_free_outbound,
+                                 blending->kappa, blending->c, "field blending->"));
   });
 }
 
@@ -143,18 +131,7 @@ int omnivox_engine_inbound_statistics(omnivox_engine* engine, const char* queue_
     const omnivox::InboundQueueStatistics s = e.inbound_statistics(id);
     omnivox_inbound_statistics r{};
     r.version = OMNIVOX_INBOUND_STATISTICS_VERSION;
-    r.offered = s.offered;
-    r.answered = s.answered;
-    r.abandoned = s.abandoned;
-    r.answered_within = s.answered_within;
-    r.abandoned_within = s.abandoned_within;
-    r.waiting = s.waiting;
-    r.wait_seconds_answered = s.wait_seconds_answered;
-    r.wait_seconds_abandoned = s.wait_seconds_abandoned;
-    r.handle_seconds = s.handle_seconds;
-    r.service_level = s.service_level;
-    r.asa_seconds = s.asa_s;
-    r.abandon_rate = s.abandon_rate;
+    omnivox::bindings_support::fill_inbound_statistics(s, r);
     *out = r;
   });
 }

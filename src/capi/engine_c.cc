@@ -707,15 +707,11 @@ int omnivox_engine_set_agent_state(omnivox_engine* engine, omnivox_agent_id agen
                                    char** errptr) {
   return guarded("omnivox_engine_set_agent_state", errptr, [&] {
     ENGINE_HANDLE(engine);
-    if (state != OMNIVOX_AGENT_LOGGED_OUT && state != OMNIVOX_AGENT_AVAILABLE &&
-        state != OMNIVOX_AGENT_PAUSED) {
-      throw CError{OMNIVOX_EINVALID, "argument 'state' (" + std::to_string(state) +
-                                         ") is not LOGGED_OUT, AVAILABLE or PAUSED"};
-    }
+    const omnivox::AgentState to =
+        omnivox::bindings_support::host_agent_state(state, "argument state");
     // No look-up of the agent here: it would wait for the engine's lock, which an engine thread
     // holds while it calls originate() (that may wait for the host's lock this caller holds).
     omnivox::Engine* e = h.engine.get();
-    auto to = static_cast<omnivox::AgentState>(state);
     if (!deferred(h, "omnivox_engine_set_agent_state",
                   [e, agent, to] { e->set_agent_state(agent, to); })) {
       e->set_agent_state(agent, to);
@@ -736,19 +732,10 @@ int omnivox_engine_set_disposition(omnivox_engine* engine, omnivox_call_id call,
                                    int64_t callback_at_ms, char** errptr) {
   return guarded("omnivox_engine_set_disposition", errptr, [&] {
     ENGINE_HANDLE(engine);
-    if (disposition < OMNIVOX_DISPOSITION_SALE || disposition > OMNIVOX_DISPOSITION_COMPLETED) {
-      throw CError{OMNIVOX_EINVALID, "argument 'disposition' (" + std::to_string(disposition) +
-                                         ") is not an agent disposition (SALE .. COMPLETED)"};
-    }
     // Checked here, not left to the engine: on the engine's threads the call is applied later.
-    if (callback_at_ms < 0) throw CError{OMNIVOX_EINVALID, "argument 'callback_at_ms' is negative"};
-    std::optional<omnivox::TimePoint> at;
-    if (callback_at_ms > 0) at = time_of(callback_at_ms);
-    if (disposition == OMNIVOX_DISPOSITION_CALLBACK && !at) {
-      throw CError{OMNIVOX_EINVALID, "argument 'callback_at_ms' is required for CALLBACK"};
-    }
+    const auto [d, at] =
+        omnivox::bindings_support::agent_disposition(disposition, callback_at_ms, "argument ");
     omnivox::Engine* e = h.engine.get();
-    auto d = static_cast<omnivox::Disposition>(disposition);
     if (!deferred(h, "omnivox_engine_set_disposition",
                   [e, call, d, at] { e->set_disposition(call, d, at); })) {
       e->set_disposition(call, d, at);

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "bindings_support/plain_forms.h"
 #include "omnivox/engine.h"
 #include "omnivox/inbound.h"
 #include "omnivox_java.h"
@@ -15,16 +16,8 @@ static_assert(static_cast<int>(BlendingRule::DIALXFREE) ==
 void Engine::add_inbound_queue(const std::string& id, const std::vector<std::string>& numbers,
                                int priority, long long answer_within_ms,
                                double service_level_target) {
-  if (answer_within_ms < 0) {
-    throw Error(ErrorCode::kConfig, "Engine.addInboundQueue: answerWithinMs is negative");
-  }
-  omnivox::InboundQueueConfig q;
-  q.id = id;
-  q.numbers = numbers;
-  q.priority = priority;
-  q.answer_within = omnivox::Duration(answer_within_ms);
-  q.service_level_target = service_level_target;
-  cpp_engine().add_inbound_queue(q);
+  cpp_engine().add_inbound_queue(bindings_support::inbound_queue_from(
+      id, numbers, priority, answer_within_ms, service_level_target, "Engine.addInboundQueue: "));
 }
 
 void Engine::set_agent_skills(long long agent, const std::vector<std::string>& queues,
@@ -66,33 +59,14 @@ void Engine::set_agent_skills(long long agent, const std::vector<std::string>& q
 void Engine::set_blending(const std::string& campaign_id, BlendingRule rule, int reserve,
                           const std::string& queue, int min_free_all, int min_free_outbound,
                           double kappa, int c) {
-  omnivox::BlendingConfig b;
-  b.rule = static_cast<omnivox::BlendingRule>(rule);
-  b.reserve = reserve;
-  b.queue = queue;
-  b.min_free_all = min_free_all;
-  b.min_free_outbound = min_free_outbound;
-  b.kappa = kappa;
-  b.c = c;
-  cpp_engine().set_blending(campaign_id, b);
+  cpp_engine().set_blending(campaign_id, bindings_support::blending_from(
+                                             static_cast<int>(rule), reserve, queue, min_free_all,
+                                             min_free_outbound, kappa, c, "Engine.setBlending: "));
 }
 
 InboundStatistics Engine::inbound_statistics(const std::string& queue_id) const {
-  const omnivox::InboundQueueStatistics s = cpp_engine().inbound_statistics(queue_id);
   InboundStatistics r;
-  r.queue_id = s.queue_id;
-  r.offered = s.offered;
-  r.answered = s.answered;
-  r.abandoned = s.abandoned;
-  r.answered_within = s.answered_within;
-  r.abandoned_within = s.abandoned_within;
-  r.waiting = s.waiting;
-  r.wait_seconds_answered = s.wait_seconds_answered;
-  r.wait_seconds_abandoned = s.wait_seconds_abandoned;
-  r.handle_seconds = s.handle_seconds;
-  r.service_level = s.service_level;
-  r.asa_s = s.asa_s;
-  r.abandon_rate = s.abandon_rate;
+  bindings_support::fill_inbound_statistics(cpp_engine().inbound_statistics(queue_id), r);
   return r;
 }
 

@@ -660,12 +660,9 @@ std::vector<long long> Engine::agents() const {
 
 void Engine::set_agent_state(long long agent, AgentState state) {
   State& s = live();
-  if (state != AgentState::LOGGED_OUT && state != AgentState::AVAILABLE &&
-      state != AgentState::PAUSED) {
-    invalid("Engine.setAgentState", "state must be LOGGED_OUT, AVAILABLE or PAUSED");
-  }
-  s.eng().set_agent_state(agent_id(agent, "Engine.setAgentState"),
-                          static_cast<omnivox::AgentState>(state));
+  const omnivox::AgentState to =
+      bindings_support::host_agent_state(static_cast<int>(state), "Engine.setAgentState: state");
+  s.eng().set_agent_state(agent_id(agent, "Engine.setAgentState"), to);
 }
 
 AgentState Engine::agent_state(long long agent) const {
@@ -675,15 +672,8 @@ AgentState Engine::agent_state(long long agent) const {
 void Engine::set_disposition(long long call_id, Disposition disposition, long long callback_at_ms) {
   State& s = live();
   const char* where = "Engine.setDisposition";
-  auto d = checked_enum<omnivox::Disposition>(disposition, omnivox::kDispositionCount, where,
-                                              "disposition");
-  if (!omnivox::is_agent_disposition(d)) {
-    invalid(where, std::string(omnivox::to_string(d)) +
-                       " is not an agent disposition (SALE .. COMPLETED)");
-  }
-  std::optional<omnivox::TimePoint> at;  // 0: none; a negative one the engine refuses
-  if (callback_at_ms != 0) at = time_of(callback_at_ms);
-  if (d == omnivox::Disposition::kCallback && !at) invalid(where, "CALLBACK needs callback_at_ms");
+  const auto [d, at] = bindings_support::agent_disposition(
+      static_cast<int>(disposition), callback_at_ms, "Engine.setDisposition: ");
   s.eng().set_disposition(positive_id(call_id, where, "call id"), d, at);
 }
 
@@ -765,20 +755,17 @@ bool Engine::run_until_done(long long limit_ms) {
 bool Engine::idle() const { return live().eng().idle(); }
 
 Statistics Engine::statistics(const std::string& campaign_id) const {
-  const omnivox::CampaignStatistics st = live().eng().statistics(campaign_id);
   Statistics r;
-  bindings_support::fill_statistics(st, r);
-  bindings_support::put_counts(r.agents_by_state_, st.agents_by_state);
-  bindings_support::put_counts(r.dispositions_, st.dispositions);
+  bindings_support::fill_statistics(live().eng().statistics(campaign_id), r);
   return r;
 }
 
 long long Statistics::agents_in_state(AgentState state) const {
-  return agents_by_state_[static_cast<int>(checked_enum<omnivox::AgentState>(
+  return agents_by_state[static_cast<int>(checked_enum<omnivox::AgentState>(
       state, omnivox::kAgentStateCount, "Statistics.agentsInState", "state"))];
 }
 long long Statistics::disposition_count(Disposition disposition) const {
-  return dispositions_[static_cast<int>(checked_enum<omnivox::Disposition>(
+  return dispositions[static_cast<int>(checked_enum<omnivox::Disposition>(
       disposition, omnivox::kDispositionCount, "Statistics.dispositionCount", "disposition"))];
 }
 
@@ -786,7 +773,6 @@ namespace {
 AgentActivity activity_of(const omnivox::AgentActivity& a) {
   AgentActivity r;
   bindings_support::fill_activity(a, r);
-  bindings_support::put_counts(r.dispositions_, a.dispositions);
   return r;
 }
 std::vector<AgentActivity> activities_of(const std::vector<omnivox::AgentActivity>& in) {
@@ -817,7 +803,7 @@ AgentStatistics Engine::agent_statistics(const std::string& campaign_id) const {
 }
 
 long long AgentActivity::disposition_count(Disposition disposition) const {
-  return dispositions_[static_cast<int>(checked_enum<omnivox::Disposition>(
+  return dispositions[static_cast<int>(checked_enum<omnivox::Disposition>(
       disposition, omnivox::kDispositionCount, "AgentActivity.dispositionCount", "disposition"))];
 }
 double AgentActivity::per_logged_in_hour(double count) const {

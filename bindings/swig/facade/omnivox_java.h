@@ -220,8 +220,8 @@ struct Statistics {
   /// Attempts that ended with `disposition` so far.
   long long disposition_count(Disposition disposition) const;
 #ifndef SWIG
-  long long agents_by_state_[6] = {};
-  long long dispositions_[15] = {};
+  long long agents_by_state[6] = {};
+  long long dispositions[15] = {};
 #endif
 };
 
@@ -245,7 +245,7 @@ struct AgentActivity {
   /// perLoggedInHour(dispositionCount(Disposition.SALE)).
   double per_logged_in_hour(double count) const;
 #ifndef SWIG
-  long long dispositions_[15] = {};
+  long long dispositions[15] = {};
 #endif
 };
 
