@@ -1,7 +1,7 @@
 // Agents shared by two outbound campaigns (AgentSkills::campaigns): both campaigns' pacing counts
 // the shared agents by the documented rule (a free one for the campaign of its highest priority
 // that has work), each campaign's abandon cap holds under the after-the-fact audit, and no agent
-// ever holds two calls.
+// ever holds two calls. And the threshold reserve's share of free inbound-only agents.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -246,6 +246,39 @@ TEST(BlendingSharedAgents, CampaignFileGivesAgentGroupsOtherCampaigns) {
   // Agent 0 is shared (counted in "other"'s agents), agent 2 is "main"'s alone.
   EXPECT_EQ(e.statistics("other").agents_by_state[static_cast<int>(AgentState::kPaused)], 1);
   EXPECT_EQ(e.statistics("main").agents_by_state[static_cast<int>(AgentState::kPaused)], 2);
+}
+
+// The threshold reserve counts free inbound-only agents: with 4 of them free, a reserve of 3
+// holds none of the campaign's 4 free blended agents back (and a reserve of 6 holds 2).
+TEST(BlendingReserve, FreeInboundOnlyAgentsHoldTheirShareOfTheReserve) {
+  for (const auto& [reserve, seen] : std::vector<std::pair<int, int>>{{3, 4}, {6, 2}}) {
+    struct Decisions : EventListener {
+      unsigned interests() const override { return kPacingDecisions; }
+      void on_pacing_decision(const PacingDecision& d) override {
+        if (first_idle < 0) first_idle = d.agents_idle, first_launched = d.launched;
+      }
+      int first_idle = -1, first_launched = -1;
+    } decisions;
+    Simulation sim(world(1), kStart, Simulation::quiet_engine_options(),
+                   Simulation::quiet_storage_options(), &decisions);
+    Engine& e = sim.engine();
+    CampaignConfig c = predictive("out");
+    c.dial_mode = DialMode::kProgressive;
+    e.add_campaign(c);
+    add_contacts(e, "out", 100, 2000000);
+    e.add_inbound_queue(InboundQueueConfig{"help", {"+15550100001"}});
+    const std::vector<AgentId> agents = sim.add_agents("out", 8);
+    for (std::size_t i = 0; i < agents.size(); ++i) {
+      e.set_agent_skills(agents[i], AgentSkills{{{"help", 0}}, /*outbound=*/i >= 4});
+    }
+    BlendingConfig b;
+    b.rule = BlendingRule::kThreshold;
+    b.reserve = reserve;
+    e.set_blending("out", b);
+    e.start_campaign("out");
+    EXPECT_EQ(decisions.first_idle, seen) << "reserve " << reserve;
+    EXPECT_EQ(decisions.first_launched, seen) << "reserve " << reserve;
+  }
 }
 
 }  // namespace

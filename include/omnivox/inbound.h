@@ -83,7 +83,8 @@ enum class BlendingRule : std::uint8_t {
   kNone,
   /// Bhulai & Koole (2003), "A queueing model for call blending in call centers", IEEE TAC
   /// 48(8): outbound work only while more than `reserve` agents would stay free for inbound:
-  /// pacing sees max(free outbound agents - reserve, 0) free agents.
+  /// pacing sees max(free outbound agents - max(reserve - free inbound-only agents, 0), 0) free
+  /// agents (free inbound-only agents count towards the reserve: inbound calls may take them).
   kThreshold,
   /// The threshold rule with `reserve` chosen online: the smallest reserve whose predicted
   /// service level (the threshold model's birth-death chain, omnivox/blending.h, with the

@@ -376,11 +376,14 @@ void InboundRouter::apply_blending(const std::string& campaign_id, int free_all,
   } else if (b.config.rule == BlendingRule::kServiceLevel) {
     reserve = reserve_of(b, s.agents_logged_in + logged_in_inbound_only);
   }
-  if (reserve > 0) {
-    // The reserved agents are not the campaign's to dial for: neither free nor staffed for it.
-    const int kept = std::min(reserve, s.agents_idle);
-    s.agents_idle -= kept;
-    s.agents_logged_in = std::max(s.agents_busy, s.agents_logged_in - reserve);
+  // The reserve counts every free agent an inbound call may take (the threshold model's pool, of
+  // which the reserve of kServiceLevel is computed): free inbound-only agents hold their share of
+  // it, and the campaign keeps only the rest of its free agents back.
+  const int held = std::max(0, reserve - std::max(0, free_all - s.agents_idle));
+  if (held > 0) {
+    // The held agents are not the campaign's to dial for: neither free nor staffed for it.
+    s.agents_idle -= std::min(held, s.agents_idle);
+    s.agents_logged_in = std::max(s.agents_busy, s.agents_logged_in - held);
   }
 }
 
