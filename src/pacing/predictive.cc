@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -258,13 +259,34 @@ class PredictivePolicy final : public PacingPolicy {
     // The two bracketing thresholds already steer the rate to the target; only a clear miss
     // over a large sample means the model itself is off.
     if (s.live_answers < 2000) return;
+    const std::optional<double> recent = recent_rate(s);
+    if (!recent) return;
+    // Down on the compliance window's rate. Up only when the rate of the last live answers is
+    // under target too: the window's rate still carries the start of the campaign, when the
+    // governor allowed little beyond the free agents, and a model made bolder for it asks for
+    // more than the governor then allows, which it cuts where the model did not plan (fewer
+    // connects for more abandons: 98.5 against 99.0 % of the optimum over 36 h of N = 50).
     if (s.abandon_rate > 1.15 * target) {
       --allowance_step_;
-    } else if (s.abandon_rate < 0.75 * target) {
+    } else if (*recent < 0.75 * target && s.abandon_rate < 0.75 * target) {
       ++allowance_step_;
     }
     allowance_step_ = std::clamp(allowance_step_, -10, 6);
     allowance_ = target * std::pow(1.2, allowance_step_);
+  }
+
+  // The abandon rate over at least the last kRecentLive live answers of the compliance window,
+  // from the counts at earlier adjustments; none until the window holds that many more than at
+  // the first. A window that lost live answers (a rolling window past its length) starts over.
+  std::optional<double> recent_rate(const PacingSnapshot& s) {
+    if (!marks_.empty() && s.live_answers < marks_.back().first) marks_.clear();
+    marks_.emplace_back(s.live_answers, s.abandons);
+    while (marks_.size() > 2 && s.live_answers - marks_[1].first >= kRecentLive) {
+      marks_.pop_front();
+    }
+    const auto [live, abandons] = marks_.front();
+    if (s.live_answers - live < kRecentLive) return std::nullopt;
+    return static_cast<double>(s.abandons - abandons) / static_cast<double>(s.live_answers - live);
   }
 
   // The solution for `agents` and the team size it was solved for. The model is solved again
@@ -351,7 +373,9 @@ class PredictivePolicy final : public PacingPolicy {
   }
 
   static constexpr int kUnset = -1000;
-  static constexpr long kMinHandles = 10;  // finished calls before the handle time is trusted
+  static constexpr long kMinHandles = 10;
+  static constexpr long kRecentLive = 2000;  // live answers behind the recent abandon rate  //
+                                             // finished calls before the handle time is trusted
   PredictiveOptions options_;
   long handles_ = 0;             // finished calls counted by track_handles
   double handle_seconds_ = 0;    // their summed handle times
@@ -360,7 +384,8 @@ class PredictivePolicy final : public PacingPolicy {
   int allowance_step_ = kUnset;
   double allowance_ = 0;
   long last_adjust_live_ = 0;
-  long generation_ = 0;  // of the model in at_; 0 before the first
+  std::deque<std::pair<long, long>> marks_;  // (live answers, abandons) at adjustments
+  long generation_ = 0;                      // of the model in at_; 0 before the first
   long resolved_at_solve_ = 0;
   int at_step_ = 0;
   OptimumModel at_;
