@@ -248,6 +248,31 @@ TEST(BlendingSharedAgents, CampaignFileGivesAgentGroupsOtherCampaigns) {
   EXPECT_EQ(e.statistics("main").agents_by_state[static_cast<int>(AgentState::kPaused)], 2);
 }
 
+// A campaign that runs out of work hands its shared agents over at once, though nothing else
+// would pace the next campaign (it had no agent, so no call of its own).
+TEST(BlendingSharedAgents, CampaignRunningOutHandsItsAgentsToTheNext) {
+  SimulationOptions so = world(4);
+  so.parametric.p_live = 0;  // no call reaches an agent: only pacing frees them for "next"
+  so.parametric.p_busy = 0.5;
+  Simulation sim(so, kStart);
+  Engine& e = sim.engine();
+  CampaignConfig first = predictive("first"), next = predictive("next");
+  first.dial_mode = next.dial_mode = DialMode::kProgressive;
+  e.add_campaign(first);
+  e.add_campaign(next);
+  add_contacts(e, "first", 3, 2000000);
+  add_contacts(e, "next", 50, 3000000);
+  const std::vector<AgentId> shared = sim.add_agents("next", 2);
+  AgentSkills skills;
+  skills.campaigns = {{"first", 1}};
+  for (AgentId a : shared) e.set_agent_skills(a, skills);
+  e.start_campaign("first");
+  e.start_campaign("next");
+  e.run_for(std::chrono::hours(2));
+  EXPECT_EQ(e.statistics("first").attempts, 3);
+  EXPECT_EQ(e.statistics("next").attempts, 50);
+}
+
 // The threshold reserve counts free inbound-only agents: with 4 of them free, a reserve of 3
 // holds none of the campaign's 4 free blended agents back (and a reserve of 6 holds 2).
 TEST(BlendingReserve, FreeInboundOnlyAgentsHoldTheirShareOfTheReserve) {

@@ -65,21 +65,35 @@ Engine::Impl::Agent* Engine::Impl::longest_idle_agent(Campaign& c) {
   return best;
 }
 
+bool Engine::Impl::has_work(const Campaign& c) const {
+  return c.started && (c.pending > 0 || !c.waiting.empty() || !c.queue.empty() ||
+                       now() >= c.refill_blocked_until);
+}
+
 const Engine::Impl::Campaign* Engine::Impl::counted_for(const Agent& a) const {
   if (a.shared.empty()) return a.campaign;
   const Campaign* first = nullptr;
-  const TimePoint t = now();
   for (const Campaign* c : a.shared) {
     if (!c->started) continue;
     if (first == nullptr) first = c;
-    if (c->pending > 0 || !c->waiting.empty() || !c->queue.empty() ||
-        t >= c->refill_blocked_until) {
-      return c;
-    }
+    if (has_work(*c)) return c;
   }
   return first;
 }
 
+void Engine::Impl::hand_over_shared_agents(const Campaign& c) {
+  std::vector<Campaign*> others;
+  for (AgentId id : c.agents) {
+    for (Campaign* other : agents[id].shared) {
+      if (other != &c && std::find(others.begin(), others.end(), other) == others.end()) {
+        others.push_back(other);
+      }
+    }
+  }
+  // A campaign paced here may run out of work too and hand over in turn: each does so once, as
+  // only a change from work to none hands over.
+  for (Campaign* other : others) pace(*other);
+}
 Engine::Impl::AgentCounts Engine::Impl::count_agents(const Campaign& c, AgentId leaver,
                                                      bool outbound_only) const {
   AgentCounts n;

@@ -111,6 +111,7 @@ struct Engine::Impl {
     // Shared agents among `agents`: pacing then counts each agent (count_agents), not the
     // per-state totals, which count a shared agent in every campaign it serves.
     int shared_agents = 0;
+    bool had_work = true;  // has_work at its last pacing (with shared agents)
     int agents_in_state[kAgentStateCount] = {};
     int agents_previewing = 0;  // AVAILABLE agents holding a preview (not idle for pacing)
     int agents_departing = 0;   // AVAILABLE agents waiting to pause or log out (not idle either)
@@ -375,6 +376,11 @@ struct Engine::Impl {
   // agent, contacts in its dial queue, or a refill not known to come up empty. With none, the
   // first started one; null when none is started.
   const Campaign* counted_for(const Agent& a) const;
+  // Started, with outbound work (counted_for's test).
+  bool has_work(const Campaign& c) const;
+  // `c` has just run out of work: the campaigns that share its agents count them now and must
+  // decide again (no event of theirs may come: they may have had no agent, so no call).
+  void hand_over_shared_agents(const Campaign& c);
   // Campaign `c`'s agents as its pacing sees them when some are shared: an agent of `c` alone as
   // the per-state totals count it; a shared agent free only for the campaign counted_for names,
   // busy for the campaign whose call it holds (its own for an inbound call), paused or holding a

@@ -92,6 +92,12 @@ void Engine::Impl::pace(Campaign& c) {
                             s.calls_pending, wanted, allowed, launched});
     });
   }
+  if (c.shared_agents > 0) {
+    const bool work = has_work(c);
+    const bool ran_out = c.had_work && !work;
+    c.had_work = work;
+    if (ran_out) hand_over_shared_agents(c);
+  }
 }
 
 double Engine::Impl::day_left(const Campaign& c, TimePoint t) const {
