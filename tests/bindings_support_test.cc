@@ -126,6 +126,24 @@ TEST(BindingsSupport, StatisticsFillEveryCountAndTheCapacityFields) {
   EXPECT_EQ(h.agents_by_state[static_cast<int>(AgentState::kPaused)], 3);
 }
 
+TEST(BindingsSupport, AnImportReportFillsTheCCountsAndAHostSummary) {
+  ImportReport r;
+  r.rows_read = 3;
+  r.rows_loaded = 2;
+  r.rows_rejected = 1;
+  omnivox_import_report c{};
+  fill_import_report(r, c);
+  EXPECT_EQ(c.rows_read, 3u);
+  EXPECT_EQ(c.rows_rejected, 1u);
+  struct {
+    long long rows_read = 0, rows_loaded = 0, rows_rejected = 0;
+    std::string summary;
+  } h;
+  fill_import_report(r, h);
+  EXPECT_EQ(h.rows_loaded, 2);
+  EXPECT_EQ(h.summary, r.summary());
+}
+
 TEST(BindingsSupport, InboundStatisticsTakeEitherNameOfTheAverageSpeedOfAnswer) {
   InboundQueueStatistics s;
   s.queue_id = "support";

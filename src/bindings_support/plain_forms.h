@@ -27,6 +27,7 @@
 
 #include "omnivox/engine.h"
 #include "omnivox/event_listener.h"
+#include "omnivox/import.h"
 #include "omnivox/inbound.h"
 #include "omnivox/model.h"
 #include "omnivox/telephony.h"
@@ -172,6 +173,16 @@ void fill_inbound_statistics(const InboundQueueStatistics& s, Out& r) {
     put(r.asa_s, s.asa_s);
   }
   put(r.abandon_rate, s.abandon_rate);
+}
+
+/// What a contact import did (ImportReport): the row counts, and where the form has a summary,
+/// "loaded N of M rows, rejected K" with the first ImportReport::summary() errors.
+template <typename Out>
+void fill_import_report(const ImportReport& r, Out& out) {
+  put(out.rows_read, r.rows_read);
+  put(out.rows_loaded, r.rows_loaded);
+  put(out.rows_rejected, r.rows_rejected);
+  if constexpr (requires { out.summary = std::string(); }) out.summary = r.summary();
 }
 
 // ---- events and call records ----

@@ -282,14 +282,10 @@ void CListener::on_attempt_finished(const Attempt& a) {
 void to_c(const ImportReport& r, omnivox_import_report* report, char** summary) {
   char* text = nullptr;
   if (summary != nullptr) {
-    text = dup_string(r.summary(10));
+    text = dup_string(r.summary());
     if (text == nullptr) throw std::bad_alloc();
   }
-  if (report != nullptr) {
-    report->rows_read = r.rows_read;
-    report->rows_loaded = r.rows_loaded;
-    report->rows_rejected = r.rows_rejected;
-  }
+  if (report != nullptr) bindings_support::fill_import_report(r, *report);
   if (summary != nullptr) *summary = text;
 }
 

@@ -591,10 +591,7 @@ ImportResult Engine::import_contacts(const std::string& campaign_id, const std::
   }
   omnivox::ImportReport r = s.eng().import_contacts(campaign_id, list_name, path, options);
   ImportResult out;
-  out.rows_read = static_cast<long long>(r.rows_read);
-  out.rows_loaded = static_cast<long long>(r.rows_loaded);
-  out.rows_rejected = static_cast<long long>(r.rows_rejected);
-  out.summary = r.summary(10);
+  bindings_support::fill_import_report(r, out);
   return out;
 }
 
