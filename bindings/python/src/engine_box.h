@@ -14,6 +14,7 @@
 #include <deque>
 #include <optional>
 
+#include "bindings_support/host_callbacks.h"
 #include "omnivox/clock.h"
 #include "omnivox/engine.h"
 #include "omnivox/event_listener.h"
@@ -65,13 +66,10 @@ std::shared_ptr<py::object> gil_safe_object(py::object o);
 
 // The sink a Python Telephony reports through; it outlives the engine safely (reports after the
 // engine is gone raise StateError).
-struct SinkHandle : std::enable_shared_from_this<SinkHandle> {
-  std::recursive_mutex mutex;
-  CallEventSink* target = nullptr;
-  Clock* clock = nullptr;
+struct SinkHandle : bindings_support::EventHandoff {
   // Called without the GIL.
   void report(const CallEvent& event);
-  void invalidate();
+  void invalidate() { detach(); }
 };
 
 // Telephony implemented by a Python subclass of omnivox.Telephony.
