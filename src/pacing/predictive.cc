@@ -265,7 +265,7 @@ class PredictivePolicy final : public PacingPolicy {
     // under target too: the window's rate still carries the start of the campaign, when the
     // governor allowed little beyond the free agents, and a model made bolder for it asks for
     // more than the governor then allows, which it cuts where the model did not plan (fewer
-    // connects for more abandons: 98.5 against 99.0 % of the optimum over 36 h of N = 50).
+    // connects for more abandons; docs/pacing.md).
     if (s.abandon_rate > 1.15 * target) {
       --allowance_step_;
     } else if (*recent < 0.75 * target && s.abandon_rate < 0.75 * target) {
