@@ -733,8 +733,11 @@ int omnivox_engine_set_disposition(omnivox_engine* engine, omnivox_call_id call,
   return guarded("omnivox_engine_set_disposition", errptr, [&] {
     ENGINE_HANDLE(engine);
     // Checked here, not left to the engine: on the engine's threads the call is applied later.
-    const auto [d, at] =
+    // Named members, not a structured binding: Clang 14 (the sanitizer builds) cannot capture one.
+    const auto checked =
         omnivox::bindings_support::agent_disposition(disposition, callback_at_ms, "argument ");
+    const omnivox::Disposition d = checked.first;
+    const std::optional<omnivox::TimePoint> at = checked.second;
     omnivox::Engine* e = h.engine.get();
     if (!deferred(h, "omnivox_engine_set_disposition",
                   [e, call, d, at] { e->set_disposition(call, d, at); })) {
