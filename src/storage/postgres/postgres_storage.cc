@@ -1095,10 +1095,8 @@ class PostgresStorage final : public Storage {
     // One statement per time (a refill defers to a few: the window openings it met).
     std::map<i64, std::vector<ContactId>> by_time;
     for (const auto& [id, until] : deferrals) by_time[ms(until)].push_back(id);
-    for (const auto& entry : by_time) {
-      // Named, not a structured binding: Clang 14 (the sanitizer builds) cannot capture one.
-      const i64 until = entry.first;
-      const std::string array = ids_array(entry.second);
+    for (const auto& [until, ids] : by_time) {
+      const std::string array = ids_array(ids);
       try {
         autocommit("defer_contacts", [&](pqxx::transaction_base& tx) {
           tx.exec_prepared("defer_contacts", options_.tenant, campaign_id, array, until);
