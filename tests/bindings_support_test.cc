@@ -7,12 +7,10 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "bindings_support/campaign_loading.h"
 #include "bindings_support/host_callbacks.h"
 #include "bindings_support/plain_forms.h"
-#include "omnivox/clock.h"
 #include "omnivox/omnivox.h"
 
 namespace omnivox::bindings_support {
@@ -264,38 +262,6 @@ TEST(BindingsSupport, AThrowingHostCallbackIsContainedLoggedAndCounted) {
   EXPECT_EQ(failed.call_id, 17u);
   EXPECT_EQ(failed.kind, CallEventKind::kFailed);
   EXPECT_EQ(failed.fail_reason, FailReason::kRejected);
-}
-
-TEST(BindingsSupport, AHostBackendsEventsReachTheEngineAtOnceOrAfterItsStep) {
-  struct Sink final : CallEventSink {
-    std::vector<CallId> calls;
-    void on_call_event(const CallEvent& e) override { calls.push_back(e.call_id); }
-  } sink;
-  VirtualClock clock(time_of(0));
-  auto handoff = std::make_shared<EventHandoff>();
-  CallEvent e;
-  e.call_id = 1;
-  EXPECT_FALSE(handoff->deliver(e));  // not attached yet
-  handoff->attach(&sink, &clock);
-  EXPECT_TRUE(handoff->deliver(e));
-  e.call_id = 2;
-  EXPECT_TRUE(handoff->defer(e));
-  EXPECT_EQ(sink.calls, (std::vector<CallId>{1}));  // waits for the clock
-  clock.advance_to(clock.now());
-  EXPECT_EQ(sink.calls, (std::vector<CallId>{1, 2}));
-
-  e.call_id = 3;
-  EXPECT_TRUE(handoff->defer(e));
-  handoff->detach();  // a deferred event finds no sink
-  clock.advance_to(clock.now());
-  EXPECT_FALSE(handoff->deliver(e));
-  EXPECT_FALSE(handoff->defer(e));
-  e.call_id = 4;
-  handoff->attach(&sink, &clock);
-  EXPECT_TRUE(handoff->defer(e));
-  handoff.reset();  // a deferred event of a handoff that is gone is dropped
-  clock.advance_to(clock.now());
-  EXPECT_EQ(sink.calls, (std::vector<CallId>{1, 2}));
 }
 
 TEST(BindingsSupport, AReplayWorldNeedsItsFile) {

@@ -1,21 +1,18 @@
 // What every language adapter does when the engine calls the host's code (a telephony backend
 // or an event listener written in C, Java or Python): an originate the backend does not take
-// becomes a FAILED call, a callback that throws is contained, logged and counted, so that no
-// host failure reaches an engine thread, and the backend's events reach the engine after its
-// step, never inside it. Used by the C API's telephony adapter, the Java facade and the Python
-// module.
+// becomes a FAILED call, and a callback that throws is contained, logged and counted, so that
+// no host failure reaches an engine thread. Used by the C API's telephony adapter, the Java
+// facade and the Python module.
 //
 // Internal: not installed.
 #ifndef OMNIVOX_SRC_BINDINGS_SUPPORT_HOST_CALLBACKS_H_
 #define OMNIVOX_SRC_BINDINGS_SUPPORT_HOST_CALLBACKS_H_
 
 #include <exception>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 
-#include "omnivox/clock.h"
 #include "omnivox/log.h"
 #include "omnivox/model.h"
 #include "omnivox/telephony.h"
@@ -28,34 +25,6 @@ namespace omnivox::bindings_support {
 /// (telephony.h); the adapter hands this one over after the engine's current step, never inside
 /// its originate call.
 CallEvent failed_originate(CallId call, FailReason reason);
-
-/// How a host's telephony backend hands its call events to the engine. An event the backend
-/// reports while the engine is inside one of its calls (originate, hangup, a listener callback)
-/// must wait until the engine's step returns (telephony.h): defer() schedules it on the engine's
-/// clock at "now". Owned through a shared_ptr: a deferred event holds it weakly, so one that
-/// fires after the handoff is gone is dropped.
-///
-/// Thread-safety: every function may be called from any thread. detach() waits for a delivery in
-/// progress on another thread (the sink is used under a lock; recursive, because a delivery may
-/// lead to another on the same thread) and no event reaches the sink after it returns.
-class EventHandoff : public std::enable_shared_from_this<EventHandoff> {
- public:
-  virtual ~EventHandoff() = default;
-  /// Events go to `sink`; deferred ones through `clock` (not owned; both outlive attach..detach).
-  void attach(CallEventSink* sink, Clock* clock);
-  void detach();
-  bool attached() const;
-  /// Hands the event to the engine now. False (nothing done) when detached.
-  bool deliver(const CallEvent& event);
-  /// Hands the event to the engine after its current step, at the clock's "now". False when
-  /// detached.
-  bool defer(const CallEvent& event);
-
- private:
-  mutable std::recursive_mutex mutex_;
-  CallEventSink* sink_ = nullptr;
-  Clock* clock_ = nullptr;
-};
 
 /// Where an engine's callback failures go: the last message, a count, and the engine's log
 /// (rate-limited under `log_key`, e.g. "java-callback"). Thread-safe; record() never throws.

@@ -578,7 +578,10 @@ bool CStorage::mark_event_processed(std::string_view key) {
 CTelephony::~CTelephony() = default;
 
 void CTelephony::start(CallEventSink* sink) {
-  handoff_->attach(sink, clock_);
+  {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    sink_ = sink;
+  }
   if (t_.start != nullptr) {
     InsideScope in(handle_, Inside::kTelephony);
     t_.start(t_.user_data, handle_);
@@ -616,8 +619,11 @@ void CTelephony::play(CallId call, const std::string& message) {
 }
 
 void CTelephony::stop() {
-  // Waits for a delivery under way on another thread; none reaches the engine after it.
-  handoff_->detach();
+  {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    sink_ = nullptr;
+    stopped_ = true;
+  }
   if (t_.stop != nullptr) {
     InsideScope in(handle_, Inside::kTelephony);
     t_.stop(t_.user_data);
@@ -645,15 +651,29 @@ std::optional<CallEvent> CTelephony::lookup_call(const Attempt& attempt) {
 }
 
 void CTelephony::report(const CallEvent& event) {
+  if (stopped_) return;
   Inside in = inside_of(handle_);
   if (in == Inside::kTelephony || in == Inside::kCallback) {
-    handoff_->defer(event);
+    defer(event);
   } else {
-    handoff_->deliver(event);
+    deliver(event);
   }
 }
 
-void CTelephony::defer(const CallEvent& event) { handoff_->defer(event); }
+void CTelephony::defer(const CallEvent& event) {
+  std::weak_ptr<int> token = alive_;
+  clock_->schedule_at(clock_->now(), [this, token, event] {
+    if (token.expired()) return;
+    deliver(event);
+  });
+}
+
+void CTelephony::deliver(const CallEvent& event) {
+  // Under the lock, so stop() (engine teardown) cannot complete while an event is being handed
+  // to the engine from another thread. Recursive: a delivery applied inline may lead to another.
+  std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (sink_ != nullptr) sink_->on_call_event(event);
+}
 
 CallEvent event_from_c(const omnivox_call_event& e) {
   static_assert(OMNIVOX_CALL_EVENT_KIND_COUNT == bindings_support::kCallEventKindCount);

@@ -3,12 +3,13 @@
 #ifndef OMNIVOX_SRC_CAPI_C_BACKENDS_H_
 #define OMNIVOX_SRC_CAPI_C_BACKENDS_H_
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
-#include "bindings_support/host_callbacks.h"
 #include "omnivox/clock.h"
 #include "omnivox/omnivox.h"
 #include "omnivox/storage.h"
@@ -46,12 +47,16 @@ class CTelephony final : public Telephony {
   void defer(const CallEvent& event);
 
  private:
+  // Hands the event to the engine (unless stopped).
+  void deliver(const CallEvent& event);
+
   omnivox_telephony t_;
   omnivox_engine* handle_;
   Clock* clock_;
-  // To the engine's sink from start() to stop().
-  std::shared_ptr<bindings_support::EventHandoff> handoff_ =
-      std::make_shared<bindings_support::EventHandoff>();
+  std::recursive_mutex mutex_;  // guards sink_ against stop()
+  CallEventSink* sink_ = nullptr;
+  std::atomic<bool> stopped_{false};
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 // Storage written in C. Campaign configurations cross as the JSON documents `campaign_json`

@@ -147,9 +147,28 @@ std::shared_ptr<py::object> gil_safe_object(py::object o) {
 
 // ---- SinkHandle ----
 void SinkHandle::report(const CallEvent& event) {
-  // Inside originate()/hangup()/...: handed over once the engine's handler has returned.
-  const bool handed = (t_in_telephony_call > 0 && defer(event)) || deliver(event);
-  if (!handed) throw Error(ErrorCode::kState, "CallEventSink: its engine is closed or gone");
+  std::lock_guard<std::recursive_mutex> lock(mutex);
+  if (target == nullptr) {
+    throw Error(ErrorCode::kState, "CallEventSink: its engine is closed or gone");
+  }
+  if (t_in_telephony_call > 0 && clock != nullptr) {
+    // Inside originate()/hangup()/...: hand it over once the engine's handler has returned.
+    std::weak_ptr<SinkHandle> weak = weak_from_this();
+    clock->schedule_at(clock->now(), [weak, event] {
+      if (auto self = weak.lock()) {
+        std::lock_guard<std::recursive_mutex> l(self->mutex);
+        if (self->target != nullptr) self->target->on_call_event(event);
+      }
+    });
+    return;
+  }
+  target->on_call_event(event);
+}
+
+void SinkHandle::invalidate() {
+  std::lock_guard<std::recursive_mutex> lock(mutex);
+  target = nullptr;
+  clock = nullptr;
 }
 
 // ---- PyTelephony ----
@@ -176,7 +195,8 @@ void PyTelephony::unbind() {
 
 void PyTelephony::start(CallEventSink* sink) {
   auto handle = std::make_shared<SinkHandle>();
-  handle->attach(sink, clock_);
+  handle->target = sink;
+  handle->clock = clock_;
   py::gil_scoped_acquire gil;
   if (sink_) sink_->invalidate();
   sink_ = handle;

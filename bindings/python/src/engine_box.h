@@ -14,7 +14,6 @@
 #include <deque>
 #include <optional>
 
-#include "bindings_support/host_callbacks.h"
 #include "omnivox/clock.h"
 #include "omnivox/engine.h"
 #include "omnivox/event_listener.h"
@@ -66,10 +65,13 @@ std::shared_ptr<py::object> gil_safe_object(py::object o);
 
 // The sink a Python Telephony reports through; it outlives the engine safely (reports after the
 // engine is gone raise StateError).
-struct SinkHandle : bindings_support::EventHandoff {
+struct SinkHandle : std::enable_shared_from_this<SinkHandle> {
+  std::recursive_mutex mutex;
+  CallEventSink* target = nullptr;
+  Clock* clock = nullptr;
   // Called without the GIL.
   void report(const CallEvent& event);
-  void invalidate() { detach(); }
+  void invalidate();
 };
 
 // Telephony implemented by a Python subclass of omnivox.Telephony.
