@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     std::printf("attempt 20 s, handle 120 s, cap 3 %%, tolerance %g, median of %d\n", tolerance,
                 repeat);
     std::printf("%5s %6s %10s %10s %10s %10s %8s %14s %14s\n", "N", "p", "cold_ms", "warm_ms",
-                "occ_cold", "occ_warm", "lambda", "problems c/w", "sweeps c/w");
+                "occ_cold", "occ_warm", "lambda", "problems c/w", "evals c/w");
   }
   int failures = 0;
   for (double p : {0.25, 0.10}) {
@@ -86,10 +86,10 @@ int main(int argc, char** argv) {
         std::printf("| %d | %.2f | %.0f | %.0f | %.5f | %.5f |\n", n, p, median(cold_ms),
                     median(warm_ms), cold.occupancy, warm.occupancy);
       } else {
-        std::printf("%5d %6.2f %10.1f %10.1f %10.6f %10.6f %8.4f %6d/%-7d %6lld/%-7lld\n", n, p,
+        std::printf("%5d %6.2f %10.1f %10.1f %10.6f %10.6f %8.4f %6d/%-7d %6d/%-7d\n", n, p,
                     median(cold_ms), median(warm_ms), cold.occupancy, warm.occupancy, cold.lambda,
-                    cold.lambda_iterations, warm.lambda_iterations,
-                    cold.rvi_sweeps + cold.stat_sweeps, warm.rvi_sweeps + warm.stat_sweeps);
+                    cold.lambda_iterations, warm.lambda_iterations, cold.policy_evaluations,
+                    warm.policy_evaluations);
       }
       std::fflush(stdout);
     }

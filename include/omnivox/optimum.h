@@ -16,36 +16,42 @@
 //    connects/s = E[b]/handle_mean_s) subject to abandons / live answers <= abandon_cap.
 //
 // Method: constrained MDP via a Lagrangian. For a penalty lambda per abandon (reward 1 per
-// connect) the unconstrained problem is solved by relative value iteration on the uniformised
-// chain of POST-decision states (the physical state between events). After each transition,
-// real or fictitious, the chain is in a pre-decision state (b, d) and the dialer picks T >= d,
-// so the value of a pre-decision state is W(b, d) = max_{d <= T <= D} h(b, T), a suffix maximum:
-// a sweep is O(states) while still ranging over every action. Fictitious (uniformisation)
-// epochs only add chances to launch at a time when nothing has changed; the optimal policy
-// never uses them (its T already maximises over a superset), so the value is that of the
-// event-driven problem. Rewards are counted per event (connect or abandon), so the gain is a
-// rate per second. The ratio constraint is linear in the long-run rates,
-// (1 - cap) A - cap C <= 0, so penalising abandons alone with lambda in [0, (1 - cap) / cap]
-// covers every multiplier. The search over lambda keeps a bracket [lambda_lo, lambda_hi] whose
-// optimal deterministic policies violate / satisfy the cap, stepping to the crossing of their
-// Lagrangian lines C - lambda A (bisection as fallback) until no third policy beats both there.
-// The optimum then time-shares the two bracketing policies: weight w on the feasible one, with
-// w chosen on the RATES (w A1 + (1-w) A2 = cap (w L1 + (1-w) L2)), so the mixed abandon ratio
-// equals the cap exactly; mixing the ratios themselves would be wrong. Policy statistics come
-// from each deterministic policy's stationary distribution (power iteration, checked by flow
-// balance), not from the value function.
+// connect) the unconstrained average-reward problem is solved by policy iteration over the
+// POST-decision states (the physical state between events): evaluate a policy exactly, make it
+// greedy in every pre-decision state (b, d) (the target T >= d with the largest relative value;
+// the current one is kept unless another is strictly better), repeat until nothing changes
+// (Howard; Puterman, Markov Decision Processes, s. 8.6). The evaluation needs no iteration: a
+// natural move from (b, d) keeps b + d (connect) or lowers it (failure, abandon, call end), and
+// only a top-up raises it, always onto a "landing" state, (b, T(b)) for a threshold policy. One
+// pass over the states in order of b + d writes each relative value as an affine function of
+// the gain and the N + 1 landing states' values (coefficients: the probabilities of the landing
+// state reached first, the expected time and rewards until then), and a dense solve of the
+// landing states' own equations finishes it. The same pass carries the long-run averages a
+// policy is judged by (connects, abandons, busy agents, attempts in flight, time at the cap), so
+// policy statistics are exact too, not estimated from a value function or a power iteration.
+// Rewards are counted per event (connect or abandon), so the gain is a rate per second. The
+// ratio constraint is linear in the long-run rates, (1 - cap) A - cap C <= 0, so penalising
+// abandons alone with lambda in [0, (1 - cap) / cap] covers every multiplier. The search over
+// lambda keeps a bracket [lambda_lo, lambda_hi] whose optimal deterministic policies violate /
+// satisfy the cap, stepping to the crossing of their Lagrangian lines C - lambda A (bisection as
+// fallback) until no third policy beats both there by more than the tolerance; each Lagrangian
+// problem's policy iteration starts from the previous problem's policy, so it takes a few
+// evaluations. The optimum then time-shares the two bracketing policies: weight w on the
+// feasible one, with w chosen on the RATES (w A1 + (1-w) A2 = cap (w L1 + (1-w) L2)), so the
+// mixed abandon ratio equals the cap exactly; mixing the ratios themselves would be wrong.
 //
-// The solver does not assume the "launch up to T(b)" form; it checks it on the solved value
-// function (h(b, .) must not rise beyond the chosen target) and reports it in threshold_form.
+// The solver does not assume the "launch up to T(b)" form; it checks it on the solved relative
+// values (h(b, .) must not rise beyond the chosen target) and reports it in threshold_form.
 //
-// Cost (one core, RelWithDebInfo, attempts 20 s, handling 120 s, cap 3 %, tolerance 1e-9):
-// p_live = 0.25: N = 10 ~0.1 s, N = 50 ~1 s, N = 100 ~4 s, N = 200 ~10 s; p_live = 0.1:
-// N = 100 ~20 s; N = 10 at p_live = 0.01 ~1 min. The state space, (N + 1) (D + 1) with D ~ N
-// (attempt/handle) / p, grows like 1/p, and so does the number of sweeps, which is about
-// 400 N^-0.3 (D / attempt + N / handle) sqrt(attempt handle), in proportion to log(1/tolerance).
-// So that every accepted model solves within about a minute and a few hundred MB, the solve is
-// refused up front (before anything is allocated) beyond kOptimumMaxStates states or
-// kOptimumMaxWork estimated state updates (states x sweeps).
+// Cost (one core, RelWithDebInfo, attempts 20 s, handling 120 s, cap 3 %): at tolerance 1e-9,
+// p_live = 0.25: N = 10 ~1 ms, N = 50 ~20 ms, N = 200 ~0.4 s; p_live = 0.1: N = 100 ~0.2 s,
+// N = 200 ~2 s (tolerance 1e-3); N = 10 at p_live = 0.001 ~0.4 s. A policy evaluation costs
+// ~(N + 70) x 0.5 ns per state, over (N + 1)(D + 1) states with D ~ N (attempt/handle) / p,
+// and a solve takes 20-100 of them; the time scales and the tolerance matter little (the
+// evaluation is exact; the tolerance only ends the multiplier search). So that every accepted
+// model solves within about a minute and a few hundred MB, the solve is refused up front (before
+// anything is allocated) beyond kOptimumMaxStates states or kOptimumMaxWork estimated operations
+// (states x (N + 70) x 120 evaluations).
 //
 // abandon_cap = 0 is solved directly: with p_live > 0 a policy has no abandons iff it never
 // lets b + d exceed N, so the actions are restricted to T <= N - b and lambda is not needed.
@@ -58,11 +64,11 @@
 
 namespace omnivox {
 
-/// Most states, (agents + 1) x (max_in_flight + 1), a solve may use (~60 bytes each).
+/// Most states, (agents + 1) x (max_in_flight + 1), a solve may use (~40 bytes each).
 inline constexpr double kOptimumMaxStates = 2e6;
-/// Most estimated state updates (states x sweeps, see the cost note above) a solve may need:
-/// about a minute on one core for small N, less for large N.
-inline constexpr double kOptimumMaxWork = 8e9;
+/// Most estimated operations (see the cost note above) a solve may need: about a minute on one
+/// core at most.
+inline constexpr double kOptimumMaxWork = 1e11;
 /// Range of attempt_mean_s and handle_mean_s (s).
 inline constexpr double kOptimumMinTimeS = 1e-3;
 inline constexpr double kOptimumMaxTimeS = 1e9;
@@ -82,8 +88,9 @@ struct OptimumModel {
   /// cap_binding = true). Targets for states of negligible probability (b far below N) may
   /// still sit at D; cap_probability says how much the cap matters.
   int max_in_flight = 0;
-  /// Relative accuracy: relative value iteration stops when the span of its increments is
-  /// below tolerance x (connects per second at full occupancy); policy statistics to the same.
+  /// Relative accuracy of the multiplier search: it ends when no policy beats the two
+  /// bracketing ones' Lagrangian by more than tolerance x (connects per second at full
+  /// occupancy). Policy evaluation and statistics are exact (to rounding) at any tolerance.
   double tolerance = 1e-9;
 };
 
@@ -130,9 +137,10 @@ struct OptimumResult {
   int max_in_flight = 0;  ///< the D actually used
   /// True when a policy spends more than 1e-9 of its time with d = D (raise max_in_flight).
   bool cap_binding = false;
-  int lambda_iterations = 0;  ///< Lagrangian problems solved
-  long long rvi_sweeps = 0;   ///< relative value iteration sweeps, all problems
-  long long stat_sweeps = 0;  ///< stationary-distribution sweeps, all policies
+  int lambda_iterations = 0;   ///< Lagrangian problems solved
+  int policy_evaluations = 0;  ///< exact policy evaluations (policy-iteration steps), all problems
+  long long rvi_sweeps = 0;    ///< always 0: the solver does no value-iteration sweeps
+  long long stat_sweeps = 0;   ///< always 0: statistics come from the exact evaluations
 };
 
 /// Solves the model. Throws omnivox::Error(kInvalidArgument) naming the field on an invalid

@@ -15,7 +15,13 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kCapMassLimit = 1e-9;
-constexpr long long kMaxSweeps = 20'000'000;
+// Policy evaluations a solve is budgeted for in the work estimate: solves of N = 2..200,
+// p_live = 0.001..0.5 took 19-102 (most at tolerance 1e-9, where the multiplier search takes
+// ~15 Lagrangian problems of ~6 evaluations each).
+constexpr double kEvaluationBudget = 120;
+// A policy evaluation's cost per state beyond its N + 7 unknowns (the scalar passes, the
+// improvement step, the bookkeeping), in units of one unknown: measured ~35 ns against ~0.5 ns.
+constexpr double kStateOverhead = 64;
 
 [[noreturn]] void invalid(const std::string& what) {
   throw Error(ErrorCode::kInvalidArgument, what);
@@ -52,25 +58,22 @@ void validate(const OptimumModel& m) {
   }
 }
 
-// What a solve with in-flight cap D costs, known before anything is allocated.
+// What a solve with in-flight cap D costs, known before anything is allocated: a policy
+// evaluation updates N + 7 coefficients per state (one per landing state, N + 1 for a
+// threshold policy, g and the five averaged streams) and solves a dense system of N + 2
+// unknowns.
 struct SolveSize {
-  double states = 0;  // (N + 1)(D + 1)
-  double sweeps = 0;  // estimated sweeps of one whole solve (every lambda, values and stats)
-  double work() const { return states * sweeps; }
+  double states = 0;      // (N + 1)(D + 1)
+  double evaluation = 0;  // operations of one policy evaluation (~0.5 ns each)
+  double work() const { return evaluation * kEvaluationBudget; }
   bool fits() const { return states <= kOptimumMaxStates && work() <= kOptimumMaxWork; }
 };
 
-// Sweeps: an empirical fit of this solver over N = 10..200, p_live = 0.01..0.25,
-// attempt_mean_s / handle_mean_s = 1/60..10 and tolerance = 1e-9..1e-3, within ~30 % there and
-// an overestimate for stiff models (attempt_mean_s << handle_mean_s): the uniformisation rate x
-// sqrt(attempt x handle) x 400 N^-0.3, in proportion to log(1 / tolerance).
 SolveSize solve_size(const OptimumModel& m, double max_in_flight) {
   const double n = m.agents;
-  const double rate = (max_in_flight / m.attempt_mean_s + n / m.handle_mean_s) / 0.98;
   SolveSize size;
   size.states = (n + 1) * (max_in_flight + 1);
-  size.sweeps = 400 * std::pow(n, -0.3) * rate * std::sqrt(m.attempt_mean_s * m.handle_mean_s) *
-                std::log(1 / m.tolerance) / std::log(1e9);
+  size.evaluation = size.states * (n + 7 + kStateOverhead) + std::pow(n + 2, 3) / 3;
   return size;
 }
 
@@ -92,20 +95,25 @@ void require_fits(const OptimumModel& m, double max_in_flight) {
     invalid("optimum: " + model + " needs ~" + show(size.states) + " states, more than the limit " +
             show(kOptimumMaxStates) + "; " + remedy);
   }
-  invalid("optimum: " + model + " needs ~" + show(size.work()) + " state updates (~" +
-          show(size.states) + " states x ~" + show(size.sweeps) + " sweeps), more than the limit " +
-          show(kOptimumMaxWork) + "; " + remedy + ", or raise tolerance");
+  invalid("optimum: " + model + " needs ~" + show(size.work()) + " operations (~" +
+          show(size.evaluation) + " per policy evaluation over ~" + show(size.states) +
+          " states, x " + show(kEvaluationBudget) + " evaluations), more than the limit " +
+          show(kOptimumMaxWork) + "; " + remedy);
 }
 
 // A deterministic stationary policy: for the pre-decision state (b, d), the post-decision
 // in-flight level T (>= d).
 using Policy = std::vector<int>;
 
-// Raw long-run rates (per second) of one policy.
+// Raw long-run rates (per second) and time averages of one policy.
 struct Rates {
-  double connects = 0, abandons = 0, busy = 0, in_flight = 0, cap_mass = 0, launches = 0;
+  double connects = 0, abandons = 0, busy = 0, in_flight = 0, cap_mass = 0;
   double live() const { return connects + abandons; }
 };
+
+// The reward streams one evaluation averages at once: connects and abandons (per second), and
+// the time averages of b, d and [d = D].
+enum Stream { kConnects, kAbandons, kBusy, kInFlight, kAtCap, kStreams };
 
 class Chain {
  public:
@@ -116,15 +124,9 @@ class Chain {
         w_(max_in_flight + 1),
         p_(m.p_live),
         res_(1.0 / m.attempt_mean_s),
-        hand_(1.0 / m.handle_mean_s),
-        tol_(m.tolerance) {
-    // Uniformisation rate, a little above the largest total event rate so the chain is
-    // aperiodic.
-    rate_ = (dmax_ * res_ + n_ * hand_) / 0.98;
-    // Scale for stopping tests: connects per second at full occupancy.
+        hand_(1.0 / m.handle_mean_s) {
+    // Connects per second at full occupancy: the unit of the gain in the reduced system.
     scale_ = n_ * hand_;
-    res_by_d_.resize(w_);
-    for (int d = 0; d <= dmax_; ++d) res_by_d_[d] = d * res_;
   }
 
   int states() const { return (n_ + 1) * w_; }
@@ -132,241 +134,204 @@ class Chain {
 
   // Largest target allowed with b busy agents.
   int cap(int b, bool zero_abandon) const { return zero_abandon ? std::min(dmax_, n_ - b) : dmax_; }
+  // Least target: with nobody busy the dialer launches at least one attempt (it cannot abandon,
+  // and the post-decision state (0, 0) would never change again).
+  static int least(int b) { return b == 0 ? 1 : 0; }
 
-  // Pre-decision values W(b, d) = max_{d <= T <= cap(b)} h(b, T) (W = h(b, d) when d > cap)
-  // and, if `arg` is given, the maximising T (ties -> the smaller T, i.e. fewer launches).
-  void suffix_max(const std::vector<double>& h, bool zero_abandon, std::vector<double>& wv,
-                  Policy* arg) const {
+  // Long-run rates of `pol` and, when `h` is given, the relative values h(b, d) of the
+  // post-decision states for reward 1 per connect and -lambda per abandon; returns the gain per
+  // second of that reward. Exact up to rounding: no iteration, no tolerance.
+  //
+  // The continuous-time chain moves from (b, d) to (b + 1, d - 1) on a connect, to (b, d - 1)
+  // on a failure or (b = N) an abandon, and to (b - 1, d) when a call ends; the policy may then
+  // top up. With k = b + d, a natural move keeps k (connect, towards larger b) or lowers it, and
+  // only a top-up raises it. Every top-up lands on one of few "landing" states, (b, T(b)) for a
+  // threshold policy. So the bias equations
+  //   q(s) h(s) = r(s) - g + sum_s' q(s, s') h(post(s')),   q(s) = d / attempt + b / handle,
+  // are solved by one pass over the states in order of k (and of falling b within k) that writes
+  // each state's h as an affine function of g and the landing states' values (the coefficients
+  // are the probabilities of the landing state reached first, the expected time and rewards
+  // until then), followed by a dense solve of the landing states' own equations, one unknown
+  // per landing state plus g (Puterman, Markov Decision Processes, s. 8.6: policy evaluation of
+  // a unichain policy; the chain is unichain since all attempts failing and all calls ending
+  // leads every state to the same top-up from (0, 0)).
+  Rates evaluate(const Policy& pol, double lambda, std::vector<double>* h, double* gain) const {
+    if (pol[idx(0, 0)] == 0) {
+      // (0, 0) never changes and every state reaches it: the policy ends up dialling nothing.
+      if (h != nullptr) h->assign(states(), 0.0);
+      if (gain != nullptr) *gain = 0;
+      return Rates{};
+    }
+    std::vector<int>& land = land_;
+    land.assign(states(), -1);
+    land_state_.clear();
     for (int b = 0; b <= n_; ++b) {
-      const int c = cap(b, zero_abandon);
-      const double* hb = &h[idx(b, 0)];
-      double* wb = &wv[idx(b, 0)];
-      for (int d = dmax_; d > c; --d) wb[d] = hb[d];
-      if (arg == nullptr) {
-        double best = -kInf;
-        for (int d = c; d >= 0; --d) {
-          best = std::max(best, hb[d]);
-          wb[d] = best;
-        }
-        continue;
-      }
-      int* ab = &(*arg)[idx(b, 0)];
-      for (int d = dmax_; d > c; --d) ab[d] = d;
-      double best = -kInf;
-      int best_t = c;
-      for (int d = c; d >= 0; --d) {
-        if (hb[d] >= best) {
-          best = hb[d];
-          best_t = d;
-        }
-        wb[d] = best;
-        ab[d] = best_t;
-      }
-    }
-  }
-
-  // Relative value iteration for reward 1 per connect and -lambda per abandon, on the
-  // uniformised post-decision chain:
-  //   h(b, d) = [ d/Ta (p (r + W(b', d-1)) + (1-p) W(b, d-1)) + b/Th W(b-1, d)
-  //               + (rate - d/Ta - b/Th) W(b, d) ] / rate - g,
-  // where b' = b+1 and r = 1 if b < N, else b' = N and r = -lambda (abandon); the fictitious
-  // self-transition also lands in a pre-decision state, so the dialer may top up there too.
-  // `h` is the warm start and returns the relative values (h(0, 0) = 0); returns the gain per
-  // second and fills `policy`. Adds the sweeps used to `sweeps`.
-  double rvi(double lambda, bool zero_abandon, std::vector<double>& h, Policy& policy,
-             long long& sweeps) const {
-    const int s_count = states();
-    if (static_cast<int>(h.size()) != s_count) h.assign(s_count, 0.0);
-    std::vector<double>& wv = scratch_;
-    wv.resize(s_count);
-    const double inv_rate = 1.0 / rate_;
-    const double stop = tol_ * scale_ * inv_rate;  // span threshold, per-step units
-    const double q = 1.0 - p_;
-    double gain = 0;
-    // One sweep; with kCheck it also measures the span of the increments. The span never
-    // grows from one sweep to the next (value iteration does not expand it), so measuring every
-    // kCheckEvery sweeps stops at most kCheckEvery - 1 sweeps later and never earlier. Without
-    // the three running min/max chains the update loop vectorises (solves ~1.4x faster).
-    double lo = kInf, hi = -kInf, mag = 0;
-    auto sweep = [&]<bool kCheck>() {
-      lo = kInf, hi = -kInf, mag = 0;
-      double ref = 0;
-      for (int b = 0; b <= n_; ++b) {
-        const double rh = b * hand_;
-        const double self0 = rate_ - rh;
-        const double* wb = &wv[idx(b, 0)];
-        const double* wdn = b > 0 ? &wv[idx(b - 1, 0)] : wb;  // rh = 0 when b = 0
-        double* hb = &h[idx(b, 0)];
-        // New values overwrite h in place (the sweep reads only wv); h(0, 0) is the first
-        // value computed and becomes the reference.
-        auto put = [&](int d, double v) {
-          if constexpr (kCheck) {
-            const double diff = v - hb[d];
-            lo = std::min(lo, diff);
-            hi = std::max(hi, diff);
-            mag = std::max(mag, std::fabs(v));
-          }
-          hb[d] = v - ref;
-        };
-        const double v0 = (self0 * wb[0] + rh * wdn[0]) * inv_rate;
-        if (b == 0) ref = v0;
-        put(0, v0);
-        if (b < n_) {
-          // A live answer connects: reward 1, to (b+1, d-1).
-          const double* wup = &wv[idx(b + 1, 0)];
-          for (int d = 1; d <= dmax_; ++d) {
-            const double ra = res_by_d_[d];
-            put(d, ((self0 - ra) * wb[d] + ra * (p_ * (1.0 + wup[d - 1]) + q * wb[d - 1]) +
-                    rh * wdn[d]) *
-                       inv_rate);
-          }
-        } else {
-          // All agents busy: a live answer is abandoned, reward -lambda, to (N, d-1).
-          for (int d = 1; d <= dmax_; ++d) {
-            const double ra = res_by_d_[d];
-            put(d,
-                ((self0 - ra) * wb[d] + ra * (wb[d - 1] - p_ * lambda) + rh * wdn[d]) * inv_rate);
-          }
-        }
-      }
-    };
-    constexpr int kCheckEvery = 8;
-    for (long long it = 0;; ++it) {
-      check_stop();
-      suffix_max(h, zero_abandon, wv, nullptr);
-      const bool check = it % kCheckEvery == kCheckEvery - 1;
-      if (check) {
-        sweep.template operator()<true>();
-      } else {
-        sweep.template operator()<false>();
-      }
-      ++sweeps;
-      if (!check) continue;
-      gain = 0.5 * (lo + hi) * rate_;
-      // Stop at the requested accuracy, or at the rounding floor of the values.
-      if (hi - lo <= std::max(stop, 1e-14 * mag)) break;
-      if (it > kMaxSweeps) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    "optimum: relative value iteration did not converge");
-      }
-    }
-    policy.assign(s_count, 0);
-    suffix_max(h, zero_abandon, wv, &policy);
-    return gain;
-  }
-
-  // Long-run rates of a policy from its stationary distribution (power iteration on the
-  // uniformised post-decision chain; `pi` is the warm start and returns the distribution).
-  // Converged when, over 16 sweeps, the rates move by less than the tolerance and both flow
-  // balances hold to it: connects = busy / handle_mean and launches = resolutions.
-  Rates stats(const Policy& pol, std::vector<double>& pi, long long& sweeps) const {
-    const int s_count = states();
-    if (static_cast<int>(pi.size()) != s_count) {
-      pi.assign(s_count, 0.0);
-      pi[idx(0, pol[idx(0, 0)])] = 1.0;
-    }
-    std::vector<double>& next = scratch_;
-    next.resize(s_count);
-    const double inv_rate = 1.0 / rate_;
-    const double q = 1.0 - p_;
-    // Every transition lands on a target of the policy, so a post-decision state of row b below
-    // the least target there is never entered: a warm start's mass on one is moved to where the
-    // policy sends it, and the sweeps skip those states (~85 % of them for N = 100).
-    std::vector<int> first(n_ + 1);
-    for (int b = 0; b <= n_; ++b) {
-      const int* pol_b = &pol[idx(b, 0)];
-      first[b] = *std::min_element(pol_b, pol_b + w_);
-      double* row = &pi[idx(b, 0)];
-      for (int d = 0; d < first[b]; ++d) {
-        row[pol_b[d]] += row[d];
-        row[d] = 0;
-      }
-    }
-    Rates prev = rates(pi, pol);
-    for (long long it = 1;; ++it) {
-      check_stop();
-      std::fill(next.begin(), next.end(), 0.0);
-      for (int b = 0; b <= n_; ++b) {
-        const double rh = b * hand_ * inv_rate;
-        const double self0 = 1.0 - rh;
-        const double* row = &pi[idx(b, 0)];
-        const int* pol_b = &pol[idx(b, 0)];
-        const int* pol_up = b < n_ ? &pol[idx(b + 1, 0)] : pol_b;
-        const int* pol_dn = b > 0 ? &pol[idx(b - 1, 0)] : pol_b;
-        double* out_b = &next[idx(b, 0)];
-        double* out_up = b < n_ ? &next[idx(b + 1, 0)] : out_b;
-        double* out_dn = b > 0 ? &next[idx(b - 1, 0)] : out_b;
-        for (int d = first[b]; d <= dmax_; ++d) {
-          const double m = row[d];
-          if (m == 0) continue;
-          const double ra = res_by_d_[d] * inv_rate;
-          out_b[d] += m * (self0 - ra);
-          if (d > 0) {
-            out_up[pol_up[d - 1]] += m * ra * p_;  // connect, or abandon when b = N
-            out_b[pol_b[d - 1]] += m * ra * q;
-          }
-          if (b > 0) out_dn[pol_dn[d]] += m * rh;
-        }
-      }
-      pi.swap(next);
-      ++sweeps;
-      if (it % 16 == 0) {
-        const Rates r = rates(pi, pol);
-        const double err = std::max(
-            {std::fabs(r.connects - prev.connects), std::fabs(r.abandons - prev.abandons),
-             std::fabs(r.connects - r.busy * hand_), std::fabs(r.launches - r.in_flight * res_)});
-        prev = r;
-        if (err <= std::max(tol_, 1e-13) * scale_) return r;
-      }
-      if (it > kMaxSweeps) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    "optimum: the stationary distribution did not converge");
-      }
-    }
-  }
-
-  Rates rates(const std::vector<double>& pi, const Policy& pol) const {
-    Rates r;
-    double total = 0;
-    for (int b = 0; b <= n_; ++b) {
-      const int* pol_up = b < n_ ? &pol[idx(b + 1, 0)] : &pol[idx(b, 0)];
-      const int* pol_b = &pol[idx(b, 0)];
-      const int* pol_dn = b > 0 ? &pol[idx(b - 1, 0)] : pol_b;
       for (int d = 0; d <= dmax_; ++d) {
-        const double m = pi[idx(b, d)];
-        if (m == 0) continue;
-        total += m;
-        const double res = m * res_by_d_[d];
-        if (b < n_)
-          r.connects += res * p_;
-        else
-          r.abandons += res * p_;
-        r.busy += m * b;
-        r.in_flight += m * d;
-        if (d == dmax_) r.cap_mass += m;
-        // Launches at the next event: the policy's top-up from the pre-decision state.
-        if (d > 0) {
-          r.launches += res * p_ * (pol_up[d - 1] - (d - 1));
-          r.launches += res * (1 - p_) * (pol_b[d - 1] - (d - 1));
+        const int t = pol[idx(b, d)];
+        if (t != d && land[idx(b, t)] < 0) {
+          land[idx(b, t)] = static_cast<int>(land_state_.size());
+          land_state_.push_back(idx(b, t));
         }
-        if (b > 0) r.launches += m * b * hand_ * (pol_dn[d] - d);
       }
     }
-    r.connects /= total;
-    r.abandons /= total;
-    r.busy /= total;
-    r.in_flight /= total;
-    r.cap_mass /= total;
-    r.launches /= total;
+    const int nl = static_cast<int>(land_state_.size());
+    const int width = nl + 1 + kStreams;  // landing values, g (scaled), streams
+    const int time_col = nl;
+    const int stream_col = nl + 1;
+    rows_.assign(static_cast<std::size_t>(nl) * width, 0.0);
+    cur_.assign(static_cast<std::size_t>(n_ + 1) * width, 0.0);
+    prev_.assign(static_cast<std::size_t>(n_ + 1) * width, 0.0);
+    for (int k = 0; k <= n_ + dmax_; ++k) {
+      check_stop();
+      cur_.swap(prev_);
+      const int b_hi = std::min(n_, k), b_lo = std::max(0, k - dmax_);
+      for (int b = b_hi; b >= b_lo; --b) {
+        const int d = k - b;
+        const int s = idx(b, d);
+        const double q = d * res_ + b * hand_;
+        double* out = land[s] >= 0 ? &rows_[static_cast<std::size_t>(land[s]) * width]
+                                   : &cur_[static_cast<std::size_t>(b) * width];
+        std::fill(out, out + width, 0.0);
+        if (q == 0) continue;  // (0, 0): never entered, since pol(0, 0) >= 1
+        const double inv = 1.0 / q;
+        // A move to the pre-decision state (pb, pd) with probability w: to its post-decision
+        // state, a landing state (a unit coefficient) or one computed earlier in this pass.
+        auto add = [&](const std::vector<double>& layer, int pb, int pd, double w) {
+          const int l = land[idx(pb, pol[idx(pb, pd)])];
+          if (l >= 0) {
+            out[l] += w;
+            return;
+          }
+          const double* v = &layer[static_cast<std::size_t>(pb) * width];
+          for (int j = 0; j < width; ++j) out[j] += w * v[j];
+        };
+        const double resolve = d * res_ * inv;
+        if (d > 0) {
+          if (b < n_) {
+            add(cur_, b + 1, d - 1, resolve * p_);
+            add(prev_, b, d - 1, resolve * (1 - p_));
+          } else {
+            add(prev_, b, d - 1, resolve);
+          }
+        }
+        if (b > 0) add(prev_, b - 1, d, b * hand_ * inv);
+        out[time_col] -= scale_ * inv;
+        out[stream_col + (b < n_ ? kConnects : kAbandons)] += resolve * p_;
+        out[stream_col + kBusy] += b * inv;
+        out[stream_col + kInFlight] += d * inv;
+        if (d == dmax_) out[stream_col + kAtCap] += inv;
+      }
+    }
+    // The landing states' equations h_l = sum_m c_m h_m + c_g g / scale + c_r, and h = 0 at the
+    // landing state of (0, 0), for the unknowns (h_l..., g / scale) and each stream's rewards.
+    const int dim = nl + 1;
+    std::vector<double>& a = system_;
+    a.assign(static_cast<std::size_t>(dim) * dim, 0.0);
+    std::vector<double>& x = solution_;
+    x.assign(static_cast<std::size_t>(dim) * kStreams, 0.0);
+    for (int l = 0; l < nl; ++l) {
+      const double* c = &rows_[static_cast<std::size_t>(l) * width];
+      double* row = &a[static_cast<std::size_t>(l) * dim];
+      for (int m = 0; m < nl; ++m) row[m] = -c[m];
+      row[l] += 1.0;
+      row[nl] = -c[time_col];
+      for (int j = 0; j < kStreams; ++j)
+        x[static_cast<std::size_t>(l) * kStreams + j] = c[stream_col + j];
+    }
+    a[static_cast<std::size_t>(nl) * dim + land[idx(0, pol[idx(0, 0)])]] = 1.0;
+    solve_dense(a, x, dim, kStreams);
+    const double* g = &x[static_cast<std::size_t>(nl) * kStreams];
+    Rates r;
+    r.connects = g[kConnects] * scale_;
+    r.abandons = g[kAbandons] * scale_;
+    r.busy = g[kBusy] * scale_;
+    r.in_flight = g[kInFlight] * scale_;
+    r.cap_mass = g[kAtCap] * scale_;
+    const double gain_l = r.connects - lambda * r.abandons;
+    if (gain != nullptr) *gain = gain_l;
+    if (h == nullptr) return r;
+
+    // The Lagrangian's relative values: landing states from the solve, the rest by the same
+    // pass, now with numbers.
+    std::vector<double>& hv = *h;
+    hv.assign(states(), 0.0);
+    for (int l = 0; l < nl; ++l) {
+      const double* xl = &x[static_cast<std::size_t>(l) * kStreams];
+      hv[land_state_[l]] = xl[kConnects] - lambda * xl[kAbandons];
+    }
+    auto post = [&](int b, int d) { return hv[idx(b, pol[idx(b, d)])]; };
+    for (int k = 0; k <= n_ + dmax_; ++k) {
+      const int b_hi = std::min(n_, k), b_lo = std::max(0, k - dmax_);
+      for (int b = b_hi; b >= b_lo; --b) {
+        const int d = k - b;
+        const int s = idx(b, d);
+        if (land[s] >= 0) continue;
+        const double q = d * res_ + b * hand_;
+        if (q == 0) {
+          hv[s] = -kInf;  // (0, 0): no event ever, worse than any target
+          continue;
+        }
+        const double resolve = d * res_;
+        double v = -gain_l;
+        if (d > 0) {
+          if (b < n_) {
+            v += resolve * p_ * (1.0 + post(b + 1, d - 1)) + resolve * (1 - p_) * post(b, d - 1);
+          } else {
+            v += resolve * (post(b, d - 1) - p_ * lambda);
+          }
+        }
+        if (b > 0) v += b * hand_ * post(b - 1, d);
+        hv[s] = v / q;
+      }
+    }
     return r;
   }
 
+  // Policy improvement: in every pre-decision state the target with the largest relative value,
+  // keeping the current one unless another is better by more than rounding (so that policy
+  // iteration ends). Ties go to the smaller target. Returns whether anything changed.
+  bool improve(const std::vector<double>& h, bool zero_abandon, Policy& pol) const {
+    const double eps = 1e-12 * (1 + magnitude(h));
+    bool changed = false;
+    for (int b = 0; b <= n_; ++b) {
+      const int c = cap(b, zero_abandon);
+      const int lo = least(b);
+      const double* hb = &h[idx(b, 0)];
+      int* pb = &pol[idx(b, 0)];
+      double best = -kInf;
+      int best_t = c;
+      for (int d = c; d >= 0; --d) {
+        if (d >= lo && hb[d] >= best) {
+          best = hb[d];
+          best_t = d;
+        }
+        if (hb[pb[d]] < best - eps) {
+          pb[d] = best_t;
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+
+  // Policy iteration for the Lagrangian with penalty lambda, from `pol` (which returns the
+  // optimal policy); `h` returns its relative values. Counts the evaluations.
+  Rates optimise(double lambda, bool zero_abandon, Policy& pol, std::vector<double>& h,
+                 int& evaluations) const {
+    for (int it = 0; it < kMaxPolicyIterations; ++it) {
+      const Rates r = evaluate(pol, lambda, &h, nullptr);
+      ++evaluations;
+      if (!improve(h, zero_abandon, pol)) return r;
+    }
+    throw Error(ErrorCode::kInvalidArgument, "optimum: policy iteration did not converge");
+  }
+
   // Checks that the policy is "launch up to T(b)": for every b, the pre-decision choice is
-  // max(d, T(b)) up to value ties of size eps. Fills target on success.
+  // max(d, T(b)) up to value ties. Fills target on success.
   bool threshold(const std::vector<double>& h, const Policy& pol, bool zero_abandon,
                  std::vector<int>& target) const {
+    const double eps = 1e-9 * (1 + magnitude(h));
     target.assign(n_ + 1, 0);
-    const double eps = 1e3 * tol_;
     for (int b = 0; b <= n_; ++b) {
       const int t0 = pol[idx(b, 0)];
       target[b] = t0;
@@ -390,23 +355,91 @@ class Chain {
     return pol;
   }
 
+  // `target` moved into the allowed range of each row (a warm start's, or a first guess).
+  std::vector<int> admissible(std::vector<int> target, bool zero_abandon) const {
+    target.resize(n_ + 1, 0);
+    for (int b = 0; b <= n_; ++b) target[b] = std::clamp(target[b], least(b), cap(b, zero_abandon));
+    return target;
+  }
+
+  // A first guess when nothing better is known: enough in flight to fill the idle agents
+  // (1 / p attempts each) and to replace the calls ending while they ring.
+  std::vector<int> first_guess(bool zero_abandon) const {
+    std::vector<int> target(n_ + 1);
+    const double ringing = n_ * hand_ / res_ / p_;
+    for (int b = 0; b <= n_; ++b) {
+      const double t = b == n_ ? 0.0 : (n_ - b) / p_ + 0.5 * ringing;
+      target[b] = static_cast<int>(std::min<double>(t, dmax_));
+    }
+    return admissible(std::move(target), zero_abandon);
+  }
+
   double hand() const { return hand_; }
 
  private:
+  static constexpr int kMaxPolicyIterations = 200;
+
+  // The largest finite |h|: the scale of rounding in relative values.
+  static double magnitude(const std::vector<double>& h) {
+    double mag = 0;
+    for (double v : h) {
+      if (std::isfinite(v)) mag = std::max(mag, std::fabs(v));
+    }
+    return mag;
+  }
+
   void check_stop() const {
     if (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) {
       throw Error(ErrorCode::kState, "optimum: solve stopped");
     }
   }
 
+  // Solves a x = rhs in place (a: dim x dim, row-major; rhs: dim x cols, returns x) by Gaussian
+  // elimination with partial pivoting.
+  static void solve_dense(std::vector<double>& a, std::vector<double>& rhs, int dim, int cols) {
+    auto at = [&](int r, int c) -> double& { return a[static_cast<std::size_t>(r) * dim + c]; };
+    auto rh = [&](int r, int c) -> double& { return rhs[static_cast<std::size_t>(r) * cols + c]; };
+    for (int c = 0; c < dim; ++c) {
+      int piv = c;
+      for (int r = c + 1; r < dim; ++r) {
+        if (std::fabs(at(r, c)) > std::fabs(at(piv, c))) piv = r;
+      }
+      if (at(piv, c) == 0) {
+        throw Error(ErrorCode::kInvalidArgument, "optimum: singular policy evaluation");
+      }
+      if (piv != c) {
+        for (int j = 0; j < dim; ++j) std::swap(at(c, j), at(piv, j));
+        for (int j = 0; j < cols; ++j) std::swap(rh(c, j), rh(piv, j));
+      }
+      const double inv = 1.0 / at(c, c);
+      for (int r = c + 1; r < dim; ++r) {
+        const double f = at(r, c) * inv;
+        if (f == 0) continue;
+        double* rr = &at(r, 0);
+        const double* rc = &at(c, 0);
+        for (int j = c; j < dim; ++j) rr[j] -= f * rc[j];
+        for (int j = 0; j < cols; ++j) rh(r, j) -= f * rh(c, j);
+      }
+    }
+    for (int r = dim - 1; r >= 0; --r) {
+      for (int j = 0; j < cols; ++j) {
+        double v = rh(r, j);
+        for (int c = r + 1; c < dim; ++c) v -= at(r, c) * rh(c, j);
+        rh(r, j) = v / at(r, r);
+      }
+    }
+  }
+
   const std::atomic<bool>* stop_;
   int n_, dmax_, w_;
-  double p_, res_, hand_, tol_;
-  double rate_, scale_;
-  std::vector<double> res_by_d_;  // d / attempt_mean_s
-  // One buffer of states() doubles shared by rvi() and stats() (never both at once), so a
-  // solve allocates it once rather than per Lagrangian problem.
-  mutable std::vector<double> scratch_;
+  double p_, res_, hand_;
+  double scale_;
+  // Scratch of evaluate(), kept so that a solve allocates it once rather than per evaluation.
+  mutable std::vector<int> land_;           // landing index of each post-decision state, or -1
+  mutable std::vector<int> land_state_;     // the state of each landing index
+  mutable std::vector<double> rows_;        // the landing states' coefficient rows
+  mutable std::vector<double> cur_, prev_;  // coefficient rows of two layers k, by b
+  mutable std::vector<double> system_, solution_;
 };
 
 PolicyStats to_stats(const Rates& r, const OptimumModel& m) {
@@ -439,29 +472,43 @@ struct Solved {
   bool threshold = false;
 };
 
-// h and pi carry the relative values and the stationary distribution in and out (empty: cold).
-// warm_lambda > 0 is the multiplier of a previous solve of a nearby model: the bracket is then
-// grown outwards from it rather than from [0, (1 - cap) / cap], whose ends are far from the
-// answer and cost most of a cold solve's sweeps.
+// `target` carries a threshold policy in and out: the first Lagrangian problem's policy
+// iteration starts from it (empty: a first guess), and it returns the last problem's. Each
+// later problem starts from the policy of the one before. warm_lambda > 0 is the multiplier of a
+// previous solve of a nearby model: the bracket is then grown outwards from it rather than from
+// [0, (1 - cap) / cap], whose ends are far from the answer and cost most of a cold solve.
 OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const std::atomic<bool>* stop,
-                             std::vector<double>& h, std::vector<double>& pi, double warm_lambda) {
+                             std::vector<int>& target, double warm_lambda) {
   Chain chain(m, dmax, stop);
   OptimumResult out;
   out.max_in_flight = dmax;
   bool all_threshold = true;
+  const bool zero_cap = m.abandon_cap == 0;
+  Policy pol = chain.from_target(target.empty() ? chain.first_guess(zero_cap)
+                                                : chain.admissible(target, zero_cap));
+  std::vector<double> h;
 
   auto solve = [&](double lambda, bool zero_abandon) {
     Solved s;
-    chain.rvi(lambda, zero_abandon, h, s.policy, out.rvi_sweeps);
+    s.rates = chain.optimise(lambda, zero_abandon, pol, h, out.policy_evaluations);
     ++out.lambda_iterations;
-    s.threshold = chain.threshold(h, s.policy, zero_abandon, s.target);
+    s.threshold = chain.threshold(h, pol, zero_abandon, s.target);
     if (s.threshold) {
-      s.policy = chain.from_target(s.target);
+      // Equal up to value ties; the threshold form is the one reported and used.
+      Policy t = chain.from_target(s.target);
+      if (t != pol) {
+        pol = std::move(t);
+        s.rates = chain.evaluate(pol, lambda, nullptr, nullptr);
+        ++out.policy_evaluations;
+      }
+      target = s.target;
     } else {
       all_threshold = false;
       s.target.clear();
+      target.resize(m.agents + 1);
+      for (int b = 0; b <= m.agents; ++b) target[b] = pol[chain.idx(b, 0)];
     }
-    s.rates = chain.stats(s.policy, pi, out.stat_sweeps);
+    s.policy = pol;
     return s;
   };
   auto finish = [&](const Solved& feasible, const Solved& infeasible, double w, double lambda) {
@@ -575,49 +622,23 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const std::atomic<
   throw Error(ErrorCode::kInvalidArgument, "optimum: the Lagrangian search did not converge");
 }
 
-// Re-lays per-state vectors of a (agents + 1) x (old_w) grid on one of width new_w: rows are
-// truncated or padded with `pad_last` ? the row's last entry : 0. Empty when the agents differ.
-void relayout(std::vector<double>& v, int agents, int old_w, int new_w, bool pad_last) {
-  if (old_w <= 0 || static_cast<long long>(v.size()) != (agents + 1LL) * old_w) {
-    v.clear();
-    return;
-  }
-  if (old_w == new_w) return;
-  std::vector<double> out(static_cast<std::size_t>(agents + 1) * new_w);
-  for (int b = 0; b <= agents; ++b) {
-    const double* row = &v[static_cast<std::size_t>(b) * old_w];
-    double* dst = &out[static_cast<std::size_t>(b) * new_w];
-    for (int d = 0; d < new_w; ++d) dst[d] = d < old_w ? row[d] : (pad_last ? row[old_w - 1] : 0.0);
-  }
-  v.swap(out);
-}
-
 OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop,
                     OptimumWarmStart* warm) {
   validate(model);
-  std::vector<double> h, pi;
+  std::vector<int> target;
   double warm_lambda = 0;
-  int width = 0;  // of h and pi
-  if (warm != nullptr && warm->agents == model.agents && warm->max_in_flight > 0) {
-    h = std::move(warm->values);
-    pi = std::move(warm->distribution);
-    width = warm->max_in_flight + 1;
+  if (warm != nullptr && warm->agents == model.agents &&
+      static_cast<int>(warm->target.size()) == model.agents + 1) {
+    target = warm->target;
     if (std::isfinite(warm->lambda)) warm_lambda = warm->lambda;
   }
   auto run = [&](int dmax) {
-    relayout(h, model.agents, width, dmax + 1, true);
-    relayout(pi, model.agents, width, dmax + 1, false);
-    width = dmax + 1;
-    if (!pi.empty() && std::all_of(pi.begin(), pi.end(), [](double x) { return x == 0; })) {
-      pi.clear();
-    }
-    OptimumResult r = solve_with_cap(model, dmax, stop, h, pi, warm_lambda);
+    OptimumResult r = solve_with_cap(model, dmax, stop, target, warm_lambda);
     if (warm != nullptr) {
       warm->agents = model.agents;
       warm->max_in_flight = dmax;
       warm->lambda = r.lambda;
-      warm->values = h;
-      warm->distribution = pi;
+      warm->target = target;
     }
     return r;
   };
@@ -665,10 +686,8 @@ PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vect
     }
   }
   require_fits(model, model.max_in_flight);
-  Chain chain(model, model.max_in_flight);
-  std::vector<double> pi;
-  long long sweeps = 0;
-  return to_stats(chain.stats(chain.from_target(target), pi, sweeps), model);
+  const Chain chain(model, model.max_in_flight);
+  return to_stats(chain.evaluate(chain.from_target(target), 0.0, nullptr, nullptr), model);
 }
 
 }  // namespace omnivox

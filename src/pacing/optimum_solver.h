@@ -9,22 +9,22 @@
 
 namespace omnivox {
 
-/// As solve_optimum(model), reading `stop` (relaxed) before every sweep: once it is true the
-/// solve gives up and throws Error(kState, "optimum: solve stopped"), so a worker whose result
-/// is no longer wanted (a newer model, the policy destroyed) frees its thread within a sweep
-/// (milliseconds at most). Thread-safety: the solve touches nothing shared but `stop`.
+/// As solve_optimum(model), reading `stop` (relaxed) at every layer of a policy evaluation: once it
+/// is true the solve gives up and throws Error(kState, "optimum: solve stopped"), so a worker whose
+/// result is no longer wanted (a newer model, the policy destroyed) frees its thread within one
+/// layer (milliseconds at most). Thread-safety: the solve touches nothing shared but `stop`.
 OptimumResult solve_optimum_stoppable(const OptimumModel& model, const std::atomic<bool>& stop);
 
 /// What a solve leaves for the next solve of a nearby model (same agents, estimates moved a
-/// little, as PREDICTIVE re-solves): its last relative values, stationary distribution and
-/// Lagrange multiplier. Starting from them the value iteration begins near its fixed point and
-/// the multiplier search near its answer, instead of at lambda = 0 and (1 - cap) / cap.
+/// little, as PREDICTIVE re-solves): its last threshold policy and Lagrange multiplier. Starting
+/// from them policy iteration begins near its answer (often at it) and the multiplier search
+/// near its answer, instead of at lambda = 0 and (1 - cap) / cap.
 struct OptimumWarmStart {
-  int agents = 0;              ///< N of the solve that filled it (0: empty, the solve starts cold)
-  int max_in_flight = 0;       ///< its D; values and distribution are (N + 1) x (D + 1), row b
-  double lambda = 0;           ///< its multiplier (penalty per abandon, in connects)
-  std::vector<double> values;  ///< relative values h(b, d) of its last Lagrangian problem
-  std::vector<double> distribution;  ///< stationary distribution of its last policy
+  int agents = 0;         ///< N of the solve that filled it (0: empty, the solve starts cold)
+  int max_in_flight = 0;  ///< its D
+  double lambda = 0;      ///< its multiplier (penalty per abandon, in connects)
+  /// Targets T(b), b = 0..N, of its last Lagrangian problem's policy (clamped to the new D).
+  std::vector<int> target;
 };
 
 /// As solve_optimum(model) (and solve_optimum_stoppable() when `stop` is given), starting from
