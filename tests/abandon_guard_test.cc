@@ -161,6 +161,46 @@ TEST(AbandonGuard, DefaultBoundsTheLiveAnswersOfTheCallsInFlight) {
   EXPECT_EQ(g.clamp(1000, e), 100);
 }
 
+// The default mode's day account: a governor held where its budget of abandons is thin, asked
+// again and again, lets the first decisions take more than the risk unit (1e-9) and never
+// charges more than 10^5 units over a day; a day later the account is empty again.
+TEST(AbandonGuard, DefaultChargesItsDecisionsToADayBudget) {
+  ComplianceProfile profile = ComplianceProfile::none();
+  profile.abandon_cap = 0.03;
+  AbandonGovernor g(profile);
+  const TimePoint t0 = parse_utc("2026-05-04T08:00:00Z");
+  for (int i = 0; i < 600; ++i) g.record_live_answer(t0);  // K = 18 / 0.97 = 18.6 abandons
+  AbandonGovernor::Exposure e;
+  e.agents_idle = 2;
+  e.live_answer_probability = 0.25;
+  e.attempts_resolved = 100000;
+  const double budget = 1e5 * profile.abandon_guard_risk;
+  int first = -1;
+  double spent_before = 0;
+  for (int i = 0; i < 20000; ++i) {
+    e.now = t0 + std::chrono::seconds(i);
+    const int allowed = g.clamp(200, e);
+    if (i == 0) first = allowed;
+    const double spent = g.risk_spent(e.now);
+    ASSERT_LE(spent, budget) << "decision " << i;
+    ASSERT_GE(spent, spent_before - 1e-18) << "decision " << i;  // within the day: no refund
+    spent_before = spent;
+    ASSERT_GE(allowed, 2);  // the free agents' share always
+  }
+  // The budget is used where launches are bought (each decision is charged its risk without
+  // the reserve, less than it was allowed).
+  EXPECT_GT(spent_before, 0.1 * budget);
+  // Up to 18 live answers may come (16 abandons after the reserve of 2, and the 2 free agents),
+  // p_hi = 0.2569: a fixed 1e-9 per decision allows 21 calls in flight (P(X > 18) = 4e-10);
+  // the day's first decision may take 1e-4 / 301 and allows 25 (P(X > 18) = 1.6e-7).
+  EXPECT_EQ(first, 25);
+  // A day (and a minute) after the last charge the account is empty and the first decisions
+  // may take as much again.
+  e.now = t0 + std::chrono::hours(24) + std::chrono::seconds(20000 + 60);
+  EXPECT_EQ(g.risk_spent(e.now), 0.0);
+  EXPECT_EQ(g.clamp(200, e), first);
+}
+
 // The same through the engine: a policy asking for random launches at every decision, in the
 // simulator, audited call by call.
 class RandomPolicy final : public PacingPolicy {

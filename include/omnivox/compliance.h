@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "omnivox/call_window.h"
@@ -53,10 +54,10 @@ struct ComplianceProfile {
   /// The AMD false-positive rate assumed for that estimate (share of AMD "machine" results that
   /// were people). Default: 0.
   double amd_false_positive_rate = 0.0;
-  /// The governor's risk per launch decision that the calls then in flight could push the
-  /// abandon rate over the cap (AbandonGovernor); 0 = strict: no launch unless even the worst
-  /// case keeps the rate within the cap. In [0, 0.01]. Default: 1e-9 (with up to 10^5 launch
-  /// decisions beyond the free agents a day, at most 10^-4 a campaign-day by the union bound).
+  /// The governor's risk unit (AbandonGovernor): its default mode may take a risk of at most
+  /// 10^5 x this over any day that the calls in flight push the abandon rate over the cap,
+  /// charging every launch decision its own risk; 0 = strict: no launch unless even the worst
+  /// case keeps the rate within the cap. In [0, 0.01]. Default: 1e-9 (10^-4 a campaign-day).
   double abandon_guard_risk = 1e-9;
   /// Longest wait of a live answer for an agent before it is abandoned. Default: 2 s.
   Duration hold_window{2000};
@@ -106,12 +107,19 @@ struct ComplianceProfile {
 /// idle - waiting of them, so at most max(0, X + waiting - idle) are abandoned however the
 /// busy agents fare. The governor allows the largest n with
 ///     P(X > K + idle - waiting) <= r,    X ~ Binomial(M, p_hi),
-/// r = ComplianceProfile::abandon_guard_risk, and p_hi the Wilson upper bound (z = 5) of the
-/// live-answer probability from its estimate and sample (Exposure); this default mode also
-/// keeps 2 abandons of K in reserve for what the binomial model misses. With r = 0 (strict) X is
-/// taken as M: no launch unless every call in flight being a live answer keeps the rate within
-/// the cap. Launching up to the free agents (progressive) is always allowed: it abandons nobody
-/// unless an agent leaves (agents wait for the calls pending before they pause).
+/// p_hi the Wilson upper bound (z = 5) of the live-answer probability from its estimate and
+/// sample (Exposure), and r the decision's share of a day's risk budget (the default mode):
+/// R = 10^5 x ComplianceProfile::abandon_guard_risk x 300/301, every launch decision beyond the
+/// free agents is charged P(X > K + idle - waiting) at the n it allowed, a decision may take
+/// r = (R - charged over the last 24 h) / 300, and so the charges over any day never pass R: by
+/// the union bound over the launch decisions of the day and the one before it (a decision that
+/// launches nothing adds no new way to pass the cap), the rate passes the cap within a day with
+/// probability at most R + R / 300 = 10^5 x abandon_guard_risk (10^-4 by default) while
+/// p <= p_hi. This mode also keeps 2 abandons of K in reserve for what the
+/// binomial model misses. With abandon_guard_risk = 0 (strict) X is taken as M: no launch unless
+/// every call in flight being a live answer keeps the rate within the cap. Launching up to the
+/// free agents (progressive) is always allowed: it abandons nobody unless an agent leaves
+/// (agents wait for the calls pending before they pause).
 /// Thread-safety: none (one per campaign, on the engine's thread).
 class AbandonGovernor {
  public:
@@ -155,6 +163,9 @@ class AbandonGovernor {
   double counted_abandons(TimePoint t);
   /// counted_abandons / live_answers in the window (0 with no live answers).
   double rate(TimePoint t);
+  /// The risk the default mode's decisions were charged over the day ending at t (a charge
+  /// leaves the account within a minute after a day): at most 10^5 x abandon_guard_risk.
+  double risk_spent(TimePoint t);
   /// The window ending at t in one call (pacing reads all three at every decision).
   struct Window {
     long live_answers = 0;
@@ -165,11 +176,16 @@ class AbandonGovernor {
 
  private:
   void prune(TimePoint t);
+  void charge_risk(TimePoint t, double risk);
+  double risk_allowance(TimePoint t);
   ComplianceProfile profile_;
   std::deque<TimePoint> live_, abandons_, machines_;  // within a rolling abandon_window
   // With no window (the whole campaign) only the counts matter: no timestamp per call is kept.
   long live_total_ = 0, abandons_total_ = 0, machines_total_ = 0;
   TimePoint pruned_at_ = TimePoint::min();  // pacing reads the counts several times an instant
+  // The default mode's risk account: risk charged per minute over the last day.
+  std::deque<std::pair<TimePoint, double>> risk_spent_;
+  double risk_spent_total_ = 0;
 };
 
 }  // namespace omnivox

@@ -177,6 +177,18 @@ namespace {
 // Abandons of the budget the default (probabilistic) mode keeps in reserve.
 constexpr double kAbandonReserve = 2.0;
 
+// Standard deviations of the Wilson upper bound of the live-answer probability.
+constexpr double kWilsonZ = 5.0;
+
+// The default mode's risk account (docs/compliance.md, "The governor's rule"): a day's budget
+// is abandon_guard_risk times this many decisions (10^-4 by default), each launch decision is
+// charged its own risk over a rolling day, and a decision may take 1 / kRiskSpreadDecisions of
+// what is left (so the first decisions of a day, where the budget of abandons is thin, may take
+// 3.3e-7 each, and the charges never add up to more than the budget).
+constexpr double kRiskDecisionsPerDay = 1e5;
+constexpr Duration kRiskAccountWindow = std::chrono::hours(24);
+constexpr double kRiskSpreadDecisions = 300;
+
 // P(X > k) for X ~ Binomial(m, p), summed upward from k + 1 (the terms fall fast past the mean,
 // so the sum stops once they no longer change it). Below the median it returns 1, a bound: the
 // true value is then at least 1/2, far above any risk the governor accepts, and summing from
@@ -212,6 +224,37 @@ double wilson_upper(double p_hat, double n, double z) {
 
 }  // namespace
 
+double AbandonGovernor::risk_spent(TimePoint t) {
+  const TimePoint from = t - kRiskAccountWindow;
+  while (!risk_spent_.empty() && risk_spent_.front().first <= from) {
+    risk_spent_total_ -= risk_spent_.front().second;
+    risk_spent_.pop_front();
+  }
+  if (risk_spent_.empty()) risk_spent_total_ = 0;  // no drift from the subtractions
+  return std::max(risk_spent_total_, 0.0);
+}
+
+void AbandonGovernor::charge_risk(TimePoint t, double risk) {
+  if (!(risk > 0)) return;
+  // One entry per minute keeps the account at most 1,440 entries long; an entry is dropped a
+  // day after the minute it started, so a charge counts for up to a minute more than a day.
+  if (risk_spent_.empty() || t - risk_spent_.back().first >= std::chrono::minutes(1)) {
+    risk_spent_.emplace_back(t, 0.0);
+  }
+  risk_spent_.back().second += risk;
+  risk_spent_total_ += risk;
+}
+
+double AbandonGovernor::risk_allowance(TimePoint t) {
+  const double risk = std::clamp(profile_.abandon_guard_risk, 0.0, 0.01);
+  if (risk <= 0) return 0;
+  // The decision just before a day counts for that day as well: at most 1/kRiskSpreadDecisions
+  // of the budget, kept out of the account so that the two together stay within 10^5 x risk.
+  const double day_budget =
+      risk * kRiskDecisionsPerDay * kRiskSpreadDecisions / (kRiskSpreadDecisions + 1);
+  return std::max(day_budget - risk_spent(t), 0.0) / kRiskSpreadDecisions;
+}
+
 int AbandonGovernor::clamp(int wanted, const Exposure& s) {
   if (wanted <= 0) return 0;
   const int free_agents = std::max(s.agents_idle - s.calls_waiting, 0);
@@ -230,32 +273,47 @@ int AbandonGovernor::clamp(int wanted, const Exposure& s) {
   }
   const double budget =
       (cap * (live - static_cast<double>(leaving)) - counted_abandons(s.now)) / (1 - cap);
-  const double risk = std::clamp(profile_.abandon_guard_risk, 0.0, 0.01);
+  const bool strict = std::clamp(profile_.abandon_guard_risk, 0.0, 0.01) <= 0;
   // The default mode keeps two abandons of the budget in reserve for what the binomial model
   // misses: a pending call's chance to be live changes with its age in a real world (busy
   // signals end fast, live answers take a few rings), and audits order abandons by answer time.
-  const double reserve = risk > 0 ? kAbandonReserve : 0.0;
-  const double absorbed =
-      std::floor(std::max(budget - reserve, -1.0) + 1e-9) + s.agents_idle - s.calls_waiting;
-  const int k = static_cast<int>(std::clamp(absorbed, -1.0, 1e9));
+  const double reserve = strict ? 0.0 : kAbandonReserve;
+  const auto absorbed = [&](double held_back) {
+    const double a =
+        std::floor(std::max(budget - held_back, -1.0) + 1e-9) + s.agents_idle - s.calls_waiting;
+    return static_cast<int>(std::clamp(a, -1.0, 1e9));
+  };
+  const int k = absorbed(reserve);
+  if (strict) {
+    // X is taken as M: every call in flight a live answer the free agents cannot take.
+    const int most = std::min(wanted, std::max(k - s.calls_pending, safe));
+    return std::max(most, safe);
+  }
   const double p_hat = std::clamp(s.live_answer_probability, 0.0, 1.0);
   const double sample = s.attempts_resolved >= 0 ? static_cast<double>(s.attempts_resolved)
                         : p_hat > 0              ? live / p_hat
                                                  : 0.0;
-  const double p_hi = wilson_upper(p_hat, sample, 5.0);
+  const double p_hi = wilson_upper(p_hat, sample, kWilsonZ);
+  const double allowance = risk_allowance(s.now);
   // Allowed with n more launches: the in-flight calls' live answers exceed k with probability
-  // at most `risk` (none exceed it in the strict mode). Monotone in n.
-  auto fits = [&](int n) {
-    const int in_flight = s.calls_pending + n;
-    if (risk <= 0) return in_flight <= k;
-    return binomial_tail_above(in_flight, p_hi, k) <= risk;
+  // at most the allowance. Monotone in n.
+  auto tail = [&](int n, int limit) {
+    return binomial_tail_above(s.calls_pending + n, p_hi, limit);
   };
   int lo = safe, hi = wanted;
-  if (fits(hi)) return hi;
-  while (hi - lo > 1) {
-    int mid = lo + (hi - lo) / 2;
-    (fits(mid) ? lo : hi) = mid;
+  if (tail(hi, k) <= allowance) {
+    lo = hi;
+  } else {
+    while (hi - lo > 1) {
+      int mid = lo + (hi - lo) / 2;
+      (tail(mid, k) <= allowance ? lo : hi) = mid;
+    }
   }
+  // The decision's risk, charged to the day's account: the chance that the calls now in flight
+  // bring more live answers than the budget (without the reserve, which covers the model's
+  // misses, not its randomness) and the free agents absorb. Zero when no launch passes the free
+  // agents; a decision that launches nothing adds no new way to pass the cap.
+  if (lo > safe) charge_risk(s.now, tail(lo, absorbed(0.0)));
   return lo;
 }
 
