@@ -331,6 +331,11 @@ TEST(Optimum, RefusesOversizedModelsBeforeAllocating) {
   std::string what = message(m, solve);
   EXPECT_NE(what.find("p_live 1e-300"), std::string::npos) << what;
   EXPECT_NE(what.find("states, more than the limit 2e+06"), std::string::npos) << what;
+  m.p_live = 1e-4;  // 1.3e6 states, but an in-flight cap of ~115,000
+  what = message(m, solve);
+  EXPECT_NE(what.find("p_live 0.0001"), std::string::npos) << what;
+  EXPECT_NE(what.find("in-flight cap of ~114879, more than the limit 40000"), std::string::npos)
+      << what;
   m.agents = 1000;  // 1.2e6 states, but each policy evaluation has ~1,000 unknowns per state
   m.p_live = 0.25;
   what = message(m, solve);

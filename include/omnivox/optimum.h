@@ -44,14 +44,16 @@
 // values (h(b, .) must not rise beyond the chosen target) and reports it in threshold_form.
 //
 // Cost (one core, RelWithDebInfo, attempts 20 s, handling 120 s, cap 3 %): at tolerance 1e-9,
-// p_live = 0.25: N = 10 ~1 ms, N = 50 ~20 ms, N = 200 ~0.4 s; p_live = 0.1: N = 100 ~0.2 s,
-// N = 200 ~2 s (tolerance 1e-3); N = 10 at p_live = 0.001 ~0.4 s. A policy evaluation costs
-// ~(N + 70) x 0.5 ns per state, over (N + 1)(D + 1) states with D ~ N (attempt/handle) / p,
-// and a solve takes 20-100 of them; the time scales and the tolerance matter little (the
+// p_live = 0.25: N = 10 ~1 ms, N = 50 ~20 ms, N = 200 ~0.5 s; p_live = 0.1: N = 100 ~0.2 s;
+// at tolerance 1e-3, p_live = 0.25: N = 500 ~15 s, N = 700 ~45 s; p_live = 0.001: N = 10
+// ~0.3 s, N = 50 ~16 s. A policy evaluation costs ~(N + 70) x 0.5 ns per state, over
+// (N + 1)(D + 1) states with D ~ N (attempt/handle) / p, and a solve takes 20-180 of them (more
+// for small p_live); the time scales and the tolerance matter little (the
 // evaluation is exact; the tolerance only ends the multiplier search). So that every accepted
 // model solves within about a minute and a few hundred MB, the solve is refused up front (before
-// anything is allocated) beyond kOptimumMaxStates states or kOptimumMaxWork estimated operations
-// (states x (N + 70) x 120 evaluations).
+// anything is allocated) beyond kOptimumMaxStates states, an in-flight cap of
+// kOptimumMaxInFlight or kOptimumMaxWork estimated operations (states x (N + 70) x 120
+// evaluations).
 //
 // abandon_cap = 0 is solved directly: with p_live > 0 a policy has no abandons iff it never
 // lets b + d exceed N, so the actions are restricted to T <= N - b and lambda is not needed.
@@ -69,6 +71,10 @@ inline constexpr double kOptimumMaxStates = 2e6;
 /// Most estimated operations (see the cost note above) a solve may need: about a minute on one
 /// core at most.
 inline constexpr double kOptimumMaxWork = 1e11;
+/// Largest in-flight cap D a solve may use. Beyond it (p_live below ~2e-4 for 10 agents) some
+/// policies the search meets keep states idle for so long that their relative values reach
+/// 1e13 and policy iteration, left with rounding noise, need not converge (seen at D ~ 77,000).
+inline constexpr double kOptimumMaxInFlight = 4e4;
 /// Range of attempt_mean_s and handle_mean_s (s).
 inline constexpr double kOptimumMinTimeS = 1e-3;
 inline constexpr double kOptimumMaxTimeS = 1e9;

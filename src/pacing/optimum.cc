@@ -63,22 +63,27 @@ void validate(const OptimumModel& m) {
 // threshold policy, g and the five averaged streams) and solves a dense system of N + 2
 // unknowns.
 struct SolveSize {
+  double in_flight = 0;   // D
   double states = 0;      // (N + 1)(D + 1)
   double evaluation = 0;  // operations of one policy evaluation (~0.5 ns each)
   double work() const { return evaluation * kEvaluationBudget; }
-  bool fits() const { return states <= kOptimumMaxStates && work() <= kOptimumMaxWork; }
+  bool fits() const {
+    return in_flight <= kOptimumMaxInFlight && states <= kOptimumMaxStates &&
+           work() <= kOptimumMaxWork;
+  }
 };
 
 SolveSize solve_size(const OptimumModel& m, double max_in_flight) {
   const double n = m.agents;
   SolveSize size;
+  size.in_flight = max_in_flight;
   size.states = (n + 1) * (max_in_flight + 1);
   size.evaluation = size.states * (n + 7 + kStateOverhead) + std::pow(n + 2, 3) / 3;
   return size;
 }
 
-// Refuses, naming the inputs that set its size, a solve beyond kOptimumMaxStates or
-// kOptimumMaxWork.
+// Refuses, naming the inputs that set its size, a solve beyond kOptimumMaxStates,
+// kOptimumMaxInFlight or kOptimumMaxWork.
 void require_fits(const OptimumModel& m, double max_in_flight) {
   const SolveSize size = solve_size(m, max_in_flight);
   if (size.fits()) return;
@@ -94,6 +99,10 @@ void require_fits(const OptimumModel& m, double max_in_flight) {
   if (!(size.states <= kOptimumMaxStates)) {
     invalid("optimum: " + model + " needs ~" + show(size.states) + " states, more than the limit " +
             show(kOptimumMaxStates) + "; " + remedy);
+  }
+  if (!(size.in_flight <= kOptimumMaxInFlight)) {
+    invalid("optimum: " + model + " needs an in-flight cap of ~" + show(size.in_flight) +
+            ", more than the limit " + show(kOptimumMaxInFlight) + "; " + remedy);
   }
   invalid("optimum: " + model + " needs ~" + show(size.work()) + " operations (~" +
           show(size.evaluation) + " per policy evaluation over ~" + show(size.states) +
@@ -289,9 +298,10 @@ class Chain {
 
   // Policy improvement: in every pre-decision state the target with the largest relative value,
   // keeping the current one unless another is better by more than rounding (so that policy
-  // iteration ends). Ties go to the smaller target. Returns whether anything changed.
+  // iteration ends; near-ties would otherwise flip one state per iteration). Ties go to the
+  // smaller target. Returns whether anything changed.
   bool improve(const std::vector<double>& h, bool zero_abandon, Policy& pol) const {
-    const double eps = 1e-12 * (1 + magnitude(h));
+    const double eps = rounding(h);
     bool changed = false;
     for (int b = 0; b <= n_; ++b) {
       const int c = cap(b, zero_abandon);
@@ -330,7 +340,7 @@ class Chain {
   // max(d, T(b)) up to value ties. Fills target on success.
   bool threshold(const std::vector<double>& h, const Policy& pol, bool zero_abandon,
                  std::vector<int>& target) const {
-    const double eps = 1e-9 * (1 + magnitude(h));
+    const double eps = 1e3 * rounding(h);
     target.assign(n_ + 1, 0);
     for (int b = 0; b <= n_; ++b) {
       const int t0 = pol[idx(b, 0)];
@@ -379,13 +389,14 @@ class Chain {
  private:
   static constexpr int kMaxPolicyIterations = 200;
 
-  // The largest finite |h|: the scale of rounding in relative values.
-  static double magnitude(const std::vector<double>& h) {
+  // The rounding error of relative values: each comes out of a chain of ~N + D layers of the
+  // evaluation pass, each adding an error of a few ulps of the largest value.
+  double rounding(const std::vector<double>& h) const {
     double mag = 0;
     for (double v : h) {
       if (std::isfinite(v)) mag = std::max(mag, std::fabs(v));
     }
-    return mag;
+    return 1e-15 * (n_ + dmax_ + 100) * (1 + mag);
   }
 
   void check_stop() const {
