@@ -7,13 +7,16 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "omnivox/sqlite_storage.h"
 #include "omnivox/testing/storage_conformance.h"
+#include "storage/storage_codec.h"
 
 namespace omnivox::testing {
 namespace {
@@ -401,6 +404,183 @@ TEST(SqliteStorage, OpenFailureNamesThePath) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent-dir-omnivox/x/db.sqlite"), std::string::npos)
         << e.what();
   }
+}
+
+// A version-5 file (made from a migrated one: the index on status back, the DNC change counter
+// and its triggers gone) is migrated to the current version: the index goes, DNC changes are
+// counted, and nothing else changes.
+TEST(SqliteStorage, MigratesAVersion5FileToCountedDncChanges) {
+  TempDir dir;
+  const std::string path = dir.file("v5.sqlite");
+  ASSERT_NO_FATAL_FAILURE(write_version1_file(path));
+  make_sqlite_storage(path).reset();
+  auto run_sql = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+  };
+  run_sql(R"sql(
+DROP TRIGGER dnc_added;
+DROP TRIGGER dnc_removed;
+DROP TRIGGER dnc_updated;
+DELETE FROM counters WHERE name = 'dnc_changes';
+CREATE INDEX contacts_status ON contacts (tenant_id, campaign_id, status);
+UPDATE schema_version SET version = 5;
+)sql");
+  auto s = make_sqlite_storage(path);
+  EXPECT_EQ(s->get_contact(1)->external_id, "ext-1");
+  EXPECT_EQ(s->count_by_status("c1").at(1), 1u);
+  EXPECT_TRUE(s->is_dnc("c1", "+15550000001"));
+  EXPECT_FALSE(s->is_dnc("c1", "+15550000002"));
+  auto other = make_sqlite_storage(path);
+  other->add_dnc("c1", "+15550000002");
+  EXPECT_TRUE(s->is_dnc("c1", "+15550000002"));  // counted by the new triggers
+  s.reset();
+  other.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db,
+                         "SELECT (SELECT version FROM schema_version), "
+                         "(SELECT COUNT(*) FROM sqlite_schema WHERE name = 'contacts_status'), "
+                         "(SELECT value FROM counters WHERE name = 'dnc_changes')",
+                         -1, &st, nullptr),
+      SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), kSqliteSchemaVersion);
+  EXPECT_EQ(sqlite3_column_int(st, 1), 0);
+  EXPECT_EQ(sqlite3_column_int(st, 2), 1);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+// DNC answers are kept between checks, but a change to a list through this Storage, another
+// Storage on the file, or a bare connection is seen at the next check.
+TEST(SqliteStorage, DncAnswersFollowEveryChangeToTheLists) {
+  TempDir dir;
+  const std::string path = dir.file("dnc.sqlite");
+  auto s = make_sqlite_storage(path);
+  auto other = make_sqlite_storage(path);
+  EXPECT_FALSE(s->is_dnc("c1", "+351911111111"));
+  EXPECT_FALSE(s->is_dnc("c1", "+351911111111"));
+  other->add_dnc("global", "+351911111111");
+  EXPECT_TRUE(s->is_dnc("c1", "+351911111111"));
+  EXPECT_TRUE(s->is_dnc("c2", "+351911111111"));
+  EXPECT_TRUE(other->remove_dnc("global", "+351911111111"));
+  EXPECT_FALSE(s->is_dnc("c1", "+351911111111"));
+  s->add_dnc("c1", "+351911111111");  // a campaign's list: that campaign only
+  EXPECT_TRUE(s->is_dnc("c1", "+351911111111"));
+  EXPECT_FALSE(s->is_dnc("c2", "+351911111111"));
+  EXPECT_TRUE(other->is_dnc("c1", "+351911111111"));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM dnc", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_FALSE(s->is_dnc("c1", "+351911111111"));
+  EXPECT_FALSE(other->is_dnc("c1", "+351911111111"));
+  // Other tenants' lists are not this tenant's, answers kept or not.
+  SqliteStorageOptions b;
+  b.tenant = "b";
+  auto tenant_b = make_sqlite_storage(path, b);
+  tenant_b->add_dnc("global", "+351922222222");
+  EXPECT_FALSE(s->is_dnc("c1", "+351922222222"));
+  EXPECT_TRUE(tenant_b->is_dnc("c1", "+351922222222"));
+}
+
+// A refill's scan leaves out, before reading their rows, the contacts its caller skips and the
+// ones deferred past its due time, and visits a deferred contact again once its time has come.
+TEST(SqliteStorage, ViewScansLeaveOutSkippedAndDeferredContacts) {
+  TempDir dir;
+  auto s = make_sqlite_storage(dir.file("views.sqlite"));
+  std::vector<ContactId> ids;
+  for (int i = 0; i < 4; ++i) {
+    Contact c;
+    c.campaign_id = "c1";
+    c.external_id = "x" + std::to_string(i);
+    c.numbers.push_back(PhoneNumber{"+35191000000" + std::to_string(i)});
+    ids.push_back(s->add_contact(c));
+  }
+  const TimePoint t0 = TimePoint(std::chrono::hours(1000));
+  auto visit = [&](TimePoint due, ContactId skipped) {
+    ContactScan scan;
+    scan.campaign_id = "c1";
+    scan.due_by = due;
+    scan.skip = [&](ContactId id) { return id == skipped; };
+    std::vector<ContactId> seen;
+    s->scan_contact_views(scan, [&](const ContactView& v) {
+      seen.push_back(v.id);
+      return v.id == ids[1] ? ScanStep::defer(t0 + std::chrono::hours(1)) : ScanStep::next();
+    });
+    return seen;
+  };
+  EXPECT_EQ(visit(t0, ids[3]), (std::vector<ContactId>{ids[0], ids[1], ids[2]}));
+  EXPECT_EQ(visit(t0, kNoContact), (std::vector<ContactId>{ids[0], ids[2], ids[3]}));
+  s->defer_contacts("c1", std::vector<ContactId>{ids[2]}, t0 + std::chrono::hours(2));
+  EXPECT_EQ(visit(t0 + std::chrono::hours(1), kNoContact),
+            (std::vector<ContactId>{ids[0], ids[1], ids[3]}));
+  Contact written = *s->get_contact(ids[2]);  // a write ends its deferral
+  s->update_contact(written);
+  EXPECT_EQ(visit(t0, kNoContact), (std::vector<ContactId>{ids[0], ids[2], ids[3]}));
+}
+
+// Numbers and attributes are stored as JSON written and read without a JSON library for the
+// usual characters: the text is what a JSON library writes, anything else round-trips through
+// one, and a document in another layout (spaces, escapes) still reads.
+TEST(SqliteStorage, NumbersAndAttributesAsJsonWhateverTheirCharacters) {
+  using namespace storage_codec;
+  PhoneNumber plain{"+351912345678", 4000000000u, 3, Disposition::kBusy, true};
+  plain.last_abandon_at = TimePoint(Duration(-5));
+  plain.last_machine_at = TimePoint(Duration(1764000000123));
+  EXPECT_EQ(numbers_to_json({plain}),
+            R"([{"e164":"+351912345678","zone_set":4000000000,"attempts":3,"last_disposition":)" +
+                std::to_string(static_cast<int>(Disposition::kBusy)) +
+                R"(,"invalid":true,"last_abandon_at":-5,"last_machine_at":1764000000123}])");
+  EXPECT_EQ(attributes_to_json({{"age", "58"}, {"", ""}, {"a/b", "x y"}}),
+            R"([["age","58"],["",""],["a/b","x y"]])");
+  EXPECT_EQ(numbers_to_json({}), "[]");
+  EXPECT_EQ(attributes_to_json({}), "[]");
+  EXPECT_EQ(attributes_to_json({{"q", "say \"hi\"\\\n\x01"}}), R"([["q","say \"hi\"\\\n\u0001"]])");
+
+  Contact c;
+  c.campaign_id = "c1";
+  c.external_id = "odd";
+  PhoneNumber odd = plain;
+  odd.e164 = "+351 \"9\"\t";
+  c.numbers = {plain, odd};
+  c.attributes = {{"name", "Zo\xc3\xab \"Q\" \\ /"}, {"line", "a\nb\x7f"}, {"", ""}, {"k", "v"}};
+  TempDir dir;
+  auto s = make_sqlite_storage(dir.file("codec.sqlite"));
+  const ContactId id = s->add_contact(c);
+  auto back = s->get_contact(id);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->attributes, c.attributes);
+  ASSERT_EQ(back->numbers.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(back->numbers[i].e164, c.numbers[i].e164);
+    EXPECT_EQ(back->numbers[i].zone_set, c.numbers[i].zone_set);
+    EXPECT_EQ(back->numbers[i].attempts, c.numbers[i].attempts);
+    EXPECT_EQ(back->numbers[i].last_disposition, c.numbers[i].last_disposition);
+    EXPECT_EQ(back->numbers[i].invalid, c.numbers[i].invalid);
+    EXPECT_EQ(back->numbers[i].last_abandon_at, c.numbers[i].last_abandon_at);
+    EXPECT_EQ(back->numbers[i].last_machine_at, c.numbers[i].last_machine_at);
+  }
+
+  // Another layout of the same documents (as another writer might store them).
+  auto numbers = numbers_from_json(
+      R"( [ {"zone_set": 7, "e164": "+1\u0035", "attempts": 1, "last_disposition": 0,
+            "invalid": false, "last_abandon_at": 0, "last_machine_at": 2} ] )");
+  ASSERT_EQ(numbers.size(), 1u);
+  EXPECT_EQ(numbers[0].e164, "+15");
+  EXPECT_EQ(numbers[0].zone_set, 7u);
+  EXPECT_EQ(numbers[0].last_machine_at, TimePoint(Duration(2)));
+  EXPECT_EQ(attributes_from_json(R"([ ["a", "\u00e9"] ,["b","c"]])"),
+            (std::vector<std::pair<std::string, std::string>>{{"a", "\xc3\xa9"}, {"b", "c"}}));
+  EXPECT_THROW(attributes_from_json(R"([["a","b"])"), std::exception);
+  EXPECT_THROW(numbers_from_json("[{}]"), std::exception);
 }
 
 TEST(SqliteStorage, InMemoryDatabaseAndJournalOption) {

@@ -236,6 +236,24 @@ END;
 UPDATE schema_version SET version = 5;
 )sql";
 
+// Version 6: a counter of DNC changes (kept by triggers), so an engine answers DNC checks from
+// what it read until a list changes; the index on (campaign, status) goes (the counts come from
+// status_counts, no query reads it, and every status change rewrote an entry of it).
+constexpr const char* kMigrateV5ToV6 = R"sql(
+DROP INDEX IF EXISTS contacts_status;
+INSERT OR IGNORE INTO counters (name, value) VALUES ('dnc_changes', 0);
+CREATE TRIGGER dnc_added AFTER INSERT ON dnc BEGIN
+  UPDATE counters SET value = value + 1 WHERE name = 'dnc_changes';
+END;
+CREATE TRIGGER dnc_removed AFTER DELETE ON dnc BEGIN
+  UPDATE counters SET value = value + 1 WHERE name = 'dnc_changes';
+END;
+CREATE TRIGGER dnc_updated AFTER UPDATE ON dnc BEGIN
+  UPDATE counters SET value = value + 1 WHERE name = 'dnc_changes';
+END;
+UPDATE schema_version SET version = 6;
+)sql";
+
 constexpr const char* kContactColumns =
     "id, campaign_id, list_name, external_id, priority, list_order, numbers, attributes, "
     "time_zone, status, attempts, not_connected, next_number, last_disposition, "
@@ -297,8 +315,10 @@ class Use {
     check(sqlite3_bind_int64(s_.get(), i, v));
     return *this;
   }
+  // Not copied: every value bound outlives the use (the use resets the statement before the
+  // operation returns).
   Use& bind(int i, std::string_view v) {
-    check(sqlite3_bind_text(s_.get(), i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    check(sqlite3_bind_text(s_.get(), i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
     return *this;
   }
   // True when a row is available, false when done.
@@ -425,6 +445,10 @@ class SqliteStorage final : public Storage {
         if (version == 4) {
           exec(where + ": migrate schema v4 -> v5", kMigrateV4ToV5);
           version = 5;
+        }
+        if (version == 5) {
+          exec(where + ": migrate schema v5 -> v6", kMigrateV5ToV6);
+          version = 6;
         }
         {
           Stmt s;
@@ -578,19 +602,17 @@ class SqliteStorage final : public Storage {
     std::vector<PhoneNumberView> number_views;
     std::string time_zone;
     std::vector<std::pair<ContactId, TimePoint>> deferrals;
+    // omnivox_passed_over reads the scan (its skip) while the statements run.
+    scanning_ = &scan;
+    struct EndScan {
+      const ContactScan*& scanning;
+      ~EndScan() { scanning = nullptr; }
+    } end_scan{scanning_};
     auto visit_rows = [&](Stmt& statement, const char* what, bool ready) {
       Use u(statement, what);
       u.bind(1, scan.campaign_id).bind(2, due).bind(3, leased_at);
       while (u.step()) {
         const auto id = static_cast<ContactId>(u.i64(0));
-        if (scan.skip && scan.skip(id)) continue;
-        if (ready && !deferred_.empty()) {
-          auto d = deferred_.find(id);
-          if (d != deferred_.end()) {
-            if (scan.due_by < d->second) continue;
-            deferred_.erase(d);
-          }
-        }
         try {
           numbers = numbers_from_json(u.view(1));
         } catch (const std::exception& e) {
@@ -884,19 +906,46 @@ class SqliteStorage final : public Storage {
   // ---- DNC ----
   void add_dnc(std::string_view list, std::string_view e164) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    dnc_answers_.clear();
     Use(add_dnc_, "add_dnc").bind(1, list).bind(2, e164).run();
   }
   bool remove_dnc(std::string_view list, std::string_view e164) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    dnc_answers_.clear();
     Use u(remove_dnc_, "remove_dnc");
     u.bind(1, list).bind(2, e164).run();
     return u.changes() > 0;
   }
+  // An engine checks each number twice per attempt (at the refill and at the launch): the
+  // answers are kept until a DNC list changes. Each check still asks SQLite whether another
+  // connection committed since the last one (PRAGMA data_version, no table read); only then is
+  // the DNC change counter read. So an answer is as of the check, as a query would be.
   bool is_dnc(std::string_view campaign_id, std::string_view e164) override {
     std::lock_guard<std::mutex> lock(mutex_);
+    {
+      Use u(data_version_, "is_dnc: data version");
+      u.step();
+      const std::int64_t version = u.i64(0);
+      if (version != data_version_seen_) {
+        data_version_seen_ = version;
+        Use c(dnc_changes_, "is_dnc: DNC changes");
+        const std::int64_t changes = c.step() ? c.i64(0) : -1;
+        if (changes != dnc_changes_seen_) {
+          dnc_changes_seen_ = changes;
+          dnc_answers_.clear();
+        }
+      }
+    }
+    dnc_key_.assign(std::to_string(campaign_id.size())).push_back(':');
+    dnc_key_.append(campaign_id).append(e164);
+    auto known = dnc_answers_.find(dnc_key_);
+    if (known != dnc_answers_.end()) return known->second;
     Use u(is_dnc_, "is_dnc");
     u.bind(1, e164).bind(2, campaign_id);
-    return u.step();
+    const bool listed = u.step();
+    if (dnc_answers_.size() >= kDncAnswersKept) dnc_answers_.clear();
+    dnc_answers_.emplace(dnc_key_, listed);
+    return listed;
   }
 
   // ---- journal and deduplication ----
@@ -1085,9 +1134,16 @@ class SqliteStorage final : public Storage {
             &find_contact_,
             &put_abandon_counts_,
             &abandon_counts_,
-            &remove_dnc_};
+            &remove_dnc_,
+            &data_version_,
+            &dnc_changes_};
   }
   void prepare_all() {
+    if (sqlite3_create_function_v2(db_, "omnivox_passed_over", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                   this, &passed_over, nullptr, nullptr, nullptr) != SQLITE_OK) {
+      throw Error(ErrorCode::kStorage,
+                  std::string("sqlite storage: register a function: ") + sqlite3_errmsg(db_));
+    }
     // Every statement binds the Storage's tenant to ?30 (see Use).
     for (Stmt* st : all_statements()) st->set_tenant(&options_.tenant);
     const std::string cols = kContactColumns;
@@ -1158,7 +1214,9 @@ class SqliteStorage final : public Storage {
               " FROM contacts WHERE tenant_id = ?30 AND campaign_id = ?1 AND status IN (0, 1) "
               "AND next_attempt_at <= ?2 ORDER BY priority DESC, list_order")
                  .c_str());
-    // scan_contact_views: ?3 the instant at which a lease counts as live.
+    // scan_contact_views: ?3 the instant at which a lease counts as live. Both conditions on
+    // the contact's id are decided on the index entry, before the row is read (SQLite defers
+    // the table seek until a column needs it): most entries a refill meets are deferred.
     const std::string view_cols =
         "SELECT id, numbers, time_zone, status, attempts, next_number, last_disposition, "
         "last_attempt_at, next_attempt_at, callback_agent, priority FROM contacts ";
@@ -1166,14 +1224,14 @@ class SqliteStorage final : public Storage {
         "AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.contact_id = contacts.id AND "
         "l.expiry > ?3) ";
     views_callbacks_.prepare(
-        db_,
-        (view_cols +
-         "WHERE tenant_id = ?30 AND campaign_id = ?1 AND status = 2 AND next_attempt_at <= ?2 " +
-         not_leased + "ORDER BY next_attempt_at, id")
-            .c_str());
+        db_, (view_cols +
+              "WHERE tenant_id = ?30 AND campaign_id = ?1 AND status = 2 AND next_attempt_at <= ?2 "
+              "AND NOT omnivox_passed_over(id, 0) " +
+              not_leased + "ORDER BY next_attempt_at, id")
+                 .c_str());
     views_ready_.prepare(db_, (view_cols +
                                "WHERE tenant_id = ?30 AND campaign_id = ?1 AND status IN (0, 1) "
-                               "AND next_attempt_at <= ?2 " +
+                               "AND next_attempt_at <= ?2 AND NOT omnivox_passed_over(id, 1) " +
                                not_leased + "ORDER BY priority DESC, list_order")
                                   .c_str());
     contact_count_.prepare(db_,
@@ -1241,9 +1299,12 @@ class SqliteStorage final : public Storage {
                                          .c_str());
     add_dnc_.prepare(db_, "INSERT OR IGNORE INTO dnc (tenant_id, list, e164) VALUES (?30, ?1, ?2)");
     remove_dnc_.prepare(db_, "DELETE FROM dnc WHERE tenant_id = ?30 AND list = ?1 AND e164 = ?2");
+    // (An IN list would build a temporary table at every check.)
     is_dnc_.prepare(db_,
                     "SELECT 1 FROM dnc WHERE tenant_id = ?30 AND e164 = ?1 "
-                    "AND list IN ('global', ?2) LIMIT 1");
+                    "AND (list = 'global' OR list = ?2) LIMIT 1");
+    data_version_.prepare(db_, "PRAGMA data_version");
+    dnc_changes_.prepare(db_, "SELECT value FROM counters WHERE name = 'dnc_changes'");
     append_journal_.prepare(db_,
                             "INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, "
                             "kind, detail) VALUES (?30, ?1, ?2, ?3, ?4, ?5, ?6)");
@@ -1262,6 +1323,34 @@ class SqliteStorage final : public Storage {
                             "AND campaign_id = ?1 AND minute >= ?2 AND minute < ?3");
     mark_processed_.prepare(
         db_, "INSERT OR IGNORE INTO processed_events (tenant_id, key) VALUES (?30, ?1)");
+  }
+
+  // omnivox_passed_over(id, ready): 1 for a contact the running scan_contact_views leaves out
+  // before its row is read: one its caller skips, or (ready = 1: NEW and RETRY contacts) one
+  // deferred until after the scan's due time; a deferral whose time has come ends.
+  static void passed_over(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    auto* self = static_cast<SqliteStorage*>(sqlite3_user_data(ctx));
+    const ContactScan* scan = self->scanning_;
+    const auto id = static_cast<ContactId>(sqlite3_value_int64(argv[0]));
+    bool out = false;
+    try {
+      if (scan && scan->skip && scan->skip(id)) {
+        out = true;
+      } else if (scan && sqlite3_value_int64(argv[1]) != 0 && !self->deferred_.empty()) {
+        auto d = self->deferred_.find(id);
+        if (d != self->deferred_.end()) {
+          if (scan->due_by < d->second) {
+            out = true;
+          } else {
+            self->deferred_.erase(d);
+          }
+        }
+      }
+    } catch (const std::exception& e) {
+      sqlite3_result_error(ctx, e.what(), -1);  // no exception crosses SQLite's frames
+      return;
+    }
+    sqlite3_result_int(ctx, out ? 1 : 0);
   }
 
   static void bind_contact(Use& u, const Contact& c, const std::string& numbers,
@@ -1341,6 +1430,16 @@ class SqliteStorage final : public Storage {
       update_counts_;
   // defer_contacts' hints: contact -> until (UTC). Guarded by mutex_.
   std::unordered_map<ContactId, TimePoint> deferred_;
+  // The scan_contact_views running (mutex_ held), for omnivox_passed_over; else null.
+  const ContactScan* scanning_ = nullptr;
+  // is_dnc's answers, by campaign and number, while the DNC change counter is as seen; dropped
+  // whole when they reach kDncAnswersKept. Guarded by mutex_.
+  static constexpr std::size_t kDncAnswersKept = 1 << 20;
+  std::unordered_map<std::string, bool> dnc_answers_;
+  std::string dnc_key_;
+  std::int64_t data_version_seen_ = -1;
+  std::int64_t dnc_changes_seen_ = -1;
+  Stmt data_version_, dnc_changes_;
   Stmt campaign_ids_, put_campaign_, get_campaign_, put_list_, lists_, next_list_order_,
       insert_contact_, get_contact_, update_contact_, scan_all_, scan_callbacks_, scan_ready_,
       contact_count_, count_by_status_, claim_lease_, renew_lease_, release_lease_, get_lease_,
