@@ -9,7 +9,11 @@
 // --cpu times the solves in CPU time of the process rather than wall time (the bench is single
 // threaded), for a machine shared with other work.
 //
-//   omnivox_optimum_solve_bench [--tolerance 1e-3] [--repeat 3] [--markdown] [--cpu]
+// --limits instead solves once each the large models docs/pacing.md quotes near the refusal
+// limits (kOptimumMaxStates, kOptimumMaxInFlight, kOptimumMaxWork) and prints their CPU time,
+// or the refusal (~2 minutes of CPU in all).
+//
+//   omnivox_optimum_solve_bench [--tolerance 1e-3] [--repeat 3] [--markdown] [--cpu] [--limits]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -17,6 +21,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <exception>
+#include <string>
 #include <vector>
 
 #include "omnivox/optimum.h"
@@ -43,12 +49,49 @@ double time_ms(F&& f) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// One solve per model near the limits: CPU seconds, or the refusal's message.
+int run_limits() {
+  struct Case {
+    int agents;
+    double p_live, tolerance;
+  } cases[] = {{100, 0.1, 1e-9},  {200, 0.25, 1e-9}, {500, 0.25, 1e-3}, {700, 0.25, 1e-3},
+               {10, 0.001, 1e-9}, {50, 0.001, 1e-3}, {800, 0.25, 1e-3}, {10, 1e-4, 1e-3}};
+  std::printf(
+      "| N | p_live | tolerance | D | Lagrangian problems | policy evaluations | CPU (s) |\n");
+  std::printf("|---:|---:|---:|---:|---:|---:|---|\n");
+  for (const Case& c : cases) {
+    omnivox::OptimumModel m;
+    m.agents = c.agents;
+    m.p_live = c.p_live;
+    m.tolerance = c.tolerance;
+    omnivox::OptimumResult r;
+    std::string refused;
+    const double ms = time_ms([&] {
+      try {
+        r = omnivox::solve_optimum(m);
+      } catch (const std::exception& e) {
+        refused = e.what();
+      }
+    });
+    if (!refused.empty()) {
+      std::printf("| %d | %g | %g | — | — | — | refused: %s |\n", c.agents, c.p_live, c.tolerance,
+                  refused.c_str());
+    } else {
+      std::printf("| %d | %g | %g | %d | %d | %d | %.2f |\n", c.agents, c.p_live, c.tolerance,
+                  r.max_in_flight, r.lambda_iterations, r.policy_evaluations, ms / 1000);
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   double tolerance = 1e-3;  // PREDICTIVE's
   int repeat = 3;
   bool markdown = false;
+  bool limits = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc) {
       tolerance = std::atof(argv[++i]);
@@ -58,11 +101,18 @@ int main(int argc, char** argv) {
       markdown = true;
     } else if (!std::strcmp(argv[i], "--cpu")) {
       cpu_time = true;
+    } else if (!std::strcmp(argv[i], "--limits")) {
+      limits = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--tolerance T] [--repeat K] [--markdown] [--cpu]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--tolerance T] [--repeat K] [--markdown] [--cpu] [--limits]\n",
                    argv[0]);
       return 2;
     }
+  }
+  if (limits) {
+    cpu_time = true;
+    return run_limits();
   }
   if (markdown) {
     const char* unit = cpu_time ? "ms CPU" : "ms";

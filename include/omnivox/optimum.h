@@ -52,7 +52,7 @@
 // evaluation is exact; the tolerance only ends the multiplier search). So that every accepted
 // model solves within about a minute and a few hundred MB, the solve is refused up front (before
 // anything is allocated) beyond kOptimumMaxStates states, an in-flight cap of
-// kOptimumMaxInFlight or kOptimumMaxWork estimated operations (states x (N + 70) x 120
+// kOptimumMaxInFlight or kOptimumMaxWork estimated operations (states x (N + 71) x 120
 // evaluations).
 //
 // abandon_cap = 0 is solved directly: with p_live > 0 a policy has no abandons iff it never
