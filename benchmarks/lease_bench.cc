@@ -3,7 +3,8 @@
 //   omnivox_lease_bench [--backend postgres|sqlite|both] [--contacts N] [--batch B]
 //                       [--seconds S] [--processes 1,2,4] [--release batch|each]
 //
-// Loads N contacts into one campaign through Storage::add_contact, then for each process count
+// Loads N contacts into one campaign through Storage::add_contact; records attempts for S seconds
+// from one process, B at a time (put_attempts: one write batch each); then for each process count
 // P forks P workers; each opens its own Storage (its own connection) on the same database and,
 // for S seconds, walks the contact ids in batches of B starting at its own offset (so the
 // workers overlap and contend as engines on one campaign do): claim_leases(batch), then
@@ -176,6 +177,38 @@ void bench_backend(const std::string& name, Opener open, const std::string& wher
     double s = std::chrono::duration<double>(SteadyClock::now() - t0).count();
     std::printf("%-8s load: %d contacts through add_contact in %.1f s (%.0f contacts/s)\n",
                 name.c_str(), cfg.contacts, s, cfg.contacts / s);
+  }
+  {
+    // Attempts recorded: put_attempts of `batch` new attempts at a time (one write batch each:
+    // on PostgreSQL one statement), from one process, for the configured seconds.
+    auto storage = open(where);
+    long long recorded = 0;
+    const auto t0 = SteadyClock::now();
+    const auto end = t0 + std::chrono::duration<double>(cfg.seconds);
+    std::vector<Attempt> attempts(static_cast<std::size_t>(cfg.batch));
+    while (SteadyClock::now() < end) {
+      std::vector<CallId> ids = storage->allocate_call_ids(attempts.size());
+      for (std::size_t i = 0; i < attempts.size(); ++i) {
+        Attempt& a = attempts[i];
+        a.call_id = ids[i];
+        a.contact_id =
+            static_cast<ContactId>(1 + (recorded + static_cast<long long>(i)) % cfg.contacts);
+        a.campaign_id = "bench";
+        a.number = "+15551000000";
+        a.attempt_number = 1;
+        a.state = CallState::kNoAnswer;
+        a.disposition = Disposition::kNoAnswer;
+        a.created_at = TimePoint(std::chrono::seconds(1'800'000'000));
+        a.ended_at = a.created_at + std::chrono::seconds(30);
+      }
+      storage->put_attempts(attempts);
+      recorded += static_cast<long long>(attempts.size());
+    }
+    const double s = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+    std::printf(
+        "%-8s attempts recorded   processes=1 batch=%d: %9.0f attempts/s (%lld in %.1f s)\n",
+        name.c_str(), cfg.batch, recorded / s, recorded, s);
+    std::fflush(stdout);
   }
   int run = 0;
   for (bool release : {true, false}) {

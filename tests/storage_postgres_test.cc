@@ -154,6 +154,97 @@ TEST(PostgresStorage, ConcurrentOpensMigrateOnce) {
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM tenants", db), "4");
 }
 
+// A database at schema version 3 (what version 4 adds removed again) is upgraded in place: the
+// per-status counts start from its rows and follow later writes; a refill's deferral, a DNC
+// answer kept by one Storage and a change made through another, work on it.
+TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
+  std::string conninfo = fresh_database("v3");
+  const std::string db = db_name_of(conninfo);
+  std::vector<ContactId> ids;
+  {
+    auto s = make_postgres_storage(conninfo);
+    for (int i = 0; i < 4; ++i) {
+      Contact c;
+      c.campaign_id = "c1";
+      c.external_id = "x" + std::to_string(i);
+      c.numbers.push_back(PhoneNumber{"+35191234567" + std::to_string(i)});
+      c.status = i == 3 ? ContactStatus::kDone : ContactStatus::kNew;
+      ids.push_back(s->add_contact(c));
+    }
+  }
+  cluster().exec(
+      "DROP TRIGGER contacts_counts_insert ON contacts; DROP TRIGGER contacts_counts_update ON "
+      "contacts; DROP TRIGGER contacts_counts_delete ON contacts; DROP FUNCTION "
+      "omnivox_status_counts_trigger(); DROP TABLE status_counts; DROP TRIGGER dnc_changed ON "
+      "dnc; DROP FUNCTION omnivox_dnc_changed(); DROP INDEX contacts_ready_now; DROP INDEX "
+      "contacts_deferred; ALTER TABLE contacts DROP COLUMN defer_until; ALTER TABLE contacts "
+      "RESET (fillfactor, autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor); "
+      "ALTER TABLE leases RESET (autovacuum_vacuum_scale_factor); DELETE FROM "
+      "omnivox_schema_migrations WHERE version = 4",
+      db);
+  ASSERT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "3");
+  auto s = make_postgres_storage(conninfo);
+  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "4");
+  std::vector<std::size_t> counts = s->count_by_status("c1");
+  EXPECT_EQ(counts[static_cast<int>(ContactStatus::kNew)], 3u);
+  EXPECT_EQ(counts[static_cast<int>(ContactStatus::kDone)], 1u);
+  EXPECT_EQ(s->contact_count("c1"), 4u);
+  Contact added;
+  added.campaign_id = "c1";
+  added.external_id = "x4";
+  added.numbers.push_back(PhoneNumber{"+351912345674"});
+  ids.push_back(s->add_contact(added));
+  Contact first = *s->get_contact(ids[0]);
+  first.status = ContactStatus::kRetry;
+  s->update_contact(first);
+  counts = s->count_by_status("c1");
+  EXPECT_EQ(counts[static_cast<int>(ContactStatus::kNew)], 3u);
+  EXPECT_EQ(counts[static_cast<int>(ContactStatus::kRetry)], 1u);
+  EXPECT_EQ(counts[static_cast<int>(ContactStatus::kDone)], 1u);
+  EXPECT_EQ(s->contact_count("c1"), 5u);
+
+  // A deferral: the scan that meets a deferred contact again stores it; until its time no scan
+  // of this Storage visits it, and at its time every scan does.
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  const TimePoint opens = now + std::chrono::hours(1);
+  auto visited = [&](Storage& storage, TimePoint at, ContactId defer) {
+    ContactScan scan;
+    scan.campaign_id = "c1";
+    scan.due_by = at;
+    std::vector<ContactId> seen;
+    storage.scan_contact_views(scan, [&](const ContactView& v) {
+      seen.push_back(v.id);
+      return v.id == defer ? ScanStep::defer(opens) : ScanStep::next();
+    });
+    return seen;
+  };
+  EXPECT_EQ(visited(*s, now, ids[1]).size(), 4u);
+  EXPECT_EQ(visited(*s, now, kNoContact).size(), 3u);
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM contacts WHERE defer_until > 0", db), "1");
+  EXPECT_EQ(visited(*s, now, kNoContact).size(), 3u);
+  auto other = make_postgres_storage(conninfo);  // did not defer to that time: visits it
+  EXPECT_EQ(visited(*other, now, kNoContact).size(), 4u);
+  EXPECT_EQ(visited(*s, opens, kNoContact).size(), 4u);
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM contacts WHERE defer_until > 0", db), "0");
+
+  // DNC: the scan read the answers; a number added through another Storage is seen at once.
+  EXPECT_FALSE(s->is_dnc("c1", "+351912345672"));
+  other->add_dnc("global", "+351912345672");
+  bool seen = false;
+  for (int i = 0; i < 200 && !seen; ++i) {  // the notification crosses a socket
+    seen = s->is_dnc("c1", "+351912345672");
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(seen);
+  other->remove_dnc("global", "+351912345672");
+  seen = true;
+  for (int i = 0; i < 200 && seen; ++i) {
+    seen = s->is_dnc("c1", "+351912345672");
+    if (seen) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_FALSE(seen);
+}
+
 TEST(PostgresStorage, ManyConnectionsClaimingNeverShareAContact) {
   std::string conninfo = fresh_database();
   constexpr int kContacts = 64;

@@ -76,7 +76,8 @@ struct PostgresStorageOptions {
   int retry_initial_backoff_ms = 50;
   /// The longest wait between two reconnects, in milliseconds. Default: 2000.
   int retry_max_backoff_ms = 2000;
-  /// Rows fetched per round trip by the scans. Default: 1000.
+  /// Rows fetched per round trip by the scans (scan_contact_views, which a refill stops early,
+  /// starts at 128 and doubles up to this). Default: 1000.
   int scan_page_size = 1000;
   /// Where connection losses are reported while they are retried: a WARN line per lost
   /// connection (rate-limited to one per 10 s) and an INFO line when an operation succeeds
@@ -89,7 +90,7 @@ struct PostgresStorageOptions {
 };
 
 /// The schema version this build writes (and the newest it reads).
-inline constexpr int kPostgresSchemaVersion = 3;
+inline constexpr int kPostgresSchemaVersion = 4;
 
 /// The pg_advisory_xact_lock key that serialises schema migrations ("omnivox" in ASCII).
 inline constexpr long long kPostgresMigrationLock = 0x6f6d6e69766f78LL;

@@ -234,10 +234,11 @@ class Storage {
   /// The caller must wake itself at `until` (a scan skips deferred contacts silently; the
   /// QueueGenerator counts its deferrals in fill()'s wake-up time), so engines sharing a memory
   /// storage on one campaign each defer only what they scanned and wake for it.
-  /// Lets a refill not rescan contacts whose window is closed. The default ignores the hint
-  /// (PostgreSQL); the memory backend honours it, and SQLite in the Storage object that was
-  /// told (its scan_contact_views skips them; a write through that object ends a deferral, one
-  /// by another process does not).
+  /// Lets a refill not rescan contacts whose window is closed. The default ignores the hint;
+  /// the memory backend honours it, SQLite in the Storage object that was told (its
+  /// scan_contact_views skips them; a write through that object ends a deferral, one by another
+  /// process does not), and PostgreSQL in the object that was told and, for the contacts its
+  /// scans keep meeting, in the database (docs/storage.md; any write ends the deferral).
   virtual void defer_contacts(std::string_view campaign_id, std::span<const ContactId> ids,
                               TimePoint until) {
     (void)campaign_id, (void)ids, (void)until;

@@ -7,8 +7,11 @@
 #include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <limits>
+#include <map>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <set>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -178,6 +181,75 @@ CREATE TABLE abandon_counts (
 );
 )sql";
 
+// Version 4: what spares refills and statistics their round trips. `defer_until` holds the
+// defer_contacts hint (0: none; a write of the contact ends it), and the dialable contacts
+// without one have their own index, so a refill does not walk past the deferred ones;
+// `status_counts` keeps each campaign's contacts per status, updated by
+// statement triggers on contacts, in 64 shards by server process so that engines writing at once
+// do not queue on one row; `omnivox_dnc` is notified when the DNC lists change, so a Storage may
+// keep the DNC answers it read until then.
+constexpr const char* kMigration4 = R"sql(
+ALTER TABLE contacts ADD COLUMN defer_until bigint NOT NULL DEFAULT 0;
+-- Room on each page, so that a write that changes no indexed column (a call placed) is a HOT
+-- update and adds no index entries; and vacuumed sooner, as the refills walk the indexes.
+ALTER TABLE contacts SET (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.05,
+  autovacuum_analyze_scale_factor = 0.05);
+ALTER TABLE leases SET (autovacuum_vacuum_scale_factor = 0.05);
+CREATE INDEX contacts_ready_now ON contacts (tenant_id, campaign_id, (-(priority::bigint)),
+  list_order) INCLUDE (next_attempt_at) WHERE status IN (0, 1) AND defer_until = 0;
+CREATE INDEX contacts_deferred ON contacts (tenant_id, campaign_id, defer_until)
+  WHERE status IN (0, 1) AND defer_until > 0;
+CREATE TABLE status_counts (
+  tenant_id text NOT NULL,
+  campaign_id text NOT NULL,
+  status smallint NOT NULL,
+  shard integer NOT NULL,
+  n bigint NOT NULL,
+  PRIMARY KEY (tenant_id, campaign_id, status, shard)
+);
+INSERT INTO status_counts (tenant_id, campaign_id, status, shard, n)
+  SELECT tenant_id, campaign_id, status, 0, count(*) FROM contacts GROUP BY 1, 2, 3;
+CREATE FUNCTION omnivox_status_counts_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- Rows in key order: two statements adding to the same shard never lock its rows crosswise.
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO status_counts AS s (tenant_id, campaign_id, status, shard, n)
+      SELECT tenant_id, campaign_id, status, pg_backend_pid() % 64, count(*) FROM new_rows
+      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      ON CONFLICT (tenant_id, campaign_id, status, shard) DO UPDATE SET n = s.n + excluded.n;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO status_counts AS s (tenant_id, campaign_id, status, shard, n)
+      SELECT tenant_id, campaign_id, status, pg_backend_pid() % 64, -count(*) FROM old_rows
+      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      ON CONFLICT (tenant_id, campaign_id, status, shard) DO UPDATE SET n = s.n + excluded.n;
+  ELSE
+    INSERT INTO status_counts AS s (tenant_id, campaign_id, status, shard, n)
+      SELECT tenant_id, campaign_id, status, pg_backend_pid() % 64, sum(d) FROM
+        (SELECT tenant_id, campaign_id, status, 1 AS d FROM new_rows
+         UNION ALL SELECT tenant_id, campaign_id, status, -1 FROM old_rows) u
+      GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
+      ON CONFLICT (tenant_id, campaign_id, status, shard) DO UPDATE SET n = s.n + excluded.n;
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER contacts_counts_insert AFTER INSERT ON contacts REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION omnivox_status_counts_trigger();
+CREATE TRIGGER contacts_counts_update AFTER UPDATE ON contacts
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION omnivox_status_counts_trigger();
+CREATE TRIGGER contacts_counts_delete AFTER DELETE ON contacts REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION omnivox_status_counts_trigger();
+CREATE FUNCTION omnivox_dnc_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('omnivox_dnc', '');
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER dnc_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dnc
+  FOR EACH STATEMENT EXECUTE FUNCTION omnivox_dnc_changed();
+)sql";
+
 const Migration kMigrations[] = {
     {1,
      "tenants, campaigns, lists, contacts, phone numbers, DNC, leases, attempts, journal, "
@@ -186,6 +258,10 @@ const Migration kMigrations[] = {
     {2, "contacts unique by (campaign, list, external id); lists record a finished import",
      kMigration2},
     {3, "abandon counts per engine and minute, shared by a campaign's governors", kMigration3},
+    {4,
+     "contacts keep a Storage's deferral; contacts per status kept by triggers; DNC changes "
+     "notified",
+     kMigration4},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
               "one migration per schema version");
@@ -355,7 +431,66 @@ class PostgresStorage final : public Storage {
       return read_contact(r[0]);
     });
   }
+  // A contact this object claimed moments ago (see claim()) is read with every other one
+  // claimed and not read yet, in one query, and each is answered from there once; any other
+  // read goes to the server alone.
+  bool read_contact(ContactId id, Contact& out) override {
+    const auto now = std::chrono::steady_clock::now();
+    std::string unread = "{";
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = claimed_.find(id);
+      if (it != claimed_.end() && now >= it->second.fresh_until) {
+        claimed_.erase(it);
+        it = claimed_.end();
+      }
+      if (it != claimed_.end() && it->second.loaded) {
+        out = std::move(it->second.contact);
+        claimed_.erase(it);
+        return true;
+      }
+      if (it != claimed_.end()) {
+        for (const auto& [other, held] : claimed_) {
+          if (held.loaded || now >= held.fresh_until) continue;
+          if (unread.size() > 1) unread += ',';
+          unread += std::to_string(other);
+        }
+      }
+    }
+    // Not claimed here (or the claim is old): read alone. mutex_ is not held: run() takes it.
+    if (unread.size() == 1) return Storage::read_contact(id, out);
+    unread += '}';
+    try {
+      autocommit("read_contact: claimed", [&](pqxx::transaction_base& tx) {
+        for (const auto& row : tx.exec_prepared("get_contacts", unread, options_.tenant)) {
+          Contact c = read_contact(row);
+          auto held = claimed_.find(c.id);
+          if (held == claimed_.end() || held->second.loaded) continue;
+          held->second.contact = std::move(c);
+          held->second.loaded = true;
+        }
+      });
+    } catch (const Error&) {
+      // Read them one by one.
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = claimed_.find(id);
+      if (it != claimed_.end()) {
+        const bool loaded = it->second.loaded;
+        if (loaded) out = std::move(it->second.contact);
+        claimed_.erase(it);
+        if (loaded) return true;
+      }
+    }
+    return Storage::read_contact(id, out);
+  }
   void update_contact(const Contact& c) override {
+    forget_claimed({&c.id, 1});
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      held_back_.erase(c.id);
+    }
     std::string numbers = numbers_to_json(c.numbers);
     std::string attributes = attributes_to_json(c.attributes);
     run("update_contact", [&](pqxx::transaction_base& tx) {
@@ -423,6 +558,78 @@ class PostgresStorage final : public Storage {
     visit_all("scan_contacts", "scan_ready", order_key, LLONG_MIN, LLONG_MIN, true);
     return visited;
   }
+  // A refill passes over many contacts it does not take. The views read only the columns the
+  // eligibility rules read; the query leaves out contacts deferred until a time this object
+  // deferred contacts to (it wakes then) and, with skip_leased_at, contacts under a live lease;
+  // each row says which of its numbers are on the campaign's DNC lists, which is_dnc then answers
+  // without a round trip. Pages start small (a refill usually wants a few hundred contacts) and
+  // double.
+  std::size_t scan_contact_views(
+      const ContactScan& scan, const std::function<ScanStep(const ContactView&)>& visit) override {
+    if (!scan.dialable_only) return Storage::scan_contact_views(scan, visit);
+    const i64 due = ms(scan.due_by);
+    const i64 leased_at = scan.skip_leased_at ? static_cast<i64>(ms(*scan.skip_leased_at))
+                                              : std::numeric_limits<i64>::max();
+    const i64 max_page = options_.scan_page_size;
+    i64 page = std::min<i64>(kFirstViewPage, max_page);
+    std::size_t visited = 0;
+    std::vector<ViewRow> rows;
+    std::vector<PhoneNumberView> number_views;
+    std::vector<std::pair<ContactId, TimePoint>> deferrals, promoted;
+    std::string gaps_low, gaps_high;
+    // Returns false when the visitor stopped.
+    auto visit_all = [&](const char* stmt, bool ready) {
+      i64 k1 = LLONG_MIN, k2 = LLONG_MIN;
+      for (;;) {
+        autocommit("scan_contact_views", [&](pqxx::transaction_base& tx) {
+          rows.clear();
+          pqxx::result r = ready ? tx.exec_prepared(stmt, options_.tenant, scan.campaign_id, due,
+                                                    leased_at, k1, k2, page, gaps_low, gaps_high)
+                                 : tx.exec_prepared(stmt, options_.tenant, scan.campaign_id, due,
+                                                    leased_at, k1, k2, page);
+          rows.reserve(r.size());
+          for (const auto& row : r) {
+            rows.push_back(read_view_row(row, scan.campaign_id, ready ? due : -1));
+          }
+        });
+        for (ViewRow& v : rows) {
+          const ContactId id = v.contact.id;
+          if (v.held_until != 0) {
+            promoted.emplace_back(id, tp(v.held_until));
+            continue;
+          }
+          if (scan.skip && scan.skip(id)) continue;
+          ++visited;
+          const ScanStep step = visit(view_of(v.contact, number_views));
+          if (ready && step.defer_until != TimePoint::min()) {
+            deferrals.emplace_back(id, step.defer_until);
+          }
+          if (!step.more) return false;
+        }
+        if (static_cast<i64>(rows.size()) < page) return true;
+        k1 = rows.back().key1;
+        k2 = rows.back().key2;
+        page = std::min(page * 2, max_page);
+      }
+    };
+    if (visit_all("views_callbacks", false)) {
+      ready_gaps(scan.campaign_id, due, gaps_low, gaps_high);
+      visit_all("views_ready", true);
+    }
+    hold_back(deferrals);
+    store_deferrals(scan.campaign_id, promoted);
+    return visited;
+  }
+  // Kept in this object first; stored in the database for the contacts a later scan meets
+  // again before their time (see held_back_).
+  void defer_contacts(std::string_view campaign_id, std::span<const ContactId> ids,
+                      TimePoint until) override {
+    (void)campaign_id;
+    std::vector<std::pair<ContactId, TimePoint>> deferrals;
+    deferrals.reserve(ids.size());
+    for (ContactId id : ids) deferrals.emplace_back(id, until);
+    hold_back(deferrals);
+  }
   std::size_t contact_count(std::string_view campaign_id) override {
     std::string id(campaign_id);
     return autocommit("contact_count", [&](pqxx::transaction_base& tx) {
@@ -459,12 +666,16 @@ class PostgresStorage final : public Storage {
     if (ids.empty()) return {};
     std::string array = ids_array(ids);
     std::string who(owner);
+    std::vector<ContactId> fresh_ids;  // whose lease row is new: held by no one before
     std::unordered_set<ContactId> got = autocommit(statement, [&](pqxx::transaction_base& tx) {
       std::unordered_set<ContactId> out;
+      fresh_ids.clear();
       for (const auto& row :
            tx.exec_prepared(statement, options_.tenant, who, static_cast<i64>(ms(now + ttl)), array,
                             static_cast<i64>(ms(now)))) {
-        out.insert(static_cast<ContactId>(row[0].as<i64>()));
+        const i64 id = row[0].as<i64>();
+        out.insert(static_cast<ContactId>(id));
+        if (row[1].as<bool>()) fresh_ids.push_back(static_cast<ContactId>(id));
       }
       return out;
     });
@@ -472,6 +683,15 @@ class PostgresStorage final : public Storage {
     claimed.reserve(got.size());
     for (ContactId id : ids) {
       if (got.count(id)) claimed.push_back(id);
+    }
+    // The contacts newly claimed are read together at the first read of one of them (the call
+    // placed): under the lease, what that reads stays what storage holds. Renewals are not
+    // read again: their calls are placed.
+    if (!fresh_ids.empty() && std::string_view(statement) == "claim_leases") {
+      const auto fresh_until = std::chrono::steady_clock::now() + ttl / 2;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (claimed_.size() + fresh_ids.size() > kMaxCached) claimed_.clear();
+      for (ContactId id : fresh_ids) claimed_[id] = ClaimedContact{Contact{}, fresh_until, false};
     }
     return claimed;
   }
@@ -484,6 +704,7 @@ class PostgresStorage final : public Storage {
     });
   }
   void release_lease(ContactId id, std::string_view owner) override {
+    forget_claimed({&id, 1});
     std::string who(owner);
     autocommit("release_lease", [&](pqxx::transaction_base& tx) {
       tx.exec_prepared("release_lease", static_cast<i64>(id), who, options_.tenant);
@@ -491,6 +712,7 @@ class PostgresStorage final : public Storage {
   }
   void release_leases(std::span<const ContactId> ids, std::string_view owner) override {
     if (ids.empty()) return;
+    forget_claimed(ids);
     std::string array = ids_array(ids);
     std::string who(owner);
     autocommit("release_leases", [&](pqxx::transaction_base& tx) {
@@ -554,6 +776,14 @@ class PostgresStorage final : public Storage {
   // One statement (one round trip, atomic): data-modifying CTEs over the batch's rows as JSON.
   void write_batch(const StorageWriteBatch& batch) override {
     if (batch.empty()) return;
+    forget_claimed(batch.released);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const Contact& c : batch.contacts) {
+        claimed_.erase(c.id);
+        held_back_.erase(c.id);
+      }
+    }
     const std::string attempts = attempts_to_json(last_of_each<Attempt>(
         std::span<const Attempt>(batch.attempts), [](const Attempt& a) { return a.call_id; }));
     const std::vector<Contact> contacts = last_of_each<Contact>(
@@ -601,18 +831,33 @@ class PostgresStorage final : public Storage {
     std::string l(list), n(e164);
     autocommit("add_dnc", [&](pqxx::transaction_base& tx) {
       tx.exec_prepared("add_dnc", options_.tenant, l, n);
+      dnc_cache_.clear();
     });
   }
   bool remove_dnc(std::string_view list, std::string_view e164) override {
     std::string l(list), n(e164);
     return autocommit("remove_dnc", [&](pqxx::transaction_base& tx) {
+      dnc_cache_.clear();
       return tx.exec_prepared("remove_dnc", options_.tenant, l, n).affected_rows() > 0;
     });
   }
+  // Answered from what this object read since the DNC lists last changed (a refill's scan
+  // reads each number's answer; the omnivox_dnc notification says when to forget them), else
+  // one query.
   bool is_dnc(std::string_view campaign_id, std::string_view e164) override {
+    std::string key = dnc_key(campaign_id, e164);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      check_dnc_notifications_locked();
+      auto it = dnc_cache_.find(key);
+      if (it != dnc_cache_.end()) return it->second;
+    }
     std::string c(campaign_id), n(e164);
     return autocommit("is_dnc", [&](pqxx::transaction_base& tx) {
-      return !tx.exec_prepared("is_dnc", options_.tenant, n, c).empty();
+      const bool on = !tx.exec_prepared("is_dnc", options_.tenant, n, c).empty();
+      if (dnc_cache_.size() >= kMaxCached) dnc_cache_.clear();
+      dnc_cache_[key] = on;
+      return on;
     });
   }
 
@@ -693,6 +938,179 @@ class PostgresStorage final : public Storage {
   }
 
  private:
+  // The first page of a scan_contact_views; each next page is twice as large, up to
+  // scan_page_size.
+  static constexpr i64 kFirstViewPage = 128;
+  // DNC answers and claimed contacts kept beyond this many are dropped (all of them).
+  static constexpr std::size_t kMaxCached = 1 << 16;
+  // Deferrals kept in held_back_ beyond this many are dropped (all of them).
+  static constexpr std::size_t kMaxHeldBack = 1 << 22;
+
+  // What scan_contact_views reads of a contact (the fields a ContactView has), and its page key.
+  struct ViewRow {
+    Contact contact;
+    i64 key1 = 0, key2 = 0;
+    i64 held_until = 0;  // deferred in this object until then (held_back_), or 0
+  };
+  // A contact whose lease this object claimed, for the read that places its call; read with
+  // the others claimed at the first of those reads. While the lease lives its holder is the
+  // contact's only writer; the copy is dropped after half the lease's time to live (on the
+  // steady clock), at a write or release through this object, and when it is read.
+  struct ClaimedContact {
+    Contact contact;
+    std::chrono::steady_clock::time_point fresh_until;
+    bool loaded = false;
+  };
+
+  // Called with mutex_ held (inside run()). `due`: of a scan of the ready contacts, whose
+  // deferrals in held_back_ apply, else -1.
+  ViewRow read_view_row(const pqxx::row& r, const std::string& campaign_id, i64 due) {
+    ViewRow row;
+    Contact& v = row.contact;
+    v.id = static_cast<ContactId>(r[0].as<i64>());
+    v.status = static_cast<ContactStatus>(r[1].as<int>());
+    v.priority = r[2].as<std::int32_t>();
+    v.attempts = static_cast<std::uint16_t>(r[3].as<int>());
+    v.next_number = static_cast<std::uint16_t>(r[4].as<int>());
+    v.last_disposition = static_cast<Disposition>(r[5].as<int>());
+    v.last_attempt_at = tp(r[6].as<i64>());
+    v.next_attempt_at = tp(r[7].as<i64>());
+    v.callback_agent = static_cast<AgentId>(r[8].as<i64>());
+    v.time_zone = r[9].as<std::string>();
+    try {
+      v.numbers = numbers_from_json(r[10].c_str());
+    } catch (const std::exception& e) {
+      throw Error(ErrorCode::kStorage, "postgres storage: contact " + std::to_string(v.id) +
+                                           ": bad stored numbers: " + e.what());
+    }
+    // The indexes of the numbers on a DNC list, "0,2", or null.
+    std::vector<bool> on_dnc(v.numbers.size(), false);
+    if (!r[11].is_null()) {
+      const char* p = r[11].c_str();
+      while (*p) {
+        char* end = nullptr;
+        const long idx = std::strtol(p, &end, 10);
+        if (end == p) break;
+        if (idx >= 0 && static_cast<std::size_t>(idx) < on_dnc.size()) {
+          on_dnc[static_cast<std::size_t>(idx)] = true;
+        }
+        p = *end == ',' ? end + 1 : end;
+      }
+    }
+    row.key1 = r[12].as<i64>();
+    row.key2 = r[13].as<i64>();
+    if (due >= 0 && !held_back_.empty()) {
+      auto held = held_back_.find(v.id);
+      if (held != held_back_.end()) {
+        if (due < held->second) {
+          row.held_until = held->second;
+        } else {
+          held_back_.erase(held);
+        }
+      }
+    }
+    if (dnc_cache_.size() + v.numbers.size() > kMaxCached) dnc_cache_.clear();
+    for (std::size_t i = 0; i < v.numbers.size(); ++i) {
+      dnc_cache_[dnc_key(campaign_id, v.numbers[i].e164)] = on_dnc[i];
+    }
+    return row;
+  }
+  static std::string dnc_key(std::string_view campaign_id, std::string_view e164) {
+    std::string key;
+    key.reserve(campaign_id.size() + 1 + e164.size());
+    key.append(campaign_id).push_back('\n');
+    key.append(e164);
+    return key;
+  }
+  // The DNC answers kept are valid until a notification on omnivox_dnc (a DNC list changed,
+  // through any connection) arrives; a lost connection may have missed one. With mutex_ held.
+  void check_dnc_notifications_locked() {
+    if (dnc_cache_.empty()) return;
+    if (!conn_) {
+      dnc_cache_.clear();
+      return;
+    }
+    try {
+      conn_->get_notifs();
+    } catch (const std::exception&) {
+      drop_connection();
+    }
+    if (dnc_changed_) {
+      dnc_cache_.clear();
+      dnc_changed_ = false;
+    }
+  }
+  // The ranges of deferral times a ready scan visits, as two arrays of bounds (exclusive): all
+  // but the times this object deferred contacts to and has not passed. Once one has passed (or
+  // at the first scan of the campaign: deferrals left by an earlier run), the passed deferrals
+  // of the campaign are ended first.
+  void ready_gaps(const std::string& campaign_id, i64 due, std::string& low, std::string& high) {
+    bool wake = false;
+    std::vector<i64> mine;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      std::set<i64>& until = deferred_until_[campaign_id];
+      wake = woken_.insert(campaign_id).second;
+      while (!until.empty() && *until.begin() <= due) {
+        until.erase(until.begin());
+        wake = true;
+      }
+      mine.assign(until.begin(), until.end());
+    }
+    if (wake) {
+      try {
+        autocommit("scan_contact_views: wake", [&](pqxx::transaction_base& tx) {
+          tx.exec_prepared("wake_deferred", options_.tenant, campaign_id, due);
+        });
+      } catch (const Error&) {
+        // Passed deferrals are visited anyway (they lie in the first range), only slower.
+      }
+    }
+    low = "{0", high = "{";
+    for (i64 t : mine) {
+      low += ',' + std::to_string(t);
+      high += std::to_string(t) + ',';
+    }
+    low += '}';
+    high += std::to_string(std::numeric_limits<i64>::max()) + '}';
+  }
+  void forget_claimed(std::span<const ContactId> ids) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (claimed_.empty()) return;
+    for (ContactId id : ids) claimed_.erase(id);
+  }
+  void hold_back(const std::vector<std::pair<ContactId, TimePoint>>& deferrals) {
+    if (deferrals.empty()) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (held_back_.size() + deferrals.size() > kMaxHeldBack) held_back_.clear();
+    for (const auto& [id, until] : deferrals) held_back_[id] = ms(until);
+  }
+  // The defer_contacts hint, stored on the contacts: this object's scans leave them out until
+  // then (it wakes then); another Storage object's scans leave them out only when it deferred
+  // contacts to the same time itself. A hint: rows another transaction holds are left alone,
+  // and a failure is ignored.
+  void store_deferrals(const std::string& campaign_id,
+                       const std::vector<std::pair<ContactId, TimePoint>>& deferrals) {
+    if (deferrals.empty()) return;
+    // One statement per time (a refill defers to a few: the window openings it met).
+    std::map<i64, std::vector<ContactId>> by_time;
+    for (const auto& [id, until] : deferrals) by_time[ms(until)].push_back(id);
+    for (const auto& entry : by_time) {
+      // Named, not a structured binding: Clang 14 (the sanitizer builds) cannot capture one.
+      const i64 until = entry.first;
+      const std::string array = ids_array(entry.second);
+      try {
+        autocommit("defer_contacts", [&](pqxx::transaction_base& tx) {
+          tx.exec_prepared("defer_contacts", options_.tenant, campaign_id, array, until);
+        });
+        std::lock_guard<std::mutex> lock(mutex_);
+        deferred_until_[campaign_id].insert(until);
+      } catch (const Error&) {
+        // A hint: the contacts are scanned again, which is only slower.
+      }
+    }
+  }
+
   static std::string trim(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
@@ -757,7 +1175,7 @@ class PostgresStorage final : public Storage {
       } catch (const Error&) {
         throw;
       } catch (const pqxx::in_doubt_error& e) {
-        conn_.reset();
+        drop_connection();
         throw Error(
             ErrorCode::kStorage,
             std::string("postgres storage: ") + op +
@@ -780,7 +1198,7 @@ class PostgresStorage final : public Storage {
         lost = trim(e.what());
       }
       // The connection (or the transaction) is gone: drop it and retry on a new one.
-      conn_.reset();
+      drop_connection();
       auto elapsed = std::chrono::steady_clock::now() - start;
       auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
       if (elapsed_ms + backoff_ms > options_.retry_total_ms) {
@@ -872,8 +1290,31 @@ class PostgresStorage final : public Storage {
     tx.commit();
   }
 
+  // Called on every notification on omnivox_dnc that reaches this connection.
+  class DncListener final : public pqxx::notification_receiver {
+   public:
+    DncListener(pqxx::connection_base& c, bool& changed)
+        : pqxx::notification_receiver(c, "omnivox_dnc"), changed_(changed) {}
+    void operator()(const std::string&, int) override { changed_ = true; }
+
+   private:
+    bool& changed_;
+  };
+
+  // With mutex_ held (or before the object is shared). What this object kept of what the
+  // server said is dropped with the connection: a notification may be lost with it.
+  void drop_connection() {
+    dnc_listener_.reset();
+    conn_.reset();
+    dnc_cache_.clear();
+    dnc_changed_ = false;
+  }
+
   void prepare_all() {
     pqxx::connection& c = *conn_;
+    dnc_cache_.clear();
+    dnc_changed_ = false;
+    dnc_listener_ = std::make_unique<DncListener>(c, dnc_changed_);
     const std::string cols = kContactColumns;
     const std::string acols = kAttemptColumns;
     c.prepare("put_campaign",
@@ -913,8 +1354,8 @@ class PostgresStorage final : public Storage {
               "UPDATE contacts SET list_name = $3, external_id = $4, priority = $5, "
               "attributes = $6::jsonb, time_zone = $7, status = $8, attempts = $9, "
               "not_connected = $10, next_number = $11, last_disposition = $12, "
-              "last_attempt_at = $13, next_attempt_at = $14, callback_agent = $15 "
-              "WHERE id = $1 AND tenant_id = $2");
+              "last_attempt_at = $13, next_attempt_at = $14, callback_agent = $15, "
+              "defer_until = 0 WHERE id = $1 AND tenant_id = $2");
     c.prepare("get_contact",
               "SELECT " + cols + " FROM contacts c WHERE c.id = $1 AND c.tenant_id = $2");
     // Keyset pages: ($3, $4) / ($4, $5) is the key of the last row of the previous page.
@@ -935,11 +1376,77 @@ class PostgresStorage final : public Storage {
                   "AND c.status IN (0, 1) AND c.next_attempt_at <= $3 "
                   "AND (-(c.priority::bigint), c.list_order) > ($4::bigint, $5::bigint) "
                   "ORDER BY -(c.priority::bigint), c.list_order LIMIT $6");
+    // status_counts: kept by the triggers on contacts (schema version 4).
     c.prepare("contact_count",
-              "SELECT COUNT(*) FROM contacts WHERE tenant_id = $1 AND campaign_id = $2");
+              "SELECT COALESCE(sum(n), 0)::bigint FROM status_counts WHERE tenant_id = $1 "
+              "AND campaign_id = $2");
     c.prepare("count_by_status",
-              "SELECT status, COUNT(*) FROM contacts WHERE tenant_id = $1 AND campaign_id = $2 "
-              "GROUP BY status");
+              "SELECT status, sum(n)::bigint FROM status_counts WHERE tenant_id = $1 "
+              "AND campaign_id = $2 GROUP BY status");
+    c.prepare("get_contacts", "SELECT " + cols +
+                                  " FROM contacts c WHERE c.id = ANY ($1::bigint[]) "
+                                  "AND c.tenant_id = $2");
+    // A scan_contact_views page: $3 due by, $4 leases live at, ($5, $6) the previous page's
+    // key, $7 rows; the ready contacts' $8 and $9: see below. Column 11: the indexes of the numbers
+    // on the campaign's DNC lists; 12, 13: the page key.
+    const std::string view_cols =
+        "c.id, c.status, c.priority, c.attempts, c.next_number, c.last_disposition, "
+        "c.last_attempt_at, c.next_attempt_at, c.callback_agent, c.time_zone, "
+        "(SELECT COALESCE(json_agg(json_build_object('e164', p.e164, 'zone_set', p.zone_set, "
+        "'attempts', p.attempts, 'last_disposition', p.last_disposition, 'invalid', p.invalid, "
+        "'last_abandon_at', p.last_abandon_at, 'last_machine_at', p.last_machine_at) "
+        "ORDER BY p.idx), '[]'::json) FROM phone_numbers p WHERE p.contact_id = c.id), "
+        "(SELECT string_agg(p.idx::text, ',' ORDER BY p.idx) FROM phone_numbers p "
+        "WHERE p.contact_id = c.id AND EXISTS (SELECT 1 FROM dnc d WHERE d.tenant_id = $1 "
+        "AND d.e164 = p.e164 AND d.list IN ('global', $2))), ";
+    const std::string not_leased =
+        " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.contact_id = c.id AND l.expiry > $4)";
+    c.prepare("views_callbacks",
+              "SELECT " + view_cols +
+                  "c.next_attempt_at, c.id FROM contacts c WHERE c.tenant_id = $1 "
+                  "AND c.campaign_id = $2 AND c.status = 2 AND c.next_attempt_at <= $3" +
+                  not_leased +
+                  " AND (c.next_attempt_at, c.id) > ($5::bigint, $6::bigint) "
+                  "ORDER BY c.next_attempt_at, c.id LIMIT $7");
+    // The ready contacts: those without a deferral (their own index, contacts_ready_now), and
+    // those deferred until a time in one of the ranges ($8[i], $9[i]) — every time but the ones
+    // this object deferred contacts to and so wakes at — merged in dialing order. The deferred
+    // ones are looked up by range in contacts_deferred (OFFSET 0 keeps the planner from walking
+    // the dialing order through all of them instead) and sorted: with one engine, none.
+    const std::string ready_from =
+        " c.tenant_id = $1 AND c.campaign_id = $2 AND c.status IN (0, 1) "
+        "AND c.next_attempt_at <= $3 ";
+    c.prepare(
+        "views_ready",
+        "WITH d AS MATERIALIZED (SELECT x.* FROM unnest($8::bigint[], $9::bigint[]) AS g(lo, hi) "
+        "CROSS JOIN LATERAL (SELECT c.id, -(c.priority::bigint) AS k1, c.list_order AS k2 "
+        "FROM contacts c WHERE c.defer_until > 0 AND c.defer_until > g.lo AND c.defer_until < "
+        "g.hi AND" +
+            ready_from +
+            "OFFSET 0) x) "
+            "SELECT " +
+            view_cols +
+            "k.k1, k.k2 FROM ((SELECT c.id, -(c.priority::bigint) AS k1, c.list_order AS k2 "
+            "FROM contacts c WHERE c.defer_until = 0 AND" +
+            ready_from + not_leased +
+            " AND (-(c.priority::bigint), c.list_order) > ($5::bigint, $6::bigint) "
+            "ORDER BY -(c.priority::bigint), c.list_order LIMIT $7) UNION ALL "
+            "(SELECT d.id, d.k1, d.k2 FROM d WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE "
+            "l.contact_id = d.id AND l.expiry > $4) AND (d.k1, d.k2) > ($5::bigint, $6::bigint) "
+            "ORDER BY 2, 3 LIMIT $7)) k JOIN contacts c ON c.id = k.id "
+            "ORDER BY k.k1, k.k2 LIMIT $7");
+    // Deferrals whose time has come, ended so their contacts are back in contacts_ready_now.
+    c.prepare("wake_deferred",
+              "UPDATE contacts SET defer_until = 0 WHERE tenant_id = $1 AND campaign_id = $2 "
+              "AND status IN (0, 1) AND defer_until > 0 AND defer_until <= $3");
+    // Rows locked in id order, and those another transaction holds skipped (a hint).
+    // Rows locked one by one in the order of $3 (sorted), looked up by id (whatever the
+    // planner's statistics say), those another transaction holds skipped (a hint).
+    c.prepare("defer_contacts",
+              "UPDATE contacts c SET defer_until = $4 FROM (SELECT x.id FROM unnest($3::bigint[]) "
+              "AS d(id) CROSS JOIN LATERAL (SELECT k.id FROM contacts k WHERE k.id = d.id AND "
+              "k.tenant_id = $1 AND k.campaign_id = $2 AND k.status IN (0, 1) "
+              "FOR NO KEY UPDATE SKIP LOCKED) x) k WHERE c.id = k.id");
     // The whole batch in one statement. Contacts of other tenants and unknown ids are not in
     // the SELECT; rows are locked in id order so concurrent batches cannot deadlock. A contact
     // another engine is claiming or updating at this moment is skipped (SKIP LOCKED), not
@@ -958,8 +1465,8 @@ class PostgresStorage final : public Storage {
     c.prepare("claim_leases", claim_sql +
                                   " AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.tenant_id = "
                                   "l.tenant_id AND a.contact_id = l.contact_id AND a.disposition "
-                                  "= 0)) RETURNING l.contact_id");
-    c.prepare("claim_leases_to_reconcile", claim_sql + ") RETURNING l.contact_id");
+                                  "= 0)) RETURNING l.contact_id, l.xmax = 0");
+    c.prepare("claim_leases_to_reconcile", claim_sql + ") RETURNING l.contact_id, l.xmax = 0");
     c.prepare("renew_lease",
               "UPDATE leases SET expiry = $1 WHERE contact_id = $2 AND owner = $3 "
               "AND tenant_id = $4");
@@ -1006,7 +1513,8 @@ class PostgresStorage final : public Storage {
         "status = r.status, attempts = r.attempts, not_connected = r.not_connected, "
         "next_number = r.next_number, last_disposition = r.last_disposition, "
         "last_attempt_at = r.last_attempt_at, next_attempt_at = r.next_attempt_at, "
-        "callback_agent = r.callback_agent FROM r WHERE c.id = r.id AND c.tenant_id = $1 "
+        "callback_agent = r.callback_agent, defer_until = 0 FROM r WHERE c.id = r.id "
+        "AND c.tenant_id = $1 "
         "RETURNING c.id), "
         "nd AS (DELETE FROM phone_numbers p USING r WHERE p.contact_id = r.id "
         "AND p.contact_id IN (SELECT id FROM u) AND p.idx >= jsonb_array_length(r.numbers)), "
@@ -1157,7 +1665,24 @@ class PostgresStorage final : public Storage {
   PostgresStorageOptions options_;
   std::mutex mutex_;
   std::unique_ptr<pqxx::connection> conn_;
+  // After conn_: destroyed before it.
+  std::unique_ptr<DncListener> dnc_listener_;
   std::unique_ptr<Logger> logger_;
+  // Per campaign: the times this object deferred contacts to, not yet passed (it wakes at
+  // them, so its scans may leave out every contact deferred to one of them, whoever deferred
+  // it); and the campaigns whose passed deferrals it ended once.
+  std::unordered_map<std::string, std::set<i64>> deferred_until_;
+  // The defer_contacts hints, contact -> until (ms), kept here first: a scan that meets such a
+  // contact before its time leaves it out and stores its deferral in the database (a row
+  // update: worth it only for the contacts scans keep meeting, such as those of another time
+  // zone while the campaign's is open; when the whole campaign's window closes, the engine
+  // sleeps until it opens and stores nothing).
+  std::unordered_map<ContactId, i64> held_back_;
+  std::unordered_set<std::string> woken_;
+  // is_dnc's answers by campaign and number (dnc_key), kept until a DNC list changes.
+  std::unordered_map<std::string, bool> dnc_cache_;
+  bool dnc_changed_ = false;
+  std::unordered_map<ContactId, ClaimedContact> claimed_;
 };
 
 }  // namespace
