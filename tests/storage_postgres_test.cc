@@ -41,6 +41,21 @@ std::string fresh_database(const std::string& prefix = "t", bool migrated = true
                   : cluster().create_database(name);
 }
 
+// The contacts a dial-queue refill's scan of `campaign` at `at` visits, in order; it asks to
+// defer `defer` (if visited) until `until`, as a refill does a contact whose window is closed.
+std::vector<ContactId> views_visited(Storage& storage, const std::string& campaign, TimePoint at,
+                                     ContactId defer, TimePoint until) {
+  ContactScan scan;
+  scan.campaign_id = campaign;
+  scan.due_by = at;
+  std::vector<ContactId> seen;
+  storage.scan_contact_views(scan, [&](const ContactView& v) {
+    seen.push_back(v.id);
+    return v.id == defer ? ScanStep::defer(until) : ScanStep::next();
+  });
+  return seen;
+}
+
 std::string db_name_of(const std::string& conninfo) {
   return conninfo.substr(
       conninfo.find("dbname=") + 7,
@@ -208,15 +223,7 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
   const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
   const TimePoint opens = now + std::chrono::hours(1);
   auto visited = [&](Storage& storage, TimePoint at, ContactId defer) {
-    ContactScan scan;
-    scan.campaign_id = "c1";
-    scan.due_by = at;
-    std::vector<ContactId> seen;
-    storage.scan_contact_views(scan, [&](const ContactView& v) {
-      seen.push_back(v.id);
-      return v.id == defer ? ScanStep::defer(opens) : ScanStep::next();
-    });
-    return seen;
+    return views_visited(storage, "c1", at, defer, opens);
   };
   EXPECT_EQ(visited(*s, now, ids[1]).size(), 4u);
   EXPECT_EQ(visited(*s, now, kNoContact).size(), 3u);
@@ -243,6 +250,63 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
     if (seen) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_FALSE(seen);
+}
+
+// Engines on one campaign each defer the contacts their refills find outside their window
+// (Storage::defer_contacts). A stored deferral is its engine's hint: it hides a contact only from
+// the Storage objects that wake at that time themselves, never outlives its time, and ends at
+// any write of the contact, so a contact that is due is always visited by some engine.
+TEST(PostgresStorage, AnEnginesDeferralNeverHidesADueContactFromAnother) {
+  const std::string conninfo = fresh_database("defer");
+  const std::string db = db_name_of(conninfo);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  const TimePoint opens = now + std::chrono::hours(1);
+  const TimePoint later = now + std::chrono::hours(2);
+  auto count_deferred = [&] {
+    return cluster().query_value("SELECT count(*) FROM contacts WHERE defer_until > 0", db);
+  };
+  auto a = make_postgres_storage(conninfo);
+  auto b = make_postgres_storage(conninfo);
+  std::vector<ContactId> ids;
+  for (int i = 0; i < 3; ++i) {
+    Contact c;
+    c.campaign_id = "c1";
+    c.external_id = "d" + std::to_string(i);
+    c.numbers.push_back(PhoneNumber{"+35191234560" + std::to_string(i)});
+    ids.push_back(a->add_contact(c));
+  }
+  // a defers ids[0] until `opens`, b defers ids[1] until `later`; the second scan of each
+  // meets its contact again and stores the deferral.
+  for (int i = 0; i < 2; ++i) {
+    views_visited(*a, "c1", now, ids[0], opens);
+    views_visited(*b, "c1", now, ids[1], later);
+  }
+  EXPECT_EQ(count_deferred(), "2");
+  // Each leaves out only what it deferred itself (it wakes then); the other's it visits.
+  EXPECT_EQ(views_visited(*a, "c1", now, kNoContact, now),
+            (std::vector<ContactId>{ids[1], ids[2]}));
+  EXPECT_EQ(views_visited(*b, "c1", now, kNoContact, now),
+            (std::vector<ContactId>{ids[0], ids[2]}));
+  // a's engine ends: a new one visits every contact; at `opens` the scan that meets the passed
+  // deferral has the next one end it.
+  a.reset();
+  auto c = make_postgres_storage(conninfo);
+  EXPECT_EQ(views_visited(*c, "c1", now, kNoContact, now).size(), 3u);
+  EXPECT_EQ(views_visited(*c, "c1", opens, kNoContact, now).size(), 3u);
+  EXPECT_EQ(views_visited(*c, "c1", opens, kNoContact, now).size(), 3u);
+  EXPECT_EQ(count_deferred(), "1");
+  // A write by another engine (a retry scheduled) ends b's deferral: b visits the contact once
+  // it is due, long before the time b deferred it to.
+  Contact retry = *c->get_contact(ids[1]);
+  retry.status = ContactStatus::kRetry;
+  retry.attempts = 1;
+  retry.next_attempt_at = now + std::chrono::minutes(2);
+  c->update_contact(retry);
+  EXPECT_EQ(count_deferred(), "0");
+  EXPECT_EQ(views_visited(*b, "c1", now, kNoContact, now),
+            (std::vector<ContactId>{ids[0], ids[2]}));
+  EXPECT_EQ(views_visited(*b, "c1", now + std::chrono::minutes(2), kNoContact, now),
+            (std::vector<ContactId>{ids[0], ids[1], ids[2]}));
 }
 
 TEST(PostgresStorage, ManyConnectionsClaimingNeverShareAContact) {

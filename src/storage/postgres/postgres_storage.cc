@@ -575,7 +575,7 @@ class PostgresStorage final : public Storage {
     std::size_t visited = 0;
     std::vector<ViewRow> rows;
     std::vector<PhoneNumberView> number_views;
-    std::vector<std::pair<ContactId, TimePoint>> deferrals, promoted;
+    std::vector<Deferral> deferrals, promoted;
     std::string gaps_low, gaps_high;
     // Returns false when the visitor stopped.
     auto visit_all = [&](const char* stmt, bool ready) {
@@ -595,14 +595,14 @@ class PostgresStorage final : public Storage {
         for (ViewRow& v : rows) {
           const ContactId id = v.contact.id;
           if (v.held_until != 0) {
-            promoted.emplace_back(id, tp(v.held_until));
+            promoted.push_back({id, v.held_until, v.version});
             continue;
           }
           if (scan.skip && scan.skip(id)) continue;
           ++visited;
           const ScanStep step = visit(view_of(v.contact, number_views));
           if (ready && step.defer_until != TimePoint::min()) {
-            deferrals.emplace_back(id, step.defer_until);
+            deferrals.push_back({id, ms(step.defer_until), v.version});
           }
           if (!step.more) return false;
         }
@@ -625,9 +625,9 @@ class PostgresStorage final : public Storage {
   void defer_contacts(std::string_view campaign_id, std::span<const ContactId> ids,
                       TimePoint until) override {
     (void)campaign_id;
-    std::vector<std::pair<ContactId, TimePoint>> deferrals;
+    std::vector<Deferral> deferrals;
     deferrals.reserve(ids.size());
-    for (ContactId id : ids) deferrals.emplace_back(id, until);
+    for (ContactId id : ids) deferrals.push_back({id, ms(until), kAnyVersion});
     hold_back(deferrals);
   }
   std::size_t contact_count(std::string_view campaign_id) override {
@@ -950,8 +950,17 @@ class PostgresStorage final : public Storage {
   struct ViewRow {
     Contact contact;
     i64 key1 = 0, key2 = 0;
+    i64 version = 0;     // the row version read (xmin): any write of the contact changes it
     i64 held_until = 0;  // deferred in this object until then (held_back_), or 0
   };
+  // A defer_contacts hint for one contact: until `until` (ms), given for the row version
+  // `version` (the state the refill judged), or for any (kAnyVersion: told by defer_contacts).
+  struct Deferral {
+    ContactId id = kNoContact;
+    i64 until = 0;
+    i64 version = 0;
+  };
+  static constexpr i64 kAnyVersion = -1;
   // A contact whose lease this object claimed, for the read that places its call; read with
   // the others claimed at the first of those reads. While the lease lives its holder is the
   // contact's only writer; the copy is dropped after half the lease's time to live (on the
@@ -999,11 +1008,19 @@ class PostgresStorage final : public Storage {
     }
     row.key1 = r[12].as<i64>();
     row.key2 = r[13].as<i64>();
+    row.version = r[14].as<i64>();
+    // A stored deferral whose time has passed (left by an engine that did not wake to end it):
+    // the next scan ends the campaign's passed deferrals (ready_gaps).
+    const i64 stored = r[15].as<i64>();
+    if (due >= 0 && stored > 0 && stored <= due) woken_.erase(campaign_id);
+    // A deferral holds while its time has not come and the contact is as it was judged: a
+    // write (by any engine: a retry scheduled, a number changed) ends it.
     if (due >= 0 && !held_back_.empty()) {
       auto held = held_back_.find(v.id);
       if (held != held_back_.end()) {
-        if (due < held->second) {
-          row.held_until = held->second;
+        const Deferral& d = held->second;
+        if (due < d.until && (d.version == kAnyVersion || d.version == row.version)) {
+          row.held_until = d.until;
         } else {
           held_back_.erase(held);
         }
@@ -1079,29 +1096,35 @@ class PostgresStorage final : public Storage {
     if (claimed_.empty()) return;
     for (ContactId id : ids) claimed_.erase(id);
   }
-  void hold_back(const std::vector<std::pair<ContactId, TimePoint>>& deferrals) {
+  void hold_back(const std::vector<Deferral>& deferrals) {
     if (deferrals.empty()) return;
     std::lock_guard<std::mutex> lock(mutex_);
     if (held_back_.size() + deferrals.size() > kMaxHeldBack) held_back_.clear();
-    for (const auto& [id, until] : deferrals) held_back_[id] = ms(until);
+    for (const Deferral& d : deferrals) held_back_[d.id] = d;
   }
   // The defer_contacts hint, stored on the contacts: this object's scans leave them out until
   // then (it wakes then); another Storage object's scans leave them out only when it deferred
   // contacts to the same time itself. A hint: rows another transaction holds are left alone,
   // and a failure is ignored.
-  void store_deferrals(const std::string& campaign_id,
-                       const std::vector<std::pair<ContactId, TimePoint>>& deferrals) {
+  void store_deferrals(const std::string& campaign_id, const std::vector<Deferral>& deferrals) {
     if (deferrals.empty()) return;
-    // One statement per time (a refill defers to a few: the window openings it met).
-    std::map<i64, std::vector<ContactId>> by_time;
-    for (const auto& [id, until] : deferrals) by_time[ms(until)].push_back(id);
+    // One statement per time (a refill defers to a few: the window openings it met), rows in
+    // id order, each stored only if still the version the refill judged.
+    std::map<i64, std::map<ContactId, i64>> by_time;
+    for (const Deferral& d : deferrals) by_time[d.until][d.id] = d.version;
     for (const auto& entry : by_time) {
       // Named, not a structured binding: Clang 14 (the sanitizer builds) cannot capture one.
       const i64 until = entry.first;
-      const std::string array = ids_array(entry.second);
+      std::string ids = "{", versions = "{";
+      for (const auto& [id, version] : entry.second) {
+        if (ids.size() > 1) ids += ',', versions += ',';
+        ids += std::to_string(id);
+        versions += std::to_string(version);
+      }
+      ids += '}', versions += '}';
       try {
         autocommit("defer_contacts", [&](pqxx::transaction_base& tx) {
-          tx.exec_prepared("defer_contacts", options_.tenant, campaign_id, array, until);
+          tx.exec_prepared("defer_contacts", options_.tenant, campaign_id, ids, until, versions);
         });
         std::lock_guard<std::mutex> lock(mutex_);
         deferred_until_[campaign_id].insert(until);
@@ -1388,7 +1411,8 @@ class PostgresStorage final : public Storage {
                                   "AND c.tenant_id = $2");
     // A scan_contact_views page: $3 due by, $4 leases live at, ($5, $6) the previous page's
     // key, $7 rows; the ready contacts' $8 and $9: see below. Column 11: the indexes of the numbers
-    // on the campaign's DNC lists; 12, 13: the page key.
+    // on the campaign's DNC lists; 12, 13: the page key; 14: the row version (xmin); 15: the
+    // stored deferral.
     const std::string view_cols =
         "c.id, c.status, c.priority, c.attempts, c.next_number, c.last_disposition, "
         "c.last_attempt_at, c.next_attempt_at, c.callback_agent, c.time_zone, "
@@ -1403,7 +1427,8 @@ class PostgresStorage final : public Storage {
         " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.contact_id = c.id AND l.expiry > $4)";
     c.prepare("views_callbacks",
               "SELECT " + view_cols +
-                  "c.next_attempt_at, c.id FROM contacts c WHERE c.tenant_id = $1 "
+                  "c.next_attempt_at, c.id, c.xmin::text::bigint, c.defer_until FROM contacts c "
+                  "WHERE c.tenant_id = $1 "
                   "AND c.campaign_id = $2 AND c.status = 2 AND c.next_attempt_at <= $3" +
                   not_leased +
                   " AND (c.next_attempt_at, c.id) > ($5::bigint, $6::bigint) "
@@ -1426,7 +1451,9 @@ class PostgresStorage final : public Storage {
             "OFFSET 0) x) "
             "SELECT " +
             view_cols +
-            "k.k1, k.k2 FROM ((SELECT c.id, -(c.priority::bigint) AS k1, c.list_order AS k2 "
+            "k.k1, k.k2, c.xmin::text::bigint, c.defer_until FROM ((SELECT c.id, "
+            "-(c.priority::bigint) AS k1, "
+            "c.list_order AS k2 "
             "FROM contacts c WHERE c.defer_until = 0 AND" +
             ready_from + not_leased +
             " AND (-(c.priority::bigint), c.list_order) > ($5::bigint, $6::bigint) "
@@ -1439,13 +1466,15 @@ class PostgresStorage final : public Storage {
     c.prepare("wake_deferred",
               "UPDATE contacts SET defer_until = 0 WHERE tenant_id = $1 AND campaign_id = $2 "
               "AND status IN (0, 1) AND defer_until > 0 AND defer_until <= $3");
-    // Rows locked in id order, and those another transaction holds skipped (a hint).
     // Rows locked one by one in the order of $3 (sorted), looked up by id (whatever the
-    // planner's statistics say), those another transaction holds skipped (a hint).
+    // planner's statistics say), those another transaction holds skipped (a hint), and those
+    // written since the refill read them (another row version than $5's) left alone: the
+    // deferral was judged on what the write replaced.
     c.prepare("defer_contacts",
-              "UPDATE contacts c SET defer_until = $4 FROM (SELECT x.id FROM unnest($3::bigint[]) "
-              "AS d(id) CROSS JOIN LATERAL (SELECT k.id FROM contacts k WHERE k.id = d.id AND "
-              "k.tenant_id = $1 AND k.campaign_id = $2 AND k.status IN (0, 1) "
+              "UPDATE contacts c SET defer_until = $4 FROM (SELECT x.id FROM "
+              "unnest($3::bigint[], $5::bigint[]) AS d(id, v) CROSS JOIN LATERAL (SELECT k.id "
+              "FROM contacts k WHERE k.id = d.id AND k.tenant_id = $1 AND k.campaign_id = $2 "
+              "AND k.status IN (0, 1) AND k.xmin::text::bigint = d.v "
               "FOR NO KEY UPDATE SKIP LOCKED) x) k WHERE c.id = k.id");
     // The whole batch in one statement. Contacts of other tenants and unknown ids are not in
     // the SELECT; rows are locked in id order so concurrent batches cannot deadlock. A contact
@@ -1677,7 +1706,7 @@ class PostgresStorage final : public Storage {
   // update: worth it only for the contacts scans keep meeting, such as those of another time
   // zone while the campaign's is open; when the whole campaign's window closes, the engine
   // sleeps until it opens and stores nothing).
-  std::unordered_map<ContactId, i64> held_back_;
+  std::unordered_map<ContactId, Deferral> held_back_;
   std::unordered_set<std::string> woken_;
   // is_dnc's answers by campaign and number (dnc_key), kept until a DNC list changes.
   std::unordered_map<std::string, bool> dnc_cache_;
