@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "storage/storage_codec.h"
 
@@ -529,8 +530,9 @@ class SqliteStorage final : public Storage {
     std::lock_guard<std::mutex> lock(mutex_);
     Transaction tx(*this, "add_contacts");
     std::size_t added = 0;
+    NextListOrder next;
     for (Contact& c : contacts) {
-      auto [id, is_new] = store_contact(c, "add_contacts");
+      auto [id, is_new] = store_contact(c, "add_contacts", &next);
       c.id = id;
       added += is_new;
     }
@@ -804,8 +806,13 @@ class SqliteStorage final : public Storage {
   // Caller holds mutex_ (and, for several, a transaction).
   // An attempt is written when it is placed and again as its call goes on: the later writes
   // update its state in place, leaving the indexes on its contact and campaign alone.
+  // A new attempt (one this object has not written open) is inserted at once; an update of
+  // one that is not stored falls back to the upsert.
   void write_attempt(const Attempt& a) {
-    {
+    const bool open = a.disposition == Disposition::kNone;
+    auto written = open_attempts_.find(a.call_id);
+    if (written != open_attempts_.end()) {
+      if (!open) open_attempts_.erase(written);
       Use u(update_attempt_state_, "put_attempt");
       bind_attempt(u, a);
       u.run();
@@ -814,6 +821,10 @@ class SqliteStorage final : public Storage {
     Use u(put_attempt_, "put_attempt");
     bind_attempt(u, a);
     u.run();
+    if (open && u.changes() > 0) {
+      if (open_attempts_.size() >= kKeysKept) open_attempts_.clear();
+      open_attempts_.insert(a.call_id);
+    }
   }
   static void bind_attempt(Use& u, const Attempt& a) {
     u.bind(1, static_cast<std::int64_t>(a.call_id))
@@ -840,8 +851,17 @@ class SqliteStorage final : public Storage {
     if (!deferred_.empty()) deferred_.erase(contact.id);
     // Usually only the dialling state changed, and placing a call leaves the status and the
     // due time as they were: then no index is written, or only those on status and due time
-    // (each index entry rewritten is another page in the commit).
+    // (each index entry rewritten is another page in the commit). The status and due time
+    // this object last wrote say which applies (each statement checks, so a stale guess costs
+    // only a statement).
+    const std::pair<std::int64_t, std::int64_t> keys{static_cast<std::int64_t>(contact.status),
+                                                     ms(contact.next_attempt_at)};
+    auto last = index_keys_.find(contact.id);
+    const bool moved = last != index_keys_.end() && last->second != keys;
+    if (last == index_keys_.end() && index_keys_.size() >= kKeysKept) index_keys_.clear();
+    index_keys_[contact.id] = keys;
     for (Stmt* narrow : {&update_counts_, &update_dialling_state_}) {
+      if (moved && narrow == &update_counts_) continue;
       Use u(*narrow, "update_contact");
       bind_contact(u, contact, numbers, attributes);
       u.bind(1, static_cast<std::int64_t>(contact.id));
@@ -1033,12 +1053,22 @@ class SqliteStorage final : public Storage {
     bool done_ = false;
   };
 
+  // The load order the next new contact of a campaign gets, within one write transaction (no
+  // other connection adds contacts meanwhile): read once, then counted.
+  struct NextListOrder {
+    std::string campaign_id;
+    std::uint64_t value = 0;  // 0: not read
+  };
+
   // Inserts a contact unless its (campaign, list, external id) is stored: its id and whether it
   // is new. Caller holds mutex_ inside a transaction.
-  std::pair<ContactId, bool> store_contact(Contact& contact, const char* op) {
+  std::pair<ContactId, bool> store_contact(Contact& contact, const char* op,
+                                           NextListOrder* next = nullptr) {
     std::string numbers = numbers_to_json(contact.numbers);
     std::string attributes = attributes_to_json(contact.attributes);
-    {
+    if (next && next->value != 0 && next->campaign_id == contact.campaign_id) {
+      contact.list_order = next->value;
+    } else {
       Use u(next_list_order_, op);
       u.bind(1, contact.campaign_id);
       u.step();
@@ -1049,6 +1079,7 @@ class SqliteStorage final : public Storage {
       bind_contact(u, contact, numbers, attributes);
       u.bind(5, static_cast<std::int64_t>(contact.list_order));
       u.run();
+      if (next) *next = {contact.campaign_id, contact.list_order + (u.changes() > 0 ? 1 : 0)};
       if (u.changes() > 0) return {static_cast<ContactId>(sqlite3_last_insert_rowid(db_)), true};
     }
     Use u(find_contact_, op);
@@ -1430,6 +1461,12 @@ class SqliteStorage final : public Storage {
       update_counts_;
   // defer_contacts' hints: contact -> until (UTC). Guarded by mutex_.
   std::unordered_map<ContactId, TimePoint> deferred_;
+  // Open attempts this object wrote (their later writes update them in place), and the status
+  // and due time it last wrote of each contact (write_contact's choice of statement); each
+  // dropped whole at kKeysKept entries. Guarded by mutex_.
+  static constexpr std::size_t kKeysKept = 1 << 20;
+  std::unordered_set<CallId> open_attempts_;
+  std::unordered_map<ContactId, std::pair<std::int64_t, std::int64_t>> index_keys_;
   // The scan_contact_views running (mutex_ held), for omnivox_passed_over; else null.
   const ContactScan* scanning_ = nullptr;
   // is_dnc's answers, by campaign and number, while the DNC change counter is as seen; dropped
