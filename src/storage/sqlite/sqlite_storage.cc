@@ -1460,9 +1460,8 @@ class SqliteStorage final : public Storage {
     const auto id = static_cast<ContactId>(sqlite3_value_int64(argv[0]));
     bool out = false;
     try {
-      if (scan && scan->skip && scan->skip(id)) {
-        out = true;
-      } else if (scan && sqlite3_value_int64(argv[1]) != 0 && !self->deferred_.empty()) {
+      // Deferrals first: most entries a refill passes over are deferred.
+      if (scan && sqlite3_value_int64(argv[1]) != 0 && !self->deferred_.empty()) {
         auto d = self->deferred_.find(id);
         if (d != self->deferred_.end()) {
           if (scan->due_by < d->second) {
@@ -1472,6 +1471,7 @@ class SqliteStorage final : public Storage {
           }
         }
       }
+      if (!out && scan && scan->skip && scan->skip(id)) out = true;
     } catch (const std::exception& e) {
       sqlite3_result_error(ctx, e.what(), -1);  // no exception crosses SQLite's frames
       return;
