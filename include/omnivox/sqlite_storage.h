@@ -20,7 +20,10 @@
 //
 // Thread-safety: every method may be called concurrently; one mutex guards the connection
 // (calls are serialised). scan_contacts / scan_attempts / scan_journal hold it while visiting,
-// so a visitor must not call back into the Storage (as the Storage contract says).
+// so a visitor must not call back into the Storage (as the Storage contract says). On a file in
+// WAL mode the Storage also runs a thread of its own, with a second connection, that copies the
+// WAL into the database (checkpoints) so that the thread committing writes does not wait for it;
+// the destructor stops it.
 //
 // Errors: omnivox::Error(ErrorCode::kStorage, "sqlite storage: <operation>: <SQLite message>"),
 // and Error(kNotFound) from update_contact for an unknown id.
