@@ -80,7 +80,7 @@ refused erlang-a-queue-too-long "patience_s" -- \
   "$OMNIVOX" erlang a --calls-per-interval 1e12 --interval-s 1 --aht-s 1 --agents 5 \
   --patience-s 1e9
 refused optimum-p-tiny "p_live" -- "$OMNIVOX" optimum --agents 10 --p 1e-300
-refused optimum-p-small "p_live" -- "$OMNIVOX" optimum --agents 10 --p 1e-3
+refused optimum-p-small "p_live" -- "$OMNIVOX" optimum --agents 10 --p 1e-5
 refused optimum-p-zero "--p" -- "$OMNIVOX" optimum --agents 10 --p 0
 refused optimum-cap-one "--cap" -- "$OMNIVOX" optimum --agents 10 --p 0.3 --cap 1
 refused optimum-attempt-huge "attempt_mean_s" -- \
