@@ -490,10 +490,11 @@ void bind_planning(py::module_& m) {
       .def_readonly("max_in_flight", &OptimumResult::max_in_flight)
       .def_readonly("cap_binding", &OptimumResult::cap_binding)
       .def_readonly("lambda_iterations", &OptimumResult::lambda_iterations)
+      .def_readonly("policy_evaluations", &OptimumResult::policy_evaluations)
       .def_readonly("rvi_sweeps", &OptimumResult::rvi_sweeps)
       .def_readonly("stat_sweeps", &OptimumResult::stat_sweeps);
   m.def("solve_optimum", &solve_optimum, py::arg("model"), release(),
-        "Solves the constrained MDP (releases the GIL; N = 50 takes ~0.4 s).");
+        "Solves the constrained MDP (releases the GIL; N = 100 at p_live 0.1 takes ~0.15 s).");
   m.def("evaluate_threshold_policy", &evaluate_threshold_policy, py::arg("model"),
         py::arg("target"), release(),
         "Stationary statistics of 'launch up to target[b]' (model.max_in_flight > 0).");
