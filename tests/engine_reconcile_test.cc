@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "omnivox/engine.h"
@@ -47,8 +48,10 @@ struct Node {
   Simulator sim;
   Engine engine;
   Node(Storage* storage, VirtualClock* clock, std::uint64_t seed, const std::string& owner,
-       int agents, bool add_contacts, const Clock* lease_clock = nullptr)
-      : sim(world(seed), clock), engine(options(owner, lease_clock), storage, &sim, clock, &sim) {
+       int agents, bool add_contacts, const Clock* lease_clock = nullptr,
+       std::optional<SimulationOptions> world_options = std::nullopt)
+      : sim(world_options.value_or(world(seed)), clock),
+        engine(options(owner, lease_clock), storage, &sim, clock, &sim) {
     sim.attach(&engine);
     engine.add_campaign(small_campaign());
     if (add_contacts) {
@@ -221,6 +224,60 @@ TEST_P(ReconcileTest, ARestartedEngineDialsTheRetriesAnEarlierOneScheduled) {
   EXPECT_GT(stats.attempts, 0);
   EXPECT_EQ(stats.contacts_final, 200u);
   EXPECT_GT(clock.now(), start + std::chrono::hours(1));
+}
+
+// Two engines run one campaign; one dies with calls in flight after scheduling retries the other
+// never heard of (each engine waits only for the retries it scheduled itself). The survivor,
+// once it has closed the dead engine's calls, wakes for those retries too and completes the
+// campaign rather than idling with them due.
+TEST_P(ReconcileTest, ASurvivorDialsTheRetriesADeadEngineScheduled) {
+  // Engines wake for each other's expiring leases only where they claim leases ahead of their
+  // launches (a database backend); the memory backend has no other process to share with.
+  if (GetParam() == "memory") GTEST_SKIP() << "needs leases claimed ahead (a database backend)";
+  const TimePoint start = parse_utc("2026-05-04T09:00:00Z");
+  CampaignConfig later = small_campaign();
+  for (auto& [disposition, rule] : later.retry_rules) rule.delay = std::chrono::hours(1);
+  // The dead engine's calls are closed as FAILED, final here: no retry of theirs wakes the
+  // survivor either.
+  later.retry_rules.erase(Disposition::kFailed);
+  auto storage_a = open();
+  auto storage_b = open();
+  VirtualClock clock_a(start), clock_b(start);
+  // node-b's agents log in only after node-a died: until then it has dialled nothing, so no
+  // retry of its own wakes it.
+  // Leases read on one clock both engines share (node-b's, which node-a's keeps up with). Every
+  // call of node-b's is a live answer, so no retry of its own wakes it for node-a's.
+  SimulationOptions all_live = world(52);
+  all_live.parametric.p_live = 1.0;
+  all_live.parametric.p_machine = 0.0;
+  all_live.parametric.p_busy = 0.0;
+  Node b(storage_b.get(), &clock_b, 52, "node-b", 0, false, &clock_b, all_live);
+  b.engine.add_campaign(later);
+  std::size_t open_at_death = 0;
+  {
+    Node a(storage_a.get(), &clock_a, 51, "node-a", 50, true, &clock_b);
+    a.engine.add_campaign(later);
+    a.engine.start_campaign("reconcile");
+    b.engine.start_campaign("reconcile");
+    for (int second = 0; second < 61 * 60 + 30; ++second) {
+      a.engine.run_for(std::chrono::seconds(1));
+      b.engine.run_for(std::chrono::seconds(1));
+    }
+    open_at_death = census(*storage_a).open;
+    ASSERT_GT(open_at_death, 0u) << "node-a must die with calls in flight";
+    a.sim.stop();
+  }
+  for (int i = 0; i < 10; ++i) {
+    b.engine.set_agent_state(b.engine.add_agent("reconcile", "b"), AgentState::kAvailable);
+  }
+  ASSERT_TRUE(b.engine.run_until_done(std::chrono::hours(48)));
+  auto stats = b.engine.statistics("reconcile");
+  EXPECT_EQ(static_cast<std::size_t>(stats.attempts_reconciled), open_at_death);
+  EXPECT_EQ(stats.contacts_final, 200u);
+  Census after = census(*storage_b);
+  EXPECT_EQ(after.open, 0u);
+  EXPECT_TRUE(after.ids_unique);
+  EXPECT_TRUE(after.attempts_match_contacts);
 }
 
 // The most contacts of the campaign that have two attempts open at once (in two calls).

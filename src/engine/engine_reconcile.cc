@@ -20,6 +20,7 @@ void Engine::Impl::reconcile(Campaign& c) {
   }
   // Lease expiries are on the lease clock; a look again is scheduled on the engine's.
   const TimePoint lease_t = lease_now();
+  std::size_t closed = 0;
   for (Attempt& a : open) {
     try {
       auto lease = storage->get_lease(a.contact_id);
@@ -42,12 +43,21 @@ void Engine::Impl::reconcile(Campaign& c) {
         continue;
       }
       close_orphan(c, a, t);
+      ++closed;
       if (!c.held.count(a.contact_id)) storage->release_lease(a.contact_id, options.owner_token);
     } catch (const std::exception& e) {
       logger.log_limited(LogLevel::kError, "reconcile",
                          "reconciling call " + std::to_string(a.call_id) + " failed: " + e.what());
       next_look = std::min(next_look, t + std::chrono::seconds(5));
     }
+  }
+  if (closed > 0 && c.started) {
+    // An engine died: the retries it scheduled are stored, yet no live engine is waiting for
+    // them (each waits only for the retries it scheduled itself), and neither for the ones
+    // just given to the calls closed here.
+    learn_stored_retries(c);
+    if (!c.retry_due.empty()) unblock_refill(c, c.retry_due.top());
+    schedule_wake(c);
   }
   if (next_look != TimePoint::max() && c.started) {
     Campaign* cp = &c;
