@@ -527,9 +527,8 @@ TEST(SqliteStorage, ViewScansLeaveOutSkippedAndDeferredContacts) {
   EXPECT_EQ(visit(t0, kNoContact), (std::vector<ContactId>{ids[0], ids[2], ids[3]}));
 }
 
-// Numbers and attributes are stored as JSON written and read without a JSON library for the
-// usual characters: the text is what a JSON library writes, anything else round-trips through
-// one, and a document in another layout (spaces, escapes) still reads.
+// Numbers and attributes are stored as JSON (Boost.JSON): the stored text for plain and escaped
+// characters, round trips, and a document in another layout (spaces, escapes) still reads.
 TEST(SqliteStorage, NumbersAndAttributesAsJsonWhateverTheirCharacters) {
   using namespace storage_codec;
   PhoneNumber plain{"+351912345678", 4000000000u, 3, Disposition::kBusy, true};

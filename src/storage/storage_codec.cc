@@ -2,7 +2,6 @@
 #include "storage/storage_codec.h"
 
 #include <boost/json.hpp>
-#include <charconv>
 
 #include "storage/campaign_json.h"
 
@@ -130,154 +129,10 @@ json::array attributes_array(const std::vector<std::pair<std::string, std::strin
   for (const auto& [k, v] : attrs) a.push_back(json::array{json::string(k), json::string(v)});
   return a;
 }
-
-// Numbers and attributes are written at every contact update and read at every contact read,
-// so they are written and read here directly — the same text json::serialize makes, and a
-// document in any other form (written elsewhere, or with characters to escape) read by the JSON
-// parser.
-
-// A string as JSON: as is between quotes when no character needs escaping (printable ASCII,
-// no quote or backslash), else as json::serialize writes it.
-bool plain_json_char(char ch) { return ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\'; }
-void append_json_string(std::string& out, std::string_view v) {
-  for (char ch : v) {
-    if (!plain_json_char(ch)) {
-      out += json::serialize(json::string(v));
-      return;
-    }
-  }
-  out += '"';
-  out += v;
-  out += '"';
-}
-void append_json_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  (void)ec;  // 24 characters hold any int64
-  out.append(buf, end);
-}
-
-// A reader of the documents the appenders above write; any other form fails it (false), and the
-// caller parses the text as JSON instead.
-class FastReader {
- public:
-  explicit FastReader(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
-  bool at_end() const { return p_ == end_; }
-  bool take(char ch) {
-    if (p_ == end_ || *p_ != ch) return false;
-    ++p_;
-    return true;
-  }
-  bool take(std::string_view word) {
-    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
-        std::string_view(p_, word.size()) != word) {
-      return false;
-    }
-    p_ += word.size();
-    return true;
-  }
-  bool peek(char ch) const { return p_ != end_ && *p_ == ch; }
-  // A string of plain characters (no escapes, printable ASCII).
-  bool string(std::string& out) {
-    if (!take('"')) return false;
-    const char* start = p_;
-    while (p_ != end_ && *p_ != '"') {
-      if (!plain_json_char(*p_)) return false;
-      ++p_;
-    }
-    if (p_ == end_) return false;
-    out.assign(start, p_);
-    ++p_;
-    return true;
-  }
-  // An integer: an optional minus and digits (no fraction or exponent), within int64.
-  bool integer(std::int64_t& out) {
-    const char* start = p_;
-    if (p_ != end_ && *p_ == '-') ++p_;
-    if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
-    auto [next, ec] = std::from_chars(start, end_, out);
-    if (ec != std::errc() || next == end_ || *next == '.' || *next == 'e' || *next == 'E') {
-      return false;
-    }
-    p_ = next;
-    return true;
-  }
-  bool boolean(bool& out) {
-    if (take(std::string_view("true"))) return out = true, true;
-    if (take(std::string_view("false"))) return out = false, true;
-    return false;
-  }
-
- private:
-  const char* p_;
-  const char* end_;
-};
-
-bool numbers_fast(std::string_view text, std::vector<PhoneNumber>& out) {
-  FastReader r(text);
-  if (!r.take('[')) return false;
-  if (r.take(']')) return r.at_end();
-  do {
-    PhoneNumber n;
-    std::int64_t zone = 0, attempts = 0, disposition = 0, abandon = 0, machine = 0;
-    if (!r.take(std::string_view("{\"e164\":")) || !r.string(n.e164) ||
-        !r.take(std::string_view(",\"zone_set\":")) || !r.integer(zone) ||
-        !r.take(std::string_view(",\"attempts\":")) || !r.integer(attempts) ||
-        !r.take(std::string_view(",\"last_disposition\":")) || !r.integer(disposition) ||
-        !r.take(std::string_view(",\"invalid\":")) || !r.boolean(n.invalid) ||
-        !r.take(std::string_view(",\"last_abandon_at\":")) || !r.integer(abandon) ||
-        !r.take(std::string_view(",\"last_machine_at\":")) || !r.integer(machine) || !r.take('}') ||
-        zone < 0 || attempts < 0) {
-      return false;
-    }
-    n.zone_set = static_cast<ZoneSetId>(zone);
-    n.attempts = static_cast<std::uint16_t>(attempts);
-    n.last_disposition = static_cast<Disposition>(disposition);
-    n.last_abandon_at = tp(abandon);
-    n.last_machine_at = tp(machine);
-    out.push_back(std::move(n));
-  } while (r.take(','));
-  return r.take(']') && r.at_end();
-}
-
-bool attributes_fast(std::string_view text, std::vector<std::pair<std::string, std::string>>& out) {
-  FastReader r(text);
-  if (!r.take('[')) return false;
-  if (r.take(']')) return r.at_end();
-  do {
-    auto& [key, value] = out.emplace_back();
-    if (!r.take('[') || !r.string(key) || !r.take(',') || !r.string(value) || !r.take(']')) {
-      return false;
-    }
-  } while (r.take(','));
-  return r.take(']') && r.at_end();
-}
 }  // namespace
 
 std::string numbers_to_json(const std::vector<PhoneNumber>& numbers) {
-  std::string out;
-  out.reserve(numbers.size() * 140 + 2);
-  out += '[';
-  for (std::size_t i = 0; i < numbers.size(); ++i) {
-    const PhoneNumber& n = numbers[i];
-    if (i) out += ',';
-    out += "{\"e164\":";
-    append_json_string(out, n.e164);
-    out += ",\"zone_set\":";
-    append_json_int(out, n.zone_set);
-    out += ",\"attempts\":";
-    append_json_int(out, n.attempts);
-    out += ",\"last_disposition\":";
-    append_json_int(out, static_cast<int>(n.last_disposition));
-    out += n.invalid ? ",\"invalid\":true" : ",\"invalid\":false";
-    out += ",\"last_abandon_at\":";
-    append_json_int(out, ms(n.last_abandon_at));
-    out += ",\"last_machine_at\":";
-    append_json_int(out, ms(n.last_machine_at));
-    out += '}';
-  }
-  out += ']';
-  return out;
+  return json::serialize(numbers_array(numbers));
 }
 
 std::string attempts_to_json(std::span<const Attempt> attempts) {
@@ -344,8 +199,6 @@ std::string journal_to_json(std::span<const JournalEntry> entries) {
 }
 std::vector<PhoneNumber> numbers_from_json(std::string_view text) {
   std::vector<PhoneNumber> out;
-  if (numbers_fast(text, out)) return out;
-  out.clear();
   json::value v = json::parse(text);
   for (const auto& e : v.as_array()) {
     const auto& o = e.as_object();
@@ -362,23 +215,10 @@ std::vector<PhoneNumber> numbers_from_json(std::string_view text) {
   return out;
 }
 std::string attributes_to_json(const std::vector<std::pair<std::string, std::string>>& attrs) {
-  std::string out;
-  out += '[';
-  for (std::size_t i = 0; i < attrs.size(); ++i) {
-    if (i) out += ',';
-    out += '[';
-    append_json_string(out, attrs[i].first);
-    out += ',';
-    append_json_string(out, attrs[i].second);
-    out += ']';
-  }
-  out += ']';
-  return out;
+  return json::serialize(attributes_array(attrs));
 }
 std::vector<std::pair<std::string, std::string>> attributes_from_json(std::string_view text) {
   std::vector<std::pair<std::string, std::string>> out;
-  if (attributes_fast(text, out)) return out;
-  out.clear();
   json::value v = json::parse(text);
   for (const auto& e : v.as_array()) {
     const auto& p = e.as_array();
