@@ -317,8 +317,10 @@ void Engine::start_campaign(const std::string& campaign_id) {
     Impl::Campaign& c = impl_->campaign_or_throw(campaign_id);
     c.started = true;
     c.refill_blocked_until = TimePoint{};
+    const auto reconciled_before = c.reconciled;
     impl_->reconcile(c);
-    impl_->learn_stored_retries(c);
+    // Closing a dead engine's calls has already read the stored retries.
+    if (c.reconciled == reconciled_before) impl_->learn_stored_retries(c);
     impl_->logger.log(LogLevel::kInfo,
                       "campaign " + campaign_id + " started with policy " + c.policy->name());
     impl_->pace(c);
