@@ -43,6 +43,15 @@ SimulationOptions world(std::uint64_t seed) {
   return so;
 }
 
+// Every call a live answer: an engine in this world schedules no retry of its own.
+SimulationOptions all_live_world(std::uint64_t seed) {
+  SimulationOptions so = world(seed);
+  so.parametric.p_live = 1.0;
+  so.parametric.p_machine = 0.0;
+  so.parametric.p_busy = 0.0;
+  return so;
+}
+
 // One engine process, as far as storage can tell: its own simulator, clock and owner token.
 struct Node {
   Simulator sim;
@@ -247,11 +256,7 @@ TEST_P(ReconcileTest, ASurvivorDialsTheRetriesADeadEngineScheduled) {
   // retry of its own wakes it.
   // Leases read on one clock both engines share (node-b's, which node-a's keeps up with). Every
   // call of node-b's is a live answer, so no retry of its own wakes it for node-a's.
-  SimulationOptions all_live = world(52);
-  all_live.parametric.p_live = 1.0;
-  all_live.parametric.p_machine = 0.0;
-  all_live.parametric.p_busy = 0.0;
-  Node b(storage_b.get(), &clock_b, 52, "node-b", 0, false, &clock_b, all_live);
+  Node b(storage_b.get(), &clock_b, 52, "node-b", 0, false, &clock_b, all_live_world(52));
   b.engine.add_campaign(later);
   std::size_t open_at_death = 0;
   {
@@ -274,6 +279,57 @@ TEST_P(ReconcileTest, ASurvivorDialsTheRetriesADeadEngineScheduled) {
   auto stats = b.engine.statistics("reconcile");
   EXPECT_EQ(static_cast<std::size_t>(stats.attempts_reconciled), open_at_death);
   EXPECT_EQ(stats.contacts_final, 200u);
+  Census after = census(*storage_b);
+  EXPECT_EQ(after.open, 0u);
+  EXPECT_TRUE(after.ids_unique);
+  EXPECT_TRUE(after.attempts_match_contacts);
+}
+
+// An engine that stops normally leaves the retries it scheduled in storage, waited for by no
+// other engine: one still running on the campaign reads the stored schedule when its refill
+// comes up short, and dials them when they fall due.
+TEST_P(ReconcileTest, ASurvivorDialsTheRetriesAStoppedEngineScheduled) {
+  if (GetParam() == "memory") GTEST_SKIP() << "needs leases claimed ahead (a database backend)";
+  const TimePoint start = parse_utc("2026-05-04T09:00:00Z");
+  CampaignConfig later = small_campaign();
+  for (auto& [disposition, rule] : later.retry_rules) rule.delay = std::chrono::hours(1);
+  auto storage_a = open();
+  auto storage_b = open();
+  VirtualClock clock_a(start), clock_b(start);
+  // node-b's calls are all live answers: no retry of its own wakes it for node-a's.
+  Node b(storage_b.get(), &clock_b, 62, "node-b", 0, false, &clock_b, all_live_world(62));
+  b.engine.add_campaign(later);
+  {
+    Node a(storage_a.get(), &clock_a, 61, "node-a", 50, true, &clock_b);
+    a.engine.add_campaign(later);
+    a.engine.start_campaign("reconcile");
+    b.engine.start_campaign("reconcile");
+    for (int second = 0; second < 30 * 60; ++second) {
+      a.engine.run_for(std::chrono::seconds(1));
+      b.engine.run_for(std::chrono::seconds(1));
+    }
+    a.engine.stop_campaign("reconcile");
+    for (int second = 0; second < 5 * 60; ++second) {  // node-a's calls in flight end
+      a.engine.run_for(std::chrono::seconds(1));
+      b.engine.run_for(std::chrono::seconds(1));
+    }
+    ASSERT_EQ(census(*storage_a).open, 0u);
+    a.sim.stop();
+  }
+  std::size_t scheduled = 0;
+  ContactScan all;
+  all.campaign_id = "reconcile";
+  all.dialable_only = false;
+  storage_b->scan_contact_views(all, [&](const ContactView& v) -> ScanStep {
+    scheduled += v.status == ContactStatus::kRetry;
+    return ScanStep::next();
+  });
+  ASSERT_GT(scheduled, 0u) << "node-a must stop with retries scheduled";
+  for (int i = 0; i < 10; ++i) {
+    b.engine.set_agent_state(b.engine.add_agent("reconcile", "b"), AgentState::kAvailable);
+  }
+  ASSERT_TRUE(b.engine.run_until_done(std::chrono::hours(48)));
+  EXPECT_EQ(b.engine.statistics("reconcile").contacts_final, 200u);
   Census after = census(*storage_b);
   EXPECT_EQ(after.open, 0u);
   EXPECT_TRUE(after.ids_unique);

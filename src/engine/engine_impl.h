@@ -103,6 +103,12 @@ struct Engine::Impl {
     std::unordered_map<ContactId, TimePoint> leased_ahead;
     // Due times of retries and callbacks, earliest on top.
     std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>> retry_due;
+    // With other engines on the campaign: the scheduled times storage held at the last survey
+    // (any engine's retries and callbacks), when the next survey may run, and whether another
+    // engine held a lease since the last one (it may have scheduled more since).
+    std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>> stored_due;
+    TimePoint next_survey_at{};
+    bool others_active_since_survey = false;
     TimePoint refill_blocked_until{};
     TimerId wake_timer = 0;
     TimePoint wake_at = TimePoint::max();
@@ -432,7 +438,14 @@ struct Engine::Impl {
   void release_leases_ahead(Campaign& c);
   // A refill that came up short: refill again when another engine's lease on this campaign
   // expires (a dead engine's claimed contacts are dialable then).
-  void wake_for_others_leases(Campaign& c, TimePoint t);
+  // True when another engine holds a lease on the campaign.
+  bool wake_for_others_leases(Campaign& c, TimePoint t);
+  // A refill that came up short where other engines share the campaign: each engine waits only
+  // for the retries it scheduled itself, so one that stops, normally or not, leaves its retries
+  // to engines that never learnt of them. Reads the campaign's stored schedule (at most every
+  // half lease, and again while other engines are active) and wakes when its next entry falls
+  // due.
+  void survey_stored_schedule(Campaign& c, TimePoint t, bool others_active);
 
   void schedule_wake(Campaign& c);
 
@@ -546,6 +559,10 @@ struct Engine::Impl {
   // Retries and callbacks an earlier engine scheduled (the campaign resumed from storage): the
   // refill must know when they fall due, or a campaign with nothing due now would never wake.
   void learn_stored_retries(Campaign& c);
+  // The due times after `t` of the campaign's stored retries and callbacks, pushed on `due`.
+  void read_stored_schedule(
+      Campaign& c, TimePoint t,
+      std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>>& due);
 
   // Some contacts were refused a lease: held by a live engine, or left by a dead one with an
   // open attempt, which storage lets only reconciliation take over (Storage::claim_leases). The

@@ -37,12 +37,15 @@ void Engine::Impl::pace(Campaign& c) {
         s.busy_agents.push_back({a.id, a.state, elapsed});
       }
     }
-    for (const auto& [id, call] : calls) {
-      if (call.campaign == &c && call.pending) {
-        double elapsed = to_seconds(t - call.attempt.created_at);
-        s.pending_elapsed_s.push_back(elapsed);
-        s.pending_calls.push_back({id, elapsed});
-      }
+  }
+  // The calls in flight's ages: the policy's details, and the abandon governor's model of which
+  // of them can still become live answers.
+  const bool details = c.policy->wants_details();
+  for (const auto& [id, call] : calls) {
+    if (call.campaign == &c && call.pending) {
+      double elapsed = to_seconds(t - call.attempt.created_at);
+      s.pending_elapsed_s.push_back(elapsed);
+      if (details) s.pending_calls.push_back({id, elapsed});
     }
   }
   s.recent_handle_s = c.handle_samples.view();
@@ -76,8 +79,14 @@ void Engine::Impl::pace(Campaign& c) {
   exposure.agents_idle = s.agents_idle;
   exposure.calls_waiting = s.calls_waiting;
   exposure.calls_pending = s.calls_pending;
-  exposure.live_answer_probability = s.live_answer_probability;
-  exposure.attempts_resolved = s.attempts_resolved;
+  // The governor bounds p from the sample proportion itself, not the snapshot's prior.
+  exposure.live_answer_probability =
+      c.resolved > 0 ? static_cast<double>(c.live_answers) / c.resolved : 0.0;
+  exposure.attempts_resolved = c.resolved;
+  exposure.pending_ages_s = s.pending_elapsed_s;
+  exposure.live_resolve_s = s.recent_live_resolve_s;
+  exposure.other_resolve_s = s.recent_other_resolve_s;
+  exposure.amd = c.config.amd;
   int allowed = c.governor->clamp(wanted, exposure);
   int launched = 0;
   if (allowed > 0) {
@@ -174,8 +183,24 @@ void Engine::Impl::refill(Campaign& c, int wanted) {
     // Engines that claim ahead hold leases on contacts they have not dialled yet, hidden from
     // this scan; one that dies leaves them to expire, and nothing else would wake this engine
     // for them: look again when the first of the other engines' leases expires.
-    if (claims_ahead) wake_for_others_leases(c, t);
+    if (claims_ahead) survey_stored_schedule(c, t, wake_for_others_leases(c, t));
   }
+}
+
+void Engine::Impl::survey_stored_schedule(Campaign& c, TimePoint t, bool others_active) {
+  if (t >= c.next_survey_at) {
+    c.stored_due = {};
+    read_stored_schedule(c, t, c.stored_due);
+    c.next_survey_at = t + options.lease_ttl / 2;
+    c.others_active_since_survey = others_active;
+  } else {
+    c.others_active_since_survey = c.others_active_since_survey || others_active;
+  }
+  while (!c.stored_due.empty() && c.stored_due.top() <= t) c.stored_due.pop();
+  if (!c.stored_due.empty()) unblock_refill(c, c.stored_due.top());
+  // An engine active since the survey may have scheduled retries it will never dial (it may
+  // stop): survey again.
+  if (c.others_active_since_survey) unblock_refill(c, c.next_survey_at);
 }
 
 void Engine::Impl::claim_queued_leases(Campaign& c, std::size_t first) {
@@ -204,7 +229,7 @@ void Engine::Impl::claim_queued_leases(Campaign& c, std::size_t first) {
       c.queue.end());
 }
 
-void Engine::Impl::wake_for_others_leases(Campaign& c, TimePoint t) {
+bool Engine::Impl::wake_for_others_leases(Campaign& c, TimePoint t) {
   std::optional<TimePoint> expiry;
   const TimePoint lease_t = lease_now();
   try {
@@ -217,6 +242,7 @@ void Engine::Impl::wake_for_others_leases(Campaign& c, TimePoint t) {
   // On the engine's clock, as if it ran at the lease clock's pace: a faster engine clock looks
   // early and finds the lease still live, then waits again for what is left of it.
   if (expiry) c.refill_blocked_until = std::min(c.refill_blocked_until, t + (*expiry - lease_t));
+  return expiry.has_value();
 }
 
 void Engine::Impl::release_leases_ahead(Campaign& c) {

@@ -69,7 +69,12 @@ void Engine::Impl::reconcile(Campaign& c) {
 }
 
 void Engine::Impl::learn_stored_retries(Campaign& c) {
-  const TimePoint t = now();
+  read_stored_schedule(c, now(), c.retry_due);
+}
+
+void Engine::Impl::read_stored_schedule(
+    Campaign& c, TimePoint t,
+    std::priority_queue<TimePoint, std::vector<TimePoint>, std::greater<TimePoint>>& due) {
   ContactScan scan;
   scan.campaign_id = c.config.id;
   // Every contact, not the dialable-by-time scan: that one would move the backend's whole
@@ -81,11 +86,11 @@ void Engine::Impl::learn_stored_retries(Campaign& c) {
       // NEW contacts' times are deferral hints (Storage::defer_contacts), not scheduled work.
       const bool scheduled =
           v.status == ContactStatus::kRetry || v.status == ContactStatus::kCallback;
-      if (scheduled && v.next_attempt_at > t) c.retry_due.push(v.next_attempt_at);
+      if (scheduled && v.next_attempt_at > t) due.push(v.next_attempt_at);
       return ScanStep::next();
     });
   } catch (const std::exception& e) {
-    logger.log_limited(LogLevel::kError, "start",
+    logger.log_limited(LogLevel::kError, "schedule",
                        std::string("reading scheduled retries failed: ") + e.what());
   }
 }
