@@ -23,6 +23,7 @@
 
 #include <deque>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -93,6 +94,12 @@ struct ComplianceProfile {
   static std::optional<ComplianceProfile> by_name(std::string_view name);
 };
 
+/// P(Y > k) for Y the number of successes among independent trials of chances q (the
+/// Poisson-binomial distribution), summed exactly by the recursion over trials (Chen & Liu
+/// 1997, Statistica Sinica 7:875); 1 for k < 0, 0 for k >= q.size(). The abandon governor's
+/// tail. Chances outside [0, 1] are clamped.
+double poisson_binomial_tail_above(std::span<const double> q, int k);
+
 /// Counts live answers and abandons of one campaign over the profile's window and clamps pacing
 /// decisions so that the abandon rate in the window ending at any instant stays within the cap:
 /// no policy can bypass it.
@@ -103,23 +110,34 @@ struct ComplianceProfile {
 /// most K = (cap L' - A - F) / (1 - cap) (each abandon is also a live answer), where L' leaves
 /// out the live answers a rolling window loses within Exposure::resolve_within. Launching n more
 /// calls while `pending` are in flight, `waiting` live answers wait and `idle` agents are free,
-/// the calls in flight, M = pending + n, bring X live answers; the free agents take the first
-/// idle - waiting of them, so at most max(0, X + waiting - idle) are abandoned however the
-/// busy agents fare. The governor allows the largest n with
-///     P(X > K + idle - waiting) <= r,    X ~ Binomial(M, p_hi),
-/// p_hi the Wilson upper bound (z = 5) of the live-answer probability from its estimate and
-/// sample (Exposure), and r the decision's share of a day's risk budget (the default mode):
-/// R = 10^5 x ComplianceProfile::abandon_guard_risk x 300/301, every launch decision beyond the
-/// free agents is charged P(X > K + idle - waiting) at the n it allowed, a decision may take
-/// r = (R - charged over the last 24 h) / 300, and so the charges over any day never pass R: by
-/// the union bound over the launch decisions of the day and the one before it (a decision that
-/// launches nothing adds no new way to pass the cap), the rate passes the cap within a day with
-/// probability at most R + R / 300 = 10^5 x abandon_guard_risk (10^-4 by default) while
-/// p <= p_hi. This mode also keeps 2 abandons of K in reserve for what the
-/// binomial model misses. With abandon_guard_risk = 0 (strict) X is taken as M: no launch unless
-/// every call in flight being a live answer keeps the rate within the cap. Launching up to the
-/// free agents (progressive) is always allowed: it abandons nobody unless an agent leaves
-/// (agents wait for the calls pending before they pause).
+/// the calls in flight bring X live answers; the free agents take the first idle - waiting of
+/// them, so at most max(0, X + waiting - idle) are abandoned however the busy agents fare. The
+/// governor allows the largest n with
+///     P(X > K + idle - waiting) <= r,
+/// X Poisson-binomial: the sum of independent Bernoulli(q_i), one per call in flight, where a
+/// call in flight for a s is live with q(a) = p_hi S_L(a) / (p_hi S_L(a) + (1 - p_hi) S_O(a))
+/// (Bayes' rule; S_L, S_O the measured survival functions of the times from launch to a live
+/// answer and to the end of an attempt that reached nobody, Exposure::live_resolve_s and
+/// other_resolve_s; a new call has a = 0, q = p_hi), its tail summed exactly by the
+/// Poisson-binomial recursion (no normal approximation). p_hi is an upper confidence bound of
+/// the live-answer probability that holds at every sample size of the campaign at once with
+/// probability 1 - 10^4 x abandon_guard_risk (Chernoff's bound, Hoeffding 1963 Thm 1, at each
+/// sample size n with risk 10^4 x abandon_guard_risk / (n (n + 1)); Boole's inequality over n).
+/// r is the decision's share of a day's risk budget (the default mode): R = 0.9 x 10^5 x
+/// abandon_guard_risk x 300/301, every launch decision beyond the free agents is charged
+/// P(X > K + idle - waiting) at the n it allowed, a decision may take r = (R - charged over the
+/// last 24 h) / 300, and so the charges over any day never pass R. By the union bound over the
+/// launch decisions of the day and the one before it (a decision that launches nothing adds no
+/// new way to pass the cap) and the event that p_hi ever fell under p, the rate passes the cap
+/// within a day with probability at most R + R / 300 + 10^4 x abandon_guard_risk = 10^5 x
+/// abandon_guard_risk (10^-4 by default), as far as the calls are independent and their times
+/// to resolve follow the measured distributions (with fewer than 50 measured times of either
+/// kind, or no ages given, a call in flight is live with p_hi at any age: exact when the times
+/// do not depend on the outcome, as for exponential times with one mean). With
+/// abandon_guard_risk = 0 (strict) X is taken as M = pending + n: no launch unless every call
+/// in flight being a live answer keeps the rate within the cap. Launching up to the free agents
+/// (progressive) is always allowed: it abandons nobody unless an agent leaves (agents wait for
+/// the calls pending before they pause).
 /// Thread-safety: none (one per campaign, on the engine's thread).
 class AbandonGovernor {
  public:
@@ -142,8 +160,8 @@ class AbandonGovernor {
     int agents_idle = 0;    ///< logged-in agents free now
     int calls_waiting = 0;  ///< live answers waiting for an agent
     int calls_pending = 0;  ///< attempts launched and not resolved yet
-    /// Share of resolved attempts that are live answers. Default: 0.3 (the PacingSnapshot's
-    /// prior).
+    /// Share of resolved attempts that are live answers: live answers / attempts_resolved, the
+    /// sample proportion the bound of p needs (not a prior or a smoothed estimate). Default: 0.3.
     double live_answer_probability = 0.3;
     /// The resolved attempts that estimate is from; the governor bounds p from above with it
     /// (0: nothing known, p_hi = 1). -1: not given, taken as the live answers in the window
@@ -152,6 +170,19 @@ class AbandonGovernor {
     /// Time within which the calls in flight resolve (ring timeout plus hold window): with a
     /// rolling window, the live answers that leave it meanwhile are not counted. Default: 5 min.
     Duration resolve_within = std::chrono::minutes(5);
+    /// Age (s since launch) of each call in flight, any order; calls beyond the ones listed are
+    /// taken as just launched. Valid during clamp() only. Default: none.
+    std::span<const double> pending_ages_s;
+    /// Measured times (s) from launch to a live answer, and from launch to the end of an attempt
+    /// that reached nobody (busy, no answer, machine), e.g. the engine's recent samples
+    /// (PacingSnapshot::recent_live_resolve_s, recent_other_resolve_s). Valid during clamp()
+    /// only. Default: none (ages are not used).
+    std::span<const double> live_resolve_s;
+    std::span<const double> other_resolve_s;
+    /// Whether the calls in flight can end as AMD machines (the campaign places calls with AMD):
+    /// under a profile that counts AMD false positives each may then add
+    /// amd_false_positive_rate to the counted abandons. Default: true.
+    bool amd = true;
   };
   /// The largest n <= wanted the rule above allows (at least the free agents' share, at most
   /// `wanted`; 0 when wanted <= 0).
@@ -178,6 +209,8 @@ class AbandonGovernor {
   void prune(TimePoint t);
   void charge_risk(TimePoint t, double risk);
   double risk_allowance(TimePoint t);
+  double live_chance_upper(const Exposure& exposure);
+  void pending_live_chances(const Exposure& exposure, double p_hi);
   ComplianceProfile profile_;
   std::deque<TimePoint> live_, abandons_, machines_;  // within a rolling abandon_window
   // With no window (the whole campaign) only the counts matter: no timestamp per call is kept.
@@ -186,6 +219,16 @@ class AbandonGovernor {
   // The default mode's risk account: risk charged per minute over the last day.
   std::deque<std::pair<TimePoint, double>> risk_spent_;
   double risk_spent_total_ = 0;
+  // A measured sample of resolve times kept sorted across decisions: the engine's samples are
+  // the last 1,000, so between two decisions a few leave at the front and a few come at the end.
+  struct SortedSample {
+    std::vector<double> window;  // as last given, oldest first
+    std::vector<double> sorted;
+    void update(std::span<const double> now);
+  };
+  SortedSample live_times_, other_times_;
+  // Scratch space of clamp(), kept to spare allocations at every decision.
+  std::vector<double> chances_, distribution_, launched_tail_;
 };
 
 }  // namespace omnivox

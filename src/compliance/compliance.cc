@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
+#include <vector>
 
 namespace omnivox {
 namespace {
@@ -174,55 +176,162 @@ AbandonGovernor::Window AbandonGovernor::window(TimePoint t) {
 
 namespace {
 
-// Abandons of the budget the default (probabilistic) mode keeps in reserve.
-constexpr double kAbandonReserve = 2.0;
-
-// Standard deviations of the Wilson upper bound of the live-answer probability.
-constexpr double kWilsonZ = 5.0;
-
-// The default mode's risk account (docs/compliance.md, "The governor's rule"): a day's budget
-// is abandon_guard_risk times this many decisions (10^-4 by default), each launch decision is
-// charged its own risk over a rolling day, and a decision may take 1 / kRiskSpreadDecisions of
-// what is left (so the first decisions of a day, where the budget of abandons is thin, may take
-// 3.3e-7 each, and the charges never add up to more than the budget).
+// The default mode's risk account (docs/compliance.md, "The governor's rule"): a day's risk is
+// abandon_guard_risk times this many decisions (10^-4 by default). A tenth of it is the risk
+// that the bound of p fails at some sample size of the campaign; the rest is the day's budget of
+// the launch decisions, each charged its own risk over a rolling day, and a decision may take
+// 1 / kRiskSpreadDecisions of what is left (so the first decisions of a day, where the budget of
+// abandons is thin, may take 3e-7 each, and the charges never add up to more than the budget).
 constexpr double kRiskDecisionsPerDay = 1e5;
+constexpr double kRateBoundShare = 0.1;
 constexpr Duration kRiskAccountWindow = std::chrono::hours(24);
 constexpr double kRiskSpreadDecisions = 300;
 
-// P(X > k) for X ~ Binomial(m, p), summed upward from k + 1 (the terms fall fast past the mean,
-// so the sum stops once they no longer change it). Below the median it returns 1, a bound: the
-// true value is then at least 1/2, far above any risk the governor accepts, and summing from
-// there would start at a term that underflows to 0.
-double binomial_tail_above(int m, double p, int k) {
-  if (k >= m) return 0.0;
-  if (k < 0 || p >= 1.0) return 1.0;
-  if (p <= 0.0) return 0.0;
-  if (k + 1 <= std::floor(m * p)) return 1.0;
-  const int j0 = k + 1;
-  double log_term = std::lgamma(m + 1.0) - std::lgamma(j0 + 1.0) - std::lgamma(m - j0 + 1.0) +
-                    j0 * std::log(p) + (m - j0) * std::log1p(-p);
-  double term = std::exp(log_term);
-  double sum = 0;
-  const double odds = p / (1 - p);
-  for (int j = j0; j <= m; ++j) {
-    sum += term;
-    if (j > m * p && term <= 1e-18 * sum) break;
-    term *= static_cast<double>(m - j) / (j + 1) * odds;
-  }
-  return std::min(sum, 1.0);
+// Measured times of each kind (live, other) below which the age of a call in flight is not used.
+constexpr std::size_t kMinResolveSamples = 50;
+
+// Kullback-Leibler divergence of Bernoulli(b) from Bernoulli(a).
+double bernoulli_divergence(double a, double b) {
+  double d = 0;
+  if (a > 0) d += a * std::log(a / b);
+  if (a < 1) d += (1 - a) * std::log((1 - a) / (1 - b));
+  return d;
 }
 
-// Wilson score upper bound of a binomial proportion (Wilson 1927): p_hat from n trials, z
-// standard deviations.
-double wilson_upper(double p_hat, double n, double z) {
-  if (n <= 0) return 1.0;
-  const double z2 = z * z;
-  const double centre = p_hat + z2 / (2 * n);
-  const double spread = z * std::sqrt(p_hat * (1 - p_hat) / n + z2 / (4 * n * n));
-  return std::min(1.0, (centre + spread) / (1 + z2 / n));
+// Upper confidence bound of a Bernoulli probability p from `live` successes in n trials that
+// holds at every n at once with probability 1 - delta: at each n, p > p_hi(n) needs a sample
+// proportion with n KL(p_hat || p) > ln(n (n + 1) / delta), which has probability at most
+// delta / (n (n + 1)) (Chernoff 1952; Hoeffding 1963, Theorem 1), and these sum to delta over
+// n = 1, 2, ... (Boole's inequality).
+double rate_upper_bound(double live, double n, double delta) {
+  if (n < 1 || delta <= 0) return 1.0;
+  const double p_hat = std::clamp(live / n, 0.0, 1.0);
+  if (p_hat >= 1) return 1.0;
+  const double level = (std::log(n) + std::log(n + 1) - std::log(delta)) / n;
+  double lo = p_hat, hi = 1.0;
+  for (int i = 0; i < 60; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (bernoulli_divergence(p_hat, mid) <= level ? lo : hi) = mid;
+  }
+  return hi;
+}
+
+// P(B > m) for m = 0..k, B ~ Binomial(n, q), each summed from the top (no cancellation).
+void binomial_tails(int n, double q, int k, std::vector<double>& tail) {
+  tail.assign(static_cast<std::size_t>(k) + 1, 0.0);
+  if (n <= 0 || q <= 0) return;
+  double above = 0;  // P(B > i)
+  for (int i = n; i >= 0; --i) {
+    if (i <= k) tail[static_cast<std::size_t>(i)] = above;
+    if (q >= 1) {
+      above = 1;
+    } else {
+      above += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) +
+                        i * std::log(q) + (n - i) * std::log1p(-q));
+    }
+  }
+}
+
+// The distribution of the number of successes among independent trials of chances q (the
+// Poisson-binomial distribution), by the recursion over trials P_j(x) = P_{j-1}(x) (1 - q_j) +
+// P_{j-1}(x - 1) q_j (Chen & Liu 1997, Statistica Sinica 7:875): entries 0..k exact, entry k + 1
+// holds P(> k). Only sums and products of non-negative terms: exact far into the tail.
+void poisson_binomial(std::span<const double> q, int k, std::vector<double>& out) {
+  const std::size_t over = static_cast<std::size_t>(k) + 1;
+  out.assign(over + 1, 0.0);
+  out[0] = 1;
+  std::size_t top = 0;  // highest entry with mass
+  for (double qj : q) {
+    const std::size_t upto = std::min(top + 1, over);
+    if (upto == over) out[over] += out[over - 1] * qj;  // what passes k stays past k
+    for (std::size_t x = std::min(top + 1, over - 1); x >= 1; --x) {
+      out[x] = out[x] * (1 - qj) + out[x - 1] * qj;
+    }
+    out[0] *= 1 - qj;
+    top = upto;
+  }
 }
 
 }  // namespace
+
+double poisson_binomial_tail_above(std::span<const double> q, int k) {
+  if (k < 0) return 1.0;
+  if (static_cast<std::size_t>(k) >= q.size()) return 0.0;
+  std::vector<double> clamped(q.size());
+  std::transform(q.begin(), q.end(), clamped.begin(),
+                 [](double x) { return std::clamp(x, 0.0, 1.0); });
+  std::vector<double> distribution;
+  poisson_binomial(clamped, k, distribution);
+  return std::min(distribution.back(), 1.0);
+}
+
+void AbandonGovernor::SortedSample::update(std::span<const double> now) {
+  // The new window as the old one less its first `gone` entries plus some at the end: move
+  // those few in the sorted copy; anything else is sorted afresh.
+  constexpr std::size_t kFewChanges = 16;
+  const std::size_t old_size = window.size();
+  for (std::size_t gone = 0; gone <= std::min(kFewChanges, old_size); ++gone) {
+    const std::size_t kept = old_size - gone;
+    if (now.size() < kept || now.size() - kept > kFewChanges) continue;
+    if (!std::equal(window.begin() + static_cast<std::ptrdiff_t>(gone), window.end(),
+                    now.begin())) {
+      continue;
+    }
+    for (std::size_t i = 0; i < gone; ++i) {
+      sorted.erase(std::lower_bound(sorted.begin(), sorted.end(), window[i]));
+    }
+    for (std::size_t i = kept; i < now.size(); ++i) {
+      sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), now[i]), now[i]);
+    }
+    window.assign(now.begin(), now.end());
+    return;
+  }
+  window.assign(now.begin(), now.end());
+  sorted = window;
+  std::sort(sorted.begin(), sorted.end());
+}
+
+// p_hi: the live-answer probability's upper bound at every sample size (rate_upper_bound), with
+// the share of the day's risk set aside for it.
+double AbandonGovernor::live_chance_upper(const Exposure& s) {
+  const double p_hat = std::clamp(s.live_answer_probability, 0.0, 1.0);
+  const double live = static_cast<double>(live_answers(s.now));
+  const double sample = s.attempts_resolved >= 0 ? static_cast<double>(s.attempts_resolved)
+                        : p_hat > 0              ? live / p_hat
+                                                 : 0.0;
+  const double risk = std::clamp(profile_.abandon_guard_risk, 0.0, 0.01);
+  return rate_upper_bound(p_hat * sample, sample, risk * kRiskDecisionsPerDay * kRateBoundShare);
+}
+
+// chances_: each call in flight's chance to become a live answer given its age, q(a) = p S_L(a)
+// / (p S_L(a) + (1 - p) S_O(a)) (Bayes' rule over the two outcomes of a call still unresolved
+// at age a), p = p_hi. The survival functions are the measured ones, S_L shrunk up and S_O down
+// by one sample ((count + 1) / (n + 1) and count / (n + 1)), so a call older than every measured
+// attempt that reached nobody is taken as live.
+void AbandonGovernor::pending_live_chances(const Exposure& s, double p_hi) {
+  const std::size_t pending = static_cast<std::size_t>(std::max(s.calls_pending, 0));
+  chances_.assign(pending, p_hi);
+  if (s.live_resolve_s.size() < kMinResolveSamples ||
+      s.other_resolve_s.size() < kMinResolveSamples || s.pending_ages_s.empty() || p_hi >= 1) {
+    return;
+  }
+  live_times_.update(s.live_resolve_s);
+  other_times_.update(s.other_resolve_s);
+  const std::vector<double>& live_sorted = live_times_.sorted;
+  const std::vector<double>& other_sorted = other_times_.sorted;
+  const auto survivors = [](const std::vector<double>& sorted, double age) {
+    return static_cast<double>(sorted.end() - std::upper_bound(sorted.begin(), sorted.end(), age));
+  };
+  const double n_live = static_cast<double>(live_sorted.size());
+  const double n_other = static_cast<double>(other_sorted.size());
+  const std::size_t aged = std::min(pending, s.pending_ages_s.size());
+  for (std::size_t i = 0; i < aged; ++i) {
+    const double age = std::max(s.pending_ages_s[i], 0.0);
+    const double live = p_hi * (survivors(live_sorted, age) + 1) / (n_live + 1);
+    const double other = (1 - p_hi) * survivors(other_sorted, age) / (n_other + 1);
+    chances_[i] = live / (live + other);
+  }
+}
 
 double AbandonGovernor::risk_spent(TimePoint t) {
   const TimePoint from = t - kRiskAccountWindow;
@@ -250,8 +359,8 @@ double AbandonGovernor::risk_allowance(TimePoint t) {
   if (risk <= 0) return 0;
   // The decision just before a day counts for that day as well: at most 1/kRiskSpreadDecisions
   // of the budget, kept out of the account so that the two together stay within 10^5 x risk.
-  const double day_budget =
-      risk * kRiskDecisionsPerDay * kRiskSpreadDecisions / (kRiskSpreadDecisions + 1);
+  const double day_budget = risk * kRiskDecisionsPerDay * (1 - kRateBoundShare) *
+                            kRiskSpreadDecisions / (kRiskSpreadDecisions + 1);
   return std::max(day_budget - risk_spent(t), 0.0) / kRiskSpreadDecisions;
 }
 
@@ -274,46 +383,76 @@ int AbandonGovernor::clamp(int wanted, const Exposure& s) {
   const double budget =
       (cap * (live - static_cast<double>(leaving)) - counted_abandons(s.now)) / (1 - cap);
   const bool strict = std::clamp(profile_.abandon_guard_risk, 0.0, 0.01) <= 0;
-  // The default mode keeps two abandons of the budget in reserve for what the binomial model
-  // misses: a pending call's chance to be live changes with its age in a real world (busy
-  // signals end fast, live answers take a few rings), and audits order abandons by answer time.
-  const double reserve = strict ? 0.0 : kAbandonReserve;
-  const auto absorbed = [&](double held_back) {
-    const double a =
-        std::floor(std::max(budget - held_back, -1.0) + 1e-9) + s.agents_idle - s.calls_waiting;
+  // A call in flight that ends as an AMD machine adds the assumed false-positive rate to the
+  // counted abandons (and nothing to the live answers): the budget keeps that much per call in
+  // flight, as if every one could be a machine.
+  const double per_call = profile_.count_amd_false_positives && s.amd
+                              ? std::max(profile_.amd_false_positive_rate, 0.0) / (1 - cap)
+                              : 0.0;
+  // The live answers the calls in flight may bring with n more launches before one abandon too
+  // many: the budget's whole abandons left and the agents free now.
+  const auto live_room = [&](int n) {
+    const double in_flight = static_cast<double>(s.calls_pending) + n;
+    const double a = std::floor(std::max(budget - per_call * in_flight, -1.0) + 1e-9) +
+                     s.agents_idle - s.calls_waiting;
     return static_cast<int>(std::clamp(a, -1.0, 1e9));
   };
-  const int k = absorbed(reserve);
   if (strict) {
-    // X is taken as M: every call in flight a live answer the free agents cannot take.
-    const int most = std::min(wanted, std::max(k - s.calls_pending, safe));
-    return std::max(most, safe);
+    // X is taken as M: every call in flight a live answer the free agents cannot take (or a
+    // machine, when machines count).
+    int lo = safe, hi = wanted + 1;
+    while (hi - lo > 1) {
+      const int mid = lo + (hi - lo) / 2;
+      const bool fits = s.calls_pending + mid <= live_room(mid) &&
+                        per_call * (s.calls_pending + mid) <= std::max(budget, 0.0);
+      (fits ? lo : hi) = mid;
+    }
+    return lo;
   }
-  const double p_hat = std::clamp(s.live_answer_probability, 0.0, 1.0);
-  const double sample = s.attempts_resolved >= 0 ? static_cast<double>(s.attempts_resolved)
-                        : p_hat > 0              ? live / p_hat
-                                                 : 0.0;
-  const double p_hi = wilson_upper(p_hat, sample, kWilsonZ);
+  const int k0 = live_room(0);
+  if (k0 < 0) return safe;
+  if (s.calls_pending + wanted <= live_room(wanted)) return wanted;  // X > k cannot happen
+  const double p_hi = live_chance_upper(s);
+  pending_live_chances(s, p_hi);
+  // The live answers of the calls in flight now, Y (entry k0 + 1: more than k0); a launch of n
+  // adds B ~ Binomial(n, p_hi) new ones: P(Y + B > k) = P(Y > k) + sum_j P(Y = j) P(B > k - j).
+  poisson_binomial(chances_, k0, distribution_);
+  auto tail = [&](int n) {
+    const int k = live_room(n);
+    if (k < 0) return 1.0;
+    binomial_tails(n, p_hi, k, launched_tail_);
+    double t = 0;
+    for (int j = k0 + 1; j > k; --j) t += distribution_[static_cast<std::size_t>(j)];
+    for (int j = 0; j <= k; ++j) {
+      t += distribution_[static_cast<std::size_t>(j)] *
+           launched_tail_[static_cast<std::size_t>(k - j)];
+    }
+    return std::min(t, 1.0);
+  };
   const double allowance = risk_allowance(s.now);
   // Allowed with n more launches: the in-flight calls' live answers exceed k with probability
   // at most the allowance. Monotone in n.
-  auto tail = [&](int n, int limit) {
-    return binomial_tail_above(s.calls_pending + n, p_hi, limit);
-  };
   int lo = safe, hi = wanted;
-  if (tail(hi, k) <= allowance) {
+  double lo_tail = -1;
+  if (const double t = tail(hi); t <= allowance) {
     lo = hi;
+    lo_tail = t;
   } else {
     while (hi - lo > 1) {
-      int mid = lo + (hi - lo) / 2;
-      (tail(mid, k) <= allowance ? lo : hi) = mid;
+      const int mid = lo + (hi - lo) / 2;
+      const double t_mid = tail(mid);
+      if (t_mid <= allowance) {
+        lo = mid;
+        lo_tail = t_mid;
+      } else {
+        hi = mid;
+      }
     }
   }
   // The decision's risk, charged to the day's account: the chance that the calls now in flight
-  // bring more live answers than the budget (without the reserve, which covers the model's
-  // misses, not its randomness) and the free agents absorb. Zero when no launch passes the free
-  // agents; a decision that launches nothing adds no new way to pass the cap.
-  if (lo > safe) charge_risk(s.now, tail(lo, absorbed(0.0)));
+  // bring more live answers than the budget and the free agents absorb. Zero when no launch
+  // passes the free agents; a decision that launches nothing adds no new way to pass the cap.
+  if (lo > safe) charge_risk(s.now, lo_tail >= 0 ? lo_tail : tail(lo));
   return lo;
 }
 
