@@ -16,6 +16,7 @@
 #   kill9_midrun three engines run one campaign; one is killed with SIGKILL mid-run: the two
 #              others close its open calls (reconciliation) without dialling those contacts
 #              while the calls are open, finish the campaign, and leave nothing in flight.
+#   kill9_pair   as kill9_midrun with four engines, two of them killed at once.
 #   governor   three engines on one PostgreSQL campaign with POWER pacing that abandons 6.6 %
 #              of live answers alone without a cap; under the 3 % cap, each engine's governor
 #              counts the whole campaign's calls (Storage::abandon_counts), and the campaign's
@@ -162,23 +163,32 @@ case "$scenario" in
     grep -q '"attempts_reconciled":[1-9]' "$work/out-survivor/summary.json" ||
       fail "no open attempt was reconciled (was anything in flight at the kill?)"
     ;;
-  kill9_midrun)
-    for n in 1 2 3; do run_engine "node-$n" --speed 4 --lease-ttl 1 --for 120; done
+  kill9_midrun | kill9_pair)
+    # kill9_midrun: node-2 of three is killed; kill9_pair: node-2 and node-3 of four, at once.
+    nodes="1 2 3" victims="2" survivors="1 3"
+    if [ "$scenario" = kill9_pair ]; then nodes="1 2 3 4" victims="2 3" survivors="1 4"; fi
+    declare -A pid_of=()
+    for n in $nodes; do
+      run_engine "node-$n" --speed 4 --lease-ttl 1 --for 120
+      pid_of[$n]=$!
+    done
     sleep 3
-    kill -9 "${pids[1]}" || fail "node-2 ended before its kill"
-    wait "${pids[1]}" 2>/dev/null || true
-    pids=("${pids[0]}" "${pids[2]}")
+    for n in $victims; do kill -9 "${pid_of[$n]}" || fail "node-$n ended before its kill"; done
+    for n in $victims; do wait "${pid_of[$n]}" 2>/dev/null || true; done
+    pids=()
+    for n in $survivors; do pids+=("${pid_of[$n]}"); done
     wait_all || fail "a surviving engine exited with an error"
-    reconciled=0
-    for n in 1 3; do
+    reconciled=0 finished=0
+    for n in $survivors; do
       grep -q '"attempts_reconciled":[1-9]' "$work/out-node-$n/summary.json" &&
         reconciled=$((reconciled + 1))
+      grep -q '"finished":true' "$work/out-node-$n/summary.json" && finished=$((finished + 1))
     done
-    [ "$reconciled" -gt 0 ] || fail "no surviving engine closed the killed engine's calls"
-    grep -q '"finished":true' "$work"/out-node-[13]/summary.json || fail "campaign not finished"
+    [ "$reconciled" -gt 0 ] || fail "no surviving engine closed the killed engines' calls"
+    [ "$finished" -gt 0 ] || fail "campaign not finished"
     "$check" --storage "$url" --campaign fast --closed >"$work/final.txt" ||
       fail "after the kill: $(cat "$work/final.txt")"
-    echo "kill9_midrun/$backend: $(cat "$work/final.txt")"
+    echo "$scenario/$backend: $(cat "$work/final.txt")"
     echo "1 passed, 0 failed"
     exit 0
     ;;
