@@ -582,6 +582,42 @@ TEST(SqliteStorage, NumbersAndAttributesAsJsonWhateverTheirCharacters) {
   EXPECT_THROW(numbers_from_json("[{}]"), std::exception);
 }
 
+// A Storage keeps the attributes it last read or wrote of a contact (and their text) to spare
+// the JSON: a change made through another connection is still read, and a write stores the
+// values it is given, changed or not.
+TEST(SqliteStorage, KeptAttributesFollowTheStoredText) {
+  TempDir dir;
+  const std::string path = dir.file("attributes.sqlite");
+  auto s = make_sqlite_storage(path);
+  auto other = make_sqlite_storage(path);
+  Contact c;
+  c.campaign_id = "c1";
+  c.external_id = "x1";
+  c.numbers = {PhoneNumber{"+351911111111"}};
+  c.attributes = {{"name", "Ana"}, {"balance", "10"}};
+  const ContactId id = s->add_contact(c);
+  Contact read = *s->get_contact(id);
+  EXPECT_EQ(read.attributes, c.attributes);
+  read.attempts = 1;
+  s->update_contact(read);  // the values read: the text kept
+  Contact changed = read;
+  changed.attributes[1].second = "20";
+  other->update_contact(changed);
+  EXPECT_EQ(s->get_contact(id)->attributes, changed.attributes);
+  s->update_contact(read);  // the values it last read: stored, though it keeps other ones
+  EXPECT_EQ(other->get_contact(id)->attributes, c.attributes);
+  read.attributes.emplace_back("note", "called");
+  s->update_contact(read);
+  EXPECT_EQ(other->get_contact(id)->attributes, read.attributes);
+  EXPECT_EQ(s->get_contact(id)->attributes, read.attributes);
+  std::vector<Contact> both{read, read};
+  both[1].attributes.clear();
+  s->update_contacts({both.data() + 1, 1});
+  EXPECT_TRUE(other->get_contact(id)->attributes.empty());
+  EXPECT_TRUE(s->get_contact(id)->attributes.empty());
+  EXPECT_EQ(s->get_contact(id)->attempts, 1);
+}
+
 TEST(SqliteStorage, InMemoryDatabaseAndJournalOption) {
   SqliteStorageOptions options;
   options.keep_journal = false;

@@ -111,28 +111,45 @@ CampaignConfig campaign_from_json(std::string_view text) {
 }
 
 namespace {
-json::array numbers_array(const std::vector<PhoneNumber>& numbers) {
-  json::array a;
+// Contacts' numbers and attributes are encoded and decoded at every write and read of a
+// contact: their JSON values live in a buffer on the stack (a monotonic resource) rather than
+// in one heap block per array, object and string.
+constexpr std::size_t kStackBytes = 4096;
+
+json::array numbers_array(const std::vector<PhoneNumber>& numbers, json::storage_ptr sp = {}) {
+  json::array a(sp);
+  a.reserve(numbers.size());
   for (const auto& n : numbers) {
-    a.push_back(json::object{{"e164", n.e164},
-                             {"zone_set", n.zone_set},
-                             {"attempts", n.attempts},
-                             {"last_disposition", static_cast<int>(n.last_disposition)},
-                             {"invalid", n.invalid},
-                             {"last_abandon_at", ms(n.last_abandon_at)},
-                             {"last_machine_at", ms(n.last_machine_at)}});
+    json::object& o = a.emplace_back(json::object_kind).get_object();
+    o.reserve(7);
+    o.emplace("e164", n.e164);
+    o.emplace("zone_set", n.zone_set);
+    o.emplace("attempts", n.attempts);
+    o.emplace("last_disposition", static_cast<int>(n.last_disposition));
+    o.emplace("invalid", n.invalid);
+    o.emplace("last_abandon_at", ms(n.last_abandon_at));
+    o.emplace("last_machine_at", ms(n.last_machine_at));
   }
   return a;
 }
-json::array attributes_array(const std::vector<std::pair<std::string, std::string>>& attrs) {
-  json::array a;
-  for (const auto& [k, v] : attrs) a.push_back(json::array{json::string(k), json::string(v)});
+json::array attributes_array(const std::vector<std::pair<std::string, std::string>>& attrs,
+                             json::storage_ptr sp = {}) {
+  json::array a(sp);
+  a.reserve(attrs.size());
+  for (const auto& [k, v] : attrs) {
+    json::array& pair = a.emplace_back(json::array_kind).get_array();
+    pair.reserve(2);
+    pair.emplace_back(json::string_view(k));
+    pair.emplace_back(json::string_view(v));
+  }
   return a;
 }
 }  // namespace
 
 std::string numbers_to_json(const std::vector<PhoneNumber>& numbers) {
-  return json::serialize(numbers_array(numbers));
+  unsigned char buf[kStackBytes];
+  json::monotonic_resource mr(buf, sizeof buf);
+  return json::serialize(numbers_array(numbers, &mr));
 }
 
 std::string attempts_to_json(std::span<const Attempt> attempts) {
@@ -199,7 +216,9 @@ std::string journal_to_json(std::span<const JournalEntry> entries) {
 }
 std::vector<PhoneNumber> numbers_from_json(std::string_view text) {
   std::vector<PhoneNumber> out;
-  json::value v = json::parse(text);
+  unsigned char buf[kStackBytes];
+  json::monotonic_resource mr(buf, sizeof buf);
+  json::value v = json::parse(text, &mr);
   for (const auto& e : v.as_array()) {
     const auto& o = e.as_object();
     PhoneNumber n;
@@ -215,12 +234,18 @@ std::vector<PhoneNumber> numbers_from_json(std::string_view text) {
   return out;
 }
 std::string attributes_to_json(const std::vector<std::pair<std::string, std::string>>& attrs) {
-  return json::serialize(attributes_array(attrs));
+  unsigned char buf[kStackBytes];
+  json::monotonic_resource mr(buf, sizeof buf);
+  return json::serialize(attributes_array(attrs, &mr));
 }
 std::vector<std::pair<std::string, std::string>> attributes_from_json(std::string_view text) {
   std::vector<std::pair<std::string, std::string>> out;
-  json::value v = json::parse(text);
-  for (const auto& e : v.as_array()) {
+  unsigned char buf[kStackBytes];
+  json::monotonic_resource mr(buf, sizeof buf);
+  json::value v = json::parse(text, &mr);
+  const json::array& rows = v.as_array();
+  out.reserve(rows.size());
+  for (const auto& e : rows) {
     const auto& p = e.as_array();
     out.emplace_back(std::string(p[0].as_string()), std::string(p[1].as_string()));
   }

@@ -635,13 +635,12 @@ class SqliteStorage final : public Storage {
     Use u(get_contact_, "get_contact");
     u.bind(1, static_cast<std::int64_t>(id));
     if (!u.step()) return std::nullopt;
-    return read_contact(u);
+    return read_contact(u, /*keep=*/true);
   }
   void update_contact(const Contact& contact) override {
     std::string numbers = numbers_to_json(contact.numbers);
-    std::string attributes = attributes_to_json(contact.attributes);
     std::lock_guard<std::mutex> lock(mutex_);
-    write_contact(contact, numbers, attributes);
+    write_contact(contact, numbers);
   }
   void update_contacts(std::span<const Contact> contacts) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -937,9 +936,9 @@ class SqliteStorage final : public Storage {
         .bind(17, ms(a.ended_at))
         .bind(18, std::int64_t{a.provider_code});
   }
-  void write_contact(const Contact& contact, const std::string& numbers,
-                     const std::string& attributes) {
+  void write_contact(const Contact& contact, const std::string& numbers) {
     if (!deferred_.empty()) deferred_.erase(contact.id);
+    const std::string& attributes = attributes_text(contact);
     // Usually only the dialling state changed, and placing a call leaves the status and the
     // due time as they were: then no index is written, or only those on status and due time
     // (each index entry rewritten is another page in the commit). The status and due time
@@ -970,7 +969,7 @@ class SqliteStorage final : public Storage {
   }
   void write_contacts(std::span<const Contact> contacts) {
     for (const Contact& c : contacts) {
-      write_contact(c, numbers_to_json(c.numbers), attributes_to_json(c.attributes));
+      write_contact(c, numbers_to_json(c.numbers));
     }
   }
   void write_journal(const JournalEntry& e) {
@@ -1479,6 +1478,39 @@ class SqliteStorage final : public Storage {
     sqlite3_result_int(ctx, out ? 1 : 0);
   }
 
+  // A contact's attributes rarely change once it is stored, while it is read when each call is
+  // placed and written twice per call: the text and values last decoded or encoded are kept
+  // per contact, and a read of the same text, or a write of the same values, reuses them
+  // instead of JSON. (The text is the values' encoding whatever the database holds: a write
+  // that rolls back leaves the pair true.) Caller holds mutex_.
+  std::vector<std::pair<std::string, std::string>> attributes_read(ContactId id,
+                                                                   std::string_view text,
+                                                                   bool keep) {
+    auto kept = attributes_.find(id);
+    if (kept != attributes_.end() && kept->second.text == text) return kept->second.values;
+    auto values = attributes_from_json(text);
+    if (keep) keep_attributes(id, std::string(text), values);
+    return values;
+  }
+  const std::string& attributes_text(const Contact& c) {
+    auto kept = attributes_.find(c.id);
+    if (kept != attributes_.end() && kept->second.values == c.attributes) return kept->second.text;
+    return keep_attributes(c.id, attributes_to_json(c.attributes), c.attributes).text;
+  }
+  struct KeptAttributes {
+    std::string text;
+    std::vector<std::pair<std::string, std::string>> values;
+  };
+  const KeptAttributes& keep_attributes(
+      ContactId id, std::string text,
+      const std::vector<std::pair<std::string, std::string>>& values) {
+    if (attributes_.size() >= kAttributesKept && !attributes_.contains(id)) attributes_.clear();
+    KeptAttributes& k = attributes_[id];
+    k.text = std::move(text);
+    k.values = values;
+    return k;
+  }
+
   static void bind_contact(Use& u, const Contact& c, const std::string& numbers,
                            const std::string& attributes) {
     u.bind(2, c.campaign_id)
@@ -1497,7 +1529,8 @@ class SqliteStorage final : public Storage {
         .bind(16, ms(c.next_attempt_at))
         .bind(17, std::int64_t{c.callback_agent});
   }
-  static Contact read_contact(const Use& u) {
+  // `keep`: remember the attributes read (a contact read to place a call, written back soon).
+  Contact read_contact(const Use& u, bool keep = false) {
     Contact c;
     c.id = static_cast<ContactId>(u.i64(0));
     c.campaign_id = u.text(1);
@@ -1507,7 +1540,7 @@ class SqliteStorage final : public Storage {
     c.list_order = static_cast<std::uint64_t>(u.i64(5));
     try {
       c.numbers = numbers_from_json(u.text(6));
-      c.attributes = attributes_from_json(u.text(7));
+      c.attributes = attributes_read(c.id, u.view(7), keep);
     } catch (const std::exception& e) {
       throw Error(ErrorCode::kStorage, "sqlite storage: contact " + std::to_string(c.id) +
                                            ": bad stored numbers/attributes: " + e.what());
@@ -1563,6 +1596,10 @@ class SqliteStorage final : public Storage {
   static constexpr std::size_t kKeysKept = 1 << 20;
   std::unordered_set<CallId> open_attempts_;
   std::unordered_map<ContactId, std::pair<std::int64_t, std::int64_t>> index_keys_;
+  // attributes_read's and attributes_text's pairs, dropped whole at kAttributesKept entries
+  // (the contacts in calls, and more). Guarded by mutex_.
+  static constexpr std::size_t kAttributesKept = 8192;
+  std::unordered_map<ContactId, KeptAttributes> attributes_;
   // The scan_contact_views running (mutex_ held), for omnivox_passed_over; else null.
   const ContactScan* scanning_ = nullptr;
   // is_dnc's answers, by campaign and number, while the DNC change counter is as seen; dropped
