@@ -367,15 +367,18 @@ class Use {
 // own, once the WAL holds kPages frames: a checkpoint writes thousands of pages and syncs the
 // file, which the thread that commits a write batch (the engine's) then does not wait for.
 // PASSIVE checkpoints, as SQLite's automatic ones: they wait for no reader or writer. The WAL
-// starts again from its beginning only once a checkpoint has copied all of it, which one that
-// runs while batches are committed never does: so the committing connection, at its first
-// commit after the thread's copy, copies the frames committed meanwhile itself (a few hundred
-// pages, against the ten thousand it copied before). Durability is the WAL's, as before.
+// starts again from its beginning only once a checkpoint has copied all of it, which one pass
+// that runs while batches are committed never does: the thread copies again what was committed
+// during its last pass (a few hundred pages, then a few dozen) until none is left, and only if
+// some still are after kPasses does the committing connection, at its next commit, copy them
+// itself. Durability is the WAL's, as before.
 class Checkpointer {
  public:
   // A checkpoint per 10,000 frames (~40 MB of WAL) rather than SQLite's 1,000: a page that
   // many batches rewrite is written into the database once.
   static constexpr int kPages = 10000;
+  // Checkpoint passes per wake-up of the thread.
+  static constexpr int kPasses = 4;
   Checkpointer(const std::string& path, int busy_timeout_ms) {
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
         SQLITE_OK) {
@@ -426,11 +429,22 @@ class Checkpointer {
       wanted_ = false;
       running_ = true;
       lock.unlock();
+      // Passes until the WAL is copied whole (each copies what was committed during the last,
+      // far less), so the committing connection starts the WAL over without copying anything.
       // A failure (the file busy past the timeout) leaves the WAL longer: the next copies it.
-      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      bool whole = false;
+      for (int pass = 0; pass < kPasses && !whole; ++pass) {
+        int frames = 0;
+        int copied = 0;
+        if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) !=
+            SQLITE_OK) {
+          break;
+        }
+        whole = copied >= frames;
+      }
       lock.lock();
       running_ = false;
-      copied_ = true;
+      copied_ = !whole;
     }
   }
 
