@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "omnivox/engine.h"
+#include "omnivox/pacing.h"
+#include "omnivox/sim.h"
 #include "pacing/optimum_solver.h"
 
 namespace omnivox {
@@ -385,6 +388,171 @@ TEST(Optimum, APolicyIdleWithNobodyBusyEndsIdle) {
   EXPECT_EQ(s.mean_in_flight, 0.0);
   // Launching one attempt there is enough to keep the agents working.
   EXPECT_GT(evaluate_threshold_policy(m, {1, 5, 3, 1}).occupancy, 0.3);
+}
+
+// The hold-window model (small-team-like: 5 agents, p 0.45, attempts 15.8 s, handling 121.7 s).
+OptimumModel small_team_model(double hold_window_s) {
+  OptimumModel m;
+  m.agents = 5;
+  m.p_live = 0.45;
+  m.attempt_mean_s = 15.8;
+  m.handle_mean_s = 121.7;
+  m.abandon_cap = 0.03;
+  m.hold_window_s = hold_window_s;
+  return m;
+}
+
+TEST(OptimumHoldWindow, TendsToTheStylisedOptimumAsTheWindowCloses) {
+  const OptimumResult stylised = solve_optimum(small_team_model(0));
+  EXPECT_EQ(stylised.patience_phases, 0);  // the fast path
+  EXPECT_EQ(stylised.max_waiting, 0);
+  double last = stylised.occupancy;
+  for (double h : {0.5, 2.0, 8.0}) {
+    const OptimumResult r = solve_optimum(small_team_model(h));
+    EXPECT_NEAR(r.abandon_rate, 0.03, 1e-9);
+    EXPECT_GT(r.occupancy, last) << "hold window " << h;  // waiting saves calls
+    EXPECT_FALSE(r.queue_binding);
+    EXPECT_FALSE(r.cap_binding);
+    last = r.occupancy;
+  }
+  const OptimumResult closing = solve_optimum(small_team_model(1e-3));
+  EXPECT_NEAR(closing.occupancy, stylised.occupancy, 1e-5);
+  EXPECT_EQ(closing.patience_phases, kOptimumDefaultPatiencePhases);
+  // A zero cap allows no waiting call (one could always be abandoned): progressive, as before.
+  OptimumModel zero = small_team_model(2);
+  zero.abandon_cap = 0;
+  OptimumModel zero_stylised = small_team_model(0);
+  zero_stylised.abandon_cap = 0;
+  EXPECT_EQ(solve_optimum(zero).occupancy, solve_optimum(zero_stylised).occupancy);
+}
+
+TEST(OptimumHoldWindow, ErlangPhasesConvergeTowardsTheDeterministicWindow) {
+  // Occupancy rises with k (a less variable patience saves more calls) and its steps shrink
+  // about as 1 / k: k = 8 is within ~2e-5 of k -> infinity here.
+  std::vector<double> occ;
+  for (int k : {1, 2, 4, 8, 16}) {
+    OptimumModel m = small_team_model(2);
+    m.patience_phases = k;
+    const OptimumResult r = solve_optimum(m);
+    EXPECT_EQ(r.patience_phases, k);
+    occ.push_back(r.occupancy);
+    std::printf("k = %2d: occupancy %.7f, W = %d\n", k, r.occupancy, r.max_waiting);
+  }
+  for (std::size_t i = 1; i < occ.size(); ++i) EXPECT_GT(occ[i], occ[i - 1]);
+  EXPECT_LT(occ[4] - occ[3], 0.6 * (occ[3] - occ[2]));
+  EXPECT_LT(occ[4] - occ[3], 2e-5);
+}
+
+TEST(OptimumHoldWindow, RefusesOversizedQueuesNamingTheFields) {
+  OptimumModel m = small_team_model(2);
+  m.agents = 100;
+  m.p_live = 0.1;
+  m.patience_phases = kOptimumMaxPatiencePhases;
+  m.max_waiting = kOptimumMaxWaiting;
+  try {
+    solve_optimum(m);
+    ADD_FAILURE() << "no refusal";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("patience_phases"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("max_waiting"), std::string::npos) << e.what();
+  }
+  OptimumModel bad = small_team_model(-1);
+  EXPECT_THROW(solve_optimum(bad), Error);
+  bad = small_team_model(2);
+  bad.patience_phases = -1;
+  EXPECT_THROW(solve_optimum(bad), Error);
+  bad = small_team_model(2);
+  bad.max_waiting = kOptimumMaxWaiting + 1;
+  EXPECT_THROW(solve_optimum(bad), Error);
+}
+
+// "Launch up to target[b]" in the engine: the optimum's feasible policy read by busy agents.
+class TargetPolicy : public PacingPolicy {
+ public:
+  explicit TargetPolicy(std::vector<int> target) : target_(std::move(target)) {}
+  std::string name() const override { return "target"; }
+  int decide(const PacingSnapshot& s) override {
+    const int b = std::min<int>(s.agents_busy, static_cast<int>(target_.size()) - 1);
+    return std::max(0, target_[b] - s.calls_pending);
+  }
+
+ private:
+  std::vector<int> target_;
+};
+
+// The hold-window model against the simulator, with the model's own distributions (exponential
+// attempts and handling, a fixed 2 s hold window): the optimum's feasible policy, run in the
+// engine, must give the occupancy and abandon rate the model computes for it (within a 95 %
+// interval over seeds), and no more occupancy than the optimum.
+TEST(OptimumHoldWindow, TheSimulatorRunningTheOptimumsPolicyAgreesWithTheModel) {
+  OptimumModel m = small_team_model(2);
+  const OptimumResult opt = solve_optimum(m);
+  ASSERT_TRUE(opt.threshold_form);
+  m.max_in_flight = opt.max_in_flight;
+  const PolicyStats model = evaluate_threshold_policy(m, opt.feasible_target);
+  std::vector<double> occ, ab;
+  const double hours = 150;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    SimulationOptions so;
+    so.seed = seed;
+    so.parametric.p_live = m.p_live;
+    so.parametric.p_machine = 0;
+    so.parametric.p_busy = 1 - m.p_live;
+    so.parametric.p_invalid = 0;
+    so.parametric.answer_delay = Distribution::exponential(m.attempt_mean_s);
+    so.parametric.busy_delay = Distribution::exponential(m.attempt_mean_s);
+    so.parametric.talk = Distribution::exponential(m.handle_mean_s);
+    so.setup_delay = Distribution::fixed(0);
+    so.wrap_up = Distribution::fixed(0);
+    so.patience = Distribution::fixed(3600);  // the engine's hold window decides
+    Simulation simulation(so, parse_utc("2026-05-04T00:00:00Z"));
+    Engine& engine = simulation.engine();
+    CampaignConfig c;
+    c.id = "hold";
+    c.dial_mode = DialMode::kPredictive;
+    c.call_window = CallWindow::always();
+    c.max_attempts = 1;
+    c.retry_rules.clear();
+    c.ring_timeout = std::chrono::hours(1);
+    c.hold_window = std::chrono::seconds(2);
+    c.compliance = ComplianceProfile::none();
+    c.compliance.name = "HOLD";
+    c.compliance.abandon_cap = 0.5;  // the policy alone sets the abandon rate
+    c.compliance.hold_window = std::chrono::seconds(2);
+    engine.add_campaign(c);
+    engine.set_pacing_policy("hold", std::make_unique<TargetPolicy>(opt.feasible_target));
+    const long contacts = static_cast<long>(hours * 3600 / m.attempt_mean_s * 8 * 1.3);
+    for (long i = 0; i < contacts; ++i) {
+      Contact ct;
+      ct.numbers.push_back(PhoneNumber{"+1212" + std::to_string(2000000 + i)});
+      engine.add_contact("hold", std::move(ct));
+    }
+    simulation.add_agents("hold", m.agents);
+    engine.start_campaign("hold");
+    engine.run_for(seconds_to_duration(hours * 3600));
+    const CampaignStatistics s = engine.statistics("hold");
+    occ.push_back(s.occupancy);
+    ab.push_back(s.abandon_rate);
+  }
+  auto mean_ci = [](const std::vector<double>& x) {
+    double mean = 0, var = 0;
+    for (double v : x) mean += v;
+    mean /= x.size();
+    for (double v : x) var += (v - mean) * (v - mean);
+    var /= x.size() - 1;
+    return std::pair<double, double>(mean, 3.182 * std::sqrt(var / x.size()));  // t(3), 95 %
+  };
+  const auto [o, o_ci] = mean_ci(occ);
+  const auto [a, a_ci] = mean_ci(ab);
+  std::printf(
+      "simulated %.4f +- %.4f occupancy, %.4f +- %.4f abandon rate; model %.4f, %.4f; optimum "
+      "%.4f (stylised model %.4f)\n",
+      o, o_ci, a, a_ci, model.occupancy, model.abandon_rate, opt.occupancy,
+      solve_optimum(small_team_model(0)).occupancy);
+  EXPECT_NEAR(o, model.occupancy, o_ci + 0.002);
+  EXPECT_NEAR(a, model.abandon_rate, a_ci + 0.002);
+  EXPECT_LE(o, opt.occupancy + o_ci);
 }
 
 TEST(Optimum, RejectsInvalidModels) {

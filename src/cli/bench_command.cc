@@ -1,5 +1,6 @@
 #include "cli/bench_command.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
@@ -27,7 +28,8 @@ struct RunResult {
   std::string policy;
   std::uint64_t seed = 0;
   double occupancy = 0, abandon_rate = 0, talk_min_per_agent_hour = 0, connects_per_hour = 0;
-  double occupancy_after_warm_up = 0;  // when BenchArgs::warm_up_hours applies
+  double occupancy_after_warm_up = 0;     // when BenchArgs::warm_up_hours applies
+  std::vector<double> stretch_occupancy;  // per stretch of the optimum's model (see below)
   long attempts = 0, live_answers = 0, abandons = 0;
   ComplianceAudit audit;
   // Blended scenarios (inbound queues): the queues' calls together, and each agent group's
@@ -94,8 +96,11 @@ WorkedTime worked(const CampaignStatistics& s) {
   return {handling, s.occupancy > 0 ? handling / s.occupancy : 0.0};
 }
 
+// `stretch_ends_h`: hours into the run (ascending, the last = the run's end) that end the
+// stretches whose occupancy is measured apart (the optimum's stretches of constant p_live).
 RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t seed,
-                   const std::optional<ReplayWorld>& replay, double warm_up_hours) {
+                   const std::optional<ReplayWorld>& replay, double warm_up_hours,
+                   const std::vector<double>& stretch_ends_h) {
   CampaignFile f = sc.file;
   f.simulation.seed = seed;
   if (replay) f.simulation.replay = *replay;
@@ -126,13 +131,31 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
   engine.start_campaign(f.campaign.id);
   const bool warm_up = warm_up_hours > 0 && warm_up_hours < sc.hours;
   WorkedTime at_warm_up;
-  if (warm_up) {
-    engine.run_for(seconds_to_duration(warm_up_hours * 3600));
-    at_warm_up = worked(engine.statistics(f.campaign.id));
-  }
-  engine.run_for(seconds_to_duration((sc.hours - (warm_up ? warm_up_hours : 0)) * 3600));
-  CampaignStatistics s = engine.statistics(f.campaign.id);
+  // Runs to each instant where something is measured: the warm-up's end, the stretches' ends.
+  std::vector<double> marks_h = stretch_ends_h;
+  if (warm_up) marks_h.push_back(warm_up_hours);
+  marks_h.push_back(sc.hours);
+  std::sort(marks_h.begin(), marks_h.end());
+  marks_h.erase(std::unique(marks_h.begin(), marks_h.end()), marks_h.end());
   RunResult r;
+  double now_h = 0;
+  WorkedTime stretch_start;
+  std::size_t next_stretch = 0;
+  for (double mark : marks_h) {
+    if (mark > sc.hours) break;
+    engine.run_for(seconds_to_duration((mark - now_h) * 3600));
+    now_h = mark;
+    const WorkedTime at = worked(engine.statistics(f.campaign.id));
+    if (warm_up && mark == warm_up_hours) at_warm_up = at;
+    if (next_stretch < stretch_ends_h.size() && mark == stretch_ends_h[next_stretch]) {
+      const double working = at.working - stretch_start.working;
+      r.stretch_occupancy.push_back(working > 0 ? (at.handling - stretch_start.handling) / working
+                                                : 0);
+      stretch_start = at;
+      ++next_stretch;
+    }
+  }
+  CampaignStatistics s = engine.statistics(f.campaign.id);
   if (warm_up) {
     const WorkedTime end = worked(s);
     const double working = end.working - at_warm_up.working;
@@ -177,6 +200,109 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
     }
   }
   return r;
+}
+
+// The simulator's talk time of a machine answered without AMD (its greeting; sim.cc).
+constexpr double kMachineGreetingS = 20.0;
+
+// The optimum a scenario's policies are measured against (omnivox/optimum.h), per stretch of
+// constant parameters: the stylised model a scenario file gives, or the hold-window model fitted
+// to a parametric world by its means. Empty stretches: none applies (why_not says why).
+struct OptimumStretch {
+  double from_h = 0, to_h = 0;
+  OptimumModel model;
+  OptimumResult result;
+};
+struct ScenarioOptimum {
+  std::string model_name;
+  std::vector<OptimumStretch> stretches;
+  std::string why_not;
+  bool applies() const { return !stretches.empty(); }
+  // The run's reference: the stretches' optima weighted by their length. Each stretch is held
+  // to the cap by itself, so a dialer that moves abandons between stretches (the cap counts
+  // over the whole run) could do a little better.
+  double occupancy() const {
+    double sum = 0, hours = 0;
+    for (const OptimumStretch& s : stretches) {
+      sum += s.result.occupancy * (s.to_h - s.from_h);
+      hours += s.to_h - s.from_h;
+    }
+    return hours > 0 ? sum / hours : 0;
+  }
+  std::vector<double> ends_h() const {
+    std::vector<double> ends;
+    if (stretches.size() > 1) {
+      for (const OptimumStretch& s : stretches) ends.push_back(s.to_h);
+    }
+    return ends;
+  }
+};
+
+// The hold-window model of a parametric world with p_live `p_live` (docs/pacing.md, "The
+// realistic scenarios"): one exponential attempt time with the mean of all outcomes' times, the
+// answers an agent takes (without AMD: people and machines) as the live share, one exponential
+// handle time with the mean of theirs, the campaign's hold window and cap.
+OptimumModel parametric_model(const CampaignFile& f, double p_live) {
+  const SimulationOptions& so = f.simulation;
+  const ParametricWorld& w = so.parametric;
+  const double answered = p_live + w.p_machine;
+  const double no_answer = std::max(0.0, 1 - answered - w.p_busy - w.p_invalid);
+  const double wrap = so.wrap_up.mean();
+  OptimumModel m;
+  m.agents = f.agents;
+  m.p_live = answered;
+  m.attempt_mean_s = so.setup_delay.mean() + answered * w.answer_delay.mean() +
+                     w.p_busy * w.busy_delay.mean() + w.p_invalid * w.invalid_delay.mean() +
+                     no_answer * to_seconds(f.campaign.ring_timeout);
+  m.handle_mean_s =
+      answered > 0
+          ? (p_live * (w.talk.mean() + wrap) + w.p_machine * (kMachineGreetingS + wrap)) / answered
+          : 1.0;
+  m.abandon_cap = f.campaign.compliance.abandon_cap;
+  m.hold_window_s = to_seconds(f.campaign.hold_window);
+  return m;
+}
+
+ScenarioOptimum scenario_optimum(const Scenario& sc) {
+  ScenarioOptimum out;
+  const CampaignFile& f = sc.file;
+  std::vector<OptimumStretch> stretches;
+  if (sc.optimum) {
+    out.model_name = "stylised model";
+    stretches.push_back({0, sc.hours, *sc.optimum, {}});
+  } else if (f.simulation.replay || !f.replay_path.empty()) {
+    out.why_not =
+        "a replay world (each contact's own outcome and talk time, retries) is not a "
+        "stationary model";
+  } else if (!f.inbound.empty()) {
+    out.why_not = "inbound queues share the agents";
+  } else if (f.campaign.amd) {
+    out.why_not = "AMD's classification time is not in the optimum's model";
+  } else {
+    out.model_name = "hold-window model fitted by means";
+    const ParametricWorld& w = f.simulation.parametric;
+    double p = w.p_live, from = 0;
+    for (const auto& change : w.p_live_changes) {
+      const double at_h = to_seconds(change.first - f.start) / 3600;
+      if (at_h >= sc.hours) break;
+      if (at_h > from) stretches.push_back({from, at_h, parametric_model(f, p), {}});
+      from = std::max(from, at_h);
+      p = change.second;
+    }
+    stretches.push_back({from, sc.hours, parametric_model(f, p), {}});
+  }
+  for (OptimumStretch& s : stretches) {
+    s.model.tolerance = 1e-6;  // figures to 4 decimals
+    try {
+      s.result = solve_optimum(s.model);
+    } catch (const Error& e) {
+      if (sc.optimum) throw;
+      out.why_not = e.what();
+      return out;
+    }
+  }
+  out.stretches = std::move(stretches);
+  return out;
 }
 
 std::string fixed(double v, int decimals) {
@@ -297,18 +423,33 @@ int bench_command(const BenchArgs& args) {
     shares.records = std::move(replay->records);
     replay = std::move(shares);
   }
-  std::optional<OptimumResult> optimum;
-  if (sc.optimum) {
-    OptimumModel m = *sc.optimum;
-    m.tolerance = 1e-6;  // figures to 4 decimals
-    optimum = solve_optimum(m);
-  }
+  const ScenarioOptimum reference = scenario_optimum(sc);
+  std::optional<double> optimum;
+  if (reference.applies()) optimum = reference.occupancy();
+  const std::vector<double> stretch_ends = reference.ends_h();
 
   std::printf("bench-pacing %s: %d agents, %d seeds x %.1f h%s\n", sc.name.c_str(), sc.file.agents,
               sc.seeds, sc.hours, sc.description.empty() ? "" : (" — " + sc.description).c_str());
-  if (optimum) {
-    std::printf("optimum (stylised model, cap %.1f%%): occupancy %.4f, %.1f connects/h\n",
-                100 * sc.optimum->abandon_cap, optimum->occupancy, optimum->connects_per_hour);
+  const double cap = sc.file.campaign.compliance.abandon_cap;
+  if (reference.stretches.size() == 1) {
+    const OptimumResult& r = reference.stretches[0].result;
+    std::printf("optimum (%s, cap %.1f%%): occupancy %.4f, %.1f connects/h\n",
+                reference.model_name.c_str(), 100 * cap, r.occupancy, r.connects_per_hour);
+  } else if (reference.applies()) {
+    std::printf("optimum (%s, cap %.1f%% in each stretch): occupancy %.4f over the run\n",
+                reference.model_name.c_str(), 100 * cap, *optimum);
+  } else {
+    std::printf("optimum: not reported (%s)\n", reference.why_not.c_str());
+  }
+  if (!sc.optimum) {
+    for (const OptimumStretch& st : reference.stretches) {
+      const OptimumModel& m = st.model;
+      std::printf(
+          "  %.1f-%.1f h: p %.3f, attempt %.1f s, handle %.1f s, hold window %.1f s: occupancy "
+          "%.4f, %.1f connects/h\n",
+          st.from_h, st.to_h, m.p_live, m.attempt_mean_s, m.handle_mean_s, m.hold_window_s,
+          st.result.occupancy, st.result.connects_per_hour);
+    }
   }
   const bool warm_up = args.warm_up_hours > 0 && args.warm_up_hours < sc.hours;
   std::printf("%-22s %17s %22s %12s %12s %9s%s\n", "policy", "occupancy", "abandon rate (95% CI)",
@@ -327,8 +468,8 @@ int bench_command(const BenchArgs& args) {
     long violations = 0;
     double worst_rate = 0;
     for (int k = 0; k < sc.seeds; ++k) {
-      RunResult r =
-          run_once(sc, policy, static_cast<std::uint64_t>(k) + 1, replay, args.warm_up_hours);
+      RunResult r = run_once(sc, policy, static_cast<std::uint64_t>(k) + 1, replay,
+                             args.warm_up_hours, stretch_ends);
       occ.push_back(r.occupancy);
       steady.push_back(r.occupancy_after_warm_up);
       ab.push_back(r.abandon_rate);
@@ -350,14 +491,14 @@ int bench_command(const BenchArgs& args) {
     }
     Summary o = summarize(occ), a = summarize(ab), t = summarize(talk), c = summarize(con);
     char gap[32] = "-";
-    if (optimum) std::snprintf(gap, sizeof gap, "%.1f%%", 100 * o.mean / optimum->occupancy);
+    if (optimum) std::snprintf(gap, sizeof gap, "%.1f%%", 100 * o.mean / *optimum);
     const Summary w = summarize(steady);
     char after[48] = "";
     if (warm_up) {
       std::snprintf(after, sizeof after, "  %.4f ± %.4f", w.mean, w.half_width);
       if (optimum) {
         std::snprintf(after + std::strlen(after), sizeof after - std::strlen(after), " %5.1f%%",
-                      100 * w.mean / optimum->occupancy);
+                      100 * w.mean / *optimum);
       }
     }
     std::printf("%-22s %8.4f ± %.4f %7.3f%% [%5.3f, %5.3f]%% %12.2f %12.1f %9s%s\n", policy.c_str(),
@@ -370,11 +511,37 @@ int bench_command(const BenchArgs& args) {
                     {"abandon_rate_ci95", a.half_width},
                     {"talk_minutes_per_agent_hour", t.mean},
                     {"connects_per_hour", c.mean}};
-    if (optimum) pj["fraction_of_optimum"] = o.mean / optimum->occupancy;
+    if (optimum) pj["fraction_of_optimum"] = o.mean / *optimum;
     if (warm_up) {
       pj["occupancy_after_warm_up"] = w.mean;
       pj["occupancy_after_warm_up_ci95"] = w.half_width;
-      if (optimum) pj["fraction_of_optimum_after_warm_up"] = w.mean / optimum->occupancy;
+      if (optimum) pj["fraction_of_optimum_after_warm_up"] = w.mean / *optimum;
+    }
+    if (!stretch_ends.empty()) {
+      // Each stretch's occupancy against its own optimum.
+      std::string line = "  per stretch:";
+      json::array stretches_json;
+      for (std::size_t i = 0; i < reference.stretches.size(); ++i) {
+        std::vector<double> xs;
+        for (const RunResult& r : runs) {
+          if (r.policy == policy && i < r.stretch_occupancy.size())
+            xs.push_back(r.stretch_occupancy[i]);
+        }
+        const OptimumStretch& st = reference.stretches[i];
+        const Summary so = summarize(xs);
+        line += (i ? ", " : " ") + fixed(st.from_h, 1) + "-" + fixed(st.to_h, 1) + " h " +
+                fixed(so.mean, 4) + " ± " + fixed(so.half_width, 4) + " (" +
+                fixed(100 * so.mean / st.result.occupancy, 1) + "%)";
+        stretches_json.push_back(
+            json::object{{"from_h", st.from_h},
+                         {"to_h", st.to_h},
+                         {"occupancy", so.mean},
+                         {"occupancy_ci95", so.half_width},
+                         {"optimum", st.result.occupancy},
+                         {"fraction_of_optimum", so.mean / st.result.occupancy}});
+      }
+      std::printf("%s\n", line.c_str());
+      pj["stretches"] = std::move(stretches_json);
     }
     if (blended) {
       const Summary sl = summarize(in_sl), iab = summarize(in_ab), asa = summarize(in_asa);
@@ -426,9 +593,30 @@ int bench_command(const BenchArgs& args) {
                    {"runs_with_compliance_violations", total_violations},
                    {"policies", policies_json}};
   if (optimum) {
-    out["optimum"] = json::object{{"occupancy", optimum->occupancy},
-                                  {"abandon_rate", optimum->abandon_rate},
-                                  {"connects_per_hour", optimum->connects_per_hour}};
+    json::object oj{{"model", reference.model_name}, {"occupancy", *optimum}};
+    if (reference.stretches.size() == 1) {
+      const OptimumResult& r = reference.stretches[0].result;
+      oj["abandon_rate"] = r.abandon_rate;
+      oj["connects_per_hour"] = r.connects_per_hour;
+    }
+    if (!sc.optimum) {
+      json::array st;
+      for (const OptimumStretch& x : reference.stretches) {
+        st.push_back(json::object{{"from_h", x.from_h},
+                                  {"to_h", x.to_h},
+                                  {"p", x.model.p_live},
+                                  {"attempt_mean_s", x.model.attempt_mean_s},
+                                  {"handle_mean_s", x.model.handle_mean_s},
+                                  {"hold_window_s", x.model.hold_window_s},
+                                  {"occupancy", x.result.occupancy},
+                                  {"abandon_rate", x.result.abandon_rate},
+                                  {"connects_per_hour", x.result.connects_per_hour}});
+      }
+      oj["stretches"] = std::move(st);
+    }
+    out["optimum"] = std::move(oj);
+  } else {
+    out["optimum_not_reported"] = reference.why_not;
   }
   std::ofstream js(args.out_dir + "/summary.json");
   js << json::serialize(out) << '\n';

@@ -67,6 +67,8 @@ struct PlanningArgs {
   double calls = 0, interval_s = 1800, aht_s = 180, answer_within_s = 20, patience_s = 300;
   int agents = 0;
   double p_live = 0.3, attempt_mean_s = 20, handle_mean_s = 120, cap = 0.03;
+  double hold_window_s = 0;
+  int patience_phases = 0, max_waiting = 0;
 };
 
 }  // namespace
@@ -114,7 +116,9 @@ std::function<int()> add_planning_commands(CLI::App& app) {
       ->check(number_in(kErlangMinTimeS, kErlangMaxTimeS, "[]", true));
 
   CLI::App* opt = app.add_subcommand(
-      "optimum", "Optimal predictive pacing in the stylised model (constrained MDP; JSON out)");
+      "optimum",
+      "Optimal predictive pacing in the stylised model or with a hold window (constrained MDP; "
+      "JSON out)");
   opt->add_option("--agents", args->agents, "Agents N")->required()->check(CLI::Range(1, 200));
   opt->add_option("--p", args->p_live, "Live-answer probability (p_live)")
       ->required()
@@ -129,6 +133,18 @@ std::function<int()> add_planning_commands(CLI::App& app) {
   opt->add_option("--cap", args->cap, "Abandon cap (abandons / live answers), [0, 1)")
       ->capture_default_str()
       ->check(number_in(0, 1, "[)"));
+  opt->add_option("--hold-window-s", args->hold_window_s,
+                  "Hold window (s): a live answer waits this long for an agent; 0 = abandoned "
+                  "at once (the stylised model)")
+      ->capture_default_str()
+      ->check(number_in(0, kOptimumMaxTimeS, "[]"));
+  opt->add_option("--patience-phases", args->patience_phases,
+                  "Erlang phases of the hold window (0 = automatic)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, kOptimumMaxPatiencePhases));
+  opt->add_option("--max-waiting", args->max_waiting, "Most calls waiting at once (0 = automatic)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, kOptimumMaxWaiting));
 
   return [=]() -> int {
     json::object out;
@@ -203,6 +219,9 @@ std::function<int()> add_planning_commands(CLI::App& app) {
       m.attempt_mean_s = args->attempt_mean_s;
       m.handle_mean_s = args->handle_mean_s;
       m.abandon_cap = args->cap;
+      m.hold_window_s = args->hold_window_s;
+      m.patience_phases = args->patience_phases;
+      m.max_waiting = args->max_waiting;
       OptimumResult r = solve_optimum(m);
       out = {{"model", "stylised_predictive"},
              {"agents", m.agents},
@@ -218,6 +237,16 @@ std::function<int()> add_planning_commands(CLI::App& app) {
              {"mixing_weight", r.mixing_weight},
              {"max_in_flight", r.max_in_flight},
              {"threshold_form", r.threshold_form}};
+      if (m.hold_window_s > 0) {
+        // The hold-window model (omnivox/optimum.h): its inputs as used and its queue.
+        out["model"] = "hold_window_predictive";
+        out["hold_window_s"] = m.hold_window_s;
+        out["patience_phases"] = r.patience_phases;
+        out["max_waiting"] = r.max_waiting;
+        out["queue_binding"] = r.queue_binding;
+        out["mean_waiting"] = r.mixing_weight * r.feasible.mean_waiting +
+                              (1 - r.mixing_weight) * r.infeasible.mean_waiting;
+      }
     } else {
       return -1;
     }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -56,15 +57,36 @@ void validate(const OptimumModel& m) {
   if (!(m.tolerance > 0 && m.tolerance < 1e-2)) {
     invalid("optimum: tolerance must be in (0, 0.01) (got " + show(m.tolerance) + ")");
   }
+  if (!(m.hold_window_s >= 0 && m.hold_window_s <= kOptimumMaxTimeS)) {
+    invalid("optimum: hold_window_s must be between 0 and " + show(kOptimumMaxTimeS) + " s (got " +
+            show(m.hold_window_s) + ")");
+  }
+  if (m.patience_phases < 0 || m.patience_phases > kOptimumMaxPatiencePhases) {
+    invalid("optimum: patience_phases must be in [0, " + std::to_string(kOptimumMaxPatiencePhases) +
+            "] (got " + std::to_string(m.patience_phases) + ")");
+  }
+  if (m.max_waiting < 0 || m.max_waiting > kOptimumMaxWaiting) {
+    invalid("optimum: max_waiting must be in [0, " + std::to_string(kOptimumMaxWaiting) +
+            "] (got " + std::to_string(m.max_waiting) + ")");
+  }
+}
+
+// Configurations with k phases and W places: C(k + W, W).
+double queue_size(int phases, int limit) {
+  double c = 1;
+  for (int i = 1; i <= limit; ++i) c = c * (phases + i) / i;
+  return c;
 }
 
 // What a solve with in-flight cap D costs, known before anything is allocated: a policy
-// evaluation updates N + 7 coefficients per state (one per landing state, N + 1 for a
-// threshold policy, g and the five averaged streams) and solves a dense system of N + 2
-// unknowns.
+// evaluation updates R + 6 coefficients per state (one per landing state, R for a threshold
+// policy over R rows, g and the five averaged streams) and solves a dense system of R + 1
+// unknowns. R = N + 1 without a hold window; with one R = N + C(k + W, W), the rows b < N and
+// one per queue configuration at b = N.
 struct SolveSize {
   double in_flight = 0;   // D
-  double states = 0;      // (N + 1)(D + 1)
+  double rows = 0;        // R
+  double states = 0;      // R (D + 1)
   double evaluation = 0;  // operations of one policy evaluation (~0.5 ns each)
   double work() const { return evaluation * kEvaluationBudget; }
   bool fits() const {
@@ -73,29 +95,43 @@ struct SolveSize {
   }
 };
 
-SolveSize solve_size(const OptimumModel& m, double max_in_flight) {
+bool has_hold(const OptimumModel& m) { return m.hold_window_s > 0 && m.abandon_cap > 0; }
+
+int phases_of(const OptimumModel& m) {
+  return m.patience_phases > 0 ? m.patience_phases : kOptimumDefaultPatiencePhases;
+}
+
+// waiting: W (0 without a hold window).
+SolveSize solve_size(const OptimumModel& m, double max_in_flight, int waiting = 0) {
   const double n = m.agents;
   SolveSize size;
   size.in_flight = max_in_flight;
-  size.states = (n + 1) * (max_in_flight + 1);
-  size.evaluation = size.states * (n + 7 + kStateOverhead) + std::pow(n + 2, 3) / 3;
+  size.rows = waiting > 0 ? n + queue_size(phases_of(m), waiting) : n + 1;
+  size.states = size.rows * (max_in_flight + 1);
+  size.evaluation = size.states * (size.rows + 6 + kStateOverhead) + std::pow(size.rows + 1, 3) / 3;
   return size;
 }
 
 // Refuses, naming the inputs that set its size, a solve beyond kOptimumMaxStates,
 // kOptimumMaxInFlight or kOptimumMaxWork.
-void require_fits(const OptimumModel& m, double max_in_flight) {
-  const SolveSize size = solve_size(m, max_in_flight);
+void require_fits(const OptimumModel& m, double max_in_flight, int waiting = 0) {
+  const SolveSize size = solve_size(m, max_in_flight, waiting);
   if (size.fits()) return;
-  const std::string model = m.max_in_flight > 0
-                                ? "max_in_flight " + std::to_string(m.max_in_flight) + " with " +
-                                      std::to_string(m.agents) + " agents"
-                                : "p_live " + show(m.p_live) + " with " + std::to_string(m.agents) +
-                                      " agents and attempt_mean_s / handle_mean_s = " +
-                                      show(m.attempt_mean_s / m.handle_mean_s) +
-                                      " (in-flight cap ~" + show(max_in_flight) + ")";
-  const std::string remedy =
+  std::string model = m.max_in_flight > 0
+                          ? "max_in_flight " + std::to_string(m.max_in_flight) + " with " +
+                                std::to_string(m.agents) + " agents"
+                          : "p_live " + show(m.p_live) + " with " + std::to_string(m.agents) +
+                                " agents and attempt_mean_s / handle_mean_s = " +
+                                show(m.attempt_mean_s / m.handle_mean_s) + " (in-flight cap ~" +
+                                show(max_in_flight) + ")";
+  std::string remedy =
       m.max_in_flight > 0 ? "lower max_in_flight or agents" : "raise p_live or lower agents";
+  if (waiting > 0) {
+    model += ", hold_window_s " + show(m.hold_window_s) + " with patience_phases " +
+             std::to_string(phases_of(m)) + " and max_waiting " + std::to_string(waiting) + " (" +
+             show(size.rows - m.agents) + " queue configurations)";
+    remedy += ", or lower patience_phases or max_waiting";
+  }
   if (!(size.states <= kOptimumMaxStates)) {
     invalid("optimum: " + model + " needs ~" + show(size.states) + " states, more than the limit " +
             show(kOptimumMaxStates) + "; " + remedy);
@@ -110,44 +146,181 @@ void require_fits(const OptimumModel& m, double max_in_flight) {
           show(kOptimumMaxWork) + "; " + remedy);
 }
 
-// A deterministic stationary policy: for the pre-decision state (b, d), the post-decision
+// Solves a x = rhs in place (a: dim x dim, row-major; rhs: dim x cols, returns x) by Gaussian
+// elimination with partial pivoting.
+void solve_dense(std::vector<double>& a, std::vector<double>& rhs, int dim, int cols) {
+  auto at = [&](int r, int c) -> double& { return a[static_cast<std::size_t>(r) * dim + c]; };
+  auto rh = [&](int r, int c) -> double& { return rhs[static_cast<std::size_t>(r) * cols + c]; };
+  for (int c = 0; c < dim; ++c) {
+    int piv = c;
+    for (int r = c + 1; r < dim; ++r) {
+      if (std::fabs(at(r, c)) > std::fabs(at(piv, c))) piv = r;
+    }
+    if (at(piv, c) == 0) {
+      throw Error(ErrorCode::kInvalidArgument, "optimum: singular policy evaluation");
+    }
+    if (piv != c) {
+      for (int j = 0; j < dim; ++j) std::swap(at(c, j), at(piv, j));
+      for (int j = 0; j < cols; ++j) std::swap(rh(c, j), rh(piv, j));
+    }
+    const double inv = 1.0 / at(c, c);
+    for (int r = c + 1; r < dim; ++r) {
+      const double f = at(r, c) * inv;
+      if (f == 0) continue;
+      double* rr = &at(r, 0);
+      const double* rc = &at(c, 0);
+      for (int j = c; j < dim; ++j) rr[j] -= f * rc[j];
+      for (int j = 0; j < cols; ++j) rh(r, j) -= f * rh(c, j);
+    }
+  }
+  for (int r = dim - 1; r >= 0; --r) {
+    for (int j = 0; j < cols; ++j) {
+      double v = rh(r, j);
+      for (int c = r + 1; c < dim; ++c) v -= at(r, c) * rh(c, j);
+      rh(r, j) = v / at(r, r);
+    }
+  }
+}
+
+// A deterministic stationary policy: for the pre-decision state (row, d), the post-decision
 // in-flight level T (>= d).
 using Policy = std::vector<int>;
 
 // Raw long-run rates (per second) and time averages of one policy.
 struct Rates {
   double connects = 0, abandons = 0, busy = 0, in_flight = 0, cap_mass = 0;
+  double waiting = 0, queue_full = 0;  // hold-window model only
   double live() const { return connects + abandons; }
 };
 
 // The reward streams one evaluation averages at once: connects and abandons (per second), and
-// the time averages of b, d and [d = D].
-enum Stream { kConnects, kAbandons, kBusy, kInFlight, kAtCap, kStreams };
+// the time averages of b, d and [d = D]; with a hold window also of the calls waiting and of
+// [W waiting].
+enum Stream { kConnects, kAbandons, kBusy, kInFlight, kAtCap, kWaiting, kQueueFull };
 
+// The hold-window model's queue: every multiset of patience phases (1..k) of at most W waiting
+// calls, a "configuration". Each phase ends at rate k / H; the last one's end is an abandon. The
+// configurations are numbered by increasing (q, sum of phases), so that every move that keeps
+// b + q + d (a call joining the queue, a phase ending short of the last) goes to a higher number
+// and q does not fall with the number; configuration 0 is the empty queue.
+struct WaitingQueue {
+  struct Move {
+    double calls = 0;  // calls in the phase that ends (its rate is calls x theta)
+    int to = 0;        // configuration after it
+    bool expires = false;
+  };
+  int phases = 0, limit = 0;
+  double theta = 0;                      // phase rate k / H (1/s)
+  std::vector<int> waiting;              // q of each configuration
+  std::vector<int> joined;               // with one more call in phase 1, -1 when q = W
+  std::vector<int> served;               // without its most advanced call (q > 0)
+  std::vector<std::vector<Move>> moves;  // phase ends
+  int size() const { return static_cast<int>(waiting.size()); }
+};
+
+WaitingQueue make_queue(int phases, int limit, double hold_window_s) {
+  WaitingQueue wq;
+  wq.phases = phases;
+  wq.limit = limit;
+  wq.theta = phases / hold_window_s;
+  std::vector<std::vector<int>> all;  // call counts by phase, all multisets of size <= W
+  std::vector<int> counts(phases, 0);
+  for (;;) {
+    all.push_back(counts);
+    int j = 0;
+    // The next count vector with sum <= W (odometer, the sum checked on the way).
+    for (; j < phases; ++j) {
+      ++counts[j];
+      int sum = 0;
+      for (int c : counts) sum += c;
+      if (sum <= limit) break;
+      counts[j] = 0;
+    }
+    if (j == phases) break;
+  }
+  auto key = [&](const std::vector<int>& c) {
+    int q = 0, s = 0;
+    for (int j = 0; j < phases; ++j) q += c[j], s += (j + 1) * c[j];
+    return std::pair<int, int>(q, s);
+  };
+  std::stable_sort(all.begin(), all.end(),
+                   [&](const auto& a, const auto& b) { return key(a) < key(b); });
+  std::map<std::vector<int>, int> index;
+  for (std::size_t i = 0; i < all.size(); ++i) index[all[i]] = static_cast<int>(i);
+  const int n = static_cast<int>(all.size());
+  wq.waiting.resize(n);
+  wq.joined.assign(n, -1);
+  wq.served.assign(n, -1);
+  wq.moves.resize(n);
+  for (int i = 0; i < n; ++i) {
+    const std::vector<int>& c = all[i];
+    wq.waiting[i] = key(c).first;
+    if (wq.waiting[i] < limit) {
+      std::vector<int> x = c;
+      ++x[0];
+      wq.joined[i] = index.at(x);
+    }
+    for (int j = phases - 1; j >= 0; --j) {
+      if (c[j] > 0) {
+        std::vector<int> x = c;
+        --x[j];
+        wq.served[i] = index.at(x);
+        break;
+      }
+    }
+    for (int j = 0; j < phases; ++j) {
+      if (c[j] == 0) continue;
+      std::vector<int> x = c;
+      --x[j];
+      if (j + 1 < phases) ++x[j + 1];
+      wq.moves[i].push_back({static_cast<double>(c[j]), index.at(x), j + 1 == phases});
+    }
+  }
+  return wq;
+}
+
+// The post-decision chain of one model. Without a hold window (kHold = false) a row is b, the
+// busy agents; with one, rows 0..N-1 are b < N (nobody can wait while an agent is free) and row
+// N + c is b = N with queue configuration c. A state is (row, d).
+template <bool kHold>
 class Chain {
  public:
-  Chain(const OptimumModel& m, int max_in_flight, const std::atomic<bool>* stop = nullptr)
+  static constexpr int kStreams = kHold ? 7 : 5;
+
+  Chain(const OptimumModel& m, int max_in_flight, const WaitingQueue* queue = nullptr,
+        const std::atomic<bool>* stop = nullptr)
       : stop_(stop),
         n_(m.agents),
         dmax_(max_in_flight),
         w_(max_in_flight + 1),
         p_(m.p_live),
         res_(1.0 / m.attempt_mean_s),
-        hand_(1.0 / m.handle_mean_s) {
+        hand_(1.0 / m.handle_mean_s),
+        queue_(queue) {
     // Connects per second at full occupancy: the unit of the gain in the reduced system.
     scale_ = n_ * hand_;
+    rows_n_ = kHold ? n_ + queue_->size() : n_ + 1;
+    if constexpr (kHold) {
+      base_.resize(rows_n_);
+      for (int r = 0; r < rows_n_; ++r) base_[r] = busy(r) + waiting(r);
+    }
   }
 
-  int states() const { return (n_ + 1) * w_; }
-  int idx(int b, int d) const { return b * w_ + d; }
+  int rows() const { return rows_n_; }
+  int states() const { return rows_n_ * w_; }
+  int idx(int row, int d) const { return row * w_ + d; }
+  int busy(int row) const { return kHold ? std::min(row, n_) : row; }
+  int waiting(int row) const { return kHold && row > n_ ? queue_->waiting[row - n_] : 0; }
 
-  // Largest target allowed with b busy agents.
-  int cap(int b, bool zero_abandon) const { return zero_abandon ? std::min(dmax_, n_ - b) : dmax_; }
+  // Largest target allowed in a row.
+  int cap(int row, bool zero_abandon) const {
+    return zero_abandon ? std::min(dmax_, n_ - busy(row)) : dmax_;
+  }
   // Least target: with nobody busy the dialer launches at least one attempt (it cannot abandon,
   // and the post-decision state (0, 0) would never change again).
-  static int least(int b) { return b == 0 ? 1 : 0; }
+  static int least(int row) { return row == 0 ? 1 : 0; }
 
-  // Long-run rates of `pol` and, when `h` is given, the relative values h(b, d) of the
+  // Long-run rates of `pol` and, when `h` is given, the relative values h(row, d) of the
   // post-decision states for reward 1 per connect and -lambda per abandon; returns the gain per
   // second of that reward. Exact up to rounding: no iteration, no tolerance.
   //
@@ -164,6 +337,11 @@ class Chain {
   // per landing state plus g (Puterman, Markov Decision Processes, s. 8.6: policy evaluation of
   // a unichain policy; the chain is unichain since all attempts failing and all calls ending
   // leads every state to the same top-up from (0, 0)).
+  //
+  // With a hold window the layer is k = b + q + d: a live answer at b = N joins the queue
+  // (q + 1, d - 1) and a phase that ends short of the last keeps q, both towards a higher row;
+  // a served call (q - 1, connect), an expired one (q - 1, abandon) and a live answer finding W
+  // waiting (d - 1, abandon) lower k. So the same pass works over rows in falling order.
   Rates evaluate(const Policy& pol, double lambda, std::vector<double>* h, double* gain) const {
     if (pol[idx(0, 0)] == 0) {
       // (0, 0) never changes and every state reaches it: the policy ends up dialling nothing.
@@ -174,12 +352,12 @@ class Chain {
     std::vector<int>& land = land_;
     land.assign(states(), -1);
     land_state_.clear();
-    for (int b = 0; b <= n_; ++b) {
+    for (int row = 0; row < rows_n_; ++row) {
       for (int d = 0; d <= dmax_; ++d) {
-        const int t = pol[idx(b, d)];
-        if (t != d && land[idx(b, t)] < 0) {
-          land[idx(b, t)] = static_cast<int>(land_state_.size());
-          land_state_.push_back(idx(b, t));
+        const int t = pol[idx(row, d)];
+        if (t != d && land[idx(row, t)] < 0) {
+          land[idx(row, t)] = static_cast<int>(land_state_.size());
+          land_state_.push_back(idx(row, t));
         }
       }
     }
@@ -188,47 +366,85 @@ class Chain {
     const int time_col = nl;
     const int stream_col = nl + 1;
     rows_.assign(static_cast<std::size_t>(nl) * width, 0.0);
-    cur_.assign(static_cast<std::size_t>(n_ + 1) * width, 0.0);
-    prev_.assign(static_cast<std::size_t>(n_ + 1) * width, 0.0);
-    for (int k = 0; k <= n_ + dmax_; ++k) {
+    cur_.assign(static_cast<std::size_t>(rows_n_) * width, 0.0);
+    prev_.assign(static_cast<std::size_t>(rows_n_) * width, 0.0);
+    for (int k = 0; k <= top_layer(); ++k) {
       check_stop();
       cur_.swap(prev_);
-      const int b_hi = std::min(n_, k), b_lo = std::max(0, k - dmax_);
-      for (int b = b_hi; b >= b_lo; --b) {
-        const int d = k - b;
-        const int s = idx(b, d);
-        const double q = d * res_ + b * hand_;
+      int r_lo, r_hi;
+      layer_rows(k, r_lo, r_hi);
+      for (int row = r_hi; row >= r_lo; --row) {
+        const int b = busy(row), qw = waiting(row);
+        const int d = k - b - qw;
+        const int s = idx(row, d);
+        const double q = total_rate(b, qw, d);
         double* out = land[s] >= 0 ? &rows_[static_cast<std::size_t>(land[s]) * width]
-                                   : &cur_[static_cast<std::size_t>(b) * width];
+                                   : &cur_[static_cast<std::size_t>(row) * width];
         std::fill(out, out + width, 0.0);
         if (q == 0) continue;  // (0, 0): never entered, since pol(0, 0) >= 1
         const double inv = 1.0 / q;
-        // A move to the pre-decision state (pb, pd) with probability w: to its post-decision
+        // A move to the pre-decision state (pr, pd) with probability w: to its post-decision
         // state, a landing state (a unit coefficient) or one computed earlier in this pass.
-        auto add = [&](const std::vector<double>& layer, int pb, int pd, double w) {
-          const int l = land[idx(pb, pol[idx(pb, pd)])];
+        auto add = [&](const std::vector<double>& layer, int pr, int pd, double w) {
+          const int l = land[idx(pr, pol[idx(pr, pd)])];
           if (l >= 0) {
             out[l] += w;
             return;
           }
-          const double* v = &layer[static_cast<std::size_t>(pb) * width];
+          const double* v = &layer[static_cast<std::size_t>(pr) * width];
           for (int j = 0; j < width; ++j) out[j] += w * v[j];
         };
         const double resolve = d * res_ * inv;
+        bool live_abandons = b == n_;
         if (d > 0) {
           if (b < n_) {
-            add(cur_, b + 1, d - 1, resolve * p_);
-            add(prev_, b, d - 1, resolve * (1 - p_));
+            add(cur_, row + 1, d - 1, resolve * p_);
+          } else if constexpr (kHold) {
+            const int joined = queue_->joined[row - n_];
+            if (joined >= 0) {
+              add(cur_, n_ + joined, d - 1, resolve * p_);
+              live_abandons = false;
+            }
+          }
+          if (b < n_ || !live_abandons) {
+            add(prev_, row, d - 1, resolve * (1 - p_));
           } else {
-            add(prev_, b, d - 1, resolve);
+            add(prev_, row, d - 1, resolve);
           }
         }
-        if (b > 0) add(prev_, b - 1, d, b * hand_ * inv);
+        double served = 0, expired = 0;
+        if constexpr (kHold) {
+          if (qw > 0) {
+            // A call ends: the agent takes the waiting call nearest its deadline.
+            served = b * hand_ * inv;
+            add(prev_, n_ + queue_->served[row - n_], d, served);
+            for (const WaitingQueue::Move& mv : queue_->moves[row - n_]) {
+              const double w = mv.calls * queue_->theta * inv;
+              add(mv.expires ? prev_ : cur_, n_ + mv.to, d, w);
+              if (mv.expires) expired += w;
+            }
+          } else if (b > 0) {
+            add(prev_, row - 1, d, b * hand_ * inv);
+          }
+        } else if (b > 0) {
+          add(prev_, b - 1, d, b * hand_ * inv);
+        }
         out[time_col] -= scale_ * inv;
-        out[stream_col + (b < n_ ? kConnects : kAbandons)] += resolve * p_;
+        if constexpr (kHold) {
+          if (b < n_) out[stream_col + kConnects] += resolve * p_;
+          if (live_abandons) out[stream_col + kAbandons] += resolve * p_;
+          out[stream_col + kConnects] += served;
+          out[stream_col + kAbandons] += expired;
+        } else {
+          out[stream_col + (b < n_ ? kConnects : kAbandons)] += resolve * p_;
+        }
         out[stream_col + kBusy] += b * inv;
         out[stream_col + kInFlight] += d * inv;
         if (d == dmax_) out[stream_col + kAtCap] += inv;
+        if constexpr (kHold) {
+          out[stream_col + kWaiting] += qw * inv;
+          if (qw == queue_->limit) out[stream_col + kQueueFull] += inv;
+        }
       }
     }
     // The landing states' equations h_l = sum_m c_m h_m + c_g g / scale + c_r, and h = 0 at the
@@ -256,6 +472,10 @@ class Chain {
     r.busy = g[kBusy] * scale_;
     r.in_flight = g[kInFlight] * scale_;
     r.cap_mass = g[kAtCap] * scale_;
+    if constexpr (kHold) {
+      r.waiting = g[kWaiting] * scale_;
+      r.queue_full = g[kQueueFull] * scale_;
+    }
     const double gain_l = r.connects - lambda * r.abandons;
     if (gain != nullptr) *gain = gain_l;
     if (h == nullptr) return r;
@@ -268,14 +488,16 @@ class Chain {
       const double* xl = &x[static_cast<std::size_t>(l) * kStreams];
       hv[land_state_[l]] = xl[kConnects] - lambda * xl[kAbandons];
     }
-    auto post = [&](int b, int d) { return hv[idx(b, pol[idx(b, d)])]; };
-    for (int k = 0; k <= n_ + dmax_; ++k) {
-      const int b_hi = std::min(n_, k), b_lo = std::max(0, k - dmax_);
-      for (int b = b_hi; b >= b_lo; --b) {
-        const int d = k - b;
-        const int s = idx(b, d);
+    auto post = [&](int row, int d) { return hv[idx(row, pol[idx(row, d)])]; };
+    for (int k = 0; k <= top_layer(); ++k) {
+      int r_lo, r_hi;
+      layer_rows(k, r_lo, r_hi);
+      for (int row = r_hi; row >= r_lo; --row) {
+        const int b = busy(row), qw = waiting(row);
+        const int d = k - b - qw;
+        const int s = idx(row, d);
         if (land[s] >= 0) continue;
-        const double q = d * res_ + b * hand_;
+        const double q = total_rate(b, qw, d);
         if (q == 0) {
           hv[s] = -kInf;  // (0, 0): no event ever, worse than any target
           continue;
@@ -284,12 +506,23 @@ class Chain {
         double v = -gain_l;
         if (d > 0) {
           if (b < n_) {
-            v += resolve * p_ * (1.0 + post(b + 1, d - 1)) + resolve * (1 - p_) * post(b, d - 1);
+            v +=
+                resolve * p_ * (1.0 + post(row + 1, d - 1)) + resolve * (1 - p_) * post(row, d - 1);
+          } else if (kHold && queue_->joined[row - n_] >= 0) {
+            v += resolve * p_ * post(n_ + queue_->joined[row - n_], d - 1) +
+                 resolve * (1 - p_) * post(row, d - 1);
           } else {
-            v += resolve * (post(b, d - 1) - p_ * lambda);
+            v += resolve * (post(row, d - 1) - p_ * lambda);
           }
         }
-        if (b > 0) v += b * hand_ * post(b - 1, d);
+        if (kHold && qw > 0) {
+          v += b * hand_ * (1.0 + post(n_ + queue_->served[row - n_], d));
+          for (const WaitingQueue::Move& mv : queue_->moves[row - n_]) {
+            v += mv.calls * queue_->theta * (post(n_ + mv.to, d) - (mv.expires ? lambda : 0.0));
+          }
+        } else if (b > 0) {
+          v += b * hand_ * post(row - 1, d);
+        }
         hv[s] = v / q;
       }
     }
@@ -303,11 +536,11 @@ class Chain {
   bool improve(const std::vector<double>& h, bool zero_abandon, Policy& pol) const {
     const double eps = rounding(h);
     bool changed = false;
-    for (int b = 0; b <= n_; ++b) {
-      const int c = cap(b, zero_abandon);
-      const int lo = least(b);
-      const double* hb = &h[idx(b, 0)];
-      int* pb = &pol[idx(b, 0)];
+    for (int row = 0; row < rows_n_; ++row) {
+      const int c = cap(row, zero_abandon);
+      const int lo = least(row);
+      const double* hb = &h[idx(row, 0)];
+      int* pb = &pol[idx(row, 0)];
       double best = -kInf;
       int best_t = c;
       for (int d = c; d >= 0; --d) {
@@ -336,50 +569,55 @@ class Chain {
     throw Error(ErrorCode::kInvalidArgument, "optimum: policy iteration did not converge");
   }
 
-  // Checks that the policy is "launch up to T(b)": for every b, the pre-decision choice is
-  // max(d, T(b)) up to value ties. Fills target on success.
+  // Checks that the policy is "launch up to T(row)": for every row, the pre-decision choice is
+  // max(d, T(row)) up to value ties. Fills target on success.
   bool threshold(const std::vector<double>& h, const Policy& pol, bool zero_abandon,
                  std::vector<int>& target) const {
     const double eps = 1e3 * rounding(h);
-    target.assign(n_ + 1, 0);
-    for (int b = 0; b <= n_; ++b) {
-      const int t0 = pol[idx(b, 0)];
-      target[b] = t0;
-      // h(b, .) must not rise again beyond t0 (within the allowed range).
+    target.assign(rows_n_, 0);
+    for (int row = 0; row < rows_n_; ++row) {
+      const int t0 = pol[idx(row, 0)];
+      target[row] = t0;
+      // h(row, .) must not rise again beyond t0 (within the allowed range).
       double run_max = -kInf;
-      const int c = cap(b, zero_abandon);
+      const int c = cap(row, zero_abandon);
       for (int d = c; d > t0; --d) {
-        if (h[idx(b, d)] < run_max - eps) return false;
-        run_max = std::max(run_max, h[idx(b, d)]);
+        if (h[idx(row, d)] < run_max - eps) return false;
+        run_max = std::max(run_max, h[idx(row, d)]);
       }
     }
     return true;
   }
 
-  // The threshold policy for `target` (pre-decision (b, d) -> max(d, target[b])).
+  // The threshold policy for `target` (pre-decision (row, d) -> max(d, target[row])).
   Policy from_target(const std::vector<int>& target) const {
     Policy pol(states());
-    for (int b = 0; b <= n_; ++b) {
-      for (int d = 0; d <= dmax_; ++d) pol[idx(b, d)] = std::max(d, target[b]);
+    for (int row = 0; row < rows_n_; ++row) {
+      for (int d = 0; d <= dmax_; ++d) pol[idx(row, d)] = std::max(d, target[row]);
     }
     return pol;
   }
 
-  // `target` moved into the allowed range of each row (a warm start's, or a first guess).
+  // `target` moved into the allowed range of each row (a warm start's, or a first guess). A
+  // target of N + 1 entries (one per b) is extended to the queue's rows with its b = N entry.
   std::vector<int> admissible(std::vector<int> target, bool zero_abandon) const {
-    target.resize(n_ + 1, 0);
-    for (int b = 0; b <= n_; ++b) target[b] = std::clamp(target[b], least(b), cap(b, zero_abandon));
+    const int given = static_cast<int>(target.size());
+    target.resize(rows_n_, given > n_ ? target[n_] : 0);
+    for (int row = 0; row < rows_n_; ++row) {
+      target[row] = std::clamp(target[row], least(row), cap(row, zero_abandon));
+    }
     return target;
   }
 
   // A first guess when nothing better is known: enough in flight to fill the idle agents
   // (1 / p attempts each) and to replace the calls ending while they ring.
   std::vector<int> first_guess(bool zero_abandon) const {
-    std::vector<int> target(n_ + 1);
+    std::vector<int> target(rows_n_);
     const double ringing = n_ * hand_ / res_ / p_;
-    for (int b = 0; b <= n_; ++b) {
+    for (int row = 0; row < rows_n_; ++row) {
+      const int b = busy(row);
       const double t = b == n_ ? 0.0 : (n_ - b) / p_ + 0.5 * ringing;
-      target[b] = static_cast<int>(std::min<double>(t, dmax_));
+      target[row] = static_cast<int>(std::min<double>(t, dmax_));
     }
     return admissible(std::move(target), zero_abandon);
   }
@@ -389,6 +627,24 @@ class Chain {
  private:
   static constexpr int kMaxPolicyIterations = 200;
 
+  int top_layer() const { return kHold ? base_.back() + dmax_ : n_ + dmax_; }
+  // The rows with a state in layer k: those whose b + q lies in [k - D, k] (b + q does not fall
+  // with the row number).
+  void layer_rows(int k, int& lo, int& hi) const {
+    if constexpr (kHold) {
+      lo =
+          static_cast<int>(std::lower_bound(base_.begin(), base_.end(), k - dmax_) - base_.begin());
+      hi = static_cast<int>(std::upper_bound(base_.begin(), base_.end(), k) - base_.begin()) - 1;
+    } else {
+      hi = std::min(n_, k);
+      lo = std::max(0, k - dmax_);
+    }
+  }
+  double total_rate(int b, int qw, int d) const {
+    if constexpr (kHold) return d * res_ + b * hand_ + qw * queue_->theta;
+    return d * res_ + b * hand_;
+  }
+
   // The rounding error of relative values: each comes out of a chain of ~N + D layers of the
   // evaluation pass, each adding an error of a few ulps of the largest value.
   double rounding(const std::vector<double>& h) const {
@@ -396,7 +652,7 @@ class Chain {
     for (double v : h) {
       if (std::isfinite(v)) mag = std::max(mag, std::fabs(v));
     }
-    return 1e-15 * (n_ + dmax_ + 100) * (1 + mag);
+    return 1e-15 * (top_layer() + 100) * (1 + mag);
   }
 
   void check_stop() const {
@@ -405,51 +661,18 @@ class Chain {
     }
   }
 
-  // Solves a x = rhs in place (a: dim x dim, row-major; rhs: dim x cols, returns x) by Gaussian
-  // elimination with partial pivoting.
-  static void solve_dense(std::vector<double>& a, std::vector<double>& rhs, int dim, int cols) {
-    auto at = [&](int r, int c) -> double& { return a[static_cast<std::size_t>(r) * dim + c]; };
-    auto rh = [&](int r, int c) -> double& { return rhs[static_cast<std::size_t>(r) * cols + c]; };
-    for (int c = 0; c < dim; ++c) {
-      int piv = c;
-      for (int r = c + 1; r < dim; ++r) {
-        if (std::fabs(at(r, c)) > std::fabs(at(piv, c))) piv = r;
-      }
-      if (at(piv, c) == 0) {
-        throw Error(ErrorCode::kInvalidArgument, "optimum: singular policy evaluation");
-      }
-      if (piv != c) {
-        for (int j = 0; j < dim; ++j) std::swap(at(c, j), at(piv, j));
-        for (int j = 0; j < cols; ++j) std::swap(rh(c, j), rh(piv, j));
-      }
-      const double inv = 1.0 / at(c, c);
-      for (int r = c + 1; r < dim; ++r) {
-        const double f = at(r, c) * inv;
-        if (f == 0) continue;
-        double* rr = &at(r, 0);
-        const double* rc = &at(c, 0);
-        for (int j = c; j < dim; ++j) rr[j] -= f * rc[j];
-        for (int j = 0; j < cols; ++j) rh(r, j) -= f * rh(c, j);
-      }
-    }
-    for (int r = dim - 1; r >= 0; --r) {
-      for (int j = 0; j < cols; ++j) {
-        double v = rh(r, j);
-        for (int c = r + 1; c < dim; ++c) v -= at(r, c) * rh(c, j);
-        rh(r, j) = v / at(r, r);
-      }
-    }
-  }
-
   const std::atomic<bool>* stop_;
   int n_, dmax_, w_;
   double p_, res_, hand_;
   double scale_;
+  const WaitingQueue* queue_;
+  int rows_n_ = 0;
+  std::vector<int> base_;  // b + q of each row (hold window only)
   // Scratch of evaluate(), kept so that a solve allocates it once rather than per evaluation.
   mutable std::vector<int> land_;           // landing index of each post-decision state, or -1
   mutable std::vector<int> land_state_;     // the state of each landing index
   mutable std::vector<double> rows_;        // the landing states' coefficient rows
-  mutable std::vector<double> cur_, prev_;  // coefficient rows of two layers k, by b
+  mutable std::vector<double> cur_, prev_;  // coefficient rows of two layers k, by row
   mutable std::vector<double> system_, solution_;
 };
 
@@ -463,6 +686,8 @@ PolicyStats to_stats(const Rates& r, const OptimumModel& m) {
   s.abandon_rate = r.live() > 0 ? r.abandons / r.live() : 0.0;
   s.mean_in_flight = r.in_flight;
   s.cap_probability = r.cap_mass;
+  s.mean_waiting = r.waiting;
+  s.queue_full_probability = r.queue_full;
   return s;
 }
 
@@ -488,9 +713,12 @@ struct Solved {
 // later problem starts from the policy of the one before. warm_lambda > 0 is the multiplier of a
 // previous solve of a nearby model: the bracket is then grown outwards from it rather than from
 // [0, (1 - cap) / cap], whose ends are far from the answer and cost most of a cold solve.
-OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const std::atomic<bool>* stop,
-                             std::vector<int>& target, double warm_lambda) {
-  Chain chain(m, dmax, stop);
+// `queue` is the hold-window model's waiting queue (kHold only).
+template <bool kHold>
+OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const WaitingQueue* queue,
+                             const std::atomic<bool>* stop, std::vector<int>& target,
+                             double warm_lambda) {
+  Chain<kHold> chain(m, dmax, queue, stop);
   OptimumResult out;
   out.max_in_flight = dmax;
   bool all_threshold = true;
@@ -516,8 +744,8 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const std::atomic<
     } else {
       all_threshold = false;
       s.target.clear();
-      target.resize(m.agents + 1);
-      for (int b = 0; b <= m.agents; ++b) target[b] = pol[chain.idx(b, 0)];
+      target.resize(chain.rows());
+      for (int row = 0; row < chain.rows(); ++row) target[row] = pol[chain.idx(row, 0)];
     }
     s.policy = pol;
     return s;
@@ -526,8 +754,12 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const std::atomic<
     out.lambda = lambda;
     out.feasible = to_stats(feasible.rates, m);
     out.infeasible = to_stats(infeasible.rates, m);
-    out.feasible_target = feasible.target;
-    out.infeasible_target = infeasible.target;
+    // The rows b = 0..N with nobody waiting (the first N + 1 rows in both chains).
+    auto by_busy = [&](const std::vector<int>& t) {
+      return t.empty() ? t : std::vector<int>(t.begin(), t.begin() + m.agents + 1);
+    };
+    out.feasible_target = by_busy(feasible.target);
+    out.infeasible_target = by_busy(infeasible.target);
     out.mixing_weight = w;
     Rates mix;
     mix.connects = w * feasible.rates.connects + (1 - w) * infeasible.rates.connects;
@@ -544,6 +776,12 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const std::atomic<
     out.threshold_form = all_threshold;
     out.cap_binding =
         std::max(out.feasible.cap_probability, out.infeasible.cap_probability) > kCapMassLimit;
+    if constexpr (kHold) {
+      out.patience_phases = queue->phases;
+      out.max_waiting = queue->limit;
+      out.queue_binding = std::max(out.feasible.queue_full_probability,
+                                   out.infeasible.queue_full_probability) > kCapMassLimit;
+    }
     return out;
   };
 
@@ -633,18 +871,30 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const std::atomic<
   throw Error(ErrorCode::kInvalidArgument, "optimum: the Lagrangian search did not converge");
 }
 
+// W the first solve of a hold-window model uses when max_waiting is automatic.
+constexpr int kFirstWaiting = 2;
+
 OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop,
                     OptimumWarmStart* warm) {
   validate(model);
+  const bool hold = has_hold(model);
   std::vector<int> target;
   double warm_lambda = 0;
+  // A warm start's first N + 1 targets are the rows b = 0..N (nobody waiting) in both chains.
   if (warm != nullptr && warm->agents == model.agents &&
-      static_cast<int>(warm->target.size()) == model.agents + 1) {
+      (hold ? static_cast<int>(warm->target.size()) > model.agents
+            : static_cast<int>(warm->target.size()) == model.agents + 1)) {
     target = warm->target;
     if (std::isfinite(warm->lambda)) warm_lambda = warm->lambda;
   }
-  auto run = [&](int dmax) {
-    OptimumResult r = solve_with_cap(model, dmax, stop, target, warm_lambda);
+  auto run = [&](int dmax, int waiting) {
+    OptimumResult r;
+    if (waiting > 0) {
+      const WaitingQueue queue = make_queue(phases_of(model), waiting, model.hold_window_s);
+      r = solve_with_cap<true>(model, dmax, &queue, stop, target, warm_lambda);
+    } else {
+      r = solve_with_cap<false>(model, dmax, nullptr, stop, target, warm_lambda);
+    }
     if (warm != nullptr) {
       warm->agents = model.agents;
       warm->max_in_flight = dmax;
@@ -653,20 +903,21 @@ OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop,
     }
     return r;
   };
-  if (model.max_in_flight > 0) {
-    require_fits(model, model.max_in_flight);
-    return run(model.max_in_flight);
-  }
-  double dmax = auto_in_flight(model);
-  require_fits(model, dmax);
+  int waiting = !hold ? 0 : model.max_waiting > 0 ? model.max_waiting : kFirstWaiting;
+  const bool auto_d = model.max_in_flight == 0;
+  double dmax = auto_d ? auto_in_flight(model) : model.max_in_flight;
+  require_fits(model, dmax, waiting);
   for (;;) {
-    OptimumResult r = run(static_cast<int>(dmax));
+    OptimumResult r = run(static_cast<int>(dmax), waiting);
     const double next = std::ceil(dmax * 1.25);
-    if (!r.cap_binding || dmax > 64 * model.agents / model.p_live ||
-        !solve_size(model, next).fits()) {
-      return r;
-    }
-    dmax = next;
+    const bool grow_d = auto_d && r.cap_binding && dmax <= 64 * model.agents / model.p_live &&
+                        solve_size(model, next, waiting).fits();
+    const bool grow_w = hold && model.max_waiting == 0 && r.queue_binding &&
+                        waiting < kOptimumMaxWaiting &&
+                        solve_size(model, grow_d ? next : dmax, waiting + 1).fits();
+    if (!grow_d && !grow_w) return r;
+    if (grow_d) dmax = next;
+    if (grow_w) ++waiting;
   }
 }
 
@@ -696,9 +947,19 @@ PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vect
       invalid("evaluate_threshold_policy: target entries must be in [0, max_in_flight]");
     }
   }
-  require_fits(model, model.max_in_flight);
-  const Chain chain(model, model.max_in_flight);
-  return to_stats(chain.evaluate(chain.from_target(target), 0.0, nullptr, nullptr), model);
+  if (!has_hold(model)) {
+    require_fits(model, model.max_in_flight);
+    const Chain<false> chain(model, model.max_in_flight);
+    return to_stats(chain.evaluate(chain.from_target(target), 0.0, nullptr, nullptr), model);
+  }
+  // The queue's rows (b = N, someone waiting) take the b = N target: a policy that reads b only.
+  const int waiting = model.max_waiting > 0 ? model.max_waiting : kFirstWaiting;
+  require_fits(model, model.max_in_flight, waiting);
+  const WaitingQueue queue = make_queue(phases_of(model), waiting, model.hold_window_s);
+  const Chain<true> chain(model, model.max_in_flight, &queue);
+  std::vector<int> rows = target;
+  rows.resize(chain.rows(), target.back());
+  return to_stats(chain.evaluate(chain.from_target(rows), 0.0, nullptr, nullptr), model);
 }
 
 }  // namespace omnivox

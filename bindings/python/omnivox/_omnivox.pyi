@@ -2120,8 +2120,8 @@ class OpenLoopOptions:
     def tick(self, value: datetime.timedelta | float) -> None: ...
 
 class OptimumModel:
-    """The stylised predictive-dialing model (optimum.h)."""
-    def __init__(self, agents: int = ..., p_live: float = ..., attempt_mean_s: float = ..., handle_mean_s: float = ..., abandon_cap: float = ..., max_in_flight: int = ..., tolerance: float = ...) -> None: ...
+    """The predictive-dialing model (optimum.h): stylised, or with a hold window."""
+    def __init__(self, agents: int = ..., p_live: float = ..., attempt_mean_s: float = ..., handle_mean_s: float = ..., abandon_cap: float = ..., max_in_flight: int = ..., tolerance: float = ..., hold_window_s: float = ..., patience_phases: int = ..., max_waiting: int = ...) -> None: ...
     @property
     def abandon_cap(self) -> float:
         """alpha: max long-run abandons / live answers, [0, 1)"""
@@ -2143,15 +2143,30 @@ class OptimumModel:
     @handle_mean_s.setter
     def handle_mean_s(self, value: float) -> None: ...
     @property
+    def hold_window_s(self) -> float:
+        """Hold window H (s): a live answer that finds every agent busy waits up to H for one (the waiting call nearest its deadline is served first, as first-come-first-served does with equal patience) and is abandoned when H runs out. 0 = the stylised model (abandoned at once), solved by the fast path above, unchanged. In [0, OPTIMUM_MAX_TIME_S]."""
+    @hold_window_s.setter
+    def hold_window_s(self, value: float) -> None: ...
+    @property
     def max_in_flight(self) -> int:
         """Cap D on attempts in flight (the state space is (N+1) x (D+1)). 0 = automatic: starts at max(N, 1.2 N (attempt/handle) / p + 3 sqrt(N) / p + 10) and grows by 25 % (re-solving) while a solved policy spends more than 1e-9 of its time at the cap, as long as the grown solve stays within OPTIMUM_MAX_STATES and OPTIMUM_MAX_WORK (past them the result keeps cap_binding = true). Targets for states of negligible probability (b far below N) may still sit at D; cap_probability says how much the cap matters."""
     @max_in_flight.setter
     def max_in_flight(self, value: int) -> None: ...
     @property
+    def max_waiting(self) -> int:
+        """W, the most calls that can wait at once (a live answer finding W waiting is abandoned at once). 0 = automatic: starts at 2 and grows by one (re-solving) while a solved policy spends more than 1e-9 of its time with W waiting, within OPTIMUM_MAX_WAITING and the state and work limits. In [0, OPTIMUM_MAX_WAITING]; used only with a hold window."""
+    @max_waiting.setter
+    def max_waiting(self, value: int) -> None: ...
+    @property
     def p_live(self) -> float:
         """probability an attempt is a live answer, (0, 1]"""
     @p_live.setter
     def p_live(self, value: float) -> None: ...
+    @property
+    def patience_phases(self) -> int:
+        """k, the Erlang phases of a waiting call's patience (Erlang(k) with mean H, coefficient of variation 1 / sqrt(k), the phase-type stand-in for the deterministic window). 0 = OPTIMUM_DEFAULT_PATIENCE_PHASES. In [0, OPTIMUM_MAX_PATIENCE_PHASES]; used only with a hold window."""
+    @patience_phases.setter
+    def patience_phases(self, value: int) -> None: ...
     @property
     def tolerance(self) -> float:
         """Relative accuracy of the multiplier search: it ends when no policy beats the two bracketing ones' Lagrangian by more than tolerance x (connects per second at full occupancy). Policy evaluation and statistics are exact (to rounding) at any tolerance."""
@@ -2200,14 +2215,23 @@ class OptimumResult:
     def max_in_flight(self) -> int:
         """the D actually used"""
     @property
+    def max_waiting(self) -> int:
+        """the W used (0 without a hold window)"""
+    @property
     def mixing_weight(self) -> float:
         """long-run share of time on `feasible` (0..1, see above)"""
     @property
     def occupancy(self) -> float:
         """E[busy] / N, the share of agent time on calls (0..1)"""
     @property
+    def patience_phases(self) -> int:
+        """the k used (0 without a hold window)"""
+    @property
     def policy_evaluations(self) -> int:
         """exact policy evaluations (policy-iteration steps), all problems"""
+    @property
+    def queue_binding(self) -> bool:
+        """True when a policy spends more than 1e-9 of its time with W calls waiting (raise W)."""
     @property
     def rvi_sweeps(self) -> int:
         """always 0: the solver does no value-iteration sweeps"""
@@ -2650,8 +2674,14 @@ class PolicyStats:
     def mean_in_flight(self) -> float:
         """E[d]"""
     @property
+    def mean_waiting(self) -> float:
+        """E[calls waiting for an agent] (0 without a hold window)"""
+    @property
     def occupancy(self) -> float:
         """E[busy] / N"""
+    @property
+    def queue_full_probability(self) -> float:
+        """Stationary probability that max_waiting calls wait (a further live answer is abandoned at once). Should be ~0 for a trustworthy result."""
 
 class PredictiveOptions:
     """PREDICTIVE settings. Every field states its default.

@@ -417,24 +417,34 @@ void bind_planning(py::module_& m) {
   m.def("erlang_a", &erlang_a, py::arg("input"), release(), "Erlang A (M/M/N+M).");
 
   // ---- optimum ----
-  py::class_<OptimumModel>(m, "OptimumModel", "The stylised predictive-dialing model (optimum.h).")
+  py::class_<OptimumModel>(m, "OptimumModel",
+                           "The predictive-dialing model (optimum.h): stylised, or with a hold "
+                           "window.")
       .def(py::init([](int agents, double p_live, double attempt_mean_s, double handle_mean_s,
-                       double abandon_cap, int max_in_flight, double tolerance) {
-             return OptimumModel{agents,      p_live,        attempt_mean_s, handle_mean_s,
-                                 abandon_cap, max_in_flight, tolerance};
+                       double abandon_cap, int max_in_flight, double tolerance,
+                       double hold_window_s, int patience_phases, int max_waiting) {
+             return OptimumModel{agents,          p_live,        attempt_mean_s, handle_mean_s,
+                                 abandon_cap,     max_in_flight, tolerance,      hold_window_s,
+                                 patience_phases, max_waiting};
            }),
            py::arg("agents") = 10, py::arg("p_live") = 0.3, py::arg("attempt_mean_s") = 20.0,
            py::arg("handle_mean_s") = 120.0, py::arg("abandon_cap") = 0.03,
-           py::arg("max_in_flight") = 0, py::arg("tolerance") = 1e-9)
+           py::arg("max_in_flight") = 0, py::arg("tolerance") = 1e-9,
+           py::arg("hold_window_s") = 0.0, py::arg("patience_phases") = 0,
+           py::arg("max_waiting") = 0)
       .def_readwrite("agents", &OptimumModel::agents)
       .def_readwrite("p_live", &OptimumModel::p_live)
       .def_readwrite("attempt_mean_s", &OptimumModel::attempt_mean_s)
       .def_readwrite("handle_mean_s", &OptimumModel::handle_mean_s)
       .def_readwrite("abandon_cap", &OptimumModel::abandon_cap)
       .def_readwrite("max_in_flight", &OptimumModel::max_in_flight)
-      .def_readwrite("tolerance", &OptimumModel::tolerance);
+      .def_readwrite("tolerance", &OptimumModel::tolerance)
+      .def_readwrite("hold_window_s", &OptimumModel::hold_window_s)
+      .def_readwrite("patience_phases", &OptimumModel::patience_phases)
+      .def_readwrite("max_waiting", &OptimumModel::max_waiting);
   def_field_repr<OptimumModel>(
-      m, "OptimumModel", {"agents", "p_live", "attempt_mean_s", "handle_mean_s", "abandon_cap"});
+      m, "OptimumModel",
+      {"agents", "p_live", "attempt_mean_s", "handle_mean_s", "abandon_cap", "hold_window_s"});
   def_field_pickle<OptimumModel>(m, "OptimumModel");
 
   py::class_<BenchScenario>(m, "Scenario",
@@ -472,7 +482,9 @@ void bind_planning(py::module_& m) {
       .def_readonly("attempts_per_hour", &PolicyStats::attempts_per_hour)
       .def_readonly("abandon_rate", &PolicyStats::abandon_rate)
       .def_readonly("mean_in_flight", &PolicyStats::mean_in_flight)
-      .def_readonly("cap_probability", &PolicyStats::cap_probability);
+      .def_readonly("cap_probability", &PolicyStats::cap_probability)
+      .def_readonly("mean_waiting", &PolicyStats::mean_waiting)
+      .def_readonly("queue_full_probability", &PolicyStats::queue_full_probability);
   py::class_<OptimumResult>(m, "OptimumResult", "The optimum and its two bracketing policies.")
       .def_readonly("occupancy", &OptimumResult::occupancy)
       .def_readonly("connects_per_hour", &OptimumResult::connects_per_hour)
@@ -492,7 +504,10 @@ void bind_planning(py::module_& m) {
       .def_readonly("lambda_iterations", &OptimumResult::lambda_iterations)
       .def_readonly("policy_evaluations", &OptimumResult::policy_evaluations)
       .def_readonly("rvi_sweeps", &OptimumResult::rvi_sweeps)
-      .def_readonly("stat_sweeps", &OptimumResult::stat_sweeps);
+      .def_readonly("stat_sweeps", &OptimumResult::stat_sweeps)
+      .def_readonly("patience_phases", &OptimumResult::patience_phases)
+      .def_readonly("max_waiting", &OptimumResult::max_waiting)
+      .def_readonly("queue_binding", &OptimumResult::queue_binding);
   m.def("solve_optimum", &solve_optimum, py::arg("model"), release(),
         "Solves the constrained MDP (releases the GIL; N = 100 at p_live 0.1 takes ~0.15 s).");
   m.def("evaluate_threshold_policy", &evaluate_threshold_policy, py::arg("model"),

@@ -124,6 +124,19 @@ def test_optimum_solver():
         omnivox.solve_optimum(omnivox.OptimumModel(agents=0))
 
 
+def test_optimum_with_a_hold_window():
+    stylised = omnivox.solve_optimum(omnivox.OptimumModel(agents=5, p_live=0.45))
+    model = omnivox.OptimumModel(agents=5, p_live=0.45, hold_window_s=2.0, patience_phases=4)
+    assert "hold_window_s=2.0" in repr(model)
+    r = omnivox.solve_optimum(model)
+    assert r.occupancy > stylised.occupancy
+    assert r.patience_phases == 4 and r.max_waiting >= 2 and not r.queue_binding
+    assert r.feasible.mean_waiting > 0 and r.feasible.queue_full_probability < 1e-6
+    assert stylised.patience_phases == 0 and stylised.feasible.mean_waiting == 0
+    with pytest.raises(omnivox.InvalidArgumentError, match="hold_window_s"):
+        omnivox.solve_optimum(omnivox.OptimumModel(hold_window_s=-1.0))
+
+
 def test_policies_are_objects():
     p = omnivox.policies.threshold(omnivox.ThresholdOptions(k=1.5))
     assert isinstance(p, omnivox.TunablePolicy)
