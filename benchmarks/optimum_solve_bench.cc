@@ -13,7 +13,13 @@
 // limits (kOptimumMaxStates, kOptimumMaxInFlight, kOptimumMaxWork) and prints their CPU time,
 // or the refusal (~2 minutes of CPU in all).
 //
+// --hold instead solves the hold-window model (OptimumModel::hold_window_s = 2 s) of the
+// small-team and noon-drop fits (docs/pacing.md, "The realistic scenarios") for k = 1, 4, 8, 16
+// patience phases, with the stylised solve (H = 0) of the same model first: CPU time, the W
+// reached, occupancy (tolerance 1e-6).
+//
 //   omnivox_optimum_solve_bench [--tolerance 1e-3] [--repeat 3] [--markdown] [--cpu] [--limits]
+//                               [--hold]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -85,6 +91,38 @@ int run_limits() {
   return 0;
 }
 
+// The hold-window model's solve against the stylised one's, by patience phases.
+int run_hold() {
+  struct Fit {
+    const char* name;
+    int agents;
+    double p_live, attempt_mean_s, handle_mean_s;
+  } fits[] = {{"small team", 5, 0.45, 15.8, 121.7},
+              {"noon drop 0-3 h", 20, 0.40, 16.4, 110.0},
+              {"noon drop 3-12 h", 20, 0.25, 18.8, 95.0}};
+  std::printf("| fit | N | p | k | W | queue binding | occupancy | CPU (ms) |\n");
+  std::printf("|---|---:|---:|---:|---:|---|---:|---:|\n");
+  for (const Fit& f : fits) {
+    for (int k : {0, 1, 4, 8, 16}) {
+      omnivox::OptimumModel m;
+      m.agents = f.agents;
+      m.p_live = f.p_live;
+      m.attempt_mean_s = f.attempt_mean_s;
+      m.handle_mean_s = f.handle_mean_s;
+      m.tolerance = 1e-6;
+      m.hold_window_s = k == 0 ? 0.0 : 2.0;
+      m.patience_phases = k;
+      omnivox::OptimumResult r;
+      const double ms = time_ms([&] { r = omnivox::solve_optimum(m); });
+      std::printf("| %s | %d | %.2f | %s | %d | %s | %.6f | %.0f |\n", f.name, f.agents, f.p_live,
+                  k == 0 ? "no window" : std::to_string(k).c_str(), r.max_waiting,
+                  r.queue_binding ? "yes" : "no", r.occupancy, ms);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,6 +130,7 @@ int main(int argc, char** argv) {
   int repeat = 3;
   bool markdown = false;
   bool limits = false;
+  bool hold = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc) {
       tolerance = std::atof(argv[++i]);
@@ -103,9 +142,12 @@ int main(int argc, char** argv) {
       cpu_time = true;
     } else if (!std::strcmp(argv[i], "--limits")) {
       limits = true;
+    } else if (!std::strcmp(argv[i], "--hold")) {
+      hold = true;
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--tolerance T] [--repeat K] [--markdown] [--cpu] [--limits]\n",
+                   "usage: %s [--tolerance T] [--repeat K] [--markdown] [--cpu] [--limits] "
+                   "[--hold]\n",
                    argv[0]);
       return 2;
     }
@@ -113,6 +155,10 @@ int main(int argc, char** argv) {
   if (limits) {
     cpu_time = true;
     return run_limits();
+  }
+  if (hold) {
+    cpu_time = true;
+    return run_hold();
   }
   if (markdown) {
     const char* unit = cpu_time ? "ms CPU" : "ms";

@@ -30,6 +30,18 @@ for p in json.load(open(sys.argv[1]))["policies"]:
 PY
 echo "ok   blend-support-line: inbound service level and occupancy per agent group reported"
 
+# The optimum's reference where a model applies: the hold-window model on the small team, none
+# on the bank replay (a replay world); the noon drop's two stretches are checked below.
+/usr/bin/python3 - "$WORK/small-team/summary.json" "$WORK/bank-replay/summary.json" <<'PY'
+import json, sys
+team, bank = (json.load(open(p)) for p in sys.argv[1:3])
+assert team["optimum"]["model"].startswith("hold-window"), team["optimum"]
+assert team["optimum"]["stretches"][0]["hold_window_s"] == 2, team["optimum"]
+assert all(0 < p["fraction_of_optimum"] < 1.2 for p in team["policies"]), team["policies"]
+assert "optimum" not in bank and "replay" in bank["optimum_not_reported"], bank.keys()
+PY
+echo "ok   small-team: of optimum against the hold-window model; bank-replay: none, said why"
+
 compare() {  # compare SCENARIO SEEDS
   local name="$1" seeds="$2"
   "$OMNIVOX" bench-pacing "$SCENARIOS/$name.json" --seeds "$seeds" --policy vicidial \
@@ -44,6 +56,9 @@ print(f"     {sys.argv[2]}: predictive {p['occupancy']:.4f} at {100*p['abandon_r
       f"vicidial {v['occupancy']:.4f} at {100*v['abandon_rate']:.2f}% (cap {100*cap:.1f}%)")
 assert p["occupancy"] > v["occupancy"], "predictive does not beat the VICIdial baseline"
 assert p["abandon_rate"] <= cap, "predictive's abandon rate is over the cap"
+if sys.argv[2] == "noon-drop":  # one optimum per stretch of p_live, each policy per stretch
+    assert [s["to_h"] for s in summary["optimum"]["stretches"]] == [3, 12], summary["optimum"]
+    assert all(len(x["stretches"]) == 2 for x in summary["policies"]), summary["policies"]
 PY
   echo "ok   $name: predictive beats vicidial within the cap"
 }
