@@ -527,6 +527,62 @@ TEST(SqliteStorage, ViewScansLeaveOutSkippedAndDeferredContacts) {
   EXPECT_EQ(visit(t0, kNoContact), (std::vector<ContactId>{ids[0], ids[2], ids[3]}));
 }
 
+// A scan for the scheduled work after an instant (ContactScan::scheduled_after) reads only the
+// RETRY and CALLBACK contacts due after it, callbacks first.
+TEST(SqliteStorage, ScheduledScanReadsOnlyRetriesAndCallbacksDueLater) {
+  TempDir dir;
+  auto s = make_sqlite_storage(dir.file("scheduled.sqlite"));
+  const TimePoint t = TimePoint(std::chrono::hours(1000));
+  struct Row {
+    ContactStatus status;
+    TimePoint due;
+  };
+  const std::vector<Row> rows = {{ContactStatus::kNew, TimePoint{}},
+                                 {ContactStatus::kNew, t + std::chrono::hours(1)},
+                                 {ContactStatus::kRetry, t - std::chrono::hours(1)},
+                                 {ContactStatus::kRetry, t + std::chrono::hours(2)},
+                                 {ContactStatus::kCallback, t},
+                                 {ContactStatus::kCallback, t + std::chrono::hours(3)},
+                                 {ContactStatus::kDone, t + std::chrono::hours(4)}};
+  std::vector<ContactId> ids;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    Contact c;
+    c.campaign_id = "c1";
+    c.external_id = "x" + std::to_string(i);
+    c.numbers.push_back(PhoneNumber{"+35191000000" + std::to_string(i)});
+    c.id = s->add_contact(c);
+    c.status = rows[i].status;
+    c.next_attempt_at = rows[i].due;
+    s->update_contact(c);
+    ids.push_back(c.id);
+  }
+  Contact other;  // another campaign's
+  other.campaign_id = "c2";
+  other.id = s->add_contact(other);
+  other.status = ContactStatus::kRetry;
+  other.next_attempt_at = t + std::chrono::hours(1);
+  s->update_contact(other);
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  scan.dialable_only = false;
+  scan.scheduled_after = t;
+  std::vector<ContactId> seen;
+  s->scan_contact_views(scan, [&](const ContactView& v) {
+    seen.push_back(v.id);
+    EXPECT_EQ(v.numbers.size(), 1u);
+    return ScanStep::next();
+  });
+  EXPECT_EQ(seen, (std::vector<ContactId>{ids[5], ids[3]}));
+  // Without the hint: every contact of the campaign.
+  scan.scheduled_after.reset();
+  seen.clear();
+  s->scan_contact_views(scan, [&](const ContactView& v) {
+    seen.push_back(v.id);
+    return ScanStep::next();
+  });
+  EXPECT_EQ(seen.size(), rows.size());
+}
+
 // Numbers and attributes are stored as JSON (Boost.JSON): the stored text for plain and escaped
 // characters, round trips, and a document in another layout (spaces, escapes) still reads.
 TEST(SqliteStorage, NumbersAndAttributesAsJsonWhateverTheirCharacters) {

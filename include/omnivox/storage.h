@@ -64,6 +64,11 @@ struct ContactScan {
   /// be, and a lease claim for them would fail for anyone else. As with `skip`, a backend may visit
   /// them anyway. Default: none (leased contacts are visited like any other).
   std::optional<TimePoint> skip_leased_at;
+  /// Without dialable_only: the caller wants only scheduled work after this instant (UTC):
+  /// RETRY and CALLBACK contacts whose next_attempt_at is after it. A backend may visit only
+  /// those (SQLite's scan_contact_views does, through its indexes, in an order of its own) or
+  /// every contact, so the visitor must still check. Default: none (every contact).
+  std::optional<TimePoint> scheduled_after;
 };
 
 /// One phone number of a ContactView: the fields of PhoneNumber, the E.164 number viewed. Like

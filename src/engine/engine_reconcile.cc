@@ -81,6 +81,7 @@ void Engine::Impl::read_stored_schedule(
   // future into its ready set (the memory backend's promote), and every refill after it would
   // pass over contacts not due yet.
   scan.dialable_only = false;
+  scan.scheduled_after = t;  // a backend may read only those
   try {
     storage->scan_contact_views(scan, [&](const ContactView& v) -> ScanStep {
       // NEW contacts' times are deferral hints (Storage::defer_contacts), not scheduled work.

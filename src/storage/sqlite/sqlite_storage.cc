@@ -2,6 +2,7 @@
 // prepared once in the constructor and reset after each use.
 #include "omnivox/sqlite_storage.h"
 
+#include <absl/container/flat_hash_map.h>
 #include <sqlite3.h>
 
 #include <chrono>
@@ -698,7 +699,12 @@ class SqliteStorage final : public Storage {
   // out contacts under a live lease in the query.
   std::size_t scan_contact_views(
       const ContactScan& scan, const std::function<ScanStep(const ContactView&)>& visit) override {
-    if (!scan.dialable_only) return Storage::scan_contact_views(scan, visit);
+    // Without dialable_only: every contact (the default, through scan_contacts), or with
+    // scheduled_after only the scheduled ones, through the indexes of callbacks and of NEW and
+    // RETRY contacts by due time, which a survey of the campaign's schedule reads.
+    if (!scan.dialable_only && !scan.scheduled_after)
+      return Storage::scan_contact_views(scan, visit);
+    const bool scheduled = !scan.dialable_only;
     std::lock_guard<std::mutex> lock(mutex_);
     const std::int64_t due = ms(scan.due_by);
     const std::int64_t leased_at =
@@ -716,9 +722,15 @@ class SqliteStorage final : public Storage {
     } end_scan{scanning_};
     auto visit_rows = [&](Stmt& statement, const char* what, bool ready) {
       Use u(statement, what);
-      u.bind(1, scan.campaign_id).bind(2, due).bind(3, leased_at);
+      u.bind(1, scan.campaign_id);
+      if (scheduled) {
+        u.bind(2, ms(*scan.scheduled_after));
+      } else {
+        u.bind(2, due).bind(3, leased_at);
+      }
       while (u.step()) {
         const auto id = static_cast<ContactId>(u.i64(0));
+        if (scheduled && scan.skip && scan.skip(id)) continue;
         try {
           numbers = numbers_from_json(u.view(1));
         } catch (const std::exception& e) {
@@ -741,7 +753,7 @@ class SqliteStorage final : public Storage {
                          .numbers = number_views};
         ++visited;
         const ScanStep step = visit(view);
-        if (ready && step.defer_until != TimePoint::min()) {
+        if (ready && !scheduled && step.defer_until != TimePoint::min()) {
           deferrals.emplace_back(id, step.defer_until);
         }
         if (!step.more) return false;
@@ -751,7 +763,11 @@ class SqliteStorage final : public Storage {
     {
       // One read transaction: both halves see the same snapshot.
       Transaction tx(*this, "scan_contact_views", "BEGIN");
-      if (visit_rows(views_callbacks_, "scan_contact_views: callbacks", false)) {
+      if (scheduled) {
+        if (visit_rows(scheduled_callbacks_, "scan_contact_views: scheduled callbacks", false)) {
+          visit_rows(scheduled_retries_, "scan_contact_views: scheduled retries", true);
+        }
+      } else if (visit_rows(views_callbacks_, "scan_contact_views: callbacks", false)) {
         visit_rows(views_ready_, "scan_contact_views", true);
       }
     }
@@ -1060,15 +1076,22 @@ class SqliteStorage final : public Storage {
         }
       }
     }
-    dnc_key_.assign(std::to_string(campaign_id.size())).push_back(':');
-    dnc_key_.append(campaign_id).append(e164);
-    auto known = dnc_answers_.find(dnc_key_);
-    if (known != dnc_answers_.end()) return known->second;
+    // (absl's own string_view: this abseil is built without std::string_view.)
+    const absl::string_view number(e164.data(), e164.size());
+    auto known = dnc_answers_.find(number);
+    if (known != dnc_answers_.end()) {
+      for (const auto& [campaign, listed] : known->second) {
+        if (campaign == campaign_id) return listed;
+      }
+    }
     Use u(is_dnc_, "is_dnc");
     u.bind(1, e164).bind(2, campaign_id);
     const bool listed = u.step();
-    if (dnc_answers_.size() >= kDncAnswersKept) dnc_answers_.clear();
-    dnc_answers_.emplace(dnc_key_, listed);
+    if (known == dnc_answers_.end()) {
+      if (dnc_answers_.size() >= kDncAnswersKept) dnc_answers_.clear();
+      known = dnc_answers_.try_emplace(number).first;
+    }
+    known->second.emplace_back(campaign_id, listed);
     return listed;
   }
 
@@ -1248,6 +1271,8 @@ class SqliteStorage final : public Storage {
             &scan_ready_,
             &views_callbacks_,
             &views_ready_,
+            &scheduled_callbacks_,
+            &scheduled_retries_,
             &update_dialling_state_,
             &update_attempt_state_,
             &update_counts_,
@@ -1373,6 +1398,19 @@ class SqliteStorage final : public Storage {
                                "AND next_attempt_at <= ?2 AND NOT omnivox_passed_over(id, 1) " +
                                not_leased + "ORDER BY priority DESC, list_order")
                                   .c_str());
+    // scan_contact_views with scheduled_after (?2): callbacks by due time through their index;
+    // RETRY contacts through the index of NEW and RETRY ones, whose due time is in its entries
+    // (NEW contacts are due at once: left out on the entry, before the row is read).
+    scheduled_callbacks_.prepare(
+        db_, (view_cols +
+              "WHERE tenant_id = ?30 AND campaign_id = ?1 AND status = 2 AND next_attempt_at > ?2 "
+              "ORDER BY next_attempt_at, id")
+                 .c_str());
+    scheduled_retries_.prepare(
+        db_,
+        (view_cols + "WHERE tenant_id = ?30 AND campaign_id = ?1 AND status IN (0, 1) "
+                     "AND next_attempt_at > ?2 AND status = 1 ORDER BY priority DESC, list_order")
+            .c_str());
     contact_count_.prepare(db_,
                            "SELECT COALESCE(SUM(n), 0) FROM status_counts "
                            "WHERE tenant_id = ?30 AND campaign_id = ?1");
@@ -1601,7 +1639,7 @@ class SqliteStorage final : public Storage {
   Stmt find_contact_, put_abandon_counts_, abandon_counts_, remove_dnc_, take_over_lease_,
       earliest_lease_expiry_;
   Stmt views_callbacks_, views_ready_, update_dialling_state_, update_attempt_state_,
-      update_counts_;
+      update_counts_, scheduled_callbacks_, scheduled_retries_;
   // defer_contacts' hints: contact -> until (UTC). Guarded by mutex_.
   std::unordered_map<ContactId, TimePoint> deferred_;
   // Open attempts this object wrote (their later writes update them in place), and the status
@@ -1616,11 +1654,11 @@ class SqliteStorage final : public Storage {
   std::unordered_map<ContactId, KeptAttributes> attributes_;
   // The scan_contact_views running (mutex_ held), for omnivox_passed_over; else null.
   const ContactScan* scanning_ = nullptr;
-  // is_dnc's answers, by campaign and number, while the DNC change counter is as seen; dropped
-  // whole when they reach kDncAnswersKept. Guarded by mutex_.
+  // is_dnc's answers, by number (most fit a std::string's own buffer: a flat table of them is
+  // a probe or two per check) then campaign, while the DNC change counter is as seen; dropped
+  // whole when they hold kDncAnswersKept numbers. Guarded by mutex_.
   static constexpr std::size_t kDncAnswersKept = 1 << 20;
-  std::unordered_map<std::string, bool> dnc_answers_;
-  std::string dnc_key_;
+  absl::flat_hash_map<std::string, std::vector<std::pair<std::string, bool>>> dnc_answers_;
   std::int64_t data_version_seen_ = -1;
   std::int64_t dnc_changes_seen_ = -1;
   Stmt data_version_, dnc_changes_;
