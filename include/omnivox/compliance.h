@@ -133,7 +133,8 @@ double poisson_binomial_tail_above(std::span<const double> q, int k);
 /// abandon_guard_risk (10^-4 by default), as far as the calls are independent and their times
 /// to resolve follow the measured distributions (with fewer than 50 measured times of either
 /// kind, or no ages given, a call in flight is live with p_hi at any age: exact when the times
-/// do not depend on the outcome, as for exponential times with one mean). With
+/// do not depend on the outcome, as for exponential times with one mean). This mode also keeps
+/// 1 abandon of K in reserve for what the model misses (measured: docs/compliance.md). With
 /// abandon_guard_risk = 0 (strict) X is taken as M = pending + n: no launch unless every call
 /// in flight being a live answer keeps the rate within the cap. Launching up to the free agents
 /// (progressive) is always allowed: it abandons nobody unless an agent leaves (agents wait for
