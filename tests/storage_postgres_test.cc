@@ -308,7 +308,8 @@ TEST(PostgresStorage, ConcurrentOpensMigrateOnce) {
 const char* const kUndoVersion5 =
     "DROP TRIGGER contacts_ready_insert ON contacts; DROP TRIGGER contacts_ready_update ON "
     "contacts; DROP FUNCTION omnivox_ready_marks_trigger(); DROP TABLE ready_marks; DROP INDEX "
-    "contacts_due; DROP INDEX journal_writer; ALTER TABLE journal DROP COLUMN writer, DROP "
+    "contacts_due; DROP INDEX contacts_scheduled; DROP INDEX journal_writer; ALTER TABLE journal "
+    "DROP COLUMN writer, DROP "
     "COLUMN writer_seq; CREATE INDEX contacts_status ON contacts (tenant_id, campaign_id, "
     "status); DELETE FROM omnivox_schema_migrations WHERE version = 5;";
 
@@ -590,6 +591,35 @@ TEST(PostgresStorage, ARefillPositionNeverHidesAContactThatBecomesDialable) {
   last.numbers.push_back(PhoneNumber{"+351912345498"});
   const ContactId last_id = b->add_contact(last);
   EXPECT_EQ(refill(now + minutes(12)), (std::vector<ContactId>{last_id}));
+}
+
+// A survey of the campaign's schedule (scheduled_after) reads only the RETRY and CALLBACK
+// contacts due after its instant, by due time.
+TEST(PostgresStorage, AScheduleSurveyReadsOnlyTheScheduledContacts) {
+  const std::string conninfo = fresh_database("survey");
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  auto s = make_postgres_storage(conninfo);
+  std::vector<ContactId> ids = add_new_contacts(*s, 5, "s", "+35191234530");
+  auto set = [&](int i, ContactStatus status, TimePoint next) {
+    Contact c = *s->get_contact(ids[static_cast<std::size_t>(i)]);
+    c.status = status;
+    c.next_attempt_at = next;
+    s->update_contact(c);
+  };
+  set(1, ContactStatus::kRetry, now + std::chrono::minutes(10));
+  set(2, ContactStatus::kCallback, now + std::chrono::minutes(5));
+  set(3, ContactStatus::kRetry, now - std::chrono::minutes(5));
+  set(4, ContactStatus::kDone, now + std::chrono::minutes(1));
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  scan.dialable_only = false;
+  scan.scheduled_after = now;
+  std::vector<ContactId> seen;
+  s->scan_contact_views(scan, [&](const ContactView& v) {
+    seen.push_back(v.id);
+    return ScanStep::next();
+  });
+  EXPECT_EQ(seen, (std::vector<ContactId>{ids[2], ids[1]}));
 }
 
 // A write batch whose answer is lost after the server committed it (the connection drops) is

@@ -260,14 +260,18 @@ CREATE TRIGGER dnc_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dnc
 // due time a scan could foresee: a contact added, one that becomes NEW or RETRY, undeferred,
 // raised in priority or made due earlier. A Storage keeps a refill position per campaign while
 // that count stands, and reads the retries that come due behind it through `contacts_due`
-// (docs/storage.md, "Refill positions"). Journal lines carry a key chosen by their writer, so a
-// write batch run again after a lost answer adds none twice. `contacts_status` had no reader left.
+// (docs/storage.md, "Refill positions"). `contacts_scheduled` serves the surveys of a campaign's
+// schedule (scan_contact_views with scheduled_after). Journal lines carry a key chosen by their
+// writer, so a write batch run again after a lost answer adds none twice. `contacts_status` had
+// no reader left.
 constexpr const char* kMigration5 = R"sql(
 ALTER TABLE journal ADD COLUMN writer bigint, ADD COLUMN writer_seq bigint;
 CREATE UNIQUE INDEX journal_writer ON journal (writer, writer_seq);
 DROP INDEX contacts_status;
 CREATE INDEX contacts_due ON contacts (tenant_id, campaign_id, next_attempt_at)
   WHERE status IN (0, 1) AND defer_until = 0;
+CREATE INDEX contacts_scheduled ON contacts (tenant_id, campaign_id, next_attempt_at, id)
+  WHERE status IN (1, 2);
 CREATE TABLE ready_marks (
   tenant_id text NOT NULL,
   campaign_id text NOT NULL,
@@ -277,7 +281,10 @@ CREATE TABLE ready_marks (
 );
 -- Rows in key order: two statements marking the same shard never lock its rows crosswise. A
 -- call placed (same status, due time and order) or a retry scheduled later marks nothing.
-CREATE FUNCTION omnivox_ready_marks_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The transition tables have no statistics: without a nested loop their join is a hash join,
+-- linear in the rows of the statement (a wake of 12,000 deferrals took seconds).
+CREATE FUNCTION omnivox_ready_marks_trigger() RETURNS trigger LANGUAGE plpgsql
+  SET enable_nestloop = off AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO ready_marks AS m (tenant_id, campaign_id, shard, n)
@@ -319,7 +326,7 @@ const Migration kMigrations[] = {
      kMigration4},
     {5,
      "refill positions kept while no write makes a contact dialable behind them (ready_marks, "
-     "contacts_due); journal lines keyed by their writer",
+     "contacts_due); scheduled contacts by due time; journal lines keyed by their writer",
      kMigration5},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
@@ -663,6 +670,7 @@ class PostgresStorage final : public Storage {
   // double. The ready contacts are read from the campaign's refill position (positions_).
   std::size_t scan_contact_views(
       const ContactScan& scan, const std::function<ScanStep(const ContactView&)>& visit) override {
+    if (!scan.dialable_only && scan.scheduled_after) return scan_scheduled(scan, visit);
     if (!scan.dialable_only) return Storage::scan_contact_views(scan, visit);
     const i64 due = ms(scan.due_by);
     const i64 leased_at = scan.skip_leased_at ? static_cast<i64>(ms(*scan.skip_leased_at))
@@ -767,6 +775,34 @@ class PostgresStorage final : public Storage {
     hold_back(deferrals);
     store_deferrals(scan.campaign_id, promoted);
     return visited;
+  }
+  // A survey of the campaign's schedule: only the RETRY and CALLBACK contacts due after
+  // scan.scheduled_after, by due time through contacts_scheduled, in pages.
+  std::size_t scan_scheduled(const ContactScan& scan,
+                             const std::function<ScanStep(const ContactView&)>& visit) {
+    const i64 after = ms(*scan.scheduled_after);
+    const i64 page = options_.scan_page_size;
+    i64 k1 = LLONG_MIN, k2 = LLONG_MIN;
+    std::size_t visited = 0;
+    std::vector<ViewRow> rows;
+    std::vector<PhoneNumberView> number_views;
+    for (;;) {
+      autocommit("scan_contact_views: scheduled", [&](pqxx::transaction_base& tx) {
+        rows.clear();
+        for (const auto& row : tx.exec_prepared("views_scheduled", options_.tenant,
+                                                scan.campaign_id, after, k1, k2, page)) {
+          rows.push_back(read_view_row(row, scan.campaign_id, -1));
+        }
+      });
+      for (const ViewRow& v : rows) {
+        if (scan.skip && scan.skip(v.contact.id)) continue;
+        ++visited;
+        if (!visit(view_of(v.contact, number_views)).more) return visited;
+      }
+      if (static_cast<i64>(rows.size()) < page) return visited;
+      k1 = rows.back().key1;
+      k2 = rows.back().key2;
+    }
   }
   // Kept in this object first; stored in the database for the contacts a later scan meets
   // again before their time (see held_back_).
@@ -1669,6 +1705,12 @@ class PostgresStorage final : public Storage {
     const std::string view_cols = view_head + view_numbers + ", " + view_dnc + ", ";
     const std::string not_leased =
         " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.contact_id = c.id AND l.expiry > $4)";
+    c.prepare("views_scheduled",
+              "SELECT " + view_cols +
+                  "c.next_attempt_at, c.id, c.xmin::text::bigint, c.defer_until FROM contacts c "
+                  "WHERE c.tenant_id = $1 AND c.campaign_id = $2 AND c.status IN (1, 2) "
+                  "AND c.next_attempt_at > $3 AND (c.next_attempt_at, c.id) > ($4::bigint, "
+                  "$5::bigint) ORDER BY c.next_attempt_at, c.id LIMIT $6");
     c.prepare("views_callbacks",
               "SELECT " + view_cols +
                   "c.next_attempt_at, c.id, c.xmin::text::bigint, c.defer_until FROM contacts c "
