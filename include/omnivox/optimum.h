@@ -181,7 +181,8 @@ struct OptimumResult {
   double mixing_weight = 1;  ///< long-run share of time on `feasible` (0..1, see above)
   /// Each policy as launch-up-to targets: target[b] = T such that, with b busy agents and d in
   /// flight, the policy launches max(0, T - d) attempts. Filled when the solved policy has
-  /// this threshold form (checked state by state, see `threshold_form`).
+  /// this threshold form (checked state by state, see `threshold_form`). With a hold window,
+  /// the targets with nobody waiting (the solved policy also has one per queue configuration).
   std::vector<int> feasible_target;
   std::vector<int> infeasible_target;  ///< the same for `infeasible`
   /// True when every solved policy was verified to be of the form "launch up to T(b)".
@@ -201,15 +202,18 @@ struct OptimumResult {
 
 /// Solves the model. Throws omnivox::Error(kInvalidArgument) naming the field on an invalid
 /// model, and naming p_live, agents and attempt_mean_s / handle_mean_s (or max_in_flight when
-/// set) when the solve would need more than kOptimumMaxStates states or kOptimumMaxWork
-/// estimated state updates; that check runs before anything is allocated. Every number in the
+/// set; with a hold window also hold_window_s, patience_phases and max_waiting) when the solve
+/// would need more than kOptimumMaxStates states or kOptimumMaxWork estimated state updates;
+/// that check runs before anything is allocated. Every number in the
 /// result is finite except `lambda` for abandon_cap = 0. Thread-safe: no shared state; runs on
 /// the calling thread.
 OptimumResult solve_optimum(const OptimumModel& model);
 
 /// The stationary statistics (to model.tolerance) of one threshold policy: "launch up to
 /// target[b]", target.size() == N+1, each entry in [0, max_in_flight]. model.max_in_flight
-/// must be > 0 here; abandon_cap is not used. Same errors and limits as solve_optimum().
+/// must be > 0 here; abandon_cap is not used. With a hold window (and abandon_cap > 0) the
+/// queue's states take target[N], a policy that reads the busy agents only, over max_waiting
+/// places (0: 2). Same errors and limits as solve_optimum().
 PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vector<int>& target);
 
 }  // namespace omnivox

@@ -2195,7 +2195,7 @@ class OptimumResult:
         """The two deterministic policies optimal at `lambda`: `feasible` (abandon ratio <= cap) and `infeasible` (ratio > cap). `mixing_weight` is the long-run fraction of time to run the feasible one (time-sharing in long blocks; rates mix linearly). If the cap does not bind, or abandon_cap = 0, both are the same policy and mixing_weight = 1."""
     @property
     def feasible_target(self) -> List[int]:
-        """Each policy as launch-up-to targets: target[b] = T such that, with b busy agents and d in flight, the policy launches max(0, T - d) attempts. Filled when the solved policy has this threshold form (checked state by state, see `threshold_form`)."""
+        """Each policy as launch-up-to targets: target[b] = T such that, with b busy agents and d in flight, the policy launches max(0, T - d) attempts. Filled when the solved policy has this threshold form (checked state by state, see `threshold_form`). With a hold window, the targets with nobody waiting (the solved policy also has one per queue configuration)."""
     @property
     def infeasible(self) -> PolicyStats:
         """the policy with abandon ratio > cap (see `feasible`)"""
@@ -3311,7 +3311,7 @@ def erlang_c_agents(calls: float, interval_s: float, aht_s: float, answer_within
 def erlang_c_probability_of_wait(agents: int, traffic_erlangs: float) -> float:
     """C(N, A): probability of wait for `agents` servers offered `traffic_erlangs` (1 if A >= N). 1 <= agents <= ERLANG_MAX_SERVERS, traffic_erlangs >= 0 and finite."""
 def evaluate_threshold_policy(model: OptimumModel, target: List[int]) -> PolicyStats:
-    """The stationary statistics (to model.tolerance) of one threshold policy: \"launch up to target[b]\", target.size() == N+1, each entry in [0, max_in_flight]. model.max_in_flight must be > 0 here; abandon_cap is not used. Same errors and limits as solve_optimum().
+    """The stationary statistics (to model.tolerance) of one threshold policy: \"launch up to target[b]\", target.size() == N+1, each entry in [0, max_in_flight]. model.max_in_flight must be > 0 here; abandon_cap is not used. With a hold window (and abandon_cap > 0) the queue's states take target[N], a policy that reads the busy agents only, over max_waiting places (0: 2). Same errors and limits as solve_optimum().
 
     Stationary statistics of 'launch up to target[b]' (model.max_in_flight > 0).
     """
@@ -3382,7 +3382,7 @@ def progressive_policy() -> PacingPolicy:
     PROGRESSIVE: max(idle - pending, 0).
     """
 def solve_optimum(model: OptimumModel) -> OptimumResult:
-    """Solves the model. Throws InvalidArgumentError naming the field on an invalid model, and naming p_live, agents and attempt_mean_s / handle_mean_s (or max_in_flight when set) when the solve would need more than OPTIMUM_MAX_STATES states or OPTIMUM_MAX_WORK estimated state updates; that check runs before anything is allocated. Every number in the result is finite except `lambda` for abandon_cap = 0. Thread-safe: no shared state; runs on the calling thread.
+    """Solves the model. Throws InvalidArgumentError naming the field on an invalid model, and naming p_live, agents and attempt_mean_s / handle_mean_s (or max_in_flight when set; with a hold window also hold_window_s, patience_phases and max_waiting) when the solve would need more than OPTIMUM_MAX_STATES states or OPTIMUM_MAX_WORK estimated state updates; that check runs before anything is allocated. Every number in the result is finite except `lambda` for abandon_cap = 0. Thread-safe: no shared state; runs on the calling thread.
 
     Solves the constrained MDP (releases the GIL; N = 100 at p_live 0.1 takes ~0.15 s).
     """
