@@ -190,10 +190,6 @@ constexpr double kRiskSpreadDecisions = 300;
 // Abandons of the budget the default mode keeps in reserve.
 constexpr double kAbandonReserve = 1.0;
 
-// Probabilities the governor's tails may overstate by (1e-20 per call in flight, against
-// allowances of 1e-7 and a day's budget of 1e-4): spares the recursion the far ends.
-constexpr double kNegligible = 1e-20;
-
 // Measured times of each kind (live, other) below which the age of a call in flight is not used.
 constexpr std::size_t kMinResolveSamples = 50;
 
@@ -256,39 +252,19 @@ void binomial_tails(int n, double q, int k, std::vector<double>& tail) {
 // The distribution of the number of successes among independent trials of chances q (the
 // Poisson-binomial distribution), by the recursion over trials P_j(x) = P_{j-1}(x) (1 - q_j) +
 // P_{j-1}(x - 1) q_j (Chen & Liu 1997, Statistica Sinica 7:875): entries 0..k, entry k + 1
-// holds P(> k). Only sums and products of non-negative terms: exact far into the tail. With
-// `negligible` > 0 the entries under it at either end of the support are moved into entry
-// k + 1 as they appear (the recursion then spans the distribution's bulk, not all of 0..k):
-// every P(> k') for k' <= k comes out larger, by at most 2 x trials x negligible.
-void poisson_binomial(std::span<const double> q, int k, std::vector<double>& out,
-                      double negligible = 0) {
+// holds P(> k). Only sums and products of non-negative terms: exact far into the tail.
+void poisson_binomial(std::span<const double> q, int k, std::vector<double>& out) {
   const std::size_t over = static_cast<std::size_t>(k) + 1;
   out.assign(over + 1, 0.0);
   out[0] = 1;
-  std::size_t low = 0, top = 0;  // the entries with mass, below `over`: low..top
-  bool empty = false;            // all mass past k
+  std::size_t top = 0;  // the highest entry with mass, below `over`
   for (double qj : q) {
-    if (empty) break;
     if (top + 1 == over) out[over] += out[top] * qj;  // what passes k stays past k
-    for (std::size_t x = std::min(top + 1, over - 1); x > low; --x) {
+    for (std::size_t x = std::min(top + 1, over - 1); x > 0; --x) {
       out[x] = out[x] * (1 - qj) + out[x - 1] * qj;
     }
-    out[low] *= 1 - qj;
+    out[0] *= 1 - qj;
     top = std::min(top + 1, over - 1);
-    if (negligible > 0) {
-      while (low <= top && out[low] < negligible) {
-        out[over] += out[low];
-        out[low] = 0;
-        ++low;
-      }
-      while (top >= low && top + 1 > low && out[top] < negligible) {
-        out[over] += out[top];
-        out[top] = 0;
-        if (top == 0) break;
-        --top;
-      }
-      if (low > top) empty = true;
-    }
   }
 }
 
@@ -461,7 +437,7 @@ int AbandonGovernor::clamp(int wanted, const Exposure& s) {
   pending_live_chances(s, p_hi);
   // The live answers of the calls in flight now, Y (entry k0 + 1: more than k0); a launch of n
   // adds B ~ Binomial(n, p_hi) new ones: P(Y + B > k) = P(Y > k) + sum_j P(Y = j) P(B > k - j).
-  poisson_binomial(chances_, k0, distribution_, kNegligible);
+  poisson_binomial(chances_, k0, distribution_);
   auto tail = [&](int n) {
     const int k = live_room(n);
     if (k < 0) return 1.0;
