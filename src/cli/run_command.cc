@@ -138,7 +138,29 @@ void check_outputs_writable(const std::string& dir) {
   }
 }
 
+// What the report and the outputs read of the campaign's contacts, taken in one scan: the
+// calls files need each contact's external id, which only a full Contact carries, and the same
+// pass counts the statuses.
+struct ContactTally {
+  std::size_t by_status[7] = {};
+  std::unordered_map<ContactId, std::string> external;
+};
+
+ContactTally tally_contacts(Storage& storage, const std::string& campaign_id) {
+  ContactTally tally;
+  ContactScan all;
+  all.campaign_id = campaign_id;
+  all.dialable_only = false;
+  storage.scan_contacts(all, [&](const Contact& c) {
+    ++tally.by_status[static_cast<int>(c.status)];
+    tally.external.emplace(c.id, c.external_id);
+    return true;
+  });
+  return tally;
+}
+
 void write_outputs(const std::string& dir, Storage& storage, const CampaignFile& file,
+                   std::unordered_map<ContactId, std::string>& external,
                    const std::vector<MetricsSample>& metrics, const json::object& summary) {
   std::filesystem::create_directories(dir);
   std::ofstream csv(dir + "/calls.csv");
@@ -148,14 +170,6 @@ void write_outputs(const std::string& dir, Storage& storage, const CampaignFile&
   calls.row("call_id", "contact_id", "external_id", "number", "attempt_number", "caller_id",
             "state", "disposition", "fail_reason", "amd", "agent", "created_at", "answered_at",
             "bridged_at", "ended_at", "provider_code", "direction", "queue", "wait_s");
-  std::unordered_map<ContactId, std::string> external;
-  ContactScan all;
-  all.campaign_id = file.campaign.id;
-  all.dialable_only = false;
-  storage.scan_contacts(all, [&](const Contact& c) {
-    external.emplace(c.id, c.external_id);
-    return true;
-  });
   auto t = [](TimePoint tp) { return tp == TimePoint{} ? std::string() : format_utc(tp); };
   // Inbound calls (their queue in campaign_id): the wait from arrival to an agent or the hangup.
   auto record = [&](const Attempt& a) {
@@ -377,20 +391,12 @@ struct RunOutcome {
 
 // Prints the run report; returns the summary that write_outputs writes.
 json::object report_run(const RunArgs& args, const CampaignFile& file, Engine& engine,
-                        Storage& storage, const RunOutcome& outcome, const ImportReport& report) {
+                        const std::size_t (&by_status)[7], const RunOutcome& outcome,
+                        const ImportReport& report) {
   const CampaignStatistics& s = outcome.stats;
   const bool finished = outcome.finished;
   const int stop_signal = outcome.stop_signal;
   const double wall_s = outcome.wall_s;
-  // Contacts by status.
-  std::size_t by_status[7] = {};
-  ContactScan all;
-  all.campaign_id = file.campaign.id;
-  all.dialable_only = false;
-  storage.scan_contacts(all, [&](const Contact& c) {
-    ++by_status[static_cast<int>(c.status)];
-    return true;
-  });
 
   double hours = std::chrono::duration<double>(s.at - file.start).count() / 3600.0;
   std::printf("\nOmnivox run report — campaign %s%s\n", file.campaign.id.c_str(),
@@ -762,12 +768,13 @@ int run_command(const RunArgs& args) {
   progress.show(s, true);
   if (progress.tty()) std::fprintf(stderr, "\n");
 
-  const json::object summary = report_run(args, file, engine, *storage,
+  ContactTally contacts = tally_contacts(*storage, file.campaign.id);
+  const json::object summary = report_run(args, file, engine, contacts.by_status,
                                           {s, finished, stop_signal, wall.elapsed_s()}, report);
   // Ending the engine writes the records of the inbound calls it still holds (still queued, or
   // with an agent): the outputs are written after, so calls.csv has every call the report counts.
   engine_holder.reset();
-  write_outputs(args.out_dir, *storage, file, progress.metrics(), summary);
+  write_outputs(args.out_dir, *storage, file, contacts.external, progress.metrics(), summary);
   std::printf("  %-28s %s/{calls.csv,calls.jsonl,metrics.json,summary.json}\n", "wrote",
               args.out_dir.c_str());
   return stop_signal != 0 ? 128 + stop_signal : 0;
