@@ -768,7 +768,7 @@ class PostgresStorage final : public Storage {
       ready_gaps(scan.campaign_id, due, gaps_low, gaps_high);
       visit_all("views_ready", true);
     }
-    if (next_position) {
+    if (next_position && kKeepRefillPositions) {
       std::lock_guard<std::mutex> lock(mutex_);
       positions_[scan.campaign_id] = *next_position;
     }
@@ -1215,6 +1215,11 @@ class PostgresStorage final : public Storage {
     i64 held_until = 0;   // deferred in this object until then (held_back_), or 0
     bool leased = false;  // under a live lease: not visited, only its key read
   };
+  // Refill positions are off: engines' clocks disagree, so a retry another engine schedules on a
+  // clock behind this one's can fall due behind the position and before `since`, and no mark
+  // says so (a three-engine run on clocks a few seconds apart left such a retry undialled).
+  // Every refill reads the ready contacts from the beginning until the marks cover that case.
+  static constexpr bool kKeepRefillPositions = false;
   // Where the next refill of a campaign starts reading the ready contacts that are not deferred
   // (docs/storage.md, "Refill positions"): from the key after (p1, p2), and behind it only the
   // contacts due after `since` (ms), while the campaign's ready_marks count is `marks`.
