@@ -2,12 +2,7 @@
 // cluster (tests/support/pg_test_cluster.h; one cluster for this test binary, one database per
 // test), plus the PostgreSQL-specific behaviour: migrations, tenants on one database, bad
 // connection strings, a newer schema, read-only databases, connection loss, open_storage URLs.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -15,7 +10,6 @@
 #include <memory>
 #include <mutex>
 #include <pqxx/pqxx>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,135 +54,6 @@ std::vector<ContactId> views_visited(Storage& storage, const std::string& campai
     return v.id == defer ? ScanStep::defer(until) : ScanStep::next();
   });
   return seen;
-}
-
-// A TCP proxy on 127.0.0.1 (a port of 55400-55499) to the test cluster that can drop a
-// connection right after the server answers the next request sent through it: the server has
-// run (and, for an autocommitted statement, committed) the request, and the client never hears
-// so. One thread relays every connection; the destructor stops it.
-class CuttingProxy {
- public:
-  explicit CuttingProxy(int target_port) : target_port_(target_port) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    for (int port = 55400; port < 55500 && port_ == 0; ++port) {
-      sockaddr_in addr = loopback(port);
-      if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) port_ = port;
-    }
-    if (port_ == 0 || ::listen(listener_, 8) != 0) {
-      ::close(listener_);
-      throw std::runtime_error("CuttingProxy: no free port in 55400-55499");
-    }
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~CuttingProxy() {
-    stop_ = true;
-    thread_.join();
-    ::close(listener_);
-  }
-  CuttingProxy(const CuttingProxy&) = delete;
-  CuttingProxy& operator=(const CuttingProxy&) = delete;
-  int port() const { return port_; }
-  // The next request relayed to the server: its answer is dropped with the connection.
-  void cut_after_next_answer() { armed_ = true; }
-  int cuts() const { return cuts_; }
-
- private:
-  struct Link {
-    int client = -1, server = -1;
-    bool cutting = false;
-  };
-  static sockaddr_in loopback(int port) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    return addr;
-  }
-  static bool send_all(int fd, const char* data, ssize_t n) {
-    while (n > 0) {
-      const ssize_t w = ::send(fd, data, static_cast<std::size_t>(n), MSG_NOSIGNAL);
-      if (w <= 0) return false;
-      data += w, n -= w;
-    }
-    return true;
-  }
-  void serve() {
-    std::vector<Link> links;
-    char buf[1 << 16];
-    while (!stop_) {
-      std::vector<pollfd> fds;
-      for (const Link& l : links) {
-        fds.push_back({l.client, POLLIN, 0});
-        fds.push_back({l.server, POLLIN, 0});
-      }
-      fds.push_back({listener_, POLLIN, 0});
-      if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
-      std::vector<Link> kept;
-      for (std::size_t i = 0; i < links.size(); ++i) {
-        Link l = links[i];
-        bool open = true;
-        if (fds[2 * i].revents != 0) {
-          const ssize_t n = ::read(l.client, buf, sizeof buf);
-          open = n > 0 && send_all(l.server, buf, n);
-          if (open && armed_.exchange(false)) l.cutting = true;
-        }
-        if (open && fds[2 * i + 1].revents != 0) {
-          const ssize_t n = ::read(l.server, buf, sizeof buf);
-          if (n > 0 && l.cutting) {
-            ++cuts_;
-            open = false;
-          } else {
-            open = n > 0 && send_all(l.client, buf, n);
-          }
-        }
-        if (open) {
-          kept.push_back(l);
-        } else {
-          ::close(l.client);
-          ::close(l.server);
-        }
-      }
-      links = std::move(kept);
-      if (fds.back().revents & POLLIN) {
-        Link l;
-        l.client = ::accept(listener_, nullptr, nullptr);
-        l.server = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr = loopback(target_port_);
-        if (l.client >= 0 &&
-            ::connect(l.server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-          links.push_back(l);
-        } else {
-          if (l.client >= 0) ::close(l.client);
-          ::close(l.server);
-        }
-      }
-    }
-    for (const Link& l : links) {
-      ::close(l.client);
-      ::close(l.server);
-    }
-  }
-  const int target_port_;
-  int listener_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false}, armed_{false};
-  std::atomic<int> cuts_{0};
-  std::thread thread_;
-};
-
-// Adds `n` NEW contacts to campaign c1, external ids PREFIX0.., one number each
-// (NUMBER_PREFIX followed by the index); returns their ids in order.
-std::vector<ContactId> add_new_contacts(Storage& storage, int n, const std::string& prefix,
-                                        const std::string& number_prefix) {
-  std::vector<ContactId> ids;
-  for (int i = 0; i < n; ++i) {
-    Contact c;
-    c.campaign_id = "c1";
-    c.external_id = prefix + std::to_string(i);
-    c.numbers.push_back(PhoneNumber{number_prefix + std::to_string(i)});
-    ids.push_back(storage.add_contact(c));
-  }
-  return ids;
 }
 
 std::string db_name_of(const std::string& conninfo) {
@@ -304,15 +169,6 @@ TEST(PostgresStorage, ConcurrentOpensMigrateOnce) {
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM tenants", db), "4");
 }
 
-// What schema version 5 adds, removed again: a database as version 4 left it.
-const char* const kUndoVersion5 =
-    "DROP TRIGGER contacts_ready_insert ON contacts; DROP TRIGGER contacts_ready_update ON "
-    "contacts; DROP FUNCTION omnivox_ready_marks_trigger(); DROP TABLE ready_marks; DROP INDEX "
-    "contacts_due; DROP INDEX contacts_scheduled; DROP INDEX journal_writer; ALTER TABLE journal "
-    "DROP COLUMN writer, DROP "
-    "COLUMN writer_seq; CREATE INDEX contacts_status ON contacts (tenant_id, campaign_id, "
-    "status); DELETE FROM omnivox_schema_migrations WHERE version = 5;";
-
 // A database at schema version 3 (what version 4 adds removed again) is upgraded in place: the
 // per-status counts start from its rows and follow later writes; a refill's deferral, a DNC
 // answer kept by one Storage and a change made through another, work on it.
@@ -331,7 +187,6 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
       ids.push_back(s->add_contact(c));
     }
   }
-  cluster().exec(kUndoVersion5, db);
   cluster().exec(
       "DROP TRIGGER contacts_counts_insert ON contacts; DROP TRIGGER contacts_counts_update ON "
       "contacts; DROP TRIGGER contacts_counts_delete ON contacts; DROP FUNCTION "
@@ -344,8 +199,7 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
       db);
   ASSERT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "3");
   auto s = make_postgres_storage(conninfo);
-  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db),
-            std::to_string(kPostgresSchemaVersion));
+  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "4");
   std::vector<std::size_t> counts = s->count_by_status("c1");
   EXPECT_EQ(counts[static_cast<int>(ContactStatus::kNew)], 3u);
   EXPECT_EQ(counts[static_cast<int>(ContactStatus::kDone)], 1u);
@@ -414,7 +268,13 @@ TEST(PostgresStorage, AnEnginesDeferralNeverHidesADueContactFromAnother) {
   auto a = make_postgres_storage(conninfo);
   auto b = make_postgres_storage(conninfo);
   std::vector<ContactId> ids;
-  ids = add_new_contacts(*a, 3, "d", "+35191234560");
+  for (int i = 0; i < 3; ++i) {
+    Contact c;
+    c.campaign_id = "c1";
+    c.external_id = "d" + std::to_string(i);
+    c.numbers.push_back(PhoneNumber{"+35191234560" + std::to_string(i)});
+    ids.push_back(a->add_contact(c));
+  }
   // a defers ids[0] until `opens`, b defers ids[1] until `later`; the second scan of each
   // meets its contact again and stores the deferral.
   for (int i = 0; i < 2; ++i) {
@@ -447,227 +307,6 @@ TEST(PostgresStorage, AnEnginesDeferralNeverHidesADueContactFromAnother) {
             (std::vector<ContactId>{ids[0], ids[2]}));
   EXPECT_EQ(views_visited(*b, "c1", now + std::chrono::minutes(2), kNoContact, now),
             (std::vector<ContactId>{ids[0], ids[1], ids[2]}));
-}
-
-// A database at schema version 4 is upgraded in place: its journal lines stay, later ones follow
-// them in order, and refills read the same contacts.
-TEST(PostgresStorage, MigratesAVersion4DatabaseAndKeepsItsJournal) {
-  const std::string conninfo = fresh_database("v4");
-  const std::string db = db_name_of(conninfo);
-  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
-  auto line = [&](const std::string& detail) {
-    JournalEntry e;
-    e.at = now;
-    e.campaign_id = "c1";
-    e.kind = "state";
-    e.detail = detail;
-    return e;
-  };
-  std::vector<ContactId> ids;
-  {
-    auto s = make_postgres_storage(conninfo);
-    ids = add_new_contacts(*s, 3, "m", "+35191234550");
-    s->append_journal(line("before"));
-  }
-  cluster().exec(kUndoVersion5, db);
-  ASSERT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "4");
-  cluster().exec("UPDATE contacts SET status = 3 WHERE external_id = 'm2'", db);  // as v4 wrote
-  auto s = make_postgres_storage(conninfo);
-  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "5");
-  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
-                                  "('contacts_due', 'journal_writer')",
-                                  db),
-            "2");
-  std::vector<JournalEntry> more = {line("after 1"), line("after 2")};
-  s->append_journal_entries(more);
-  std::vector<std::string> details;
-  s->scan_journal("c1", [&](const JournalEntry& e) {
-    details.push_back(e.detail);
-    return true;
-  });
-  EXPECT_EQ(details, (std::vector<std::string>{"before", "after 1", "after 2"}));
-  EXPECT_EQ(views_visited(*s, "c1", now, kNoContact, now),
-            (std::vector<ContactId>{ids[0], ids[1]}));
-  // A contact made dialable again behind the refill's position is read at the next refill.
-  cluster().exec("UPDATE contacts SET status = 0 WHERE external_id = 'm2'", db);
-  EXPECT_EQ(views_visited(*s, "c1", now, kNoContact, now), ids);
-  EXPECT_EQ(s->count_by_status("c1")[static_cast<int>(ContactStatus::kNew)], 3u);
-}
-
-// A refill starts reading where the previous one found its first dialable or leased contact
-// (docs/storage.md, "Refill positions"). Every way a contact becomes dialable behind that point
-// must still bring it back: its retry coming due, a lease expiring or released by another
-// engine, a write by another engine or by hand, a contact added with a higher priority.
-TEST(PostgresStorage, ARefillPositionNeverHidesAContactThatBecomesDialable) {
-  const std::string conninfo = fresh_database("position");
-  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
-  const auto minutes = [](int n) { return std::chrono::minutes(n); };
-  auto a = make_postgres_storage(conninfo);  // the engine whose refills keep a position
-  auto b = make_postgres_storage(conninfo);  // another engine on the same campaign
-  std::vector<ContactId> ids;
-  ids = add_new_contacts(*a, 6, "p", "+35191234540");
-  auto refill = [&](TimePoint at) {
-    ContactScan scan;
-    scan.campaign_id = "c1";
-    scan.due_by = at;
-    scan.skip_leased_at = at;
-    std::vector<ContactId> seen;
-    a->scan_contact_views(scan, [&](const ContactView& v) {
-      seen.push_back(v.id);
-      return ScanStep::next();
-    });
-    return seen;
-  };
-  auto list = [&](std::initializer_list<int> idx) {
-    std::vector<ContactId> out;
-    for (int i : idx) out.push_back(ids[static_cast<std::size_t>(i)]);
-    return out;
-  };
-  auto write = [&](Storage& s, int i, ContactStatus status, TimePoint next, bool release) {
-    Contact c = *s.get_contact(ids[static_cast<std::size_t>(i)]);
-    c.status = status;
-    c.next_attempt_at = next;
-    StorageWriteBatch batch;
-    batch.contacts.push_back(c);
-    if (release) {
-      batch.released.push_back(c.id);
-      batch.release_owner = "A";
-    }
-    s.write_batch(batch);
-  };
-  EXPECT_EQ(refill(now), ids);
-  // Two calls placed: their contacts are leased, then one is to be retried in 10 minutes and
-  // one is done; the position moves past both.
-  std::vector<ContactId> first_two = list({0, 1});
-  EXPECT_EQ(a->claim_leases(first_two, "A", now, minutes(1)), first_two);
-  EXPECT_EQ(refill(now), list({2, 3, 4, 5}));
-  write(*a, 0, ContactStatus::kRetry, now + minutes(10), true);
-  write(*a, 1, ContactStatus::kDone, now, true);
-  EXPECT_EQ(refill(now), list({2, 3, 4, 5}));
-  EXPECT_EQ(refill(now + minutes(9)), list({2, 3, 4, 5}));
-  // The retry comes due behind the position.
-  EXPECT_EQ(refill(now + minutes(10)), list({0, 2, 3, 4, 5}));
-  write(*a, 0, ContactStatus::kDone, now, false);
-  EXPECT_EQ(refill(now + minutes(10)), list({2, 3, 4, 5}));
-  // Another engine's lease hides a contact until it expires, or until that engine releases it.
-  std::vector<ContactId> third = list({2}), fourth = list({3});
-  EXPECT_EQ(b->claim_leases(third, "B", now + minutes(10), minutes(1)), third);
-  EXPECT_EQ(refill(now + minutes(10)), list({3, 4, 5}));
-  EXPECT_EQ(refill(now + minutes(11)), list({2, 3, 4, 5}));
-  EXPECT_EQ(b->claim_leases(fourth, "B", now + minutes(11), minutes(5)), fourth);
-  EXPECT_EQ(b->claim_leases(third, "B", now + minutes(11), minutes(5)), third);
-  EXPECT_EQ(refill(now + minutes(11)), list({4, 5}));
-  b->release_leases(fourth, "B");
-  EXPECT_EQ(refill(now + minutes(11)), list({3, 4, 5}));
-  b->release_leases(third, "B");
-  EXPECT_EQ(refill(now + minutes(11)), list({2, 3, 4, 5}));
-  // Another engine schedules a contact behind the position for now.
-  std::vector<ContactId> others = list({2, 3});
-  EXPECT_EQ(a->claim_leases(others, "A", now + minutes(11), minutes(5)), others);
-  write(*a, 2, ContactStatus::kDone, now, true);
-  write(*a, 3, ContactStatus::kDone, now, true);
-  EXPECT_EQ(refill(now + minutes(11)), list({4, 5}));
-  write(*b, 1, ContactStatus::kRetry, now, false);
-  EXPECT_EQ(refill(now + minutes(11)), list({1, 4, 5}));
-  write(*b, 1, ContactStatus::kDone, now, false);
-  EXPECT_EQ(refill(now + minutes(11)), list({4, 5}));
-  // A contact of a higher priority added, and one made dialable by hand in the database.
-  Contact urgent;
-  urgent.campaign_id = "c1";
-  urgent.external_id = "urgent";
-  urgent.priority = 10;
-  urgent.numbers.push_back(PhoneNumber{"+351912345499"});
-  const ContactId urgent_id = b->add_contact(urgent);
-  EXPECT_EQ(refill(now + minutes(11)), (std::vector<ContactId>{urgent_id, ids[4], ids[5]}));
-  cluster().exec("UPDATE contacts SET status = 1 WHERE external_id = 'p3'", db_name_of(conninfo));
-  EXPECT_EQ(refill(now + minutes(11)), (std::vector<ContactId>{urgent_id, ids[3], ids[4], ids[5]}));
-  // Nothing dialable at all: the refill after one finds a contact added at the end.
-  cluster().exec("UPDATE contacts SET status = 3", db_name_of(conninfo));
-  EXPECT_TRUE(refill(now + minutes(11)).empty());
-  EXPECT_TRUE(refill(now + minutes(12)).empty());
-  Contact last;
-  last.campaign_id = "c1";
-  last.external_id = "last";
-  last.numbers.push_back(PhoneNumber{"+351912345498"});
-  const ContactId last_id = b->add_contact(last);
-  EXPECT_EQ(refill(now + minutes(12)), (std::vector<ContactId>{last_id}));
-}
-
-// A survey of the campaign's schedule (scheduled_after) reads only the RETRY and CALLBACK
-// contacts due after its instant, by due time.
-TEST(PostgresStorage, AScheduleSurveyReadsOnlyTheScheduledContacts) {
-  const std::string conninfo = fresh_database("survey");
-  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
-  auto s = make_postgres_storage(conninfo);
-  std::vector<ContactId> ids = add_new_contacts(*s, 5, "s", "+35191234530");
-  auto set = [&](int i, ContactStatus status, TimePoint next) {
-    Contact c = *s->get_contact(ids[static_cast<std::size_t>(i)]);
-    c.status = status;
-    c.next_attempt_at = next;
-    s->update_contact(c);
-  };
-  set(1, ContactStatus::kRetry, now + std::chrono::minutes(10));
-  set(2, ContactStatus::kCallback, now + std::chrono::minutes(5));
-  set(3, ContactStatus::kRetry, now - std::chrono::minutes(5));
-  set(4, ContactStatus::kDone, now + std::chrono::minutes(1));
-  ContactScan scan;
-  scan.campaign_id = "c1";
-  scan.dialable_only = false;
-  scan.scheduled_after = now;
-  std::vector<ContactId> seen;
-  s->scan_contact_views(scan, [&](const ContactView& v) {
-    seen.push_back(v.id);
-    return ScanStep::next();
-  });
-  EXPECT_EQ(seen, (std::vector<ContactId>{ids[2], ids[1]}));
-}
-
-// A write batch whose answer is lost after the server committed it (the connection drops) is
-// run again on a new connection; its journal lines are not added twice. A proxy between the
-// Storage and the server drops the connection right after the server answers the batch.
-TEST(PostgresStorage, ABatchRunAgainAfterALostAnswerWritesItsJournalOnce) {
-  const std::string conninfo = fresh_database("retry");
-  CuttingProxy proxy(cluster().port());
-  PostgresStorageOptions o;
-  o.retry_total_ms = 20000;
-  auto s = make_postgres_storage("host=127.0.0.1 port=" + std::to_string(proxy.port()) +
-                                     " user=postgres dbname=" + db_name_of(conninfo) +
-                                     " connect_timeout=5",
-                                 o);
-  Contact c;
-  c.campaign_id = "c1";
-  c.external_id = "j";
-  const ContactId id = s->add_contact(c);
-  auto batch_of = [&](const std::vector<std::string>& details) {
-    StorageWriteBatch batch;
-    for (const std::string& d : details) {
-      JournalEntry e;
-      e.at = parse_utc("2026-05-04T08:00:00Z");
-      e.campaign_id = "c1";
-      e.contact_id = id;
-      e.kind = "state";
-      e.detail = d;
-      batch.journal.push_back(e);
-    }
-    Attempt a;
-    a.call_id = s->allocate_call_id();
-    a.contact_id = id;
-    a.campaign_id = "c1";
-    batch.attempts.push_back(a);
-    return batch;
-  };
-  s->write_batch(batch_of({"one"}));  // prepares the statement on this connection
-  const StorageWriteBatch second = batch_of({"two", "three"});
-  proxy.cut_after_next_answer();
-  s->write_batch(second);
-  EXPECT_EQ(proxy.cuts(), 1);
-  std::vector<std::string> details;
-  s->scan_journal("c1", [&](const JournalEntry& e) {
-    details.push_back(e.detail);
-    return true;
-  });
-  EXPECT_EQ(details, (std::vector<std::string>{"one", "two", "three"}));
-  EXPECT_EQ(s->attempts_of(id).size(), 2u);
 }
 
 TEST(PostgresStorage, ManyConnectionsClaimingNeverShareAContact) {

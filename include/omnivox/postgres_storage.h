@@ -11,8 +11,8 @@
 // omnivox_schema_migrations. A database whose newest applied version is greater than
 // kPostgresSchemaVersion (written by a newer Omnivox) is refused with Error(kStorage) and nothing
 // is written. Tables: tenants, campaigns, contact_lists, contacts, phone_numbers, dnc, leases,
-// attempts (call records with provider call ids), journal, processed_events, status_counts,
-// ready_marks, abandon_counts, and the sequence omnivox_call_id_seq. See docs/storage.md.
+// attempts (call records with provider call ids), journal, processed_events, and the
+// sequence omnivox_call_id_seq. See docs/storage.md.
 //
 // Tenants: every row carries tenant_id and every query filters on the tenant of the Storage
 // object (PostgresStorageOptions::tenant), so a Storage of tenant A cannot read, lease or change
@@ -26,12 +26,6 @@
 // by any process. Times are stored as milliseconds since the Unix epoch (UTC), the engine's
 // clock, not the database's: the engines' clocks are what decide expiry.
 //
-// Refills (scan_contact_views) keep a position per campaign in the Storage object: the next
-// refill reads the ready contacts from the first one the previous refill found dialable or
-// leased, and behind it only those whose retry came due since; a write that makes a contact
-// dialable otherwise (by any process: triggers count it in ready_marks) sends the next refill
-// back to the beginning. See docs/storage.md, "Refill positions".
-//
 // Scans (scan_contacts, scan_attempts, scan_open_attempts, scan_journal) read in pages of
 // scan_page_size rows, each page one statement ordered by an index (keyset pagination);
 // the visitor runs outside the connection lock, so it may call back into this Storage. A row
@@ -43,14 +37,12 @@
 // retry_max_backoff_ms) until retry_total_ms has passed; then it throws Error(kStorage,
 // "postgres storage: <operation>: connection lost, retried N times over S s: <message>").
 // A failed transaction is rolled back by the server, so nothing is ever half-applied. Operations
-// of one idempotent statement (reads, upserts, lease claims, renewals and releases, write
-// batches, journal lines) run autocommitted, one round trip each, and are simply run again:
-// journal lines carry a key chosen by the Storage object (a random writer id and a sequence
-// number), so a batch run again after its answer was lost adds none twice; add_contact,
-// update_contact and mark_event_processed run in BEGIN .. COMMIT, and when the connection breaks
+// of one idempotent statement (reads, upserts, lease claims, renewals and releases) run
+// autocommitted, one round trip each, and are simply run again; add_contact, update_contact,
+// append_journal and mark_event_processed run in BEGIN .. COMMIT, and when the connection breaks
 // during their COMMIT the outcome is unknown (pqxx::in_doubt_error): that is reported as
-// Error(kStorage, "... commit outcome unknown ...") and not retried (a retry could report a
-// first-seen event as a duplicate).
+// Error(kStorage, "... commit outcome unknown ...") and not retried (a retry could add a
+// contact twice or report a first-seen event as a duplicate).
 //
 // Thread-safety: every method may be called concurrently from several threads; several
 // processes may use the same database.
@@ -98,7 +90,7 @@ struct PostgresStorageOptions {
 };
 
 /// The schema version this build writes (and the newest it reads).
-inline constexpr int kPostgresSchemaVersion = 5;
+inline constexpr int kPostgresSchemaVersion = 4;
 
 /// The pg_advisory_xact_lock key that serialises schema migrations ("omnivox" in ASCII).
 inline constexpr long long kPostgresMigrationLock = 0x6f6d6e69766f78LL;

@@ -4,9 +4,6 @@
 #include "omnivox/postgres_storage.h"
 
 #include <algorithm>
-#include <array>
-#include <atomic>
-#include <charconv>
 #include <chrono>
 #include <climits>
 #include <cstdlib>
@@ -14,7 +11,6 @@
 #include <map>
 #include <mutex>
 #include <pqxx/pqxx>
-#include <random>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -254,64 +250,6 @@ CREATE TRIGGER dnc_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dnc
   FOR EACH STATEMENT EXECUTE FUNCTION omnivox_dnc_changed();
 )sql";
 
-// Version 5: what keeps refills off the index entries of contacts already dialled, and journal
-// lines written once across a retry. `ready_marks` counts, per campaign (in 64 shards by server
-// process, as status_counts), the writes that may make a contact dialable without any change of
-// due time a scan could foresee: a contact added, one that becomes NEW or RETRY, undeferred,
-// raised in priority or made due earlier. A Storage keeps a refill position per campaign while
-// that count stands, and reads the retries that come due behind it through `contacts_due`
-// (docs/storage.md, "Refill positions"). `contacts_scheduled` serves the surveys of a campaign's
-// schedule (scan_contact_views with scheduled_after). Journal lines carry a key chosen by their
-// writer, so a write batch run again after a lost answer adds none twice. `contacts_status` had
-// no reader left.
-constexpr const char* kMigration5 = R"sql(
-ALTER TABLE journal ADD COLUMN writer bigint, ADD COLUMN writer_seq bigint;
-CREATE UNIQUE INDEX journal_writer ON journal (writer, writer_seq);
-DROP INDEX contacts_status;
-CREATE INDEX contacts_due ON contacts (tenant_id, campaign_id, next_attempt_at)
-  WHERE status IN (0, 1) AND defer_until = 0;
-CREATE INDEX contacts_scheduled ON contacts (tenant_id, campaign_id, next_attempt_at, id)
-  WHERE status IN (1, 2);
-CREATE TABLE ready_marks (
-  tenant_id text NOT NULL,
-  campaign_id text NOT NULL,
-  shard integer NOT NULL,
-  n bigint NOT NULL,
-  PRIMARY KEY (tenant_id, campaign_id, shard)
-);
--- Rows in key order: two statements marking the same shard never lock its rows crosswise. A
--- call placed (same status, due time and order) or a retry scheduled later marks nothing.
--- The transition tables have no statistics: without a nested loop their join is a hash join,
--- linear in the rows of the statement (a wake of 12,000 deferrals took seconds).
-CREATE FUNCTION omnivox_ready_marks_trigger() RETURNS trigger LANGUAGE plpgsql
-  SET enable_nestloop = off AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    INSERT INTO ready_marks AS m (tenant_id, campaign_id, shard, n)
-      SELECT DISTINCT tenant_id, campaign_id, pg_backend_pid() % 64, 1 FROM new_rows
-      WHERE status IN (0, 1) ORDER BY 1, 2
-      ON CONFLICT (tenant_id, campaign_id, shard) DO UPDATE SET n = m.n + 1;
-  ELSE
-    INSERT INTO ready_marks AS m (tenant_id, campaign_id, shard, n)
-      SELECT DISTINCT n.tenant_id, n.campaign_id, pg_backend_pid() % 64, 1
-      FROM new_rows n JOIN old_rows o ON o.id = n.id
-      WHERE n.status IN (0, 1) AND n.defer_until = 0 AND (o.status NOT IN (0, 1)
-        OR o.defer_until <> 0 OR n.priority > o.priority OR n.list_order < o.list_order
-        OR n.next_attempt_at < o.next_attempt_at OR n.campaign_id <> o.campaign_id
-        OR n.tenant_id <> o.tenant_id)
-      ORDER BY 1, 2
-      ON CONFLICT (tenant_id, campaign_id, shard) DO UPDATE SET n = m.n + 1;
-  END IF;
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER contacts_ready_insert AFTER INSERT ON contacts REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION omnivox_ready_marks_trigger();
-CREATE TRIGGER contacts_ready_update AFTER UPDATE ON contacts
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION omnivox_ready_marks_trigger();
-)sql";
-
 const Migration kMigrations[] = {
     {1,
      "tenants, campaigns, lists, contacts, phone numbers, DNC, leases, attempts, journal, "
@@ -324,10 +262,6 @@ const Migration kMigrations[] = {
      "contacts keep a Storage's deferral; contacts per status kept by triggers; DNC changes "
      "notified",
      kMigration4},
-    {5,
-     "refill positions kept while no write makes a contact dialable behind them (ready_marks, "
-     "contacts_due); scheduled contacts by due time; journal lines keyed by their writer",
-     kMigration5},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
               "one migration per schema version");
@@ -397,44 +331,6 @@ std::vector<Row> last_of_each(std::span<const Row> rows, Key key) {
 // The statement of a write batch fails on purpose with this text (a cast of it to bigint) when a
 // contact it updates is unknown, so that nothing of the batch is written.
 constexpr const char* kUnknownContact = "omnivox: unknown contact id ";
-
-// A PostgreSQL array literal ("{1,2}", "{\"a\",\"b\"}"), built one element at a time: a write
-// batch passes each column of its rows as one array, which unnest() expands on the server
-// (cheaper to build and to parse than a JSON document of the same rows).
-class ArrayLiteral {
- public:
-  ArrayLiteral() { text_.push_back('{'); }
-  void num(i64 v) {
-    separate();
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    (void)ec;
-    text_.append(buf, end);
-  }
-  void flag(bool v) {
-    separate();
-    text_.push_back(v ? 't' : 'f');
-  }
-  void str(std::string_view v) {
-    separate();
-    text_.push_back('"');
-    for (char ch : v) {
-      if (ch == '"' || ch == '\\') text_.push_back('\\');
-      text_.push_back(ch);
-    }
-    text_.push_back('"');
-  }
-  std::string done() {
-    text_.push_back('}');
-    return std::move(text_);
-  }
-
- private:
-  void separate() {
-    if (text_.size() > 1) text_.push_back(',');
-  }
-  std::string text_;
-};
 
 class PostgresStorage final : public Storage {
  public:
@@ -667,10 +563,9 @@ class PostgresStorage final : public Storage {
   // deferred contacts to (it wakes then) and, with skip_leased_at, contacts under a live lease;
   // each row says which of its numbers are on the campaign's DNC lists, which is_dnc then answers
   // without a round trip. Pages start small (a refill usually wants a few hundred contacts) and
-  // double. The ready contacts are read from the campaign's refill position (positions_).
+  // double.
   std::size_t scan_contact_views(
       const ContactScan& scan, const std::function<ScanStep(const ContactView&)>& visit) override {
-    if (!scan.dialable_only && scan.scheduled_after) return scan_scheduled(scan, visit);
     if (!scan.dialable_only) return Storage::scan_contact_views(scan, visit);
     const i64 due = ms(scan.due_by);
     const i64 leased_at = scan.skip_leased_at ? static_cast<i64>(ms(*scan.skip_leased_at))
@@ -682,69 +577,22 @@ class PostgresStorage final : public Storage {
     std::vector<PhoneNumberView> number_views;
     std::vector<Deferral> deferrals, promoted;
     std::string gaps_low, gaps_high;
-    RefillPosition position;  // as the first ready page used it; then without the check
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto it = positions_.find(scan.campaign_id);
-      if (it != positions_.end()) position = it->second;
-    }
-    std::optional<RefillPosition> next_position;
-    bool first_ready_page = true;
     // Returns false when the visitor stopped.
     auto visit_all = [&](const char* stmt, bool ready) {
       i64 k1 = LLONG_MIN, k2 = LLONG_MIN;
       for (;;) {
-        std::size_t fetched = 0;
-        bool held = false;
-        i64 marks = -1;
         autocommit("scan_contact_views", [&](pqxx::transaction_base& tx) {
           rows.clear();
-          pqxx::result r =
-              ready ? tx.exec_prepared(stmt, options_.tenant, scan.campaign_id, due, leased_at, k1,
-                                       k2, page, gaps_low, gaps_high, position.p1, position.p2,
-                                       position.since, position.marks)
-                    : tx.exec_prepared(stmt, options_.tenant, scan.campaign_id, due, leased_at, k1,
-                                       k2, page);
+          pqxx::result r = ready ? tx.exec_prepared(stmt, options_.tenant, scan.campaign_id, due,
+                                                    leased_at, k1, k2, page, gaps_low, gaps_high)
+                                 : tx.exec_prepared(stmt, options_.tenant, scan.campaign_id, due,
+                                                    leased_at, k1, k2, page);
           rows.reserve(r.size());
           for (const auto& row : r) {
-            if (ready) {
-              held = row[17].as<bool>();
-              marks = row[18].as<i64>();
-              if (row[0].is_null()) continue;  // an empty page's row
-              if (row[16].as<bool>()) {        // leased: only its key counts
-                ViewRow v;
-                v.leased = true;
-                v.key1 = row[12].as<i64>();
-                v.key2 = row[13].as<i64>();
-                rows.push_back(std::move(v));
-                continue;
-              }
-            }
             rows.push_back(read_view_row(row, scan.campaign_id, ready ? due : -1));
           }
-          fetched = rows.size();
         });
-        if (ready && first_ready_page) {
-          first_ready_page = false;
-          // Every contact dialable or leased now lies at or after the first row (behind the
-          // position, only those due since position.since: none were, or the first row would
-          // be one of them); a contact before it becomes dialable only when its due time
-          // passes (after `due`) or at a write that marks ready_marks.
-          // No row: none is dialable or leased now, so all are behind the end.
-          if (marks < 0) {
-            next_position = RefillPosition{};
-          } else if (!rows.empty()) {
-            const i64 p2 = rows.front().key2;
-            next_position =
-                RefillPosition{rows.front().key1, p2 == LLONG_MIN ? p2 : p2 - 1, due, marks};
-          } else {
-            next_position = RefillPosition{LLONG_MAX, LLONG_MAX, due, marks};
-          }
-          if (!held) position = RefillPosition{};
-          position.marks = -1;  // the next pages: the position as this page used it
-        }
         for (ViewRow& v : rows) {
-          if (v.leased) continue;
           const ContactId id = v.contact.id;
           if (v.held_until != 0) {
             promoted.push_back({id, v.held_until, v.version});
@@ -758,7 +606,7 @@ class PostgresStorage final : public Storage {
           }
           if (!step.more) return false;
         }
-        if (static_cast<i64>(fetched) < page) return true;
+        if (static_cast<i64>(rows.size()) < page) return true;
         k1 = rows.back().key1;
         k2 = rows.back().key2;
         page = std::min(page * 2, max_page);
@@ -768,41 +616,9 @@ class PostgresStorage final : public Storage {
       ready_gaps(scan.campaign_id, due, gaps_low, gaps_high);
       visit_all("views_ready", true);
     }
-    if (next_position && kKeepRefillPositions) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      positions_[scan.campaign_id] = *next_position;
-    }
     hold_back(deferrals);
     store_deferrals(scan.campaign_id, promoted);
     return visited;
-  }
-  // A survey of the campaign's schedule: only the RETRY and CALLBACK contacts due after
-  // scan.scheduled_after, by due time through contacts_scheduled, in pages.
-  std::size_t scan_scheduled(const ContactScan& scan,
-                             const std::function<ScanStep(const ContactView&)>& visit) {
-    const i64 after = ms(*scan.scheduled_after);
-    const i64 page = options_.scan_page_size;
-    i64 k1 = LLONG_MIN, k2 = LLONG_MIN;
-    std::size_t visited = 0;
-    std::vector<ViewRow> rows;
-    std::vector<PhoneNumberView> number_views;
-    for (;;) {
-      autocommit("scan_contact_views: scheduled", [&](pqxx::transaction_base& tx) {
-        rows.clear();
-        for (const auto& row : tx.exec_prepared("views_scheduled", options_.tenant,
-                                                scan.campaign_id, after, k1, k2, page)) {
-          rows.push_back(read_view_row(row, scan.campaign_id, -1));
-        }
-      });
-      for (const ViewRow& v : rows) {
-        if (scan.skip && scan.skip(v.contact.id)) continue;
-        ++visited;
-        if (!visit(view_of(v.contact, number_views)).more) return visited;
-      }
-      if (static_cast<i64>(rows.size()) < page) return visited;
-      k1 = rows.back().key1;
-      k2 = rows.back().key2;
-    }
   }
   // Kept in this object first; stored in the database for the contacts a later scan meets
   // again before their time (see held_back_).
@@ -957,9 +773,7 @@ class PostgresStorage final : public Storage {
     batch.attempts.assign(attempts.begin(), attempts.end());
     write_batch(batch);
   }
-  // One statement (one round trip, atomic): data-modifying CTEs over the batch's rows, each
-  // column one array. Its journal lines carry this object's keys, so the statement run again
-  // after a lost answer (run() retries it) adds none of them twice.
+  // One statement (one round trip, atomic): data-modifying CTEs over the batch's rows as JSON.
   void write_batch(const StorageWriteBatch& batch) override {
     if (batch.empty()) return;
     forget_claimed(batch.released);
@@ -970,98 +784,24 @@ class PostgresStorage final : public Storage {
         held_back_.erase(c.id);
       }
     }
-    const std::vector<Attempt> attempts = last_of_each<Attempt>(
-        std::span<const Attempt>(batch.attempts), [](const Attempt& a) { return a.call_id; });
+    const std::string attempts = attempts_to_json(last_of_each<Attempt>(
+        std::span<const Attempt>(batch.attempts), [](const Attempt& a) { return a.call_id; }));
     const std::vector<Contact> contacts = last_of_each<Contact>(
         std::span<const Contact>(batch.contacts), [](const Contact& c) { return c.id; });
-    std::array<ArrayLiteral, 18> a;  // attempts, by column
-    for (const Attempt& x : attempts) {
-      a[0].num(static_cast<i64>(x.call_id));
-      a[1].num(static_cast<i64>(x.contact_id));
-      a[2].str(x.campaign_id);
-      a[3].str(x.number);
-      a[4].num(x.number_index);
-      a[5].num(x.attempt_number);
-      a[6].str(x.caller_id);
-      a[7].str(x.provider_call_id);
-      a[8].num(static_cast<i64>(x.state));
-      a[9].num(static_cast<i64>(x.fail_reason));
-      a[10].num(static_cast<i64>(x.amd));
-      a[11].num(static_cast<i64>(x.disposition));
-      a[12].num(static_cast<i64>(x.agent));
-      a[13].num(ms(x.created_at));
-      a[14].num(ms(x.answered_at));
-      a[15].num(ms(x.bridged_at));
-      a[16].num(ms(x.ended_at));
-      a[17].num(x.provider_code);
-    }
-    std::array<ArrayLiteral, 15> c;  // contacts
-    std::array<ArrayLiteral, 9> n;   // their numbers
-    for (const Contact& x : contacts) {
-      c[0].num(static_cast<i64>(x.id));
-      c[1].str(x.list_name);
-      c[2].str(x.external_id);
-      c[3].num(x.priority);
-      c[4].str(attributes_to_json(x.attributes));
-      c[5].str(x.time_zone);
-      c[6].num(static_cast<i64>(x.status));
-      c[7].num(x.attempts);
-      c[8].num(x.not_connected);
-      c[9].num(x.next_number);
-      c[10].num(static_cast<i64>(x.last_disposition));
-      c[11].num(ms(x.last_attempt_at));
-      c[12].num(ms(x.next_attempt_at));
-      c[13].num(static_cast<i64>(x.callback_agent));
-      c[14].num(static_cast<i64>(x.numbers.size()));
-      for (std::size_t i = 0; i < x.numbers.size(); ++i) {
-        const PhoneNumber& p = x.numbers[i];
-        n[0].num(static_cast<i64>(x.id));
-        n[1].num(static_cast<i64>(i));
-        n[2].str(p.e164);
-        n[3].num(static_cast<i64>(p.zone_set));
-        n[4].num(p.attempts);
-        n[5].num(static_cast<i64>(p.last_disposition));
-        n[6].flag(p.invalid);
-        n[7].num(ms(p.last_abandon_at));
-        n[8].num(ms(p.last_machine_at));
-      }
-    }
-    std::array<ArrayLiteral, 7> j;  // journal lines, with this object's keys
-    if (options_.keep_journal && !batch.journal.empty()) {
-      i64 seq = next_journal_seq_.fetch_add(static_cast<i64>(batch.journal.size()));
-      for (const JournalEntry& e : batch.journal) {
-        j[0].str(e.campaign_id);
-        j[1].num(ms(e.at));
-        j[2].num(static_cast<i64>(e.call_id));
-        j[3].num(static_cast<i64>(e.contact_id));
-        j[4].str(e.kind);
-        j[5].str(e.detail);
-        j[6].num(seq++);
-      }
-    }
-    auto take = [](auto& columns) {
-      std::vector<std::string> out;
-      out.reserve(columns.size());
-      for (ArrayLiteral& column : columns) out.push_back(column.done());
-      return out;
-    };
-    const std::vector<std::string> at = take(a), ct = take(c), nt = take(n), jt = take(j);
+    const std::string contacts_json = contacts_to_json(contacts);
+    const std::string journal =
+        options_.keep_journal ? journal_to_json(batch.journal) : std::string("[]");
     const std::string released = ids_array(batch.released);
     try {
       autocommit("write_batch", [&](pqxx::transaction_base& tx) {
-        tx.exec_prepared("write_batch", options_.tenant, at[0], at[1], at[2], at[3], at[4], at[5],
-                         at[6], at[7], at[8], at[9], at[10], at[11], at[12], at[13], at[14], at[15],
-                         at[16], at[17], ct[0], ct[1], ct[2], ct[3], ct[4], ct[5], ct[6], ct[7],
-                         ct[8], ct[9], ct[10], ct[11], ct[12], ct[13], ct[14], nt[0], nt[1], nt[2],
-                         nt[3], nt[4], nt[5], nt[6], nt[7], nt[8], jt[0], jt[1], jt[2], jt[3],
-                         jt[4], jt[5], jt[6], writer_, released, batch.release_owner,
-                         static_cast<i64>(contacts.size()));
+        tx.exec_prepared("write_batch", options_.tenant, attempts, contacts_json,
+                         static_cast<i64>(contacts.size()), journal, released, batch.release_owner);
       });
     } catch (const Error& e) {
       const std::string_view what = e.what();
-      const auto pos = what.find(kUnknownContact);
-      if (pos == std::string_view::npos) throw;
-      const std::string id(what.substr(pos + std::string_view(kUnknownContact).size()));
+      const auto at = what.find(kUnknownContact);
+      if (at == std::string_view::npos) throw;
+      const std::string id(what.substr(at + std::string_view(kUnknownContact).size()));
       throw Error(ErrorCode::kNotFound,
                   "update_contact: unknown contact id " + std::to_string(std::atoll(id.c_str())));
     }
@@ -1124,11 +864,10 @@ class PostgresStorage final : public Storage {
   // ---- journal and deduplication ----
   void append_journal(const JournalEntry& e) override {
     if (!options_.keep_journal) return;
-    const i64 seq = next_journal_seq_.fetch_add(1);
-    autocommit("append_journal", [&](pqxx::transaction_base& tx) {
+    run("append_journal", [&](pqxx::transaction_base& tx) {
       tx.exec_prepared("append_journal", options_.tenant, e.campaign_id, static_cast<i64>(ms(e.at)),
                        static_cast<i64>(e.call_id), static_cast<i64>(e.contact_id), e.kind,
-                       e.detail, writer_, seq);
+                       e.detail);
     });
   }
   void append_journal_entries(std::span<const JournalEntry> entries) override {
@@ -1211,23 +950,8 @@ class PostgresStorage final : public Storage {
   struct ViewRow {
     Contact contact;
     i64 key1 = 0, key2 = 0;
-    i64 version = 0;      // the row version read (xmin): any write of the contact changes it
-    i64 held_until = 0;   // deferred in this object until then (held_back_), or 0
-    bool leased = false;  // under a live lease: not visited, only its key read
-  };
-  // Refill positions are off: engines' clocks disagree, so a retry another engine schedules on a
-  // clock behind this one's can fall due behind the position and before `since`, and no mark
-  // says so (a three-engine run on clocks a few seconds apart left such a retry undialled).
-  // Every refill reads the ready contacts from the beginning until the marks cover that case.
-  static constexpr bool kKeepRefillPositions = false;
-  // Where the next refill of a campaign starts reading the ready contacts that are not deferred
-  // (docs/storage.md, "Refill positions"): from the key after (p1, p2), and behind it only the
-  // contacts due after `since` (ms), while the campaign's ready_marks count is `marks`.
-  // Default: no position (from the beginning; -1 = the count is not checked).
-  struct RefillPosition {
-    i64 p1 = LLONG_MIN, p2 = LLONG_MIN;
-    i64 since = LLONG_MAX;
-    i64 marks = -1;
+    i64 version = 0;     // the row version read (xmin): any write of the contact changes it
+    i64 held_until = 0;  // deferred in this object until then (held_back_), or 0
   };
   // A defer_contacts hint for one contact: until `until` (ms), given for the row version
   // `version` (the state the refill judged), or for any (kAnyVersion: told by defer_contacts).
@@ -1408,12 +1132,6 @@ class PostgresStorage final : public Storage {
         // A hint: the contacts are scanned again, which is only slower.
       }
     }
-  }
-
-  static i64 random_writer() {
-    std::random_device device;
-    std::uint64_t v = (static_cast<std::uint64_t>(device()) << 32) ^ device();
-    return static_cast<i64>(v >> 1);  // positive
   }
 
   static std::string trim(std::string s) {
@@ -1695,27 +1413,18 @@ class PostgresStorage final : public Storage {
     // key, $7 rows; the ready contacts' $8 and $9: see below. Column 11: the indexes of the numbers
     // on the campaign's DNC lists; 12, 13: the page key; 14: the row version (xmin); 15: the
     // stored deferral.
-    const std::string view_numbers =
+    const std::string view_cols =
+        "c.id, c.status, c.priority, c.attempts, c.next_number, c.last_disposition, "
+        "c.last_attempt_at, c.next_attempt_at, c.callback_agent, c.time_zone, "
         "(SELECT COALESCE(json_agg(json_build_object('e164', p.e164, 'zone_set', p.zone_set, "
         "'attempts', p.attempts, 'last_disposition', p.last_disposition, 'invalid', p.invalid, "
         "'last_abandon_at', p.last_abandon_at, 'last_machine_at', p.last_machine_at) "
-        "ORDER BY p.idx), '[]'::json) FROM phone_numbers p WHERE p.contact_id = c.id)";
-    const std::string view_dnc =
+        "ORDER BY p.idx), '[]'::json) FROM phone_numbers p WHERE p.contact_id = c.id), "
         "(SELECT string_agg(p.idx::text, ',' ORDER BY p.idx) FROM phone_numbers p "
         "WHERE p.contact_id = c.id AND EXISTS (SELECT 1 FROM dnc d WHERE d.tenant_id = $1 "
-        "AND d.e164 = p.e164 AND d.list IN ('global', $2)))";
-    const std::string view_head =
-        "c.id, c.status, c.priority, c.attempts, c.next_number, c.last_disposition, "
-        "c.last_attempt_at, c.next_attempt_at, c.callback_agent, c.time_zone, ";
-    const std::string view_cols = view_head + view_numbers + ", " + view_dnc + ", ";
+        "AND d.e164 = p.e164 AND d.list IN ('global', $2))), ";
     const std::string not_leased =
         " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.contact_id = c.id AND l.expiry > $4)";
-    c.prepare("views_scheduled",
-              "SELECT " + view_cols +
-                  "c.next_attempt_at, c.id, c.xmin::text::bigint, c.defer_until FROM contacts c "
-                  "WHERE c.tenant_id = $1 AND c.campaign_id = $2 AND c.status IN (1, 2) "
-                  "AND c.next_attempt_at > $3 AND (c.next_attempt_at, c.id) > ($4::bigint, "
-                  "$5::bigint) ORDER BY c.next_attempt_at, c.id LIMIT $6");
     c.prepare("views_callbacks",
               "SELECT " + view_cols +
                   "c.next_attempt_at, c.id, c.xmin::text::bigint, c.defer_until FROM contacts c "
@@ -1724,66 +1433,35 @@ class PostgresStorage final : public Storage {
                   not_leased +
                   " AND (c.next_attempt_at, c.id) > ($5::bigint, $6::bigint) "
                   "ORDER BY c.next_attempt_at, c.id LIMIT $7");
-    // The ready contacts in dialing order, from a refill position (docs/storage.md, "Refill
-    // positions"): $10, $11 the key just before the first contact of the previous refill that
-    // was dialable or leased, $12 that refill's due time, $13 the ready_marks count it read (-1:
-    // do not check). While the count stands, no contact became dialable behind the position but
-    // by its due time passing: the non-deferred contacts (contacts_ready_now) are read from the
-    // position on, and behind it only those due since $12 (contacts_due). When the count moved,
-    // from the beginning. Contacts under a live lease are returned too (column 16), not visited,
-    // so that the position never passes one: a lease released or expired needs no mark. The
-    // deferred contacts are those deferred until a time in one of the ranges ($8[i], $9[i]) —
-    // every time but the ones this object deferred contacts to and so wakes at — looked up by
-    // range in contacts_deferred (OFFSET 0 keeps the planner from walking the dialing order
-    // through all of them instead) and sorted: with one engine, none. Columns 17, 18: whether
-    // the position held, and the count read (also in the one row of nulls that an empty page
-    // returns).
+    // The ready contacts: those without a deferral (their own index, contacts_ready_now), and
+    // those deferred until a time in one of the ranges ($8[i], $9[i]) — every time but the ones
+    // this object deferred contacts to and so wakes at — merged in dialing order. The deferred
+    // ones are looked up by range in contacts_deferred (OFFSET 0 keeps the planner from walking
+    // the dialing order through all of them instead) and sorted: with one engine, none.
     const std::string ready_from =
         " c.tenant_id = $1 AND c.campaign_id = $2 AND c.status IN (0, 1) "
         "AND c.next_attempt_at <= $3 ";
-    const std::string key = "(-(c.priority::bigint), c.list_order)";
-    const std::string leased =
-        "EXISTS (SELECT 1 FROM leases l WHERE l.contact_id = c.id AND l.expiry > $4)";
     c.prepare(
         "views_ready",
-        "WITH m AS (SELECT COALESCE(sum(n), 0)::bigint AS n FROM ready_marks WHERE tenant_id = $1 "
-        "AND campaign_id = $2), "
-        "v AS (SELECT $13::bigint = -1 OR $13::bigint = (SELECT n FROM m) AS ok), "
-        "pos AS (SELECT v.ok, CASE WHEN v.ok THEN $10::bigint ELSE " +
-            std::to_string(LLONG_MIN) + " END AS p1, CASE WHEN v.ok THEN $11::bigint ELSE " +
-            std::to_string(LLONG_MIN) + " END AS p2, CASE WHEN v.ok THEN $12::bigint ELSE " +
-            std::to_string(LLONG_MAX) +
-            " END AS since FROM v), "
-            "b AS (SELECT CASE WHEN ($5::bigint, $6::bigint) >= (p1, p2) THEN $5::bigint ELSE p1 "
-            "END AS b1, CASE WHEN ($5::bigint, $6::bigint) >= (p1, p2) THEN $6::bigint ELSE p2 "
-            "END AS b2 FROM pos), "
-            "d AS MATERIALIZED (SELECT x.* FROM unnest($8::bigint[], $9::bigint[]) AS g(lo, hi) "
-            "CROSS JOIN LATERAL (SELECT c.id, -(c.priority::bigint) AS k1, c.list_order AS k2 "
-            "FROM contacts c WHERE c.defer_until > 0 AND c.defer_until > g.lo AND c.defer_until "
-            "< g.hi AND" +
+        "WITH d AS MATERIALIZED (SELECT x.* FROM unnest($8::bigint[], $9::bigint[]) AS g(lo, hi) "
+        "CROSS JOIN LATERAL (SELECT c.id, -(c.priority::bigint) AS k1, c.list_order AS k2 "
+        "FROM contacts c WHERE c.defer_until > 0 AND c.defer_until > g.lo AND c.defer_until < "
+        "g.hi AND" +
             ready_from +
-            "OFFSET 0) x), "
-            "r AS MATERIALIZED (SELECT c.id, -(c.priority::bigint) AS k1, c.list_order AS k2, " +
-            leased + " AS leased FROM contacts c WHERE c.defer_until = 0 AND" + ready_from +
-            "AND c.next_attempt_at > (SELECT since FROM pos) AND " + key +
-            " > ($5::bigint, $6::bigint) AND " + key +
-            " <= ((SELECT p1 FROM pos), (SELECT p2 FROM pos)) OFFSET 0) "
-            "SELECT x.*, h.ok, h.n FROM (SELECT (SELECT ok FROM pos) AS ok, (SELECT n FROM m) AS "
-            "n) h LEFT JOIN LATERAL (SELECT " +
-            view_head + "CASE WHEN k.leased THEN NULL ELSE " + view_numbers +
-            " END, CASE WHEN k.leased THEN NULL ELSE " + view_dnc +
-            " END, k.k1, k.k2, c.xmin::text::bigint, c.defer_until, k.leased "
-            "FROM ((SELECT c.id, -(c.priority::bigint) AS "
-            "k1, c.list_order AS k2, " +
-            leased + " AS leased FROM contacts c WHERE c.defer_until = 0 AND" + ready_from +
-            "AND " + key +
-            " > ((SELECT b1 FROM b), (SELECT b2 FROM b)) "
+            "OFFSET 0) x) "
+            "SELECT " +
+            view_cols +
+            "k.k1, k.k2, c.xmin::text::bigint, c.defer_until FROM ((SELECT c.id, "
+            "-(c.priority::bigint) AS k1, "
+            "c.list_order AS k2 "
+            "FROM contacts c WHERE c.defer_until = 0 AND" +
+            ready_from + not_leased +
+            " AND (-(c.priority::bigint), c.list_order) > ($5::bigint, $6::bigint) "
             "ORDER BY -(c.priority::bigint), c.list_order LIMIT $7) UNION ALL "
-            "(SELECT r.id, r.k1, r.k2, r.leased FROM r ORDER BY 2, 3 LIMIT $7) UNION ALL "
-            "(SELECT d.id, d.k1, d.k2, false FROM d WHERE NOT EXISTS (SELECT 1 FROM leases l "
-            "WHERE l.contact_id = d.id AND l.expiry > $4) AND (d.k1, d.k2) > ($5::bigint, "
-            "$6::bigint) ORDER BY 2, 3 LIMIT $7)) k JOIN contacts c ON c.id = k.id "
-            "ORDER BY k.k1, k.k2 LIMIT $7) x ON true ORDER BY x.k1, x.k2");
+            "(SELECT d.id, d.k1, d.k2 FROM d WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE "
+            "l.contact_id = d.id AND l.expiry > $4) AND (d.k1, d.k2) > ($5::bigint, $6::bigint) "
+            "ORDER BY 2, 3 LIMIT $7)) k JOIN contacts c ON c.id = k.id "
+            "ORDER BY k.k1, k.k2 LIMIT $7");
     // Deferrals whose time has come, ended so their contacts are back in contacts_ready_now.
     c.prepare("wake_deferred",
               "UPDATE contacts SET defer_until = 0 WHERE tenant_id = $1 AND campaign_id = $2 "
@@ -1835,14 +1513,11 @@ class PostgresStorage final : public Storage {
     c.prepare("allocate_call_id", "SELECT nextval('omnivox_call_id_seq')");
     c.prepare("allocate_call_ids",
               "SELECT nextval('omnivox_call_id_seq') FROM generate_series(1, $1)");
-    // A write batch in one statement: $1 tenant; the batch's rows as arrays, one per column:
-    // attempts $2..$19, contacts $20..$34 ($34: how many numbers each has), their numbers
-    // $35..$43, journal lines $44..$50 ($50: the writer's sequence, $51 the writer); $52
-    // contact ids whose leases $53 releases; $54 how many contacts. The CTEs touch disjoint rows
-    // (a contact's numbers past its new count are deleted, the others upserted, and left alone
-    // when unchanged); the final SELECT fails the statement, and so the whole batch, when a
-    // contact is unknown. Journal lines get their sequence numbers in the batch's order, and a
-    // line whose key is stored already (the same batch run again) is not added.
+    // A write batch in one statement: $1 tenant, $2 attempts, $3 contacts (JSON arrays of rows),
+    // $4 how many contacts, $5 journal lines, $6 contact ids whose leases $7 releases. The CTEs
+    // touch disjoint rows (a contact's numbers past its new count are deleted, the others
+    // upserted); the final SELECT fails the statement, and so the whole batch, when a contact is
+    // unknown. Journal lines get their sequence numbers in the batch's order.
     c.prepare(
         "write_batch",
         "WITH a AS (INSERT INTO attempts AS a (call_id, tenant_id, contact_id, campaign_id, "
@@ -1851,22 +1526,19 @@ class PostgresStorage final : public Storage {
         "SELECT r.call_id, $1, r.contact_id, r.campaign_id, r.number, r.number_index, "
         "r.attempt_number, r.caller_id, r.provider_call_id, r.state, r.fail_reason, r.amd, "
         "r.disposition, r.agent, r.created_at, r.answered_at, r.bridged_at, r.ended_at, "
-        "r.provider_code FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], "
-        "$6::integer[], $7::integer[], $8::text[], $9::text[], $10::smallint[], $11::smallint[], "
-        "$12::smallint[], $13::smallint[], $14::bigint[], $15::bigint[], $16::bigint[], "
-        "$17::bigint[], $18::bigint[], $19::integer[]) AS r(call_id, contact_id, campaign_id, "
-        "number, number_index, attempt_number, caller_id, provider_call_id, state, fail_reason, "
-        "amd, disposition, agent, created_at, answered_at, bridged_at, ended_at, provider_code) "
-        "" OMNIVOX_SQL_ATTEMPT_UPSERT
+        "r.provider_code FROM jsonb_to_recordset($2::jsonb) AS r(call_id bigint, contact_id "
+        "bigint, campaign_id text, number text, number_index integer, attempt_number integer, "
+        "caller_id text, provider_call_id text, state smallint, fail_reason smallint, amd "
+        "smallint, disposition smallint, agent bigint, created_at bigint, answered_at bigint, "
+        "bridged_at bigint, ended_at bigint, provider_code integer) " OMNIVOX_SQL_ATTEMPT_UPSERT
         "WHERE a.tenant_id = excluded.tenant_id), "
-        "r AS (SELECT * FROM unnest($20::bigint[], $21::text[], $22::text[], $23::integer[], "
-        "$24::text[], $25::text[], $26::smallint[], $27::integer[], $28::integer[], "
-        "$29::integer[], $30::smallint[], $31::bigint[], $32::bigint[], $33::bigint[], "
-        "$34::integer[]) AS r(id, list_name, external_id, priority, attributes, time_zone, "
-        "status, attempts, not_connected, next_number, last_disposition, last_attempt_at, "
-        "next_attempt_at, callback_agent, number_count)), "
+        "r AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(id bigint, list_name text, "
+        "external_id text, priority integer, attributes jsonb, numbers jsonb, time_zone text, "
+        "status smallint, attempts integer, not_connected integer, next_number integer, "
+        "last_disposition smallint, last_attempt_at bigint, next_attempt_at bigint, "
+        "callback_agent bigint)), "
         "u AS (UPDATE contacts c SET list_name = r.list_name, external_id = r.external_id, "
-        "priority = r.priority, attributes = r.attributes::jsonb, time_zone = r.time_zone, "
+        "priority = r.priority, attributes = r.attributes, time_zone = r.time_zone, "
         "status = r.status, attempts = r.attempts, not_connected = r.not_connected, "
         "next_number = r.next_number, last_disposition = r.last_disposition, "
         "last_attempt_at = r.last_attempt_at, next_attempt_at = r.next_attempt_at, "
@@ -1874,32 +1546,27 @@ class PostgresStorage final : public Storage {
         "AND c.tenant_id = $1 "
         "RETURNING c.id), "
         "nd AS (DELETE FROM phone_numbers p USING r WHERE p.contact_id = r.id "
-        "AND p.contact_id IN (SELECT id FROM u) AND p.idx >= r.number_count), "
+        "AND p.contact_id IN (SELECT id FROM u) AND p.idx >= jsonb_array_length(r.numbers)), "
         "ni AS (INSERT INTO phone_numbers AS p (contact_id, idx, tenant_id, e164, zone_set, "
         "attempts, last_disposition, invalid, last_abandon_at, last_machine_at) "
-        "SELECT n.contact_id, n.idx, $1, n.e164, n.zone_set, n.attempts, n.last_disposition, "
-        "n.invalid, n.last_abandon_at, n.last_machine_at FROM unnest($35::bigint[], "
-        "$36::integer[], $37::text[], $38::bigint[], $39::integer[], $40::smallint[], "
-        "$41::boolean[], $42::bigint[], $43::bigint[]) AS n(contact_id, idx, e164, zone_set, "
-        "attempts, last_disposition, invalid, last_abandon_at, last_machine_at) "
-        "WHERE n.contact_id IN (SELECT id FROM u) "
+        "SELECT r.id, (n.ord - 1)::integer, $1, n.v->>'e164', (n.v->>'zone_set')::bigint, "
+        "(n.v->>'attempts')::integer, (n.v->>'last_disposition')::smallint, "
+        "(n.v->>'invalid')::boolean, (n.v->>'last_abandon_at')::bigint, "
+        "(n.v->>'last_machine_at')::bigint "
+        "FROM r, jsonb_array_elements(r.numbers) WITH ORDINALITY AS n(v, ord) "
+        "WHERE r.id IN (SELECT id FROM u) "
         "ON CONFLICT (contact_id, idx) DO UPDATE SET tenant_id = excluded.tenant_id, "
         "e164 = excluded.e164, zone_set = excluded.zone_set, attempts = excluded.attempts, "
         "last_disposition = excluded.last_disposition, invalid = excluded.invalid, "
-        "last_abandon_at = excluded.last_abandon_at, last_machine_at = excluded.last_machine_at "
-        "WHERE (p.tenant_id, p.e164, p.zone_set, p.attempts, p.last_disposition, p.invalid, "
-        "p.last_abandon_at, p.last_machine_at) IS DISTINCT FROM (excluded.tenant_id, "
-        "excluded.e164, excluded.zone_set, excluded.attempts, excluded.last_disposition, "
-        "excluded.invalid, excluded.last_abandon_at, excluded.last_machine_at)), "
+        "last_abandon_at = excluded.last_abandon_at, last_machine_at = excluded.last_machine_at), "
         "j AS (INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, kind, "
-        "detail, writer, writer_seq) SELECT $1, e.campaign_id, e.at, e.call_id, e.contact_id, "
-        "e.kind, e.detail, $51, e.seq FROM unnest($44::text[], $45::bigint[], $46::bigint[], "
-        "$47::bigint[], $48::text[], $49::text[], $50::bigint[]) WITH ORDINALITY AS "
-        "e(campaign_id, at, call_id, contact_id, kind, detail, seq, ord) ORDER BY e.ord "
-        "ON CONFLICT (writer, writer_seq) DO NOTHING), "
-        "d AS (DELETE FROM leases WHERE contact_id = ANY ($52::bigint[]) AND owner = $53 "
+        "detail) SELECT $1, e.v->>'campaign_id', (e.v->>'at')::bigint, "
+        "(e.v->>'call_id')::bigint, (e.v->>'contact_id')::bigint, e.v->>'kind', "
+        "e.v->>'detail' FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS e(v, ord) "
+        "ORDER BY e.ord), "
+        "d AS (DELETE FROM leases WHERE contact_id = ANY ($6::bigint[]) AND owner = $7 "
         "AND tenant_id = $1) "
-        "SELECT CASE WHEN (SELECT count(*) FROM u) = $54 THEN 0 ELSE "
+        "SELECT CASE WHEN (SELECT count(*) FROM u) = $4 THEN 0 ELSE "
         "('" +
             std::string(kUnknownContact) +
             "' || (SELECT min(r.id) FROM r WHERE r.id NOT IN (SELECT id FROM u)))::bigint END");
@@ -1930,9 +1597,8 @@ class PostgresStorage final : public Storage {
               "SELECT 1 FROM dnc WHERE tenant_id = $1 AND e164 = $2 AND list IN ('global', $3) "
               "LIMIT 1");
     c.prepare("append_journal",
-              "INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, kind, detail, "
-              "writer, writer_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-              "ON CONFLICT (writer, writer_seq) DO NOTHING");
+              "INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, kind, detail) "
+              "VALUES ($1, $2, $3, $4, $5, $6, $7)");
     c.prepare("scan_journal",
               "SELECT seq, at, call_id, contact_id, kind, detail FROM journal "
               "WHERE tenant_id = $1 AND campaign_id = $2 AND seq > $3 ORDER BY seq LIMIT $4");
@@ -2042,12 +1708,6 @@ class PostgresStorage final : public Storage {
   // sleeps until it opens and stores nothing).
   std::unordered_map<ContactId, Deferral> held_back_;
   std::unordered_set<std::string> woken_;
-  // The key of this object's journal lines: (writer_, a sequence number from
-  // next_journal_seq_), random per object so that two objects never share one.
-  const i64 writer_ = random_writer();
-  std::atomic<i64> next_journal_seq_{1};
-  // Each campaign's refill position, kept from one refill to the next.
-  std::unordered_map<std::string, RefillPosition> positions_;
   // is_dnc's answers by campaign and number (dnc_key), kept until a DNC list changes.
   std::unordered_map<std::string, bool> dnc_cache_;
   bool dnc_changed_ = false;
