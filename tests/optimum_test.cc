@@ -13,6 +13,7 @@
 #include "omnivox/pacing.h"
 #include "omnivox/sim.h"
 #include "pacing/optimum_solver.h"
+#include "support/stylised_world.h"
 
 namespace omnivox {
 namespace {
@@ -494,40 +495,14 @@ TEST(OptimumHoldWindow, TheSimulatorRunningTheOptimumsPolicyAgreesWithTheModel) 
   std::vector<double> occ, ab;
   const double hours = 150;
   for (std::uint64_t seed = 1; seed <= 4; ++seed) {
-    SimulationOptions so;
-    so.seed = seed;
-    so.parametric.p_live = m.p_live;
-    so.parametric.p_machine = 0;
-    so.parametric.p_busy = 1 - m.p_live;
-    so.parametric.p_invalid = 0;
-    so.parametric.answer_delay = Distribution::exponential(m.attempt_mean_s);
-    so.parametric.busy_delay = Distribution::exponential(m.attempt_mean_s);
-    so.parametric.talk = Distribution::exponential(m.handle_mean_s);
-    so.setup_delay = Distribution::fixed(0);
-    so.wrap_up = Distribution::fixed(0);
-    so.patience = Distribution::fixed(3600);  // the engine's hold window decides
-    Simulation simulation(so, parse_utc("2026-05-04T00:00:00Z"));
+    Simulation simulation(stylised_world(seed, m.p_live, m.attempt_mean_s, m.handle_mean_s),
+                          parse_utc("2026-05-04T00:00:00Z"));
     Engine& engine = simulation.engine();
-    CampaignConfig c;
-    c.id = "hold";
-    c.dial_mode = DialMode::kPredictive;
-    c.call_window = CallWindow::always();
-    c.max_attempts = 1;
-    c.retry_rules.clear();
-    c.ring_timeout = std::chrono::hours(1);
-    c.hold_window = std::chrono::seconds(2);
-    c.compliance = ComplianceProfile::none();
-    c.compliance.name = "HOLD";
-    c.compliance.abandon_cap = 0.5;  // the policy alone sets the abandon rate
-    c.compliance.hold_window = std::chrono::seconds(2);
-    engine.add_campaign(c);
+    // A cap of 50 %: the policy alone sets the abandon rate.
+    engine.add_campaign(stylised_campaign("hold", 0.5, std::chrono::seconds(2)));
     engine.set_pacing_policy("hold", std::make_unique<TargetPolicy>(opt.feasible_target));
-    const long contacts = static_cast<long>(hours * 3600 / m.attempt_mean_s * 8 * 1.3);
-    for (long i = 0; i < contacts; ++i) {
-      Contact ct;
-      ct.numbers.push_back(PhoneNumber{"+1212" + std::to_string(2000000 + i)});
-      engine.add_contact("hold", std::move(ct));
-    }
+    add_numbered_contacts(engine, "hold",
+                          static_cast<long>(hours * 3600 / m.attempt_mean_s * 8 * 1.3));
     simulation.add_agents("hold", m.agents);
     engine.start_campaign("hold");
     engine.run_for(seconds_to_duration(hours * 3600));

@@ -15,6 +15,7 @@
 #include "omnivox/optimum.h"
 #include "omnivox/pacing.h"
 #include "omnivox/sim.h"
+#include "support/stylised_world.h"
 
 namespace omnivox {
 namespace {
@@ -25,39 +26,13 @@ struct Outcome {
 };
 
 Outcome run_stylised(int agents, double p, double hours, std::uint64_t seed) {
-  SimulationOptions so;
-  so.seed = seed;
-  so.parametric.p_live = p;
-  so.parametric.p_machine = 0;
-  so.parametric.p_busy = 1 - p;  // every other attempt ends after its exponential time
-  so.parametric.p_invalid = 0;
-  so.parametric.answer_delay = Distribution::exponential(20);
-  so.parametric.busy_delay = Distribution::exponential(20);
-  so.parametric.talk = Distribution::exponential(120);
-  so.setup_delay = Distribution::fixed(0);
-  so.wrap_up = Distribution::fixed(0);
-  so.patience = Distribution::fixed(3600);
-  Simulation simulation(so, parse_utc("2026-05-04T00:00:00Z"));
+  // Attempts of mean 20 s, handle times of mean 120 s; no hold window: a live answer that finds
+  // no free agent is abandoned at once.
+  Simulation simulation(stylised_world(seed, p, 20, 120), parse_utc("2026-05-04T00:00:00Z"));
   Engine& engine = simulation.engine();
-  CampaignConfig c;
-  c.id = "stylised";
-  c.dial_mode = DialMode::kPredictive;
-  c.call_window = CallWindow::always();
-  c.max_attempts = 1;
-  c.retry_rules.clear();
-  c.ring_timeout = std::chrono::hours(1);  // attempts are never cut short
-  c.hold_window = Duration(0);             // no free agent: abandoned at once
-  c.compliance = ComplianceProfile::none();
-  c.compliance.name = "STYLISED";
-  c.compliance.abandon_cap = 0.03;
-  c.compliance.hold_window = Duration(0);
-  engine.add_campaign(c);
-  long contacts = static_cast<long>(hours * 3600.0 * agents / 120.0 / p * 1.3);
-  for (long i = 0; i < contacts; ++i) {
-    Contact ct;
-    ct.numbers.push_back(PhoneNumber{"+1212" + std::to_string(2000000 + i)});
-    engine.add_contact("stylised", std::move(ct));
-  }
+  engine.add_campaign(stylised_campaign("stylised", 0.03, Duration(0)));
+  add_numbered_contacts(engine, "stylised",
+                        static_cast<long>(hours * 3600.0 * agents / 120.0 / p * 1.3));
   simulation.add_agents("stylised", agents);
   engine.start_campaign("stylised");
   engine.run_for(seconds_to_duration(hours * 3600));

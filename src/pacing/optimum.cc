@@ -368,85 +368,81 @@ class Chain {
     rows_.assign(static_cast<std::size_t>(nl) * width, 0.0);
     cur_.assign(static_cast<std::size_t>(rows_n_) * width, 0.0);
     prev_.assign(static_cast<std::size_t>(rows_n_) * width, 0.0);
-    for (int k = 0; k <= top_layer(); ++k) {
+    const auto next_layer = [&] {
       check_stop();
       cur_.swap(prev_);
-      int r_lo, r_hi;
-      layer_rows(k, r_lo, r_hi);
-      for (int row = r_hi; row >= r_lo; --row) {
-        const int b = busy(row), qw = waiting(row);
-        const int d = k - b - qw;
-        const int s = idx(row, d);
-        const double q = total_rate(b, qw, d);
-        double* out = land[s] >= 0 ? &rows_[static_cast<std::size_t>(land[s]) * width]
-                                   : &cur_[static_cast<std::size_t>(row) * width];
-        std::fill(out, out + width, 0.0);
-        if (q == 0) continue;  // (0, 0): never entered, since pol(0, 0) >= 1
-        const double inv = 1.0 / q;
-        // A move to the pre-decision state (pr, pd) with probability w: to its post-decision
-        // state, a landing state (a unit coefficient) or one computed earlier in this pass.
-        auto add = [&](const std::vector<double>& layer, int pr, int pd, double w) {
-          const int l = land[idx(pr, pol[idx(pr, pd)])];
-          if (l >= 0) {
-            out[l] += w;
-            return;
-          }
-          const double* v = &layer[static_cast<std::size_t>(pr) * width];
-          for (int j = 0; j < width; ++j) out[j] += w * v[j];
-        };
-        const double resolve = d * res_ * inv;
-        bool live_abandons = b == n_;
-        if (d > 0) {
-          if (b < n_) {
-            add(cur_, row + 1, d - 1, resolve * p_);
-          } else if constexpr (kHold) {
-            const int joined = queue_->joined[row - n_];
-            if (joined >= 0) {
-              add(cur_, n_ + joined, d - 1, resolve * p_);
-              live_abandons = false;
-            }
-          }
-          if (b < n_ || !live_abandons) {
-            add(prev_, row, d - 1, resolve * (1 - p_));
-          } else {
-            add(prev_, row, d - 1, resolve);
+    };
+    visit_by_layer(next_layer, [&](int row, int b, int qw, int d) {
+      const int s = idx(row, d);
+      const double q = total_rate(b, qw, d);
+      double* out = land[s] >= 0 ? &rows_[static_cast<std::size_t>(land[s]) * width]
+                                 : &cur_[static_cast<std::size_t>(row) * width];
+      std::fill(out, out + width, 0.0);
+      if (q == 0) return;  // (0, 0): never entered, since pol(0, 0) >= 1
+      const double inv = 1.0 / q;
+      // A move to the pre-decision state (pr, pd) with probability w: to its post-decision
+      // state, a landing state (a unit coefficient) or one computed earlier in this pass.
+      auto add = [&](const std::vector<double>& layer, int pr, int pd, double w) {
+        const int l = land[idx(pr, pol[idx(pr, pd)])];
+        if (l >= 0) {
+          out[l] += w;
+          return;
+        }
+        const double* v = &layer[static_cast<std::size_t>(pr) * width];
+        for (int j = 0; j < width; ++j) out[j] += w * v[j];
+      };
+      const double resolve = d * res_ * inv;
+      bool live_abandons = b == n_;
+      if (d > 0) {
+        if (b < n_) {
+          add(cur_, row + 1, d - 1, resolve * p_);
+        } else if constexpr (kHold) {
+          const int joined = queue_->joined[row - n_];
+          if (joined >= 0) {
+            add(cur_, n_ + joined, d - 1, resolve * p_);
+            live_abandons = false;
           }
         }
-        double served = 0, expired = 0;
-        if constexpr (kHold) {
-          if (qw > 0) {
-            // A call ends: the agent takes the waiting call nearest its deadline.
-            served = b * hand_ * inv;
-            add(prev_, n_ + queue_->served[row - n_], d, served);
-            for (const WaitingQueue::Move& mv : queue_->moves[row - n_]) {
-              const double w = mv.calls * queue_->theta * inv;
-              add(mv.expires ? prev_ : cur_, n_ + mv.to, d, w);
-              if (mv.expires) expired += w;
-            }
-          } else if (b > 0) {
-            add(prev_, row - 1, d, b * hand_ * inv);
-          }
-        } else if (b > 0) {
-          add(prev_, b - 1, d, b * hand_ * inv);
-        }
-        out[time_col] -= scale_ * inv;
-        if constexpr (kHold) {
-          if (b < n_) out[stream_col + kConnects] += resolve * p_;
-          if (live_abandons) out[stream_col + kAbandons] += resolve * p_;
-          out[stream_col + kConnects] += served;
-          out[stream_col + kAbandons] += expired;
+        if (b < n_ || !live_abandons) {
+          add(prev_, row, d - 1, resolve * (1 - p_));
         } else {
-          out[stream_col + (b < n_ ? kConnects : kAbandons)] += resolve * p_;
-        }
-        out[stream_col + kBusy] += b * inv;
-        out[stream_col + kInFlight] += d * inv;
-        if (d == dmax_) out[stream_col + kAtCap] += inv;
-        if constexpr (kHold) {
-          out[stream_col + kWaiting] += qw * inv;
-          if (qw == queue_->limit) out[stream_col + kQueueFull] += inv;
+          add(prev_, row, d - 1, resolve);
         }
       }
-    }
+      double served = 0, expired = 0;
+      if constexpr (kHold) {
+        if (qw > 0) {
+          // A call ends: the agent takes the waiting call nearest its deadline.
+          served = b * hand_ * inv;
+          add(prev_, n_ + queue_->served[row - n_], d, served);
+          for (const WaitingQueue::Move& mv : queue_->moves[row - n_]) {
+            const double w = mv.calls * queue_->theta * inv;
+            add(mv.expires ? prev_ : cur_, n_ + mv.to, d, w);
+            if (mv.expires) expired += w;
+          }
+        } else if (b > 0) {
+          add(prev_, row - 1, d, b * hand_ * inv);
+        }
+      } else if (b > 0) {
+        add(prev_, b - 1, d, b * hand_ * inv);
+      }
+      out[time_col] -= scale_ * inv;
+      if constexpr (kHold) {
+        if (b < n_) out[stream_col + kConnects] += resolve * p_;
+        if (live_abandons) out[stream_col + kAbandons] += resolve * p_;
+        out[stream_col + kConnects] += served;
+        out[stream_col + kAbandons] += expired;
+      } else {
+        out[stream_col + (b < n_ ? kConnects : kAbandons)] += resolve * p_;
+      }
+      out[stream_col + kBusy] += b * inv;
+      out[stream_col + kInFlight] += d * inv;
+      if (d == dmax_) out[stream_col + kAtCap] += inv;
+      if constexpr (kHold) {
+        out[stream_col + kWaiting] += qw * inv;
+        if (qw == queue_->limit) out[stream_col + kQueueFull] += inv;
+      }
+    });
     // The landing states' equations h_l = sum_m c_m h_m + c_g g / scale + c_r, and h = 0 at the
     // landing state of (0, 0), for the unknowns (h_l..., g / scale) and each stream's rewards.
     const int dim = nl + 1;
@@ -489,43 +485,39 @@ class Chain {
       hv[land_state_[l]] = xl[kConnects] - lambda * xl[kAbandons];
     }
     auto post = [&](int row, int d) { return hv[idx(row, pol[idx(row, d)])]; };
-    for (int k = 0; k <= top_layer(); ++k) {
-      int r_lo, r_hi;
-      layer_rows(k, r_lo, r_hi);
-      for (int row = r_hi; row >= r_lo; --row) {
-        const int b = busy(row), qw = waiting(row);
-        const int d = k - b - qw;
-        const int s = idx(row, d);
-        if (land[s] >= 0) continue;
-        const double q = total_rate(b, qw, d);
-        if (q == 0) {
-          hv[s] = -kInf;  // (0, 0): no event ever, worse than any target
-          continue;
-        }
-        const double resolve = d * res_;
-        double v = -gain_l;
-        if (d > 0) {
-          if (b < n_) {
-            v +=
-                resolve * p_ * (1.0 + post(row + 1, d - 1)) + resolve * (1 - p_) * post(row, d - 1);
-          } else if (kHold && queue_->joined[row - n_] >= 0) {
-            v += resolve * p_ * post(n_ + queue_->joined[row - n_], d - 1) +
-                 resolve * (1 - p_) * post(row, d - 1);
-          } else {
-            v += resolve * (post(row, d - 1) - p_ * lambda);
-          }
-        }
-        if (kHold && qw > 0) {
-          v += b * hand_ * (1.0 + post(n_ + queue_->served[row - n_], d));
-          for (const WaitingQueue::Move& mv : queue_->moves[row - n_]) {
-            v += mv.calls * queue_->theta * (post(n_ + mv.to, d) - (mv.expires ? lambda : 0.0));
-          }
-        } else if (b > 0) {
-          v += b * hand_ * post(row - 1, d);
-        }
-        hv[s] = v / q;
-      }
-    }
+    visit_by_layer([] {},
+                   [&](int row, int b, int qw, int d) {
+                     const int s = idx(row, d);
+                     if (land[s] >= 0) return;
+                     const double q = total_rate(b, qw, d);
+                     if (q == 0) {
+                       hv[s] = -kInf;  // (0, 0): no event ever, worse than any target
+                       return;
+                     }
+                     const double resolve = d * res_;
+                     double v = -gain_l;
+                     if (d > 0) {
+                       if (b < n_) {
+                         v += resolve * p_ * (1.0 + post(row + 1, d - 1)) +
+                              resolve * (1 - p_) * post(row, d - 1);
+                       } else if (kHold && queue_->joined[row - n_] >= 0) {
+                         v += resolve * p_ * post(n_ + queue_->joined[row - n_], d - 1) +
+                              resolve * (1 - p_) * post(row, d - 1);
+                       } else {
+                         v += resolve * (post(row, d - 1) - p_ * lambda);
+                       }
+                     }
+                     if (kHold && qw > 0) {
+                       v += b * hand_ * (1.0 + post(n_ + queue_->served[row - n_], d));
+                       for (const WaitingQueue::Move& mv : queue_->moves[row - n_]) {
+                         v += mv.calls * queue_->theta *
+                              (post(n_ + mv.to, d) - (mv.expires ? lambda : 0.0));
+                       }
+                     } else if (b > 0) {
+                       v += b * hand_ * post(row - 1, d);
+                     }
+                     hv[s] = v / q;
+                   });
     return r;
   }
 
@@ -638,6 +630,21 @@ class Chain {
     } else {
       hi = std::min(n_, k);
       lo = std::max(0, k - dmax_);
+    }
+  }
+  // Every state (row, b, q, d) in the order of the evaluation pass: layers k = b + q + d rising,
+  // each layer's rows falling, so a state's moves reach only landing states and states visited
+  // before it (see evaluate). on_layer() runs before each layer.
+  template <class OnLayer, class OnState>
+  void visit_by_layer(OnLayer on_layer, OnState on_state) const {
+    for (int k = 0; k <= top_layer(); ++k) {
+      on_layer();
+      int r_lo, r_hi;
+      layer_rows(k, r_lo, r_hi);
+      for (int row = r_hi; row >= r_lo; --row) {
+        const int b = busy(row), qw = waiting(row);
+        on_state(row, b, qw, k - b - qw);
+      }
     }
   }
   double total_rate(int b, int qw, int d) const {
