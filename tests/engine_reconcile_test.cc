@@ -235,6 +235,56 @@ TEST_P(ReconcileTest, ARestartedEngineDialsTheRetriesAnEarlierOneScheduled) {
   EXPECT_GT(clock.now(), start + std::chrono::hours(1));
 }
 
+// Engines draw call ids in blocks, so a contact's open attempt (its last, placed by an engine that
+// died) can have a lower call id than its earlier attempt placed by another engine. Closing it
+// still settles the contact: here its attempts are used up, so it is final and the campaign
+// completes (were the open attempt taken for an older one, the contact would stay RETRY with no
+// attempt left, dialled by no one).
+TEST_P(ReconcileTest, AnOpenAttemptWithALowerCallIdThanAnEarlierOneStillSettlesItsContact) {
+  const TimePoint start = parse_utc("2026-05-04T09:00:00Z");
+  VirtualClock clock(start);
+  auto storage = open();
+  Node b(storage.get(), &clock, 71, "node-b", 1, false);
+  CampaignConfig two = small_campaign();
+  two.max_attempts = 2;
+  b.engine.add_campaign(two);
+  Contact c;
+  c.campaign_id = "reconcile";
+  c.external_id = "hopped";
+  c.numbers.push_back(PhoneNumber{"+351910099999"});
+  const ContactId id = storage->add_contact(c);
+  c = *storage->get_contact(id);
+  auto attempt = [&](CallId call_id, int number, TimePoint at, Disposition d) {
+    Attempt a;
+    a.call_id = call_id;
+    a.contact_id = id;
+    a.campaign_id = "reconcile";
+    a.number = c.numbers[0].e164;
+    a.attempt_number = static_cast<std::uint16_t>(number);
+    a.created_at = at;
+    a.disposition = d;
+    if (d != Disposition::kNone) a.ended_at = at + std::chrono::seconds(30);
+    return a;
+  };
+  // The first attempt from another engine's block (129..192), the second from the dead engine's
+  // (65..128), placed after the first ended: the contact as that placement wrote it.
+  storage->put_attempt(attempt(129, 1, start - std::chrono::minutes(10), Disposition::kNoAnswer));
+  storage->put_attempt(attempt(78, 2, start - std::chrono::minutes(5), Disposition::kNone));
+  c.status = ContactStatus::kRetry;
+  c.attempts = 2;
+  c.numbers[0].attempts = 2;
+  c.last_attempt_at = start - std::chrono::minutes(5);
+  c.next_attempt_at = start - std::chrono::minutes(8);
+  storage->update_contact(c);
+  b.engine.start_campaign("reconcile");
+  EXPECT_EQ(b.engine.statistics("reconcile").attempts_reconciled, 1);
+  ASSERT_TRUE(b.engine.run_until_done(std::chrono::hours(1)));
+  const Contact after = *storage->get_contact(id);
+  EXPECT_TRUE(is_final(after.status)) << to_string(after.status);
+  EXPECT_EQ(after.attempts, 2);
+  EXPECT_EQ(census(*storage).open, 0u);
+}
+
 // Two engines run one campaign; one dies with calls in flight after scheduling retries the other
 // never heard of (each engine waits only for the retries it scheduled itself). The survivor,
 // once it has closed the dead engine's calls, wakes for those retries too and completes the

@@ -170,9 +170,12 @@ void Engine::Impl::close_orphan(Campaign& c, Attempt a, TimePoint t) {
   a.disposition = d;
   a.ended_at = t;
   // A later attempt of the same contact (dialed after the lease expired) owns its state now.
+  // Later by attempt number, not by call id: engines draw call ids in blocks (BatchingStorage),
+  // so an engine's later attempt can have a lower id than another engine's earlier one, and
+  // skipping the contact then would leave it as the placement wrote it (counted, never settled).
   bool superseded = false;
   for (const Attempt& other : storage->attempts_of(a.contact_id)) {
-    if (other.call_id > a.call_id) superseded = true;
+    if (other.attempt_number > a.attempt_number) superseded = true;
   }
   if (!superseded) {
     if (auto contact = storage->get_contact(a.contact_id)) {
