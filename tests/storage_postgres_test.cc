@@ -2,7 +2,12 @@
 // cluster (tests/support/pg_test_cluster.h; one cluster for this test binary, one database per
 // test), plus the PostgreSQL-specific behaviour: migrations, tenants on one database, bad
 // connection strings, a newer schema, read-only databases, connection loss, open_storage URLs.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -10,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +60,135 @@ std::vector<ContactId> views_visited(Storage& storage, const std::string& campai
     return v.id == defer ? ScanStep::defer(until) : ScanStep::next();
   });
   return seen;
+}
+
+// A TCP proxy on 127.0.0.1 (a port of 55400-55499) to the test cluster that can drop a
+// connection right after the server answers the next request sent through it: the server has
+// run (and, for an autocommitted statement, committed) the request, and the client never hears
+// so. One thread relays every connection; the destructor stops it.
+class CuttingProxy {
+ public:
+  explicit CuttingProxy(int target_port) : target_port_(target_port) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    for (int port = 55400; port < 55500 && port_ == 0; ++port) {
+      sockaddr_in addr = loopback(port);
+      if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) port_ = port;
+    }
+    if (port_ == 0 || ::listen(listener_, 8) != 0) {
+      ::close(listener_);
+      throw std::runtime_error("CuttingProxy: no free port in 55400-55499");
+    }
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~CuttingProxy() {
+    stop_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+  CuttingProxy(const CuttingProxy&) = delete;
+  CuttingProxy& operator=(const CuttingProxy&) = delete;
+  int port() const { return port_; }
+  // The next request relayed to the server: its answer is dropped with the connection.
+  void cut_after_next_answer() { armed_ = true; }
+  int cuts() const { return cuts_; }
+
+ private:
+  struct Link {
+    int client = -1, server = -1;
+    bool cutting = false;
+  };
+  static sockaddr_in loopback(int port) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    return addr;
+  }
+  static bool send_all(int fd, const char* data, ssize_t n) {
+    while (n > 0) {
+      const ssize_t w = ::send(fd, data, static_cast<std::size_t>(n), MSG_NOSIGNAL);
+      if (w <= 0) return false;
+      data += w, n -= w;
+    }
+    return true;
+  }
+  void serve() {
+    std::vector<Link> links;
+    char buf[1 << 16];
+    while (!stop_) {
+      std::vector<pollfd> fds;
+      for (const Link& l : links) {
+        fds.push_back({l.client, POLLIN, 0});
+        fds.push_back({l.server, POLLIN, 0});
+      }
+      fds.push_back({listener_, POLLIN, 0});
+      if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
+      std::vector<Link> kept;
+      for (std::size_t i = 0; i < links.size(); ++i) {
+        Link l = links[i];
+        bool open = true;
+        if (fds[2 * i].revents != 0) {
+          const ssize_t n = ::read(l.client, buf, sizeof buf);
+          open = n > 0 && send_all(l.server, buf, n);
+          if (open && armed_.exchange(false)) l.cutting = true;
+        }
+        if (open && fds[2 * i + 1].revents != 0) {
+          const ssize_t n = ::read(l.server, buf, sizeof buf);
+          if (n > 0 && l.cutting) {
+            ++cuts_;
+            open = false;
+          } else {
+            open = n > 0 && send_all(l.client, buf, n);
+          }
+        }
+        if (open) {
+          kept.push_back(l);
+        } else {
+          ::close(l.client);
+          ::close(l.server);
+        }
+      }
+      links = std::move(kept);
+      if (fds.back().revents & POLLIN) {
+        Link l;
+        l.client = ::accept(listener_, nullptr, nullptr);
+        l.server = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr = loopback(target_port_);
+        if (l.client >= 0 &&
+            ::connect(l.server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+          links.push_back(l);
+        } else {
+          if (l.client >= 0) ::close(l.client);
+          ::close(l.server);
+        }
+      }
+    }
+    for (const Link& l : links) {
+      ::close(l.client);
+      ::close(l.server);
+    }
+  }
+  const int target_port_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false}, armed_{false};
+  std::atomic<int> cuts_{0};
+  std::thread thread_;
+};
+
+// Adds `n` NEW contacts to campaign c1, external ids PREFIX0.., one number each
+// (NUMBER_PREFIX followed by the index); returns their ids in order.
+std::vector<ContactId> add_new_contacts(Storage& storage, int n, const std::string& prefix,
+                                        const std::string& number_prefix) {
+  std::vector<ContactId> ids;
+  for (int i = 0; i < n; ++i) {
+    Contact c;
+    c.campaign_id = "c1";
+    c.external_id = prefix + std::to_string(i);
+    c.numbers.push_back(PhoneNumber{number_prefix + std::to_string(i)});
+    ids.push_back(storage.add_contact(c));
+  }
+  return ids;
 }
 
 std::string db_name_of(const std::string& conninfo) {
@@ -169,6 +304,11 @@ TEST(PostgresStorage, ConcurrentOpensMigrateOnce) {
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM tenants", db), "4");
 }
 
+// What schema version 5 adds, removed again: a database as version 4 left it.
+const char* const kUndoVersion5 =
+    "DROP INDEX contacts_scheduled; DROP INDEX journal_writer; ALTER TABLE journal DROP COLUMN "
+    "writer, DROP COLUMN writer_seq; DELETE FROM omnivox_schema_migrations WHERE version = 5;";
+
 // A database at schema version 3 (what version 4 adds removed again) is upgraded in place: the
 // per-status counts start from its rows and follow later writes; a refill's deferral, a DNC
 // answer kept by one Storage and a change made through another, work on it.
@@ -187,6 +327,7 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
       ids.push_back(s->add_contact(c));
     }
   }
+  cluster().exec(kUndoVersion5, db);
   cluster().exec(
       "DROP TRIGGER contacts_counts_insert ON contacts; DROP TRIGGER contacts_counts_update ON "
       "contacts; DROP TRIGGER contacts_counts_delete ON contacts; DROP FUNCTION "
@@ -199,7 +340,8 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
       db);
   ASSERT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "3");
   auto s = make_postgres_storage(conninfo);
-  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "4");
+  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db),
+            std::to_string(kPostgresSchemaVersion));
   std::vector<std::size_t> counts = s->count_by_status("c1");
   EXPECT_EQ(counts[static_cast<int>(ContactStatus::kNew)], 3u);
   EXPECT_EQ(counts[static_cast<int>(ContactStatus::kDone)], 1u);
@@ -268,13 +410,7 @@ TEST(PostgresStorage, AnEnginesDeferralNeverHidesADueContactFromAnother) {
   auto a = make_postgres_storage(conninfo);
   auto b = make_postgres_storage(conninfo);
   std::vector<ContactId> ids;
-  for (int i = 0; i < 3; ++i) {
-    Contact c;
-    c.campaign_id = "c1";
-    c.external_id = "d" + std::to_string(i);
-    c.numbers.push_back(PhoneNumber{"+35191234560" + std::to_string(i)});
-    ids.push_back(a->add_contact(c));
-  }
+  ids = add_new_contacts(*a, 3, "d", "+35191234560");
   // a defers ids[0] until `opens`, b defers ids[1] until `later`; the second scan of each
   // meets its contact again and stores the deferral.
   for (int i = 0; i < 2; ++i) {
@@ -307,6 +443,169 @@ TEST(PostgresStorage, AnEnginesDeferralNeverHidesADueContactFromAnother) {
             (std::vector<ContactId>{ids[0], ids[2]}));
   EXPECT_EQ(views_visited(*b, "c1", now + std::chrono::minutes(2), kNoContact, now),
             (std::vector<ContactId>{ids[0], ids[1], ids[2]}));
+}
+
+// A database at schema version 4 is upgraded in place: its journal lines (without keys) stay,
+// and later ones, written alone or in a batch, follow them in order.
+TEST(PostgresStorage, MigratesAVersion4DatabaseAndKeepsItsJournal) {
+  const std::string conninfo = fresh_database("v4");
+  const std::string db = db_name_of(conninfo);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  auto line = [&](const std::string& detail) {
+    JournalEntry e;
+    e.at = now;
+    e.campaign_id = "c1";
+    e.kind = "state";
+    e.detail = detail;
+    return e;
+  };
+  {
+    auto s = make_postgres_storage(conninfo);
+    add_new_contacts(*s, 1, "m", "+35191234550");
+    s->append_journal(line("before 1"));
+    s->append_journal(line("before 2"));
+  }
+  cluster().exec(kUndoVersion5, db);
+  ASSERT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "4");
+  auto s = make_postgres_storage(conninfo);
+  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "5");
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
+                                  "('contacts_scheduled', 'journal_writer')",
+                                  db),
+            "2");
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM journal WHERE writer IS NULL", db), "2");
+  std::vector<JournalEntry> more = {line("after 1"), line("after 2")};
+  s->append_journal_entries(more);
+  s->append_journal(line("after 3"));
+  std::vector<std::string> details;
+  s->scan_journal("c1", [&](const JournalEntry& e) {
+    details.push_back(e.detail);
+    return true;
+  });
+  EXPECT_EQ(details,
+            (std::vector<std::string>{"before 1", "before 2", "after 1", "after 2", "after 3"}));
+  EXPECT_EQ(cluster().query_value("SELECT count(DISTINCT (writer, writer_seq)) FROM journal "
+                                  "WHERE writer IS NOT NULL",
+                                  db),
+            "3");
+}
+
+// A survey of the campaign's schedule (scheduled_after) reads only the RETRY and CALLBACK
+// contacts due after its instant, by due time.
+TEST(PostgresStorage, AScheduleSurveyReadsOnlyTheScheduledContacts) {
+  const std::string conninfo = fresh_database("survey");
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  auto s = make_postgres_storage(conninfo);
+  std::vector<ContactId> ids = add_new_contacts(*s, 5, "s", "+35191234530");
+  auto set = [&](int i, ContactStatus status, TimePoint next) {
+    Contact c = *s->get_contact(ids[static_cast<std::size_t>(i)]);
+    c.status = status;
+    c.next_attempt_at = next;
+    s->update_contact(c);
+  };
+  set(1, ContactStatus::kRetry, now + std::chrono::minutes(10));
+  set(2, ContactStatus::kCallback, now + std::chrono::minutes(5));
+  set(3, ContactStatus::kRetry, now - std::chrono::minutes(5));
+  set(4, ContactStatus::kDone, now + std::chrono::minutes(1));
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  scan.dialable_only = false;
+  scan.scheduled_after = now;
+  std::vector<ContactId> seen;
+  s->scan_contact_views(scan, [&](const ContactView& v) {
+    seen.push_back(v.id);
+    return ScanStep::next();
+  });
+  EXPECT_EQ(seen, (std::vector<ContactId>{ids[2], ids[1]}));
+}
+
+// A Storage that reaches the test cluster's database `db` through `proxy`, with the retry
+// budget `retry_total_ms`.
+std::unique_ptr<Storage> storage_through(const CuttingProxy& proxy, const std::string& db,
+                                         int retry_total_ms) {
+  PostgresStorageOptions o;
+  o.retry_total_ms = retry_total_ms;
+  return make_postgres_storage("host=127.0.0.1 port=" + std::to_string(proxy.port()) +
+                                   " user=postgres dbname=" + db + " connect_timeout=5",
+                               o);
+}
+
+// A write batch of one new attempt of contact `id` (campaign c1) and a journal line per detail.
+StorageWriteBatch attempt_with_journal(Storage& s, ContactId id,
+                                       const std::vector<std::string>& details) {
+  StorageWriteBatch batch;
+  for (const std::string& d : details) {
+    JournalEntry e;
+    e.at = parse_utc("2026-05-04T08:00:00Z");
+    e.campaign_id = "c1";
+    e.contact_id = id;
+    e.kind = "state";
+    e.detail = d;
+    batch.journal.push_back(e);
+  }
+  Attempt a;
+  a.call_id = s.allocate_call_id();
+  a.contact_id = id;
+  a.campaign_id = "c1";
+  batch.attempts.push_back(a);
+  return batch;
+}
+
+std::vector<std::string> journal_details(Storage& s) {
+  std::vector<std::string> details;
+  s.scan_journal("c1", [&](const JournalEntry& e) {
+    details.push_back(e.detail);
+    return true;
+  });
+  return details;
+}
+
+// A write batch whose answer is lost after the server committed it (the connection drops) is
+// run again on a new connection; its journal lines are not added twice. A proxy between the
+// Storage and the server drops the connection right after the server answers the batch.
+TEST(PostgresStorage, ABatchRunAgainAfterALostAnswerWritesItsJournalOnce) {
+  const std::string conninfo = fresh_database("retry");
+  CuttingProxy proxy(cluster().port());
+  auto s = storage_through(proxy, db_name_of(conninfo), 20000);
+  const ContactId id = add_new_contacts(*s, 1, "j", "+35191234520")[0];
+  s->write_batch(attempt_with_journal(*s, id, {"one"}));  // prepares the statement
+  const StorageWriteBatch second = attempt_with_journal(*s, id, {"two", "three"});
+  proxy.cut_after_next_answer();
+  s->write_batch(second);
+  EXPECT_EQ(proxy.cuts(), 1);
+  EXPECT_EQ(journal_details(*s), (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(s->attempts_of(id).size(), 2u);
+  // A journal line written alone, likewise.
+  JournalEntry alone = second.journal.front();
+  alone.detail = "four";
+  proxy.cut_after_next_answer();
+  s->append_journal(alone);
+  EXPECT_EQ(proxy.cuts(), 2);
+  EXPECT_EQ(journal_details(*s), (std::vector<std::string>{"one", "two", "three", "four"}));
+}
+
+// When the retries run out (none allowed here) after the server committed a batch, the write
+// throws; the caller sends the same batch again, with more lines at its end (what an engine's
+// BatchingStorage does), and the lines committed before are not added twice.
+TEST(PostgresStorage, ABatchSentAgainAfterItsRetriesRanOutWritesItsJournalOnce) {
+  const std::string conninfo = fresh_database("again");
+  CuttingProxy proxy(cluster().port());
+  auto s = storage_through(proxy, db_name_of(conninfo), 0);
+  const ContactId id = add_new_contacts(*s, 1, "j", "+35191234521")[0];
+  s->write_batch(attempt_with_journal(*s, id, {"one"}));
+  StorageWriteBatch second = attempt_with_journal(*s, id, {"two", "three"});
+  proxy.cut_after_next_answer();
+  EXPECT_THROW(s->write_batch(second), Error);
+  EXPECT_EQ(proxy.cuts(), 1);
+  JournalEntry more = second.journal.back();
+  more.detail = "four";
+  second.journal.push_back(more);
+  s->write_batch(second);
+  EXPECT_EQ(journal_details(*s), (std::vector<std::string>{"one", "two", "three", "four"}));
+  EXPECT_EQ(s->attempts_of(id).size(), 2u);
+  // Another batch's lines get new keys: the same text written again is a new line.
+  s->write_batch(attempt_with_journal(*s, id, {"two"}));
+  EXPECT_EQ(journal_details(*s), (std::vector<std::string>{"one", "two", "three", "four", "two"}));
 }
 
 TEST(PostgresStorage, ManyConnectionsClaimingNeverShareAContact) {
@@ -357,7 +656,7 @@ TEST(PostgresStorage, ManyConnectionsClaimingNeverShareAContact) {
   EXPECT_GT(claims.load(), 0);
 }
 
-TEST(PostgresStorage, DialableScanAndOpenAttemptsUseTheirIndexes) {
+TEST(PostgresStorage, DialableScanSurveyAndOpenAttemptsUseTheirIndexes) {
   std::string conninfo = fresh_database();
   make_postgres_storage(conninfo).reset();
   pqxx::connection c(conninfo);
@@ -380,6 +679,12 @@ TEST(PostgresStorage, DialableScanAndOpenAttemptsUseTheirIndexes) {
       "AND c.status = 2 AND c.next_attempt_at <= 5 AND (c.next_attempt_at, c.id) > (0, 0) "
       "ORDER BY c.next_attempt_at, c.id LIMIT 10");
   EXPECT_NE(callbacks.find("contacts_callback"), std::string::npos) << callbacks;
+  std::string scheduled = plan(
+      "SELECT id FROM contacts c WHERE c.tenant_id = 'default' AND c.campaign_id = 'c1' "
+      "AND c.status IN (1, 2) AND c.next_attempt_at > 5 AND (c.next_attempt_at, c.id) > (0, 0) "
+      "ORDER BY c.next_attempt_at, c.id LIMIT 10");
+  EXPECT_NE(scheduled.find("contacts_scheduled"), std::string::npos) << scheduled;
+  EXPECT_EQ(scheduled.find("Sort"), std::string::npos) << scheduled;
   std::string open = plan(
       "SELECT call_id FROM attempts WHERE tenant_id = 'default' AND campaign_id = 'c1' "
       "AND disposition = 0 AND call_id > 0 ORDER BY call_id LIMIT 10");

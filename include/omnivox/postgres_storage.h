@@ -37,12 +37,16 @@
 // retry_max_backoff_ms) until retry_total_ms has passed; then it throws Error(kStorage,
 // "postgres storage: <operation>: connection lost, retried N times over S s: <message>").
 // A failed transaction is rolled back by the server, so nothing is ever half-applied. Operations
-// of one idempotent statement (reads, upserts, lease claims, renewals and releases) run
-// autocommitted, one round trip each, and are simply run again; add_contact, update_contact,
-// append_journal and mark_event_processed run in BEGIN .. COMMIT, and when the connection breaks
-// during their COMMIT the outcome is unknown (pqxx::in_doubt_error): that is reported as
-// Error(kStorage, "... commit outcome unknown ...") and not retried (a retry could add a
-// contact twice or report a first-seen event as a duplicate).
+// of one idempotent statement (reads, upserts, lease claims, renewals and releases, write
+// batches, journal lines) run autocommitted, one round trip each, and are simply run again:
+// journal lines carry a key chosen by the Storage object (a random writer id and a sequence
+// number), so a batch run again after its answer was lost adds none twice (and when the retries
+// run out, the same lines sent again by the caller, as BatchingStorage does with a failed batch,
+// get the keys they had, so neither then); add_contact, update_contact and mark_event_processed
+// run in BEGIN .. COMMIT, and when the connection breaks during their COMMIT the outcome is
+// unknown (pqxx::in_doubt_error): that is reported as Error(kStorage, "... commit outcome
+// unknown ...") and not retried (a retry could add a contact twice or report a first-seen event
+// as a duplicate).
 //
 // Thread-safety: every method may be called concurrently from several threads; several
 // processes may use the same database.
@@ -90,7 +94,7 @@ struct PostgresStorageOptions {
 };
 
 /// The schema version this build writes (and the newest it reads).
-inline constexpr int kPostgresSchemaVersion = 4;
+inline constexpr int kPostgresSchemaVersion = 5;
 
 /// The pg_advisory_xact_lock key that serialises schema migrations ("omnivox" in ASCII).
 inline constexpr long long kPostgresMigrationLock = 0x6f6d6e69766f78LL;

@@ -152,68 +152,6 @@ std::string numbers_to_json(const std::vector<PhoneNumber>& numbers) {
   return json::serialize(numbers_array(numbers, &mr));
 }
 
-std::string attempts_to_json(std::span<const Attempt> attempts) {
-  json::array rows;
-  rows.reserve(attempts.size());
-  for (const Attempt& a : attempts) {
-    rows.push_back(json::object{{"call_id", a.call_id},
-                                {"contact_id", a.contact_id},
-                                {"campaign_id", a.campaign_id},
-                                {"number", a.number},
-                                {"number_index", a.number_index},
-                                {"attempt_number", a.attempt_number},
-                                {"caller_id", a.caller_id},
-                                {"provider_call_id", a.provider_call_id},
-                                {"state", static_cast<int>(a.state)},
-                                {"fail_reason", static_cast<int>(a.fail_reason)},
-                                {"amd", static_cast<int>(a.amd)},
-                                {"disposition", static_cast<int>(a.disposition)},
-                                {"agent", static_cast<std::int64_t>(a.agent)},
-                                {"created_at", ms(a.created_at)},
-                                {"answered_at", ms(a.answered_at)},
-                                {"bridged_at", ms(a.bridged_at)},
-                                {"ended_at", ms(a.ended_at)},
-                                {"provider_code", a.provider_code}});
-  }
-  return json::serialize(rows);
-}
-
-std::string contacts_to_json(std::span<const Contact> contacts) {
-  json::array rows;
-  rows.reserve(contacts.size());
-  for (const Contact& c : contacts) {
-    rows.push_back(json::object{{"id", c.id},
-                                {"list_name", c.list_name},
-                                {"external_id", c.external_id},
-                                {"priority", c.priority},
-                                {"attributes", attributes_array(c.attributes)},
-                                {"numbers", numbers_array(c.numbers)},
-                                {"time_zone", c.time_zone},
-                                {"status", static_cast<int>(c.status)},
-                                {"attempts", c.attempts},
-                                {"not_connected", c.not_connected},
-                                {"next_number", c.next_number},
-                                {"last_disposition", static_cast<int>(c.last_disposition)},
-                                {"last_attempt_at", ms(c.last_attempt_at)},
-                                {"next_attempt_at", ms(c.next_attempt_at)},
-                                {"callback_agent", static_cast<std::int64_t>(c.callback_agent)}});
-  }
-  return json::serialize(rows);
-}
-
-std::string journal_to_json(std::span<const JournalEntry> entries) {
-  json::array rows;
-  rows.reserve(entries.size());
-  for (const JournalEntry& e : entries) {
-    rows.push_back(json::object{{"campaign_id", e.campaign_id},
-                                {"at", ms(e.at)},
-                                {"call_id", e.call_id},
-                                {"contact_id", e.contact_id},
-                                {"kind", e.kind},
-                                {"detail", e.detail}});
-  }
-  return json::serialize(rows);
-}
 std::vector<PhoneNumber> numbers_from_json(std::string_view text) {
   std::vector<PhoneNumber> out;
   unsigned char buf[kStackBytes];

@@ -5,7 +5,6 @@
 #define OMNIVOX_STORAGE_STORAGE_CODEC_H_
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -65,15 +64,6 @@ std::vector<PhoneNumber> numbers_from_json(std::string_view text);
 /// Attributes as a JSON array of [key, value] pairs (order and duplicates kept).
 std::string attributes_to_json(const std::vector<std::pair<std::string, std::string>>& attrs);
 std::vector<std::pair<std::string, std::string>> attributes_from_json(std::string_view text);
-
-/// Rows of a batch as one JSON array of objects, for PostgreSQL's jsonb_to_recordset (one
-/// statement per batch). Attempts: the attempts table's columns; times in ms since the epoch.
-std::string attempts_to_json(std::span<const Attempt> attempts);
-/// Contacts: the contacts table's updatable columns, `numbers` (as numbers_to_json) and
-/// `attributes` (as attributes_to_json) nested.
-std::string contacts_to_json(std::span<const Contact> contacts);
-/// Journal lines: campaign_id, at, call_id, contact_id, kind, detail.
-std::string journal_to_json(std::span<const JournalEntry> entries);
 
 }  // namespace omnivox::storage_codec
 

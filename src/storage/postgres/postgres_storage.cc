@@ -4,6 +4,8 @@
 #include "omnivox/postgres_storage.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <chrono>
 #include <climits>
 #include <cstdlib>
@@ -11,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <random>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -250,6 +253,17 @@ CREATE TRIGGER dnc_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dnc
   FOR EACH STATEMENT EXECUTE FUNCTION omnivox_dnc_changed();
 )sql";
 
+// Version 5: journal lines carry a key chosen by their writer (a random id per Storage object
+// and a sequence number), so a write batch run again after its answer was lost adds none twice
+// (lines written before have no key: nulls never conflict). `contacts_scheduled` serves the
+// surveys of a campaign's schedule (scan_contact_views with scheduled_after).
+constexpr const char* kMigration5 = R"sql(
+ALTER TABLE journal ADD COLUMN writer bigint, ADD COLUMN writer_seq bigint;
+CREATE UNIQUE INDEX journal_writer ON journal (writer, writer_seq);
+CREATE INDEX contacts_scheduled ON contacts (tenant_id, campaign_id, next_attempt_at, id)
+  WHERE status IN (1, 2);
+)sql";
+
 const Migration kMigrations[] = {
     {1,
      "tenants, campaigns, lists, contacts, phone numbers, DNC, leases, attempts, journal, "
@@ -262,6 +276,7 @@ const Migration kMigrations[] = {
      "contacts keep a Storage's deferral; contacts per status kept by triggers; DNC changes "
      "notified",
      kMigration4},
+    {5, "journal lines keyed by their writer; scheduled contacts by due time", kMigration5},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
               "one migration per schema version");
@@ -331,6 +346,44 @@ std::vector<Row> last_of_each(std::span<const Row> rows, Key key) {
 // The statement of a write batch fails on purpose with this text (a cast of it to bigint) when a
 // contact it updates is unknown, so that nothing of the batch is written.
 constexpr const char* kUnknownContact = "omnivox: unknown contact id ";
+
+// A PostgreSQL array literal ("{1,2}", "{\"a\",\"b\"}"), built one element at a time: a write
+// batch passes each column of its rows as one array, which unnest() expands on the server
+// (cheaper to build and to parse than a JSON document of the same rows).
+class ArrayLiteral {
+ public:
+  ArrayLiteral() { text_.push_back('{'); }
+  void num(i64 v) {
+    separate();
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    (void)ec;
+    text_.append(buf, end);
+  }
+  void flag(bool v) {
+    separate();
+    text_.push_back(v ? 't' : 'f');
+  }
+  void str(std::string_view v) {
+    separate();
+    text_.push_back('"');
+    for (char ch : v) {
+      if (ch == '"' || ch == '\\') text_.push_back('\\');
+      text_.push_back(ch);
+    }
+    text_.push_back('"');
+  }
+  std::string done() {
+    text_.push_back('}');
+    return std::move(text_);
+  }
+
+ private:
+  void separate() {
+    if (text_.size() > 1) text_.push_back(',');
+  }
+  std::string text_;
+};
 
 class PostgresStorage final : public Storage {
  public:
@@ -566,6 +619,7 @@ class PostgresStorage final : public Storage {
   // double.
   std::size_t scan_contact_views(
       const ContactScan& scan, const std::function<ScanStep(const ContactView&)>& visit) override {
+    if (!scan.dialable_only && scan.scheduled_after) return scan_scheduled(scan, visit);
     if (!scan.dialable_only) return Storage::scan_contact_views(scan, visit);
     const i64 due = ms(scan.due_by);
     const i64 leased_at = scan.skip_leased_at ? static_cast<i64>(ms(*scan.skip_leased_at))
@@ -619,6 +673,34 @@ class PostgresStorage final : public Storage {
     hold_back(deferrals);
     store_deferrals(scan.campaign_id, promoted);
     return visited;
+  }
+  // A survey of the campaign's schedule: only the RETRY and CALLBACK contacts due after
+  // scan.scheduled_after, by due time through contacts_scheduled, in pages.
+  std::size_t scan_scheduled(const ContactScan& scan,
+                             const std::function<ScanStep(const ContactView&)>& visit) {
+    const i64 after = ms(*scan.scheduled_after);
+    const i64 page = options_.scan_page_size;
+    i64 k1 = LLONG_MIN, k2 = LLONG_MIN;
+    std::size_t visited = 0;
+    std::vector<ViewRow> rows;
+    std::vector<PhoneNumberView> number_views;
+    for (;;) {
+      autocommit("scan_contact_views: scheduled", [&](pqxx::transaction_base& tx) {
+        rows.clear();
+        for (const auto& row : tx.exec_prepared("views_scheduled", options_.tenant,
+                                                scan.campaign_id, after, k1, k2, page)) {
+          rows.push_back(read_view_row(row, scan.campaign_id, -1));
+        }
+      });
+      for (const ViewRow& v : rows) {
+        if (scan.skip && scan.skip(v.contact.id)) continue;
+        ++visited;
+        if (!visit(view_of(v.contact, number_views)).more) return visited;
+      }
+      if (static_cast<i64>(rows.size()) < page) return visited;
+      k1 = rows.back().key1;
+      k2 = rows.back().key2;
+    }
   }
   // Kept in this object first; stored in the database for the contacts a later scan meets
   // again before their time (see held_back_).
@@ -773,7 +855,9 @@ class PostgresStorage final : public Storage {
     batch.attempts.assign(attempts.begin(), attempts.end());
     write_batch(batch);
   }
-  // One statement (one round trip, atomic): data-modifying CTEs over the batch's rows as JSON.
+  // One statement (one round trip, atomic): data-modifying CTEs over the batch's rows, each
+  // column one array. Its journal lines carry this object's keys, so the statement run again
+  // after a lost answer (run() retries it) adds none of them twice.
   void write_batch(const StorageWriteBatch& batch) override {
     if (batch.empty()) return;
     forget_claimed(batch.released);
@@ -784,27 +868,105 @@ class PostgresStorage final : public Storage {
         held_back_.erase(c.id);
       }
     }
-    const std::string attempts = attempts_to_json(last_of_each<Attempt>(
-        std::span<const Attempt>(batch.attempts), [](const Attempt& a) { return a.call_id; }));
+    const std::vector<Attempt> attempts = last_of_each<Attempt>(
+        std::span<const Attempt>(batch.attempts), [](const Attempt& a) { return a.call_id; });
     const std::vector<Contact> contacts = last_of_each<Contact>(
         std::span<const Contact>(batch.contacts), [](const Contact& c) { return c.id; });
-    const std::string contacts_json = contacts_to_json(contacts);
-    const std::string journal =
-        options_.keep_journal ? journal_to_json(batch.journal) : std::string("[]");
+    std::array<ArrayLiteral, 18> a;  // attempts, by column
+    for (const Attempt& x : attempts) {
+      a[0].num(static_cast<i64>(x.call_id));
+      a[1].num(static_cast<i64>(x.contact_id));
+      a[2].str(x.campaign_id);
+      a[3].str(x.number);
+      a[4].num(x.number_index);
+      a[5].num(x.attempt_number);
+      a[6].str(x.caller_id);
+      a[7].str(x.provider_call_id);
+      a[8].num(static_cast<i64>(x.state));
+      a[9].num(static_cast<i64>(x.fail_reason));
+      a[10].num(static_cast<i64>(x.amd));
+      a[11].num(static_cast<i64>(x.disposition));
+      a[12].num(static_cast<i64>(x.agent));
+      a[13].num(ms(x.created_at));
+      a[14].num(ms(x.answered_at));
+      a[15].num(ms(x.bridged_at));
+      a[16].num(ms(x.ended_at));
+      a[17].num(x.provider_code);
+    }
+    std::array<ArrayLiteral, 15> c;  // contacts
+    std::array<ArrayLiteral, 9> n;   // their numbers
+    for (const Contact& x : contacts) {
+      c[0].num(static_cast<i64>(x.id));
+      c[1].str(x.list_name);
+      c[2].str(x.external_id);
+      c[3].num(x.priority);
+      c[4].str(attributes_to_json(x.attributes));
+      c[5].str(x.time_zone);
+      c[6].num(static_cast<i64>(x.status));
+      c[7].num(x.attempts);
+      c[8].num(x.not_connected);
+      c[9].num(x.next_number);
+      c[10].num(static_cast<i64>(x.last_disposition));
+      c[11].num(ms(x.last_attempt_at));
+      c[12].num(ms(x.next_attempt_at));
+      c[13].num(static_cast<i64>(x.callback_agent));
+      c[14].num(static_cast<i64>(x.numbers.size()));
+      for (std::size_t i = 0; i < x.numbers.size(); ++i) {
+        const PhoneNumber& p = x.numbers[i];
+        n[0].num(static_cast<i64>(x.id));
+        n[1].num(static_cast<i64>(i));
+        n[2].str(p.e164);
+        n[3].num(static_cast<i64>(p.zone_set));
+        n[4].num(p.attempts);
+        n[5].num(static_cast<i64>(p.last_disposition));
+        n[6].flag(p.invalid);
+        n[7].num(ms(p.last_abandon_at));
+        n[8].num(ms(p.last_machine_at));
+      }
+    }
+    std::array<ArrayLiteral, 7> j;  // journal lines, with this object's keys
+    const std::span<const JournalEntry> lines = options_.keep_journal
+                                                    ? std::span<const JournalEntry>(batch.journal)
+                                                    : std::span<const JournalEntry>();
+    const std::vector<i64> keys = journal_keys(lines);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      const JournalEntry& e = lines[i];
+      j[0].str(e.campaign_id);
+      j[1].num(ms(e.at));
+      j[2].num(static_cast<i64>(e.call_id));
+      j[3].num(static_cast<i64>(e.contact_id));
+      j[4].str(e.kind);
+      j[5].str(e.detail);
+      j[6].num(keys[i]);
+    }
+    auto take = [](auto& columns) {
+      std::vector<std::string> out;
+      out.reserve(columns.size());
+      for (ArrayLiteral& column : columns) out.push_back(column.done());
+      return out;
+    };
+    const std::vector<std::string> at = take(a), ct = take(c), nt = take(n), jt = take(j);
     const std::string released = ids_array(batch.released);
     try {
       autocommit("write_batch", [&](pqxx::transaction_base& tx) {
-        tx.exec_prepared("write_batch", options_.tenant, attempts, contacts_json,
-                         static_cast<i64>(contacts.size()), journal, released, batch.release_owner);
+        tx.exec_prepared("write_batch", options_.tenant, at[0], at[1], at[2], at[3], at[4], at[5],
+                         at[6], at[7], at[8], at[9], at[10], at[11], at[12], at[13], at[14], at[15],
+                         at[16], at[17], ct[0], ct[1], ct[2], ct[3], ct[4], ct[5], ct[6], ct[7],
+                         ct[8], ct[9], ct[10], ct[11], ct[12], ct[13], ct[14], nt[0], nt[1], nt[2],
+                         nt[3], nt[4], nt[5], nt[6], nt[7], nt[8], jt[0], jt[1], jt[2], jt[3],
+                         jt[4], jt[5], jt[6], writer_, released, batch.release_owner,
+                         static_cast<i64>(contacts.size()));
       });
     } catch (const Error& e) {
+      settle_journal_keys(lines, keys, false);
       const std::string_view what = e.what();
-      const auto at = what.find(kUnknownContact);
-      if (at == std::string_view::npos) throw;
-      const std::string id(what.substr(at + std::string_view(kUnknownContact).size()));
+      const auto pos = what.find(kUnknownContact);
+      if (pos == std::string_view::npos) throw;
+      const std::string id(what.substr(pos + std::string_view(kUnknownContact).size()));
       throw Error(ErrorCode::kNotFound,
                   "update_contact: unknown contact id " + std::to_string(std::atoll(id.c_str())));
     }
+    settle_journal_keys(lines, keys, true);
   }
   bool prefers_batched_writes() const override { return true; }
   std::vector<Attempt> attempts_of(ContactId id) override {
@@ -864,11 +1026,19 @@ class PostgresStorage final : public Storage {
   // ---- journal and deduplication ----
   void append_journal(const JournalEntry& e) override {
     if (!options_.keep_journal) return;
-    run("append_journal", [&](pqxx::transaction_base& tx) {
-      tx.exec_prepared("append_journal", options_.tenant, e.campaign_id, static_cast<i64>(ms(e.at)),
-                       static_cast<i64>(e.call_id), static_cast<i64>(e.contact_id), e.kind,
-                       e.detail);
-    });
+    const std::span<const JournalEntry> line(&e, 1);
+    const std::vector<i64> keys = journal_keys(line);
+    try {
+      autocommit("append_journal", [&](pqxx::transaction_base& tx) {
+        tx.exec_prepared("append_journal", options_.tenant, e.campaign_id,
+                         static_cast<i64>(ms(e.at)), static_cast<i64>(e.call_id),
+                         static_cast<i64>(e.contact_id), e.kind, e.detail, writer_, keys[0]);
+      });
+    } catch (const Error&) {
+      settle_journal_keys(line, keys, false);
+      throw;
+    }
+    settle_journal_keys(line, keys, true);
   }
   void append_journal_entries(std::span<const JournalEntry> entries) override {
     if (!options_.keep_journal || entries.empty()) return;
@@ -1134,6 +1304,47 @@ class PostgresStorage final : public Storage {
     }
   }
 
+  // The keys of `lines`. A write that fails (the connection lost until the retries ran out) may
+  // still have been committed by the server; its caller sends the same lines again (an engine's
+  // BatchingStorage keeps a failed batch and adds to its end), so the lines at the head of
+  // `lines` that the last failed write held get the keys they had then; the rest new ones.
+  std::vector<i64> journal_keys(std::span<const JournalEntry> lines) {
+    auto same = [](const JournalEntry& a, const JournalEntry& b) {
+      return a.at == b.at && a.call_id == b.call_id && a.contact_id == b.contact_id &&
+             a.campaign_id == b.campaign_id && a.kind == b.kind && a.detail == b.detail;
+    };
+    std::vector<i64> keys;
+    keys.reserve(lines.size());
+    std::lock_guard<std::mutex> lock(mutex_);
+    while (keys.size() < lines.size() && keys.size() < unsettled_lines_.size() &&
+           same(unsettled_lines_[keys.size()].first, lines[keys.size()])) {
+      keys.push_back(unsettled_lines_[keys.size()].second);
+    }
+    while (keys.size() < lines.size()) keys.push_back(next_journal_seq_++);
+    return keys;
+  }
+  // After a write of `lines` with `keys`: kept for journal_keys when it failed, else spent (the
+  // lines kept of another thread's failed write stay).
+  void settle_journal_keys(std::span<const JournalEntry> lines, const std::vector<i64>& keys,
+                           bool written) {
+    if (keys.empty()) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (written) {
+      if (!unsettled_lines_.empty() && unsettled_lines_.front().second == keys.front()) {
+        unsettled_lines_.clear();
+      }
+      return;
+    }
+    unsettled_lines_.clear();
+    for (std::size_t i = 0; i < lines.size(); ++i) unsettled_lines_.emplace_back(lines[i], keys[i]);
+  }
+
+  static i64 random_writer() {
+    std::random_device device;
+    std::uint64_t v = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+    return static_cast<i64>(v >> 1);  // positive
+  }
+
   static std::string trim(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
@@ -1166,9 +1377,9 @@ class PostgresStorage final : public Storage {
   }
 
   // Tx = pqxx::work: BEGIN .. COMMIT (operations of several statements, and those whose retry
-  // after a lost answer would change their result: mark_event_processed, append_journal,
-  // add_contact). Tx = pqxx::nontransaction: one autocommitted statement, one round trip, for
-  // the idempotent single-statement operations (see autocommit()).
+  // after a lost answer would change their result: mark_event_processed, add_contact). Tx =
+  // pqxx::nontransaction: one autocommitted statement, one round trip, for the idempotent
+  // single-statement operations (see autocommit()).
   template <class Tx = pqxx::work, class Fn>
   auto run(const char* op, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::transaction_base&> {
     using Result = std::invoke_result_t<Fn&, pqxx::transaction_base&>;
@@ -1425,6 +1636,12 @@ class PostgresStorage final : public Storage {
         "AND d.e164 = p.e164 AND d.list IN ('global', $2))), ";
     const std::string not_leased =
         " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.contact_id = c.id AND l.expiry > $4)";
+    c.prepare("views_scheduled",
+              "SELECT " + view_cols +
+                  "c.next_attempt_at, c.id, c.xmin::text::bigint, c.defer_until FROM contacts c "
+                  "WHERE c.tenant_id = $1 AND c.campaign_id = $2 AND c.status IN (1, 2) "
+                  "AND c.next_attempt_at > $3 AND (c.next_attempt_at, c.id) > ($4::bigint, "
+                  "$5::bigint) ORDER BY c.next_attempt_at, c.id LIMIT $6");
     c.prepare("views_callbacks",
               "SELECT " + view_cols +
                   "c.next_attempt_at, c.id, c.xmin::text::bigint, c.defer_until FROM contacts c "
@@ -1513,11 +1730,14 @@ class PostgresStorage final : public Storage {
     c.prepare("allocate_call_id", "SELECT nextval('omnivox_call_id_seq')");
     c.prepare("allocate_call_ids",
               "SELECT nextval('omnivox_call_id_seq') FROM generate_series(1, $1)");
-    // A write batch in one statement: $1 tenant, $2 attempts, $3 contacts (JSON arrays of rows),
-    // $4 how many contacts, $5 journal lines, $6 contact ids whose leases $7 releases. The CTEs
-    // touch disjoint rows (a contact's numbers past its new count are deleted, the others
-    // upserted); the final SELECT fails the statement, and so the whole batch, when a contact is
-    // unknown. Journal lines get their sequence numbers in the batch's order.
+    // A write batch in one statement: $1 tenant; the batch's rows as arrays, one per column:
+    // attempts $2..$19, contacts $20..$34 ($34: how many numbers each has), their numbers
+    // $35..$43, journal lines $44..$50 ($50: the writer's sequence, $51 the writer); $52
+    // contact ids whose leases $53 releases; $54 how many contacts. The CTEs touch disjoint rows
+    // (a contact's numbers past its new count are deleted, the others upserted, and left alone
+    // when unchanged); the final SELECT fails the statement, and so the whole batch, when a
+    // contact is unknown. Journal lines get their sequence numbers in the batch's order, and a
+    // line whose key is stored already (the same batch run again) is not added.
     c.prepare(
         "write_batch",
         "WITH a AS (INSERT INTO attempts AS a (call_id, tenant_id, contact_id, campaign_id, "
@@ -1526,19 +1746,22 @@ class PostgresStorage final : public Storage {
         "SELECT r.call_id, $1, r.contact_id, r.campaign_id, r.number, r.number_index, "
         "r.attempt_number, r.caller_id, r.provider_call_id, r.state, r.fail_reason, r.amd, "
         "r.disposition, r.agent, r.created_at, r.answered_at, r.bridged_at, r.ended_at, "
-        "r.provider_code FROM jsonb_to_recordset($2::jsonb) AS r(call_id bigint, contact_id "
-        "bigint, campaign_id text, number text, number_index integer, attempt_number integer, "
-        "caller_id text, provider_call_id text, state smallint, fail_reason smallint, amd "
-        "smallint, disposition smallint, agent bigint, created_at bigint, answered_at bigint, "
-        "bridged_at bigint, ended_at bigint, provider_code integer) " OMNIVOX_SQL_ATTEMPT_UPSERT
+        "r.provider_code FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], "
+        "$6::integer[], $7::integer[], $8::text[], $9::text[], $10::smallint[], $11::smallint[], "
+        "$12::smallint[], $13::smallint[], $14::bigint[], $15::bigint[], $16::bigint[], "
+        "$17::bigint[], $18::bigint[], $19::integer[]) AS r(call_id, contact_id, campaign_id, "
+        "number, number_index, attempt_number, caller_id, provider_call_id, state, fail_reason, "
+        "amd, disposition, agent, created_at, answered_at, bridged_at, ended_at, provider_code) "
+        "" OMNIVOX_SQL_ATTEMPT_UPSERT
         "WHERE a.tenant_id = excluded.tenant_id), "
-        "r AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(id bigint, list_name text, "
-        "external_id text, priority integer, attributes jsonb, numbers jsonb, time_zone text, "
-        "status smallint, attempts integer, not_connected integer, next_number integer, "
-        "last_disposition smallint, last_attempt_at bigint, next_attempt_at bigint, "
-        "callback_agent bigint)), "
+        "r AS (SELECT * FROM unnest($20::bigint[], $21::text[], $22::text[], $23::integer[], "
+        "$24::text[], $25::text[], $26::smallint[], $27::integer[], $28::integer[], "
+        "$29::integer[], $30::smallint[], $31::bigint[], $32::bigint[], $33::bigint[], "
+        "$34::integer[]) AS r(id, list_name, external_id, priority, attributes, time_zone, "
+        "status, attempts, not_connected, next_number, last_disposition, last_attempt_at, "
+        "next_attempt_at, callback_agent, number_count)), "
         "u AS (UPDATE contacts c SET list_name = r.list_name, external_id = r.external_id, "
-        "priority = r.priority, attributes = r.attributes, time_zone = r.time_zone, "
+        "priority = r.priority, attributes = r.attributes::jsonb, time_zone = r.time_zone, "
         "status = r.status, attempts = r.attempts, not_connected = r.not_connected, "
         "next_number = r.next_number, last_disposition = r.last_disposition, "
         "last_attempt_at = r.last_attempt_at, next_attempt_at = r.next_attempt_at, "
@@ -1546,27 +1769,32 @@ class PostgresStorage final : public Storage {
         "AND c.tenant_id = $1 "
         "RETURNING c.id), "
         "nd AS (DELETE FROM phone_numbers p USING r WHERE p.contact_id = r.id "
-        "AND p.contact_id IN (SELECT id FROM u) AND p.idx >= jsonb_array_length(r.numbers)), "
+        "AND p.contact_id IN (SELECT id FROM u) AND p.idx >= r.number_count), "
         "ni AS (INSERT INTO phone_numbers AS p (contact_id, idx, tenant_id, e164, zone_set, "
         "attempts, last_disposition, invalid, last_abandon_at, last_machine_at) "
-        "SELECT r.id, (n.ord - 1)::integer, $1, n.v->>'e164', (n.v->>'zone_set')::bigint, "
-        "(n.v->>'attempts')::integer, (n.v->>'last_disposition')::smallint, "
-        "(n.v->>'invalid')::boolean, (n.v->>'last_abandon_at')::bigint, "
-        "(n.v->>'last_machine_at')::bigint "
-        "FROM r, jsonb_array_elements(r.numbers) WITH ORDINALITY AS n(v, ord) "
-        "WHERE r.id IN (SELECT id FROM u) "
+        "SELECT n.contact_id, n.idx, $1, n.e164, n.zone_set, n.attempts, n.last_disposition, "
+        "n.invalid, n.last_abandon_at, n.last_machine_at FROM unnest($35::bigint[], "
+        "$36::integer[], $37::text[], $38::bigint[], $39::integer[], $40::smallint[], "
+        "$41::boolean[], $42::bigint[], $43::bigint[]) AS n(contact_id, idx, e164, zone_set, "
+        "attempts, last_disposition, invalid, last_abandon_at, last_machine_at) "
+        "WHERE n.contact_id IN (SELECT id FROM u) "
         "ON CONFLICT (contact_id, idx) DO UPDATE SET tenant_id = excluded.tenant_id, "
         "e164 = excluded.e164, zone_set = excluded.zone_set, attempts = excluded.attempts, "
         "last_disposition = excluded.last_disposition, invalid = excluded.invalid, "
-        "last_abandon_at = excluded.last_abandon_at, last_machine_at = excluded.last_machine_at), "
+        "last_abandon_at = excluded.last_abandon_at, last_machine_at = excluded.last_machine_at "
+        "WHERE (p.tenant_id, p.e164, p.zone_set, p.attempts, p.last_disposition, p.invalid, "
+        "p.last_abandon_at, p.last_machine_at) IS DISTINCT FROM (excluded.tenant_id, "
+        "excluded.e164, excluded.zone_set, excluded.attempts, excluded.last_disposition, "
+        "excluded.invalid, excluded.last_abandon_at, excluded.last_machine_at)), "
         "j AS (INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, kind, "
-        "detail) SELECT $1, e.v->>'campaign_id', (e.v->>'at')::bigint, "
-        "(e.v->>'call_id')::bigint, (e.v->>'contact_id')::bigint, e.v->>'kind', "
-        "e.v->>'detail' FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS e(v, ord) "
-        "ORDER BY e.ord), "
-        "d AS (DELETE FROM leases WHERE contact_id = ANY ($6::bigint[]) AND owner = $7 "
+        "detail, writer, writer_seq) SELECT $1, e.campaign_id, e.at, e.call_id, e.contact_id, "
+        "e.kind, e.detail, $51, e.seq FROM unnest($44::text[], $45::bigint[], $46::bigint[], "
+        "$47::bigint[], $48::text[], $49::text[], $50::bigint[]) WITH ORDINALITY AS "
+        "e(campaign_id, at, call_id, contact_id, kind, detail, seq, ord) ORDER BY e.ord "
+        "ON CONFLICT (writer, writer_seq) DO NOTHING), "
+        "d AS (DELETE FROM leases WHERE contact_id = ANY ($52::bigint[]) AND owner = $53 "
         "AND tenant_id = $1) "
-        "SELECT CASE WHEN (SELECT count(*) FROM u) = $4 THEN 0 ELSE "
+        "SELECT CASE WHEN (SELECT count(*) FROM u) = $54 THEN 0 ELSE "
         "('" +
             std::string(kUnknownContact) +
             "' || (SELECT min(r.id) FROM r WHERE r.id NOT IN (SELECT id FROM u)))::bigint END");
@@ -1597,8 +1825,9 @@ class PostgresStorage final : public Storage {
               "SELECT 1 FROM dnc WHERE tenant_id = $1 AND e164 = $2 AND list IN ('global', $3) "
               "LIMIT 1");
     c.prepare("append_journal",
-              "INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, kind, detail) "
-              "VALUES ($1, $2, $3, $4, $5, $6, $7)");
+              "INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, kind, detail, "
+              "writer, writer_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+              "ON CONFLICT (writer, writer_seq) DO NOTHING");
     c.prepare("scan_journal",
               "SELECT seq, at, call_id, contact_id, kind, detail FROM journal "
               "WHERE tenant_id = $1 AND campaign_id = $2 AND seq > $3 ORDER BY seq LIMIT $4");
@@ -1708,6 +1937,12 @@ class PostgresStorage final : public Storage {
   // sleeps until it opens and stores nothing).
   std::unordered_map<ContactId, Deferral> held_back_;
   std::unordered_set<std::string> woken_;
+  // The key of this object's journal lines: (writer_, a sequence number from
+  // next_journal_seq_), random per object so that two objects never share one.
+  const i64 writer_ = random_writer();
+  i64 next_journal_seq_ = 1;
+  // The lines of the last write that failed, with their keys (see journal_keys).
+  std::vector<std::pair<JournalEntry, i64>> unsettled_lines_;
   // is_dnc's answers by campaign and number (dnc_key), kept until a DNC list changes.
   std::unordered_map<std::string, bool> dnc_cache_;
   bool dnc_changed_ = false;
