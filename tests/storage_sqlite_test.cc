@@ -12,6 +12,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "omnivox/sqlite_storage.h"
@@ -352,6 +353,34 @@ std::string open_error(const std::string& path) {
   }
 }
 
+// The WAL is copied into the database file as it grows (by the Storage's checkpoint thread,
+// or failing that by the committing connection), not only when the last connection closes: a
+// long campaign would otherwise keep its whole history in the WAL.
+TEST(SqliteStorage, WalIsCopiedIntoTheDatabaseWhileTheStorageIsOpen) {
+  TempDir dir;
+  const std::string path = dir.file("db.sqlite");
+  auto s = make_sqlite_storage(path);
+  // ~60 MB of contacts in commits of ~2 MB: the WAL passes 10,000 pages (~40 MB) midway.
+  const std::string filler(2000, 'x');
+  for (int batch = 0; batch < 30; ++batch) {
+    std::vector<Contact> contacts(1000);
+    for (std::size_t i = 0; i < contacts.size(); ++i) {
+      contacts[i].campaign_id = "c1";
+      contacts[i].external_id = std::to_string(batch) + "-" + std::to_string(i);
+      contacts[i].attributes = {{"note", filler}};
+    }
+    s->add_contacts(contacts);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::uintmax_t database_bytes = fs::file_size(path);
+  while (database_bytes < 16u << 20 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    database_bytes = fs::file_size(path);
+  }
+  EXPECT_GE(database_bytes, 16u << 20);
+  EXPECT_EQ(s->contact_count("c1"), 30000u);
+}
+
 TEST(SqliteStorage, ReadOnlyFileIsRefusedAtOpenAndNothingIsWritten) {
   TempDir dir;
   const std::string path = dir.file("ro.sqlite");
@@ -460,6 +489,97 @@ UPDATE schema_version SET version = 5;
 
 // DNC answers are kept between checks, but a change to a list through this Storage, another
 // Storage on the file, or a bare connection is seen at the next check.
+// Every field of a contact, as text (Contact has no operator==).
+std::string describe(const Contact& c) {
+  std::string out =
+      std::to_string(c.id) + "|" + c.campaign_id + "|" + c.list_name + "|" + c.external_id + "|" +
+      std::to_string(c.priority) + "|" + std::to_string(c.list_order) + "|" +
+      storage_codec::numbers_to_json(c.numbers) + "|" +
+      storage_codec::attributes_to_json(c.attributes) + "|" + c.time_zone + "|" +
+      std::to_string(static_cast<int>(c.status)) + "|" + std::to_string(c.attempts) + "|" +
+      std::to_string(c.not_connected) + "|" + std::to_string(c.next_number) + "|" +
+      std::to_string(static_cast<int>(c.last_disposition)) + "|" + std::to_string(c.callback_agent);
+  return out + "|" + format_utc(c.last_attempt_at) + "|" + format_utc(c.next_attempt_at);
+}
+
+// The contacts a claim took are read together at the first read of one of them: each read
+// answers what a read of its own (through another connection) answers, a contact written
+// after that read is read as written, and one whose lease was released is read afresh.
+TEST(SqliteStorage, ClaimedContactsReadTogetherAnswerAsSingleReads) {
+  TempDir dir;
+  const std::string path = dir.file("db.sqlite");
+  auto s = make_sqlite_storage(path);
+  auto other = make_sqlite_storage(path);
+  std::vector<ContactId> ids;
+  for (int i = 0; i < 6; ++i) {
+    Contact c;
+    c.campaign_id = "c1";
+    c.external_id = "x" + std::to_string(i);
+    c.priority = i;
+    c.time_zone = i % 2 ? "Europe/Lisbon" : "";
+    c.numbers = {PhoneNumber{"+35191234567" + std::to_string(i)}, PhoneNumber{"+351213000000"}};
+    c.numbers[0].attempts = static_cast<std::uint16_t>(i);
+    c.attributes = {{"name", "n" + std::to_string(i)}, {"balance", std::to_string(100 * i)}};
+    c.attempts = static_cast<std::uint16_t>(i);
+    c.next_attempt_at = parse_utc("2026-05-04T08:00:00Z") + std::chrono::minutes(i);
+    ids.push_back(s->add_contact(c));
+  }
+  const TimePoint now = parse_utc("2026-05-04T09:00:00Z");
+  ASSERT_EQ(s->claim_leases(ids, "A", now, std::chrono::minutes(5)).size(), ids.size());
+
+  Contact read;
+  ASSERT_TRUE(s->read_contact(ids[3], read));  // reads all six
+  EXPECT_EQ(describe(read), describe(*other->get_contact(ids[3])));
+  Contact written = *other->get_contact(ids[4]);
+  written.attempts = 9;
+  written.status = ContactStatus::kRetry;
+  written.attributes.push_back({"note", "called"});
+  s->update_contact(written);
+  std::vector<ContactId> released = {ids[5]};
+  s->release_leases(released, "A");
+  Contact elsewhere = *other->get_contact(ids[5]);
+  elsewhere.attempts = 7;
+  other->update_contact(elsewhere);  // no lease held: another engine may write it
+
+  for (ContactId id : ids) {
+    ASSERT_TRUE(s->read_contact(id, read)) << id;
+    EXPECT_EQ(describe(read), describe(*other->get_contact(id))) << id;
+  }
+  EXPECT_EQ(read.attempts, 7);
+  ASSERT_TRUE(s->read_contact(ids[4], read));
+  EXPECT_EQ(read.attempts, 9);
+  EXPECT_EQ(read.attributes.size(), 3u);
+  EXPECT_FALSE(s->read_contact(ids.back() + 100, read));
+  // A renewal is not read ahead: the contact is read as it stands when asked.
+  ASSERT_EQ(s->claim_leases(ids, "A", now, std::chrono::minutes(5)).size(), ids.size());
+  Contact renewed = *other->get_contact(ids[0]);
+  renewed.attempts = 11;
+  other->update_contact(renewed);
+  ASSERT_TRUE(s->read_contact(ids[0], read));
+  EXPECT_EQ(read.attempts, 11);
+  // A contact whose lease another engine took over (it had expired) is not read ahead with
+  // the others: that engine may write it before this one asks.
+  std::vector<ContactId> late_ids;
+  for (const char* key : {"late-1", "late-2"}) {
+    Contact late;
+    late.campaign_id = "c1";
+    late.external_id = key;
+    late_ids.push_back(s->add_contact(late));
+  }
+  ASSERT_EQ(s->claim_leases(late_ids, "A", now, std::chrono::minutes(5)).size(), 2u);
+  std::vector<ContactId> taken_ids = {late_ids[1]};
+  ASSERT_EQ(
+      other->claim_leases(taken_ids, "B", now + std::chrono::minutes(6), std::chrono::minutes(5))
+          .size(),
+      1u);
+  ASSERT_TRUE(s->read_contact(late_ids[0], read));  // reads the ones still held ahead
+  Contact taken = *other->get_contact(late_ids[1]);
+  taken.attempts = 3;
+  other->update_contact(taken);
+  ASSERT_TRUE(s->read_contact(late_ids[1], read));
+  EXPECT_EQ(read.attempts, 3);
+}
+
 TEST(SqliteStorage, DncAnswersFollowEveryChangeToTheLists) {
   TempDir dir;
   const std::string path = dir.file("dnc.sqlite");

@@ -6,12 +6,15 @@
 // atomic even against another process using the same file. Contacts keep their phone numbers
 // and attributes as JSON columns; partial indexes on (campaign, status, next_attempt_at) and
 // (campaign, priority, list_order) serve the dialable scan; a partial index on open attempts
-// (disposition = kNone) serves scan_open_attempts. The schema carries a version (table
-// schema_version), upgraded on open inside the opening transaction (BEGIN IMMEDIATE, so two
-// processes opening one file at once migrate it once): version 1 files (single tenant) are
-// migrated to version 2 (tenants), their rows becoming the tenant "default". A file written by a
-// newer schema is refused with Error(kStorage) and nothing is written. A read-only file (or a
-// file in a directory where SQLite cannot create its -wal/-shm files) is refused at open.
+// (disposition = kNone) serves scan_open_attempts. The contacts a claim_leases takes are read
+// together, in one read transaction, at the first read_contact of one of them, and each is then
+// answered from there once (while the claim's lease is unchanged; docs/storage.md). The schema
+// carries a version (table schema_version), upgraded on open inside the opening transaction (BEGIN
+// IMMEDIATE, so two processes opening one file at once migrate it once): version 1 files (single
+// tenant) are migrated to version 2 (tenants), their rows becoming the tenant "default". A file
+// written by a newer schema is refused with Error(kStorage) and nothing is written. A read-only
+// file (or a file in a directory where SQLite cannot create its -wal/-shm files) is refused at
+// open.
 //
 // Tenants: every row carries tenant_id and every statement filters on the Storage's tenant
 // (SqliteStorageOptions::tenant), so Storages of two tenants on one file never see each other's

@@ -388,6 +388,13 @@ class Checkpointer {
       return;
     }
     sqlite3_busy_timeout(db_, busy_timeout_ms);
+    // A connection learns that the file is in WAL mode, and opens the WAL, at its first read;
+    // until then a checkpoint through it does nothing and says so only with a log of -1 frames.
+    if (sqlite3_exec(db_, "PRAGMA schema_version", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      sqlite3_close_v2(db_);
+      db_ = nullptr;
+      return;
+    }
     thread_ = std::thread([this] { run(); });
   }
   Checkpointer(const Checkpointer&) = delete;
@@ -438,8 +445,9 @@ class Checkpointer {
         int frames = 0;
         int copied = 0;
         if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) !=
-            SQLITE_OK) {
-          break;
+                SQLITE_OK ||
+            frames < 0) {
+          break;  // (-1 frames: no checkpoint ran) the committing connection copies instead
         }
         whole = copied >= frames;
       }
@@ -652,6 +660,33 @@ class SqliteStorage final : public Storage {
     if (!u.step()) return std::nullopt;
     return read_contact(u, /*keep=*/true);
   }
+  // A contact this object claimed moments ago (see claim()) is read with every other one it
+  // claimed and has not read yet, in one read transaction, and each is answered from there
+  // once: the engine reads each contact it claimed as it places the call. Any other read is a
+  // read of its own.
+  bool read_contact(ContactId id, Contact& out) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    auto held = claimed_.find(id);
+    if (held != claimed_.end() && now >= held->second.fresh_until) {
+      claimed_.erase(held);
+      held = claimed_.end();
+    }
+    if (held != claimed_.end() && !held->second.loaded) {
+      read_claimed(now);
+      held = claimed_.find(id);
+    }
+    if (held != claimed_.end() && held->second.loaded) {
+      out = std::move(held->second.contact);
+      claimed_.erase(held);
+      return true;
+    }
+    Use u(get_contact_, "read_contact");
+    u.bind(1, static_cast<std::int64_t>(id));
+    if (!u.step()) return false;
+    out = read_contact(u, /*keep=*/true);
+    return true;
+  }
   void update_contact(const Contact& contact) override {
     std::string numbers = numbers_to_json(contact.numbers);
     std::lock_guard<std::mutex> lock(mutex_);
@@ -828,6 +863,7 @@ class SqliteStorage final : public Storage {
       if (u.changes() > 0) claimed.push_back(id);
     }
     tx.commit();
+    remember_claims(&statement == &claim_lease_, ids, claimed, owner, ms(now + ttl), ttl);
     return claimed;
   }
   bool renew_lease(ContactId id, std::string_view owner, TimePoint now, Duration ttl) override {
@@ -839,10 +875,7 @@ class SqliteStorage final : public Storage {
   }
   void release_lease(ContactId id, std::string_view owner) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    Use(release_lease_, "release_lease")
-        .bind(1, static_cast<std::int64_t>(id))
-        .bind(2, owner)
-        .run();
+    delete_leases({&id, 1}, owner);
   }
   void release_leases(std::span<const ContactId> ids, std::string_view owner) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -968,6 +1001,7 @@ class SqliteStorage final : public Storage {
   }
   void write_contact(const Contact& contact, const std::string& numbers) {
     if (!deferred_.empty()) deferred_.erase(contact.id);
+    if (!claimed_.empty()) claimed_.erase(contact.id);
     const std::string& attributes = attributes_text(contact);
     // Usually only the dialling state changed, and placing a call leaves the status and the
     // due time as they were: then no index is written, or only those on status and due time
@@ -1015,6 +1049,7 @@ class SqliteStorage final : public Storage {
   }
   void delete_leases(std::span<const ContactId> ids, std::string_view owner) {
     for (ContactId id : ids) {
+      forget_claim(id);
       Use(release_lease_, "release_leases")
           .bind(1, static_cast<std::int64_t>(id))
           .bind(2, owner)
@@ -1563,6 +1598,65 @@ class SqliteStorage final : public Storage {
     return k;
   }
 
+  // After a claim: the contacts newly claimed wait in claimed_ for read_contact; under the
+  // lease, what is read of them stays what the file holds until this object writes them. They
+  // are read only while the lease is still the one this claim wrote (same owner and expiry: no
+  // one took it over), and kept no longer than ttl / 2 of real time nor past a renewal (an
+  // engine renews a lease it may have lost, on a clock this object does not read). A contact
+  // refused is no longer held. Caller holds mutex_.
+  void remember_claims(bool for_calls, std::span<const ContactId> ids,
+                       std::span<const ContactId> claimed, std::string_view owner,
+                       std::int64_t expiry, Duration ttl) {
+    if (claimed.size() != ids.size()) {
+      std::unordered_set<ContactId> granted(claimed.begin(), claimed.end());
+      for (ContactId id : ids) {
+        if (!granted.contains(id)) forget_claim(id);
+      }
+    }
+    if (!for_calls) return;
+    const auto fresh_until = std::chrono::steady_clock::now() + ttl / 2;
+    for (ContactId id : claimed) {
+      if (held_.size() >= kKeysKept && !held_.contains(id)) held_.clear();
+      if (!held_.insert(id).second) {
+        claimed_.erase(id);  // a renewal
+        continue;
+      }
+      if (claimed_.size() >= kClaimedKept) claimed_.clear();
+      claimed_[id] = ClaimedContact{Contact{}, std::string(owner), expiry, fresh_until, false};
+    }
+  }
+  void forget_claim(ContactId id) {
+    held_.erase(id);
+    claimed_.erase(id);
+  }
+  // Reads every contact of claimed_ not read yet, in one read transaction. Caller holds mutex_.
+  void read_claimed(std::chrono::steady_clock::time_point now) {
+    Transaction tx(*this, "read_contact: claimed", "BEGIN");
+    for (auto it = claimed_.begin(); it != claimed_.end();) {
+      ClaimedContact& held = it->second;
+      if (held.loaded) {
+        ++it;
+        continue;
+      }
+      bool ours = false;
+      if (now < held.fresh_until) {
+        Use lease(get_lease_, "read_contact: claimed lease");
+        lease.bind(1, static_cast<std::int64_t>(it->first));
+        ours = lease.step() && lease.view(0) == held.owner && lease.i64(1) == held.expiry;
+      }
+      Use u(get_contact_, "read_contact: claimed");
+      u.bind(1, static_cast<std::int64_t>(it->first));
+      if (!ours || !u.step()) {
+        it = claimed_.erase(it);  // read alone, if asked
+        continue;
+      }
+      held.contact = read_contact(u, /*keep=*/true);
+      held.loaded = true;
+      ++it;
+    }
+    tx.commit();
+  }
+
   static void bind_contact(Use& u, const Contact& c, const std::string& numbers,
                            const std::string& attributes) {
     u.bind(2, c.campaign_id)
@@ -1652,6 +1746,19 @@ class SqliteStorage final : public Storage {
   // (the contacts in calls, and more). Guarded by mutex_.
   static constexpr std::size_t kAttributesKept = 8192;
   std::unordered_map<ContactId, KeptAttributes> attributes_;
+  // Leases claimed through claim_leases and not released here (a claim of one is a renewal),
+  // dropped whole at kKeysKept; the contacts newly claimed, for read_contact (remember_claims),
+  // dropped whole at kClaimedKept. Guarded by mutex_.
+  struct ClaimedContact {
+    Contact contact;
+    std::string owner;    // the lease the claim wrote
+    std::int64_t expiry;  // ms
+    std::chrono::steady_clock::time_point fresh_until;
+    bool loaded = false;
+  };
+  static constexpr std::size_t kClaimedKept = 8192;
+  std::unordered_set<ContactId> held_;
+  std::unordered_map<ContactId, ClaimedContact> claimed_;
   // The scan_contact_views running (mutex_ held), for omnivox_passed_over; else null.
   const ContactScan* scanning_ = nullptr;
   // is_dnc's answers, by number (most fit a std::string's own buffer: a flat table of them is
