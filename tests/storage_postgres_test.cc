@@ -304,8 +304,9 @@ TEST(PostgresStorage, ConcurrentOpensMigrateOnce) {
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM tenants", db), "4");
 }
 
-// What schema version 5 adds, removed again: a database as version 4 left it.
-const char* const kUndoVersion5 =
+// What schema versions 5 and 6 add, removed again: a database as version 4 left it.
+const char* const kUndoVersions5And6 =
+    "DROP INDEX leases_expiry; DELETE FROM omnivox_schema_migrations WHERE version = 6; "
     "DROP INDEX contacts_scheduled; DROP INDEX journal_writer; ALTER TABLE journal DROP COLUMN "
     "writer, DROP COLUMN writer_seq; DELETE FROM omnivox_schema_migrations WHERE version = 5;";
 
@@ -327,7 +328,7 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
       ids.push_back(s->add_contact(c));
     }
   }
-  cluster().exec(kUndoVersion5, db);
+  cluster().exec(kUndoVersions5And6, db);
   cluster().exec(
       "DROP TRIGGER contacts_counts_insert ON contacts; DROP TRIGGER contacts_counts_update ON "
       "contacts; DROP TRIGGER contacts_counts_delete ON contacts; DROP FUNCTION "
@@ -465,14 +466,15 @@ TEST(PostgresStorage, MigratesAVersion4DatabaseAndKeepsItsJournal) {
     s->append_journal(line("before 1"));
     s->append_journal(line("before 2"));
   }
-  cluster().exec(kUndoVersion5, db);
+  cluster().exec(kUndoVersions5And6, db);
   ASSERT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "4");
   auto s = make_postgres_storage(conninfo);
-  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "5");
+  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db),
+            std::to_string(kPostgresSchemaVersion));
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
-                                  "('contacts_scheduled', 'journal_writer')",
+                                  "('contacts_scheduled', 'journal_writer', 'leases_expiry')",
                                   db),
-            "2");
+            "3");
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM journal WHERE writer IS NULL", db), "2");
   std::vector<JournalEntry> more = {line("after 1"), line("after 2")};
   s->append_journal_entries(more);
@@ -656,7 +658,7 @@ TEST(PostgresStorage, ManyConnectionsClaimingNeverShareAContact) {
   EXPECT_GT(claims.load(), 0);
 }
 
-TEST(PostgresStorage, DialableScanSurveyAndOpenAttemptsUseTheirIndexes) {
+TEST(PostgresStorage, DialableScanSurveyOpenAttemptsAndLeaseExpiriesUseTheirIndexes) {
   std::string conninfo = fresh_database();
   make_postgres_storage(conninfo).reset();
   pqxx::connection c(conninfo);
@@ -689,6 +691,12 @@ TEST(PostgresStorage, DialableScanSurveyAndOpenAttemptsUseTheirIndexes) {
       "SELECT call_id FROM attempts WHERE tenant_id = 'default' AND campaign_id = 'c1' "
       "AND disposition = 0 AND call_id > 0 ORDER BY call_id LIMIT 10");
   EXPECT_NE(open.find("attempts_open"), std::string::npos) << open;
+  std::string expiry = plan(
+      "SELECT l.expiry FROM leases l JOIN contacts c ON c.id = l.contact_id "
+      "WHERE c.campaign_id = 'c1' AND c.tenant_id = 'default' AND l.tenant_id = 'default' "
+      "AND l.owner <> 'me' AND l.expiry > 5 ORDER BY l.expiry LIMIT 1");
+  EXPECT_NE(expiry.find("leases_expiry"), std::string::npos) << expiry;
+  EXPECT_EQ(expiry.find("Sort"), std::string::npos) << expiry;
 }
 
 // ---- bad input ----

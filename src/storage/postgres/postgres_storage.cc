@@ -264,6 +264,14 @@ CREATE INDEX contacts_scheduled ON contacts (tenant_id, campaign_id, next_attemp
   WHERE status IN (1, 2);
 )sql";
 
+// Version 6: leases by expiry, for earliest_lease_expiry (an engine that claims ahead asks it
+// whenever its refill comes up short). Without it the question read the whole leases table, which
+// claims and releases leave mostly dead between vacuums: 1,600 pages and 43 ms a question for 300
+// live leases in the bank campaign, where the index reads a few hundred entries.
+constexpr const char* kMigration6 = R"sql(
+CREATE INDEX leases_expiry ON leases (tenant_id, expiry);
+)sql";
+
 const Migration kMigrations[] = {
     {1,
      "tenants, campaigns, lists, contacts, phone numbers, DNC, leases, attempts, journal, "
@@ -277,6 +285,7 @@ const Migration kMigrations[] = {
      "notified",
      kMigration4},
     {5, "journal lines keyed by their writer; scheduled contacts by due time", kMigration5},
+    {6, "leases by expiry", kMigration6},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
               "one migration per schema version");
