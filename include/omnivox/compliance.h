@@ -100,6 +100,17 @@ struct ComplianceProfile {
 /// tail. Chances outside [0, 1] are clamped.
 double poisson_binomial_tail_above(std::span<const double> q, int k);
 
+/// Upper confidence bound of a Bernoulli probability p after `live` successes in n trials that
+/// holds at every n at once: for independent trials of one p, P(p > the bound at any n) <= delta.
+/// The largest q >= live / n with B(1 + S, 1 + n - S) / (q^S (1 - q)^(n - S)) < 1 / delta
+/// (S = live): the likelihood ratio of the uniform mixture of Bernoulli laws against q is a
+/// martingale of mean 1 under p = q, so it reaches 1 / delta at some n with probability at most
+/// delta (Ville's inequality; Robbins, Ann. Math. Statist. 41, 1970, 1397-1409; Howard, Ramdas,
+/// McAuliffe & Sekhon, Ann. Statist. 49, 2021, 1055-1080, conjugate mixtures). Never above the
+/// union bound over sample sizes n KL(live / n || q) <= ln(n (n + 1) / delta). Found by bisection
+/// to within 1e-15 of 1; 1 when n < 1, delta <= 0 or live >= n. Pure, thread-safe.
+double live_chance_upper_bound(double live, double n, double delta);
+
 /// Counts live answers and abandons of one campaign over the profile's window and clamps pacing
 /// decisions so that the abandon rate in the window ending at any instant stays within the cap:
 /// no policy can bypass it.
@@ -111,9 +122,11 @@ double poisson_binomial_tail_above(std::span<const double> q, int k);
 /// out the live answers a rolling window loses within Exposure::resolve_within. Launching n more
 /// calls while `pending` are in flight, `waiting` live answers wait and `idle` agents are free,
 /// the calls in flight bring X live answers; the free agents take the first idle - waiting of
-/// them, so at most max(0, X + waiting - idle) are abandoned however the busy agents fare. The
-/// governor allows the largest n with
-///     P(X > K + idle - waiting) <= r,
+/// them, so at most max(0, X + waiting - idle) are abandoned however the busy agents fare. A
+/// waiting live answer is counted among the live answers already: its abandon adds no live answer
+/// and takes cap / (1 - cap) more of K than an abandon of a call in flight. The governor allows
+/// the largest n with
+///     P(X > k) <= r,   k = floor(K - cap max(0, waiting - idle) / (1 - cap)) + idle - waiting,
 /// X Poisson-binomial: the sum of independent Bernoulli(q_i), one per call in flight, where a
 /// call in flight for a s is live with q(a) = p_hi S_L(a) / (p_hi S_L(a) + (1 - p_hi) S_O(a))
 /// (Bayes' rule; S_L, S_O the measured survival functions of the times from launch to a live
@@ -121,11 +134,11 @@ double poisson_binomial_tail_above(std::span<const double> q, int k);
 /// other_resolve_s; a new call has a = 0, q = p_hi), its tail summed exactly by the
 /// Poisson-binomial recursion (no normal approximation). p_hi is an upper confidence bound of
 /// the live-answer probability that holds at every sample size of the campaign at once with
-/// probability 1 - 10^4 x abandon_guard_risk (Chernoff's bound, Hoeffding 1963 Thm 1, at each
-/// sample size n with risk 10^4 x abandon_guard_risk / (n (n + 1)); Boole's inequality over n).
+/// probability 1 - 10^4 x abandon_guard_risk (live_chance_upper_bound: the beta-binomial mixture
+/// martingale and Ville's inequality).
 /// r is the decision's share of a day's risk budget (the default mode): R = 0.9 x 10^5 x
 /// abandon_guard_risk x 300/301, every launch decision beyond the free agents is charged
-/// P(X > K + idle - waiting) at the n it allowed, a decision may take r = (R - charged over the
+/// P(X > k) at the n it allowed, a decision may take r = (R - charged over the
 /// last 24 h) / 300, and so the charges over any day never pass R. By the union bound over the
 /// launch decisions of the day and the one before it (a decision that launches nothing adds no
 /// new way to pass the cap) and the event that p_hi ever fell under p, the rate passes the cap
@@ -133,8 +146,7 @@ double poisson_binomial_tail_above(std::span<const double> q, int k);
 /// abandon_guard_risk (10^-4 by default), as far as the calls are independent and their times
 /// to resolve follow the measured distributions (with fewer than 50 measured times of either
 /// kind, or no ages given, a call in flight is live with p_hi at any age: exact when the times
-/// do not depend on the outcome, as for exponential times with one mean). This mode also keeps
-/// 1 abandon of K in reserve for what the model misses (measured: docs/compliance.md). With
+/// do not depend on the outcome, as for exponential times with one mean). With
 /// abandon_guard_risk = 0 (strict) X is taken as M = pending + n: no launch unless every call
 /// in flight being a live answer keeps the rate within the cap. Launching up to the free agents
 /// (progressive) is always allowed: it abandons nobody unless an agent leaves (agents wait for

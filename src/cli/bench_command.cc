@@ -171,7 +171,6 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
   r.attempts = s.attempts;
   r.live_answers = s.live_answers;
   r.abandons = s.abandons;
-  r.audit = audit_campaign(simulation.storage(), f.campaign, engine.time_zones());
   if (!f.inbound.empty()) {
     long answered = 0, abandoned = 0, in_time = 0;
     double wait = 0;
@@ -199,6 +198,12 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
       r.group_occupancy.push_back(ready > 0 ? handling / ready : 0);
     }
   }
+  // The audit reads the stored attempts: a call still on the line at the horizon is stored when
+  // it ends. Its live answer counts for the abandon rate (the governor counted it when it came),
+  // so the audit waits until the calls in flight have ended, with no new launches.
+  engine.stop_campaign(f.campaign.id);
+  engine.run_for(std::chrono::hours(2));
+  r.audit = audit_campaign(simulation.storage(), f.campaign, engine.time_zones());
   return r;
 }
 

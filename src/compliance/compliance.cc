@@ -187,37 +187,43 @@ constexpr double kRateBoundShare = 0.1;
 constexpr Duration kRiskAccountWindow = std::chrono::hours(24);
 constexpr double kRiskSpreadDecisions = 300;
 
-// Abandons of the budget the default mode keeps in reserve.
-constexpr double kAbandonReserve = 1.0;
-
 // Measured times of each kind (live, other) below which the age of a call in flight is not used.
 constexpr std::size_t kMinResolveSamples = 50;
 
-// Kullback-Leibler divergence of Bernoulli(b) from Bernoulli(a).
-double bernoulli_divergence(double a, double b) {
-  double d = 0;
-  if (a > 0) d += a * std::log(a / b);
-  if (a < 1) d += (1 - a) * std::log((1 - a) / (1 - b));
-  return d;
-}
+// The beta-binomial mixture's prior, Beta(1, 1) (uniform): with it the bound below needs, at
+// every n and S, no more than the union bound over sample sizes it replaced (its regret is at
+// most ln(n + 1) nats, that bound's ln(n (n + 1))).
+constexpr double kRatePriorLive = 1.0;
+constexpr double kRatePriorOther = 1.0;
 
-// Upper confidence bound of a Bernoulli probability p from `live` successes in n trials that
-// holds at every n at once with probability 1 - delta: at each n, p > p_hi(n) needs a sample
-// proportion with n KL(p_hat || p) > ln(n (n + 1) / delta), which has probability at most
-// delta / (n (n + 1)) (Chernoff 1952; Hoeffding 1963, Theorem 1), and these sum to delta over
-// n = 1, 2, ... (Boole's inequality).
-double rate_upper_bound(double live, double n, double delta) {
-  if (n < 1 || delta <= 0) return 1.0;
-  const double p_hat = std::clamp(live / n, 0.0, 1.0);
-  if (p_hat >= 1) return 1.0;
-  const double level = (std::log(n) + std::log(n + 1) - std::log(delta)) / n;
-  double lo = p_hat, hi = 1.0;
+}  // namespace
+
+double live_chance_upper_bound(double live, double n, double delta) {
+  if (!(n >= 1) || !(delta > 0)) return 1.0;
+  if (delta >= 1) delta = 1;
+  const double s = std::clamp(live, 0.0, n);
+  if (s >= n) return 1.0;
+  // ln of the mixture's likelihood ratio against q: ln B(a + S, b + n - S) - ln B(a, b) - S ln q
+  // - (n - S) ln(1 - q). Convex in q with its least value (<= 0) at q = S / n, so the q above
+  // S / n where it stays under ln(1 / delta) form an interval: bisection finds its end.
+  const auto log_beta = [](double x, double y) {
+    return std::lgamma(x) + std::lgamma(y) - std::lgamma(x + y);
+  };
+  const double mixture = log_beta(kRatePriorLive + s, kRatePriorOther + n - s) -
+                         log_beta(kRatePriorLive, kRatePriorOther);
+  const double level = -std::log(delta);
+  const auto log_ratio = [&](double q) {
+    return mixture - (s > 0 ? s * std::log(q) : 0.0) - (n - s) * std::log1p(-q);
+  };
+  double lo = s / n, hi = 1.0;
   for (int i = 0; i < 60; ++i) {
     const double mid = 0.5 * (lo + hi);
-    (bernoulli_divergence(p_hat, mid) <= level ? lo : hi) = mid;
+    (log_ratio(mid) < level ? lo : hi) = mid;
   }
   return hi;
 }
+
+namespace {
 
 // P(B > m) for m = 0..k, B ~ Binomial(n, q), each summed from the top (no cancellation); the
 // probabilities by the ratio of successive terms from the mode, where none underflows.
@@ -316,7 +322,14 @@ double AbandonGovernor::live_chance_upper(const Exposure& s) {
                         : p_hat > 0              ? live / p_hat
                                                  : 0.0;
   const double risk = std::clamp(profile_.abandon_guard_risk, 0.0, 0.01);
-  return rate_upper_bound(p_hat * sample, sample, risk * kRiskDecisionsPerDay * kRateBoundShare);
+  // The bound holds for the outcomes of the first n launches, but outcomes become known as calls
+  // resolve, and an attempt that reaches nobody (a busy signal) often resolves before a live
+  // answer: the resolved ones alone are biased towards the quick outcomes. The resolved attempts
+  // and the calls in flight are the first launches; counting those in flight as live answers
+  // bounds their live answers from above, and the bound rises with them.
+  const double in_flight = static_cast<double>(std::max(s.calls_pending, 0));
+  return live_chance_upper_bound(p_hat * sample + in_flight, sample + in_flight,
+                                 risk * kRiskDecisionsPerDay * kRateBoundShare);
 }
 
 // chances_: each call in flight's chance to become a live answer given its age, q(a) = p S_L(a)
@@ -399,23 +412,25 @@ int AbandonGovernor::clamp(int wanted, const Exposure& s) {
   const double budget =
       (cap * (live - static_cast<double>(leaving)) - counted_abandons(s.now)) / (1 - cap);
   const bool strict = std::clamp(profile_.abandon_guard_risk, 0.0, 0.01) <= 0;
-  // The default mode keeps one abandon of the budget for what the model of the calls in flight
-  // does not capture: without it, VICIdial held at the cap by the governor passed it by one
-  // abandon in 2 of 10 48-hour runs of the stylised 5-agent scenario, with the ages used or not
-  // (docs/compliance.md).
-  const double reserve = strict ? 0.0 : kAbandonReserve;
   // A call in flight that ends as an AMD machine adds the assumed false-positive rate to the
   // counted abandons (and nothing to the live answers): the budget keeps that much per call in
   // flight, as if every one could be a machine.
   const double per_call = profile_.count_amd_false_positives && s.amd
                               ? std::max(profile_.amd_false_positive_rate, 0.0) / (1 - cap)
                               : 0.0;
+  // A live answer waiting for an agent is counted among the live answers already: abandoned, it
+  // adds an abandon and no live answer, which takes 1 / (1 - cap) of the budget, cap / (1 - cap)
+  // more than the abandon of a call still in flight (counted below as one of the budget's
+  // abandons, by the free agents' share).
+  const double waiting_unserved = std::max(s.calls_waiting - s.agents_idle, 0);
+  const double waiting_extra = waiting_unserved * cap / (1 - cap);
   // The live answers the calls in flight may bring with n more launches before one abandon too
   // many: the budget's whole abandons left and the agents free now.
   const auto live_room = [&](int n) {
     const double in_flight = static_cast<double>(s.calls_pending) + n;
-    const double a = std::floor(std::max(budget - reserve - per_call * in_flight, -1.0) + 1e-9) +
-                     s.agents_idle - s.calls_waiting;
+    const double a =
+        std::floor(std::max(budget - waiting_extra - per_call * in_flight, -1.0) + 1e-9) +
+        s.agents_idle - s.calls_waiting;
     return static_cast<int>(std::clamp(a, -1.0, 1e9));
   };
   if (strict) {
