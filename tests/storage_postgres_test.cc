@@ -274,6 +274,56 @@ TEST(PostgresStorage, PersistsAcrossReopenAndSharesOneDatabase) {
   EXPECT_NE(a->allocate_call_id(), b->allocate_call_id());
 }
 
+// add_contacts stores a batch as one add_contact each would, in statements of many contacts:
+// ids set, a contact whose key is stored (before, or earlier in the batch) given that id and not
+// counted, numbers and attributes kept, load order continuing across batches and campaigns.
+TEST(PostgresStorage, AddContactsStoresABatchAsOneAddContactEachWould) {
+  const std::string conninfo = fresh_database("batch");
+  auto s = make_postgres_storage(conninfo);
+  Contact first;
+  first.campaign_id = "c1";
+  first.external_id = "k1";
+  first.numbers.push_back(PhoneNumber{"+351910000001"});
+  const ContactId stored = s->add_contact(first);
+  auto contact = [](std::string campaign, std::string external, std::string number) {
+    Contact c;
+    c.campaign_id = std::move(campaign);
+    c.external_id = std::move(external);
+    c.numbers.push_back(PhoneNumber{std::move(number)});
+    return c;
+  };
+  std::vector<Contact> batch = {
+      contact("c1", "", "+351910000002"), contact("c1", "k1", "+351910000003"),
+      contact("c1", "k2", "+351910000004"), contact("c1", "k2", "+351910000005"),
+      contact("c2", "", "+351910000006")};
+  batch[0].numbers.push_back(PhoneNumber{"+351920000002"});
+  batch[0].attributes = {{"note", "two numbers"}};
+  EXPECT_EQ(s->add_contacts(batch), 3u);
+  EXPECT_EQ(batch[1].id, stored);
+  EXPECT_EQ(batch[3].id, batch[2].id);
+  EXPECT_NE(batch[0].id, batch[2].id);
+  const std::optional<Contact> two = s->get_contact(batch[0].id);
+  ASSERT_TRUE(two.has_value());
+  ASSERT_EQ(two->numbers.size(), 2u);
+  EXPECT_EQ(two->numbers[0].e164, "+351910000002");
+  EXPECT_EQ(two->numbers[1].e164, "+351920000002");
+  EXPECT_EQ(two->attributes, batch[0].attributes);
+  EXPECT_EQ(s->get_contact(batch[2].id)->numbers.at(0).e164, "+351910000004");
+  EXPECT_EQ(s->get_contact(stored)->numbers.at(0).e164, "+351910000001");
+  EXPECT_EQ(s->contact_count("c1"), 3u);
+  EXPECT_EQ(s->contact_count("c2"), 1u);
+  // More than one statement's worth: the dialing order is the order given.
+  std::vector<Contact> many;
+  for (int i = 0; i < 2500; ++i) {
+    many.push_back(contact("c1", "m" + std::to_string(i), "+3519300" + std::to_string(10000 + i)));
+  }
+  EXPECT_EQ(s->add_contacts(many), many.size());
+  std::vector<ContactId> expected = {stored, batch[0].id, batch[2].id};
+  for (const Contact& c : many) expected.push_back(c.id);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  EXPECT_EQ(views_visited(*s, "c1", now, 0, now), expected);
+}
+
 TEST(PostgresStorage, ConcurrentOpensMigrateOnce) {
   std::string conninfo = fresh_database("mig", /*migrated=*/false);
   std::vector<std::thread> threads;
