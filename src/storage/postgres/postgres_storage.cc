@@ -316,8 +316,9 @@ std::string insert_numbers_sql(const std::string& contact, const std::string& te
          from;
 }
 // Contacts loaded in one statement, their numbers with them: $1 the tenant, then one array per
-// column in input order. The campaign's load-order counter moves once per campaign by the number
-// of contacts given (as one add_contact each would); a contact whose key is already stored is
+// column in input order. The campaign's load-order counter (a row per campaign, so concurrent
+// loaders never share an order) moves once per campaign by the number of contacts given, one
+// order each, as if they were stored one at a time; a contact whose key is already stored is
 // not inserted (nor its numbers) and returns no row. Returns (position in the input from 1, id)
 // of the contacts inserted.
 std::string add_contacts_sql() {
@@ -513,8 +514,10 @@ class PostgresStorage final : public Storage {
   // ---- contacts ----
   // Idempotent (the contact's key is unique), so a transaction lost mid-commit may run again.
   ContactId add_contact(Contact c) override {
-    return run("add_contact",
-               [&](pqxx::transaction_base& tx) { return store_contact(tx, c).first; });
+    return run("add_contact", [&](pqxx::transaction_base& tx) {
+      store_contacts(tx, std::span<Contact>(&c, 1));
+      return c.id;
+    });
   }
   // One statement per kAddContactsChunk contacts (add_contacts_sql), in one transaction.
   std::size_t add_contacts(std::span<Contact> contacts) override {
@@ -1454,26 +1457,6 @@ class PostgresStorage final : public Storage {
     return added;
   }
 
-  std::pair<ContactId, bool> store_contact(pqxx::transaction_base& tx, const Contact& c) {
-    std::string numbers = numbers_to_json(c.numbers);
-    std::string attributes = attributes_to_json(c.attributes);
-    auto rows = tx.exec_prepared(
-        "add_contact", options_.tenant, c.campaign_id, c.list_name, c.external_id,
-        static_cast<i64>(c.priority), attributes, c.time_zone, static_cast<int>(c.status),
-        static_cast<int>(c.attempts), static_cast<int>(c.not_connected),
-        static_cast<int>(c.next_number), static_cast<int>(c.last_disposition),
-        static_cast<i64>(ms(c.last_attempt_at)), static_cast<i64>(ms(c.next_attempt_at)),
-        static_cast<i64>(c.callback_agent));
-    if (!rows.empty()) {
-      i64 id = rows[0][0].as<i64>();
-      tx.exec_prepared("insert_numbers", id, options_.tenant, numbers);
-      return {static_cast<ContactId>(id), true};
-    }
-    auto found = tx.exec_prepared1("find_contact", options_.tenant, c.campaign_id, c.list_name,
-                                   c.external_id);
-    return {static_cast<ContactId>(found[0].as<i64>()), false};
-  }
-
   // Tx = pqxx::work: BEGIN .. COMMIT (operations of several statements, and those whose retry
   // after a lost answer would change their result: mark_event_processed, add_contact). Tx =
   // pqxx::nontransaction: one autocommitted statement, one round trip, for the idempotent
@@ -1661,21 +1644,6 @@ class PostgresStorage final : public Storage {
     c.prepare("lists",
               "SELECT name, active, import_complete FROM contact_lists WHERE tenant_id = $1 AND "
               "campaign_id = $2 ORDER BY seq");
-    // One statement: the next list_order of the campaign (a per-campaign counter row, so
-    // concurrent loaders never share one) and the contact row.
-    c.prepare(
-        "add_contact",
-        "WITH o AS (INSERT INTO campaign_counters AS k (tenant_id, campaign_id, "
-        "last_list_order) VALUES ($1, $2, 1) ON CONFLICT (tenant_id, campaign_id) DO "
-        "UPDATE SET last_list_order = k.last_list_order + 1 RETURNING last_list_order) "
-        "INSERT INTO contacts (tenant_id, campaign_id, list_name, external_id, priority, "
-        "list_order, attributes, time_zone, status, attempts, not_connected, next_number, "
-        "last_disposition, last_attempt_at, next_attempt_at, callback_agent) "
-        "SELECT $1, $2, $3, $4, $5, o.last_list_order, $6::jsonb, $7, $8, $9, $10, $11, "
-        "$12, $13, $14, $15 FROM o "
-        "ON CONFLICT (tenant_id, campaign_id, list_name, external_id) WHERE external_id <> '' "
-        "DO NOTHING "
-        "RETURNING id");
     c.prepare("find_contact",
               "SELECT id FROM contacts WHERE tenant_id = $1 AND campaign_id = $2 AND "
               "list_name = $3 AND external_id = $4 AND external_id <> ''");  // the unique index
