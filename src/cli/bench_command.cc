@@ -37,6 +37,10 @@ struct RunResult {
   double inbound_service_level = 0, inbound_abandon_rate = 0, inbound_asa_s = 0;
   long inbound_offered = 0;
   std::vector<double> group_occupancy;
+  // Means measured on the run's stored attempts, for the optimum's model fitted to a replay
+  // world (measured_model): answered / resolved attempts, launch-to-resolution time (s),
+  // handle time (talk + wrap, s) per call bridged.
+  double answered_share = 0, attempt_mean_s = 0, handle_mean_s = 0;
 };
 
 // A blended scenario's agent groups: the file's agent_skills groups, then the agents left.
@@ -204,6 +208,22 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
   engine.stop_campaign(f.campaign.id);
   engine.run_for(std::chrono::hours(2));
   r.audit = audit_campaign(simulation.storage(), f.campaign, engine.time_zones());
+  long resolved = 0, answered = 0;
+  double to_resolution_s = 0;
+  simulation.storage().scan_attempts(f.campaign.id, [&](const Attempt& a) {
+    const bool was_answered = a.answered_at != TimePoint{};
+    const TimePoint resolution = was_answered ? a.answered_at : a.ended_at;
+    if (resolution == TimePoint{}) return true;
+    ++resolved;
+    answered += was_answered ? 1 : 0;
+    to_resolution_s += to_seconds(resolution - a.created_at);
+    return true;
+  });
+  const CampaignStatistics ended = engine.statistics(f.campaign.id);
+  r.answered_share = resolved > 0 ? static_cast<double>(answered) / resolved : 0;
+  r.attempt_mean_s = resolved > 0 ? to_resolution_s / resolved : 0;
+  r.handle_mean_s =
+      ended.connects > 0 ? (ended.talk_seconds + ended.wrap_seconds) / ended.connects : 0;
   return r;
 }
 
@@ -268,21 +288,42 @@ OptimumModel parametric_model(const CampaignFile& f, double p_live) {
   return m;
 }
 
-ScenarioOptimum scenario_optimum(const Scenario& sc) {
+// The hold-window model of a replay world, whose contacts each keep their own outcome and talk
+// time, fitted to the means one run measured (RunResult): every answer goes to an agent (no
+// AMD), so p is the answered share of the resolved attempts; the attempt and handle means are
+// the run's; the campaign's hold window and cap. The replay's mix of first calls and retries
+// moves through the day, which one stationary model averages over.
+OptimumModel measured_model(const CampaignFile& f, const RunResult& fit) {
+  OptimumModel m;
+  m.agents = f.agents;
+  m.p_live = fit.answered_share;
+  m.attempt_mean_s = fit.attempt_mean_s;
+  m.handle_mean_s = fit.handle_mean_s;
+  m.abandon_cap = f.campaign.compliance.abandon_cap;
+  m.hold_window_s = to_seconds(f.campaign.hold_window);
+  return m;
+}
+
+bool is_replay(const CampaignFile& f) { return f.simulation.replay || !f.replay_path.empty(); }
+
+// `replay_fit`: for a replay world, the run whose means the model is fitted to (measured_model);
+// without it a replay gets no optimum.
+ScenarioOptimum scenario_optimum(const Scenario& sc, const RunResult* replay_fit) {
   ScenarioOptimum out;
   const CampaignFile& f = sc.file;
   std::vector<OptimumStretch> stretches;
   if (sc.optimum) {
     out.model_name = "stylised model";
     stretches.push_back({0, sc.hours, *sc.optimum, {}});
-  } else if (f.simulation.replay || !f.replay_path.empty()) {
-    out.why_not =
-        "a replay world (each contact's own outcome and talk time, retries) is not a "
-        "stationary model";
   } else if (!f.inbound.empty()) {
     out.why_not = "inbound queues share the agents";
   } else if (f.campaign.amd) {
     out.why_not = "AMD's classification time is not in the optimum's model";
+  } else if (is_replay(f) && !replay_fit) {
+    out.why_not = "a replay world is fitted to a progressive run, and none was made";
+  } else if (is_replay(f)) {
+    out.model_name = "hold-window model fitted to a progressive run's means";
+    stretches.push_back({0, sc.hours, measured_model(f, *replay_fit), {}});
   } else {
     out.model_name = "hold-window model fitted by means";
     const ParametricWorld& w = f.simulation.parametric;
@@ -428,7 +469,13 @@ int bench_command(const BenchArgs& args) {
     shares.records = std::move(replay->records);
     replay = std::move(shares);
   }
-  const ScenarioOptimum reference = scenario_optimum(sc);
+  // A replay world's model is fitted to the means of a progressive run (seed 1, the scenario's
+  // horizon): the contacts' own outcomes and talk times have no closed-form means.
+  std::optional<RunResult> replay_fit;
+  if (is_replay(sc.file) && sc.file.inbound.empty() && !sc.file.campaign.amd) {
+    replay_fit = run_once(sc, "progressive", 1, replay, 0, {});
+  }
+  const ScenarioOptimum reference = scenario_optimum(sc, replay_fit ? &*replay_fit : nullptr);
   std::optional<double> optimum;
   if (reference.applies()) optimum = reference.occupancy();
   const std::vector<double> stretch_ends = reference.ends_h();
