@@ -11,7 +11,8 @@
 #              minutes): no contact is dialled twice at once or given one attempt number twice,
 #              and no engine closes a call of another live engine.
 #   import_kill  `omnivox import` of the 45,211-contact bank campaign killed with SIGKILL at
-#              several moments, then run again: every contact is stored, each once.
+#              five shares (0.1-0.9) of one whole import's time, then run again: every contact
+#              is stored, each once.
 #   import_twice two `omnivox import` of the bank campaign at once: each contact stored once.
 #   kill9_midrun three engines run one campaign; one is killed with SIGKILL mid-run: the two
 #              others close its open calls (reconciliation) without dialling those contacts
@@ -87,9 +88,18 @@ fresh_storage() {  # fresh_storage NAME: sets url to a new, empty database
 }
 case "$scenario" in
   import_kill)
+    # The kills land at fixed shares of one whole import's time on this machine, so that they
+    # fall during the import however fast the machine and the backend are.
+    fresh_storage timed
+    started=$(date +%s.%N)
+    "$cli" import --storage "$url" --campaign "$bank" >"$work/import-timed.log" 2>&1 ||
+      fail "the timed import"
+    whole=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+    echo "one whole import: $whole s"
     cut_short=0
-    for delay in 0.3 0.6 0.9 1.2 1.8; do
-      fresh_storage "kill_${delay/./_}"
+    for share in 0.1 0.3 0.5 0.7 0.9; do
+      delay=$(awk -v w="$whole" -v s="$share" 'BEGIN { printf "%.3f", w * s }')
+      fresh_storage "kill_${share/./_}"
       "$cli" import --storage "$url" --campaign "$bank" >"$work/import-killed.log" 2>&1 &
       pid=$!
       sleep "$delay"
