@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <memory>
 #include <queue>
 #include <random>
@@ -24,16 +25,19 @@ namespace {
 // A stylised world driven event by event: attempts are live with probability p and resolve
 // after exp(attempt_s); in the `aged` world the times depend on the outcome as on a real line
 // (busy signals within 3 s, live answers after a few rings, no answer at the ring timeout), so a
-// call in flight's chance to be live changes with its age. A live answer takes a free agent or
-// is abandoned at once; agents hold a call for exp(handle_s). At every event a random "policy"
-// asks for 0..3N launches and the governor clamps it, told the ages of the calls in flight and
-// the last 1,000 times of each outcome. Returns the worst rate seen right after any live answer.
+// call in flight's chance to be live changes with its age. A live answer takes a free agent or,
+// with a hold window of `hold_s`, waits up to hold_s for one (first come, first served) and is
+// abandoned when it runs out; without one it is abandoned at once. Agents hold a call for
+// exp(handle_s). At every event a random "policy" asks for 0..3N launches and the governor
+// clamps it, told the calls waiting, the ages of the calls in flight and the last 1,000 times of
+// each outcome. Returns the worst rate seen right after any live answer or abandon.
 struct GuardRun {
   double worst_rate = 0;
   long live = 0, abandons = 0, breaches = 0;
+  long waited = 0;  // live answers that waited for an agent
 };
 
-GuardRun run_random_policy(std::uint64_t seed, double risk, bool aged = false) {
+GuardRun run_random_policy(std::uint64_t seed, double risk, bool aged = false, double hold_s = 0) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0, 1);
   const int agents = 1 + static_cast<int>(rng() % 40);
@@ -50,10 +54,11 @@ GuardRun run_random_policy(std::uint64_t seed, double risk, bool aged = false) {
   if (seed % 3 == 0) profile.abandon_window = std::chrono::hours(24 * 30);
   AbandonGovernor governor(profile);
 
+  enum class Kind { kCallResolves, kAgentFrees, kHoldRunsOut };
   struct Event {
     double at;
     double launched;
-    bool is_call;  // else an agent finishing
+    Kind kind;
     bool live;
     bool operator>(const Event& o) const { return at > o.at; }
   };
@@ -66,6 +71,7 @@ GuardRun run_random_policy(std::uint64_t seed, double risk, bool aged = false) {
   };
   const TimePoint t0 = parse_utc("2026-05-04T00:00:00Z");
   int idle = agents, pending = 0;
+  std::deque<double> waiting_deadlines;  // first come first served: the earliest deadline first
   long resolved = 0, live_total = 0;
   std::vector<double> launches, ages;
   // The last 1,000 times of each outcome, oldest first, contiguous (as the engine keeps them).
@@ -80,6 +86,7 @@ GuardRun run_random_policy(std::uint64_t seed, double risk, bool aged = false) {
     AbandonGovernor::Exposure e;
     e.now = t0 + seconds_to_duration(now);
     e.agents_idle = idle;
+    e.calls_waiting = static_cast<int>(waiting_deadlines.size());
     e.calls_pending = pending;
     e.live_answer_probability = resolved > 0 ? static_cast<double>(live_total) / resolved : 0.3;
     e.attempts_resolved = resolved;
@@ -93,7 +100,7 @@ GuardRun run_random_policy(std::uint64_t seed, double risk, bool aged = false) {
     EXPECT_LE(allowed, std::max(wanted, 0));
     for (int i = 0; i < allowed; ++i) {
       const bool live = u(rng) < p;
-      events.push({now + resolve_after(live), now, true, live});
+      events.push({now + resolve_after(live), now, Kind::kCallResolves, live});
       launches.push_back(now);
       ++pending;
     }
@@ -105,8 +112,29 @@ GuardRun run_random_policy(std::uint64_t seed, double risk, bool aged = false) {
     events.pop();
     now = ev.at;
     const TimePoint t = t0 + seconds_to_duration(now);
-    if (!ev.is_call) {
-      ++idle;
+    const auto check_rate = [&] {
+      const AbandonGovernor::Window w = governor.window(t);
+      out.live = w.live_answers;
+      out.abandons = w.abandons;
+      out.worst_rate = std::max(out.worst_rate, w.rate);
+      if (w.rate > cap + 1e-12) ++out.breaches;
+    };
+    if (ev.kind == Kind::kAgentFrees) {
+      if (waiting_deadlines.empty()) {
+        ++idle;
+      } else {
+        waiting_deadlines.pop_front();
+        events.push({now + handle(rng), now, Kind::kAgentFrees, false});
+      }
+      continue;
+    }
+    if (ev.kind == Kind::kHoldRunsOut) {
+      // Served meanwhile, the call is gone from the front and a later deadline is there.
+      if (!waiting_deadlines.empty() && waiting_deadlines.front() <= now) {
+        waiting_deadlines.pop_front();
+        governor.record_abandon(t);
+        check_rate();
+      }
       continue;
     }
     --pending;
@@ -120,15 +148,15 @@ GuardRun run_random_policy(std::uint64_t seed, double risk, bool aged = false) {
     governor.record_live_answer(t);
     if (idle > 0) {
       --idle;
-      events.push({now + handle(rng), now, false, false});
+      events.push({now + handle(rng), now, Kind::kAgentFrees, false});
+    } else if (hold_s > 0) {
+      waiting_deadlines.push_back(now + hold_s);
+      events.push({now + hold_s, now, Kind::kHoldRunsOut, false});
+      ++out.waited;
     } else {
       governor.record_abandon(t);
     }
-    const AbandonGovernor::Window w = governor.window(t);
-    out.live = w.live_answers;
-    out.abandons = w.abandons;
-    out.worst_rate = std::max(out.worst_rate, w.rate);
-    if (w.rate > cap + 1e-12) ++out.breaches;
+    check_rate();
   }
   return out;
 }
@@ -173,6 +201,22 @@ TEST(AbandonGuard, RandomPoliciesNeverPassTheCapWhenTimesDependOnTheOutcome) {
     abandons += r.abandons;
   }
   EXPECT_GT(abandons, 0);
+}
+
+// The same with a hold window: a live answer that finds no agent free waits for one, and the
+// governor counts it as a live answer already in the window whose abandon is still to come.
+TEST(AbandonGuard, RandomPoliciesNeverPassTheCapWhenLiveAnswersWait) {
+  long abandons = 0, waited = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    const double hold_s = 1 + static_cast<double>(seed % 10);
+    const double risk = seed % 4 == 0 ? 0.0 : ComplianceProfile{}.abandon_guard_risk;
+    GuardRun r = run_random_policy(seed, risk, seed % 2 == 0, hold_s);
+    EXPECT_EQ(r.breaches, 0) << "seed " << seed << ": worst rate " << r.worst_rate;
+    abandons += r.abandons;
+    waited += r.waited;
+  }
+  EXPECT_GT(abandons, 0);
+  EXPECT_GT(waited, 0);
 }
 
 // The exact tail against every outcome of up to 12 calls, with chances from 0 to 1.
@@ -428,8 +472,11 @@ class RandomPolicy final : public PacingPolicy {
   std::mt19937_64 rng_;
 };
 
+// Seeds 13-18 with the 2 s hold window of 47 CFR 64.1200(a)(7): live answers wait for an agent.
 TEST(AbandonGuard, EngineAuditIsCleanUnderRandomPolicies) {
-  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+  long waited = 0;
+  for (std::uint64_t seed = 1; seed <= 18; ++seed) {
+    const Duration hold = seed > 12 ? std::chrono::seconds(2) : Duration(0);
     std::mt19937_64 rng(seed * 104729);
     std::uniform_real_distribution<double> u(0, 1);
     SimulationOptions so;
@@ -452,11 +499,11 @@ TEST(AbandonGuard, EngineAuditIsCleanUnderRandomPolicies) {
     c.max_attempts = 1;
     c.retry_rules.clear();
     c.ring_timeout = std::chrono::hours(1);
-    c.hold_window = Duration(0);
+    c.hold_window = hold;
     c.compliance = ComplianceProfile::none();
     c.compliance.name = "GUARD";
     c.compliance.abandon_cap = 0.03;
-    c.compliance.hold_window = Duration(0);
+    c.compliance.hold_window = hold;
     if (seed % 2 == 0) c.compliance.abandon_guard_risk = 0;
     engine.add_campaign(c);
     engine.set_pacing_policy("guard", std::make_unique<RandomPolicy>(seed));
@@ -477,7 +524,12 @@ TEST(AbandonGuard, EngineAuditIsCleanUnderRandomPolicies) {
         audit.attempts, 100 * st.abandon_rate, 100 * audit.max_window_rate);
     EXPECT_EQ(audit.cap_breaches, 0) << "seed " << seed;
     EXPECT_GT(audit.attempts, 100);
+    simulation.storage().scan_attempts("guard", [&](const Attempt& a) {
+      if (a.bridged_at != TimePoint{} && a.bridged_at > a.answered_at) ++waited;
+      return true;
+    });
   }
+  EXPECT_GT(waited, 0);  // the hold window's seeds had live answers waiting
 }
 
 }  // namespace
