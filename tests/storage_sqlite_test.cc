@@ -611,6 +611,55 @@ TEST(SqliteStorage, DncAnswersFollowEveryChangeToTheLists) {
   EXPECT_TRUE(tenant_b->is_dnc("c1", "+351922222222"));
 }
 
+// A number another process adds to a DNC list is on it for the next check after the addition
+// is committed, however many answers were kept before and whatever this Storage wrote between.
+TEST(SqliteStorage, DncAdditionByAnotherProcessCountsFromTheNextCheck) {
+  TempDir dir;
+  const std::string path = dir.file("dnc.sqlite");
+  const std::string number = "+351933333333";
+  int to_child[2];
+  int to_parent[2];
+  ASSERT_EQ(::pipe(to_child), 0);
+  ASSERT_EQ(::pipe(to_parent), 0);
+  // Forked before this process opens the file: the child holds no connection of the parent's.
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    char go = 0;
+    char done = 'k';
+    if (::read(to_child[0], &go, 1) != 1) ::_exit(1);
+    try {
+      make_sqlite_storage(path)->add_dnc("global", number);
+    } catch (const std::exception&) {
+      done = 'e';
+    }
+    ssize_t ignored = ::write(to_parent[1], &done, 1);
+    (void)ignored;
+    ::_exit(0);
+  }
+  auto s = make_sqlite_storage(path);
+  Contact c;
+  c.campaign_id = "c1";
+  c.external_id = "x1";
+  c.numbers.push_back(PhoneNumber{.e164 = number});
+  c.id = s->add_contact(c);
+  EXPECT_FALSE(s->is_dnc("c1", number));
+  EXPECT_FALSE(s->is_dnc("c1", number));
+  c.attempts = 1;
+  s->update_contact(c);  // a commit of this Storage's own between the checks
+  EXPECT_FALSE(s->is_dnc("c1", number));
+  const char go = 'g';
+  ASSERT_EQ(::write(to_child[1], &go, 1), 1);
+  char done = 0;
+  ASSERT_EQ(::read(to_parent[0], &done, 1), 1);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  for (int fd : {to_child[0], to_child[1], to_parent[0], to_parent[1]}) ::close(fd);
+  ASSERT_EQ(done, 'k');
+  EXPECT_TRUE(s->is_dnc("c1", number));
+  EXPECT_TRUE(s->is_dnc("c2", number));
+}
+
 // A refill's scan leaves out, before reading their rows, the contacts its caller skips and the
 // ones deferred past its due time, and visits a deferred contact again once its time has come.
 TEST(SqliteStorage, ViewScansLeaveOutSkippedAndDeferredContacts) {

@@ -5,11 +5,14 @@
 #include <absl/container/flat_hash_map.h>
 #include <sqlite3.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -568,7 +571,8 @@ class SqliteStorage final : public Storage {
         throw;
       }
       prepare_all();
-      if (options_.wal && !path.empty() && path != ":memory:") {
+      wal_file_ = options_.wal && !path.empty() && path != ":memory:" && in_wal_mode();
+      if (wal_file_) {
         auto checkpointer = std::make_unique<Checkpointer>(path, options_.busy_timeout_ms);
         if (checkpointer->ok()) {
           checkpointer_ = std::move(checkpointer);
@@ -1092,12 +1096,19 @@ class SqliteStorage final : public Storage {
     return u.changes() > 0;
   }
   // An engine checks each number twice per attempt (at the refill and at the launch): the
-  // answers are kept until a DNC list changes. Each check still asks SQLite whether another
-  // connection committed since the last one (PRAGMA data_version, no table read); only then is
-  // the DNC change counter read. So an answer is as of the check, as a query would be.
+  // answers are kept until a DNC list changes, and an answer is as of the check, as a query
+  // would be. A check first looks at the WAL-index header in shared memory (no lock, no
+  // system call): unchanged since the last look, nothing was committed by any connection of
+  // any process since, and the kept answers stand. Otherwise (or without a WAL) it asks SQLite
+  // whether another connection committed (PRAGMA data_version: a read transaction) and only
+  // then reads the DNC change counter.
   bool is_dnc(std::string_view campaign_id, std::string_view e164) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    {
+    // Read before the read transaction below: a commit after this read changes the header, so
+    // the next check looks again; one before it, the transaction sees.
+    WalIndexHeader header;
+    const bool header_read = read_wal_index_header(header);
+    if (!header_read || !wal_header_seen_ || header != *wal_header_seen_) {
       Use u(data_version_, "is_dnc: data version");
       u.step();
       const std::int64_t version = u.i64(0);
@@ -1109,6 +1120,11 @@ class SqliteStorage final : public Storage {
           dnc_changes_seen_ = changes;
           dnc_answers_.clear();
         }
+      }
+      if (header_read) {
+        wal_header_seen_ = header;
+      } else {
+        wal_header_seen_.reset();
       }
     }
     // (absl's own string_view: this abseil is built without std::string_view.)
@@ -1194,6 +1210,42 @@ class SqliteStorage final : public Storage {
   }
 
  private:
+  // The first copy of the WAL-index header at the start of the database's shared memory (the
+  // -shm file): https://www.sqlite.org/walformat.html, "The WAL-Index Header". A writer stores
+  // it twice, the second copy first, when a transaction commits; every commit changes it (the
+  // last frame's index and checksum grow, or a WAL started over has new salts), so an
+  // unchanged header means no commit since it was read.
+  struct WalIndexHeader {
+    std::array<unsigned char, 48> bytes{};
+    bool operator==(const WalIndexHeader&) const = default;
+  };
+  // False when there is none to read (no WAL, its shared memory not mapped) or a writer is
+  // storing it at this moment (the two copies differ). Caller holds mutex_.
+  bool read_wal_index_header(WalIndexHeader& out) {
+    // (Mapping the shared memory of a file not in WAL mode would create its -shm file.)
+    if (!wal_file_) return false;
+    sqlite3_file* file = nullptr;
+    if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || !file ||
+        !file->pMethods || file->pMethods->iVersion < 2 || !file->pMethods->xShmMap) {
+      return false;
+    }
+    volatile void* region = nullptr;
+    constexpr int kRegionSize = 32768;  // SQLite's wal-index region size
+    if (file->pMethods->xShmMap(file, 0, kRegionSize, 0, &region) != SQLITE_OK || !region) {
+      return false;
+    }
+    // As SQLite reads it (walIndexTryHdr): the first copy, a barrier, the second copy.
+    const auto* shared = static_cast<const volatile unsigned char*>(region);
+    WalIndexHeader second;
+    for (std::size_t i = 0; i < out.bytes.size(); ++i) out.bytes[i] = shared[i];
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    for (std::size_t i = 0; i < second.bytes.size(); ++i) {
+      second.bytes[i] = shared[out.bytes.size() + i];
+    }
+    constexpr std::size_t kIsInit = 12;  // WalIndexHdr.isInit
+    return out == second && out.bytes[kIsInit] != 0;
+  }
+
   // BEGIN .. COMMIT; rolls back if not committed. Caller holds mutex_.
   class Transaction {
    public:
@@ -1273,6 +1325,14 @@ class SqliteStorage final : public Storage {
       }
       throw Error(ErrorCode::kStorage, "sqlite storage: " + op + ": " + msg);
     }
+  }
+  // SQLite keeps the journal mode it had when it cannot change it (a file system without
+  // shared memory): what it answers now, not what was asked.
+  bool in_wal_mode() {
+    Stmt s;
+    s.prepare(db_, "PRAGMA journal_mode");
+    Use u(s, "open: read journal mode");
+    return u.step() && u.view(0) == "wal";
   }
   int read_version() {
     Stmt s;
@@ -1768,6 +1828,10 @@ class SqliteStorage final : public Storage {
   absl::flat_hash_map<std::string, std::vector<std::pair<std::string, bool>>> dnc_answers_;
   std::int64_t data_version_seen_ = -1;
   std::int64_t dnc_changes_seen_ = -1;
+  // A file in WAL mode (not ":memory:", not a rollback journal): it has a WAL-index header.
+  bool wal_file_ = false;
+  // The WAL-index header as read before the last check that asked SQLite; unset when none was.
+  std::optional<WalIndexHeader> wal_header_seen_;
   Stmt data_version_, dnc_changes_;
   Stmt campaign_ids_, put_campaign_, get_campaign_, put_list_, lists_, next_list_order_,
       insert_contact_, get_contact_, update_contact_, scan_all_, scan_callbacks_, scan_ready_,
