@@ -3,6 +3,7 @@
 #include "omnivox/sqlite_storage.h"
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <sqlite3.h>
 
 #include <array>
@@ -1795,13 +1796,13 @@ class SqliteStorage final : public Storage {
   Stmt views_callbacks_, views_ready_, update_dialling_state_, update_attempt_state_,
       update_counts_, scheduled_callbacks_, scheduled_retries_;
   // defer_contacts' hints: contact -> until (UTC). Guarded by mutex_.
-  std::unordered_map<ContactId, TimePoint> deferred_;
+  absl::flat_hash_map<ContactId, TimePoint> deferred_;
   // Open attempts this object wrote (their later writes update them in place), and the status
   // and due time it last wrote of each contact (write_contact's choice of statement); each
   // dropped whole at kKeysKept entries. Guarded by mutex_.
   static constexpr std::size_t kKeysKept = 1 << 20;
-  std::unordered_set<CallId> open_attempts_;
-  std::unordered_map<ContactId, std::pair<std::int64_t, std::int64_t>> index_keys_;
+  absl::flat_hash_set<CallId> open_attempts_;
+  absl::flat_hash_map<ContactId, std::pair<std::int64_t, std::int64_t>> index_keys_;
   // attributes_read's and attributes_text's pairs, dropped whole at kAttributesKept entries
   // (the contacts in calls, and more). Guarded by mutex_.
   static constexpr std::size_t kAttributesKept = 8192;
@@ -1817,7 +1818,7 @@ class SqliteStorage final : public Storage {
     bool loaded = false;
   };
   static constexpr std::size_t kClaimedKept = 8192;
-  std::unordered_set<ContactId> held_;
+  absl::flat_hash_set<ContactId> held_;
   std::unordered_map<ContactId, ClaimedContact> claimed_;
   // The scan_contact_views running (mutex_ held), for omnivox_passed_over; else null.
   const ContactScan* scanning_ = nullptr;
