@@ -270,12 +270,16 @@ class CountingStorage final : public StorageWrapper {
   void update_contact(const Contact& c) override {
     timed("update_contact", 1, [&] { return (target()->update_contact(c), 0); });
   }
+  // A scan's rows are the contacts it visited.
+  template <typename Fn>
+  std::size_t timed_scan(const char* kind, Fn&& scan) {
+    const std::size_t n = timed(kind, 0, scan);
+    counts_[kind].rows += static_cast<long long>(n);
+    return n;
+  }
   std::size_t scan_contact_views(const ContactScan& s,
                                  const std::function<ScanStep(const ContactView&)>& v) override {
-    std::size_t n = 0;
-    timed("scan_contact_views", 0, [&] { return n = target()->scan_contact_views(s, v); });
-    counts_["scan_contact_views"].rows += static_cast<long long>(n);
-    return n;
+    return timed_scan("scan_contact_views", [&] { return target()->scan_contact_views(s, v); });
   }
   std::size_t contact_count(std::string_view id) override {
     return timed("contact_count", 1, [&] { return target()->contact_count(id); });
@@ -319,6 +323,37 @@ class CountingStorage final : public StorageWrapper {
   }
   void write_batch(const StorageWriteBatch& b) override {
     timed("write_batch", b.size(), [&] { return (target()->write_batch(b), 0); });
+  }
+  std::size_t scan_contacts(const ContactScan& s,
+                            const std::function<bool(const Contact&)>& v) override {
+    return timed_scan("scan_contacts", [&] { return target()->scan_contacts(s, v); });
+  }
+  void defer_contacts(std::string_view campaign, std::span<const ContactId> ids,
+                      TimePoint until) override {
+    timed("defer_contacts", ids.size(),
+          [&] { return (target()->defer_contacts(campaign, ids, until), 0); });
+  }
+  std::vector<ContactId> claim_leases_to_reconcile(std::span<const ContactId> ids,
+                                                   std::string_view owner, TimePoint now,
+                                                   Duration ttl) override {
+    return timed("claim_leases_to_reconcile", ids.size(),
+                 [&] { return target()->claim_leases_to_reconcile(ids, owner, now, ttl); });
+  }
+  void release_leases(std::span<const ContactId> ids, std::string_view owner) override {
+    timed("release_leases", ids.size(), [&] { return (target()->release_leases(ids, owner), 0); });
+  }
+  std::optional<TimePoint> earliest_lease_expiry(std::string_view campaign, std::string_view owner,
+                                                 TimePoint now) override {
+    return timed("earliest_lease_expiry", 1,
+                 [&] { return target()->earliest_lease_expiry(campaign, owner, now); });
+  }
+  void scan_attempts(std::string_view campaign,
+                     const std::function<bool(const Attempt&)>& v) override {
+    timed("scan_attempts", 1, [&] { return (target()->scan_attempts(campaign, v), 0); });
+  }
+  void scan_open_attempts(std::string_view campaign,
+                          const std::function<bool(const Attempt&)>& v) override {
+    timed("scan_open_attempts", 1, [&] { return (target()->scan_open_attempts(campaign, v), 0); });
   }
 
  private:

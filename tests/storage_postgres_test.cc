@@ -354,11 +354,31 @@ TEST(PostgresStorage, ConcurrentOpensMigrateOnce) {
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM tenants", db), "4");
 }
 
-// What schema versions 5 and 6 add, removed again: a database as version 4 left it.
-const char* const kUndoVersions5And6 =
+// What schema version 7 changes, undone: a database as version 6 left it.
+const char* const kUndoVersion7 =
+    "CREATE INDEX leases_expiry ON leases (tenant_id, expiry); DROP INDEX leases_owner_expiry; "
+    "DELETE FROM omnivox_schema_migrations WHERE version = 7;";
+
+// What schema versions 5 to 7 add, removed again: a database as version 4 left it.
+const std::string kUndoVersions5To7 =
+    std::string(kUndoVersion7) +
     "DROP INDEX leases_expiry; DELETE FROM omnivox_schema_migrations WHERE version = 6; "
     "DROP INDEX contacts_scheduled; DROP INDEX journal_writer; ALTER TABLE journal DROP COLUMN "
     "writer, DROP COLUMN writer_seq; DELETE FROM omnivox_schema_migrations WHERE version = 5;";
+
+// A database made by this build taken back to schema `version` (`undo`: what the later versions
+// added, removed), then opened: migrated in place to the current version.
+std::unique_ptr<Storage> open_migrated_from(const std::string& conninfo, const std::string& undo,
+                                            int version) {
+  const std::string db = db_name_of(conninfo);
+  cluster().exec(undo, db);
+  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db),
+            std::to_string(version));
+  auto s = make_postgres_storage(conninfo);
+  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db),
+            std::to_string(kPostgresSchemaVersion));
+  return s;
+}
 
 // A database at schema version 3 (what version 4 adds removed again) is upgraded in place: the
 // per-status counts start from its rows and follow later writes; a refill's deferral, a DNC
@@ -378,7 +398,7 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
       ids.push_back(s->add_contact(c));
     }
   }
-  cluster().exec(kUndoVersions5And6, db);
+  cluster().exec(kUndoVersions5To7, db);
   cluster().exec(
       "DROP TRIGGER contacts_counts_insert ON contacts; DROP TRIGGER contacts_counts_update ON "
       "contacts; DROP TRIGGER contacts_counts_delete ON contacts; DROP FUNCTION "
@@ -516,13 +536,9 @@ TEST(PostgresStorage, MigratesAVersion4DatabaseAndKeepsItsJournal) {
     s->append_journal(line("before 1"));
     s->append_journal(line("before 2"));
   }
-  cluster().exec(kUndoVersions5And6, db);
-  ASSERT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "4");
-  auto s = make_postgres_storage(conninfo);
-  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db),
-            std::to_string(kPostgresSchemaVersion));
+  auto s = open_migrated_from(conninfo, kUndoVersions5To7, 4);
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
-                                  "('contacts_scheduled', 'journal_writer', 'leases_expiry')",
+                                  "('contacts_scheduled', 'journal_writer', 'leases_owner_expiry')",
                                   db),
             "3");
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM journal WHERE writer IS NULL", db), "2");
@@ -540,6 +556,61 @@ TEST(PostgresStorage, MigratesAVersion4DatabaseAndKeepsItsJournal) {
                                   "WHERE writer IS NOT NULL",
                                   db),
             "3");
+}
+
+// earliest_lease_expiry among many leases of the asker, live and released, and of owners named
+// before and after it: only the other owners' live leases on the campaign count.
+std::optional<TimePoint> other_owners_first_expiry_among_many(const std::string& conninfo,
+                                                              TimePoint now) {
+  auto s = make_postgres_storage(conninfo);
+  std::vector<ContactId> mine = add_new_contacts(*s, 300, "mine", "+3519123");
+  std::vector<ContactId> theirs = add_new_contacts(*s, 4, "theirs", "+3519124");
+  Contact elsewhere;
+  elsewhere.campaign_id = "c2";
+  elsewhere.external_id = "elsewhere";
+  elsewhere.numbers.push_back(PhoneNumber{"+351912500000"});
+  const ContactId other_campaigns = s->add_contact(elsewhere);
+  const auto minutes = [](int m) { return std::chrono::minutes(m); };
+  // The asker's leases expire first; half of them released (dead rows until a vacuum).
+  const std::span<const ContactId> all_mine(mine);
+  EXPECT_EQ(s->claim_leases(all_mine, "me", now, minutes(1)).size(), mine.size());
+  s->release_leases(all_mine.first(150), "me");
+  EXPECT_EQ(s->claim_leases({&theirs[0], 1}, "a-before", now, minutes(9)).size(), 1u);
+  EXPECT_EQ(s->claim_leases({&theirs[1], 1}, "z-after", now, minutes(7)).size(), 1u);
+  EXPECT_EQ(s->claim_leases({&theirs[2], 1}, "z-after", now - minutes(10), minutes(5)).size(), 1u);
+  EXPECT_EQ(s->claim_leases({&other_campaigns, 1}, "a-before", now, minutes(2)).size(), 1u);
+  EXPECT_EQ(s->earliest_lease_expiry("c1", "a-before", now), now + minutes(1));
+  EXPECT_EQ(s->earliest_lease_expiry("c2", "me", now), now + minutes(2));
+  EXPECT_EQ(s->earliest_lease_expiry("c2", "a-before", now), std::nullopt);
+  return s->earliest_lease_expiry("c1", "me", now);
+}
+
+TEST(PostgresStorage, EarliestLeaseExpiryCountsOnlyTheOtherOwnersLiveLeasesOnTheCampaign) {
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  EXPECT_EQ(other_owners_first_expiry_among_many(fresh_database("expiry"), now),
+            now + std::chrono::minutes(7));
+}
+
+// A database at schema version 6 (leases by expiry) is upgraded to leases by owner and expiry,
+// and the leases it holds are answered for.
+TEST(PostgresStorage, MigratesAVersion6DatabaseAndAnswersForItsLeases) {
+  const std::string conninfo = fresh_database("v6");
+  const std::string db = db_name_of(conninfo);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  ContactId id = kNoContact;
+  {
+    auto s = make_postgres_storage(conninfo);
+    id = add_new_contacts(*s, 1, "v6-", "+35191234540")[0];
+    ASSERT_EQ(s->claim_leases({&id, 1}, "them", now, std::chrono::minutes(3)).size(), 1u);
+  }
+  auto s = open_migrated_from(conninfo, kUndoVersion7, 6);
+  EXPECT_EQ(cluster().query_value("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM "
+                                  "pg_indexes WHERE tablename = 'leases'",
+                                  db),
+            "leases_owner_expiry,leases_pkey");
+  EXPECT_EQ(s->earliest_lease_expiry("c1", "me", now), now + std::chrono::minutes(3));
+  EXPECT_EQ(s->earliest_lease_expiry("c1", "them", now), std::nullopt);
+  EXPECT_EQ(other_owners_first_expiry_among_many(conninfo, now), now + std::chrono::minutes(3));
 }
 
 // A survey of the campaign's schedule (scheduled_after) reads only the RETRY and CALLBACK
@@ -745,11 +816,19 @@ TEST(PostgresStorage, DialableScanSurveyOpenAttemptsAndLeaseExpiriesUseTheirInde
       "SELECT call_id FROM attempts WHERE tenant_id = 'default' AND campaign_id = 'c1' "
       "AND disposition = 0 AND call_id > 0 ORDER BY call_id LIMIT 10",
       "attempts_open", false);
-  expect_served(
-      "SELECT l.expiry FROM leases l JOIN contacts c ON c.id = l.contact_id "
-      "WHERE c.campaign_id = 'c1' AND c.tenant_id = 'default' AND l.tenant_id = 'default' "
-      "AND l.owner <> 'me' AND l.expiry > 5 ORDER BY l.expiry LIMIT 1",
-      "leases_expiry", true);
+  // The owners one index step each, then each other owner's leases in expiry order; the
+  // campaign's contacts are never walked.
+  const std::string lease_question = plan(
+      "WITH RECURSIVE o(owner) AS (SELECT min(owner) FROM leases WHERE tenant_id = 'default' "
+      "UNION ALL SELECT (SELECT min(n.owner) FROM leases n WHERE n.tenant_id = 'default' "
+      "AND n.owner > o.owner) FROM o WHERE o.owner IS NOT NULL) "
+      "SELECT min(x.expiry) FROM o CROSS JOIN LATERAL (SELECT l.expiry FROM leases l "
+      "WHERE l.tenant_id = 'default' AND l.owner = o.owner AND l.expiry > 5 AND (SELECT "
+      "c.campaign_id FROM contacts c WHERE c.id = l.contact_id) = 'c1' ORDER BY l.expiry "
+      "LIMIT 1) x WHERE o.owner <> 'me'");
+  EXPECT_NE(lease_question.find("leases_owner_expiry"), std::string::npos) << lease_question;
+  EXPECT_EQ(lease_question.find("Sort"), std::string::npos) << lease_question;
+  EXPECT_NE(lease_question.find("contacts_pkey"), std::string::npos) << lease_question;
 }
 
 // ---- bad input ----
