@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -63,27 +64,36 @@ INSTANTIATE_TEST_SUITE_P(Stylised, PredictiveNearOptimum,
                          ::testing::Values(std::pair{10, 100.0}, std::pair{20, 60.0},
                                            std::pair{50, 36.0}));
 
+// A decision's view of `idle` + `busy` agents after `resolved` attempts of which a share `p`
+// were live, attempts of mean 20 s, handle times `handle` (s), `abandons` of `live` live
+// answers under a 3 % cap.
+PacingSnapshot snapshot_of(int idle, int busy, double p, long resolved,
+                           std::span<const double> handle, long live, long abandons) {
+  PacingSnapshot s;
+  s.agents_logged_in = idle + busy;
+  s.agents_idle = idle;
+  s.agents_busy = busy;
+  s.live_answer_probability = p;
+  s.mean_time_to_resolve_s = 20;
+  s.mean_handle_s = 120;
+  s.recent_handle_s = handle;
+  s.attempts_resolved = resolved;
+  s.abandon_cap = 0.03;
+  s.live_answers = live;
+  s.abandons = abandons;
+  s.abandon_rate = static_cast<double>(abandons) / static_cast<double>(live);
+  return s;
+}
+
 // With a real clock the model is solved on a worker thread: decide() answers at once from the
 // last solution (progressive before the first) while a 100-agent p = 0.1 solve, seconds long,
 // runs; the solution is used once it is ready.
 TEST(PredictiveRealTime, DecidesWithinAMillisecondWhileASolveRuns) {
   auto policy = make_predictive_policy();
   std::vector<double> handle(50, 120.0);
-  PacingSnapshot s;
+  PacingSnapshot s = snapshot_of(8, 92, 0.1, 100000, handle, 10000, 200);
   s.real_time = true;
-  s.agents_logged_in = 100;
-  s.agents_idle = 8;
-  s.agents_busy = 92;
   s.calls_pending = 40;
-  s.live_answer_probability = 0.1;
-  s.mean_time_to_resolve_s = 20;
-  s.mean_handle_s = 120;
-  s.recent_handle_s = handle;
-  s.attempts_resolved = 100000;
-  s.abandon_cap = 0.03;
-  s.live_answers = 10000;
-  s.abandons = 200;
-  s.abandon_rate = 0.02;
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   std::vector<double> latencies_ms;
@@ -108,6 +118,34 @@ TEST(PredictiveRealTime, DecidesWithinAMillisecondWhileASolveRuns) {
   EXPECT_GT(latencies_ms.size(), 10u);  // the solve took long enough to be decided around
   // The goal is < 1 ms; the bound is generous for loaded or instrumented (sanitizer) runs.
   EXPECT_LT(worst, 50.0);
+}
+
+// The model follows the estimates as the sample grows: once the resolved attempts have doubled
+// since the last solve, an estimate that moved a few percent (here p by 6 %, inside the margins
+// of the early solves) is solved again, so the later decisions are those of a policy that saw
+// only the newer estimates (up to the solver's tolerance: the re-solve starts from the last
+// solution); before the sample doubled the same move changes nothing.
+TEST(PredictiveResolve, SolvesAgainForAFewPercentOnceTheSampleDoubled) {
+  std::vector<double> handle(1000, 120.0);
+  // 1,000 live answers: too few for the allowance to step.
+  auto snapshot = [&](long resolved, double p) {
+    return snapshot_of(6, 4, p, resolved, handle, 1000, 20);
+  };
+  const PacingSnapshot first = snapshot(8000, 0.10);
+  const PacingSnapshot undoubled = snapshot(12000, 0.094);
+  const PacingSnapshot doubled = snapshot(16000, 0.094);
+  const int at_first = make_predictive_policy()->decide(first);
+  const int fresh_at_doubled = make_predictive_policy()->decide(doubled);
+  ASSERT_GT(fresh_at_doubled, at_first);  // the move matters to the decision
+
+  auto policy = make_predictive_policy();
+  EXPECT_EQ(policy->decide(first), at_first);
+  EXPECT_EQ(policy->decide(undoubled), at_first);
+  const int at_doubled = policy->decide(doubled);
+  EXPECT_GT(at_doubled, at_first);
+  EXPECT_NEAR(at_doubled, fresh_at_doubled, 1);
+  std::printf("launches %d at p = 0.10, %d at p = 0.094 (%d solved afresh)\n", at_first, at_doubled,
+              fresh_at_doubled);
 }
 
 }  // namespace

@@ -290,15 +290,18 @@ class PredictivePolicy final : public PacingPolicy {
   }
 
   // The solution for `agents` and the team size it was solved for. The model is solved again
-  // when an estimate moved more than 10 % (for drift alone only once the sample has doubled, so
-  // a campaign solves O(log attempts) times) or the abandon allowance stepped. A team size not
+  // when the sample has doubled and an estimate moved more than kResolveDrift since the last
+  // solve (so a campaign solves O(log attempts) times), or the abandon allowance stepped. A
+  // threshold as coarse as the early margins (10 %) would keep the margins of the last solve
+  // for the rest of a campaign once they shrink below it: they shrink by a factor of sqrt(2) a
+  // doubling, a few percent once thousands of attempts resolved. A team size not
   // solved yet uses the nearest solved one, scaled, until it has held for 100 resolved attempts
   // (agents logging in or out one by one at a shift change must not trigger a solve each).
   // With a virtual clock a solve runs inline (time stands still meanwhile, and runs stay
   // reproducible); with a real one on the worker thread, the last solution serving meanwhile.
   std::pair<const Solution*, int> choose(int agents, double p, double attempt_mean,
                                          double handle_mean, long resolved, bool inline_solve) {
-    auto far = [](double a, double b) { return std::abs(std::log(a / b)) > 0.10; };
+    auto far = [](double a, double b) { return std::abs(std::log(a / b)) > kResolveDrift; };
     bool drifted = far(p, at_.p_live) || far(attempt_mean, at_.attempt_mean_s) ||
                    far(handle_mean, at_.handle_mean_s);
     bool grown = resolved >= std::max(resolved_at_solve_ + 200L, 2 * resolved_at_solve_);
@@ -373,9 +376,10 @@ class PredictivePolicy final : public PacingPolicy {
   }
 
   static constexpr int kUnset = -1000;
-  static constexpr long kMinHandles = 10;
-  static constexpr long kRecentLive = 2000;  // live answers behind the recent abandon rate  //
-                                             // finished calls before the handle time is trusted
+  static constexpr long kMinHandles = 10;    // finished calls before the handle time is trusted
+  static constexpr long kRecentLive = 2000;  // live answers behind the recent abandon rate
+  // Relative move of an estimate (|ln(new / old)|) that makes a doubled sample worth a solve.
+  static constexpr double kResolveDrift = 0.02;
   PredictiveOptions options_;
   long handles_ = 0;             // finished calls counted by track_handles
   double handle_seconds_ = 0;    // their summed handle times
