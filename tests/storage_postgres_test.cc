@@ -831,6 +831,37 @@ TEST(PostgresStorage, DialableScanSurveyOpenAttemptsAndLeaseExpiriesUseTheirInde
   EXPECT_NE(lease_question.find("contacts_pkey"), std::string::npos) << lease_question;
 }
 
+// A deferral looks each contact up by its key whatever the statistics say: late in a campaign,
+// when they say few contacts are ready, a plan through contacts_ready walked every ready contact
+// per id (the form of the statement before checked tenant, campaign and status as plain
+// equalities, and was planned so here).
+TEST(PostgresStorage, DeferralsLookContactsUpByIdWhenFewAreReady) {
+  const std::string conninfo = fresh_database("defer_plan");
+  std::vector<ContactId> ids;
+  {
+    auto s = make_postgres_storage(conninfo);
+    ids = add_new_contacts(*s, 2000, "d", "+3519126");
+  }
+  pqxx::connection c(conninfo);
+  pqxx::nontransaction tx(c);
+  tx.exec("UPDATE contacts SET status = 3");  // DONE: the statistics say none is ready
+  tx.exec("ANALYZE contacts");
+  tx.exec("SET plan_cache_mode = force_generic_plan");
+  tx.exec(
+      "PREPARE defer(text, text, bigint[], bigint, bigint[]) AS UPDATE contacts c SET "
+      "defer_until = $4 FROM (SELECT x.id FROM unnest($3::bigint[], $5::bigint[]) AS d(id, v) "
+      "CROSS JOIN LATERAL (SELECT k.id FROM contacts k WHERE k.id = d.id AND (k.tenant_id, "
+      "k.campaign_id, k.status IN (0, 1), k.xmin::text::bigint) IS NOT DISTINCT FROM ($1, $2, "
+      "true, d.v) FOR NO KEY UPDATE SKIP LOCKED) x) k WHERE c.id = k.id");
+  std::string plan;
+  for (const auto& row : tx.exec("EXPLAIN EXECUTE defer('default', 'c1', '{100}', 5, '{1}')")) {
+    plan += row[0].as<std::string>() + "\n";
+  }
+  EXPECT_EQ(plan.find("contacts_ready"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("Seq Scan"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("contacts_pkey"), std::string::npos) << plan;
+}
+
 // ---- bad input ----
 
 TEST(PostgresStorage, UnreachableServerIsAClearErrorWithThePasswordMasked) {

@@ -1779,15 +1779,17 @@ class PostgresStorage final : public Storage {
     c.prepare("wake_deferred",
               "UPDATE contacts SET defer_until = 0 WHERE tenant_id = $1 AND campaign_id = $2 "
               "AND status IN (0, 1) AND defer_until > 0 AND defer_until <= $3");
-    // Rows locked one by one in the order of $3 (sorted), looked up by id (whatever the
-    // planner's statistics say), those another transaction holds skipped (a hint), and those
-    // written since the refill read them (another row version than $5's) left alone: the
-    // deferral was judged on what the write replaced.
+    // Rows locked one by one in the order of $3 (sorted), looked up by id, those another
+    // transaction holds skipped (a hint), and those written since the refill read them
+    // (another row version than $5's) left alone: the deferral was judged on what the write
+    // replaced. The other conditions are checked per row in a form no index serves: as plain
+    // equalities, when the statistics said few contacts were ready (late in a campaign), the
+    // planner looked each id up by walking contacts_ready (0.1 s to 0.3 s a statement).
     c.prepare("defer_contacts",
               "UPDATE contacts c SET defer_until = $4 FROM (SELECT x.id FROM "
               "unnest($3::bigint[], $5::bigint[]) AS d(id, v) CROSS JOIN LATERAL (SELECT k.id "
-              "FROM contacts k WHERE k.id = d.id AND k.tenant_id = $1 AND k.campaign_id = $2 "
-              "AND k.status IN (0, 1) AND k.xmin::text::bigint = d.v "
+              "FROM contacts k WHERE k.id = d.id AND (k.tenant_id, k.campaign_id, k.status IN "
+              "(0, 1), k.xmin::text::bigint) IS NOT DISTINCT FROM ($1, $2, true, d.v) "
               "FOR NO KEY UPDATE SKIP LOCKED) x) k WHERE c.id = k.id");
     // The whole batch in one statement. Contacts of other tenants and unknown ids are not in
     // the SELECT; rows are locked in id order so concurrent batches cannot deadlock. A contact
