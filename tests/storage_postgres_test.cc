@@ -862,6 +862,30 @@ TEST(PostgresStorage, DeferralsLookContactsUpByIdWhenFewAreReady) {
   EXPECT_NE(plan.find("contacts_pkey"), std::string::npos) << plan;
 }
 
+// Call ids come from the sequence a block at a time per Storage object, handed out in order: an
+// object's ids follow one another, another object's come from another block, and none is given
+// twice.
+TEST(PostgresStorage, CallIdsAreDrawnInBlocksAndHandedOutInOrder) {
+  const std::string conninfo = fresh_database("call_ids");
+  auto a = make_postgres_storage(conninfo);
+  auto b = make_postgres_storage(conninfo);
+  const std::vector<CallId> first = a->allocate_call_ids(64);
+  const std::vector<CallId> other = b->allocate_call_ids(64);
+  const std::vector<CallId> second = a->allocate_call_ids(64);
+  const CallId single = a->allocate_call_id();
+  const std::vector<CallId> more_than_a_block = b->allocate_call_ids(3000);
+  for (std::size_t i = 0; i < first.size(); ++i) EXPECT_EQ(first[i], first[0] + i);
+  EXPECT_EQ(second.front(), first.back() + 1);
+  EXPECT_EQ(single, second.back() + 1);
+  EXPECT_GE(other.front(), first.front() + 1024);
+  std::set<CallId> all(first.begin(), first.end());
+  for (const auto* ids : {&other, &second, &more_than_a_block})
+    all.insert(ids->begin(), ids->end());
+  all.insert(single);
+  EXPECT_EQ(all.size(), 64u * 3 + 1 + 3000);
+  EXPECT_EQ(all.count(0), 0u);
+}
+
 // ---- bad input ----
 
 TEST(PostgresStorage, UnreachableServerIsAClearErrorWithThePasswordMasked) {
