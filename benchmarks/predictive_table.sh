@@ -12,13 +12,7 @@
 # budget (docs/compliance.md), with nothing lost to learning and nothing left after it.
 # Usage: bash benchmarks/predictive_table.sh [SEEDS] [OMNIVOX] [WARM_UP]
 #        (defaults: 10, ./build/src/cli/omnivox, 2)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-SEEDS="${1:-10}"
-OMNIVOX="${2:-./build/src/cli/omnivox}"
-WARM_UP="${3:-2}"
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+source "$(dirname "$0")/pacing_script_setup.sh" "$@"
 for n in 5 10 20 50 100; do
   for p in 25 10; do
     name="stylised-N$n-p$p"

@@ -148,6 +148,7 @@ case "$scenario" in
     for n in 1 2 3; do run_engine "node-$n" --speed 1 --lease-ttl 10 --for "$realtime_limit"; done
     wait_all || fail "an engine exited with an error"
     for n in 1 2 3; do
+      echo "node-$n: $(grep -o '"attempts":[0-9]*' "$work/out-node-$n/summary.json" | head -1)"
       grep -q '"attempts":[1-9]' "$work/out-node-$n/summary.json" || fail "node-$n dialed nothing"
     done
     ;;
@@ -206,6 +207,7 @@ case "$scenario" in
     for n in 1 2 3; do run_engine "node-$n" --speed 10 --lease-ttl 10 --for 150; done
     wait_all || fail "an engine exited with an error"
     for n in 1 2 3; do
+      echo "node-$n: $(grep -o '"attempts":[0-9]*' "$work/out-node-$n/summary.json" | head -1)"
       grep -q '"attempts":[1-9]' "$work/out-node-$n/summary.json" || fail "node-$n dialed nothing"
     done
     "$check" --storage "$url" --campaign power --closed --max-abandon-rate 0.03 \
