@@ -470,10 +470,11 @@ int bench_command(const BenchArgs& args) {
     replay = std::move(shares);
   }
   // A replay world's model is fitted to the means of a progressive run (seed 1, the scenario's
-  // horizon): the contacts' own outcomes and talk times have no closed-form means.
+  // horizon): the contacts' own outcomes and talk times have no closed-form means. Its one
+  // stretch has no end to measure apart, so the run is the one progressive's seed 1 makes below.
   std::optional<RunResult> replay_fit;
   if (is_replay(sc.file) && sc.file.inbound.empty() && !sc.file.campaign.amd) {
-    replay_fit = run_once(sc, "progressive", 1, replay, 0, {});
+    replay_fit = run_once(sc, "progressive", 1, replay, args.warm_up_hours, {});
   }
   const ScenarioOptimum reference = scenario_optimum(sc, replay_fit ? &*replay_fit : nullptr);
   std::optional<double> optimum;
@@ -520,8 +521,10 @@ int bench_command(const BenchArgs& args) {
     long violations = 0;
     double worst_rate = 0;
     for (int k = 0; k < sc.seeds; ++k) {
-      RunResult r = run_once(sc, policy, static_cast<std::uint64_t>(k) + 1, replay,
-                             args.warm_up_hours, stretch_ends);
+      const bool is_fit_run = replay_fit && policy == "progressive" && k == 0;
+      RunResult r = is_fit_run ? *replay_fit
+                               : run_once(sc, policy, static_cast<std::uint64_t>(k) + 1, replay,
+                                          args.warm_up_hours, stretch_ends);
       occ.push_back(r.occupancy);
       steady.push_back(r.occupancy_after_warm_up);
       ab.push_back(r.abandon_rate);

@@ -1431,12 +1431,6 @@ class PostgresStorage final : public Storage {
     return s;
   }
 
-  // Runs `fn` in one transaction on a live connection and commits. On a lost connection (or a
-  // deadlock/serialisation failure) the transaction is gone, so the whole of `fn` runs again on
-  // a new connection after a backoff, until retry_total_ms has passed.
-  //
-  // Inserts a contact and its numbers unless its (campaign, list, external id) is stored: its id
-  // and whether it is new.
   // Stores `chunk` with add_contacts_sql and sets each contact's id (an already stored contact's
   // id for those whose key was stored). Returns how many were new.
   std::size_t store_contacts(pqxx::transaction_base& tx, std::span<Contact> chunk) {
@@ -1485,6 +1479,10 @@ class PostgresStorage final : public Storage {
     return added;
   }
 
+  // Runs `fn` in one transaction on a live connection and commits. On a lost connection (or a
+  // deadlock/serialisation failure) the transaction is gone, so the whole of `fn` runs again on
+  // a new connection after a backoff, until retry_total_ms has passed.
+  //
   // Tx = pqxx::work: BEGIN .. COMMIT (operations of several statements, and those whose retry
   // after a lost answer would change their result: mark_event_processed, add_contact). Tx =
   // pqxx::nontransaction: one autocommitted statement, one round trip, for the idempotent
