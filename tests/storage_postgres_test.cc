@@ -862,6 +862,62 @@ TEST(PostgresStorage, DeferralsLookContactsUpByIdWhenFewAreReady) {
   EXPECT_NE(plan.find("contacts_pkey"), std::string::npos) << plan;
 }
 
+// Lease claims and the reads of claimed contacts find the contacts through the primary key
+// alone, whatever the statistics say: before the first ANALYZE of a freshly loaded campaign the
+// planner took the tenant for rare and joined an index led by the tenant into the lookup by id,
+// reading an entry for every contact of the tenant per claim.
+TEST(PostgresStorage, ClaimsFindContactsByIdBeforeTheFirstAnalyze) {
+  const std::string conninfo = fresh_database("claim_plan");
+  const std::string db = db_name_of(conninfo);
+  cluster().exec("ALTER TABLE contacts SET (autovacuum_enabled = false)", db);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  std::vector<Contact> contacts(20000);
+  for (std::size_t i = 0; i < contacts.size(); ++i) {
+    contacts[i].campaign_id = "c1";
+    contacts[i].external_id = "plan" + std::to_string(i);
+    contacts[i].numbers.push_back(PhoneNumber{"+35191270" + std::to_string(10000 + i)});
+  }
+  std::vector<ContactId> ids;
+  {
+    auto s = make_postgres_storage(conninfo);
+    ASSERT_EQ(s->add_contacts(contacts), contacts.size());
+    s->scan_contacts(ContactScan{.campaign_id = "c1"}, [&](const Contact& c) {
+      ids.push_back(c.id);
+      return ids.size() < 300;
+    });
+    ASSERT_EQ(ids.size(), 300u);
+  }
+  // A server process reports its index reads when it exits: those of the load and the scan,
+  // then those of the claims.
+  const auto reported_after = [&](const std::string& before) {
+    const std::string sql =
+        "SELECT sum(idx_scan) FILTER (WHERE indexrelname = 'contacts_pkey') || ' ' || "
+        "coalesce(sum(idx_scan) FILTER (WHERE indexrelname <> 'contacts_pkey'), 0) "
+        "FROM pg_stat_user_indexes WHERE relname = 'contacts'";
+    std::string now_reported = cluster().query_value(sql, db);
+    for (int wait = 0; wait < 100 && now_reported == before; ++wait) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      now_reported = cluster().query_value(sql, db);
+    }
+    return now_reported;
+  };
+  const std::string before = reported_after("0 0");
+  ASSERT_NE(before, "0 0") << "the scan's index reads were never reported";
+  {
+    auto s = make_postgres_storage(conninfo);
+    for (int pass = 0; pass < 3; ++pass) {
+      const std::span<const ContactId> batch(ids.data() + 100 * pass, 100);
+      ASSERT_EQ(s->claim_leases(batch, "me", now, std::chrono::minutes(1)).size(), 100u);
+      EXPECT_TRUE(s->get_contact(batch[0]).has_value());
+    }
+  }
+  const std::string after = reported_after(before);
+  ASSERT_NE(after, before) << "the claims' index reads were never reported";
+  // Only contacts_pkey was read: the second count (every other index of contacts) is unchanged.
+  EXPECT_EQ(after.substr(after.find(' ')), before.substr(before.find(' ')))
+      << before << " -> " << after;
+}
+
 // Call ids come from the sequence a block at a time per Storage object, handed out in order: an
 // object's ids follow one another, another object's come from another block, and none is given
 // twice.

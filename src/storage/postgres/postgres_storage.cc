@@ -1715,9 +1715,10 @@ class PostgresStorage final : public Storage {
     c.prepare("count_by_status",
               "SELECT status, sum(n)::bigint FROM status_counts WHERE tenant_id = $1 "
               "AND campaign_id = $2 GROUP BY status");
+    // By primary key alone, as the claims are (the tenant checked per row).
     c.prepare("get_contacts", "SELECT " + cols +
                                   " FROM contacts c WHERE c.id = ANY ($1::bigint[]) "
-                                  "AND c.tenant_id = $2");
+                                  "AND c.tenant_id IS NOT DISTINCT FROM $2");
     // A scan_contact_views page: $3 due by, $4 leases live at, ($5, $6) the previous page's
     // key, $7 rows; the ready contacts' $8 and $9: see below. Column 11: the indexes of the numbers
     // on the campaign's DNC lists; 12, 13: the page key; 14: the row version (xmin); 15: the
@@ -1801,9 +1802,13 @@ class PostgresStorage final : public Storage {
     // of another owner fails the WHERE, so its id is not RETURNed.
     // An expired lease of another owner whose contact has an open attempt (a dead engine's
     // call) is taken over only by claim_leases_to_reconcile, which closes that attempt.
+    // The contacts are found through the primary key alone, the tenant checked on each row in
+    // a form no index serves: on a campaign loaded since the last ANALYZE the planner took the
+    // tenant for rare and ANDed the key with an index led by the tenant, reading an entry for
+    // every contact of the tenant (3.7 ms instead of 0.9 ms to claim and release 100 of 45,211).
     const std::string claim_sql =
         "WITH c AS (SELECT id, tenant_id FROM contacts WHERE id = ANY ($4::bigint[]) "
-        "AND tenant_id = $1 ORDER BY id FOR NO KEY UPDATE SKIP LOCKED) "
+        "AND tenant_id IS NOT DISTINCT FROM $1 ORDER BY id FOR NO KEY UPDATE SKIP LOCKED) "
         "INSERT INTO leases AS l (contact_id, tenant_id, owner, expiry) "
         "SELECT c.id, c.tenant_id, $2, $3 FROM c ORDER BY c.id "
         "ON CONFLICT (contact_id) DO UPDATE SET owner = excluded.owner, "
