@@ -354,14 +354,23 @@ TEST(PostgresStorage, ConcurrentOpensMigrateOnce) {
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM tenants", db), "4");
 }
 
-// What schema version 7 changes, undone: a database as version 6 left it.
-const char* const kUndoVersion7 =
+// What schema version 8 drops, created again as version 1 made them: a database as version 7
+// left it.
+const std::string kUndoVersion8 =
+    "CREATE INDEX contacts_status ON contacts (tenant_id, campaign_id, status); CREATE INDEX "
+    "contacts_ready ON contacts (tenant_id, campaign_id, (-(priority::bigint)), list_order) "
+    "INCLUDE (next_attempt_at) WHERE status IN (0, 1); DELETE FROM omnivox_schema_migrations "
+    "WHERE version = 8;";
+
+// What schema versions 7 and 8 change, undone: a database as version 6 left it.
+const std::string kUndoVersions7To8 =
+    kUndoVersion8 +
     "CREATE INDEX leases_expiry ON leases (tenant_id, expiry); DROP INDEX leases_owner_expiry; "
     "DELETE FROM omnivox_schema_migrations WHERE version = 7;";
 
-// What schema versions 5 to 7 add, removed again: a database as version 4 left it.
-const std::string kUndoVersions5To7 =
-    std::string(kUndoVersion7) +
+// What schema versions 5 to 8 change, undone: a database as version 4 left it.
+const std::string kUndoVersions5To8 =
+    kUndoVersions7To8 +
     "DROP INDEX leases_expiry; DELETE FROM omnivox_schema_migrations WHERE version = 6; "
     "DROP INDEX contacts_scheduled; DROP INDEX journal_writer; ALTER TABLE journal DROP COLUMN "
     "writer, DROP COLUMN writer_seq; DELETE FROM omnivox_schema_migrations WHERE version = 5;";
@@ -398,7 +407,7 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
       ids.push_back(s->add_contact(c));
     }
   }
-  cluster().exec(kUndoVersions5To7, db);
+  cluster().exec(kUndoVersions5To8, db);
   cluster().exec(
       "DROP TRIGGER contacts_counts_insert ON contacts; DROP TRIGGER contacts_counts_update ON "
       "contacts; DROP TRIGGER contacts_counts_delete ON contacts; DROP FUNCTION "
@@ -536,7 +545,7 @@ TEST(PostgresStorage, MigratesAVersion4DatabaseAndKeepsItsJournal) {
     s->append_journal(line("before 1"));
     s->append_journal(line("before 2"));
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions5To7, 4);
+  auto s = open_migrated_from(conninfo, kUndoVersions5To8, 4);
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
                                   "('contacts_scheduled', 'journal_writer', 'leases_owner_expiry')",
                                   db),
@@ -603,7 +612,7 @@ TEST(PostgresStorage, MigratesAVersion6DatabaseAndAnswersForItsLeases) {
     id = add_new_contacts(*s, 1, "v6-", "+35191234540")[0];
     ASSERT_EQ(s->claim_leases({&id, 1}, "them", now, std::chrono::minutes(3)).size(), 1u);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersion7, 6);
+  auto s = open_migrated_from(conninfo, kUndoVersions7To8, 6);
   EXPECT_EQ(cluster().query_value("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM "
                                   "pg_indexes WHERE tablename = 'leases'",
                                   db),
@@ -611,6 +620,49 @@ TEST(PostgresStorage, MigratesAVersion6DatabaseAndAnswersForItsLeases) {
   EXPECT_EQ(s->earliest_lease_expiry("c1", "me", now), now + std::chrono::minutes(3));
   EXPECT_EQ(s->earliest_lease_expiry("c1", "them", now), std::nullopt);
   EXPECT_EQ(other_owners_first_expiry_among_many(conninfo, now), now + std::chrono::minutes(3));
+}
+
+// A database at schema version 7 loses the indexes by status and of all dialable contacts; a
+// dialable scan of whole contacts still returns every dialable contact in dialing order, the
+// deferred ones with the others, and claims find their contacts.
+TEST(PostgresStorage, MigratesAVersion7DatabaseAndScansItsDialableContactsInOrder) {
+  const std::string conninfo = fresh_database("v7");
+  const std::string db = db_name_of(conninfo);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  std::vector<ContactId> ids;
+  {
+    auto s = make_postgres_storage(conninfo);
+    ids = add_new_contacts(*s, 6, "v7-", "+35191234550");
+    Contact done = *s->get_contact(ids[1]);
+    done.status = ContactStatus::kDone;
+    s->update_contact(done);
+    Contact later = *s->get_contact(ids[2]);
+    later.status = ContactStatus::kRetry;
+    later.next_attempt_at = now + std::chrono::hours(1);
+    s->update_contact(later);
+    Contact first = *s->get_contact(ids[5]);
+    first.priority = 5;
+    s->update_contact(first);
+  }
+  cluster().exec("UPDATE contacts SET defer_until = 1 WHERE id IN (" + std::to_string(ids[3]) +
+                     ", " + std::to_string(ids[5]) + ")",
+                 db);
+  auto s = open_migrated_from(conninfo, kUndoVersion8, 7);
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
+                                  "('contacts_status', 'contacts_ready')",
+                                  db),
+            "0");
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  scan.dialable_only = true;
+  scan.due_by = now;
+  std::vector<ContactId> seen;
+  s->scan_contacts(scan, [&](const Contact& c) {
+    seen.push_back(c.id);
+    return true;
+  });
+  EXPECT_EQ(seen, (std::vector<ContactId>{ids[5], ids[0], ids[3], ids[4]}));
+  EXPECT_EQ(s->claim_leases(ids, "me", now, std::chrono::minutes(1)).size(), ids.size());
 }
 
 // A survey of the campaign's schedule (scheduled_after) reads only the RETRY and CALLBACK
@@ -796,12 +848,13 @@ TEST(PostgresStorage, DialableScanSurveyOpenAttemptsAndLeaseExpiriesUseTheirInde
     EXPECT_NE(p.find(index), std::string::npos) << p;
     if (ordered) EXPECT_EQ(p.find("Sort"), std::string::npos) << p;
   };
+  // A dialable scan's contacts without a deferral, in dialing order.
   expect_served(
-      "SELECT id FROM contacts c WHERE c.tenant_id = 'default' AND c.campaign_id = 'c1' "
-      "AND c.status IN (0, 1) AND c.next_attempt_at <= 5 "
+      "SELECT id FROM contacts c WHERE c.defer_until = 0 AND c.tenant_id = 'default' "
+      "AND c.campaign_id = 'c1' AND c.status IN (0, 1) AND c.next_attempt_at <= 5 "
       "AND (-(c.priority::bigint), c.list_order) > (-100::bigint, 0::bigint) "
       "ORDER BY -(c.priority::bigint), c.list_order LIMIT 10",
-      "contacts_ready", true);
+      "contacts_ready_now", true);
   expect_served(
       "SELECT id FROM contacts c WHERE c.tenant_id = 'default' AND c.campaign_id = 'c1' "
       "AND c.status = 2 AND c.next_attempt_at <= 5 AND (c.next_attempt_at, c.id) > (0, 0) "

@@ -285,6 +285,19 @@ CREATE INDEX leases_owner_expiry ON leases (tenant_id, owner, expiry);
 DROP INDEX leases_expiry;
 )sql";
 
+// Version 8: two indexes of contacts that no frequent statement reads dropped. A contact's
+// outcome changes its status and due time, so its update is not HOT and adds an entry to every
+// index whose predicate the new row meets: contacts_ready (the dialable contacts in dialing
+// order, deferred or not) was read by no statement since contacts_ready_now (a dialable scan
+// of whole contacts now reads contacts_ready_now and contacts_deferred), and contacts_status
+// by none since status_counts; yet the planner joined contacts_status into the lease claims'
+// and claimed contacts' lookups by id (tenant_id is its first column), reading every entry of
+// the tenant, dead ones included, per claim.
+constexpr const char* kMigration8 = R"sql(
+DROP INDEX contacts_ready;
+DROP INDEX contacts_status;
+)sql";
+
 const Migration kMigrations[] = {
     {1,
      "tenants, campaigns, lists, contacts, phone numbers, DNC, leases, attempts, journal, "
@@ -300,6 +313,7 @@ const Migration kMigrations[] = {
     {5, "journal lines keyed by their writer; scheduled contacts by due time", kMigration5},
     {6, "leases by expiry", kMigration6},
     {7, "leases by owner and expiry", kMigration7},
+    {8, "contacts without the indexes by status and of all dialable contacts", kMigration8},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
               "one migration per schema version");
@@ -1702,12 +1716,21 @@ class PostgresStorage final : public Storage {
             " FROM contacts c WHERE c.tenant_id = $1 AND c.campaign_id = $2 AND c.status = 2 "
             "AND c.next_attempt_at <= $3 AND (c.next_attempt_at, c.id) > ($4::bigint, $5::bigint) "
             "ORDER BY c.next_attempt_at, c.id LIMIT $6");
-    c.prepare("scan_ready",
-              "SELECT " + cols +
-                  " FROM contacts c WHERE c.tenant_id = $1 AND c.campaign_id = $2 "
-                  "AND c.status IN (0, 1) AND c.next_attempt_at <= $3 "
-                  "AND (-(c.priority::bigint), c.list_order) > ($4::bigint, $5::bigint) "
-                  "ORDER BY -(c.priority::bigint), c.list_order LIMIT $6");
+    // The dialable contacts without a deferral in dialing order (contacts_ready_now) merged
+    // with the deferred ones (contacts_deferred, sorted: a deferral is a hint, this scan
+    // ignores it).
+    const std::string dialable_page =
+        "c.tenant_id = $1 AND c.campaign_id = $2 AND c.status IN (0, 1) "
+        "AND c.next_attempt_at <= $3 "
+        "AND (-(c.priority::bigint), c.list_order) > ($4::bigint, $5::bigint) "
+        "ORDER BY -(c.priority::bigint), c.list_order LIMIT $6";
+    const std::string dialable_keys =
+        "SELECT c.id, -(c.priority::bigint) AS k1, "
+        "c.list_order AS k2 FROM contacts c WHERE ";
+    c.prepare("scan_ready", "SELECT " + cols + " FROM ((" + dialable_keys +
+                                "c.defer_until = 0 AND " + dialable_page + ") UNION ALL (" +
+                                dialable_keys + "c.defer_until > 0 AND " + dialable_page +
+                                ")) k JOIN contacts c ON c.id = k.id ORDER BY k.k1, k.k2 LIMIT $6");
     // status_counts: kept by the triggers on contacts (schema version 4).
     c.prepare("contact_count",
               "SELECT COALESCE(sum(n), 0)::bigint FROM status_counts WHERE tenant_id = $1 "
