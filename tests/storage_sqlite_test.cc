@@ -94,7 +94,7 @@ TEST(SqliteStorage, PersistsAcrossReopen) {
   EXPECT_EQ(c->numbers.at(0).e164, "+351912345678");
   ASSERT_TRUE(s->get_lease(1).has_value());
   EXPECT_EQ(s->get_lease(1)->owner, "A");
-  EXPECT_EQ(s->allocate_call_id(), 2u);  // never reused
+  EXPECT_GT(s->allocate_call_id(), 1u);  // never reused (the rest of the first block is a gap)
   EXPECT_TRUE(s->is_dnc("c1", "+15550000001"));
   EXPECT_FALSE(s->mark_event_processed("CA1:1"));
   int entries = 0;
@@ -438,20 +438,120 @@ TEST(SqliteStorage, OpenFailureNamesThePath) {
 // A version-5 file (made from a migrated one: the index on status back, the DNC change counter
 // and its triggers gone) is migrated to the current version: the index goes, DNC changes are
 // counted, and nothing else changes.
+// Turns a file of the current version back into version 6 (the contacts' attributes in their
+// row), keeping its contacts' attributes.
+constexpr const char* kBackToVersion6 = R"sql(
+ALTER TABLE contacts ADD COLUMN attributes TEXT NOT NULL DEFAULT '[]';
+UPDATE contacts SET attributes = (SELECT attributes FROM contact_attributes
+  WHERE contact_id = contacts.id);
+DROP TRIGGER contacts_attributes_removed;
+DROP TABLE contact_attributes;
+UPDATE schema_version SET version = 6;
+)sql";
+
+// Runs `sql` on the file at `path` through a connection of its own.
+void run_sql_on(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+// A version-6 file at `path`: the version-1 file's rows, migrated, then turned back.
+void write_version6_file(const std::string& path) {
+  ASSERT_NO_FATAL_FAILURE(write_version1_file(path));
+  make_sqlite_storage(path).reset();
+  run_sql_on(path, kBackToVersion6);
+}
+
+// The columns of the first row `sql` answers on the file at `path`, as ints (none: no row).
+std::vector<int> ints_of_row(const std::string& path, const char* sql) {
+  std::vector<int> out;
+  sqlite3* db = nullptr;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    for (int i = 0; i < sqlite3_column_count(st); ++i) out.push_back(sqlite3_column_int(st, i));
+  } else {
+    ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+// Version 7 moves the contacts' attributes into a table of their own: a version-6 file's
+// attributes are read as before, follow the writes, and leave the contacts' rows.
+TEST(SqliteStorage, MigratesAVersion6FileToAttributesApart) {
+  TempDir dir;
+  const std::string path = dir.file("v6.sqlite");
+  ASSERT_NO_FATAL_FAILURE(write_version6_file(path));
+  run_sql_on(path, R"sql(
+INSERT INTO contacts (id, campaign_id, list_name, external_id, priority, list_order, numbers,
+  attributes, time_zone, status, attempts, not_connected, next_number, last_disposition,
+  last_attempt_at, next_attempt_at, callback_agent, tenant_id)
+  VALUES (2, 'c1', 'spring', 'ext-2', 0, 2, '[]', '[]', '', 0, 0, 0, 0, 0, 0, 0, 0, 'default');
+)sql");
+  auto s = make_sqlite_storage(path);
+  Contact first = *s->get_contact(1);
+  EXPECT_EQ(first.attribute("name") ? *first.attribute("name") : "", "Ana");
+  EXPECT_EQ(first.external_id, "ext-1");
+  EXPECT_TRUE(s->get_contact(2)->attributes.empty());
+  first.attempts = 2;
+  s->update_contact(first);
+  Contact second = *s->get_contact(2);
+  second.attributes = {{"note", "called"}};
+  s->update_contacts({&second, 1});
+  Contact third;
+  third.campaign_id = "c1";
+  third.external_id = "ext-3";
+  third.attributes = {{"age", "41"}};
+  const ContactId third_id = s->add_contact(third);
+  s.reset();
+
+  auto reopened = make_sqlite_storage(path);
+  EXPECT_EQ(*reopened->get_contact(1)->attribute("name"), "Ana");
+  EXPECT_EQ(reopened->get_contact(1)->attempts, 2);
+  EXPECT_EQ(reopened->get_contact(2)->attributes, second.attributes);
+  EXPECT_EQ(reopened->get_contact(third_id)->attributes, third.attributes);
+  reopened.reset();
+  EXPECT_EQ(
+      ints_of_row(path,
+                  "SELECT (SELECT version FROM schema_version), "
+                  "(SELECT COUNT(*) FROM pragma_table_info('contacts') WHERE name = 'attributes'), "
+                  "(SELECT COUNT(*) FROM contact_attributes)"),
+      (std::vector<int>{kSqliteSchemaVersion, 0, 3}));
+}
+
+// Call ids are drawn from the database's counter 1,024 at a time per Storage object (one commit
+// per draw instead of one per 64 ids): one object's ids follow one another, another object's
+// (another process's) come from another block, an object opened later starts after every block
+// drawn, and no id is given twice.
+TEST(SqliteStorage, CallIdsAreDrawnInBlocksAndHandedOutInOrder) {
+  TempDir dir;
+  const std::string path = dir.file("call_ids.sqlite");
+  auto a = make_sqlite_storage(path);
+  auto b = make_sqlite_storage(path);
+  std::vector<CallId> ids_of_a = a->allocate_call_ids(64);
+  const std::vector<CallId> ids_of_b = b->allocate_call_ids(2000);
+  for (CallId id : a->allocate_call_ids(64)) ids_of_a.push_back(id);
+  ids_of_a.push_back(a->allocate_call_id());
+  for (std::size_t i = 1; i < ids_of_a.size(); ++i) EXPECT_EQ(ids_of_a[i], ids_of_a[i - 1] + 1);
+  for (std::size_t i = 1; i < ids_of_b.size(); ++i) EXPECT_EQ(ids_of_b[i], ids_of_b[i - 1] + 1);
+  EXPECT_EQ(ids_of_a.front(), 1u);
+  EXPECT_EQ(ids_of_b.front(), 1025u);  // after a's block
+  const CallId later = make_sqlite_storage(path)->allocate_call_id();
+  EXPECT_EQ(later, ids_of_b.back() + 1);
+}
+
 TEST(SqliteStorage, MigratesAVersion5FileToCountedDncChanges) {
   TempDir dir;
   const std::string path = dir.file("v5.sqlite");
-  ASSERT_NO_FATAL_FAILURE(write_version1_file(path));
-  make_sqlite_storage(path).reset();
-  auto run_sql = [&](const char* sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    char* err = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
-    sqlite3_free(err);
-    sqlite3_close(db);
-  };
-  run_sql(R"sql(
+  ASSERT_NO_FATAL_FAILURE(write_version6_file(path));
+  run_sql_on(path, R"sql(
 DROP TRIGGER dnc_added;
 DROP TRIGGER dnc_removed;
 DROP TRIGGER dnc_updated;
@@ -469,22 +569,11 @@ UPDATE schema_version SET version = 5;
   EXPECT_TRUE(s->is_dnc("c1", "+15550000002"));  // counted by the new triggers
   s.reset();
   other.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(
-      sqlite3_prepare_v2(db,
-                         "SELECT (SELECT version FROM schema_version), "
-                         "(SELECT COUNT(*) FROM sqlite_schema WHERE name = 'contacts_status'), "
-                         "(SELECT value FROM counters WHERE name = 'dnc_changes')",
-                         -1, &st, nullptr),
-      SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), kSqliteSchemaVersion);
-  EXPECT_EQ(sqlite3_column_int(st, 1), 0);
-  EXPECT_EQ(sqlite3_column_int(st, 2), 1);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  EXPECT_EQ(ints_of_row(path,
+                        "SELECT (SELECT version FROM schema_version), "
+                        "(SELECT COUNT(*) FROM sqlite_schema WHERE name = 'contacts_status'), "
+                        "(SELECT value FROM counters WHERE name = 'dnc_changes')"),
+            (std::vector<int>{kSqliteSchemaVersion, 0, 1}));
 }
 
 // DNC answers are kept between checks, but a change to a list through this Storage, another

@@ -261,8 +261,28 @@ END;
 UPDATE schema_version SET version = 6;
 )sql";
 
+// Version 7: a contact's attributes in a table of their own. They rarely change once stored,
+// while the contact's row is rewritten twice per call: without them the row is ~230 bytes
+// instead of ~530, more contacts share a page, and a write batch appends fewer pages to the WAL.
+// (ALTER TABLE DROP COLUMN rewrites the table: every row, once.)
+constexpr const char* kMigrateV6ToV7 = R"sql(
+CREATE TABLE contact_attributes (
+  contact_id INTEGER PRIMARY KEY,
+  attributes TEXT NOT NULL
+);
+INSERT INTO contact_attributes (contact_id, attributes) SELECT id, attributes FROM contacts;
+ALTER TABLE contacts DROP COLUMN attributes;
+CREATE TRIGGER contacts_attributes_removed AFTER DELETE ON contacts BEGIN
+  DELETE FROM contact_attributes WHERE contact_id = OLD.id;
+END;
+UPDATE schema_version SET version = 7;
+)sql";
+
+// A contact's columns in Contact's order, its attributes joined from their table (a contact
+// stored without any reads as an empty list).
 constexpr const char* kContactColumns =
-    "id, campaign_id, list_name, external_id, priority, list_order, numbers, attributes, "
+    "id, campaign_id, list_name, external_id, priority, list_order, numbers, "
+    "COALESCE((SELECT attributes FROM contact_attributes WHERE contact_id = contacts.id), '[]'), "
     "time_zone, status, attempts, not_connected, next_number, last_disposition, "
     "last_attempt_at, next_attempt_at, callback_agent";
 constexpr const char* kAttemptColumns =
@@ -561,6 +581,10 @@ class SqliteStorage final : public Storage {
           exec(where + ": migrate schema v5 -> v6", kMigrateV5ToV6);
           version = 6;
         }
+        if (version == 6) {
+          exec(where + ": migrate schema v6 -> v7", kMigrateV6ToV7);
+          version = 7;
+        }
         {
           Stmt s;
           s.prepare(db_, "INSERT OR IGNORE INTO tenants (id) VALUES (?1)");
@@ -695,7 +719,9 @@ class SqliteStorage final : public Storage {
   void update_contact(const Contact& contact) override {
     std::string numbers = numbers_to_json(contact.numbers);
     std::lock_guard<std::mutex> lock(mutex_);
+    Transaction tx(*this, "update_contact");
     write_contact(contact, numbers);
+    tx.commit();
   }
   void update_contacts(std::span<const Contact> contacts) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -905,29 +931,30 @@ class SqliteStorage final : public Storage {
   }
 
   // ---- attempts ----
-  CallId allocate_call_id() override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Use u(allocate_call_id_, "allocate_call_id");
-    if (!u.step()) {
-      throw Error(ErrorCode::kStorage, "sqlite storage: allocate_call_id: counter row missing");
-    }
-    CallId id = static_cast<CallId>(u.i64(0));
-    u.run();
-    return id;
-  }
+  CallId allocate_call_id() override { return allocate_call_ids(1).front(); }
+  // Drawn from the counter kCallIdsDrawn at a time (or n, when more) and handed out in order:
+  // an engine asks for 64 at a time, and each draw is a commit of its own.
   std::vector<CallId> allocate_call_ids(std::size_t n) override {
     std::vector<CallId> ids;
     if (n == 0) return ids;
     std::lock_guard<std::mutex> lock(mutex_);
-    Use u(allocate_call_ids_, "allocate_call_ids");
-    u.bind(1, static_cast<std::int64_t>(n));
-    if (!u.step()) {
-      throw Error(ErrorCode::kStorage, "sqlite storage: allocate_call_ids: counter row missing");
+    if (call_ids_left_ < n) {
+      // The ids left of the last draw do not run on into this one: they are a gap.
+      const std::size_t draw = std::max(n, kCallIdsDrawn);
+      Use u(allocate_call_ids_, "allocate_call_ids");
+      u.bind(1, static_cast<std::int64_t>(draw));
+      if (!u.step()) {
+        throw Error(ErrorCode::kStorage, "sqlite storage: allocate_call_ids: counter row missing");
+      }
+      const auto last = static_cast<CallId>(u.i64(0));
+      u.run();
+      next_call_id_ = last - draw + 1;
+      call_ids_left_ = draw;
     }
-    const auto last = static_cast<CallId>(u.i64(0));
-    u.run();
     ids.reserve(n);
-    for (CallId id = last - n + 1; id <= last; ++id) ids.push_back(id);
+    for (std::size_t i = 0; i < n; ++i) ids.push_back(next_call_id_ + i);
+    next_call_id_ += n;
+    call_ids_left_ -= n;
     return ids;
   }
   void put_attempt(const Attempt& a) override {
@@ -1007,7 +1034,16 @@ class SqliteStorage final : public Storage {
   void write_contact(const Contact& contact, const std::string& numbers) {
     if (!deferred_.empty()) deferred_.erase(contact.id);
     if (!claimed_.empty()) claimed_.erase(contact.id);
-    const std::string& attributes = attributes_text(contact);
+    if (!write_contact_row(contact, numbers)) {
+      throw Error(ErrorCode::kNotFound,
+                  "update_contact: unknown contact id " + std::to_string(contact.id));
+    }
+    Use u(put_attributes_, "update_contact: attributes");
+    u.bind(1, static_cast<std::int64_t>(contact.id)).bind(2, attributes_text(contact));
+    u.run();
+  }
+  // False when no contact of this tenant has the id.
+  bool write_contact_row(const Contact& contact, const std::string& numbers) {
     // Usually only the dialling state changed, and placing a call leaves the status and the
     // due time as they were: then no index is written, or only those on status and due time
     // (each index entry rewritten is another page in the commit). The status and due time
@@ -1019,22 +1055,15 @@ class SqliteStorage final : public Storage {
     const bool moved = last != index_keys_.end() && last->second != keys;
     if (last == index_keys_.end() && index_keys_.size() >= kKeysKept) index_keys_.clear();
     index_keys_[contact.id] = keys;
-    for (Stmt* narrow : {&update_counts_, &update_dialling_state_}) {
-      if (moved && narrow == &update_counts_) continue;
-      Use u(*narrow, "update_contact");
-      bind_contact(u, contact, numbers, attributes);
+    for (Stmt* statement : {&update_counts_, &update_dialling_state_, &update_contact_}) {
+      if (moved && statement == &update_counts_) continue;
+      Use u(*statement, "update_contact");
+      bind_contact(u, contact, numbers);
       u.bind(1, static_cast<std::int64_t>(contact.id));
       u.run();
-      if (u.changes() > 0) return;
+      if (u.changes() > 0) return true;
     }
-    Use u(update_contact_, "update_contact");
-    bind_contact(u, contact, numbers, attributes);
-    u.bind(1, static_cast<std::int64_t>(contact.id));
-    u.run();
-    if (u.changes() == 0) {
-      throw Error(ErrorCode::kNotFound,
-                  "update_contact: unknown contact id " + std::to_string(contact.id));
-    }
+    return false;
   }
   void write_contacts(std::span<const Contact> contacts) {
     for (const Contact& c : contacts) {
@@ -1280,7 +1309,6 @@ class SqliteStorage final : public Storage {
   std::pair<ContactId, bool> store_contact(Contact& contact, const char* op,
                                            NextListOrder* next = nullptr) {
     std::string numbers = numbers_to_json(contact.numbers);
-    std::string attributes = attributes_to_json(contact.attributes);
     if (next && next->value != 0 && next->campaign_id == contact.campaign_id) {
       contact.list_order = next->value;
     } else {
@@ -1291,11 +1319,19 @@ class SqliteStorage final : public Storage {
     }
     {
       Use u(insert_contact_, op);
-      bind_contact(u, contact, numbers, attributes);
+      bind_contact(u, contact, numbers);
       u.bind(5, static_cast<std::int64_t>(contact.list_order));
       u.run();
-      if (next) *next = {contact.campaign_id, contact.list_order + (u.changes() > 0 ? 1 : 0)};
-      if (u.changes() > 0) return {static_cast<ContactId>(sqlite3_last_insert_rowid(db_)), true};
+      const bool added = u.changes() > 0;
+      if (next) *next = {contact.campaign_id, contact.list_order + (added ? 1 : 0)};
+      if (added) {
+        const auto id = static_cast<ContactId>(sqlite3_last_insert_rowid(db_));
+        const std::string attributes = attributes_to_json(contact.attributes);
+        Use a(put_attributes_, op);
+        a.bind(1, static_cast<std::int64_t>(id)).bind(2, attributes);
+        a.run();
+        return {id, true};
+      }
     }
     Use u(find_contact_, op);
     u.bind(1, contact.campaign_id).bind(2, contact.list_name).bind(3, contact.external_id);
@@ -1362,6 +1398,7 @@ class SqliteStorage final : public Storage {
             &insert_contact_,
             &get_contact_,
             &update_contact_,
+            &put_attributes_,
             &scan_all_,
             &scan_callbacks_,
             &scan_ready_,
@@ -1380,7 +1417,6 @@ class SqliteStorage final : public Storage {
             &release_lease_,
             &get_lease_,
             &earliest_lease_expiry_,
-            &allocate_call_id_,
             &allocate_call_ids_,
             &put_attempt_,
             &attempts_of_,
@@ -1429,10 +1465,9 @@ class SqliteStorage final : public Storage {
     insert_contact_.prepare(
         db_,
         "INSERT INTO contacts (tenant_id, campaign_id, list_name, external_id, priority, "
-        "list_order, "
-        "numbers, attributes, time_zone, status, attempts, not_connected, next_number, "
+        "list_order, numbers, time_zone, status, attempts, not_connected, next_number, "
         "last_disposition, last_attempt_at, next_attempt_at, callback_agent) VALUES "
-        "(?30, ?2, ?3, ?4, ?6, ?5, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+        "(?30, ?2, ?3, ?4, ?6, ?5, ?7, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
         "ON CONFLICT (tenant_id, campaign_id, list_name, external_id) WHERE external_id <> '' "
         "DO NOTHING");
     find_contact_.prepare(db_,
@@ -1443,18 +1478,24 @@ class SqliteStorage final : public Storage {
     update_contact_.prepare(
         db_,
         "UPDATE contacts SET list_name = ?3, external_id = ?4, priority = ?6, numbers = ?7, "
-        "attributes = ?8, time_zone = ?9, status = ?10, attempts = ?11, not_connected = ?12, "
+        "time_zone = ?9, status = ?10, attempts = ?11, not_connected = ?12, "
         "next_number = ?13, last_disposition = ?14, last_attempt_at = ?15, "
         "next_attempt_at = ?16, callback_agent = ?17 WHERE id = ?1 AND tenant_id = ?30");
+    // Written only when it changed: most writes of a contact leave its attributes as they were.
+    put_attributes_.prepare(
+        db_,
+        "INSERT INTO contact_attributes (contact_id, attributes) VALUES (?1, ?2) "
+        "ON CONFLICT (contact_id) DO UPDATE SET attributes = "
+        "excluded.attributes WHERE attributes IS NOT excluded.attributes");
     update_dialling_state_.prepare(
         db_,
-        "UPDATE contacts SET numbers = ?7, attributes = ?8, time_zone = ?9, status = ?10, "
+        "UPDATE contacts SET numbers = ?7, time_zone = ?9, status = ?10, "
         "attempts = ?11, not_connected = ?12, next_number = ?13, last_disposition = ?14, "
         "last_attempt_at = ?15, next_attempt_at = ?16, callback_agent = ?17 WHERE id = ?1 AND "
         "tenant_id = ?30 AND list_name = ?3 AND external_id = ?4 AND priority = ?6");
     update_counts_.prepare(
         db_,
-        "UPDATE contacts SET numbers = ?7, attributes = ?8, time_zone = ?9, attempts = ?11, "
+        "UPDATE contacts SET numbers = ?7, time_zone = ?9, attempts = ?11, "
         "not_connected = ?12, next_number = ?13, last_disposition = ?14, last_attempt_at = ?15, "
         "callback_agent = ?17 WHERE id = ?1 AND tenant_id = ?30 AND list_name = ?3 AND "
         "external_id = ?4 AND priority = ?6 AND status = ?10 AND next_attempt_at = ?16");
@@ -1539,8 +1580,6 @@ class SqliteStorage final : public Storage {
         "SELECT l.expiry FROM leases l CROSS JOIN contacts c ON c.id = l.contact_id "
         "WHERE c.tenant_id = ?30 AND c.campaign_id = ?1 AND l.tenant_id = ?30 AND l.owner <> ?2 "
         "AND l.expiry > ?3 ORDER BY l.expiry LIMIT 1");
-    allocate_call_id_.prepare(
-        db_, "UPDATE counters SET value = value + 1 WHERE name = 'call_id' RETURNING value");
     allocate_call_ids_.prepare(
         db_, "UPDATE counters SET value = value + ?1 WHERE name = 'call_id' RETURNING value");
     // Never overwrites another tenant's attempt with the same call id.
@@ -1718,14 +1757,12 @@ class SqliteStorage final : public Storage {
     tx.commit();
   }
 
-  static void bind_contact(Use& u, const Contact& c, const std::string& numbers,
-                           const std::string& attributes) {
+  static void bind_contact(Use& u, const Contact& c, const std::string& numbers) {
     u.bind(2, c.campaign_id)
         .bind(3, c.list_name)
         .bind(4, c.external_id)
         .bind(6, std::int64_t{c.priority})
         .bind(7, numbers)
-        .bind(8, attributes)
         .bind(9, c.time_zone)
         .bind(10, static_cast<std::int64_t>(c.status))
         .bind(11, std::int64_t{c.attempts})
@@ -1820,6 +1857,10 @@ class SqliteStorage final : public Storage {
   static constexpr std::size_t kClaimedKept = 8192;
   absl::flat_hash_set<ContactId> held_;
   std::unordered_map<ContactId, ClaimedContact> claimed_;
+  // Call ids drawn and not handed out yet: call_ids_left_ from next_call_id_. Guarded by mutex_.
+  static constexpr std::size_t kCallIdsDrawn = 1024;
+  CallId next_call_id_ = 0;
+  std::size_t call_ids_left_ = 0;
   // The scan_contact_views running (mutex_ held), for omnivox_passed_over; else null.
   const ContactScan* scanning_ = nullptr;
   // is_dnc's answers, by number (most fit a std::string's own buffer: a flat table of them is
@@ -1835,9 +1876,9 @@ class SqliteStorage final : public Storage {
   std::optional<WalIndexHeader> wal_header_seen_;
   Stmt data_version_, dnc_changes_;
   Stmt campaign_ids_, put_campaign_, get_campaign_, put_list_, lists_, next_list_order_,
-      insert_contact_, get_contact_, update_contact_, scan_all_, scan_callbacks_, scan_ready_,
-      contact_count_, count_by_status_, claim_lease_, renew_lease_, release_lease_, get_lease_,
-      allocate_call_id_, allocate_call_ids_, put_attempt_, attempts_of_, scan_attempts_,
+      insert_contact_, get_contact_, update_contact_, put_attributes_, scan_all_, scan_callbacks_,
+      scan_ready_, contact_count_, count_by_status_, claim_lease_, renew_lease_, release_lease_,
+      get_lease_, allocate_call_ids_, put_attempt_, attempts_of_, scan_attempts_,
       scan_open_attempts_, add_dnc_, is_dnc_, append_journal_, scan_journal_, mark_processed_;
 };
 
