@@ -971,6 +971,61 @@ TEST(PostgresStorage, ClaimsFindContactsByIdBeforeTheFirstAnalyze) {
       << before << " -> " << after;
 }
 
+// A contact's numbers read back as they were written, through a contact read and a refill's
+// view, whatever bytes their e164 holds (the backend reads them as a text of its own format).
+TEST(PostgresStorage, NumbersReadBackAsWrittenWhateverTheirBytes) {
+  auto s = make_postgres_storage(fresh_database("numbers"));
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  Contact c;
+  c.campaign_id = "c1";
+  c.external_id = "n1";
+  const std::vector<std::string> odd = {"+351912345678", "1,2:3;4", "", "\"q\" \\ ,9:", "ünï 📞"};
+  for (std::size_t i = 0; i < odd.size(); ++i) {
+    PhoneNumber n;
+    n.e164 = odd[i];
+    n.zone_set = static_cast<ZoneSetId>(i == 0 ? 0xFFFFFFFFu : i);
+    n.attempts = static_cast<std::uint16_t>(i * 3);
+    n.last_disposition = i == 1 ? Disposition::kBusy : Disposition::kNone;
+    n.invalid = i == 2;
+    n.last_abandon_at = i == 3 ? now - std::chrono::hours(30) : TimePoint{};
+    n.last_machine_at = i == 4 ? now - std::chrono::minutes(5) : TimePoint{};
+    c.numbers.push_back(n);
+  }
+  const ContactId id = s->add_contact(c);
+  auto same = [&](const std::vector<PhoneNumber>& got) {
+    ASSERT_EQ(got.size(), c.numbers.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].e164, c.numbers[i].e164);
+      EXPECT_EQ(got[i].zone_set, c.numbers[i].zone_set);
+      EXPECT_EQ(got[i].attempts, c.numbers[i].attempts);
+      EXPECT_EQ(got[i].last_disposition, c.numbers[i].last_disposition);
+      EXPECT_EQ(got[i].invalid, c.numbers[i].invalid);
+      EXPECT_EQ(got[i].last_abandon_at, c.numbers[i].last_abandon_at);
+      EXPECT_EQ(got[i].last_machine_at, c.numbers[i].last_machine_at);
+    }
+  };
+  same(s->get_contact(id)->numbers);
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  scan.due_by = now;
+  std::size_t viewed = 0;
+  s->scan_contact_views(scan, [&](const ContactView& v) {
+    ++viewed;
+    std::vector<PhoneNumber> numbers;
+    for (const PhoneNumberView& n : v.numbers) {
+      numbers.push_back(PhoneNumber{std::string(n.e164), n.zone_set, n.attempts, n.last_disposition,
+                                    n.invalid, n.last_abandon_at, n.last_machine_at});
+    }
+    same(numbers);
+    return ScanStep::next();
+  });
+  EXPECT_EQ(viewed, 1u);
+  Contact none = c;
+  none.external_id = "n2";
+  none.numbers.clear();
+  EXPECT_TRUE(s->get_contact(s->add_contact(none))->numbers.empty());
+}
+
 // Call ids come from the sequence a block at a time per Storage object, handed out in order: an
 // object's ids follow one another, another object's come from another block, and none is given
 // twice.

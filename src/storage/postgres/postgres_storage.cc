@@ -16,6 +16,8 @@
 #include <pqxx/pqxx>
 #include <random>
 #include <set>
+#include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -318,13 +320,20 @@ const Migration kMigrations[] = {
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
               "one migration per schema version");
 
+// The numbers of contact c as one text, in their order, read back by numbers_from_text: per
+// number "zone_set,attempts,last_disposition,invalid,last_abandon_at,last_machine_at,N:" and
+// then the N bytes of its e164, so any e164 reads back as it was. About half what building
+// them as JSON costs the server, and no JSON to parse (refills read ~400,000 contacts' numbers
+// a bank run).
+#define OMNIVOX_PG_NUMBERS_OF_C                                                               \
+  "(SELECT COALESCE(string_agg(concat(p.zone_set, ',', p.attempts, ',', p.last_disposition, " \
+  "',', p.invalid::integer, ',', p.last_abandon_at, ',', p.last_machine_at, ',', "            \
+  "octet_length(p.e164), ':', p.e164), '' ORDER BY p.idx), '') FROM phone_numbers p "         \
+  "WHERE p.contact_id = c.id)"
 constexpr const char* kContactColumns =
     "c.id, c.campaign_id, c.list_name, c.external_id, c.priority, c.list_order, "
-    "(SELECT COALESCE(json_agg(json_build_object('e164', p.e164, 'zone_set', p.zone_set, "
-    "'attempts', p.attempts, 'last_disposition', p.last_disposition, 'invalid', p.invalid, "
-    "'last_abandon_at', p.last_abandon_at, 'last_machine_at', p.last_machine_at) ORDER BY p.idx), "
-    "'[]'::json) FROM phone_numbers p WHERE p.contact_id = c.id), "
-    "c.attributes::text, c.time_zone, c.status, c.attempts, c.not_connected, c.next_number, "
+    "" OMNIVOX_PG_NUMBERS_OF_C
+    ", c.attributes::text, c.time_zone, c.status, c.attempts, c.not_connected, c.next_number, "
     "c.last_disposition, c.last_attempt_at, c.next_attempt_at, c.callback_agent";
 constexpr const char* kAttemptColumns =
     "call_id, contact_id, campaign_id, number, number_index, attempt_number, caller_id, "
@@ -412,6 +421,40 @@ std::string ids_array(std::span<const ContactId> ids) {
     out += std::to_string(sorted[i]);
   }
   out += '}';
+  return out;
+}
+
+// The numbers OMNIVOX_PG_NUMBERS_OF_C wrote. Throws std::invalid_argument on text it did not
+// write.
+std::vector<PhoneNumber> numbers_from_text(std::string_view text) {
+  std::vector<PhoneNumber> out;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  auto field = [&](char after) {
+    i64 v = 0;
+    auto [next, ec] = std::from_chars(p, end, v);
+    if (ec != std::errc() || next == end || *next != after) {
+      throw std::invalid_argument("malformed numbers at byte " + std::to_string(p - text.data()));
+    }
+    p = next + 1;
+    return v;
+  };
+  while (p != end) {
+    PhoneNumber n;
+    n.zone_set = static_cast<ZoneSetId>(field(','));
+    n.attempts = static_cast<std::uint16_t>(field(','));
+    n.last_disposition = static_cast<Disposition>(field(','));
+    n.invalid = field(',') != 0;
+    n.last_abandon_at = tp(field(','));
+    n.last_machine_at = tp(field(','));
+    const i64 bytes = field(':');
+    if (bytes < 0 || bytes > end - p) {
+      throw std::invalid_argument("malformed numbers at byte " + std::to_string(p - text.data()));
+    }
+    n.e164.assign(p, static_cast<std::size_t>(bytes));
+    p += bytes;
+    out.push_back(std::move(n));
+  }
   return out;
 }
 
@@ -1252,7 +1295,7 @@ class PostgresStorage final : public Storage {
     v.callback_agent = static_cast<AgentId>(r[8].as<i64>());
     v.time_zone = r[9].as<std::string>();
     try {
-      v.numbers = numbers_from_json(r[10].c_str());
+      v.numbers = numbers_from_text(std::string_view(r[10].c_str(), r[10].size()));
     } catch (const std::exception& e) {
       throw Error(ErrorCode::kStorage, "postgres storage: contact " + std::to_string(v.id) +
                                            ": bad stored numbers: " + e.what());
@@ -1749,10 +1792,8 @@ class PostgresStorage final : public Storage {
     const std::string view_cols =
         "c.id, c.status, c.priority, c.attempts, c.next_number, c.last_disposition, "
         "c.last_attempt_at, c.next_attempt_at, c.callback_agent, c.time_zone, "
-        "(SELECT COALESCE(json_agg(json_build_object('e164', p.e164, 'zone_set', p.zone_set, "
-        "'attempts', p.attempts, 'last_disposition', p.last_disposition, 'invalid', p.invalid, "
-        "'last_abandon_at', p.last_abandon_at, 'last_machine_at', p.last_machine_at) "
-        "ORDER BY p.idx), '[]'::json) FROM phone_numbers p WHERE p.contact_id = c.id), "
+        "" OMNIVOX_PG_NUMBERS_OF_C
+        ", "
         "(SELECT string_agg(p.idx::text, ',' ORDER BY p.idx) FROM phone_numbers p "
         "WHERE p.contact_id = c.id AND EXISTS (SELECT 1 FROM dnc d WHERE d.tenant_id = $1 "
         "AND d.e164 = p.e164 AND d.list IN ('global', $2))), ";
@@ -2011,7 +2052,7 @@ class PostgresStorage final : public Storage {
     c.priority = r[4].as<std::int32_t>();
     c.list_order = static_cast<std::uint64_t>(r[5].as<i64>());
     try {
-      c.numbers = numbers_from_json(r[6].c_str());
+      c.numbers = numbers_from_text(std::string_view(r[6].c_str(), r[6].size()));
       c.attributes = attributes_from_json(r[7].c_str());
     } catch (const std::exception& e) {
       throw Error(ErrorCode::kStorage, "postgres storage: contact " + std::to_string(c.id) +
