@@ -18,8 +18,15 @@
 // patience phases, with the stylised solve (H = 0) of the same model first: CPU time, the W
 // reached, occupancy (tolerance 1e-6).
 //
+// --governor-limit instead compares, at N = 5 and 10, p = 0.1 and 0.25 (attempts 20 s, handling
+// 120 s) and PREDICTIVE's allowance of 2.7 %, the optimum's feasible policy cut at the abandon
+// governor's limit (governor_in_flight_limit: budget K whole abandons, p_hi = 1.1 p, a chance
+// of 1e-8 a decision) with the model solved within that limit (OptimumModel::in_flight_limit) at
+// the cut policy's own abandon rate and at 2.7 % (docs/pacing.md, "Planning within the
+// governor's limit"). Occupancies as shares of the optimum at 2.7 %, tolerance 1e-6.
+//
 //   omnivox_optimum_solve_bench [--tolerance 1e-3] [--repeat 3] [--markdown] [--cpu] [--limits]
-//                               [--hold]
+//                               [--hold] [--governor-limit]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -123,6 +130,52 @@ int run_hold() {
   return 0;
 }
 
+int run_governor_limit() {
+  std::printf(
+      "| N | p | K | limit T(b) <= (b = 0..N) | optimum's feasible policy cut at the limit | "
+      "within the limit, same abandon rate | within the limit at 2.7 %% |\n");
+  std::printf("|---:|---:|---:|---|---|---|---|\n");
+  const double allowance = 0.027;
+  for (double p : {0.10, 0.25}) {
+    for (int n : {5, 10}) {
+      omnivox::OptimumModel m;
+      m.agents = n;
+      m.p_live = p;
+      m.abandon_cap = allowance;
+      m.tolerance = 1e-6;
+      const omnivox::OptimumResult free = omnivox::solve_optimum(m);
+      omnivox::OptimumModel fixed = m;
+      fixed.max_in_flight = free.max_in_flight;
+      for (int budget : {2, 4, 6, 8, 10}) {
+        const std::vector<int> limit =
+            omnivox::governor_in_flight_limit(n, budget, 1.1 * p, 1e-8, free.max_in_flight);
+        std::vector<int> cut = free.feasible_target;
+        for (int b = 0; b <= n; ++b) cut[b] = std::min(cut[b], limit[b]);
+        const omnivox::PolicyStats cut_stats = omnivox::evaluate_threshold_policy(fixed, cut);
+        omnivox::OptimumModel within = m;
+        within.in_flight_limit = limit;
+        const omnivox::OptimumResult at_allowance = omnivox::solve_optimum(within);
+        within.abandon_cap = cut_stats.abandon_rate;
+        const omnivox::OptimumResult same_rate = omnivox::solve_optimum(within);
+        std::string shown;
+        for (int b = 0; b <= n; ++b) shown += (b ? " " : "") + std::to_string(limit[b]);
+        auto share = [&](double occupancy, double rate) {
+          char cell[64];
+          std::snprintf(cell, sizeof cell, "%.2f %% at %.2f %%", 100 * occupancy / free.occupancy,
+                        100 * rate);
+          return std::string(cell);
+        };
+        std::printf("| %d | %.2f | %d | %s | %s | %s | %s |\n", n, p, budget, shown.c_str(),
+                    share(cut_stats.occupancy, cut_stats.abandon_rate).c_str(),
+                    share(same_rate.occupancy, same_rate.abandon_rate).c_str(),
+                    share(at_allowance.occupancy, at_allowance.abandon_rate).c_str());
+        std::fflush(stdout);
+      }
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,6 +184,7 @@ int main(int argc, char** argv) {
   bool markdown = false;
   bool limits = false;
   bool hold = false;
+  bool governor_limit = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc) {
       tolerance = std::atof(argv[++i]);
@@ -144,10 +198,12 @@ int main(int argc, char** argv) {
       limits = true;
     } else if (!std::strcmp(argv[i], "--hold")) {
       hold = true;
+    } else if (!std::strcmp(argv[i], "--governor-limit")) {
+      governor_limit = true;
     } else {
       std::fprintf(stderr,
                    "usage: %s [--tolerance T] [--repeat K] [--markdown] [--cpu] [--limits] "
-                   "[--hold]\n",
+                   "[--hold] [--governor-limit]\n",
                    argv[0]);
       return 2;
     }
@@ -160,6 +216,7 @@ int main(int argc, char** argv) {
     cpu_time = true;
     return run_hold();
   }
+  if (governor_limit) return run_governor_limit();
   if (markdown) {
     const char* unit = cpu_time ? "ms CPU" : "ms";
     std::printf("| N | p_live | cold (%s) | warm (%s) | occupancy cold | occupancy warm |\n", unit,

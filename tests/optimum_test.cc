@@ -3,12 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "omnivox/compliance.h"
 #include "omnivox/engine.h"
 #include "omnivox/pacing.h"
 #include "omnivox/sim.h"
@@ -267,6 +269,65 @@ TEST(Optimum, ReferenceFiguresForQuarterLiveAtThreePercent) {
 // start changes only where the iterations begin, so the answer must be the cold one to the
 // tolerance, whichever side of the new multiplier the old one lies, and for another team size
 // (where the warm start must be ignored) and a grown or shrunk in-flight cap (re-laid out).
+// The governor's limit: the largest calls in flight whose live answers pass the budget and the
+// free agents with a chance of at most the risk, by the governor's own tail.
+TEST(Optimum, GovernorLimitIsTheLargestInFlightWithinTheRisk) {
+  const int agents = 5, budget = 4;
+  const double p_hi = 0.11, risk = 1e-8;
+  const std::vector<int> limit = governor_in_flight_limit(agents, budget, p_hi, risk, 1000);
+  ASSERT_EQ(limit.size(), 6u);
+  for (int b = 0; b <= agents; ++b) {
+    const int k = budget + agents - b;
+    auto tail = [&](int m) { return poisson_binomial_tail_above(std::vector<double>(m, p_hi), k); };
+    EXPECT_LE(tail(limit[b]), risk) << "b " << b;
+    EXPECT_GT(tail(limit[b] + 1), risk) << "b " << b;
+  }
+  EXPECT_EQ(limit, (std::vector<int>{11, 9, 7, 6, 5, 4}));
+  // Never under the free agents, even with the budget spent; nothing beyond them at b = N.
+  const std::vector<int> spent = governor_in_flight_limit(agents, -1, p_hi, risk, 1000);
+  for (int b = 0; b < agents; ++b) EXPECT_GE(spent[b], agents - b);
+  EXPECT_EQ(spent[agents], 0);
+  EXPECT_EQ(governor_in_flight_limit(agents, 100, p_hi, risk, 30), std::vector<int>(6, 30));
+}
+
+// A limit on the calls in flight by busy agents (the governor's, for PREDICTIVE): the targets
+// keep within it, a limit that never binds changes nothing, and the optimum's policy cut at the
+// limit is the best policy within the limit at the abandon rate it reaches (so cutting loses
+// nothing that planning within the limit at that rate would win).
+TEST(Optimum, InFlightLimitBoundsTheTargetsAndTheCutPolicyIsOptimalAtItsRate) {
+  const OptimumModel m{.agents = 5, .p_live = 0.1, .abandon_cap = 0.027, .tolerance = 1e-6};
+  const OptimumResult free = solve_optimum(m);
+  OptimumModel loose = m;
+  loose.in_flight_limit.assign(6, 1000);
+  EXPECT_NEAR(solve_optimum(loose).occupancy, free.occupancy, 1e-9);
+
+  const std::vector<int> limit = {11, 9, 7, 6, 5, 4};
+  OptimumModel within = m;
+  within.in_flight_limit = limit;
+  const OptimumResult planned = solve_optimum(within);
+  ASSERT_TRUE(planned.threshold_form);
+  for (int b = 0; b <= 5; ++b) {
+    EXPECT_LE(planned.feasible_target[b], limit[b]);
+    EXPECT_LE(planned.infeasible_target[b], limit[b]);
+  }
+  EXPECT_LT(planned.occupancy, free.occupancy);
+  EXPECT_NEAR(planned.abandon_rate, 0.027, 1e-9);
+
+  std::vector<int> cut = free.feasible_target;
+  for (int b = 0; b <= 5; ++b) cut[b] = std::min(cut[b], limit[b]);
+  OptimumModel fixed = m;
+  fixed.max_in_flight = free.max_in_flight;
+  const PolicyStats cut_stats = evaluate_threshold_policy(fixed, cut);
+  EXPECT_LT(cut_stats.abandon_rate, 0.027);
+  EXPECT_LT(cut_stats.occupancy, planned.occupancy);  // planning spends the abandons cut saves
+  within.abandon_cap = cut_stats.abandon_rate;
+  EXPECT_NEAR(solve_optimum(within).occupancy, cut_stats.occupancy, 1e-5);
+
+  OptimumModel wrong = m;
+  wrong.in_flight_limit = {3, 2};
+  EXPECT_THROW(solve_optimum(wrong), Error);
+}
+
 TEST(Optimum, WarmStartGivesTheColdSolution) {
   OptimumModel m;
   m.agents = 20;

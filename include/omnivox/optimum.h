@@ -140,6 +140,13 @@ struct OptimumModel {
   /// spends more than 1e-9 of its time with W waiting, within kOptimumMaxWaiting and the state
   /// and work limits. In [0, kOptimumMaxWaiting]; used only with a hold window.
   int max_waiting = 0;
+  /// Most attempts in flight a policy may hold with b busy agents, entry b = 0..N (with a hold
+  /// window the states with calls waiting take entry N): a limit imposed from outside the model,
+  /// such as what the abandon governor allows at the moment (PREDICTIVE plans within it). A
+  /// state already above its limit launches nothing. Entries below 0 count as 0, and at b = 0 as
+  /// 1 (the dialer must launch something with nobody busy). Empty (the default): no limit but
+  /// max_in_flight. Any other size than N + 1 is refused (Error kInvalidArgument).
+  std::vector<int> in_flight_limit;
 };
 
 /// Long-run statistics of one stationary deterministic policy (or of the mixture).

@@ -126,6 +126,15 @@ struct PredictiveOptions {
   double known_handle_mean_s = 0;   ///< see known_p_live
   /// Live answers between adjustments of the model's abandon allowance. Default: 200.
   long adjust_every_live_answers = 200;
+  /// Research option, 0 (the default) = off. When > 0, the policy plans within the abandon
+  /// governor's limit of the moment: it computes the most calls in flight the governor allows
+  /// each number of busy agents now (its budget of abandons, the live-answer bound p_hi of
+  /// omnivox/compliance.h, a chance of at most this much that the calls in flight bring more
+  /// live answers than the budget and the free agents absorb), and where the model's targets
+  /// pass it, solves the model again with that limit inside (OptimumModel::in_flight_limit), so
+  /// that the abandons the governor's cuts save are spent where it allows them. Measured worse
+  /// than the default (docs/pacing.md); used with a virtual clock only (a real clock ignores it).
+  double plan_within_governor_risk = 0;
 };
 
 /// PREDICTIVE, the default we recommend: certainty-equivalent optimal control. It estimates the

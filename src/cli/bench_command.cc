@@ -422,6 +422,7 @@ std::unique_ptr<PacingPolicy> make_bench_policy(const std::string& spec, void* o
     o.adjust_every_live_answers =
         static_cast<long>(param(spec, "adjust", o.adjust_every_live_answers));
     o.credible_z = param(spec, "z", o.credible_z);
+    o.plan_within_governor_risk = param(spec, "governor_risk", o.plan_within_governor_risk);
     o.known_p_live = param(spec, "p", o.known_p_live);
     o.known_attempt_mean_s = param(spec, "attempt", o.known_attempt_mean_s);
     o.known_handle_mean_s = param(spec, "handle", o.known_handle_mean_s);

@@ -65,6 +65,10 @@ void validate(const OptimumModel& m) {
     invalid("optimum: patience_phases must be in [0, " + std::to_string(kOptimumMaxPatiencePhases) +
             "] (got " + std::to_string(m.patience_phases) + ")");
   }
+  if (!m.in_flight_limit.empty() && static_cast<int>(m.in_flight_limit.size()) != m.agents + 1) {
+    invalid("optimum: in_flight_limit must have agents + 1 entries (got " +
+            std::to_string(m.in_flight_limit.size()) + ")");
+  }
   if (m.max_waiting < 0 || m.max_waiting > kOptimumMaxWaiting) {
     invalid("optimum: max_waiting must be in [0, " + std::to_string(kOptimumMaxWaiting) +
             "] (got " + std::to_string(m.max_waiting) + ")");
@@ -296,7 +300,8 @@ class Chain {
         p_(m.p_live),
         res_(1.0 / m.attempt_mean_s),
         hand_(1.0 / m.handle_mean_s),
-        queue_(queue) {
+        queue_(queue),
+        limit_(m.in_flight_limit) {
     // Connects per second at full occupancy: the unit of the gain in the reduced system.
     scale_ = n_ * hand_;
     rows_n_ = kHold ? n_ + queue_->size() : n_ + 1;
@@ -314,7 +319,12 @@ class Chain {
 
   // Largest target allowed in a row.
   int cap(int row, bool zero_abandon) const {
-    return zero_abandon ? std::min(dmax_, n_ - busy(row)) : dmax_;
+    int c = zero_abandon ? std::min(dmax_, n_ - busy(row)) : dmax_;
+    if (!limit_.empty()) {
+      const int b = std::min(busy(row), static_cast<int>(limit_.size()) - 1);
+      c = std::min(c, std::max(limit_[static_cast<std::size_t>(b)], least(row)));
+    }
+    return c;
   }
   // Least target: with nobody busy the dialer launches at least one attempt (it cannot abandon,
   // and the post-decision state (0, 0) would never change again).
@@ -673,6 +683,7 @@ class Chain {
   double p_, res_, hand_;
   double scale_;
   const WaitingQueue* queue_;
+  std::vector<int> limit_;  // the model's in_flight_limit by busy agents (empty: none)
   int rows_n_ = 0;
   std::vector<int> base_;  // b + q of each row (hold window only)
   // Scratch of evaluate(), kept so that a solve allocates it once rather than per evaluation.
@@ -967,6 +978,42 @@ PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vect
   std::vector<int> rows = target;
   rows.resize(chain.rows(), target.back());
   return to_stats(chain.evaluate(chain.from_target(rows), 0.0, nullptr, nullptr), model);
+}
+
+std::vector<int> governor_in_flight_limit(int agents, int budget, double p_hi, double risk,
+                                          int most) {
+  // P(Binomial(m, p) > k), summed from k + 1 by the ratio of successive terms.
+  const auto tail_above = [p_hi](int m, int k) {
+    if (m <= k) return 0.0;
+    if (k < 0 || p_hi >= 1) return 1.0;
+    if (p_hi <= 0) return 0.0;
+    double term = std::exp(std::lgamma(m + 1.0) - std::lgamma(k + 2.0) - std::lgamma(m - k + 0.0) +
+                           (k + 1) * std::log(p_hi) + (m - k - 1) * std::log1p(-p_hi));
+    double sum = 0;
+    for (int x = k + 1; x <= m && term > 0; ++x) {
+      sum += term;
+      if (term < sum * 1e-12) break;
+      term *= static_cast<double>(m - x) / (x + 1) * p_hi / (1 - p_hi);
+    }
+    return sum;
+  };
+  std::vector<int> limit(static_cast<std::size_t>(std::max(agents, 0)) + 1);
+  for (int b = 0; b <= agents; ++b) {
+    const int k = budget + agents - b;  // live answers the free agents and the budget absorb
+    // Up to k calls nothing can pass the budget; up to the free agents is always allowed.
+    int lo = std::min(std::max(agents - b, k), most);
+    int hi = most;
+    if (lo >= most || tail_above(most, k) <= risk) {
+      limit[static_cast<std::size_t>(b)] = most;
+      continue;
+    }
+    while (hi - lo > 1) {
+      const int mid = lo + (hi - lo) / 2;
+      (tail_above(mid, k) <= risk ? lo : hi) = mid;
+    }
+    limit[static_cast<std::size_t>(b)] = lo;
+  }
+  return limit;
 }
 
 }  // namespace omnivox

@@ -35,6 +35,14 @@ struct OptimumWarmStart {
 OptimumResult solve_optimum_warm(const OptimumModel& model, OptimumWarmStart& warm,
                                  const std::atomic<bool>* stop = nullptr);
 
+/// The most calls in flight the abandon governor (omnivox/compliance.h, default mode, every call
+/// in flight live with chance p_hi) lets b busy agents of `agents` hold, b = 0..agents, with
+/// `budget` whole abandons left and no call waiting: the largest M <= most with
+/// P(Binomial(M, p_hi) > budget + agents - b) <= risk, and never below agents - b (dialing up to
+/// the free agents is always allowed). For OptimumModel::in_flight_limit. Pure, thread-safe.
+std::vector<int> governor_in_flight_limit(int agents, int budget, double p_hi, double risk,
+                                          int most);
+
 }  // namespace omnivox
 
 #endif  // OMNIVOX_PACING_OPTIMUM_SOLVER_H_

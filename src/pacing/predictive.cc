@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "omnivox/compliance.h"
 #include "omnivox/optimum.h"
 #include "omnivox/pacing.h"
 #include "pacing/optimum_solver.h"
@@ -156,6 +157,9 @@ class PredictivePolicy final : public PacingPolicy {
     auto [sol, fit] = choose(modelled, est.p_live, est.attempt_mean_s, est.handle_mean_s,
                              s.attempts_resolved, !s.real_time);
     if (sol == nullptr || !sol->ok) return progressive;
+    if (options_.plan_within_governor_risk > 0 && fit == staffed && !s.real_time) {
+      sol = within_governor(s, staffed, *sol);
+    }
     // Time-share the two bracketing thresholds by the measured rate: under target, the bolder.
     const std::vector<int>& targets =
         s.abandon_rate < target && !sol->infeasible.empty() ? sol->infeasible : sol->feasible;
@@ -165,6 +169,51 @@ class PredictivePolicy final : public PacingPolicy {
                      static_cast<int>(targets.size()) - 1);
     int wanted_in_flight = static_cast<int>(std::lround(targets[b] * scale));
     return std::max(wanted_in_flight - s.calls_pending, progressive);
+  }
+
+  // The governor's limit of the moment by busy agents (a model with no calls waiting): its
+  // budget of abandons from the window's counts, p_hi from the resolved attempts and the calls
+  // in flight counted live, as the governor bounds p (docs/compliance.md).
+  std::vector<int> governor_limit(const PacingSnapshot& s, int agents, int most) const {
+    const double cap = s.abandon_cap;
+    if (cap <= 0 || cap >= 1) return std::vector<int>(static_cast<std::size_t>(agents) + 1, most);
+    const double budget =
+        (cap * static_cast<double>(s.live_answers) - static_cast<double>(s.abandons)) / (1 - cap);
+    const double pending = std::max(s.calls_pending, 0);
+    const double resolved = static_cast<double>(std::max(s.attempts_resolved, 0L));
+    const double live = std::clamp(s.live_answer_probability, 0.0, 1.0) * resolved;
+    const double p_hi =
+        live_chance_upper_bound(live + pending, resolved + pending, kGovernorRateBoundRisk);
+    return governor_in_flight_limit(agents, static_cast<int>(std::floor(budget + 1e-9)), p_hi,
+                                    options_.plan_within_governor_risk, most);
+  }
+
+  // The model solved again within the governor's limit of the moment where the free solution's
+  // targets pass it (plan_within_governor_risk); the free solution where they do not.
+  const Solution* within_governor(const PacingSnapshot& s, int agents, const Solution& free) {
+    int most = 0;
+    for (int t : free.infeasible) most = std::max(most, t);
+    for (int t : free.feasible) most = std::max(most, t);
+    std::vector<int> limit = governor_limit(s, agents, most);
+    bool binds = false;
+    for (std::size_t b = 0; b < limit.size(); ++b) {
+      if ((b < free.feasible.size() && free.feasible[b] > limit[b]) ||
+          (b < free.infeasible.size() && free.infeasible[b] > limit[b])) {
+        binds = true;
+      }
+    }
+    if (!binds) return &free;
+    if (capped_generation_ != generation_) {
+      capped_.clear();
+      capped_generation_ = generation_;
+    }
+    auto it = capped_.find(limit);
+    if (it == capped_.end()) {
+      OptimumModel m = model_for(agents);
+      m.in_flight_limit = limit;
+      it = capped_.emplace(limit, solve_model(m, nullptr, warm_)).first;
+    }
+    return it->second.ok ? &it->second : &free;
   }
 
   // The elapsed times of busy agents and pending attempts are the censored observations of
@@ -376,6 +425,8 @@ class PredictivePolicy final : public PacingPolicy {
   }
 
   static constexpr int kUnset = -1000;
+  // The governor's risk for its bound of p at the default abandon_guard_risk (10^4 x 10^-9).
+  static constexpr double kGovernorRateBoundRisk = 1e-5;
   static constexpr long kMinHandles = 10;    // finished calls before the handle time is trusted
   static constexpr long kRecentLive = 2000;  // live answers behind the recent abandon rate
   // Relative move of an estimate (|ln(new / old)|) that makes a doubled sample worth a solve.
@@ -398,6 +449,10 @@ class PredictivePolicy final : public PacingPolicy {
   std::pair<long, int> requested_{0, 0};  // the last job posted: (generation, agents)
   int last_agents_ = -1;
   long agents_since_ = 0;
+  // Solutions within a governor's limit (plan_within_governor_risk), by limit, for the current
+  // model's generation.
+  std::map<std::vector<int>, Solution> capped_;
+  long capped_generation_ = -1;
   std::unique_ptr<SolveWorker> worker_;  // last: destroyed (joined) first
 };
 
