@@ -930,6 +930,24 @@ TEST(SqliteStorage, KeptAttributesFollowTheStoredText) {
   EXPECT_TRUE(other->get_contact(id)->attributes.empty());
   EXPECT_TRUE(s->get_contact(id)->attributes.empty());
   EXPECT_EQ(s->get_contact(id)->attempts, 1);
+
+  // A write of new values that rolls back (a batch with an unknown contact) leaves the file's
+  // text as it was: the same values written again are stored.
+  Contact renamed = *s->get_contact(id);
+  renamed.attributes = {{"name", "Eva"}};
+  Contact unknown = renamed;
+  unknown.id = id + 1000;
+  std::vector<Contact> failing{renamed, unknown};
+  EXPECT_THROW(s->update_contacts(failing), Error);
+  EXPECT_TRUE(other->get_contact(id)->attributes.empty());
+  s->update_contact(renamed);
+  EXPECT_EQ(other->get_contact(id)->attributes, renamed.attributes);
+  // Changed through another connection after this object wrote them: written again.
+  Contact cleared = renamed;
+  cleared.attributes.clear();
+  other->update_contact(cleared);
+  s->update_contact(renamed);
+  EXPECT_EQ(other->get_contact(id)->attributes, renamed.attributes);
 }
 
 TEST(SqliteStorage, InMemoryDatabaseAndJournalOption) {

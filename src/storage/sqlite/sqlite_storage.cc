@@ -1038,9 +1038,16 @@ class SqliteStorage final : public Storage {
       throw Error(ErrorCode::kNotFound,
                   "update_contact: unknown contact id " + std::to_string(contact.id));
     }
+    auto known = attributes_.find(contact.id);
+    if (known != attributes_.end() && known->second.confirmed == attributes_epoch_ &&
+        known->second.values == contact.attributes) {
+      return;  // the file holds them
+    }
+    KeptAttributes& kept = attributes_kept_for(contact);
     Use u(put_attributes_, "update_contact: attributes");
-    u.bind(1, static_cast<std::int64_t>(contact.id)).bind(2, attributes_text(contact));
+    u.bind(1, static_cast<std::int64_t>(contact.id)).bind(2, kept.text);
     u.run();
+    kept.confirmed = attributes_epoch_;
   }
   // False when no contact of this tenant has the id.
   bool write_contact_row(const Contact& contact, const std::string& numbers) {
@@ -1280,11 +1287,19 @@ class SqliteStorage final : public Storage {
   class Transaction {
    public:
     Transaction(SqliteStorage& s, const char* op, const char* begin = "BEGIN IMMEDIATE")
-        : s_(s), op_(op) {
+        : s_(s), op_(op), writes_(std::string_view(begin) != "BEGIN") {
       s_.exec(op_, begin);
+      try {
+        if (writes_) s_.refresh_attributes_epoch();
+      } catch (...) {
+        sqlite3_exec(s_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+      }
     }
     ~Transaction() {
-      if (!done_) sqlite3_exec(s_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      if (done_) return;
+      sqlite3_exec(s_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      if (writes_) ++s_.attributes_epoch_;  // what it wrote is gone
     }
     void commit() {
       s_.exec(op_, "COMMIT");
@@ -1294,6 +1309,7 @@ class SqliteStorage final : public Storage {
    private:
     SqliteStorage& s_;
     const char* op_;
+    bool writes_;
     bool done_ = false;
   };
 
@@ -1326,6 +1342,7 @@ class SqliteStorage final : public Storage {
       if (next) *next = {contact.campaign_id, contact.list_order + (added ? 1 : 0)};
       if (added) {
         const auto id = static_cast<ContactId>(sqlite3_last_insert_rowid(db_));
+        attributes_.erase(id);
         const std::string attributes = attributes_to_json(contact.attributes);
         Use a(put_attributes_, op);
         a.bind(1, static_cast<std::int64_t>(id)).bind(2, attributes);
@@ -1669,33 +1686,53 @@ class SqliteStorage final : public Storage {
   // placed and written twice per call: the text and values last decoded or encoded are kept
   // per contact, and a read of the same text, or a write of the same values, reuses them
   // instead of JSON. (The text is the values' encoding whatever the database holds: a write
-  // that rolls back leaves the pair true.) Caller holds mutex_.
+  // that rolls back leaves the pair true.) A pair also says in which attributes epoch the file
+  // last held its text (read, or written by this object); while the epoch is unchanged a write
+  // of the same values writes nothing. Caller holds mutex_.
   std::vector<std::pair<std::string, std::string>> attributes_read(ContactId id,
                                                                    std::string_view text,
                                                                    bool keep) {
     auto kept = attributes_.find(id);
-    if (kept != attributes_.end() && kept->second.text == text) return kept->second.values;
+    if (kept != attributes_.end() && kept->second.text == text) {
+      kept->second.confirmed = attributes_epoch_;
+      return kept->second.values;
+    }
     auto values = attributes_from_json(text);
-    if (keep) keep_attributes(id, std::string(text), values);
+    if (keep) keep_attributes(id, std::string(text), values).confirmed = attributes_epoch_;
     return values;
-  }
-  const std::string& attributes_text(const Contact& c) {
-    auto kept = attributes_.find(c.id);
-    if (kept != attributes_.end() && kept->second.values == c.attributes) return kept->second.text;
-    return keep_attributes(c.id, attributes_to_json(c.attributes), c.attributes).text;
   }
   struct KeptAttributes {
     std::string text;
     std::vector<std::pair<std::string, std::string>> values;
+    std::uint64_t confirmed = 0;  // the attributes epoch in which the file held `text`; 0: none
   };
-  const KeptAttributes& keep_attributes(
-      ContactId id, std::string text,
-      const std::vector<std::pair<std::string, std::string>>& values) {
+  // The pair of `c`'s attributes (encoded and kept unless they are kept already).
+  KeptAttributes& attributes_kept_for(const Contact& c) {
+    auto kept = attributes_.find(c.id);
+    if (kept != attributes_.end() && kept->second.values == c.attributes) return kept->second;
+    return keep_attributes(c.id, attributes_to_json(c.attributes), c.attributes);
+  }
+  KeptAttributes& keep_attributes(ContactId id, std::string text,
+                                  const std::vector<std::pair<std::string, std::string>>& values) {
     if (attributes_.size() >= kAttributesKept && !attributes_.contains(id)) attributes_.clear();
     KeptAttributes& k = attributes_[id];
     k.text = std::move(text);
     k.values = values;
+    k.confirmed = 0;
     return k;
+  }
+  // The epoch moves on when another connection has committed since the last write transaction
+  // began (PRAGMA data_version, read holding the write lock) and when a write transaction rolls
+  // back: then no kept pair says what the file holds until it is read or written again. Caller
+  // holds mutex_ inside a write transaction.
+  void refresh_attributes_epoch() {
+    Use u(data_version_, "data version");
+    u.step();
+    const std::int64_t version = u.i64(0);
+    if (version != attributes_data_version_) {
+      attributes_data_version_ = version;
+      ++attributes_epoch_;
+    }
   }
 
   // After a claim: the contacts newly claimed wait in claimed_ for read_contact; under the
@@ -1844,6 +1881,8 @@ class SqliteStorage final : public Storage {
   // (the contacts in calls, and more). Guarded by mutex_.
   static constexpr std::size_t kAttributesKept = 8192;
   std::unordered_map<ContactId, KeptAttributes> attributes_;
+  std::uint64_t attributes_epoch_ = 1;
+  std::int64_t attributes_data_version_ = -1;
   // Leases claimed through claim_leases and not released here (a claim of one is a renewal),
   // dropped whole at kKeysKept; the contacts newly claimed, for read_contact (remember_claims),
   // dropped whole at kClaimedKept. Guarded by mutex_.
