@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -783,6 +784,42 @@ TEST(SqliteStorage, ViewScansLeaveOutSkippedAndDeferredContacts) {
   Contact written = *s->get_contact(ids[2]);  // a write ends its deferral
   s->update_contact(written);
   EXPECT_EQ(visit(t0, kNoContact), (std::vector<ContactId>{ids[0], ids[2], ids[3]}));
+}
+
+// Deferrals are kept by contact id in pages of ids: contacts whose ids lie pages apart are each
+// left out until their own time, and one whose time has come is visited again.
+TEST(SqliteStorage, DeferralsOfContactsFarApartInIdsAreKeptApart) {
+  TempDir dir;
+  auto s = make_sqlite_storage(dir.file("deferrals.sqlite"));
+  std::vector<Contact> contacts(9000);
+  for (std::size_t i = 0; i < contacts.size(); ++i) {
+    contacts[i].campaign_id = "c1";
+    contacts[i].external_id = "x" + std::to_string(i);
+    contacts[i].numbers.push_back(PhoneNumber{"+351910000000"});
+  }
+  ASSERT_EQ(s->add_contacts(contacts), contacts.size());
+  const TimePoint t0 = TimePoint(std::chrono::hours(1000));
+  const ContactId first = contacts.front().id;
+  const ContactId far = contacts[8500].id;
+  s->defer_contacts("c1", std::vector<ContactId>{first}, t0 + std::chrono::hours(1));
+  s->defer_contacts("c1", std::vector<ContactId>{far}, t0 + std::chrono::hours(2));
+  auto visited = [&](TimePoint due) {
+    std::set<ContactId> seen;
+    s->scan_contact_views({.campaign_id = "c1", .due_by = due}, [&](const ContactView& v) {
+      seen.insert(v.id);
+      return ScanStep::next();
+    });
+    return seen;
+  };
+  std::set<ContactId> seen = visited(t0);
+  EXPECT_EQ(seen.size(), contacts.size() - 2);
+  EXPECT_FALSE(seen.contains(first));
+  EXPECT_FALSE(seen.contains(far));
+  seen = visited(t0 + std::chrono::hours(1));
+  EXPECT_TRUE(seen.contains(first));
+  EXPECT_FALSE(seen.contains(far));
+  EXPECT_EQ(visited(t0).size(), contacts.size() - 1);  // first's deferral has ended
+  EXPECT_EQ(visited(t0 + std::chrono::hours(2)).size(), contacts.size());
 }
 
 // A scan for the scheduled work after an instant (ContactScan::scheduled_after) reads only the

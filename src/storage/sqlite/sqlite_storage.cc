@@ -12,11 +12,13 @@
 #include <condition_variable>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "storage/storage_codec.h"
 
@@ -491,6 +493,46 @@ class Checkpointer {
   std::thread thread_;
 };
 
+// The refills' deferrals: contact id -> until (ms since the Unix epoch), in pages of 4,096 ids
+// allocated as a deferral first needs one. A refill asks for every index entry it passes over
+// (~2.9 M a bank run), in dialing order, which follows the ids closely: an array read in order
+// rather than a hash probe at a random place.
+class DeferralTable {
+ public:
+  static constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
+  bool empty() const { return count_ == 0; }
+  std::int64_t until(ContactId id) const {
+    const std::size_t page = id / kPageSize;
+    if (page >= pages_.size() || !pages_[page]) return kNone;
+    return (*pages_[page])[id % kPageSize];
+  }
+  void set(ContactId id, std::int64_t until_ms) {
+    const std::size_t page = id / kPageSize;
+    if (page >= pages_.size()) pages_.resize(page + 1);
+    if (!pages_[page]) {
+      pages_[page] = std::make_unique<Page>();
+      pages_[page]->fill(kNone);
+    }
+    std::int64_t& slot = (*pages_[page])[id % kPageSize];
+    if (slot == kNone) ++count_;
+    slot = until_ms;
+  }
+  void erase(ContactId id) {
+    const std::size_t page = id / kPageSize;
+    if (page >= pages_.size() || !pages_[page]) return;
+    std::int64_t& slot = (*pages_[page])[id % kPageSize];
+    if (slot == kNone) return;
+    slot = kNone;
+    --count_;
+  }
+
+ private:
+  static constexpr std::size_t kPageSize = 4096;
+  using Page = std::array<std::int64_t, kPageSize>;
+  std::vector<std::unique_ptr<Page>> pages_;
+  std::size_t count_ = 0;
+};
+
 class SqliteStorage final : public Storage {
  public:
   SqliteStorage(const std::string& path, const SqliteStorageOptions& options) : options_(options) {
@@ -837,7 +879,7 @@ class SqliteStorage final : public Storage {
         visit_rows(views_ready_, "scan_contact_views", true);
       }
     }
-    for (const auto& [id, until] : deferrals) deferred_[id] = until;
+    for (const auto& [id, until] : deferrals) deferred_.set(id, ms(until));
     return visited;
   }
   // Kept in this object (the engine that scanned wakes itself at `until`): a contact written
@@ -847,7 +889,7 @@ class SqliteStorage final : public Storage {
                       TimePoint until) override {
     (void)campaign_id;
     std::lock_guard<std::mutex> lock(mutex_);
-    for (ContactId id : ids) deferred_[id] = until;
+    for (ContactId id : ids) deferred_.set(id, ms(until));
   }
   std::size_t contact_count(std::string_view campaign_id) override {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -1665,12 +1707,12 @@ class SqliteStorage final : public Storage {
     try {
       // Deferrals first: most entries a refill passes over are deferred.
       if (scan && sqlite3_value_int64(argv[1]) != 0 && !self->deferred_.empty()) {
-        auto d = self->deferred_.find(id);
-        if (d != self->deferred_.end()) {
-          if (scan->due_by < d->second) {
+        const std::int64_t until = self->deferred_.until(id);
+        if (until != DeferralTable::kNone) {
+          if (ms(scan->due_by) < until) {
             out = true;
           } else {
-            self->deferred_.erase(d);
+            self->deferred_.erase(id);
           }
         }
       }
@@ -1870,7 +1912,7 @@ class SqliteStorage final : public Storage {
   Stmt views_callbacks_, views_ready_, update_dialling_state_, update_attempt_state_,
       update_counts_, scheduled_callbacks_, scheduled_retries_;
   // defer_contacts' hints: contact -> until (UTC). Guarded by mutex_.
-  absl::flat_hash_map<ContactId, TimePoint> deferred_;
+  DeferralTable deferred_;
   // Open attempts this object wrote (their later writes update them in place), and the status
   // and due time it last wrote of each contact (write_contact's choice of statement); each
   // dropped whole at kKeysKept entries. Guarded by mutex_.
