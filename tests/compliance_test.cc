@@ -81,6 +81,39 @@ TEST(AbandonGovernor, ClampAllowsProgressiveAndBudgetsTheRest) {
   EXPECT_EQ(g.clamp(20, later), 3);
 }
 
+// Engines that share a campaign's counts each take their share of the budget of abandons, so the
+// abandons all their calls in flight could bring stay within it; in strict mode every call in
+// flight may be a live answer and the free agents take the first of them.
+TEST(AbandonGovernor, EnginesOnOneCampaignShareTheBudget) {
+  auto profile = ComplianceProfile::us_ftc_fcc();
+  profile.abandon_guard_risk = 0;
+  AbandonGovernor g(profile);
+  AbandonGovernor::Exposure s;
+  s.now = parse_utc("2026-05-04T13:00:00Z");
+  s.agents_idle = 5;
+  s.calls_pending = 2;
+  s.live_answer_probability = 0.5;
+  s.amd = false;  // no AMD false positives to reserve for
+  for (int i = 0; i < 1000; ++i) g.record_live_answer(s.now - std::chrono::minutes(1));
+  const double budget = 0.03 * 1000 / 0.97;  // abandons allowed before the rate passes 3 %
+  EXPECT_EQ(g.clamp(100, s), 33);            // alone: 2 + 33 in flight, 5 agents free, 30 left
+  for (int engines : {2, 3, 7, 40}) {
+    s.engines = engines;
+    const int n = g.clamp(100, s);
+    EXPECT_LE(engines * std::max(s.calls_pending + n - s.agents_idle, 0), budget) << engines;
+    EXPECT_GE(n, s.agents_idle - s.calls_pending) << "progressive is always allowed";
+  }
+  s.engines = 3;
+  EXPECT_EQ(g.clamp(100, s), 13);
+  // The default mode takes a share too: never more than alone.
+  AbandonGovernor d(ComplianceProfile::us_ftc_fcc());
+  for (int i = 0; i < 1000; ++i) d.record_live_answer(s.now - std::chrono::minutes(1));
+  s.engines = 1;
+  const int alone = d.clamp(100, s);
+  s.engines = 3;
+  EXPECT_LT(d.clamp(100, s), alone);
+}
+
 // A config change (the campaign added again) must not reset the rolling abandon rate.
 TEST(AbandonGovernor, NewProfileKeepsTheRecordedCalls) {
   TimePoint t = parse_utc("2026-05-04T13:00:00Z");

@@ -151,6 +151,11 @@ double live_chance_upper_bound(double live, double n, double delta);
 /// in flight being a live answer keeps the rate within the cap. Launching up to the free agents
 /// (progressive) is always allowed: it abandons nobody unless an agent leaves (agents wait for
 /// the calls pending before they pause).
+/// With several engines on one campaign (Exposure::engines = E, the counts of all of them
+/// recorded in each governor) each engine's rule uses K / E and a day's risk budget of R / E: no
+/// engine sees the others' calls in flight, and the abandons of E engines' calls in flight, each
+/// within its K / E, stay within K; the engines' decisions together are charged at most R a day
+/// (the bound of p, which each engine keeps on its own calls, adds its share once per engine).
 /// Thread-safety: none (one per campaign, on the engine's thread).
 class AbandonGovernor {
  public:
@@ -196,6 +201,12 @@ class AbandonGovernor {
     /// under a profile that counts AMD false positives each may then add
     /// amd_false_positive_rate to the counted abandons. Default: true.
     bool amd = true;
+    /// Engines placing calls on the campaign at once, this one included, whose counts the
+    /// governor shares (SharedAbandonCounts in the engine): each sees only its own calls in
+    /// flight, so each may spend 1 / engines of K and of the decision's risk, and the campaign's
+    /// abandons still stay within K with the stated risk summed over the engines. Values under 1
+    /// count as 1. Default: 1.
+    int engines = 1;
   };
   /// The largest n <= wanted the rule above allows (at least the free agents' share, at most
   /// `wanted`; 0 when wanted <= 0).
@@ -221,7 +232,7 @@ class AbandonGovernor {
  private:
   void prune(TimePoint t);
   void charge_risk(TimePoint t, double risk);
-  double risk_allowance(TimePoint t);
+  double risk_allowance(TimePoint t, double engines);
   double live_chance_upper(const Exposure& exposure);
   void pending_live_chances(const Exposure& exposure, double p_hi);
   ComplianceProfile profile_;

@@ -155,6 +155,9 @@ struct AbandonCounts {
   std::int64_t live_answers = 0;
   std::int64_t abandons = 0;
   std::int64_t machines = 0;  ///< AMD "machine" results
+  /// In a sum read with Storage::abandon_counts: the engines (owners) with counts in the range,
+  /// each once, zero counts included. Ignored in what is written. Default: 0.
+  std::int64_t engines = 0;
 };
 
 /// One engine's AbandonCounts of the calls that ended in one minute.
@@ -357,8 +360,8 @@ class Storage {
                                   std::span<const AbandonBucket> buckets) {
     (void)campaign_id, (void)owner, (void)buckets;
   }
-  /// The sum over every owner of the campaign's buckets with from <= minute < to (UTC). The
-  /// default returns zeros.
+  /// The sum over every owner of the campaign's buckets with from <= minute < to (UTC), and
+  /// the number of those owners (AbandonCounts::engines). The default returns zeros.
   virtual AbandonCounts abandon_counts(std::string_view campaign_id, TimePoint from, TimePoint to) {
     (void)campaign_id, (void)from, (void)to;
     return {};

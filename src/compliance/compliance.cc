@@ -383,13 +383,13 @@ void AbandonGovernor::charge_risk(TimePoint t, double risk) {
   risk_spent_total_ += risk;
 }
 
-double AbandonGovernor::risk_allowance(TimePoint t) {
+double AbandonGovernor::risk_allowance(TimePoint t, double engines) {
   const double risk = std::clamp(profile_.abandon_guard_risk, 0.0, 0.01);
   if (risk <= 0) return 0;
   // The decision just before a day counts for that day as well: at most 1/kRiskSpreadDecisions
   // of the budget, kept out of the account so that the two together stay within 10^5 x risk.
   const double day_budget = risk * kRiskDecisionsPerDay * (1 - kRateBoundShare) *
-                            kRiskSpreadDecisions / (kRiskSpreadDecisions + 1);
+                            kRiskSpreadDecisions / (kRiskSpreadDecisions + 1) / engines;
   return std::max(day_budget - risk_spent(t), 0.0) / kRiskSpreadDecisions;
 }
 
@@ -409,8 +409,11 @@ int AbandonGovernor::clamp(int wanted, const Exposure& s) {
     const TimePoint gone_by = s.now - profile_.abandon_window + s.resolve_within;
     for (auto it = live_.begin(); it != live_.end() && *it <= gone_by; ++it) ++leaving;
   }
+  // Other engines on the campaign spend the same budget with calls in flight this one cannot
+  // see: each takes its share.
+  const double engines = std::max(s.engines, 1);
   const double budget =
-      (cap * (live - static_cast<double>(leaving)) - counted_abandons(s.now)) / (1 - cap);
+      (cap * (live - static_cast<double>(leaving)) - counted_abandons(s.now)) / (1 - cap) / engines;
   const bool strict = std::clamp(profile_.abandon_guard_risk, 0.0, 0.01) <= 0;
   // A call in flight that ends as an AMD machine adds the assumed false-positive rate to the
   // counted abandons (and nothing to the live answers): the budget keeps that much per call in
@@ -465,7 +468,7 @@ int AbandonGovernor::clamp(int wanted, const Exposure& s) {
     }
     return std::min(t, 1.0);
   };
-  const double allowance = risk_allowance(s.now);
+  const double allowance = risk_allowance(s.now, engines);
   // Allowed with n more launches: the in-flight calls' live answers exceed k with probability
   // at most the allowance. Monotone in n.
   int lo = safe, hi = wanted;

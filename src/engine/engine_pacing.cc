@@ -87,6 +87,7 @@ void Engine::Impl::pace(Campaign& c) {
   exposure.live_resolve_s = s.recent_live_resolve_s;
   exposure.other_resolve_s = s.recent_other_resolve_s;
   exposure.amd = c.config.amd;
+  exposure.engines = c.shared_counts->engines();
   int allowed = c.governor->clamp(wanted, exposure);
   int launched = 0;
   if (allowed > 0) {

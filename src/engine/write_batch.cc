@@ -310,6 +310,8 @@ AbandonCounts& SharedAbandonCounts::bucket(TimePoint t) {
 
 std::vector<AbandonBucket> SharedAbandonCounts::sync(Storage& storage, TimePoint lease_now,
                                                      Duration window) {
+  // This engine's row for the minute, zeros included, tells the others it is placing calls.
+  if (!own_.contains(minute_of(lease_now))) bucket(lease_now);
   if (!changed_.empty()) {
     std::vector<AbandonBucket> mine;
     mine.reserve(changed_.size());
@@ -350,8 +352,9 @@ std::vector<AbandonBucket> SharedAbandonCounts::sync(Storage& storage, TimePoint
   for (auto it = others_.lower_bound(std::min(synced_minute_, now_minute)); it != others_.end();
        ++it) {
     const TimePoint m = it->first;
-    AbandonCounts now_seen = at_least_zero(
-        minus(storage.abandon_counts(campaign_id_, m, m + std::chrono::minutes(1)), own_[m]));
+    const AbandonCounts all = storage.abandon_counts(campaign_id_, m, m + std::chrono::minutes(1));
+    engines_[m] = all.engines;
+    AbandonCounts now_seen = at_least_zero(minus(all, own_[m]));
     AbandonCounts fresh = at_least_zero(minus(now_seen, it->second));
     it->second = now_seen;
     if (any(fresh)) news.push_back({m, fresh});
@@ -359,10 +362,17 @@ std::vector<AbandonBucket> SharedAbandonCounts::sync(Storage& storage, TimePoint
   synced_minute_ = now_minute;
   // Minutes before the last sync's are not read again; a window's older minutes are not needed.
   others_.erase(others_.begin(), others_.lower_bound(now_minute));
+  engines_.erase(engines_.begin(), engines_.lower_bound(now_minute - std::chrono::minutes(1)));
   const TimePoint keep_own =
       window > Duration(0) ? minute_of(lease_now - window) : TimePoint::min();
   own_.erase(own_.begin(), own_.lower_bound(std::min(keep_own, now_minute)));
   return news;
+}
+
+int SharedAbandonCounts::engines() const {
+  std::int64_t most = 1;
+  for (const auto& [minute, n] : engines_) most = std::max(most, n);
+  return static_cast<int>(std::min<std::int64_t>(most, 1'000'000));
 }
 
 }  // namespace omnivox

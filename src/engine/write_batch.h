@@ -137,6 +137,11 @@ class SharedAbandonCounts {
   /// bucket at lease_now; window 0: the whole campaign). Throws what storage throws; what was
   /// not written is written at the next sync.
   std::vector<AbandonBucket> sync(Storage& storage, TimePoint lease_now, Duration window);
+  /// The engines counting on the campaign as of the last sync, this one included (at least 1):
+  /// those with counts for the minute of the last sync or the one before. Each sync writes this
+  /// engine's counts for its minute, zeros included, so an engine that places calls is seen
+  /// within a minute and a sync of the lease clock whether its calls have ended or not.
+  int engines() const;
   /// Minutes since the last sync read one by one; the rest of a longer gap in one read.
   static constexpr Duration kMinutesReadOneByOne = std::chrono::minutes(5);
 
@@ -146,6 +151,7 @@ class SharedAbandonCounts {
   std::map<TimePoint, AbandonCounts> own_;      // minute -> this engine's counts
   std::map<TimePoint, bool> changed_;           // minutes not written since they changed
   std::map<TimePoint, AbandonCounts> others_;   // minute -> the others' counts seen so far
+  std::map<TimePoint, std::int64_t> engines_;   // minute -> engines with counts for it
   TimePoint synced_minute_ = TimePoint::min();  // the minute of the last sync
 };
 

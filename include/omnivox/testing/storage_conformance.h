@@ -1151,14 +1151,22 @@ TYPED_TEST_P(StorageConformanceTest, AbandonCountsAddUpTheEngines) {
   EXPECT_EQ(all.live_answers, 35);
   EXPECT_EQ(all.abandons, 3);
   EXPECT_EQ(all.machines, 3);
+  EXPECT_EQ(all.engines, 2);
   // A bucket written again replaces the owner's counts for that minute.
   s.put_abandon_counts("c1", "e2", std::vector<AbandonBucket>{{m0, {25, 3, 0}}});
   AbandonCounts later = s.abandon_counts("c1", m1, TimePoint::max());
   EXPECT_EQ(later.live_answers, 5);
+  EXPECT_EQ(later.engines, 1);
   AbandonCounts first = s.abandon_counts("c1", m0, m1);
   EXPECT_EQ(first.live_answers, 35);
   EXPECT_EQ(first.abandons, 4);
+  EXPECT_EQ(first.engines, 2);
+  // An engine that has counted nothing yet is seen by its row of zeros.
+  s.put_abandon_counts("c1", "e3", std::vector<AbandonBucket>{{m1, {}}});
+  EXPECT_EQ(s.abandon_counts("c1", m1, TimePoint::max()).engines, 2);
+  EXPECT_EQ(s.abandon_counts("c1", m1, TimePoint::max()).live_answers, 5);
   EXPECT_EQ(s.abandon_counts("c3", TimePoint::min(), TimePoint::max()).live_answers, 0);
+  EXPECT_EQ(s.abandon_counts("c3", TimePoint::min(), TimePoint::max()).engines, 0);
 }
 
 // ---- DNC, journal, dedup ----

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 
 namespace omnivox::memory {
@@ -308,13 +309,16 @@ AbandonCounts MemoryStorage::abandon_counts(std::string_view campaign_id, TimePo
   AbandonCounts sum;
   auto it = abandon_counts_.find(std::string(campaign_id));
   if (it == abandon_counts_.end()) return sum;
+  std::set<std::string_view> owners;
   for (auto m = it->second.lower_bound(from); m != it->second.end() && m->first < to; ++m) {
     for (const auto& [owner, c] : m->second) {
       sum.live_answers += c.live_answers;
       sum.abandons += c.abandons;
       sum.machines += c.machines;
+      owners.insert(owner);
     }
   }
+  sum.engines = static_cast<std::int64_t>(owners.size());
   return sum;
 }
 

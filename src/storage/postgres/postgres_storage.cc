@@ -1235,7 +1235,7 @@ class PostgresStorage final : public Storage {
     return autocommit("abandon_counts", [&](pqxx::transaction_base& tx) {
       auto row = tx.exec_prepared1("abandon_counts", options_.tenant, campaign,
                                    static_cast<i64>(ms(from)), static_cast<i64>(ms(to)));
-      return AbandonCounts{row[0].as<i64>(), row[1].as<i64>(), row[2].as<i64>()};
+      return AbandonCounts{row[0].as<i64>(), row[1].as<i64>(), row[2].as<i64>(), row[3].as<i64>()};
     });
   }
   bool mark_event_processed(std::string_view key) override {
@@ -2015,7 +2015,8 @@ class PostgresStorage final : public Storage {
               "machines = excluded.machines");
     c.prepare("abandon_counts",
               "SELECT COALESCE(SUM(live_answers), 0)::bigint, COALESCE(SUM(abandons), 0)::bigint, "
-              "COALESCE(SUM(machines), 0)::bigint FROM abandon_counts WHERE tenant_id = $1 AND "
+              "COALESCE(SUM(machines), 0)::bigint, count(DISTINCT owner) FROM abandon_counts "
+              "WHERE tenant_id = $1 AND "
               "campaign_id = $2 AND minute >= $3 AND minute < $4");
     c.prepare("mark_processed",
               "INSERT INTO processed_events (tenant_id, key) VALUES ($1, $2) "

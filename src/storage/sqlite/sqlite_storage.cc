@@ -1277,7 +1277,7 @@ class SqliteStorage final : public Storage {
     Use u(abandon_counts_, "abandon_counts");
     u.bind(1, campaign_id).bind(2, ms(from)).bind(3, ms(to));
     AbandonCounts sum;
-    if (u.step()) sum = {u.i64(0), u.i64(1), u.i64(2)};
+    if (u.step()) sum = {u.i64(0), u.i64(1), u.i64(2), u.i64(3)};
     return sum;
   }
   bool mark_event_processed(std::string_view key) override {
@@ -1690,7 +1690,8 @@ class SqliteStorage final : public Storage {
         "abandons = excluded.abandons, machines = excluded.machines");
     abandon_counts_.prepare(db_,
                             "SELECT COALESCE(SUM(live_answers), 0), COALESCE(SUM(abandons), 0), "
-                            "COALESCE(SUM(machines), 0) FROM abandon_counts WHERE tenant_id = ?30 "
+                            "COALESCE(SUM(machines), 0), COUNT(DISTINCT owner) FROM abandon_counts "
+                            "WHERE tenant_id = ?30 "
                             "AND campaign_id = ?1 AND minute >= ?2 AND minute < ?3");
     mark_processed_.prepare(
         db_, "INSERT OR IGNORE INTO processed_events (tenant_id, key) VALUES (?30, ?1)");
