@@ -3,7 +3,6 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
-#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <map>
@@ -394,10 +393,6 @@ class PredictivePolicy final : public PacingPolicy {
   }
 
   OptimumModel model_for(int agents) const {
-    if (std::getenv("OMNIVOX_DEBUG_PREDICTIVE")) {
-      std::fprintf(stderr, "predictive: solve N=%d step=%d p=%.4f attempt=%.2f handle=%.2f\n",
-                   agents, allowance_step_, at_.p_live, at_.attempt_mean_s, at_.handle_mean_s);
-    }
     OptimumModel m = at_;
     m.agents = agents;
     return m;
