@@ -282,6 +282,7 @@ UPDATE schema_version SET version = 7;
 
 // A contact's columns in Contact's order, its attributes joined from their table (a contact
 // stored without any reads as an empty list).
+constexpr int kContactColumnCount = 17;
 constexpr const char* kContactColumns =
     "id, campaign_id, list_name, external_id, priority, list_order, numbers, "
     "COALESCE((SELECT attributes FROM contact_attributes WHERE contact_id = contacts.id), '[]'), "
@@ -1456,6 +1457,7 @@ class SqliteStorage final : public Storage {
             &next_list_order_,
             &insert_contact_,
             &get_contact_,
+            &get_leased_contact_,
             &update_contact_,
             &put_attributes_,
             &scan_all_,
@@ -1560,6 +1562,12 @@ class SqliteStorage final : public Storage {
         "external_id = ?4 AND priority = ?6 AND status = ?10 AND next_attempt_at = ?16");
     get_contact_.prepare(
         db_, ("SELECT " + cols + " FROM contacts WHERE id = ?1 AND tenant_id = ?30").c_str());
+    get_leased_contact_.prepare(
+        db_, ("SELECT " + cols +
+              ", leases.owner, leases.expiry FROM contacts JOIN leases ON leases.contact_id = "
+              "contacts.id AND leases.tenant_id = ?30 WHERE contacts.id = ?1 AND "
+              "contacts.tenant_id = ?30")
+                 .c_str());
     scan_all_.prepare(db_, ("SELECT " + cols +
                             " FROM contacts WHERE tenant_id = ?30 AND campaign_id = ?1 "
                             "ORDER BY priority DESC, list_order")
@@ -1818,15 +1826,13 @@ class SqliteStorage final : public Storage {
         ++it;
         continue;
       }
-      bool ours = false;
-      if (now < held.fresh_until) {
-        Use lease(get_lease_, "read_contact: claimed lease");
-        lease.bind(1, static_cast<std::int64_t>(it->first));
-        ours = lease.step() && lease.view(0) == held.owner && lease.i64(1) == held.expiry;
-      }
-      Use u(get_contact_, "read_contact: claimed");
+      // The contact and its lease in one statement.
+      Use u(get_leased_contact_, "read_contact: claimed");
       u.bind(1, static_cast<std::int64_t>(it->first));
-      if (!ours || !u.step()) {
+      const bool ours = now < held.fresh_until && u.step() &&
+                        u.view(kContactColumnCount) == held.owner &&
+                        u.i64(kContactColumnCount + 1) == held.expiry;
+      if (!ours) {
         it = claimed_.erase(it);  // read alone, if asked
         continue;
       }
@@ -1958,10 +1964,11 @@ class SqliteStorage final : public Storage {
   std::optional<WalIndexHeader> wal_header_seen_;
   Stmt data_version_, dnc_changes_;
   Stmt campaign_ids_, put_campaign_, get_campaign_, put_list_, lists_, next_list_order_,
-      insert_contact_, get_contact_, update_contact_, put_attributes_, scan_all_, scan_callbacks_,
-      scan_ready_, contact_count_, count_by_status_, claim_lease_, renew_lease_, release_lease_,
-      get_lease_, allocate_call_ids_, put_attempt_, attempts_of_, scan_attempts_,
-      scan_open_attempts_, add_dnc_, is_dnc_, append_journal_, scan_journal_, mark_processed_;
+      insert_contact_, get_contact_, get_leased_contact_, update_contact_, put_attributes_,
+      scan_all_, scan_callbacks_, scan_ready_, contact_count_, count_by_status_, claim_lease_,
+      renew_lease_, release_lease_, get_lease_, allocate_call_ids_, put_attempt_, attempts_of_,
+      scan_attempts_, scan_open_attempts_, add_dnc_, is_dnc_, append_journal_, scan_journal_,
+      mark_processed_;
 };
 
 }  // namespace
