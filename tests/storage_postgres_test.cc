@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <pqxx/pqxx>
@@ -354,23 +355,32 @@ TEST(PostgresStorage, ConcurrentOpensMigrateOnce) {
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM tenants", db), "4");
 }
 
-// What schema version 8 drops, created again as version 1 made them: a database as version 7
-// left it.
-const std::string kUndoVersion8 =
+// What schema version 9 moves, moved back: the attributes a jsonb column of contacts again (at
+// its end), their table dropped: a database as version 8 left it.
+const std::string kUndoVersion9 =
+    "ALTER TABLE contacts ADD COLUMN attributes jsonb NOT NULL DEFAULT '[]'; UPDATE contacts c "
+    "SET attributes = a.attributes::jsonb FROM contact_attributes a WHERE a.contact_id = c.id; "
+    "ALTER TABLE contacts ALTER COLUMN attributes DROP DEFAULT; DROP TABLE contact_attributes; "
+    "DELETE FROM omnivox_schema_migrations WHERE version = 9;";
+
+// What schema versions 8 and 9 change, undone (version 8's indexes created again as version 1
+// made them): a database as version 7 left it.
+const std::string kUndoVersions8To9 =
+    kUndoVersion9 +
     "CREATE INDEX contacts_status ON contacts (tenant_id, campaign_id, status); CREATE INDEX "
     "contacts_ready ON contacts (tenant_id, campaign_id, (-(priority::bigint)), list_order) "
     "INCLUDE (next_attempt_at) WHERE status IN (0, 1); DELETE FROM omnivox_schema_migrations "
     "WHERE version = 8;";
 
-// What schema versions 7 and 8 change, undone: a database as version 6 left it.
-const std::string kUndoVersions7To8 =
-    kUndoVersion8 +
+// What schema versions 7 to 9 change, undone: a database as version 6 left it.
+const std::string kUndoVersions7To9 =
+    kUndoVersions8To9 +
     "CREATE INDEX leases_expiry ON leases (tenant_id, expiry); DROP INDEX leases_owner_expiry; "
     "DELETE FROM omnivox_schema_migrations WHERE version = 7;";
 
-// What schema versions 5 to 8 change, undone: a database as version 4 left it.
-const std::string kUndoVersions5To8 =
-    kUndoVersions7To8 +
+// What schema versions 5 to 9 change, undone: a database as version 4 left it.
+const std::string kUndoVersions5To9 =
+    kUndoVersions7To9 +
     "DROP INDEX leases_expiry; DELETE FROM omnivox_schema_migrations WHERE version = 6; "
     "DROP INDEX contacts_scheduled; DROP INDEX journal_writer; ALTER TABLE journal DROP COLUMN "
     "writer, DROP COLUMN writer_seq; DELETE FROM omnivox_schema_migrations WHERE version = 5;";
@@ -407,7 +417,7 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
       ids.push_back(s->add_contact(c));
     }
   }
-  cluster().exec(kUndoVersions5To8, db);
+  cluster().exec(kUndoVersions5To9, db);
   cluster().exec(
       "DROP TRIGGER contacts_counts_insert ON contacts; DROP TRIGGER contacts_counts_update ON "
       "contacts; DROP TRIGGER contacts_counts_delete ON contacts; DROP FUNCTION "
@@ -545,7 +555,7 @@ TEST(PostgresStorage, MigratesAVersion4DatabaseAndKeepsItsJournal) {
     s->append_journal(line("before 1"));
     s->append_journal(line("before 2"));
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions5To8, 4);
+  auto s = open_migrated_from(conninfo, kUndoVersions5To9, 4);
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
                                   "('contacts_scheduled', 'journal_writer', 'leases_owner_expiry')",
                                   db),
@@ -612,7 +622,7 @@ TEST(PostgresStorage, MigratesAVersion6DatabaseAndAnswersForItsLeases) {
     id = add_new_contacts(*s, 1, "v6-", "+35191234540")[0];
     ASSERT_EQ(s->claim_leases({&id, 1}, "them", now, std::chrono::minutes(3)).size(), 1u);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions7To8, 6);
+  auto s = open_migrated_from(conninfo, kUndoVersions7To9, 6);
   EXPECT_EQ(cluster().query_value("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM "
                                   "pg_indexes WHERE tablename = 'leases'",
                                   db),
@@ -647,7 +657,7 @@ TEST(PostgresStorage, MigratesAVersion7DatabaseAndScansItsDialableContactsInOrde
   cluster().exec("UPDATE contacts SET defer_until = 1 WHERE id IN (" + std::to_string(ids[3]) +
                      ", " + std::to_string(ids[5]) + ")",
                  db);
-  auto s = open_migrated_from(conninfo, kUndoVersion8, 7);
+  auto s = open_migrated_from(conninfo, kUndoVersions8To9, 7);
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
                                   "('contacts_status', 'contacts_ready')",
                                   db),
@@ -663,6 +673,82 @@ TEST(PostgresStorage, MigratesAVersion7DatabaseAndScansItsDialableContactsInOrde
   });
   EXPECT_EQ(seen, (std::vector<ContactId>{ids[5], ids[0], ids[3], ids[4]}));
   EXPECT_EQ(s->claim_leases(ids, "me", now, std::chrono::minutes(1)).size(), ids.size());
+}
+
+// A database at schema version 8 has its contacts' attributes moved to their own table: they
+// read back as they were, whole contacts and dialable scans read them, the contacts' rows no
+// longer hold them, and later writes store them there.
+TEST(PostgresStorage, MigratesAVersion8DatabaseAndReadsItsAttributesBack) {
+  const std::string conninfo = fresh_database("v8");
+  const std::string db = db_name_of(conninfo);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  const std::vector<std::pair<std::string, std::string>> attributes = {
+      {"name", "Zoë \"Q\" O'Brien"}, {"balance", "1,200.50"}, {"name", "second"}};
+  std::vector<ContactId> ids;
+  {
+    auto s = make_postgres_storage(conninfo);
+    ids = add_new_contacts(*s, 3, "v8-", "+35191234570");
+    Contact c = *s->get_contact(ids[0]);
+    c.attributes = attributes;
+    s->update_contact(c);
+  }
+  auto s = open_migrated_from(conninfo, kUndoVersion9, 8);
+  // No attributes column left in contacts; a row of attributes per contact.
+  EXPECT_EQ(cluster().query_value(
+                "SELECT (SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                "'contacts' AND column_name = 'attributes') || ',' || (SELECT count(*) FROM "
+                "contact_attributes)",
+                db),
+            "0,3");
+  EXPECT_EQ(s->get_contact(ids[0])->attributes, attributes);
+  EXPECT_TRUE(s->get_contact(ids[1])->attributes.empty());
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  scan.dialable_only = true;
+  scan.due_by = now;
+  std::map<ContactId, std::vector<std::pair<std::string, std::string>>> scanned;
+  s->scan_contacts(scan, [&](const Contact& c) {
+    scanned[c.id] = c.attributes;
+    return true;
+  });
+  ASSERT_EQ(scanned.size(), 3u);
+  EXPECT_EQ(scanned[ids[0]], attributes);
+  Contact changed = *s->get_contact(ids[1]);
+  changed.attributes = {{"segment", "b"}};
+  changed.status = ContactStatus::kRetry;
+  s->update_contacts({&changed, 1});
+  EXPECT_EQ(s->get_contact(ids[1])->attributes, changed.attributes);
+  EXPECT_EQ(s->get_contact(ids[1])->status, ContactStatus::kRetry);
+}
+
+// A write of a contact whose attributes are unchanged leaves their row as it was (no new row
+// version); a change is written, by a write batch and by update_contact alike; a contact with
+// no attributes row (removed by hand) reads as having none and gets one at its next write.
+TEST(PostgresStorage, AttributesAreWrittenOnlyWhenTheyChange) {
+  const std::string conninfo = fresh_database("attrs");
+  const std::string db = db_name_of(conninfo);
+  auto s = make_postgres_storage(conninfo);
+  const ContactId id = add_new_contacts(*s, 1, "a", "+35191234580")[0];
+  const std::string version_sql =
+      "SELECT xmin::text FROM contact_attributes WHERE contact_id = " + std::to_string(id);
+  Contact c = *s->get_contact(id);
+  c.attributes = {{"tier", "gold"}};
+  s->update_contact(c);
+  const std::string written = cluster().query_value(version_sql, db);
+  c.attempts = 1;
+  s->update_contacts({&c, 1});
+  c.attempts = 2;
+  s->update_contact(c);
+  EXPECT_EQ(cluster().query_value(version_sql, db), written);
+  EXPECT_EQ(s->get_contact(id)->attempts, 2);
+  c.attributes = {{"tier", "silver"}};
+  s->update_contacts({&c, 1});
+  EXPECT_NE(cluster().query_value(version_sql, db), written);
+  EXPECT_EQ(s->get_contact(id)->attributes, c.attributes);
+  cluster().exec("DELETE FROM contact_attributes WHERE contact_id = " + std::to_string(id), db);
+  EXPECT_TRUE(s->get_contact(id)->attributes.empty());
+  s->update_contacts({&c, 1});
+  EXPECT_EQ(s->get_contact(id)->attributes, c.attributes);
 }
 
 // A survey of the campaign's schedule (scheduled_after) reads only the RETRY and CALLBACK
