@@ -57,14 +57,19 @@ TEST(AbandonGovernor, UsProfileHoldsPowerDialingUnderThreePercent) {
   }
 }
 
-TEST(AbandonGovernor, ClampAllowsProgressiveAndBudgetsTheRest) {
-  auto profile = ComplianceProfile::us_ftc_fcc();
-  AbandonGovernor g(profile);
+// 5 agents free, 2 calls in flight, half of the attempts live answers.
+AbandonGovernor::Exposure five_free_two_in_flight() {
   AbandonGovernor::Exposure s;
   s.now = parse_utc("2026-05-04T13:00:00Z");
   s.agents_idle = 5;
   s.calls_pending = 2;
   s.live_answer_probability = 0.5;
+  return s;
+}
+
+TEST(AbandonGovernor, ClampAllowsProgressiveAndBudgetsTheRest) {
+  AbandonGovernor g(ComplianceProfile::us_ftc_fcc());
+  AbandonGovernor::Exposure s = five_free_two_in_flight();
   // No live answers yet: only the progressive share (idle - pending) is allowed.
   EXPECT_EQ(g.clamp(20, s), 3);
   // 1,000 live answers and no abandons: room for overdial.
@@ -88,11 +93,7 @@ TEST(AbandonGovernor, EnginesOnOneCampaignShareTheBudget) {
   auto profile = ComplianceProfile::us_ftc_fcc();
   profile.abandon_guard_risk = 0;
   AbandonGovernor g(profile);
-  AbandonGovernor::Exposure s;
-  s.now = parse_utc("2026-05-04T13:00:00Z");
-  s.agents_idle = 5;
-  s.calls_pending = 2;
-  s.live_answer_probability = 0.5;
+  AbandonGovernor::Exposure s = five_free_two_in_flight();
   s.amd = false;  // no AMD false positives to reserve for
   for (int i = 0; i < 1000; ++i) g.record_live_answer(s.now - std::chrono::minutes(1));
   const double budget = 0.03 * 1000 / 0.97;  // abandons allowed before the rate passes 3 %
