@@ -3,12 +3,17 @@
 namespace omnivox::serve {
 namespace json = boost::json;
 
-json::object attempt_json(const Attempt& a, const std::string* external_id) {
-  auto time_or_null = [](TimePoint t) -> json::value {
+json::object attempt_json(const Attempt& a, const std::string* external_id,
+                          json::storage_ptr storage) {
+  auto time_or_null = [&](TimePoint t) -> json::value {
     if (t == TimePoint{}) return nullptr;
-    return json::string(format_utc(t));
+    return json::string(format_utc(t), storage);
   };
-  json::object o{{"call_id", a.call_id}, {"contact_id", a.contact_id}};
+  // Room for every field at once: growing rehashes the keys already in.
+  constexpr std::size_t kFields = 17;
+  json::object o(kFields, storage);
+  o["call_id"] = a.call_id;
+  o["contact_id"] = a.contact_id;
   if (external_id) o["external_id"] = *external_id;
   o["campaign_id"] = a.campaign_id;
   o["number"] = a.number;

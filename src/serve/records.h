@@ -10,8 +10,10 @@
 
 namespace omnivox::serve {
 
-/// The attempt's fields; with `external_id`, the host's id of its contact too.
-boost::json::object attempt_json(const Attempt& a, const std::string* external_id = nullptr);
+/// The attempt's fields; with `external_id`, the host's id of its contact too. The object and its
+/// strings are allocated from `storage` (a monotonic resource makes a record cost no heap call).
+boost::json::object attempt_json(const Attempt& a, const std::string* external_id = nullptr,
+                                 boost::json::storage_ptr storage = {});
 
 }  // namespace omnivox::serve
 
