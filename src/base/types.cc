@@ -3,17 +3,17 @@
 #include <cctz/civil_time.h>
 #include <cctz/time_zone.h>
 
-#include <cstdint>
+#include <chrono>
 #include <cstdio>
 
 namespace omnivox {
 
 namespace {
 
-// 1970-01-01 and 10000-01-01 as milliseconds since the epoch: the instants whose text has a
-// four-digit year, which the arithmetic below writes (cctz writes years of other widths).
-constexpr std::int64_t kFirstFastMs = 0;
-constexpr std::int64_t kEndFastMs = 253'402'300'800'000;
+// The instants whose text has a four-digit year, which the standard library's calendar below
+// writes (cctz writes years of other widths).
+constexpr std::chrono::year kFirstFourDigitYear{1000};
+constexpr std::chrono::year kLastFourDigitYear{9999};
 
 void write_digits(char* out, unsigned value, int width) {
   for (int i = width - 1; i >= 0; --i) {
@@ -25,42 +25,30 @@ void write_digits(char* out, unsigned value, int width) {
 }  // namespace
 
 std::string format_utc(TimePoint t) {
-  const std::int64_t ms = t.time_since_epoch().count();
-  if (ms < kFirstFastMs || ms >= kEndFastMs) {
+  // Call records format several instants each, and cctz's general formatter was a tenth of a
+  // simulated run's CPU: the civil date comes from C++20's calendar (<chrono>), the text is
+  // written here.
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day date{day};
+  if (date.year() < kFirstFourDigitYear || date.year() > kLastFourDigitYear) {
     return cctz::format("%Y-%m-%dT%H:%M:%E3SZ", t, cctz::utc_time_zone());
   }
-  // Call records format several instants each, and cctz's general formatter was a tenth of a
-  // simulated run's CPU: the four-digit years are written here. The civil date of a day count: H.
-  // Hinnant, "chrono-Compatible Low-Level Date Algorithms", civil_from_days
-  // (howardhinnant.github.io/date_algorithms.html).
-  const std::int64_t days = ms / 86'400'000;
-  const auto in_day = static_cast<unsigned>(ms % 86'400'000);
-  const std::int64_t z = days + 719'468;
-  const std::int64_t era = z / 146'097;
-  const auto day_of_era = static_cast<unsigned>(z - era * 146'097);
-  const unsigned year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
-  const unsigned day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const unsigned shifted_month = (5 * day_of_year + 2) / 153;
-  const unsigned day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-  const unsigned month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
-  const auto year = static_cast<unsigned>(year_of_era + era * 400 + (month <= 2 ? 1 : 0));
+  const std::chrono::hh_mm_ss time_of_day{t - day};
   std::string text(24, ' ');
   char* out = text.data();
-  write_digits(out, year, 4);
+  write_digits(out, static_cast<unsigned>(static_cast<int>(date.year())), 4);
   out[4] = '-';
-  write_digits(out + 5, month, 2);
+  write_digits(out + 5, static_cast<unsigned>(date.month()), 2);
   out[7] = '-';
-  write_digits(out + 8, day, 2);
+  write_digits(out + 8, static_cast<unsigned>(date.day()), 2);
   out[10] = 'T';
-  write_digits(out + 11, in_day / 3'600'000, 2);
+  write_digits(out + 11, static_cast<unsigned>(time_of_day.hours().count()), 2);
   out[13] = ':';
-  write_digits(out + 14, in_day / 60'000 % 60, 2);
+  write_digits(out + 14, static_cast<unsigned>(time_of_day.minutes().count()), 2);
   out[16] = ':';
-  write_digits(out + 17, in_day / 1000 % 60, 2);
+  write_digits(out + 17, static_cast<unsigned>(time_of_day.seconds().count()), 2);
   out[19] = '.';
-  write_digits(out + 20, in_day % 1000, 3);
+  write_digits(out + 20, static_cast<unsigned>(time_of_day.subseconds().count()), 3);
   out[23] = 'Z';
   return text;
 }
