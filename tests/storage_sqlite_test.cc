@@ -701,6 +701,22 @@ TEST(SqliteStorage, DncAnswersFollowEveryChangeToTheLists) {
   EXPECT_TRUE(tenant_b->is_dnc("c1", "+351922222222"));
 }
 
+// A check reads every list the number is on and answers for the campaign's own list and the
+// global one; the other lists' entries (sorted before and after them) do not count.
+TEST(SqliteStorage, ANumberOnSeveralListsIsListedForThoseCampaignsOnly) {
+  const std::string number = "+351933333333";
+  auto s = make_sqlite_storage(":memory:");
+  for (const char* list : {"a", "c2", "zz"}) s->add_dnc(list, number);
+  for (const char* campaign : {"a", "c2", "zz"})
+    EXPECT_TRUE(s->is_dnc(campaign, number)) << campaign;
+  EXPECT_FALSE(s->is_dnc("c1", number));
+  EXPECT_FALSE(s->is_dnc("a", "+351933333334"));
+  s->add_dnc("global", number);
+  EXPECT_TRUE(s->is_dnc("c1", number));
+  EXPECT_TRUE(s->remove_dnc("global", number));
+  EXPECT_FALSE(s->is_dnc("c1", number));
+}
+
 // A number another process adds to a DNC list is on it for the next check after the addition
 // is committed, however many answers were kept before and whatever this Storage wrote between.
 TEST(SqliteStorage, DncAdditionByAnotherProcessCountsFromTheNextCheck) {

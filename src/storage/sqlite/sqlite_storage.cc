@@ -1216,8 +1216,12 @@ class SqliteStorage final : public Storage {
       }
     }
     Use u(is_dnc_, "is_dnc");
-    u.bind(1, e164).bind(2, campaign_id);
-    const bool listed = u.step();
+    u.bind(1, e164);
+    bool listed = false;
+    while (!listed && u.step()) {
+      const std::string_view list = u.view(0);
+      listed = list == "global" || list == campaign_id;
+    }
     if (known == dnc_answers_.end()) {
       if (dnc_answers_.size() >= kDncAnswersKept) dnc_answers_.clear();
       known = dnc_answers_.try_emplace(number).first;
@@ -1678,10 +1682,9 @@ class SqliteStorage final : public Storage {
                                          .c_str());
     add_dnc_.prepare(db_, "INSERT OR IGNORE INTO dnc (tenant_id, list, e164) VALUES (?30, ?1, ?2)");
     remove_dnc_.prepare(db_, "DELETE FROM dnc WHERE tenant_id = ?30 AND list = ?1 AND e164 = ?2");
-    // (An IN list would build a temporary table at every check.)
-    is_dnc_.prepare(db_,
-                    "SELECT 1 FROM dnc WHERE tenant_id = ?30 AND e164 = ?1 "
-                    "AND (list = 'global' OR list = ?2) LIMIT 1");
+    // The number's lists, compared here: the lists' condition in the query (an OR, or an IN
+    // list) builds a temporary table at every check. A number is on a few lists at most.
+    is_dnc_.prepare(db_, "SELECT list FROM dnc WHERE tenant_id = ?30 AND e164 = ?1");
     data_version_.prepare(db_, "PRAGMA data_version");
     dnc_changes_.prepare(db_, "SELECT value FROM counters WHERE name = 'dnc_changes'");
     append_journal_.prepare(db_,
