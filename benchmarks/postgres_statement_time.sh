@@ -2,8 +2,10 @@
 # The bank campaign (examples/campaigns/bank.json) run once with `omnivox run` against a new
 # throwaway PostgreSQL cluster with pg_stat_statements loaded (otherwise as bank_by_backend.sh
 # starts one): prints the run's wall and CPU seconds with the load before and after, the server's
-# statement time in all, the statements that took most of it, and the size of `contacts` (whole,
-# heap) and of `contact_attributes` (benchmarks/README.md). Keeps the run's output (calls.csv,
+# statement time, WAL and buffers touched in all, the statements that took most of the time (with
+# their WAL and buffers: these two do not depend on the machine's load), the updates per table and
+# how many were HOT, and the size of `contacts` (whole, heap) and of `contact_attributes`
+# (benchmarks/README.md). Keeps the run's output (calls.csv,
 # metrics.json, ...) in OUT_DIR when given.
 #
 #   bash benchmarks/postgres_statement_time.sh [BUILD_DIR=build] [OUT_DIR]
@@ -39,12 +41,17 @@ read -r wall user sys <"$work/time"
 echo "wall $wall s, CPU $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') s, load" \
   "$load_before -> $(cut -d' ' -f1-3 /proc/loadavg)"
 "${psql[@]}" -c "SELECT 'server statement time ' || round(sum(total_exec_time)::numeric / 1000, 2)
-  || ' s, ' || sum(calls) || ' statements' FROM pg_stat_statements
+  || ' s, ' || sum(calls) || ' statements, WAL ' || pg_size_pretty(sum(wal_bytes))
+  || ', buffers touched ' || sum(shared_blks_hit + shared_blks_read) FROM pg_stat_statements
   WHERE query NOT LIKE '%pg_stat_statements%'"
-echo "seconds | calls | rows | statement"
+echo "seconds | calls | rows | WAL | buffers touched | statement"
 "${psql[@]}" -c "SELECT round(total_exec_time::numeric / 1000, 2), calls, rows,
+  pg_size_pretty(wal_bytes), shared_blks_hit + shared_blks_read,
   left(regexp_replace(query, '\s+', ' ', 'g'), 80) FROM pg_stat_statements
   ORDER BY total_exec_time DESC LIMIT 12"
+echo "table | updates | of them HOT"
+"${psql[@]}" -c "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables
+  WHERE n_tup_upd > 0 ORDER BY n_tup_upd DESC LIMIT 6"
 "${psql[@]}" -c "SELECT 'contacts ' || pg_size_pretty(pg_total_relation_size('contacts'))
   || ' (heap ' || pg_size_pretty(pg_relation_size('contacts')) || '), contact_attributes '
   || COALESCE(pg_size_pretty(pg_total_relation_size(to_regclass('contact_attributes'))), '-')"

@@ -355,32 +355,42 @@ TEST(PostgresStorage, ConcurrentOpensMigrateOnce) {
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM tenants", db), "4");
 }
 
-// What schema version 9 moves, moved back: the attributes a jsonb column of contacts again (at
-// its end), their table dropped: a database as version 8 left it.
-const std::string kUndoVersion9 =
+// What schema version 10 moves, moved back: the contacts' key and dialing order indexes of
+// contacts again (as versions 1 and 2 made them), contact_keys dropped: a database as version 9
+// left it.
+const std::string kUndoVersion10 =
+    "CREATE UNIQUE INDEX contacts_external ON contacts (tenant_id, campaign_id, list_name, "
+    "external_id) WHERE external_id <> ''; CREATE INDEX contacts_order ON contacts (tenant_id, "
+    "campaign_id, (-(priority::bigint)), list_order); DROP TABLE contact_keys; DELETE FROM "
+    "omnivox_schema_migrations WHERE version = 10;";
+
+// What schema versions 9 and 10 change, undone: the attributes a jsonb column of contacts again
+// (at its end), their table dropped: a database as version 8 left it.
+const std::string kUndoVersions9To10 =
+    kUndoVersion10 +
     "ALTER TABLE contacts ADD COLUMN attributes jsonb NOT NULL DEFAULT '[]'; UPDATE contacts c "
     "SET attributes = a.attributes::jsonb FROM contact_attributes a WHERE a.contact_id = c.id; "
     "ALTER TABLE contacts ALTER COLUMN attributes DROP DEFAULT; DROP TABLE contact_attributes; "
     "DELETE FROM omnivox_schema_migrations WHERE version = 9;";
 
-// What schema versions 8 and 9 change, undone (version 8's indexes created again as version 1
+// What schema versions 8 to 10 change, undone (version 8's indexes created again as version 1
 // made them): a database as version 7 left it.
-const std::string kUndoVersions8To9 =
-    kUndoVersion9 +
+const std::string kUndoVersions8To10 =
+    kUndoVersions9To10 +
     "CREATE INDEX contacts_status ON contacts (tenant_id, campaign_id, status); CREATE INDEX "
     "contacts_ready ON contacts (tenant_id, campaign_id, (-(priority::bigint)), list_order) "
     "INCLUDE (next_attempt_at) WHERE status IN (0, 1); DELETE FROM omnivox_schema_migrations "
     "WHERE version = 8;";
 
-// What schema versions 7 to 9 change, undone: a database as version 6 left it.
-const std::string kUndoVersions7To9 =
-    kUndoVersions8To9 +
+// What schema versions 7 to 10 change, undone: a database as version 6 left it.
+const std::string kUndoVersions7To10 =
+    kUndoVersions8To10 +
     "CREATE INDEX leases_expiry ON leases (tenant_id, expiry); DROP INDEX leases_owner_expiry; "
     "DELETE FROM omnivox_schema_migrations WHERE version = 7;";
 
-// What schema versions 5 to 9 change, undone: a database as version 4 left it.
-const std::string kUndoVersions5To9 =
-    kUndoVersions7To9 +
+// What schema versions 5 to 10 change, undone: a database as version 4 left it.
+const std::string kUndoVersions5To10 =
+    kUndoVersions7To10 +
     "DROP INDEX leases_expiry; DELETE FROM omnivox_schema_migrations WHERE version = 6; "
     "DROP INDEX contacts_scheduled; DROP INDEX journal_writer; ALTER TABLE journal DROP COLUMN "
     "writer, DROP COLUMN writer_seq; DELETE FROM omnivox_schema_migrations WHERE version = 5;";
@@ -417,7 +427,7 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
       ids.push_back(s->add_contact(c));
     }
   }
-  cluster().exec(kUndoVersions5To9, db);
+  cluster().exec(kUndoVersions5To10, db);
   cluster().exec(
       "DROP TRIGGER contacts_counts_insert ON contacts; DROP TRIGGER contacts_counts_update ON "
       "contacts; DROP TRIGGER contacts_counts_delete ON contacts; DROP FUNCTION "
@@ -555,7 +565,7 @@ TEST(PostgresStorage, MigratesAVersion4DatabaseAndKeepsItsJournal) {
     s->append_journal(line("before 1"));
     s->append_journal(line("before 2"));
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions5To9, 4);
+  auto s = open_migrated_from(conninfo, kUndoVersions5To10, 4);
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
                                   "('contacts_scheduled', 'journal_writer', 'leases_owner_expiry')",
                                   db),
@@ -622,7 +632,7 @@ TEST(PostgresStorage, MigratesAVersion6DatabaseAndAnswersForItsLeases) {
     id = add_new_contacts(*s, 1, "v6-", "+35191234540")[0];
     ASSERT_EQ(s->claim_leases({&id, 1}, "them", now, std::chrono::minutes(3)).size(), 1u);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions7To9, 6);
+  auto s = open_migrated_from(conninfo, kUndoVersions7To10, 6);
   EXPECT_EQ(cluster().query_value("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM "
                                   "pg_indexes WHERE tablename = 'leases'",
                                   db),
@@ -657,7 +667,7 @@ TEST(PostgresStorage, MigratesAVersion7DatabaseAndScansItsDialableContactsInOrde
   cluster().exec("UPDATE contacts SET defer_until = 1 WHERE id IN (" + std::to_string(ids[3]) +
                      ", " + std::to_string(ids[5]) + ")",
                  db);
-  auto s = open_migrated_from(conninfo, kUndoVersions8To9, 7);
+  auto s = open_migrated_from(conninfo, kUndoVersions8To10, 7);
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
                                   "('contacts_status', 'contacts_ready')",
                                   db),
@@ -692,7 +702,7 @@ TEST(PostgresStorage, MigratesAVersion8DatabaseAndReadsItsAttributesBack) {
     c.attributes = attributes;
     s->update_contact(c);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersion9, 8);
+  auto s = open_migrated_from(conninfo, kUndoVersions9To10, 8);
   // No attributes column left in contacts; a row of attributes per contact.
   EXPECT_EQ(cluster().query_value(
                 "SELECT (SELECT count(*) FROM information_schema.columns WHERE table_name = "
@@ -719,6 +729,89 @@ TEST(PostgresStorage, MigratesAVersion8DatabaseAndReadsItsAttributesBack) {
   s->update_contacts({&changed, 1});
   EXPECT_EQ(s->get_contact(ids[1])->attributes, changed.attributes);
   EXPECT_EQ(s->get_contact(ids[1])->status, ContactStatus::kRetry);
+}
+
+// A database at schema version 9 has its contacts' keys and dialing order moved to
+// contact_keys: contacts no longer carry those indexes, an import of a stored key finds its
+// contact, a whole scan follows the dialing order (a priority changed before the migration
+// included), and a write that changes a key or a priority is followed there.
+TEST(PostgresStorage, MigratesAVersion9DatabaseAndKeepsItsKeysAndOrder) {
+  const std::string conninfo = fresh_database("v9");
+  const std::string db = db_name_of(conninfo);
+  std::vector<ContactId> ids;
+  {
+    auto s = make_postgres_storage(conninfo);
+    ids = add_new_contacts(*s, 4, "v9-", "+35191234590");
+    Contact first = *s->get_contact(ids[3]);
+    first.priority = 5;
+    s->update_contact(first);
+  }
+  auto s = open_migrated_from(conninfo, kUndoVersion10, 9);
+  EXPECT_EQ(cluster().query_value("SELECT count(*) || ',' || (SELECT count(*) FROM pg_indexes "
+                                  "WHERE tablename = 'contacts' AND indexname IN "
+                                  "('contacts_external', 'contacts_order')) FROM contact_keys",
+                                  db),
+            "4,0");
+  auto all_in_order = [&] {
+    ContactScan scan;
+    scan.campaign_id = "c1";
+    scan.dialable_only = false;
+    std::vector<ContactId> seen;
+    s->scan_contacts(scan, [&](const Contact& c) {
+      seen.push_back(c.id);
+      return true;
+    });
+    return seen;
+  };
+  EXPECT_EQ(all_in_order(), (std::vector<ContactId>{ids[3], ids[0], ids[1], ids[2]}));
+  Contact again = *s->get_contact(ids[1]);
+  again.id = kNoContact;
+  EXPECT_EQ(s->add_contact(again), ids[1]);
+  Contact moved = *s->get_contact(ids[2]);
+  moved.external_id = "renamed";
+  moved.priority = 9;
+  s->update_contacts({&moved, 1});
+  EXPECT_EQ(all_in_order(), (std::vector<ContactId>{ids[2], ids[3], ids[0], ids[1]}));
+  moved.id = kNoContact;
+  EXPECT_EQ(s->add_contact(moved), ids[2]);
+  EXPECT_EQ(s->contact_count("c1"), 4u);
+}
+
+// A contact's writes leave its row of contact_keys alone (no new row version) unless its list,
+// external id or priority change, through a write batch or update_contact alike; its old key is
+// then free for another contact.
+TEST(PostgresStorage, KeysAreWrittenOnlyWhenTheyChange) {
+  const std::string conninfo = fresh_database("keys");
+  const std::string db = db_name_of(conninfo);
+  auto s = make_postgres_storage(conninfo);
+  const std::vector<ContactId> ids = add_new_contacts(*s, 2, "k", "+35191234600");
+  const std::string version_sql =
+      "SELECT xmin::text FROM contact_keys WHERE contact_id = " + std::to_string(ids[0]);
+  const std::string stored = cluster().query_value(version_sql, db);
+  Contact c = *s->get_contact(ids[0]);
+  c.status = ContactStatus::kRetry;
+  c.attempts = 1;
+  s->update_contacts({&c, 1});
+  c.attempts = 2;
+  s->update_contact(c);
+  EXPECT_EQ(cluster().query_value(version_sql, db), stored);
+  const std::string old_key = c.external_id;
+  c.external_id = "k-new";
+  s->update_contact(c);
+  EXPECT_NE(cluster().query_value(version_sql, db), stored);
+  EXPECT_EQ(
+      cluster().query_value(
+          "SELECT external_id FROM contact_keys WHERE contact_id = " + std::to_string(ids[0]), db),
+      "k-new");
+  Contact newcomer = *s->get_contact(ids[1]);
+  newcomer.id = kNoContact;
+  newcomer.external_id = old_key;
+  const ContactId added = s->add_contact(newcomer);
+  EXPECT_NE(added, ids[0]);
+  EXPECT_NE(added, ids[1]);
+  c.external_id = "k-new";
+  c.id = kNoContact;
+  EXPECT_EQ(s->add_contact(c), ids[0]);
 }
 
 // A write of a contact whose attributes are unchanged leaves their row as it was (no new row
@@ -951,6 +1044,12 @@ TEST(PostgresStorage, DialableScanSurveyOpenAttemptsAndLeaseExpiriesUseTheirInde
       "AND c.status IN (1, 2) AND c.next_attempt_at > 5 AND (c.next_attempt_at, c.id) > (0, 0) "
       "ORDER BY c.next_attempt_at, c.id LIMIT 10",
       "contacts_scheduled", true);
+  // A whole scan, in dialing order (contact_keys: schema version 10).
+  expect_served(
+      "SELECT k.contact_id FROM contact_keys k WHERE k.tenant_id = 'default' "
+      "AND k.campaign_id = 'c1' AND (-(k.priority::bigint), k.list_order) > (-100::bigint, "
+      "0::bigint) ORDER BY -(k.priority::bigint), k.list_order LIMIT 10",
+      "contact_keys_order", true);
   expect_served(
       "SELECT call_id FROM attempts WHERE tenant_id = 'default' AND campaign_id = 'c1' "
       "AND disposition = 0 AND call_id > 0 ORDER BY call_id LIMIT 10",
