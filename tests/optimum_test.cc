@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "omnivox/compliance.h"
@@ -529,6 +530,16 @@ TEST(OptimumHoldWindow, RefusesOversizedQueuesNamingTheFields) {
   EXPECT_THROW(solve_optimum(bad), Error);
 }
 
+// The mean of four seeds' figures and the half-width of its 95 % interval (Student t, 3 df).
+std::pair<double, double> mean_ci95(const std::vector<double>& x) {
+  double mean = 0, var = 0;
+  for (double v : x) mean += v;
+  mean /= x.size();
+  for (double v : x) var += (v - mean) * (v - mean);
+  var /= x.size() - 1;
+  return {mean, 3.182 * std::sqrt(var / x.size())};
+}
+
 // "Launch up to target[b]" in the engine: the optimum's feasible policy read by busy agents.
 class TargetPolicy : public PacingPolicy {
  public:
@@ -543,6 +554,34 @@ class TargetPolicy : public PacingPolicy {
   std::vector<int> target_;
 };
 
+// Seeds 1-4 of `hours` of TargetPolicy(target) on `campaign` with `agents` agents and
+// `contacts` contacts in `world` (its seed replaced): each run's occupancy, abandon rate and
+// counted abandon rate (the compliance window's: with AMD it counts the profile's false-positive
+// estimate per machine result).
+struct SimulatedRuns {
+  std::vector<double> occupancy, abandon_rate, counted_rate;
+};
+SimulatedRuns run_target(SimulationOptions world, const CampaignConfig& campaign,
+                         const std::vector<int>& target, int agents, double hours, long contacts) {
+  SimulatedRuns runs;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    world.seed = seed;
+    Simulation simulation(world, parse_utc("2026-05-04T00:00:00Z"));
+    Engine& engine = simulation.engine();
+    engine.add_campaign(campaign);
+    engine.set_pacing_policy(campaign.id, std::make_unique<TargetPolicy>(target));
+    add_numbered_contacts(engine, campaign.id, contacts);
+    simulation.add_agents(campaign.id, agents);
+    engine.start_campaign(campaign.id);
+    engine.run_for(seconds_to_duration(hours * 3600));
+    const CampaignStatistics s = engine.statistics(campaign.id);
+    runs.occupancy.push_back(s.occupancy);
+    runs.abandon_rate.push_back(s.abandon_rate);
+    runs.counted_rate.push_back(s.abandon_rate_window);
+  }
+  return runs;
+}
+
 // The hold-window model against the simulator, with the model's own distributions (exponential
 // attempts and handling, a fixed 2 s hold window): the optimum's feasible policy, run in the
 // engine, must give the occupancy and abandon rate the model computes for it (within a 95 %
@@ -553,34 +592,14 @@ TEST(OptimumHoldWindow, TheSimulatorRunningTheOptimumsPolicyAgreesWithTheModel) 
   ASSERT_TRUE(opt.threshold_form);
   m.max_in_flight = opt.max_in_flight;
   const PolicyStats model = evaluate_threshold_policy(m, opt.feasible_target);
-  std::vector<double> occ, ab;
   const double hours = 150;
-  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
-    Simulation simulation(stylised_world(seed, m.p_live, m.attempt_mean_s, m.handle_mean_s),
-                          parse_utc("2026-05-04T00:00:00Z"));
-    Engine& engine = simulation.engine();
-    // A cap of 50 %: the policy alone sets the abandon rate.
-    engine.add_campaign(stylised_campaign("hold", 0.5, std::chrono::seconds(2)));
-    engine.set_pacing_policy("hold", std::make_unique<TargetPolicy>(opt.feasible_target));
-    add_numbered_contacts(engine, "hold",
-                          static_cast<long>(hours * 3600 / m.attempt_mean_s * 8 * 1.3));
-    simulation.add_agents("hold", m.agents);
-    engine.start_campaign("hold");
-    engine.run_for(seconds_to_duration(hours * 3600));
-    const CampaignStatistics s = engine.statistics("hold");
-    occ.push_back(s.occupancy);
-    ab.push_back(s.abandon_rate);
-  }
-  auto mean_ci = [](const std::vector<double>& x) {
-    double mean = 0, var = 0;
-    for (double v : x) mean += v;
-    mean /= x.size();
-    for (double v : x) var += (v - mean) * (v - mean);
-    var /= x.size() - 1;
-    return std::pair<double, double>(mean, 3.182 * std::sqrt(var / x.size()));  // t(3), 95 %
-  };
-  const auto [o, o_ci] = mean_ci(occ);
-  const auto [a, a_ci] = mean_ci(ab);
+  // A cap of 50 %: the policy alone sets the abandon rate.
+  const SimulatedRuns runs =
+      run_target(stylised_world(1, m.p_live, m.attempt_mean_s, m.handle_mean_s),
+                 stylised_campaign("hold", 0.5, std::chrono::seconds(2)), opt.feasible_target,
+                 m.agents, hours, static_cast<long>(hours * 3600 / m.attempt_mean_s * 8 * 1.3));
+  const auto [o, o_ci] = mean_ci95(runs.occupancy);
+  const auto [a, a_ci] = mean_ci95(runs.abandon_rate);
   std::printf(
       "simulated %.4f +- %.4f occupancy, %.4f +- %.4f abandon rate; model %.4f, %.4f; optimum "
       "%.4f (stylised model %.4f)\n",
@@ -589,6 +608,183 @@ TEST(OptimumHoldWindow, TheSimulatorRunningTheOptimumsPolicyAgreesWithTheModel) 
   EXPECT_NEAR(o, model.occupancy, o_ci + 0.002);
   EXPECT_NEAR(a, model.abandon_rate, a_ci + 0.002);
   EXPECT_LE(o, opt.occupancy + o_ci);
+}
+
+// The AMD model of the amd-stylised-N10 scenario: 10 agents, 20 s ringing, 40 % answered, 2 s
+// classification, a person 62.5 % of the answered (p_live 0.245: 2 % of people taken for
+// machines), 120 s handling, 0.02 abandons counted per machine result.
+OptimumModel amd_model() {
+  OptimumModel m;
+  m.agents = 10;
+  m.p_live = 0.245;
+  m.attempt_mean_s = 20;
+  m.handle_mean_s = 120;
+  m.abandon_cap = 0.03;
+  m.amd_mean_s = 2;
+  m.answered_share = 0.4;
+  m.counted_abandons_per_machine = 0.02;
+  return m;
+}
+
+// As the classification time vanishes, the AMD model becomes the stylised one; its counted
+// machine results, a fixed share (answered - p) / p of the live answers, take that much of the
+// cap whatever the policy.
+TEST(OptimumAmd, TendsToTheStylisedModelWithTheCapLessTheCountedMachines) {
+  OptimumModel m = amd_model();
+  m.amd_mean_s = 1e-3;
+  OptimumModel stylised = m;
+  stylised.amd_mean_s = 0;
+  const double counted = 0.02 * (0.4 - 0.245) / 0.245;
+  stylised.abandon_cap = 0.03 - counted;
+  const OptimumResult r = solve_optimum(m);
+  const OptimumResult s = solve_optimum(stylised);
+  EXPECT_NEAR(r.occupancy, s.occupancy, 2e-5);
+  EXPECT_NEAR(r.abandon_rate, 0.03, 1e-9);
+  // Its abandons proper are the stylised optimum's at the lowered cap.
+  EXPECT_NEAR(r.abandons_per_hour / r.live_answers_per_hour, s.abandon_rate, 1e-4);
+  EXPECT_GT(r.max_classifying, 0);
+  EXPECT_FALSE(r.classifying_binding);
+  EXPECT_EQ(s.max_classifying, 0);
+  // Classification takes time in which a person holds no agent: the optimum falls with it.
+  double last = r.occupancy;
+  for (double amd : {1.0, 2.0, 4.0}) {
+    m.amd_mean_s = amd;
+    const OptimumResult x = solve_optimum(m);
+    EXPECT_LT(x.occupancy, last) << amd;
+    EXPECT_TRUE(x.threshold_form);
+    last = x.occupancy;
+  }
+}
+
+// Progressive in the AMD model (a cap of 0) is "one call not yet resolved per free agent": the
+// (b, c) chain with d = N - b - c solved directly agrees with the solver.
+TEST(OptimumAmd, ProgressiveIsTheDirectlySolvedChain) {
+  OptimumModel m = amd_model();
+  m.abandon_cap = 0;
+  const OptimumResult r = solve_optimum(m);
+  const int n = m.agents;
+  std::vector<std::pair<int, int>> states;
+  for (int b = 0; b <= n; ++b) {
+    for (int c = 0; b + c <= n; ++c) states.emplace_back(b, c);
+  }
+  const int k = static_cast<int>(states.size());
+  auto index = [&](int b, int c) {
+    return static_cast<int>(std::find(states.begin(), states.end(), std::pair(b, c)) -
+                            states.begin());
+  };
+  // pi Q = 0 with sum pi = 1: the balance equations, one replaced by the normalisation.
+  std::vector<double> a(static_cast<std::size_t>(k) * k, 0.0), rhs(k, 0.0);
+  auto rate = [&](int from, int to, double q) {
+    a[static_cast<std::size_t>(to) * k + from] += q;
+    a[static_cast<std::size_t>(from) * k + from] -= q;
+  };
+  const double human = m.p_live / m.answered_share;
+  for (auto [b, c] : states) {
+    const int i = index(b, c), d = n - b - c;
+    if (d > 0) rate(i, index(b, c + 1), d / m.attempt_mean_s * m.answered_share);
+    if (c > 0) {
+      rate(i, index(b + 1, c - 1), c / m.amd_mean_s * human);
+      rate(i, index(b, c - 1), c / m.amd_mean_s * (1 - human));
+    }
+    if (b > 0) rate(i, index(b - 1, c), b / m.handle_mean_s);
+  }
+  for (int j = 0; j < k; ++j) a[j] = 1.0;
+  rhs[0] = 1.0;
+  for (int col = 0; col < k; ++col) {  // Gaussian elimination, partial pivoting
+    int piv = col;
+    for (int row = col + 1; row < k; ++row) {
+      if (std::fabs(a[static_cast<std::size_t>(row) * k + col]) >
+          std::fabs(a[static_cast<std::size_t>(piv) * k + col]))
+        piv = row;
+    }
+    for (int j = 0; j < k; ++j) {
+      std::swap(a[static_cast<std::size_t>(col) * k + j], a[static_cast<std::size_t>(piv) * k + j]);
+    }
+    std::swap(rhs[col], rhs[piv]);
+    for (int row = 0; row < k; ++row) {
+      if (row == col) continue;
+      const double f =
+          a[static_cast<std::size_t>(row) * k + col] / a[static_cast<std::size_t>(col) * k + col];
+      for (int j = col; j < k; ++j) {
+        a[static_cast<std::size_t>(row) * k + j] -= f * a[static_cast<std::size_t>(col) * k + j];
+      }
+      rhs[row] -= f * rhs[col];
+    }
+  }
+  double busy = 0;
+  for (int i = 0; i < k; ++i)
+    busy += states[i].first * rhs[i] / a[static_cast<std::size_t>(i) * k + i];
+  EXPECT_NEAR(r.occupancy, busy / n, 1e-9);
+  EXPECT_EQ(r.feasible.abandons_per_hour, 0.0);
+  // Only the counted machine results make its counted rate: (answered - p) / p x 0.02.
+  EXPECT_NEAR(r.abandon_rate, 0.02 * (0.4 - 0.245) / 0.245, 1e-9);
+}
+
+TEST(OptimumAmd, RefusesWhatItDoesNotModel) {
+  auto expect_invalid = [](const OptimumModel& m, const std::string& field) {
+    try {
+      solve_optimum(m);
+      ADD_FAILURE() << "no refusal for " << field;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+    }
+  };
+  OptimumModel m = amd_model();
+  m.hold_window_s = 2;
+  expect_invalid(m, "hold_window_s");
+  m = amd_model();
+  m.answered_share = 0.2;  // fewer answered than handed to agents
+  expect_invalid(m, "answered_share");
+  m = amd_model();
+  m.counted_abandons_per_machine = 1.5;
+  expect_invalid(m, "counted_abandons_per_machine");
+  m = amd_model();
+  m.amd_mean_s = -1;
+  expect_invalid(m, "amd_mean_s");
+  m = amd_model();
+  m.max_classifying = kOptimumMaxClassifying + 1;
+  expect_invalid(m, "max_classifying");
+}
+
+// The AMD model against the simulator with the model's own distributions (exponential ringing,
+// classification and handling, no hold window): progressive and the optimum's feasible targets
+// read as calls not yet resolved per busy agents (a policy of the model that does not look at
+// which calls are in classification; it passes the cap), run in the engine, give the occupancy
+// and counted abandon rate the model computes for them (95 % interval over seeds).
+TEST(OptimumAmd, TheSimulatorAgreesWithTheModel) {
+  OptimumModel m = amd_model();
+  const OptimumResult opt = solve_optimum(m);
+  ASSERT_TRUE(opt.threshold_form);
+  m.max_in_flight = opt.max_in_flight;
+  std::vector<int> progressive(static_cast<std::size_t>(m.agents) + 1);
+  for (int b = 0; b <= m.agents; ++b) progressive[b] = m.agents - b;
+  for (const std::vector<int>& target : {progressive, opt.feasible_target}) {
+    const PolicyStats model = evaluate_threshold_policy(m, target);
+    const double hours = 100;
+    SimulationOptions world = stylised_world(1, 0.25, m.attempt_mean_s, m.handle_mean_s);
+    world.parametric.p_machine = 0.15;
+    world.parametric.p_busy = 0.6;
+    world.amd_delay = Distribution::exponential(m.amd_mean_s);
+    world.amd_false_positive = 0.02;
+    // A cap of 50 %: the policy alone sets the abandon rate.
+    CampaignConfig campaign = stylised_campaign("amd", 0.5, Duration(0));
+    campaign.amd = true;
+    campaign.compliance.count_amd_false_positives = true;
+    campaign.compliance.amd_false_positive_rate = m.counted_abandons_per_machine;
+    const SimulatedRuns runs =
+        run_target(world, campaign, target, m.agents, hours,
+                   static_cast<long>(hours * 3600 / m.attempt_mean_s * 6 * 1.3));
+    const auto [o, o_ci] = mean_ci95(runs.occupancy);
+    const auto [a, a_ci] = mean_ci95(runs.counted_rate);
+    std::printf(
+        "target %d..%d: simulated %.4f +- %.4f occupancy, %.4f +- %.4f counted abandon rate; "
+        "model %.4f, %.4f; optimum %.4f\n",
+        target.front(), target.back(), o, o_ci, a, a_ci, model.occupancy, model.abandon_rate,
+        opt.occupancy);
+    EXPECT_NEAR(o, model.occupancy, o_ci + 0.002);
+    EXPECT_NEAR(a, model.abandon_rate, a_ci + 0.002);
+  }
 }
 
 TEST(Optimum, RejectsInvalidModels) {

@@ -46,6 +46,33 @@ assert all(0 < p["fraction_of_optimum"] < 1.2 for p in bank["policies"]), bank["
 PY
 echo "ok   small-team, bank-replay: of optimum against the hold-window model fitted to each"
 
+# AMD (amd-stylised-N10, where the AMD model is exact): the simulator's progressive occupancy
+# (20 fixed seeds) agrees with the model's, within its 95 % interval and 0.002; PREDICTIVE over
+# full days is measured against the AMD optimum with its audit clean (the run exits 1 otherwise).
+"$OMNIVOX" bench-pacing "$SCENARIOS/amd-stylised-N10.json" --seeds 20 --policy progressive \
+  --out "$WORK/amd-progressive" >"$WORK/amd-progressive.log" 2>&1
+"$OMNIVOX" bench-pacing "$SCENARIOS/amd-stylised-N10.json" --seeds 3 --policy predictive \
+  --out "$WORK/amd-predictive" >"$WORK/amd-predictive.log" 2>&1 || {
+  echo "FAIL amd-stylised-N10: predictive's audit or run failed"; cat "$WORK/amd-predictive.log"; exit 1; }
+/usr/bin/python3 - "$WORK/amd-progressive/summary.json" "$WORK/amd-predictive/summary.json" <<'PY'
+import json, sys
+prog, pred = (json.load(open(p)) for p in sys.argv[1:3])
+assert prog["optimum"]["model"].startswith("AMD model"), prog["optimum"]
+fit = prog["optimum"]["stretches"][0]
+assert fit["amd_mean_s"] == 2 and abs(fit["answered_share"] - 0.4) < 1e-12, fit
+p = prog["policies"][0]
+print(f"     amd-stylised-N10: progressive {p['occupancy']:.4f} ± {p['occupancy_ci95']:.4f}, "
+      f"model {fit['progressive_occupancy']:.4f}")
+assert abs(p["occupancy"] - fit["progressive_occupancy"]) <= p["occupancy_ci95"] + 0.002, p
+q = pred["policies"][0]
+print(f"     amd-stylised-N10: predictive {q['occupancy']:.4f} "
+      f"({100 * q['fraction_of_optimum']:.1f} % of the optimum), highest rolling abandon rate in the audit "
+      f"{100 * q['max_rolling_abandon_rate']:.2f} %")
+assert 0.9 < q["fraction_of_optimum"] < 1.05, q
+assert q["runs_with_compliance_violations"] == 0, q
+PY
+echo "ok   amd-stylised-N10: progressive agrees with the AMD model, predictive measured against it"
+
 compare() {  # compare SCENARIO SEEDS
   local name="$1" seeds="$2"
   "$OMNIVOX" bench-pacing "$SCENARIOS/$name.json" --seeds "$seeds" --policy vicidial \

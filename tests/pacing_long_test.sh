@@ -39,6 +39,7 @@ floors = {
     "stylised-N20-p25": (0.97, 0.98), "stylised-N20-p10": (0.95, 0.985),
     "stylised-N50-p25": (0.97, 0.99), "stylised-N50-p10": (0.955, 0.985),
     "stylised-N100-p25": (0.97, 0.985), "stylised-N100-p10": (0.955, 0.985),
+    "amd-stylised-N10": (0.965, 0.975),
 }
 failed = False
 for name, (whole, steady) in floors.items():

@@ -75,8 +75,29 @@
 // With abandon_cap = 0 no call may ever wait (it could be abandoned), so the stylised
 // progressive solution below applies unchanged.
 //
+// Answering-machine detection (amd_mean_s > 0, no hold window): an attempt rings for an
+// exponential time of mean attempt_mean_s; with probability answered_share it is answered and
+// spends an exponential classification time of mean amd_mean_s before it is handed to an agent
+// (probability p_live / answered_share: a person, or a machine taken for one) or hung up as a
+// machine (a machine, or a person taken for one). The dialer sees which attempts are ringing
+// and which are in classification, so the state is (b, c, d): c calls in classification, d
+// ringing, at most C in classification (an answer arriving with C classifying is hung up
+// unclassified; C grows while that has any weight). A person classified while every agent is
+// busy is abandoned at once. The abandon rate is the one a compliance profile that counts AMD
+// false positives computes: (abandons + counted_abandons_per_machine x machine results) /
+// live answers. The same exact evaluation applies with the layer b + c + d: a ringing call
+// answered (c + 1, d - 1) and a classified person taking an agent (b + 1, c - 1) keep it,
+// towards a row of larger (b + c, b), and every other move lowers it; the rows are the
+// (N + 1)(C + 1) pairs (b, c), the landing states one per pair. A threshold policy over the
+// calls not yet resolved (ringing or classifying: the engine's pending calls), "launch up to
+// T(b) - d - c", is a policy of this model (evaluate_threshold_policy); the solved one may
+// also use c. With amd_mean_s -> 0 the model tends to the stylised one with p_live and
+// attempt_mean_s.
+//
 // abandon_cap = 0 is solved directly: with p_live > 0 a policy has no abandons iff it never
-// lets b + d exceed N, so the actions are restricted to T <= N - b and lambda is not needed.
+// lets b + d exceed N (with AMD b + c + d), so the actions are restricted to T <= N - b (- c)
+// and lambda is not needed. With AMD the machine results still count
+// counted_abandons_per_machine each: abandon_rate is then not 0.
 #ifndef OMNIVOX_OPTIMUM_H_
 #define OMNIVOX_OPTIMUM_H_
 
@@ -105,6 +126,9 @@ inline constexpr int kOptimumMaxPatiencePhases = 64;
 /// Most calls waiting at once OptimumModel::max_waiting may give (the automatic one stops
 /// there too).
 inline constexpr int kOptimumMaxWaiting = 16;
+/// Most calls in AMD classification at once OptimumModel::max_classifying may give (the
+/// automatic one stops there too).
+inline constexpr int kOptimumMaxClassifying = 64;
 
 struct OptimumModel {
   int agents = 10;      ///< N >= 1
@@ -147,6 +171,23 @@ struct OptimumModel {
   /// 1 (the dialer must launch something with nobody busy). Empty (the default): no limit but
   /// max_in_flight. Any other size than N + 1 is refused (Error kInvalidArgument).
   std::vector<int> in_flight_limit;
+  /// Answering-machine detection (see the note above): the mean classification time of an
+  /// answered attempt (s), exponential. 0 = no AMD (the default; the fields below are then not
+  /// used). In [0, kOptimumMaxTimeS]; with amd_mean_s > 0, hold_window_s must be 0 (the two
+  /// are not modelled together: Error kInvalidArgument) and attempt_mean_s is the mean time to
+  /// an answer or a failure, without the classification.
+  double amd_mean_s = 0;
+  /// With AMD: the share of attempts answered (and so classified), in [p_live, 1]; p_live is
+  /// the share handed to an agent.
+  double answered_share = 1;
+  /// With AMD: abandons counted per machine result (a compliance profile's
+  /// amd_false_positive_rate when it counts false positives, else 0), in [0, 1].
+  double counted_abandons_per_machine = 0;
+  /// With AMD: C, the most calls in classification at once. 0 = automatic: starts at 4 and
+  /// grows by 2 (re-solving) while a solved policy spends more than 1e-9 of its time with C
+  /// classifying, within kOptimumMaxClassifying and the state and work limits. In
+  /// [0, kOptimumMaxClassifying].
+  int max_classifying = 0;
 };
 
 /// Long-run statistics of one stationary deterministic policy (or of the mixture).
@@ -156,8 +197,9 @@ struct PolicyStats {
   double abandons_per_hour = 0;      ///< live answers with no free agent
   double live_answers_per_hour = 0;  ///< connects + abandons
   double attempts_per_hour = 0;      ///< launches (= resolutions)
-  double abandon_rate = 0;           ///< abandons / live answers (0 if none)
-  double mean_in_flight = 0;         ///< E[d]
+  /// (abandons + counted_abandons_per_machine x machine results) / live answers (0 if none)
+  double abandon_rate = 0;
+  double mean_in_flight = 0;  ///< E[d] (with AMD the ringing calls)
   /// Stationary probability that the in-flight count is at max_in_flight (the cap is binding
   /// somewhere the policy actually goes). Should be ~0 for a trustworthy result.
   double cap_probability = 0;
@@ -165,6 +207,11 @@ struct PolicyStats {
   /// Stationary probability that max_waiting calls wait (a further live answer is abandoned at
   /// once). Should be ~0 for a trustworthy result.
   double queue_full_probability = 0;
+  double mean_classifying = 0;  ///< E[calls in AMD classification] (0 without AMD)
+  /// Stationary probability that max_classifying calls are in classification (0 without AMD).
+  /// Should be ~0 for a trustworthy result.
+  double classifying_full_probability = 0;
+  double machine_results_per_hour = 0;  ///< calls AMD hung up as machines (0 without AMD)
 };
 
 /// The optimum and its two bracketing policies. The first fields are the optimum's long-run
@@ -189,7 +236,8 @@ struct OptimumResult {
   /// Each policy as launch-up-to targets: target[b] = T such that, with b busy agents and d in
   /// flight, the policy launches max(0, T - d) attempts. Filled when the solved policy has
   /// this threshold form (checked state by state, see `threshold_form`). With a hold window,
-  /// the targets with nobody waiting (the solved policy also has one per queue configuration).
+  /// the targets with nobody waiting (the solved policy also has one per queue configuration);
+  /// with AMD, those with nobody in classification (it also has one per c).
   std::vector<int> feasible_target;
   std::vector<int> infeasible_target;  ///< the same for `infeasible`
   /// True when every solved policy was verified to be of the form "launch up to T(b)".
@@ -205,6 +253,9 @@ struct OptimumResult {
   int max_waiting = 0;         ///< the W used (0 without a hold window)
   /// True when a policy spends more than 1e-9 of its time with W calls waiting (raise W).
   bool queue_binding = false;
+  int max_classifying = 0;  ///< the C used (0 without AMD)
+  /// True when a policy spends more than 1e-9 of its time with C calls in classification.
+  bool classifying_binding = false;
 };
 
 /// Solves the model. Throws omnivox::Error(kInvalidArgument) naming the field on an invalid
@@ -220,7 +271,9 @@ OptimumResult solve_optimum(const OptimumModel& model);
 /// target[b]", target.size() == N+1, each entry in [0, max_in_flight]. model.max_in_flight
 /// must be > 0 here; abandon_cap is not used. With a hold window (and abandon_cap > 0) the
 /// queue's states take target[N], a policy that reads the busy agents only, over max_waiting
-/// places (0: 2). Same errors and limits as solve_optimum().
+/// places (0: 2). With AMD target[b] counts the calls ringing or in classification (as the
+/// engine's pending calls do): a state (b, c, d) launches max(0, target[b] - c - d), over
+/// max_classifying places (0: 4). Same errors and limits as solve_optimum().
 PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vector<int>& target);
 
 }  // namespace omnivox

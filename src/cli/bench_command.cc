@@ -237,6 +237,7 @@ struct OptimumStretch {
   double from_h = 0, to_h = 0;
   OptimumModel model;
   OptimumResult result;
+  double progressive_occupancy = 0;  // the model's at abandon cap 0 (progressive's)
 };
 struct ScenarioOptimum {
   std::string model_name;
@@ -266,7 +267,10 @@ struct ScenarioOptimum {
 // The hold-window model of a parametric world with p_live `p_live` (docs/pacing.md, "The
 // realistic scenarios"): one exponential attempt time with the mean of all outcomes' times, the
 // answers an agent takes (without AMD: people and machines) as the live share, one exponential
-// handle time with the mean of theirs, the campaign's hold window and cap.
+// handle time with the mean of theirs, the campaign's hold window and cap. With AMD the attempt
+// time ends at the answer, the answered share goes into classification for the mean AMD delay,
+// the people classified as people and the machines taken for people are the live share (their
+// handle times averaged), and each machine result counts the abandons the profile estimates.
 OptimumModel parametric_model(const CampaignFile& f, double p_live) {
   const SimulationOptions& so = f.simulation;
   const ParametricWorld& w = so.parametric;
@@ -285,6 +289,21 @@ OptimumModel parametric_model(const CampaignFile& f, double p_live) {
           : 1.0;
   m.abandon_cap = f.campaign.compliance.abandon_cap;
   m.hold_window_s = to_seconds(f.campaign.hold_window);
+  if (f.campaign.amd) {
+    const double persons = p_live * (1 - so.amd_false_positive);
+    const double machines_taken = w.p_machine * so.amd_false_negative;
+    const ComplianceProfile& profile = f.campaign.compliance;
+    m.amd_mean_s = so.amd_delay.mean();
+    m.answered_share = answered;
+    m.p_live = persons + machines_taken;
+    m.counted_abandons_per_machine =
+        profile.count_amd_false_positives ? profile.amd_false_positive_rate : 0.0;
+    if (m.p_live > 0) {
+      m.handle_mean_s =
+          (persons * (w.talk.mean() + wrap) + machines_taken * (kMachineGreetingS + wrap)) /
+          m.p_live;
+    }
+  }
   return m;
 }
 
@@ -317,15 +336,16 @@ ScenarioOptimum scenario_optimum(const Scenario& sc, const RunResult* replay_fit
     stretches.push_back({0, sc.hours, *sc.optimum, {}});
   } else if (!f.inbound.empty()) {
     out.why_not = "inbound queues share the agents";
-  } else if (f.campaign.amd) {
-    out.why_not = "AMD's classification time is not in the optimum's model";
+  } else if (f.campaign.amd && is_replay(f)) {
+    out.why_not = "a replay world with AMD is not fitted (its classifications are not measured)";
   } else if (is_replay(f) && !replay_fit) {
     out.why_not = "a replay world is fitted to a progressive run, and none was made";
   } else if (is_replay(f)) {
     out.model_name = "hold-window model fitted to a progressive run's means";
     stretches.push_back({0, sc.hours, measured_model(f, *replay_fit), {}});
   } else {
-    out.model_name = "hold-window model fitted by means";
+    out.model_name =
+        f.campaign.amd ? "AMD model fitted by means" : "hold-window model fitted by means";
     const ParametricWorld& w = f.simulation.parametric;
     double p = w.p_live, from = 0;
     for (const auto& change : w.p_live_changes) {
@@ -341,6 +361,9 @@ ScenarioOptimum scenario_optimum(const Scenario& sc, const RunResult* replay_fit
     s.model.tolerance = 1e-6;  // figures to 4 decimals
     try {
       s.result = solve_optimum(s.model);
+      OptimumModel progressive = s.model;
+      progressive.abandon_cap = 0;
+      s.progressive_occupancy = solve_optimum(progressive).occupancy;
     } catch (const Error& e) {
       if (sc.optimum) throw;
       out.why_not = e.what();
@@ -498,11 +521,16 @@ int bench_command(const BenchArgs& args) {
   if (!sc.optimum) {
     for (const OptimumStretch& st : reference.stretches) {
       const OptimumModel& m = st.model;
+      std::string amd;
+      if (m.amd_mean_s > 0) {
+        amd = ", answered " + fixed(m.answered_share, 3) + ", AMD " + fixed(m.amd_mean_s, 1) +
+              " s, " + fixed(m.counted_abandons_per_machine, 3) + " abandons per machine";
+      }
       std::printf(
-          "  %.1f-%.1f h: p %.3f, attempt %.1f s, handle %.1f s, hold window %.1f s: occupancy "
-          "%.4f, %.1f connects/h\n",
+          "  %.1f-%.1f h: p %.3f, attempt %.1f s, handle %.1f s, hold window %.1f s%s: occupancy "
+          "%.4f, %.1f connects/h (progressive %.4f)\n",
           st.from_h, st.to_h, m.p_live, m.attempt_mean_s, m.handle_mean_s, m.hold_window_s,
-          st.result.occupancy, st.result.connects_per_hour);
+          amd.c_str(), st.result.occupancy, st.result.connects_per_hour, st.progressive_occupancy);
     }
   }
   const bool warm_up = args.warm_up_hours > 0 && args.warm_up_hours < sc.hours;
@@ -658,15 +686,20 @@ int bench_command(const BenchArgs& args) {
     if (!sc.optimum) {
       json::array st;
       for (const OptimumStretch& x : reference.stretches) {
-        st.push_back(json::object{{"from_h", x.from_h},
-                                  {"to_h", x.to_h},
-                                  {"p", x.model.p_live},
-                                  {"attempt_mean_s", x.model.attempt_mean_s},
-                                  {"handle_mean_s", x.model.handle_mean_s},
-                                  {"hold_window_s", x.model.hold_window_s},
-                                  {"occupancy", x.result.occupancy},
-                                  {"abandon_rate", x.result.abandon_rate},
-                                  {"connects_per_hour", x.result.connects_per_hour}});
+        st.push_back(
+            json::object{{"from_h", x.from_h},
+                         {"to_h", x.to_h},
+                         {"p", x.model.p_live},
+                         {"attempt_mean_s", x.model.attempt_mean_s},
+                         {"handle_mean_s", x.model.handle_mean_s},
+                         {"hold_window_s", x.model.hold_window_s},
+                         {"amd_mean_s", x.model.amd_mean_s},
+                         {"answered_share", x.model.answered_share},
+                         {"counted_abandons_per_machine", x.model.counted_abandons_per_machine},
+                         {"progressive_occupancy", x.progressive_occupancy},
+                         {"occupancy", x.result.occupancy},
+                         {"abandon_rate", x.result.abandon_rate},
+                         {"connects_per_hour", x.result.connects_per_hour}});
       }
       oj["stretches"] = std::move(st);
     }

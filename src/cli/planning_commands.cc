@@ -69,6 +69,7 @@ struct PlanningArgs {
   double p_live = 0.3, attempt_mean_s = 20, handle_mean_s = 120, cap = 0.03;
   double hold_window_s = 0;
   int patience_phases = 0, max_waiting = 0;
+  double amd_mean_s = 0, answered_share = 1, counted_abandons_per_machine = 0;
 };
 
 }  // namespace
@@ -117,8 +118,8 @@ std::function<int()> add_planning_commands(CLI::App& app) {
 
   CLI::App* opt = app.add_subcommand(
       "optimum",
-      "Optimal predictive pacing in the stylised model or with a hold window (constrained MDP; "
-      "JSON out)");
+      "Optimal predictive pacing in the stylised model, with a hold window or with AMD "
+      "(constrained MDP; JSON out)");
   opt->add_option("--agents", args->agents, "Agents N")->required()->check(CLI::Range(1, 200));
   opt->add_option("--p", args->p_live, "Live-answer probability (p_live)")
       ->required()
@@ -145,6 +146,21 @@ std::function<int()> add_planning_commands(CLI::App& app) {
   opt->add_option("--max-waiting", args->max_waiting, "Most calls waiting at once (0 = automatic)")
       ->capture_default_str()
       ->check(CLI::Range(0, kOptimumMaxWaiting));
+  opt->add_option("--amd-mean-s", args->amd_mean_s,
+                  "Mean AMD classification time of an answered attempt (s); 0 = no AMD. With "
+                  "AMD, --p is the share handed to an agent and --attempt-mean-s ends at the "
+                  "answer")
+      ->capture_default_str()
+      ->check(number_in(0, kOptimumMaxTimeS, "[]"));
+  opt->add_option("--answered-share", args->answered_share,
+                  "With AMD: share of attempts answered (classified), [p, 1]")
+      ->capture_default_str()
+      ->check(number_in(0, 1, "(]"));
+  opt->add_option("--counted-abandons-per-machine", args->counted_abandons_per_machine,
+                  "With AMD: abandons the cap counts per machine result (a profile's AMD "
+                  "false-positive estimate)")
+      ->capture_default_str()
+      ->check(number_in(0, 1, "[]"));
 
   return [=]() -> int {
     json::object out;
@@ -222,6 +238,9 @@ std::function<int()> add_planning_commands(CLI::App& app) {
       m.hold_window_s = args->hold_window_s;
       m.patience_phases = args->patience_phases;
       m.max_waiting = args->max_waiting;
+      m.amd_mean_s = args->amd_mean_s;
+      m.answered_share = args->answered_share;
+      m.counted_abandons_per_machine = args->counted_abandons_per_machine;
       OptimumResult r = solve_optimum(m);
       out = {{"model", "stylised_predictive"},
              {"agents", m.agents},
@@ -246,6 +265,15 @@ std::function<int()> add_planning_commands(CLI::App& app) {
         out["queue_binding"] = r.queue_binding;
         out["mean_waiting"] = r.mixing_weight * r.feasible.mean_waiting +
                               (1 - r.mixing_weight) * r.infeasible.mean_waiting;
+      }
+      if (m.amd_mean_s > 0) {
+        // The AMD model (omnivox/optimum.h): its inputs and its classification places.
+        out["model"] = "amd_predictive";
+        out["amd_mean_s"] = m.amd_mean_s;
+        out["answered_share"] = m.answered_share;
+        out["counted_abandons_per_machine"] = m.counted_abandons_per_machine;
+        out["max_classifying"] = r.max_classifying;
+        out["classifying_binding"] = r.classifying_binding;
       }
     } else {
       return -1;

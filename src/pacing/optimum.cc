@@ -69,6 +69,29 @@ void validate(const OptimumModel& m) {
     invalid("optimum: in_flight_limit must have agents + 1 entries (got " +
             std::to_string(m.in_flight_limit.size()) + ")");
   }
+  if (!(m.amd_mean_s == 0 ||
+        (m.amd_mean_s >= kOptimumMinTimeS && m.amd_mean_s <= kOptimumMaxTimeS))) {
+    invalid("optimum: amd_mean_s must be 0 or between " + show(kOptimumMinTimeS) + " and " +
+            show(kOptimumMaxTimeS) + " s (got " + show(m.amd_mean_s) + ")");
+  }
+  if (m.amd_mean_s > 0) {
+    if (!(m.answered_share >= m.p_live && m.answered_share <= 1)) {
+      invalid("optimum: answered_share must be in [p_live, 1] with AMD (got " +
+              show(m.answered_share) + ")");
+    }
+    if (!(m.counted_abandons_per_machine >= 0 && m.counted_abandons_per_machine <= 1)) {
+      invalid("optimum: counted_abandons_per_machine must be in [0, 1] (got " +
+              show(m.counted_abandons_per_machine) + ")");
+    }
+    if (m.hold_window_s > 0) {
+      invalid("optimum: hold_window_s and amd_mean_s together are not modelled (got " +
+              show(m.hold_window_s) + " and " + show(m.amd_mean_s) + " s)");
+    }
+  }
+  if (m.max_classifying < 0 || m.max_classifying > kOptimumMaxClassifying) {
+    invalid("optimum: max_classifying must be in [0, " + std::to_string(kOptimumMaxClassifying) +
+            "] (got " + std::to_string(m.max_classifying) + ")");
+  }
   if (m.max_waiting < 0 || m.max_waiting > kOptimumMaxWaiting) {
     invalid("optimum: max_waiting must be in [0, " + std::to_string(kOptimumMaxWaiting) +
             "] (got " + std::to_string(m.max_waiting) + ")");
@@ -86,7 +109,7 @@ double queue_size(int phases, int limit) {
 // evaluation updates R + 6 coefficients per state (one per landing state, R for a threshold
 // policy over R rows, g and the five averaged streams) and solves a dense system of R + 1
 // unknowns. R = N + 1 without a hold window; with one R = N + C(k + W, W), the rows b < N and
-// one per queue configuration at b = N.
+// one per queue configuration at b = N; with AMD R = (N + 1)(C + 1), one row per (b, c).
 struct SolveSize {
   double in_flight = 0;   // D
   double rows = 0;        // R
@@ -100,17 +123,20 @@ struct SolveSize {
 };
 
 bool has_hold(const OptimumModel& m) { return m.hold_window_s > 0 && m.abandon_cap > 0; }
+bool has_amd(const OptimumModel& m) { return m.amd_mean_s > 0; }
 
 int phases_of(const OptimumModel& m) {
   return m.patience_phases > 0 ? m.patience_phases : kOptimumDefaultPatiencePhases;
 }
 
-// waiting: W (0 without a hold window).
-SolveSize solve_size(const OptimumModel& m, double max_in_flight, int waiting = 0) {
+// held: W with a hold window, C with AMD, 0 otherwise.
+SolveSize solve_size(const OptimumModel& m, double max_in_flight, int held = 0) {
   const double n = m.agents;
   SolveSize size;
   size.in_flight = max_in_flight;
-  size.rows = waiting > 0 ? n + queue_size(phases_of(m), waiting) : n + 1;
+  size.rows = held == 0    ? n + 1
+              : has_amd(m) ? (n + 1) * (held + 1)
+                           : n + queue_size(phases_of(m), held);
   size.states = size.rows * (max_in_flight + 1);
   size.evaluation = size.states * (size.rows + 6 + kStateOverhead) + std::pow(size.rows + 1, 3) / 3;
   return size;
@@ -118,8 +144,8 @@ SolveSize solve_size(const OptimumModel& m, double max_in_flight, int waiting = 
 
 // Refuses, naming the inputs that set its size, a solve beyond kOptimumMaxStates,
 // kOptimumMaxInFlight or kOptimumMaxWork.
-void require_fits(const OptimumModel& m, double max_in_flight, int waiting = 0) {
-  const SolveSize size = solve_size(m, max_in_flight, waiting);
+void require_fits(const OptimumModel& m, double max_in_flight, int held = 0) {
+  const SolveSize size = solve_size(m, max_in_flight, held);
   if (size.fits()) return;
   std::string model = m.max_in_flight > 0
                           ? "max_in_flight " + std::to_string(m.max_in_flight) + " with " +
@@ -130,9 +156,12 @@ void require_fits(const OptimumModel& m, double max_in_flight, int waiting = 0) 
                                 show(max_in_flight) + ")";
   std::string remedy =
       m.max_in_flight > 0 ? "lower max_in_flight or agents" : "raise p_live or lower agents";
-  if (waiting > 0) {
+  if (held > 0 && has_amd(m)) {
+    model += ", amd_mean_s " + show(m.amd_mean_s) + " with max_classifying " + std::to_string(held);
+    remedy += ", or lower max_classifying";
+  } else if (held > 0) {
     model += ", hold_window_s " + show(m.hold_window_s) + " with patience_phases " +
-             std::to_string(phases_of(m)) + " and max_waiting " + std::to_string(waiting) + " (" +
+             std::to_string(phases_of(m)) + " and max_waiting " + std::to_string(held) + " (" +
              show(size.rows - m.agents) + " queue configurations)";
     remedy += ", or lower patience_phases or max_waiting";
   }
@@ -193,14 +222,31 @@ using Policy = std::vector<int>;
 // Raw long-run rates (per second) and time averages of one policy.
 struct Rates {
   double connects = 0, abandons = 0, busy = 0, in_flight = 0, cap_mass = 0;
-  double waiting = 0, queue_full = 0;  // hold-window model only
+  double waiting = 0, queue_full = 0;                          // hold-window model only
+  double classifying = 0, classifying_full = 0, machines = 0;  // AMD model only
   double live() const { return connects + abandons; }
 };
 
 // The reward streams one evaluation averages at once: connects and abandons (per second), and
 // the time averages of b, d and [d = D]; with a hold window also of the calls waiting and of
-// [W waiting].
-enum Stream { kConnects, kAbandons, kBusy, kInFlight, kAtCap, kWaiting, kQueueFull };
+// [W waiting]; with AMD of the calls in classification, of [C classifying], and the machine
+// results (per second).
+enum Stream {
+  kConnects,
+  kAbandons,
+  kBusy,
+  kInFlight,
+  kAtCap,
+  kWaiting,
+  kQueueFull,
+  kClassifying = kWaiting,
+  kClassifyingFull = kQueueFull,
+  kMachines
+};
+
+// The rows of a chain: b alone (the stylised model), b < N or (N, queue configuration) (hold
+// window), or (b, c) (AMD).
+enum class Layout { kPlain, kHold, kAmd };
 
 // The hold-window model's queue: every multiset of patience phases (1..k) of at most W waiting
 // calls, a "configuration". Each phase ends at rate k / H; the last one's end is an abandon. The
@@ -283,16 +329,20 @@ WaitingQueue make_queue(int phases, int limit, double hold_window_s) {
   return wq;
 }
 
-// The post-decision chain of one model. Without a hold window (kHold = false) a row is b, the
-// busy agents; with one, rows 0..N-1 are b < N (nobody can wait while an agent is free) and row
-// N + c is b = N with queue configuration c. A state is (row, d).
-template <bool kHold>
+// The post-decision chain of one model. Without a hold window or AMD (kPlain) a row is b, the
+// busy agents; with a hold window, rows 0..N-1 are b < N (nobody can wait while an agent is
+// free) and row N + c is b = N with queue configuration c; with AMD a row is (b, c), c calls in
+// classification, numbered by increasing (b + c, b). A state is (row, d).
+template <Layout kLayout>
 class Chain {
  public:
-  static constexpr int kStreams = kHold ? 7 : 5;
+  static constexpr bool kHold = kLayout == Layout::kHold;
+  static constexpr bool kAmd = kLayout == Layout::kAmd;
+  static constexpr int kStreams = kHold ? 7 : kAmd ? 8 : 5;
 
+  // classifying: C (AMD only).
   Chain(const OptimumModel& m, int max_in_flight, const WaitingQueue* queue = nullptr,
-        const std::atomic<bool>* stop = nullptr)
+        const std::atomic<bool>* stop = nullptr, int classifying = 0)
       : stop_(stop),
         n_(m.agents),
         dmax_(max_in_flight),
@@ -305,21 +355,49 @@ class Chain {
     // Connects per second at full occupancy: the unit of the gain in the reduced system.
     scale_ = n_ * hand_;
     rows_n_ = kHold ? n_ + queue_->size() : n_ + 1;
-    if constexpr (kHold) {
+    if constexpr (kAmd) {
+      classify_ = 1.0 / m.amd_mean_s;
+      answered_ = m.answered_share;
+      human_ = m.p_live / m.answered_share;
+      per_machine_ = m.counted_abandons_per_machine;
+      max_class_ = classifying;
+      rows_n_ = (n_ + 1) * (max_class_ + 1);
+      for (int sum = 0; sum <= n_ + max_class_; ++sum) {
+        for (int b = std::max(0, sum - max_class_); b <= std::min(n_, sum); ++b) {
+          row_busy_.push_back(b);
+          row_class_.push_back(sum - b);
+        }
+      }
+      row_of_.assign(static_cast<std::size_t>(rows_n_), 0);
+      for (int r = 0; r < rows_n_; ++r) row_of_[pair_index(row_busy_[r], row_class_[r])] = r;
+    }
+    if constexpr (kHold || kAmd) {
       base_.resize(rows_n_);
-      for (int r = 0; r < rows_n_; ++r) base_[r] = busy(r) + waiting(r);
+      for (int r = 0; r < rows_n_; ++r) base_[r] = busy(r) + held(r);
     }
   }
 
   int rows() const { return rows_n_; }
   int states() const { return rows_n_ * w_; }
   int idx(int row, int d) const { return row * w_ + d; }
-  int busy(int row) const { return kHold ? std::min(row, n_) : row; }
-  int waiting(int row) const { return kHold && row > n_ ? queue_->waiting[row - n_] : 0; }
+  int busy(int row) const {
+    if constexpr (kAmd) return row_busy_[row];
+    return kHold ? std::min(row, n_) : row;
+  }
+  // Calls past ringing that hold no agent: waiting for one (hold window) or in classification
+  // (AMD).
+  int held(int row) const {
+    if constexpr (kAmd) return row_class_[row];
+    return kHold && row > n_ ? queue_->waiting[row - n_] : 0;
+  }
+  // The row of (b, c) (AMD only).
+  int row_of(int b, int c) const { return row_of_[pair_index(b, c)]; }
 
   // Largest target allowed in a row.
   int cap(int row, bool zero_abandon) const {
-    int c = zero_abandon ? std::min(dmax_, n_ - busy(row)) : dmax_;
+    // With AMD a call in classification may be a person who needs an agent too.
+    int c = zero_abandon ? std::min(dmax_, std::max(n_ - busy(row) - (kAmd ? held(row) : 0), 0))
+                         : dmax_;
     if (!limit_.empty()) {
       const int b = std::min(busy(row), static_cast<int>(limit_.size()) - 1);
       c = std::min(c, std::max(limit_[static_cast<std::size_t>(b)], least(row)));
@@ -402,48 +480,63 @@ class Chain {
         for (int j = 0; j < width; ++j) out[j] += w * v[j];
       };
       const double resolve = d * res_ * inv;
-      bool live_abandons = b == n_;
-      if (d > 0) {
-        if (b < n_) {
-          add(cur_, row + 1, d - 1, resolve * p_);
-        } else if constexpr (kHold) {
-          const int joined = queue_->joined[row - n_];
-          if (joined >= 0) {
-            add(cur_, n_ + joined, d - 1, resolve * p_);
-            live_abandons = false;
+      if constexpr (kAmd) {
+        amd_moves(b, qw, d, [&](int to, int to_d, bool same_layer, double rate, Event e) {
+          const double w = rate * inv;
+          add(same_layer ? cur_ : prev_, to, to_d, w);
+          if (e != Event::kNone) {
+            out[stream_col + (e == Event::kConnect   ? kConnects
+                              : e == Event::kAbandon ? kAbandons
+                                                     : kMachines)] += w;
+          }
+        });
+        out[stream_col + kClassifying] += qw * inv;
+        if (qw == max_class_) out[stream_col + kClassifyingFull] += inv;
+        out[time_col] -= scale_ * inv;
+      } else {
+        bool live_abandons = b == n_;
+        if (d > 0) {
+          if (b < n_) {
+            add(cur_, row + 1, d - 1, resolve * p_);
+          } else if constexpr (kHold) {
+            const int joined = queue_->joined[row - n_];
+            if (joined >= 0) {
+              add(cur_, n_ + joined, d - 1, resolve * p_);
+              live_abandons = false;
+            }
+          }
+          if (b < n_ || !live_abandons) {
+            add(prev_, row, d - 1, resolve * (1 - p_));
+          } else {
+            add(prev_, row, d - 1, resolve);
           }
         }
-        if (b < n_ || !live_abandons) {
-          add(prev_, row, d - 1, resolve * (1 - p_));
-        } else {
-          add(prev_, row, d - 1, resolve);
-        }
-      }
-      double served = 0, expired = 0;
-      if constexpr (kHold) {
-        if (qw > 0) {
-          // A call ends: the agent takes the waiting call nearest its deadline.
-          served = b * hand_ * inv;
-          add(prev_, n_ + queue_->served[row - n_], d, served);
-          for (const WaitingQueue::Move& mv : queue_->moves[row - n_]) {
-            const double w = mv.calls * queue_->theta * inv;
-            add(mv.expires ? prev_ : cur_, n_ + mv.to, d, w);
-            if (mv.expires) expired += w;
+        double served = 0, expired = 0;
+        if constexpr (kHold) {
+          if (qw > 0) {
+            // A call ends: the agent takes the waiting call nearest its deadline.
+            served = b * hand_ * inv;
+            add(prev_, n_ + queue_->served[row - n_], d, served);
+            for (const WaitingQueue::Move& mv : queue_->moves[row - n_]) {
+              const double w = mv.calls * queue_->theta * inv;
+              add(mv.expires ? prev_ : cur_, n_ + mv.to, d, w);
+              if (mv.expires) expired += w;
+            }
+          } else if (b > 0) {
+            add(prev_, row - 1, d, b * hand_ * inv);
           }
         } else if (b > 0) {
-          add(prev_, row - 1, d, b * hand_ * inv);
+          add(prev_, b - 1, d, b * hand_ * inv);
         }
-      } else if (b > 0) {
-        add(prev_, b - 1, d, b * hand_ * inv);
-      }
-      out[time_col] -= scale_ * inv;
-      if constexpr (kHold) {
-        if (b < n_) out[stream_col + kConnects] += resolve * p_;
-        if (live_abandons) out[stream_col + kAbandons] += resolve * p_;
-        out[stream_col + kConnects] += served;
-        out[stream_col + kAbandons] += expired;
-      } else {
-        out[stream_col + (b < n_ ? kConnects : kAbandons)] += resolve * p_;
+        out[time_col] -= scale_ * inv;
+        if constexpr (kHold) {
+          if (b < n_) out[stream_col + kConnects] += resolve * p_;
+          if (live_abandons) out[stream_col + kAbandons] += resolve * p_;
+          out[stream_col + kConnects] += served;
+          out[stream_col + kAbandons] += expired;
+        } else {
+          out[stream_col + (b < n_ ? kConnects : kAbandons)] += resolve * p_;
+        }
       }
       out[stream_col + kBusy] += b * inv;
       out[stream_col + kInFlight] += d * inv;
@@ -482,7 +575,12 @@ class Chain {
       r.waiting = g[kWaiting] * scale_;
       r.queue_full = g[kQueueFull] * scale_;
     }
-    const double gain_l = r.connects - lambda * r.abandons;
+    if constexpr (kAmd) {
+      r.classifying = g[kClassifying] * scale_;
+      r.classifying_full = g[kClassifyingFull] * scale_;
+      r.machines = g[kMachines] * scale_;
+    }
+    const double gain_l = r.connects - lambda * counted_abandons(r);
     if (gain != nullptr) *gain = gain_l;
     if (h == nullptr) return r;
 
@@ -493,6 +591,7 @@ class Chain {
     for (int l = 0; l < nl; ++l) {
       const double* xl = &x[static_cast<std::size_t>(l) * kStreams];
       hv[land_state_[l]] = xl[kConnects] - lambda * xl[kAbandons];
+      if constexpr (kAmd) hv[land_state_[l]] -= lambda * per_machine_ * xl[kMachines];
     }
     auto post = [&](int row, int d) { return hv[idx(row, pol[idx(row, d)])]; };
     visit_by_layer([] {},
@@ -506,6 +605,17 @@ class Chain {
                      }
                      const double resolve = d * res_;
                      double v = -gain_l;
+                     if constexpr (kAmd) {
+                       amd_moves(b, qw, d, [&](int to, int to_d, bool, double rate, Event e) {
+                         const double reward = e == Event::kConnect   ? 1.0
+                                               : e == Event::kAbandon ? -lambda
+                                               : e == Event::kMachine ? -lambda * per_machine_
+                                                                      : 0.0;
+                         v += rate * (post(to, to_d) + reward);
+                       });
+                       hv[s] = v / q;
+                       return;
+                     }
                      if (d > 0) {
                        if (b < n_) {
                          v += resolve * p_ * (1.0 + post(row + 1, d - 1)) +
@@ -626,14 +736,58 @@ class Chain {
 
   double hand() const { return hand_; }
 
+  // Abandons as the cap counts them: with AMD each machine result adds the share of people
+  // among them a compliance profile counts.
+  double counted_abandons(const Rates& r) const {
+    return kAmd ? r.abandons + per_machine_ * r.machines : r.abandons;
+  }
+
+  // The targets of the rows with nobody waiting or in classification, b = 0..N.
+  std::vector<int> by_busy(const std::vector<int>& target) const {
+    if (target.empty()) return target;
+    std::vector<int> out(static_cast<std::size_t>(n_) + 1);
+    for (int b = 0; b <= n_; ++b) out[b] = target[kAmd ? row_of(b, 0) : b];
+    return out;
+  }
+
  private:
   static constexpr int kMaxPolicyIterations = 200;
 
-  int top_layer() const { return kHold ? base_.back() + dmax_ : n_ + dmax_; }
+  // What a move of the AMD chain counts.
+  enum class Event { kNone, kConnect, kAbandon, kMachine };
+  std::size_t pair_index(int b, int c) const {
+    return static_cast<std::size_t>(b) * (max_class_ + 1) + c;
+  }
+  // The moves out of (b, c, d) with AMD: move(row, d after it, whether it keeps the layer
+  // b + c + d, its rate per second, what it counts). A ringing call is answered (into
+  // classification; with C classifying it is hung up unclassified) or fails; a classification
+  // ends with a person for an agent (a connect, or an abandon with every agent busy) or a
+  // machine result; a call ends.
+  template <class Move>
+  void amd_moves(int b, int c, int d, Move move) const {
+    if (d > 0) {
+      const double resolve = d * res_;
+      const bool room = c < max_class_;
+      if (room) move(row_of(b, c + 1), d - 1, true, resolve * answered_, Event::kNone);
+      move(row_of(b, c), d - 1, false, room ? resolve * (1 - answered_) : resolve, Event::kNone);
+    }
+    if (c > 0) {
+      const double ends = c * classify_, person = ends * human_;
+      if (b < n_) {
+        move(row_of(b + 1, c - 1), d, true, person, Event::kConnect);
+      } else {
+        move(row_of(b, c - 1), d, false, person, Event::kAbandon);
+      }
+      move(row_of(b, c - 1), d, false, ends - person, Event::kMachine);
+    }
+    if (b > 0) move(row_of(b - 1, c), d, false, b * hand_, Event::kNone);
+  }
+
+  int top_layer() const { return kHold || kAmd ? base_.back() + dmax_ : n_ + dmax_; }
   // The rows with a state in layer k: those whose b + q lies in [k - D, k] (b + q does not fall
   // with the row number).
   void layer_rows(int k, int& lo, int& hi) const {
-    if constexpr (kHold) {
+    if constexpr (kHold || kAmd) {
       lo =
           static_cast<int>(std::lower_bound(base_.begin(), base_.end(), k - dmax_) - base_.begin());
       hi = static_cast<int>(std::upper_bound(base_.begin(), base_.end(), k) - base_.begin()) - 1;
@@ -652,13 +806,14 @@ class Chain {
       int r_lo, r_hi;
       layer_rows(k, r_lo, r_hi);
       for (int row = r_hi; row >= r_lo; --row) {
-        const int b = busy(row), qw = waiting(row);
+        const int b = busy(row), qw = held(row);
         on_state(row, b, qw, k - b - qw);
       }
     }
   }
   double total_rate(int b, int qw, int d) const {
     if constexpr (kHold) return d * res_ + b * hand_ + qw * queue_->theta;
+    if constexpr (kAmd) return d * res_ + b * hand_ + qw * classify_;
     return d * res_ + b * hand_;
   }
 
@@ -685,7 +840,12 @@ class Chain {
   const WaitingQueue* queue_;
   std::vector<int> limit_;  // the model's in_flight_limit by busy agents (empty: none)
   int rows_n_ = 0;
-  std::vector<int> base_;  // b + q of each row (hold window only)
+  std::vector<int> base_;  // b + q or b + c of each row (hold window, AMD)
+  // AMD: 1 / the classification mean, the answered share, the share of classified calls
+  // handed to an agent, the abandons counted per machine result, C, and each row's (b, c).
+  double classify_ = 0, answered_ = 0, human_ = 0, per_machine_ = 0;
+  int max_class_ = 0;
+  std::vector<int> row_busy_, row_class_, row_of_;
   // Scratch of evaluate(), kept so that a solve allocates it once rather than per evaluation.
   mutable std::vector<int> land_;           // landing index of each post-decision state, or -1
   mutable std::vector<int> land_state_;     // the state of each landing index
@@ -701,11 +861,16 @@ PolicyStats to_stats(const Rates& r, const OptimumModel& m) {
   s.abandons_per_hour = r.abandons * 3600.0;
   s.live_answers_per_hour = r.live() * 3600.0;
   s.attempts_per_hour = r.in_flight / m.attempt_mean_s * 3600.0;
-  s.abandon_rate = r.live() > 0 ? r.abandons / r.live() : 0.0;
+  const double counted =
+      r.abandons + (has_amd(m) ? m.counted_abandons_per_machine : 0) * r.machines;
+  s.abandon_rate = r.live() > 0 ? counted / r.live() : 0.0;
   s.mean_in_flight = r.in_flight;
   s.cap_probability = r.cap_mass;
   s.mean_waiting = r.waiting;
   s.queue_full_probability = r.queue_full;
+  s.mean_classifying = r.classifying;
+  s.classifying_full_probability = r.classifying_full;
+  s.machine_results_per_hour = r.machines * 3600.0;
   return s;
 }
 
@@ -731,18 +896,21 @@ struct Solved {
 // later problem starts from the policy of the one before. warm_lambda > 0 is the multiplier of a
 // previous solve of a nearby model: the bracket is then grown outwards from it rather than from
 // [0, (1 - cap) / cap], whose ends are far from the answer and cost most of a cold solve.
-// `queue` is the hold-window model's waiting queue (kHold only).
-template <bool kHold>
+// `queue` is the hold-window model's waiting queue (kHold only), `classifying` the AMD model's C.
+// An AMD warm start's targets are used only for the same C (their rows are (b, c) pairs).
+template <Layout kLayout>
 OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const WaitingQueue* queue,
-                             const std::atomic<bool>* stop, std::vector<int>& target,
-                             double warm_lambda) {
-  Chain<kHold> chain(m, dmax, queue, stop);
+                             int classifying, const std::atomic<bool>* stop,
+                             std::vector<int>& target, double warm_lambda) {
+  Chain<kLayout> chain(m, dmax, queue, stop, classifying);
   OptimumResult out;
   out.max_in_flight = dmax;
   bool all_threshold = true;
   const bool zero_cap = m.abandon_cap == 0;
-  Policy pol = chain.from_target(target.empty() ? chain.first_guess(zero_cap)
-                                                : chain.admissible(target, zero_cap));
+  const bool cold = target.empty() ||
+                    (kLayout == Layout::kAmd && static_cast<int>(target.size()) != chain.rows());
+  Policy pol =
+      chain.from_target(cold ? chain.first_guess(zero_cap) : chain.admissible(target, zero_cap));
   std::vector<double> h;
 
   auto solve = [&](double lambda, bool zero_abandon) {
@@ -772,18 +940,15 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const WaitingQueue
     out.lambda = lambda;
     out.feasible = to_stats(feasible.rates, m);
     out.infeasible = to_stats(infeasible.rates, m);
-    // The rows b = 0..N with nobody waiting (the first N + 1 rows in both chains).
-    auto by_busy = [&](const std::vector<int>& t) {
-      return t.empty() ? t : std::vector<int>(t.begin(), t.begin() + m.agents + 1);
-    };
-    out.feasible_target = by_busy(feasible.target);
-    out.infeasible_target = by_busy(infeasible.target);
+    out.feasible_target = chain.by_busy(feasible.target);
+    out.infeasible_target = chain.by_busy(infeasible.target);
     out.mixing_weight = w;
     Rates mix;
     mix.connects = w * feasible.rates.connects + (1 - w) * infeasible.rates.connects;
     mix.abandons = w * feasible.rates.abandons + (1 - w) * infeasible.rates.abandons;
     mix.busy = w * feasible.rates.busy + (1 - w) * infeasible.rates.busy;
     mix.in_flight = w * feasible.rates.in_flight + (1 - w) * infeasible.rates.in_flight;
+    mix.machines = w * feasible.rates.machines + (1 - w) * infeasible.rates.machines;
     const PolicyStats s = to_stats(mix, m);
     out.occupancy = s.occupancy;
     out.connects_per_hour = s.connects_per_hour;
@@ -794,11 +959,17 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const WaitingQueue
     out.threshold_form = all_threshold;
     out.cap_binding =
         std::max(out.feasible.cap_probability, out.infeasible.cap_probability) > kCapMassLimit;
-    if constexpr (kHold) {
+    if constexpr (kLayout == Layout::kHold) {
       out.patience_phases = queue->phases;
       out.max_waiting = queue->limit;
       out.queue_binding = std::max(out.feasible.queue_full_probability,
                                    out.infeasible.queue_full_probability) > kCapMassLimit;
+    }
+    if constexpr (kLayout == Layout::kAmd) {
+      out.max_classifying = classifying;
+      out.classifying_binding =
+          std::max(out.feasible.classifying_full_probability,
+                   out.infeasible.classifying_full_probability) > kCapMassLimit;
     }
     return out;
   };
@@ -809,7 +980,10 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const WaitingQueue
     return finish(s, s, 1.0, kInf);
   }
   // Constraint value K = (1 - alpha) A - alpha C; feasible iff K <= 0.
-  auto k_of = [&](const Rates& r) { return (1 - alpha) * r.abandons - alpha * r.connects; };
+  // With AMD the counted machine results join the abandons: (1 - alpha) A + f M - alpha C.
+  auto k_of = [&](const Rates& r) {
+    return (1 - alpha) * r.abandons + (chain.counted_abandons(r) - r.abandons) - alpha * r.connects;
+  };
   const double slack = m.tolerance * chain.hand() * m.agents;  // rate units
 
   const double lambda_top = (1 - alpha) / alpha;
@@ -869,7 +1043,8 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const WaitingQueue
     // Step to where the two Lagrangian lines C - lambda A cross (the infeasible policy has
     // more abandons); fall back to bisection if that is not strictly inside the bracket.
     const double width = lambda_hi - lambda_lo;
-    double lambda = a.abandons > c.abandons ? (a.connects - c.connects) / (a.abandons - c.abandons)
+    const double a_abandons = chain.counted_abandons(a), c_abandons = chain.counted_abandons(c);
+    double lambda = a_abandons > c_abandons ? (a.connects - c.connects) / (a_abandons - c_abandons)
                                             : lambda_lo - 1.0;
     const bool crossing = lambda > lambda_lo + 1e-9 * width && lambda < lambda_hi - 1e-9 * width;
     if (!crossing) lambda = 0.5 * (lambda_lo + lambda_hi);
@@ -877,8 +1052,8 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const WaitingQueue
     if (crossing) {
       // Both lines have the same value here. If no policy beats it, both bracketing policies
       // are optimal at this lambda and their mixture is the constrained optimum.
-      const double line = a.connects - lambda * a.abandons;
-      const double value = mid.rates.connects - lambda * mid.rates.abandons;
+      const double line = a.connects - lambda * a_abandons;
+      const double value = mid.rates.connects - lambda * chain.counted_abandons(mid.rates);
       if (mid.policy == lo.policy || mid.policy == hi.policy || value <= line + slack) {
         return mix_and_finish(lambda);
       }
@@ -891,27 +1066,38 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const WaitingQueue
 
 // W the first solve of a hold-window model uses when max_waiting is automatic.
 constexpr int kFirstWaiting = 2;
+// C the first solve of an AMD model uses when max_classifying is automatic, and its step.
+constexpr int kFirstClassifying = 4;
+constexpr int kClassifyingStep = 2;
+int first_classifying(const OptimumModel& m) {
+  return m.max_classifying > 0 ? m.max_classifying : kFirstClassifying;
+}
 
 OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop,
                     OptimumWarmStart* warm) {
   validate(model);
   const bool hold = has_hold(model);
+  const bool amd = has_amd(model);
   std::vector<int> target;
   double warm_lambda = 0;
-  // A warm start's first N + 1 targets are the rows b = 0..N (nobody waiting) in both chains.
+  // A warm start's first N + 1 targets are the rows b = 0..N (nobody waiting) in the plain and
+  // hold-window chains; an AMD chain's rows are (b, c) pairs (solve_with_cap checks them).
   if (warm != nullptr && warm->agents == model.agents &&
-      (hold ? static_cast<int>(warm->target.size()) > model.agents
-            : static_cast<int>(warm->target.size()) == model.agents + 1)) {
+      (hold || amd ? static_cast<int>(warm->target.size()) > model.agents
+                   : static_cast<int>(warm->target.size()) == model.agents + 1)) {
     target = warm->target;
     if (std::isfinite(warm->lambda)) warm_lambda = warm->lambda;
   }
-  auto run = [&](int dmax, int waiting) {
+  // held: W with a hold window, C with AMD.
+  auto run = [&](int dmax, int held) {
     OptimumResult r;
-    if (waiting > 0) {
-      const WaitingQueue queue = make_queue(phases_of(model), waiting, model.hold_window_s);
-      r = solve_with_cap<true>(model, dmax, &queue, stop, target, warm_lambda);
+    if (amd) {
+      r = solve_with_cap<Layout::kAmd>(model, dmax, nullptr, held, stop, target, warm_lambda);
+    } else if (held > 0) {
+      const WaitingQueue queue = make_queue(phases_of(model), held, model.hold_window_s);
+      r = solve_with_cap<Layout::kHold>(model, dmax, &queue, 0, stop, target, warm_lambda);
     } else {
-      r = solve_with_cap<false>(model, dmax, nullptr, stop, target, warm_lambda);
+      r = solve_with_cap<Layout::kPlain>(model, dmax, nullptr, 0, stop, target, warm_lambda);
     }
     if (warm != nullptr) {
       warm->agents = model.agents;
@@ -921,21 +1107,28 @@ OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop,
     }
     return r;
   };
-  int waiting = !hold ? 0 : model.max_waiting > 0 ? model.max_waiting : kFirstWaiting;
+  int held = amd                     ? first_classifying(model)
+             : !hold                 ? 0
+             : model.max_waiting > 0 ? model.max_waiting
+                                     : kFirstWaiting;
   const bool auto_d = model.max_in_flight == 0;
   double dmax = auto_d ? auto_in_flight(model) : model.max_in_flight;
-  require_fits(model, dmax, waiting);
+  require_fits(model, dmax, held);
   for (;;) {
-    OptimumResult r = run(static_cast<int>(dmax), waiting);
+    OptimumResult r = run(static_cast<int>(dmax), held);
     const double next = std::ceil(dmax * 1.25);
     const bool grow_d = auto_d && r.cap_binding && dmax <= 64 * model.agents / model.p_live &&
-                        solve_size(model, next, waiting).fits();
-    const bool grow_w = hold && model.max_waiting == 0 && r.queue_binding &&
-                        waiting < kOptimumMaxWaiting &&
-                        solve_size(model, grow_d ? next : dmax, waiting + 1).fits();
-    if (!grow_d && !grow_w) return r;
+                        solve_size(model, next, held).fits();
+    // The waiting places grow by one, the classification places by kClassifyingStep.
+    const int more = amd ? std::min(held + kClassifyingStep, kOptimumMaxClassifying) : held + 1;
+    const bool grow_held =
+        (hold ? model.max_waiting == 0 && r.queue_binding && held < kOptimumMaxWaiting
+              : amd && model.max_classifying == 0 && r.classifying_binding &&
+                    held < kOptimumMaxClassifying) &&
+        solve_size(model, grow_d ? next : dmax, more).fits();
+    if (!grow_d && !grow_held) return r;
     if (grow_d) dmax = next;
-    if (grow_w) ++waiting;
+    if (grow_held) held = more;
   }
 }
 
@@ -965,16 +1158,28 @@ PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vect
       invalid("evaluate_threshold_policy: target entries must be in [0, max_in_flight]");
     }
   }
+  if (has_amd(model)) {
+    // The calls in classification count against the target, as the engine's pending calls do.
+    const int classifying = first_classifying(model);
+    require_fits(model, model.max_in_flight, classifying);
+    const Chain<Layout::kAmd> chain(model, model.max_in_flight, nullptr, nullptr, classifying);
+    std::vector<int> rows(static_cast<std::size_t>(chain.rows()));
+    for (int row = 0; row < chain.rows(); ++row) {
+      rows[row] =
+          std::max(target[chain.busy(row)] - chain.held(row), Chain<Layout::kAmd>::least(row));
+    }
+    return to_stats(chain.evaluate(chain.from_target(rows), 0.0, nullptr, nullptr), model);
+  }
   if (!has_hold(model)) {
     require_fits(model, model.max_in_flight);
-    const Chain<false> chain(model, model.max_in_flight);
+    const Chain<Layout::kPlain> chain(model, model.max_in_flight);
     return to_stats(chain.evaluate(chain.from_target(target), 0.0, nullptr, nullptr), model);
   }
   // The queue's rows (b = N, someone waiting) take the b = N target: a policy that reads b only.
   const int waiting = model.max_waiting > 0 ? model.max_waiting : kFirstWaiting;
   require_fits(model, model.max_in_flight, waiting);
   const WaitingQueue queue = make_queue(phases_of(model), waiting, model.hold_window_s);
-  const Chain<true> chain(model, model.max_in_flight, &queue);
+  const Chain<Layout::kHold> chain(model, model.max_in_flight, &queue);
   std::vector<int> rows = target;
   rows.resize(chain.rows(), target.back());
   return to_stats(chain.evaluate(chain.from_target(rows), 0.0, nullptr, nullptr), model);

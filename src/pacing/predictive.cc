@@ -150,6 +150,7 @@ class PredictivePolicy final : public PacingPolicy {
     const double target = options_.target_share_of_cap * s.abandon_cap;
     adjust_allowance(s, target);
     if (allowance_ <= 0) allowance_ = target;
+    counted_machines_ = counted_share_without_abandons(s);
 
     const int modelled = std::min(staffed, 100);
     adopt_finished_solves();
@@ -271,6 +272,19 @@ class PredictivePolicy final : public PacingPolicy {
     return e;
   }
 
+  // The share of live answers the compliance profile counts as abandons where no call was
+  // abandoned: its estimate of AMD false positives, a fixed share of each machine result (a
+  // profile that counts them; 0 otherwise). Machine results and live answers both come as fixed
+  // shares of the attempts, whatever the dialer does, so this share is the same for every
+  // policy and the model's abandon allowance is the target less it: exact in the model with AMD
+  // of optimum.h, whose cap counts the machine results the same way.
+  static double counted_share_without_abandons(const PacingSnapshot& s) {
+    if (s.live_answers < kMinLiveForCountedShare) return 0.0;
+    const double extra =
+        s.abandon_rate - static_cast<double>(s.abandons) / static_cast<double>(s.live_answers);
+    return extra > 1e-9 ? extra : 0.0;
+  }
+
   // Counts the handle times the engine reported since the last decision. Its window holds the
   // newest ones (up to 1,000, oldest first): while it grows, the new ones are the growth; once
   // full, those after the newest one seen before.
@@ -351,7 +365,8 @@ class PredictivePolicy final : public PacingPolicy {
                                          double handle_mean, long resolved, bool inline_solve) {
     auto far = [](double a, double b) { return std::abs(std::log(a / b)) > kResolveDrift; };
     bool drifted = far(p, at_.p_live) || far(attempt_mean, at_.attempt_mean_s) ||
-                   far(handle_mean, at_.handle_mean_s);
+                   far(handle_mean, at_.handle_mean_s) ||
+                   std::abs(counted_machines_ - at_counted_machines_) > kResolveDrift * allowance_;
     bool grown = resolved >= std::max(resolved_at_solve_ + 200L, 2 * resolved_at_solve_);
     if (generation_ == 0 || allowance_step_ != at_step_ || (drifted && grown)) {
       ++generation_;
@@ -360,7 +375,8 @@ class PredictivePolicy final : public PacingPolicy {
       at_.p_live = std::min(1.0, p);
       at_.attempt_mean_s = attempt_mean;
       at_.handle_mean_s = handle_mean;
-      at_.abandon_cap = std::min(0.5, allowance_);
+      at_counted_machines_ = counted_machines_;
+      at_.abandon_cap = std::clamp(allowance_ - counted_machines_, 0.0, 0.5);
       at_.tolerance = 1e-3;  // occupancy within ~0.1 % of the exact optimum, 4x faster
       if (inline_solve) by_agents_.clear();
     }
@@ -424,6 +440,8 @@ class PredictivePolicy final : public PacingPolicy {
   static constexpr double kGovernorRateBoundRisk = 1e-5;
   static constexpr long kMinHandles = 10;    // finished calls before the handle time is trusted
   static constexpr long kRecentLive = 2000;  // live answers behind the recent abandon rate
+  // Live answers in the compliance window before their counted share without abandons is used.
+  static constexpr long kMinLiveForCountedShare = 100;
   // Relative move of an estimate (|ln(new / old)|) that makes a doubled sample worth a solve.
   static constexpr double kResolveDrift = 0.02;
   PredictiveOptions options_;
@@ -433,6 +451,8 @@ class PredictivePolicy final : public PacingPolicy {
   double newest_handle_ = 0;     // its newest sample then
   int allowance_step_ = kUnset;
   double allowance_ = 0;
+  // counted_share_without_abandons() at this decision, and at the last solve.
+  double counted_machines_ = 0, at_counted_machines_ = 0;
   long last_adjust_live_ = 0;
   std::deque<std::pair<long, long>> marks_;  // (live answers, abandons) at adjustments
   long generation_ = 0;                      // of the model in at_; 0 before the first
