@@ -25,8 +25,19 @@
 // the cut policy's own abandon rate and at 2.7 % (docs/pacing.md, "Planning within the
 // governor's limit"). Occupancies as shares of the optimum at 2.7 %, tolerance 1e-6.
 //
+// --amd instead solves the AMD model (OptimumModel::amd_mean_s) of the amd-stylised-N10
+// scenario (p 0.245, answered 0.4, ringing 20 s, handling 120 s, 0.02 abandons counted per
+// machine result, cap 3 %) for classification means of 1-8 s at N = 5 and 10, and evaluates
+// in it what PREDICTIVE solves instead: the stylised model with p and the attempt time to the
+// classification's end (20 + 0.4 A s), its two bracketing targets read as targets of the calls
+// not yet resolved (PREDICTIVE cannot tell which are in classification): the counted abandon
+// rate of its feasible targets at the cap less the counted machine results, and the best
+// occupancy over allowances (60 steps up to that cap) of the two time-shared to the cap, as
+// PREDICTIVE's allowance loop and switch would settle (docs/pacing.md, "Beyond the stylised
+// model: AMD"). Tolerance 1e-6, CPU time of the AMD solve.
+//
 //   omnivox_optimum_solve_bench [--tolerance 1e-3] [--repeat 3] [--markdown] [--cpu] [--limits]
-//                               [--hold] [--governor-limit]
+//                               [--hold] [--governor-limit] [--amd]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -176,6 +187,68 @@ int run_governor_limit() {
   return 0;
 }
 
+int run_amd() {
+  std::printf(
+      "| N | classification (s) | AMD optimum | C | CPU (ms) | stylised reduction at the cap less "
+      "the counted machines, in the AMD model | best allowance of the reduction | its occupancy "
+      "in the AMD model at 3 %% | of the AMD optimum |\n");
+  std::printf("|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
+  for (int n : {5, 10}) {
+    for (double amd : {1.0, 2.0, 4.0, 8.0}) {
+      omnivox::OptimumModel m;
+      m.agents = n;
+      m.p_live = 0.245;
+      m.attempt_mean_s = 20;
+      m.handle_mean_s = 120;
+      m.abandon_cap = 0.03;
+      m.tolerance = 1e-6;
+      m.amd_mean_s = amd;
+      m.answered_share = 0.4;
+      m.counted_abandons_per_machine = 0.02;
+      omnivox::OptimumResult r;
+      const double ms = time_ms([&] { r = omnivox::solve_optimum(m); });
+      omnivox::OptimumModel reduced = m;
+      reduced.amd_mean_s = 0;
+      reduced.attempt_mean_s = m.attempt_mean_s + m.answered_share * amd;
+      const double counted =
+          m.counted_abandons_per_machine * (m.answered_share - m.p_live) / m.p_live;
+      omnivox::OptimumModel fixed = m;
+      fixed.max_classifying = r.max_classifying;
+      // The reduction solved at an allowance, its two targets evaluated in the AMD model and
+      // time-shared to the cap when they straddle it (as PREDICTIVE's switch and its allowance
+      // loop would); -1 when they do not.
+      auto at_cap = [&](double allowance, double* first_rate) {
+        reduced.abandon_cap = allowance;
+        const omnivox::OptimumResult s = omnivox::solve_optimum(reduced);
+        fixed.max_in_flight = std::max(r.max_in_flight, s.max_in_flight);
+        const omnivox::PolicyStats lo =
+            omnivox::evaluate_threshold_policy(fixed, s.feasible_target);
+        const omnivox::PolicyStats hi =
+            omnivox::evaluate_threshold_policy(fixed, s.infeasible_target);
+        if (first_rate != nullptr) *first_rate = lo.abandon_rate;
+        const double e_lo = (lo.abandon_rate - m.abandon_cap) * lo.live_answers_per_hour;
+        const double e_hi = (hi.abandon_rate - m.abandon_cap) * hi.live_answers_per_hour;
+        if (e_lo > 0 || e_hi < 0) return -1.0;
+        const double w = e_hi - e_lo > 0 ? e_hi / (e_hi - e_lo) : 1.0;
+        return w * lo.occupancy + (1 - w) * hi.occupancy;
+      };
+      double rate_at_reduced_cap = 0;
+      at_cap(m.abandon_cap - counted, &rate_at_reduced_cap);
+      double best = 0, best_allowance = 0;
+      for (int k = 1; k <= 60; ++k) {
+        const double allowance = (m.abandon_cap - counted) * k / 60.0;
+        const double occupancy = at_cap(allowance, nullptr);
+        if (occupancy > best) best = occupancy, best_allowance = allowance;
+      }
+      std::printf("| %d | %.0f | %.4f | %d | %.0f | %.2f %% counted | %.2f %% | %.4f | %.2f %% |\n",
+                  n, amd, r.occupancy, r.max_classifying, ms, 100 * rate_at_reduced_cap,
+                  100 * best_allowance, best, 100 * best / r.occupancy);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -185,6 +258,7 @@ int main(int argc, char** argv) {
   bool limits = false;
   bool hold = false;
   bool governor_limit = false;
+  bool amd = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc) {
       tolerance = std::atof(argv[++i]);
@@ -200,10 +274,12 @@ int main(int argc, char** argv) {
       hold = true;
     } else if (!std::strcmp(argv[i], "--governor-limit")) {
       governor_limit = true;
+    } else if (!std::strcmp(argv[i], "--amd")) {
+      amd = true;
     } else {
       std::fprintf(stderr,
                    "usage: %s [--tolerance T] [--repeat K] [--markdown] [--cpu] [--limits] "
-                   "[--hold] [--governor-limit]\n",
+                   "[--hold] [--governor-limit] [--amd]\n",
                    argv[0]);
       return 2;
     }
@@ -217,6 +293,10 @@ int main(int argc, char** argv) {
     return run_hold();
   }
   if (governor_limit) return run_governor_limit();
+  if (amd) {
+    cpu_time = true;
+    return run_amd();
+  }
   if (markdown) {
     const char* unit = cpu_time ? "ms CPU" : "ms";
     std::printf("| N | p_live | cold (%s) | warm (%s) | occupancy cold | occupancy warm |\n", unit,
