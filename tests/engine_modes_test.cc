@@ -64,6 +64,35 @@ TEST(Import, RunAgainOrCutShortStoresEachContactOnce) {
   std::remove(db.c_str());
 }
 
+// The replay file's fields: either delimiter (the header's more frequent one), CRLF line ends,
+// quoted fields, no field after a final delimiter; a row with a missing field is refused.
+TEST(ReplayWorld, LoadsQuotedCommaSeparatedRowsWithCarriageReturns) {
+  const std::string path = ::testing::TempDir() + "/replay-fields.csv";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "\"id\",campaign,duration,\"y\"\r\n"
+        << "\"a1\",3,12.5,\"yes\"\r\n"
+        << "\r\n"
+        << "b2,0,-4,no,\n"
+        << "\"\",2,7,\"yes\"\n";
+  }
+  const ReplayWorld world = ReplayWorld::load_bank_csv(path);
+  ASSERT_EQ(world.records.size(), 3u);
+  EXPECT_EQ(world.records.at("a1").reached_on_attempt, 3);
+  EXPECT_EQ(world.records.at("a1").talk_s, 12.5);
+  EXPECT_TRUE(world.records.at("a1").success);
+  EXPECT_EQ(world.records.at("b2").reached_on_attempt, 1);
+  EXPECT_EQ(world.records.at("b2").talk_s, 0.0);
+  EXPECT_FALSE(world.records.at("b2").success);
+  EXPECT_EQ(world.records.at("").reached_on_attempt, 2);
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "id;campaign;duration;y\n1;2;3\n";
+  }
+  EXPECT_THROW(ReplayWorld::load_bank_csv(path), Error);
+  std::remove(path.c_str());
+}
+
 // With unlimited attempts and an always-open window, every client of the bank data is reached
 // on exactly the attempt the bank needed (its `campaign` value).
 TEST(ReplayWorld, AttemptsToReachEqualTheDataSetsCampaignValue) {

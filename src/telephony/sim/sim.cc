@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "util/light_mutex.h"
 
@@ -60,20 +61,26 @@ ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
   char delim =
       std::count(line.begin(), line.end(), ';') >= std::count(line.begin(), line.end(), ',') ? ';'
                                                                                              : ',';
-  auto split = [&](const std::string& text) {
-    std::vector<std::string> out;
-    std::string field;
-    std::istringstream ss(text);
-    while (std::getline(ss, field, delim)) {
-      if (!field.empty() && field.back() == '\r') field.pop_back();
+  // The fields as std::getline(stream, field, delim) splits them (no field after a final
+  // delimiter), each without a trailing CR and one pair of enclosing quotes. Views into `text`.
+  auto split = [&](std::string_view text, std::vector<std::string_view>& out) {
+    out.clear();
+    std::size_t start = 0;
+    while (start < text.size()) {
+      std::size_t end = text.find(delim, start);
+      if (end == std::string_view::npos) end = text.size();
+      std::string_view field = text.substr(start, end - start);
+      if (!field.empty() && field.back() == '\r') field.remove_suffix(1);
       if (field.size() >= 2 && field.front() == '"' && field.back() == '"') {
         field = field.substr(1, field.size() - 2);
       }
       out.push_back(field);
+      start = end + 1;
     }
-    return out;
   };
-  auto header = split(line);
+  std::vector<std::string_view> header_views;
+  split(line, header_views);
+  const std::vector<std::string> header(header_views.begin(), header_views.end());
   auto column = [&](const char* name) -> std::size_t {
     auto it = std::find(header.begin(), header.end(), name);
     if (it == header.end()) {
@@ -85,10 +92,11 @@ ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
               duration_col = column("duration"), y_col = column("y");
   ReplayWorld world;
   std::size_t line_no = 1;
+  std::vector<std::string_view> fields;
   while (std::getline(in, line)) {
     ++line_no;
     if (line.empty() || line == "\r") continue;
-    auto fields = split(line);
+    split(line, fields);
     if (fields.size() != header.size()) {
       throw Error(ErrorCode::kConfig, path + ":" + std::to_string(line_no) + ": expected " +
                                           std::to_string(header.size()) + " fields, got " +
@@ -96,14 +104,14 @@ ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
     }
     ReplayRecord r;
     try {
-      r.reached_on_attempt = std::max(1, std::stoi(fields[campaign_col]));
-      r.talk_s = std::max(0.0, std::stod(fields[duration_col]));
+      r.reached_on_attempt = std::max(1, std::stoi(std::string(fields[campaign_col])));
+      r.talk_s = std::max(0.0, std::stod(std::string(fields[duration_col])));
     } catch (const std::exception&) {
       throw Error(ErrorCode::kConfig,
                   path + ":" + std::to_string(line_no) + ": campaign/duration are not numbers");
     }
     r.success = fields[y_col] == "yes";
-    world.records[fields[id_col]] = r;
+    world.records[std::string(fields[id_col])] = r;
   }
   return world;
 }
