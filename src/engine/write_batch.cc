@@ -33,7 +33,9 @@ void BatchingStorage::flush_locked() {
   if (batch_.empty()) return;
   target()->write_batch(batch_);  // throws: the batch stays for the next try
   for (Contact& c : batch_.contacts) {
-    if (leased_.count(c.id)) leased_contacts_[c.id] = std::move(c);
+    // The state written becomes the leased contact's; the one it replaces is kept for reuse.
+    if (leased_.count(c.id)) std::swap(leased_contacts_[c.id], c);
+    keep_spare_locked(std::move(c));
   }
   batch_.clear();
   attempt_at_.clear();
@@ -48,7 +50,21 @@ void BatchingStorage::flush_if_full_locked() {
 
 void BatchingStorage::forget_lease_locked(ContactId id) {
   leased_.erase(id);
-  leased_contacts_.erase(id);
+  auto held = leased_contacts_.find(id);
+  if (held == leased_contacts_.end()) return;
+  keep_spare_locked(std::move(held->second));
+  leased_contacts_.erase(held);
+}
+
+void BatchingStorage::keep_spare_locked(Contact&& c) {
+  if (spare_contacts_.size() < kMaxSpareContacts) spare_contacts_.push_back(std::move(c));
+}
+
+Contact BatchingStorage::take_spare_locked() {
+  if (spare_contacts_.empty()) return Contact{};
+  Contact c = std::move(spare_contacts_.back());
+  spare_contacts_.pop_back();
+  return c;
 }
 
 void BatchingStorage::flush_if_releasing_locked(std::span<const ContactId> ids) {
@@ -63,27 +79,25 @@ void BatchingStorage::flush_if_releasing_locked(std::span<const ContactId> ids) 
 
 namespace {
 // A row of the batch written again replaces the buffered one: the batch holds each row once.
-template <class Row>
+// A new row is copied into what `fresh_row` returns.
+template <class Row, class FreshRow>
 void keep_last(std::vector<Row>& rows, std::unordered_map<std::uint64_t, std::size_t>& at,
-               std::uint64_t key, const Row& row) {
+               std::uint64_t key, const Row& row, FreshRow fresh_row) {
   auto [it, fresh] = at.emplace(key, rows.size());
-  if (fresh) {
-    rows.push_back(row);
-  } else {
-    rows[it->second] = row;
-  }
+  if (fresh) rows.push_back(fresh_row());
+  rows[it->second] = row;
 }
 }  // namespace
 
 void BatchingStorage::put_attempt(const Attempt& a) {
   std::lock_guard<std::mutex> lock(mutex_);
-  keep_last(batch_.attempts, attempt_at_, a.call_id, a);
+  keep_last(batch_.attempts, attempt_at_, a.call_id, a, [] { return Attempt{}; });
   flush_if_full_locked();
 }
 
 void BatchingStorage::update_contact(const Contact& c) {
   std::lock_guard<std::mutex> lock(mutex_);
-  keep_last(batch_.contacts, contact_at_, c.id, c);
+  keep_last(batch_.contacts, contact_at_, c.id, c, [this] { return take_spare_locked(); });
   flush_if_full_locked();
 }
 
@@ -137,7 +151,7 @@ bool BatchingStorage::read_contact(ContactId id, Contact& out) {
     return true;
   }
   if (!target()->read_contact(id, out)) return false;
-  leased_contacts_.emplace(id, out);
+  leased_contacts_.emplace(id, take_spare_locked()).first->second = out;
   return true;
 }
 

@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "omnivox/storage.h"
 
@@ -103,6 +104,10 @@ class BatchingStorage final : public StorageWrapper {
   void flush_if_releasing_locked(std::span<const ContactId> ids);
   // The lease of `id` is no longer this owner's (released, or a renewal refused).
   void forget_lease_locked(ContactId id);
+  // Contacts no longer buffered or held, kept so that copying a contact into one reuses its
+  // strings' and vectors' memory: each call copies its contact three times.
+  void keep_spare_locked(Contact&& c);
+  Contact take_spare_locked();  // a spare, or a new Contact
 
   mutable std::mutex mutex_;
   std::string owner_;
@@ -116,6 +121,8 @@ class BatchingStorage final : public StorageWrapper {
   // read or written since (written: once the batch holding the write is applied).
   std::unordered_set<ContactId> leased_;
   std::unordered_map<ContactId, Contact> leased_contacts_;
+  static constexpr std::size_t kMaxSpareContacts = 1024;
+  std::vector<Contact> spare_contacts_;
   std::size_t flushes_ = 0;
 };
 
