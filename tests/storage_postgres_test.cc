@@ -814,6 +814,47 @@ TEST(PostgresStorage, KeysAreWrittenOnlyWhenTheyChange) {
   EXPECT_EQ(s->add_contact(c), ids[0]);
 }
 
+// A scan's deferrals are stored by the campaign's next scan before it reads (so it does not
+// read them only to leave them out), while they hold: not a deferral whose time has come by
+// then (the engine slept through a closed window), nor one of a contact written since.
+TEST(PostgresStorage, TheNextScanStoresTheDeferralsThatStillHoldBeforeItReads) {
+  const std::string conninfo = fresh_database("next");
+  const std::string db = db_name_of(conninfo);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  auto s = make_postgres_storage(conninfo);
+  const std::vector<ContactId> ids = add_new_contacts(*s, 3, "n", "+35191234610");
+  auto stored = [&](ContactId id) {
+    return cluster().query_value(
+        "SELECT defer_until FROM contacts WHERE id = " + std::to_string(id), db);
+  };
+  ContactScan first;
+  first.campaign_id = "c1";
+  first.due_by = now;
+  s->scan_contact_views(first, [&](const ContactView& v) {
+    if (v.id == ids[2]) return ScanStep::defer(now + std::chrono::minutes(10));
+    return ScanStep::defer(now + std::chrono::hours(1));
+  });
+  EXPECT_EQ(stored(ids[1]), "0");  // kept in the Storage object only
+  Contact written = *s->get_contact(ids[0]);
+  written.attempts = 1;
+  s->update_contact(written);
+  ContactScan next = first;
+  next.due_by = now + std::chrono::minutes(20);
+  std::vector<ContactId> seen;
+  std::string stored_when_read;
+  s->scan_contact_views(next, [&](const ContactView& v) {
+    if (seen.empty()) stored_when_read = stored(ids[1]);
+    seen.push_back(v.id);
+    return ScanStep::next();
+  });
+  EXPECT_EQ(stored_when_read, std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 (now + std::chrono::hours(1)).time_since_epoch())
+                                                 .count()));
+  EXPECT_EQ(seen, (std::vector<ContactId>{ids[0], ids[2]}));
+  EXPECT_EQ(stored(ids[0]), "0");
+  EXPECT_EQ(stored(ids[2]), "0");
+}
+
 // A write of a contact whose attributes are unchanged leaves their row as it was (no new row
 // version); a change is written, by a write batch and by update_contact alike; a contact with
 // no attributes row (removed by hand) reads as having none and gets one at its next write.

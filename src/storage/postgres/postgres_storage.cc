@@ -857,6 +857,9 @@ class PostgresStorage final : public Storage {
     std::vector<PhoneNumberView> number_views;
     std::vector<Deferral> deferrals, promoted;
     std::string gaps_low, gaps_high;
+    // The last scan's deferrals, stored before this scan reads: otherwise it would read each of
+    // them again only to leave it out and store it then (75,000 rows of a bank run).
+    store_deferrals(scan.campaign_id, deferrals_to_store(scan.campaign_id, due));
     // Returns false when the visitor stopped.
     auto visit_all = [&](const char* stmt, bool ready) {
       i64 k1 = LLONG_MIN, k2 = LLONG_MIN;
@@ -896,7 +899,7 @@ class PostgresStorage final : public Storage {
       ready_gaps(scan.campaign_id, due, gaps_low, gaps_high);
       visit_all("views_ready", true);
     }
-    hold_back(deferrals);
+    hold_back(deferrals, scan.campaign_id);
     store_deferrals(scan.campaign_id, promoted);
     return visited;
   }
@@ -1495,11 +1498,38 @@ class PostgresStorage final : public Storage {
     if (claimed_.empty()) return;
     for (ContactId id : ids) claimed_.erase(id);
   }
-  void hold_back(const std::vector<Deferral>& deferrals) {
+  // `campaign_id`: of the scan that judged `deferrals` (each of the row version it read), which
+  // its campaign's next scan stores; none for defer_contacts' hints (any version).
+  void hold_back(const std::vector<Deferral>& deferrals, const std::string& campaign_id = {}) {
     if (deferrals.empty()) return;
     std::lock_guard<std::mutex> lock(mutex_);
-    if (held_back_.size() + deferrals.size() > kMaxHeldBack) held_back_.clear();
+    if (held_back_.size() + deferrals.size() > kMaxHeldBack) {
+      held_back_.clear();
+      to_store_.clear();
+    }
     for (const Deferral& d : deferrals) held_back_[d.id] = d;
+    if (campaign_id.empty()) return;
+    std::vector<Deferral>& pending = to_store_[campaign_id];
+    pending.insert(pending.end(), deferrals.begin(), deferrals.end());
+  }
+  // The deferrals the campaign's last scans judged that still hold at `due` (their time not
+  // come, the contact not written since through this object) and are not stored yet. A
+  // deferral whose time comes before the next scan (the campaign's window closed: the engine
+  // sleeps until it opens) is never stored.
+  std::vector<Deferral> deferrals_to_store(const std::string& campaign_id, i64 due) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto pending = to_store_.find(campaign_id);
+    if (pending == to_store_.end()) return {};
+    std::vector<Deferral> out;
+    for (const Deferral& d : pending->second) {
+      auto held = held_back_.find(d.id);
+      if (d.until > due && held != held_back_.end() && held->second.until == d.until &&
+          held->second.version == d.version) {
+        out.push_back(d);
+      }
+    }
+    to_store_.erase(pending);
+    return out;
   }
   // The defer_contacts hint, stored on the contacts: this object's scans leave them out until
   // then (it wakes then); another Storage object's scans leave them out only when it deferred
@@ -2210,12 +2240,15 @@ class PostgresStorage final : public Storage {
   // them, so its scans may leave out every contact deferred to one of them, whoever deferred
   // it); and the campaigns whose passed deferrals it ended once.
   std::unordered_map<std::string, std::set<i64>> deferred_until_;
-  // The defer_contacts hints, contact -> until (ms), kept here first: a scan that meets such a
-  // contact before its time leaves it out and stores its deferral in the database (a row
-  // update: worth it only for the contacts scans keep meeting, such as those of another time
-  // zone while the campaign's is open; when the whole campaign's window closes, the engine
-  // sleeps until it opens and stores nothing).
+  // The defer_contacts hints, contact -> until (ms), kept here first: the campaign's next scan
+  // before their time stores those its last scan judged (and a scan that meets one leaves it
+  // out and stores it) in the database (a row update: worth it only for the contacts scans
+  // keep meeting, such as those of another time zone while the campaign's is open; when the
+  // whole campaign's window closes, the engine sleeps until it opens and stores nothing).
   std::unordered_map<ContactId, Deferral> held_back_;
+  // Per campaign: the deferrals its last scan judged, stored by its next scan (see
+  // deferrals_to_store).
+  std::unordered_map<std::string, std::vector<Deferral>> to_store_;
   std::unordered_set<std::string> woken_;
   // The key of this object's journal lines: (writer_, a sequence number from
   // next_journal_seq_), random per object so that two objects never share one.
