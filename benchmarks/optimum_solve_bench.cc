@@ -36,8 +36,15 @@
 // PREDICTIVE's allowance loop and switch would settle (docs/pacing.md, "Beyond the stylised
 // model: AMD"). Tolerance 1e-6, CPU time of the AMD solve.
 //
+// --handle-cv instead solves the model with Coxian handle times (OptimumModel::handle_cv) of
+// the stylised p = 0.25 (N = 5, 10, 20), the small team's fit and the bank replay's fit (both
+// without their hold window: the two are not modelled together; N = 10-50 for the bank's, whose
+// N = 50 is past the work limit) at the coefficients of variation of their handle times, against
+// the exponential (cv 1): how far the reference moves when the handle time's second moment
+// enters (docs/pacing.md). Tolerance 1e-6, CPU time of the Coxian solve.
+//
 //   omnivox_optimum_solve_bench [--tolerance 1e-3] [--repeat 3] [--markdown] [--cpu] [--limits]
-//                               [--hold] [--governor-limit] [--amd]
+//                               [--hold] [--governor-limit] [--amd] [--handle-cv]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -110,24 +117,35 @@ int run_limits() {
 }
 
 // The hold-window model's solve against the stylised one's, by patience phases.
+// A scenario's fit (docs/pacing.md, "The realistic scenarios") or a stylised model, and the
+// coefficient of variation of its handle times.
+struct Fit {
+  const char* name;
+  int agents;
+  double p_live, attempt_mean_s, handle_mean_s;
+  double cv = 1;
+};
+
+// The fit's model (exponential handle times) at tolerance 1e-6.
+omnivox::OptimumModel model_of(const Fit& f) {
+  omnivox::OptimumModel m;
+  m.agents = f.agents;
+  m.p_live = f.p_live;
+  m.attempt_mean_s = f.attempt_mean_s;
+  m.handle_mean_s = f.handle_mean_s;
+  m.tolerance = 1e-6;
+  return m;
+}
+
 int run_hold() {
-  struct Fit {
-    const char* name;
-    int agents;
-    double p_live, attempt_mean_s, handle_mean_s;
-  } fits[] = {{"small team", 5, 0.45, 15.8, 121.7},
-              {"noon drop 0-3 h", 20, 0.40, 16.4, 110.0},
-              {"noon drop 3-12 h", 20, 0.25, 18.8, 95.0}};
+  const Fit fits[] = {{"small team", 5, 0.45, 15.8, 121.7},
+                      {"noon drop 0-3 h", 20, 0.40, 16.4, 110.0},
+                      {"noon drop 3-12 h", 20, 0.25, 18.8, 95.0}};
   std::printf("| fit | N | p | k | W | queue binding | occupancy | CPU (ms) |\n");
   std::printf("|---|---:|---:|---:|---:|---|---:|---:|\n");
   for (const Fit& f : fits) {
     for (int k : {0, 1, 4, 8, 16}) {
-      omnivox::OptimumModel m;
-      m.agents = f.agents;
-      m.p_live = f.p_live;
-      m.attempt_mean_s = f.attempt_mean_s;
-      m.handle_mean_s = f.handle_mean_s;
-      m.tolerance = 1e-6;
+      omnivox::OptimumModel m = model_of(f);
       m.hold_window_s = k == 0 ? 0.0 : 2.0;
       m.patience_phases = k;
       omnivox::OptimumResult r;
@@ -249,6 +267,39 @@ int run_amd() {
   return 0;
 }
 
+int run_handle_cv() {
+  const Fit fits[] = {{"stylised p 0.25", 5, 0.25, 20, 120, 0.75},
+                      {"stylised p 0.25", 5, 0.25, 20, 120, 1.5},
+                      {"stylised p 0.25", 10, 0.25, 20, 120, 0.75},
+                      {"stylised p 0.25", 10, 0.25, 20, 120, 1.5},
+                      {"stylised p 0.25", 20, 0.25, 20, 120, 0.75},
+                      {"stylised p 0.25", 20, 0.25, 20, 120, 1.5},
+                      {"small team, no window", 5, 0.45, 15.8, 121.7, 0.952},
+                      {"bank replay, no window", 10, 0.536, 14.2, 237.8, 0.927},
+                      {"bank replay, no window", 20, 0.536, 14.2, 237.8, 0.927},
+                      {"bank replay, no window", 40, 0.536, 14.2, 237.8, 0.927},
+                      {"bank replay, no window", 50, 0.536, 14.2, 237.8, 0.927}};
+  std::printf("| fit | N | p | cv | exponential | Coxian | change (points) | CPU (ms) |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const Fit& f : fits) {
+    omnivox::OptimumModel m = model_of(f);
+    const omnivox::OptimumResult exponential = omnivox::solve_optimum(m);
+    m.handle_cv = f.cv;
+    try {
+      omnivox::OptimumResult r;
+      const double ms = time_ms([&] { r = omnivox::solve_optimum(m); });
+      std::printf("| %s | %d | %.3f | %.3f | %.4f | %.4f | %+.2f | %.0f |\n", f.name, f.agents,
+                  f.p_live, f.cv, exponential.occupancy, r.occupancy,
+                  100 * (r.occupancy - exponential.occupancy), ms);
+    } catch (const std::exception& e) {
+      std::printf("| %s | %d | %.3f | %.3f | %.4f | — | — | refused: %s |\n", f.name, f.agents,
+                  f.p_live, f.cv, exponential.occupancy, e.what());
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -259,6 +310,7 @@ int main(int argc, char** argv) {
   bool hold = false;
   bool governor_limit = false;
   bool amd = false;
+  bool handle_cv = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc) {
       tolerance = std::atof(argv[++i]);
@@ -276,10 +328,12 @@ int main(int argc, char** argv) {
       governor_limit = true;
     } else if (!std::strcmp(argv[i], "--amd")) {
       amd = true;
+    } else if (!std::strcmp(argv[i], "--handle-cv")) {
+      handle_cv = true;
     } else {
       std::fprintf(stderr,
                    "usage: %s [--tolerance T] [--repeat K] [--markdown] [--cpu] [--limits] "
-                   "[--hold] [--governor-limit] [--amd]\n",
+                   "[--hold] [--governor-limit] [--amd] [--handle-cv]\n",
                    argv[0]);
       return 2;
     }
@@ -296,6 +350,10 @@ int main(int argc, char** argv) {
   if (amd) {
     cpu_time = true;
     return run_amd();
+  }
+  if (handle_cv) {
+    cpu_time = true;
+    return run_handle_cv();
   }
   if (markdown) {
     const char* unit = cpu_time ? "ms CPU" : "ms";

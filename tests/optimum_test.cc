@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -785,6 +786,71 @@ TEST(OptimumAmd, TheSimulatorAgreesWithTheModel) {
     EXPECT_NEAR(o, model.occupancy, o_ci + 0.002);
     EXPECT_NEAR(a, model.abandon_rate, a_ci + 0.002);
   }
+}
+
+// Coxian handle times (OptimumModel::handle_cv): the two-moment fit at a coefficient of variation
+// of 1 is the exponential itself, so the chain lumps to the stylised one; progressive's
+// occupancy, each agent a renewal process of its own, depends on the handle time's mean alone.
+TEST(OptimumCoxian, IsTheStylisedModelAtCvOneAndProgressiveIsInsensitive) {
+  OptimumModel m;
+  m.agents = 10;
+  m.p_live = 0.25;
+  m.abandon_cap = 0.03;
+  const OptimumResult exponential = solve_optimum(m);
+  m.handle_cv = 1 + 1e-12;
+  EXPECT_NEAR(solve_optimum(m).occupancy, exponential.occupancy, 1e-9);
+  double last = 0;
+  for (double cv : {0.75, 0.9, 1.5, 2.0}) {
+    m.handle_cv = cv;
+    m.abandon_cap = 0;
+    // p h / (a + p h) = 0.25 x 120 / (20 + 0.25 x 120).
+    EXPECT_NEAR(solve_optimum(m).occupancy, 0.6, 1e-9) << cv;
+    m.abandon_cap = 0.03;
+    const OptimumResult r = solve_optimum(m);
+    EXPECT_TRUE(r.threshold_form);
+    EXPECT_NEAR(r.abandon_rate, 0.03, 1e-9);
+    EXPECT_GT(r.occupancy, last) << cv;  // rises with the variation here
+    EXPECT_EQ(r.occupancy < exponential.occupancy, cv < 1) << cv;
+    last = r.occupancy;
+  }
+  m.hold_window_s = 2;
+  EXPECT_THROW(solve_optimum(m), Error);
+  m.hold_window_s = 0;
+  m.handle_cv = 0.5;  // below what two phases fit
+  EXPECT_THROW(solve_optimum(m), Error);
+}
+
+// Coxian handle times against the simulator, whose talk times are drawn from 200,000 samples of
+// the fitted Coxian itself: the optimum's feasible targets run in the engine give the occupancy
+// and abandon rate the model computes for them.
+TEST(OptimumCoxian, TheSimulatorAgreesWithTheModel) {
+  OptimumModel m;
+  m.agents = 10;
+  m.p_live = 0.25;
+  m.abandon_cap = 0.03;
+  m.handle_cv = 0.75;
+  const OptimumResult opt = solve_optimum(m);
+  ASSERT_TRUE(opt.threshold_form);
+  m.max_in_flight = opt.max_in_flight;
+  const PolicyStats model = evaluate_threshold_policy(m, opt.feasible_target);
+  std::mt19937_64 rng(7);
+  std::exponential_distribution<double> first(2.0 / m.handle_mean_s),
+      second(1.0 / (m.handle_mean_s * m.handle_cv * m.handle_cv));
+  std::bernoulli_distribution on(1.0 / (2 * m.handle_cv * m.handle_cv));
+  std::vector<double> samples(200000);
+  for (double& x : samples) x = first(rng) + (on(rng) ? second(rng) : 0.0);
+  SimulationOptions world = stylised_world(1, m.p_live, m.attempt_mean_s, m.handle_mean_s);
+  world.parametric.talk = Distribution::empirical(samples);
+  const double hours = 100;
+  const SimulatedRuns runs =
+      run_target(world, stylised_campaign("coxian", 0.5, Duration(0)), opt.feasible_target,
+                 m.agents, hours, static_cast<long>(hours * 3600 / m.attempt_mean_s * 8 * 1.3));
+  const auto [o, o_ci] = mean_ci95(runs.occupancy);
+  const auto [a, a_ci] = mean_ci95(runs.abandon_rate);
+  std::printf("simulated %.4f +- %.4f occupancy, %.4f +- %.4f abandon rate; model %.4f, %.4f\n", o,
+              o_ci, a, a_ci, model.occupancy, model.abandon_rate);
+  EXPECT_NEAR(o, model.occupancy, o_ci + 0.002);
+  EXPECT_NEAR(a, model.abandon_rate, a_ci + 0.002);
 }
 
 TEST(Optimum, RejectsInvalidModels) {

@@ -129,6 +129,10 @@ inline constexpr int kOptimumMaxWaiting = 16;
 /// Most calls in AMD classification at once OptimumModel::max_classifying may give (the
 /// automatic one stops there too).
 inline constexpr int kOptimumMaxClassifying = 64;
+/// Range of OptimumModel::handle_cv: a two-phase Coxian fits a coefficient of variation from
+/// 1 / sqrt(2) up.
+inline constexpr double kOptimumMinHandleCv = 0.7071067811865476;
+inline constexpr double kOptimumMaxHandleCv = 100;
 
 struct OptimumModel {
   int agents = 10;      ///< N >= 1
@@ -188,6 +192,18 @@ struct OptimumModel {
   /// classifying, within kOptimumMaxClassifying and the state and work limits. In
   /// [0, kOptimumMaxClassifying].
   int max_classifying = 0;
+  /// Coefficient of variation of the handle time (standard deviation / mean). 1 (the default):
+  /// exponential, the chain above. Any other value: the handle time is the two-phase Coxian
+  /// with the mean handle_mean_s and this coefficient of variation (Marie's two-moment fit,
+  /// phase rates 2 / m and 1 / (m cv^2), on to the second phase with probability 1 / (2 cv^2);
+  /// R. Marie, "Calculating equilibrium probabilities for lambda(n)/C_k/1/N queues", ACM
+  /// SIGMETRICS 1980; Tijms, A First Course in Stochastic Models, 2003, s. 2.4). The state is
+  /// then (b, n2, d), n2 of the b calls in their second phase: (N + 1)(N + 2) / 2 rows, each a
+  /// landing state, so the dense solve grows as N^6 (N = 50 is near kOptimumMaxWork). In
+  /// [kOptimumMinHandleCv, kOptimumMaxHandleCv]; only with hold_window_s = 0 and amd_mean_s = 0
+  /// (Error kInvalidArgument otherwise). evaluate_threshold_policy() reads target[b] for every
+  /// n2.
+  double handle_cv = 1;
 };
 
 /// Long-run statistics of one stationary deterministic policy (or of the mixture).

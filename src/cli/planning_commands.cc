@@ -69,7 +69,7 @@ struct PlanningArgs {
   double p_live = 0.3, attempt_mean_s = 20, handle_mean_s = 120, cap = 0.03;
   double hold_window_s = 0;
   int patience_phases = 0, max_waiting = 0;
-  double amd_mean_s = 0, answered_share = 1, counted_abandons_per_machine = 0;
+  double amd_mean_s = 0, answered_share = 1, counted_abandons_per_machine = 0, handle_cv = 1;
 };
 
 }  // namespace
@@ -156,6 +156,11 @@ std::function<int()> add_planning_commands(CLI::App& app) {
                   "With AMD: share of attempts answered (classified), [p, 1]")
       ->capture_default_str()
       ->check(number_in(0, 1, "(]"));
+  opt->add_option("--handle-cv", args->handle_cv,
+                  "Coefficient of variation of the handle time; 1 = exponential, other values a "
+                  "two-phase Coxian fit (no hold window, no AMD)")
+      ->capture_default_str()
+      ->check(number_in(kOptimumMinHandleCv, kOptimumMaxHandleCv, "[]"));
   opt->add_option("--counted-abandons-per-machine", args->counted_abandons_per_machine,
                   "With AMD: abandons the cap counts per machine result (a profile's AMD "
                   "false-positive estimate)")
@@ -241,6 +246,7 @@ std::function<int()> add_planning_commands(CLI::App& app) {
       m.amd_mean_s = args->amd_mean_s;
       m.answered_share = args->answered_share;
       m.counted_abandons_per_machine = args->counted_abandons_per_machine;
+      m.handle_cv = args->handle_cv;
       OptimumResult r = solve_optimum(m);
       out = {{"model", "stylised_predictive"},
              {"agents", m.agents},
@@ -274,6 +280,10 @@ std::function<int()> add_planning_commands(CLI::App& app) {
         out["counted_abandons_per_machine"] = m.counted_abandons_per_machine;
         out["max_classifying"] = r.max_classifying;
         out["classifying_binding"] = r.classifying_binding;
+      }
+      if (m.handle_cv != 1) {
+        out["model"] = "coxian_handle_predictive";
+        out["handle_cv"] = m.handle_cv;
       }
     } else {
       return -1;

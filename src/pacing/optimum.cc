@@ -88,6 +88,16 @@ void validate(const OptimumModel& m) {
               show(m.hold_window_s) + " and " + show(m.amd_mean_s) + " s)");
     }
   }
+  if (!(m.handle_cv >= kOptimumMinHandleCv && m.handle_cv <= kOptimumMaxHandleCv)) {
+    invalid("optimum: handle_cv must be between " + show(kOptimumMinHandleCv) + " and " +
+            show(kOptimumMaxHandleCv) + " (got " + show(m.handle_cv) + ")");
+  }
+  if (m.handle_cv != 1 && (m.hold_window_s > 0 || m.amd_mean_s > 0)) {
+    invalid(
+        "optimum: handle_cv other than 1 is modelled without hold_window_s and amd_mean_s "
+        "(got " +
+        show(m.hold_window_s) + " and " + show(m.amd_mean_s) + " s)");
+  }
   if (m.max_classifying < 0 || m.max_classifying > kOptimumMaxClassifying) {
     invalid("optimum: max_classifying must be in [0, " + std::to_string(kOptimumMaxClassifying) +
             "] (got " + std::to_string(m.max_classifying) + ")");
@@ -124,6 +134,7 @@ struct SolveSize {
 
 bool has_hold(const OptimumModel& m) { return m.hold_window_s > 0 && m.abandon_cap > 0; }
 bool has_amd(const OptimumModel& m) { return m.amd_mean_s > 0; }
+bool has_coxian(const OptimumModel& m) { return m.handle_cv != 1; }
 
 int phases_of(const OptimumModel& m) {
   return m.patience_phases > 0 ? m.patience_phases : kOptimumDefaultPatiencePhases;
@@ -134,9 +145,10 @@ SolveSize solve_size(const OptimumModel& m, double max_in_flight, int held = 0) 
   const double n = m.agents;
   SolveSize size;
   size.in_flight = max_in_flight;
-  size.rows = held == 0    ? n + 1
-              : has_amd(m) ? (n + 1) * (held + 1)
-                           : n + queue_size(phases_of(m), held);
+  size.rows = has_coxian(m) ? (n + 1) * (n + 2) / 2
+              : held == 0   ? n + 1
+              : has_amd(m)  ? (n + 1) * (held + 1)
+                            : n + queue_size(phases_of(m), held);
   size.states = size.rows * (max_in_flight + 1);
   size.evaluation = size.states * (size.rows + 6 + kStateOverhead) + std::pow(size.rows + 1, 3) / 3;
   return size;
@@ -156,7 +168,11 @@ void require_fits(const OptimumModel& m, double max_in_flight, int held = 0) {
                                 show(max_in_flight) + ")";
   std::string remedy =
       m.max_in_flight > 0 ? "lower max_in_flight or agents" : "raise p_live or lower agents";
-  if (held > 0 && has_amd(m)) {
+  if (has_coxian(m)) {
+    model += ", handle_cv " + show(m.handle_cv) + " (" + show(size.rows) +
+             " rows of busy agents by phase)";
+    remedy += ", or handle_cv 1";
+  } else if (held > 0 && has_amd(m)) {
     model += ", amd_mean_s " + show(m.amd_mean_s) + " with max_classifying " + std::to_string(held);
     remedy += ", or lower max_classifying";
   } else if (held > 0) {
@@ -245,8 +261,9 @@ enum Stream {
 };
 
 // The rows of a chain: b alone (the stylised model), b < N or (N, queue configuration) (hold
-// window), or (b, c) (AMD).
-enum class Layout { kPlain, kHold, kAmd };
+// window), (b, c) (AMD), or (b, n2) (Coxian handle times: n2 of the b calls in their second
+// phase).
+enum class Layout { kPlain, kHold, kAmd, kCoxian };
 
 // The hold-window model's queue: every multiset of patience phases (1..k) of at most W waiting
 // calls, a "configuration". Each phase ends at rate k / H; the last one's end is an abandon. The
@@ -338,6 +355,10 @@ class Chain {
  public:
   static constexpr bool kHold = kLayout == Layout::kHold;
   static constexpr bool kAmd = kLayout == Layout::kAmd;
+  static constexpr bool kCoxian = kLayout == Layout::kCoxian;
+  // Whether rows are numbered by a layer base other than b alone, or hold pairs.
+  static constexpr bool kPairs = kAmd || kCoxian;
+  static constexpr bool kByBase = kHold || kPairs;
   static constexpr int kStreams = kHold ? 7 : kAmd ? 8 : 5;
 
   // classifying: C (AMD only).
@@ -368,10 +389,28 @@ class Chain {
           row_class_.push_back(sum - b);
         }
       }
-      row_of_.assign(static_cast<std::size_t>(rows_n_), 0);
+    }
+    if constexpr (kCoxian) {
+      // Two-moment fit (Marie 1980): phase rates 2 / m and 1 / (m c^2), on to the second phase
+      // with probability 1 / (2 c^2).
+      const double cv2 = m.handle_cv * m.handle_cv;
+      phase1_ = 2.0 / m.handle_mean_s;
+      phase2_ = 1.0 / (m.handle_mean_s * cv2);
+      on_to_second_ = 1.0 / (2.0 * cv2);
+      max_class_ = n_;  // n2 <= b <= N
+      rows_n_ = (n_ + 1) * (n_ + 2) / 2;
+      for (int b = 0; b <= n_; ++b) {
+        for (int n2 = 0; n2 <= b; ++n2) {
+          row_busy_.push_back(b);
+          row_class_.push_back(n2);
+        }
+      }
+    }
+    if constexpr (kPairs) {
+      row_of_.assign(static_cast<std::size_t>(n_ + 1) * (max_class_ + 1), 0);
       for (int r = 0; r < rows_n_; ++r) row_of_[pair_index(row_busy_[r], row_class_[r])] = r;
     }
-    if constexpr (kHold || kAmd) {
+    if constexpr (kByBase) {
       base_.resize(rows_n_);
       for (int r = 0; r < rows_n_; ++r) base_[r] = busy(r) + held(r);
     }
@@ -381,7 +420,7 @@ class Chain {
   int states() const { return rows_n_ * w_; }
   int idx(int row, int d) const { return row * w_ + d; }
   int busy(int row) const {
-    if constexpr (kAmd) return row_busy_[row];
+    if constexpr (kPairs) return row_busy_[row];
     return kHold ? std::min(row, n_) : row;
   }
   // Calls past ringing that hold no agent: waiting for one (hold window) or in classification
@@ -390,7 +429,7 @@ class Chain {
     if constexpr (kAmd) return row_class_[row];
     return kHold && row > n_ ? queue_->waiting[row - n_] : 0;
   }
-  // The row of (b, c) (AMD only).
+  // The row of (b, c) (AMD) or (b, n2) (Coxian handle times).
   int row_of(int b, int c) const { return row_of_[pair_index(b, c)]; }
 
   // Largest target allowed in a row.
@@ -462,7 +501,7 @@ class Chain {
     };
     visit_by_layer(next_layer, [&](int row, int b, int qw, int d) {
       const int s = idx(row, d);
-      const double q = total_rate(b, qw, d);
+      const double q = total_rate(row, b, qw, d);
       double* out = land[s] >= 0 ? &rows_[static_cast<std::size_t>(land[s]) * width]
                                  : &cur_[static_cast<std::size_t>(row) * width];
       std::fill(out, out + width, 0.0);
@@ -480,8 +519,8 @@ class Chain {
         for (int j = 0; j < width; ++j) out[j] += w * v[j];
       };
       const double resolve = d * res_ * inv;
-      if constexpr (kAmd) {
-        amd_moves(b, qw, d, [&](int to, int to_d, bool same_layer, double rate, Event e) {
+      if constexpr (kPairs) {
+        pair_moves(row, b, d, [&](int to, int to_d, bool same_layer, double rate, Event e) {
           const double w = rate * inv;
           add(same_layer ? cur_ : prev_, to, to_d, w);
           if (e != Event::kNone) {
@@ -490,8 +529,10 @@ class Chain {
                                                      : kMachines)] += w;
           }
         });
-        out[stream_col + kClassifying] += qw * inv;
-        if (qw == max_class_) out[stream_col + kClassifyingFull] += inv;
+        if constexpr (kAmd) {
+          out[stream_col + kClassifying] += qw * inv;
+          if (qw == max_class_) out[stream_col + kClassifyingFull] += inv;
+        }
         out[time_col] -= scale_ * inv;
       } else {
         bool live_abandons = b == n_;
@@ -598,15 +639,15 @@ class Chain {
                    [&](int row, int b, int qw, int d) {
                      const int s = idx(row, d);
                      if (land[s] >= 0) return;
-                     const double q = total_rate(b, qw, d);
+                     const double q = total_rate(row, b, qw, d);
                      if (q == 0) {
                        hv[s] = -kInf;  // (0, 0): no event ever, worse than any target
                        return;
                      }
                      const double resolve = d * res_;
                      double v = -gain_l;
-                     if constexpr (kAmd) {
-                       amd_moves(b, qw, d, [&](int to, int to_d, bool, double rate, Event e) {
+                     if constexpr (kPairs) {
+                       pair_moves(row, b, d, [&](int to, int to_d, bool, double rate, Event e) {
                          const double reward = e == Event::kConnect   ? 1.0
                                                : e == Event::kAbandon ? -lambda
                                                : e == Event::kMachine ? -lambda * per_machine_
@@ -746,7 +787,7 @@ class Chain {
   std::vector<int> by_busy(const std::vector<int>& target) const {
     if (target.empty()) return target;
     std::vector<int> out(static_cast<std::size_t>(n_) + 1);
-    for (int b = 0; b <= n_; ++b) out[b] = target[kAmd ? row_of(b, 0) : b];
+    for (int b = 0; b <= n_; ++b) out[b] = target[kPairs ? row_of(b, 0) : b];
     return out;
   }
 
@@ -758,13 +799,36 @@ class Chain {
   std::size_t pair_index(int b, int c) const {
     return static_cast<std::size_t>(b) * (max_class_ + 1) + c;
   }
-  // The moves out of (b, c, d) with AMD: move(row, d after it, whether it keeps the layer
-  // b + c + d, its rate per second, what it counts). A ringing call is answered (into
-  // classification; with C classifying it is hung up unclassified) or fails; a classification
-  // ends with a person for an agent (a connect, or an abandon with every agent busy) or a
-  // machine result; a call ends.
+  // The moves out of a state of a chain whose rows are pairs: move(row, d after it, whether it
+  // keeps the layer, its rate per second, what it counts).
+  //  AMD, (b, c, d), layer b + c + d: a ringing call is answered (into classification; with C
+  //  classifying it is hung up unclassified) or fails; a classification ends with a person for
+  //  an agent (a connect, or an abandon with every agent busy) or a machine result; a call ends.
+  //  Coxian handle times, (b, n2, d), layer b + d: a ringing call is a live answer (a connect in
+  //  phase 1, or an abandon with every agent busy) or fails; a call in phase 1 ends it, going on
+  //  to phase 2 (the layer kept) or ending; a call in phase 2 ends.
   template <class Move>
-  void amd_moves(int b, int c, int d, Move move) const {
+  void pair_moves(int row, int b, int d, Move move) const {
+    if constexpr (kCoxian) {
+      const int n2 = row_class_[row], n1 = b - n2;
+      if (d > 0) {
+        const double resolve = d * res_;
+        if (b < n_) {
+          move(row_of(b + 1, n2), d - 1, true, resolve * p_, Event::kConnect);
+        } else {
+          move(row, d - 1, false, resolve * p_, Event::kAbandon);
+        }
+        move(row, d - 1, false, resolve * (1 - p_), Event::kNone);
+      }
+      if (n1 > 0) {
+        const double ends = n1 * phase1_;
+        move(row_of(b, n2 + 1), d, true, ends * on_to_second_, Event::kNone);
+        move(row_of(b - 1, n2), d, false, ends * (1 - on_to_second_), Event::kNone);
+      }
+      if (n2 > 0) move(row_of(b - 1, n2 - 1), d, false, n2 * phase2_, Event::kNone);
+      return;
+    }
+    const int c = row_class_[row];
     if (d > 0) {
       const double resolve = d * res_;
       const bool room = c < max_class_;
@@ -783,11 +847,11 @@ class Chain {
     if (b > 0) move(row_of(b - 1, c), d, false, b * hand_, Event::kNone);
   }
 
-  int top_layer() const { return kHold || kAmd ? base_.back() + dmax_ : n_ + dmax_; }
+  int top_layer() const { return kByBase ? base_.back() + dmax_ : n_ + dmax_; }
   // The rows with a state in layer k: those whose b + q lies in [k - D, k] (b + q does not fall
   // with the row number).
   void layer_rows(int k, int& lo, int& hi) const {
-    if constexpr (kHold || kAmd) {
+    if constexpr (kByBase) {
       lo =
           static_cast<int>(std::lower_bound(base_.begin(), base_.end(), k - dmax_) - base_.begin());
       hi = static_cast<int>(std::upper_bound(base_.begin(), base_.end(), k) - base_.begin()) - 1;
@@ -811,7 +875,11 @@ class Chain {
       }
     }
   }
-  double total_rate(int b, int qw, int d) const {
+  double total_rate(int row, int b, int qw, int d) const {
+    if constexpr (kCoxian) {
+      const int n2 = row_class_[row];
+      return d * res_ + (b - n2) * phase1_ + n2 * phase2_;
+    }
     if constexpr (kHold) return d * res_ + b * hand_ + qw * queue_->theta;
     if constexpr (kAmd) return d * res_ + b * hand_ + qw * classify_;
     return d * res_ + b * hand_;
@@ -844,7 +912,10 @@ class Chain {
   // AMD: 1 / the classification mean, the answered share, the share of classified calls
   // handed to an agent, the abandons counted per machine result, C, and each row's (b, c).
   double classify_ = 0, answered_ = 0, human_ = 0, per_machine_ = 0;
-  int max_class_ = 0;
+  int max_class_ = 0;  // C (AMD), N (Coxian handle times: the most calls in phase 2)
+  // Coxian handle times: the two phases' rates (1/s), and the chance of going on to the second;
+  // each row's (b, n2) in row_busy_ and row_class_.
+  double phase1_ = 0, phase2_ = 0, on_to_second_ = 0;
   std::vector<int> row_busy_, row_class_, row_of_;
   // Scratch of evaluate(), kept so that a solve allocates it once rather than per evaluation.
   mutable std::vector<int> land_;           // landing index of each post-decision state, or -1
@@ -907,8 +978,8 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const WaitingQueue
   out.max_in_flight = dmax;
   bool all_threshold = true;
   const bool zero_cap = m.abandon_cap == 0;
-  const bool cold = target.empty() ||
-                    (kLayout == Layout::kAmd && static_cast<int>(target.size()) != chain.rows());
+  const bool cold =
+      target.empty() || (Chain<kLayout>::kPairs && static_cast<int>(target.size()) != chain.rows());
   Policy pol =
       chain.from_target(cold ? chain.first_guess(zero_cap) : chain.admissible(target, zero_cap));
   std::vector<double> h;
@@ -1078,20 +1149,23 @@ OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop,
   validate(model);
   const bool hold = has_hold(model);
   const bool amd = has_amd(model);
+  const bool coxian = has_coxian(model);
   std::vector<int> target;
   double warm_lambda = 0;
   // A warm start's first N + 1 targets are the rows b = 0..N (nobody waiting) in the plain and
   // hold-window chains; an AMD chain's rows are (b, c) pairs (solve_with_cap checks them).
   if (warm != nullptr && warm->agents == model.agents &&
-      (hold || amd ? static_cast<int>(warm->target.size()) > model.agents
-                   : static_cast<int>(warm->target.size()) == model.agents + 1)) {
+      (hold || amd || coxian ? static_cast<int>(warm->target.size()) > model.agents
+                             : static_cast<int>(warm->target.size()) == model.agents + 1)) {
     target = warm->target;
     if (std::isfinite(warm->lambda)) warm_lambda = warm->lambda;
   }
   // held: W with a hold window, C with AMD.
   auto run = [&](int dmax, int held) {
     OptimumResult r;
-    if (amd) {
+    if (coxian) {
+      r = solve_with_cap<Layout::kCoxian>(model, dmax, nullptr, 0, stop, target, warm_lambda);
+    } else if (amd) {
       r = solve_with_cap<Layout::kAmd>(model, dmax, nullptr, held, stop, target, warm_lambda);
     } else if (held > 0) {
       const WaitingQueue queue = make_queue(phases_of(model), held, model.hold_window_s);
@@ -1168,6 +1242,13 @@ PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vect
       rows[row] =
           std::max(target[chain.busy(row)] - chain.held(row), Chain<Layout::kAmd>::least(row));
     }
+    return to_stats(chain.evaluate(chain.from_target(rows), 0.0, nullptr, nullptr), model);
+  }
+  if (has_coxian(model)) {
+    require_fits(model, model.max_in_flight);
+    const Chain<Layout::kCoxian> chain(model, model.max_in_flight);
+    std::vector<int> rows(static_cast<std::size_t>(chain.rows()));
+    for (int row = 0; row < chain.rows(); ++row) rows[row] = target[chain.busy(row)];
     return to_stats(chain.evaluate(chain.from_target(rows), 0.0, nullptr, nullptr), model);
   }
   if (!has_hold(model)) {
