@@ -717,6 +717,24 @@ TEST(SqliteStorage, ANumberOnSeveralListsIsListedForThoseCampaignsOnly) {
   EXPECT_FALSE(s->is_dnc("c1", number));
 }
 
+// Lists longer than the Storage object reads whole (16,384 entries) are looked up number by
+// number, with the same answers; shorter ones are read whole (the tests above).
+TEST(SqliteStorage, DncListsTooLongToReadWholeAreLookedUpByNumber) {
+  auto s = make_sqlite_storage(":memory:");
+  for (int i = 0; i < 17000; ++i) {
+    s->add_dnc(i % 2 == 1 ? "global" : "c2", "+3519" + std::to_string(10000000 + i));
+  }
+  const auto listed_for_c1 = [&](const std::string& number) { return s->is_dnc("c1", number); };
+  EXPECT_TRUE(listed_for_c1("+351910000001"));   // global
+  EXPECT_FALSE(listed_for_c1("+351910000000"));  // c2's
+  EXPECT_TRUE(s->is_dnc("c2", "+351910000000"));
+  EXPECT_FALSE(listed_for_c1("+351999999999"));
+  s->add_dnc("c1", "+351910000000");
+  EXPECT_TRUE(listed_for_c1("+351910000000"));
+  EXPECT_TRUE(s->remove_dnc("global", "+351910000001"));
+  EXPECT_FALSE(listed_for_c1("+351910000001"));
+}
+
 // A number another process adds to a DNC list is on it for the next check after the addition
 // is committed, however many answers were kept before and whatever this Storage wrote between.
 TEST(SqliteStorage, DncAdditionByAnotherProcessCountsFromTheNextCheck) {

@@ -1166,11 +1166,13 @@ class SqliteStorage final : public Storage {
   void add_dnc(std::string_view list, std::string_view e164) override {
     std::lock_guard<std::mutex> lock(mutex_);
     dnc_answers_.clear();
+    dnc_lists_stale_ = true;
     Use(add_dnc_, "add_dnc").bind(1, list).bind(2, e164).run();
   }
   bool remove_dnc(std::string_view list, std::string_view e164) override {
     std::lock_guard<std::mutex> lock(mutex_);
     dnc_answers_.clear();
+    dnc_lists_stale_ = true;
     Use u(remove_dnc_, "remove_dnc");
     u.bind(1, list).bind(2, e164).run();
     return u.changes() > 0;
@@ -1199,6 +1201,7 @@ class SqliteStorage final : public Storage {
         if (changes != dnc_changes_seen_) {
           dnc_changes_seen_ = changes;
           dnc_answers_.clear();
+          dnc_lists_stale_ = true;
         }
       }
       if (header_read) {
@@ -1209,6 +1212,15 @@ class SqliteStorage final : public Storage {
     }
     // (absl's own string_view: this abseil is built without std::string_view.)
     const absl::string_view number(e164.data(), e164.size());
+    if (dnc_lists_stale_) read_dnc_lists();
+    if (dnc_lists_) {
+      auto lists = dnc_lists_->find(number);
+      if (lists == dnc_lists_->end()) return false;
+      for (const std::string& list : lists->second) {
+        if (list == "global" || list == campaign_id) return true;
+      }
+      return false;
+    }
     auto known = dnc_answers_.find(number);
     if (known != dnc_answers_.end()) {
       for (const auto& [campaign, listed] : known->second) {
@@ -1228,6 +1240,25 @@ class SqliteStorage final : public Storage {
     }
     known->second.emplace_back(campaign_id, listed);
     return listed;
+  }
+
+  // The tenant's DNC lists whole, by number, when they hold at most kDncEntriesLoaded entries
+  // (then a check reads no table); otherwise none, and each number is looked up. Read when a
+  // check finds them stale: at the first check, and after a change to the lists through this
+  // object or committed by another connection. Caller holds mutex_.
+  void read_dnc_lists() {
+    dnc_lists_stale_ = false;
+    dnc_lists_.reset();
+    absl::flat_hash_map<std::string, std::vector<std::string>> lists;
+    std::size_t entries = 0;
+    Use u(dnc_entries_, "is_dnc: DNC lists");
+    u.bind(1, static_cast<std::int64_t>(kDncEntriesLoaded + 1));
+    while (u.step()) {
+      if (++entries > kDncEntriesLoaded) return;
+      const std::string_view e164 = u.view(0);
+      lists[absl::string_view(e164.data(), e164.size())].push_back(u.text(1));
+    }
+    dnc_lists_ = std::move(lists);
   }
 
   // ---- journal and deduplication ----
@@ -1497,7 +1528,8 @@ class SqliteStorage final : public Storage {
             &abandon_counts_,
             &remove_dnc_,
             &data_version_,
-            &dnc_changes_};
+            &dnc_changes_,
+            &dnc_entries_};
   }
   void prepare_all() {
     if (sqlite3_create_function_v2(db_, "omnivox_passed_over", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY,
@@ -1687,6 +1719,7 @@ class SqliteStorage final : public Storage {
     is_dnc_.prepare(db_, "SELECT list FROM dnc WHERE tenant_id = ?30 AND e164 = ?1");
     data_version_.prepare(db_, "PRAGMA data_version");
     dnc_changes_.prepare(db_, "SELECT value FROM counters WHERE name = 'dnc_changes'");
+    dnc_entries_.prepare(db_, "SELECT e164, list FROM dnc WHERE tenant_id = ?30 LIMIT ?1");
     append_journal_.prepare(db_,
                             "INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, "
                             "kind, detail) VALUES (?30, ?1, ?2, ?3, ?4, ?5, ?6)");
@@ -1965,7 +1998,12 @@ class SqliteStorage final : public Storage {
   bool wal_file_ = false;
   // The WAL-index header as read before the last check that asked SQLite; unset when none was.
   std::optional<WalIndexHeader> wal_header_seen_;
-  Stmt data_version_, dnc_changes_;
+  Stmt data_version_, dnc_changes_, dnc_entries_;
+  // The tenant's DNC lists, by number, while they hold at most kDncEntriesLoaded entries (a
+  // megabyte or so); unset when they hold more: then is_dnc looks each number up.
+  static constexpr std::size_t kDncEntriesLoaded = 16384;
+  std::optional<absl::flat_hash_map<std::string, std::vector<std::string>>> dnc_lists_;
+  bool dnc_lists_stale_ = true;  // read them again at the next check
   Stmt campaign_ids_, put_campaign_, get_campaign_, put_list_, lists_, next_list_order_,
       insert_contact_, get_contact_, get_leased_contact_, update_contact_, put_attributes_,
       scan_all_, scan_callbacks_, scan_ready_, contact_count_, count_by_status_, claim_lease_,
