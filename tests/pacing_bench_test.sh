@@ -70,6 +70,8 @@ print(f"     amd-stylised-N10: predictive {q['occupancy']:.4f} "
       f"{100 * q['max_rolling_abandon_rate']:.2f} %")
 assert 0.9 < q["fraction_of_optimum"] < 1.05, q
 assert q["runs_with_compliance_violations"] == 0, q
+# The rate the cap counts (abandons plus the profile's estimate per machine result) within it.
+assert 0.01 < q["counted_abandon_rate"] <= pred["abandon_cap"], q
 PY
 echo "ok   amd-stylised-N10: progressive agrees with the AMD model, predictive measured against it"
 
