@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "omnivox/audit.h"
 #include "omnivox/engine.h"
 #include "omnivox/pacing.h"
 #include "omnivox/sim.h"
@@ -155,6 +156,63 @@ TEST(AbandonGovernor, UkProfileCountsEstimatedAmdFalsePositives) {
   EXPECT_DOUBLE_EQ(w.rate, 3.0 / 100);
   EXPECT_EQ(g.live_answers(t + std::chrono::hours(25)), 0) << "UK window is 24 h";
   EXPECT_EQ(g.window(t + std::chrono::hours(25)).rate, 0.0);
+}
+
+// A campaign with AMD audited from its records: 100 live answers (2 of them abandoned), then
+// `machines` AMD machine results, 30 s apart from 14:00 London time, each to its own number.
+ComplianceAudit audit_amd_campaign(const ComplianceProfile& profile, int machines) {
+  auto storage = make_memory_storage();
+  TimeZoneMap zones = TimeZoneMap::load(TimeZoneMap::default_path());
+  CampaignConfig c;
+  c.id = "amd";
+  c.amd = true;
+  c.call_window = CallWindow::always();
+  c.compliance = profile;
+  storage->put_campaign(c);
+  const TimePoint start = parse_utc("2026-05-04T13:00:00Z");
+  for (int i = 0; i < 100 + machines; ++i) {
+    Attempt a;
+    a.call_id = storage->allocate_call_id();
+    a.campaign_id = c.id;
+    a.number = "+4420794" + std::to_string(60000 + i);
+    a.attempt_number = 1;
+    a.created_at = start + std::chrono::seconds(30 * i);
+    a.answered_at = a.created_at + std::chrono::seconds(8);
+    a.ended_at = a.answered_at + std::chrono::seconds(20);
+    const bool machine = i >= 100;
+    a.amd = machine ? AmdResult::kMachine : AmdResult::kHuman;
+    a.state = machine ? CallState::kMachine : CallState::kCompleted;
+    a.disposition = machine              ? Disposition::kMachine
+                    : i == 60 || i == 80 ? Disposition::kAbandoned
+                                         : Disposition::kSale;
+    storage->put_attempt(a);
+  }
+  return audit_campaign(*storage, c, zones);
+}
+
+TEST(ComplianceAudit, ChecksTheCapOnAbandonsPlusEstimatedAmdFalsePositives) {
+  const ComplianceProfile uk = ComplianceProfile::uk_ofcom();  // 3 %, 5 % of machines counted
+  EXPECT_DOUBLE_EQ(uk.counted_abandons(2, 40), 4.0) << "the governor's definition";
+  // Abandons alone 2 %, under the cap; counted (2 + 0.05 x 40) / 100 = 4 %, over it from the
+  // 21st machine result on.
+  const ComplianceAudit over = audit_amd_campaign(uk, 40);
+  EXPECT_EQ(over.cap_breaches, 20);
+  EXPECT_FALSE(over.clean());
+  EXPECT_DOUBLE_EQ(over.max_window_rate, 0.04);
+  EXPECT_DOUBLE_EQ(over.max_window_abandon_rate, 2.0 / 81) << "at the second abandon";
+  ASSERT_FALSE(over.examples.empty());
+  EXPECT_NE(over.examples.front().find("abandons alone 0.02"), std::string::npos)
+      << over.examples.front();
+  // (2 + 0.05 x 20) / 100 = 3 %: at the cap, not over it.
+  const ComplianceAudit at_cap = audit_amd_campaign(uk, 20);
+  EXPECT_TRUE(at_cap.clean()) << (at_cap.examples.empty() ? "" : at_cap.examples.front());
+  EXPECT_DOUBLE_EQ(at_cap.max_window_rate, 0.03);
+  // A profile that does not count them sees abandons alone.
+  ComplianceProfile uncounted = uk;
+  uncounted.count_amd_false_positives = false;
+  const ComplianceAudit alone = audit_amd_campaign(uncounted, 40);
+  EXPECT_TRUE(alone.clean());
+  EXPECT_DOUBLE_EQ(alone.max_window_rate, alone.max_window_abandon_rate);
 }
 
 TEST(ComplianceProfiles, NamedProfilesCarryTheirRules) {

@@ -92,6 +92,16 @@ struct ComplianceProfile {
   static ComplianceProfile au_acma();
   /// The profile of that name (NONE, US_FTC_FCC, UK_OFCOM, CA_CRTC, AU_ACMA), or nullopt.
   static std::optional<ComplianceProfile> by_name(std::string_view name);
+
+  /// Abandons the cap counts per AMD "machine" result: amd_false_positive_rate (negative taken
+  /// as 0) when count_amd_false_positives, else 0. Pure.
+  double abandons_per_machine() const;
+  /// Abandons as the cap counts them (docs/compliance.md, "The governor's rule"): `abandons` +
+  /// abandons_per_machine() x `machines`, the estimated AMD false positives counted as abandoned
+  /// calls where the regulator counts them (Ofcom, Statement of policy on the persistent misuse
+  /// of an electronic communications network or service, 2016). The one definition the
+  /// governor and the audit (omnivox/audit.h) share. Pure.
+  double counted_abandons(double abandons, double machines) const;
 };
 
 /// P(Y > k) for Y the number of successes among independent trials of chances q (the

@@ -36,8 +36,9 @@ ComplianceAudit audit_campaign(Storage& storage, const CampaignConfig& campaign,
             [](const Attempt& a, const Attempt& b) { return a.created_at < b.created_at; });
   // Per number: the last abandon and AMD-machine end times seen so far.
   std::unordered_map<std::string, std::pair<TimePoint, TimePoint>> last_bad;
-  // The abandon cap is checked at each live answer, in answer order.
-  std::vector<std::pair<TimePoint, bool>> live_events;  // (when, abandoned)
+  // The abandon cap is checked at each live answer and machine result, in answer order.
+  enum class Outcome { kLive, kAbandoned, kMachine };
+  std::vector<std::pair<TimePoint, Outcome>> cap_events;
   for (const Attempt& a : attempts) {
     ++audit.attempts;
     ZoneSetId zs = zones.zone_set_for(a.number);
@@ -82,32 +83,50 @@ ComplianceAudit audit_campaign(Storage& storage, const CampaignConfig& campaign,
     }
     if (a.disposition == Disposition::kAbandoned) abandon_at = a.ended_at;
     if (a.amd == AmdResult::kMachine) machine_at = a.ended_at;
-    if (is_live(a))
-      live_events.emplace_back(a.answered_at, a.disposition == Disposition::kAbandoned);
+    if (is_live(a)) {
+      cap_events.emplace_back(a.answered_at, a.disposition == Disposition::kAbandoned
+                                                 ? Outcome::kAbandoned
+                                                 : Outcome::kLive);
+    } else if (a.amd == AmdResult::kMachine && a.answered_at != TimePoint{}) {
+      cap_events.emplace_back(a.answered_at, Outcome::kMachine);
+    }
   }
   if (profile.abandon_cap < 1.0) {
-    std::sort(live_events.begin(), live_events.end());
-    std::deque<std::pair<TimePoint, bool>> window_events;
-    long abandons = 0;
+    std::sort(cap_events.begin(), cap_events.end());
+    std::deque<std::pair<TimePoint, Outcome>> in_window;
+    long live = 0, abandons = 0, machines = 0;
+    auto count = [&](Outcome o, long by) {
+      if (o == Outcome::kMachine) {
+        machines += by;
+      } else {
+        live += by;
+        if (o == Outcome::kAbandoned) abandons += by;
+      }
+    };
     const double min_live = 1.0 / profile.abandon_cap;
-    for (const auto& e : live_events) {
-      window_events.push_back(e);
-      abandons += e.second;
+    const bool machines_count = profile.abandons_per_machine() > 0;
+    for (const auto& e : cap_events) {
+      in_window.push_back(e);
+      count(e.second, 1);
       if (profile.abandon_window > Duration(0)) {
-        while (!window_events.empty() &&
-               window_events.front().first <= e.first - profile.abandon_window) {
-          abandons -= window_events.front().second;
-          window_events.pop_front();
+        while (!in_window.empty() && in_window.front().first <= e.first - profile.abandon_window) {
+          count(in_window.front().second, -1);
+          in_window.pop_front();
         }
       }
-      double live = static_cast<double>(window_events.size());
-      if (live >= min_live) {
-        double rate = abandons / live;
-        audit.max_window_rate = std::max(audit.max_window_rate, rate);
-        if (rate > profile.abandon_cap + 1e-12) {
-          ++audit.cap_breaches;
-          note("abandon rate " + std::to_string(rate) + " at " + format_utc(e.first));
-        }
+      if (live < min_live) continue;
+      const double counted_rate =
+          profile.counted_abandons(static_cast<double>(abandons), static_cast<double>(machines)) /
+          static_cast<double>(live);
+      const double abandon_rate = static_cast<double>(abandons) / static_cast<double>(live);
+      audit.max_window_rate = std::max(audit.max_window_rate, counted_rate);
+      audit.max_window_abandon_rate = std::max(audit.max_window_abandon_rate, abandon_rate);
+      if (counted_rate > profile.abandon_cap + 1e-12) {
+        ++audit.cap_breaches;
+        note(machines_count
+                 ? "abandon rate as counted " + std::to_string(counted_rate) + " (abandons alone " +
+                       std::to_string(abandon_rate) + ") at " + format_utc(e.first)
+                 : "abandon rate " + std::to_string(abandon_rate) + " at " + format_utc(e.first));
       }
     }
   }

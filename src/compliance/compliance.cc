@@ -84,6 +84,14 @@ std::optional<ComplianceProfile> ComplianceProfile::by_name(std::string_view nam
   return std::nullopt;
 }
 
+double ComplianceProfile::abandons_per_machine() const {
+  return count_amd_false_positives ? std::max(amd_false_positive_rate, 0.0) : 0.0;
+}
+
+double ComplianceProfile::counted_abandons(double abandons, double machines) const {
+  return abandons + abandons_per_machine() * machines;
+}
+
 AbandonGovernor::AbandonGovernor(ComplianceProfile profile) : profile_(std::move(profile)) {}
 
 void AbandonGovernor::prune(TimePoint t) {
@@ -154,12 +162,9 @@ long AbandonGovernor::abandons(TimePoint t) {
 }
 double AbandonGovernor::counted_abandons(TimePoint t) {
   prune(t);
-  double a = static_cast<double>(abandons_total_ + static_cast<long>(abandons_.size()));
-  if (profile_.count_amd_false_positives) {
-    a += profile_.amd_false_positive_rate *
-         static_cast<double>(machines_total_ + static_cast<long>(machines_.size()));
-  }
-  return a;
+  return profile_.counted_abandons(
+      static_cast<double>(abandons_total_ + static_cast<long>(abandons_.size())),
+      static_cast<double>(machines_total_ + static_cast<long>(machines_.size())));
 }
 double AbandonGovernor::rate(TimePoint t) {
   long live = live_answers(t);
@@ -418,9 +423,7 @@ int AbandonGovernor::clamp(int wanted, const Exposure& s) {
   // A call in flight that ends as an AMD machine adds the assumed false-positive rate to the
   // counted abandons (and nothing to the live answers): the budget keeps that much per call in
   // flight, as if every one could be a machine.
-  const double per_call = profile_.count_amd_false_positives && s.amd
-                              ? std::max(profile_.amd_false_positive_rate, 0.0) / (1 - cap)
-                              : 0.0;
+  const double per_call = s.amd ? profile_.abandons_per_machine() / (1 - cap) : 0.0;
   // A live answer waiting for an agent is counted among the live answers already: abandoned, it
   // adds an abandon and no live answer, which takes 1 / (1 - cap) of the budget, cap / (1 - cap)
   // more than the abandon of a call still in flight (counted below as one of the budget's
