@@ -957,7 +957,7 @@ class ComplianceAudit:
         """attempts audited"""
     @property
     def cap_breaches(self) -> int:
-        """live answers at which the rolling abandon rate, with at least"""
+        """Live answers and AMD machine results at which the rolling abandon rate as the profile counts it (ComplianceProfile.counted_abandons: abandons plus, when the profile counts AMD false positives, its estimate per machine result, over the live answers in the window), with at least 1/cap live answers in the window, exceeded the cap."""
     @property
     def clean(self) -> bool:
         """True when no rule was broken (every violation count is 0)."""
@@ -965,8 +965,11 @@ class ComplianceAudit:
     def examples(self) -> List[str]:
         """up to 10 human-readable violations"""
     @property
+    def max_window_abandon_rate(self) -> float:
+        """The highest rolling rate of abandons alone at the same instants (fraction); equal to max_window_rate unless the profile counts AMD false positives."""
+    @property
     def max_window_rate(self) -> float:
-        """the highest such rolling rate seen"""
+        """the highest such counted rolling rate seen (fraction)"""
     @property
     def on_holiday(self) -> int:
         """dialed on a profile holiday (local date)"""
@@ -2120,8 +2123,8 @@ class OpenLoopOptions:
     def tick(self, value: datetime.timedelta | float) -> None: ...
 
 class OptimumModel:
-    """The predictive-dialing model (optimum.h): stylised, or with a hold window."""
-    def __init__(self, agents: int = ..., p_live: float = ..., attempt_mean_s: float = ..., handle_mean_s: float = ..., abandon_cap: float = ..., max_in_flight: int = ..., tolerance: float = ..., hold_window_s: float = ..., patience_phases: int = ..., max_waiting: int = ...) -> None: ...
+    """The predictive-dialing model (optimum.h): stylised, or with a hold window, answering-machine detection, a handle time that is not exponential or a limit on the attempts in flight."""
+    def __init__(self, agents: int = ..., p_live: float = ..., attempt_mean_s: float = ..., handle_mean_s: float = ..., abandon_cap: float = ..., max_in_flight: int = ..., tolerance: float = ..., hold_window_s: float = ..., patience_phases: int = ..., max_waiting: int = ..., in_flight_limit: List[int] = ..., amd_mean_s: float = ..., answered_share: float = ..., counted_abandons_per_machine: float = ..., max_classifying: int = ..., handle_cv: float = ...) -> None: ...
     @property
     def abandon_cap(self) -> float:
         """alpha: max long-run abandons / live answers, [0, 1)"""
@@ -2133,10 +2136,30 @@ class OptimumModel:
     @agents.setter
     def agents(self, value: int) -> None: ...
     @property
+    def amd_mean_s(self) -> float:
+        """Answering-machine detection (see the note above): the mean classification time of an answered attempt (s), exponential. 0 = no AMD (the default; the fields below are then not used). In [0, OPTIMUM_MAX_TIME_S]; with amd_mean_s > 0, hold_window_s must be 0 (the two are not modelled together: Error INVALID_ARGUMENT) and attempt_mean_s is the mean time to an answer or a failure, without the classification."""
+    @amd_mean_s.setter
+    def amd_mean_s(self, value: float) -> None: ...
+    @property
+    def answered_share(self) -> float:
+        """With AMD: the share of attempts answered (and so classified), in [p_live, 1]; p_live is the share handed to an agent."""
+    @answered_share.setter
+    def answered_share(self, value: float) -> None: ...
+    @property
     def attempt_mean_s(self) -> float:
         """Mean time from launch to resolution (s), in [OPTIMUM_MIN_TIME_S, OPTIMUM_MAX_TIME_S]."""
     @attempt_mean_s.setter
     def attempt_mean_s(self, value: float) -> None: ...
+    @property
+    def counted_abandons_per_machine(self) -> float:
+        """With AMD: abandons counted per machine result (a compliance profile's amd_false_positive_rate when it counts false positives, else 0), in [0, 1]."""
+    @counted_abandons_per_machine.setter
+    def counted_abandons_per_machine(self, value: float) -> None: ...
+    @property
+    def handle_cv(self) -> float:
+        """Coefficient of variation of the handle time (standard deviation / mean). 1 (the default): exponential, the chain above. Any other value: the handle time is the two-phase Coxian with the mean handle_mean_s and this coefficient of variation (Marie's two-moment fit, phase rates 2 / m and 1 / (m cv^2), on to the second phase with probability 1 / (2 cv^2); R. Marie, \"Calculating equilibrium probabilities for lambda(n)/C_k/1/N queues\", ACM SIGMETRICS 1980; Tijms, A First Course in Stochastic Models, 2003, s. 2.4). The state is then (b, n2, d), n2 of the b calls in their second phase: (N + 1)(N + 2) / 2 rows, each a landing state, so the dense solve grows as N^6 (N = 50 is near OPTIMUM_MAX_WORK). In [OPTIMUM_MIN_HANDLE_CV, OPTIMUM_MAX_HANDLE_CV]; only with hold_window_s = 0 and amd_mean_s = 0 (Error INVALID_ARGUMENT otherwise). evaluate_threshold_policy() reads target[b] for every n2."""
+    @handle_cv.setter
+    def handle_cv(self, value: float) -> None: ...
     @property
     def handle_mean_s(self) -> float:
         """Mean handle time (s), in [OPTIMUM_MIN_TIME_S, OPTIMUM_MAX_TIME_S]."""
@@ -2147,6 +2170,19 @@ class OptimumModel:
         """Hold window H (s): a live answer that finds every agent busy waits up to H for one (the waiting call nearest its deadline is served first, as first-come-first-served does with equal patience) and is abandoned when H runs out. 0 = the stylised model (abandoned at once), solved by the fast path above, unchanged. In [0, OPTIMUM_MAX_TIME_S]."""
     @hold_window_s.setter
     def hold_window_s(self, value: float) -> None: ...
+    @property
+    def in_flight_limit(self) -> List[int]:
+        """Most attempts in flight a policy may hold with b busy agents, entry b = 0..N (with a hold window the states with calls waiting take entry N): a limit imposed from outside the model, such as what the abandon governor allows at the moment (PREDICTIVE plans within it). A state already above its limit launches nothing. Entries below 0 count as 0, and at b = 0 as 1 (the dialer must launch something with nobody busy). Empty (the default): no limit but max_in_flight. Any other size than N + 1 is refused (Error INVALID_ARGUMENT).
+
+        Reading gives a copy of the list: assign a whole list to change it.
+        """
+    @in_flight_limit.setter
+    def in_flight_limit(self, value: List[int]) -> None: ...
+    @property
+    def max_classifying(self) -> int:
+        """With AMD: C, the most calls in classification at once. 0 = automatic: starts at 4 and grows by 2 (re-solving) while a solved policy spends more than 1e-9 of its time with C classifying, within OPTIMUM_MAX_CLASSIFYING and the state and work limits. In [0, OPTIMUM_MAX_CLASSIFYING]."""
+    @max_classifying.setter
+    def max_classifying(self, value: int) -> None: ...
     @property
     def max_in_flight(self) -> int:
         """Cap D on attempts in flight (the state space is (N+1) x (D+1)). 0 = automatic: starts at max(N, 1.2 N (attempt/handle) / p + 3 sqrt(N) / p + 10) and grows by 25 % (re-solving) while a solved policy spends more than 1e-9 of its time at the cap, as long as the grown solve stays within OPTIMUM_MAX_STATES and OPTIMUM_MAX_WORK (past them the result keeps cap_binding = true). Targets for states of negligible probability (b far below N) may still sit at D; cap_probability says how much the cap matters."""
@@ -2188,6 +2224,9 @@ class OptimumResult:
     def cap_binding(self) -> bool:
         """True when a policy spends more than 1e-9 of its time with d = D (raise max_in_flight)."""
     @property
+    def classifying_binding(self) -> bool:
+        """True when a policy spends more than 1e-9 of its time with C calls in classification."""
+    @property
     def connects_per_hour(self) -> float:
         """live answers that got an agent, per hour"""
     @property
@@ -2195,7 +2234,7 @@ class OptimumResult:
         """The two deterministic policies optimal at `lambda`: `feasible` (abandon ratio <= cap) and `infeasible` (ratio > cap). `mixing_weight` is the long-run fraction of time to run the feasible one (time-sharing in long blocks; rates mix linearly). If the cap does not bind, or abandon_cap = 0, both are the same policy and mixing_weight = 1."""
     @property
     def feasible_target(self) -> List[int]:
-        """Each policy as launch-up-to targets: target[b] = T such that, with b busy agents and d in flight, the policy launches max(0, T - d) attempts. Filled when the solved policy has this threshold form (checked state by state, see `threshold_form`). With a hold window, the targets with nobody waiting (the solved policy also has one per queue configuration)."""
+        """Each policy as launch-up-to targets: target[b] = T such that, with b busy agents and d in flight, the policy launches max(0, T - d) attempts. Filled when the solved policy has this threshold form (checked state by state, see `threshold_form`). With a hold window, the targets with nobody waiting (the solved policy also has one per queue configuration); with AMD, those with nobody in classification (it also has one per c)."""
     @property
     def infeasible(self) -> PolicyStats:
         """the policy with abandon ratio > cap (see `feasible`)"""
@@ -2211,6 +2250,9 @@ class OptimumResult:
     @property
     def live_answers_per_hour(self) -> float:
         """connects + abandons, per hour"""
+    @property
+    def max_classifying(self) -> int:
+        """the C used (0 without AMD)"""
     @property
     def max_in_flight(self) -> int:
         """the D actually used"""
@@ -2654,7 +2696,7 @@ class PolicyStats:
     """Long-run statistics of one stationary deterministic policy (or of the mixture)."""
     @property
     def abandon_rate(self) -> float:
-        """abandons / live answers (0 if none)"""
+        """(abandons + counted_abandons_per_machine x machine results) / live answers (0 if none)"""
     @property
     def abandons_per_hour(self) -> float:
         """live answers with no free agent"""
@@ -2665,14 +2707,23 @@ class PolicyStats:
     def cap_probability(self) -> float:
         """Stationary probability that the in-flight count is at max_in_flight (the cap is binding somewhere the policy actually goes). Should be ~0 for a trustworthy result."""
     @property
+    def classifying_full_probability(self) -> float:
+        """Stationary probability that max_classifying calls are in classification (0 without AMD). Should be ~0 for a trustworthy result."""
+    @property
     def connects_per_hour(self) -> float:
         """live answers that got an agent"""
     @property
     def live_answers_per_hour(self) -> float:
         """connects + abandons"""
     @property
+    def machine_results_per_hour(self) -> float:
+        """calls AMD hung up as machines (0 without AMD)"""
+    @property
+    def mean_classifying(self) -> float:
+        """E[calls in AMD classification] (0 without AMD)"""
+    @property
     def mean_in_flight(self) -> float:
-        """E[d]"""
+        """E[d] (with AMD the ringing calls)"""
     @property
     def mean_waiting(self) -> float:
         """E[calls waiting for an agent] (0 without a hold window)"""
@@ -3311,7 +3362,7 @@ def erlang_c_agents(calls: float, interval_s: float, aht_s: float, answer_within
 def erlang_c_probability_of_wait(agents: int, traffic_erlangs: float) -> float:
     """C(N, A): probability of wait for `agents` servers offered `traffic_erlangs` (1 if A >= N). 1 <= agents <= ERLANG_MAX_SERVERS, traffic_erlangs >= 0 and finite."""
 def evaluate_threshold_policy(model: OptimumModel, target: List[int]) -> PolicyStats:
-    """The stationary statistics (to model.tolerance) of one threshold policy: \"launch up to target[b]\", target.size() == N+1, each entry in [0, max_in_flight]. model.max_in_flight must be > 0 here; abandon_cap is not used. With a hold window (and abandon_cap > 0) the queue's states take target[N], a policy that reads the busy agents only, over max_waiting places (0: 2). Same errors and limits as solve_optimum().
+    """The stationary statistics (to model.tolerance) of one threshold policy: \"launch up to target[b]\", target.size() == N+1, each entry in [0, max_in_flight]. model.max_in_flight must be > 0 here; abandon_cap is not used. With a hold window (and abandon_cap > 0) the queue's states take target[N], a policy that reads the busy agents only, over max_waiting places (0: 2). With AMD target[b] counts the calls ringing or in classification (as the engine's pending calls do): a state (b, c, d) launches max(0, target[b] - c - d), over max_classifying places (0: 4). Same errors and limits as solve_optimum().
 
     Stationary statistics of 'launch up to target[b]' (model.max_in_flight > 0).
     """

@@ -119,6 +119,7 @@ void bind_model(py::module_& m) {
       .def_readonly("repeat_violations", &ComplianceAudit::repeat_violations)
       .def_readonly("cap_breaches", &ComplianceAudit::cap_breaches)
       .def_readonly("max_window_rate", &ComplianceAudit::max_window_rate)
+      .def_readonly("max_window_abandon_rate", &ComplianceAudit::max_window_abandon_rate)
       .def_readonly("examples", &ComplianceAudit::examples)
       .def_property_readonly("clean", &ComplianceAudit::clean);
 

@@ -419,19 +419,40 @@ void bind_planning(py::module_& m) {
   // ---- optimum ----
   py::class_<OptimumModel>(m, "OptimumModel",
                            "The predictive-dialing model (optimum.h): stylised, or with a hold "
-                           "window.")
+                           "window, answering-machine detection, a handle time that is not "
+                           "exponential or a limit on the attempts in flight.")
       .def(py::init([](int agents, double p_live, double attempt_mean_s, double handle_mean_s,
                        double abandon_cap, int max_in_flight, double tolerance,
-                       double hold_window_s, int patience_phases, int max_waiting) {
-             return OptimumModel{agents,          p_live,        attempt_mean_s, handle_mean_s,
-                                 abandon_cap,     max_in_flight, tolerance,      hold_window_s,
-                                 patience_phases, max_waiting};
+                       double hold_window_s, int patience_phases, int max_waiting,
+                       std::vector<int> in_flight_limit, double amd_mean_s, double answered_share,
+                       double counted_abandons_per_machine, int max_classifying, double handle_cv) {
+             OptimumModel model;
+             model.agents = agents;
+             model.p_live = p_live;
+             model.attempt_mean_s = attempt_mean_s;
+             model.handle_mean_s = handle_mean_s;
+             model.abandon_cap = abandon_cap;
+             model.max_in_flight = max_in_flight;
+             model.tolerance = tolerance;
+             model.hold_window_s = hold_window_s;
+             model.patience_phases = patience_phases;
+             model.max_waiting = max_waiting;
+             model.in_flight_limit = std::move(in_flight_limit);
+             model.amd_mean_s = amd_mean_s;
+             model.answered_share = answered_share;
+             model.counted_abandons_per_machine = counted_abandons_per_machine;
+             model.max_classifying = max_classifying;
+             model.handle_cv = handle_cv;
+             return model;
            }),
            py::arg("agents") = 10, py::arg("p_live") = 0.3, py::arg("attempt_mean_s") = 20.0,
            py::arg("handle_mean_s") = 120.0, py::arg("abandon_cap") = 0.03,
            py::arg("max_in_flight") = 0, py::arg("tolerance") = 1e-9,
            py::arg("hold_window_s") = 0.0, py::arg("patience_phases") = 0,
-           py::arg("max_waiting") = 0)
+           py::arg("max_waiting") = 0, py::arg("in_flight_limit") = std::vector<int>{},
+           py::arg("amd_mean_s") = 0.0, py::arg("answered_share") = 1.0,
+           py::arg("counted_abandons_per_machine") = 0.0, py::arg("max_classifying") = 0,
+           py::arg("handle_cv") = 1.0)
       .def_readwrite("agents", &OptimumModel::agents)
       .def_readwrite("p_live", &OptimumModel::p_live)
       .def_readwrite("attempt_mean_s", &OptimumModel::attempt_mean_s)
@@ -441,10 +462,17 @@ void bind_planning(py::module_& m) {
       .def_readwrite("tolerance", &OptimumModel::tolerance)
       .def_readwrite("hold_window_s", &OptimumModel::hold_window_s)
       .def_readwrite("patience_phases", &OptimumModel::patience_phases)
-      .def_readwrite("max_waiting", &OptimumModel::max_waiting);
-  def_field_repr<OptimumModel>(
-      m, "OptimumModel",
-      {"agents", "p_live", "attempt_mean_s", "handle_mean_s", "abandon_cap", "hold_window_s"});
+      .def_readwrite("max_waiting", &OptimumModel::max_waiting)
+      .def_readwrite("in_flight_limit", &OptimumModel::in_flight_limit,
+                     "Reading gives a copy of the list: assign a whole list to change it.")
+      .def_readwrite("amd_mean_s", &OptimumModel::amd_mean_s)
+      .def_readwrite("answered_share", &OptimumModel::answered_share)
+      .def_readwrite("counted_abandons_per_machine", &OptimumModel::counted_abandons_per_machine)
+      .def_readwrite("max_classifying", &OptimumModel::max_classifying)
+      .def_readwrite("handle_cv", &OptimumModel::handle_cv);
+  def_field_repr<OptimumModel>(m, "OptimumModel",
+                               {"agents", "p_live", "attempt_mean_s", "handle_mean_s",
+                                "abandon_cap", "hold_window_s", "amd_mean_s", "handle_cv"});
   def_field_pickle<OptimumModel>(m, "OptimumModel");
 
   py::class_<BenchScenario>(m, "Scenario",
@@ -484,7 +512,10 @@ void bind_planning(py::module_& m) {
       .def_readonly("mean_in_flight", &PolicyStats::mean_in_flight)
       .def_readonly("cap_probability", &PolicyStats::cap_probability)
       .def_readonly("mean_waiting", &PolicyStats::mean_waiting)
-      .def_readonly("queue_full_probability", &PolicyStats::queue_full_probability);
+      .def_readonly("queue_full_probability", &PolicyStats::queue_full_probability)
+      .def_readonly("mean_classifying", &PolicyStats::mean_classifying)
+      .def_readonly("classifying_full_probability", &PolicyStats::classifying_full_probability)
+      .def_readonly("machine_results_per_hour", &PolicyStats::machine_results_per_hour);
   py::class_<OptimumResult>(m, "OptimumResult", "The optimum and its two bracketing policies.")
       .def_readonly("occupancy", &OptimumResult::occupancy)
       .def_readonly("connects_per_hour", &OptimumResult::connects_per_hour)
@@ -507,7 +538,9 @@ void bind_planning(py::module_& m) {
       .def_readonly("stat_sweeps", &OptimumResult::stat_sweeps)
       .def_readonly("patience_phases", &OptimumResult::patience_phases)
       .def_readonly("max_waiting", &OptimumResult::max_waiting)
-      .def_readonly("queue_binding", &OptimumResult::queue_binding);
+      .def_readonly("queue_binding", &OptimumResult::queue_binding)
+      .def_readonly("max_classifying", &OptimumResult::max_classifying)
+      .def_readonly("classifying_binding", &OptimumResult::classifying_binding);
   m.def("solve_optimum", &solve_optimum, py::arg("model"), release(),
         "Solves the constrained MDP (releases the GIL; N = 100 at p_live 0.1 takes ~0.15 s).");
   m.def("evaluate_threshold_policy", &evaluate_threshold_policy, py::arg("model"),

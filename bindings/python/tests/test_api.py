@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+import pickle
 
 import pytest
 
@@ -135,6 +136,51 @@ def test_optimum_with_a_hold_window():
     assert stylised.patience_phases == 0 and stylised.feasible.mean_waiting == 0
     with pytest.raises(omnivox.InvalidArgumentError, match="hold_window_s"):
         omnivox.solve_optimum(omnivox.OptimumModel(hold_window_s=-1.0))
+
+
+def test_optimum_model_takes_amd_a_handle_cv_and_an_in_flight_limit():
+    plain = omnivox.solve_optimum(omnivox.OptimumModel(agents=5, p_live=0.25))
+    assert plain.max_classifying == 0 and plain.feasible.machine_results_per_hour == 0
+
+    # AMD: 30 % of attempts answered, 25 % handed to agents, 5 % of machines counted as abandons.
+    amd = omnivox.OptimumModel(agents=5, p_live=0.25, amd_mean_s=3.0, answered_share=0.3,
+                               counted_abandons_per_machine=0.05)
+    assert "amd_mean_s=3.0" in repr(amd)
+    r = omnivox.solve_optimum(amd)
+    assert r.max_classifying >= 4 and not r.classifying_binding
+    assert r.abandon_rate <= 0.03 + 1e-9
+    for stats in (r.feasible, r.infeasible):
+        assert stats.mean_classifying > 0 and stats.classifying_full_probability < 1e-6
+        assert stats.machine_results_per_hour == pytest.approx(
+            stats.attempts_per_hour * 0.05, rel=1e-6)
+        assert stats.abandon_rate == pytest.approx(
+            (stats.abandons_per_hour + 0.05 * stats.machine_results_per_hour)
+            / stats.live_answers_per_hour, rel=1e-9)
+    amd.max_in_flight = r.max_in_flight
+    amd.max_classifying = r.max_classifying
+    uncounted = pickle.loads(pickle.dumps(amd))
+    assert uncounted.answered_share == 0.3 and uncounted.max_classifying == r.max_classifying
+    uncounted.counted_abandons_per_machine = 0.0
+    counted_stats = omnivox.evaluate_threshold_policy(amd, r.feasible_target)
+    uncounted_stats = omnivox.evaluate_threshold_policy(uncounted, r.feasible_target)
+    assert counted_stats.occupancy == pytest.approx(uncounted_stats.occupancy, rel=1e-12)
+    assert counted_stats.abandon_rate > uncounted_stats.abandon_rate + 0.009
+    with pytest.raises(omnivox.InvalidArgumentError):
+        omnivox.solve_optimum(omnivox.OptimumModel(amd_mean_s=3.0, hold_window_s=2.0))
+
+    # A handle time more variable than exponential moves the optimum.
+    cv = omnivox.solve_optimum(omnivox.OptimumModel(agents=5, p_live=0.25, handle_cv=1.5))
+    assert abs(cv.occupancy - plain.occupancy) > 1e-3
+    with pytest.raises(omnivox.InvalidArgumentError, match="handle_cv"):
+        omnivox.solve_optimum(omnivox.OptimumModel(handle_cv=0.5))
+
+    # A limit on the attempts in flight (one per busy agent or fewer) costs occupancy.
+    limited = omnivox.OptimumModel(agents=5, p_live=0.25, in_flight_limit=[1] * 6)
+    assert limited.in_flight_limit == [1] * 6
+    assert omnivox.solve_optimum(limited).occupancy < plain.occupancy - 0.05
+    limited.in_flight_limit = [1, 2]
+    with pytest.raises(omnivox.InvalidArgumentError, match="in_flight_limit"):
+        omnivox.solve_optimum(limited)
 
 
 def test_policies_are_objects():
