@@ -498,10 +498,12 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
 
     // Storage.
     switch (o.storage_kind) {
-      case OMNIVOX_STORAGE_MEMORY:
-        h->storage = omnivox::make_memory_storage(
-            omnivox::MemoryStorageOptions{/*keep_journal=*/eo.journal_state_changes});
+      case OMNIVOX_STORAGE_MEMORY: {
+        omnivox::MemoryStorageOptions memory_options;
+        memory_options.keep_journal = eo.journal_state_changes;
+        h->storage = omnivox::make_memory_storage(memory_options);
         break;
+      }
       case OMNIVOX_STORAGE_SQLITE:
         h->storage = omnivox::make_sqlite_storage(text_arg(o.sqlite_path, "options.sqlite_path"));
         break;

@@ -300,8 +300,7 @@ OptimumModel parametric_model(const CampaignFile& f, double p_live) {
     m.amd_mean_s = so.amd_delay.mean();
     m.answered_share = answered;
     m.p_live = persons + machines_taken;
-    m.counted_abandons_per_machine =
-        profile.count_amd_false_positives ? profile.amd_false_positive_rate : 0.0;
+    m.counted_abandons_per_machine = profile.abandons_per_machine();
     if (m.p_live > 0) {
       m.handle_mean_s =
           (persons * (w.talk.mean() + wrap) + machines_taken * (kMachineGreetingS + wrap)) /

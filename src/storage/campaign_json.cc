@@ -15,7 +15,7 @@ constexpr const char* kDays[] = {"sunday",   "monday", "tuesday", "wednesday",
                                  "thursday", "friday", "saturday"};
 
 std::string clock_text(int minute) {
-  char buf[8];
+  char buf[24];  // room for any two ints, so the compiler can prove nothing is cut
   std::snprintf(buf, sizeof buf, "%02d:%02d", minute / 60, minute % 60);
   return buf;
 }

@@ -878,7 +878,9 @@ void bind_engine(py::module_& m) {
   m.def(
       "memory_storage",
       [](bool keep_journal) {
-        return std::shared_ptr<Storage>(make_memory_storage({keep_journal}));
+        MemoryStorageOptions options;
+        options.keep_journal = keep_journal;
+        return std::shared_ptr<Storage>(make_memory_storage(options));
       },
       py::arg("keep_journal") = true,
       "The in-process memory backend (fast, not persistent). keep_journal: keep the event "

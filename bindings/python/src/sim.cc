@@ -226,9 +226,11 @@ void bind_simulation(py::module_& m) {
             try {
               EngineOptions opts = engine_options.value_or(Simulation::quiet_engine_options());
               bind_log_sink(opts, box->errors);
+              MemoryStorageOptions storage_options;
+              storage_options.keep_journal = keep_journal;
               py::gil_scoped_release release;
               box->sim = std::make_unique<Simulation>(std::move(world), start, std::move(opts),
-                                                      MemoryStorageOptions{keep_journal}, lis);
+                                                      storage_options, lis);
             } catch (...) {
               if (box->py_listener) box->py_listener->unbind();
               box->py_listener = nullptr;
