@@ -93,6 +93,52 @@ TEST(ReplayWorld, LoadsQuotedCommaSeparatedRowsWithCarriageReturns) {
   std::remove(path.c_str());
 }
 
+// The replay file is read as the importer reads CSV (libcsv): a quoted field may hold the
+// delimiter or a line break; a bad line stops the load with the file, the line and the reason.
+TEST(ReplayWorld, QuotedFieldsMayHoldTheDelimiterAndABadLineIsNamed) {
+  const std::string path = ::testing::TempDir() + "/replay-quoted.csv";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "id;campaign;duration;y;note\n"
+        << "\"c;1\";2;30;yes;\"said \"\"call me; later\"\"\"\n"
+        << "c2;1;5;no;\"two\nlines\"\n"
+        << "c3;4;8;no;plain\n";
+  }
+  const ReplayWorld world = ReplayWorld::load_bank_csv(path);
+  ASSERT_EQ(world.records.size(), 3u);
+  EXPECT_EQ(world.records.at("c;1").reached_on_attempt, 2);
+  EXPECT_EQ(world.records.at("c;1").talk_s, 30.0);
+  EXPECT_TRUE(world.records.at("c;1").success);
+  EXPECT_EQ(world.records.at("c2").talk_s, 5.0);
+  EXPECT_EQ(world.records.at("c3").reached_on_attempt, 4);
+
+  const auto error_of = [&](const std::string& text) {
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << text;
+    }
+    try {
+      ReplayWorld::load_bank_csv(path);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kConfig);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error_of("id;campaign;duration;y\nc1;1;5;no\nc\"2;1;5;no\n"),
+            path + ":3: quote inside an unquoted field (byte 2 of the line)");
+  EXPECT_EQ(error_of("id;campaign;duration;y\nc1;1;5;no\n\"c2\"x;1;5;no\n"),
+            path + ":3: unexpected character after a closing quote (byte 5 of the line)");
+  EXPECT_EQ(error_of("id;campaign;duration;y\nc1;1;5;no\n\nc2;1;\"5;no\nc3;1;5;no\n"),
+            path + ":4: unbalanced quote (still open at the end of the file)");
+  EXPECT_EQ(error_of("id;campaign;duration;y\nc1;one;5;no\n"),
+            path + ":2: campaign/duration are not numbers");
+  EXPECT_EQ(error_of("id;campaign;duration;y\n\"c;1\";1;5\n"),
+            path + ":2: expected 4 fields, got 3");
+  EXPECT_EQ(error_of("id;campaign;y\nc1;1;5\n"), path + ":1: missing column 'duration'");
+  std::remove(path.c_str());
+}
+
 // With unlimited attempts and an always-open window, every client of the bank data is reached
 // on exactly the attempt the bank needed (its `campaign` value).
 TEST(ReplayWorld, AttemptsToReachEqualTheDataSetsCampaignValue) {

@@ -105,8 +105,13 @@ struct ReplayWorld {
   Distribution busy_delay = Distribution::fixed(4.0);
   /// Ring time of an attempt that reaches the person.
   Distribution answer_delay = Distribution::lognormal(9.0, 4.0);
-  /// Loads the Bank Marketing CSV shape: columns id, campaign, duration, y (';' or ',').
-  /// Throws Error(kIo/kConfig) naming file:line on a bad file.
+  /// Loads the Bank Marketing CSV shape: columns id, campaign, duration, y, delimited by ';' or
+  /// ',' (whichever the header holds more of; ';' on a tie). Read with libcsv as the contact
+  /// importer reads CSV (RFC 4180: a quoted field may hold the delimiter, doubled quotes or a
+  /// line break; spaces around an unquoted field are trimmed); blank lines are skipped and a
+  /// delimiter that ends a row adds no field. Throws Error(kIo) when the file cannot be read,
+  /// Error(kConfig) naming file:line and the reason on a bad line (a stray quote, a quote left
+  /// open, a field count other than the header's, campaign/duration not numbers).
   static ReplayWorld load_bank_csv(const std::string& path);
 };
 

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/csv_reader.h"
 #include "util/light_mutex.h"
 
 namespace omnivox {
@@ -54,65 +55,105 @@ double Distribution::mean() const {
 }
 
 ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorCode::kIo, path + ": cannot open");
-  std::string line;
-  if (!std::getline(in, line)) throw Error(ErrorCode::kConfig, path + ":1: empty file");
-  char delim =
+  detail::LineReader reader(in);
+  std::size_t line_no = 0;
+  auto fail = [&](std::size_t at, const std::string& reason) -> Error {
+    return Error(ErrorCode::kConfig, path + ":" + std::to_string(at) + ": " + reason);
+  };
+  std::string_view line;
+  if (!reader.next(&line)) throw fail(1, "empty file");
+  ++line_no;
+  if (line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+  const char delim =
       std::count(line.begin(), line.end(), ';') >= std::count(line.begin(), line.end(), ',') ? ';'
                                                                                              : ',';
-  // The fields as std::getline(stream, field, delim) splits them (no field after a final
-  // delimiter), each without a trailing CR and one pair of enclosing quotes. Views into `text`.
-  auto split = [&](std::string_view text, std::vector<std::string_view>& out) {
-    out.clear();
-    std::size_t start = 0;
-    while (start < text.size()) {
-      std::size_t end = text.find(delim, start);
-      if (end == std::string_view::npos) end = text.size();
-      std::string_view field = text.substr(start, end - start);
-      if (!field.empty() && field.back() == '\r') field.remove_suffix(1);
-      if (field.size() >= 2 && field.front() == '"' && field.back() == '"') {
-        field = field.substr(1, field.size() - 2);
-      }
-      out.push_back(field);
-      start = end + 1;
+  // libcsv as the importer uses it: RFC 4180 quoting (a quoted field may hold the delimiter, a
+  // doubled quote or a line break), strict about stray quotes, records ended only by '\n'.
+  detail::CsvParser parser(static_cast<unsigned char>(CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL),
+                           delim);
+  struct Record {
+    std::string data;                                     // the fields' bytes, end to end
+    std::vector<std::pair<std::size_t, std::size_t>> at;  // offset, length of each field
+    bool done = false;
+    std::string_view field(std::size_t i) const {
+      return std::string_view(data).substr(at[i].first, at[i].second);
     }
+  } record;
+  const auto on_field = [](void* data, std::size_t len, void* self) {
+    auto* r = static_cast<Record*>(self);
+    r->at.emplace_back(r->data.size(), len);
+    if (len > 0) r->data.append(static_cast<const char*>(data), len);
   };
-  std::vector<std::string_view> header_views;
-  split(line, header_views);
-  const std::vector<std::string> header(header_views.begin(), header_views.end());
+  const auto on_row = [](int, void* self) { static_cast<Record*>(self)->done = true; };
+  // Reads the next record (which may span lines inside quotes) into `record`; false at the end.
+  // `line` holds the header line, not parsed yet.
+  bool line_pending = true;
+  std::size_t record_line = 0;
+  auto next_record = [&] {
+    record.data.clear();
+    record.at.clear();
+    record.done = false;
+    for (bool started = false; !record.done;) {
+      if (line_pending) {
+        line_pending = false;
+      } else if (reader.next(&line)) {
+        ++line_no;
+      } else if (started) {
+        throw fail(record_line, "unbalanced quote (still open at the end of the file)");
+      } else {
+        return false;
+      }
+      if (!started) {
+        if (line.empty()) continue;  // blank lines between records
+        started = true;
+        record_line = line_no;
+      }
+      csv_parser* p = parser.get();
+      const std::size_t used = csv_parse(p, line.data(), line.size(), on_field, on_row, &record);
+      if (csv_error(p) == CSV_SUCCESS) csv_parse(p, "\n", 1, on_field, on_row, &record);
+      if (csv_error(p) == CSV_EPARSE) {
+        throw fail(line_no, std::string(p->quoted ? "unexpected character after a closing quote"
+                                                  : "quote inside an unquoted field") +
+                                " (byte " + std::to_string(used + 1) + " of the line)");
+      }
+      if (csv_error(p) != CSV_SUCCESS) {
+        throw fail(line_no, std::string("libcsv: ") + csv_strerror(csv_error(p)));
+      }
+    }
+    return true;
+  };
+  if (!next_record()) throw fail(1, "empty file");
+  std::vector<std::string> header;
+  for (std::size_t i = 0; i < record.at.size(); ++i) header.emplace_back(record.field(i));
   auto column = [&](const char* name) -> std::size_t {
     auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end()) {
-      throw Error(ErrorCode::kConfig, path + ":1: missing column '" + name + "'");
-    }
+    if (it == header.end()) throw fail(record_line, std::string("missing column '") + name + "'");
     return static_cast<std::size_t>(it - header.begin());
   };
   std::size_t id_col = column("id"), campaign_col = column("campaign"),
               duration_col = column("duration"), y_col = column("y");
   ReplayWorld world;
-  std::size_t line_no = 1;
-  std::vector<std::string_view> fields;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty() || line == "\r") continue;
-    split(line, fields);
-    if (fields.size() != header.size()) {
-      throw Error(ErrorCode::kConfig, path + ":" + std::to_string(line_no) + ": expected " +
-                                          std::to_string(header.size()) + " fields, got " +
-                                          std::to_string(fields.size()));
+  while (next_record()) {
+    std::size_t fields = record.at.size();
+    // A delimiter that ends a row adds no field (spreadsheet exports write one).
+    if (fields == header.size() + 1 && record.at.back().second == 0) --fields;
+    if (fields != header.size()) {
+      throw fail(record_line, "expected " + std::to_string(header.size()) + " fields, got " +
+                                  std::to_string(fields));
     }
     ReplayRecord r;
     try {
-      r.reached_on_attempt = std::max(1, std::stoi(std::string(fields[campaign_col])));
-      r.talk_s = std::max(0.0, std::stod(std::string(fields[duration_col])));
+      r.reached_on_attempt = std::max(1, std::stoi(std::string(record.field(campaign_col))));
+      r.talk_s = std::max(0.0, std::stod(std::string(record.field(duration_col))));
     } catch (const std::exception&) {
-      throw Error(ErrorCode::kConfig,
-                  path + ":" + std::to_string(line_no) + ": campaign/duration are not numbers");
+      throw fail(record_line, "campaign/duration are not numbers");
     }
-    r.success = fields[y_col] == "yes";
-    world.records[std::string(fields[id_col])] = r;
+    r.success = record.field(y_col) == "yes";
+    world.records[std::string(record.field(id_col))] = r;
   }
+  if (reader.bad()) throw Error(ErrorCode::kIo, path + ": read error");
   return world;
 }
 
