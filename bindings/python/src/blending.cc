@@ -33,7 +33,7 @@ void bind_blending(py::module_& m) {
       .def(py::init([](std::string queue, int priority) {
              return InboundSkill{std::move(queue), priority};
            }),
-           py::arg("queue"), py::arg("priority") = 0)
+           py::arg("queue"), py::arg("priority") = InboundSkill{}.priority)
       .def_readwrite("queue", &InboundSkill::queue, "The queue's id.")
       .def_readwrite("priority", &InboundSkill::priority,
                      "The agent's priority for the queue (higher first).");
@@ -45,7 +45,7 @@ void bind_blending(py::module_& m) {
       .def(py::init([](std::string campaign, int priority) {
              return CampaignSkill{std::move(campaign), priority};
            }),
-           py::arg("campaign"), py::arg("priority") = 0)
+           py::arg("campaign"), py::arg("priority") = CampaignSkill{}.priority)
       .def_readwrite("campaign", &CampaignSkill::campaign, "The campaign's id.")
       .def_readwrite("priority", &CampaignSkill::priority,
                      "The agent's priority for the campaign (higher first).");
@@ -58,7 +58,7 @@ void bind_blending(py::module_& m) {
                        std::vector<CampaignSkill> campaigns) {
              return AgentSkills{std::move(queues), outbound, std::move(campaigns)};
            }),
-           py::arg("queues"), py::arg("outbound") = true,
+           py::arg("queues"), py::arg("outbound") = AgentSkills{}.outbound,
            py::arg("campaigns") = std::vector<CampaignSkill>{})
       .def_readwrite("queues", &AgentSkills::queues)
       .def_readwrite("outbound", &AgentSkills::outbound)

@@ -882,7 +882,7 @@ void bind_engine(py::module_& m) {
         options.keep_journal = keep_journal;
         return std::shared_ptr<Storage>(make_memory_storage(options));
       },
-      py::arg("keep_journal") = true,
+      py::arg("keep_journal") = MemoryStorageOptions{}.keep_journal,
       "The in-process memory backend (fast, not persistent). keep_journal: keep the event "
       "journal (grows with every state change).");
   m.def(
@@ -896,8 +896,10 @@ void bind_engine(py::module_& m) {
         o.keep_journal = keep_journal;
         return std::shared_ptr<Storage>(make_sqlite_storage(path, o));
       },
-      py::arg("path"), py::arg("busy_timeout_ms") = 5000, py::arg("wal") = true,
-      py::arg("synchronous_full") = false, py::arg("keep_journal") = true, release(),
+      py::arg("path"), py::arg("busy_timeout_ms") = SqliteStorageOptions{}.busy_timeout_ms,
+      py::arg("wal") = SqliteStorageOptions{}.wal,
+      py::arg("synchronous_full") = SqliteStorageOptions{}.synchronous_full,
+      py::arg("keep_journal") = SqliteStorageOptions{}.keep_journal, release(),
       "The SQLite backend in one database file (':memory:' for a private one). Raises "
       "StorageError if it cannot be opened.");
 

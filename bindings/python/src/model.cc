@@ -231,7 +231,7 @@ void bind_model(py::module_& m) {
       .def(py::init([](bool final, Duration delay) {
              return RetryRule{final, delay};
            }),
-           py::arg("final") = false, py::arg("delay") = Duration(0))
+           py::arg("final") = RetryRule{}.final, py::arg("delay") = RetryRule{}.delay)
       .def_readwrite("final", &RetryRule::final)
       .def_readwrite("delay", &RetryRule::delay)
       .def("__repr__", [](const RetryRule& r) {
@@ -280,7 +280,7 @@ void bind_model(py::module_& m) {
              o.delimiter = delimiter.empty() ? 0 : delimiter[0];
              return o;
            }),
-           py::arg("default_region") = "US", py::arg("delimiter") = "")
+           py::arg("default_region") = ImportOptions{}.default_region, py::arg("delimiter") = "")
       .def_property(
           "delimiter",
           [](const ImportOptions& o) { return o.delimiter ? std::string(1, o.delimiter) : ""; },

@@ -390,19 +390,27 @@ void bind_planning(py::module_& m) {
   m.def("erlang_c_agents", &erlang_c_agents, py::arg("calls"), py::arg("interval_s"),
         py::arg("aht_s"), py::arg("answer_within_s"), py::arg("target_service_level"),
         "Smallest number of agents meeting the service level.");
+  // Keyword defaults are read from default-constructed structs: the header's defaults are the
+  // only ones, and a change there reaches Python without an edit here.
+  const ErlangAInput erlang_a_defaults;
   py::class_<ErlangAInput>(m, "ErlangAInput", "Erlang A inputs (M/M/N+M).")
       .def(py::init([](double calls, double interval_s, double aht_s, double patience_s, int agents,
                        double answer_within_s) {
              return ErlangAInput{calls, interval_s, aht_s, patience_s, agents, answer_within_s};
            }),
-           py::arg("calls") = 0.0, py::arg("interval_s") = 1800.0, py::arg("aht_s") = 180.0,
-           py::arg("patience_s") = 300.0, py::arg("agents") = 1, py::arg("answer_within_s") = 20.0)
+           py::arg("calls") = erlang_a_defaults.calls,
+           py::arg("interval_s") = erlang_a_defaults.interval_s,
+           py::arg("aht_s") = erlang_a_defaults.aht_s,
+           py::arg("patience_s") = erlang_a_defaults.patience_s,
+           py::arg("agents") = erlang_a_defaults.agents,
+           py::arg("answer_within_s") = erlang_a_defaults.answer_within_s)
       .def_readwrite("calls", &ErlangAInput::calls)
       .def_readwrite("interval_s", &ErlangAInput::interval_s)
       .def_readwrite("aht_s", &ErlangAInput::aht_s)
       .def_readwrite("patience_s", &ErlangAInput::patience_s)
       .def_readwrite("agents", &ErlangAInput::agents)
       .def_readwrite("answer_within_s", &ErlangAInput::answer_within_s);
+  def_field_pickle<ErlangAInput>(m, "ErlangAInput");
   py::class_<ErlangAResult>(m, "ErlangAResult", "Erlang A results (erlang.h).")
       .def_readonly("traffic_erlangs", &ErlangAResult::traffic_erlangs)
       .def_readonly("p_wait", &ErlangAResult::p_wait)
@@ -417,6 +425,7 @@ void bind_planning(py::module_& m) {
   m.def("erlang_a", &erlang_a, py::arg("input"), release(), "Erlang A (M/M/N+M).");
 
   // ---- optimum ----
+  const OptimumModel optimum_defaults;
   py::class_<OptimumModel>(m, "OptimumModel",
                            "The predictive-dialing model (optimum.h): stylised, or with a hold "
                            "window, answering-machine detection, a handle time that is not "
@@ -445,14 +454,21 @@ void bind_planning(py::module_& m) {
              model.handle_cv = handle_cv;
              return model;
            }),
-           py::arg("agents") = 10, py::arg("p_live") = 0.3, py::arg("attempt_mean_s") = 20.0,
-           py::arg("handle_mean_s") = 120.0, py::arg("abandon_cap") = 0.03,
-           py::arg("max_in_flight") = 0, py::arg("tolerance") = 1e-9,
-           py::arg("hold_window_s") = 0.0, py::arg("patience_phases") = 0,
-           py::arg("max_waiting") = 0, py::arg("in_flight_limit") = std::vector<int>{},
-           py::arg("amd_mean_s") = 0.0, py::arg("answered_share") = 1.0,
-           py::arg("counted_abandons_per_machine") = 0.0, py::arg("max_classifying") = 0,
-           py::arg("handle_cv") = 1.0)
+           py::arg("agents") = optimum_defaults.agents, py::arg("p_live") = optimum_defaults.p_live,
+           py::arg("attempt_mean_s") = optimum_defaults.attempt_mean_s,
+           py::arg("handle_mean_s") = optimum_defaults.handle_mean_s,
+           py::arg("abandon_cap") = optimum_defaults.abandon_cap,
+           py::arg("max_in_flight") = optimum_defaults.max_in_flight,
+           py::arg("tolerance") = optimum_defaults.tolerance,
+           py::arg("hold_window_s") = optimum_defaults.hold_window_s,
+           py::arg("patience_phases") = optimum_defaults.patience_phases,
+           py::arg("max_waiting") = optimum_defaults.max_waiting,
+           py::arg("in_flight_limit") = optimum_defaults.in_flight_limit,
+           py::arg("amd_mean_s") = optimum_defaults.amd_mean_s,
+           py::arg("answered_share") = optimum_defaults.answered_share,
+           py::arg("counted_abandons_per_machine") = optimum_defaults.counted_abandons_per_machine,
+           py::arg("max_classifying") = optimum_defaults.max_classifying,
+           py::arg("handle_cv") = optimum_defaults.handle_cv)
       .def_readwrite("agents", &OptimumModel::agents)
       .def_readwrite("p_live", &OptimumModel::p_live)
       .def_readwrite("attempt_mean_s", &OptimumModel::attempt_mean_s)
@@ -571,14 +587,17 @@ void bind_planning(py::module_& m) {
       "policy_for", [](const CampaignConfig& c) { return shared(make_policy_for(c)); },
       py::arg("campaign"), "The policy of a campaign's dial mode.");
 
+  const ThresholdOptions threshold_defaults;
   py::class_<ThresholdOptions>(m, "ThresholdOptions", "Threshold policy settings.")
       .def(py::init([](double k, double c, int min_free) {
              return ThresholdOptions{k, c, min_free};
            }),
-           py::arg("k") = 1.0, py::arg("c") = 0.0, py::arg("min_free") = 0)
+           py::arg("k") = threshold_defaults.k, py::arg("c") = threshold_defaults.c,
+           py::arg("min_free") = threshold_defaults.min_free)
       .def_readwrite("k", &ThresholdOptions::k)
       .def_readwrite("c", &ThresholdOptions::c)
       .def_readwrite("min_free", &ThresholdOptions::min_free);
+  def_field_pickle<ThresholdOptions>(m, "ThresholdOptions");
   m.def(
       "threshold_policy",
       [](std::optional<ThresholdOptions> o) {

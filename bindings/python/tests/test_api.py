@@ -138,6 +138,39 @@ def test_optimum_with_a_hold_window():
         omnivox.solve_optimum(omnivox.OptimumModel(hold_window_s=-1.0))
 
 
+def _cpp_default(cls):
+    """A default-constructed C++ struct, as unpickling builds one before it sets no field."""
+    obj = cls.__new__(cls)
+    obj.__setstate__({})
+    return obj
+
+
+def _fields(value):
+    """A bound struct as {field: value} (nested structs likewise), anything else as it is."""
+    if not type(value).__module__.startswith("omnivox"):
+        return value
+    cls = type(value)
+    return {name: _fields(getattr(value, name)) for name in dir(cls)
+            if isinstance(getattr(cls, name), property) and getattr(cls, name).fset is not None}
+
+
+@pytest.mark.parametrize("cls", [omnivox.OptimumModel, omnivox.ErlangAInput,
+                                 omnivox.ThresholdOptions, omnivox.RetryRule,
+                                 omnivox.ImportOptions, omnivox.AgentSkills])
+def test_keyword_defaults_are_the_headers_defaults(cls):
+    required = {omnivox.AgentSkills: {"queues": []}}
+    from_keywords = _fields(cls(**required.get(cls, {})))
+    from_cpp = _fields(_cpp_default(cls))
+    assert from_keywords
+    for name, value in from_cpp.items():
+        assert from_keywords[name] == value, name
+
+
+@pytest.mark.parametrize("cls", [omnivox.InboundSkill, omnivox.CampaignSkill])
+def test_skill_priority_defaults_to_the_headers(cls):
+    assert cls("x").priority == _cpp_default(cls).priority
+
+
 def test_optimum_model_takes_amd_a_handle_cv_and_an_in_flight_limit():
     plain = omnivox.solve_optimum(omnivox.OptimumModel(agents=5, p_live=0.25))
     assert plain.max_classifying == 0 and plain.feasible.machine_results_per_hour == 0
