@@ -39,4 +39,24 @@ void CsvParser::init() {
   csv_set_term_func(&p_, only_newline_is_term);
 }
 
+void CsvRecord::on_field(void* bytes, std::size_t len, void* self) {
+  auto* record = static_cast<CsvRecord*>(self);
+  record->spans.emplace_back(record->data.size(), len);
+  if (len > 0) record->data.append(static_cast<const char*>(bytes), len);
+}
+
+void CsvRecord::on_row(int /*terminator*/, void* self) {
+  static_cast<CsvRecord*>(self)->done = true;
+}
+
+std::size_t CsvRecord::parse_line(csv_parser* parser, std::string_view line) {
+  std::size_t used = csv_parse(parser, line.data(), line.size(), on_field, on_row, this);
+  if (csv_error(parser) == CSV_SUCCESS) used += csv_parse(parser, "\n", 1, on_field, on_row, this);
+  return used;
+}
+
+bool CsvRecord::finish(csv_parser* parser) {
+  return csv_fini(parser, on_field, on_row, this) == 0 && csv_error(parser) != CSV_EPARSE;
+}
+
 }  // namespace omnivox::detail

@@ -8,7 +8,9 @@
 #include <cstddef>
 #include <cstring>
 #include <istream>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace omnivox::detail {
@@ -95,6 +97,32 @@ class CsvParser {
   csv_parser p_;
   unsigned char options_;
   char delimiter_;
+};
+
+// One record's fields as libcsv hands them over: their bytes end to end, and each field's span.
+// A record may take several physical lines (a quoted field holding a line break).
+struct CsvRecord {
+  std::string data;
+  std::vector<std::pair<std::size_t, std::size_t>> spans;  // (offset in data, length)
+  bool done = false;                                       // libcsv ended the record
+
+  void clear() {
+    data.clear();
+    spans.clear();
+    done = false;
+  }
+  std::size_t size() const { return spans.size(); }
+  std::string_view field(std::size_t i) const {
+    return std::string_view(data).substr(spans[i].first, spans[i].second);
+  }
+  // Feeds one physical line and its '\n' to `parser`. Returns the bytes of the line libcsv took
+  // (where it stopped on a parse error); csv_error(parser) tells the outcome.
+  std::size_t parse_line(csv_parser* parser, std::string_view line);
+  // End of input: submits a record left open (csv_fini). False when libcsv reports an error.
+  bool finish(csv_parser* parser);
+
+  static void on_field(void* bytes, std::size_t len, void* self);
+  static void on_row(int terminator, void* self);
 };
 
 }  // namespace omnivox::detail

@@ -40,6 +40,7 @@ namespace {
 
 using detail::bytes_left;
 using detail::CsvParser;
+using detail::CsvRecord;
 using detail::LineReader;
 using detail::normalize_phone;
 using detail::PhoneScratch;
@@ -188,17 +189,7 @@ class CsvImporter {
     return true;
   }
 
-  static void on_field(void* data, std::size_t len, void* self) {
-    auto* me = static_cast<CsvImporter*>(self);
-    const std::size_t offset = me->field_data_.size();
-    if (len > 0) me->field_data_.append(static_cast<const char*>(data), len);
-    me->field_spans_.emplace_back(offset, len);
-  }
-  static void on_row(int /*c*/, void* self) { static_cast<CsvImporter*>(self)->row_done_ = true; }
-
-  std::string_view field(std::size_t i) const {
-    return std::string_view(field_data_).substr(field_spans_[i].first, field_spans_[i].second);
-  }
+  std::string_view field(std::size_t i) const { return record_.field(i); }
 
   std::string column_name(std::size_t i) const {
     if (i < header_.size()) return "'" + header_[i] + "'";
@@ -211,16 +202,13 @@ class CsvImporter {
       record_start_ = line.no;
       record_lines_ = 0;
       saved_.clear();
-      field_data_.clear();
-      field_spans_.clear();
-      row_done_ = false;
+      record_.clear();
     } else {
       saved_.push_back(SavedLine{line.no, std::string(line.text)});
     }
     ++record_lines_;
     csv_parser* p = parser_->get();
-    std::size_t used = csv_parse(p, line.text.data(), line.text.size(), on_field, on_row, this);
-    if (csv_error(p) == CSV_SUCCESS) used += csv_parse(p, "\n", 1, on_field, on_row, this);
+    const std::size_t used = record_.parse_line(p, line.text);
     if (csv_error(p) == CSV_EPARSE) {
       parse_error(line, used);
       return;
@@ -229,13 +217,13 @@ class CsvImporter {
       throw Error(ErrorCode::kIo, source_ + ":" + std::to_string(record_start_) +
                                       ": libcsv: " + csv_strerror(csv_error(p)));
     }
-    if (row_done_) {
+    if (record_.done) {
       in_record_ = false;
       finish_row();
       return;
     }
     // Still inside a quoted field.
-    if (record_lines_ == 1) open_column_ = field_spans_.size();
+    if (record_lines_ == 1) open_column_ = record_.size();
     if (record_lines_ >= max_lines_) {
       unbalanced_quote("still open after " + std::to_string(record_lines_) + " lines");
     }
@@ -244,7 +232,7 @@ class CsvImporter {
   // libcsv (strict) stopped at byte `pos` of `line`.
   void parse_error(const Line& line, std::size_t pos) {
     const bool was_quoted = parser_->get()->quoted != 0;
-    const std::size_t column = field_spans_.size();
+    const std::size_t column = record_.size();
     if (line.no != record_start_ && column == open_column_) {
       // The field that was open at the end of the start line "closed" on a later line and is
       // followed by garbage: the opening quote had no partner.
@@ -294,18 +282,17 @@ class CsvImporter {
   // End of input inside a record: since every line is fed with its "\n", that record has a
   // quoted field still open.
   void finish_at_eof() {
-    csv_parser* p = parser_->get();
-    if (csv_fini(p, on_field, on_row, this) != 0 || csv_error(p) == CSV_EPARSE) {
+    if (!record_.finish(parser_->get())) {
       unbalanced_quote("still open at end of input");
     } else {
       in_record_ = false;
-      if (row_done_) finish_row();
+      if (record_.done) finish_row();
     }
   }
 
   void set_header() {
     header_.clear();
-    for (std::size_t i = 0; i < field_spans_.size(); ++i) header_.emplace_back(field(i));
+    for (std::size_t i = 0; i < record_.size(); ++i) header_.emplace_back(field(i));
     header_done_ = true;
     roles_.assign(header_.size(), Role::kAttribute);
     // A mapped column whose name appears twice would be read from whichever comes first.
@@ -361,7 +348,7 @@ class CsvImporter {
   }
 
   void finish_row() {
-    const std::size_t n = field_spans_.size();
+    const std::size_t n = record_.size();
     if (n == 0) return;  // blank line
     if (!header_done_) {
       set_header();
@@ -393,8 +380,8 @@ class CsvImporter {
     item.field_count = n;
     item.pending = true;
     const std::size_t base = b.data.size();
-    b.data.append(field_data_);
-    for (const auto& [offset, length] : field_spans_) b.spans.emplace_back(base + offset, length);
+    b.data.append(record_.data);
+    for (const auto& [offset, length] : record_.spans) b.spans.emplace_back(base + offset, length);
     if (b.items.size() >= kBatchRows) submit_batch();
   }
 
@@ -750,13 +737,11 @@ class CsvImporter {
 
   // The record being parsed.
   bool in_record_ = false;
-  bool row_done_ = false;
   std::size_t record_start_ = 0;
   std::size_t record_lines_ = 0;
   std::size_t open_column_ = 0;   // index of the field left open at the end of the start line
   std::vector<SavedLine> saved_;  // the record's lines after its start line
-  std::string field_data_;        // the record's fields, concatenated
-  std::vector<std::pair<std::size_t, std::size_t>> field_spans_;  // (offset, length)
+  CsvRecord record_;
 
   bool header_done_ = false;
   std::vector<std::string> header_;

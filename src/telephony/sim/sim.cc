@@ -73,28 +73,13 @@ ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
   // doubled quote or a line break), strict about stray quotes, records ended only by '\n'.
   detail::CsvParser parser(static_cast<unsigned char>(CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL),
                            delim);
-  struct Record {
-    std::string data;                                     // the fields' bytes, end to end
-    std::vector<std::pair<std::size_t, std::size_t>> at;  // offset, length of each field
-    bool done = false;
-    std::string_view field(std::size_t i) const {
-      return std::string_view(data).substr(at[i].first, at[i].second);
-    }
-  } record;
-  const auto on_field = [](void* data, std::size_t len, void* self) {
-    auto* r = static_cast<Record*>(self);
-    r->at.emplace_back(r->data.size(), len);
-    if (len > 0) r->data.append(static_cast<const char*>(data), len);
-  };
-  const auto on_row = [](int, void* self) { static_cast<Record*>(self)->done = true; };
+  detail::CsvRecord record;
   // Reads the next record (which may span lines inside quotes) into `record`; false at the end.
   // `line` holds the header line, not parsed yet.
   bool line_pending = true;
   std::size_t record_line = 0;
   auto next_record = [&] {
-    record.data.clear();
-    record.at.clear();
-    record.done = false;
+    record.clear();
     for (bool started = false; !record.done;) {
       if (line_pending) {
         line_pending = false;
@@ -111,8 +96,7 @@ ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
         record_line = line_no;
       }
       csv_parser* p = parser.get();
-      const std::size_t used = csv_parse(p, line.data(), line.size(), on_field, on_row, &record);
-      if (csv_error(p) == CSV_SUCCESS) csv_parse(p, "\n", 1, on_field, on_row, &record);
+      const std::size_t used = record.parse_line(p, line);
       if (csv_error(p) == CSV_EPARSE) {
         throw fail(line_no, std::string(p->quoted ? "unexpected character after a closing quote"
                                                   : "quote inside an unquoted field") +
@@ -126,7 +110,7 @@ ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
   };
   if (!next_record()) throw fail(1, "empty file");
   std::vector<std::string> header;
-  for (std::size_t i = 0; i < record.at.size(); ++i) header.emplace_back(record.field(i));
+  for (std::size_t i = 0; i < record.size(); ++i) header.emplace_back(record.field(i));
   auto column = [&](const char* name) -> std::size_t {
     auto it = std::find(header.begin(), header.end(), name);
     if (it == header.end()) throw fail(record_line, std::string("missing column '") + name + "'");
@@ -136,9 +120,9 @@ ReplayWorld ReplayWorld::load_bank_csv(const std::string& path) {
               duration_col = column("duration"), y_col = column("y");
   ReplayWorld world;
   while (next_record()) {
-    std::size_t fields = record.at.size();
+    std::size_t fields = record.size();
     // A delimiter that ends a row adds no field (spreadsheet exports write one).
-    if (fields == header.size() + 1 && record.at.back().second == 0) --fields;
+    if (fields == header.size() + 1 && record.spans.back().second == 0) --fields;
     if (fields != header.size()) {
       throw fail(record_line, "expected " + std::to_string(header.size()) + " fields, got " +
                                   std::to_string(fields));
