@@ -439,8 +439,20 @@ TEST(SqliteStorage, OpenFailureNamesThePath) {
 // A version-5 file (made from a migrated one: the index on status back, the DNC change counter
 // and its triggers gone) is migrated to the current version: the index goes, DNC changes are
 // counted, and nothing else changes.
-// Turns a file of the current version back into version 6 (the contacts' attributes in their
-// row), keeping its contacts' attributes.
+// The numbers of the version-1 file's contact, as JSON (stored so before version 8).
+#define OMNIVOX_V1_CONTACT_NUMBERS_JSON                                                 \
+  "'[{\"e164\":\"+351912345678\",\"zone_set\":0,\"attempts\":1,\"last_disposition\":1," \
+  "\"invalid\":false,\"last_abandon_at\":0,\"last_machine_at\":0}]'"
+
+// Turns the version-1 file, migrated to the current version, back into version 7 (numbers as
+// JSON).
+constexpr const char* kBackToVersion7 =
+    "UPDATE contacts SET numbers = " OMNIVOX_V1_CONTACT_NUMBERS_JSON
+    " WHERE id = 1;"
+    "UPDATE schema_version SET version = 7;";
+
+// Turns a file of version 7 back into version 6 (the contacts' attributes in their row),
+// keeping its contacts' attributes.
 constexpr const char* kBackToVersion6 = R"sql(
 ALTER TABLE contacts ADD COLUMN attributes TEXT NOT NULL DEFAULT '[]';
 UPDATE contacts SET attributes = (SELECT attributes FROM contact_attributes
@@ -460,10 +472,16 @@ void run_sql_on(const std::string& path, const char* sql) {
   sqlite3_close(db);
 }
 
-// A version-6 file at `path`: the version-1 file's rows, migrated, then turned back.
-void write_version6_file(const std::string& path) {
+// A version-7 file at `path`: the version-1 file's rows, migrated, then turned back.
+void write_version7_file(const std::string& path) {
   ASSERT_NO_FATAL_FAILURE(write_version1_file(path));
   make_sqlite_storage(path).reset();
+  run_sql_on(path, kBackToVersion7);
+}
+
+// A version-6 file at `path`: the version-1 file's rows, migrated, then turned back.
+void write_version6_file(const std::string& path) {
+  ASSERT_NO_FATAL_FAILURE(write_version7_file(path));
   run_sql_on(path, kBackToVersion6);
 }
 
@@ -525,6 +543,126 @@ INSERT INTO contacts (id, campaign_id, list_name, external_id, priority, list_or
                   "(SELECT COUNT(*) FROM pragma_table_info('contacts') WHERE name = 'attributes'), "
                   "(SELECT COUNT(*) FROM contact_attributes)"),
       (std::vector<int>{kSqliteSchemaVersion, 0, 3}));
+}
+
+// Version 8 stores a contact's numbers as compact text instead of JSON: a version-7 file's
+// numbers read as before (every field, whatever the e164's bytes), follow the writes, and are
+// stored as text afterwards; a refill's views read them too.
+TEST(SqliteStorage, MigratesAVersion7FileToNumbersAsText) {
+  TempDir dir;
+  const std::string path = dir.file("v7.sqlite");
+  ASSERT_NO_FATAL_FAILURE(write_version7_file(path));
+  run_sql_on(path, R"sql(
+INSERT INTO contacts (id, campaign_id, list_name, external_id, priority, list_order, numbers,
+  time_zone, status, attempts, not_connected, next_number, last_disposition, last_attempt_at,
+  next_attempt_at, callback_agent, tenant_id)
+  VALUES (2, 'c1', 'spring', 'ext-2', 0, 2,
+  '[{"e164":"+351 \"9\":1,2","zone_set":4000000000,"attempts":3,"last_disposition":2,"invalid":true,"last_abandon_at":-5,"last_machine_at":1764000000123},{"e164":"","zone_set":7,"attempts":0,"last_disposition":0,"invalid":false,"last_abandon_at":0,"last_machine_at":0}]',
+  '', 0, 0, 0, 0, 0, 0, 0, 0, 'default'),
+  (3, 'c1', 'spring', 'ext-3', 0, 3, '[]', '', 0, 0, 0, 0, 0, 0, 0, 0, 'default');
+)sql");
+  auto s = make_sqlite_storage(path);
+  const Contact first = *s->get_contact(1);
+  ASSERT_EQ(first.numbers.size(), 1u);
+  EXPECT_EQ(first.numbers[0].e164, "+351912345678");
+  EXPECT_EQ(first.numbers[0].attempts, 1);
+  EXPECT_EQ(first.numbers[0].last_disposition, static_cast<Disposition>(1));
+  Contact second = *s->get_contact(2);
+  ASSERT_EQ(second.numbers.size(), 2u);
+  EXPECT_EQ(second.numbers[0].e164, "+351 \"9\":1,2");
+  EXPECT_EQ(second.numbers[0].zone_set, 4000000000u);
+  EXPECT_EQ(second.numbers[0].attempts, 3);
+  EXPECT_EQ(second.numbers[0].last_disposition, static_cast<Disposition>(2));
+  EXPECT_TRUE(second.numbers[0].invalid);
+  EXPECT_EQ(second.numbers[0].last_abandon_at, TimePoint(Duration(-5)));
+  EXPECT_EQ(second.numbers[0].last_machine_at, TimePoint(Duration(1764000000123)));
+  EXPECT_EQ(second.numbers[1].e164, "");
+  EXPECT_EQ(second.numbers[1].zone_set, 7u);
+  EXPECT_FALSE(second.numbers[1].invalid);
+  EXPECT_TRUE(s->get_contact(3)->numbers.empty());
+  second.numbers[1].e164 = "+351210000000";
+  second.numbers[1].attempts = 1;
+  s->update_contact(second);
+  std::vector<std::string> viewed;
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  scan.dialable_only = true;
+  scan.due_by = TimePoint(Duration(1));
+  s->scan_contact_views(scan, [&](const ContactView& v) {
+    if (v.id == 2) {
+      for (const PhoneNumberView& n : v.numbers) viewed.emplace_back(n.e164);
+    }
+    return ScanStep::next();
+  });
+  EXPECT_EQ(viewed, (std::vector<std::string>{"+351 \"9\":1,2", "+351210000000"}));
+  s.reset();
+
+  auto reopened = make_sqlite_storage(path);
+  const Contact again = *reopened->get_contact(2);
+  ASSERT_EQ(again.numbers.size(), 2u);
+  EXPECT_EQ(again.numbers[0].e164, second.numbers[0].e164);
+  EXPECT_EQ(again.numbers[0].last_machine_at, second.numbers[0].last_machine_at);
+  EXPECT_EQ(again.numbers[1].e164, "+351210000000");
+  EXPECT_EQ(again.numbers[1].attempts, 1);
+  reopened.reset();
+  EXPECT_EQ(ints_of_row(path,
+                        "SELECT (SELECT version FROM schema_version), "
+                        "(SELECT COUNT(*) FROM contacts WHERE numbers LIKE '[%'), "
+                        "(SELECT numbers = '0,1,1,0,0,0,13:+351912345678' FROM contacts "
+                        "WHERE id = 1)"),
+            (std::vector<int>{kSqliteSchemaVersion, 0, 1}));
+}
+
+// A version-7 file with numbers that are not JSON is refused at open, and nothing is written.
+TEST(SqliteStorage, MigrationToNumbersAsTextRefusesNumbersThatAreNotJson) {
+  TempDir dir;
+  const std::string path = dir.file("v7-bad.sqlite");
+  ASSERT_NO_FATAL_FAILURE(write_version7_file(path));
+  run_sql_on(path, "UPDATE contacts SET numbers = '[{\"e164\":' WHERE id = 1");
+  try {
+    make_sqlite_storage(path);
+    ADD_FAILURE() << "opened";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kStorage);
+    EXPECT_NE(std::string(e.what()).find("migrate schema v7 -> v8"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(ints_of_row(path,
+                        "SELECT (SELECT version FROM schema_version), "
+                        "(SELECT COUNT(*) FROM contacts WHERE numbers = '[{\"e164\":')"),
+            (std::vector<int>{7, 1}));
+}
+
+// The numbers' text: every field, e164s with the separators in them or empty, and text the
+// codec did not write refused.
+TEST(SqliteStorage, NumbersAsTextRoundTripAndRefuseOtherText) {
+  using namespace storage_codec;
+  PhoneNumber odd{"+1,2:3", 4000000000u, 65535, Disposition::kBusy, true};
+  odd.last_abandon_at = TimePoint(Duration(-5));
+  odd.last_machine_at = TimePoint(Duration(1764000000123));
+  const PhoneNumber empty{};
+  const std::string text = numbers_to_text({odd, empty});
+  EXPECT_EQ(text, "4000000000,65535," + std::to_string(static_cast<int>(Disposition::kBusy)) +
+                      ",1,-5,1764000000123,6:+1,2:3" +
+                      std::to_string(static_cast<int>(kUnknownZoneSet)) + ",0,0,0,0,0,0:");
+  std::vector<PhoneNumber> back(5);  // replaced, not appended to
+  numbers_from_text(text, back);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].e164, odd.e164);
+  EXPECT_EQ(back[0].zone_set, odd.zone_set);
+  EXPECT_EQ(back[0].attempts, odd.attempts);
+  EXPECT_EQ(back[0].last_disposition, odd.last_disposition);
+  EXPECT_TRUE(back[0].invalid);
+  EXPECT_EQ(back[0].last_abandon_at, odd.last_abandon_at);
+  EXPECT_EQ(back[0].last_machine_at, odd.last_machine_at);
+  EXPECT_EQ(back[1].e164, "");
+  EXPECT_EQ(back[1].zone_set, kUnknownZoneSet);
+  EXPECT_EQ(numbers_to_text({}), "");
+  numbers_from_text("", back);
+  EXPECT_TRUE(back.empty());
+  for (const char* bad : {"[]", "1,2,3", "0,0,0,2,0,0,1:+", "0,0,0,0,0,0,5:+1",
+                          "0,0,0,0,0,0,-1:", "0,0,0,0,0,0,0:x"}) {
+    EXPECT_THROW(numbers_from_text(bad, back), std::invalid_argument) << bad;
+  }
 }
 
 // Call ids are drawn from the database's counter 1,024 at a time per Storage object (one commit

@@ -1,7 +1,9 @@
-// JSON encodings shared by the persistent backends (see storage_codec.h).
+// Encodings shared by the persistent backends (see storage_codec.h).
 #include "storage/storage_codec.h"
 
 #include <boost/json.hpp>
+#include <charconv>
+#include <stdexcept>
 
 #include "storage/campaign_json.h"
 
@@ -171,6 +173,65 @@ std::vector<PhoneNumber> numbers_from_json(std::string_view text) {
   }
   return out;
 }
+void numbers_to_text(const std::vector<PhoneNumber>& numbers, std::string& out) {
+  out.clear();
+  char buf[24];
+  auto field = [&](std::int64_t v, char after) {
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    (void)ec;  // 24 bytes hold any int64
+    out.append(buf, end);
+    out.push_back(after);
+  };
+  for (const PhoneNumber& n : numbers) {
+    field(n.zone_set, ',');
+    field(n.attempts, ',');
+    field(static_cast<std::int64_t>(n.last_disposition), ',');
+    field(n.invalid ? 1 : 0, ',');
+    field(ms(n.last_abandon_at), ',');
+    field(ms(n.last_machine_at), ',');
+    field(static_cast<std::int64_t>(n.e164.size()), ':');
+    out += n.e164;
+  }
+}
+std::string numbers_to_text(const std::vector<PhoneNumber>& numbers) {
+  std::string out;
+  numbers_to_text(numbers, out);
+  return out;
+}
+
+void numbers_from_text(std::string_view text, std::vector<PhoneNumber>& out) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  auto malformed = [&]() {
+    return std::invalid_argument("malformed numbers at byte " + std::to_string(p - text.data()));
+  };
+  auto field = [&](char after) {
+    std::int64_t v = 0;
+    const auto [next, ec] = std::from_chars(p, end, v);
+    if (ec != std::errc() || next == end || *next != after) throw malformed();
+    p = next + 1;
+    return v;
+  };
+  std::size_t count = 0;
+  while (p != end) {
+    if (count == out.size()) out.emplace_back();
+    PhoneNumber& n = out[count++];
+    n.zone_set = static_cast<ZoneSetId>(field(','));
+    n.attempts = static_cast<std::uint16_t>(field(','));
+    n.last_disposition = static_cast<Disposition>(field(','));
+    const std::int64_t invalid = field(',');
+    if (invalid != 0 && invalid != 1) throw malformed();
+    n.invalid = invalid == 1;
+    n.last_abandon_at = tp(field(','));
+    n.last_machine_at = tp(field(','));
+    const std::int64_t bytes = field(':');
+    if (bytes < 0 || bytes > end - p) throw malformed();
+    n.e164.assign(p, static_cast<std::size_t>(bytes));
+    p += bytes;
+  }
+  out.resize(count);
+}
+
 std::string attributes_to_json(const std::vector<std::pair<std::string, std::string>>& attrs) {
   unsigned char buf[kStackBytes];
   json::monotonic_resource mr(buf, sizeof buf);

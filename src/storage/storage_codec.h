@@ -1,5 +1,5 @@
-// JSON encodings of the value types the persistent backends store as text (campaign
-// configuration, phone numbers, contact attributes). Internal to libomnivox; shared by the SQLite
+// Encodings of the value types the persistent backends store as text (campaign configuration,
+// phone numbers, contact attributes). Internal to libomnivox; shared by the SQLite
 // and PostgreSQL backends so both store the same documents.
 #ifndef OMNIVOX_STORAGE_STORAGE_CODEC_H_
 #define OMNIVOX_STORAGE_STORAGE_CODEC_H_
@@ -61,6 +61,15 @@ CampaignConfig campaign_from_json(std::string_view text);
 /// invalid, last_abandon_at, last_machine_at} (times in ms since the Unix epoch).
 std::string numbers_to_json(const std::vector<PhoneNumber>& numbers);
 std::vector<PhoneNumber> numbers_from_json(std::string_view text);
+/// Phone numbers as one compact text (SQLite from schema version 8): per number, in order,
+/// "zone_set,attempts,last_disposition,invalid,last_abandon_at,last_machine_at,N:" then the N
+/// bytes of its e164 (so any e164 reads back as written); no numbers is the empty text. Times
+/// in ms since the Unix epoch, invalid 0 or 1. numbers_to_text replaces `out`;
+/// numbers_from_text replaces `out` (reusing its numbers' strings) and throws
+/// std::invalid_argument, naming the byte, on text it would not write.
+void numbers_to_text(const std::vector<PhoneNumber>& numbers, std::string& out);
+std::string numbers_to_text(const std::vector<PhoneNumber>& numbers);
+void numbers_from_text(std::string_view text, std::vector<PhoneNumber>& out);
 /// Attributes as a JSON array of [key, value] pairs (order and duplicates kept).
 std::string attributes_to_json(const std::vector<std::pair<std::string, std::string>>& attrs);
 std::vector<std::pair<std::string, std::string>> attributes_from_json(std::string_view text);

@@ -280,6 +280,17 @@ END;
 UPDATE schema_version SET version = 7;
 )sql";
 
+// Version 8: a contact's numbers as compact text (storage_codec::numbers_to_text, as PostgreSQL
+// sends them) instead of JSON: the numbers are decoded at every refill row and contact read and
+// encoded at every write, and the text is about a quarter of the JSON's bytes (135 -> 30 for a
+// bank contact's one number), so more contacts share a page. omnivox_numbers_as_text is the
+// codec's own conversion, registered on the opening connection; a stored document it cannot
+// read fails the migration, and nothing is written.
+constexpr const char* kMigrateV7ToV8 = R"sql(
+UPDATE contacts SET numbers = omnivox_numbers_as_text(numbers);
+UPDATE schema_version SET version = 8;
+)sql";
+
 // A contact's columns in Contact's order, its attributes joined from their table (a contact
 // stored without any reads as an empty list).
 constexpr int kContactColumnCount = 17;
@@ -586,6 +597,13 @@ class SqliteStorage final : public Storage {
       // (~40 MB of WAL) writes a page rewritten by many batches into the database once. On a
       // file, a Checkpointer makes them off this connection's thread.
       exec(where + ": set checkpoint interval", "PRAGMA wal_autocheckpoint=10000");
+      if (sqlite3_create_function_v2(db_, "omnivox_numbers_as_text", 1,
+                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+                                     nullptr, &numbers_as_text, nullptr, nullptr,
+                                     nullptr) != SQLITE_OK) {
+        throw Error(ErrorCode::kStorage,
+                    "sqlite storage: " + where + ": register a function: " + sqlite3_errmsg(db_));
+      }
       exec(where + ": begin", "BEGIN IMMEDIATE");
       try {
         exec(where + ": create schema",
@@ -627,6 +645,10 @@ class SqliteStorage final : public Storage {
         if (version == 6) {
           exec(where + ": migrate schema v6 -> v7", kMigrateV6ToV7);
           version = 7;
+        }
+        if (version == 7) {
+          exec(where + ": migrate schema v7 -> v8", kMigrateV7ToV8);
+          version = 8;
         }
         {
           Stmt s;
@@ -760,10 +782,10 @@ class SqliteStorage final : public Storage {
     return true;
   }
   void update_contact(const Contact& contact) override {
-    std::string numbers = numbers_to_json(contact.numbers);
     std::lock_guard<std::mutex> lock(mutex_);
     Transaction tx(*this, "update_contact");
-    write_contact(contact, numbers);
+    numbers_to_text(contact.numbers, numbers_text_);
+    write_contact(contact, numbers_text_);
     tx.commit();
   }
   void update_contacts(std::span<const Contact> contacts) override {
@@ -841,7 +863,7 @@ class SqliteStorage final : public Storage {
         const auto id = static_cast<ContactId>(u.i64(0));
         if (scheduled && scan.skip && scan.skip(id)) continue;
         try {
-          numbers = numbers_from_json(u.view(1));
+          numbers_from_text(u.view(1), numbers);
         } catch (const std::exception& e) {
           throw Error(ErrorCode::kStorage, "sqlite storage: contact " + std::to_string(id) +
                                                ": bad stored numbers: " + e.what());
@@ -1117,7 +1139,8 @@ class SqliteStorage final : public Storage {
   }
   void write_contacts(std::span<const Contact> contacts) {
     for (const Contact& c : contacts) {
-      write_contact(c, numbers_to_json(c.numbers));
+      numbers_to_text(c.numbers, numbers_text_);
+      write_contact(c, numbers_text_);
     }
   }
   void write_journal(const JournalEntry& e) {
@@ -1402,7 +1425,8 @@ class SqliteStorage final : public Storage {
   // is new. Caller holds mutex_ inside a transaction.
   std::pair<ContactId, bool> store_contact(Contact& contact, const char* op,
                                            NextListOrder* next = nullptr) {
-    std::string numbers = numbers_to_json(contact.numbers);
+    numbers_to_text(contact.numbers, numbers_text_);
+    const std::string& numbers = numbers_text_;
     if (next && next->value != 0 && next->campaign_id == contact.campaign_id) {
       contact.list_order = next->value;
     } else {
@@ -1741,6 +1765,21 @@ class SqliteStorage final : public Storage {
         db_, "INSERT OR IGNORE INTO processed_events (tenant_id, key) VALUES (?30, ?1)");
   }
 
+  // omnivox_numbers_as_text(json): a contact's numbers as stored before schema version 8 (JSON),
+  // as stored since (the migration to version 8).
+  static void numbers_as_text(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    try {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+      const std::string_view json(p ? p : "",
+                                  static_cast<std::size_t>(sqlite3_value_bytes(argv[0])));
+      const std::string text = numbers_to_text(numbers_from_json(json));
+      sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    } catch (const std::exception& e) {
+      const std::string message = std::string("a contact's numbers are not JSON: ") + e.what();
+      sqlite3_result_error(ctx, message.c_str(), -1);  // no exception crosses SQLite's frames
+    }
+  }
+
   // omnivox_passed_over(id, ready): 1 for a contact the running scan_contact_views leaves out
   // before its row is read: one its caller skips, or (ready = 1: NEW and RETRY contacts) one
   // deferred until after the scan's due time; a deferral whose time has come ends.
@@ -1905,7 +1944,7 @@ class SqliteStorage final : public Storage {
     c.priority = static_cast<std::int32_t>(u.i64(4));
     c.list_order = static_cast<std::uint64_t>(u.i64(5));
     try {
-      c.numbers = numbers_from_json(u.text(6));
+      numbers_from_text(u.view(6), c.numbers);
       c.attributes = attributes_read(c.id, u.view(7), keep);
     } catch (const std::exception& e) {
       throw Error(ErrorCode::kStorage, "sqlite storage: contact " + std::to_string(c.id) +
@@ -1985,6 +2024,8 @@ class SqliteStorage final : public Storage {
   static constexpr std::size_t kCallIdsDrawn = 1024;
   CallId next_call_id_ = 0;
   std::size_t call_ids_left_ = 0;
+  // A contact's numbers as text, for the statement that writes them. Guarded by mutex_.
+  std::string numbers_text_;
   // The scan_contact_views running (mutex_ held), for omnivox_passed_over; else null.
   const ContactScan* scanning_ = nullptr;
   // is_dnc's answers, by number (most fit a std::string's own buffer: a flat table of them is
