@@ -36,6 +36,13 @@
 // PREDICTIVE's allowance loop and switch would settle (docs/pacing.md, "Beyond the stylised
 // model: AMD"). Tolerance 1e-6, CPU time of the AMD solve.
 //
+// --amd-hold instead solves the AMD model with a 2 s hold window (OptimumModel::amd_mean_s and
+// hold_window_s together) of amd-stylised-N10 (N = 5, 10) and of amd-ofcom-N10's fit by means
+// (p 0.349, answered 0.41, ringing 15.93 s, handling 162.8 s, classification 2.5 s, 0.05
+// abandons counted per machine result; N = 10, 20) for k = 2, 4, 8 patience phases, after the
+// same model without the window: CPU time, the W and C reached and whether a solved policy
+// still reaches them, occupancy (tolerance 1e-6; docs/pacing.md, "AMD with a hold window").
+//
 // --handle-cv instead solves the model with Coxian handle times (OptimumModel::handle_cv) of
 // the stylised p = 0.25 (N = 5, 10, 20), the small team's fit and the bank replay's fit (both
 // without their hold window: the two are not modelled together; N = 10-50 for the bank's, whose
@@ -44,7 +51,8 @@
 // enters (docs/pacing.md). Tolerance 1e-6, CPU time of the Coxian solve.
 //
 //   omnivox_optimum_solve_bench [--tolerance 1e-3] [--repeat 3] [--markdown] [--cpu] [--limits]
-//                               [--hold] [--governor-limit] [--amd] [--handle-cv]
+//                               [--hold] [--governor-limit] [--amd] [--amd-hold]
+//                               [--handle-cv]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -267,6 +275,52 @@ int run_amd() {
   return 0;
 }
 
+int run_amd_hold() {
+  struct AmdFit {
+    const char* name;
+    int agents;
+    double p_live, attempt_mean_s, handle_mean_s, answered_share, amd_mean_s, per_machine;
+  };
+  const AmdFit fits[] = {{"amd-stylised-N10", 5, 0.245, 20, 120, 0.4, 2, 0.02},
+                         {"amd-stylised-N10", 10, 0.245, 20, 120, 0.4, 2, 0.02},
+                         {"amd-ofcom-N10 fit", 10, 0.349, 15.93, 162.77, 0.41, 2.5, 0.05},
+                         {"amd-ofcom-N10 fit", 20, 0.349, 15.93, 162.77, 0.41, 2.5, 0.05}};
+  std::printf("| model | N | k | W | C | limits reached | occupancy | CPU (ms) |\n");
+  std::printf("|---|---:|---:|---:|---:|---|---:|---:|\n");
+  for (const AmdFit& f : fits) {
+    omnivox::OptimumModel m;
+    m.agents = f.agents;
+    m.p_live = f.p_live;
+    m.attempt_mean_s = f.attempt_mean_s;
+    m.handle_mean_s = f.handle_mean_s;
+    m.abandon_cap = 0.03;
+    m.tolerance = 1e-6;
+    m.amd_mean_s = f.amd_mean_s;
+    m.answered_share = f.answered_share;
+    m.counted_abandons_per_machine = f.per_machine;
+    for (int k : {0, 2, 4, 8}) {
+      m.hold_window_s = k == 0 ? 0 : 2;
+      m.patience_phases = k;
+      try {
+        omnivox::OptimumResult r;
+        const double ms = time_ms([&] { r = omnivox::solve_optimum(m); });
+        const std::string reached = r.queue_binding && r.classifying_binding ? "W and C"
+                                    : r.queue_binding                        ? "W"
+                                    : r.classifying_binding                  ? "C"
+                                                                             : "no";
+        std::printf("| %s | %d | %s | %d | %d | %s | %.6f | %.0f |\n", f.name, f.agents,
+                    k == 0 ? "no window" : std::to_string(k).c_str(), r.max_waiting,
+                    r.max_classifying, reached.c_str(), r.occupancy, ms);
+      } catch (const std::exception& e) {
+        std::printf("| %s | %d | %d | — | — | — | — | refused: %s |\n", f.name, f.agents, k,
+                    e.what());
+      }
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
+
 int run_handle_cv() {
   const Fit fits[] = {{"stylised p 0.25", 5, 0.25, 20, 120, 0.75},
                       {"stylised p 0.25", 5, 0.25, 20, 120, 1.5},
@@ -310,6 +364,7 @@ int main(int argc, char** argv) {
   bool hold = false;
   bool governor_limit = false;
   bool amd = false;
+  bool amd_hold = false;
   bool handle_cv = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc) {
@@ -328,12 +383,14 @@ int main(int argc, char** argv) {
       governor_limit = true;
     } else if (!std::strcmp(argv[i], "--amd")) {
       amd = true;
+    } else if (!std::strcmp(argv[i], "--amd-hold")) {
+      amd_hold = true;
     } else if (!std::strcmp(argv[i], "--handle-cv")) {
       handle_cv = true;
     } else {
       std::fprintf(stderr,
                    "usage: %s [--tolerance T] [--repeat K] [--markdown] [--cpu] [--limits] "
-                   "[--hold] [--governor-limit] [--amd] [--handle-cv]\n",
+                   "[--hold] [--governor-limit] [--amd] [--amd-hold] [--handle-cv]\n",
                    argv[0]);
       return 2;
     }
@@ -350,6 +407,10 @@ int main(int argc, char** argv) {
   if (amd) {
     cpu_time = true;
     return run_amd();
+  }
+  if (amd_hold) {
+    cpu_time = true;
+    return run_amd_hold();
   }
   if (handle_cv) {
     cpu_time = true;

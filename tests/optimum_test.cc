@@ -733,7 +733,8 @@ TEST(OptimumAmd, RefusesWhatItDoesNotModel) {
   };
   OptimumModel m = amd_model();
   m.hold_window_s = 2;
-  expect_invalid(m, "hold_window_s");
+  m.handle_cv = 1.5;
+  expect_invalid(m, "handle_cv");
   m = amd_model();
   m.answered_share = 0.2;  // fewer answered than handed to agents
   expect_invalid(m, "answered_share");
@@ -753,6 +754,23 @@ TEST(OptimumAmd, RefusesWhatItDoesNotModel) {
 // read as calls not yet resolved per busy agents (a policy of the model that does not look at
 // which calls are in classification; it passes the cap), run in the engine, give the occupancy
 // and counted abandon rate the model computes for them (95 % interval over seeds).
+// The simulator's world and campaign of amd_model() (exponential ringing, classification and
+// handling; 2 % of people taken for machines, counted) with the hold window `hold_window` and a
+// cap of 50 %, so that the policy alone sets the abandon rate.
+std::pair<SimulationOptions, CampaignConfig> amd_world_and_campaign(const OptimumModel& m,
+                                                                    Duration hold_window) {
+  SimulationOptions world = stylised_world(1, 0.25, m.attempt_mean_s, m.handle_mean_s);
+  world.parametric.p_machine = 0.15;
+  world.parametric.p_busy = 0.6;
+  world.amd_delay = Distribution::exponential(m.amd_mean_s);
+  world.amd_false_positive = 0.02;
+  CampaignConfig campaign = stylised_campaign("amd", 0.5, hold_window);
+  campaign.amd = true;
+  campaign.compliance.count_amd_false_positives = true;
+  campaign.compliance.amd_false_positive_rate = m.counted_abandons_per_machine;
+  return {world, campaign};
+}
+
 TEST(OptimumAmd, TheSimulatorAgreesWithTheModel) {
   OptimumModel m = amd_model();
   const OptimumResult opt = solve_optimum(m);
@@ -763,16 +781,7 @@ TEST(OptimumAmd, TheSimulatorAgreesWithTheModel) {
   for (const std::vector<int>& target : {progressive, opt.feasible_target}) {
     const PolicyStats model = evaluate_threshold_policy(m, target);
     const double hours = 100;
-    SimulationOptions world = stylised_world(1, 0.25, m.attempt_mean_s, m.handle_mean_s);
-    world.parametric.p_machine = 0.15;
-    world.parametric.p_busy = 0.6;
-    world.amd_delay = Distribution::exponential(m.amd_mean_s);
-    world.amd_false_positive = 0.02;
-    // A cap of 50 %: the policy alone sets the abandon rate.
-    CampaignConfig campaign = stylised_campaign("amd", 0.5, Duration(0));
-    campaign.amd = true;
-    campaign.compliance.count_amd_false_positives = true;
-    campaign.compliance.amd_false_positive_rate = m.counted_abandons_per_machine;
+    const auto [world, campaign] = amd_world_and_campaign(m, Duration(0));
     const SimulatedRuns runs =
         run_target(world, campaign, target, m.agents, hours,
                    static_cast<long>(hours * 3600 / m.attempt_mean_s * 6 * 1.3));
@@ -786,6 +795,74 @@ TEST(OptimumAmd, TheSimulatorAgreesWithTheModel) {
     EXPECT_NEAR(o, model.occupancy, o_ci + 0.002);
     EXPECT_NEAR(a, model.abandon_rate, a_ci + 0.002);
   }
+}
+
+// AMD and a hold window together: as the window closes the model is the AMD one, and as the
+// classification vanishes it is the hold-window one with the cap less the counted machine
+// results; in between the window saves calls classified while every agent is busy.
+TEST(OptimumAmdHoldWindow, TendsToTheAmdAndTheHoldWindowModels) {
+  OptimumModel m = amd_model();
+  m.patience_phases = 2;  // any k: the limits do not depend on it
+  const OptimumResult amd = solve_optimum(m);
+  m.hold_window_s = 1e-3;
+  const OptimumResult closing = solve_optimum(m);
+  EXPECT_NEAR(closing.occupancy, amd.occupancy, 2e-5);
+  EXPECT_GT(closing.max_waiting, 0);
+  EXPECT_EQ(closing.max_classifying, amd.max_classifying);
+  m.hold_window_s = 2;
+  const OptimumResult held = solve_optimum(m);
+  EXPECT_TRUE(held.threshold_form);
+  EXPECT_NEAR(held.abandon_rate, 0.03, 1e-9);
+  EXPECT_FALSE(held.queue_binding);
+  EXPECT_FALSE(held.classifying_binding);
+  EXPECT_GT(held.occupancy, amd.occupancy + 0.003);
+  EXPECT_GT(held.feasible.mean_waiting, 0);
+  EXPECT_GT(held.feasible.mean_classifying, 0);
+
+  m.amd_mean_s = 1e-3;
+  OptimumModel hold = m;
+  hold.amd_mean_s = 0;
+  hold.abandon_cap = 0.03 - 0.02 * (0.4 - 0.245) / 0.245;
+  const OptimumResult vanishing = solve_optimum(m);
+  const OptimumResult hold_only = solve_optimum(hold);
+  EXPECT_NEAR(vanishing.occupancy, hold_only.occupancy, 2e-5);
+  EXPECT_NEAR(vanishing.abandons_per_hour / vanishing.live_answers_per_hour, hold_only.abandon_rate,
+              1e-4);
+}
+
+// AMD and a hold window against the simulator with the model's own distributions (exponential
+// ringing, classification and handling, a fixed 2 s window from the classification as a
+// person): the optimum's feasible targets read as calls not yet resolved per busy agents, run
+// in the engine, give the occupancy and counted abandon rate the model computes for them (95 %
+// interval over seeds; the model's Erlang(4) patience stands in for the fixed window, ~1e-4 of
+// occupancy). Read so, the targets pass the cap (they count a call in classification as one
+// ringing), so their occupancy may pass the optimum's.
+TEST(OptimumAmdHoldWindow, TheSimulatorAgreesWithTheModel) {
+  OptimumModel m = amd_model();
+  m.hold_window_s = 2;
+  m.patience_phases = 4;
+  const OptimumResult opt = solve_optimum(m);
+  ASSERT_TRUE(opt.threshold_form);
+  m.max_in_flight = opt.max_in_flight;
+  m.max_waiting = opt.max_waiting;
+  m.max_classifying = opt.max_classifying;
+  const PolicyStats model = evaluate_threshold_policy(m, opt.feasible_target);
+  EXPECT_LT(model.queue_full_probability, 1e-6);
+  EXPECT_LT(model.classifying_full_probability, 1e-6);
+  const double hours = 100;
+  const auto [world, campaign] = amd_world_and_campaign(m, std::chrono::seconds(2));
+  const SimulatedRuns runs =
+      run_target(world, campaign, opt.feasible_target, m.agents, hours,
+                 static_cast<long>(hours * 3600 / m.attempt_mean_s * 6 * 1.3));
+  const auto [o, o_ci] = mean_ci95(runs.occupancy);
+  const auto [a, a_ci] = mean_ci95(runs.counted_rate);
+  std::printf(
+      "simulated %.4f +- %.4f occupancy, %.4f +- %.4f counted abandon rate; model %.4f, %.4f; "
+      "optimum %.4f (without the window %.4f)\n",
+      o, o_ci, a, a_ci, model.occupancy, model.abandon_rate, opt.occupancy,
+      solve_optimum(amd_model()).occupancy);
+  EXPECT_NEAR(o, model.occupancy, o_ci + 0.002);
+  EXPECT_NEAR(a, model.abandon_rate, a_ci + 0.002);
 }
 
 // Coxian handle times (OptimumModel::handle_cv): the two-moment fit at a coefficient of variation

@@ -46,6 +46,19 @@ assert all(0 < p["fraction_of_optimum"] < 1.2 for p in bank["policies"]), bank["
 PY
 echo "ok   small-team, bank-replay: of optimum against the hold-window model fitted to each"
 
+# AMD under a profile with a hold window (amd-ofcom-N10): measured against the AMD and
+# hold-window model fitted by its means.
+/usr/bin/python3 - "$WORK/amd-ofcom-N10/summary.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["optimum"]["model"].startswith("AMD and hold-window"), s["optimum"]
+fit = s["optimum"]["stretches"][0]
+assert fit["hold_window_s"] == 2 and fit["amd_mean_s"] > 0, fit
+assert fit["counted_abandons_per_machine"] == 0.05, fit
+assert all(0 < p["fraction_of_optimum"] < 1.2 for p in s["policies"]), s["policies"]
+PY
+echo "ok   amd-ofcom-N10: of optimum against the AMD and hold-window model fitted by its means"
+
 # AMD (amd-stylised-N10, where the AMD model is exact): the simulator's progressive occupancy
 # (20 fixed seeds) agrees with the model's, within its 95 % interval and 0.002; PREDICTIVE over
 # full days is measured against the AMD optimum with its audit clean (the run exits 1 otherwise).

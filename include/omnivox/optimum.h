@@ -75,24 +75,40 @@
 // With abandon_cap = 0 no call may ever wait (it could be abandoned), so the stylised
 // progressive solution below applies unchanged.
 //
-// Answering-machine detection (amd_mean_s > 0, no hold window): an attempt rings for an
+// Answering-machine detection (amd_mean_s > 0): an attempt rings for an
 // exponential time of mean attempt_mean_s; with probability answered_share it is answered and
 // spends an exponential classification time of mean amd_mean_s before it is handed to an agent
 // (probability p_live / answered_share: a person, or a machine taken for one) or hung up as a
 // machine (a machine, or a person taken for one). The dialer sees which attempts are ringing
 // and which are in classification, so the state is (b, c, d): c calls in classification, d
 // ringing, at most C in classification (an answer arriving with C classifying is hung up
-// unclassified; C grows while that has any weight). A person classified while every agent is
-// busy is abandoned at once. The abandon rate is the one a compliance profile that counts AMD
-// false positives computes: (abandons + counted_abandons_per_machine x machine results) /
-// live answers. The same exact evaluation applies with the layer b + c + d: a ringing call
-// answered (c + 1, d - 1) and a classified person taking an agent (b + 1, c - 1) keep it,
+// unclassified; C grows while that has any weight). Without a hold window a person classified
+// while every agent is busy is abandoned at once. The abandon rate is the one a compliance profile
+// that counts AMD false positives computes: (abandons + counted_abandons_per_machine x machine
+// results) / live answers. The same exact evaluation applies with the layer b + c + d: a ringing
+// call answered (c + 1, d - 1) and a classified person taking an agent (b + 1, c - 1) keep it,
 // towards a row of larger (b + c, b), and every other move lowers it; the rows are the
 // (N + 1)(C + 1) pairs (b, c), the landing states one per pair. A threshold policy over the
 // calls not yet resolved (ringing or classifying: the engine's pending calls), "launch up to
 // T(b) - d - c", is a policy of this model (evaluate_threshold_policy); the solved one may
 // also use c. With amd_mean_s -> 0 the model tends to the stylised one with p_live and
 // attempt_mean_s.
+//
+// AMD with a hold window (amd_mean_s > 0, hold_window_s > 0, abandon_cap > 0): a person
+// classified while every agent is busy waits as in the hold-window model (the window runs from
+// the classification, as the engine's hold timer does), so the state is (b, c, queue, d). The
+// same exact evaluation applies with the layer b + c + q + d: an answer, a person taking an
+// agent, a person joining the queue and a patience phase ending short of the last keep it,
+// towards a row of larger (b + c + q, b, queue configuration), and every other move lowers it.
+// The rows are the (C + 1)(N + C(k + W, W)) triples (b, c, configuration), the configuration
+// empty at b < N, and the dense solve of one unknown per row grows as their cube: at N = 10 and
+// 20, k = 8, the work limit stops W at 3 and C at 6 (queue_binding and classifying_binding are
+// then set; at N = 10 the solved policies spend ~1e-6 of their time at either limit), and the
+// occupancy follows the trend of k = 1..6 solved without binding limits (steps ~1 / k: k = 8 is
+// ~5e-5 below k -> infinity at N = 10, 2 s classification, 2 s window). Solve time ~1.5-5 s at
+// N = 10-20 (omnivox_optimum_solve_bench --amd-hold). With hold_window_s -> 0 the model tends to
+// the AMD one, with amd_mean_s -> 0 to the hold-window one at the cap less the counted machine
+// results (tests OptimumAmdHoldWindow.*).
 //
 // abandon_cap = 0 is solved directly: with p_live > 0 a policy has no abandons iff it never
 // lets b + d exceed N (with AMD b + c + d), so the actions are restricted to T <= N - b (- c)
@@ -177,9 +193,9 @@ struct OptimumModel {
   std::vector<int> in_flight_limit;
   /// Answering-machine detection (see the note above): the mean classification time of an
   /// answered attempt (s), exponential. 0 = no AMD (the default; the fields below are then not
-  /// used). In [0, kOptimumMaxTimeS]; with amd_mean_s > 0, hold_window_s must be 0 (the two
-  /// are not modelled together: Error kInvalidArgument) and attempt_mean_s is the mean time to
-  /// an answer or a failure, without the classification.
+  /// used). In [0, kOptimumMaxTimeS]; with a hold window a person classified while every agent
+  /// is busy waits up to hold_window_s (see the note above). attempt_mean_s is then the mean
+  /// time to an answer or a failure, without the classification.
   double amd_mean_s = 0;
   /// With AMD: the share of attempts answered (and so classified), in [p_live, 1]; p_live is
   /// the share handed to an agent.
@@ -288,8 +304,9 @@ OptimumResult solve_optimum(const OptimumModel& model);
 /// must be > 0 here; abandon_cap is not used. With a hold window (and abandon_cap > 0) the
 /// queue's states take target[N], a policy that reads the busy agents only, over max_waiting
 /// places (0: 2). With AMD target[b] counts the calls ringing or in classification (as the
-/// engine's pending calls do): a state (b, c, d) launches max(0, target[b] - c - d), over
-/// max_classifying places (0: 4). Same errors and limits as solve_optimum().
+/// engine's pending calls do; not the calls waiting for an agent): a state (b, c, d) launches
+/// max(0, target[b] - c - d), over max_classifying places (0: 4). Same errors and limits as
+/// solve_optimum().
 PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vector<int>& target);
 
 }  // namespace omnivox

@@ -274,7 +274,8 @@ struct ScenarioOptimum {
 // handle time with the mean of theirs, the campaign's hold window and cap. With AMD the attempt
 // time ends at the answer, the answered share goes into classification for the mean AMD delay,
 // the people classified as people and the machines taken for people are the live share (their
-// handle times averaged), and each machine result counts the abandons the profile estimates.
+// handle times averaged), and each machine result counts the abandons the profile estimates; a
+// person classified while every agent is busy waits for the hold window.
 OptimumModel parametric_model(const CampaignFile& f, double p_live) {
   const SimulationOptions& so = f.simulation;
   const ParametricWorld& w = so.parametric;
@@ -347,8 +348,10 @@ ScenarioOptimum scenario_optimum(const Scenario& sc, const RunResult* replay_fit
     out.model_name = "hold-window model fitted to a progressive run's means";
     stretches.push_back({0, sc.hours, measured_model(f, *replay_fit), {}});
   } else {
-    out.model_name =
-        f.campaign.amd ? "AMD model fitted by means" : "hold-window model fitted by means";
+    const bool held = f.campaign.hold_window > Duration(0);
+    out.model_name = !f.campaign.amd ? "hold-window model fitted by means"
+                     : held          ? "AMD and hold-window model fitted by means"
+                                     : "AMD model fitted by means";
     const ParametricWorld& w = f.simulation.parametric;
     double p = w.p_live, from = 0;
     for (const auto& change : w.p_live_changes) {

@@ -83,10 +83,6 @@ void validate(const OptimumModel& m) {
       invalid("optimum: counted_abandons_per_machine must be in [0, 1] (got " +
               show(m.counted_abandons_per_machine) + ")");
     }
-    if (m.hold_window_s > 0) {
-      invalid("optimum: hold_window_s and amd_mean_s together are not modelled (got " +
-              show(m.hold_window_s) + " and " + show(m.amd_mean_s) + " s)");
-    }
   }
   if (!(m.handle_cv >= kOptimumMinHandleCv && m.handle_cv <= kOptimumMaxHandleCv)) {
     invalid("optimum: handle_cv must be between " + show(kOptimumMinHandleCv) + " and " +
@@ -119,7 +115,9 @@ double queue_size(int phases, int limit) {
 // evaluation updates R + 6 coefficients per state (one per landing state, R for a threshold
 // policy over R rows, g and the five averaged streams) and solves a dense system of R + 1
 // unknowns. R = N + 1 without a hold window; with one R = N + C(k + W, W), the rows b < N and
-// one per queue configuration at b = N; with AMD R = (N + 1)(C + 1), one row per (b, c).
+// one per queue configuration at b = N; with AMD R = (N + 1)(C + 1), one row per (b, c); with
+// both R = (C + 1)(N + C(k + W, W)), one row per (b, c) at b < N and per (c, configuration) at
+// b = N.
 struct SolveSize {
   double in_flight = 0;   // D
   double rows = 0;        // R
@@ -140,15 +138,14 @@ int phases_of(const OptimumModel& m) {
   return m.patience_phases > 0 ? m.patience_phases : kOptimumDefaultPatiencePhases;
 }
 
-// held: W with a hold window, C with AMD, 0 otherwise.
-SolveSize solve_size(const OptimumModel& m, double max_in_flight, int held = 0) {
+// waiting: W with a hold window, else 0; classifying: C with AMD, else 0.
+SolveSize solve_size(const OptimumModel& m, double max_in_flight, int waiting = 0,
+                     int classifying = 0) {
   const double n = m.agents;
+  const double configurations = waiting > 0 ? queue_size(phases_of(m), waiting) : 1;
   SolveSize size;
   size.in_flight = max_in_flight;
-  size.rows = has_coxian(m) ? (n + 1) * (n + 2) / 2
-              : held == 0   ? n + 1
-              : has_amd(m)  ? (n + 1) * (held + 1)
-                            : n + queue_size(phases_of(m), held);
+  size.rows = has_coxian(m) ? (n + 1) * (n + 2) / 2 : (classifying + 1) * (n + configurations);
   size.states = size.rows * (max_in_flight + 1);
   size.evaluation = size.states * (size.rows + 6 + kStateOverhead) + std::pow(size.rows + 1, 3) / 3;
   return size;
@@ -156,8 +153,9 @@ SolveSize solve_size(const OptimumModel& m, double max_in_flight, int held = 0) 
 
 // Refuses, naming the inputs that set its size, a solve beyond kOptimumMaxStates,
 // kOptimumMaxInFlight or kOptimumMaxWork.
-void require_fits(const OptimumModel& m, double max_in_flight, int held = 0) {
-  const SolveSize size = solve_size(m, max_in_flight, held);
+void require_fits(const OptimumModel& m, double max_in_flight, int waiting = 0,
+                  int classifying = 0) {
+  const SolveSize size = solve_size(m, max_in_flight, waiting, classifying);
   if (size.fits()) return;
   std::string model = m.max_in_flight > 0
                           ? "max_in_flight " + std::to_string(m.max_in_flight) + " with " +
@@ -172,13 +170,16 @@ void require_fits(const OptimumModel& m, double max_in_flight, int held = 0) {
     model += ", handle_cv " + show(m.handle_cv) + " (" + show(size.rows) +
              " rows of busy agents by phase)";
     remedy += ", or handle_cv 1";
-  } else if (held > 0 && has_amd(m)) {
-    model += ", amd_mean_s " + show(m.amd_mean_s) + " with max_classifying " + std::to_string(held);
+  }
+  if (classifying > 0) {
+    model += ", amd_mean_s " + show(m.amd_mean_s) + " with max_classifying " +
+             std::to_string(classifying);
     remedy += ", or lower max_classifying";
-  } else if (held > 0) {
+  }
+  if (waiting > 0) {
     model += ", hold_window_s " + show(m.hold_window_s) + " with patience_phases " +
-             std::to_string(phases_of(m)) + " and max_waiting " + std::to_string(held) + " (" +
-             show(size.rows - m.agents) + " queue configurations)";
+             std::to_string(phases_of(m)) + " and max_waiting " + std::to_string(waiting) + " (" +
+             show(queue_size(phases_of(m), waiting)) + " queue configurations)";
     remedy += ", or lower patience_phases or max_waiting";
   }
   if (!(size.states <= kOptimumMaxStates)) {
@@ -255,15 +256,15 @@ enum Stream {
   kAtCap,
   kWaiting,
   kQueueFull,
-  kClassifying = kWaiting,
-  kClassifyingFull = kQueueFull,
+  kClassifying,
+  kClassifyingFull,
   kMachines
 };
 
 // The rows of a chain: b alone (the stylised model), b < N or (N, queue configuration) (hold
-// window), (b, c) (AMD), or (b, n2) (Coxian handle times: n2 of the b calls in their second
-// phase).
-enum class Layout { kPlain, kHold, kAmd, kCoxian };
+// window), (b, c) (AMD), (b, c) at b < N or (N, c, queue configuration) (AMD and a hold window),
+// or (b, n2) (Coxian handle times: n2 of the b calls in their second phase).
+enum class Layout { kPlain, kHold, kAmd, kAmdHold, kCoxian };
 
 // The hold-window model's queue: every multiset of patience phases (1..k) of at most W waiting
 // calls, a "configuration". Each phase ends at rate k / H; the last one's end is an abandon. The
@@ -349,17 +350,24 @@ WaitingQueue make_queue(int phases, int limit, double hold_window_s) {
 // The post-decision chain of one model. Without a hold window or AMD (kPlain) a row is b, the
 // busy agents; with a hold window, rows 0..N-1 are b < N (nobody can wait while an agent is
 // free) and row N + c is b = N with queue configuration c; with AMD a row is (b, c), c calls in
-// classification, numbered by increasing (b + c, b). A state is (row, d).
+// classification, numbered by increasing (b + c, b); with both a row is (b, c, configuration),
+// the configuration empty at b < N, numbered by increasing (b + c + q, b, configuration). A
+// state is (row, d).
 template <Layout kLayout>
 class Chain {
  public:
   static constexpr bool kHold = kLayout == Layout::kHold;
   static constexpr bool kAmd = kLayout == Layout::kAmd;
+  static constexpr bool kAmdHold = kLayout == Layout::kAmdHold;
   static constexpr bool kCoxian = kLayout == Layout::kCoxian;
-  // Whether rows are numbered by a layer base other than b alone, or hold pairs.
-  static constexpr bool kPairs = kAmd || kCoxian;
+  // Calls in classification (AMD), calls waiting in a queue of configurations (hold window).
+  static constexpr bool kClassifies = kAmd || kAmdHold;
+  static constexpr bool kQueues = kHold || kAmdHold;
+  // Whether rows are numbered by a layer base other than b alone, or come from a table of
+  // (b, second count, configuration) with their moves in pair_moves.
+  static constexpr bool kPairs = kClassifies || kCoxian;
   static constexpr bool kByBase = kHold || kPairs;
-  static constexpr int kStreams = kHold ? 7 : kAmd ? 8 : 5;
+  static constexpr int kStreams = kHold ? 7 : kClassifies ? 10 : 5;
 
   // classifying: C (AMD only).
   Chain(const OptimumModel& m, int max_in_flight, const WaitingQueue* queue = nullptr,
@@ -376,19 +384,27 @@ class Chain {
     // Connects per second at full occupancy: the unit of the gain in the reduced system.
     scale_ = n_ * hand_;
     rows_n_ = kHold ? n_ + queue_->size() : n_ + 1;
-    if constexpr (kAmd) {
+    if constexpr (kClassifies) {
       classify_ = 1.0 / m.amd_mean_s;
       answered_ = m.answered_share;
       human_ = m.p_live / m.answered_share;
       per_machine_ = m.counted_abandons_per_machine;
       max_class_ = classifying;
-      rows_n_ = (n_ + 1) * (max_class_ + 1);
-      for (int sum = 0; sum <= n_ + max_class_; ++sum) {
-        for (int b = std::max(0, sum - max_class_); b <= std::min(n_, sum); ++b) {
-          row_busy_.push_back(b);
-          row_class_.push_back(sum - b);
+      if constexpr (kAmdHold) configurations_ = queue_->size();
+      const int most_waiting = kAmdHold ? queue_->limit : 0;
+      for (int sum = 0; sum <= n_ + max_class_ + most_waiting; ++sum) {
+        for (int b = std::max(0, sum - max_class_ - most_waiting); b <= std::min(n_, sum); ++b) {
+          // Calls wait only with every agent busy.
+          for (int config = 0; config < (b == n_ ? configurations_ : 1); ++config) {
+            const int c = sum - b - (kAmdHold ? queue_->waiting[config] : 0);
+            if (c < 0 || c > max_class_) continue;
+            row_busy_.push_back(b);
+            row_class_.push_back(c);
+            row_queue_.push_back(config);
+          }
         }
       }
+      rows_n_ = static_cast<int>(row_busy_.size());
     }
     if constexpr (kCoxian) {
       // Two-moment fit (Marie 1980): phase rates 2 / m and 1 / (m c^2), on to the second phase
@@ -407,8 +423,10 @@ class Chain {
       }
     }
     if constexpr (kPairs) {
-      row_of_.assign(static_cast<std::size_t>(n_ + 1) * (max_class_ + 1), 0);
-      for (int r = 0; r < rows_n_; ++r) row_of_[pair_index(row_busy_[r], row_class_[r])] = r;
+      row_of_.assign(static_cast<std::size_t>(n_ + 1) * (max_class_ + 1) * configurations_, 0);
+      for (int r = 0; r < rows_n_; ++r) {
+        row_of_[pair_index(row_busy_[r], row_class_[r], kAmdHold ? row_queue_[r] : 0)] = r;
+      }
     }
     if constexpr (kByBase) {
       base_.resize(rows_n_);
@@ -425,18 +443,23 @@ class Chain {
   }
   // Calls past ringing that hold no agent: waiting for one (hold window) or in classification
   // (AMD).
-  int held(int row) const {
-    if constexpr (kAmd) return row_class_[row];
+  int held(int row) const { return waiting(row) + classifying(row); }
+  int classifying(int row) const {
+    if constexpr (kClassifies) return row_class_[row];
+    return 0;
+  }
+  int waiting(int row) const {
+    if constexpr (kAmdHold) return queue_->waiting[row_queue_[row]];
     return kHold && row > n_ ? queue_->waiting[row - n_] : 0;
   }
-  // The row of (b, c) (AMD) or (b, n2) (Coxian handle times).
-  int row_of(int b, int c) const { return row_of_[pair_index(b, c)]; }
+  // The row of (b, c) (AMD), (b, c, queue configuration) (AMD and a hold window) or (b, n2)
+  // (Coxian handle times).
+  int row_of(int b, int c, int config = 0) const { return row_of_[pair_index(b, c, config)]; }
 
   // Largest target allowed in a row.
   int cap(int row, bool zero_abandon) const {
     // With AMD a call in classification may be a person who needs an agent too.
-    int c = zero_abandon ? std::min(dmax_, std::max(n_ - busy(row) - (kAmd ? held(row) : 0), 0))
-                         : dmax_;
+    int c = zero_abandon ? std::min(dmax_, std::max(n_ - busy(row) - classifying(row), 0)) : dmax_;
     if (!limit_.empty()) {
       const int b = std::min(busy(row), static_cast<int>(limit_.size()) - 1);
       c = std::min(c, std::max(limit_[static_cast<std::size_t>(b)], least(row)));
@@ -529,9 +552,10 @@ class Chain {
                                                      : kMachines)] += w;
           }
         });
-        if constexpr (kAmd) {
-          out[stream_col + kClassifying] += qw * inv;
-          if (qw == max_class_) out[stream_col + kClassifyingFull] += inv;
+        if constexpr (kClassifies) {
+          const int c = classifying(row);
+          out[stream_col + kClassifying] += c * inv;
+          if (c == max_class_) out[stream_col + kClassifyingFull] += inv;
         }
         out[time_col] -= scale_ * inv;
       } else {
@@ -582,9 +606,10 @@ class Chain {
       out[stream_col + kBusy] += b * inv;
       out[stream_col + kInFlight] += d * inv;
       if (d == dmax_) out[stream_col + kAtCap] += inv;
-      if constexpr (kHold) {
-        out[stream_col + kWaiting] += qw * inv;
-        if (qw == queue_->limit) out[stream_col + kQueueFull] += inv;
+      if constexpr (kQueues) {
+        const int q = waiting(row);
+        out[stream_col + kWaiting] += q * inv;
+        if (q == queue_->limit) out[stream_col + kQueueFull] += inv;
       }
     });
     // The landing states' equations h_l = sum_m c_m h_m + c_g g / scale + c_r, and h = 0 at the
@@ -612,11 +637,11 @@ class Chain {
     r.busy = g[kBusy] * scale_;
     r.in_flight = g[kInFlight] * scale_;
     r.cap_mass = g[kAtCap] * scale_;
-    if constexpr (kHold) {
+    if constexpr (kQueues) {
       r.waiting = g[kWaiting] * scale_;
       r.queue_full = g[kQueueFull] * scale_;
     }
-    if constexpr (kAmd) {
+    if constexpr (kClassifies) {
       r.classifying = g[kClassifying] * scale_;
       r.classifying_full = g[kClassifyingFull] * scale_;
       r.machines = g[kMachines] * scale_;
@@ -632,7 +657,7 @@ class Chain {
     for (int l = 0; l < nl; ++l) {
       const double* xl = &x[static_cast<std::size_t>(l) * kStreams];
       hv[land_state_[l]] = xl[kConnects] - lambda * xl[kAbandons];
-      if constexpr (kAmd) hv[land_state_[l]] -= lambda * per_machine_ * xl[kMachines];
+      if constexpr (kClassifies) hv[land_state_[l]] -= lambda * per_machine_ * xl[kMachines];
     }
     auto post = [&](int row, int d) { return hv[idx(row, pol[idx(row, d)])]; };
     visit_by_layer([] {},
@@ -780,7 +805,7 @@ class Chain {
   // Abandons as the cap counts them: with AMD each machine result adds the share of people
   // among them a compliance profile counts.
   double counted_abandons(const Rates& r) const {
-    return kAmd ? r.abandons + per_machine_ * r.machines : r.abandons;
+    return kClassifies ? r.abandons + per_machine_ * r.machines : r.abandons;
   }
 
   // The targets of the rows with nobody waiting or in classification, b = 0..N.
@@ -796,14 +821,20 @@ class Chain {
 
   // What a move of the AMD chain counts.
   enum class Event { kNone, kConnect, kAbandon, kMachine };
-  std::size_t pair_index(int b, int c) const {
-    return static_cast<std::size_t>(b) * (max_class_ + 1) + c;
+  std::size_t pair_index(int b, int c, int config) const {
+    return (static_cast<std::size_t>(b) * (max_class_ + 1) + c) * configurations_ + config;
   }
   // The moves out of a state of a chain whose rows are pairs: move(row, d after it, whether it
   // keeps the layer, its rate per second, what it counts).
   //  AMD, (b, c, d), layer b + c + d: a ringing call is answered (into classification; with C
   //  classifying it is hung up unclassified) or fails; a classification ends with a person for
   //  an agent (a connect, or an abandon with every agent busy) or a machine result; a call ends.
+  //  AMD and a hold window, (b, c, configuration, d), layer b + c + q + d: the same, but a
+  //  person classified with every agent busy joins the queue (the layer kept, towards a
+  //  higher-numbered configuration; abandoned at once with W waiting), a call that ends with
+  //  someone waiting hands its agent to the call nearest its deadline (a connect), and the
+  //  waiting calls' patience phases end as in the hold-window chain (the last an abandon). Every
+  //  move that keeps the layer goes to a row of larger (b + c + q, b, configuration).
   //  Coxian handle times, (b, n2, d), layer b + d: a ringing call is a live answer (a connect in
   //  phase 1, or an abandon with every agent busy) or fails; a call in phase 1 ends it, going on
   //  to phase 2 (the layer kept) or ending; a call in phase 2 ends.
@@ -828,21 +859,39 @@ class Chain {
       if (n2 > 0) move(row_of(b - 1, n2 - 1), d, false, n2 * phase2_, Event::kNone);
       return;
     }
+    // With a hold window, config is the queue's (empty but at b = N).
     const int c = row_class_[row];
+    const int config = kAmdHold ? row_queue_[row] : 0;
     if (d > 0) {
       const double resolve = d * res_;
       const bool room = c < max_class_;
-      if (room) move(row_of(b, c + 1), d - 1, true, resolve * answered_, Event::kNone);
-      move(row_of(b, c), d - 1, false, room ? resolve * (1 - answered_) : resolve, Event::kNone);
+      if (room) move(row_of(b, c + 1, config), d - 1, true, resolve * answered_, Event::kNone);
+      move(row, d - 1, false, room ? resolve * (1 - answered_) : resolve, Event::kNone);
     }
     if (c > 0) {
       const double ends = c * classify_, person = ends * human_;
+      const int joined = kAmdHold && b == n_ ? queue_->joined[config] : -1;
       if (b < n_) {
         move(row_of(b + 1, c - 1), d, true, person, Event::kConnect);
+      } else if (joined >= 0) {
+        // Every agent busy: the person waits (the connect is counted when an agent takes it).
+        move(row_of(b, c - 1, joined), d, true, person, Event::kNone);
       } else {
-        move(row_of(b, c - 1), d, false, person, Event::kAbandon);
+        move(row_of(b, c - 1, config), d, false, person, Event::kAbandon);
       }
-      move(row_of(b, c - 1), d, false, ends - person, Event::kMachine);
+      move(row_of(b, c - 1, config), d, false, ends - person, Event::kMachine);
+    }
+    if constexpr (kAmdHold) {
+      if (config > 0) {
+        // Someone waits: an agent whose call ends takes the one nearest its deadline, and a
+        // patience phase that ends moves its call on, its last an abandon.
+        move(row_of(b, c, queue_->served[config]), d, false, b * hand_, Event::kConnect);
+        for (const WaitingQueue::Move& mv : queue_->moves[config]) {
+          move(row_of(b, c, mv.to), d, !mv.expires, mv.calls * queue_->theta,
+               mv.expires ? Event::kAbandon : Event::kNone);
+        }
+        return;
+      }
     }
     if (b > 0) move(row_of(b - 1, c), d, false, b * hand_, Event::kNone);
   }
@@ -882,6 +931,9 @@ class Chain {
     }
     if constexpr (kHold) return d * res_ + b * hand_ + qw * queue_->theta;
     if constexpr (kAmd) return d * res_ + b * hand_ + qw * classify_;
+    if constexpr (kAmdHold) {
+      return d * res_ + b * hand_ + classifying(row) * classify_ + waiting(row) * queue_->theta;
+    }
     return d * res_ + b * hand_;
   }
 
@@ -913,6 +965,9 @@ class Chain {
   // handed to an agent, the abandons counted per machine result, C, and each row's (b, c).
   double classify_ = 0, answered_ = 0, human_ = 0, per_machine_ = 0;
   int max_class_ = 0;  // C (AMD), N (Coxian handle times: the most calls in phase 2)
+  // AMD with a hold window: the queue's configurations and each row's (1 otherwise, and 0).
+  int configurations_ = 1;
+  std::vector<int> row_queue_;
   // Coxian handle times: the two phases' rates (1/s), and the chance of going on to the second;
   // each row's (b, n2) in row_busy_ and row_class_.
   double phase1_ = 0, phase2_ = 0, on_to_second_ = 0;
@@ -1030,13 +1085,13 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const WaitingQueue
     out.threshold_form = all_threshold;
     out.cap_binding =
         std::max(out.feasible.cap_probability, out.infeasible.cap_probability) > kCapMassLimit;
-    if constexpr (kLayout == Layout::kHold) {
+    if constexpr (kLayout == Layout::kHold || kLayout == Layout::kAmdHold) {
       out.patience_phases = queue->phases;
       out.max_waiting = queue->limit;
       out.queue_binding = std::max(out.feasible.queue_full_probability,
                                    out.infeasible.queue_full_probability) > kCapMassLimit;
     }
-    if constexpr (kLayout == Layout::kAmd) {
+    if constexpr (kLayout == Layout::kAmd || kLayout == Layout::kAmdHold) {
       out.max_classifying = classifying;
       out.classifying_binding =
           std::max(out.feasible.classifying_full_probability,
@@ -1160,15 +1215,20 @@ OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop,
     target = warm->target;
     if (std::isfinite(warm->lambda)) warm_lambda = warm->lambda;
   }
-  // held: W with a hold window, C with AMD.
-  auto run = [&](int dmax, int held) {
+  // waiting: W with a hold window, else 0; classifying: C with AMD, else 0.
+  auto run = [&](int dmax, int waiting, int classifying) {
     OptimumResult r;
     if (coxian) {
       r = solve_with_cap<Layout::kCoxian>(model, dmax, nullptr, 0, stop, target, warm_lambda);
+    } else if (amd && waiting > 0) {
+      const WaitingQueue queue = make_queue(phases_of(model), waiting, model.hold_window_s);
+      r = solve_with_cap<Layout::kAmdHold>(model, dmax, &queue, classifying, stop, target,
+                                           warm_lambda);
     } else if (amd) {
-      r = solve_with_cap<Layout::kAmd>(model, dmax, nullptr, held, stop, target, warm_lambda);
-    } else if (held > 0) {
-      const WaitingQueue queue = make_queue(phases_of(model), held, model.hold_window_s);
+      r = solve_with_cap<Layout::kAmd>(model, dmax, nullptr, classifying, stop, target,
+                                       warm_lambda);
+    } else if (waiting > 0) {
+      const WaitingQueue queue = make_queue(phases_of(model), waiting, model.hold_window_s);
       r = solve_with_cap<Layout::kHold>(model, dmax, &queue, 0, stop, target, warm_lambda);
     } else {
       r = solve_with_cap<Layout::kPlain>(model, dmax, nullptr, 0, stop, target, warm_lambda);
@@ -1181,28 +1241,31 @@ OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop,
     }
     return r;
   };
-  int held = amd                     ? first_classifying(model)
-             : !hold                 ? 0
-             : model.max_waiting > 0 ? model.max_waiting
-                                     : kFirstWaiting;
+  int waiting = !hold ? 0 : model.max_waiting > 0 ? model.max_waiting : kFirstWaiting;
+  int classifying = amd ? first_classifying(model) : 0;
   const bool auto_d = model.max_in_flight == 0;
   double dmax = auto_d ? auto_in_flight(model) : model.max_in_flight;
-  require_fits(model, dmax, held);
+  require_fits(model, dmax, waiting, classifying);
   for (;;) {
-    OptimumResult r = run(static_cast<int>(dmax), held);
+    OptimumResult r = run(static_cast<int>(dmax), waiting, classifying);
+    // Each limit the solved policies reach grows while the grown solve fits: D by 25 %, the
+    // waiting places by one, the classification places by kClassifyingStep.
     const double next = std::ceil(dmax * 1.25);
     const bool grow_d = auto_d && r.cap_binding && dmax <= 64 * model.agents / model.p_live &&
-                        solve_size(model, next, held).fits();
-    // The waiting places grow by one, the classification places by kClassifyingStep.
-    const int more = amd ? std::min(held + kClassifyingStep, kOptimumMaxClassifying) : held + 1;
-    const bool grow_held =
-        (hold ? model.max_waiting == 0 && r.queue_binding && held < kOptimumMaxWaiting
-              : amd && model.max_classifying == 0 && r.classifying_binding &&
-                    held < kOptimumMaxClassifying) &&
-        solve_size(model, grow_d ? next : dmax, more).fits();
-    if (!grow_d && !grow_held) return r;
-    if (grow_d) dmax = next;
-    if (grow_held) held = more;
+                        solve_size(model, next, waiting, classifying).fits();
+    const double new_d = grow_d ? next : dmax;
+    const bool grow_waiting = hold && model.max_waiting == 0 && r.queue_binding &&
+                              waiting < kOptimumMaxWaiting &&
+                              solve_size(model, new_d, waiting + 1, classifying).fits();
+    const int new_waiting = grow_waiting ? waiting + 1 : waiting;
+    const int more = std::min(classifying + kClassifyingStep, kOptimumMaxClassifying);
+    const bool grow_classifying = amd && model.max_classifying == 0 && r.classifying_binding &&
+                                  classifying < kOptimumMaxClassifying &&
+                                  solve_size(model, new_d, new_waiting, more).fits();
+    if (!grow_d && !grow_waiting && !grow_classifying) return r;
+    dmax = new_d;
+    waiting = new_waiting;
+    if (grow_classifying) classifying = more;
   }
 }
 
@@ -1232,17 +1295,28 @@ PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vect
       invalid("evaluate_threshold_policy: target entries must be in [0, max_in_flight]");
     }
   }
-  if (has_amd(model)) {
-    // The calls in classification count against the target, as the engine's pending calls do.
-    const int classifying = first_classifying(model);
-    require_fits(model, model.max_in_flight, classifying);
-    const Chain<Layout::kAmd> chain(model, model.max_in_flight, nullptr, nullptr, classifying);
+  const int waiting = !has_hold(model)        ? 0
+                      : model.max_waiting > 0 ? model.max_waiting
+                                              : kFirstWaiting;
+  // With AMD the calls in classification count against the target, as the engine's pending
+  // calls do (the calls waiting for an agent are resolved: they do not).
+  const auto by_pending = [&](const auto& chain) {
     std::vector<int> rows(static_cast<std::size_t>(chain.rows()));
     for (int row = 0; row < chain.rows(); ++row) {
-      rows[row] =
-          std::max(target[chain.busy(row)] - chain.held(row), Chain<Layout::kAmd>::least(row));
+      rows[row] = std::max(target[chain.busy(row)] - chain.classifying(row), chain.least(row));
     }
     return to_stats(chain.evaluate(chain.from_target(rows), 0.0, nullptr, nullptr), model);
+  };
+  if (has_amd(model)) {
+    const int classifying = first_classifying(model);
+    require_fits(model, model.max_in_flight, waiting, classifying);
+    if (waiting == 0) {
+      return by_pending(
+          Chain<Layout::kAmd>(model, model.max_in_flight, nullptr, nullptr, classifying));
+    }
+    const WaitingQueue queue = make_queue(phases_of(model), waiting, model.hold_window_s);
+    return by_pending(
+        Chain<Layout::kAmdHold>(model, model.max_in_flight, &queue, nullptr, classifying));
   }
   if (has_coxian(model)) {
     require_fits(model, model.max_in_flight);
@@ -1257,7 +1331,6 @@ PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vect
     return to_stats(chain.evaluate(chain.from_target(target), 0.0, nullptr, nullptr), model);
   }
   // The queue's rows (b = N, someone waiting) take the b = N target: a policy that reads b only.
-  const int waiting = model.max_waiting > 0 ? model.max_waiting : kFirstWaiting;
   require_fits(model, model.max_in_flight, waiting);
   const WaitingQueue queue = make_queue(phases_of(model), waiting, model.hold_window_s);
   const Chain<Layout::kHold> chain(model, model.max_in_flight, &queue);

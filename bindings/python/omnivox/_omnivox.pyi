@@ -2137,7 +2137,7 @@ class OptimumModel:
     def agents(self, value: int) -> None: ...
     @property
     def amd_mean_s(self) -> float:
-        """Answering-machine detection (see the note above): the mean classification time of an answered attempt (s), exponential. 0 = no AMD (the default; the fields below are then not used). In [0, OPTIMUM_MAX_TIME_S]; with amd_mean_s > 0, hold_window_s must be 0 (the two are not modelled together: Error INVALID_ARGUMENT) and attempt_mean_s is the mean time to an answer or a failure, without the classification."""
+        """Answering-machine detection (see the note above): the mean classification time of an answered attempt (s), exponential. 0 = no AMD (the default; the fields below are then not used). In [0, OPTIMUM_MAX_TIME_S]; with a hold window a person classified while every agent is busy waits up to hold_window_s (see the note above). attempt_mean_s is then the mean time to an answer or a failure, without the classification."""
     @amd_mean_s.setter
     def amd_mean_s(self, value: float) -> None: ...
     @property
@@ -3362,7 +3362,7 @@ def erlang_c_agents(calls: float, interval_s: float, aht_s: float, answer_within
 def erlang_c_probability_of_wait(agents: int, traffic_erlangs: float) -> float:
     """C(N, A): probability of wait for `agents` servers offered `traffic_erlangs` (1 if A >= N). 1 <= agents <= ERLANG_MAX_SERVERS, traffic_erlangs >= 0 and finite."""
 def evaluate_threshold_policy(model: OptimumModel, target: List[int]) -> PolicyStats:
-    """The stationary statistics (to model.tolerance) of one threshold policy: \"launch up to target[b]\", target.size() == N+1, each entry in [0, max_in_flight]. model.max_in_flight must be > 0 here; abandon_cap is not used. With a hold window (and abandon_cap > 0) the queue's states take target[N], a policy that reads the busy agents only, over max_waiting places (0: 2). With AMD target[b] counts the calls ringing or in classification (as the engine's pending calls do): a state (b, c, d) launches max(0, target[b] - c - d), over max_classifying places (0: 4). Same errors and limits as solve_optimum().
+    """The stationary statistics (to model.tolerance) of one threshold policy: \"launch up to target[b]\", target.size() == N+1, each entry in [0, max_in_flight]. model.max_in_flight must be > 0 here; abandon_cap is not used. With a hold window (and abandon_cap > 0) the queue's states take target[N], a policy that reads the busy agents only, over max_waiting places (0: 2). With AMD target[b] counts the calls ringing or in classification (as the engine's pending calls do; not the calls waiting for an agent): a state (b, c, d) launches max(0, target[b] - c - d), over max_classifying places (0: 4). Same errors and limits as solve_optimum().
 
     Stationary statistics of 'launch up to target[b]' (model.max_in_flight > 0).
     """

@@ -198,8 +198,15 @@ def test_optimum_model_takes_amd_a_handle_cv_and_an_in_flight_limit():
     uncounted_stats = omnivox.evaluate_threshold_policy(uncounted, r.feasible_target)
     assert counted_stats.occupancy == pytest.approx(uncounted_stats.occupancy, rel=1e-12)
     assert counted_stats.abandon_rate > uncounted_stats.abandon_rate + 0.009
-    with pytest.raises(omnivox.InvalidArgumentError):
-        omnivox.solve_optimum(omnivox.OptimumModel(amd_mean_s=3.0, hold_window_s=2.0))
+    # With a hold window a person classified while every agent is busy waits for one.
+    held = omnivox.solve_optimum(omnivox.OptimumModel(
+        agents=5, p_live=0.25, amd_mean_s=3.0, answered_share=0.3,
+        counted_abandons_per_machine=0.05, hold_window_s=2.0, patience_phases=2))
+    assert held.max_waiting > 0 and held.feasible.mean_waiting > 0
+    assert held.occupancy > r.occupancy and held.abandon_rate <= 0.03 + 1e-9
+    with pytest.raises(omnivox.InvalidArgumentError, match="handle_cv"):
+        omnivox.solve_optimum(omnivox.OptimumModel(amd_mean_s=3.0, hold_window_s=2.0,
+                                                   handle_cv=1.5))
 
     # A handle time more variable than exponential moves the optimum.
     cv = omnivox.solve_optimum(omnivox.OptimumModel(agents=5, p_live=0.25, handle_cv=1.5))
