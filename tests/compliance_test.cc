@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "omnivox/audit.h"
 #include "omnivox/engine.h"
 #include "omnivox/pacing.h"
@@ -11,6 +13,16 @@
 
 namespace omnivox {
 namespace {
+
+// `count` contacts of one number each: `prefix` followed by first, first + 1, ...
+void add_numbered_contacts(Engine& engine, const std::string& campaign, const std::string& prefix,
+                           int first, int count) {
+  for (int i = 0; i < count; ++i) {
+    Contact ct;
+    ct.numbers.push_back(PhoneNumber{prefix + std::to_string(first + i)});
+    engine.add_contact(campaign, ct);
+  }
+}
 
 CampaignStatistics run_power(const ComplianceProfile& profile, double lines, std::uint64_t seed) {
   SimulationOptions so;
@@ -32,11 +44,7 @@ CampaignStatistics run_power(const ComplianceProfile& profile, double lines, std
   c.compliance = profile;
   c.call_window = CallWindow::always();
   engine.add_campaign(c);
-  for (int i = 0; i < 3000; ++i) {
-    Contact ct;
-    ct.numbers.push_back(PhoneNumber{"+1212" + std::to_string(5550000 + i)});
-    engine.add_contact("g", ct);
-  }
+  add_numbered_contacts(engine, "g", "+1212", 5550000, 3000);
   simulation.add_agents("g", 20);
   engine.start_campaign("g");
   engine.run_until_done(std::chrono::hours(24 * 7));
@@ -213,6 +221,113 @@ TEST(ComplianceAudit, ChecksTheCapOnAbandonsPlusEstimatedAmdFalsePositives) {
   const ComplianceAudit alone = audit_amd_campaign(uncounted, 40);
   EXPECT_TRUE(alone.clean());
   EXPECT_DOUBLE_EQ(alone.max_window_rate, alone.max_window_abandon_rate);
+}
+
+TEST(AbandonGovernor, AmdIsAllowedWhileTheBudgetTakesOneMoreMachinePerAnswerClassifying) {
+  AbandonGovernor g(ComplianceProfile::uk_ofcom());  // cap 3 %, 0.05 counted per machine
+  const TimePoint t = parse_utc("2026-05-04T13:00:00Z");
+  AbandonGovernor::Exposure at;
+  at.now = t;
+  EXPECT_FALSE(g.amd_allowed(at, 0)) << "no live answer yet: one machine is 0.05 / 0 over 3 %";
+  for (int i = 0; i < 100; ++i) g.record_live_answer(t);
+  for (int i = 0; i < 40; ++i) g.record_amd_machine(t);
+  // Counted 0.05 x 40 = 2 of 3 allowed: 20 more machines fit, the last at exactly 3 %.
+  EXPECT_TRUE(g.amd_allowed(at, 0));
+  EXPECT_TRUE(g.amd_allowed(at, 19)) << "this answer and 19 being classified: 60 machines, 3 %";
+  EXPECT_FALSE(g.amd_allowed(at, 20));
+  g.record_abandon(t);
+  EXPECT_FALSE(g.amd_allowed(at, 0)) << "1 + 0.05 x 41 > 3";
+  // Two engines share the campaign's budget: each may spend half of it.
+  AbandonGovernor two(ComplianceProfile::uk_ofcom());
+  for (int i = 0; i < 100; ++i) two.record_live_answer(t);
+  at.engines = 2;
+  EXPECT_TRUE(two.amd_allowed(at, 29));
+  EXPECT_FALSE(two.amd_allowed(at, 30));
+  // The window loses its live answers a day later: within resolve_within of that, they no
+  // longer count.
+  at.engines = 1;
+  at.now = t + std::chrono::hours(24) - std::chrono::minutes(1);
+  EXPECT_FALSE(g.amd_allowed(at, 0));
+  // A profile that does not count AMD false positives never suspends it.
+  AbandonGovernor us_uncounted([] {
+    ComplianceProfile p = ComplianceProfile::us_ftc_fcc();
+    p.count_amd_false_positives = false;
+    return p;
+  }());
+  EXPECT_TRUE(us_uncounted.amd_allowed(at, 1000));
+}
+
+// A world where machines answer three times as often as people: with AMD under UK_OFCOM every
+// machine result adds 0.05 abandons, 0.05 x 3 = 15 % of the live answers, five times the cap,
+// whatever the pacing. Dialing only for free agents (PROGRESSIVE), the audit flags the campaign
+// when AMD always classifies, and finds it within the cap when AMD is suspended at the cap.
+struct AmdRun {
+  ComplianceAudit audit;
+  CampaignStatistics stats;
+  long journaled_suspensions = 0;
+};
+AmdRun run_amd_heavy(bool suspend) {
+  SimulationOptions so;
+  so.seed = 5;
+  so.parametric.p_live = 0.15;
+  so.parametric.p_machine = 0.45;
+  so.parametric.p_busy = 0.1;
+  so.parametric.p_invalid = 0;
+  so.parametric.talk = Distribution::exponential(60);
+  so.wrap_up = Distribution::fixed(5);
+  so.amd_false_positive = 0.03;
+  EngineOptions eo = Simulation::quiet_engine_options();
+  eo.suspend_amd_at_cap = suspend;
+  MemoryStorageOptions with_journal;
+  with_journal.keep_journal = true;
+  Simulation simulation(so, parse_utc("2026-05-04T08:00:00Z"), eo, with_journal);
+  Engine& engine = simulation.engine();
+  CampaignConfig c;
+  c.id = "amd";
+  c.dial_mode = DialMode::kProgressive;
+  c.amd = true;
+  c.max_attempts = 1;
+  c.compliance = ComplianceProfile::uk_ofcom();
+  c.call_window = CallWindow::always();
+  engine.add_campaign(c);
+  add_numbered_contacts(engine, "amd", "+4420794", 60000, 2000);
+  simulation.add_agents("amd", 10);
+  engine.start_campaign("amd");
+  engine.run_until_done(std::chrono::hours(24));
+  AmdRun run;
+  run.audit = audit_campaign(simulation.storage(), c, engine.time_zones());
+  run.stats = engine.statistics("amd");
+  simulation.storage().scan_journal("amd", [&](const JournalEntry& e) {
+    run.journaled_suspensions += e.kind == "amd_suspended";
+    return true;
+  });
+  return run;
+}
+
+TEST(AbandonGovernor, AmdSuspendedAtTheCapKeepsTheCountedRateWithinIt) {
+  const AmdRun always = run_amd_heavy(false);
+  EXPECT_FALSE(always.audit.clean());
+  EXPECT_GT(always.audit.max_window_rate, 0.1) << "machine results alone, 0.05 each";
+  EXPECT_EQ(always.stats.amd_suspended, 0);
+
+  const AmdRun suspended = run_amd_heavy(true);
+  for (const AmdRun* r : {&always, &suspended}) {
+    std::printf(
+        "AMD %s: %ld attempts, %ld live answers, %ld machines, %ld with AMD suspended, "
+        "%ld abandons; counted rolling rate up to %.2f %%\n",
+        r == &always ? "always" : "suspended at the cap", r->stats.attempts, r->stats.live_answers,
+        r->stats.machines, r->stats.amd_suspended, r->stats.abandons,
+        100 * r->audit.max_window_rate);
+  }
+  EXPECT_TRUE(suspended.audit.clean())
+      << suspended.audit.cap_breaches << " breaches; e.g. "
+      << (suspended.audit.examples.empty() ? "" : suspended.audit.examples.front());
+  EXPECT_LE(suspended.audit.max_window_rate, 0.03 + 1e-12);
+  EXPECT_GT(suspended.audit.max_window_rate, 0.02) << "AMD runs while the budget allows";
+  EXPECT_GT(suspended.stats.machines, 100) << "AMD resumes whenever the window allows";
+  EXPECT_GT(suspended.stats.amd_suspended, 500);
+  EXPECT_EQ(suspended.journaled_suspensions, suspended.stats.amd_suspended);
+  EXPECT_EQ(suspended.stats.attempts, always.stats.attempts) << "every contact still dialled once";
 }
 
 TEST(ComplianceProfiles, NamedProfilesCarryTheirRules) {

@@ -221,6 +221,16 @@ class AbandonGovernor {
   /// The largest n <= wanted the rule above allows (at least the free agents' share, at most
   /// `wanted`; 0 when wanted <= 0).
   int clamp(int wanted, const Exposure& exposure);
+  /// Whether a call answered now may be classified by AMD (docs/compliance.md, "AMD suspended at
+  /// the cap"): true unless the profile counts AMD false positives under a cap and the budget of
+  /// the rule above, K = (cap L' - A - F) / (1 - cap) / engines (L' without the live answers the
+  /// window loses within exposure.resolve_within), is short of what this answer and the
+  /// `classifying` answers whose AMD result is still to come would take if each ended as a
+  /// machine: (classifying + 1) x abandons_per_machine() / (1 - cap). When false, the engine puts
+  /// the answer through as a live answer (to an agent, or held as the hold window says), so the
+  /// counted rate takes no further false-positive estimate; AMD resumes once the window allows.
+  /// Reads exposure.now, resolve_within and engines only. Pure apart from pruning the window.
+  bool amd_allowed(const Exposure& exposure, int classifying);
   /// Counts in the window ending at t.
   long live_answers(TimePoint t);
   long abandons(TimePoint t);
@@ -241,6 +251,8 @@ class AbandonGovernor {
 
  private:
   void prune(TimePoint t);
+  // K of the rule (abandons of new live answers the window still allows), this engine's share.
+  double abandon_budget(TimePoint now, Duration resolve_within, int engines);
   void charge_risk(TimePoint t, double risk);
   double risk_allowance(TimePoint t, double engines);
   double live_chance_upper(const Exposure& exposure);

@@ -67,6 +67,16 @@ struct EngineOptions {
   Duration max_wrap_up = std::chrono::minutes(15);
   /// Record a journal line for every call state change (not only anomalies). Default: true.
   bool journal_state_changes = true;
+  /// Suspend AMD at the cap: under a compliance profile that counts AMD false positives as
+  /// abandons (ComplianceProfile::abandons_per_machine() > 0, abandon_cap < 1), a call answered
+  /// while the governor's budget cannot take the estimate of one more machine result
+  /// (AbandonGovernor::amd_allowed) is not classified: it goes to an agent as a live answer, or
+  /// waits for one as the hold window says, and is journaled "amd_suspended"
+  /// (CampaignStatistics::amd_suspended counts it). AMD resumes when the rolling window allows.
+  /// No effect under other profiles or without AMD. false = AMD classifies every answer, and
+  /// machine results alone may take the counted rate over the cap (docs/compliance.md, "AMD
+  /// suspended at the cap"). Default: true.
+  bool suspend_amd_at_cap = true;
 };
 
 /// Live statistics of one campaign.
@@ -80,6 +90,10 @@ struct CampaignStatistics {
   long machines = 0;      ///< answered by a machine or a fax (AMD)
   long abandons = 0;      ///< live answers that found no agent within the hold window
   long connects = 0;      ///< bridged to an agent
+  /// Answers put through as live answers without AMD because the counted abandon budget could
+  /// not take one more machine result (EngineOptions::suspend_amd_at_cap); counted among
+  /// live_answers.
+  long amd_suspended = 0;
   /// Abandons / live answers over the whole run so far (0 when none): cumulative, unlike the
   /// compliance window's rate a pacing policy sees (PacingSnapshot::abandon_rate).
   double abandon_rate = 0.0;

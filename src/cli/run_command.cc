@@ -446,6 +446,10 @@ json::object report_run(const RunArgs& args, const CampaignFile& file, Engine& e
   std::printf("  %-28s %ld\n", "live answers", s.live_answers);
   std::printf("  %-28s %ld\n", "connects (bridged)", s.connects);
   std::printf("  %-28s %ld\n", "machines", s.machines);
+  if (s.amd_suspended) {
+    std::printf("  %-28s %ld (put through without AMD at the cap)\n", "AMD suspended",
+                s.amd_suspended);
+  }
   std::printf("  %-28s %ld (%.3f%% of live answers)\n", "abandons", s.abandons,
               100.0 * s.abandon_rate);
   for (const std::string& queue : engine.inbound_queues()) {
@@ -482,6 +486,7 @@ json::object report_run(const RunArgs& args, const CampaignFile& file, Engine& e
                        {"storage", mask_storage_url(args.storage_url)},
                        {"live_answers", s.live_answers},
                        {"connects", s.connects},
+                       {"amd_suspended", s.amd_suspended},
                        {"abandons", s.abandons},
                        {"abandon_rate", s.abandon_rate},
                        {"occupancy", s.occupancy},

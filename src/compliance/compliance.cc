@@ -398,6 +398,30 @@ double AbandonGovernor::risk_allowance(TimePoint t, double engines) {
   return std::max(day_budget - risk_spent(t), 0.0) / kRiskSpreadDecisions;
 }
 
+double AbandonGovernor::abandon_budget(TimePoint now, Duration resolve_within, int engines) {
+  const double cap = profile_.abandon_cap;
+  const double live = static_cast<double>(live_answers(now));
+  // A rolling window loses its oldest live answers while the calls in flight resolve: the
+  // budget is what remains once those are gone (leaving abandons are not credited).
+  long leaving = 0;
+  if (profile_.abandon_window > Duration(0)) {
+    const TimePoint gone_by = now - profile_.abandon_window + resolve_within;
+    for (auto it = live_.begin(); it != live_.end() && *it <= gone_by; ++it) ++leaving;
+  }
+  // Other engines on the campaign spend the same budget with calls in flight this one cannot
+  // see: each takes its share.
+  return (cap * (live - static_cast<double>(leaving)) - counted_abandons(now)) / (1 - cap) /
+         std::max(engines, 1);
+}
+
+bool AbandonGovernor::amd_allowed(const Exposure& s, int classifying) {
+  const double per_machine = profile_.abandons_per_machine();
+  if (per_machine <= 0 || profile_.abandon_cap >= 1.0) return true;
+  // Each answer still being classified may yet end as a machine: its estimate is kept aside.
+  const double needed = (std::max(classifying, 0) + 1) * per_machine / (1 - profile_.abandon_cap);
+  return abandon_budget(s.now, s.resolve_within, s.engines) >= needed - 1e-12;
+}
+
 int AbandonGovernor::clamp(int wanted, const Exposure& s) {
   if (wanted <= 0) return 0;
   const int free_agents = std::max(s.agents_idle - s.calls_waiting, 0);
@@ -406,19 +430,7 @@ int AbandonGovernor::clamp(int wanted, const Exposure& s) {
   const double cap = profile_.abandon_cap;
   // Abandons still allowed before the rate would pass the cap; the agents free now absorb the
   // first live answers (waiting ones first).
-  const double live = static_cast<double>(live_answers(s.now));
-  // A rolling window loses its oldest live answers while the calls in flight resolve: the
-  // budget is what remains once those are gone (leaving abandons are not credited).
-  long leaving = 0;
-  if (profile_.abandon_window > Duration(0)) {
-    const TimePoint gone_by = s.now - profile_.abandon_window + s.resolve_within;
-    for (auto it = live_.begin(); it != live_.end() && *it <= gone_by; ++it) ++leaving;
-  }
-  // Other engines on the campaign spend the same budget with calls in flight this one cannot
-  // see: each takes its share.
-  const double engines = std::max(s.engines, 1);
-  const double budget =
-      (cap * (live - static_cast<double>(leaving)) - counted_abandons(s.now)) / (1 - cap) / engines;
+  const double budget = abandon_budget(s.now, s.resolve_within, s.engines);
   const bool strict = std::clamp(profile_.abandon_guard_risk, 0.0, 0.01) <= 0;
   // A call in flight that ends as an AMD machine adds the assumed false-positive rate to the
   // counted abandons (and nothing to the live answers): the budget keeps that much per call in
@@ -471,7 +483,7 @@ int AbandonGovernor::clamp(int wanted, const Exposure& s) {
     }
     return std::min(t, 1.0);
   };
-  const double allowance = risk_allowance(s.now, engines);
+  const double allowance = risk_allowance(s.now, std::max(s.engines, 1));
   // Allowed with n more launches: the in-flight calls' live answers exceed k with probability
   // at most the allowance. Monotone in n.
   int lo = safe, hi = wanted;

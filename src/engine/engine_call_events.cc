@@ -93,6 +93,10 @@ void Engine::Impl::after_transition(Call& call, const CallStateMachine::Result& 
   TimePoint t = now();
   CallId id = call.attempt.call_id;
   call.attempt.state = r.to;
+  if (call.classifying && r.to != CallState::kAnswered) {
+    call.classifying = false;
+    --c.classifying;
+  }
   if (options.journal_state_changes) {
     journal(c, id, call.attempt.contact_id, "state",
             std::string(to_string(r.from)) + " -> " + to_string(r.to));
@@ -112,12 +116,13 @@ void Engine::Impl::after_transition(Call& call, const CallStateMachine::Result& 
   switch (r.to) {
     case CallState::kAnswered:
       call.attempt.answered_at = t;
-      if (!c.config.amd) {
-        auto human = call.sm.force(CallState::kHuman, t);
-        after_transition(call, human);
-        return;
+      if (c.config.amd && !amd_suspended(c, call, t)) {
+        call.classifying = true;
+        ++c.classifying;
+        break;
       }
-      break;
+      after_transition(call, call.sm.force(CallState::kHuman, t));
+      return;
     case CallState::kHuman: {
       if (call.attempt.answered_at == TimePoint{}) call.attempt.answered_at = t;
       call.attempt.amd = call.sm.amd();  // NONE when the campaign does not use AMD

@@ -74,6 +74,7 @@ struct Engine::Impl {
     AgentId dedicated_agent = kNoAgent;  // preview, call now, owned callback
     AgentId agent = kNoAgent;            // reserved or bridged agent
     bool pending = true;                 // counted in Campaign::pending
+    bool classifying = false;            // counted in Campaign::classifying
     bool waiting = false;                // live answer waiting for an agent
     bool bridged = false;
     bool awaiting_disposition = false;
@@ -127,7 +128,9 @@ struct Engine::Impl {
     long in_flight = 0;
     // statistics
     long attempts = 0, live_answers = 0, machines = 0, abandons = 0, connects = 0;
-    long resolved = 0;  // attempts resolved to a live answer or an end before it
+    long amd_suspended = 0;  // answers put through without AMD at the cap
+    int classifying = 0;     // answered calls whose AMD result is still to come
+    long resolved = 0;       // attempts resolved to a live answer or an end before it
     double resolve_seconds = 0, handle_seconds = 0;
     SampleRing handle_samples, live_resolve_samples, other_resolve_samples;
     TimerId tick_timer = 0;
@@ -482,6 +485,9 @@ struct Engine::Impl {
   void count_live_answer(Campaign& c, TimePoint t);
   void count_abandon(Campaign& c, TimePoint t);
   void count_machine(Campaign& c, TimePoint t);
+  // Whether the call just answered skips AMD because the counted abandon budget cannot take
+  // one more machine result (EngineOptions::suspend_amd_at_cap); counts and journals it if so.
+  bool amd_suspended(Campaign& c, const Call& call, TimePoint t);
   // Once a second on the lease clock, and at most 20 times a wall second (a simulation's lease
   // clock may run hours a second): this engine's counts out, the other engines' in.
   void sync_abandon_counts(Campaign& c);

@@ -1,3 +1,5 @@
+#include <cstdio>
+
 #include "engine/engine_impl.h"
 
 namespace omnivox {
@@ -302,6 +304,22 @@ void Engine::Impl::count_abandon(Campaign& c, TimePoint t) {
 void Engine::Impl::count_machine(Campaign& c, TimePoint t) {
   c.governor->record_amd_machine(t);
   c.shared_counts->add_machine(lease_now());
+}
+
+bool Engine::Impl::amd_suspended(Campaign& c, const Call& call, TimePoint t) {
+  if (!options.suspend_amd_at_cap) return false;
+  AbandonGovernor::Exposure exposure;
+  exposure.now = t;
+  exposure.engines = c.shared_counts->engines();
+  if (c.governor->amd_allowed(exposure, c.classifying)) return false;
+  ++c.amd_suspended;
+  char detail[160];
+  std::snprintf(detail, sizeof detail,
+                "answered without AMD: counted abandon rate %.4f %% in the window, cap %.4f %%, "
+                "%d answers being classified",
+                100 * c.governor->rate(t), 100 * c.governor->profile().abandon_cap, c.classifying);
+  journal(c, call.attempt.call_id, call.attempt.contact_id, "amd_suspended", detail);
+  return true;
 }
 
 void Engine::Impl::sync_abandon_counts(Campaign& c) {

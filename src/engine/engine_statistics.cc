@@ -22,6 +22,7 @@ CampaignStatistics Engine::Impl::stats(const Campaign& c) const {
   s.machines = c.machines;
   s.abandons = c.abandons;
   s.connects = c.connects;
+  s.amd_suspended = c.amd_suspended;
   s.abandon_rate = c.live_answers ? static_cast<double>(c.abandons) / c.live_answers : 0.0;
   s.abandon_rate_window = c.governor->window(t).rate;
   s.talk_seconds = in_state[static_cast<int>(AgentState::kOnCall)] +

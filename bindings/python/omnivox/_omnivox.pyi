@@ -852,6 +852,9 @@ class CampaignStatistics:
         dict[AgentState, int].
         """
     @property
+    def amd_suspended(self) -> int:
+        """Answers put through as live answers without AMD because the counted abandon budget could not take one more machine result (EngineOptions.suspend_amd_at_cap); counted among live_answers."""
+    @property
     def at(self) -> datetime.datetime | None:
         """when taken, on the engine's clock"""
     @property
@@ -1579,6 +1582,11 @@ class EngineOptions:
         """Lease owner token; empty = generated (\"omnivox-<random hex>\"). Default: empty."""
     @owner_token.setter
     def owner_token(self, value: str) -> None: ...
+    @property
+    def suspend_amd_at_cap(self) -> bool:
+        """Suspend AMD at the cap: under a compliance profile that counts AMD false positives as abandons (ComplianceProfile.abandons_per_machine() > 0, abandon_cap < 1), a call answered while the governor's budget cannot take the estimate of one more machine result (AbandonGovernor.amd_allowed) is not classified: it goes to an agent as a live answer, or waits for one as the hold window says, and is journaled \"amd_suspended\" (CampaignStatistics.amd_suspended counts it). AMD resumes when the rolling window allows. No effect under other profiles or without AMD. false = AMD classifies every answer, and machine results alone may take the counted rate over the cap (docs/compliance.md, \"AMD suspended at the cap\"). Default: true."""
+    @suspend_amd_at_cap.setter
+    def suspend_amd_at_cap(self, value: bool) -> None: ...
     @property
     def time_zone_map_path(self) -> str:
         """The phone-prefix → time-zone map file; empty = TimeZoneMap.default_path(). Default: empty."""

@@ -1093,6 +1093,7 @@ void bind_engine(py::module_& m) {
       .def_readwrite("time_zone_map_path", &EngineOptions::time_zone_map_path)
       .def_readwrite("max_wrap_up", &EngineOptions::max_wrap_up)
       .def_readwrite("journal_state_changes", &EngineOptions::journal_state_changes)
+      .def_readwrite("suspend_amd_at_cap", &EngineOptions::suspend_amd_at_cap)
       .def_property(
           "log_sink",
           [](const EngineOptions& o) -> py::object {

@@ -472,6 +472,7 @@ void bind_model(py::module_& m) {
       .def_readonly("machines", &CampaignStatistics::machines)
       .def_readonly("abandons", &CampaignStatistics::abandons)
       .def_readonly("connects", &CampaignStatistics::connects)
+      .def_readonly("amd_suspended", &CampaignStatistics::amd_suspended)
       .def_readonly("abandon_rate", &CampaignStatistics::abandon_rate)
       .def_readonly("abandon_rate_window", &CampaignStatistics::abandon_rate_window)
       .def_readonly("occupancy", &CampaignStatistics::occupancy)
