@@ -494,6 +494,59 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
   EXPECT_FALSE(seen);
 }
 
+// A Storage holds the tenant's DNC lists whole while they have at most 16,384 entries (its
+// refills then read no DNC answers), and reads the answers with the refills' rows when the lists
+// are longer; either way each answer follows every change, through it or another connection.
+TEST(PostgresStorage, DncAnswersFollowChangesWhetherTheListsAreHeldWholeOrNot) {
+  const std::string conninfo = fresh_database("dnc_whole");
+  const std::string db = db_name_of(conninfo);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  auto s = make_postgres_storage(conninfo);
+  auto other = make_postgres_storage(conninfo);
+  add_new_contacts(*s, 3, "d-", "+35191234630");
+  auto answer_becomes = [&](const std::string& campaign, const std::string& number, bool expected) {
+    bool answer = !expected;
+    for (int i = 0; i < 200 && answer != expected; ++i) {  // the notification crosses a socket
+      answer = s->is_dnc(campaign, number);
+      if (answer != expected) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return answer == expected;
+  };
+  auto refill_visits = [&] {
+    return views_visited(*s, "c1", now, kNoContact, now + std::chrono::hours(1)).size();
+  };
+  EXPECT_EQ(refill_visits(), 3u);
+  EXPECT_FALSE(s->is_dnc("c1", "+351912346301"));
+  other->add_dnc("c1", "+351912346301");
+  EXPECT_TRUE(answer_becomes("c1", "+351912346301", true));
+  EXPECT_FALSE(s->is_dnc("c2", "+351912346301"));
+  EXPECT_FALSE(s->is_dnc("c1", "+351912346300"));
+
+  // Longer than a Storage holds whole: answered from the refills' rows and by query.
+  cluster().exec(
+      "INSERT INTO dnc (tenant_id, list, e164) SELECT 'default', 'global', "
+      "'+4420' || g FROM generate_series(1, 16384) g",
+      db);
+  EXPECT_TRUE(answer_becomes("c1", "+442016384", true));
+  EXPECT_EQ(refill_visits(), 3u);
+  EXPECT_TRUE(s->is_dnc("c1", "+351912346301"));
+  EXPECT_FALSE(s->is_dnc("c1", "+351912346302"));
+  other->add_dnc("global", "+351912346302");
+  EXPECT_TRUE(answer_becomes("c1", "+351912346302", true));
+  EXPECT_EQ(refill_visits(), 3u);
+  EXPECT_TRUE(s->is_dnc("c2", "+351912346302"));
+
+  // Short again: held whole again, and still following changes.
+  cluster().exec("DELETE FROM dnc WHERE e164 LIKE '+4420%'", db);
+  EXPECT_TRUE(answer_becomes("c1", "+442016384", false));
+  EXPECT_TRUE(s->is_dnc("c1", "+351912346302"));
+  EXPECT_EQ(refill_visits(), 3u);
+  EXPECT_TRUE(other->remove_dnc("c1", "+351912346301"));
+  EXPECT_TRUE(answer_becomes("c1", "+351912346301", false));
+  s->add_dnc("c1", "+351912346300");
+  EXPECT_TRUE(s->is_dnc("c1", "+351912346300"));
+}
+
 // Engines on one campaign each defer the contacts their refills find outside their window
 // (Storage::defer_contacts). A stored deferral is its engine's hint: it hides a contact only from
 // the Storage objects that wake at that time themselves, never outlives its time, and ends at

@@ -841,8 +841,9 @@ class PostgresStorage final : public Storage {
   // eligibility rules read; the query leaves out contacts deferred until a time this object
   // deferred contacts to (it wakes then) and, with skip_leased_at, contacts under a live lease;
   // each row says which of its numbers are on the campaign's DNC lists, which is_dnc then answers
-  // without a round trip. Pages start small (a refill usually wants a few hundred contacts) and
-  // double.
+  // without a round trip (unless this object holds the tenant's DNC lists whole: is_dnc answers
+  // from them, and the rows say nothing). Pages start small (a refill usually wants a few hundred
+  // contacts) and double.
   std::size_t scan_contact_views(
       const ContactScan& scan, const std::function<ScanStep(const ContactView&)>& visit) override {
     if (!scan.dialable_only && scan.scheduled_after) return scan_scheduled(scan, visit);
@@ -860,6 +861,7 @@ class PostgresStorage final : public Storage {
     // The last scan's deferrals, stored before this scan reads: otherwise it would read each of
     // them again only to leave it out and store it then (75,000 rows of a bank run).
     store_deferrals(scan.campaign_id, deferrals_to_store(scan.campaign_id, due));
+    const bool dnc_read = !dnc_lists_held();
     // Returns false when the visitor stopped.
     auto visit_all = [&](const char* stmt, bool ready) {
       i64 k1 = LLONG_MIN, k2 = LLONG_MIN;
@@ -872,7 +874,7 @@ class PostgresStorage final : public Storage {
                                                     leased_at, k1, k2, page);
           rows.reserve(r.size());
           for (const auto& row : r) {
-            rows.push_back(read_view_row(row, scan.campaign_id, ready ? due : -1));
+            rows.push_back(read_view_row(row, scan.campaign_id, ready ? due : -1, dnc_read));
           }
         });
         for (ViewRow& v : rows) {
@@ -895,9 +897,9 @@ class PostgresStorage final : public Storage {
         page = std::min(page * 2, max_page);
       }
     };
-    if (visit_all("views_callbacks", false)) {
+    if (visit_all(dnc_read ? "views_callbacks" : "views_callbacks_dnc_held", false)) {
       ready_gaps(scan.campaign_id, due, gaps_low, gaps_high);
-      visit_all("views_ready", true);
+      visit_all(dnc_read ? "views_ready" : "views_ready_dnc_held", true);
     }
     hold_back(deferrals, scan.campaign_id);
     store_deferrals(scan.campaign_id, promoted);
@@ -918,7 +920,7 @@ class PostgresStorage final : public Storage {
         rows.clear();
         for (const auto& row : tx.exec_prepared("views_scheduled", options_.tenant,
                                                 scan.campaign_id, after, k1, k2, page)) {
-          rows.push_back(read_view_row(row, scan.campaign_id, -1));
+          rows.push_back(read_view_row(row, scan.campaign_id, -1, true));
         }
       });
       for (const ViewRow& v : rows) {
@@ -1225,20 +1227,31 @@ class PostgresStorage final : public Storage {
     std::string l(list), n(e164);
     autocommit("add_dnc", [&](pqxx::transaction_base& tx) {
       tx.exec_prepared("add_dnc", options_.tenant, l, n);
-      dnc_cache_.clear();
+      forget_dnc_answers_locked();
     });
   }
   bool remove_dnc(std::string_view list, std::string_view e164) override {
     std::string l(list), n(e164);
     return autocommit("remove_dnc", [&](pqxx::transaction_base& tx) {
-      dnc_cache_.clear();
+      forget_dnc_answers_locked();
       return tx.exec_prepared("remove_dnc", options_.tenant, l, n).affected_rows() > 0;
     });
   }
-  // Answered from what this object read since the DNC lists last changed (a refill's scan
-  // reads each number's answer; the omnivox_dnc notification says when to forget them), else
-  // one query.
+  // Answered from the tenant's DNC lists held whole while they are short enough, else from
+  // what this object read since the DNC lists last changed (a refill's scan reads each number's
+  // answer), else one query; the omnivox_dnc notification says when to forget them.
   bool is_dnc(std::string_view campaign_id, std::string_view e164) override {
+    if (dnc_lists_held()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (dnc_lists_ == DncLists::kHeldWhole) {
+        auto it = dnc_lists_by_number_.find(e164);
+        if (it == dnc_lists_by_number_.end()) return false;
+        for (const std::string& list : it->second) {
+          if (list == "global" || list == campaign_id) return true;
+        }
+        return false;
+      }
+    }
     std::string key = dnc_key(campaign_id, e164);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -1345,6 +1358,10 @@ class PostgresStorage final : public Storage {
   static constexpr i64 kFirstViewPage = 128;
   // DNC answers and claimed contacts kept beyond this many are dropped (all of them).
   static constexpr std::size_t kMaxCached = 1 << 16;
+  // The tenant's DNC lists are held whole while they have at most this many entries: refills
+  // then read no DNC answers (a lookup per number of each row they read) and is_dnc reads no
+  // table.
+  static constexpr std::size_t kDncListsHeldWhole = 16384;
   // Deferrals kept in held_back_ beyond this many are dropped (all of them).
   static constexpr std::size_t kMaxHeldBack = 1 << 22;
 
@@ -1374,8 +1391,10 @@ class PostgresStorage final : public Storage {
   };
 
   // Called with mutex_ held (inside run()). `due`: of a scan of the ready contacts, whose
-  // deferrals in held_back_ apply, else -1.
-  ViewRow read_view_row(const pqxx::row& r, const std::string& campaign_id, i64 due) {
+  // deferrals in held_back_ apply, else -1. `dnc_read`: the row says which of its numbers are on
+  // the campaign's DNC lists (not when the lists are held whole).
+  ViewRow read_view_row(const pqxx::row& r, const std::string& campaign_id, i64 due,
+                        bool dnc_read) {
     ViewRow row;
     Contact& v = row.contact;
     v.id = static_cast<ContactId>(r[0].as<i64>());
@@ -1428,6 +1447,7 @@ class PostgresStorage final : public Storage {
         }
       }
     }
+    if (!dnc_read) return row;
     if (dnc_cache_.size() + v.numbers.size() > kMaxCached) dnc_cache_.clear();
     for (std::size_t i = 0; i < v.numbers.size(); ++i) {
       dnc_cache_[dnc_key(campaign_id, v.numbers[i].e164)] = on_dnc[i];
@@ -1444,9 +1464,9 @@ class PostgresStorage final : public Storage {
   // The DNC answers kept are valid until a notification on omnivox_dnc (a DNC list changed,
   // through any connection) arrives; a lost connection may have missed one. With mutex_ held.
   void check_dnc_notifications_locked() {
-    if (dnc_cache_.empty()) return;
+    if (dnc_cache_.empty() && dnc_lists_ == DncLists::kUnread) return;
     if (!conn_) {
-      dnc_cache_.clear();
+      forget_dnc_answers_locked();
       return;
     }
     try {
@@ -1454,10 +1474,39 @@ class PostgresStorage final : public Storage {
     } catch (const std::exception&) {
       drop_connection();
     }
-    if (dnc_changed_) {
-      dnc_cache_.clear();
-      dnc_changed_ = false;
+    if (dnc_changed_) forget_dnc_answers_locked();
+  }
+  // With mutex_ held.
+  void forget_dnc_answers_locked() {
+    dnc_cache_.clear();
+    dnc_lists_by_number_.clear();
+    dnc_lists_ = DncLists::kUnread;
+    dnc_changed_ = false;
+  }
+  // Whether the tenant's DNC lists are held whole (read now when they were not, and the lists
+  // were not found too long since they last changed). Pending notifications are taken before
+  // the lists are read: a change committed after the read notifies again.
+  bool dnc_lists_held() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      check_dnc_notifications_locked();
+      if (dnc_lists_ != DncLists::kUnread) return dnc_lists_ == DncLists::kHeldWhole;
     }
+    return autocommit("read DNC lists", [&](pqxx::transaction_base& tx) {
+      conn_->get_notifs();
+      forget_dnc_answers_locked();
+      const pqxx::result r =
+          tx.exec_prepared("dnc_lists", options_.tenant, static_cast<i64>(kDncListsHeldWhole + 1));
+      if (r.size() > kDncListsHeldWhole) {
+        dnc_lists_ = DncLists::kTooLong;
+        return false;
+      }
+      for (const auto& row : r) {
+        dnc_lists_by_number_[row[1].as<std::string>()].push_back(row[0].as<std::string>());
+      }
+      dnc_lists_ = DncLists::kHeldWhole;
+      return true;
+    });
   }
   // The ranges of deferral times a ready scan visits, as two arrays of bounds (exclusive): all
   // but the times this object deferred contacts to and has not passed. Once one has passed (or
@@ -1825,14 +1874,12 @@ class PostgresStorage final : public Storage {
   void drop_connection() {
     dnc_listener_.reset();
     conn_.reset();
-    dnc_cache_.clear();
-    dnc_changed_ = false;
+    forget_dnc_answers_locked();
   }
 
   void prepare_all() {
     pqxx::connection& c = *conn_;
-    dnc_cache_.clear();
-    dnc_changed_ = false;
+    forget_dnc_answers_locked();
     dnc_listener_ = std::make_unique<DncListener>(c, dnc_changed_);
     // Every statement here is short; a plan whose estimate passes jit_above_cost (the lease
     // question's, while the leases table holds many dead rows) would spend ~20 ms compiling.
@@ -1916,14 +1963,19 @@ class PostgresStorage final : public Storage {
     // key, $7 rows; the ready contacts' $8 and $9: see below. Column 11: the indexes of the numbers
     // on the campaign's DNC lists; 12, 13: the page key; 14: the row version (xmin); 15: the
     // stored deferral.
-    const std::string view_cols =
-        "c.id, c.status, c.priority, c.attempts, c.next_number, c.last_disposition, "
-        "c.last_attempt_at, c.next_attempt_at, c.callback_agent, c.time_zone, "
-        "" OMNIVOX_PG_NUMBERS_OF_C
-        ", "
+    // Column 11 is null in the statements named "..._dnc_held", for an object that holds the
+    // tenant's DNC lists whole.
+    const std::string dnc_column =
         "(SELECT string_agg(p.idx::text, ',' ORDER BY p.idx) FROM phone_numbers p "
         "WHERE p.contact_id = c.id AND EXISTS (SELECT 1 FROM dnc d WHERE d.tenant_id = $1 "
-        "AND d.e164 = p.e164 AND d.list IN ('global', $2))), ";
+        "AND d.e164 = p.e164 AND d.list IN ('global', $2)))";
+    auto view_cols_with = [](const std::string& dnc) {
+      return "c.id, c.status, c.priority, c.attempts, c.next_number, c.last_disposition, "
+             "c.last_attempt_at, c.next_attempt_at, c.callback_agent, c.time_zone, "
+             "" OMNIVOX_PG_NUMBERS_OF_C ", " +
+             dnc + ", ";
+    };
+    const std::string view_cols = view_cols_with(dnc_column);
     const std::string not_leased =
         " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.contact_id = c.id AND l.expiry > $4)";
     c.prepare("views_scheduled",
@@ -1932,14 +1984,16 @@ class PostgresStorage final : public Storage {
                   "WHERE c.tenant_id = $1 AND c.campaign_id = $2 AND c.status IN (1, 2) "
                   "AND c.next_attempt_at > $3 AND (c.next_attempt_at, c.id) > ($4::bigint, "
                   "$5::bigint) ORDER BY c.next_attempt_at, c.id LIMIT $6");
-    c.prepare("views_callbacks",
-              "SELECT " + view_cols +
-                  "c.next_attempt_at, c.id, c.xmin::text::bigint, c.defer_until FROM contacts c "
-                  "WHERE c.tenant_id = $1 "
-                  "AND c.campaign_id = $2 AND c.status = 2 AND c.next_attempt_at <= $3" +
-                  not_leased +
-                  " AND (c.next_attempt_at, c.id) > ($5::bigint, $6::bigint) "
-                  "ORDER BY c.next_attempt_at, c.id LIMIT $7");
+    const std::string callbacks_from =
+        "c.next_attempt_at, c.id, c.xmin::text::bigint, c.defer_until FROM contacts c "
+        "WHERE c.tenant_id = $1 AND c.campaign_id = $2 AND c.status = 2 AND c.next_attempt_at "
+        "<= $3" +
+        not_leased +
+        " AND (c.next_attempt_at, c.id) > ($5::bigint, $6::bigint) "
+        "ORDER BY c.next_attempt_at, c.id LIMIT $7";
+    c.prepare("views_callbacks", "SELECT " + view_cols + callbacks_from);
+    c.prepare("views_callbacks_dnc_held",
+              "SELECT " + view_cols_with("NULL::text") + callbacks_from);
     // The ready contacts: those without a deferral (their own index, contacts_ready_now), and
     // those deferred until a time in one of the ranges ($8[i], $9[i]) — every time but the ones
     // this object deferred contacts to and so wakes at — merged in dialing order. The deferred
@@ -1948,27 +2002,28 @@ class PostgresStorage final : public Storage {
     const std::string ready_from =
         " c.tenant_id = $1 AND c.campaign_id = $2 AND c.status IN (0, 1) "
         "AND c.next_attempt_at <= $3 ";
-    c.prepare(
-        "views_ready",
+    const std::string ready_rows =
         "WITH d AS MATERIALIZED (SELECT x.* FROM unnest($8::bigint[], $9::bigint[]) AS g(lo, hi) "
         "CROSS JOIN LATERAL (SELECT c.id, -(c.priority::bigint) AS k1, c.list_order AS k2 "
         "FROM contacts c WHERE c.defer_until > 0 AND c.defer_until > g.lo AND c.defer_until < "
         "g.hi AND" +
-            ready_from +
-            "OFFSET 0) x) "
-            "SELECT " +
-            view_cols +
-            "k.k1, k.k2, c.xmin::text::bigint, c.defer_until FROM ((SELECT c.id, "
-            "-(c.priority::bigint) AS k1, "
-            "c.list_order AS k2 "
-            "FROM contacts c WHERE c.defer_until = 0 AND" +
-            ready_from + not_leased +
-            " AND (-(c.priority::bigint), c.list_order) > ($5::bigint, $6::bigint) "
-            "ORDER BY -(c.priority::bigint), c.list_order LIMIT $7) UNION ALL "
-            "(SELECT d.id, d.k1, d.k2 FROM d WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE "
-            "l.contact_id = d.id AND l.expiry > $4) AND (d.k1, d.k2) > ($5::bigint, $6::bigint) "
-            "ORDER BY 2, 3 LIMIT $7)) k JOIN contacts c ON c.id = k.id "
-            "ORDER BY k.k1, k.k2 LIMIT $7");
+        ready_from +
+        "OFFSET 0) x) "
+        "SELECT ";
+    const std::string ready_from_keys =
+        "k.k1, k.k2, c.xmin::text::bigint, c.defer_until FROM ((SELECT c.id, "
+        "-(c.priority::bigint) AS k1, "
+        "c.list_order AS k2 "
+        "FROM contacts c WHERE c.defer_until = 0 AND" +
+        ready_from + not_leased +
+        " AND (-(c.priority::bigint), c.list_order) > ($5::bigint, $6::bigint) "
+        "ORDER BY -(c.priority::bigint), c.list_order LIMIT $7) UNION ALL "
+        "(SELECT d.id, d.k1, d.k2 FROM d WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE "
+        "l.contact_id = d.id AND l.expiry > $4) AND (d.k1, d.k2) > ($5::bigint, $6::bigint) "
+        "ORDER BY 2, 3 LIMIT $7)) k JOIN contacts c ON c.id = k.id "
+        "ORDER BY k.k1, k.k2 LIMIT $7";
+    c.prepare("views_ready", ready_rows + view_cols + ready_from_keys);
+    c.prepare("views_ready_dnc_held", ready_rows + view_cols_with("NULL::text") + ready_from_keys);
     // Deferrals whose time has come, ended so their contacts are back in contacts_ready_now.
     c.prepare("wake_deferred",
               "UPDATE contacts SET defer_until = 0 WHERE tenant_id = $1 AND campaign_id = $2 "
@@ -2130,6 +2185,7 @@ class PostgresStorage final : public Storage {
     c.prepare("add_dnc",
               "INSERT INTO dnc (tenant_id, list, e164) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING");
     c.prepare("remove_dnc", "DELETE FROM dnc WHERE tenant_id = $1 AND list = $2 AND e164 = $3");
+    c.prepare("dnc_lists", "SELECT list, e164 FROM dnc WHERE tenant_id = $1 LIMIT $2");
     c.prepare("is_dnc",
               "SELECT 1 FROM dnc WHERE tenant_id = $1 AND e164 = $2 AND list IN ('global', $3) "
               "LIMIT 1");
@@ -2258,6 +2314,18 @@ class PostgresStorage final : public Storage {
   std::vector<std::pair<JournalEntry, i64>> unsettled_lines_;
   // is_dnc's answers by campaign and number (dnc_key), kept until a DNC list changes.
   std::unordered_map<std::string, bool> dnc_cache_;
+  // The tenant's DNC lists, number -> the lists it is on, while dnc_lists_ is kHeldWhole (until
+  // a DNC list changes).
+  enum class DncLists { kUnread, kHeldWhole, kTooLong };
+  DncLists dnc_lists_ = DncLists::kUnread;
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  std::unordered_map<std::string, std::vector<std::string>, StringHash, std::equal_to<>>
+      dnc_lists_by_number_;
   bool dnc_changed_ = false;
   std::unordered_map<ContactId, ClaimedContact> claimed_;
   // Call ids drawn from the sequence and not handed out yet, in order.
