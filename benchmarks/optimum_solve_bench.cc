@@ -44,10 +44,10 @@
 // still reaches them, occupancy (tolerance 1e-6; docs/pacing.md, "AMD with a hold window").
 //
 // --handle-cv instead solves the model with Coxian handle times (OptimumModel::handle_cv) of
-// the stylised p = 0.25 (N = 5, 10, 20), the small team's fit and the bank replay's fit (both
-// without their hold window: the two are not modelled together; N = 10-50 for the bank's, whose
-// N = 50 is past the work limit) at the coefficients of variation of their handle times, against
-// the exponential (cv 1): how far the reference moves when the handle time's second moment
+// the stylised p = 0.25 (N = 5, 10, 20), the small team's fit and the bank replay's fit (without
+// their hold window, N = 10-50 for the bank's, whose N = 50 is past the work limit; and with their
+// 2 s window, k = 8, N = 5 and N = 10-20) at the coefficients of variation of their handle times,
+// against the exponential (cv 1): how far the reference moves when the handle time's second moment
 // enters (docs/pacing.md). Tolerance 1e-6, CPU time of the Coxian solve.
 //
 //   omnivox_optimum_solve_bench [--tolerance 1e-3] [--repeat 3] [--markdown] [--cpu] [--limits]
@@ -132,15 +132,17 @@ struct Fit {
   int agents;
   double p_live, attempt_mean_s, handle_mean_s;
   double cv = 1;
+  double hold_window_s = 0;
 };
 
-// The fit's model (exponential handle times) at tolerance 1e-6.
+// The fit's model (exponential handle times, its hold window) at tolerance 1e-6.
 omnivox::OptimumModel model_of(const Fit& f) {
   omnivox::OptimumModel m;
   m.agents = f.agents;
   m.p_live = f.p_live;
   m.attempt_mean_s = f.attempt_mean_s;
   m.handle_mean_s = f.handle_mean_s;
+  m.hold_window_s = f.hold_window_s;
   m.tolerance = 1e-6;
   return m;
 }
@@ -332,7 +334,10 @@ int run_handle_cv() {
                       {"bank replay, no window", 10, 0.536, 14.2, 237.8, 0.927},
                       {"bank replay, no window", 20, 0.536, 14.2, 237.8, 0.927},
                       {"bank replay, no window", 40, 0.536, 14.2, 237.8, 0.927},
-                      {"bank replay, no window", 50, 0.536, 14.2, 237.8, 0.927}};
+                      {"bank replay, no window", 50, 0.536, 14.2, 237.8, 0.927},
+                      {"small team, 2 s window", 5, 0.45, 15.8, 121.7, 0.952, 2},
+                      {"bank replay, 2 s window", 10, 0.536, 14.2, 237.8, 0.927, 2},
+                      {"bank replay, 2 s window", 20, 0.536, 14.2, 237.8, 0.927, 2}};
   std::printf("| fit | N | p | cv | exponential | Coxian | change (points) | CPU (ms) |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const Fit& f : fits) {

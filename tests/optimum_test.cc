@@ -890,26 +890,49 @@ TEST(OptimumCoxian, IsTheStylisedModelAtCvOneAndProgressiveIsInsensitive) {
     EXPECT_EQ(r.occupancy < exponential.occupancy, cv < 1) << cv;
     last = r.occupancy;
   }
-  m.hold_window_s = 2;
-  EXPECT_THROW(solve_optimum(m), Error);
-  m.hold_window_s = 0;
   m.handle_cv = 0.5;  // below what two phases fit
   EXPECT_THROW(solve_optimum(m), Error);
 }
 
+// Coxian handle times with a hold window: the hold-window model at a coefficient of variation of
+// 1, the Coxian one as the window closes; the window still saves calls.
+TEST(OptimumCoxianHoldWindow, IsTheHoldWindowModelAtCvOneAndTheCoxianOneAsTheWindowCloses) {
+  OptimumModel m = small_team_model(2);
+  m.patience_phases = 4;
+  const OptimumResult hold = solve_optimum(m);
+  m.handle_cv = 1 + 1e-12;
+  EXPECT_NEAR(solve_optimum(m).occupancy, hold.occupancy, 1e-9);
+  for (double cv : {0.75, 1.5}) {
+    m.handle_cv = cv;
+    m.hold_window_s = 2;
+    const OptimumResult r = solve_optimum(m);
+    EXPECT_TRUE(r.threshold_form);
+    EXPECT_NEAR(r.abandon_rate, 0.03, 1e-9);
+    EXPECT_FALSE(r.queue_binding);
+    EXPECT_GT(r.feasible.mean_waiting, 0);
+    EXPECT_EQ(r.occupancy < hold.occupancy, cv < 1) << cv;
+    m.hold_window_s = 0;
+    const OptimumResult coxian = solve_optimum(m);
+    EXPECT_GT(r.occupancy, coxian.occupancy + 0.001) << cv;
+    m.hold_window_s = 1e-3;
+    EXPECT_NEAR(solve_optimum(m).occupancy, coxian.occupancy, 1e-5) << cv;
+  }
+  m.amd_mean_s = 2;
+  m.answered_share = 0.6;
+  EXPECT_THROW(solve_optimum(m), Error);  // not with AMD
+}
+
 // Coxian handle times against the simulator, whose talk times are drawn from 200,000 samples of
 // the fitted Coxian itself: the optimum's feasible targets run in the engine give the occupancy
-// and abandon rate the model computes for them.
+// and abandon rate the model computes for them, without a hold window and with a fixed 2 s one
+// (the model's Erlang(4) patience standing in for it, ~1e-4 of occupancy).
 TEST(OptimumCoxian, TheSimulatorAgreesWithTheModel) {
   OptimumModel m;
   m.agents = 10;
   m.p_live = 0.25;
   m.abandon_cap = 0.03;
   m.handle_cv = 0.75;
-  const OptimumResult opt = solve_optimum(m);
-  ASSERT_TRUE(opt.threshold_form);
-  m.max_in_flight = opt.max_in_flight;
-  const PolicyStats model = evaluate_threshold_policy(m, opt.feasible_target);
+  m.patience_phases = 4;
   std::mt19937_64 rng(7);
   std::exponential_distribution<double> first(2.0 / m.handle_mean_s),
       second(1.0 / (m.handle_mean_s * m.handle_cv * m.handle_cv));
@@ -918,16 +941,28 @@ TEST(OptimumCoxian, TheSimulatorAgreesWithTheModel) {
   for (double& x : samples) x = first(rng) + (on(rng) ? second(rng) : 0.0);
   SimulationOptions world = stylised_world(1, m.p_live, m.attempt_mean_s, m.handle_mean_s);
   world.parametric.talk = Distribution::empirical(samples);
-  const double hours = 100;
-  const SimulatedRuns runs =
-      run_target(world, stylised_campaign("coxian", 0.5, Duration(0)), opt.feasible_target,
-                 m.agents, hours, static_cast<long>(hours * 3600 / m.attempt_mean_s * 8 * 1.3));
-  const auto [o, o_ci] = mean_ci95(runs.occupancy);
-  const auto [a, a_ci] = mean_ci95(runs.abandon_rate);
-  std::printf("simulated %.4f +- %.4f occupancy, %.4f +- %.4f abandon rate; model %.4f, %.4f\n", o,
-              o_ci, a, a_ci, model.occupancy, model.abandon_rate);
-  EXPECT_NEAR(o, model.occupancy, o_ci + 0.002);
-  EXPECT_NEAR(a, model.abandon_rate, a_ci + 0.002);
+  for (double hold_window_s : {0.0, 2.0}) {
+    m.hold_window_s = hold_window_s;
+    m.max_in_flight = 0;
+    const OptimumResult opt = solve_optimum(m);
+    ASSERT_TRUE(opt.threshold_form);
+    m.max_in_flight = opt.max_in_flight;
+    m.max_waiting = opt.max_waiting;
+    const PolicyStats model = evaluate_threshold_policy(m, opt.feasible_target);
+    const double hours = 100;
+    const SimulatedRuns runs =
+        run_target(world, stylised_campaign("coxian", 0.5, seconds_to_duration(hold_window_s)),
+                   opt.feasible_target, m.agents, hours,
+                   static_cast<long>(hours * 3600 / m.attempt_mean_s * 8 * 1.3));
+    const auto [o, o_ci] = mean_ci95(runs.occupancy);
+    const auto [a, a_ci] = mean_ci95(runs.abandon_rate);
+    std::printf(
+        "hold window %.0f s: simulated %.4f +- %.4f occupancy, %.4f +- %.4f abandon rate; model "
+        "%.4f, %.4f\n",
+        hold_window_s, o, o_ci, a, a_ci, model.occupancy, model.abandon_rate);
+    EXPECT_NEAR(o, model.occupancy, o_ci + 0.002);
+    EXPECT_NEAR(a, model.abandon_rate, a_ci + 0.002);
+  }
 }
 
 TEST(Optimum, RejectsInvalidModels) {

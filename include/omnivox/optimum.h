@@ -215,10 +215,13 @@ struct OptimumModel {
   /// R. Marie, "Calculating equilibrium probabilities for lambda(n)/C_k/1/N queues", ACM
   /// SIGMETRICS 1980; Tijms, A First Course in Stochastic Models, 2003, s. 2.4). The state is
   /// then (b, n2, d), n2 of the b calls in their second phase: (N + 1)(N + 2) / 2 rows, each a
-  /// landing state, so the dense solve grows as N^6 (N = 50 is near kOptimumMaxWork). In
-  /// [kOptimumMinHandleCv, kOptimumMaxHandleCv]; only with hold_window_s = 0 and amd_mean_s = 0
-  /// (Error kInvalidArgument otherwise). evaluate_threshold_policy() reads target[b] for every
-  /// n2.
+  /// landing state, so the dense solve grows as N^6 (N = 50 is near kOptimumMaxWork). With a
+  /// hold window the state is (b, n2, queue, d), N (N + 1) / 2 + (N + 1) C(k + W, W) rows (a
+  /// waiting call an agent takes starts in phase 1; the layer is b + q + d, as in the
+  /// hold-window chain); at cv 1 it is the hold-window model, and as the window closes the
+  /// Coxian one (tests OptimumCoxianHoldWindow.*). In [kOptimumMinHandleCv,
+  /// kOptimumMaxHandleCv]; only with amd_mean_s = 0 (Error kInvalidArgument otherwise).
+  /// evaluate_threshold_policy() reads target[b] for every n2 (and queue).
   double handle_cv = 1;
 };
 

@@ -88,11 +88,9 @@ void validate(const OptimumModel& m) {
     invalid("optimum: handle_cv must be between " + show(kOptimumMinHandleCv) + " and " +
             show(kOptimumMaxHandleCv) + " (got " + show(m.handle_cv) + ")");
   }
-  if (m.handle_cv != 1 && (m.hold_window_s > 0 || m.amd_mean_s > 0)) {
-    invalid(
-        "optimum: handle_cv other than 1 is modelled without hold_window_s and amd_mean_s "
-        "(got " +
-        show(m.hold_window_s) + " and " + show(m.amd_mean_s) + " s)");
+  if (m.handle_cv != 1 && m.amd_mean_s > 0) {
+    invalid("optimum: handle_cv other than 1 is modelled without amd_mean_s (got " +
+            show(m.amd_mean_s) + " s)");
   }
   if (m.max_classifying < 0 || m.max_classifying > kOptimumMaxClassifying) {
     invalid("optimum: max_classifying must be in [0, " + std::to_string(kOptimumMaxClassifying) +
@@ -145,7 +143,8 @@ SolveSize solve_size(const OptimumModel& m, double max_in_flight, int waiting = 
   const double configurations = waiting > 0 ? queue_size(phases_of(m), waiting) : 1;
   SolveSize size;
   size.in_flight = max_in_flight;
-  size.rows = has_coxian(m) ? (n + 1) * (n + 2) / 2 : (classifying + 1) * (n + configurations);
+  size.rows = has_coxian(m) ? n * (n + 1) / 2 + (n + 1) * configurations
+                            : (classifying + 1) * (n + configurations);
   size.states = size.rows * (max_in_flight + 1);
   size.evaluation = size.states * (size.rows + 6 + kStateOverhead) + std::pow(size.rows + 1, 3) / 3;
   return size;
@@ -263,8 +262,9 @@ enum Stream {
 
 // The rows of a chain: b alone (the stylised model), b < N or (N, queue configuration) (hold
 // window), (b, c) (AMD), (b, c) at b < N or (N, c, queue configuration) (AMD and a hold window),
-// or (b, n2) (Coxian handle times: n2 of the b calls in their second phase).
-enum class Layout { kPlain, kHold, kAmd, kAmdHold, kCoxian };
+// (b, n2) (Coxian handle times: n2 of the b calls in their second phase), or (b, n2) at b < N and
+// (N, n2, queue configuration) (Coxian handle times and a hold window).
+enum class Layout { kPlain, kHold, kAmd, kAmdHold, kCoxian, kCoxianHold };
 
 // The hold-window model's queue: every multiset of patience phases (1..k) of at most W waiting
 // calls, a "configuration". Each phase ends at rate k / H; the last one's end is an abandon. The
@@ -359,15 +359,18 @@ class Chain {
   static constexpr bool kHold = kLayout == Layout::kHold;
   static constexpr bool kAmd = kLayout == Layout::kAmd;
   static constexpr bool kAmdHold = kLayout == Layout::kAmdHold;
-  static constexpr bool kCoxian = kLayout == Layout::kCoxian;
-  // Calls in classification (AMD), calls waiting in a queue of configurations (hold window).
+  static constexpr bool kCoxianHold = kLayout == Layout::kCoxianHold;
+  // Busy agents by handle-time phase (Coxian), calls in classification (AMD), calls waiting in a
+  // queue of configurations (hold window), and whether a row's configuration is in its table.
+  static constexpr bool kCoxian = kLayout == Layout::kCoxian || kCoxianHold;
   static constexpr bool kClassifies = kAmd || kAmdHold;
-  static constexpr bool kQueues = kHold || kAmdHold;
+  static constexpr bool kQueues = kHold || kAmdHold || kCoxianHold;
+  static constexpr bool kTableQueue = kAmdHold || kCoxianHold;
   // Whether rows are numbered by a layer base other than b alone, or come from a table of
   // (b, second count, configuration) with their moves in pair_moves.
   static constexpr bool kPairs = kClassifies || kCoxian;
   static constexpr bool kByBase = kHold || kPairs;
-  static constexpr int kStreams = kHold ? 7 : kClassifies ? 10 : 5;
+  static constexpr int kStreams = kClassifies ? 10 : kQueues ? 7 : 5;
 
   // classifying: C (AMD only).
   Chain(const OptimumModel& m, int max_in_flight, const WaitingQueue* queue = nullptr,
@@ -414,18 +417,27 @@ class Chain {
       phase2_ = 1.0 / (m.handle_mean_s * cv2);
       on_to_second_ = 1.0 / (2.0 * cv2);
       max_class_ = n_;  // n2 <= b <= N
-      rows_n_ = (n_ + 1) * (n_ + 2) / 2;
-      for (int b = 0; b <= n_; ++b) {
-        for (int n2 = 0; n2 <= b; ++n2) {
-          row_busy_.push_back(b);
-          row_class_.push_back(n2);
+      if constexpr (kCoxianHold) configurations_ = queue_->size();
+      // Rows by increasing (b + q, b, n2, configuration).
+      const int most_waiting = kCoxianHold ? queue_->limit : 0;
+      for (int sum = 0; sum <= n_ + most_waiting; ++sum) {
+        for (int b = std::max(0, sum - most_waiting); b <= std::min(n_, sum); ++b) {
+          for (int n2 = 0; n2 <= b; ++n2) {
+            for (int config = 0; config < (b == n_ ? configurations_ : 1); ++config) {
+              if (b + (kCoxianHold ? queue_->waiting[config] : 0) != sum) continue;
+              row_busy_.push_back(b);
+              row_class_.push_back(n2);
+              row_queue_.push_back(config);
+            }
+          }
         }
       }
+      rows_n_ = static_cast<int>(row_busy_.size());
     }
     if constexpr (kPairs) {
       row_of_.assign(static_cast<std::size_t>(n_ + 1) * (max_class_ + 1) * configurations_, 0);
       for (int r = 0; r < rows_n_; ++r) {
-        row_of_[pair_index(row_busy_[r], row_class_[r], kAmdHold ? row_queue_[r] : 0)] = r;
+        row_of_[pair_index(row_busy_[r], row_class_[r], kTableQueue ? row_queue_[r] : 0)] = r;
       }
     }
     if constexpr (kByBase) {
@@ -449,7 +461,7 @@ class Chain {
     return 0;
   }
   int waiting(int row) const {
-    if constexpr (kAmdHold) return queue_->waiting[row_queue_[row]];
+    if constexpr (kTableQueue) return queue_->waiting[row_queue_[row]];
     return kHold && row > n_ ? queue_->waiting[row - n_] : 0;
   }
   // The row of (b, c) (AMD), (b, c, queue configuration) (AMD and a hold window) or (b, n2)
@@ -838,25 +850,51 @@ class Chain {
   //  Coxian handle times, (b, n2, d), layer b + d: a ringing call is a live answer (a connect in
   //  phase 1, or an abandon with every agent busy) or fails; a call in phase 1 ends it, going on
   //  to phase 2 (the layer kept) or ending; a call in phase 2 ends.
+  //  Coxian handle times and a hold window, (b, n2, configuration, d), layer b + q + d: the same,
+  //  but a live answer with every agent busy joins the queue (the layer kept; abandoned at once
+  //  with W waiting), a call that ends with someone waiting hands its agent to the call nearest
+  //  its deadline (a connect, in phase 1), and the patience phases end as in the hold-window
+  //  chain. Every move that keeps the layer goes to a row of larger (b + q, b, n2, configuration).
   template <class Move>
   void pair_moves(int row, int b, int d, Move move) const {
     if constexpr (kCoxian) {
       const int n2 = row_class_[row], n1 = b - n2;
+      const int config = kCoxianHold ? row_queue_[row] : 0;
       if (d > 0) {
         const double resolve = d * res_;
+        const int joined = kCoxianHold && b == n_ ? queue_->joined[config] : -1;
         if (b < n_) {
           move(row_of(b + 1, n2), d - 1, true, resolve * p_, Event::kConnect);
+        } else if (joined >= 0) {
+          move(row_of(b, n2, joined), d - 1, true, resolve * p_, Event::kNone);
         } else {
           move(row, d - 1, false, resolve * p_, Event::kAbandon);
         }
         move(row, d - 1, false, resolve * (1 - p_), Event::kNone);
       }
+      // A call that ends: its agent takes the waiting call nearest its deadline (in phase 1), if
+      // any.
+      const auto call_ends = [&](int n2_after, double rate) {
+        if (config > 0) {
+          move(row_of(b, n2_after, queue_->served[config]), d, false, rate, Event::kConnect);
+        } else {
+          move(row_of(b - 1, n2_after), d, false, rate, Event::kNone);
+        }
+      };
       if (n1 > 0) {
         const double ends = n1 * phase1_;
-        move(row_of(b, n2 + 1), d, true, ends * on_to_second_, Event::kNone);
-        move(row_of(b - 1, n2), d, false, ends * (1 - on_to_second_), Event::kNone);
+        move(row_of(b, n2 + 1, config), d, true, ends * on_to_second_, Event::kNone);
+        call_ends(n2, ends * (1 - on_to_second_));
       }
-      if (n2 > 0) move(row_of(b - 1, n2 - 1), d, false, n2 * phase2_, Event::kNone);
+      if (n2 > 0) call_ends(n2 - 1, n2 * phase2_);
+      if constexpr (kCoxianHold) {
+        if (config > 0) {
+          for (const WaitingQueue::Move& mv : queue_->moves[config]) {
+            move(row_of(b, n2, mv.to), d, !mv.expires, mv.calls * queue_->theta,
+                 mv.expires ? Event::kAbandon : Event::kNone);
+          }
+        }
+      }
       return;
     }
     // With a hold window, config is the queue's (empty but at b = N).
@@ -927,7 +965,9 @@ class Chain {
   double total_rate(int row, int b, int qw, int d) const {
     if constexpr (kCoxian) {
       const int n2 = row_class_[row];
-      return d * res_ + (b - n2) * phase1_ + n2 * phase2_;
+      const double rate = d * res_ + (b - n2) * phase1_ + n2 * phase2_;
+      if constexpr (kCoxianHold) return rate + waiting(row) * queue_->theta;
+      return rate;
     }
     if constexpr (kHold) return d * res_ + b * hand_ + qw * queue_->theta;
     if constexpr (kAmd) return d * res_ + b * hand_ + qw * classify_;
@@ -1085,7 +1125,7 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const WaitingQueue
     out.threshold_form = all_threshold;
     out.cap_binding =
         std::max(out.feasible.cap_probability, out.infeasible.cap_probability) > kCapMassLimit;
-    if constexpr (kLayout == Layout::kHold || kLayout == Layout::kAmdHold) {
+    if constexpr (Chain<kLayout>::kQueues) {
       out.patience_phases = queue->phases;
       out.max_waiting = queue->limit;
       out.queue_binding = std::max(out.feasible.queue_full_probability,
@@ -1218,7 +1258,10 @@ OptimumResult solve(const OptimumModel& model, const std::atomic<bool>* stop,
   // waiting: W with a hold window, else 0; classifying: C with AMD, else 0.
   auto run = [&](int dmax, int waiting, int classifying) {
     OptimumResult r;
-    if (coxian) {
+    if (coxian && waiting > 0) {
+      const WaitingQueue queue = make_queue(phases_of(model), waiting, model.hold_window_s);
+      r = solve_with_cap<Layout::kCoxianHold>(model, dmax, &queue, 0, stop, target, warm_lambda);
+    } else if (coxian) {
       r = solve_with_cap<Layout::kCoxian>(model, dmax, nullptr, 0, stop, target, warm_lambda);
     } else if (amd && waiting > 0) {
       const WaitingQueue queue = make_queue(phases_of(model), waiting, model.hold_window_s);
@@ -1319,11 +1362,16 @@ PolicyStats evaluate_threshold_policy(const OptimumModel& model, const std::vect
         Chain<Layout::kAmdHold>(model, model.max_in_flight, &queue, nullptr, classifying));
   }
   if (has_coxian(model)) {
-    require_fits(model, model.max_in_flight);
-    const Chain<Layout::kCoxian> chain(model, model.max_in_flight);
-    std::vector<int> rows(static_cast<std::size_t>(chain.rows()));
-    for (int row = 0; row < chain.rows(); ++row) rows[row] = target[chain.busy(row)];
-    return to_stats(chain.evaluate(chain.from_target(rows), 0.0, nullptr, nullptr), model);
+    // Every row takes its busy agents' target, whatever their phases and the queue.
+    const auto by_busy = [&](const auto& chain) {
+      std::vector<int> rows(static_cast<std::size_t>(chain.rows()));
+      for (int row = 0; row < chain.rows(); ++row) rows[row] = target[chain.busy(row)];
+      return to_stats(chain.evaluate(chain.from_target(rows), 0.0, nullptr, nullptr), model);
+    };
+    require_fits(model, model.max_in_flight, waiting);
+    if (waiting == 0) return by_busy(Chain<Layout::kCoxian>(model, model.max_in_flight));
+    const WaitingQueue queue = make_queue(phases_of(model), waiting, model.hold_window_s);
+    return by_busy(Chain<Layout::kCoxianHold>(model, model.max_in_flight, &queue));
   }
   if (!has_hold(model)) {
     require_fits(model, model.max_in_flight);
