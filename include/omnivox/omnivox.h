@@ -840,13 +840,15 @@ enum omnivox_log_level {
  * long and must not call engine functions. */
 typedef void (*omnivox_log_fn)(void* user_data, int level, const char* message);
 
-#define OMNIVOX_ENGINE_OPTIONS_VERSION 1u
+/* Version 2 appended suspend_amd_at_cap; a version-1 struct is still accepted (the field then
+ * takes its default). */
+#define OMNIVOX_ENGINE_OPTIONS_VERSION 2u
 /* Initialiser with the defaults below: omnivox_engine_options o = OMNIVOX_ENGINE_OPTIONS_INIT; */
 #define OMNIVOX_ENGINE_OPTIONS_INIT                                                        \
   {                                                                                        \
     OMNIVOX_ENGINE_OPTIONS_VERSION, NULL, 300000, 250, 900000, OMNIVOX_LOG_WARN, 0, NULL,  \
         OMNIVOX_STORAGE_MEMORY, NULL, NULL, OMNIVOX_TELEPHONY_SIMULATOR, NULL, NULL, NULL, \
-        OMNIVOX_CLOCK_VIRTUAL, 0, NULL, NULL, NULL, NULL                                   \
+        OMNIVOX_CLOCK_VIRTUAL, 0, NULL, NULL, NULL, NULL, 1                                \
   }
 
 /* Engine settings. Start from OMNIVOX_ENGINE_OPTIONS_INIT or omnivox_engine_options_init(),
@@ -892,11 +894,22 @@ typedef struct omnivox_engine_options {
    * Default NULL */
   omnivox_log_fn log_fn;
   void* log_user_data; /* Default NULL */
+
+  /* Version 2. Non-zero: suspend AMD at the abandon cap. Under a compliance profile that counts
+   * AMD false positives as abandons (US_FTC_FCC, UK_OFCOM), an answer the counted abandon budget
+   * cannot take one more machine result for is not classified by AMD but put through as a live
+   * answer (to a free agent, or held as the hold window says) and counted in
+   * omnivox_statistics_extra.amd_suspended; AMD resumes when the rolling window allows. No
+   * effect under other profiles or for campaigns without AMD. 0: AMD classifies every answer,
+   * and machine results alone may take the counted rate over the cap (docs/compliance.md, "AMD
+   * suspended at the cap"). A version-1 struct gets the default. Default 1 (on) */
+  int suspend_amd_at_cap;
 } omnivox_engine_options;
 
 /* Fills *options with the defaults above for struct version `version` (pass
- * OMNIVOX_ENGINE_OPTIONS_VERSION). OMNIVOX_EINVALID for NULL or a version this library does
- * not know (then *options is untouched). Thread-safe. */
+ * OMNIVOX_ENGINE_OPTIONS_VERSION; an older version gets that version's fields only, nothing is
+ * written past them). OMNIVOX_EINVALID for NULL or a version this library does not know (then
+ * *options is untouched). Thread-safe. */
 OMNIVOX_C_API int omnivox_engine_options_init(omnivox_engine_options* options,
                                               unsigned int version);
 
@@ -1126,6 +1139,26 @@ OMNIVOX_C_API int omnivox_engine_idle(omnivox_engine* engine, int* out, char** e
 /* A campaign's live statistics. ENOTFOUND campaign. */
 OMNIVOX_C_API int omnivox_engine_statistics(omnivox_engine* engine, const char* campaign_id,
                                             omnivox_statistics* out, char** errptr);
+
+#define OMNIVOX_STATISTICS_EXTRA_VERSION 1u
+/* Initialiser: omnivox_statistics_extra s = OMNIVOX_STATISTICS_EXTRA_INIT; */
+#define OMNIVOX_STATISTICS_EXTRA_INIT \
+  { OMNIVOX_STATISTICS_EXTRA_VERSION, 0 }
+/* A campaign's live statistics that omnivox_statistics (whose layout is fixed) does not hold.
+ * The caller sets `version`; the library fills the fields of that version. */
+typedef struct omnivox_statistics_extra {
+  unsigned int version; /* OMNIVOX_STATISTICS_EXTRA_VERSION (else EINVALID) */
+  /* Answers put through as live answers without AMD classification because the counted abandon
+   * budget could not take one more machine result (omnivox_engine_options.suspend_amd_at_cap);
+   * counted among omnivox_statistics.live_answers. Calls, since the campaign was added. */
+  int64_t amd_suspended;
+} omnivox_statistics_extra;
+
+/* A campaign's live statistics beyond omnivox_statistics into *out (a simulation's campaign:
+ * through omnivox_simulation_engine()). Thread-safe as omnivox_engine_statistics.
+ * Errors: EINVALID (NULL or dead engine, NULL out, an unknown out->version), ENOTFOUND campaign. */
+OMNIVOX_C_API int omnivox_engine_statistics_extra(omnivox_engine* engine, const char* campaign_id,
+                                                  omnivox_statistics_extra* out, char** errptr);
 /* As omnivox_simulation_explain(). */
 OMNIVOX_C_API int omnivox_engine_explain(omnivox_engine* engine, omnivox_contact_id contact,
                                          omnivox_eligibility* out, char** detail, char** errptr);

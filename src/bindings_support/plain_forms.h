@@ -107,6 +107,8 @@ void fill_statistics(const CampaignStatistics& s, Out& r) {
   put(r.machines, s.machines);
   put(r.abandons, s.abandons);
   put(r.connects, s.connects);
+  // C's omnivox_statistics is fixed in layout: the C API gives this one in its own struct.
+  if constexpr (requires { r.amd_suspended; }) put(r.amd_suspended, s.amd_suspended);
   put(r.abandon_rate, s.abandon_rate);
   if constexpr (requires { r.abandon_rate_window; }) {
     put(r.abandon_rate_window, s.abandon_rate_window);

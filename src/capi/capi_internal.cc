@@ -42,12 +42,17 @@ int fail(char** errptr, int status, std::string_view message) noexcept {
   return status;
 }
 
-void check_version(unsigned int version, unsigned int known, const char* struct_name) {
-  if (version != known) {
+void check_version(unsigned int version, unsigned int newest, const char* struct_name,
+                   unsigned int oldest) {
+  if (oldest == 0) oldest = newest;
+  if (version < oldest || version > newest) {
+    const std::string known =
+        oldest == newest ? "version " + std::to_string(newest)
+                         : "versions " + std::to_string(oldest) + " to " + std::to_string(newest);
     throw CError{OMNIVOX_EINVALID, std::string(struct_name) + ".version " +
                                        std::to_string(version) +
-                                       " is not supported (this library knows version " +
-                                       std::to_string(known) + "; initialise it with its _INIT)"};
+                                       " is not supported (this library knows " + known +
+                                       "; initialise it with its _INIT)"};
   }
 }
 

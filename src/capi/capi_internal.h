@@ -52,8 +52,11 @@ int guarded(const char* function, char** errptr, F&& body) noexcept {
   }
 }
 
-// Throws EINVALID naming the struct unless a host-filled struct's version is the known one.
-void check_version(unsigned int version, unsigned int known, const char* struct_name);
+// Throws EINVALID naming the struct unless a host-filled struct's version is one this library
+// knows: `newest`, or from `oldest` (0 = newest only) on, for a struct that gained fields and
+// keeps taking the versions before (docs/c-api.md, ABI policy).
+void check_version(unsigned int version, unsigned int newest, const char* struct_name,
+                   unsigned int oldest = 0);
 
 bool valid_utf8(const char* s);
 void require(const void* p, const char* name);

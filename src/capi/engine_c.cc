@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <map>
@@ -414,10 +416,13 @@ void omnivox::capi::destroy_simulation_engine(omnivox_engine* engine) {
 
 extern "C" {
 
-int omnivox_engine_options_init(omnivox_engine_options* o, unsigned int version) {
-  if (o == nullptr || version != OMNIVOX_ENGINE_OPTIONS_VERSION) return OMNIVOX_EINVALID;
-  *o = omnivox_engine_options{};
-  o->version = OMNIVOX_ENGINE_OPTIONS_VERSION;
+int omnivox_engine_options_init(omnivox_engine_options* out, unsigned int version) {
+  if (out == nullptr || version < 1 || version > OMNIVOX_ENGINE_OPTIONS_VERSION) {
+    return OMNIVOX_EINVALID;
+  }
+  omnivox_engine_options defaults{};
+  omnivox_engine_options* o = &defaults;
+  o->version = version;
   o->owner_token = nullptr;
   o->lease_ttl_ms = 300000;
   o->decision_interval_ms = 250;
@@ -438,6 +443,11 @@ int omnivox_engine_options_init(omnivox_engine_options* o, unsigned int version)
   o->sip_base_dir = nullptr;
   o->log_fn = nullptr;
   o->log_user_data = nullptr;
+  o->suspend_amd_at_cap = 1;
+  // An older host's struct ends before the fields of later versions: never write past it.
+  const std::size_t size = version == 1 ? offsetof(omnivox_engine_options, suspend_amd_at_cap)
+                                        : sizeof(omnivox_engine_options);
+  std::memcpy(out, &defaults, size);
   return OMNIVOX_OK;
 }
 
@@ -448,7 +458,7 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
     require(options, "options");
     require(out, "out");
     const omnivox_engine_options& o = *options;
-    check_version(o.version, OMNIVOX_ENGINE_OPTIONS_VERSION, "omnivox_engine_options");
+    check_version(o.version, OMNIVOX_ENGINE_OPTIONS_VERSION, "omnivox_engine_options", 1);
     omnivox::EngineOptions eo;
     eo.log_level = log_level_arg(o.log_level);
     if (o.log_fn != nullptr) {
@@ -460,6 +470,7 @@ int omnivox_engine_create(const omnivox_engine_options* options, omnivox_engine*
         omnivox::Duration(positive_ms(o.decision_interval_ms, "options.decision_interval_ms"));
     eo.max_wrap_up = omnivox::Duration(positive_ms(o.max_wrap_up_ms, "options.max_wrap_up_ms"));
     eo.journal_state_changes = o.journal_state_changes != 0;
+    if (o.version >= 2) eo.suspend_amd_at_cap = o.suspend_amd_at_cap != 0;
     if (o.time_zone_map_path != nullptr) {
       eo.time_zone_map_path = text_arg(o.time_zone_map_path, "options.time_zone_map_path");
     }
@@ -988,6 +999,21 @@ int omnivox_engine_statistics(omnivox_engine* engine, const char* campaign_id,
     require(out, "out");
     h.campaign_doc(id);  // ENOTFOUND for an unknown campaign
     omnivox::capi::to_c(h.engine->statistics(id), out);
+  });
+}
+
+int omnivox_engine_statistics_extra(omnivox_engine* engine, const char* campaign_id,
+                                    omnivox_statistics_extra* out, char** errptr) {
+  return guarded("omnivox_engine_statistics_extra", errptr, [&] {
+    ENGINE_HANDLE(engine);
+    std::string id = campaign_arg(campaign_id);
+    require(out, "out");
+    check_version(out->version, OMNIVOX_STATISTICS_EXTRA_VERSION, "omnivox_statistics_extra");
+    h.campaign_doc(id);  // ENOTFOUND for an unknown campaign
+    omnivox_statistics_extra r{};
+    r.version = out->version;
+    r.amd_suspended = h.engine->statistics(id).amd_suspended;
+    *out = r;
   });
 }
 

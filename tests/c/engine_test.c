@@ -691,6 +691,96 @@ static void test_versions(void) {
   script_telephony_destroy(script);
 }
 
+/* A world where machines answer three times as often as people, under UK_OFCOM (each AMD
+ * machine result counts 0.05 abandons), dialled PROGRESSIVE by 10 agents from 09:00 in London.
+ * `version` is the options struct's: 1 = a host compiled before suspend_amd_at_cap. */
+static void run_amd_heavy(unsigned int version, int suspend, omnivox_statistics* st,
+                          omnivox_statistics_extra* extra) {
+  static const char* campaign =
+      "{\"id\": \"amd\", \"dial_mode\": \"PROGRESSIVE\", \"amd\": true, \"max_attempts\": 1,"
+      " \"default_region\": \"GB\", \"compliance\": \"UK_OFCOM\","
+      " \"simulation\": {\"seed\": 5, \"p_live\": 0.15, \"p_machine\": 0.45, \"p_busy\": 0.1,"
+      " \"p_invalid\": 0, \"amd_false_positive\": 0.03, \"talk_s\": {\"exponential\": 60},"
+      " \"wrap_up_s\": 5}}";
+  omnivox_engine_options o;
+  omnivox_engine* engine = NULL;
+  int i, finished = 0;
+  CHECK_OK(omnivox_engine_options_init(&o, version));
+  if (version >= 2) o.suspend_amd_at_cap = suspend;
+  o.simulation_json = campaign;
+  o.start_ms = 1777881600000LL; /* 2026-05-04T08:00:00Z: 09:00 in London */
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return;
+  CHECK_OK(omnivox_engine_add_campaign(engine, campaign, NULL, NULL, &err_));
+  for (i = 0; i < 10; ++i)
+    CHECK_OK(omnivox_engine_add_agent(engine, "amd", "agent", 1, NULL, &err_));
+  for (i = 0; i < 600; ++i) {
+    char number[32];
+    const char* numbers[1];
+    sprintf(number, "+44207946%04d", i);
+    numbers[0] = number;
+    CHECK_OK(omnivox_engine_add_contact(engine, "amd", NULL, numbers, 1, NULL, &err_));
+  }
+  CHECK_OK(omnivox_engine_start_campaign(engine, "amd", &err_));
+  CHECK_OK(omnivox_engine_run_until_done(engine, DAY_MS, &finished, &err_));
+  CHECK(finished == 1);
+  CHECK_OK(omnivox_engine_statistics(engine, "amd", st, &err_));
+  CHECK_OK(omnivox_engine_statistics_extra(engine, "amd", extra, &err_));
+  omnivox_engine_destroy(engine);
+}
+
+static void test_amd_suspended_at_the_cap(void) {
+  omnivox_engine_options o = OMNIVOX_ENGINE_OPTIONS_INIT;
+  omnivox_engine_options v1;
+  omnivox_statistics on, off, old;
+  omnivox_statistics_extra on_x = OMNIVOX_STATISTICS_EXTRA_INIT;
+  omnivox_statistics_extra off_x = OMNIVOX_STATISTICS_EXTRA_INIT;
+  omnivox_statistics_extra old_x = OMNIVOX_STATISTICS_EXTRA_INIT;
+  omnivox_statistics_extra bad = OMNIVOX_STATISTICS_EXTRA_INIT;
+  omnivox_engine* engine = NULL;
+  const unsigned char* past_v1 = (const unsigned char*)&v1.suspend_amd_at_cap;
+
+  /* On by default, from the initialiser and the init function. */
+  CHECK(o.version == 2 && o.suspend_amd_at_cap == 1);
+  memset(&v1, 0xAB, sizeof v1);
+  CHECK(omnivox_engine_options_init(&v1, OMNIVOX_ENGINE_OPTIONS_VERSION) == OMNIVOX_OK);
+  CHECK(v1.suspend_amd_at_cap == 1);
+  /* A version-1 host's struct ends before the field: init writes nothing past its end. */
+  memset(&v1, 0xAB, sizeof v1);
+  CHECK(omnivox_engine_options_init(&v1, 1) == OMNIVOX_OK);
+  CHECK(v1.version == 1 && v1.lease_ttl_ms == 300000 && v1.log_user_data == NULL);
+  CHECK(past_v1[0] == 0xAB && past_v1[sizeof v1.suspend_amd_at_cap - 1] == 0xAB);
+
+  run_amd_heavy(2, 0, &off, &off_x);
+  run_amd_heavy(2, 1, &on, &on_x);
+  run_amd_heavy(1, 0, &old, &old_x); /* version 1: the default, on */
+  printf(
+      "AMD always: %lld machines, %lld live answers; suspended at the cap: %lld machines, "
+      "%lld live answers, %lld put through without AMD\n",
+      (long long)off.machines, (long long)off.live_answers, (long long)on.machines,
+      (long long)on.live_answers, (long long)on_x.amd_suspended);
+  CHECK(off_x.version == OMNIVOX_STATISTICS_EXTRA_VERSION);
+  CHECK(off_x.amd_suspended == 0);
+  CHECK(on_x.amd_suspended > 0);
+  CHECK(old_x.amd_suspended == on_x.amd_suspended && old.machines == on.machines);
+  /* Put through as live answers, not classified: fewer machine results, more live answers. */
+  CHECK(on.machines < off.machines);
+  CHECK(on.live_answers >= off.live_answers + on_x.amd_suspended / 2);
+  CHECK(on.attempts == off.attempts); /* every contact dialled once either way */
+
+  o.start_ms = START_MS;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  if (engine == NULL) return;
+  CHECK_OK(omnivox_engine_add_campaign(engine, "{\"id\": \"x\"}", NULL, NULL, &err_));
+  bad.version = 0;
+  CHECK_ERR(OMNIVOX_EINVALID, "omnivox_statistics_extra.version 0",
+            omnivox_engine_statistics_extra(engine, "x", &bad, &err));
+  CHECK_ERR(OMNIVOX_ENOTFOUND, "nope",
+            omnivox_engine_statistics_extra(engine, "nope", &on_x, &err));
+  CHECK_ERR(OMNIVOX_EINVALID, "out", omnivox_engine_statistics_extra(engine, "x", NULL, &err));
+  omnivox_engine_destroy(engine);
+}
+
 static void test_log_callback(void) {
   omnivox_engine_options o = OMNIVOX_ENGINE_OPTIONS_INIT;
   omnivox_engine* engine = NULL;
@@ -819,6 +909,7 @@ int main(void) {
   test_misuse();
   test_real_time();
   test_versions();
+  test_amd_suspended_at_the_cap();
   test_log_callback();
   test_bounds();
   if (failures != 0) {

@@ -378,6 +378,7 @@ omnivox::EngineOptions engine_options(const EngineConfig& config) {
   }
   o.decision_interval = omnivox::Duration(config.decision_interval_ms);
   o.journal_state_changes = false;
+  o.suspend_amd_at_cap = config.suspend_amd_at_cap;
   return o;
 }
 

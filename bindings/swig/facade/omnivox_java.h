@@ -116,6 +116,14 @@ struct EngineConfig {
   /// Folder against which sip_json's relative paths (WAV files) are resolved. Empty = the
   /// current folder. Default: empty.
   std::string sip_base_dir;
+  /// Suspend AMD at the abandon cap: under a compliance profile that counts AMD false positives
+  /// as abandons (US_FTC_FCC, UK_OFCOM), an answer the counted abandon budget cannot take one
+  /// more machine result for is not classified by AMD but put through as a live answer (to a
+  /// free agent, or held as the hold window says) and counted in Statistics.amdSuspended; AMD
+  /// resumes when the rolling window allows. No effect under other profiles or without AMD.
+  /// false = AMD classifies every answer, and machine results alone may take the counted rate
+  /// over the cap (docs/compliance.md, "AMD suspended at the cap"). Default: true.
+  bool suspend_amd_at_cap = true;
 };
 
 /// What the engine asks a TelephonyBackend to dial (omnivox::OriginateRequest).
@@ -203,7 +211,10 @@ struct Statistics {
   long long live_answers = 0;
   long long machines = 0;
   long long abandons = 0;
-  long long connects = 0;     ///< bridged to an agent
+  long long connects = 0;  ///< bridged to an agent
+  /// Answers put through as live answers without AMD because the counted abandon budget could
+  /// not take one more machine result (EngineConfig.suspendAmdAtCap); counted among live_answers.
+  long long amd_suspended = 0;
   double abandon_rate = 0.0;  ///< abandons / live answers
   /// abandons / live answers in the compliance profile's rolling window (what the cap applies to)
   double abandon_rate_window = 0.0;

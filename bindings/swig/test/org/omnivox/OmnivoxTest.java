@@ -191,6 +191,36 @@ public class OmnivoxTest {
     assertTrue(db.length() > 0);
   }
 
+  /** AMD under UK_OFCOM with a 0.5 % cap: the default world's machine results alone pass it. */
+  private static Statistics runAmdUnderATightCap(EngineConfig config) {
+    config.setSimulatorSeed(7);
+    try (Engine e = Engine.create(config, null, null)) {
+      String id = e.addCampaignJson("{\"id\": \"amd\", \"dial_mode\": \"PROGRESSIVE\","
+              + " \"amd\": true, \"max_attempts\": 1,"
+              + " \"compliance\": {\"base\": \"UK_OFCOM\", \"abandon_cap\": 0.005}}",
+          ".");
+      addContacts(e, id, 300, 6000);
+      e.addAgents(id, 5, true);
+      e.startCampaign(id);
+      assertTrue(e.runUntilDone(48 * HOUR_MS));
+      return e.statistics(id);
+    }
+  }
+
+  @Test
+  public void amdIsSuspendedAtTheCapByDefault() {
+    EngineConfig config = new EngineConfig();
+    assertTrue(config.getSuspendAmdAtCap());
+    Statistics on = runAmdUnderATightCap(config);
+    config.setSuspendAmdAtCap(false);
+    assertFalse(config.getSuspendAmdAtCap());
+    Statistics off = runAmdUnderATightCap(config);
+    assertEquals(0, off.getAmdSuspended());
+    assertTrue(on.getAmdSuspended() > 0);
+    assertTrue(on.getMachines() < off.getMachines());
+    assertEquals(off.getAttempts(), on.getAttempts());
+  }
+
   // ---- Java telephony ----
 
   /** Answers even call ids after 4 s, rings out odd ones; reports through reportAfter. */
