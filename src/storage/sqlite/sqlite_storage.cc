@@ -6,8 +6,10 @@
 #include <absl/container/flat_hash_set.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -943,22 +945,22 @@ class SqliteStorage final : public Storage {
                                                    Duration ttl) override {
     return claim(take_over_lease_, "claim_leases_to_reconcile", ids, owner, now, ttl);
   }
+  // One statement for all the ids (a JSON array of them, expanded by json_each): it returns
+  // the ids it inserted or took over, in no set order, which are then put in the order of `ids`.
   std::vector<ContactId> claim(Stmt& statement, const char* what, std::span<const ContactId> ids,
                                std::string_view owner, TimePoint now, Duration ttl) {
     std::vector<ContactId> claimed;
     claimed.reserve(ids.size());
     std::lock_guard<std::mutex> lock(mutex_);
+    ids_to_json(ids, ids_json_);
     Transaction tx(*this, what, "BEGIN IMMEDIATE");
-    for (ContactId id : ids) {
+    {
       Use u(statement, what);
-      u.bind(1, static_cast<std::int64_t>(id))
-          .bind(2, owner)
-          .bind(3, ms(now + ttl))
-          .bind(4, ms(now));
-      u.run();
-      if (u.changes() > 0) claimed.push_back(id);
+      u.bind(1, std::string_view(ids_json_)).bind(2, owner).bind(3, ms(now + ttl)).bind(4, ms(now));
+      while (u.step()) claimed.push_back(static_cast<ContactId>(u.i64(0)));
     }
     tx.commit();
+    in_order_of(ids, claimed);
     remember_claims(&statement == &claim_lease_, ids, claimed, owner, ms(now + ttl), ttl);
     return claimed;
   }
@@ -1681,18 +1683,22 @@ class SqliteStorage final : public Storage {
     count_by_status_.prepare(db_,
                              "SELECT status, n FROM status_counts "
                              "WHERE tenant_id = ?30 AND campaign_id = ?1");
-    // Claims unless another owner holds a live lease (expiry > now) or, expired, left an open
-    // attempt (reconciliation's to close: take_over_lease_); unknown contacts skipped.
+    // Claims each contact of ?1 (a JSON array of ids, in order) unless another owner holds a
+    // live lease (expiry > now) or, expired, left an open attempt (reconciliation's to close:
+    // take_over_lease_); unknown contacts skipped. Returns the ids claimed: an upsert returns
+    // the rows it inserted or updated, not those its WHERE left alone.
     const std::string claim_sql =
         "INSERT INTO leases (contact_id, owner, expiry, tenant_id) "
-        "SELECT id, ?2, ?3, tenant_id FROM contacts WHERE id = ?1 AND tenant_id = ?30 "
+        "SELECT c.id, ?2, ?3, c.tenant_id FROM json_each(?1) j CROSS JOIN contacts c "
+        "ON c.id = j.value "
+        "WHERE c.tenant_id = ?30 "
         "ON CONFLICT (contact_id) DO UPDATE SET owner = excluded.owner, expiry = excluded.expiry "
         "WHERE leases.owner = excluded.owner OR (leases.expiry <= ?4";
     claim_lease_.prepare(db_, (claim_sql + " AND NOT EXISTS (SELECT 1 FROM attempts WHERE "
                                            "attempts.contact_id = leases.contact_id AND "
-                                           "attempts.disposition = 0))")
+                                           "attempts.disposition = 0)) RETURNING contact_id")
                                   .c_str());
-    take_over_lease_.prepare(db_, (claim_sql + ")").c_str());
+    take_over_lease_.prepare(db_, (claim_sql + ") RETURNING contact_id").c_str());
     renew_lease_.prepare(db_,
                          "UPDATE leases SET expiry = ?1 WHERE contact_id = ?2 AND owner = ?3 "
                          "AND tenant_id = ?30");
@@ -1763,6 +1769,36 @@ class SqliteStorage final : public Storage {
                             "AND campaign_id = ?1 AND minute >= ?2 AND minute < ?3");
     mark_processed_.prepare(
         db_, "INSERT OR IGNORE INTO processed_events (tenant_id, key) VALUES (?30, ?1)");
+  }
+
+  // Puts `subset` (ids drawn from `ids`, each as often as it occurs there at most) in the order
+  // of `ids`.
+  static void in_order_of(std::span<const ContactId> ids, std::vector<ContactId>& subset) {
+    if (std::is_sorted(subset.begin(), subset.end()) && std::is_sorted(ids.begin(), ids.end())) {
+      return;
+    }
+    absl::flat_hash_map<ContactId, std::size_t> left;
+    for (ContactId id : subset) ++left[id];
+    subset.clear();
+    for (ContactId id : ids) {
+      auto it = left.find(id);
+      if (it == left.end() || it->second == 0) continue;
+      --it->second;
+      subset.push_back(id);
+    }
+  }
+
+  // `ids` as a JSON array ("[1,2]"), for json_each.
+  static void ids_to_json(std::span<const ContactId> ids, std::string& out) {
+    out.assign(1, '[');
+    char buf[24];
+    for (ContactId id : ids) {
+      if (out.size() > 1) out.push_back(',');
+      const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, id);
+      (void)ec;  // 24 bytes hold any id
+      out.append(buf, end);
+    }
+    out.push_back(']');
   }
 
   // omnivox_numbers_as_text(json): a contact's numbers as stored before schema version 8 (JSON),
@@ -2024,8 +2060,10 @@ class SqliteStorage final : public Storage {
   static constexpr std::size_t kCallIdsDrawn = 1024;
   CallId next_call_id_ = 0;
   std::size_t call_ids_left_ = 0;
-  // A contact's numbers as text, for the statement that writes them. Guarded by mutex_.
+  // A contact's numbers as text, for the statement that writes them; the ids of a claim as a
+  // JSON array. Guarded by mutex_.
   std::string numbers_text_;
+  std::string ids_json_;
   // The scan_contact_views running (mutex_ held), for omnivox_passed_over; else null.
   const ContactScan* scanning_ = nullptr;
   // is_dnc's answers, by number (most fit a std::string's own buffer: a flat table of them is
