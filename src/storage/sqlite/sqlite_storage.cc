@@ -1518,7 +1518,7 @@ class SqliteStorage final : public Storage {
             &next_list_order_,
             &insert_contact_,
             &get_contact_,
-            &get_leased_contact_,
+            &get_leased_contacts_,
             &update_contact_,
             &put_attributes_,
             &scan_all_,
@@ -1624,11 +1624,13 @@ class SqliteStorage final : public Storage {
         "external_id = ?4 AND priority = ?6 AND status = ?10 AND next_attempt_at = ?16");
     get_contact_.prepare(
         db_, ("SELECT " + cols + " FROM contacts WHERE id = ?1 AND tenant_id = ?30").c_str());
-    get_leased_contact_.prepare(
+    // ?1: a JSON array of contact ids, each looked up by its key.
+    get_leased_contacts_.prepare(
         db_, ("SELECT " + cols +
-              ", leases.owner, leases.expiry FROM contacts JOIN leases ON leases.contact_id = "
-              "contacts.id AND leases.tenant_id = ?30 WHERE contacts.id = ?1 AND "
-              "contacts.tenant_id = ?30")
+              ", leases.owner, leases.expiry FROM (SELECT value AS wanted FROM json_each(?1)) j "
+              "CROSS JOIN contacts ON contacts.id = j.wanted JOIN leases ON leases.contact_id = "
+              "contacts.id AND "
+              "leases.tenant_id = ?30 WHERE contacts.tenant_id = ?30")
                  .c_str());
     scan_all_.prepare(db_, ("SELECT " + cols +
                             " FROM contacts WHERE tenant_id = ?30 AND campaign_id = ?1 "
@@ -1928,30 +1930,39 @@ class SqliteStorage final : public Storage {
     held_.erase(id);
     claimed_.erase(id);
   }
-  // Reads every contact of claimed_ not read yet, in one read transaction. Caller holds mutex_.
+  // Reads every contact of claimed_ not read yet, with its lease, in one statement (the ids as
+  // a JSON array); one no longer fresh, not stored, or whose lease is no longer the one the
+  // claim wrote leaves claimed_ (read alone, if asked). Caller holds mutex_.
   void read_claimed(std::chrono::steady_clock::time_point now) {
-    Transaction tx(*this, "read_contact: claimed", "BEGIN");
+    std::vector<ContactId> wanted;
     for (auto it = claimed_.begin(); it != claimed_.end();) {
-      ClaimedContact& held = it->second;
-      if (held.loaded) {
-        ++it;
+      if (!it->second.loaded && now >= it->second.fresh_until) {
+        it = claimed_.erase(it);
         continue;
       }
-      // The contact and its lease in one statement.
-      Use u(get_leased_contact_, "read_contact: claimed");
-      u.bind(1, static_cast<std::int64_t>(it->first));
-      const bool ours = now < held.fresh_until && u.step() &&
-                        u.view(kContactColumnCount) == held.owner &&
-                        u.i64(kContactColumnCount + 1) == held.expiry;
-      if (!ours) {
-        it = claimed_.erase(it);  // read alone, if asked
-        continue;
-      }
-      held.contact = read_contact(u, /*keep=*/true);
-      held.loaded = true;
+      if (!it->second.loaded) wanted.push_back(it->first);
       ++it;
     }
-    tx.commit();
+    ids_to_json(wanted, ids_json_);
+    {
+      Transaction tx(*this, "read_contact: claimed", "BEGIN");
+      Use u(get_leased_contacts_, "read_contact: claimed");
+      u.bind(1, std::string_view(ids_json_));
+      while (u.step()) {
+        auto held = claimed_.find(static_cast<ContactId>(u.i64(0)));
+        if (held == claimed_.end() || held->second.loaded ||
+            u.view(kContactColumnCount) != held->second.owner ||
+            u.i64(kContactColumnCount + 1) != held->second.expiry) {
+          continue;
+        }
+        held->second.contact = read_contact(u, /*keep=*/true);
+        held->second.loaded = true;
+      }
+    }
+    for (ContactId id : wanted) {
+      auto held = claimed_.find(id);
+      if (held != claimed_.end() && !held->second.loaded) claimed_.erase(held);
+    }
   }
 
   static void bind_contact(Use& u, const Contact& c, const std::string& numbers) {
@@ -2084,7 +2095,7 @@ class SqliteStorage final : public Storage {
   std::optional<absl::flat_hash_map<std::string, std::vector<std::string>>> dnc_lists_;
   bool dnc_lists_stale_ = true;  // read them again at the next check
   Stmt campaign_ids_, put_campaign_, get_campaign_, put_list_, lists_, next_list_order_,
-      insert_contact_, get_contact_, get_leased_contact_, update_contact_, put_attributes_,
+      insert_contact_, get_contact_, get_leased_contacts_, update_contact_, put_attributes_,
       scan_all_, scan_callbacks_, scan_ready_, contact_count_, count_by_status_, claim_lease_,
       renew_lease_, release_lease_, get_lease_, allocate_call_ids_, put_attempt_, attempts_of_,
       scan_attempts_, scan_open_attempts_, add_dnc_, is_dnc_, append_journal_, scan_journal_,
