@@ -369,11 +369,11 @@ const Migration kMigrations[] = {
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
               "one migration per schema version");
 
-// The numbers of contact c as one text, in their order, read back by numbers_from_text: per
-// number "zone_set,attempts,last_disposition,invalid,last_abandon_at,last_machine_at,N:" and
-// then the N bytes of its e164, so any e164 reads back as it was. About half what building
-// them as JSON costs the server, and no JSON to parse (refills read ~400,000 contacts' numbers
-// a bank run).
+// The numbers of contact c as one text, in their order, in storage_codec::numbers_to_text's
+// format (read back by numbers_from_text): per number
+// "zone_set,attempts,last_disposition,invalid,last_abandon_at,last_machine_at,N:" and then the N
+// bytes of its e164, so any e164 reads back as it was. About half what building them as JSON costs
+// the server, and no JSON to parse (refills read ~400,000 contacts' numbers a bank run).
 #define OMNIVOX_PG_NUMBERS_OF_C                                                               \
   "(SELECT COALESCE(string_agg(concat(p.zone_set, ',', p.attempts, ',', p.last_disposition, " \
   "',', p.invalid::integer, ',', p.last_abandon_at, ',', p.last_machine_at, ',', "            \
@@ -506,40 +506,6 @@ std::string ids_array(std::span<const ContactId> ids) {
     out += std::to_string(sorted[i]);
   }
   out += '}';
-  return out;
-}
-
-// The numbers OMNIVOX_PG_NUMBERS_OF_C wrote. Throws std::invalid_argument on text it did not
-// write.
-std::vector<PhoneNumber> numbers_from_text(std::string_view text) {
-  std::vector<PhoneNumber> out;
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  auto field = [&](char after) {
-    i64 v = 0;
-    auto [next, ec] = std::from_chars(p, end, v);
-    if (ec != std::errc() || next == end || *next != after) {
-      throw std::invalid_argument("malformed numbers at byte " + std::to_string(p - text.data()));
-    }
-    p = next + 1;
-    return v;
-  };
-  while (p != end) {
-    PhoneNumber n;
-    n.zone_set = static_cast<ZoneSetId>(field(','));
-    n.attempts = static_cast<std::uint16_t>(field(','));
-    n.last_disposition = static_cast<Disposition>(field(','));
-    n.invalid = field(',') != 0;
-    n.last_abandon_at = tp(field(','));
-    n.last_machine_at = tp(field(','));
-    const i64 bytes = field(':');
-    if (bytes < 0 || bytes > end - p) {
-      throw std::invalid_argument("malformed numbers at byte " + std::to_string(p - text.data()));
-    }
-    n.e164.assign(p, static_cast<std::size_t>(bytes));
-    p += bytes;
-    out.push_back(std::move(n));
-  }
   return out;
 }
 
@@ -1408,7 +1374,7 @@ class PostgresStorage final : public Storage {
     v.callback_agent = static_cast<AgentId>(r[8].as<i64>());
     v.time_zone = r[9].as<std::string>();
     try {
-      v.numbers = numbers_from_text(std::string_view(r[10].c_str(), r[10].size()));
+      numbers_from_text(std::string_view(r[10].c_str(), r[10].size()), v.numbers);
     } catch (const std::exception& e) {
       throw Error(ErrorCode::kStorage, "postgres storage: contact " + std::to_string(v.id) +
                                            ": bad stored numbers: " + e.what());
@@ -2243,7 +2209,7 @@ class PostgresStorage final : public Storage {
     c.priority = r[4].as<std::int32_t>();
     c.list_order = static_cast<std::uint64_t>(r[5].as<i64>());
     try {
-      c.numbers = numbers_from_text(std::string_view(r[6].c_str(), r[6].size()));
+      numbers_from_text(std::string_view(r[6].c_str(), r[6].size()), c.numbers);
       c.attributes = attributes_from_json(r[7].c_str());
     } catch (const std::exception& e) {
       throw Error(ErrorCode::kStorage, "postgres storage: contact " + std::to_string(c.id) +
