@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -887,6 +888,10 @@ TEST(SqliteStorage, DncAdditionByAnotherProcessCountsFromTheNextCheck) {
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
+    // Only the parent holds the write end the child reads: if the parent goes away the read
+    // ends, and so does the child.
+    ::close(to_child[1]);
+    ::close(to_parent[0]);
     char go = 0;
     char done = 'k';
     if (::read(to_child[0], &go, 1) != 1) ::_exit(1);
@@ -899,6 +904,22 @@ TEST(SqliteStorage, DncAdditionByAnotherProcessCountsFromTheNextCheck) {
     (void)ignored;
     ::_exit(0);
   }
+  // A failed ASSERT leaves the test early: the child must not outlive it holding the test's
+  // output open, so every way out closes the pipes and kills and reaps the child.
+  struct ChildGuard {
+    pid_t pid;
+    int fds[3];
+    ~ChildGuard() {
+      for (int fd : fds) ::close(fd);
+      if (pid > 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+  } child{pid, {to_child[0], to_child[1], to_parent[0]}};
+  // The end the child answers on is the child's alone, so a child that dies without answering
+  // ends the read below; to_child[0] stays open here, so a write to a dead child is no SIGPIPE.
+  ::close(to_parent[1]);
   auto s = make_sqlite_storage(path);
   Contact c;
   c.campaign_id = "c1";
@@ -914,9 +935,8 @@ TEST(SqliteStorage, DncAdditionByAnotherProcessCountsFromTheNextCheck) {
   ASSERT_EQ(::write(to_child[1], &go, 1), 1);
   char done = 0;
   ASSERT_EQ(::read(to_parent[0], &done, 1), 1);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  for (int fd : {to_child[0], to_child[1], to_parent[0], to_parent[1]}) ::close(fd);
+  ::waitpid(pid, nullptr, 0);
+  child.pid = -1;
   ASSERT_EQ(done, 'k');
   EXPECT_TRUE(s->is_dnc("c1", number));
   EXPECT_TRUE(s->is_dnc("c2", number));
