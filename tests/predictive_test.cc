@@ -148,5 +148,106 @@ TEST(PredictiveResolve, SolvesAgainForAFewPercentOnceTheSampleDoubled) {
               fresh_at_doubled);
 }
 
+// With AMD the engine reports the answered calls still in classification apart from the ringing
+// ones, and PREDICTIVE reads them as the AMD model of optimum.h does: its launches are the
+// model's targets of ringing calls by busy agents and calls in classification. A call in
+// classification is more likely live than a ringing one, so the more of the calls not yet
+// resolved are in classification, the fewer it launches.
+TEST(PredictiveAmd, LaunchesTheAmdModelsTargetsByCallsInClassification) {
+  std::vector<double> handle(1000, 120.0);
+  // 100,000 attempts, 24.5 % live, 40 % answered and classified in 2 s on average, 20 s to
+  // an answer or a failure (20.8 s to the classification's end), 2 % abandons in the window.
+  const long resolved = 100000;
+  PacingSnapshot s = snapshot_of(3, 7, 0.245, resolved, handle, 10000, 200);
+  s.mean_time_to_resolve_s = 20 + 0.4 * 2;
+  s.classifications_finished = 40000;
+  s.mean_classification_s = 2;
+  s.calls_pending = 6;
+  PredictiveOptions exact;
+  exact.credible_z = 0;  // the estimates as they are, to compare with the model solved here
+  OptimumModel m;
+  m.agents = 10;
+  m.p_live = (0.245 * resolved + 0.5) / (resolved + 1);
+  m.answered_share = (40000 + 0.5) / (resolved + 1);
+  m.amd_mean_s = 2;
+  m.attempt_mean_s = 20.8 - m.answered_share * 2;
+  m.handle_mean_s = 120;
+  m.abandon_cap = 0.9 * 0.03;
+  m.tolerance = 1e-3;
+  const OptimumResult opt = solve_optimum(m);
+  ASSERT_TRUE(opt.threshold_form);
+  ASSERT_GE(opt.infeasible_target_by_classifying.size(), 4u);
+  EXPECT_EQ(opt.infeasible_target_by_classifying[0], opt.infeasible_target);
+  std::vector<int> launches;
+  for (int classifying = 0; classifying <= 3; ++classifying) {
+    s.calls_classifying = classifying;
+    const int ringing = s.calls_pending - classifying;
+    const int progressive = std::max(s.agents_idle - s.calls_pending, 0);
+    // Under the target (2 % of 2.7 %): the bolder of the two bracketing policies.
+    const int target = opt.infeasible_target_by_classifying[classifying][7];
+    launches.push_back(make_predictive_policy(exact)->decide(s));
+    EXPECT_EQ(launches.back(), std::max(target - ringing, progressive))
+        << classifying << " in classification";
+  }
+  EXPECT_GT(launches.front(), launches.back());
+  std::printf(
+      "launches with 6 calls not yet resolved, 0..3 of them in classification: %d %d %d %d\n",
+      launches[0], launches[1], launches[2], launches[3]);
+
+  // Without classifications the model is the stylised one, which counts every call not yet
+  // resolved alike.
+  s.classifications_finished = 0;
+  s.mean_classification_s = 0;
+  s.calls_classifying = 0;
+  const int stylised = make_predictive_policy(exact)->decide(s);
+  s.calls_classifying = 3;
+  EXPECT_EQ(make_predictive_policy(exact)->decide(s), stylised);
+}
+
+// The engine's snapshot counts the calls in classification among the calls not yet resolved,
+// and the classifications finished with their mean time.
+TEST(PredictiveAmd, TheSnapshotCountsTheCallsInClassification) {
+  struct Watch final : PacingPolicy {
+    std::string name() const override { return "watch"; }
+    int decide(const PacingSnapshot& s) override {
+      most_classifying = std::max(most_classifying, s.calls_classifying);
+      within_pending = within_pending && s.calls_classifying <= s.calls_pending;
+      finished = s.classifications_finished;
+      mean_s = s.mean_classification_s;
+      return std::max(s.agents_idle - s.calls_pending, 0);
+    }
+    int most_classifying = 0;
+    bool within_pending = true;
+    long finished = 0;
+    double mean_s = 0;
+  };
+  SimulationOptions world = stylised_world(3, 0.25, 20, 120);
+  world.parametric.p_machine = 0.15;
+  world.parametric.p_busy = 0.6;
+  world.amd_delay = Distribution::exponential(2);
+  Simulation simulation(world, parse_utc("2026-05-04T00:00:00Z"));
+  Engine& engine = simulation.engine();
+  CampaignConfig campaign = stylised_campaign("amd", 0.03, Duration(0));
+  campaign.amd = true;
+  engine.add_campaign(campaign);
+  add_numbered_contacts(engine, "amd", 20000);
+  simulation.add_agents("amd", 10);
+  auto watch = std::make_unique<Watch>();
+  Watch* seen = watch.get();
+  engine.set_pacing_policy("amd", std::move(watch));
+  engine.start_campaign("amd");
+  engine.run_for(std::chrono::hours(4));
+  const CampaignStatistics stats = engine.statistics("amd");
+  EXPECT_TRUE(seen->within_pending);
+  EXPECT_GE(seen->most_classifying, 2);
+  // Every answer is classified (progressive never passes the cap: AMD is never suspended).
+  EXPECT_EQ(stats.amd_suspended, 0);
+  EXPECT_NEAR(static_cast<double>(seen->finished), 0.4 * static_cast<double>(stats.attempts),
+              0.05 * static_cast<double>(stats.attempts));
+  EXPECT_NEAR(seen->mean_s, 2.0, 0.15);
+  std::printf("%ld classifications of %ld attempts, mean %.3f s, at most %d at once\n",
+              seen->finished, stats.attempts, seen->mean_s, seen->most_classifying);
+}
+
 }  // namespace
 }  // namespace omnivox

@@ -275,6 +275,13 @@ struct OptimumResult {
   /// with AMD, those with nobody in classification (it also has one per c).
   std::vector<int> feasible_target;
   std::vector<int> infeasible_target;  ///< the same for `infeasible`
+  /// With AMD, each policy's targets by calls in classification too (with a hold window, those
+  /// with nobody waiting): target_by_classifying[c][b] = T such that, with b busy agents, c
+  /// calls in classification and d ringing, the policy launches max(0, T - d), for c from 0 to
+  /// max_classifying; entry 0 is feasible_target. Empty without AMD or the threshold form.
+  std::vector<std::vector<int>> feasible_target_by_classifying;
+  /// The same for `infeasible` (entry 0 is infeasible_target).
+  std::vector<std::vector<int>> infeasible_target_by_classifying;
   /// True when every solved policy was verified to be of the form "launch up to T(b)".
   bool threshold_form = false;
   int max_in_flight = 0;  ///< the D actually used

@@ -42,6 +42,10 @@ struct PacingSnapshot {
   std::vector<PendingCallView> pending_calls;
   /// Busy agents with their elapsed handle time (only if the policy wants_details()).
   std::vector<BusyAgentView> busy_agents;
+  /// Of calls_pending, the answered calls still in answering-machine detection (AMD): answered,
+  /// not yet handed to an agent as a person nor hung up as a machine. 0 without AMD, and for
+  /// answers put through unclassified (AMD suspended at the cap, EngineOptions). Default: 0.
+  int calls_classifying = 0;
   /// Live answers waiting for an agent right now.
   int calls_waiting = 0;
   /// Dialable entries in the dial queue.
@@ -64,6 +68,12 @@ struct PacingSnapshot {
   std::span<const double> recent_other_resolve_s;
   /// Attempts resolved so far (live answers + attempts ended before one).
   long attempts_resolved = 0;
+  /// AMD classifications finished so far (answers whose classification ended: a person, a
+  /// machine, a fax, or the call ended first). 0 without AMD. Default: 0.
+  long classifications_finished = 0;
+  /// Mean time from the answer to the end of its classification over those, in s (0 until one
+  /// finished; mean_time_to_resolve_s includes it for classified answers). Default: 0.
+  double mean_classification_s = 0;
   /// Share of today's call window still ahead, in the campaign's time zone (1 before it opens,
   /// 0 after it closes).
   double calling_day_left = 1.0;

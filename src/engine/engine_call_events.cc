@@ -96,6 +96,8 @@ void Engine::Impl::after_transition(Call& call, const CallStateMachine::Result& 
   if (call.classifying && r.to != CallState::kAnswered) {
     call.classifying = false;
     --c.classifying;
+    ++c.classified;
+    c.classification_seconds += to_seconds(t - call.attempt.answered_at);
   }
   if (options.journal_state_changes) {
     journal(c, id, call.attempt.contact_id, "state",

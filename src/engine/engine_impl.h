@@ -130,7 +130,9 @@ struct Engine::Impl {
     long attempts = 0, live_answers = 0, machines = 0, abandons = 0, connects = 0;
     long amd_suspended = 0;  // answers put through without AMD at the cap
     int classifying = 0;     // answered calls whose AMD result is still to come
-    long resolved = 0;       // attempts resolved to a live answer or an end before it
+    long classified = 0;     // classifications finished, and their summed times (pacing)
+    double classification_seconds = 0;
+    long resolved = 0;  // attempts resolved to a live answer or an end before it
     double resolve_seconds = 0, handle_seconds = 0;
     SampleRing handle_samples, live_resolve_samples, other_resolve_samples;
     TimerId tick_timer = 0;

@@ -60,6 +60,9 @@ void Engine::Impl::pace(Campaign& c) {
   }
   s.calling_day_left = c.day_left;
   s.calls_pending = c.pending;
+  s.calls_classifying = c.classifying;
+  s.classifications_finished = c.classified;
+  s.mean_classification_s = c.classified > 0 ? c.classification_seconds / c.classified : 0.0;
   s.calls_waiting = static_cast<int>(c.waiting.size());
   sync_abandon_counts(c);
   const AbandonGovernor::Window window = c.governor->window(t);

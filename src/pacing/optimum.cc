@@ -828,6 +828,20 @@ class Chain {
     return out;
   }
 
+  // With AMD, the targets of the rows with nobody waiting by calls in classification: out[c][b],
+  // c = 0..C, b = 0..N. Empty otherwise.
+  std::vector<std::vector<int>> by_busy_and_classifying(const std::vector<int>& target) const {
+    std::vector<std::vector<int>> out;
+    if constexpr (kClassifies) {
+      if (target.empty()) return out;
+      for (int c = 0; c <= max_class_; ++c) {
+        std::vector<int>& by_busy = out.emplace_back(static_cast<std::size_t>(n_) + 1);
+        for (int b = 0; b <= n_; ++b) by_busy[b] = target[row_of(b, c)];
+      }
+    }
+    return out;
+  }
+
  private:
   static constexpr int kMaxPolicyIterations = 200;
 
@@ -1108,6 +1122,8 @@ OptimumResult solve_with_cap(const OptimumModel& m, int dmax, const WaitingQueue
     out.infeasible = to_stats(infeasible.rates, m);
     out.feasible_target = chain.by_busy(feasible.target);
     out.infeasible_target = chain.by_busy(infeasible.target);
+    out.feasible_target_by_classifying = chain.by_busy_and_classifying(feasible.target);
+    out.infeasible_target_by_classifying = chain.by_busy_and_classifying(infeasible.target);
     out.mixing_weight = w;
     Rates mix;
     mix.connects = w * feasible.rates.connects + (1 - w) * infeasible.rates.connects;

@@ -21,11 +21,25 @@
 namespace omnivox {
 namespace {
 
-// A solution of the model: the two bracketing thresholds, T(b) for b busy agents.
+// A solution of the model: the two bracketing thresholds, T(b) for b busy agents. With AMD
+// also by calls in classification, T(b, c), a target of ringing calls (empty for the stylised
+// model, whose T(b) counts every call not yet resolved).
 struct Solution {
   bool ok = false;
   std::vector<int> feasible, infeasible;
+  std::vector<std::vector<int>> feasible_by_classifying, infeasible_by_classifying;
 };
+
+// The stylised model the AMD model reduces to when its classification is folded into the
+// attempt time (a call not yet resolved counts as one, whether ringing or in classification):
+// what PREDICTIVE solved before it read the calls in classification, and its fallback where the
+// AMD model is past the solver's limits (large teams).
+OptimumModel without_amd(OptimumModel m) {
+  m.attempt_mean_s += m.answered_share * m.amd_mean_s;
+  m.amd_mean_s = 0;
+  m.answered_share = 1;
+  return m;
+}
 
 // `warm` is the last solve, used when it was for the same team size: re-solves after an estimate
 // moved start from it (2-3x faster, the same answer to the tolerance; benchmarks/README.md).
@@ -35,13 +49,17 @@ Solution solve_model(const OptimumModel& m, const std::atomic<bool>* stop, Optim
     OptimumResult r = solve_optimum_warm(m, warm, stop);
     if (r.threshold_form && !r.feasible_target.empty()) {
       sol.ok = true;
-      sol.feasible = r.feasible_target;
-      sol.infeasible = r.infeasible_target;
+      sol.feasible = std::move(r.feasible_target);
+      sol.infeasible = std::move(r.infeasible_target);
+      sol.feasible_by_classifying = std::move(r.feasible_target_by_classifying);
+      sol.infeasible_by_classifying = std::move(r.infeasible_target_by_classifying);
     }
   } catch (const std::exception&) {
     sol.ok = false;  // past the solver's limits, or stopped: the policy stays as it was
     warm = {};       // a stopped solve leaves it half-updated
   }
+  const bool stopped = stop != nullptr && stop->load(std::memory_order_relaxed);
+  if (!sol.ok && m.amd_mean_s > 0 && !stopped) return solve_model(without_amd(m), stop, warm);
   return sol;
 }
 
@@ -154,19 +172,33 @@ class PredictivePolicy final : public PacingPolicy {
 
     const int modelled = std::min(staffed, 100);
     adopt_finished_solves();
-    auto [sol, fit] = choose(modelled, est.p_live, est.attempt_mean_s, est.handle_mean_s,
-                             s.attempts_resolved, !s.real_time);
+    auto [sol, fit] = choose(modelled, est, s.attempts_resolved, !s.real_time);
     if (sol == nullptr || !sol->ok) return progressive;
-    if (options_.plan_within_governor_risk > 0 && fit == staffed && !s.real_time) {
+    if (options_.plan_within_governor_risk > 0 && fit == staffed && !s.real_time &&
+        sol->feasible_by_classifying.empty()) {
       sol = within_governor(s, staffed, *sol);
     }
     // Time-share the two bracketing thresholds by the measured rate: under target, the bolder.
-    const std::vector<int>& targets =
-        s.abandon_rate < target && !sol->infeasible.empty() ? sol->infeasible : sol->feasible;
+    const bool bolder = s.abandon_rate < target && !sol->infeasible.empty();
     // A solution for another team size (teams over 100, or a size not solved yet) is scaled.
-    double scale = static_cast<double>(staffed) / fit;
-    int b = std::min(static_cast<int>(std::lround((busy + s.calls_waiting) / scale)),
-                     static_cast<int>(targets.size()) - 1);
+    const double scale = static_cast<double>(staffed) / fit;
+    auto scaled_down = [&](int n, std::size_t places) {
+      return std::min(static_cast<int>(std::lround(n / scale)), static_cast<int>(places) - 1);
+    };
+    const int busy_or_waiting = busy + s.calls_waiting;
+    const auto& by_classifying =
+        bolder ? sol->infeasible_by_classifying : sol->feasible_by_classifying;
+    if (!by_classifying.empty()) {
+      // The AMD model's state: b busy, c in classification, the rest of the calls not yet
+      // resolved ringing; its target counts the ringing calls.
+      const int classifying = std::clamp(s.calls_classifying, 0, s.calls_pending);
+      const auto& targets = by_classifying[scaled_down(classifying, by_classifying.size())];
+      const int b = scaled_down(busy_or_waiting, targets.size());
+      const int wanted_ringing = static_cast<int>(std::lround(targets[b] * scale));
+      return std::max(wanted_ringing - (s.calls_pending - classifying), progressive);
+    }
+    const std::vector<int>& targets = bolder ? sol->infeasible : sol->feasible;
+    const int b = scaled_down(busy_or_waiting, targets.size());
     int wanted_in_flight = static_cast<int>(std::lround(targets[b] * scale));
     return std::max(wanted_in_flight - s.calls_pending, progressive);
   }
@@ -229,9 +261,12 @@ class PredictivePolicy final : public PacingPolicy {
   // The model's parameters, each moved by `credible_z` posterior standard deviations towards
   // fewer launches (a higher p, a longer handle time, a shorter attempt time), so that the
   // margin is wide on the first data and vanishes as the sample grows.
+  // With AMD (classifications seen), attempt_mean_s is the time to an answer or a failure and
+  // the answered calls' classification has its own mean; amd_mean_s = 0 otherwise.
   struct Estimates {
     bool ready = false;
     double p_live = 0, attempt_mean_s = 0, handle_mean_s = 0;
+    double answered_share = 1, amd_mean_s = 0;
   };
 
   // Estimates from the first resolved attempts on, without the bias of a start: calls still
@@ -247,8 +282,11 @@ class PredictivePolicy final : public PacingPolicy {
     Estimates e;
     if (options_.known_p_live > 0 && options_.known_attempt_mean_s > 0 &&
         options_.known_handle_mean_s > 0) {
-      return {true, std::min(options_.known_p_live, 1.0), options_.known_attempt_mean_s,
-              options_.known_handle_mean_s};
+      e.ready = true;
+      e.p_live = std::min(options_.known_p_live, 1.0);
+      e.attempt_mean_s = options_.known_attempt_mean_s;
+      e.handle_mean_s = options_.known_handle_mean_s;
+      return e;
     }
     // The engine's resolve-time and p estimates start after 20 resolved attempts.
     const long resolved = s.attempts_resolved;
@@ -264,7 +302,21 @@ class PredictivePolicy final : public PacingPolicy {
     const double p = (live + 0.5) / (n + 1);
     e.p_live = std::clamp(p + z * std::sqrt(p * (1 - p) / (n + 2)), 0.02, 1.0);
     const double attempt = (s.mean_time_to_resolve_s * n + running_attempts) / n;
-    e.attempt_mean_s = std::max(attempt * std::max(1 - z / std::sqrt(n), 0.5), 1.0);
+    const double shorter = std::max(1 - z / std::sqrt(n), 0.5);
+    e.attempt_mean_s = std::max(attempt * shorter, 1.0);
+    // With AMD the model of optimum.h splits the time to resolve into ringing and the answered
+    // calls' classification, which the engine reports apart, so that the calls in
+    // classification (more likely live than a ringing one) are read as such.
+    const double classified = static_cast<double>(s.classifications_finished);
+    if (s.classifications_finished >= kMinClassifications && s.mean_classification_s > 0) {
+      const double answered = std::clamp((classified + 0.5) / (n + 1), e.p_live, 1.0);
+      const double ringing = attempt - answered * s.mean_classification_s;
+      if (ringing * shorter >= 1.0 && s.mean_classification_s * shorter >= kOptimumMinTimeS) {
+        e.answered_share = answered;
+        e.amd_mean_s = s.mean_classification_s * shorter;
+        e.attempt_mean_s = ringing * shorter;
+      }
+    }
     const double handles = static_cast<double>(handles_);
     const double handle = (handle_seconds_ + running_handle) / handles;
     e.handle_mean_s = std::max(handle * (1 + z / std::sqrt(handles)), 1.0);
@@ -361,20 +413,25 @@ class PredictivePolicy final : public PacingPolicy {
   // (agents logging in or out one by one at a shift change must not trigger a solve each).
   // With a virtual clock a solve runs inline (time stands still meanwhile, and runs stay
   // reproducible); with a real one on the worker thread, the last solution serving meanwhile.
-  std::pair<const Solution*, int> choose(int agents, double p, double attempt_mean,
-                                         double handle_mean, long resolved, bool inline_solve) {
+  std::pair<const Solution*, int> choose(int agents, const Estimates& est, long resolved,
+                                         bool inline_solve) {
     auto far = [](double a, double b) { return std::abs(std::log(a / b)) > kResolveDrift; };
-    bool drifted = far(p, at_.p_live) || far(attempt_mean, at_.attempt_mean_s) ||
-                   far(handle_mean, at_.handle_mean_s) ||
+    const bool amd_changed = (est.amd_mean_s > 0) != (at_.amd_mean_s > 0) ||
+                             (est.amd_mean_s > 0 && (far(est.amd_mean_s, at_.amd_mean_s) ||
+                                                     far(est.answered_share, at_.answered_share)));
+    bool drifted = far(est.p_live, at_.p_live) || far(est.attempt_mean_s, at_.attempt_mean_s) ||
+                   far(est.handle_mean_s, at_.handle_mean_s) || amd_changed ||
                    std::abs(counted_machines_ - at_counted_machines_) > kResolveDrift * allowance_;
     bool grown = resolved >= std::max(resolved_at_solve_ + 200L, 2 * resolved_at_solve_);
     if (generation_ == 0 || allowance_step_ != at_step_ || (drifted && grown)) {
       ++generation_;
       resolved_at_solve_ = resolved;
       at_step_ = allowance_step_;
-      at_.p_live = std::min(1.0, p);
-      at_.attempt_mean_s = attempt_mean;
-      at_.handle_mean_s = handle_mean;
+      at_.p_live = std::min(1.0, est.p_live);
+      at_.attempt_mean_s = est.attempt_mean_s;
+      at_.handle_mean_s = est.handle_mean_s;
+      at_.amd_mean_s = est.amd_mean_s;
+      at_.answered_share = est.amd_mean_s > 0 ? std::max(est.answered_share, at_.p_live) : 1.0;
       at_counted_machines_ = counted_machines_;
       at_.abandon_cap = std::clamp(allowance_ - counted_machines_, 0.0, 0.5);
       at_.tolerance = 1e-3;  // occupancy within ~0.1 % of the exact optimum, 4x faster
@@ -438,7 +495,9 @@ class PredictivePolicy final : public PacingPolicy {
   static constexpr int kUnset = -1000;
   // The governor's risk for its bound of p at the default abandon_guard_risk (10^4 x 10^-9).
   static constexpr double kGovernorRateBoundRisk = 1e-5;
-  static constexpr long kMinHandles = 10;    // finished calls before the handle time is trusted
+  static constexpr long kMinHandles = 10;  // finished calls before the handle time is trusted
+  // Finished classifications before the AMD model is used (the stylised one until then).
+  static constexpr long kMinClassifications = 20;
   static constexpr long kRecentLive = 2000;  // live answers behind the recent abandon rate
   // Live answers in the compliance window before their counted share without abandons is used.
   static constexpr long kMinLiveForCountedShare = 100;

@@ -2244,11 +2244,17 @@ class OptimumResult:
     def feasible_target(self) -> List[int]:
         """Each policy as launch-up-to targets: target[b] = T such that, with b busy agents and d in flight, the policy launches max(0, T - d) attempts. Filled when the solved policy has this threshold form (checked state by state, see `threshold_form`). With a hold window, the targets with nobody waiting (the solved policy also has one per queue configuration); with AMD, those with nobody in classification (it also has one per c)."""
     @property
+    def feasible_target_by_classifying(self) -> List[List[int]]:
+        """With AMD, each policy's targets by calls in classification too (with a hold window, those with nobody waiting): target_by_classifying[c][b] = T such that, with b busy agents, c calls in classification and d ringing, the policy launches max(0, T - d), for c from 0 to max_classifying; entry 0 is feasible_target. Empty without AMD or the threshold form."""
+    @property
     def infeasible(self) -> PolicyStats:
         """the policy with abandon ratio > cap (see `feasible`)"""
     @property
     def infeasible_target(self) -> List[int]:
         """the same for `infeasible`"""
+    @property
+    def infeasible_target_by_classifying(self) -> List[List[int]]:
+        """The same for `infeasible` (entry 0 is infeasible_target)."""
     @property
     def lambda_(self) -> float:
         """The Lagrange multiplier: penalty per abandon in units of one connect (0 if the cap does not bind; +infinity for abandon_cap = 0)."""
@@ -2489,6 +2495,11 @@ class PacingSnapshot:
     @calling_day_left.setter
     def calling_day_left(self, value: float) -> None: ...
     @property
+    def calls_classifying(self) -> int:
+        """Of calls_pending, the answered calls still in answering-machine detection (AMD): answered, not yet handed to an agent as a person nor hung up as a machine. 0 without AMD, and for answers put through unclassified (AMD suspended at the cap, EngineOptions). Default: 0."""
+    @calls_classifying.setter
+    def calls_classifying(self, value: int) -> None: ...
+    @property
     def calls_pending(self) -> int:
         """Attempts launched and not yet resolved to a live answer or an end (QUEUED..ANSWERED)."""
     @calls_pending.setter
@@ -2498,6 +2509,11 @@ class PacingSnapshot:
         """Live answers waiting for an agent right now."""
     @calls_waiting.setter
     def calls_waiting(self, value: int) -> None: ...
+    @property
+    def classifications_finished(self) -> int:
+        """AMD classifications finished so far (answers whose classification ended: a person, a machine, a fax, or the call ended first). 0 without AMD. Default: 0."""
+    @classifications_finished.setter
+    def classifications_finished(self, value: int) -> None: ...
     @property
     def dial_queue_size(self) -> int:
         """Dialable entries in the dial queue."""
@@ -2513,6 +2529,11 @@ class PacingSnapshot:
         """live answers in the compliance window"""
     @live_answers.setter
     def live_answers(self, value: int) -> None: ...
+    @property
+    def mean_classification_s(self) -> float:
+        """Mean time from the answer to the end of its classification over those, in s (0 until one finished; mean_time_to_resolve_s includes it for classified answers). Default: 0."""
+    @mean_classification_s.setter
+    def mean_classification_s(self, value: float) -> None: ...
     @property
     def mean_handle_s(self) -> float:
         """Mean handle time (bridge → end of wrap-up), in s, estimated online (prior: 120 s)."""

@@ -293,6 +293,7 @@ void bind_policy_types(py::module_& m) {
       .def_readwrite("busy_elapsed_s", &PacingSnapshot::busy_elapsed_s)
       .def_readwrite("calls_pending", &PacingSnapshot::calls_pending)
       .def_readwrite("pending_elapsed_s", &PacingSnapshot::pending_elapsed_s)
+      .def_readwrite("calls_classifying", &PacingSnapshot::calls_classifying)
       .def_readwrite("calls_waiting", &PacingSnapshot::calls_waiting)
       .def_readwrite("dial_queue_size", &PacingSnapshot::dial_queue_size)
       .def_readwrite("live_answer_probability", &PacingSnapshot::live_answer_probability)
@@ -320,6 +321,8 @@ void bind_policy_types(py::module_& m) {
                      "Busy agents with their elapsed handle time (only if the policy "
                      "wants_details()).")
       .def_readwrite("attempts_resolved", &PacingSnapshot::attempts_resolved)
+      .def_readwrite("classifications_finished", &PacingSnapshot::classifications_finished)
+      .def_readwrite("mean_classification_s", &PacingSnapshot::mean_classification_s)
       .def_readwrite("calling_day_left", &PacingSnapshot::calling_day_left)
       .def_readwrite("abandon_rate", &PacingSnapshot::abandon_rate)
       .def_readwrite("abandon_cap", &PacingSnapshot::abandon_cap)
@@ -330,6 +333,7 @@ void bind_policy_types(py::module_& m) {
   def_fast_number<&PacingSnapshot::agents_paused>(snapshot, "agents_paused");
   def_fast_number<&PacingSnapshot::agents_busy>(snapshot, "agents_busy");
   def_fast_number<&PacingSnapshot::calls_pending>(snapshot, "calls_pending");
+  def_fast_number<&PacingSnapshot::calls_classifying>(snapshot, "calls_classifying");
   def_fast_number<&PacingSnapshot::calls_waiting>(snapshot, "calls_waiting");
   def_fast_number<&PacingSnapshot::dial_queue_size>(snapshot, "dial_queue_size");
   def_fast_number<&PacingSnapshot::live_answer_probability>(snapshot, "live_answer_probability");
@@ -545,6 +549,10 @@ void bind_planning(py::module_& m) {
       .def_readonly("mixing_weight", &OptimumResult::mixing_weight)
       .def_readonly("feasible_target", &OptimumResult::feasible_target)
       .def_readonly("infeasible_target", &OptimumResult::infeasible_target)
+      .def_readonly("feasible_target_by_classifying",
+                    &OptimumResult::feasible_target_by_classifying)
+      .def_readonly("infeasible_target_by_classifying",
+                    &OptimumResult::infeasible_target_by_classifying)
       .def_readonly("threshold_form", &OptimumResult::threshold_form)
       .def_readonly("max_in_flight", &OptimumResult::max_in_flight)
       .def_readonly("cap_binding", &OptimumResult::cap_binding)

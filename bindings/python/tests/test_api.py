@@ -182,6 +182,11 @@ def test_optimum_model_takes_amd_a_handle_cv_and_an_in_flight_limit():
     r = omnivox.solve_optimum(amd)
     assert r.max_classifying >= 4 and not r.classifying_binding
     assert r.abandon_rate <= 0.03 + 1e-9
+    # Targets of ringing calls by calls in classification: entry 0 is nobody classifying.
+    assert len(r.feasible_target_by_classifying) == r.max_classifying + 1
+    assert r.feasible_target_by_classifying[0] == r.feasible_target
+    assert r.infeasible_target_by_classifying[0] == r.infeasible_target
+    assert r.feasible_target_by_classifying[2][0] <= r.feasible_target[0]
     for stats in (r.feasible, r.infeasible):
         assert stats.mean_classifying > 0 and stats.classifying_full_probability < 1e-6
         assert stats.machine_results_per_hour == pytest.approx(
@@ -230,7 +235,8 @@ def test_policies_are_objects():
     p.parameter = 100  # clamped
     assert p.parameter == p.parameter_max
     s = omnivox.PacingSnapshot()
-    s.agents_idle, s.agents_logged_in, s.calls_pending = 4, 4, 1
+    assert (s.calls_classifying, s.classifications_finished, s.mean_classification_s) == (0, 0, 0)
+    s.agents_idle, s.agents_logged_in, s.calls_pending, s.calls_classifying = 4, 4, 1, 1
     assert omnivox.policies.progressive().decide(s) == 3
     assert omnivox.policies.power(2.0).decide(s) == 7
     assert omnivox.policies.preview().decide(s) == 0
