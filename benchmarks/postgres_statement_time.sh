@@ -2,7 +2,7 @@
 # The bank campaign (examples/campaigns/bank.json) run once with `omnivox run` against a new
 # throwaway PostgreSQL cluster with pg_stat_statements loaded (otherwise as bank_by_backend.sh
 # starts one): prints the run's wall and CPU seconds with the load before and after, the server's
-# statement time, WAL and buffers touched in all, the statements that took most of the time (with
+# CPU seconds and statement time, WAL and buffers touched in all, the statements that took most of the time (with
 # their WAL and buffers: these two do not depend on the machine's load), the updates per table and
 # how many were HOT, and the size of `contacts` (whole, heap) and of `contact_attributes`
 # (benchmarks/README.md). Keeps the run's output (calls.csv,
@@ -40,6 +40,15 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 read -r wall user sys <"$work/time"
 echo "wall $wall s, CPU $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') s, load" \
   "$load_before -> $(cut -d' ' -f1-3 /proc/loadavg)"
+# The server's CPU seconds (user + system) since it started: its exited processes' (the run's
+# backend among them), which the postmaster has reaped, and those still running. Less moved by
+# the machine's load than the statement time, which counts the time a backend waits for a core.
+postmaster=$(head -1 "$work/pg/data/postmaster.pid")
+server_ticks=$(awk '{ print $16 + $17 }' "/proc/$postmaster/stat")
+for child in $(cat "/proc/$postmaster/task/$postmaster/children"); do
+  server_ticks=$((server_ticks + $(awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || echo 0)))
+done
+echo "server CPU $(awk -v t="$server_ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }') s"
 "${psql[@]}" -c "SELECT 'server statement time ' || round(sum(total_exec_time)::numeric / 1000, 2)
   || ' s, ' || sum(calls) || ' statements, WAL ' || pg_size_pretty(sum(wal_bytes))
   || ', buffers touched ' || sum(shared_blks_hit + shared_blks_read) FROM pg_stat_statements

@@ -358,39 +358,141 @@ TEST(PostgresStorage, ConcurrentOpensMigrateOnce) {
 // What schema version 10 moves, moved back: the contacts' key and dialing order indexes of
 // contacts again (as versions 1 and 2 made them), contact_keys dropped: a database as version 9
 // left it.
-const std::string kUndoVersion10 =
+// A contact of campaign c1 whose numbers have every field set and e164s of any bytes: the
+// delimiters of the stored text, quotes, backslashes, an empty one, multibyte characters.
+Contact contact_with_odd_numbers(const std::string& external_id, TimePoint now) {
+  Contact c;
+  c.campaign_id = "c1";
+  c.external_id = external_id;
+  const std::vector<std::string> odd = {"+351912345678", "1,2:3;4", "", "\"q\" \\ ,9:", "ünï 📞"};
+  for (std::size_t i = 0; i < odd.size(); ++i) {
+    PhoneNumber n;
+    n.e164 = odd[i];
+    n.zone_set = static_cast<ZoneSetId>(i == 0 ? 0xFFFFFFFFu : i);
+    n.attempts = static_cast<std::uint16_t>(i * 3);
+    n.last_disposition = i == 1 ? Disposition::kBusy : Disposition::kNone;
+    n.invalid = i == 2;
+    n.last_abandon_at = i == 3 ? now - std::chrono::hours(30) : TimePoint{};
+    n.last_machine_at = i == 4 ? now - std::chrono::minutes(5) : TimePoint{};
+    c.numbers.push_back(n);
+  }
+  return c;
+}
+
+void expect_same_numbers(const std::vector<PhoneNumber>& got,
+                         const std::vector<PhoneNumber>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].e164, want[i].e164);
+    EXPECT_EQ(got[i].zone_set, want[i].zone_set);
+    EXPECT_EQ(got[i].attempts, want[i].attempts);
+    EXPECT_EQ(got[i].last_disposition, want[i].last_disposition);
+    EXPECT_EQ(got[i].invalid, want[i].invalid);
+    EXPECT_EQ(got[i].last_abandon_at, want[i].last_abandon_at);
+    EXPECT_EQ(got[i].last_machine_at, want[i].last_machine_at);
+  }
+}
+
+// The numbers of every contact a dial-queue refill of c1 at `now` visits, by contact.
+std::map<ContactId, std::vector<PhoneNumber>> numbers_viewed(Storage& s, TimePoint now) {
+  ContactScan scan;
+  scan.campaign_id = "c1";
+  scan.due_by = now;
+  std::map<ContactId, std::vector<PhoneNumber>> out;
+  s.scan_contact_views(scan, [&](const ContactView& v) {
+    std::vector<PhoneNumber>& numbers = out[v.id];
+    for (const PhoneNumberView& n : v.numbers) {
+      numbers.push_back(PhoneNumber{std::string(n.e164), n.zone_set, n.attempts, n.last_disposition,
+                                    n.invalid, n.last_abandon_at, n.last_machine_at});
+    }
+    return ScanStep::next();
+  });
+  return out;
+}
+
+// What schema version 11 changes, undone: each contact's numbers rows of phone_numbers again
+// (as version 1 made the table), read back from the text column, which is dropped.
+const std::string kUndoVersion11 = R"sql(
+CREATE TABLE phone_numbers (
+  contact_id bigint NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+  idx integer NOT NULL,
+  tenant_id text NOT NULL,
+  e164 text NOT NULL,
+  zone_set bigint NOT NULL,
+  attempts integer NOT NULL,
+  last_disposition smallint NOT NULL,
+  invalid boolean NOT NULL,
+  last_abandon_at bigint NOT NULL,
+  last_machine_at bigint NOT NULL,
+  PRIMARY KEY (contact_id, idx)
+);
+CREATE INDEX phone_numbers_e164 ON phone_numbers (tenant_id, e164);
+DO $$
+DECLARE
+  r record;
+  b bytea;
+  pos integer;
+  colon integer;
+  len integer;
+  idx integer;
+  f text[];
+BEGIN
+  FOR r IN SELECT id, tenant_id, numbers FROM contacts LOOP
+    b := convert_to(r.numbers, 'UTF8');
+    pos := 1;
+    idx := 0;
+    WHILE pos <= length(b) LOOP
+      colon := position('\x3a'::bytea IN substring(b FROM pos));
+      f := string_to_array(convert_from(substring(b FROM pos FOR colon - 1), 'UTF8'), ',');
+      len := f[7]::integer;
+      INSERT INTO phone_numbers VALUES (r.id, idx, r.tenant_id,
+        convert_from(substring(b FROM pos + colon FOR len), 'UTF8'), f[1]::bigint,
+        f[2]::integer, f[3]::smallint, f[4]::integer::boolean, f[5]::bigint, f[6]::bigint);
+      pos := pos + colon + len;
+      idx := idx + 1;
+    END LOOP;
+  END LOOP;
+END
+$$;
+ALTER TABLE contacts DROP COLUMN numbers;
+DELETE FROM omnivox_schema_migrations WHERE version = 11;
+)sql";
+
+// What schema versions 10 and 11 change, undone: a database as version 9 left it.
+const std::string kUndoVersions10To11 =
+    kUndoVersion11 +
     "CREATE UNIQUE INDEX contacts_external ON contacts (tenant_id, campaign_id, list_name, "
     "external_id) WHERE external_id <> ''; CREATE INDEX contacts_order ON contacts (tenant_id, "
     "campaign_id, (-(priority::bigint)), list_order); DROP TABLE contact_keys; DELETE FROM "
     "omnivox_schema_migrations WHERE version = 10;";
 
-// What schema versions 9 and 10 change, undone: the attributes a jsonb column of contacts again
+// What schema versions 9 to 11 change, undone: the attributes a jsonb column of contacts again
 // (at its end), their table dropped: a database as version 8 left it.
-const std::string kUndoVersions9To10 =
-    kUndoVersion10 +
+const std::string kUndoVersions9To11 =
+    kUndoVersions10To11 +
     "ALTER TABLE contacts ADD COLUMN attributes jsonb NOT NULL DEFAULT '[]'; UPDATE contacts c "
     "SET attributes = a.attributes::jsonb FROM contact_attributes a WHERE a.contact_id = c.id; "
     "ALTER TABLE contacts ALTER COLUMN attributes DROP DEFAULT; DROP TABLE contact_attributes; "
     "DELETE FROM omnivox_schema_migrations WHERE version = 9;";
 
-// What schema versions 8 to 10 change, undone (version 8's indexes created again as version 1
+// What schema versions 8 to 11 change, undone (version 8's indexes created again as version 1
 // made them): a database as version 7 left it.
-const std::string kUndoVersions8To10 =
-    kUndoVersions9To10 +
+const std::string kUndoVersions8To11 =
+    kUndoVersions9To11 +
     "CREATE INDEX contacts_status ON contacts (tenant_id, campaign_id, status); CREATE INDEX "
     "contacts_ready ON contacts (tenant_id, campaign_id, (-(priority::bigint)), list_order) "
     "INCLUDE (next_attempt_at) WHERE status IN (0, 1); DELETE FROM omnivox_schema_migrations "
     "WHERE version = 8;";
 
-// What schema versions 7 to 10 change, undone: a database as version 6 left it.
-const std::string kUndoVersions7To10 =
-    kUndoVersions8To10 +
+// What schema versions 7 to 11 change, undone: a database as version 6 left it.
+const std::string kUndoVersions7To11 =
+    kUndoVersions8To11 +
     "CREATE INDEX leases_expiry ON leases (tenant_id, expiry); DROP INDEX leases_owner_expiry; "
     "DELETE FROM omnivox_schema_migrations WHERE version = 7;";
 
-// What schema versions 5 to 10 change, undone: a database as version 4 left it.
-const std::string kUndoVersions5To10 =
-    kUndoVersions7To10 +
+// What schema versions 5 to 11 change, undone: a database as version 4 left it.
+const std::string kUndoVersions5To11 =
+    kUndoVersions7To11 +
     "DROP INDEX leases_expiry; DELETE FROM omnivox_schema_migrations WHERE version = 6; "
     "DROP INDEX contacts_scheduled; DROP INDEX journal_writer; ALTER TABLE journal DROP COLUMN "
     "writer, DROP COLUMN writer_seq; DELETE FROM omnivox_schema_migrations WHERE version = 5;";
@@ -427,7 +529,7 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
       ids.push_back(s->add_contact(c));
     }
   }
-  cluster().exec(kUndoVersions5To10, db);
+  cluster().exec(kUndoVersions5To11, db);
   cluster().exec(
       "DROP TRIGGER contacts_counts_insert ON contacts; DROP TRIGGER contacts_counts_update ON "
       "contacts; DROP TRIGGER contacts_counts_delete ON contacts; DROP FUNCTION "
@@ -618,7 +720,7 @@ TEST(PostgresStorage, MigratesAVersion4DatabaseAndKeepsItsJournal) {
     s->append_journal(line("before 1"));
     s->append_journal(line("before 2"));
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions5To10, 4);
+  auto s = open_migrated_from(conninfo, kUndoVersions5To11, 4);
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
                                   "('contacts_scheduled', 'journal_writer', 'leases_owner_expiry')",
                                   db),
@@ -685,7 +787,7 @@ TEST(PostgresStorage, MigratesAVersion6DatabaseAndAnswersForItsLeases) {
     id = add_new_contacts(*s, 1, "v6-", "+35191234540")[0];
     ASSERT_EQ(s->claim_leases({&id, 1}, "them", now, std::chrono::minutes(3)).size(), 1u);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions7To10, 6);
+  auto s = open_migrated_from(conninfo, kUndoVersions7To11, 6);
   EXPECT_EQ(cluster().query_value("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM "
                                   "pg_indexes WHERE tablename = 'leases'",
                                   db),
@@ -720,7 +822,7 @@ TEST(PostgresStorage, MigratesAVersion7DatabaseAndScansItsDialableContactsInOrde
   cluster().exec("UPDATE contacts SET defer_until = 1 WHERE id IN (" + std::to_string(ids[3]) +
                      ", " + std::to_string(ids[5]) + ")",
                  db);
-  auto s = open_migrated_from(conninfo, kUndoVersions8To10, 7);
+  auto s = open_migrated_from(conninfo, kUndoVersions8To11, 7);
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
                                   "('contacts_status', 'contacts_ready')",
                                   db),
@@ -755,7 +857,7 @@ TEST(PostgresStorage, MigratesAVersion8DatabaseAndReadsItsAttributesBack) {
     c.attributes = attributes;
     s->update_contact(c);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions9To10, 8);
+  auto s = open_migrated_from(conninfo, kUndoVersions9To11, 8);
   // No attributes column left in contacts; a row of attributes per contact.
   EXPECT_EQ(cluster().query_value(
                 "SELECT (SELECT count(*) FROM information_schema.columns WHERE table_name = "
@@ -799,7 +901,7 @@ TEST(PostgresStorage, MigratesAVersion9DatabaseAndKeepsItsKeysAndOrder) {
     first.priority = 5;
     s->update_contact(first);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersion10, 9);
+  auto s = open_migrated_from(conninfo, kUndoVersions10To11, 9);
   EXPECT_EQ(cluster().query_value("SELECT count(*) || ',' || (SELECT count(*) FROM pg_indexes "
                                   "WHERE tablename = 'contacts' AND indexname IN "
                                   "('contacts_external', 'contacts_order')) FROM contact_keys",
@@ -833,6 +935,54 @@ TEST(PostgresStorage, MigratesAVersion9DatabaseAndKeepsItsKeysAndOrder) {
 // A contact's writes leave its row of contact_keys alone (no new row version) unless its list,
 // external id or priority change, through a write batch or update_contact alike; its old key is
 // then free for another contact.
+// A database at schema version 10 (a contact's numbers rows of phone_numbers) is upgraded in
+// place: each contact's numbers read back as they were, whatever their bytes, and a contact
+// without numbers has none; the table is gone and later writes keep the numbers.
+TEST(PostgresStorage, MigratesAVersion10DatabaseAndKeepsEachContactsNumbers) {
+  const std::string conninfo = fresh_database("v10");
+  const std::string db = db_name_of(conninfo);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  std::vector<Contact> stored = {contact_with_odd_numbers("odd", now),
+                                 contact_with_odd_numbers("none", now)};
+  stored[1].numbers.clear();
+  {
+    auto s = make_postgres_storage(conninfo);
+    for (Contact& c : stored) c.id = s->add_contact(c);
+  }
+  auto s = open_migrated_from(conninfo, kUndoVersion11, 10);
+  EXPECT_EQ(cluster().query_value("SELECT to_regclass('phone_numbers')::text", db), "");
+  for (const Contact& c : stored) expect_same_numbers(s->get_contact(c.id)->numbers, c.numbers);
+  const auto viewed = numbers_viewed(*s, now);
+  ASSERT_EQ(viewed.size(), 2u);
+  for (const Contact& c : stored) expect_same_numbers(viewed.at(c.id), c.numbers);
+  Contact later = stored[0];
+  later.numbers[0].attempts = 2;
+  s->update_contacts({&later, 1});
+  expect_same_numbers(s->get_contact(later.id)->numbers, later.numbers);
+}
+
+// A migration to version 11 that cannot finish (here a view of the database's own depends on
+// phone_numbers, so the table cannot be dropped) writes nothing: the database stays at version
+// 10 with its numbers' rows, and no column was added.
+TEST(PostgresStorage, AFailedMigrationOfTheNumbersWritesNothing) {
+  const std::string conninfo = fresh_database("v10fail");
+  const std::string db = db_name_of(conninfo);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  {
+    auto s = make_postgres_storage(conninfo);
+    s->add_contact(contact_with_odd_numbers("odd", now));
+  }
+  cluster().exec(kUndoVersion11 + "CREATE VIEW numbers_report AS SELECT * FROM phone_numbers;", db);
+  expect_storage_error([&] { make_postgres_storage(conninfo); }, ErrorCode::kStorage,
+                       "phone_numbers");
+  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "10");
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM phone_numbers", db), "5");
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM information_schema.columns WHERE "
+                                  "table_name = 'contacts' AND column_name = 'numbers'",
+                                  db),
+            "0");
+}
+
 TEST(PostgresStorage, KeysAreWrittenOnlyWhenTheyChange) {
   const std::string conninfo = fresh_database("keys");
   const std::string db = db_name_of(conninfo);
@@ -1255,51 +1405,22 @@ TEST(PostgresStorage, ClaimsFindContactsByIdBeforeTheFirstAnalyze) {
 TEST(PostgresStorage, NumbersReadBackAsWrittenWhateverTheirBytes) {
   auto s = make_postgres_storage(fresh_database("numbers"));
   const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
-  Contact c;
-  c.campaign_id = "c1";
-  c.external_id = "n1";
-  const std::vector<std::string> odd = {"+351912345678", "1,2:3;4", "", "\"q\" \\ ,9:", "ünï 📞"};
-  for (std::size_t i = 0; i < odd.size(); ++i) {
-    PhoneNumber n;
-    n.e164 = odd[i];
-    n.zone_set = static_cast<ZoneSetId>(i == 0 ? 0xFFFFFFFFu : i);
-    n.attempts = static_cast<std::uint16_t>(i * 3);
-    n.last_disposition = i == 1 ? Disposition::kBusy : Disposition::kNone;
-    n.invalid = i == 2;
-    n.last_abandon_at = i == 3 ? now - std::chrono::hours(30) : TimePoint{};
-    n.last_machine_at = i == 4 ? now - std::chrono::minutes(5) : TimePoint{};
-    c.numbers.push_back(n);
-  }
+  Contact c = contact_with_odd_numbers("n1", now);
   const ContactId id = s->add_contact(c);
-  auto same = [&](const std::vector<PhoneNumber>& got) {
-    ASSERT_EQ(got.size(), c.numbers.size());
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      EXPECT_EQ(got[i].e164, c.numbers[i].e164);
-      EXPECT_EQ(got[i].zone_set, c.numbers[i].zone_set);
-      EXPECT_EQ(got[i].attempts, c.numbers[i].attempts);
-      EXPECT_EQ(got[i].last_disposition, c.numbers[i].last_disposition);
-      EXPECT_EQ(got[i].invalid, c.numbers[i].invalid);
-      EXPECT_EQ(got[i].last_abandon_at, c.numbers[i].last_abandon_at);
-      EXPECT_EQ(got[i].last_machine_at, c.numbers[i].last_machine_at);
-    }
-  };
-  same(s->get_contact(id)->numbers);
-  ContactScan scan;
-  scan.campaign_id = "c1";
-  scan.due_by = now;
-  std::size_t viewed = 0;
-  s->scan_contact_views(scan, [&](const ContactView& v) {
-    ++viewed;
-    std::vector<PhoneNumber> numbers;
-    for (const PhoneNumberView& n : v.numbers) {
-      numbers.push_back(PhoneNumber{std::string(n.e164), n.zone_set, n.attempts, n.last_disposition,
-                                    n.invalid, n.last_abandon_at, n.last_machine_at});
-    }
-    same(numbers);
-    return ScanStep::next();
-  });
-  EXPECT_EQ(viewed, 1u);
+  expect_same_numbers(s->get_contact(id)->numbers, c.numbers);
+  const auto viewed = numbers_viewed(*s, now);
+  ASSERT_EQ(viewed.size(), 1u);
+  expect_same_numbers(viewed.at(id), c.numbers);
+  c.id = id;
+  c.numbers[1].attempts = 7;
+  c.numbers.pop_back();
+  s->update_contact(c);
+  expect_same_numbers(s->get_contact(id)->numbers, c.numbers);
+  c.numbers[0].last_disposition = Disposition::kNoAnswer;
+  s->update_contacts({&c, 1});
+  expect_same_numbers(s->get_contact(id)->numbers, c.numbers);
   Contact none = c;
+  none.id = kNoContact;
   none.external_id = "n2";
   none.numbers.clear();
   EXPECT_TRUE(s->get_contact(s->add_contact(none))->numbers.empty());

@@ -347,6 +347,23 @@ DROP INDEX contacts_external;
 DROP INDEX contacts_order;
 )sql";
 
+// Version 11: a contact's numbers a text column of contacts, in storage_codec::numbers_to_text's
+// format, instead of rows of phone_numbers. A contact's outcome changes its numbers' attempt
+// state too, so every write batch updated (or inserted and deleted) a phone_numbers row per
+// contact besides the contact's row, and every row a refill or a claimed contacts' read returned
+// built the text from those rows (a subquery per contact: ~3.6 us a row). The contact's row is
+// rewritten anyway; the numbers now ride along. The migration builds each contact's text from its
+// rows as the reads built it.
+constexpr const char* kMigration11 = R"sql(
+ALTER TABLE contacts ADD COLUMN numbers text NOT NULL DEFAULT '';
+UPDATE contacts c SET numbers = n.text FROM (SELECT p.contact_id, string_agg(concat(p.zone_set,
+  ',', p.attempts, ',', p.last_disposition, ',', p.invalid::integer, ',', p.last_abandon_at, ',',
+  p.last_machine_at, ',', octet_length(p.e164), ':', p.e164), '' ORDER BY p.idx) AS text
+  FROM phone_numbers p GROUP BY p.contact_id) n WHERE c.id = n.contact_id;
+ALTER TABLE contacts ALTER COLUMN numbers DROP DEFAULT;
+DROP TABLE phone_numbers;
+)sql";
+
 const Migration kMigrations[] = {
     {1,
      "tenants, campaigns, lists, contacts, phone numbers, DNC, leases, attempts, journal, "
@@ -365,51 +382,29 @@ const Migration kMigrations[] = {
     {8, "contacts without the indexes by status and of all dialable contacts", kMigration8},
     {9, "contact attributes in a table of their own", kMigration9},
     {10, "contact keys and dialing order in a table of their own", kMigration10},
+    {11, "contact numbers a text column of contacts", kMigration11},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
               "one migration per schema version");
 
-// The numbers of contact c as one text, in their order, in storage_codec::numbers_to_text's
-// format (read back by numbers_from_text): per number
-// "zone_set,attempts,last_disposition,invalid,last_abandon_at,last_machine_at,N:" and then the N
-// bytes of its e164, so any e164 reads back as it was. About half what building them as JSON costs
-// the server, and no JSON to parse (refills read ~400,000 contacts' numbers a bank run).
-#define OMNIVOX_PG_NUMBERS_OF_C                                                               \
-  "(SELECT COALESCE(string_agg(concat(p.zone_set, ',', p.attempts, ',', p.last_disposition, " \
-  "',', p.invalid::integer, ',', p.last_abandon_at, ',', p.last_machine_at, ',', "            \
-  "octet_length(p.e164), ':', p.e164), '' ORDER BY p.idx), '') FROM phone_numbers p "         \
-  "WHERE p.contact_id = c.id)"
 // The attributes of contact c (schema version 9): their table's text, or an empty list.
 #define OMNIVOX_PG_ATTRIBUTES_OF_C \
   "COALESCE((SELECT a.attributes FROM contact_attributes a WHERE a.contact_id = c.id), '[]')"
 constexpr const char* kContactColumns =
     "c.id, c.campaign_id, c.list_name, c.external_id, c.priority, c.list_order, "
-    "" OMNIVOX_PG_NUMBERS_OF_C ", " OMNIVOX_PG_ATTRIBUTES_OF_C
+    "c.numbers, " OMNIVOX_PG_ATTRIBUTES_OF_C
     ", c.time_zone, c.status, c.attempts, c.not_connected, c.next_number, "
     "c.last_disposition, c.last_attempt_at, c.next_attempt_at, c.callback_agent";
 constexpr const char* kAttemptColumns =
     "call_id, contact_id, campaign_id, number, number_index, attempt_number, caller_id, "
     "provider_call_id, state, fail_reason, amd, disposition, agent, created_at, answered_at, "
     "bridged_at, ended_at, provider_code";
-// A contact's numbers as phone_numbers rows from `from`, a source of n(v, ord): the elements of
-// the numbers' JSON array (numbers_to_json) with their positions; `contact` and `tenant` are the
-// SQL of the rows' contact id and tenant.
-std::string insert_numbers_sql(const std::string& contact, const std::string& tenant,
-                               const std::string& from) {
-  return "INSERT INTO phone_numbers (contact_id, idx, tenant_id, e164, zone_set, attempts, "
-         "last_disposition, invalid, last_abandon_at, last_machine_at) SELECT " +
-         contact + ", (n.ord - 1)::integer, " + tenant +
-         ", n.v->>'e164', (n.v->>'zone_set')::bigint, (n.v->>'attempts')::integer, "
-         "(n.v->>'last_disposition')::smallint, (n.v->>'invalid')::boolean, "
-         "(n.v->>'last_abandon_at')::bigint, (n.v->>'last_machine_at')::bigint FROM " +
-         from;
-}
-// Contacts loaded in one statement, their numbers with them: $1 the tenant, then one array per
-// column in input order. The campaign's load-order counter (a row per campaign, so concurrent
-// loaders never share an order) moves once per campaign by the number of contacts given, one
-// order each, as if they were stored one at a time; a contact whose key is already stored is
-// not inserted (nor its numbers) and returns no row. Returns (position in the input from 1, id)
-// of the contacts inserted.
+// Contacts loaded in one statement: $1 the tenant, then one array per column in input order
+// (their numbers, $16, as storage_codec::numbers_to_text writes them). The campaign's load-order
+// counter (a row per campaign, so concurrent loaders never share an order) moves once per campaign
+// by the number of contacts given, one order each, as if they were stored one at a time; a contact
+// whose key is already stored is not inserted and returns no row. Returns (position in the input
+// from 1, id) of the contacts inserted.
 std::string add_contacts_sql() {
   return "WITH u AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], "
          "$6::text[], $7::text[], $8::integer[], $9::integer[], $10::integer[], $11::integer[], "
@@ -432,21 +427,17 @@ std::string add_contacts_sql() {
          "external_id <> '' DO NOTHING RETURNING contact_id, campaign_id, list_order), "
          "c AS (INSERT INTO contacts (id, tenant_id, campaign_id, list_name, external_id, "
          "priority, list_order, time_zone, status, attempts, not_connected, next_number, "
-         "last_disposition, last_attempt_at, next_attempt_at, callback_agent) "
+         "last_disposition, last_attempt_at, next_attempt_at, callback_agent, numbers) "
          "SELECT k.contact_id, $1, r.campaign_id, r.list_name, r.external_id, r.priority, "
          "r.list_order, r.time_zone, r.status, r.attempts, r.not_connected, r.next_number, "
-         "r.last_disposition, r.last_attempt_at, r.next_attempt_at, r.callback_agent FROM k "
-         "JOIN r USING (campaign_id, list_order) ORDER BY k.contact_id "
+         "r.last_disposition, r.last_attempt_at, r.next_attempt_at, r.callback_agent, r.numbers "
+         "FROM k JOIN r USING (campaign_id, list_order) ORDER BY k.contact_id "
          "RETURNING id, campaign_id, list_order), "
-         "s AS (SELECT r.i, c.id, r.numbers, r.attributes FROM c JOIN r "
+         "s AS (SELECT r.i, c.id, r.attributes FROM c JOIN r "
          "USING (campaign_id, list_order)), "
          "t AS (INSERT INTO contact_attributes (contact_id, tenant_id, attributes) "
-         "SELECT s.id, $1, s.attributes FROM s), "
-         "p AS (" +
-         insert_numbers_sql("s.id", "$1",
-                            "s CROSS JOIN LATERAL jsonb_array_elements(s.numbers::jsonb) WITH "
-                            "ORDINALITY AS n(v, ord)") +
-         ") SELECT i, id FROM s";
+         "SELECT s.id, $1, s.attributes FROM s) "
+         "SELECT i, id FROM s";
 }
 // The leases of the contact ids `ids` (a bigint[]) held by `owner` in `tenant` deleted. The rows
 // are found through the primary key alone, owner and tenant checked on each row in a form no
@@ -543,10 +534,6 @@ class ArrayLiteral {
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
     (void)ec;
     text_.append(buf, end);
-  }
-  void flag(bool v) {
-    separate();
-    text_.push_back(v ? 't' : 'f');
   }
   void str(std::string_view v) {
     separate();
@@ -730,7 +717,7 @@ class PostgresStorage final : public Storage {
       std::lock_guard<std::mutex> lock(mutex_);
       held_back_.erase(c.id);
     }
-    std::string numbers = numbers_to_json(c.numbers);
+    const std::string numbers = numbers_to_text(c.numbers);
     const std::string ids = "{" + std::to_string(c.id) + "}";
     ArrayLiteral one;
     one.str(attributes_to_json(c.attributes));
@@ -742,13 +729,11 @@ class PostgresStorage final : public Storage {
           static_cast<int>(c.attempts), static_cast<int>(c.not_connected),
           static_cast<int>(c.next_number), static_cast<int>(c.last_disposition),
           static_cast<i64>(ms(c.last_attempt_at)), static_cast<i64>(ms(c.next_attempt_at)),
-          static_cast<i64>(c.callback_agent));
+          static_cast<i64>(c.callback_agent), numbers);
       if (r.affected_rows() == 0) {
         throw Error(ErrorCode::kNotFound,
                     "update_contact: unknown contact id " + std::to_string(c.id));
       }
-      tx.exec_prepared("delete_numbers", static_cast<i64>(c.id));
-      tx.exec_prepared("insert_numbers", static_cast<i64>(c.id), options_.tenant, numbers);
       tx.exec_prepared("put_attributes", ids, options_.tenant, attributes);
       tx.exec_prepared("put_contact_key", static_cast<i64>(c.id), options_.tenant, c.list_name,
                        c.external_id, static_cast<int>(c.priority));
@@ -805,11 +790,11 @@ class PostgresStorage final : public Storage {
   }
   // A refill passes over many contacts it does not take. The views read only the columns the
   // eligibility rules read; the query leaves out contacts deferred until a time this object
-  // deferred contacts to (it wakes then) and, with skip_leased_at, contacts under a live lease;
-  // each row says which of its numbers are on the campaign's DNC lists, which is_dnc then answers
-  // without a round trip (unless this object holds the tenant's DNC lists whole: is_dnc answers
-  // from them, and the rows say nothing). Pages start small (a refill usually wants a few hundred
-  // contacts) and double.
+  // deferred contacts to (it wakes then) and, with skip_leased_at, contacts under a live lease.
+  // Unless this object holds the tenant's DNC lists whole (is_dnc answers from them), each page
+  // is followed by one query for which of its numbers are on the campaign's DNC lists, which
+  // is_dnc then answers without a round trip. Pages start small (a refill usually wants a few
+  // hundred contacts) and double.
   std::size_t scan_contact_views(
       const ContactScan& scan, const std::function<ScanStep(const ContactView&)>& visit) override {
     if (!scan.dialable_only && scan.scheduled_after) return scan_scheduled(scan, visit);
@@ -840,8 +825,9 @@ class PostgresStorage final : public Storage {
                                                     leased_at, k1, k2, page);
           rows.reserve(r.size());
           for (const auto& row : r) {
-            rows.push_back(read_view_row(row, scan.campaign_id, ready ? due : -1, dnc_read));
+            rows.push_back(read_view_row(row, scan.campaign_id, ready ? due : -1));
           }
+          if (dnc_read) read_dnc_answers_locked(tx, scan.campaign_id, rows);
         });
         for (ViewRow& v : rows) {
           const ContactId id = v.contact.id;
@@ -863,9 +849,9 @@ class PostgresStorage final : public Storage {
         page = std::min(page * 2, max_page);
       }
     };
-    if (visit_all(dnc_read ? "views_callbacks" : "views_callbacks_dnc_held", false)) {
+    if (visit_all("views_callbacks", false)) {
       ready_gaps(scan.campaign_id, due, gaps_low, gaps_high);
-      visit_all(dnc_read ? "views_ready" : "views_ready_dnc_held", true);
+      visit_all("views_ready", true);
     }
     hold_back(deferrals, scan.campaign_id);
     store_deferrals(scan.campaign_id, promoted);
@@ -886,7 +872,7 @@ class PostgresStorage final : public Storage {
         rows.clear();
         for (const auto& row : tx.exec_prepared("views_scheduled", options_.tenant,
                                                 scan.campaign_id, after, k1, k2, page)) {
-          rows.push_back(read_view_row(row, scan.campaign_id, -1, true));
+          rows.push_back(read_view_row(row, scan.campaign_id, -1));
         }
       });
       for (const ViewRow& v : rows) {
@@ -1094,7 +1080,6 @@ class PostgresStorage final : public Storage {
       a[17].num(x.provider_code);
     }
     std::array<ArrayLiteral, 15> c;  // contacts
-    std::array<ArrayLiteral, 9> n;   // their numbers
     for (const Contact& x : contacts) {
       c[0].num(static_cast<i64>(x.id));
       c[1].str(x.list_name);
@@ -1110,19 +1095,7 @@ class PostgresStorage final : public Storage {
       c[11].num(ms(x.last_attempt_at));
       c[12].num(ms(x.next_attempt_at));
       c[13].num(static_cast<i64>(x.callback_agent));
-      c[14].num(static_cast<i64>(x.numbers.size()));
-      for (std::size_t i = 0; i < x.numbers.size(); ++i) {
-        const PhoneNumber& p = x.numbers[i];
-        n[0].num(static_cast<i64>(x.id));
-        n[1].num(static_cast<i64>(i));
-        n[2].str(p.e164);
-        n[3].num(static_cast<i64>(p.zone_set));
-        n[4].num(p.attempts);
-        n[5].num(static_cast<i64>(p.last_disposition));
-        n[6].flag(p.invalid);
-        n[7].num(ms(p.last_abandon_at));
-        n[8].num(ms(p.last_machine_at));
-      }
+      c[14].str(numbers_to_text(x.numbers));
     }
     std::array<ArrayLiteral, 7> j;  // journal lines, with this object's keys
     const std::span<const JournalEntry> lines = options_.keep_journal
@@ -1145,16 +1118,15 @@ class PostgresStorage final : public Storage {
       for (ArrayLiteral& column : columns) out.push_back(column.done());
       return out;
     };
-    const std::vector<std::string> at = take(a), ct = take(c), nt = take(n), jt = take(j);
+    const std::vector<std::string> at = take(a), ct = take(c), jt = take(j);
     const std::string released = ids_array(batch.released);
     try {
       autocommit("write_batch", [&](pqxx::transaction_base& tx) {
         tx.exec_prepared("write_batch", options_.tenant, at[0], at[1], at[2], at[3], at[4], at[5],
                          at[6], at[7], at[8], at[9], at[10], at[11], at[12], at[13], at[14], at[15],
                          at[16], at[17], ct[0], ct[1], ct[2], ct[3], ct[4], ct[5], ct[6], ct[7],
-                         ct[8], ct[9], ct[10], ct[11], ct[12], ct[13], ct[14], nt[0], nt[1], nt[2],
-                         nt[3], nt[4], nt[5], nt[6], nt[7], nt[8], jt[0], jt[1], jt[2], jt[3],
-                         jt[4], jt[5], jt[6], writer_, released, batch.release_owner,
+                         ct[8], ct[9], ct[10], ct[11], ct[12], ct[13], ct[14], jt[0], jt[1], jt[2],
+                         jt[3], jt[4], jt[5], jt[6], writer_, released, batch.release_owner,
                          static_cast<i64>(contacts.size()));
       });
     } catch (const Error& e) {
@@ -1357,10 +1329,8 @@ class PostgresStorage final : public Storage {
   };
 
   // Called with mutex_ held (inside run()). `due`: of a scan of the ready contacts, whose
-  // deferrals in held_back_ apply, else -1. `dnc_read`: the row says which of its numbers are on
-  // the campaign's DNC lists (not when the lists are held whole).
-  ViewRow read_view_row(const pqxx::row& r, const std::string& campaign_id, i64 due,
-                        bool dnc_read) {
+  // deferrals in held_back_ apply, else -1.
+  ViewRow read_view_row(const pqxx::row& r, const std::string& campaign_id, i64 due) {
     ViewRow row;
     Contact& v = row.contact;
     v.id = static_cast<ContactId>(r[0].as<i64>());
@@ -1379,26 +1349,12 @@ class PostgresStorage final : public Storage {
       throw Error(ErrorCode::kStorage, "postgres storage: contact " + std::to_string(v.id) +
                                            ": bad stored numbers: " + e.what());
     }
-    // The indexes of the numbers on a DNC list, "0,2", or null.
-    std::vector<bool> on_dnc(v.numbers.size(), false);
-    if (!r[11].is_null()) {
-      const char* p = r[11].c_str();
-      while (*p) {
-        char* end = nullptr;
-        const long idx = std::strtol(p, &end, 10);
-        if (end == p) break;
-        if (idx >= 0 && static_cast<std::size_t>(idx) < on_dnc.size()) {
-          on_dnc[static_cast<std::size_t>(idx)] = true;
-        }
-        p = *end == ',' ? end + 1 : end;
-      }
-    }
-    row.key1 = r[12].as<i64>();
-    row.key2 = r[13].as<i64>();
-    row.version = r[14].as<i64>();
+    row.key1 = r[11].as<i64>();
+    row.key2 = r[12].as<i64>();
+    row.version = r[13].as<i64>();
     // A stored deferral whose time has passed (left by an engine that did not wake to end it):
     // the next scan ends the campaign's passed deferrals (ready_gaps).
-    const i64 stored = r[15].as<i64>();
+    const i64 stored = r[14].as<i64>();
     if (due >= 0 && stored > 0 && stored <= due) woken_.erase(campaign_id);
     // A deferral holds while its time has not come and the contact is as it was judged: a
     // write (by any engine: a retry scheduled, a number changed) ends it.
@@ -1413,12 +1369,32 @@ class PostgresStorage final : public Storage {
         }
       }
     }
-    if (!dnc_read) return row;
-    if (dnc_cache_.size() + v.numbers.size() > kMaxCached) dnc_cache_.clear();
-    for (std::size_t i = 0; i < v.numbers.size(); ++i) {
-      dnc_cache_[dnc_key(campaign_id, v.numbers[i].e164)] = on_dnc[i];
-    }
     return row;
+  }
+  // Which numbers of `rows` are on the campaign's DNC lists, in one query, kept as is_dnc's
+  // answers. With mutex_ held (inside run()).
+  void read_dnc_answers_locked(pqxx::transaction_base& tx, const std::string& campaign_id,
+                               const std::vector<ViewRow>& rows) {
+    ArrayLiteral numbers;
+    std::size_t count = 0;
+    for (const ViewRow& row : rows) {
+      for (const PhoneNumber& n : row.contact.numbers) {
+        numbers.str(n.e164);
+        ++count;
+      }
+    }
+    if (count == 0) return;
+    std::unordered_set<std::string> listed;
+    for (const auto& r :
+         tx.exec_prepared("dnc_among", options_.tenant, numbers.done(), campaign_id)) {
+      listed.insert(r[0].as<std::string>());
+    }
+    if (dnc_cache_.size() + count > kMaxCached) dnc_cache_.clear();
+    for (const ViewRow& row : rows) {
+      for (const PhoneNumber& n : row.contact.numbers) {
+        dnc_cache_[dnc_key(campaign_id, n.e164)] = listed.count(n.e164) > 0;
+      }
+    }
   }
   static std::string dnc_key(std::string_view campaign_id, std::string_view e164) {
     std::string key;
@@ -1645,7 +1621,7 @@ class PostgresStorage final : public Storage {
       last_attempt_at.num(ms(c.last_attempt_at));
       next_attempt_at.num(ms(c.next_attempt_at));
       callback_agent.num(static_cast<i64>(c.callback_agent));
-      numbers.str(numbers_to_json(c.numbers));
+      numbers.str(numbers_to_text(c.numbers));
     }
     std::vector<bool> inserted(chunk.size(), false);
     for (const auto& row :
@@ -1867,17 +1843,13 @@ class PostgresStorage final : public Storage {
     c.prepare("find_contact",
               "SELECT contact_id FROM contact_keys WHERE tenant_id = $1 AND campaign_id = $2 AND "
               "list_name = $3 AND external_id = $4 AND external_id <> ''");  // the unique index
-    c.prepare("insert_numbers", insert_numbers_sql("$1", "$2",
-                                                   "jsonb_array_elements($3::jsonb) WITH "
-                                                   "ORDINALITY AS n(v, ord)"));
     c.prepare("add_contacts", add_contacts_sql());
-    c.prepare("delete_numbers", "DELETE FROM phone_numbers WHERE contact_id = $1");
     // campaign_id and list_order are fixed at load time (as in the other backends).
     c.prepare("update_contact",
               "UPDATE contacts SET list_name = $3, external_id = $4, priority = $5, "
               "time_zone = $6, status = $7, attempts = $8, not_connected = $9, "
               "next_number = $10, last_disposition = $11, last_attempt_at = $12, "
-              "next_attempt_at = $13, callback_agent = $14, defer_until = 0 "
+              "next_attempt_at = $13, callback_agent = $14, numbers = $15, defer_until = 0 "
               "WHERE id = $1 AND tenant_id = $2");
     c.prepare("put_attributes", put_attributes_sql("unnest($1::bigint[], $3::text[])", "$2"));
     c.prepare("put_contact_key",
@@ -1926,22 +1898,11 @@ class PostgresStorage final : public Storage {
                                   " FROM contacts c WHERE c.id = ANY ($1::bigint[]) "
                                   "AND c.tenant_id IS NOT DISTINCT FROM $2");
     // A scan_contact_views page: $3 due by, $4 leases live at, ($5, $6) the previous page's
-    // key, $7 rows; the ready contacts' $8 and $9: see below. Column 11: the indexes of the numbers
-    // on the campaign's DNC lists; 12, 13: the page key; 14: the row version (xmin); 15: the
-    // stored deferral.
-    // Column 11 is null in the statements named "..._dnc_held", for an object that holds the
-    // tenant's DNC lists whole.
-    const std::string dnc_column =
-        "(SELECT string_agg(p.idx::text, ',' ORDER BY p.idx) FROM phone_numbers p "
-        "WHERE p.contact_id = c.id AND EXISTS (SELECT 1 FROM dnc d WHERE d.tenant_id = $1 "
-        "AND d.e164 = p.e164 AND d.list IN ('global', $2)))";
-    auto view_cols_with = [](const std::string& dnc) {
-      return "c.id, c.status, c.priority, c.attempts, c.next_number, c.last_disposition, "
-             "c.last_attempt_at, c.next_attempt_at, c.callback_agent, c.time_zone, "
-             "" OMNIVOX_PG_NUMBERS_OF_C ", " +
-             dnc + ", ";
-    };
-    const std::string view_cols = view_cols_with(dnc_column);
+    // key, $7 rows; the ready contacts' $8 and $9: see below. Columns 11, 12: the page key; 13:
+    // the row version (xmin); 14: the stored deferral.
+    const std::string view_cols =
+        "c.id, c.status, c.priority, c.attempts, c.next_number, c.last_disposition, "
+        "c.last_attempt_at, c.next_attempt_at, c.callback_agent, c.time_zone, c.numbers, ";
     const std::string not_leased =
         " AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.contact_id = c.id AND l.expiry > $4)";
     c.prepare("views_scheduled",
@@ -1958,8 +1919,6 @@ class PostgresStorage final : public Storage {
         " AND (c.next_attempt_at, c.id) > ($5::bigint, $6::bigint) "
         "ORDER BY c.next_attempt_at, c.id LIMIT $7";
     c.prepare("views_callbacks", "SELECT " + view_cols + callbacks_from);
-    c.prepare("views_callbacks_dnc_held",
-              "SELECT " + view_cols_with("NULL::text") + callbacks_from);
     // The ready contacts: those without a deferral (their own index, contacts_ready_now), and
     // those deferred until a time in one of the ranges ($8[i], $9[i]) — every time but the ones
     // this object deferred contacts to and so wakes at — merged in dialing order. The deferred
@@ -1989,7 +1948,6 @@ class PostgresStorage final : public Storage {
         "ORDER BY 2, 3 LIMIT $7)) k JOIN contacts c ON c.id = k.id "
         "ORDER BY k.k1, k.k2 LIMIT $7";
     c.prepare("views_ready", ready_rows + view_cols + ready_from_keys);
-    c.prepare("views_ready_dnc_held", ready_rows + view_cols_with("NULL::text") + ready_from_keys);
     // Deferrals whose time has come, ended so their contacts are back in contacts_ready_now.
     c.prepare("wake_deferred",
               "UPDATE contacts SET defer_until = 0 WHERE tenant_id = $1 AND campaign_id = $2 "
@@ -2053,14 +2011,13 @@ class PostgresStorage final : public Storage {
     c.prepare("allocate_call_ids",
               "SELECT nextval('omnivox_call_id_seq') FROM generate_series(1, $1)");
     // A write batch in one statement: $1 tenant; the batch's rows as arrays, one per column:
-    // attempts $2..$19, contacts $20..$34 ($34: how many numbers each has), their numbers
-    // $35..$43, journal lines $44..$50 ($50: the writer's sequence, $51 the writer); $52
-    // contact ids whose leases $53 releases; $54 how many contacts. The CTEs touch disjoint rows
-    // (a contact's numbers past its new count are deleted, the others upserted, and left alone
-    // when unchanged, as are its attributes and its key); the final SELECT fails the statement, and
-    // so the whole batch, when a contact is unknown. Journal lines get their sequence numbers in
-    // the batch's order, and a line whose key is stored already (the same batch run again) is not
-    // added.
+    // attempts $2..$19, contacts $20..$34 ($34: their numbers as numbers_to_text writes them),
+    // journal lines $35..$41 ($41: the writer's sequence, $42 the writer); $43 contact ids whose
+    // leases $44 releases; $45 how many contacts. The CTEs touch disjoint rows (a contact's
+    // attributes and its key are left alone when unchanged); the final SELECT fails the
+    // statement, and so the whole batch, when a contact is unknown. Journal lines get their
+    // sequence numbers in the batch's order, and a line whose key is stored already (the same batch
+    // run again) is not added.
     c.prepare(
         "write_batch",
         "WITH a AS (INSERT INTO attempts AS a (call_id, tenant_id, contact_id, campaign_id, "
@@ -2080,39 +2037,22 @@ class PostgresStorage final : public Storage {
         "r AS (SELECT * FROM unnest($20::bigint[], $21::text[], $22::text[], $23::integer[], "
         "$24::text[], $25::text[], $26::smallint[], $27::integer[], $28::integer[], "
         "$29::integer[], $30::smallint[], $31::bigint[], $32::bigint[], $33::bigint[], "
-        "$34::integer[]) AS r(id, list_name, external_id, priority, attributes, time_zone, "
+        "$34::text[]) AS r(id, list_name, external_id, priority, attributes, time_zone, "
         "status, attempts, not_connected, next_number, last_disposition, last_attempt_at, "
-        "next_attempt_at, callback_agent, number_count)), "
+        "next_attempt_at, callback_agent, numbers)), "
         "u AS (UPDATE contacts c SET list_name = r.list_name, external_id = r.external_id, "
         "priority = r.priority, time_zone = r.time_zone, "
         "status = r.status, attempts = r.attempts, not_connected = r.not_connected, "
         "next_number = r.next_number, last_disposition = r.last_disposition, "
         "last_attempt_at = r.last_attempt_at, next_attempt_at = r.next_attempt_at, "
-        "callback_agent = r.callback_agent, defer_until = 0 FROM r WHERE c.id = r.id "
+        "callback_agent = r.callback_agent, numbers = r.numbers, defer_until = 0 FROM r "
+        "WHERE c.id = r.id "
         "AND c.tenant_id = $1 "
         "RETURNING c.id), "
-        "nd AS (DELETE FROM phone_numbers p USING r WHERE p.contact_id = r.id "
-        "AND p.contact_id IN (SELECT id FROM u) AND p.idx >= r.number_count), "
-        "ni AS (INSERT INTO phone_numbers AS p (contact_id, idx, tenant_id, e164, zone_set, "
-        "attempts, last_disposition, invalid, last_abandon_at, last_machine_at) "
-        "SELECT n.contact_id, n.idx, $1, n.e164, n.zone_set, n.attempts, n.last_disposition, "
-        "n.invalid, n.last_abandon_at, n.last_machine_at FROM unnest($35::bigint[], "
-        "$36::integer[], $37::text[], $38::bigint[], $39::integer[], $40::smallint[], "
-        "$41::boolean[], $42::bigint[], $43::bigint[]) AS n(contact_id, idx, e164, zone_set, "
-        "attempts, last_disposition, invalid, last_abandon_at, last_machine_at) "
-        "WHERE n.contact_id IN (SELECT id FROM u) "
-        "ON CONFLICT (contact_id, idx) DO UPDATE SET tenant_id = excluded.tenant_id, "
-        "e164 = excluded.e164, zone_set = excluded.zone_set, attempts = excluded.attempts, "
-        "last_disposition = excluded.last_disposition, invalid = excluded.invalid, "
-        "last_abandon_at = excluded.last_abandon_at, last_machine_at = excluded.last_machine_at "
-        "WHERE (p.tenant_id, p.e164, p.zone_set, p.attempts, p.last_disposition, p.invalid, "
-        "p.last_abandon_at, p.last_machine_at) IS DISTINCT FROM (excluded.tenant_id, "
-        "excluded.e164, excluded.zone_set, excluded.attempts, excluded.last_disposition, "
-        "excluded.invalid, excluded.last_abandon_at, excluded.last_machine_at)), "
         "j AS (INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, kind, "
         "detail, writer, writer_seq) SELECT $1, e.campaign_id, e.at, e.call_id, e.contact_id, "
-        "e.kind, e.detail, $51, e.seq FROM unnest($44::text[], $45::bigint[], $46::bigint[], "
-        "$47::bigint[], $48::text[], $49::text[], $50::bigint[]) WITH ORDINALITY AS "
+        "e.kind, e.detail, $42, e.seq FROM unnest($35::text[], $36::bigint[], $37::bigint[], "
+        "$38::bigint[], $39::text[], $40::text[], $41::bigint[]) WITH ORDINALITY AS "
         "e(campaign_id, at, call_id, contact_id, kind, detail, seq, ord) ORDER BY e.ord "
         "ON CONFLICT (writer, writer_seq) DO NOTHING), "
         "t AS (" +
@@ -2122,9 +2062,9 @@ class PostgresStorage final : public Storage {
             put_keys_sql("(SELECT r.id, r.list_name, r.external_id, r.priority FROM r WHERE r.id "
                          "IN (SELECT id FROM u))",
                          "$1") +
-            "), d AS (" + release_leases_sql("$52", "$53", "$1") +
+            "), d AS (" + release_leases_sql("$43", "$44", "$1") +
             ") "
-            "SELECT CASE WHEN (SELECT count(*) FROM u) = $54 THEN 0 ELSE "
+            "SELECT CASE WHEN (SELECT count(*) FROM u) = $45 THEN 0 ELSE "
             "('" +
             std::string(kUnknownContact) +
             "' || (SELECT min(r.id) FROM r WHERE r.id NOT IN (SELECT id FROM u)))::bigint END");
@@ -2155,6 +2095,9 @@ class PostgresStorage final : public Storage {
     c.prepare("is_dnc",
               "SELECT 1 FROM dnc WHERE tenant_id = $1 AND e164 = $2 AND list IN ('global', $3) "
               "LIMIT 1");
+    c.prepare("dnc_among",
+              "SELECT DISTINCT e164 FROM dnc WHERE tenant_id = $1 AND e164 = ANY ($2::text[]) "
+              "AND list IN ('global', $3)");
     c.prepare("append_journal",
               "INSERT INTO journal (tenant_id, campaign_id, at, call_id, contact_id, kind, detail, "
               "writer, writer_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
