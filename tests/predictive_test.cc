@@ -202,6 +202,17 @@ TEST(PredictiveAmd, LaunchesTheAmdModelsTargetsByCallsInClassification) {
   const int stylised = make_predictive_policy(exact)->decide(s);
   s.calls_classifying = 3;
   EXPECT_EQ(make_predictive_policy(exact)->decide(s), stylised);
+
+  // Nor is it solved for teams over 20 agents, whose solves would take seconds to minutes.
+  s.classifications_finished = 40000;
+  s.mean_classification_s = 2;
+  s.agents_idle = 5;
+  s.agents_busy = 25;
+  s.calls_pending = 20;
+  s.calls_classifying = 0;
+  const int large_team = make_predictive_policy(exact)->decide(s);
+  s.calls_classifying = 6;
+  EXPECT_EQ(make_predictive_policy(exact)->decide(s), large_team);
 }
 
 // The engine's snapshot counts the calls in classification among the calls not yet resolved,
