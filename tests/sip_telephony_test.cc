@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <ostream>
@@ -29,7 +30,11 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "omnivox/clock.h"
+#include "omnivox/engine.h"
+#include "omnivox/event_listener.h"
 #include "omnivox/sip.h"
+#include "omnivox/storage.h"
 
 namespace omnivox {
 namespace {
@@ -704,6 +709,122 @@ TEST(SipTelephonyTest, BridgeToAnAgentWithoutLegPlaysTheMessageAndEnds) {
   EXPECT_EQ(end->kind, CallEventKind::kCompleted);
   EXPECT_EQ(rig.rec.events(1).back().kind, CallEventKind::kCompleted);
   EXPECT_EQ(rig.far_exit(), 0);
+}
+
+// The SIP backend under an engine: every event it reports is counted on its way to the engine
+// (the engine's sink is wrapped at start()), and bridge() reaches the backend `bridge_delay`
+// late, as if the answered call had waited that long for an agent.
+class SlowBridgeSip : public TelephonyWrapper, public CallEventSink {
+ public:
+  SlowBridgeSip(Telephony* sip, Duration bridge_delay)
+      : TelephonyWrapper(sip), bridge_delay_(bridge_delay) {}
+  ~SlowBridgeSip() override { join(); }
+  void start(CallEventSink* engine) override {
+    engine_ = engine;
+    target()->start(this);
+  }
+  void bridge(CallId call, AgentId agent) override {
+    join();
+    bridger_ = std::thread([this, call, agent] {
+      std::this_thread::sleep_for(bridge_delay_);
+      target()->bridge(call, agent);
+    });
+  }
+  void stop() override {
+    join();
+    target()->stop();
+  }
+  void on_call_event(const CallEvent& e) override {
+    if (e.kind == CallEventKind::kAmdResult) ++amd_results;
+    engine_->on_call_event(e);
+  }
+  std::atomic<int> amd_results{0};
+
+ private:
+  void join() {
+    if (bridger_.joinable()) bridger_.join();
+  }
+  Duration bridge_delay_;
+  CallEventSink* engine_ = nullptr;
+  std::thread bridger_;
+};
+
+int journaled(Storage& storage, const std::string& kind) {
+  int n = 0;
+  storage.scan_journal("amd", [&](const JournalEntry& e) {
+    n += e.kind == kind;
+    return true;
+  });
+  return n;
+}
+
+// AMD suspended at the abandon cap: the engine puts the answer through as a person and tells
+// the backend to stop classifying it. The callee plays a machine's greeting, which the detector
+// takes for a machine within its deadline (AmdVerdictFromTheCalleesAudio), and the call reaches
+// the agent only after that deadline. No AMD result reaches the engine, and the journal holds
+// the suspension and no late event.
+TEST(SipTelephonyTest, AmdSuspendedAtTheCapStopsTheDetectorAndTheCallGoesToAnAgent) {
+  REQUIRE_SIPP();
+  Rig rig("amdsuspended", 22);
+  if (!make_greeting(rig.dir())) GTEST_SKIP() << "espeak-ng or sox missing";
+  std::string agent_uri = rig.agent_phone("uas_answer.xml", {"-rtp_echo"});
+  rig.far_end("uas_answer_stream.xml");
+  AgentLegs legs;
+  legs.watch(rig.options);
+  rig.sip = std::make_unique<SipTelephony>(rig.options);
+  // Past the detector's deadline, by which it reports a verdict on any audio (sip_media.cc).
+  SlowBridgeSip telephony(rig.sip.get(), rig.options.amd.total_analysis_time + 2s);
+  auto clock = make_system_clock();
+  auto storage = make_memory_storage();
+  EngineOptions eo;
+  eo.log_level = LogLevel::kWarn;
+  ASSERT_TRUE(eo.suspend_amd_at_cap);  // the default
+  Engine engine(eo, storage.get(), &telephony, clock.get());
+  CampaignConfig c;
+  c.id = "amd";
+  c.dial_mode = DialMode::kPower;
+  c.power_lines_per_agent = 1;
+  c.call_window = CallWindow::always();
+  c.amd = true;
+  c.max_attempts = 1;
+  // Machine results count against the cap: with no live answer in the window yet the budget
+  // cannot take one, so the first answer is not classified.
+  c.compliance = ComplianceProfile::none();
+  c.compliance.abandon_cap = 0.03;
+  c.compliance.count_amd_false_positives = true;
+  c.compliance.amd_false_positive_rate = 0.05;
+  c.compliance.hold_window = std::chrono::seconds(30);
+  c.hold_window = std::chrono::seconds(30);
+  engine.add_campaign(c);
+  const AgentId agent = engine.add_agent("amd", "agent");
+  Contact contact;
+  contact.campaign_id = "amd";
+  contact.external_id = "machine";
+  contact.numbers.push_back(PhoneNumber{.e164 = "+15551230000"});
+  engine.add_contact("amd", contact);
+  rig.sip->connect_agent(agent, agent_uri);
+  ASSERT_TRUE(legs.wait(agent, true)) << (print_sipp_log(rig.dir()), "agent leg not up");
+  engine.set_agent_state(agent, AgentState::kAvailable);
+  engine.start(1);
+  engine.start_campaign("amd");
+  const auto until = [&](const std::function<bool()>& done, std::chrono::milliseconds deadline) {
+    for (auto end = std::chrono::steady_clock::now() + deadline;
+         std::chrono::steady_clock::now() < end; std::this_thread::sleep_for(20ms)) {
+      if (done()) return true;
+    }
+    return done();
+  };
+  ASSERT_TRUE(until([&] { return journaled(*storage, "amd_suspended") == 1; }, 10s))
+      << (print_sipp_log(rig.dir()), "the answer was not put through unclassified");
+  EXPECT_TRUE(until([&] { return engine.statistics("amd").connects == 1; }, 15s));
+  const CampaignStatistics s = engine.statistics("amd");
+  engine.stop();
+  EXPECT_EQ(telephony.amd_results, 0);
+  EXPECT_EQ(journaled(*storage, "late_event"), 0);
+  EXPECT_EQ(s.amd_suspended, 1);
+  EXPECT_EQ(s.machines, 0);
+  EXPECT_EQ(s.abandons, 0);
+  EXPECT_EQ(rig.sip->stats().bridges, 1);
 }
 
 // A call through a far end that challenges the INVITE and checks the answer to it (user

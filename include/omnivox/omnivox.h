@@ -562,7 +562,8 @@ typedef struct omnivox_attempt {
  * events that happen "later" are reported from a timer the host sets with
  * omnivox_engine_schedule(), or from the host's loop between run calls.
  */
-#define OMNIVOX_TELEPHONY_VERSION 1u
+/* Version 2 appended stop_amd; a version-1 struct is still accepted (it has no stop_amd). */
+#define OMNIVOX_TELEPHONY_VERSION 2u
 
 /* What the engine asks telephony to dial (omnivox::OriginateRequest). */
 typedef struct omnivox_originate_request {
@@ -598,7 +599,7 @@ typedef struct omnivox_engine omnivox_engine;
 
 /* Initialiser: omnivox_telephony t = OMNIVOX_TELEPHONY_INIT; then set the functions. */
 #define OMNIVOX_TELEPHONY_INIT \
-  { OMNIVOX_TELEPHONY_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+  { OMNIVOX_TELEPHONY_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 typedef struct omnivox_telephony {
   unsigned int version; /* OMNIVOX_TELEPHONY_VERSION (else engine creation fails: EINVALID) */
   void* user_data;      /* passed to every function below */
@@ -624,6 +625,11 @@ typedef struct omnivox_telephony {
    * it ended, another kind if still live: the engine then hangs it up), 0 if unknown. May block
    * briefly (called once per open attempt when a campaign starts). */
   int (*lookup_call)(void* user_data, const omnivox_attempt* attempt, omnivox_call_event* out);
+  /* Version 2. Optional (NULL: nothing is stopped). The engine puts this answered call through
+   * without waiting for its AMD result (AMD suspended at the abandon cap:
+   * omnivox_engine_options.suspend_amd_at_cap): stop classifying its audio and report no
+   * AMD_RESULT for it. A result reported anyway is dropped by the engine. */
+  void (*stop_amd)(void* user_data, omnivox_call_id call);
 } omnivox_telephony;
 
 /* ------------------------------------------------------------------------------------------ */
@@ -780,7 +786,7 @@ typedef struct omnivox_storage {
 /* Deprecated names of the version-1 vtables (same types). */
 typedef omnivox_telephony omnivox_telephony_v1;
 typedef omnivox_storage omnivox_storage_v1;
-#define OMNIVOX_TELEPHONY_V1 OMNIVOX_TELEPHONY_VERSION
+#define OMNIVOX_TELEPHONY_V1 1u
 #define OMNIVOX_STORAGE_V1 OMNIVOX_STORAGE_VERSION
 
 /* ------------------------------------------------------------------------------------------ */

@@ -27,6 +27,8 @@
 //                  On a call AMD took for a machine the message starts at the greeting's end
 //                  (BeepDetector with `amd`'s beep_* options: the beep, silence, or at most
 //                  beep_max_wait), so that the recording holds all of it.
+//   stop_amd()   → the detector of an answered call stops and is freed: no kAmdResult follows
+//                  (the engine puts the call through unclassified, AMD suspended at the cap).
 //   hangup()     → CANCEL before the answer (kCanceled), BYE after (kCompleted).
 //
 // Inbound: an INVITE to one of SipOptions::inbound_numbers is answered at once (200 OK with an SDP
@@ -170,6 +172,7 @@ class SipTelephony final : public Telephony {
   void hangup(CallId call) override;
   void bridge(CallId call, AgentId agent) override;
   void play(CallId call, const std::string& message) override;
+  void stop_amd(CallId call) override;
   void stop() override;
 
   /// Calls the agent's phone (`uri`, e.g. "sip:1001@pbx.example.net") and keeps the leg up;

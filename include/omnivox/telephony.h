@@ -100,6 +100,12 @@ class Telephony {
   virtual void bridge(CallId call, AgentId agent) = 0;
   /// Plays a message (safe-harbor or voicemail drop) to the answered call.
   virtual void play(CallId call, const std::string& message) = 0;
+  /// Stops answering-machine detection on an answered call the engine puts through without
+  /// waiting for it (AMD suspended at the abandon cap: EngineOptions::suspend_amd_at_cap). The
+  /// backend should stop classifying the call's audio and free what the detection holds; no
+  /// kAmdResult should follow. A result reported anyway (already on its way, or a backend that
+  /// cannot stop its provider's detection) is dropped by the engine. Default: nothing.
+  virtual void stop_amd(CallId call) {}
   /// Stops: no events after it returns.
   virtual void stop() {}
   /// Restart reconciliation: what the backend knows now of a call an earlier engine placed and
@@ -129,6 +135,7 @@ class TelephonyWrapper : public Telephony {
   void hangup(CallId call) override { target_->hangup(call); }
   void bridge(CallId call, AgentId agent) override { target_->bridge(call, agent); }
   void play(CallId call, const std::string& message) override { target_->play(call, message); }
+  void stop_amd(CallId call) override { target_->stop_amd(call); }
   void stop() override { target_->stop(); }
   std::optional<CallEvent> lookup_call(const Attempt& attempt) override {
     return target_->lookup_call(attempt);

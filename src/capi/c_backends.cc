@@ -3,6 +3,8 @@
 // catch everything and the adapter re-raises after the backend function returned.
 #include "capi/c_backends.h"
 
+#include <cstddef>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <vector>
@@ -322,7 +324,7 @@ void validate(const omnivox_storage& s) {
 }
 
 void validate(const omnivox_telephony& t) {
-  check_version(t.version, OMNIVOX_TELEPHONY_VERSION, "omnivox_telephony");
+  check_version(t.version, OMNIVOX_TELEPHONY_VERSION, "omnivox_telephony", 1);
   if (t.originate == nullptr) {
     throw CError{OMNIVOX_EINVALID, "telephony function 'originate' is NULL (it is required)"};
   }
@@ -575,6 +577,12 @@ bool CStorage::mark_event_processed(std::string_view key) {
 
 // ---- CTelephony ----
 
+CTelephony::CTelephony(const omnivox_telephony& t, omnivox_engine* handle, Clock* clock)
+    : handle_(handle), clock_(clock) {
+  // An older host's struct ends before the fields of later versions: never read past it.
+  std::memcpy(&t_, &t, t.version == 1 ? offsetof(omnivox_telephony, stop_amd) : sizeof t_);
+}
+
 CTelephony::~CTelephony() = default;
 
 void CTelephony::start(CallEventSink* sink) {
@@ -616,6 +624,12 @@ void CTelephony::play(CallId call, const std::string& message) {
   if (t_.play == nullptr) return;
   InsideScope in(handle_, Inside::kTelephony);
   t_.play(t_.user_data, call, message.c_str());
+}
+
+void CTelephony::stop_amd(CallId call) {
+  if (t_.stop_amd == nullptr) return;
+  InsideScope in(handle_, Inside::kTelephony);
+  t_.stop_amd(t_.user_data, call);
 }
 
 void CTelephony::stop() {

@@ -29,8 +29,8 @@ void validate(const omnivox_storage& s);
 // the step; others go to the engine's sink at once.
 class CTelephony final : public Telephony {
  public:
-  CTelephony(const omnivox_telephony& t, omnivox_engine* handle, Clock* clock)
-      : t_(t), handle_(handle), clock_(clock) {}
+  // Copies the fields of the version `t` was written for (validate(t) first).
+  CTelephony(const omnivox_telephony& t, omnivox_engine* handle, Clock* clock);
   ~CTelephony() override;
 
   void start(CallEventSink* sink) override;
@@ -38,6 +38,7 @@ class CTelephony final : public Telephony {
   void hangup(CallId call) override;
   void bridge(CallId call, AgentId agent) override;
   void play(CallId call, const std::string& message) override;
+  void stop_amd(CallId call) override;
   void stop() override;
   std::optional<CallEvent> lookup_call(const Attempt& attempt) override;
 
@@ -50,7 +51,7 @@ class CTelephony final : public Telephony {
   // Hands the event to the engine (unless stopped).
   void deliver(const CallEvent& event);
 
-  omnivox_telephony t_;
+  omnivox_telephony t_{};
   omnivox_engine* handle_;
   Clock* clock_;
   std::recursive_mutex mutex_;  // guards sink_ against stop()

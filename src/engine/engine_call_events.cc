@@ -72,6 +72,12 @@ void Engine::Impl::handle_event(const CallEvent& event) {
     return;
   }
   Call& call = it->second;
+  if (event.kind == CallEventKind::kAmdResult && call.amd_stopped) {
+    // Telephony was told to stop classifying this call; a result already on its way is moot.
+    logger.log(LogLevel::kDebug, "AMD result for call " + std::to_string(event.call_id) +
+                                     " put through without AMD: dropped");
+    return;
+  }
   TimePoint t = now();
   if (!event.provider_call_id.empty() && call.attempt.provider_call_id.empty()) {
     call.attempt.provider_call_id = event.provider_call_id;
@@ -122,6 +128,10 @@ void Engine::Impl::after_transition(Call& call, const CallStateMachine::Result& 
         call.classifying = true;
         ++c.classifying;
         break;
+      }
+      if (c.config.amd) {
+        call.amd_stopped = true;
+        telephony->stop_amd(id);
       }
       after_transition(call, call.sm.force(CallState::kHuman, t));
       return;

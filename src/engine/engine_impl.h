@@ -75,6 +75,7 @@ struct Engine::Impl {
     AgentId agent = kNoAgent;            // reserved or bridged agent
     bool pending = true;                 // counted in Campaign::pending
     bool classifying = false;            // counted in Campaign::classifying
+    bool amd_stopped = false;            // put through unclassified: an AMD result is dropped
     bool waiting = false;                // live answer waiting for an agent
     bool bridged = false;
     bool awaiting_disposition = false;

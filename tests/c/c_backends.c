@@ -694,6 +694,7 @@ script_telephony* script_telephony_create(double time_scale, omnivox_telephony* 
   out->play = NULL;
   out->stop = NULL;
   out->lookup_call = NULL;
+  out->stop_amd = NULL;
   return t;
 }
 

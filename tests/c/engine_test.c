@@ -454,8 +454,8 @@ static void test_misuse(void) {
   omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
   o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
   o.telephony = &tel;
-  tel.version = 2;
-  CHECK_ERR(OMNIVOX_EINVALID, "omnivox_telephony.version 2",
+  tel.version = 3;
+  CHECK_ERR(OMNIVOX_EINVALID, "omnivox_telephony.version 3",
             omnivox_engine_create(&o, &engine, &err));
   tel.version = OMNIVOX_TELEPHONY_VERSION;
   tel.originate = NULL;
@@ -665,6 +665,11 @@ static void test_versions(void) {
   o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
   o.telephony = &tel_live;
   o.start_ms = START_MS;
+  /* A version-1 telephony struct (before stop_amd) is still taken. */
+  tel_live.version = 1;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  omnivox_engine_destroy(engine);
+  tel_live.version = OMNIVOX_TELEPHONY_VERSION;
   CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
   if (engine == NULL) return;
   cb.version = 3;

@@ -780,6 +780,11 @@ void SipTelephony::play(CallId call, const std::string& message) {
   impl->post([impl, call, message] { impl->cmd_play(call, message); });
 }
 
+void SipTelephony::stop_amd(CallId call) {
+  sip_detail::Impl* impl = impl_.get();
+  impl->post([impl, call] { impl->cmd_stop_amd(call); });
+}
+
 void SipTelephony::stop() { impl_->shutdown(); }
 
 void SipTelephony::connect_agent(AgentId agent, const std::string& uri) {

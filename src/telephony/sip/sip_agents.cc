@@ -156,9 +156,7 @@ void Impl::cmd_bridge(CallId id, AgentId agent) {
     tmr_cancel(&c->play_tmr);
     c->playback.reset();
   }
-  c->amd.reset();  // the agent hears the callee from now on
-  c->amd_done = true;
-  tmr_cancel(&c->amd_tmr);
+  stop_detector(*c);  // the agent hears the callee from now on
   c->bridged_agent = agent;
   c->bridged_at = std::chrono::steady_clock::now();
   c->first_relay_seen = false;

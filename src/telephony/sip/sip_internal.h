@@ -234,6 +234,8 @@ struct Impl {
   bool send_audio(Media& media, const std::uint8_t* g711, std::size_t n, audio::G711Law law);
   static void on_amd_timer(void* arg);
   void report_amd(Call& c, const AmdDecision& d);
+  void stop_detector(Call& c);
+  void cmd_stop_amd(CallId id);
   std::shared_ptr<const std::vector<std::int16_t>> load_message(const std::string& message);
   bool playing(const Call& c) const { return c.playback.has_value(); }
   void cmd_play(CallId id, const std::string& message);

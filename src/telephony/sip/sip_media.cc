@@ -128,7 +128,7 @@ void Impl::stop_media(Call& c) {
 // The callee answered: the detector starts on its audio, with a deadline in wall time in case
 // no audio arrives (a trunk that sends none still gets a verdict).
 void Impl::on_call_media_up(Call& c) {
-  if (!c.request.amd) return;
+  if (!c.request.amd || c.amd_done) return;  // or stop_amd() came first
   c.amd = std::make_unique<AmdDetector>(options.amd);
   auto deadline = options.amd.total_analysis_time + std::chrono::milliseconds(1000);
   tmr_start(&c.amd_tmr, static_cast<uint64_t>(deadline.count()), &Impl::on_amd_timer, &c);
@@ -153,6 +153,18 @@ void Impl::report_amd(Call& c, const AmdDecision& d) {
     c.beep = std::make_unique<BeepDetector>(options.amd);
     c.beep_since_ms = c.beep_heard_ms = tmr_jiffies();
   }
+}
+
+// No verdict is wanted any more (the call is bridged, or put through unclassified): the
+// detector and its deadline go, and the callee's audio is no longer analysed.
+void Impl::stop_detector(Call& c) {
+  c.amd.reset();
+  c.amd_done = true;
+  tmr_cancel(&c.amd_tmr);
+}
+
+void Impl::cmd_stop_amd(CallId id) {
+  if (Call* c = find_call(id)) stop_detector(*c);
 }
 
 void Impl::on_rtp(const sa*, const rtp_header* hdr, mbuf* mb, void* arg) {
