@@ -445,8 +445,13 @@ TEST(SqliteStorage, OpenFailureNamesThePath) {
   "'[{\"e164\":\"+351912345678\",\"zone_set\":0,\"attempts\":1,\"last_disposition\":1," \
   "\"invalid\":false,\"last_abandon_at\":0,\"last_machine_at\":0}]'"
 
-// Turns the version-1 file, migrated to the current version, back into version 7 (numbers as
+// Turns the version-1 file, migrated to the current version, back into version 8 (attributes as
 // JSON).
+constexpr const char* kBackToVersion8 =
+    "UPDATE contact_attributes SET attributes = '[[\"name\",\"Ana\"]]' WHERE contact_id = 1;"
+    "UPDATE schema_version SET version = 8;";
+
+// Turns a file of version 8 made by kBackToVersion8 back into version 7 (numbers as JSON).
 constexpr const char* kBackToVersion7 =
     "UPDATE contacts SET numbers = " OMNIVOX_V1_CONTACT_NUMBERS_JSON
     " WHERE id = 1;"
@@ -473,10 +478,16 @@ void run_sql_on(const std::string& path, const char* sql) {
   sqlite3_close(db);
 }
 
-// A version-7 file at `path`: the version-1 file's rows, migrated, then turned back.
-void write_version7_file(const std::string& path) {
+// A version-8 file at `path`: the version-1 file's rows, migrated, then turned back.
+void write_version8_file(const std::string& path) {
   ASSERT_NO_FATAL_FAILURE(write_version1_file(path));
   make_sqlite_storage(path).reset();
+  run_sql_on(path, kBackToVersion8);
+}
+
+// A version-7 file at `path`: the version-1 file's rows, migrated, then turned back.
+void write_version7_file(const std::string& path) {
+  ASSERT_NO_FATAL_FAILURE(write_version8_file(path));
   run_sql_on(path, kBackToVersion7);
 }
 
@@ -663,6 +674,96 @@ TEST(SqliteStorage, NumbersAsTextRoundTripAndRefuseOtherText) {
   for (const char* bad : {"[]", "1,2,3", "0,0,0,2,0,0,1:+", "0,0,0,0,0,0,5:+1",
                           "0,0,0,0,0,0,-1:", "0,0,0,0,0,0,0:x"}) {
     EXPECT_THROW(numbers_from_text(bad, back), std::invalid_argument) << bad;
+  }
+}
+
+// Version 9 stores a contact's attributes as compact text instead of JSON: a version-8 file's
+// attributes read as before (order, duplicates and any bytes kept), follow the writes, and are
+// stored as text afterwards.
+TEST(SqliteStorage, MigratesAVersion8FileToAttributesAsText) {
+  TempDir dir;
+  const std::string path = dir.file("v8.sqlite");
+  ASSERT_NO_FATAL_FAILURE(write_version8_file(path));
+  run_sql_on(path, R"sql(
+INSERT INTO contacts (id, campaign_id, list_name, external_id, priority, list_order, numbers,
+  time_zone, status, attempts, not_connected, next_number, last_disposition, last_attempt_at,
+  next_attempt_at, callback_agent, tenant_id)
+  VALUES (2, 'c1', 'spring', 'ext-2', 0, 2, '', '', 0, 0, 0, 0, 0, 0, 0, 0, 'default'),
+  (3, 'c1', 'spring', 'ext-3', 0, 3, '', '', 0, 0, 0, 0, 0, 0, 0, 0, 'default');
+INSERT INTO contact_attributes (contact_id, attributes) VALUES
+  (2, '[["3:k,ey","va\"l:1"],["",""],["3:k,ey","again"],["note","olá"]]'), (3, '[]');
+)sql");
+  const std::vector<std::pair<std::string, std::string>> odd{
+      {"3:k,ey", "va\"l:1"}, {"", ""}, {"3:k,ey", "again"}, {"note", "olá"}};
+  auto s = make_sqlite_storage(path);
+  const Contact first = *s->get_contact(1);
+  EXPECT_EQ(first.attributes, (std::vector<std::pair<std::string, std::string>>{{"name", "Ana"}}));
+  Contact second = *s->get_contact(2);
+  EXPECT_EQ(second.attributes, odd);
+  EXPECT_TRUE(s->get_contact(3)->attributes.empty());
+  second.attributes.emplace_back("age", "41");
+  s->update_contact(second);
+  s.reset();
+
+  auto reopened = make_sqlite_storage(path);
+  EXPECT_EQ(reopened->get_contact(2)->attributes, second.attributes);
+  EXPECT_EQ(reopened->get_contact(1)->attributes, first.attributes);
+  reopened.reset();
+  EXPECT_EQ(ints_of_row(path,
+                        "SELECT (SELECT version FROM schema_version), "
+                        "(SELECT COUNT(*) FROM contact_attributes WHERE attributes LIKE '[%'), "
+                        "(SELECT attributes = '4:name3:Ana' FROM contact_attributes "
+                        "WHERE contact_id = 1), "
+                        "(SELECT attributes = '' FROM contact_attributes WHERE contact_id = 3)"),
+            (std::vector<int>{kSqliteSchemaVersion, 0, 1, 1}));
+}
+
+// A version-8 file with attributes that are not JSON is refused at open, and nothing is written:
+// another contact's attributes stay JSON.
+TEST(SqliteStorage, MigrationToAttributesAsTextRefusesAttributesThatAreNotJson) {
+  TempDir dir;
+  const std::string path = dir.file("v8-bad.sqlite");
+  ASSERT_NO_FATAL_FAILURE(write_version8_file(path));
+  run_sql_on(path, R"sql(
+INSERT INTO contacts (id, campaign_id, list_name, external_id, priority, list_order, numbers,
+  time_zone, status, attempts, not_connected, next_number, last_disposition, last_attempt_at,
+  next_attempt_at, callback_agent, tenant_id)
+  VALUES (2, 'c1', 'spring', 'ext-2', 0, 2, '', '', 0, 0, 0, 0, 0, 0, 0, 0, 'default');
+INSERT INTO contact_attributes (contact_id, attributes) VALUES (2, '[["name",');
+)sql");
+  try {
+    make_sqlite_storage(path);
+    ADD_FAILURE() << "opened";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kStorage);
+    EXPECT_NE(std::string(e.what()).find("migrate schema v8 -> v9"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("attributes are not JSON"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(ints_of_row(path,
+                        "SELECT (SELECT version FROM schema_version), "
+                        "(SELECT attributes = '[[\"name\",\"Ana\"]]' FROM contact_attributes "
+                        "WHERE contact_id = 1), "
+                        "(SELECT attributes = '[[\"name\",' FROM contact_attributes "
+                        "WHERE contact_id = 2)"),
+            (std::vector<int>{8, 1, 1}));
+}
+
+// The attributes' text: keys and values with the separators in them or empty, duplicates kept,
+// and text the codec did not write refused.
+TEST(SqliteStorage, AttributesAsTextRoundTripAndRefuseOtherText) {
+  using namespace storage_codec;
+  const std::vector<std::pair<std::string, std::string>> odd{
+      {"1:a", "b:2"}, {"", ""}, {"1:a", "x"}, {std::string("n\0l", 3), "é"}};
+  const std::string text = attributes_to_text(odd);
+  EXPECT_EQ(text, "3:1:a3:b:20:0:3:1:a1:x3:" + std::string("n\0l", 3) + "2:é");
+  std::vector<std::pair<std::string, std::string>> back(5, {"old", "old"});  // replaced
+  attributes_from_text(text, back);
+  EXPECT_EQ(back, odd);
+  EXPECT_EQ(attributes_to_text({}), "");
+  attributes_from_text("", back);
+  EXPECT_TRUE(back.empty());
+  for (const char* bad : {"[]", "1:a", "1:a1:", "2:a", "1:a2:b", "-1:", "1:a-1:", "x:a1:b"}) {
+    EXPECT_THROW(attributes_from_text(bad, back), std::invalid_argument) << bad;
   }
 }
 

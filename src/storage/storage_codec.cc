@@ -251,4 +251,51 @@ std::vector<std::pair<std::string, std::string>> attributes_from_json(std::strin
   return out;
 }
 
+void attributes_to_text(const std::vector<std::pair<std::string, std::string>>& attrs,
+                        std::string& out) {
+  out.clear();
+  char buf[24];
+  auto bytes = [&](const std::string& s) {
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, s.size());
+    (void)ec;  // 24 bytes hold any size
+    out.append(buf, end);
+    out.push_back(':');
+    out += s;
+  };
+  for (const auto& [key, value] : attrs) {
+    bytes(key);
+    bytes(value);
+  }
+}
+std::string attributes_to_text(const std::vector<std::pair<std::string, std::string>>& attrs) {
+  std::string out;
+  attributes_to_text(attrs, out);
+  return out;
+}
+
+void attributes_from_text(std::string_view text,
+                          std::vector<std::pair<std::string, std::string>>& out) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  auto bytes = [&](std::string& into) {
+    std::uint64_t n = 0;
+    const auto [next, ec] = std::from_chars(p, end, n);
+    if (ec != std::errc() || next == end || *next != ':' ||
+        n > static_cast<std::uint64_t>(end - next - 1)) {
+      throw std::invalid_argument("malformed attributes at byte " +
+                                  std::to_string(p - text.data()));
+    }
+    into.assign(next + 1, static_cast<std::size_t>(n));
+    p = next + 1 + n;
+  };
+  std::size_t count = 0;
+  while (p != end) {
+    if (count == out.size()) out.emplace_back();
+    auto& [key, value] = out[count++];
+    bytes(key);
+    bytes(value);
+  }
+  out.resize(count);
+}
+
 }  // namespace omnivox::storage_codec

@@ -73,6 +73,16 @@ void numbers_from_text(std::string_view text, std::vector<PhoneNumber>& out);
 /// Attributes as a JSON array of [key, value] pairs (order and duplicates kept).
 std::string attributes_to_json(const std::vector<std::pair<std::string, std::string>>& attrs);
 std::vector<std::pair<std::string, std::string>> attributes_from_json(std::string_view text);
+/// Attributes as one compact text (SQLite from schema version 9): per pair, in order (duplicates
+/// kept), "K:" then the K bytes of its key, then "V:" and the V bytes of its value (so any bytes
+/// read back as written); no attributes is the empty text. attributes_to_text replaces `out`;
+/// attributes_from_text replaces `out` (reusing its strings) and throws std::invalid_argument,
+/// naming the byte, on text it would not write.
+void attributes_to_text(const std::vector<std::pair<std::string, std::string>>& attrs,
+                        std::string& out);
+std::string attributes_to_text(const std::vector<std::pair<std::string, std::string>>& attrs);
+void attributes_from_text(std::string_view text,
+                          std::vector<std::pair<std::string, std::string>>& out);
 
 }  // namespace omnivox::storage_codec
 

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -293,12 +294,22 @@ UPDATE contacts SET numbers = omnivox_numbers_as_text(numbers);
 UPDATE schema_version SET version = 8;
 )sql";
 
+// Version 9: a contact's attributes as compact text (storage_codec::attributes_to_text) instead
+// of JSON, for the same reasons: they are decoded at every contact read (each placed call) and
+// encoded at every import, and JSON's parser was most of that. omnivox_attributes_as_text is the
+// codec's own conversion; a stored document it cannot read fails the migration, and nothing is
+// written.
+constexpr const char* kMigrateV8ToV9 = R"sql(
+UPDATE contact_attributes SET attributes = omnivox_attributes_as_text(attributes);
+UPDATE schema_version SET version = 9;
+)sql";
+
 // A contact's columns in Contact's order, its attributes joined from their table (a contact
 // stored without any reads as an empty list).
 constexpr int kContactColumnCount = 17;
 constexpr const char* kContactColumns =
     "id, campaign_id, list_name, external_id, priority, list_order, numbers, "
-    "COALESCE((SELECT attributes FROM contact_attributes WHERE contact_id = contacts.id), '[]'), "
+    "COALESCE((SELECT attributes FROM contact_attributes WHERE contact_id = contacts.id), ''), "
     "time_zone, status, attempts, not_connected, next_number, last_disposition, "
     "last_attempt_at, next_attempt_at, callback_agent";
 constexpr const char* kAttemptColumns =
@@ -599,12 +610,17 @@ class SqliteStorage final : public Storage {
       // (~40 MB of WAL) writes a page rewritten by many batches into the database once. On a
       // file, a Checkpointer makes them off this connection's thread.
       exec(where + ": set checkpoint interval", "PRAGMA wal_autocheckpoint=10000");
-      if (sqlite3_create_function_v2(db_, "omnivox_numbers_as_text", 1,
-                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
-                                     nullptr, &numbers_as_text, nullptr, nullptr,
-                                     nullptr) != SQLITE_OK) {
-        throw Error(ErrorCode::kStorage,
-                    "sqlite storage: " + where + ": register a function: " + sqlite3_errmsg(db_));
+      for (const auto& [name, convert, refusal] :
+           {std::tuple{"omnivox_numbers_as_text", &json_as_text<&numbers_json_as_text>,
+                       "a contact's numbers are not JSON: "},
+            std::tuple{"omnivox_attributes_as_text", &json_as_text<&attributes_json_as_text>,
+                       "a contact's attributes are not JSON: "}}) {
+        if (sqlite3_create_function_v2(
+                db_, name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+                const_cast<char*>(refusal), convert, nullptr, nullptr, nullptr) != SQLITE_OK) {
+          throw Error(ErrorCode::kStorage,
+                      "sqlite storage: " + where + ": register a function: " + sqlite3_errmsg(db_));
+        }
       }
       exec(where + ": begin", "BEGIN IMMEDIATE");
       try {
@@ -651,6 +667,10 @@ class SqliteStorage final : public Storage {
         if (version == 7) {
           exec(where + ": migrate schema v7 -> v8", kMigrateV7ToV8);
           version = 8;
+        }
+        if (version == 8) {
+          exec(where + ": migrate schema v8 -> v9", kMigrateV8ToV9);
+          version = 9;
         }
         {
           Stmt s;
@@ -1447,9 +1467,9 @@ class SqliteStorage final : public Storage {
       if (added) {
         const auto id = static_cast<ContactId>(sqlite3_last_insert_rowid(db_));
         attributes_.erase(id);
-        const std::string attributes = attributes_to_json(contact.attributes);
+        attributes_to_text(contact.attributes, attributes_text_);
         Use a(put_attributes_, op);
-        a.bind(1, static_cast<std::int64_t>(id)).bind(2, attributes);
+        a.bind(1, static_cast<std::int64_t>(id)).bind(2, attributes_text_);
         a.run();
         return {id, true};
       }
@@ -1803,17 +1823,25 @@ class SqliteStorage final : public Storage {
     out.push_back(']');
   }
 
-  // omnivox_numbers_as_text(json): a contact's numbers as stored before schema version 8 (JSON),
-  // as stored since (the migration to version 8).
-  static void numbers_as_text(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  // omnivox_numbers_as_text(json) and omnivox_attributes_as_text(json): a contact's numbers as
+  // stored before schema version 8 (JSON), as stored since, and its attributes likewise for
+  // version 9 (the migrations). The function's user data is the start of its error message.
+  static std::string numbers_json_as_text(std::string_view json) {
+    return numbers_to_text(numbers_from_json(json));
+  }
+  static std::string attributes_json_as_text(std::string_view json) {
+    return attributes_to_text(attributes_from_json(json));
+  }
+  template <std::string (*kConvert)(std::string_view)>
+  static void json_as_text(sqlite3_context* ctx, int, sqlite3_value** argv) {
     try {
       const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
-      const std::string_view json(p ? p : "",
-                                  static_cast<std::size_t>(sqlite3_value_bytes(argv[0])));
-      const std::string text = numbers_to_text(numbers_from_json(json));
+      const std::string text =
+          kConvert({p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))});
       sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
     } catch (const std::exception& e) {
-      const std::string message = std::string("a contact's numbers are not JSON: ") + e.what();
+      const std::string message =
+          static_cast<const char*>(sqlite3_user_data(ctx)) + std::string(e.what());
       sqlite3_result_error(ctx, message.c_str(), -1);  // no exception crosses SQLite's frames
     }
   }
@@ -1849,10 +1877,10 @@ class SqliteStorage final : public Storage {
   // A contact's attributes rarely change once it is stored, while it is read when each call is
   // placed and written twice per call: the text and values last decoded or encoded are kept
   // per contact, and a read of the same text, or a write of the same values, reuses them
-  // instead of JSON. (The text is the values' encoding whatever the database holds: a write
-  // that rolls back leaves the pair true.) A pair also says in which attributes epoch the file
-  // last held its text (read, or written by this object); while the epoch is unchanged a write
-  // of the same values writes nothing. Caller holds mutex_.
+  // instead of decoding or encoding again. (The text is the values' encoding whatever the
+  // database holds: a write that rolls back leaves the pair true.) A pair also says in which
+  // attributes epoch the file last held its text (read, or written by this object); while the
+  // epoch is unchanged a write of the same values writes nothing. Caller holds mutex_.
   std::vector<std::pair<std::string, std::string>> attributes_read(ContactId id,
                                                                    std::string_view text,
                                                                    bool keep) {
@@ -1861,7 +1889,8 @@ class SqliteStorage final : public Storage {
       kept->second.confirmed = attributes_epoch_;
       return kept->second.values;
     }
-    auto values = attributes_from_json(text);
+    std::vector<std::pair<std::string, std::string>> values;
+    attributes_from_text(text, values);
     if (keep) keep_attributes(id, std::string(text), values).confirmed = attributes_epoch_;
     return values;
   }
@@ -1874,7 +1903,7 @@ class SqliteStorage final : public Storage {
   KeptAttributes& attributes_kept_for(const Contact& c) {
     auto kept = attributes_.find(c.id);
     if (kept != attributes_.end() && kept->second.values == c.attributes) return kept->second;
-    return keep_attributes(c.id, attributes_to_json(c.attributes), c.attributes);
+    return keep_attributes(c.id, attributes_to_text(c.attributes), c.attributes);
   }
   KeptAttributes& keep_attributes(ContactId id, std::string text,
                                   const std::vector<std::pair<std::string, std::string>>& values) {
@@ -2071,9 +2100,10 @@ class SqliteStorage final : public Storage {
   static constexpr std::size_t kCallIdsDrawn = 1024;
   CallId next_call_id_ = 0;
   std::size_t call_ids_left_ = 0;
-  // A contact's numbers as text, for the statement that writes them; the ids of a claim as a
-  // JSON array. Guarded by mutex_.
+  // A contact's numbers and attributes as text, for the statements that write them; the ids of
+  // a claim as a JSON array. Guarded by mutex_.
   std::string numbers_text_;
+  std::string attributes_text_;
   std::string ids_json_;
   // The scan_contact_views running (mutex_ held), for omnivox_passed_over; else null.
   const ContactScan* scanning_ = nullptr;
