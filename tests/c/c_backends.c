@@ -601,6 +601,7 @@ struct script_telephony {
   double time_scale;
   long originated;
   long report_errors;
+  long stop_amd_calls;
 };
 
 /* One event to report later; allocated per timer, freed when it fires. */
@@ -680,6 +681,11 @@ static void tel_bridge(void* user_data, omnivox_call_id call, omnivox_agent_id a
   report_after(t, call, OMNIVOX_EVENT_COMPLETED, 40.0);
 }
 
+static void tel_stop_amd(void* user_data, omnivox_call_id call) {
+  (void)call;
+  ++((script_telephony*)user_data)->stop_amd_calls;
+}
+
 script_telephony* script_telephony_create(double time_scale, omnivox_telephony* out) {
   script_telephony* t = (script_telephony*)calloc(1, sizeof *t);
   if (t == NULL) return NULL;
@@ -694,10 +700,11 @@ script_telephony* script_telephony_create(double time_scale, omnivox_telephony* 
   out->play = NULL;
   out->stop = NULL;
   out->lookup_call = NULL;
-  out->stop_amd = NULL;
+  out->stop_amd = tel_stop_amd;
   return t;
 }
 
 void script_telephony_destroy(script_telephony* t) { free(t); }
 long script_telephony_originated(const script_telephony* t) { return t->originated; }
 long script_telephony_report_errors(const script_telephony* t) { return t->report_errors; }
+long script_telephony_stop_amd_calls(const script_telephony* t) { return t->stop_amd_calls; }

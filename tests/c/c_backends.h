@@ -36,5 +36,7 @@ void script_telephony_destroy(script_telephony* t);
 long script_telephony_originated(const script_telephony* t);
 /* Events report_call_event refused (should stay 0). */
 long script_telephony_report_errors(const script_telephony* t);
+/* Calls of stop_amd (answers the engine put through with AMD suspended at the cap). */
+long script_telephony_stop_amd_calls(const script_telephony* t);
 
 #endif /* OMNIVOX_TESTS_C_C_BACKENDS_H_ */

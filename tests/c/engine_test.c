@@ -108,22 +108,28 @@ static const char* kScriptCampaign =
     " \"default_region\": \"US\", \"retry\": {\"NO_ANSWER\": 600, \"BUSY\": 300,"
     " \"FAILED\": 300}}";
 
-static void test_c_telephony(void) {
+/* An engine on the virtual clock from START_MS over the C telephony `tel` (NULL if refused). */
+static omnivox_engine* engine_over(const omnivox_telephony* tel) {
   omnivox_engine_options o;
+  omnivox_engine* engine = NULL;
+  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
+  o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
+  o.telephony = tel;
+  o.start_ms = START_MS;
+  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
+  return engine;
+}
+
+static void test_c_telephony(void) {
   omnivox_telephony tel;
   script_telephony* script = script_telephony_create(1.0, &tel);
-  omnivox_engine* engine = NULL;
+  omnivox_engine* engine = engine_over(&tel);
   recorder* r = new_recorder();
   omnivox_statistics st;
   char* id = NULL;
   int finished = 0, i, answered_contacts = 0;
   long by_disposition[OMNIVOX_DISPOSITION_COUNT];
 
-  omnivox_engine_options_init(&o, OMNIVOX_ENGINE_OPTIONS_VERSION);
-  o.telephony_kind = OMNIVOX_TELEPHONY_CUSTOM;
-  o.telephony = &tel;
-  o.start_ms = START_MS;
-  CHECK_OK(omnivox_engine_create(&o, &engine, &err_));
   if (engine == NULL) return;
   install(r, engine);
   r->dispose_as_host = 1;
@@ -786,6 +792,50 @@ static void test_amd_suspended_at_the_cap(void) {
   omnivox_engine_destroy(engine);
 }
 
+/* AMD suspended at the cap reaches a C telephony: under the default US_FTC_FCC profile (each AMD
+ * machine result counts 0.05 abandons) the first answer of a campaign with AMD finds no live
+ * answer in the window, so it is put through unclassified and the engine calls stop_amd for it.
+ * A version-1 struct ends before stop_amd: the engine never calls it then. */
+static void stop_amd_run(unsigned int telephony_version, long* stop_amd_calls,
+                         long* amd_suspended) {
+  omnivox_telephony tel;
+  script_telephony* script = script_telephony_create(1.0, &tel);
+  omnivox_engine* engine = NULL;
+  omnivox_statistics_extra x = OMNIVOX_STATISTICS_EXTRA_INIT;
+  const char* numbers[1] = {"+12125551001"}; /* last digit 1: answered after 4 s */
+  char* id = NULL;
+
+  tel.version = telephony_version;
+  engine = engine_over(&tel);
+  if (engine == NULL) return;
+  CHECK_OK(omnivox_engine_add_campaign(engine,
+                                       "{\"id\": \"amd\", \"dial_mode\": \"PROGRESSIVE\", "
+                                       "\"amd\": true, \"max_attempts\": 1, "
+                                       "\"default_region\": \"US\"}",
+                                       NULL, &id, &err_));
+  omnivox_free(id);
+  CHECK_OK(omnivox_engine_add_agent(engine, "amd", "ada", 1, NULL, &err_));
+  CHECK_OK(omnivox_engine_add_contact(engine, "amd", NULL, numbers, 1, NULL, &err_));
+  CHECK_OK(omnivox_engine_start_campaign(engine, "amd", &err_));
+  CHECK_OK(omnivox_engine_run_for(engine, 30000, &err_));
+  CHECK_OK(omnivox_engine_statistics_extra(engine, "amd", &x, &err_));
+  *stop_amd_calls = script_telephony_stop_amd_calls(script);
+  *amd_suspended = (long)x.amd_suspended;
+  CHECK(script_telephony_report_errors(script) == 0);
+  omnivox_engine_destroy(engine);
+  script_telephony_destroy(script);
+}
+
+static void test_stop_amd(void) {
+  long calls = -1, suspended = -1;
+  stop_amd_run(OMNIVOX_TELEPHONY_VERSION, &calls, &suspended);
+  printf("telephony version %u: stop_amd called %ld times, %ld answers AMD suspended\n",
+         OMNIVOX_TELEPHONY_VERSION, calls, suspended);
+  CHECK(suspended == 1 && calls == 1);
+  stop_amd_run(1, &calls, &suspended);
+  CHECK(suspended == 1 && calls == 0);
+}
+
 static void test_log_callback(void) {
   omnivox_engine_options o = OMNIVOX_ENGINE_OPTIONS_INIT;
   omnivox_engine* engine = NULL;
@@ -915,6 +965,7 @@ int main(void) {
   test_real_time();
   test_versions();
   test_amd_suspended_at_the_cap();
+  test_stop_amd();
   test_log_callback();
   test_bounds();
   if (failures != 0) {
