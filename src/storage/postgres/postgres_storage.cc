@@ -1923,31 +1923,30 @@ class PostgresStorage final : public Storage {
     // those deferred until a time in one of the ranges ($8[i], $9[i]) — every time but the ones
     // this object deferred contacts to and so wakes at — merged in dialing order. The deferred
     // ones are looked up by range in contacts_deferred (OFFSET 0 keeps the planner from walking
-    // the dialing order through all of them instead) and sorted: with one engine, none.
+    // the dialing order through all of them instead) and sorted: with one engine, none. A row of
+    // the first kind is read whole where the index finds it: joined back to contacts by id after
+    // the page was chosen, each row cost three more buffers (the primary key's walk and the
+    // heap again).
     const std::string ready_from =
         " c.tenant_id = $1 AND c.campaign_id = $2 AND c.status IN (0, 1) "
         "AND c.next_attempt_at <= $3 ";
-    const std::string ready_rows =
+    const std::string ready_rest = "c.xmin::text::bigint, c.defer_until FROM ";
+    c.prepare(
+        "views_ready",
         "WITH d AS MATERIALIZED (SELECT x.* FROM unnest($8::bigint[], $9::bigint[]) AS g(lo, hi) "
         "CROSS JOIN LATERAL (SELECT c.id, -(c.priority::bigint) AS k1, c.list_order AS k2 "
         "FROM contacts c WHERE c.defer_until > 0 AND c.defer_until > g.lo AND c.defer_until < "
         "g.hi AND" +
-        ready_from +
-        "OFFSET 0) x) "
-        "SELECT ";
-    const std::string ready_from_keys =
-        "k.k1, k.k2, c.xmin::text::bigint, c.defer_until FROM ((SELECT c.id, "
-        "-(c.priority::bigint) AS k1, "
-        "c.list_order AS k2 "
-        "FROM contacts c WHERE c.defer_until = 0 AND" +
-        ready_from + not_leased +
-        " AND (-(c.priority::bigint), c.list_order) > ($5::bigint, $6::bigint) "
-        "ORDER BY -(c.priority::bigint), c.list_order LIMIT $7) UNION ALL "
-        "(SELECT d.id, d.k1, d.k2 FROM d WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE "
-        "l.contact_id = d.id AND l.expiry > $4) AND (d.k1, d.k2) > ($5::bigint, $6::bigint) "
-        "ORDER BY 2, 3 LIMIT $7)) k JOIN contacts c ON c.id = k.id "
-        "ORDER BY k.k1, k.k2 LIMIT $7";
-    c.prepare("views_ready", ready_rows + view_cols + ready_from_keys);
+            ready_from + "OFFSET 0) x) SELECT * FROM ((SELECT " + view_cols +
+            "-(c.priority::bigint) AS k1, c.list_order AS k2, " + ready_rest +
+            "contacts c WHERE c.defer_until = 0 AND" + ready_from + not_leased +
+            " AND (-(c.priority::bigint), c.list_order) > ($5::bigint, $6::bigint) "
+            "ORDER BY -(c.priority::bigint), c.list_order LIMIT $7) UNION ALL (SELECT " +
+            view_cols + "e.k1, e.k2, " + ready_rest +
+            "(SELECT d.id, d.k1, d.k2 FROM d WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE "
+            "l.contact_id = d.id AND l.expiry > $4) AND (d.k1, d.k2) > ($5::bigint, $6::bigint) "
+            "ORDER BY 2, 3 LIMIT $7) e JOIN contacts c ON c.id = e.id)) v "
+            "ORDER BY 12, 13 LIMIT $7");
     // Deferrals whose time has come, ended so their contacts are back in contacts_ready_now.
     c.prepare("wake_deferred",
               "UPDATE contacts SET defer_until = 0 WHERE tenant_id = $1 AND campaign_id = $2 "
