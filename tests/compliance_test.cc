@@ -150,6 +150,76 @@ TEST(AbandonGovernor, NewProfileKeepsTheRecordedCalls) {
   EXPECT_EQ(g.window(t + 73 * hour).abandons, 0);
 }
 
+// A burst of live answers, a lull, and overdial late in the window: the burst leaves the window
+// a day after it came, the abandons of the calls launched late stay, and the first live answers
+// after the lull are audited with them. Strict mode (the worst case: every call in flight a live
+// answer no agent takes) with no agent free, so every call allowed can be an abandon.
+TEST(AbandonGovernor, LaterWindowsStayWithinTheCapAfterALull) {
+  ComplianceProfile profile = ComplianceProfile::uk_ofcom();  // 3 %, 24 h window
+  profile.abandon_guard_risk = 0;
+  AbandonGovernor g(profile);
+  const TimePoint start = parse_utc("2026-05-04T08:00:00Z");
+  const auto second = std::chrono::seconds(1);
+  for (int i = 0; i < 1000; ++i)
+    g.record_live_answer(start + i * std::chrono::milliseconds(500));  // 8 min 20 s
+  AbandonGovernor::Exposure late;
+  late.now = start + std::chrono::hours(23) + std::chrono::minutes(30);
+  late.amd = false;
+  // The window ending now holds 1,000 live answers and loses none within resolve_within: room
+  // for 30 abandons by it alone. But the burst leaves within the hour and the abandons stay.
+  const int allowed = g.clamp(100, late);
+  EXPECT_EQ(allowed, 0);
+  for (int i = 0; i < allowed; ++i) {
+    g.record_live_answer(late.now + 10 * second);
+    g.record_abandon(late.now + 12 * second);
+  }
+  // The burst is gone; live answers come back one every 10 s after the lull, each audited.
+  TimePoint t = start + std::chrono::hours(24) + std::chrono::minutes(10);
+  double highest = 0;
+  for (int i = 0; i < 100; ++i, t += 10 * second) {
+    g.record_live_answer(t);
+    const AbandonGovernor::Window w = g.window(t);
+    if (w.live_answers >= 1 / profile.abandon_cap) highest = std::max(highest, w.rate);
+  }
+  EXPECT_LE(highest, profile.abandon_cap + 1e-12);
+
+  // AMD machine results (5 % each under Ofcom) outlive the burst alike: AMD is suspended late
+  // in the window, where the window ending now alone would still allow 600 of them.
+  AbandonGovernor amd(ComplianceProfile::uk_ofcom());
+  for (int i = 0; i < 1000; ++i) amd.record_live_answer(start + i * std::chrono::milliseconds(500));
+  AbandonGovernor::Exposure answered;
+  answered.now = start + std::chrono::hours(10);  // the burst leaves beyond the look-ahead
+  EXPECT_TRUE(amd.amd_allowed(answered, 0));
+  answered.now = late.now;
+  EXPECT_FALSE(amd.amd_allowed(answered, 0));
+}
+
+// The budget is the least of the windows ending within the look-ahead (half of a 24-hour
+// window), each counting the live answers and abandons it will still hold.
+TEST(AbandonGovernor, LaterWindowsBudgetTheLeastOfTheWindowsEndingWithinTheLookAhead) {
+  ComplianceProfile profile = ComplianceProfile::uk_ofcom();
+  profile.abandon_guard_risk = 0;
+  AbandonGovernor g(profile);
+  const TimePoint start = parse_utc("2026-05-04T08:00:00Z");
+  const auto second = std::chrono::seconds(1);
+  // 600 live answers in the first hour, then 100 an hour for 22 hours; no abandon.
+  for (int i = 0; i < 600; ++i) g.record_live_answer(start + i * 6 * second);
+  for (int i = 0; i < 2200; ++i)
+    g.record_live_answer(start + std::chrono::hours(1) + i * 36 * second);
+  AbandonGovernor::Exposure s;
+  s.amd = false;
+  s.now = start + std::chrono::hours(23) + std::chrono::minutes(30);
+  // The window ending now: 2,800 live answers, 0.03 x 2,800 / 0.97 = 86.6 abandons. The window
+  // ending 12 hours later holds the live answers after 11:30 (the 1,149 from 11:31:00 on): 35.5.
+  EXPECT_EQ(g.clamp(200, s), 35);
+  // Without a rolling window (the whole campaign) nothing leaves: the whole budget is there.
+  ComplianceProfile whole = profile;
+  whole.abandon_window = Duration(0);
+  AbandonGovernor w(whole);
+  for (int i = 0; i < 2800; ++i) w.record_live_answer(start);
+  EXPECT_EQ(w.clamp(200, s), 86);
+}
+
 TEST(AbandonGovernor, UkProfileCountsEstimatedAmdFalsePositives) {
   AbandonGovernor g(ComplianceProfile::uk_ofcom());
   TimePoint t = parse_utc("2026-05-04T13:00:00Z");

@@ -129,7 +129,11 @@ double live_chance_upper_bound(double live, double n, double delta);
 /// abandons in the window (plus, when the profile says so, estimated AMD false positives
 /// F = machines x rate), the rate stays within the cap while the abandons still to come are at
 /// most K = (cap L' - A - F) / (1 - cap) (each abandon is also a live answer), where L' leaves
-/// out the live answers a rolling window loses within Exposure::resolve_within. Launching n more
+/// out the live answers a rolling window loses within Exposure::resolve_within; with a rolling
+/// window of length W, K is also at most (cap l - a) / (1 - cap) for every window ending within
+/// W / 2 after now, l and a the live answers and counted abandons it still holds (a suffix of
+/// the records: the abandons to come outlive the live answers they were weighed against), kept
+/// as a sliding-window maximum in O(1) amortised per record and decision. Launching n more
 /// calls while `pending` are in flight, `waiting` live answers wait and `idle` agents are free,
 /// the calls in flight bring X live answers; the free agents take the first idle - waiting of
 /// them, so at most max(0, X + waiting - idle) are abandoned however the busy agents fare. A
@@ -177,6 +181,9 @@ class AbandonGovernor {
   /// profile had no window) count as recorded at `now` and leave the new window one window later.
   void set_profile(ComplianceProfile profile, TimePoint now);
 
+  /// Records at t (the answer time, as the audit counts it). A time older than the last
+  /// recorded is placed in order (another engine's counts, an answer recorded after its AMD
+  /// classification).
   void record_live_answer(TimePoint t);
   void record_abandon(TimePoint t);
   void record_amd_machine(TimePoint t);
@@ -224,7 +231,8 @@ class AbandonGovernor {
   /// Whether a call answered now may be classified by AMD (docs/compliance.md, "AMD suspended at
   /// the cap"): true unless the profile counts AMD false positives under a cap and the budget of
   /// the rule above, K = (cap L' - A - F) / (1 - cap) / engines (L' without the live answers the
-  /// window loses within exposure.resolve_within), is short of what this answer and the
+  /// window loses within exposure.resolve_within; no more than the later windows allow), is
+  /// short of what this answer and the
   /// `classifying` answers whose AMD result is still to come would take if each ended as a
   /// machine: (classifying + 1) x abandons_per_machine() / (1 - cap). When false, the engine puts
   /// the answer through as a live answer (to an agent, or held as the hold window says), so the
@@ -251,8 +259,14 @@ class AbandonGovernor {
 
  private:
   void prune(TimePoint t);
-  // K of the rule (abandons of new live answers the window still allows), this engine's share.
+  // K of the rule (abandons of new live answers the windows still allow), this engine's share.
   double abandon_budget(TimePoint now, Duration resolve_within, int engines);
+  // The least K of the windows ending within the look-ahead after now, from marks_ (infinite
+  // without a rolling window, where nothing leaves).
+  double later_windows_budget(TimePoint now);
+  void record_mark(TimePoint t, long live, long abandons, long machines);
+  void rebuild_marks();
+  double slack_before(std::size_t i) const;
   void charge_risk(TimePoint t, double risk);
   double risk_allowance(TimePoint t, double engines);
   double live_chance_upper(const Exposure& exposure);
@@ -262,6 +276,22 @@ class AbandonGovernor {
   // With no window (the whole campaign) only the counts matter: no timestamp per call is kept.
   long live_total_ = 0, abandons_total_ = 0, machines_total_ = 0;
   TimePoint pruned_at_ = TimePoint::min();  // pacing reads the counts several times an instant
+  // With a rolling window, its live answers, abandons and machines in time order, each with the
+  // counts recorded before it: a window ending later holds a suffix of this one (what is older
+  // has left) and what comes after now. A suffix starts only where the time changes (a window
+  // cannot part calls recorded at one instant).
+  struct Mark {
+    TimePoint at;
+    long live_before = 0, abandons_before = 0, machines_before = 0;
+  };
+  std::deque<Mark> marks_;
+  long marks_gone_ = 0;  // marks that left the window: marks_[i] is mark number marks_gone_ + i
+  long marks_live_ = 0, marks_abandons_ = 0, marks_machines_ = 0;  // counts over every mark
+  // The suffixes that become the window within the look-ahead have been offered (mark numbers
+  // below offered_end_); among them, those that may still be the tightest, slack before the
+  // mark strictly decreasing from front to back (a sliding-window maximum).
+  long offered_end_ = 0;
+  std::deque<long> tightest_;
   // The default mode's risk account: risk charged per minute over the last day.
   std::deque<std::pair<TimePoint, double>> risk_spent_;
   double risk_spent_total_ = 0;

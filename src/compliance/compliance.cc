@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -101,6 +102,12 @@ void AbandonGovernor::prune(TimePoint t) {
   for (auto* q : {&live_, &abandons_, &machines_}) {
     while (!q->empty() && q->front() <= from) q->pop_front();
   }
+  while (!marks_.empty() && marks_.front().at <= from) {
+    marks_.pop_front();
+    ++marks_gone_;
+  }
+  while (!tightest_.empty() && tightest_.front() < marks_gone_) tightest_.pop_front();
+  offered_end_ = std::max(offered_end_, marks_gone_);
 }
 
 void AbandonGovernor::set_profile(ComplianceProfile profile, TimePoint now) {
@@ -109,7 +116,10 @@ void AbandonGovernor::set_profile(ComplianceProfile profile, TimePoint now) {
   profile_ = std::move(profile);
   pruned_at_ = TimePoint::min();  // the window may have changed
   const bool has_window = profile_.abandon_window > Duration(0);
-  if (had_window == has_window) return;
+  if (had_window == has_window) {
+    rebuild_marks();  // the cap and the machines' weight order the suffixes
+    return;
+  }
   if (has_window) {
     live_.assign(static_cast<std::size_t>(live_total_), now);
     abandons_.assign(static_cast<std::size_t>(abandons_total_), now);
@@ -123,6 +133,7 @@ void AbandonGovernor::set_profile(ComplianceProfile profile, TimePoint now) {
     abandons_.clear();
     machines_.clear();
   }
+  rebuild_marks();
 }
 
 // Without a rolling window the deques stay empty and the totals count (memory stays flat over
@@ -131,7 +142,10 @@ void AbandonGovernor::record_live_answer(TimePoint t) {
   if (profile_.abandon_window <= Duration(0)) {
     ++live_total_;
   } else {
-    live_.push_back(t);
+    // In time order, so that each leaves the window when the audit's does: a live answer may be
+    // recorded at its answer time after later events (an AMD classification took seconds).
+    live_.insert(std::upper_bound(live_.begin(), live_.end(), t), t);
+    record_mark(t, 1, 0, 0);
     pruned_at_ = TimePoint::min();  // t may be older than the last prune's
   }
 }
@@ -140,6 +154,7 @@ void AbandonGovernor::record_abandon(TimePoint t) {
     ++abandons_total_;
   } else {
     abandons_.push_back(t);
+    record_mark(t, 0, 1, 0);
     pruned_at_ = TimePoint::min();  // t may be older than the last prune's
   }
 }
@@ -148,6 +163,7 @@ void AbandonGovernor::record_amd_machine(TimePoint t) {
     ++machines_total_;
   } else {
     machines_.push_back(t);
+    record_mark(t, 0, 0, 1);
     pruned_at_ = TimePoint::min();  // t may be older than the last prune's
   }
 }
@@ -398,6 +414,120 @@ double AbandonGovernor::risk_allowance(TimePoint t, double engines) {
   return std::max(day_budget - risk_spent(t), 0.0) / kRiskSpreadDecisions;
 }
 
+// Slack before mark i: cap x live answers - counted abandons over every mark before it. The
+// slack of the suffix from mark i is the slack after the last mark less this.
+double AbandonGovernor::slack_before(std::size_t i) const {
+  const Mark& m = marks_[i];
+  return profile_.abandon_cap * static_cast<double>(m.live_before) -
+         profile_.counted_abandons(static_cast<double>(m.abandons_before),
+                                   static_cast<double>(m.machines_before));
+}
+
+void AbandonGovernor::record_mark(TimePoint t, long live, long abandons, long machines) {
+  if (marks_.empty() || t >= marks_.back().at) {
+    marks_.push_back({t, marks_live_, marks_abandons_, marks_machines_});
+  } else if (live == 0) {
+    // Recorded late (another engine's counts): an abandon or a machine counted as of the last
+    // mark stays in more suffixes and leaves later than it would have, which only tightens.
+    marks_.push_back({marks_.back().at, marks_live_, marks_abandons_, marks_machines_});
+  } else {
+    // A live answer recorded late goes where its time puts it: every later mark counts one
+    // live answer more before it, so every suffix starting after it keeps its slack and every
+    // suffix starting at or before it gains cap. The marks after it rise alike, so among the
+    // offered ones only those before it can stop being the tightest.
+    const auto at = std::upper_bound(marks_.begin(), marks_.end(), t,
+                                     [](TimePoint x, const Mark& m) { return x < m.at; });
+    const std::size_t p = static_cast<std::size_t>(at - marks_.begin());
+    Mark inserted = marks_[p];
+    inserted.at = t;
+    marks_.insert(at, inserted);
+    for (std::size_t i = p + 1; i < marks_.size(); ++i) ++marks_[i].live_before;
+    const long number = marks_gone_ + static_cast<long>(p);
+    // The inserted mark has less slack before it than the (offered) mark after it: never the
+    // tightest, so it counts as offered when that one was.
+    if (offered_end_ > number) ++offered_end_;
+    std::size_t first_after = tightest_.size();
+    for (std::size_t k = 0; k < tightest_.size(); ++k) {
+      if (tightest_[k] >= number) {
+        ++tightest_[k];
+        first_after = std::min(first_after, k);
+      }
+    }
+    if (first_after < tightest_.size()) {
+      const double risen =
+          slack_before(static_cast<std::size_t>(tightest_[first_after] - marks_gone_));
+      while (first_after > 0 && slack_before(static_cast<std::size_t>(tightest_[first_after - 1] -
+                                                                      marks_gone_)) <= risen) {
+        tightest_.erase(tightest_.begin() + static_cast<std::ptrdiff_t>(first_after) - 1);
+        --first_after;
+      }
+    }
+  }
+  marks_live_ += live;
+  marks_abandons_ += abandons;
+  marks_machines_ += machines;
+}
+
+void AbandonGovernor::rebuild_marks() {
+  marks_.clear();
+  tightest_.clear();
+  marks_gone_ = offered_end_ = 0;
+  marks_live_ = marks_abandons_ = marks_machines_ = 0;
+  if (profile_.abandon_window <= Duration(0)) return;
+  std::vector<std::pair<TimePoint, int>> recorded;
+  recorded.reserve(live_.size() + abandons_.size() + machines_.size());
+  for (TimePoint t : live_) recorded.emplace_back(t, 0);
+  for (TimePoint t : abandons_) recorded.emplace_back(t, 1);
+  for (TimePoint t : machines_) recorded.emplace_back(t, 2);
+  std::stable_sort(recorded.begin(), recorded.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [t, kind] : recorded) record_mark(t, kind == 0, kind == 1, kind == 2);
+}
+
+namespace {
+
+// How far ahead of a decision the later windows are bounded, as a share of the rolling window
+// (docs/compliance.md, "Later windows"): 12 hours of Ofcom's day, 15 days of a 30-day window.
+constexpr double kLaterWindowsShare = 1.0 / 2;
+
+}  // namespace
+
+double AbandonGovernor::later_windows_budget(TimePoint now) {
+  const double cap = profile_.abandon_cap;
+  if (profile_.abandon_window <= Duration(0) || cap <= 0) {
+    return std::numeric_limits<double>::infinity();
+  }
+  const auto look_ahead =
+      std::chrono::duration_cast<Duration>(profile_.abandon_window * kLaterWindowsShare);
+  // The window ending at now + d holds the marks after now + d - window: the suffix starting at
+  // a mark is a window once the mark before it has left, and is offered when that happens
+  // within the look-ahead.
+  const TimePoint left_by = now - profile_.abandon_window + look_ahead;
+  const std::size_t size = marks_.size();
+  const auto index_of = [&](long number) { return static_cast<std::size_t>(number - marks_gone_); };
+  while (index_of(offered_end_) < size &&
+         (index_of(offered_end_) == 0 || marks_[index_of(offered_end_) - 1].at <= left_by)) {
+    const std::size_t i = index_of(offered_end_);
+    if (i == 0 || marks_[i - 1].at < marks_[i].at) {
+      const double slack = slack_before(i);
+      while (!tightest_.empty() && slack_before(index_of(tightest_.back())) <= slack) {
+        tightest_.pop_back();
+      }
+      tightest_.push_back(offered_end_);
+    }
+    ++offered_end_;
+  }
+  // Once every mark has left, a later window holds none of them: nothing to carry an abandon.
+  if (!marks_.empty() && marks_.back().at <= left_by) return 0;
+  if (tightest_.empty()) return std::numeric_limits<double>::infinity();
+  const double slack_after = cap * static_cast<double>(marks_live_) -
+                             profile_.counted_abandons(static_cast<double>(marks_abandons_),
+                                                       static_cast<double>(marks_machines_));
+  // The tightest suffix: l live answers and a counted abandons, and N abandons to come keep it
+  // within the cap while a + N <= cap (l + N).
+  return (slack_after - slack_before(index_of(tightest_.front()))) / (1 - cap);
+}
+
 double AbandonGovernor::abandon_budget(TimePoint now, Duration resolve_within, int engines) {
   const double cap = profile_.abandon_cap;
   const double live = static_cast<double>(live_answers(now));
@@ -408,10 +538,14 @@ double AbandonGovernor::abandon_budget(TimePoint now, Duration resolve_within, i
     const TimePoint gone_by = now - profile_.abandon_window + resolve_within;
     for (auto it = live_.begin(); it != live_.end() && *it <= gone_by; ++it) ++leaving;
   }
+  // The abandons to come stay in the windows ending later, which lose more live answers: the
+  // budget is also the least those allow.
+  const double budget =
+      std::min(later_windows_budget(now),
+               (cap * (live - static_cast<double>(leaving)) - counted_abandons(now)) / (1 - cap));
   // Other engines on the campaign spend the same budget with calls in flight this one cannot
   // see: each takes its share.
-  return (cap * (live - static_cast<double>(leaving)) - counted_abandons(now)) / (1 - cap) /
-         std::max(engines, 1);
+  return budget / std::max(engines, 1);
 }
 
 bool AbandonGovernor::amd_allowed(const Exposure& s, int classifying) {

@@ -140,7 +140,9 @@ void Engine::Impl::after_transition(Call& call, const CallStateMachine::Result& 
       call.attempt.amd = call.sm.amd();  // NONE when the campaign does not use AMD
       resolve();
       ++c.live_answers;
-      count_live_answer(c, t);
+      // At the answer, as the audit counts it: a live answer AMD classified leaves the window
+      // with the audit's, not the classification's seconds later.
+      count_live_answer(c, call.attempt.answered_at);
       Agent* agent =
           call.dedicated_agent != kNoAgent ? &agents[call.dedicated_agent] : longest_idle_agent(c);
       if (agent) {
