@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "omnivox/compliance.h"
@@ -642,6 +643,31 @@ TEST(OpenLoopPolicy, GovernedCampaignStaysUnderTheCap) {
 
 // ---- 6. oracle ------------------------------------------------------------------------------
 
+// An engine on a simulator at kT0 whose call and agent state changes also go to the probe's
+// callbacks, set by the test (the memory storage keeps the journal).
+struct ProbedSimulation {
+  struct Probe : EventListener {
+    std::function<void(const CallStateChange&)> on_call = [](const CallStateChange&) {};
+    std::function<void(const AgentStateChange&)> on_agent = [](const AgentStateChange&) {};
+    void on_call_state(const CallStateChange& c) override { on_call(c); }
+    void on_agent_state(const AgentStateChange& c) override { on_agent(c); }
+  };
+  static EngineOptions quiet() {
+    EngineOptions eo;
+    eo.log_level = LogLevel::kWarn;
+    return eo;
+  }
+  explicit ProbedSimulation(const SimulationOptions& so)
+      : sim(so, &clock, &probe), engine(quiet(), storage.get(), &sim, &clock, &sim) {
+    sim.attach(&engine);
+  }
+  Probe probe;
+  std::unique_ptr<Storage> storage = make_memory_storage();
+  VirtualClock clock{kT0};
+  Simulator sim;
+  Engine engine;
+};
+
 TEST(OracleForecasts, PeekedAndForecastFatesComeTrue) {
   SimulationOptions so = typical_world(5);
   so.wrap_up = Distribution::exponential(10);  // drawn ahead by agent_free_at
@@ -649,20 +675,8 @@ TEST(OracleForecasts, PeekedAndForecastFatesComeTrue) {
   std::map<CallId, CallForecast> forecasts;
   std::map<AgentId, TimePoint> free_at;
   long checked_agents = 0, wrong_agents = 0;
-  class Probe : public EventListener {
-   public:
-    std::function<void(const CallStateChange&)> on_call;
-    std::function<void(const AgentStateChange&)> on_agent;
-    void on_call_state(const CallStateChange& c) override { on_call(c); }
-    void on_agent_state(const AgentStateChange& c) override { on_agent(c); }
-  } probe;
-  auto storage = make_memory_storage({false});
-  VirtualClock clock(kT0);
-  Simulator sim(so, &clock, &probe);
-  EngineOptions eo;
-  eo.log_level = LogLevel::kWarn;
-  Engine engine(eo, storage.get(), &sim, &clock, &sim);
-  sim.attach(&engine);
+  ProbedSimulation run(so);
+  auto& [probe, storage, clock, sim, engine] = run;
   std::map<CallId, TimePoint> launched;
   std::vector<std::pair<CallId, bool>> live_seen;
   probe.on_call = [&](const CallStateChange& c) {
@@ -728,6 +742,63 @@ TEST(OracleForecasts, PeekedAndForecastFatesComeTrue) {
 
   Simulator replay({.replay = ReplayWorld{}}, &clock);
   EXPECT_THROW(replay.peek_next_originates(1, c.ring_timeout, false), Error);
+}
+
+// With AMD suspended at the cap (EngineOptions::suspend_amd_at_cap) the engine takes an answer
+// as a person at once, machine or not, and tells the telephony (Telephony::stop_amd): the
+// simulator then drops the classification it had drawn and forecasts the call as put through, so
+// every live answer's forecast, read when it comes, comes true, and no AMD result follows.
+TEST(OracleForecasts, ForecastsFollowAmdSuspendedAtTheCap) {
+  SimulationOptions so = typical_world(5);
+  so.parametric.p_live = 0.15;
+  so.parametric.p_machine = 0.45;
+  so.parametric.p_busy = 0.1;
+  so.parametric.p_invalid = 0;
+  so.amd_false_positive = 0.03;
+  ProbedSimulation run(so);
+  auto& [probe, storage, clock, sim, engine] = run;
+  long live = 0, wrong = 0, machines_put_through = 0;
+  probe.on_call = [&](const CallStateChange& c) {
+    if (c.to != CallState::kHuman) return;
+    ++live;
+    const auto f = sim.forecast(c.call_id);
+    ASSERT_TRUE(f.has_value()) << c.call_id;
+    wrong += !f->live_answer || f->resolves_at != c.at;
+    machines_put_through +=
+        f->talk_s == 20.0;  // a machine's greeting (people talk an exponential time)
+  };
+  CampaignConfig c;
+  c.id = "f";
+  c.dial_mode = DialMode::kProgressive;
+  c.amd = true;
+  c.max_attempts = 1;
+  c.retry_rules.clear();
+  c.call_window = CallWindow::always();
+  c.compliance = ComplianceProfile::uk_ofcom();
+  c.compliance.call_window = CallWindow::always();
+  engine.add_campaign(c);
+  for (int i = 0; i < 3000; ++i) {
+    Contact ct;
+    ct.numbers.push_back(PhoneNumber{"+4420794" + std::to_string(100000 + i)});
+    engine.add_contact("f", ct);
+  }
+  for (int i = 0; i < 10; ++i) {
+    engine.set_agent_state(engine.add_agent("f", "a"), AgentState::kAvailable);
+  }
+  engine.start_campaign("f");
+  ASSERT_TRUE(engine.run_until_done(std::chrono::hours(24 * 3)));
+  const CampaignStatistics stats = engine.statistics("f");
+  long late_events = 0;
+  storage->scan_journal("f", [&](const JournalEntry& e) {
+    late_events += e.kind == "late_event";
+    return true;
+  });
+  std::printf("%ld live answers (%ld machines put through), %ld with AMD suspended\n", live,
+              machines_put_through, stats.amd_suspended);
+  EXPECT_GT(stats.amd_suspended, 100);
+  EXPECT_GT(machines_put_through, 50);
+  EXPECT_EQ(wrong, 0) << "of " << live << " live answers";
+  EXPECT_EQ(late_events, 0) << "an AMD result after the answer was put through";
 }
 
 CampaignSetup oracle_setup() {

@@ -208,6 +208,9 @@ class Simulator final : public Telephony, public EventListenerWrapper, public Ou
   void hangup(CallId call) override;
   void bridge(CallId call, AgentId agent) override;
   void play(CallId call, const std::string& message) override;
+  /// The call's AMD result, not delivered yet, is dropped, and its forecast() follows: a live
+  /// answer resolved now, talking for its talk time (a machine's greeting). Thread-safe.
+  void stop_amd(CallId call) override;
   /// SimulationOptions::calls_outlive_engine (default false: simulated calls end with the
   /// process that simulates them).
   bool calls_outlive_engine() const override;

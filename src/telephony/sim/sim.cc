@@ -694,6 +694,21 @@ void Simulator::bridge(CallId id, AgentId agent) {
   plan.talk_end = now + seconds_to_duration(delay + c.talk_s);
 }
 
+void Simulator::stop_amd(CallId id) {
+  std::lock_guard<detail::LightRecursiveMutex> lock(lock_->mutex);
+  SimCall* found = find_call(id);
+  if (found == nullptr) return;
+  SimCall& c = *found;
+  for (std::size_t slot = 0; slot < c.pending.size() && slot < c.timers.size(); ++slot) {
+    if (c.pending[slot].kind == CallEventKind::kAmdResult) clock_->cancel(c.timers[slot]);
+  }
+  // Put through unclassified: the engine takes the answer as a person now, machine or not, and
+  // a machine talks its greeting to the agent.
+  c.forecast.live_answer = true;
+  c.forecast.resolves_at = clock_->now();
+  c.forecast.talk_s = c.talk_s;
+}
+
 void Simulator::play(CallId, const std::string&) {}
 
 bool Simulator::calls_outlive_engine() const { return options_.calls_outlive_engine; }
