@@ -1226,9 +1226,9 @@ TEST(SqliteStorage, NumbersAndAttributesAsJsonWhateverTheirCharacters) {
   EXPECT_THROW(numbers_from_json("[{}]"), std::exception);
 }
 
-// A Storage keeps the attributes it last read or wrote of a contact (and their text) to spare
-// the JSON: a change made through another connection is still read, and a write stores the
-// values it is given, changed or not.
+// A Storage keeps the attributes' text it last read or wrote of a contact to spare writing them
+// again: a change made through another connection is still read, and a write stores the values
+// it is given, changed or not.
 TEST(SqliteStorage, KeptAttributesFollowTheStoredText) {
   TempDir dir;
   const std::string path = dir.file("attributes.sqlite");

@@ -1125,16 +1125,16 @@ class SqliteStorage final : public Storage {
       throw Error(ErrorCode::kNotFound,
                   "update_contact: unknown contact id " + std::to_string(contact.id));
     }
+    attributes_to_text(contact.attributes, attributes_text_);
     auto known = attributes_.find(contact.id);
     if (known != attributes_.end() && known->second.confirmed == attributes_epoch_ &&
-        known->second.values == contact.attributes) {
+        known->second.text == attributes_text_) {
       return;  // the file holds them
     }
-    KeptAttributes& kept = attributes_kept_for(contact);
     Use u(put_attributes_, "update_contact: attributes");
-    u.bind(1, static_cast<std::int64_t>(contact.id)).bind(2, kept.text);
+    u.bind(1, static_cast<std::int64_t>(contact.id)).bind(2, attributes_text_);
     u.run();
-    kept.confirmed = attributes_epoch_;
+    keep_attributes(contact.id, attributes_text_).confirmed = attributes_epoch_;
   }
   // False when no contact of this tenant has the id.
   bool write_contact_row(const Contact& contact, const std::string& numbers) {
@@ -1875,42 +1875,32 @@ class SqliteStorage final : public Storage {
   }
 
   // A contact's attributes rarely change once it is stored, while it is read when each call is
-  // placed and written twice per call: the text and values last decoded or encoded are kept
-  // per contact, and a read of the same text, or a write of the same values, reuses them
-  // instead of decoding or encoding again. (The text is the values' encoding whatever the
-  // database holds: a write that rolls back leaves the pair true.) A pair also says in which
-  // attributes epoch the file last held its text (read, or written by this object); while the
-  // epoch is unchanged a write of the same values writes nothing. Caller holds mutex_.
+  // placed and written twice per call: the text last read or written of a contact is kept with
+  // the attributes epoch in which the file last held it (read, or written by this object);
+  // while the epoch is unchanged a write whose values encode to the same text writes nothing.
+  // (The codec gives one text per list of values, so equal texts are equal values.) Caller
+  // holds mutex_.
   std::vector<std::pair<std::string, std::string>> attributes_read(ContactId id,
                                                                    std::string_view text,
                                                                    bool keep) {
+    std::vector<std::pair<std::string, std::string>> values;
+    attributes_from_text(text, values);
     auto kept = attributes_.find(id);
     if (kept != attributes_.end() && kept->second.text == text) {
       kept->second.confirmed = attributes_epoch_;
-      return kept->second.values;
+    } else if (keep) {
+      keep_attributes(id, text).confirmed = attributes_epoch_;
     }
-    std::vector<std::pair<std::string, std::string>> values;
-    attributes_from_text(text, values);
-    if (keep) keep_attributes(id, std::string(text), values).confirmed = attributes_epoch_;
     return values;
   }
   struct KeptAttributes {
     std::string text;
-    std::vector<std::pair<std::string, std::string>> values;
     std::uint64_t confirmed = 0;  // the attributes epoch in which the file held `text`; 0: none
   };
-  // The pair of `c`'s attributes (encoded and kept unless they are kept already).
-  KeptAttributes& attributes_kept_for(const Contact& c) {
-    auto kept = attributes_.find(c.id);
-    if (kept != attributes_.end() && kept->second.values == c.attributes) return kept->second;
-    return keep_attributes(c.id, attributes_to_text(c.attributes), c.attributes);
-  }
-  KeptAttributes& keep_attributes(ContactId id, std::string text,
-                                  const std::vector<std::pair<std::string, std::string>>& values) {
+  KeptAttributes& keep_attributes(ContactId id, std::string_view text) {
     if (attributes_.size() >= kAttributesKept && !attributes_.contains(id)) attributes_.clear();
     KeptAttributes& k = attributes_[id];
-    k.text = std::move(text);
-    k.values = values;
+    k.text.assign(text);
     k.confirmed = 0;
     return k;
   }
@@ -2077,10 +2067,10 @@ class SqliteStorage final : public Storage {
   static constexpr std::size_t kKeysKept = 1 << 20;
   absl::flat_hash_set<CallId> open_attempts_;
   absl::flat_hash_map<ContactId, std::pair<std::int64_t, std::int64_t>> index_keys_;
-  // attributes_read's and attributes_text's pairs, dropped whole at kAttributesKept entries
-  // (the contacts in calls, and more). Guarded by mutex_.
+  // The attributes' texts kept (attributes_read), dropped whole at kAttributesKept entries (the
+  // contacts in calls, and more). Guarded by mutex_.
   static constexpr std::size_t kAttributesKept = 8192;
-  std::unordered_map<ContactId, KeptAttributes> attributes_;
+  absl::flat_hash_map<ContactId, KeptAttributes> attributes_;
   std::uint64_t attributes_epoch_ = 1;
   std::int64_t attributes_data_version_ = -1;
   // Leases claimed through claim_leases and not released here (a claim of one is a renewal),
