@@ -3204,7 +3204,7 @@ class StorageError(OmnivoxError):
 class Telephony:
     """Places and controls calls. All methods are called from the engine's thread, must not block (queue work and report through the sink), and must not throw: report a failure as a FAILED event instead.
 
-    Subclass it to place calls from Python: override originate(request), hangup(call_id), bridge(call_id, agent), play(call_id, message) (and optionally start(sink), stop(), lookup_call(attempt)); report outcomes with self.sink.report(call_id, kind, ...). Methods run on the engine's thread with the GIL held and must not block. An exception is caught, recorded (Engine.last_callback_error()) and logged; from originate() the attempt then ends FAILED (fail_reason CONFIG). Serves one engine at a time.
+    Subclass it to place calls from Python: override originate(request), hangup(call_id), bridge(call_id, agent), play(call_id, message) (and optionally start(sink), stop(), stop_amd(call_id), lookup_call(attempt)); report outcomes with self.sink.report(call_id, kind, ...). Methods run on the engine's thread with the GIL held and must not block. An exception is caught, recorded (Engine.last_callback_error()) and logged; from originate() the attempt then ends FAILED (fail_reason CONFIG). Serves one engine at a time.
     """
     def __init__(self) -> None: ...
     def cancel(self, timer_id: int) -> None:
@@ -3216,6 +3216,11 @@ class Telephony:
     @property
     def sink(self) -> CallEventSink:
         """The CallEventSink of the engine this telephony serves (None before)."""
+    def stop_amd(self, call_id: int) -> None:
+        """Stops answering-machine detection on an answered call the engine puts through without waiting for it (AMD suspended at the abandon cap: EngineOptions.suspend_amd_at_cap). The backend should stop classifying the call's audio and free what the detection holds; no AMD_RESULT should follow. A result reported anyway (already on its way, or a backend that cannot stop its provider's detection) is dropped by the engine. Default: nothing.
+
+        Override it when your provider runs the detection: the default does nothing. An exception is recorded (Engine.last_callback_error()) and logged; the call still goes through.
+        """
 
 class ThresholdOptions:
     """Every field states its default.

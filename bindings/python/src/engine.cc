@@ -258,6 +258,9 @@ void PyTelephony::bridge(CallId call, AgentId agent) {
 void PyTelephony::play(CallId call, const std::string& message) {
   OMNIVOX_PY_TELEPHONY_VOID("play", "Telephony.play", call, message)
 }
+void PyTelephony::stop_amd(CallId call) {
+  OMNIVOX_PY_TELEPHONY_VOID("stop_amd", "Telephony.stop_amd", call)
+}
 void PyTelephony::stop(){OMNIVOX_PY_TELEPHONY_VOID("stop", "Telephony.stop")}
 #undef OMNIVOX_PY_TELEPHONY_VOID
 
@@ -993,7 +996,8 @@ void bind_engine(py::module_& m) {
       m, "Telephony",
       "Subclass it to place calls from Python: override originate(request), hangup(call_id), "
       "bridge(call_id, agent), play(call_id, message) (and optionally start(sink), stop(), "
-      "lookup_call(attempt)); report outcomes with self.sink.report(call_id, kind, ...). "
+      "stop_amd(call_id), lookup_call(attempt)); report outcomes with self.sink.report(call_id, "
+      "kind, ...). "
       "Methods run on the engine's thread with the GIL held and must not block. An exception is "
       "caught, recorded (Engine.last_callback_error()) and logged; from originate() the attempt "
       "then ends FAILED (fail_reason CONFIG). Serves one engine at a time.")
@@ -1053,7 +1057,12 @@ void bind_engine(py::module_& m) {
             }
             return p->clock()->now();
           },
-          "The engine clock's now.");
+          "The engine clock's now.")
+      .def(
+          "stop_amd", [](Telephony&, CallId) {}, py::arg("call_id"),
+          "Override it when your provider runs the detection: the default does nothing. An "
+          "exception is recorded (Engine.last_callback_error()) and logged; the call still goes "
+          "through.");
 
   py::class_<EventListener, PyEventListener, std::shared_ptr<EventListener>>(
       m, "EventListener",

@@ -84,6 +84,7 @@ class PyTelephony : public Telephony {
   void hangup(CallId call) override;
   void bridge(CallId call, AgentId agent) override;
   void play(CallId call, const std::string& message) override;
+  void stop_amd(CallId call) override;
   void stop() override;
   std::optional<CallEvent> lookup_call(const Attempt& attempt) override;
 

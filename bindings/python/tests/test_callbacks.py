@@ -262,3 +262,68 @@ def test_real_clock_engine_threads_calling_python_under_load_no_deadlock_no_leak
     growth_kb = vm_rss_kb() - before
     print(f"events/s per run: {[round(r) for r in rates]}; RSS growth {growth_kb} kB")
     assert growth_kb < 30 * 1024, f"RSS grew {growth_kb} kB over 4 runs"
+
+
+class AmdTelephony(ScriptedTelephony):
+    """Answers every call; counts the calls whose detection the engine stops."""
+
+    def __init__(self):
+        super().__init__(answer_every=1)
+        self.amd_stopped = []
+
+    def stop_amd(self, call_id):
+        self.amd_stopped.append(call_id)
+
+
+def amd_run(telephony, raise_callback_errors=True):
+    """Under the default US_FTC_FCC profile each AMD machine result counts 0.05 abandons, so the
+    first answer of a campaign with AMD finds no live answer in the window to take it: the
+    engine puts the answer through unclassified (AMD suspended at the cap). 11:00 in New York,
+    inside the profile's calling hours."""
+    listener = Dispositioner()
+    engine = omnivox.Engine(omnivox.memory_storage(), telephony,
+                            omnivox.VirtualClock(MONDAY_9 + dt.timedelta(hours=6)),
+                            listener=listener)
+    listener.engine = engine
+    engine.raise_callback_errors = raise_callback_errors
+    c = open_campaign("amd")
+    c.compliance = omnivox.CampaignConfig().compliance
+    c.amd = True
+    engine.add_campaign(c)
+    engine.add_contact("amd", omnivox.Contact(numbers=["+12125551001"]))
+    engine.set_agent_state(engine.add_agent("amd", "ada"), omnivox.AgentState.AVAILABLE)
+    engine.start_campaign("amd")
+    assert engine.run_until_done(dt.timedelta(hours=1))
+    return engine
+
+
+def test_amd_suspended_at_the_cap_stops_the_hosts_detection():
+    tel = AmdTelephony()
+    engine = amd_run(tel)
+    s = engine.statistics("amd")
+    assert s.amd_suspended == 1 and s.connects == 1
+    assert tel.amd_stopped == tel.originated == [engine.storage.attempts("amd")[0].call_id]
+    assert engine.callback_error_count == 0
+    engine.close()
+
+
+def test_amd_suspended_at_the_cap_without_stop_amd_or_with_one_that_raises():
+    plain = ScriptedTelephony(answer_every=1)  # no stop_amd: the default does nothing
+    engine = amd_run(plain)
+    s = engine.statistics("amd")
+    assert s.amd_suspended == 1 and s.connects == 1 and engine.callback_error_count == 0
+    engine.close()
+
+    class Raising(AmdTelephony):
+        def stop_amd(self, call_id):
+            super().stop_amd(call_id)
+            raise RuntimeError("detector gone")
+
+    tel = Raising()
+    engine = amd_run(tel, raise_callback_errors=False)
+    s = engine.statistics("amd")
+    assert s.amd_suspended == 1 and s.connects == 1  # the call still went to the agent
+    assert len(tel.amd_stopped) == 1
+    err = engine.last_callback_error()
+    assert err.where == "Telephony.stop_amd" and isinstance(err.__cause__, RuntimeError)
+    engine.close()

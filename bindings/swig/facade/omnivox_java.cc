@@ -304,6 +304,10 @@ class JavaTelephony final : public omnivox::Telephony {
     call("TelephonyBackend.play",
          [&](TelephonyBackend& b) { b.play(static_cast<long long>(call_id), message); });
   }
+  void stop_amd(omnivox::CallId call_id) override {
+    call("TelephonyBackend.stopAmd",
+         [&](TelephonyBackend& b) { b.stop_amd(static_cast<long long>(call_id)); });
+  }
   void stop() override {
     call("TelephonyBackend.stop", [](TelephonyBackend& b) { b.stop(); });
   }

@@ -309,7 +309,8 @@ struct ImportResult {
 
 // ---- callbacks (SWIG directors) ----
 
-/// A telephony backend written in Java: extend it and override originate/hangup/bridge/play.
+/// A telephony backend written in Java: extend it and override originate/hangup/bridge/play
+/// (and optionally stopAmd/stop).
 /// Those run on an engine thread; they must not block — queue the work and report the outcome
 /// with report()/reportAfter(). Thread-safety: report() may be called from any thread once the
 /// backend is attached to an engine (Engine.create), including from inside the callbacks (the
@@ -329,6 +330,12 @@ class TelephonyBackend {
   virtual void bridge(long long call_id, long long agent) = 0;
   /// Play a message (safe-harbor or voicemail drop) to the answered call.
   virtual void play(long long call_id, const std::string& message) = 0;
+  /// Stop answering-machine detection on the answered call: the engine puts it through without
+  /// waiting for its AMD result (AMD suspended at the abandon cap,
+  /// EngineConfig.suspendAmdAtCap). Stop classifying its audio and report no AMD_RESULT for it;
+  /// a result reported anyway is dropped. A Java exception is recorded like any callback
+  /// error and the call still goes through. Default: nothing.
+  virtual void stop_amd(long long call_id) {}
   /// The engine stops: no events are accepted after it. Default: nothing.
   virtual void stop() {}
 

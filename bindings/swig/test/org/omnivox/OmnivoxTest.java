@@ -266,11 +266,9 @@ public class OmnivoxTest {
     public void play(long call, String message) {}
   }
 
-  @Test
-  public void javaTelephonyDrivesACampaign() {
-    ScriptedTelephony tel = new ScriptedTelephony();
-    Engine[] engine = new Engine[1];
-    Recorder rec = new Recorder() {
+  /** A recorder whose agents disposition every call SALE as wrap-up starts, on engine[0]. */
+  static Recorder sellingRecorder(Engine[] engine) {
+    return new Recorder() {
       @Override
       public void onAgentState(AgentStateEvent e) {
         super.onAgentState(e);
@@ -279,6 +277,13 @@ public class OmnivoxTest {
         }
       }
     };
+  }
+
+  @Test
+  public void javaTelephonyDrivesACampaign() {
+    ScriptedTelephony tel = new ScriptedTelephony();
+    Engine[] engine = new Engine[1];
+    Recorder rec = sellingRecorder(engine);
     try (Engine e = Engine.create(new EngineConfig(), tel, rec)) {
       engine[0] = e;
       assertTrue(tel.attached());
@@ -302,6 +307,86 @@ public class OmnivoxTest {
     }
     assertFalse(tel.attached());
     expectError(ErrorCode.STATE, () -> tel.report(1, CallEventKind.BUSY));
+  }
+
+  /** Answers every call after 4 s; counts the calls whose detection the engine stops. */
+  static class AnsweringTelephony extends ScriptedTelephony {
+    @Override
+    public void originate(OriginateInfo r) {
+      long call = r.getCallId();
+      originated.add(call);
+      answered.add(call);
+      reportAfter(200, call, CallEventKind.INITIATED);
+      reportAfter(1000, call, CallEventKind.RINGING);
+      reportAfter(4000, call, CallEventKind.ANSWERED);
+    }
+  }
+
+  static class StoppingTelephony extends AnsweringTelephony {
+    final Set<Long> amdStopped = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void stopAmd(long call) {
+      amdStopped.add(call);
+    }
+  }
+
+  /**
+   * Under the default US_FTC_FCC profile each AMD machine result counts 0.05 abandons, so the
+   * first answer of a campaign with AMD finds no live answer in the window to take it: the
+   * engine puts it through unclassified (AMD suspended at the cap) and stops its detection.
+   */
+  static Statistics runAmdOneAnswer(TelephonyBackend tel, long[] callbackErrors,
+                                    String[] lastError) {
+    Engine[] engine = new Engine[1];
+    Recorder rec = sellingRecorder(engine);
+    try (Engine e = Engine.create(new EngineConfig(), tel, rec)) {
+      engine[0] = e;
+      String id = e.addCampaignJson("{\"id\": \"amd\", \"dial_mode\": \"PROGRESSIVE\","
+          + " \"amd\": true, \"max_attempts\": 1, \"default_region\": \"US\"}", ".");
+      addContacts(e, id, 1, 1000);
+      e.addAgents(id, 1, true);
+      e.startCampaign(id);
+      assertTrue(e.runUntilDone(HOUR_MS));
+      callbackErrors[0] = e.callbackErrorCount();
+      lastError[0] = e.lastCallbackError();
+      return e.statistics(id);
+    }
+  }
+
+  @Test
+  public void amdSuspendedAtTheCapStopsTheJavaBackendsDetection() {
+    long[] errors = new long[1];
+    String[] last = new String[1];
+    StoppingTelephony tel = new StoppingTelephony();
+    Statistics s = runAmdOneAnswer(tel, errors, last);
+    assertEquals(1, s.getAmdSuspended());
+    assertEquals(1, s.getConnects());
+    assertEquals(tel.originated, tel.amdStopped);
+    assertEquals(1, tel.amdStopped.size());
+    assertEquals(0, errors[0]);
+
+    // A backend without stopAmd keeps the default: the call still goes to the agent.
+    s = runAmdOneAnswer(new AnsweringTelephony(), errors, last);
+    assertEquals(1, s.getAmdSuspended());
+    assertEquals(1, s.getConnects());
+    assertEquals(0, errors[0]);
+
+    // One whose stopAmd throws: recorded, and the call still goes to the agent.
+    StoppingTelephony throwing = new StoppingTelephony() {
+      @Override
+      public void stopAmd(long call) {
+        super.stopAmd(call);
+        throw new IllegalStateException("detector gone");
+      }
+    };
+    s = runAmdOneAnswer(throwing, errors, last);
+    assertEquals(1, s.getAmdSuspended());
+    assertEquals(1, s.getConnects());
+    assertEquals(1, throwing.amdStopped.size());
+    assertEquals(1, errors[0]);
+    assertTrue(last[0], last[0].startsWith(
+        "TelephonyBackend.stopAmd: java.lang.IllegalStateException: detector gone"));
   }
 
   // ---- preview ----
