@@ -458,41 +458,51 @@ ALTER TABLE contacts DROP COLUMN numbers;
 DELETE FROM omnivox_schema_migrations WHERE version = 11;
 )sql";
 
-// What schema versions 10 and 11 change, undone: a database as version 9 left it.
-const std::string kUndoVersions10To11 =
-    kUndoVersion11 +
+// What schema version 12 changes, undone: the attempts' indexes as version 1 made them.
+const std::string kUndoVersion12 =
+    "DROP INDEX attempts_contact; CREATE INDEX attempts_contact ON attempts (tenant_id, "
+    "contact_id, call_id); CREATE INDEX attempts_provider ON attempts (tenant_id, "
+    "provider_call_id) WHERE provider_call_id <> ''; DELETE FROM omnivox_schema_migrations "
+    "WHERE version = 12;";
+
+// What schema versions 11 and 12 change, undone: a database as version 10 left it.
+const std::string kUndoVersions11To12 = kUndoVersion12 + kUndoVersion11;
+
+// What schema versions 10 to 12 change, undone: a database as version 9 left it.
+const std::string kUndoVersions10To12 =
+    kUndoVersions11To12 +
     "CREATE UNIQUE INDEX contacts_external ON contacts (tenant_id, campaign_id, list_name, "
     "external_id) WHERE external_id <> ''; CREATE INDEX contacts_order ON contacts (tenant_id, "
     "campaign_id, (-(priority::bigint)), list_order); DROP TABLE contact_keys; DELETE FROM "
     "omnivox_schema_migrations WHERE version = 10;";
 
-// What schema versions 9 to 11 change, undone: the attributes a jsonb column of contacts again
+// What schema versions 9 to 12 change, undone: the attributes a jsonb column of contacts again
 // (at its end), their table dropped: a database as version 8 left it.
-const std::string kUndoVersions9To11 =
-    kUndoVersions10To11 +
+const std::string kUndoVersions9To12 =
+    kUndoVersions10To12 +
     "ALTER TABLE contacts ADD COLUMN attributes jsonb NOT NULL DEFAULT '[]'; UPDATE contacts c "
     "SET attributes = a.attributes::jsonb FROM contact_attributes a WHERE a.contact_id = c.id; "
     "ALTER TABLE contacts ALTER COLUMN attributes DROP DEFAULT; DROP TABLE contact_attributes; "
     "DELETE FROM omnivox_schema_migrations WHERE version = 9;";
 
-// What schema versions 8 to 11 change, undone (version 8's indexes created again as version 1
+// What schema versions 8 to 12 change, undone (version 8's indexes created again as version 1
 // made them): a database as version 7 left it.
-const std::string kUndoVersions8To11 =
-    kUndoVersions9To11 +
+const std::string kUndoVersions8To12 =
+    kUndoVersions9To12 +
     "CREATE INDEX contacts_status ON contacts (tenant_id, campaign_id, status); CREATE INDEX "
     "contacts_ready ON contacts (tenant_id, campaign_id, (-(priority::bigint)), list_order) "
     "INCLUDE (next_attempt_at) WHERE status IN (0, 1); DELETE FROM omnivox_schema_migrations "
     "WHERE version = 8;";
 
-// What schema versions 7 to 11 change, undone: a database as version 6 left it.
-const std::string kUndoVersions7To11 =
-    kUndoVersions8To11 +
+// What schema versions 7 to 12 change, undone: a database as version 6 left it.
+const std::string kUndoVersions7To12 =
+    kUndoVersions8To12 +
     "CREATE INDEX leases_expiry ON leases (tenant_id, expiry); DROP INDEX leases_owner_expiry; "
     "DELETE FROM omnivox_schema_migrations WHERE version = 7;";
 
-// What schema versions 5 to 11 change, undone: a database as version 4 left it.
-const std::string kUndoVersions5To11 =
-    kUndoVersions7To11 +
+// What schema versions 5 to 12 change, undone: a database as version 4 left it.
+const std::string kUndoVersions5To12 =
+    kUndoVersions7To12 +
     "DROP INDEX leases_expiry; DELETE FROM omnivox_schema_migrations WHERE version = 6; "
     "DROP INDEX contacts_scheduled; DROP INDEX journal_writer; ALTER TABLE journal DROP COLUMN "
     "writer, DROP COLUMN writer_seq; DELETE FROM omnivox_schema_migrations WHERE version = 5;";
@@ -529,7 +539,7 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
       ids.push_back(s->add_contact(c));
     }
   }
-  cluster().exec(kUndoVersions5To11, db);
+  cluster().exec(kUndoVersions5To12, db);
   cluster().exec(
       "DROP TRIGGER contacts_counts_insert ON contacts; DROP TRIGGER contacts_counts_update ON "
       "contacts; DROP TRIGGER contacts_counts_delete ON contacts; DROP FUNCTION "
@@ -720,7 +730,7 @@ TEST(PostgresStorage, MigratesAVersion4DatabaseAndKeepsItsJournal) {
     s->append_journal(line("before 1"));
     s->append_journal(line("before 2"));
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions5To11, 4);
+  auto s = open_migrated_from(conninfo, kUndoVersions5To12, 4);
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
                                   "('contacts_scheduled', 'journal_writer', 'leases_owner_expiry')",
                                   db),
@@ -787,7 +797,7 @@ TEST(PostgresStorage, MigratesAVersion6DatabaseAndAnswersForItsLeases) {
     id = add_new_contacts(*s, 1, "v6-", "+35191234540")[0];
     ASSERT_EQ(s->claim_leases({&id, 1}, "them", now, std::chrono::minutes(3)).size(), 1u);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions7To11, 6);
+  auto s = open_migrated_from(conninfo, kUndoVersions7To12, 6);
   EXPECT_EQ(cluster().query_value("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM "
                                   "pg_indexes WHERE tablename = 'leases'",
                                   db),
@@ -822,7 +832,7 @@ TEST(PostgresStorage, MigratesAVersion7DatabaseAndScansItsDialableContactsInOrde
   cluster().exec("UPDATE contacts SET defer_until = 1 WHERE id IN (" + std::to_string(ids[3]) +
                      ", " + std::to_string(ids[5]) + ")",
                  db);
-  auto s = open_migrated_from(conninfo, kUndoVersions8To11, 7);
+  auto s = open_migrated_from(conninfo, kUndoVersions8To12, 7);
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
                                   "('contacts_status', 'contacts_ready')",
                                   db),
@@ -857,7 +867,7 @@ TEST(PostgresStorage, MigratesAVersion8DatabaseAndReadsItsAttributesBack) {
     c.attributes = attributes;
     s->update_contact(c);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions9To11, 8);
+  auto s = open_migrated_from(conninfo, kUndoVersions9To12, 8);
   // No attributes column left in contacts; a row of attributes per contact.
   EXPECT_EQ(cluster().query_value(
                 "SELECT (SELECT count(*) FROM information_schema.columns WHERE table_name = "
@@ -901,7 +911,7 @@ TEST(PostgresStorage, MigratesAVersion9DatabaseAndKeepsItsKeysAndOrder) {
     first.priority = 5;
     s->update_contact(first);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions10To11, 9);
+  auto s = open_migrated_from(conninfo, kUndoVersions10To12, 9);
   EXPECT_EQ(cluster().query_value("SELECT count(*) || ',' || (SELECT count(*) FROM pg_indexes "
                                   "WHERE tablename = 'contacts' AND indexname IN "
                                   "('contacts_external', 'contacts_order')) FROM contact_keys",
@@ -949,7 +959,7 @@ TEST(PostgresStorage, MigratesAVersion10DatabaseAndKeepsEachContactsNumbers) {
     auto s = make_postgres_storage(conninfo);
     for (Contact& c : stored) c.id = s->add_contact(c);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersion11, 10);
+  auto s = open_migrated_from(conninfo, kUndoVersions11To12, 10);
   EXPECT_EQ(cluster().query_value("SELECT to_regclass('phone_numbers')::text", db), "");
   for (const Contact& c : stored) expect_same_numbers(s->get_contact(c.id)->numbers, c.numbers);
   const auto viewed = numbers_viewed(*s, now);
@@ -972,7 +982,8 @@ TEST(PostgresStorage, AFailedMigrationOfTheNumbersWritesNothing) {
     auto s = make_postgres_storage(conninfo);
     s->add_contact(contact_with_odd_numbers("odd", now));
   }
-  cluster().exec(kUndoVersion11 + "CREATE VIEW numbers_report AS SELECT * FROM phone_numbers;", db);
+  cluster().exec(kUndoVersions11To12 + "CREATE VIEW numbers_report AS SELECT * FROM phone_numbers;",
+                 db);
   expect_storage_error([&] { make_postgres_storage(conninfo); }, ErrorCode::kStorage,
                        "phone_numbers");
   EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "10");
@@ -1158,6 +1169,60 @@ std::vector<std::string> journal_details(Storage& s) {
   return details;
 }
 
+// The definition of index `name` in the database `db`, as pg_indexes gives it ("" if none).
+std::string index_definition(const std::string& db, const std::string& name) {
+  return cluster().query_value(
+      "SELECT coalesce((SELECT indexdef FROM pg_indexes WHERE indexname "
+      "= '" +
+          name + "'), '')",
+      db);
+}
+
+// A database at schema version 11 (the attempts indexed by provider call id, and by contact
+// after the tenant) is upgraded in place: each contact's attempts read back as written, the index
+// by provider call id is gone, the one by contact starts with its id, and later writes add to it.
+TEST(PostgresStorage, MigratesAVersion11DatabaseAndKeepsEachContactsAttempts) {
+  const std::string conninfo = fresh_database("v11");
+  const std::string db = db_name_of(conninfo);
+  auto writer = make_postgres_storage(conninfo);
+  const std::vector<ContactId> ids = add_new_contacts(*writer, 2, "a", "+35191234700");
+  StorageWriteBatch answered = attempt_with_journal(*writer, ids[0], {"one"});
+  answered.attempts[0].provider_call_id = "CA01";
+  answered.attempts[0].disposition = Disposition::kNoAnswer;
+  writer->write_batch(answered);
+  writer->write_batch(attempt_with_journal(*writer, ids[0], {"two"}));
+  writer->write_batch(attempt_with_journal(*writer, ids[1], {"three"}));
+  writer.reset();
+  auto s = open_migrated_from(conninfo, kUndoVersion12, 11);
+  EXPECT_EQ(index_definition(db, "attempts_provider"), "");
+  EXPECT_NE(index_definition(db, "attempts_contact").find("(contact_id, call_id)"),
+            std::string::npos)
+      << index_definition(db, "attempts_contact");
+  const std::vector<Attempt> first = s->attempts_of(ids[0]);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_LT(first[0].call_id, first[1].call_id);
+  EXPECT_EQ(first[0].provider_call_id, "CA01");
+  EXPECT_EQ(first[0].disposition, Disposition::kNoAnswer);
+  EXPECT_EQ(s->attempts_of(ids[1]).size(), 1u);
+  s->write_batch(attempt_with_journal(*s, ids[1], {"four"}));
+  EXPECT_EQ(s->attempts_of(ids[1]).size(), 2u);
+}
+
+// A migration to version 12 that cannot finish (here the index by provider call id was dropped
+// by hand) writes nothing: the database stays at version 11 with its index by tenant and contact.
+TEST(PostgresStorage, AFailedMigrationOfTheAttemptsIndexesWritesNothing) {
+  const std::string conninfo = fresh_database("v11fail");
+  const std::string db = db_name_of(conninfo);
+  make_postgres_storage(conninfo).reset();
+  cluster().exec(kUndoVersion12 + "DROP INDEX attempts_provider;", db);
+  expect_storage_error([&] { make_postgres_storage(conninfo); }, ErrorCode::kStorage,
+                       "attempts_provider");
+  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "11");
+  EXPECT_NE(index_definition(db, "attempts_contact").find("(tenant_id, contact_id, call_id)"),
+            std::string::npos)
+      << index_definition(db, "attempts_contact");
+}
+
 // A write batch whose answer is lost after the server committed it (the connection drops) is
 // run again on a new connection; its journal lines are not added twice. A proxy between the
 // Storage and the server drops the connection right after the server answers the batch.
@@ -1298,6 +1363,17 @@ TEST(PostgresStorage, DialableScanSurveyOpenAttemptsAndLeaseExpiriesUseTheirInde
       "SELECT call_id FROM attempts WHERE tenant_id = 'default' AND campaign_id = 'c1' "
       "AND disposition = 0 AND call_id > 0 ORDER BY call_id LIMIT 10",
       "attempts_open", false);
+  // A contact's attempts (few: sorted or not); and the open attempt a claim of an expired lease
+  // looks for, through this index or attempts_open (open attempts are few: the calls in flight).
+  expect_served(
+      "SELECT call_id FROM attempts WHERE tenant_id = 'default' AND contact_id = 1 "
+      "ORDER BY call_id",
+      "attempts_contact", false);
+  const std::string open_attempt_probe = plan(
+      "SELECT 1 FROM attempts a WHERE a.tenant_id = 'default' AND a.contact_id = 1 "
+      "AND a.disposition = 0");
+  EXPECT_NE(open_attempt_probe.find("Index"), std::string::npos) << open_attempt_probe;
+  EXPECT_EQ(open_attempt_probe.find("Seq Scan"), std::string::npos) << open_attempt_probe;
   // The owners one index step each, then each other owner's leases in expiry order; the
   // campaign's contacts are never walked.
   const std::string lease_question = plan(

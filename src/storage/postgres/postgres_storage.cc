@@ -364,6 +364,18 @@ ALTER TABLE contacts ALTER COLUMN numbers DROP DEFAULT;
 DROP TABLE phone_numbers;
 )sql";
 
+// Version 12: the attempts' indexes that a write batch's upsert keeps, cut to what statements
+// read. An attempt's outcome changes its disposition, a column of attempts_open's predicate, so
+// its update is not HOT and adds an entry to every index of attempts. attempts_provider was read
+// by no statement; attempts_contact (a contact's attempts, and the open one a claim of an expired
+// lease looks for) is keyed by the contact id alone, which no two tenants share, instead of
+// starting with the tenant's text.
+constexpr const char* kMigration12 = R"sql(
+DROP INDEX attempts_provider;
+DROP INDEX attempts_contact;
+CREATE INDEX attempts_contact ON attempts (contact_id, call_id);
+)sql";
+
 const Migration kMigrations[] = {
     {1,
      "tenants, campaigns, lists, contacts, phone numbers, DNC, leases, attempts, journal, "
@@ -383,6 +395,8 @@ const Migration kMigrations[] = {
     {9, "contact attributes in a table of their own", kMigration9},
     {10, "contact keys and dialing order in a table of their own", kMigration10},
     {11, "contact numbers a text column of contacts", kMigration11},
+    {12, "attempts without the index by provider call id; by contact keyed by its id alone",
+     kMigration12},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion,
               "one migration per schema version");
