@@ -3,7 +3,9 @@
 # `omnivox run` on each storage backend in one go, so the figures share the machine's load:
 # memory, SQLite (a new file, WAL, synchronous=NORMAL) and PostgreSQL (a new database on a
 # throwaway cluster, fsync off, over TCP on 127.0.0.1). Prints wall and CPU seconds per backend
-# and each persistent backend's ratio to memory (benchmarks/README.md).
+# and each persistent backend's ratio to memory (benchmarks/README.md), and whether its
+# calls.csv, calls.jsonl and metrics.json are byte for byte memory's (when memory ran first);
+# exits 1 if any differs.
 #
 #   bash benchmarks/bank_by_backend.sh [BUILD_DIR=build] [BACKENDS="memory sqlite postgres"]
 #
@@ -25,6 +27,7 @@ cleanup() {
 trap cleanup EXIT
 
 memory_wall=""
+differs=0
 for backend in $backends; do
   case "$backend" in
     memory) url=memory ;;
@@ -47,6 +50,18 @@ for backend in $backends; do
   if [ -n "$memory_wall" ] && [ "$backend" != memory ]; then
     ratio=$(awk -v a="$wall" -v b="$memory_wall" 'BEGIN { printf "  (%.0fx memory)", a / b }')
   fi
-  printf '%-9s %8.1f s wall  %7.1f s CPU  %s attempts%s\n' "$backend" "$wall" \
-    "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$attempts" "$ratio"
+  same=""
+  if [ -n "$memory_wall" ] && [ "$backend" != memory ]; then
+    same="  same outputs as memory"
+    for file in calls.csv calls.jsonl metrics.json; do
+      if ! cmp -s "$work/out-memory/$file" "$work/out-$backend/$file"; then
+        same="  OUTPUTS DIFFER from memory's ($file)"
+        differs=1
+        break
+      fi
+    done
+  fi
+  printf '%-9s %8.1f s wall  %7.1f s CPU  %s attempts%s%s\n' "$backend" "$wall" \
+    "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$attempts" "$ratio" "$same"
 done
+exit "$differs"
