@@ -327,6 +327,35 @@ TEST(AbandonGovernor, AmdIsAllowedWhileTheBudgetTakesOneMoreMachinePerAnswerClas
   EXPECT_TRUE(us_uncounted.amd_allowed(at, 1000));
 }
 
+// Two engines on one campaign, each with half of the budget: 100 live answers allow 60 machine
+// results, 30 each. Machine results this engine recorded and the other has not read yet are in
+// the other's half still, so they come out of this engine's half alone.
+TEST(AbandonGovernor, AnEnginesMachinesTheOthersHaveNotReadComeOutOfItsShareAlone) {
+  AbandonGovernor g(ComplianceProfile::uk_ofcom());  // cap 3 %, 0.05 counted per machine
+  const TimePoint t = parse_utc("2026-05-04T13:00:00Z");
+  for (int i = 0; i < 100; ++i) g.record_live_answer(t);
+  for (int i = 0; i < 20; ++i) g.record_amd_machine(t);
+  AbandonGovernor::Exposure at;
+  at.now = t;
+  at.engines = 2;
+  at.unseen_machines = 20;
+  EXPECT_TRUE(g.amd_allowed(at, 9)) << "20 unseen and 10 more: this engine's 30";
+  EXPECT_FALSE(g.amd_allowed(at, 10))
+      << "half of what the 20 leave would be 20 more: 40 with the other engine's 30, over 3 %";
+  // Once the other engine has read them, both budgets hold them and each takes half the rest.
+  at.unseen_machines = 0;
+  EXPECT_TRUE(g.amd_allowed(at, 19));
+  EXPECT_FALSE(g.amd_allowed(at, 20));
+  // Unseen live answers do not enlarge the share; one engine has no one to hide them from.
+  at.unseen_live_answers = 100;
+  EXPECT_FALSE(g.amd_allowed(at, 20));
+  at.engines = 1;
+  at.unseen_live_answers = 0;
+  at.unseen_machines = 20;
+  EXPECT_TRUE(g.amd_allowed(at, 39));
+  EXPECT_FALSE(g.amd_allowed(at, 40));
+}
+
 // A world where machines answer three times as often as people: with AMD under UK_OFCOM every
 // machine result adds 0.05 abandons, 0.05 x 3 = 15 % of the live answers, five times the cap,
 // whatever the pacing. Dialing only for free agents (PROGRESSIVE), the audit flags the campaign

@@ -224,6 +224,16 @@ class AbandonGovernor {
     /// abandons still stay within K with the stated risk summed over the engines. Values under 1
     /// count as 1. Default: 1.
     int engines = 1;
+    /// This engine's own live answers, abandons and AMD machines that the other engines may not
+    /// have read yet (recorded here, not yet in their governors: SharedAbandonCounts::unseen in
+    /// the engine). With engines > 1 they are charged to this engine's share alone: the share
+    /// is (K + u) / E - u with u = max(0, counted abandons of them - cap x live answers of
+    /// them) / (1 - cap), so engines spending between two syncs, each out of a share of the
+    /// budget the others also see, stay within K together. Ignored with one engine.
+    /// Default: 0.
+    long unseen_live_answers = 0;
+    long unseen_abandons = 0;
+    long unseen_machines = 0;
   };
   /// The largest n <= wanted the rule above allows (at least the free agents' share, at most
   /// `wanted`; 0 when wanted <= 0).
@@ -231,13 +241,15 @@ class AbandonGovernor {
   /// Whether a call answered now may be classified by AMD (docs/compliance.md, "AMD suspended at
   /// the cap"): true unless the profile counts AMD false positives under a cap and the budget of
   /// the rule above, K = (cap L' - A - F) / (1 - cap) / engines (L' without the live answers the
-  /// window loses within exposure.resolve_within; no more than the later windows allow), is
+  /// window loses within exposure.resolve_within; no more than the later windows allow; with
+  /// engines > 1 this engine's unseen counts charged to its share alone, as Exposure says), is
   /// short of what this answer and the
   /// `classifying` answers whose AMD result is still to come would take if each ended as a
   /// machine: (classifying + 1) x abandons_per_machine() / (1 - cap). When false, the engine puts
   /// the answer through as a live answer (to an agent, or held as the hold window says), so the
   /// counted rate takes no further false-positive estimate; AMD resumes once the window allows.
-  /// Reads exposure.now, resolve_within and engines only. Pure apart from pruning the window.
+  /// Reads exposure.now, resolve_within, engines and the unseen counts only. Pure apart from
+  /// pruning the window.
   bool amd_allowed(const Exposure& exposure, int classifying);
   /// Counts in the window ending at t.
   long live_answers(TimePoint t);
@@ -260,7 +272,7 @@ class AbandonGovernor {
  private:
   void prune(TimePoint t);
   // K of the rule (abandons of new live answers the windows still allow), this engine's share.
-  double abandon_budget(TimePoint now, Duration resolve_within, int engines);
+  double abandon_budget(const Exposure& exposure);
   // The least K of the windows ending within the look-ahead after now, from marks_ (infinite
   // without a rolling window, where nothing leaves).
   double later_windows_budget(TimePoint now);

@@ -528,7 +528,9 @@ double AbandonGovernor::later_windows_budget(TimePoint now) {
   return (slack_after - slack_before(index_of(tightest_.front()))) / (1 - cap);
 }
 
-double AbandonGovernor::abandon_budget(TimePoint now, Duration resolve_within, int engines) {
+double AbandonGovernor::abandon_budget(const Exposure& s) {
+  const TimePoint now = s.now;
+  const Duration resolve_within = s.resolve_within;
   const double cap = profile_.abandon_cap;
   const double live = static_cast<double>(live_answers(now));
   // A rolling window loses its oldest live answers while the calls in flight resolve: the
@@ -544,8 +546,16 @@ double AbandonGovernor::abandon_budget(TimePoint now, Duration resolve_within, i
       std::min(later_windows_budget(now),
                (cap * (live - static_cast<double>(leaving)) - counted_abandons(now)) / (1 - cap));
   // Other engines on the campaign spend the same budget with calls in flight this one cannot
-  // see: each takes its share.
-  return budget / std::max(engines, 1);
+  // see: each takes its share. What this engine spent since the others last read its counts is
+  // still in their budgets: it comes out of this engine's share, not 1 / E of it.
+  const int engines = std::max(s.engines, 1);
+  if (engines == 1) return budget;
+  const double unseen = std::max(profile_.counted_abandons(static_cast<double>(s.unseen_abandons),
+                                                           static_cast<double>(s.unseen_machines)) -
+                                     cap * static_cast<double>(s.unseen_live_answers),
+                                 0.0) /
+                        (1 - cap);
+  return (budget + unseen) / engines - unseen;
 }
 
 bool AbandonGovernor::amd_allowed(const Exposure& s, int classifying) {
@@ -553,7 +563,7 @@ bool AbandonGovernor::amd_allowed(const Exposure& s, int classifying) {
   if (per_machine <= 0 || profile_.abandon_cap >= 1.0) return true;
   // Each answer still being classified may yet end as a machine: its estimate is kept aside.
   const double needed = (std::max(classifying, 0) + 1) * per_machine / (1 - profile_.abandon_cap);
-  return abandon_budget(s.now, s.resolve_within, s.engines) >= needed - 1e-12;
+  return abandon_budget(s) >= needed - 1e-12;
 }
 
 int AbandonGovernor::clamp(int wanted, const Exposure& s) {
@@ -564,7 +574,7 @@ int AbandonGovernor::clamp(int wanted, const Exposure& s) {
   const double cap = profile_.abandon_cap;
   // Abandons still allowed before the rate would pass the cap; the agents free now absorb the
   // first live answers (waiting ones first).
-  const double budget = abandon_budget(s.now, s.resolve_within, s.engines);
+  const double budget = abandon_budget(s);
   const bool strict = std::clamp(profile_.abandon_guard_risk, 0.0, 0.01) <= 0;
   // A call in flight that ends as an AMD machine adds the assumed false-positive rate to the
   // counted abandons (and nothing to the live answers): the budget keeps that much per call in

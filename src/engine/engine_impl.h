@@ -494,6 +494,9 @@ struct Engine::Impl {
   // Once a second on the lease clock, and at most 20 times a wall second (a simulation's lease
   // clock may run hours a second): this engine's counts out, the other engines' in.
   void sync_abandon_counts(Campaign& c);
+  // The governor's view of the engines sharing the campaign's budget and of this engine's
+  // counts they have not read yet.
+  void share_budget(Campaign& c, AbandonGovernor::Exposure& exposure);
 
   int launch_batch(Campaign& c, int wanted);
 

@@ -92,7 +92,7 @@ void Engine::Impl::pace(Campaign& c) {
   exposure.live_resolve_s = s.recent_live_resolve_s;
   exposure.other_resolve_s = s.recent_other_resolve_s;
   exposure.amd = c.config.amd;
-  exposure.engines = c.shared_counts->engines();
+  share_budget(c, exposure);
   int allowed = c.governor->clamp(wanted, exposure);
   int launched = 0;
   if (allowed > 0) {
@@ -313,7 +313,7 @@ bool Engine::Impl::amd_suspended(Campaign& c, const Call& call, TimePoint t) {
   if (!options.suspend_amd_at_cap) return false;
   AbandonGovernor::Exposure exposure;
   exposure.now = t;
-  exposure.engines = c.shared_counts->engines();
+  share_budget(c, exposure);
   if (c.governor->amd_allowed(exposure, c.classifying)) return false;
   ++c.amd_suspended;
   char detail[160];
@@ -325,11 +325,19 @@ bool Engine::Impl::amd_suspended(Campaign& c, const Call& call, TimePoint t) {
   return true;
 }
 
+void Engine::Impl::share_budget(Campaign& c, AbandonGovernor::Exposure& exposure) {
+  exposure.engines = c.shared_counts->engines();
+  const AbandonCounts unseen = c.shared_counts->unseen(lease_now());
+  exposure.unseen_live_answers = static_cast<long>(unseen.live_answers);
+  exposure.unseen_abandons = static_cast<long>(unseen.abandons);
+  exposure.unseen_machines = static_cast<long>(unseen.machines);
+}
+
 void Engine::Impl::sync_abandon_counts(Campaign& c) {
   const TimePoint t = lease_now();
   const auto wall = std::chrono::steady_clock::now();
   if (c.counts_synced_at != TimePoint::min() &&
-      (t < c.counts_synced_at + std::chrono::seconds(1) ||
+      (t < c.counts_synced_at + SharedAbandonCounts::kSyncEvery ||
        wall < c.counts_synced_wall + std::chrono::milliseconds(50))) {
     return;
   }

@@ -316,6 +316,26 @@ AbandonCounts at_least_zero(AbandonCounts a) {
 bool any(const AbandonCounts& a) { return a.live_answers || a.abandons || a.machines; }
 }  // namespace
 
+void SharedAbandonCounts::add(TimePoint lease_t, const AbandonCounts& one) {
+  AbandonCounts& b = bucket(lease_t);
+  b.live_answers += one.live_answers;
+  b.abandons += one.abandons;
+  b.machines += one.machines;
+  unseen(lease_t);  // drops what the others have read by now, so recent_ stays short
+  recent_.push_back({lease_t, one});
+  recent_sum_.live_answers += one.live_answers;
+  recent_sum_.abandons += one.abandons;
+  recent_sum_.machines += one.machines;
+}
+
+AbandonCounts SharedAbandonCounts::unseen(TimePoint lease_now) {
+  while (!recent_.empty() && recent_.front().at + kUnseenFor <= lease_now) {
+    recent_sum_ = minus(recent_sum_, recent_.front().counts);
+    recent_.pop_front();
+  }
+  return recent_sum_;
+}
+
 AbandonCounts& SharedAbandonCounts::bucket(TimePoint t) {
   const TimePoint minute = minute_of(t);
   changed_[minute] = true;

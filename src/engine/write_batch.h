@@ -136,9 +136,9 @@ class SharedAbandonCounts {
  public:
   SharedAbandonCounts(std::string campaign_id, std::string owner)
       : campaign_id_(std::move(campaign_id)), owner_(std::move(owner)) {}
-  void add_live_answer(TimePoint lease_t) { bucket(lease_t).live_answers++; }
-  void add_abandon(TimePoint lease_t) { bucket(lease_t).abandons++; }
-  void add_machine(TimePoint lease_t) { bucket(lease_t).machines++; }
+  void add_live_answer(TimePoint lease_t) { add(lease_t, {.live_answers = 1}); }
+  void add_abandon(TimePoint lease_t) { add(lease_t, {.abandons = 1}); }
+  void add_machine(TimePoint lease_t) { add(lease_t, {.machines = 1}); }
   /// Writes the changed minutes, then returns the other engines' calls counted since the last
   /// sync, per minute (the first sync: all of them in [lease_now - window, lease_now] as one
   /// bucket at lease_now; window 0: the whole campaign). Throws what storage throws; what was
@@ -149,11 +149,27 @@ class SharedAbandonCounts {
   /// engine's counts for its minute, zeros included, so an engine that places calls is seen
   /// within a minute and a sync of the lease clock whether its calls have ended or not.
   int engines() const;
+  /// This engine's counts added within kUnseenFor before lease_now: what the other engines may
+  /// not have read yet (written at this engine's next sync, read at theirs), for the governor's
+  /// Exposure::unseen_*. O(1) amortised.
+  AbandonCounts unseen(TimePoint lease_now);
   /// Minutes since the last sync read one by one; the rest of a longer gap in one read.
   static constexpr Duration kMinutesReadOneByOne = std::chrono::minutes(5);
+  /// An engine placing calls syncs at most this often (lease clock), at its pacing decisions.
+  static constexpr Duration kSyncEvery = std::chrono::seconds(1);
+  /// A count waits up to one sync interval to be written and one more to be read by another
+  /// engine that syncs as often.
+  static constexpr Duration kUnseenFor = 2 * kSyncEvery;
 
  private:
   AbandonCounts& bucket(TimePoint t);
+  void add(TimePoint lease_t, const AbandonCounts& one);
+  struct Added {
+    TimePoint at;
+    AbandonCounts counts;
+  };
+  std::deque<Added> recent_;  // this engine's counts of the last kUnseenFor, oldest first
+  AbandonCounts recent_sum_;
   std::string campaign_id_, owner_;
   std::map<TimePoint, AbandonCounts> own_;      // minute -> this engine's counts
   std::map<TimePoint, bool> changed_;           // minutes not written since they changed

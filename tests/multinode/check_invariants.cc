@@ -8,9 +8,12 @@
 //   - with --closed: no attempt is left open, and every contact is final or retryable;
 //   - with --contacts N: the campaign has exactly N contacts (an import lost none);
 //   - with --max-abandon-rate R: abandons / live answers over the campaign's attempts is at
-//     most R (the campaign's rate, whichever engines placed the calls).
+//     most R (the campaign's rate, whichever engines placed the calls);
+//   - with --audit-cap: the compliance audit (omnivox/audit.h) of the campaign's records under
+//     its stored profile finds no window over the abandon cap, AMD machine results counted as
+//     the profile says.
 // Usage: omnivox_check_invariants --storage URL --campaign ID [--closed] [--contacts N]
-//                                 [--max-abandon-rate R]
+//                                 [--max-abandon-rate R] [--audit-cap]
 // Prints a one-line summary; exit 0 when every invariant holds, 1 otherwise (each violation is
 // printed), 2 on bad usage.
 #include <algorithm>
@@ -22,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "omnivox/audit.h"
+#include "omnivox/call_window.h"
 #include "omnivox/storage_url.h"
 
 int main(int argc, char** argv) {
@@ -29,6 +34,7 @@ int main(int argc, char** argv) {
   bool require_closed = false;
   long expected_contacts = -1;
   double max_abandon_rate = -1;
+  bool audit_cap = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--storage") && i + 1 < argc) {
       url = argv[++i];
@@ -40,10 +46,12 @@ int main(int argc, char** argv) {
       expected_contacts = std::atol(argv[++i]);
     } else if (!std::strcmp(argv[i], "--max-abandon-rate") && i + 1 < argc) {
       max_abandon_rate = std::atof(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--audit-cap")) {
+      audit_cap = true;
     } else {
       std::fprintf(stderr,
                    "usage: %s --storage URL --campaign ID [--closed] [--contacts N] "
-                   "[--max-abandon-rate R]\n",
+                   "[--max-abandon-rate R] [--audit-cap]\n",
                    argv[0]);
       return 2;
     }
@@ -51,7 +59,7 @@ int main(int argc, char** argv) {
   if (url.empty() || campaign.empty()) {
     std::fprintf(stderr,
                  "usage: %s --storage URL --campaign ID [--closed] [--contacts N] "
-                 "[--max-abandon-rate R]\n",
+                 "[--max-abandon-rate R] [--audit-cap]\n",
                  argv[0]);
     return 2;
   }
@@ -137,6 +145,27 @@ int main(int argc, char** argv) {
     if (max_abandon_rate >= 0) {
       std::printf("live answers %ld, abandons %ld, abandon rate %.4f\n", live, abandoned,
                   abandon_rate);
+    }
+    if (audit_cap) {
+      const std::optional<CampaignConfig> config = storage->get_campaign(campaign);
+      if (!config) {
+        violation("campaign " + campaign + " not stored");
+      } else {
+        TimeZoneMap zones;
+        const ComplianceAudit audit = audit_campaign(*storage, *config, zones);
+        long machines = 0;
+        for (const auto& [id, list] : by_contact) {
+          for (const Attempt& a : list) machines += a.amd == AmdResult::kMachine;
+        }
+        std::printf(
+            "audit: AMD machines %ld, highest counted rate %.4f (abandons alone %.4f), "
+            "cap breaches %ld\n",
+            machines, audit.max_window_rate, audit.max_window_abandon_rate, audit.cap_breaches);
+        if (audit.cap_breaches > 0) {
+          violation("audit: " + std::to_string(audit.cap_breaches) + " cap breaches; e.g. " +
+                    (audit.examples.empty() ? std::string() : audit.examples.front()));
+        }
+      }
     }
     std::printf("contacts %zu, attempts %ld, open %ld, final or retryable %zu, violations %ld\n",
                 contacts.size(), attempts, open, final_or_retryable, violations);

@@ -24,6 +24,10 @@
 #              audited abandon rate stays at or under 3 %.
 #   governor_staggered  the same with each engine started 2 s after the one before, so engines
 #              already spending the budget learn of the newcomer only at their next sync.
+#   governor_amd  three engines on one PostgreSQL campaign with AMD, under a 3 % cap that counts
+#              0.05 abandons per AMD machine result (machine results alone would pass it): each
+#              engine suspends AMD on its share of the budget, and the compliance audit of the
+#              campaign's records (machine results counted) finds no window over the cap.
 #   kill9_random  group commit's crash safety: 20 engines in turn, each killed with SIGKILL at a
 #              random moment (seeded) of its run; after each kill the invariants hold (every
 #              contact stored once, no contact in two calls at once, no attempt recorded twice),
@@ -44,6 +48,7 @@ trap cleanup EXIT
 campaign="$data/fast_campaign.json"
 # 600 contacts: enough that each of kill9_random's engines dials new ones.
 case "$scenario" in governor | governor_staggered | kill9_random) campaign="$data/power_campaign.json" ;; esac
+[ "$scenario" = governor_amd ] && campaign="$data/power_amd_campaign.json"
 if [ "$backend" = postgres ]; then
   "$pgtool" start "$work/pg" >/dev/null
   url=$("$pgtool" createdb "$work/pg" "omnivox_$scenario")
@@ -202,6 +207,23 @@ case "$scenario" in
     "$check" --storage "$url" --campaign fast --closed >"$work/final.txt" ||
       fail "after the kill: $(cat "$work/final.txt")"
     echo "$scenario/$backend: $(cat "$work/final.txt")"
+    echo "1 passed, 0 failed"
+    exit 0
+    ;;
+  governor_amd)
+    for n in 1 2 3; do run_engine "node-$n" --speed 10 --lease-ttl 10 --for 150; done
+    wait_all || fail "an engine exited with an error"
+    suspended=0
+    for n in 1 2 3; do
+      grep -q '"attempts":[1-9]' "$work/out-node-$n/summary.json" || fail "node-$n dialed nothing"
+      s=$(grep -o '"amd_suspended":[0-9]*' "$work/out-node-$n/summary.json" | head -1 | cut -d: -f2)
+      suspended=$((suspended + ${s:-0}))
+    done
+    "$check" --storage "$url" --campaign power_amd --closed --audit-cap \
+      >"$work/final.txt" || fail "governor_amd: $(cat "$work/final.txt")"
+    grep -q "AMD machines [1-9]" "$work/final.txt" || fail "no machine result: $(cat "$work/final.txt")"
+    [ "$suspended" -gt 0 ] || fail "no engine suspended AMD: $(cat "$work/final.txt")"
+    echo "$scenario/$backend: AMD suspended on $suspended answers; $(cat "$work/final.txt")"
     echo "1 passed, 0 failed"
     exit 0
     ;;
