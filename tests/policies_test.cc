@@ -676,6 +676,7 @@ TEST(OracleForecasts, PeekedAndForecastFatesComeTrue) {
   std::map<AgentId, TimePoint> free_at;
   long checked_agents = 0, wrong_agents = 0;
   ProbedSimulation run(so);
+  // The lambdas below name run.sim: clang before 16 does not let a lambda use a structured binding.
   auto& [probe, storage, clock, sim, engine] = run;
   std::map<CallId, TimePoint> launched;
   std::vector<std::pair<CallId, bool>> live_seen;
@@ -685,7 +686,7 @@ TEST(OracleForecasts, PeekedAndForecastFatesComeTrue) {
       return;
     }
     if (!forecasts.count(c.call_id)) {
-      auto f = sim.forecast(c.call_id);
+      auto f = run.sim.forecast(c.call_id);
       ASSERT_TRUE(f.has_value()) << c.call_id;
       forecasts[c.call_id] = *f;
     }
@@ -700,7 +701,7 @@ TEST(OracleForecasts, PeekedAndForecastFatesComeTrue) {
   };
   probe.on_agent = [&](const AgentStateChange& c) {
     if (c.to == AgentState::kOnCall) {
-      auto f = sim.agent_free_at(c.agent);
+      auto f = run.sim.agent_free_at(c.agent);
       ASSERT_TRUE(f.has_value());
       free_at[c.agent] = *f;
     }
@@ -761,7 +762,7 @@ TEST(OracleForecasts, ForecastsFollowAmdSuspendedAtTheCap) {
   probe.on_call = [&](const CallStateChange& c) {
     if (c.to != CallState::kHuman) return;
     ++live;
-    const auto f = sim.forecast(c.call_id);
+    const auto f = run.sim.forecast(c.call_id);
     ASSERT_TRUE(f.has_value()) << c.call_id;
     wrong += !f->live_answer || f->resolves_at != c.at;
     machines_put_through +=
