@@ -43,6 +43,12 @@
 // same model without the window: CPU time, the W and C reached and whether a solved policy
 // still reaches them, occupancy (tolerance 1e-6; docs/pacing.md, "AMD with a hold window").
 //
+// --predictive-hold instead times the hold-window solves PREDICTIVE makes (2 s window, its
+// tolerance 1e-3) for the bank replay's fit (p 0.536, attempts 14.2 s, handling 237.8 s) and the
+// noon drop's second stretch (p 0.25, 18.8 s, 95 s) at N = 10, 20, 50, by patience phases k,
+// after the stylised solve (no window) of the same model: cold, and warm after the model with
+// p_live 10 % higher (as the default mode), median of --repeat, CPU time; W and occupancy.
+//
 // --handle-cv instead solves the model with Coxian handle times (OptimumModel::handle_cv) of
 // the stylised p = 0.25 (N = 5, 10, 20), the small team's fit and the bank replay's fit (without
 // their hold window, N = 10-50 for the bank's, whose N = 50 is past the work limit; and with their
@@ -52,7 +58,7 @@
 //
 //   omnivox_optimum_solve_bench [--tolerance 1e-3] [--repeat 3] [--markdown] [--cpu] [--limits]
 //                               [--hold] [--governor-limit] [--amd] [--amd-hold]
-//                               [--handle-cv]
+//                               [--handle-cv] [--predictive-hold]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -359,6 +365,38 @@ int run_handle_cv() {
   return 0;
 }
 
+int run_predictive_hold(int repeat) {
+  const Fit fits[] = {
+      {"bank replay", 10, 0.536, 14.2, 237.8},    {"bank replay", 20, 0.536, 14.2, 237.8},
+      {"bank replay", 50, 0.536, 14.2, 237.8},    {"noon drop 3-12 h", 10, 0.25, 18.8, 95.0},
+      {"noon drop 3-12 h", 20, 0.25, 18.8, 95.0}, {"noon drop 3-12 h", 50, 0.25, 18.8, 95.0}};
+  std::printf("| fit | N | k | W | occupancy | cold (ms CPU) | warm (ms CPU) |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+  for (const Fit& f : fits) {
+    for (int k : {0, 1, 2, 4, 8}) {
+      omnivox::OptimumModel m = model_of(f);
+      m.tolerance = 1e-3;
+      m.hold_window_s = k == 0 ? 0.0 : 2.0;
+      m.patience_phases = k;
+      omnivox::OptimumModel before = m;
+      before.p_live = f.p_live * 1.1;
+      std::vector<double> cold_ms, warm_ms;
+      omnivox::OptimumResult cold;
+      for (int i = 0; i < repeat; ++i) {
+        cold_ms.push_back(time_ms([&] { cold = omnivox::solve_optimum(m); }));
+        omnivox::OptimumWarmStart start;
+        omnivox::solve_optimum_warm(before, start);
+        warm_ms.push_back(time_ms([&] { omnivox::solve_optimum_warm(m, start); }));
+      }
+      std::printf("| %s | %d | %s | %d | %.5f | %.0f | %.0f |\n", f.name, f.agents,
+                  k == 0 ? "no window" : std::to_string(k).c_str(), cold.max_waiting,
+                  cold.occupancy, median(cold_ms), median(warm_ms));
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -371,6 +409,7 @@ int main(int argc, char** argv) {
   bool amd = false;
   bool amd_hold = false;
   bool handle_cv = false;
+  bool predictive_hold = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--tolerance") && i + 1 < argc) {
       tolerance = std::atof(argv[++i]);
@@ -392,10 +431,13 @@ int main(int argc, char** argv) {
       amd_hold = true;
     } else if (!std::strcmp(argv[i], "--handle-cv")) {
       handle_cv = true;
+    } else if (!std::strcmp(argv[i], "--predictive-hold")) {
+      predictive_hold = true;
     } else {
       std::fprintf(stderr,
                    "usage: %s [--tolerance T] [--repeat K] [--markdown] [--cpu] [--limits] "
-                   "[--hold] [--governor-limit] [--amd] [--amd-hold] [--handle-cv]\n",
+                   "[--hold] [--governor-limit] [--amd] [--amd-hold] [--handle-cv] "
+                   "[--predictive-hold]\n",
                    argv[0]);
       return 2;
     }
@@ -420,6 +462,10 @@ int main(int argc, char** argv) {
   if (handle_cv) {
     cpu_time = true;
     return run_handle_cv();
+  }
+  if (predictive_hold) {
+    cpu_time = true;
+    return run_predictive_hold(repeat);
   }
   if (markdown) {
     const char* unit = cpu_time ? "ms CPU" : "ms";

@@ -215,40 +215,52 @@ TEST(PredictiveAmd, LaunchesTheAmdModelsTargetsByCallsInClassification) {
   EXPECT_EQ(make_predictive_policy(exact)->decide(s), large_team);
 }
 
+// Progressive pacing that keeps what the engine's snapshots said.
+struct SnapshotWatch final : PacingPolicy {
+  std::string name() const override { return "watch"; }
+  int decide(const PacingSnapshot& s) override {
+    most_classifying = std::max(most_classifying, s.calls_classifying);
+    within_pending = within_pending && s.calls_classifying <= s.calls_pending;
+    finished = s.classifications_finished;
+    mean_s = s.mean_classification_s;
+    hold_window_s = s.hold_window_s;
+    return std::max(s.agents_idle - s.calls_pending, 0);
+  }
+  int most_classifying = 0;
+  bool within_pending = true;
+  long finished = 0;
+  double mean_s = 0;
+  double hold_window_s = -1;
+};
+
+// Runs `campaign` with `agents` agents and `contacts` numbers for `run` under a SnapshotWatch,
+// which the engine keeps while the simulation lives.
+const SnapshotWatch& watched_run(Simulation& simulation, const CampaignConfig& campaign,
+                                 long contacts, int agents, Duration run) {
+  Engine& engine = simulation.engine();
+  engine.add_campaign(campaign);
+  add_numbered_contacts(engine, campaign.id, contacts);
+  simulation.add_agents(campaign.id, agents);
+  auto watch = std::make_unique<SnapshotWatch>();
+  const SnapshotWatch& seen = *watch;
+  engine.set_pacing_policy(campaign.id, std::move(watch));
+  engine.start_campaign(campaign.id);
+  engine.run_for(run);
+  return seen;
+}
+
 // The engine's snapshot counts the calls in classification among the calls not yet resolved,
 // and the classifications finished with their mean time.
 TEST(PredictiveAmd, TheSnapshotCountsTheCallsInClassification) {
-  struct Watch final : PacingPolicy {
-    std::string name() const override { return "watch"; }
-    int decide(const PacingSnapshot& s) override {
-      most_classifying = std::max(most_classifying, s.calls_classifying);
-      within_pending = within_pending && s.calls_classifying <= s.calls_pending;
-      finished = s.classifications_finished;
-      mean_s = s.mean_classification_s;
-      return std::max(s.agents_idle - s.calls_pending, 0);
-    }
-    int most_classifying = 0;
-    bool within_pending = true;
-    long finished = 0;
-    double mean_s = 0;
-  };
   SimulationOptions world = stylised_world(3, 0.25, 20, 120);
   world.parametric.p_machine = 0.15;
   world.parametric.p_busy = 0.6;
   world.amd_delay = Distribution::exponential(2);
   Simulation simulation(world, parse_utc("2026-05-04T00:00:00Z"));
-  Engine& engine = simulation.engine();
   CampaignConfig campaign = stylised_campaign("amd", 0.03, Duration(0));
   campaign.amd = true;
-  engine.add_campaign(campaign);
-  add_numbered_contacts(engine, "amd", 20000);
-  simulation.add_agents("amd", 10);
-  auto watch = std::make_unique<Watch>();
-  Watch* seen = watch.get();
-  engine.set_pacing_policy("amd", std::move(watch));
-  engine.start_campaign("amd");
-  engine.run_for(std::chrono::hours(4));
-  const CampaignStatistics stats = engine.statistics("amd");
+  const SnapshotWatch* seen = &watched_run(simulation, campaign, 20000, 10, std::chrono::hours(4));
+  const CampaignStatistics stats = simulation.engine().statistics("amd");
   EXPECT_TRUE(seen->within_pending);
   EXPECT_GE(seen->most_classifying, 2);
   // Every answer is classified (progressive never passes the cap: AMD is never suspended).
@@ -258,6 +270,60 @@ TEST(PredictiveAmd, TheSnapshotCountsTheCallsInClassification) {
   EXPECT_NEAR(seen->mean_s, 2.0, 0.15);
   std::printf("%ld classifications of %ld attempts, mean %.3f s, at most %d at once\n",
               seen->finished, stats.attempts, seen->mean_s, seen->most_classifying);
+}
+
+// With a hold window a live answer that finds every agent busy waits for one, so the model of
+// optimum.h with the campaign's window (Erlang(2) patience) allows other launches than the
+// stylised one, which abandons it at once: PREDICTIVE launches the hold-window model's targets.
+// Not with AMD classifications (the AMD model, without the window) nor for teams over 50 (the
+// stylised model).
+TEST(PredictiveHoldWindow, LaunchesTheHoldWindowModelsTargets) {
+  std::vector<double> handle(1000, 120.0);
+  const long resolved = 100000;
+  PredictiveOptions exact;
+  exact.credible_z = 0;  // the estimates as they are, to compare with the model solved here
+  OptimumModel m;
+  m.agents = 10;
+  m.p_live = (0.25 * resolved + 0.5) / (resolved + 1);
+  m.attempt_mean_s = 20;
+  m.handle_mean_s = 120;
+  m.abandon_cap = 0.9 * 0.03;
+  m.tolerance = 1e-3;
+  const OptimumResult stylised = solve_optimum(m);
+  m.hold_window_s = 2;
+  m.patience_phases = 2;
+  const OptimumResult held = solve_optimum(m);
+  ASSERT_TRUE(held.threshold_form);
+  EXPECT_GT(held.occupancy, stylised.occupancy);
+  int differ = 0;
+  for (int busy = 0; busy <= 10; ++busy) {
+    // 2 % abandons in the window, under the target of 2.7 %: the bolder bracketing policy.
+    PacingSnapshot s = snapshot_of(10 - busy, busy, 0.25, resolved, handle, 10000, 200);
+    s.hold_window_s = 2;
+    const int launches = make_predictive_policy(exact)->decide(s);
+    EXPECT_EQ(launches, std::max(held.infeasible_target[busy], 10 - busy)) << busy << " busy";
+    if (held.infeasible_target[busy] != stylised.infeasible_target[busy]) ++differ;
+  }
+  EXPECT_GT(differ, 0);
+
+  PacingSnapshot s = snapshot_of(2, 8, 0.25, resolved, handle, 10000, 200);
+  s.hold_window_s = 2;
+  s.classifications_finished = 5;
+  EXPECT_EQ(make_predictive_policy(exact)->decide(s), std::max(stylised.infeasible_target[8], 2));
+
+  PacingSnapshot large = snapshot_of(5, 55, 0.25, resolved, handle, 10000, 200);
+  const int without_window = make_predictive_policy(exact)->decide(large);
+  large.hold_window_s = 2;
+  EXPECT_EQ(make_predictive_policy(exact)->decide(large), without_window);
+}
+
+// The engine's snapshot carries the campaign's hold window.
+TEST(PredictiveHoldWindow, TheSnapshotCarriesTheCampaignsHoldWindow) {
+  Simulation simulation(stylised_world(5, 0.25, 20, 120), parse_utc("2026-05-04T00:00:00Z"));
+  const SnapshotWatch& seen =
+      watched_run(simulation, stylised_campaign("held", 0.03, std::chrono::milliseconds(1500)), 100,
+                  2, std::chrono::minutes(5));
+  EXPECT_DOUBLE_EQ(seen.hold_window_s, 1.5);
 }
 
 }  // namespace

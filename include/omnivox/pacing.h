@@ -83,6 +83,9 @@ struct PacingSnapshot {
   double abandon_cap = 0.03;  ///< the compliance profile's cap (fraction, 0.03 = 3 %)
   long live_answers = 0;      ///< live answers in the compliance window
   long abandons = 0;          ///< counted abandons in the compliance window
+  /// The campaign's hold window, in s: how long a live answer that finds no free agent waits
+  /// for one before it is abandoned (0: abandoned at once). Default: 0.
+  double hold_window_s = 0;
   /// True when the engine's clock follows real time: the engine's thread waits for decide(),
   /// so long work belongs on another thread. False with a virtual clock (simulation), where
   /// time stands still while decide() runs and a policy may compute at length inline and stay
@@ -154,11 +157,12 @@ struct PredictiveOptions {
 /// switching between the two bracketing optimal thresholds by the measured abandon rate (the
 /// long-run mixture of the two is the optimum). An outer loop scales the model's abandon
 /// allowance when the measured rate (over the compliance window) drifts from the target, which
-/// absorbs the gap between the stylised model and a real world (non-exponential times, hold
-/// window). The estimates start with the first data: means under right censoring (the calls
-/// still running count with their elapsed times) moved by `credible_z` posterior standard
-/// deviations towards caution; progressive only until `warm_up_attempts` have resolved and
-/// 10 calls have finished. Sources: Samuelson (1999) and
+/// absorbs the gap between the model and a real world (non-exponential times). With the
+/// snapshot's hold_window_s > 0 (and no AMD classification finished) the model has the hold
+/// window, for teams of up to 50 agents (optimum.h, Erlang(2) patience). The estimates start with
+/// the first data: means under right censoring (the calls still running count with their elapsed
+/// times) moved by `credible_z` posterior standard deviations towards caution; progressive only
+/// until `warm_up_attempts` have resolved and 10 calls have finished. Sources: Samuelson (1999) and
 /// Koole's predictive-dialing Markov models; the solver's own references in optimum.h.
 std::unique_ptr<PacingPolicy> make_predictive_policy(const PredictiveOptions& options = {});
 

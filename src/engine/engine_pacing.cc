@@ -70,6 +70,7 @@ void Engine::Impl::pace(Campaign& c) {
   s.abandons = window.abandons;
   s.abandon_rate = window.rate;
   s.abandon_cap = c.config.compliance.abandon_cap;
+  s.hold_window_s = to_seconds(c.config.hold_window);
   if (c.resolved > 20) {
     s.live_answer_probability = static_cast<double>(c.live_answers) / c.resolved;
     s.mean_time_to_resolve_s = c.resolve_seconds / c.resolved;

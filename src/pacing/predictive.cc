@@ -1,4 +1,5 @@
-// PREDICTIVE: certainty-equivalent optimal control over the stylised model of optimum.h.
+// PREDICTIVE: certainty-equivalent optimal control over the models of optimum.h (the stylised
+// one, with the campaign's hold window when it has one, or the AMD one).
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -169,6 +170,10 @@ class PredictivePolicy final : public PacingPolicy {
     adjust_allowance(s, target);
     if (allowance_ <= 0) allowance_ = target;
     counted_machines_ = counted_share_without_abandons(s);
+    // A campaign with AMD gets the AMD model once it has classifications, without the window
+    // (the AMD model with a window takes seconds to solve); until then, none is modelled.
+    hold_window_s_ =
+        s.classifications_finished == 0 && s.abandon_cap > 0 ? std::max(s.hold_window_s, 0.0) : 0.0;
 
     const int modelled = std::min(staffed, 100);
     adopt_finished_solves();
@@ -422,8 +427,9 @@ class PredictivePolicy final : public PacingPolicy {
     bool drifted = far(est.p_live, at_.p_live) || far(est.attempt_mean_s, at_.attempt_mean_s) ||
                    far(est.handle_mean_s, at_.handle_mean_s) || amd_changed ||
                    std::abs(counted_machines_ - at_counted_machines_) > kResolveDrift * allowance_;
+    const bool window_changed = hold_window_s_ != at_hold_window_s_;
     bool grown = resolved >= std::max(resolved_at_solve_ + 200L, 2 * resolved_at_solve_);
-    if (generation_ == 0 || allowance_step_ != at_step_ || (drifted && grown)) {
+    if (generation_ == 0 || allowance_step_ != at_step_ || window_changed || (drifted && grown)) {
       ++generation_;
       resolved_at_solve_ = resolved;
       at_step_ = allowance_step_;
@@ -434,6 +440,7 @@ class PredictivePolicy final : public PacingPolicy {
       at_.answered_share = est.amd_mean_s > 0 ? std::max(est.answered_share, at_.p_live) : 1.0;
       at_counted_machines_ = counted_machines_;
       at_.abandon_cap = std::clamp(allowance_ - counted_machines_, 0.0, 0.5);
+      at_hold_window_s_ = hold_window_s_;
       at_.tolerance = 1e-3;  // occupancy within ~0.1 % of the exact optimum, 4x faster
       if (inline_solve) by_agents_.clear();
     }
@@ -468,6 +475,10 @@ class PredictivePolicy final : public PacingPolicy {
   OptimumModel model_for(int agents) const {
     OptimumModel m = at_;
     m.agents = agents;
+    if (m.amd_mean_s == 0 && agents <= kMostAgentsWithHoldWindow) {
+      m.hold_window_s = at_hold_window_s_;
+      m.patience_phases = kPatiencePhases;
+    }
     return agents > kMostAgentsWithClassification ? without_amd(m) : m;
   }
 
@@ -503,6 +514,13 @@ class PredictivePolicy final : public PacingPolicy {
   // classification: 0.13 s at 10 agents, 1.1 s at 20, 3.2 s at 30, 42 s at 50), and a campaign
   // solves again as its estimates move.
   static constexpr int kMostAgentsWithClassification = 20;
+  // The hold-window model's patience phases and the largest team it is solved for (larger ones
+  // get the stylised model). Its solve time grows as the queue's configurations C(k + W, W)
+  // squared, and W with the team (omnivox_optimum_solve_bench --predictive-hold, 1e-3
+  // tolerance, 2 s window: k = 2 at 50 agents, p 0.25, 0.7 s of CPU cold and 0.12 s warm, where
+  // k = 4 takes 7 s); k = 2 is within 0.2 point of occupancy of k = 8 there.
+  static constexpr int kPatiencePhases = 2;
+  static constexpr int kMostAgentsWithHoldWindow = 50;
   static constexpr long kRecentLive = 2000;  // live answers behind the recent abandon rate
   // Live answers in the compliance window before their counted share without abandons is used.
   static constexpr long kMinLiveForCountedShare = 100;
@@ -517,6 +535,8 @@ class PredictivePolicy final : public PacingPolicy {
   double allowance_ = 0;
   // counted_share_without_abandons() at this decision, and at the last solve.
   double counted_machines_ = 0, at_counted_machines_ = 0;
+  // The hold window (s) to model at this decision (0: none), and the one at the last solve.
+  double hold_window_s_ = 0, at_hold_window_s_ = 0;
   long last_adjust_live_ = 0;
   std::deque<std::pair<long, long>> marks_;  // (live answers, abandons) at adjustments
   long generation_ = 0;                      // of the model in at_; 0 before the first
