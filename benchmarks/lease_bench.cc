@@ -323,6 +323,17 @@ class CountingStorage final : public StorageWrapper {
   }
   void write_batch(const StorageWriteBatch& b) override {
     timed("write_batch", b.size(), [&] { return (target()->write_batch(b), 0); });
+    // The batch's rows by kind: calls are the batches that carried any.
+    auto carried = [&](const char* kind, std::size_t rows) {
+      if (rows == 0) return;
+      Count& c = counts_[kind];
+      ++c.calls;
+      c.rows += static_cast<long long>(rows);
+    };
+    carried("write_batch.attempts", b.attempts.size());
+    carried("write_batch.contacts", b.contacts.size());
+    carried("write_batch.journal", b.journal.size());
+    carried("write_batch.released", b.released.size());
   }
   std::size_t scan_contacts(const ContactScan& s,
                             const std::function<bool(const Contact&)>& v) override {

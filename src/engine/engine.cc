@@ -49,6 +49,8 @@ Engine::Impl::Impl(EngineOptions opts, Storage* s, Telephony* t, Clock* c, Event
   if (options.owner_token.empty()) options.owner_token = random_owner_token();
   if (storage->prefers_batched_writes()) {
     batching = std::make_unique<BatchingStorage>(storage, options.owner_token);
+    // Calls that end with this process need no row of their own until they end.
+    batching->set_hold_calls_in_flight(!telephony->calls_outlive_engine());
     storage = batching.get();
   }
   zones = TimeZoneMap::load(options.time_zone_map_path.empty() ? TimeZoneMap::default_path()

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <utility>
 
 namespace omnivox {
@@ -29,7 +30,62 @@ std::size_t BatchingStorage::flushes() const {
   return flushes_;
 }
 
-void BatchingStorage::flush_locked() {
+void BatchingStorage::set_hold_calls_in_flight(bool hold) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  hold_calls_in_flight_ = hold;
+}
+
+void BatchingStorage::flush_locked(FlushScope scope) {
+  if (batch_.empty()) return;
+  if (scope == FlushScope::kAll || !hold_calls_in_flight_) {
+    write_buffer_locked();
+    return;
+  }
+  hold_calls_in_flight_locked();
+  try {
+    write_buffer_locked();
+  } catch (...) {
+    restore_held_locked();  // the whole batch stays for the next try
+    throw;
+  }
+  restore_held_locked();
+}
+
+void BatchingStorage::hold_calls_in_flight_locked() {
+  in_flight_.clear();
+  for (const Attempt& a : batch_.attempts) {
+    if (!is_terminal(a.state)) in_flight_.insert(a.contact_id);
+  }
+  for (ContactId id : batch_.released) in_flight_.erase(id);
+  if (in_flight_.empty()) return;
+  auto hold = [this](auto& rows, auto& held, auto contact_of) {
+    auto kept = std::stable_partition(rows.begin(), rows.end(), [&](const auto& row) {
+      return !in_flight_.count(contact_of(row));
+    });
+    std::move(kept, rows.end(), std::back_inserter(held));
+    rows.erase(kept, rows.end());
+  };
+  hold(batch_.attempts, held_.attempts, [](const Attempt& a) { return a.contact_id; });
+  hold(batch_.contacts, held_.contacts, [](const Contact& c) { return c.id; });
+}
+
+void BatchingStorage::restore_held_locked() {
+  if (held_.attempts.empty() && held_.contacts.empty()) return;
+  std::move(held_.attempts.begin(), held_.attempts.end(), std::back_inserter(batch_.attempts));
+  std::move(held_.contacts.begin(), held_.contacts.end(), std::back_inserter(batch_.contacts));
+  held_.attempts.clear();
+  held_.contacts.clear();
+  attempt_at_.clear();
+  contact_at_.clear();
+  for (std::size_t i = 0; i < batch_.attempts.size(); ++i) {
+    attempt_at_.emplace(batch_.attempts[i].call_id, i);
+  }
+  for (std::size_t i = 0; i < batch_.contacts.size(); ++i) {
+    contact_at_.emplace(batch_.contacts[i].id, i);
+  }
+}
+
+void BatchingStorage::write_buffer_locked() {
   if (batch_.empty()) return;
   target()->write_batch(batch_);  // throws: the batch stays for the next try
   for (Contact& c : batch_.contacts) {
@@ -71,7 +127,7 @@ void BatchingStorage::flush_if_releasing_locked(std::span<const ContactId> ids) 
   if (releasing_.empty()) return;
   for (ContactId id : ids) {
     if (releasing_.count(id)) {
-      flush_locked();
+      flush_locked(FlushScope::kHoldCallsInFlight);  // writes every contact it releases
       return;
     }
   }
@@ -214,14 +270,16 @@ std::size_t BatchingStorage::scan_contacts(const ContactScan& s,
 std::size_t BatchingStorage::scan_contact_views(
     const ContactScan& s, const std::function<ScanStep(const ContactView&)>& v) {
   std::lock_guard<std::mutex> lock(mutex_);
-  flush_locked();
+  // A refill's scan leaves out the contacts under a live lease: those in a call among them.
+  const bool refill = s.dialable_only && s.skip_leased_at;
+  flush_locked(refill ? FlushScope::kHoldCallsInFlight : FlushScope::kAll);
   return target()->scan_contact_views(s, v);
 }
 
 void BatchingStorage::defer_contacts(std::string_view campaign, std::span<const ContactId> ids,
                                      TimePoint until) {
   std::lock_guard<std::mutex> lock(mutex_);
-  flush_locked();
+  flush_locked(FlushScope::kHoldCallsInFlight);
   target()->defer_contacts(campaign, ids, until);
 }
 

@@ -53,6 +53,15 @@ class BatchingStorage final : public StorageWrapper {
   /// Applies what is buffered (one write_batch). Throws what the target throws; the batch is
   /// kept for the next try.
   void flush();
+  /// For calls that end with the engine's process (Telephony::calls_outlive_engine() false):
+  /// the flush before a refill's scan (scan_contact_views of dialable contacts with
+  /// skip_leased_at: it leaves out contacts under a live lease, and the engine skips those it
+  /// holds), before defer_contacts and before a claim of a contact whose release is buffered
+  /// leaves the rows of the calls in flight buffered (each open attempt, every other attempt
+  /// and the update of its contact), so that they go with the call's end, one row each instead
+  /// of two. A crash loses them with the call. A contact with a release buffered is written
+  /// whole; every other flush writes everything. Default: off.
+  void set_hold_calls_in_flight(bool hold);
   /// Writes buffered and not yet applied.
   std::size_t buffered() const;
   /// Batches applied so far (for benchmarks and tests).
@@ -99,7 +108,15 @@ class BatchingStorage final : public StorageWrapper {
   bool prefers_batched_writes() const override { return false; }
 
  private:
-  void flush_locked();
+  // kAll writes everything; kHoldCallsInFlight keeps a call in flight's rows buffered when
+  // set_hold_calls_in_flight is on.
+  enum class FlushScope { kAll, kHoldCallsInFlight };
+  void flush_locked(FlushScope scope = FlushScope::kAll);
+  void write_buffer_locked();
+  // Moves the rows of the contacts with an open attempt and no release buffered to held_.
+  void hold_calls_in_flight_locked();
+  // Puts held_'s rows back in the buffer and indexes the buffer again.
+  void restore_held_locked();
   void flush_if_full_locked();
   void flush_if_releasing_locked(std::span<const ContactId> ids);
   // The lease of `id` is no longer this owner's (released, or a renewal refused).
@@ -124,6 +141,9 @@ class BatchingStorage final : public StorageWrapper {
   static constexpr std::size_t kMaxSpareContacts = 1024;
   std::vector<Contact> spare_contacts_;
   std::size_t flushes_ = 0;
+  bool hold_calls_in_flight_ = false;
+  StorageWriteBatch held_;                   // a flush's rows left buffered (empty between flushes)
+  std::unordered_set<ContactId> in_flight_;  // scratch of hold_calls_in_flight_locked
 };
 
 /// One engine's share of its campaigns' abandon counts (AbandonCounts per minute in storage):
