@@ -56,8 +56,14 @@ fit = s["optimum"]["stretches"][0]
 assert fit["hold_window_s"] == 2 and fit["amd_mean_s"] > 0, fit
 assert fit["counted_abandons_per_machine"] == 0.05, fit
 assert all(0 < p["fraction_of_optimum"] < 1.2 for p in s["policies"]), s["policies"]
+# Answers put through unclassified at the cap, a run's mean for every policy.
+assert all(p["amd_suspended"] >= 0 for p in s["policies"]), s["policies"]
 PY
-echo "ok   amd-ofcom-N10: of optimum against the AMD and hold-window model fitted by its means"
+/usr/bin/python3 - "$WORK/small-team/summary.json" <<'PY'
+import json, sys
+assert all("amd_suspended" not in p for p in json.load(open(sys.argv[1]))["policies"])
+PY
+echo "ok   amd-ofcom-N10: of optimum against the AMD and hold-window model fitted by its means, AMD suspensions reported"
 
 # AMD (amd-stylised-N10, where the AMD model is exact): the simulator's progressive occupancy
 # (20 fixed seeds) agrees with the model's, within its 95 % interval and 0.002; PREDICTIVE over

@@ -34,6 +34,7 @@ struct RunResult {
   double occupancy_after_warm_up = 0;     // when BenchArgs::warm_up_hours applies
   std::vector<double> stretch_occupancy;  // per stretch of the optimum's model (see below)
   long attempts = 0, live_answers = 0, abandons = 0;
+  long amd_suspended = 0;  // answers put through unclassified, AMD suspended at the cap
   ComplianceAudit audit;
   // Blended scenarios (inbound queues): the queues' calls together, and each agent group's
   // occupancy (agent_groups() order).
@@ -178,6 +179,7 @@ RunResult run_once(const Scenario& sc, const std::string& policy, std::uint64_t 
   r.connects_per_hour = s.connects / sc.hours;
   r.attempts = s.attempts;
   r.live_answers = s.live_answers;
+  r.amd_suspended = s.amd_suspended;
   r.abandons = s.abandons;
   if (!f.inbound.empty()) {
     long answered = 0, abandoned = 0, in_time = 0;
@@ -555,7 +557,7 @@ int bench_command(const BenchArgs& args) {
   json::array policies_json;
   long total_violations = 0;
   for (const auto& policy : sc.policies) {
-    std::vector<double> occ, steady, ab, counted, talk, con, in_sl, in_ab, in_asa;
+    std::vector<double> occ, steady, ab, counted, talk, con, in_sl, in_ab, in_asa, suspended;
     std::vector<std::vector<double>> group_occ(groups.size());
     long violations = 0;
     double worst_rate = 0;
@@ -568,6 +570,7 @@ int bench_command(const BenchArgs& args) {
       steady.push_back(r.occupancy_after_warm_up);
       ab.push_back(r.abandon_rate);
       counted.push_back(r.counted_abandon_rate);
+      suspended.push_back(static_cast<double>(r.amd_suspended));
       talk.push_back(r.talk_min_per_agent_hour);
       con.push_back(r.connects_per_hour);
       in_sl.push_back(r.inbound_service_level);
@@ -669,6 +672,13 @@ int bench_command(const BenchArgs& args) {
           100 * k.mean, 100 * k.half_width);
       pj["counted_abandon_rate"] = k.mean;
       pj["counted_abandon_rate_ci95"] = k.half_width;
+    }
+    if (sc.file.campaign.amd) {
+      const Summary su = summarize(suspended);
+      std::printf("  AMD suspended at the cap: %.1f ± %.1f answers a run\n", su.mean,
+                  su.half_width);
+      pj["amd_suspended"] = su.mean;
+      pj["amd_suspended_ci95"] = su.half_width;
     }
     pj["runs_with_compliance_violations"] = violations;
     pj["max_rolling_abandon_rate"] = worst_rate;
