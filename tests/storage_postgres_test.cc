@@ -1069,6 +1069,56 @@ TEST(PostgresStorage, TheNextScanStoresTheDeferralsThatStillHoldBeforeItReads) {
   EXPECT_EQ(stored(ids[2]), "0");
 }
 
+// A ready scan's first page is sized by what the campaign's last scan read before its visitor
+// stopped, less what it deferred; whatever the sizes, every scan visits the contacts in dialing
+// order, each once: a scan that stops early, one that defers, one that reads on after a small
+// first page, and one after the deferrals passed.
+TEST(PostgresStorage, ReadyScansVisitInDialingOrderWhateverTheirFirstPage) {
+  const std::string conninfo = fresh_database("pages");
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  auto s = make_postgres_storage(conninfo);
+  const std::vector<ContactId> ids = add_new_contacts(*s, 600, "p", "+3519123450");
+  auto scan_at = [&](TimePoint due, const std::function<ScanStep(std::size_t, ContactId)>& step) {
+    ContactScan scan;
+    scan.campaign_id = "c1";
+    scan.due_by = due;
+    std::vector<ContactId> seen;
+    s->scan_contact_views(scan, [&](const ContactView& v) {
+      seen.push_back(v.id);
+      return step(seen.size(), v.id);
+    });
+    return seen;
+  };
+  auto ids_where = [&](const std::function<bool(std::size_t)>& keep, std::size_t count) {
+    std::vector<ContactId> out;
+    for (std::size_t i = 0; i < ids.size() && out.size() < count; ++i) {
+      if (keep(i)) out.push_back(ids[i]);
+    }
+    return out;
+  };
+  const TimePoint later = now + std::chrono::hours(1);
+  auto every_third = [&](ContactId id) {
+    return (std::find(ids.begin(), ids.end(), id) - ids.begin()) % 3 == 0;
+  };
+  // 300 read across three pages (128, 256, 512), every third deferred: 200 wanted.
+  EXPECT_EQ(scan_at(now,
+                    [&](std::size_t n, ContactId id) {
+                      if (n == 300) return ScanStep::stop();
+                      return every_third(id) ? ScanStep::defer(later) : ScanStep::next();
+                    }),
+            ids_where([](std::size_t) { return true; }, 300));
+  auto not_deferred = [](std::size_t i) { return i >= 300 || i % 3 != 0; };
+  EXPECT_EQ(
+      scan_at(now + std::chrono::minutes(1),
+              [](std::size_t n, ContactId) { return n == 5 ? ScanStep::stop() : ScanStep{}; }),
+      ids_where(not_deferred, 5));
+  // A first page of 22 rows, then pages twice as large to the end.
+  EXPECT_EQ(
+      scan_at(now + std::chrono::minutes(2), [](std::size_t, ContactId) { return ScanStep{}; }),
+      ids_where(not_deferred, ids.size()));
+  EXPECT_EQ(scan_at(later, [](std::size_t, ContactId) { return ScanStep{}; }), ids);
+}
+
 // A write of a contact whose attributes are unchanged leaves their row as it was (no new row
 // version); a change is written, by a write batch and by update_contact alike; a contact with
 // no attributes row (removed by hand) reads as having none and gets one at its next write.

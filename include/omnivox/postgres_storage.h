@@ -81,7 +81,8 @@ struct PostgresStorageOptions {
   /// The longest wait between two reconnects, in milliseconds. Default: 2000.
   int retry_max_backoff_ms = 2000;
   /// Rows fetched per round trip by the scans (scan_contact_views, which a refill stops early,
-  /// starts at 128 and doubles up to this). Default: 1000.
+  /// starts the campaign's ready contacts at what its last refill read, less what it deferred,
+  /// plus a quarter and 16, or at 128, and doubles up to this). Default: 1000.
   int scan_page_size = 1000;
   /// Where connection losses are reported while they are retried: a WARN line per lost
   /// connection (rate-limited to one per 10 s) and an INFO line when an operation succeeds

@@ -807,8 +807,10 @@ class PostgresStorage final : public Storage {
   // deferred contacts to (it wakes then) and, with skip_leased_at, contacts under a live lease.
   // Unless this object holds the tenant's DNC lists whole (is_dnc answers from them), each page
   // is followed by one query for which of its numbers are on the campaign's DNC lists, which
-  // is_dnc then answers without a round trip. Pages start small (a refill usually wants a few
-  // hundred contacts) and double.
+  // is_dnc then answers without a round trip. A refill usually wants as many contacts as the
+  // last one did: the ready contacts' first page is sized by the rows the campaign's last scan
+  // read before its visitor stopped, less those it deferred (stored, they are not read again),
+  // and each next page is twice as large; rows read past the stop are read for nothing.
   std::size_t scan_contact_views(
       const ContactScan& scan, const std::function<ScanStep(const ContactView&)>& visit) override {
     if (!scan.dialable_only && scan.scheduled_after) return scan_scheduled(scan, visit);
@@ -817,7 +819,6 @@ class PostgresStorage final : public Storage {
     const i64 leased_at = scan.skip_leased_at ? static_cast<i64>(ms(*scan.skip_leased_at))
                                               : std::numeric_limits<i64>::max();
     const i64 max_page = options_.scan_page_size;
-    i64 page = std::min<i64>(kFirstViewPage, max_page);
     std::size_t visited = 0;
     std::vector<ViewRow> rows;
     std::vector<PhoneNumberView> number_views;
@@ -827,8 +828,8 @@ class PostgresStorage final : public Storage {
     // them again only to leave it out and store it then (75,000 rows of a bank run).
     store_deferrals(scan.campaign_id, deferrals_to_store(scan.campaign_id, due));
     const bool dnc_read = !dnc_lists_held();
-    // Returns false when the visitor stopped.
-    auto visit_all = [&](const char* stmt, bool ready) {
+    // Returns false when the visitor stopped; `read` counts the rows up to the one it stopped at.
+    auto visit_all = [&](const char* stmt, bool ready, i64 page, std::size_t& read) {
       i64 k1 = LLONG_MIN, k2 = LLONG_MIN;
       for (;;) {
         autocommit("scan_contact_views", [&](pqxx::transaction_base& tx) {
@@ -844,6 +845,7 @@ class PostgresStorage final : public Storage {
           if (dnc_read) read_dnc_answers_locked(tx, scan.campaign_id, rows);
         });
         for (ViewRow& v : rows) {
+          ++read;
           const ContactId id = v.contact.id;
           if (v.held_until != 0) {
             promoted.push_back({id, v.held_until, v.version});
@@ -863,9 +865,15 @@ class PostgresStorage final : public Storage {
         page = std::min(page * 2, max_page);
       }
     };
-    if (visit_all("views_callbacks", false)) {
+    std::size_t callbacks_read = 0, ready_read = 0;
+    if (visit_all("views_callbacks", false, std::min<i64>(kFirstViewPage, max_page),
+                  callbacks_read)) {
       ready_gaps(scan.campaign_id, due, gaps_low, gaps_high);
-      visit_all("views_ready", true);
+      const i64 first_page = first_ready_page(scan.campaign_id, max_page);
+      if (!visit_all("views_ready", true, first_page, ready_read)) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ready_rows_wanted_[scan.campaign_id] = ready_read - std::min(ready_read, deferrals.size());
+      }
     }
     hold_back(deferrals, scan.campaign_id);
     store_deferrals(scan.campaign_id, promoted);
@@ -1308,6 +1316,8 @@ class PostgresStorage final : public Storage {
   // The first page of a scan_contact_views; each next page is twice as large, up to
   // scan_page_size.
   static constexpr i64 kFirstViewPage = 128;
+  // Rows a ready scan's first page reads beyond what the campaign's last one wanted.
+  static constexpr i64 kReadyPageSlack = 16;
   // DNC answers and claimed contacts kept beyond this many are dropped (all of them).
   static constexpr std::size_t kMaxCached = 1 << 16;
   // The tenant's DNC lists are held whole while they have at most this many entries: refills
@@ -1463,6 +1473,16 @@ class PostgresStorage final : public Storage {
       dnc_lists_ = DncLists::kHeldWhole;
       return true;
     });
+  }
+  // The first page of the campaign's next ready scan: what its last stopped scan wanted, with
+  // room for a few more, or kFirstViewPage before any.
+  i64 first_ready_page(const std::string& campaign_id, i64 max_page) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto wanted = ready_rows_wanted_.find(campaign_id);
+    const i64 page = wanted == ready_rows_wanted_.end()
+                         ? kFirstViewPage
+                         : static_cast<i64>(wanted->second + wanted->second / 4) + kReadyPageSlack;
+    return std::clamp<i64>(page, 1, max_page);
   }
   // The ranges of deferral times a ready scan visits, as two arrays of bounds (exclusive): all
   // but the times this object deferred contacts to and has not passed. Once one has passed (or
@@ -2228,6 +2248,9 @@ class PostgresStorage final : public Storage {
   // deferrals_to_store).
   std::unordered_map<std::string, std::vector<Deferral>> to_store_;
   std::unordered_set<std::string> woken_;
+  // Per campaign: the rows its last ready scan that the visitor stopped read up to the stop,
+  // less those it deferred (first_ready_page).
+  std::unordered_map<std::string, std::size_t> ready_rows_wanted_;
   // The key of this object's journal lines: (writer_, a sequence number from
   // next_journal_seq_), random per object so that two objects never share one.
   const i64 writer_ = random_writer();
