@@ -10,9 +10,11 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -445,8 +447,30 @@ TEST(SqliteStorage, OpenFailureNamesThePath) {
   "'[{\"e164\":\"+351912345678\",\"zone_set\":0,\"attempts\":1,\"last_disposition\":1," \
   "\"invalid\":false,\"last_abandon_at\":0,\"last_machine_at\":0}]'"
 
-// Turns the version-1 file, migrated to the current version, back into version 8 (attributes as
-// JSON).
+// The statement of the frozen version-7 schema (tests/data/sqlite_schema_v7.sql) that creates
+// the trigger `name`.
+std::string frozen_trigger(const std::string& name) {
+  std::ifstream in(std::string(OMNIVOX_TEST_DATA_DIR) + "/sqlite_schema_v7.sql");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string schema = text.str();
+  const std::size_t start = schema.find("CREATE TRIGGER " + name + " ");
+  const std::size_t end = schema.find("\nEND;", start);
+  if (start == std::string::npos || end == std::string::npos) {
+    ADD_FAILURE() << "no trigger " << name << " in tests/data/sqlite_schema_v7.sql";
+    return "";
+  }
+  return schema.substr(start, end + 5 - start) + "\n";
+}
+
+// Turns the version-1 file, migrated to the current version, back into version 9 (status counts
+// kept by triggers on contacts, as since version 5).
+std::string back_to_version9() {
+  return frozen_trigger("contacts_counted") + frozen_trigger("contacts_recounted") +
+         "UPDATE schema_version SET version = 9;";
+}
+
+// Turns a file of version 9 made by back_to_version9 back into version 8 (attributes as JSON).
 constexpr const char* kBackToVersion8 =
     "UPDATE contact_attributes SET attributes = '[[\"name\",\"Ana\"]]' WHERE contact_id = 1;"
     "UPDATE schema_version SET version = 8;";
@@ -478,10 +502,16 @@ void run_sql_on(const std::string& path, const char* sql) {
   sqlite3_close(db);
 }
 
-// A version-8 file at `path`: the version-1 file's rows, migrated, then turned back.
-void write_version8_file(const std::string& path) {
+// A version-9 file at `path`: the version-1 file's rows, migrated, then turned back.
+void write_version9_file(const std::string& path) {
   ASSERT_NO_FATAL_FAILURE(write_version1_file(path));
   make_sqlite_storage(path).reset();
+  run_sql_on(path, back_to_version9().c_str());
+}
+
+// A version-8 file at `path`: the version-1 file's rows, migrated, then turned back.
+void write_version8_file(const std::string& path) {
+  ASSERT_NO_FATAL_FAILURE(write_version9_file(path));
   run_sql_on(path, kBackToVersion8);
 }
 
@@ -716,6 +746,82 @@ INSERT INTO contact_attributes (contact_id, attributes) VALUES
                         "WHERE contact_id = 1), "
                         "(SELECT attributes = '' FROM contact_attributes WHERE contact_id = 3)"),
             (std::vector<int>{kSqliteSchemaVersion, 0, 1, 1}));
+}
+
+// A version-9 file (status counts kept by triggers) is migrated to the current version: the
+// triggers on inserts and updates go, the counts stay, and the Storage's own writes keep them.
+TEST(SqliteStorage, MigratesAVersion9FileToStatusCountsKeptByItsWrites) {
+  TempDir dir;
+  const std::string path = dir.file("v9.sqlite");
+  ASSERT_NO_FATAL_FAILURE(write_version9_file(path));
+  auto s = make_sqlite_storage(path);
+  EXPECT_EQ(s->count_by_status("c1").at(static_cast<int>(ContactStatus::kRetry)), 1u);
+  Contact first = *s->get_contact(1);
+  first.status = ContactStatus::kDone;
+  s->update_contact(first);
+  Contact added;
+  added.campaign_id = "c1";
+  s->add_contact(added);
+  const std::vector<std::size_t> counts = s->count_by_status("c1");
+  EXPECT_EQ(counts.at(static_cast<int>(ContactStatus::kNew)), 1u);
+  EXPECT_EQ(counts.at(static_cast<int>(ContactStatus::kRetry)), 0u);
+  EXPECT_EQ(counts.at(static_cast<int>(ContactStatus::kDone)), 1u);
+  s.reset();
+  EXPECT_EQ(ints_of_row(path,
+                        "SELECT (SELECT version FROM schema_version), "
+                        "(SELECT COUNT(*) FROM sqlite_schema WHERE type = 'trigger' AND name IN "
+                        "('contacts_counted', 'contacts_recounted')), "
+                        "(SELECT COUNT(*) FROM sqlite_schema WHERE name = 'contacts_uncounted'), "
+                        "(SELECT SUM(n) FROM status_counts WHERE campaign_id = 'c1')"),
+            (std::vector<int>{kSqliteSchemaVersion, 0, 1, 2}));
+}
+
+// The status counts follow a contact whose status another connection changed since this one
+// wrote it (its last write is not what the file holds), and a write batch that fails leaves them
+// as they were.
+TEST(SqliteStorage, StatusCountsFollowOtherWritersAndFailedBatches) {
+  TempDir dir;
+  const std::string path = dir.file("counts.sqlite");
+  auto a = make_sqlite_storage(path);
+  auto b = make_sqlite_storage(path);
+  Contact contact;
+  contact.campaign_id = "c1";
+  contact.id = a->add_contact(contact);
+  const auto counts = [&](Storage& s) {
+    std::vector<std::size_t> n = s.count_by_status("c1");
+    n.resize(static_cast<std::size_t>(ContactStatus::kExhausted) + 1);
+    return n;
+  };
+  const auto only = [](ContactStatus status) {
+    std::vector<std::size_t> n(static_cast<std::size_t>(ContactStatus::kExhausted) + 1);
+    n[static_cast<std::size_t>(status)] = 1;
+    return n;
+  };
+  contact.status = ContactStatus::kRetry;
+  a->update_contact(contact);
+  EXPECT_EQ(counts(*a), only(ContactStatus::kRetry));
+  Contact elsewhere = *b->get_contact(contact.id);
+  elsewhere.status = ContactStatus::kCallback;
+  b->update_contact(elsewhere);
+  EXPECT_EQ(counts(*a), only(ContactStatus::kCallback));
+  contact.status = ContactStatus::kDone;  // a last wrote kRetry
+  a->update_contact(contact);
+  EXPECT_EQ(counts(*b), only(ContactStatus::kDone));
+
+  StorageWriteBatch failing;
+  contact.status = ContactStatus::kExhausted;
+  failing.contacts.push_back(contact);
+  Contact unknown;
+  unknown.id = contact.id + 1000;
+  unknown.campaign_id = "c1";
+  failing.contacts.push_back(unknown);
+  EXPECT_THROW(a->write_batch(failing), Error);
+  EXPECT_EQ(counts(*a), only(ContactStatus::kDone));
+  EXPECT_EQ(a->get_contact(contact.id)->status, ContactStatus::kDone);
+  contact.status = ContactStatus::kInvalid;  // a's last write (kExhausted) was rolled back
+  a->update_contact(contact);
+  EXPECT_EQ(counts(*b), only(ContactStatus::kInvalid));
+  EXPECT_EQ(a->contact_count("c1"), 1u);
 }
 
 // A version-8 file with attributes that are not JSON is refused at open, and nothing is written:

@@ -69,7 +69,7 @@ struct SqliteStorageOptions {
 };
 
 /// The schema version this build writes (and the newest it reads).
-inline constexpr int kSqliteSchemaVersion = 9;
+inline constexpr int kSqliteSchemaVersion = 10;
 
 /// Opens (creating if needed) the SQLite database at `path` (":memory:" for a private in-memory
 /// database). Throws Error(kStorage) if it cannot be opened or created, is read-only, or if its

@@ -304,6 +304,17 @@ UPDATE contact_attributes SET attributes = omnivox_attributes_as_text(attributes
 UPDATE schema_version SET version = 9;
 )sql";
 
+// Version 10: the status counts of an inserted or updated contact are kept by the statements'
+// caller (SqliteStorage::count_status, one upsert per campaign and status at the commit) instead
+// of a trigger per row: the update trigger was two statements of its own at each status change
+// of a contact (a few per call). Deleting a contact still counts through its trigger (deletes
+// are rare). The counts stored stay as they are.
+constexpr const char* kMigrateV9ToV10 = R"sql(
+DROP TRIGGER contacts_counted;
+DROP TRIGGER contacts_recounted;
+UPDATE schema_version SET version = 10;
+)sql";
+
 // A contact's columns in Contact's order, its attributes joined from their table (a contact
 // stored without any reads as an empty list).
 constexpr int kContactColumnCount = 17;
@@ -671,6 +682,10 @@ class SqliteStorage final : public Storage {
         if (version == 8) {
           exec(where + ": migrate schema v8 -> v9", kMigrateV8ToV9);
           version = 9;
+        }
+        if (version == 9) {
+          exec(where + ": migrate schema v9 -> v10", kMigrateV9ToV10);
+          version = 10;
         }
         {
           Stmt s;
@@ -1147,17 +1162,73 @@ class SqliteStorage final : public Storage {
                                                      ms(contact.next_attempt_at)};
     auto last = index_keys_.find(contact.id);
     const bool moved = last != index_keys_.end() && last->second != keys;
+    // The status and campaign the row holds, counted from when the status changes: the ones
+    // this object last wrote until a statement finds otherwise, then read.
+    std::optional<std::int64_t> stored_status;
+    if (last != index_keys_.end()) stored_status = last->second.first;
+    std::string_view stored_campaign = contact.campaign_id;
     if (last == index_keys_.end() && index_keys_.size() >= kKeysKept) index_keys_.clear();
     index_keys_[contact.id] = keys;
-    for (Stmt* statement : {&update_counts_, &update_dialling_state_, &update_contact_}) {
-      if (moved && statement == &update_counts_) continue;
-      Use u(*statement, "update_contact");
+    if (!moved) {
+      Use u(update_counts_, "update_contact");
       bind_contact(u, contact, numbers);
       u.bind(1, static_cast<std::int64_t>(contact.id));
       u.run();
       if (u.changes() > 0) return true;
     }
+    std::string campaign_read;
+    for (int pass = 0; pass < 2; ++pass) {
+      if (!stored_status) {
+        Use u(stored_status_, "update_contact");
+        u.bind(1, static_cast<std::int64_t>(contact.id));
+        if (!u.step()) return false;
+        stored_status = u.i64(0);
+        campaign_read = u.view(1);
+        stored_campaign = campaign_read;
+      }
+      for (Stmt* statement : {&update_dialling_state_, &update_contact_}) {
+        Use u(*statement, "update_contact");
+        bind_contact(u, contact, numbers);
+        u.bind(1, static_cast<std::int64_t>(contact.id))
+            .bind(kStoredStatusParam, *stored_status)
+            .bind(kStoredCampaignParam, stored_campaign);
+        u.run();
+        if (u.changes() > 0) {
+          if (*stored_status != keys.first) {
+            count_status(stored_campaign, *stored_status, -1);
+            count_status(stored_campaign, keys.first, 1);
+          }
+          return true;
+        }
+      }
+      stored_status.reset();  // another writer changed it: read what the row holds
+    }
     return false;
+  }
+  // status_counts' parameters of the statements that may change a contact's status.
+  static constexpr int kStoredStatusParam = 31;
+  static constexpr int kStoredCampaignParam = 32;
+  // Adds `n` to the count of the campaign's contacts with the status, at the transaction's
+  // commit (write_status_counts).
+  void count_status(std::string_view campaign_id, std::int64_t status, std::int64_t n) {
+    for (StatusCountChange& change : status_count_changes_) {
+      if (change.status == status && change.campaign_id == campaign_id) {
+        change.n += n;
+        return;
+      }
+    }
+    status_count_changes_.push_back({std::string(campaign_id), status, n});
+  }
+  void write_status_counts(const char* op) {
+    for (const StatusCountChange& change : status_count_changes_) {
+      if (change.n == 0) continue;
+      Use(add_status_count_, op)
+          .bind(1, change.campaign_id)
+          .bind(2, change.status)
+          .bind(3, change.n)
+          .run();
+    }
+    status_count_changes_.clear();
   }
   void write_contacts(std::span<const Contact> contacts) {
     for (const Contact& c : contacts) {
@@ -1411,6 +1482,7 @@ class SqliteStorage final : public Storage {
    public:
     Transaction(SqliteStorage& s, const char* op, const char* begin = "BEGIN IMMEDIATE")
         : s_(s), op_(op), writes_(std::string_view(begin) != "BEGIN") {
+      s_.status_count_changes_.clear();
       s_.exec(op_, begin);
       try {
         if (writes_) s_.refresh_attributes_epoch();
@@ -1421,10 +1493,12 @@ class SqliteStorage final : public Storage {
     }
     ~Transaction() {
       if (done_) return;
+      s_.status_count_changes_.clear();
       sqlite3_exec(s_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
       if (writes_) ++s_.attributes_epoch_;  // what it wrote is gone
     }
     void commit() {
+      s_.write_status_counts(op_);
       s_.exec(op_, "COMMIT");
       done_ = true;
     }
@@ -1465,6 +1539,7 @@ class SqliteStorage final : public Storage {
       const bool added = u.changes() > 0;
       if (next) *next = {contact.campaign_id, contact.list_order + (added ? 1 : 0)};
       if (added) {
+        count_status(contact.campaign_id, static_cast<std::int64_t>(contact.status), 1);
         const auto id = static_cast<ContactId>(sqlite3_last_insert_rowid(db_));
         attributes_.erase(id);
         attributes_to_text(contact.attributes, attributes_text_);
@@ -1575,7 +1650,9 @@ class SqliteStorage final : public Storage {
             &remove_dnc_,
             &data_version_,
             &dnc_changes_,
-            &dnc_entries_};
+            &dnc_entries_,
+            &stored_status_,
+            &add_status_count_};
   }
   void prepare_all() {
     if (sqlite3_create_function_v2(db_, "omnivox_passed_over", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY,
@@ -1617,13 +1694,16 @@ class SqliteStorage final : public Storage {
                           "SELECT id, list_order FROM contacts WHERE tenant_id = ?30 AND "
                           "campaign_id = ?1 AND list_name = ?2 AND external_id = ?3 AND "
                           "external_id <> ''");  // the condition of the unique index
-    // campaign_id and list_order are fixed at load time (as in the memory backend).
+    // campaign_id and list_order are fixed at load time (as in the memory backend). The
+    // statements that may change the status apply only to the status and campaign the caller
+    // counts from (?31, ?32: write_contact_row).
     update_contact_.prepare(
         db_,
         "UPDATE contacts SET list_name = ?3, external_id = ?4, priority = ?6, numbers = ?7, "
         "time_zone = ?9, status = ?10, attempts = ?11, not_connected = ?12, "
         "next_number = ?13, last_disposition = ?14, last_attempt_at = ?15, "
-        "next_attempt_at = ?16, callback_agent = ?17 WHERE id = ?1 AND tenant_id = ?30");
+        "next_attempt_at = ?16, callback_agent = ?17 WHERE id = ?1 AND tenant_id = ?30 "
+        "AND status = ?31 AND campaign_id = ?32");
     // Written only when it changed: most writes of a contact leave its attributes as they were.
     put_attributes_.prepare(
         db_,
@@ -1635,7 +1715,14 @@ class SqliteStorage final : public Storage {
         "UPDATE contacts SET numbers = ?7, time_zone = ?9, status = ?10, "
         "attempts = ?11, not_connected = ?12, next_number = ?13, last_disposition = ?14, "
         "last_attempt_at = ?15, next_attempt_at = ?16, callback_agent = ?17 WHERE id = ?1 AND "
-        "tenant_id = ?30 AND list_name = ?3 AND external_id = ?4 AND priority = ?6");
+        "tenant_id = ?30 AND list_name = ?3 AND external_id = ?4 AND priority = ?6 AND "
+        "status = ?31 AND campaign_id = ?32");
+    stored_status_.prepare(
+        db_, "SELECT status, campaign_id FROM contacts WHERE id = ?1 AND tenant_id = ?30");
+    add_status_count_.prepare(
+        db_,
+        "INSERT INTO status_counts (tenant_id, campaign_id, status, n) VALUES (?30, ?1, ?2, ?3) "
+        "ON CONFLICT (tenant_id, campaign_id, status) DO UPDATE SET n = n + excluded.n");
     update_counts_.prepare(
         db_,
         "UPDATE contacts SET numbers = ?7, time_zone = ?9, attempts = ?11, "
@@ -2109,6 +2196,16 @@ class SqliteStorage final : public Storage {
   // The WAL-index header as read before the last check that asked SQLite; unset when none was.
   std::optional<WalIndexHeader> wal_header_seen_;
   Stmt data_version_, dnc_changes_, dnc_entries_;
+  // What the open transaction's inserts and updates of contacts changed in status_counts, by
+  // campaign and status: written just before it commits, dropped if it rolls back. Few entries
+  // (a campaign's statuses). Guarded by mutex_.
+  struct StatusCountChange {
+    std::string campaign_id;
+    std::int64_t status;
+    std::int64_t n;
+  };
+  std::vector<StatusCountChange> status_count_changes_;
+  Stmt stored_status_, add_status_count_;
   // The tenant's DNC lists, by number, while they hold at most kDncEntriesLoaded entries (a
   // megabyte or so); unset when they hold more: then is_dnc looks each number up.
   static constexpr std::size_t kDncEntriesLoaded = 16384;
