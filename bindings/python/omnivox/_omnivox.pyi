@@ -2520,6 +2520,11 @@ class PacingSnapshot:
     @dial_queue_size.setter
     def dial_queue_size(self, value: int) -> None: ...
     @property
+    def hold_window_s(self) -> float:
+        """The campaign's hold window, in s: how long a live answer that finds no free agent waits for one before it is abandoned (0: abandoned at once). Default: 0."""
+    @hold_window_s.setter
+    def hold_window_s(self, value: float) -> None: ...
+    @property
     def live_answer_probability(self) -> float:
         """Share of resolved attempts that are live answers, estimated online over the campaign so far (the prior before any data: 0.3)."""
     @live_answer_probability.setter
@@ -3455,7 +3460,7 @@ def power_policy(lines_per_agent: float) -> PacingPolicy:
     POWER: 1 <= lines_per_agent <= 10 (ConfigError otherwise).
     """
 def predictive_policy(options: Optional[PredictiveOptions] = ...) -> PacingPolicy:
-    """PREDICTIVE, the default we recommend: certainty-equivalent optimal control. It estimates the live-answer probability p, the mean time an attempt takes to resolve and the mean handle time online, solves the constrained MDP of optimum.h for the logged-in agents with those estimates (cached by rounded parameters) and dials \"up to T(b)\" attempts in flight for b busy agents, switching between the two bracketing optimal thresholds by the measured abandon rate (the long-run mixture of the two is the optimum). An outer loop scales the model's abandon allowance when the measured rate (over the compliance window) drifts from the target, which absorbs the gap between the stylised model and a real world (non-exponential times, hold window). The estimates start with the first data: means under right censoring (the calls still running count with their elapsed times) moved by `credible_z` posterior standard deviations towards caution; progressive only until `warm_up_attempts` have resolved and 10 calls have finished. Sources: Samuelson (1999) and Koole's predictive-dialing Markov models; the solver's own references in optimum.h.
+    """PREDICTIVE, the default we recommend: certainty-equivalent optimal control. It estimates the live-answer probability p, the mean time an attempt takes to resolve and the mean handle time online, solves the constrained MDP of optimum.h for the logged-in agents with those estimates (cached by rounded parameters) and dials \"up to T(b)\" attempts in flight for b busy agents, switching between the two bracketing optimal thresholds by the measured abandon rate (the long-run mixture of the two is the optimum). An outer loop scales the model's abandon allowance when the measured rate (over the compliance window) drifts from the target, which absorbs the gap between the model and a real world (non-exponential times). With the snapshot's hold_window_s > 0 (and no AMD classification finished) the model has the hold window, for teams of up to 50 agents (optimum.h, Erlang(2) patience). The estimates start with the first data: means under right censoring (the calls still running count with their elapsed times) moved by `credible_z` posterior standard deviations towards caution; progressive only until `warm_up_attempts` have resolved and 10 calls have finished. Sources: Samuelson (1999) and Koole's predictive-dialing Markov models; the solver's own references in optimum.h.
 
     PREDICTIVE (certainty-equivalent optimal control).
     """

@@ -326,6 +326,7 @@ void bind_policy_types(py::module_& m) {
       .def_readwrite("calling_day_left", &PacingSnapshot::calling_day_left)
       .def_readwrite("abandon_rate", &PacingSnapshot::abandon_rate)
       .def_readwrite("abandon_cap", &PacingSnapshot::abandon_cap)
+      .def_readwrite("hold_window_s", &PacingSnapshot::hold_window_s)
       .def_readwrite("live_answers", &PacingSnapshot::live_answers)
       .def_readwrite("abandons", &PacingSnapshot::abandons);
   def_fast_number<&PacingSnapshot::agents_logged_in>(snapshot, "agents_logged_in");
@@ -343,6 +344,7 @@ void bind_policy_types(py::module_& m) {
   def_fast_number<&PacingSnapshot::calling_day_left>(snapshot, "calling_day_left");
   def_fast_number<&PacingSnapshot::abandon_rate>(snapshot, "abandon_rate");
   def_fast_number<&PacingSnapshot::abandon_cap>(snapshot, "abandon_cap");
+  def_fast_number<&PacingSnapshot::hold_window_s>(snapshot, "hold_window_s");
   def_fast_number<&PacingSnapshot::live_answers>(snapshot, "live_answers");
   def_fast_number<&PacingSnapshot::abandons>(snapshot, "abandons");
 

@@ -236,6 +236,7 @@ def test_policies_are_objects():
     assert p.parameter == p.parameter_max
     s = omnivox.PacingSnapshot()
     assert (s.calls_classifying, s.classifications_finished, s.mean_classification_s) == (0, 0, 0)
+    assert s.hold_window_s == 0
     s.agents_idle, s.agents_logged_in, s.calls_pending, s.calls_classifying = 4, 4, 1, 1
     assert omnivox.policies.progressive().decide(s) == 3
     assert omnivox.policies.power(2.0).decide(s) == 7
