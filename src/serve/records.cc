@@ -10,7 +10,7 @@ json::object attempt_json(const Attempt& a, const std::string* external_id,
     return json::string(format_utc(t), storage);
   };
   // Room for every field at once: growing rehashes the keys already in.
-  constexpr std::size_t kFields = 17;
+  constexpr std::size_t kFields = 18;
   json::object o(kFields, storage);
   o["call_id"] = a.call_id;
   o["contact_id"] = a.contact_id;
