@@ -1149,6 +1149,63 @@ TEST(PostgresStorage, AttributesAreWrittenOnlyWhenTheyChange) {
   EXPECT_EQ(s->get_contact(id)->attributes, c.attributes);
 }
 
+// While it holds a contact's lease, a Storage sends the contact's attributes and key with a
+// write batch only when they differ from those it read at the claim or wrote since: a change
+// made behind its back in that time (which the lease rules out) is left as it is, a change of
+// its own is written. Once the lease is released it sends them again.
+TEST(PostgresStorage, ALeaseHoldersBatchesSendAttributesAndKeyOnlyWhenItChangedThem) {
+  const std::string conninfo = fresh_database("held");
+  const std::string db = db_name_of(conninfo);
+  auto s = make_postgres_storage(conninfo);
+  const ContactId id = add_new_contacts(*s, 1, "h", "+35191234590")[0];
+  const std::string where = " WHERE contact_id = " + std::to_string(id);
+  const auto behind_its_back = [&] {
+    cluster().exec("UPDATE contact_attributes SET attributes = '[]'" + where, db);
+    cluster().exec("UPDATE contact_keys SET external_id = 'other'" + where, db);
+  };
+  const auto stored_key = [&] {
+    return cluster().query_value("SELECT external_id FROM contact_keys" + where, db);
+  };
+  Contact first = *s->get_contact(id);
+  first.attributes = {{"tier", "gold"}};
+  s->update_contact(first);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  const std::vector<ContactId> ids = {id};
+  ASSERT_EQ(s->claim_leases(ids, "A", now, std::chrono::seconds(30)), ids);
+  Contact c;
+  ASSERT_TRUE(s->read_contact(id, c));
+  behind_its_back();
+  StorageWriteBatch batch;
+  c.attempts = 1;
+  batch.contacts = {c};
+  s->write_batch(batch);
+  EXPECT_EQ(s->get_contact(id)->attempts, 1);
+  EXPECT_TRUE(s->get_contact(id)->attributes.empty());
+  EXPECT_EQ(stored_key(), "other");
+
+  c.attributes = {{"tier", "silver"}};
+  batch.contacts = {c};
+  s->write_batch(batch);
+  EXPECT_EQ(s->get_contact(id)->attributes, c.attributes);
+  EXPECT_EQ(stored_key(), "h0");
+  behind_its_back();
+  c.attempts = 2;
+  batch.contacts = {c};
+  batch.released = ids;
+  batch.release_owner = "A";
+  s->write_batch(batch);
+  EXPECT_FALSE(s->get_lease(id).has_value());
+  EXPECT_TRUE(s->get_contact(id)->attributes.empty());
+
+  // Released: written whole again, whether or not the contact changed.
+  c.attempts = 3;
+  batch.contacts = {c};
+  batch.released.clear();
+  s->write_batch(batch);
+  EXPECT_EQ(s->get_contact(id)->attributes, c.attributes);
+  EXPECT_EQ(stored_key(), "h0");
+}
+
 // A survey of the campaign's schedule (scheduled_after) reads only the RETRY and CALLBACK
 // contacts due after its instant, by due time.
 TEST(PostgresStorage, AScheduleSurveyReadsOnlyTheScheduledContacts) {

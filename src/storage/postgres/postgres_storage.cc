@@ -558,6 +558,10 @@ class ArrayLiteral {
     }
     text_.push_back('"');
   }
+  void null() {
+    separate();
+    text_.append("NULL");
+  }
   std::string done() {
     text_.push_back('}');
     return std::move(text_);
@@ -706,6 +710,7 @@ class PostgresStorage final : public Storage {
           Contact c = read_contact(row);
           auto held = claimed_.find(c.id);
           if (held == claimed_.end() || held->second.loaded) continue;
+          keep_as_stored_locked(c);
           held->second.contact = std::move(c);
           held->second.loaded = true;
         }
@@ -978,7 +983,10 @@ class PostgresStorage final : public Storage {
       const auto fresh_until = std::chrono::steady_clock::now() + ttl / 2;
       std::lock_guard<std::mutex> lock(mutex_);
       if (claimed_.size() + fresh_ids.size() > kMaxCached) claimed_.clear();
-      for (ContactId id : fresh_ids) claimed_[id] = ClaimedContact{Contact{}, fresh_until, false};
+      for (ContactId id : fresh_ids) {
+        claimed_[id] = ClaimedContact{Contact{}, fresh_until, false};
+        as_stored_.erase(id);
+      }
     }
     return claimed;
   }
@@ -1068,18 +1076,26 @@ class PostgresStorage final : public Storage {
   // after a lost answer (run() retries it) adds none of them twice.
   void write_batch(const StorageWriteBatch& batch) override {
     if (batch.empty()) return;
-    forget_claimed(batch.released);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      for (const Contact& c : batch.contacts) {
-        claimed_.erase(c.id);
-        held_back_.erase(c.id);
-      }
-    }
-    const std::vector<Attempt> attempts = last_of_each<Attempt>(
-        std::span<const Attempt>(batch.attempts), [](const Attempt& a) { return a.call_id; });
     const std::vector<Contact> contacts = last_of_each<Contact>(
         std::span<const Contact>(batch.contacts), [](const Contact& c) { return c.id; });
+    // Whether this object holds each contact's key and attributes as stored (see as_stored_),
+    // and whether they are those: then the statement leaves them alone (their text is not built,
+    // sent nor compared).
+    std::vector<bool> held(contacts.size(), false), as_stored(contacts.size(), false);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (std::size_t i = 0; i < contacts.size(); ++i) {
+        auto it = as_stored_.find(contacts[i].id);
+        held[i] = it != as_stored_.end();
+        as_stored[i] = held[i] && it->second.same_as(contacts[i]);
+        as_stored_.erase(contacts[i].id);
+        claimed_.erase(contacts[i].id);
+        held_back_.erase(contacts[i].id);
+      }
+    }
+    forget_claimed(batch.released);
+    const std::vector<Attempt> attempts = last_of_each<Attempt>(
+        std::span<const Attempt>(batch.attempts), [](const Attempt& a) { return a.call_id; });
     std::array<ArrayLiteral, 18> a;  // attempts, by column
     for (const Attempt& x : attempts) {
       a[0].num(static_cast<i64>(x.call_id));
@@ -1102,12 +1118,17 @@ class PostgresStorage final : public Storage {
       a[17].num(x.provider_code);
     }
     std::array<ArrayLiteral, 15> c;  // contacts
-    for (const Contact& x : contacts) {
+    for (std::size_t i = 0; i < contacts.size(); ++i) {
+      const Contact& x = contacts[i];
       c[0].num(static_cast<i64>(x.id));
       c[1].str(x.list_name);
       c[2].str(x.external_id);
       c[3].num(x.priority);
-      c[4].str(attributes_to_json(x.attributes));
+      if (as_stored[i]) {
+        c[4].null();
+      } else {
+        c[4].str(attributes_to_json(x.attributes));
+      }
       c[5].str(x.time_zone);
       c[6].num(static_cast<i64>(x.status));
       c[7].num(x.attempts);
@@ -1161,6 +1182,12 @@ class PostgresStorage final : public Storage {
                   "update_contact: unknown contact id " + std::to_string(std::atoll(id.c_str())));
     }
     settle_journal_keys(lines, keys, true);
+    // Kept while this object holds the lease; a released contact's next holder may write it.
+    std::lock_guard<std::mutex> lock(mutex_);
+    const std::unordered_set<ContactId> released_ids(batch.released.begin(), batch.released.end());
+    for (std::size_t i = 0; i < contacts.size(); ++i) {
+      if (held[i] && !released_ids.count(contacts[i].id)) keep_as_stored_locked(contacts[i]);
+    }
   }
   bool prefers_batched_writes() const override { return true; }
   std::vector<Attempt> attempts_of(ContactId id) override {
@@ -1351,6 +1378,21 @@ class PostgresStorage final : public Storage {
     std::chrono::steady_clock::time_point fresh_until;
     bool loaded = false;
   };
+  // A contact's key and attributes as stored, for a contact whose lease this object claimed:
+  // read by the claimed contacts' read, or written by this object's write batches since. While
+  // the lease lives its holder is the contact's only writer, so a write batch need not send or
+  // compare them again when they are unchanged. Dropped at a release or update_contact through
+  // this object, at a fresh claim (read again then) and when a write batch fails.
+  struct KeyAndAttributes {
+    std::string list_name;
+    std::string external_id;
+    std::int32_t priority = 0;
+    std::vector<std::pair<std::string, std::string>> attributes;
+    bool same_as(const Contact& c) const {
+      return priority == c.priority && list_name == c.list_name && external_id == c.external_id &&
+             attributes == c.attributes;
+    }
+  };
 
   // Called with mutex_ held (inside run()). `due`: of a scan of the ready contacts, whose
   // deferrals in held_back_ apply, else -1.
@@ -1520,8 +1562,15 @@ class PostgresStorage final : public Storage {
   }
   void forget_claimed(std::span<const ContactId> ids) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (claimed_.empty()) return;
-    for (ContactId id : ids) claimed_.erase(id);
+    for (ContactId id : ids) {
+      claimed_.erase(id);
+      as_stored_.erase(id);
+    }
+  }
+  // Called with mutex_ held.
+  void keep_as_stored_locked(const Contact& c) {
+    if (as_stored_.size() >= kMaxCached) as_stored_.clear();
+    as_stored_[c.id] = KeyAndAttributes{c.list_name, c.external_id, c.priority, c.attributes};
   }
   // `campaign_id`: of the scan that judged `deferrals` (each of the row version it read), which
   // its campaign's next scan stores; none for defer_contacts' hints (any version).
@@ -2044,11 +2093,12 @@ class PostgresStorage final : public Storage {
     c.prepare("allocate_call_ids",
               "SELECT nextval('omnivox_call_id_seq') FROM generate_series(1, $1)");
     // A write batch in one statement: $1 tenant; the batch's rows as arrays, one per column:
-    // attempts $2..$19, contacts $20..$34 ($34: their numbers as numbers_to_text writes them),
-    // journal lines $35..$41 ($41: the writer's sequence, $42 the writer); $43 contact ids whose
-    // leases $44 releases; $45 how many contacts. The CTEs touch disjoint rows (a contact's
-    // attributes and its key are left alone when unchanged); the final SELECT fails the
-    // statement, and so the whole batch, when a contact is unknown. Journal lines get their
+    // attempts $2..$19, contacts $20..$34 ($34: their numbers as numbers_to_text writes them;
+    // $24, their attributes, NULL where the writer holds them and the key as stored: both are
+    // then left alone), journal lines $35..$41 ($41: the writer's sequence, $42 the writer); $43
+    // contact ids whose leases $44 releases; $45 how many contacts. The CTEs touch disjoint rows
+    // (a contact's attributes and its key are left alone when unchanged); the final SELECT fails
+    // the statement, and so the whole batch, when a contact is unknown. Journal lines get their
     // sequence numbers in the batch's order, and a line whose key is stored already (the same batch
     // run again) is not added.
     c.prepare(
@@ -2090,10 +2140,12 @@ class PostgresStorage final : public Storage {
         "ON CONFLICT (writer, writer_seq) DO NOTHING), "
         "t AS (" +
             put_attributes_sql(
-                "(SELECT r.id, r.attributes FROM r WHERE r.id IN (SELECT id FROM u))", "$1") +
+                "(SELECT r.id, r.attributes FROM r WHERE r.attributes IS NOT NULL AND r.id IN "
+                "(SELECT id FROM u))",
+                "$1") +
             "), ck AS (" +
-            put_keys_sql("(SELECT r.id, r.list_name, r.external_id, r.priority FROM r WHERE r.id "
-                         "IN (SELECT id FROM u))",
+            put_keys_sql("(SELECT r.id, r.list_name, r.external_id, r.priority FROM r WHERE "
+                         "r.attributes IS NOT NULL AND r.id IN (SELECT id FROM u))",
                          "$1") +
             "), d AS (" + release_leases_sql("$43", "$44", "$1") +
             ") "
@@ -2273,6 +2325,7 @@ class PostgresStorage final : public Storage {
       dnc_lists_by_number_;
   bool dnc_changed_ = false;
   std::unordered_map<ContactId, ClaimedContact> claimed_;
+  std::unordered_map<ContactId, KeyAndAttributes> as_stored_;
   // Call ids drawn from the sequence and not handed out yet, in order.
   std::deque<CallId> call_ids_;
   static constexpr std::size_t kCallIdsDrawn = 1024;
