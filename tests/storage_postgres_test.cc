@@ -465,47 +465,62 @@ const std::string kUndoVersion12 =
     "provider_call_id) WHERE provider_call_id <> ''; DELETE FROM omnivox_schema_migrations "
     "WHERE version = 12;";
 
-// What schema versions 11 and 12 change, undone: a database as version 10 left it.
-const std::string kUndoVersions11To12 = kUndoVersion12 + kUndoVersion11;
+// What schema version 13 changes, undone: no index of the deferred contacts in dialing order.
+const std::string kUndoVersion13 =
+    "DROP INDEX contacts_deferred_order; DELETE FROM omnivox_schema_migrations WHERE version = "
+    "13;";
 
-// What schema versions 10 to 12 change, undone: a database as version 9 left it.
-const std::string kUndoVersions10To12 =
-    kUndoVersions11To12 +
+// What schema versions 12 and 13 change, undone: a database as version 11 left it.
+const std::string kUndoVersions12To13 = kUndoVersion13 + kUndoVersion12;
+
+// What schema versions 11 to 13 change, undone: a database as version 10 left it.
+const std::string kUndoVersions11To13 = kUndoVersions12To13 + kUndoVersion11;
+
+// What schema versions 10 to 13 change, undone: a database as version 9 left it.
+const std::string kUndoVersions10To13 =
+    kUndoVersions11To13 +
     "CREATE UNIQUE INDEX contacts_external ON contacts (tenant_id, campaign_id, list_name, "
     "external_id) WHERE external_id <> ''; CREATE INDEX contacts_order ON contacts (tenant_id, "
     "campaign_id, (-(priority::bigint)), list_order); DROP TABLE contact_keys; DELETE FROM "
     "omnivox_schema_migrations WHERE version = 10;";
 
-// What schema versions 9 to 12 change, undone: the attributes a jsonb column of contacts again
+// What schema versions 9 to 13 change, undone: the attributes a jsonb column of contacts again
 // (at its end), their table dropped: a database as version 8 left it.
-const std::string kUndoVersions9To12 =
-    kUndoVersions10To12 +
+const std::string kUndoVersions9To13 =
+    kUndoVersions10To13 +
     "ALTER TABLE contacts ADD COLUMN attributes jsonb NOT NULL DEFAULT '[]'; UPDATE contacts c "
     "SET attributes = a.attributes::jsonb FROM contact_attributes a WHERE a.contact_id = c.id; "
     "ALTER TABLE contacts ALTER COLUMN attributes DROP DEFAULT; DROP TABLE contact_attributes; "
     "DELETE FROM omnivox_schema_migrations WHERE version = 9;";
 
-// What schema versions 8 to 12 change, undone (version 8's indexes created again as version 1
+// What schema versions 8 to 13 change, undone (version 8's indexes created again as version 1
 // made them): a database as version 7 left it.
-const std::string kUndoVersions8To12 =
-    kUndoVersions9To12 +
+const std::string kUndoVersions8To13 =
+    kUndoVersions9To13 +
     "CREATE INDEX contacts_status ON contacts (tenant_id, campaign_id, status); CREATE INDEX "
     "contacts_ready ON contacts (tenant_id, campaign_id, (-(priority::bigint)), list_order) "
     "INCLUDE (next_attempt_at) WHERE status IN (0, 1); DELETE FROM omnivox_schema_migrations "
     "WHERE version = 8;";
 
-// What schema versions 7 to 12 change, undone: a database as version 6 left it.
-const std::string kUndoVersions7To12 =
-    kUndoVersions8To12 +
+// What schema versions 7 to 13 change, undone: a database as version 6 left it.
+const std::string kUndoVersions7To13 =
+    kUndoVersions8To13 +
     "CREATE INDEX leases_expiry ON leases (tenant_id, expiry); DROP INDEX leases_owner_expiry; "
     "DELETE FROM omnivox_schema_migrations WHERE version = 7;";
 
-// What schema versions 5 to 12 change, undone: a database as version 4 left it.
-const std::string kUndoVersions5To12 =
-    kUndoVersions7To12 +
+// What schema versions 5 to 13 change, undone: a database as version 4 left it.
+const std::string kUndoVersions5To13 =
+    kUndoVersions7To13 +
     "DROP INDEX leases_expiry; DELETE FROM omnivox_schema_migrations WHERE version = 6; "
     "DROP INDEX contacts_scheduled; DROP INDEX journal_writer; ALTER TABLE journal DROP COLUMN "
     "writer, DROP COLUMN writer_seq; DELETE FROM omnivox_schema_migrations WHERE version = 5;";
+
+// Deferrals of `ids` stored as an engine long gone left them: until 1 ms after the epoch, passed.
+void store_passed_deferrals(const std::string& db, const std::vector<ContactId>& ids) {
+  std::string list;
+  for (ContactId id : ids) list += (list.empty() ? "" : ", ") + std::to_string(id);
+  cluster().exec("UPDATE contacts SET defer_until = 1 WHERE id IN (" + list + ")", db);
+}
 
 // A database made by this build taken back to schema `version` (`undo`: what the later versions
 // added, removed), then opened: migrated in place to the current version.
@@ -539,7 +554,7 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
       ids.push_back(s->add_contact(c));
     }
   }
-  cluster().exec(kUndoVersions5To12, db);
+  cluster().exec(kUndoVersions5To13, db);
   cluster().exec(
       "DROP TRIGGER contacts_counts_insert ON contacts; DROP TRIGGER contacts_counts_update ON "
       "contacts; DROP TRIGGER contacts_counts_delete ON contacts; DROP FUNCTION "
@@ -586,7 +601,8 @@ TEST(PostgresStorage, MigratesAVersion3DatabaseAndKeepsItsCounts) {
   auto other = make_postgres_storage(conninfo);  // did not defer to that time: visits it
   EXPECT_EQ(visited(*other, now, kNoContact).size(), 4u);
   EXPECT_EQ(visited(*s, opens, kNoContact).size(), 4u);
-  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM contacts WHERE defer_until > 0", db), "0");
+  // Passed, it stays stored (hiding no one) until the contact's next write.
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM contacts WHERE defer_until > 0", db), "1");
 
   // DNC: the scan read the answers; a number added through another Storage is seen at once.
   EXPECT_FALSE(s->is_dnc("c1", "+351912345672"));
@@ -661,8 +677,9 @@ TEST(PostgresStorage, DncAnswersFollowChangesWhetherTheListsAreHeldWholeOrNot) {
 
 // Engines on one campaign each defer the contacts their refills find outside their window
 // (Storage::defer_contacts). A stored deferral is its engine's hint: it hides a contact only from
-// the Storage objects that wake at that time themselves, never outlives its time, and ends at
-// any write of the contact, so a contact that is due is always visited by some engine.
+// the Storage objects that wake at that time themselves, hides no one once its time has passed
+// (it stays stored until the contact's next write), and ends at any write of the contact, so a
+// contact that is due is always visited by some engine.
 TEST(PostgresStorage, AnEnginesDeferralNeverHidesADueContactFromAnother) {
   const std::string conninfo = fresh_database("defer");
   const std::string db = db_name_of(conninfo);
@@ -688,14 +705,14 @@ TEST(PostgresStorage, AnEnginesDeferralNeverHidesADueContactFromAnother) {
             (std::vector<ContactId>{ids[1], ids[2]}));
   EXPECT_EQ(views_visited(*b, "c1", now, kNoContact, now),
             (std::vector<ContactId>{ids[0], ids[2]}));
-  // a's engine ends: a new one visits every contact; at `opens` the scan that meets the passed
-  // deferral has the next one end it.
+  // a's engine ends: a new one visits every contact, before `opens` and at it; a's deferral,
+  // passed, stays stored.
   a.reset();
   auto c = make_postgres_storage(conninfo);
   EXPECT_EQ(views_visited(*c, "c1", now, kNoContact, now).size(), 3u);
   EXPECT_EQ(views_visited(*c, "c1", opens, kNoContact, now).size(), 3u);
   EXPECT_EQ(views_visited(*c, "c1", opens, kNoContact, now).size(), 3u);
-  EXPECT_EQ(count_deferred(), "1");
+  EXPECT_EQ(count_deferred(), "2");
   // A write by another engine (a retry scheduled) ends b's deferral: b visits the contact once
   // it is due, long before the time b deferred it to.
   Contact retry = *c->get_contact(ids[1]);
@@ -703,7 +720,7 @@ TEST(PostgresStorage, AnEnginesDeferralNeverHidesADueContactFromAnother) {
   retry.attempts = 1;
   retry.next_attempt_at = now + std::chrono::minutes(2);
   c->update_contact(retry);
-  EXPECT_EQ(count_deferred(), "0");
+  EXPECT_EQ(count_deferred(), "1");
   EXPECT_EQ(views_visited(*b, "c1", now, kNoContact, now),
             (std::vector<ContactId>{ids[0], ids[2]}));
   EXPECT_EQ(views_visited(*b, "c1", now + std::chrono::minutes(2), kNoContact, now),
@@ -730,7 +747,7 @@ TEST(PostgresStorage, MigratesAVersion4DatabaseAndKeepsItsJournal) {
     s->append_journal(line("before 1"));
     s->append_journal(line("before 2"));
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions5To12, 4);
+  auto s = open_migrated_from(conninfo, kUndoVersions5To13, 4);
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
                                   "('contacts_scheduled', 'journal_writer', 'leases_owner_expiry')",
                                   db),
@@ -797,7 +814,7 @@ TEST(PostgresStorage, MigratesAVersion6DatabaseAndAnswersForItsLeases) {
     id = add_new_contacts(*s, 1, "v6-", "+35191234540")[0];
     ASSERT_EQ(s->claim_leases({&id, 1}, "them", now, std::chrono::minutes(3)).size(), 1u);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions7To12, 6);
+  auto s = open_migrated_from(conninfo, kUndoVersions7To13, 6);
   EXPECT_EQ(cluster().query_value("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM "
                                   "pg_indexes WHERE tablename = 'leases'",
                                   db),
@@ -829,10 +846,8 @@ TEST(PostgresStorage, MigratesAVersion7DatabaseAndScansItsDialableContactsInOrde
     first.priority = 5;
     s->update_contact(first);
   }
-  cluster().exec("UPDATE contacts SET defer_until = 1 WHERE id IN (" + std::to_string(ids[3]) +
-                     ", " + std::to_string(ids[5]) + ")",
-                 db);
-  auto s = open_migrated_from(conninfo, kUndoVersions8To12, 7);
+  store_passed_deferrals(db, {ids[3], ids[5]});
+  auto s = open_migrated_from(conninfo, kUndoVersions8To13, 7);
   EXPECT_EQ(cluster().query_value("SELECT count(*) FROM pg_indexes WHERE indexname IN "
                                   "('contacts_status', 'contacts_ready')",
                                   db),
@@ -867,7 +882,7 @@ TEST(PostgresStorage, MigratesAVersion8DatabaseAndReadsItsAttributesBack) {
     c.attributes = attributes;
     s->update_contact(c);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions9To12, 8);
+  auto s = open_migrated_from(conninfo, kUndoVersions9To13, 8);
   // No attributes column left in contacts; a row of attributes per contact.
   EXPECT_EQ(cluster().query_value(
                 "SELECT (SELECT count(*) FROM information_schema.columns WHERE table_name = "
@@ -911,7 +926,7 @@ TEST(PostgresStorage, MigratesAVersion9DatabaseAndKeepsItsKeysAndOrder) {
     first.priority = 5;
     s->update_contact(first);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions10To12, 9);
+  auto s = open_migrated_from(conninfo, kUndoVersions10To13, 9);
   EXPECT_EQ(cluster().query_value("SELECT count(*) || ',' || (SELECT count(*) FROM pg_indexes "
                                   "WHERE tablename = 'contacts' AND indexname IN "
                                   "('contacts_external', 'contacts_order')) FROM contact_keys",
@@ -959,7 +974,7 @@ TEST(PostgresStorage, MigratesAVersion10DatabaseAndKeepsEachContactsNumbers) {
     auto s = make_postgres_storage(conninfo);
     for (Contact& c : stored) c.id = s->add_contact(c);
   }
-  auto s = open_migrated_from(conninfo, kUndoVersions11To12, 10);
+  auto s = open_migrated_from(conninfo, kUndoVersions11To13, 10);
   EXPECT_EQ(cluster().query_value("SELECT to_regclass('phone_numbers')::text", db), "");
   for (const Contact& c : stored) expect_same_numbers(s->get_contact(c.id)->numbers, c.numbers);
   const auto viewed = numbers_viewed(*s, now);
@@ -982,7 +997,7 @@ TEST(PostgresStorage, AFailedMigrationOfTheNumbersWritesNothing) {
     auto s = make_postgres_storage(conninfo);
     s->add_contact(contact_with_odd_numbers("odd", now));
   }
-  cluster().exec(kUndoVersions11To12 + "CREATE VIEW numbers_report AS SELECT * FROM phone_numbers;",
+  cluster().exec(kUndoVersions11To13 + "CREATE VIEW numbers_report AS SELECT * FROM phone_numbers;",
                  db);
   expect_storage_error([&] { make_postgres_storage(conninfo); }, ErrorCode::kStorage,
                        "phone_numbers");
@@ -1300,7 +1315,7 @@ TEST(PostgresStorage, MigratesAVersion11DatabaseAndKeepsEachContactsAttempts) {
   writer->write_batch(attempt_with_journal(*writer, ids[0], {"two"}));
   writer->write_batch(attempt_with_journal(*writer, ids[1], {"three"}));
   writer.reset();
-  auto s = open_migrated_from(conninfo, kUndoVersion12, 11);
+  auto s = open_migrated_from(conninfo, kUndoVersions12To13, 11);
   EXPECT_EQ(index_definition(db, "attempts_provider"), "");
   EXPECT_NE(index_definition(db, "attempts_contact").find("(contact_id, call_id)"),
             std::string::npos)
@@ -1321,13 +1336,49 @@ TEST(PostgresStorage, AFailedMigrationOfTheAttemptsIndexesWritesNothing) {
   const std::string conninfo = fresh_database("v11fail");
   const std::string db = db_name_of(conninfo);
   make_postgres_storage(conninfo).reset();
-  cluster().exec(kUndoVersion12 + "DROP INDEX attempts_provider;", db);
+  cluster().exec(kUndoVersions12To13 + "DROP INDEX attempts_provider;", db);
   expect_storage_error([&] { make_postgres_storage(conninfo); }, ErrorCode::kStorage,
                        "attempts_provider");
   EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "11");
   EXPECT_NE(index_definition(db, "attempts_contact").find("(tenant_id, contact_id, call_id)"),
             std::string::npos)
       << index_definition(db, "attempts_contact");
+}
+
+// A database at schema version 12 gets the index of the deferred contacts in dialing order; a
+// deferral stored before, passed, hides its contact from no scan, which visits it in dialing
+// order with the others.
+TEST(PostgresStorage, MigratesAVersion12DatabaseAndVisitsItsPassedDeferralsInOrder) {
+  const std::string conninfo = fresh_database("v12");
+  const std::string db = db_name_of(conninfo);
+  const TimePoint now = parse_utc("2026-05-04T08:00:00Z");
+  std::vector<ContactId> ids;
+  {
+    auto s = make_postgres_storage(conninfo);
+    ids = add_new_contacts(*s, 4, "v12-", "+35191234570");
+  }
+  store_passed_deferrals(db, {ids[0], ids[2]});
+  auto s = open_migrated_from(conninfo, kUndoVersion13, 12);
+  EXPECT_NE(index_definition(db, "contacts_deferred_order").find("defer_until)"), std::string::npos)
+      << index_definition(db, "contacts_deferred_order");
+  EXPECT_EQ(views_visited(*s, "c1", now, kNoContact, now), ids);
+  EXPECT_EQ(cluster().query_value("SELECT count(*) FROM contacts WHERE defer_until > 0", db), "2");
+}
+
+// A migration to version 13 that cannot finish (here a table of the database's own holds the
+// index's name) writes nothing: the database stays at version 12, its table untouched.
+TEST(PostgresStorage, AFailedMigrationOfTheDeferredOrderWritesNothing) {
+  const std::string conninfo = fresh_database("v12fail");
+  const std::string db = db_name_of(conninfo);
+  make_postgres_storage(conninfo).reset();
+  cluster().exec(kUndoVersion13 + "CREATE TABLE contacts_deferred_order (note text);", db);
+  expect_storage_error([&] { make_postgres_storage(conninfo); }, ErrorCode::kStorage,
+                       "contacts_deferred_order");
+  EXPECT_EQ(cluster().query_value("SELECT max(version) FROM omnivox_schema_migrations", db), "12");
+  EXPECT_EQ(cluster().query_value("SELECT relkind FROM pg_class WHERE relname = "
+                                  "'contacts_deferred_order'",
+                                  db),
+            "r");
 }
 
 // A write batch whose answer is lost after the server committed it (the connection drops) is
@@ -1450,6 +1501,19 @@ TEST(PostgresStorage, DialableScanSurveyOpenAttemptsAndLeaseExpiriesUseTheirInde
       "AND (-(c.priority::bigint), c.list_order) > (-100::bigint, 0::bigint) "
       "ORDER BY -(c.priority::bigint), c.list_order LIMIT 10",
       "contacts_ready_now", true);
+  // Those whose deferral has passed, in dialing order, the time checked in the index.
+  const std::string passed = plan(
+      "SELECT id FROM contacts c WHERE c.defer_until > 0 AND c.defer_until <= 5 AND "
+      "c.tenant_id = 'default' AND c.campaign_id = 'c1' AND c.status IN (0, 1) AND "
+      "c.next_attempt_at <= 5 AND (-(c.priority::bigint), c.list_order) > (-100::bigint, "
+      "0::bigint) ORDER BY -(c.priority::bigint), c.list_order LIMIT 10");
+  EXPECT_NE(passed.find("contacts_deferred_order"), std::string::npos) << passed;
+  EXPECT_EQ(passed.find("Sort"), std::string::npos) << passed;
+  EXPECT_NE(passed.find("Index Cond: ((tenant_id = 'default'::text) AND (campaign_id = 'c1'::text) "
+                        "AND (ROW("),
+            std::string::npos)
+      << passed;
+  EXPECT_NE(passed.find("(defer_until <= 5)"), std::string::npos) << passed;
   expect_served(
       "SELECT id FROM contacts c WHERE c.tenant_id = 'default' AND c.campaign_id = 'c1' "
       "AND c.status = 2 AND c.next_attempt_at <= 5 AND (c.next_attempt_at, c.id) > (0, 0) "

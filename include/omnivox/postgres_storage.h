@@ -95,7 +95,7 @@ struct PostgresStorageOptions {
 };
 
 /// The schema version this build writes (and the newest it reads).
-inline constexpr int kPostgresSchemaVersion = 12;
+inline constexpr int kPostgresSchemaVersion = 13;
 
 /// The pg_advisory_xact_lock key that serialises schema migrations ("omnivox" in ASCII).
 inline constexpr long long kPostgresMigrationLock = 0x6f6d6e69766f78LL;
